@@ -1,0 +1,148 @@
+"""Command line: parse arguments, call one function, turn the result into an exit code.
+
+Exit codes: 0 clean, 1 differences or drift found, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ManifestInvalid, SchemactlError
+from .manifest.hashing import schema_hash, write_hash
+from .manifest.load import json_schema
+from .output import atomic_write_all
+from .project import find_project, load_all, planned_files, staleness
+
+EXIT_OK, EXIT_DRIFT, EXIT_INPUT = 0, 1, 2
+
+
+class _Group(click.Group):
+    """Turns user errors into a message on stderr and exit 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ManifestInvalid as exc:
+            for d in exc.diagnostics:
+                click.echo(str(d), err=True)
+            n = len(exc.diagnostics)
+            click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written", err=True)
+            ctx.exit(EXIT_INPUT)
+        except SchemactlError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+_manifests_arg = click.argument("manifests", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _selected(project, manifests):
+    return load_all(project, list(manifests) or project.manifest_paths())
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="schemactl")
+def main():
+    """Keep one relational schema identical on PostgreSQL and SQLite.
+
+    A YAML manifest is the contract; schemactl validates it, hashes it and
+    renders DDL for both engines.  Without MANIFEST arguments, commands use the
+    project configuration ([tool.schemactl] in pyproject.toml; default
+    manifests/*.yaml -> generated/).
+
+    Exit codes: 0 clean, 1 drift or differences found, 2 bad input or usage.
+    """
+
+
+@main.command()
+@_manifests_arg
+def validate(manifests):
+    """Check manifests (JSON Schema and semantic rules); write nothing.
+
+    Every problem is printed as FILE:LINE:COL: error: MESSAGE.
+    """
+    project = find_project()
+    for path, m in _selected(project, manifests):
+        click.echo(f"{project.display(path)}: ok ({len(m.tables)} tables, {len(m.enums)} enums)")
+
+
+@main.command("hash")
+@click.argument("manifests", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--write", is_flag=True, help="Update the manifest's `hash:` line in place; nothing else changes.")
+def hash_(manifests, write):
+    """Print the schema hash of MANIFEST (sha256 of its canonical model).
+
+    The hash ignores formatting, key order, comments and descriptions and
+    changes with anything that alters either engine's schema.
+    """
+    project = find_project()
+    loaded = load_all(project, list(manifests))
+    for path, m in loaded:
+        h = schema_hash(m)
+        click.echo(h if len(loaded) == 1 else f"{h}  {project.display(path)}")
+        if write and write_hash(path, h):
+            click.echo(f"{project.display(path)}: hash updated", err=True)
+
+
+@main.command()
+@_manifests_arg
+@click.option("-o", "--output", metavar="DIR", help="Output directory (default from configuration: generated).")
+def generate(manifests, output):
+    """Write generated/<schema-name>/{postgres,sqlite}.sql for each manifest.
+
+    Output is deterministic.  Files are written atomically: if any manifest
+    is invalid or any write fails, nothing changes.
+    """
+    project = find_project()
+    loaded = _selected(project, manifests)
+    files = {}
+    for path, m in loaded:
+        files.update(planned_files(project, m, output))
+        if m.hash != schema_hash(m):
+            click.echo(f"warning: {project.display(path)}: hash is stale; run "
+                       f"`schemactl hash --write {project.display(path)}`", err=True)
+    changed = set(atomic_write_all(files))
+    for target in files:
+        click.echo(f"{project.display(target)}: {'written' if target in changed else 'unchanged'}")
+
+
+@main.command()
+@_manifests_arg
+@click.option("-o", "--output", metavar="DIR", help="Output directory (default from configuration: generated).")
+def check(manifests, output):
+    """Drift check for pre-commit and CI; needs no database.
+
+    Passes (exit 0) when every manifest is valid, its `hash:` is current and
+    every generated file is byte-identical to what `generate` would write.
+    Otherwise exits 1 naming each stale file and the command that fixes it.
+    """
+    project = find_project()
+    stale = []
+    loaded = _selected(project, manifests)
+    for path, m in loaded:
+        stale += staleness(project, path, m, output)
+    for s in stale:
+        click.echo(str(s), err=True)
+    if stale:
+        click.echo(f"{len(stale)} stale item{'s' if len(stale) != 1 else ''}", err=True)
+        sys.exit(EXIT_DRIFT)
+    click.echo(f"ok: {len(loaded)} manifest{'s' if len(loaded) != 1 else ''} and their generated files are current")
+
+
+@main.command()
+def schema():
+    """Print the manifest JSON Schema (for editors' YAML language servers).
+
+    Save it and point your editor at it, e.g. with a first line
+    `# yaml-language-server: $schema=./manifest.schema.json`.
+    """
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,226 @@
+"""Default values: checking a literal against its type and spelling it per engine.
+
+Two tables of data drive this: ``LITERAL_KINDS`` (how a YAML value is checked
+and normalised for each literal kind of the type registry) and
+``LITERAL_SQL`` (how the normalised value is written on each engine).
+``FUNCTIONS`` holds the portable default functions (``now``, ``uuid``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid as uuidlib
+from decimal import Decimal, InvalidOperation
+
+from .naming import sql_string
+from .types import INT_RANGES, TypeRef
+
+
+class LiteralError(ValueError):
+    """Message is user-facing."""
+
+
+def _text(v, ref: TypeRef):
+    if not isinstance(v, str):
+        raise LiteralError(f"expected a string, got {v!r}")
+    if "\x00" in v:
+        raise LiteralError("strings must not contain NUL characters")
+    length = ref.params.get("length")
+    if length is not None and len(v) > length:
+        raise LiteralError(f"{len(v)} characters do not fit {ref.spelled()}")
+    return v
+
+
+def _int(kind):
+    lo, hi = INT_RANGES[kind]
+
+    def check(v, ref):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise LiteralError(f"expected a whole number, got {v!r}")
+        if not lo <= v <= hi:
+            raise LiteralError(f"{v} is out of range for {ref.spelled()} ({lo}..{hi})")
+        return v
+    return check
+
+
+def _float(v, ref):
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise LiteralError(f"expected a number, got {v!r}")
+    if v != v or v in (float("inf"), float("-inf")):
+        raise LiteralError("NaN and infinity are not portable defaults")
+    return float(v)
+
+
+def _numeric(v, ref):
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise LiteralError(f"expected a decimal number, got {v!r}")
+    try:
+        d = Decimal(str(v))
+    except InvalidOperation:
+        raise LiteralError(f"{v!r} is not a decimal number") from None
+    if not d.is_finite():
+        raise LiteralError("NaN and infinity are not portable defaults")
+    p, s = ref.args
+    if d.as_tuple().exponent < -s:
+        raise LiteralError(f"{v} has more than {s} decimal places for {ref.spelled()}")
+    if d != 0 and d.adjusted() + 1 > p - s:
+        raise LiteralError(f"{v} does not fit {ref.spelled()}")
+    return format(d, "f")
+
+
+def _bool(v, ref):
+    if not isinstance(v, bool):
+        raise LiteralError(f"expected true or false, got {v!r}")
+    return v
+
+
+def _uuid(v, ref):
+    try:
+        return str(uuidlib.UUID(str(v)))
+    except ValueError:
+        raise LiteralError(f"{v!r} is not a UUID") from None
+
+
+def _date(v, ref):
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return v.isoformat()
+    try:
+        return dt.date.fromisoformat(str(v)).isoformat()
+    except ValueError:
+        raise LiteralError(f"{v!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _time(v, ref):
+    if isinstance(v, int) and not isinstance(v, bool):
+        raise LiteralError(f"{v!r} is not a time of day (HH:MM:SS); quote it")
+    try:
+        return dt.time.fromisoformat(str(v)).isoformat()
+    except ValueError:
+        raise LiteralError(f"{v!r} is not a time of day (HH:MM:SS)") from None
+
+
+def _datetime(v, aware: bool):
+    if isinstance(v, dt.datetime):
+        parsed = v
+    elif isinstance(v, str):
+        try:
+            parsed = dt.datetime.fromisoformat(v)
+        except ValueError:
+            raise LiteralError(f"{v!r} is not an ISO-8601 timestamp") from None
+    else:
+        raise LiteralError(f"{v!r} is not an ISO-8601 timestamp")
+    if aware and parsed.tzinfo is None:
+        raise LiteralError(f"{v!r} has no time zone; write e.g. 2024-01-01T00:00:00Z")
+    if not aware and parsed.tzinfo is not None:
+        raise LiteralError(f"{v!r} has a time zone; timestamp holds none (use timestamptz)")
+    return parsed
+
+
+def _timestamp(v, ref):
+    return _datetime(v, False).isoformat(sep=" ", timespec="microseconds").rstrip("0").rstrip(".")
+
+
+def _timestamptz(v, ref):
+    return _datetime(v, True).astimezone(dt.timezone.utc)
+
+
+def _json(v, ref):
+    try:
+        return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        raise LiteralError(f"{v!r} cannot be written as JSON") from None
+
+
+def _bytes(v, ref):
+    raise LiteralError("bytes columns take no literal default; use {sql: {postgres: ..., sqlite: ...}}")
+
+
+def _enum(members):
+    def check(v, ref):
+        if not isinstance(v, str):
+            raise LiteralError(f"expected a member of enum {ref.enum}, got {v!r}")
+        if v not in members:
+            raise LiteralError(f'"{v}" is not a member of enum {ref.enum} ({", ".join(members)})')
+        return v
+    return check
+
+
+LITERAL_KINDS = {
+    "text": _text, "uuid": _uuid, "boolean": _bool, "int16": _int("int16"), "int32": _int("int32"),
+    "int64": _int("int64"), "float": _float, "numeric": _numeric, "date": _date, "time": _time,
+    "timestamp": _timestamp, "timestamptz": _timestamptz, "json": _json, "bytes": _bytes,
+}
+
+
+def check_literal(value, ref: TypeRef, enum_members: tuple[str, ...] = ()):
+    """Normalised literal value, or LiteralError."""
+    checker = _enum(enum_members) if ref.enum else LITERAL_KINDS[ref.row.value]
+    return checker(value, ref)
+
+
+def _iso_z(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def _epoch_ms(t: dt.datetime) -> str:
+    return str((t - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // dt.timedelta(milliseconds=1))
+
+
+# How a normalised literal is spelled: kind -> engine -> function(value, time_storage).
+_quoted = {"postgres": lambda v, ts: sql_string(v), "sqlite": lambda v, ts: sql_string(v)}
+_bare = {"postgres": lambda v, ts: str(v), "sqlite": lambda v, ts: str(v)}
+LITERAL_SQL = {
+    "text": _quoted, "uuid": _quoted, "date": _quoted, "time": _quoted, "timestamp": _quoted,
+    "json": _quoted, "enum": _quoted,
+    "boolean": {"postgres": lambda v, ts: "true" if v else "false", "sqlite": lambda v, ts: "1" if v else "0"},
+    "int16": _bare, "int32": _bare, "int64": _bare, "float": _bare,
+    "numeric": {"postgres": lambda v, ts: v, "sqlite": lambda v, ts: sql_string(v)},
+    "timestamptz": {
+        "postgres": lambda v, ts: sql_string(_iso_z(v)),
+        "sqlite": lambda v, ts: _epoch_ms(v) if ts == "integer_ms" else sql_string(_iso_z(v)),
+    },
+}
+
+
+def literal_sql(value, ref: TypeRef, engine: str, time_storage: str) -> str:
+    kind = "enum" if ref.enum else ref.row.value
+    return LITERAL_SQL[kind][engine](value, time_storage)
+
+
+# SQLite has no UUID function: a random version-4 UUID from randomblob().
+_SQLITE_UUID4 = (
+    "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
+    "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+    "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))"
+)
+
+# Portable default functions: fn -> literal kind -> engine -> SQL (or per time storage).
+FUNCTIONS = {
+    "now": {
+        "timestamptz": {
+            "postgres": "now()",
+            "sqlite": {
+                "integer_ms": "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+                "iso_text": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            },
+        },
+        "timestamp": {"postgres": "CURRENT_TIMESTAMP", "sqlite": "CURRENT_TIMESTAMP"},
+        "date": {"postgres": "CURRENT_DATE", "sqlite": "CURRENT_DATE"},
+        "time": {"postgres": "LOCALTIME", "sqlite": "CURRENT_TIME"},
+    },
+    "uuid": {"uuid": {"postgres": "gen_random_uuid()", "sqlite": _SQLITE_UUID4}},
+}
+
+_KEYWORD = re.compile(r"^[A-Z_]+$")
+
+
+def function_sql(fn: str, ref: TypeRef, engine: str, time_storage: str) -> str:
+    spelled = FUNCTIONS[fn][ref.row.value][engine]
+    return spelled if isinstance(spelled, str) else spelled[time_storage]
+
+
+def is_bare_keyword(sql: str) -> bool:
+    """CURRENT_TIMESTAMP and friends need no parentheses in a SQLite DEFAULT."""
+    return bool(_KEYWORD.match(sql))

@@ -1,0 +1,360 @@
+"""Manifest file -> validated, frozen model, or every problem at once.
+
+Two phases: the JSON Schema checks the shape; if the shape is right the
+builder resolves types, defaults, expressions and names and then applies the
+cross-object rules in ``rules.py``.  Every problem is a Diagnostic with the
+manifest's file:line:col.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+from .. import literals, sqlexpr
+from ..errors import Diagnostic, ManifestInvalid
+from ..naming import derived_name, suggest
+from ..types import TIME_STORAGES, TypeError_, parse_type
+from . import yamlpos
+from .model import (Check, Column, Default, Enum, ForeignKey, Index, IndexColumn, Manifest, PrimaryKey, Table,
+                    Unique)
+
+
+@functools.cache
+def json_schema() -> dict:
+    return json.loads(resources.files("schemactl.manifest").joinpath("schema.json").read_text("utf-8"))
+
+
+class Problems:
+    """Collects diagnostics for one file."""
+
+    def __init__(self, file: str, located: yamlpos.Located | None):
+        self.file, self.located, self.items = file, located, []
+
+    def add(self, path, message: str, key: bool = False) -> None:
+        line, col = self.located.at(path, key) if self.located else (1, 1)
+        self.items.append(Diagnostic(self.file, line, col, message))
+
+
+def display_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_file(path: str | Path) -> Manifest:
+    path = Path(path)
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestInvalid([Diagnostic(shown, 1, 1, "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestInvalid([Diagnostic(shown, 1, 1, f"cannot read file: {exc}")]) from None
+    return load_text(text, shown)
+
+
+def load_text(text: str, filename: str = "<manifest>") -> Manifest:
+    try:
+        located = yamlpos.load(text)
+    except yamlpos.YamlSyntaxError as exc:
+        raise ManifestInvalid([Diagnostic(filename, exc.line, exc.col, exc.message)]) from None
+    problems = Problems(filename, located)
+    for line, col, msg in located.problems:
+        problems.items.append(Diagnostic(filename, line, col, msg))
+    data = located.data
+    if not isinstance(data, dict):
+        problems.add((), "a manifest is a mapping with format, name, version and tables")
+        raise ManifestInvalid(problems.items)
+    _schema_problems(data, problems)
+    if problems.items:
+        raise ManifestInvalid(problems.items)
+    manifest = _Builder(data, problems, filename).build()
+    if problems.items:
+        raise ManifestInvalid(problems.items)
+    return manifest
+
+
+# ---------------------------------------------------------------- JSON Schema
+
+def _describe(value) -> str:
+    return json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else type(value).__name__
+
+
+_JSON_TYPES = {"string": "a string", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+               "object": "a mapping", "array": "a list", "null": "null"}
+
+
+def _schema_problems(data: dict, problems: Problems) -> None:
+    validator = jsonschema.Draft202012Validator(json_schema())
+    for err in validator.iter_errors(data):
+        for leaf in _leaves(err):
+            _report_schema_error(leaf, problems)
+
+
+def _leaves(err):
+    """For oneOf failures, report the branch that got furthest."""
+    if err.validator == "oneOf" and err.context:
+        best = max(err.context, key=lambda e: (len(e.absolute_path), e.validator not in ("type", "required")))
+        # If every branch failed on type alone at the top, report the union.
+        if all(e.validator == "type" and len(e.absolute_path) == len(err.absolute_path) for e in err.context):
+            return [err]
+        return list(_leaves(best))
+    return [err]
+
+
+def _report_schema_error(err, problems: Problems) -> None:
+    path = tuple(err.absolute_path)
+    v = err.validator
+    where = _where(path)
+    if v == "additionalProperties":
+        allowed = list(err.schema.get("properties", {}))
+        extras = [k for k in err.instance if k not in allowed] if isinstance(err.instance, dict) else []
+        for extra in extras:
+            hint = suggest(extra, allowed)
+            msg = f'{where}unknown key "{extra}"' + (f' (did you mean "{hint}"?)' if hint else
+                                                     f" (allowed: {', '.join(allowed)})")
+            problems.add(path + (extra,), msg, key=True)
+        return
+    if v == "required":
+        missing = err.message.split("'")[1]
+        problems.add(path, f'{where}missing required key "{missing}"')
+        return
+    if v == "type":
+        want = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        words = " or ".join(_JSON_TYPES.get(w, w) for w in want)
+        problems.add(path, f"{where}expected {words}, got {_describe(err.instance)}")
+        return
+    if v == "oneOf":
+        problems.add(path, f"{where}{_describe(err.instance)} is not a valid value here")
+        return
+    if v in ("enum", "const"):
+        options = err.validator_value if v == "enum" else [err.validator_value]
+        hint = suggest(str(err.instance), [str(o) for o in options]) if isinstance(err.instance, str) else None
+        msg = f"{where}{_describe(err.instance)} is not one of {', '.join(_describe(o) for o in options)}"
+        problems.add(path, msg + (f' (did you mean "{hint}"?)' if hint else ""))
+        return
+    if v == "pattern":
+        if path and path[-1] == "name" and len(path) == 1:
+            problems.add(path, f"name {_describe(err.instance)} must be lower case letters, digits, _ or -, "
+                               "starting with a letter")
+        elif path and path[-1] == "hash":
+            problems.add(path, f'hash {_describe(err.instance)} is not "sha256:" + 64 hex digits; '
+                               "run `schemactl hash --write`")
+        else:
+            problems.add(path, f"{where}{_describe(err.instance)} has the wrong form")
+        return
+    if v in ("minProperties", "minItems", "minLength"):
+        problems.add(path, f"{where}must not be empty")
+        return
+    if v == "minimum":
+        problems.add(path, f"{where}must be at least {err.validator_value}")
+        return
+    problems.add(path, f"{where}{err.message}")
+
+
+def _where(path: tuple) -> str:
+    """Short human prefix such as 'table "users", column "id": '."""
+    parts = []
+    p = list(path)
+    if len(p) >= 2 and p[0] == "tables":
+        parts.append(f'table "{p[1]}"')
+        if len(p) >= 4 and p[2] == "columns":
+            parts.append(f'column "{p[3]}"')
+    elif len(p) >= 2 and p[0] == "enums":
+        parts.append(f'enum "{p[1]}"')
+    return ", ".join(parts) + ": " if parts else ""
+
+
+# ---------------------------------------------------------------- model builder
+
+_ACTIONS = {"cascade", "set null", "set default", "restrict", "no action"}
+
+
+def _cols(v) -> tuple[str, ...]:
+    return (v,) if isinstance(v, str) else tuple(v)
+
+
+class _Builder:
+    def __init__(self, data: dict, problems: Problems, filename: str):
+        self.d, self.p, self.filename = data, problems, filename
+        sqlite = data.get("sqlite", {})
+        self.time_storage = sqlite.get("timestamptz", TIME_STORAGES[0])
+        self.strict_default = sqlite.get("strict", False)
+        self.enums = {name: Enum(name, tuple(vals), ("enums", name)) for name, vals in data.get("enums", {}).items()}
+
+    def build(self) -> Manifest:
+        for e in self.enums.values():
+            self._check_enum(e)
+        tables = [self._table(name, spec) for name, spec in self.d["tables"].items()]
+        pg_schema = self.d.get("postgres", {}).get("schema")
+        manifest = Manifest(
+            name=self.d["name"], version=self.d["version"], hash=self.d.get("hash"),
+            enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
+            tables=tuple(tables), pg_schema=None if pg_schema == "public" else pg_schema,
+            time_storage=self.time_storage, format=self.d["format"], source=self.filename,
+        )
+        from . import rules
+        rules.check(manifest, self.p)
+        return rules.ordered(manifest)
+
+    # -- enums
+    def _check_enum(self, e: Enum) -> None:
+        seen = set()
+        for i, v in enumerate(e.values):
+            if v in seen:
+                self.p.add(("enums", e.name, i), f'enum "{e.name}": value "{v}" is listed twice')
+            seen.add(v)
+            if len(v.encode()) > 63:
+                self.p.add(("enums", e.name, i), f'enum "{e.name}": value "{v[:20]}…" is longer than 63 bytes')
+
+    # -- tables
+    def _table(self, name: str, spec: dict) -> Table:
+        base = ("tables", name)
+        columns, pk_cols, uniques, fks, checks = [], [], [], [], []
+        used: set[str] = set()
+        for cname, cspec in spec["columns"].items():
+            cpath = base + ("columns", cname)
+            if isinstance(cspec, str):
+                cspec = {"type": cspec}
+            col = self._column(name, cname, cspec, cpath)
+            if col is None:
+                continue
+            columns.append(col)
+            if cspec.get("primary_key"):
+                pk_cols.append(cname)
+            if cspec.get("unique"):
+                uniques.append(Unique(derived_name(name, cname, suffix="key"), (cname,), cpath + ("unique",)))
+            if "references" in cspec:
+                fks.append(self._column_fk(name, cname, cspec["references"], cpath + ("references",)))
+            if "check" in cspec:
+                expr = self._expr(cspec["check"], cpath + ("check",), f'column "{cname}": check')
+                if expr:
+                    checks.append(Check(_fresh(used, derived_name(name, cname, suffix="check")), expr,
+                                        cpath + ("check",)))
+        pk = self._primary_key(name, spec, pk_cols, base)
+        for i, u in enumerate(spec.get("unique", [])):
+            upath = base + ("unique", i)
+            cols = _cols(u["columns"] if isinstance(u, dict) else u)
+            uname = u.get("name") if isinstance(u, dict) else None
+            uniques.append(Unique(uname or derived_name(name, *cols, suffix="key"), cols, upath))
+        for i, fk in enumerate(spec.get("foreign_keys", [])):
+            fpath = base + ("foreign_keys", i)
+            cols = _cols(fk["columns"])
+            ref = fk["references"]
+            ref_cols = _cols(ref.get("columns", ref.get("column", cols)))
+            fks.append(ForeignKey(fk.get("name") or derived_name(name, *cols, suffix="fkey"), cols, ref["table"],
+                                  ref_cols, fk.get("on_delete", "no action"), fk.get("on_update", "no action"), fpath))
+        for i, ck in enumerate(spec.get("checks", [])):
+            kpath = base + ("checks", i)
+            raw = ck if isinstance(ck, str) else ck["expr"]
+            expr = self._expr(raw, kpath + (() if isinstance(ck, str) else ("expr",)), "check")
+            if expr:
+                cname = ck.get("name") if isinstance(ck, dict) else None
+                derived = derived_name(name, *(expr.columns or ("expr",)), suffix="check")
+                checks.append(Check(cname or _fresh(used, derived), expr, kpath))
+        indexes = [self._index(name, ix, base + ("indexes", i)) for i, ix in enumerate(spec.get("indexes", []))]
+        sqlite = spec.get("sqlite", {})
+        return Table(
+            name=name, columns=tuple(columns), primary_key=pk, uniques=tuple(uniques), foreign_keys=tuple(fks),
+            checks=tuple(checks), indexes=tuple(i for i in indexes if i),
+            comment=spec.get("comment"), strict=sqlite.get("strict", self.strict_default),
+            without_rowid=sqlite.get("without_rowid", False), path=base,
+        )
+
+    def _primary_key(self, table, spec, pk_cols, base):
+        if "primary_key" in spec:
+            if pk_cols:
+                self.p.add(base + ("primary_key",), f'table "{table}": primary key given both on columns '
+                                                    f'({", ".join(pk_cols)}) and as primary_key; keep one')
+            raw = spec["primary_key"]
+            cols = _cols(raw["columns"] if isinstance(raw, dict) else raw)
+            pname = raw.get("name") if isinstance(raw, dict) else None
+            return PrimaryKey(pname or derived_name(table, suffix="pkey"), cols, base + ("primary_key",))
+        if pk_cols:
+            path = base + ("columns", pk_cols[0], "primary_key")
+            return PrimaryKey(derived_name(table, suffix="pkey"), tuple(pk_cols), path)
+        return None
+
+    def _column(self, table, cname, cspec, cpath) -> Column | None:
+        try:
+            ref = parse_type(cspec["type"], self.enums)
+        except TypeError_ as exc:
+            self.p.add(cpath + ("type",), f'table "{table}", column "{cname}": {exc}')
+            return None
+        default = None
+        if "default" in cspec:
+            default = self._default(table, cname, ref, cspec["default"], cpath + ("default",))
+        pk = bool(cspec.get("primary_key"))
+        nullable = cspec.get("nullable", not pk and not cspec.get("identity", False))
+        return Column(cname, ref, nullable, default, bool(cspec.get("identity", False)), cspec.get("comment"), cpath)
+
+    def _default(self, table, cname, ref, raw, path) -> Default | None:
+        where = f'table "{table}", column "{cname}": default'
+        if isinstance(raw, dict) and "fn" in raw:
+            fn = raw["fn"]
+            if ref.enum or ref.row.value not in literals.FUNCTIONS[fn]:
+                kinds = ", ".join(literals.FUNCTIONS[fn])
+                self.p.add(path, f"{where} {{fn: {fn}}} does not fit type {ref.spelled()} (it fits: {kinds})")
+                return None
+            return Default("fn", fn)
+        if isinstance(raw, dict) and "sql" in raw:
+            expr = self._expr(raw["sql"], path + ("sql",), "default")
+            return Default("sql", expr=expr) if expr else None
+        value = raw["value"] if isinstance(raw, dict) else raw
+        members = self.enums[ref.enum].values if ref.enum else ()
+        try:
+            return Default("literal", literals.check_literal(value, ref, members))
+        except literals.LiteralError as exc:
+            self.p.add(path, f"{where} does not fit type {ref.spelled()}: {exc}")
+            return None
+
+    def _expr(self, raw, path, what):
+        try:
+            return sqlexpr.build(raw)
+        except sqlexpr.ExprError as exc:
+            self.p.add(path, f"{what}: {exc}")
+            return None
+
+    def _column_fk(self, table, cname, raw, path) -> ForeignKey:
+        if isinstance(raw, str):
+            ref_table, ref_col = raw.split(".", 1)
+            raw = {"table": ref_table, "column": ref_col}
+        return ForeignKey(raw.get("name") or derived_name(table, cname, suffix="fkey"), (cname,), raw["table"],
+                          (raw.get("column", cname),), raw.get("on_delete", "no action"),
+                          raw.get("on_update", "no action"), path)
+
+    def _index(self, table, spec, path) -> Index | None:
+        cols = []
+        for c in spec["columns"]:
+            if isinstance(c, str):
+                cols.append(IndexColumn(c))
+            else:
+                cols.append(IndexColumn(c["column"], c.get("order", "asc") == "desc"))
+        where = None
+        if "where" in spec:
+            where = self._expr(spec["where"], path + ("where",), "index where")
+            if where is None:
+                return None
+            if isinstance(spec["where"], dict) and len(spec["where"]) != 2:
+                self.p.add(path + ("where",), "index where: give the predicate for both postgres and sqlite "
+                                              "(or one portable text)")
+                return None
+        unique = bool(spec.get("unique", False))
+        name = spec.get("name") or derived_name(table, *(c.name for c in cols), suffix="key" if unique else "idx")
+        return Index(name, tuple(cols), unique, where, path)
+
+
+def _fresh(used: set, name: str) -> str:
+    """A derived check name not yet used in this table (``_2``, ``_3`` … appended)."""
+    out, n = name, 1
+    while out in used:
+        n += 1
+        out = derived_name(name.removesuffix("_check"), str(n), suffix="check")
+    used.add(out)
+    return out

@@ -1,0 +1,141 @@
+"""The frozen model a manifest is loaded into.  Everything downstream is a pure
+function of it.  ``path`` fields locate an object in the manifest for messages
+and never take part in equality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..types import TypeRef
+
+ENGINES = ("postgres", "sqlite")
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A parsed SQL expression, rendered per engine by sqlglot (never pasted)."""
+
+    sql: tuple[tuple[str, str], ...]        # ((engine, rendered sql), ...)
+    columns: tuple[str, ...] = ()           # column names it references
+
+    def on(self, engine: str) -> str | None:
+        """The SQL for ``engine``, or None where the expression is absent on it."""
+        return dict(self.sql).get(engine)
+
+
+@dataclass(frozen=True)
+class Default:
+    kind: str                               # "literal" | "fn" | "sql"
+    value: object = None                    # literal value or fn name
+    expr: Expr | None = None                # for kind == "sql"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: TypeRef
+    nullable: bool = True
+    default: Default | None = None
+    identity: bool = False
+    comment: str | None = None
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class PrimaryKey:
+    name: str
+    columns: tuple[str, ...]
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Unique:
+    name: str
+    columns: tuple[str, ...]
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: str = "no action"
+    on_update: str = "no action"
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    expr: Expr
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class IndexColumn:
+    name: str
+    desc: bool = False
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    columns: tuple[IndexColumn, ...]
+    unique: bool = False
+    where: Expr | None = None
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: PrimaryKey | None = None
+    uniques: tuple[Unique, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[Check, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    comment: str | None = None
+    strict: bool = False
+    without_rowid: bool = False
+    path: tuple = field(default=(), compare=False)
+
+    def column(self, name: str) -> Column | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    values: tuple[str, ...]
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    version: int
+    hash: str | None
+    enums: tuple[Enum, ...]
+    tables: tuple[Table, ...]                # in foreign-key dependency order
+    pg_schema: str | None = None             # None means the default search_path schema
+    time_storage: str = "integer_ms"
+    format: int = 1
+    source: str = field(default="", compare=False)
+
+    def table(self, name: str) -> Table | None:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        return None
+
+    def enum(self, name: str) -> Enum | None:
+        for e in self.enums:
+            if e.name == name:
+                return e
+        return None

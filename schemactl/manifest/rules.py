@@ -1,0 +1,184 @@
+"""Semantic rules over a built manifest, and foreign-key dependency order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..naming import PG_MAX_IDENT_BYTES, suggest, too_long
+from .model import Manifest, Table
+
+
+def check(m: Manifest, problems) -> None:
+    tables = {t.name: t for t in m.tables}
+    _names(m, problems)
+    for t in m.tables:
+        _columns_exist(t, problems)
+        _identity(t, problems)
+        _keys(t, problems)
+        for fk in t.foreign_keys:
+            _foreign_key(t, fk, tables, problems)
+
+
+def _too_long(name: str, what: str, path, problems) -> None:
+    if too_long(name):
+        problems.add(path, f'{what} "{name}" is {len(name.encode())} bytes; PostgreSQL allows '
+                           f"{PG_MAX_IDENT_BYTES}: choose a shorter name", key=True)
+
+
+def _names(m: Manifest, problems) -> None:
+    """Identifier length, and one namespace for every named schema object.
+
+    PostgreSQL keeps tables, indexes and key constraints in one namespace per
+    schema; schemactl also keeps check and foreign key names unique across the
+    schema so that every object has one stable name on both engines.
+    """
+    for e in m.enums:
+        _too_long(e.name, "enum", e.path, problems)
+        if e.name in {t.name for t in m.tables}:
+            problems.add(e.path, f'enum "{e.name}" has the name of a table; PostgreSQL types and tables share '
+                                 "one namespace: rename one", key=True)
+    if m.pg_schema:
+        _too_long(m.pg_schema, "schema", ("postgres", "schema"), problems)
+    seen: dict[str, tuple] = {}
+    for t in m.tables:
+        _too_long(t.name, "table", t.path, problems)
+        seen.setdefault(t.name, t.path)
+        for c in t.columns:
+            _too_long(c.name, "column", c.path, problems)
+    for t in m.tables:
+        objects = [x for x in (t.primary_key,) if x] + list(t.uniques) + list(t.foreign_keys) + list(t.checks) \
+            + list(t.indexes)
+        for obj in objects:
+            _too_long(obj.name, "name", obj.path, problems)
+            if obj.name in seen and seen[obj.name] != obj.path:
+                kind = type(obj).__name__.lower().replace("foreignkey", "foreign key").replace("primarykey",
+                                                                                              "primary key")
+                problems.add(obj.path, f'table "{t.name}": {kind} name "{obj.name}" is already used by another '
+                                       "object; give it a distinct name")
+            else:
+                seen[obj.name] = obj.path
+
+
+def _missing(t: Table, col: str, path, what: str, problems) -> None:
+    if t.column(col) is None:
+        hint = suggest(col, [c.name for c in t.columns])
+        problems.add(path, f'table "{t.name}": {what} refers to missing column "{col}"'
+                           + (f' (did you mean "{hint}"?)' if hint else ""))
+
+
+def _columns_exist(t: Table, problems) -> None:
+    if t.primary_key:
+        for c in t.primary_key.columns:
+            _missing(t, c, t.primary_key.path, "primary key", problems)
+        for c in t.primary_key.columns:
+            col = t.column(c)
+            if col and col.nullable and col.path:
+                problems.add(col.path + ("nullable",), f'table "{t.name}": primary key column "{c}" cannot be '
+                                                       "nullable")
+    for u in t.uniques:
+        for c in u.columns:
+            _missing(t, c, u.path, f'unique constraint "{u.name}"', problems)
+    for fk in t.foreign_keys:
+        for c in fk.columns:
+            _missing(t, c, fk.path, f'foreign key "{fk.name}"', problems)
+    for ck in t.checks:
+        for c in ck.expr.columns:
+            _missing(t, c, ck.path, f'check "{ck.name}"', problems)
+    for ix in t.indexes:
+        names = [c.name for c in ix.columns]
+        for c in names:
+            _missing(t, c, ix.path, f'index "{ix.name}"', problems)
+        dups = sorted({c for c in names if names.count(c) > 1})
+        if dups:
+            problems.add(ix.path, f'table "{t.name}": index "{ix.name}" lists column "{dups[0]}" twice')
+        if ix.where:
+            for c in ix.where.columns:
+                _missing(t, c, ix.path + ("where",), f'index "{ix.name}" where', problems)
+    for group in [t.primary_key] + list(t.uniques) + list(t.foreign_keys):
+        if group and len(set(group.columns)) != len(group.columns):
+            problems.add(group.path, f'table "{t.name}": "{group.name}" lists a column twice')
+
+
+def _identity(t: Table, problems) -> None:
+    for c in t.columns:
+        if not c.identity:
+            continue
+        where = f'table "{t.name}", column "{c.name}": identity'
+        if c.type.enum or not c.type.row.identity_ok:
+            problems.add(c.path + ("identity",), f"{where} needs an integer type (smallint, integer, bigint), "
+                                                 f"not {c.type.spelled()}")
+        elif not t.primary_key or t.primary_key.columns != (c.name,):
+            problems.add(c.path + ("identity",), f"{where} column must be the table's whole primary key "
+                                                 "(SQLite AUTOINCREMENT works only on INTEGER PRIMARY KEY)")
+        if c.default is not None:
+            problems.add(c.path + ("default",), f"{where} columns take no default")
+        if t.without_rowid:
+            problems.add(c.path + ("identity",), f"{where} is not possible in a WITHOUT ROWID table")
+
+
+def _keys(t: Table, problems) -> None:
+    if t.without_rowid and not t.primary_key:
+        problems.add(t.path + ("sqlite", "without_rowid"), f'table "{t.name}": WITHOUT ROWID tables need a '
+                                                           "primary key")
+
+
+def _is_key(t: Table, cols: tuple[str, ...]) -> bool:
+    keys = [t.primary_key.columns] if t.primary_key else []
+    keys += [u.columns for u in t.uniques]
+    keys += [i.columns and tuple(c.name for c in i.columns) for i in t.indexes if i.unique and not i.where]
+    return any(set(k) == set(cols) and len(k) == len(cols) for k in keys)
+
+
+def _foreign_key(t: Table, fk, tables: dict, problems) -> None:
+    target = tables.get(fk.ref_table)
+    if target is None:
+        hint = suggest(fk.ref_table, list(tables))
+        problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" references missing table '
+                              f'"{fk.ref_table}"' + (f' (did you mean "{hint}"?)' if hint else ""))
+        return
+    if len(fk.columns) != len(fk.ref_columns):
+        problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" has {len(fk.columns)} column(s) but '
+                              f"references {len(fk.ref_columns)}")
+        return
+    ok = True
+    for mine, theirs in zip(fk.columns, fk.ref_columns):
+        tcol = target.column(theirs)
+        if tcol is None:
+            hint = suggest(theirs, [c.name for c in target.columns])
+            problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" references missing column '
+                                  f'"{fk.ref_table}.{theirs}"' + (f' (did you mean "{hint}"?)' if hint else ""))
+            ok = False
+            continue
+        col = t.column(mine)
+        if col and col.type != tcol.type:
+            problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}": column "{mine}" is '
+                                  f'{col.type.spelled()} but "{fk.ref_table}.{theirs}" is {tcol.type.spelled()}; '
+                                  "make the types equal")
+            ok = False
+        if col and "set null" in (fk.on_delete, fk.on_update) and not col.nullable:
+            problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" sets "{mine}" to NULL but the '
+                                  "column is not nullable")
+        if col and "set default" in (fk.on_delete, fk.on_update) and col.default is None and not col.nullable:
+            problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" sets "{mine}" to its default but '
+                                  "the column has none")
+    if ok and not _is_key(target, fk.ref_columns):
+        problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" must reference a primary key or unique '
+                              f'constraint; ({", ".join(fk.ref_columns)}) of "{fk.ref_table}" is neither')
+
+
+def ordered(m: Manifest) -> Manifest:
+    """Tables in foreign-key dependency order, ties broken by name.
+
+    A cycle is broken at the alphabetically first table still waiting; the
+    renderers add such forward references after all tables exist.
+    """
+    deps = {t.name: {fk.ref_table for fk in t.foreign_keys if fk.ref_table != t.name} for t in m.tables}
+    by_name = {t.name: t for t in m.tables}
+    done: list[str] = []
+    waiting = set(by_name)
+    while waiting:
+        ready = sorted(n for n in waiting if not (deps[n] & waiting))
+        pick = ready[0] if ready else sorted(waiting)[0]
+        done.append(pick)
+        waiting.remove(pick)
+    return replace(m, tables=tuple(by_name[n] for n in done))

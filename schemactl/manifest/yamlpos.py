@@ -1,0 +1,89 @@
+"""YAML loading that remembers where every key and value came from.
+
+Returns plain Python data plus two maps from a *path* (tuple of keys and list
+indexes) to a 1-based ``(line, col)``: one for values, one for mapping keys.
+Duplicate keys, which PyYAML would silently overwrite, are reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+Path = tuple
+
+
+@dataclass
+class Located:
+    data: object
+    values: dict = field(default_factory=dict)
+    keys: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)  # [(line, col, message)]
+
+    def at(self, path: Path, key: bool = False) -> tuple[int, int]:
+        """Position of ``path``; falls back to the nearest enclosing node."""
+        table = self.keys if key else self.values
+        p = tuple(path)
+        if p in table:
+            return table[p]
+        while p:
+            p = p[:-1]
+            if p in self.values:
+                return self.values[p]
+        return (1, 1)
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, line: int, col: int, message: str):
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
+
+
+def _mark(node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def load(text: str) -> Located:
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlSyntaxError(line, col, f"invalid YAML: {exc.problem or exc.context}") from None
+    finally:
+        loader.dispose()
+    out = Located(None)
+    if root is None:
+        out.data = None
+        return out
+    out.data = _build(root, (), out, loader)
+    return out
+
+
+def _build(node, path: Path, out: Located, loader):
+    out.values[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        result: dict = {}
+        for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode):
+                out.problems.append((*_mark(knode), "mapping keys must be plain names"))
+                continue
+            key = loader.construct_object(knode)
+            if not isinstance(key, str):
+                # YAML 1.1 reads on/off/yes/no as booleans: keep the text.
+                key = knode.value
+            if key in result:
+                out.problems.append((*_mark(knode), f'duplicate key "{key}"'))
+                continue
+            out.keys[path + (key,)] = _mark(knode)
+            result[key] = _build(vnode, path + (key,), out, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), out, loader) for i, item in enumerate(node.value)]
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        out.problems.append((*_mark(node), f"cannot read value: {exc.problem}"))
+        return None

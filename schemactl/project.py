@@ -1,0 +1,149 @@
+"""The project: where manifests live and where generated files go.
+
+Configuration is read from ``[tool.schemactl]`` in the nearest
+``pyproject.toml`` (or from a ``schemactl.toml`` holding the same keys), found
+by walking up from the working directory:
+
+    [tool.schemactl]
+    manifests = ["manifests/*.yaml"]   # globs, relative to the config file
+    output = "generated"               # files go to <output>/<schema-name>/
+
+Without any configuration the working directory is the project root and the
+defaults above apply.
+"""
+
+from __future__ import annotations
+
+import glob
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import render
+from .errors import Diagnostic, ManifestInvalid, SchemactlError
+from .manifest.hashing import schema_hash
+from .manifest.load import load_file
+from .manifest.model import Manifest
+
+DEFAULT_MANIFESTS = ("manifests/*.yaml", "manifests/*.yml")
+DEFAULT_OUTPUT = "generated"
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    manifest_globs: tuple[str, ...] = DEFAULT_MANIFESTS
+    output: str = DEFAULT_OUTPUT
+    config_file: Path | None = None
+
+    def manifest_paths(self) -> list[Path]:
+        found: dict[Path, None] = {}
+        for pattern in self.manifest_globs:
+            for hit in sorted(glob.glob(pattern, root_dir=self.root)):
+                found.setdefault(self.root / hit, None)
+        return list(found)
+
+    def display(self, path: Path) -> str:
+        """A path as shown in messages and headers: relative to the root, with '/'."""
+        try:
+            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return Path(path).as_posix()
+
+    def output_dir(self, manifest: Manifest, override: str | None = None) -> Path:
+        return self.root / (override or self.output) / manifest.name
+
+
+def find_project(start: Path | None = None) -> Project:
+    start = (start or Path.cwd()).resolve()
+    for d in (start, *start.parents):
+        own = d / "schemactl.toml"
+        if own.is_file():
+            return _from_table(d, _read_toml(own), own)
+        py = d / "pyproject.toml"
+        if py.is_file():
+            table = _read_toml(py).get("tool", {}).get("schemactl")
+            if table is not None:
+                return _from_table(d, table, py)
+    return Project(root=start)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SchemactlError(f"{path}: cannot read configuration: {exc}") from None
+
+
+def _from_table(root: Path, table: dict, path: Path) -> Project:
+    globs = table.get("manifests", list(DEFAULT_MANIFESTS))
+    if isinstance(globs, str):
+        globs = [globs]
+    output = table.get("output", DEFAULT_OUTPUT)
+    if not (isinstance(globs, list) and all(isinstance(g, str) for g in globs)) or not isinstance(output, str):
+        raise SchemactlError(f"{path}: [tool.schemactl] wants manifests = [\"glob\", ...] and output = \"dir\"")
+    return Project(root=root, manifest_globs=tuple(globs), output=output, config_file=path)
+
+
+def load_all(project: Project, paths: list[Path]) -> list[tuple[Path, Manifest]]:
+    """Load every manifest; report all problems of all files at once."""
+    if not paths:
+        raise SchemactlError(f"no manifests found (looked for {', '.join(project.manifest_globs)} under "
+                             f"{project.display(project.root) or '.'}); pass MANIFEST paths or configure "
+                             "[tool.schemactl] manifests")
+    diagnostics: list[Diagnostic] = []
+    out = []
+    names: dict[str, Path] = {}
+    for p in paths:
+        try:
+            m = load_file(p)
+        except ManifestInvalid as exc:
+            diagnostics += [Diagnostic(project.display(p), d.line, d.col, d.message) for d in exc.diagnostics]
+            continue
+        if m.name in names:
+            diagnostics.append(Diagnostic(project.display(p), 1, 1, f'schema name "{m.name}" is also used by '
+                                          f"{project.display(names[m.name])}; each manifest needs its own name"))
+            continue
+        names[m.name] = p
+        out.append((p, _with_source(m, project.display(p))))
+    if diagnostics:
+        raise ManifestInvalid(diagnostics)
+    return out
+
+
+def _with_source(m: Manifest, source: str) -> Manifest:
+    return replace(m, source=source)
+
+
+def planned_files(project: Project, manifest: Manifest, output: str | None = None) -> dict[Path, str]:
+    out_dir = project.output_dir(manifest, output)
+    return {out_dir / name: content for name, content in render.outputs(manifest).items()}
+
+
+@dataclass(frozen=True)
+class Staleness:
+    path: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.problem}; run `{self.fix}`"
+
+
+def staleness(project: Project, path: Path, manifest: Manifest, output: str | None = None) -> list[Staleness]:
+    found = []
+    shown = project.display(path)
+    want = schema_hash(manifest)
+    if manifest.hash != want:
+        problem = f"hash is stale (manifest says {manifest.hash}, schema is {want})" if manifest.hash else \
+            f"hash is missing (schema is {want})"
+        found.append(Staleness(shown, problem, f"schemactl hash --write {shown}"))
+    for target, content in planned_files(project, manifest, output).items():
+        try:
+            have = target.read_bytes()
+        except FileNotFoundError:
+            found.append(Staleness(project.display(target), "missing", "schemactl generate"))
+            continue
+        if have != content.encode("utf-8"):
+            found.append(Staleness(project.display(target), f"out of date with {shown}", "schemactl generate"))
+    return found

@@ -1,0 +1,68 @@
+"""SQL expressions from the manifest: parsed with sqlglot, checked, rendered.
+
+A manifest never gets raw text into generated DDL.  Each expression is parsed
+into a syntax tree; anything that is not exactly one scalar expression (a
+second statement, a query, DDL or DML) is refused; the DDL carries what sqlglot
+generates from the tree, without comments.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from .manifest.model import ENGINES, Expr
+
+# sqlglot dialect per engine; None reads the portable (engine-neutral) form.
+SQLGLOT_DIALECT = {"postgres": "postgres", "sqlite": "sqlite", None: None}
+
+_FORBIDDEN = (exp.Query, exp.DDL, exp.DML, exp.Command, exp.Transaction, exp.Alias, exp.Star)
+
+
+class ExprError(ValueError):
+    """Message is user-facing."""
+
+
+def parse_one(text: str, engine: str | None) -> exp.Expression:
+    dialect = SQLGLOT_DIALECT[engine]
+    try:
+        trees = [t for t in sqlglot.parse(text, read=dialect) if t is not None]
+    except (ParseError, TokenError) as exc:
+        first = str(exc).splitlines()[0].strip()
+        raise ExprError(f'cannot parse expression "{text}": {first}') from None
+    if len(trees) != 1:
+        raise ExprError(f'expression "{text}" holds {len(trees)} statements; write exactly one expression')
+    tree = trees[0]
+    for node in tree.walk():
+        if isinstance(node, _FORBIDDEN):
+            kind = type(node).__name__.upper()
+            raise ExprError(f'expression "{text}" is not a plain expression ({kind} is not allowed here)')
+    return tree
+
+
+def render(tree: exp.Expression, engine: str) -> str:
+    return tree.sql(dialect=SQLGLOT_DIALECT[engine], comments=False)
+
+
+def columns_of(tree: exp.Expression) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for col in tree.find_all(exp.Column):
+        seen.setdefault(col.name, None)
+    return tuple(seen)
+
+
+def build(spec: str | dict) -> Expr:
+    """An Expr from the manifest's portable text or ``{postgres:, sqlite:}`` map."""
+    rendered, cols = [], {}
+    if isinstance(spec, str):
+        tree = parse_one(spec, None)
+        cols = dict.fromkeys(columns_of(tree))
+        rendered = [(engine, render(tree, engine)) for engine in ENGINES]
+    else:
+        for engine in ENGINES:
+            if engine in spec:
+                tree = parse_one(spec[engine], engine)
+                cols.update(dict.fromkeys(columns_of(tree)))
+                rendered.append((engine, render(tree, engine)))
+    return Expr(tuple(rendered), tuple(cols))

@@ -1,0 +1,153 @@
+"""The portable type registry: one table, read everywhere.
+
+Each row says how a portable type is spelled on every engine and what kind of
+literal value it holds.  Rendering, validation and (later) introspection read
+these rows; adding a type means adding a row here, not editing code paths.
+
+Spellings are ``str.format`` templates over the type's parameters
+(``{length}``, ``{precision}``, ``{scale}``).  SQLite spellings are chosen so
+that the column gets the right *affinity* (no silent conversion of stored
+values); ``sqlite_strict`` is the spelling used in ``STRICT`` tables, which only
+accept INTEGER, REAL, TEXT, BLOB and ANY.  ``timestamptz`` has one SQLite
+spelling per storage convention (``sqlite.timestamptz`` in the manifest).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+# SQLite storage conventions for timestamptz (manifest option sqlite.timestamptz).
+TIME_STORAGES = ("integer_ms", "iso_text")
+
+
+@dataclass(frozen=True)
+class PortableType:
+    name: str
+    params: tuple[str, ...]          # names of the parameters, in order
+    value: str                       # literal kind, see schemactl.literals
+    postgres: str                    # DDL spelling
+    postgres_catalog: str            # what format_type() reports back
+    sqlite: str | Mapping[str, str]  # DDL spelling (or per time storage)
+    sqlite_strict: str | Mapping[str, str]
+    identity_ok: bool = False        # may carry identity: true
+    summary: str = ""
+
+
+def _row(name, params, value, pg, pg_cat, sqlite, strict, identity_ok=False, summary=""):
+    return PortableType(name, tuple(params), value, pg, pg_cat, sqlite, strict, identity_ok, summary)
+
+
+_ts_sqlite = MappingProxyType({"integer_ms": "INTEGER", "iso_text": "TEXT"})
+
+TYPES: Mapping[str, PortableType] = MappingProxyType({
+    r.name: r for r in (
+        _row("text", (), "text", "text", "text", "TEXT", "TEXT", summary="unbounded string"),
+        _row("varchar", ("length",), "text", "varchar({length})", "character varying({length})",
+             "VARCHAR({length})", "TEXT", summary="string of at most n characters"),
+        _row("uuid", (), "uuid", "uuid", "uuid", "TEXT", "TEXT", summary="UUID, canonical lower-case text on SQLite"),
+        _row("boolean", (), "boolean", "boolean", "boolean", "BOOLEAN", "INTEGER", summary="true/false, 0/1 on SQLite"),
+        _row("smallint", (), "int16", "smallint", "smallint", "SMALLINT", "INTEGER", True, "16-bit integer"),
+        _row("integer", (), "int32", "integer", "integer", "INTEGER", "INTEGER", True, "32-bit integer"),
+        _row("bigint", (), "int64", "bigint", "bigint", "BIGINT", "INTEGER", True, "64-bit integer"),
+        _row("real", (), "float", "real", "real", "REAL", "REAL", summary="4-byte float (8 bytes on SQLite)"),
+        _row("double", (), "float", "double precision", "double precision", "DOUBLE", "REAL", summary="8-byte float"),
+        _row("numeric", ("precision", "scale"), "numeric", "numeric({precision},{scale})", "numeric({precision},{scale})",
+             "TEXT", "TEXT", summary="exact decimal; decimal text on SQLite (no float rounding)"),
+        _row("date", (), "date", "date", "date", "DATE", "TEXT", summary="calendar date, ISO text on SQLite"),
+        _row("time", (), "time", "time", "time without time zone", "TIME", "TEXT", summary="time of day, ISO text on SQLite"),
+        _row("timestamp", (), "timestamp", "timestamp", "timestamp without time zone", "TIMESTAMP", "TEXT",
+             summary="date and time without zone, ISO text on SQLite"),
+        _row("timestamptz", (), "timestamptz", "timestamptz", "timestamp with time zone", _ts_sqlite, _ts_sqlite,
+             summary="instant in time; SQLite: Unix ms INTEGER or ISO-8601 TEXT (sqlite.timestamptz)"),
+        _row("json", (), "json", "json", "json", "TEXT", "TEXT", summary="JSON document, serialized text on SQLite"),
+        _row("jsonb", (), "json", "jsonb", "jsonb", "TEXT", "TEXT", summary="binary JSON on PostgreSQL, text on SQLite"),
+        _row("bytes", (), "bytes", "bytea", "bytea", "BLOB", "BLOB", summary="byte string"),
+    )
+})
+
+# Named enums are referenced by their own name as a column type.  They are
+# not rows above because their spelling depends on the manifest.
+ENUM = _row("enum", (), "enum", "{enum}", "{enum}", "TEXT", "TEXT", summary="named enum; TEXT + CHECK IN on SQLite")
+
+# Integer range of each integer literal kind (identity, defaults).
+INT_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
+    "int16": (-(2 ** 15), 2 ** 15 - 1),
+    "int32": (-(2 ** 31), 2 ** 31 - 1),
+    "int64": (-(2 ** 63), 2 ** 63 - 1),
+})
+
+# Bounds of the type parameters.
+PARAM_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
+    "length": (1, 10_485_760),
+    "precision": (1, 1000),
+    "scale": (0, 1000),
+})
+
+_TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*)\))?\s*$")
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A column's type: a registry row name plus its arguments, or an enum."""
+
+    name: str
+    args: tuple[int, ...] = ()
+    enum: str | None = None
+
+    @property
+    def row(self) -> PortableType:
+        return ENUM if self.enum else TYPES[self.name]
+
+    @property
+    def params(self) -> dict[str, int]:
+        return dict(zip(self.row.params, self.args))
+
+    def spelled(self) -> str:
+        if self.enum:
+            return self.enum
+        return f"{self.name}({','.join(map(str, self.args))})" if self.args else self.name
+
+
+class TypeError_(ValueError):
+    """A type string that cannot be resolved; message is user-facing."""
+
+
+def parse_type(text: str, enums: Mapping[str, object]) -> TypeRef:
+    """Resolve ``varchar(20)``, ``numeric(10, 2)``, ``uuid`` or an enum name."""
+    m = _TYPE_RE.match(text)
+    if not m:
+        raise TypeError_(f'cannot read type "{text}" (expected e.g. "text", "varchar(50)", "numeric(10,2)")')
+    name, raw_args = m.group(1), m.group(2)
+    if name in enums and raw_args is None:
+        return TypeRef("enum", (), name)
+    lname = name.lower()
+    row = TYPES.get(lname)
+    if row is None:
+        from .naming import suggest
+        hint = suggest(name, list(TYPES) + list(enums))
+        raise TypeError_(f'unknown type "{name}"' + (f' (did you mean "{hint}"?)' if hint else ""))
+    args: list[int] = []
+    if raw_args is not None:
+        parts = [p.strip() for p in raw_args.split(",")]
+        if not all(re.fullmatch(r"\d+", p) for p in parts):
+            raise TypeError_(f'type "{text}": parameters must be whole numbers')
+        args = [int(p) for p in parts]
+    if len(args) != len(row.params):
+        want = f"{lname}({', '.join(row.params)})" if row.params else lname
+        raise TypeError_(f'type "{text}" takes {len(row.params)} parameter(s): write "{want}"')
+    for pname, val in zip(row.params, args):
+        lo, hi = PARAM_RANGES[pname]
+        if not lo <= val <= hi:
+            raise TypeError_(f'type "{text}": {pname} must be between {lo} and {hi}')
+    if lname == "numeric" and args[1] > args[0]:
+        raise TypeError_(f'type "{text}": scale must not exceed precision')
+    return TypeRef(lname, tuple(args))
+
+
+def spelling(template: str | Mapping[str, str], ref: TypeRef, time_storage: str) -> str:
+    if not isinstance(template, str):
+        template = template[time_storage]
+    return template.format(enum=ref.enum, **ref.params)
