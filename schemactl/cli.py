@@ -106,7 +106,11 @@ def generate(manifests, output):
         if m.hash != schema_hash(m):
             click.echo(f"warning: {project.display(path)}: hash is stale; run "
                        f"`schemactl hash --write {project.display(path)}`", err=True)
-    changed = set(atomic_write_all(files))
+    try:
+        changed = set(atomic_write_all(files))
+    except OSError as exc:
+        where = project.display(Path(exc.filename)) if exc.filename else "output"
+        raise SchemactlError(f"cannot write {where}: {exc.strerror or exc}; nothing was written") from None
     for target in files:
         click.echo(f"{project.display(target)}: {'written' if target in changed else 'unchanged'}")
 

@@ -18,6 +18,7 @@ def atomic_write_all(files: Mapping[Path, str]) -> list[Path]:
     """
     pending: list[tuple[str, Path]] = []
     changed: list[Path] = []
+    made_dirs: list[Path] = []
     try:
         for target, content in files.items():
             target = Path(target)
@@ -27,7 +28,7 @@ def atomic_write_all(files: Mapping[Path, str]) -> list[Path]:
                     continue
             except OSError:
                 pass
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _make_dirs(target.parent, made_dirs)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             pending.append((tmp, target))
             with os.fdopen(fd, "wb") as fh:
@@ -46,8 +47,25 @@ def atomic_write_all(files: Mapping[Path, str]) -> list[Path]:
                 os.unlink(tmp)
             except OSError:
                 pass
+        for d in reversed(made_dirs):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
         raise
     for tmp, target in pending:
         os.replace(tmp, target)
         changed.append(target)
     return changed
+
+
+def _make_dirs(path: Path, made: list[Path]) -> None:
+    """mkdir -p that records which directories it created (for undoing)."""
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        d.mkdir()
+        made.append(d)

@@ -86,6 +86,14 @@ PARAM_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
     "scale": (0, 1000),
 })
 
+# Other tools' spellings, used only to suggest the portable name in errors.
+ALIASES: Mapping[str, str] = MappingProxyType({
+    "int": "integer", "int2": "smallint", "int4": "integer", "int8": "bigint", "serial": "integer",
+    "bigserial": "bigint", "bool": "boolean", "float": "double", "float4": "real", "float8": "double",
+    "string": "text", "str": "text", "char": "varchar", "datetime": "timestamp", "bytea": "bytes", "blob": "bytes",
+    "binary": "bytes", "decimal": "numeric", "money": "numeric",
+})
+
 _TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*)\))?\s*$")
 
 
@@ -127,7 +135,8 @@ def parse_type(text: str, enums: Mapping[str, object]) -> TypeRef:
     row = TYPES.get(lname)
     if row is None:
         from .naming import suggest
-        hint = suggest(name, list(TYPES) + list(enums))
+        hint = suggest(name, list(TYPES) + list(ALIASES) + list(enums))
+        hint = ALIASES.get(hint, hint)
         raise TypeError_(f'unknown type "{name}"' + (f' (did you mean "{hint}"?)' if hint else ""))
     args: list[int] = []
     if raw_args is not None:

@@ -1,0 +1,1 @@
+"""Real database engines: throwaway PostgreSQL servers and SQLite files."""

@@ -1,0 +1,279 @@
+"""A throwaway PostgreSQL server from the machine's own server binaries.
+
+* Binaries are found via ``SCHEMACTL_PG_BINDIR``, ``PATH``, ``pg_config
+  --bindir`` or ``/usr/lib/postgresql/*/bin`` (newest first).
+* PostgreSQL refuses to run as root; as root the server runs as the
+  ``postgres`` account (``SCHEMACTL_PG_USER`` picks another).
+* ``initdb`` runs once per server version into a cached template directory
+  (``$SCHEMACTL_CACHE_DIR``, else ``$XDG_CACHE_HOME/schemactl``, else
+  ``~/.cache/schemactl``); each start copies the template and starts
+  ``postgres`` on a private Unix socket with durability off, so a start takes
+  a fraction of a second.
+* The server is always stopped and its directory removed: on leaving the
+  ``with`` block (also on an exception or Ctrl-C) and, as a last resort, at
+  interpreter exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import EngineUnavailable
+
+TEMPLATE_LAYOUT = 1          # bump when the template's initdb options change
+_SERVER_SETTINGS = {
+    "listen_addresses": "",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "shared_buffers": "32MB",
+    "max_connections": "40",
+    "logging_collector": "off",
+    "timezone": "UTC",
+}
+
+
+@dataclass(frozen=True)
+class Binaries:
+    bindir: Path
+    version: str
+
+    @property
+    def initdb(self) -> str:
+        return str(self.bindir / "initdb")
+
+    @property
+    def postgres(self) -> str:
+        return str(self.bindir / "postgres")
+
+
+def _candidates() -> list[Path]:
+    out: list[Path] = []
+    if os.environ.get("SCHEMACTL_PG_BINDIR"):
+        out.append(Path(os.environ["SCHEMACTL_PG_BINDIR"]))
+    which = shutil.which("postgres")
+    if which:
+        out.append(Path(os.path.realpath(which)).parent)
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            res = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10)
+            if res.returncode == 0 and res.stdout.strip():
+                out.append(Path(res.stdout.strip()))
+        except (OSError, subprocess.SubprocessError):
+            pass
+
+    def version_key(p: str):
+        m = re.search(r"/(\d+)(?:\.(\d+))?/bin$", p)
+        return (int(m.group(1)), int(m.group(2) or 0)) if m else (0, 0)
+
+    out += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version_key, reverse=True)]
+    return out
+
+
+def find_binaries() -> Binaries:
+    tried = []
+    for d in _candidates():
+        tried.append(str(d))
+        if (d / "initdb").is_file() and (d / "postgres").is_file():
+            res = subprocess.run([str(d / "postgres"), "--version"], capture_output=True, text=True)
+            m = re.search(r"(\d+(?:\.\d+)?)", res.stdout)
+            if res.returncode == 0 and m:
+                return Binaries(d, m.group(1))
+    raise EngineUnavailable(
+        "no PostgreSQL server binaries (initdb, postgres) found; looked in "
+        + (", ".join(dict.fromkeys(tried)) or "PATH, pg_config --bindir, /usr/lib/postgresql/*/bin")
+        + ". Install them (Debian/Ubuntu: apt-get install postgresql) or set SCHEMACTL_PG_BINDIR."
+    )
+
+
+@dataclass(frozen=True)
+class RunAs:
+    uid: int
+    gid: int
+    name: str
+
+    def kwargs(self) -> dict:
+        if os.geteuid() != 0:
+            return {}
+        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+
+
+def run_as() -> RunAs:
+    if os.geteuid() != 0:
+        return RunAs(os.getuid(), os.getgid(), pwd.getpwuid(os.getuid()).pw_name)
+    name = os.environ.get("SCHEMACTL_PG_USER", "postgres")
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise EngineUnavailable(
+            f"running as root, and PostgreSQL will not run as root; there is no '{name}' account to run it as. "
+            "Create one (useradd --system postgres), set SCHEMACTL_PG_USER, or run as a normal user."
+        ) from None
+    return RunAs(entry.pw_uid, entry.pw_gid, name)
+
+
+def cache_dir() -> Path:
+    if os.environ.get("SCHEMACTL_CACHE_DIR"):
+        return Path(os.environ["SCHEMACTL_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "schemactl"
+
+
+def _chown_tree(path: Path, who: RunAs) -> None:
+    if os.geteuid() != 0:
+        return
+    os.chown(path, who.uid, who.gid)
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), who.uid, who.gid)
+
+
+def _private_tempdir(prefix: str, who: RunAs) -> Path:
+    d = Path(tempfile.mkdtemp(prefix=prefix))
+    _chown_tree(d, who)
+    return d
+
+
+def template(binaries: Binaries, who: RunAs) -> Path:
+    """The cached initdb result for this server version, made on first use."""
+    final = cache_dir() / f"pg{binaries.version}-uid{who.uid}-t{TEMPLATE_LAYOUT}"
+    if (final / "PG_VERSION").is_file():
+        return final
+    work = _private_tempdir("schemactl-initdb-", who)
+    try:
+        data = work / "data"
+        res = subprocess.run(
+            [binaries.initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+             "--locale=C", "--no-sync", "--no-instructions"],
+            capture_output=True, text=True, cwd=str(work), env=_env(), **who.kwargs(),
+        )
+        if res.returncode != 0:
+            raise EngineUnavailable(f"initdb failed ({binaries.initdb}):\n{res.stderr.strip() or res.stdout.strip()}")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=final.name + ".", dir=final.parent))
+        shutil.copytree(data, staging, symlinks=True, dirs_exist_ok=True)
+        try:
+            os.rename(staging, final)
+        except OSError:  # another process won the race; theirs is as good as ours
+            shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return final
+
+
+def _env() -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(LC_ALL="C", LANG="C")
+    return env
+
+
+_LIVE: set["LocalPostgres"] = set()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for server in list(_LIVE):
+        server.stop()
+
+
+class LocalPostgres:
+    """``with LocalPostgres() as pg: psycopg.connect(pg.conninfo())``"""
+
+    name = "local"
+
+    def __init__(self, binaries: Binaries | None = None, start_timeout: float = 30.0):
+        self.binaries = binaries or find_binaries()
+        self.who = run_as()
+        self.start_timeout = start_timeout
+        self.base: Path | None = None
+        self.proc: subprocess.Popen | None = None
+        self.port = 5432
+
+    # -- lifecycle
+    def start(self) -> "LocalPostgres":
+        tpl = template(self.binaries, self.who)
+        self.base = Path(tempfile.mkdtemp(prefix="schemactl-pg-"))
+        _LIVE.add(self)
+        try:
+            data = self.base / "data"
+            shutil.copytree(tpl, data, symlinks=True)
+            _chown_tree(self.base, self.who)
+            os.chmod(data, 0o700)
+            args = [self.binaries.postgres, "-D", str(data), "-k", str(self.base), "-p", str(self.port)]
+            for key, value in _SERVER_SETTINGS.items():
+                args += ["-c", f"{key}={value}"]
+            log = open(self.base / "server.log", "wb")
+            try:
+                self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                             cwd=str(self.base), env=_env(), start_new_session=True,
+                                             **self.who.kwargs())
+            finally:
+                log.close()
+            self._wait_ready(data)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_ready(self, data: Path) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        pidfile = data / "postmaster.pid"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise EngineUnavailable(f"PostgreSQL exited during start-up:\n{self._log_tail()}")
+            try:
+                lines = pidfile.read_text().splitlines()
+                if len(lines) >= 8 and lines[7].strip() == "ready":
+                    return
+            except OSError:
+                pass
+            time.sleep(0.01)
+        raise EngineUnavailable(f"PostgreSQL did not become ready in {self.start_timeout:.0f} s:\n{self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        try:
+            return "\n".join((self.base / "server.log").read_text(errors="replace").splitlines()[-15:])
+        except OSError:
+            return "(no server log)"
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            try:
+                proc.send_signal(signal.SIGQUIT)  # immediate shutdown: the data is thrown away anyway
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            except ProcessLookupError:
+                pass
+        base, self.base = self.base, None
+        if base is not None:
+            shutil.rmtree(base, ignore_errors=True)
+        _LIVE.discard(self)
+
+    def __enter__(self) -> "LocalPostgres":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- connection details
+    def conninfo(self, dbname: str = "postgres") -> str:
+        return f"host={self.base} port={self.port} user=postgres dbname={dbname}"
+
+    def url(self, dbname: str = "postgres") -> str:
+        from urllib.parse import quote
+        return f"postgresql://postgres@/{dbname}?host={quote(str(self.base), safe='')}&port={self.port}"

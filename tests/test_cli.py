@@ -1,0 +1,185 @@
+"""The command line: exit codes, atomic writes, drift detection, hash rewriting."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from schemactl.cli import main
+from tests.conftest import ROOT
+
+GOOD = (ROOT / "manifests" / "memories.yaml").read_text()
+
+
+def run(*args, cwd: Path):
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "memories.yaml").write_text(GOOD)
+    return tmp_path
+
+
+def test_help_lists_the_commands():
+    out = CliRunner().invoke(main, ["--help"]).output
+    for cmd in ("validate", "hash", "generate", "check", "schema"):
+        assert f"  {cmd}" in out
+
+
+def test_unknown_command_is_a_usage_error():
+    assert CliRunner().invoke(main, ["frobnicate"]).exit_code == 2
+
+
+def test_generate_then_check_is_clean(project):
+    assert run("generate", cwd=project).exit_code == 0
+    assert (project / "generated/memories/postgres.sql").is_file()
+    assert (project / "generated/memories/sqlite.sql").is_file()
+    result = run("check", cwd=project)
+    assert result.exit_code == 0, result.output
+
+
+def test_generate_is_deterministic(project, tmp_path_factory):
+    other = tmp_path_factory.mktemp("other")
+    shutil.copytree(project / "manifests", other / "manifests")
+    run("generate", cwd=project)
+    run("generate", cwd=other)
+    for name in ("postgres.sql", "sqlite.sql"):
+        assert (project / "generated/memories" / name).read_bytes() == (other / "generated/memories" / name).read_bytes()
+
+
+def test_generated_files_match_the_repository(project):
+    run("generate", cwd=project)
+    for name in ("postgres.sql", "sqlite.sql"):
+        assert (project / "generated/memories" / name).read_bytes() == \
+            (ROOT / "generated/memories" / name).read_bytes()
+
+
+def test_check_reports_each_stale_file_and_the_fix(project):
+    run("generate", cwd=project)
+    pg = project / "generated/memories/postgres.sql"
+    pg.write_text(pg.read_text() + "-- hand edit\n")
+    (project / "generated/memories/sqlite.sql").unlink()
+    result = run("check", cwd=project)
+    assert result.exit_code == 1
+    assert "generated/memories/postgres.sql: out of date with manifests/memories.yaml; run `schemactl generate`" \
+        in result.output
+    assert "generated/memories/sqlite.sql: missing; run `schemactl generate`" in result.output
+
+
+def test_check_reports_a_stale_hash(project):
+    run("generate", cwd=project)
+    path = project / "manifests/memories.yaml"
+    path.write_text(GOOD.replace("title: {type: varchar(200)", "title: {type: varchar(300)", 1))
+    result = run("check", cwd=project)
+    assert result.exit_code == 1
+    assert "manifests/memories.yaml: hash is stale" in result.output
+    assert "run `schemactl hash --write manifests/memories.yaml`" in result.output
+
+
+def test_check_on_invalid_manifest_exits_2(project):
+    (project / "manifests/memories.yaml").write_text(GOOD.replace("type: uuid,", "type: uuidd,", 1))
+    result = run("check", cwd=project)
+    assert result.exit_code == 2
+    assert 'unknown type "uuidd" (did you mean "uuid"?)' in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_without_manifests_is_an_input_error(tmp_path):
+    result = run("check", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "no manifests found" in result.output
+
+
+def test_configuration_in_pyproject(tmp_path):
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "app.yaml").write_text(GOOD)
+    (tmp_path / "pyproject.toml").write_text('[tool.schemactl]\nmanifests = ["schema/*.yaml"]\noutput = "out"\n')
+    sub = tmp_path / "deep" / "er"
+    sub.mkdir(parents=True)
+    assert run("generate", cwd=sub).exit_code == 0
+    assert (tmp_path / "out/memories/sqlite.sql").is_file()
+    assert "-- Source: schema/app.yaml" in (tmp_path / "out/memories/sqlite.sql").read_text()
+    assert run("check", cwd=sub).exit_code == 0
+
+
+def test_generate_writes_nothing_when_one_manifest_is_invalid(project):
+    (project / "manifests/zz_bad.yaml").write_text("format: 1\nname: bad\nversion: 1\ntables: {t: {columns: {a: nope}}}\n")
+    result = run("generate", cwd=project)
+    assert result.exit_code == 2
+    assert "manifests/zz_bad.yaml:4:" in result.output
+    assert "nothing was written" in result.output
+    assert not (project / "generated").exists()
+
+
+def test_generate_writes_nothing_when_a_write_fails(project):
+    second = GOOD.replace("name: memories", "name: second", 1)
+    (project / "manifests/second.yaml").write_text(second)
+    (project / "generated").mkdir()
+    (project / "generated/second").write_text("a file where a directory must go")
+    result = run("generate", cwd=project)
+    assert result.exit_code == 2
+    assert "nothing was written" in result.output and "Traceback" not in result.output
+    assert not (project / "generated/memories").exists()
+    assert sorted(p.name for p in (project / "generated").iterdir()) == ["second"]
+
+
+def test_hash_write_changes_only_the_hash_value(project):
+    path = project / "manifests/memories.yaml"
+    original = GOOD.replace("\n", "\r\n").replace("hash: sha256:", "hash:   sha256:")
+    original = original.replace("sha256:9", "sha256:0", 1) if "sha256:9" in original else original
+    stale = "sha256:" + "0" * 64
+    lines = original.split("\r\n")
+    lines = [f"hash:   {stale}  # kept up to date by schemactl" if l.startswith("hash:") else l for l in lines]
+    path.write_bytes("\r\n".join(lines).encode())
+    want = run("hash", "manifests/memories.yaml", cwd=project).output.strip()
+    assert run("hash", "--write", "manifests/memories.yaml", cwd=project).exit_code == 0
+    expected = "\r\n".join(f"hash:   {want}  # kept up to date by schemactl" if l.startswith("hash:") else l
+                           for l in lines)
+    assert path.read_bytes() == expected.encode()
+
+
+def test_hash_write_adds_a_missing_hash_after_version(project):
+    path = project / "manifests/memories.yaml"
+    text = "".join(l for l in GOOD.splitlines(keepends=True) if not l.startswith("hash:"))
+    path.write_text(text)
+    run("hash", "--write", "manifests/memories.yaml", cwd=project)
+    new = path.read_text()
+    want = run("hash", "manifests/memories.yaml", cwd=project).output.strip()
+    assert new == text.replace("version: 1\n", f"version: 1\nhash: {want}\n", 1)
+
+
+def test_validate_reports_all_problems_of_all_files(project):
+    (project / "manifests/a.yaml").write_text("format: 1\nname: a\nversion: 1\ntables: {t: {columns: {x: textt}}}\n")
+    (project / "manifests/b.yaml").write_text("format: 1\nname: b\nversion: 1\ntables: {t: {columns: {x: intt}}}\n")
+    result = run("validate", cwd=project)
+    assert result.exit_code == 2
+    assert 'manifests/a.yaml:4:27: error: table "t", column "x": unknown type "textt" (did you mean "text"?)' \
+        in result.output
+    assert 'manifests/b.yaml:4:27: error: table "t", column "x": unknown type "intt" (did you mean "integer"?)' in result.output
+
+
+def test_schema_command_prints_the_json_schema_that_accepts_real_manifests():
+    schema = json.loads(CliRunner().invoke(main, ["schema"]).output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for path in (ROOT / "manifests").glob("*.yaml"):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+def test_missing_manifest_file_is_an_input_error(tmp_path):
+    result = run("validate", "nope.yaml", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "nope.yaml:1:1: error: file not found" in result.output
