@@ -67,7 +67,7 @@ def _numeric(v, ref):
         raise LiteralError(f"{v} has more than {s} decimal places for {ref.spelled()}")
     if d != 0 and d.adjusted() + 1 > p - s:
         raise LiteralError(f"{v} does not fit {ref.spelled()}")
-    return format(d, "f")
+    return format(d.quantize(Decimal(1).scaleb(-s)), "f")
 
 
 def _bool(v, ref):

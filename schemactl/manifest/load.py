@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -86,6 +87,8 @@ def _describe(value) -> str:
     return json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else type(value).__name__
 
 
+re_type_tail = re.compile(r"^\s*\d+\s*\)$")
+
 _JSON_TYPES = {"string": "a string", "integer": "a whole number", "number": "a number", "boolean": "true or false",
                "object": "a mapping", "array": "a list", "null": "null"}
 
@@ -116,6 +119,10 @@ def _report_schema_error(err, problems: Problems) -> None:
         allowed = list(err.schema.get("properties", {}))
         extras = [k for k in err.instance if k not in allowed] if isinstance(err.instance, dict) else []
         for extra in extras:
+            if re_type_tail.match(extra):
+                problems.add(path + (extra,), f"{where}a type with a comma inside {{...}} must be quoted, "
+                                              f'e.g. type: "numeric(10,{extra.strip()}"', key=True)
+                continue
             hint = suggest(extra, allowed)
             msg = f'{where}unknown key "{extra}"' + (f' (did you mean "{hint}"?)' if hint else
                                                      f" (allowed: {', '.join(allowed)})")

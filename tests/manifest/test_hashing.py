@@ -1,0 +1,128 @@
+"""The schema hash ignores presentation and follows every schema change."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemactl.manifest.hashing import canonical, rewrite_hash, schema_hash
+from schemactl.manifest.load import load_text
+
+BASE = """\
+format: 1
+name: shop
+version: 1
+description: a shop
+enums:
+  state: [open, closed]
+tables:
+  customers:
+    columns:
+      id: {type: integer, primary_key: true, identity: true}
+      email: {type: varchar(200), nullable: false}
+  orders:
+    description: orders placed by customers
+    columns:
+      id: {type: uuid, primary_key: true, default: {fn: uuid}}
+      customer_id: {type: integer, nullable: false, references: {table: customers, column: id, on_delete: cascade}}
+      state: {type: state, nullable: false, default: open}
+      total: {type: "numeric(10,2)", nullable: false, default: 0, check: "total >= 0"}
+      placed_at: {type: timestamptz, nullable: false, default: {fn: now}}
+    indexes:
+      - columns: [customer_id, {column: placed_at, order: desc}]
+        where: "state = 'open'"
+"""
+
+# Same schema: block style, other key order, comments, other descriptions,
+# tables in another order, expression spacing and case of keywords.
+SAME = """\
+# the shop
+version: 7            # version is not part of the hash
+name: other-name
+format: 1
+tables:
+  orders:
+    indexes:
+      - where: "state='open'"
+        columns:
+          - customer_id
+          - column: placed_at
+            order: desc
+    columns:
+      id:
+        default: {fn: uuid}
+        primary_key: true
+        type: uuid
+      customer_id:
+        references: {on_delete: cascade, column: id, table: customers}
+        type: integer
+        nullable: false
+      state: {default: open, nullable: false, type: state}
+      total: {check: "total>=0", type: "numeric(10, 2)", default: 0.0, nullable: false}
+      placed_at: {type: timestamptz, default: {fn: now}, nullable: false}
+  customers:
+    description: changed text
+    columns:
+      id: {identity: true, primary_key: true, type: integer}
+      email: {nullable: false, type: varchar(200)}
+enums:
+  state: [open, closed]
+"""
+
+
+def h(text: str) -> str:
+    return schema_hash(load_text(text))
+
+
+def test_presentation_does_not_change_the_hash():
+    assert h(BASE) == h(SAME)
+
+
+def test_hash_format():
+    value = h(BASE)
+    assert value.startswith("sha256:") and len(value) == 71
+
+
+CHANGES = {
+    "column type": ("email: {type: varchar(200)", "email: {type: varchar(201)"),
+    "nullability": ("email: {type: varchar(200), nullable: false}", "email: {type: varchar(200)}"),
+    "default": ("default: open", "default: closed"),
+    "check": ('check: "total >= 0"', 'check: "total > 0"'),
+    "fk action": ("on_delete: cascade", "on_delete: restrict"),
+    "index order": ("order: desc", "order: asc"),
+    "index predicate": ("where: \"state = 'open'\"", "where: \"state = 'closed'\""),
+    "enum member": ("[open, closed]", "[open, closed, void]"),
+    "enum order": ("[open, closed]", "[closed, open]"),
+    "column added": ("      email: {type: varchar(200), nullable: false}\n",
+                     "      email: {type: varchar(200), nullable: false}\n      name: text\n"),
+    "identity": ("{type: integer, primary_key: true, identity: true}", "{type: integer, primary_key: true}"),
+    "numeric scale": ('"numeric(10,2)"', '"numeric(10,3)"'),
+    "postgres schema": ("enums:", "postgres: {schema: shop}\nenums:"),
+    "sqlite strict": ("enums:", "sqlite: {strict: true}\nenums:"),
+    "sqlite time storage": ("enums:", "sqlite: {timestamptz: iso_text}\nenums:"),
+    "comment": ("  customers:\n", "  customers:\n    comment: people who buy\n"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
+def test_schema_changes_change_the_hash(change):
+    old, new = CHANGES[change]
+    assert old in BASE
+    assert h(BASE) != h(BASE.replace(old, new, 1))
+
+
+def test_column_order_is_part_of_the_schema():
+    swapped = BASE.replace("      id: {type: integer, primary_key: true, identity: true}\n"
+                           "      email: {type: varchar(200), nullable: false}\n",
+                           "      email: {type: varchar(200), nullable: false}\n"
+                           "      id: {type: integer, primary_key: true, identity: true}\n")
+    assert swapped != BASE and h(swapped) != h(BASE)
+
+
+def test_canonical_form_has_no_presentation_fields():
+    text = repr(canonical(load_text(BASE)))
+    assert "a shop" not in text and "orders placed" not in text and "'shop'" not in text
+
+
+def test_rewrite_hash_keeps_everything_else():
+    text = "format: 1\nname: x  # c\nversion: 2\nhash: sha256:old # keep\ntables: {}\n"
+    assert rewrite_hash(text, "sha256:new") == "format: 1\nname: x  # c\nversion: 2\nhash: sha256:new # keep\ntables: {}\n"
