@@ -8,6 +8,8 @@ generates from the tree, without comments.
 
 from __future__ import annotations
 
+import functools
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
@@ -41,8 +43,9 @@ def parse_one(text: str, engine: str | None) -> exp.Expression:
     return tree
 
 
-def render(tree: exp.Expression, engine: str) -> str:
-    return tree.sql(dialect=SQLGLOT_DIALECT[engine], comments=False)
+def render(tree: exp.Expression, engine: str, copy: bool = True) -> str:
+    """SQL for ``engine``; ``copy=False`` lets sqlglot transform the tree in place (last use only)."""
+    return tree.sql(dialect=SQLGLOT_DIALECT[engine], comments=False, copy=copy)
 
 
 def columns_of(tree: exp.Expression) -> tuple[str, ...]:
@@ -54,15 +57,23 @@ def columns_of(tree: exp.Expression) -> tuple[str, ...]:
 
 def build(spec: str | dict) -> Expr:
     """An Expr from the manifest's portable text or ``{postgres:, sqlite:}`` map."""
+    key = spec if isinstance(spec, str) else tuple(sorted(spec.items()))
+    return _build_cached(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _build_cached(key) -> Expr:
+    """Pure in its input, so repeated expressions (common in large manifests) parse once."""
+    spec = key if isinstance(key, str) else dict(key)
     rendered, cols = [], {}
     if isinstance(spec, str):
         tree = parse_one(spec, None)
         cols = dict.fromkeys(columns_of(tree))
-        rendered = [(engine, render(tree, engine)) for engine in ENGINES]
+        rendered = [(engine, render(tree, engine, copy=engine != ENGINES[-1])) for engine in ENGINES]
     else:
         for engine in ENGINES:
             if engine in spec:
                 tree = parse_one(spec[engine], engine)
                 cols.update(dict.fromkeys(columns_of(tree)))
-                rendered.append((engine, render(tree, engine)))
+                rendered.append((engine, render(tree, engine, copy=False)))
     return Expr(tuple(rendered), tuple(cols))

@@ -20,7 +20,7 @@ from .. import literals, sqlexpr
 from ..errors import Diagnostic, ManifestInvalid
 from ..naming import derived_name, suggest
 from ..types import TIME_STORAGES, TypeError_, parse_type
-from . import yamlpos
+from . import fastcheck, yamlpos
 from .model import (Check, Column, Default, Enum, ForeignKey, Index, IndexColumn, Manifest, PrimaryKey, Table,
                     Unique)
 
@@ -93,7 +93,14 @@ _JSON_TYPES = {"string": "a string", "integer": "a whole number", "number": "a n
                "object": "a mapping", "array": "a list", "null": "null"}
 
 
+@functools.cache
+def _fast_check():
+    return fastcheck.compile_schema(json_schema())
+
+
 def _schema_problems(data: dict, problems: Problems) -> None:
+    if _fast_check()(data):
+        return
     validator = jsonschema.Draft202012Validator(json_schema())
     for err in validator.iter_errors(data):
         for leaf in _leaves(err):
@@ -102,7 +109,7 @@ def _schema_problems(data: dict, problems: Problems) -> None:
 
 def _leaves(err):
     """For oneOf failures, report the branch that got furthest."""
-    if err.validator == "oneOf" and err.context:
+    if err.validator in ("oneOf", "anyOf") and err.context:
         best = max(err.context, key=lambda e: (len(e.absolute_path), e.validator not in ("type", "required")))
         # If every branch failed on type alone at the top, report the union.
         if all(e.validator == "type" and len(e.absolute_path) == len(err.absolute_path) for e in err.context):
@@ -137,7 +144,7 @@ def _report_schema_error(err, problems: Problems) -> None:
         words = " or ".join(_JSON_TYPES.get(w, w) for w in want)
         problems.add(path, f"{where}expected {words}, got {_describe(err.instance)}")
         return
-    if v == "oneOf":
+    if v in ("oneOf", "anyOf"):
         problems.add(path, f"{where}{_describe(err.instance)} is not a valid value here")
         return
     if v in ("enum", "const"):

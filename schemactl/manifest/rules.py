@@ -172,13 +172,28 @@ def ordered(m: Manifest) -> Manifest:
     A cycle is broken at the alphabetically first table still waiting; the
     renderers add such forward references after all tables exist.
     """
-    deps = {t.name: {fk.ref_table for fk in t.foreign_keys if fk.ref_table != t.name} for t in m.tables}
+    import heapq
     by_name = {t.name: t for t in m.tables}
+    waiting_on = {t.name: {fk.ref_table for fk in t.foreign_keys if fk.ref_table != t.name} & by_name.keys()
+                  for t in m.tables}
+    dependents: dict[str, list[str]] = {n: [] for n in by_name}
+    for name, deps in waiting_on.items():
+        for d in deps:
+            dependents[d].append(name)
+    ready = [n for n, deps in waiting_on.items() if not deps]
+    heapq.heapify(ready)
     done: list[str] = []
-    waiting = set(by_name)
-    while waiting:
-        ready = sorted(n for n in waiting if not (deps[n] & waiting))
-        pick = ready[0] if ready else sorted(waiting)[0]
-        done.append(pick)
-        waiting.remove(pick)
+    placed: set[str] = set()
+    while len(done) < len(by_name):
+        if not ready:  # a cycle: release the alphabetically first waiting table
+            heapq.heappush(ready, min(n for n in by_name if n not in placed))
+        name = heapq.heappop(ready)
+        if name in placed:
+            continue
+        placed.add(name)
+        done.append(name)
+        for dep in dependents[name]:
+            waiting_on[dep].discard(name)
+            if not waiting_on[dep] and dep not in placed:
+                heapq.heappush(ready, dep)
     return replace(m, tables=tuple(by_name[n] for n in done))

@@ -26,11 +26,11 @@ class Located:
         table = self.keys if key else self.values
         p = tuple(path)
         if p in table:
-            return table[p]
+            return _mark(table[p])
         while p:
             p = p[:-1]
             if p in self.values:
-                return self.values[p]
+                return _mark(self.values[p])
         return (1, 1)
 
 
@@ -40,12 +40,43 @@ class YamlSyntaxError(Exception):
         self.line, self.col, self.message = line, col, message
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _mark(node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's parser when PyYAML has it, with a memoised resolver.
+
+    Resolving a plain scalar's tag depends only on its text, so the result
+    is cached; path resolvers (unused by the safe loader) are skipped.
+    """
+
+    _cache: dict = {}
+    _CACHE_LIMIT = 50_000
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
+    def resolve(self, kind, value, implicit):
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._cache.get(key)
+        if tag is None:
+            if len(self._cache) > self._CACHE_LIMIT:
+                self._cache.clear()
+            tag = self._cache[key] = super().resolve(kind, value, implicit)
+        return tag
+
+
 def load(text: str) -> Located:
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -63,25 +94,27 @@ def load(text: str) -> Located:
 
 
 def _build(node, path: Path, out: Located, loader):
-    out.values[path] = _mark(node)
+    out.values[path] = node  # positions are read from nodes only when reported
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for knode, vnode in node.value:
             if not isinstance(knode, yaml.ScalarNode):
                 out.problems.append((*_mark(knode), "mapping keys must be plain names"))
                 continue
-            key = loader.construct_object(knode)
+            key = knode.value if knode.tag == _STR else loader.construct_object(knode)
             if not isinstance(key, str):
                 # YAML 1.1 reads on/off/yes/no as booleans: keep the text.
                 key = knode.value
             if key in result:
                 out.problems.append((*_mark(knode), f'duplicate key "{key}"'))
                 continue
-            out.keys[path + (key,)] = _mark(knode)
+            out.keys[path + (key,)] = knode
             result[key] = _build(vnode, path + (key,), out, loader)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), out, loader) for i, item in enumerate(node.value)]
+    if node.tag == _STR:
+        return node.value
     try:
         return loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:

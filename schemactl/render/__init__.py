@@ -28,16 +28,17 @@ def _env() -> jinja2.Environment:
                               lstrip_blocks=True, autoescape=False, undefined=jinja2.StrictUndefined)
 
 
-def ddl(manifest: Manifest, engine: str, source: str | None = None) -> str:
+def ddl(manifest: Manifest, engine: str, digest: str | None = None) -> str:
     """The complete DDL file for one engine."""
     template, _ = OUTPUTS[f"{engine}.sql"]
     return _env().get_template(template).render(
         title=RULES[engine].title, name=manifest.name, version=manifest.version,
-        source=source or manifest.source, hash=schema_hash(manifest),
+        source=manifest.source, hash=digest or schema_hash(manifest),
         blocks=Renderer(manifest, engine).blocks(),
     )
 
 
 def outputs(manifest: Manifest) -> dict[str, str]:
     """File name (relative to generated/<name>/) -> content."""
-    return {fname: ddl(manifest, engine) for fname, (_, engine) in OUTPUTS.items()}
+    digest = schema_hash(manifest)
+    return {fname: ddl(manifest, engine, digest) for fname, (_, engine) in OUTPUTS.items()}

@@ -52,6 +52,7 @@ _ACTION_SQL = {"cascade": "CASCADE", "set null": "SET NULL", "set default": "SET
 class Renderer:
     def __init__(self, manifest: Manifest, engine: str):
         self.m, self.r = manifest, RULES[engine]
+        self.enums = {e.name: e for e in manifest.enums}
         self.schema = manifest.pg_schema if self.r.uses_schema else None
 
     def q(self, name: str) -> str:
@@ -124,7 +125,7 @@ class Renderer:
         if not self.r.enums_as_types:
             for c in t.columns:
                 if c.type.enum:
-                    values = ", ".join(sql_string(v) for v in self.m.enum(c.type.enum).values)
+                    values = ", ".join(sql_string(v) for v in self.enums[c.type.enum].values)
                     out.append((enum_check_name(t, c), f"{quote(c.name)} IN ({values})"))
         return out
 
@@ -172,10 +173,10 @@ class Renderer:
             stmts += [self.create_index(t, ix) for ix in sorted(t.indexes, key=lambda i: i.name)]
             stmts += self.comments(t)
             out.append("\n".join(stmts))
-        for t in self.m.tables:
+        position = {t.name: i for i, t in enumerate(self.m.tables)}
+        for i, t in enumerate(self.m.tables):
             for fk in sorted(t.foreign_keys, key=lambda f: f.name):
-                if self.r.forward_fk_alter and self.m.tables.index(self.m.table(fk.ref_table)) > \
-                        self.m.tables.index(t):
+                if self.r.forward_fk_alter and position[fk.ref_table] > i:
                     late.append(f"ALTER TABLE {self.q(t.name)} ADD {self.fk_clause(fk)};")
         if late:
             out.append("\n".join(late))

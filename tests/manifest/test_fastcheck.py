@@ -1,0 +1,58 @@
+"""The fast schema check never accepts what jsonschema rejects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import given, settings, strategies as st
+
+from schemactl.manifest.fastcheck import compile_schema
+from schemactl.manifest.load import json_schema
+from tests.conftest import ROOT
+
+FAST = compile_schema(json_schema())
+SLOW = jsonschema.Draft202012Validator(json_schema())
+
+
+def _documents():
+    paths = list((ROOT / "manifests").glob("*.yaml")) + list((ROOT / "tests").rglob("*.yaml"))
+    docs = []
+    for p in sorted(paths):
+        try:
+            docs.append((p.name, yaml.safe_load(p.read_text())))
+        except yaml.YAMLError:
+            pass
+    return docs
+
+
+@pytest.mark.parametrize("name,doc", _documents(), ids=lambda x: x if isinstance(x, str) else "")
+def test_agrees_with_jsonschema_on_every_manifest_in_the_repo(name, doc):
+    assert FAST(doc) == SLOW.is_valid(doc)
+
+
+def test_real_manifests_are_accepted_by_both():
+    for p in (ROOT / "manifests").glob("*.yaml"):
+        doc = yaml.safe_load(p.read_text())
+        assert FAST(doc) and SLOW.is_valid(doc)
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-2, 2), st.sampled_from(
+    ["", "text", "uuid", "cascade", "set null", "desc", "now", "x", "sha256:" + "a" * 64, "a.b", "integer_ms"]))
+_values = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3),
+    st.dictionaries(st.sampled_from(["type", "nullable", "default", "fn", "sql", "postgres", "sqlite", "columns",
+                                     "name", "table", "column", "references", "on_delete", "unique", "where",
+                                     "order", "value", "primary_key", "checks", "expr", "indexes", "strict"]),
+                    inner, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({"format": st.sampled_from([1, 2, True]), "name": st.sampled_from(["a", "A", "b-c"]),
+                              "version": st.sampled_from([1, 0, "1"]),
+                              "tables": st.dictionaries(st.sampled_from(["t", "u"]), _values, max_size=2)}))
+def test_never_accepts_what_jsonschema_rejects(doc):
+    if FAST(doc):
+        assert SLOW.is_valid(doc)
