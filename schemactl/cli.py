@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 differences or drift found, 2 bad input or usage.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from .errors import ManifestInvalid, SchemactlError
 from .manifest.hashing import schema_hash, write_hash
 from .manifest.load import json_schema
 from .output import atomic_write_all
+from .report import REPORTERS, emit
+from .engines.providers import CHOICES
 from .project import find_project, load_all, planned_files, staleness
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT = 0, 1, 2
@@ -136,6 +139,69 @@ def check(manifests, output):
         click.echo(f"{len(stale)} stale item{'s' if len(stale) != 1 else ''}", err=True)
         sys.exit(EXIT_DRIFT)
     click.echo(f"ok: {len(loaded)} manifest{'s' if len(loaded) != 1 else ''} and their generated files are current")
+
+
+_format_opt = click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True,
+                           help="Report style: text (colour on a terminal), json, junit (for CI dashboards), "
+                                "github (workflow annotations on manifest lines).")
+
+
+def _exit_for(targets) -> None:
+    sys.exit(EXIT_DRIFT if any(t.findings for t in targets) else EXIT_OK)
+
+
+def _terminate_cleanly() -> None:
+    """Turn SIGTERM into an exception so throwaway servers are stopped and removed."""
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, handler)
+
+
+@main.command()
+@_manifests_arg
+@_format_opt
+@click.option("--postgres", "provider", type=click.Choice(list(CHOICES)), default="auto", show_default=True,
+              help="Where PostgreSQL comes from: url (--postgres-url), docker (testcontainers, when a Docker engine "
+                   "answers), local (server binaries on this machine); auto tries url if given, else docker, "
+                   "then local.")
+@click.option("--postgres-url", envvar="SCHEMACTL_POSTGRES_URL", metavar="URL",
+              help="An existing server to make scratch databases in (role needs CREATEDB). "
+                   "Env: SCHEMACTL_POSTGRES_URL.")
+@click.option("--engine", "engines", type=click.Choice(["postgres", "sqlite"]), multiple=True,
+              help="Check only this engine (repeatable; default both).")
+def parity(manifests, fmt, provider, postgres_url, engines):
+    """Build both engines from the generated DDL and compare them with the manifest.
+
+    Starts a throwaway PostgreSQL and a SQLite file, applies each manifest's
+    DDL, reads both catalogs back and reports every difference from what the
+    manifest implies for that engine.  Exit 0 clean, 1 findings, 2 bad input
+    or no engine available.
+    """
+    from .parity import parity as run_parity
+    _terminate_cleanly()
+    project = find_project()
+    loaded = [m for _, m in _selected(project, manifests)]
+    targets = run_parity(loaded, tuple(engines) or ("postgres", "sqlite"), provider, postgres_url)
+    emit(targets, fmt)
+    _exit_for(targets)
+
+
+@main.command("diff")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "url", required=True, metavar="URL",
+              help="postgresql://user@host/db or sqlite:///path/to.db (opened read-only).")
+@_format_opt
+def diff_cmd(manifest, url, fmt):
+    """Compare an existing database with MANIFEST, read-only (drift check for staging or production).
+
+    Exit 0 when the database matches, 1 with findings, 2 on bad input.
+    """
+    from .parity import diff_database
+    project = find_project()
+    (_, m), = load_all(project, [manifest])
+    target = diff_database(m, url)
+    emit([target], fmt)
+    _exit_for([target])
 
 
 @main.command()

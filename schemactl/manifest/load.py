@@ -212,6 +212,7 @@ class _Builder:
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
             tables=tuple(tables), pg_schema=None if pg_schema == "public" else pg_schema,
             time_storage=self.time_storage, format=self.d["format"], source=self.filename,
+            located=self.p.located,
         )
         from . import rules
         rules.check(manifest, self.p)

@@ -127,6 +127,11 @@ class Manifest:
     time_storage: str = "integer_ms"
     format: int = 1
     source: str = field(default="", compare=False)
+    located: object = field(default=None, compare=False, repr=False)   # yamlpos.Located, for positions
+
+    def position(self, path: tuple, key: bool = False) -> tuple[int, int]:
+        """1-based (line, col) of a manifest path, (1, 1) when unknown."""
+        return self.located.at(path, key) if self.located is not None else (1, 1)
 
     def table(self, name: str) -> Table | None:
         for t in self.tables:

@@ -1,0 +1,82 @@
+"""The engine-neutral catalog: where rendering and introspection meet.
+
+``expect(model, engine)`` (schemactl.expect) says what an engine must show,
+``introspect(conn, engine)`` (schemactl.introspect) says what it does show, and
+``diff`` compares the two.  Values held here are already normalised
+(schemactl.normalize), so comparing is plain equality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CColumn:
+    name: str
+    type: str                      # normalised engine type spelling
+    nullable: bool
+    default: str | None            # normalised default expression
+    identity: bool = False
+    shown_default: str | None = field(default=None, compare=False)   # as the engine spells it
+    kind: str | None = field(default=None, compare=False)            # literal kind, for typed defaults
+
+
+@dataclass(frozen=True)
+class CKey:
+    """Primary key or unique constraint."""
+
+    name: str | None               # None where the engine keeps no name (SQLite inline UNIQUE)
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CForeignKey:
+    name: str | None
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: str = "no action"
+    on_update: str = "no action"
+
+    @property
+    def shape(self):
+        return (self.columns, self.ref_table, self.ref_columns)
+
+
+@dataclass(frozen=True)
+class CCheck:
+    name: str | None
+    expr: str                      # normalised
+    shown: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class CIndex:
+    name: str
+    columns: tuple[tuple[str, bool], ...]     # (column or expression, descending)
+    unique: bool = False
+    where: str | None = None                  # normalised predicate
+    shown_where: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class CTable:
+    name: str
+    columns: tuple[CColumn, ...]
+    primary_key: CKey | None = None
+    uniques: tuple[CKey, ...] = ()
+    foreign_keys: tuple[CForeignKey, ...] = ()
+    checks: tuple[CCheck, ...] = ()
+    indexes: tuple[CIndex, ...] = ()
+    options: tuple[str, ...] = ()             # e.g. ("strict", "without_rowid") on SQLite
+
+
+@dataclass(frozen=True)
+class Catalog:
+    engine: str
+    tables: tuple[CTable, ...]
+    enums: tuple[tuple[str, tuple[str, ...]], ...] = ()   # PostgreSQL enum types
+
+    def table_map(self) -> dict[str, CTable]:
+        return {t.name: t for t in self.tables}

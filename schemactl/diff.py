@@ -1,0 +1,225 @@
+"""Comparing an expected catalog with an actual one: a list of findings.
+
+Objects are keyed by name.  Where an engine keeps no name (SQLite's inline
+UNIQUE, unnamed CHECK or FOREIGN KEY clauses), constraints are matched by
+their content instead, so a database built from someone else's DDL can still
+be compared.  Each finding has a stable code from ``CODES``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .catalog import Catalog, CTable
+from .normalize import default_key
+
+# Stable finding codes: code -> (title, what it means).  The README's table is checked against this.
+CODES = {
+    "SC101": ("table-missing", "a table of the manifest does not exist"),
+    "SC102": ("table-extra", "the database has a table the manifest does not declare"),
+    "SC103": ("table-option", "a table option differs (SQLite STRICT / WITHOUT ROWID)"),
+    "SC201": ("column-missing", "a column of the manifest does not exist"),
+    "SC202": ("column-extra", "the table has a column the manifest does not declare"),
+    "SC203": ("column-type", "a column's type differs"),
+    "SC204": ("column-nullable", "a column's nullability differs"),
+    "SC205": ("column-default", "a column's default differs"),
+    "SC206": ("column-identity", "identity / autoincrement differs"),
+    "SC207": ("column-order", "columns are in another order"),
+    "SC301": ("primary-key", "the primary key differs or is missing"),
+    "SC311": ("unique-missing", "a unique constraint is missing"),
+    "SC312": ("unique-extra", "the table has an undeclared unique constraint"),
+    "SC321": ("foreign-key-missing", "a foreign key is missing"),
+    "SC322": ("foreign-key-extra", "the table has an undeclared foreign key"),
+    "SC323": ("foreign-key-action", "a foreign key's ON DELETE / ON UPDATE differs"),
+    "SC331": ("check-missing", "a CHECK constraint is missing"),
+    "SC332": ("check-extra", "the table has an undeclared CHECK constraint"),
+    "SC333": ("check-changed", "a CHECK constraint's expression differs"),
+    "SC341": ("index-missing", "an index is missing"),
+    "SC342": ("index-extra", "the table has an undeclared index"),
+    "SC343": ("index-columns", "an index's columns or their order (ASC/DESC) differ"),
+    "SC344": ("index-unique", "an index's uniqueness differs"),
+    "SC345": ("index-predicate", "a partial index's WHERE differs"),
+    "SC401": ("enum-missing", "an enum type is missing"),
+    "SC402": ("enum-extra", "the schema has an undeclared enum type"),
+    "SC403": ("enum-values", "an enum's values or their order differ"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    engine: str
+    path: str            # e.g. "memories.title", "memories/index memories_kind_idx"
+    message: str
+    expected: str = ""
+    actual: str = ""
+    manifest_path: tuple = ()   # where in the manifest (for github annotations)
+
+    @property
+    def title(self) -> str:
+        return CODES[self.code][0]
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "(none)"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, tuple):
+        return "(" + ", ".join(_fmt(x) for x in v) + ")"
+    return str(v)
+
+
+class _Diff:
+    def __init__(self, engine: str):
+        self.engine, self.out = engine, []
+
+    def add(self, code, path, message, expected=None, actual=None, where=()):
+        self.out.append(Finding(code, self.engine, path, message, _fmt(expected) if expected is not None else "",
+                                _fmt(actual) if actual is not None else "", where))
+
+
+def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
+    d = _Diff(expected.engine)
+    want, have = expected.table_map(), actual.table_map()
+    for name in want:
+        if name not in have:
+            d.add("SC101", name, f'table "{name}" is missing', name, None, ("tables", name))
+        else:
+            _table(d, want[name], have[name])
+    for name in have:
+        if name not in want:
+            d.add("SC102", name, f'table "{name}" is not in the manifest', None, name)
+    want_enums, have_enums = dict(expected.enums), dict(actual.enums)
+    for name, values in want_enums.items():
+        if name not in have_enums:
+            d.add("SC401", f"enum {name}", f'enum "{name}" is missing', values, None, ("enums", name))
+        elif have_enums[name] != values:
+            d.add("SC403", f"enum {name}", f'enum "{name}" has other values', values, have_enums[name],
+                  ("enums", name))
+    for name in have_enums:
+        if name not in want_enums:
+            d.add("SC402", f"enum {name}", f'enum "{name}" is not in the manifest', None, have_enums[name])
+    return d.out
+
+
+def _table(d: _Diff, w: CTable, h: CTable) -> None:
+    t = w.name
+    base = ("tables", t)
+    hcols = {c.name: c for c in h.columns}
+    for c in w.columns:
+        where = base + ("columns", c.name)
+        a = hcols.get(c.name)
+        if a is None:
+            d.add("SC201", f"{t}.{c.name}", f'column "{t}.{c.name}" is missing', c.type, None, where)
+            continue
+        if c.type != a.type:
+            d.add("SC203", f"{t}.{c.name}", f'column "{t}.{c.name}" has another type', c.type, a.type, where)
+        if c.nullable != a.nullable:
+            d.add("SC204", f"{t}.{c.name}", f'column "{t}.{c.name}" is {"nullable" if a.nullable else "NOT NULL"}',
+                  "nullable" if c.nullable else "NOT NULL", "nullable" if a.nullable else "NOT NULL", where)
+        if c.identity != a.identity:
+            d.add("SC206", f"{t}.{c.name}", f'column "{t}.{c.name}" identity differs', c.identity, a.identity, where)
+        elif default_key(c.default, d.engine, c.kind) != default_key(a.default, d.engine, c.kind):
+            d.add("SC205", f"{t}.{c.name}", f'column "{t}.{c.name}" has another default', c.shown_default,
+                  a.shown_default, where)
+    wcols = {c.name for c in w.columns}
+    for a in h.columns:
+        if a.name not in wcols:
+            d.add("SC202", f"{t}.{a.name}", f'column "{t}.{a.name}" is not in the manifest', None, a.type)
+    common_w = [c.name for c in w.columns if c.name in hcols]
+    common_h = [c.name for c in h.columns if c.name in wcols]
+    if common_w != common_h:
+        d.add("SC207", t, f'columns of "{t}" are in another order', tuple(common_w), tuple(common_h), base)
+    if w.options != h.options:
+        d.add("SC103", t, f'table options of "{t}" differ', w.options or ("none",), h.options or ("none",), base)
+    _keys(d, w, h, base)
+    _foreign_keys(d, w, h, base)
+    _checks(d, w, h, base)
+    _indexes(d, w, h, base)
+
+
+def _named_match(want, have, shape):
+    """Pair expected with actual objects: by name where the actual has one, else by shape."""
+    pairs, left = [], list(have)
+    for obj in want:
+        hit = next((a for a in left if a.name is not None and a.name == obj.name), None)
+        if hit is None:
+            hit = next((a for a in left if a.name is None and shape(a) == shape(obj)), None)
+        if hit is not None:
+            left.remove(hit)
+        pairs.append((obj, hit))
+    return pairs, left
+
+
+def _keys(d: _Diff, w: CTable, h: CTable, base) -> None:
+    t = w.name
+    wp, hp = w.primary_key, h.primary_key
+    if wp and (not hp or wp.columns != hp.columns or (hp.name is not None and hp.name != wp.name)):
+        d.add("SC301", t, f'primary key of "{t}" differs', (wp.name, wp.columns),
+              (hp.name, hp.columns) if hp else None, base + ("primary_key",))
+    elif hp and not wp:
+        d.add("SC301", t, f'"{t}" has a primary key the manifest does not declare', None, (hp.name, hp.columns))
+    pairs, extra = _named_match(w.uniques, h.uniques, lambda k: k.columns)
+    for u, a in pairs:
+        if a is None or a.columns != u.columns:
+            d.add("SC311", f"{t}/unique {u.name}", f'unique constraint "{u.name}" on "{t}" is missing', u.columns,
+                  a.columns if a else None, base)
+    for a in extra:
+        d.add("SC312", f"{t}/unique {a.name or '(unnamed)'}", f'"{t}" has an undeclared unique constraint', None,
+              a.columns)
+
+
+def _foreign_keys(d: _Diff, w: CTable, h: CTable, base) -> None:
+    t = w.name
+    pairs, extra = _named_match(w.foreign_keys, h.foreign_keys, lambda f: f.shape)
+    for f, a in pairs:
+        path = f"{t}/foreign key {f.name}"
+        if a is None or a.shape != f.shape:
+            d.add("SC321", path, f'foreign key "{f.name}" on "{t}" is missing',
+                  f"({', '.join(f.columns)}) -> {f.ref_table}({', '.join(f.ref_columns)})",
+                  f"({', '.join(a.columns)}) -> {a.ref_table}({', '.join(a.ref_columns)})" if a else None, base)
+        elif (a.on_delete, a.on_update) != (f.on_delete, f.on_update):
+            d.add("SC323", path, f'foreign key "{f.name}" on "{t}" has other actions',
+                  f"on delete {f.on_delete}, on update {f.on_update}",
+                  f"on delete {a.on_delete}, on update {a.on_update}", base)
+    for a in extra:
+        d.add("SC322", f"{t}/foreign key {a.name or '(unnamed)'}", f'"{t}" has an undeclared foreign key', None,
+              f"({', '.join(a.columns)}) -> {a.ref_table}({', '.join(a.ref_columns)})")
+
+
+def _checks(d: _Diff, w: CTable, h: CTable, base) -> None:
+    t = w.name
+    pairs, extra = _named_match(w.checks, h.checks, lambda c: c.expr)
+    for c, a in pairs:
+        if a is None:
+            d.add("SC331", f"{t}/check {c.name}", f'check "{c.name}" on "{t}" is missing', c.shown, None, base)
+        elif a.expr != c.expr:
+            d.add("SC333", f"{t}/check {c.name}", f'check "{c.name}" on "{t}" has another expression', c.shown,
+                  a.shown, base)
+    for a in extra:
+        d.add("SC332", f"{t}/check {a.name or '(unnamed)'}", f'"{t}" has an undeclared check', None, a.shown)
+
+
+def _indexes(d: _Diff, w: CTable, h: CTable, base) -> None:
+    t = w.name
+    have = {i.name: i for i in h.indexes}
+    for ix in w.indexes:
+        path = f"{t}/index {ix.name}"
+        a = have.pop(ix.name, None)
+        if a is None:
+            d.add("SC341", path, f'index "{ix.name}" on "{t}" is missing', _cols(ix.columns), None, base)
+            continue
+        if a.columns != ix.columns:
+            d.add("SC343", path, f'index "{ix.name}" has other columns', _cols(ix.columns), _cols(a.columns), base)
+        if a.unique != ix.unique:
+            d.add("SC344", path, f'index "{ix.name}" uniqueness differs', "unique" if ix.unique else "not unique",
+                  "unique" if a.unique else "not unique", base)
+        if a.where != ix.where:
+            d.add("SC345", path, f'index "{ix.name}" has another WHERE', ix.shown_where, a.shown_where, base)
+    for a in have.values():
+        d.add("SC342", f"{t}/index {a.name}", f'"{t}" has an undeclared index "{a.name}"', None, _cols(a.columns))
+
+
+def _cols(cols) -> str:
+    return "(" + ", ".join(f"{c} DESC" if desc else c for c, desc in cols) + ")"

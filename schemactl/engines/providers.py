@@ -1,0 +1,127 @@
+"""Where a throwaway PostgreSQL comes from.
+
+Tried in order unless one is chosen with ``--postgres``:
+
+``url``     an existing server: ``--postgres-url`` or ``SCHEMACTL_POSTGRES_URL``; schemactl creates and
+            drops its own scratch databases there (the role needs CREATEDB);
+``docker``  testcontainers' PostgreSQL module with a pinned image, only when a Docker engine answers;
+``local``   the machine's own server binaries (schemactl.engines.postgres_local).
+
+Each provider is a context manager yielding a ``Server`` whose ``scratch()``
+makes a new empty database and removes it afterwards.  Nothing is left
+running or on disk when the ``with`` block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+from typing import Callable, Iterator
+
+from ..errors import EngineUnavailable
+
+DOCKER_IMAGE = "postgres:16.4-alpine"
+ENV_URL = "SCHEMACTL_POSTGRES_URL"
+
+
+class Server:
+    """A reachable PostgreSQL server in which scratch databases can be made."""
+
+    def __init__(self, admin_conninfo: str, label: str):
+        self.admin_conninfo, self.label = admin_conninfo, label
+        self._n = itertools.count(1)
+
+    def conninfo(self, dbname: str) -> str:
+        from psycopg.conninfo import make_conninfo
+        return make_conninfo(self.admin_conninfo, dbname=dbname)
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[str]:
+        """conninfo of a new, empty database; dropped on exit."""
+        import psycopg
+        name = f"schemactl_scratch_{os.getpid()}_{next(self._n)}"
+        with psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield self.conninfo(name)
+        finally:
+            with psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def _url(url: str | None) -> Iterator[Server]:
+    url = url or os.environ.get(ENV_URL)
+    if not url:
+        raise EngineUnavailable(f"no PostgreSQL URL given (--postgres-url or {ENV_URL})")
+    import psycopg
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        raise EngineUnavailable(f"cannot connect to the given PostgreSQL URL: {str(exc).strip()}") from None
+    yield Server(url, "url")
+
+
+def docker_available() -> tuple[bool, str]:
+    """(True, "") when a Docker engine answers a ping; else (False, why)."""
+    try:
+        import docker  # installed with testcontainers
+    except ImportError:
+        return False, "the docker/testcontainers Python packages are not installed (pip install 'schemactl[docker]')"
+    try:
+        client = docker.from_env(timeout=3)
+        client.ping()
+        client.close()
+        return True, ""
+    except Exception as exc:  # docker raises many kinds: no socket, refused, permission
+        return False, f"no Docker engine answers ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+
+
+@contextlib.contextmanager
+def _docker(url: str | None) -> Iterator[Server]:
+    ok, why = docker_available()
+    if not ok:
+        raise EngineUnavailable(why)
+    from testcontainers.postgres import PostgresContainer
+    with PostgresContainer(DOCKER_IMAGE, driver=None) as container:
+        yield Server(container.get_connection_url(), "docker")
+
+
+@contextlib.contextmanager
+def _local(url: str | None) -> Iterator[Server]:
+    from .postgres_local import LocalPostgres
+    with LocalPostgres() as pg:
+        yield Server(pg.conninfo(), "local")
+
+
+PROVIDERS: dict[str, Callable] = {"url": _url, "docker": _docker, "local": _local}
+CHOICES = ("auto",) + tuple(PROVIDERS)
+
+
+@contextlib.contextmanager
+def postgres(choice: str = "auto", url: str | None = None) -> Iterator[Server]:
+    """A PostgreSQL server from the chosen provider, or the first that works."""
+    if choice != "auto":
+        with PROVIDERS[choice](url) as server:
+            yield server
+        return
+    if url or os.environ.get(ENV_URL):  # a URL the user gave is used, never silently replaced
+        with _url(url) as server:
+            yield server
+        return
+    tried = []
+    order = ["docker", "local"]
+    for name in order:
+        stack = contextlib.ExitStack()
+        try:
+            server = stack.enter_context(PROVIDERS[name](url))
+        except EngineUnavailable as exc:
+            stack.close()
+            tried.append(f"{name}: {exc}")
+            continue
+        with stack:
+            yield server
+        return
+    raise EngineUnavailable("no PostgreSQL available; tried\n  " + "\n  ".join(tried))

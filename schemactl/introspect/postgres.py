@@ -1,0 +1,61 @@
+"""PostgreSQL catalog -> Catalog, through the queries in queries/*.sql."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cache
+from importlib import resources
+
+from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable
+from ..normalize import expr_key, pg_type
+
+# pg_constraint.confdeltype / confupdtype
+ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
+
+
+@cache
+def query(name: str) -> str:
+    return resources.files("schemactl.introspect").joinpath("queries", f"{name}.sql").read_text("utf-8")
+
+
+def _rows(conn, name: str, schema: str) -> list[tuple]:
+    return conn.execute(query(name), {"schema": schema}).fetchall()
+
+
+def _unquote(name: str) -> str:
+    if len(name) >= 2 and name[0] == '"' and name[-1] == '"':
+        return name[1:-1].replace('""', '"')
+    return name
+
+
+def _text(v) -> str:
+    return v if isinstance(v, str) else str(v)
+
+
+def introspect(conn, schema: str | None) -> Catalog:
+    schema = schema or "public"
+    names = [r[0] for r in _rows(conn, "tables", schema)]
+    columns = defaultdict(list)
+    for table, col, typ, nullable, default, identity in _rows(conn, "columns", schema):
+        columns[table].append(CColumn(col, pg_type(typ), nullable, default, identity, shown_default=default))
+    pks, uniques, fks, checks = {}, defaultdict(list), defaultdict(list), defaultdict(list)
+    for table, name, kind, cols, ref_table, ref_cols, on_delete, on_update, check_sql in \
+            _rows(conn, "constraints", schema):
+        kind = _text(kind)
+        if kind == "p":
+            pks[table] = CKey(name, tuple(cols))
+        elif kind == "u":
+            uniques[table].append(CKey(name, tuple(cols)))
+        elif kind == "f":
+            fks[table].append(CForeignKey(name, tuple(cols), ref_table, tuple(ref_cols),
+                                          ACTIONS[_text(on_delete)], ACTIONS[_text(on_update)]))
+        elif kind == "c":
+            checks[table].append(CCheck(name, expr_key(check_sql, "postgres"), check_sql))
+    indexes = defaultdict(list)
+    for table, name, unique, cols, desc, predicate in _rows(conn, "indexes", schema):
+        indexes[table].append(CIndex(name, tuple((_unquote(c), bool(d)) for c, d in zip(cols, desc)), unique,
+                                     expr_key(predicate, "postgres") if predicate else None, predicate))
+    tables = tuple(CTable(n, tuple(columns[n]), pks.get(n), tuple(uniques[n]), tuple(fks[n]), tuple(checks[n]),
+                          tuple(indexes[n])) for n in names)
+    enums = tuple((name, tuple(labels)) for name, labels in _rows(conn, "enums", schema))
+    return Catalog("postgres", tables, enums)

@@ -1,0 +1,95 @@
+"""SQLite catalog -> Catalog, from PRAGMA table_xinfo, index_list, index_xinfo,
+foreign_key_list and the CREATE statements in sqlite_schema."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable
+from ..naming import quote
+from ..normalize import expr_key, sqlite_type
+from . import sqlite_ddl
+
+
+def _pragma(conn, name: str, arg: str) -> list[tuple]:
+    return conn.execute(f"PRAGMA {name}({quote(arg) if arg else ''})").fetchall()
+
+
+def _options(sql: str) -> tuple[str, ...]:
+    toks = sqlite_ddl.tokens(sql)
+    close = max((i for i, t in enumerate(toks) if t.text == ")"), default=len(toks))
+    words = [t.upper for t in toks[close + 1:]]
+    out = []
+    if "STRICT" in words:
+        out.append("strict")
+    if "WITHOUT" in words and "ROWID" in words:
+        out.append("without_rowid")
+    return tuple(out)
+
+
+def introspect(conn, schema: str | None = None) -> Catalog:
+    rows = conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                        "ORDER BY name").fetchall()
+    index_sql = dict(conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'index'").fetchall())
+    tables = []
+    for name, sql in rows:
+        if sql.upper().startswith("CREATE VIRTUAL"):
+            continue
+        tables.append(_table(conn, name, sql, index_sql))
+    return Catalog("sqlite", tuple(tables))
+
+
+def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
+    ddl = sqlite_ddl.parse_table(sql)
+    named = defaultdict(list)
+    for clause in ddl.clauses:
+        named[clause.kind].append(clause)
+
+    columns, pk_cols = [], []
+    for cid, col, typ, notnull, default, pk, hidden in _pragma(conn, "table_xinfo", name):
+        if hidden not in (0,):
+            continue
+        if pk:
+            pk_cols.append((pk, col))
+        columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, default, False, shown_default=default))
+    pk_columns = tuple(c for _, c in sorted(pk_cols))
+    if ddl.autoincrement and len(pk_columns) == 1:
+        columns = [CColumn(c.name, c.type, c.nullable, c.default, c.name == pk_columns[0], c.shown_default)
+                   for c in columns]
+    pk_name = next((c.name for c in named["primary key"] if c.columns == pk_columns), None)
+    primary_key = CKey(pk_name, pk_columns) if pk_columns else None
+
+    def name_for(kind: str, cols: tuple[str, ...]):
+        return next((c.name for c in named[kind] if tuple(c.columns) == cols), None)
+
+    uniques, indexes = [], []
+    for _, iname, unique, origin, partial in _pragma(conn, "index_list", name):
+        keys = [(r[2], bool(r[3])) for r in _pragma(conn, "index_xinfo", iname) if r[5]]
+        if origin == "u":
+            cols = tuple(k for k, _ in keys)
+            uniques.append(CKey(name_for("unique", cols), cols))
+            continue
+        if origin != "c":
+            continue
+        texts, where = sqlite_ddl.index_parts(index_sql.get(iname) or "")
+        if any(k is None for k, _ in keys) and len(texts) == len(keys):
+            keys = [(k if k is not None else sqlite_ddl.strip_order(texts[i])[0], d) for i, (k, d) in enumerate(keys)]
+        indexes.append(CIndex(iname, tuple(keys), bool(unique), expr_key(where, "sqlite") if where else None, where))
+
+    groups = defaultdict(list)
+    for fid, seq, ref_table, frm, to, on_update, on_delete, _match in _pragma(conn, "foreign_key_list", name):
+        groups[fid].append((seq, ref_table, frm, to, on_update.lower(), on_delete.lower()))
+    fks = []
+    for fid in sorted(groups):
+        parts = sorted(groups[fid])
+        cols = tuple(p[2] for p in parts)
+        ref_table = parts[0][1]
+        ref_cols = tuple(p[3] for p in parts)
+        if any(c is None for c in ref_cols):  # REFERENCES t without columns: the target's primary key
+            target = [r for r in _pragma(conn, "table_xinfo", ref_table) if r[5]]
+            ref_cols = tuple(r[1] for r in sorted(target, key=lambda r: r[5]))
+        fks.append(CForeignKey(name_for("foreign key", cols), cols, ref_table, ref_cols, parts[0][5], parts[0][4]))
+
+    checks = tuple(CCheck(c.name, expr_key(c.expr, "sqlite"), c.expr) for c in named["check"])
+    return CTable(name, tuple(columns), primary_key, tuple(uniques), tuple(fks), checks, tuple(indexes),
+                  _options(sql))

@@ -1,0 +1,196 @@
+"""Reading what SQLite's PRAGMAs do not tell from the stored CREATE statements:
+constraint names, CHECK expressions, AUTOINCREMENT, index predicates and
+expression columns.  A small tokenizer that knows SQLite's quoting and
+comments, and splits at top-level commas; nothing here executes SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+|--[^\n]*|/\*.*?\*/)
+  | (?P<str>'(?:[^']|'')*')
+  | (?P<qid>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+  | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
+  | (?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)
+  | (?P<op>[(),;]|\|\||<=|>=|<>|!=|==|<<|>>|.)
+""", re.S | re.X)
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper() if self.kind == "word" else ""
+
+    @property
+    def ident(self) -> str:
+        """The identifier this token names (quotes removed)."""
+        if self.kind == "qid":
+            body, q = self.text[1:-1], self.text[0]
+            return body if q == "[" else body.replace(q * 2, q)
+        if self.kind == "str":
+            return self.text[1:-1].replace("''", "'")
+        return self.text
+
+
+def tokens(sql: str) -> list[Tok]:
+    return [Tok(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(sql) if m.lastgroup != "ws"]
+
+
+def split_top(toks: list[Tok]) -> list[list[Tok]]:
+    """Split at commas outside parentheses."""
+    parts, cur, depth = [], [], 0
+    for t in toks:
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+        if t.text == "," and depth == 0:
+            parts.append(cur)
+            cur = []
+        else:
+            cur.append(t)
+    if cur:
+        parts.append(cur)
+    return parts
+
+
+def paren_body(toks: list[Tok], open_index: int) -> tuple[list[Tok], int]:
+    """Tokens inside the parenthesis opening at ``open_index``, and the index after it closes."""
+    depth = 0
+    for i in range(open_index, len(toks)):
+        if toks[i].text == "(":
+            depth += 1
+        elif toks[i].text == ")":
+            depth -= 1
+            if depth == 0:
+                return toks[open_index + 1:i], i + 1
+    return toks[open_index + 1:], len(toks)
+
+
+def text_of(sql: str, toks: list[Tok]) -> str:
+    return sql[toks[0].start:toks[-1].end] if toks else ""
+
+
+@dataclass(frozen=True)
+class Clause:
+    kind: str                    # "primary key" | "unique" | "check" | "foreign key"
+    name: str | None
+    columns: tuple[str, ...] = ()
+    expr: str = ""               # for checks
+
+
+@dataclass(frozen=True)
+class TableDDL:
+    clauses: tuple[Clause, ...]
+    autoincrement: bool
+
+
+def parse_table(sql: str) -> TableDDL:
+    toks = tokens(sql)
+    start = next((i for i, t in enumerate(toks) if t.text == "("), None)
+    if start is None:
+        return TableDDL((), False)
+    body, _ = paren_body(toks, start)
+    clauses: list[Clause] = []
+    autoinc = False
+    for part in split_top(body):
+        if not part:
+            continue
+        if part[0].upper in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+            clauses += _constraints(sql, part, column=None)
+        else:
+            column = part[0].ident
+            autoinc = autoinc or any(t.upper == "AUTOINCREMENT" for t in part)
+            clauses += _constraints(sql, part[1:], column=column)
+    return TableDDL(tuple(clauses), autoinc)
+
+
+def _names_in(toks: list[Tok]) -> tuple[str, ...]:
+    return tuple(p[0].ident for p in split_top(toks) if p)
+
+
+def _constraints(sql: str, toks: list[Tok], column: str | None) -> list[Clause]:
+    """Named or unnamed constraint clauses in a column definition or a table constraint."""
+    out, name, i = [], None, 0
+    while i < len(toks):
+        word = toks[i].upper
+        if word == "CONSTRAINT" and i + 1 < len(toks):
+            name = toks[i + 1].ident
+            i += 2
+            continue
+        if word == "CHECK" and i + 1 < len(toks) and toks[i + 1].text == "(":
+            inner, i = paren_body(toks, i + 1)
+            out.append(Clause("check", name, (), text_of(sql, inner)))
+            name = None
+            continue
+        if word == "PRIMARY":
+            j = i + 2
+            cols = (column,) if column else ()
+            if j < len(toks) and toks[j].text == "(":
+                inner, j = paren_body(toks, j)
+                cols = _names_in(inner)
+            out.append(Clause("primary key", name, cols))
+            name, i = None, j
+            continue
+        if word == "UNIQUE":
+            j = i + 1
+            cols = (column,) if column else ()
+            if j < len(toks) and toks[j].text == "(":
+                inner, j = paren_body(toks, j)
+                cols = _names_in(inner)
+            out.append(Clause("unique", name, cols))
+            name, i = None, j
+            continue
+        if word in ("FOREIGN", "REFERENCES"):
+            j = i + 2 if word == "FOREIGN" else i
+            cols = (column,) if column else ()
+            if word == "FOREIGN" and j < len(toks) and toks[j].text == "(":
+                inner, j = paren_body(toks, j)
+                cols = _names_in(inner)
+            out.append(Clause("foreign key", name, cols))
+            name = None
+            i = j + 1
+            continue
+        i += 1
+    return out
+
+
+def index_parts(sql: str) -> tuple[list[str], str | None]:
+    """Key texts of CREATE INDEX ... ON t (key, ...) and its WHERE predicate (or None)."""
+    toks = tokens(sql)
+    on = next((i for i, t in enumerate(toks) if t.upper == "ON"), None)
+    if on is None:
+        return [], None
+    open_i = next((i for i in range(on, len(toks)) if toks[i].text == "("), None)
+    if open_i is None:
+        return [], None
+    inner, after = paren_body(toks, open_i)
+    keys = [text_of(sql, p) for p in split_top(inner) if p]
+    rest = toks[after:]
+    if rest and rest[0].upper == "WHERE":
+        pred = [t for t in rest[1:] if t.text != ";"]
+        return keys, text_of(sql, pred)
+    return keys, None
+
+
+def strip_order(key: str) -> tuple[str, bool]:
+    """'"a" DESC' -> ('a', True): index key text to (name or expression, descending)."""
+    toks = tokens(key)
+    desc = False
+    while toks and toks[-1].upper in ("ASC", "DESC"):
+        desc = desc or toks[-1].upper == "DESC"
+        toks = toks[:-1]
+    while len(toks) >= 2 and toks[-2].upper == "COLLATE":
+        toks = toks[:-2]
+    if len(toks) == 1 and toks[0].kind in ("word", "qid"):
+        return toks[0].ident, desc
+    return text_of(key, toks), desc

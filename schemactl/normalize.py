@@ -1,0 +1,148 @@
+"""Normal forms for comparing what a manifest implies with what an engine reports.
+
+Engines give back SQL in their own words: PostgreSQL's ``(status = ANY
+(ARRAY['a'::text]))`` for ``status IN ('a')``, ``'-5'::integer`` for ``-5``,
+``((x >= 1) AND (x <= 5))`` for ``BETWEEN``; SQLite gives back exactly what was
+written.  Expressions are parsed with sqlglot in the engine's dialect and
+reduced to a structural key: casts and parentheses dropped, ``= ANY(ARRAY)``
+read as ``IN``, ``BETWEEN`` as two comparisons, identifiers and function names
+case-folded.  Literal defaults are compared as typed values, using the
+literal kind from the type registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from decimal import Decimal, InvalidOperation
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from .sqlexpr import SQLGLOT_DIALECT
+
+_WRAPPERS = (exp.Cast, exp.TryCast, exp.Paren)
+
+
+def _unwrap(node):
+    while isinstance(node, _WRAPPERS):
+        node = node.this
+    return node
+
+
+def _key(node):
+    node = _unwrap(node)
+    if node is None:
+        return None
+    if isinstance(node, list):
+        return tuple(_key(n) for n in node)
+    if not isinstance(node, exp.Expression):
+        return node.lower() if isinstance(node, str) else node
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return ("str", node.this)
+        return ("num", _decimal(node.this))
+    if isinstance(node, exp.Neg) and isinstance(_unwrap(node.this), exp.Literal) and not _unwrap(node.this).is_string:
+        return ("num", _decimal("-" + str(_unwrap(node.this).this)))
+    if isinstance(node, exp.Identifier):
+        return ("id", node.this if node.quoted else node.this.lower())
+    if isinstance(node, exp.Column):
+        return ("col", _key(node.this))
+    if isinstance(node, exp.Between):
+        return ("and", ("gte", _key(node.this), _key(node.args["low"])),
+                ("lte", _key(node.this), _key(node.args["high"])))
+    if isinstance(node, exp.EQ) and isinstance(_unwrap(node.expression), exp.Any):
+        arr = _unwrap(_unwrap(node.expression).this)
+        if isinstance(arr, exp.Array):
+            return ("in", _key(node.this), tuple(_key(e) for e in arr.expressions))
+    if isinstance(node, exp.In) and node.expressions:
+        return ("in", _key(node.this), tuple(_key(e) for e in node.expressions))
+    if isinstance(node, exp.Anonymous):
+        return ("fn", str(node.this).lower(), tuple(_key(e) for e in node.expressions))
+    name = type(node).__name__.lower()
+    args = tuple((k, _key(v)) for k, v in sorted(node.args.items())
+                 if not k.startswith("_") and v not in (None, [], False))
+    return (name, args)
+
+
+def _decimal(text) -> str:
+    try:
+        d = Decimal(str(text))
+    except InvalidOperation:
+        return str(text)
+    if d == 0:
+        return "0"
+    return format(d.normalize(), "f")
+
+
+@functools.lru_cache(maxsize=8192)
+def expr_key(sql: str, engine: str) -> str:
+    """A structural key for an expression (raw text if sqlglot cannot read it)."""
+    try:
+        tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine])
+    except (ParseError, TokenError):
+        return "raw:" + " ".join(sql.split())
+    return repr(_key(tree))
+
+
+# -- literal defaults compared as typed values (kind: see types.PortableType.value)
+
+def _ts(text: str, aware: bool):
+    t = dt.datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    if aware:
+        t = t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+        return t.astimezone(dt.timezone.utc).isoformat()
+    return t.isoformat()
+
+
+_TYPED = {
+    "int16": _decimal, "int32": _decimal, "int64": _decimal, "float": _decimal, "numeric": _decimal,
+    "boolean": lambda v: {"t": "true", "true": "true", "1": "true", "f": "false", "false": "false",
+                          "0": "false"}.get(str(v).lower(), str(v)),
+    "json": lambda v: json.dumps(json.loads(v), sort_keys=True, separators=(",", ":")),
+    "uuid": lambda v: str(v).lower(),
+    "timestamptz": lambda v: _decimal(v) if re.fullmatch(r"-?\d+", str(v)) else _ts(str(v), True),
+    "timestamp": lambda v: _ts(str(v), False),
+    "date": lambda v: dt.date.fromisoformat(str(v)).isoformat(),
+    "time": lambda v: dt.time.fromisoformat(str(v)).isoformat(),
+}
+
+
+def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
+    """Key for a column default; literals become typed values when ``kind`` is known."""
+    if sql is None:
+        return None
+    try:
+        tree = _unwrap(sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine]))
+    except (ParseError, TokenError):
+        return "raw:" + " ".join(sql.split())
+    value = None
+    if isinstance(tree, exp.Literal):
+        value = tree.this
+    elif isinstance(tree, exp.Boolean):
+        value = "true" if tree.this else "false"
+    elif isinstance(tree, exp.Neg) and isinstance(_unwrap(tree.this), exp.Literal):
+        value = "-" + str(_unwrap(tree.this).this)
+    if value is not None and kind in _TYPED:
+        try:
+            return "lit:" + _TYPED[kind](value)
+        except (ValueError, TypeError):
+            pass
+    if value is not None:
+        return "lit:" + str(value)
+    return repr(_key(tree))
+
+
+def sqlite_type(spelling: str) -> str:
+    """SQLite declared types compare case- and space-insensitively."""
+    return re.sub(r"\s*([(),])\s*", r"\1", " ".join(spelling.split())).upper()
+
+
+def pg_type(spelling: str) -> str:
+    return " ".join(spelling.split()).lower()
+
+
+TYPE_KEY = {"postgres": pg_type, "sqlite": sqlite_type}

@@ -1,0 +1,101 @@
+"""The parity gate: build both engines from the generated DDL, read them back,
+and compare each with what the manifest implies; and ``diff`` of an existing
+database against a manifest."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from . import render
+from .diff import diff
+from .engines import sqlite as sqlite_engine
+from .errors import SchemactlError
+from .expect import expect
+from .introspect import introspect
+from .manifest.model import Manifest
+from .report import Target
+
+ENGINES = ("postgres", "sqlite")
+
+
+def _objects(m: Manifest, engine: str) -> list[str]:
+    out = [t.name for t in m.tables]
+    if engine == "postgres":
+        out += [f"enum {e.name}" for e in m.enums]
+    return out
+
+
+def target(m: Manifest, engine: str, conn) -> Target:
+    actual = introspect(conn, engine, m.pg_schema if engine == "postgres" else None)
+    return Target(m, engine, diff(expect(m, engine), actual), _objects(m, engine))
+
+
+def sqlite_target(m: Manifest) -> Target:
+    with tempfile.TemporaryDirectory(prefix="schemactl-sqlite-") as d:
+        conn = sqlite_engine.connect(str(Path(d) / f"{m.name}.db"))
+        try:
+            sqlite_engine.apply(conn, render.ddl(m, "sqlite"))
+            return target(m, "sqlite", conn)
+        finally:
+            conn.close()
+
+
+def postgres_target(m: Manifest, server) -> Target:
+    import psycopg
+    with server.scratch() as conninfo, psycopg.connect(conninfo, autocommit=True) as conn:
+        with conn.transaction():
+            conn.execute(render.ddl(m, "postgres"))
+        return target(m, "postgres", conn)
+
+
+def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", url: str | None = None) -> list[Target]:
+    from .engines.providers import postgres
+    targets = []
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(postgres(provider, url)) if "postgres" in engines else None
+        for m in manifests:
+            if server is not None:
+                targets.append(postgres_target(m, server))
+            if "sqlite" in engines:
+                targets.append(sqlite_target(m))
+    return targets
+
+
+# -- diff an existing database
+
+def parse_url(url: str) -> tuple[str, str]:
+    """``postgresql://…`` / ``postgres://…`` / ``sqlite:///path`` -> (engine, address)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgres", url
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if not path:
+            raise SchemactlError("sqlite URL has no path: write sqlite:///relative.db or sqlite:////absolute.db")
+        return "sqlite", path
+    raise SchemactlError(f'cannot read database URL "{url}": use postgresql://… or sqlite:///path')
+
+
+def diff_database(m: Manifest, url: str) -> Target:
+    """Read-only comparison of a live database with the manifest."""
+    engine, address = parse_url(url)
+    if engine == "sqlite":
+        if not Path(address).is_file():
+            raise SchemactlError(f"SQLite database {address} does not exist")
+        try:
+            conn = sqlite3.connect(f"file:{Path(address).resolve()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise SchemactlError(f"cannot open {address}: {exc}") from None
+        try:
+            return target(m, "sqlite", conn)
+        finally:
+            conn.close()
+    import psycopg
+    try:
+        conn = psycopg.connect(address, connect_timeout=10, options="-c default_transaction_read_only=on")
+    except psycopg.Error as exc:
+        raise SchemactlError(f"cannot connect to {url.split('@')[-1]}: {str(exc).strip()}") from None
+    with conn:
+        return target(m, "postgres", conn)
