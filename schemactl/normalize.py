@@ -33,7 +33,25 @@ def _unwrap(node):
     return node
 
 
+def _numeric_cast(node):
+    """PostgreSQL writes negative numbers back as '-5'::integer: a cast string that is a number."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Cast) and isinstance(_unwrap(node.this), exp.Literal) and _unwrap(node.this).is_string:
+        to = node.args.get("to")
+        if isinstance(to, exp.DataType) and to.is_type(*exp.DataType.NUMERIC_TYPES):
+            try:
+                Decimal(_unwrap(node.this).this)
+            except InvalidOperation:
+                return None
+            return ("num", _decimal(_unwrap(node.this).this))
+    return None
+
+
 def _key(node):
+    num = _numeric_cast(node)
+    if num is not None:
+        return num
     node = _unwrap(node)
     if node is None:
         return None

@@ -34,10 +34,11 @@ class PortableType:
     sqlite_strict: str | Mapping[str, str]
     identity_ok: bool = False        # may carry identity: true
     summary: str = ""
+    btree: bool = True               # PostgreSQL can use it in a btree index, primary key or unique constraint
 
 
-def _row(name, params, value, pg, pg_cat, sqlite, strict, identity_ok=False, summary=""):
-    return PortableType(name, tuple(params), value, pg, pg_cat, sqlite, strict, identity_ok, summary)
+def _row(name, params, value, pg, pg_cat, sqlite, strict, identity_ok=False, summary="", btree=True):
+    return PortableType(name, tuple(params), value, pg, pg_cat, sqlite, strict, identity_ok, summary, btree)
 
 
 _ts_sqlite = MappingProxyType({"integer_ms": "INTEGER", "iso_text": "TEXT"})
@@ -62,7 +63,8 @@ TYPES: Mapping[str, PortableType] = MappingProxyType({
              summary="date and time without zone, ISO text on SQLite"),
         _row("timestamptz", (), "timestamptz", "timestamptz", "timestamp with time zone", _ts_sqlite, _ts_sqlite,
              summary="instant in time; SQLite: Unix ms INTEGER or ISO-8601 TEXT (sqlite.timestamptz)"),
-        _row("json", (), "json", "json", "json", "TEXT", "TEXT", summary="JSON document, serialized text on SQLite"),
+        _row("json", (), "json", "json", "json", "TEXT", "TEXT", summary="JSON document, serialized text on SQLite",
+             btree=False),
         _row("jsonb", (), "json", "jsonb", "jsonb", "TEXT", "TEXT", summary="binary JSON on PostgreSQL, text on SQLite"),
         _row("bytes", (), "bytes", "bytea", "bytea", "BLOB", "BLOB", summary="byte string"),
     )

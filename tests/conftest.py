@@ -3,7 +3,7 @@ a fresh database per test; SQLite files in tmp_path) and the golden flag."""
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -31,23 +31,58 @@ def pg_server():
         yield server
 
 
-_db_numbers = itertools.count(1)
+RESET_SQL = """
+DO $$
+DECLARE s text;
+BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace
+           WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  END LOOP;
+  CREATE SCHEMA public;
+END $$
+"""
+
+
+@pytest.fixture(scope="session")
+def pg_test_db(pg_server):
+    """One database for the session's tests; emptied (every schema dropped) before each use."""
+    import psycopg
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
+        admin.execute("CREATE DATABASE schemactl_tests")
+    return pg_server.conninfo("schemactl_tests")
+
+
+class ResettingServer:
+    """Test stand-in for providers.Server: scratch() empties one database instead of
+    creating a new one (the real engine, a tenth of the time)."""
+
+    def __init__(self, conninfo: str):
+        self.admin_conninfo = conninfo
+
+    @contextlib.contextmanager
+    def scratch(self):
+        import psycopg
+        with psycopg.connect(self.admin_conninfo, autocommit=True) as conn:
+            conn.execute(RESET_SQL)
+        yield self.admin_conninfo
+
+
+@pytest.fixture(scope="session")
+def scratch_server(pg_test_db):
+    return ResettingServer(pg_test_db)
 
 
 @pytest.fixture
-def pg(pg_server):
-    """A psycopg connection (autocommit) to a brand-new database; dropped afterwards."""
+def pg(pg_test_db):
+    """A psycopg connection (autocommit) to an empty database."""
     import psycopg
-    name = f"t{next(_db_numbers)}"
-    with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    conn = psycopg.connect(pg_server.conninfo(name), autocommit=True)
+    conn = psycopg.connect(pg_test_db, autocommit=True)
+    conn.execute(RESET_SQL)
     try:
         yield conn
     finally:
         conn.close()
-        with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -33,14 +33,9 @@ def _id(p: Path) -> str:
     return p.parent.name if p.name == "manifest.yaml" else p.stem
 
 
-@pytest.fixture(scope="session")
-def server(pg_server):
-    return Server(pg_server.conninfo(), "local")
-
-
 @pytest.mark.parametrize("path", ALL, ids=_id)
-def test_converges_on_postgres(path, server):
-    t = postgres_target(load_file(path), server)
+def test_converges_on_postgres(path, scratch_server):
+    t = postgres_target(load_file(path), scratch_server)
     assert [str(f) for f in t.findings] == []
 
 

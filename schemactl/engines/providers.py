@@ -43,7 +43,9 @@ class Server:
         name = f"schemactl_scratch_{os.getpid()}_{next(self._n)}"
         with psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.execute(f'CREATE DATABASE "{name}"')
+            # FILE_COPY (PostgreSQL 15+) is the quicker way to copy a tiny template.
+            strategy = " STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else ""
+            admin.execute(f'CREATE DATABASE "{name}"{strategy}')
         try:
             yield self.conninfo(name)
         finally:

@@ -13,6 +13,7 @@ def check(m: Manifest, problems) -> None:
     _names(m, problems)
     for t in m.tables:
         _columns_exist(t, problems)
+        _indexable(t, problems)
         _identity(t, problems)
         _keys(t, problems)
         for fk in t.foreign_keys:
@@ -97,6 +98,19 @@ def _columns_exist(t: Table, problems) -> None:
     for group in [t.primary_key] + list(t.uniques) + list(t.foreign_keys):
         if group and len(set(group.columns)) != len(group.columns):
             problems.add(group.path, f'table "{t.name}": "{group.name}" lists a column twice')
+
+
+def _indexable(t: Table, problems) -> None:
+    """Keys and indexes only on types PostgreSQL can compare with a btree (not json)."""
+    groups = [(t.primary_key, "primary key")] if t.primary_key else []
+    groups += [(u, f'unique constraint "{u.name}"') for u in t.uniques]
+    groups += [(ix, f'index "{ix.name}"') for ix in t.indexes]
+    for obj, what in groups:
+        for name in [c if isinstance(c, str) else c.name for c in obj.columns]:
+            col = t.column(name)
+            if col is not None and not col.type.enum and not col.type.row.btree:
+                problems.add(obj.path, f'table "{t.name}": {what} uses column "{name}" of type '
+                                       f"{col.type.spelled()}, which PostgreSQL cannot index; use jsonb")
 
 
 def _identity(t: Table, problems) -> None:
