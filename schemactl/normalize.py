@@ -129,10 +129,19 @@ _TYPED = {
 }
 
 
+_PLAIN_NUMBER = re.compile(r"^\(?(-?\d+(?:\.\d+)?)\)?$")
+_PLAIN_STRING = re.compile(r"^'((?:[^']|'')*)'$")
+
+
+@functools.lru_cache(maxsize=8192)
 def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
     """Key for a column default; literals become typed values when ``kind`` is known."""
     if sql is None:
         return None
+    plain = _PLAIN_NUMBER.match(sql) or _PLAIN_STRING.match(sql)
+    if plain:  # the common case, without a parse
+        value = plain.group(1) if plain.re is _PLAIN_NUMBER else plain.group(1).replace("''", "'")
+        return _typed(value, kind)
     try:
         tree = _unwrap(sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine]))
     except (ParseError, TokenError):
@@ -144,14 +153,18 @@ def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
         value = "true" if tree.this else "false"
     elif isinstance(tree, exp.Neg) and isinstance(_unwrap(tree.this), exp.Literal):
         value = "-" + str(_unwrap(tree.this).this)
-    if value is not None and kind in _TYPED:
+    if value is not None:
+        return _typed(value, kind)
+    return repr(_key(tree))
+
+
+def _typed(value, kind: str | None) -> str:
+    if kind in _TYPED:
         try:
             return "lit:" + _TYPED[kind](value)
         except (ValueError, TypeError):
             pass
-    if value is not None:
-        return "lit:" + str(value)
-    return repr(_key(tree))
+    return "lit:" + str(value)
 
 
 def sqlite_type(spelling: str) -> str:

@@ -4,7 +4,6 @@ a fresh database per test; SQLite files in tmp_path) and the golden flag."""
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from pathlib import Path
 
 import pytest

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -20,6 +18,7 @@ from click.testing import CliRunner
 
 from schemactl import render
 from schemactl.cli import main
+from schemactl.engines import postgres_local
 from schemactl.engines.providers import Server
 from schemactl.engines import sqlite as sqlite_engine
 from schemactl.manifest.load import load_file
@@ -156,7 +155,7 @@ def _pg_pids() -> set[int]:
 
 
 def _tmp_entries() -> set[str]:
-    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("schemactl-")}
+    return {p for p in os.listdir(postgres_local.run_dir()) if p.startswith("schemactl-")}
 
 
 def test_parity_with_local_provider_leaves_nothing_behind():

@@ -8,7 +8,8 @@
   (``$SCHEMACTL_CACHE_DIR``, else ``$XDG_CACHE_HOME/schemactl``, else
   ``~/.cache/schemactl``); each start copies the template and starts
   ``postgres`` on a private Unix socket with durability off, so a start takes
-  a fraction of a second.
+  a fraction of a second.  Server directories live in ``SCHEMACTL_RUN_DIR``,
+  else in memory-backed /dev/shm when available, else the temp directory.
 * The server is always stopped and its directory removed: on leaving the
   ``with`` block (also on an exception or Ctrl-C) and, as a last resort, at
   interpreter exit.
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from ..errors import EngineUnavailable
 
-TEMPLATE_LAYOUT = 1          # bump when the template's initdb options change
+TEMPLATE_LAYOUT = 2          # bump when the template's initdb options change
 _SERVER_SETTINGS = {
     "listen_addresses": "",
     "fsync": "off",
@@ -140,8 +141,25 @@ def _chown_tree(path: Path, who: RunAs) -> None:
             os.lchown(os.path.join(root, name), who.uid, who.gid)
 
 
+def run_dir() -> str:
+    """Where server directories go: ``SCHEMACTL_RUN_DIR``, else memory-backed /dev/shm when it
+    is writable (copying the template there is several times faster), else the temp directory."""
+    chosen = os.environ.get("SCHEMACTL_RUN_DIR")
+    if chosen:
+        return chosen
+    shm = "/dev/shm"
+    if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK):
+        try:
+            st = os.statvfs(shm)
+            if st.f_bavail * st.f_frsize > 512 * 1024 * 1024:
+                return shm
+        except OSError:
+            pass
+    return tempfile.gettempdir()
+
+
 def _private_tempdir(prefix: str, who: RunAs) -> Path:
-    d = Path(tempfile.mkdtemp(prefix=prefix))
+    d = Path(tempfile.mkdtemp(prefix=prefix, dir=run_dir()))
     _chown_tree(d, who)
     return d
 
@@ -156,7 +174,7 @@ def template(binaries: Binaries, who: RunAs) -> Path:
         data = work / "data"
         res = subprocess.run(
             [binaries.initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-             "--locale=C", "--no-sync", "--no-instructions"],
+             "--locale=C", "--no-sync", "--no-instructions", "--wal-segsize=1"],
             capture_output=True, text=True, cwd=str(work), env=_env(), **who.kwargs(),
         )
         if res.returncode != 0:
@@ -204,7 +222,7 @@ class LocalPostgres:
     # -- lifecycle
     def start(self) -> "LocalPostgres":
         tpl = template(self.binaries, self.who)
-        self.base = Path(tempfile.mkdtemp(prefix="schemactl-pg-"))
+        self.base = Path(tempfile.mkdtemp(prefix="schemactl-pg-", dir=run_dir()))
         _LIVE.add(self)
         try:
             data = self.base / "data"

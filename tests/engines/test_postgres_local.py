@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ def _postgres_pids() -> set[int]:
 
 
 def _our_tempdirs() -> set[str]:
-    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith(("schemactl-pg-", "schemactl-initdb-"))}
+    return {p for p in os.listdir(postgres_local.run_dir()) if p.startswith(("schemactl-pg-", "schemactl-initdb-"))}
 
 
 def test_start_query_stop_leaves_nothing_behind():
