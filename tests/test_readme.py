@@ -1,0 +1,37 @@
+"""The README stays true: set-up commands, CI script, finding codes and type table."""
+
+from __future__ import annotations
+
+import re
+
+from schemactl.diff import CODES
+from schemactl.types import TYPES
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def _setup_commands() -> list[str]:
+    block = re.search(r"```sh\n(.*?)```", README, re.S).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_readme_opens_with_two_commands_and_ci_runs_exactly_them():
+    assert README.startswith("# schemactl\n\n```sh\n")
+    commands = _setup_commands()
+    assert len(commands) == 2
+    ci = [l for l in (ROOT / ".ci" / "run").read_text().splitlines()
+          if l.strip() and not l.startswith(("#", "set ", "cd "))]
+    assert ci == commands
+    assert (ROOT / ".ci" / "run").read_text().startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_finding_code_is_documented():
+    documented = dict(re.findall(r"^\| `(SC\d+)` \| ([a-z-]+) \|", README, re.M))
+    assert documented == {code: title for code, (title, _) in CODES.items()}
+
+
+def test_every_portable_type_is_documented():
+    for name in TYPES:
+        assert re.search(rf"^\| `{name}(\([a-z, ]+\))?` \|", README, re.M), name
