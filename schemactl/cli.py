@@ -5,6 +5,7 @@ Exit codes: 0 clean, 1 differences or drift found, 2 bad input or usage.
 
 from __future__ import annotations
 
+import gc
 import json
 import signal
 import sys
@@ -28,6 +29,9 @@ class _Group(click.Group):
     """Turns user errors into a message on stderr and exit 2, never a traceback."""
 
     def invoke(self, ctx):
+        # A short-lived process that allocates many long-lived objects: the cycle collector
+        # only costs time here (about a quarter of `generate` on large manifests).
+        gc.disable()
         try:
             return super().invoke(ctx)
         except ManifestInvalid as exc:

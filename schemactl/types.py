@@ -15,7 +15,7 @@ spelling per storage convention (``sqlite.timestamptz`` in the manifest).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Mapping
 
@@ -35,10 +35,41 @@ class PortableType:
     identity_ok: bool = False        # may carry identity: true
     summary: str = ""
     btree: bool = True               # PostgreSQL can use it in a btree index, primary key or unique constraint
+    drizzle_pg: str = ""             # drizzle-orm/pg-core builder call ({col}: the SQL column name)
+    drizzle_sqlite: str | Mapping[str, str] = ""   # drizzle-orm/sqlite-core builder call
+    ts: str | Mapping[str, str] = ""  # TypeScript type Drizzle infers for a selected value
 
 
 def _row(name, params, value, pg, pg_cat, sqlite, strict, identity_ok=False, summary="", btree=True):
-    return PortableType(name, tuple(params), value, pg, pg_cat, sqlite, strict, identity_ok, summary, btree)
+    row = PortableType(name, tuple(params), value, pg, pg_cat, sqlite, strict, identity_ok, summary, btree)
+    return replace(row, **DRIZZLE[name]) if name in DRIZZLE else row
+
+
+# Drizzle ORM builders per portable type: (pg-core call, sqlite-core call, inferred TS type).
+_ts_ms = MappingProxyType({"integer_ms": 'integer({col}, {{ mode: "timestamp_ms" }})', "iso_text": 'text({col})'})
+DRIZZLE = {
+    name: {"drizzle_pg": pg, "drizzle_sqlite": lite, "ts": ts} for name, pg, lite, ts in (
+        ("text", 'text({col})', 'text({col})', "string"),
+        ("varchar", 'varchar({col}, {{ length: {length} }})', 'text({col}, {{ length: {length} }})', "string"),
+        ("uuid", 'uuid({col})', 'text({col})', "string"),
+        ("boolean", 'boolean({col})', 'integer({col}, {{ mode: "boolean" }})', "boolean"),
+        ("smallint", 'smallint({col})', 'integer({col})', "number"),
+        ("integer", 'integer({col})', 'integer({col})', "number"),
+        ("bigint", 'bigint({col}, {{ mode: "number" }})', 'integer({col})', "number"),
+        ("real", 'real({col})', 'real({col})', "number"),
+        ("double", 'doublePrecision({col})', 'real({col})', "number"),
+        ("numeric", 'numeric({col}, {{ precision: {precision}, scale: {scale} }})', 'text({col})', "string"),
+        ("date", 'date({col}, {{ mode: "string" }})', 'text({col})', "string"),
+        ("time", 'time({col})', 'text({col})', "string"),
+        ("timestamp", 'timestamp({col}, {{ mode: "string" }})', 'text({col})', "string"),
+        ("timestamptz", 'timestamp({col}, {{ withTimezone: true, mode: "date" }})', _ts_ms,
+         MappingProxyType({"integer_ms": "Date", "iso_text": "string", "postgres": "Date"})),
+        ("json", 'json({col})', 'text({col}, {{ mode: "json" }})', "unknown"),
+        ("jsonb", 'jsonb({col})', 'text({col}, {{ mode: "json" }})', "unknown"),
+        ("bytes", 'bytea({col})', 'blob({col}, {{ mode: "buffer" }})', "Buffer"),
+    )
+}
+
 
 
 _ts_sqlite = MappingProxyType({"integer_ms": "INTEGER", "iso_text": "TEXT"})
@@ -116,9 +147,12 @@ class TypeRef:
         return dict(zip(self.row.params, self.args))
 
     def spelled(self) -> str:
+        """The manifest spelling: ``varchar(20)``, ``uuid`` or the enum's name."""
         if self.enum:
             return self.enum
-        return f"{self.name}({','.join(map(str, self.args))})" if self.args else self.name
+        if not self.args:
+            return self.name
+        return f"{self.name}({','.join(map(str, self.args))})"
 
 
 class TypeError_(ValueError):

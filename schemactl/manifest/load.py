@@ -8,7 +8,9 @@ manifest's file:line:col.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
 import re
 from importlib import resources
@@ -60,7 +62,25 @@ def load_file(path: str | Path) -> Manifest:
     return load_text(text, shown)
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """Loading allocates many small objects that all stay alive; Python's cycle collector
+    would rescan them over and over (seen: 3x slower on a 1,000-table manifest)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load_text(text: str, filename: str = "<manifest>") -> Manifest:
+    with _gc_paused():
+        return _load_text(text, filename)
+
+
+def _load_text(text: str, filename: str) -> Manifest:
     try:
         located = yamlpos.load(text)
     except yamlpos.YamlSyntaxError as exc:
@@ -307,7 +327,8 @@ class _Builder:
             default = self._default(table, cname, ref, cspec["default"], cpath + ("default",))
         pk = bool(cspec.get("primary_key"))
         nullable = cspec.get("nullable", not pk and not cspec.get("identity", False))
-        return Column(cname, ref, nullable, default, bool(cspec.get("identity", False)), cspec.get("comment"), cpath)
+        return Column(cname, ref, nullable, default, bool(cspec.get("identity", False)), cspec.get("comment"),
+                      cspec.get("ts_type"), cpath)
 
     def _default(self, table, cname, ref, raw, path) -> Default | None:
         where = f'table "{table}", column "{cname}": default'

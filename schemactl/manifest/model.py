@@ -4,6 +4,7 @@ and never take part in equality."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from ..types import TypeRef
@@ -38,6 +39,7 @@ class Column:
     default: Default | None = None
     identity: bool = False
     comment: str | None = None
+    ts_type: str | None = None             # TypeScript type for Drizzle's $type<...>()
     path: tuple = field(default=(), compare=False)
 
 
@@ -133,14 +135,12 @@ class Manifest:
         """1-based (line, col) of a manifest path, (1, 1) when unknown."""
         return self.located.at(path, key) if self.located is not None else (1, 1)
 
+    @functools.cached_property
+    def _by_name(self) -> tuple[dict, dict]:
+        return {t.name: t for t in self.tables}, {e.name: e for e in self.enums}
+
     def table(self, name: str) -> Table | None:
-        for t in self.tables:
-            if t.name == name:
-                return t
-        return None
+        return self._by_name[0].get(name)
 
     def enum(self, name: str) -> Enum | None:
-        for e in self.enums:
-            if e.name == name:
-                return e
-        return None
+        return self._by_name[1].get(name)

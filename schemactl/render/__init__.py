@@ -10,11 +10,19 @@ import jinja2
 from ..manifest.hashing import schema_hash
 from ..manifest.model import Manifest
 from .ddl import RULES, Renderer
+from .drizzle import drizzle_context
 
-# Generated file name -> (template, engine).  Later outputs add rows here.
+# Generated file name -> (template, engine, context builder).  New outputs are new rows.
+def _ddl_context(manifest: Manifest, engine: str, digest: str) -> dict:
+    return dict(title=RULES[engine].title, name=manifest.name, version=manifest.version, source=manifest.source,
+                hash=digest, blocks=Renderer(manifest, engine).blocks())
+
+
 OUTPUTS = {
-    "postgres.sql": ("ddl.sql.j2", "postgres"),
-    "sqlite.sql": ("ddl.sql.j2", "sqlite"),
+    "postgres.sql": ("ddl.sql.j2", "postgres", _ddl_context),
+    "sqlite.sql": ("ddl.sql.j2", "sqlite", _ddl_context),
+    "schema.pg.ts": ("schema.ts.j2", "postgres", drizzle_context),
+    "schema.sqlite.ts": ("schema.ts.j2", "sqlite", drizzle_context),
 }
 
 
@@ -28,17 +36,17 @@ def _env() -> jinja2.Environment:
                               lstrip_blocks=True, autoescape=False, undefined=jinja2.StrictUndefined)
 
 
+def render_file(manifest: Manifest, fname: str, digest: str | None = None) -> str:
+    template, engine, context = OUTPUTS[fname]
+    return _env().get_template(template).render(**context(manifest, engine, digest or schema_hash(manifest)))
+
+
 def ddl(manifest: Manifest, engine: str, digest: str | None = None) -> str:
     """The complete DDL file for one engine."""
-    template, _ = OUTPUTS[f"{engine}.sql"]
-    return _env().get_template(template).render(
-        title=RULES[engine].title, name=manifest.name, version=manifest.version,
-        source=manifest.source, hash=digest or schema_hash(manifest),
-        blocks=Renderer(manifest, engine).blocks(),
-    )
+    return render_file(manifest, f"{engine}.sql", digest)
 
 
 def outputs(manifest: Manifest) -> dict[str, str]:
     """File name (relative to generated/<name>/) -> content."""
     digest = schema_hash(manifest)
-    return {fname: ddl(manifest, engine, digest) for fname, (_, engine) in OUTPUTS.items()}
+    return {fname: render_file(manifest, fname, digest) for fname in OUTPUTS}

@@ -1,0 +1,261 @@
+"""Manifest -> Drizzle ORM TypeScript (drizzle-orm/pg-core and drizzle-orm/sqlite-core).
+
+Builders come from the type registry (``drizzle_pg`` / ``drizzle_sqlite``);
+what differs between the two Drizzle dialects is held in ``TS_RULES``.  The
+output reads like hand-written Drizzle code: camelCase names, one column per
+line, constraints and indexes in the table's extra-config array.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from .. import literals
+from ..manifest.model import Column, Manifest, Table
+from .ddl import Renderer
+
+
+@dataclass(frozen=True)
+class TsRules:
+    core: str                     # module the builders come from
+    table_fn: str                 # pgTable / sqliteTable
+    builder_field: str            # attribute of the type row with the builder call
+    enum_builder: str | None      # pgEnum, or None: enums are text columns + CHECK
+    identity: str                 # chain for identity columns
+    identity_is_pk: bool          # the identity chain already makes the primary key
+    desc: str                     # how a descending index key is written ({key}: table.col)
+    native_defaults: dict         # (fn, literal kind) -> chain without sql``
+    schema_fn: str | None         # pgSchema, or None
+    bytes_custom_type: bool       # bytea needs a customType
+
+
+TS_RULES = {
+    "postgres": TsRules(
+        core="drizzle-orm/pg-core", table_fn="pgTable", builder_field="drizzle_pg", enum_builder="pgEnum",
+        identity=".generatedByDefaultAsIdentity()", identity_is_pk=False, desc="{key}.desc().nullsFirst()",
+        native_defaults={("now", "timestamptz"): ".defaultNow()", ("uuid", "uuid"): ".defaultRandom()"},
+        schema_fn="pgSchema", bytes_custom_type=True,
+    ),
+    "sqlite": TsRules(
+        core="drizzle-orm/sqlite-core", table_fn="sqliteTable", builder_field="drizzle_sqlite", enum_builder=None,
+        identity=".primaryKey({ autoIncrement: true })", identity_is_pk=True, desc="sql`${{{key}}} DESC`",
+        native_defaults={}, schema_fn=None, bytes_custom_type=False,
+    ),
+}
+
+_JS_RESERVED = frozenset("""
+abstract arguments await boolean break byte case catch char class const continue debugger default delete do double
+else enum eval export extends false final finally float for function goto if implements import in instanceof int
+interface let long native new null package private protected public return short static super switch synchronized
+this throw throws transient true try typeof var void volatile while with yield undefined sql
+""".split())
+
+
+def camel(name: str) -> str:
+    parts = [p for p in re.split(r"[^0-9A-Za-z]+|_", name) if p]
+    if not parts:
+        return "x"
+    out = parts[0][:1].lower() + parts[0][1:] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+    return "_" + out if out[0].isdigit() else out
+
+
+def js_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def sql_template(sql: str) -> str:
+    """A Drizzle sql`...` template holding ``sql`` verbatim (backticks and ${ escaped)."""
+    return "sql`" + sql.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${") + "`"
+
+
+class DrizzleRenderer:
+    def __init__(self, manifest: Manifest, engine: str):
+        self.m, self.engine, self.r = manifest, engine, TS_RULES[engine]
+        self.ddl = Renderer(manifest, engine)
+        self.imports: set[str] = {self.r.table_fn}
+        self.uses_sql = False
+        self.names = self._names()
+
+    # -- names
+    def _names(self) -> dict:
+        taken = set(_JS_RESERVED) | {"customType", "bytea", "SCHEMA_HASH", "SCHEMA_VERSION"}
+        names: dict = {}
+
+        def claim(key, base):
+            name = base if base not in taken else base + ("Table" if key[0] == "table" else "Def")
+            n = 2
+            while name in taken:
+                name, n = f"{base}{n}", n + 1
+            taken.add(name)
+            names[key] = name
+
+        if self.m.pg_schema and self.r.schema_fn:
+            claim(("schema",), camel(self.m.pg_schema) + "Schema")
+        if self.r.enum_builder:
+            for e in self.m.enums:
+                claim(("enum", e.name), camel(e.name) + "Enum")
+        for t in self.m.tables:
+            claim(("table", t.name), camel(t.name))
+        return names
+
+    def prop(self, t: Table, column: str) -> str:
+        return self._props(t)[column]
+
+    def _props(self, t: Table) -> dict:
+        cache = getattr(self, "_prop_cache", {})
+        self._prop_cache = cache
+        if t.name not in cache:
+            out, used = {}, set()
+            for c in t.columns:
+                base = camel(c.name)
+                name, n = base, 2
+                while name in used:
+                    name, n = f"{base}{n}", n + 1
+                used.add(name)
+                out[c.name] = name
+            cache[t.name] = out
+        return cache[t.name]
+
+    def ref(self, table: str, column: str, this: Table) -> str:
+        owner = "table" if table == this.name else self.names[("table", table)]
+        return f"{owner}.{self.prop(self.m.table(table), column)}"
+
+    def _builder_name(self, call: str) -> str:
+        name = call.split("(", 1)[0]
+        if name != "bytea":
+            self.imports.add(name)
+        return name
+
+    # -- columns
+    def builder(self, t: Table, c: Column) -> str:
+        col = js_string(c.name)
+        if c.type.enum:
+            if self.r.enum_builder:
+                return f"{self.names[('enum', c.type.enum)]}({col})"
+            self.imports.add("text")
+            values = ", ".join(js_string(v) for v in self.m.enum(c.type.enum).values)
+            return f"text({col}, {{ enum: [{values}] }})"
+        template = getattr(c.type.row, self.r.builder_field)
+        if not isinstance(template, str):
+            template = template[self.m.time_storage]
+        call = template.format(col=col, **c.type.params)
+        self._builder_name(call)
+        return call
+
+    def default(self, t: Table, c: Column) -> str:
+        d = c.default
+        if d is None:
+            return ""
+        kind = "enum" if c.type.enum else c.type.row.value
+        if d.kind == "fn" and (d.value, kind) in self.r.native_defaults:
+            return self.r.native_defaults[(d.value, kind)]
+        if d.kind == "literal":
+            native = self._js_literal(d.value, kind)
+            if native is not None:
+                return f".default({native})"
+        self.uses_sql = True
+        sql = self.ddl.default_sql(c)
+        return f".default({sql_template(sql)})"
+
+    def _js_literal(self, value, kind: str) -> str | None:
+        if kind in ("text", "uuid", "enum", "numeric") and isinstance(value, str):
+            return js_string(value)
+        if kind in ("int16", "int32", "int64", "float") and not isinstance(value, bool):
+            return json.dumps(value)
+        if kind == "boolean":
+            return "true" if value else "false"
+        if kind == "json" and self.engine == "postgres":
+            return json.dumps(json.loads(value), ensure_ascii=False, separators=(", ", ": "))
+        return None
+
+    def column(self, t: Table, c: Column) -> str:
+        chain = self.builder(t, c)
+        if c.ts_type and c.type.row.value == "json":
+            chain += f".$type<{c.ts_type}>()"
+        single_pk = t.primary_key and t.primary_key.columns == (c.name,) and t.primary_key.name == f"{t.name}_pkey"
+        if c.identity:
+            chain += self.r.identity
+        if single_pk and not (c.identity and self.r.identity_is_pk):
+            chain += ".primaryKey()"
+        elif not c.nullable and not (c.identity and self.r.identity_is_pk):
+            chain += ".notNull()"
+        return chain + self.default(t, c)
+
+    # -- table extras
+    def extras(self, t: Table) -> list[str]:
+        out = []
+        pk = t.primary_key
+        if pk and not (len(pk.columns) == 1 and pk.name == f"{t.name}_pkey"):
+            self.imports.add("primaryKey")
+            cols = ", ".join(self.ref(t.name, c, t) for c in pk.columns)
+            out.append(f"primaryKey({{ name: {js_string(pk.name)}, columns: [{cols}] }})")
+        for u in sorted(t.uniques, key=lambda u: u.name):
+            self.imports.add("unique")
+            out.append(f"unique({js_string(u.name)}).on({', '.join(self.ref(t.name, c, t) for c in u.columns)})")
+        for fk in sorted(t.foreign_keys, key=lambda f: f.name):
+            self.imports.add("foreignKey")
+            cols = ", ".join(self.ref(t.name, c, t) for c in fk.columns)
+            refs = ", ".join(self.ref(fk.ref_table, c, t) for c in fk.ref_columns)
+            line = f"foreignKey({{ name: {js_string(fk.name)}, columns: [{cols}], foreignColumns: [{refs}] }})"
+            for action, method in ((fk.on_delete, "onDelete"), (fk.on_update, "onUpdate")):
+                if action != "no action":
+                    line += f".{method}({js_string(action)})"
+            out.append(line)
+        for name, sql in sorted(self.ddl.checks(t)):
+            self.imports.add("check")
+            self.uses_sql = True
+            out.append(f"check({js_string(name)}, {sql_template(sql)})")
+        for ix in sorted(t.indexes, key=lambda i: i.name):
+            fn = "uniqueIndex" if ix.unique else "index"
+            self.imports.add(fn)
+            keys = []
+            for c in ix.columns:
+                key = self.ref(t.name, c.name, t)
+                if c.desc:
+                    key = self.r.desc.format(key=key)
+                    self.uses_sql = self.uses_sql or "sql`" in key
+                keys.append(key)
+            line = f"{fn}({js_string(ix.name)}).on({', '.join(keys)})"
+            if ix.where:
+                self.uses_sql = True
+                line += f".where({sql_template(ix.where.on(self.engine))})"
+            out.append(line)
+        return out
+
+    def table(self, t: Table) -> dict:
+        props = self._props(t)
+        columns = [(props[c.name], self.column(t, c)) for c in t.columns]
+        maker = f"{self.names[('schema',)]}.table" if ("schema",) in self.names else self.r.table_fn
+        return {"var": self.names[("table", t.name)], "maker": maker, "name": js_string(t.name),
+                "columns": columns, "extras": self.extras(t)}
+
+    def context(self, digest: str) -> dict:
+        tables = [self.table(t) for t in self.m.tables]
+        enums = []
+        if self.r.enum_builder:
+            for e in self.m.enums:
+                self.imports.add(self.r.enum_builder)
+                maker = f"{self.names[('schema',)]}.enum" if ("schema",) in self.names else self.r.enum_builder
+                enums.append((self.names[("enum", e.name)], maker, js_string(e.name),
+                              ", ".join(js_string(v) for v in e.values)))
+        schema = None
+        if ("schema",) in self.names:
+            self.imports.add(self.r.schema_fn)
+            self.imports.discard(self.r.table_fn)
+            self.imports.discard(self.r.enum_builder)
+            schema = (self.names[("schema",)], self.r.schema_fn, js_string(self.m.pg_schema))
+        bytea = self.r.bytes_custom_type and any(c.type.name == "bytes" for t in self.m.tables for c in t.columns)
+        if bytea:
+            self.imports.add("customType")
+        return {
+            "engine": self.engine, "core": self.r.core, "imports": sorted(self.imports, key=str.lower),
+            "uses_sql": self.uses_sql, "bytea": bytea, "schema": schema, "enums": enums, "tables": tables,
+            "hash": digest, "version": self.m.version, "source": self.m.source, "name": self.m.name,
+        }
+
+
+def drizzle_context(manifest: Manifest, engine: str, digest: str) -> dict:
+    return DrizzleRenderer(manifest, engine).context(digest)
+
