@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .typekeys import pg_type, sqlite_type  # noqa: F401  (re-exported)
+
 
 @dataclass(frozen=True)
 class CColumn:
@@ -80,3 +82,4 @@ class Catalog:
 
     def table_map(self) -> dict[str, CTable]:
         return {t.name: t for t in self.tables}
+

@@ -178,14 +178,22 @@ def parity(manifests, fmt, provider, postgres_url, engines):
 
     Starts a throwaway PostgreSQL and a SQLite file, applies each manifest's
     DDL, reads both catalogs back and reports every difference from what the
-    manifest implies for that engine.  Exit 0 clean, 1 findings, 2 bad input
+    manifest implies for that engine.  Where the manifest has a migration
+    chain, each engine is also built by applying the whole chain from empty,
+    and must match too.  Exit 0 clean, 1 findings, 2 bad input
     or no engine available.
     """
     from .parity import parity as run_parity
     _terminate_cleanly()
     project = find_project()
+    from .migrations.files import bundle_data, chain_dir, read_lock
     loaded = [m for _, m in _selected(project, manifests)]
-    targets = run_parity(loaded, tuple(engines) or ("postgres", "sqlite"), provider, postgres_url)
+    bundles = {}
+    for m in loaded:
+        lock = read_lock(chain_dir(project.output_dir(m)))
+        if lock is not None:
+            bundles[m.name] = bundle_data(project.output_dir(m), m, lock)
+    targets = run_parity(loaded, tuple(engines) or ("postgres", "sqlite"), provider, postgres_url, bundles)
     emit(targets, fmt)
     _exit_for(targets)
 
@@ -206,6 +214,92 @@ def diff_cmd(manifest, url, fmt):
     target = diff_database(m, url)
     emit([target], fmt)
     _exit_for([target])
+
+
+@main.group()
+def migrate():
+    """Versioned migrations: plan, write and apply them.
+
+    The chain lives in generated/<schema>/migrations/ (one SQL file per
+    engine and version, lock.json with their checksums, snapshot.yaml of the
+    last released manifest); `generate` also writes the embedded bundle
+    (bundle.json/.py/.ts) that schemactl.runtime applies at start-up.
+    """
+
+
+def _one(manifest):
+    project = find_project()
+    (path, m), = load_all(project, [manifest])
+    return project, path, m
+
+
+@migrate.command("plan")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+def migrate_plan(manifest):
+    """Print the operations the next migration would hold; write nothing."""
+    from .migrations.files import NothingToDo, plan_next
+    project, path, m = _one(manifest)
+    try:
+        planned = plan_next(project.output_dir(m), m, path.read_text("utf-8"), "plan", allow_destructive=True)
+    except NothingToDo as exc:
+        click.echo(str(exc))
+        return
+    if planned.version == 1:
+        click.echo(f"{m.name}: 0001 creates the whole schema ({len(m.tables)} tables)")
+    for op in planned.ops:
+        click.echo(f"  {op.describe()}")
+    for target, content in planned.files.items():
+        if target.suffix == ".sql":
+            click.echo(f"\n-- {project.display(target)}\n{content}", nl=False)
+
+
+@migrate.command("new")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", "slug", required=True, help="Short name, e.g. add_tags (files are NNNN_<name>.sql).")
+@click.option("--allow-destructive", is_flag=True, help="Accept drops, narrowing type changes and NOT NULL "
+                                                        "without default (each is listed when refused).")
+def migrate_new(manifest, slug, allow_destructive):
+    """Write the next migration: the difference between the last snapshot and MANIFEST.
+
+    The first migration (0001) creates the whole schema.  Renames come only
+    from `renamed_from:` hints in the manifest.  Destructive operations are
+    refused unless --allow-destructive.  All files are written atomically.
+    """
+    from .migrations.files import NothingToDo, plan_next
+    project, path, m = _one(manifest)
+    try:
+        planned = plan_next(project.output_dir(m), m, path.read_text("utf-8"), slug, allow_destructive)
+    except NothingToDo as exc:
+        click.echo(str(exc))
+        return
+    for op in planned.ops:
+        click.echo(f"  {op.describe()}")
+    for target in atomic_write_all(planned.files):
+        click.echo(f"{project.display(target)}: written")
+
+
+@migrate.command("apply")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path")
+def migrate_apply(manifest, url):
+    """Apply pending migrations of MANIFEST's chain to a database (as schemactl.runtime does)."""
+    from .migrations.files import bundle_data, chain_dir, read_lock
+    from .parity import connect_url
+    from .runtime import MigrationError, migrate as run_migrations
+    project, path, m = _one(manifest)
+    out_dir = project.output_dir(m)
+    lock = read_lock(chain_dir(out_dir))
+    if lock is None:
+        raise SchemactlError(f"{m.name} has no migrations yet; run `schemactl migrate new {path} --name init`")
+    bundle = bundle_data(out_dir, m, lock)
+    conn = connect_url(url, read_only=False)
+    try:
+        applied = run_migrations(conn, bundle)
+    except MigrationError as exc:
+        raise SchemactlError(str(exc)) from None
+    finally:
+        conn.close()
+    click.echo(f"applied {', '.join(map(str, applied))}" if applied else "database is up to date")
 
 
 @main.command()

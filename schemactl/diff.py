@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from .catalog import Catalog, CTable
 from .normalize import default_key
 
+VERSION_TABLE = "schema_version"   # schemactl.runtime's bookkeeping table
+
 # Stable finding codes: code -> (title, what it means).  The README's table is checked against this.
 CODES = {
     "SC101": ("table-missing", "a table of the manifest does not exist"),
@@ -88,7 +90,7 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
         else:
             _table(d, want[name], have[name])
     for name in have:
-        if name not in want:
+        if name not in want and name != VERSION_TABLE:
             d.add("SC102", name, f'table "{name}" is not in the manifest', None, name)
     want_enums, have_enums = dict(expected.enums), dict(actual.enums)
     for name, values in want_enums.items():

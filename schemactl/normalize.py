@@ -22,6 +22,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from .typekeys import pg_type, sqlite_type
 from .sqlexpr import SQLGLOT_DIALECT
 
 _WRAPPERS = (exp.Cast, exp.TryCast, exp.Paren)
@@ -165,15 +166,6 @@ def _typed(value, kind: str | None) -> str:
         except (ValueError, TypeError):
             pass
     return "lit:" + str(value)
-
-
-def sqlite_type(spelling: str) -> str:
-    """SQLite declared types compare case- and space-insensitively."""
-    return re.sub(r"\s*([(),])\s*", r"\1", " ".join(spelling.split())).upper()
-
-
-def pg_type(spelling: str) -> str:
-    return " ".join(spelling.split()).lower()
 
 
 TYPE_KEY = {"postgres": pg_type, "sqlite": sqlite_type}

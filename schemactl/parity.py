@@ -51,7 +51,32 @@ def postgres_target(m: Manifest, server) -> Target:
         return target(m, "postgres", conn)
 
 
-def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", url: str | None = None) -> list[Target]:
+def chain_targets(m: Manifest, bundle: dict, engines, server) -> list[Target]:
+    """Each engine built by applying the whole migration chain from empty (must equal the fresh DDL)."""
+    from .runtime import migrate
+    out = []
+    if "postgres" in engines and server is not None:
+        import psycopg
+        with server.scratch() as conninfo, psycopg.connect(conninfo) as conn:
+            migrate(conn, bundle)
+            t = target(m, "postgres", conn)
+            conn.rollback()
+        out.append(Target(m, "postgres via migrations", t.findings, t.objects))
+    if "sqlite" in engines:
+        with tempfile.TemporaryDirectory(prefix="schemactl-sqlite-") as d:
+            conn = sqlite3.connect(str(Path(d) / "chain.db"))
+            try:
+                migrate(conn, bundle)
+                t = target(m, "sqlite", conn)
+            finally:
+                conn.close()
+        out.append(Target(m, "sqlite via migrations", t.findings, t.objects))
+    return out
+
+
+def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", url: str | None = None,
+           bundles: dict | None = None) -> list[Target]:
+    """Fresh DDL on each engine, and (where ``bundles`` has the manifest's chain) the migration chain."""
     from .engines.providers import postgres
     targets = []
     with contextlib.ExitStack() as stack:
@@ -61,6 +86,8 @@ def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", u
                 targets.append(postgres_target(m, server))
             if "sqlite" in engines:
                 targets.append(sqlite_target(m))
+            if bundles and m.name in bundles:
+                targets += chain_targets(m, bundles[m.name], engines, server)
     return targets
 
 
@@ -78,24 +105,31 @@ def parse_url(url: str) -> tuple[str, str]:
     raise SchemactlError(f'cannot read database URL "{url}": use postgresql://… or sqlite:///path')
 
 
-def diff_database(m: Manifest, url: str) -> Target:
-    """Read-only comparison of a live database with the manifest."""
+def connect_url(url: str, read_only: bool = True):
+    """A DB-API connection for a database URL (sqlite3 or psycopg)."""
     engine, address = parse_url(url)
     if engine == "sqlite":
-        if not Path(address).is_file():
+        if read_only and not Path(address).is_file():
             raise SchemactlError(f"SQLite database {address} does not exist")
         try:
-            conn = sqlite3.connect(f"file:{Path(address).resolve()}?mode=ro", uri=True)
+            if read_only:
+                return sqlite3.connect(f"file:{Path(address).resolve()}?mode=ro", uri=True)
+            return sqlite3.connect(address)
         except sqlite3.Error as exc:
             raise SchemactlError(f"cannot open {address}: {exc}") from None
-        try:
-            return target(m, "sqlite", conn)
-        finally:
-            conn.close()
     import psycopg
+    options = "-c default_transaction_read_only=on" if read_only else None
     try:
-        conn = psycopg.connect(address, connect_timeout=10, options="-c default_transaction_read_only=on")
+        return psycopg.connect(address, connect_timeout=10, options=options)
     except psycopg.Error as exc:
         raise SchemactlError(f"cannot connect to {url.split('@')[-1]}: {str(exc).strip()}") from None
-    with conn:
-        return target(m, "postgres", conn)
+
+
+def diff_database(m: Manifest, url: str) -> Target:
+    """Read-only comparison of a live database with the manifest."""
+    engine, _ = parse_url(url)
+    conn = connect_url(url)
+    try:
+        return target(m, engine, conn)
+    finally:
+        conn.close()

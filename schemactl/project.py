@@ -116,8 +116,12 @@ def _with_source(m: Manifest, source: str) -> Manifest:
 
 
 def planned_files(project: Project, manifest: Manifest, output: str | None = None) -> dict[Path, str]:
+    """Every file `generate` writes for a manifest (the embedded bundle once a migration chain exists)."""
+    from .migrations.files import bundle_files
     out_dir = project.output_dir(manifest, output)
-    return {out_dir / name: content for name, content in render.outputs(manifest).items()}
+    files = {out_dir / name: content for name, content in render.outputs(manifest).items()}
+    files.update(bundle_files(out_dir, manifest))
+    return files
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,11 @@ def staleness(project: Project, path: Path, manifest: Manifest, output: str | No
         problem = f"hash is stale (manifest says {manifest.hash}, schema is {want})" if manifest.hash else \
             f"hash is missing (schema is {want})"
         found.append(Staleness(shown, problem, f"schemactl hash --write {shown}"))
+    from .migrations.files import chain_problems
+    for where, problem, fix in chain_problems(project.output_dir(manifest, output), manifest, project.display):
+        found.append(Staleness(where, problem, fix))
+    if any(s.problem == "manifest changed without a new migration" for s in found):
+        return found  # the bundle cannot be current either; one fix at a time
     for target, content in planned_files(project, manifest, output).items():
         try:
             have = target.read_bytes()

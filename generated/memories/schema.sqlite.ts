@@ -4,7 +4,7 @@
 import { sql } from "drizzle-orm";
 import { check, foreignKey, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-export const SCHEMA_HASH = "sha256:9a2b0e248d3f6bbe70459321b6cfcb4d17de560abd305cc5e64b4ab5fce22fda";
+export const SCHEMA_HASH = "sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33";
 export const SCHEMA_VERSION = 1;
 
 export const capsules = sqliteTable(
@@ -60,13 +60,4 @@ export const memories = sqliteTable(
     index("memories_kind_idx").on(table.kind),
     index("memories_title_idx").on(table.title),
   ],
-);
-
-export const schemaVersion = sqliteTable(
-  "schema_version",
-  {
-    version: integer("version").primaryKey(),
-    schemaHash: text("schema_hash", { length: 71 }).notNull(),
-    appliedAt: integer("applied_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))`),
-  },
 );

@@ -299,7 +299,7 @@ class _Builder:
             name=name, columns=tuple(columns), primary_key=pk, uniques=tuple(uniques), foreign_keys=tuple(fks),
             checks=tuple(checks), indexes=tuple(i for i in indexes if i),
             comment=spec.get("comment"), strict=sqlite.get("strict", self.strict_default),
-            without_rowid=sqlite.get("without_rowid", False), path=base,
+            without_rowid=sqlite.get("without_rowid", False), renamed_from=spec.get("renamed_from"), path=base,
         )
 
     def _primary_key(self, table, spec, pk_cols, base):
@@ -328,7 +328,7 @@ class _Builder:
         pk = bool(cspec.get("primary_key"))
         nullable = cspec.get("nullable", not pk and not cspec.get("identity", False))
         return Column(cname, ref, nullable, default, bool(cspec.get("identity", False)), cspec.get("comment"),
-                      cspec.get("ts_type"), cpath)
+                      cspec.get("ts_type"), cspec.get("renamed_from"), cpath)
 
     def _default(self, table, cname, ref, raw, path) -> Default | None:
         where = f'table "{table}", column "{cname}": default'

@@ -40,6 +40,7 @@ class Column:
     identity: bool = False
     comment: str | None = None
     ts_type: str | None = None             # TypeScript type for Drizzle's $type<...>()
+    renamed_from: str | None = field(default=None, compare=False)   # migration hint only
     path: tuple = field(default=(), compare=False)
 
 
@@ -102,6 +103,7 @@ class Table:
     comment: str | None = None
     strict: bool = False
     without_rowid: bool = False
+    renamed_from: str | None = field(default=None, compare=False)   # migration hint only
     path: tuple = field(default=(), compare=False)
 
     def column(self, name: str) -> Column | None:

@@ -1,0 +1,187 @@
+"""Planning a migration: two models (last released snapshot, current manifest) ->
+typed operations.  Renames come only from ``renamed_from`` hints, never guessed.
+Operations that can lose data or fail on a populated database are marked
+destructive with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..manifest.model import Column, Manifest, Table
+from ..types import TypeRef
+
+# (from, to) portable type pairs that widen without loss.
+WIDENING = frozenset({
+    ("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint"), ("real", "double"),
+    ("varchar", "text"), ("json", "jsonb"), ("timestamp", "timestamptz"), ("uuid", "text"),
+})
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: str
+    table: str | None = None
+    name: str | None = None       # column, constraint, index or enum concerned
+    old: object = None
+    new: object = None
+    destructive: str | None = None
+
+    def describe(self) -> str:
+        what = {
+            "create_table": f"create table {self.table}",
+            "drop_table": f"drop table {self.table}",
+            "rename_table": f"rename table {self.old} to {self.table}",
+            "add_column": f"add column {self.table}.{self.name}",
+            "drop_column": f"drop column {self.table}.{self.name}",
+            "rename_column": f"rename column {self.table}.{self.old} to {self.name}",
+            "alter_type": f"change type of {self.table}.{self.name} from {_t(self.old)} to {_t(self.new)}",
+            "set_not_null": f"make {self.table}.{self.name} NOT NULL",
+            "drop_not_null": f"make {self.table}.{self.name} nullable",
+            "set_default": f"change default of {self.table}.{self.name}",
+            "set_identity": f"{'add' if self.new else 'drop'} identity on {self.table}.{self.name}",
+            "set_comment": f"change comment of {self.table}" + (f".{self.name}" if self.name else ""),
+            "set_primary_key": f"change primary key of {self.table}",
+            "add_unique": f"add unique constraint {self.name} on {self.table}",
+            "drop_unique": f"drop unique constraint {self.name} on {self.table}",
+            "add_foreign_key": f"add foreign key {self.name} on {self.table}",
+            "drop_foreign_key": f"drop foreign key {self.name} on {self.table}",
+            "add_check": f"add check {self.name} on {self.table}",
+            "drop_check": f"drop check {self.name} on {self.table}",
+            "add_index": f"add index {self.name} on {self.table}",
+            "drop_index": f"drop index {self.name} on {self.table}",
+            "table_options": f"change table options of {self.table}",
+            "create_enum": f"create enum {self.name}",
+            "drop_enum": f"drop enum {self.name}",
+            "add_enum_value": f"add value {self.new!r} to enum {self.name}",
+            "change_enum_values": f"remove or reorder values of enum {self.name}",
+        }[self.kind]
+        return what + (f"  [destructive: {self.destructive}]" if self.destructive else "")
+
+
+def _t(ref: TypeRef) -> str:
+    return ref.spelled() if isinstance(ref, TypeRef) else str(ref)
+
+
+def widens(old: TypeRef, new: TypeRef) -> bool:
+    if old == new:
+        return True
+    if old.enum or new.enum:
+        return False
+    if (old.name, new.name) in WIDENING:
+        return True
+    if old.name == new.name == "varchar":
+        return new.args[0] >= old.args[0]
+    if old.name == new.name == "numeric":
+        (p0, s0), (p1, s1) = old.args, new.args
+        return s1 >= s0 and p1 - s1 >= p0 - s0
+    return False
+
+
+def plan(old: Manifest, new: Manifest) -> list[Op]:
+    ops: list[Op] = []
+    old_tables = {t.name: t for t in old.tables}
+    paired: dict[str, Table] = {}
+    for t in new.tables:
+        if t.name in old_tables:
+            paired[t.name] = old_tables[t.name]
+        elif t.renamed_from and t.renamed_from in old_tables and new.table(t.renamed_from) is None:
+            paired[t.name] = old_tables[t.renamed_from]
+            ops.append(Op("rename_table", t.name, old=t.renamed_from))
+    taken = {o.name for o in paired.values()}
+    for name, t in old_tables.items():
+        if name not in taken:
+            ops.append(Op("drop_table", name, destructive="drops the table and its rows"))
+    ops += _enums(old, new)
+    for t in new.tables:
+        if t.name not in paired:
+            ops.append(Op("create_table", t.name, new=t))
+        else:
+            ops += _table(paired[t.name], t)
+    return ops
+
+
+def _enums(old: Manifest, new: Manifest) -> list[Op]:
+    ops = []
+    olds = {e.name: e for e in old.enums}
+    for e in new.enums:
+        o = olds.get(e.name)
+        if o is None:
+            ops.append(Op("create_enum", name=e.name, new=e.values))
+        elif o.values != e.values:
+            kept = [v for v in e.values if v in o.values]
+            if tuple(kept) == o.values:
+                for v in e.values:
+                    if v not in o.values:
+                        ops.append(Op("add_enum_value", name=e.name, new=v, old=e.values))
+            else:
+                ops.append(Op("change_enum_values", name=e.name, old=o.values, new=e.values,
+                              destructive="removing or reordering enum values rewrites every row that uses them"))
+    for name in olds:
+        if new.enum(name) is None:
+            ops.append(Op("drop_enum", name=name, destructive="drops the enum type"))
+    return ops
+
+
+def _table(o: Table, n: Table) -> list[Op]:
+    ops = []
+    old_cols = {c.name: c for c in o.columns}
+    matched: dict[str, Column] = {}
+    for c in n.columns:
+        if c.name in old_cols:
+            matched[c.name] = old_cols[c.name]
+        elif c.renamed_from and c.renamed_from in old_cols and n.column(c.renamed_from) is None:
+            matched[c.name] = old_cols[c.renamed_from]
+            ops.append(Op("rename_column", n.name, c.name, old=c.renamed_from))
+    used = {c.name for c in matched.values()}
+    for c in o.columns:
+        if c.name not in used:
+            ops.append(Op("drop_column", n.name, c.name, destructive="drops the column and its values"))
+    for c in n.columns:
+        oc = matched.get(c.name)
+        if oc is None:
+            reason = None
+            if not c.nullable and c.default is None and not c.identity:
+                reason = "adds a NOT NULL column without a default (existing rows have no value)"
+            ops.append(Op("add_column", n.name, c.name, new=c, destructive=reason))
+            continue
+        ops += _column(n, oc, c)
+    if o.primary_key != n.primary_key:
+        ops.append(Op("set_primary_key", n.name, old=o.primary_key, new=n.primary_key))
+    for kind, attr in (("unique", "uniques"), ("foreign_key", "foreign_keys"), ("check", "checks"),
+                       ("index", "indexes")):
+        before = {x.name: x for x in getattr(o, attr)}
+        after = {x.name: x for x in getattr(n, attr)}
+        for name, x in before.items():
+            if after.get(name) != x:
+                ops.append(Op(f"drop_{kind}", n.name, name, old=x))
+        for name, x in after.items():
+            if before.get(name) != x:
+                ops.append(Op(f"add_{kind}", n.name, name, new=x))
+    if (o.strict, o.without_rowid) != (n.strict, n.without_rowid):
+        ops.append(Op("table_options", n.name, old=(o.strict, o.without_rowid), new=(n.strict, n.without_rowid)))
+    if o.comment != n.comment:
+        ops.append(Op("set_comment", n.name, None, old=o.comment, new=n.comment))
+    return ops
+
+
+def _column(t: Table, o: Column, n: Column) -> list[Op]:
+    ops = []
+    if o.type != n.type:
+        reason = None if widens(o.type, n.type) else f"{_t(o.type)} -> {_t(n.type)} may not hold every value"
+        ops.append(Op("alter_type", t.name, n.name, old=o.type, new=n.type, destructive=reason))
+    if o.nullable and not n.nullable:
+        reason = None if n.default is not None else "NOT NULL on a column without a default fails on NULL rows"
+        ops.append(Op("set_not_null", t.name, n.name, new=n, destructive=reason))
+    elif not o.nullable and n.nullable:
+        ops.append(Op("drop_not_null", t.name, n.name, new=n))
+    if o.default != n.default:
+        ops.append(Op("set_default", t.name, n.name, old=o.default, new=n))
+    if o.identity != n.identity:
+        ops.append(Op("set_identity", t.name, n.name, old=o.identity, new=n.identity))
+    if o.comment != n.comment:
+        ops.append(Op("set_comment", t.name, n.name, old=o.comment, new=n.comment))
+    return ops
+
+
+def destructive(ops: list[Op]) -> list[Op]:
+    return [op for op in ops if op.destructive]

@@ -1,0 +1,58 @@
+"""Helpers for migration tests: a manifest chain in a temporary project directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schemactl.manifest.load import load_text
+from schemactl.migrations.files import bundle_data, chain_dir, plan_next, read_lock
+from schemactl.output import atomic_write_all
+
+BASE = """\
+format: 1
+name: chain
+version: 1
+enums: {status: [new, done]}
+tables:
+  owners:
+    columns:
+      id: {type: integer, primary_key: true}
+      name: {type: text, nullable: false}
+  items:
+    columns:
+      id: {type: integer, primary_key: true}
+      owner_id: {type: integer, references: {table: owners, column: id, on_delete: cascade}}
+      title: {type: varchar(50), nullable: false}
+      qty: {type: integer, default: 0}
+      note: text
+      status: {type: status, nullable: false, default: new}
+    indexes:
+      - {name: items_title_idx, columns: [title]}
+    checks:
+      - {name: items_qty_check, expr: "qty >= 0"}
+  extra:
+    columns:
+      id: {type: integer, primary_key: true}
+"""
+
+SEED_ROWS = [
+    "INSERT INTO owners (id, name) VALUES (1, 'ann'), (2, 'bob')",
+    "INSERT INTO items (id, owner_id, title, qty, note) VALUES (1, 1, 'one', 1, 'n1'), (2, 1, 'two', 2, 'n2'), "
+    "(3, 2, 'three', 3, 'n3')",
+    "INSERT INTO extra (id) VALUES (7)",
+]
+
+
+class Chain:
+    def __init__(self, root: Path):
+        self.root = root
+        self.out = root / "generated" / "chain"
+
+    def release(self, text: str, slug: str, allow_destructive: bool = True):
+        m = load_text(text, "manifest.yaml")
+        planned = plan_next(self.out, m, text, slug, allow_destructive)
+        atomic_write_all(planned.files)
+        return m, planned
+
+    def bundle(self, m) -> dict:
+        return bundle_data(self.out, m, read_lock(chain_dir(self.out)))
