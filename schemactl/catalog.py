@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .typekeys import pg_type, sqlite_type  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)

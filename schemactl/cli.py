@@ -263,7 +263,8 @@ def migrate_new(manifest, slug, allow_destructive):
 
     The first migration (0001) creates the whole schema.  Renames come only
     from `renamed_from:` hints in the manifest.  Destructive operations are
-    refused unless --allow-destructive.  All files are written atomically.
+    refused unless --allow-destructive.  The generated SQL, TypeScript and
+    bundle are rewritten too; all files are written atomically.
     """
     from .migrations.files import NothingToDo, plan_next
     project, path, m = _one(manifest)
@@ -274,7 +275,9 @@ def migrate_new(manifest, slug, allow_destructive):
         return
     for op in planned.ops:
         click.echo(f"  {op.describe()}")
-    for target in atomic_write_all(planned.files):
+    # The generated DDL and TypeScript move with the chain, so `check` passes right after.
+    files = {**planned_files(project, m, with_bundle=False), **planned.files}
+    for target in atomic_write_all(files):
         click.echo(f"{project.display(target)}: written")
 
 

@@ -115,12 +115,14 @@ def _with_source(m: Manifest, source: str) -> Manifest:
     return replace(m, source=source)
 
 
-def planned_files(project: Project, manifest: Manifest, output: str | None = None) -> dict[Path, str]:
+def planned_files(project: Project, manifest: Manifest, output: str | None = None,
+                  with_bundle: bool = True) -> dict[Path, str]:
     """Every file `generate` writes for a manifest (the embedded bundle once a migration chain exists)."""
     from .migrations.files import bundle_files
     out_dir = project.output_dir(manifest, output)
     files = {out_dir / name: content for name, content in render.outputs(manifest).items()}
-    files.update(bundle_files(out_dir, manifest))
+    if with_bundle:
+        files.update(bundle_files(out_dir, manifest))
     return files
 
 
@@ -143,11 +145,10 @@ def staleness(project: Project, path: Path, manifest: Manifest, output: str | No
             f"hash is missing (schema is {want})"
         found.append(Staleness(shown, problem, f"schemactl hash --write {shown}"))
     from .migrations.files import chain_problems
-    for where, problem, fix in chain_problems(project.output_dir(manifest, output), manifest, project.display):
-        found.append(Staleness(where, problem, fix))
-    if any(s.problem == "manifest changed without a new migration" for s in found):
-        return found  # the bundle cannot be current either; one fix at a time
-    for target, content in planned_files(project, manifest, output).items():
+    chain = chain_problems(project.output_dir(manifest, output), manifest, project.display)
+    found += [Staleness(where, problem, fix) for where, problem, fix in chain]
+    # With a broken or outdated chain the bundle cannot be current either: one fix at a time.
+    for target, content in planned_files(project, manifest, output, with_bundle=not chain).items():
         try:
             have = target.read_bytes()
         except FileNotFoundError:

@@ -12,7 +12,6 @@ import json
 import re
 from dataclasses import dataclass
 
-from .. import literals
 from ..manifest.model import Column, Manifest, Table
 from .ddl import Renderer
 

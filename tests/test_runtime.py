@@ -1,0 +1,191 @@
+"""schemactl.runtime: standard library only, concurrent start-up, and refusal of tampered histories."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from schemactl.cli import main
+from schemactl.runtime import MigrationError, SchemaMismatch, migrate, verify
+from tests.conftest import ROOT
+from tests.migrations.chain_support import BASE, Chain
+
+
+def test_import_pulls_in_no_third_party_package():
+    code = ("import sys; import schemactl.runtime; "
+            "print(sorted(m for m in ('click', 'yaml', 'jinja2', 'sqlglot', 'jsonschema', 'psycopg') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.fixture
+def released(tmp_path):
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(BASE, "init")
+    m2, _ = chain.release(BASE.replace("[new, done]", "[new, done, archived]"), "archived")
+    return chain, chain.bundle(m2)
+
+
+def test_migrate_then_verify_on_sqlite(released, tmp_path):
+    _, bundle = released
+    conn = sqlite3.connect(str(tmp_path / "app.db"))
+    assert migrate(conn, bundle) == [1, 2]
+    assert migrate(conn, bundle) == []
+    verify(conn, bundle)
+    verify(conn, bundle, deep=True)
+    conn.execute("DROP INDEX items_title_idx")
+    with pytest.raises(SchemaMismatch) as info:
+        verify(conn, bundle, deep=True)
+    assert any("items" in d and "indexes" in d for d in info.value.differences)
+
+
+def test_migrate_then_verify_on_postgres(released, pg):
+    _, bundle = released
+    assert migrate(pg, bundle) == [1, 2]
+    verify(pg, bundle, deep=True)
+    pg.execute("ALTER TABLE items ALTER COLUMN note SET NOT NULL")
+    with pytest.raises(SchemaMismatch):
+        verify(pg, bundle, deep=True)
+
+
+def test_verify_refuses_an_unmigrated_or_older_database(released, tmp_path):
+    chain, bundle = released
+    conn = sqlite3.connect(str(tmp_path / "app.db"))
+    with pytest.raises(SchemaMismatch):
+        verify(conn, bundle)
+    first = dict(bundle, engines={e: dict(v, migrations=v["migrations"][:1]) for e, v in bundle["engines"].items()})
+    migrate(conn, first)
+    with pytest.raises(SchemaMismatch) as info:
+        verify(conn, bundle)
+    assert "version 1" in str(info.value)
+
+
+@pytest.mark.parametrize("tamper,message", [
+    ("UPDATE schema_version SET checksum = 'x' || checksum WHERE version = 1", "edited"),
+    ("UPDATE schema_version SET hash = 'sha256:feed' WHERE version = 2", "does not know"),
+    ("INSERT INTO schema_version VALUES (3, 'h', 'c', 'now')", "ahead of this build"),
+])
+def test_runtime_refuses_a_tampered_history(released, tmp_path, tamper, message):
+    _, bundle = released
+    conn = sqlite3.connect(str(tmp_path / "app.db"))
+    migrate(conn, bundle)
+    conn.execute(tamper)
+    conn.commit()
+    with pytest.raises(MigrationError, match=message):
+        migrate(conn, bundle)
+
+
+def test_edited_or_missing_migration_is_caught_by_check(tmp_path):
+    project = tmp_path
+    (project / "manifests").mkdir()
+    (project / "manifests" / "m.yaml").write_text(BASE)
+    runner = CliRunner()
+
+    def run(*args):
+        import os
+        old = os.getcwd()
+        os.chdir(project)
+        try:
+            return runner.invoke(main, list(args))
+        finally:
+            os.chdir(old)
+
+    run("hash", "--write", "manifests/m.yaml")
+    assert run("migrate", "new", "manifests/m.yaml", "--name", "init").exit_code == 0
+    assert run("generate").exit_code == 0
+    assert run("check").exit_code == 0, run("check").output
+    sql = project / "generated/chain/migrations/sqlite/0001_init.sql"
+    sql.write_text(sql.read_text() + "-- sneaky\n")
+    result = run("check")
+    assert result.exit_code == 1
+    assert "generated/chain/migrations/sqlite/0001_init.sql: applied migration was edited" in result.output
+    sql.unlink()
+    result = run("check")
+    assert result.exit_code == 1 and "0001_init.sql: migration is missing" in result.output
+
+
+def test_manifest_change_without_migration_is_caught_and_destructive_changes_refused(tmp_path):
+    import os
+    project = tmp_path
+    (project / "manifests").mkdir()
+    path = project / "manifests" / "m.yaml"
+    path.write_text(BASE)
+    old = os.getcwd()
+    os.chdir(project)
+    try:
+        r = CliRunner()
+        r.invoke(main, ["hash", "--write", "manifests/m.yaml"])
+        r.invoke(main, ["migrate", "new", "manifests/m.yaml", "--name", "init"])
+        r.invoke(main, ["generate"])
+        path.write_text(path.read_text().replace("      note: text\n", ""))
+        r.invoke(main, ["hash", "--write", "manifests/m.yaml"])
+        result = r.invoke(main, ["check"])
+        assert result.exit_code == 1
+        assert "manifests/m.yaml: manifest changed without a new migration" in result.output
+        refused = r.invoke(main, ["migrate", "new", "manifests/m.yaml", "--name", "drop_note"])
+        assert refused.exit_code == 2
+        assert "drop column items.note" in refused.output and "--allow-destructive" in refused.output
+        assert not (project / "generated/chain/migrations/sqlite/0002_drop_note.sql").exists()
+        plan = r.invoke(main, ["migrate", "plan", "manifests/m.yaml"])
+        assert "drop column items.note  [destructive" in plan.output
+        ok = r.invoke(main, ["migrate", "new", "manifests/m.yaml", "--name", "drop_note", "--allow-destructive"])
+        assert ok.exit_code == 0, ok.output
+        assert r.invoke(main, ["check"]).exit_code == 0
+        db = project / "app.db"
+        applied = r.invoke(main, ["migrate", "apply", "manifests/m.yaml", "--db", f"sqlite:///{db}"])
+        assert applied.exit_code == 0 and "applied 1, 2" in applied.output
+        assert "up to date" in r.invoke(main, ["migrate", "apply", "manifests/m.yaml", "--db",
+                                               f"sqlite:///{db}"]).output
+    finally:
+        os.chdir(old)
+
+
+RACER = textwrap.dedent("""
+    import json, sqlite3, sys, time
+    from schemactl.runtime import migrate
+    bundle = json.load(open(sys.argv[1]))
+    start = float(sys.argv[3])
+    while time.time() < start:
+        time.sleep(0.001)
+    if sys.argv[2].startswith("sqlite:"):
+        conn = sqlite3.connect(sys.argv[2][len("sqlite:"):])
+    else:
+        import psycopg
+        conn = psycopg.connect(sys.argv[2])
+    print(json.dumps(migrate(conn, bundle)))
+""")
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_two_processes_migrating_at_once(engine, released, tmp_path, request):
+    import time
+    _, bundle = released
+    slow = json.loads(json.dumps(bundle))
+    slow["version"], slow["hash"] = 1, bundle["engines"]["sqlite"]["migrations"][0]["hash"]
+    for e in slow["engines"].values():
+        del e["migrations"][1:]   # make the first migration take a while so the two overlap
+        stmt = "SELECT pg_sleep(0.5)" if e is slow["engines"]["postgres"] else \
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) FROM n"
+        e["migrations"][0]["statements"].insert(0, stmt)
+    (tmp_path / "bundle.json").write_text(json.dumps(slow))
+    (tmp_path / "racer.py").write_text(RACER)
+    target = f"sqlite:{tmp_path / 'app.db'}" if engine == "sqlite" else request.getfixturevalue("pg_test_db")
+    if engine == "postgres":
+        request.getfixturevalue("pg")  # empties the database
+    start = str(time.time() + 1.0)
+    procs = [subprocess.Popen([sys.executable, str(tmp_path / "racer.py"), str(tmp_path / "bundle.json"), target,
+                               start], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+             for _ in range(2)]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+        results.append(json.loads(out))
+    assert sorted(results) == [[], [1]]   # one applied, the other waited and found nothing to do
