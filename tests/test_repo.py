@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -68,3 +69,19 @@ def test_memories_defaults_work_on_both_engines(sqlite_db, pg):
         assert len(str(cid)) == 36 and str(cid)[14] == "4"
     ms = sqlite_db.execute("SELECT created_at FROM memories").fetchone()[0]
     assert isinstance(ms, int) and ms > 1_600_000_000_000
+
+
+@pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.stem)
+def test_every_manifest_has_its_migration_chain_and_bundle(path, sqlite_db):
+    import json
+    import runpy
+    from schemactl.runtime import migrate, verify
+    m = load_file(path)
+    out = ROOT / "generated" / m.name
+    lock = json.loads((out / "migrations" / "lock.json").read_text())
+    assert lock["migrations"][0]["name"] == "0001_init"
+    bundle = runpy.run_path(str(out / "bundle.py"))["BUNDLE"]
+    assert bundle == json.loads((out / "bundle.json").read_text())
+    conn = sqlite3.connect(":memory:")
+    assert migrate(conn, bundle) == [e["version"] for e in lock["migrations"]]
+    verify(conn, bundle, deep=True)
