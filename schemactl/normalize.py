@@ -70,9 +70,9 @@ def _key(node):
         return ("id", node.this if node.quoted else node.this.lower())
     if isinstance(node, exp.Column):
         return ("col", _key(node.this))
-    if isinstance(node, exp.Between):
-        return ("and", ("gte", _key(node.this), _key(node.args["low"])),
-                ("lte", _key(node.this), _key(node.args["high"])))
+    if isinstance(node, exp.Between):  # PostgreSQL stores BETWEEN as two comparisons
+        return _key(exp.And(this=exp.GTE(this=node.this.copy(), expression=node.args["low"].copy()),
+                            expression=exp.LTE(this=node.this.copy(), expression=node.args["high"].copy())))
     if isinstance(node, exp.EQ) and isinstance(_unwrap(node.expression), exp.Any):
         arr = _unwrap(_unwrap(node.expression).this)
         if isinstance(arr, exp.Array):

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import glob
 import os
 import pwd
@@ -200,6 +201,21 @@ def _env() -> dict:
 _LIVE: set["LocalPostgres"] = set()
 
 
+@contextlib.contextmanager
+def _signals_held():
+    """Defer SIGINT/SIGTERM across a step that must complete (delivered right after)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # not the main thread, or no sigmask here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 @atexit.register
 def _stop_leftovers() -> None:
     for server in list(_LIVE):
@@ -222,8 +238,9 @@ class LocalPostgres:
     # -- lifecycle
     def start(self) -> "LocalPostgres":
         tpl = template(self.binaries, self.who)
-        self.base = Path(tempfile.mkdtemp(prefix="schemactl-pg-", dir=run_dir()))
-        _LIVE.add(self)
+        with _signals_held():
+            self.base = Path(tempfile.mkdtemp(prefix="schemactl-pg-", dir=run_dir()))
+            _LIVE.add(self)
         try:
             data = self.base / "data"
             shutil.copytree(tpl, data, symlinks=True)
@@ -234,9 +251,10 @@ class LocalPostgres:
                 args += ["-c", f"{key}={value}"]
             log = open(self.base / "server.log", "wb")
             try:
-                self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                             cwd=str(self.base), env=_env(), start_new_session=True,
-                                             **self.who.kwargs())
+                with _signals_held():  # Ctrl-C must not land between fork and knowing the child's pid
+                    self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                                                 stdin=subprocess.DEVNULL, cwd=str(self.base), env=_env(),
+                                                 start_new_session=True, **self.who.kwargs())
             finally:
                 log.close()
             self._wait_ready(data)

@@ -41,6 +41,7 @@ class YamlSyntaxError(Exception):
 
 
 _STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
 def _mark(node) -> tuple[int, int]:
@@ -113,7 +114,7 @@ def _build(node, path: Path, out: Located, loader):
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), out, loader) for i, item in enumerate(node.value)]
-    if node.tag == _STR:
+    if node.tag in (_STR, _TIMESTAMP):  # dates stay text: the type registry reads them, not YAML
         return node.value
     try:
         return loader.construct_object(node, deep=True)

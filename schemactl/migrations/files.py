@@ -48,7 +48,7 @@ def chain_hash(checksums: list[str]) -> str:
 def read_lock(d: Path) -> dict | None:
     try:
         return json.loads((d / LOCK).read_text("utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except (OSError, ValueError) as exc:
         raise SchemactlError(f"{d / LOCK}: cannot read: {exc}") from None

@@ -28,6 +28,7 @@ class TsRules:
     native_defaults: dict         # (fn, literal kind) -> chain without sql``
     schema_fn: str | None         # pgSchema, or None
     bytes_custom_type: bool       # bytea needs a customType
+    extra_type: str               # return type that breaks TypeScript's inference loop in FK cycles
 
 
 TS_RULES = {
@@ -35,12 +36,12 @@ TS_RULES = {
         core="drizzle-orm/pg-core", table_fn="pgTable", builder_field="drizzle_pg", enum_builder="pgEnum",
         identity=".generatedByDefaultAsIdentity()", identity_is_pk=False, desc="{key}.desc().nullsFirst()",
         native_defaults={("now", "timestamptz"): ".defaultNow()", ("uuid", "uuid"): ".defaultRandom()"},
-        schema_fn="pgSchema", bytes_custom_type=True,
+        schema_fn="pgSchema", bytes_custom_type=True, extra_type="PgTableExtraConfigValue",
     ),
     "sqlite": TsRules(
         core="drizzle-orm/sqlite-core", table_fn="sqliteTable", builder_field="drizzle_sqlite", enum_builder=None,
         identity=".primaryKey({ autoIncrement: true })", identity_is_pk=True, desc="sql`${{{key}}} DESC`",
-        native_defaults={}, schema_fn=None, bytes_custom_type=False,
+        native_defaults={}, schema_fn=None, bytes_custom_type=False, extra_type="SQLiteTableExtraConfigValue",
     ),
 }
 
@@ -162,6 +163,8 @@ class DrizzleRenderer:
         if kind in ("text", "uuid", "enum", "numeric") and isinstance(value, str):
             return js_string(value)
         if kind in ("int16", "int32", "int64", "float") and not isinstance(value, bool):
+            if isinstance(value, int) and abs(value) > 2 ** 53 - 1:
+                return None  # beyond a JS number's exact range: written as SQL instead
             return json.dumps(value)
         if kind == "boolean":
             return "true" if value else "false"
@@ -223,12 +226,30 @@ class DrizzleRenderer:
             out.append(line)
         return out
 
+    def in_cycle(self, t: Table) -> bool:
+        """Does a foreign key of ``t`` lead, through other tables, back to ``t``?"""
+        graph = {x.name: {fk.ref_table for fk in x.foreign_keys if fk.ref_table != x.name} for x in self.m.tables}
+        seen, todo = set(), list(graph[t.name])
+        while todo:
+            n = todo.pop()
+            if n == t.name:
+                return True
+            if n not in seen:
+                seen.add(n)
+                todo += graph.get(n, ())
+        return False
+
     def table(self, t: Table) -> dict:
         props = self._props(t)
         columns = [(props[c.name], self.column(t, c)) for c in t.columns]
         maker = f"{self.names[('schema',)]}.table" if ("schema",) in self.names else self.r.table_fn
+        extras = self.extras(t)
+        annotate = ""
+        if extras and self.in_cycle(t):
+            self.imports.add(f"type {self.r.extra_type}")
+            annotate = f": {self.r.extra_type}[]"
         return {"var": self.names[("table", t.name)], "maker": maker, "name": js_string(t.name),
-                "columns": columns, "extras": self.extras(t)}
+                "columns": columns, "extras": extras, "annotate": annotate}
 
     def context(self, digest: str) -> dict:
         tables = [self.table(t) for t in self.m.tables]
@@ -249,7 +270,7 @@ class DrizzleRenderer:
         if bytea:
             self.imports.add("customType")
         return {
-            "engine": self.engine, "core": self.r.core, "imports": sorted(self.imports, key=str.lower),
+            "engine": self.engine, "core": self.r.core, "imports": sorted(self.imports, key=lambda i: i.removeprefix("type ").lower()),
             "uses_sql": self.uses_sql, "bytea": bytea, "schema": schema, "enums": enums, "tables": tables,
             "hash": digest, "version": self.m.version, "source": self.m.source, "name": self.m.name,
         }
