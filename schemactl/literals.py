@@ -22,9 +22,17 @@ class LiteralError(ValueError):
     """Message is user-facing."""
 
 
+def _show(v) -> str:
+    """A value as the manifest's author wrote it (JSON-like, not Python repr)."""
+    try:
+        return json.dumps(v, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(v)
+
+
 def _text(v, ref: TypeRef):
     if not isinstance(v, str):
-        raise LiteralError(f"expected a string, got {v!r}")
+        raise LiteralError(f"expected a string, got {_show(v)}")
     if "\x00" in v:
         raise LiteralError("strings must not contain NUL characters")
     length = ref.params.get("length")
@@ -38,7 +46,7 @@ def _int(kind):
 
     def check(v, ref):
         if isinstance(v, bool) or not isinstance(v, int):
-            raise LiteralError(f"expected a whole number, got {v!r}")
+            raise LiteralError(f"expected a whole number, got {_show(v)}")
         if not lo <= v <= hi:
             raise LiteralError(f"{v} is out of range for {ref.spelled()} ({lo}..{hi})")
         return v
@@ -47,7 +55,7 @@ def _int(kind):
 
 def _float(v, ref):
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise LiteralError(f"expected a number, got {v!r}")
+        raise LiteralError(f"expected a number, got {_show(v)}")
     if v != v or v in (float("inf"), float("-inf")):
         raise LiteralError("NaN and infinity are not portable defaults")
     return float(v)
@@ -55,11 +63,11 @@ def _float(v, ref):
 
 def _numeric(v, ref):
     if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-        raise LiteralError(f"expected a decimal number, got {v!r}")
+        raise LiteralError(f"expected a decimal number, got {_show(v)}")
     try:
         d = Decimal(str(v))
     except InvalidOperation:
-        raise LiteralError(f"{v!r} is not a decimal number") from None
+        raise LiteralError(f"{_show(v)} is not a decimal number") from None
     if not d.is_finite():
         raise LiteralError("NaN and infinity are not portable defaults")
     p, s = ref.args
@@ -72,7 +80,7 @@ def _numeric(v, ref):
 
 def _bool(v, ref):
     if not isinstance(v, bool):
-        raise LiteralError(f"expected true or false, got {v!r}")
+        raise LiteralError(f"expected true or false, got {_show(v)}")
     return v
 
 
@@ -80,7 +88,7 @@ def _uuid(v, ref):
     try:
         return str(uuidlib.UUID(str(v)))
     except ValueError:
-        raise LiteralError(f"{v!r} is not a UUID") from None
+        raise LiteralError(f"{_show(v)} is not a UUID") from None
 
 
 def _date(v, ref):
@@ -89,16 +97,16 @@ def _date(v, ref):
     try:
         return dt.date.fromisoformat(str(v)).isoformat()
     except ValueError:
-        raise LiteralError(f"{v!r} is not a date (YYYY-MM-DD)") from None
+        raise LiteralError(f"{_show(v)} is not a date (YYYY-MM-DD)") from None
 
 
 def _time(v, ref):
     if isinstance(v, int) and not isinstance(v, bool):
-        raise LiteralError(f"{v!r} is not a time of day (HH:MM:SS); quote it")
+        raise LiteralError(f"{_show(v)} is not a time of day (HH:MM:SS); quote it")
     try:
         return dt.time.fromisoformat(str(v)).isoformat()
     except ValueError:
-        raise LiteralError(f"{v!r} is not a time of day (HH:MM:SS)") from None
+        raise LiteralError(f"{_show(v)} is not a time of day (HH:MM:SS)") from None
 
 
 def _datetime(v, aware: bool):
@@ -108,13 +116,13 @@ def _datetime(v, aware: bool):
         try:
             parsed = dt.datetime.fromisoformat(v)
         except ValueError:
-            raise LiteralError(f"{v!r} is not an ISO-8601 timestamp") from None
+            raise LiteralError(f"{_show(v)} is not an ISO-8601 timestamp") from None
     else:
-        raise LiteralError(f"{v!r} is not an ISO-8601 timestamp")
+        raise LiteralError(f"{_show(v)} is not an ISO-8601 timestamp")
     if aware and parsed.tzinfo is None:
-        raise LiteralError(f"{v!r} has no time zone; write e.g. 2024-01-01T00:00:00Z")
+        raise LiteralError(f"{_show(v)} has no time zone; write e.g. 2024-01-01T00:00:00Z")
     if not aware and parsed.tzinfo is not None:
-        raise LiteralError(f"{v!r} has a time zone; timestamp holds none (use timestamptz)")
+        raise LiteralError(f"{_show(v)} has a time zone; timestamp holds none (use timestamptz)")
     return parsed
 
 
@@ -130,7 +138,7 @@ def _json(v, ref):
     try:
         return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
-        raise LiteralError(f"{v!r} cannot be written as JSON") from None
+        raise LiteralError(f"{_show(v)} cannot be written as JSON") from None
 
 
 def _bytes(v, ref):
@@ -140,7 +148,7 @@ def _bytes(v, ref):
 def _enum(members):
     def check(v, ref):
         if not isinstance(v, str):
-            raise LiteralError(f"expected a member of enum {ref.enum}, got {v!r}")
+            raise LiteralError(f"expected a member of enum {ref.enum}, got {_show(v)}")
         if v not in members:
             raise LiteralError(f'"{v}" is not a member of enum {ref.enum} ({", ".join(members)})')
         return v

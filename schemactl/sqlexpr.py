@@ -9,6 +9,7 @@ generates from the tree, without comments.
 from __future__ import annotations
 
 import functools
+import re
 
 import sqlglot
 from sqlglot import exp
@@ -31,8 +32,7 @@ def parse_one(text: str, engine: str | None) -> exp.Expression:
     try:
         trees = [t for t in sqlglot.parse(text, read=dialect) if t is not None]
     except (ParseError, TokenError) as exc:
-        first = str(exc).splitlines()[0].strip()
-        raise ExprError(f'cannot parse expression "{text}": {first}') from None
+        raise ExprError(f'cannot parse expression "{text}": {_reason(exc)}') from None
     if len(trees) != 1:
         raise ExprError(f'expression "{text}" holds {len(trees)} statements; write exactly one expression')
     tree = trees[0]
@@ -41,6 +41,16 @@ def parse_one(text: str, engine: str | None) -> exp.Expression:
             kind = type(node).__name__.upper()
             raise ExprError(f'expression "{text}" is not a plain expression ({kind} is not allowed here)')
     return tree
+
+
+def _reason(exc: Exception) -> str:
+    """sqlglot's message without its internals (class paths, highlighted echo)."""
+    first = str(exc).splitlines()[0].strip()
+    first = re.sub(r"<class '(?:[\w.]+\.)?(\w+)'>", r"\1", first)
+    m = re.match(r"Required keyword: '(\w+)' missing for (\w+)\.(.*)$", first)
+    if m:
+        return f"incomplete {m.group(2).upper()} expression ({m.group(1)} missing).{m.group(3)}"
+    return first
 
 
 def render(tree: exp.Expression, engine: str, copy: bool = True) -> str:

@@ -167,6 +167,10 @@ def _report_schema_error(err, problems: Problems) -> None:
     if v in ("oneOf", "anyOf"):
         problems.add(path, f"{where}{_describe(err.instance)} is not a valid value here")
         return
+    if v == "const" and path == ("format",):
+        problems.add(path, f"format {_describe(err.instance)} is not supported: this schemactl reads format "
+                           f"{err.validator_value}")
+        return
     if v in ("enum", "const"):
         options = err.validator_value if v == "enum" else [err.validator_value]
         hint = suggest(str(err.instance), [str(o) for o in options]) if isinstance(err.instance, str) else None
@@ -193,9 +197,11 @@ def _report_schema_error(err, problems: Problems) -> None:
 
 
 def _where(path: tuple) -> str:
-    """Short human prefix such as 'table "users", column "id": '."""
+    """Short human prefix such as 'table "users", column "id": ' or 'version: '."""
     parts = []
     p = list(path)
+    if len(p) == 1:
+        return f"{p[0]}: "
     if len(p) >= 2 and p[0] == "tables":
         parts.append(f'table "{p[1]}"')
         if len(p) >= 4 and p[2] == "columns":
@@ -268,7 +274,7 @@ class _Builder:
             if "references" in cspec:
                 fks.append(self._column_fk(name, cname, cspec["references"], cpath + ("references",)))
             if "check" in cspec:
-                expr = self._expr(cspec["check"], cpath + ("check",), f'column "{cname}": check')
+                expr = self._expr(cspec["check"], cpath + ("check",), f'table "{name}", column "{cname}": check')
                 if expr:
                     checks.append(Check(_fresh(used, derived_name(name, cname, suffix="check")), expr,
                                         cpath + ("check",)))
@@ -288,7 +294,7 @@ class _Builder:
         for i, ck in enumerate(spec.get("checks", [])):
             kpath = base + ("checks", i)
             raw = ck if isinstance(ck, str) else ck["expr"]
-            expr = self._expr(raw, kpath + (() if isinstance(ck, str) else ("expr",)), "check")
+            expr = self._expr(raw, kpath + (() if isinstance(ck, str) else ("expr",)), f'table "{name}": check')
             if expr:
                 cname = ck.get("name") if isinstance(ck, dict) else None
                 derived = derived_name(name, *(expr.columns or ("expr",)), suffix="check")
@@ -340,7 +346,7 @@ class _Builder:
                 return None
             return Default("fn", fn)
         if isinstance(raw, dict) and "sql" in raw:
-            expr = self._expr(raw["sql"], path + ("sql",), "default")
+            expr = self._expr(raw["sql"], path + ("sql",), where)
             return Default("sql", expr=expr) if expr else None
         value = raw["value"] if isinstance(raw, dict) else raw
         members = self.enums[ref.enum].values if ref.enum else ()
@@ -374,12 +380,12 @@ class _Builder:
                 cols.append(IndexColumn(c["column"], c.get("order", "asc") == "desc"))
         where = None
         if "where" in spec:
-            where = self._expr(spec["where"], path + ("where",), "index where")
+            where = self._expr(spec["where"], path + ("where",), f'table "{table}": index where')
             if where is None:
                 return None
             if isinstance(spec["where"], dict) and len(spec["where"]) != 2:
-                self.p.add(path + ("where",), "index where: give the predicate for both postgres and sqlite "
-                                              "(or one portable text)")
+                self.p.add(path + ("where",), f'table "{table}": index where: give the predicate for both '
+                                              "postgres and sqlite (or one portable text)")
                 return None
         unique = bool(spec.get("unique", False))
         name = spec.get("name") or derived_name(table, *(c.name for c in cols), suffix="key" if unique else "idx")

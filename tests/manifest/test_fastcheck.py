@@ -9,6 +9,7 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 from schemactl.manifest.fastcheck import compile_schema
+from schemactl.manifest import yamlpos
 from schemactl.manifest.load import json_schema
 from tests.conftest import ROOT
 
@@ -21,8 +22,8 @@ def _documents():
     docs = []
     for p in sorted(paths):
         try:
-            docs.append((p.name, yaml.safe_load(p.read_text())))
-        except yaml.YAMLError:
+            docs.append((p.name, yamlpos.load(p.read_text()).data))
+        except yamlpos.YamlSyntaxError:
             pass
     return docs
 
