@@ -48,8 +48,17 @@ class _Group(click.Group):
 _manifests_arg = click.argument("manifests", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 
 
-def _selected(project, manifests):
-    return load_all(project, list(manifests) or project.manifest_paths())
+def _parse_features(ctx, param, value) -> frozenset:
+    return frozenset(f.strip() for f in (value or "").split(",") if f.strip())
+
+
+_features_opt = click.option("--features", callback=_parse_features, metavar="A,B",
+                             help="Build for these optional feature groups (declared under `features:`); outputs "
+                                  "go to generated/<name>+a+b/.")
+
+
+def _selected(project, manifests, features=frozenset()):
+    return load_all(project, list(manifests) or project.manifest_paths(), features)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,27 +77,31 @@ def main():
 
 @main.command()
 @_manifests_arg
-def validate(manifests):
+@_features_opt
+def validate(manifests, features):
     """Check manifests (JSON Schema and semantic rules); write nothing.
 
     Every problem is printed as FILE:LINE:COL: error: MESSAGE.
     """
     project = find_project()
-    for path, m in _selected(project, manifests):
+    for path, m in _selected(project, manifests, features):
         click.echo(f"{project.display(path)}: ok ({len(m.tables)} tables, {len(m.enums)} enums)")
 
 
 @main.command("hash")
 @click.argument("manifests", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--write", is_flag=True, help="Update the manifest's `hash:` line in place; nothing else changes.")
-def hash_(manifests, write):
+@_features_opt
+def hash_(manifests, write, features):
     """Print the schema hash of MANIFEST (sha256 of its canonical model).
 
     The hash ignores formatting, key order, comments and descriptions and
     changes with anything that alters either engine's schema.
     """
     project = find_project()
-    loaded = load_all(project, list(manifests))
+    if write and features:
+        raise SchemactlError("the hash: line holds the default feature set; drop --features to --write it")
+    loaded = load_all(project, list(manifests), features)
     for path, m in loaded:
         h = schema_hash(m)
         click.echo(h if len(loaded) == 1 else f"{h}  {project.display(path)}")
@@ -99,18 +112,19 @@ def hash_(manifests, write):
 @main.command()
 @_manifests_arg
 @click.option("-o", "--output", metavar="DIR", help="Output directory (default from configuration: generated).")
-def generate(manifests, output):
+@_features_opt
+def generate(manifests, output, features):
     """Write generated/<schema-name>/{postgres,sqlite}.sql for each manifest.
 
     Output is deterministic.  Files are written atomically: if any manifest
     is invalid or any write fails, nothing changes.
     """
     project = find_project()
-    loaded = _selected(project, manifests)
+    loaded = _selected(project, manifests, features)
     files = {}
     for path, m in loaded:
         files.update(planned_files(project, m, output))
-        if m.hash != schema_hash(m):
+        if m.hash != schema_hash(m) and not features:
             click.echo(f"warning: {project.display(path)}: hash is stale; run "
                        f"`schemactl hash --write {project.display(path)}`", err=True)
     try:
@@ -125,7 +139,8 @@ def generate(manifests, output):
 @main.command()
 @_manifests_arg
 @click.option("-o", "--output", metavar="DIR", help="Output directory (default from configuration: generated).")
-def check(manifests, output):
+@_features_opt
+def check(manifests, output, features):
     """Drift check for pre-commit and CI; needs no database.
 
     Passes (exit 0) when every manifest is valid, its `hash:` is current and
@@ -134,7 +149,7 @@ def check(manifests, output):
     """
     project = find_project()
     stale = []
-    loaded = _selected(project, manifests)
+    loaded = _selected(project, manifests, features)
     for path, m in loaded:
         stale += staleness(project, path, m, output)
     for s in stale:
@@ -173,7 +188,8 @@ def _terminate_cleanly() -> None:
                    "Env: SCHEMACTL_POSTGRES_URL.")
 @click.option("--engine", "engines", type=click.Choice(["postgres", "sqlite"]), multiple=True,
               help="Check only this engine (repeatable; default both).")
-def parity(manifests, fmt, provider, postgres_url, engines):
+@_features_opt
+def parity(manifests, fmt, provider, postgres_url, engines, features):
     """Build both engines from the generated DDL and compare them with the manifest.
 
     Starts a throwaway PostgreSQL and a SQLite file, applies each manifest's
@@ -187,7 +203,7 @@ def parity(manifests, fmt, provider, postgres_url, engines):
     _terminate_cleanly()
     project = find_project()
     from .migrations.files import bundle_data, chain_dir, read_lock
-    loaded = [m for _, m in _selected(project, manifests)]
+    loaded = [m for _, m in _selected(project, manifests, features)]
     bundles = {}
     for m in loaded:
         lock = read_lock(chain_dir(project.output_dir(m)))
@@ -203,14 +219,15 @@ def parity(manifests, fmt, provider, postgres_url, engines):
 @click.option("--db", "url", required=True, metavar="URL",
               help="postgresql://user@host/db or sqlite:///path/to.db (opened read-only).")
 @_format_opt
-def diff_cmd(manifest, url, fmt):
+@_features_opt
+def diff_cmd(manifest, url, fmt, features):
     """Compare an existing database with MANIFEST, read-only (drift check for staging or production).
 
     Exit 0 when the database matches, 1 with findings, 2 on bad input.
     """
     from .parity import diff_database
     project = find_project()
-    (_, m), = load_all(project, [manifest])
+    (_, m), = load_all(project, [manifest], features)
     target = diff_database(m, url)
     emit([target], fmt)
     _exit_for([target])
@@ -227,18 +244,19 @@ def migrate():
     """
 
 
-def _one(manifest):
+def _one(manifest, features=frozenset()):
     project = find_project()
-    (path, m), = load_all(project, [manifest])
+    (path, m), = load_all(project, [manifest], features)
     return project, path, m
 
 
 @migrate.command("plan")
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
-def migrate_plan(manifest):
+@_features_opt
+def migrate_plan(manifest, features):
     """Print the operations the next migration would hold; write nothing."""
     from .migrations.files import NothingToDo, plan_next
-    project, path, m = _one(manifest)
+    project, path, m = _one(manifest, features)
     try:
         planned = plan_next(project.output_dir(m), m, path.read_text("utf-8"), "plan", allow_destructive=True)
     except NothingToDo as exc:
@@ -258,7 +276,8 @@ def migrate_plan(manifest):
 @click.option("--name", "slug", required=True, help="Short name, e.g. add_tags (files are NNNN_<name>.sql).")
 @click.option("--allow-destructive", is_flag=True, help="Accept drops, narrowing type changes and NOT NULL "
                                                         "without default (each is listed when refused).")
-def migrate_new(manifest, slug, allow_destructive):
+@_features_opt
+def migrate_new(manifest, slug, allow_destructive, features):
     """Write the next migration: the difference between the last snapshot and MANIFEST.
 
     The first migration (0001) creates the whole schema.  Renames come only
@@ -267,7 +286,7 @@ def migrate_new(manifest, slug, allow_destructive):
     bundle are rewritten too; all files are written atomically.
     """
     from .migrations.files import NothingToDo, plan_next
-    project, path, m = _one(manifest)
+    project, path, m = _one(manifest, features)
     try:
         planned = plan_next(project.output_dir(m), m, path.read_text("utf-8"), slug, allow_destructive)
     except NothingToDo as exc:
@@ -284,12 +303,13 @@ def migrate_new(manifest, slug, allow_destructive):
 @migrate.command("apply")
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path")
-def migrate_apply(manifest, url):
+@_features_opt
+def migrate_apply(manifest, url, features):
     """Apply pending migrations of MANIFEST's chain to a database (as schemactl.runtime does)."""
     from .migrations.files import bundle_data, chain_dir, read_lock
     from .parity import connect_url
     from .runtime import MigrationError, migrate as run_migrations
-    project, path, m = _one(manifest)
+    project, path, m = _one(manifest, features)
     out_dir = project.output_dir(m)
     lock = read_lock(chain_dir(out_dir))
     if lock is None:

@@ -51,7 +51,9 @@ class Project:
             return Path(path).as_posix()
 
     def output_dir(self, manifest: Manifest, override: str | None = None) -> Path:
-        return self.root / (override or self.output) / manifest.name
+        """generated/<name>/, or generated/<name>+<feature>+…/ for a feature set."""
+        suffix = "".join(f"+{f}" for f in manifest.features)
+        return self.root / (override or self.output) / f"{manifest.name}{suffix}"
 
 
 def find_project(start: Path | None = None) -> Project:
@@ -85,7 +87,7 @@ def _from_table(root: Path, table: dict, path: Path) -> Project:
     return Project(root=root, manifest_globs=tuple(globs), output=output, config_file=path)
 
 
-def load_all(project: Project, paths: list[Path]) -> list[tuple[Path, Manifest]]:
+def load_all(project: Project, paths: list[Path], features: frozenset = frozenset()) -> list[tuple[Path, Manifest]]:
     """Load every manifest; report all problems of all files at once."""
     if not paths:
         raise SchemactlError(f"no manifests found (looked for {', '.join(project.manifest_globs)} under "
@@ -96,7 +98,7 @@ def load_all(project: Project, paths: list[Path]) -> list[tuple[Path, Manifest]]
     names: dict[str, Path] = {}
     for p in paths:
         try:
-            m = load_file(p)
+            m = load_file(p, features)
         except ManifestInvalid as exc:
             diagnostics += [Diagnostic(project.display(p), d.line, d.col, d.message) for d in exc.diagnostics]
             continue
@@ -140,7 +142,7 @@ def staleness(project: Project, path: Path, manifest: Manifest, output: str | No
     found = []
     shown = project.display(path)
     want = schema_hash(manifest)
-    if manifest.hash != want:
+    if manifest.hash != want and not manifest.features:  # the hash: line is the default feature set's
         problem = f"hash is stale (manifest says {manifest.hash}, schema is {want})" if manifest.hash else \
             f"hash is missing (schema is {want})"
         found.append(Staleness(shown, problem, f"schemactl hash --write {shown}"))

@@ -22,6 +22,13 @@ def _sh(*args, cwd, env=None, check=True):
     return res
 
 
+def test_every_subpackage_is_listed_in_pyproject():
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "schemactl").rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+
+
 def test_wheel_installs_into_a_fresh_venv_and_generates(tmp_path):
     dist = tmp_path / "dist"
     _sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, ROOT, cwd=tmp_path)

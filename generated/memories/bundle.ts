@@ -473,7 +473,8 @@ export const BUNDLE = {
      ],
      "version": 1
     }
-   ]
+   ],
+   "settings": []
   }
  },
  "format": 1,

@@ -1952,7 +1952,8 @@ export const BUNDLE = {
      ],
      "version": 1
     }
-   ]
+   ],
+   "settings": []
   }
  },
  "format": 1,

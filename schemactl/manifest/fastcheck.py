@@ -115,6 +115,11 @@ def _minimum(value, schema):
     return lambda v: isinstance(v, bool) or not isinstance(v, (int, float)) or v >= value
 
 
+def _property_names(value, schema):
+    names = compile_schema(value)
+    return lambda v: not isinstance(v, dict) or all(names(k) for k in v)
+
+
 def _items(value, schema):
     item = compile_schema(value)
     return lambda v: not isinstance(v, list) or all(item(x) for x in v)
@@ -124,4 +129,5 @@ _KEYWORDS = {
     "type": _type, "properties": _properties, "additionalProperties": _additional, "required": _required,
     "anyOf": _any_of, "enum": _enum, "const": _const, "pattern": _pattern, "minLength": _min_length,
     "minItems": _min_items, "minProperties": _min_properties, "minimum": _minimum, "items": _items,
+    "propertyNames": _property_names,
 }

@@ -56,13 +56,18 @@ def canonical(m: Manifest) -> dict:
                               key=lambda x: x["name"]),
             "comment": t.comment, "strict": t.strict, "without_rowid": t.without_rowid,
         })
-    return {
+    out = {
         "hash_format": HASH_FORMAT,
         "postgres_schema": m.pg_schema,
         "sqlite_timestamptz": m.time_storage,
         "enums": [{"name": e.name, "values": list(e.values)} for e in sorted(m.enums, key=lambda e: e.name)],
         "tables": tables,
     }
+    if m.spell:  # keys added later appear only when used, so earlier hashes stay valid
+        out["spell"] = [list(x) for x in m.spell]
+    if m.features:
+        out["features"] = list(m.features)
+    return out
 
 
 def schema_hash(m: Manifest) -> str:

@@ -50,7 +50,7 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def load_file(path: str | Path) -> Manifest:
+def load_file(path: str | Path, features: frozenset = frozenset()) -> Manifest:
     path = Path(path)
     shown = display_path(path)
     try:
@@ -59,7 +59,7 @@ def load_file(path: str | Path) -> Manifest:
         raise ManifestInvalid([Diagnostic(shown, 1, 1, "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestInvalid([Diagnostic(shown, 1, 1, f"cannot read file: {exc}")]) from None
-    return load_text(text, shown)
+    return load_text(text, shown, features)
 
 
 @contextlib.contextmanager
@@ -75,12 +75,13 @@ def _gc_paused():
             gc.enable()
 
 
-def load_text(text: str, filename: str = "<manifest>") -> Manifest:
+def load_text(text: str, filename: str = "<manifest>", features: frozenset = frozenset()) -> Manifest:
+    """Load a manifest for a feature set (default: no optional features)."""
     with _gc_paused():
-        return _load_text(text, filename)
+        return _load_text(text, filename, frozenset(features))
 
 
-def _load_text(text: str, filename: str) -> Manifest:
+def _load_text(text: str, filename: str, features: frozenset) -> Manifest:
     try:
         located = yamlpos.load(text)
     except yamlpos.YamlSyntaxError as exc:
@@ -95,7 +96,7 @@ def _load_text(text: str, filename: str) -> Manifest:
     _schema_problems(data, problems)
     if problems.items:
         raise ManifestInvalid(problems.items)
-    manifest = _Builder(data, problems, filename).build()
+    manifest = _Builder(data, problems, filename, features).build()
     if problems.items:
         raise ManifestInvalid(problems.items)
     return manifest
@@ -221,23 +222,46 @@ def _cols(v) -> tuple[str, ...]:
 
 
 class _Builder:
-    def __init__(self, data: dict, problems: Problems, filename: str):
+    def __init__(self, data: dict, problems: Problems, filename: str, features: frozenset = frozenset()):
         self.d, self.p, self.filename = data, problems, filename
+        self.declared = data.get("features", {})
+        unknown = sorted(set(features) - set(self.declared))
+        for name in unknown:
+            hint = suggest(name, list(self.declared))
+            self.p.add(("features",) if "features" in data else (), f'feature "{name}" is not declared under '
+                       "features:" + (f' (did you mean "{hint}"?)' if hint else ""))
+        self.enabled = frozenset(features)
         sqlite = data.get("sqlite", {})
         self.time_storage = sqlite.get("timestamptz", TIME_STORAGES[0])
         self.strict_default = sqlite.get("strict", False)
         self.enums = {name: Enum(name, tuple(vals), ("enums", name)) for name, vals in data.get("enums", {}).items()}
 
+    def _on(self, spec, path) -> bool:
+        """Is this table/column/index part of the feature set being built?"""
+        feature = spec.get("feature") if isinstance(spec, dict) else None
+        if feature is None:
+            return True
+        if feature not in self.declared:
+            hint = suggest(feature, list(self.declared))
+            self.p.add(path + ("feature",), f'feature "{feature}" is not declared under features:'
+                       + (f' (did you mean "{hint}"?)' if hint else ""))
+            return False
+        return feature in self.enabled
+
     def build(self) -> Manifest:
         for e in self.enums.values():
             self._check_enum(e)
-        tables = [self._table(name, spec) for name, spec in self.d["tables"].items()]
+        tables = [self._table(name, spec) for name, spec in self.d["tables"].items()
+                  if self._on(spec, ("tables", name))]
         pg_schema = self.d.get("postgres", {}).get("schema")
         manifest = Manifest(
             name=self.d["name"], version=self.d["version"], hash=self.d.get("hash"),
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
             tables=tuple(tables), pg_schema=None if pg_schema == "public" else pg_schema,
             time_storage=self.time_storage, format=self.d["format"], source=self.filename,
+            features=tuple(sorted(self.enabled)),
+            pragmas=tuple(self.d.get("sqlite", {}).get("pragmas", {}).items()),
+            spell=tuple(sorted(("sqlite", t, v) for t, v in self.d.get("sqlite", {}).get("spell", {}).items())),
             located=self.p.located,
         )
         from . import rules
@@ -261,6 +285,8 @@ class _Builder:
         used: set[str] = set()
         for cname, cspec in spec["columns"].items():
             cpath = base + ("columns", cname)
+            if not self._on(cspec, cpath):
+                continue
             if isinstance(cspec, str):
                 cspec = {"type": cspec}
             col = self._column(name, cname, cspec, cpath)
@@ -299,7 +325,8 @@ class _Builder:
                 cname = ck.get("name") if isinstance(ck, dict) else None
                 derived = derived_name(name, *(expr.columns or ("expr",)), suffix="check")
                 checks.append(Check(cname or _fresh(used, derived), expr, kpath))
-        indexes = [self._index(name, ix, base + ("indexes", i)) for i, ix in enumerate(spec.get("indexes", []))]
+        indexes = [self._index(name, ix, base + ("indexes", i)) for i, ix in enumerate(spec.get("indexes", []))
+                   if self._on(ix, base + ("indexes", i))]
         sqlite = spec.get("sqlite", {})
         return Table(
             name=name, columns=tuple(columns), primary_key=pk, uniques=tuple(uniques), foreign_keys=tuple(fks),

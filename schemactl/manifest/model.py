@@ -129,6 +129,9 @@ class Manifest:
     tables: tuple[Table, ...]                # in foreign-key dependency order
     pg_schema: str | None = None             # None means the default search_path schema
     time_storage: str = "integer_ms"
+    spell: tuple[tuple[str, str, str], ...] = ()   # (engine, portable type, spelling) overrides
+    features: tuple[str, ...] = ()                 # the feature set this model was built for
+    pragmas: tuple[tuple[str, object], ...] = ()   # SQLite connection settings, in manifest order
     format: int = 1
     source: str = field(default="", compare=False)
     located: object = field(default=None, compare=False, repr=False)   # yamlpos.Located, for positions

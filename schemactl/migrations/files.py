@@ -85,7 +85,7 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
     else:
         if lock["migrations"] and lock["migrations"][-1]["schema_hash"] == digest:
             raise NothingToDo(f"{manifest.name}: the manifest matches the last migration; nothing to do")
-        old = load_text((d / SNAPSHOT).read_text("utf-8"), str(d / SNAPSHOT))
+        old = load_text((d / SNAPSHOT).read_text("utf-8"), str(d / SNAPSHOT), frozenset(manifest.features))
         ops = plan(old, manifest)
         bad = destructive(ops)
         if bad and not allow_destructive:
@@ -149,6 +149,8 @@ def bundle_data(out_dir: Path, manifest: Manifest, lock: dict, extra: dict | Non
             migrations.append({"version": entry["version"], "name": entry["name"], "hash": entry["schema_hash"],
                                "checksum": entry["checksums"][engine], "statements": split(text)})
         engines[engine] = {"migrations": migrations, "catalog": runtime_catalog(manifest, engine)}
+    from ..render import pragma_sql
+    engines["sqlite"]["settings"] = [pragma_sql(k, v) for k, v in manifest.pragmas]
     return {"format": 1, "schema": manifest.name, "version": len(lock["migrations"]),
             "hash": lock["migrations"][-1]["schema_hash"] if lock["migrations"] else None, "engines": engines}
 

@@ -15,7 +15,19 @@ from .drizzle import drizzle_context
 # Generated file name -> (template, engine, context builder).  New outputs are new rows.
 def _ddl_context(manifest: Manifest, engine: str, digest: str) -> dict:
     return dict(title=RULES[engine].title, name=manifest.name, version=manifest.version, source=manifest.source,
-                hash=digest, blocks=Renderer(manifest, engine).blocks())
+                hash=digest, blocks=Renderer(manifest, engine).blocks(), features=manifest.features)
+
+
+def _connection_context(manifest: Manifest, engine: str, digest: str) -> dict:
+    return dict(name=manifest.name, source=manifest.source, hash=digest, features=manifest.features,
+                statements=[pragma_sql(k, v) for k, v in manifest.pragmas])
+
+
+def pragma_sql(name: str, value) -> str:
+    """PRAGMA statement for a connection setting (names and values are validated words or numbers)."""
+    if isinstance(value, bool):
+        value = "ON" if value else "OFF"
+    return f"PRAGMA {name} = {value};"
 
 
 OUTPUTS = {
@@ -23,6 +35,7 @@ OUTPUTS = {
     "sqlite.sql": ("ddl.sql.j2", "sqlite", _ddl_context),
     "schema.pg.ts": ("schema.ts.j2", "postgres", drizzle_context),
     "schema.sqlite.ts": ("schema.ts.j2", "sqlite", drizzle_context),
+    "connection.sqlite.sql": ("connection.sql.j2", "sqlite", _connection_context),   # when pragmas are declared
 }
 
 
@@ -49,4 +62,5 @@ def ddl(manifest: Manifest, engine: str, digest: str | None = None) -> str:
 def outputs(manifest: Manifest) -> dict[str, str]:
     """File name (relative to generated/<name>/) -> content."""
     digest = schema_hash(manifest)
-    return {fname: render_file(manifest, fname, digest) for fname in OUTPUTS}
+    return {fname: render_file(manifest, fname, digest) for fname in OUTPUTS
+            if fname != "connection.sqlite.sql" or manifest.pragmas}

@@ -56,6 +56,7 @@ class Renderer:
     def __init__(self, manifest: Manifest, engine: str):
         self.m, self.r = manifest, RULES[engine]
         self.enums = {e.name: e for e in manifest.enums}
+        self.spell = {t: v for e, t, v in manifest.spell if e == engine}
         self.schema = manifest.pg_schema if self.r.uses_schema else None
 
     def q(self, name: str) -> str:
@@ -72,7 +73,10 @@ class Renderer:
         field = self.r.strict_type_field if t.strict else self.r.type_field
         if catalog and self.r.catalog_type_field:
             field = self.r.catalog_type_field
-        return spelling(getattr(c.type.row, field), c.type, self.m.time_storage)
+        template = getattr(c.type.row, field)
+        if not t.strict and not c.type.enum and c.type.name in self.spell:
+            template = self.spell[c.type.name]   # the manifest's own spelling (ordinary tables only)
+        return spelling(template, c.type, self.m.time_storage)
 
     def default_sql(self, c: Column) -> str | None:
         d = c.default

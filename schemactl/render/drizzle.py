@@ -273,6 +273,7 @@ class DrizzleRenderer:
             "engine": self.engine, "core": self.r.core, "imports": sorted(self.imports, key=lambda i: i.removeprefix("type ").lower()),
             "uses_sql": self.uses_sql, "bytea": bytea, "schema": schema, "enums": enums, "tables": tables,
             "hash": digest, "version": self.m.version, "source": self.m.source, "name": self.m.name,
+            "features": self.m.features,
         }
 
 
