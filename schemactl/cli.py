@@ -20,7 +20,7 @@ from .manifest.load import json_schema
 from .output import atomic_write_all
 from .report import REPORTERS, emit
 from .engines.providers import CHOICES
-from .project import find_project, load_all, planned_files, staleness
+from .project import find_project, load_all, load_feature_sets, planned_files, staleness
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT = 0, 1, 2
 
@@ -58,7 +58,11 @@ _features_opt = click.option("--features", callback=_parse_features, metavar="A,
 
 
 def _selected(project, manifests, features=frozenset()):
-    return load_all(project, list(manifests) or project.manifest_paths(), features)
+    """The manifests for --features, or for every configured feature set when none is given."""
+    paths = list(manifests) or project.manifest_paths()
+    if features:
+        return load_all(project, paths, features)
+    return load_feature_sets(project, paths)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,7 +128,7 @@ def generate(manifests, output, features):
     files = {}
     for path, m in loaded:
         files.update(planned_files(project, m, output))
-        if m.hash != schema_hash(m) and not features:
+        if m.hash != schema_hash(m) and not m.features:
             click.echo(f"warning: {project.display(path)}: hash is stale; run "
                        f"`schemactl hash --write {project.display(path)}`", err=True)
     try:

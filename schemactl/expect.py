@@ -14,7 +14,8 @@ def expect(m: Manifest, engine: str) -> Catalog:
     tables = []
     for t in m.tables:
         columns = tuple(
-            CColumn(c.name, type_key(r.column_type(t, c, catalog=True)), c.nullable, r.default_sql(c), c.identity,
+            CColumn(c.name, type_key(r.column_type(t, c, catalog=True)), r.reported_nullable(t, c), r.default_sql(c),
+                    c.identity,
                     shown_default=r.default_sql(c), kind="enum" if c.type.enum else c.type.row.value)
             for c in t.columns)
         checks = tuple(CCheck(name, expr_key(sql, engine), sql) for name, sql in r.checks(t))

@@ -7,6 +7,7 @@ by walking up from the working directory:
     [tool.schemactl]
     manifests = ["manifests/*.yaml"]   # globs, relative to the config file
     output = "generated"               # files go to <output>/<schema-name>/
+    feature_sets = ["", "canvas,discourse"]   # sets built when no --features is given
 
 Without any configuration the working directory is the project root and the
 defaults above apply.
@@ -35,6 +36,7 @@ class Project:
     manifest_globs: tuple[str, ...] = DEFAULT_MANIFESTS
     output: str = DEFAULT_OUTPUT
     config_file: Path | None = None
+    feature_sets: tuple[frozenset, ...] = (frozenset(),)
 
     def manifest_paths(self) -> list[Path]:
         found: dict[Path, None] = {}
@@ -82,9 +84,13 @@ def _from_table(root: Path, table: dict, path: Path) -> Project:
     if isinstance(globs, str):
         globs = [globs]
     output = table.get("output", DEFAULT_OUTPUT)
-    if not (isinstance(globs, list) and all(isinstance(g, str) for g in globs)) or not isinstance(output, str):
-        raise SchemactlError(f"{path}: [tool.schemactl] wants manifests = [\"glob\", ...] and output = \"dir\"")
-    return Project(root=root, manifest_globs=tuple(globs), output=output, config_file=path)
+    sets = table.get("feature_sets", [""])
+    if not (isinstance(globs, list) and all(isinstance(g, str) for g in globs)) or not isinstance(output, str) \
+            or not (isinstance(sets, list) and all(isinstance(x, str) for x in sets)):
+        raise SchemactlError(f"{path}: [tool.schemactl] wants manifests = [\"glob\", ...], output = \"dir\" and "
+                             "feature_sets = [\"\", \"a,b\"]")
+    parsed = tuple(frozenset(f.strip() for f in x.split(",") if f.strip()) for x in sets) or (frozenset(),)
+    return Project(root=root, manifest_globs=tuple(globs), output=output, config_file=path, feature_sets=parsed)
 
 
 def load_all(project: Project, paths: list[Path], features: frozenset = frozenset()) -> list[tuple[Path, Manifest]]:
@@ -102,7 +108,7 @@ def load_all(project: Project, paths: list[Path], features: frozenset = frozense
         except ManifestInvalid as exc:
             diagnostics += [Diagnostic(project.display(p), d.line, d.col, d.message) for d in exc.diagnostics]
             continue
-        if m.name in names:
+        if m.name in names and names[m.name] != p:
             diagnostics.append(Diagnostic(project.display(p), 1, 1, f'schema name "{m.name}" is also used by '
                                           f"{project.display(names[m.name])}; each manifest needs its own name"))
             continue
@@ -110,6 +116,18 @@ def load_all(project: Project, paths: list[Path], features: frozenset = frozense
         out.append((p, _with_source(m, project.display(p))))
     if diagnostics:
         raise ManifestInvalid(diagnostics)
+    return out
+
+
+def load_feature_sets(project: Project, paths: list[Path]) -> list[tuple[Path, Manifest]]:
+    """Each manifest for every configured feature set it declares (the default set always)."""
+    out = load_all(project, paths)
+    for features in project.feature_sets:
+        if not features:
+            continue
+        fitting = [p for p, m in out if features <= set(m.declared_features)]
+        if fitting:
+            out += load_all(project, fitting, features)
     return out
 
 

@@ -278,9 +278,9 @@ def compare_catalogs(expected: dict, actual: dict) -> list[str]:
 
 def _catalog_sqlite(conn, schema=None) -> dict:
     out = {}
-    names = [r[0] for r in _rows(conn, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE "
-                                       "'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%'")]
-    for name in names:
+    rows = _rows(conn, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE "
+                       "'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%'")
+    for name, sql in rows:
         if name == VERSION_TABLE:
             continue
         q = _quote(name)
@@ -302,6 +302,9 @@ def _catalog_sqlite(conn, schema=None) -> dict:
             g = groups.setdefault(fid, [[], ref, [], on_delete.lower(), on_update.lower()])
             g[0].append(frm)
             g[2].append(to)
+        rowid_table = "WITHOUT ROWID" not in " ".join(sql[sql.rfind(")"):].upper().split())
+        if len(pk) == 1 and rowid_table:  # INTEGER PRIMARY KEY is the rowid: never NULL
+            cols = [[c, t, False] if c == pk[0][1] and t == "INTEGER" else [c, t, n] for c, t, n in cols]
         out[name] = {"columns": cols, "primary_key": [c for _, c in sorted(pk)], "uniques": sorted(uniques),
                      "foreign_keys": sorted(groups.values()), "indexes": indexes}
     return out

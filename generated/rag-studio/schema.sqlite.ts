@@ -4,7 +4,7 @@
 import { sql } from "drizzle-orm";
 import { check, foreignKey, index, integer, real, sqliteTable, text, unique, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const SCHEMA_HASH = "sha256:05f2e963e59f0917dba6365efabd1cd452f05e3f16313988fa50fa82f8ff5946";
+export const SCHEMA_HASH = "sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16";
 export const SCHEMA_VERSION = 1;
 
 export const aggregateSnapshots = sqliteTable(
@@ -211,7 +211,7 @@ export const schemaMigrations = sqliteTable(
 export const settings = sqliteTable(
   "settings",
   {
-    id: integer("id").primaryKey({ autoIncrement: true }),
+    id: integer("id").primaryKey(),
     key: text("key").notNull(),
     value: text("value").notNull(),
     schemaVersion: integer("schema_version").notNull().default(1),

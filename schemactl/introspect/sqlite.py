@@ -53,6 +53,10 @@ def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
             pk_cols.append((pk, col))
         columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, default, False, shown_default=default))
     pk_columns = tuple(c for _, c in sorted(pk_cols))
+    options = _options(sql)
+    if len(pk_columns) == 1 and "without_rowid" not in options:  # INTEGER PRIMARY KEY: the rowid, never NULL
+        columns = [CColumn(c.name, c.type, False, c.default, c.identity, c.shown_default)
+                   if c.name == pk_columns[0] and c.type == "INTEGER" else c for c in columns]
     if ddl.autoincrement and len(pk_columns) == 1:
         columns = [CColumn(c.name, c.type, c.nullable, c.default, c.name == pk_columns[0], c.shown_default)
                    for c in columns]
@@ -91,5 +95,4 @@ def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
         fks.append(CForeignKey(name_for("foreign key", cols), cols, ref_table, ref_cols, parts[0][5], parts[0][4]))
 
     checks = tuple(CCheck(c.name, expr_key(c.expr, "sqlite"), c.expr) for c in named["check"])
-    return CTable(name, tuple(columns), primary_key, tuple(uniques), tuple(fks), checks, tuple(indexes),
-                  _options(sql))
+    return CTable(name, tuple(columns), primary_key, tuple(uniques), tuple(fks), checks, tuple(indexes), options)

@@ -259,8 +259,9 @@ class _Builder:
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
             tables=tuple(tables), pg_schema=None if pg_schema == "public" else pg_schema,
             time_storage=self.time_storage, format=self.d["format"], source=self.filename,
-            features=tuple(sorted(self.enabled)),
+            features=tuple(sorted(self.enabled)), declared_features=tuple(sorted(self.declared)),
             pragmas=tuple(self.d.get("sqlite", {}).get("pragmas", {}).items()),
+            pk_not_null=self.d.get("sqlite", {}).get("primary_key_not_null", True),
             spell=tuple(sorted(("sqlite", t, v) for t, v in self.d.get("sqlite", {}).get("spell", {}).items())),
             located=self.p.located,
         )

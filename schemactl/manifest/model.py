@@ -131,7 +131,9 @@ class Manifest:
     time_storage: str = "integer_ms"
     spell: tuple[tuple[str, str, str], ...] = ()   # (engine, portable type, spelling) overrides
     features: tuple[str, ...] = ()                 # the feature set this model was built for
+    declared_features: tuple[str, ...] = field(default=(), compare=False)   # every feature the manifest names
     pragmas: tuple[tuple[str, object], ...] = ()   # SQLite connection settings, in manifest order
+    pk_not_null: bool = True                       # SQLite: write NOT NULL on primary key columns
     format: int = 1
     source: str = field(default="", compare=False)
     located: object = field(default=None, compare=False, repr=False)   # yamlpos.Located, for positions

@@ -50,6 +50,7 @@ class Op:
             "add_index": f"add index {self.name} on {self.table}",
             "drop_index": f"drop index {self.name} on {self.table}",
             "table_options": f"change table options of {self.table}",
+            "sqlite_storage": f"rebuild {self.table} on SQLite for new type spellings/storage",
             "create_enum": f"create enum {self.name}",
             "drop_enum": f"drop enum {self.name}",
             "add_enum_value": f"add value {self.new!r} to enum {self.name}",
@@ -97,7 +98,19 @@ def plan(old: Manifest, new: Manifest) -> list[Op]:
             ops.append(Op("create_table", t.name, new=t))
         else:
             ops += _table(paired[t.name], t)
+            if _storage_changed(old, new, t):
+                ops.append(Op("sqlite_storage", t.name))
     return ops
+
+
+def _storage_changed(old: Manifest, new: Manifest, t: Table) -> bool:
+    """Manifest-level SQLite storage choices (type spellings, timestamptz convention) that touch ``t``."""
+    names = {c.type.name for c in t.columns if not c.type.enum}
+    before = {ty: v for e, ty, v in old.spell if e == "sqlite"}
+    after = {ty: v for e, ty, v in new.spell if e == "sqlite"}
+    if any(before.get(n) != after.get(n) for n in names):
+        return True
+    return old.time_storage != new.time_storage and "timestamptz" in names
 
 
 def _enums(old: Manifest, new: Manifest) -> list[Op]:

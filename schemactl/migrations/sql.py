@@ -26,7 +26,7 @@ PG_PHASE = {
     "rename_table": -1, "rename_column": -1, "drop_table": 1, "create_enum": 3, "add_enum_value": 3,
     "change_enum_values": 3, "create_table": 4, "add_column": 5, "alter_type": 5, "set_not_null": 5,
     "drop_not_null": 5, "set_default": 5, "set_identity": 5, "set_comment": 5, "table_options": 5,
-    "drop_column": 6, "add_unique": 7, "add_check": 7, "add_foreign_key": 8, "add_index": 8, "drop_enum": 9,
+    "sqlite_storage": 5, "drop_column": 6, "add_unique": 7, "add_check": 7, "add_foreign_key": 8, "add_index": 8, "drop_enum": 9,
 }
 
 
@@ -103,8 +103,8 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
         elif k == "set_comment":
             target = f"COLUMN {q}.{quote(op.name)}" if op.name else f"TABLE {q}"
             out.append(f"COMMENT ON {target} IS {sql_string(op.new) if op.new is not None else 'NULL'};")
-        elif k == "table_options":
-            continue  # SQLite-only options
+        elif k in ("table_options", "sqlite_storage"):
+            continue  # SQLite-only
         elif k == "add_unique":
             cols = ", ".join(quote(c) for c in op.new.columns)
             late_fks.insert(0, f"ALTER TABLE {q} ADD CONSTRAINT {quote(op.name)} UNIQUE ({cols});")

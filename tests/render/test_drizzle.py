@@ -85,10 +85,14 @@ def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
                 continue
             if _drizzle_sqlite_type(dz.builder(t, c)) != ddl.column_type(t, c).upper():
                 out.append(("SC203", f"{t.name}.{c.name}"))
-        # 2. no STRICT / WITHOUT ROWID table options in sqlite-core
+        # 2. primary keys are always NOT NULL in sqlite-core (no `primary_key_not_null: false`)
+        for c in t.columns:
+            if t.primary_key and c.name in t.primary_key.columns and ddl.reported_nullable(t, c):
+                out.append(("SC204", f"{t.name}.{c.name}"))
+        # 3. no STRICT / WITHOUT ROWID table options in sqlite-core
         if t.strict or t.without_rowid:
             out.append(("SC103", t.name))
-        # 3. drizzle-kit writes SQLite unique constraints as unique indexes
+        # 4. drizzle-kit writes SQLite unique constraints as unique indexes
         for u in t.uniques:
             out.append(("SC311", f"{t.name}/unique {u.name}"))
             out.append(("SC342", f"{t.name}/index {u.name}"))

@@ -1,20 +1,20 @@
 -- schemactl migration 0001_init of schema "rag-studio" (sqlite).
--- Schema hash after this migration: sha256:05f2e963e59f0917dba6365efabd1cd452f05e3f16313988fa50fa82f8ff5946
+-- Schema hash after this migration: sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16
 -- Applied by schemactl.runtime in one transaction. Never edit an applied migration.
 
 CREATE TABLE aggregate_snapshots (
-    aggregate_id TEXT NOT NULL,
+    aggregate_id TEXT,
     aggregate_type TEXT NOT NULL,
     sequence_number INTEGER NOT NULL,
-    snapshot_data TEXT NOT NULL,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    snapshot_data JSON NOT NULL,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT aggregate_snapshots_pkey PRIMARY KEY (aggregate_id)
 );
 
 CREATE TABLE event_checkpoints (
-    processor_name TEXT NOT NULL,
+    processor_name TEXT,
     last_processed_sequence INTEGER NOT NULL DEFAULT 0,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT event_checkpoints_pkey PRIMARY KEY (processor_name)
 );
 
@@ -25,11 +25,11 @@ CREATE TABLE events (
     aggregate_id TEXT NOT NULL,
     aggregate_type TEXT NOT NULL,
     sequence_number INTEGER NOT NULL,
-    event_data TEXT NOT NULL,
-    metadata TEXT,
+    event_data JSON NOT NULL,
+    metadata JSON,
     trace_id TEXT,
     user_id TEXT,
-    "timestamp" TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    "timestamp" DATETIME DEFAULT CURRENT_TIMESTAMP,
     checksum TEXT NOT NULL,
     CONSTRAINT events_event_id_key UNIQUE (event_id)
 );
@@ -40,19 +40,19 @@ CREATE INDEX idx_events_trace_id ON events (trace_id);
 CREATE INDEX idx_events_type ON events (event_type);
 
 CREATE TABLE flows (
-    id TEXT NOT NULL,
+    id TEXT,
     name TEXT NOT NULL,
     description TEXT,
-    definition TEXT NOT NULL,
+    definition JSON NOT NULL,
     enabled BOOLEAN DEFAULT 1,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT flows_pkey PRIMARY KEY (id),
     CONSTRAINT flows_name_key UNIQUE (name)
 );
 
 CREATE TABLE knowledge_bases (
-    id TEXT NOT NULL,
+    id TEXT,
     name TEXT NOT NULL,
     version INTEGER NOT NULL DEFAULT 1,
     status TEXT NOT NULL,
@@ -60,10 +60,10 @@ CREATE TABLE knowledge_bases (
     chunk_size INTEGER NOT NULL DEFAULT 512,
     chunk_overlap INTEGER NOT NULL DEFAULT 50,
     description TEXT,
-    metadata TEXT,
-    health_score DOUBLE DEFAULT 1.0,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    metadata JSON,
+    health_score REAL DEFAULT 1.0,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     pinned_version INTEGER,
     CONSTRAINT knowledge_bases_pkey PRIMARY KEY (id),
     CONSTRAINT knowledge_bases_name_version_key UNIQUE (name, version),
@@ -73,17 +73,17 @@ CREATE INDEX idx_kb_name_version ON knowledge_bases (name, version);
 CREATE INDEX idx_kb_status ON knowledge_bases (status);
 
 CREATE TABLE documents (
-    id TEXT NOT NULL,
+    id TEXT,
     kb_id TEXT NOT NULL,
     title TEXT NOT NULL,
     source_path TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     license_info TEXT,
-    metadata TEXT,
+    metadata JSON,
     chunk_count INTEGER DEFAULT 0,
     size_bytes INTEGER DEFAULT 0,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT documents_pkey PRIMARY KEY (id),
     CONSTRAINT documents_kb_id_fkey FOREIGN KEY (kb_id) REFERENCES knowledge_bases (id) ON DELETE CASCADE
 );
@@ -91,15 +91,15 @@ CREATE INDEX idx_documents_hash ON documents (content_hash);
 CREATE INDEX idx_documents_kb_id ON documents (kb_id);
 
 CREATE TABLE document_chunks (
-    id TEXT NOT NULL,
+    id TEXT,
     document_id TEXT NOT NULL,
     kb_id TEXT NOT NULL,
     chunk_index INTEGER NOT NULL,
     content TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     token_count INTEGER,
-    metadata TEXT,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    metadata JSON,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT document_chunks_pkey PRIMARY KEY (id),
     CONSTRAINT document_chunks_document_id_chunk_index_key UNIQUE (document_id, chunk_index),
     CONSTRAINT document_chunks_document_id_fkey FOREIGN KEY (document_id) REFERENCES documents (id) ON DELETE CASCADE,
@@ -110,28 +110,28 @@ CREATE INDEX idx_chunks_hash ON document_chunks (content_hash);
 CREATE INDEX idx_chunks_kb_id ON document_chunks (kb_id);
 
 CREATE TABLE pipelines (
-    id TEXT NOT NULL,
+    id TEXT,
     name TEXT NOT NULL,
     description TEXT,
-    config TEXT NOT NULL,
+    config JSON NOT NULL,
     status TEXT NOT NULL,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT pipelines_pkey PRIMARY KEY (id),
     CONSTRAINT pipelines_name_key UNIQUE (name),
     CONSTRAINT pipelines_status_check CHECK (status IN ('active', 'inactive', 'draft'))
 );
 
 CREATE TABLE pipeline_runs (
-    id TEXT NOT NULL,
+    id TEXT,
     pipeline_id TEXT NOT NULL,
     kb_id TEXT,
     status TEXT NOT NULL,
-    started_at TIMESTAMP,
-    completed_at TIMESTAMP,
+    started_at DATETIME,
+    completed_at DATETIME,
     error_message TEXT,
-    metrics TEXT,
-    artifacts TEXT,
+    metrics JSON,
+    artifacts JSON,
     CONSTRAINT pipeline_runs_pkey PRIMARY KEY (id),
     CONSTRAINT pipeline_runs_kb_id_fkey FOREIGN KEY (kb_id) REFERENCES knowledge_bases (id),
     CONSTRAINT pipeline_runs_pipeline_id_fkey FOREIGN KEY (pipeline_id) REFERENCES pipelines (id),
@@ -142,15 +142,15 @@ CREATE INDEX idx_pipeline_runs_started_at ON pipeline_runs (started_at);
 CREATE INDEX idx_pipeline_runs_status ON pipeline_runs (status);
 
 CREATE TABLE schedules (
-    id TEXT NOT NULL,
+    id TEXT,
     name TEXT NOT NULL,
     cron_expression TEXT NOT NULL,
     pipeline_id TEXT NOT NULL,
     enabled BOOLEAN DEFAULT 1,
-    last_run TIMESTAMP,
-    next_run TIMESTAMP,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    last_run DATETIME,
+    next_run DATETIME,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT schedules_pkey PRIMARY KEY (id),
     CONSTRAINT schedules_name_key UNIQUE (name),
     CONSTRAINT schedules_pipeline_id_fkey FOREIGN KEY (pipeline_id) REFERENCES pipelines (id)
@@ -158,31 +158,32 @@ CREATE TABLE schedules (
 CREATE INDEX idx_schedules_next_run ON schedules (next_run);
 
 CREATE TABLE schema_migrations (
-    version INTEGER NOT NULL,
-    applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    version INTEGER,
+    applied_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     description TEXT,
     CONSTRAINT schema_migrations_pkey PRIMARY KEY (version)
 );
 
 CREATE TABLE settings (
-    id INTEGER NOT NULL CONSTRAINT settings_pkey PRIMARY KEY AUTOINCREMENT,
+    id INTEGER,
     "key" TEXT NOT NULL,
     value TEXT NOT NULL,
     schema_version INTEGER NOT NULL DEFAULT 1,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT settings_pkey PRIMARY KEY (id),
     CONSTRAINT settings_key_key UNIQUE ("key")
 );
 
 CREATE TABLE tools (
-    id TEXT NOT NULL,
+    id TEXT,
     name TEXT NOT NULL,
     type TEXT NOT NULL,
-    config TEXT NOT NULL,
-    schema TEXT NOT NULL,
+    config JSON NOT NULL,
+    schema JSON NOT NULL,
     enabled BOOLEAN DEFAULT 1,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT tools_pkey PRIMARY KEY (id),
     CONSTRAINT tools_name_key UNIQUE (name)
 );
