@@ -212,7 +212,7 @@ def parity(manifests, fmt, provider, postgres_url, engines, features):
     for m in loaded:
         lock = read_lock(chain_dir(project.output_dir(m)))
         if lock is not None:
-            bundles[m.name] = bundle_data(project.output_dir(m), m, lock)
+            bundles[(m.name, m.features)] = bundle_data(project.output_dir(m), m, lock)
     targets = run_parity(loaded, tuple(engines) or ("postgres", "sqlite"), provider, postgres_url, bundles)
     emit(targets, fmt)
     _exit_for(targets)

@@ -76,7 +76,8 @@ def chain_targets(m: Manifest, bundle: dict, engines, server) -> list[Target]:
 
 def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", url: str | None = None,
            bundles: dict | None = None) -> list[Target]:
-    """Fresh DDL on each engine, and (where ``bundles`` has the manifest's chain) the migration chain."""
+    """Fresh DDL on each engine, and (where ``bundles``, keyed by (name, features), has the manifest's
+    chain) the migration chain."""
     from .engines.providers import postgres
     targets = []
     with contextlib.ExitStack() as stack:
@@ -86,8 +87,8 @@ def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", u
                 targets.append(postgres_target(m, server))
             if "sqlite" in engines:
                 targets.append(sqlite_target(m))
-            if bundles and m.name in bundles:
-                targets += chain_targets(m, bundles[m.name], engines, server)
+            if bundles and (m.name, m.features) in bundles:
+                targets += chain_targets(m, bundles[(m.name, m.features)], engines, server)
     return targets
 
 
