@@ -74,10 +74,19 @@ class CTable:
 
 
 @dataclass(frozen=True)
+class CView:
+    name: str
+    columns: tuple[str, ...] | None          # None: not known (the manifest's SELECT uses *)
+    definition: str                          # normalised SELECT
+    shown: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class Catalog:
     engine: str
     tables: tuple[CTable, ...]
     enums: tuple[tuple[str, tuple[str, ...]], ...] = ()   # PostgreSQL enum types
+    views: tuple[CView, ...] = ()
 
     def table_map(self) -> dict[str, CTable]:
         return {t.name: t for t in self.tables}

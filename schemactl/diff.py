@@ -41,6 +41,10 @@ CODES = {
     "SC343": ("index-columns", "an index's columns or their order (ASC/DESC) differ"),
     "SC344": ("index-unique", "an index's uniqueness differs"),
     "SC345": ("index-predicate", "a partial index's WHERE differs"),
+    "SC351": ("view-missing", "a view is missing"),
+    "SC352": ("view-extra", "the database has a view the manifest does not declare"),
+    "SC353": ("view-columns", "a view's result columns differ"),
+    "SC354": ("view-definition", "a view's SELECT differs"),
     "SC401": ("enum-missing", "an enum type is missing"),
     "SC402": ("enum-extra", "the schema has an undeclared enum type"),
     "SC403": ("enum-values", "an enum's values or their order differ"),
@@ -92,6 +96,7 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
     for name in have:
         if name not in want and name != VERSION_TABLE:
             d.add("SC102", name, f'table "{name}" is not in the manifest', None, name)
+    _views(d, expected, actual)
     want_enums, have_enums = dict(expected.enums), dict(actual.enums)
     for name, values in want_enums.items():
         if name not in have_enums:
@@ -103,6 +108,22 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
         if name not in want_enums:
             d.add("SC402", f"enum {name}", f'enum "{name}" is not in the manifest', None, have_enums[name])
     return d.out
+
+
+def _views(d: _Diff, expected: Catalog, actual: Catalog) -> None:
+    have = {v.name: v for v in actual.views}
+    for v in expected.views:
+        a = have.pop(v.name, None)
+        where = ("views", v.name)
+        if a is None:
+            d.add("SC351", f"view {v.name}", f'view "{v.name}" is missing', v.shown, None, where)
+            continue
+        if v.columns is not None and v.columns != a.columns:
+            d.add("SC353", f"view {v.name}", f'view "{v.name}" has other columns', v.columns, a.columns, where)
+        if v.definition != a.definition:
+            d.add("SC354", f"view {v.name}", f'view "{v.name}" has another definition', v.shown, a.shown, where)
+    for a in have.values():
+        d.add("SC352", f"view {a.name}", f'view "{a.name}" is not in the manifest', None, a.shown)
 
 
 def _table(d: _Diff, w: CTable, h: CTable) -> None:

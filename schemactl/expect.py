@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable
+from .catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable, CView
 from .manifest.model import Manifest
 from .normalize import TYPE_KEY, expr_key
 from .render.ddl import RULES, Renderer
@@ -34,4 +34,6 @@ def expect(m: Manifest, engine: str) -> Catalog:
             options=tuple(attr for attr, _ in RULES[engine].table_options if getattr(t, attr)),
         ))
     enums = tuple((e.name, e.values) for e in m.enums) if RULES[engine].enums_as_types else ()
-    return Catalog(engine, tuple(tables), enums)
+    views = tuple(CView(v.name, v.outputs, expr_key(v.query.on(engine), engine), v.query.on(engine))
+                  for v in m.views)
+    return Catalog(engine, tuple(tables), enums, views)

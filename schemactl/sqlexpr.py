@@ -27,7 +27,11 @@ class ExprError(ValueError):
     """Message is user-facing."""
 
 
-def parse_one(text: str, engine: str | None) -> exp.Expression:
+_QUERY_FORBIDDEN = (exp.DDL, exp.DML, exp.Command, exp.Transaction)
+
+
+def parse_one(text: str, engine: str | None, query: bool = False) -> exp.Expression:
+    """One scalar expression (or, with ``query``, one SELECT); anything else is an ExprError."""
     dialect = SQLGLOT_DIALECT[engine]
     try:
         trees = [t for t in sqlglot.parse(text, read=dialect) if t is not None]
@@ -36,6 +40,13 @@ def parse_one(text: str, engine: str | None) -> exp.Expression:
     if len(trees) != 1:
         raise ExprError(f'expression "{text}" holds {len(trees)} statements; write exactly one expression')
     tree = trees[0]
+    if query:
+        if not isinstance(tree, exp.Query):
+            raise ExprError(f'view "{text[:40]}" is not a SELECT')
+        for node in tree.walk():
+            if isinstance(node, _QUERY_FORBIDDEN):
+                raise ExprError(f'view "{text[:40]}" holds {type(node).__name__.upper()}; a view is one SELECT')
+        return tree
     for node in tree.walk():
         if isinstance(node, _FORBIDDEN):
             kind = type(node).__name__.upper()
@@ -87,3 +98,21 @@ def _build_cached(key) -> Expr:
                 cols.update(dict.fromkeys(columns_of(tree)))
                 rendered.append((engine, render(tree, engine, copy=False)))
     return Expr(tuple(rendered), tuple(cols))
+
+
+def build_query(spec: str | dict) -> tuple[Expr, tuple[str, ...], tuple[str, ...] | None]:
+    """A view body: (rendered per engine, tables it reads, output column names or None with ``*``)."""
+    rendered, tables, outputs = [], {}, None
+    items = [(engine, spec, None) for engine in ENGINES] if isinstance(spec, str) else \
+        [(engine, spec[engine], engine) for engine in ENGINES if engine in spec]
+    for engine, text, read in items:
+        tree = parse_one(text, read, query=True)
+        ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+        for t in tree.find_all(exp.Table):
+            if t.name not in ctes:
+                tables.setdefault(t.name, None)
+        names = tuple(tree.named_selects)
+        if outputs is None and "*" not in names and not any(isinstance(e, exp.Star) for e in tree.selects):
+            outputs = names
+        rendered.append((engine, render(tree, engine)))
+    return Expr(tuple(rendered), ()), tuple(tables), outputs

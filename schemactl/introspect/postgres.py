@@ -6,7 +6,7 @@ from collections import defaultdict
 from functools import cache
 from importlib import resources
 
-from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable
+from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable, CView
 from ..normalize import expr_key, pg_type
 
 # pg_constraint.confdeltype / confupdtype
@@ -58,4 +58,6 @@ def introspect(conn, schema: str | None) -> Catalog:
     tables = tuple(CTable(n, tuple(columns[n]), pks.get(n), tuple(uniques[n]), tuple(fks[n]), tuple(checks[n]),
                           tuple(indexes[n])) for n in names)
     enums = tuple((name, tuple(labels)) for name, labels in _rows(conn, "enums", schema))
-    return Catalog("postgres", tables, enums)
+    views = tuple(CView(name, tuple(cols), expr_key(definition.strip().rstrip(";"), "postgres"), definition)
+                  for name, definition, cols in _rows(conn, "views", schema))
+    return Catalog("postgres", tables, enums, views)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable
+from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable, CView
 from ..naming import quote
 from ..normalize import expr_key, sqlite_type
 from . import sqlite_ddl
@@ -36,7 +36,12 @@ def introspect(conn, schema: str | None = None) -> Catalog:
         if sql.upper().startswith("CREATE VIRTUAL"):
             continue
         tables.append(_table(conn, name, sql, index_sql))
-    return Catalog("sqlite", tuple(tables))
+    views = []
+    for name, sql in conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'view' ORDER BY name"):
+        body = sqlite_ddl.view_body(sql)
+        cols = tuple(r[1] for r in _pragma(conn, "table_info", name))
+        views.append(CView(name, cols, expr_key(body, "sqlite"), body))
+    return Catalog("sqlite", tuple(tables), views=tuple(views))
 
 
 def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:

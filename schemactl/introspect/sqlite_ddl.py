@@ -194,3 +194,17 @@ def strip_order(key: str) -> tuple[str, bool]:
     if len(toks) == 1 and toks[0].kind in ("word", "qid"):
         return toks[0].ident, desc
     return text_of(key, toks), desc
+
+
+def view_body(sql: str) -> str:
+    """The SELECT of a stored CREATE VIEW statement (text after its first top-level AS)."""
+    toks = tokens(sql)
+    depth = 0
+    for i, t in enumerate(toks):
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+        elif depth == 0 and t.upper == "AS" and i + 1 < len(toks):
+            return sql[toks[i + 1].start:].strip().rstrip(";").strip()
+    return sql

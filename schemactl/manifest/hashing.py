@@ -67,6 +67,8 @@ def canonical(m: Manifest) -> dict:
         out["spell"] = [list(x) for x in m.spell]
     if m.features:
         out["features"] = list(m.features)
+    if m.views:
+        out["views"] = [{"name": v.name, "sql": _expr(v.query)} for v in sorted(m.views, key=lambda v: v.name)]
     if not m.pk_not_null:
         out["sqlite_primary_key_not_null"] = False
     return out

@@ -24,7 +24,7 @@ from ..naming import derived_name, suggest
 from ..types import TIME_STORAGES, TypeError_, parse_type
 from . import fastcheck, yamlpos
 from .model import (Check, Column, Default, Enum, ForeignKey, Index, IndexColumn, Manifest, PrimaryKey, Table,
-                    Unique)
+                    Unique, View)
 
 
 @functools.cache
@@ -254,10 +254,21 @@ class _Builder:
         tables = [self._table(name, spec) for name, spec in self.d["tables"].items()
                   if self._on(spec, ("tables", name))]
         pg_schema = self.d.get("postgres", {}).get("schema")
+        views = []
+        for vname, vspec in self.d.get("views", {}).items():
+            vpath = ("views", vname)
+            if not self._on(vspec, vpath):
+                continue
+            try:
+                query, reads, outputs = sqlexpr.build_query(vspec["sql"])
+            except sqlexpr.ExprError as exc:
+                self.p.add(vpath + ("sql",), f'view "{vname}": {exc}')
+                continue
+            views.append(View(vname, query, reads, outputs, vspec.get("comment"), vpath))
         manifest = Manifest(
             name=self.d["name"], version=self.d["version"], hash=self.d.get("hash"),
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
-            tables=tuple(tables), pg_schema=None if pg_schema == "public" else pg_schema,
+            tables=tuple(tables), pg_schema=None if pg_schema == "public" else pg_schema, views=tuple(views),
             time_storage=self.time_storage, format=self.d["format"], source=self.filename,
             features=tuple(sorted(self.enabled)), declared_features=tuple(sorted(self.declared)),
             pragmas=tuple(self.d.get("sqlite", {}).get("pragmas", {}).items()),

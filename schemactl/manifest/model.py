@@ -114,6 +114,16 @@ class Table:
 
 
 @dataclass(frozen=True)
+class View:
+    name: str
+    query: Expr                             # the SELECT, rendered per engine
+    tables: tuple[str, ...] = ()            # tables and views it reads
+    outputs: tuple[str, ...] | None = None  # result column names (None when it selects *)
+    comment: str | None = None
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
 class Enum:
     name: str
     values: tuple[str, ...]
@@ -128,6 +138,7 @@ class Manifest:
     enums: tuple[Enum, ...]
     tables: tuple[Table, ...]                # in foreign-key dependency order
     pg_schema: str | None = None             # None means the default search_path schema
+    views: tuple[View, ...] = ()             # in dependency order
     time_storage: str = "integer_ms"
     spell: tuple[tuple[str, str, str], ...] = ()   # (engine, portable type, spelling) overrides
     features: tuple[str, ...] = ()                 # the feature set this model was built for

@@ -11,6 +11,7 @@ from .model import Manifest, Table
 def check(m: Manifest, problems) -> None:
     tables = {t.name: t for t in m.tables}
     _names(m, problems)
+    _views(m, tables, problems)
     for t in m.tables:
         _columns_exist(t, problems)
         _indexable(t, problems)
@@ -180,6 +181,37 @@ def _foreign_key(t: Table, fk, tables: dict, problems) -> None:
                               f'constraint; ({", ".join(fk.ref_columns)}) of "{fk.ref_table}" is neither')
 
 
+def _views(m: Manifest, tables: dict, problems) -> None:
+    names = set(tables) | {v.name for v in m.views}
+    for v in m.views:
+        _too_long(v.name, "view", v.path, problems)
+        if v.name in tables:
+            problems.add(v.path, f'view "{v.name}" has the name of a table; rename one', key=True)
+        for t in v.tables:
+            if t not in names:
+                hint = suggest(t, sorted(names))
+                problems.add(v.path + ("sql",), f'view "{v.name}" reads missing table or view "{t}"'
+                                                + (f' (did you mean "{hint}"?)' if hint else ""))
+
+
+def _ordered_views(m: Manifest) -> tuple:
+    by_name = {v.name: v for v in m.views}
+    done, seen = [], set()
+
+    def visit(v, stack=()):
+        if v.name in seen or v.name in stack:
+            return
+        for dep in v.tables:
+            if dep in by_name:
+                visit(by_name[dep], stack + (v.name,))
+        seen.add(v.name)
+        done.append(v)
+
+    for name in sorted(by_name):
+        visit(by_name[name])
+    return tuple(done)
+
+
 def ordered(m: Manifest) -> Manifest:
     """Tables in foreign-key dependency order, ties broken by name.
 
@@ -210,4 +242,4 @@ def ordered(m: Manifest) -> Manifest:
             waiting_on[dep].discard(name)
             if not waiting_on[dep] and dep not in placed:
                 heapq.heappush(ready, dep)
-    return replace(m, tables=tuple(by_name[n] for n in done))
+    return replace(m, tables=tuple(by_name[n] for n in done), views=_ordered_views(m))

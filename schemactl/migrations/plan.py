@@ -51,6 +51,8 @@ class Op:
             "drop_index": f"drop index {self.name} on {self.table}",
             "table_options": f"change table options of {self.table}",
             "sqlite_storage": f"rebuild {self.table} on SQLite for new type spellings/storage",
+            "drop_view": f"drop view {self.name}",
+            "create_view": f"create view {self.name}",
             "create_enum": f"create enum {self.name}",
             "drop_enum": f"drop enum {self.name}",
             "add_enum_value": f"add value {self.new!r} to enum {self.name}",
@@ -100,6 +102,10 @@ def plan(old: Manifest, new: Manifest) -> list[Op]:
             ops += _table(paired[t.name], t)
             if _storage_changed(old, new, t):
                 ops.append(Op("sqlite_storage", t.name))
+    if ops or old.views != new.views:
+        # Views are dropped first and created last: tables they read may be rebuilt or altered.
+        ops = [Op("drop_view", name=v.name, old=v) for v in reversed(old.views)] + ops + \
+              [Op("create_view", name=v.name, new=v) for v in new.views]
     return ops
 
 

@@ -22,6 +22,7 @@ SQLITE_IN_PLACE = {"rename_table", "rename_column", "add_index", "drop_index", "
 
 # PostgreSQL: phase of each operation kind (lower runs first).
 PG_PHASE = {
+    "drop_view": -2, "create_view": 10,
     "drop_foreign_key": 0, "drop_check": 0, "drop_unique": 0, "drop_index": 0, "set_primary_key": 0,
     "rename_table": -1, "rename_column": -1, "drop_table": 1, "create_enum": 3, "add_enum_value": 3,
     "change_enum_values": 3, "create_table": 4, "add_column": 5, "alter_type": 5, "set_not_null": 5,
@@ -114,6 +115,10 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             late_fks.append(f"ALTER TABLE {q} ADD {r_new.fk_clause(op.new)};")
         elif k == "add_index":
             out.append(r_new.create_index(new.table(op.table), op.new))
+        elif k == "drop_view":
+            out.append(f"DROP VIEW {r_old.q(op.name)};")
+        elif k == "create_view":
+            late_fks.append(r_new.create_view(op.new))
         elif k == "drop_enum":
             late_fks.append(f"DROP TYPE {r_old.q(op.name)};")
     return out + late_fks
@@ -146,6 +151,7 @@ def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
         if op.table:
             by_table.setdefault(op.table, []).append(op)
     enum_changed = {op.name for op in ops if op.kind in ("add_enum_value", "change_enum_values")}
+    out += [f"DROP VIEW {quote(op.name)};" for op in ops if op.kind == "drop_view"]
     for op in ops:
         if op.kind == "drop_table":
             out.append(f"DROP TABLE {quote(op.table)};")
@@ -165,6 +171,7 @@ def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             out += _sqlite_in_place(r_new, t, tops)
         else:
             out += _sqlite_rebuild(r_new, old, t, tops)
+    out += [r_new.create_view(op.new) for op in ops if op.kind == "create_view"]
     return out
 
 

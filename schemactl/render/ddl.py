@@ -212,7 +212,12 @@ class Renderer:
                     late.append(f"ALTER TABLE {self.q(t.name)} ADD {self.fk_clause(fk)};")
         if late:
             out.append("\n".join(late))
+        if self.m.views:
+            out.append("\n".join(self.create_view(v) for v in self.m.views))
         return out
+
+    def create_view(self, v) -> str:
+        return f"CREATE VIEW {self.q(v.name)} AS {v.query.on(self.r.name)};"
 
 
 def enum_check_name(t: Table, c: Column) -> str:

@@ -56,6 +56,8 @@ CHANGES = {
     "drop check": (lambda s: s.replace('    checks:\n      - {name: items_qty_check, expr: "qty >= 0"}\n', ""),
                    ["owners", "items", "extra"]),
     "add enum value": (lambda s: s.replace("[new, done]", "[new, done, archived]"), ["owners", "items", "extra"]),
+    "add view": (lambda s: s + 'views:\n  titles: {sql: "SELECT id, title FROM items WHERE qty > 0"}\n',
+                 ["owners", "items", "extra"]),
     "add unique": (lambda s: s.replace("  extra:\n", "    unique: [[title]]\n  extra:\n"),
                    ["owners", "items", "extra"]),
 }
@@ -149,3 +151,20 @@ def test_failing_migration_leaves_the_database_exactly_as_it_was(engine, tmp_pat
     with pytest.raises(MigrationError):
         migrate(conn, chain.bundle(m2))
     assert _snapshot(conn) == before
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_views_survive_a_table_rebuild(engine, tmp_path, request):
+    """A view over a table that the next migration rebuilds (SQLite) or retypes (PostgreSQL)."""
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    with_view = BASE + 'views:\n  titles: {sql: "SELECT id, title FROM items"}\n'
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(with_view, "init")
+    migrate(conn, chain.bundle(m1))
+    _seed(conn)
+    m2, _ = chain.release(with_view.replace("title: {type: varchar(50)", "title: {type: varchar(80)"), "wider")
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    cur = conn.cursor()
+    cur.execute("SELECT count(*) FROM titles")
+    assert cur.fetchone()[0] == 3
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
