@@ -17,6 +17,11 @@ class Target:
         self.manifest, self.engine, self.findings, self.objects = manifest, engine, findings, objects
 
 
+def label(m) -> str:
+    """Schema name with its feature set, e.g. lms+canvas+discourse."""
+    return m.name + "".join(f"+{f}" for f in m.features)
+
+
 def _position(t: Target, f: Finding) -> tuple[int, int]:
     return t.manifest.position(f.manifest_path) if f.manifest_path else (1, 1)
 
@@ -32,7 +37,7 @@ def text(targets: list[Target], colour: bool) -> str:
             if f.expected or f.actual:
                 lines.append(f"    {dim}expected:{reset} {f.expected or '(nothing)'}")
                 lines.append(f"    {dim}actual:  {reset} {f.actual or '(nothing)'}")
-    checked = ", ".join(sorted({f"{t.manifest.name} on {t.engine}" for t in targets}))
+    checked = ", ".join(sorted({f"{label(t.manifest)} on {t.engine}" for t in targets}))
     lines.append(f"{total} finding{'s' if total != 1 else ''} ({checked})" if total else f"no differences ({checked})")
     return "\n".join(lines)
 
@@ -42,7 +47,7 @@ def as_json(targets: list[Target], colour: bool) -> str:
     for t in targets:
         for f in t.findings:
             line, col = _position(t, f)
-            out.append({"code": f.code, "title": f.title, "engine": f.engine, "schema": t.manifest.name,
+            out.append({"code": f.code, "title": f.title, "engine": f.engine, "schema": label(t.manifest),
                         "manifest": t.manifest.source, "line": line, "column": col, "object": f.path,
                         "message": f.message, "expected": f.expected, "actual": f.actual})
     return json.dumps({"findings": out, "count": len(out)}, indent=2, ensure_ascii=False)
@@ -58,7 +63,7 @@ def junit(targets: list[Target], colour: bool) -> str:
         cases = []
         for obj, found in by_object.items():
             name = quoteattr(obj)
-            classname = quoteattr(f"{t.manifest.name}.{t.engine}")
+            classname = quoteattr(f"{label(t.manifest)}.{t.engine}")
             if found:
                 body = "\n".join(f"{f.code} {f.message}: expected {f.expected or '(nothing)'}, "
                                  f"actual {f.actual or '(nothing)'}" for f in found)
@@ -68,7 +73,7 @@ def junit(targets: list[Target], colour: bool) -> str:
             else:
                 cases.append(f"    <testcase name={name} classname={classname}/>")
         failures = sum(1 for fs in by_object.values() if fs)
-        suites.append(f'  <testsuite name={quoteattr(f"{t.manifest.name} on {t.engine}")} tests="{len(by_object)}" '
+        suites.append(f'  <testsuite name={quoteattr(f"{label(t.manifest)} on {t.engine}")} tests="{len(by_object)}" '
                       f'failures="{failures}" errors="0">\n' + "\n".join(cases) + "\n  </testsuite>")
     return '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n' + "\n".join(suites) + "\n</testsuites>"
 

@@ -28,7 +28,7 @@ def test_repository_passes_its_own_drift_check():
 
 def test_seed_manifests_are_present():
     names = {load_file(p).name for p in MANIFESTS}
-    assert {"memories", "rag-studio"} <= names
+    assert {"memories", "neoprism", "lms", "ait42", "rag-studio"} <= names   # seeds 000-004
 
 
 def _generated(path, engine):

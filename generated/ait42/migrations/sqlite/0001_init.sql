@@ -1,0 +1,72 @@
+-- schemactl migration 0001_init of schema "ait42" (sqlite).
+-- Schema hash after this migration: sha256:45da80675d05c489c82a219c214a8e69d623db8c46de565075dbe51f60936efe
+-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.
+
+CREATE TABLE workspaces (
+    id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    CONSTRAINT workspaces_pkey PRIMARY KEY (id),
+    CONSTRAINT workspaces_path_key UNIQUE (path)
+) STRICT;
+CREATE INDEX workspaces_name_idx ON workspaces (name);
+
+CREATE TABLE sessions (
+    id TEXT NOT NULL,
+    workspace_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'running',
+    type TEXT NOT NULL,
+    instance_count INTEGER NOT NULL DEFAULT 0,
+    message_count INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    completed_at TEXT,
+    CONSTRAINT sessions_pkey PRIMARY KEY (id),
+    CONSTRAINT sessions_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces (id) ON DELETE CASCADE,
+    CONSTRAINT sessions_instance_count_check CHECK (instance_count >= 0),
+    CONSTRAINT sessions_message_count_check CHECK (message_count >= 0),
+    CONSTRAINT sessions_status_check CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),
+    CONSTRAINT sessions_task_check CHECK (LENGTH(task) > 0),
+    CONSTRAINT sessions_type_check CHECK (type IN ('competition', 'ensemble', 'debate'))
+) STRICT;
+CREATE INDEX sessions_created_at_idx ON sessions (created_at DESC);
+CREATE INDEX sessions_running_idx ON sessions (workspace_id) WHERE status = 'running';
+CREATE INDEX sessions_status_idx ON sessions (status);
+CREATE INDEX sessions_type_idx ON sessions (type);
+CREATE INDEX sessions_workspace_id_created_at_idx ON sessions (workspace_id, created_at DESC);
+CREATE INDEX sessions_workspace_id_idx ON sessions (workspace_id);
+
+CREATE TABLE chat_messages (
+    id INTEGER NOT NULL CONSTRAINT chat_messages_pkey PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL,
+    instance_id INTEGER,
+    role TEXT NOT NULL,
+    content TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    CONSTRAINT chat_messages_session_id_fkey FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE,
+    CONSTRAINT chat_messages_role_check CHECK (role IN ('user', 'assistant', 'system'))
+) STRICT;
+CREATE INDEX chat_messages_role_idx ON chat_messages (role);
+CREATE INDEX chat_messages_session_id_created_at_idx ON chat_messages (session_id, created_at);
+CREATE INDEX chat_messages_session_id_instance_id_idx ON chat_messages (session_id, instance_id);
+
+CREATE TABLE instances (
+    id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    instance_id INTEGER NOT NULL,
+    agent TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'idle',
+    worktree_path TEXT,
+    started_at TEXT,
+    finished_at TEXT,
+    CONSTRAINT instances_pkey PRIMARY KEY (id),
+    CONSTRAINT instances_session_id_instance_id_key UNIQUE (session_id, instance_id),
+    CONSTRAINT instances_session_id_fkey FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE,
+    CONSTRAINT instances_status_check CHECK (status IN ('idle', 'running', 'completed', 'failed'))
+) STRICT;
+CREATE INDEX instances_agent_idx ON instances (agent);
+CREATE INDEX instances_session_id_status_idx ON instances (session_id, status);
+CREATE INDEX instances_status_idx ON instances (status);
