@@ -82,11 +82,20 @@ class CView:
 
 
 @dataclass(frozen=True)
+class CSearch:
+    name: str
+    table: str
+    key: str                                 # normalised: tsvector expression, or FTS5 columns + sync triggers
+    shown: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class Catalog:
     engine: str
     tables: tuple[CTable, ...]
     enums: tuple[tuple[str, tuple[str, ...]], ...] = ()   # PostgreSQL enum types
     views: tuple[CView, ...] = ()
+    searches: tuple[CSearch, ...] = ()
 
     def table_map(self) -> dict[str, CTable]:
         return {t.name: t for t in self.tables}

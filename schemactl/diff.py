@@ -45,6 +45,9 @@ CODES = {
     "SC352": ("view-extra", "the database has a view the manifest does not declare"),
     "SC353": ("view-columns", "a view's result columns differ"),
     "SC354": ("view-definition", "a view's SELECT differs"),
+    "SC361": ("search-missing", "a full-text search (FTS5 table / GIN index) is missing"),
+    "SC362": ("search-extra", "the database has a full-text search the manifest does not declare"),
+    "SC363": ("search-changed", "a full-text search covers other columns or lacks its sync triggers"),
     "SC401": ("enum-missing", "an enum type is missing"),
     "SC402": ("enum-extra", "the schema has an undeclared enum type"),
     "SC403": ("enum-values", "an enum's values or their order differ"),
@@ -97,6 +100,7 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
         if name not in want and name != VERSION_TABLE:
             d.add("SC102", name, f'table "{name}" is not in the manifest', None, name)
     _views(d, expected, actual)
+    _searches(d, expected, actual)
     want_enums, have_enums = dict(expected.enums), dict(actual.enums)
     for name, values in want_enums.items():
         if name not in have_enums:
@@ -108,6 +112,20 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
         if name not in want_enums:
             d.add("SC402", f"enum {name}", f'enum "{name}" is not in the manifest', None, have_enums[name])
     return d.out
+
+
+def _searches(d: _Diff, expected: Catalog, actual: Catalog) -> None:
+    have = {s.name: s for s in actual.searches}
+    for s in expected.searches:
+        a = have.pop(s.name, None)
+        where = ("tables", s.table, "search")
+        if a is None:
+            d.add("SC361", f"{s.table}/search {s.name}", f'search "{s.name}" on "{s.table}" is missing', s.shown,
+                  None, where)
+        elif (a.table, a.key) != (s.table, s.key):
+            d.add("SC363", f"{s.table}/search {s.name}", f'search "{s.name}" differs', s.shown, a.shown, where)
+    for a in have.values():
+        d.add("SC362", f"{a.table}/search {a.name}", f'search "{a.name}" is not in the manifest', None, a.shown)
 
 
 def _views(d: _Diff, expected: Catalog, actual: Catalog) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable, CView
+from .catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CView
 from .manifest.model import Manifest
 from .normalize import TYPE_KEY, expr_key
 from .render.ddl import RULES, Renderer
@@ -36,4 +36,6 @@ def expect(m: Manifest, engine: str) -> Catalog:
     enums = tuple((e.name, e.values) for e in m.enums) if RULES[engine].enums_as_types else ()
     views = tuple(CView(v.name, v.outputs, expr_key(v.query.on(engine), engine), v.query.on(engine))
                   for v in m.views)
-    return Catalog(engine, tuple(tables), enums, views)
+    from .render.search import expected_key
+    searches = tuple(CSearch(t.search.name, t.name, *expected_key(t, t.search, engine)) for t in m.tables if t.search)
+    return Catalog(engine, tuple(tables), enums, views, searches)

@@ -390,11 +390,11 @@ export const BUNDLE = {
    },
    "migrations": [
     {
-     "checksum": "4541c17bef21d3bd033958177acbff603802db671f8403fe7d0f4706ba2e7e90",
-     "hash": "sha256:45da80675d05c489c82a219c214a8e69d623db8c46de565075dbe51f60936efe",
+     "checksum": "8f12e87f4e5a410829d3d00a2910daa0ae76ac1db2eb0664a56fa4ecf7189742",
+     "hash": "sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397",
      "name": "0001_init",
      "statements": [
-      "-- schemactl migration 0001_init of schema \"ait42\" (postgres).\n-- Schema hash after this migration: sha256:45da80675d05c489c82a219c214a8e69d623db8c46de565075dbe51f60936efe\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE workspaces (\n    id text NOT NULL,\n    path text NOT NULL,\n    name text NOT NULL,\n    created_at timestamptz NOT NULL DEFAULT now(),\n    updated_at timestamptz NOT NULL DEFAULT now(),\n    CONSTRAINT workspaces_pkey PRIMARY KEY (id),\n    CONSTRAINT workspaces_path_key UNIQUE (path)\n);",
+      "-- schemactl migration 0001_init of schema \"ait42\" (postgres).\n-- Schema hash after this migration: sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE workspaces (\n    id text NOT NULL,\n    path text NOT NULL,\n    name text NOT NULL,\n    created_at timestamptz NOT NULL DEFAULT now(),\n    updated_at timestamptz NOT NULL DEFAULT now(),\n    CONSTRAINT workspaces_pkey PRIMARY KEY (id),\n    CONSTRAINT workspaces_path_key UNIQUE (path)\n);",
       "CREATE INDEX workspaces_name_idx ON workspaces (name);",
       "CREATE TABLE sessions (\n    id text NOT NULL,\n    workspace_id text NOT NULL,\n    task text NOT NULL,\n    status text NOT NULL DEFAULT 'running',\n    type text NOT NULL,\n    instance_count integer NOT NULL DEFAULT 0,\n    message_count integer NOT NULL DEFAULT 0,\n    created_at timestamptz NOT NULL DEFAULT now(),\n    updated_at timestamptz NOT NULL DEFAULT now(),\n    completed_at timestamptz,\n    CONSTRAINT sessions_pkey PRIMARY KEY (id),\n    CONSTRAINT sessions_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces (id) ON DELETE CASCADE,\n    CONSTRAINT sessions_instance_count_check CHECK (instance_count >= 0),\n    CONSTRAINT sessions_message_count_check CHECK (message_count >= 0),\n    CONSTRAINT sessions_status_check CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),\n    CONSTRAINT sessions_task_check CHECK (LENGTH(task) > 0),\n    CONSTRAINT sessions_type_check CHECK (type IN ('competition', 'ensemble', 'debate'))\n);",
       "CREATE INDEX sessions_created_at_idx ON sessions (created_at DESC);",
@@ -410,7 +410,8 @@ export const BUNDLE = {
       "CREATE TABLE instances (\n    id text NOT NULL,\n    session_id text NOT NULL,\n    instance_id integer NOT NULL,\n    agent text NOT NULL,\n    status text NOT NULL DEFAULT 'idle',\n    worktree_path text,\n    started_at timestamptz,\n    finished_at timestamptz,\n    CONSTRAINT instances_pkey PRIMARY KEY (id),\n    CONSTRAINT instances_session_id_instance_id_key UNIQUE (session_id, instance_id),\n    CONSTRAINT instances_session_id_fkey FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE,\n    CONSTRAINT instances_status_check CHECK (status IN ('idle', 'running', 'completed', 'failed'))\n);",
       "CREATE INDEX instances_agent_idx ON instances (agent);",
       "CREATE INDEX instances_session_id_status_idx ON instances (session_id, status);",
-      "CREATE INDEX instances_status_idx ON instances (status);"
+      "CREATE INDEX instances_status_idx ON instances (status);",
+      "CREATE INDEX sessions_search ON sessions USING gin (to_tsvector('simple', coalesce(task, '')));"
      ],
      "version": 1
     }
@@ -804,11 +805,11 @@ export const BUNDLE = {
    },
    "migrations": [
     {
-     "checksum": "3363c668aeeab32b1bbe6a0a1745ee9e49b1d5a8fb228f98aded8b7ad0f7adce",
-     "hash": "sha256:45da80675d05c489c82a219c214a8e69d623db8c46de565075dbe51f60936efe",
+     "checksum": "8bb743f92ffbd27eaeae309054486c93f5e2cde90c0d4f35f3aff0086ec9040e",
+     "hash": "sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397",
      "name": "0001_init",
      "statements": [
-      "-- schemactl migration 0001_init of schema \"ait42\" (sqlite).\n-- Schema hash after this migration: sha256:45da80675d05c489c82a219c214a8e69d623db8c46de565075dbe51f60936efe\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE workspaces (\n    id TEXT NOT NULL,\n    path TEXT NOT NULL,\n    name TEXT NOT NULL,\n    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    CONSTRAINT workspaces_pkey PRIMARY KEY (id),\n    CONSTRAINT workspaces_path_key UNIQUE (path)\n) STRICT;",
+      "-- schemactl migration 0001_init of schema \"ait42\" (sqlite).\n-- Schema hash after this migration: sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE workspaces (\n    id TEXT NOT NULL,\n    path TEXT NOT NULL,\n    name TEXT NOT NULL,\n    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    CONSTRAINT workspaces_pkey PRIMARY KEY (id),\n    CONSTRAINT workspaces_path_key UNIQUE (path)\n) STRICT;",
       "CREATE INDEX workspaces_name_idx ON workspaces (name);",
       "CREATE TABLE sessions (\n    id TEXT NOT NULL,\n    workspace_id TEXT NOT NULL,\n    task TEXT NOT NULL,\n    status TEXT NOT NULL DEFAULT 'running',\n    type TEXT NOT NULL,\n    instance_count INTEGER NOT NULL DEFAULT 0,\n    message_count INTEGER NOT NULL DEFAULT 0,\n    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    completed_at TEXT,\n    CONSTRAINT sessions_pkey PRIMARY KEY (id),\n    CONSTRAINT sessions_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces (id) ON DELETE CASCADE,\n    CONSTRAINT sessions_instance_count_check CHECK (instance_count >= 0),\n    CONSTRAINT sessions_message_count_check CHECK (message_count >= 0),\n    CONSTRAINT sessions_status_check CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),\n    CONSTRAINT sessions_task_check CHECK (LENGTH(task) > 0),\n    CONSTRAINT sessions_type_check CHECK (type IN ('competition', 'ensemble', 'debate'))\n) STRICT;",
       "CREATE INDEX sessions_created_at_idx ON sessions (created_at DESC);",
@@ -824,7 +825,11 @@ export const BUNDLE = {
       "CREATE TABLE instances (\n    id TEXT NOT NULL,\n    session_id TEXT NOT NULL,\n    instance_id INTEGER NOT NULL,\n    agent TEXT NOT NULL,\n    status TEXT NOT NULL DEFAULT 'idle',\n    worktree_path TEXT,\n    started_at TEXT,\n    finished_at TEXT,\n    CONSTRAINT instances_pkey PRIMARY KEY (id),\n    CONSTRAINT instances_session_id_instance_id_key UNIQUE (session_id, instance_id),\n    CONSTRAINT instances_session_id_fkey FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE,\n    CONSTRAINT instances_status_check CHECK (status IN ('idle', 'running', 'completed', 'failed'))\n) STRICT;",
       "CREATE INDEX instances_agent_idx ON instances (agent);",
       "CREATE INDEX instances_session_id_status_idx ON instances (session_id, status);",
-      "CREATE INDEX instances_status_idx ON instances (status);"
+      "CREATE INDEX instances_status_idx ON instances (status);",
+      "CREATE VIRTUAL TABLE sessions_search USING fts5(task, content='sessions', content_rowid='rowid');",
+      "CREATE TRIGGER sessions_search_ai AFTER INSERT ON sessions BEGIN INSERT INTO sessions_search (rowid, task) VALUES (new.rowid, new.task); END;",
+      "CREATE TRIGGER sessions_search_ad AFTER DELETE ON sessions BEGIN INSERT INTO sessions_search (sessions_search, rowid, task) VALUES ('delete', old.rowid, old.task); END;",
+      "CREATE TRIGGER sessions_search_au AFTER UPDATE ON sessions BEGIN INSERT INTO sessions_search (sessions_search, rowid, task) VALUES ('delete', old.rowid, old.task); INSERT INTO sessions_search (rowid, task) VALUES (new.rowid, new.task); END;"
      ],
      "version": 1
     }
@@ -838,7 +843,7 @@ export const BUNDLE = {
   }
  },
  "format": 1,
- "hash": "sha256:45da80675d05c489c82a219c214a8e69d623db8c46de565075dbe51f60936efe",
+ "hash": "sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397",
  "schema": "ait42",
  "version": 1
 } as const;

@@ -4,7 +4,7 @@
 import { sql } from "drizzle-orm";
 import { check, foreignKey, index, integer, pgTable, text, timestamp, unique } from "drizzle-orm/pg-core";
 
-export const SCHEMA_HASH = "sha256:45da80675d05c489c82a219c214a8e69d623db8c46de565075dbe51f60936efe";
+export const SCHEMA_HASH = "sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397";
 export const SCHEMA_VERSION = 1;
 
 export const workspaces = pgTable(

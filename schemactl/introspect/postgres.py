@@ -6,7 +6,7 @@ from collections import defaultdict
 from functools import cache
 from importlib import resources
 
-from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable, CView
+from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CView
 from ..normalize import expr_key, pg_type
 
 # pg_constraint.confdeltype / confupdtype
@@ -60,4 +60,6 @@ def introspect(conn, schema: str | None) -> Catalog:
     enums = tuple((name, tuple(labels)) for name, labels in _rows(conn, "enums", schema))
     views = tuple(CView(name, tuple(cols), expr_key(definition.strip().rstrip(";"), "postgres"), definition)
                   for name, definition, cols in _rows(conn, "views", schema))
-    return Catalog("postgres", tables, enums, views)
+    searches = tuple(CSearch(name, table, expr_key(doc, "postgres"), doc)
+                     for table, name, doc in _rows(conn, "searches", schema))
+    return Catalog("postgres", tables, enums, views, searches)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CTable, CView
+from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CView
 from ..naming import quote
 from ..normalize import expr_key, sqlite_type
+from ..render import search
 from . import sqlite_ddl
 
 
@@ -31,17 +32,31 @@ def introspect(conn, schema: str | None = None) -> Catalog:
     rows = conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
                         "ORDER BY name").fetchall()
     index_sql = dict(conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'index'").fetchall())
+    virtual = {name: sql for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL")}
+    shadow = {f"{v}_{suffix}" for v in virtual for suffix in search.SQLITE_SHADOW}
     tables = []
     for name, sql in rows:
-        if sql.upper().startswith("CREATE VIRTUAL"):
+        if name in virtual or name in shadow:
             continue
         tables.append(_table(conn, name, sql, index_sql))
+    triggers = conn.execute("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger'").fetchall()
+    searches = []
+    for name, sql in virtual.items():
+        args = sqlite_ddl.fts5_args(sql)
+        if args is None:
+            continue
+        columns = [a for a in args if "=" not in a]
+        options = dict(a.split("=", 1) for a in args if "=" in a)
+        content = sqlite_ddl.tokens(options.get("content", "''"))[0].ident if options.get("content") else ""
+        mine = [t for t, tbl in triggers if tbl == content and t.startswith(f"{name}_")]
+        key = search.sqlite_key(columns, content, mine)
+        searches.append(CSearch(name, content, key, key))
     views = []
     for name, sql in conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'view' ORDER BY name"):
         body = sqlite_ddl.view_body(sql)
         cols = tuple(r[1] for r in _pragma(conn, "table_info", name))
         views.append(CView(name, cols, expr_key(body, "sqlite"), body))
-    return Catalog("sqlite", tuple(tables), views=tuple(views))
+    return Catalog("sqlite", tuple(tables), views=tuple(views), searches=tuple(searches))
 
 
 def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:

@@ -208,3 +208,19 @@ def view_body(sql: str) -> str:
         elif depth == 0 and t.upper == "AS" and i + 1 < len(toks):
             return sql[toks[i + 1].start:].strip().rstrip(";").strip()
     return sql
+
+
+def fts5_args(sql: str) -> list[str] | None:
+    """Arguments of CREATE VIRTUAL TABLE … USING fts5(…), identifiers unquoted; None for other modules."""
+    toks = tokens(sql)
+    using = next((i for i, t in enumerate(toks) if t.upper == "USING"), None)
+    if using is None or using + 2 >= len(toks) or toks[using + 1].upper != "FTS5":
+        return None
+    inner, _ = paren_body(toks, using + 2)
+    out = []
+    for part in split_top(inner):
+        if len(part) == 1:
+            out.append(part[0].ident)
+        else:
+            out.append("".join(t.text for t in part))
+    return out

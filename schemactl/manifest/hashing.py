@@ -55,6 +55,7 @@ def canonical(m: Manifest) -> dict:
                                 "columns": [[c.name, c.desc] for c in i.columns]} for i in t.indexes),
                               key=lambda x: x["name"]),
             "comment": t.comment, "strict": t.strict, "without_rowid": t.without_rowid,
+            **({"search": {"name": t.search.name, "columns": list(t.search.columns)}} if t.search else {}),
         })
     out = {
         "hash_format": HASH_FORMAT,

@@ -24,7 +24,7 @@ from ..naming import derived_name, suggest
 from ..types import TIME_STORAGES, TypeError_, parse_type
 from . import fastcheck, yamlpos
 from .model import (Check, Column, Default, Enum, ForeignKey, Index, IndexColumn, Manifest, PrimaryKey, Table,
-                    Unique, View)
+                    Search, Unique, View)
 
 
 @functools.cache
@@ -340,11 +340,17 @@ class _Builder:
         indexes = [self._index(name, ix, base + ("indexes", i)) for i, ix in enumerate(spec.get("indexes", []))
                    if self._on(ix, base + ("indexes", i))]
         sqlite = spec.get("sqlite", {})
+        search = None
+        if "search" in spec:
+            raw = spec["search"]
+            search = Search(raw.get("name") or derived_name(name, suffix="search"), tuple(raw["columns"]),
+                            base + ("search",))
         return Table(
             name=name, columns=tuple(columns), primary_key=pk, uniques=tuple(uniques), foreign_keys=tuple(fks),
             checks=tuple(checks), indexes=tuple(i for i in indexes if i),
             comment=spec.get("comment"), strict=sqlite.get("strict", self.strict_default),
-            without_rowid=sqlite.get("without_rowid", False), renamed_from=spec.get("renamed_from"), path=base,
+            without_rowid=sqlite.get("without_rowid", False), renamed_from=spec.get("renamed_from"), search=search,
+            path=base,
         )
 
     def _primary_key(self, table, spec, pk_cols, base):

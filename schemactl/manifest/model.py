@@ -92,6 +92,15 @@ class Index:
 
 
 @dataclass(frozen=True)
+class Search:
+    """Full-text search over text columns (FTS5 on SQLite, a GIN index on PostgreSQL)."""
+
+    name: str
+    columns: tuple[str, ...]
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     columns: tuple[Column, ...]
@@ -104,6 +113,7 @@ class Table:
     strict: bool = False
     without_rowid: bool = False
     renamed_from: str | None = field(default=None, compare=False)   # migration hint only
+    search: Search | None = None
     path: tuple = field(default=(), compare=False)
 
     def column(self, name: str) -> Column | None:

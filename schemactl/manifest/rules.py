@@ -17,6 +17,7 @@ def check(m: Manifest, problems) -> None:
         _indexable(t, problems)
         _identity(t, problems)
         _keys(t, problems)
+        _search(t, problems)
         for fk in t.foreign_keys:
             _foreign_key(t, fk, tables, problems)
 
@@ -48,8 +49,8 @@ def _names(m: Manifest, problems) -> None:
         for c in t.columns:
             _too_long(c.name, "column", c.path, problems)
     for t in m.tables:
-        objects = [x for x in (t.primary_key,) if x] + list(t.uniques) + list(t.foreign_keys) + list(t.checks) \
-            + list(t.indexes)
+        objects = [x for x in (t.primary_key, t.search) if x] + list(t.uniques) + list(t.foreign_keys) \
+            + list(t.checks) + list(t.indexes)
         for obj in objects:
             _too_long(obj.name, "name", obj.path, problems)
             if obj.name in seen and seen[obj.name] != obj.path:
@@ -129,6 +130,20 @@ def _identity(t: Table, problems) -> None:
             problems.add(c.path + ("default",), f"{where} columns take no default")
         if t.without_rowid:
             problems.add(c.path + ("identity",), f"{where} is not possible in a WITHOUT ROWID table")
+
+
+def _search(t: Table, problems) -> None:
+    if t.search is None:
+        return
+    for c in t.search.columns:
+        _missing(t, c, t.search.path, f'search "{t.search.name}"', problems)
+        col = t.column(c)
+        if col is not None and (col.type.enum or col.type.row.value != "text"):
+            problems.add(t.search.path, f'table "{t.name}": search "{t.search.name}" covers "{c}" of type '
+                                        f"{col.type.spelled()}; full-text search needs text columns")
+    if t.without_rowid:
+        problems.add(t.search.path, f'table "{t.name}": search needs a rowid table (FTS5 external content); '
+                                    "drop without_rowid")
 
 
 def _keys(t: Table, problems) -> None:

@@ -52,6 +52,8 @@ class Op:
             "table_options": f"change table options of {self.table}",
             "sqlite_storage": f"rebuild {self.table} on SQLite for new type spellings/storage",
             "drop_view": f"drop view {self.name}",
+            "drop_search": f"drop search {self.name} on {self.table}",
+            "create_search": f"create search {self.name} on {self.table}",
             "create_view": f"create view {self.name}",
             "create_enum": f"create enum {self.name}",
             "drop_enum": f"drop enum {self.name}",
@@ -102,9 +104,14 @@ def plan(old: Manifest, new: Manifest) -> list[Op]:
             ops += _table(paired[t.name], t)
             if _storage_changed(old, new, t):
                 ops.append(Op("sqlite_storage", t.name))
-    if ops or old.views != new.views:
-        # Views are dropped first and created last: tables they read may be rebuilt or altered.
-        ops = [Op("drop_view", name=v.name, old=v) for v in reversed(old.views)] + ops + \
+    old_search = [t for t in old.tables if t.search]
+    new_search = [t for t in new.tables if t.search]
+    if ops or old.views != new.views or [t.search for t in old_search] != [t.search for t in new_search]:
+        # Views and full-text searches are dropped first and created last: the tables they read may be
+        # rebuilt or altered in between (searches are refilled from their table when recreated).
+        ops = [Op("drop_view", name=v.name, old=v) for v in reversed(old.views)] + \
+              [Op("drop_search", t.name, t.search.name, old=t) for t in old_search] + ops + \
+              [Op("create_search", t.name, t.search.name, new=t) for t in new_search] + \
               [Op("create_view", name=v.name, new=v) for v in new.views]
     return ops
 

@@ -212,9 +212,17 @@ class Renderer:
                     late.append(f"ALTER TABLE {self.q(t.name)} ADD {self.fk_clause(fk)};")
         if late:
             out.append("\n".join(late))
+        searches = [stmt for t in self.m.tables if t.search for stmt in self.search(t)]
+        if searches:
+            out.append("\n".join(searches))
         if self.m.views:
             out.append("\n".join(self.create_view(v) for v in self.m.views))
         return out
+
+    def search(self, t: Table, action: str = "create") -> list[str]:
+        from . import search
+        table = {"create": search.CREATE, "drop": search.DROP, "refill": search.REFILL}[action]
+        return table[self.r.name](t, t.search, self.q)
 
     def create_view(self, v) -> str:
         return f"CREATE VIEW {self.q(v.name)} AS {v.query.on(self.r.name)};"

@@ -36,6 +36,7 @@ tables:
       spare: text
       qty: {type: integer, nullable: false, default: 1, check: "qty >= 0"}
       state: {type: state, nullable: false, default: open}
+    search: {columns: [name, note]}
     indexes:
       - {name: items_name_idx, columns: [name]}
       - {name: items_owner_recent_idx, columns: [owner_id, {column: id, order: desc}]}
@@ -97,6 +98,7 @@ MUTATIONS = {
                               "WHERE qty > 10",
                      ("SC353", "SC354"), "DROP VIEW big_items; CREATE VIEW big_items AS SELECT id, name AS label FROM items "
                               "WHERE qty > 10"),
+    "search dropped or unsynced": ("SC361", "DROP INDEX items_search", "SC363", "DROP TRIGGER items_search_au"),
     "extra check": ("SC332", "ALTER TABLE items ADD CONSTRAINT extra_check CHECK (id > 0)", "SC332",
                     ("rewrite", "items", "\n)", ",\n    CHECK (id > 0)\n)")),
 }

@@ -74,6 +74,8 @@ def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
     """(code, object) pairs that drizzle-kit's DDL is known to differ by (see README: Drizzle limits)."""
     # 0. views are not emitted to TypeScript (Drizzle's views need column builders schemactl does not infer)
     out = [("SC351", f"view {v.name}") for v in m.views]
+    # 0b. full-text searches are not emitted (FTS5 tables and GIN expression indexes)
+    out += [("SC361", f"{t.name}/search {t.search.name}") for t in m.tables if t.search]
     if engine != "sqlite":
         return sorted(out)
     from schemactl.render.drizzle import DrizzleRenderer

@@ -1,5 +1,5 @@
 -- schemactl migration 0001_init of schema "ait42" (postgres).
--- Schema hash after this migration: sha256:45da80675d05c489c82a219c214a8e69d623db8c46de565075dbe51f60936efe
+-- Schema hash after this migration: sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397
 -- Applied by schemactl.runtime in one transaction. Never edit an applied migration.
 
 CREATE TABLE workspaces (
@@ -71,3 +71,5 @@ CREATE TABLE instances (
 CREATE INDEX instances_agent_idx ON instances (agent);
 CREATE INDEX instances_session_id_status_idx ON instances (session_id, status);
 CREATE INDEX instances_status_idx ON instances (status);
+
+CREATE INDEX sessions_search ON sessions USING gin (to_tsvector('simple', coalesce(task, '')));

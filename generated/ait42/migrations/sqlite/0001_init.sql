@@ -1,5 +1,5 @@
 -- schemactl migration 0001_init of schema "ait42" (sqlite).
--- Schema hash after this migration: sha256:45da80675d05c489c82a219c214a8e69d623db8c46de565075dbe51f60936efe
+-- Schema hash after this migration: sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397
 -- Applied by schemactl.runtime in one transaction. Never edit an applied migration.
 
 CREATE TABLE workspaces (
@@ -70,3 +70,8 @@ CREATE TABLE instances (
 CREATE INDEX instances_agent_idx ON instances (agent);
 CREATE INDEX instances_session_id_status_idx ON instances (session_id, status);
 CREATE INDEX instances_status_idx ON instances (status);
+
+CREATE VIRTUAL TABLE sessions_search USING fts5(task, content='sessions', content_rowid='rowid');
+CREATE TRIGGER sessions_search_ai AFTER INSERT ON sessions BEGIN INSERT INTO sessions_search (rowid, task) VALUES (new.rowid, new.task); END;
+CREATE TRIGGER sessions_search_ad AFTER DELETE ON sessions BEGIN INSERT INTO sessions_search (sessions_search, rowid, task) VALUES ('delete', old.rowid, old.task); END;
+CREATE TRIGGER sessions_search_au AFTER UPDATE ON sessions BEGIN INSERT INTO sessions_search (sessions_search, rowid, task) VALUES ('delete', old.rowid, old.task); INSERT INTO sessions_search (rowid, task) VALUES (new.rowid, new.task); END;

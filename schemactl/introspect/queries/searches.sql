@@ -1,0 +1,11 @@
+-- Full-text search indexes: GIN indexes, with the expression they index.
+SELECT c.relname AS table_name,
+       ic.relname AS index_name,
+       pg_get_indexdef(i.indexrelid, 1, true) AS document
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_class c ON c.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_am am ON am.oid = ic.relam
+WHERE n.nspname = %(schema)s AND am.amname = 'gin'
+ORDER BY c.relname, ic.relname

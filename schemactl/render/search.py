@@ -1,0 +1,73 @@
+"""Full-text search, one small renderer per engine (chosen by engine name).
+
+SQLite: an FTS5 external-content table over the table's rowid, kept in sync by
+three triggers (after insert, delete, update), as the FTS5 documentation
+describes.  PostgreSQL: a GIN index on ``to_tsvector('simple', …)`` of the
+same columns.  Both are named by the manifest (default ``<table>_search``).
+"""
+
+from __future__ import annotations
+
+from ..manifest.model import Search, Table
+from ..naming import quote, sql_string
+
+SQLITE_TRIGGERS = ("ai", "ad", "au")          # trigger name suffixes
+SQLITE_SHADOW = ("data", "idx", "content", "docsize", "config")   # FTS5's own tables
+
+
+def pg_document(s: Search) -> str:
+    """The tsvector expression the GIN index is built on."""
+    parts = " || ' ' || ".join(f"coalesce({quote(c)}, '')" for c in s.columns)
+    return f"to_tsvector('simple', {parts})"
+
+
+def _postgres(t: Table, s: Search, q) -> list[str]:
+    return [f"CREATE INDEX {quote(s.name)} ON {q(t.name)} USING gin ({pg_document(s)});"]
+
+
+def _sqlite(t: Table, s: Search, q) -> list[str]:
+    cols = ", ".join(quote(c) for c in s.columns)
+    new = ", ".join(f"new.{quote(c)}" for c in s.columns)
+    old = ", ".join(f"old.{quote(c)}" for c in s.columns)
+    fts, table = quote(s.name), quote(t.name)
+    delete = f"INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.rowid, {old});"
+    insert = f"INSERT INTO {fts} (rowid, {cols}) VALUES (new.rowid, {new});"
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content={sql_string(t.name)}, content_rowid='rowid');",
+        f"CREATE TRIGGER {quote(s.name + '_ai')} AFTER INSERT ON {table} BEGIN {insert} END;",
+        f"CREATE TRIGGER {quote(s.name + '_ad')} AFTER DELETE ON {table} BEGIN {delete} END;",
+        f"CREATE TRIGGER {quote(s.name + '_au')} AFTER UPDATE ON {table} BEGIN {delete} {insert} END;",
+    ]
+
+
+def _sqlite_drop(t: Table, s: Search, q) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {quote(s.name + '_' + suffix)};" for suffix in SQLITE_TRIGGERS] + \
+        [f"DROP TABLE IF EXISTS {quote(s.name)};"]
+
+
+def _postgres_drop(t: Table, s: Search, q) -> list[str]:
+    return [f"DROP INDEX IF EXISTS {q(s.name)};"]
+
+
+def _sqlite_refill(t: Table, s: Search, q) -> list[str]:
+    return [f"INSERT INTO {quote(s.name)} ({quote(s.name)}) VALUES ('rebuild');"]
+
+
+CREATE = {"postgres": _postgres, "sqlite": _sqlite}
+DROP = {"postgres": _postgres_drop, "sqlite": _sqlite_drop}
+REFILL = {"postgres": lambda t, s, q: [], "sqlite": _sqlite_refill}   # after a migration recreates it
+
+
+def sqlite_key(columns, content: str, triggers) -> str:
+    """How an FTS5 search is compared: its columns, content table and sync triggers present."""
+    return f"fts5({', '.join(columns)}) content={content} triggers={','.join(sorted(triggers))}"
+
+
+def expected_key(t: Table, s: Search, engine: str) -> tuple[str, str]:
+    """(key, shown) of a declared search on ``engine``."""
+    if engine == "postgres":
+        from ..normalize import expr_key
+        return expr_key(pg_document(s), "postgres"), pg_document(s)
+    triggers = [f"{s.name}_{x}" for x in SQLITE_TRIGGERS]
+    key = sqlite_key(s.columns, t.name, triggers)
+    return key, key
