@@ -94,6 +94,19 @@ def sqlite_db(tmp_path):
         conn.close()
 
 
+def cli(*args, cwd: Path = ROOT, env=None, catch_exceptions: bool = True):
+    """Run the schemactl CLI in-process from ``cwd`` (as a user would from that directory)."""
+    import os
+    from click.testing import CliRunner
+    from schemactl.cli import main
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=catch_exceptions)
+    finally:
+        os.chdir(old)
+
+
 def golden(path: Path, actual: str, update: bool) -> None:
     """Compare ``actual`` with the file at ``path`` (or rewrite it with --update-golden)."""
     if update or not path.exists():

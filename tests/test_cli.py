@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -13,18 +12,13 @@ import yaml
 from click.testing import CliRunner
 
 from schemactl.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli
 
 GOOD = (ROOT / "manifests" / "memories.yaml").read_text()
 
 
 def run(*args, cwd: Path):
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
+    return cli(*args, cwd=cwd, catch_exceptions=False)
 
 
 @pytest.fixture

@@ -14,16 +14,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from click.testing import CliRunner
 
 from schemactl import render
-from schemactl.cli import main
 from schemactl.engines import postgres_local
 from schemactl.engines.providers import Server
 from schemactl.engines import sqlite as sqlite_engine
 from schemactl.manifest.load import load_file
 from schemactl.parity import parity, parse_url, postgres_target, sqlite_target
-from tests.conftest import CASES, ROOT
+from tests.conftest import CASES, ROOT, cli
 
 ALL = sorted((ROOT / "manifests").glob("*.yaml")) + sorted(CASES.glob("*/manifest.yaml"))
 
@@ -45,12 +43,7 @@ def test_converges_on_sqlite(path):
 
 
 def _run(*args, env=None):
-    old = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        return CliRunner().invoke(main, list(args), env=env)
-    finally:
-        os.chdir(old)
+    return cli(*args, env=env)
 
 
 def test_parity_cli_on_the_repository_is_clean(pg_server):

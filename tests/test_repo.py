@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
 
-from schemactl.cli import main
 from schemactl.engines import sqlite as sqlite_engine
 from schemactl.manifest.load import load_file
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli
 
 MANIFESTS = sorted((ROOT / "manifests").glob("*.yaml"))
 
 
 def test_repository_passes_its_own_drift_check():
-    old = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        result = CliRunner().invoke(main, ["check"])
-    finally:
-        os.chdir(old)
+    result = cli("check")
     assert result.exit_code == 0, result.output
 
 

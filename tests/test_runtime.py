@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from schemactl.cli import main
 from schemactl.runtime import MigrationError, SchemaMismatch, migrate, verify
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli
 from tests.migrations.chain_support import BASE, Chain
 
 
@@ -86,16 +86,8 @@ def test_edited_or_missing_migration_is_caught_by_check(tmp_path):
     project = tmp_path
     (project / "manifests").mkdir()
     (project / "manifests" / "m.yaml").write_text(BASE)
-    runner = CliRunner()
-
     def run(*args):
-        import os
-        old = os.getcwd()
-        os.chdir(project)
-        try:
-            return runner.invoke(main, list(args))
-        finally:
-            os.chdir(old)
+        return cli(*args, cwd=project)
 
     run("hash", "--write", "manifests/m.yaml")
     assert run("migrate", "new", "manifests/m.yaml", "--name", "init").exit_code == 0

@@ -5,20 +5,17 @@ generated DDL builds the same catalog."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import replace
 
 import pytest
-from click.testing import CliRunner
 
 from schemactl import render
 from schemactl.catalog import CTable
-from schemactl.cli import main
 from schemactl.introspect import introspect
 from schemactl.manifest.load import load_file
 from schemactl.normalize import default_key
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "seeds"
 SEEDS = {
@@ -42,12 +39,7 @@ def test_schemactl_diff_of_the_seed_database_is_clean(seed, tmp_path):
     args = ["diff", manifest, "--db", f"sqlite:///{db}"]
     if features:
         args += ["--features", ",".join(sorted(features))]
-    old = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        result = CliRunner().invoke(main, args)
-    finally:
-        os.chdir(old)
+    result = cli(*args)
     assert result.exit_code == 0, result.output
 
 
