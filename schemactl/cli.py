@@ -329,6 +329,72 @@ def migrate_apply(manifest, url, features):
     click.echo(f"applied {', '.join(map(str, applied))}" if applied else "database is up to date")
 
 
+@main.command("import")
+@click.option("--db", "url", metavar="URL", help="Read a live database (read-only): postgresql://… or sqlite:///path.")
+@click.option("--ddl", "ddl_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read DDL files (plain DDL or pg_dump --schema-only); repeatable. Needs --dialect.")
+@click.option("--dialect", type=click.Choice(["postgres", "sqlite"]), help="The dialect of --ddl files.")
+@click.option("--drizzle", "drizzle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read a Drizzle schema.ts (pg-core or sqlite-core) through `drizzle-kit export`.")
+@click.option("--name", help="Schema name for the manifest (default: from the file or database name).")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the manifest here (default: standard output).")
+@click.option("--postgres", "provider", type=click.Choice(list(CHOICES)), default="auto", show_default=True,
+              help="Where PostgreSQL DDL is applied for reading back (as for parity).")
+@click.option("--postgres-url", envvar="SCHEMACTL_POSTGRES_URL", metavar="URL")
+def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postgres_url):
+    """Adopt an existing schema: write a manifest from a database, DDL files or a Drizzle schema.
+
+    DDL is split into statements; what describes the schema (tables, indexes, enums, views, constraints,
+    comments) is applied to a scratch database of that engine and read back; session settings, ownership
+    and grants are left out; anything else is listed with its line.  The summary after the import says
+    what mapped exactly, approximately or not at all.
+    """
+    from . import importer
+    sources = [x for x in (url, ddl_files, drizzle_file) if x]
+    if len(sources) != 1:
+        raise click.UsageError("give exactly one of --db, --ddl or --drizzle")
+    notes: list[str] = []
+    if url:
+        from .parity import connect_url, parse_url
+        engine, address = parse_url(url)
+        conn = connect_url(url)
+        try:
+            default_name = Path(address).stem if engine == "sqlite" else (conn.info.dbname or "imported")
+            doc, summary = importer.from_database(conn, engine, _manifest_name(name or default_name))
+        finally:
+            conn.close()
+        source = url.split("@")[-1] if engine == "postgres" else url
+    else:
+        if drizzle_file:
+            engine, ddl = importer.drizzle_export(str(drizzle_file))
+            texts = [(str(drizzle_file), ddl)]
+            default_name = drizzle_file.stem.split(".")[0]
+        else:
+            if not dialect:
+                raise click.UsageError("--ddl needs --dialect postgres or --dialect sqlite")
+            engine = dialect
+            texts = [(str(p), p.read_text("utf-8")) for p in ddl_files]
+            default_name = ddl_files[0].stem
+        doc, summary, notes = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
+                                               postgres_url)
+        source = ", ".join(t[0] for t in texts)
+    text = importer.dump(doc, summary, source, notes)
+    if out:
+        atomic_write_all({out: text})
+        click.echo(f"{out}: written", err=True)
+    else:
+        click.echo(text, nl=False)
+    for line in summary.lines() + notes:
+        click.echo(f"import: {line}", err=True)
+
+
+def _manifest_name(raw: str) -> str:
+    import re
+    name = re.sub(r"[^a-z0-9_-]+", "-", raw.lower()).strip("-_") or "imported"
+    return name if name[0].isalpha() else f"s-{name}"
+
+
 @main.command()
 def schema():
     """Print the manifest JSON Schema (for editors' YAML language servers).

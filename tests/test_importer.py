@@ -1,0 +1,128 @@
+"""`schemactl import`: adopt an existing schema from a database, DDL files (incl. pg_dump) or Drizzle.
+
+Round trip: generate -> apply -> import -> `diff` against that same database gives zero findings,
+on both engines, for every manifest in manifests/ and every golden case."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+
+from schemactl import render
+from schemactl.diff import diff
+from schemactl.engines import sqlite as sqlite_engine
+from schemactl.expect import expect
+from schemactl.importer import classify, dump, from_database, split_sql
+from schemactl.introspect import introspect
+from schemactl.manifest.load import load_file, load_text
+from tests.conftest import CASES, ROOT, cli
+
+SOURCES = sorted((ROOT / "manifests").glob("*.yaml")) + sorted(CASES.glob("*/manifest.yaml"))
+
+
+def _id(p):
+    return p.parent.name if p.name == "manifest.yaml" else p.stem
+
+
+def _roundtrip(conn, engine, schema=None):
+    doc, summary = from_database(conn, engine, "imported", schema)
+    m = load_text(dump(doc, summary, "test", []), "imported.yaml")
+    return [str(f) for f in diff(expect(m, engine), introspect(conn, engine, m.pg_schema))]
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=_id)
+def test_sqlite_round_trip(src, sqlite_db):
+    sqlite_engine.apply(sqlite_db, render.ddl(load_file(src), "sqlite"))
+    assert _roundtrip(sqlite_db, "sqlite") == []
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=_id)
+def test_postgres_round_trip(src, pg):
+    m = load_file(src)
+    pg.execute(render.ddl(m, "postgres"))
+    assert _roundtrip(pg, "postgres", m.pg_schema) == []
+
+
+def test_import_cli_from_a_database_writes_a_clean_manifest(tmp_path):
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.executescript((ROOT / "tests/fixtures/seeds/004_rag_studio.sql").read_text())
+    conn.close()
+    out = tmp_path / "imported.yaml"
+    result = cli("import", "--db", f"sqlite:///{db}", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "mapped exactly:" in result.output and "DATETIME -> timestamp" in result.output
+    assert cli("validate", out).exit_code == 0
+    assert cli("check", out).exit_code == 1          # fresh import: no generated files yet
+    assert cli("hash", out).output.strip() in out.read_text()
+    assert cli("diff", out, "--db", f"sqlite:///{db}").exit_code == 0
+
+
+def test_ddl_statements_it_cannot_map_are_listed_with_their_line(tmp_path):
+    ddl = tmp_path / "schema.sql"
+    ddl.write_text("PRAGMA foreign_keys = ON;\nCREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);\n"
+                   "CREATE INDEX t_v ON t (v);\n\nANALYZE t;\n")
+    result = cli("import", "--ddl", ddl, "--dialect", "sqlite")
+    assert result.exit_code == 0, result.output
+    assert f"{ddl}:line 5: ANALYZE t; (not mapped)" in result.output
+    m = load_text(result.output.split("import: mapped exactly")[0])
+    assert [t.name for t in m.tables] == ["t"] and m.tables[0].indexes[0].name == "t_v"
+
+
+def test_ddl_the_engine_rejects_is_reported_at_its_line(tmp_path):
+    ddl = tmp_path / "bad.sql"
+    ddl.write_text("CREATE TABLE a (id INTEGER PRIMARY KEY);\n\nCREATE INDEX i ON missing (x);\n")
+    result = cli("import", "--ddl", ddl, "--dialect", "sqlite")
+    assert result.exit_code == 2
+    assert f"{ddl}:3:1: error: sqlite rejected this statement" in result.output
+
+
+def test_pg_dump_schema_only_imports_and_matches_the_dumped_database(pg_server, pg, tmp_path):
+    pg_dump = shutil.which("pg_dump", path=str(pg_server.binaries.bindir)) or shutil.which("pg_dump")
+    if pg_dump is None:
+        pytest.fail("pg_dump not found beside the server binaries")
+    m = load_file(ROOT / "manifests/memories.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    dumped = tmp_path / "dump.sql"
+    res = subprocess.run([pg_dump, "--schema-only", "-h", str(pg_server.base), "-p", str(pg_server.port),
+                          "-U", "postgres", "-f", str(dumped), "schemactl_tests"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    out = tmp_path / "from_dump.yaml"
+    result = cli("import", "--ddl", dumped, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    assert result.exit_code == 0, result.output
+    imported = load_file(out)
+    assert [str(f) for f in diff(expect(imported, "postgres"), introspect(pg, "postgres"))] == []
+    assert {t.name for t in imported.tables} == {t.name for t in m.tables}
+
+
+def test_drizzle_schema_imports(tmp_path):
+    bin_dir = ROOT / "node_modules" / ".bin"
+    if not (bin_dir / "drizzle-kit").exists():
+        pytest.fail("Node tool chain missing; run `bash scripts/install.sh`")
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    m = load_file(ROOT / "manifests/memories.yaml")
+    ts = tmp_path / "schema.ts"
+    ts.write_text(render.render_file(m, "schema.sqlite.ts"))
+    out = tmp_path / "from_drizzle.yaml"
+    result = cli("import", "--drizzle", ts, "-o", out)
+    assert result.exit_code == 0, result.output
+    imported = load_file(out)
+    assert {t.name for t in imported.tables} == {t.name for t in m.tables}
+    assert imported.table("memories").primary_key.columns == ("id",)
+
+
+def test_exactly_one_source_is_required():
+    assert cli("import").exit_code == 2
+    assert cli("import", "--db", "sqlite:///x.db", "--drizzle", str(ROOT / "README.md")).exit_code == 2
+
+
+def test_split_and_classify_keep_lines_and_dollar_quotes():
+    stmts = split_sql("SET x = 1;\n-- c\nCREATE TABLE a (s text DEFAULT 'a;b');\n"
+                      "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n")
+    assert [s.line for s in stmts] == [1, 3, 4]
+    keep, notes = classify(stmts)
+    assert [s.line for s in keep] == [3]
+    assert notes == ["line 4: CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql; (not mapped)"]
