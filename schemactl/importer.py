@@ -72,6 +72,7 @@ class Importer:
         self.spell: dict[str, str] = {}
         self.enums = dict(catalog.enums)
         self.rx = _reverse(engine)
+        self.overrides: dict[tuple[str, str], str] = {}   # (table, column) -> engine type kept as is
         self.used = {self._exact(c.type)[0] for t in catalog.tables for c in t.columns} - {None}
 
     def _exact(self, spelled: str):
@@ -112,7 +113,9 @@ class Importer:
                             return name
             self.summary.unmapped.append(f"{where}: {c.type} has no portable type; imported as text")
             return "text"
-        self.summary.unmapped.append(f"{where}: {c.type} has no portable type; imported as text")
+        self.summary.unmapped.append(f"{where}: {c.type} has no portable type: text, with "
+                                     f"postgres_type: {c.type}")
+        self.overrides[(table, c.name)] = c.type
         return "text"
 
     # -- defaults
@@ -145,6 +148,8 @@ class Importer:
         for c in t.columns:
             typ = self.portable(t.name, c)
             spec: dict = {"type": typ}
+            if (t.name, c.name) in self.overrides:
+                spec[f"{self.engine}_type"] = self.overrides[(t.name, c.name)]
             if c.name in pk and len(pk) == 1 and (t.primary_key.name in (None, f"{t.name}_pkey")):
                 spec["primary_key"] = True
             if c.identity:

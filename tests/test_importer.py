@@ -152,3 +152,14 @@ def test_public_schema_imports_and_round_trips(name, tmp_path, pg_server, pg, sq
         sqlite_engine.apply(sqlite_db, render.ddl(imported, "sqlite"))
     else:
         pg.execute(render.ddl(imported, "postgres"))
+
+
+def test_types_without_a_portable_equivalent_become_per_engine_overrides(pg, tmp_path):
+    pg.execute("CREATE TABLE hosts (id integer PRIMARY KEY, addr inet NOT NULL, tags text[], "
+               "seen interval DEFAULT '1 day')")
+    doc, summary = from_database(pg, "postgres", "hosts")
+    text = dump(doc, summary, "test", [])
+    assert "postgres_type: inet" in text and "postgres_type: text[]" in text
+    assert any("inet has no portable type" in line for line in summary.lines())
+    m = load_text(text)
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []

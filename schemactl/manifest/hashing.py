@@ -43,6 +43,7 @@ def canonical(m: Manifest) -> dict:
             "columns": [{
                 "name": c.name, "type": c.type.spelled(), "nullable": c.nullable,
                 "default": _default(c.default), "identity": c.identity, "comment": c.comment,
+                **({"engine_types": [list(x) for x in c.engine_types]} if c.engine_types else {}),
             } for c in t.columns],
             "primary_key": t.primary_key and {"name": t.primary_key.name, "columns": list(t.primary_key.columns)},
             "uniques": sorted(({"name": u.name, "columns": list(u.columns)} for u in t.uniques),

@@ -378,8 +378,9 @@ class _Builder:
             default = self._default(table, cname, ref, cspec["default"], cpath + ("default",))
         pk = bool(cspec.get("primary_key"))
         nullable = cspec.get("nullable", not pk and not cspec.get("identity", False))
+        overrides = tuple((e, cspec[f"{e}_type"]) for e in ("postgres", "sqlite") if f"{e}_type" in cspec)
         return Column(cname, ref, nullable, default, bool(cspec.get("identity", False)), cspec.get("comment"),
-                      cspec.get("ts_type"), cspec.get("renamed_from"), cpath)
+                      cspec.get("ts_type"), overrides, cspec.get("renamed_from"), cpath)
 
     def _default(self, table, cname, ref, raw, path) -> Default | None:
         where = f'table "{table}", column "{cname}": default'

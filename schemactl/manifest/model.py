@@ -40,6 +40,7 @@ class Column:
     identity: bool = False
     comment: str | None = None
     ts_type: str | None = None             # TypeScript type for Drizzle's $type<...>()
+    engine_types: tuple[tuple[str, str], ...] = ()   # (engine, type spelling) overrides for this column
     renamed_from: str | None = field(default=None, compare=False)   # migration hint only
     path: tuple = field(default=(), compare=False)
 

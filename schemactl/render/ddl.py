@@ -69,6 +69,9 @@ class Renderer:
     # -- columns
     def column_type(self, t: Table, c: Column, catalog: bool = False) -> str:
         """The type as written in DDL, or (``catalog``) as the engine's catalog reports it."""
+        own = dict(c.engine_types).get(self.r.name)
+        if own is not None:   # the manifest's per-engine type for this column
+            return own
         if c.identity and self.r.identity_type:
             return self.r.identity_type
         if c.type.enum and self.r.enums_as_types:
