@@ -90,12 +90,23 @@ class CSearch:
 
 
 @dataclass(frozen=True)
+class CTrigger:
+    name: str
+    table: str
+    timing: str                              # before | after
+    event: str                               # insert | update | delete
+    body: str                                # normalised statements
+    shown: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class Catalog:
     engine: str
     tables: tuple[CTable, ...]
     enums: tuple[tuple[str, tuple[str, ...]], ...] = ()   # PostgreSQL enum types
     views: tuple[CView, ...] = ()
     searches: tuple[CSearch, ...] = ()
+    triggers: tuple[CTrigger, ...] = ()
 
     def table_map(self) -> dict[str, CTable]:
         return {t.name: t for t in self.tables}

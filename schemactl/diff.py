@@ -48,6 +48,9 @@ CODES = {
     "SC361": ("search-missing", "a full-text search (FTS5 table / GIN index) is missing"),
     "SC362": ("search-extra", "the database has a full-text search the manifest does not declare"),
     "SC363": ("search-changed", "a full-text search covers other columns or lacks its sync triggers"),
+    "SC371": ("trigger-missing", "a trigger is missing"),
+    "SC372": ("trigger-extra", "the database has a trigger the manifest does not declare"),
+    "SC373": ("trigger-changed", "a trigger's table, timing, event or statements differ"),
     "SC401": ("enum-missing", "an enum type is missing"),
     "SC402": ("enum-extra", "the schema has an undeclared enum type"),
     "SC403": ("enum-values", "an enum's values or their order differ"),
@@ -101,6 +104,7 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
             d.add("SC102", name, f'table "{name}" is not in the manifest', None, name)
     _views(d, expected, actual)
     _searches(d, expected, actual)
+    _triggers(d, expected, actual)
     want_enums, have_enums = dict(expected.enums), dict(actual.enums)
     for name, values in want_enums.items():
         if name not in have_enums:
@@ -126,6 +130,22 @@ def _searches(d: _Diff, expected: Catalog, actual: Catalog) -> None:
             d.add("SC363", f"{s.table}/search {s.name}", f'search "{s.name}" differs', s.shown, a.shown, where)
     for a in have.values():
         d.add("SC362", f"{a.table}/search {a.name}", f'search "{a.name}" is not in the manifest', None, a.shown)
+
+
+def _triggers(d: _Diff, expected: Catalog, actual: Catalog) -> None:
+    have = {t.name: t for t in actual.triggers}
+    for t in expected.triggers:
+        a = have.pop(t.name, None)
+        where = ("triggers", t.name)
+        if a is None:
+            d.add("SC371", f"trigger {t.name}", f'trigger "{t.name}" on "{t.table}" is missing', t.shown, None, where)
+        elif (a.table, a.timing, a.event, a.body) != (t.table, t.timing, t.event, t.body):
+            d.add("SC373", f"trigger {t.name}", f'trigger "{t.name}" differs',
+                  f"{t.timing} {t.event} on {t.table}: {t.shown}", f"{a.timing} {a.event} on {a.table}: {a.shown}",
+                  where)
+    for a in have.values():
+        d.add("SC372", f"trigger {a.name}", f'trigger "{a.name}" is not in the manifest', None,
+              f"{a.timing} {a.event} on {a.table}")
 
 
 def _views(d: _Diff, expected: Catalog, actual: Catalog) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CView
+from .catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView
 from .manifest.model import Manifest
-from .normalize import TYPE_KEY, expr_key
+from .normalize import TYPE_KEY, expr_key, statements_key
 from .render.ddl import RULES, Renderer
 
 
@@ -38,4 +38,6 @@ def expect(m: Manifest, engine: str) -> Catalog:
                   for v in m.views)
     from .render.search import expected_key
     searches = tuple(CSearch(t.search.name, t.name, *expected_key(t, t.search, engine)) for t in m.tables if t.search)
-    return Catalog(engine, tuple(tables), enums, views, searches)
+    triggers = tuple(CTrigger(tr.name, tr.table, tr.timing, tr.event, statements_key(tr.body.on(engine), engine),
+                              tr.body.on(engine)) for tr in m.triggers)
+    return Catalog(engine, tuple(tables), enums, views, searches, triggers)

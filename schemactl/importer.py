@@ -232,6 +232,13 @@ class Importer:
         if self.enums:
             doc["enums"] = {k: list(v) for k, v in self.enums.items()}
         doc["tables"] = tables
+        if self.cat.triggers:
+            doc["triggers"] = {tr.name: {"table": tr.table, "timing": tr.timing, "on": tr.event,
+                                         "do": [p.strip() for p in re.split(r";\s*(?:\n|$)", tr.shown.strip())
+                                                if p.strip()]}
+                               for tr in self.cat.triggers}
+            self.summary.approximate("trigger statements kept as the engine shows them; review them for the "
+                                     "other engine", ", ".join(tr.name for tr in self.cat.triggers))
         if self.cat.views:
             doc["views"] = {v.name: {"sql": {self.engine: v.shown.strip().rstrip(";")}} for v in self.cat.views}
         return doc
@@ -272,56 +279,7 @@ def _literal(value: str, kind: str, ref: TypeRef, members):
 
 # ---------------------------------------------------------------- DDL files
 
-@dataclass(frozen=True)
-class Statement:
-    line: int
-    text: str
-
-
-def split_sql(text: str) -> list[Statement]:
-    """Statements of a script with their first line; aware of quotes, comments and $tag$ bodies."""
-    out, start, i, n = [], 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if text.startswith("--", i):
-            i = text.find("\n", i)
-            i = n if i < 0 else i
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-        elif ch in "'\"":
-            j = i + 1
-            while j < n:
-                if text[j] == ch and text[j + 1:j + 2] == ch:
-                    j += 2
-                elif text[j] == ch:
-                    break
-                else:
-                    j += 1
-            i = j + 1
-        elif ch == "$":
-            m = re.match(r"\$[A-Za-z_]*\$", text[i:])
-            if m:
-                j = text.find(m.group(), i + len(m.group()))
-                i = n if j < 0 else j + len(m.group())
-            else:
-                i += 1
-        elif ch == ";":
-            _add(out, text, start, i + 1)
-            start = i = i + 1
-        else:
-            i += 1
-    _add(out, text, start, n)
-    return out
-
-
-def _add(out: list, text: str, start: int, end: int) -> None:
-    chunk = text[start:end]
-    skipped = re.match(r"(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*\s*", chunk, re.S).end()
-    body = chunk[skipped:].strip()
-    if body and body != ";":
-        out.append(Statement(text.count("\n", 0, start + skipped) + 1, body))
-
+from .sqlsplit import Statement, split_sql  # noqa: E402  (re-exported for callers)
 
 # What an import applies, by leading words; anything else is reported with its line.
 _APPLY = re.compile(r"^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+(TEMP\w*\s+)?TABLE|CREATE\s+TYPE\s+\S+\s+AS\s+ENUM|"

@@ -169,3 +169,9 @@ def _typed(value, kind: str | None) -> str:
 
 
 TYPE_KEY = {"postgres": pg_type, "sqlite": sqlite_type}
+
+
+def statements_key(sql: str, engine: str) -> str:
+    """Key for a trigger body: each statement's structural key, in order."""
+    parts = [p.strip() for p in re.split(r";\s*(?:\n|$)", sql.strip()) if p.strip()]
+    return " ; ".join(expr_key(p.rstrip(";"), engine) for p in parts)

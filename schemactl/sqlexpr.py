@@ -116,3 +116,32 @@ def build_query(spec: str | dict) -> tuple[Expr, tuple[str, ...], tuple[str, ...
             outputs = names
         rendered.append((engine, render(tree, engine)))
     return Expr(tuple(rendered), ()), tuple(tables), outputs
+
+
+_STATEMENT_FORBIDDEN = tuple(c for c in (getattr(exp, n, None) for n in
+                                         ("Create", "Drop", "Alter", "Command", "Transaction", "Pragma")) if c)
+
+
+def build_statements(spec) -> Expr:
+    """Trigger body: DML statements (INSERT/UPDATE/DELETE), each parsed alone, rendered per engine.
+
+    ``Expr.sql`` holds, per engine, the statements joined by ';\n'."""
+    per_engine = {e: spec for e in ENGINES} if isinstance(spec, list) else spec
+    rendered = []
+    for engine in ENGINES:
+        read = None if isinstance(spec, list) else engine
+        out = []
+        for text in per_engine[engine]:
+            try:
+                trees = [t for t in sqlglot.parse(text, read=SQLGLOT_DIALECT[read]) if t is not None]
+            except (ParseError, TokenError) as exc:
+                raise ExprError(f'cannot parse statement "{text}": {_reason(exc)}') from None
+            if len(trees) != 1:
+                raise ExprError(f'"{text}" holds {len(trees)} statements; write one per list item')
+            tree = trees[0]
+            if not isinstance(tree, (exp.Insert, exp.Update, exp.Delete)) or any(
+                    isinstance(n, _STATEMENT_FORBIDDEN) for n in tree.walk()):
+                raise ExprError(f'"{text}" is not an INSERT, UPDATE or DELETE')
+            out.append(render(tree, engine))
+        rendered.append((engine, ";\n".join(out)))
+    return Expr(tuple(rendered), ())

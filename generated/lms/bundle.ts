@@ -44,7 +44,7 @@ export const BUNDLE = {
      "hash": "sha256:cf3f68b17de2f8b808efef5eb0dd31560800956d082bebd53560a41e74cdf72e",
      "name": "0001_init",
      "statements": [
-      "-- schemactl migration 0001_init of schema \"lms\" (postgres).\n-- Schema hash after this migration: sha256:cf3f68b17de2f8b808efef5eb0dd31560800956d082bebd53560a41e74cdf72e\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE core_entities (\n    id text NOT NULL,\n    content text NOT NULL,\n    created_at text NOT NULL,\n    updated_at text NOT NULL,\n    CONSTRAINT core_entities_pkey PRIMARY KEY (id)\n);"
+      "CREATE TABLE core_entities (\n    id text NOT NULL,\n    content text NOT NULL,\n    created_at text NOT NULL,\n    updated_at text NOT NULL,\n    CONSTRAINT core_entities_pkey PRIMARY KEY (id)\n);"
      ],
      "version": 1
     }

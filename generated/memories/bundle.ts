@@ -224,7 +224,7 @@ export const BUNDLE = {
      "hash": "sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33",
      "name": "0001_init",
      "statements": [
-      "-- schemactl migration 0001_init of schema \"memories\" (postgres).\n-- Schema hash after this migration: sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TYPE capsule_role AS ENUM ('owner', 'editor', 'viewer');",
+      "CREATE TYPE capsule_role AS ENUM ('owner', 'editor', 'viewer');",
       "CREATE TYPE memory_kind AS ENUM ('note', 'image', 'video', 'audio', 'document');",
       "CREATE TABLE capsules (\n    id uuid NOT NULL DEFAULT gen_random_uuid(),\n    owner_principal varchar(64) NOT NULL,\n    title varchar(200) NOT NULL,\n    description text,\n    is_public boolean NOT NULL DEFAULT false,\n    created_at timestamptz NOT NULL DEFAULT now(),\n    updated_at timestamptz NOT NULL DEFAULT now(),\n    CONSTRAINT capsules_pkey PRIMARY KEY (id)\n);",
       "CREATE INDEX capsules_owner_principal_created_at_idx ON capsules (owner_principal, created_at DESC);",

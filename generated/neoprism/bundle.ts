@@ -268,7 +268,7 @@ export const BUNDLE = {
      "hash": "sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8",
      "name": "0001_init",
      "statements": [
-      "-- schemactl migration 0001_init of schema \"neoprism\" (postgres).\n-- Schema hash after this migration: sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE dlt_cursor (\n    id smallint NOT NULL DEFAULT 1,\n    slot bigint NOT NULL,\n    block_hash bytea NOT NULL,\n    updated_at timestamptz NOT NULL DEFAULT now(),\n    CONSTRAINT dlt_cursor_pkey PRIMARY KEY (id),\n    CONSTRAINT dlt_cursor_id_check CHECK (id = 1)\n);",
+      "CREATE TABLE dlt_cursor (\n    id smallint NOT NULL DEFAULT 1,\n    slot bigint NOT NULL,\n    block_hash bytea NOT NULL,\n    updated_at timestamptz NOT NULL DEFAULT now(),\n    CONSTRAINT dlt_cursor_pkey PRIMARY KEY (id),\n    CONSTRAINT dlt_cursor_id_check CHECK (id = 1)\n);",
       "CREATE TABLE raw_operation (\n    id uuid NOT NULL DEFAULT gen_random_uuid(),\n    signed_operation_data bytea NOT NULL,\n    slot bigint NOT NULL,\n    block_number bigint NOT NULL,\n    cbt timestamptz NOT NULL,\n    absn integer NOT NULL,\n    osn integer NOT NULL,\n    is_indexed boolean NOT NULL DEFAULT false,\n    CONSTRAINT raw_operation_pkey PRIMARY KEY (id),\n    CONSTRAINT raw_operation_block_number_absn_osn_key UNIQUE (block_number, absn, osn)\n);",
       "CREATE INDEX raw_operation_slot_idx ON raw_operation (slot);",
       "CREATE INDEX raw_operation_unindexed_idx ON raw_operation (block_number, absn, osn) WHERE NOT is_indexed;",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from functools import cache
 from importlib import resources
 
-from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CView
-from ..normalize import expr_key, pg_type
+from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView
+from ..normalize import expr_key, pg_type, statements_key
 
 # pg_constraint.confdeltype / confupdtype
 ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
@@ -62,4 +63,14 @@ def introspect(conn, schema: str | None) -> Catalog:
                   for name, definition, cols in _rows(conn, "views", schema))
     searches = tuple(CSearch(name, table, expr_key(doc, "postgres"), doc)
                      for table, name, doc in _rows(conn, "searches", schema))
-    return Catalog("postgres", tables, enums, views, searches)
+    triggers = []
+    for name, table, timing, event, body in _rows(conn, "triggers", schema):
+        stmts = _plpgsql_statements(body)
+        triggers.append(CTrigger(name, table, timing, event, statements_key(stmts, "postgres"), stmts))
+    return Catalog("postgres", tables, enums, views, searches, tuple(triggers))
+
+
+def _plpgsql_statements(body: str) -> str:
+    """The statements of a schemactl trigger function: between BEGIN and the closing RETURN."""
+    m = re.search(r"\bBEGIN\b(.*?)\bRETURN\b[^;]*;\s*END\b", body, re.S | re.I)
+    return (m.group(1) if m else body).strip()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CView
+from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView
 from ..naming import quote
-from ..normalize import expr_key, sqlite_type
+from ..normalize import expr_key, sqlite_type, statements_key
 from ..render import search
 from . import sqlite_ddl
 
@@ -39,7 +39,7 @@ def introspect(conn, schema: str | None = None) -> Catalog:
         if name in virtual or name in shadow:
             continue
         tables.append(_table(conn, name, sql, index_sql))
-    triggers = conn.execute("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger'").fetchall()
+    triggers = conn.execute("SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'").fetchall()
     searches = []
     for name, sql in virtual.items():
         args = sqlite_ddl.fts5_args(sql)
@@ -48,7 +48,7 @@ def introspect(conn, schema: str | None = None) -> Catalog:
         columns = [a for a in args if "=" not in a]
         options = dict(a.split("=", 1) for a in args if "=" in a)
         content = sqlite_ddl.tokens(options.get("content", "''"))[0].ident if options.get("content") else ""
-        mine = [t for t, tbl in triggers if tbl == content and t.startswith(f"{name}_")]
+        mine = [t for t, tbl, _ in triggers if tbl == content and t.startswith(f"{name}_")]
         key = search.sqlite_key(columns, content, mine)
         searches.append(CSearch(name, content, key, key))
     views = []
@@ -56,7 +56,15 @@ def introspect(conn, schema: str | None = None) -> Catalog:
         body = sqlite_ddl.view_body(sql)
         cols = tuple(r[1] for r in _pragma(conn, "table_info", name))
         views.append(CView(name, cols, expr_key(body, "sqlite"), body))
-    return Catalog("sqlite", tuple(tables), views=tuple(views), searches=tuple(searches))
+    search_triggers = {f"{s.name}_{x}" for s in searches for x in search.SQLITE_TRIGGERS}
+    user_triggers = []
+    for name, table, sql in triggers:
+        if name in search_triggers:
+            continue
+        timing, event, body = sqlite_ddl.trigger_parts(sql)
+        user_triggers.append(CTrigger(name, table, timing, event, statements_key(body, "sqlite"), body))
+    return Catalog("sqlite", tuple(tables), views=tuple(views), searches=tuple(searches),
+                   triggers=tuple(sorted(user_triggers, key=lambda t: t.name)))
 
 
 def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:

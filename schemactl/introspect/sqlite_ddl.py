@@ -224,3 +224,15 @@ def fts5_args(sql: str) -> list[str] | None:
         else:
             out.append("".join(t.text for t in part))
     return out
+
+
+def trigger_parts(sql: str) -> tuple[str, str, str]:
+    """(timing, event, body statements) of a stored CREATE TRIGGER statement."""
+    toks = tokens(sql)
+    words = [t.upper for t in toks]
+    timing = "before" if "BEFORE" in words[:8] else "after"
+    event = next((w.lower() for w in words if w in ("INSERT", "UPDATE", "DELETE")), "")
+    begin = next((i for i, t in enumerate(toks) if t.upper == "BEGIN"), None)
+    end = max((i for i, t in enumerate(toks) if t.upper == "END"), default=len(toks))
+    body = sql[toks[begin + 1].start:toks[end].start] if begin is not None and begin + 1 < end else ""
+    return timing, event, body.strip()

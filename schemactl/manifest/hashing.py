@@ -69,6 +69,9 @@ def canonical(m: Manifest) -> dict:
         out["spell"] = [list(x) for x in m.spell]
     if m.features:
         out["features"] = list(m.features)
+    if m.triggers:
+        out["triggers"] = [{"name": t.name, "table": t.table, "timing": t.timing, "event": t.event,
+                            "body": _expr(t.body)} for t in m.triggers]
     if m.views:
         out["views"] = [{"name": v.name, "sql": _expr(v.query)} for v in sorted(m.views, key=lambda v: v.name)]
     if not m.pk_not_null:

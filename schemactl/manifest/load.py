@@ -24,7 +24,7 @@ from ..naming import derived_name, suggest
 from ..types import TIME_STORAGES, TypeError_, parse_type
 from . import fastcheck, yamlpos
 from .model import (Check, Column, Default, Enum, ForeignKey, Index, IndexColumn, Manifest, PrimaryKey, Table,
-                    Search, Unique, View)
+                    Search, Trigger, Unique, View)
 
 
 @functools.cache
@@ -265,10 +265,22 @@ class _Builder:
                 self.p.add(vpath + ("sql",), f'view "{vname}": {exc}')
                 continue
             views.append(View(vname, query, reads, outputs, vspec.get("comment"), vpath))
+        triggers = []
+        for tname, tspec in sorted(self.d.get("triggers", {}).items()):
+            tpath = ("triggers", tname)
+            if not self._on(tspec, tpath):
+                continue
+            try:
+                body = sqlexpr.build_statements(tspec["do"])
+            except sqlexpr.ExprError as exc:
+                self.p.add(tpath + ("do",), f'trigger "{tname}": {exc}')
+                continue
+            triggers.append(Trigger(tname, tspec["table"], tspec["timing"], tspec["on"], body, tpath))
         manifest = Manifest(
             name=self.d["name"], version=self.d["version"], hash=self.d.get("hash"),
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
             tables=tuple(tables), pg_schema=None if pg_schema == "public" else pg_schema, views=tuple(views),
+            triggers=tuple(triggers),
             time_storage=self.time_storage, format=self.d["format"], source=self.filename,
             features=tuple(sorted(self.enabled)), declared_features=tuple(sorted(self.declared)),
             pragmas=tuple(self.d.get("sqlite", {}).get("pragmas", {}).items()),

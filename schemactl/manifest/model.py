@@ -135,6 +135,16 @@ class View:
 
 
 @dataclass(frozen=True)
+class Trigger:
+    name: str
+    table: str
+    timing: str                             # before | after
+    event: str                              # insert | update | delete
+    body: Expr                              # DML statements per engine
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
 class Enum:
     name: str
     values: tuple[str, ...]
@@ -150,6 +160,7 @@ class Manifest:
     tables: tuple[Table, ...]                # in foreign-key dependency order
     pg_schema: str | None = None             # None means the default search_path schema
     views: tuple[View, ...] = ()             # in dependency order
+    triggers: tuple[Trigger, ...] = ()       # sorted by name
     time_storage: str = "integer_ms"
     spell: tuple[tuple[str, str, str], ...] = ()   # (engine, portable type, spelling) overrides
     features: tuple[str, ...] = ()                 # the feature set this model was built for

@@ -12,6 +12,15 @@ def check(m: Manifest, problems) -> None:
     tables = {t.name: t for t in m.tables}
     _names(m, problems)
     _views(m, tables, problems)
+    for tr in m.triggers:
+        _too_long(tr.name, "trigger", tr.path, problems)
+        _too_long(tr.name + "_fn", "trigger function", tr.path, problems)
+        if tr.table not in tables:
+            hint = suggest(tr.table, list(tables))
+            problems.add(tr.path + ("table",), f'trigger "{tr.name}" is on missing table "{tr.table}"'
+                                               + (f' (did you mean "{hint}"?)' if hint else ""))
+        if "$schemactl$" in tr.body.on("postgres"):
+            problems.add(tr.path + ("do",), f'trigger "{tr.name}": statements must not contain "$schemactl$"')
     for t in m.tables:
         _columns_exist(t, problems)
         _indexable(t, problems)

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engines.sqlite import split
+from ..sqlsplit import split_sql
+
+# How each engine's migration files are cut into statements for the bundle.
+SPLITTERS = {"sqlite": split, "postgres": lambda text: [s.text for s in split_sql(text)]}
 from ..errors import SchemactlError
 from ..expect import expect
 from ..manifest.hashing import schema_hash
@@ -147,7 +151,7 @@ def bundle_data(out_dir: Path, manifest: Manifest, lock: dict, extra: dict | Non
                     raise SchemactlError(f"{path} is listed in {d / LOCK} but missing; restore it from version "
                                          "control") from None
             migrations.append({"version": entry["version"], "name": entry["name"], "hash": entry["schema_hash"],
-                               "checksum": entry["checksums"][engine], "statements": split(text)})
+                               "checksum": entry["checksums"][engine], "statements": SPLITTERS[engine](text)})
         engines[engine] = {"migrations": migrations, "catalog": runtime_catalog(manifest, engine)}
     from ..render import pragma_sql
     engines["sqlite"]["settings"] = [pragma_sql(k, v) for k, v in manifest.pragmas]

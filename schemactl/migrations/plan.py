@@ -53,6 +53,8 @@ class Op:
             "sqlite_storage": f"rebuild {self.table} on SQLite for new type spellings/storage",
             "drop_view": f"drop view {self.name}",
             "drop_search": f"drop search {self.name} on {self.table}",
+            "drop_trigger": f"drop trigger {self.name}",
+            "create_trigger": f"create trigger {self.name}",
             "create_search": f"create search {self.name} on {self.table}",
             "create_view": f"create view {self.name}",
             "create_enum": f"create enum {self.name}",
@@ -106,12 +108,15 @@ def plan(old: Manifest, new: Manifest) -> list[Op]:
                 ops.append(Op("sqlite_storage", t.name))
     old_search = [t for t in old.tables if t.search]
     new_search = [t for t in new.tables if t.search]
-    if ops or old.views != new.views or [t.search for t in old_search] != [t.search for t in new_search]:
-        # Views and full-text searches are dropped first and created last: the tables they read may be
-        # rebuilt or altered in between (searches are refilled from their table when recreated).
+    if ops or old.views != new.views or old.triggers != new.triggers or \
+            [t.search for t in old_search] != [t.search for t in new_search]:
+        # Views, triggers and full-text searches are dropped first and created last: the tables they use
+        # may be rebuilt or altered in between (searches are refilled from their table when recreated).
         ops = [Op("drop_view", name=v.name, old=v) for v in reversed(old.views)] + \
+              [Op("drop_trigger", tr.table, tr.name, old=tr) for tr in old.triggers] + \
               [Op("drop_search", t.name, t.search.name, old=t) for t in old_search] + ops + \
               [Op("create_search", t.name, t.search.name, new=t) for t in new_search] + \
+              [Op("create_trigger", tr.table, tr.name, new=tr) for tr in new.triggers] + \
               [Op("create_view", name=v.name, new=v) for v in new.views]
     return ops
 

@@ -22,7 +22,8 @@ SQLITE_IN_PLACE = {"rename_table", "rename_column", "add_index", "drop_index", "
 
 # PostgreSQL: phase of each operation kind (lower runs first).
 PG_PHASE = {
-    "drop_view": -2, "drop_search": -2, "create_search": 9, "create_view": 10,
+    "drop_view": -2, "drop_search": -2, "drop_trigger": -2, "create_search": 9, "create_trigger": 9,
+    "create_view": 10,
     "drop_foreign_key": 0, "drop_check": 0, "drop_unique": 0, "drop_index": 0, "set_primary_key": 0,
     "rename_table": -1, "rename_column": -1, "drop_table": 1, "create_enum": 3, "add_enum_value": 3,
     "change_enum_values": 3, "create_table": 4, "add_column": 5, "alter_type": 5, "set_not_null": 5,
@@ -119,6 +120,10 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             out.append(f"DROP VIEW {r_old.q(op.name)};")
         elif k == "drop_search":
             out += r_old.search(op.old, "drop")
+        elif k == "drop_trigger":
+            out += r_old.trigger(op.old, "drop")
+        elif k == "create_trigger":
+            late_fks += r_new.trigger(op.new)
         elif k == "create_search":
             late_fks += r_new.search(op.new)
         elif k == "create_view":
@@ -158,6 +163,7 @@ def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
     out += [f"DROP VIEW {quote(op.name)};" for op in ops if op.kind == "drop_view"]
     r_old = Renderer(old, "sqlite")
     out += [stmt for op in ops if op.kind == "drop_search" for stmt in r_old.search(op.old, "drop")]
+    out += [stmt for op in ops if op.kind == "drop_trigger" for stmt in r_old.trigger(op.old, "drop")]
     for op in ops:
         if op.kind == "drop_table":
             out.append(f"DROP TABLE {quote(op.table)};")
@@ -179,6 +185,7 @@ def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             out += _sqlite_rebuild(r_new, old, t, tops)
     out += [stmt for op in ops if op.kind == "create_search"
             for stmt in r_new.search(op.new) + r_new.search(op.new, "refill")]
+    out += [stmt for op in ops if op.kind == "create_trigger" for stmt in r_new.trigger(op.new)]
     out += [r_new.create_view(op.new) for op in ops if op.kind == "create_view"]
     return out
 

@@ -218,6 +218,9 @@ class Renderer:
         searches = [stmt for t in self.m.tables if t.search for stmt in self.search(t)]
         if searches:
             out.append("\n".join(searches))
+        triggers = [stmt for tr in self.m.triggers for stmt in self.trigger(tr)]
+        if triggers:
+            out.append("\n".join(triggers))
         if self.m.views:
             out.append("\n".join(self.create_view(v) for v in self.m.views))
         return out
@@ -226,6 +229,11 @@ class Renderer:
         from . import search
         table = {"create": search.CREATE, "drop": search.DROP, "refill": search.REFILL}[action]
         return table[self.r.name](t, t.search, self.q)
+
+    def trigger(self, tr, action: str = "create") -> list[str]:
+        from . import search
+        table = search.TRIGGER_CREATE if action == "create" else search.TRIGGER_DROP
+        return table[self.r.name](tr, self.q)
 
     def create_view(self, v) -> str:
         return f"CREATE VIEW {self.q(v.name)} AS {v.query.on(self.r.name)};"

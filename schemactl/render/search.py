@@ -53,6 +53,34 @@ def _sqlite_refill(t: Table, s: Search, q) -> list[str]:
     return [f"INSERT INTO {quote(s.name)} ({quote(s.name)}) VALUES ('rebuild');"]
 
 
+def pg_trigger(tr, q) -> list[str]:
+    """A PostgreSQL row trigger: a plpgsql function holding the statements, and the trigger."""
+    result = "COALESCE(NEW, OLD)" if tr.timing == "before" else "NULL"
+    body = "\n".join(f"  {s};" for s in tr.body.on("postgres").split(";\n"))
+    fn = q(tr.name + "_fn")
+    return [f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $schemactl$\nBEGIN\n{body}\n"
+            f"  RETURN {result};\nEND\n$schemactl$;",
+            f"CREATE TRIGGER {quote(tr.name)} {tr.timing.upper()} {tr.event.upper()} ON {q(tr.table)} "
+            f"FOR EACH ROW EXECUTE FUNCTION {fn}();"]
+
+
+def sqlite_trigger(tr, q) -> list[str]:
+    body = " ".join(f"{s};" for s in tr.body.on("sqlite").split(";\n"))
+    return [f"CREATE TRIGGER {quote(tr.name)} {tr.timing.upper()} {tr.event.upper()} ON {quote(tr.table)} "
+            f"FOR EACH ROW BEGIN {body} END;"]
+
+
+def pg_trigger_drop(tr, q) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {quote(tr.name)} ON {q(tr.table)};", f"DROP FUNCTION IF EXISTS {q(tr.name + '_fn')}();"]
+
+
+def sqlite_trigger_drop(tr, q) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {quote(tr.name)};"]
+
+
+TRIGGER_CREATE = {"postgres": pg_trigger, "sqlite": sqlite_trigger}
+TRIGGER_DROP = {"postgres": pg_trigger_drop, "sqlite": sqlite_trigger_drop}
+
 CREATE = {"postgres": _postgres, "sqlite": _sqlite}
 DROP = {"postgres": _postgres_drop, "sqlite": _sqlite_drop}
 REFILL = {"postgres": lambda t, s, q: [], "sqlite": _sqlite_refill}   # after a migration recreates it

@@ -43,6 +43,12 @@ tables:
       - {name: items_open_idx, columns: [name], where: "note IS NOT NULL"}
 views:
   big_items: {sql: "SELECT id, name FROM items WHERE qty > 10"}
+triggers:
+  owners_touch:
+    table: owners
+    timing: after
+    on: update
+    do: ["UPDATE items SET qty = qty WHERE owner_id = NEW.id"]
 """)
 
 # kind -> (code on postgres, postgres SQL, code on sqlite, sqlite change)
@@ -99,6 +105,11 @@ MUTATIONS = {
                      ("SC353", "SC354"), "DROP VIEW big_items; CREATE VIEW big_items AS SELECT id, name AS label FROM items "
                               "WHERE qty > 10"),
     "search dropped or unsynced": ("SC361", "DROP INDEX items_search", "SC363", "DROP TRIGGER items_search_au"),
+    "drop trigger": ("SC371", "DROP TRIGGER owners_touch ON owners", "SC371", "DROP TRIGGER owners_touch"),
+    "trigger timing": ("SC373", "DROP TRIGGER owners_touch ON owners; CREATE TRIGGER owners_touch BEFORE UPDATE ON "
+                                "owners FOR EACH ROW EXECUTE FUNCTION owners_touch_fn()", "SC373",
+                       "DROP TRIGGER owners_touch; CREATE TRIGGER owners_touch BEFORE UPDATE ON owners BEGIN "
+                       "UPDATE items SET qty = qty WHERE owner_id = NEW.id; END"),
     "extra check": ("SC332", "ALTER TABLE items ADD CONSTRAINT extra_check CHECK (id > 0)", "SC332",
                     ("rewrite", "items", "\n)", ",\n    CHECK (id > 0)\n)")),
 }

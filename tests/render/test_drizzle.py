@@ -76,6 +76,8 @@ def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
     out = [("SC351", f"view {v.name}") for v in m.views]
     # 0b. full-text searches are not emitted (FTS5 tables and GIN expression indexes)
     out += [("SC361", f"{t.name}/search {t.search.name}") for t in m.tables if t.search]
+    # 0b'. triggers are not emitted
+    out += [("SC371", f"trigger {tr.name}") for tr in m.triggers]
     # 0c. a column's own engine type (postgres_type / sqlite_type): Drizzle uses the portable type's builder
     out += [("SC203", f"{t.name}.{c.name}") for t in m.tables for c in t.columns
             if engine in dict(c.engine_types)]

@@ -1,0 +1,62 @@
+"""Splitting PostgreSQL-style SQL scripts into statements (standard library only).
+
+Aware of single- and double-quoted text, -- and /* */ comments and $tag$ bodies
+(functions), so a ';' inside any of them does not end a statement.  SQLite
+scripts use engines.sqlite.split instead (trigger bodies hold ';' too).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Statement:
+    line: int
+    text: str
+
+
+def split_sql(text: str) -> list[Statement]:
+    """Statements of a script with their first line; aware of quotes, comments and $tag$ bodies."""
+    out, start, i, n = [], 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if text.startswith("--", i):
+            i = text.find("\n", i)
+            i = n if i < 0 else i
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        elif ch in "'\"":
+            j = i + 1
+            while j < n:
+                if text[j] == ch and text[j + 1:j + 2] == ch:
+                    j += 2
+                elif text[j] == ch:
+                    break
+                else:
+                    j += 1
+            i = j + 1
+        elif ch == "$":
+            m = re.match(r"\$[A-Za-z_]*\$", text[i:])
+            if m:
+                j = text.find(m.group(), i + len(m.group()))
+                i = n if j < 0 else j + len(m.group())
+            else:
+                i += 1
+        elif ch == ";":
+            _add(out, text, start, i + 1)
+            start = i = i + 1
+        else:
+            i += 1
+    _add(out, text, start, n)
+    return out
+
+
+def _add(out: list, text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    skipped = re.match(r"(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*\s*", chunk, re.S).end()
+    body = chunk[skipped:].strip()
+    if body and body != ";":
+        out.append(Statement(text.count("\n", 0, start + skipped) + 1, body))
