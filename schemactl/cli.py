@@ -118,9 +118,11 @@ def hash_(manifests, write, features):
 @click.option("-o", "--output", metavar="DIR", help="Output directory (default from configuration: generated).")
 @_features_opt
 def generate(manifests, output, features):
-    """Write generated/<schema-name>/{postgres,sqlite}.sql for each manifest.
+    """Write each manifest's generated files into generated/<schema-name>/.
 
-    Output is deterministic.  Files are written atomically: if any manifest
+    postgres.sql and sqlite.sql (DDL), schema.pg.ts and schema.sqlite.ts
+    (Drizzle ORM), connection.sqlite.sql (when PRAGMAs are declared) and
+    bundle.json/.py/.ts (once a migration chain exists).  Output is deterministic.  Files are written atomically: if any manifest
     is invalid or any write fails, nothing changes.
     """
     project = find_project()
