@@ -228,16 +228,9 @@ class DrizzleRenderer:
 
     def in_cycle(self, t: Table) -> bool:
         """Does a foreign key of ``t`` lead, through other tables, back to ``t``?"""
-        graph = {x.name: {fk.ref_table for fk in x.foreign_keys if fk.ref_table != x.name} for x in self.m.tables}
-        seen, todo = set(), list(graph[t.name])
-        while todo:
-            n = todo.pop()
-            if n == t.name:
-                return True
-            if n not in seen:
-                seen.add(n)
-                todo += graph.get(n, ())
-        return False
+        if not hasattr(self, "_cyclic"):
+            self._cyclic = _cyclic_tables(self.m)
+        return t.name in self._cyclic
 
     def table(self, t: Table) -> dict:
         props = self._props(t)
@@ -280,3 +273,46 @@ class DrizzleRenderer:
 def drizzle_context(manifest: Manifest, engine: str, digest: str) -> dict:
     return DrizzleRenderer(manifest, engine).context(digest)
 
+
+
+def _cyclic_tables(m: Manifest) -> set[str]:
+    """Tables on a foreign-key cycle (strongly connected components of more than one table)."""
+    graph = {t.name: sorted({fk.ref_table for fk in t.foreign_keys if fk.ref_table != t.name}) for t in m.tables}
+    index, low, on_stack, stack, out, counter = {}, {}, set(), [], set(), [0]
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in graph:
+                    continue
+                if child not in index:
+                    index[child] = low[child] = counter[0]
+                    counter[0] += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    x = stack.pop()
+                    on_stack.discard(x)
+                    component.append(x)
+                    if x == node:
+                        break
+                if len(component) > 1:
+                    out.update(component)
+    return out
