@@ -123,6 +123,8 @@ _TYPED = {
                           "0": "false"}.get(str(v).lower(), str(v)),
     "json": lambda v: json.dumps(json.loads(v), sort_keys=True, separators=(",", ":")),
     "uuid": lambda v: str(v).lower(),
+    # bytea as PostgreSQL shows it ('\x00ff') or as written ('' for empty, escape format)
+    "bytes": lambda v: str(v)[2:].lower() if str(v).startswith("\\x") else str(v).encode("latin-1").hex(),
     "timestamptz": lambda v: _decimal(v) if re.fullmatch(r"-?\d+", str(v)) else _ts(str(v), True),
     "timestamp": lambda v: _ts(str(v), False),
     "date": lambda v: dt.date.fromisoformat(str(v)).isoformat(),

@@ -168,7 +168,8 @@ class DrizzleRenderer:
             return json.dumps(value)
         if kind == "boolean":
             return "true" if value else "false"
-        if kind == "json" and self.engine == "postgres":
+        # drizzle-kit writes objects and arrays as JSON but leaves ' unescaped and scalars unencoded
+        if kind == "json" and self.engine == "postgres" and "'" not in value and value[:1] in "{[":
             return json.dumps(json.loads(value), ensure_ascii=False, separators=(", ", ": "))
         return None
 

@@ -9,6 +9,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from schemactl import render
@@ -114,10 +115,19 @@ def _export(toolchain, work: Path, ts: str, dialect: str) -> str:
     return res.stdout
 
 
+def _has_double_quote_names(m) -> bool:
+    names = [t.name for t in m.tables] + [c.name for t in m.tables for c in t.columns]
+    return any('"' in n for n in names)
+
+
 @pytest.mark.parametrize("src", SOURCES, ids=_id)
 def test_drizzle_kit_export_builds_the_manifest_on_postgres(src, toolchain, tmp_path, pg):
     m = load_file(src)
     sql = _export(toolchain, _workdir(tmp_path), render.render_file(m, "schema.pg.ts"), "postgresql")
+    if _has_double_quote_names(m):  # the documented limit: drizzle-kit does not escape '"' in names
+        with pytest.raises(psycopg.errors.SyntaxError):
+            pg.execute(sql)
+        return
     pg.execute(sql)
     found = sorted((f.code, f.path) for f in diff(expect(m, "postgres"), introspect(pg, "postgres", m.pg_schema)))
     assert found == drizzle_limits(m, "postgres")
