@@ -139,7 +139,7 @@ class Importer:
                 pass  # not a literal of this type (e.g. DEFAULT false on an INTEGER): kept as SQL below
         self.summary.approximate(f"default kept as {self.engine} SQL for both engines; review it",
                                  f"{table}.{c.name} = {c.default}")
-        return {"sql": {"postgres": c.default, "sqlite": c.default}}
+        return {"sql": _both(c.default, self.engine)}
 
     # -- tables
     def table(self, t: CTable) -> dict:
@@ -190,8 +190,8 @@ class Importer:
                         "columns": [c if not d else {"column": c, "order": "desc"} for c, d in i.columns]}
                 if i.unique:
                     spec["unique"] = True
-                if i.where:
-                    spec["where"] = i.shown_where
+                if i.where:  # as this engine wrote it, for both (review for the other engine)
+                    spec["where"] = _both(i.shown_where, self.engine)
                 idx.append(spec)
             out["indexes"] = idx
         options = {o: True for o in t.options}
@@ -242,6 +242,18 @@ class Importer:
         if self.cat.views:
             doc["views"] = {v.name: {"sql": {self.engine: v.shown.strip().rstrip(";")}} for v in self.cat.views}
         return doc
+
+
+def _both(sql: str, engine: str) -> dict:
+    """An expression for both engines: as this engine wrote it, and sqlglot's reading for the other."""
+    import sqlglot
+    from .sqlexpr import SQLGLOT_DIALECT
+    other = "sqlite" if engine == "postgres" else "postgres"
+    try:
+        translated = sqlglot.transpile(sql, read=SQLGLOT_DIALECT[engine], write=SQLGLOT_DIALECT[other])[0]
+    except Exception:  # sqlglot cannot read it: the same text, flagged in the summary by the caller
+        translated = sql
+    return {engine: sql, other: translated}
 
 
 def _search_columns(s, engine: str) -> list[str]:

@@ -210,7 +210,7 @@ FUNCTIONS = {
         "timestamptz": {
             "postgres": "now()",
             "sqlite": {
-                "integer_ms": "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+                "integer_ms": "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)",
                 "iso_text": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
             },
         },

@@ -70,6 +70,11 @@ def _key(node):
         return ("id", node.this if node.quoted else node.this.lower())
     if isinstance(node, exp.Column):
         return ("col", _key(node.this))
+    if isinstance(node, exp.Not) and isinstance(_unwrap(node.this), exp.Is):  # NOT x IS NULL = x IS NOT NULL
+        inner = _unwrap(node.this)
+        return ("isnot", _key(inner.this), _key(inner.expression))
+    if isinstance(node, exp.Is) and node.args.get("negate"):
+        return ("isnot", _key(node.this), _key(node.expression))
     if isinstance(node, exp.Between):  # PostgreSQL stores BETWEEN as two comparisons
         return _key(exp.And(this=exp.GTE(this=node.this.copy(), expression=node.args["low"].copy()),
                             expression=exp.LTE(this=node.this.copy(), expression=node.args["high"].copy())))

@@ -20,7 +20,9 @@ from .manifest.model import ENGINES, Expr
 # sqlglot dialect per engine; None reads the portable (engine-neutral) form.
 SQLGLOT_DIALECT = {"postgres": "postgres", "sqlite": "sqlite", None: None}
 
-_FORBIDDEN = (exp.Query, exp.DDL, exp.DML, exp.Command, exp.Transaction, exp.Alias, exp.Star)
+_FORBIDDEN = tuple(c for c in (getattr(exp, n, None) for n in (
+    "Query", "DDL", "DML", "Command", "Transaction", "Alias", "Star", "Pragma", "Values", "Placeholder",
+    "Parameter", "AggFunc", "Window")) if c)
 
 
 class ExprError(ValueError):
@@ -39,7 +41,7 @@ def parse_one(text: str, engine: str | None, query: bool = False) -> exp.Express
         raise ExprError(f'cannot parse expression "{text}": {_reason(exc)}') from None
     if len(trees) != 1:
         raise ExprError(f'expression "{text}" holds {len(trees)} statements; write exactly one expression')
-    tree = trees[0]
+    tree = _quote_columns(trees[0])
     if query:
         if not isinstance(tree, exp.Query):
             raise ExprError(f'view "{text[:40]}" is not a SELECT')
@@ -49,8 +51,19 @@ def parse_one(text: str, engine: str | None, query: bool = False) -> exp.Express
         return tree
     for node in tree.walk():
         if isinstance(node, _FORBIDDEN):
-            kind = type(node).__name__.upper()
+            kind = type(node).__name__.upper() if not isinstance(node, exp.AggFunc) else \
+                (node.sql_name() if hasattr(node, "sql_name") else type(node).__name__.upper())
             raise ExprError(f'expression "{text}" is not a plain expression ({kind} is not allowed here)')
+    return tree
+
+
+def _quote_columns(tree: exp.Expression) -> exp.Expression:
+    """Column names are the manifest's exact names: quote those that need it (camelCase, user, key)."""
+    from .naming import needs_quotes
+    for col in tree.find_all(exp.Column):
+        ident = col.this
+        if isinstance(ident, exp.Identifier) and not ident.quoted and needs_quotes(ident.this):
+            ident.set("quoted", True)
     return tree
 
 
@@ -70,9 +83,10 @@ def render(tree: exp.Expression, engine: str, copy: bool = True) -> str:
 
 
 def columns_of(tree: exp.Expression) -> tuple[str, ...]:
+    """Columns an expression reads; a qualified one keeps its qualifier ("a.id")."""
     seen: dict[str, None] = {}
     for col in tree.find_all(exp.Column):
-        seen.setdefault(col.name, None)
+        seen.setdefault(f"{col.table}.{col.name}" if col.table else col.name, None)
     return tuple(seen)
 
 
@@ -138,7 +152,7 @@ def build_statements(spec) -> Expr:
                 raise ExprError(f'cannot parse statement "{text}": {_reason(exc)}') from None
             if len(trees) != 1:
                 raise ExprError(f'"{text}" holds {len(trees)} statements; write one per list item')
-            tree = trees[0]
+            tree = _quote_columns(trees[0])
             if not isinstance(tree, (exp.Insert, exp.Update, exp.Delete)) or any(
                     isinstance(n, _STATEMENT_FORBIDDEN) for n in tree.walk()):
                 raise ExprError(f'"{text}" is not an INSERT, UPDATE or DELETE')

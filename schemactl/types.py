@@ -165,7 +165,9 @@ def parse_type(text: str, enums: Mapping[str, object]) -> TypeRef:
     if not m:
         raise TypeError_(f'cannot read type "{text}" (expected e.g. "text", "varchar(50)", "numeric(10,2)")')
     name, raw_args = m.group(1), m.group(2)
-    if name in enums and raw_args is None:
+    if name in enums:
+        if raw_args is not None:
+            raise TypeError_(f'type "{text}": enum {name} takes no parameters; write "{name}"')
         return TypeRef("enum", (), name)
     lname = name.lower()
     row = TYPES.get(lname)

@@ -15,8 +15,8 @@ export const capsules = sqliteTable(
     title: text("title", { length: 200 }).notNull(),
     description: text("description"),
     isPublic: integer("is_public", { mode: "boolean" }).notNull().default(false),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))`),
-    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))`),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER))`),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER))`),
   },
   (table) => [
     index("capsules_owner_principal_created_at_idx").on(table.ownerPrincipal, sql`${table.createdAt} DESC`),
@@ -29,7 +29,7 @@ export const capsuleMembers = sqliteTable(
     capsuleId: text("capsule_id").notNull(),
     principal: text("principal", { length: 64 }).notNull(),
     role: text("role", { enum: ["owner", "editor", "viewer"] }).notNull().default("viewer"),
-    addedAt: integer("added_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))`),
+    addedAt: integer("added_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER))`),
   },
   (table) => [
     primaryKey({ name: "capsule_members_pkey", columns: [table.capsuleId, table.principal] }),
@@ -49,8 +49,8 @@ export const memories = sqliteTable(
     metadata: text("metadata", { mode: "json" }).notNull().default(sql`'{}'`),
     sizeBytes: integer("size_bytes").notNull().default(0),
     isDeleted: integer("is_deleted", { mode: "boolean" }).notNull().default(false),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))`),
-    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))`),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER))`),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER))`),
   },
   (table) => [
     foreignKey({ name: "memories_capsule_id_fkey", columns: [table.capsuleId], foreignColumns: [capsules.id] }).onDelete("cascade"),

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
+from dataclasses import replace
 
 from .. import literals, sqlexpr
 from ..errors import Diagnostic, ManifestInvalid
@@ -89,6 +90,8 @@ def _load_text(text: str, filename: str, features: frozenset) -> Manifest:
     problems = Problems(filename, located)
     for line, col, msg in located.problems:
         problems.items.append(Diagnostic(filename, line, col, msg))
+    if problems.items:  # what follows would only repeat them in other words
+        raise ManifestInvalid(problems.items)
     data = located.data
     if not isinstance(data, dict):
         problems.add((), "a manifest is a mapping with format, name, version and tables")
@@ -143,6 +146,31 @@ def _report_schema_error(err, problems: Problems) -> None:
     path = tuple(err.absolute_path)
     v = err.validator
     where = _where(path)
+    surprise = problems.located.surprise(path) if problems.located else None
+    if surprise and v in ("type", "enum", "const", "anyOf", "oneOf"):
+        problems.add(path, f"{where}{surprise}")
+        return
+    if path[:1] == ("tables",) and len(path) == 4 and path[2] == "columns" and err.instance is None:
+        problems.add(path, f'{where}give the column a type, e.g. {path[3]}: text', key=True)
+        return
+    owner = _where(path[:-1])
+    if path[-1:] == ("default",) and err.instance is None:
+        problems.add(path, f"{owner}default: null is not a default; leave default out (the column then "
+                           "defaults to NULL)")
+        return
+    if path[-1:] == ("default",) and isinstance(err.instance, dict):
+        problems.add(path, f"{owner}default: write a JSON object default as {{value: {{...}}}} (a mapping default "
+                           "is {fn: ...}, {sql: ...} or {value: ...})")
+        return
+    if path[-1:] == ("references",) and isinstance(err.instance, str):
+        problems.add(path, f'{owner}references "{err.instance}" must be "table.column", e.g. "{err.instance}.id"')
+        return
+    if path == ("format",) and not isinstance(err.instance, int):
+        problems.add(path, f"format: expected a whole number, got {_describe(err.instance)}")
+        return
+    if path[:1] == ("enums",) and len(path) == 3 and v == "minLength":
+        problems.add(path, f'enum "{path[1]}": values must not be empty strings')
+        return
     if v == "additionalProperties":
         allowed = list(err.schema.get("properties", {}))
         extras = [k for k in err.instance if k not in allowed] if isinstance(err.instance, dict) else []
@@ -209,7 +237,10 @@ def _where(path: tuple) -> str:
             parts.append(f'column "{p[3]}"')
     elif len(p) >= 2 and p[0] == "enums":
         parts.append(f'enum "{p[1]}"')
-    return ", ".join(parts) + ": " if parts else ""
+    prefix = ", ".join(parts) + ": " if parts else ""
+    if p[:1] == ["tables"] and len(p) in (3, 5) and isinstance(p[-1], str):
+        prefix += f"{p[-1]}: "   # a table-level or column-level key such as columns: or check:
+    return prefix
 
 
 # ---------------------------------------------------------------- model builder
@@ -253,6 +284,8 @@ class _Builder:
             self._check_enum(e)
         tables = [self._table(name, spec) for name, spec in self.d["tables"].items()
                   if self._on(spec, ("tables", name))]
+        absent = tuple((name, spec["feature"]) for name, spec in self.d["tables"].items()
+                       if spec.get("feature") in self.declared and spec["feature"] not in self.enabled)
         pg_schema = self.d.get("postgres", {}).get("schema")
         views = []
         for vname, vspec in self.d.get("views", {}).items():
@@ -282,12 +315,13 @@ class _Builder:
             tables=tuple(tables), pg_schema=None if pg_schema == "public" else pg_schema, views=tuple(views),
             triggers=tuple(triggers),
             time_storage=self.time_storage, format=self.d["format"], source=self.filename,
-            features=tuple(sorted(self.enabled)), declared_features=tuple(sorted(self.declared)),
+            features=tuple(sorted(self.enabled)), declared_features=tuple(sorted(self.declared)), absent=absent,
             pragmas=tuple(self.d.get("sqlite", {}).get("pragmas", {}).items()),
             pk_not_null=self.d.get("sqlite", {}).get("primary_key_not_null", True),
             spell=tuple(sorted(("sqlite", t, v) for t, v in self.d.get("sqlite", {}).get("spell", {}).items())),
             located=self.p.located,
         )
+        manifest = _resolve_key_references(manifest)
         from . import rules
         rules.check(manifest, self.p)
         return rules.ordered(manifest)
@@ -329,6 +363,10 @@ class _Builder:
                     checks.append(Check(_fresh(used, derived_name(name, cname, suffix="check")), expr,
                                         cpath + ("check",)))
         pk = self._primary_key(name, spec, pk_cols, base)
+        if pk is not None:  # key columns are NOT NULL unless the manifest says otherwise (then rules object)
+            columns = [replace(c, nullable=False) if c.name in pk.columns and
+                       "nullable" not in (spec["columns"][c.name] if isinstance(spec["columns"][c.name], dict)
+                                          else {}) else c for c in columns]
         for i, u in enumerate(spec.get("unique", [])):
             upath = base + ("unique", i)
             cols = _cols(u["columns"] if isinstance(u, dict) else u)
@@ -338,7 +376,7 @@ class _Builder:
             fpath = base + ("foreign_keys", i)
             cols = _cols(fk["columns"])
             ref = fk["references"]
-            ref_cols = _cols(ref.get("columns", ref.get("column", cols)))
+            ref_cols = _cols(ref.get("columns", ref.get("column", ())))   # none given: the target's primary key
             fks.append(ForeignKey(fk.get("name") or derived_name(name, *cols, suffix="fkey"), cols, ref["table"],
                                   ref_cols, fk.get("on_delete", "no action"), fk.get("on_update", "no action"), fpath))
         for i, ck in enumerate(spec.get("checks", [])):
@@ -405,13 +443,19 @@ class _Builder:
             return Default("fn", fn)
         if isinstance(raw, dict) and "sql" in raw:
             expr = self._expr(raw["sql"], path + ("sql",), where)
+            if expr and expr.columns:
+                text = next(iter(raw["sql"].values()))
+                self.p.add(path + ("sql",), f'{where}: expression "{text}" refers to column "{expr.columns[0]}"; '
+                                            "a default cannot read columns")
+                return None
             return Default("sql", expr=expr) if expr else None
         value = raw["value"] if isinstance(raw, dict) else raw
         members = self.enums[ref.enum].values if ref.enum else ()
         try:
             return Default("literal", literals.check_literal(value, ref, members))
         except literals.LiteralError as exc:
-            self.p.add(path, f"{where} does not fit type {ref.spelled()}: {exc}")
+            surprise = self.p.located.surprise(path) if self.p.located else None
+            self.p.add(path, f"{where} does not fit type {ref.spelled()}: {surprise or exc}")
             return None
 
     def _expr(self, raw, path, what):
@@ -426,7 +470,7 @@ class _Builder:
             ref_table, ref_col = raw.split(".", 1)
             raw = {"table": ref_table, "column": ref_col}
         return ForeignKey(raw.get("name") or derived_name(table, cname, suffix="fkey"), (cname,), raw["table"],
-                          (raw.get("column", cname),), raw.get("on_delete", "no action"),
+                          (raw["column"],) if "column" in raw else (), raw.get("on_delete", "no action"),
                           raw.get("on_update", "no action"), path)
 
     def _index(self, table, spec, path) -> Index | None:
@@ -448,6 +492,17 @@ class _Builder:
         unique = bool(spec.get("unique", False))
         name = spec.get("name") or derived_name(table, *(c.name for c in cols), suffix="key" if unique else "idx")
         return Index(name, tuple(cols), unique, where, path)
+
+
+def _resolve_key_references(m: Manifest) -> Manifest:
+    """A foreign key that names no target columns references the target's primary key (as in SQL)."""
+    pks = {t.name: t.primary_key.columns for t in m.tables if t.primary_key}
+    tables = []
+    for t in m.tables:
+        fks = tuple(replace(f, ref_columns=pks.get(f.ref_table, f.columns)) if not f.ref_columns else f
+                    for f in t.foreign_keys)
+        tables.append(replace(t, foreign_keys=fks))
+    return replace(m, tables=tuple(tables))
 
 
 def _fresh(used: set, name: str) -> str:

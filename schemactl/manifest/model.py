@@ -165,6 +165,7 @@ class Manifest:
     spell: tuple[tuple[str, str, str], ...] = ()   # (engine, portable type, spelling) overrides
     features: tuple[str, ...] = ()                 # the feature set this model was built for
     declared_features: tuple[str, ...] = field(default=(), compare=False)   # every feature the manifest names
+    absent: tuple[tuple[str, str], ...] = field(default=(), compare=False)  # (table, feature) left out
     pragmas: tuple[tuple[str, object], ...] = ()   # SQLite connection settings, in manifest order
     pk_not_null: bool = True                       # SQLite: write NOT NULL on primary key columns
     format: int = 1

@@ -28,7 +28,7 @@ def check(m: Manifest, problems) -> None:
         _keys(t, problems)
         _search(t, problems)
         for fk in t.foreign_keys:
-            _foreign_key(t, fk, tables, problems)
+            _foreign_key(t, fk, tables, problems, m.absent)
 
 
 def _too_long(name: str, what: str, path, problems) -> None:
@@ -44,8 +44,15 @@ def _names(m: Manifest, problems) -> None:
     schema; schemactl also keeps check and foreign key names unique across the
     schema so that every object has one stable name on both engines.
     """
+    from ..types import TYPES
+    views = {v.name for v in m.views}
     for e in m.enums:
         _too_long(e.name, "enum", e.path, problems)
+        if e.name in TYPES:
+            problems.add(e.path, f'enum "{e.name}" has the name of a portable type; rename it', key=True)
+        if e.name in views:
+            problems.add(e.path, f'enum "{e.name}" has the name of a view; PostgreSQL types and views share one '
+                                 "namespace: rename one", key=True)
         if e.name in {t.name for t in m.tables}:
             problems.add(e.path, f'enum "{e.name}" has the name of a table; PostgreSQL types and tables share '
                                  "one namespace: rename one", key=True)
@@ -62,6 +69,9 @@ def _names(m: Manifest, problems) -> None:
             + list(t.checks) + list(t.indexes)
         for obj in objects:
             _too_long(obj.name, "name", obj.path, problems)
+            if obj.name in views:
+                problems.add(m.views[[v.name for v in m.views].index(obj.name)].path,
+                             f'view "{obj.name}" has the name of an index or constraint; rename one', key=True)
             if obj.name in seen and seen[obj.name] != obj.path:
                 kind = type(obj).__name__.lower().replace("foreignkey", "foreign key").replace("primarykey",
                                                                                               "primary key")
@@ -95,6 +105,9 @@ def _columns_exist(t: Table, problems) -> None:
             _missing(t, c, fk.path, f'foreign key "{fk.name}"', problems)
     for ck in t.checks:
         for c in ck.expr.columns:
+            if "." in c:
+                problems.add(ck.path, f'table "{t.name}": check "{ck.name}" refers to column "{c}" of another table')
+                continue
             _missing(t, c, ck.path, f'check "{ck.name}"', problems)
     for ix in t.indexes:
         names = [c.name for c in ix.columns]
@@ -106,9 +119,11 @@ def _columns_exist(t: Table, problems) -> None:
         if ix.where:
             for c in ix.where.columns:
                 _missing(t, c, ix.path + ("where",), f'index "{ix.name}" where', problems)
-    for group in [t.primary_key] + list(t.uniques) + list(t.foreign_keys):
+    for group, what in [(t.primary_key, "primary key")] + [(u, "unique constraint") for u in t.uniques] + \
+            [(f, "foreign key") for f in t.foreign_keys]:
         if group and len(set(group.columns)) != len(group.columns):
-            problems.add(group.path, f'table "{t.name}": "{group.name}" lists a column twice')
+            twice = next(c for c in group.columns if group.columns.count(c) > 1)
+            problems.add(group.path, f'table "{t.name}": {what} "{group.name}" lists column "{twice}" twice')
 
 
 def _indexable(t: Table, problems) -> None:
@@ -168,8 +183,13 @@ def _is_key(t: Table, cols: tuple[str, ...]) -> bool:
     return any(set(k) == set(cols) and len(k) == len(cols) for k in keys)
 
 
-def _foreign_key(t: Table, fk, tables: dict, problems) -> None:
+def _foreign_key(t: Table, fk, tables: dict, problems, absent=()) -> None:
     target = tables.get(fk.ref_table)
+    gated = dict(absent or ())
+    if target is None and fk.ref_table in gated:
+        problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" references table "{fk.ref_table}", which '
+                              f'exists only with feature "{gated[fk.ref_table]}"')
+        return
     if target is None:
         hint = suggest(fk.ref_table, list(tables))
         problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" references missing table '

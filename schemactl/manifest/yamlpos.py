@@ -20,6 +20,15 @@ class Located:
     values: dict = field(default_factory=dict)
     keys: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)  # [(line, col, message)]
+    surprises: dict = field(default_factory=dict)  # path -> (text written, what YAML 1.1 read it as)
+
+    def surprise(self, path: Path) -> str | None:
+        """'12:30:00 is read by YAML as the number 45000; quote it: "12:30:00"', where that happened."""
+        hit = self.surprises.get(tuple(path))
+        if hit is None:
+            return None
+        text, read = hit
+        return f'{text} is read by YAML as {read}; quote it: "{text}"'
 
     def at(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Position of ``path``; falls back to the nearest enclosing node."""
@@ -83,7 +92,12 @@ def load(text: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise YamlSyntaxError(line, col, f"invalid YAML: {exc.problem or exc.context}") from None
+        problem = exc.problem or exc.context or "cannot read"
+        if exc.context and exc.problem and exc.problem.startswith("but "):
+            problem = f"{exc.context}, {problem}"
+        if "cannot start any token" in problem and mark and loader_text_char(text, mark) == "\t":
+            problem = "found a tab character that cannot start any token; indent with spaces"
+        raise YamlSyntaxError(line, col, f"invalid YAML: {problem}") from None
     finally:
         loader.dispose()
     out = Located(None)
@@ -94,18 +108,26 @@ def load(text: str) -> Located:
     return out
 
 
+def loader_text_char(text: str, mark) -> str:
+    return text[mark.index] if 0 <= mark.index < len(text) else ""
+
+
+_STANDARD = "tag:yaml.org,2002:"
+_SURPRISES = {"bool": "a boolean", "int": "the number", "float": "the number"}
+
+
 def _build(node, path: Path, out: Located, loader):
     out.values[path] = node  # positions are read from nodes only when reported
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for knode, vnode in node.value:
-            if not isinstance(knode, yaml.ScalarNode):
+            if knode.tag == _STANDARD + "merge":
+                out.problems.append((*_mark(knode), "YAML merge keys (<<) are not supported; write the keys out"))
+                continue
+            if not isinstance(knode, yaml.ScalarNode) or not knode.tag.startswith(_STANDARD):
                 out.problems.append((*_mark(knode), "mapping keys must be plain names"))
                 continue
-            key = knode.value if knode.tag == _STR else loader.construct_object(knode)
-            if not isinstance(key, str):
-                # YAML 1.1 reads on/off/yes/no as booleans: keep the text.
-                key = knode.value
+            key = knode.value  # names are text, whatever YAML 1.1 would read them as (on, 2024-01-01, 1)
             if key in result:
                 out.problems.append((*_mark(knode), f'duplicate key "{key}"'))
                 continue
@@ -117,7 +139,16 @@ def _build(node, path: Path, out: Located, loader):
     if node.tag in (_STR, _TIMESTAMP):  # dates stay text: the type registry reads them, not YAML
         return node.value
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         out.problems.append((*_mark(node), f"cannot read value: {exc.problem}"))
         return None
+    except (ValueError, KeyError, TypeError):
+        short = "!!" + node.tag.rsplit(":", 1)[-1]
+        out.problems.append((*_mark(node), f'cannot read value: "{node.value}" is not a valid {short}'))
+        return None
+    kind = node.tag.rsplit(":", 1)[-1]
+    if isinstance(node, yaml.ScalarNode) and kind in _SURPRISES and not node.style \
+            and node.value not in (str(value), "true", "false", "True", "False", "null", "~"):
+        out.surprises[path] = (node.value, f"{_SURPRISES[kind]}{'' if kind == 'bool' else ' ' + str(value)}")
+    return value

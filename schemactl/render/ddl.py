@@ -90,8 +90,9 @@ class Renderer:
             return None
         if d.kind == "literal":
             return literals.literal_sql(d.value, c.type, self.r.name, self.m.time_storage)
-        sql = (literals.function_sql(d.value, c.type, self.r.name, self.m.time_storage) if d.kind == "fn"
-               else d.expr.on(self.r.name))
+        if d.kind == "sql":  # a user's expression: PostgreSQL's DEFAULT takes only simple forms bare
+            return f"({d.expr.on(self.r.name)})"
+        sql = literals.function_sql(d.value, c.type, self.r.name, self.m.time_storage)
         if self.r.wrap_default_sql and not literals.is_bare_keyword(sql):
             return f"({sql})"
         return sql

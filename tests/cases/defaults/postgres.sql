@@ -10,7 +10,7 @@ CREATE TABLE settings (
     retries integer NOT NULL DEFAULT 3,
     name text DEFAULT '',
     created timestamptz NOT NULL DEFAULT now(),
-    expires date DEFAULT CURRENT_DATE + 30,
-    slug text DEFAULT LOWER('ABC'),
+    expires date DEFAULT (CURRENT_DATE + 30),
+    slug text DEFAULT (LOWER('ABC')),
     CONSTRAINT settings_pkey PRIMARY KEY (id)
 );

@@ -16,7 +16,7 @@ export const settings = pgTable(
     retries: integer("retries").notNull().default(3),
     name: text("name").default(""),
     created: timestamp("created", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-    expires: date("expires", { mode: "string" }).default(sql`CURRENT_DATE + 30`),
-    slug: text("slug").default(sql`LOWER('ABC')`),
+    expires: date("expires", { mode: "string" }).default(sql`(CURRENT_DATE + 30)`),
+    slug: text("slug").default(sql`(LOWER('ABC'))`),
   },
 );

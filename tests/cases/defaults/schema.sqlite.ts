@@ -15,7 +15,7 @@ export const settings = sqliteTable(
     disabled: integer("disabled", { mode: "boolean" }).default(false),
     retries: integer("retries").notNull().default(3),
     name: text("name").default(""),
-    created: integer("created", { mode: "timestamp_ms" }).notNull().default(sql`(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))`),
+    created: integer("created", { mode: "timestamp_ms" }).notNull().default(sql`(CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER))`),
     expires: text("expires").default(sql`(DATE('now', '+30 days'))`),
     slug: text("slug").default(sql`(LOWER('ABC'))`),
   },

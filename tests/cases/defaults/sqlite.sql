@@ -9,7 +9,7 @@ CREATE TABLE settings (
     disabled BOOLEAN DEFAULT 0,
     retries INTEGER NOT NULL DEFAULT 3,
     name TEXT DEFAULT '',
-    created INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)),
+    created INTEGER NOT NULL DEFAULT (CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)),
     expires DATE DEFAULT (DATE('now', '+30 days')),
     slug TEXT DEFAULT (LOWER('ABC')),
     CONSTRAINT settings_pkey PRIMARY KEY (id)

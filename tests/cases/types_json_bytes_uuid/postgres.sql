@@ -9,6 +9,6 @@ CREATE TABLE documents (
     body jsonb NOT NULL DEFAULT '{"n":1.5,"tags":[]}',
     list json DEFAULT '[1,"two",null,true]',
     raw bytea,
-    blob_default bytea DEFAULT CAST('\x00ff' AS BYTEA),
+    blob_default bytea DEFAULT (CAST('\x00ff' AS BYTEA)),
     CONSTRAINT documents_pkey PRIMARY KEY (id)
 );

@@ -17,6 +17,6 @@ export const documents = pgTable(
     body: jsonb("body").$type<{ tags: string[]; n: number }>().notNull().default({"n": 1.5, "tags": []}),
     list: json("list").default([1, "two", null, true]),
     raw: bytea("raw"),
-    blobDefault: bytea("blob_default").default(sql`CAST('\\x00ff' AS BYTEA)`),
+    blobDefault: bytea("blob_default").default(sql`(CAST('\\x00ff' AS BYTEA))`),
   },
 );

@@ -17,7 +17,7 @@ export const events = sqliteTable(
     nowTime: text("now_time").default(sql`CURRENT_TIME`),
     local: text("local").default(sql`'2024-01-01 10:00:00'`),
     localNow: text("local_now").default(sql`CURRENT_TIMESTAMP`),
-    instant: integer("instant", { mode: "timestamp_ms" }).notNull().default(sql`(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))`),
+    instant: integer("instant", { mode: "timestamp_ms" }).notNull().default(sql`(CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER))`),
     fixed: integer("fixed", { mode: "timestamp_ms" }).default(sql`1616887800000`),
   },
 );

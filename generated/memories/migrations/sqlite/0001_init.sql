@@ -8,8 +8,8 @@ CREATE TABLE capsules (
     title VARCHAR(200) NOT NULL,
     description TEXT,
     is_public BOOLEAN NOT NULL DEFAULT 0,
-    created_at INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)),
-    updated_at INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)),
+    created_at INTEGER NOT NULL DEFAULT (CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)),
+    updated_at INTEGER NOT NULL DEFAULT (CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)),
     CONSTRAINT capsules_pkey PRIMARY KEY (id)
 );
 CREATE INDEX capsules_owner_principal_created_at_idx ON capsules (owner_principal, created_at DESC);
@@ -18,7 +18,7 @@ CREATE TABLE capsule_members (
     capsule_id TEXT NOT NULL,
     principal VARCHAR(64) NOT NULL,
     role TEXT NOT NULL DEFAULT 'viewer',
-    added_at INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)),
+    added_at INTEGER NOT NULL DEFAULT (CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)),
     CONSTRAINT capsule_members_pkey PRIMARY KEY (capsule_id, principal),
     CONSTRAINT capsule_members_capsule_id_fkey FOREIGN KEY (capsule_id) REFERENCES capsules (id) ON DELETE CASCADE,
     CONSTRAINT capsule_members_role_enum_check CHECK (role IN ('owner', 'editor', 'viewer'))
@@ -33,8 +33,8 @@ CREATE TABLE memories (
     metadata TEXT NOT NULL DEFAULT '{}',
     size_bytes BIGINT NOT NULL DEFAULT 0,
     is_deleted BOOLEAN NOT NULL DEFAULT 0,
-    created_at INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)),
-    updated_at INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)),
+    created_at INTEGER NOT NULL DEFAULT (CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)),
+    updated_at INTEGER NOT NULL DEFAULT (CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)),
     CONSTRAINT memories_pkey PRIMARY KEY (id),
     CONSTRAINT memories_capsule_id_fkey FOREIGN KEY (capsule_id) REFERENCES capsules (id) ON DELETE CASCADE,
     CONSTRAINT memories_kind_enum_check CHECK (kind IN ('note', 'image', 'video', 'audio', 'document')),
