@@ -176,8 +176,9 @@ def _report_schema_error(err, problems: Problems) -> None:
         extras = [k for k in err.instance if k not in allowed] if isinstance(err.instance, dict) else []
         for extra in extras:
             if re_type_tail.match(extra):
+                head = err.instance.get("type", "numeric(10") if isinstance(err.instance, dict) else "numeric(10"
                 problems.add(path + (extra,), f"{where}a type with a comma inside {{...}} must be quoted, "
-                                              f'e.g. type: "numeric(10,{extra.strip()}"', key=True)
+                                              f'e.g. type: "{head},{extra.strip()}"', key=True)
                 continue
             hint = suggest(extra, allowed)
             msg = f'{where}unknown key "{extra}"' + (f' (did you mean "{hint}"?)' if hint else
