@@ -1,0 +1,286 @@
+"""Moving rows between engines through the portable types: copy, backup, restore.
+
+Every value goes through a neutral Python form chosen by its column's literal
+kind (the type registry's ``value``): exact decimals as Decimal, instants as
+aware UTC datetimes, JSON as parsed values, bytes as bytes.  ``READ`` turns
+what an engine returns into that form, ``WRITE`` turns it into what the engine
+stores, and ``ARCHIVE``/``UNARCHIVE`` into JSON for backups.  All three are
+tables of small functions, one row per kind.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import json
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .errors import SchemactlError
+from .manifest.hashing import schema_hash
+from .manifest.model import Manifest, Table
+from .naming import qualified, quote
+
+UTC = dt.timezone.utc
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+BATCH = 5000
+ARCHIVE_FORMAT = "schemactl-backup/1"
+
+
+def _kind(m: Manifest, t: Table, col: str) -> str:
+    c = t.column(col)
+    return "enum" if c.type.enum else c.type.row.value
+
+
+def _ms_to_dt(v) -> dt.datetime:
+    return EPOCH + dt.timedelta(milliseconds=int(v))
+
+
+def _iso_to_dt(v: str) -> dt.datetime:
+    t = dt.datetime.fromisoformat(v)
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+# engine value -> neutral (None stays None)
+READ: dict[str, dict[str, Callable]] = {
+    "sqlite": {
+        "boolean": bool, "numeric": lambda v: Decimal(str(v)), "json": json.loads, "bytes": bytes,
+        "date": dt.date.fromisoformat, "time": dt.time.fromisoformat, "timestamp": dt.datetime.fromisoformat,
+        "timestamptz": lambda v: _ms_to_dt(v) if isinstance(v, int) else _iso_to_dt(v),
+        "uuid": lambda v: str(v).lower(),
+    },
+    "postgres": {
+        "uuid": str, "bytes": bytes, "timestamptz": lambda v: v.astimezone(UTC), "enum": str,
+    },
+}
+
+
+def _sqlite_timestamptz(m: Manifest):
+    if m.time_storage == "integer_ms":
+        return lambda v: (v - EPOCH) // dt.timedelta(milliseconds=1)
+    return lambda v: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _writers(m: Manifest, engine: str) -> dict[str, Callable]:
+    """neutral -> what the engine stores."""
+    if engine == "sqlite":
+        return {
+            "boolean": int, "numeric": lambda v: format(v, "f"),
+            "json": lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":")),
+            "date": dt.date.isoformat, "time": dt.time.isoformat,
+            "timestamp": lambda v: v.isoformat(sep=" "), "timestamptz": _sqlite_timestamptz(m),
+        }
+    from psycopg.types.json import Jsonb
+    return {"json": Jsonb}
+
+
+# neutral <-> JSON for archives
+ARCHIVE: dict[str, Callable] = {
+    "numeric": lambda v: format(v, "f"), "bytes": lambda v: base64.b64encode(v).decode(),
+    "date": dt.date.isoformat, "time": dt.time.isoformat, "timestamp": dt.datetime.isoformat,
+    "timestamptz": lambda v: v.isoformat(),
+}
+UNARCHIVE: dict[str, Callable] = {
+    "numeric": Decimal, "bytes": base64.b64decode, "date": dt.date.fromisoformat,
+    "time": dt.time.fromisoformat, "timestamp": dt.datetime.fromisoformat, "timestamptz": _iso_to_dt,
+}
+
+
+def _convert(fns: list) -> Callable:
+    def row(values):
+        return tuple(v if v is None or f is None else f(v) for f, v in zip(fns, values))
+    return row
+
+
+# ---------------------------------------------------------------- reading and writing
+
+def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH) -> Iterator[list[tuple]]:
+    cols = [c.name for c in t.columns]
+    convert = _convert([READ[engine].get(_kind(m, t, c)) for c in cols])
+    order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else cols[:1]))
+    name = qualified(m.pg_schema, t.name) if engine == "postgres" else quote(t.name)
+    cur = conn.cursor()
+    cur.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {name} ORDER BY {order}")
+    while True:
+        rows = cur.fetchmany(batch)
+        if not rows:
+            break
+        yield [convert(r) for r in rows]
+    cur.close()
+
+
+def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None) -> int:
+    cols = [c.name for c in t.columns]
+    writers = _writers(m, engine)
+    convert = _convert([writers.get(_kind(m, t, c)) for c in cols])
+    col_list = ", ".join(quote(c) for c in cols)
+    n = 0
+    if engine == "postgres":
+        cur = conn.cursor()
+        with cur.copy(f"COPY {qualified(m.pg_schema, t.name)} ({col_list}) FROM STDIN") as cp:
+            for rows in batches:
+                for r in rows:
+                    cp.write_row(convert(r))
+                n += len(rows)
+                if progress:
+                    progress(t.name, n)
+        return n
+    sql = f"INSERT INTO {quote(t.name)} ({col_list}) VALUES ({', '.join('?' for _ in cols)})"
+    for rows in batches:
+        conn.executemany(sql, [convert(r) for r in rows])
+        n += len(rows)
+        if progress:
+            progress(t.name, n)
+    return n
+
+
+def reset_identities(conn, m: Manifest) -> None:
+    """After COPY, PostgreSQL identity sequences continue after the highest copied value."""
+    cur = conn.cursor()
+    for t in m.tables:
+        for c in t.columns:
+            if c.identity:
+                name = qualified(m.pg_schema, t.name)
+                cur.execute(f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(max({quote(c.name)}), 1), "
+                            f"max({quote(c.name)}) IS NOT NULL) FROM {name}", (name, c.name))
+
+
+class Target:
+    """One transaction on the target database: all rows or none."""
+
+    def __init__(self, conn, engine: str):
+        self.conn, self.engine = conn, engine
+
+    def __enter__(self):
+        if self.engine == "sqlite":
+            self.conn.isolation_level = None
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("PRAGMA defer_foreign_keys = ON")  # checked at COMMIT
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if self.engine == "sqlite":
+            self.conn.execute("ROLLBACK" if kind else "COMMIT")
+        elif kind:
+            self.conn.rollback()
+        else:
+            self.conn.commit()
+        return False
+
+
+def check_target(conn, engine: str, m: Manifest) -> None:
+    """Refuse to write into a schema that differs from the manifest (the parity gate's diff)."""
+    from .diff import diff
+    from .expect import expect
+    from .introspect import introspect
+    findings = diff(expect(m, engine), introspect(conn, engine, m.pg_schema if engine == "postgres" else None))
+    if engine == "postgres":
+        conn.rollback()
+    if findings:
+        listed = "\n  ".join(f"{f.code} {f.message}" for f in findings[:20])
+        err = SchemactlError(f"the target schema differs from the manifest; nothing was written:\n  {listed}")
+        err.exit_code = 1
+        raise err
+
+
+def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None) -> dict[str, int]:
+    check_target(dst, dst_engine, m)
+    counts = {}
+    with Target(dst, dst_engine):
+        for t in m.tables:
+            counts[t.name] = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t), progress)
+        if dst_engine == "postgres":
+            reset_identities(dst, m)
+    return counts
+
+
+# ---------------------------------------------------------------- backup and restore
+
+def backup(m: Manifest, conn, engine: str, path: Path) -> dict[str, int]:
+    """Write a gzip JSON Lines archive atomically: a header, then per table a line naming it and its rows."""
+    counts = {}
+    fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", dir=str(Path(path).resolve().parent))
+    try:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            def line(obj):
+                gz.write((json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+            line({"format": ARCHIVE_FORMAT, "schema": m.name, "hash": schema_hash(m),
+                  "tables": [t.name for t in m.tables]})
+            for t in m.tables:
+                kinds = [_kind(m, t, c.name) for c in t.columns]
+                encode = _convert([ARCHIVE.get(k) for k in kinds])
+                line({"table": t.name, "columns": [c.name for c in t.columns], "kinds": kinds})
+                n = 0
+                for rows in read_table(conn, engine, m, t):
+                    for r in rows:
+                        line(encode(r))
+                    n += len(rows)
+                counts[t.name] = n
+            line({"end": True, "rows": counts})
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return counts
+
+
+def _archive_lines(path: Path) -> Iterator[object]:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for number, text in enumerate(fh, start=1):
+                try:
+                    yield json.loads(text)
+                except ValueError:
+                    raise SchemactlError(f"{path}: line {number} is not JSON; the archive is damaged") from None
+    except (OSError, EOFError) as exc:
+        raise SchemactlError(f"{path}: cannot read the archive ({exc}); it is damaged or not a backup") from None
+
+
+def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False) -> dict[str, int]:
+    """Restore an archive into an empty database of the manifest's schema, all or nothing."""
+    lines = _archive_lines(path)
+    header = next(lines, None)
+    if not isinstance(header, dict) or header.get("format") != ARCHIVE_FORMAT:
+        raise SchemactlError(f"{path}: not a schemactl backup (format {ARCHIVE_FORMAT})")
+    want = schema_hash(m)
+    if header.get("hash") != want and not force:
+        raise SchemactlError(f"{path}: archive was taken from schema {header.get('schema')} {header.get('hash')}, "
+                             f"the target manifest is {want}; pass --force to restore anyway")
+    check_target(conn, engine, m)
+    counts: dict[str, int] = {}
+    state = {"table": None, "rows": [], "decode": None}
+
+    def flush():
+        t = state["table"]
+        if t is not None:
+            added = write_table(conn, engine, m, t, [state["rows"]]) if state["rows"] else 0
+            counts[t.name] = counts.get(t.name, 0) + added
+        state["rows"] = []
+
+    with Target(conn, engine):
+        for obj in lines:
+            if isinstance(obj, dict) and "table" in obj:
+                flush()
+                t = m.table(obj["table"])
+                if t is None or obj["columns"] != [c.name for c in t.columns]:
+                    raise SchemactlError(f"{path}: table {obj['table']} does not match the manifest")
+                state["table"], state["decode"] = t, _convert([UNARCHIVE.get(k) for k in obj["kinds"]])
+            elif isinstance(obj, dict) and obj.get("end"):
+                flush()
+                if obj.get("rows") != counts:
+                    raise SchemactlError(f"{path}: row counts do not match the archive's footer; it is damaged")
+                if engine == "postgres":
+                    reset_identities(conn, m)
+                return counts
+            elif isinstance(obj, list) and state["table"] is not None:
+                state["rows"].append(state["decode"](obj))
+                if len(state["rows"]) >= BATCH:
+                    flush()
+            else:
+                raise SchemactlError(f"{path}: unexpected content; the archive is damaged")
+        raise SchemactlError(f"{path}: the archive ends early (no footer); it is damaged")

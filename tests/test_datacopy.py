@@ -1,0 +1,218 @@
+"""Data moves between engines through the portable types: copy, backup and restore."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import uuid
+from decimal import Decimal
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from schemactl import datacopy, render
+from schemactl.engines import sqlite as sqlite_engine
+from schemactl.engines.providers import Server
+from schemactl.errors import SchemactlError
+from schemactl.manifest.load import load_text
+
+MANIFEST = load_text("""\
+format: 1
+name: alltypes
+version: 1
+enums: {mood: [happy, "it's complicated"]}
+tables:
+  parents:
+    columns:
+      id: {type: bigint, primary_key: true, identity: true}
+      name: text
+  things:
+    columns:
+      id: {type: integer, primary_key: true}
+      parent_id: {type: bigint, references: parents.id}
+      t_text: text
+      t_varchar: varchar(20)
+      t_uuid: uuid
+      t_bool: boolean
+      t_small: smallint
+      t_int: integer
+      t_big: bigint
+      t_real: real
+      t_double: double
+      t_numeric: "numeric(38,10)"
+      t_date: date
+      t_time: time
+      t_ts: timestamp
+      t_tstz: timestamptz
+      t_json: jsonb
+      t_bytes: bytes
+      t_mood: mood
+""")
+
+UTC = dt.timezone.utc
+ROWS = [
+    (1, 1, "żółć 🎉 'quoted' \\\\ back", "x" * 20, str(uuid.UUID(int=1)), True, 32767, 2147483647,
+     9223372036854775807, 1.5, 1.7976931348623157e308, Decimal("1234567890123456789012345678.0123456789"),
+     dt.date(2024, 2, 29), dt.time(23, 59, 59, 999999), dt.datetime(2024, 1, 1, 12, 0, 0, 123456),
+     dt.datetime(2021, 3, 28, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))), {"a": [1, 2.5, "ü"], "n": None},
+     bytes(range(256)) * 400 + b"\x00", "it's complicated"),
+    (2, 2, "a" * 1_000_000, "", str(uuid.uuid4()), False, -32768, -2147483648, -9223372036854775808, -0.25,
+     5e-324, Decimal("-0.0000000001"), dt.date(1, 1, 1), dt.time(0, 0), dt.datetime(1969, 12, 31, 23, 59, 59),
+     dt.datetime(2021, 10, 31, 2, 30, 0, 999000, tzinfo=dt.timezone(dt.timedelta(hours=1))), [],
+     b"", "happy"),
+    (3, None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+     dt.datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC), None, None, None),
+    (4, 1, "far", "v", str(uuid.UUID(int=2 ** 128 - 1)), True, 0, 0, 0, 0.0, 0.0, Decimal("0"),
+     dt.date(9999, 12, 31), dt.time(12, 0, 0, 1), dt.datetime(9999, 12, 31, 23, 59, 59, 999999),
+     dt.datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC), {"deep": {"x": [True, False]}}, b"\xff", None),
+]
+
+
+def _fill_postgres(conn):
+    conn.execute(render.ddl(MANIFEST, "postgres"))
+    conn.execute("INSERT INTO parents (name) VALUES ('one'), ('two')")
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO things VALUES (" + ", ".join(["%s"] * 19) + ")",
+                        [r[:16] + (Jsonb(r[16]) if r[16] is not None else None,) + r[17:] for r in ROWS])
+
+
+def _all(conn, engine):
+    return {t.name: [r for rows in datacopy.read_table(conn, engine, MANIFEST, t) for r in rows]
+            for t in MANIFEST.tables}
+
+
+def _sqlite(path, manifest=MANIFEST):
+    conn = sqlite_engine.connect(str(path))
+    sqlite_engine.apply(conn, render.ddl(manifest, "sqlite"))
+    return conn
+
+
+@pytest.fixture
+def second_pg(pg_server):
+    with Server(pg_server.conninfo(), "local").scratch() as conninfo, psycopg.connect(conninfo) as conn:
+        conn.execute(render.ddl(MANIFEST, "postgres"))
+        conn.commit()
+        yield conn
+
+
+def test_postgres_to_sqlite_to_postgres_keeps_every_value(pg, tmp_path, second_pg):
+    _fill_postgres(pg)
+    original = _all(pg, "postgres")
+    lite = _sqlite(tmp_path / "copy.db")
+    assert datacopy.copy(MANIFEST, pg, "postgres", lite, "sqlite") == {"parents": 2, "things": 4}
+    assert _all(lite, "sqlite") == original
+    datacopy.copy(MANIFEST, lite, "sqlite", second_pg, "postgres")
+    assert _all(second_pg, "postgres") == original
+    # identity continues after the copied rows
+    second_pg.execute("INSERT INTO parents (name) VALUES ('three')")
+    assert second_pg.execute("SELECT max(id) FROM parents").fetchone()[0] == 3
+
+
+def test_backup_of_one_engine_restores_into_the_other(pg, tmp_path):
+    _fill_postgres(pg)
+    original = _all(pg, "postgres")
+    archive = tmp_path / "backup.jsonl.gz"
+    datacopy.backup(MANIFEST, pg, "postgres", archive)
+    lite = _sqlite(tmp_path / "restored.db")
+    assert datacopy.restore(archive, MANIFEST, lite, "sqlite") == {"parents": 2, "things": 4}
+    assert _all(lite, "sqlite") == original
+
+
+def _empty(conn) -> bool:
+    return conn.execute("SELECT count(*) FROM things").fetchone()[0] == 0 and \
+        conn.execute("SELECT count(*) FROM parents").fetchone()[0] == 0
+
+
+def test_damaged_or_foreign_archives_are_refused_and_nothing_is_written(pg, tmp_path):
+    _fill_postgres(pg)
+    archive = tmp_path / "backup.jsonl.gz"
+    datacopy.backup(MANIFEST, pg, "postgres", archive)
+    lite = _sqlite(tmp_path / "target.db")
+    truncated = tmp_path / "truncated.gz"
+    truncated.write_bytes(archive.read_bytes()[: len(archive.read_bytes()) // 2])
+    with pytest.raises(SchemactlError, match="damaged"):
+        datacopy.restore(truncated, MANIFEST, lite, "sqlite")
+    assert _empty(lite)
+    lines = gzip.decompress(archive.read_bytes()).decode().splitlines()
+    lines[-1] = '{"end":true,"rows":{"parents":2,"things":5}}'
+    miscounted = tmp_path / "miscounted.gz"
+    miscounted.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    with pytest.raises(SchemactlError, match="row counts"):
+        datacopy.restore(miscounted, MANIFEST, lite, "sqlite")
+    assert _empty(lite)
+    other = load_text(MANIFEST_TEXT_WITH_EXTRA_COLUMN)
+    with pytest.raises(SchemactlError, match="--force"):
+        datacopy.restore(archive, other, lite, "sqlite")
+    assert _empty(lite)
+
+
+MANIFEST_TEXT_WITH_EXTRA_COLUMN = """\
+format: 1
+name: other
+version: 1
+tables:
+  parents:
+    columns:
+      id: {type: bigint, primary_key: true, identity: true}
+      name: text
+      extra: text
+"""
+
+
+def test_copy_into_a_drifted_schema_stops_with_the_findings(pg, tmp_path):
+    _fill_postgres(pg)
+    lite = _sqlite(tmp_path / "drifted.db")
+    lite.execute("ALTER TABLE things ADD COLUMN extra TEXT")
+    with pytest.raises(SchemactlError) as info:
+        datacopy.copy(MANIFEST, pg, "postgres", lite, "sqlite")
+    assert info.value.exit_code == 1 and "SC202" in str(info.value)
+    assert _empty(lite)
+
+
+def test_a_failed_copy_leaves_the_target_unchanged(pg, tmp_path):
+    _fill_postgres(pg)
+    lite = _sqlite(tmp_path / "busy.db")
+    lite.execute("INSERT INTO things (id, t_text) VALUES (4, 'already here')")
+    with pytest.raises(Exception):
+        datacopy.copy(MANIFEST, pg, "postgres", lite, "sqlite")
+    assert lite.execute("SELECT id, t_text FROM things").fetchall() == [(4, "already here")]
+    assert lite.execute("SELECT count(*) FROM parents").fetchone()[0] == 0
+
+
+def test_cli_copy_backup_restore(pg_server, pg, tmp_path):
+    from tests.conftest import cli
+    _fill_postgres(pg)
+    (tmp_path / "m.yaml").write_text(MANIFEST_TEXT)
+    src = pg_server.url("schemactl_tests")
+    small = load_text(MANIFEST_TEXT)
+    _sqlite(tmp_path / "a.db", small).close()
+    result = cli("copy", "--manifest", tmp_path / "m.yaml", "--from", src, "--to", f"sqlite:///{tmp_path}/a.db")
+    assert result.exit_code == 0, result.output
+    assert "copied 6 rows in 2 tables" in result.output
+    result = cli("backup", "--manifest", tmp_path / "m.yaml", "--db", f"sqlite:///{tmp_path}/a.db", "-o",
+                 tmp_path / "a.gz")
+    assert result.exit_code == 0, result.output
+    _sqlite(tmp_path / "b.db", small).close()
+    result = cli("restore", tmp_path / "a.gz", "--manifest", tmp_path / "m.yaml", "--db", f"sqlite:///{tmp_path}/b.db")
+    assert result.exit_code == 0 and "restored 6 rows" in result.output
+    (tmp_path / "bad.gz").write_bytes(b"not gzip at all")
+    result = cli("restore", tmp_path / "bad.gz", "--manifest", tmp_path / "m.yaml", "--db",
+                 f"sqlite:///{tmp_path}/b.db")
+    assert result.exit_code == 2 and "damaged" in result.output and "Traceback" not in result.output
+
+
+MANIFEST_TEXT = """\
+format: 1
+name: small
+version: 1
+tables:
+  parents:
+    columns:
+      id: {type: bigint, primary_key: true, identity: true}
+      name: text
+  things:
+    columns:
+      id: {type: integer, primary_key: true}
+      parent_id: {type: bigint, references: parents.id}
+"""
