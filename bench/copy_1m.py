@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import resource
-import sqlite3
 import sys
 import tempfile
 import time
