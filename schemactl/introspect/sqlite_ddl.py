@@ -132,22 +132,13 @@ def _constraints(sql: str, toks: list[Tok], column: str | None) -> list[Clause]:
             out.append(Clause("check", name, (), text_of(sql, inner)))
             name = None
             continue
-        if word == "PRIMARY":
-            j = i + 2
+        if word in ("PRIMARY", "UNIQUE"):   # PRIMARY KEY [(cols)] / UNIQUE [(cols)]
+            j = i + (2 if word == "PRIMARY" else 1)
             cols = (column,) if column else ()
             if j < len(toks) and toks[j].text == "(":
                 inner, j = paren_body(toks, j)
                 cols = _names_in(inner)
-            out.append(Clause("primary key", name, cols))
-            name, i = None, j
-            continue
-        if word == "UNIQUE":
-            j = i + 1
-            cols = (column,) if column else ()
-            if j < len(toks) and toks[j].text == "(":
-                inner, j = paren_body(toks, j)
-                cols = _names_in(inner)
-            out.append(Clause("unique", name, cols))
+            out.append(Clause("primary key" if word == "PRIMARY" else "unique", name, cols))
             name, i = None, j
             continue
         if word in ("FOREIGN", "REFERENCES"):
