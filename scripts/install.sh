@@ -15,15 +15,20 @@ have_pg_server() {
   compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null 2>&1
 }
 
-if ! have_pg_server; then
-  echo "install: PostgreSQL server binaries not found; installing them with apt-get"
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+missing=()
+have_pg_server || missing+=(postgresql)
+[ -f package.json ] && ! command -v npm >/dev/null 2>&1 && missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install: installing ${missing[*]} with apt-get"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# A distribution's own Python may refuse installs outside a virtualenv (PEP 668); this is a
+# development and CI setup, so allow it there.
+PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
 if [ -f package.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
