@@ -108,7 +108,10 @@ def _build_cached(key) -> Expr:
     else:
         for engine in ENGINES:
             if engine in spec:
-                tree = parse_one(spec[engine], engine)
+                try:
+                    tree = parse_one(spec[engine], engine)
+                except ExprError as exc:
+                    raise ExprError(f"{engine}: {exc}") from None
                 cols.update(dict.fromkeys(columns_of(tree)))
                 rendered.append((engine, render(tree, engine, copy=False)))
     return Expr(tuple(rendered), tuple(cols))

@@ -24,6 +24,7 @@ def check(m: Manifest, problems) -> None:
     for t in m.tables:
         _columns_exist(t, problems)
         _indexable(t, problems)
+        _ts_types(t, problems)
         _identity(t, problems)
         _keys(t, problems)
         _search(t, problems)
@@ -137,6 +138,13 @@ def _indexable(t: Table, problems) -> None:
             if col is not None and not col.type.enum and not col.type.row.btree:
                 problems.add(obj.path, f'table "{t.name}": {what} uses column "{name}" of type '
                                        f"{col.type.spelled()}, which PostgreSQL cannot index; use jsonb")
+
+
+def _ts_types(t: Table, problems) -> None:
+    for c in t.columns:
+        if c.ts_type and (c.type.enum or c.type.row.value != "json"):
+            problems.add(c.path + ("ts_type",), f'table "{t.name}", column "{c.name}": ts_type applies to json and '
+                                                f"jsonb columns, not {c.type.spelled()}")
 
 
 def _identity(t: Table, problems) -> None:
