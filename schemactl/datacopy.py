@@ -20,10 +20,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .render.ddl import Renderer, schema_of
 from .errors import SchemactlError
 from .manifest.hashing import schema_hash
 from .manifest.model import Manifest, Table
-from .naming import qualified, quote
+from .naming import quote
 
 UTC = dt.timezone.utc
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -102,7 +103,7 @@ def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH) -> 
     cols = [c.name for c in t.columns]
     convert = _convert([READ[engine].get(_kind(m, t, c)) for c in cols])
     order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else cols[:1]))
-    name = qualified(m.pg_schema, t.name) if engine == "postgres" else quote(t.name)
+    name = Renderer(m, engine).q(t.name)
     cur = conn.cursor()
     cur.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {name} ORDER BY {order}")
     while True:
@@ -113,40 +114,69 @@ def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH) -> 
     cur.close()
 
 
+def _write_copy(conn, name: str, col_list: str, n_cols: int, rows: list) -> None:
+    """PostgreSQL: one COPY … FROM STDIN per batch (far faster than INSERTs)."""
+    with conn.cursor().copy(f"COPY {name} ({col_list}) FROM STDIN") as cp:
+        for r in rows:
+            cp.write_row(r)
+
+
+def _write_insert(conn, name: str, col_list: str, n_cols: int, rows: list) -> None:
+    conn.executemany(f"INSERT INTO {name} ({col_list}) VALUES ({', '.join('?' * n_cols)})", rows)
+
+
+WRITE_BATCH = {"postgres": _write_copy, "sqlite": _write_insert}
+
+
 def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None) -> int:
     cols = [c.name for c in t.columns]
     writers = _writers(m, engine)
     convert = _convert([writers.get(_kind(m, t, c)) for c in cols])
     col_list = ", ".join(quote(c) for c in cols)
+    name = Renderer(m, engine).q(t.name)
     n = 0
-    if engine == "postgres":
-        cur = conn.cursor()
-        with cur.copy(f"COPY {qualified(m.pg_schema, t.name)} ({col_list}) FROM STDIN") as cp:
-            for rows in batches:
-                for r in rows:
-                    cp.write_row(convert(r))
-                n += len(rows)
-                if progress:
-                    progress(t.name, n)
-        return n
-    sql = f"INSERT INTO {quote(t.name)} ({col_list}) VALUES ({', '.join('?' for _ in cols)})"
     for rows in batches:
-        conn.executemany(sql, [convert(r) for r in rows])
+        WRITE_BATCH[engine](conn, name, col_list, len(cols), [convert(r) for r in rows])
         n += len(rows)
         if progress:
             progress(t.name, n)
     return n
 
 
-def reset_identities(conn, m: Manifest) -> None:
-    """After COPY, PostgreSQL identity sequences continue after the highest copied value."""
+def reset_identities(conn, m: Manifest, engine: str = "postgres") -> None:
+    """After COPY, PostgreSQL identity sequences continue after the highest copied value
+    (SQLite's AUTOINCREMENT follows the rows by itself)."""
+    if not IDENTITY_SEQUENCES[engine]:
+        return
     cur = conn.cursor()
     for t in m.tables:
         for c in t.columns:
             if c.identity:
-                name = qualified(m.pg_schema, t.name)
+                name = Renderer(m, engine).q(t.name)
                 cur.execute(f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(max({quote(c.name)}), 1), "
                             f"max({quote(c.name)}) IS NOT NULL) FROM {name}", (name, c.name))
+
+
+IDENTITY_SEQUENCES = {"postgres": True, "sqlite": False}
+
+
+def _sqlite_begin(conn) -> None:
+    conn.isolation_level = None
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("PRAGMA defer_foreign_keys = ON")  # foreign keys checked at COMMIT
+
+
+def _sqlite_end(conn, ok: bool) -> None:
+    conn.execute("COMMIT" if ok else "ROLLBACK")
+
+
+def _dbapi_end(conn, ok: bool) -> None:
+    conn.commit() if ok else conn.rollback()
+
+
+# How a target transaction starts and ends (psycopg opens one implicitly).
+BEGIN = {"sqlite": _sqlite_begin, "postgres": lambda conn: None}
+END = {"sqlite": _sqlite_end, "postgres": _dbapi_end}
 
 
 class Target:
@@ -156,19 +186,11 @@ class Target:
         self.conn, self.engine = conn, engine
 
     def __enter__(self):
-        if self.engine == "sqlite":
-            self.conn.isolation_level = None
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute("PRAGMA defer_foreign_keys = ON")  # checked at COMMIT
+        BEGIN[self.engine](self.conn)
         return self
 
     def __exit__(self, kind, exc, tb):
-        if self.engine == "sqlite":
-            self.conn.execute("ROLLBACK" if kind else "COMMIT")
-        elif kind:
-            self.conn.rollback()
-        else:
-            self.conn.commit()
+        END[self.engine](self.conn, kind is None)
         return False
 
 
@@ -177,9 +199,8 @@ def check_target(conn, engine: str, m: Manifest) -> None:
     from .diff import diff
     from .expect import expect
     from .introspect import introspect
-    findings = diff(expect(m, engine), introspect(conn, engine, m.pg_schema if engine == "postgres" else None))
-    if engine == "postgres":
-        conn.rollback()
+    findings = diff(expect(m, engine), introspect(conn, engine, schema_of(m, engine)))
+    conn.rollback()  # end the read transaction psycopg opened (a no-op on sqlite3)
     if findings:
         listed = "\n  ".join(f"{f.code} {f.message}" for f in findings[:20])
         err = SchemactlError(f"the target schema differs from the manifest; nothing was written:\n  {listed}")
@@ -193,8 +214,7 @@ def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None)
     with Target(dst, dst_engine):
         for t in m.tables:
             counts[t.name] = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t), progress)
-        if dst_engine == "postgres":
-            reset_identities(dst, m)
+        reset_identities(dst, m, dst_engine)
     return counts
 
 
@@ -274,8 +294,7 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False) -> 
                 flush()
                 if obj.get("rows") != counts:
                     raise SchemactlError(f"{path}: row counts do not match the archive's footer; it is damaged")
-                if engine == "postgres":
-                    reset_identities(conn, m)
+                reset_identities(conn, m, engine)
                 return counts
             elif isinstance(obj, list) and state["table"] is not None:
                 state["rows"].append(state["decode"](obj))

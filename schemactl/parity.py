@@ -12,6 +12,7 @@ from pathlib import Path
 from . import render
 from .diff import diff
 from .engines import sqlite as sqlite_engine
+from .render.ddl import schema_of
 from .errors import SchemactlError
 from .expect import expect
 from .introspect import introspect
@@ -29,7 +30,7 @@ def _objects(m: Manifest, engine: str) -> list[str]:
 
 
 def target(m: Manifest, engine: str, conn) -> Target:
-    actual = introspect(conn, engine, m.pg_schema if engine == "postgres" else None)
+    actual = introspect(conn, engine, schema_of(m, engine))
     return Target(m, engine, diff(expect(m, engine), actual), _objects(m, engine))
 
 

@@ -25,7 +25,7 @@ from ..expect import expect
 from ..manifest.hashing import schema_hash
 from ..manifest.load import load_text
 from ..manifest.model import Manifest
-from ..render.ddl import Renderer
+from ..render.ddl import Renderer, schema_of
 from .plan import destructive, plan
 from .sql import statements
 
@@ -133,7 +133,7 @@ def runtime_catalog(m: Manifest, engine: str) -> dict:
                                     for f in t.foreign_keys]),
             "indexes": {i.name: [[c, d] for c, d in i.columns] + [["unique", i.unique]] for i in t.indexes},
         }
-    return {"tables": tables, "schema": m.pg_schema if engine == "postgres" else None}
+    return {"tables": tables, "schema": schema_of(m, engine)}
 
 
 def bundle_data(out_dir: Path, manifest: Manifest, lock: dict, extra: dict | None = None) -> dict:

@@ -55,12 +55,17 @@ RULES = {
 _ACTION_SQL = {"cascade": "CASCADE", "set null": "SET NULL", "set default": "SET DEFAULT", "restrict": "RESTRICT"}
 
 
+def schema_of(m: Manifest, engine: str) -> str | None:
+    """The schema that holds the manifest's objects on ``engine`` (None: the engine's default)."""
+    return m.pg_schema if RULES[engine].uses_schema else None
+
+
 class Renderer:
     def __init__(self, manifest: Manifest, engine: str):
         self.m, self.r = manifest, RULES[engine]
         self.enums = {e.name: e for e in manifest.enums}
         self.spell = {t: v for e, t, v in manifest.spell if e == engine}
-        self.schema = manifest.pg_schema if self.r.uses_schema else None
+        self.schema = schema_of(manifest, engine)
 
     def q(self, name: str) -> str:
         """A table or type name, schema-qualified where the engine uses schemas."""
