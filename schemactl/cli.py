@@ -344,7 +344,8 @@ def migrate_apply(manifest, url, features):
 @click.option("--postgres", "provider", type=click.Choice(list(CHOICES)), default="auto", show_default=True,
               help="Where PostgreSQL DDL is applied for reading back (as for parity).")
 @click.option("--postgres-url", envvar="SCHEMACTL_POSTGRES_URL", metavar="URL")
-def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postgres_url):
+@click.option("--schema", "pg_schema", metavar="NAME", help="PostgreSQL schema to read with --db (default: public).")
+def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postgres_url, pg_schema):
     """Adopt an existing schema: write a manifest from a database, DDL files or a Drizzle schema.
 
     DDL is split into statements; what describes the schema (tables, indexes, enums, views, constraints,
@@ -363,7 +364,8 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
         conn = connect_url(url)
         try:
             default_name = Path(address).stem if engine == "sqlite" else (conn.info.dbname or "imported")
-            doc, summary = importer.from_database(conn, engine, _manifest_name(name or default_name))
+            doc, summary = importer.from_database(conn, engine, _manifest_name(name or default_name),
+                                                  pg_schema if engine == "postgres" else None)
         finally:
             conn.close()
         source = url.split("@")[-1] if engine == "postgres" else url

@@ -163,3 +163,14 @@ def test_types_without_a_portable_equivalent_become_per_engine_overrides(pg, tmp
     assert any("inet has no portable type" in line for line in summary.lines())
     m = load_text(text)
     assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
+
+
+def test_import_reads_a_named_postgres_schema(pg_server, pg, tmp_path):
+    m = load_file(CASES / "postgres_schema" / "manifest.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    out = tmp_path / "billing.yaml"
+    result = cli("import", "--db", pg_server.url("schemactl_tests"), "--schema", "billing", "-o", out)
+    assert result.exit_code == 0, result.output
+    imported = load_file(out)
+    assert imported.pg_schema == "billing" and {t.name for t in imported.tables} == {"accounts", "invoices"}
+    assert cli("diff", out, "--db", pg_server.url("schemactl_tests")).exit_code == 0
