@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from . import literals
 from .catalog import Catalog, CColumn, CTable
 from .normalize import default_key
+from .sqlsplit import Statement, split_sql
 from .types import TYPES, TypeRef
 
 # Portable types tried first when several rows share an engine spelling (e.g. SQLite TEXT).
@@ -291,7 +292,6 @@ def _literal(value: str, kind: str, ref: TypeRef, members):
 
 # ---------------------------------------------------------------- DDL files
 
-from .sqlsplit import Statement, split_sql  # noqa: E402  (re-exported for callers)
 
 # What an import applies, by leading words; anything else is reported with its line.
 _APPLY = re.compile(r"^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+(TEMP\w*\s+)?TABLE|CREATE\s+TYPE\s+\S+\s+AS\s+ENUM|"
