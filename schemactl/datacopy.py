@@ -66,17 +66,26 @@ def _sqlite_timestamptz(m: Manifest):
     return lambda v: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _sqlite_writers(m: Manifest) -> dict[str, Callable]:
+    return {
+        "boolean": int, "numeric": lambda v: format(v, "f"),
+        "json": lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":")),
+        "date": dt.date.isoformat, "time": dt.time.isoformat,
+        "timestamp": lambda v: v.isoformat(sep=" "), "timestamptz": _sqlite_timestamptz(m),
+    }
+
+
+def _postgres_writers(m: Manifest) -> dict[str, Callable]:
+    from psycopg.types.json import Jsonb   # psycopg adapts every other neutral value itself
+    return {"json": Jsonb}
+
+
+WRITERS = {"sqlite": _sqlite_writers, "postgres": _postgres_writers}
+
+
 def _writers(m: Manifest, engine: str) -> dict[str, Callable]:
     """neutral -> what the engine stores."""
-    if engine == "sqlite":
-        return {
-            "boolean": int, "numeric": lambda v: format(v, "f"),
-            "json": lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":")),
-            "date": dt.date.isoformat, "time": dt.time.isoformat,
-            "timestamp": lambda v: v.isoformat(sep=" "), "timestamptz": _sqlite_timestamptz(m),
-        }
-    from psycopg.types.json import Jsonb
-    return {"json": Jsonb}
+    return WRITERS[engine](m)
 
 
 # neutral <-> JSON for archives

@@ -55,10 +55,13 @@ def _pattern(template: str) -> re.Pattern:
     return re.compile("^" + rx.replace(r"\,", r"\s*,\s*").replace(",", r"\s*,\s*") + "$", re.I)
 
 
+# Type-row spellings an engine's catalog may show, most specific first.
+REVERSE_FIELDS = {"postgres": ("postgres_catalog", "postgres"), "sqlite": ("sqlite", "sqlite_strict")}
+
+
 def _reverse(engine: str) -> list[tuple[re.Pattern, str]]:
     out = []
-    field_names = ["postgres_catalog", "postgres"] if engine == "postgres" else ["sqlite", "sqlite_strict"]
-    for f in field_names:  # a type's own spelling before another type's STRICT storage class
+    for f in REVERSE_FIELDS[engine]:  # a type's own spelling before another type's STRICT storage class
         for name in _PREFERENCE:
             spell = getattr(TYPES[name], f)
             for template in ([spell] if isinstance(spell, str) else list(spell.values())):

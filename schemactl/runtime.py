@@ -25,7 +25,8 @@ import os
 import sqlite3
 import sys
 
-from .typekeys import pg_type, sqlite_type
+from .naming import quote as _quote
+from .typekeys import PG_FK_ACTIONS, fts5_shadow_tables, pg_type, sqlite_rowid_alias, sqlite_type
 
 VERSION_TABLE = "schema_version"
 _QUERIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "introspect", "queries")
@@ -71,10 +72,6 @@ def _exec(conn, sql: str, params=()) -> None:
         cur.execute(sql, params) if params else cur.execute(sql)
     finally:
         cur.close()
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _version_table(bundle: dict, engine: str) -> str:
@@ -281,7 +278,7 @@ def _catalog_sqlite(conn, schema=None) -> dict:
     rows = _rows(conn, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE "
                        "'sqlite\\_%' ESCAPE '\\'")
     virtual = {name for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL")}
-    shadow = {f"{v}_{s}" for v in virtual for s in ("data", "idx", "content", "docsize", "config")}  # FTS5's own
+    shadow = fts5_shadow_tables(virtual)
     for name, sql in rows:
         if name in virtual or name in shadow:
             continue
@@ -306,15 +303,12 @@ def _catalog_sqlite(conn, schema=None) -> dict:
             g = groups.setdefault(fid, [[], ref, [], on_delete.lower(), on_update.lower()])
             g[0].append(frm)
             g[2].append(to)
-        rowid_table = "WITHOUT ROWID" not in " ".join(sql[sql.rfind(")"):].upper().split())
-        if len(pk) == 1 and rowid_table:  # INTEGER PRIMARY KEY is the rowid: never NULL
-            cols = [[c, t, False] if c == pk[0][1] and t == "INTEGER" else [c, t, n] for c, t, n in cols]
+        without_rowid = "WITHOUT ROWID" in " ".join(sql[sql.rfind(")"):].upper().split())
+        keys = [c for _, c in sorted(pk)]
+        cols = [[c, t, False] if sqlite_rowid_alias(keys, c, t, without_rowid) else [c, t, n] for c, t, n in cols]
         out[name] = {"columns": cols, "primary_key": [c for _, c in sorted(pk)], "uniques": sorted(uniques),
                      "foreign_keys": sorted(groups.values()), "indexes": indexes}
     return out
-
-
-_PG_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 
 
 def _catalog_postgres(conn, schema=None) -> dict:
@@ -337,8 +331,8 @@ def _catalog_postgres(conn, schema=None) -> dict:
         elif kind == "u":
             out[table]["uniques"].append(list(cols))
         elif kind == "f":
-            out[table]["foreign_keys"].append([list(cols), ref, list(ref_cols), _PG_ACTIONS[on_delete],
-                                               _PG_ACTIONS[on_update]])
+            out[table]["foreign_keys"].append([list(cols), ref, list(ref_cols), PG_FK_ACTIONS[on_delete],
+                                               PG_FK_ACTIONS[on_update]])
     for table, name, unique, cols, desc, _ in _rows(conn, q["indexes"], (schema,)):
         if table in out:
             out[table]["indexes"][name] = [[c.strip('"'), bool(d)] for c, d in zip(cols, desc)] + \

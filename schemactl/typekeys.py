@@ -1,4 +1,5 @@
-"""How engine type spellings are compared (standard library only; used by schemactl.runtime)."""
+"""Catalog facts shared by introspection and schemactl.runtime (standard library only):
+how type spellings compare, PostgreSQL FK action letters, FTS5 shadow tables, SQLite rowid keys."""
 
 from __future__ import annotations
 
@@ -15,3 +16,19 @@ def sqlite_type(spelling: str) -> str:
 def pg_type(spelling: str) -> str:
     """format_type() spellings compare case- and space-insensitively."""
     return " ".join(spelling.split()).lower()
+
+
+# pg_constraint.confdeltype / confupdtype letters.
+PG_FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
+
+# The tables FTS5 keeps beside a virtual table <name>: <name>_data, <name>_idx, ...
+FTS5_SHADOW = ("data", "idx", "content", "docsize", "config")
+
+
+def fts5_shadow_tables(virtual_tables) -> set[str]:
+    return {f"{v}_{suffix}" for v in virtual_tables for suffix in FTS5_SHADOW}
+
+
+def sqlite_rowid_alias(pk_columns, column: str, declared_type: str, without_rowid: bool) -> bool:
+    """SQLite's INTEGER PRIMARY KEY is the rowid: it never holds NULL, whatever PRAGMA notnull says."""
+    return not without_rowid and tuple(pk_columns) == (column,) and declared_type == "INTEGER"

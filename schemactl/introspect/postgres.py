@@ -9,9 +9,8 @@ from importlib import resources
 
 from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView
 from ..normalize import expr_key, pg_type, statements_key
+from ..typekeys import PG_FK_ACTIONS
 
-# pg_constraint.confdeltype / confupdtype
-ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 
 
 @cache
@@ -49,7 +48,7 @@ def introspect(conn, schema: str | None) -> Catalog:
             uniques[table].append(CKey(name, tuple(cols)))
         elif kind == "f":
             fks[table].append(CForeignKey(name, tuple(cols), ref_table, tuple(ref_cols),
-                                          ACTIONS[_text(on_delete)], ACTIONS[_text(on_update)]))
+                                          PG_FK_ACTIONS[_text(on_delete)], PG_FK_ACTIONS[_text(on_update)]))
         elif kind == "c":
             checks[table].append(CCheck(name, expr_key(check_sql, "postgres"), check_sql))
     indexes = defaultdict(list)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView
 from ..naming import quote
 from ..normalize import expr_key, sqlite_type, statements_key
+from ..typekeys import fts5_shadow_tables, sqlite_rowid_alias
 from ..render import search
 from . import sqlite_ddl
 
@@ -33,7 +34,7 @@ def introspect(conn, schema: str | None = None) -> Catalog:
                         "ORDER BY name").fetchall()
     index_sql = dict(conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'index'").fetchall())
     virtual = {name: sql for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL")}
-    shadow = {f"{v}_{suffix}" for v in virtual for suffix in search.SQLITE_SHADOW}
+    shadow = fts5_shadow_tables(virtual)
     tables = []
     for name, sql in rows:
         if name in virtual or name in shadow:
@@ -82,9 +83,8 @@ def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
         columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, default, False, shown_default=default))
     pk_columns = tuple(c for _, c in sorted(pk_cols))
     options = _options(sql)
-    if len(pk_columns) == 1 and "without_rowid" not in options:  # INTEGER PRIMARY KEY: the rowid, never NULL
-        columns = [CColumn(c.name, c.type, False, c.default, c.identity, c.shown_default)
-                   if c.name == pk_columns[0] and c.type == "INTEGER" else c for c in columns]
+    columns = [CColumn(c.name, c.type, False, c.default, c.identity, c.shown_default)
+               if sqlite_rowid_alias(pk_columns, c.name, c.type, "without_rowid" in options) else c for c in columns]
     if ddl.autoincrement and len(pk_columns) == 1:
         columns = [CColumn(c.name, c.type, c.nullable, c.default, c.name == pk_columns[0], c.shown_default)
                    for c in columns]

@@ -246,9 +246,6 @@ def _where(path: tuple) -> str:
 
 # ---------------------------------------------------------------- model builder
 
-_ACTIONS = {"cascade", "set null", "set default", "restrict", "no action"}
-
-
 def _cols(v) -> tuple[str, ...]:
     return (v,) if isinstance(v, str) else tuple(v)
 

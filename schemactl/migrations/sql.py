@@ -33,7 +33,7 @@ PG_PHASE = {
 
 
 def statements(ops: list[Op], old: Manifest, new: Manifest, engine: str) -> list[str]:
-    return (_postgres if engine == "postgres" else _sqlite)(ops, old, new)
+    return RENDERERS[engine](ops, old, new)
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -188,6 +188,9 @@ def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
     out += [stmt for op in ops if op.kind == "create_trigger" for stmt in r_new.trigger(op.new)]
     out += [r_new.create_view(op.new) for op in ops if op.kind == "create_view"]
     return out
+
+
+RENDERERS = {"postgres": _postgres, "sqlite": _sqlite}
 
 
 def _sqlite_in_place(r: Renderer, t: Table, ops: list[Op]) -> list[str]:

@@ -12,7 +12,6 @@ from ..manifest.model import Search, Table
 from ..naming import quote, sql_string
 
 SQLITE_TRIGGERS = ("ai", "ad", "au")          # trigger name suffixes
-SQLITE_SHADOW = ("data", "idx", "content", "docsize", "config")   # FTS5's own tables
 
 
 def pg_document(s: Search) -> str:
@@ -91,11 +90,19 @@ def sqlite_key(columns, content: str, triggers) -> str:
     return f"fts5({', '.join(columns)}) content={content} triggers={','.join(sorted(triggers))}"
 
 
-def expected_key(t: Table, s: Search, engine: str) -> tuple[str, str]:
-    """(key, shown) of a declared search on ``engine``."""
-    if engine == "postgres":
-        from ..normalize import expr_key
-        return expr_key(pg_document(s), "postgres"), pg_document(s)
-    triggers = [f"{s.name}_{x}" for x in SQLITE_TRIGGERS]
-    key = sqlite_key(s.columns, t.name, triggers)
+def _pg_expected(t: Table, s: Search) -> tuple[str, str]:
+    from ..normalize import expr_key
+    return expr_key(pg_document(s), "postgres"), pg_document(s)
+
+
+def _sqlite_expected(t: Table, s: Search) -> tuple[str, str]:
+    key = sqlite_key(s.columns, t.name, [f"{s.name}_{x}" for x in SQLITE_TRIGGERS])
     return key, key
+
+
+EXPECTED = {"postgres": _pg_expected, "sqlite": _sqlite_expected}
+
+
+def expected_key(t: Table, s: Search, engine: str) -> tuple[str, str]:
+    """(key, shown) of a declared search on ``engine``, as introspection will report it."""
+    return EXPECTED[engine](t, s)
