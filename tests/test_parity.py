@@ -168,8 +168,9 @@ def test_parity_interrupted_leaves_nothing_behind(sig):
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not (_pg_pids() - pids) and proc.poll() is None:
         time.sleep(0.005)
+    assert proc.poll() is None, "parity finished before it could be interrupted"
     proc.send_signal(sig)
-    proc.wait(timeout=30)
+    assert proc.wait(timeout=30) != 0, "parity was not interrupted"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and (_pg_pids() - pids or _tmp_entries() - dirs):
         time.sleep(0.05)

@@ -56,3 +56,31 @@ _values = st.recursive(_scalars, lambda inner: st.one_of(
 def test_never_accepts_what_jsonschema_rejects(doc):
     if FAST(doc):
         assert SLOW.is_valid(doc)
+
+
+def _paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, path + (i,))
+
+
+_VALID = [doc for name, doc in _documents() if SLOW.is_valid(doc)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_agrees_with_jsonschema_on_one_change_to_a_valid_manifest(data):
+    """Valid manifests with one value replaced: both validators must give the same answer,
+    so both the accepting and the rejecting side of the fast check are exercised."""
+    import copy
+    doc = copy.deepcopy(data.draw(st.sampled_from(_VALID)))
+    path = data.draw(st.sampled_from([p for p in _paths(doc) if p]))
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = data.draw(_values)
+    assert FAST(doc) == SLOW.is_valid(doc)

@@ -78,8 +78,8 @@ def _seed(conn):
 
 def test_matrix_covers_every_planned_operation_kind(tmp_path):
     kinds = set()
-    for change, _ in CHANGES.values():
-        chain = Chain(tmp_path / f"p{len(kinds)}")
+    for i, (change, _) in enumerate(CHANGES.values()):
+        chain = Chain(tmp_path / f"p{i}")   # a fresh chain per change
         chain.release(BASE, "init")
         _, planned = chain.release(change(BASE), "change")
         kinds |= {op.kind for op in planned.ops}
