@@ -149,9 +149,10 @@ def generate(manifests, output, features):
 def check(manifests, output, features):
     """Drift check for pre-commit and CI; needs no database.
 
-    Passes (exit 0) when every manifest is valid, its `hash:` is current and
-    every generated file is byte-identical to what `generate` would write.
-    Otherwise exits 1 naming each stale file and the command that fixes it.
+    Passes (exit 0) when every manifest is valid, its `hash:` is current,
+    every generated file is byte-identical to what `generate` would write and
+    the migration chain (if any) is intact and up to date with the manifest.
+    Otherwise exits 1 naming each stale item and the command that fixes it.
     """
     project = find_project()
     stale = []
@@ -163,7 +164,9 @@ def check(manifests, output, features):
     if stale:
         click.echo(f"{len(stale)} stale item{'s' if len(stale) != 1 else ''}", err=True)
         sys.exit(EXIT_DRIFT)
-    click.echo(f"ok: {len(loaded)} manifest{'s' if len(loaded) != 1 else ''} and their generated files are current")
+    files = len({p for p, _ in loaded})
+    sets = f" ({len(loaded)} builds with feature sets)" if len(loaded) != files else ""
+    click.echo(f"ok: {files} manifest{'s' if files != 1 else ''}{sets} and their generated files are current")
 
 
 _format_opt = click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True,
