@@ -13,6 +13,8 @@ applied_at), applies each pending migration in its own transaction, and
 refuses a database that is ahead of the bundle, was migrated from an edited
 file, or carries a hash the bundle does not know.  Two processes starting at
 once are safe: PostgreSQL takes an advisory lock, SQLite ``BEGIN IMMEDIATE``.
+docs/runtime-protocol.md is the protocol; the TypeScript and Rust runtimes
+that ``schemactl generate`` writes implement the same one.
 
 This module imports no third-party package (no click, yaml, jinja2, sqlglot).
 """
@@ -75,13 +77,35 @@ def _exec(conn, sql: str, params=()) -> None:
 
 
 def _version_table(bundle: dict, engine: str) -> str:
+    given = bundle["engines"][engine].get("version_table")
+    if given:
+        return given
     schema = bundle["engines"][engine]["catalog"].get("schema")
     return f"{_quote(schema)}.{VERSION_TABLE}" if schema else VERSION_TABLE
 
 
 def _lock_key(bundle: dict) -> int:
+    given = bundle["engines"]["postgres"].get("lock_key")
+    if given is not None:
+        return int(given)
     digest = hashlib.sha256(f"schemactl:{bundle['schema']}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _record(conn, m: dict, table: str, engine: str) -> None:
+    """Write the migration's schema_version row: the bundle's record statements (bundles from before
+    the record block existed: the same row written here)."""
+    if m.get("record"):
+        for stmt in m["record"]:
+            _exec(conn, stmt)
+        return
+    ph = _ph(conn)
+    if engine == "sqlite":
+        _exec(conn, f"INSERT INTO {table} (version, hash, checksum, applied_at) VALUES (?, ?, ?, ?)",
+              (m["version"], m["hash"], m["checksum"], _now()))
+    else:
+        _exec(conn, f"INSERT INTO {table} (version, hash, checksum) VALUES ({ph}, {ph}, {ph})",
+              (m["version"], m["hash"], m["checksum"]))
 
 
 def _applied(conn, table: str) -> list[tuple]:
@@ -169,8 +193,7 @@ def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
                 if broken:
                     raise MigrationError(f"migration {m['name']} leaves {len(broken)} row(s) violating foreign "
                                          f"keys (first: table {broken[0][0]}, rowid {broken[0][1]})")
-                _exec(conn, f"INSERT INTO {table} (version, hash, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                      (m["version"], m["hash"], m["checksum"], _now()))
+                _record(conn, m, table, "sqlite")
                 _exec(conn, "COMMIT")
                 applied_now.append(m["version"])
             except BaseException as exc:
@@ -210,8 +233,7 @@ def _migrate_postgres(conn, bundle: dict) -> list[int]:
                 try:
                     for stmt in m["statements"]:
                         _exec(conn, stmt)
-                    _exec(conn, f"INSERT INTO {table} (version, hash, checksum) VALUES ({ph}, {ph}, {ph})",
-                          (m["version"], m["hash"], m["checksum"]))
+                    _record(conn, m, table, "postgres")
                     conn.commit()
                 except Exception as exc:
                     conn.rollback()
@@ -251,29 +273,82 @@ def verify(conn, bundle: dict, deep: bool = False) -> None:
             problems.append(f"database hash {digest} differs from the bundle's {bundle['hash']}")
     if deep:
         expected = bundle["engines"][engine]["catalog"]
-        actual = (_catalog_sqlite if engine == "sqlite" else _catalog_postgres)(conn, expected.get("schema"))
+        ignored = set(bundle.get("ignored_tables", (VERSION_TABLE,)))
+        actual = (_catalog_sqlite if engine == "sqlite" else _catalog_postgres)(conn, expected.get("schema"), ignored)
         problems += compare_catalogs(expected["tables"], actual)
     if problems:
         raise SchemaMismatch(problems)
 
 
+def _nullness(nullable: bool) -> str:
+    return "nullable" if nullable else "NOT NULL"
+
+
+def _fk_text(table: str, fk: list) -> str:
+    cols, ref, ref_cols, on_delete, on_update = fk
+    return (f'foreign key "{table}" ({", ".join(cols)}) -> {ref} ({", ".join(ref_cols)}) '
+            f"on delete {on_delete} on update {on_update}")
+
+
+def _index_text(keys: list) -> str:
+    *cols, (_, unique) = keys
+    text = "(" + ", ".join(c + (" DESC" if d else "") for c, d in cols) + ")"
+    return text + (" unique" if unique else "")
+
+
+def _missing_and_extra(want: list, have: list, describe) -> list[str]:
+    out = [f"{describe(x)} is missing" for x in sorted(want) if x not in have]
+    return out + [f"{describe(x)} is not expected" for x in sorted(have) if x not in want]
+
+
 def compare_catalogs(expected: dict, actual: dict) -> list[str]:
+    """One line per difference (docs/runtime-protocol.md, section 5), in a fixed order."""
     out = []
-    for name, want in expected.items():
-        have = actual.get(name)
-        if have is None:
-            out.append(f"table {name} is missing")
-            continue
-        for key in ("columns", "primary_key", "uniques", "foreign_keys", "indexes"):
-            if want[key] != have[key]:
-                out.append(f"table {name}: {key.replace('_', ' ')} differ: expected {want[key]}, found {have[key]}")
-    for name in actual:
-        if name not in expected:
-            out.append(f"table {name} is not expected")
+    for name in sorted(expected):
+        if name not in actual:
+            out.append(f'table "{name}" is missing')
+        else:
+            out += _compare_table(name, expected[name], actual[name])
+    out += [f'table "{name}" is not expected' for name in sorted(actual) if name not in expected]
     return out
 
 
-def _catalog_sqlite(conn, schema=None) -> dict:
+def _compare_table(name: str, want: dict, have: dict) -> list[str]:
+    out = []
+    want_cols = {c[0]: c for c in want["columns"]}
+    have_cols = {c[0]: c for c in have["columns"]}
+    for col, typ, nullable in want["columns"]:
+        found = have_cols.get(col)
+        if found is None:
+            out.append(f'column "{name}.{col}" is missing')
+            continue
+        if found[1] != typ:
+            out.append(f'column "{name}.{col}": expected type {typ}, found {found[1]}')
+        if found[2] != nullable:
+            out.append(f'column "{name}.{col}": expected {_nullness(nullable)}, found {_nullness(found[2])}')
+    out += [f'column "{name}.{c[0]}" is not expected' for c in have["columns"] if c[0] not in want_cols]
+    want_order, have_order = [c[0] for c in want["columns"]], [c[0] for c in have["columns"]]
+    if set(want_order) == set(have_order) and want_order != have_order:
+        out.append(f'table "{name}": columns expected in order {", ".join(want_order)}, '
+                   f'found {", ".join(have_order)}')
+    if want["primary_key"] != have["primary_key"]:
+        out.append(f'primary key of "{name}": expected ({", ".join(want["primary_key"])}), '
+                   f'found ({", ".join(have["primary_key"])})')
+    out += _missing_and_extra(want["uniques"], have["uniques"],
+                              lambda u: f'unique "{name}" ({", ".join(u)})')
+    out += _missing_and_extra(want["foreign_keys"], have["foreign_keys"], lambda fk: _fk_text(name, fk))
+    for index in sorted(set(want["indexes"]) | set(have["indexes"])):
+        w, h = want["indexes"].get(index), have["indexes"].get(index)
+        if h is None:
+            out.append(f'index "{index}" on "{name}" is missing')
+        elif w is None:
+            out.append(f'index "{index}" on "{name}" is not expected')
+        elif w != h:
+            out.append(f'index "{index}" on "{name}": expected {_index_text(w)}, found {_index_text(h)}')
+    return out
+
+
+def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> dict:
     out = {}
     rows = _rows(conn, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE "
                        "'sqlite\\_%' ESCAPE '\\'")
@@ -282,7 +357,7 @@ def _catalog_sqlite(conn, schema=None) -> dict:
     for name, sql in rows:
         if name in virtual or name in shadow:
             continue
-        if name == VERSION_TABLE:
+        if name in ignored:
             continue
         q = _quote(name)
         cols, pk = [], []
@@ -311,7 +386,7 @@ def _catalog_sqlite(conn, schema=None) -> dict:
     return out
 
 
-def _catalog_postgres(conn, schema=None) -> dict:
+def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> dict:
     schema = schema or "public"
     ph = _ph(conn)
     q = {}
@@ -319,7 +394,7 @@ def _catalog_postgres(conn, schema=None) -> dict:
         with open(os.path.join(_QUERIES, f"{name}.sql"), encoding="utf-8") as fh:
             q[name] = fh.read().replace("%(schema)s", ph)
     out = {r[0]: {"columns": [], "primary_key": [], "uniques": [], "foreign_keys": [], "indexes": {}}
-           for r in _rows(conn, q["tables"], (schema,)) if r[0] != VERSION_TABLE}
+           for r in _rows(conn, q["tables"], (schema,)) if r[0] not in ignored}
     for table, col, typ, nullable, _default, _identity in _rows(conn, q["columns"], (schema,)):
         if table in out:
             out[table]["columns"].append([col, pg_type(typ), nullable])

@@ -388,11 +388,16 @@ export const BUNDLE = {
      }
     }
    },
+   "lock_key": "9173386713995426760",
    "migrations": [
     {
      "checksum": "8f12e87f4e5a410829d3d00a2910daa0ae76ac1db2eb0664a56fa4ecf7189742",
      "hash": "sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397",
      "name": "0001_init",
+     "record": [
+      "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, hash text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());",
+      "INSERT INTO schema_version (version, hash, checksum) VALUES (1, 'sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397', '8f12e87f4e5a410829d3d00a2910daa0ae76ac1db2eb0664a56fa4ecf7189742');"
+     ],
      "statements": [
       "CREATE TABLE workspaces (\n    id text NOT NULL,\n    path text NOT NULL,\n    name text NOT NULL,\n    created_at timestamptz NOT NULL DEFAULT now(),\n    updated_at timestamptz NOT NULL DEFAULT now(),\n    CONSTRAINT workspaces_pkey PRIMARY KEY (id),\n    CONSTRAINT workspaces_path_key UNIQUE (path)\n);",
       "CREATE INDEX workspaces_name_idx ON workspaces (name);",
@@ -415,7 +420,8 @@ export const BUNDLE = {
      ],
      "version": 1
     }
-   ]
+   ],
+   "version_table": "schema_version"
   },
   "sqlite": {
    "catalog": {
@@ -808,6 +814,10 @@ export const BUNDLE = {
      "checksum": "8bb743f92ffbd27eaeae309054486c93f5e2cde90c0d4f35f3aff0086ec9040e",
      "hash": "sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397",
      "name": "0001_init",
+     "record": [
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL);",
+      "INSERT INTO schema_version (version, hash, checksum, applied_at) VALUES (1, 'sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397', '8bb743f92ffbd27eaeae309054486c93f5e2cde90c0d4f35f3aff0086ec9040e', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
+     ],
      "statements": [
       "-- schemactl migration 0001_init of schema \"ait42\" (sqlite).\n-- Schema hash after this migration: sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE workspaces (\n    id TEXT NOT NULL,\n    path TEXT NOT NULL,\n    name TEXT NOT NULL,\n    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    CONSTRAINT workspaces_pkey PRIMARY KEY (id),\n    CONSTRAINT workspaces_path_key UNIQUE (path)\n) STRICT;",
       "CREATE INDEX workspaces_name_idx ON workspaces (name);",
@@ -839,11 +849,17 @@ export const BUNDLE = {
     "PRAGMA synchronous = NORMAL;",
     "PRAGMA foreign_keys = ON;",
     "PRAGMA busy_timeout = 5000;"
-   ]
+   ],
+   "version_table": "schema_version"
   }
  },
  "format": 1,
  "hash": "sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397",
+ "ignored_tables": [
+  "schema_version",
+  "_sqlx_migrations",
+  "__drizzle_migrations"
+ ],
  "schema": "ait42",
  "version": 1
 } as const;

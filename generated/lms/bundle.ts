@@ -38,17 +38,23 @@ export const BUNDLE = {
      }
     }
    },
+   "lock_key": "-1005490651127723735",
    "migrations": [
     {
      "checksum": "dcf1ff60b28ee146e45bdd56d50612e073362427fbb037c348cc4db9832056ca",
      "hash": "sha256:cf3f68b17de2f8b808efef5eb0dd31560800956d082bebd53560a41e74cdf72e",
      "name": "0001_init",
+     "record": [
+      "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, hash text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());",
+      "INSERT INTO schema_version (version, hash, checksum) VALUES (1, 'sha256:cf3f68b17de2f8b808efef5eb0dd31560800956d082bebd53560a41e74cdf72e', 'dcf1ff60b28ee146e45bdd56d50612e073362427fbb037c348cc4db9832056ca');"
+     ],
      "statements": [
       "CREATE TABLE core_entities (\n    id text NOT NULL,\n    content text NOT NULL,\n    created_at text NOT NULL,\n    updated_at text NOT NULL,\n    CONSTRAINT core_entities_pkey PRIMARY KEY (id)\n);"
      ],
      "version": 1
     }
-   ]
+   ],
+   "version_table": "schema_version"
   },
   "sqlite": {
    "catalog": {
@@ -91,6 +97,10 @@ export const BUNDLE = {
      "checksum": "23889ba900629a8d38900ba0f76a404dc529068bee0fb38d8830d7d3c679f34f",
      "hash": "sha256:cf3f68b17de2f8b808efef5eb0dd31560800956d082bebd53560a41e74cdf72e",
      "name": "0001_init",
+     "record": [
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL);",
+      "INSERT INTO schema_version (version, hash, checksum, applied_at) VALUES (1, 'sha256:cf3f68b17de2f8b808efef5eb0dd31560800956d082bebd53560a41e74cdf72e', '23889ba900629a8d38900ba0f76a404dc529068bee0fb38d8830d7d3c679f34f', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
+     ],
      "statements": [
       "-- schemactl migration 0001_init of schema \"lms\" (sqlite).\n-- Schema hash after this migration: sha256:cf3f68b17de2f8b808efef5eb0dd31560800956d082bebd53560a41e74cdf72e\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE core_entities (\n    id TEXT,\n    content TEXT NOT NULL,\n    created_at TEXT NOT NULL,\n    updated_at TEXT NOT NULL,\n    CONSTRAINT core_entities_pkey PRIMARY KEY (id)\n);"
      ],
@@ -103,11 +113,17 @@ export const BUNDLE = {
     "PRAGMA cache_size = -64000;",
     "PRAGMA foreign_keys = ON;",
     "PRAGMA temp_store = MEMORY;"
-   ]
+   ],
+   "version_table": "schema_version"
   }
  },
  "format": 1,
  "hash": "sha256:cf3f68b17de2f8b808efef5eb0dd31560800956d082bebd53560a41e74cdf72e",
+ "ignored_tables": [
+  "schema_version",
+  "_sqlx_migrations",
+  "__drizzle_migrations"
+ ],
  "schema": "lms",
  "version": 1
 } as const;

@@ -218,11 +218,16 @@ export const BUNDLE = {
      }
     }
    },
+   "lock_key": "-4864558922561048968",
    "migrations": [
     {
      "checksum": "f3c635335908a87e42353eab6530b41c82bc95dd0eff6bf1bbf3ec8000eb5b88",
      "hash": "sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33",
      "name": "0001_init",
+     "record": [
+      "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, hash text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());",
+      "INSERT INTO schema_version (version, hash, checksum) VALUES (1, 'sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33', 'f3c635335908a87e42353eab6530b41c82bc95dd0eff6bf1bbf3ec8000eb5b88');"
+     ],
      "statements": [
       "CREATE TYPE capsule_role AS ENUM ('owner', 'editor', 'viewer');",
       "CREATE TYPE memory_kind AS ENUM ('note', 'image', 'video', 'audio', 'document');",
@@ -239,7 +244,8 @@ export const BUNDLE = {
      ],
      "version": 1
     }
-   ]
+   ],
+   "version_table": "schema_version"
   },
   "sqlite": {
    "catalog": {
@@ -462,6 +468,10 @@ export const BUNDLE = {
      "checksum": "3fdd7ff10d054dd70efe7b9fdc3431da30b09f02a4fbaebee787b93d8c55619f",
      "hash": "sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33",
      "name": "0001_init",
+     "record": [
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL);",
+      "INSERT INTO schema_version (version, hash, checksum, applied_at) VALUES (1, 'sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33', '3fdd7ff10d054dd70efe7b9fdc3431da30b09f02a4fbaebee787b93d8c55619f', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
+     ],
      "statements": [
       "-- schemactl migration 0001_init of schema \"memories\" (sqlite).\n-- Schema hash after this migration: sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE capsules (\n    id TEXT NOT NULL DEFAULT (lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))),\n    owner_principal VARCHAR(64) NOT NULL,\n    title VARCHAR(200) NOT NULL,\n    description TEXT,\n    is_public BOOLEAN NOT NULL DEFAULT 0,\n    created_at INTEGER NOT NULL DEFAULT (CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)),\n    updated_at INTEGER NOT NULL DEFAULT (CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)),\n    CONSTRAINT capsules_pkey PRIMARY KEY (id)\n);",
       "CREATE INDEX capsules_owner_principal_created_at_idx ON capsules (owner_principal, created_at DESC);",
@@ -474,11 +484,17 @@ export const BUNDLE = {
      "version": 1
     }
    ],
-   "settings": []
+   "settings": [],
+   "version_table": "schema_version"
   }
  },
  "format": 1,
  "hash": "sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33",
+ "ignored_tables": [
+  "schema_version",
+  "_sqlx_migrations",
+  "__drizzle_migrations"
+ ],
  "schema": "memories",
  "version": 1
 } as const;

@@ -262,11 +262,16 @@ export const BUNDLE = {
      }
     }
    },
+   "lock_key": "-4444338699686481623",
    "migrations": [
     {
      "checksum": "48db0ab6d84c26f8b0d722ff0889f395723424d50be35e11539a80f748ade164",
      "hash": "sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8",
      "name": "0001_init",
+     "record": [
+      "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, hash text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());",
+      "INSERT INTO schema_version (version, hash, checksum) VALUES (1, 'sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8', '48db0ab6d84c26f8b0d722ff0889f395723424d50be35e11539a80f748ade164');"
+     ],
      "statements": [
       "CREATE TABLE dlt_cursor (\n    id smallint NOT NULL DEFAULT 1,\n    slot bigint NOT NULL,\n    block_hash bytea NOT NULL,\n    updated_at timestamptz NOT NULL DEFAULT now(),\n    CONSTRAINT dlt_cursor_pkey PRIMARY KEY (id),\n    CONSTRAINT dlt_cursor_id_check CHECK (id = 1)\n);",
       "CREATE TABLE raw_operation (\n    id uuid NOT NULL DEFAULT gen_random_uuid(),\n    signed_operation_data bytea NOT NULL,\n    slot bigint NOT NULL,\n    block_number bigint NOT NULL,\n    cbt timestamptz NOT NULL,\n    absn integer NOT NULL,\n    osn integer NOT NULL,\n    is_indexed boolean NOT NULL DEFAULT false,\n    CONSTRAINT raw_operation_pkey PRIMARY KEY (id),\n    CONSTRAINT raw_operation_block_number_absn_osn_key UNIQUE (block_number, absn, osn)\n);",
@@ -285,7 +290,8 @@ export const BUNDLE = {
      ],
      "version": 1
     }
-   ]
+   ],
+   "version_table": "schema_version"
   },
   "sqlite": {
    "catalog": {
@@ -552,6 +558,10 @@ export const BUNDLE = {
      "checksum": "6c9a0419da883d0f98748b9328f7515e813391901707b2b618ecaf0a6f93445a",
      "hash": "sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8",
      "name": "0001_init",
+     "record": [
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL);",
+      "INSERT INTO schema_version (version, hash, checksum, applied_at) VALUES (1, 'sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8', '6c9a0419da883d0f98748b9328f7515e813391901707b2b618ecaf0a6f93445a', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
+     ],
      "statements": [
       "-- schemactl migration 0001_init of schema \"neoprism\" (sqlite).\n-- Schema hash after this migration: sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE dlt_cursor (\n    id SMALLINT NOT NULL DEFAULT 1,\n    slot BIGINT NOT NULL,\n    block_hash BLOB NOT NULL,\n    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    CONSTRAINT dlt_cursor_pkey PRIMARY KEY (id),\n    CONSTRAINT dlt_cursor_id_check CHECK (id = 1)\n);",
       "CREATE TABLE raw_operation (\n    id TEXT NOT NULL DEFAULT (lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))),\n    signed_operation_data BLOB NOT NULL,\n    slot BIGINT NOT NULL,\n    block_number BIGINT NOT NULL,\n    cbt TEXT NOT NULL,\n    absn INTEGER NOT NULL,\n    osn INTEGER NOT NULL,\n    is_indexed BOOLEAN NOT NULL DEFAULT 0,\n    CONSTRAINT raw_operation_pkey PRIMARY KEY (id),\n    CONSTRAINT raw_operation_block_number_absn_osn_key UNIQUE (block_number, absn, osn)\n);",
@@ -571,11 +581,17 @@ export const BUNDLE = {
     "PRAGMA journal_mode = WAL;",
     "PRAGMA foreign_keys = ON;",
     "PRAGMA busy_timeout = 5000;"
-   ]
+   ],
+   "version_table": "schema_version"
   }
  },
  "format": 1,
  "hash": "sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8",
+ "ignored_tables": [
+  "schema_version",
+  "_sqlx_migrations",
+  "__drizzle_migrations"
+ ],
  "schema": "neoprism",
  "version": 1
 } as const;

@@ -938,11 +938,16 @@ export const BUNDLE = {
      }
     }
    },
+   "lock_key": "1104398226449489225",
    "migrations": [
     {
      "checksum": "d2d6e550946e9c39ee01a125d4c555dc29be6c3663f16b9ec3db6b9d61674dcb",
      "hash": "sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16",
      "name": "0001_init",
+     "record": [
+      "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, hash text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());",
+      "INSERT INTO schema_version (version, hash, checksum) VALUES (1, 'sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16', 'd2d6e550946e9c39ee01a125d4c555dc29be6c3663f16b9ec3db6b9d61674dcb');"
+     ],
      "statements": [
       "CREATE TABLE aggregate_snapshots (\n    aggregate_id text NOT NULL,\n    aggregate_type text NOT NULL,\n    sequence_number integer NOT NULL,\n    snapshot_data json NOT NULL,\n    created_at timestamp DEFAULT CURRENT_TIMESTAMP,\n    CONSTRAINT aggregate_snapshots_pkey PRIMARY KEY (aggregate_id)\n);",
       "CREATE TABLE event_checkpoints (\n    processor_name text NOT NULL,\n    last_processed_sequence integer NOT NULL DEFAULT 0,\n    updated_at timestamp DEFAULT CURRENT_TIMESTAMP,\n    CONSTRAINT event_checkpoints_pkey PRIMARY KEY (processor_name)\n);",
@@ -976,7 +981,8 @@ export const BUNDLE = {
      ],
      "version": 1
     }
-   ]
+   ],
+   "version_table": "schema_version"
   },
   "sqlite": {
    "catalog": {
@@ -1919,6 +1925,10 @@ export const BUNDLE = {
      "checksum": "c503054c5d9569d349d4a00af2af73f899e0c707ad0e83d4ad3943effeae518b",
      "hash": "sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16",
      "name": "0001_init",
+     "record": [
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL);",
+      "INSERT INTO schema_version (version, hash, checksum, applied_at) VALUES (1, 'sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16', 'c503054c5d9569d349d4a00af2af73f899e0c707ad0e83d4ad3943effeae518b', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
+     ],
      "statements": [
       "-- schemactl migration 0001_init of schema \"rag-studio\" (sqlite).\n-- Schema hash after this migration: sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16\n-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n\nCREATE TABLE aggregate_snapshots (\n    aggregate_id TEXT,\n    aggregate_type TEXT NOT NULL,\n    sequence_number INTEGER NOT NULL,\n    snapshot_data JSON NOT NULL,\n    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,\n    CONSTRAINT aggregate_snapshots_pkey PRIMARY KEY (aggregate_id)\n);",
       "CREATE TABLE event_checkpoints (\n    processor_name TEXT,\n    last_processed_sequence INTEGER NOT NULL DEFAULT 0,\n    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,\n    CONSTRAINT event_checkpoints_pkey PRIMARY KEY (processor_name)\n);",
@@ -1963,11 +1973,17 @@ export const BUNDLE = {
     "PRAGMA wal_autocheckpoint = 1000;",
     "PRAGMA foreign_keys = ON;",
     "PRAGMA recursive_triggers = OFF;"
-   ]
+   ],
+   "version_table": "schema_version"
   }
  },
  "format": 1,
  "hash": "sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16",
+ "ignored_tables": [
+  "schema_version",
+  "_sqlx_migrations",
+  "__drizzle_migrations"
+ ],
  "schema": "rag-studio",
  "version": 1
 } as const;

@@ -25,6 +25,7 @@ from ..expect import expect
 from ..manifest.hashing import schema_hash
 from ..manifest.load import load_text
 from ..manifest.model import Manifest
+from ..naming import quote, sql_string
 from ..render.ddl import Renderer, schema_of
 from .plan import destructive, plan
 from .sql import statements
@@ -32,6 +33,60 @@ from .sql import statements
 ENGINES = ("postgres", "sqlite")
 LOCK, SNAPSHOT = "lock.json", "snapshot.yaml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+
+# docs/runtime-protocol.md, section 2: a migration file is its body, then this line, then the record
+# statements that write its schema_version row (so any runner that executes the file records it).
+RECORD_MARKER = "-- schemactl:record"
+_RECORD_SPLIT = f"\n\n{RECORD_MARKER}\n"
+VERSION_TABLE = "schema_version"
+# Bookkeeping tables of schemactl and of the runners that may apply the chain; deep verify skips them.
+IGNORED_TABLES = (VERSION_TABLE, "_sqlx_migrations", "__drizzle_migrations")
+VERSION_TABLE_DDL = {
+    "sqlite": "CREATE TABLE IF NOT EXISTS {table} (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, "
+              "checksum TEXT NOT NULL, applied_at TEXT NOT NULL);",
+    "postgres": "CREATE TABLE IF NOT EXISTS {table} (version integer PRIMARY KEY, hash text NOT NULL, "
+                "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());",
+}
+RECORD_INSERT = {
+    "sqlite": "INSERT INTO {table} (version, hash, checksum, applied_at) VALUES ({version}, {hash}, {checksum}, "
+              "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));",
+    "postgres": "INSERT INTO {table} (version, hash, checksum) VALUES ({version}, {hash}, {checksum});",
+}
+
+
+def split_record(text: str) -> tuple[str, str | None]:
+    """(body, record block) of a migration file; a file without a record block is all body."""
+    i = text.find(_RECORD_SPLIT)
+    if i < 0:
+        return text, None
+    return text[:i + 1], text[i + len(_RECORD_SPLIT):]
+
+
+def body_checksum(text: str) -> str:
+    return sha256(split_record(text)[0].encode("utf-8"))
+
+
+def version_table(schema: str | None) -> str:
+    return f"{quote(schema)}.{VERSION_TABLE}" if schema else VERSION_TABLE
+
+
+def record_statements(engine: str, schema: str | None, version: int, digest: str, checksum: str) -> list[str]:
+    table = version_table(schema)
+    return [VERSION_TABLE_DDL[engine].format(table=table),
+            RECORD_INSERT[engine].format(table=table, version=int(version), hash=sql_string(digest),
+                                         checksum=sql_string(checksum))]
+
+
+def with_record(body: str, engine: str, schema: str | None, version: int, digest: str) -> str:
+    """The full migration file: ``body`` and the statements that record it."""
+    record = "\n".join(record_statements(engine, schema, version, digest, sha256(body.encode("utf-8"))))
+    return f"{body}\n{RECORD_MARKER}\n{record}\n"
+
+
+def lock_key(schema_name: str) -> str:
+    """PostgreSQL advisory lock key of a schema's migrations (a signed 64-bit integer, as text)."""
+    digest = hashlib.sha256(f"schemactl:{schema_name}".encode()).digest()
+    return str(int.from_bytes(digest[:8], "big", signed=True))
 
 
 def chain_dir(out_dir: Path) -> Path:
@@ -107,9 +162,9 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
         header = (f"-- schemactl migration {name} of schema \"{manifest.name}\" ({engine}).\n"
                   f"-- Schema hash after this migration: {digest}\n"
                   "-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n")
-        content = header + "\n" + "\n\n".join(bodies[engine]) + "\n"
-        files[d / engine / f"{name}.sql"] = content
-        entry["checksums"][engine] = sha256(content.encode())
+        body = header + "\n" + "\n\n".join(bodies[engine]) + "\n"
+        files[d / engine / f"{name}.sql"] = with_record(body, engine, schema_of(manifest, engine), version, digest)
+        entry["checksums"][engine] = sha256(body.encode())
     lock = dict(lock, migrations=lock["migrations"] + [entry])
     lock["chain"] = {e: chain_hash([m["checksums"][e] for m in lock["migrations"]]) for e in ENGINES}
     files[d / LOCK] = _dump(lock)
@@ -137,26 +192,49 @@ def runtime_catalog(m: Manifest, engine: str) -> dict:
 
 
 def bundle_data(out_dir: Path, manifest: Manifest, lock: dict, extra: dict | None = None) -> dict:
-    d = chain_dir(out_dir)
     engines = {}
     for engine in ENGINES:
+        schema = schema_of(manifest, engine)
         migrations = []
-        for entry in lock["migrations"]:
-            path = d / engine / f"{entry['name']}.sql"
-            text = (extra or {}).get(path)
-            if text is None:
-                try:
-                    text = path.read_text("utf-8")
-                except FileNotFoundError:
-                    raise SchemactlError(f"{path} is listed in {d / LOCK} but missing; restore it from version "
-                                         "control") from None
+        for entry, body in chain_bodies(out_dir, lock, engine, extra):
             migrations.append({"version": entry["version"], "name": entry["name"], "hash": entry["schema_hash"],
-                               "checksum": entry["checksums"][engine], "statements": SPLITTERS[engine](text)})
-        engines[engine] = {"migrations": migrations, "catalog": runtime_catalog(manifest, engine)}
+                               "checksum": entry["checksums"][engine], "statements": SPLITTERS[engine](body),
+                               "record": record_statements(engine, schema, entry["version"], entry["schema_hash"],
+                                                           entry["checksums"][engine])})
+        engines[engine] = {"migrations": migrations, "catalog": runtime_catalog(manifest, engine),
+                           "version_table": version_table(schema)}
     from ..render import pragma_sql
     engines["sqlite"]["settings"] = [pragma_sql(k, v) for k, v in manifest.pragmas]
+    engines["postgres"]["lock_key"] = lock_key(manifest.name)
     return {"format": 1, "schema": manifest.name, "version": len(lock["migrations"]),
-            "hash": lock["migrations"][-1]["schema_hash"] if lock["migrations"] else None, "engines": engines}
+            "hash": lock["migrations"][-1]["schema_hash"] if lock["migrations"] else None, "engines": engines,
+            "ignored_tables": list(IGNORED_TABLES)}
+
+
+def chain_bodies(out_dir: Path, lock: dict, engine: str, extra: dict | None = None):
+    """(lock entry, body text) of every migration of ``engine``, in order."""
+    d = chain_dir(out_dir)
+    for entry in lock["migrations"]:
+        path = d / engine / f"{entry['name']}.sql"
+        text = (extra or {}).get(path)
+        if text is None:
+            try:
+                text = path.read_bytes().decode("utf-8")
+            except FileNotFoundError:
+                raise SchemactlError(f"{path} is listed in {d / LOCK} but missing; restore it from version "
+                                     "control") from None
+        yield entry, split_record(text)[0]
+
+
+def record_files(out_dir: Path, manifest: Manifest, lock: dict) -> dict:
+    """Every migration file with its record block as it must be (``generate`` rewrites stale ones)."""
+    d = chain_dir(out_dir)
+    files = {}
+    for engine in ENGINES:
+        for entry, body in chain_bodies(out_dir, lock, engine):
+            files[d / engine / f"{entry['name']}.sql"] = with_record(body, engine, schema_of(manifest, engine),
+                                                                     entry["version"], entry["schema_hash"])
+    return files
 
 
 def bundle_files(out_dir: Path, manifest: Manifest, lock: dict | None = None, extra: dict | None = None) -> dict:
@@ -166,7 +244,10 @@ def bundle_files(out_dir: Path, manifest: Manifest, lock: dict | None = None, ex
     data = bundle_data(out_dir, manifest, lock, extra)
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
     note = f"Embedded migrations of schema \"{manifest.name}\"; generated by schemactl, do not edit."
-    return {
+    files = {} if extra else record_files(out_dir, manifest, lock)
+    from ..render.runtimes import runtime_files
+    files |= runtime_files(out_dir, data)
+    return files | {
         out_dir / "bundle.json": text + "\n",
         out_dir / "bundle.py": f'"""{note}"""\n\nimport json\n\nBUNDLE = json.loads({json.dumps(text)})\n',
         out_dir / "bundle.ts": f"// {note}\n\nexport const BUNDLE = {text} as const;\n",
@@ -188,7 +269,7 @@ def chain_problems(out_dir: Path, manifest: Manifest, display) -> list[tuple[str
             path = d / engine / f"{entry['name']}.sql"
             listed.add(path)
             try:
-                actual = sha256(path.read_bytes())
+                actual = body_checksum(path.read_bytes().decode("utf-8", "replace"))
             except FileNotFoundError:
                 found.append((display(path), "migration is missing", "git checkout -- " + display(path)))
                 continue

@@ -73,3 +73,7 @@ CREATE INDEX instances_session_id_status_idx ON instances (session_id, status);
 CREATE INDEX instances_status_idx ON instances (status);
 
 CREATE INDEX sessions_search ON sessions USING gin (to_tsvector('simple', coalesce(task, '')));
+
+-- schemactl:record
+CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, hash text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO schema_version (version, hash, checksum) VALUES (1, 'sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397', '8f12e87f4e5a410829d3d00a2910daa0ae76ac1db2eb0664a56fa4ecf7189742');

@@ -75,3 +75,7 @@ CREATE VIRTUAL TABLE sessions_search USING fts5(task, content='sessions', conten
 CREATE TRIGGER sessions_search_ai AFTER INSERT ON sessions BEGIN INSERT INTO sessions_search (rowid, task) VALUES (new.rowid, new.task); END;
 CREATE TRIGGER sessions_search_ad AFTER DELETE ON sessions BEGIN INSERT INTO sessions_search (sessions_search, rowid, task) VALUES ('delete', old.rowid, old.task); END;
 CREATE TRIGGER sessions_search_au AFTER UPDATE ON sessions BEGIN INSERT INTO sessions_search (sessions_search, rowid, task) VALUES ('delete', old.rowid, old.task); INSERT INTO sessions_search (rowid, task) VALUES (new.rowid, new.task); END;
+
+-- schemactl:record
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL);
+INSERT INTO schema_version (version, hash, checksum, applied_at) VALUES (1, 'sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397', '8bb743f92ffbd27eaeae309054486c93f5e2cde90c0d4f35f3aff0086ec9040e', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));

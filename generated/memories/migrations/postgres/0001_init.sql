@@ -47,3 +47,7 @@ CREATE INDEX memories_capsule_id_created_at_idx ON memories (capsule_id, created
 CREATE INDEX memories_kind_idx ON memories (kind);
 CREATE INDEX memories_title_idx ON memories (title);
 COMMENT ON TABLE memories IS 'One memory (note, media, document) inside a capsule.';
+
+-- schemactl:record
+CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, hash text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO schema_version (version, hash, checksum) VALUES (1, 'sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33', 'f3c635335908a87e42353eab6530b41c82bc95dd0eff6bf1bbf3ec8000eb5b88');

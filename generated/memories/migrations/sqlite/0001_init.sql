@@ -43,3 +43,7 @@ CREATE TABLE memories (
 CREATE INDEX memories_capsule_id_created_at_idx ON memories (capsule_id, created_at DESC) WHERE NOT is_deleted;
 CREATE INDEX memories_kind_idx ON memories (kind);
 CREATE INDEX memories_title_idx ON memories (title);
+
+-- schemactl:record
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL);
+INSERT INTO schema_version (version, hash, checksum, applied_at) VALUES (1, 'sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33', '3fdd7ff10d054dd70efe7b9fdc3431da30b09f02a4fbaebee787b93d8c55619f', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));

@@ -57,3 +57,7 @@ CREATE INDEX indexed_vdr_operation_did_idx ON indexed_vdr_operation (did);
 CREATE INDEX indexed_vdr_operation_init_operation_hash_idx ON indexed_vdr_operation (init_operation_hash);
 
 CREATE VIEW raw_operation_by_did AS SELECT ro.id, ro.signed_operation_data, ro.slot, ro.block_number, ro.cbt, ro.absn, ro.osn, ro.is_indexed, iso.did FROM raw_operation AS ro JOIN indexed_ssi_operation AS iso ON ro.id = iso.raw_operation_id;
+
+-- schemactl:record
+CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, hash text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO schema_version (version, hash, checksum) VALUES (1, 'sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8', '48db0ab6d84c26f8b0d722ff0889f395723424d50be35e11539a80f748ade164');

@@ -53,3 +53,7 @@ CREATE INDEX indexed_vdr_operation_did_idx ON indexed_vdr_operation (did);
 CREATE INDEX indexed_vdr_operation_init_operation_hash_idx ON indexed_vdr_operation (init_operation_hash);
 
 CREATE VIEW raw_operation_by_did AS SELECT ro.id, ro.signed_operation_data, ro.slot, ro.block_number, ro.cbt, ro.absn, ro.osn, ro.is_indexed, iso.did FROM raw_operation AS ro JOIN indexed_ssi_operation AS iso ON ro.id = iso.raw_operation_id;
+
+-- schemactl:record
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL);
+INSERT INTO schema_version (version, hash, checksum, applied_at) VALUES (1, 'sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8', '6c9a0419da883d0f98748b9328f7515e813391901707b2b618ecaf0a6f93445a', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));

@@ -188,3 +188,7 @@ CREATE TABLE tools (
     CONSTRAINT tools_pkey PRIMARY KEY (id),
     CONSTRAINT tools_name_key UNIQUE (name)
 );
+
+-- schemactl:record
+CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, hash text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO schema_version (version, hash, checksum) VALUES (1, 'sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16', 'd2d6e550946e9c39ee01a125d4c555dc29be6c3663f16b9ec3db6b9d61674dcb');

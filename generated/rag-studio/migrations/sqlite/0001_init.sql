@@ -187,3 +187,7 @@ CREATE TABLE tools (
     CONSTRAINT tools_pkey PRIMARY KEY (id),
     CONSTRAINT tools_name_key UNIQUE (name)
 );
+
+-- schemactl:record
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL);
+INSERT INTO schema_version (version, hash, checksum, applied_at) VALUES (1, 'sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16', 'c503054c5d9569d349d4a00af2af73f899e0c707ad0e83d4ad3943effeae518b', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
