@@ -152,42 +152,103 @@ def _sqlite_add_column_ok(r: Renderer, t: Table, op: Op) -> bool:
     return c.nullable or d is not None
 
 
+# Operations on the schema as a whole that name a table but never change it (dropped first, created last).
+SQLITE_AROUND = {"drop_search", "create_search", "drop_trigger", "create_trigger"}
+SQLITE_NEW = "__schemactl_new_"
+
+
 def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
-    r_new = Renderer(new, "sqlite")
-    out: list[str] = []
+    """SQLite statements that are correct with foreign keys ON or OFF, inside a runner's transaction or not
+    (docs/runtime-protocol.md, section 2): no DROP TABLE ever fires a cascade into rows that are kept."""
+    r_new, r_old = Renderer(new, "sqlite"), Renderer(old, "sqlite")
     by_table: dict[str, list[Op]] = {}
     for op in ops:
-        if op.table:
+        if op.table and op.kind not in SQLITE_AROUND:
             by_table.setdefault(op.table, []).append(op)
     enum_changed = {op.name for op in ops if op.kind in ("add_enum_value", "change_enum_values")}
-    out += [f"DROP VIEW {quote(op.name)};" for op in ops if op.kind == "drop_view"]
-    r_old = Renderer(old, "sqlite")
-    out += [stmt for op in ops if op.kind == "drop_search" for stmt in r_old.search(op.old, "drop")]
-    out += [stmt for op in ops if op.kind == "drop_trigger" for stmt in r_old.trigger(op.old, "drop")]
-    for op in ops:
-        if op.kind == "drop_table":
-            out.append(f"DROP TABLE {quote(op.table)};")
+    created = {op.table for op in ops if op.kind == "create_table"}
+    dropped = [op.table for op in ops if op.kind == "drop_table"]
+    renamed = {op.table: op.old for op in ops if op.kind == "rename_table"}
+    rebuild: set[str] = set()
     for t in new.tables:
         tops = by_table.get(t.name, [])
-        uses_changed_enum = any(c.type.enum in enum_changed for c in t.columns)
-        if any(op.kind == "create_table" for op in tops):
+        if t.name in created or not (tops or any(c.type.enum in enum_changed for c in t.columns)):
+            continue
+        if any(c.type.enum in enum_changed for c in t.columns) or not all(
+                op.kind in SQLITE_IN_PLACE and (op.kind != "add_column" or _sqlite_add_column_ok(r_new, t, op))
+                for op in tops):
+            rebuild.add(t.name)
+    closure = _referencing_closure(rebuild, old, new, renamed, created)
+
+    out = [f"DROP VIEW {quote(op.name)};" for op in ops if op.kind == "drop_view"]
+    out += [stmt for op in ops if op.kind == "drop_search" for stmt in r_old.search(op.old, "drop")]
+    out += [stmt for op in ops if op.kind == "drop_trigger" for stmt in r_old.trigger(op.old, "drop")]
+    for t in new.tables:   # in-place changes first: the closure below reads the tables by their new names
+        if t.name in by_table and t.name not in closure and t.name not in created:
+            out += _sqlite_in_place(r_new, t, by_table[t.name])
+    for t in new.tables:   # new tables before the rebuilds, whose rows may reference them
+        if t.name in created:
             out.append(r_new.create_table(t, {x.name for x in new.tables}))
             out += [r_new.create_index(t, ix) for ix in sorted(t.indexes, key=lambda i: i.name)]
-            continue
-        if not tops and not uses_changed_enum:
-            continue
-        in_place = not uses_changed_enum and all(
-            op.kind in SQLITE_IN_PLACE and (op.kind != "add_column" or _sqlite_add_column_ok(r_new, t, op))
-            for op in tops)
-        if in_place:
-            out += _sqlite_in_place(r_new, t, tops)
-        else:
-            out += _sqlite_rebuild(r_new, old, t, tops)
+    # Dropped tables go with the old tables of the rebuild, after the rows are copied and children first:
+    # by then no kept table references them, so the implicit DELETE of DROP TABLE cascades into nothing
+    # that stays.
+    out += _sqlite_rebuild(r_new, old, new, closure, by_table, renamed, dropped)
     out += [stmt for op in ops if op.kind == "create_search"
             for stmt in r_new.search(op.new) + r_new.search(op.new, "refill")]
     out += [stmt for op in ops if op.kind == "create_trigger" for stmt in r_new.trigger(op.new)]
     out += [r_new.create_view(op.new) for op in ops if op.kind == "create_view"]
     return out
+
+
+def _referencing_closure(rebuild: set[str], old: Manifest, new: Manifest, renamed: dict, created: set) -> set[str]:
+    """The tables to rebuild: ``rebuild`` and every kept table that references one of them, recursively
+    (by the old or the new foreign keys), so that dropping an old table can only cascade into old tables
+    whose rows are already copied."""
+    old_name = {t.name: renamed.get(t.name, t.name) for t in new.tables if t.name not in created}
+    new_name = {v: k for k, v in old_name.items()}
+    refs: dict[str, set[str]] = {}     # kept table (new name) -> kept tables (new names) it references
+    for t in new.tables:
+        if t.name in created:
+            continue
+        parents = {fk.ref_table for fk in t.foreign_keys}
+        was = old.table(old_name[t.name])
+        if was is not None:
+            parents |= {new_name.get(fk.ref_table, "") for fk in was.foreign_keys}
+        refs[t.name] = {p for p in parents if p in old_name}
+    closure = set(rebuild)
+    grew = True
+    while grew:
+        grew = False
+        for child, parents in refs.items():
+            if child not in closure and parents & closure:
+                closure.add(child)
+                grew = True
+    return closure
+
+
+def _parents_first(names: list[str], parents_of) -> list[str]:
+    """``names`` ordered so that a table comes after the tables it references (cycles: given order)."""
+    pending, out = list(names), []
+    while pending:
+        ready = [n for n in pending if not (parents_of(n) & set(pending)) - {n}]
+        nxt = ready[0] if ready else pending[0]
+        out.append(nxt)
+        pending.remove(nxt)
+    return out
+
+
+# Deleting a parent row runs these actions on its children at once; children go first so that they
+# find nothing.  CASCADE only deletes rows of tables that are dropped anyway, and NO ACTION is checked at
+# commit (defer_foreign_keys), after the children are gone: neither needs an order, which breaks FK cycles.
+_ORDERING_ACTIONS = {"restrict", "set null", "set default"}
+
+
+def _children_first(names: list[str], m: Manifest) -> list[str]:
+    def parents(n):
+        t = m.table(n)
+        return {fk.ref_table for fk in t.foreign_keys if fk.on_delete in _ORDERING_ACTIONS} if t else set()
+    return list(reversed(_parents_first(list(names), parents)))
 
 
 RENDERERS = {"postgres": _postgres, "sqlite": _sqlite}
@@ -211,28 +272,55 @@ def _sqlite_in_place(r: Renderer, t: Table, ops: list[Op]) -> list[str]:
     return out
 
 
-def _sqlite_rebuild(r: Renderer, old: Manifest, t: Table, ops: list[Op]) -> list[str]:
-    """The table rebuild from SQLite's documentation (lang_altertable.html, 'other changes')."""
-    renamed_from = next((op.old for op in ops if op.kind == "rename_table"), t.name)
+def _sqlite_rebuild(r: Renderer, old: Manifest, new: Manifest, closure: set[str], by_table: dict,
+                    renamed: dict, dropped: list[str]) -> list[str]:
+    """Rebuild every table of ``closure`` at once (docs/runtime-protocol.md, section 2): new tables that
+    reference each other, rows copied parents first (rowids kept), old tables dropped children first,
+    new tables renamed (SQLite rewrites the references between them), indexes recreated."""
+    tables = [t for t in new.tables if t.name in closure]
+    temp = {t.name: SQLITE_NEW + t.name for t in tables}
+    order = _parents_first([t.name for t in tables],
+                           lambda n: {fk.ref_table for fk in new.table(n).foreign_keys})
+    out = ["PRAGMA defer_foreign_keys = ON;"] if closure else []
+    for name in order:
+        t = new.table(name)
+        create = r.create_table(t, {x.name for x in new.tables}, refs=temp)
+        out.append(create.replace(f"CREATE TABLE {quote(t.name)} (", f"CREATE TABLE {quote(temp[name])} (", 1))
+    for name in order:
+        out += _sqlite_copy(r, old, new.table(name), temp[name], renamed.get(name, name), by_table.get(name, []))
+    old_names = [renamed.get(name, name) for name in order] + list(dropped)
+    out += [f"DROP TABLE {quote(name)};" for name in _children_first(old_names, old)]
+    out += [f"ALTER TABLE {quote(temp[name])} RENAME TO {quote(name)};" for name in order]
+    for name in order:
+        t = new.table(name)
+        out += [r.create_index(t, ix) for ix in sorted(t.indexes, key=lambda i: i.name)]
+    return out
+
+
+def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, ops: list[Op]) -> list[str]:
+    """Copy the rows of the old table ``source`` into ``temp`` (the rowid too, for full-text search and
+    AUTOINCREMENT), and carry its AUTOINCREMENT counter over."""
     renames = {op.name: op.old for op in ops if op.kind == "rename_column"}
     added = {op.name for op in ops if op.kind == "add_column"}
-    old_table = old.table(renamed_from)
+    old_table = old.table(source)
     copy_to, copy_from = [], []
     for c in t.columns:
         if c.name in added:
             continue
-        source = renames.get(c.name, c.name)
-        if old_table.column(source) is not None:
+        from_name = renames.get(c.name, c.name)
+        if old_table.column(from_name) is not None:
             copy_to.append(quote(c.name))
-            copy_from.append(quote(source))
-    temp = f"__schemactl_new_{t.name}"
-    create = r.create_table(t, {x.name for x in r.m.tables}).replace(f"CREATE TABLE {quote(t.name)} (",
-                                                                    f"CREATE TABLE {quote(temp)} (", 1)
-    out = [create]
+            copy_from.append(quote(from_name))
+    alias = any(r.rowid_alias(t, c) and quote(c.name) in copy_to for c in t.columns)
+    if not (t.without_rowid or old_table.without_rowid or alias):
+        copy_to.insert(0, "rowid")
+        copy_from.insert(0, "rowid")
+    out = []
     if copy_to:
         out.append(f"INSERT INTO {quote(temp)} ({', '.join(copy_to)}) SELECT {', '.join(copy_from)} "
-                   f"FROM {quote(renamed_from)};")
-    out.append(f"DROP TABLE {quote(renamed_from)};")
-    out.append(f"ALTER TABLE {quote(temp)} RENAME TO {quote(t.name)};")
-    out += [r.create_index(t, ix) for ix in sorted(t.indexes, key=lambda i: i.name)]
+                   f"FROM {quote(source)};")
+    if any(c.identity for c in t.columns) and any(c.identity for c in old_table.columns):
+        out.append(f"DELETE FROM sqlite_sequence WHERE name = {sql_string(temp)};")
+        out.append(f"INSERT INTO sqlite_sequence (name, seq) SELECT {sql_string(temp)}, seq FROM sqlite_sequence "
+                   f"WHERE name = {sql_string(source)};")
     return out

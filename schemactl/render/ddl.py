@@ -136,16 +136,18 @@ class Renderer:
                 and t.primary_key.columns == (c.name,) and self.column_type(t, c).upper() == "INTEGER")
 
     # -- constraints
-    def fk_clause(self, fk: ForeignKey) -> str:
+    def fk_clause(self, fk: ForeignKey, refs: dict | None = None) -> str:
+        """The FOREIGN KEY clause; ``refs`` renames referenced tables (a migration's rebuilt tables)."""
+        target = (refs or {}).get(fk.ref_table, fk.ref_table)
         out = (f"CONSTRAINT {quote(fk.name)} FOREIGN KEY ({_cols(fk.columns)}) "
-               f"REFERENCES {self.q(fk.ref_table)} ({_cols(fk.ref_columns)})")
+               f"REFERENCES {self.q(target)} ({_cols(fk.ref_columns)})")
         if fk.on_delete in _ACTION_SQL:
             out += f" ON DELETE {_ACTION_SQL[fk.on_delete]}"
         if fk.on_update in _ACTION_SQL:
             out += f" ON UPDATE {_ACTION_SQL[fk.on_update]}"
         return out
 
-    def constraint_lines(self, t: Table, created: set[str]) -> list[str]:
+    def constraint_lines(self, t: Table, created: set[str], refs: dict | None = None) -> list[str]:
         lines = []
         inline_pk = self.r.identity_inline_pk and any(c.identity for c in t.columns)
         if t.primary_key and not inline_pk:
@@ -155,7 +157,7 @@ class Renderer:
         for fk in sorted(t.foreign_keys, key=lambda f: f.name):
             if self.deferred(t, fk, created):
                 continue
-            lines.append(self.fk_clause(fk))
+            lines.append(self.fk_clause(fk, refs))
         for ck in sorted(self.checks(t), key=lambda c: c[0]):
             lines.append(f"CONSTRAINT {quote(ck[0])} CHECK ({ck[1]})")
         return lines
@@ -174,8 +176,8 @@ class Renderer:
         return self.r.forward_fk_alter and fk.ref_table != t.name and fk.ref_table not in created
 
     # -- statements
-    def create_table(self, t: Table, created: set[str]) -> str:
-        body = [self.column_line(t, c) for c in t.columns] + self.constraint_lines(t, created)
+    def create_table(self, t: Table, created: set[str], refs: dict | None = None) -> str:
+        body = [self.column_line(t, c) for c in t.columns] + self.constraint_lines(t, created, refs)
         options = ", ".join(kw for attr, kw in self.r.table_options if getattr(t, attr))
         inner = ",\n".join(f"    {line}" for line in body)
         return f"CREATE TABLE {self.q(t.name)} (\n{inner}\n){(' ' + options) if options else ''};"
