@@ -15,12 +15,12 @@ import click
 
 from . import __version__
 from .errors import ManifestInvalid, SchemactlError
-from .manifest.hashing import schema_hash, write_hash
+from .manifest.hashing import rewrite_version, schema_hash, write_hash
 from .manifest.load import json_schema
 from .output import atomic_write_all
 from .report import REPORTERS, emit
 from .engines.providers import CHOICES
-from .project import find_project, load_all, load_feature_sets, planned_files, staleness
+from .project import chain_version, find_project, load_all, load_feature_sets, planned_files, staleness
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT = 0, 1, 2
 
@@ -94,7 +94,8 @@ def validate(manifests, features):
 
 @main.command("hash")
 @click.argument("manifests", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--write", is_flag=True, help="Update the manifest's `hash:` line in place; nothing else changes.")
+@click.option("--write", is_flag=True, help="Update the manifest's `hash:` line in place (and `version:` to its "
+                                            "migration chain's version); nothing else changes.")
 @_features_opt
 def hash_(manifests, write, features):
     """Print the schema hash of MANIFEST (sha256 of its canonical model).
@@ -109,7 +110,7 @@ def hash_(manifests, write, features):
     for path, m in loaded:
         h = schema_hash(m)
         click.echo(h if len(loaded) == 1 else f"{h}  {project.display(path)}")
-        if write and write_hash(path, h):
+        if write and write_hash(path, h, chain_version(project, m)):
             click.echo(f"{project.display(path)}: hash updated", err=True)
 
 
@@ -303,8 +304,13 @@ def migrate_new(manifest, slug, allow_destructive, features):
         return
     for op in planned.ops:
         click.echo(f"  {op.describe()}")
-    # The generated DDL and TypeScript move with the chain, so `check` passes right after.
-    files = {**planned_files(project, m, with_bundle=False), **planned.files}
+    # The generated DDL and TypeScript move with the chain, so `check` passes right after; the
+    # manifest's version: line becomes the new migration's number (one version number everywhere).
+    files = {**planned_files(project, m, with_bundle=False, version=planned.version), **planned.files}
+    text = path.read_bytes().decode("utf-8")
+    if m.version != planned.version and not m.features:
+        from .migrations.files import SNAPSHOT, chain_dir
+        files[path] = files[chain_dir(project.output_dir(m)) / SNAPSHOT] = rewrite_version(text, planned.version)
     for target in atomic_write_all(files):
         click.echo(f"{project.display(target)}: written")
 

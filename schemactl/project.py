@@ -135,11 +135,22 @@ def _with_source(m: Manifest, source: str) -> Manifest:
     return replace(m, source=source)
 
 
+def chain_version(project: Project, manifest: Manifest, output: str | None = None) -> int | None:
+    """The version of the manifest's migration chain (its newest migration), None without a chain."""
+    from .migrations.files import chain_dir, read_lock
+    lock = read_lock(chain_dir(project.output_dir(manifest, output)))
+    return None if lock is None else len(lock["migrations"])
+
+
 def planned_files(project: Project, manifest: Manifest, output: str | None = None,
-                  with_bundle: bool = True) -> dict[Path, str]:
-    """Every file `generate` writes for a manifest (the embedded bundle once a migration chain exists)."""
+                  with_bundle: bool = True, version: int | None = None) -> dict[Path, str]:
+    """Every file `generate` writes for a manifest (the embedded bundle once a migration chain exists).
+    With a chain, every file carries the chain's version (the bundle's and schema_version's number)."""
     from .migrations.files import bundle_files
     out_dir = project.output_dir(manifest, output)
+    version = version if version is not None else chain_version(project, manifest, output)
+    if version is not None:
+        manifest = replace(manifest, version=version)
     files = {out_dir / name: content for name, content in render.outputs(manifest).items()}
     if with_bundle:
         files.update(bundle_files(out_dir, manifest))
@@ -164,6 +175,10 @@ def staleness(project: Project, path: Path, manifest: Manifest, output: str | No
         problem = f"hash is stale (manifest says {manifest.hash}, schema is {want})" if manifest.hash else \
             f"hash is missing (schema is {want})"
         found.append(Staleness(shown, problem, f"schemactl hash --write {shown}"))
+    version = chain_version(project, manifest, output)
+    if version is not None and manifest.version != version and not manifest.features:
+        found.append(Staleness(shown, f"version is {manifest.version}, the migration chain is at version {version}",
+                               f"schemactl hash --write {shown}"))
     from .migrations.files import chain_problems
     chain = chain_problems(project.output_dir(manifest, output), manifest, project.display)
     found += [Staleness(where, problem, fix) for where, problem, fix in chain]

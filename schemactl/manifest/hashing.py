@@ -106,11 +106,24 @@ def rewrite_hash(text: str, new_hash: str) -> str:
     return text[:end] + f"{newline}hash: {new_hash}" + text[end:]
 
 
-def write_hash(path: Path, new_hash: str) -> bool:
-    """Update the file in place (atomically). True if it changed."""
+_VERSION_LINE = re.compile(r"^version:[ \t]*(?P<value>[^\s#]*)(?P<rest>.*)$", re.M)
+
+
+def rewrite_version(text: str, version: int) -> str:
+    """``text`` with its top-level ``version:`` value set (every other byte as it was)."""
+    m = _VERSION_LINE.search(text)
+    if m is None:
+        return text
+    return text[:m.start("value")] + str(int(version)) + text[m.end("value"):]
+
+
+def write_hash(path: Path, new_hash: str, version: int | None = None) -> bool:
+    """Update the file in place (atomically): the hash, and the version when given. True if it changed."""
     from ..output import atomic_write_all
     text = path.read_bytes().decode("utf-8")
     new = rewrite_hash(text, new_hash)
+    if version is not None:
+        new = rewrite_version(new, version)
     if new == text:
         return False
     atomic_write_all({path: new})
