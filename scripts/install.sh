@@ -3,6 +3,7 @@
 #   - PostgreSQL server binaries (initdb, postgres), from the system's packages when missing;
 #   - the schemactl package itself (editable) with its test extras;
 #   - the pinned Node tool chain (npm ci), when package.json is present.
+#   - cargo and Debian's Rust crates (rusqlite, tokio-postgres, tokio) for the Rust runtime's offline tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,11 @@ sudo=""
 missing=()
 have_pg_server || missing+=(postgresql)
 [ -f package.json ] && ! command -v npm >/dev/null 2>&1 && missing+=(nodejs npm)
+# The Rust runtime's tests build offline against Debian's packaged crates (/usr/share/cargo/registry).
+command -v cargo >/dev/null 2>&1 || missing+=(cargo)
+for pkg in librust-rusqlite-dev librust-tokio-postgres-dev librust-tokio-dev libsqlite3-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install: installing ${missing[*]} with apt-get"
   $sudo apt-get update -qq

@@ -13,7 +13,10 @@ from importlib import resources
 from pathlib import Path
 
 # generated file (relative to generated/<schema>/) -> template under templates/runtime/
-RUNTIME_FILES: dict[str, str] = {}
+RUNTIME_FILES: dict[str, str] = {
+    "rust/Cargo.toml": "rust/Cargo.toml.j2",
+    "rust/src/lib.rs": "rust/lib.rs.j2",
+}
 
 CATALOG_QUERIES = ("tables", "columns", "constraints", "indexes")
 
@@ -29,5 +32,7 @@ def catalog_queries() -> dict[str, str]:
 def runtime_files(out_dir: Path, bundle: dict) -> dict[Path, str]:
     from . import _env
     context = dict(bundle=bundle, queries=catalog_queries(), name=bundle["schema"])
+    from .rust import rust_values
+    context["rust"] = rust_values(bundle, context["queries"])
     return {out_dir / fname: _env().get_template(f"runtime/{template}").render(**context)
             for fname, template in RUNTIME_FILES.items()}

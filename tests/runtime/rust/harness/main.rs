@@ -1,0 +1,226 @@
+//! Test driver of a generated schemactl Rust crate (depended on as `schema`).
+//!
+//!     driver migrate|verify|verify-deep sqlite <file>
+//!     driver migrate|verify|verify-deep postgres <libpq key=value conninfo>
+//!     driver bench sqlite <file> <rounds>
+//!
+//! Prints one JSON line: {"ok": true, "applied": [1, 2]} (applied for migrate only) or
+//! {"ok": false, "error": "MigrationError" | "SchemaMismatch", "message": "...", "differences": [...]}
+//! and exits 0; a driver error (connection, I/O) prints {"ok": false, "error": "DriverError", ...} and exits 1.
+
+use std::process::exit;
+
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_list(items: impl Iterator<Item = String>) -> String {
+    format!("[{}]", items.collect::<Vec<_>>().join(", "))
+}
+
+/// The JSON line and the exit code of one command's outcome.
+fn report(outcome: Result<Option<Vec<u32>>, schema::Error>) -> (String, i32) {
+    match outcome {
+        Ok(Some(applied)) => {
+            (format!("{{\"ok\": true, \"applied\": {}}}", json_list(applied.iter().map(|v| v.to_string()))), 0)
+        }
+        Ok(None) => ("{\"ok\": true}".to_string(), 0),
+        Err(schema::Error::Migration(message)) => (
+            format!("{{\"ok\": false, \"error\": \"MigrationError\", \"message\": {}, \"differences\": []}}", json_str(&message)),
+            0,
+        ),
+        Err(e @ schema::Error::Mismatch(_)) => {
+            let differences = match &e {
+                schema::Error::Mismatch(d) => json_list(d.iter().map(|s| json_str(s))),
+                _ => unreachable!(),
+            };
+            (
+                format!(
+                    "{{\"ok\": false, \"error\": \"SchemaMismatch\", \"message\": {}, \"differences\": {}}}",
+                    json_str(&e.to_string()),
+                    differences
+                ),
+                0,
+            )
+        }
+        Err(e) => (
+            format!("{{\"ok\": false, \"error\": \"DriverError\", \"message\": {}, \"differences\": []}}", json_str(&e.to_string())),
+            1,
+        ),
+    }
+}
+
+fn run_sqlite(command: &str, path: &str) -> Result<Option<Vec<u32>>, schema::Error> {
+    let mut conn = rusqlite::Connection::open(path)?;
+    match command {
+        "migrate" => schema::migrate_sqlite(&mut conn).map(Some),
+        "verify" => schema::verify_sqlite(&conn, false).map(|_| None),
+        _ => schema::verify_sqlite(&conn, true).map(|_| None),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime")
+}
+
+fn run_postgres(command: &str, conninfo: &str) -> Result<Option<Vec<u32>>, schema::Error> {
+    runtime().block_on(async {
+        let (mut client, connection) = tokio_postgres::connect(conninfo, tokio_postgres::NoTls).await?;
+        let connection = tokio::spawn(connection);
+        let outcome = match command {
+            "migrate" => schema::migrate_postgres(&mut client).await.map(Some),
+            "verify" => schema::verify_postgres(&client, false).await.map(|_| None),
+            _ => schema::verify_postgres(&client, true).await.map(|_| None),
+        };
+        drop(client);
+        let _ = connection.await;
+        outcome
+    })
+}
+
+/// Best time of `rounds` runs of verify (shallow) and deep verify, in milliseconds.
+fn bench_sqlite(path: &str, rounds: usize) -> (f64, f64) {
+    let mut conn = rusqlite::Connection::open(path).expect("open the database");
+    schema::migrate_sqlite(&mut conn).expect("migrate");
+    let best = |deep: bool| {
+        (0..rounds)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                schema::verify_sqlite(&conn, deep).expect("verify");
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    (best(false), best(true))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() == 4 && args[0] == "bench" && args[1] == "sqlite" {
+        let (shallow, deep) = bench_sqlite(&args[2], args[3].parse().expect("rounds"));
+        println!("{{\"ok\": true, \"shallow_ms\": {}, \"deep_ms\": {}}}", shallow, deep);
+        return;
+    }
+    let commands = ["migrate", "verify", "verify-deep"];
+    if args.len() != 3 || !commands.contains(&args[0].as_str()) || (args[1] != "sqlite" && args[1] != "postgres") {
+        eprintln!("usage: driver migrate|verify|verify-deep sqlite|postgres TARGET");
+        exit(2);
+    }
+    let outcome = if args[1] == "sqlite" { run_sqlite(&args[0], &args[2]) } else { run_postgres(&args[0], &args[2]) };
+    let (line, code) = report(outcome);
+    println!("{}", line);
+    exit(code);
+}
+
+#[cfg(test)]
+mod tests {
+    //! `cargo test`: the crate against a real SQLite file and the PostgreSQL named by SCHEMACTL_TEST_PG
+    //! (an empty database).
+
+    fn expected_versions() -> Vec<u32> {
+        (1..=schema::SCHEMA_VERSION).collect()
+    }
+
+    fn mismatch(e: schema::Error) -> Vec<String> {
+        match e {
+            schema::Error::Mismatch(d) => d,
+            other => panic!("expected a mismatch, got {:?}", other),
+        }
+    }
+
+    fn migration(e: schema::Error) -> String {
+        match e {
+            schema::Error::Migration(m) => m,
+            other => panic!("expected a migration error, got {:?}", other),
+        }
+    }
+
+    #[test]
+    fn sqlite_file() {
+        let path = std::env::temp_dir().join(format!("schemactl-rust-test-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        assert_eq!(mismatch(schema::verify_sqlite(&conn, false).unwrap_err()),
+                   vec!["no schema_version table; run migrate() first".to_string()]);
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        assert_eq!(schema::migrate_sqlite(&mut conn).unwrap(), expected_versions());
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1, "migrate restores PRAGMA foreign_keys");
+        schema::verify_sqlite(&conn, false).unwrap();
+        schema::verify_sqlite(&conn, true).unwrap();
+        assert_eq!(schema::migrate_sqlite(&mut conn).unwrap(), Vec::<u32>::new());
+
+        conn.execute_batch("BEGIN").unwrap();
+        assert_eq!(migration(schema::migrate_sqlite(&mut conn).unwrap_err()),
+                   "migrate() needs a connection with no open transaction");
+        conn.execute_batch("ROLLBACK").unwrap();
+
+        conn.execute_batch("CREATE TABLE zz_extra (id INTEGER PRIMARY KEY)").unwrap();
+        assert_eq!(mismatch(schema::verify_sqlite(&conn, true).unwrap_err()),
+                   vec!["table \"zz_extra\" is not expected".to_string()]);
+        schema::verify_sqlite(&conn, false).unwrap();
+
+        let v = schema::SCHEMA_VERSION;
+        conn.execute("UPDATE schema_version SET hash = 'sha256:forged' WHERE version = ?1", [v]).unwrap();
+        assert_eq!(mismatch(schema::verify_sqlite(&conn, false).unwrap_err()),
+                   vec![format!("database hash sha256:forged differs from the bundle's {}", schema::SCHEMA_HASH)]);
+        assert!(migration(schema::migrate_sqlite(&mut conn).unwrap_err())
+            .starts_with(&format!("schema_version row {} carries hash sha256:forged", v)));
+        drop(conn);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn postgres_database() {
+        let conninfo = std::env::var("SCHEMACTL_TEST_PG")
+            .expect("SCHEMACTL_TEST_PG names the throwaway PostgreSQL (libpq key=value conninfo)");
+        super::runtime().block_on(async {
+            let (mut client, connection) = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            assert_eq!(mismatch(schema::verify_postgres(&client, true).await.unwrap_err()),
+                       vec!["no schema_version table; run migrate() first".to_string()]);
+            assert_eq!(schema::migrate_postgres(&mut client).await.unwrap(), expected_versions());
+            schema::verify_postgres(&client, false).await.unwrap();
+            schema::verify_postgres(&client, true).await.unwrap();
+            assert_eq!(schema::migrate_postgres(&mut client).await.unwrap(), Vec::<u32>::new());
+
+            client.batch_execute("CREATE TABLE zz_extra (id integer PRIMARY KEY)").await.unwrap();
+            assert_eq!(mismatch(schema::verify_postgres(&client, true).await.unwrap_err()),
+                       vec!["table \"zz_extra\" is not expected".to_string()]);
+            client.batch_execute("DROP TABLE zz_extra").await.unwrap();
+
+            let v = schema::SCHEMA_VERSION as i32;
+            client.execute("UPDATE schema_version SET hash = 'sha256:forged' WHERE version = $1", &[&v]).await.unwrap();
+            assert_eq!(mismatch(schema::verify_postgres(&client, false).await.unwrap_err()),
+                       vec![format!("database hash sha256:forged differs from the bundle's {}", schema::SCHEMA_HASH)]);
+            assert!(migration(schema::migrate_postgres(&mut client).await.unwrap_err())
+                .starts_with(&format!("schema_version row {} carries hash sha256:forged", v)));
+            // The advisory lock was released on the error path: another session can take it at once.
+            let (other, connection) = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            let row = other.query_one("SELECT pg_try_advisory_lock(lock_key) FROM (SELECT $1::bigint AS lock_key) k",
+                                      &[&lock_key()]).await.unwrap();
+            assert!(row.get::<_, bool>(0), "the migration lock is free after an error");
+        });
+    }
+
+    /// The schema's advisory lock key: the first 8 bytes of SHA-256 of "schemactl:<name>", read from the
+    /// environment (the test computes it in Python).
+    fn lock_key() -> i64 {
+        std::env::var("SCHEMACTL_TEST_LOCK_KEY").expect("SCHEMACTL_TEST_LOCK_KEY").parse().unwrap()
+    }
+}
