@@ -85,10 +85,16 @@ def main():
 def validate(manifests, features):
     """Check manifests (JSON Schema and semantic rules); write nothing.
 
-    Every problem is printed as FILE:LINE:COL: error: MESSAGE.
+    Every problem is printed as FILE:LINE:COL: error: MESSAGE; rules stricter than both engines as
+    FILE:LINE:COL: warning: MESSAGE (they do not fail validation).
     """
     project = find_project()
+    shown = set()
     for path, m in _selected(project, manifests, features):
+        for w in m.warnings:
+            if w not in shown:
+                shown.add(w)
+                click.echo(str(w), err=True)
         click.echo(f"{project.display(path)}: ok ({len(m.tables)} tables, {len(m.enums)} enums)")
 
 
@@ -354,19 +360,21 @@ def migrate_apply(manifest, url, features):
               help="Where PostgreSQL DDL is applied for reading back (as for parity).")
 @click.option("--postgres-url", envvar="SCHEMACTL_POSTGRES_URL", metavar="URL")
 @click.option("--schema", "pg_schema", metavar="NAME", help="PostgreSQL schema to read with --db (default: public).")
-def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postgres_url, pg_schema):
+@click.option("--strict", is_flag=True, help="Write nothing and exit 2 when anything maps only approximately or "
+                                             "not at all.")
+def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postgres_url, pg_schema, strict):
     """Adopt an existing schema: write a manifest from a database, DDL files or a Drizzle schema.
 
     DDL is split into statements; what describes the schema (tables, indexes, enums, views, constraints,
     comments) is applied to a scratch database of that engine and read back; session settings, ownership
-    and grants are left out; anything else is listed with its line.  The summary after the import says
-    what mapped exactly, approximately or not at all.
+    and grants are left out; anything else is listed with its line, never run.  A statement the engine
+    rejects, or an object the manifest cannot hold, is left out and listed; the manifest is always written
+    (unless --strict).  The summary counts what mapped exactly, approximately or not at all.
     """
     from . import importer
     sources = [x for x in (url, ddl_files, drizzle_file) if x]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of --db, --ddl or --drizzle")
-    notes: list[str] = []
     if url:
         from .parity import connect_url, parse_url
         engine, address = parse_url(url)
@@ -379,27 +387,32 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
             conn.close()
         source = url.split("@")[-1] if engine == "postgres" else url
     else:
+        locator = None
         if drizzle_file:
             engine, ddl = importer.drizzle_export(str(drizzle_file))
             texts = [(str(drizzle_file), ddl)]
             default_name = drizzle_file.stem.split(".")[0]
+            locator = importer.SourceLocator(str(drizzle_file), drizzle_file.read_text("utf-8"))
         else:
             if not dialect:
                 raise click.UsageError("--ddl needs --dialect postgres or --dialect sqlite")
             engine = dialect
             texts = [(str(p), p.read_text("utf-8")) for p in ddl_files]
             default_name = ddl_files[0].stem
-        doc, summary, notes = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
-                                               postgres_url)
+        doc, summary, _ = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
+                                            postgres_url, locator)
         source = ", ".join(t[0] for t in texts)
-    text = importer.dump(doc, summary, source, notes)
+    text, _ = importer.finish(doc, summary, source)
+    for line in summary.lines():
+        click.echo(f"import: {line}", err=True)
+    if strict and not summary.strict_ok:
+        raise SchemactlError(f"--strict: {len(summary.approx)} approximate and {len(summary.unmapped)} not mapped; "
+                             "nothing was written")
     if out:
         atomic_write_all({out: text})
         click.echo(f"{out}: written", err=True)
     else:
         click.echo(text, nl=False)
-    for line in summary.lines() + notes:
-        click.echo(f"import: {line}", err=True)
 
 
 def _manifest_name(raw: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -12,6 +12,7 @@ class Diagnostic:
     col: int
     message: str
     severity: str = "error"
+    path: tuple = field(default=(), compare=False, repr=False)   # the manifest path it is about, when known
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message}"

@@ -15,38 +15,140 @@ from . import literals
 from .catalog import Catalog, CColumn, CTable
 from .normalize import default_key
 from .sqlsplit import Statement, split_sql
+from .typekeys import sqlite_type as sqlite_type_key
 from .types import TYPES, TypeRef
 
-# Portable types tried first when several rows share an engine spelling (e.g. SQLite TEXT).
+# Portable types tried first when several rows share an engine spelling (PostgreSQL catalog names).
 _PREFERENCE = ["text", "integer", "double", "bytes", "boolean", "bigint", "smallint", "real", "varchar", "uuid",
                "numeric", "date", "time", "timestamp", "timestamptz", "json", "jsonb"]
-# SQLite declared types that no registry row spells: (word in the type, portable candidates in order).
-# Words follow the type's meaning first (DATETIME, JSON, BOOL, UUID) and SQLite's affinity rules
-# (lang_datatype3.html 3.1) after; the first candidate not spelled otherwise in this import wins.
-_GUESS = [("DATETIME", ["timestamp", "timestamptz"]), ("TIMESTAMP", ["timestamp", "timestamptz"]),
-          ("DATE", ["date"]), ("TIME", ["time"]), ("JSON", ["json", "jsonb"]), ("BOOL", ["boolean"]),
-          ("UUID", ["uuid"]), ("DEC", ["numeric"]), ("NUM", ["numeric"]),
-          ("INT", ["bigint", "smallint", "integer"]), ("CHAR", ["text"]), ("CLOB", ["text"]), ("TEXT", ["text"]),
-          ("BLOB", ["bytes"]), ("REAL", ["double", "real"]), ("FLOA", ["double", "real"]),
-          ("DOUB", ["double", "real"]), ("", ["text"])]
+
+# SQLite declared types -> portable types: (pattern over the upper-cased declared type, portable type with
+# {0}/{1} for the pattern's groups, note when the reading is a guess).  The spelling says what the values
+# are first; SQLite's affinity rules (sqlite.org/datatype3.html 3.1) decide the rest (SQLITE_AFFINITY).
+# SQLite integers are 64-bit whatever they are called, so INTEGER/INT read as bigint; spellings that
+# name a width keep it.  The declared spelling is kept for SQLite (sqlite.spell or the column's sqlite_type)
+# so the SQLite schema is reproduced as it was.
+_W = r"(?:\s*\(\s*\d+\s*\))?"
+SQLITE_DECLARED = (
+    (rf"(?:TINYINT{_W}(?: UNSIGNED)?|SMALLINT{_W}|INT2)", "smallint", None),
+    (rf"(?:SMALLINT{_W} UNSIGNED|MEDIUMINT{_W}(?: UNSIGNED)?)", "integer", None),
+    (rf"(?:INTEGER{_W}(?: UNSIGNED)?|INT{_W}(?: UNSIGNED)?|BIGINT{_W}(?: UNSIGNED)?|UNSIGNED BIG INT|INT4|INT8)",
+     "bigint", None),
+    (r"BOOL(?:EAN)?", "boolean", None),
+    (r"(?:NUMERIC|DECIMAL)\((\d+),(\d+)\)", "numeric({0},{1})", None),
+    (r"(?:NUMERIC|DECIMAL)\((\d+)\)", "numeric({0},0)", None),
+    (r"(?:REAL|DOUBLE|DOUBLE PRECISION|FLOAT|FLOAT8)", "double", None),
+    (r"FLOAT4", "real", None),
+    (rf"(?:(?:VAR)?BINARY{_W}|BYTEA|(?:TINY|MEDIUM|LONG)?BLOB)", "bytes", None),
+    (r"(?:N?VARCHAR|VARYING CHARACTER|CHARACTER VARYING|N?CHAR|CHARACTER|NATIVE CHARACTER|TEXT)\((\d+)\)",
+     "varchar({0})", None),
+    (r"(?:TEXT|CLOB|N?VARCHAR|STRING|(?:TINY|MEDIUM|LONG)TEXT)", "text", None),
+    (r"UUID", "uuid", None),
+    (r"JSONB", "jsonb", None),
+    (r"JSON", "json", None),
+    (r"(?:DATETIME|TIMESTAMP)", "timestamp", "could also be timestamptz: change the type if the values carry "
+                                             "a zone"),
+    (r"(?:TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)", "timestamptz", None),
+    (r"DATE", "date", None),
+    (r"TIME", "time", None),
+)
+# SQLite's affinity rules, in their order, for spellings none of the above reads.
+SQLITE_AFFINITY = (("INT", "bigint", "INTEGER"), ("CHAR", "text", "TEXT"), ("CLOB", "text", "TEXT"),
+                   ("TEXT", "text", "TEXT"), ("BLOB", "bytes", "BLOB"), ("REAL", "double", "REAL"),
+                   ("FLOA", "double", "REAL"), ("DOUB", "double", "REAL"), ("", "double", "NUMERIC"))
+
+# Other tools' bookkeeping tables: never application tables.
+BOOKKEEPING = {"schema_version": "schemactl's migration history", "_sqlx_migrations": "sqlx's migration history",
+               "__drizzle_migrations": "drizzle-orm's migration history",
+               "__diesel_schema_migrations": "diesel's migration history",
+               "_prisma_migrations": "prisma's migration history", "alembic_version": "alembic's version",
+               "goose_db_version": "goose's migration history", "flyway_schema_history": "flyway's history",
+               "knex_migrations": "knex's migration history", "knex_migrations_lock": "knex's migration lock"}
 
 
 @dataclass
-class Summary:
-    exact: list[str] = field(default_factory=list)
-    approx: dict = field(default_factory=dict)      # what was chosen -> columns it applies to
-    unmapped: list[str] = field(default_factory=list)
+class Entry:
+    path: tuple          # manifest path of the object ((), for a statement)
+    what: str            # 'table "t", column "c"', or the statement's first words
+    reason: str
+    where: str = ""      # the user's own source: "file:line" (DDL, Drizzle); "" for a database
 
-    def approximate(self, choice: str, where: str) -> None:
-        self.approx.setdefault(choice, []).append(where)
+
+def _owner(path: tuple) -> tuple:
+    """The object a path belongs to (a column for its default, an index for its predicate)."""
+    return path[:4] if path[:1] == ("tables",) else path[:2]
+
+
+def describe(path: tuple, doc: dict | None = None) -> str:
+    """A manifest path in words: 'table "t", column "c", default'."""
+    if not path:
+        return "manifest"
+    if path[0] == "tables" and len(path) >= 2:
+        out = f'table "{path[1]}"'
+        if len(path) >= 4 and path[2] == "columns":
+            out += f', column "{path[3]}"' + (f", {path[4]}" if len(path) > 4 else "")
+        elif len(path) >= 4:
+            item = (doc or {}).get("tables", {}).get(path[1], {}).get(path[2])
+            item = item[path[3]] if isinstance(item, list) and path[3] < len(item) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            kind = {"foreign_keys": "foreign key", "checks": "check", "indexes": "index", "unique": "unique"}.get(
+                path[2], path[2])
+            out += f", {kind}" + (f' "{name}"' if name else f" {path[3] + 1}") + \
+                (f", {', '.join(map(str, path[4:]))}" if len(path) > 4 else "")
+        elif len(path) == 3:
+            out += f", {path[2]}"
+        return out
+    kind = {"views": "view", "triggers": "trigger", "enums": "enum"}.get(path[0], path[0])
+    return f'{kind} "{path[1]}"' if len(path) >= 2 else kind
+
+
+class Summary:
+    """What the import mapped exactly, approximately or not at all, each with its place in the source."""
+
+    def __init__(self):
+        self.approx: list[Entry] = []
+        self.unmapped: list[Entry] = []
+        self.left_out: list[Entry] = []
+        self.warnings: list[str] = []
+        self.objects = 0                 # objects written to the manifest (set when it is finished)
+        self.engine = ""                 # the engine it was read from
+        self.locate = lambda path, name=None: ""
+
+    def approximate(self, path: tuple, reason: str, what: str | None = None) -> None:
+        self.approx.append(Entry(tuple(path), what or describe(path), reason))
+
+    def not_mapped(self, path: tuple, reason: str, what: str | None = None, where: str = "") -> None:
+        self.unmapped.append(Entry(tuple(path), what or describe(path), reason, where))
+
+    def forget(self, path: tuple) -> None:
+        """An object is left out after all: its approximations go with it."""
+        n = len(path)
+        self.approx = [e for e in self.approx if e.path[:n] != tuple(path)]
+
+    @property
+    def exact(self) -> int:
+        return max(0, self.objects - len({_owner(e.path) for e in self.approx}))
+
+    def counts(self) -> str:
+        n = len({_owner(e.path) for e in self.approx})
+        return (f"{self.exact} object{'s' if self.exact != 1 else ''} mapped exactly, {n} approximately, "
+                f"{len(self.unmapped)} not mapped")
+
+    def _line(self, e: Entry) -> str:
+        where = e.where or (self.locate(e.path) if e.path else "")
+        return " ".join(f"{where + ': ' if where else ''}{e.what + ': ' if e.what else ''}{e.reason}".split())
 
     def lines(self) -> list[str]:
-        out = [f"mapped exactly: {len(self.exact)} columns"]
-        for choice, where in self.approx.items():
-            shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
-            out.append(f"mapped approximately: {choice} ({shown})")
-        out += [f"not mapped: {x}" for x in self.unmapped]
+        out = [self.counts()]
+        out += [f"approximately: {self._line(e)}" for e in self.approx]
+        out += [f"not mapped: {self._line(e)}" for e in self.unmapped]
+        out += [f"left out: {self._line(e)}" for e in self.left_out]
+        out += [f"warning: {' '.join(w.split())}" for w in self.warnings]
         return out
+
+    @property
+    def strict_ok(self) -> bool:
+        return not self.approx and not self.unmapped
 
 
 def _pattern(template: str) -> re.Pattern:
@@ -69,15 +171,42 @@ def _reverse(engine: str) -> list[tuple[re.Pattern, str]]:
     return out
 
 
+def sqlite_portable(declared: str) -> tuple[str, str | None]:
+    """(portable type, note when it is a guess) for a SQLite declared type."""
+    upper = sqlite_type_key(declared)
+    for rx, template, note in SQLITE_DECLARED:
+        m = re.fullmatch(rx, upper)
+        if m:
+            return template.format(*m.groups()), note
+    for word, name, affinity in SQLITE_AFFINITY:
+        if word in upper:
+            return name, f"{declared or 'no declared type'} has {affinity} affinity; read as {name}"
+    return "text", None   # not reached: the last affinity row matches everything
+
+
+def _template(declared: str, portable: str) -> str | None:
+    """The declared spelling as a sqlite.spell template ({length}, {precision}, {scale})."""
+    ref = _typeref(portable)
+    if not ref.args:
+        return declared
+    params = ref.row.params
+    rx = r"\(\s*" + r"\s*,\s*".join(str(a) for a in ref.args) + r"\s*\)"
+    out, n = re.subn(rx, "(" + ",".join("{" + p + "}" for p in params) + ")", declared)
+    return out if n == 1 else None
+
+
 class Importer:
     def __init__(self, catalog: Catalog, engine: str, schema: str | None = None):
         self.cat, self.engine, self.schema = catalog, engine, schema
         self.summary = Summary()
+        self.summary.engine = engine
         self.spell: dict[str, str] = {}
         self.enums = dict(catalog.enums)
         self.rx = _reverse(engine)
         self.overrides: dict[tuple[str, str], str] = {}   # (table, column) -> engine type kept as is
-        self.used = {self._exact(c.type)[0] for t in catalog.tables for c in t.columns} - {None}
+        self.declared: dict[tuple[str, str], tuple[str, str, bool]] = {}   # SQLite: -> (portable, declared, strict)
+        self.time_storage = "integer_ms"
+        self.retyped: dict[tuple[str, str], str] = {}     # columns schemactl's own defaults identify
 
     def _exact(self, spelled: str):
         for rx, name in self.rx:
@@ -87,70 +216,132 @@ class Importer:
         return None, ()
 
     # -- types
-    def portable(self, table: str, c: CColumn) -> str:
-        where = f"{table}.{c.name}"
+    def portable(self, t: CTable, c: CColumn) -> str:
+        path = ("tables", t.name, "columns", c.name)
         enum = {e.lower(): e for e in self.enums}.get(c.type.lower())   # catalog types compare case-folded
         if enum is not None:
-            self.summary.exact.append(where)
             return enum
-        name, args = self._exact(c.type)
-        if name is not None:
-            self.summary.exact.append(where)
-            return f"{name}({','.join(args)})" if args else name
-        if self.engine == "sqlite":
-            upper = c.type.upper()
-            sized = re.match(r"^([A-Z][A-Z ]*?)\s*\(\s*(\d+)\s*\)$", upper)
-            if sized and any(w in sized.group(1) for w in ("CHAR", "TEXT", "CLOB")) and "varchar" not in self.used:
-                template = f"{sized.group(1)}({{length}})"   # e.g. Drizzle's text(64)
-                if self.spell.setdefault("varchar", template) == template:
-                    self.summary.approximate(f"{sized.group(1)}(n) -> varchar(n), spelled {sized.group(1)}(n) on "
-                                             "SQLite (sqlite.spell)", where)
-                    return f"varchar({sized.group(2)})"
-            for word, candidates in _GUESS:
-                if word in upper:
-                    for name in candidates:
-                        if TYPES[name].params:
-                            continue
-                        if name not in self.used and self.spell.setdefault(name, c.type) == c.type:
-                            self.summary.approximate(f"{c.type} -> {name}, spelled {c.type} on SQLite "
-                                                     "(sqlite.spell)", where)
-                            return name
-            self.summary.unmapped.append(f"{where}: {c.type} has no portable type; imported as text")
+        if (t.name, c.name) in self.retyped:
+            typ = self.retyped[(t.name, c.name)]
+        elif self.engine == "sqlite":
+            typ, note = sqlite_portable(c.type)
+            if note:
+                self.summary.approximate(path, f"{c.type} -> {typ} ({note})")
+        else:
+            name, args = self._exact(c.type)
+            if name is not None:
+                return f"{name}({','.join(args)})" if args else name
+            self.summary.approximate(path, f"{c.type} has no portable type: text on SQLite, postgres_type: "
+                                           f"{c.type} on PostgreSQL")
+            self.overrides[(t.name, c.name)] = c.type
             return "text"
-        self.summary.unmapped.append(f"{where}: {c.type} has no portable type: text, with "
-                                     f"postgres_type: {c.type}")
-        self.overrides[(table, c.name)] = c.type
-        return "text"
+        if self.engine == "sqlite":
+            self.declared[(t.name, c.name)] = (typ, c.type, "strict" in t.options)
+        return typ
+
+    def _spellings(self, tables: dict) -> None:
+        """SQLite spellings the registry does not write: manifest-wide (sqlite.spell) where every column of
+        a type is spelled alike, per column (sqlite_type) where only some are."""
+        from .types import spelling
+        groups: dict[str, list] = {}
+        for (table, col), (typ, declared, strict) in self.declared.items():
+            spec = tables.get(table, {}).get("columns", {}).get(col)
+            if spec is None:
+                continue
+            typ = spec["type"]
+            ref = _typeref(typ)
+            if spec.get("identity"):
+                continue
+            if strict:   # STRICT tables: the registry's storage class; anything else per column
+                if declared != sqlite_type_key(spelling(ref.row.sqlite_strict, ref, self.time_storage)):
+                    spec["sqlite_type"] = declared
+                continue
+            wanted = sqlite_type_key(spelling(ref.row.sqlite, ref, self.time_storage))
+            groups.setdefault(ref.name, []).append((spec, declared, declared == wanted, _template(declared, typ)))
+        for name, members in groups.items():
+            if all(ok for _, _, ok, _ in members):
+                continue
+            templates = {tpl for _, _, _, tpl in members}
+            if len(templates) == 1 and None not in templates:
+                self.spell[name] = templates.pop()
+                continue
+            for spec, declared, ok, _ in members:
+                if not ok:
+                    spec["sqlite_type"] = declared
 
     # -- defaults
-    def default(self, table: str, c: CColumn, typ: str):
+    def default(self, t: CTable, c: CColumn, typ: str):
         if c.default is None or c.identity:
             return None
+        path = ("tables", t.name, "columns", c.name, "default")
         ref = TypeRef("enum", (), typ) if typ in self.enums else _typeref(typ)
         kind = "enum" if ref.enum else ref.row.value
         key = default_key(c.default, self.engine, kind)
         for fn, kinds in literals.FUNCTIONS.items():
             if kind in kinds:
-                for ts in ("integer_ms", "iso_text"):
+                for ts in ((self.time_storage,) if kind == "timestamptz" else ("integer_ms",)):
                     sql = literals.function_sql(fn, ref, self.engine, ts)
                     if key == default_key(sql, self.engine, kind):
+                        return {"fn": fn}
+                for sql in literals.FUNCTION_ALIASES.get(fn, {}).get(kind, {}).get(self.engine, ()):
+                    if key == default_key(sql, self.engine, kind):
+                        shown = literals.function_sql(fn, ref, self.engine, self.time_storage)
+                        self.summary.approximate(path, f"{c.default} -> {{fn: {fn}}} ({shown} on {self.engine}, "
+                                                       "the same value)")
                         return {"fn": fn}
         if key and key.startswith("lit:"):
             value = key[4:]
             try:
                 return _literal(value, kind, ref, self.enums.get(typ, ()))
             except (literals.LiteralError, ValueError, TypeError):
-                pass  # not a literal of this type (e.g. DEFAULT false on an INTEGER): kept as SQL below
-        self.summary.approximate(f"default kept as {self.engine} SQL for both engines; review it",
-                                 f"{table}.{c.name} = {c.default}")
-        return {"sql": _both(c.default, self.engine)}
+                pass  # not a literal of this type: kept as SQL below
+        for equivalent, note in literals.EQUIVALENT_DEFAULTS:
+            mine = equivalent.get(self.engine)
+            if mine is not None and key == default_key(mine, self.engine, kind):
+                self.summary.approximate(path, f"{c.default} has no portable form; {note}")
+                return {"sql": {e: (c.default if e == self.engine else equivalent[e]) for e in ("postgres", "sqlite")}}
+        both = _both(c.default, self.engine)
+        self.summary.approximate(path, f"{c.default} kept as {self.engine} SQL, read by sqlglot for the other engine; "
+                                       "review it")
+        return {"sql": both}
+
+    def _schemactl_columns(self) -> None:
+        """Columns schemactl itself wrote on SQLite: Unix-ms or ISO now() defaults are timestamptz, the
+        randomblob() UUID default is uuid."""
+        if self.engine != "sqlite":
+            return
+        found: dict[tuple[str, str], str] = {}
+        for t in self.cat.tables:
+            for c in t.columns:
+                if c.default is None:
+                    continue
+                for ts, kind in (("integer_ms", "int64"), ("iso_text", "text")):
+                    sql = literals.function_sql("now", TypeRef("timestamptz"), "sqlite", ts)
+                    if default_key(c.default, "sqlite", kind) == default_key(sql, "sqlite", kind):
+                        found[(t.name, c.name)] = ts
+                uuid_sql = literals.function_sql("uuid", TypeRef("uuid"), "sqlite", "integer_ms")
+                if default_key(c.default, "sqlite", "uuid") == default_key(uuid_sql, "sqlite", "uuid"):
+                    self.retyped[(t.name, c.name)] = "uuid"
+        refs = [(t.name, mine, f.ref_table, theirs) for t in self.cat.tables for f in t.foreign_keys
+                for mine, theirs in zip(f.columns, f.ref_columns)]
+        if found:   # one storage convention per manifest: the one most of these columns use
+            counts = {ts: list(found.values()).count(ts) for ts in set(found.values())}
+            self.time_storage = max(sorted(counts), key=counts.get)
+            self.retyped.update({k: "timestamptz" for k, ts in found.items() if ts == self.time_storage})
+        changed = True
+        while changed:   # a column that references one of these has its type
+            changed = False
+            for table, mine, ref_table, theirs in refs:
+                if (ref_table, theirs) in self.retyped and (table, mine) not in self.retyped:
+                    self.retyped[(table, mine)] = self.retyped[(ref_table, theirs)]
+                    changed = True
 
     # -- tables
     def table(self, t: CTable) -> dict:
         cols = {}
         pk = t.primary_key.columns if t.primary_key else ()
         for c in t.columns:
-            typ = self.portable(t.name, c)
+            typ = self.portable(t, c)
             spec: dict = {"type": typ}
             if (t.name, c.name) in self.overrides:
                 spec[f"{self.engine}_type"] = self.overrides[(t.name, c.name)]
@@ -160,7 +351,7 @@ class Importer:
                 spec["identity"] = True
             if not c.nullable and not (spec.get("primary_key") or c.identity):
                 spec["nullable"] = False
-            d = self.default(t.name, c, typ)
+            d = self.default(t, c, typ)
             if d is not None:
                 spec["default"] = d
             cols[c.name] = spec
@@ -185,8 +376,8 @@ class Importer:
                 fks.append(fk)
             out["foreign_keys"] = fks
         if t.checks:
-            out["checks"] = [{"name": ck.name, "expr": {self.engine: ck.shown}} if ck.name else
-                             {"expr": {self.engine: ck.shown}} for ck in t.checks]
+            out["checks"] = [{"name": ck.name, "expr": _both(ck.shown, self.engine)} if ck.name else
+                             {"expr": _both(ck.shown, self.engine)} for ck in t.checks]
         if t.indexes:
             idx = []
             for i in t.indexes:
@@ -194,58 +385,88 @@ class Importer:
                         "columns": [c if not d else {"column": c, "order": "desc"} for c, d in i.columns]}
                 if i.unique:
                     spec["unique"] = True
-                if i.where:  # as this engine wrote it, for both (review for the other engine)
+                if i.where:  # as this engine wrote it, and sqlglot's reading for the other (checked on load)
                     spec["where"] = _both(i.shown_where, self.engine)
                 idx.append(spec)
             out["indexes"] = idx
         options = {o: True for o in t.options}
+        if self.engine == "sqlite" and not (t.options and set(t.options) & {"strict", "without_rowid"}) and any(
+                c.nullable and c.name in pk for c in t.columns):
+            options["primary_key_not_null"] = False   # this table's keys were declared without NOT NULL
         if options:
             out["sqlite"] = options
         return out
 
+    def trigger(self, tr) -> tuple[dict | None, str]:
+        """A trigger as the manifest holds it, or (None, why not).  The one place where triggers map:
+        engine-specific functions and trigger bodies plug in here when the model holds them."""
+        from . import sqlexpr
+        statements = [st.text.rstrip(";").strip() for st in split_sql(tr.shown, self.engine)]
+        try:
+            sqlexpr.build_statements(statements)
+        except sqlexpr.ExprError as exc:
+            return None, (f"the body is not a list of INSERT/UPDATE/DELETE statements ({exc}); the manifest "
+                          "holds only such triggers: add it by hand to the application's migrations")
+        return {"table": tr.table, "timing": tr.timing, "on": tr.event, "do": statements}, ""
+
     def manifest(self, name: str) -> dict:
-        tables = {t.name: self.table(t) for t in self.cat.tables}
+        self._schemactl_columns()
+        tables = {}
+        for t in self.cat.tables:
+            if t.name in BOOKKEEPING:
+                self.summary.left_out.append(Entry((), f'table "{t.name}"', f"bookkeeping: {BOOKKEEPING[t.name]}"))
+                continue
+            tables[t.name] = self.table(t)
         for t in self.cat.tables:  # SQLite spells every identity INTEGER: take the width its references use
             for f in t.foreign_keys:
+                if t.name not in tables:
+                    continue
                 for mine, theirs in zip(f.columns, f.ref_columns):
                     target = tables.get(f.ref_table, {}).get("columns", {}).get(theirs)
                     source = tables[t.name]["columns"][mine]
                     if target and target.get("identity") and target["type"] != source["type"] and \
                             source["type"] in ("smallint", "integer", "bigint"):
                         target["type"] = source["type"]
+        if self.engine == "sqlite":
+            self._spellings(tables)
         for s in self.cat.searches:
             cols = _search_columns(s, self.engine)
             if s.table in tables and cols:
                 tables[s.table]["search"] = {"name": s.name, "columns": cols}
             else:
-                self.summary.unmapped.append(f"search {s.name} on {s.table}: not recognised; add `search:` by hand")
+                self.summary.not_mapped(("tables", s.table), "not a search schemactl writes; add `search:` by hand",
+                                        what=f'search "{s.name}" on table "{s.table}"')
         doc: dict = {"format": 1, "name": name, "version": 1}
         if self.schema and self.schema != "public":
             doc["postgres"] = {"schema": self.schema}
         sqlite: dict = {}
+        if self.time_storage != "integer_ms":
+            sqlite["timestamptz"] = self.time_storage
         if self.spell:
-            sqlite["spell"] = {k: v for k, v in self.spell.items() if v.upper() != TYPES[k].sqlite}
-            if not sqlite["spell"]:
-                del sqlite["spell"]
-        if self.engine == "sqlite" and any(
-                c.nullable and t.primary_key and c.name in t.primary_key.columns for t in self.cat.tables
-                for c in t.columns):
-            sqlite["primary_key_not_null"] = False
+            sqlite["spell"] = dict(sorted(self.spell.items()))
         if sqlite:
             doc["sqlite"] = sqlite
         if self.enums:
             doc["enums"] = {k: list(v) for k, v in self.enums.items()}
         doc["tables"] = tables
-        if self.cat.triggers:
-            doc["triggers"] = {tr.name: {"table": tr.table, "timing": tr.timing, "on": tr.event,
-                                         "do": [p.strip() for p in re.split(r";\s*(?:\n|$)", tr.shown.strip())
-                                                if p.strip()]}
-                               for tr in self.cat.triggers}
-            self.summary.approximate("trigger statements kept as the engine shows them; review them for the "
-                                     "other engine", ", ".join(tr.name for tr in self.cat.triggers))
+        triggers = {}
+        for tr in self.cat.triggers:
+            spec, why = self.trigger(tr)
+            if spec is None:
+                self.summary.not_mapped(("triggers", tr.name), why, what=f'trigger "{tr.name}" on table "{tr.table}"')
+            elif tr.table in tables:
+                triggers[tr.name] = spec
+                self.summary.approximate(("triggers", tr.name), "statements kept as the engine shows them, read by "
+                                                                "sqlglot for the other engine; review them")
+        if triggers:
+            doc["triggers"] = triggers
         if self.cat.views:
-            doc["views"] = {v.name: {"sql": {self.engine: v.shown.strip().rstrip(";")}} for v in self.cat.views}
+            doc["views"] = {v.name: {"sql": _both(v.shown.strip().rstrip(";"), self.engine)} for v in self.cat.views}
         return doc
+
+
+def _other(engine: str) -> str:
+    return "sqlite" if engine == "postgres" else "postgres"
 
 
 def _both(sql: str, engine: str) -> dict:
@@ -277,7 +498,8 @@ def _typeref(spelled: str) -> TypeRef:
 def _literal(value: str, kind: str, ref: TypeRef, members):
     """A YAML value for a literal default, checked by the same rules as a hand-written one."""
     if kind in ("int16", "int32", "int64"):
-        v = int(value)
+        v = {"true": 1, "false": 0}.get(value.lower(), None)   # SQLite's TRUE/FALSE are the integers 1/0
+        v = int(value) if v is None else v
     elif kind == "float":
         v = float(value)
     elif kind == "boolean":
@@ -296,91 +518,401 @@ def _literal(value: str, kind: str, ref: TypeRef, members):
 # ---------------------------------------------------------------- DDL files
 
 
-# What an import applies, by leading words; anything else is reported with its line.
+# What an import applies to its scratch database, by leading words; anything else is listed with its line.
 _APPLY = re.compile(r"^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+(TEMP\w*\s+)?TABLE|CREATE\s+TYPE\s+\S+\s+AS\s+ENUM|"
                     r"CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+SCHEMA|CREATE\s+SEQUENCE|ALTER\s+SEQUENCE|"
-                    r"ALTER\s+TABLE|CREATE\s+VIRTUAL\s+TABLE|CREATE\s+TRIGGER|COMMENT\s+ON\s+(TABLE|COLUMN))",
-                    re.I)
-_ENVIRONMENT = re.compile(r"^(SET|SELECT\s+pg_catalog\.set_config|GRANT|REVOKE|BEGIN|COMMIT|PRAGMA|"
+                    r"ALTER\s+TABLE|CREATE\s+VIRTUAL\s+TABLE|CREATE\s+(OR\s+REPLACE\s+)?(CONSTRAINT\s+)?TRIGGER|"
+                    r"COMMENT\s+ON\s+(TABLE|COLUMN))", re.I)
+# PostgreSQL functions are created (never called) so that their triggers can be read back; only in the
+# trusted languages, whose bodies are checked but not run when created.
+_FUNCTION = re.compile(r"^CREATE\s+(OR\s+REPLACE\s+)?FUNCTION\b", re.I)
+_TRUSTED_LANGUAGE = re.compile(r"\bLANGUAGE\s+'?(plpgsql|sql)'?(\s|;|$)", re.I)
+_ENVIRONMENT = re.compile(r"^(SET|SELECT\s+pg_catalog\.set_config|GRANT|REVOKE|BEGIN|COMMIT|END|PRAGMA|"
                           r"COMMENT\s+ON\s+EXTENSION|CREATE\s+EXTENSION)\b|\bOWNER\s+TO\b", re.I)
+_IDENT = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[\w$]+)'
+_QNAME = rf"({_IDENT}(?:\s*\.\s*{_IDENT})*)"
 
 
-def classify(stmts: list[Statement]) -> tuple[list[Statement], list[str]]:
-    """(statements to apply, notes for what is left out)."""
-    keep, notes = [], []
+def _from_query(text: str) -> bool:
+    """CREATE TABLE … AS SELECT / AS (…) / AS EXECUTE: a word AS, SELECT or EXECUTE outside parentheses."""
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "'\"`":
+            j = text.find(ch, i + 1)
+            i = n if j < 0 else j + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and (ch.isalpha()):
+            m = re.match(r"[A-Za-z_]\w*", text[i:])
+            if m.group().upper() in ("AS", "SELECT", "EXECUTE", "VALUES"):
+                return True
+            i += len(m.group())
+            continue
+        i += 1
+    return False
+
+
+def classify(stmts: list[Statement], engine: str = "postgres") -> tuple[list[Statement], list[tuple]]:
+    """(statements to apply, [(statement, why it is not applied)]).  Never applied: anything that is not a
+    schema statement (data, queries, CREATE TABLE … AS, SELECT INTO, ATTACH, VACUUM INTO, DO blocks)."""
+    keep, left = [], []
     for s in stmts:
         flat = " ".join(s.text.split())
         if _ENVIRONMENT.search(flat):
             continue  # session settings, ownership and privileges: not part of a schema manifest
-        if _APPLY.match(flat):
+        if re.match(r"^CREATE\s+(TEMP\w*\s+)?TABLE\b", flat, re.I) and _from_query(flat):
+            left.append((s, "creates a table from a query (data, not a schema); never run on import: write the "
+                            "table as CREATE TABLE … (columns)"))
+        elif _APPLY.match(flat):
+            keep.append(s)
+        elif engine == "postgres" and _FUNCTION.match(flat) and _TRUSTED_LANGUAGE.search(flat):
             keep.append(s)
         else:
-            notes.append(f"line {s.line}: {flat[:70]}{'…' if len(flat) > 70 else ''} (not mapped)")
-    return keep, notes
+            left.append((s, "not a schema statement schemactl maps; never run on import"))
+    return keep, left
+
+
+def _name(raw: str) -> str:
+    last = re.findall(_IDENT, raw)[-1]
+    if last[0] in '"`[':
+        last = last[1:-1].replace('""', '"')
+    return last.lower()
+
+
+class Locator:
+    """Where an object of the manifest came from in the user's own files (file:line)."""
+
+    def __init__(self):
+        self.places: dict[tuple, str] = {}
+
+    def _put(self, key: tuple, where: str) -> None:
+        self.places.setdefault(key, where)
+
+    def add(self, filename: str, s: Statement) -> None:
+        text = s.text
+        at = f"{filename}:{s.line}"
+        m = re.match(rf"\s*CREATE\s+(?:TEMP\w*\s+|VIRTUAL\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}", text, re.I)
+        if m:
+            table = _name(m.group(1))
+            self._put(("table", table), at)
+            body = text[m.end():]
+            for cm in re.finditer(rf"[(,]\s*({_IDENT})", body):
+                line = s.line + text.count("\n", 0, m.end() + cm.start(1))
+                self._put(("column", table, _name(cm.group(1))), f"{filename}:{line}")
+            for cm in re.finditer(rf"\bCONSTRAINT\s+({_IDENT})", body, re.I):
+                line = s.line + text.count("\n", 0, m.end() + cm.start(1))
+                self._put(("object", _name(cm.group(1))), f"{filename}:{line}")
+            return
+        patterns = (rf"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}",
+                    rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\w*\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}",
+                    rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}",
+                    rf"\s*CREATE\s+TYPE\s+{_QNAME}", rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+{_QNAME}",
+                    rf"\s*CREATE\s+SEQUENCE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}")
+        for rx in patterns:
+            m = re.match(rx, text, re.I)
+            if m:
+                self._put(("object", _name(m.group(1))), at)
+                return
+        m = re.match(rf"\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_QNAME}", text, re.I)
+        if m:
+            table = _name(m.group(1))
+            for cm in re.finditer(rf"\bCONSTRAINT\s+({_IDENT})", text, re.I):
+                self._put(("object", _name(cm.group(1))), at)
+            for cm in re.finditer(rf"\bALTER\s+(?:COLUMN\s+)?({_IDENT})\s+SET\s+DEFAULT", text, re.I):
+                self._put(("default", table, _name(cm.group(1))), at)
+            for cm in re.finditer(rf"\bADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?({_IDENT})", text, re.I):
+                if cm.group(1).upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK"):
+                    self._put(("column", table, _name(cm.group(1))), at)
+
+    def statement(self, filename: str, s: Statement) -> str:
+        return f"{filename}:{s.line}"
+
+    def __call__(self, path: tuple, name: str | None = None) -> str:
+        keys = []
+        if name:
+            keys.append(("object", name.lower()))
+        if path[:1] == ("tables",) and len(path) >= 2:
+            t = path[1].lower()
+            if len(path) >= 4 and path[2] == "columns":
+                if path[4:5] == ("default",):
+                    keys.append(("default", t, path[3].lower()))
+                keys.append(("column", t, path[3].lower()))
+            keys.append(("table", t))
+        elif len(path) >= 2:
+            keys.append(("object", str(path[1]).lower()))
+        for k in keys:
+            if k in self.places:
+                return self.places[k]
+        return ""
+
+
+class SourceLocator(Locator):
+    """For a Drizzle schema: places in the user's .ts file, found by the quoted names it declares."""
+
+    def __init__(self, filename: str, text: str):
+        super().__init__()
+        self.filename, self.text = filename, text
+
+    def _find(self, name: str, start: int = 0) -> int:
+        m = re.compile(rf"""["'`]{re.escape(name)}["'`]""").search(self.text, start)
+        return m.start() if m else -1
+
+    def _line(self, pos: int) -> str:
+        return f"{self.filename}:{self.text.count(chr(10), 0, pos) + 1}"
+
+    def add(self, filename: str, s: Statement) -> None:
+        pass
+
+    def statement(self, filename: str, s: Statement) -> str:
+        m = re.search(rf"\b(?:TABLE|INDEX|VIEW|TRIGGER|TYPE)\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}", s.text, re.I)
+        pos = self._find(_name(m.group(1)).strip()) if m else -1
+        return self._line(pos) if pos >= 0 else self.filename
+
+    def __call__(self, path: tuple, name: str | None = None) -> str:
+        if name and self._find(name) >= 0:
+            return self._line(self._find(name))
+        if path[:1] == ("tables",) and len(path) >= 2:
+            t = self._find(path[1])
+            if t < 0:
+                return self.filename
+            if len(path) >= 4 and path[2] == "columns":
+                c = self._find(path[3], t)
+                return self._line(c if c >= 0 else t)
+            return self._line(t)
+        if len(path) >= 2 and self._find(str(path[1])) >= 0:
+            return self._line(self._find(str(path[1])))
+        return self.filename
 
 
 # ---------------------------------------------------------------- entry points
 
+def _quiet_sqlglot() -> None:
+    """sqlglot's own warnings ("falling back to parsing as a Command") are not the user's business."""
+    import logging
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
 def from_catalog(catalog: Catalog, engine: str, name: str, schema: str | None = None) -> tuple[dict, Summary]:
+    _quiet_sqlglot()
     imp = Importer(catalog, engine, schema)
     return imp.manifest(name), imp.summary
 
 
 def from_database(conn, engine: str, name: str, schema: str | None = None) -> tuple[dict, Summary]:
     from .introspect import introspect
+    _quiet_sqlglot()
     return from_catalog(introspect(conn, engine, schema), engine, name, schema)
 
 
 def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str = "auto",
-             url: str | None = None) -> tuple[dict, Summary, list[str]]:
-    """Apply the mappable statements of DDL files to a scratch database of ``engine`` and import that."""
-    keep, notes = [], []
+             url: str | None = None, locator: Locator | None = None, server=None) -> tuple[dict, Summary, list[str]]:
+    """Apply the schema statements of DDL files to a scratch database of ``engine`` and import that.
+
+    A statement the engine rejects is left out and listed with the engine's message; the rest goes on."""
+    locator = locator or Locator()
+    keep, left = [], []
     for filename, text in texts:
-        k, n = classify(split_sql(text))
+        k, n = classify(split_sql(text, engine), engine)
         keep += [(filename, s) for s in k]
-        notes += [f"{filename}:{x}" for x in n]
+        left += [(filename, s, why) for s, why in n]
+    for filename, s in keep:
+        locator.add(filename, s)
     if engine == "sqlite":
         import sqlite3
-        conn = sqlite3.connect(":memory:")
-        _apply(conn, keep, engine)
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        rejected = _apply(conn, keep)
         doc, summary = from_database(conn, "sqlite", name)
         conn.close()
-        return doc, summary, notes
-    import psycopg
-    from .engines.providers import postgres
-    with postgres(provider, url) as server, server.scratch() as conninfo, \
-            psycopg.connect(conninfo, autocommit=True) as conn:
-        _apply(conn, keep, engine)
-        schemas = [r[0] for r in conn.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' "
-            "AND EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = pg_namespace.oid AND c.relkind = 'r')")]
-        schema = schemas[0] if len(schemas) == 1 else "public"
-        doc, summary = from_database(conn, "postgres", name, schema)
-    return doc, summary, notes
+    else:
+        import contextlib
+        import psycopg
+        from .engines.providers import postgres
+        with contextlib.ExitStack() as stack:
+            if server is None:
+                server = stack.enter_context(postgres(provider, url))
+            conninfo = stack.enter_context(server.scratch())
+            conn = stack.enter_context(psycopg.connect(conninfo, autocommit=True))
+            rejected = _apply(conn, keep)
+            schemas = [r[0] for r in conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> "
+                "'information_schema' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = pg_namespace.oid "
+                "AND c.relkind = 'r')")]
+            schema = schemas[0] if len(schemas) == 1 else "public"
+            doc, summary = from_database(conn, "postgres", name, schema)
+    mapped_triggers = set(doc.get("triggers", {}))
+    for filename, s, why in left:
+        summary.not_mapped((), why, what=_head(s.text), where=locator.statement(filename, s))
+    for filename, s, msg in rejected:
+        if _FUNCTION.match(s.text.strip()):
+            continue   # reported below with what became of it
+        summary.not_mapped((), f"{engine} rejected it: {msg}", what=_head(s.text), where=locator.statement(filename, s))
+    for filename, s in keep:   # functions: part of a trigger schemactl maps, or not mapped
+        m = _FUNCTION.match(s.text.strip())
+        if m:
+            fn = _name(re.match(rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+{_QNAME}", s.text, re.I).group(1))
+            if not (fn.endswith("_fn") and fn[:-3] in mapped_triggers):
+                summary.not_mapped((), "engine-specific functions are not in the manifest model yet; keep it in the "
+                                       "application's migrations", what=f'function "{fn}"',
+                                   where=locator.statement(filename, s))
+    summary.locate = locator
+    return doc, summary, []
 
 
-def _apply(conn, statements, engine: str) -> None:
-    from .errors import SchemactlError
+def _head(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat[:70] + ("…" if len(flat) > 70 else "")
+
+
+def _apply(conn, statements) -> list[tuple]:
+    """Run each statement on its own (autocommit); [(file, statement, the engine's message)] for the rejected."""
+    rejected = []
     for filename, s in statements:
         try:
             conn.execute(s.text)
         except Exception as exc:  # the engine's own message, located in the user's file
-            msg = str(exc).strip().splitlines()[0]
-            raise SchemactlError(f"{filename}:{s.line}:1: error: {engine} rejected this statement: {msg}") from None
+            msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            rejected.append((filename, s, msg))
+    return rejected
 
 
-def dump(doc: dict, summary: Summary, source: str, notes: list[str]) -> str:
-    """The manifest as YAML a person maintains: stable order, defaults left out, comments where chosen."""
+# ---------------------------------------------------------------- finishing: valid or left out
+
+# Where a problem in the imported manifest is fixed by leaving out an object: the path shapes that can go,
+# most specific first (a partial index without its predicate would be another index: the index goes).
+_REMOVABLE = (
+    ("tables", str, "indexes", int), ("tables", str, "foreign_keys", int), ("tables", str, "checks", int),
+    ("tables", str, "unique", int), ("tables", str, "columns", str, "default"),
+    ("tables", str, "columns", str, "check"), ("tables", str, "columns", str, "references"),
+    ("tables", str, "search"), ("tables", str, "columns", str), ("tables", str), ("views", str),
+    ("triggers", str), ("enums", str),
+)
+
+
+def _shape_ok(path: tuple, shape: tuple) -> bool:
+    return len(path) == len(shape) and all(s == p if isinstance(s, str) else isinstance(p, s)
+                                           for s, p in zip(shape, path))
+
+
+def _removable(path: tuple) -> tuple | None:
+    path = tuple(path)
+    if len(path) >= 4 and path[0] == "tables" and path[2] in ("indexes", "foreign_keys", "checks", "unique"):
+        path = path[:4]   # anything about an index (its predicate, a column) or a constraint: all of it
+    for n in range(len(path), 0, -1):
+        for shape in _REMOVABLE:
+            if _shape_ok(path[:n], shape):
+                return path[:n]
+    return None
+
+
+def _get(doc, path):
+    for p in path:
+        doc = doc[p]
+    return doc
+
+
+def _remove(doc: dict, path: tuple) -> None:
+    parent = _get(doc, path[:-1])
+    del parent[path[-1]]
+    if not parent and (len(path) == 4 and path[2] in ("indexes", "foreign_keys", "checks", "unique")
+                       or path[0] in ("views", "triggers", "enums") and len(path) == 2):
+        del _get(doc, path[:-2])[path[-2]]
+
+
+def _single_engine(doc: dict, target: tuple, message: str, engine: str) -> bool:
+    """A check the other engine cannot run stays on the engine it came from (the model allows that)."""
+    if not engine or not (target[2:3] == ("checks",) or target[-1:] == ("check",)):
+        return False
+    other = _other(engine)
+    said = message.lower()
+    if other not in said or engine in said:
+        return False
+    item = _get(doc, target)
+    holder, key = (item, "expr") if isinstance(item, dict) and "expr" in item else (_get(doc, target[:-1]), target[-1])
+    expr = holder[key]
+    if not isinstance(expr, dict) or set(expr) != {"postgres", "sqlite"}:
+        return False
+    holder[key] = {engine: expr[engine]}
+    return True
+
+
+def _item_name(doc: dict, path: tuple) -> str | None:
+    try:
+        item = _get(doc, path)
+    except (KeyError, IndexError, TypeError):
+        return None
+    if isinstance(item, dict) and isinstance(item.get("name"), str):
+        return item["name"]
+    return path[1] if path[:1] in (("views",), ("triggers",), ("enums",)) else None
+
+
+def _count(doc: dict) -> int:
+    n = len(doc.get("enums", {})) + len(doc.get("views", {})) + len(doc.get("triggers", {}))
+    for t in doc.get("tables", {}).values():
+        n += 1 + len(t["columns"]) + sum(len(t.get(k, ())) for k in ("unique", "foreign_keys", "checks", "indexes"))
+        n += bool(t.get("primary_key")) + bool(t.get("search"))
+        for c in t["columns"].values():
+            n += sum(1 for k in ("primary_key", "unique", "references", "check") if isinstance(c, dict) and c.get(k))
+    return n
+
+
+def _text(doc: dict, summary: Summary, source: str) -> str:
     import yaml
-    from .manifest.hashing import schema_hash
-    from .manifest.load import load_text
     body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, allow_unicode=True, width=110)
     head = [f"# Imported by `schemactl import` from {source}."]
-    head += [f"# {line}" for line in summary.lines()[1:]]
-    head += [f"# left out: {n}" for n in notes]
-    text = "\n".join(head) + "\n" + body
+    head += [f"# {line}" for line in summary.lines()]
+    return "\n".join(head) + "\n" + body
+
+
+def finish(doc: dict, summary: Summary, source: str):
+    """(manifest text, model): what does not load is left out, one object at a time, each listed."""
+    from .errors import ManifestInvalid, SchemactlError
+    from .manifest.hashing import schema_hash
+    from .manifest.load import load_text
+    _quiet_sqlglot()
+    while True:
+        summary.objects = _count(doc)
+        text = _text(doc, summary, source)
+        try:
+            m = load_text(text, "<import>")
+            break
+        except ManifestInvalid as exc:
+            errors = [d for d in exc.diagnostics if d.severity == "error"]
+            targets: dict[tuple, str] = {}
+            for d in errors:
+                target = _removable(d.path)
+                if target is None:
+                    raise SchemactlError("import produced a manifest it cannot repair (please report):\n"
+                                         + "\n".join(map(str, errors))) from None
+                targets.setdefault(target, d.message)
+            key = lambda p: tuple((0, x) if isinstance(x, int) else (1, x) for x in p)   # noqa: E731
+            for target in sorted(targets, key=key, reverse=True):
+                if any(other != target and target[:len(other)] == other for other in targets):
+                    continue   # its table (or column) goes anyway
+                name = _item_name(doc, target)
+                if _single_engine(doc, target, targets[target], summary.engine):
+                    summary.approximate(target, f"kept for {summary.engine} only: {targets[target]}")
+                    continue
+                summary.forget(target)
+                summary.not_mapped(target, targets[target], what="", where=summary.locate(target, name))
+                _remove(doc, target)
+    summary.warnings = []
+    for w in m.warnings:
+        where = summary.locate(w.path, _item_name(doc, _removable(w.path) or ()))
+        summary.warnings.append(f"{where}: {w.message}" if where else w.message)
+    summary.objects = _count(doc)
+    text = _text(doc, summary, source)
     digest = schema_hash(load_text(text, "<import>"))
-    return text.replace("\nversion: 1\n", f"\nversion: 1\nhash: {digest}\n", 1)
+    return text.replace("\nversion: 1\n", f"\nversion: 1\nhash: {digest}\n", 1), m
+
+
+def dump(doc: dict, summary: Summary, source: str, notes: list[str] | None = None) -> str:
+    """The manifest as YAML a person maintains: stable order, defaults left out, what could not be held left
+    out and listed (header comment and summary), the hash filled in."""
+    return finish(doc, summary, source)[0]
 
 
 def drizzle_export(path: str) -> tuple[str, str]:

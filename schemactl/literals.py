@@ -221,6 +221,38 @@ FUNCTIONS = {
     "uuid": {"uuid": {"postgres": "gen_random_uuid()", "sqlite": _SQLITE_UUID4}},
 }
 
+# Other spellings of a portable function's value that an import reads as that function:
+# fn -> literal kind -> engine -> SQL.  (PostgreSQL stores now() on a date column as written; the column
+# keeps the date of now(), which is CURRENT_DATE.)
+FUNCTION_ALIASES = {
+    "now": {
+        "date": {"postgres": ("now()", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "transaction_timestamp()"),
+                 "sqlite": ("date('now')",)},
+        "timestamp": {"postgres": ("now()", "LOCALTIMESTAMP", "transaction_timestamp()"),
+                      "sqlite": ("datetime('now')",)},
+        "timestamptz": {"postgres": ("CURRENT_TIMESTAMP", "transaction_timestamp()")},
+        "time": {"postgres": ("CURRENT_TIME",), "sqlite": ("time('now')",)},
+    },
+}
+
+# Defaults one engine writes with a function the other does not have, and what means the same there:
+# ({engine: SQL, ...}, note).  An import gives each engine its own form instead of copying one.
+EQUIVALENT_DEFAULTS = (
+    ({"sqlite": "unixepoch()", "postgres": "CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)"},
+     "SQLite's unixepoch(): Unix seconds from now() on PostgreSQL"),
+    ({"sqlite": "unixepoch('now')", "postgres": "CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)"},
+     "SQLite's unixepoch('now'): Unix seconds from now() on PostgreSQL"),
+    ({"sqlite": "CAST(strftime('%s', 'now') AS INTEGER)", "postgres": "CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)"},
+     "Unix seconds from strftime('%s'): from now() on PostgreSQL"),
+    ({"sqlite": FUNCTIONS["now"]["timestamptz"]["sqlite"]["integer_ms"],
+      "postgres": "CAST(ROUND(EXTRACT(EPOCH FROM now()) * 1000) AS BIGINT)"},
+     "Unix milliseconds (schemactl's SQLite now()) on a column that is not timestamptz: from now() on PostgreSQL"),
+    ({"sqlite": "datetime('now')", "postgres": "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"},
+     "SQLite's datetime('now') text: the same text from now() on PostgreSQL"),
+    ({"sqlite": "CURRENT_TIMESTAMP", "postgres": "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"},
+     "SQLite's CURRENT_TIMESTAMP text: the same text from now() on PostgreSQL"),
+)
+
 _KEYWORD = re.compile(r"^[A-Z_]+$")
 
 

@@ -122,8 +122,13 @@ def _ts(text: str, aware: bool):
     return t.isoformat()
 
 
+_BOOL_INT = {"true": "1", "false": "0"}
+
 _TYPED = {
-    "int16": _decimal, "int32": _decimal, "int64": _decimal, "float": _decimal, "numeric": _decimal,
+    "int16": lambda v: _decimal(_BOOL_INT.get(str(v).lower(), v)),   # SQLite's TRUE/FALSE are 1/0
+    "int32": lambda v: _decimal(_BOOL_INT.get(str(v).lower(), v)),
+    "int64": lambda v: _decimal(_BOOL_INT.get(str(v).lower(), v)),
+    "float": _decimal, "numeric": _decimal,
     "boolean": lambda v: {"t": "true", "true": "true", "1": "true", "f": "false", "false": "false",
                           "0": "false"}.get(str(v).lower(), str(v)),
     "json": lambda v: json.dumps(json.loads(v), sort_keys=True, separators=(",", ":")),

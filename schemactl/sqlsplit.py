@@ -1,13 +1,16 @@
 """Splitting PostgreSQL-style SQL scripts into statements (standard library only).
 
 Aware of single- and double-quoted text, -- and /* */ comments and $tag$ bodies
-(functions), so a ';' inside any of them does not end a statement.  SQLite
-scripts use engines.sqlite.split instead (trigger bodies hold ';' too).
+(functions), so a ';' inside any of them does not end a statement.  With
+``dialect="sqlite"`` a ';' ends a statement only where SQLite's own tokenizer
+(``sqlite3.complete_statement``) says the statement is complete, so
+``CREATE TRIGGER … BEGIN …; …; END;`` stays one statement.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 
 
@@ -17,8 +20,11 @@ class Statement:
     text: str
 
 
-def split_sql(text: str) -> list[Statement]:
-    """Statements of a script with their first line; aware of quotes, comments and $tag$ bodies."""
+def split_sql(text: str, dialect: str = "postgres") -> list[Statement]:
+    """Statements of a script with their first line; aware of quotes, comments and $tag$ bodies
+    (PostgreSQL) or of trigger bodies, brackets and backticks (SQLite)."""
+    lite = dialect == "sqlite"
+    quotes = "'\"`" if lite else "'\""
     out, start, i, n = [], 0, 0, len(text)
     while i < n:
         ch = text[i]
@@ -28,7 +34,10 @@ def split_sql(text: str) -> list[Statement]:
         elif text.startswith("/*", i):
             j = text.find("*/", i + 2)
             i = n if j < 0 else j + 2
-        elif ch in "'\"":
+        elif lite and ch == "[":
+            j = text.find("]", i + 1)
+            i = n if j < 0 else j + 1
+        elif ch in quotes:
             j = i + 1
             while j < n:
                 if text[j] == ch and text[j + 1:j + 2] == ch:
@@ -38,13 +47,15 @@ def split_sql(text: str) -> list[Statement]:
                 else:
                     j += 1
             i = j + 1
-        elif ch == "$":
+        elif ch == "$" and not lite:
             m = re.match(r"\$[A-Za-z_]*\$", text[i:])
             if m:
                 j = text.find(m.group(), i + len(m.group()))
                 i = n if j < 0 else j + len(m.group())
             else:
                 i += 1
+        elif ch == ";" and lite and not sqlite3.complete_statement(text[start:i + 1]):
+            i += 1   # inside CREATE TRIGGER … BEGIN … END
         elif ch == ";":
             _add(out, text, start, i + 1)
             start = i = i + 1

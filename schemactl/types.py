@@ -112,6 +112,13 @@ INT_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
     "int64": (-(2 ** 63), 2 ** 63 - 1),
 })
 
+# Literal kinds whose values both engines compare with each other: a foreign key between two
+# different types of one family is legal on both (a warning, not an error).
+COMPARABLE: Mapping[str, str] = MappingProxyType({
+    "text": "string", "int16": "integer", "int32": "integer", "int64": "integer", "float": "float",
+    "numeric": "numeric",
+})
+
 # Bounds of the type parameters.
 PARAM_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
     "length": (1, 10_485_760),

@@ -56,6 +56,7 @@ def canonical(m: Manifest) -> dict:
                                 "columns": [[c.name, c.desc] for c in i.columns]} for i in t.indexes),
                               key=lambda x: x["name"]),
             "comment": t.comment, "strict": t.strict, "without_rowid": t.without_rowid,
+            **({"sqlite_primary_key_not_null": t.pk_not_null} if t.pk_not_null is not None else {}),
             **({"search": {"name": t.search.name, "columns": list(t.search.columns)}} if t.search else {}),
         })
     out = {

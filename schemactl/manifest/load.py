@@ -39,9 +39,17 @@ class Problems:
     def __init__(self, file: str, located: yamlpos.Located | None):
         self.file, self.located, self.items = file, located, []
 
-    def add(self, path, message: str, key: bool = False) -> None:
+    def add(self, path, message: str, key: bool = False, severity: str = "error") -> None:
         line, col = self.located.at(path, key) if self.located else (1, 1)
-        self.items.append(Diagnostic(self.file, line, col, message))
+        self.items.append(Diagnostic(self.file, line, col, message, severity, tuple(path)))
+
+    def warn(self, path, message: str) -> None:
+        """A rule stricter than both engines: reported, never refusing the manifest."""
+        self.add(path, message, severity="warning")
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
 
 
 def display_path(path: Path) -> str:
@@ -100,8 +108,10 @@ def _load_text(text: str, filename: str, features: frozenset) -> Manifest:
     if problems.items:
         raise ManifestInvalid(problems.items)
     manifest = _Builder(data, problems, filename, features).build()
-    if problems.items:
+    if problems.errors:
         raise ManifestInvalid(problems.items)
+    if problems.items:
+        manifest = replace(manifest, warnings=tuple(sorted(set(problems.items))))
     return manifest
 
 
@@ -397,7 +407,8 @@ class _Builder:
             name=name, columns=tuple(columns), primary_key=pk, uniques=tuple(uniques), foreign_keys=tuple(fks),
             checks=tuple(checks), indexes=tuple(i for i in indexes if i),
             comment=spec.get("comment"), strict=sqlite.get("strict", self.strict_default),
-            without_rowid=sqlite.get("without_rowid", False), renamed_from=spec.get("renamed_from"), search=search,
+            without_rowid=sqlite.get("without_rowid", False), pk_not_null=sqlite.get("primary_key_not_null"),
+            renamed_from=spec.get("renamed_from"), search=search,
             path=base,
         )
 

@@ -113,6 +113,7 @@ class Table:
     comment: str | None = None
     strict: bool = False
     without_rowid: bool = False
+    pk_not_null: bool | None = None          # SQLite: NOT NULL on key columns; None follows the manifest's
     renamed_from: str | None = field(default=None, compare=False)   # migration hint only
     search: Search | None = None
     path: tuple = field(default=(), compare=False)
@@ -171,6 +172,7 @@ class Manifest:
     format: int = 1
     source: str = field(default="", compare=False)
     located: object = field(default=None, compare=False, repr=False)   # yamlpos.Located, for positions
+    warnings: tuple = field(default=(), compare=False, repr=False)     # Diagnostics of severity "warning"
 
     def position(self, path: tuple, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of a manifest path, (1, 1) when unknown."""

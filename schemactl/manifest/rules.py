@@ -217,7 +217,12 @@ def _foreign_key(t: Table, fk, tables: dict, problems, absent=()) -> None:
             ok = False
             continue
         col = t.column(mine)
-        if col and col.type != tcol.type:
+        if col and col.type != tcol.type and _comparable(col.type, tcol.type):
+            problems.warn(fk.path, f'table "{t.name}": foreign key "{fk.name}": column "{mine}" is '
+                                   f'{col.type.spelled()} but "{fk.ref_table}.{theirs}" is {tcol.type.spelled()}; '
+                                   "both engines accept this, but only values that fit both types can match: "
+                                   "consider making the types equal")
+        elif col and col.type != tcol.type:
             problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}": column "{mine}" is '
                                   f'{col.type.spelled()} but "{fk.ref_table}.{theirs}" is {tcol.type.spelled()}; '
                                   "make the types equal")
@@ -231,6 +236,15 @@ def _foreign_key(t: Table, fk, tables: dict, problems, absent=()) -> None:
     if ok and not _is_key(target, fk.ref_columns):
         problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" must reference a primary key or unique '
                               f'constraint; ({", ".join(fk.ref_columns)}) of "{fk.ref_table}" is neither')
+
+
+def _comparable(a, b) -> bool:
+    """Both engines compare values of these two types (e.g. varchar(128) and varchar(64), integer and bigint)."""
+    from ..types import COMPARABLE
+    if a.enum or b.enum:
+        return False
+    fa, fb = COMPARABLE.get(a.row.value), COMPARABLE.get(b.row.value)
+    return fa is not None and fa == fb
 
 
 def _views(m: Manifest, tables: dict, problems) -> None:

@@ -120,7 +120,8 @@ class Renderer:
         if c.nullable or (c.identity and self.r.identity_inline_pk):
             return False
         in_key = t.primary_key is not None and c.name in t.primary_key.columns
-        legacy = self.r.nullable_keys and not self.m.pk_not_null and not (t.strict or t.without_rowid)
+        pk_not_null = self.m.pk_not_null if t.pk_not_null is None else t.pk_not_null
+        legacy = self.r.nullable_keys and not pk_not_null and not (t.strict or t.without_rowid)
         return not (in_key and legacy)
 
     def reported_nullable(self, t: Table, c: Column) -> bool:
