@@ -21,6 +21,9 @@ sudo=""
 missing=()
 have_pg_server || missing+=(postgresql)
 [ -f package.json ] && ! command -v npm >/dev/null 2>&1 && missing+=(nodejs npm)
+# better-sqlite3 (TypeScript runtime tests) compiles its native addon here: Node's headers and a C++ tool chain.
+[ -f package.json ] && [ ! -f /usr/include/node/node_api.h ] && missing+=(libnode-dev)
+[ -f package.json ] && ! command -v g++ >/dev/null 2>&1 && missing+=(g++ make)
 # The Rust runtime's tests build offline against Debian's packaged crates (/usr/share/cargo/registry).
 command -v cargo >/dev/null 2>&1 || missing+=(cargo)
 for pkg in librust-rusqlite-dev librust-tokio-postgres-dev librust-tokio-dev libsqlite3-dev; do
@@ -36,6 +39,8 @@ fi
 # development and CI setup, so allow it there.
 PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
+# No prebuilt binaries offline: build better-sqlite3 from source against the installed Node's headers.
+export npm_config_build_from_source=true npm_config_nodedir=/usr
 if [ -f package.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi

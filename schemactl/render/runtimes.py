@@ -14,6 +14,7 @@ from pathlib import Path
 
 # generated file (relative to generated/<schema>/) -> template under templates/runtime/
 RUNTIME_FILES: dict[str, str] = {
+    "runtime.ts": "runtime.ts.j2",
     "rust/Cargo.toml": "rust/Cargo.toml.j2",
     "rust/src/lib.rs": "rust/lib.rs.j2",
 }

@@ -1,0 +1,94 @@
+// Test driver for the generated TypeScript runtime: one command against one database, one JSON line out.
+//
+//   node driver.js <migrate|verify|verify-deep> <sqlite|postgres> <target> [plain|pool|drizzle|drizzle-client]
+//
+// target: a SQLite file path, or a libpq key=value conninfo (host may be a Unix socket directory).
+// Prints {"ok": true, "applied": [...]} (migrate) or {"ok": true} (verify), or
+// {"ok": false, "error": "MigrationError" | "SchemaMismatch", "message": "...", "differences": [...]}; exits 0.
+// Any other failure is a crash: stack on stderr, exit status 1.
+
+// Drivers load lazily (import()): each run pays only for the one it uses.
+import type { ClientConfig } from "pg";
+import { BUNDLE } from "./bundle";
+import { MigrationError, SchemaMismatch, migrate, verify } from "./runtime";
+
+type Db = Parameters<typeof migrate>[0];
+
+/** libpq key=value conninfo (values optionally single-quoted with backslash escapes) to node-postgres config. */
+function pgConfig(conninfo: string): ClientConfig {
+  const pairs = new Map<string, string>();
+  const re = /\s*([A-Za-z_]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S*))/gy;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(conninfo)) !== null && m[0].length > 0) {
+    pairs.set(m[1], m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]);
+  }
+  const port = pairs.get("port");
+  return {
+    host: pairs.get("host"),
+    port: port === undefined ? undefined : Number(port),
+    user: pairs.get("user"),
+    password: pairs.get("password"),
+    database: pairs.get("dbname"),
+  };
+}
+
+async function connect(engine: string, target: string, via: string): Promise<{ db: Db; close: () => Promise<void> }> {
+  if (engine === "sqlite") {
+    const { default: Database } = await import("better-sqlite3");
+    const sqlite = new Database(target);
+    const close = async () => { sqlite.close(); };
+    if (via === "plain") {
+      return { db: sqlite, close };
+    }
+    if (via === "drizzle") {
+      const { drizzle } = await import("drizzle-orm/better-sqlite3");
+      return { db: drizzle({ client: sqlite }), close };
+    }
+  } else if (engine === "postgres") {
+    const { default: pg } = await import("pg");
+    const drizzlePg = async () => (await import("drizzle-orm/node-postgres")).drizzle;
+    const config = pgConfig(target);
+    if (via === "plain" || via === "drizzle-client") {
+      const client = new pg.Client(config);
+      await client.connect();
+      return { db: via === "plain" ? client : (await drizzlePg())({ client }), close: () => client.end() };
+    }
+    if (via === "pool" || via === "drizzle") {
+      const pool = new pg.Pool({ ...config, max: 2 });
+      return { db: via === "pool" ? pool : (await drizzlePg())({ client: pool }), close: () => pool.end() };
+    }
+  }
+  throw new Error(`unknown engine/via: ${engine}/${via}`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, engine, target, via = "plain"] = argv;
+  const { db, close } = await connect(engine, target, via);
+  let result: object;
+  try {
+    if (command === "migrate") {
+      result = { ok: true, applied: await migrate(db, BUNDLE) };
+    } else if (command === "verify" || command === "verify-deep") {
+      await verify(db, BUNDLE, { deep: command === "verify-deep" });
+      result = { ok: true };
+    } else {
+      throw new Error(`unknown command: ${command}`);
+    }
+  } catch (err) {
+    if (err instanceof SchemaMismatch) {
+      result = { ok: false, error: "SchemaMismatch", message: err.message, differences: err.differences };
+    } else if (err instanceof MigrationError) {
+      result = { ok: false, error: "MigrationError", message: err.message, differences: [] };
+    } else {
+      throw err;
+    }
+  } finally {
+    await close();
+  }
+  process.stdout.write(JSON.stringify(result) + "\n");
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
