@@ -346,8 +346,8 @@ fn compare_catalogs(expected: &Catalog, actual: &Catalog) -> Vec<String> {
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn compare_table(name: &str, want: &Table, have: &Table, out: &mut Vec<String>) {
-    use std::collections::{BTreeSet, HashMap};
-    let have_cols: HashMap<&str, (&str, bool)> =
+    use std::collections::{BTreeMap, BTreeSet};
+    let have_cols: BTreeMap<&str, (&str, bool)> =
         have.columns.iter().map(|(c, t, n)| (c.as_str(), (t.as_str(), *n))).collect();
     let want_names: BTreeSet<&str> = want.columns.iter().map(|(c, _, _)| c.as_str()).collect();
     for (col, typ, nullable) in &want.columns {
