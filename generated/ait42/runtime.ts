@@ -613,7 +613,7 @@ function catalogSqlite(db: SqliteDb, ignored: Set<string>): Map<string, LiveTabl
     const columns: [string, string, boolean][] = [];
     const pk: [number, string][] = [];
     for (const [, col, type, notnull, , pkpos, hidden] of sqliteRows(db, `PRAGMA table_xinfo(${q})`)) {
-      if (Number(hidden) === 0) {
+      if ([0, 2, 3].includes(Number(hidden))) {   // 2, 3: generated (virtual, stored); 1: a virtual table's hidden column
         columns.push([String(col), sqliteType(String(type ?? "")), !notnull]);
         if (pkpos) {
           pk.push([Number(pkpos), String(col)]);
