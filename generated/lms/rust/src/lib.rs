@@ -659,7 +659,8 @@ fn sqlite_catalog(conn: &rusqlite::Connection) -> rusqlite::Result<Catalog> {
         {
             let mut rows = xinfo.query([name])?;
             while let Some(row) = rows.next()? {
-                if row.get::<_, i64>(4)? != 0 {
+                // hidden: 0 ordinary, 2 and 3 generated (virtual, stored); 1 a virtual table's hidden column
+                if ![0, 2, 3].contains(&row.get::<_, i64>(4)?) {
                     continue;
                 }
                 let column: String = row.get(0)?;
