@@ -21,6 +21,9 @@ class CColumn:
     identity: bool = False
     shown_default: str | None = field(default=None, compare=False)   # as the engine spells it
     kind: str | None = field(default=None, compare=False)            # literal kind, for typed defaults
+    generated: object = None       # normalised expression of a generated column
+    stored: bool | None = None     # generated columns: stored (True) or virtual (False)
+    shown_generated: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,39 @@ class CCheck:
 @dataclass(frozen=True)
 class CIndex:
     name: str
-    columns: tuple[tuple[str, bool], ...]     # (column or expression, descending)
+    columns: tuple[tuple[object, bool], ...]  # (column name, or ("expr", normalised key), descending)
     unique: bool = False
     where: str | None = None                  # normalised predicate
     shown_where: str | None = field(default=None, compare=False)
+    method: str = "btree"
+    nulls: tuple = ()                         # per key: "first" | "last" | None; () when all are the default
+    opclasses: tuple = ()                     # per key: non-default operator class or None; () when none
+    shown_columns: tuple = field(default=(), compare=False)   # keys as the engine spells them
+
+    def shown(self) -> str:
+        keys = self.shown_columns or tuple(c for c, _ in self.columns)
+        parts = []
+        for i, ((_, desc), key) in enumerate(zip(self.columns, keys)):
+            part = str(key)
+            if self.opclasses and self.opclasses[i]:
+                part += f" {self.opclasses[i]}"
+            part += " DESC" if desc else ""
+            if self.nulls and self.nulls[i]:
+                part += f" NULLS {self.nulls[i].upper()}"
+            parts.append(part)
+        using = f"USING {self.method} " if self.method != "btree" else ""
+        return f"{using}({', '.join(parts)})"
+
+
+def index_element(expression_key) -> tuple:
+    """The catalog key of an expression element of an index."""
+    return ("expr", expression_key)
+
+
+def sparse(values) -> tuple:
+    """Per-key values, or () when every one is None (so a plain index compares equal to one read back)."""
+    values = tuple(values)
+    return values if any(v is not None for v in values) else ()
 
 
 @dataclass(frozen=True)

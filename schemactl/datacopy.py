@@ -109,7 +109,7 @@ def _convert(fns: list) -> Callable:
 # ---------------------------------------------------------------- reading and writing
 
 def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH) -> Iterator[list[tuple]]:
-    cols = [c.name for c in t.columns]
+    cols = [c.name for c in t.data_columns]
     convert = _convert([READ[engine].get(_kind(m, t, c)) for c in cols])
     order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else cols[:1]))
     name = Renderer(m, engine).q(t.name)
@@ -138,7 +138,7 @@ WRITE_BATCH = {"postgres": _write_copy, "sqlite": _write_insert}
 
 
 def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None) -> int:
-    cols = [c.name for c in t.columns]
+    cols = [c.name for c in t.data_columns]
     writers = _writers(m, engine)
     convert = _convert([writers.get(_kind(m, t, c)) for c in cols])
     col_list = ", ".join(quote(c) for c in cols)
@@ -240,9 +240,9 @@ def backup(m: Manifest, conn, engine: str, path: Path) -> dict[str, int]:
             line({"format": ARCHIVE_FORMAT, "schema": m.name, "hash": schema_hash(m),
                   "tables": [t.name for t in m.tables]})
             for t in m.tables:
-                kinds = [_kind(m, t, c.name) for c in t.columns]
+                kinds = [_kind(m, t, c.name) for c in t.data_columns]
                 encode = _convert([ARCHIVE.get(k) for k in kinds])
-                line({"table": t.name, "columns": [c.name for c in t.columns], "kinds": kinds})
+                line({"table": t.name, "columns": [c.name for c in t.data_columns], "kinds": kinds})
                 n = 0
                 for rows in read_table(conn, engine, m, t):
                     for r in rows:
@@ -296,7 +296,7 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False) -> 
             if isinstance(obj, dict) and "table" in obj:
                 flush()
                 t = m.table(obj["table"])
-                if t is None or obj["columns"] != [c.name for c in t.columns]:
+                if t is None or obj["columns"] != [c.name for c in t.data_columns]:
                     raise SchemactlError(f"{path}: table {obj['table']} does not match the manifest")
                 state["table"], state["decode"] = t, _convert([UNARCHIVE.get(k) for k in obj["kinds"]])
             elif isinstance(obj, dict) and obj.get("end"):

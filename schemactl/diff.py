@@ -27,6 +27,7 @@ CODES = {
     "SC205": ("column-default", "a column's default differs"),
     "SC206": ("column-identity", "identity / autoincrement differs"),
     "SC207": ("column-order", "columns are in another order"),
+    "SC208": ("column-generated", "a generated column's expression or storage (stored / virtual) differs"),
     "SC301": ("primary-key", "the primary key differs or is missing"),
     "SC311": ("unique-missing", "a unique constraint is missing"),
     "SC312": ("unique-extra", "the table has an undeclared unique constraint"),
@@ -41,6 +42,7 @@ CODES = {
     "SC343": ("index-columns", "an index's columns or their order (ASC/DESC) differ"),
     "SC344": ("index-unique", "an index's uniqueness differs"),
     "SC345": ("index-predicate", "a partial index's WHERE differs"),
+    "SC346": ("index-method", "an index's method, operator classes or NULLS FIRST/LAST differ"),
     "SC351": ("view-missing", "a view is missing"),
     "SC352": ("view-extra", "the database has a view the manifest does not declare"),
     "SC353": ("view-columns", "a view's result columns differ"),
@@ -164,6 +166,12 @@ def _views(d: _Diff, expected: Catalog, actual: Catalog) -> None:
         d.add("SC352", f"view {a.name}", f'view "{a.name}" is not in the manifest', None, a.shown)
 
 
+def _generated(c) -> str | None:
+    if c.generated is None:
+        return None
+    return f"GENERATED ALWAYS AS ({c.shown_generated}) {'STORED' if c.stored else 'VIRTUAL'}"
+
+
 def _table(d: _Diff, w: CTable, h: CTable) -> None:
     t = w.name
     base = ("tables", t)
@@ -179,7 +187,10 @@ def _table(d: _Diff, w: CTable, h: CTable) -> None:
         if c.nullable != a.nullable:
             d.add("SC204", f"{t}.{c.name}", f'column "{t}.{c.name}" is {"nullable" if a.nullable else "NOT NULL"}',
                   "nullable" if c.nullable else "NOT NULL", "nullable" if a.nullable else "NOT NULL", where)
-        if c.identity != a.identity:
+        if (c.generated, c.stored) != (a.generated, a.stored):
+            d.add("SC208", f"{t}.{c.name}", f'column "{t}.{c.name}" is generated differently', _generated(c),
+                  _generated(a), where)
+        elif c.identity != a.identity:
             d.add("SC206", f"{t}.{c.name}", f'column "{t}.{c.name}" identity differs', c.identity, a.identity, where)
         elif default_key(c.default, d.engine, c.kind) != default_key(a.default, d.engine, c.kind):
             d.add("SC205", f"{t}.{c.name}", f'column "{t}.{c.name}" has another default', c.shown_default,
@@ -269,18 +280,17 @@ def _indexes(d: _Diff, w: CTable, h: CTable, base) -> None:
         path = f"{t}/index {ix.name}"
         a = have.pop(ix.name, None)
         if a is None:
-            d.add("SC341", path, f'index "{ix.name}" on "{t}" is missing', _cols(ix.columns), None, base)
+            d.add("SC341", path, f'index "{ix.name}" on "{t}" is missing', ix.shown(), None, base)
             continue
         if a.columns != ix.columns:
-            d.add("SC343", path, f'index "{ix.name}" has other columns', _cols(ix.columns), _cols(a.columns), base)
+            d.add("SC343", path, f'index "{ix.name}" has other columns', ix.shown(), a.shown(), base)
+        elif (a.method, a.nulls, a.opclasses) != (ix.method, ix.nulls, ix.opclasses):
+            d.add("SC346", path, f'index "{ix.name}" has another method, operator class or NULLS order', ix.shown(),
+                  a.shown(), base)
         if a.unique != ix.unique:
             d.add("SC344", path, f'index "{ix.name}" uniqueness differs', "unique" if ix.unique else "not unique",
                   "unique" if a.unique else "not unique", base)
         if a.where != ix.where:
             d.add("SC345", path, f'index "{ix.name}" has another WHERE', ix.shown_where, a.shown_where, base)
     for a in have.values():
-        d.add("SC342", f"{t}/index {a.name}", f'"{t}" has an undeclared index "{a.name}"', None, _cols(a.columns))
-
-
-def _cols(cols) -> str:
-    return "(" + ", ".join(f"{c} DESC" if desc else c for c, desc in cols) + ")"
+        d.add("SC342", f"{t}/index {a.name}", f'"{t}" has an undeclared index "{a.name}"', None, a.shown())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView
+from .catalog import (Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView,
+                      index_element, sparse)
 from .manifest.model import Manifest
 from .normalize import TYPE_KEY, expr_key, statements_key
 from .render.ddl import RULES, Renderer
@@ -16,14 +17,11 @@ def expect(m: Manifest, engine: str) -> Catalog:
         columns = tuple(
             CColumn(c.name, type_key(r.column_type(t, c, catalog=True)), r.reported_nullable(t, c), r.default_sql(c),
                     c.identity,
-                    shown_default=r.default_sql(c), kind="enum" if c.type.enum else c.type.row.value)
+                    shown_default=r.default_sql(c), kind="enum" if c.type.enum else c.type.row.value,
+                    **_generated(r, c, engine))
             for c in t.columns)
         checks = tuple(CCheck(name, expr_key(sql, engine), sql) for name, sql in r.checks(t))
-        indexes = tuple(
-            CIndex(ix.name, tuple((c.name, c.desc) for c in ix.columns), ix.unique,
-                   expr_key(ix.where.on(engine), engine) if ix.where else None,
-                   ix.where.on(engine) if ix.where else None)
-            for ix in t.indexes)
+        indexes = tuple(_index(r, ix, engine) for ix in r.indexes(t))
         tables.append(CTable(
             name=t.name, columns=columns,
             primary_key=CKey(t.primary_key.name, t.primary_key.columns) if t.primary_key else None,
@@ -41,3 +39,23 @@ def expect(m: Manifest, engine: str) -> Catalog:
     triggers = tuple(CTrigger(tr.name, tr.table, tr.timing, tr.event, statements_key(tr.body.on(engine), engine),
                               tr.body.on(engine)) for tr in m.triggers)
     return Catalog(engine, tuple(tables), enums, views, searches, triggers)
+
+
+def _index(r: Renderer, ix, engine: str) -> CIndex:
+    keys = tuple(c.name if c.expr is None else index_element(expr_key(c.expr.on(engine), engine))
+                 for c in ix.columns)
+    methods = r.r.index_methods
+    return CIndex(ix.name, tuple((k, c.desc) for k, c in zip(keys, ix.columns)), ix.unique,
+                  expr_key(ix.where.on(engine), engine) if ix.where else None,
+                  ix.where.on(engine) if ix.where else None,
+                  method=ix.method if methods else "btree",
+                  nulls=sparse(c.nulls for c in ix.columns) if r.r.index_nulls else (),
+                  opclasses=sparse(c.opclass for c in ix.columns) if methods else (),
+                  shown_columns=tuple(c.name or c.expr.on(engine) for c in ix.columns))
+
+
+def _generated(r: Renderer, c, engine: str) -> dict:
+    if c.generated is None:
+        return {}
+    sql = c.generated.expr.on(engine)
+    return dict(generated=expr_key(sql, engine), stored=r.stored(c), shown_generated=sql)

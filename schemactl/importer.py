@@ -351,6 +351,10 @@ class Importer:
                 spec["identity"] = True
             if not c.nullable and not (spec.get("primary_key") or c.identity):
                 spec["nullable"] = False
+            if c.generated is not None:   # as this engine wrote it, and sqlglot's reading for the other
+                spec["generated"] = {"expr": _both(c.shown_generated, self.engine)}
+                if c.stored and self.engine == "sqlite":   # PostgreSQL 15 stores every generated column
+                    spec["generated"]["stored"] = True
             d = self.default(t, c, typ)
             if d is not None:
                 spec["default"] = d
@@ -381,8 +385,11 @@ class Importer:
         if t.indexes:
             idx = []
             for i in t.indexes:
-                spec = {"name": i.name,
-                        "columns": [c if not d else {"column": c, "order": "desc"} for c, d in i.columns]}
+                spec = {"name": i.name, "columns": [self.index_key(i, n) for n in range(len(i.columns))]}
+                if i.method != "btree":
+                    spec["method"] = i.method
+                if i.method != "btree" or i.opclasses:    # PostgreSQL-only (the manifest's rule)
+                    spec["engines"] = [self.engine]
                 if i.unique:
                     spec["unique"] = True
                 if i.where:  # as this engine wrote it, and sqlglot's reading for the other (checked on load)
@@ -408,6 +415,19 @@ class Importer:
             return None, (f"the body is not a list of INSERT/UPDATE/DELETE statements ({exc}); the manifest "
                           "holds only such triggers: add it by hand to the application's migrations")
         return {"table": tr.table, "timing": tr.timing, "on": tr.event, "do": statements}, ""
+
+    def index_key(self, i, n: int):
+        """One index key as the manifest writes it: a column name, or a mapping (expr, order, nulls, opclass)."""
+        key, desc = i.columns[n]
+        spec: dict = {"column": key} if isinstance(key, str) else \
+            {"expr": _both((i.shown_columns or ("",) * len(i.columns))[n], self.engine)}
+        if desc:
+            spec["order"] = "desc"
+        if i.nulls and i.nulls[n]:
+            spec["nulls"] = i.nulls[n]
+        if i.opclasses and i.opclasses[n]:
+            spec["opclass"] = i.opclasses[n]
+        return spec["column"] if list(spec) == ["column"] else spec
 
     def manifest(self, name: str) -> dict:
         self._schemactl_columns()

@@ -31,6 +31,7 @@ from .naming import quote as _quote
 from .typekeys import PG_FK_ACTIONS, fts5_shadow_tables, pg_type, sqlite_rowid_alias, sqlite_type
 
 VERSION_TABLE = "schema_version"
+EXPRESSION_KEY = "(expression)"      # an expression element of an index (docs/runtime-protocol.md, section 5)
 _QUERIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "introspect", "queries")
 
 
@@ -362,13 +363,14 @@ def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> d
         q = _quote(name)
         cols, pk = [], []
         for _, col, typ, notnull, _, pkpos, hidden in _rows(conn, f"PRAGMA table_xinfo({q})"):
-            if hidden == 0:
+            if hidden in (0, 2, 3):   # 2, 3: generated (virtual, stored); 1: a virtual table's hidden column
                 cols.append([col, sqlite_type(typ or ""), not notnull])
                 if pkpos:
                     pk.append((pkpos, col))
         uniques, indexes = [], {}
         for _, iname, unique, origin, _ in _rows(conn, f"PRAGMA index_list({q})"):
-            keys = [[r[2], bool(r[3])] for r in _rows(conn, f"PRAGMA index_xinfo({_quote(iname)})") if r[5]]
+            keys = [[r[2] if r[2] is not None else EXPRESSION_KEY, bool(r[3])]
+                    for r in _rows(conn, f"PRAGMA index_xinfo({_quote(iname)})") if r[5]]
             if origin == "u":
                 uniques.append([k for k, _ in keys])
             elif origin == "c":
@@ -395,7 +397,7 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
             q[name] = fh.read().replace("%(schema)s", ph)
     out = {r[0]: {"columns": [], "primary_key": [], "uniques": [], "foreign_keys": [], "indexes": {}}
            for r in _rows(conn, q["tables"], (schema,)) if r[0] not in ignored}
-    for table, col, typ, nullable, _default, _identity in _rows(conn, q["columns"], (schema,)):
+    for table, col, typ, nullable, *_ in _rows(conn, q["columns"], (schema,)):
         if table in out:
             out[table]["columns"].append([col, pg_type(typ), nullable])
     for table, _name, kind, cols, ref, ref_cols, on_delete, on_update, _ in _rows(conn, q["constraints"], (schema,)):
@@ -408,10 +410,10 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
         elif kind == "f":
             out[table]["foreign_keys"].append([list(cols), ref, list(ref_cols), PG_FK_ACTIONS[on_delete],
                                                PG_FK_ACTIONS[on_update]])
-    for table, name, unique, cols, desc, _ in _rows(conn, q["indexes"], (schema,)):
+    for table, name, unique, cols, desc, _, _, is_expr, *_ in _rows(conn, q["indexes"], (schema,)):
         if table in out:
-            out[table]["indexes"][name] = [[c.strip('"'), bool(d)] for c, d in zip(cols, desc)] + \
-                [["unique", bool(unique)]]
+            out[table]["indexes"][name] = [[EXPRESSION_KEY if e else c.strip('"'), bool(d)]
+                                           for c, d, e in zip(cols, desc, is_expr)] + [["unique", bool(unique)]]
     conn.rollback()
     for t in out.values():
         t["uniques"].sort()

@@ -7,7 +7,8 @@ from collections import defaultdict
 from functools import cache
 from importlib import resources
 
-from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView
+from ..catalog import (Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView,
+                       index_element, sparse)
 from ..normalize import expr_key, pg_type, statements_key
 from ..typekeys import PG_FK_ACTIONS
 
@@ -36,8 +37,12 @@ def introspect(conn, schema: str | None) -> Catalog:
     schema = schema or "public"
     names = [r[0] for r in _rows(conn, "tables", schema)]
     columns = defaultdict(list)
-    for table, col, typ, nullable, default, identity in _rows(conn, "columns", schema):
-        columns[table].append(CColumn(col, pg_type(typ), nullable, default, identity, shown_default=default))
+    for table, col, typ, nullable, default, identity, generated in _rows(conn, "columns", schema):
+        if generated:   # pg_attrdef holds the generation expression, not a default
+            columns[table].append(CColumn(col, pg_type(typ), nullable, None, identity, generated=expr_key(
+                default, "postgres"), stored=True, shown_generated=default))
+        else:
+            columns[table].append(CColumn(col, pg_type(typ), nullable, default, identity, shown_default=default))
     pks, uniques, fks, checks = {}, defaultdict(list), defaultdict(list), defaultdict(list)
     for table, name, kind, cols, ref_table, ref_cols, on_delete, on_update, check_sql in \
             _rows(conn, "constraints", schema):
@@ -52,9 +57,15 @@ def introspect(conn, schema: str | None) -> Catalog:
         elif kind == "c":
             checks[table].append(CCheck(name, expr_key(check_sql, "postgres"), check_sql))
     indexes = defaultdict(list)
-    for table, name, unique, cols, desc, predicate in _rows(conn, "indexes", schema):
-        indexes[table].append(CIndex(name, tuple((_unquote(c), bool(d)) for c, d in zip(cols, desc)), unique,
-                                     expr_key(predicate, "postgres") if predicate else None, predicate))
+    for table, name, unique, cols, desc, predicate, method, is_expr, nulls_first, opclasses in \
+            _rows(conn, "indexes", schema):
+        keys = tuple(index_element(expr_key(c, "postgres")) if e else _unquote(c) for c, e in zip(cols, is_expr))
+        # NULLS FIRST/LAST only where it differs from PostgreSQL's default (last ascending, first descending)
+        nulls = sparse(("first" if nf else "last") if bool(nf) != bool(d) else None for d, nf in zip(desc, nulls_first))
+        indexes[table].append(CIndex(name, tuple((k, bool(d)) for k, d in zip(keys, desc)), unique,
+                                     expr_key(predicate, "postgres") if predicate else None, predicate,
+                                     method=method, nulls=nulls, opclasses=sparse(opclasses),
+                                     shown_columns=tuple(_unquote(c) for c in cols)))
     tables = tuple(CTable(n, tuple(columns[n]), pks.get(n), tuple(uniques[n]), tuple(fks[n]), tuple(checks[n]),
                           tuple(indexes[n])) for n in names)
     enums = tuple((name, tuple(labels)) for name, labels in _rows(conn, "enums", schema))

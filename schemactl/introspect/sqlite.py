@@ -4,8 +4,10 @@ foreign_key_list and the CREATE statements in sqlite_schema."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
-from ..catalog import Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView
+from ..catalog import (Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView,
+                       index_element)
 from ..naming import quote
 from ..normalize import expr_key, sqlite_type, statements_key
 from ..typekeys import fts5_shadow_tables, sqlite_rowid_alias
@@ -75,18 +77,24 @@ def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
         named[clause.kind].append(clause)
 
     columns, pk_cols = [], []
+    generated = dict(ddl.generated)
     for cid, col, typ, notnull, default, pk, hidden in _pragma(conn, "table_xinfo", name):
-        if hidden not in (0,):
+        if hidden not in (0, 2, 3):     # 2, 3: generated columns (virtual, stored)
             continue
         if pk:
             pk_cols.append((pk, col))
+        if hidden in (2, 3) and col in generated:
+            columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, None, False,
+                                   generated=expr_key(generated[col], "sqlite"), stored=hidden == 3,
+                                   shown_generated=generated[col]))
+            continue
         columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, default, False, shown_default=default))
     pk_columns = tuple(c for _, c in sorted(pk_cols))
     options = _options(sql)
-    columns = [CColumn(c.name, c.type, False, c.default, c.identity, c.shown_default)
+    columns = [replace(c, nullable=False)
                if sqlite_rowid_alias(pk_columns, c.name, c.type, "without_rowid" in options) else c for c in columns]
     if ddl.autoincrement and len(pk_columns) == 1:
-        columns = [CColumn(c.name, c.type, c.nullable, c.default, c.name == pk_columns[0], c.shown_default)
+        columns = [replace(c, identity=c.name == pk_columns[0])
                    for c in columns]
     pk_name = next((c.name for c in named["primary key"] if c.columns == pk_columns), None)
     primary_key = CKey(pk_name, pk_columns) if pk_columns else None
@@ -104,9 +112,13 @@ def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
         if origin != "c":
             continue
         texts, where = sqlite_ddl.index_parts(index_sql.get(iname) or "")
-        if any(k is None for k, _ in keys) and len(texts) == len(keys):
-            keys = [(k if k is not None else sqlite_ddl.strip_order(texts[i])[0], d) for i, (k, d) in enumerate(keys)]
-        indexes.append(CIndex(iname, tuple(keys), bool(unique), expr_key(where, "sqlite") if where else None, where))
+        shown = tuple(k for k, _ in keys)
+        if any(k is None for k, _ in keys) and len(texts) == len(keys):   # expressions: read from the DDL
+            shown = tuple(k if k is not None else sqlite_ddl.strip_order(texts[i])[0] for i, (k, _) in enumerate(keys))
+            keys = [(k if k is not None else index_element(expr_key(shown[i], "sqlite")), d)
+                    for i, (k, d) in enumerate(keys)]
+        indexes.append(CIndex(iname, tuple(keys), bool(unique), expr_key(where, "sqlite") if where else None, where,
+                              shown_columns=shown))
 
     groups = defaultdict(list)
     for fid, seq, ref_table, frm, to, on_update, on_delete, _match in _pragma(conn, "foreign_key_list", name):

@@ -92,6 +92,7 @@ class Clause:
 class TableDDL:
     clauses: tuple[Clause, ...]
     autoincrement: bool
+    generated: tuple[tuple[str, str], ...] = ()    # (column, expression) of GENERATED ALWAYS AS (...) columns
 
 
 def parse_table(sql: str) -> TableDDL:
@@ -101,6 +102,7 @@ def parse_table(sql: str) -> TableDDL:
         return TableDDL((), False)
     body, _ = paren_body(toks, start)
     clauses: list[Clause] = []
+    generated: list[tuple[str, str]] = []
     autoinc = False
     for part in split_top(body):
         if not part:
@@ -111,7 +113,12 @@ def parse_table(sql: str) -> TableDDL:
             column = part[0].ident
             autoinc = autoinc or any(t.upper == "AUTOINCREMENT" for t in part)
             clauses += _constraints(sql, part[1:], column=column)
-    return TableDDL(tuple(clauses), autoinc)
+            at = next((i for i in range(1, len(part) - 1) if part[i].upper == "AS" and part[i + 1].text == "("),
+                      None)
+            if at is not None:   # [GENERATED ALWAYS] AS (expr) [STORED | VIRTUAL]
+                expr, _ = paren_body(part, at + 1)
+                generated.append((column, text_of(sql, expr)))
+    return TableDDL(tuple(clauses), autoinc, tuple(generated))
 
 
 def _names_in(toks: list[Tok]) -> tuple[str, ...]:

@@ -85,6 +85,18 @@ def _any_of(value, schema):
     return lambda v: any(b(v) for b in branches)
 
 
+def _one_of(value, schema):
+    branches = [compile_schema(s) for s in value]
+    return lambda v: sum(1 for b in branches if b(v)) == 1
+
+
+def _unique_items(value, schema):
+    import json
+    if not value:
+        return None
+    return lambda v: not isinstance(v, list) or len({json.dumps(x, sort_keys=True) for x in v}) == len(v)
+
+
 def _enum(value, schema):
     allowed = list(value)
     return lambda v: any(v == a and type(v) is type(a) for a in allowed)
@@ -129,5 +141,5 @@ _KEYWORDS = {
     "type": _type, "properties": _properties, "additionalProperties": _additional, "required": _required,
     "anyOf": _any_of, "enum": _enum, "const": _const, "pattern": _pattern, "minLength": _min_length,
     "minItems": _min_items, "minProperties": _min_properties, "minimum": _minimum, "items": _items,
-    "propertyNames": _property_names,
+    "propertyNames": _property_names, "oneOf": _one_of, "uniqueItems": _unique_items,
 }

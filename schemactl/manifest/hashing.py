@@ -16,7 +16,7 @@ import json
 import re
 from pathlib import Path
 
-from .model import Manifest
+from .model import ENGINES, Manifest
 
 HASH_FORMAT = 1
 
@@ -29,6 +29,21 @@ def _default(d):
     if d is None:
         return None
     return {"kind": d.kind, "value": _expr(d.expr) if d.kind == "sql" else _jsonable(d.value)}
+
+
+def _index(i) -> dict:
+    out = {"name": i.name, "unique": i.unique, "where": _expr(i.where), "columns": [_index_key(c) for c in i.columns]}
+    if i.method != "btree":      # keys added later appear only when used, so earlier hashes stay valid
+        out["method"] = i.method
+    if i.engines != ENGINES:
+        out["engines"] = list(i.engines)
+    return out
+
+
+def _index_key(c) -> list:
+    key = [c.name, c.desc]
+    extra = {k: v for k, v in (("expr", _expr(c.expr)), ("nulls", c.nulls), ("opclass", c.opclass)) if v}
+    return key + [extra] if extra else key
 
 
 def _jsonable(v):
@@ -44,6 +59,8 @@ def canonical(m: Manifest) -> dict:
                 "name": c.name, "type": c.type.spelled(), "nullable": c.nullable,
                 "default": _default(c.default), "identity": c.identity, "comment": c.comment,
                 **({"engine_types": [list(x) for x in c.engine_types]} if c.engine_types else {}),
+                **({"generated": {"expr": _expr(c.generated.expr), "stored": c.generated.stored}}
+                   if c.generated else {}),
             } for c in t.columns],
             "primary_key": t.primary_key and {"name": t.primary_key.name, "columns": list(t.primary_key.columns)},
             "uniques": sorted(({"name": u.name, "columns": list(u.columns)} for u in t.uniques),
@@ -52,9 +69,7 @@ def canonical(m: Manifest) -> dict:
                                      "ref_columns": list(f.ref_columns), "on_delete": f.on_delete,
                                      "on_update": f.on_update} for f in t.foreign_keys), key=lambda x: x["name"]),
             "checks": sorted(({"name": c.name, "expr": _expr(c.expr)} for c in t.checks), key=lambda x: x["name"]),
-            "indexes": sorted(({"name": i.name, "unique": i.unique, "where": _expr(i.where),
-                                "columns": [[c.name, c.desc] for c in i.columns]} for i in t.indexes),
-                              key=lambda x: x["name"]),
+            "indexes": sorted((_index(i) for i in t.indexes), key=lambda x: x["name"]),
             "comment": t.comment, "strict": t.strict, "without_rowid": t.without_rowid,
             **({"sqlite_primary_key_not_null": t.pk_not_null} if t.pk_not_null is not None else {}),
             **({"search": {"name": t.search.name, "columns": list(t.search.columns)}} if t.search else {}),

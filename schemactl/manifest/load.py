@@ -24,7 +24,7 @@ from ..errors import Diagnostic, ManifestInvalid
 from ..naming import derived_name, suggest
 from ..types import TIME_STORAGES, TypeError_, parse_type
 from . import fastcheck, yamlpos
-from .model import (Check, Column, Default, Enum, ForeignKey, Index, IndexColumn, Manifest, PrimaryKey, Table,
+from .model import (ENGINES, Check, Column, Default, Enum, ForeignKey, Generated, Index, IndexColumn, Manifest, PrimaryKey, Table,
                     Search, Trigger, Unique, View)
 
 
@@ -438,8 +438,15 @@ class _Builder:
         pk = bool(cspec.get("primary_key"))
         nullable = cspec.get("nullable", not pk and not cspec.get("identity", False))
         overrides = tuple((e, cspec[f"{e}_type"]) for e in ("postgres", "sqlite") if f"{e}_type" in cspec)
+        generated = None
+        if "generated" in cspec:
+            gpath = cpath + ("generated", "expr")
+            expr = self._expr(cspec["generated"]["expr"], gpath, f'table "{table}", column "{cname}": generated')
+            if expr is None:
+                return None
+            generated = Generated(expr, bool(cspec["generated"].get("stored", False)))
         return Column(cname, ref, nullable, default, bool(cspec.get("identity", False)), cspec.get("comment"),
-                      cspec.get("ts_type"), overrides, cspec.get("renamed_from"), cpath)
+                      cspec.get("ts_type"), overrides, cspec.get("renamed_from"), cpath, generated)
 
     def _default(self, table, cname, ref, raw, path) -> Default | None:
         where = f'table "{table}", column "{cname}": default'
@@ -484,11 +491,20 @@ class _Builder:
 
     def _index(self, table, spec, path) -> Index | None:
         cols = []
-        for c in spec["columns"]:
+        for i, c in enumerate(spec["columns"]):
             if isinstance(c, str):
                 cols.append(IndexColumn(c))
+                continue
+            desc = c.get("order", "asc") == "desc"
+            # NULLS FIRST/LAST as PostgreSQL orders by default (last ascending, first descending) is no option
+            nulls = c.get("nulls") if c.get("nulls") != ("first" if desc else "last") else None
+            if "expr" in c:
+                expr = self._expr(c["expr"], path + ("columns", i, "expr"), f'table "{table}": index expression')
+                if expr is None:
+                    return None
+                cols.append(IndexColumn("", desc, expr, nulls, c.get("opclass")))
             else:
-                cols.append(IndexColumn(c["column"], c.get("order", "asc") == "desc"))
+                cols.append(IndexColumn(c["column"], desc, None, nulls, c.get("opclass")))
         where = None
         if "where" in spec:
             where = self._expr(spec["where"], path + ("where",), f'table "{table}": index where')
@@ -499,8 +515,10 @@ class _Builder:
                                               "postgres and sqlite (or one portable text)")
                 return None
         unique = bool(spec.get("unique", False))
-        name = spec.get("name") or derived_name(table, *(c.name for c in cols), suffix="key" if unique else "idx")
-        return Index(name, tuple(cols), unique, where, path)
+        words = [c.name or "_".join(c.expr.columns or ("expr",)) for c in cols]
+        name = spec.get("name") or derived_name(table, *words, suffix="key" if unique else "idx")
+        engines = tuple(e for e in ENGINES if e in spec.get("engines", ENGINES))
+        return Index(name, tuple(cols), unique, where, spec.get("method", "btree"), engines, path)
 
 
 def _resolve_key_references(m: Manifest) -> Manifest:

@@ -32,6 +32,15 @@ class Default:
 
 
 @dataclass(frozen=True)
+class Generated:
+    """A generated column's expression; ``stored`` (else virtual: computed when read; PostgreSQL before 18
+    has only stored generated columns, so it stores a virtual one too)."""
+
+    expr: Expr
+    stored: bool = False
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     type: TypeRef
@@ -43,6 +52,7 @@ class Column:
     engine_types: tuple[tuple[str, str], ...] = ()   # (engine, type spelling) overrides for this column
     renamed_from: str | None = field(default=None, compare=False)   # migration hint only
     path: tuple = field(default=(), compare=False)
+    generated: Generated | None = None      # GENERATED ALWAYS AS (expr) STORED | VIRTUAL
 
 
 @dataclass(frozen=True)
@@ -79,8 +89,13 @@ class Check:
 
 @dataclass(frozen=True)
 class IndexColumn:
+    """One element of an index: a column, or an expression (``expr``; ``name`` is then "")."""
+
     name: str
     desc: bool = False
+    expr: Expr | None = None
+    nulls: str | None = None                # "first" | "last" where it differs from the engine's default
+    opclass: str | None = None              # PostgreSQL operator class (PostgreSQL-only indexes)
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,12 @@ class Index:
     columns: tuple[IndexColumn, ...]
     unique: bool = False
     where: Expr | None = None
+    method: str = "btree"                   # PostgreSQL access method
+    engines: tuple[str, ...] = ENGINES      # where the index exists
     path: tuple = field(default=(), compare=False)
+
+    def on(self, engine: str) -> bool:
+        return engine in self.engines
 
 
 @dataclass(frozen=True)
@@ -123,6 +143,11 @@ class Table:
             if c.name == name:
                 return c
         return None
+
+    @property
+    def data_columns(self) -> tuple[Column, ...]:
+        """The columns that hold written values (generated columns are computed by the engine)."""
+        return tuple(c for c in self.columns if c.generated is None)
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,33 @@ def check(m: Manifest, problems) -> None:
         _indexable(t, problems)
         _ts_types(t, problems)
         _identity(t, problems)
+        _generated(t, problems)
         _keys(t, problems)
         _search(t, problems)
         for fk in t.foreign_keys:
             _foreign_key(t, fk, tables, problems, m.absent)
+
+
+def _generated(t, problems) -> None:
+    """A generated column is computed from plain columns of its own row: no default, no identity, no key."""
+    keys = set(t.primary_key.columns) if t.primary_key else set()
+    for c in t.columns:
+        if c.generated is None:
+            continue
+        where = f'table "{t.name}", column "{c.name}": generated'
+        path = c.path + ("generated",)
+        if c.default is not None or c.identity:
+            problems.add(path, f"{where} column cannot also have a {'default' if c.default else 'identity'}; "
+                               "drop one")
+        if c.name in keys:
+            problems.add(path, f"{where} column cannot be part of the primary key (SQLite refuses it)")
+        for used in c.generated.expr.columns:
+            other = t.column(used)
+            if other is None:
+                _missing(t, used, path, f'column "{c.name}" generated expression', problems)
+            elif other.generated is not None:
+                problems.add(path, f'{where} expression reads generated column "{used}"; PostgreSQL refuses '
+                                   "that: compute it from plain columns")
 
 
 def _too_long(name: str, what: str, path, problems) -> None:
@@ -111,9 +134,16 @@ def _columns_exist(t: Table, problems) -> None:
                 continue
             _missing(t, c, ck.path, f'check "{ck.name}"', problems)
     for ix in t.indexes:
-        names = [c.name for c in ix.columns]
+        names = [c.name for c in ix.columns if c.expr is None]
         for c in names:
             _missing(t, c, ix.path, f'index "{ix.name}"', problems)
+        for c in [c for c in ix.columns if c.expr is not None]:
+            for used in c.expr.columns:
+                _missing(t, used, ix.path, f'index "{ix.name}" expression', problems)
+        if (ix.method != "btree" or any(c.opclass for c in ix.columns)) and ix.engines != ("postgres",):
+            what = f"method {ix.method}" if ix.method != "btree" else "an operator class"
+            problems.add(ix.path, f'table "{t.name}": index "{ix.name}" uses {what}, which only PostgreSQL has; '
+                                  "add `engines: [postgres]` (and, if SQLite needs one, a second index for it)")
         dups = sorted({c for c in names if names.count(c) > 1})
         if dups:
             problems.add(ix.path, f'table "{t.name}": index "{ix.name}" lists column "{dups[0]}" twice')
@@ -131,9 +161,9 @@ def _indexable(t: Table, problems) -> None:
     """Keys and indexes only on types PostgreSQL can compare with a btree (not json)."""
     groups = [(t.primary_key, "primary key")] if t.primary_key else []
     groups += [(u, f'unique constraint "{u.name}"') for u in t.uniques]
-    groups += [(ix, f'index "{ix.name}"') for ix in t.indexes]
+    groups += [(ix, f'index "{ix.name}"') for ix in t.indexes if ix.method == "btree"]
     for obj, what in groups:
-        for name in [c if isinstance(c, str) else c.name for c in obj.columns]:
+        for name in [c if isinstance(c, str) else c.name for c in obj.columns if isinstance(c, str) or not c.expr]:
             col = t.column(name)
             if col is not None and not col.type.enum and not col.type.row.btree:
                 problems.add(obj.path, f'table "{t.name}": {what} uses column "{name}" of type '
@@ -187,7 +217,8 @@ def _keys(t: Table, problems) -> None:
 def _is_key(t: Table, cols: tuple[str, ...]) -> bool:
     keys = [t.primary_key.columns] if t.primary_key else []
     keys += [u.columns for u in t.uniques]
-    keys += [i.columns and tuple(c.name for c in i.columns) for i in t.indexes if i.unique and not i.where]
+    keys += [i.columns and tuple(c.name for c in i.columns) for i in t.indexes
+             if i.unique and not i.where and not any(c.expr for c in i.columns) and len(i.engines) == 2]
     return any(set(k) == set(cols) and len(k) == len(cols) for k in keys)
 
 

@@ -39,6 +39,7 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 RECORD_MARKER = "-- schemactl:record"
 _RECORD_SPLIT = f"\n\n{RECORD_MARKER}\n"
 VERSION_TABLE = "schema_version"
+EXPRESSION_KEY = "(expression)"      # an expression element of an index, as the runtimes read it
 # Bookkeeping tables of schemactl and of the runners that may apply the chain; deep verify skips them.
 IGNORED_TABLES = (VERSION_TABLE, "_sqlx_migrations", "__drizzle_migrations")
 VERSION_TABLE_DDL = {
@@ -175,6 +176,11 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
 
 # ---------------------------------------------------------------- bundle
 
+def runtime_key(key) -> str:
+    """An index key as the runtimes compare it: the column, or "(expression)" for any expression."""
+    return key if isinstance(key, str) else EXPRESSION_KEY
+
+
 def runtime_catalog(m: Manifest, engine: str) -> dict:
     """The subset of the expected catalog that schemactl.runtime compares (no expressions)."""
     cat = expect(m, engine)
@@ -186,7 +192,8 @@ def runtime_catalog(m: Manifest, engine: str) -> dict:
             "uniques": sorted([list(u.columns) for u in t.uniques]),
             "foreign_keys": sorted([[list(f.columns), f.ref_table, list(f.ref_columns), f.on_delete, f.on_update]
                                     for f in t.foreign_keys]),
-            "indexes": {i.name: [[c, d] for c, d in i.columns] + [["unique", i.unique]] for i in t.indexes},
+            "indexes": {i.name: [[runtime_key(c), d] for c, d in i.columns] + [["unique", i.unique]]
+                        for i in t.indexes},
         }
     return {"tables": tables, "schema": schema_of(m, engine)}
 

@@ -40,6 +40,7 @@ class Op:
             "set_default": f"change default of {self.table}.{self.name}",
             "set_identity": f"{'add' if self.new else 'drop'} identity on {self.table}.{self.name}",
             "set_comment": f"change comment of {self.table}" + (f".{self.name}" if self.name else ""),
+            "set_generated": f"change how {self.table}.{self.name} is generated",
             "set_primary_key": f"change primary key of {self.table}",
             "add_unique": f"add unique constraint {self.name} on {self.table}",
             "drop_unique": f"drop unique constraint {self.name} on {self.table}",
@@ -211,6 +212,8 @@ def _column(t: Table, o: Column, n: Column) -> list[Op]:
         ops.append(Op("set_identity", t.name, n.name, old=o.identity, new=n.identity))
     if o.comment != n.comment:
         ops.append(Op("set_comment", t.name, n.name, old=o.comment, new=n.comment))
+    if o.generated != n.generated:
+        ops.append(Op("set_generated", t.name, n.name, old=o.generated, new=n))
     return ops
 
 

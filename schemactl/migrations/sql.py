@@ -27,7 +27,7 @@ PG_PHASE = {
     "drop_foreign_key": 0, "drop_check": 0, "drop_unique": 0, "drop_index": 0, "set_primary_key": 0,
     "rename_table": -1, "rename_column": -1, "drop_table": 1, "create_enum": 3, "add_enum_value": 3,
     "change_enum_values": 3, "create_table": 4, "add_column": 5, "alter_type": 5, "set_not_null": 5,
-    "drop_not_null": 5, "set_default": 5, "set_identity": 5, "set_comment": 5, "table_options": 5,
+    "drop_not_null": 5, "set_default": 5, "set_generated": 5, "set_identity": 5, "set_comment": 5, "table_options": 5,
     "sqlite_storage": 5, "drop_column": 6, "add_unique": 7, "add_check": 7, "add_foreign_key": 8, "add_index": 8, "drop_enum": 9,
 }
 
@@ -50,7 +50,8 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
         if k == "drop_foreign_key" or k == "drop_check" or k == "drop_unique":
             out.append(f"ALTER TABLE {q} DROP CONSTRAINT {quote(op.name)};")
         elif k == "drop_index":
-            out.append(f"DROP INDEX {r_new.q(op.name)};")
+            if op.old.on("postgres"):
+                out.append(f"DROP INDEX {r_new.q(op.name)};")
         elif k == "set_primary_key":
             if op.old:
                 out.append(f"ALTER TABLE {q} DROP CONSTRAINT {quote(op.old.name)};")
@@ -70,6 +71,9 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             i = op.old.index(op.new)
             where = f" AFTER {sql_string(op.old[i - 1])}" if i else f" BEFORE {sql_string(op.old[1])}"
             out.append(f"ALTER TYPE {r_new.q(op.name)} ADD VALUE {sql_string(op.new)}{where};")
+        elif k == "set_generated":
+            raise ValueError(f"column {op.table}.{op.name}: PostgreSQL 15 cannot change how a column is generated "
+                             "in place; add a new column with the new expression and drop this one")
         elif k == "change_enum_values":
             raise ValueError(f"enum {op.name}: removing or reordering values is not supported by migrations; "
                              "add a new enum and move the column to it")
@@ -78,7 +82,7 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             before = set(existing)
             out.append(r_new.create_table(t, before))
             existing.add(t.name)
-            out += [r_new.create_index(t, ix) for ix in sorted(t.indexes, key=lambda i: i.name)]
+            out += [r_new.create_index(t, ix) for ix in r_new.indexes(t)]
             out += r_new.comments(t)
             late_fks += [f"ALTER TABLE {q} ADD {r_new.fk_clause(fk)};" for fk in t.foreign_keys
                          if r_new.deferred(t, fk, before)]
@@ -115,7 +119,8 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
         elif k == "add_foreign_key":
             late_fks.append(f"ALTER TABLE {q} ADD {r_new.fk_clause(op.new)};")
         elif k == "add_index":
-            out.append(r_new.create_index(new.table(op.table), op.new))
+            if op.new.on("postgres"):
+                out.append(r_new.create_index(new.table(op.table), op.new))
         elif k == "drop_view":
             out.append(f"DROP VIEW {r_old.q(op.name)};")
         elif k == "drop_search":
@@ -139,6 +144,8 @@ def _sqlite_add_column_ok(r: Renderer, t: Table, op: Op) -> bool:
     """SQLite's ADD COLUMN: no key, no expression default, NOT NULL only with a default, FKs default NULL."""
     c = op.new
     if t.primary_key and c.name in t.primary_key.columns:
+        return False
+    if c.generated is not None and r.stored(c):   # ADD COLUMN takes only VIRTUAL generated columns
         return False
     if any(c.name in u.columns for u in t.uniques) or c.type.enum or c.identity:
         return False
@@ -189,7 +196,7 @@ def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
     for t in new.tables:   # new tables before the rebuilds, whose rows may reference them
         if t.name in created:
             out.append(r_new.create_table(t, {x.name for x in new.tables}))
-            out += [r_new.create_index(t, ix) for ix in sorted(t.indexes, key=lambda i: i.name)]
+            out += [r_new.create_index(t, ix) for ix in r_new.indexes(t)]
     # Dropped tables go with the old tables of the rebuild, after the rows are copied and children first:
     # by then no kept table references them, so the implicit DELETE of DROP TABLE cascades into nothing
     # that stays.
@@ -263,11 +270,11 @@ def _sqlite_in_place(r: Renderer, t: Table, ops: list[Op]) -> list[str]:
                 out.append(f"ALTER TABLE {quote(op.old)} RENAME TO {quote(t.name)};")
             elif kind == "rename_column":
                 out.append(f"ALTER TABLE {quote(t.name)} RENAME COLUMN {quote(op.old)} TO {quote(op.name)};")
-            elif kind == "drop_index":
+            elif kind == "drop_index" and op.old.on("sqlite"):
                 out.append(f"DROP INDEX {quote(op.name)};")
             elif kind == "add_column":
                 out.append(f"ALTER TABLE {quote(t.name)} ADD COLUMN {r.column_line(t, op.new)};")
-            elif kind == "add_index":
+            elif kind == "add_index" and op.new.on("sqlite"):
                 out.append(r.create_index(t, op.new))
     return out
 
@@ -293,7 +300,7 @@ def _sqlite_rebuild(r: Renderer, old: Manifest, new: Manifest, closure: set[str]
     out += [f"ALTER TABLE {quote(temp[name])} RENAME TO {quote(name)};" for name in order]
     for name in order:
         t = new.table(name)
-        out += [r.create_index(t, ix) for ix in sorted(t.indexes, key=lambda i: i.name)]
+        out += [r.create_index(t, ix) for ix in r.indexes(t)]
     return out
 
 
@@ -304,7 +311,7 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
     added = {op.name for op in ops if op.kind == "add_column"}
     old_table = old.table(source)
     copy_to, copy_from = [], []
-    for c in t.columns:
+    for c in t.data_columns:      # generated columns compute themselves
         if c.name in added:
             continue
         from_name = renames.get(c.name, c.name)

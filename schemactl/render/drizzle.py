@@ -29,6 +29,7 @@ class TsRules:
     schema_fn: str | None         # pgSchema, or None
     bytes_custom_type: bool       # bytea needs a customType
     extra_type: str               # return type that breaks TypeScript's inference loop in FK cycles
+    generated_mode: bool = False  # .generatedAlwaysAs(sql, { mode: "virtual" | "stored" })
 
 
 TS_RULES = {
@@ -42,6 +43,7 @@ TS_RULES = {
         core="drizzle-orm/sqlite-core", table_fn="sqliteTable", builder_field="drizzle_sqlite", enum_builder=None,
         identity=".primaryKey({ autoIncrement: true })", identity_is_pk=True, desc="sql`${{{key}}} DESC`",
         native_defaults={}, schema_fn=None, bytes_custom_type=False, extra_type="SQLiteTableExtraConfigValue",
+        generated_mode=True,
     ),
 }
 
@@ -184,6 +186,10 @@ class DrizzleRenderer:
             chain += ".primaryKey()"
         elif not c.nullable and not (c.identity and self.r.identity_is_pk):
             chain += ".notNull()"
+        if c.generated is not None:
+            self.uses_sql = True
+            mode = f', {{ mode: "{"stored" if self.ddl.stored(c) else "virtual"}" }}' if self.r.generated_mode else ""
+            return chain + f".generatedAlwaysAs({sql_template(c.generated.expr.on(self.engine))}{mode})"
         return chain + self.default(t, c)
 
     # -- table extras
@@ -210,22 +216,30 @@ class DrizzleRenderer:
             self.imports.add("check")
             self.uses_sql = True
             out.append(f"check({js_string(name)}, {sql_template(sql)})")
-        for ix in sorted(t.indexes, key=lambda i: i.name):
+        for ix in self.ddl.indexes(t):
             fn = "uniqueIndex" if ix.unique else "index"
             self.imports.add(fn)
-            keys = []
-            for c in ix.columns:
-                key = self.ref(t.name, c.name, t)
-                if c.desc:
-                    key = self.r.desc.format(key=key)
-                    self.uses_sql = self.uses_sql or "sql`" in key
-                keys.append(key)
-            line = f"{fn}({js_string(ix.name)}).on({', '.join(keys)})"
+            keys = [self.index_key(t, c) for c in ix.columns]
+            using = f"using({js_string(ix.method)}, " if ix.method != "btree" and self.ddl.r.index_methods else "on("
+            line = f"{fn}({js_string(ix.name)}).{using}{', '.join(keys)})"
             if ix.where:
                 self.uses_sql = True
                 line += f".where({sql_template(ix.where.on(self.engine))})"
             out.append(line)
         return out
+
+    def index_key(self, t: Table, c) -> str:
+        """One index key: a column reference with Drizzle's chain, or the key's SQL as a sql`` template."""
+        if c.expr is not None or c.nulls:   # Drizzle has no chain for these on every engine: the key as SQL
+            self.uses_sql = True
+            return sql_template(self.ddl.index_key(c))
+        key = self.ref(t.name, c.name, t)
+        if c.opclass and self.ddl.r.index_methods:
+            key += f".op({js_string(c.opclass)})"
+        if c.desc:
+            key = self.r.desc.format(key=key)
+            self.uses_sql = self.uses_sql or "sql`" in key
+        return key
 
     def in_cycle(self, t: Table) -> bool:
         """Does a foreign key of ``t`` lead, through other tables, back to ``t``?"""

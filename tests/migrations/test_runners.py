@@ -184,3 +184,59 @@ def test_psql_applies_the_chain_and_the_runtime_accepts_it(family, pg, pg_test_d
     assert migrate(pg, bundle) == [3]
     verify(pg, bundle, deep=True)
     assert fingerprint(lambda sql: pg.execute(sql).fetchall()) == before
+
+
+# ---------------------------------------------------------------- drizzle-orm's migrator
+
+DRIZZLE = Path(__file__).with_name("drizzle_migrate.mjs")
+
+
+def drizzle_folder(chain, engine: str, upto: int, dest: Path) -> Path:
+    """A copy of generated/<schema>/drizzle/<engine> whose journal lists the first ``upto`` migrations."""
+    import json
+    src = chain.out / "drizzle" / engine
+    shutil.copytree(src, dest)
+    journal = json.loads((src / "meta" / "_journal.json").read_text())
+    journal["entries"] = journal["entries"][:upto]
+    (dest / "meta" / "_journal.json").write_text(json.dumps(journal))
+    return dest
+
+
+def drizzle_migrate(engine: str, target: str, folder: Path) -> None:
+    from tests.conftest import ROOT
+    if shutil.which("node") is None or not (ROOT / "node_modules" / "drizzle-orm").is_dir():
+        pytest.skip("the Node tool chain is not installed (npm ci)")
+    subprocess.run(["node", str(DRIZZLE), engine, target, str(folder)], check=True, capture_output=True, text=True,
+                   cwd=ROOT)
+
+
+def test_drizzle_migrator_on_better_sqlite3_keeps_every_row(family, tmp_path):
+    chain, bundle = family
+    db = str(tmp_path / "app.db")
+    drizzle_migrate("sqlite", db, drizzle_folder(chain, "sqlite", 1, tmp_path / "first"))
+    with sqlite3.connect(db) as c:
+        c.execute("PRAGMA foreign_keys = ON")
+        for stmt in ROWS:
+            c.execute(stmt)
+    before = fingerprint(sqlite_rows(db))
+    drizzle_migrate("sqlite", db, drizzle_folder(chain, "sqlite", 3, tmp_path / "all"))
+    assert fingerprint(sqlite_rows(db)) == before
+    assert history(sqlite_rows(db)) == expected_history(bundle, "sqlite")
+    assert len(sqlite_rows(db)("SELECT * FROM __drizzle_migrations")) == 3
+    conn = sqlite3.connect(db)
+    verify(conn, bundle, deep=True)
+    assert migrate(conn, bundle) == []
+    conn.close()
+
+
+def test_drizzle_migrator_on_postgres_then_the_runtime_continues(family, pg, pg_test_db, tmp_path):
+    chain, bundle = family
+    drizzle_migrate("postgres", pg_test_db, drizzle_folder(chain, "postgres", 1, tmp_path / "first"))
+    for stmt in ROWS:
+        pg.execute(stmt)
+    before = fingerprint(lambda sql: pg.execute(sql).fetchall())
+    drizzle_migrate("postgres", pg_test_db, drizzle_folder(chain, "postgres", 2, tmp_path / "two"))
+    assert history(lambda sql: pg.execute(sql).fetchall()) == expected_history(bundle, "postgres", 2)
+    assert migrate(pg, bundle) == [3]
+    verify(pg, bundle, deep=True)
+    assert fingerprint(lambda sql: pg.execute(sql).fetchall()) == before

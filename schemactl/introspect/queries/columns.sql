@@ -1,11 +1,13 @@
 -- Columns in position order, with the type as format_type() spells it
--- (enum types by their bare name), nullability, default and identity.
+-- (enum types by their bare name), nullability, default (a generated column's expression) and identity,
+-- then whether the column is generated (stored: PostgreSQL 15 has no other kind).
 SELECT c.relname AS table_name,
        a.attname AS column_name,
        CASE WHEN t.typtype = 'e' THEN t.typname ELSE format_type(a.atttypid, a.atttypmod) END AS type,
        NOT a.attnotnull AS nullable,
        pg_get_expr(d.adbin, d.adrelid) AS default_sql,
-       a.attidentity <> '' AS identity
+       a.attidentity <> '' AS identity,
+       a.attgenerated <> '' AS generated
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -20,7 +20,9 @@ from tests.migrations.chain_support import BASE, SEED_ROWS, Chain
 from tests.runtime.typescript.support import COMPILER_OPTIONS, NODE_MODULES, ROOT, TSC, build_drivers
 
 V2 = BASE.replace("      name: {type: text, nullable: false}\n",
-                  "      name: {type: text, nullable: false}\n      email: {type: varchar(120), unique: true}\n")
+                  "      name: {type: text, nullable: false}\n      email: {type: varchar(120), unique: true}\n"
+                  "    indexes:\n"
+                  "      - {name: owners_name_expr_idx, columns: [{expr: \"lower(name)\"}, {column: id, order: desc}]}\n")
 V3 = V2.replace("      name: {type: text, nullable: false}\n", "      name: {type: text}\n")   # SQLite: rebuilds owners and items
 V4 = V3.replace("      note: text\n", "      note: {type: text, nullable: false}\n")       # fails on a NULL note
 RELEASES = [(BASE, "init"), (V2, "owner_email"), (V3, "owner_name_optional"), (V4, "note_required")]
@@ -194,6 +196,10 @@ SCHEMA_TAMPERS = {   # name -> (sqlite script, postgres script, a line deep veri
     "column retyped": ("DROP TABLE extra; CREATE TABLE extra (id TEXT NOT NULL PRIMARY KEY)",
                        "ALTER TABLE extra ALTER COLUMN id TYPE bigint",
                        'column "extra.id": expected type '),
+    "expression index replaced": (
+        "DROP INDEX owners_name_expr_idx; CREATE INDEX owners_name_expr_idx ON owners (name, id DESC)",
+        "DROP INDEX owners_name_expr_idx; CREATE INDEX owners_name_expr_idx ON owners (name, id DESC)",
+        'index "owners_name_expr_idx" on "owners": expected ((expression), id DESC), found (name, id DESC)'),
     "index dropped": ("DROP INDEX items_title_idx", "DROP INDEX items_title_idx",
                       'index "items_title_idx" on "items" is missing'),
     "many at once": (
