@@ -8,6 +8,7 @@ or not at all is collected in a ``Summary`` and printed after the import.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -118,7 +119,7 @@ class Summary:
         self.approx.append(Entry(tuple(path), what or describe(path), reason))
 
     def not_mapped(self, path: tuple, reason: str, what: str | None = None, where: str = "") -> None:
-        self.unmapped.append(Entry(tuple(path), what or describe(path), reason, where))
+        self.unmapped.append(Entry(tuple(path), describe(path) if what is None else what, reason, where))
 
     def forget(self, path: tuple) -> None:
         """An object is left out after all: its approximations go with it."""
@@ -319,6 +320,11 @@ class Importer:
                     sql = literals.function_sql("now", TypeRef("timestamptz"), "sqlite", ts)
                     if default_key(c.default, "sqlite", kind) == default_key(sql, "sqlite", kind):
                         found[(t.name, c.name)] = ts
+                if sqlite_portable(c.type)[0] == "text":   # STRICT TEXT with CURRENT_DATE & co: a date/time
+                    for typ in ("date", "time", "timestamp"):
+                        sql = literals.function_sql("now", TypeRef(typ), "sqlite", "integer_ms")
+                        if default_key(c.default, "sqlite", "text") == default_key(sql, "sqlite", "text"):
+                            self.retyped[(t.name, c.name)] = typ
                 uuid_sql = literals.function_sql("uuid", TypeRef("uuid"), "sqlite", "integer_ms")
                 if default_key(c.default, "sqlite", "uuid") == default_key(uuid_sql, "sqlite", "uuid"):
                     self.retyped[(t.name, c.name)] = "uuid"
@@ -757,12 +763,17 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
             conninfo = stack.enter_context(server.scratch())
             conn = stack.enter_context(psycopg.connect(conninfo, autocommit=True))
             rejected = _apply(conn, keep)
-            schemas = [r[0] for r in conn.execute(
-                "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> "
-                "'information_schema' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = pg_namespace.oid "
-                "AND c.relkind = 'r')")]
-            schema = schemas[0] if len(schemas) == 1 else "public"
+            counts = dict(conn.execute(
+                "SELECT n.nspname, count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' "
+                "GROUP BY n.nspname").fetchall())
+            # one schema per manifest: the one holding most tables (public on a tie)
+            schema = max(sorted(counts, key=lambda n: (n != "public", n)), key=counts.get) if counts else "public"
             doc, summary = from_database(conn, "postgres", name, schema)
+            for other in sorted(set(counts) - {schema}):
+                summary.not_mapped((), f"{counts[other]} table(s) in another PostgreSQL schema; a manifest holds one "
+                                       f"schema: import it on its own (import --db … --schema {other})",
+                                   what=f'schema "{other}"', where=locator(("schema", other), other) or "")
     mapped_triggers = set(doc.get("triggers", {}))
     for filename, s, why in left:
         summary.not_mapped((), why, what=_head(s.text), where=locator.statement(filename, s))
@@ -828,6 +839,15 @@ def _removable(path: tuple) -> tuple | None:
     return None
 
 
+# How manifest validation says that only one engine rejects an expression (schemactl.manifest.enginecheck).
+_ENGINE_SAYS = {"postgres": ("postgresql has no function", "on postgresql"), "sqlite": ("sqlite rejects it",)}
+
+
+def _index_engines_supported() -> bool:
+    from .manifest.load import json_schema
+    return "engines" in json.dumps(json_schema().get("$defs", {}).get("index", json_schema()))
+
+
 def _get(doc, path):
     for p in path:
         doc = doc[p]
@@ -843,12 +863,14 @@ def _remove(doc: dict, path: tuple) -> None:
 
 
 def _single_engine(doc: dict, target: tuple, message: str, engine: str) -> bool:
-    """A check the other engine cannot run stays on the engine it came from (the model allows that)."""
-    if not engine or not (target[2:3] == ("checks",) or target[-1:] == ("check",)):
-        return False
-    other = _other(engine)
+    """A check or index the other engine cannot run stays on the engine it came from (where the model allows)."""
     said = message.lower()
-    if other not in said or engine in said:
+    if not engine or not any(phrase in said for phrase in _ENGINE_SAYS[_other(engine)]):
+        return False
+    if target[2:3] == ("indexes",) and _index_engines_supported():
+        _get(doc, target)["engines"] = [engine]
+        return True
+    if not (target[2:3] == ("checks",) or target[-1:] == ("check",)):
         return False
     item = _get(doc, target)
     holder, key = (item, "expr") if isinstance(item, dict) and "expr" in item else (_get(doc, target[:-1]), target[-1])
@@ -893,6 +915,9 @@ def finish(doc: dict, summary: Summary, source: str):
     from .manifest.hashing import schema_hash
     from .manifest.load import load_text
     _quiet_sqlglot()
+    if not doc.get("tables"):
+        raise SchemactlError("no tables found to import" + (f" (schema {doc['postgres']['schema']})"
+                                                           if "postgres" in doc else ""))
     while True:
         summary.objects = _count(doc)
         text = _text(doc, summary, source)

@@ -28,9 +28,13 @@ def _id(p):
 
 
 def _roundtrip(conn, engine, schema=None):
+    """Differences between the source database and its import, except those the import listed as not mapped
+    (honest parity: a default the other engine cannot take is left out and said so)."""
     doc, summary = from_database(conn, engine, "imported", schema)
     m = load_text(dump(doc, summary, "test", []), "imported.yaml")
-    return [str(f) for f in diff(expect(m, engine), introspect(conn, engine, m.pg_schema))]
+    listed = {f"{e.path[1]}.{e.path[3]}" for e in summary.unmapped if e.path[:1] == ("tables",) and len(e.path) >= 4
+              and e.path[2] == "columns"}
+    return [str(f) for f in diff(expect(m, engine), introspect(conn, engine, m.pg_schema)) if f.path not in listed]
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=_id)

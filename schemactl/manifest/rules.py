@@ -31,6 +31,9 @@ def check(m: Manifest, problems) -> None:
         _search(t, problems)
         for fk in t.foreign_keys:
             _foreign_key(t, fk, tables, problems, m.absent)
+    if not problems.errors:   # only a manifest that is otherwise sound: the engines would say the same twice
+        from . import enginecheck
+        enginecheck.check(m, problems)
 
 
 def _generated(t, problems) -> None:
@@ -267,6 +270,15 @@ def _foreign_key(t: Table, fk, tables: dict, problems, absent=()) -> None:
     if ok and not _is_key(target, fk.ref_columns):
         problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" must reference a primary key or unique '
                               f'constraint; ({", ".join(fk.ref_columns)}) of "{fk.ref_table}" is neither')
+
+
+def _comparable(a, b) -> bool:
+    """Both engines compare values of these two types (e.g. varchar(128) and varchar(64), integer and bigint)."""
+    from ..types import COMPARABLE
+    if a.enum or b.enum:
+        return False
+    fa, fb = COMPARABLE.get(a.row.value), COMPARABLE.get(b.row.value)
+    return fa is not None and fa == fb
 
 
 def _comparable(a, b) -> bool:

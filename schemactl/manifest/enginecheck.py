@@ -1,0 +1,152 @@
+"""Expressions the engines accept: a manifest whose DDL an engine would reject is invalid.
+
+SQLite: every expression is compiled (``EXPLAIN SELECT …``, never run) by the standard library's SQLite on
+an in-memory database holding tables with the same columns, so the real engine says whether it knows each
+function and column.  PostgreSQL: the functions an expression calls are looked up in the names of
+PostgreSQL's built-in functions (``pg_functions.json``, written from ``pg_proc`` by
+``scripts/pg_functions.py``), and a default's literal is checked against the column's type where
+PostgreSQL has no assignment cast.  Both add milliseconds, so ``schemactl check`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sqlite3
+from importlib import resources
+
+from ..naming import quote
+
+# Words followed by "(" that are SQL syntax or type names, not function calls.
+_SYNTAX = frozenset("""
+all and any array as between by case cast char character coalesce collate decimal distinct double else exists
+extract filter from greatest in interval is least like not nullif numeric on or over overlay partition position
+precision row select some substring then time timestamp trim values varchar when where with within zone
+""".split())
+
+_STRINGS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+_CALL = re.compile(r"(?<![\w.$])((?:[A-Za-z_][\w$]*\s*\.\s*)?[A-Za-z_][\w$]*)\s*\(")
+_CAST_BEFORE = re.compile(r"(?:\bAS|::)\s*$", re.I)
+
+# A default's plain literal that PostgreSQL cannot assign to a column of these literal kinds.
+_LITERAL_FORMS = {
+    "boolean": re.compile(r"^\(*\s*(TRUE|FALSE)\s*\)*$", re.I),
+    "number": re.compile(r"^\(*\s*[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*\)*$", re.I),
+}
+PG_DEFAULT_REJECTS = {
+    "boolean": frozenset({"int16", "int32", "int64", "float", "numeric", "uuid", "date", "time", "timestamp",
+                          "timestamptz", "json", "bytes", "enum"}),
+    "number": frozenset({"boolean", "uuid", "date", "time", "timestamp", "timestamptz", "json", "bytes", "enum"}),
+}
+_FIX = 'give each engine its own form: {postgres: "…", sqlite: "…"}'
+
+
+@functools.cache
+def pg_functions() -> frozenset[str]:
+    data = json.loads(resources.files("schemactl.manifest").joinpath("pg_functions.json").read_text("utf-8"))
+    return frozenset(n.lower() for n in data["functions"])
+
+
+def pg_unknown_functions(sql: str) -> list[str]:
+    """Functions a PostgreSQL expression calls that PostgreSQL does not have built in."""
+    text = _STRINGS.sub("''", sql)
+    known = pg_functions()
+    out = []
+    for m in _CALL.finditer(text):
+        name = re.sub(r"\s+", "", m.group(1)).lower()
+        schema, _, fn = name.rpartition(".")
+        if schema not in ("", "pg_catalog") or fn in _SYNTAX or _CAST_BEFORE.search(text[:m.start()]):
+            continue
+        if fn not in known and fn not in out:
+            out.append(fn)
+    return out
+
+
+def _what(path: tuple) -> str:
+    return {"default": "default", "check": "check", "where": "index predicate", "expr": "expression",
+            "sql": "expression"}.get(next((p for p in reversed(path) if isinstance(p, str)), ""), "expression")
+
+
+def _expressions(t):
+    """(manifest path, what, Expr, reads columns?) of one table's expressions."""
+    for c in t.columns:
+        if c.default is not None and c.default.kind == "sql" and c.default.expr is not None:
+            yield c.path + ("default",), f'table "{t.name}", column "{c.name}": default', c.default.expr, False
+    for ck in t.checks:
+        yield ck.path, f'table "{t.name}": check "{ck.name}"', ck.expr, True
+    for ix in t.indexes:
+        engines = getattr(ix, "engines", ("postgres", "sqlite"))
+        if ix.where is not None:
+            yield ix.path + ("where",), f'table "{t.name}": index "{ix.name}" where', ix.where, engines
+        for i, col in enumerate(ix.columns):
+            expr = getattr(col, "expr", None)
+            if expr is not None:
+                yield ix.path + ("columns", i, "expr"), f'table "{t.name}": index "{ix.name}" expression', expr, \
+                    engines
+
+
+def check(m, problems) -> None:
+    """Report every expression one of the engines would reject, and PostgreSQL defaults that do not fit."""
+    lite = None
+    created: set[str] = set()
+
+    def table(t) -> None:
+        if t.name not in created:
+            cols = ", ".join(quote(c.name) for c in t.columns) or "_"
+            lite.execute(f"CREATE TABLE {quote(t.name)} ({cols})")
+            created.add(t.name)
+
+    for t in m.tables:
+        for path, what, expr, scope in _expressions(t):
+            engines = scope if isinstance(scope, tuple) else ("postgres", "sqlite")
+            pg = expr.on("postgres") if "postgres" in engines else None
+            if pg:
+                missing = pg_unknown_functions(pg)
+                if missing:
+                    problems.add(path, f"{what}: PostgreSQL has no function {missing[0]}(); {_FIX}")
+            sql = expr.on("sqlite") if "sqlite" in engines else None
+            if sql:
+                if lite is None:
+                    lite = sqlite3.connect(":memory:")
+                source = ""
+                if scope is not False:
+                    table(t)
+                    source = f" FROM {quote(t.name)}"
+                try:
+                    lite.execute(f"EXPLAIN SELECT ({sql}){source}")
+                except sqlite3.Error as exc:
+                    problems.add(path, f"{what}: SQLite rejects it ({exc}); {_FIX}")
+        for c in t.columns:
+            d = c.default
+            if d is None or d.kind != "sql" or d.expr is None or not d.expr.on("postgres"):
+                continue
+            kind = "enum" if c.type.enum else c.type.row.value
+            for form, rx in _LITERAL_FORMS.items():
+                if rx.match(d.expr.on("postgres")) and kind in PG_DEFAULT_REJECTS[form] and \
+                        not dict(c.engine_types).get("postgres"):
+                    problems.add(c.path + ("default",), f'table "{t.name}", column "{c.name}": default '
+                                 f"{d.expr.on('postgres')} does not fit type {c.type.spelled()} on PostgreSQL; write "
+                                 "a literal of the column's type (e.g. 0 for false on an integer)")
+    for v in m.views:
+        for engine in ("postgres", "sqlite"):
+            if v.query.on(engine) is None and engine in getattr(v, "engines", ("postgres", "sqlite")):
+                problems.add(v.path + ("sql",), f'view "{v.name}" has no SQL for {engine}; write it once, or '
+                                                f"{_FIX}")
+        pg = v.query.on("postgres")
+        missing = pg_unknown_functions(pg) if pg else []
+        if missing:
+            problems.add(v.path + ("sql",), f'view "{v.name}": PostgreSQL has no function {missing[0]}(); {_FIX}')
+        sql = v.query.on("sqlite")
+        if sql:
+            if lite is None:
+                lite = sqlite3.connect(":memory:")
+            for t in m.tables:
+                table(t)
+            try:
+                lite.execute(f"EXPLAIN {sql}")
+                lite.execute(f"CREATE VIEW {quote(v.name)} AS {sql}")
+            except sqlite3.Error as exc:
+                problems.add(v.path + ("sql",), f'view "{v.name}": SQLite rejects it ({exc}); {_FIX}')
+    if lite is not None:
+        lite.close()

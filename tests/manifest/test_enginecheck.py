@@ -1,0 +1,104 @@
+"""Issue 14 part 5: manifests the engines accept.  `validate` refuses what an engine would reject, with
+file:line:col and the fix; the list of PostgreSQL's functions is the real server's."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import psycopg
+import pytest
+
+from schemactl import render
+from schemactl.engines import sqlite as sqlite_engine
+from schemactl.errors import ManifestInvalid
+from schemactl.manifest import enginecheck
+from schemactl.manifest.load import load_file, load_text
+from tests.conftest import ROOT, cli
+
+HEAD = "format: 1\nname: e\nversion: 1\ntables:\n  t:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+
+
+def _errors(text: str) -> list[str]:
+    with pytest.raises(ManifestInvalid) as info:
+        load_text(text, "m.yaml")
+    return [str(d) for d in info.value.diagnostics]
+
+
+def test_a_function_postgres_lacks_is_refused_with_its_place_and_the_fix():
+    got = _errors(HEAD + '      at: {type: bigint, default: {sql: {postgres: "unixepoch()", sqlite: "unixepoch()"}}}\n')
+    assert got == ['m.yaml:8:35: error: table "t", column "at": default: PostgreSQL has no function unixepoch(); '
+                   'give each engine its own form: {postgres: "…", sqlite: "…"}']
+
+
+def test_a_function_sqlite_lacks_is_refused_by_sqlite_itself():
+    got = _errors(HEAD + "      a: text\n    checks:\n      - {name: t_a, expr: {postgres: \"a ~ 'x'\", "
+                         "sqlite: \"a REGEXP 'x'\"}}\n    indexes:\n      - {columns: [a], where: \"julianday(a) > 0\"}\n")
+    assert got == ['m.yaml:10:9: error: table "t": check "t_a": SQLite rejects it (no such function: REGEXP); give '
+                   'each engine its own form: {postgres: "…", sqlite: "…"}',
+                   'm.yaml:12:31: error: table "t": index "t_a_idx" where: PostgreSQL has no function julianday(); '
+                   'give each engine its own form: {postgres: "…", sqlite: "…"}']
+
+
+def test_a_default_postgres_cannot_assign_is_refused():
+    got = _errors(HEAD + '      n: {type: integer, default: {sql: {postgres: "false", sqlite: "0"}}}\n')
+    assert got == ['m.yaml:8:35: error: table "t", column "n": default FALSE does not fit type integer on '
+                   "PostgreSQL; write a literal of the column's type (e.g. 0 for false on an integer)"]
+
+
+def test_a_view_needs_sql_for_both_engines():
+    got = _errors(HEAD + 'views:\n  v: {sql: {postgres: "SELECT id FROM t"}}\n')
+    assert got == ['m.yaml:9:12: error: view "v" has no SQL for sqlite; write it once, or give each engine its own '
+                   'form: {postgres: "…", sqlite: "…"}']
+
+
+def test_what_both_engines_have_passes_and_applies(pg):
+    text = HEAD + ('      a: {type: text, check: "length(a) > 0"}\n'
+                   '      d: {type: text, default: {sql: {postgres: "md5(\'x\')", sqlite: "hex(randomblob(2))"}}}\n'
+                   '      c: {type: bigint, default: {sql: {postgres: "CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS '
+                   'BIGINT)", sqlite: "unixepoch()"}}}\n'
+                   '    indexes:\n      - {columns: [a], where: "lower(a) <> \'x\'"}\n'
+                   'views:\n  v: {sql: "SELECT id, upper(coalesce(a, \'\')) AS u FROM t"}\n')
+    m = load_text(text, "m.yaml")
+    sqlite_engine.apply(sqlite_engine.connect(":memory:"), render.ddl(m, "sqlite"))
+    pg.execute(render.ddl(m, "postgres"))
+
+
+def test_every_shipped_manifest_and_golden_case_passes_in_milliseconds():
+    paths = sorted((ROOT / "manifests").glob("*.yaml")) + sorted((ROOT / "tests/cases").glob("*/manifest.yaml"))
+    models = [load_file(p) for p in paths]
+
+    class Refuse:
+        def add(self, path, message, **kw):
+            raise AssertionError(message)
+    enginecheck.pg_functions()
+    start = time.perf_counter()
+    for m in models:
+        enginecheck.check(m, Refuse())
+    assert time.perf_counter() - start < 0.25     # measured: about 10 ms for all of them
+
+
+def test_postgres_function_list_is_the_servers(pg):
+    shipped = json.loads((ROOT / "schemactl/manifest/pg_functions.json").read_text())
+    from scripts.pg_functions import QUERY
+    live = [r[0] for r in pg.execute(QUERY)]
+    assert set(shipped["functions"]) == set(live), "run python3 scripts/pg_functions.py and commit the result"
+
+
+def test_a_fk_between_comparable_types_is_a_warning_and_applies_on_both(pg, tmp_path):
+    path = tmp_path / "fk.yaml"
+    path.write_text("format: 1\nname: fk\nversion: 1\ntables:\n  items:\n    columns:\n"
+                    "      code: {type: varchar(64), primary_key: true}\n      n: {type: integer, unique: true}\n"
+                    "  refs:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+                    "      code: {type: varchar(128), references: items.code}\n"
+                    "      t: {type: text, references: items.code}\n      n: {type: bigint, references: items.n}\n")
+    result = cli("validate", path)
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": warning: ") == 3
+    assert f'{path.name}:12:46: warning: table "refs": foreign key "refs_code_fkey": column "code" is varchar(128) ' \
+           'but "items.code" is varchar(64)' in result.output.replace(str(path), path.name)
+    m = load_file(path)
+    sqlite_engine.apply(sqlite_engine.connect(":memory:"), render.ddl(m, "sqlite"))
+    pg.execute(render.ddl(m, "postgres"))
+    for ts in ("schema.pg.ts", "schema.sqlite.ts"):
+        assert "refs" in render.render_file(m, ts)
