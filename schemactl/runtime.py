@@ -262,7 +262,7 @@ def verify(conn, bundle: dict, deep: bool = False) -> None:
     except Exception as exc:  # no version table: never migrated
         if engine == "postgres":
             conn.rollback()
-        raise SchemaMismatch([f"no {VERSION_TABLE} table ({type(exc).__name__}); run migrate() first"]) from None
+        raise SchemaMismatch([f"no {VERSION_TABLE} table; run migrate() first"]) from None
     problems = []
     if not rows:
         problems.append(f"{VERSION_TABLE} is empty; run migrate() first")
@@ -388,6 +388,13 @@ def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> d
     return out
 
 
+def _unquote(name: str) -> str:
+    """An identifier as pg_get_indexdef spells it: quoted where needed, with "" for a double quote."""
+    if len(name) >= 2 and name[0] == '"' and name[-1] == '"':
+        return name[1:-1].replace('""', '"')
+    return name
+
+
 def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> dict:
     schema = schema or "public"
     ph = _ph(conn)
@@ -412,7 +419,7 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
                                                PG_FK_ACTIONS[on_update]])
     for table, name, unique, cols, desc, _, _, is_expr, *_ in _rows(conn, q["indexes"], (schema,)):
         if table in out:
-            out[table]["indexes"][name] = [[EXPRESSION_KEY if e else c.strip('"'), bool(d)]
+            out[table]["indexes"][name] = [[EXPRESSION_KEY if e else _unquote(c), bool(d)]
                                            for c, d, e in zip(cols, desc, is_expr)] + [["unique", bool(unique)]]
     conn.rollback()
     for t in out.values():

@@ -188,3 +188,20 @@ def test_two_processes_migrating_at_once(engine, released, tmp_path, request):
         assert p.returncode == 0, err
         results.append(json.loads(out))
     assert sorted(results) == [[], [1]]   # one applied, the other waited and found nothing to do
+
+
+def test_deep_verify_reads_quoted_index_columns_on_postgres(tmp_path, pg):
+    """pg_get_indexdef quotes a column that needs it and doubles a double quote inside: read it back as the
+    column's name, not as a difference."""
+    chain = Chain(tmp_path)
+    text = BASE.replace("      note: text\n", "      'odd \"q\" col': text\n").replace(
+        "      - {name: items_title_idx, columns: [title]}\n",
+        '      - {name: items_title_idx, columns: [title]}\n      - {name: items_odd_idx, columns: [\'odd "q" col\']}\n')
+    m, _ = chain.release(text, "init")
+    bundle = chain.bundle(m)
+    assert migrate(pg, bundle) == [1]
+    verify(pg, bundle, deep=True)
+    pg.execute('DROP INDEX items_odd_idx')
+    with pytest.raises(SchemaMismatch) as info:
+        verify(pg, bundle, deep=True)
+    assert info.value.differences == ['index "items_odd_idx" on "items" is missing']

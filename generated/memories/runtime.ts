@@ -372,15 +372,9 @@ export async function verify(db: Database, bundle: Bundle, options: { deep?: boo
   }
 }
 
-/** The exception class Python's drivers raise for a missing table, so every runtime prints the same line. */
-function missingTableError(err: unknown, engine: "sqlite" | "postgres"): string {
-  if (engine === "sqlite" && isSqliteError(err)) {
-    return "OperationalError";
-  }
-  if (engine === "postgres" && isObject(err) && err.code === "42P01") {
-    return "UndefinedTable";
-  }
-  return isObject(err) && typeof err.name === "string" ? err.name : "Error";
+/** An identifier as pg_get_indexdef spells it: quoted where needed, with "" for a double quote. */
+function unquoteIdent(name: string): string {
+  return name.length >= 2 && name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name;
 }
 
 function versionProblems(rows: readonly Row[], bundle: Bundle): string[] {
@@ -405,8 +399,8 @@ function verifySqlite(db: SqliteDb, bundle: Bundle, deep: boolean): string[] {
   let rows: Row[];
   try {
     rows = sqliteRows(db, `SELECT version, hash FROM ${versionTable(bundle, "sqlite")} ORDER BY version DESC LIMIT 1`);
-  } catch (err) {   // no version table: never migrated
-    throw new SchemaMismatch([`no ${VERSION_TABLE} table (${missingTableError(err, "sqlite")}); run migrate() first`]);
+  } catch {   // no version table: never migrated
+    throw new SchemaMismatch([`no ${VERSION_TABLE} table; run migrate() first`]);
   }
   const problems = versionProblems(rows, bundle);
   if (deep) {
@@ -420,9 +414,8 @@ async function verifyPostgres(client: PgClient, bundle: Bundle, deep: boolean): 
   try {
     rows = await pgRows(client, `SELECT version, hash FROM ${versionTable(bundle, "postgres")} `
                                 + "ORDER BY version DESC LIMIT 1");
-  } catch (err) {   // no version table: never migrated
-    throw new SchemaMismatch([`no ${VERSION_TABLE} table (${missingTableError(err, "postgres")}); `
-                              + "run migrate() first"]);
+  } catch {   // no version table: never migrated
+    throw new SchemaMismatch([`no ${VERSION_TABLE} table; run migrate() first`]);
   }
   const problems = versionProblems(rows, bundle);
   if (deep) {
@@ -662,7 +655,7 @@ const PG_QUERIES = {
   tables: "-- Ordinary and partitioned tables of one schema.\nSELECT c.relname AS table_name\nFROM pg_class c\nJOIN pg_namespace n ON n.oid = c.relnamespace\nWHERE n.nspname = $1 AND c.relkind IN (\u0027r\u0027, \u0027p\u0027)\nORDER BY c.relname\n",
   columns: "-- Columns in position order, with the type as format_type() spells it\n-- (enum types by their bare name), nullability, default (a generated column\u0027s expression) and identity,\n-- then whether the column is generated (stored: PostgreSQL 15 has no other kind).\nSELECT c.relname AS table_name,\n       a.attname AS column_name,\n       CASE WHEN t.typtype = \u0027e\u0027 THEN t.typname ELSE format_type(a.atttypid, a.atttypmod) END AS type,\n       NOT a.attnotnull AS nullable,\n       pg_get_expr(d.adbin, d.adrelid) AS default_sql,\n       a.attidentity \u003c\u003e \u0027\u0027 AS identity,\n       a.attgenerated \u003c\u003e \u0027\u0027 AS generated\nFROM pg_attribute a\nJOIN pg_class c ON c.oid = a.attrelid\nJOIN pg_namespace n ON n.oid = c.relnamespace\nJOIN pg_type t ON t.oid = a.atttypid\nLEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum\nWHERE n.nspname = $1 AND c.relkind IN (\u0027r\u0027, \u0027p\u0027) AND a.attnum \u003e 0 AND NOT a.attisdropped\nORDER BY c.relname, a.attnum\n",
   constraints: "-- Primary keys, unique constraints, foreign keys and checks, columns in key order.\nSELECT c.relname AS table_name,\n       k.conname AS name,\n       k.contype AS kind,\n       ARRAY(SELECT a.attname\n             FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)\n             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum\n             ORDER BY u.ord) AS columns,\n       fc.relname AS ref_table,\n       ARRAY(SELECT a.attname\n             FROM unnest(k.confkey) WITH ORDINALITY AS u(attnum, ord)\n             JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum\n             ORDER BY u.ord) AS ref_columns,\n       k.confdeltype AS on_delete,\n       k.confupdtype AS on_update,\n       CASE WHEN k.contype = \u0027c\u0027 THEN pg_get_expr(k.conbin, k.conrelid) END AS check_sql\nFROM pg_constraint k\nJOIN pg_class c ON c.oid = k.conrelid\nJOIN pg_namespace n ON n.oid = c.relnamespace\nLEFT JOIN pg_class fc ON fc.oid = k.confrelid\nWHERE n.nspname = $1 AND k.contype IN (\u0027p\u0027, \u0027u\u0027, \u0027f\u0027, \u0027c\u0027)\nORDER BY c.relname, k.conname\n",
-  indexes: "-- Indexes that do not back a primary key, unique or exclusion constraint, except schemactl\u0027s full-text\n-- searches (GIN on to_tsvector(...), read by searches.sql).  Per key: the column or expression as\n-- pg_get_indexdef spells it, DESC, whether it is an expression, NULLS FIRST, and its operator class\n-- where that is not the type\u0027s default.\nSELECT c.relname AS table_name,\n       ic.relname AS index_name,\n       i.indisunique AS is_unique,\n       ARRAY(SELECT pg_get_indexdef(i.indexrelid, s.n + 1, true)\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS columns,\n       ARRAY(SELECT (i.indoption[s.n] \u0026 1) = 1\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS descending,\n       pg_get_expr(i.indpred, i.indrelid) AS predicate,\n       am.amname AS method,\n       ARRAY(SELECT i.indkey[s.n] = 0\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS is_expression,\n       ARRAY(SELECT (i.indoption[s.n] \u0026 2) = 2\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS nulls_first,\n       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname::text END\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n)\n             JOIN pg_opclass oc ON oc.oid = i.indclass[s.n] ORDER BY s.n) AS opclasses\nFROM pg_index i\nJOIN pg_class ic ON ic.oid = i.indexrelid\nJOIN pg_class c ON c.oid = i.indrelid\nJOIN pg_namespace n ON n.oid = c.relnamespace\nJOIN pg_am am ON am.oid = ic.relam\nWHERE n.nspname = $1\n  AND NOT (am.amname = \u0027gin\u0027 AND pg_get_indexdef(i.indexrelid, 1, true) LIKE \u0027to_tsvector(%%\u0027)\n  AND NOT EXISTS (SELECT 1 FROM pg_constraint k\n                  WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN (\u0027p\u0027, \u0027u\u0027, \u0027x\u0027))\nORDER BY c.relname, ic.relname\n",
+  indexes: "-- Indexes that do not back a primary key, unique or exclusion constraint, except schemactl\u0027s full-text\n-- searches (GIN on to_tsvector(...), read by searches.sql).  Per key: the column or expression as\n-- pg_get_indexdef spells it, DESC, whether it is an expression, NULLS FIRST, and its operator class\n-- where that is not the type\u0027s default.\nSELECT c.relname AS table_name,\n       ic.relname AS index_name,\n       i.indisunique AS is_unique,\n       ARRAY(SELECT pg_get_indexdef(i.indexrelid, s.n + 1, true)\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS columns,\n       ARRAY(SELECT (i.indoption[s.n] \u0026 1) = 1\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS descending,\n       pg_get_expr(i.indpred, i.indrelid) AS predicate,\n       am.amname AS method,\n       ARRAY(SELECT i.indkey[s.n] = 0\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS is_expression,\n       ARRAY(SELECT (i.indoption[s.n] \u0026 2) = 2\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS nulls_first,\n       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname::text END\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n)\n             JOIN pg_opclass oc ON oc.oid = i.indclass[s.n] ORDER BY s.n) AS opclasses\nFROM pg_index i\nJOIN pg_class ic ON ic.oid = i.indexrelid\nJOIN pg_class c ON c.oid = i.indrelid\nJOIN pg_namespace n ON n.oid = c.relnamespace\nJOIN pg_am am ON am.oid = ic.relam\nWHERE n.nspname = $1\n  AND NOT (am.amname = \u0027gin\u0027 AND pg_get_indexdef(i.indexrelid, 1, true) LIKE \u0027to_tsvector(%\u0027)\n  AND NOT EXISTS (SELECT 1 FROM pg_constraint k\n                  WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN (\u0027p\u0027, \u0027u\u0027, \u0027x\u0027))\nORDER BY c.relname, ic.relname\n",
 };
 
 // pg_constraint.confdeltype / confupdtype letters.
@@ -732,7 +725,7 @@ async function catalogPostgres(client: PgClient, schema: string | null, ignored:
       const descending = pgBoolArray(desc);
       const expression = isExpr === undefined ? names.map(() => false) : pgBoolArray(isExpr);
       const keys = names.slice(0, Math.min(names.length, descending.length, expression.length))
-        .map((c, i): [Key, boolean] => [expression[i] ? EXPRESSION_KEY : show(c).replace(/^"+|"+$/g, ""),
+        .map((c, i): [Key, boolean] => [expression[i] ? EXPRESSION_KEY : unquoteIdent(show(c)),
                                         descending[i]]);
       t.indexes.set(String(name), [...keys, ["unique", Boolean(unique)]]);
     }

@@ -281,15 +281,6 @@ def _comparable(a, b) -> bool:
     return fa is not None and fa == fb
 
 
-def _comparable(a, b) -> bool:
-    """Both engines compare values of these two types (e.g. varchar(128) and varchar(64), integer and bigint)."""
-    from ..types import COMPARABLE
-    if a.enum or b.enum:
-        return False
-    fa, fb = COMPARABLE.get(a.row.value), COMPARABLE.get(b.row.value)
-    return fa is not None and fa == fb
-
-
 def _views(m: Manifest, tables: dict, problems) -> None:
     names = set(tables) | {v.name for v in m.views}
     for v in m.views:

@@ -24,9 +24,10 @@ CATALOG_QUERIES = ("tables", "columns", "constraints", "indexes")
 
 @functools.cache
 def catalog_queries() -> dict[str, str]:
-    """The PostgreSQL catalog queries deep verify runs, with the schema as the first positional parameter."""
+    """The PostgreSQL catalog queries deep verify runs, with the schema as the first positional parameter
+    (``$1``; psycopg's ``%%`` escape becomes the plain ``%`` those drivers send as is)."""
     base = resources.files("schemactl.introspect").joinpath("queries")
-    return {name: base.joinpath(f"{name}.sql").read_text("utf-8").replace("%(schema)s", "$1")
+    return {name: base.joinpath(f"{name}.sql").read_text("utf-8").replace("%(schema)s", "$1").replace("%%", "%")
             for name in CATALOG_QUERIES}
 
 

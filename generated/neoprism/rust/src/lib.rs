@@ -969,7 +969,7 @@ JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
 WHERE n.nspname = $1
-  AND NOT (am.amname = 'gin' AND pg_get_indexdef(i.indexrelid, 1, true) LIKE 'to_tsvector(%%')
+  AND NOT (am.amname = 'gin' AND pg_get_indexdef(i.indexrelid, 1, true) LIKE 'to_tsvector(%')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k
                   WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x'))
 ORDER BY c.relname, ic.relname
@@ -984,6 +984,16 @@ ORDER BY c.relname
 ";
 
 /// PostgreSQL's own error text where there is one, laid out as libpq does (message, DETAIL, HINT).
+/// An identifier as pg_get_indexdef spells it: quoted where needed, with "" for a double quote.
+#[cfg(feature = "postgres")]
+fn unquote_ident(name: &str) -> String {
+    if name.len() >= 2 && name.starts_with('"') && name.ends_with('"') {
+        name[1..name.len() - 1].replace("\"\"", "\"")
+    } else {
+        name.to_string()
+    }
+}
+
 #[cfg(feature = "postgres")]
 fn pg_text(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
@@ -1151,7 +1161,7 @@ async fn postgres_catalog(client: &tokio_postgres::Client) -> Result<Catalog, to
                     let key = if expression.get(i).copied().unwrap_or(false) {
                         EXPRESSION_KEY.to_string()
                     } else {
-                        c.trim_matches('"').to_string()
+                        unquote_ident(&c)
                     };
                     (key, d)
                 })
