@@ -103,6 +103,7 @@ class CTable:
     checks: tuple[CCheck, ...] = ()
     indexes: tuple[CIndex, ...] = ()
     options: tuple[str, ...] = ()             # e.g. ("strict", "without_rowid") on SQLite
+    row_security: tuple[str, ...] = ()        # PostgreSQL: ("enabled",) or ("enabled", "forced"); () when off
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,58 @@ class CTrigger:
     table: str
     timing: str                              # before | after
     event: str                               # insert | update | delete
-    body: str                                # normalised statements
+    body: str                                # normalised statements ("" where a declared function runs)
     shown: str = field(default="", compare=False)
+    function: str | None = None              # PostgreSQL: the function a trigger runs (not schemactl's own)
+    when: str | None = None                  # normalised WHEN condition
+    each: str = "row"                        # row | statement
+    shown_when: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class CFunction:
+    name: str
+    key: str                                 # language and whitespace-normalised body
+    shown: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class CSequence:
+    name: str
+    type: str                                # smallint | integer | bigint
+    start: int
+    increment: int
+    min_value: int
+    max_value: int
+    cycle: bool
+    owned_by: str | None                     # "table.column"
+
+    def shown(self) -> str:
+        return (f"{self.type} start {self.start} increment {self.increment} min {self.min_value} "
+                f"max {self.max_value}{' cycle' if self.cycle else ''}"
+                + (f" owned by {self.owned_by}" if self.owned_by else ""))
+
+
+@dataclass(frozen=True)
+class CPolicy:
+    name: str
+    table: str
+    command: str                             # all | select | insert | update | delete
+    roles: tuple[str, ...]                   # sorted
+    permissive: bool
+    using: str | None                        # normalised
+    check: str | None
+    shown_using: str | None = field(default=None, compare=False)
+    shown_check: str | None = field(default=None, compare=False)
+
+    def shown(self) -> str:
+        out = (f"{'permissive' if self.permissive else 'restrictive'} for {self.command} "
+               f"to {', '.join(self.roles)}")
+        if self.shown_using:
+            out += f" using ({self.shown_using})"
+        if self.shown_check:
+            out += f" with check ({self.shown_check})"
+        return out
 
 
 @dataclass(frozen=True)
@@ -139,6 +190,9 @@ class Catalog:
     views: tuple[CView, ...] = ()
     searches: tuple[CSearch, ...] = ()
     triggers: tuple[CTrigger, ...] = ()
+    functions: tuple[CFunction, ...] = ()
+    sequences: tuple[CSequence, ...] = ()
+    policies: tuple[CPolicy, ...] = ()
 
     def table_map(self) -> dict[str, CTable]:
         return {t.name: t for t in self.tables}

@@ -20,6 +20,7 @@ CODES = {
     "SC101": ("table-missing", "a table of the manifest does not exist"),
     "SC102": ("table-extra", "the database has a table the manifest does not declare"),
     "SC103": ("table-option", "a table option differs (SQLite STRICT / WITHOUT ROWID)"),
+    "SC104": ("row-level-security", "a table's row-level security (enabled / forced) differs (PostgreSQL)"),
     "SC201": ("column-missing", "a column of the manifest does not exist"),
     "SC202": ("column-extra", "the table has a column the manifest does not declare"),
     "SC203": ("column-type", "a column's type differs"),
@@ -52,10 +53,19 @@ CODES = {
     "SC363": ("search-changed", "a full-text search covers other columns or lacks its sync triggers"),
     "SC371": ("trigger-missing", "a trigger is missing"),
     "SC372": ("trigger-extra", "the database has a trigger the manifest does not declare"),
-    "SC373": ("trigger-changed", "a trigger's table, timing, event or statements differ"),
+    "SC373": ("trigger-changed", "a trigger's table, timing, events, FOR EACH, WHEN, statements or function differ"),
+    "SC381": ("policy-missing", "a row-level security policy is missing (PostgreSQL)"),
+    "SC382": ("policy-extra", "the table has a policy the manifest does not declare"),
+    "SC383": ("policy-changed", "a policy's command, roles, permissive/restrictive, USING or WITH CHECK differ"),
+    "SC391": ("function-missing", "a function is missing (PostgreSQL)"),
+    "SC392": ("function-extra", "the schema has a function the manifest does not declare"),
+    "SC393": ("function-changed", "a function's language or body differs"),
     "SC401": ("enum-missing", "an enum type is missing"),
     "SC402": ("enum-extra", "the schema has an undeclared enum type"),
     "SC403": ("enum-values", "an enum's values or their order differ"),
+    "SC411": ("sequence-missing", "a sequence is missing (PostgreSQL)"),
+    "SC412": ("sequence-extra", "the schema has a sequence the manifest does not declare"),
+    "SC413": ("sequence-changed", "a sequence's type, start, increment, limits, cycle or owner differ"),
 }
 
 
@@ -107,6 +117,11 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
     _views(d, expected, actual)
     _searches(d, expected, actual)
     _triggers(d, expected, actual)
+    _named(d, expected.functions, actual.functions, "function", "SC39", ("functions",),
+           lambda f: f.key, lambda f: f.shown)
+    _named(d, expected.sequences, actual.sequences, "sequence", "SC41", ("sequences",),
+           lambda s: s, lambda s: s.shown())
+    _policies(d, expected, actual)
     want_enums, have_enums = dict(expected.enums), dict(actual.enums)
     for name, values in want_enums.items():
         if name not in have_enums:
@@ -134,6 +149,39 @@ def _searches(d: _Diff, expected: Catalog, actual: Catalog) -> None:
         d.add("SC362", f"{a.table}/search {a.name}", f'search "{a.name}" is not in the manifest', None, a.shown)
 
 
+def _named(d: _Diff, want, have, kind: str, code: str, where: tuple, key, shown) -> None:
+    """Schema-level objects keyed by name: <code>1 missing, <code>2 extra, <code>3 changed."""
+    have = {x.name: x for x in have}
+    for w in want:
+        a = have.pop(w.name, None)
+        if a is None:
+            d.add(code + "1", f"{kind} {w.name}", f'{kind} "{w.name}" is missing', shown(w), None, where + (w.name,))
+        elif key(a) != key(w):
+            d.add(code + "3", f"{kind} {w.name}", f'{kind} "{w.name}" differs', shown(w), shown(a),
+                  where + (w.name,))
+    for a in have.values():
+        d.add(code + "2", f"{kind} {a.name}", f'{kind} "{a.name}" is not in the manifest', None, shown(a))
+
+
+def _policies(d: _Diff, expected: Catalog, actual: Catalog) -> None:
+    have = {(p.table, p.name): p for p in actual.policies}
+    for p in expected.policies:
+        a = have.pop((p.table, p.name), None)
+        path, where = f"{p.table}/policy {p.name}", ("tables", p.table, "policies", p.name)
+        if a is None:
+            d.add("SC381", path, f'policy "{p.name}" on "{p.table}" is missing', p.shown(), None, where)
+        elif a != p:
+            d.add("SC383", path, f'policy "{p.name}" on "{p.table}" differs', p.shown(), a.shown(), where)
+    for a in have.values():
+        d.add("SC382", f"{a.table}/policy {a.name}", f'policy "{a.name}" on "{a.table}" is not in the manifest', None,
+              a.shown())
+
+
+def _trigger_shown(t) -> str:
+    return (f"{t.timing} {t.event} on {t.table} for each {t.each}"
+            + (f" when ({t.shown_when})" if t.shown_when else "") + f": {t.shown}")
+
+
 def _triggers(d: _Diff, expected: Catalog, actual: Catalog) -> None:
     have = {t.name: t for t in actual.triggers}
     for t in expected.triggers:
@@ -141,9 +189,8 @@ def _triggers(d: _Diff, expected: Catalog, actual: Catalog) -> None:
         where = ("triggers", t.name)
         if a is None:
             d.add("SC371", f"trigger {t.name}", f'trigger "{t.name}" on "{t.table}" is missing', t.shown, None, where)
-        elif (a.table, a.timing, a.event, a.body) != (t.table, t.timing, t.event, t.body):
-            d.add("SC373", f"trigger {t.name}", f'trigger "{t.name}" differs',
-                  f"{t.timing} {t.event} on {t.table}: {t.shown}", f"{a.timing} {a.event} on {a.table}: {a.shown}",
+        elif a != t:
+            d.add("SC373", f"trigger {t.name}", f'trigger "{t.name}" differs', _trigger_shown(t), _trigger_shown(a),
                   where)
     for a in have.values():
         d.add("SC372", f"trigger {a.name}", f'trigger "{a.name}" is not in the manifest', None,
@@ -205,6 +252,9 @@ def _table(d: _Diff, w: CTable, h: CTable) -> None:
         d.add("SC207", t, f'columns of "{t}" are in another order', tuple(common_w), tuple(common_h), base)
     if w.options != h.options:
         d.add("SC103", t, f'table options of "{t}" differ', w.options or ("none",), h.options or ("none",), base)
+    if w.row_security != h.row_security:
+        d.add("SC104", t, f'row-level security of "{t}" differs', w.row_security or ("off",),
+              h.row_security or ("off",), base + ("postgres",))
     _keys(d, w, h, base)
     _foreign_keys(d, w, h, base)
     _checks(d, w, h, base)

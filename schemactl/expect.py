@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .catalog import (Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView,
-                      index_element, sparse)
+from .catalog import (Catalog, CCheck, CColumn, CForeignKey, CFunction, CIndex, CKey, CPolicy, CSearch, CSequence,
+                      CTable, CTrigger, CView, index_element, sparse)
+from .pgfunction import body_key
 from .manifest.model import Manifest
 from .normalize import TYPE_KEY, expr_key, statements_key
 from .render.ddl import RULES, Renderer
@@ -30,15 +31,55 @@ def expect(m: Manifest, engine: str) -> Catalog:
                                for f in t.foreign_keys),
             checks=checks, indexes=indexes,
             options=tuple(attr for attr, _ in RULES[engine].table_options if getattr(t, attr)),
+            row_security=_row_security(t) if r.r.row_security else (),
         ))
     enums = tuple((e.name, e.values) for e in m.enums) if RULES[engine].enums_as_types else ()
     views = tuple(CView(v.name, v.outputs, expr_key(v.query.on(engine), engine), v.query.on(engine))
                   for v in m.views)
     from .render.search import expected_key
     searches = tuple(CSearch(t.search.name, t.name, *expected_key(t, t.search, engine)) for t in m.tables if t.search)
-    triggers = tuple(CTrigger(tr.name, tr.table, tr.timing, tr.event, statements_key(tr.body.on(engine), engine),
-                              tr.body.on(engine)) for tr in m.triggers)
-    return Catalog(engine, tuple(tables), enums, views, searches, triggers)
+    triggers = tuple(_trigger(tr, engine) for tr in m.triggers if tr.on(engine))
+    functions = tuple(CFunction(f.name, body_key(f.language, f.body), r.create_function(f))
+                      for f in m.functions) if r.r.functions else ()
+    sequences = tuple(_sequence(s) for s in m.sequences) if r.r.sequences else ()
+    policies = tuple(CPolicy(p.name, p.table, p.command, tuple(sorted(p.roles)), p.permissive,
+                             expr_key(p.using.on(engine), engine) if p.using else None,
+                             expr_key(p.check.on(engine), engine) if p.check else None,
+                             p.using.on(engine) if p.using else None, p.check.on(engine) if p.check else None)
+                     for p in r.policies())
+    return Catalog(engine, tuple(tables), enums, views, searches, triggers, functions, sequences, policies)
+
+
+_EVENTS = ("insert", "update", "delete")
+
+
+def _trigger(tr, engine: str) -> CTrigger:
+    """A trigger as the engine's catalog reports it (events in one order; a declared function by name)."""
+    event = " or ".join(e for e in _EVENTS if e in tr.event.split(" or "))
+    when = tr.when.on(engine) if tr.when is not None else None
+    extra = dict(each=tr.each, when=expr_key(when, engine) if when else None, shown_when=when)
+    if tr.body.on(engine) is None:   # PostgreSQL: runs a declared function
+        return CTrigger(tr.name, tr.table, tr.timing, event, "", f"EXECUTE FUNCTION {tr.function}()",
+                        function=tr.function, **extra)
+    return CTrigger(tr.name, tr.table, tr.timing, event, statements_key(tr.body.on(engine), engine),
+                    tr.body.on(engine), **extra)
+
+
+def _row_security(t) -> tuple[str, ...]:
+    return tuple(flag for flag, on in (("enabled", t.row_level_security), ("forced", t.force_row_level_security))
+                 if on)
+
+
+# PostgreSQL's sequence defaults per type: (min, max) of an ascending sequence.
+SEQUENCE_LIMITS = {"smallint": 2 ** 15 - 1, "integer": 2 ** 31 - 1, "bigint": 2 ** 63 - 1}
+
+
+def _sequence(s) -> CSequence:
+    top = SEQUENCE_LIMITS[s.type]
+    low = s.min_value if s.min_value is not None else (1 if s.increment > 0 else -top - 1)
+    high = s.max_value if s.max_value is not None else (top if s.increment > 0 else -1)
+    start = s.start if s.start is not None else (low if s.increment > 0 else high)
+    return CSequence(s.name, s.type, start, s.increment, low, high, s.cycle, s.owned_by)
 
 
 def _index(r: Renderer, ix, engine: str) -> CIndex:

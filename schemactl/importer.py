@@ -58,6 +58,13 @@ SQLITE_AFFINITY = (("INT", "bigint", "INTEGER"), ("CHAR", "text", "TEXT"), ("CLO
                    ("TEXT", "text", "TEXT"), ("BLOB", "bytes", "BLOB"), ("REAL", "double", "REAL"),
                    ("FLOA", "double", "REAL"), ("DOUB", "double", "REAL"), ("", "double", "NUMERIC"))
 
+# Types of PostgreSQL extensions -> (the built-in type their values read as, what that loses).  An extension
+# type kept as it is would make the generated DDL depend on CREATE EXTENSION, which the manifest does not hold.
+EXTENSION_TYPES = {
+    "citext": ("text", "citext, of the citext extension, read as text: comparisons and unique keys become "
+                       "case-sensitive; compare lower() values where that matters"),
+}
+
 # Other tools' bookkeeping tables: never application tables.
 BOOKKEEPING = {"schema_version": "schemactl's migration history", "_sqlx_migrations": "sqlx's migration history",
                "__drizzle_migrations": "drizzle-orm's migration history",
@@ -88,6 +95,8 @@ def describe(path: tuple, doc: dict | None = None) -> str:
         out = f'table "{path[1]}"'
         if len(path) >= 4 and path[2] == "columns":
             out += f', column "{path[3]}"' + (f", {path[4]}" if len(path) > 4 else "")
+        elif len(path) >= 4 and path[2] == "policies":
+            out += f', policy "{path[3]}"' + (f", {', '.join(map(str, path[4:]))}" if len(path) > 4 else "")
         elif len(path) >= 4:
             item = (doc or {}).get("tables", {}).get(path[1], {}).get(path[2])
             item = item[path[3]] if isinstance(item, list) and path[3] < len(item) else None
@@ -99,7 +108,8 @@ def describe(path: tuple, doc: dict | None = None) -> str:
         elif len(path) == 3:
             out += f", {path[2]}"
         return out
-    kind = {"views": "view", "triggers": "trigger", "enums": "enum"}.get(path[0], path[0])
+    kind = {"views": "view", "triggers": "trigger", "enums": "enum", "functions": "function",
+            "sequences": "sequence"}.get(path[0], path[0])
     return f'{kind} "{path[1]}"' if len(path) >= 2 else kind
 
 
@@ -113,7 +123,7 @@ class Summary:
         self.warnings: list[str] = []
         self.objects = 0                 # objects written to the manifest (set when it is finished)
         self.engine = ""                 # the engine it was read from
-        self.locate = lambda path, name=None: ""
+        self.locate = lambda path, name=None, **kind: ""
 
     def approximate(self, path: tuple, reason: str, what: str | None = None) -> None:
         self.approx.append(Entry(tuple(path), what or describe(path), reason))
@@ -136,7 +146,14 @@ class Summary:
                 f"{len(self.unmapped)} not mapped")
 
     def _line(self, e: Entry) -> str:
-        where = e.where or (self.locate(e.path) if e.path else "")
+        named = re.match(r'^([a-z][a-z -]*?) "([^"]+)"(?: on table "([^"]+)")?', e.what or "")
+        if e.where:
+            where = e.where
+        elif named and not e.path[2:]:   # an object of its own: found by its kind and name (and table)
+            kind = {"materialized view": "view", "row-level security": "table"}.get(named[1], named[1])
+            where = self.locate(e.path, named[2], kind=kind.split()[-1], table=named[3])
+        else:
+            where = self.locate(e.path) if e.path else ""
         return " ".join(f"{where + ': ' if where else ''}{e.what + ': ' if e.what else ''}{e.reason}".split())
 
     def lines(self) -> list[str]:
@@ -208,6 +225,30 @@ class Importer:
         self.declared: dict[tuple[str, str], tuple[str, str, bool]] = {}   # SQLite: -> (portable, declared, strict)
         self.time_storage = "integer_ms"
         self.retyped: dict[tuple[str, str], str] = {}     # columns schemactl's own defaults identify
+        self.extras: dict = {}                            # PostgreSQL: pg_extras() of the schema
+        self.foreign_tables: set[str] = set()             # tables of the source the manifest does not hold
+
+    def _pg_underlying(self, spelled: str) -> tuple[str, str]:
+        """(the type a PostgreSQL column's values have, why that is only approximately the column's type): a
+        domain reads as its base type, an extension's type as the built-in type it extends."""
+        bare = re.sub(r'^(?:"[^"]+"|\w+)\.', "", spelled.strip()).strip('"')
+        for dname, base, check, notnull in self.extras.get("domains", ()):
+            if dname.lower() == bare.lower():
+                kept = " and ".join(x for x in (check and f"its {check}", notnull and "its NOT NULL") if x)
+                return base, (f"domain {dname} over {base}" + (f"; {kept} is not kept: add it to the column "
+                                                                "as a check" if kept else ""))
+        if bare.lower() in EXTENSION_TYPES:
+            base, note = EXTENSION_TYPES[bare.lower()]
+            return base, note
+        return spelled, ""
+
+    def both(self, sql: str, engine: str) -> dict:
+        """_both(), after casts to a domain or an extension type became casts to the type the column reads as."""
+        if engine == "postgres" and sql and "::" in sql:
+            for name in {d[0] for d in self.extras.get("domains", ())} | set(EXTENSION_TYPES):
+                base = self._pg_underlying(name)[0]
+                sql = re.sub(rf'::(?:(?:"[^"]+"|\w+)\.)?"?{re.escape(name)}"?(?![\w"])', f"::{base}", sql)
+        return _both(sql, engine)
 
     def _exact(self, spelled: str):
         for rx, name in self.rx:
@@ -229,9 +270,18 @@ class Importer:
             if note:
                 self.summary.approximate(path, f"{c.type} -> {typ} ({note})")
         else:
-            name, args = self._exact(c.type)
+            spelled, why = self._pg_underlying(c.type)
+            name, args = self._exact(spelled)
             if name is not None:
-                return f"{name}({','.join(args)})" if args else name
+                typ = f"{name}({','.join(args)})" if args else name
+                if why:
+                    self.summary.approximate(path, f"{c.type} -> {typ} ({why})")
+                return typ
+            if why:   # a domain over a type without a portable form: that type, kept for PostgreSQL
+                self.summary.approximate(path, f"{c.type} -> {spelled} ({why}), which has no portable type: text "
+                                               f"on SQLite, postgres_type: {spelled} on PostgreSQL")
+                self.overrides[(t.name, c.name)] = spelled
+                return "text"
             self.summary.approximate(path, f"{c.type} has no portable type: text on SQLite, postgres_type: "
                                            f"{c.type} on PostgreSQL")
             self.overrides[(t.name, c.name)] = c.type
@@ -274,6 +324,8 @@ class Importer:
     def default(self, t: CTable, c: CColumn, typ: str):
         if c.default is None or c.identity:
             return None
+        if _nextval(c.default) in {s.name for s in self.cat.sequences}:
+            return {"nextval": _nextval(c.default)}
         path = ("tables", t.name, "columns", c.name, "default")
         ref = TypeRef("enum", (), typ) if typ in self.enums else _typeref(typ)
         kind = "enum" if ref.enum else ref.row.value
@@ -301,7 +353,7 @@ class Importer:
             if mine is not None and key == default_key(mine, self.engine, kind):
                 self.summary.approximate(path, f"{c.default} has no portable form; {note}")
                 return {"sql": {e: (c.default if e == self.engine else equivalent[e]) for e in ("postgres", "sqlite")}}
-        both = _both(c.default, self.engine)
+        both = self.both(c.default, self.engine)
         self.summary.approximate(path, f"{c.default} kept as {self.engine} SQL, read by sqlglot for the other engine; "
                                        "review it")
         return {"sql": both}
@@ -358,7 +410,12 @@ class Importer:
             if not c.nullable and not (spec.get("primary_key") or c.identity):
                 spec["nullable"] = False
             if c.generated is not None:   # as this engine wrote it, and sqlglot's reading for the other
-                spec["generated"] = {"expr": _both(c.shown_generated, self.engine)}
+                spec["generated"] = {"expr": self.both(c.shown_generated, self.engine)}
+                forms = {re.sub(r"\s+", "", x).lower() for x in spec["generated"]["expr"].values()}
+                if len(forms) > 1:
+                    self.summary.approximate(("tables", t.name, "columns", c.name, "generated"), (
+                        f"{c.shown_generated} kept as {self.engine} SQL; {_other(self.engine)}: "
+                        f"{spec['generated']['expr'][_other(self.engine)]}, sqlglot's reading: review it"))
                 if c.stored and self.engine == "sqlite":   # PostgreSQL 15 stores every generated column
                     spec["generated"]["stored"] = True
             d = self.default(t, c, typ)
@@ -386,11 +443,19 @@ class Importer:
                 fks.append(fk)
             out["foreign_keys"] = fks
         if t.checks:
-            out["checks"] = [{"name": ck.name, "expr": _both(ck.shown, self.engine)} if ck.name else
-                             {"expr": _both(ck.shown, self.engine)} for ck in t.checks]
+            out["checks"] = [{"name": ck.name, "expr": self.both(ck.shown, self.engine)} if ck.name else
+                             {"expr": self.both(ck.shown, self.engine)} for ck in t.checks]
         if t.indexes:
             idx = []
+            ext_ops = dict(self.extras.get("extension_opclasses", ()))
             for i in t.indexes:
+                ops = sorted({o for o in i.opclasses if o in ext_ops})
+                if ops:   # the generated DDL would need CREATE EXTENSION, which the manifest does not hold
+                    self.summary.not_mapped(("tables", t.name), f"operator class {', '.join(ops)} comes from the "
+                                            f"{ext_ops[ops[0]]} extension, which the manifest does not create; keep "
+                                            "the index in the application's migrations",
+                                            what=f'table "{t.name}", index "{i.name}"')
+                    continue
                 spec = {"name": i.name, "columns": [self.index_key(i, n) for n in range(len(i.columns))]}
                 if i.method != "btree":
                     spec["method"] = i.method
@@ -399,9 +464,10 @@ class Importer:
                 if i.unique:
                     spec["unique"] = True
                 if i.where:  # as this engine wrote it, and sqlglot's reading for the other (checked on load)
-                    spec["where"] = _both(i.shown_where, self.engine)
+                    spec["where"] = self.both(i.shown_where, self.engine)
                 idx.append(spec)
-            out["indexes"] = idx
+            if idx:
+                out["indexes"] = idx
         options = {o: True for o in t.options}
         if self.engine == "sqlite" and not (t.options and set(t.options) & {"strict", "without_rowid"}) and any(
                 c.nullable and c.name in pk for c in t.columns):
@@ -414,19 +480,41 @@ class Importer:
         """A trigger as the manifest holds it, or (None, why not).  The one place where triggers map:
         engine-specific functions and trigger bodies plug in here when the model holds them."""
         from . import sqlexpr
+        events = tr.event.split(" or ")
+        spec: dict = {"table": tr.table, "timing": tr.timing, "on": events if len(events) > 1 else tr.event}
+        if tr.each != "row":
+            spec["for_each"] = tr.each
+        if tr.function is not None:   # PostgreSQL: runs a function (mapped under functions:, or left out)
+            if "." in tr.function:
+                return None, f"runs {tr.function}() of another schema, which the manifest does not hold"
+            spec["function"] = tr.function
+            if tr.shown_when:
+                spec["when"] = {self.engine: tr.shown_when}
+            return spec, ""
         statements = [st.text.rstrip(";").strip() for st in split_sql(tr.shown, self.engine)]
         try:
             sqlexpr.build_statements(statements)
+            spec["do"] = statements
+            if tr.shown_when:
+                spec["when"] = self.both(tr.shown_when, self.engine)
+            return spec, ""
         except sqlexpr.ExprError as exc:
-            return None, (f"the body is not a list of INSERT/UPDATE/DELETE statements ({exc}); the manifest "
-                          "holds only such triggers: add it by hand to the application's migrations")
-        return {"table": tr.table, "timing": tr.timing, "on": tr.event, "do": statements}, ""
+            first = exc
+        try:   # the engine's own statements (SQLite: SELECT RAISE(...) validation triggers)
+            sqlexpr.build_statements({self.engine: statements})
+        except sqlexpr.ExprError:
+            return None, (f"the body is not a list of statements the manifest holds ({first}); add it by hand "
+                          "to the application's migrations")
+        spec["do"] = {self.engine: statements}
+        if tr.shown_when:
+            spec["when"] = {self.engine: tr.shown_when}
+        return spec, ""
 
     def index_key(self, i, n: int):
         """One index key as the manifest writes it: a column name, or a mapping (expr, order, nulls, opclass)."""
         key, desc = i.columns[n]
         spec: dict = {"column": key} if isinstance(key, str) else \
-            {"expr": _both((i.shown_columns or ("",) * len(i.columns))[n], self.engine)}
+            {"expr": self.both((i.shown_columns or ("",) * len(i.columns))[n], self.engine)}
         if desc:
             spec["order"] = "desc"
         if i.nulls and i.nulls[n]:
@@ -437,12 +525,23 @@ class Importer:
 
     def manifest(self, name: str) -> dict:
         self._schemactl_columns()
+        self._serials()
         tables = {}
+        partitions = {child: (parent, bound) for child, parent, bound in self.extras.get("partitions", ())}
         for t in self.cat.tables:
             if t.name in BOOKKEEPING:
                 self.summary.left_out.append(Entry((), f'table "{t.name}"', f"bookkeeping: {BOOKKEEPING[t.name]}"))
                 continue
+            if t.name in partitions:
+                parent, bound = partitions[t.name]
+                self.summary.not_mapped(("tables", t.name), f'partition of "{parent}" {bound}: partitions are not '
+                                        f'in the manifest model; its rows are read and written through "{parent}"')
+                continue
             tables[t.name] = self.table(t)
+        for parent, key in self.extras.get("partitioned", ()):
+            if parent in tables:
+                self.summary.approximate(("tables", parent), f"partitioned by {key} on PostgreSQL: a plain table in "
+                                                             "the manifest (its partitions are listed)")
         for t in self.cat.tables:  # SQLite spells every identity INTEGER: take the width its references use
             for f in t.foreign_keys:
                 if t.name not in tables:
@@ -457,6 +556,15 @@ class Importer:
             self._spellings(tables)
         for s in self.cat.searches:
             cols = _search_columns(s, self.engine)
+            if self.engine == "sqlite" and cols:
+                from .render import search as search_render
+                mine = {f"{s.name}_{x}" for x in search_render.SQLITE_TRIGGERS}
+                if s.key != search_render.sqlite_key(cols, s.table, mine):
+                    self.summary.not_mapped(("tables", s.table), "an FTS5 table with its own options or sync triggers "
+                                            "(schemactl's `search:` writes its own); kept out, with the triggers "
+                                            "that write to it", what=f'search "{s.name}" on table "{s.table}"')
+                    self.foreign_tables.add(s.name)
+                    continue
             if s.table in tables and cols:
                 tables[s.table]["search"] = {"name": s.name, "columns": cols}
             else:
@@ -476,19 +584,171 @@ class Importer:
             doc["enums"] = {k: list(v) for k, v in self.enums.items()}
         doc["tables"] = tables
         triggers = {}
+        by_name: dict[str, list[str]] = {}
+        for tr in self.cat.triggers:
+            by_name.setdefault(tr.name, []).append(tr.table)
         for tr in self.cat.triggers:
             spec, why = self.trigger(tr)
+            if spec is not None and len(by_name[tr.name]) > 1:
+                spec, why = None, (f"{len(by_name[tr.name])} triggers have this name (on tables "
+                                   f"{', '.join(sorted(by_name[tr.name]))}); a manifest names each trigger once: "
+                                   "rename them to map them")
+            if spec is not None and self.schema and isinstance(spec.get("do"), list) and any(
+                    re.search(rf'(?<![\w."]){re.escape(self.schema)}\.(?=[\w"])', x) for x in spec["do"]):
+                spec, why = None, (f"names tables with their schema ({self.schema}.…), which SQLite does not allow "
+                                   "inside a trigger and schemactl's PostgreSQL trigger function does not need; add "
+                                   "it by hand to the application's migrations, or write it without the schema")
+            if spec is not None:
+                body = spec.get("do", [])
+                body = [x for v in body.values() for x in v] if isinstance(body, dict) else body
+                written = {_name(x) for x in re.findall(rf"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+{_QNAME}",
+                                                        " ".join(body), re.I)}
+                unknown = sorted(x for x in written if x not in {k.lower() for k in tables})
+                if unknown:
+                    spec, why = None, (f"writes to {', '.join(unknown)}, which the manifest does not hold as a "
+                                       "table; add it by hand to the application's migrations")
             if spec is None:
                 self.summary.not_mapped(("triggers", tr.name), why, what=f'trigger "{tr.name}" on table "{tr.table}"')
             elif tr.table in tables:
                 triggers[tr.name] = spec
-                self.summary.approximate(("triggers", tr.name), "statements kept as the engine shows them, read by "
-                                                                "sqlglot for the other engine; review them")
+                if isinstance(spec.get("do"), list):
+                    self.summary.approximate(("triggers", tr.name), "statements kept as the engine shows them, read "
+                                                                    "by sqlglot for the other engine; review them")
         if triggers:
             doc["triggers"] = triggers
-        if self.cat.views:
-            doc["views"] = {v.name: {"sql": _both(v.shown.strip().rstrip(";"), self.engine)} for v in self.cat.views}
+        self.beside_tables(doc, tables)
+        own = {n.lower() for n, _ in self.extras.get("functions", ())}
+        views = {}
+        for v in self.cat.views:
+            sql = v.shown.strip().rstrip(";")
+            calls = sorted({f.lower() for f in re.findall(r'"?(\w+)"?\s*\(', sql)} & own)
+            if calls:
+                self.summary.not_mapped(("views", v.name), f"calls {', '.join(c + '()' for c in calls)}, defined in "
+                                        "this database, which the manifest does not hold; keep the view in the "
+                                        "application's migrations", what=f'view "{v.name}"')
+                continue
+            views[v.name] = {"sql": self.both(sql, self.engine)}
+        if views:
+            doc["views"] = views
         return doc
+
+    def _serials(self) -> None:
+        """serial / bigserial: a sequence owned by the column whose default calls it.  Where that column is
+        the table's whole primary key it becomes an identity column (listed as approximate), otherwise the
+        sequence is kept (sequences:) and the default reads {nextval: …}."""
+        from dataclasses import replace
+        owned = {s.owned_by: s for s in self.cat.sequences if s.owned_by}
+        tables, absorbed = [], set()
+        for t in self.cat.tables:
+            cols = []
+            for c in t.columns:
+                s = owned.get(f"{t.name}.{c.name}")
+                if s is not None and t.primary_key and t.primary_key.columns == (c.name,) and \
+                        _nextval(c.default) == s.name and not c.identity:
+                    absorbed.add(s.name)
+                    self.summary.approximate(("tables", t.name, "columns", c.name), (
+                        f"serial column (default nextval of sequence {s.name}, owned by it) mapped to an identity "
+                        "column: the same numbering, kept by the column itself on both engines"))
+                    c = replace(c, identity=True, default=None, shown_default=None)
+                cols.append(c)
+            tables.append(replace(t, columns=tuple(cols)))
+        self.cat = replace(self.cat, tables=tuple(tables),
+                           sequences=tuple(s for s in self.cat.sequences if s.name not in absorbed))
+
+    def beside_tables(self, doc: dict, tables: dict) -> None:
+        """Functions, sequences, row-level security and policies (PostgreSQL: SQLite has none)."""
+        from .expect import SEQUENCE_LIMITS
+        functions = {}
+        for f in self.cat.functions:
+            if f.name in functions:
+                self.summary.not_mapped(("functions", f.name), "another function has this name (overloads): a "
+                                        "manifest names each function once", what=f'function "{f.name}"')
+                continue
+            functions[f.name] = {"postgres": f.shown.strip()}
+        if functions:
+            doc["functions"] = functions
+        sequences = {}
+        for s in self.cat.sequences:
+            spec: dict = {}
+            top = SEQUENCE_LIMITS.get(s.type, SEQUENCE_LIMITS["bigint"])
+            low, high = (1, top) if s.increment > 0 else (-top - 1, -1)
+            if s.type != "bigint":
+                spec["type"] = s.type
+            if s.start != (low if s.increment > 0 else high) or s.min_value != low or s.max_value != high:
+                spec["start"] = s.start
+            if s.increment != 1:
+                spec["increment"] = s.increment
+            if s.min_value != low:
+                spec["min"] = s.min_value
+            if s.max_value != high:
+                spec["max"] = s.max_value
+            if s.cycle:
+                spec["cycle"] = True
+            if s.owned_by:
+                spec["owned_by"] = s.owned_by
+            sequences[s.name] = spec
+        if sequences:
+            doc["sequences"] = sequences
+        for t in self.cat.tables:
+            if t.name in tables and t.row_security:
+                tables[t.name]["postgres"] = {"row_level_security": "enabled" in t.row_security,
+                                              **({"force_row_level_security": True} if "forced" in t.row_security
+                                                 else {})}
+        for p in self.cat.policies:
+            if p.table not in tables:
+                continue
+            spec = {}
+            if p.command != "all":
+                spec["command"] = p.command
+            if p.roles != ("public",):
+                spec["roles"] = list(p.roles)
+            if not p.permissive:
+                spec["as"] = "restrictive"
+            if p.shown_using:
+                spec["using"] = p.shown_using
+            if p.shown_check:
+                spec["with_check"] = p.shown_check
+            tables[p.table].setdefault("policies", {})[p.name] = spec
+
+    def unmapped_objects(self, doc: dict) -> None:
+        """PostgreSQL objects the manifest does not hold (yet): each listed, never dropped without a word."""
+        x = self.extras
+        held = lambda kind, name: name in (doc.get(kind) or {})   # noqa: E731 - objects a newer model holds
+        for (name,) in x.get("extensions", ()):
+            if not held("extensions", name):
+                self.summary.not_mapped((), "extensions are not in the manifest; create it on every PostgreSQL "
+                                            "database the application uses (its types are listed by column)",
+                                        what=f'extension "{name}"')
+        for name, kind in x.get("functions", ()):
+            word = {"a": "aggregate", "p": "procedure", "w": "window function"}.get(kind, "function")
+            if not held("functions", name) and not (name.endswith("_fn") and name[:-3] in doc.get("triggers", {})):
+                self.summary.not_mapped((), f"engine-specific {word}s are not in the manifest model yet; keep it in "
+                                            "the application's migrations", what=f'{word} "{name}"')
+        for name, kind in x.get("relations", ()):
+            if kind == "S" and not held("sequences", name):
+                self.summary.not_mapped((), "standalone sequences are not in the manifest model yet (a column "
+                                            "default that calls nextval() on it is listed with its column)",
+                                        what=f'sequence "{name}"')
+            elif kind == "m":
+                self.summary.not_mapped((), "materialized views are not in the manifest model; keep it in the "
+                                            "application's migrations", what=f'materialized view "{name}"')
+        for table, name in x.get("policies", ()):
+            if table in doc["tables"] and name not in doc["tables"][table].get("policies", {}):
+                self.summary.not_mapped(("tables", table), "row-level security policies are not in the manifest "
+                                        "model yet", what=f'policy "{name}" on table "{table}"')
+        for (table,) in x.get("row_security", ()):
+            if table in doc["tables"] and "row_level_security" not in doc["tables"][table].get("postgres", {}):
+                self.summary.not_mapped(("tables", table), "ENABLE ROW LEVEL SECURITY is not in the manifest model "
+                                        "yet", what=f'row-level security on table "{table}"')
+        for dname, base, _, _ in x.get("domains", ()):
+            self.summary.not_mapped((), f"domains are not in the manifest; its columns read as {base} (listed "
+                                        "by column)", what=f'domain "{dname}"')
+
+
+def _nextval(default: str | None) -> str | None:
+    """The sequence a default nextval('name'::regclass) calls (unqualified, unquoted), or None."""
+    m = re.fullmatch(r"""\s*nextval\('((?:[^']|'')+)'(?:::regclass)?\)\s*""", default or "", re.I)
+    return _name(m.group(1).replace("''", "'").split(".")[-1]) if m else None
 
 
 def _other(engine: str) -> str:
@@ -501,7 +761,18 @@ def _both(sql: str, engine: str) -> dict:
     from .sqlexpr import SQLGLOT_DIALECT
     other = "sqlite" if engine == "postgres" else "postgres"
     try:
-        translated = sqlglot.transpile(sql, read=SQLGLOT_DIALECT[engine], write=SQLGLOT_DIALECT[other])[0]
+        tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine])
+        if engine == "sqlite":   # SQLite's JSON functions read JSON text; PostgreSQL's need json: cast the text
+            for node in list(tree.find_all(sqlglot.exp.JSONExtract, sqlglot.exp.JSONExtractScalar)):
+                key = re.fullmatch(r"\$\.(\w+)", node.expression.sql(dialect="sqlite").strip("'"))
+                if key:   # '$.key': the ->> operator, in the spelling PostgreSQL reads back
+                    new = sqlglot.parse_one(f"CAST({node.this.sql(dialect='postgres')} AS JSON) ->> "
+                                            f"CAST('{key.group(1)}' AS TEXT)", read="postgres")
+                    tree = new if node is tree else tree
+                    node.replace(new)
+                elif not isinstance(node.this, sqlglot.exp.Cast):
+                    node.set("this", sqlglot.exp.cast(node.this.copy(), "json"))
+        translated = tree.sql(dialect=SQLGLOT_DIALECT[other])
     except Exception:  # sqlglot cannot read it: the same text, flagged in the summary by the caller
         translated = sql
     return {engine: sql, other: translated}
@@ -548,13 +819,21 @@ def _literal(value: str, kind: str, ref: TypeRef, members):
 _APPLY = re.compile(r"^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+(TEMP\w*\s+)?TABLE|CREATE\s+TYPE\s+\S+\s+AS\s+ENUM|"
                     r"CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+SCHEMA|CREATE\s+SEQUENCE|ALTER\s+SEQUENCE|"
                     r"ALTER\s+TABLE|CREATE\s+VIRTUAL\s+TABLE|CREATE\s+(OR\s+REPLACE\s+)?(CONSTRAINT\s+)?TRIGGER|"
-                    r"COMMENT\s+ON\s+(TABLE|COLUMN))", re.I)
+                    r"COMMENT\s+ON\s+(TABLE|COLUMN)|CREATE\s+DOMAIN)", re.I)
+# Extensions an import creates on its scratch database, so that the types and operator classes they provide
+# can be read back: PostgreSQL's own trusted contrib extensions (their control files say `trusted = true`:
+# installing them runs no code a database owner could not run).  Any other extension is never created.
+TRUSTED_EXTENSIONS = ("btree_gin", "btree_gist", "citext", "cube", "dict_int", "fuzzystrmatch", "hstore", "intarray",
+                      "isn", "lo", "ltree", "pg_trgm", "pgcrypto", "seg", "tablefunc", "tcn", "tsm_system_rows",
+                      "tsm_system_time", "unaccent", "uuid-ossp")
+_EXTENSION = re.compile(r'^CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"|[\w-]+)'
+                        r'(?:\s+(?:WITH\s+)?SCHEMA\s+("[^"]+"|\w+))?\s*;?$', re.I)
 # PostgreSQL functions are created (never called) so that their triggers can be read back; only in the
 # trusted languages, whose bodies are checked but not run when created.
 _FUNCTION = re.compile(r"^CREATE\s+(OR\s+REPLACE\s+)?FUNCTION\b", re.I)
 _TRUSTED_LANGUAGE = re.compile(r"\bLANGUAGE\s+'?(plpgsql|sql)'?(\s|;|$)", re.I)
 _ENVIRONMENT = re.compile(r"^(SET|SELECT\s+pg_catalog\.set_config|GRANT|REVOKE|BEGIN|COMMIT|END|PRAGMA|"
-                          r"COMMENT\s+ON\s+EXTENSION|CREATE\s+EXTENSION)\b|\bOWNER\s+TO\b", re.I)
+                          r"COMMENT\s+ON\s+EXTENSION)\b|\bOWNER\s+TO\b", re.I)
 _IDENT = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[\w$]+)'
 _QNAME = rf"({_IDENT}(?:\s*\.\s*{_IDENT})*)"
 
@@ -595,6 +874,16 @@ def classify(stmts: list[Statement], engine: str = "postgres") -> tuple[list[Sta
                             "table as CREATE TABLE … (columns)"))
         elif _APPLY.match(flat):
             keep.append(s)
+        elif engine == "postgres" and re.match(r"^CREATE\s+EXTENSION\b", flat, re.I):
+            ext = _EXTENSION.match(flat)
+            name = ext.group(1).strip('"').lower() if ext else ""
+            if name in TRUSTED_EXTENSIONS:
+                keep.append(Statement(s.line, f'CREATE EXTENSION IF NOT EXISTS "{name}"' + (
+                    f" SCHEMA {ext.group(2)}" if ext.group(2) else "")))
+            else:
+                left.append((s, "an extension an import does not create (only PostgreSQL's trusted contrib "
+                                f"extensions: {', '.join(TRUSTED_EXTENSIONS)}); its types and functions are unknown "
+                                "to the import: create it on every PostgreSQL database the application uses"))
         elif engine == "postgres" and _FUNCTION.match(flat) and _TRUSTED_LANGUAGE.search(flat):
             keep.append(s)
         else:
@@ -633,15 +922,28 @@ class Locator:
                 line = s.line + text.count("\n", 0, m.end() + cm.start(1))
                 self._put(("object", _name(cm.group(1))), f"{filename}:{line}")
             return
-        patterns = (rf"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}",
-                    rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\w*\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}",
-                    rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}",
-                    rf"\s*CREATE\s+TYPE\s+{_QNAME}", rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+{_QNAME}",
-                    rf"\s*CREATE\s+SEQUENCE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}")
-        for rx in patterns:
+        patterns = (("index", rf"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+                               rf"{_QNAME}"),
+                    ("view", rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\w*\s+|MATERIALIZED\s+)?VIEW\s+"
+                              rf"(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}"),
+                    ("trigger", rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+                                rf"{_QNAME}"),
+                    ("type", rf"\s*CREATE\s+TYPE\s+{_QNAME}"), ("domain", rf"\s*CREATE\s+DOMAIN\s+{_QNAME}"),
+                    ("function", rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+{_QNAME}"),
+                    ("aggregate", rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?AGGREGATE\s+{_QNAME}"),
+                    ("sequence", rf"\s*CREATE\s+SEQUENCE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}"),
+                    ("policy", rf"\s*CREATE\s+POLICY\s+{_QNAME}"),
+                    ("extension", r'\s*CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"|[\w-]+)'))
+        for kind, rx in patterns:
             m = re.match(rx, text, re.I)
             if m:
-                self._put(("object", _name(m.group(1))), at)
+                name = m.group(1).strip('"').lower() if kind == "extension" else _name(m.group(1))
+                on = re.search(rf"\bON\s+(?:TABLE\s+)?{_QNAME}", text[m.end():], re.I) \
+                    if kind in ("trigger", "policy", "index") else None
+                if on:
+                    self._put((kind, name, _name(on.group(1))), at)
+                self._put((kind, name), at)
+                self._put(("object", name), at)
                 return
         m = re.match(rf"\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_QNAME}", text, re.I)
         if m:
@@ -657,8 +959,14 @@ class Locator:
     def statement(self, filename: str, s: Statement) -> str:
         return f"{filename}:{s.line}"
 
-    def __call__(self, path: tuple, name: str | None = None) -> str:
+    def __call__(self, path: tuple, name: str | None = None, kind: str | None = None, table: str | None = None) -> str:
         keys = []
+        if kind is None and path[:1] in (("triggers",), ("views",)) and len(path) >= 2:
+            kind, name = path[0][:-1], name or path[1]
+        if name and kind:
+            if table:
+                keys.append((kind, name.lower(), table.lower()))
+            keys.append((kind, name.lower()))
         if name:
             keys.append(("object", name.lower()))
         if path[:1] == ("tables",) and len(path) >= 2:
@@ -698,7 +1006,7 @@ class SourceLocator(Locator):
         pos = self._find(_name(m.group(1)).strip()) if m else -1
         return self._line(pos) if pos >= 0 else self.filename
 
-    def __call__(self, path: tuple, name: str | None = None) -> str:
+    def __call__(self, path: tuple, name: str | None = None, **kind) -> str:
         if name and self._find(name) >= 0:
             return self._line(self._find(name))
         if path[:1] == ("tables",) and len(path) >= 2:
@@ -722,16 +1030,58 @@ def _quiet_sqlglot() -> None:
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
-def from_catalog(catalog: Catalog, engine: str, name: str, schema: str | None = None) -> tuple[dict, Summary]:
+def from_catalog(catalog: Catalog, engine: str, name: str, schema: str | None = None,
+                 extras: dict | None = None) -> tuple[dict, Summary]:
     _quiet_sqlglot()
     imp = Importer(catalog, engine, schema)
-    return imp.manifest(name), imp.summary
+    imp.extras = extras or {}
+    doc = imp.manifest(name)
+    imp.unmapped_objects(doc)
+    return doc, imp.summary
 
 
 def from_database(conn, engine: str, name: str, schema: str | None = None) -> tuple[dict, Summary]:
     from .introspect import introspect
     _quiet_sqlglot()
-    return from_catalog(introspect(conn, engine, schema), engine, name, schema)
+    extras = pg_extras(conn, schema or "public") if engine == "postgres" else {}
+    return from_catalog(introspect(conn, engine, schema), engine, name, schema, extras)
+
+
+# What a PostgreSQL schema holds beyond the parity catalog: the objects an import maps approximately or lists
+# as not mapped (domains, extensions, functions, sequences, materialized views, policies, partitions).
+_PG_EXTRAS = {
+    "domains": """SELECT t.typname, format_type(t.typbasetype, t.typtypmod),
+                         (SELECT string_agg(pg_get_constraintdef(c.oid), ' AND ') FROM pg_constraint c
+                          WHERE c.contypid = t.oid), t.typnotnull
+                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                  WHERE t.typtype = 'd' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  ORDER BY 1""",
+    "extensions": "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1",
+    "functions": """SELECT p.proname, p.prokind::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                    WHERE n.nspname = %(schema)s AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid =
+                    'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') ORDER BY 1, 2""",
+    "relations": """SELECT c.relname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = %(schema)s AND c.relkind IN ('S', 'm') AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('e', 'i'))
+                    ORDER BY 1""",
+    "extension_opclasses": """SELECT DISTINCT o.opcname, e.extname FROM pg_opclass o JOIN pg_depend d ON d.classid =
+                              'pg_opclass'::regclass AND d.objid = o.oid AND d.deptype = 'e'
+                              JOIN pg_extension e ON e.oid = d.refobjid ORDER BY 1""",
+    "policies": "SELECT tablename, policyname FROM pg_policies WHERE schemaname = %(schema)s ORDER BY 1, 2",
+    "row_security": """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = %(schema)s AND c.relrowsecurity ORDER BY 1""",
+    "partitioned": """SELECT c.relname, pg_get_partkeydef(c.oid) FROM pg_class c
+                      JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = %(schema)s AND c.relkind = 'p' ORDER BY 1""",
+    "partitions": """SELECT c.relname, p.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_class c
+                     JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_inherits i ON i.inhrelid = c.oid
+                     JOIN pg_class p ON p.oid = i.inhparent WHERE n.nspname = %(schema)s AND c.relispartition
+                     ORDER BY 1""",
+}
+
+
+def pg_extras(conn, schema: str) -> dict:
+    return {k: conn.execute(q, {"schema": schema}).fetchall() for k, q in _PG_EXTRAS.items()}
 
 
 def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str = "auto",
@@ -785,7 +1135,8 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
         m = _FUNCTION.match(s.text.strip())
         if m:
             fn = _name(re.match(rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+{_QNAME}", s.text, re.I).group(1))
-            if not (fn.endswith("_fn") and fn[:-3] in mapped_triggers):
+            listed = any(e.what == f'function "{fn}"' for e in summary.unmapped)   # by the catalog's listing
+            if not (fn.endswith("_fn") and fn[:-3] in mapped_triggers) and not listed:
                 summary.not_mapped((), "engine-specific functions are not in the manifest model yet; keep it in the "
                                        "application's migrations", what=f'function "{fn}"',
                                    where=locator.statement(filename, s))
@@ -818,8 +1169,8 @@ _REMOVABLE = (
     ("tables", str, "indexes", int), ("tables", str, "foreign_keys", int), ("tables", str, "checks", int),
     ("tables", str, "unique", int), ("tables", str, "columns", str, "default"),
     ("tables", str, "columns", str, "check"), ("tables", str, "columns", str, "references"),
-    ("tables", str, "search"), ("tables", str, "columns", str), ("tables", str), ("views", str),
-    ("triggers", str), ("enums", str),
+    ("tables", str, "search"), ("tables", str, "policies", str), ("tables", str, "columns", str), ("tables", str),
+    ("views", str), ("triggers", str), ("enums", str), ("functions", str), ("sequences", str),
 )
 
 
@@ -857,8 +1208,8 @@ def _get(doc, path):
 def _remove(doc: dict, path: tuple) -> None:
     parent = _get(doc, path[:-1])
     del parent[path[-1]]
-    if not parent and (len(path) == 4 and path[2] in ("indexes", "foreign_keys", "checks", "unique")
-                       or path[0] in ("views", "triggers", "enums") and len(path) == 2):
+    if not parent and (len(path) == 4 and path[2] in ("indexes", "foreign_keys", "checks", "unique", "policies")
+                       or path[0] in ("views", "triggers", "enums", "functions", "sequences") and len(path) == 2):
         del _get(doc, path[:-2])[path[-2]]
 
 
@@ -888,14 +1239,18 @@ def _item_name(doc: dict, path: tuple) -> str | None:
         return None
     if isinstance(item, dict) and isinstance(item.get("name"), str):
         return item["name"]
-    return path[1] if path[:1] in (("views",), ("triggers",), ("enums",)) else None
+    if path[:1] == ("tables",) and path[2:3] == ("policies",) and len(path) == 4:
+        return path[3]
+    return path[1] if path[:1] in (("views",), ("triggers",), ("enums",), ("functions",), ("sequences",)) else None
 
 
 def _count(doc: dict) -> int:
     n = len(doc.get("enums", {})) + len(doc.get("views", {})) + len(doc.get("triggers", {}))
+    n += len(doc.get("functions", {})) + len(doc.get("sequences", {}))
     for t in doc.get("tables", {}).values():
         n += 1 + len(t["columns"]) + sum(len(t.get(k, ())) for k in ("unique", "foreign_keys", "checks", "indexes"))
-        n += bool(t.get("primary_key")) + bool(t.get("search"))
+        n += bool(t.get("primary_key")) + bool(t.get("search")) + len(t.get("policies", {}))
+        n += bool(t.get("postgres", {}).get("row_level_security"))
         for c in t["columns"].values():
             n += sum(1 for k in ("primary_key", "unique", "references", "check") if isinstance(c, dict) and c.get(k))
     return n

@@ -139,13 +139,30 @@ _STATEMENT_FORBIDDEN = tuple(c for c in (getattr(exp, n, None) for n in
                                          ("Create", "Drop", "Alter", "Command", "Transaction", "Pragma")) if c)
 
 
+# Statements a trigger body may hold: DML on both engines; SQLite-only bodies may also SELECT (RAISE(...)).
+_TRIGGER_STATEMENTS = {None: (exp.Insert, exp.Update, exp.Delete), "postgres": (exp.Insert, exp.Update, exp.Delete),
+                       "sqlite": (exp.Insert, exp.Update, exp.Delete, exp.Select)}
+_TRIGGER_WORDS = {None: "an INSERT, UPDATE or DELETE", "postgres": "an INSERT, UPDATE or DELETE",
+                  "sqlite": "an INSERT, UPDATE, DELETE or SELECT"}
+
+
+def _raise_actions(tree: exp.Expression) -> exp.Expression:
+    """SQLite's RAISE(ABORT, …): the action is a keyword, not a column (never quoted)."""
+    for fn in tree.find_all(exp.Anonymous):
+        args = fn.expressions
+        if str(fn.this).upper() == "RAISE" and args and isinstance(args[0], exp.Column) and not args[0].table:
+            args[0].replace(exp.Var(this=args[0].name.upper()))
+    return tree
+
+
 def build_statements(spec) -> Expr:
-    """Trigger body: DML statements (INSERT/UPDATE/DELETE), each parsed alone, rendered per engine.
+    """Trigger body: statements, each parsed alone, rendered per engine: DML written once for both engines,
+    or per engine (an engine left out has no body); a SQLite list may also hold SELECT (``RAISE(ABORT, …)``).
 
     ``Expr.sql`` holds, per engine, the statements joined by ';\n'."""
     per_engine = {e: spec for e in ENGINES} if isinstance(spec, list) else spec
     rendered = []
-    for engine in ENGINES:
+    for engine in (e for e in ENGINES if e in per_engine):
         read = None if isinstance(spec, list) else engine
         out = []
         for text in per_engine[engine]:
@@ -155,10 +172,33 @@ def build_statements(spec) -> Expr:
                 raise ExprError(f'cannot parse statement "{text}": {_reason(exc)}') from None
             if len(trees) != 1:
                 raise ExprError(f'"{text}" holds {len(trees)} statements; write one per list item')
-            tree = _quote_columns(trees[0])
-            if not isinstance(tree, (exp.Insert, exp.Update, exp.Delete)) or any(
+            tree = _raise_actions(_quote_columns(trees[0]))
+            if not isinstance(tree, _TRIGGER_STATEMENTS[read]) or any(
                     isinstance(n, _STATEMENT_FORBIDDEN) for n in tree.walk()):
-                raise ExprError(f'"{text}" is not an INSERT, UPDATE or DELETE')
+                raise ExprError(f'"{text}" is not {_TRIGGER_WORDS[read]}')
             out.append(render(tree, engine))
         rendered.append((engine, ";\n".join(out)))
     return Expr(tuple(rendered), ())
+
+
+_POLICY_FORBIDDEN = (exp.DDL, exp.DML, exp.Command, exp.Transaction, exp.Placeholder, exp.Parameter) + \
+    tuple(c for c in (getattr(exp, n, None) for n in ("Pragma", "Create", "Drop", "Alter")) if c)
+
+
+def build_pg_condition(text: str) -> Expr:
+    """A PostgreSQL-only condition (policy USING / WITH CHECK): one expression; subqueries are allowed,
+    DML and DDL never.  Rendered by sqlglot (never pasted)."""
+    try:
+        trees = [t for t in sqlglot.parse(text, read="postgres") if t is not None]
+    except (ParseError, TokenError) as exc:
+        raise ExprError(f'cannot parse expression "{text}": {_reason(exc)}') from None
+    if len(trees) != 1:
+        raise ExprError(f'expression "{text}" holds {len(trees)} statements; write exactly one expression')
+    tree = _quote_columns(trees[0])
+    if isinstance(tree, exp.Query):
+        raise ExprError(f'expression "{text}" is a query; write a condition (a subquery goes inside one)')
+    for node in tree.walk():
+        if isinstance(node, _POLICY_FORBIDDEN):
+            raise ExprError(f'expression "{text}" is not a condition ({type(node).__name__.upper()} is not '
+                            "allowed here)")
+    return Expr((("postgres", render(tree, "postgres", copy=False)),), columns_of(tree))

@@ -7,8 +7,9 @@ from collections import defaultdict
 from functools import cache
 from importlib import resources
 
-from ..catalog import (Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView,
-                       index_element, sparse)
+from ..catalog import (Catalog, CCheck, CColumn, CForeignKey, CFunction, CIndex, CKey, CPolicy, CSearch, CSequence,
+                       CTable, CTrigger, CView, index_element, sparse)
+from ..pgfunction import body_key
 from ..normalize import expr_key, pg_type, statements_key
 from ..typekeys import PG_FK_ACTIONS
 
@@ -66,18 +67,44 @@ def introspect(conn, schema: str | None) -> Catalog:
                                      expr_key(predicate, "postgres") if predicate else None, predicate,
                                      method=method, nulls=nulls, opclasses=sparse(opclasses),
                                      shown_columns=tuple(_unquote(c) for c in cols)))
+    security = {name: ("enabled", "forced") if force and on else ("forced",) if force else ("enabled",)
+                for name, on, force in _rows(conn, "row_security", schema)}
     tables = tuple(CTable(n, tuple(columns[n]), pks.get(n), tuple(uniques[n]), tuple(fks[n]), tuple(checks[n]),
-                          tuple(indexes[n])) for n in names)
+                          tuple(indexes[n]), row_security=security.get(n, ())) for n in names)
     enums = tuple((name, tuple(labels)) for name, labels in _rows(conn, "enums", schema))
     views = tuple(CView(name, tuple(cols), expr_key(definition.strip().rstrip(";"), "postgres"), definition)
                   for name, definition, cols in _rows(conn, "views", schema))
     searches = tuple(CSearch(name, table, expr_key(doc, "postgres"), doc)
                      for table, name, doc in _rows(conn, "searches", schema))
-    triggers = []
-    for name, table, timing, event, body in _rows(conn, "triggers", schema):
-        stmts = _plpgsql_statements(body)
-        triggers.append(CTrigger(name, table, timing, event, statements_key(stmts, "postgres"), stmts))
-    return Catalog("postgres", tables, enums, views, searches, tuple(triggers))
+    triggers, own_functions = [], set()
+    for name, table, timing, event, body, fn, each, definition, fn_schema in _rows(conn, "triggers", schema):
+        when = _trigger_when(definition)
+        extra = dict(each=each, when=expr_key(when, "postgres") if when else None, shown_when=when)
+        if fn == name + "_fn" and fn_schema == schema:   # schemactl's own function holding the statements
+            own_functions.add(fn)
+            stmts = _plpgsql_statements(body)
+            triggers.append(CTrigger(name, table, timing, event, statements_key(stmts, "postgres"), stmts, **extra))
+        else:
+            called = fn if fn_schema == schema else f"{fn_schema}.{fn}"
+            triggers.append(CTrigger(name, table, timing, event, "", f"EXECUTE FUNCTION {called}()",
+                                     function=called, **extra))
+    functions = tuple(CFunction(name, body_key(language, body), definition)
+                      for name, language, body, definition in _rows(conn, "functions", schema)
+                      if name not in own_functions)
+    sequences = tuple(CSequence(name, typ, int(start), int(inc), int(low), int(high), bool(cycle), owned)
+                      for name, typ, start, inc, low, high, cycle, owned in _rows(conn, "sequences", schema))
+    policies = tuple(CPolicy(name, table, cmd, tuple(sorted(roles)), permissive == "permissive",
+                             expr_key(qual, "postgres") if qual else None,
+                             expr_key(check, "postgres") if check else None, qual, check)
+                     for table, name, permissive, roles, cmd, qual, check in _rows(conn, "policies", schema))
+    return Catalog("postgres", tables, enums, views, searches, tuple(triggers), functions, sequences, policies)
+
+
+def _trigger_when(definition: str) -> str | None:
+    """The WHEN condition of pg_get_triggerdef's statement, without its outer parentheses."""
+    m = re.search(r"\bFOR EACH (?:ROW|STATEMENT)\s+WHEN\s+\((.*)\)\s+EXECUTE\s+(?:FUNCTION|PROCEDURE)\b", definition,
+                  re.S | re.I)
+    return m.group(1).strip() if m else None
 
 
 def _plpgsql_statements(body: str) -> str:

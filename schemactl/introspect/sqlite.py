@@ -65,9 +65,21 @@ def introspect(conn, schema: str | None = None) -> Catalog:
         if name in search_triggers:
             continue
         timing, event, body = sqlite_ddl.trigger_parts(sql)
-        user_triggers.append(CTrigger(name, table, timing, event, statements_key(body, "sqlite"), body))
+        when = _trigger_when(sql)
+        user_triggers.append(CTrigger(name, table, timing, event, statements_key(body, "sqlite"), body,
+                                      when=expr_key(when, "sqlite") if when else None, shown_when=when))
     return Catalog("sqlite", tuple(tables), views=tuple(views), searches=tuple(searches),
                    triggers=tuple(sorted(user_triggers, key=lambda t: t.name)))
+
+
+def _trigger_when(sql: str) -> str | None:
+    """The WHEN condition of a stored CREATE TRIGGER (between WHEN and BEGIN), or None."""
+    toks = sqlite_ddl.tokens(sql)
+    begin = next((i for i, t in enumerate(toks) if t.upper == "BEGIN"), len(toks))
+    when = next((i for i, t in enumerate(toks[:begin]) if t.upper == "WHEN"), None)
+    if when is None or when + 1 >= begin:
+        return None
+    return sql[toks[when + 1].start:toks[begin].start].strip()
 
 
 def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:

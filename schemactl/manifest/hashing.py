@@ -73,6 +73,8 @@ def canonical(m: Manifest) -> dict:
             "comment": t.comment, "strict": t.strict, "without_rowid": t.without_rowid,
             **({"sqlite_primary_key_not_null": t.pk_not_null} if t.pk_not_null is not None else {}),
             **({"search": {"name": t.search.name, "columns": list(t.search.columns)}} if t.search else {}),
+            **({"row_level_security": True} if t.row_level_security else {}),
+            **({"force_row_level_security": True} if t.force_row_level_security else {}),
         })
     out = {
         "hash_format": HASH_FORMAT,
@@ -86,13 +88,28 @@ def canonical(m: Manifest) -> dict:
     if m.features:
         out["features"] = list(m.features)
     if m.triggers:
-        out["triggers"] = [{"name": t.name, "table": t.table, "timing": t.timing, "event": t.event,
-                            "body": _expr(t.body)} for t in m.triggers]
+        out["triggers"] = [_trigger(t) for t in m.triggers]
+    if m.functions:
+        out["functions"] = [{"name": f.name, "definition": f.definition} for f in m.functions]
+    if m.sequences:
+        out["sequences"] = [{"name": s.name, "type": s.type, "start": s.start, "increment": s.increment,
+                             "min": s.min_value, "max": s.max_value, "cycle": s.cycle, "owned_by": s.owned_by}
+                            for s in m.sequences]
+    if m.policies:
+        out["policies"] = [{"name": p.name, "table": p.table, "command": p.command, "roles": list(p.roles),
+                            "permissive": p.permissive, "using": _expr(p.using), "with_check": _expr(p.check)}
+                           for p in m.policies]
     if m.views:
         out["views"] = [{"name": v.name, "sql": _expr(v.query)} for v in sorted(m.views, key=lambda v: v.name)]
     if not m.pk_not_null:
         out["sqlite_primary_key_not_null"] = False
     return out
+
+
+def _trigger(t) -> dict:
+    out = {"name": t.name, "table": t.table, "timing": t.timing, "event": t.event, "body": _expr(t.body)}
+    extra = {"function": t.function, "when": _expr(t.when), "each": t.each if t.each != "row" else None}
+    return {**out, **{k: v for k, v in extra.items() if v is not None}}   # only when used: old hashes stay
 
 
 def schema_hash(m: Manifest) -> str:

@@ -24,8 +24,8 @@ from ..errors import Diagnostic, ManifestInvalid
 from ..naming import derived_name, suggest
 from ..types import TIME_STORAGES, TypeError_, parse_type
 from . import fastcheck, yamlpos
-from .model import (ENGINES, Check, Column, Default, Enum, ForeignKey, Generated, Index, IndexColumn, Manifest, PrimaryKey, Table,
-                    Search, Trigger, Unique, View)
+from .model import (ENGINES, Check, Column, Default, Enum, ForeignKey, Function, Generated, Index, IndexColumn, Manifest,
+                    Policy, PrimaryKey, Search, Sequence, Table, Trigger, Unique, View)
 
 
 @functools.cache
@@ -306,22 +306,19 @@ class _Builder:
                 self.p.add(vpath + ("sql",), f'view "{vname}": {exc}')
                 continue
             views.append(View(vname, query, reads, outputs, vspec.get("comment"), vpath))
-        triggers = []
-        for tname, tspec in sorted(self.d.get("triggers", {}).items()):
-            tpath = ("triggers", tname)
-            if not self._on(tspec, tpath):
-                continue
-            try:
-                body = sqlexpr.build_statements(tspec["do"])
-            except sqlexpr.ExprError as exc:
-                self.p.add(tpath + ("do",), f'trigger "{tname}": {exc}')
-                continue
-            triggers.append(Trigger(tname, tspec["table"], tspec["timing"], tspec["on"], body, tpath))
+        triggers = [tr for tname, tspec in sorted(self.d.get("triggers", {}).items())
+                    if self._on(tspec, ("triggers", tname)) for tr in [self._trigger(tname, tspec)] if tr]
+        functions = [fn for fname, fspec in sorted(self.d.get("functions", {}).items())
+                     if self._on(fspec, ("functions", fname)) for fn in [self._function(fname, fspec, pg_schema)] if fn]
+        sequences = [self._sequence(sname, sspec) for sname, sspec in sorted(self.d.get("sequences", {}).items())
+                     if self._on(sspec, ("sequences", sname))]
+        policies = [p for t in tables for p in self._policies(t.name, self.d["tables"][t.name])]
         manifest = Manifest(
             name=self.d["name"], version=self.d["version"], hash=self.d.get("hash"),
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
             tables=tuple(tables), pg_schema=None if pg_schema == "public" else pg_schema, views=tuple(views),
-            triggers=tuple(triggers),
+            triggers=tuple(triggers), functions=tuple(functions), sequences=tuple(sequences),
+            policies=tuple(policies),
             time_storage=self.time_storage, format=self.d["format"], source=self.filename,
             features=tuple(sorted(self.enabled)), declared_features=tuple(sorted(self.declared)), absent=absent,
             pragmas=tuple(self.d.get("sqlite", {}).get("pragmas", {}).items()),
@@ -333,6 +330,54 @@ class _Builder:
         from . import rules
         rules.check(manifest, self.p)
         return rules.ordered(manifest)
+
+    # -- objects beside tables
+    def _trigger(self, tname: str, tspec: dict) -> Trigger | None:
+        tpath = ("triggers", tname)
+        try:
+            body = sqlexpr.build_statements(tspec.get("do", {}))
+        except sqlexpr.ExprError as exc:
+            self.p.add(tpath + ("do",), f'trigger "{tname}": {exc}')
+            return None
+        when = None
+        if "when" in tspec:
+            when = self._expr(tspec["when"], tpath + ("when",), f'trigger "{tname}": when')
+            if when is None:
+                return None
+        on = tspec["on"]
+        event = " or ".join(on) if isinstance(on, list) else on
+        return Trigger(tname, tspec["table"], tspec["timing"], event, body, tpath, tspec.get("function"), when,
+                       tspec.get("for_each", "row"))
+
+    def _function(self, fname: str, fspec: dict, schema: str | None) -> Function | None:
+        from .. import pgfunction
+        try:
+            rest, language, body = pgfunction.parse(fname, fspec["postgres"], schema)
+        except pgfunction.FunctionError as exc:
+            self.p.add(("functions", fname, "postgres"), f'function "{fname}": {exc}')
+            return None
+        return Function(fname, rest, language, body, ("functions", fname))
+
+    def _sequence(self, sname: str, spec: dict) -> Sequence:
+        return Sequence(sname, spec.get("type", "bigint"), spec.get("start"), spec.get("increment", 1),
+                        spec.get("min"), spec.get("max"), bool(spec.get("cycle", False)), spec.get("owned_by"),
+                        ("sequences", sname))
+
+    def _policies(self, table: str, spec: dict) -> list[Policy]:
+        out = []
+        for pname, pspec in sorted(spec.get("policies", {}).items()):
+            path = ("tables", table, "policies", pname)
+            exprs = {}
+            for key in ("using", "with_check"):
+                if key in pspec:
+                    try:
+                        exprs[key] = sqlexpr.build_pg_condition(pspec[key])
+                    except sqlexpr.ExprError as exc:
+                        self.p.add(path + (key,), f'table "{table}", policy "{pname}": {key}: {exc}')
+            out.append(Policy(pname, table, pspec.get("command", "all"), tuple(pspec.get("roles", ("public",))),
+                              pspec.get("as", "permissive") == "permissive", exprs.get("using"),
+                              exprs.get("with_check"), path))
+        return out
 
     # -- enums
     def _check_enum(self, e: Enum) -> None:
@@ -410,6 +455,8 @@ class _Builder:
             without_rowid=sqlite.get("without_rowid", False), pk_not_null=sqlite.get("primary_key_not_null"),
             renamed_from=spec.get("renamed_from"), search=search,
             path=base,
+            row_level_security=spec.get("postgres", {}).get("row_level_security", False),
+            force_row_level_security=spec.get("postgres", {}).get("force_row_level_security", False),
         )
 
     def _primary_key(self, table, spec, pk_cols, base):
@@ -465,6 +512,12 @@ class _Builder:
                                             "a default cannot read columns")
                 return None
             return Default("sql", expr=expr) if expr else None
+        if isinstance(raw, dict) and "nextval" in raw:
+            if ref.enum or ref.name not in ("smallint", "integer", "bigint"):
+                self.p.add(path, f"{where} {{nextval: {raw['nextval']}}} does not fit type {ref.spelled()} "
+                                 "(it fits: smallint, integer, bigint)")
+                return None
+            return Default("nextval", raw["nextval"])
         value = raw["value"] if isinstance(raw, dict) else raw
         members = self.enums[ref.enum].values if ref.enum else ()
         try:

@@ -137,6 +137,8 @@ class Table:
     renamed_from: str | None = field(default=None, compare=False)   # migration hint only
     search: Search | None = None
     path: tuple = field(default=(), compare=False)
+    row_level_security: bool = False        # PostgreSQL: ENABLE ROW LEVEL SECURITY
+    force_row_level_security: bool = False  # PostgreSQL: FORCE ROW LEVEL SECURITY (the owner too)
 
     def column(self, name: str) -> Column | None:
         for c in self.columns:
@@ -165,8 +167,60 @@ class Trigger:
     name: str
     table: str
     timing: str                             # before | after
-    event: str                              # insert | update | delete
-    body: Expr                              # DML statements per engine
+    event: str                              # insert | update | delete (several: "insert or update")
+    body: Expr                              # statements per engine (absent on an engine: see ``function``)
+    path: tuple = field(default=(), compare=False)
+    function: str | None = None             # PostgreSQL: EXECUTE FUNCTION <declared function>()
+    when: Expr | None = None                # WHEN (condition)
+    each: str = "row"                       # row | statement (PostgreSQL only)
+
+    @property
+    def engines(self) -> tuple[str, ...]:
+        """The engines this trigger exists on."""
+        return tuple(e for e in ENGINES if self.body.on(e) is not None or (e == "postgres" and self.function))
+
+    def on(self, engine: str) -> bool:
+        return engine in self.engines
+
+
+@dataclass(frozen=True)
+class Function:
+    """A PostgreSQL function (SQLite has none): ``definition`` is its CREATE statement after the name
+    (arguments, RETURNS, LANGUAGE, the $-quoted body), checked to be exactly one statement."""
+
+    name: str
+    definition: str
+    language: str                           # plpgsql | sql
+    body: str                               # the text between the dollar quotes
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A PostgreSQL sequence (SQLite has none). ``owned_by`` is "table.column" or None."""
+
+    name: str
+    type: str = "bigint"                    # smallint | integer | bigint
+    start: int | None = None
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cycle: bool = False
+    owned_by: str | None = None
+    path: tuple = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A PostgreSQL row-level security policy on a table (SQLite has none)."""
+
+    name: str
+    table: str
+    command: str = "all"                    # all | select | insert | update | delete
+    roles: tuple[str, ...] = ("public",)
+    permissive: bool = True
+    using: Expr | None = None               # PostgreSQL-dialect expressions
+    check: Expr | None = None               # WITH CHECK
     path: tuple = field(default=(), compare=False)
 
 
@@ -187,6 +241,9 @@ class Manifest:
     pg_schema: str | None = None             # None means the default search_path schema
     views: tuple[View, ...] = ()             # in dependency order
     triggers: tuple[Trigger, ...] = ()       # sorted by name
+    functions: tuple[Function, ...] = ()     # PostgreSQL only, sorted by name
+    sequences: tuple[Sequence, ...] = ()     # PostgreSQL only, sorted by name
+    policies: tuple[Policy, ...] = ()        # PostgreSQL only, sorted by (table, name)
     time_storage: str = "integer_ms"
     spell: tuple[tuple[str, str, str], ...] = ()   # (engine, portable type, spelling) overrides
     features: tuple[str, ...] = ()                 # the feature set this model was built for

@@ -13,14 +13,9 @@ def check(m: Manifest, problems) -> None:
     _names(m, problems)
     _views(m, tables, problems)
     for tr in m.triggers:
-        _too_long(tr.name, "trigger", tr.path, problems)
-        _too_long(tr.name + "_fn", "trigger function", tr.path, problems)
-        if tr.table not in tables:
-            hint = suggest(tr.table, list(tables))
-            problems.add(tr.path + ("table",), f'trigger "{tr.name}" is on missing table "{tr.table}"'
-                                               + (f' (did you mean "{hint}"?)' if hint else ""))
-        if "$schemactl$" in tr.body.on("postgres"):
-            problems.add(tr.path + ("do",), f'trigger "{tr.name}": statements must not contain "$schemactl$"')
+        _trigger(m, tr, tables, problems)
+    _functions(m, problems)
+    _sequences(m, tables, problems)
     for t in m.tables:
         _columns_exist(t, problems)
         _indexable(t, problems)
@@ -34,6 +29,87 @@ def check(m: Manifest, problems) -> None:
     if not problems.errors:   # only a manifest that is otherwise sound: the engines would say the same twice
         from . import enginecheck
         enginecheck.check(m, problems)
+
+
+def _trigger(m: Manifest, tr, tables: dict, problems) -> None:
+    where = f'trigger "{tr.name}"'
+    _too_long(tr.name, "trigger", tr.path, problems)
+    if tr.table not in tables:
+        hint = suggest(tr.table, list(tables))
+        problems.add(tr.path + ("table",), f'{where} is on missing table "{tr.table}"'
+                                           + (f' (did you mean "{hint}"?)' if hint else ""))
+    pg_body = tr.body.on("postgres")
+    if pg_body is not None:
+        _too_long(tr.name + "_fn", "trigger function", tr.path, problems)
+        if "$schemactl$" in pg_body:
+            problems.add(tr.path + ("do",), f'{where}: statements must not contain "$schemactl$"')
+    if tr.function is not None:
+        functions = {f.name for f in m.functions}
+        if pg_body is not None:
+            problems.add(tr.path + ("function",), f"{where}: give PostgreSQL either do.postgres or function, not "
+                                                  "both")
+        elif tr.function not in functions:
+            hint = suggest(tr.function, list(functions))
+            problems.add(tr.path + ("function",), f'{where} calls function "{tr.function}", which is not declared '
+                                                  "under functions:" + (f' (did you mean "{hint}"?)' if hint else ""))
+        elif tr.function == tr.name + "_fn":
+            problems.add(tr.path + ("function",), f'{where}: "{tr.function}" is the name schemactl gives the '
+                                                  "function of a trigger with do.postgres; rename the function")
+    if not tr.engines:
+        problems.add(tr.path, f"{where}: give do: statements or function: (a trigger needs a body)", key=True)
+    if tr.on("sqlite") and " or " in tr.event:
+        problems.add(tr.path + ("on",), f"{where}: SQLite triggers fire on one event; keep one, or give the "
+                                        "trigger for PostgreSQL only (function: or do.postgres)")
+    if tr.on("sqlite") and tr.each == "statement":
+        problems.add(tr.path + ("for_each",), f"{where}: SQLite has only FOR EACH ROW triggers; give the "
+                                              "statement trigger for PostgreSQL only")
+    if tr.when is not None:
+        missing = [e for e in tr.engines if tr.when.on(e) is None]
+        if missing:
+            problems.add(tr.path + ("when",), f"{where}: when: give the condition for {' and '.join(missing)} too")
+
+
+def _functions(m: Manifest, problems) -> None:
+    taken = {tr.name + "_fn" for tr in m.triggers if tr.body.on("postgres") is not None}
+    for f in m.functions:
+        _too_long(f.name, "function", f.path, problems)
+        if f.name in taken:
+            problems.add(f.path, f'function "{f.name}" has the name schemactl gives a trigger\'s own function; '
+                                 "rename it", key=True)
+
+
+_SEQUENCE_RANGE = {"smallint": (-2 ** 15, 2 ** 15 - 1), "integer": (-2 ** 31, 2 ** 31 - 1),
+                   "bigint": (-2 ** 63, 2 ** 63 - 1)}
+
+
+def _sequences(m: Manifest, tables: dict, problems) -> None:
+    names = {s.name for s in m.sequences}
+    for s in m.sequences:
+        where = f'sequence "{s.name}"'
+        _too_long(s.name, "sequence", s.path, problems)
+        if s.name in tables:
+            problems.add(s.path, f"{where} has the name of a table; PostgreSQL keeps both in one namespace",
+                         key=True)
+        if s.increment == 0:
+            problems.add(s.path + ("increment",), f"{where}: increment must not be 0")
+        low, high = _SEQUENCE_RANGE[s.type]
+        for key, value in (("start", s.start), ("min", s.min_value), ("max", s.max_value)):
+            if value is not None and not low <= value <= high:
+                problems.add(s.path + (key,), f"{where}: {key} {value} does not fit {s.type}")
+        if s.min_value is not None and s.max_value is not None and s.min_value >= s.max_value:
+            problems.add(s.path + ("min",), f"{where}: min must be less than max")
+        if s.owned_by is not None:
+            table, column = s.owned_by.split(".", 1)
+            t = tables.get(table)
+            if t is None or t.column(column) is None:
+                problems.add(s.path + ("owned_by",), f'{where} is owned by missing column "{s.owned_by}"')
+    for t in m.tables:
+        for c in t.columns:
+            if c.default is not None and c.default.kind == "nextval" and c.default.value not in names:
+                hint = suggest(c.default.value, list(names))
+                problems.add(c.path + ("default",), f'table "{t.name}", column "{c.name}": default nextval of '
+                             f'sequence "{c.default.value}", which is not declared under sequences:'
+                             + (f' (did you mean "{hint}"?)' if hint else ""))
 
 
 def _generated(t, problems) -> None:

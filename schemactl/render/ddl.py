@@ -34,6 +34,9 @@ class EngineRules:
     index_nulls: bool = False       # NULLS FIRST/LAST in index keys (SQLite: NULLs sort first, always)
     virtual_columns: bool = True    # VIRTUAL generated columns (PostgreSQL before 18 stores every one)
     index_methods: bool = False     # USING <method> and operator classes
+    functions: bool = False         # CREATE FUNCTION (SQLite has no stored functions)
+    sequences: bool = False         # CREATE SEQUENCE, DEFAULT nextval(...) (SQLite has none: no default)
+    row_security: bool = False      # ENABLE ROW LEVEL SECURITY and CREATE POLICY (SQLite has neither)
 
 
 RULES = {
@@ -44,6 +47,7 @@ RULES = {
         identity_inline_pk=False, wrap_default_sql=False, forward_fk_alter=True, comments=True, uses_schema=True,
         nullable_keys=False,
         table_options=(), index_nulls=True, index_methods=True, virtual_columns=False,
+        functions=True, sequences=True, row_security=True,
     ),
     "sqlite": EngineRules(
         name="sqlite", title="SQLite", type_field="sqlite", strict_type_field="sqlite_strict",
@@ -100,6 +104,8 @@ class Renderer:
             return literals.literal_sql(d.value, c.type, self.r.name, self.m.time_storage)
         if d.kind == "sql":  # a user's expression: PostgreSQL's DEFAULT takes only simple forms bare
             return f"({d.expr.on(self.r.name)})"
+        if d.kind == "nextval":   # as PostgreSQL shows it; SQLite has no sequences: no default
+            return f"nextval({sql_string(self.q(d.value))}::regclass)" if self.r.sequences else None
         sql = literals.function_sql(d.value, c.type, self.r.name, self.m.time_storage)
         if self.r.wrap_default_sql and not literals.is_bare_keyword(sql):
             return f"({sql})"
@@ -235,6 +241,8 @@ class Renderer:
         if self.r.enums_as_types and self.m.enums:
             out.append("\n".join(f"CREATE TYPE {self.q(e.name)} AS ENUM ({', '.join(sql_string(v) for v in e.values)});"
                                  for e in self.m.enums))
+        if self.r.sequences and self.m.sequences:
+            out.append("\n".join(self.create_sequence(s) for s in self.m.sequences))
         created: set[str] = set()
         late: list[str] = []
         for t in self.m.tables:
@@ -248,17 +256,82 @@ class Renderer:
             for fk in sorted(t.foreign_keys, key=lambda f: f.name):
                 if self.r.forward_fk_alter and position[fk.ref_table] > i:
                     late.append(f"ALTER TABLE {self.q(t.name)} ADD {self.fk_clause(fk)};")
+        if self.r.sequences:
+            late += [self.sequence_owner(s) for s in self.m.sequences if s.owned_by]
         if late:
             out.append("\n".join(late))
         searches = [stmt for t in self.m.tables if t.search for stmt in self.search(t)]
         if searches:
             out.append("\n".join(searches))
+        if self.r.functions and self.m.functions:
+            out += [self.create_function(f) for f in self.m.functions]
         triggers = [stmt for tr in self.m.triggers for stmt in self.trigger(tr)]
         if triggers:
             out.append("\n".join(triggers))
         if self.m.views:
             out.append("\n".join(self.create_view(v) for v in self.m.views))
+        security = [stmt for t in self.m.tables for stmt in self.row_security(t)] + \
+            [self.create_policy(p) for p in self.policies()]
+        if security:
+            out.append("\n".join(security))
         return out
+
+    # -- objects PostgreSQL keeps beside tables (SQLite has none of them: RULES says so)
+    def create_sequence(self, s) -> str:
+        out = f"CREATE SEQUENCE {self.q(s.name)} AS {s.type}"
+        if s.increment != 1:
+            out += f" INCREMENT BY {s.increment}"
+        if s.min_value is not None:
+            out += f" MINVALUE {s.min_value}"
+        if s.max_value is not None:
+            out += f" MAXVALUE {s.max_value}"
+        if s.start is not None:
+            out += f" START WITH {s.start}"
+        return out + (" CYCLE;" if s.cycle else ";")
+
+    def alter_sequence(self, s) -> str:
+        """ALTER SEQUENCE to ``s``'s options (its current value is kept)."""
+        low = f"MINVALUE {s.min_value}" if s.min_value is not None else "NO MINVALUE"
+        high = f"MAXVALUE {s.max_value}" if s.max_value is not None else "NO MAXVALUE"
+        return (f"ALTER SEQUENCE {self.q(s.name)} AS {s.type} INCREMENT BY {s.increment} {low} {high}"
+                f"{' CYCLE' if s.cycle else ' NO CYCLE'};")
+
+    def sequence_owner(self, s) -> str:
+        if s.owned_by is None:
+            return f"ALTER SEQUENCE {self.q(s.name)} OWNED BY NONE;"
+        table, column = s.owned_by.split(".", 1)
+        return f"ALTER SEQUENCE {self.q(s.name)} OWNED BY {self.q(table)}.{quote(column)};"
+
+    def create_function(self, f, replace: bool = False) -> str:
+        return f"CREATE {'OR REPLACE ' if replace else ''}FUNCTION {self.q(f.name)}{f.definition};"
+
+    def row_security(self, t: Table, old: Table | None = None) -> list[str]:
+        """ALTER TABLE … ENABLE / FORCE ROW LEVEL SECURITY (from ``old``'s settings, default off)."""
+        if not self.r.row_security:
+            return []
+        out = []
+        for attr, on, off in (("row_level_security", "ENABLE", "DISABLE"), ("force_row_level_security", "FORCE",
+                                                                             "NO FORCE")):
+            was = getattr(old, attr) if old is not None else False
+            if getattr(t, attr) != was:
+                out.append(f"ALTER TABLE {self.q(t.name)} {on if getattr(t, attr) else off} ROW LEVEL SECURITY;")
+        return out
+
+    def policies(self) -> tuple:
+        return self.m.policies if self.r.row_security else ()
+
+    def create_policy(self, p) -> str:
+        roles = ", ".join(r if r in ROLE_KEYWORDS else quote(r) for r in p.roles)
+        out = (f"CREATE POLICY {quote(p.name)} ON {self.q(p.table)} AS "
+               f"{'PERMISSIVE' if p.permissive else 'RESTRICTIVE'} FOR {p.command.upper()} TO {roles}")
+        if p.using is not None:
+            out += f" USING ({p.using.on('postgres')})"
+        if p.check is not None:
+            out += f" WITH CHECK ({p.check.on('postgres')})"
+        return out + ";"
+
+    def drop_policy(self, p) -> str:
+        return f"DROP POLICY IF EXISTS {quote(p.name)} ON {self.q(p.table)};"
 
     def search(self, t: Table, action: str = "create") -> list[str]:
         from . import search
@@ -267,11 +340,17 @@ class Renderer:
 
     def trigger(self, tr, action: str = "create") -> list[str]:
         from . import search
+        if not tr.on(self.r.name):
+            return []
         table = search.TRIGGER_CREATE if action == "create" else search.TRIGGER_DROP
         return table[self.r.name](tr, self.q)
 
     def create_view(self, v) -> str:
         return f"CREATE VIEW {self.q(v.name)} AS {v.query.on(self.r.name)};"
+
+
+# Role specifications PostgreSQL reads as keywords (a quoted "public" would be a role of that name).
+ROLE_KEYWORDS = frozenset({"public", "current_user", "current_role", "session_user"})
 
 
 def enum_check_name(t: Table, c: Column) -> str:

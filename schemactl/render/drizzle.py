@@ -100,6 +100,9 @@ class DrizzleRenderer:
                 claim(("enum", e.name), camel(e.name) + "Enum")
         for t in self.m.tables:
             claim(("table", t.name), camel(t.name))
+        if self.ddl.r.sequences:
+            for s in self.m.sequences:
+                claim(("sequence", s.name), camel(s.name) + "Seq")
         return names
 
     def prop(self, t: Table, column: str) -> str:
@@ -157,8 +160,10 @@ class DrizzleRenderer:
             native = self._js_literal(d.value, kind)
             if native is not None:
                 return f".default({native})"
-        self.uses_sql = True
         sql = self.ddl.default_sql(c)
+        if sql is None:   # nothing on this engine (SQLite has no sequences)
+            return ""
+        self.uses_sql = True
         return f".default({sql_template(sql)})"
 
     def _js_literal(self, value, kind: str) -> str | None:
@@ -216,6 +221,9 @@ class DrizzleRenderer:
             self.imports.add("check")
             self.uses_sql = True
             out.append(f"check({js_string(name)}, {sql_template(sql)})")
+        for p in (p for p in self.ddl.policies() if p.table == t.name):
+            self.imports.add("pgPolicy")
+            out.append(self.policy(p))
         for ix in self.ddl.indexes(t):
             fn = "uniqueIndex" if ix.unique else "index"
             self.imports.add(fn)
@@ -227,6 +235,27 @@ class DrizzleRenderer:
                 line += f".where({sql_template(ix.where.on(self.engine))})"
             out.append(line)
         return out
+
+    def policy(self, p) -> str:
+        """pgPolicy(name, { as, for, to, using, withCheck }) (Drizzle enables row-level security with it)."""
+        parts = [f"as: {js_string('permissive' if p.permissive else 'restrictive')}", f"for: {js_string(p.command)}",
+                 f"to: [{', '.join(js_string(r) for r in p.roles)}]"]
+        for key, e in (("using", p.using), ("withCheck", p.check)):
+            if e is not None:
+                self.uses_sql = True
+                parts.append(f"{key}: {sql_template(e.on('postgres'))}")
+        return f"pgPolicy({js_string(p.name)}, {{ {', '.join(parts)} }})"
+
+    def sequence(self, s) -> tuple[str, str, str, str]:
+        """(variable, maker, SQL name, options) of pgSequence (Drizzle has no AS type nor OWNED BY)."""
+        self.imports.add("pgSequence")
+        opts = [f"increment: {s.increment}"]
+        opts += [f"{key}: {json.dumps(v)}" for key, v in (("minValue", s.min_value), ("maxValue", s.max_value),
+                                                           ("startWith", s.start)) if v is not None]
+        if s.cycle:
+            opts.append("cycle: true")
+        maker = f"{self.names[('schema',)]}.sequence" if ("schema",) in self.names else "pgSequence"
+        return self.names[("sequence", s.name)], maker, js_string(s.name), ", ".join(opts)
 
     def index_key(self, t: Table, c) -> str:
         """One index key: a column reference with Drizzle's chain, or the key's SQL as a sql`` template."""
@@ -256,11 +285,13 @@ class DrizzleRenderer:
         if extras and self.in_cycle(t):
             self.imports.add(f"type {self.r.extra_type}")
             annotate = f": {self.r.extra_type}[]"
+        rls = ".enableRLS()" if t.row_level_security and self.ddl.r.row_security else ""
         return {"var": self.names[("table", t.name)], "maker": maker, "name": js_string(t.name),
-                "columns": columns, "extras": extras, "annotate": annotate}
+                "columns": columns, "extras": extras, "annotate": annotate, "rls": rls}
 
     def context(self, digest: str) -> dict:
         tables = [self.table(t) for t in self.m.tables]
+        sequences = [self.sequence(s) for s in self.m.sequences] if self.ddl.r.sequences else []
         enums = []
         if self.r.enum_builder:
             for e in self.m.enums:
@@ -281,7 +312,7 @@ class DrizzleRenderer:
             "engine": self.engine, "core": self.r.core, "imports": sorted(self.imports, key=lambda i: i.removeprefix("type ").lower()),
             "uses_sql": self.uses_sql, "bytea": bytea, "schema": schema, "enums": enums, "tables": tables,
             "hash": digest, "version": self.m.version, "source": self.m.source, "name": self.m.name,
-            "features": self.m.features,
+            "features": self.m.features, "sequences": sequences,
         }
 
 

@@ -52,25 +52,37 @@ def _sqlite_refill(t: Table, s: Search, q) -> list[str]:
     return [f"INSERT INTO {quote(s.name)} ({quote(s.name)}) VALUES ('rebuild');"]
 
 
+def _when(tr, engine: str, wrap: bool) -> str:
+    if tr.when is None:
+        return ""
+    cond = tr.when.on(engine)
+    return f"WHEN ({cond}) " if wrap else f"WHEN {cond} "
+
+
 def pg_trigger(tr, q) -> list[str]:
-    """A PostgreSQL row trigger: a plpgsql function holding the statements, and the trigger."""
+    """A PostgreSQL trigger: one that runs a declared function, or a plpgsql function holding the statements
+    and the trigger that runs it."""
+    head = (f"CREATE TRIGGER {quote(tr.name)} {tr.timing.upper()} {tr.event.upper()} ON {q(tr.table)} "
+            f"FOR EACH {tr.each.upper()} {_when(tr, 'postgres', True)}")
+    if tr.function is not None:
+        return [f"{head}EXECUTE FUNCTION {q(tr.function)}();"]
     result = "COALESCE(NEW, OLD)" if tr.timing == "before" else "NULL"
     body = "\n".join(f"  {s};" for s in tr.body.on("postgres").split(";\n"))
     fn = q(tr.name + "_fn")
     return [f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $schemactl$\nBEGIN\n{body}\n"
             f"  RETURN {result};\nEND\n$schemactl$;",
-            f"CREATE TRIGGER {quote(tr.name)} {tr.timing.upper()} {tr.event.upper()} ON {q(tr.table)} "
-            f"FOR EACH ROW EXECUTE FUNCTION {fn}();"]
+            f"{head}EXECUTE FUNCTION {fn}();"]
 
 
 def sqlite_trigger(tr, q) -> list[str]:
     body = " ".join(f"{s};" for s in tr.body.on("sqlite").split(";\n"))
     return [f"CREATE TRIGGER {quote(tr.name)} {tr.timing.upper()} {tr.event.upper()} ON {quote(tr.table)} "
-            f"FOR EACH ROW BEGIN {body} END;"]
+            f"FOR EACH ROW {_when(tr, 'sqlite', False)}BEGIN {body} END;"]
 
 
 def pg_trigger_drop(tr, q) -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {quote(tr.name)} ON {q(tr.table)};", f"DROP FUNCTION IF EXISTS {q(tr.name + '_fn')}();"]
+    out = [f"DROP TRIGGER IF EXISTS {quote(tr.name)} ON {q(tr.table)};"]
+    return out if tr.function is not None else out + [f"DROP FUNCTION IF EXISTS {q(tr.name + '_fn')}();"]
 
 
 def sqlite_trigger_drop(tr, q) -> list[str]:

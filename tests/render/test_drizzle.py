@@ -78,7 +78,15 @@ def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
     # 0b. full-text searches are not emitted (FTS5 tables and GIN expression indexes)
     out += [("SC361", f"{t.name}/search {t.search.name}") for t in m.tables if t.search]
     # 0b'. triggers are not emitted
-    out += [("SC371", f"trigger {tr.name}") for tr in m.triggers]
+    out += [("SC371", f"trigger {tr.name}") for tr in m.triggers if tr.on(engine)]
+    if engine == "postgres":
+        # 0b''. functions are not emitted (Drizzle has no functions)
+        out += [("SC391", f"function {f.name}") for f in m.functions]
+        # 0b'''. pgSequence has no AS type nor OWNED BY
+        out += [("SC413", f"sequence {s.name}") for s in m.sequences if s.type != "bigint" or s.owned_by]
+        # 0b''''. no FORCE ROW LEVEL SECURITY; a table with a policy gets row-level security enabled
+        out += [("SC104", t.name) for t in m.tables if t.force_row_level_security or (
+            not t.row_level_security and any(p.table == t.name for p in m.policies))]
     # 0c. a column's own engine type (postgres_type / sqlite_type): Drizzle uses the portable type's builder
     out += [("SC203", f"{t.name}.{c.name}") for t in m.tables for c in t.columns
             if engine in dict(c.engine_types)]
