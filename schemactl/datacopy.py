@@ -24,6 +24,7 @@ from .render.ddl import Renderer, schema_of
 from .errors import SchemactlError
 from .manifest.hashing import schema_hash
 from .manifest.model import Manifest, Table
+from .types import TIME_UNITS
 from .naming import quote
 
 UTC = dt.timezone.utc
@@ -37,8 +38,10 @@ def _kind(m: Manifest, t: Table, col: str) -> str:
     return "enum" if c.type.enum else c.type.row.value
 
 
-def _ms_to_dt(v) -> dt.datetime:
-    return EPOCH + dt.timedelta(milliseconds=int(v))
+def _units_to_dt(storage: str) -> Callable:
+    """A SQLite timestamptz reader: integers in the storage's units (ms, s), or ISO text."""
+    micros = 1_000_000 // TIME_UNITS.get(storage, 1000)     # exact integer arithmetic, no float
+    return lambda v: EPOCH + dt.timedelta(microseconds=int(v) * micros) if isinstance(v, int) else _iso_to_dt(v)
 
 
 def _iso_to_dt(v: str) -> dt.datetime:
@@ -51,7 +54,7 @@ READ: dict[str, dict[str, Callable]] = {
     "sqlite": {
         "boolean": bool, "numeric": lambda v: Decimal(str(v)), "json": json.loads, "bytes": bytes,
         "date": dt.date.fromisoformat, "time": dt.time.fromisoformat, "timestamp": dt.datetime.fromisoformat,
-        "timestamptz": lambda v: _ms_to_dt(v) if isinstance(v, int) else _iso_to_dt(v),
+        "timestamptz": _units_to_dt("integer_ms"),
         "uuid": lambda v: str(v).lower(),
     },
     "postgres": {
@@ -60,10 +63,33 @@ READ: dict[str, dict[str, Callable]] = {
 }
 
 
+# engine -> manifest -> its readers (SQLite reads instants in the manifest's timestamptz storage)
+READERS = {
+    "sqlite": lambda m: {**READ["sqlite"], "timestamptz": _units_to_dt(m.time_storage)},
+    "postgres": lambda m: READ["postgres"],
+}
+
+
+def _readers(m: Manifest, engine: str) -> dict[str, Callable]:
+    """engine value -> neutral, for this manifest."""
+    return READERS[engine](m)
+
+
 def _sqlite_timestamptz(m: Manifest):
+    if m.time_storage == "integer_s":   # whole seconds only: a finer value is refused, never truncated
+        return _whole_seconds
     if m.time_storage == "integer_ms":
         return lambda v: (v - EPOCH) // dt.timedelta(milliseconds=1)
     return lambda v: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _whole_seconds(v: dt.datetime) -> int:
+    seconds, rest = divmod(v - EPOCH, dt.timedelta(seconds=1))
+    if rest:
+        raise SchemactlError(f"timestamptz value {v.isoformat()} has a fraction of a second, which SQLite's "
+                             "integer_s storage (Unix seconds) cannot hold; use sqlite.timestamptz: integer_ms "
+                             "or iso_text, or round the values at the source")
+    return seconds
 
 
 def _sqlite_writers(m: Manifest) -> dict[str, Callable]:
@@ -110,7 +136,8 @@ def _convert(fns: list) -> Callable:
 
 def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH) -> Iterator[list[tuple]]:
     cols = [c.name for c in t.data_columns]
-    convert = _convert([READ[engine].get(_kind(m, t, c)) for c in cols])
+    readers = _readers(m, engine)
+    convert = _convert([readers.get(_kind(m, t, c)) for c in cols])
     order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else cols[:1]))
     name = Renderer(m, engine).q(t.name)
     cur = conn.cursor()

@@ -15,7 +15,7 @@ import uuid as uuidlib
 from decimal import Decimal, InvalidOperation
 
 from .naming import sql_string
-from .types import INT_RANGES, TypeRef
+from .types import INT_RANGES, TIME_UNITS, TypeRef
 
 
 class LiteralError(ValueError):
@@ -172,8 +172,10 @@ def _iso_z(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
-def _epoch_ms(t: dt.datetime) -> str:
-    return str((t - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // dt.timedelta(milliseconds=1))
+def _epoch(t: dt.datetime, storage: str) -> str:
+    """An instant in an integer storage's units (Unix ms or s)."""
+    return str((t - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) //
+               dt.timedelta(microseconds=1_000_000 // TIME_UNITS[storage]))
 
 
 # How a normalised literal is spelled: kind -> engine -> function(value, time_storage).
@@ -187,7 +189,7 @@ LITERAL_SQL = {
     "numeric": {"postgres": lambda v, ts: v, "sqlite": lambda v, ts: sql_string(v)},
     "timestamptz": {
         "postgres": lambda v, ts: sql_string(_iso_z(v)),
-        "sqlite": lambda v, ts: _epoch_ms(v) if ts == "integer_ms" else sql_string(_iso_z(v)),
+        "sqlite": lambda v, ts: _epoch(v, ts) if ts in TIME_UNITS else sql_string(_iso_z(v)),
     },
 }
 
@@ -212,6 +214,7 @@ FUNCTIONS = {
             "sqlite": {
                 "integer_ms": "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)",
                 "iso_text": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                "integer_s": "CAST(strftime('%s', 'now') AS INTEGER)",
             },
         },
         "timestamp": {"postgres": "CURRENT_TIMESTAMP", "sqlite": "CURRENT_TIMESTAMP"},

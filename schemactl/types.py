@@ -20,7 +20,9 @@ from types import MappingProxyType
 from typing import Mapping
 
 # SQLite storage conventions for timestamptz (manifest option sqlite.timestamptz).
-TIME_STORAGES = ("integer_ms", "iso_text")
+TIME_STORAGES = ("integer_ms", "iso_text", "integer_s")
+# Integer storages: how many stored units make one second (Unix milliseconds, Unix seconds).
+TIME_UNITS: Mapping[str, int] = MappingProxyType({"integer_ms": 1000, "integer_s": 1})
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ def _row(name, params, value, pg, pg_cat, sqlite, strict, identity_ok=False, sum
 
 
 # Drizzle ORM builders per portable type: (pg-core call, sqlite-core call, inferred TS type).
-_ts_ms = MappingProxyType({"integer_ms": 'integer({col}, {{ mode: "timestamp_ms" }})', "iso_text": 'text({col})'})
+_ts_ms = MappingProxyType({"integer_ms": 'integer({col}, {{ mode: "timestamp_ms" }})', "iso_text": 'text({col})',
+                          "integer_s": 'integer({col}, {{ mode: "timestamp" }})'})
 DRIZZLE = {
     name: {"drizzle_pg": pg, "drizzle_sqlite": lite, "ts": ts} for name, pg, lite, ts in (
         ("text", 'text({col})', 'text({col})', "string"),
@@ -63,7 +66,7 @@ DRIZZLE = {
         ("time", 'time({col})', 'text({col})', "string"),
         ("timestamp", 'timestamp({col}, {{ mode: "string" }})', 'text({col})', "string"),
         ("timestamptz", 'timestamp({col}, {{ withTimezone: true, mode: "date" }})', _ts_ms,
-         MappingProxyType({"integer_ms": "Date", "iso_text": "string", "postgres": "Date"})),
+         MappingProxyType({"integer_ms": "Date", "iso_text": "string", "integer_s": "Date", "postgres": "Date"})),
         ("json", 'json({col})', 'text({col}, {{ mode: "json" }})', "unknown"),
         ("jsonb", 'jsonb({col})', 'text({col}, {{ mode: "json" }})', "unknown"),
         ("bytes", 'bytea({col})', 'blob({col}, {{ mode: "buffer" }})', "Buffer"),
@@ -72,7 +75,7 @@ DRIZZLE = {
 
 
 
-_ts_sqlite = MappingProxyType({"integer_ms": "INTEGER", "iso_text": "TEXT"})
+_ts_sqlite = MappingProxyType({"integer_ms": "INTEGER", "iso_text": "TEXT", "integer_s": "INTEGER"})
 
 TYPES: Mapping[str, PortableType] = MappingProxyType({
     r.name: r for r in (
@@ -93,7 +96,7 @@ TYPES: Mapping[str, PortableType] = MappingProxyType({
         _row("timestamp", (), "timestamp", "timestamp", "timestamp without time zone", "TIMESTAMP", "TEXT",
              summary="date and time without zone, ISO text on SQLite"),
         _row("timestamptz", (), "timestamptz", "timestamptz", "timestamp with time zone", _ts_sqlite, _ts_sqlite,
-             summary="instant in time; SQLite: Unix ms INTEGER or ISO-8601 TEXT (sqlite.timestamptz)"),
+             summary="instant in time; SQLite: Unix ms or s INTEGER, or ISO-8601 TEXT (sqlite.timestamptz)"),
         _row("json", (), "json", "json", "json", "TEXT", "TEXT", summary="JSON document, serialized text on SQLite",
              btree=False),
         _row("jsonb", (), "json", "jsonb", "jsonb", "TEXT", "TEXT", summary="binary JSON on PostgreSQL, text on SQLite"),

@@ -216,3 +216,38 @@ tables:
       id: {type: integer, primary_key: true}
       parent_id: {type: bigint, references: parents.id}
 """
+
+
+SECONDS = load_text("""\
+format: 1
+name: seconds
+version: 1
+sqlite: {timestamptz: integer_s}
+tables:
+  events:
+    columns:
+      id: {type: integer, primary_key: true}
+      at: timestamptz
+""", "seconds.yaml")
+
+
+def test_unix_seconds_storage_round_trips_and_refuses_a_fraction(pg, tmp_path):
+    pg.execute(render.ddl(SECONDS, "postgres"))
+    instants = [dt.datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC), dt.datetime(2038, 1, 19, 3, 14, 8, tzinfo=UTC),
+                dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), None]
+    with pg.cursor() as cur:
+        cur.executemany("INSERT INTO events VALUES (%s, %s)", list(enumerate(instants)))
+    lite = _sqlite(tmp_path / "s.db", SECONDS)
+    assert datacopy.copy(SECONDS, pg, "postgres", lite, "sqlite") == {"events": 4}
+    stored = [r[0] for r in lite.execute("SELECT at FROM events ORDER BY id")]
+    assert stored == [-1, 2147483648, 253402300799, None]   # Unix seconds, as Drizzle's mode "timestamp" reads
+    pg.execute("DROP TABLE events")
+    pg.execute(render.ddl(SECONDS, "postgres"))
+    datacopy.copy(SECONDS, lite, "sqlite", pg, "postgres")
+    assert [r[0] for r in pg.execute("SELECT at FROM events ORDER BY id")] == instants
+    # a fraction of a second does not fit: refused with the way out, and the target stays as it was
+    pg.execute("INSERT INTO events VALUES (9, '2024-01-01 00:00:00.5+00')")
+    empty = _sqlite(tmp_path / "empty.db", SECONDS)
+    with pytest.raises(SchemactlError, match="fraction of a second.*integer_s"):
+        datacopy.copy(SECONDS, pg, "postgres", empty, "sqlite")
+    assert empty.execute("SELECT count(*) FROM events").fetchone()[0] == 0
