@@ -191,6 +191,12 @@ def reset_identities(conn, m: Manifest, engine: str = "postgres") -> None:
                 name = Renderer(m, engine).q(t.name)
                 cur.execute(f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(max({quote(c.name)}), 1), "
                             f"max({quote(c.name)}) IS NOT NULL) FROM {name}", (name, c.name))
+            elif c.default is not None and c.default.kind == "nextval":   # a declared (ascending) sequence
+                seq = next((s for s in m.sequences if s.name == c.default.value), None)
+                if seq is not None and seq.increment > 0:
+                    r = Renderer(m, engine)
+                    cur.execute(f"SELECT setval(%s::regclass, max({quote(c.name)})) FROM {r.q(t.name)} "
+                                f"HAVING max({quote(c.name)}) >= %s", (r.q(seq.name), seq.start or seq.min_value or 1))
 
 
 IDENTITY_SEQUENCES = {"postgres": True, "sqlite": False}

@@ -1136,7 +1136,8 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
         if m:
             fn = _name(re.match(rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+{_QNAME}", s.text, re.I).group(1))
             listed = any(e.what == f'function "{fn}"' for e in summary.unmapped)   # by the catalog's listing
-            if not (fn.endswith("_fn") and fn[:-3] in mapped_triggers) and not listed:
+            held = fn in doc.get("functions", {})   # mapped (functions:)
+            if not (fn.endswith("_fn") and fn[:-3] in mapped_triggers) and not listed and not held:
                 summary.not_mapped((), "engine-specific functions are not in the manifest model yet; keep it in the "
                                        "application's migrations", what=f'function "{fn}"',
                                    where=locator.statement(filename, s))

@@ -251,3 +251,34 @@ def test_unix_seconds_storage_round_trips_and_refuses_a_fraction(pg, tmp_path):
     with pytest.raises(SchemactlError, match="fraction of a second.*integer_s"):
         datacopy.copy(SECONDS, pg, "postgres", empty, "sqlite")
     assert empty.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+
+
+SEQUENCES = load_text("""\
+format: 1
+name: seqs
+version: 1
+sequences:
+  x_id_seq: {owned_by: x.id}
+tables:
+  x:
+    columns:
+      a: {type: integer, nullable: false}
+      id: {type: bigint, nullable: false, default: {nextval: x_id_seq}}
+    primary_key: [a, id]
+""")
+
+
+def test_copy_of_a_sequence_column_round_trips_and_the_sequence_continues(pg, tmp_path):
+    """SQLite has no sequences (no default there): values travel as they are, and PostgreSQL's sequence is
+    set after the highest copied value."""
+    pg.execute(render.ddl(SEQUENCES, "postgres"))
+    pg.execute("INSERT INTO x (a) VALUES (1), (1), (2)")
+    lite = _sqlite(tmp_path / "q.db", SEQUENCES)
+    assert datacopy.copy(SEQUENCES, pg, "postgres", lite, "sqlite") == {"x": 3}
+    assert lite.execute("SELECT a, id FROM x ORDER BY id").fetchall() == [(1, 1), (1, 2), (2, 3)]
+    pg.execute("DROP TABLE x")
+    pg.execute("DROP SEQUENCE IF EXISTS x_id_seq")
+    pg.execute(render.ddl(SEQUENCES, "postgres"))
+    datacopy.copy(SEQUENCES, lite, "sqlite", pg, "postgres")
+    pg.execute("INSERT INTO x (a) VALUES (3)")
+    assert pg.execute("SELECT max(id) FROM x").fetchone()[0] == 4

@@ -82,20 +82,28 @@ def test_sqlite_ddl_splitter_keeps_a_trigger_body_whole(tmp_path, pg_test_db):
     _applies_on_both(out, pg_test_db)
 
 
-def test_sqlite_raise_validation_trigger_through_db_is_listed_not_refused(tmp_path, pg_test_db):
+def test_sqlite_raise_validation_trigger_through_db_is_mapped_for_sqlite(tmp_path, pg_test_db):
     result, out, db = _sqlite_import(tmp_path, """
         CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL);
         CREATE TRIGGER accounts_no_overdraft BEFORE UPDATE ON accounts BEGIN
           SELECT RAISE(ABORT, 'overdraft') WHERE EXISTS (SELECT 1 FROM accounts WHERE new.balance < 0);
         END;""")
     assert result.exit_code == 0, result.output
-    assert 'import: not mapped: trigger "accounts_no_overdraft" on table "accounts": the body is not a list of ' \
-           'INSERT/UPDATE/DELETE statements' in result.output
-    assert "0 approximately, 1 not mapped" in result.output
-    _applies_on_both(out, pg_test_db)
+    assert "0 approximately, 0 not mapped" in result.output
+    m = load_file(out)
+    (tr,) = m.triggers
+    assert tr.engines == ("sqlite",) and "RAISE(ABORT, 'overdraft')" in tr.body.on("sqlite")
+    conn = sqlite3.connect(db)
+    assert [str(f) for f in diff(expect(m, "sqlite"), introspect(conn, "sqlite"))] == []
+    _, pg_conn = _applies_on_both(out, pg_test_db)
+    lite = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
+    lite.execute("INSERT INTO accounts (id, balance) VALUES (1, 5)")
+    with pytest.raises(sqlite3.IntegrityError, match="overdraft"):
+        lite.execute("UPDATE accounts SET balance = -1")
 
 
-def test_pg_plpgsql_counter_trigger_through_db_is_listed_not_refused(pg, pg_server, pg_test_db, tmp_path):
+def test_pg_plpgsql_counter_trigger_through_db_is_mapped(pg, pg_server, pg_test_db, tmp_path):
     result, out = _pg_import(pg, pg_server, tmp_path, """
         CREATE TABLE counters (name text PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
         CREATE TABLE items (id integer PRIMARY KEY);
@@ -107,14 +115,19 @@ def test_pg_plpgsql_counter_trigger_through_db_is_listed_not_refused(pg, pg_serv
         END $$;
         CREATE TRIGGER items_count AFTER INSERT ON items FOR EACH ROW EXECUTE FUNCTION count_items();""")
     assert result.exit_code == 0, result.output
-    assert 'import: not mapped: trigger "items_count" on table "items"' in result.output
+    assert "0 approximately, 0 not mapped" in result.output
     assert "Falling back" not in result.output          # sqlglot's own chatter stays out
     m = load_file(out)
-    assert {t.name for t in m.tables} == {"counters", "items"} and m.triggers == ()
-    _applies_on_both(out, pg_test_db)
+    assert {t.name for t in m.tables} == {"counters", "items"}
+    assert [(tr.name, tr.function, tr.engines) for tr in m.triggers] == [("items_count", "count_items", ("postgres",))]
+    assert [f.name for f in m.functions] == ["count_items"]
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
+    _, conn = _applies_on_both(out, pg_test_db)
+    conn.execute("INSERT INTO items (id) VALUES (1), (2)")
+    assert conn.execute("SELECT n FROM counters WHERE name = 'items'").fetchone()[0] == 2
 
 
-def test_pg_dump_style_trigger_function_in_ddl_is_listed_not_refused(pg_server, pg_test_db, tmp_path):
+def test_pg_dump_style_trigger_function_in_ddl_is_mapped(pg_server, pg_test_db, tmp_path):
     ddl = tmp_path / "dump.sql"
     ddl.write_text("CREATE TABLE counters (name text PRIMARY KEY, n bigint NOT NULL DEFAULT 0);\n"
                    "CREATE TABLE items (id integer PRIMARY KEY);\n"
@@ -126,8 +139,46 @@ def test_pg_dump_style_trigger_function_in_ddl_is_listed_not_refused(pg_server, 
     out = tmp_path / "dump.yaml"
     result = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
     assert result.exit_code == 0, result.output
-    assert f'import: not mapped: {ddl}:11: trigger "items_count" on table "items"' in result.output
-    assert f'import: not mapped: {ddl}:3: function "count_items": engine-specific functions' in result.output
+    assert "0 approximately, 0 not mapped" in result.output, result.output
+    m = load_file(out)
+    assert [tr.function for tr in m.triggers] == ["count_items"] and [f.name for f in m.functions] == ["count_items"]
+    _applies_on_both(out, pg_test_db)
+
+
+def test_bigserial_in_a_composite_key_imports_and_applies_on_both_engines(pg, pg_server, pg_test_db, tmp_path):
+    result, out = _pg_import(pg, pg_server, tmp_path, "CREATE TABLE x (a int, id bigserial, PRIMARY KEY (a, id));"
+                                                      "CREATE TABLE y (id serial PRIMARY KEY, note text);")
+    assert result.exit_code == 0, result.output
+    m = load_file(out)
+    (seq,) = m.sequences
+    assert (seq.name, seq.owned_by) == ("x_id_seq", "x.id")
+    assert m.table("x").column("id").default.kind == "nextval"
+    assert m.table("y").column("id").identity                  # the whole key: an identity column
+    assert 'column "id": serial column (default nextval of sequence y_id_seq' in result.output
+    found = sorted(f.code for f in diff(expect(m, "postgres"), introspect(pg, "postgres")))
+    assert found == ["SC206", "SC412"]                          # exactly the approximate serial -> identity
+    _, conn = _applies_on_both(out, pg_test_db)
+    conn.execute("INSERT INTO x (a) VALUES (1), (1)")
+    assert conn.execute("SELECT id FROM x ORDER BY id").fetchall() == [(1,), (2,)]
+
+
+def test_rls_policies_and_standalone_sequence_are_imported_not_dropped(pg, pg_server, pg_test_db, tmp_path):
+    result, out = _pg_import(pg, pg_server, tmp_path, """
+        CREATE SEQUENCE order_numbers AS integer START WITH 500 INCREMENT BY 5;
+        CREATE TABLE orders (id integer PRIMARY KEY, owner text NOT NULL, n integer DEFAULT nextval('order_numbers'));
+        ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE orders FORCE ROW LEVEL SECURITY;
+        CREATE POLICY orders_own ON orders FOR SELECT USING (owner = current_user);
+        CREATE POLICY orders_limit ON orders AS RESTRICTIVE FOR INSERT TO public WITH CHECK (id > 0);""")
+    assert result.exit_code == 0, result.output
+    assert "0 approximately, 0 not mapped" in result.output, result.output
+    m = load_file(out)
+    assert [(s.name, s.type, s.start, s.increment) for s in m.sequences] == [("order_numbers", "integer", 500, 5)]
+    t = m.table("orders")
+    assert t.row_level_security and t.force_row_level_security
+    assert [(p.name, p.command, p.permissive) for p in m.policies] == [("orders_limit", "insert", False),
+                                                                      ("orders_own", "select", True)]
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
     _applies_on_both(out, pg_test_db)
 
 

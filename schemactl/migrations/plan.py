@@ -62,6 +62,15 @@ class Op:
             "drop_enum": f"drop enum {self.name}",
             "add_enum_value": f"add value {self.new!r} to enum {self.name}",
             "change_enum_values": f"remove or reorder values of enum {self.name}",
+            "create_function": f"create function {self.name}",
+            "replace_function": f"replace function {self.name}",
+            "drop_function": f"drop function {self.name}",
+            "create_sequence": f"create sequence {self.name}",
+            "alter_sequence": f"change sequence {self.name}",
+            "drop_sequence": f"drop sequence {self.name}",
+            "set_row_security": f"change row-level security of {self.table}",
+            "create_policy": f"create policy {self.name} on {self.table}",
+            "drop_policy": f"drop policy {self.name} on {self.table}",
         }[self.kind]
         return what + (f"  [destructive: {self.destructive}]" if self.destructive else "")
 
@@ -100,6 +109,8 @@ def plan(old: Manifest, new: Manifest) -> list[Op]:
         if name not in taken:
             ops.append(Op("drop_table", name, destructive="drops the table and its rows"))
     ops += _enums(old, new)
+    ops += _named(old.sequences, new.sequences, "sequence", "alter")
+    ops += _named(old.functions, new.functions, "function", "replace")
     for t in new.tables:
         if t.name not in paired:
             ops.append(Op("create_table", t.name, new=t))
@@ -109,16 +120,30 @@ def plan(old: Manifest, new: Manifest) -> list[Op]:
                 ops.append(Op("sqlite_storage", t.name))
     old_search = [t for t in old.tables if t.search]
     new_search = [t for t in new.tables if t.search]
-    if ops or old.views != new.views or old.triggers != new.triggers or \
+    if ops or old.views != new.views or old.triggers != new.triggers or old.policies != new.policies or \
             [t.search for t in old_search] != [t.search for t in new_search]:
-        # Views, triggers and full-text searches are dropped first and created last: the tables they use
-        # may be rebuilt or altered in between (searches are refilled from their table when recreated).
+        # Views, triggers, policies and full-text searches are dropped first and created last: the tables
+        # they use may be rebuilt or altered in between (searches are refilled from their table when recreated).
         ops = [Op("drop_view", name=v.name, old=v) for v in reversed(old.views)] + \
+              [Op("drop_policy", p.table, p.name, old=p) for p in old.policies] + \
               [Op("drop_trigger", tr.table, tr.name, old=tr) for tr in old.triggers] + \
               [Op("drop_search", t.name, t.search.name, old=t) for t in old_search] + ops + \
               [Op("create_search", t.name, t.search.name, new=t) for t in new_search] + \
               [Op("create_trigger", tr.table, tr.name, new=tr) for tr in new.triggers] + \
-              [Op("create_view", name=v.name, new=v) for v in new.views]
+              [Op("create_view", name=v.name, new=v) for v in new.views] + \
+              [Op("create_policy", p.table, p.name, new=p) for p in new.policies]
+    return ops
+
+
+def _named(old, new, kind: str, change: str) -> list[Op]:
+    """create_<kind> / <change>_<kind> / drop_<kind> of schema-level objects keyed by name."""
+    before, after = {x.name: x for x in old}, {x.name: x for x in new}
+    ops = [Op(f"drop_{kind}", name=n, old=x) for n, x in before.items() if n not in after]
+    for n, x in after.items():
+        if n not in before:
+            ops.append(Op(f"create_{kind}", name=n, new=x))
+        elif before[n] != x:
+            ops.append(Op(f"{change}_{kind}", name=n, old=before[n], new=x))
     return ops
 
 
@@ -189,6 +214,8 @@ def _table(o: Table, n: Table) -> list[Op]:
         for name, x in after.items():
             if before.get(name) != x:
                 ops.append(Op(f"add_{kind}", n.name, name, new=x))
+    if (o.row_level_security, o.force_row_level_security) != (n.row_level_security, n.force_row_level_security):
+        ops.append(Op("set_row_security", n.name, old=o, new=n))
     if (o.strict, o.without_rowid) != (n.strict, n.without_rowid):
         ops.append(Op("table_options", n.name, old=(o.strict, o.without_rowid), new=(n.strict, n.without_rowid)))
     if o.comment != n.comment:

@@ -18,7 +18,8 @@ from ..render.ddl import Renderer
 from .plan import Op
 
 # SQLite operations that ALTER TABLE / CREATE INDEX can do without a rebuild.
-SQLITE_IN_PLACE = {"rename_table", "rename_column", "add_index", "drop_index", "set_comment", "add_column"}
+SQLITE_IN_PLACE = {"rename_table", "rename_column", "add_index", "drop_index", "set_comment", "add_column",
+                   "set_row_security"}   # (row-level security: PostgreSQL only, nothing to do on SQLite)
 
 # PostgreSQL: phase of each operation kind (lower runs first).
 PG_PHASE = {
@@ -29,6 +30,10 @@ PG_PHASE = {
     "change_enum_values": 3, "create_table": 4, "add_column": 5, "alter_type": 5, "set_not_null": 5,
     "drop_not_null": 5, "set_default": 5, "set_generated": 5, "set_identity": 5, "set_comment": 5, "table_options": 5,
     "sqlite_storage": 5, "drop_column": 6, "add_unique": 7, "add_check": 7, "add_foreign_key": 8, "add_index": 8, "drop_enum": 9,
+    # objects beside tables: policies and triggers go before the functions they use; sequences before the
+    # columns whose defaults call them, and after the columns that own them (IF EXISTS: dropped with them)
+    "drop_policy": -2, "drop_function": -1, "create_sequence": 3, "alter_sequence": 5, "drop_sequence": 6.5,
+    "set_row_security": 5, "create_function": 8, "replace_function": 8, "create_policy": 10,
 }
 
 
@@ -135,7 +140,28 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             late_fks.append(r_new.create_view(op.new))
         elif k == "drop_enum":
             late_fks.append(f"DROP TYPE {r_old.q(op.name)};")
+        elif k == "create_sequence":
+            out.append(r_new.create_sequence(op.new))
+            if op.new.owned_by:
+                late_fks.append(r_new.sequence_owner(op.new))
+        elif k == "alter_sequence":
+            out.append(r_new.alter_sequence(op.new))
+            if op.old.owned_by != op.new.owned_by:
+                late_fks.append(r_new.sequence_owner(op.new))
+        elif k == "drop_sequence":
+            out.append(f"DROP SEQUENCE IF EXISTS {r_old.q(op.name)};")
+        elif k in ("create_function", "replace_function"):
+            out.append(r_new.create_function(op.new, replace=k == "replace_function"))
+        elif k == "drop_function":
+            out.append(f"DROP FUNCTION IF EXISTS {r_old.q(op.name)};")   # one function per name: no arguments
+        elif k == "set_row_security":
+            out += r_new.row_security(op.new, op.old)
+        elif k == "drop_policy":
+            out.append(r_old.drop_policy(op.old))
+        elif k == "create_policy":
+            late_fks.append(r_new.create_policy(op.new))
     return out + late_fks
+
 
 
 # ---------------------------------------------------------------- SQLite
@@ -160,7 +186,7 @@ def _sqlite_add_column_ok(r: Renderer, t: Table, op: Op) -> bool:
 
 
 # Operations on the schema as a whole that name a table but never change it (dropped first, created last).
-SQLITE_AROUND = {"drop_search", "create_search", "drop_trigger", "create_trigger"}
+SQLITE_AROUND = {"drop_search", "create_search", "drop_trigger", "create_trigger", "drop_policy", "create_policy"}
 SQLITE_NEW = "__schemactl_new_"
 
 
