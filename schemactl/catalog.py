@@ -42,6 +42,7 @@ class CForeignKey:
     ref_columns: tuple[str, ...]
     on_delete: str = "no action"
     on_update: str = "no action"
+    deferrable: str | None = None  # "deferred" | "immediate" (as the engine keeps it) | None
 
     @property
     def shape(self):

@@ -35,6 +35,7 @@ CODES = {
     "SC321": ("foreign-key-missing", "a foreign key is missing"),
     "SC322": ("foreign-key-extra", "the table has an undeclared foreign key"),
     "SC323": ("foreign-key-action", "a foreign key's ON DELETE / ON UPDATE differs"),
+    "SC324": ("foreign-key-deferrable", "a foreign key's DEFERRABLE / INITIALLY DEFERRED differs"),
     "SC331": ("check-missing", "a CHECK constraint is missing"),
     "SC332": ("check-extra", "the table has an undeclared CHECK constraint"),
     "SC333": ("check-changed", "a CHECK constraint's expression differs"),
@@ -292,6 +293,10 @@ def _keys(d: _Diff, w: CTable, h: CTable, base) -> None:
               a.columns)
 
 
+def _deferral(mode: str | None) -> str:
+    return f"DEFERRABLE INITIALLY {mode.upper()}" if mode else "NOT DEFERRABLE"
+
+
 def _foreign_keys(d: _Diff, w: CTable, h: CTable, base) -> None:
     t = w.name
     pairs, extra = _named_match(w.foreign_keys, h.foreign_keys, lambda f: f.shape)
@@ -305,6 +310,9 @@ def _foreign_keys(d: _Diff, w: CTable, h: CTable, base) -> None:
             d.add("SC323", path, f'foreign key "{f.name}" on "{t}" has other actions',
                   f"on delete {f.on_delete}, on update {f.on_update}",
                   f"on delete {a.on_delete}, on update {a.on_update}", base)
+        if a is not None and a.shape == f.shape and a.deferrable != f.deferrable:
+            d.add("SC324", path, f'foreign key "{f.name}" on "{t}" is deferred otherwise', _deferral(f.deferrable),
+                  _deferral(a.deferrable), base)
     for a in extra:
         d.add("SC322", f"{t}/foreign key {a.name or '(unnamed)'}", f'"{t}" has an undeclared foreign key', None,
               f"({', '.join(a.columns)}) -> {a.ref_table}({', '.join(a.ref_columns)})")

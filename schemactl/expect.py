@@ -27,8 +27,8 @@ def expect(m: Manifest, engine: str) -> Catalog:
             name=t.name, columns=columns,
             primary_key=CKey(t.primary_key.name, t.primary_key.columns) if t.primary_key else None,
             uniques=tuple(CKey(u.name, u.columns) for u in t.uniques),
-            foreign_keys=tuple(CForeignKey(f.name, f.columns, f.ref_table, f.ref_columns, f.on_delete, f.on_update)
-                               for f in t.foreign_keys),
+            foreign_keys=tuple(CForeignKey(f.name, f.columns, f.ref_table, f.ref_columns, f.on_delete, f.on_update,
+                                           r.deferrable(f)) for f in t.foreign_keys),
             checks=checks, indexes=indexes,
             options=tuple(attr for attr, _ in RULES[engine].table_options if getattr(t, attr)),
             row_security=_row_security(t) if r.r.row_security else (),

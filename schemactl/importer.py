@@ -440,6 +440,8 @@ class Importer:
                     fk["on_delete"] = f.on_delete
                 if f.on_update != "no action":
                     fk["on_update"] = f.on_update
+                if f.deferrable:
+                    fk["deferrable"] = True if f.deferrable == "immediate" else f.deferrable
                 fks.append(fk)
             out["foreign_keys"] = fks
         if t.checks:

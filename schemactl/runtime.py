@@ -407,7 +407,7 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
     for table, col, typ, nullable, *_ in _rows(conn, q["columns"], (schema,)):
         if table in out:
             out[table]["columns"].append([col, pg_type(typ), nullable])
-    for table, _name, kind, cols, ref, ref_cols, on_delete, on_update, _ in _rows(conn, q["constraints"], (schema,)):
+    for table, _name, kind, cols, ref, ref_cols, on_delete, on_update, *_ in _rows(conn, q["constraints"], (schema,)):
         if table not in out:
             continue
         if kind == "p":

@@ -45,7 +45,7 @@ def introspect(conn, schema: str | None) -> Catalog:
         else:
             columns[table].append(CColumn(col, pg_type(typ), nullable, default, identity, shown_default=default))
     pks, uniques, fks, checks = {}, defaultdict(list), defaultdict(list), defaultdict(list)
-    for table, name, kind, cols, ref_table, ref_cols, on_delete, on_update, check_sql in \
+    for table, name, kind, cols, ref_table, ref_cols, on_delete, on_update, check_sql, deferrable, deferred in \
             _rows(conn, "constraints", schema):
         kind = _text(kind)
         if kind == "p":
@@ -54,7 +54,8 @@ def introspect(conn, schema: str | None) -> Catalog:
             uniques[table].append(CKey(name, tuple(cols)))
         elif kind == "f":
             fks[table].append(CForeignKey(name, tuple(cols), ref_table, tuple(ref_cols),
-                                          PG_FK_ACTIONS[_text(on_delete)], PG_FK_ACTIONS[_text(on_update)]))
+                                          PG_FK_ACTIONS[_text(on_delete)], PG_FK_ACTIONS[_text(on_update)],
+                                          "deferred" if deferred else "immediate" if deferrable else None))
         elif kind == "c":
             checks[table].append(CCheck(name, expr_key(check_sql, "postgres"), check_sql))
     indexes = defaultdict(list)

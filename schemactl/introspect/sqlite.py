@@ -144,7 +144,9 @@ def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
         if any(c is None for c in ref_cols):  # REFERENCES t without columns: the target's primary key
             target = [r for r in _pragma(conn, "table_xinfo", ref_table) if r[5]]
             ref_cols = tuple(r[1] for r in sorted(target, key=lambda r: r[5]))
-        fks.append(CForeignKey(name_for("foreign key", cols), cols, ref_table, ref_cols, parts[0][5], parts[0][4]))
+        clause = next((c for c in named["foreign key"] if tuple(c.columns) == cols), None)
+        fks.append(CForeignKey(clause.name if clause else None, cols, ref_table, ref_cols, parts[0][5], parts[0][4],
+                               "deferred" if clause and clause.deferred else None))
 
     checks = tuple(CCheck(c.name, expr_key(c.expr, "sqlite"), c.expr) for c in named["check"])
     return CTable(name, tuple(columns), primary_key, tuple(uniques), tuple(fks), checks, tuple(indexes), options)

@@ -86,6 +86,7 @@ class Clause:
     name: str | None
     columns: tuple[str, ...] = ()
     expr: str = ""               # for checks
+    deferred: bool = False       # foreign keys: DEFERRABLE INITIALLY DEFERRED
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,19 @@ def _names_in(toks: list[Tok]) -> tuple[str, ...]:
     return tuple(p[0].ident for p in split_top(toks) if p)
 
 
+# Words that start the next clause of a column or table definition (where a REFERENCES clause ends).
+_CLAUSE_START = ("CONSTRAINT", "CHECK", "PRIMARY", "UNIQUE", "FOREIGN", "REFERENCES", "DEFAULT", "COLLATE",
+                 "GENERATED", "AS")
+
+
+def _initially_deferred(words: list[str]) -> bool:
+    """DEFERRABLE INITIALLY DEFERRED in a REFERENCES clause (NOT DEFERRABLE … is immediate)."""
+    for k in range(len(words) - 2):
+        if words[k:k + 3] == ["DEFERRABLE", "INITIALLY", "DEFERRED"]:
+            return not (k and words[k - 1] == "NOT")
+    return False
+
+
 def _constraints(sql: str, toks: list[Tok], column: str | None) -> list[Clause]:
     """Named or unnamed constraint clauses in a column definition or a table constraint."""
     out, name, i = [], None, 0
@@ -154,7 +168,8 @@ def _constraints(sql: str, toks: list[Tok], column: str | None) -> list[Clause]:
             if word == "FOREIGN" and j < len(toks) and toks[j].text == "(":
                 inner, j = paren_body(toks, j)
                 cols = _names_in(inner)
-            out.append(Clause("foreign key", name, cols))
+            end = next((k for k in range(j + 1, len(toks)) if toks[k].upper in _CLAUSE_START), len(toks))
+            out.append(Clause("foreign key", name, cols, deferred=_initially_deferred([t.upper for t in toks[j + 1:end]])))
             name = None
             i = j + 1
             continue

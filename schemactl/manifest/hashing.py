@@ -67,7 +67,9 @@ def canonical(m: Manifest) -> dict:
                               key=lambda x: x["name"]),
             "foreign_keys": sorted(({"name": f.name, "columns": list(f.columns), "ref_table": f.ref_table,
                                      "ref_columns": list(f.ref_columns), "on_delete": f.on_delete,
-                                     "on_update": f.on_update} for f in t.foreign_keys), key=lambda x: x["name"]),
+                                     "on_update": f.on_update,
+                                     **({"deferrable": f.deferrable} if f.deferrable else {})}
+                                    for f in t.foreign_keys), key=lambda x: x["name"]),
             "checks": sorted(({"name": c.name, "expr": _expr(c.expr)} for c in t.checks), key=lambda x: x["name"]),
             "indexes": sorted((_index(i) for i in t.indexes), key=lambda x: x["name"]),
             "comment": t.comment, "strict": t.strict, "without_rowid": t.without_rowid,

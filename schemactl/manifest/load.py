@@ -431,7 +431,8 @@ class _Builder:
             ref = fk["references"]
             ref_cols = _cols(ref.get("columns", ref.get("column", ())))   # none given: the target's primary key
             fks.append(ForeignKey(fk.get("name") or derived_name(name, *cols, suffix="fkey"), cols, ref["table"],
-                                  ref_cols, fk.get("on_delete", "no action"), fk.get("on_update", "no action"), fpath))
+                                  ref_cols, fk.get("on_delete", "no action"), fk.get("on_update", "no action"), fpath,
+                                  _deferrable(fk.get("deferrable"))))
         for i, ck in enumerate(spec.get("checks", [])):
             kpath = base + ("checks", i)
             raw = ck if isinstance(ck, str) else ck["expr"]
@@ -540,7 +541,7 @@ class _Builder:
             raw = {"table": ref_table, "column": ref_col}
         return ForeignKey(raw.get("name") or derived_name(table, cname, suffix="fkey"), (cname,), raw["table"],
                           (raw["column"],) if "column" in raw else (), raw.get("on_delete", "no action"),
-                          raw.get("on_update", "no action"), path)
+                          raw.get("on_update", "no action"), path, _deferrable(raw.get("deferrable")))
 
     def _index(self, table, spec, path) -> Index | None:
         cols = []
@@ -572,6 +573,13 @@ class _Builder:
         name = spec.get("name") or derived_name(table, *words, suffix="key" if unique else "idx")
         engines = tuple(e for e in ENGINES if e in spec.get("engines", ENGINES))
         return Index(name, tuple(cols), unique, where, spec.get("method", "btree"), engines, path)
+
+
+def _deferrable(raw) -> str | None:
+    """deferrable: true / immediate -> "immediate", deferred -> "deferred", false / absent -> None."""
+    if raw is True:
+        return "immediate"
+    return raw or None
 
 
 def _resolve_key_references(m: Manifest) -> Manifest:

@@ -78,6 +78,7 @@ class ForeignKey:
     on_delete: str = "no action"
     on_update: str = "no action"
     path: tuple = field(default=(), compare=False)
+    deferrable: str | None = None           # DEFERRABLE INITIALLY "deferred" | "immediate"; None: NOT DEFERRABLE
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class EngineRules:
     table_options: tuple[tuple[str, str], ...]   # (Table attribute, SQL keyword)
     index_nulls: bool = False       # NULLS FIRST/LAST in index keys (SQLite: NULLs sort first, always)
     virtual_columns: bool = True    # VIRTUAL generated columns (PostgreSQL before 18 stores every one)
+    deferrable_kept: tuple[str, ...] = ("deferred",)   # DEFERRABLE modes the catalog tells apart from none
     index_methods: bool = False     # USING <method> and operator classes
     functions: bool = False         # CREATE FUNCTION (SQLite has no stored functions)
     sequences: bool = False         # CREATE SEQUENCE, DEFAULT nextval(...) (SQLite has none: no default)
@@ -47,6 +48,7 @@ RULES = {
         identity_inline_pk=False, wrap_default_sql=False, forward_fk_alter=True, comments=True, uses_schema=True,
         nullable_keys=False,
         table_options=(), index_nulls=True, index_methods=True, virtual_columns=False,
+        deferrable_kept=("deferred", "immediate"),
         functions=True, sequences=True, row_security=True,
     ),
     "sqlite": EngineRules(
@@ -162,7 +164,13 @@ class Renderer:
             out += f" ON DELETE {_ACTION_SQL[fk.on_delete]}"
         if fk.on_update in _ACTION_SQL:
             out += f" ON UPDATE {_ACTION_SQL[fk.on_update]}"
+        if fk.deferrable:
+            out += f" DEFERRABLE INITIALLY {fk.deferrable.upper()}"
         return out
+
+    def deferrable(self, fk: ForeignKey) -> str | None:
+        """How the engine's catalog keeps a foreign key's deferrability (SQLite: only INITIALLY DEFERRED)."""
+        return fk.deferrable if fk.deferrable in self.r.deferrable_kept else None
 
     def constraint_lines(self, t: Table, created: set[str], refs: dict | None = None) -> list[str]:
         lines = []

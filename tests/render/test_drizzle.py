@@ -87,6 +87,9 @@ def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
         # 0b''''. no FORCE ROW LEVEL SECURITY; a table with a policy gets row-level security enabled
         out += [("SC104", t.name) for t in m.tables if t.force_row_level_security or (
             not t.row_level_security and any(p.table == t.name for p in m.policies))]
+    # 0b-fk. foreignKey() has no DEFERRABLE (SQLite's catalog keeps only INITIALLY DEFERRED apart)
+    out += [("SC324", f"{t.name}/foreign key {f.name}") for t in m.tables for f in t.foreign_keys
+            if f.deferrable == "deferred" or (f.deferrable and engine == "postgres")]
     # 0c. a column's own engine type (postgres_type / sqlite_type): Drizzle uses the portable type's builder
     out += [("SC203", f"{t.name}.{c.name}") for t in m.tables for c in t.columns
             if engine in dict(c.engine_types)]
