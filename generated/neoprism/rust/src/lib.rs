@@ -934,7 +934,9 @@ SELECT c.relname AS table_name,
              ORDER BY u.ord) AS ref_columns,
        k.confdeltype AS on_delete,
        k.confupdtype AS on_update,
-       CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END AS check_sql
+       CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END AS check_sql,
+       k.condeferrable AS deferrable,
+       k.condeferred AS deferred
 FROM pg_constraint k
 JOIN pg_class c ON c.oid = k.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
