@@ -619,9 +619,12 @@ class Importer:
         if triggers:
             doc["triggers"] = triggers
         self.beside_tables(doc, tables)
-        own = {n.lower() for n, _ in self.extras.get("functions", ())}
+        own = {n.lower() for n, _ in self.extras.get("functions", ())} - {n.lower() for n in doc.get("functions", {})}
         views = {}
+        materialized = {n for n, kind in self.extras.get("relations", ()) if kind == "m"}
         for v in self.cat.views:
+            if v.name in materialized:   # listed by unmapped_objects(): never a plain view in its place
+                continue
             sql = v.shown.strip().rstrip(";")
             calls = sorted({f.lower() for f in re.findall(r'"?(\w+)"?\s*\(', sql)} & own)
             if calls:
@@ -661,12 +664,37 @@ class Importer:
         """Functions, sequences, row-level security and policies (PostgreSQL: SQLite has none)."""
         from .expect import SEQUENCE_LIMITS
         functions = {}
+        other_schemas = {n.lower() for (n,) in self.extras.get("schemas", ())} - {(self.schema or "public").lower()}
         for f in self.cat.functions:
             if f.name in functions:
                 self.summary.not_mapped(("functions", f.name), "another function has this name (overloads): a "
                                         "manifest names each function once", what=f'function "{f.name}"')
                 continue
+            foreign = sorted({q for q in re.findall(r'(?<![\w."])"?(\w+)"?\.(?=["\w])', f.shown)
+                              if q.lower() in other_schemas} | {x for x in EXTENSION_TYPES
+                                                                      if re.search(rf"\b{x}\b", f.shown, re.I)})
+            if foreign:   # the generated DDL would name what the manifest does not create
+                self.summary.not_mapped(("functions", f.name), f"uses {', '.join(foreign)}, which the manifest "
+                                        "does not hold (another schema, or an extension's type); keep it in the "
+                                        "application's migrations", what=f'function "{f.name}"')
+                continue
             functions[f.name] = {"postgres": f.shown.strip()}
+        gone = {f.name for f in self.cat.functions} - set(functions)
+        while gone:   # a function that calls one left out goes with it
+            calling = [n for n in functions if any(re.search(rf'(?<![\w"]){re.escape(g)}"?\s*\(', functions[n]["postgres"])
+                                                   for g in gone)]
+            for n in calling:
+                self.summary.not_mapped(("functions", n), "calls a function that is left out (listed); keep it in the "
+                                        "application's migrations", what=f'function "{n}"')
+                del functions[n]
+            gone = set(calling)
+        ordered: dict = {}
+        while functions:   # SQL functions are checked when created: the ones they call come first
+            ready = [n for n in functions if not any(
+                o != n and re.search(rf'\b{re.escape(o)}\s*\(', functions[n]["postgres"]) for o in functions)]
+            name = ready[0] if ready else next(iter(functions))   # a cycle: as the catalog lists them
+            ordered[name] = functions.pop(name)
+        functions = ordered
         if functions:
             doc["functions"] = functions
         sequences = {}
@@ -696,8 +724,16 @@ class Importer:
                 tables[t.name]["postgres"] = {"row_level_security": "enabled" in t.row_security,
                                               **({"force_row_level_security": True} if "forced" in t.row_security
                                                  else {})}
+        left_out = {f.name for f in self.cat.functions} - set(functions)
         for p in self.cat.policies:
             if p.table not in tables:
+                continue
+            calls = sorted(g for g in left_out for expr in (p.shown_using, p.shown_check) if expr and
+                           re.search(rf'(?<![\w"]){re.escape(g)}"?\s*\(', expr))
+            if calls:   # the generated DDL would call a function the manifest does not create
+                self.summary.not_mapped(("tables", p.table, "policies", p.name), f"calls {', '.join(calls)}, a "
+                                        "function that is left out (listed); keep the policy with it in the "
+                                        "application's migrations", what=f'policy "{p.name}" on table "{p.table}"')
                 continue
             spec = {}
             if p.command != "all":
@@ -1059,6 +1095,8 @@ _PG_EXTRAS = {
                   WHERE t.typtype = 'd' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                   ORDER BY 1""",
     "extensions": "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1",
+    "schemas": """SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'
+                  ORDER BY 1""",
     "functions": """SELECT p.proname, p.prokind::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                     WHERE n.nspname = %(schema)s AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid =
                     'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') ORDER BY 1, 2""",

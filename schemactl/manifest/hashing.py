@@ -92,7 +92,8 @@ def canonical(m: Manifest) -> dict:
     if m.triggers:
         out["triggers"] = [_trigger(t) for t in m.triggers]
     if m.functions:
-        out["functions"] = [{"name": f.name, "definition": f.definition} for f in m.functions]
+        out["functions"] = [{"name": f.name, "definition": f.definition}   # creation order is not the schema
+                            for f in sorted(m.functions, key=lambda f: f.name)]
     if m.sequences:
         out["sequences"] = [{"name": s.name, "type": s.type, "start": s.start, "increment": s.increment,
                              "min": s.min_value, "max": s.max_value, "cycle": s.cycle, "owned_by": s.owned_by}

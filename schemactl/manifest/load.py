@@ -308,7 +308,9 @@ class _Builder:
             views.append(View(vname, query, reads, outputs, vspec.get("comment"), vpath))
         triggers = [tr for tname, tspec in sorted(self.d.get("triggers", {}).items())
                     if self._on(tspec, ("triggers", tname)) for tr in [self._trigger(tname, tspec)] if tr]
-        functions = [fn for fname, fspec in sorted(self.d.get("functions", {}).items())
+        # functions in the manifest's order: a SQL function's body is checked when it is created, so the
+        # functions it calls come first (import writes them in that order)
+        functions = [fn for fname, fspec in self.d.get("functions", {}).items()
                      if self._on(fspec, ("functions", fname)) for fn in [self._function(fname, fspec, pg_schema)] if fn]
         sequences = [self._sequence(sname, sspec) for sname, sspec in sorted(self.d.get("sequences", {}).items())
                      if self._on(sspec, ("sequences", sname))]

@@ -16,10 +16,10 @@ CREATE TABLE items (
     CONSTRAINT items_pkey PRIMARY KEY (id)
 );
 
-CREATE FUNCTION log_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO item_log (note) VALUES (TG_OP);
-  RETURN NULL;
+  NEW.updated_at := now();
+  RETURN NEW;
 END
 $$;
 
@@ -29,10 +29,10 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION log_statement() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  NEW.updated_at := now();
-  RETURN NEW;
+  INSERT INTO item_log (note) VALUES (TG_OP);
+  RETURN NULL;
 END
 $$;
 
