@@ -349,42 +349,61 @@ def _compare_table(name: str, want: dict, have: dict) -> list[str]:
     return out
 
 
+# The live SQLite catalog in four queries (PRAGMA table-valued functions joined with sqlite_schema), so deep
+# verify costs the same few round trips for 5 tables or 500.
+_SQLITE_TABLES = ("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                  "AND sql NOT LIKE 'CREATE VIRTUAL%'")
+_SQLITE_COLUMNS = ("SELECT m.name, p.name, p.type, p.\"notnull\", p.pk, p.hidden FROM sqlite_schema m, "
+                   "pragma_table_xinfo(m.name) p WHERE m.type = 'table' AND m.sql NOT LIKE 'CREATE VIRTUAL%' "
+                   "ORDER BY m.name, p.cid")
+_SQLITE_INDEXES = ("SELECT m.name, l.name, l.\"unique\", l.origin, x.name, x.\"desc\" FROM sqlite_schema m, "
+                   "pragma_index_list(m.name) l, pragma_index_xinfo(l.name) x WHERE m.type = 'table' "
+                   "AND m.sql NOT LIKE 'CREATE VIRTUAL%' AND x.key ORDER BY m.name, l.name, x.seqno")
+_SQLITE_FKS = ("SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete FROM sqlite_schema m, "
+               "pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND m.sql NOT LIKE 'CREATE VIRTUAL%' "
+               "ORDER BY m.name, f.id, f.seq")
+
+
 def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> dict:
-    out = {}
-    rows = _rows(conn, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE "
-                       "'sqlite\\_%' ESCAPE '\\'")
-    virtual = {name for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL")}
-    shadow = fts5_shadow_tables(virtual)
-    for name, sql in rows:
-        if name in virtual or name in shadow:
+    rows = _rows(conn, _SQLITE_TABLES)
+    virtual = {name for name, in _rows(conn, "SELECT name FROM sqlite_schema WHERE type = 'table' "
+                                               "AND sql LIKE 'CREATE VIRTUAL%'")}
+    skip = fts5_shadow_tables(virtual) | set(ignored)
+    tables = {name: sql for name, sql in rows if name not in skip}
+    cols: dict = {name: [] for name in tables}
+    pks: dict = {name: [] for name in tables}
+    for table, col, typ, notnull, pkpos, hidden in _rows(conn, _SQLITE_COLUMNS):
+        if table in cols and hidden in (0, 2, 3):   # 2, 3: generated (virtual, stored); 1: a virtual table's
+            cols[table].append([col, sqlite_type(typ or ""), not notnull])
+            if pkpos:
+                pks[table].append((pkpos, col))
+    uniques: dict = {name: {} for name in tables}
+    indexes: dict = {name: {} for name in tables}
+    is_unique: dict = {}
+    for table, iname, unique, origin, col, desc in _rows(conn, _SQLITE_INDEXES):
+        if table not in tables or origin not in ("u", "c"):
             continue
-        if name in ignored:
-            continue
-        q = _quote(name)
-        cols, pk = [], []
-        for _, col, typ, notnull, _, pkpos, hidden in _rows(conn, f"PRAGMA table_xinfo({q})"):
-            if hidden in (0, 2, 3):   # 2, 3: generated (virtual, stored); 1: a virtual table's hidden column
-                cols.append([col, sqlite_type(typ or ""), not notnull])
-                if pkpos:
-                    pk.append((pkpos, col))
-        uniques, indexes = [], {}
-        for _, iname, unique, origin, _ in _rows(conn, f"PRAGMA index_list({q})"):
-            keys = [[r[2] if r[2] is not None else EXPRESSION_KEY, bool(r[3])]
-                    for r in _rows(conn, f"PRAGMA index_xinfo({_quote(iname)})") if r[5]]
-            if origin == "u":
-                uniques.append([k for k, _ in keys])
-            elif origin == "c":
-                indexes[iname] = keys + [["unique", bool(unique)]]
-        groups: dict = {}
-        for fid, seq, ref, frm, to, on_update, on_delete, _ in _rows(conn, f"PRAGMA foreign_key_list({q})"):
-            g = groups.setdefault(fid, [[], ref, [], on_delete.lower(), on_update.lower()])
+        key = [col if col is not None else EXPRESSION_KEY, bool(desc)]
+        if origin == "u":
+            uniques[table].setdefault(iname, []).append(key[0])
+        else:
+            indexes[table].setdefault(iname, []).append(key)
+            is_unique[table, iname] = bool(unique)
+    fks: dict = {name: {} for name in tables}
+    for table, fid, ref, frm, to, on_update, on_delete in _rows(conn, _SQLITE_FKS):
+        if table in tables:
+            g = fks[table].setdefault(fid, [[], ref, [], on_delete.lower(), on_update.lower()])
             g[0].append(frm)
             g[2].append(to)
+    out = {}
+    for name, sql in tables.items():
         without_rowid = "WITHOUT ROWID" in " ".join(sql[sql.rfind(")"):].upper().split())
-        keys = [c for _, c in sorted(pk)]
-        cols = [[c, t, False] if sqlite_rowid_alias(keys, c, t, without_rowid) else [c, t, n] for c, t, n in cols]
-        out[name] = {"columns": cols, "primary_key": [c for _, c in sorted(pk)], "uniques": sorted(uniques),
-                     "foreign_keys": sorted(groups.values()), "indexes": indexes}
+        keys = [c for _, c in sorted(pks[name])]
+        columns = [[c, t, False] if sqlite_rowid_alias(keys, c, t, without_rowid) else [c, t, n]
+                   for c, t, n in cols[name]]
+        found = {k: v + [["unique", is_unique[name, k]]] for k, v in indexes[name].items()}
+        out[name] = {"columns": columns, "primary_key": keys, "uniques": sorted(uniques[name].values()),
+                     "foreign_keys": sorted(fks[name].values()), "indexes": found}
     return out
 
 
