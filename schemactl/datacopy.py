@@ -24,7 +24,7 @@ from .render.ddl import Renderer, schema_of
 from .errors import SchemactlError
 from .manifest.hashing import schema_hash
 from .manifest.model import Manifest, Table
-from .types import TIME_UNITS
+from .types import TIME_UNITS, element_kind
 from .naming import quote
 
 UTC = dt.timezone.utc
@@ -34,8 +34,27 @@ ARCHIVE_FORMAT = "schemactl-backup/1"
 
 
 def _kind(m: Manifest, t: Table, col: str) -> str:
-    c = t.column(col)
-    return "enum" if c.type.enum else c.type.row.value
+    """The column's literal kind; a kind whose values depend on a parameter carries it (``char(3)``), an
+    array's ends in ``[]`` (``char(3)[]``, ``int32[]``)."""
+    ref = t.column(col).type
+    kind = "enum" if ref.enum else ref.element.row.value
+    if f"{kind}(n)" in PARAMETERISED:
+        kind += f"({ref.args[0]})"
+    return kind + ("[]" if ref.array else "")
+
+
+def _pad(n: int) -> Callable:
+    """character(n): PostgreSQL pads with blanks to n; the same text everywhere, a longer value refused."""
+    def pad(v: str) -> str:
+        if len(v) > n:
+            raise SchemactlError(f"value {v!r} has {len(v)} characters, more than character({n}) holds; "
+                                 "PostgreSQL would refuse it or cut its trailing blanks")
+        return v.ljust(n)
+    return pad
+
+
+# Kinds whose functions take the kind's parameter: "char(n)" -> n -> function (in every table below).
+PARAMETERISED = {"char(n)": _pad}
 
 
 def _units_to_dt(storage: str) -> Callable:
@@ -55,7 +74,7 @@ READ: dict[str, dict[str, Callable]] = {
         "boolean": bool, "numeric": lambda v: Decimal(str(v)), "json": json.loads, "bytes": bytes,
         "date": dt.date.fromisoformat, "time": dt.time.fromisoformat, "timestamp": dt.datetime.fromisoformat,
         "timestamptz": _units_to_dt("integer_ms"),
-        "uuid": lambda v: str(v).lower(),
+        "uuid": lambda v: str(v).lower(), **PARAMETERISED,
     },
     "postgres": {
         "uuid": str, "bytes": bytes, "timestamptz": lambda v: v.astimezone(UTC), "enum": str,
@@ -97,13 +116,13 @@ def _sqlite_writers(m: Manifest) -> dict[str, Callable]:
         "boolean": int, "numeric": lambda v: format(v, "f"),
         "json": lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":")),
         "date": dt.date.isoformat, "time": dt.time.isoformat,
-        "timestamp": lambda v: v.isoformat(sep=" "), "timestamptz": _sqlite_timestamptz(m),
+        "timestamp": lambda v: v.isoformat(sep=" "), "timestamptz": _sqlite_timestamptz(m), **PARAMETERISED,
     }
 
 
 def _postgres_writers(m: Manifest) -> dict[str, Callable]:
     from psycopg.types.json import Jsonb   # psycopg adapts every other neutral value itself
-    return {"json": Jsonb}
+    return {"json": Jsonb, **PARAMETERISED}
 
 
 WRITERS = {"sqlite": _sqlite_writers, "postgres": _postgres_writers}
@@ -118,12 +137,57 @@ def _writers(m: Manifest, engine: str) -> dict[str, Callable]:
 ARCHIVE: dict[str, Callable] = {
     "numeric": lambda v: format(v, "f"), "bytes": lambda v: base64.b64encode(v).decode(),
     "date": dt.date.isoformat, "time": dt.time.isoformat, "timestamp": dt.datetime.isoformat,
-    "timestamptz": lambda v: v.isoformat(),
+    "timestamptz": lambda v: v.isoformat(), **PARAMETERISED,
 }
 UNARCHIVE: dict[str, Callable] = {
     "numeric": Decimal, "bytes": base64.b64decode, "date": dt.date.fromisoformat,
     "time": dt.time.fromisoformat, "timestamp": dt.datetime.fromisoformat, "timestamptz": _iso_to_dt,
+    **PARAMETERISED,
 }
+
+
+def _each(f: Callable | None) -> Callable:
+    """A function of one value applied to every element of a list (NULL elements stay None)."""
+    return lambda v: [x if x is None or f is None else f(x) for x in v]
+
+
+def _json_array(v: list) -> str:
+    try:
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise SchemactlError(f"array {v!r} holds NaN or infinity, which a JSON array on SQLite cannot") from None
+
+
+def _pg_json_element(v):
+    from psycopg.types.json import Json   # one element of a json[]/jsonb[] (a list stays one value)
+    return Json(v)
+
+
+# Arrays: (what, engine) -> the element kind's function of that table -> the array's function.  SQLite holds
+# a JSON array of the elements in their archive (JSON) form; PostgreSQL arrays are Python lists both ways.
+ARRAYS: dict[tuple[str, str | None], Callable] = {
+    ("read", "sqlite"): lambda elem, m: lambda v: _each(_fn(UNARCHIVE, elem))(json.loads(v)),
+    ("write", "sqlite"): lambda elem, m: lambda v: _json_array(_each(_fn(ARCHIVE, elem))(v)),
+    ("read", "postgres"): lambda elem, m: _each(_fn(_readers(m, "postgres"), elem)),
+    ("write", "postgres"): lambda elem, m: _each(_pg_json_element if elem == "json" else
+                                                 _fn(_writers(m, "postgres"), elem)),
+    ("archive", None): lambda elem, m: _each(_fn(ARCHIVE, elem)),
+    ("unarchive", None): lambda elem, m: _each(_fn(UNARCHIVE, elem)),
+}
+
+
+def _fn(table: dict, kind: str) -> Callable | None:
+    """The table's function for a kind without array (``char(3)`` takes its parameter)."""
+    base, _, arg = kind.partition("(")
+    if arg and f"{base}(n)" in table:
+        return table[f"{base}(n)"](int(arg.rstrip(")")))
+    return table.get(kind)
+
+
+def _pick(table: dict, kind: str, what: str, engine: str | None, m: Manifest | None = None) -> Callable | None:
+    """The function for a column of this kind: the table's own, or for an array the element's, per element."""
+    elem = element_kind(kind)
+    return _fn(table, kind) if elem is None else ARRAYS[(what, engine)](elem, m)
 
 
 def _convert(fns: list) -> Callable:
@@ -137,7 +201,7 @@ def _convert(fns: list) -> Callable:
 def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH) -> Iterator[list[tuple]]:
     cols = [c.name for c in t.data_columns]
     readers = _readers(m, engine)
-    convert = _convert([readers.get(_kind(m, t, c)) for c in cols])
+    convert = _convert([_pick(readers, _kind(m, t, c), "read", engine, m) for c in cols])
     order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else cols[:1]))
     name = Renderer(m, engine).q(t.name)
     cur = conn.cursor()
@@ -167,7 +231,7 @@ WRITE_BATCH = {"postgres": _write_copy, "sqlite": _write_insert}
 def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None) -> int:
     cols = [c.name for c in t.data_columns]
     writers = _writers(m, engine)
-    convert = _convert([writers.get(_kind(m, t, c)) for c in cols])
+    convert = _convert([_pick(writers, _kind(m, t, c), "write", engine, m) for c in cols])
     col_list = ", ".join(quote(c) for c in cols)
     name = Renderer(m, engine).q(t.name)
     n = 0
@@ -274,7 +338,7 @@ def backup(m: Manifest, conn, engine: str, path: Path) -> dict[str, int]:
                   "tables": [t.name for t in m.tables]})
             for t in m.tables:
                 kinds = [_kind(m, t, c.name) for c in t.data_columns]
-                encode = _convert([ARCHIVE.get(k) for k in kinds])
+                encode = _convert([_pick(ARCHIVE, k, "archive", None) for k in kinds])
                 line({"table": t.name, "columns": [c.name for c in t.data_columns], "kinds": kinds})
                 n = 0
                 for rows in read_table(conn, engine, m, t):
@@ -331,7 +395,8 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False) -> 
                 t = m.table(obj["table"])
                 if t is None or obj["columns"] != [c.name for c in t.data_columns]:
                     raise SchemactlError(f"{path}: table {obj['table']} does not match the manifest")
-                state["table"], state["decode"] = t, _convert([UNARCHIVE.get(k) for k in obj["kinds"]])
+                state["table"], state["decode"] = t, _convert([_pick(UNARCHIVE, k, "unarchive", None)
+                                                             for k in obj["kinds"]])
             elif isinstance(obj, dict) and obj.get("end"):
                 flush()
                 if obj.get("rows") != counts:

@@ -145,6 +145,37 @@ def _bytes(v, ref):
     raise LiteralError("bytes columns take no literal default; use {sql: {postgres: ..., sqlite: ...}}")
 
 
+def _char(v, ref):
+    """character(n): PostgreSQL pads with blanks to n, so the default is the padded value on both engines."""
+    return _text(v, ref).ljust(ref.params["length"])
+
+
+def _tsvector(v, ref):
+    raise LiteralError("tsvector columns take no literal default; use {sql: {postgres: ..., sqlite: ...}}")
+
+
+# Element kinds whose normalised literal is already its JSON form (the SQLite array holds it as is);
+# an array of another kind takes only [] as a literal default.
+JSON_LITERAL_ELEMENTS = frozenset({"text", "char", "uuid", "boolean", "int16", "int32", "int64", "float", "numeric",
+                                   "date", "time"})
+
+
+def _array(v, ref):
+    if not isinstance(v, list):
+        raise LiteralError(f"expected a list for {ref.spelled()}, got {_show(v)}")
+    elem = ref.element
+    if v and elem.kind not in JSON_LITERAL_ELEMENTS:
+        raise LiteralError(f"{ref.spelled()} takes only [] as a literal default; use {{sql: {{postgres: ..., "
+                           "sqlite: ...}} for others")
+    out = []
+    for i, x in enumerate(v):
+        try:
+            out.append(None if x is None else LITERAL_KINDS[elem.kind](x, elem))
+        except LiteralError as exc:
+            raise LiteralError(f"element {i + 1}: {exc}") from None
+    return out
+
+
 def _enum(members):
     def check(v, ref):
         if not isinstance(v, str):
@@ -159,12 +190,13 @@ LITERAL_KINDS = {
     "text": _text, "uuid": _uuid, "boolean": _bool, "int16": _int("int16"), "int32": _int("int32"),
     "int64": _int("int64"), "float": _float, "numeric": _numeric, "date": _date, "time": _time,
     "timestamp": _timestamp, "timestamptz": _timestamptz, "json": _json, "bytes": _bytes,
+    "char": _char, "tsvector": _tsvector,
 }
 
 
 def check_literal(value, ref: TypeRef, enum_members: tuple[str, ...] = ()):
     """Normalised literal value, or LiteralError."""
-    checker = _enum(enum_members) if ref.enum else LITERAL_KINDS[ref.row.value]
+    checker = _array if ref.array else _enum(enum_members) if ref.enum else LITERAL_KINDS[ref.row.value]
     return checker(value, ref)
 
 
@@ -181,8 +213,21 @@ def _epoch(t: dt.datetime, storage: str) -> str:
 # How a normalised literal is spelled: kind -> engine -> function(value, time_storage).
 _quoted = {"postgres": lambda v, ts: sql_string(v), "sqlite": lambda v, ts: sql_string(v)}
 _bare = {"postgres": lambda v, ts: str(v), "sqlite": lambda v, ts: str(v)}
+def _pg_element(v) -> str:
+    """One element of a PostgreSQL array literal: NULL, or double-quoted with \\ and \" escaped."""
+    if v is None:
+        return "NULL"
+    text = ("true" if v else "false") if isinstance(v, bool) else str(v)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# Arrays: PostgreSQL's array literal '{"a","b"}', SQLite a JSON array (elements in their JSON form).
+_array_sql = {
+    "postgres": lambda v, ts: sql_string("{" + ",".join(_pg_element(x) for x in v) + "}"),
+    "sqlite": lambda v, ts: sql_string(json.dumps(v, ensure_ascii=False, separators=(",", ":"))),
+}
 LITERAL_SQL = {
-    "text": _quoted, "uuid": _quoted, "date": _quoted, "time": _quoted, "timestamp": _quoted,
+    "text": _quoted, "char": _quoted, "uuid": _quoted, "date": _quoted, "time": _quoted, "timestamp": _quoted,
     "json": _quoted, "enum": _quoted,
     "boolean": {"postgres": lambda v, ts: "true" if v else "false", "sqlite": lambda v, ts: "1" if v else "0"},
     "int16": _bare, "int32": _bare, "int64": _bare, "float": _bare,
@@ -196,7 +241,7 @@ LITERAL_SQL = {
 
 def literal_sql(value, ref: TypeRef, engine: str, time_storage: str) -> str:
     kind = "enum" if ref.enum else ref.row.value
-    return LITERAL_SQL[kind][engine](value, time_storage)
+    return (_array_sql if ref.array else LITERAL_SQL[kind])[engine](value, time_storage)
 
 
 # SQLite has no UUID function: a random version-4 UUID from randomblob().

@@ -23,6 +23,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from .typekeys import pg_type, sqlite_type
+from .types import element_kind
 from .sqlexpr import SQLGLOT_DIALECT
 
 _WRAPPERS = (exp.Cast, exp.TryCast, exp.Paren)
@@ -171,7 +172,54 @@ def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
     return repr(_key(tree))
 
 
+def pg_array_elements(text: str) -> list:
+    """The elements of a one-dimensional PostgreSQL array literal ('{a,"b c",NULL}'): strings or None."""
+    body = text.strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        raise ValueError(f"not an array literal: {text}")
+    out, i, body = [], 0, body[1:-1]
+    while i < len(body):
+        if body[i] == '"':
+            i, chars = i + 1, []
+            while body[i] != '"':
+                if body[i] == "\\":
+                    i += 1
+                chars.append(body[i])
+                i += 1
+            out.append("".join(chars))
+            i += 1
+        else:
+            j = body.find(",", i)
+            j = len(body) if j < 0 else j
+            word = body[i:j].strip()
+            if word.startswith("{"):
+                raise ValueError("a nested array")
+            out.append(None if word.upper() == "NULL" else word)
+            i = j
+        while i < len(body) and body[i] in " ,":
+            i += 1
+    return out
+
+
+def _array_typed(value, elem: str) -> str:
+    """An array default as canonical JSON: from PostgreSQL's '{…}' literal or SQLite's JSON text."""
+    text = str(value)
+    items = json.loads(text) if text.lstrip().startswith("[") else pg_array_elements(text)
+    if elem == "json":
+        items = [x if x is None or not isinstance(x, str) or text.lstrip().startswith("[") else json.loads(x)
+                 for x in items]
+        return json.dumps(items, sort_keys=True, separators=(",", ":"))
+    typed = _TYPED.get(elem, str)
+    return json.dumps([None if x is None else typed(str(x)) for x in items], separators=(",", ":"))
+
+
 def _typed(value, kind: str | None) -> str:
+    elem = element_kind(kind) if kind else None
+    if elem is not None:
+        try:
+            return "lit:" + _array_typed(value, elem)
+        except (ValueError, TypeError, IndexError):
+            return "lit:" + str(value)
     if kind in _TYPED:
         try:
             return "lit:" + _TYPED[kind](value)

@@ -14,6 +14,7 @@ spelling per storage convention (``sqlite.timestamptz`` in the manifest).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -70,8 +71,19 @@ DRIZZLE = {
         ("json", 'json({col})', 'text({col}, {{ mode: "json" }})', "unknown"),
         ("jsonb", 'jsonb({col})', 'text({col}, {{ mode: "json" }})', "unknown"),
         ("bytes", 'bytea({col})', 'blob({col}, {{ mode: "buffer" }})', "Buffer"),
+        ("character", 'char({col}, {{ length: {length} }})', 'text({col}, {{ length: {length} }})', "string"),
+        ("tsvector", 'tsvector({col})', 'text({col})', "string"),
     )
 }
+
+# Builders Drizzle does not ship: declared in the generated file as a customType (pg-core builder -> declaration).
+DRIZZLE_CUSTOM_TYPES: Mapping[str, str] = MappingProxyType({
+    "bytea": 'customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" })',
+    "tsvector": 'customType<{ data: string; driverData: string }>({ dataType: () => "tsvector" })',
+})
+
+# What a selected array element is in a SQLite JSON array (its JSON form), per element TypeScript type.
+JSON_TS: Mapping[str, str] = MappingProxyType({"Date": "string", "Buffer": "string"})
 
 
 
@@ -101,8 +113,41 @@ TYPES: Mapping[str, PortableType] = MappingProxyType({
              btree=False),
         _row("jsonb", (), "json", "jsonb", "jsonb", "TEXT", "TEXT", summary="binary JSON on PostgreSQL, text on SQLite"),
         _row("bytes", (), "bytes", "bytea", "bytea", "BLOB", "BLOB", summary="byte string"),
+        _row("character", ("length",), "char", "character({length})", "character({length})", "CHARACTER({length})",
+             "TEXT", summary="exactly n characters, blank-padded (padded on SQLite too)"),
+        _row("tsvector", (), "tsvector", "tsvector", "tsvector", "TEXT", "TEXT",
+             summary="full-text document; PostgreSQL's text form on SQLite"),
     )
 })
+
+# Element kinds an array can hold: every row's literal kind (an array of arrays is not portable).
+ARRAY_SUFFIX = "[]"
+
+
+def element_kind(kind: str) -> str | None:
+    """``text`` for the literal kind ``text[]`` of a text array; None for a kind that is no array."""
+    return kind[:-len(ARRAY_SUFFIX)] if kind.endswith(ARRAY_SUFFIX) else None
+
+
+def _json_ts(ts):
+    if isinstance(ts, str):
+        return JSON_TS.get(ts, ts)
+    return _json_ts(ts["integer_ms"])   # the same JSON form whatever the column storage
+
+
+@functools.lru_cache(maxsize=None)
+def array_row(name: str) -> PortableType:
+    """The row of a one-dimensional array of the row ``name``: PostgreSQL ``elem[]``, SQLite a JSON array in TEXT."""
+    elem = TYPES[name]
+    pg_ts, lite_ts = (elem.ts if isinstance(elem.ts, str) else elem.ts["postgres"]) + "[]", _json_ts(elem.ts) + "[]"
+    ts = pg_ts if pg_ts == lite_ts else MappingProxyType({**{s: lite_ts for s in TIME_STORAGES}, "postgres": pg_ts})
+    return PortableType(
+        name=elem.name + ARRAY_SUFFIX, params=elem.params, value=elem.value + ARRAY_SUFFIX,
+        postgres=elem.postgres + "[]", postgres_catalog=elem.postgres_catalog + "[]", sqlite="TEXT",
+        sqlite_strict="TEXT", summary=f"array of {elem.name}; a JSON array in TEXT on SQLite", btree=False,
+        drizzle_pg=elem.drizzle_pg + ".array()",
+        drizzle_sqlite='text({col}, {{ mode: "json" }}).$type<' + _json_ts(elem.ts) + '[]>()',
+        ts=ts)
 
 # Named enums are referenced by their own name as a column type.  They are
 # not rows above because their spelling depends on the manifest.
@@ -133,11 +178,11 @@ PARAM_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
 ALIASES: Mapping[str, str] = MappingProxyType({
     "int": "integer", "int2": "smallint", "int4": "integer", "int8": "bigint", "serial": "integer",
     "bigserial": "bigint", "bool": "boolean", "float": "double", "float4": "real", "float8": "double",
-    "string": "text", "str": "text", "char": "varchar", "datetime": "timestamp", "bytea": "bytes", "blob": "bytes",
+    "string": "text", "str": "text", "char": "character", "bpchar": "character", "datetime": "timestamp", "bytea": "bytes", "blob": "bytes",
     "binary": "bytes", "decimal": "numeric", "money": "numeric",
 })
 
-_TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*)\))?\s*$")
+_TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*)\))?\s*(\[\s*\])?\s*$")
 
 
 @dataclass(frozen=True)
@@ -147,10 +192,23 @@ class TypeRef:
     name: str
     args: tuple[int, ...] = ()
     enum: str | None = None
+    array: bool = False              # a one-dimensional array of the type
 
     @property
     def row(self) -> PortableType:
+        if self.array:
+            return array_row(self.name)
         return ENUM if self.enum else TYPES[self.name]
+
+    @property
+    def element(self) -> "TypeRef":
+        """The type of an array's elements (the type itself when it is no array)."""
+        return replace(self, array=False)
+
+    @property
+    def kind(self) -> str:
+        """The literal kind of a value (``enum`` for an enum, ``text[]`` for a text array)."""
+        return ("enum" if self.enum else self.element.row.value) + (ARRAY_SUFFIX if self.array else "")
 
     @property
     def params(self) -> dict[str, int]:
@@ -158,6 +216,8 @@ class TypeRef:
 
     def spelled(self) -> str:
         """The manifest spelling: ``varchar(20)``, ``uuid`` or the enum's name."""
+        if self.array:
+            return self.element.spelled() + ARRAY_SUFFIX
         if self.enum:
             return self.enum
         if not self.args:
@@ -173,11 +233,14 @@ def parse_type(text: str, enums: Mapping[str, object]) -> TypeRef:
     """Resolve ``varchar(20)``, ``numeric(10, 2)``, ``uuid`` or an enum name."""
     m = _TYPE_RE.match(text)
     if not m:
-        raise TypeError_(f'cannot read type "{text}" (expected e.g. "text", "varchar(50)", "numeric(10,2)")')
-    name, raw_args = m.group(1), m.group(2)
+        raise TypeError_(f'cannot read type "{text}" (expected e.g. "text", "varchar(50)", "numeric(10,2)", "text[]")')
+    name, raw_args, array = m.group(1), m.group(2), bool(m.group(3))
     if name in enums:
         if raw_args is not None:
             raise TypeError_(f'type "{text}": enum {name} takes no parameters; write "{name}"')
+        if array:
+            raise TypeError_(f'type "{text}": arrays of enums are not portable; use text[] with a check, or '
+                             f"postgres_type")
         return TypeRef("enum", (), name)
     lname = name.lower()
     row = TYPES.get(lname)
@@ -201,7 +264,7 @@ def parse_type(text: str, enums: Mapping[str, object]) -> TypeRef:
             raise TypeError_(f'type "{text}": {pname} must be between {lo} and {hi}')
     if lname == "numeric" and args[1] > args[0]:
         raise TypeError_(f'type "{text}": scale must not exceed precision')
-    return TypeRef(lname, tuple(args))
+    return TypeRef(lname, tuple(args), array=array)
 
 
 def spelling(template: str | Mapping[str, str], ref: TypeRef, time_storage: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import uuid
 from decimal import Decimal
 
@@ -282,3 +283,102 @@ def test_copy_of_a_sequence_column_round_trips_and_the_sequence_continues(pg, tm
     datacopy.copy(SEQUENCES, lite, "sqlite", pg, "postgres")
     pg.execute("INSERT INTO x (a) VALUES (3)")
     assert pg.execute("SELECT max(id) FROM x").fetchone()[0] == 4
+
+
+ARRAYS = load_text("""\
+format: 1
+name: arrays
+version: 1
+tables:
+  things:
+    columns:
+      id: {type: integer, primary_key: true}
+      code: character(4)
+      codes: "character(3)[]"
+      doc: tsvector
+      tags: "text[]"
+      names: "varchar(10)[]"
+      ints: "integer[]"
+      bigs: "bigint[]"
+      ids: "uuid[]"
+      flags: "boolean[]"
+      ratios: "double[]"
+      prices: "numeric(12,4)[]"
+      days: "date[]"
+      times: "time[]"
+      stamps: "timestamp[]"
+      instants: "timestamptz[]"
+      docs: "json[]"
+      bdocs: "jsonb[]"
+      blobs: "bytes[]"
+""")
+
+_TAGS = ["żółć 🎉", "it's \"quoted\"", "back\\\\slash", "{braces}", "comma, here", "NULL", "", " lead", None]
+_ARRAY_ROWS = [
+    (1, "ab", ["a", None, "abc"], "'fat':2 'rat':3 'the':1", _TAGS, ["x" * 10, "ü"], [1, None, -2147483648],
+     [9223372036854775807], [str(uuid.UUID(int=1)), None], [True, False, None], [1.5, -0.25, 5e-324],
+     [Decimal("1.5000"), None, Decimal("-12345678.1234")], [dt.date(2024, 2, 29)], [dt.time(23, 59, 59, 999999)],
+     [dt.datetime(2024, 1, 1, 12, 0, 0, 123456)],
+     [dt.datetime(2021, 3, 28, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))), None],
+     [{"a": [1, "ü"]}, [1, 2], "s", None], [{"n": None}, 3], [b"\x00\xff", b"", None]),
+    (2, "abcd", [], "", [], [], [], [], [], [], [], [], [], [], [], [], [], [], []),
+    (3, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None, None),
+]
+
+
+def _fill_arrays(conn):
+    from psycopg.types.json import Json
+    conn.execute(render.ddl(ARRAYS, "postgres"))
+    rows = [r[:16] + tuple(None if v is None else [None if x is None else Json(x) for x in v] for v in r[16:18])
+            + r[18:] for r in _ARRAY_ROWS]
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO things VALUES (" + ", ".join(["%s"] * 19) + ")", rows)
+
+
+def _all_arrays(conn, engine):
+    return [r for rows in datacopy.read_table(conn, engine, ARRAYS, ARRAYS.tables[0]) for r in rows]
+
+
+def test_arrays_character_and_tsvector_round_trip_postgres_sqlite_postgres(pg, pg_server, tmp_path):
+    _fill_arrays(pg)
+    original = _all_arrays(pg, "postgres")
+    assert original[0][1] == "ab  " and original[0][2] == ["a  ", None, "abc"]   # PostgreSQL pads
+    assert original[0][4] == _TAGS and original[1][4] == [] and original[2][4] is None
+    lite = _sqlite(tmp_path / "arrays.db", ARRAYS)
+    datacopy.copy(ARRAYS, pg, "postgres", lite, "sqlite")
+    assert _all_arrays(lite, "sqlite") == original
+    stored = lite.execute("SELECT code, tags, flags, prices, instants, blobs FROM things WHERE id = 1").fetchone()
+    assert stored[0] == "ab  "                                      # padded on SQLite too
+    assert json.loads(stored[1]) == _TAGS and json.loads(stored[2]) == [True, False, None]
+    assert json.loads(stored[3]) == ["1.5000", None, "-12345678.1234"]
+    assert json.loads(stored[4]) == ["2021-03-27T23:30:00+00:00", None]
+    assert json.loads(stored[5]) == ["AP8=", "", None]
+    archive = tmp_path / "arrays.jsonl.gz"
+    datacopy.backup(ARRAYS, lite, "sqlite", archive)
+    with Server(pg_server.conninfo(), "local").scratch() as conninfo, psycopg.connect(conninfo) as back:
+        back.execute(render.ddl(ARRAYS, "postgres"))
+        back.commit()
+        datacopy.copy(ARRAYS, lite, "sqlite", back, "postgres")
+        assert _all_arrays(back, "postgres") == original
+        back.execute("DELETE FROM things")
+        back.commit()
+        datacopy.restore(archive, ARRAYS, back, "postgres")
+        assert _all_arrays(back, "postgres") == original
+
+
+def test_character_values_from_sqlite_are_padded_and_too_long_ones_refused(pg, tmp_path):
+    pg.execute(render.ddl(ARRAYS, "postgres"))
+    pg.commit()
+    lite = _sqlite(tmp_path / "short.db", ARRAYS)
+    lite.execute("INSERT INTO things (id, code, codes) VALUES (1, 'ab', '[\"x\", null]')")
+    lite.commit()
+    datacopy.copy(ARRAYS, lite, "sqlite", pg, "postgres")
+    assert pg.execute("SELECT code, codes FROM things").fetchone() == ("ab  ", ["x  ", None])
+    assert _all_arrays(lite, "sqlite")[0][1:3] == ("ab  ", ["x  ", None])   # read as PostgreSQL holds it
+    pg.execute("DELETE FROM things")
+    pg.commit()
+    lite.execute("UPDATE things SET code = 'abcd  '")
+    lite.commit()
+    with pytest.raises(SchemactlError, match=r"more than character\(4\)"):
+        datacopy.copy(ARRAYS, lite, "sqlite", pg, "postgres")
+    assert pg.execute("SELECT count(*) FROM things").fetchone()[0] == 0

@@ -516,7 +516,7 @@ class _Builder:
                 return None
             return Default("sql", expr=expr) if expr else None
         if isinstance(raw, dict) and "nextval" in raw:
-            if ref.enum or ref.name not in ("smallint", "integer", "bigint"):
+            if ref.enum or ref.array or ref.name not in ("smallint", "integer", "bigint"):
                 self.p.add(path, f"{where} {{nextval: {raw['nextval']}}} does not fit type {ref.spelled()} "
                                  "(it fits: smallint, integer, bigint)")
                 return None

@@ -244,7 +244,11 @@ def _indexable(t: Table, problems) -> None:
     for obj, what in groups:
         for name in [c if isinstance(c, str) else c.name for c in obj.columns if isinstance(c, str) or not c.expr]:
             col = t.column(name)
-            if col is not None and not col.type.enum and not col.type.row.btree:
+            if col is not None and col.type.array:
+                problems.add(obj.path, f'table "{t.name}": {what} uses column "{name}" of type '
+                                       f"{col.type.spelled()}: an array is JSON text on SQLite, where equal arrays "
+                                       "need not be equal text; index it with method: gin, engines: [postgres]")
+            elif col is not None and not col.type.enum and not col.type.row.btree:
                 problems.add(obj.path, f'table "{t.name}": {what} uses column "{name}" of type '
                                        f"{col.type.spelled()}, which PostgreSQL cannot index; use jsonb")
 

@@ -94,7 +94,7 @@ class Renderer:
         if catalog and self.r.catalog_type_field:
             field = self.r.catalog_type_field
         template = getattr(c.type.row, field)
-        if not t.strict and not c.type.enum and c.type.name in self.spell:
+        if not t.strict and not c.type.enum and not c.type.array and c.type.name in self.spell:
             template = self.spell[c.type.name]   # the manifest's own spelling (ordinary tables only)
         return spelling(template, c.type, self.m.time_storage)
 

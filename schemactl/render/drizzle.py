@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..manifest.model import Column, Manifest, Table
+from ..types import DRIZZLE_CUSTOM_TYPES
 from .ddl import Renderer
 
 
@@ -78,11 +79,12 @@ class DrizzleRenderer:
         self.ddl = Renderer(manifest, engine)
         self.imports: set[str] = {self.r.table_fn}
         self.uses_sql = False
+        self.customs: set[str] = set()    # builders declared in the file as customType (bytea, tsvector)
         self.names = self._names()
 
     # -- names
     def _names(self) -> dict:
-        taken = set(_JS_RESERVED) | {"customType", "bytea", "SCHEMA_HASH", "SCHEMA_VERSION"}
+        taken = set(_JS_RESERVED) | {"customType", "SCHEMA_HASH", "SCHEMA_VERSION"} | set(DRIZZLE_CUSTOM_TYPES)
         names: dict = {}
 
         def claim(key, base):
@@ -129,7 +131,9 @@ class DrizzleRenderer:
 
     def _builder_name(self, call: str) -> str:
         name = call.split("(", 1)[0]
-        if name != "bytea":
+        if name in DRIZZLE_CUSTOM_TYPES:
+            self.customs.add(name)
+        else:
             self.imports.add(name)
         return name
 
@@ -305,12 +309,12 @@ class DrizzleRenderer:
             self.imports.discard(self.r.table_fn)
             self.imports.discard(self.r.enum_builder)
             schema = (self.names[("schema",)], self.r.schema_fn, js_string(self.m.pg_schema))
-        bytea = self.r.bytes_custom_type and any(c.type.name == "bytes" for t in self.m.tables for c in t.columns)
-        if bytea:
+        custom_types = [(name, DRIZZLE_CUSTOM_TYPES[name]) for name in sorted(self.customs)]
+        if custom_types:
             self.imports.add("customType")
         return {
             "engine": self.engine, "core": self.r.core, "imports": sorted(self.imports, key=lambda i: i.removeprefix("type ").lower()),
-            "uses_sql": self.uses_sql, "bytea": bytea, "schema": schema, "enums": enums, "tables": tables,
+            "uses_sql": self.uses_sql, "custom_types": custom_types, "schema": schema, "enums": enums, "tables": tables,
             "hash": digest, "version": self.m.version, "source": self.m.source, "name": self.m.name,
             "features": self.m.features, "sequences": sequences,
         }
