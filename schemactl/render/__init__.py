@@ -10,7 +10,7 @@ import jinja2
 from ..manifest.hashing import schema_hash
 from ..manifest.model import Manifest
 from .ddl import RULES, Renderer
-from .drizzle import drizzle_context
+from .drizzle import drizzle_context, types_context
 
 # Generated file name -> (template, engine, context builder).  New outputs are new rows.
 def _ddl_context(manifest: Manifest, engine: str, digest: str) -> dict:
@@ -35,6 +35,7 @@ OUTPUTS = {
     "sqlite.sql": ("ddl.sql.j2", "sqlite", _ddl_context),
     "schema.pg.ts": ("schema.ts.j2", "postgres", drizzle_context),
     "schema.sqlite.ts": ("schema.ts.j2", "sqlite", drizzle_context),
+    "types.ts": ("types.ts.j2", "postgres", types_context),   # engine-neutral row types for both Drizzle files
     "connection.sqlite.sql": ("connection.sql.j2", "sqlite", _connection_context),   # when pragmas are declared
 }
 

@@ -55,10 +55,59 @@ def test_every_generated_typescript_file_compiles_strict(toolchain, tmp_path_fac
             if name.endswith(".ts"):
                 (work / _id(src)).mkdir(exist_ok=True)
                 (work / _id(src) / name).write_text(content)
+        (work / _id(src) / "neutral_check.ts").write_text(neutral_check(m))
     for bundle in sorted((ROOT / "generated").glob("*/bundle.ts")):   # embedded migration bundles too
         (work / f"bundle_{bundle.parent.name}.ts").write_text(bundle.read_text())
+    (work / "repository.ts").write_text(REPOSITORY)
     res = _run([toolchain / "tsc", "-p", "."], work)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def neutral_check(m) -> str:
+    """Type-level proof for types.ts: each table's $inferSelect of BOTH Drizzle files is assignable to and
+    from the neutral row type (one way only for a column the engines select differently: the union), and
+    the neutral insert type is assignable to both files' $inferInsert (where no column differs)."""
+    from schemactl.render.drizzle import DrizzleRenderer, types_context
+    ctx = types_context(m, "postgres", "")
+    names = DrizzleRenderer(m, "postgres").names
+    lines = ['import * as pg from "./schema.pg";', 'import * as lite from "./schema.sqlite";',
+             'import type * as T from "./types";']
+    for t, row in zip(m.tables, ctx["tables"]):
+        var = names[("table", t.name)]
+        for mod in ("pg", "lite"):
+            tab = f"{mod}.{var}"
+            lines.append(f"export const {mod}_{var}_to = (r: typeof {tab}.$inferSelect): T.{row['name']} => r;")
+            if row["exact"]:
+                lines.append(f"export const {mod}_{var}_from = (r: T.{row['name']}): typeof {tab}.$inferSelect => r;")
+                lines.append(f"export const {mod}_{var}_new = (r: T.New{row['name']}): typeof {tab}.$inferInsert => r;")
+    return "\n".join(lines) + "\n"
+
+
+# One repository function, written once against the neutral types, serving both engines (README example).
+REPOSITORY = """\
+import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import type { Memory, NewMemory } from "./memories/types";
+import * as pg from "./memories/schema.pg";
+import * as lite from "./memories/schema.sqlite";
+
+export interface MemoryStore { add(row: NewMemory): Promise<Memory>; inCapsule(capsuleId: string): Promise<Memory[]> }
+
+// written once, whatever the engine
+export async function addNote(store: MemoryStore, capsuleId: string, title: string): Promise<Memory[]> {
+  await store.add({ capsuleId, title, kind: "note" });
+  return (await store.inCapsule(capsuleId)).filter((m) => !m.isDeleted);
+}
+
+export const pgStore = (db: NodePgDatabase<typeof pg>): MemoryStore => ({
+  add: async (row) => (await db.insert(pg.memories).values(row).returning())[0]!,
+  inCapsule: (id) => db.query.memories.findMany({ where: (m, { eq }) => eq(m.capsuleId, id) }),
+});
+export const sqliteStore = (db: BetterSQLite3Database<typeof lite>): MemoryStore => ({
+  add: async (row) => db.insert(lite.memories).values(row).returning().get(),
+  inCapsule: async (id) => db.query.memories.findMany({ where: (m, { eq }) => eq(m.capsuleId, id) }),
+});
+"""
 
 
 # ---- what Drizzle cannot express: predicted per manifest, asserted exactly
@@ -66,6 +115,8 @@ def test_every_generated_typescript_file_compiles_strict(toolchain, tmp_path_fac
 def _drizzle_sqlite_type(call: str) -> str:
     """The column type drizzle-kit declares for a sqlite-core builder call."""
     name = call.split("(", 1)[0].upper()
+    if name == "ISOTIMESTAMP":   # the iso_text timestamptz customType (dataType "text")
+        return "TEXT"
     if '{ length:' in call:
         return f"{name}({call.split('length:')[1].split('}')[0].strip()})"
     return name
@@ -73,8 +124,10 @@ def _drizzle_sqlite_type(call: str) -> str:
 
 def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
     """(code, object) pairs that drizzle-kit's DDL is known to differ by (see README: Drizzle limits)."""
-    # 0. views are not emitted to TypeScript (Drizzle's views need column builders schemactl does not infer)
-    out = [("SC351", f"view {v.name}") for v in m.views]
+    # 0. views whose column types are not inferred (an output that is no plain column of a table, a view
+    # read, an outer join, ...) are not emitted to TypeScript; the others are pgView/sqliteView
+    from schemactl.render.drizzle import DrizzleRenderer as _Dz
+    out = [("SC351", f"view {v.name}") for v in m.views if _Dz(m, engine).view_columns(v) is None]
     # 0b. full-text searches are not emitted (FTS5 tables and GIN expression indexes)
     out += [("SC361", f"{t.name}/search {t.search.name}") for t in m.tables if t.search]
     # 0b'. triggers are not emitted
@@ -87,6 +140,15 @@ def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
         # 0b''''. no FORCE ROW LEVEL SECURITY; a table with a policy gets row-level security enabled
         out += [("SC104", t.name) for t in m.tables if t.force_row_level_security or (
             not t.row_level_security and any(p.table == t.name for p in m.policies))]
+        # 0b-unique. a unique index that a foreign key references is declared as a unique constraint
+        # (drizzle-kit writes foreign keys before indexes; PostgreSQL needs the target unique first)
+        from schemactl.render.drizzle import DrizzleRenderer
+        from schemactl.render.ddl import Renderer
+        dz, ddl = DrizzleRenderer(m, "postgres"), Renderer(m, "postgres")
+        for t in m.tables:
+            for ix in ddl.indexes(t):
+                if dz.fk_target_index(t, ix):
+                    out += [("SC312", f"{t.name}/unique {ix.name}"), ("SC341", f"{t.name}/index {ix.name}")]
     # 0b-fk. foreignKey() has no DEFERRABLE (SQLite's catalog keeps only INITIALLY DEFERRED apart)
     out += [("SC324", f"{t.name}/foreign key {f.name}") for t in m.tables for f in t.foreign_keys
             if f.deferrable == "deferred" or (f.deferrable and engine == "postgres")]

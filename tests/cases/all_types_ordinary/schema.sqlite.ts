@@ -29,7 +29,7 @@ export const everything = sqliteTable(
     tTimestamptz: integer("t_timestamptz", { mode: "timestamp_ms" }),
     tJson: text("t_json", { mode: "json" }),
     tJsonb: text("t_jsonb", { mode: "json" }),
-    tBytes: blob("t_bytes", { mode: "buffer" }),
+    tBytes: blob("t_bytes", { mode: "buffer" }).$type<Uint8Array>(),
     tEnum: text("t_enum", { enum: ["red", "green", "blue"] }),
   },
   (table) => [

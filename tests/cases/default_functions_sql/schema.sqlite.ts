@@ -21,8 +21,8 @@ export const generatedValues = sqliteTable(
     dice: integer("dice").default(sql`(1 + ABS(RANDOM()) % 6)`),
     label: text("label").default(sql`('id-' || 'x')`),
     flag: integer("flag", { mode: "boolean" }).default(sql`(1 = 1)`),
-    token: blob("token", { mode: "buffer" }).default(sql`(x'00FF')`),
-    emptyBlob: blob("empty_blob", { mode: "buffer" }).notNull().default(sql`(x'')`),
+    token: blob("token", { mode: "buffer" }).$type<Uint8Array>().default(sql`(x'00FF')`),
+    emptyBlob: blob("empty_blob", { mode: "buffer" }).$type<Uint8Array>().notNull().default(sql`(x'')`),
     zoneHint: text("zone_hint").default(sql`(CASE WHEN 1 > 0 THEN 'pos' ELSE 'neg' END)`),
   },
 );

@@ -30,7 +30,7 @@ export const strictEverything = sqliteTable(
     amount: text("amount"),
     at: integer("at", { mode: "timestamp_ms" }),
     data: text("data", { mode: "json" }),
-    raw: blob("raw", { mode: "buffer" }),
+    raw: blob("raw", { mode: "buffer" }).$type<Uint8Array>(),
     code: text("code", { length: 5 }),
   },
 );

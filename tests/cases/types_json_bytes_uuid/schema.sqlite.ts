@@ -14,7 +14,7 @@ export const documents = sqliteTable(
     external: text("external").default("123e4567-e89b-12d3-a456-426614174000"),
     body: text("body", { mode: "json" }).$type<{ tags: string[]; n: number }>().notNull().default(sql`'{"n":1.5,"tags":[]}'`),
     list: text("list", { mode: "json" }).default(sql`'[1,"two",null,true]'`),
-    raw: blob("raw", { mode: "buffer" }),
-    blobDefault: blob("blob_default", { mode: "buffer" }).default(sql`(x'00FF')`),
+    raw: blob("raw", { mode: "buffer" }).$type<Uint8Array>(),
+    blobDefault: blob("blob_default", { mode: "buffer" }).$type<Uint8Array>().default(sql`(x'00FF')`),
   },
 );
