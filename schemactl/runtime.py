@@ -31,6 +31,7 @@ from .naming import quote as _quote
 from .typekeys import PG_FK_ACTIONS, fts5_shadow_tables, pg_type, sqlite_rowid_alias, sqlite_type
 
 VERSION_TABLE = "schema_version"
+BUSY_TIMEOUT_MS = 30000   # how long migrate waits for another process's migration on SQLite
 EXPRESSION_KEY = "(expression)"      # an expression element of an index (docs/runtime-protocol.md, section 5)
 _QUERIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "introspect", "queries")
 
@@ -171,15 +172,21 @@ def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
         raise MigrationError("migrate() needs a connection with no open transaction")
     conn.isolation_level = None
     fk_was = _rows(conn, "PRAGMA foreign_keys")[0][0]
-    if _rows(conn, "PRAGMA busy_timeout")[0][0] == 0:
-        _exec(conn, "PRAGMA busy_timeout = 30000")
+    if _rows(conn, "PRAGMA busy_timeout")[0][0] < BUSY_TIMEOUT_MS:   # wait for another process's migration
+        _exec(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     applied_now: list[int] = []
     try:
-        _exec(conn, f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, "
-                    "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        try:
+            _exec(conn, f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, "
+                        "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        except sqlite3.OperationalError as exc:   # still locked by another writer after the busy timeout
+            raise MigrationError(f"cannot take the database's write lock: {exc}") from exc
         _exec(conn, "PRAGMA foreign_keys = OFF")  # table rebuilds; checked before each commit instead
         while True:
-            _exec(conn, "BEGIN IMMEDIATE")
+            try:
+                _exec(conn, "BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:   # still locked by another writer after the busy timeout
+                raise MigrationError(f"cannot take the database's write lock: {exc}") from exc
             try:
                 applied = _applied(conn, table)
                 _check_history(applied, migrations)
@@ -272,6 +279,8 @@ def verify(conn, bundle: dict, deep: bool = False) -> None:
             problems.append(f"database is at version {version}, the bundle expects {bundle['version']}")
         elif digest != bundle["hash"]:
             problems.append(f"database hash {digest} differs from the bundle's {bundle['hash']}")
+    if engine == "postgres":   # never leave the service's connection idle in a transaction
+        _end_read(conn)
     if deep:
         expected = bundle["engines"][engine]["catalog"]
         ignored = set(bundle.get("ignored_tables", (VERSION_TABLE,)))
@@ -279,6 +288,12 @@ def verify(conn, bundle: dict, deep: bool = False) -> None:
         problems += compare_catalogs(expected["tables"], actual)
     if problems:
         raise SchemaMismatch(problems)
+
+
+def _end_read(conn) -> None:
+    """End the transaction a DB-API driver opened for a read (a no-op in autocommit mode)."""
+    if not getattr(conn, "autocommit", False):
+        conn.rollback()
 
 
 def _nullness(nullable: bool) -> str:

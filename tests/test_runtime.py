@@ -205,3 +205,45 @@ def test_deep_verify_reads_quoted_index_columns_on_postgres(tmp_path, pg):
     with pytest.raises(SchemaMismatch) as info:
         verify(pg, bundle, deep=True)
     assert info.value.differences == ['index "items_odd_idx" on "items" is missing']
+
+
+def test_migrate_apply_refuses_an_edited_migration_instead_of_running_it(tmp_path):
+    """An edited body is never applied under the lock's old checksum (nor embedded in a bundle)."""
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "m.yaml").write_text(BASE)
+    assert cli("hash", "--write", "manifests/m.yaml", cwd=tmp_path).exit_code == 0
+    assert cli("migrate", "new", "manifests/m.yaml", "--name", "init", cwd=tmp_path).exit_code == 0
+    sql = tmp_path / "generated/chain/migrations/sqlite/0001_init.sql"
+    sql.write_text(sql.read_text().replace("\n-- schemactl:record\n", "CREATE TABLE sneaky (x);\n\n-- schemactl:record\n"))
+    db = tmp_path / "app.db"
+    result = cli("migrate", "apply", "manifests/m.yaml", "--db", f"sqlite:///{db}", cwd=tmp_path)
+    assert result.exit_code == 2 and "applied migration was edited" in result.output
+    assert not db.exists() or sqlite3.connect(db).execute(
+        "SELECT count(*) FROM sqlite_schema WHERE name = 'sneaky'").fetchone() == (0,)
+
+
+def test_verify_leaves_no_transaction_open_on_postgres(released, pg, pg_test_db):
+    import psycopg
+    _, bundle = released      # pg: the database emptied first
+    with psycopg.connect(pg_test_db) as conn:
+        migrate(conn, bundle)
+        for deep in (False, True):
+            verify(conn, bundle, deep=deep)
+            assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_a_locked_sqlite_database_is_a_migration_error_not_a_raw_exception(released, tmp_path):
+    _, bundle = released
+    path = str(tmp_path / "app.db")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE hold (x)")
+    import schemactl.runtime as rt
+    old, rt.BUSY_TIMEOUT_MS = rt.BUSY_TIMEOUT_MS, 200      # wait briefly here; services wait 30 s
+    try:
+        conn = sqlite3.connect(path, timeout=0.1)
+        with pytest.raises(MigrationError, match="cannot take the database's write lock"):
+            migrate(conn, bundle)
+    finally:
+        rt.BUSY_TIMEOUT_MS = old
+        holder.execute("ROLLBACK")

@@ -165,6 +165,7 @@ async function pgRows(client: PgClient, sql: string, params: unknown[] = []): Pr
 // ---------------------------------------------------------------- shared rules
 
 const VERSION_TABLE = "schema_version";
+const BUSY_TIMEOUT_MS = 30000;   // how long migrate waits for another process's migration on SQLite
 const EXPRESSION_KEY = "(expression)";   // an expression element of an index
 
 function quoteIdent(name: string): string {
@@ -252,16 +253,24 @@ function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
     throw new MigrationError("migrate() needs a connection with no open transaction");
   }
   const fkWas = Boolean(sqliteRows(db, "PRAGMA foreign_keys")[0][0]);
-  if (Number(sqliteRows(db, "PRAGMA busy_timeout")[0][0]) === 0) {
-    db.exec("PRAGMA busy_timeout = 30000");
+  if (Number(sqliteRows(db, "PRAGMA busy_timeout")[0][0]) < BUSY_TIMEOUT_MS) {   // wait for another migration
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
   const appliedNow: number[] = [];
+  const locked = (run: () => void): void => {   // still locked by another writer after the busy timeout
+    try {
+      run();
+    } catch (err) {
+      const why = isObject(err) && typeof err.message === "string" ? err.message : String(err);
+      throw new MigrationError(`cannot take the database's write lock: ${why}`);
+    }
+  };
   try {
-    db.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, `
-            + "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)");
+    locked(() => db.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, `
+                         + "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"));
     db.exec("PRAGMA foreign_keys = OFF");   // table rebuilds; checked before each commit instead
     for (;;) {
-      db.exec("BEGIN IMMEDIATE");
+      locked(() => db.exec("BEGIN IMMEDIATE"));
       try {
         const applied = sqliteRows(db, `SELECT version, hash, checksum FROM ${table} ORDER BY version`);
         checkHistory(applied, migrations);

@@ -230,7 +230,11 @@ def chain_bodies(out_dir: Path, lock: dict, engine: str, extra: dict | None = No
             except FileNotFoundError:
                 raise SchemactlError(f"{path} is listed in {d / LOCK} but missing; restore it from version "
                                      "control") from None
-        yield entry, split_record(text)[0]
+        body = split_record(text)[0]
+        if sha256(body.encode("utf-8")) != entry["checksums"][engine]:   # never embed or apply an edited body
+            raise SchemactlError(f"{path}: applied migration was edited (checksum differs from {LOCK}); restore it "
+                                 f"with `git checkout -- {path}` and put the change in a new migration")
+        yield entry, body
 
 
 def record_files(out_dir: Path, manifest: Manifest, lock: dict) -> dict:

@@ -541,7 +541,8 @@ pub fn migrate_sqlite(conn: &mut rusqlite::Connection) -> Result<Vec<u32>, Error
         return Err(Error::Migration("migrate() needs a connection with no open transaction".to_string()));
     }
     let fk_was = sqlite_int(conn, "PRAGMA foreign_keys")?;
-    if sqlite_int(conn, "PRAGMA busy_timeout")? == 0 {
+    if sqlite_int(conn, "PRAGMA busy_timeout")? < 30000 {
+        // wait for another process's migration
         sqlite_run(conn, "PRAGMA busy_timeout = 30000")?;
     }
     let result = sqlite_migrate_all(conn);
@@ -553,12 +554,15 @@ pub fn migrate_sqlite(conn: &mut rusqlite::Connection) -> Result<Vec<u32>, Error
 
 #[cfg(feature = "sqlite")]
 fn sqlite_migrate_all(conn: &rusqlite::Connection) -> Result<Vec<u32>, Error> {
-    sqlite_run(conn, SQLITE_CREATE_VERSION_TABLE)?;
+    sqlite_run(conn, SQLITE_CREATE_VERSION_TABLE)
+        .map_err(|e| Error::Migration(format!("cannot take the database's write lock: {}", e)))?;
     // Table rebuilds; foreign keys are checked before each commit instead.
     sqlite_run(conn, "PRAGMA foreign_keys = OFF")?;
     let mut applied_now = Vec::new();
     loop {
-        sqlite_run(conn, "BEGIN IMMEDIATE")?;
+        // still locked by another writer after the busy timeout
+        sqlite_run(conn, "BEGIN IMMEDIATE")
+            .map_err(|e| Error::Migration(format!("cannot take the database's write lock: {}", e)))?;
         match sqlite_step(conn) {
             Ok(Some(version)) => applied_now.push(version),
             Ok(None) => return Ok(applied_now),
