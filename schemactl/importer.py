@@ -21,7 +21,7 @@ from .types import TYPES, TypeRef
 
 # Portable types tried first when several rows share an engine spelling (PostgreSQL catalog names).
 _PREFERENCE = ["text", "integer", "double", "bytes", "boolean", "bigint", "smallint", "real", "varchar", "uuid",
-               "numeric", "date", "time", "timestamp", "timestamptz", "json", "jsonb"]
+               "numeric", "date", "time", "timestamp", "timestamptz", "json", "jsonb", "character", "tsvector"]
 
 # SQLite declared types -> portable types: (pattern over the upper-cased declared type, portable type with
 # {0}/{1} for the pattern's groups, note when the reading is a guess).  The spelling says what the values
@@ -41,7 +41,9 @@ SQLITE_DECLARED = (
     (r"(?:REAL|DOUBLE|DOUBLE PRECISION|FLOAT|FLOAT8)", "double", None),
     (r"FLOAT4", "real", None),
     (rf"(?:(?:VAR)?BINARY{_W}|BYTEA|(?:TINY|MEDIUM|LONG)?BLOB)", "bytes", None),
-    (r"(?:N?VARCHAR|VARYING CHARACTER|CHARACTER VARYING|N?CHAR|CHARACTER|NATIVE CHARACTER|TEXT)\((\d+)\)",
+    (r"CHARACTER\((\d+)\)", "character({0})", "PostgreSQL pads character(n) values with blanks to n; copy pads the "
+                                               "SQLite values alike: use varchar(n) if they must stay unpadded"),
+    (r"(?:N?VARCHAR|VARYING CHARACTER|CHARACTER VARYING|N?CHAR|NATIVE CHARACTER|TEXT)\((\d+)\)",
      "varchar({0})", None),
     (r"(?:TEXT|CLOB|N?VARCHAR|STRING|(?:TINY|MEDIUM|LONG)TEXT)", "text", None),
     (r"UUID", "uuid", None),
@@ -251,6 +253,9 @@ class Importer:
         return _both(sql, engine)
 
     def _exact(self, spelled: str):
+        if spelled.endswith("[]"):   # a one-dimensional array of a portable type (the catalog has no more)
+            name, args = self._exact(spelled[:-2])
+            return (name + "[]", args) if name is not None and not name.endswith("[]") else (None, ())
         for rx, name in self.rx:
             m = rx.match(spelled)
             if m:
@@ -273,7 +278,8 @@ class Importer:
             spelled, why = self._pg_underlying(c.type)
             name, args = self._exact(spelled)
             if name is not None:
-                typ = f"{name}({','.join(args)})" if args else name
+                elem, array = name.removesuffix("[]"), "[]" if name.endswith("[]") else ""
+                typ = (f"{elem}({','.join(args)})" if args else elem) + array
                 if why:
                     self.summary.approximate(path, f"{c.type} -> {typ} ({why})")
                 return typ
@@ -825,9 +831,9 @@ def _search_columns(s, engine: str) -> list[str]:
 
 
 def _typeref(spelled: str) -> TypeRef:
-    m = re.match(r"^(\w+)(?:\(([\d,]+)\))?$", spelled)
+    m = re.match(r"^(\w+)(?:\(([\d,]+)\))?(\[\])?$", spelled)
     args = tuple(int(a) for a in m.group(2).split(",")) if m.group(2) else ()
-    return TypeRef(m.group(1), args)
+    return TypeRef(m.group(1), args, array=bool(m.group(3)))
 
 
 def _literal(value: str, kind: str, ref: TypeRef, members):
@@ -844,6 +850,9 @@ def _literal(value: str, kind: str, ref: TypeRef, members):
         return {"value": json.loads(value)}
     elif kind == "bytes":
         raise literals.LiteralError("bytes")
+    elif ref.array:   # canonical JSON of the elements' typed values (normalize.default_key)
+        import json
+        v = [None if x is None else _literal(str(x), ref.element.kind, ref.element, ()) for x in json.loads(value)]
     else:
         v = value
     literals.check_literal(v, ref, tuple(members))

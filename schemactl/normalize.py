@@ -134,6 +134,7 @@ _TYPED = {
                           "0": "false"}.get(str(v).lower(), str(v)),
     "json": lambda v: json.dumps(json.loads(v), sort_keys=True, separators=(",", ":")),
     "uuid": lambda v: str(v).lower(),
+    "char": lambda v: str(v).rstrip(" "),   # character(n): trailing blanks are padding ('ab' is 'ab  ')
     # bytea as PostgreSQL shows it ('\x00ff') or as written ('' for empty, escape format)
     "bytes": lambda v: str(v)[2:].lower() if str(v).startswith("\\x") else str(v).encode("latin-1").hex(),
     "timestamptz": lambda v: _decimal(v) if re.fullmatch(r"-?\d+", str(v)) else _ts(str(v), True),
@@ -167,6 +168,11 @@ def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
         value = "true" if tree.this else "false"
     elif isinstance(tree, exp.Neg) and isinstance(_unwrap(tree.this), exp.Literal):
         value = "-" + str(_unwrap(tree.this).this)
+    if value is None and isinstance(tree, exp.Array) and kind and element_kind(kind):   # ARRAY[1, NULL]
+        items = [_unwrap(x) for x in tree.expressions]
+        if all(isinstance(x, (exp.Literal, exp.Null, exp.Boolean)) for x in items):
+            value = json.dumps([None if isinstance(x, exp.Null) else ("true" if x.this else "false")
+                                if isinstance(x, exp.Boolean) else x.this for x in items])
     if value is not None:
         return _typed(value, kind)
     return repr(_key(tree))

@@ -165,14 +165,37 @@ def test_public_schema_imports_and_round_trips(name, tmp_path, pg_server, pg, sq
 
 
 def test_types_without_a_portable_equivalent_become_per_engine_overrides(pg, tmp_path):
-    pg.execute("CREATE TABLE hosts (id integer PRIMARY KEY, addr inet NOT NULL, tags text[], "
+    pg.execute("CREATE TABLE hosts (id integer PRIMARY KEY, addr inet NOT NULL, tags text[], nets inet[], "
                "seen interval DEFAULT '1 day')")
     doc, summary = from_database(pg, "postgres", "hosts")
     text = dump(doc, summary, "test", [])
-    assert "postgres_type: inet" in text and "postgres_type: text[]" in text
+    assert "postgres_type: inet" in text and "postgres_type: inet[]" in text
+    assert doc["tables"]["hosts"]["columns"]["tags"] == {"type": "text[]"}   # an array of a portable type: exact
     assert any("inet has no portable type" in line for line in summary.lines())
     m = load_text(text)
     assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
+
+
+def test_arrays_character_and_tsvector_import_exactly_from_postgres_and_sqlite(pg, tmp_path):
+    pg.execute("CREATE TABLE docs (id integer PRIMARY KEY, code character(4) DEFAULT 'ab', doc tsvector, "
+               "tags text[] NOT NULL DEFAULT '{}', nums integer[] DEFAULT ARRAY[1, NULL], "
+               "names character varying(20)[] DEFAULT '{\"a b\",c}', stamps timestamp with time zone[])")
+    doc, summary = from_database(pg, "postgres", "docs")
+    cols = doc["tables"]["docs"]["columns"]
+    assert cols["code"] == {"type": "character(4)", "default": "ab"} and cols["doc"] == {"type": "tsvector"}
+    assert cols["tags"] == {"type": "text[]", "nullable": False, "default": []}
+    assert cols["nums"] == {"type": "integer[]", "default": [1, None]}
+    assert cols["names"] == {"type": "varchar(20)[]", "default": ["a b", "c"]}
+    assert cols["stamps"] == {"type": "timestamptz[]"}
+    assert not summary.approx and not summary.unmapped
+    m = load_text(dump(doc, summary, "test", []))
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
+    lite = sqlite3.connect(tmp_path / "c.db")
+    lite.executescript(render.ddl(m, "sqlite"))
+    doc, summary = from_database(lite, "sqlite", "docs")
+    cols = doc["tables"]["docs"]["columns"]
+    assert cols["code"]["type"] == "character(4)" and cols["tags"]["type"] == "text"   # SQLite: JSON text
+    assert any("pads character(n)" in line for line in summary.lines())
 
 
 def test_import_reads_a_named_postgres_schema(pg_server, pg, tmp_path):

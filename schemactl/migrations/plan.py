@@ -82,7 +82,7 @@ def _t(ref: TypeRef) -> str:
 def widens(old: TypeRef, new: TypeRef) -> bool:
     if old == new:
         return True
-    if old.enum or new.enum:
+    if old.enum or new.enum or old.array != new.array:   # an array widens only to an array of a wider type
         return False
     if (old.name, new.name) in WIDENING:
         return True

@@ -6,6 +6,7 @@ their work through a per-session cache (import once, build the source database o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -279,6 +280,8 @@ VALUES = {
 
 def _value(col, i: int, m):
     t = col.type
+    if t.array:   # an element and a NULL element, then an empty array
+        return [_value(dataclasses.replace(col, type=t.element), i, m), None] if i == 0 else []
     if t.enum:
         return next(e.values for e in m.enums if e.name == t.enum)[i % 2 and -1 or 0]
     n = t.name
@@ -304,13 +307,17 @@ def _value(col, i: int, m):
         return {"k": [i, "ü"]}
     if n == "bytes":
         return bytes([i, 0, 255])
-    if n == "varchar" and t.args and t.args[0] < 8:
-        return f"v{i}ż"[:t.args[0]]
+    if n in ("varchar", "character") and t.args and t.args[0] < 8:
+        return f"v{i}ż"[:t.args[0]].ljust(t.args[0] if n == "character" else 0)
+    if n == "character":
+        return f"v{i} 'ż'".ljust(t.args[0])
+    if n == "tsvector":
+        return f"'v{i}':1 'ż':2"
     return f"v{i} 'ż'"
 
 
 def _no_portable_value(col) -> bool:
-    """A column kept in an engine's own type that holds no text (a PostgreSQL array): NULL in the round trip."""
+    """A column kept in an engine's own type that holds no text (an array of enums): NULL in the round trip."""
     return any(spelled.endswith("]") for _, spelled in col.engine_types)
 
 
@@ -352,13 +359,14 @@ def _insert_rows(entry, m, conn, engine: str) -> list[str]:
             cols = list(row)
             vals = list(row.values())
             if engine == "postgres":
-                from psycopg.types.json import Jsonb
-                vals = [Jsonb(v) if isinstance(v, dict) else v for v in vals]
+                from psycopg.types.json import Json, Jsonb
+                vals = [Jsonb(v) if isinstance(v, dict) else
+                        [Json(x) if isinstance(x, dict) else x for x in v] if isinstance(v, list) else v for v in vals]
                 q = f'INSERT INTO {m.pg_schema + "." if m.pg_schema else ""}"{t.name}" (' + \
                     ", ".join(f'"{c}"' for c in cols) + ") OVERRIDING SYSTEM VALUE VALUES (" + \
                     ", ".join(["%s"] * len(cols)) + ")"
             else:
-                vals = [json.dumps(v) if isinstance(v, dict) else
+                vals = [json.dumps(v) if isinstance(v, (dict, list)) else
                         (v.isoformat() if isinstance(v, (dt.date, dt.time, dt.datetime)) else
                          (str(v) if isinstance(v, Decimal) else v)) for v in vals]
                 q = f'INSERT INTO "{t.name}" (' + ", ".join(f'"{c}"' for c in cols) + ") VALUES (" + \
