@@ -168,9 +168,9 @@ class DrizzleRenderer:
 
     # -- views: pgView / sqliteView with typed columns where every output is a column of a table
     def view_columns(self, v) -> list[tuple[str, Column, Table]] | None:
-        """(output name, the table column it selects, that table) per output of ``v`` on this engine, or None when the
-        view is not one SELECT of plain column references from tables joined by inner joins (then its
-        column types are not inferred and the view is not emitted: drizzle-kit cannot create it)."""
+        """(output name, the table column it selects, that table) per output of ``v`` on this engine, or
+        None when the view is not one SELECT of plain column references from tables joined by inner joins
+        (then its column types are not inferred and the view is not emitted: drizzle-kit cannot create it)."""
         import sqlglot.expressions as exp
         from dataclasses import replace
         from ..sqlexpr import parse_one
@@ -201,7 +201,8 @@ class DrizzleRenderer:
                 return None
             source = candidates[0].column(col.name)
             single_pk = candidates[0].primary_key and candidates[0].primary_key.columns == (source.name,)
-            out.append((e.alias_or_name, replace(source, nullable=source.nullable and not single_pk), candidates[0]))
+            source = replace(source, nullable=source.nullable and not single_pk)
+            out.append((e.alias_or_name, source, candidates[0]))
         return out
 
     def view(self, v) -> dict | None:
