@@ -28,7 +28,6 @@ class TsRules:
     desc: str                     # how a descending index key is written ({key}: table.col)
     native_defaults: dict         # (fn, literal kind) -> chain without sql``
     schema_fn: str | None         # pgSchema, or None
-    bytes_custom_type: bool       # bytea needs a customType
     extra_type: str               # return type that breaks TypeScript's inference loop in FK cycles
     generated_mode: bool = False  # .generatedAlwaysAs(sql, { mode: "virtual" | "stored" })
 
@@ -38,12 +37,12 @@ TS_RULES = {
         core="drizzle-orm/pg-core", table_fn="pgTable", builder_field="drizzle_pg", enum_builder="pgEnum",
         identity=".generatedByDefaultAsIdentity()", identity_is_pk=False, desc="{key}.desc().nullsFirst()",
         native_defaults={("now", "timestamptz"): ".defaultNow()", ("uuid", "uuid"): ".defaultRandom()"},
-        schema_fn="pgSchema", bytes_custom_type=True, extra_type="PgTableExtraConfigValue",
+        schema_fn="pgSchema", extra_type="PgTableExtraConfigValue",
     ),
     "sqlite": TsRules(
         core="drizzle-orm/sqlite-core", table_fn="sqliteTable", builder_field="drizzle_sqlite", enum_builder=None,
         identity=".primaryKey({ autoIncrement: true })", identity_is_pk=True, desc="sql`${{{key}}} DESC`",
-        native_defaults={}, schema_fn=None, bytes_custom_type=False, extra_type="SQLiteTableExtraConfigValue",
+        native_defaults={}, schema_fn=None, extra_type="SQLiteTableExtraConfigValue",
         generated_mode=True,
     ),
 }
