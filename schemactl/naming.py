@@ -85,3 +85,12 @@ def suggest(word: str, choices) -> str | None:
 def sql_string(value: str) -> str:
     """A SQL string literal (standard quoting; valid on both engines)."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def comment_text(text: str | None) -> str | None:
+    """``text`` safe inside a one-line comment of any generated file (SQL ``--``, TypeScript ``//``): line
+    breaks and other control characters written as escapes, so a file name cannot end the comment."""
+    if text is None:
+        return None
+    import unicodedata
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)

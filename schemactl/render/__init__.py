@@ -9,6 +9,7 @@ import jinja2
 
 from ..manifest.hashing import schema_hash
 from ..manifest.model import Manifest
+from ..naming import comment_text
 from .ddl import RULES, Renderer
 from .drizzle import drizzle_context, types_context
 
@@ -52,7 +53,10 @@ def _env() -> jinja2.Environment:
 
 def render_file(manifest: Manifest, fname: str, digest: str | None = None) -> str:
     template, engine, context = OUTPUTS[fname]
-    return _env().get_template(template).render(**context(manifest, engine, digest or schema_hash(manifest)))
+    values = context(manifest, engine, digest or schema_hash(manifest))
+    if "source" in values:   # the manifest's path is the user's text: it never leaves its comment line
+        values["source"] = comment_text(values["source"])
+    return _env().get_template(template).render(**values)
 
 
 def ddl(manifest: Manifest, engine: str, digest: str | None = None) -> str:
