@@ -107,6 +107,13 @@ def parse_url(url: str) -> tuple[str, str]:
     raise SchemactlError(f'cannot read database URL "{url}": use postgresql://… or sqlite:///path')
 
 
+def sqlite_read_only_uri(path: str) -> str:
+    """A read-only file: URI for ``path``, percent-encoded, so '#', '?' and '%' in a file name stay part of it
+    (unencoded, SQLite would open, and create, another file)."""
+    from urllib.parse import quote as pct
+    return f"file:{pct(str(Path(path).resolve()), safe='/')}?mode=ro"
+
+
 def connect_url(url: str, read_only: bool = True):
     """A DB-API connection for a database URL (sqlite3 or psycopg)."""
     engine, address = parse_url(url)
@@ -115,7 +122,7 @@ def connect_url(url: str, read_only: bool = True):
             raise SchemactlError(f"SQLite database {address} does not exist")
         try:
             if read_only:
-                return sqlite3.connect(f"file:{Path(address).resolve()}?mode=ro", uri=True)
+                return sqlite3.connect(sqlite_read_only_uri(address), uri=True)
             return sqlite3.connect(address)
         except sqlite3.Error as exc:
             raise SchemactlError(f"cannot open {address}: {exc}") from None
