@@ -22,6 +22,7 @@ from typing import Callable, Iterator
 
 from .render.ddl import Renderer, schema_of
 from .errors import SchemactlError
+from .literals import iso_utc
 from .manifest.hashing import schema_hash
 from .manifest.model import Manifest, Table
 from .types import TIME_UNITS, element_kind
@@ -99,7 +100,7 @@ def _sqlite_timestamptz(m: Manifest):
         return _whole_seconds
     if m.time_storage == "integer_ms":
         return lambda v: (v - EPOCH) // dt.timedelta(milliseconds=1)
-    return lambda v: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return lambda v: iso_utc(v.astimezone(UTC))
 
 
 def _whole_seconds(v: dt.datetime) -> int:

@@ -200,8 +200,17 @@ def check_literal(value, ref: TypeRef, enum_members: tuple[str, ...] = ()):
     return checker(value, ref)
 
 
+def iso_utc(t: dt.datetime, fraction_digits: int = 6) -> str:
+    """An instant as ISO-8601 UTC text with a four-digit year (strftime's %Y writes year 1 as "1", which
+    PostgreSQL reads as 2001 and fromisoformat refuses)."""
+    t = t.astimezone(dt.timezone.utc) if t.tzinfo else t
+    fraction = f"{t.microsecond:06d}"[:fraction_digits]
+    return (f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+            f".{fraction}Z")
+
+
 def _iso_z(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    return iso_utc(t, 3)
 
 
 def _epoch(t: dt.datetime, storage: str) -> str:

@@ -382,3 +382,34 @@ def test_character_values_from_sqlite_are_padded_and_too_long_ones_refused(pg, t
     with pytest.raises(SchemactlError, match=r"more than character\(4\)"):
         datacopy.copy(ARRAYS, lite, "sqlite", pg, "postgres")
     assert pg.execute("SELECT count(*) FROM things").fetchone()[0] == 0
+
+
+EARLY = load_text("""\
+format: 1
+name: early
+version: 1
+sqlite: {timestamptz: iso_text}
+tables:
+  events:
+    columns:
+      id: {type: integer, primary_key: true}
+      at: {type: timestamptz, default: "0001-01-01T00:00:00Z"}
+""", "early.yaml")
+
+
+def test_years_before_1000_keep_four_digits(pg, tmp_path):
+    """Year 1 is written 0001: PostgreSQL would read '1-01-01' as 2001, and fromisoformat refuses it."""
+    assert "'0001-01-01T00:00:00.000Z'" in render.ddl(EARLY, "postgres")
+    pg.execute(render.ddl(EARLY, "postgres"))
+    pg.execute("INSERT INTO events (id) VALUES (1)")
+    pg.execute("INSERT INTO events VALUES (2, '0999-12-31 23:59:59.5+00')")
+    original = [r[0] for r in pg.execute("SELECT at FROM events ORDER BY id")]
+    assert original[0].year == 1
+    lite = _sqlite(tmp_path / "early.db", EARLY)
+    datacopy.copy(EARLY, pg, "postgres", lite, "sqlite")
+    assert [r[0] for r in lite.execute("SELECT at FROM events ORDER BY id")] == \
+        ["0001-01-01T00:00:00.000000Z", "0999-12-31T23:59:59.500000Z"]
+    pg.execute("DROP TABLE events")
+    pg.execute(render.ddl(EARLY, "postgres"))
+    datacopy.copy(EARLY, lite, "sqlite", pg, "postgres")
+    assert [r[0] for r in pg.execute("SELECT at FROM events ORDER BY id")] == original
