@@ -104,6 +104,7 @@ def _load_text(text: str, filename: str, features: frozenset) -> Manifest:
     if not isinstance(data, dict):
         problems.add((), "a manifest is a mapping with format, name, version and tables")
         raise ManifestInvalid(problems.items)
+    _nul_problems(data, (), problems)
     _schema_problems(data, problems)
     if problems.items:
         raise ManifestInvalid(problems.items)
@@ -116,6 +117,28 @@ def _load_text(text: str, filename: str, features: frozenset) -> Manifest:
 
 
 # ---------------------------------------------------------------- JSON Schema
+
+def _nul_problems(value, path: tuple, problems: "Problems") -> None:
+    """A NUL character in any key or string: PostgreSQL can hold it neither in DDL nor in text."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and _NUL in k:
+                problems.add(path + (k,), _nul_message(k), key=True)
+            _nul_problems(v, path + (k,), problems)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _nul_problems(v, path + (i,), problems)
+    elif isinstance(value, str) and _NUL in value:
+        problems.add(path, _nul_message(value))
+
+
+_NUL = chr(0)
+
+
+def _nul_message(text: str) -> str:
+    shown = text.replace(_NUL, "\\0")[:60]
+    return f'"{shown}" contains a NUL character (\\0), which PostgreSQL cannot hold; remove it'
+
 
 def _describe(value) -> str:
     return json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else type(value).__name__
