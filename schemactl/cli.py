@@ -376,7 +376,7 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
     if len(sources) != 1:
         raise click.UsageError("give exactly one of --db, --ddl or --drizzle")
     if url:
-        from .parity import connect_url, parse_url
+        from .parity import connect_url, parse_url, redact_url
         engine, address = parse_url(url)
         conn = connect_url(url)
         try:
@@ -385,7 +385,7 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
                                                   pg_schema if engine == "postgres" else None)
         finally:
             conn.close()
-        source = url.split("@")[-1] if engine == "postgres" else url
+        source = redact_url(url)[0] if engine == "postgres" else url
     else:
         locator = None
         if drizzle_file:

@@ -107,6 +107,28 @@ def parse_url(url: str) -> tuple[str, str]:
     raise SchemactlError(f'cannot read database URL "{url}": use postgresql://… or sqlite:///path')
 
 
+# Query parameters of a PostgreSQL URL that carry secrets (libpq's names).
+_SECRET_PARAMS = ("password", "sslpassword")
+
+
+def redact_url(url: str) -> tuple[str, list[str]]:
+    """(the URL as shown in messages: host, database and harmless parameters only; the secrets it holds)."""
+    from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+    parts = urlsplit(url)
+    secrets = [unquote(parts.password)] if parts.password else []
+    kept = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key.lower() in _SECRET_PARAMS:
+            secrets.append(value)
+        else:
+            kept.append((key, value))
+    host = parts.netloc.rsplit("@", 1)[-1]
+    shown = f"{host}{parts.path}" + (f"?{urlencode(kept)}" if kept else "")
+    from urllib.parse import quote
+    secrets = [s for s in secrets if s]
+    return shown, secrets + [quote(s, safe="") for s in secrets if quote(s, safe="") != s]   # as written, too
+
+
 def sqlite_read_only_uri(path: str) -> str:
     """A read-only file: URI for ``path``, percent-encoded, so '#', '?' and '%' in a file name stay part of it
     (unencoded, SQLite would open, and create, another file)."""
@@ -131,7 +153,11 @@ def connect_url(url: str, read_only: bool = True):
     try:
         return psycopg.connect(address, connect_timeout=10, options=options)
     except psycopg.Error as exc:
-        raise SchemactlError(f"cannot connect to {url.split('@')[-1]}: {str(exc).strip()}") from None
+        shown, secrets = redact_url(url)
+        message = str(exc).strip()
+        for secret in secrets:     # psycopg may quote the URI or its parameters back
+            message = message.replace(secret, "***")
+        raise SchemactlError(f"cannot connect to {shown}: {message}") from None
 
 
 def diff_database(m: Manifest, url: str) -> Target:

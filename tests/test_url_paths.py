@@ -24,3 +24,15 @@ def test_read_only_open_reads_the_named_file(tmp_path, name):
     finally:
         conn.close()
     assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_passwords_never_appear_in_connection_errors(tmp_path):
+    from schemactl.errors import SchemactlError
+    url = (f"postgresql://bob:top%40secret@/app?host={tmp_path}&port=1&password=hunter2&sslpassword=key-pass"
+           "&application_name=probe")
+    with pytest.raises(SchemactlError) as info:
+        connect_url(url)
+    message = str(info.value)
+    assert "cannot connect to" in message and "application_name=probe" in message
+    for secret in ("top@secret", "top%40secret", "hunter2", "key-pass", "bob:"):
+        assert secret not in message
