@@ -104,8 +104,20 @@ def load(text: str) -> Located:
     if root is None:
         out.data = None
         return out
-    out.data = _build(root, (), out, loader)
+    out.data = _build(root, (), out, loader, _Guard())
     return out
+
+
+# A manifest is a few thousand values; aliases can make a 1 KB file expand to billions ("billion laughs").
+MAX_VALUES = 1_000_000
+
+
+class _Guard:
+    """Bounds what aliases may expand to, and finds an alias that contains itself."""
+
+    def __init__(self):
+        self.built = 0
+        self.open: set[int] = set()      # collection nodes being built (a cycle comes back to one)
 
 
 def loader_text_char(text: str, mark) -> str:
@@ -116,8 +128,24 @@ _STANDARD = "tag:yaml.org,2002:"
 _SURPRISES = {"bool": "a boolean", "int": "the number", "float": "the number"}
 
 
-def _build(node, path: Path, out: Located, loader):
+def _build(node, path: Path, out: Located, loader, guard: _Guard):
+    guard.built += 1
+    if guard.built > MAX_VALUES:
+        raise YamlSyntaxError(*_mark(node), f"invalid YAML: the document expands to more than {MAX_VALUES:,} values "
+                                            "(aliases repeating aliases?); write the values out")
+    if id(node) in guard.open:
+        raise YamlSyntaxError(*_mark(node), "invalid YAML: an alias refers to the collection that contains it")
     out.values[path] = node  # positions are read from nodes only when reported
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        guard.open.add(id(node))
+        try:
+            return _build_collection(node, path, out, loader, guard)
+        finally:
+            guard.open.discard(id(node))
+    return _build_scalar(node, path, out, loader)
+
+
+def _build_collection(node, path: Path, out: Located, loader, guard: _Guard):
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for knode, vnode in node.value:
@@ -132,10 +160,12 @@ def _build(node, path: Path, out: Located, loader):
                 out.problems.append((*_mark(knode), f'duplicate key "{key}"'))
                 continue
             out.keys[path + (key,)] = knode
-            result[key] = _build(vnode, path + (key,), out, loader)
+            result[key] = _build(vnode, path + (key,), out, loader, guard)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), out, loader) for i, item in enumerate(node.value)]
+    return [_build(item, path + (i,), out, loader, guard) for i, item in enumerate(node.value)]
+
+
+def _build_scalar(node, path: Path, out: Located, loader):
     if node.tag in (_STR, _TIMESTAMP):  # dates stay text: the type registry reads them, not YAML
         return node.value
     try:
