@@ -364,7 +364,7 @@ def _archive_lines(path: Path) -> Iterator[object]:
                     yield json.loads(text)
                 except ValueError:
                     raise SchemactlError(f"{path}: line {number} is not JSON; the archive is damaged") from None
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError) as exc:   # gzip.BadGzipFile (a bad CRC too) is an OSError
         raise SchemactlError(f"{path}: cannot read the archive ({exc}); it is damaged or not a backup") from None
 
 
@@ -402,6 +402,10 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False) -> 
                 flush()
                 if obj.get("rows") != counts:
                     raise SchemactlError(f"{path}: row counts do not match the archive's footer; it is damaged")
+                # Read to the end before committing: gzip checks its CRC and length only there, and nothing
+                # (rows, a second member, garbage) may follow the footer.
+                if next(lines, None) is not None:
+                    raise SchemactlError(f"{path}: content after the footer; the archive is damaged")
                 reset_identities(conn, m, engine)
                 return counts
             elif isinstance(obj, list) and state["table"] is not None:

@@ -413,3 +413,28 @@ def test_years_before_1000_keep_four_digits(pg, tmp_path):
     pg.execute(render.ddl(EARLY, "postgres"))
     datacopy.copy(EARLY, lite, "sqlite", pg, "postgres")
     assert [r[0] for r in pg.execute("SELECT at FROM events ORDER BY id")] == original
+
+
+def test_a_flipped_bit_trailing_data_or_rows_after_the_footer_restore_nothing(pg, tmp_path):
+    """gzip checks its CRC only at the end of the stream: restore reads to the end before it commits."""
+    _fill_postgres(pg)
+    archive = tmp_path / "backup.jsonl.gz"
+    datacopy.backup(MANIFEST, pg, "postgres", archive)
+    raw = archive.read_bytes()
+    plain = gzip.decompress(raw)
+    flipped = bytearray(gzip.compress(plain, compresslevel=0))   # stored uncompressed: one bit of one value
+    at = flipped.index(b"far")
+    flipped[at] ^= 0x01
+    damaged = {
+        "flipped bit": bytes(flipped),
+        "second member": raw + gzip.compress(b'[999, null]\n'),
+        "rows after the footer": gzip.compress(plain + b'[1000, null]\n'),
+        "trailing garbage": raw + b"\x00garbage",
+    }
+    for name, data in damaged.items():
+        lite = _sqlite(tmp_path / f"{name}.db")
+        path = tmp_path / f"{name}.gz"
+        path.write_bytes(data)
+        with pytest.raises(SchemactlError, match="damaged"):
+            datacopy.restore(path, MANIFEST, lite, "sqlite")
+        assert _empty(lite), name
