@@ -269,12 +269,21 @@ IDENTITY_SEQUENCES = {"postgres": True, "sqlite": False}
 
 def _sqlite_begin(conn) -> None:
     conn.isolation_level = None
+    conn.execute("PRAGMA foreign_keys = ON")         # enforced (outside the transaction: a no-op inside)
     conn.execute("BEGIN IMMEDIATE")
-    conn.execute("PRAGMA defer_foreign_keys = ON")  # foreign keys checked at COMMIT
+    conn.execute("PRAGMA defer_foreign_keys = ON")   # checked at COMMIT, so tables load in any order
 
 
 def _sqlite_end(conn, ok: bool) -> None:
-    conn.execute("COMMIT" if ok else "ROLLBACK")
+    if not ok:
+        conn.execute("ROLLBACK")
+        return
+    broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:   # orphan rows: refused whole, never committed
+        conn.execute("ROLLBACK")
+        raise SchemactlError(f"{len(broken)} row(s) would violate foreign keys (first: table {broken[0][0]}, rowid "
+                             f"{broken[0][1]}, referencing {broken[0][2]}); nothing was written")
+    conn.execute("COMMIT")
 
 
 def _dbapi_end(conn, ok: bool) -> None:

@@ -438,3 +438,14 @@ def test_a_flipped_bit_trailing_data_or_rows_after_the_footer_restore_nothing(pg
         with pytest.raises(SchemactlError, match="damaged"):
             datacopy.restore(path, MANIFEST, lite, "sqlite")
         assert _empty(lite), name
+
+
+def test_orphan_rows_are_refused_on_sqlite_and_nothing_is_committed(pg, tmp_path):
+    """The source has a row whose parent is missing (written without its foreign key): SQLite enforces it too."""
+    _fill_postgres(pg)
+    pg.execute("ALTER TABLE things DROP CONSTRAINT things_parent_id_fkey")
+    pg.execute("UPDATE things SET parent_id = 99 WHERE id = 4")
+    lite = _sqlite(tmp_path / "orphans.db")
+    with pytest.raises(SchemactlError, match="violate foreign keys.*things"):
+        datacopy.copy(MANIFEST, pg, "postgres", lite, "sqlite")
+    assert _empty(lite)
