@@ -127,9 +127,12 @@ def hash_(manifests, write, features):
 def generate(manifests, output, features):
     """Write each manifest's generated files into generated/<schema-name>/.
 
-    postgres.sql and sqlite.sql (DDL), schema.pg.ts and schema.sqlite.ts
-    (Drizzle ORM), connection.sqlite.sql (when PRAGMAs are declared) and
-    bundle.json/.py/.ts (once a migration chain exists).  Output is deterministic.  Files are written atomically: if any manifest
+    postgres.sql and sqlite.sql (DDL), schema.pg.ts, schema.sqlite.ts and
+    types.ts (Drizzle ORM and engine-neutral row types), connection.sqlite.sql
+    (when PRAGMAs are declared) and, once a migration chain exists,
+    bundle.json/.py/.ts, the runtimes runtime.ts (TypeScript) and rust/ (a
+    crate), and drizzle/{postgres,sqlite}/ for drizzle-orm's migrator; the
+    record block of each migration file is rewritten when stale.  Output is deterministic.  Files are written atomically: if any manifest
     is invalid or any write fails, nothing changes.
     """
     project = find_project()

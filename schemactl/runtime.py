@@ -28,7 +28,8 @@ import sqlite3
 import sys
 
 from .naming import quote as _quote
-from .typekeys import PG_FK_ACTIONS, fts5_shadow_tables, pg_type, sqlite_rowid_alias, sqlite_type
+from .typekeys import (PG_FK_ACTIONS, fts5_shadow_tables, pg_type, pg_unquote, sqlite_rowid_alias,
+                       sqlite_type)
 
 VERSION_TABLE = "schema_version"
 BUSY_TIMEOUT_MS = 30000   # how long migrate waits for another process's migration on SQLite
@@ -422,13 +423,6 @@ def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> d
     return out
 
 
-def _unquote(name: str) -> str:
-    """An identifier as pg_get_indexdef spells it: quoted where needed, with "" for a double quote."""
-    if len(name) >= 2 and name[0] == '"' and name[-1] == '"':
-        return name[1:-1].replace('""', '"')
-    return name
-
-
 def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> dict:
     schema = schema or "public"
     ph = _ph(conn)
@@ -453,7 +447,7 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
                                                PG_FK_ACTIONS[on_update]])
     for table, name, unique, cols, desc, _, _, is_expr, *_ in _rows(conn, q["indexes"], (schema,)):
         if table in out:
-            out[table]["indexes"][name] = [[EXPRESSION_KEY if e else _unquote(c), bool(d)]
+            out[table]["indexes"][name] = [[EXPRESSION_KEY if e else pg_unquote(c), bool(d)]
                                            for c, d, e in zip(cols, desc, is_expr)] + [["unique", bool(unique)]]
     conn.rollback()
     for t in out.values():

@@ -32,3 +32,10 @@ def fts5_shadow_tables(virtual_tables) -> set[str]:
 def sqlite_rowid_alias(pk_columns, column: str, declared_type: str, without_rowid: bool) -> bool:
     """SQLite's INTEGER PRIMARY KEY is the rowid: it never holds NULL, whatever PRAGMA notnull says."""
     return not without_rowid and tuple(pk_columns) == (column,) and declared_type == "INTEGER"
+
+
+def pg_unquote(name: str) -> str:
+    """An identifier as pg_get_indexdef spells it: quoted where needed, with "" for a double quote."""
+    if len(name) >= 2 and name[0] == '"' and name[-1] == '"':
+        return name[1:-1].replace('""', '"')
+    return name

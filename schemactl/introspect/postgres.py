@@ -11,7 +11,7 @@ from ..catalog import (Catalog, CCheck, CColumn, CForeignKey, CFunction, CIndex,
                        CTable, CTrigger, CView, index_element, sparse)
 from ..pgfunction import body_key
 from ..normalize import expr_key, pg_type, statements_key
-from ..typekeys import PG_FK_ACTIONS
+from ..typekeys import PG_FK_ACTIONS, pg_unquote
 
 
 
@@ -22,12 +22,6 @@ def query(name: str) -> str:
 
 def _rows(conn, name: str, schema: str) -> list[tuple]:
     return conn.execute(query(name), {"schema": schema}).fetchall()
-
-
-def _unquote(name: str) -> str:
-    if len(name) >= 2 and name[0] == '"' and name[-1] == '"':
-        return name[1:-1].replace('""', '"')
-    return name
 
 
 def _text(v) -> str:
@@ -61,13 +55,13 @@ def introspect(conn, schema: str | None) -> Catalog:
     indexes = defaultdict(list)
     for table, name, unique, cols, desc, predicate, method, is_expr, nulls_first, opclasses in \
             _rows(conn, "indexes", schema):
-        keys = tuple(index_element(expr_key(c, "postgres")) if e else _unquote(c) for c, e in zip(cols, is_expr))
+        keys = tuple(index_element(expr_key(c, "postgres")) if e else pg_unquote(c) for c, e in zip(cols, is_expr))
         # NULLS FIRST/LAST only where it differs from PostgreSQL's default (last ascending, first descending)
         nulls = sparse(("first" if nf else "last") if bool(nf) != bool(d) else None for d, nf in zip(desc, nulls_first))
         indexes[table].append(CIndex(name, tuple((k, bool(d)) for k, d in zip(keys, desc)), unique,
                                      expr_key(predicate, "postgres") if predicate else None, predicate,
                                      method=method, nulls=nulls, opclasses=sparse(opclasses),
-                                     shown_columns=tuple(_unquote(c) for c in cols)))
+                                     shown_columns=tuple(pg_unquote(c) for c in cols)))
     security = {name: ("enabled", "forced") if force and on else ("forced",) if force else ("enabled",)
                 for name, on, force in _rows(conn, "row_security", schema)}
     tables = tuple(CTable(n, tuple(columns[n]), pks.get(n), tuple(uniques[n]), tuple(fks[n]), tuple(checks[n]),
