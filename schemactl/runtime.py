@@ -180,8 +180,9 @@ def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
         try:
             _exec(conn, f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, "
                         "checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
-        except sqlite3.OperationalError as exc:   # still locked by another writer after the busy timeout
-            raise MigrationError(f"cannot take the database's write lock: {exc}") from exc
+        except sqlite3.DatabaseError as exc:   # still locked after the busy timeout, or not a database at all
+            what = "take the database's write lock" if "locked" in str(exc) else "use the database"
+            raise MigrationError(f"cannot {what}: {exc}") from exc
         _exec(conn, "PRAGMA foreign_keys = OFF")  # table rebuilds; checked before each commit instead
         while True:
             try:

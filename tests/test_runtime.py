@@ -247,3 +247,12 @@ def test_a_locked_sqlite_database_is_a_migration_error_not_a_raw_exception(relea
     finally:
         rt.BUSY_TIMEOUT_MS = old
         holder.execute("ROLLBACK")
+
+
+def test_a_file_that_is_not_a_database_is_a_migration_error(released, tmp_path):
+    _, bundle = released
+    path = tmp_path / "notes.db"
+    path.write_text("not a database at all\n" * 20)
+    with pytest.raises(MigrationError, match="cannot use the database: file is not a database"):
+        migrate(sqlite3.connect(str(path)), bundle)
+    assert path.read_text() == "not a database at all\n" * 20
