@@ -1,12 +1,14 @@
 """Command line: parse arguments, call one function, turn the result into an exit code.
 
-Exit codes: 0 clean, 1 differences or drift found, 2 bad input or usage.
+Exit codes: 0 clean, 1 differences or drift found, 2 bad input, usage or an unusable
+database/file/archive, 3 internal error.
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -14,7 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ManifestInvalid, SchemactlError
+from .errors import ManifestInvalid, SchemactlError, classify_failure
 from .manifest.hashing import rewrite_version, schema_hash, write_hash
 from .manifest.load import json_schema
 from .output import atomic_write_all
@@ -22,11 +24,16 @@ from .report import REPORTERS, emit
 from .engines.providers import CHOICES
 from .project import chain_version, find_project, load_all, load_feature_sets, planned_files, staleness
 
-EXIT_OK, EXIT_DRIFT, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_DRIFT, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class _Group(click.Group):
-    """Turns user errors into a message on stderr and exit 2, never a traceback."""
+    """Turns every failure into one line on stderr and an exit code, never a traceback.
+
+    1 stays reserved for findings (drift, differences): user errors, unusable databases and
+    files exit 2; anything unexpected is an internal error, exit 3, with the traceback only
+    under --debug (or SCHEMACTL_DEBUG=1).
+    """
 
     def invoke(self, ctx):
         # A short-lived process that allocates many long-lived objects: the cycle collector
@@ -43,6 +50,18 @@ class _Group(click.Group):
         except SchemactlError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted; files and databases are left as they were before this command", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as exc:  # noqa: BLE001 - the one place where every failure gets its exit code
+            code, text = classify_failure(exc)
+            if ctx.params.get("debug") or os.environ.get("SCHEMACTL_DEBUG"):
+                import traceback
+                traceback.print_exc()   # still one exit code: Python's own uncaught exit would be 1
+            click.echo(text, err=True)
+            ctx.exit(code)
 
 
 _manifests_arg = click.argument("manifests", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
@@ -67,7 +86,9 @@ def _selected(project, manifests, features=frozenset()):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="schemactl")
-def main():
+@click.option("--debug", is_flag=True, envvar="SCHEMACTL_DEBUG",
+              help="Show the Python traceback of an internal error (exit 3) instead of one line.")
+def main(debug):
     """Keep one relational schema identical on PostgreSQL and SQLite.
 
     A YAML manifest is the contract; schemactl validates it, hashes it and
@@ -75,7 +96,8 @@ def main():
     project configuration ([tool.schemactl] in pyproject.toml; default
     manifests/*.yaml -> generated/).
 
-    Exit codes: 0 clean, 1 drift or differences found, 2 bad input or usage.
+    Exit codes: 0 clean, 1 drift or differences found, 2 bad input, usage or an
+    unusable database, file or archive, 3 internal error (a bug: rerun with --debug).
     """
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -32,3 +33,39 @@ class ManifestInvalid(SchemactlError):
 
 class EngineUnavailable(SchemactlError):
     """No database engine could be started or reached; says what was tried."""
+
+
+_SECRET = re.compile(r"(?i)((?:ssl)?password\s*=\s*)('[^']*'|\S+)|(://[^:/@\s]*:)[^@\s]*@")
+
+# SQLSTATE classes that mean schemactl sent SQL the engine cannot read: a bug, not the user's database.
+_OWN_SQL_STATES = ("42601", "42883", "42P01", "42703", "42P02", "42804", "42P18")
+
+
+def classify_failure(exc: BaseException) -> tuple[int, str]:
+    """(exit code, one line) for an exception no command turned into a SchemactlError.
+
+    The environment (files, permissions, a full disk, a locked, damaged or refusing
+    database, text that is not UTF-8) is exit 2 like any other unusable input; anything
+    else is schemactl's own failure, exit 3.  Secrets are kept out of the line.
+    """
+    module = type(exc).__module__.split(".")[0]
+    text = " ".join(str(exc).split())
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        return 2, f"error: cannot use{where}: {exc.strerror or text}"
+    if isinstance(exc, UnicodeDecodeError):
+        return 2, f"error: a file is not valid UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8"
+    if isinstance(exc, MemoryError):
+        return 2, "error: out of memory; the input is too large for this machine"
+    if module == "sqlite3" and type(exc).__name__ in ("OperationalError", "DatabaseError", "IntegrityError",
+                                                      "DataError", "NotSupportedError"):
+        return 2, f"error: the SQLite database cannot be used: {text}"
+    if module == "psycopg" and type(exc).__name__ != "InterfaceError" \
+            and getattr(exc, "sqlstate", None) not in _OWN_SQL_STATES:
+        return 2, f"error: the PostgreSQL server refused: {_SECRET.sub(_hide, text)}"
+    return 3, (f"internal error: {type(exc).__name__}: {_SECRET.sub(_hide, text)[:500]} "
+               "(a bug in schemactl; rerun with --debug for the traceback and report it)")
+
+
+def _hide(m: re.Match) -> str:
+    return f"{m.group(1)}***" if m.group(1) else f"{m.group(3)}***@"

@@ -1,0 +1,104 @@
+"""Exit codes mean one thing: 1 only for findings, 2 for the environment and bad input, 3 for
+schemactl's own failures (one line; the traceback only with --debug)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from schemactl import cli as cli_module
+from schemactl.errors import classify_failure
+from tests.conftest import cli
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("unexpected state in the planner")
+
+
+def test_internal_error_is_exit_3_with_one_line(monkeypatch):
+    monkeypatch.setattr(cli_module, "find_project", _boom)
+    result = cli("validate")
+    assert result.exit_code == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("internal error: RuntimeError: unexpected state in the planner")
+    assert "--debug" in lines[0] and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_debug_shows_the_traceback(monkeypatch, how):
+    monkeypatch.setattr(cli_module, "find_project", _boom)
+    if how == "flag":
+        result = cli("--debug", "validate")
+    else:
+        result = cli("validate", env={"SCHEMACTL_DEBUG": "1"})
+    assert result.exit_code == 3   # an uncaught exception would exit 1, which means drift
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "RuntimeError: unexpected state in the planner" in result.stderr
+
+
+def test_interrupt_is_130_never_1(monkeypatch):
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli_module, "find_project", interrupted)
+    result = cli("check")
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr
+
+
+def test_damaged_sqlite_file_is_exit_2(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database" * 200)
+    with pytest.raises(sqlite3.DatabaseError) as info:
+        sqlite3.connect(bad).execute("select * from sqlite_schema").fetchall()
+    assert classify_failure(info.value)[0] == 2
+
+
+def test_locked_sqlite_is_exit_2(tmp_path):
+    path = tmp_path / "busy.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("create table t (a)")
+    holder.execute("begin exclusive")
+    try:
+        with pytest.raises(sqlite3.OperationalError) as info:
+            sqlite3.connect(path, timeout=0).execute("select * from t").fetchall()
+    finally:
+        holder.execute("rollback")
+        holder.close()
+    code, line = classify_failure(info.value)
+    assert (code, line) == (2, "error: the SQLite database cannot be used: database is locked")
+
+
+def test_file_errors_name_the_file(tmp_path):
+    with pytest.raises(OSError) as info:
+        (tmp_path / "missing" / "x.sql").read_text()
+    code, line = classify_failure(info.value)
+    assert code == 2 and "missing/x.sql" in line and "No such file" in line
+
+
+def test_postgres_refusal_is_2_and_own_bad_sql_is_3(pg):
+    import psycopg
+    with pytest.raises(psycopg.Error) as refused:
+        pg.execute("select 1/0")
+    pg.rollback()
+    assert classify_failure(refused.value)[0] == 2
+    with pytest.raises(psycopg.Error) as own:
+        pg.execute("selec 1")
+    pg.rollback()
+    assert classify_failure(own.value)[0] == 3
+
+
+def test_connection_failure_hides_the_password():
+    import psycopg
+    with pytest.raises(psycopg.OperationalError) as info:
+        psycopg.connect("postgresql://app:hunter2@127.0.0.1:1/db?password=hunter3", connect_timeout=2)
+    code, line = classify_failure(info.value)
+    assert code == 2
+    assert "hunter" not in line
+
+
+def test_secrets_never_reach_an_internal_error_line():
+    code, line = classify_failure(ValueError("postgresql://u:s3cret@h/db and password=topsecret"))
+    assert code == 3
+    assert "s3cret" not in line and "topsecret" not in line
