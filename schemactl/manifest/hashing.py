@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 
+import yaml
+
+from ..errors import SchemactlError
 from .model import ENGINES, Manifest
 
 HASH_FORMAT = 1
@@ -120,47 +122,150 @@ def schema_hash(m: Manifest) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_HASH_LINE = re.compile(r"^hash:[ \t]*(?P<value>[^\s#]*)(?P<rest>.*)$", re.M)
-_AFTER = re.compile(r"^(version|name|format):.*$", re.M)
+class RewriteRefused(SchemactlError):
+    """The manifest's text cannot be changed in place without changing anything else (exit 2)."""
+
+    def __init__(self, line: int, col: int, message: str):
+        super().__init__(f"{line}:{col}: {message}")
+        self.line, self.col, self.message = line, col, message
+
+
+def _top(text: str):
+    """The document's top-level mapping node (positions are character offsets into ``text``)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise RewriteRefused(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
+                             "the manifest is not valid YAML") from None
+    if not isinstance(root, yaml.MappingNode):
+        raise RewriteRefused(1, 1, "the manifest is not a mapping")
+    return root
+
+
+def _value_node(root, key: str):
+    for k, v in root.value:
+        if isinstance(k, yaml.ScalarNode) and k.tag == "tag:yaml.org,2002:str" and k.value == key:
+            return k, v
+    return None, None
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _scalar(value: str, node) -> list[str]:
+    """Spellings of ``value`` to try in place of ``node``: its own quoting first."""
+    double = '"' + value + '"'
+    if node is not None and getattr(node, "style", None) == "'":
+        return ["'" + value + "'", double]
+    if node is not None and getattr(node, "style", None) == '"':
+        return [double]
+    return [value, double]
+
+
+def _set_top_level(text: str, key: str, value: str) -> list[str]:
+    """Candidate texts with the top-level ``key`` set to ``value`` (every other byte as it was)."""
+    root = _top(text)
+    k, v = _value_node(root, key)
+    if v is not None:
+        if not isinstance(v, yaml.ScalarNode):
+            raise RewriteRefused(v.start_mark.line + 1, v.start_mark.column + 1,
+                                 f"the top-level {key}: value is not a plain value")
+        start, end = v.start_mark.index, v.end_mark.index
+        out = []
+        for spelled in _scalar(value, v):
+            if v.style in ("|", ">"):          # a block scalar's span ends after its line break
+                spelled += _newline(text)
+            elif start == end:                 # `hash:` with nothing after it
+                spelled = " " + spelled
+            out.append(text[:start] + spelled + text[end:])
+        return out
+    if root.flow_style:                        # {format: 1, ...}: first entry of the flow mapping
+        at = root.start_mark.index + 1
+        return [text[:at] + f"{key}: {s}, " + text[at:] for s in _scalar(value, None)]
+    keys = [kn for kn, _ in root.value]
+    if not keys:
+        raise RewriteRefused(1, 1, f"the manifest has no keys to put {key}: beside")
+    after = [i for i, (kn, _) in enumerate(root.value) if getattr(kn, "value", None) == "version"]
+    nl = _newline(text)
+    if after and after[0] + 1 < len(keys):     # on its own line before the key that follows version:
+        anchor = keys[after[0] + 1]
+    elif after:                                # version: is the last key: at the end
+        tail = text if text.endswith(("\n", "\r")) else text + nl
+        indent = " " * keys[0].start_mark.column
+        return [tail + f"{indent}{key}: {s}{nl}" for s in _scalar(value, None)]
+    else:
+        anchor = keys[0]
+    line_start = anchor.start_mark.index - anchor.start_mark.column
+    indent = " " * anchor.start_mark.column
+    if text[line_start:anchor.start_mark.index] != indent:   # the key does not begin its line
+        raise RewriteRefused(anchor.start_mark.line + 1, anchor.start_mark.column + 1,
+                             f"no line to put {key}: on")
+    return [text[:line_start] + f"{indent}{key}: {s}{nl}" + text[line_start:] for s in _scalar(value, None)]
+
+
+def _settle(text: str, changes: dict) -> str:
+    """``text`` with each top-level key of ``changes`` set, checked: the result must load to the same
+    document with exactly those values changed, else RewriteRefused."""
+    want = yaml.safe_load(text)
+    if not isinstance(want, dict):
+        raise RewriteRefused(1, 1, "the manifest is not a mapping")
+    want = dict(want)
+    current = text
+    for key, value in changes.items():
+        want[key] = value
+        for candidate in _set_top_level(current, key, str(value)):
+            try:
+                got = yaml.safe_load(candidate)
+            except yaml.YAMLError:
+                continue
+            if got == want:
+                current = candidate
+                break
+        else:
+            _, node = _value_node(_top(current), key)
+            line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node is not None else (1, 1)
+            raise RewriteRefused(line, col, f"cannot set {key}: in place without changing anything else; "
+                                            f"set it by hand to {value}")
+    return current
 
 
 def rewrite_hash(text: str, new_hash: str) -> str:
-    """``text`` with its top-level ``hash:`` value set to ``new_hash``.
+    """``text`` with its top-level ``hash:`` value set to ``new_hash`` (RewriteRefused when that cannot
+    be done without changing anything else).
 
-    Only the value changes; every other byte stays as it was.  Without a
-    ``hash:`` line one is added after ``version:`` (or ``name:``/``format:``).
+    Only that value changes; every other byte stays as it was.  Without a top-level
+    ``hash:`` key one is added on its own line after ``version:`` (first in a flow mapping).
     """
-    m = _HASH_LINE.search(text)
-    if m:
-        return text[:m.start("value")] + new_hash + text[m.end("value"):]
-    anchors = list(_AFTER.finditer(text))
-    anchor = next((a for a in anchors if a.group(1) == "version"), anchors[-1] if anchors else None)
-    newline = "\r\n" if "\r\n" in text else "\n"
-    if anchor is None:
-        return f"hash: {new_hash}{newline}" + text
-    end = anchor.end()
-    return text[:end] + f"{newline}hash: {new_hash}" + text[end:]
-
-
-_VERSION_LINE = re.compile(r"^version:[ \t]*(?P<value>[^\s#]*)(?P<rest>.*)$", re.M)
+    return _settle(text, {"hash": new_hash})
 
 
 def rewrite_version(text: str, version: int) -> str:
     """``text`` with its top-level ``version:`` value set (every other byte as it was)."""
-    m = _VERSION_LINE.search(text)
-    if m is None:
-        return text
-    return text[:m.start("value")] + str(int(version)) + text[m.end("value"):]
+    return _settle(text, {"version": int(version)})
 
 
-def write_hash(path: Path, new_hash: str, version: int | None = None) -> bool:
-    """Update the file in place (atomically): the hash, and the version when given. True if it changed."""
+def write_hash(path: Path, new_hash: str, version: int | None = None, shown: str | None = None) -> bool:
+    """Update the file in place (atomically): the hash, and the version when given. True if it changed.
+    A change that would alter anything else, or an unwritable file, is a SchemactlError (nothing written)."""
     from ..output import atomic_write_all
-    text = path.read_bytes().decode("utf-8")
-    new = rewrite_hash(text, new_hash)
+    shown = shown or str(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemactlError(f"{shown}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    changes = {"hash": new_hash}
     if version is not None:
-        new = rewrite_version(new, version)
+        changes["version"] = int(version)
+    try:
+        new = _settle(text, changes)
+    except RewriteRefused as exc:
+        raise SchemactlError(f"{shown}:{exc.line}:{exc.col}: {exc.message}; nothing was written") from None
     if new == text:
         return False
-    atomic_write_all({path: new})
+    try:
+        atomic_write_all({path: new})
+    except OSError as exc:
+        raise SchemactlError(f"{shown}: cannot write: {exc.strerror or exc}; nothing was written") from None
     return True

@@ -126,3 +126,62 @@ def test_canonical_form_has_no_presentation_fields():
 def test_rewrite_hash_keeps_everything_else():
     text = "format: 1\nname: x  # c\nversion: 2\nhash: sha256:old # keep\ntables: {}\n"
     assert rewrite_hash(text, "sha256:new") == "format: 1\nname: x  # c\nversion: 2\nhash: sha256:new # keep\ntables: {}\n"
+
+
+# ---------------------------------------------------------------- hash --write edits the YAML structure
+
+import os  # noqa: E402
+
+import yaml  # noqa: E402
+
+from tests.conftest import cli  # noqa: E402
+
+TABLES = "tables: {t: {columns: {id: {type: integer, primary_key: true}}}}"
+STALE = "sha256:" + "0" * 64
+
+
+@pytest.mark.parametrize("text", [
+    f"{{format: 1, name: x, version: 1, {TABLES}}}\n",                                            # flow, no hash
+    f"{{format: 1, name: x, version: 1, hash: {STALE}, {TABLES}}}\n",
+    f'format: 1\nname: x\nversion: 1\n"hash": {STALE}\n{TABLES}\n',                               # quoted key
+    f"format: 1\nname: x\nversion: 1\nhash:\n  {STALE}\n{TABLES}\n",                               # next line
+    f'format: 1\nname: x\ndescription: "about\nhash: {STALE}"\nversion: 1\n{TABLES}\n',            # in a string
+    f"format: 1\nname: x\ndescription: |\n  text\n  hash: y\nversion: 1  # v\n{TABLES}\n",
+    f"format: 1\nname: x\nversion: 1\nhash: '{STALE}'  # c\n{TABLES}\n",
+], ids=["flow-no-hash", "flow", "quoted-key", "next-line", "multi-line-string", "block-string", "single-quoted"])
+def test_hash_write_sets_exactly_the_top_level_hash(tmp_path, text):
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    before = load_text(text)
+    result = cli("hash", "--write", "m.yaml", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    after = load_text(path.read_text())
+    assert after.hash == schema_hash(before)
+    old, new = yaml.safe_load(text), yaml.safe_load(path.read_text())
+    assert new == {**old, "hash": after.hash}           # nothing else changed: descriptions, version, tables
+    assert cli("hash", "--write", "m.yaml", cwd=tmp_path).exit_code == 0      # idempotent
+    assert "hash updated" not in cli("hash", "--write", "m.yaml", cwd=tmp_path).output
+
+
+def test_hash_write_refuses_what_it_cannot_change_alone(tmp_path):
+    text = f"format: 1\nname: &n x\nversion: 1\ndescription: *n\nhash: *n\n{TABLES}\n"
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    result = cli("hash", "--write", "m.yaml", cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "m.yaml:" in result.output and "nothing was written" in result.output
+    assert "Traceback" not in result.output
+    assert path.read_text() == text
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_hash_write_on_an_unwritable_file_is_exit_2(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(f"format: 1\nname: x\nversion: 1\n{TABLES}\n")
+    tmp_path.chmod(0o500)
+    try:
+        result = cli("hash", "--write", "m.yaml", cwd=tmp_path)
+    finally:
+        tmp_path.chmod(0o700)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
