@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import struct
 import uuid as uuidlib
 from decimal import Decimal, InvalidOperation
 
@@ -56,9 +57,21 @@ def _int(kind):
 def _float(v, ref):
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise LiteralError(f"expected a number, got {_show(v)}")
-    if v != v or v in (float("inf"), float("-inf")):
+    try:
+        f = float(v)
+    except OverflowError:
+        raise LiteralError(f"a {len(str(abs(v)))}-digit number is out of range for {ref.spelled()}") from None
+    if f != f or f in (float("inf"), float("-inf")):
         raise LiteralError("NaN and infinity are not portable defaults")
-    return float(v)
+    if ref.name == "real":       # PostgreSQL's real is 4 bytes: it refuses what a float32 cannot hold
+        try:
+            narrowed = struct.unpack("<f", struct.pack("<f", f))[0]
+        except OverflowError:
+            narrowed = None
+        if narrowed is None or (narrowed == 0 and f != 0):
+            raise LiteralError(f"{_show(v)} is out of range for real (4-byte float: magnitude up to "
+                               "3.4028235e+38, down to 1e-45); use double")
+    return f
 
 
 def _numeric(v, ref):

@@ -128,6 +128,14 @@ _STANDARD = "tag:yaml.org,2002:"
 _SURPRISES = {"bool": "a boolean", "int": "the number", "float": "the number"}
 
 
+def _plain_decimal(text: str, value) -> bool:
+    """``1.0e+39`` read as 1e+39 is no surprise: the same number, written another way."""
+    try:
+        return "_" not in text and ":" not in text and float(text) == value
+    except ValueError:
+        return False
+
+
 def _build(node, path: Path, out: Located, loader, guard: _Guard):
     guard.built += 1
     if guard.built > MAX_VALUES:
@@ -179,6 +187,7 @@ def _build_scalar(node, path: Path, out: Located, loader):
         return None
     kind = node.tag.rsplit(":", 1)[-1]
     if isinstance(node, yaml.ScalarNode) and kind in _SURPRISES and not node.style \
-            and node.value not in (str(value), "true", "false", "True", "False", "null", "~"):
+            and node.value not in (str(value), "true", "false", "True", "False", "null", "~") \
+            and not (kind == "float" and _plain_decimal(node.value, value)):
         out.surprises[path] = (node.value, f"{_SURPRISES[kind]}{'' if kind == 'bool' else ' ' + str(value)}")
     return value
