@@ -50,6 +50,10 @@ def classify_failure(exc: BaseException) -> tuple[int, str]:
     """
     module = type(exc).__module__.split(".")[0]
     text = " ".join(str(exc).split())
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        package = {"psycopg": "psycopg[binary]", "yaml": "pyyaml"}.get(exc.name.split(".")[0], exc.name)
+        return 2, (f"error: this command needs the Python package {package!r}, which is not installed; "
+                   f"run `pip install '{package}'` in schemactl's environment")
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         return 2, f"error: cannot use{where}: {exc.strerror or text}"

@@ -102,3 +102,9 @@ def test_secrets_never_reach_an_internal_error_line():
     code, line = classify_failure(ValueError("postgresql://u:s3cret@h/db and password=topsecret"))
     assert code == 3
     assert "s3cret" not in line and "topsecret" not in line
+
+
+def test_a_missing_module_names_the_package_to_install():
+    code, line = classify_failure(ModuleNotFoundError("No module named 'psycopg'", name="psycopg"))
+    assert code == 2
+    assert "pip install 'psycopg[binary]'" in line

@@ -46,6 +46,13 @@ def test_wheel_installs_into_a_fresh_venv_and_generates(tmp_path):
         assert (project / "generated/memories" / name).read_bytes() == (ROOT / "generated/memories" / name).read_bytes()
     where = _sh(py, "-c", "import schemactl; print(schemactl.__file__)", cwd=project).stdout
     assert str(env_dir) in where
+    # The plain install (no extras) carries PostgreSQL support: a PostgreSQL command reaches the
+    # server (here: nothing listens) and says so with exit 2, never a missing module or exit 1.
+    res = _sh(env_dir / "bin" / "schemactl", "diff", "manifests/memories.yaml", "--db",
+              "postgresql://app:s3cret@127.0.0.1:1/app", cwd=project, check=False)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "cannot connect to 127.0.0.1:1/app" in res.stderr
+    assert "ModuleNotFoundError" not in res.stderr and "s3cret" not in res.stderr
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
