@@ -11,8 +11,16 @@
   a fraction of a second.  Server directories live in ``SCHEMACTL_RUN_DIR``,
   else in memory-backed /dev/shm when available, else the temp directory.
 * The server is always stopped and its directory removed: on leaving the
-  ``with`` block (also on an exception or Ctrl-C) and, as a last resort, at
-  interpreter exit.
+  ``with`` block (also on an exception or Ctrl-C), at interpreter exit, and --
+  when schemactl is killed with SIGKILL, which no handler sees -- by a watchdog
+  process (``_watchdog.py``): it started the server, holds the read end of a
+  pipe only this process writes to, and on its end-of-file stops the server
+  (immediate shutdown) and removes the directory.  The server itself gets
+  SIGQUIT from the kernel should the watchdog die.
+* The server runs with a lock table large enough for DDL of thousands of
+  tables in one transaction (``max_locks_per_transaction``) and without
+  durability (fsync, full-page writes, synchronous commit, WAL beyond the
+  minimum and autovacuum are off): its data is thrown away.
 """
 
 from __future__ import annotations
@@ -20,12 +28,15 @@ from __future__ import annotations
 import atexit
 import contextlib
 import glob
+import json
 import os
 import pwd
 import re
 import shutil
 import signal
+import select
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -39,11 +50,24 @@ _SERVER_SETTINGS = {
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "max_wal_size": "256MB",     # no checkpoint in the middle of a large DDL script
+    "autovacuum": "off",
+    "jit": "off",
+    # segments for parallel queries inside the server's directory, not loose in /dev/shm, so removing
+    # the directory removes them even after the server was killed
+    "dynamic_shared_memory_type": "mmap",
     "shared_buffers": "32MB",
     "max_connections": "40",
+    # parity and import run a whole schema's DDL in one transaction, and every table, index,
+    # sequence and TOAST table it creates holds a lock until COMMIT: the default (64 per
+    # connection, shared) runs out at a few hundred tables ("out of shared memory").
+    "max_locks_per_transaction": "1024",
     "logging_collector": "off",
     "timezone": "UTC",
 }
+WATCHDOG = Path(__file__).with_name("_watchdog.py")
 
 
 @dataclass(frozen=True)
@@ -203,8 +227,8 @@ _LIVE: set["LocalPostgres"] = set()
 
 @contextlib.contextmanager
 def _signals_held():
-    """Defer SIGINT/SIGTERM across a step that must complete (delivered right after)."""
-    held = {signal.SIGINT, signal.SIGTERM}
+    """Defer SIGINT/SIGTERM/SIGHUP across a step that must complete (delivered right after)."""
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
     try:
         old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     except (AttributeError, ValueError, OSError):  # not the main thread, or no sigmask here
@@ -232,15 +256,18 @@ class LocalPostgres:
         self.who = run_as()
         self.start_timeout = start_timeout
         self.base: Path | None = None
-        self.proc: subprocess.Popen | None = None
+        self.pid: int | None = None              # the postmaster's
+        self.watchdog: subprocess.Popen | None = None
+        self._lifeline: int | None = None        # write end of the watchdog's standard input
         self.port = 5432
 
     # -- lifecycle
     def start(self) -> "LocalPostgres":
         tpl = template(self.binaries, self.who)
-        with _signals_held():
+        with _signals_held():   # Ctrl-C must not land between making the directory and its watchdog
             self.base = Path(tempfile.mkdtemp(prefix="schemactl-pg-", dir=run_dir()))
             _LIVE.add(self)
+            self._start_watchdog()
         try:
             data = self.base / "data"
             shutil.copytree(tpl, data, symlinks=True)
@@ -249,25 +276,44 @@ class LocalPostgres:
             args = [self.binaries.postgres, "-D", str(data), "-k", str(self.base), "-p", str(self.port)]
             for key, value in _SERVER_SETTINGS.items():
                 args += ["-c", f"{key}={value}"]
-            log = open(self.base / "server.log", "wb")
-            try:
-                with _signals_held():  # Ctrl-C must not land between fork and knowing the child's pid
-                    self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                                 stdin=subprocess.DEVNULL, cwd=str(self.base), env=_env(),
-                                                 start_new_session=True, **self.who.kwargs())
-            finally:
-                log.close()
+            os.write(self._lifeline, (json.dumps(args) + "\n").encode())
+            answer = self._watchdog_line(self.start_timeout)
+            if not answer.startswith("pid "):
+                raise EngineUnavailable(f"PostgreSQL could not be started ({self.binaries.postgres}): "
+                                        f"{answer.removeprefix('error ') or 'its watchdog exited'}")
+            self.pid = int(answer.split()[1])
             self._wait_ready(data)
         except BaseException:
             self.stop()
             raise
         return self
 
+    def _start_watchdog(self) -> None:
+        """The process that stops the server and removes ``self.base`` when this one ends, however it ends."""
+        read_end, write_end = os.pipe()   # both close-on-exec: no other child of ours keeps the lifeline open
+        try:
+            self.watchdog = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(WATCHDOG), str(self.base), str(self.who.uid), str(self.who.gid)],
+                stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=str(self.base),
+                env=_env(), start_new_session=True)
+        except BaseException:
+            os.close(write_end)
+            raise
+        finally:
+            os.close(read_end)
+        self._lifeline = write_end
+
+    def _watchdog_line(self, timeout: float) -> str:
+        """The watchdog's next report ("" when it said nothing in time or exited)."""
+        out = self.watchdog.stdout
+        ready, _, _ = select.select([out], [], [], timeout)
+        return out.readline().decode(errors="replace").strip() if ready else ""
+
     def _wait_ready(self, data: Path) -> None:
         deadline = time.monotonic() + self.start_timeout
         pidfile = data / "postmaster.pid"
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
+            if self._watchdog_line(0).startswith("exited") or self.watchdog.poll() is not None:
                 raise EngineUnavailable(f"PostgreSQL exited during start-up:\n{self._log_tail()}")
             try:
                 lines = pidfile.read_text().splitlines()
@@ -285,16 +331,24 @@ class LocalPostgres:
             return "(no server log)"
 
     def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
+        """Stop the server and remove its directory (the watchdog does both; waited for)."""
+        with _signals_held():
+            lifeline, self._lifeline = self._lifeline, None
+            if lifeline is not None:
+                os.close(lifeline)
+            watchdog, self.watchdog = self.watchdog, None
+        if watchdog is not None:
             try:
-                proc.send_signal(signal.SIGQUIT)  # immediate shutdown: the data is thrown away anyway
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                watchdog.terminate()   # also when a forked child of ours still holds the lifeline open
             except ProcessLookupError:
                 pass
+            try:
+                watchdog.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                watchdog.kill()   # the server gets SIGQUIT from the kernel when its watchdog dies
+                watchdog.wait()
+            watchdog.stdout.close()
+        self.pid = None
         base, self.base = self.base, None
         if base is not None:
             shutil.rmtree(base, ignore_errors=True)

@@ -15,8 +15,8 @@ running or on disk when the ``with`` block ends.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
+import secrets
 from typing import Callable, Iterator
 
 from ..errors import EngineUnavailable
@@ -30,7 +30,6 @@ class Server:
 
     def __init__(self, admin_conninfo: str, label: str):
         self.admin_conninfo, self.label = admin_conninfo, label
-        self._n = itertools.count(1)
 
     def conninfo(self, dbname: str) -> str:
         from psycopg.conninfo import make_conninfo
@@ -38,19 +37,33 @@ class Server:
 
     @contextlib.contextmanager
     def scratch(self) -> Iterator[str]:
-        """conninfo of a new, empty database; dropped on exit."""
+        """conninfo of a new, empty database; dropped on exit.
+
+        The name is random (processes in different containers often have the same pid), and only a
+        database this call created is ever dropped: a name that exists is never reused or removed."""
         import psycopg
-        name = f"schemactl_scratch_{os.getpid()}_{next(self._n)}"
+        from psycopg import sql
         with psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
             # FILE_COPY (PostgreSQL 15+) is the quicker way to copy a tiny template.
-            strategy = " STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else ""
-            admin.execute(f'CREATE DATABASE "{name}"{strategy}')
+            strategy = sql.SQL(" STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else "")
+            for _ in range(5):
+                name = f"schemactl_scratch_{secrets.token_hex(8)}"
+                try:
+                    admin.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(name), strategy))
+                    break
+                except psycopg.errors.DuplicateDatabase:
+                    continue
+                except psycopg.Error as exc:
+                    raise EngineUnavailable(
+                        f"cannot create a scratch database on the {self.label} PostgreSQL server: "
+                        f"{' '.join(str(exc).split())}; schemactl needs a role with CREATEDB there") from None
+            else:  # pragma: no cover - 2**64 names
+                raise EngineUnavailable("cannot find an unused scratch database name")
         try:
             yield self.conninfo(name)
         finally:
             with psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @contextlib.contextmanager

@@ -16,43 +16,55 @@ from schemactl.engines import postgres_local
 from schemactl.engines.postgres_local import LocalPostgres
 
 
-def _postgres_pids() -> set[int]:
-    out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout
-    return {int(p) for p in out.split()}
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
-def _our_tempdirs() -> set[str]:
-    return {p for p in os.listdir(postgres_local.run_dir()) if p.startswith(("schemactl-pg-", "schemactl-initdb-"))}
+def _gone(pid: int, base: Path, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while (_alive(pid) or base.exists()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _alive(pid) and not base.exists()
 
 
 def test_start_query_stop_leaves_nothing_behind():
-    pids, dirs = _postgres_pids(), _our_tempdirs()
     with LocalPostgres() as pg:
-        base = pg.base
+        base, pid, watchdog = pg.base, pg.pid, pg.watchdog.pid
         with psycopg.connect(pg.conninfo(), autocommit=True) as conn:
             assert conn.execute("SELECT 1 + 1").fetchone() == (2,)
             assert conn.execute("SHOW fsync").fetchone() == ("off",)
-        assert _postgres_pids() - pids
+        assert _alive(pid) and _alive(watchdog)
+    # stop() waits for the watchdog, which reaps the server and removes the directory before it exits
+    assert not _alive(pid) and not _alive(watchdog)
     assert not base.exists()
-    assert not _postgres_pids() - pids
-    assert not _our_tempdirs() - dirs
+
+
+def test_server_settings_suit_large_ddl_and_throwaway_data():
+    with LocalPostgres() as pg, psycopg.connect(pg.conninfo(), autocommit=True) as conn:
+        show = {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in (
+            "max_locks_per_transaction", "fsync", "synchronous_commit", "full_page_writes", "autovacuum",
+            "wal_level")}
+    assert int(show.pop("max_locks_per_transaction")) >= 1024
+    assert show == {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "autovacuum": "off",
+                    "wal_level": "minimal"}
 
 
 def test_server_is_stopped_when_the_block_raises():
-    pids = _postgres_pids()
     with pytest.raises(RuntimeError):
         with LocalPostgres() as pg:
-            base = pg.base
+            base, pid = pg.base, pg.pid
             raise RuntimeError("boom")
     assert not base.exists()
-    assert not _postgres_pids() - pids
+    assert not _alive(pid)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="privilege drop only happens when run as root")
 def test_runs_as_the_postgres_account_when_root():
     with LocalPostgres() as pg:
-        pid = pg.proc.pid
-        uid = os.stat(f"/proc/{pid}").st_uid
+        uid = os.stat(f"/proc/{pg.pid}").st_uid
         assert uid == postgres_local.run_as().uid != 0
 
 
@@ -66,26 +78,54 @@ def test_template_is_cached_and_reused():
     assert (first / "PG_VERSION").stat().st_mtime_ns == stamp
 
 
-def test_ctrl_c_stops_the_server_and_removes_its_directory(tmp_path):
-    script = tmp_path / "hold.py"
-    script.write_text(
-        "import sys, time\n"
-        "from schemactl.engines.postgres_local import LocalPostgres\n"
-        "with LocalPostgres() as pg:\n"
-        "    print(pg.base, pg.proc.pid, flush=True)\n"
-        "    time.sleep(60)\n"
-    )
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+_HOLD = (
+    "import sys, time\n"
+    "from schemactl.engines.postgres_local import LocalPostgres\n"
+    "with LocalPostgres() as pg:\n"
+    "    print(pg.base, pg.pid, pg.watchdog.pid, flush=True)\n"
+    "    time.sleep(60)\n"
+)
+
+
+def _holding_server():
+    """A Python process holding a running LocalPostgres: (process, server directory, postmaster pid, watchdog pid)."""
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=str(Path(__file__).resolve().parents[2]))
-    base, pid = proc.stdout.readline().split()
-    assert Path(base).exists()
-    proc.send_signal(signal.SIGINT)
+    base, pid, watchdog = proc.stdout.readline().split()
+    assert Path(base).exists() and _alive(int(pid))
+    return proc, Path(base), int(pid), int(watchdog)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL, signal.SIGHUP], ids=["ctrl-c", "sigkill", "sighup"])
+def test_server_dies_with_the_process_that_started_it(sig):
+    """Ctrl-C runs the with block's clean-up; SIGKILL and an unhandled SIGHUP end the Python process at
+    once, and the watchdog (end-of-file on its lifeline) stops the server and removes its directory."""
+    proc, base, pid, watchdog = _holding_server()
+    proc.send_signal(sig)
     proc.wait(timeout=30)
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not Path(f"/proc/{pid}").exists(), "postgres still running after Ctrl-C"
-    assert not Path(base).exists(), "server directory left behind after Ctrl-C"
+    proc.stdout.close()
+    proc.stderr.close()
+    assert _gone(pid, base), f"postgres {pid} or {base} left behind after signal {sig.name}"
+    assert _gone(watchdog, base)
+
+
+def test_server_stops_when_its_watchdog_is_killed():
+    """The kernel's parent-death signal: no server outlives both schemactl and its watchdog."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("parent-death signals are Linux only")
+    proc, base, pid, watchdog = _holding_server()
+    try:
+        os.kill(watchdog, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(pid), "postgres still running after its watchdog was killed"
+    finally:
+        proc.send_signal(signal.SIGINT)   # its stop() removes the directory the watchdog could not
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert _gone(pid, base)
 
 
 def test_missing_binaries_are_reported_with_the_fix(monkeypatch, tmp_path):

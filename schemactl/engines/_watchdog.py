@@ -1,0 +1,123 @@
+"""The watchdog that ties a throwaway PostgreSQL to the schemactl process that started it.
+
+Run by ``postgres_local.LocalPostgres`` as ``python -I -S _watchdog.py BASE UID GID`` (standard library
+only, no schemactl import, so it starts in a few milliseconds), in a session of its own so that a
+terminal's Ctrl-C or hang-up reaches schemactl, which then stops the server in order.
+
+Its standard input is the read end of a pipe whose write end only schemactl holds (the lifeline).
+schemactl writes one line to it: the server's command line as JSON.  The watchdog starts the server
+(as UID/GID when it runs as root), writes ``pid N`` to its standard output, and waits.  When the
+lifeline reaches end-of-file -- schemactl closed it, exited, or was killed with SIGKILL, which no
+handler can catch -- or the watchdog gets SIGTERM, it stops the server with an immediate shutdown
+(SIGQUIT, then SIGKILL after 10 s) and removes BASE, the server's whole directory.  If the server exits
+on its own it writes ``exited N`` and still waits for the lifeline before removing BASE (so schemactl
+can read the server log).
+
+Should the watchdog itself be killed, the server gets SIGQUIT from the kernel (Linux parent-death
+signal), so no server outlives both.
+"""
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+
+PR_SET_PDEATHSIG = 1
+
+
+def _parent_death_signal():
+    """A function for the child, between fork and exec: SIGQUIT when the watchdog dies (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    watchdog = os.getpid()
+
+    def setup():
+        # After the switch to the server's account (subprocess changes uid before this runs), so the
+        # setting is not cleared by the credential change; it survives exec of the server.
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGQUIT), 0, 0, 0)
+        if os.getppid() != watchdog:   # the watchdog died before the setting took effect
+            os._exit(1)
+    return setup
+
+
+def _say(line: str) -> None:
+    try:
+        os.write(1, (line + "\n").encode())
+    except OSError:   # schemactl is gone; nobody is listening
+        pass
+
+
+def _read_command() -> list | None:
+    """The server's command line from the lifeline, or None at end-of-file."""
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = os.read(0, 65536)
+        if not chunk:
+            return None
+        buf += chunk
+    return json.loads(buf.decode())
+
+
+def _stop(proc) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        proc.send_signal(signal.SIGQUIT)   # immediate shutdown: the data is thrown away anyway
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
+def _terminate(signum, frame):
+    raise SystemExit(0)
+
+
+def main(argv: list) -> int:
+    base, uid, gid = argv[0], int(argv[1]), int(argv[2])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminate)
+    proc = None
+    try:
+        args = _read_command()
+        if args is None:
+            return 0
+        who = {"user": uid, "group": gid, "extra_groups": []} if os.geteuid() == 0 and uid != 0 else {}
+        try:
+            with open(os.path.join(base, "server.log"), "ab") as log:
+                proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        cwd=base, preexec_fn=_parent_death_signal(), **who)
+        except OSError as exc:
+            _say(f"error {exc}")
+            while os.read(0, 65536):
+                pass
+            return 1
+        _say(f"pid {proc.pid}")
+        running = True
+        while True:
+            ready, _, _ = select.select([0], [], [], 0.1 if running else None)
+            if ready and not os.read(0, 65536):
+                return 0
+            if running and proc.poll() is not None:
+                running = False
+                _say(f"exited {proc.returncode}")
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)   # a second SIGTERM must not cut the clean-up short
+        _stop(proc)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
