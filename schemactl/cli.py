@@ -530,6 +530,30 @@ def restore(archive, manifest, url, force, features):
 
 
 @main.command()
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the diagram here (atomically) instead of standard output.")
+@_features_opt
+def erd(manifest, out, features):
+    """Print MANIFEST's entity-relationship diagram as Mermaid `erDiagram` text.
+
+    Tables with their columns (portable types; PK, FK and UK marks; NOT NULL in the comment) and one
+    relationship per foreign key: exactly one parent when the key columns are NOT NULL, zero or one
+    otherwise; at most one child when the key columns are unique, many otherwise; a solid line when
+    the key is part of the child's primary key.  `generate` writes the same diagram into
+    generated/<name>/schema.md, which code hosts render.
+    """
+    from .render.erd import mermaid
+    _, _, m = _one(manifest, features)
+    text = mermaid(m)
+    if out:
+        atomic_write_all({out: text})
+        click.echo(f"{out}: written", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
 def schema():
     """Print the manifest JSON Schema (for editors' YAML language servers).
 

@@ -12,6 +12,7 @@ from ..manifest.model import Manifest
 from ..naming import comment_text
 from .ddl import RULES, Renderer
 from .drizzle import drizzle_context, types_context
+from .erd import erd_context
 
 # Generated file name -> (template, engine, context builder).  New outputs are new rows.
 def _ddl_context(manifest: Manifest, engine: str, digest: str) -> dict:
@@ -38,6 +39,7 @@ OUTPUTS = {
     "schema.sqlite.ts": ("schema.ts.j2", "sqlite", drizzle_context),
     "types.ts": ("types.ts.j2", "postgres", types_context),   # engine-neutral row types for both Drizzle files
     "connection.sqlite.sql": ("connection.sql.j2", "sqlite", _connection_context),   # when pragmas are declared
+    "schema.md": ("erd.md.j2", None, erd_context),   # Mermaid ER diagram; renders on code hosts
 }
 
 

@@ -1,0 +1,119 @@
+"""An entity-relationship picture of a manifest: a Mermaid ``erDiagram``.
+
+Tables become entities (columns with their portable types and PK/FK/UK marks), foreign keys
+relationships whose cardinality follows from the model: the parent side is exactly one when every
+key column is NOT NULL (zero or one otherwise), the child side at most one when the key columns are
+unique (a primary key or unique constraint), many otherwise; a key inside the child's primary key is
+identifying (solid line).  Mermaid accepts only plain words as names and types: anything else is
+written as a word and the exact name goes into the attribute's comment or the entity's label.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..manifest.model import ForeignKey, Manifest, Table
+
+_WORD = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _word(text: str) -> str:
+    word = _WORD.sub("_", text)
+    return word if word[:1].isalpha() or word[:1] == "_" else f"_{word}"
+
+
+def _quoted(text: str) -> str:
+    """A Mermaid string: no double quotes or line breaks inside."""
+    return " ".join(text.replace('"', "'").split())
+
+
+def _type_word(col) -> str:
+    """Mermaid's attribute type: a word, with one parenthesised number at most (varchar(64))."""
+    t = col.type
+    arg = f"({t.args[0]})" if len(t.args) == 1 else ""
+    return _word(t.enum or t.name) + arg + ("[]" if t.array else "")
+
+
+def _type_text(col) -> str:
+    t = col.type
+    text = (t.enum or t.name) + (f"({','.join(map(str, t.args))})" if t.args else "")
+    return text + ("[]" if t.array else "")
+
+
+def _unique_sets(table: Table) -> list[set[str]]:
+    sets = [set(u.columns) for u in table.uniques]
+    sets += [{c.name for c in ix.columns} for ix in table.indexes
+             if ix.unique and ix.where is None and all(c.expr is None for c in ix.columns)]
+    if table.primary_key:
+        sets.append(set(table.primary_key.columns))
+    return sets
+
+
+def _relationship(child: Table, fk: ForeignKey, names: dict[str, str]) -> str:
+    cols = {c.name: c for c in child.columns}
+    required = all(not cols[c].nullable for c in fk.columns if c in cols)
+    one_child = any(s <= set(fk.columns) for s in _unique_sets(child))
+    identifying = bool(child.primary_key) and set(fk.columns) <= set(child.primary_key.columns)
+    parent = "||" if required else "|o"
+    children = "o|" if one_child else "o{"
+    line = "--" if identifying else ".."
+    label = _quoted(", ".join(fk.columns))
+    return f'    {names[fk.ref_table]} {parent}{line}{children} {names[child.name]} : "{label}"'
+
+
+def _entity(table: Table, name: str) -> list[str]:
+    pk = set(table.primary_key.columns) if table.primary_key else set()
+    fk = {c for f in table.foreign_keys for c in f.columns}
+    uk = {c for s in (set(u.columns) for u in table.uniques) if len(s) == 1 for c in s}
+    label = f'["{_quoted(table.name)}"]' if name != table.name else ""
+    lines = [f"    {name}{label} {{"]
+    used: set[str] = set()
+    for col in table.columns:
+        word = _word(col.name)
+        while word in used:
+            word += "_"
+        used.add(word)
+        keys = ", ".join(k for k, on in (("PK", col.name in pk), ("FK", col.name in fk), ("UK", col.name in uk)) if on)
+        notes = []
+        if word != col.name:
+            notes.append(col.name)
+        if _type_word(col) != _type_text(col):
+            notes.append(_type_text(col))
+        if not col.nullable and col.name not in pk:
+            notes.append("not null")
+        if col.generated:
+            notes.append("generated")
+        note = f' "{_quoted("; ".join(notes))}"' if notes else ""
+        lines.append(f"        {_type_word(col)} {word}{' ' + keys if keys else ''}{note}")
+    lines.append("    }")
+    return lines
+
+
+def entity_names(manifest: Manifest) -> dict[str, str]:
+    """Table name -> the Mermaid word that names it (unique within the diagram)."""
+    names: dict[str, str] = {}
+    for table in manifest.tables:
+        word = _word(table.name)
+        while word in names.values():
+            word += "_"
+        names[table.name] = word
+    return names
+
+
+def mermaid(manifest: Manifest) -> str:
+    """The Mermaid erDiagram text (deterministic: tables and keys in manifest order)."""
+    names = entity_names(manifest)
+    lines = ["erDiagram"]
+    for table in manifest.tables:
+        lines += _entity(table, names[table.name])
+    for table in manifest.tables:
+        for fk in table.foreign_keys:
+            if fk.ref_table in names:
+                lines.append(_relationship(table, fk, names))
+    return "\n".join(lines) + "\n"
+
+
+def erd_context(manifest: Manifest, engine, digest: str) -> dict:
+    source = manifest.source.replace("--", "-&#45;") if manifest.source else manifest.source   # stays in <!-- -->
+    return dict(name=manifest.name, version=manifest.version, source=source, hash=digest,
+                features=manifest.features, diagram=mermaid(manifest))
