@@ -1,218 +1,115 @@
 """Moving rows between engines through the portable types: copy, backup, restore.
 
-Every value goes through a neutral Python form chosen by its column's literal
-kind (the type registry's ``value``): exact decimals as Decimal, instants as
-aware UTC datetimes, JSON as parsed values, bytes as bytes.  ``READ`` turns
-what an engine returns into that form, ``WRITE`` turns it into what the engine
-stores, and ``ARCHIVE``/``UNARCHIVE`` into JSON for backups.  All three are
-tables of small functions, one row per kind.
+Every value goes through a neutral Python form chosen by its column's portable type
+(schemactl.datavalues): read from the source, checked, written to the target or an archive.  A value
+the target cannot hold exactly is refused before anything is committed, naming its table, row and column.
+Source and target are compared with the manifest first, and copy and restore fill empty tables only.
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import gzip
 import json
 import os
+import re
+import sqlite3
 import tempfile
-from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
+from . import datavalues as dv
 from .render.ddl import Renderer, schema_of
 from .errors import SchemactlError
-from .literals import iso_utc
 from .manifest.hashing import schema_hash
 from .manifest.model import Manifest, Table
-from .types import TIME_UNITS, element_kind
 from .naming import quote
 
-UTC = dt.timezone.utc
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 BATCH = 5000
-ARCHIVE_FORMAT = "schemactl-backup/1"
+ARCHIVE_FORMAT = "schemactl-backup/2"
+READABLE_FORMATS = {"schemactl-backup/1": 1, ARCHIVE_FORMAT: 2}   # /1 kept json as parsed values
 
 
-def _kind(m: Manifest, t: Table, col: str) -> str:
-    """The column's literal kind; a kind whose values depend on a parameter carries it (``char(3)``), an
-    array's ends in ``[]`` (``char(3)[]``, ``int32[]``)."""
-    ref = t.column(col).type
-    kind = "enum" if ref.enum else ref.element.row.value
-    if f"{kind}(n)" in PARAMETERISED:
-        kind += f"({ref.args[0]})"
-    return kind + ("[]" if ref.array else "")
-
-
-def _pad(n: int) -> Callable:
-    """character(n): PostgreSQL pads with blanks to n; the same text everywhere, a longer value refused."""
-    def pad(v: str) -> str:
-        if len(v) > n:
-            raise SchemactlError(f"value {v!r} has {len(v)} characters, more than character({n}) holds; "
-                                 "PostgreSQL would refuse it or cut its trailing blanks")
-        return v.ljust(n)
-    return pad
-
-
-# Kinds whose functions take the kind's parameter: "char(n)" -> n -> function (in every table below).
-PARAMETERISED = {"char(n)": _pad}
-
-
-def _units_to_dt(storage: str) -> Callable:
-    """A SQLite timestamptz reader: integers in the storage's units (ms, s), or ISO text."""
-    micros = 1_000_000 // TIME_UNITS.get(storage, 1000)     # exact integer arithmetic, no float
-    return lambda v: EPOCH + dt.timedelta(microseconds=int(v) * micros) if isinstance(v, int) else _iso_to_dt(v)
-
-
-def _iso_to_dt(v: str) -> dt.datetime:
-    t = dt.datetime.fromisoformat(v)
-    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-# engine value -> neutral (None stays None)
-READ: dict[str, dict[str, Callable]] = {
-    "sqlite": {
-        "boolean": bool, "numeric": lambda v: Decimal(str(v)), "json": json.loads, "bytes": bytes,
-        "date": dt.date.fromisoformat, "time": dt.time.fromisoformat, "timestamp": dt.datetime.fromisoformat,
-        "timestamptz": _units_to_dt("integer_ms"),
-        "uuid": lambda v: str(v).lower(), **PARAMETERISED,
-    },
-    "postgres": {
-        "uuid": str, "bytes": bytes, "timestamptz": lambda v: v.astimezone(UTC), "enum": str,
-    },
-}
-
-
-# engine -> manifest -> its readers (SQLite reads instants in the manifest's timestamptz storage)
-READERS = {
-    "sqlite": lambda m: {**READ["sqlite"], "timestamptz": _units_to_dt(m.time_storage)},
-    "postgres": lambda m: READ["postgres"],
-}
-
-
-def _readers(m: Manifest, engine: str) -> dict[str, Callable]:
-    """engine value -> neutral, for this manifest."""
-    return READERS[engine](m)
-
-
-def _sqlite_timestamptz(m: Manifest):
-    if m.time_storage == "integer_s":   # whole seconds only: a finer value is refused, never truncated
-        return _whole_seconds
-    if m.time_storage == "integer_ms":
-        return lambda v: (v - EPOCH) // dt.timedelta(milliseconds=1)
-    return lambda v: iso_utc(v.astimezone(UTC))
-
-
-def _whole_seconds(v: dt.datetime) -> int:
-    seconds, rest = divmod(v - EPOCH, dt.timedelta(seconds=1))
-    if rest:
-        raise SchemactlError(f"timestamptz value {v.isoformat()} has a fraction of a second, which SQLite's "
-                             "integer_s storage (Unix seconds) cannot hold; use sqlite.timestamptz: integer_ms "
-                             "or iso_text, or round the values at the source")
-    return seconds
-
-
-def _sqlite_writers(m: Manifest) -> dict[str, Callable]:
-    return {
-        "boolean": int, "numeric": lambda v: format(v, "f"),
-        "json": lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":")),
-        "date": dt.date.isoformat, "time": dt.time.isoformat,
-        "timestamp": lambda v: v.isoformat(sep=" "), "timestamptz": _sqlite_timestamptz(m), **PARAMETERISED,
-    }
-
-
-def _postgres_writers(m: Manifest) -> dict[str, Callable]:
-    from psycopg.types.json import Jsonb   # psycopg adapts every other neutral value itself
-    return {"json": Jsonb, **PARAMETERISED}
-
-
-WRITERS = {"sqlite": _sqlite_writers, "postgres": _postgres_writers}
-
-
-def _writers(m: Manifest, engine: str) -> dict[str, Callable]:
-    """neutral -> what the engine stores."""
-    return WRITERS[engine](m)
-
-
-# neutral <-> JSON for archives
-ARCHIVE: dict[str, Callable] = {
-    "numeric": lambda v: format(v, "f"), "bytes": lambda v: base64.b64encode(v).decode(),
-    "date": dt.date.isoformat, "time": dt.time.isoformat, "timestamp": dt.datetime.isoformat,
-    "timestamptz": lambda v: v.isoformat(), **PARAMETERISED,
-}
-UNARCHIVE: dict[str, Callable] = {
-    "numeric": Decimal, "bytes": base64.b64decode, "date": dt.date.fromisoformat,
-    "time": dt.time.fromisoformat, "timestamp": dt.datetime.fromisoformat, "timestamptz": _iso_to_dt,
-    **PARAMETERISED,
-}
-
-
-def _each(f: Callable | None) -> Callable:
-    """A function of one value applied to every element of a list (NULL elements stay None)."""
-    return lambda v: [x if x is None or f is None else f(x) for x in v]
-
-
-def _json_array(v: list) -> str:
+def _engine_errors() -> tuple:
+    errors: tuple = (sqlite3.Error,)
     try:
-        return json.dumps(v, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except ValueError:
-        raise SchemactlError(f"array {v!r} holds NaN or infinity, which a JSON array on SQLite cannot") from None
+        import psycopg
+        errors += (psycopg.Error,)
+    except ImportError:    # pragma: no cover - psycopg is a dependency
+        pass
+    return errors
 
 
-def _pg_json_element(v):
-    from psycopg.types.json import Json   # one element of a json[]/jsonb[] (a list stays one value)
-    return Json(v)
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-# Arrays: (what, engine) -> the element kind's function of that table -> the array's function.  SQLite holds
-# a JSON array of the elements in their archive (JSON) form; PostgreSQL arrays are Python lists both ways.
-ARRAYS: dict[tuple[str, str | None], Callable] = {
-    ("read", "sqlite"): lambda elem, m: lambda v: _each(_fn(UNARCHIVE, elem))(json.loads(v)),
-    ("write", "sqlite"): lambda elem, m: lambda v: _json_array(_each(_fn(ARCHIVE, elem))(v)),
-    ("read", "postgres"): lambda elem, m: _each(_fn(_readers(m, "postgres"), elem)),
-    ("write", "postgres"): lambda elem, m: _each(_pg_json_element if elem == "json" else
-                                                 _fn(_writers(m, "postgres"), elem)),
-    ("archive", None): lambda elem, m: _each(_fn(ARCHIVE, elem)),
-    ("unarchive", None): lambda elem, m: _each(_fn(UNARCHIVE, elem)),
-}
+# ---------------------------------------------------------------- reading
+
+def _pg_select(col: dv.Col) -> str:
+    """PostgreSQL: json as its text (psycopg would parse numbers as floats and JSON null as NULL),
+    instants in UTC (no session time zone can push year 9999 past Python's range)."""
+    c = quote(col.name)
+    if col.base == "json":
+        return f"{c}::text[]" if col.array else f"{c}::text"
+    if col.base == "timestamptz":
+        if col.array:
+            return (f"CASE WHEN {c} IS NULL THEN NULL ELSE ARRAY(SELECT x AT TIME ZONE 'UTC' FROM unnest({c}) "
+                    f"WITH ORDINALITY AS u(x, n) ORDER BY n) END")
+        return f"{c} AT TIME ZONE 'UTC'"
+    return c
 
 
-def _fn(table: dict, kind: str) -> Callable | None:
-    """The table's function for a kind without array (``char(3)`` takes its parameter)."""
-    base, _, arg = kind.partition("(")
-    if arg and f"{base}(n)" in table:
-        return table[f"{base}(n)"](int(arg.rstrip(")")))
-    return table.get(kind)
+def _lenient_loaders(cur) -> None:
+    """Dates and times Python cannot hold (infinity, BC, year 10000+, 24:00:00) arrive as their text, so the
+    column's check names the row instead of psycopg failing the whole fetch."""
+    import psycopg
+    from psycopg.types import datetime as pdt
 
+    def lenient(base):
+        def load(self, data):
+            try:
+                return base.load(self, data)
+            except psycopg.DataError:
+                return dv.Unreadable(bytes(data).decode())
+        return type(f"Lenient{base.__name__}", (base,), {"load": load})
+    for name, base in (("date", pdt.DateLoader), ("time", pdt.TimeLoader), ("timestamp", pdt.TimestampLoader)):
+        cur.adapters.register_loader(name, lenient(base))
 
-def _pick(table: dict, kind: str, what: str, engine: str | None, m: Manifest | None = None) -> Callable | None:
-    """The function for a column of this kind: the table's own, or for an array the element's, per element."""
-    elem = element_kind(kind)
-    return _fn(table, kind) if elem is None else ARRAYS[(what, engine)](elem, m)
-
-
-def _convert(fns: list) -> Callable:
-    def row(values):
-        return tuple(v if v is None or f is None else f(v) for f, v in zip(fns, values))
-    return row
-
-
-# ---------------------------------------------------------------- reading and writing
 
 def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH) -> Iterator[list[tuple]]:
-    cols = [c.name for c in t.data_columns]
-    readers = _readers(m, engine)
-    convert = _convert([_pick(readers, _kind(m, t, c), "read", engine, m) for c in cols])
-    order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else cols[:1]))
+    """The table's rows in key order, in batches of neutral values; a value that does not fit its column is
+    a SchemactlError naming the row."""
+    cols = dv.columns(m, t)
+    convert = dv.converter(t, cols, [dv.function("read", engine, m, c) for c in cols])
+    order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else [cols[0].name]))
     name = Renderer(m, engine).q(t.name)
-    cur = conn.cursor()
-    cur.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {name} ORDER BY {order}")
-    while True:
-        rows = cur.fetchmany(batch)
-        if not rows:
-            break
-        yield [convert(r) for r in rows]
-    cur.close()
+    select = ", ".join(_pg_select(c) if engine == "postgres" else quote(c.name) for c in cols)
+    errors = _engine_errors()
+    old_factory = getattr(conn, "text_factory", None)
+    try:
+        if engine == "sqlite":
+            conn.text_factory = dv.decode_sqlite_text
+        cur = conn.cursor()
+        if engine == "postgres":
+            _lenient_loaders(cur)
+        cur.execute(f"SELECT {select} FROM {name} ORDER BY {order}")
+        while True:
+            rows = cur.fetchmany(batch)
+            if not rows:
+                break
+            yield [convert(r) for r in rows]
+        cur.close()
+    except errors as exc:
+        raise SchemactlError(f"cannot read table {t.name} of the source: {_first_line(exc)}; nothing was "
+                             "written") from None
+    finally:
+        if engine == "sqlite":
+            conn.text_factory = old_factory
+
+
+# ---------------------------------------------------------------- writing
+
+_COPY_LINE = re.compile(r"\bline (\d+)")
 
 
 def _write_copy(conn, name: str, col_list: str, n_cols: int, rows: list) -> None:
@@ -222,26 +119,62 @@ def _write_copy(conn, name: str, col_list: str, n_cols: int, rows: list) -> None
             cp.write_row(r)
 
 
+def _pg_failed_row(conn, exc, rows: list) -> int | None:
+    found = _COPY_LINE.search(getattr(getattr(exc, "diag", None), "context", None) or "")
+    return int(found.group(1)) - 1 if found and 0 < int(found.group(1)) <= len(rows) else None
+
+
 def _write_insert(conn, name: str, col_list: str, n_cols: int, rows: list) -> None:
     conn.executemany(f"INSERT INTO {name} ({col_list}) VALUES ({', '.join('?' * n_cols)})", rows)
+
+
+def _sqlite_failed_row(conn, name: str, col_list: str, n_cols: int, rows: list) -> int | None:
+    """The first row of a refused batch the engine refuses on its own (the batch is undone first)."""
+    conn.execute("ROLLBACK TO batch")
+    for i, r in enumerate(rows):
+        try:
+            _write_insert(conn, name, col_list, n_cols, [r])
+        except sqlite3.Error:
+            return i
+    return None
 
 
 WRITE_BATCH = {"postgres": _write_copy, "sqlite": _write_insert}
 
 
 def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None) -> int:
-    cols = [c.name for c in t.data_columns]
-    writers = _writers(m, engine)
-    convert = _convert([_pick(writers, _kind(m, t, c), "write", engine, m) for c in cols])
-    col_list = ", ".join(quote(c) for c in cols)
+    cols = dv.columns(m, t)
+    convert = dv.converter(t, cols, [dv.function("write", engine, m, c) for c in cols])
+    label = dv.row_key(t, cols)
+    col_list = ", ".join(quote(c.name) for c in cols)
     name = Renderer(m, engine).q(t.name)
     n = 0
     for rows in batches:
-        WRITE_BATCH[engine](conn, name, col_list, len(cols), [convert(r) for r in rows])
+        stored = [convert(r, n + i + 1) for i, r in enumerate(rows)]
+        try:
+            if engine == "sqlite":
+                _sqlite_batch_checked(conn, name, col_list, len(cols), stored)
+            else:
+                WRITE_BATCH[engine](conn, name, col_list, len(cols), stored)
+        except _engine_errors() as exc:
+            at = _pg_failed_row(conn, exc, stored) if engine == "postgres" else getattr(exc, "row", None)
+            where = f", {label(rows[at], n + at + 1)}" if at is not None else ""
+            raise SchemactlError(f"the target refused table {t.name}{where}: {_first_line(exc)}; nothing was "
+                                 "written; correct the value at the source") from None
         n += len(rows)
         if progress:
             progress(t.name, n)
     return n
+
+
+def _sqlite_batch_checked(conn, name, col_list, n_cols, rows) -> None:
+    conn.execute("SAVEPOINT batch")
+    try:
+        _write_insert(conn, name, col_list, n_cols, rows)
+    except sqlite3.Error as exc:
+        exc.row = _sqlite_failed_row(conn, name, col_list, n_cols, rows)
+        raise
+    conn.execute("RELEASE batch")
 
 
 def reset_identities(conn, m: Manifest, engine: str = "postgres") -> None:
@@ -267,14 +200,14 @@ def reset_identities(conn, m: Manifest, engine: str = "postgres") -> None:
 IDENTITY_SEQUENCES = {"postgres": True, "sqlite": False}
 
 
-def _sqlite_begin(conn) -> None:
+def _sqlite_begin(conn):
     conn.isolation_level = None
     conn.execute("PRAGMA foreign_keys = ON")         # enforced (outside the transaction: a no-op inside)
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("PRAGMA defer_foreign_keys = ON")   # checked at COMMIT, so tables load in any order
 
 
-def _sqlite_end(conn, ok: bool) -> None:
+def _sqlite_end(conn, ok: bool, state) -> None:
     if not ok:
         conn.execute("ROLLBACK")
         return
@@ -286,48 +219,100 @@ def _sqlite_end(conn, ok: bool) -> None:
     conn.execute("COMMIT")
 
 
-def _dbapi_end(conn, ok: bool) -> None:
-    conn.commit() if ok else conn.rollback()
+def _pg_begin(conn):
+    tx = conn.transaction()    # one transaction whether the connection is in autocommit or not
+    tx.__enter__()
+    return tx
 
 
-# How a target transaction starts and ends (psycopg opens one implicitly).
-BEGIN = {"sqlite": _sqlite_begin, "postgres": lambda conn: None}
-END = {"sqlite": _sqlite_end, "postgres": _dbapi_end}
+def _pg_end(conn, ok: bool, tx) -> None:
+    if ok:
+        tx.__exit__(None, None, None)
+    else:
+        tx.__exit__(SchemactlError, SchemactlError("rolled back"), None)
+
+
+BEGIN = {"sqlite": _sqlite_begin, "postgres": _pg_begin}
+END = {"sqlite": _sqlite_end, "postgres": _pg_end}
 
 
 class Target:
-    """One transaction on the target database: all rows or none."""
+    """One transaction on the target database: all rows or none; its tables must be empty."""
 
-    def __init__(self, conn, engine: str):
-        self.conn, self.engine = conn, engine
+    def __init__(self, conn, engine: str, m: Manifest | None = None):
+        self.conn, self.engine, self.m = conn, engine, m
 
     def __enter__(self):
-        BEGIN[self.engine](self.conn)
+        try:
+            self.state = BEGIN[self.engine](self.conn)
+        except _engine_errors() as exc:
+            raise SchemactlError(f"cannot start writing to the target: {_first_line(exc)}; nothing was "
+                                 "written") from None
+        if self.m is not None:
+            try:
+                self._check_empty()
+            except BaseException:
+                self._end(False)
+                raise
         return self
 
+    def _check_empty(self) -> None:
+        r = Renderer(self.m, self.engine)
+        for t in self.m.tables:
+            cur = self.conn.cursor()
+            cur.execute(f"SELECT 1 FROM {r.q(t.name)} LIMIT 1")
+            if cur.fetchone() is not None:
+                raise SchemactlError(f"table {t.name} of the target already holds rows; copy and restore fill "
+                                     "empty tables only (nothing was written): empty the target's tables or use "
+                                     "a new database")
+
+    def _end(self, ok: bool) -> None:
+        try:
+            END[self.engine](self.conn, ok, self.state)
+        except _engine_errors() as exc:
+            if ok:
+                raise SchemactlError(f"the target refused the rows at commit: {_first_line(exc)}; nothing was "
+                                     "written") from None
+
     def __exit__(self, kind, exc, tb):
-        END[self.engine](self.conn, kind is None)
+        self._end(kind is None)
         return False
 
 
-def check_target(conn, engine: str, m: Manifest) -> None:
-    """Refuse to write into a schema that differs from the manifest (the parity gate's diff)."""
+# Findings that make a source unreadable as the manifest says: a missing table or column, another type.
+SOURCE_CODES = frozenset({"SC101", "SC201", "SC203"})
+
+
+def check_schema(conn, engine: str, m: Manifest, role: str = "target") -> None:
+    """Refuse a database whose schema differs from the manifest (the parity gate's diff), exit 1 with the
+    findings: any finding for the target, those that change what is read (SOURCE_CODES) for the source."""
     from .diff import diff
     from .expect import expect
     from .introspect import introspect
-    findings = diff(expect(m, engine), introspect(conn, engine, schema_of(m, engine)))
-    conn.rollback()  # end the read transaction psycopg opened (a no-op on sqlite3)
+    try:
+        findings = diff(expect(m, engine), introspect(conn, engine, schema_of(m, engine)))
+        conn.rollback()  # end the read transaction psycopg opened (a no-op on sqlite3)
+    except _engine_errors() as exc:
+        raise SchemactlError(f"cannot read the {role}'s schema: {_first_line(exc)}; nothing was written") from None
+    if role == "source":
+        findings = [f for f in findings if f.code in SOURCE_CODES]
     if findings:
         listed = "\n  ".join(f"{f.code} {f.message}" for f in findings[:20])
-        err = SchemactlError(f"the target schema differs from the manifest; nothing was written:\n  {listed}")
+        err = SchemactlError(f"the {role} schema differs from the manifest; nothing was "
+                             f"{'read' if role == 'source' else 'written'}:\n  {listed}")
         err.exit_code = 1
         raise err
 
 
+def check_target(conn, engine: str, m: Manifest) -> None:
+    check_schema(conn, engine, m, "target")
+
+
 def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None) -> dict[str, int]:
-    check_target(dst, dst_engine, m)
+    check_schema(src, src_engine, m, "source")
+    check_schema(dst, dst_engine, m, "target")
     counts = {}
-    with Target(dst, dst_engine):
+    with Target(dst, dst_engine, m):
         for t in m.tables:
             counts[t.name] = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t), progress)
         reset_identities(dst, m, dst_engine)
@@ -338,56 +323,68 @@ def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None)
 
 def backup(m: Manifest, conn, engine: str, path: Path) -> dict[str, int]:
     """Write a gzip JSON Lines archive atomically: a header, then per table a line naming it and its rows."""
+    check_schema(conn, engine, m, "source")
     counts = {}
-    fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", dir=str(Path(path).resolve().parent))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", dir=str(Path(path).resolve().parent))
+    except OSError as exc:
+        raise SchemactlError(f"cannot write {path}: {exc.strerror or exc}; choose a writable directory") from None
     try:
         with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
             def line(obj):
-                gz.write((json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+                gz.write((json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+                          + "\n").encode())
             line({"format": ARCHIVE_FORMAT, "schema": m.name, "hash": schema_hash(m),
                   "tables": [t.name for t in m.tables]})
             for t in m.tables:
-                kinds = [_kind(m, t, c.name) for c in t.data_columns]
-                encode = _convert([_pick(ARCHIVE, k, "archive", None) for k in kinds])
-                line({"table": t.name, "columns": [c.name for c in t.data_columns], "kinds": kinds})
+                cols = dv.columns(m, t)
+                encode = dv.converter(t, cols, [dv.function("archive", None, m, c) for c in cols],
+                                      after="no archive was written")
+                line({"table": t.name, "columns": [c.name for c in cols], "kinds": [c.kind for c in cols]})
                 n = 0
                 for rows in read_table(conn, engine, m, t):
                     for r in rows:
-                        line(encode(r))
+                        line(list(encode(r)))
                     n += len(rows)
                 counts[t.name] = n
             line({"end": True, "rows": counts})
         os.replace(tmp, path)
-    except BaseException:
+    except OSError as exc:
+        raise SchemactlError(f"cannot write {path}: {exc.strerror or exc}; no archive was written") from None
+    finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise
     return counts
 
 
-def _archive_lines(path: Path) -> Iterator[object]:
+def _archive_lines(path: Path) -> Iterator[tuple[int, object]]:
     try:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             for number, text in enumerate(fh, start=1):
                 try:
-                    yield json.loads(text)
+                    yield number, json.loads(text)
                 except ValueError:
                     raise SchemactlError(f"{path}: line {number} is not JSON; the archive is damaged") from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:   # gzip.BadGzipFile (a bad CRC too) is an OSError
         raise SchemactlError(f"{path}: cannot read the archive ({exc}); it is damaged or not a backup") from None
 
 
+def _damaged(path, number, what) -> SchemactlError:
+    return SchemactlError(f"{path}: line {number}: {what}; the archive is damaged, nothing was written")
+
+
 def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False) -> dict[str, int]:
     """Restore an archive into an empty database of the manifest's schema, all or nothing."""
     lines = _archive_lines(path)
-    header = next(lines, None)
-    if not isinstance(header, dict) or header.get("format") != ARCHIVE_FORMAT:
+    _, header = next(lines, (0, None))
+    fmt = READABLE_FORMATS.get(header.get("format")) if isinstance(header, dict) else None
+    if fmt is None:
         raise SchemactlError(f"{path}: not a schemactl backup (format {ARCHIVE_FORMAT})")
     want = schema_hash(m)
     if header.get("hash") != want and not force:
         raise SchemactlError(f"{path}: archive was taken from schema {header.get('schema')} {header.get('hash')}, "
                              f"the target manifest is {want}; pass --force to restore anyway")
-    check_target(conn, engine, m)
+    check_schema(conn, engine, m, "target")
     counts: dict[str, int] = {}
     state = {"table": None, "rows": [], "decode": None}
 
@@ -398,29 +395,42 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False) -> 
             counts[t.name] = counts.get(t.name, 0) + added
         state["rows"] = []
 
-    with Target(conn, engine):
-        for obj in lines:
+    with Target(conn, engine, m):
+        for number, obj in lines:
             if isinstance(obj, dict) and "table" in obj:
                 flush()
-                t = m.table(obj["table"])
-                if t is None or obj["columns"] != [c.name for c in t.data_columns]:
-                    raise SchemactlError(f"{path}: table {obj['table']} does not match the manifest")
-                state["table"], state["decode"] = t, _convert([_pick(UNARCHIVE, k, "unarchive", None)
-                                                             for k in obj["kinds"]])
+                state["table"], state["decode"] = _table_start(path, number, obj, m, fmt)
             elif isinstance(obj, dict) and obj.get("end"):
                 flush()
                 if obj.get("rows") != counts:
-                    raise SchemactlError(f"{path}: row counts do not match the archive's footer; it is damaged")
+                    raise _damaged(path, number, "row counts do not match the archive's footer")
                 # Read to the end before committing: gzip checks its CRC and length only there, and nothing
                 # (rows, a second member, garbage) may follow the footer.
-                if next(lines, None) is not None:
-                    raise SchemactlError(f"{path}: content after the footer; the archive is damaged")
+                extra = next(lines, None)
+                if extra is not None:
+                    raise _damaged(path, extra[0], "content after the footer")
                 reset_identities(conn, m, engine)
                 return counts
             elif isinstance(obj, list) and state["table"] is not None:
-                state["rows"].append(state["decode"](obj))
+                state["rows"].append(state["decode"](obj, number))
                 if len(state["rows"]) >= BATCH:
                     flush()
             else:
-                raise SchemactlError(f"{path}: unexpected content; the archive is damaged")
-        raise SchemactlError(f"{path}: the archive ends early (no footer); it is damaged")
+                raise _damaged(path, number, "unexpected content")
+        raise SchemactlError(f"{path}: the archive ends early (no footer); it is damaged, nothing was written")
+
+
+def _table_start(path, number: int, obj: dict, m: Manifest, fmt: int):
+    """The manifest's table an archive's table line names, and the decoder of its rows (line number -> row)."""
+    t = m.table(obj["table"]) if isinstance(obj["table"], str) else None
+    cols = dv.columns(m, t) if t is not None else []
+    if t is None or obj.get("columns") != [c.name for c in cols]:
+        raise SchemactlError(f"{path}: table {obj['table']} does not match the manifest (its columns differ); "
+                             "restore with the manifest the archive was taken with")
+    kinds = obj.get("kinds")
+    if kinds != [c.kind for c in cols]:
+        raise SchemactlError(f"{path}: line {number}: the column types of table {t.name} in the archive ({kinds}) "
+                             "differ from the manifest's; restore with the manifest the archive was taken with")
+    decode = dv.converter(t, cols, [dv.function("unarchive", None, m, c, fmt) for c in cols],
+                          after="the archive is damaged, nothing was written")
+    return t, lambda values, line: decode(values, None, f"{path}: line {line}: ")

@@ -1,0 +1,592 @@
+"""Values of copy, backup and restore: one neutral Python form per portable type, checked at every step.
+
+Neutral forms: text, enum, character(n), tsvector and uuid as str (uuid canonical), boolean as bool,
+integers as int, floats as float, numeric as Decimal, date/time/timestamp as naive date/time/datetime,
+timestamptz as an aware UTC datetime, json and jsonb as their JSON *text* (json keeps its exact text,
+jsonb PostgreSQL's canonical text; JSON ``null`` is the text ``null``, never SQL NULL), bytes as bytes,
+arrays as lists of those (None for a NULL element).
+
+Four steps have a table each: ``read`` (what an engine returns -> neutral; SQLite's values are checked
+against the column's type, since SQLite does not enforce it), ``write`` (neutral -> what the engine
+stores; a value the target cannot hold exactly is refused), ``archive`` and ``unarchive`` (neutral <->
+JSON for backups; an archive's values are checked like SQLite's).  A function raises BadValue with what
+is wrong and the way out; :func:`converter` adds the table, row and column.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import decimal
+import json
+import math
+import re
+import struct
+import uuid as uuidlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+from .errors import SchemactlError
+from .literals import iso_utc
+from .manifest.model import Manifest, Table
+from .types import INT_RANGES, TIME_UNITS
+
+UTC = dt.timezone.utc
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+_WIDE = decimal.Context(prec=2100)           # numeric(p,s) holds up to 1000 digits on each side
+
+
+class BadValue(ValueError):
+    """What is wrong with one value and how to fix it (the caller names table, row and column)."""
+
+
+class Unreadable(str):
+    """A PostgreSQL date/time value Python cannot hold (infinity, BC, year 10000+, 24:00:00), as its text."""
+
+
+class Undecodable(bytes):
+    """SQLite text that is not valid UTF-8, as its bytes."""
+
+
+def decode_sqlite_text(raw: bytes):
+    """sqlite3 text_factory: invalid UTF-8 becomes a value the column's check refuses by row, not a traceback."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Undecodable(raw)
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: str                # literal kind: "int32", "char(3)", "text[]" (written in archives)
+    base: str                # element literal kind without parameter: "char", "int32", "json"
+    type: str                # registry row: "real", "double", "varchar", ...
+    spelled: str             # manifest spelling of the element type: "varchar(20)"
+    array: bool
+    args: tuple = ()
+    members: tuple = ()      # enum values
+
+
+def columns(m: Manifest, t: Table) -> list[Col]:
+    out = []
+    for c in t.data_columns:
+        ref = c.type
+        base = "enum" if ref.enum else ref.element.row.value
+        kind = base + (f"({ref.args[0]})" if base == "char" else "") + ("[]" if ref.array else "")
+        members = next((e.values for e in m.enums if e.name == ref.enum), ()) if ref.enum else ()
+        out.append(Col(c.name, kind, base, ref.name, ref.element.spelled(), ref.array, ref.args, members))
+    return out
+
+
+def show(v, limit: int = 60) -> str:
+    """A value for a message: short, and never a 4 MB blob."""
+    if isinstance(v, Unreadable):
+        text = repr(str(v))
+    elif isinstance(v, Undecodable):
+        text = "bytes " + bytes(v[:24]).hex() + ("…" if len(v) > 24 else "")
+    else:
+        text = repr(v)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _describe(v) -> str:
+    if isinstance(v, Undecodable):
+        return "text that is not valid UTF-8"
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return f"a BLOB of {len(v)} bytes"
+    if isinstance(v, bool):
+        return f"the boolean {v}"
+    if isinstance(v, (int, float)):
+        return f"the number {v!r}"
+    if isinstance(v, str):
+        return f"the text {show(v)}"
+    return f"{type(v).__name__} {show(v)}"
+
+
+SOURCE_FIX = "correct it at the source"
+
+
+def _must(v, types, what: str):
+    types = types if isinstance(types, tuple) else (types,)
+    if isinstance(v, bool) and bool not in types or not isinstance(v, types) or isinstance(v, Undecodable):
+        raise BadValue(f"holds {_describe(v)}, not {what}; {SOURCE_FIX}")
+    return v
+
+
+# ---------------------------------------------------------------- checks of a value against its column
+
+def _text(col: Col) -> Callable:
+    limit = col.args[0] if col.type == "varchar" else None
+
+    def check(v):
+        _must(v, str, "text")
+        if limit is not None and len(v) > limit:
+            raise BadValue(f"has {len(v)} characters, more than {col.spelled} holds; shorten it at the source or "
+                           "widen the column")
+        return v
+    return check
+
+
+def _char(col: Col) -> Callable:
+    n = col.args[0]
+
+    def pad(v):
+        _must(v, str, "text")
+        if len(v) > n:
+            raise BadValue(f"has {len(v)} characters, more than character({n}) holds; PostgreSQL would refuse it "
+                           "or cut its trailing blanks; shorten it at the source")
+        return v.ljust(n)
+    return pad
+
+
+def _enum(col: Col) -> Callable:
+    def check(v):
+        _must(v, str, "text")
+        if col.members and v not in col.members:
+            raise BadValue(f"{show(v)} is not a value of enum {col.spelled} ({', '.join(col.members)}); "
+                           f"{SOURCE_FIX}")
+        return v
+    return check
+
+
+def _int(col: Col) -> Callable:
+    lo, hi = INT_RANGES[col.base]
+
+    def check(v):
+        _must(v, int, "a whole number")
+        if not lo <= v <= hi:
+            raise BadValue(f"{v} is out of range for {col.spelled} ({lo}..{hi}); {SOURCE_FIX} or widen the column")
+        return v
+    return check
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|NaN")
+
+
+def _numeric(col: Col) -> Callable:
+    p, s = col.args
+    step = Decimal(1).scaleb(-s)
+
+    def check(v):
+        if isinstance(v, Decimal):
+            d = v
+        else:
+            if not isinstance(v, str) or not _NUMBER.fullmatch(v):
+                raise BadValue(f"holds {_describe(v)}, not a decimal number; {SOURCE_FIX}")
+            d = Decimal(v)
+        if d.is_nan():
+            return Decimal("NaN")
+        if not d.is_finite():
+            raise BadValue(f"{col.spelled} cannot hold infinity; {SOURCE_FIX}")
+        if _WIDE.quantize(d, step) != d:
+            raise BadValue(f"{show(v)} has more than {s} decimal places, which {col.spelled} would round; "
+                           f"{SOURCE_FIX} or widen the column")
+        if d and d.adjusted() + 1 > p - s:
+            raise BadValue(f"{show(v)} does not fit {col.spelled}; {SOURCE_FIX} or widen the column")
+        return d
+    return check
+
+
+def _uuid(col: Col) -> Callable:
+    def check(v):
+        _must(v, str, "a UUID")
+        try:
+            return str(uuidlib.UUID(v))
+        except ValueError:
+            raise BadValue(f"{show(v)} is not a UUID; {SOURCE_FIX}") from None
+    return check
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json(col: Col) -> Callable:
+    def check(v):
+        _must(v, str, "JSON text")
+        try:
+            json.loads(v, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            raise BadValue(f"{show(v)} is not valid JSON ({exc}); {SOURCE_FIX}") from None
+        return v
+    return check
+
+
+def _iso(parse: Callable, what: str, aware: bool | None) -> Callable:
+    """ISO text -> date/time/datetime; aware: True needs an offset, False refuses one, None assumes UTC."""
+    def check(col):
+        def f(v):
+            _must(v, str, what)
+            try:
+                x = parse(v)
+            except ValueError:
+                raise BadValue(f"{show(v)} is not {what}; {SOURCE_FIX}") from None
+            zone = getattr(x, "tzinfo", None)
+            if aware is False and zone is not None:
+                raise BadValue(f"{show(v)} has a time zone offset, which {col.spelled} does not hold (its meaning "
+                               f"would change); {SOURCE_FIX}")
+            if aware and zone is None:
+                raise BadValue(f"{show(v)} has no time zone offset; the archive is not schemactl's")
+            if aware is not False:
+                return (x if zone else x.replace(tzinfo=UTC)).astimezone(UTC)
+            return x
+        return f
+    return check
+
+
+def _bool_int(col):
+    def f(v):
+        if isinstance(v, int) and v in (0, 1):
+            return bool(v)
+        raise BadValue(f"holds {_describe(v)}, not 0 or 1 (boolean); {SOURCE_FIX}")
+    return f
+
+
+def _float(col):
+    return lambda v: float(_must(v, (int, float), "a number"))
+
+
+def _bytes(col):
+    def f(v):
+        if type(v) is not bytes:
+            raise BadValue(f"holds {_describe(v)}, not bytes; {SOURCE_FIX}")
+        return v
+    return f
+
+
+def _sqlite_instant(storage: str) -> Callable:
+    """SQLite timestamptz: integers in the storage's units (ms, s), or ISO text (UTC when it has no offset)."""
+    micros = 1_000_000 // TIME_UNITS.get(storage, 1000)     # exact integer arithmetic, no float
+    iso = _iso(dt.datetime.fromisoformat, "an ISO-8601 timestamp", None)
+
+    def make(col):
+        text = iso(col)
+
+        def f(v):
+            if isinstance(v, int) and not isinstance(v, bool):
+                try:
+                    return EPOCH + dt.timedelta(microseconds=v * micros)
+                except OverflowError:
+                    raise BadValue(f"{v} is outside years 1 to 9999 in {storage} units; {SOURCE_FIX}") from None
+            return text(v)
+        return f
+    return make
+
+
+COMMON = {
+    "text": _text, "tsvector": _text, "char": _char, "enum": _enum, "uuid": _uuid, "json": _json,
+    "int16": _int, "int32": _int, "int64": _int, "numeric": _numeric,
+    "date": _iso(dt.date.fromisoformat, "a date (YYYY-MM-DD)", False),
+    "time": _iso(dt.time.fromisoformat, "a time of day (HH:MM:SS)", False),
+    "timestamp": _iso(dt.datetime.fromisoformat, "a timestamp (YYYY-MM-DD HH:MM:SS)", False),
+}
+
+
+def _sqlite_read(m: Manifest) -> dict:
+    return {**COMMON, "boolean": _bool_int, "float": _float, "bytes": _bytes,
+            "timestamptz": _sqlite_instant(m.time_storage)}
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+def _pg_checked(f: Callable | None = None) -> Callable:
+    def make(col):
+        def g(v):
+            if isinstance(v, Unreadable):
+                raise BadValue(f"PostgreSQL's {col.spelled} value {show(v)} is outside what copy and backup carry "
+                               "(years 1 to 9999, no infinity, no 24:00:00); change it at the source")
+            return v if f is None else f(v)
+        return g
+    return make
+
+
+PG_READ = {
+    "uuid": lambda col: str, "bytes": lambda col: bytes, "enum": lambda col: str, "char": _char,
+    "date": _pg_checked(), "time": _pg_checked(), "timestamp": _pg_checked(),
+    "timestamptz": _pg_checked(lambda v: v.replace(tzinfo=UTC)),   # selected AT TIME ZONE 'UTC'
+}
+
+
+def _float4(x: float) -> float:
+    """What PostgreSQL's real gives back for x (its shortest text, read as a double)."""
+    y = struct.unpack("f", struct.pack("f", x))[0]
+    for digits in range(1, 10):
+        text = f"{y:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == y:
+            return float(text)
+    return y
+
+
+def _pg_real(col):
+    if col.type != "real":
+        return None
+
+    def f(v):
+        if math.isfinite(v):
+            try:
+                exact = _float4(v) == v
+            except OverflowError:
+                exact = False
+            if not exact:
+                raise BadValue(f"{v!r} does not fit PostgreSQL's 4-byte real exactly; declare the column double, "
+                               "or round the value at the source")
+        return v
+    return f
+
+
+def _no_nul(make: Callable | None = None) -> Callable:
+    def wrap(col):
+        inner = make(col) if make else None
+
+        def f(v):
+            if "\x00" in v:
+                raise BadValue("holds a NUL character, which PostgreSQL text cannot hold; remove it at the source")
+            return inner(v) if inner else v
+        return f
+    return wrap
+
+
+PG_WRITE = {"text": _no_nul(), "tsvector": _no_nul(), "enum": _no_nul(), "json": _no_nul(), "char": _no_nul(_char),
+            "float": _pg_real}
+
+
+# ---------------------------------------------------------------- SQLite
+
+def _sqlite_float(col):
+    def f(v):
+        if v != v:
+            raise BadValue("NaN cannot be stored in SQLite (it would become NULL); set it to NULL at the source "
+                           "if that is meant, or copy to PostgreSQL")
+        if v == 0 and math.copysign(1.0, v) < 0:
+            raise BadValue("-0.0 cannot be stored in SQLite (it would become 0.0); set it to 0 at the source "
+                           "if that is meant, or copy to PostgreSQL")
+        return v
+    return f
+
+
+def _sqlite_instant_writer(storage: str) -> Callable:
+    unit = dt.timedelta(microseconds=1_000_000 // TIME_UNITS.get(storage, 1))
+    name = {"integer_ms": "milliseconds", "integer_s": "seconds"}.get(storage)
+
+    def make(col):
+        if name is None:
+            return lambda v: iso_utc(v)
+
+        def f(v):
+            count, rest = divmod(v - EPOCH, unit)
+            if rest:
+                raise BadValue(f"{v.isoformat()} has a fraction of a {name[:-1]}, which SQLite's {storage} storage "
+                               f"(Unix {name}) cannot hold; use sqlite.timestamptz: iso_text (or integer_ms), or "
+                               "round the values at the source")
+            return count
+        return f
+    return make
+
+
+def _sqlite_write(m: Manifest) -> dict:
+    return {
+        "boolean": lambda col: int, "numeric": lambda col: lambda v: format(v, "f"), "float": _sqlite_float,
+        "date": lambda col: dt.date.isoformat, "time": lambda col: dt.time.isoformat,
+        "timestamp": lambda col: lambda v: v.isoformat(sep=" "), "char": _char,
+        "timestamptz": _sqlite_instant_writer(m.time_storage),
+    }
+
+
+# ---------------------------------------------------------------- archives (JSON values)
+
+_SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _archived_float(col):
+    def f(v):
+        if isinstance(v, str) and v in _SPECIAL:
+            return _SPECIAL[v]
+        return float(_must(v, (int, float), "a number"))
+    return f
+
+
+def _archive_float(col):
+    return lambda v: v if math.isfinite(v) else "NaN" if v != v else "Infinity" if v > 0 else "-Infinity"
+
+
+def _archived_bool(col):
+    return lambda v: _must(v, bool, "true or false")
+
+
+def _b64(col):
+    def f(v):
+        _must(v, str, "base64 text")
+        try:
+            return base64.b64decode(v, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadValue(f"{show(v)} is not base64; {SOURCE_FIX}") from None
+    return f
+
+
+ARCHIVE = {
+    "numeric": lambda col: lambda v: format(v, "f"), "bytes": lambda col: lambda v: base64.b64encode(v).decode(),
+    "date": lambda col: dt.date.isoformat, "time": lambda col: dt.time.isoformat,
+    "timestamp": lambda col: dt.datetime.isoformat, "timestamptz": lambda col: dt.datetime.isoformat,
+    "float": _archive_float,
+}
+UNARCHIVE = {
+    **COMMON, "boolean": _archived_bool, "float": _archived_float, "bytes": _b64,
+    "timestamptz": _iso(dt.datetime.fromisoformat, "an ISO-8601 timestamp", True),
+}
+# schemactl-backup/1 held json as parsed values (its numbers as floats, JSON null as NULL): read as text.
+UNARCHIVE_V1 = {**UNARCHIVE, "json": lambda col: lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))}
+
+# Elements of a SQLite array (a JSON array): their archive form, but floats as JSON numbers only.
+SQLITE_ELEMENT_OUT = {**ARCHIVE, "float": lambda col: None}
+SQLITE_ELEMENT_IN = {**UNARCHIVE, "float": _float}
+
+
+# ---------------------------------------------------------------- arrays
+
+def _each(f: Callable | None) -> Callable:
+    def g(v):
+        if not isinstance(v, list):
+            raise BadValue(f"holds {_describe(v)}, not an array; {SOURCE_FIX}")
+        out = []
+        for i, x in enumerate(v, start=1):
+            try:
+                out.append(x if x is None or f is None else f(x))
+            except BadValue as exc:
+                raise BadValue(f"element {i}: {exc}") from None
+        return out
+    return g
+
+
+def _raw_elements(text: str) -> list:
+    """The exact text of each element of a JSON array (None for null): json elements keep their text."""
+    decoder, ws = json.JSONDecoder(), re.compile(r"[ \t\n\r]*")
+    i = ws.match(text, 0).end()
+    if text[i:i + 1] != "[":
+        raise ValueError("not a JSON array")
+    out, i = [], ws.match(text, i + 1).end()
+    if text[i:i + 1] == "]":
+        return out if not text[i + 1:].strip(" \t\n\r") else _raise("text after the array")
+    while True:
+        _, end = decoder.raw_decode(text, i)
+        raw = text[i:end]
+        out.append(None if raw == "null" else raw)
+        i = ws.match(text, end).end()
+        if text[i:i + 1] == "]":
+            return out if not text[i + 1:].strip(" \t\n\r") else _raise("text after the array")
+        if text[i:i + 1] != ",":
+            raise ValueError("expected , or ]")
+        i = ws.match(text, i + 1).end()
+
+
+def _raise(message):
+    raise ValueError(message)
+
+
+def _sqlite_array_in(col: Col, element: Callable | None) -> Callable:
+    def f(v):
+        _must(v, str, "a JSON array (text)")
+        try:
+            items = _raw_elements(v) if col.base == "json" else json.loads(v, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            raise BadValue(f"{show(v)} is not a JSON array ({exc}); {SOURCE_FIX}") from None
+        if not isinstance(items, list):
+            raise BadValue(f"{show(v)} is not a JSON array; {SOURCE_FIX}")
+        return _each(element)(items)
+    return f
+
+
+def _sqlite_array_out(col: Col, element: Callable | None) -> Callable:
+    each = _each(element)
+
+    def f(v):
+        items = each(v)
+        if col.base == "json":
+            for i, x in enumerate(items, start=1):
+                if x is not None and x.strip(" \t\n\r") == "null":
+                    raise BadValue(f"element {i} is JSON null, which a SQLite JSON array cannot tell from a NULL "
+                                   "element; copy to PostgreSQL, or replace it at the source")
+            return "[" + ",".join("null" if x is None else x for x in items) + "]"
+        try:
+            return json.dumps(items, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except ValueError:
+            raise BadValue("holds NaN or infinity, which a JSON array on SQLite cannot; copy to PostgreSQL, or "
+                           "replace it at the source") from None
+    return f
+
+
+# ---------------------------------------------------------------- per column
+
+def _table(step: str, engine: str | None, m: Manifest, fmt: int) -> dict:
+    if step == "read":
+        return _sqlite_read(m) if engine == "sqlite" else PG_READ
+    if step == "write":
+        return _sqlite_write(m) if engine == "sqlite" else PG_WRITE
+    if step == "archive":
+        return ARCHIVE
+    return UNARCHIVE_V1 if fmt == 1 else UNARCHIVE
+
+
+def _one(table: dict, col: Col) -> Callable | None:
+    make = table.get(col.base)
+    return make(col) if make else None
+
+
+def function(step: str, engine: str | None, m: Manifest, col: Col, fmt: int = 2) -> Callable | None:
+    """The function of one column for a step: read/write (engine value <-> neutral), archive/unarchive."""
+    if not col.array:
+        return _one(_table(step, engine, m, fmt), col)
+    if engine == "sqlite" and step == "read":
+        return _sqlite_array_in(col, _one(SQLITE_ELEMENT_IN, col))
+    if engine == "sqlite" and step == "write":
+        return _sqlite_array_out(col, _one(SQLITE_ELEMENT_OUT, col))
+    return _each(_one(_table(step, engine, m, fmt), col))
+
+
+def row_key(t: Table, cols: list[Col]) -> Callable:
+    """(values, number) -> "row id=3" (or "row 17" in read order when the table has no primary key)."""
+    names = [c.name for c in cols]
+    keys = [names.index(k) for k in (t.primary_key.columns if t.primary_key else ()) if k in names]
+
+    def label(values, number: int) -> str:
+        if not keys:
+            return f"row {number}"
+        try:
+            shown = ", ".join(f"{names[i]}={show(_plain(values[i]), 40)}" for i in keys)
+        except IndexError:
+            return f"row {number}"
+        return f"row {shown}" if len(keys) == 1 else f"row ({shown})"
+    return label
+
+
+def _plain(v):
+    return str(v) if isinstance(v, (uuidlib.UUID, Decimal, dt.date, dt.time)) else v
+
+
+def converter(t: Table, cols: list[Col], fns: list, after: str = "nothing was written") -> Callable:
+    """(values, number, prefix) -> converted tuple; a bad value is a SchemactlError naming table, row and column."""
+    label = row_key(t, cols)
+    pairs = list(zip(fns, cols))
+    count = [0]
+
+    def row(values, number: int | None = None, prefix: str = ""):
+        count[0] += 1
+        where = f"{prefix}table {t.name}, {label(values, count[0] if number is None else number)}"
+        if len(values) != len(pairs):
+            raise SchemactlError(f"{where}: {len(values)} values for {len(pairs)} columns; {after}")
+        out = []
+        for (f, col), v in zip(pairs, values):
+            if v is None or f is None:
+                out.append(v)
+                continue
+            try:
+                out.append(f(v))
+            except BadValue as exc:
+                raise SchemactlError(f"{where}, column {col.name}: {exc}; {after}") from None
+            except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+                raise SchemactlError(f"{where}, column {col.name}: cannot use {show(v)} as {col.kind} ({exc}); "
+                                     f"{SOURCE_FIX}; {after}") from None
+        return tuple(out)
+    return row
