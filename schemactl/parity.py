@@ -5,6 +5,7 @@ database against a manifest."""
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -38,7 +39,11 @@ def sqlite_target(m: Manifest) -> Target:
     with tempfile.TemporaryDirectory(prefix="schemactl-sqlite-") as d:
         conn = sqlite_engine.connect(str(Path(d) / f"{m.name}.db"))
         try:
-            sqlite_engine.apply(conn, render.ddl(m, "sqlite"))
+            ddl = render.ddl(m, "sqlite")
+            try:
+                sqlite_engine.apply(conn, ddl)
+            except sqlite3.Error as exc:
+                raise _rejected(m, "sqlite", ddl, exc, lambda stmt: conn.execute(stmt), conn.execute) from None
             return target(m, "sqlite", conn)
         finally:
             conn.close()
@@ -47,19 +52,83 @@ def sqlite_target(m: Manifest) -> Target:
 def postgres_target(m: Manifest, server) -> Target:
     import psycopg
     with server.scratch() as conninfo, psycopg.connect(conninfo, autocommit=True) as conn:
-        with conn.transaction():
-            conn.execute(render.ddl(m, "postgres"))
+        ddl = render.ddl(m, "postgres")
+        try:
+            with conn.transaction():
+                conn.execute(ddl)
+        except psycopg.Error as exc:
+            raise _rejected(m, "postgres", ddl, exc, lambda stmt: conn.execute(stmt), conn.execute) from None
         return target(m, "postgres", conn)
+
+
+ENGINE_NAMES = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
+
+_OBJECT = re.compile(
+    r"""\s*(?:CREATE|ALTER|COMMENT\s+ON|DROP)\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+)?(?:VIRTUAL\s+)?(?:CONSTRAINT\s+)?
+        (?P<kind>TABLE|INDEX|VIEW|TYPE|TRIGGER|FUNCTION|SEQUENCE|POLICY|EXTENSION|SCHEMA|DOMAIN|COLUMN)\s+
+        (?:IF\s+NOT\s+EXISTS\s+)?(?P<name>(?:"(?:[^"]|"")*"|[\w$]+)(?:\.(?:"(?:[^"]|"")*"|[\w$]+))*)""",
+    re.I | re.X)
+
+
+def _object_of(statement: str) -> str:
+    """What a DDL statement makes, e.g. 'function "bump"', for messages."""
+    found = _OBJECT.match(statement)
+    if not found:
+        flat = " ".join(statement.split())
+        return f"statement `{flat[:60]}{'…' if len(flat) > 60 else ''}`"
+    name = found["name"]
+    if not name.startswith('"'):
+        name = f'"{name}"'
+    return f"{found['kind'].lower()} {name}"
+
+
+def _engine_message(exc: Exception) -> str:
+    """The engine's own words, on one line: PostgreSQL's primary message and hint, SQLite's message."""
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    text = f"{primary} ({diag.message_hint})" if primary and diag.message_hint else primary or str(exc)
+    return " ".join(text.split())
+
+
+def _rejected(m: Manifest, engine: str, ddl: str, exc: Exception, execute, run_sql) -> SchemactlError:
+    """The one-line error for generated DDL an engine refused: the manifest, the object, the engine's message.
+
+    The DDL ran in one transaction, which was rolled back; it is replayed statement by statement in a new
+    one (rolled back too) to name the statement the engine refuses."""
+    from .sqlsplit import split_sql
+    message, obj, where = _engine_message(exc), "", ""
+    try:
+        run_sql("BEGIN")
+        try:
+            for stmt in split_sql(ddl, engine):
+                try:
+                    execute(stmt.text)
+                except Exception as again:   # noqa: BLE001 - the engine's own error, whatever its class
+                    message, obj = _engine_message(again) or message, _object_of(stmt.text)
+                    where = f" at {obj} (line {stmt.line} of {engine}.sql)"
+                    break
+        finally:
+            run_sql("ROLLBACK")
+    except Exception:   # noqa: BLE001 - the connection is unusable: report the first message alone
+        pass
+    name = ENGINE_NAMES[engine]
+    return SchemactlError(
+        f"{m.source}: {name} rejected the generated DDL{where}: {message}; the manifest cannot be built on {name} "
+        f"as written: change {obj + ' in ' if obj else ''}{m.source} (if it is valid {name} DDL, report the "
+        "statement to schemactl)")
 
 
 def chain_targets(m: Manifest, bundle: dict, engines, server) -> list[Target]:
     """Each engine built by applying the whole migration chain from empty (must equal the fresh DDL)."""
-    from .runtime import migrate
+    from .runtime import MigrationError, migrate
     out = []
     if "postgres" in engines and server is not None:
         import psycopg
         with server.scratch() as conninfo, psycopg.connect(conninfo) as conn:
-            migrate(conn, bundle)
+            try:
+                migrate(conn, bundle)
+            except MigrationError as exc:
+                raise _chain_rejected(m, "postgres", exc) from None
             t = target(m, "postgres", conn)
             conn.rollback()
         out.append(Target(m, "postgres via migrations", t.findings, t.objects))
@@ -67,12 +136,21 @@ def chain_targets(m: Manifest, bundle: dict, engines, server) -> list[Target]:
         with tempfile.TemporaryDirectory(prefix="schemactl-sqlite-") as d:
             conn = sqlite3.connect(str(Path(d) / "chain.db"))
             try:
-                migrate(conn, bundle)
+                try:
+                    migrate(conn, bundle)
+                except MigrationError as exc:
+                    raise _chain_rejected(m, "sqlite", exc) from None
                 t = target(m, "sqlite", conn)
             finally:
                 conn.close()
         out.append(Target(m, "sqlite via migrations", t.findings, t.objects))
     return out
+
+
+def _chain_rejected(m: Manifest, engine: str, exc: Exception) -> SchemactlError:
+    return SchemactlError(f"{m.source}: {ENGINE_NAMES[engine]} rejected the migration chain applied from empty: "
+                          f"{' '.join(str(exc).split())}; fix or replace that migration (schemactl migrate plan "
+                          f"shows what the manifest needs)")
 
 
 def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", url: str | None = None,
