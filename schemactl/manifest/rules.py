@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..naming import PG_MAX_IDENT_BYTES, suggest, too_long
+from . import rules_names
 from .model import Manifest, Table
 
 
 def check(m: Manifest, problems) -> None:
     tables = {t.name: t for t in m.tables}
     _names(m, problems)
+    rules_names.check(m, problems)
     _views(m, tables, problems)
     for tr in m.triggers:
         _trigger(m, tr, tables, problems)
