@@ -27,7 +27,7 @@ from ..manifest.load import load_text
 from ..manifest.model import Manifest
 from ..naming import quote, sql_string
 from ..render.ddl import Renderer, schema_of
-from .plan import destructive, plan
+from .plan import destructive, enum_values_first, plan
 from .sql import statements
 
 ENGINES = ("postgres", "sqlite")
@@ -139,8 +139,8 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
     lock = read_lock(d)
     digest = schema_hash(manifest)
     if lock is None:
-        version, ops = 1, []
-        bodies = {e: [b for b in Renderer(manifest, e).blocks()] for e in ENGINES}
+        ops = []
+        steps = [(slug, digest, {e: [b for b in Renderer(manifest, e).blocks()] for e in ENGINES})]
         lock = {"format": 1, "schema": manifest.name, "migrations": []}
     else:
         if lock["migrations"] and lock["migrations"][-1]["schema_hash"] == digest:
@@ -151,22 +151,36 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
         if bad and not allow_destructive:
             listed = "\n  ".join(op.describe() for op in bad)
             raise SchemactlError(f"refusing destructive operations (pass --allow-destructive to accept):\n  {listed}")
-        version = len(lock["migrations"]) + 1
-        try:
-            bodies = {e: statements(ops, old, manifest, e) for e in ENGINES}
-        except ValueError as exc:
-            raise SchemactlError(str(exc)) from None
-    name = f"{version:04d}_{slug}"
+        # Values added to an enum are committed in a migration of their own before anything uses them
+        # (PostgreSQL refuses a value added in the same transaction): two migrations for one change.
+        mid = enum_values_first(old, manifest, ops)
+        pairs = [(old, manifest, slug, digest)] if mid is None else \
+            [(old, mid, f"{slug}_enum_values", schema_hash(mid)), (mid, manifest, slug, digest)]
+        steps = []
+        for before, after, step_slug, step_digest in pairs:
+            step_ops = plan(before, after)
+            try:
+                steps.append((step_slug, step_digest, {e: statements(step_ops, before, after, e) for e in ENGINES}))
+            except ValueError as exc:
+                raise SchemactlError(str(exc)) from None
+        if mid is not None:
+            ops = plan(old, mid) + plan(mid, manifest)
     files: dict[Path, str] = {}
-    entry = {"version": version, "name": name, "schema_hash": digest, "checksums": {}}
-    for engine in ENGINES:
-        header = (f"-- schemactl migration {name} of schema \"{manifest.name}\" ({engine}).\n"
-                  f"-- Schema hash after this migration: {digest}\n"
-                  "-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n")
-        body = header + "\n" + "\n\n".join(bodies[engine]) + "\n"
-        files[d / engine / f"{name}.sql"] = with_record(body, engine, schema_of(manifest, engine), version, digest)
-        entry["checksums"][engine] = sha256(body.encode())
-    lock = dict(lock, migrations=lock["migrations"] + [entry])
+    entries = list(lock["migrations"])
+    for step_slug, step_digest, bodies in steps:
+        version = len(entries) + 1
+        name = f"{version:04d}_{step_slug}"
+        entry = {"version": version, "name": name, "schema_hash": step_digest, "checksums": {}}
+        for engine in ENGINES:
+            header = (f"-- schemactl migration {name} of schema \"{manifest.name}\" ({engine}).\n"
+                      f"-- Schema hash after this migration: {step_digest}\n"
+                      "-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n")
+            body = header + "\n" + "\n\n".join(bodies[engine]) + "\n"
+            files[d / engine / f"{name}.sql"] = with_record(body, engine, schema_of(manifest, engine), version,
+                                                            step_digest)
+            entry["checksums"][engine] = sha256(body.encode())
+        entries.append(entry)
+    lock = dict(lock, migrations=entries)
     lock["chain"] = {e: chain_hash([m["checksums"][e] for m in lock["migrations"]]) for e in ENGINES}
     files[d / LOCK] = _dump(lock)
     files[d / SNAPSHOT] = manifest_text

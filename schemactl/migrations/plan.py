@@ -246,3 +246,20 @@ def _column(t: Table, o: Column, n: Column) -> list[Op]:
 
 def destructive(ops: list[Op]) -> list[Op]:
     return [op for op in ops if op.destructive]
+
+
+def enum_values_first(old: Manifest, new: Manifest, ops: list[Op]) -> Manifest | None:
+    """The schema with only the added enum values, when the change also does something else.
+
+    PostgreSQL refuses to use an enum value added in the same transaction ("unsafe use of new
+    value"), and every migration is one transaction: a default, check, index, view or trigger
+    using the new value would fail there forever while SQLite applies it.  So values added to
+    existing enums go into a migration of their own, committed before anything that may use them.
+    None when no split is needed.
+    """
+    added = {op.name for op in ops if op.kind == "add_enum_value"}
+    if not added:
+        return None
+    from dataclasses import replace
+    mid = replace(old, enums=tuple(new.enum(e.name) if e.name in added else e for e in old.enums))
+    return mid if plan(mid, new) else None
