@@ -19,12 +19,12 @@ import glob
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import render
 from .errors import Diagnostic, ManifestInvalid, SchemactlError
-from .manifest.hashing import schema_hash
-from .manifest.load import load_file
-from .manifest.model import Manifest
+
+if TYPE_CHECKING:   # loading and rendering are imported where used: `check`'s fast path needs neither
+    from .manifest.model import Manifest
 
 DEFAULT_MANIFESTS = ("manifests/*.yaml", "manifests/*.yml")
 DEFAULT_OUTPUT = "generated"
@@ -99,6 +99,7 @@ def load_all(project: Project, paths: list[Path], features: frozenset = frozense
         raise SchemactlError(f"no manifests found (looked for {', '.join(project.manifest_globs)} under "
                              f"{project.display(project.root) or '.'}); pass MANIFEST paths or configure "
                              "[tool.schemactl] manifests")
+    from .manifest.load import load_file
     diagnostics: list[Diagnostic] = []
     out = []
     names: dict[str, Path] = {}
@@ -146,6 +147,7 @@ def planned_files(project: Project, manifest: Manifest, output: str | None = Non
                   with_bundle: bool = True, version: int | None = None) -> dict[Path, str]:
     """Every file `generate` writes for a manifest (the embedded bundle once a migration chain exists).
     With a chain, every file carries the chain's version (the bundle's and schema_version's number)."""
+    from . import render
     from .migrations.files import bundle_files
     out_dir = project.output_dir(manifest, output)
     version = version if version is not None else chain_version(project, manifest, output)
@@ -168,6 +170,7 @@ class Staleness:
 
 
 def staleness(project: Project, path: Path, manifest: Manifest, output: str | None = None) -> list[Staleness]:
+    from .manifest.hashing import schema_hash
     found = []
     shown = project.display(path)
     want = schema_hash(manifest)

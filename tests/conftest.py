@@ -4,11 +4,15 @@ a fresh database per test; SQLite files in tmp_path) and the golden flag."""
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# `check` remembers clean results in the user's cache directory: tests use their own.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="schemactl-test-cache-")
 CASES = ROOT / "tests" / "cases"
 
 

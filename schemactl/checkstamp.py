@@ -1,0 +1,134 @@
+"""The fast path of `check`: prove "nothing is stale" from content hashes alone.
+
+A full check (load every manifest, render every output, read the chain) that finds nothing
+stale records a stamp: a key naming what the answer depends on besides the files (schemactl's
+own code and templates, the pinned sqlglot, the command's arguments, the configuration file)
+and the sha256 of every file the check read (the manifests and everything under their output
+directories).  The next `check` hashes the same files again; when the key and every hash are
+equal, and no file appeared or disappeared, the full check would give the same answer, so
+"current" is said without loading anything.  Any difference falls back to the full check.
+
+The stamp is a cache, kept outside the repository (``$XDG_CACHE_HOME/schemactl`` or
+``~/.cache/schemactl``), one file per project root; ``SCHEMACTL_NO_CACHE=1`` turns it off.  A
+stamp that cannot be read or written is ignored: it can only make `check` faster, never change
+its answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_FORMAT = 1
+
+
+def _cache_file(root: Path) -> Path | None:
+    if os.environ.get("SCHEMACTL_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:24]
+    return Path(base) / "schemactl" / f"check-{digest}.json"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _code_fingerprint() -> str:
+    """schemactl's own code and templates, and the sqlglot that renders expressions."""
+    h = hashlib.sha256()
+    try:
+        from importlib.resources import files
+        templates = Path(str(files("schemactl.templates")))
+    except (ImportError, TypeError, ModuleNotFoundError):
+        templates = _PACKAGE.parent / "templates"
+    for base in (_PACKAGE, templates):
+        for path in _files(str(base)):
+            if path.endswith((".py", ".j2", ".json", ".sql", ".cjs", ".mjs")):
+                h.update(os.path.relpath(path, base).encode("utf-8") + b"\0" + Path(path).read_bytes() + b"\0")
+    import importlib.util
+    spec = importlib.util.find_spec("sqlglot")    # located, not imported (that alone takes 0.4 s)
+    version = b"none"
+    if spec is not None and spec.origin:
+        stamp = Path(spec.origin).parent / "_version.py"
+        version = stamp.read_bytes() if stamp.is_file() else spec.origin.encode("utf-8")
+    h.update(b"sqlglot\0" + version)
+    return h.hexdigest()
+
+
+def _key(root: Path, config: Path | None, args: list[str]) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps([_FORMAT, _code_fingerprint(), str(root.resolve()), args]).encode("utf-8"))
+    h.update(config.read_bytes() if config and config.is_file() else b"")
+    return h.hexdigest()
+
+
+def _files(base: str):
+    """Every file under ``base``, in a stable order (symbolic links to directories are not followed)."""
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames.sort()
+        for name in sorted(filenames):
+            yield os.path.join(dirpath, name)
+
+
+def hashes(manifests: list[Path], dirs: list) -> dict[str, str]:
+    """sha256 of each manifest and of every file under each directory (a missing one is noted as such)."""
+    found = {}
+    for m in manifests:
+        found[os.path.realpath(m)] = _sha(Path(m))
+    for d in dirs:
+        base = os.path.realpath(d)
+        if not os.path.isdir(base):
+            found[base + "/"] = "missing"
+            continue
+        for path in _files(base):
+            found[path] = _sha(Path(path))
+    return found
+
+
+def current_message(root: Path, config: Path | None, args: list[str], manifests: list[Path]) -> str | None:
+    """The clean check's message when the last clean full check read exactly these files, unchanged,
+    with the same key; None otherwise (then the full check runs)."""
+    cache = _cache_file(root)
+    if cache is None or not manifests:
+        return None
+    try:
+        stamp = json.loads(cache.read_text("utf-8"))
+        if stamp.get("key") != _key(root, config, args):
+            return None
+        if stamp.get("files") != hashes(manifests, list(stamp.get("dirs", []))):
+            return None
+        message = stamp.get("message")
+        return message if isinstance(message, str) else None
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def record(root: Path, config: Path | None, args: list[str], dirs: list[Path], read: dict[str, str],
+           message: str) -> None:
+    """Remember a clean full check with the hashes of what it read, taken before it read them (a file
+    changed meanwhile then differs next time); best effort: a cache that cannot be written is skipped."""
+    cache = _cache_file(root)
+    if cache is None:
+        return
+    stamp = {"key": _key(root, config, args), "dirs": sorted({Path(d).resolve().as_posix() for d in dirs}),
+             "files": read, "message": message}
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(stamp, sort_keys=True), "utf-8")
+        os.replace(tmp, cache)
+    except (OSError, ValueError):
+        return
+
+
+def forget(root: Path) -> None:
+    cache = _cache_file(root)
+    if cache is not None:
+        try:
+            cache.unlink()
+        except OSError:
+            pass

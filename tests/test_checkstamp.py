@@ -1,0 +1,126 @@
+"""`check`'s fast path answers from content hashes only when a full check would say the same."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from tests.conftest import ROOT, cli
+
+CONFIG = '[tool.schemactl]\nmanifests = ["manifests/*.yaml"]\noutput = "generated"\n'
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    base = tmp_path_factory.mktemp("stamp")
+    (base / "pyproject.toml").write_text(CONFIG)
+    (base / "manifests").mkdir()
+    shutil.copy(ROOT / "manifests" / "memories.yaml", base / "manifests")
+    shutil.copytree(ROOT / "generated" / "memories" / "migrations", base / "generated" / "memories" / "migrations")
+    assert cli("generate", cwd=base).exit_code == 0
+    return base
+
+
+def _check(project, cache, full: bool):
+    env = {"XDG_CACHE_HOME": str(cache), "SCHEMACTL_NO_CACHE": "1" if full else None}
+    result = cli("check", cwd=project, env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+EDITS = ["manifest_comment", "manifest_type", "manifest_hash", "generated_byte", "generated_delete",
+         "generated_extra", "migration_body", "migration_delete", "lock_edit", "snapshot_edit", "config_edit",
+         "revert"]
+
+
+def _apply(project, edit: str, pick: int) -> None:
+    gen = project / "generated" / "memories"
+    files = sorted(p for p in gen.rglob("*") if p.is_file())
+    target = files[pick % len(files)]
+    manifest = project / "manifests" / "memories.yaml"
+    if edit == "manifest_comment":
+        manifest.write_text(manifest.read_text() + "# a comment\n")
+    elif edit == "manifest_type":
+        manifest.write_text(manifest.read_text().replace("varchar(200)", "varchar(201)", 1))
+    elif edit == "manifest_hash":
+        text = manifest.read_text()
+        manifest.write_text(text.replace("hash: sha256:7", "hash: sha256:8", 1))
+    elif edit == "generated_byte":
+        data = bytearray(target.read_bytes() or b"x")
+        data[pick % len(data)] ^= 0x20
+        target.write_bytes(bytes(data))
+    elif edit == "generated_delete":
+        target.unlink()
+    elif edit == "generated_extra":
+        (gen / "migrations" / "sqlite" / "0002_extra.sql").write_text("SELECT 1;\n")
+    elif edit == "migration_body":
+        sql = gen / "migrations" / "postgres" / "0001_init.sql"
+        sql.write_text(sql.read_text().replace("CREATE", "create", 1))
+    elif edit == "migration_delete":
+        (gen / "migrations" / "sqlite" / "0001_init.sql").unlink()
+    elif edit == "lock_edit":
+        lock = gen / "migrations" / "lock.json"
+        lock.write_text(lock.read_text().replace('"version": 1', '"version": 2', 1))
+    elif edit == "snapshot_edit":
+        snap = gen / "migrations" / "snapshot.yaml"
+        snap.write_text(snap.read_text().replace("varchar(200)", "text", 1))
+    elif edit == "config_edit":
+        (project / "pyproject.toml").write_text(CONFIG.replace('"generated"', '"elsewhere"'))
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 10_000)), min_size=1, max_size=3))
+def test_fast_and_full_check_agree_after_random_edits(tmp_path_factory, template, edits):
+    project = tmp_path_factory.mktemp("edit")
+    shutil.copytree(template, project, dirs_exist_ok=True)
+    cache = tmp_path_factory.mktemp("cache")
+    assert _check(project, cache, full=False)[0] == 0          # records the stamp
+    assert _check(project, cache, full=False)[0] == 0          # answered from it
+    saved = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    for edit, pick in edits:
+        if edit == "revert":
+            for p in [p for p in project.rglob("*") if p.is_file() and p not in saved]:
+                p.unlink()
+            for p, data in saved.items():
+                p.parent.mkdir(parents=True, exist_ok=True)
+                p.write_bytes(data)
+        else:
+            _apply(project, edit, pick)
+        fast = _check(project, cache, full=False)
+        full = _check(project, cache, full=True)
+        assert fast == full, (edit, fast, full)
+
+
+def test_the_fast_path_loads_nothing(template, tmp_path):
+    """After a clean check, the next one imports neither sqlglot, jinja2, jsonschema nor YAML."""
+    project = tmp_path / "p"
+    shutil.copytree(template, project)
+    env_cache = tmp_path / "cache"
+    code = ("import sys\nfrom schemactl.cli import main\n"
+            "try:\n    main(['check'])\nexcept SystemExit as e:\n    code = e.code\n"
+            "print(code, sorted(m for m in ('sqlglot', 'jinja2', 'jsonschema', 'yaml') if m in sys.modules))\n")
+    import os
+    env = {**os.environ, "XDG_CACHE_HOME": str(env_cache)}
+    env.pop("SCHEMACTL_NO_CACHE", None)
+    first = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
+    assert first.stdout.splitlines()[-1].startswith("0 ['jinja2', 'jsonschema', 'sqlglot', 'yaml']"), first
+    second = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
+    assert second.stdout.splitlines()[-1] == "0 []", second
+    assert second.stdout.splitlines()[0] == first.stdout.splitlines()[0]   # the same message
+
+
+def test_a_stamp_that_cannot_be_read_changes_nothing(template, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(template, project)
+    cache = tmp_path / "cache"
+    assert _check(project, cache, full=False)[0] == 0
+    for stamp in (cache / "schemactl").glob("check-*.json"):
+        stamp.write_text('{"key": 1, "files": [')
+    assert _check(project, cache, full=False)[0] == 0
+    (project / "generated" / "memories" / "postgres.sql").write_text("-- edited\n")
+    for stamp in (cache / "schemactl").glob("check-*.json"):
+        stamp.write_text("not json")
+    assert _check(project, cache, full=False)[0] == 1
