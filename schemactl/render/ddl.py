@@ -6,6 +6,7 @@ the functions below read it and never branch on the engine's name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .. import literals
@@ -251,6 +252,8 @@ class Renderer:
                                  for e in self.m.enums))
         if self.r.sequences and self.m.sequences:
             out.append("\n".join(self.create_sequence(s) for s in self.m.sequences))
+        early = self.functions_tables_call() if self.r.functions else set()
+        out += [self.create_function(f) for f in self.m.functions if f.name in early]
         created: set[str] = set()
         late: list[str] = []
         for t in self.m.tables:
@@ -271,8 +274,8 @@ class Renderer:
         searches = [stmt for t in self.m.tables if t.search for stmt in self.search(t)]
         if searches:
             out.append("\n".join(searches))
-        if self.r.functions and self.m.functions:
-            out += [self.create_function(f) for f in self.m.functions]
+        if self.r.functions:
+            out += [self.create_function(f) for f in self.m.functions if f.name not in early]
         triggers = [stmt for tr in self.m.triggers for stmt in self.trigger(tr)]
         if triggers:
             out.append("\n".join(triggers))
@@ -309,6 +312,19 @@ class Renderer:
             return f"ALTER SEQUENCE {self.q(s.name)} OWNED BY NONE;"
         table, column = s.owned_by.split(".", 1)
         return f"ALTER SEQUENCE {self.q(s.name)} OWNED BY {self.q(table)}.{quote(column)};"
+
+    def functions_tables_call(self) -> set[str]:
+        """The manifest's functions that a table's generated column, default, CHECK or index calls: they are
+        created before the tables (the others after them, as a SQL function's body is checked against the
+        tables it reads)."""
+        exprs = [e for t in self.m.tables for e in (
+            [c.generated.expr for c in t.columns if c.generated] +
+            [c.default.expr for c in t.columns if c.default and c.default.expr] +
+            [ck.expr for ck in t.checks] + [ix.where for ix in t.indexes if ix.where] +
+            [k.expr for ix in t.indexes for k in ix.columns if k.expr])]
+        text = " ".join(filter(None, (e.on(self.r.name) for e in exprs)))
+        return {f.name for f in self.m.functions
+                if re.search(rf'(?<![\w$])"?{re.escape(f.name)}"?\s*\(', text, re.I)}
 
     def create_function(self, f, replace: bool = False) -> str:
         return f"CREATE {'OR REPLACE ' if replace else ''}FUNCTION {self.q(f.name)}{f.definition};"

@@ -36,6 +36,8 @@ ENTRIES = {
     "sourcegraph-codeinsights": ("ddl", "squashed.sql", "postgres", "public", ()),
     "redka": ("ddl", "sqlite.sql", "sqlite", None, ()),
     "tundra": ("ddl", "create-schema.sql", "sqlite", None, ()),
+    "temporal-postgres": ("ddl", "schema.sql", "postgres", "public", ()),
+    "temporal-sqlite": ("ddl", "schema.sql", "sqlite", None, ()),
     "ai-chatbot": ("drizzle", "schema.ts", "postgres", "public", ()),
     "t3-postgres": ("drizzle", "schema.ts", "postgres", "public", ()),
     "t3-sqlite": ("drizzle", "schema.ts", "sqlite", None, ()),
@@ -272,6 +274,9 @@ VALUES = {
     ("sourcegraph-codeinsights", "series_points_snapshots", "repo_id"): [None, 7],
     ("sourcegraph-codeinsights", "series_points_snapshots", "repo_name_id"): [None, 2],
     ("sourcegraph-codeinsights", "series_points_snapshots", "original_repo_name_id"): [None, 2],
+    ("temporal-sqlite", "executions_visibility", "search_attributes"): [
+        json.dumps({"Keyword01": "ż", "Bool01": True, "Int01": 7, "Double01": 0.5, "KeywordList01": ["a", "b"],
+                    "Datetime01": "2024-01-01T12:00:00Z", "Text01": "some words"}), json.dumps({})],
     ("tundra", "node", "value"): [json.dumps({"id": "n0", "title": "ż 0", "modifiedAt": "2024-01-01T12:00:00Z"}),
                                   json.dumps({"id": "n1", "title": "ż 1", "modifiedAt": "2024-01-02T12:00:00Z",
                                               "tags": ["a", "b"], "url": "https://example.com/1"})],
