@@ -17,28 +17,14 @@ import click
 
 from . import __version__
 from .errors import ManifestInvalid, SchemactlError, classify_failure
+from .manifest.hashing import rewrite_version, schema_hash, write_hash
+from .manifest.load import json_schema
 from .output import atomic_write_all
 from .report import REPORTERS, emit
 from .engines.providers import CHOICES
 from .project import chain_version, find_project, load_all, load_feature_sets, planned_files, staleness
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-
-def _deferred(module: str, name: str):
-    """A function imported on first call: loading manifests pulls in YAML, jsonschema and sqlglot,
-    which `check`'s fast path, `--help` and the database commands' start-up never need."""
-    def call(*args, **kwargs):
-        import importlib
-        return getattr(importlib.import_module(module, __package__), name)(*args, **kwargs)
-    call.__name__ = name
-    return call
-
-
-schema_hash = _deferred(".manifest.hashing", "schema_hash")
-write_hash = _deferred(".manifest.hashing", "write_hash")
-rewrite_version = _deferred(".manifest.hashing", "rewrite_version")
-json_schema = _deferred(".manifest.load", "json_schema")
 
 
 class _Group(click.Group):
@@ -199,24 +185,10 @@ def check(manifests, output, features):
     every generated file is byte-identical to what `generate` would write and
     the migration chain (if any) is intact and up to date with the manifest.
     Otherwise exits 1 naming each stale item and the command that fixes it.
-
-    A clean result is remembered as content hashes of every file it read (in the user's cache
-    directory, outside the repository): when nothing changed since, the next check answers from them
-    without rendering.  SCHEMACTL_NO_CACHE=1 always runs the full check.
     """
-    from . import checkstamp
     project = find_project()
-    paths = list(manifests) or project.manifest_paths()
-    key = [str(p) for p in manifests] + [f"--output={output or ''}", f"--features={','.join(sorted(features))}"]
-    known = checkstamp.current_message(project.root, project.config_file, key, paths)
-    if known:   # every file hashes as when a full check last found nothing stale
-        click.echo(known)
-        return
-    read = checkstamp.hashes(paths, [])
     stale = []
     loaded = _selected(project, manifests, features)
-    dirs = [project.output_dir(m, output) for _, m in loaded]
-    read.update(checkstamp.hashes([], dirs))
     for path, m in loaded:
         stale += staleness(project, path, m, output)
     for s in stale:
@@ -226,9 +198,7 @@ def check(manifests, output, features):
         sys.exit(EXIT_DRIFT)
     files = len({p for p, _ in loaded})
     sets = f" ({len(loaded)} builds with feature sets)" if len(loaded) != files else ""
-    message = f"ok: {files} manifest{'s' if files != 1 else ''}{sets} and their generated files are current"
-    checkstamp.record(project.root, project.config_file, key, dirs, read, message)
-    click.echo(message)
+    click.echo(f"ok: {files} manifest{'s' if files != 1 else ''}{sets} and their generated files are current")
 
 
 _format_opt = click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True,
@@ -407,7 +377,9 @@ def migrate_apply(manifest, url, features):
               help="Read DDL files (plain DDL or pg_dump --schema-only); repeatable. Needs --dialect.")
 @click.option("--dialect", type=click.Choice(["postgres", "sqlite"]), help="The dialect of --ddl files.")
 @click.option("--drizzle", "drizzle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read a Drizzle schema.ts (pg-core or sqlite-core) through `drizzle-kit export`.")
+              help="Read a Drizzle schema.ts (pg-core or sqlite-core): its SQL through `drizzle-kit export`, its "
+                   "export names, keys, modes and types through drizzle-orm and typescript. Loading the file runs it "
+                   "(as drizzle-kit does): import only code you trust.")
 @click.option("--name", help="Schema name for the manifest (default: from the file or database name).")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the manifest here (default: standard output).")
@@ -425,6 +397,11 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
     and grants are left out; anything else is listed with its line, never run.  A statement the engine
     rejects, or an object the manifest cannot hold, is left out and listed; the manifest is always written
     (unless --strict).  The summary counts what mapped exactly, approximately or not at all.
+
+    --drizzle also loads the module with the project's node_modules (typescript, drizzle-orm) and keeps
+    what only the TypeScript says in drizzle: blocks (export names, property keys, modes, enum unions,
+    $type<>, $defaultFn/$onUpdate, custom types, table creators), so `generate` writes the team's file
+    back.  Loading a module executes it, as drizzle-kit does: import only code you would run.
     """
     from . import importer
     sources = [x for x in (url, ddl_files, drizzle_file) if x]
@@ -456,6 +433,10 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
             default_name = ddl_files[0].stem
         doc, summary, _ = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
                                             postgres_url, locator)
+        if drizzle_file:
+            from . import drizzle_module
+            notes = drizzle_module.annotate(doc, drizzle_module.read_module(drizzle_file), str(drizzle_file))
+            summary.approx += [importer.Entry(("drizzle", i), "", note) for i, note in enumerate(notes)]
         source = ", ".join(t[0] for t in texts)
     text, _ = importer.finish(doc, summary, source)
     for line in summary.lines():

@@ -24,8 +24,9 @@ from ..errors import Diagnostic, ManifestInvalid
 from ..naming import derived_name, suggest
 from ..types import TIME_STORAGES, TypeError_, parse_type
 from . import fastcheck, yamlpos
-from .model import (ENGINES, Check, Column, Default, Enum, ForeignKey, Function, Generated, Index, IndexColumn, Manifest,
-                    Policy, PrimaryKey, Search, Sequence, Table, Trigger, Unique, View)
+from .model import (ENGINES, Check, Column, Default, DrizzleColumn, DrizzleFile, DrizzleImport, DrizzleTable, Enum,
+                    ForeignKey, Function, Generated, Index, IndexColumn, Manifest, Policy, PrimaryKey, Search, Sequence,
+                    Table, Trigger, Unique, View)
 
 
 @functools.cache
@@ -349,7 +350,7 @@ class _Builder:
             pragmas=tuple(self.d.get("sqlite", {}).get("pragmas", {}).items()),
             pk_not_null=self.d.get("sqlite", {}).get("primary_key_not_null", True),
             spell=tuple(sorted(("sqlite", t, v) for t, v in self.d.get("sqlite", {}).get("spell", {}).items())),
-            located=self.p.located,
+            located=self.p.located, drizzle=_drizzle_file(self.d.get("drizzle")),
         )
         manifest = _resolve_key_references(manifest)
         from . import rules
@@ -483,6 +484,8 @@ class _Builder:
             path=base,
             row_level_security=spec.get("postgres", {}).get("row_level_security", False),
             force_row_level_security=spec.get("postgres", {}).get("force_row_level_security", False),
+            drizzle=DrizzleTable(spec["drizzle"].get("export"), spec["drizzle"].get("creator"))
+            if "drizzle" in spec else None,
         )
 
     def _primary_key(self, table, spec, pk_cols, base):
@@ -519,7 +522,8 @@ class _Builder:
                 return None
             generated = Generated(expr, bool(cspec["generated"].get("stored", False)))
         return Column(cname, ref, nullable, default, bool(cspec.get("identity", False)), cspec.get("comment"),
-                      cspec.get("ts_type"), overrides, cspec.get("renamed_from"), cpath, generated)
+                      cspec.get("ts_type"), overrides, cspec.get("renamed_from"), cpath, generated,
+                      _drizzle_column(cspec.get("drizzle")))
 
     def _default(self, table, cname, ref, raw, path) -> Default | None:
         where = f'table "{table}", column "{cname}": default'
@@ -626,3 +630,27 @@ def _fresh(used: set, name: str) -> str:
         out = derived_name(name.removesuffix("_check"), str(n), suffix="check")
     used.add(out)
     return out
+
+
+# -- the drizzle: blocks (TypeScript only: they never reach the DDL nor the hash)
+def _drizzle_imports(raw) -> tuple[DrizzleImport, ...]:
+    return tuple(DrizzleImport(i["from"], i["name"], i.get("as", i["name"]), bool(i.get("type_only", False)))
+                 for i in raw or ())
+
+
+def _drizzle_column(raw) -> DrizzleColumn | None:
+    if raw is None:
+        return None
+    return DrizzleColumn(raw.get("key"), raw.get("mode"), tuple(raw.get("enum", ())), raw.get("type"),
+                         raw.get("default_fn"), raw.get("on_update"), raw.get("custom"), raw.get("config"),
+                         _drizzle_imports(raw.get("imports")))
+
+
+def _drizzle_file(raw) -> DrizzleFile | None:
+    if raw is None:
+        return None
+    return DrizzleFile(
+        raw.get("core"), tuple((k, v["prefix"], v["suffix"]) for k, v in sorted(raw.get("creators", {}).items())),
+        tuple((k, v["declaration"], _drizzle_imports(v.get("imports")))
+              for k, v in sorted(raw.get("custom_types", {}).items())),
+        tuple(sorted(raw.get("enums", {}).items())), raw.get("schema"))

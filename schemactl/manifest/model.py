@@ -41,6 +41,48 @@ class Generated:
 
 
 @dataclass(frozen=True)
+class DrizzleImport:
+    """A name that Drizzle code of the manifest (a $defaultFn, a $type, a customType) imports."""
+
+    module: str
+    name: str                               # "default", "*" or the exported name
+    local: str
+    type_only: bool = False
+
+
+@dataclass(frozen=True)
+class DrizzleColumn:
+    """How a team's Drizzle file declares a column (``drizzle:``): TypeScript only, never DDL nor hash."""
+
+    key: str | None = None                  # property key in the table object
+    mode: str | None = None                 # builder mode (date, string, boolean, timestamp, json, ...)
+    enum: tuple[str, ...] = ()              # text/varchar { enum }
+    type: str | None = None                 # $type<...>() text
+    default_fn: str | None = None           # $defaultFn(...) as written
+    on_update: str | None = None            # $onUpdate(...) as written
+    custom: str | None = None               # customType builder (Manifest.drizzle.custom_types)
+    config: str | None = None               # the custom builder's options as written
+    imports: tuple[DrizzleImport, ...] = ()
+
+
+@dataclass(frozen=True)
+class DrizzleTable:
+    export: str | None = None               # export name
+    creator: str | None = None              # pgTableCreator / sqliteTableCreator export name
+
+
+@dataclass(frozen=True)
+class DrizzleFile:
+    """What a team's Drizzle file declares beside its tables (the manifest's top-level ``drizzle:``)."""
+
+    core: str | None = None                 # postgres | sqlite: the dialect of the team's file
+    creators: tuple[tuple[str, str, str], ...] = ()                  # (export, prefix, suffix)
+    custom_types: tuple[tuple[str, str, tuple[DrizzleImport, ...]], ...] = ()   # (name, declaration, imports)
+    enums: tuple[tuple[str, str], ...] = ()  # (enum name, export name)
+    schema: str | None = None               # pgSchema export name
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     type: TypeRef
@@ -53,6 +95,7 @@ class Column:
     renamed_from: str | None = field(default=None, compare=False)   # migration hint only
     path: tuple = field(default=(), compare=False)
     generated: Generated | None = None      # GENERATED ALWAYS AS (expr) STORED | VIRTUAL
+    drizzle: DrizzleColumn | None = field(default=None, compare=False)   # Drizzle files only, not the schema
 
 
 @dataclass(frozen=True)
@@ -140,6 +183,7 @@ class Table:
     path: tuple = field(default=(), compare=False)
     row_level_security: bool = False        # PostgreSQL: ENABLE ROW LEVEL SECURITY
     force_row_level_security: bool = False  # PostgreSQL: FORCE ROW LEVEL SECURITY (the owner too)
+    drizzle: DrizzleTable | None = field(default=None, compare=False)    # Drizzle files only, not the schema
 
     def column(self, name: str) -> Column | None:
         for c in self.columns:
@@ -256,6 +300,7 @@ class Manifest:
     source: str = field(default="", compare=False)
     located: object = field(default=None, compare=False, repr=False)   # yamlpos.Located, for positions
     warnings: tuple = field(default=(), compare=False, repr=False)     # Diagnostics of severity "warning"
+    drizzle: DrizzleFile | None = field(default=None, compare=False)    # Drizzle files only, not the schema
 
     def position(self, path: tuple, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of a manifest path, (1, 1) when unknown."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..manifest.model import Column, Manifest, Table
 from ..types import DRIZZLE_CUSTOM_TYPES
+from . import drizzle_keep as keep
 from .ddl import Renderer
 
 
@@ -80,6 +81,13 @@ class DrizzleRenderer:
         self.uses_sql = False
         self.iso_timestamp = False      # SQLite iso_text timestamptz: a customType mapping Date <-> ISO text
         self.customs: set[str] = set()    # builders declared in the file as customType (bytea, tsvector)
+        # the team's own declarations (drizzle: blocks from import --drizzle); see drizzle_keep
+        self.dz = manifest.drizzle
+        self.team = bool(self.dz and self.dz.core == engine)   # this file is in the team's dialect
+        self.team_customs: set[str] = set()
+        self.team_imports: set = set()
+        self.creators: set[str] = set()
+        self.table_fn_used = False
         self.names = self._names()
 
     # -- names
@@ -87,6 +95,10 @@ class DrizzleRenderer:
         taken = set(_JS_RESERVED) | {"customType", "SCHEMA_HASH", "SCHEMA_VERSION", "isoTimestamp"} | set(
             DRIZZLE_CUSTOM_TYPES)
         names: dict = {}
+        dz = self.dz
+        if self.team:   # the team's creators and custom types keep their names
+            taken |= {c[0] for c in dz.creators} | {c[0] for c in dz.custom_types}
+            taken -= {c[0] for c in dz.custom_types if c[0] in DRIZZLE_CUSTOM_TYPES}
 
         def claim(key, base):
             name = base if base not in taken else base + ("Table" if key[0] == "table" else "Def")
@@ -96,13 +108,26 @@ class DrizzleRenderer:
             taken.add(name)
             names[key] = name
 
-        if self.m.pg_schema and self.r.schema_fn:
+        enum_exports = dict(dz.enums) if dz else {}
+        kept = {t.name: t.drizzle.export for t in self.m.tables if t.drizzle and t.drizzle.export}
+        if dz and dz.schema and self.m.pg_schema and self.r.schema_fn:
+            claim(("schema",), dz.schema)
+        if self.r.enum_builder:
+            for e in self.m.enums:
+                if e.name in enum_exports:
+                    claim(("enum", e.name), enum_exports[e.name])
+        for t in self.m.tables:   # export names of the team's file first: others give way to them
+            if t.name in kept:
+                claim(("table", t.name), kept[t.name])
+        if self.m.pg_schema and self.r.schema_fn and ("schema",) not in names:
             claim(("schema",), camel(self.m.pg_schema) + "Schema")
         if self.r.enum_builder:
             for e in self.m.enums:
-                claim(("enum", e.name), camel(e.name) + "Enum")
+                if ("enum", e.name) not in names:
+                    claim(("enum", e.name), camel(e.name) + "Enum")
         for t in self.m.tables:
-            claim(("table", t.name), camel(t.name))
+            if ("table", t.name) not in names:
+                claim(("table", t.name), camel(t.name))
         if self.ddl.r.sequences:
             for s in self.m.sequences:
                 claim(("sequence", s.name), camel(s.name) + "Seq")
@@ -119,8 +144,11 @@ class DrizzleRenderer:
         cache = getattr(self, "_prop_cache", {})
         self._prop_cache = cache
         if t.name not in cache:
-            out, used = {}, set()
+            out, used = {}, {c.drizzle.key for c in t.columns if c.drizzle and c.drizzle.key}
             for c in t.columns:
+                if c.drizzle and c.drizzle.key:
+                    out[c.name] = c.drizzle.key
+                    continue
                 base = camel(c.name)
                 name, n = base, 2
                 while name in used:
@@ -143,8 +171,17 @@ class DrizzleRenderer:
         return name
 
     # -- columns
+    def team_block(self, c: Column):
+        """The team's declaration of ``c`` when this file is in the team's dialect (else None)."""
+        return c.drizzle if self.team else None
+
     def builder(self, t: Table, c: Column) -> str:
         col = js_string(c.name)
+        dz = self.team_block(c)
+        if dz and dz.custom and dz.custom in dict(self.dz.custom_types):
+            self.team_customs.add(dz.custom)
+            self.team_imports.update(dict((n, i) for n, _, i in self.dz.custom_types)[dz.custom])
+            return f"{dz.custom}({col}{', ' + dz.config if dz.config else ''})"
         if c.type.enum:
             if self.r.enum_builder:
                 return f"{self.names[('enum', c.type.enum)]}({col})"
@@ -159,9 +196,14 @@ class DrizzleRenderer:
         template = getattr(c.type.row, self.r.builder_field)
         if not isinstance(template, str):
             template = template[self.m.time_storage]
+        if self.engine == "postgres" and not array and dict(c.engine_types).get("postgres") == "character varying":
+            template = "varchar({col})"   # varchar without a length (text on SQLite)
         call = template.format(col=col, **c.type.params)
         self._builder_name(call)
-        if self.engine == "sqlite" and c.type.name == "bytes" and not array:
+        if dz and not array:
+            call = keep.with_options(call, col, dz, self.engine)
+        if self.engine == "sqlite" and c.type.name == "bytes" and not array and keep.mode_of(call, dz, "sqlite") \
+                in (None, "buffer"):
             call += ".$type<Uint8Array>()"   # what pg-core's bytea selects (better-sqlite3 returns a Buffer, one)
         return call
 
@@ -230,6 +272,9 @@ class DrizzleRenderer:
     def ts_select(self, t: Table, c: Column) -> str:
         """The TypeScript type this file's table selects for ``c`` (without null)."""
         array = getattr(c.type, "array", False)
+        dz = self.team_block(c)
+        if dz and not array and keep.ts_select(dz):
+            return keep.ts_select(dz)
         if c.type.enum:
             union = " | ".join(js_string(v) for v in self.m.enum(c.type.enum).values)
             return f"({union})[]" if array else union
@@ -252,7 +297,8 @@ class DrizzleRenderer:
 
     def ts_optional(self, t: Table, c: Column) -> bool:
         """May an insert leave ``c`` out on this engine's table?"""
-        return self.ts_nullable(t, c) or bool(c.identity) or bool(self.default(t, c))
+        dz = self.team_block(c)
+        return self.ts_nullable(t, c) or bool(c.identity) or bool(self.default(t, c)) or bool(dz and dz.default_fn)
 
     def default(self, t: Table, c: Column) -> str:
         d = c.default
@@ -261,7 +307,10 @@ class DrizzleRenderer:
         kind = "enum" if c.type.enum else c.type.row.value
         if d.kind == "fn" and (d.value, kind) in self.r.native_defaults:
             return self.r.native_defaults[(d.value, kind)]
-        if d.kind == "literal":
+        mode = keep.mode_of(self.builder(t, c), self.team_block(c), self.engine)
+        if d.kind == "literal" and mode == "boolean" and d.value in (0, 1) and not isinstance(d.value, bool):
+            return f".default({'true' if d.value else 'false'})"
+        if d.kind == "literal" and mode not in keep.SQL_DEFAULT_MODES:
             native = self._js_literal(d.value, kind)
             if native is not None:
                 return f".default({native})"
@@ -287,7 +336,10 @@ class DrizzleRenderer:
 
     def column(self, t: Table, c: Column) -> str:
         chain = self.builder(t, c)
-        if c.ts_type and c.type.row.value == "json":
+        dz = self.team_block(c)
+        if dz and dz.type:
+            chain += f".$type<{dz.type}>()"
+        elif c.ts_type and c.type.row.value == "json":
             chain += f".$type<{c.ts_type}>()"
         single_pk = t.primary_key and t.primary_key.columns == (c.name,) and t.primary_key.name == f"{t.name}_pkey"
         if c.identity:
@@ -300,7 +352,12 @@ class DrizzleRenderer:
             self.uses_sql = True
             mode = f', {{ mode: "{"stored" if self.ddl.stored(c) else "virtual"}" }}' if self.r.generated_mode else ""
             return chain + f".generatedAlwaysAs({sql_template(c.generated.expr.on(self.engine))}{mode})"
-        return chain + self.default(t, c)
+        chain += self.default(t, c)
+        if dz:   # the team's functions, as written (TypeScript code of the manifest)
+            chain += f".$defaultFn({dz.default_fn})" if dz.default_fn else ""
+            chain += f".$onUpdate({dz.on_update})" if dz.on_update else ""
+            self.team_imports.update(dz.imports)
+        return chain
 
     # -- table extras
     def extras(self, t: Table) -> list[str]:
@@ -491,13 +548,21 @@ class DrizzleRenderer:
         props = self._props(t)
         columns = [(props[c.name], self.column(t, c)) for c in t.columns]
         maker = f"{self.names[('schema',)]}.table" if ("schema",) in self.names else self.r.table_fn
+        name = js_string(t.name)
+        creator = dict((k, (p, s)) for k, p, s in self.dz.creators).get(t.drizzle.creator) \
+            if self.team and t.drizzle and t.drizzle.creator and maker == self.r.table_fn else None
+        if creator and t.name.startswith(creator[0]) and t.name.endswith(creator[1]) \
+                and len(t.name) > len(creator[0]) + len(creator[1]):
+            maker, name = t.drizzle.creator, js_string(t.name[len(creator[0]):len(t.name) - len(creator[1])])
+            self.creators.add(maker)
+        self.table_fn_used = self.table_fn_used or maker == self.r.table_fn
         extras = self.extras(t)
         annotate = ""
         if extras and self.in_cycle(t):
             self.imports.add(f"type {self.r.extra_type}")
             annotate = f": {self.r.extra_type}[]"
         rls = ".enableRLS()" if t.row_level_security and self.ddl.r.row_security else ""
-        return {"var": self.names[("table", t.name)], "maker": maker, "name": js_string(t.name),
+        return {"var": self.names[("table", t.name)], "maker": maker, "name": name,
                 "columns": columns, "extras": extras, "annotate": annotate, "rls": rls}
 
     def context(self, digest: str) -> dict:
@@ -518,17 +583,26 @@ class DrizzleRenderer:
             self.imports.discard(self.r.table_fn)
             self.imports.discard(self.r.enum_builder)
             schema = (self.names[("schema",)], self.r.schema_fn, js_string(self.m.pg_schema))
-        custom_types = [(name, DRIZZLE_CUSTOM_TYPES[name]) for name in sorted(self.customs)]
+        team_customs = dict((n, d) for n, d, _ in self.dz.custom_types) if self.team else {}
+        custom_types = [(name, DRIZZLE_CUSTOM_TYPES[name]) for name in sorted(self.customs - set(team_customs))]
+        custom_types += [(name, team_customs[name]) for name in sorted(self.team_customs)]
         if self.iso_timestamp:
             custom_types.append(("isoTimestamp", ISO_TIMESTAMP))
         if custom_types:
             self.imports.add("customType")
+        creators = []
+        if self.creators:
+            fn = self.r.table_fn.replace("Table", "TableCreator")
+            self.imports.add(fn)
+            creators = [(k, keep.creator_declaration(fn, p, s)) for k, p, s in self.dz.creators if k in self.creators]
+        if not self.table_fn_used and self.creators:
+            self.imports.discard(self.r.table_fn)
         return {
             "engine": self.engine, "core": self.r.core, "imports": sorted(self.imports, key=lambda i: i.removeprefix("type ").lower()),
             "uses_sql": self.uses_sql, "custom_types": custom_types, "schema": schema, "enums": enums, "tables": tables,
             "hash": digest, "version": self.m.version, "source": self.m.source, "name": self.m.name,
             "features": self.m.features, "sequences": sequences, "relations": relations,
-            "views": views,
+            "views": views, "creators": creators, "team_imports": keep.import_lines(self.team_imports),
         }
 
 

@@ -1,0 +1,269 @@
+// schemactl import --drizzle: what Drizzle knows of a team's schema module, as JSON on stdout.
+//
+// Usage: node drizzle_module.cjs <schema.ts>
+// The module is loaded (and so executed, as drizzle-kit does) through the project's own typescript and
+// drizzle-orm; its tables are read with drizzle-orm's getTableConfig and its source with the TypeScript
+// compiler API (never by matching text): export names, property keys, modes, enum values, $type<...>()
+// texts, $defaultFn/$onUpdate functions and customType declarations, with the imports they use.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const Module = require("module");
+
+const file = path.resolve(process.argv[2]);
+const here = Module.createRequire(file);
+const fallback = Module.createRequire(path.join(process.cwd(), "noop.js"));
+function need(name) {
+  try { return here(name); } catch (e) {
+    try { return fallback(name); } catch (e2) {
+      fail(`cannot load ${name} from the project: run \`npm install ${name}\` where the schema file is`);
+    }
+  }
+}
+function fail(message, node) {
+  const at = node ? position(node) : null;
+  process.stdout.write(JSON.stringify({ error: message, line: at && at.line, col: at && at.col }));
+  process.exit(3);
+}
+
+const ts = need("typescript");
+const orm = need("drizzle-orm");
+const pg = need("drizzle-orm/pg-core");
+const lite = need("drizzle-orm/sqlite-core");
+
+// -- the source, through the compiler API
+const text = fs.readFileSync(file, "utf8");
+const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+function position(node) {
+  const lc = source.getLineAndCharacterOfPosition(node.getStart(source));
+  return { line: lc.line + 1, col: lc.character + 1 };
+}
+
+const imports = new Map();   // local name -> { module, name ("default", "*" or the imported name), type }
+const locals = new Map();    // top-level declarations: name -> node
+for (const st of source.statements) {
+  if (ts.isImportDeclaration(st) && st.importClause && ts.isStringLiteral(st.moduleSpecifier)) {
+    const mod = st.moduleSpecifier.text, clause = st.importClause;
+    if (clause.name) imports.set(clause.name.text, { module: mod, name: "default", type: clause.isTypeOnly });
+    const nb = clause.namedBindings;
+    if (nb && ts.isNamespaceImport(nb)) imports.set(nb.name.text, { module: mod, name: "*", type: clause.isTypeOnly });
+    if (nb && ts.isNamedImports(nb)) {
+      for (const el of nb.elements) {
+        imports.set(el.name.text, { module: mod, name: (el.propertyName || el.name).text,
+                                    type: clause.isTypeOnly || el.isTypeOnly });
+      }
+    }
+  } else if (ts.isVariableStatement(st)) {
+    for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) locals.set(d.name.text, d);
+  } else if ((ts.isFunctionDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st)
+              || ts.isEnumDeclaration(st) || ts.isClassDeclaration(st)) && st.name) {
+    locals.set(st.name.text, st);
+  }
+}
+
+// The names a piece of code uses from outside itself: imports (kept with their module) or top-level
+// declarations of the file (which the generated file does not have: the caller leaves such code out).
+function uses(node) {
+  const bound = new Set(), out = { imports: [], locals: [] };
+  (function bind(n) {
+    if ((ts.isParameter(n) || ts.isVariableDeclaration(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name)) {
+      bound.add(n.name.text);
+    }
+    if (ts.isTypeParameterDeclaration(n)) bound.add(n.name.text);
+    ts.forEachChild(n, bind);
+  })(node);
+  (function walk(n) {
+    if (ts.isIdentifier(n)) {
+      const p = n.parent;
+      const member = p && ((ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isQualifiedName(p) && p.right === n)
+        || (ts.isPropertyAssignment(p) && p.name === n) || (ts.isPropertySignature(p) && p.name === n)
+        || (ts.isMethodDeclaration(p) && p.name === n) || (ts.isPropertyDeclaration(p) && p.name === n));
+      const name = n.text;
+      if (!member && !bound.has(name)) {
+        if (imports.has(name)) {
+          const i = imports.get(name);
+          if (!out.imports.some((x) => x.local === name)) out.imports.push({ local: name, ...i });
+        } else if (locals.has(name) && !out.locals.includes(name)) {
+          out.locals.push(name);
+        }
+      }
+    }
+    ts.forEachChild(n, walk);
+  })(node);
+  return out;
+}
+
+function unwrap(e) {
+  while (e && (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e))) e = e.expression;
+  return e;
+}
+
+// The object literal of a table's columns: the second argument, or what its arrow function returns.
+function columnsObject(arg) {
+  arg = unwrap(arg);
+  if (arg && ts.isObjectLiteralExpression(arg)) return arg;
+  if (arg && (ts.isArrowFunction(arg) || ts.isFunctionExpression(arg))) {
+    if (!ts.isBlock(arg.body)) return columnsObject(arg.body);
+    const ret = arg.body.statements.find((s) => ts.isReturnStatement(s));
+    return ret ? columnsObject(ret.expression) : null;
+  }
+  return null;
+}
+
+// Property key -> its initializer, following spreads of top-level object constants of the file.
+function properties(obj, out, seen) {
+  for (const p of obj.properties) {
+    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
+      out.set(p.name.text, p.initializer);
+    } else if (ts.isShorthandPropertyAssignment(p)) {
+      const d = locals.get(p.name.text);
+      if (d && d.initializer) out.set(p.name.text, d.initializer);
+    } else if (ts.isSpreadAssignment(p) && ts.isIdentifier(unwrap(p.expression))) {
+      const name = unwrap(p.expression).text, d = locals.get(name);
+      const init = d && d.initializer && unwrap(d.initializer);
+      if (init && ts.isObjectLiteralExpression(init) && !seen.has(name)) properties(init, out, new Set([...seen, name]));
+    }
+  }
+  return out;
+}
+
+function code(node) {
+  return { text: node.getText(source), ...uses(node), ...position(node) };
+}
+
+// What a column's chain declares: $type<T>(), $defaultFn/$default, $onUpdate/$onUpdateFn, the builder root.
+function chain(expr) {
+  const out = {};
+  let e = unwrap(expr);
+  while (e && ts.isCallExpression(e)) {
+    const callee = unwrap(e.expression);
+    if (ts.isPropertyAccessExpression(callee)) {
+      const method = callee.name.text;
+      if (method === "$type" && e.typeArguments && e.typeArguments.length === 1 && !out.type) {
+        out.type = code(e.typeArguments[0]);
+      } else if ((method === "$defaultFn" || method === "$default") && e.arguments.length === 1 && !out.default_fn) {
+        out.default_fn = code(e.arguments[0]);
+      } else if ((method === "$onUpdate" || method === "$onUpdateFn") && e.arguments.length === 1 && !out.on_update) {
+        out.on_update = code(e.arguments[0]);
+      }
+      const inner = unwrap(callee.expression);
+      if (ts.isCallExpression(inner)) { e = inner; continue; }
+      out.root = callee.name.text;   // d.text(...): the builder of the columns callback
+      return rootConfig(e, out);
+    }
+    if (ts.isIdentifier(callee)) out.root = callee.text;
+    return rootConfig(e, out);
+  }
+  return out;
+}
+
+// The builder's options argument (after the optional SQL name), as written.
+function rootConfig(call, out) {
+  const args = call.arguments.filter((a) => !ts.isStringLiteralLike(a));
+  if (args.length === 1) out.config = code(args[0]);
+  return out;
+}
+
+// Top-level `[export] const x = <call>(...)`: its callee name and arguments (tables, creators, custom types).
+const calls = new Map();
+for (const [name, d] of locals) {
+  const init = d.initializer && unwrap(d.initializer);
+  if (init && ts.isCallExpression(init)) calls.set(name, init);
+}
+
+function customDeclaration(root) {
+  const call = calls.get(root);
+  if (!call) return null;
+  const callee = unwrap(call.expression);
+  const imp = ts.isIdentifier(callee) && imports.get(callee.text);
+  if (!imp || imp.name !== "customType" || !/^drizzle-orm\/(pg|sqlite)-core$/.test(imp.module)) return null;
+  return code(call);
+}
+
+// -- the module, executed through the project's typescript (CommonJS), as drizzle-kit does
+function compile(m, filename) {
+  const out = ts.transpileModule(fs.readFileSync(filename, "utf8"), {
+    fileName: filename, reportDiagnostics: false,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
+                       jsx: ts.JsxEmit.React },
+  });
+  m._compile(out.outputText, filename);
+}
+for (const ext of [".ts", ".mts", ".cts", ".tsx"]) Module._extensions[ext] = compile;
+let mod;
+try {
+  mod = require(file);
+} catch (e) {
+  fail(`loading the module failed: ${String((e && e.message) || e).split("\n")[0]}`);
+}
+
+const { is, getTableColumns } = orm;
+const exportOf = new Map();   // table object -> first export name
+for (const key of Object.keys(mod)) {
+  const v = mod[key];
+  if (v && typeof v === "object" && !exportOf.has(v)) exportOf.set(v, key);
+}
+
+// pgTableCreator exports: their prefix and suffix, read by calling the creator with a probe name.
+const creators = {};
+for (const [name, call] of calls) {
+  const callee = unwrap(call.expression);
+  const imp = ts.isIdentifier(callee) && imports.get(callee.text);
+  if (!imp || !["pgTableCreator", "sqliteTableCreator"].includes(imp.name) || typeof mod[name] !== "function") continue;
+  const probe = "\u0001schemactl\u0001";
+  let made;
+  try { made = mod[name](probe, {}); } catch (e) { continue; }
+  const full = (pg.getTableConfig && is(made, pg.PgTable) ? pg : lite).getTableConfig(made).name;
+  const at = full.indexOf(probe);
+  if (at >= 0 && full.indexOf(probe, at + 1) < 0) {
+    creators[name] = { prefix: full.slice(0, at), suffix: full.slice(at + probe.length) };
+  }
+}
+
+const tables = [];
+let core = null;
+for (const key of Object.keys(mod)) {
+  const value = mod[key];
+  const dialect = is(value, pg.PgTable) ? "postgres" : is(value, lite.SQLiteTable) ? "sqlite" : null;
+  if (!dialect || exportOf.get(value) !== key) continue;
+  core = core || dialect;
+  const config = (dialect === "postgres" ? pg : lite).getTableConfig(value);
+  const decl = locals.get(key);
+  const call = calls.get(key);
+  const table = { export: key, name: config.name, schema: config.schema || null, dialect, columns: [] };
+  if (decl) Object.assign(table, position(decl));
+  let props = new Map();
+  if (call) {
+    const callee = unwrap(call.expression);
+    if (ts.isIdentifier(callee) && creators[callee.text]) table.creator = callee.text;
+    const obj = call.arguments.length >= 2 ? columnsObject(call.arguments[1]) : null;
+    if (obj) props = properties(obj, new Map(), new Set());
+  }
+  for (const [prop, column] of Object.entries(getTableColumns(value))) {
+    const c = { key: prop, name: column.name, column_type: column.columnType, data_type: column.dataType,
+                sql_type: column.getSQLType(), not_null: column.notNull, has_default: column.hasDefault };
+    if (column.mode !== undefined) c.mode = column.mode;
+    if (column.config && column.config.mode !== undefined && c.mode === undefined) c.mode = column.config.mode;
+    if (column.enumValues && column.enumValues.length && !column.enum) c.enum = column.enumValues;
+    if (column.enum) c.pg_enum = column.enum.enumName;
+    if (column.isUnique !== undefined) c.unique = column.isUnique;
+    const init = props.get(prop);
+    if (init) {
+      Object.assign(c, position(init), chain(init));
+      const custom = c.root && customDeclaration(c.root);
+      if (custom) c.custom = custom;
+    }
+    if (column.defaultFn && !c.default_fn) c.default_fn_unread = true;
+    if (column.onUpdateFn && !c.on_update) c.on_update_unread = true;
+    table.columns.push(c);
+  }
+  tables.push(table);
+}
+
+const enums = {}, schemas = {};
+for (const key of Object.keys(mod)) {
+  const v = mod[key];
+  if (typeof v === "function" && pg.isPgEnum && pg.isPgEnum(v) && !(v.enumName in enums)) enums[v.enumName] = key;
+  if (is(v, pg.PgSchema) && !(v.schemaName in schemas)) schemas[v.schemaName] = key;
+}
+process.stdout.write(JSON.stringify({ core, tables, creators, enums, schemas }));

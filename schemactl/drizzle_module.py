@@ -1,0 +1,161 @@
+"""`import --drizzle`: what the team's TypeScript module says beyond its SQL.
+
+``drizzle-kit export`` gives the DDL (read by schemactl.importer); this module loads the same file through
+the project's pinned tool chain (typescript + drizzle-orm, by ``drizzle_module.cjs``) and writes what only
+the TypeScript knows into the imported manifest's ``drizzle:`` blocks: export names, property keys, builder
+modes, enum unions, ``$type<...>()``, ``$defaultFn``/``$onUpdate`` as written, custom types, table creator
+prefixes and the pgSchema/pgEnum export names.  ``generate`` renders them back (schemactl.render.drizzle).
+
+Loading the module executes it, as drizzle-kit does: import only a file you would run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+from .errors import SchemactlError
+
+IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+# drizzle-orm column classes -> the builder mode they stand for (one class per mode on pg-core)
+MODES = {
+    "PgTimestamp": "date", "PgTimestampString": "string", "PgDate": "date", "PgDateString": "string",
+    "PgBigInt53": "number", "PgBigInt64": "bigint", "PgNumeric": "string", "PgNumericNumber": "number",
+    "PgNumericBigInt": "bigint", "SQLiteBoolean": "boolean", "SQLiteTextJson": "json", "SQLiteBlobJson": "json",
+    "SQLiteBlobBuffer": "buffer", "SQLiteBigInt": "bigint", "SQLiteInteger": "number", "SQLiteNumeric": "string",
+    "SQLiteNumericNumber": "number", "SQLiteNumericBigInt": "bigint",
+}
+
+
+def read_module(path: Path) -> dict:
+    """What drizzle-orm and the TypeScript compiler read from the module at ``path`` (executing it)."""
+    node = shutil.which("node")
+    if node is None:
+        raise SchemactlError(f"{path}: node not found: import --drizzle loads the schema module with Node.js")
+    helper = resources.files("schemactl").joinpath("drizzle_module.cjs")
+    with resources.as_file(helper) as script:
+        try:
+            res = subprocess.run([node, str(script), str(path.resolve())], capture_output=True, text=True,
+                                 cwd=str(path.resolve().parent), timeout=300)
+        except subprocess.TimeoutExpired:
+            raise SchemactlError(f"{path}: loading the module took more than 300 s") from None
+    try:
+        out = json.loads(res.stdout)
+    except ValueError:
+        detail = " ".join((res.stderr or res.stdout).split())[:300]
+        raise SchemactlError(f"{path}: loading the module with Node failed: {detail}") from None
+    if "error" in out:
+        where = f"{path}:{out['line']}:{out['col']}" if out.get("line") else str(path)
+        raise SchemactlError(f"{where}: {out['error']}")
+    return out
+
+
+def _imports(used: dict, where: str, what: str, notes: list) -> list | None:
+    """The manifest's imports: list for the code ``used``, or None when it needs a declaration of the
+    team's file (or a module relative to it) that the generated file does not have."""
+    if used.get("locals"):
+        notes.append(f"{where}: {what} uses {', '.join(used['locals'])}, declared in the file: left out "
+                     "(export it from a module of its own, then import again)")
+        return None
+    out = []
+    for i in used.get("imports", ()):
+        if i["module"].startswith("."):
+            notes.append(f"{where}: {what} uses {i['local']} from {i['module']}, a path relative to the file: left out")
+            return None
+        if i["module"] == "drizzle-orm" and i["name"] == i["local"] == "sql":
+            continue   # the generated file imports sql itself when it needs it
+        entry = {"from": i["module"], "name": i["name"]}
+        if i["local"] != i["name"]:
+            entry["as"] = i["local"]
+        if i.get("type"):
+            entry["type_only"] = True
+        out.append(entry)
+    return out
+
+
+def annotate(doc: dict, info: dict, source: str) -> list[str]:
+    """Write ``drizzle:`` blocks into the imported ``doc`` (tables and columns matched by their SQL names);
+    the lines returned say what of the module could not be kept, each at its place in ``source``."""
+    notes: list[str] = []
+    tables = doc.get("tables", {})
+    top: dict = {"core": info["core"]} if info.get("core") else {}
+    creators = {k: v for k, v in sorted(info.get("creators", {}).items()) if IDENT.match(k)}
+    used_creators, customs = set(), {}
+    for t in info.get("tables", ()):
+        spec = tables.get(t["name"])
+        if spec is None:
+            continue   # left out by the import (listed there)
+        block = {}
+        if IDENT.match(t["export"]):
+            block["export"] = t["export"]
+        if t.get("creator") in creators:
+            block["creator"] = t["creator"]
+            used_creators.add(t["creator"])
+        if block:
+            spec["drizzle"] = block
+        for c in t["columns"]:
+            cspec = spec["columns"].get(c["name"])
+            if cspec is None:
+                continue
+            if isinstance(cspec, str):
+                cspec = spec["columns"][c["name"]] = {"type": cspec}
+            where = f"{source}:{c.get('line', t.get('line', 1))}:{c.get('col', t.get('col', 1))}"
+            col = _column(c, t["dialect"], where, notes, customs)
+            if col:
+                cspec["drizzle"] = col
+    if used_creators:
+        top["creators"] = {k: creators[k] for k in sorted(used_creators)}
+    if customs:
+        top["custom_types"] = dict(sorted(customs.items()))
+    enums = {k: v for k, v in sorted(info.get("enums", {}).items()) if k in doc.get("enums", {}) and IDENT.match(v)}
+    if enums:
+        top["enums"] = enums
+    schema = doc.get("postgres", {}).get("schema")
+    if schema and IDENT.match(info.get("schemas", {}).get(schema, "")):
+        top["schema"] = info["schemas"][schema]
+    if top:
+        doc["drizzle"] = top
+    return notes
+
+
+def _column(c: dict, dialect: str, where: str, notes: list, customs: dict) -> dict:
+    col: dict = {}
+    if IDENT.match(c["key"]):
+        col["key"] = c["key"]
+    else:
+        notes.append(f"{where}: property key {json.dumps(c['key'])} is not an identifier: written as a camelCase key")
+    mode = c.get("mode") if c["column_type"] == "SQLiteTimestamp" else MODES.get(c["column_type"])
+    if mode:
+        col["mode"] = mode
+    if c.get("enum"):
+        col["enum"] = list(c["enum"])
+    imports: list = []
+    for key, what in (("type", "$type<>()"), ("default_fn", "$defaultFn"), ("on_update", "$onUpdate")):
+        code = c.get(key)
+        if code is None:
+            if c.get(f"{key}_unread"):
+                notes.append(f"{where}: {what} is not written in the column's own declaration: left out")
+            continue
+        found = _imports(code, where, what, notes)
+        if found is not None:
+            col[key] = code["text"]
+            imports += [i for i in found if i not in imports]
+    custom = c.get("custom")
+    if c["column_type"] in ("PgCustomColumn", "SQLiteCustomColumn"):
+        found = _imports(custom, where, f"customType {c.get('root')}", notes) if custom else None
+        if custom is None:
+            notes.append(f"{where}: the customType of this column is not declared in the file: its SQL type is kept")
+        elif found is not None and IDENT.match(c["root"]):
+            decl = {"declaration": custom["text"], **({"imports": found} if found else {})}
+            customs[c["root"]] = decl
+            col["custom"] = c["root"]
+            if c.get("config"):
+                col["config"] = c["config"]["text"]
+    if imports:
+        col["imports"] = imports
+    return col

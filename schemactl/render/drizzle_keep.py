@@ -1,0 +1,94 @@
+"""The team's own Drizzle declarations (the manifest's ``drizzle:`` blocks, written by ``import --drizzle``)
+applied to the builder calls schemactl.render.drizzle writes: modes, enum unions, the TypeScript type a
+mode selects, and the imports that kept code uses.
+
+Only the file of the team's dialect (``drizzle.core``) takes modes, enum unions, ``$type``, default
+functions, custom types and table creators: on the other dialect the column may hold another TypeScript
+type (a SQLite Unix-seconds integer in mode "timestamp" is a PostgreSQL bigint number).  Export names and
+property keys are the same in both files, so application code names the same things on either engine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+# Builders that take a mode, per dialect, and the modes each takes.
+MODED = {
+    "postgres": {"timestamp": {"date", "string"}, "date": {"date", "string"}, "bigint": {"number", "bigint"},
+                 "numeric": {"string", "number", "bigint"}},
+    "sqlite": {"integer": {"number", "boolean", "timestamp", "timestamp_ms"}, "text": {"json"},
+               "blob": {"json", "buffer", "bigint"}, "numeric": {"string", "number", "bigint"}},
+}
+ENUM_BUILDERS = {"postgres": {"text", "varchar", "char"}, "sqlite": {"text"}}
+
+# What a selected value is in TypeScript, per mode.
+MODE_TS = {"date": "Date", "string": "string", "number": "number", "bigint": "bigint", "boolean": "boolean",
+           "timestamp": "Date", "timestamp_ms": "Date", "json": "unknown", "buffer": "Buffer"}
+
+# Modes whose values are not the SQL literal the manifest holds: a literal default is written as SQL.
+SQL_DEFAULT_MODES = {"timestamp", "timestamp_ms", "json", "bigint", "buffer", "date"}
+
+_CALL = re.compile(r"^(?:, \{ (?P<opts>.*?) \})?\)(?P<tail>.*)$", re.S)
+
+
+def with_options(call: str, col: str, dz, engine: str) -> str:
+    """``call`` (a registry builder call ``fn(col[, { k: v, ... }])...``) with the team's mode and enum."""
+    fn = call.split("(", 1)[0]
+    head = f"{fn}({col}"
+    m = _CALL.match(call[len(head):]) if call.startswith(head) else None
+    if m is None:
+        return call
+    opts = dict(kv.split(": ", 1) for kv in m["opts"].split(", ")) if m["opts"] else {}
+    changed = False
+    if dz.mode and dz.mode in MODED[engine].get(fn, ()):
+        opts["mode"], changed = json.dumps(dz.mode), True
+    if dz.enum and fn in ENUM_BUILDERS[engine]:
+        opts["enum"], changed = "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in dz.enum) + "]", True
+    if not changed:
+        return call
+    inner = ", ".join(f"{k}: {v}" for k, v in opts.items())
+    return f"{head}, {{ {inner} }}){m['tail']}"
+
+
+def mode_of(call: str, dz, engine: str) -> str | None:
+    """The mode the team's block gives the builder of ``call`` (None when the builder takes none)."""
+    fn = call.split("(", 1)[0]
+    return dz.mode if dz is not None and dz.mode in MODED[engine].get(fn, ()) else None
+
+
+def ts_select(dz) -> str | None:
+    """The TypeScript type the team's declaration selects, when it decides it (else None)."""
+    if dz.type:
+        return dz.type
+    if dz.custom:
+        return "unknown"
+    if dz.enum:
+        return " | ".join(json.dumps(v, ensure_ascii=False) for v in dz.enum)
+    return MODE_TS.get(dz.mode) if dz.mode else None
+
+
+def import_lines(imports) -> list[str]:
+    """``import`` statements for the kept code's imports (module specifiers JSON-encoded), stable order."""
+    groups: dict = {}
+    out = []
+    for i in sorted(set(imports), key=lambda i: (i.module, i.type_only, i.name, i.local)):
+        spec = json.dumps(i.module, ensure_ascii=False)
+        kw = "import type" if i.type_only else "import"
+        if i.name == "*":
+            out.append(f"{kw} * as {i.local} from {spec};")
+        elif i.name == "default":
+            out.append(f"{kw} {i.local} from {spec};")
+        else:
+            groups.setdefault((kw, spec), []).append(i.name if i.name == i.local else f"{i.name} as {i.local}")
+    out += [f"{kw} {{ {', '.join(names)} }} from {spec};" for (kw, spec), names in groups.items()]
+    return sorted(out)
+
+
+def creator_declaration(fn: str, prefix: str, suffix: str) -> str:
+    """pgTableCreator/sqliteTableCreator with the team's prefix and suffix (JSON-encoded strings)."""
+    parts = [json.dumps(prefix, ensure_ascii=False)] if prefix else []
+    parts.append("name")
+    if suffix:
+        parts.append(json.dumps(suffix, ensure_ascii=False))
+    return f"{fn}((name) => {' + '.join(parts)})"
