@@ -17,14 +17,28 @@ import click
 
 from . import __version__
 from .errors import ManifestInvalid, SchemactlError, classify_failure
-from .manifest.hashing import rewrite_version, schema_hash, write_hash
-from .manifest.load import json_schema
 from .output import atomic_write_all
 from .report import REPORTERS, emit
 from .engines.providers import CHOICES
 from .project import chain_version, find_project, load_all, load_feature_sets, planned_files, staleness
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _deferred(module: str, name: str):
+    """A function imported on first call: loading manifests pulls in YAML, jsonschema and sqlglot,
+    which `check`'s fast path, `--help` and the database commands' start-up never need."""
+    def call(*args, **kwargs):
+        import importlib
+        return getattr(importlib.import_module(module, __package__), name)(*args, **kwargs)
+    call.__name__ = name
+    return call
+
+
+schema_hash = _deferred(".manifest.hashing", "schema_hash")
+write_hash = _deferred(".manifest.hashing", "write_hash")
+rewrite_version = _deferred(".manifest.hashing", "rewrite_version")
+json_schema = _deferred(".manifest.load", "json_schema")
 
 
 class _Group(click.Group):
@@ -185,10 +199,24 @@ def check(manifests, output, features):
     every generated file is byte-identical to what `generate` would write and
     the migration chain (if any) is intact and up to date with the manifest.
     Otherwise exits 1 naming each stale item and the command that fixes it.
+
+    A clean result is remembered as content hashes of every file it read (in the user's cache
+    directory, outside the repository): when nothing changed since, the next check answers from them
+    without rendering.  SCHEMACTL_NO_CACHE=1 always runs the full check.
     """
+    from . import checkstamp
     project = find_project()
+    paths = list(manifests) or project.manifest_paths()
+    key = [str(p) for p in manifests] + [f"--output={output or ''}", f"--features={','.join(sorted(features))}"]
+    known = checkstamp.current_message(project.root, project.config_file, key, paths)
+    if known:   # every file hashes as when a full check last found nothing stale
+        click.echo(known)
+        return
+    read = checkstamp.hashes(paths, [])
     stale = []
     loaded = _selected(project, manifests, features)
+    dirs = [project.output_dir(m, output) for _, m in loaded]
+    read.update(checkstamp.hashes([], dirs))
     for path, m in loaded:
         stale += staleness(project, path, m, output)
     for s in stale:
@@ -198,7 +226,9 @@ def check(manifests, output, features):
         sys.exit(EXIT_DRIFT)
     files = len({p for p, _ in loaded})
     sets = f" ({len(loaded)} builds with feature sets)" if len(loaded) != files else ""
-    click.echo(f"ok: {files} manifest{'s' if files != 1 else ''}{sets} and their generated files are current")
+    message = f"ok: {files} manifest{'s' if files != 1 else ''}{sets} and their generated files are current"
+    checkstamp.record(project.root, project.config_file, key, dirs, read, message)
+    click.echo(message)
 
 
 _format_opt = click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True,
