@@ -116,6 +116,27 @@ def main(debug):
 
 
 @main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", help="Schema name of the starter manifest (default: the directory's name).")
+def init(directory, name):
+    """Start a project in DIRECTORY (default: here) that passes `schemactl check` at once.
+
+    Writes manifests/<name>.yaml (a starter table, its hash filled in), schemactl.toml (the
+    configuration), manifest.schema.json (where the manifest's $schema comment points, for editors),
+    .pre-commit-config.yaml (the drift check), .github/workflows/schemactl.yml (check, then parity with
+    annotations) and the generated files.  All or nothing, and never over an existing file.
+    """
+    from .init import project_files, refuse_existing
+    root = directory.resolve()
+    files = project_files(root, _manifest_name(name or root.name))
+    refuse_existing(root, files)
+    atomic_write_all(files)
+    for target in sorted(files):
+        click.echo(f"{target.relative_to(root).as_posix()}: written")
+    click.echo("next: edit the manifest, then `schemactl generate`; `schemactl check` gates commits", err=True)
+
+
+@main.command()
 @_manifests_arg
 @_features_opt
 def validate(manifests, features):

@@ -1,0 +1,88 @@
+"""`schemactl init`: a new project that passes check at once, all files or none, never overwriting."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import cli
+
+WRITTEN = {".github/workflows/schemactl.yml", ".pre-commit-config.yaml", "manifest.schema.json",
+           "manifests/shop.yaml", "schemactl.toml", "generated/shop/postgres.sql", "generated/shop/sqlite.sql",
+           "generated/shop/schema.pg.ts", "generated/shop/schema.sqlite.ts", "generated/shop/types.ts",
+           "generated/shop/schema.md"}
+
+
+def _tree(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_init_writes_a_project_that_checks_clean(tmp_path):
+    root = tmp_path / "shop"
+    root.mkdir()
+    result = cli("init", cwd=root)
+    assert result.exit_code == 0, result.output
+    assert set(_tree(root)) == WRITTEN
+    assert cli("check", cwd=root).exit_code == 0
+    (root / "src" / "deep").mkdir(parents=True)
+    deep = cli("check", cwd=root / "src" / "deep")          # from a subdirectory: as from the root
+    assert deep.exit_code == 0 and "1 manifest" in deep.stdout
+    manifest = root / "manifests" / "shop.yaml"
+    first = manifest.read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../manifest.schema.json"
+    jsonschema.validate(yaml.safe_load(manifest.read_text()), json.loads((root / "manifest.schema.json").read_text()))
+    workflow = yaml.safe_load((root / ".github" / "workflows" / "schemactl.yml").read_text())
+    runs = [s.get("run", "") for s in workflow["jobs"]["schema"]["steps"]]
+    assert "schemactl check" in runs and "schemactl parity --format github" in runs
+
+
+def test_init_never_overwrites_and_writes_nothing_when_one_file_exists(tmp_path):
+    (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n")
+    before = _tree(tmp_path)
+    result = cli("init", "--name", "shop", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert ".pre-commit-config.yaml" in result.stderr and "nothing was written" in result.stderr
+    assert _tree(tmp_path) == before
+
+
+def test_init_refuses_a_project_configured_in_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.schemactl]\noutput = "gen"\n')
+    result = cli("init", "--name", "shop", cwd=tmp_path)
+    assert result.exit_code == 2 and "[tool.schemactl]" in result.stderr
+    assert set(_tree(tmp_path)) == {"pyproject.toml"}
+
+
+def test_init_beside_an_unrelated_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    assert cli("init", "--name", "shop", cwd=tmp_path).exit_code == 0
+    assert (tmp_path / "pyproject.toml").read_text() == '[project]\nname = "app"\n'
+    assert cli("check", cwd=tmp_path).exit_code == 0
+
+
+@pytest.mark.skipif(shutil.which("git") is None or shutil.which("schemactl") is None,
+                    reason="git or the schemactl command is not installed")
+def test_the_pre_commit_configuration_blocks_a_stale_edit(tmp_path):
+    root = tmp_path / "shop"
+    root.mkdir()
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.invalid", "SCHEMACTL_NO_CACHE": "1"}
+    subprocess.run(["git", "init", "-q"], cwd=root, env=env, check=True)
+    assert cli("init", cwd=root).exit_code == 0
+    subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
+    hook = [sys.executable, "-m", "pre_commit", "run", "--all-files"]
+    clean = subprocess.run(hook, cwd=root, env=env, capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    manifest = root / "manifests" / "shop.yaml"
+    manifest.write_text(manifest.read_text().replace("display_name: text", "display_name: varchar(80)"))
+    subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
+    dirty = subprocess.run(hook, cwd=root, env=env, capture_output=True, text=True)
+    assert dirty.returncode == 1
+    assert "manifests/shop.yaml: hash is stale" in dirty.stdout
