@@ -49,6 +49,8 @@ def _pg_select(col: dv.Col) -> str:
     """PostgreSQL: json as its text (psycopg would parse numbers as floats and JSON null as NULL),
     instants in UTC (no session time zone can push year 9999 past Python's range)."""
     c = quote(col.name)
+    if "postgres" in col.own:
+        return c
     if col.base == "json":
         return f"{c}::text[]" if col.array else f"{c}::text"
     if col.base == "timestamptz":

@@ -68,6 +68,7 @@ class Col:
     array: bool
     args: tuple = ()
     members: tuple = ()      # enum values
+    own: frozenset = frozenset()   # engines where the column has its own type (postgres_type/sqlite_type)
 
 
 def columns(m: Manifest, t: Table) -> list[Col]:
@@ -77,7 +78,8 @@ def columns(m: Manifest, t: Table) -> list[Col]:
         base = "enum" if ref.enum else ref.element.row.value
         kind = base + (f"({ref.args[0]})" if base == "char" else "") + ("[]" if ref.array else "")
         members = next((e.values for e in m.enums if e.name == ref.enum), ()) if ref.enum else ()
-        out.append(Col(c.name, kind, base, ref.name, ref.element.spelled(), ref.array, ref.args, members))
+        out.append(Col(c.name, kind, base, ref.name, ref.element.spelled(), ref.array, ref.args, members,
+                       frozenset(engine for engine, _ in c.engine_types)))
     return out
 
 
@@ -535,7 +537,10 @@ def _one(table: dict, col: Col) -> Callable | None:
 
 
 def function(step: str, engine: str | None, m: Manifest, col: Col, fmt: int = 2) -> Callable | None:
-    """The function of one column for a step: read/write (engine value <-> neutral), archive/unarchive."""
+    """The function of one column for a step: read/write (engine value <-> neutral), archive/unarchive.
+    A column in an engine's own type moves there as the driver gives it (no portable form to check)."""
+    if engine in col.own:
+        return None
     if not col.array:
         return _one(_table(step, engine, m, fmt), col)
     if engine == "sqlite" and step == "read":

@@ -1,0 +1,213 @@
+"""copy, backup and restore refuse what they cannot do faithfully, through the command line on real engines:
+one line naming the object and the fix, exit 2 (exit 1 for a drifted schema), never a traceback, and the
+target (or the archive's path) exactly as it was."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+
+import pytest
+
+from schemactl import datacopy, render
+from schemactl.engines import sqlite as sqlite_engine
+from schemactl.errors import SchemactlError
+from schemactl.manifest.load import load_text
+from tests.conftest import cli
+from tests.datacopy.conftest import Engines, count, rows
+
+TEXT = """\
+format: 1
+name: small
+version: 1
+tables:
+  parents:
+    columns:
+      id: {type: bigint, primary_key: true}
+      name: text
+  kids:
+    columns:
+      id: {type: integer, primary_key: true}
+      parent_id: {type: bigint, references: parents.id}
+      code: {type: text, unique: true}
+      data: bytes
+      tag: uuid
+      doc: jsonb
+"""
+M = load_text(TEXT, "small.yaml")
+
+
+@pytest.fixture
+def setup(pg_test_db, pg_second_db, pg_server, tmp_path):
+    e = Engines(M, pg_test_db, pg_second_db, tmp_path)
+    (tmp_path / "m.yaml").write_text(TEXT)
+    e.url = {"postgres": pg_server.url("schemactl_tests"), "second": pg_server.url("schemactl_tests_second")}
+    yield e
+    e.close()
+
+
+def _lite(setup, name: str, fill: str | None = None) -> str:
+    path = setup.tmp / name
+    conn = sqlite_engine.connect(str(path))
+    sqlite_engine.apply(conn, render.ddl(M, "sqlite"))
+    if fill:
+        conn.executescript(fill)
+    conn.close()
+    return f"sqlite:///{path}"
+
+
+FILL = """
+INSERT INTO parents VALUES (1, 'one'), (2, 'two');
+INSERT INTO kids VALUES (1, 1, 'a', X'00', '00000000-0000-0000-0000-000000000001', 'null'),
+                        (2, 2, 'b', X'', NULL, '{"n": 1.0000000000000000001}');
+"""
+
+
+def _error_line(result) -> str:
+    assert "Traceback" not in result.output, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("change,code", [
+    ("ALTER TABLE kids DROP COLUMN doc", "SC201"),
+    ("ALTER TABLE kids ALTER COLUMN tag TYPE text", "SC203"),
+    ("DROP TABLE kids", "SC101"),
+])
+def test_a_source_missing_a_column_or_with_another_type_stops_before_reading(setup, change, code):
+    src = setup.db("postgres")
+    src.execute("INSERT INTO parents VALUES (1, 'one')")
+    src.execute(change)
+    target = _lite(setup, "t.db")
+    result = cli("copy", "--manifest", setup.tmp / "m.yaml", "--from", setup.url["postgres"], "--to", target)
+    assert result.exit_code == 1, result.output
+    assert "the source schema differs from the manifest; nothing was read" in result.output and code in result.output
+    assert "Traceback" not in result.output
+    archive = setup.tmp / "b.gz"
+    result = cli("backup", "--manifest", setup.tmp / "m.yaml", "--db", setup.url["postgres"], "-o", archive)
+    assert result.exit_code == 1 and code in result.output and not archive.exists()
+    lite = sqlite_engine.connect(str(setup.tmp / "t.db"))
+    assert count(lite, "parents") == 0
+    lite.close()
+
+
+def test_copy_and_restore_into_a_table_holding_rows_are_refused(setup):
+    src = _lite(setup, "src.db", FILL)
+    target = setup.db("postgres")
+    target.execute("INSERT INTO parents VALUES (7, 'mine')")
+    result = cli("copy", "--manifest", setup.tmp / "m.yaml", "--from", src, "--to", setup.url["postgres"])
+    line = _error_line(result)
+    assert result.exit_code == 2 and "table parents of the target already holds rows" in line
+    assert target.execute("SELECT id, name FROM parents").fetchall() == [(7, "mine")]
+    assert count(target, "kids") == 0
+    assert cli("backup", "--manifest", setup.tmp / "m.yaml", "--db", src, "-o", setup.tmp / "a.gz").exit_code == 0
+    result = cli("restore", setup.tmp / "a.gz", "--manifest", setup.tmp / "m.yaml", "--db", setup.url["postgres"])
+    assert result.exit_code == 2 and "already holds rows" in _error_line(result)
+    assert target.execute("SELECT id, name FROM parents").fetchall() == [(7, "mine")]
+
+
+@pytest.mark.parametrize("source,fill,says", [
+    ("sqlite", "INSERT INTO parents VALUES ('abc', 'x')", "table parents, row id='abc', column id: holds the text "
+     "'abc', not a whole number"),
+    ("sqlite", "INSERT INTO kids (id, tag) VALUES (6, 'nope')", "table kids, row id=6, column tag: 'nope' is not a UUID"),
+    ("sqlite", "INSERT INTO kids (id, doc) VALUES (8, '{\"a\": NaN}')", "table kids, row id=8, column doc: .* is not "
+     "valid JSON"),
+    ("sqlite", "INSERT INTO kids (id, data) VALUES (9, 'text, not bytes')", "column data: holds the text"),
+])
+def test_a_malformed_source_value_is_one_line_naming_table_row_and_column(setup, source, fill, says):
+    import re
+    src = _lite(setup, "src.db", FILL + fill + ";")
+    target = _lite(setup, "t.db")
+    result = cli("copy", "--manifest", setup.tmp / "m.yaml", "--from", src, "--to", target)
+    assert result.exit_code == 2 and re.search(says, _error_line(result)), result.output
+    archive = setup.tmp / "a.gz"
+    result = cli("backup", "--manifest", setup.tmp / "m.yaml", "--db", src, "-o", archive)
+    assert result.exit_code == 2 and re.search(says, _error_line(result)) and not archive.exists()
+    lite = sqlite_engine.connect(str(setup.tmp / "t.db"))
+    assert count(lite, "parents") == count(lite, "kids") == 0
+    lite.close()
+
+
+def test_an_infinite_postgres_date_is_refused_by_backup_without_an_archive(setup, pg_server):
+    m = load_text(TEXT.replace("doc: jsonb", "doc: jsonb\n      born: date"), "small.yaml")
+    (setup.tmp / "d.yaml").write_text(TEXT.replace("doc: jsonb", "doc: jsonb\n      born: date"))
+    src = setup.db("postgres", schema=False)
+    src.execute(render.ddl(m, "postgres"))
+    src.execute("INSERT INTO parents VALUES (1, 'one')")
+    src.execute("INSERT INTO kids (id, parent_id, born) VALUES (3, 1, '2024-01-01'), (4, 1, 'infinity')")
+    result = cli("backup", "--manifest", setup.tmp / "d.yaml", "--db", setup.url["postgres"], "-o", setup.tmp / "x.gz")
+    line = _error_line(result)
+    assert result.exit_code == 2 and "table kids, row id=4, column born" in line and "'infinity'" in line
+    assert not (setup.tmp / "x.gz").exists()
+
+
+def test_an_engine_refusal_while_writing_names_the_row(setup):
+    """A source whose unique constraint is missing (not a finding that changes what is read) holds duplicates:
+    each target refuses them; the message names the row instead of a driver traceback."""
+    src = setup.db("sqlite", schema=False)
+    sqlite_engine.apply(src, render.ddl(M, "sqlite").replace("CONSTRAINT kids_code_key UNIQUE (code),", ""))
+    src.executescript(FILL.replace("'b'", "'a'"))
+    for target_engine in ("sqlite", "postgres"):
+        target = setup.db(target_engine)
+        with pytest.raises(SchemactlError) as info:
+            datacopy.copy(M, src, "sqlite", target, target_engine)
+        assert info.value.exit_code == 2
+        assert "the target refused table kids, row id=2:" in str(info.value), str(info.value)
+        assert count(target, "parents") == count(target, "kids") == 0
+
+
+def _archive(setup) -> tuple[list[str], object]:
+    src = setup.db("sqlite")
+    src.executescript(FILL)
+    path = setup.tmp / "good.gz"
+    datacopy.backup(M, src, "sqlite", path)
+    return gzip.decompress(path.read_bytes()).decode().splitlines(), src
+
+
+def _kid_line(lines, key) -> int:
+    start = next(i for i, line in enumerate(lines) if line.startswith('{"table":"kids"'))
+    return next(i for i, line in enumerate(lines) if i > start and line.startswith(f"[{key},"))
+
+
+@pytest.mark.parametrize("damage,says", [
+    (lambda row: row + ["extra"], "7 values for 6 columns"),
+    (lambda row: row[:3] + ["not base64!"] + row[4:], "column data: 'not base64!' is not base64"),
+    (lambda row: [row[0], "1"] + row[2:], "column parent_id: holds the text '1', not a whole number"),
+    (lambda row: row[:4] + ["{not-a-uuid}"] + row[5:], "column tag: .* is not a UUID"),
+    (lambda row: row[:5] + ["{\"a\":"] + row[6:], "column doc: .* is not valid JSON"),
+])
+def test_a_damaged_archive_row_is_refused_naming_line_table_row_and_column(setup, damage, says):
+    import re
+    lines, _ = _archive(setup)
+    at = _kid_line(lines, 1)
+    lines[at] = json.dumps(damage(json.loads(lines[at])))
+    path = setup.tmp / "damaged.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    target = _lite(setup, "t.db")
+    result = cli("restore", path, "--manifest", setup.tmp / "m.yaml", "--db", target)
+    line = _error_line(result)
+    assert result.exit_code == 2 and f"line {at + 1}: table kids, row id=1" in line and re.search(says, line), line
+    assert "damaged" in line
+    lite = sqlite_engine.connect(str(setup.tmp / "t.db"))
+    assert count(lite, "parents") == count(lite, "kids") == 0
+    lite.close()
+
+
+def test_json_travels_as_text_and_a_format_1_archive_still_restores(setup):
+    """Format 2 holds json as its text (JSON null, every digit); format 1 held parsed values and still restores."""
+    lines, src = _archive(setup)
+    assert json.loads(lines[0])["format"] == "schemactl-backup/2"
+    assert json.loads(lines[_kid_line(lines, 1)])[5] == "null"
+    assert json.loads(lines[_kid_line(lines, 2)])[5] == '{"n": 1.0000000000000000001}'
+    old = [json.loads(line) for line in lines]
+    old[0]["format"] = "schemactl-backup/1"
+    old[_kid_line(lines, 1)][5] = {"k": [1, None]}
+    old[_kid_line(lines, 2)][5] = None
+    path = setup.tmp / "v1.gz"
+    path.write_bytes(gzip.compress(("\n".join(json.dumps(o) for o in old) + "\n").encode()))
+    target = setup.db("postgres")
+    assert datacopy.restore(path, M, target, "postgres") == {"parents": 2, "kids": 2}
+    assert [r[5] for r in rows(M, target, "postgres", "kids")] == ['{"k": [1, null]}', None]
+    assert base64.b64encode(b"\x00").decode() == json.loads(lines[_kid_line(lines, 1)])[3]
