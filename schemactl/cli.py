@@ -36,6 +36,7 @@ def _deferred(module: str, name: str):
 
 
 schema_hash = _deferred(".manifest.hashing", "schema_hash")
+hashed_text = _deferred(".manifest.hashing", "hashed_text")
 write_hash = _deferred(".manifest.hashing", "write_hash")
 rewrite_version = _deferred(".manifest.hashing", "rewrite_version")
 json_schema = _deferred(".manifest.load", "json_schema")
@@ -180,8 +181,14 @@ def hash_(manifests, write, features):
 @main.command()
 @_manifests_arg
 @click.option("-o", "--output", metavar="DIR", help="Output directory (default from configuration: generated).")
+@click.option("--no-hash", is_flag=True, help="Leave the manifests' hash: and version: lines as they are (then "
+                                              "`check` reports a stale hash).")
+@click.option("--migration", "slug", metavar="NAME", help="Also write the next migration of each manifest that "
+              "changed since its last one (as `migrate new --name NAME`), with the bundle and runtimes.")
+@click.option("--allow-destructive", is_flag=True, help="With --migration: accept drops, narrowing type changes "
+                                                        "and NOT NULL without default.")
 @_features_opt
-def generate(manifests, output, features):
+def generate(manifests, output, no_hash, slug, allow_destructive, features):
     """Write each manifest's generated files into generated/<schema-name>/.
 
     postgres.sql and sqlite.sql (DDL), schema.pg.ts, schema.sqlite.ts and
@@ -189,17 +196,34 @@ def generate(manifests, output, features):
     (when PRAGMAs are declared) and, once a migration chain exists,
     bundle.json/.py/.ts, the runtimes runtime.ts (TypeScript) and rust/ (a
     crate), and drizzle/{postgres,sqlite}/ for drizzle-orm's migrator; the
-    record block of each migration file is rewritten when stale.  Output is deterministic.  Files are written atomically: if any manifest
-    is invalid or any write fails, nothing changes.
+    record block of each migration file is rewritten when stale.  The
+    manifest's own `hash:` line (and `version:`, to its migration chain's) is
+    brought up to date too, so one command follows every edit (--no-hash leaves
+    the manifest alone).  Output is deterministic.  Files are written
+    atomically: if any manifest is invalid or any write fails, nothing changes.
     """
     project = find_project()
     loaded = _selected(project, manifests, features)
     files = {}
     for path, m in loaded:
-        files.update(planned_files(project, m, output))
-        if m.hash != schema_hash(m) and not m.features:
-            click.echo(f"warning: {project.display(path)}: hash is stale; run "
-                       f"`schemactl hash --write {project.display(path)}`", err=True)
+        planned = _next_migration(project, path, m, output, slug, allow_destructive) if slug else None
+        if planned is None:
+            files.update(planned_files(project, m, output))
+            version = chain_version(project, m, output)
+        else:   # the chain's new files and the bundle that embeds them; the rest at the new version
+            files.update(planned_files(project, m, output, with_bundle=False, version=planned.version))
+            files.update(planned.files)
+            version = planned.version
+        if not m.features and not no_hash:   # the hash: and version: lines hold the default feature set
+            text, fixed = hashed_text(path, schema_hash(m), version, project.display(path))
+            if fixed != text:
+                files[path] = fixed
+            if planned is not None:
+                from .migrations.files import SNAPSHOT, chain_dir
+                files[chain_dir(project.output_dir(m, output)) / SNAPSHOT] = fixed
+        elif not m.features and m.hash != schema_hash(m):
+            click.echo(f"warning: {project.display(path)}: hash is stale; run `schemactl generate` without "
+                       "--no-hash", err=True)
     try:
         changed = set(atomic_write_all(files))
     except OSError as exc:
@@ -207,6 +231,22 @@ def generate(manifests, output, features):
         raise SchemactlError(f"cannot write {where}: {exc.strerror or exc}; nothing was written") from None
     for target in files:
         click.echo(f"{project.display(target)}: {'written' if target in changed else 'unchanged'}")
+
+
+def _next_migration(project, path, m, output, slug, allow_destructive):
+    """The next migration of ``m`` (None when it matches its last one, or for a feature set)."""
+    from .migrations.files import NothingToDo, plan_next
+    if m.features:
+        return None
+    try:
+        planned = plan_next(project.output_dir(m, output), m, path.read_bytes().decode("utf-8"), slug,
+                            allow_destructive)
+    except NothingToDo:
+        return None
+    click.echo(f"{project.display(path)}: migration {planned.name}", err=True)
+    for op in planned.ops:
+        click.echo(f"  {op.describe()}", err=True)
+    return planned
 
 
 @main.command()

@@ -77,6 +77,10 @@ def _read_toml(path: Path) -> dict:
         return tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SchemactlError(f"{path}: cannot read configuration: {exc}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise SchemactlError(f"{path}:{line}: cannot read configuration: not UTF-8 (byte {exc.start}); TOML files "
+                             "are UTF-8: save it as UTF-8") from None
 
 
 def _from_table(root: Path, table: dict, path: Path) -> Project:
@@ -177,11 +181,11 @@ def staleness(project: Project, path: Path, manifest: Manifest, output: str | No
     if manifest.hash != want and not manifest.features:  # the hash: line is the default feature set's
         problem = f"hash is stale (manifest says {manifest.hash}, schema is {want})" if manifest.hash else \
             f"hash is missing (schema is {want})"
-        found.append(Staleness(shown, problem, f"schemactl hash --write {shown}"))
+        found.append(Staleness(shown, problem, "schemactl generate"))
     version = chain_version(project, manifest, output)
     if version is not None and manifest.version != version and not manifest.features:
         found.append(Staleness(shown, f"version is {manifest.version}, the migration chain is at version {version}",
-                               f"schemactl hash --write {shown}"))
+                               "schemactl generate"))
     from .migrations.files import chain_problems
     chain = chain_problems(project.output_dir(manifest, output), manifest, project.display)
     found += [Staleness(where, problem, fix) for where, problem, fix in chain]

@@ -81,7 +81,7 @@ def test_check_reports_a_stale_hash(project):
     result = run("check", cwd=project)
     assert result.exit_code == 1
     assert "manifests/memories.yaml: hash is stale" in result.output
-    assert "run `schemactl hash --write manifests/memories.yaml`" in result.output
+    assert "hash is stale" in result.output and "run `schemactl generate`" in result.output
 
 
 def test_check_on_invalid_manifest_exits_2(project):
@@ -177,3 +177,37 @@ def test_missing_manifest_file_is_an_input_error(tmp_path):
     result = run("validate", "nope.yaml", cwd=tmp_path)
     assert result.exit_code == 2
     assert "nope.yaml:1:1: error: file not found" in result.output
+
+
+def test_one_command_after_an_edit(project):
+    """generate brings the hash up to date with the generated files; check then passes."""
+    run("generate", cwd=project)
+    path = project / "manifests/memories.yaml"
+    path.write_text(path.read_text().replace("title: {type: varchar(200)", "title: {type: varchar(300)", 1))
+    result = run("generate", cwd=project)
+    assert "manifests/memories.yaml: written" in result.output
+    assert run("check", cwd=project).exit_code == 0
+    assert "varchar(300)" in path.read_text()          # only the hash: line changed
+    before = path.read_text()
+    path.write_text(before.replace("varchar(300)", "varchar(301)", 1))
+    run("generate", "--no-hash", cwd=project)
+    assert run("check", cwd=project).exit_code == 1
+
+
+def test_one_command_with_a_migration(project):
+    run("generate", cwd=project)
+    assert run("migrate", "new", "manifests/memories.yaml", "--name", "init", cwd=project).exit_code == 0
+    assert run("check", cwd=project).exit_code == 0
+    path = project / "manifests/memories.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("      body: text\n", "      body: text\n      mood: text\n", 1))
+    stale = run("check", cwd=project)
+    assert stale.exit_code == 1
+    result = run("generate", "--migration", "add_mood", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert "migration 0002_add_mood" in result.output
+    assert (project / "generated/memories/migrations/sqlite/0002_add_mood.sql").is_file()
+    assert "version: 2\n" in path.read_text()
+    assert run("check", cwd=project).exit_code == 0, run("check", cwd=project).output
+    again = run("generate", "--migration", "add_more", cwd=project)   # nothing changed: no new migration
+    assert "0003" not in again.output and run("check", cwd=project).exit_code == 0

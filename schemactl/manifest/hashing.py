@@ -246,10 +246,9 @@ def rewrite_version(text: str, version: int) -> str:
     return _settle(text, {"version": int(version)})
 
 
-def write_hash(path: Path, new_hash: str, version: int | None = None, shown: str | None = None) -> bool:
-    """Update the file in place (atomically): the hash, and the version when given. True if it changed.
-    A change that would alter anything else, or an unwritable file, is a SchemactlError (nothing written)."""
-    from ..output import atomic_write_all
+def hashed_text(path: Path, new_hash: str, version: int | None = None, shown: str | None = None) -> tuple[str, str]:
+    """(current text, text with the hash and, when given, the version set) of a manifest file.
+    A change that would alter anything else, or an unreadable file, is a SchemactlError."""
     shown = shown or str(path)
     try:
         text = path.read_bytes().decode("utf-8")
@@ -259,9 +258,17 @@ def write_hash(path: Path, new_hash: str, version: int | None = None, shown: str
     if version is not None:
         changes["version"] = int(version)
     try:
-        new = _settle(text, changes)
+        return text, _settle(text, changes)
     except RewriteRefused as exc:
         raise SchemactlError(f"{shown}:{exc.line}:{exc.col}: {exc.message}; nothing was written") from None
+
+
+def write_hash(path: Path, new_hash: str, version: int | None = None, shown: str | None = None) -> bool:
+    """Update the file in place (atomically): the hash, and the version when given. True if it changed.
+    A change that would alter anything else, or an unwritable file, is a SchemactlError (nothing written)."""
+    from ..output import atomic_write_all
+    shown = shown or str(path)
+    text, new = hashed_text(path, new_hash, version, shown)
     if new == text:
         return False
     try:
