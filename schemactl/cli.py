@@ -137,23 +137,47 @@ def init(directory, name):
     click.echo("next: edit the manifest, then `schemactl generate`; `schemactl check` gates commits", err=True)
 
 
+_problems_format_opt = click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "junit"]),
+                                    default="text", show_default=True,
+                                    help="Report style: text, json, github (workflow annotations on manifest "
+                                         "lines) or junit (CI dashboards).")
+
+
 @main.command()
 @_manifests_arg
 @_features_opt
-def validate(manifests, features):
+@_problems_format_opt
+def validate(manifests, features, fmt):
     """Check manifests (JSON Schema and semantic rules); write nothing.
 
     Every problem is printed as FILE:LINE:COL: error: MESSAGE; rules stricter than both engines as
-    FILE:LINE:COL: warning: MESSAGE (they do not fail validation).
+    FILE:LINE:COL: warning: MESSAGE (they do not fail validation).  --format json|github|junit
+    writes the same problems for CI on standard output (exit codes unchanged).
     """
     project = find_project()
-    shown = set()
-    for path, m in _selected(project, manifests, features):
-        for w in m.warnings:
-            if w not in shown:
-                shown.add(w)
-                click.echo(str(w), err=True)
-        click.echo(f"{project.display(path)}: ok ({len(m.tables)} tables, {len(m.enums)} enums)")
+    loaded = _loaded_or_report(fmt, "validate", lambda: _selected(project, manifests, features))
+    warnings = list(dict.fromkeys(w for _, m in loaded for w in m.warnings))
+    oks = [f"{project.display(path)}: ok ({len(m.tables)} tables, {len(m.enums)} enums)" for path, m in loaded]
+    if fmt != "text":
+        from .problems import render
+        click.echo(render(fmt, "validate", warnings, ok="; ".join(oks)))
+        return
+    for w in warnings:
+        click.echo(str(w), err=True)
+    for line in oks:
+        click.echo(line)
+
+
+def _loaded_or_report(fmt, command, load):
+    """``load()``, or for a machine-readable --format the manifests' problems as that report (exit 2)."""
+    try:
+        return load()
+    except ManifestInvalid as exc:
+        if fmt == "text":
+            raise
+        from .problems import render
+        click.echo(render(fmt, command, exc.diagnostics))
+        sys.exit(EXIT_INPUT)
 
 
 @main.command("hash")
@@ -253,7 +277,8 @@ def _next_migration(project, path, m, output, slug, allow_destructive):
 @_manifests_arg
 @click.option("-o", "--output", metavar="DIR", help="Output directory (default from configuration: generated).")
 @_features_opt
-def check(manifests, output, features):
+@_problems_format_opt
+def check(manifests, output, features, fmt):
     """Drift check for pre-commit and CI; needs no database.
 
     Passes (exit 0) when every manifest is valid, its `hash:` is current,
@@ -271,25 +296,33 @@ def check(manifests, output, features):
     key = [str(p) for p in manifests] + [f"--output={output or ''}", f"--features={','.join(sorted(features))}"]
     known = checkstamp.current_message(project.root, project.config_file, key, paths)
     if known:   # every file hashes as when a full check last found nothing stale
-        click.echo(known)
+        _check_report(fmt, [], known)
         return
     read = checkstamp.hashes(paths, [])
     stale = []
-    loaded = _selected(project, manifests, features)
+    loaded = _loaded_or_report(fmt, "check", lambda: _selected(project, manifests, features))
     dirs = [project.output_dir(m, output) for _, m in loaded]
     read.update(checkstamp.hashes([], dirs))
     for path, m in loaded:
         stale += staleness(project, path, m, output)
-    for s in stale:
-        click.echo(str(s), err=True)
     if stale:
-        click.echo(f"{len(stale)} stale item{'s' if len(stale) != 1 else ''}", err=True)
+        _check_report(fmt, stale, f"{len(stale)} stale item{'s' if len(stale) != 1 else ''}")
         sys.exit(EXIT_DRIFT)
     files = len({p for p, _ in loaded})
     sets = f" ({len(loaded)} builds with feature sets)" if len(loaded) != files else ""
     message = f"ok: {files} manifest{'s' if files != 1 else ''}{sets} and their generated files are current"
     checkstamp.record(project.root, project.config_file, key, dirs, read, message)
-    click.echo(message)
+    _check_report(fmt, [], message)
+
+
+def _check_report(fmt, stale, summary):
+    if fmt != "text":
+        from .problems import render
+        click.echo(render(fmt, "check", stale=stale, ok=summary if not stale else ""))
+        return
+    for item in stale:
+        click.echo(str(item), err=True)
+    click.echo(summary, err=bool(stale))
 
 
 _format_opt = click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True,

@@ -24,7 +24,14 @@ def label(m) -> str:
 
 
 def _position(t: Target, f: Finding) -> tuple[int, int]:
-    return t.manifest.position(f.manifest_path) if f.manifest_path else (1, 1)
+    """The manifest line a finding is about; for an object the manifest does not declare (an extra
+    column, index or table in the database), its table's line, else the `tables:` key."""
+    if f.manifest_path:
+        return t.manifest.position(f.manifest_path)
+    table = f.path.split("/", 1)[0].split(".", 1)[0]
+    if table and t.manifest.table(table) is not None:
+        return t.manifest.position(("tables", table), key=True)
+    return t.manifest.position(("tables",), key=True)
 
 
 def text(targets: list[Target], colour: bool) -> str:

@@ -1,0 +1,81 @@
+"""validate and check speak the CI formats diff and parity speak; findings about objects the
+manifest does not declare point at their table's line (or `tables:`), never at 1:1."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.conftest import ROOT, cli
+
+GOOD = (ROOT / "manifests" / "memories.yaml").read_text()
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "memories.yaml").write_text(GOOD)
+    assert cli("generate", cwd=tmp_path).exit_code == 0
+    return tmp_path
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_problems_in_every_format(project, command):
+    path = project / "manifests" / "memories.yaml"
+    path.write_text(GOOD.replace("body: text", "body: textt", 1))
+    line = _line_of(path.read_text(), "body: textt")
+    gh = cli(command, "--format", "github", cwd=project)
+    assert gh.exit_code == 2
+    assert gh.stdout.startswith(f"::error file=manifests/memories.yaml,line={line},col=")
+    js = cli(command, "--format", "json", cwd=project)
+    assert js.exit_code == 2
+    report = json.loads(js.stdout)
+    assert report["ok"] is False and report["problems"][0]["line"] == line
+    assert 'unknown type "textt"' in report["problems"][0]["message"]
+    ju = cli(command, "--format", "junit", cwd=project)
+    suite = ET.fromstring(ju.stdout).find("testsuite")
+    assert ju.exit_code == 2 and suite.get("failures") == "1"
+
+
+def test_check_stale_items_as_json_and_annotations(project):
+    (project / "generated" / "memories" / "sqlite.sql").write_text("-- edited\n")
+    js = cli("check", "--format", "json", cwd=project, env={"SCHEMACTL_NO_CACHE": "1"})
+    assert js.exit_code == 1
+    stale = json.loads(js.stdout)["stale"]
+    assert stale == [{"path": "generated/memories/sqlite.sql", "problem": "out of date with manifests/memories.yaml",
+                      "fix": "schemactl generate"}]
+    gh = cli("check", "--format", "github", cwd=project, env={"SCHEMACTL_NO_CACHE": "1"})
+    assert gh.stdout.strip() == ("::error file=generated/memories/sqlite.sql,title=schemactl check%3A stale::"
+                                 "out of date with manifests/memories.yaml; run `schemactl generate`")
+
+
+def test_clean_reports(project):
+    for command in ("validate", "check"):
+        js = cli(command, "--format", "json", cwd=project)
+        assert js.exit_code == 0 and json.loads(js.stdout)["ok"] is True
+        assert cli(command, "--format", "github", cwd=project).stdout.startswith(f"::notice::schemactl {command}")
+
+
+def test_undeclared_objects_point_at_their_table(project, tmp_path):
+    db = tmp_path / "live.db"
+    conn = sqlite3.connect(db)
+    conn.executescript((project / "generated" / "memories" / "sqlite.sql").read_text())
+    conn.executescript("ALTER TABLE memories ADD COLUMN extra text; CREATE TABLE stray (a integer);")
+    conn.close()
+    result = cli("diff", "manifests/memories.yaml", "--db", f"sqlite:///{db}", "--format", "json", cwd=project)
+    assert result.exit_code == 1
+    findings = {f["object"]: f for f in json.loads(result.stdout)["findings"]}
+    text = GOOD.splitlines()
+    memories = next(i for i, line in enumerate(text, 1) if line == "  memories:")
+    tables = next(i for i, line in enumerate(text, 1) if line == "tables:")
+    assert findings["memories.extra"]["line"] == memories
+    assert findings["stray"]["line"] == tables
+    assert all(f["line"] != 1 for f in findings.values())
