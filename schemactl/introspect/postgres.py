@@ -21,7 +21,24 @@ def query(name: str) -> str:
 
 
 def _rows(conn, name: str, schema: str) -> list[tuple]:
+    if name in _AS_WRITTEN and schema != "public":
+        return _in_schema(conn, name, schema)
     return conn.execute(query(name), {"schema": schema}).fetchall()
+
+
+# Queries whose SQL text (pg_get_viewdef, policy and WHEN expressions) PostgreSQL qualifies with the schema of
+# every name the session's search_path does not reach: read with the manifest's schema on the path, they show
+# the names as the manifest writes them (its DDL creates them under that path).
+_AS_WRITTEN = ("views", "policies", "triggers")
+
+
+def _in_schema(conn, name: str, schema: str) -> list[tuple]:
+    old = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
+    conn.execute("SELECT set_config('search_path', quote_ident(%(schema)s) || ', public', false)", {"schema": schema})
+    try:
+        return conn.execute(query(name), {"schema": schema}).fetchall()
+    finally:
+        conn.execute("SELECT set_config('search_path', %(old)s, false)", {"old": old})
 
 
 def _text(v) -> str:

@@ -246,7 +246,8 @@ class Renderer:
         """The DDL as blocks of statements (one blank line between blocks)."""
         out = []
         if self.schema:
-            out.append(f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema)};")
+            out.append(f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema)};" + (
+                f"\n{self.search_path()}" if self.names_resolved() else ""))
         if self.r.enums_as_types and self.m.enums:
             out.append("\n".join(f"CREATE TYPE {self.q(e.name)} AS ENUM ({', '.join(sql_string(v) for v in e.values)});"
                                  for e in self.m.enums))
@@ -367,7 +368,25 @@ class Renderer:
         if not tr.on(self.r.name):
             return []
         table = search.TRIGGER_CREATE if action == "create" else search.TRIGGER_DROP
-        return table[self.r.name](tr, self.q)
+        out = table[self.r.name](tr, self.q)
+        if self.schema and action == "create" and tr.function is None and self.r.functions:
+            # the statements name tables as the manifest does: the function that runs them finds them in the
+            # manifest's schema whatever the search_path of the session that fires it
+            out[0] = out[0].replace(" RETURNS trigger LANGUAGE plpgsql AS ",
+                                    f" RETURNS trigger LANGUAGE plpgsql SET search_path = {self.path_list()} AS ", 1)
+        return out
+
+    def path_list(self) -> str:
+        return f"{quote(self.schema)}, public"
+
+    def search_path(self) -> str:
+        """SET search_path for statements whose SQL names the manifest's objects unqualified (views,
+        policies, CHECKs calling functions): they are resolved when created."""
+        return f"SET search_path TO {self.path_list()};" if self.schema else ""
+
+    def names_resolved(self) -> bool:
+        """Does the DDL hold SQL of the manifest's own that names tables or functions (resolved on creation)?"""
+        return bool(self.m.views or self.m.functions or self.m.triggers or self.policies())
 
     def create_view(self, v) -> str:
         return f"CREATE VIEW {self.q(v.name)} AS {v.query.on(self.r.name)};"
