@@ -287,7 +287,8 @@ def verify(conn, bundle: dict, deep: bool = False) -> None:
         expected = bundle["engines"][engine]["catalog"]
         ignored = set(bundle.get("ignored_tables", (VERSION_TABLE,)))
         actual = (_catalog_sqlite if engine == "sqlite" else _catalog_postgres)(conn, expected.get("schema"), ignored)
-        problems += compare_catalogs(expected["tables"], actual)
+        objects = (_objects_sqlite if engine == "sqlite" else _objects_postgres)(conn, expected.get("schema"))
+        problems += compare_catalogs(expected["tables"], actual) + compare_objects(expected, objects)
     if problems:
         raise SchemaMismatch(problems)
 
@@ -300,6 +301,10 @@ def _end_read(conn) -> None:
 
 def _nullness(nullable: bool) -> str:
     return "nullable" if nullable else "NOT NULL"
+
+
+def _identity_text(identity: bool) -> str:
+    return "identity" if identity else "no identity"
 
 
 def _fk_text(table: str, fk: list) -> str:
@@ -317,6 +322,38 @@ def _index_text(keys: list) -> str:
 def _missing_and_extra(want: list, have: list, describe) -> list[str]:
     out = [f"{describe(x)} is missing" for x in sorted(want) if x not in have]
     return out + [f"{describe(x)} is not expected" for x in sorted(have) if x not in want]
+
+
+def _default_text(value) -> str:
+    return "no default" if value is None else f"default {value}"
+
+
+def _check_text(table: str, check: list) -> str:
+    name, text = check
+    return (f'check "{name}" on "{table}"' if name else f'check on "{table}"') + (f" ({text})" if text else "")
+
+
+def default_matches(want, have) -> bool:
+    """An expected default against the one read back: equal text, or any default where the bundle only
+    knows that there is one (EXPRESSION_KEY)."""
+    return have is not None if want == EXPRESSION_KEY else want == have
+
+
+def compare_objects(expected: dict, actual: dict) -> list[str]:
+    """Enum types (their values, in order) and views: one line per difference, after the tables'."""
+    out = []
+    if "enums" in expected:
+        want, have = expected["enums"], actual["enums"]
+        for name in sorted(want):
+            if name not in have:
+                out.append(f'enum "{name}" is missing')
+            elif list(want[name]) != list(have[name]):
+                out.append(f'enum "{name}": expected values ({", ".join(want[name])}), '
+                           f'found ({", ".join(have[name])})')
+        out += [f'enum "{name}" is not expected' for name in sorted(have) if name not in want]
+    if "views" in expected:
+        out += _missing_and_extra(list(expected["views"]), actual["views"], lambda v: f'view "{v}"')
+    return out
 
 
 def compare_catalogs(expected: dict, actual: dict) -> list[str]:
@@ -344,6 +381,13 @@ def _compare_table(name: str, want: dict, have: dict) -> list[str]:
             out.append(f'column "{name}.{col}": expected type {typ}, found {found[1]}')
         if found[2] != nullable:
             out.append(f'column "{name}.{col}": expected {_nullness(nullable)}, found {_nullness(found[2])}')
+        if "defaults" in want:
+            w, h = want["defaults"].get(col), have["defaults"].get(col)
+            if not default_matches(w, h):
+                out.append(f'column "{name}.{col}": expected {_default_text(w)}, found {_default_text(h)}')
+        if "identity" in want and (col in want["identity"]) != (col in have["identity"]):
+            out.append(f'column "{name}.{col}": expected {_identity_text(col in want["identity"])}, '
+                       f'found {_identity_text(col in have["identity"])}')
     out += [f'column "{name}.{c[0]}" is not expected' for c in have["columns"] if c[0] not in want_cols]
     want_order, have_order = [c[0] for c in want["columns"]], [c[0] for c in have["columns"]]
     if set(want_order) == set(have_order) and want_order != have_order:
@@ -355,6 +399,8 @@ def _compare_table(name: str, want: dict, have: dict) -> list[str]:
     out += _missing_and_extra(want["uniques"], have["uniques"],
                               lambda u: f'unique "{name}" ({", ".join(u)})')
     out += _missing_and_extra(want["foreign_keys"], have["foreign_keys"], lambda fk: _fk_text(name, fk))
+    if "checks" in want:
+        out += _missing_and_extra([list(c) for c in want["checks"]], have["checks"], lambda c: _check_text(name, c))
     for index in sorted(set(want["indexes"]) | set(have["indexes"])):
         w, h = want["indexes"].get(index), have["indexes"].get(index)
         if h is None:
@@ -370,7 +416,7 @@ def _compare_table(name: str, want: dict, have: dict) -> list[str]:
 # verify costs the same few round trips for 5 tables or 500.
 _SQLITE_TABLES = ("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
                   "AND sql NOT LIKE 'CREATE VIRTUAL%'")
-_SQLITE_COLUMNS = ("SELECT m.name, p.name, p.type, p.\"notnull\", p.pk, p.hidden FROM sqlite_schema m, "
+_SQLITE_COLUMNS = ("SELECT m.name, p.name, p.type, p.\"notnull\", p.pk, p.hidden, p.dflt_value FROM sqlite_schema m, "
                    "pragma_table_xinfo(m.name) p WHERE m.type = 'table' AND m.sql NOT LIKE 'CREATE VIRTUAL%' "
                    "ORDER BY m.name, p.cid")
 _SQLITE_INDEXES = ("SELECT m.name, l.name, l.\"unique\", l.origin, x.name, x.\"desc\" FROM sqlite_schema m, "
@@ -389,11 +435,14 @@ def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> d
     tables = {name: sql for name, sql in rows if name not in skip}
     cols: dict = {name: [] for name in tables}
     pks: dict = {name: [] for name in tables}
-    for table, col, typ, notnull, pkpos, hidden in _rows(conn, _SQLITE_COLUMNS):
+    defaults: dict = {name: {} for name in tables}
+    for table, col, typ, notnull, pkpos, hidden, default in _rows(conn, _SQLITE_COLUMNS):
         if table in cols and hidden in (0, 2, 3):   # 2, 3: generated (virtual, stored); 1: a virtual table's
             cols[table].append([col, sqlite_type(typ or ""), not notnull])
             if pkpos:
                 pks[table].append((pkpos, col))
+            if default is not None:
+                defaults[table][col] = default
     uniques: dict = {name: {} for name in tables}
     indexes: dict = {name: {} for name in tables}
     is_unique: dict = {}
@@ -419,24 +468,215 @@ def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> d
         columns = [[c, t, False] if sqlite_rowid_alias(keys, c, t, without_rowid) else [c, t, n]
                    for c, t, n in cols[name]]
         found = {k: v + [["unique", is_unique[name, k]]] for k, v in indexes[name].items()}
+        checks, identity = sqlite_table_facts(sql)
         out[name] = {"columns": columns, "primary_key": keys, "uniques": sorted(uniques[name].values()),
-                     "foreign_keys": sorted(fks[name].values()), "indexes": found}
+                     "foreign_keys": sorted(fks[name].values()), "indexes": found, "defaults": defaults[name],
+                     "checks": sorted(checks), "identity": identity}
     return out
+
+
+def _objects_sqlite(conn, schema=None) -> dict:
+    views = [name for name, in _rows(conn, "SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")]
+    return {"enums": {}, "views": views}
+
+
+# Reading CHECK constraints and AUTOINCREMENT from a stored CREATE TABLE (docs/runtime-protocol.md, section 5):
+# a tokenizer that knows SQLite's quoting and comments, written so that the TypeScript and Rust runtimes cut
+# the same text (word characters: ASCII letters and digits, _ $ and anything beyond ASCII).
+_SQLITE_SPACE = " \t\n\r\f"
+
+
+def _word_char(c: str) -> bool:
+    return c.isascii() and (c.isalnum() or c in "_$") or not c.isascii()
+
+
+def sql_tokens(sql: str) -> list[tuple[str, int, int]]:
+    """(kind, start, end): kind " " for whitespace and comments, "q" for a quoted string or identifier,
+    "w" for a word, "p" for any other single character."""
+    out, i, n = [], 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in _SQLITE_SPACE:
+            j, kind = i + 1, " "
+            while j < n and sql[j] in _SQLITE_SPACE:
+                j += 1
+        elif sql.startswith("--", i):
+            j, kind = sql.find("\n", i), " "
+            j = n if j < 0 else j
+        elif sql.startswith("/*", i):
+            j, kind = sql.find("*/", i + 2), " "
+            j = n if j < 0 else j + 2
+        elif c in "'\"`[":
+            close, j, kind = "]" if c == "[" else c, i + 1, "q"
+            while True:
+                k = sql.find(close, j)
+                if k < 0:
+                    j = n
+                    break
+                if close != "]" and sql.startswith(close, k + 1):
+                    j = k + 2
+                    continue
+                j = k + 1
+                break
+        elif _word_char(c):
+            j, kind = i + 1, "w"
+            while j < n and _word_char(sql[j]):
+                j += 1
+        else:
+            j, kind = i + 1, "p"
+        out.append((kind, i, j))
+        i = j
+    return out
+
+
+def _keyword(sql: str, tok) -> str:
+    text = sql[tok[1]:tok[2]]
+    return text.upper() if tok[0] == "w" and text.isascii() else ""
+
+
+def _ident(sql: str, tok) -> str:
+    text = sql[tok[1]:tok[2]]
+    if tok[0] != "q" or len(text) < 2:
+        return text
+    if text[0] == "[":
+        return text[1:-1]
+    return text[1:-1].replace(text[0] * 2, text[0])
+
+
+def _joined(sql: str, toks: list) -> str:
+    """The tokens' text, each gap of whitespace or comments written as one space, none at either end."""
+    out, gap = [], False
+    for tok in toks:
+        if tok[0] == " ":
+            gap = True
+            continue
+        if gap and out:
+            out.append(" ")
+        gap = False
+        out.append(sql[tok[1]:tok[2]])
+    return "".join(out)
+
+
+def _punct(sql: str, tok) -> str:
+    return sql[tok[1]:tok[2]] if tok[0] == "p" else ""
+
+
+def _closing(sql: str, toks: list, start: int) -> int:
+    """Index of the ")" closing the "(" at ``start`` (len(toks) when it never closes)."""
+    depth = 0
+    for i in range(start, len(toks)):
+        text = _punct(sql, toks[i])
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(toks)
+
+
+_TABLE_CONSTRAINTS = ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
+
+
+def sqlite_table_facts(sql: str) -> tuple[list, list]:
+    """([name, expression] of every CHECK, columns declared AUTOINCREMENT) of a stored CREATE TABLE; an
+    unnamed CHECK has the name "".  The expression is its text with each gap of whitespace or comments
+    written as one space."""
+    sql = sql or ""
+    toks = sql_tokens(sql)
+    open_at = next((i for i, t in enumerate(toks) if _punct(sql, t) == "("), None)
+    if open_at is None:
+        return [], []
+    parts, depth, cur = [], 0, []
+    for tok in toks[open_at + 1:_closing(sql, toks, open_at)]:
+        text = _punct(sql, tok)
+        depth += (text == "(") - (text == ")")
+        if text == "," and depth == 0:
+            parts.append(cur)
+            cur = []
+        else:
+            cur.append(tok)
+    parts.append(cur)
+    checks, identity = [], []
+    for part in parts:
+        k, seen = 0, []          # seen: the part's tokens outside parentheses so far, whitespace left out
+        while k < len(part):
+            tok = part[k]
+            if tok[0] == " ":
+                k += 1
+                continue
+            if _punct(sql, tok) == "(":
+                close = _closing(sql, part, k)
+                if seen and _keyword(sql, seen[-1]) == "CHECK":
+                    named = len(seen) >= 3 and _keyword(sql, seen[-3]) == "CONSTRAINT"
+                    checks.append([_ident(sql, seen[-2]) if named else "", _joined(sql, part[k + 1:close])])
+                seen.append(tok)
+                k = close + 1
+                continue
+            if _keyword(sql, tok) == "AUTOINCREMENT" and _keyword(sql, seen[0]) not in _TABLE_CONSTRAINTS:
+                identity.append(_ident(sql, seen[0]))
+            seen.append(tok)
+            k += 1
+    return checks, identity
+
+
+def _pg_queries(conn) -> dict:
+    ph = _ph(conn)
+    q = {}
+    for name in ("tables", "columns", "constraints", "indexes", "enums", "views"):
+        with open(os.path.join(_QUERIES, f"{name}.sql"), encoding="utf-8") as fh:
+            q[name] = fh.read().replace("%(schema)s", ph)
+    return q
+
+
+_PG_NUMBER_TYPES = ("smallint", "integer", "bigint", "numeric", "real", "double precision")
+
+
+def pg_default(text):
+    """A PostgreSQL default as deep verify compares it (docs/runtime-protocol.md, section 5): a quoted literal
+    loses its cast ('new'::status -> 'new'), and a number written as a literal loses its quotes too
+    ('-5'::integer -> -5); anything else is pg_get_expr's text."""
+    if text is None or not text.startswith("'"):
+        return text
+    i = 1
+    while True:
+        i = text.find("'", i)
+        if i < 0:
+            return text
+        if text.startswith("''", i):
+            i += 2
+            continue
+        break
+    literal, rest = text[:i + 1], text[i + 1:]
+    if not rest.startswith("::"):
+        return text
+    inner = literal[1:-1]
+    if rest[2:].startswith(_PG_NUMBER_TYPES) and _is_number(inner):
+        return inner
+    return literal
+
+
+def _is_number(text: str) -> bool:
+    """-?digits(.digits)? in ASCII."""
+    body = text[1:] if text.startswith("-") else text
+    whole, dot, frac = body.partition(".")
+    return bool(whole) and whole.isascii() and whole.isdigit() and (not dot or (frac.isascii() and frac.isdigit()))
 
 
 def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> dict:
     schema = schema or "public"
-    ph = _ph(conn)
-    q = {}
-    for name in ("tables", "columns", "constraints", "indexes"):
-        with open(os.path.join(_QUERIES, f"{name}.sql"), encoding="utf-8") as fh:
-            q[name] = fh.read().replace("%(schema)s", ph)
-    out = {r[0]: {"columns": [], "primary_key": [], "uniques": [], "foreign_keys": [], "indexes": {}}
+    q = _pg_queries(conn)
+    out = {r[0]: {"columns": [], "primary_key": [], "uniques": [], "foreign_keys": [], "indexes": {}, "defaults": {},
+                  "checks": [], "identity": []}
            for r in _rows(conn, q["tables"], (schema,)) if r[0] not in ignored}
-    for table, col, typ, nullable, *_ in _rows(conn, q["columns"], (schema,)):
+    for table, col, typ, nullable, default, identity, generated, *_ in _rows(conn, q["columns"], (schema,)):
         if table in out:
             out[table]["columns"].append([col, pg_type(typ), nullable])
-    for table, _name, kind, cols, ref, ref_cols, on_delete, on_update, *_ in _rows(conn, q["constraints"], (schema,)):
+            if default is not None and not generated:
+                out[table]["defaults"][col] = pg_default(default)
+            if identity:
+                out[table]["identity"].append(col)
+    for table, name, kind, cols, ref, ref_cols, on_delete, on_update, *_ in _rows(conn, q["constraints"], (schema,)):
         if table not in out:
             continue
         if kind == "p":
@@ -446,6 +686,8 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
         elif kind == "f":
             out[table]["foreign_keys"].append([list(cols), ref, list(ref_cols), PG_FK_ACTIONS[on_delete],
                                                PG_FK_ACTIONS[on_update]])
+        elif kind == "c":
+            out[table]["checks"].append([name, ""])
     for table, name, unique, cols, desc, _, _, is_expr, *_ in _rows(conn, q["indexes"], (schema,)):
         if table in out:
             out[table]["indexes"][name] = [[EXPRESSION_KEY if e else pg_unquote(c), bool(d)]
@@ -454,4 +696,14 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
     for t in out.values():
         t["uniques"].sort()
         t["foreign_keys"].sort()
+        t["checks"].sort()
     return out
+
+
+def _objects_postgres(conn, schema=None) -> dict:
+    schema = schema or "public"
+    q = _pg_queries(conn)
+    enums = {name: list(labels) for name, labels in _rows(conn, q["enums"], (schema,))}
+    views = sorted(r[0] for r in _rows(conn, q["views"], (schema,)))
+    conn.rollback()
+    return {"enums": enums, "views": views}

@@ -4,9 +4,16 @@ export const BUNDLE = {
  "engines": {
   "postgres": {
    "catalog": {
+    "enums": {},
     "schema": null,
     "tables": {
      "chat_messages": {
+      "checks": [
+       [
+        "chat_messages_role_check",
+        ""
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -39,6 +46,9 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "created_at": "now()"
+      },
       "foreign_keys": [
        [
         [
@@ -51,6 +61,9 @@ export const BUNDLE = {
         "cascade",
         "no action"
        ]
+      ],
+      "identity": [
+       "id"
       ],
       "indexes": {
        "chat_messages_role_idx": [
@@ -98,6 +111,12 @@ export const BUNDLE = {
       "uniques": []
      },
      "instances": {
+      "checks": [
+       [
+        "instances_status_check",
+        ""
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -140,6 +159,9 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "status": "'idle'"
+      },
       "foreign_keys": [
        [
         [
@@ -153,6 +175,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "instances_agent_idx": [
         [
@@ -200,6 +223,28 @@ export const BUNDLE = {
       ]
      },
      "sessions": {
+      "checks": [
+       [
+        "sessions_instance_count_check",
+        ""
+       ],
+       [
+        "sessions_message_count_check",
+        ""
+       ],
+       [
+        "sessions_status_check",
+        ""
+       ],
+       [
+        "sessions_task_check",
+        ""
+       ],
+       [
+        "sessions_type_check",
+        ""
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -252,6 +297,13 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "now()",
+       "instance_count": "0",
+       "message_count": "0",
+       "status": "'running'",
+       "updated_at": "now()"
+      },
       "foreign_keys": [
        [
         [
@@ -265,6 +317,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "sessions_created_at_idx": [
         [
@@ -337,6 +390,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "workspaces": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -364,7 +418,12 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "created_at": "now()",
+       "updated_at": "now()"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {
        "workspaces_name_idx": [
         [
@@ -386,7 +445,8 @@ export const BUNDLE = {
        ]
       ]
      }
-    }
+    },
+    "views": []
    },
    "lock_key": "9173386713995426760",
    "migrations": [
@@ -428,6 +488,12 @@ export const BUNDLE = {
     "schema": null,
     "tables": {
      "chat_messages": {
+      "checks": [
+       [
+        "chat_messages_role_check",
+        "role IN ('user', 'assistant', 'system')"
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -460,6 +526,9 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "created_at": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+      },
       "foreign_keys": [
        [
         [
@@ -472,6 +541,9 @@ export const BUNDLE = {
         "cascade",
         "no action"
        ]
+      ],
+      "identity": [
+       "id"
       ],
       "indexes": {
        "chat_messages_role_idx": [
@@ -519,6 +591,12 @@ export const BUNDLE = {
       "uniques": []
      },
      "instances": {
+      "checks": [
+       [
+        "instances_status_check",
+        "status IN ('idle', 'running', 'completed', 'failed')"
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -561,6 +639,9 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "status": "'idle'"
+      },
       "foreign_keys": [
        [
         [
@@ -574,6 +655,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "instances_agent_idx": [
         [
@@ -621,6 +703,28 @@ export const BUNDLE = {
       ]
      },
      "sessions": {
+      "checks": [
+       [
+        "sessions_instance_count_check",
+        "instance_count >= 0"
+       ],
+       [
+        "sessions_message_count_check",
+        "message_count >= 0"
+       ],
+       [
+        "sessions_status_check",
+        "status IN ('running', 'completed', 'failed', 'cancelled')"
+       ],
+       [
+        "sessions_task_check",
+        "LENGTH(task) > 0"
+       ],
+       [
+        "sessions_type_check",
+        "type IN ('competition', 'ensemble', 'debate')"
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -673,6 +777,13 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+       "instance_count": "0",
+       "message_count": "0",
+       "status": "'running'",
+       "updated_at": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+      },
       "foreign_keys": [
        [
         [
@@ -686,6 +797,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "sessions_created_at_idx": [
         [
@@ -758,6 +870,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "workspaces": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -785,7 +898,12 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "created_at": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+       "updated_at": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {
        "workspaces_name_idx": [
         [
@@ -807,7 +925,8 @@ export const BUNDLE = {
        ]
       ]
      }
-    }
+    },
+    "views": []
    },
    "migrations": [
     {

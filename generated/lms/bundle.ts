@@ -4,9 +4,11 @@ export const BUNDLE = {
  "engines": {
   "postgres": {
    "catalog": {
+    "enums": {},
     "schema": null,
     "tables": {
      "core_entities": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -29,14 +31,17 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {},
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
       ],
       "uniques": []
      }
-    }
+    },
+    "views": []
    },
    "lock_key": "-1005490651127723735",
    "migrations": [
@@ -61,6 +66,7 @@ export const BUNDLE = {
     "schema": null,
     "tables": {
      "core_entities": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -83,14 +89,17 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {},
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
       ],
       "uniques": []
      }
-    }
+    },
+    "views": []
    },
    "migrations": [
     {

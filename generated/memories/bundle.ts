@@ -4,9 +4,24 @@ export const BUNDLE = {
  "engines": {
   "postgres": {
    "catalog": {
+    "enums": {
+     "capsule_role": [
+      "owner",
+      "editor",
+      "viewer"
+     ],
+     "memory_kind": [
+      "note",
+      "image",
+      "video",
+      "audio",
+      "document"
+     ]
+    },
     "schema": null,
     "tables": {
      "capsule_members": {
+      "checks": [],
       "columns": [
        [
         "capsule_id",
@@ -29,6 +44,10 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "added_at": "now()",
+       "role": "'viewer'"
+      },
       "foreign_keys": [
        [
         [
@@ -42,6 +61,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "capsule_id",
@@ -50,6 +70,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "capsules": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -87,7 +108,14 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "created_at": "now()",
+       "id": "gen_random_uuid()",
+       "is_public": "false",
+       "updated_at": "now()"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {
        "capsules_owner_principal_created_at_idx": [
         [
@@ -110,6 +138,12 @@ export const BUNDLE = {
       "uniques": []
      },
      "memories": {
+      "checks": [
+       [
+        "memories_size_bytes_check",
+        ""
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -162,6 +196,15 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "created_at": "now()",
+       "id": "gen_random_uuid()",
+       "is_deleted": "false",
+       "kind": "'note'",
+       "metadata": "(expression)",
+       "size_bytes": "0",
+       "updated_at": "now()"
+      },
       "foreign_keys": [
        [
         [
@@ -175,6 +218,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "memories_capsule_id_created_at_idx": [
         [
@@ -216,7 +260,8 @@ export const BUNDLE = {
       ],
       "uniques": []
      }
-    }
+    },
+    "views": []
    },
    "lock_key": "-4864558922561048968",
    "migrations": [
@@ -252,6 +297,12 @@ export const BUNDLE = {
     "schema": null,
     "tables": {
      "capsule_members": {
+      "checks": [
+       [
+        "capsule_members_role_enum_check",
+        "role IN ('owner', 'editor', 'viewer')"
+       ]
+      ],
       "columns": [
        [
         "capsule_id",
@@ -274,6 +325,10 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "added_at": "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)",
+       "role": "'viewer'"
+      },
       "foreign_keys": [
        [
         [
@@ -287,6 +342,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "capsule_id",
@@ -295,6 +351,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "capsules": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -332,7 +389,14 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "created_at": "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)",
+       "id": "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))",
+       "is_public": "0",
+       "updated_at": "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {
        "capsules_owner_principal_created_at_idx": [
         [
@@ -355,6 +419,16 @@ export const BUNDLE = {
       "uniques": []
      },
      "memories": {
+      "checks": [
+       [
+        "memories_kind_enum_check",
+        "kind IN ('note', 'image', 'video', 'audio', 'document')"
+       ],
+       [
+        "memories_size_bytes_check",
+        "size_bytes >= 0"
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -407,6 +481,15 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "created_at": "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)",
+       "id": "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))",
+       "is_deleted": "0",
+       "kind": "'note'",
+       "metadata": "'{}'",
+       "size_bytes": "0",
+       "updated_at": "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"
+      },
       "foreign_keys": [
        [
         [
@@ -420,6 +503,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "memories_capsule_id_created_at_idx": [
         [
@@ -461,7 +545,8 @@ export const BUNDLE = {
       ],
       "uniques": []
      }
-    }
+    },
+    "views": []
    },
    "migrations": [
     {

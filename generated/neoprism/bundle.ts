@@ -4,9 +4,16 @@ export const BUNDLE = {
  "engines": {
   "postgres": {
    "catalog": {
+    "enums": {},
     "schema": null,
     "tables": {
      "dlt_cursor": {
+      "checks": [
+       [
+        "dlt_cursor_id_check",
+        ""
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -29,7 +36,12 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "id": "1",
+       "updated_at": "now()"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
@@ -37,6 +49,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "indexed_ssi_operation": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -59,6 +72,10 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "id": "gen_random_uuid()",
+       "indexed_at": "now()"
+      },
       "foreign_keys": [
        [
         [
@@ -72,6 +89,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "indexed_ssi_operation_did_idx": [
         [
@@ -94,6 +112,7 @@ export const BUNDLE = {
       ]
      },
      "indexed_vdr_operation": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -131,6 +150,10 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "id": "gen_random_uuid()",
+       "indexed_at": "now()"
+      },
       "foreign_keys": [
        [
         [
@@ -144,6 +167,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "indexed_vdr_operation_did_idx": [
         [
@@ -176,6 +200,7 @@ export const BUNDLE = {
       ]
      },
      "raw_operation": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -218,7 +243,12 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "id": "gen_random_uuid()",
+       "is_indexed": "false"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {
        "raw_operation_slot_idx": [
         [
@@ -260,7 +290,10 @@ export const BUNDLE = {
        ]
       ]
      }
-    }
+    },
+    "views": [
+     "raw_operation_by_did"
+    ]
    },
    "lock_key": "-4444338699686481623",
    "migrations": [
@@ -298,6 +331,12 @@ export const BUNDLE = {
     "schema": null,
     "tables": {
      "dlt_cursor": {
+      "checks": [
+       [
+        "dlt_cursor_id_check",
+        "id = 1"
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -320,7 +359,12 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "id": "1",
+       "updated_at": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
@@ -328,6 +372,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "indexed_ssi_operation": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -350,6 +395,10 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "id": "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))",
+       "indexed_at": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+      },
       "foreign_keys": [
        [
         [
@@ -363,6 +412,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "indexed_ssi_operation_did_idx": [
         [
@@ -385,6 +435,7 @@ export const BUNDLE = {
       ]
      },
      "indexed_vdr_operation": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -422,6 +473,10 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "id": "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))",
+       "indexed_at": "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+      },
       "foreign_keys": [
        [
         [
@@ -435,6 +490,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "indexed_vdr_operation_did_idx": [
         [
@@ -467,6 +523,7 @@ export const BUNDLE = {
       ]
      },
      "raw_operation": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -509,7 +566,12 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "id": "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))",
+       "is_indexed": "0"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {
        "raw_operation_slot_idx": [
         [
@@ -551,7 +613,10 @@ export const BUNDLE = {
        ]
       ]
      }
-    }
+    },
+    "views": [
+     "raw_operation_by_did"
+    ]
    },
    "migrations": [
     {

@@ -4,9 +4,11 @@ export const BUNDLE = {
  "engines": {
   "postgres": {
    "catalog": {
+    "enums": {},
     "schema": null,
     "tables": {
      "aggregate_snapshots": {
+      "checks": [],
       "columns": [
        [
         "aggregate_id",
@@ -34,7 +36,11 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "aggregate_id"
@@ -42,6 +48,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "document_chunks": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -89,6 +96,9 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [
        [
         [
@@ -113,6 +123,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "idx_chunks_document_id": [
         [
@@ -156,6 +167,7 @@ export const BUNDLE = {
       ]
      },
      "documents": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -213,6 +225,12 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "chunk_count": "0",
+       "created_at": "CURRENT_TIMESTAMP",
+       "size_bytes": "0",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [
        [
         [
@@ -226,6 +244,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "idx_documents_hash": [
         [
@@ -254,6 +273,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "event_checkpoints": {
+      "checks": [],
       "columns": [
        [
         "processor_name",
@@ -271,7 +291,12 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "last_processed_sequence": "0",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "processor_name"
@@ -279,6 +304,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "events": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -341,7 +367,13 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "timestamp": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [
+       "id"
+      ],
       "indexes": {
        "idx_events_aggregate": [
         [
@@ -420,6 +452,7 @@ export const BUNDLE = {
       ]
      },
      "flows": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -457,7 +490,13 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP",
+       "enabled": "true",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
@@ -469,6 +508,12 @@ export const BUNDLE = {
       ]
      },
      "knowledge_bases": {
+      "checks": [
+       [
+        "knowledge_bases_status_check",
+        ""
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -536,7 +581,16 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "chunk_overlap": "50",
+       "chunk_size": "512",
+       "created_at": "CURRENT_TIMESTAMP",
+       "health_score": "(expression)",
+       "updated_at": "CURRENT_TIMESTAMP",
+       "version": "1"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {
        "idx_kb_name_version": [
         [
@@ -574,6 +628,12 @@ export const BUNDLE = {
       ]
      },
      "pipeline_runs": {
+      "checks": [
+       [
+        "pipeline_runs_status_check",
+        ""
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -621,6 +681,7 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {},
       "foreign_keys": [
        [
         [
@@ -645,6 +706,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "idx_pipeline_runs_pipeline_id": [
         [
@@ -683,6 +745,12 @@ export const BUNDLE = {
       "uniques": []
      },
      "pipelines": {
+      "checks": [
+       [
+        "pipelines_status_check",
+        ""
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -720,7 +788,12 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
@@ -732,6 +805,7 @@ export const BUNDLE = {
       ]
      },
      "schedules": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -779,6 +853,11 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP",
+       "enabled": "true",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [
        [
         [
@@ -792,6 +871,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "idx_schedules_next_run": [
         [
@@ -814,6 +894,7 @@ export const BUNDLE = {
       ]
      },
      "schema_migrations": {
+      "checks": [],
       "columns": [
        [
         "version",
@@ -831,7 +912,11 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "applied_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "version"
@@ -839,6 +924,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "settings": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -871,7 +957,13 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP",
+       "schema_version": "1",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
@@ -883,6 +975,7 @@ export const BUNDLE = {
       ]
      },
      "tools": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -925,7 +1018,13 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP",
+       "enabled": "true",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
@@ -936,7 +1035,8 @@ export const BUNDLE = {
        ]
       ]
      }
-    }
+    },
+    "views": []
    },
    "lock_key": "1104398226449489225",
    "migrations": [
@@ -989,6 +1089,7 @@ export const BUNDLE = {
     "schema": null,
     "tables": {
      "aggregate_snapshots": {
+      "checks": [],
       "columns": [
        [
         "aggregate_id",
@@ -1016,7 +1117,11 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "aggregate_id"
@@ -1024,6 +1129,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "document_chunks": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -1071,6 +1177,9 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [
        [
         [
@@ -1095,6 +1204,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "idx_chunks_document_id": [
         [
@@ -1138,6 +1248,7 @@ export const BUNDLE = {
       ]
      },
      "documents": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -1195,6 +1306,12 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "chunk_count": "0",
+       "created_at": "CURRENT_TIMESTAMP",
+       "size_bytes": "0",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [
        [
         [
@@ -1208,6 +1325,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "idx_documents_hash": [
         [
@@ -1236,6 +1354,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "event_checkpoints": {
+      "checks": [],
       "columns": [
        [
         "processor_name",
@@ -1253,7 +1372,12 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "last_processed_sequence": "0",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "processor_name"
@@ -1261,6 +1385,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "events": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -1323,7 +1448,13 @@ export const BUNDLE = {
         false
        ]
       ],
+      "defaults": {
+       "timestamp": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [
+       "id"
+      ],
       "indexes": {
        "idx_events_aggregate": [
         [
@@ -1402,6 +1533,7 @@ export const BUNDLE = {
       ]
      },
      "flows": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -1439,7 +1571,13 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP",
+       "enabled": "1",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
@@ -1451,6 +1589,12 @@ export const BUNDLE = {
       ]
      },
      "knowledge_bases": {
+      "checks": [
+       [
+        "knowledge_bases_status_check",
+        "status IN ('active', 'inactive', 'building', 'error')"
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -1518,7 +1662,16 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "chunk_overlap": "50",
+       "chunk_size": "512",
+       "created_at": "CURRENT_TIMESTAMP",
+       "health_score": "1.0",
+       "updated_at": "CURRENT_TIMESTAMP",
+       "version": "1"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {
        "idx_kb_name_version": [
         [
@@ -1556,6 +1709,12 @@ export const BUNDLE = {
       ]
      },
      "pipeline_runs": {
+      "checks": [
+       [
+        "pipeline_runs_status_check",
+        "status IN ('pending', 'running', 'completed', 'failed', 'cancelled')"
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -1603,6 +1762,7 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {},
       "foreign_keys": [
        [
         [
@@ -1627,6 +1787,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "idx_pipeline_runs_pipeline_id": [
         [
@@ -1665,6 +1826,12 @@ export const BUNDLE = {
       "uniques": []
      },
      "pipelines": {
+      "checks": [
+       [
+        "pipelines_status_check",
+        "status IN ('active', 'inactive', 'draft')"
+       ]
+      ],
       "columns": [
        [
         "id",
@@ -1702,7 +1869,12 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
@@ -1714,6 +1886,7 @@ export const BUNDLE = {
       ]
      },
      "schedules": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -1761,6 +1934,11 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP",
+       "enabled": "1",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [
        [
         [
@@ -1774,6 +1952,7 @@ export const BUNDLE = {
         "no action"
        ]
       ],
+      "identity": [],
       "indexes": {
        "idx_schedules_next_run": [
         [
@@ -1796,6 +1975,7 @@ export const BUNDLE = {
       ]
      },
      "schema_migrations": {
+      "checks": [],
       "columns": [
        [
         "version",
@@ -1813,7 +1993,11 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "applied_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "version"
@@ -1821,6 +2005,7 @@ export const BUNDLE = {
       "uniques": []
      },
      "settings": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -1853,7 +2038,13 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP",
+       "schema_version": "1",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
@@ -1865,6 +2056,7 @@ export const BUNDLE = {
       ]
      },
      "tools": {
+      "checks": [],
       "columns": [
        [
         "id",
@@ -1907,7 +2099,13 @@ export const BUNDLE = {
         true
        ]
       ],
+      "defaults": {
+       "created_at": "CURRENT_TIMESTAMP",
+       "enabled": "1",
+       "updated_at": "CURRENT_TIMESTAMP"
+      },
       "foreign_keys": [],
+      "identity": [],
       "indexes": {},
       "primary_key": [
        "id"
@@ -1918,7 +2116,8 @@ export const BUNDLE = {
        ]
       ]
      }
-    }
+    },
+    "views": []
    },
    "migrations": [
     {

@@ -56,12 +56,22 @@ export interface TableFacts {
   readonly uniques: readonly (readonly Key[])[];
   readonly foreign_keys: readonly ForeignKeyFact[];
   readonly indexes: { readonly [index: string]: IndexFact };
+  readonly defaults?: { readonly [column: string]: string };
+  readonly checks?: readonly (readonly [string, string])[];
+  readonly identity?: readonly string[];
+}
+
+export interface CatalogFacts {
+  readonly schema: string | null;
+  readonly tables: { readonly [table: string]: TableFacts };
+  readonly views?: readonly string[];
+  readonly enums?: { readonly [name: string]: readonly string[] };
 }
 
 export interface EngineBundle {
   readonly version_table?: string;
   readonly migrations: readonly Migration[];
-  readonly catalog: { readonly schema: string | null; readonly tables: { readonly [table: string]: TableFacts } };
+  readonly catalog: CatalogFacts;
 }
 
 export interface Bundle {
@@ -413,7 +423,9 @@ function verifySqlite(db: SqliteDb, bundle: Bundle, deep: boolean): string[] {
   }
   const problems = versionProblems(rows, bundle);
   if (deep) {
-    problems.push(...compareCatalogs(bundle.engines.sqlite.catalog.tables, catalogSqlite(db, ignoredTables(bundle))));
+    const catalog = bundle.engines.sqlite.catalog;
+    problems.push(...compareCatalogs(catalog.tables, catalogSqlite(db, ignoredTables(bundle))));
+    problems.push(...compareObjects(catalog, objectsSqlite(db)));
   }
   return problems;
 }
@@ -430,6 +442,7 @@ async function verifyPostgres(client: PgClient, bundle: Bundle, deep: boolean): 
   if (deep) {
     const catalog = bundle.engines.postgres.catalog;
     problems.push(...compareCatalogs(catalog.tables, await catalogPostgres(client, catalog.schema, ignoredTables(bundle))));
+    problems.push(...compareObjects(catalog, await objectsPostgres(client, catalog.schema)));
   }
   return problems;
 }
@@ -442,6 +455,14 @@ interface LiveTable {
   uniques: Key[][];
   foreign_keys: [Key[], string, Key[], string, string][];
   indexes: Map<string, [Key, boolean][]>;
+  defaults: Map<string, string>;
+  checks: [string, string][];
+  identity: string[];
+}
+
+interface LiveObjects {
+  enums: Map<string, string[]>;
+  views: string[];
 }
 
 /** Python's ordering: strings by code point, lists element by element, then by length. */
@@ -510,6 +531,54 @@ function indexText(keys: IndexFact): string {
   return "(" + cols.map(([c, d]) => show(c) + (d ? " DESC" : "")).join(", ") + ")" + (unique ? " unique" : "");
 }
 
+function defaultText(value: string | undefined): string {
+  return value === undefined ? "no default" : `default ${value}`;
+}
+
+function identityText(identity: boolean): string {
+  return identity ? "identity" : "no identity";
+}
+
+function checkText(table: string, check: readonly unknown[]): string {
+  const [name, text] = check as [string, string];
+  return (name ? `check "${name}" on "${table}"` : `check on "${table}"`) + (text ? ` (${text})` : "");
+}
+
+/** An expected default against the one read back: equal text, or any default where the bundle only knows
+ * that there is one (EXPRESSION_KEY). */
+function defaultMatches(want: string | undefined, have: string | undefined): boolean {
+  return want === EXPRESSION_KEY ? have !== undefined : want === have;
+}
+
+function own<T>(map: { readonly [key: string]: T }, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
+}
+
+/** Enum types (their values, in order) and views: one line per difference, after the tables'. */
+function compareObjects(expected: CatalogFacts, actual: LiveObjects): string[] {
+  const out: string[] = [];
+  if (expected.enums !== undefined) {
+    const want = expected.enums;
+    for (const name of sortedPy(Object.keys(want))) {
+      const have = actual.enums.get(name);
+      if (have === undefined) {
+        out.push(`enum "${name}" is missing`);
+      } else if (!same(want[name], have)) {
+        out.push(`enum "${name}": expected values (${want[name].join(", ")}), found (${have.join(", ")})`);
+      }
+    }
+    for (const name of sortedPy(actual.enums.keys())) {
+      if (own(want, name) === undefined) {
+        out.push(`enum "${name}" is not expected`);
+      }
+    }
+  }
+  if (expected.views !== undefined) {
+    out.push(...missingAndExtra(expected.views, actual.views, (v) => `view "${show(v)}"`));
+  }
+  return out;
+}
+
 function missingAndExtra(want: readonly unknown[], have: readonly unknown[], describe: (x: unknown) => string): string[] {
   const out = sortedPy(want).filter((x) => !have.some((h) => same(h, x))).map((x) => `${describe(x)} is missing`);
   return out.concat(sortedPy(have).filter((x) => !want.some((w) => same(w, x))).map((x) => `${describe(x)} is not expected`));
@@ -552,6 +621,17 @@ function compareTable(name: string, want: TableFacts, have: LiveTable): string[]
     if (found[2] !== nullable) {
       out.push(`column "${name}.${col}": expected ${nullness(nullable)}, found ${nullness(found[2])}`);
     }
+    if (want.defaults !== undefined) {
+      const w = own(want.defaults, col);
+      const h = have.defaults.get(col);
+      if (!defaultMatches(w, h)) {
+        out.push(`column "${name}.${col}": expected ${defaultText(w)}, found ${defaultText(h)}`);
+      }
+    }
+    if (want.identity !== undefined && want.identity.includes(col) !== have.identity.includes(col)) {
+      out.push(`column "${name}.${col}": expected ${identityText(want.identity.includes(col))}, `
+               + `found ${identityText(have.identity.includes(col))}`);
+    }
   }
   for (const [col] of have.columns) {
     if (!wantCols.has(col)) {
@@ -570,6 +650,9 @@ function compareTable(name: string, want: TableFacts, have: LiveTable): string[]
   }
   out.push(...missingAndExtra(want.uniques, have.uniques, (u) => `unique "${name}" (${joined(u as Key[])})`));
   out.push(...missingAndExtra(want.foreign_keys, have.foreign_keys, (fk) => fkText(name, fk as ForeignKeyFact)));
+  if (want.checks !== undefined) {
+    out.push(...missingAndExtra(want.checks, have.checks, (c) => checkText(name, c as [string, string])));
+  }
   const indexNames = new Set([...Object.keys(want.indexes), ...have.indexes.keys()]);
   for (const index of sortedPy(indexNames)) {
     const w = Object.prototype.hasOwnProperty.call(want.indexes, index) ? want.indexes[index] : undefined;
@@ -614,11 +697,15 @@ function catalogSqlite(db: SqliteDb, ignored: Set<string>): Map<string, LiveTabl
     const q = quoteIdent(name);
     const columns: [string, string, boolean][] = [];
     const pk: [number, string][] = [];
-    for (const [, col, type, notnull, , pkpos, hidden] of sqliteRows(db, `PRAGMA table_xinfo(${q})`)) {
+    const defaults = new Map<string, string>();
+    for (const [, col, type, notnull, dflt, pkpos, hidden] of sqliteRows(db, `PRAGMA table_xinfo(${q})`)) {
       if ([0, 2, 3].includes(Number(hidden))) {   // 2, 3: generated (virtual, stored); 1: a virtual table's hidden column
         columns.push([String(col), sqliteType(String(type ?? "")), !notnull]);
         if (pkpos) {
           pk.push([Number(pkpos), String(col)]);
+        }
+        if (dflt !== null && dflt !== undefined) {
+          defaults.set(String(col), String(dflt));
         }
       }
     }
@@ -648,15 +735,193 @@ function catalogSqlite(db: SqliteDb, ignored: Set<string>): Map<string, LiveTabl
     const withoutRowid = tail.toUpperCase().split(/\s+/).filter(Boolean).join(" ").includes("WITHOUT ROWID");
     const keys = pk.sort((x, y) => x[0] - y[0]).map(([, c]) => c);
     const rowidAlias = (c: string, t: string) => !withoutRowid && keys.length === 1 && keys[0] === c && t === "INTEGER";
+    const [checks, identity] = sqliteTableFacts(sql);
     out.set(name, {
       columns: columns.map(([c, t, n]): [string, string, boolean] => [c, t, rowidAlias(c, t) ? false : n]),
       primary_key: keys,
       uniques: sortedPy(uniques),
       foreign_keys: sortedPy(groups.values()),
       indexes,
+      defaults,
+      checks: sortedPy(checks),
+      identity,
     });
   }
   return out;
+}
+
+function objectsSqlite(db: SqliteDb): LiveObjects {
+  const views = sqliteRows(db, "SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name").map((r) => String(r[0]));
+  return { enums: new Map(), views: sortedPy(views) };
+}
+
+// Reading CHECK constraints and AUTOINCREMENT from a stored CREATE TABLE, token for token as schemactl.runtime
+// does (word characters: ASCII letters and digits, _ $ and anything beyond ASCII).
+type Token = [" " | "q" | "w" | "p", number, number];
+
+const SQLITE_SPACE = " \t\n\r\f";
+
+function isWordChar(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code >= 0x80 || (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c === "_" || c === "$";
+}
+
+function sqlTokens(sql: string): Token[] {
+  const out: Token[] = [];
+  const n = sql.length;
+  let i = 0;
+  while (i < n) {
+    const c = sql[i];
+    let j: number;
+    let kind: Token[0];
+    if (SQLITE_SPACE.includes(c)) {
+      kind = " ";
+      for (j = i + 1; j < n && SQLITE_SPACE.includes(sql[j]); j++) { /* whitespace */ }
+    } else if (sql.startsWith("--", i)) {
+      kind = " ";
+      j = sql.indexOf("\n", i);
+      j = j < 0 ? n : j;
+    } else if (sql.startsWith("/*", i)) {
+      kind = " ";
+      j = sql.indexOf("*/", i + 2);
+      j = j < 0 ? n : j + 2;
+    } else if ("'\"`[".includes(c)) {
+      kind = "q";
+      const close = c === "[" ? "]" : c;
+      j = i + 1;
+      for (;;) {
+        const k = sql.indexOf(close, j);
+        if (k < 0) {
+          j = n;
+          break;
+        }
+        if (close !== "]" && sql.startsWith(close, k + 1)) {
+          j = k + 2;
+          continue;
+        }
+        j = k + 1;
+        break;
+      }
+    } else if (isWordChar(c)) {
+      kind = "w";
+      for (j = i + 1; j < n && isWordChar(sql[j]); j++) { /* word */ }
+    } else {
+      kind = "p";
+      j = i + 1;
+    }
+    out.push([kind, i, j]);
+    i = j;
+  }
+  return out;
+}
+
+function keyword(sql: string, tok: Token): string {
+  const text = sql.slice(tok[1], tok[2]);
+  return tok[0] === "w" && /^[\x00-\x7f]*$/.test(text) ? text.toUpperCase() : "";
+}
+
+function ident(sql: string, tok: Token): string {
+  const text = sql.slice(tok[1], tok[2]);
+  if (tok[0] !== "q" || text.length < 2) {
+    return text;
+  }
+  if (text[0] === "[") {
+    return text.slice(1, -1);
+  }
+  return text.slice(1, -1).split(text[0] + text[0]).join(text[0]);
+}
+
+function punct(sql: string, tok: Token): string {
+  return tok[0] === "p" ? sql.slice(tok[1], tok[2]) : "";
+}
+
+/** The tokens' text, each gap of whitespace or comments written as one space, none at either end. */
+function joinedText(sql: string, toks: readonly Token[]): string {
+  let out = "";
+  let gap = false;
+  for (const tok of toks) {
+    if (tok[0] === " ") {
+      gap = true;
+      continue;
+    }
+    if (gap && out) {
+      out += " ";
+    }
+    gap = false;
+    out += sql.slice(tok[1], tok[2]);
+  }
+  return out;
+}
+
+/** Index of the ")" closing the "(" at `start` (toks.length when it never closes). */
+function closing(sql: string, toks: readonly Token[], start: number): number {
+  let depth = 0;
+  for (let i = start; i < toks.length; i++) {
+    const text = punct(sql, toks[i]);
+    if (text === "(") {
+      depth++;
+    } else if (text === ")") {
+      depth--;
+      if (depth === 0) {
+        return i;
+      }
+    }
+  }
+  return toks.length;
+}
+
+const TABLE_CONSTRAINTS = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
+
+/** ([name, expression] of every CHECK, columns declared AUTOINCREMENT) of a stored CREATE TABLE. */
+function sqliteTableFacts(sql: string): [[string, string][], string[]] {
+  const toks = sqlTokens(sql);
+  const openAt = toks.findIndex((t) => punct(sql, t) === "(");
+  if (openAt < 0) {
+    return [[], []];
+  }
+  const parts: Token[][] = [];
+  let cur: Token[] = [];
+  let depth = 0;
+  for (const tok of toks.slice(openAt + 1, closing(sql, toks, openAt))) {
+    const text = punct(sql, tok);
+    depth += (text === "(" ? 1 : 0) - (text === ")" ? 1 : 0);
+    if (text === "," && depth === 0) {
+      parts.push(cur);
+      cur = [];
+    } else {
+      cur.push(tok);
+    }
+  }
+  parts.push(cur);
+  const checks: [string, string][] = [];
+  const identity: string[] = [];
+  for (const part of parts) {
+    const seen: Token[] = [];   // the part's tokens outside parentheses so far, whitespace left out
+    let k = 0;
+    while (k < part.length) {
+      const tok = part[k];
+      if (tok[0] === " ") {
+        k++;
+        continue;
+      }
+      if (punct(sql, tok) === "(") {
+        const close = closing(sql, part, k);
+        if (seen.length && keyword(sql, seen[seen.length - 1]) === "CHECK") {
+          const named = seen.length >= 3 && keyword(sql, seen[seen.length - 3]) === "CONSTRAINT";
+          checks.push([named ? ident(sql, seen[seen.length - 2]) : "", joinedText(sql, part.slice(k + 1, close))]);
+        }
+        seen.push(tok);
+        k = close + 1;
+        continue;
+      }
+      if (keyword(sql, tok) === "AUTOINCREMENT" && !TABLE_CONSTRAINTS.includes(keyword(sql, seen[0]))) {
+        identity.push(ident(sql, seen[0]));
+      }
+      seen.push(tok);
+      k++;
+    }
+  }
+  return [checks, identity];
 }
 
 // The PostgreSQL catalog queries of schemactl (introspect/queries), the schema as $1.
@@ -665,7 +930,46 @@ const PG_QUERIES = {
   columns: "-- Columns in position order, with the type as format_type() spells it\n-- (enum types by their bare name), nullability, default (a generated column\u0027s expression) and identity,\n-- then whether the column is generated (stored: PostgreSQL 15 has no other kind).\nSELECT c.relname AS table_name,\n       a.attname AS column_name,\n       CASE WHEN t.typtype = \u0027e\u0027 THEN t.typname ELSE format_type(a.atttypid, a.atttypmod) END AS type,\n       NOT a.attnotnull AS nullable,\n       pg_get_expr(d.adbin, d.adrelid) AS default_sql,\n       a.attidentity \u003c\u003e \u0027\u0027 AS identity,\n       a.attgenerated \u003c\u003e \u0027\u0027 AS generated\nFROM pg_attribute a\nJOIN pg_class c ON c.oid = a.attrelid\nJOIN pg_namespace n ON n.oid = c.relnamespace\nJOIN pg_type t ON t.oid = a.atttypid\nLEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum\nWHERE n.nspname = $1 AND c.relkind IN (\u0027r\u0027, \u0027p\u0027) AND a.attnum \u003e 0 AND NOT a.attisdropped\nORDER BY c.relname, a.attnum\n",
   constraints: "-- Primary keys, unique constraints, foreign keys and checks, columns in key order.\nSELECT c.relname AS table_name,\n       k.conname AS name,\n       k.contype AS kind,\n       ARRAY(SELECT a.attname\n             FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)\n             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum\n             ORDER BY u.ord) AS columns,\n       fc.relname AS ref_table,\n       ARRAY(SELECT a.attname\n             FROM unnest(k.confkey) WITH ORDINALITY AS u(attnum, ord)\n             JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum\n             ORDER BY u.ord) AS ref_columns,\n       k.confdeltype AS on_delete,\n       k.confupdtype AS on_update,\n       CASE WHEN k.contype = \u0027c\u0027 THEN pg_get_expr(k.conbin, k.conrelid) END AS check_sql,\n       k.condeferrable AS deferrable,\n       k.condeferred AS deferred\nFROM pg_constraint k\nJOIN pg_class c ON c.oid = k.conrelid\nJOIN pg_namespace n ON n.oid = c.relnamespace\nLEFT JOIN pg_class fc ON fc.oid = k.confrelid\nWHERE n.nspname = $1 AND k.contype IN (\u0027p\u0027, \u0027u\u0027, \u0027f\u0027, \u0027c\u0027)\nORDER BY c.relname, k.conname\n",
   indexes: "-- Indexes that do not back a primary key, unique or exclusion constraint, except schemactl\u0027s full-text\n-- searches (GIN on to_tsvector(...), read by searches.sql).  Per key: the column or expression as\n-- pg_get_indexdef spells it, DESC, whether it is an expression, NULLS FIRST, and its operator class\n-- where that is not the type\u0027s default.\nSELECT c.relname AS table_name,\n       ic.relname AS index_name,\n       i.indisunique AS is_unique,\n       ARRAY(SELECT pg_get_indexdef(i.indexrelid, s.n + 1, true)\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS columns,\n       ARRAY(SELECT (i.indoption[s.n] \u0026 1) = 1\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS descending,\n       pg_get_expr(i.indpred, i.indrelid) AS predicate,\n       am.amname AS method,\n       ARRAY(SELECT i.indkey[s.n] = 0\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS is_expression,\n       ARRAY(SELECT (i.indoption[s.n] \u0026 2) = 2\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS nulls_first,\n       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname::text END\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n)\n             JOIN pg_opclass oc ON oc.oid = i.indclass[s.n] ORDER BY s.n) AS opclasses\nFROM pg_index i\nJOIN pg_class ic ON ic.oid = i.indexrelid\nJOIN pg_class c ON c.oid = i.indrelid\nJOIN pg_namespace n ON n.oid = c.relnamespace\nJOIN pg_am am ON am.oid = ic.relam\nWHERE n.nspname = $1\n  AND NOT (am.amname = \u0027gin\u0027 AND pg_get_indexdef(i.indexrelid, 1, true) LIKE \u0027to_tsvector(%\u0027)\n  AND NOT EXISTS (SELECT 1 FROM pg_constraint k\n                  WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN (\u0027p\u0027, \u0027u\u0027, \u0027x\u0027))\nORDER BY c.relname, ic.relname\n",
+  enums: "-- Enum types of one schema with their labels in order.\nSELECT t.typname AS name,\n       array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels\nFROM pg_type t\nJOIN pg_enum e ON e.enumtypid = t.oid\nJOIN pg_namespace n ON n.oid = t.typnamespace\nWHERE n.nspname = $1\nGROUP BY t.typname\nORDER BY t.typname\n",
+  views: "-- Views of one schema: definition as pg_get_viewdef gives it, and result column names in order.\nSELECT c.relname AS view_name,\n       pg_get_viewdef(c.oid, true) AS definition,\n       ARRAY(SELECT a.attname FROM pg_attribute a\n             WHERE a.attrelid = c.oid AND a.attnum \u003e 0 AND NOT a.attisdropped\n             ORDER BY a.attnum) AS columns\nFROM pg_class c\nJOIN pg_namespace n ON n.oid = c.relnamespace\nWHERE n.nspname = $1 AND c.relkind IN (\u0027v\u0027, \u0027m\u0027)\nORDER BY c.relname\n",
 };
+
+const PG_NUMBER_TYPES = ["smallint", "integer", "bigint", "numeric", "real", "double precision"];
+
+/** -?digits(.digits)? in ASCII. */
+function isNumber(text: string): boolean {
+  return /^-?[0-9]+(\.[0-9]+)?$/.test(text);
+}
+
+/** A PostgreSQL default as deep verify compares it: a quoted literal loses its cast ('new'::status -> 'new'),
+ * and a number written as a literal loses its quotes too ('-5'::integer -> -5). */
+function pgDefault(text: string): string {
+  if (!text.startsWith("'")) {
+    return text;
+  }
+  let i = 1;
+  for (;;) {
+    i = text.indexOf("'", i);
+    if (i < 0) {
+      return text;
+    }
+    if (text.startsWith("''", i)) {
+      i += 2;
+      continue;
+    }
+    break;
+  }
+  const literal = text.slice(0, i + 1);
+  const rest = text.slice(i + 1);
+  if (!rest.startsWith("::")) {
+    return text;
+  }
+  const inner = literal.slice(1, -1);
+  if (PG_NUMBER_TYPES.some((t) => rest.startsWith(t, 2)) && isNumber(inner)) {
+    return inner;
+  }
+  return literal;
+}
 
 // pg_constraint.confdeltype / confupdtype letters.
 const PG_FK_ACTIONS: { readonly [letter: string]: string } = {
@@ -707,13 +1011,23 @@ async function catalogPostgres(client: PgClient, schema: string | null, ignored:
   const out = new Map<string, LiveTable>();
   for (const [table] of await pgRows(client, PG_QUERIES.tables, params)) {
     if (!ignored.has(String(table))) {
-      out.set(String(table), { columns: [], primary_key: [], uniques: [], foreign_keys: [], indexes: new Map() });
+      out.set(String(table), { columns: [], primary_key: [], uniques: [], foreign_keys: [], indexes: new Map(),
+                               defaults: new Map(), checks: [], identity: [] });
     }
   }
-  for (const [table, col, type, nullable] of await pgRows(client, PG_QUERIES.columns, params)) {
-    out.get(String(table))?.columns.push([String(col), pgType(String(type)), Boolean(nullable)]);
+  for (const [table, col, type, nullable, dflt, identity, generated] of await pgRows(client, PG_QUERIES.columns, params)) {
+    const t = out.get(String(table));
+    if (t !== undefined) {
+      t.columns.push([String(col), pgType(String(type)), Boolean(nullable)]);
+      if (dflt !== null && dflt !== undefined && !generated) {
+        t.defaults.set(String(col), pgDefault(String(dflt)));
+      }
+      if (identity) {
+        t.identity.push(String(col));
+      }
+    }
   }
-  for (const [table, , kind, cols, ref, refCols, onDelete, onUpdate] of await pgRows(client, PG_QUERIES.constraints, params)) {
+  for (const [table, cname, kind, cols, ref, refCols, onDelete, onUpdate] of await pgRows(client, PG_QUERIES.constraints, params)) {
     const t = out.get(String(table));
     if (t === undefined) {
       continue;
@@ -725,6 +1039,8 @@ async function catalogPostgres(client: PgClient, schema: string | null, ignored:
     } else if (kind === "f") {
       t.foreign_keys.push([pgArray(cols), String(ref), pgArray(refCols), PG_FK_ACTIONS[String(onDelete)],
                            PG_FK_ACTIONS[String(onUpdate)]]);
+    } else if (kind === "c") {
+      t.checks.push([String(cname), ""]);
     }
   }
   for (const [table, name, unique, cols, desc, , , isExpr] of await pgRows(client, PG_QUERIES.indexes, params)) {
@@ -742,6 +1058,17 @@ async function catalogPostgres(client: PgClient, schema: string | null, ignored:
   for (const t of out.values()) {
     t.uniques = sortedPy(t.uniques);
     t.foreign_keys = sortedPy(t.foreign_keys);
+    t.checks = sortedPy(t.checks);
   }
   return out;
+}
+
+async function objectsPostgres(client: PgClient, schema: string | null): Promise<LiveObjects> {
+  const params = [schema || "public"];
+  const enums = new Map<string, string[]>();
+  for (const [name, labels] of await pgRows(client, PG_QUERIES.enums, params)) {
+    enums.set(String(name), pgArray(labels).map(show));
+  }
+  const views = (await pgRows(client, PG_QUERIES.views, params)).map((r) => String(r[0]));
+  return { enums, views: sortedPy(views) };
 }

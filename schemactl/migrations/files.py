@@ -225,6 +225,8 @@ def bundle_data(out_dir: Path, manifest: Manifest, lock: dict, extra: dict | Non
         engines[engine] = {"migrations": migrations, "catalog": runtime_catalog(manifest, engine),
                            "version_table": version_table(schema)}
     from ..render import pragma_sql
+    from ..render.runtimes import deep_facts
+    deep_facts(engines, manifest)      # defaults, CHECKs, identity, enum values and views for deep verify
     engines["sqlite"]["settings"] = [pragma_sql(k, v) for k, v in manifest.pragmas]
     engines["postgres"]["lock_key"] = lock_key(manifest.name)
     return {"format": 1, "schema": manifest.name, "version": len(lock["migrations"]),

@@ -9,6 +9,8 @@ template and new rows here; the templates receive ``bundle`` (the dict of bundle
 from __future__ import annotations
 
 import functools
+import re
+import sqlite3
 from importlib import resources
 from pathlib import Path
 
@@ -19,7 +21,7 @@ RUNTIME_FILES: dict[str, str] = {
     "rust/src/lib.rs": "rust/lib.rs.j2",
 }
 
-CATALOG_QUERIES = ("tables", "columns", "constraints", "indexes")
+CATALOG_QUERIES = ("tables", "columns", "constraints", "indexes", "enums", "views")
 
 
 @functools.cache
@@ -38,3 +40,76 @@ def runtime_files(out_dir: Path, bundle: dict) -> dict[Path, str]:
     context["rust"] = rust_values(bundle, context["queries"])
     return {out_dir / fname: _env().get_template(f"runtime/{template}").render(**context)
             for fname, template in RUNTIME_FILES.items()}
+
+
+# ---------------------------------------------------------------- what deep verify compares beyond columns and keys
+
+ANY_DEFAULT = "(expression)"   # the bundle knows that a column has a default, not the text the engine gives back
+_PG_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_PG_STRING = re.compile(r"^'(?:[^']|'')*'$")
+# Defaults PostgreSQL gives back exactly as schemactl writes them, spelled as pg_get_expr spells them.
+_PG_FUNCTIONS = {"now()": "now()", "gen_random_uuid()": "gen_random_uuid()", "current_date": "CURRENT_DATE",
+                 "current_timestamp": "CURRENT_TIMESTAMP", "current_time": "CURRENT_TIME", "localtime": "LOCALTIME",
+                 "localtimestamp": "LOCALTIMESTAMP"}
+
+
+def pg_expected_default(sql: str | None, kind: str | None) -> str | None:
+    """A column default as the runtimes read it back from PostgreSQL (schemactl.runtime.pg_default): exact for
+    numbers, booleans, strings of text, enum and uuid columns and the clock and uuid functions; ANY_DEFAULT
+    (compared as "there is one") for what PostgreSQL rewrites in its own words (JSON, instants, bytes,
+    arrays, floats, expressions)."""
+    if sql is None:
+        return None
+    text = sql.strip()
+    if kind in ("int16", "int32", "int64", "numeric") and _PG_NUMBER.match(text):
+        return text
+    if kind == "boolean" and text.lower() in ("true", "false"):
+        return text.lower()
+    if kind in ("text", "enum", "uuid") and _PG_STRING.match(text):
+        return text
+    return _PG_FUNCTIONS.get(text.lower(), ANY_DEFAULT)
+
+
+def deep_facts(engines: dict, manifest) -> None:
+    """Add to each engine's expected catalog in the bundle what deep verify compares beyond columns, keys and
+    indexes: per table ``defaults`` {column: text}, ``checks`` [[name, expression]] and ``identity``
+    [columns]; per engine ``views`` [names] and, on PostgreSQL, ``enums`` {name: [values]}.
+
+    SQLite gives back a default and a CHECK as the text that created them, so its expected facts are read by
+    schemactl.runtime itself from the chain applied to an in-memory database: the very text a migrated
+    database holds.  PostgreSQL rewrites expressions in its own words, so its CHECKs compare by name and
+    its defaults as pg_expected_default says."""
+    from ..expect import expect
+    pg = expect(manifest, "postgres")
+    cat = engines["postgres"]["catalog"]
+    for t in pg.tables:
+        facts = cat["tables"][t.name]
+        facts["defaults"] = {c.name: pg_expected_default(c.default, c.kind) for c in t.columns
+                             if c.default is not None and c.generated is None and not c.identity}
+        facts["checks"] = sorted([k.name, ""] for k in t.checks)
+        facts["identity"] = [c.name for c in t.columns if c.identity]
+    cat["enums"] = {name: list(values) for name, values in pg.enums}
+    cat["views"] = sorted(v.name for v in pg.views)
+    _sqlite_facts(engines["sqlite"])
+
+
+def _sqlite_facts(engine: dict) -> None:
+    from .. import runtime
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for m in engine["migrations"]:
+            conn.execute("BEGIN")
+            for stmt in m["statements"]:
+                conn.execute(stmt).fetchall()
+            conn.execute("COMMIT")
+        live = runtime._catalog_sqlite(conn)
+        views = runtime._objects_sqlite(conn)["views"]
+    except sqlite3.Error:   # this build's SQLite cannot apply the chain (an extension it lacks): not compared
+        return
+    finally:
+        conn.close()
+    cat = engine["catalog"]
+    for name, facts in cat["tables"].items():
+        if name in live:
+            facts.update({k: live[name][k] for k in ("defaults", "checks", "identity")})
+    cat["views"] = views

@@ -79,8 +79,22 @@ def _catalog(catalog: dict) -> list[dict]:
                          "columns": [(rust_str(c), rust_bool(d)) for c, d in keys[:-1]],
                          "unique": rust_bool(keys[-1][1])}
                         for iname, keys in sorted(t["indexes"].items())],
+            # defaults, CHECKs and identity: compared where the bundle carries them
+            "deep": rust_bool("defaults" in t),
+            "defaults": [(rust_str(c), rust_str(d)) for c, d in sorted(t.get("defaults", {}).items())],
+            "checks": [(rust_str(n), rust_str(e)) for n, e in t.get("checks", [])],
+            "identity": [rust_str(c) for c in t.get("identity", [])],
         })
     return tables
+
+
+def _objects(catalog: dict) -> dict:
+    """Views and enum types in Rust syntax; None where the bundle does not compare them."""
+    views = catalog.get("views")
+    enums = catalog.get("enums")
+    return {"views": None if views is None else [rust_str(v) for v in views],
+            "enums": None if enums is None else [(rust_str(n), [rust_str(v) for v in values])
+                                                 for n, values in sorted(enums.items())]}
 
 
 def _engine(bundle: dict, engine: str) -> dict:
@@ -100,6 +114,7 @@ def _engine(bundle: dict, engine: str) -> dict:
         "latest": rust_str(f"SELECT version, hash FROM {table} ORDER BY version DESC LIMIT 1"),
         "create_schema": rust_str(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}") if schema else None,
         "schema": rust_str(schema or "public"),
+        **_objects(e["catalog"]),
     }
 
 

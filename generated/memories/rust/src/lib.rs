@@ -191,6 +191,13 @@ struct TableSpec {
     uniques: &'static [&'static [&'static str]],
     foreign_keys: &'static [ForeignKeySpec],
     indexes: &'static [IndexSpec],
+    /// Whether the defaults, CHECKs and identity below are compared.
+    deep: bool,
+    /// (column, default as read back); "(expression)": any default
+    defaults: &'static [(&'static str, &'static str)],
+    /// (name, expression); "" where an engine keeps no name, or where the expression is not compared
+    checks: &'static [(&'static str, &'static str)],
+    identity: &'static [&'static str],
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -237,6 +244,19 @@ struct Table {
     uniques: Vec<Vec<String>>,
     foreign_keys: Vec<ForeignKey>,
     indexes: std::collections::BTreeMap<String, Index>,
+    /// Expected tables: whether defaults, checks and identity are compared (live tables: always read).
+    deep: bool,
+    defaults: std::collections::BTreeMap<String, String>,
+    checks: Vec<(String, String)>,
+    identity: Vec<String>,
+}
+
+/// Enum types and views; `None` where the bundle does not compare them.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[derive(Debug, Default)]
+struct Objects {
+    enums: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    views: Option<Vec<String>>,
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -275,10 +295,25 @@ fn expected_catalog(tables: &[TableSpec]) -> Catalog {
                         (i.name.to_string(), Index { columns, unique: i.unique })
                     })
                     .collect(),
+                deep: t.deep,
+                defaults: t.defaults.iter().map(|&(c, d)| (c.to_string(), d.to_string())).collect(),
+                checks: t.checks.iter().map(|&(n, e)| (n.to_string(), e.to_string())).collect(),
+                identity: owned(t.identity),
             };
             (t.name.to_string(), table)
         })
         .collect()
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn expected_objects(
+    enums: Option<&[(&str, &[&str])]>,
+    views: Option<&[&str]>,
+) -> Objects {
+    Objects {
+        enums: enums.map(|list| list.iter().map(|&(name, values)| (name.to_string(), owned(values))).collect()),
+        views: views.map(owned),
+    }
 }
 
 /// Bookkeeping tables of schemactl and the runners that may apply the chain: deep verify skips them.
@@ -312,6 +347,75 @@ fn index_text(index: &Index) -> String {
     let columns: Vec<String> =
         index.columns.iter().map(|(c, d)| if *d { format!("{} DESC", c) } else { c.clone() }).collect();
     format!("({}){}", columns.join(", "), if index.unique { " unique" } else { "" })
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn default_text(value: Option<&String>) -> String {
+    match value {
+        None => "no default".to_string(),
+        Some(v) => format!("default {}", v),
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn identity_text(identity: bool) -> &'static str {
+    if identity {
+        "identity"
+    } else {
+        "no identity"
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn check_text(table: &str, check: &(String, String)) -> String {
+    let mut out = if check.0.is_empty() {
+        format!("check on \"{}\"", table)
+    } else {
+        format!("check \"{}\" on \"{}\"", check.0, table)
+    };
+    if !check.1.is_empty() {
+        out.push_str(&format!(" ({})", check.1));
+    }
+    out
+}
+
+/// An expected default against the one read back: equal text, or any default where the bundle only knows
+/// that there is one (EXPRESSION_KEY).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn default_matches(want: Option<&String>, have: Option<&String>) -> bool {
+    match want {
+        Some(w) if w == EXPRESSION_KEY => have.is_some(),
+        _ => want == have,
+    }
+}
+
+/// Enum types (their values, in order) and views: one line per difference, after the tables'.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn compare_objects(expected: &Objects, actual: &Objects) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(want), Some(have)) = (&expected.enums, &actual.enums) {
+        for (name, values) in want {
+            match have.get(name) {
+                None => out.push(format!("enum \"{}\" is missing", name)),
+                Some(found) if found != values => out.push(format!(
+                    "enum \"{}\": expected values ({}), found ({})",
+                    name,
+                    values.join(", "),
+                    found.join(", ")
+                )),
+                Some(_) => {}
+            }
+        }
+        for name in have.keys() {
+            if !want.contains_key(name) {
+                out.push(format!("enum \"{}\" is not expected", name));
+            }
+        }
+    }
+    if let (Some(want), Some(have)) = (&expected.views, &actual.views) {
+        out.extend(missing_and_extra(want, have, |v| format!("view \"{}\"", v)));
+    }
+    out
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -366,6 +470,28 @@ fn compare_table(name: &str, want: &Table, have: &Table, out: &mut Vec<String>) 
                         nullness(found_nullable)
                     ));
                 }
+                if want.deep {
+                    let (w, h) = (want.defaults.get(col), have.defaults.get(col));
+                    if !default_matches(w, h) {
+                        out.push(format!(
+                            "column \"{}.{}\": expected {}, found {}",
+                            name,
+                            col,
+                            default_text(w),
+                            default_text(h)
+                        ));
+                    }
+                    let (wi, hi) = (want.identity.contains(col), have.identity.contains(col));
+                    if wi != hi {
+                        out.push(format!(
+                            "column \"{}.{}\": expected {}, found {}",
+                            name,
+                            col,
+                            identity_text(wi),
+                            identity_text(hi)
+                        ));
+                    }
+                }
             }
         }
     }
@@ -395,6 +521,9 @@ fn compare_table(name: &str, want: &Table, have: &Table, out: &mut Vec<String>) 
     }
     out.extend(missing_and_extra(&want.uniques, &have.uniques, |u| format!("unique \"{}\" ({})", name, u.join(", "))));
     out.extend(missing_and_extra(&want.foreign_keys, &have.foreign_keys, |fk| fk_text(name, fk)));
+    if want.deep {
+        out.extend(missing_and_extra(&want.checks, &have.checks, |c| check_text(name, c)));
+    }
     let index_names: BTreeSet<&String> = want.indexes.keys().chain(have.indexes.keys()).collect();
     for index in index_names {
         match (want.indexes.get(index), have.indexes.get(index)) {
@@ -450,6 +579,10 @@ static SQLITE_TABLES: &[TableSpec] = &[
             },
         ],
         indexes: &[],
+        deep: true,
+        defaults: &[("added_at", "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"), ("role", "'viewer'")],
+        checks: &[("capsule_members_role_enum_check", "role IN ('owner', 'editor', 'viewer')")],
+        identity: &[],
     },
     TableSpec {
         name: "capsules",
@@ -464,6 +597,10 @@ static SQLITE_TABLES: &[TableSpec] = &[
                 unique: false,
             },
         ],
+        deep: true,
+        defaults: &[("created_at", "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"), ("id", "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))"), ("is_public", "0"), ("updated_at", "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)")],
+        checks: &[],
+        identity: &[],
     },
     TableSpec {
         name: "memories",
@@ -496,8 +633,16 @@ static SQLITE_TABLES: &[TableSpec] = &[
                 unique: false,
             },
         ],
+        deep: true,
+        defaults: &[("created_at", "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"), ("id", "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))"), ("is_deleted", "0"), ("kind", "'note'"), ("metadata", "'{}'"), ("size_bytes", "0"), ("updated_at", "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)")],
+        checks: &[("memories_kind_enum_check", "kind IN ('note', 'image', 'video', 'audio', 'document')"), ("memories_size_bytes_check", "size_bytes >= 0")],
+        identity: &[],
     },
 ];
+#[cfg(feature = "sqlite")]
+static SQLITE_VIEWS: Option<&[&str]> = Some(&[]);
+#[cfg(feature = "sqlite")]
+static SQLITE_ENUMS: Option<&[(&str, &[&str])]> = None;
 
 #[cfg(feature = "sqlite")]
 const SQLITE_CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)";
@@ -636,6 +781,8 @@ pub fn verify_sqlite(conn: &rusqlite::Connection, deep: bool) -> Result<(), Erro
     if deep {
         let actual = sqlite_catalog(conn)?;
         problems.extend(compare_catalogs(&expected_catalog(SQLITE_TABLES), &actual));
+        let objects = sqlite_objects(conn)?;
+        problems.extend(compare_objects(&expected_objects(SQLITE_ENUMS, SQLITE_VIEWS), &objects));
     }
     if problems.is_empty() {
         Ok(())
@@ -701,7 +848,8 @@ fn sqlite_catalog(conn: &rusqlite::Connection) -> rusqlite::Result<Catalog> {
         .collect();
     let shadow: BTreeSet<String> =
         virtual_tables.iter().flat_map(|v| FTS5_SHADOW.iter().map(move |s| format!("{}_{}", v, s))).collect();
-    let mut xinfo = conn.prepare_cached("SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?1)")?;
+    let mut xinfo =
+        conn.prepare_cached("SELECT name, type, \"notnull\", pk, hidden, dflt_value FROM pragma_table_xinfo(?1)")?;
     let mut index_list = conn.prepare_cached("SELECT name, \"unique\", origin FROM pragma_index_list(?1)")?;
     let mut index_xinfo = conn.prepare_cached("SELECT name, \"desc\", key FROM pragma_index_xinfo(?1)")?;
     let mut fk_list = conn.prepare_cached(
@@ -727,6 +875,9 @@ fn sqlite_catalog(conn: &rusqlite::Connection) -> rusqlite::Result<Catalog> {
                 let pkpos: i64 = row.get(3)?;
                 if pkpos != 0 {
                     pk.push((pkpos, column.clone()));
+                }
+                if let Some(default) = row.get::<_, Option<String>>(5)? {
+                    table.defaults.insert(column.clone(), default);
                 }
                 table.columns.push((column, sqlite_type(declared.as_deref().unwrap_or("")), notnull == 0));
             }
@@ -790,9 +941,240 @@ fn sqlite_catalog(conn: &rusqlite::Connection) -> rusqlite::Result<Catalog> {
         table.uniques.sort();
         table.foreign_keys = groups.into_iter().map(|(_, fk)| fk).collect();
         table.foreign_keys.sort();
+        let (mut checks, identity) = sqlite_table_facts(sql);
+        checks.sort();
+        table.checks = checks;
+        table.identity = identity;
         out.insert(name.clone(), table);
     }
     Ok(out)
+}
+
+#[cfg(feature = "sqlite")]
+fn sqlite_objects(conn: &rusqlite::Connection) -> rusqlite::Result<Objects> {
+    let mut stmt = conn.prepare_cached("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")?;
+    let mut views: Vec<String> = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        views.push(row.get(0)?);
+    }
+    views.sort();
+    Ok(Objects { enums: Some(std::collections::BTreeMap::new()), views: Some(views) })
+}
+
+/// Token kinds of a stored CREATE statement: whitespace or a comment, a quoted string or identifier, a word,
+/// any other single character.
+#[cfg(feature = "sqlite")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenKind {
+    Space,
+    Quoted,
+    Word,
+    Punct,
+}
+
+#[cfg(feature = "sqlite")]
+type Token = (TokenKind, usize, usize);
+
+/// Word characters, as every runtime reads them: ASCII letters and digits, _ $ and anything beyond ASCII.
+#[cfg(feature = "sqlite")]
+fn is_word_byte(b: u8) -> bool {
+    b >= 0x80 || b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+#[cfg(feature = "sqlite")]
+fn is_sql_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c)
+}
+
+#[cfg(feature = "sqlite")]
+fn sql_tokens(sql: &str) -> Vec<Token> {
+    let bytes = sql.as_bytes();
+    let n = bytes.len();
+    let find = |from: usize, pat: &str| sql.get(from..).and_then(|rest| rest.find(pat)).map(|k| k + from);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let c = bytes[i];
+        let (kind, j) = if is_sql_space(c) {
+            let mut j = i + 1;
+            while j < n && is_sql_space(bytes[j]) {
+                j += 1;
+            }
+            (TokenKind::Space, j)
+        } else if sql[i..].starts_with("--") {
+            (TokenKind::Space, find(i, "\n").unwrap_or(n))
+        } else if sql[i..].starts_with("/*") {
+            (TokenKind::Space, find(i + 2, "*/").map(|k| k + 2).unwrap_or(n))
+        } else if matches!(c, b'\'' | b'"' | b'`' | b'[') {
+            let close = if c == b'[' { "]" } else { &sql[i..i + 1] };
+            let mut j = i + 1;
+            loop {
+                match find(j, close) {
+                    None => {
+                        j = n;
+                        break;
+                    }
+                    Some(k) => {
+                        if close != "]" && sql[k + 1..].starts_with(close) {
+                            j = k + 2;
+                            continue;
+                        }
+                        j = k + 1;
+                        break;
+                    }
+                }
+            }
+            (TokenKind::Quoted, j)
+        } else if is_word_byte(c) {
+            let mut j = i + 1;
+            while j < n && is_word_byte(bytes[j]) {
+                j += 1;
+            }
+            (TokenKind::Word, j)
+        } else {
+            (TokenKind::Punct, i + 1)
+        };
+        out.push((kind, i, j));
+        i = j;
+    }
+    out
+}
+
+#[cfg(feature = "sqlite")]
+fn keyword(sql: &str, tok: &Token) -> String {
+    let text = &sql[tok.1..tok.2];
+    if tok.0 == TokenKind::Word && text.is_ascii() {
+        text.to_ascii_uppercase()
+    } else {
+        String::new()
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn ident(sql: &str, tok: &Token) -> String {
+    let text = &sql[tok.1..tok.2];
+    if tok.0 != TokenKind::Quoted || text.len() < 2 {
+        return text.to_string();
+    }
+    let quote = &text[..1];
+    let inner = &text[1..text.len() - 1];
+    if quote == "[" {
+        inner.to_string()
+    } else {
+        inner.replace(&quote.repeat(2), quote)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn punct<'a>(sql: &'a str, tok: &Token) -> &'a str {
+    if tok.0 == TokenKind::Punct {
+        &sql[tok.1..tok.2]
+    } else {
+        ""
+    }
+}
+
+/// The tokens' text, each gap of whitespace or comments written as one space, none at either end.
+#[cfg(feature = "sqlite")]
+fn joined_text(sql: &str, toks: &[Token]) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for tok in toks {
+        if tok.0 == TokenKind::Space {
+            gap = true;
+            continue;
+        }
+        if gap && !out.is_empty() {
+            out.push(' ');
+        }
+        gap = false;
+        out.push_str(&sql[tok.1..tok.2]);
+    }
+    out
+}
+
+/// Index of the ")" closing the "(" at `start` (toks.len() when it never closes).
+#[cfg(feature = "sqlite")]
+fn closing(sql: &str, toks: &[Token], start: usize) -> usize {
+    let mut depth = 0i64;
+    for (i, tok) in toks.iter().enumerate().skip(start) {
+        match punct(sql, tok) {
+            "(" => depth += 1,
+            ")" => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+    }
+    toks.len()
+}
+
+#[cfg(feature = "sqlite")]
+const TABLE_CONSTRAINTS: &[&str] = &["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
+
+/// ((name, expression) of every CHECK, columns declared AUTOINCREMENT) of a stored CREATE TABLE.
+#[cfg(feature = "sqlite")]
+fn sqlite_table_facts(sql: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let toks = sql_tokens(sql);
+    let open_at = match toks.iter().position(|t| punct(sql, t) == "(") {
+        Some(i) => i,
+        None => return (Vec::new(), Vec::new()),
+    };
+    let end = closing(sql, &toks, open_at);
+    let mut parts: Vec<Vec<Token>> = Vec::new();
+    let mut cur: Vec<Token> = Vec::new();
+    let mut depth = 0i64;
+    for tok in &toks[open_at + 1..end] {
+        let text = punct(sql, tok);
+        if text == "(" {
+            depth += 1;
+        } else if text == ")" {
+            depth -= 1;
+        }
+        if text == "," && depth == 0 {
+            parts.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(*tok);
+        }
+    }
+    parts.push(cur);
+    let mut checks = Vec::new();
+    let mut identity = Vec::new();
+    for part in &parts {
+        let mut seen: Vec<Token> = Vec::new(); // the part's tokens outside parentheses so far, whitespace left out
+        let mut k = 0;
+        while k < part.len() {
+            let tok = part[k];
+            if tok.0 == TokenKind::Space {
+                k += 1;
+                continue;
+            }
+            if punct(sql, &tok) == "(" {
+                let close = closing(sql, part, k);
+                if seen.last().map(|t| keyword(sql, t) == "CHECK").unwrap_or(false) {
+                    let named = seen.len() >= 3 && keyword(sql, &seen[seen.len() - 3]) == "CONSTRAINT";
+                    let name = if named { ident(sql, &seen[seen.len() - 2]) } else { String::new() };
+                    checks.push((name, joined_text(sql, &part[k + 1..close.min(part.len())])));
+                }
+                seen.push(tok);
+                k = close + 1;
+                continue;
+            }
+            if keyword(sql, &tok) == "AUTOINCREMENT" {
+                let first = seen.first().copied().unwrap_or(tok);
+                if !TABLE_CONSTRAINTS.contains(&keyword(sql, &first).as_str()) {
+                    identity.push(ident(sql, &first));
+                }
+            }
+            seen.push(tok);
+            k += 1;
+        }
+    }
+    (checks, identity)
 }
 
 // ---------------------------------------------------------------- PostgreSQL
@@ -814,6 +1196,10 @@ static POSTGRES_TABLES: &[TableSpec] = &[
             },
         ],
         indexes: &[],
+        deep: true,
+        defaults: &[("added_at", "now()"), ("role", "'viewer'")],
+        checks: &[],
+        identity: &[],
     },
     TableSpec {
         name: "capsules",
@@ -828,6 +1214,10 @@ static POSTGRES_TABLES: &[TableSpec] = &[
                 unique: false,
             },
         ],
+        deep: true,
+        defaults: &[("created_at", "now()"), ("id", "gen_random_uuid()"), ("is_public", "false"), ("updated_at", "now()")],
+        checks: &[],
+        identity: &[],
     },
     TableSpec {
         name: "memories",
@@ -860,8 +1250,16 @@ static POSTGRES_TABLES: &[TableSpec] = &[
                 unique: false,
             },
         ],
+        deep: true,
+        defaults: &[("created_at", "now()"), ("id", "gen_random_uuid()"), ("is_deleted", "false"), ("kind", "'note'"), ("metadata", "(expression)"), ("size_bytes", "0"), ("updated_at", "now()")],
+        checks: &[("memories_size_bytes_check", "")],
+        identity: &[],
     },
 ];
+#[cfg(feature = "postgres")]
+static POSTGRES_VIEWS: Option<&[&str]> = Some(&[]);
+#[cfg(feature = "postgres")]
+static POSTGRES_ENUMS: Option<&[(&str, &[&str])]> = Some(&[("capsule_role", &["owner", "editor", "viewer"]), ("memory_kind", &["note", "image", "video", "audio", "document"])]);
 
 #[cfg(feature = "postgres")]
 const POSTGRES_LOCK_KEY: i64 = -4864558922561048968i64;
@@ -921,6 +1319,17 @@ WHERE n.nspname = $1 AND k.contype IN ('p', 'u', 'f', 'c')
 ORDER BY c.relname, k.conname
 ";
 #[cfg(feature = "postgres")]
+const QUERY_ENUMS: &str = r"-- Enum types of one schema with their labels in order.
+SELECT t.typname AS name,
+       array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels
+FROM pg_type t
+JOIN pg_enum e ON e.enumtypid = t.oid
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = $1
+GROUP BY t.typname
+ORDER BY t.typname
+";
+#[cfg(feature = "postgres")]
 const QUERY_INDEXES: &str = r"-- Indexes that do not back a primary key, unique or exclusion constraint, except schemactl's full-text
 -- searches (GIN on to_tsvector(...), read by searches.sql).  Per key: the column or expression as
 -- pg_get_indexdef spells it, DESC, whether it is an expression, NULLS FIRST, and its operator class
@@ -958,6 +1367,18 @@ SELECT c.relname AS table_name
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+ORDER BY c.relname
+";
+#[cfg(feature = "postgres")]
+const QUERY_VIEWS: &str = r"-- Views of one schema: definition as pg_get_viewdef gives it, and result column names in order.
+SELECT c.relname AS view_name,
+       pg_get_viewdef(c.oid, true) AS definition,
+       ARRAY(SELECT a.attname FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum) AS columns
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('v', 'm')
 ORDER BY c.relname
 ";
 
@@ -1065,6 +1486,8 @@ pub async fn verify_postgres(client: &tokio_postgres::Client, deep: bool) -> Res
     if deep {
         let actual = postgres_catalog(client).await?;
         problems.extend(compare_catalogs(&expected_catalog(POSTGRES_TABLES), &actual));
+        let objects = postgres_objects(client).await?;
+        problems.extend(compare_objects(&expected_objects(POSTGRES_ENUMS, POSTGRES_VIEWS), &objects));
     }
     if problems.is_empty() {
         Ok(())
@@ -1100,7 +1523,16 @@ async fn postgres_catalog(client: &tokio_postgres::Client) -> Result<Catalog, to
         let table: String = row.try_get(0)?;
         if let Some(t) = out.get_mut(&table) {
             let typ: String = row.try_get(2)?;
-            t.columns.push((row.try_get(1)?, collapse(&typ).to_lowercase(), row.try_get(3)?));
+            let column: String = row.try_get(1)?;
+            let default: Option<String> = row.try_get(4)?;
+            let generated: bool = row.try_get(6)?;
+            if let (Some(default), false) = (default, generated) {
+                t.defaults.insert(column.clone(), pg_default(&default));
+            }
+            if row.try_get::<_, bool>(5)? {
+                t.identity.push(column.clone());
+            }
+            t.columns.push((column, collapse(&typ).to_lowercase(), row.try_get(3)?));
         }
     }
     for row in client.query(QUERY_CONSTRAINTS, &[&schema]).await? {
@@ -1121,6 +1553,7 @@ async fn postgres_catalog(client: &tokio_postgres::Client) -> Result<Catalog, to
                 on_delete: pg_fk_action(row.try_get(6)?),
                 on_update: pg_fk_action(row.try_get(7)?),
             }),
+            b'c' => t.checks.push((row.try_get(1)?, String::new())),
             _ => {}
         }
     }
@@ -1150,6 +1583,71 @@ async fn postgres_catalog(client: &tokio_postgres::Client) -> Result<Catalog, to
     for t in out.values_mut() {
         t.uniques.sort();
         t.foreign_keys.sort();
+        t.checks.sort();
     }
     Ok(out)
+}
+
+#[cfg(feature = "postgres")]
+async fn postgres_objects(client: &tokio_postgres::Client) -> Result<Objects, tokio_postgres::Error> {
+    let schema: &str = POSTGRES_SCHEMA;
+    let mut enums = std::collections::BTreeMap::new();
+    for row in client.query(QUERY_ENUMS, &[&schema]).await? {
+        enums.insert(row.try_get::<_, String>(0)?, row.try_get::<_, Vec<String>>(1)?);
+    }
+    let mut views: Vec<String> = Vec::new();
+    for row in client.query(QUERY_VIEWS, &[&schema]).await? {
+        views.push(row.try_get(0)?);
+    }
+    views.sort();
+    Ok(Objects { enums: Some(enums), views: Some(views) })
+}
+
+#[cfg(feature = "postgres")]
+const PG_NUMBER_TYPES: &[&str] = &["smallint", "integer", "bigint", "numeric", "real", "double precision"];
+
+/// -?digits(.digits)? in ASCII.
+#[cfg(feature = "postgres")]
+fn is_number(text: &str) -> bool {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let (whole, frac) = match body.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (body, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && frac.map(digits).unwrap_or(true)
+}
+
+/// A PostgreSQL default as deep verify compares it: a quoted literal loses its cast ('new'::status -> 'new'),
+/// and a number written as a literal loses its quotes too ('-5'::integer -> -5).
+#[cfg(feature = "postgres")]
+fn pg_default(text: &str) -> String {
+    if !text.starts_with('\'') {
+        return text.to_string();
+    }
+    let mut i = 1;
+    loop {
+        match text[i..].find('\'') {
+            None => return text.to_string(),
+            Some(k) => {
+                i += k;
+                if text[i..].starts_with("''") {
+                    i += 2;
+                    continue;
+                }
+                break;
+            }
+        }
+    }
+    let literal = &text[..=i];
+    let rest = &text[i + 1..];
+    if !rest.starts_with("::") {
+        return text.to_string();
+    }
+    let inner = &literal[1..literal.len() - 1];
+    if PG_NUMBER_TYPES.iter().any(|t| rest[2..].starts_with(t)) && is_number(inner) {
+        inner.to_string()
+    } else {
+        literal.to_string()
+    }
 }
