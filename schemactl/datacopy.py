@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Iterator
 
@@ -367,7 +368,8 @@ def _archive_lines(path: Path) -> Iterator[tuple[int, object]]:
                     yield number, json.loads(text)
                 except ValueError:
                     raise SchemactlError(f"{path}: line {number} is not JSON; the archive is damaged") from None
-    except (OSError, EOFError, UnicodeDecodeError) as exc:   # gzip.BadGzipFile (a bad CRC too) is an OSError
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:   # gzip.BadGzipFile (bad CRC) is an OSError;
+        # a damaged deflate stream is zlib.error
         raise SchemactlError(f"{path}: cannot read the archive ({exc}); it is damaged or not a backup") from None
 
 
