@@ -128,7 +128,8 @@ def check(m, problems) -> None:
                     problems.add(c.path + ("default",), f'table "{t.name}", column "{c.name}": default '
                                  f"{d.expr.on('postgres')} does not fit type {c.type.spelled()} on PostgreSQL; write "
                                  "a literal of the column's type (e.g. 0 for false on an integer)")
-    for v in m.views:
+    from .rules import _ordered_views
+    for v in _ordered_views(m):     # a view is created after the views it reads
         for engine in ("postgres", "sqlite"):
             if v.query.on(engine) is None and engine in getattr(v, "engines", ("postgres", "sqlite")):
                 problems.add(v.path + ("sql",), f'view "{v.name}" has no SQL for {engine}; write it once, or '
@@ -147,6 +148,59 @@ def check(m, problems) -> None:
                 lite.execute(f"EXPLAIN {sql}")
                 lite.execute(f"CREATE VIEW {quote(v.name)} AS {sql}")
             except sqlite3.Error as exc:
-                problems.add(v.path + ("sql",), f'view "{v.name}": SQLite rejects it ({exc}); {_FIX}')
+                problems.add(v.path + ("sql",), _view_problem(m, v, str(exc)))
     if lite is not None:
         lite.close()
+    _sqlite_settings(m, problems)
+
+
+def _view_problem(m, v, error: str) -> str:
+    """What SQLite said about a view, as the manifest's author fixes it."""
+    from ..naming import suggest
+    hit = re.match(r"no such column: (.+)$", error)
+    if hit:
+        column = hit.group(1)
+        known = sorted({c.name for t in m.tables if t.name in v.tables for c in t.columns} |
+                       {o for w in m.views if w.name in v.tables for o in (w.outputs or ())})
+        hint = suggest(column.rpartition(".")[2], known)
+        return (f'view "{v.name}" reads missing column "{column}"' + (f' (did you mean "{hint}"?)' if hint else "")
+                + f"; the tables it reads ({', '.join(v.tables)}) have no such column: correct the view")
+    return f'view "{v.name}": SQLite rejects it ({error}); {_FIX}'
+
+
+def _fill(spelled: str) -> str:
+    return re.sub(r"\{[a-z]+\}", "10", spelled)
+
+
+def _sqlite_settings(m, problems) -> None:
+    """sqlite.spell values must be type names only, and sqlite.pragmas names SQLite knows."""
+    from ..naming import suggest
+    lite = sqlite3.connect(":memory:")
+    try:
+        for engine, type_name, spelled in m.spell:
+            if engine != "sqlite":
+                continue
+            filled = _fill(spelled)
+            try:
+                lite.execute(f"CREATE TABLE _spell (c {filled})")
+                declared = lite.execute("PRAGMA table_info(_spell)").fetchone()[2]
+                lite.execute("DROP TABLE _spell")
+            except sqlite3.Error as exc:
+                problems.add(("sqlite", "spell", type_name), f'sqlite.spell: "{spelled}" for {type_name}: SQLite '
+                                                             f"rejects it ({exc}); give a type name such as TEXT")
+                continue
+            if " ".join(declared.split()).lower() != " ".join(filled.split()).lower():
+                problems.add(("sqlite", "spell", type_name),
+                             f'sqlite.spell: "{spelled}" for {type_name} is not a type name only (SQLite reads the '
+                             f'type as "{declared}" and the rest as constraints, which come from the manifest); '
+                             f'give the type name only, e.g. "{declared or "TEXT"}"')
+        known = {row[0] for row in lite.execute("PRAGMA pragma_list")}
+    finally:
+        lite.close()
+    if not known:           # a SQLite built without the list: nothing to compare with
+        return
+    for name, _ in m.pragmas:
+        if name not in known:
+            hint = suggest(name, sorted(known))
+            problems.add(("sqlite", "pragmas", name), f'sqlite.pragmas: SQLite has no pragma "{name}"'
+                         + (f' (did you mean "{hint}"?)' if hint else "") + "; correct or remove it", key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..naming import PG_MAX_IDENT_BYTES, suggest, too_long
-from . import rules_names
+from . import rules_names, rules_views
 from .model import Manifest, Table
 
 
@@ -14,6 +14,7 @@ def check(m: Manifest, problems) -> None:
     _names(m, problems)
     rules_names.check(m, problems)
     _views(m, tables, problems)
+    rules_views.check(m, problems)
     for tr in m.triggers:
         _trigger(m, tr, tables, problems)
     _functions(m, problems)

@@ -107,11 +107,68 @@ def chain_hash(checksums: list[str]) -> str:
 
 def read_lock(d: Path) -> dict | None:
     try:
-        return json.loads((d / LOCK).read_text("utf-8"))
+        data = json.loads((d / LOCK).read_text("utf-8"))
     except (FileNotFoundError, NotADirectoryError):
         return None
     except (OSError, ValueError) as exc:
-        raise SchemactlError(f"{d / LOCK}: cannot read: {exc}") from None
+        raise SchemactlError(f"{d / LOCK}: cannot read: {exc}; restore it with `git checkout -- {d / LOCK}`") from None
+    problem = _lock_problem(data)
+    if problem:
+        raise SchemactlError(f"{d / LOCK}: {problem}; restore it with `git checkout -- {d / LOCK}`")
+    return data
+
+
+_HEX = re.compile(r"^[0-9a-f]{64}$")
+_NAME = re.compile(r"^[0-9]{4}_[a-z0-9][a-z0-9_]*$")
+
+
+def _lock_problem(data) -> str | None:
+    """What makes a lock.json unusable (None when it is sound)."""
+    if not isinstance(data, dict) or not isinstance(data.get("migrations"), list):
+        return "not a migration lock (an object with a migrations list)"
+    for i, entry in enumerate(data["migrations"], 1):
+        where = f"migration {i}"
+        if not isinstance(entry, dict):
+            return f"{where} is not an object"
+        if entry.get("version") != i or isinstance(entry.get("version"), bool):
+            return f"{where} has version {json.dumps(entry.get('version'))}; versions count 1, 2, 3, …"
+        if not isinstance(entry.get("name"), str) or not _NAME.match(entry["name"]) or \
+                not entry["name"].startswith(f"{i:04d}_"):
+            return f"{where} has name {json.dumps(entry.get('name'))}, not {i:04d}_<name>"
+        if not isinstance(entry.get("schema_hash"), str) or not entry["schema_hash"].startswith("sha256:"):
+            return f"{where} ({entry['name']}) has no schema_hash"
+        sums = entry.get("checksums")
+        for engine in ENGINES:
+            if not isinstance(sums, dict) or not isinstance(sums.get(engine), str) or not _HEX.match(sums[engine]):
+                return f"{where} ({entry['name']}) has no sha256 checksum for {engine}"
+    return None
+
+
+def _snapshot(d: Path, lock: dict, features: frozenset) -> tuple[Manifest | None, str | None]:
+    """(the manifest as of the last migration, None) or (None, what is wrong with snapshot.yaml)."""
+    from ..errors import ManifestInvalid
+    try:
+        text = (d / SNAPSHOT).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None, "snapshot is missing"
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"cannot read the snapshot: {getattr(exc, 'strerror', None) or exc}"
+    try:
+        snapshot = load_text(text, str(d / SNAPSHOT), frozenset(features))
+    except ManifestInvalid as exc:
+        first = exc.diagnostics[0]
+        return None, f"the snapshot is not a valid manifest (line {first.line}: {first.message})"
+    if lock["migrations"] and schema_hash(snapshot) != lock["migrations"][-1]["schema_hash"]:
+        return None, f"the snapshot's schema is not the one lock.json records for {lock['migrations'][-1]['name']}"
+    return snapshot, None
+
+
+def read_snapshot(d: Path, lock: dict, features: frozenset = frozenset()) -> Manifest:
+    """The manifest as of the last migration; it must be the schema lock.json records for it."""
+    snapshot, problem = _snapshot(d, lock, features)
+    if problem:
+        raise SchemactlError(f"{d / SNAPSHOT}: {problem}; restore it with `git checkout -- {d / SNAPSHOT}`")
+    return snapshot
 
 
 def _dump(data) -> str:
@@ -143,9 +200,9 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
         steps = [(slug, digest, {e: [b for b in Renderer(manifest, e).blocks()] for e in ENGINES})]
         lock = {"format": 1, "schema": manifest.name, "migrations": []}
     else:
+        old = read_snapshot(d, lock, manifest.features)     # a damaged chain is named even with nothing to do
         if lock["migrations"] and lock["migrations"][-1]["schema_hash"] == digest:
             raise NothingToDo(f"{manifest.name}: the manifest matches the last migration; nothing to do")
-        old = load_text((d / SNAPSHOT).read_text("utf-8"), str(d / SNAPSHOT), frozenset(manifest.features))
         ops = plan(old, manifest)
         bad = destructive(ops)
         if bad and not allow_destructive:
@@ -329,6 +386,10 @@ def chain_problems(out_dir: Path, manifest: Manifest, display) -> list[tuple[str
         for path in sorted((d / engine).glob("*.sql")):
             if path not in listed:
                 found.append((display(path), "migration is not in lock.json", "schemactl migrate new"))
+    if lock["migrations"]:
+        problem = _snapshot(d, lock, manifest.features)[1]
+        if problem:
+            found.append((display(d / SNAPSHOT), problem, "git checkout -- " + display(d / SNAPSHOT)))
     if lock["migrations"] and lock["migrations"][-1]["schema_hash"] != schema_hash(manifest):
         found.append((manifest.source or manifest.name, "manifest changed without a new migration",
                       f"schemactl migrate new {manifest.source or 'MANIFEST'} --name SLUG"))

@@ -102,3 +102,23 @@ def test_a_fk_between_comparable_types_is_a_warning_and_applies_on_both(pg, tmp_
     pg.execute(render.ddl(m, "postgres"))
     for ts in ("schema.pg.ts", "schema.sqlite.ts"):
         assert "refs" in render.render_file(m, ts)
+
+
+def test_a_view_may_read_a_view_declared_after_it(pg, sqlite_db):
+    """Views are checked (and created) in the order they read each other, not the manifest's order."""
+    m = load_text(HEAD + "      a: text\nviews:\n  late: {sql: \"SELECT id, a FROM early WHERE a <> ''\"}\n"
+                         "  early: {sql: \"SELECT id, a FROM t\"}\n")
+    sqlite_engine.apply(sqlite_db, render.ddl(m, "sqlite"))
+    pg.execute(render.ddl(m, "postgres"))
+    assert sqlite_db.execute("SELECT count(*) FROM late").fetchone() == (0,)
+
+
+def test_sqlite_settings_are_checked_by_sqlite_itself():
+    got = _errors(HEAD + "sqlite:\n  spell: {json: JSON COLLATE NOCASE, numeric: \"DECIMAL({precision}, {scale})\"}\n"
+                         "  pragmas: {busy_timout: 5000, journal_mode: WAL}\n")
+    assert got == [
+        'm.yaml:9:17: error: sqlite.spell: "JSON COLLATE NOCASE" for json is not a type name only (SQLite reads the '
+        'type as "JSON" and the rest as constraints, which come from the manifest); give the type name only, '
+        'e.g. "JSON"',
+        'm.yaml:10:13: error: sqlite.pragmas: SQLite has no pragma "busy_timout" (did you mean "busy_timeout"?); '
+        "correct or remove it"]

@@ -1,0 +1,21 @@
+"""The project configuration is read or refused in one line (exit 2), never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import cli
+
+
+@pytest.mark.parametrize("content", [
+    b'[tool.schemactl]\nmanifests = ["m.yaml"]\n# caf\xe9\n',          # Latin-1, not UTF-8
+    b"\xff\xfe[\x00t\x00o\x00o\x00l\x00]\x00",                           # UTF-16
+], ids=["latin-1", "utf-16"])
+def test_a_configuration_that_is_not_utf8_is_exit_2(tmp_path, content):
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    for args in (("check",), ("validate",), ("generate",)):
+        result = cli(*args, cwd=tmp_path)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        assert "pyproject.toml:" in result.output and "not UTF-8" in result.output and "save it as UTF-8" \
+            in result.output
