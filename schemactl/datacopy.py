@@ -15,10 +15,11 @@ import re
 import sqlite3
 import tempfile
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from . import datavalues as dv
+from . import datastorage as ds, datavalues as dv
 from .render.ddl import Renderer, schema_of
 from .errors import SchemactlError
 from .manifest.hashing import schema_hash
@@ -50,7 +51,7 @@ def _pg_select(col: dv.Col) -> str:
     """PostgreSQL: json as its text (psycopg would parse numbers as floats and JSON null as NULL),
     instants in UTC (no session time zone can push year 9999 past Python's range)."""
     c = quote(col.name)
-    if "postgres" in col.own:
+    if "postgres" in col.own or col.loose and col.base != "json":
         return c
     if col.base == "json":
         return f"{c}::text[]" if col.array else f"{c}::text"
@@ -79,11 +80,13 @@ def _lenient_loaders(cur) -> None:
         cur.adapters.register_loader(name, lenient(base))
 
 
-def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH) -> Iterator[list[tuple]]:
+def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH,
+               loose: frozenset = frozenset()) -> Iterator[list[tuple]]:
     """The table's rows in key order, in batches of neutral values; a value that does not fit its column is
-    a SchemactlError naming the row."""
-    cols = dv.columns(m, t)
-    convert = dv.converter(t, cols, [dv.function("read", engine, m, c) for c in cols])
+    a SchemactlError naming the row.  ``loose``: (table, column) pairs whose source type differs from the
+    manifest's (check_schema's), read as they are and checked against the manifest's type."""
+    cols = [replace(c, loose=(t.name, c.name) in loose) for c in dv.columns(m, t)]
+    convert = dv.converter(t, cols, [ds.function("read", engine, m, c) for c in cols])
     order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else [cols[0].name]))
     name = Renderer(m, engine).q(t.name)
     select = ", ".join(_pg_select(c) if engine == "postgres" else quote(c.name) for c in cols)
@@ -147,7 +150,7 @@ WRITE_BATCH = {"postgres": _write_copy, "sqlite": _write_insert}
 
 def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None) -> int:
     cols = dv.columns(m, t)
-    convert = dv.converter(t, cols, [dv.function("write", engine, m, c) for c in cols])
+    convert = dv.converter(t, cols, [ds.function("write", engine, m, c) for c in cols])
     label = dv.row_key(t, cols)
     col_list = ", ".join(quote(c.name) for c in cols)
     name = Renderer(m, engine).q(t.name)
@@ -282,13 +285,15 @@ class Target:
         return False
 
 
-# Findings that make a source unreadable as the manifest says: a missing table or column, another type.
-SOURCE_CODES = frozenset({"SC101", "SC201", "SC203"})
+# Findings that make a source unreadable as the manifest says: a missing table or column.
+SOURCE_CODES = frozenset({"SC101", "SC201"})
 
 
-def check_schema(conn, engine: str, m: Manifest, role: str = "target") -> None:
+def check_schema(conn, engine: str, m: Manifest, role: str = "target") -> frozenset:
     """Refuse a database whose schema differs from the manifest (the parity gate's diff), exit 1 with the
-    findings: any finding for the target, those that change what is read (SOURCE_CODES) for the source."""
+    findings: any finding for the target; for the source a missing table or column.  A source column of
+    another type (an import's approximation: citext for text, a domain for its base type) is returned as
+    (table, column): its values are read as they are and each checked against the manifest's type."""
     from .diff import diff
     from .expect import expect
     from .introspect import introspect
@@ -297,7 +302,10 @@ def check_schema(conn, engine: str, m: Manifest, role: str = "target") -> None:
         conn.rollback()  # end the read transaction psycopg opened (a no-op on sqlite3)
     except _engine_errors() as exc:
         raise SchemactlError(f"cannot read the {role}'s schema: {_first_line(exc)}; nothing was written") from None
+    loose = frozenset()
     if role == "source":
+        loose = frozenset(f.manifest_path[1:4:2] for f in findings if f.code == "SC203" and
+                          len(f.manifest_path) == 4)
         findings = [f for f in findings if f.code in SOURCE_CODES]
     if findings:
         listed = "\n  ".join(f"{f.code} {f.message}" for f in findings[:20])
@@ -305,6 +313,7 @@ def check_schema(conn, engine: str, m: Manifest, role: str = "target") -> None:
                              f"{'read' if role == 'source' else 'written'}:\n  {listed}")
         err.exit_code = 1
         raise err
+    return loose
 
 
 def check_target(conn, engine: str, m: Manifest) -> None:
@@ -312,12 +321,13 @@ def check_target(conn, engine: str, m: Manifest) -> None:
 
 
 def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None) -> dict[str, int]:
-    check_schema(src, src_engine, m, "source")
+    loose = check_schema(src, src_engine, m, "source")
     check_schema(dst, dst_engine, m, "target")
     counts = {}
     with Target(dst, dst_engine, m):
         for t in m.tables:
-            counts[t.name] = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t), progress)
+            counts[t.name] = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t, loose=loose),
+                                         progress)
         reset_identities(dst, m, dst_engine)
     return counts
 
@@ -326,7 +336,7 @@ def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None)
 
 def backup(m: Manifest, conn, engine: str, path: Path) -> dict[str, int]:
     """Write a gzip JSON Lines archive atomically: a header, then per table a line naming it and its rows."""
-    check_schema(conn, engine, m, "source")
+    loose = check_schema(conn, engine, m, "source")
     counts = {}
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", dir=str(Path(path).resolve().parent))
@@ -341,11 +351,11 @@ def backup(m: Manifest, conn, engine: str, path: Path) -> dict[str, int]:
                   "tables": [t.name for t in m.tables]})
             for t in m.tables:
                 cols = dv.columns(m, t)
-                encode = dv.converter(t, cols, [dv.function("archive", None, m, c) for c in cols],
+                encode = dv.converter(t, cols, [ds.function("archive", None, m, c) for c in cols],
                                       after="no archive was written")
                 line({"table": t.name, "columns": [c.name for c in cols], "kinds": [c.kind for c in cols]})
                 n = 0
-                for rows in read_table(conn, engine, m, t):
+                for rows in read_table(conn, engine, m, t, loose=loose):
                     for r in rows:
                         line(list(encode(r)))
                     n += len(rows)
@@ -435,6 +445,6 @@ def _table_start(path, number: int, obj: dict, m: Manifest, fmt: int):
     if kinds != [c.kind for c in cols]:
         raise SchemactlError(f"{path}: line {number}: the column types of table {t.name} in the archive ({kinds}) "
                              "differ from the manifest's; restore with the manifest the archive was taken with")
-    decode = dv.converter(t, cols, [dv.function("unarchive", None, m, c, fmt) for c in cols],
+    decode = dv.converter(t, cols, [ds.function("unarchive", None, m, c, fmt) for c in cols],
                           after="the archive is damaged, nothing was written")
     return t, lambda values, line: decode(values, None, f"{path}: line {line}: ")

@@ -1,0 +1,319 @@
+"""How each engine and the archive hold a value of a portable type: the tables of functions that turn an
+engine's value, or an archive's JSON, into the neutral form of schemactl.datavalues and back.
+
+A table maps a literal kind to a factory (column -> function of one value, or None when the value passes
+as it is).  ``function`` picks one column's function for a step: read, write, archive or unarchive.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import math
+import re
+import struct
+from decimal import Decimal
+from typing import Callable
+
+from .datavalues import (COMMON, EPOCH, SOURCE_FIX, UTC, BadValue, Col, Unreadable, _char, _describe, _float, _iso,
+                         _must, _reject_constant, _sqlite_read, show)
+from .literals import iso_utc
+from .manifest.model import Manifest
+from .types import TIME_UNITS
+
+# ---------------------------------------------------------------- PostgreSQL
+
+def _pg_checked(f: Callable | None = None) -> Callable:
+    def make(col):
+        def g(v):
+            if isinstance(v, Unreadable):
+                raise BadValue(f"PostgreSQL's {col.spelled} value {show(v)} is outside what copy and backup carry "
+                               "(years 1 to 9999, no infinity, no 24:00:00); change it at the source")
+            return v if f is None else f(v)
+        return g
+    return make
+
+
+def _neutral(types: tuple, what: str, zone: bool | None = None) -> Callable:
+    """A value of a PostgreSQL column whose type differs from the manifest's (an import's approximation such
+    as citext or a domain): it must already be of the neutral type; zone: True needs one, False refuses one."""
+    def make(col):
+        unreadable = _pg_checked()(col)
+
+        def f(v):
+            v = unreadable(v)
+            if type(v) not in types:
+                raise BadValue(f"holds {_describe(v)}, not {what} ({col.spelled}); {SOURCE_FIX}")
+            if zone is not None and (getattr(v, "tzinfo", None) is not None) != zone:
+                raise BadValue(f"{v.isoformat()} {'has no' if zone else 'has a'} time zone, unlike {col.spelled}; "
+                               f"{SOURCE_FIX}")
+            return bytes(v) if isinstance(v, memoryview) else v.astimezone(UTC) if zone else v
+        return f
+    return make
+
+
+def _whole(v):
+    """A whole number of another integer-valued type (numeric(p,0), a domain) as an int; others as they are."""
+    return int(v) if isinstance(v, Decimal) and v.is_finite() and v == v.to_integral_value() else v
+
+
+def _widened(check: Callable, widen: Callable) -> Callable:
+    return lambda col: (lambda v, c=check(col): c(widen(v)))
+
+
+NEUTRAL = {
+    **COMMON, "boolean": _neutral((bool,), "true or false"), "float": _float,
+    **{k: _widened(COMMON[k], _whole) for k in ("int16", "int32", "int64")},
+    "uuid": _widened(COMMON["uuid"], str), "enum": _widened(COMMON["enum"], str),
+    "numeric": _widened(COMMON["numeric"], lambda v: Decimal(v) if type(v) is int else v),
+    "date": _neutral((dt.date,), "a date"), "time": _neutral((dt.time,), "a time of day", False),
+    "timestamp": _neutral((dt.datetime,), "a timestamp", False),
+    "timestamptz": _neutral((dt.datetime,), "an instant", True), "bytes": _neutral((bytes, memoryview), "bytes"),
+}
+
+PG_READ = {
+    "uuid": lambda col: str, "bytes": lambda col: bytes, "enum": lambda col: str, "char": _char,
+    "date": _pg_checked(), "time": _pg_checked(), "timestamp": _pg_checked(),
+    "timestamptz": _pg_checked(lambda v: v.replace(tzinfo=UTC)),   # selected AT TIME ZONE 'UTC'
+}
+
+
+def _float4(x: float) -> float:
+    """What PostgreSQL's real gives back for x (its shortest text, read as a double)."""
+    y = struct.unpack("f", struct.pack("f", x))[0]
+    for digits in range(1, 10):
+        text = f"{y:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == y:
+            return float(text)
+    return y
+
+
+def _pg_real(col):
+    if col.type != "real":
+        return None
+
+    def f(v):
+        if math.isfinite(v):
+            try:
+                exact = _float4(v) == v
+            except OverflowError:
+                exact = False
+            if not exact:
+                raise BadValue(f"{v!r} does not fit PostgreSQL's 4-byte real exactly; declare the column double, "
+                               "or round the value at the source")
+        return v
+    return f
+
+
+def _no_nul(make: Callable | None = None) -> Callable:
+    def wrap(col):
+        inner = make(col) if make else None
+
+        def f(v):
+            if "\x00" in v:
+                raise BadValue("holds a NUL character, which PostgreSQL text cannot hold; remove it at the source")
+            return inner(v) if inner else v
+        return f
+    return wrap
+
+
+PG_WRITE = {"text": _no_nul(), "tsvector": _no_nul(), "enum": _no_nul(), "json": _no_nul(), "char": _no_nul(_char),
+            "float": _pg_real}
+
+
+# ---------------------------------------------------------------- SQLite
+
+def _sqlite_float(col):
+    def f(v):
+        if v != v:
+            raise BadValue("NaN cannot be stored in SQLite (it would become NULL); set it to NULL at the source "
+                           "if that is meant, or copy to PostgreSQL")
+        if v == 0 and math.copysign(1.0, v) < 0:
+            raise BadValue("-0.0 cannot be stored in SQLite (it would become 0.0); set it to 0 at the source "
+                           "if that is meant, or copy to PostgreSQL")
+        return v
+    return f
+
+
+def _sqlite_instant_writer(storage: str) -> Callable:
+    unit = dt.timedelta(microseconds=1_000_000 // TIME_UNITS.get(storage, 1))
+    name = {"integer_ms": "milliseconds", "integer_s": "seconds"}.get(storage)
+
+    def make(col):
+        if name is None:
+            return lambda v: iso_utc(v)
+
+        def f(v):
+            count, rest = divmod(v - EPOCH, unit)
+            if rest:
+                raise BadValue(f"{v.isoformat()} has a fraction of a {name[:-1]}, which SQLite's {storage} storage "
+                               f"(Unix {name}) cannot hold; use sqlite.timestamptz: iso_text (or integer_ms), or "
+                               "round the values at the source")
+            return count
+        return f
+    return make
+
+
+def _sqlite_write(m: Manifest) -> dict:
+    return {
+        "boolean": lambda col: int, "numeric": lambda col: lambda v: format(v, "f"), "float": _sqlite_float,
+        "date": lambda col: dt.date.isoformat, "time": lambda col: dt.time.isoformat,
+        "timestamp": lambda col: lambda v: v.isoformat(sep=" "), "char": _char,
+        "timestamptz": _sqlite_instant_writer(m.time_storage),
+    }
+
+
+# ---------------------------------------------------------------- archives (JSON values)
+
+_SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _archived_float(col):
+    def f(v):
+        if isinstance(v, str) and v in _SPECIAL:
+            return _SPECIAL[v]
+        return float(_must(v, (int, float), "a number"))
+    return f
+
+
+def _archive_float(col):
+    return lambda v: v if math.isfinite(v) else "NaN" if v != v else "Infinity" if v > 0 else "-Infinity"
+
+
+def _archived_bool(col):
+    return lambda v: _must(v, bool, "true or false")
+
+
+def _b64(col):
+    def f(v):
+        _must(v, str, "base64 text")
+        try:
+            return base64.b64decode(v, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadValue(f"{show(v)} is not base64; {SOURCE_FIX}") from None
+    return f
+
+
+ARCHIVE = {
+    "numeric": lambda col: lambda v: format(v, "f"), "bytes": lambda col: lambda v: base64.b64encode(v).decode(),
+    "date": lambda col: dt.date.isoformat, "time": lambda col: dt.time.isoformat,
+    "timestamp": lambda col: dt.datetime.isoformat, "timestamptz": lambda col: dt.datetime.isoformat,
+    "float": _archive_float,
+}
+UNARCHIVE = {
+    **COMMON, "boolean": _archived_bool, "float": _archived_float, "bytes": _b64,
+    "timestamptz": _iso(dt.datetime.fromisoformat, "an ISO-8601 timestamp", True),
+}
+# schemactl-backup/1 held json as parsed values (its numbers as floats, JSON null as NULL): read as text.
+UNARCHIVE_V1 = {**UNARCHIVE, "json": lambda col: lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))}
+
+# Elements of a SQLite array (a JSON array): their archive form, but floats as JSON numbers only.
+SQLITE_ELEMENT_OUT = {**ARCHIVE, "float": lambda col: None}
+SQLITE_ELEMENT_IN = {**UNARCHIVE, "float": _float}
+
+
+# ---------------------------------------------------------------- arrays
+
+def _each(f: Callable | None) -> Callable:
+    def g(v):
+        if not isinstance(v, list):
+            raise BadValue(f"holds {_describe(v)}, not an array; {SOURCE_FIX}")
+        out = []
+        for i, x in enumerate(v, start=1):
+            try:
+                out.append(x if x is None or f is None else f(x))
+            except BadValue as exc:
+                raise BadValue(f"element {i}: {exc}") from None
+        return out
+    return g
+
+
+def _raw_elements(text: str) -> list:
+    """The exact text of each element of a JSON array (None for null): json elements keep their text."""
+    decoder, ws = json.JSONDecoder(), re.compile(r"[ \t\n\r]*")
+    i = ws.match(text, 0).end()
+    if text[i:i + 1] != "[":
+        raise ValueError("not a JSON array")
+    out, i = [], ws.match(text, i + 1).end()
+    if text[i:i + 1] == "]":
+        return out if not text[i + 1:].strip(" \t\n\r") else _raise("text after the array")
+    while True:
+        _, end = decoder.raw_decode(text, i)
+        raw = text[i:end]
+        out.append(None if raw == "null" else raw)
+        i = ws.match(text, end).end()
+        if text[i:i + 1] == "]":
+            return out if not text[i + 1:].strip(" \t\n\r") else _raise("text after the array")
+        if text[i:i + 1] != ",":
+            raise ValueError("expected , or ]")
+        i = ws.match(text, i + 1).end()
+
+
+def _raise(message):
+    raise ValueError(message)
+
+
+def _sqlite_array_in(col: Col, element: Callable | None) -> Callable:
+    def f(v):
+        _must(v, str, "a JSON array (text)")
+        try:
+            items = _raw_elements(v) if col.base == "json" else json.loads(v, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            raise BadValue(f"{show(v)} is not a JSON array ({exc}); {SOURCE_FIX}") from None
+        if not isinstance(items, list):
+            raise BadValue(f"{show(v)} is not a JSON array; {SOURCE_FIX}")
+        return _each(element)(items)
+    return f
+
+
+def _sqlite_array_out(col: Col, element: Callable | None) -> Callable:
+    each = _each(element)
+
+    def f(v):
+        items = each(v)
+        if col.base == "json":
+            for i, x in enumerate(items, start=1):
+                if x is not None and x.strip(" \t\n\r") == "null":
+                    raise BadValue(f"element {i} is JSON null, which a SQLite JSON array cannot tell from a NULL "
+                                   "element; copy to PostgreSQL, or replace it at the source")
+            return "[" + ",".join("null" if x is None else x for x in items) + "]"
+        try:
+            return json.dumps(items, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except ValueError:
+            raise BadValue("holds NaN or infinity, which a JSON array on SQLite cannot; copy to PostgreSQL, or "
+                           "replace it at the source") from None
+    return f
+
+
+# ---------------------------------------------------------------- per column
+
+def _table(step: str, engine: str | None, m: Manifest, fmt: int, loose: bool = False) -> dict:
+    if step == "read":
+        return _sqlite_read(m) if engine == "sqlite" else NEUTRAL if loose else PG_READ
+    if step == "write":
+        return _sqlite_write(m) if engine == "sqlite" else PG_WRITE
+    if step == "archive":
+        return ARCHIVE
+    return UNARCHIVE_V1 if fmt == 1 else UNARCHIVE
+
+
+def _one(table: dict, col: Col) -> Callable | None:
+    make = table.get(col.base)
+    return make(col) if make else None
+
+
+def function(step: str, engine: str | None, m: Manifest, col: Col, fmt: int = 2) -> Callable | None:
+    """The function of one column for a step: read/write (engine value <-> neutral), archive/unarchive.
+    A column in an engine's own type moves there as the driver gives it (no portable form to check)."""
+    if engine in col.own:
+        return None
+    table = _table(step, engine, m, fmt, col.loose)
+    if not col.array:
+        return _one(table, col)
+    if engine == "sqlite" and step == "read":
+        return _sqlite_array_in(col, _one(SQLITE_ELEMENT_IN, col))
+    if engine == "sqlite" and step == "write":
+        return _sqlite_array_out(col, _one(SQLITE_ELEMENT_OUT, col))
+    return _each(_one(table, col))
