@@ -1,71 +1,71 @@
-"""Benchmark: `schemactl parity` on a 100-table manifest, end to end, both engines,
-including the start of a throwaway PostgreSQL; and migra diffing the same two
-PostgreSQL schemas for comparison.
+"""Benchmark: `schemactl parity` of a 100-table manifest, both engines, the start of a throwaway
+PostgreSQL included, against `migra` diffing the same schema on two PostgreSQL servers already running.
 
-Run on demand:  python3 bench/parity_100.py [--tables N]
-Target (parity issue): under 3 s end to end on the project's machine.
-migra is optional: pip install migra psycopg2-binary (the bench says so when it is missing).
+Run on demand:  python3 bench/parity_100.py [--tables N] [--runs N] [--install-peers]
+Target (issue 18): parity <= 0.8x migra.
+migra is used when installed (on PATH or beside this Python); --install-peers installs it into a
+throwaway virtual environment for this run only.
 """
 
 from __future__ import annotations
 
-import argparse
-import shutil
+import contextlib
 import subprocess
 import sys
 import tempfile
-import time
+import venv
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_1000 import manifest  # noqa: E402
+import _common as c
 
 
-def timed(cmd, cwd=None, ok=(0,)) -> float:
-    t = time.perf_counter()
-    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    took = time.perf_counter() - t
-    if res.returncode not in ok:
-        sys.exit(f"{' '.join(map(str, cmd))} failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
-    return took
+def install_migra(where: Path) -> str:
+    print("installing migra into a throwaway virtual environment ...", flush=True)
+    venv.create(where, with_pip=True)
+    subprocess.run([str(where / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    "migra[pg]"], check=True)
+    return str(where / "bin" / "migra")
 
 
-def migra_time(manifest_path: Path) -> str:
-    exe = shutil.which("migra")
-    if not exe:
-        return "migra not installed (pip install migra psycopg2-binary)"
+@contextlib.contextmanager
+def two_servers(text: str):
+    """Two throwaway PostgreSQL servers, each holding the schema in database "bench"; their URLs."""
+    c.schemactl()
     import psycopg
     from schemactl import render
     from schemactl.engines.postgres_local import LocalPostgres
-    from schemactl.manifest.load import load_file
-    m = load_file(manifest_path)
-    with LocalPostgres() as pg:
-        with psycopg.connect(pg.conninfo(), autocommit=True) as admin:
-            for db in ("a", "b"):
-                admin.execute(f"CREATE DATABASE {db}")
-                with psycopg.connect(pg.conninfo(db), autocommit=True) as conn:
-                    conn.execute(render.ddl(m, "postgres"))
-        urls = [f"postgresql://postgres@/{db}?host={pg.base}" for db in ("a", "b")]
-        took = min(timed([exe, "--unsafe", *urls], ok=(0, 2, 3)) for _ in range(3))
-    return f"{took:.3f} s (same two schemas, server already running; best of 3)"
+    from schemactl.manifest.load import load_text
+    ddl = render.ddl(load_text(text), "postgres")
+    with LocalPostgres() as a, LocalPostgres() as b:
+        for pg in (a, b):
+            with psycopg.connect(pg.conninfo(), autocommit=True) as admin:
+                admin.execute("CREATE DATABASE bench")
+            with psycopg.connect(pg.conninfo("bench"), autocommit=True) as conn:
+                conn.execute(ddl)
+        # migra speaks psycopg2 (its [pg] extra); SQLAlchemy 2.1 would pick psycopg 3 for postgresql://
+        yield [pg.url("bench").replace("postgresql://", "postgresql+psycopg2://", 1) for pg in (a, b)]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--tables", type=int, default=100)
+    ap = c.parser(__doc__, "tables", 100)
+    ap.add_argument("--install-peers", action="store_true", help="install migra into a throwaway venv for this run")
     args = ap.parse_args()
-    exe = shutil.which("schemactl") or sys.exit("schemactl is not installed (bash scripts/install.sh)")
-    with tempfile.TemporaryDirectory() as d:
-        project = Path(d)
-        (project / "manifests").mkdir()
-        path = project / "manifests" / "bench.yaml"
-        path.write_text(manifest(args.tables))
-        timed([exe, "parity", "--postgres", "local"], cwd=project)  # warm the initdb template cache
-        runs = [timed([exe, "parity", "--postgres", "local"], cwd=project) for _ in range(3)]
-        print(f"schemactl parity, {args.tables} tables, PostgreSQL + SQLite, incl. server start: "
-              f"{min(runs):.3f} s best, {max(runs):.3f} s worst of 3 (target < 3 s)")
-        print(f"migra, PostgreSQL only: {migra_time(path)}")
+    exe = c.schemactl_cmd()
+    with tempfile.TemporaryDirectory(prefix="schemactl-bench-") as d, contextlib.ExitStack() as stack:
+        work = c.project(Path(d) / "project", args.tables)
+        c.run(c.Command("schemactl generate", [*exe, "generate"], work))
+        commands = [c.Command("schemactl parity (incl. server start)", [*exe, "parity", "--postgres", "local"], work)]
+        migra = c.executable("migra") or (install_migra(Path(d) / "venv") if args.install_peers else None)
+        if migra:
+            urls = stack.enter_context(two_servers((work / "manifests" / "bench.yaml").read_text()))
+            commands.append(c.Command("migra (servers running)", [migra, "--unsafe", *urls], work, ok=(0, 2)))
+        c.alternate(commands, args.runs, args.warmup)
+    c.figures(f"parity, {args.tables} tables", commands)
+    if not migra:
+        c.not_installed("migra", "pass --install-peers to use a throwaway venv")
+        return
+    c.ratio(commands[0], commands[1], 0.8)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
