@@ -545,6 +545,8 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
     else:
         locator = None
         if drizzle_file:
+            from . import drizzle_module
+            module = drizzle_module.read_module(drizzle_file)   # first: a located error if it does not load
             engine, ddl = importer.drizzle_export(str(drizzle_file))
             texts = [(str(drizzle_file), ddl)]
             default_name = drizzle_file.stem.split(".")[0]
@@ -558,9 +560,8 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
         doc, summary, _ = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
                                             postgres_url, locator)
         if drizzle_file:
-            from . import drizzle_module
-            notes = drizzle_module.annotate(doc, drizzle_module.read_module(drizzle_file), str(drizzle_file))
-            summary.approx += [importer.Entry(("drizzle", i), "", note) for i, note in enumerate(notes)]
+            notes = drizzle_module.annotate(doc, module, str(drizzle_file))
+            summary.approx += [importer.Entry(("drizzle", i), "", why, where) for i, (where, why) in enumerate(notes)]
         source = ", ".join(t[0] for t in texts)
     text, _ = importer.finish(doc, summary, source)
     for line in summary.lines():

@@ -190,6 +190,14 @@ function compile(m, filename) {
   m._compile(out.outputText, filename);
 }
 for (const ext of [".ts", ".mts", ".cts", ".tsx"]) Module._extensions[ext] = compile;
+const syntax = ts.transpileModule(text, { fileName: file, reportDiagnostics: true,
+                                         compilerOptions: { module: ts.ModuleKind.CommonJS } }).diagnostics || [];
+if (syntax.length) {
+  const d = syntax[0], lc = d.file ? d.file.getLineAndCharacterOfPosition(d.start) : null;
+  process.stdout.write(JSON.stringify({ error: `not valid TypeScript: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
+                                        line: lc && lc.line + 1, col: lc && lc.character + 1 }));
+  process.exit(3);
+}
 let mod;
 try {
   mod = require(file);

@@ -59,13 +59,14 @@ def _imports(used: dict, where: str, what: str, notes: list) -> list | None:
     """The manifest's imports: list for the code ``used``, or None when it needs a declaration of the
     team's file (or a module relative to it) that the generated file does not have."""
     if used.get("locals"):
-        notes.append(f"{where}: {what} uses {', '.join(used['locals'])}, declared in the file: left out "
-                     "(export it from a module of its own, then import again)")
+        notes.append((where, f"{what} uses {', '.join(used['locals'])}, declared in the file: left out "
+                             "(move it to a module of its own, import it from there, then import again)"))
         return None
     out = []
     for i in used.get("imports", ()):
         if i["module"].startswith("."):
-            notes.append(f"{where}: {what} uses {i['local']} from {i['module']}, a path relative to the file: left out")
+            notes.append((where, f"{what} uses {i['local']} from {i['module']}, a path relative to the file: "
+                                 "left out (the generated file lives elsewhere)"))
             return None
         if i["module"] == "drizzle-orm" and i["name"] == i["local"] == "sql":
             continue   # the generated file imports sql itself when it needs it
@@ -78,10 +79,10 @@ def _imports(used: dict, where: str, what: str, notes: list) -> list | None:
     return out
 
 
-def annotate(doc: dict, info: dict, source: str) -> list[str]:
+def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
     """Write ``drizzle:`` blocks into the imported ``doc`` (tables and columns matched by their SQL names);
-    the lines returned say what of the module could not be kept, each at its place in ``source``."""
-    notes: list[str] = []
+    returns what of the module could not be kept: (file:line:col in ``source``, what and why)."""
+    notes: list[tuple[str, str]] = []
     tables = doc.get("tables", {})
     top: dict = {"core": info["core"]} if info.get("core") else {}
     creators = {k: v for k, v in sorted(info.get("creators", {}).items()) if IDENT.match(k)}
@@ -125,10 +126,8 @@ def annotate(doc: dict, info: dict, source: str) -> list[str]:
 
 def _column(c: dict, dialect: str, where: str, notes: list, customs: dict) -> dict:
     col: dict = {}
-    if IDENT.match(c["key"]):
+    if c["key"]:
         col["key"] = c["key"]
-    else:
-        notes.append(f"{where}: property key {json.dumps(c['key'])} is not an identifier: written as a camelCase key")
     mode = c.get("mode") if c["column_type"] == "SQLiteTimestamp" else MODES.get(c["column_type"])
     if mode:
         col["mode"] = mode
@@ -139,7 +138,7 @@ def _column(c: dict, dialect: str, where: str, notes: list, customs: dict) -> di
         code = c.get(key)
         if code is None:
             if c.get(f"{key}_unread"):
-                notes.append(f"{where}: {what} is not written in the column's own declaration: left out")
+                notes.append((where, f"{what} is not written in the column's own declaration: left out"))
             continue
         found = _imports(code, where, what, notes)
         if found is not None:
@@ -149,7 +148,8 @@ def _column(c: dict, dialect: str, where: str, notes: list, customs: dict) -> di
     if c["column_type"] in ("PgCustomColumn", "SQLiteCustomColumn"):
         found = _imports(custom, where, f"customType {c.get('root')}", notes) if custom else None
         if custom is None:
-            notes.append(f"{where}: the customType of this column is not declared in the file: its SQL type is kept")
+            notes.append((where, "the column's customType is not declared in the file: its SQL type's builder is "
+                                 "written instead"))
         elif found is not None and IDENT.match(c["root"]):
             decl = {"declaration": custom["text"], **({"imports": found} if found else {})}
             customs[c["root"]] = decl

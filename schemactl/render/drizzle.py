@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..manifest.model import Column, Manifest, Table
 from ..types import DRIZZLE_CUSTOM_TYPES
@@ -66,6 +66,19 @@ def camel(name: str) -> str:
 
 def js_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+def key(prop: str) -> str:
+    """A property key as written in an object literal (a team's key may be any string)."""
+    return prop if _IDENT.match(prop) else js_string(prop)
+
+
+def member(owner: str, prop: str) -> str:
+    """``owner.prop``, or ``owner["prop"]`` for a key that is no identifier."""
+    return f"{owner}.{prop}" if _IDENT.match(prop) else f"{owner}[{js_string(prop)}]"
 
 
 def sql_template(sql: str) -> str:
@@ -160,7 +173,7 @@ class DrizzleRenderer:
 
     def ref(self, table: str, column: str, this: Table) -> str:
         owner = "table" if table == this.name else self.names[("table", table)]
-        return f"{owner}.{self.prop(self.m.table(table), column)}"
+        return member(owner, self.prop(self.m.table(table), column))
 
     def _builder_name(self, call: str) -> str:
         name = call.split("(", 1)[0]
@@ -178,9 +191,10 @@ class DrizzleRenderer:
     def builder(self, t: Table, c: Column) -> str:
         col = js_string(c.name)
         dz = self.team_block(c)
-        if dz and dz.custom and dz.custom in dict(self.dz.custom_types):
+        customs = {n: i for n, _, i in self.dz.custom_types} if dz else {}
+        if dz and dz.custom in customs:
             self.team_customs.add(dz.custom)
-            self.team_imports.update(dict((n, i) for n, _, i in self.dz.custom_types)[dz.custom])
+            self.team_imports.update(customs[dz.custom])
             return f"{dz.custom}({col}{', ' + dz.config if dz.config else ''})"
         if c.type.enum:
             if self.r.enum_builder:
@@ -202,8 +216,7 @@ class DrizzleRenderer:
         self._builder_name(call)
         if dz and not array:
             call = keep.with_options(call, col, dz, self.engine)
-        if self.engine == "sqlite" and c.type.name == "bytes" and not array and keep.mode_of(call, dz, "sqlite") \
-                in (None, "buffer"):
+        if self.engine == "sqlite" and c.type.name == "bytes" and not array and keep.mode_of(call, dz, "sqlite") is None:
             call += ".$type<Uint8Array>()"   # what pg-core's bytea selects (better-sqlite3 returns a Buffer, one)
         return call
 
@@ -505,8 +518,8 @@ class DrizzleRenderer:
                     continue
                 name, named, _ = ones[(t.name, fk.name)]
                 parent = self.m.table(fk.ref_table)
-                fields = ", ".join(f"{self.names[('table', t.name)]}.{self.prop(t, c)}" for c in fk.columns)
-                refs = ", ".join(f"{self.names[('table', parent.name)]}.{self.prop(parent, c)}"
+                fields = ", ".join(member(self.names[("table", t.name)], self.prop(t, c)) for c in fk.columns)
+                refs = ", ".join(member(self.names[("table", parent.name)], self.prop(parent, c))
                                  for c in fk.ref_columns)
                 rel = f", relationName: {js_string(fk.name)}" if named else ""
                 out[t.name].append({"name": name, "kind": "one", "call": f"one({self.names[('table', parent.name)]}, "
@@ -546,7 +559,7 @@ class DrizzleRenderer:
 
     def table(self, t: Table) -> dict:
         props = self._props(t)
-        columns = [(props[c.name], self.column(t, c)) for c in t.columns]
+        columns = [(key(props[c.name]), self.column(t, c)) for c in t.columns]
         maker = f"{self.names[('schema',)]}.table" if ("schema",) in self.names else self.r.table_fn
         name = js_string(t.name)
         creator = dict((k, (p, s)) for k, p, s in self.dz.creators).get(t.drizzle.creator) \
@@ -564,6 +577,16 @@ class DrizzleRenderer:
         rls = ".enableRLS()" if t.row_level_security and self.ddl.r.row_security else ""
         return {"var": self.names[("table", t.name)], "maker": maker, "name": name,
                 "columns": columns, "extras": extras, "annotate": annotate, "rls": rls}
+
+    def _team_imports(self) -> set:
+        """The kept code's imports; a builder of this file's module joins the file's own import of it."""
+        out = set()
+        for i in self.team_imports:
+            if i.module == self.r.core and i.name == i.local and not i.type_only:
+                self.imports.add(i.name)
+            elif not (i.module == "drizzle-orm" and i.name == i.local == "sql"):
+                out.add(i)
+        return out
 
     def context(self, digest: str) -> dict:
         tables = [self.table(t) for t in self.m.tables]
@@ -597,12 +620,13 @@ class DrizzleRenderer:
             creators = [(k, keep.creator_declaration(fn, p, s)) for k, p, s in self.dz.creators if k in self.creators]
         if not self.table_fn_used and self.creators:
             self.imports.discard(self.r.table_fn)
+        team_imports = keep.import_lines(self._team_imports())
         return {
             "engine": self.engine, "core": self.r.core, "imports": sorted(self.imports, key=lambda i: i.removeprefix("type ").lower()),
             "uses_sql": self.uses_sql, "custom_types": custom_types, "schema": schema, "enums": enums, "tables": tables,
             "hash": digest, "version": self.m.version, "source": self.m.source, "name": self.m.name,
             "features": self.m.features, "sequences": sequences, "relations": relations,
-            "views": views, "creators": creators, "team_imports": keep.import_lines(self.team_imports),
+            "views": views, "creators": creators, "team_imports": team_imports,
         }
 
 
@@ -615,7 +639,10 @@ def types_context(manifest: Manifest, engine: str, digest: str) -> dict:
     satisfy.  A column both engines select as one type gets it; a column they select differently (none
     of the registry's types today) gets the union, which a select of either engine is assignable to."""
     pg, lite = DrizzleRenderer(manifest, "postgres"), DrizzleRenderer(manifest, "sqlite")
-    taken = set(_JS_RESERVED) | {"SCHEMA_HASH", "SCHEMA_VERSION"}
+    team = pg if pg.team else lite if lite.team else None   # a $type<>() of the team's file needs its imports
+    imports = {replace(i, type_only=True) for t in manifest.tables for c in t.columns
+               if team and team.team_block(c) and team.team_block(c).type for i in c.drizzle.imports}
+    taken = set(_JS_RESERVED) | {"SCHEMA_HASH", "SCHEMA_VERSION"} | {i.local for i in imports}
     tables = []
     for t in manifest.tables:
         base = camel(singular(t.name))
@@ -630,14 +657,15 @@ def types_context(manifest: Manifest, engine: str, digest: str) -> dict:
             exact = exact and len(types) == 1
             ts = " | ".join(sorted(types)) if len(types) > 1 else types.pop()
             null = " | null" if pg.ts_nullable(t, c) or lite.ts_nullable(t, c) else ""
-            prop = pg.prop(t, c.name)
+            prop = key(pg.prop(t, c.name))
             select.append(f"{prop}: {ts}{null};")
             if c.generated is None:
                 opt = "?" if pg.ts_optional(t, c) and lite.ts_optional(t, c) else ""
                 insert.append(f"{prop}{opt}: {ts}{null};")
-        tables.append({"name": name, "table": t.name, "select": select, "insert": insert, "exact": exact})
+        tables.append({"name": name, "table": js_string(t.name).replace("*/", "*\\/"), "select": select,
+                       "insert": insert, "exact": exact})   # JSON-encoded: no line break nor */ ends the comment
     return {"name": manifest.name, "version": manifest.version, "source": manifest.source, "hash": digest,
-            "features": manifest.features, "tables": tables}
+            "features": manifest.features, "tables": tables, "imports": keep.import_lines(imports)}
 
 
 def _split_last(name: str) -> tuple[str, str]:

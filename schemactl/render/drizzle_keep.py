@@ -20,6 +20,8 @@ MODED = {
     "sqlite": {"integer": {"number", "boolean", "timestamp", "timestamp_ms"}, "text": {"json"},
                "blob": {"json", "buffer", "bigint"}, "numeric": {"string", "number", "bigint"}},
 }
+# A builder's own default mode: left implicit when the registry's call has none.
+IMPLIED = {("number", "integer", "sqlite"), ("string", "numeric", "postgres"), ("string", "numeric", "sqlite")}
 ENUM_BUILDERS = {"postgres": {"text", "varchar", "char"}, "sqlite": {"text"}}
 
 # What a selected value is in TypeScript, per mode.
@@ -41,7 +43,7 @@ def with_options(call: str, col: str, dz, engine: str) -> str:
         return call
     opts = dict(kv.split(": ", 1) for kv in m["opts"].split(", ")) if m["opts"] else {}
     changed = False
-    if dz.mode and dz.mode in MODED[engine].get(fn, ()):
+    if dz.mode and dz.mode in MODED[engine].get(fn, ()) and (dz.mode, fn, engine) not in IMPLIED:
         opts["mode"], changed = json.dumps(dz.mode), True
     if dz.enum and fn in ENUM_BUILDERS[engine]:
         opts["enum"], changed = "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in dz.enum) + "]", True
