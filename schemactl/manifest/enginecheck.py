@@ -122,6 +122,11 @@ def check(m, problems) -> None:
             if d is None or d.kind != "sql" or d.expr is None or not d.expr.on("postgres"):
                 continue
             kind = "enum" if c.type.enum else c.type.row.value
+            problem = _number_out_of_range(d.expr.on("postgres"), c.type, kind)
+            if problem and not dict(c.engine_types).get("postgres"):
+                problems.add(c.path + ("default",), f'table "{t.name}", column "{c.name}": default '
+                                                    f"{d.expr.on('postgres')} does not fit on PostgreSQL: {problem}")
+                continue
             for form, rx in _LITERAL_FORMS.items():
                 if rx.match(d.expr.on("postgres")) and kind in PG_DEFAULT_REJECTS[form] and \
                         not dict(c.engine_types).get("postgres"):
@@ -152,6 +157,26 @@ def check(m, problems) -> None:
     if lite is not None:
         lite.close()
     _sqlite_settings(m, problems)
+
+
+def _number_out_of_range(sql: str, ref, kind: str) -> str | None:
+    """Why a plain number written as a default expression does not fit a numeric column, or None."""
+    if kind not in ("int16", "int32", "int64", "float", "numeric") or ref.array or \
+            not _LITERAL_FORMS["number"].match(sql):
+        return None
+    from .. import literals
+    text = sql.strip("() \t\n")
+    try:
+        value = int(text)
+    except ValueError:
+        value = text if kind == "numeric" else float(text)
+    if value in (float("inf"), float("-inf")):
+        return f"{text} is out of range for {ref.spelled()}"
+    try:
+        literals.check_literal(value, ref)
+    except literals.LiteralError as exc:
+        return str(exc)
+    return None
 
 
 def _view_problem(m, v, error: str) -> str:

@@ -122,3 +122,23 @@ def test_sqlite_settings_are_checked_by_sqlite_itself():
         'e.g. "JSON"',
         'm.yaml:10:13: error: sqlite.pragmas: SQLite has no pragma "busy_timout" (did you mean "busy_timeout"?); '
         "correct or remove it"]
+
+
+@pytest.mark.parametrize("type_,pg_default,fits", [
+    ("smallint", "40000", "32767"), ("integer", "-2147483649", "-2147483648"), ("real", "1e39", "3.4e38"),
+    ("real", "1e-50", "1e-45"), ("double", "1e400", "1e300"), ('"numeric(3,1)"', "1234.5", "12.5"),
+], ids=["smallint", "integer", "real-overflow", "real-underflow", "double", "numeric"])
+def test_a_number_default_beyond_its_type_is_refused(pg, type_, pg_default, fits):
+    """PostgreSQL creates such a table and refuses every insert relying on the default; SQLite accepts them."""
+    column = "      v: {type: %s, default: {sql: {postgres: \"%s\", sqlite: \"0\"}}}\n"
+    bad = HEAD + column % (type_, pg_default)
+    pg_type = {"double": "double precision"}.get(type_, type_.strip('"'))
+    pg.execute(f"CREATE TABLE probe (v {pg_type} DEFAULT {pg_default})")
+    with pytest.raises(psycopg.DataError):
+        pg.execute("INSERT INTO probe DEFAULT VALUES")
+    got = _errors(bad)
+    assert len(got) == 1 and f'column "v": default {pg_default} does not fit on PostgreSQL: ' in got[0], got
+    m = load_text(HEAD + column % (type_, fits))          # the edge itself is fine on both engines
+    pg.execute("DROP TABLE probe")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id) VALUES (1)")
