@@ -270,7 +270,23 @@ def _next_migration(project, path, m, output, slug, allow_destructive):
     click.echo(f"{project.display(path)}: migration {planned.name}", err=True)
     for op in planned.ops:
         click.echo(f"  {op.describe()}", err=True)
+    _warn_column_order(planned.ops, m)
     return planned
+
+
+def _warn_column_order(ops, m) -> None:
+    """A column added anywhere but after the table's existing columns: both engines append it, so a
+    database built by the chain would order the columns differently from the fresh DDL."""
+    added = {(op.table, op.name) for op in ops if op.kind == "add_column"}
+    for table, column in sorted(added):
+        t = m.table(table)
+        names = [c.name for c in t.columns] if t else []
+        later = [n for n in names[names.index(column) + 1:] if (table, n) not in added] if column in names else []
+        if later:
+            click.echo(f"warning: {table}.{column} is added before existing column(s) {', '.join(later)}: "
+                       f"PostgreSQL and SQLite append it, so databases built by migrations order {table}'s columns "
+                       f"differently from the generated DDL (parity via migrations reports SC207); move it after "
+                       f"{names[-1]} in the manifest", err=True)
 
 
 @main.command()
@@ -459,6 +475,7 @@ def migrate_new(manifest, slug, allow_destructive, features):
         return
     for op in planned.ops:
         click.echo(f"  {op.describe()}")
+    _warn_column_order(planned.ops, m)
     # The generated DDL and TypeScript move with the chain, so `check` passes right after; the
     # manifest's version: line becomes the new migration's number (one version number everywhere).
     files = {**planned_files(project, m, with_bundle=False, version=planned.version), **planned.files}
@@ -470,21 +487,46 @@ def migrate_new(manifest, slug, allow_destructive, features):
         click.echo(f"{project.display(target)}: written")
 
 
-@migrate.command("apply")
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path")
-@_features_opt
-def migrate_apply(manifest, url, features):
-    """Apply pending migrations of MANIFEST's chain to a database (as schemactl.runtime does)."""
+def _chain_bundle(manifest, features):
+    """(model, bundle, latest version) of MANIFEST's migration chain."""
     from .migrations.files import bundle_data, chain_dir, read_lock
-    from .parity import connect_url
-    from .runtime import MigrationError, migrate as run_migrations
     project, path, m = _one(manifest, features)
     out_dir = project.output_dir(m)
     lock = read_lock(chain_dir(out_dir))
     if lock is None:
         raise SchemactlError(f"{m.name} has no migrations yet; run `schemactl migrate new {path} --name init`")
-    bundle = bundle_data(out_dir, m, lock)
+    return m, bundle_data(out_dir, m, lock), len(lock["migrations"])
+
+
+@migrate.command("apply")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path")
+@click.option("--dry-run", is_flag=True, help="Print the migrations that would run, with their statements for "
+                                              "this database's engine; change nothing.")
+@_features_opt
+def migrate_apply(manifest, url, dry_run, features):
+    """Apply pending migrations of MANIFEST's chain to a database (as schemactl.runtime does)."""
+    from .parity import connect_url, parse_url
+    from .runtime import MigrationError, migrate as run_migrations
+    m, bundle, _ = _chain_bundle(manifest, features)
+    if dry_run:
+        from .migrations.status import status
+        engine, _ = parse_url(url)
+        conn = connect_url(url, read_only=True)
+        try:
+            steps, _ = status(conn, bundle, engine)
+        finally:
+            conn.close()
+        _refuse_broken_history(steps)
+        by_version = {x["version"]: x for x in bundle["engines"][engine]["migrations"]}
+        pending = [s for s in steps if s.state == "pending"]
+        for step in pending:
+            click.echo(f"-- would apply {step.name}")
+            for stmt in by_version[step.version]["statements"]:
+                click.echo(stmt.rstrip().rstrip(";") + ";")
+        click.echo(f"{len(pending)} migration{'s' if len(pending) != 1 else ''} would be applied; nothing was "
+                   "changed (dry run)", err=True)
+        return
     conn = connect_url(url, read_only=False)
     try:
         applied = run_migrations(conn, bundle)
@@ -493,6 +535,86 @@ def migrate_apply(manifest, url, features):
     finally:
         conn.close()
     click.echo(f"applied {', '.join(map(str, applied))}" if applied else "database is up to date")
+
+
+def _refuse_broken_history(steps) -> None:
+    broken = [s for s in steps if s.state in ("edited", "unknown")]
+    if broken:
+        raise SchemactlError("the database's history does not match this chain (" + ", ".join(
+            f"{s.version} {s.state}" for s in broken) + "); see `schemactl migrate status`")
+
+
+@migrate.command("status")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path (read-only).")
+@_features_opt
+def migrate_status(manifest, url, features):
+    """Show each migration of MANIFEST's chain as applied, pending or edited on a database.
+
+    Read-only.  Exit 0 when the database's history is a prefix of the chain (pending migrations
+    are fine), 1 when an applied migration differs from its file or the database has migrations
+    this build does not know.
+    """
+    from .migrations.status import status
+    from .parity import connect_url, parse_url
+    _, bundle, _ = _chain_bundle(manifest, features)
+    engine, _ = parse_url(url)
+    conn = connect_url(url, read_only=True)
+    try:
+        steps, has_table = status(conn, bundle, engine)
+    finally:
+        conn.close()
+    width = max((len(s.name) for s in steps), default=0)
+    for s in steps:
+        click.echo(f"{s.version:>4}  {s.name:<{width}}  {s.state}")
+    counts = {state: sum(1 for s in steps if s.state == state) for state in ("applied", "pending", "edited", "unknown")}
+    summary = ", ".join(f"{n} {state}" for state, n in counts.items() if n)
+    click.echo(summary + ("" if has_table else " (no schema_version table: never migrated; `migrate baseline` "
+                                               "adopts a database that already has the schema)"), err=True)
+    if counts["edited"] or counts["unknown"]:
+        sys.exit(EXIT_DRIFT)
+
+
+@migrate.command("baseline")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path")
+@click.option("--version", "version", type=int, help="The chain version the database is at (default: the latest).")
+@click.option("--postgres", "provider", type=click.Choice(list(CHOICES)), default="auto", show_default=True,
+              help="Where an older version's schema is built for comparison (PostgreSQL databases, --version).")
+@click.option("--postgres-url", envvar="SCHEMACTL_POSTGRES_URL", metavar="URL",
+              help="Server for --postgres url (a scratch database is created there and dropped).")
+@_features_opt
+def migrate_baseline(manifest, url, version, provider, postgres_url, features):
+    """Adopt a database that already has the schema: record it as being at a version of the chain.
+
+    The database must match that version exactly (the manifest for the latest version; the chain's
+    first N migrations, built on a throwaway database, for an older one): any difference is listed
+    and nothing is written (exit 1).  Then schema_version receives the chain's rows up to that version,
+    as `migrate apply` would have written them, without running their statements, and later
+    migrations apply as usual.  A database that already has a history is refused (exit 2).
+    """
+    from .migrations.status import baseline
+    from .parity import connect_url, parse_url
+    from .report import Target
+    from .runtime import MigrationError
+    m, bundle, latest = _chain_bundle(manifest, features)
+    version = latest if version is None else version
+    if not 1 <= version <= latest:
+        raise SchemactlError(f"--version {version}: the chain has versions 1 to {latest}")
+    engine, _ = parse_url(url)
+    conn = connect_url(url, read_only=False)
+    try:
+        findings = baseline(conn, bundle, engine, m, version, latest, provider, postgres_url)
+    except MigrationError as exc:
+        raise SchemactlError(str(exc)) from None
+    finally:
+        conn.close()
+    if findings:
+        emit([Target(m, engine, findings, [])], "text", sys.stderr)
+        click.echo(f"the database does not match version {version}; nothing was recorded", err=True)
+        sys.exit(EXIT_DRIFT)
+    click.echo(f"recorded the database as at version {version}" +
+               (f"; {latest - version} later migration(s) pending: `schemactl migrate apply`" if version < latest else ""))
 
 
 @main.command("import")

@@ -1,0 +1,136 @@
+"""Adopting a database that already has the schema (`migrate baseline`), seeing where a database
+stands (`migrate status`) and what would run (`migrate apply --dry-run`), on both real engines."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import psycopg
+import pytest
+
+from tests.conftest import ROOT, cli
+
+GOOD = (ROOT / "manifests" / "memories.yaml").read_text()
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    """memories with a two-migration chain, and the DDL of version 1 (what an old database has)."""
+    root = tmp_path_factory.mktemp("baseline")
+    (root / "manifests").mkdir()
+    (root / "manifests" / "memories.yaml").write_text(GOOD)
+    assert cli("generate", cwd=root).exit_code == 0
+    assert cli("migrate", "new", "manifests/memories.yaml", "--name", "init", cwd=root).exit_code == 0
+    old = {e: (root / "generated" / "memories" / f"{e}.sql").read_text() for e in ("sqlite", "postgres")}
+    path = root / "manifests" / "memories.yaml"
+    path.write_text(path.read_text() + "\n  moods:\n    columns:\n      name: {type: text, primary_key: true}\n")
+    result = cli("generate", "--migration", "add_mood", cwd=root)
+    assert result.exit_code == 0, result.output
+    return root, old
+
+
+def _project(chain, tmp_path):
+    root, old = chain
+    work = tmp_path / "p"
+    shutil.copytree(root, work)
+    return work, old
+
+
+def _run(work, *args):
+    return cli("migrate", *args, cwd=work)
+
+
+def _sqlite_db(path, ddl):
+    conn = sqlite3.connect(path)
+    conn.executescript(ddl)
+    conn.execute("INSERT INTO capsules (id, owner_principal, title) VALUES ('c1', 'p', 'first')")
+    conn.commit()
+    conn.close()
+
+
+def test_sqlite_baseline_status_dry_run_apply(chain, tmp_path):
+    work, old = _project(chain, tmp_path)
+    db = tmp_path / "old.db"
+    _sqlite_db(db, old["sqlite"])
+    url = f"sqlite:///{db}"
+    status = _run(work, "status", "manifests/memories.yaml", "--db", url)
+    assert status.exit_code == 0
+    assert status.stdout.split() == ["1", "0001_init", "pending", "2", "0002_add_mood", "pending"]
+    assert "no schema_version table" in status.stderr
+
+    wrong = _run(work, "baseline", "manifests/memories.yaml", "--db", url)       # latest: has mood, db has not
+    assert wrong.exit_code == 1
+    assert 'table "moods" is missing' in wrong.stderr and "nothing was recorded" in wrong.stderr
+    tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    assert "schema_version" not in tables
+
+    ok = _run(work, "baseline", "manifests/memories.yaml", "--db", url, "--version", "1")
+    assert ok.exit_code == 0, ok.output
+    assert "at version 1; 1 later migration(s) pending" in ok.stdout
+    assert _run(work, "status", "manifests/memories.yaml", "--db", url).stdout.split() == [
+        "1", "0001_init", "applied", "2", "0002_add_mood", "pending"]
+    again = _run(work, "baseline", "manifests/memories.yaml", "--db", url, "--version", "1")
+    assert again.exit_code == 2 and "already has a migration history" in again.stderr
+
+    before = db.read_bytes()
+    dry = _run(work, "apply", "manifests/memories.yaml", "--db", url, "--dry-run")
+    assert dry.exit_code == 0
+    assert "-- would apply 0002_add_mood" in dry.stdout and "CREATE TABLE moods" in dry.stdout
+    assert db.read_bytes() == before
+
+    applied = _run(work, "apply", "manifests/memories.yaml", "--db", url)
+    assert applied.exit_code == 0 and "applied 2" in applied.stdout
+    diff = cli("diff", "manifests/memories.yaml", "--db", url, cwd=work)
+    assert diff.exit_code == 0, diff.stdout
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT title FROM capsules").fetchall() == [("first",)]
+    conn.execute("UPDATE schema_version SET checksum = 'x' WHERE version = 1")
+    conn.commit()
+    conn.close()
+    edited = _run(work, "status", "manifests/memories.yaml", "--db", url)
+    assert edited.exit_code == 1 and edited.stdout.split()[:3] == ["1", "0001_init", "edited"]
+    assert _run(work, "apply", "manifests/memories.yaml", "--db", url, "--dry-run").exit_code == 2
+
+
+def test_postgres_baseline_at_an_older_version_then_apply(chain, tmp_path, pg, pg_server):
+    work, old = _project(chain, tmp_path)
+    pg.execute(old["postgres"])
+    pg.execute("INSERT INTO capsules (id, owner_principal, title) VALUES (gen_random_uuid(), 'p', 'first')")
+    url = pg_server.url("schemactl_tests")
+    assert _run(work, "baseline", "manifests/memories.yaml", "--db", url).exit_code == 1
+    assert pg.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None
+    ok = _run(work, "baseline", "manifests/memories.yaml", "--db", url, "--version", "1", "--postgres", "url",
+              "--postgres-url", pg_server.url("postgres"))
+    assert ok.exit_code == 0, ok.output
+    rows = pg.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+    assert rows == [(1,)]
+    assert _run(work, "apply", "manifests/memories.yaml", "--db", url).stdout.strip() == "applied 2"
+    assert cli("diff", "manifests/memories.yaml", "--db", url, cwd=work).exit_code == 0
+    assert pg.execute("SELECT title FROM capsules").fetchall() == [("first",)]
+    status = _run(work, "status", "manifests/memories.yaml", "--db", url)
+    assert status.exit_code == 0 and status.stdout.split()[2::3] == ["applied", "applied"]
+
+
+def test_baseline_refuses_a_version_outside_the_chain(chain, tmp_path):
+    work, old = _project(chain, tmp_path)
+    db = tmp_path / "x.db"
+    _sqlite_db(db, old["sqlite"])
+    result = _run(work, "baseline", "manifests/memories.yaml", "--db", f"sqlite:///{db}", "--version", "3")
+    assert result.exit_code == 2 and "versions 1 to 2" in result.stderr
+
+
+def test_a_column_added_between_existing_ones_is_warned_about(tmp_path):
+    (tmp_path / "manifests").mkdir()
+    path = tmp_path / "manifests" / "memories.yaml"
+    path.write_text(GOOD)
+    assert cli("migrate", "new", "manifests/memories.yaml", "--name", "init", cwd=tmp_path).exit_code == 0
+    path.write_text(path.read_text().replace("      body: text\n", "      body: text\n      mood: text\n", 1))
+    result = cli("generate", "--migration", "add_mood", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert "warning: memories.mood is added before existing column(s) metadata, size_bytes" in result.stderr
+    assert "move it after updated_at" in result.stderr
+    path.write_text(path.read_text() + "\n  tags:\n    columns:\n      tag: {type: text}\n      note: text\n")
+    quiet = cli("generate", "--migration", "add_tags", cwd=tmp_path)
+    assert quiet.exit_code == 0 and "0003_add_tags" in quiet.stderr
+    assert "warning" not in quiet.stderr
