@@ -67,3 +67,27 @@ def test_an_added_value_alone_stays_one_migration(tmp_path):
     chain.release(BASE, "init")
     chain.release(BASE.replace("[new, done]", "[new, done, archived]"), "archived")
     assert [e["name"] for e in read_lock(chain_dir(chain.out))["migrations"]] == ["0001_init", "0002_archived"]
+
+
+def test_migrate_new_writes_both_and_check_is_clean(tmp_path):
+    from tests.conftest import cli
+    (tmp_path / "manifests").mkdir()
+    path = tmp_path / "manifests" / "m.yaml"
+    path.write_text(BASE)
+
+    def run(*args):
+        result = cli(*args, cwd=tmp_path)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("hash", "--write", "manifests/m.yaml")
+    run("migrate", "new", "manifests/m.yaml", "--name", "init")
+    path.write_text(USED)
+    run("hash", "--write", "manifests/m.yaml")
+    out = run("migrate", "new", "manifests/m.yaml", "--name", "archive")
+    assert "add value 'archived' to enum status" in out and "change default of items.status" in out
+    for engine in ("postgres", "sqlite"):
+        assert f"generated/chain/migrations/{engine}/0002_archive_enum_values.sql: written" in out
+        assert f"generated/chain/migrations/{engine}/0003_archive.sql: written" in out
+    assert "version: 3\n" in path.read_text()
+    run("check")
