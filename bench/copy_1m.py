@@ -1,22 +1,22 @@
-"""Benchmark: `schemactl copy` of 1,000,000 rows SQLite -> PostgreSQL (COPY), against a plain
-row-by-row INSERT loop over the same rows.
+"""Benchmark: `schemactl copy` of 1,000,000 rows SQLite -> PostgreSQL, against the shell pipeline
+`sqlite3 -csv ... | psql -c '\\copy ... FROM STDIN CSV'` moving the same rows into the same table.
 
-Run on demand:  python3 bench/copy_1m.py [--rows N]
-Target: at least 10x the row-by-row loop; prints rows/s and peak memory (bounded by the batch size).
+Run on demand:  python3 bench/copy_1m.py [--rows N] [--runs N]
+Target (issue 18): copy <= 1.3x the pipeline.
+PostgreSQL is schemactl's throwaway local server (one server, one target database per command, emptied
+before every run); the sqlite3 and psql command-line tools come from the machine.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import resource
+import shlex
+import shutil
 import sys
 import tempfile
-import time
-from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import _common as c
 
 MANIFEST = """\
 format: 1
@@ -31,58 +31,83 @@ tables:
       happened_at: {type: timestamptz, nullable: false}
       ok: {type: boolean, nullable: false}
 """
+# SQLite holds timestamptz as integer milliseconds: the pipeline spells them as PostgreSQL reads them.
+SELECT = ("SELECT id, kind, amount, strftime('%Y-%m-%d %H:%M:%f', happened_at / 1000.0, 'unixepoch') || '+00', ok "
+          "FROM events")
+COPY_IN = r"\copy events FROM STDIN CSV"
+SAME = "SELECT count(*), md5(string_agg(e::text, ',' ORDER BY id)) FROM events e"
+
+
+def source(path: Path, rows: int, m) -> None:
+    from schemactl import render
+    from schemactl.engines import sqlite as sqlite_engine
+    db = sqlite_engine.connect(str(path))
+    sqlite_engine.apply(db, render.ddl(m, "sqlite"))
+    base = int(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
+                   ((i, f"kind-{i % 7}", f"{i // 100}.{i % 100:02d}", base + i * 1000 + i % 1000, i % 2)
+                    for i in range(rows)))
+    db.execute("COMMIT")
+    db.close()
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--sample", type=int, default=20_000, help="rows for the row-by-row comparison")
-    args = ap.parse_args()
+    args = c.parser(__doc__, "rows", 1_000_000).parse_args()
+    c.schemactl()
     import psycopg
-    from schemactl import datacopy, render
-    from schemactl.engines import sqlite as sqlite_engine
+    from schemactl import render
     from schemactl.engines.postgres_local import LocalPostgres
+    from schemactl.errors import EngineUnavailable
     from schemactl.manifest.load import load_text
+    exe = c.schemactl_cmd()
     m = load_text(MANIFEST)
-    with tempfile.TemporaryDirectory() as d, LocalPostgres() as pg:
-        src = sqlite_engine.connect(str(Path(d) / "src.db"))
-        sqlite_engine.apply(src, render.ddl(m, "sqlite"))
-        base = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
-        src.execute("BEGIN")
-        src.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
-                        ((i, f"kind-{i % 7}", str(Decimal(i) / 100), int((base.timestamp() + i) * 1000), i % 2)
-                         for i in range(args.rows)))
-        src.execute("COMMIT")
-        with psycopg.connect(pg.conninfo(), autocommit=True) as admin:
-            admin.execute("CREATE DATABASE target")
-            admin.execute("CREATE DATABASE naive")
-        dst = psycopg.connect(pg.conninfo("target"))
-        dst.execute(render.ddl(m, "postgres"))
-        dst.commit()
-        t = time.perf_counter()
-        datacopy.copy(m, src, "sqlite", dst, "postgres")
-        took = time.perf_counter() - t
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        naive = psycopg.connect(pg.conninfo("naive"))
-        naive.execute(render.ddl(m, "postgres"))
-        naive.commit()
-        rows = src.execute("SELECT * FROM events LIMIT ?", (args.sample,)).fetchall()
-        t = time.perf_counter()
-        with naive.cursor() as cur:
-            for r in rows:   # the loop people write first: one INSERT per row, one transaction
-                cur.execute("INSERT INTO events VALUES (%s, %s, %s, %s, %s)",
-                            (r[0], r[1], Decimal(r[2]), dt.datetime.fromtimestamp(r[3] / 1000, dt.timezone.utc),
-                             bool(r[4])))
-        naive.commit()
-        naive_rate = args.sample / (time.perf_counter() - t)
-        dst.close()
-        naive.close()
-    rate = args.rows / took
-    print(f"schemactl copy, {args.rows:,} rows SQLite -> PostgreSQL: {took:.2f} s, {rate:,.0f} rows/s, "
-          f"peak memory {peak_mb:.0f} MB")
-    print(f"row-by-row INSERT loop ({args.sample:,} rows): {naive_rate:,.0f} rows/s")
-    print(f"ratio: {rate / naive_rate:.1f}x (target >= 10x)")
+    missing = [tool for tool in ("sqlite3", "psql") if not shutil.which(tool)]
+    with tempfile.TemporaryDirectory(prefix="schemactl-bench-") as d:
+        work = Path(d)
+        (work / "bench.yaml").write_text(MANIFEST)
+        db = work / "source.db"
+        source(db, args.rows, m)
+        try:
+            pg = LocalPostgres().start()
+        except EngineUnavailable as exc:
+            sys.exit(f"PostgreSQL server binaries not usable: {exc}")
+        try:
+            with psycopg.connect(pg.conninfo(), autocommit=True) as admin:
+                for name in ("ours", "peer"):
+                    admin.execute(f"CREATE DATABASE {name}")
+                    with psycopg.connect(pg.conninfo(name), autocommit=True) as conn:
+                        conn.execute(render.ddl(m, "postgres"))
+
+            def empty(name: str):
+                def truncate() -> None:
+                    with psycopg.connect(pg.conninfo(name), autocommit=True) as conn:
+                        conn.execute("TRUNCATE events")
+                return truncate
+
+            commands = [c.Command("schemactl copy", [*exe, "copy", "--manifest", "bench.yaml", "--from",
+                                                     f"sqlite:///{db}", "--to", pg.url("ours")], work,
+                                  before=empty("ours"))]
+            if not missing:
+                pipeline = (f"sqlite3 -csv {shlex.quote(str(db))} {shlex.quote(SELECT)} | "
+                            f"psql -X -q -v ON_ERROR_STOP=1 -d {shlex.quote(pg.url('peer'))} -c {shlex.quote(COPY_IN)}")
+                commands.append(c.Command("sqlite3 -csv | psql \\copy", ["bash", "-o", "pipefail", "-c", pipeline],
+                                          work, before=empty("peer")))
+            c.alternate(commands, args.runs, args.warmup)
+            held = set()
+            for name in ("ours", "peer")[:len(commands)]:
+                with psycopg.connect(pg.conninfo(name)) as conn:
+                    held.add(conn.execute(SAME).fetchone())
+        finally:
+            pg.stop()
+    c.figures(f"copy, {args.rows:,} rows SQLite -> PostgreSQL", commands)
+    if missing:
+        c.not_installed(" and ".join(missing) + " command-line tool" + "s" * (len(missing) > 1))
+        return
+    if len(held) != 1 or next(iter(held))[0] != args.rows:
+        print(f"warning: the two targets differ after the last run: {sorted(held)}")
+    c.ratio(commands[0], commands[1], 1.3)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
