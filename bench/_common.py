@@ -68,6 +68,15 @@ def schemactl_cmd() -> list[str]:
     return [sys.executable, "-P", "-m", "schemactl"]        # -P: never the current directory's copy
 
 
+def python_env() -> dict:
+    """The environment for a ``python -c`` child that imports schemactl as this process does."""
+    schemactl()
+    env = dict(os.environ)
+    if _from_checkout:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), env.get("PYTHONPATH")]))
+    return env
+
+
 def where() -> str:
     return f"schemactl from {'the checkout' if _from_checkout else 'its installation'} " \
            f"({Path(schemactl().__file__).parent})"

@@ -13,11 +13,14 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import _common  # noqa: E402
+
+_common.schemactl()   # the installed package; the checkout only when none is installed
+sys.path.append(str(_common.CHECKOUT))   # its tests/ hold the Rust driver
 
 
 def main() -> None:
-    from bench.runtime_verify import manifest
+    from runtime_verify import manifest
     from schemactl.manifest.load import load_text
     from schemactl.migrations.files import plan_next
     from schemactl.output import atomic_write_all

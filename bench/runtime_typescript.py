@@ -12,9 +12,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+import _common  # noqa: E402
+
+_common.schemactl()   # the installed package; the checkout only when none is installed
+ROOT = _common.CHECKOUT
 
 from runtime_verify import manifest  # noqa: E402  (the same 50-table service as the Python benchmark)
 

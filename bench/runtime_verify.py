@@ -14,7 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import _common  # noqa: E402
+
+_common.schemactl()   # the installed package; the checkout only when none is installed
 
 
 def manifest(n: int) -> str:
@@ -40,8 +42,8 @@ def best(fn, n=200) -> float:
 
 def main() -> None:
     code = "import time; t = time.perf_counter(); import schemactl.runtime; print((time.perf_counter() - t) * 1000)"
-    imports = sorted(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                          check=True).stdout) for _ in range(5))
+    imports = sorted(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                          env=_common.python_env()).stdout) for _ in range(5))
     from schemactl.manifest.load import load_text
     from schemactl.migrations.files import bundle_data, plan_next
     from schemactl.output import atomic_write_all
