@@ -1,71 +1,355 @@
-"""Writing a set of files all at once, or not at all."""
+"""Writing a set of files all at once, or not at all -- also when the process is interrupted or killed.
+
+``atomic_write_all`` works in three steps, recorded in a journal file (``.schemactl-journal-<token>``)
+in the deepest existing directory that holds every target:
+
+1. *stage*: the journal lists every file it will make, then each new content goes to a temporary file
+   beside its target (``.<name>.<token>.schemactl.tmp``), flushed to disk, and each existing target
+   gets a hard link to its old content (``.<name>.<token>.schemactl.old``);
+2. *commit*: a ``commit`` line is appended to the journal and flushed;
+3. *rename*: every temporary file replaces its target; then the directories are flushed and the
+   journal and the old links removed.
+
+SIGINT, SIGTERM and SIGHUP are held back during steps 2 and 3 (they take milliseconds) and delivered
+right after, and an error in step 1 removes what step 1 made: a run that is interrupted or fails leaves
+every target as it was, or (past the commit) every target new.  A run killed outright (SIGKILL, power
+loss) leaves its journal behind; the next ``atomic_write_all`` touching the same directories finds it
+and finishes that run's work first: before the commit line it removes the temporary files (and the
+directories the run had made), after it completes the renames.  The journal is locked (``flock``) by the
+process that writes it while it runs, so a concurrent run never touches another live run's files.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
+import json
 import os
-import tempfile
+import re
+import secrets
+import shutil
+import signal
+import time
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
+
+JOURNAL_PREFIX = ".schemactl-journal-"
+_PART = ".part"
+_TMP_SUFFIX = ".schemactl.tmp"
+_OLD_SUFFIX = ".schemactl.old"
+_COMMIT = "commit"
+# temporary files of earlier schemactl versions (tempfile.mkstemp(prefix=".<name>.", suffix=".tmp")),
+# removed when a run writes the same target and they are older than this many seconds
+_LEGACY_AGE = 60.0
 
 
 def atomic_write_all(files: Mapping[Path, str]) -> list[Path]:
     """Write every file or none; return the paths whose content changed.
 
-    Each new content goes to a temporary file beside its target first; only
-    when all of them are written and flushed are they renamed into place.  A
-    failure before that point removes the temporary files and leaves every
-    target untouched.  Unchanged files are not rewritten (mtimes stay).
+    Unchanged files are not rewritten (mtimes stay).  Targets keep their permission bits; new files get
+    the umask's.  Interrupted work of an earlier run in the same directories is finished first.
     """
-    pending: list[tuple[str, Path]] = []
-    changed: list[Path] = []
-    made_dirs: list[Path] = []
+    given = {Path(os.path.abspath(t)): Path(t) for t in files}
+    targets = {Path(os.path.abspath(t)): content for t, content in files.items()}
+    if not targets:
+        return []
+    parents = sorted({t.parent for t in targets})
+    common = Path(os.path.commonpath([str(p) for p in parents]))
+    recover(_journal_dirs(_existing_ancestor(common), parents))
+    root = _existing_ancestor(common)   # after recovery, which may have removed directories
+    _remove_legacy_temporaries(targets)
+
+    pending: list[tuple[Path, bytes]] = []
+    for target, content in targets.items():
+        data = content.encode("utf-8")
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(given[target]))
+        try:
+            if target.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        pending.append((target, data))
+    if not pending:
+        return []
+
+    token = secrets.token_hex(8)
+    missing = _missing_dirs(sorted({t.parent for t, _ in pending}))
+    plan = [(target, target.parent / f".{target.name}.{token}{_TMP_SUFFIX}",
+             target.parent / f".{target.name}.{token}{_OLD_SUFFIX}") for target, _ in pending]
+    journal = None
     try:
-        for target, content in files.items():
-            target = Path(target)
-            data = content.encode("utf-8")
-            try:
-                if target.read_bytes() == data:
-                    continue
-            except OSError:
-                pass
-            _make_dirs(target.parent, made_dirs)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            pending.append((tmp, target))
+        with _signals_held():   # the journal exists only together with the code that removes it
+            journal = _Journal.create(root, token, plan, missing)
+        for d in missing:
+            d.mkdir()
+        umask = _umask()
+        for (target, data), (_, tmp, old) in zip(pending, plan):
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            if target.exists():
-                os.chmod(tmp, target.stat().st_mode & 0o777)
-            else:
-                umask = os.umask(0)
-                os.umask(umask)
+            try:
+                mode = target.stat().st_mode
+            except FileNotFoundError:
                 os.chmod(tmp, 0o666 & ~umask)
+            else:
+                os.chmod(tmp, mode & 0o777)
+                _keep_old(target, old)
+        with _signals_held():
+            journal.commit()
+            try:
+                for target, tmp, _ in plan:
+                    os.replace(tmp, target)
+            except BaseException:
+                try:
+                    _restore(plan)
+                except BaseException:
+                    journal.leave()   # for the next run, which completes the renames
+                    raise
+                raise
+            journal.finish(plan)
     except BaseException:
-        for tmp, _ in pending:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        for d in reversed(made_dirs):
-            try:
-                d.rmdir()
-            except OSError:
-                pass
+        if journal is not None:
+            with _signals_held():
+                journal.abandon(plan, missing)
         raise
-    for tmp, target in pending:
-        os.replace(tmp, target)
-        changed.append(target)
-    return changed
+    return [given[target] for target, _ in pending]
 
 
-def _make_dirs(path: Path, made: list[Path]) -> None:
-    """mkdir -p that records which directories it created (for undoing)."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        d.mkdir()
-        made.append(d)
+def recover(dirs: Iterable[Path]) -> list[Path]:
+    """Finish the work of killed runs whose journals are in ``dirs``; return the journals handled."""
+    done = []
+    for d in dirs:
+        try:
+            names = [e.name for e in os.scandir(d) if e.name.startswith(JOURNAL_PREFIX)]
+        except OSError:
+            continue
+        for name in sorted(names):
+            if _Journal.recover(Path(d) / name):
+                done.append(Path(d) / name)
+    return done
+
+
+class _Journal:
+    def __init__(self, path: Path, fd: int):
+        self.path, self.fd, self.committed = path, fd, False
+
+    @classmethod
+    def create(cls, root: Path, token: str, plan, missing) -> "_Journal":
+        """The journal of a new run, complete on disk and locked by this process before any file is made."""
+        path = root / f"{JOURNAL_PREFIX}{token}"
+        part = path.with_name(f"{path.name}.{os.getpid()}{_PART}")
+        fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            header = {"files": [[str(t), str(tmp), str(old)] for t, tmp, old in plan],
+                      "dirs": [str(d) for d in missing]}
+            os.write(fd, (json.dumps(header) + "\n").encode())
+            os.fsync(fd)
+            os.rename(part, path)
+            _fsync_dir(root)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(part)
+            os.close(fd)
+            raise
+        return cls(path, fd)
+
+    def commit(self) -> None:
+        os.write(self.fd, f"{_COMMIT}\n".encode())
+        os.fsync(self.fd)
+        self.committed = True
+
+    def finish(self, plan) -> None:
+        """Every target is new: make that durable, then forget the old contents and the journal."""
+        for d in sorted({t.parent for t, _, _ in plan}):
+            _fsync_dir(d)
+        for _, _, old in plan:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(old)
+        self._close(remove=True)
+
+    def abandon(self, plan, missing) -> None:
+        """This run failed: remove what it made (before the commit; after it the targets were restored)."""
+        if self.fd < 0:
+            return
+        for _, tmp, old in plan:
+            for p in (tmp, old):
+                with contextlib.suppress(OSError):
+                    os.unlink(p)
+        for d in reversed(missing):
+            with contextlib.suppress(OSError):
+                d.rmdir()
+        self._close(remove=True)
+
+    def leave(self) -> None:
+        """Keep the journal on disk (unlocked) for the next run to finish."""
+        self._close(remove=False)
+
+    def _close(self, remove: bool) -> None:
+        if remove:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+            _fsync_dir(self.path.parent)
+        os.close(self.fd)
+        self.fd = -1
+
+    @staticmethod
+    def recover(path: Path) -> bool:
+        """Finish a journal left by a run that is no longer running (False when its run still holds it)."""
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except OSError:
+            return False
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False   # a live run's
+            if not path.exists():   # finished by someone else meanwhile
+                return False
+            if path.name.endswith(_PART):   # killed while writing its journal: it had made nothing yet
+                if os.fstat(fd).st_size == 0 and _running(path.name[:-len(_PART)].rsplit(".", 1)[-1]):
+                    return False   # perhaps a live run between creating and locking it
+                os.unlink(path)
+                return True
+            lines = path.read_bytes().decode("utf-8", "replace").split("\n")
+            try:
+                header = json.loads(lines[0])
+                files = [tuple(map(Path, entry)) for entry in header["files"]]
+                made = [Path(d) for d in header["dirs"]]
+            except (ValueError, KeyError, TypeError):
+                return False   # journals are complete before they get this name: not one of ours
+            if _COMMIT in lines[1:]:
+                for target, tmp, _ in files:   # roll forward: every temporary file is complete
+                    if tmp.exists():
+                        os.replace(tmp, target)
+                for d in sorted({t.parent for t, _, _ in files}):
+                    _fsync_dir(d)
+                for _, _, old in files:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(old)
+            else:   # roll back: no target was touched yet
+                for _, tmp, old in files:
+                    for p in (tmp, old):
+                        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                            os.unlink(p)
+                for d in reversed(made):
+                    with contextlib.suppress(OSError):
+                        d.rmdir()
+            os.unlink(path)
+            _fsync_dir(path.parent)
+            return True
+        finally:
+            os.close(fd)
+
+
+def _running(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except OSError:   # someone else's process
+        return True
+    return True
+
+
+def _keep_old(target: Path, old: Path) -> None:
+    """A second name for the target's old content, to put back if a rename fails."""
+    try:
+        os.link(target, old)
+    except OSError:   # no hard links on this file system
+        shutil.copy2(target, old)
+
+
+def _restore(plan) -> None:
+    """A rename failed after others succeeded: put every old content back, remove new files."""
+    for target, tmp, old in plan:
+        if tmp.exists():
+            continue   # not renamed yet
+        if old.exists():
+            os.replace(old, target)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
+
+
+def _journal_dirs(root: Path, parents) -> list[Path]:
+    """Where a killed run's journal may be: this run's root and its ancestors (a run over a wider set of
+    files), and every target directory (a run over fewer)."""
+    out = [root, *root.parents]
+    out += [p for p in parents if p not in out]
+    return out
+
+
+def _remove_legacy_temporaries(targets) -> None:
+    now = time.time()
+    by_dir: dict[Path, set[str]] = {}
+    for t in targets:
+        by_dir.setdefault(t.parent, set()).add(t.name)
+    for d, names in by_dir.items():
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for e in entries:
+            m = re.fullmatch(r"\.(.+)\.[a-z0-9_]{8}\.tmp", e.name)
+            if m and m.group(1) in names:
+                with contextlib.suppress(OSError):
+                    if now - e.stat(follow_symlinks=False).st_mtime > _LEGACY_AGE:
+                        os.unlink(e.path)
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not path.is_dir():
+        path = path.parent
+    return path
+
+
+def _missing_dirs(parents) -> list[Path]:
+    """Directories to create, parents first."""
+    missing: list[Path] = []
+    for p in parents:
+        chain = []
+        while not p.exists() and p not in missing:
+            chain.append(p)
+            p = p.parent
+        missing += reversed(chain)
+    return missing
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Defer SIGINT/SIGTERM/SIGHUP across a step that must complete (delivered right after)."""
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # not the main thread, or no sigmask here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)

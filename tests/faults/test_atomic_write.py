@@ -1,0 +1,179 @@
+"""All-or-nothing writes of many files (generate, migrate new, hash --write, import -o) when the writing
+process is interrupted (SIGINT) or killed (SIGKILL) at random points, in real processes."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from schemactl.output import JOURNAL_PREFIX, atomic_write_all
+from tests.conftest import ROOT
+
+N_FILES = 60
+
+WRITER = """
+import sys
+from pathlib import Path
+from schemactl.output import atomic_write_all
+d, version, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+files = {d / f"sub{i % 4}" / f"f{i:03d}.txt": f"{version} {i}\\n" * 4000 for i in range(n)}
+print("go", flush=True)
+atomic_write_all(files)
+print("done", flush=True)
+"""
+
+
+def _set(d: Path, version: str) -> dict[Path, str]:
+    return {d / f"sub{i % 4}" / f"f{i:03d}.txt": f"{version} {i}\n" * 4000 for i in range(N_FILES)}
+
+
+def _leftovers(d: Path) -> list[str]:
+    """Anything of an unfinished write: temporary files, old contents, journals."""
+    return sorted(str(p.relative_to(d)) for p in d.rglob(".*")
+                  if p.name.startswith(JOURNAL_PREFIX) or p.name.endswith((".tmp", ".old", ".part")))
+
+
+def _versions(d: Path) -> set[str]:
+    """Which versions the set holds now ("missing" for a file that is not there)."""
+    out = set()
+    for path, content in _set(d, "old").items():
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            out.add("missing")
+            continue
+        out.add("old" if text == content else "new" if text == _set(d, "new")[path] else "torn")
+    return out
+
+
+def _write_time(tmp_path: Path) -> float:
+    d = tmp_path / "timing"
+    atomic_write_all(_set(d, "old"))
+    started = time.perf_counter()
+    atomic_write_all(_set(d, "new"))
+    return time.perf_counter() - started
+
+
+def _killed_writer(d: Path, sig: int, delay: float) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(d), "new", str(N_FILES)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "go"
+    time.sleep(delay)
+    proc.send_signal(sig)
+    proc.communicate(timeout=60)
+    return proc
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
+def test_a_write_interrupted_at_random_points_is_all_or_nothing(tmp_path, sig):
+    """Old set, then a process writing the new set is signalled at a random moment of its write.
+    SIGINT: the set is all old or all new at once, and nothing of the write is left.  SIGKILL: the next
+    write in the same directory (of an unrelated file) finishes the killed one's work first -- then the
+    set is all old or all new and nothing is left."""
+    rng = random.Random(int(os.environ.get("SCHEMACTL_FAULT_SEED", "0")) or None)
+    span = _write_time(tmp_path) * 1.3
+    for round_ in range(12):
+        d = tmp_path / f"round{round_}"
+        atomic_write_all(_set(d, "old"))
+        delay = rng.uniform(0, span)
+        proc = _killed_writer(d, sig, delay)
+        if sig == signal.SIGINT:
+            assert _leftovers(d) == [], f"after SIGINT at {delay:.3f} s (exit {proc.returncode})"
+        else:
+            left = _leftovers(d)
+            atomic_write_all({d / "unrelated.txt": "the next run\n"})
+            assert _leftovers(d) == [], f"after SIGKILL at {delay:.3f} s (left {left}) and the next run"
+        versions = _versions(d)
+        assert versions in ({"old"}, {"new"}), f"signal {sig!r} at {delay:.3f} s left {versions}"
+
+
+def test_a_killed_write_is_completed_or_undone_by_the_next(tmp_path):
+    """Deterministic ends of the window: killed after the commit line (the next run completes the
+    renames), and killed before it (the next run removes the temporary files and the directories the
+    killed run made)."""
+    d = tmp_path / "set"
+    atomic_write_all(_set(d, "old"))
+    script = WRITER.replace("atomic_write_all(files)", "import os, signal\n"
+                            "import schemactl.output as o\n"
+                            "real = o._Journal.commit\n"
+                            "def commit(self):\n"
+                            "    real(self)\n"
+                            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+                            "o._Journal.commit = commit\n"
+                            "atomic_write_all(files)")
+    proc = subprocess.run([sys.executable, "-c", script, str(d), "new", str(N_FILES)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert _versions(d) == {"old"} and _leftovers(d)          # committed, not renamed yet
+    atomic_write_all({d / "sub0" / "unrelated.txt": "the next run\n"})   # a run over fewer directories
+    assert _versions(d) == {"new"} and _leftovers(d) == []
+
+    fresh = tmp_path / "fresh"
+    script = WRITER.replace('f"sub{i % 4}"', 'f"new{i % 4}/deeper"').replace(
+        "atomic_write_all(files)", "import os, signal\n"
+        "import schemactl.output as o\n"
+        "def commit(self):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "o._Journal.commit = commit\n"
+        "atomic_write_all(files)")
+    fresh.mkdir()
+    proc = subprocess.run([sys.executable, "-c", script, str(fresh), "new", str(N_FILES)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert _leftovers(fresh) and (fresh / "new0").exists()
+    atomic_write_all({tmp_path / "beside.txt": "a run over more directories\n", fresh / "x.txt": "x\n"})
+    assert sorted(p.name for p in fresh.iterdir()) == ["x.txt"]   # made directories removed too
+
+
+def test_stale_temporary_files_of_earlier_versions_are_removed(tmp_path):
+    target = tmp_path / "postgres.sql"
+    target.write_text("old\n")
+    stale = tmp_path / ".postgres.sql.k2j4_x9q.tmp"      # tempfile.mkstemp's name, as earlier versions left
+    stale.write_text("half")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    foreign = tmp_path / ".other.txt.k2j4_x9q.tmp"       # not a target's: not ours to remove
+    foreign.write_text("keep")
+    os.utime(foreign, (time.time() - 3600, time.time() - 3600))
+    atomic_write_all({target: "new\n"})
+    assert not stale.exists() and foreign.exists()
+    assert target.read_text() == "new\n"
+
+
+def test_generate_killed_at_random_points_then_rerun_leaves_a_consistent_set(tmp_path):
+    """The real command: `schemactl generate` killed while it writes, then run again: `check` passes and no
+    file of the killed run is left."""
+    project = tmp_path / "project"
+    (project / "manifests").mkdir(parents=True)
+    for name in ("memories.yaml",):
+        (project / "manifests" / name).write_bytes((ROOT / "manifests" / name).read_bytes())
+    (project / "pyproject.toml").write_text('[tool.schemactl]\nmanifests = ["manifests/*.yaml"]\n'
+                                            'output = "generated"\n')
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    cmd = [sys.executable, "-m", "schemactl", "generate"]
+    rng = random.Random(int(os.environ.get("SCHEMACTL_FAULT_SEED", "0")) or None)
+    for round_ in range(3):
+        for m in sorted((project / "manifests").glob("*.yaml")):   # every generated file names its source
+            m.rename(m.with_name(f"{m.stem.split('_r')[0]}_r{round_}.yaml"))
+        proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        out = project / "generated"
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:   # wait for its write phase
+            if out.exists() and any(p.name.startswith(".") for p in out.rglob("*")):
+                break
+            time.sleep(0.001)
+        time.sleep(rng.uniform(0, 0.01))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        rerun = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
+        assert rerun.returncode == 0, f"round {round_}: {rerun.stderr}"
+        assert _leftovers(project) == [], f"round {round_}"
+    check = subprocess.run([sys.executable, "-m", "schemactl", "check"], cwd=project, env=env,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
