@@ -238,7 +238,9 @@ def generate(manifests, output, no_hash, slug, allow_destructive, features):
             files.update(planned_files(project, m, output, with_bundle=False, version=planned.version))
             files.update(planned.files)
             version = planned.version
-        if not m.features and not no_hash:   # the hash: and version: lines hold the default feature set
+        current = m.hash == schema_hash(m) and (version is None or m.version == version)
+        if not m.features and not no_hash and (planned is not None or not current):
+            # the hash: and version: lines hold the default feature set
             text, fixed = hashed_text(path, schema_hash(m), version, project.display(path))
             if fixed != text:
                 files[path] = fixed
