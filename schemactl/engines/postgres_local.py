@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import glob
 import json
 import os
@@ -240,6 +241,69 @@ def _signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+LOCK_FILE = ".schemactl.lock"
+_UNLOCKED_AGE = 3600.0   # server directories of earlier schemactl versions have no lock file
+
+
+def sweep(who: RunAs) -> list[Path]:
+    """Remove server directories left behind when schemactl and its watchdog were both killed at once
+    (SIGKILL to every process, as a cgroup or container stop does): ours (by name and owner), no process
+    holds their lock, and their server no longer runs.  Returns what was removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(run_dir()))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith("schemactl-pg-"):
+            continue
+        path = Path(entry.path)
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not entry.is_dir(follow_symlinks=False) or st.st_uid not in {os.geteuid(), who.uid}:
+                continue
+            try:
+                fd = os.open(path / LOCK_FILE, os.O_RDONLY)
+            except FileNotFoundError:
+                if time.time() - st.st_mtime < _UNLOCKED_AGE:
+                    continue   # just being made, or an earlier version's that may still run
+            else:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue   # its watchdog runs
+                finally:
+                    os.close(fd)
+        except OSError:
+            continue
+        if _server_runs(path / "data"):
+            continue   # its watchdog was killed; the server is stopping on its parent-death signal
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _server_runs(data: Path) -> bool:
+    try:
+        pid = int((data / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 @atexit.register
 def _stop_leftovers() -> None:
     for server in list(_LIVE):
@@ -264,6 +328,7 @@ class LocalPostgres:
     # -- lifecycle
     def start(self) -> "LocalPostgres":
         tpl = template(self.binaries, self.who)
+        sweep(self.who)
         with _signals_held():   # Ctrl-C must not land between making the directory and its watchdog
             self.base = Path(tempfile.mkdtemp(prefix="schemactl-pg-", dir=run_dir()))
             _LIVE.add(self)
@@ -289,18 +354,24 @@ class LocalPostgres:
         return self
 
     def _start_watchdog(self) -> None:
-        """The process that stops the server and removes ``self.base`` when this one ends, however it ends."""
+        """The process that stops the server and removes ``self.base`` when this one ends, however it ends.
+
+        It also keeps the directory's lock file locked for as long as it lives (the lock is taken here and
+        the watchdog inherits it): a directory whose lock nobody holds is a leftover (see ``sweep``)."""
         read_end, write_end = os.pipe()   # both close-on-exec: no other child of ours keeps the lifeline open
+        lock = os.open(self.base / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             self.watchdog = subprocess.Popen(
                 [sys.executable, "-I", "-S", str(WATCHDOG), str(self.base), str(self.who.uid), str(self.who.gid)],
                 stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=str(self.base),
-                env=_env(), start_new_session=True)
+                env=_env(), start_new_session=True, pass_fds=(lock,))
         except BaseException:
             os.close(write_end)
             raise
         finally:
             os.close(read_end)
+            os.close(lock)
         self._lifeline = write_end
 
     def _watchdog_line(self, timeout: float) -> str:

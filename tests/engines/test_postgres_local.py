@@ -134,3 +134,30 @@ def test_missing_binaries_are_reported_with_the_fix(monkeypatch, tmp_path):
         postgres_local.find_binaries()
     assert "apt-get install postgresql" in str(info.value)
     assert str(tmp_path) in str(info.value)
+
+
+def test_directory_left_when_everything_was_killed_is_swept_by_the_next_start():
+    """A container or cgroup stop kills schemactl and the watchdog at once: the server stops (parent-death
+    signal) but its directory stays, until the next start removes it -- and only that one: the directory of
+    a server that still runs is left alone."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("parent-death signals are Linux only")
+    killed, killed_base, killed_pid, killed_watchdog = _holding_server()
+    live, live_base, live_pid, _ = _holding_server()
+    try:
+        os.kill(killed.pid, signal.SIGKILL)
+        os.kill(killed_watchdog, signal.SIGKILL)
+        killed.communicate(timeout=30)
+        deadline = time.monotonic() + 10
+        while _alive(killed_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(killed_pid)
+        assert killed_base.exists()   # nobody was left to remove it
+        with LocalPostgres() as pg:
+            assert pg.base != killed_base
+        assert not killed_base.exists()
+        assert live_base.exists() and _alive(live_pid)
+    finally:
+        live.send_signal(signal.SIGINT)
+        live.communicate(timeout=30)
+    assert _gone(live_pid, live_base)
