@@ -211,3 +211,13 @@ def test_one_command_with_a_migration(project):
     assert run("check", cwd=project).exit_code == 0, run("check", cwd=project).output
     again = run("generate", "--migration", "add_more", cwd=project)   # nothing changed: no new migration
     assert "0003" not in again.output and run("check", cwd=project).exit_code == 0
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_scripts_as_the_readme_shows(shell):
+    import os
+    import subprocess
+    env = {**os.environ, "_SCHEMACTL_COMPLETE": f"{shell}_source"}
+    res = subprocess.run([shutil.which("schemactl") or "schemactl"], env=env, capture_output=True, text=True)
+    assert res.returncode == 0 and "_SCHEMACTL_COMPLETE" in res.stdout
+    assert f"_SCHEMACTL_COMPLETE={shell}_source schemactl" in (ROOT / "README.md").read_text()
