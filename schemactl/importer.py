@@ -227,6 +227,7 @@ class Importer:
         self.declared: dict[tuple[str, str], tuple[str, str, bool]] = {}   # SQLite: -> (portable, declared, strict)
         self.time_storage = "integer_ms"
         self.retyped: dict[tuple[str, str], str] = {}     # columns schemactl's own defaults identify
+        self.absorbed: set[str] = set()                  # sequences of serial columns now identity columns
         self.extras: dict = {}                            # PostgreSQL: pg_extras() of the schema
         self.foreign_tables: set[str] = set()             # tables of the source the manifest does not hold
 
@@ -276,6 +277,19 @@ class Importer:
                 self.summary.approximate(path, f"{c.type} -> {typ} ({note})")
         else:
             spelled, why = self._pg_underlying(c.type)
+            timed = re.fullmatch(r"(timestamp|time)\((\d)\) (with|without) time zone", spelled)
+            if timed:   # Rails writes timestamp(6): PostgreSQL's own precision, microseconds
+                typ = {("timestamp", "with"): "timestamptz", ("timestamp", "without"): "timestamp"}.get(
+                    (timed[1], timed[3]), "time")
+                if timed[1] == "time" and timed[3] == "with":
+                    typ = None
+                if typ is not None:
+                    p = int(timed[2])
+                    self.summary.approximate(path, f"{c.type} -> {typ} (" + (
+                        "the same values: PostgreSQL keeps microseconds either way; the precision is not written"
+                        if p == 6 else f"PostgreSQL rounded the values to {p} fractional digits; {typ} keeps "
+                        "microseconds") + ")")
+                    return typ
             name, args = self._exact(spelled)
             if name is not None:
                 elem, array = name.removesuffix("[]"), "[]" if name.endswith("[]") else ""
@@ -741,6 +755,7 @@ class Importer:
             tables.append(replace(t, columns=tuple(cols)))
         self.cat = replace(self.cat, tables=tuple(tables),
                            sequences=tuple(s for s in self.cat.sequences if s.name not in absorbed))
+        self.absorbed = absorbed   # each listed with its column and as a sequence mapped approximately
 
     def beside_tables(self, doc: dict, tables: dict) -> None:
         """Functions, sequences, row-level security and policies (PostgreSQL: SQLite has none)."""
@@ -845,7 +860,11 @@ class Importer:
                 self.summary.not_mapped((), f"engine-specific {word}s are not in the manifest model yet; keep it in "
                                             "the application's migrations", what=f'{word} "{name}"')
         for name, kind in x.get("relations", ()):
-            if kind == "S" and not held("sequences", name):
+            if kind == "S" and name in self.absorbed:
+                self.summary.approximate((), "the sequence of a serial column that became an identity column "
+                                             "(listed with the column), which numbers its rows with a sequence of "
+                                             "its own", what=f'sequence "{name}"')
+            elif kind == "S" and not held("sequences", name):
                 self.summary.not_mapped((), "standalone sequences are not in the manifest model yet (a column "
                                             "default that calls nextval() on it is listed with its column)",
                                         what=f'sequence "{name}"')
@@ -1255,6 +1274,8 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
                 server = stack.enter_context(postgres(provider, url))
             conninfo = stack.enter_context(server.scratch())
             conn = stack.enter_context(psycopg.connect(conninfo, autocommit=True))
+            # as pg_dump's files set it: a SQL function's body may read a table the file creates after it
+            conn.execute("SET check_function_bodies = false")
             rejected = _apply(conn, keep)
             counts = dict(conn.execute(
                 "SELECT n.nspname, count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -1281,9 +1302,10 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
             listed = any(e.what == f'function "{fn}"' for e in summary.unmapped)   # by the catalog's listing
             held = fn in doc.get("functions", {})   # mapped (functions:)
             if not (fn.endswith("_fn") and fn[:-3] in mapped_triggers) and not listed and not held:
-                summary.not_mapped((), "engine-specific functions are not in the manifest model yet; keep it in the "
-                                       "application's migrations", what=f'function "{fn}"',
-                                   where=locator.statement(filename, s))
+                msg = next((msg for _, r, msg in rejected if r is s), None)
+                summary.not_mapped((), f"{engine} rejected it: {msg}" if msg else "the import could not read it back "
+                                   "as one function of the schema; keep it in the application's migrations",
+                                   what=f'function "{fn}"', where=locator.statement(filename, s))
     summary.locate = locator
     return doc, summary, []
 

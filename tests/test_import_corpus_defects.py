@@ -214,3 +214,48 @@ def test_index_with_an_extension_default_operator_class_is_listed(tmp_path, pg_s
     m = _applies_on_both(out, pg_test_db)
     assert [(i.name, i.method, i.columns[0].opclass) for i in m.table("v").indexes] == \
         [("by_attrs_only", "gin", "jsonb_path_ops")]
+
+
+# ---- found by Danbooru's structure.sql (tests/fixtures/corpus/danbooru) ---------------------------------------
+
+def test_timestamp_with_precision_maps_to_the_portable_type(tmp_path, pg_server, pg_test_db):
+    """Rails writes timestamp(6): the column was left out ('postgres_type ... has the wrong form')."""
+    ddl = tmp_path / "structure.sql"
+    ddl.write_text("CREATE TABLE public.t (id integer PRIMARY KEY, created_at timestamp(6) without time zone NOT NULL,\n"
+                   "  seen timestamp(3) with time zone, at time(6) without time zone);\n")
+    out = tmp_path / "app.yaml"
+    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    assert res.exit_code == 0, res.output
+    assert 'column "created_at": timestamp(6) without time zone -> timestamp (the same values' in res.output
+    assert 'column "seen": timestamp(3) with time zone -> timestamptz (PostgreSQL rounded the values to 3 ' \
+           'fractional digits' in res.output
+    m = _applies_on_both(out, pg_test_db)
+    assert [(c.name, c.type.name, c.nullable) for c in m.table("t").columns] == \
+        [("id", "integer", False), ("created_at", "timestamp", False), ("seen", "timestamptz", True),
+         ("at", "time", True)]
+
+
+def test_sql_function_reading_a_later_table_and_serial_sequences_are_listed_as_they_are(tmp_path, pg_server):
+    """pg_dump writes functions before tables (with check_function_bodies off): a SQL function that reads a
+    table was rejected and listed as 'engine-specific functions are not in the manifest model yet'; the
+    sequence of a serial key, which became an identity column, was listed as a standalone sequence 'not in
+    the manifest model yet'."""
+    ddl = tmp_path / "dump.sql"
+    ddl.write_text("SET check_function_bodies = false;\n"
+                   "CREATE FUNCTION public.stock(p integer) RETURNS bigint LANGUAGE sql AS $$ "
+                   "SELECT count(*) FROM public.inventory WHERE film_id = p $$;\n"
+                   "CREATE SEQUENCE public.inventory_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE "
+                   "NO MAXVALUE CACHE 1;\n"
+                   "CREATE TABLE public.inventory (id integer DEFAULT nextval('public.inventory_id_seq'::regclass) "
+                   "NOT NULL, film_id integer NOT NULL);\n"
+                   "ALTER SEQUENCE public.inventory_id_seq OWNED BY public.inventory.id;\n"
+                   "ALTER TABLE ONLY public.inventory ADD CONSTRAINT inventory_pkey PRIMARY KEY (id);\n")
+    out = tmp_path / "app.yaml"
+    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    assert res.exit_code == 0, res.output
+    assert "not in the manifest model yet" not in res.output
+    assert 'function "stock"' not in res.output
+    assert 'approximately: dump.sql:3: sequence "inventory_id_seq": the sequence of a serial column that became ' \
+           'an identity column' in res.output.replace(str(tmp_path) + "/", "")
+    m = load_file(out)
+    assert [f.name for f in m.functions] == ["stock"] and m.table("inventory").column("id").identity
