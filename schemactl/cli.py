@@ -531,12 +531,29 @@ def migrate_apply(manifest, url, dry_run, features):
         return
     conn = connect_url(url, read_only=False)
     try:
-        applied = run_migrations(conn, bundle)
+        applied = _apply_with_progress(conn, bundle, run_migrations, parse_url(url)[0])
     except MigrationError as exc:
         raise SchemactlError(str(exc)) from None
     finally:
         conn.close()
     click.echo(f"applied {', '.join(map(str, applied))}" if applied else "database is up to date")
+
+
+def _apply_with_progress(conn, bundle, run_migrations, engine):
+    """The runtime's migrate(); on a terminal one migration at a time, each shown with its time."""
+    if not sys.stderr.isatty():
+        return run_migrations(conn, bundle)
+    import time
+    applied = []
+    steps = bundle["engines"][engine]["migrations"]
+    for k, step in enumerate(steps, start=1):
+        cut = dict(bundle, engines={e: dict(v, migrations=v["migrations"][:k]) for e, v in bundle["engines"].items()})
+        started = time.monotonic()
+        done = run_migrations(conn, cut)
+        if done:
+            click.echo(f"{step['name']}: applied in {time.monotonic() - started:.2f} s", err=True)
+        applied += done
+    return applied
 
 
 def _refuse_broken_history(steps) -> None:

@@ -134,3 +134,30 @@ def test_a_column_added_between_existing_ones_is_warned_about(tmp_path):
     quiet = cli("generate", "--migration", "add_tags", cwd=tmp_path)
     assert quiet.exit_code == 0 and "0003_add_tags" in quiet.stderr
     assert "warning" not in quiet.stderr
+
+
+def test_apply_shows_each_migration_on_a_terminal(chain, tmp_path):
+    """On a terminal (a pseudo-terminal here) migrate apply names each migration with its time."""
+    import os
+    import pty
+    import subprocess
+    work, _ = _project(chain, tmp_path)
+    db = tmp_path / "t.db"
+    main, secondary = pty.openpty()
+    proc = subprocess.run([shutil.which("schemactl") or "schemactl", "migrate", "apply", "manifests/memories.yaml",
+                           "--db", f"sqlite:///{db}"], cwd=work, stdout=subprocess.PIPE, stderr=secondary, text=True)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert proc.returncode == 0 and proc.stdout.strip() == "applied 1, 2"
+    lines = shown.decode().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["0001_init", "0002_add_mood"]
+    assert all(" applied in " in line for line in lines)
