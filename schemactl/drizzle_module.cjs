@@ -77,7 +77,8 @@ function uses(node) {
       const p = n.parent;
       const member = p && ((ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isQualifiedName(p) && p.right === n)
         || (ts.isPropertyAssignment(p) && p.name === n) || (ts.isPropertySignature(p) && p.name === n)
-        || (ts.isMethodDeclaration(p) && p.name === n) || (ts.isPropertyDeclaration(p) && p.name === n));
+        || (ts.isMethodDeclaration(p) && p.name === n) || (ts.isPropertyDeclaration(p) && p.name === n)
+        || (ts.isTypeAliasDeclaration(p) && p.name === n));
       const name = n.text;
       if (!member && !bound.has(name)) {
         if (imports.has(name)) {
@@ -268,10 +269,45 @@ for (const key of Object.keys(mod)) {
   tables.push(table);
 }
 
+// relations(): per export, its table and each relation as drizzle-orm builds it
+const relations = [];
+for (const key of Object.keys(mod)) {
+  const v = mod[key];
+  if (!is(v, orm.Relations) || exportOf.get(v) !== key) continue;
+  const core = is(v.table, pg.PgTable) ? pg : lite;
+  let config;
+  try {
+    config = v.config(orm.createTableRelationsHelpers(v.table));
+  } catch (e) {
+    fail(`relations ${key}: ${String((e && e.message) || e).split("\n")[0]}`, locals.get(key));
+  }
+  const entries = [];
+  for (const [name, rel] of Object.entries(config)) {
+    const entry = { name, kind: is(rel, orm.One) ? "one" : "many", target: rel.referencedTableName };
+    if (rel.relationName) entry.relation_name = rel.relationName;
+    if (entry.kind === "one" && rel.config && rel.config.fields) {
+      entry.fields = rel.config.fields.map((c) => c.name);
+      entry.references = rel.config.references.map((c) => c.name);
+    }
+    entries.push(entry);
+  }
+  relations.push({ export: key, table: core.getTableConfig(v.table).name, entries,
+                   ...(locals.get(key) ? position(locals.get(key)) : {}) });
+}
+
+// exported type aliases (export type Row = InferSelectModel<typeof row>), as written
+const types = [];
+for (const st of source.statements) {
+  if (ts.isTypeAliasDeclaration(st) && (st.modifiers || []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+    const params = st.typeParameters ? `<${st.typeParameters.map((p) => p.getText(source)).join(", ")}>` : "";
+    types.push({ name: st.name.text, params, ...code(st.type), ...uses(st), ...position(st) });
+  }
+}
+
 const enums = {}, schemas = {};
 for (const key of Object.keys(mod)) {
   const v = mod[key];
   if (typeof v === "function" && pg.isPgEnum && pg.isPgEnum(v) && !(v.enumName in enums)) enums[v.enumName] = key;
   if (is(v, pg.PgSchema) && !(v.schemaName in schemas)) schemas[v.schemaName] = key;
 }
-process.stdout.write(JSON.stringify({ core, tables, creators, enums, schemas }));
+process.stdout.write(JSON.stringify({ core, tables, creators, enums, schemas, relations, types }));

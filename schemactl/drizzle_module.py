@@ -55,10 +55,10 @@ def read_module(path: Path) -> dict:
     return out
 
 
-def _imports(used: dict, where: str, what: str, notes: list) -> list | None:
+def _imports(used: dict, where: str, what: str, notes: list, kept_names: frozenset = frozenset()) -> list | None:
     """The manifest's imports: list for the code ``used``, or None when it needs a declaration of the
     team's file (or a module relative to it) that the generated file does not have."""
-    if used.get("locals"):
+    if set(used.get("locals", ())) - kept_names:
         notes.append((where, f"{what} uses {', '.join(used['locals'])}, declared in the file: left out "
                              "(move it to a module of its own, import it from there, then import again)"))
         return None
@@ -119,6 +119,18 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
     schema = doc.get("postgres", {}).get("schema")
     if schema and IDENT.match(info.get("schemas", {}).get(schema, "")):
         top["schema"] = info["schemas"][schema]
+    kept = _relations(doc, info, source, notes)
+    kept |= {t["drizzle"]["export"] for t in tables.values() if "export" in t.get("drizzle", {})}
+    kept |= set(enums.values())
+    types = {}
+    for t in info.get("types", ()):
+        where = f"{source}:{t['line']}:{t['col']}"
+        found = _imports(t, where, f"type {t['name']}", notes, frozenset(kept))
+        if found is not None:
+            types[t["name"]] = {**({"params": t["params"]} if t["params"] else {}), "type": t["text"],
+                                **({"imports": found} if found else {})}
+    if types:
+        top["types"] = types
     if top:
         doc["drizzle"] = top
     return notes
@@ -159,3 +171,31 @@ def _column(c: dict, dialect: str, where: str, notes: list, customs: dict) -> di
     if imports:
         col["imports"] = imports
     return col
+
+
+def _relations(doc: dict, info: dict, source: str, notes: list) -> set[str]:
+    """The module's relations() in the tables' drizzle: blocks; returns the export names kept."""
+    tables, kept = doc.get("tables", {}), set()
+    for r in info.get("relations", ()):
+        spec = tables.get(r["table"])
+        if spec is None or not IDENT.match(r["export"]):
+            continue
+        where = f"{source}:{r.get('line', 1)}:{r.get('col', 1)}"
+        entries = {}
+        for e in r["entries"]:
+            target = tables.get(e["target"])
+            cols = [*e.get("fields", ())]
+            missing = target is None or any(c not in spec["columns"] for c in cols) or any(
+                c not in target["columns"] for c in e.get("references", ()))
+            if missing or not IDENT.match(e["name"]):
+                notes.append((where, f"relation {e['name']}: its table or columns are not in the manifest: left out"))
+                continue
+            entry = {e["kind"]: e["target"]}
+            if "fields" in e:
+                entry.update(fields=e["fields"], references=e["references"])
+            if e.get("relation_name"):
+                entry["relation_name"] = e["relation_name"]
+            entries[e["name"]] = entry
+        spec.setdefault("drizzle", {}).setdefault("relations", []).append({"export": r["export"], "with": entries})
+        kept.add(r["export"])
+    return kept

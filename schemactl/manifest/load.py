@@ -24,9 +24,9 @@ from ..errors import Diagnostic, ManifestInvalid
 from ..naming import derived_name, suggest
 from ..types import TIME_STORAGES, TypeError_, parse_type
 from . import fastcheck, yamlpos
-from .model import (ENGINES, Check, Column, Default, DrizzleColumn, DrizzleFile, DrizzleImport, DrizzleTable, Enum,
-                    ForeignKey, Function, Generated, Index, IndexColumn, Manifest, Policy, PrimaryKey, Search, Sequence,
-                    Table, Trigger, Unique, View)
+from .model import (ENGINES, Check, Column, Default, DrizzleColumn, DrizzleFile, DrizzleImport, DrizzleRelation,
+                    DrizzleTable, Enum, ForeignKey, Function, Generated, Index, IndexColumn, Manifest, Policy,
+                    PrimaryKey, Search, Sequence, Table, Trigger, Unique, View)
 
 
 @functools.cache
@@ -484,8 +484,7 @@ class _Builder:
             path=base,
             row_level_security=spec.get("postgres", {}).get("row_level_security", False),
             force_row_level_security=spec.get("postgres", {}).get("force_row_level_security", False),
-            drizzle=DrizzleTable(spec["drizzle"].get("export"), spec["drizzle"].get("creator"))
-            if "drizzle" in spec else None,
+            drizzle=_drizzle_table(spec["drizzle"]) if "drizzle" in spec else None,
         )
 
     def _primary_key(self, table, spec, pk_cols, base):
@@ -653,4 +652,16 @@ def _drizzle_file(raw) -> DrizzleFile | None:
         raw.get("core"), tuple((k, v["prefix"], v["suffix"]) for k, v in sorted(raw.get("creators", {}).items())),
         tuple((k, v["declaration"], _drizzle_imports(v.get("imports")))
               for k, v in sorted(raw.get("custom_types", {}).items())),
-        tuple(sorted(raw.get("enums", {}).items())), raw.get("schema"))
+        tuple(sorted(raw.get("enums", {}).items())), raw.get("schema"),
+        tuple((k, v.get("params", ""), v["type"], _drizzle_imports(v.get("imports")))
+              for k, v in raw.get("types", {}).items()))
+
+
+def _drizzle_table(raw) -> DrizzleTable:
+    rels = None
+    if "relations" in raw:
+        rels = tuple((r["export"], tuple(
+            DrizzleRelation(name, "one" if "one" in e else "many", e.get("one", e.get("many", "")),
+                            tuple(e.get("fields", ())), tuple(e.get("references", ())), e.get("relation_name"))
+            for name, e in r["with"].items())) for r in raw["relations"])
+    return DrizzleTable(raw.get("export"), raw.get("creator"), rels)

@@ -66,9 +66,20 @@ class DrizzleColumn:
 
 
 @dataclass(frozen=True)
+class DrizzleRelation:
+    name: str
+    kind: str                               # one | many
+    target: str                             # table name
+    fields: tuple[str, ...] = ()            # one: columns of this table
+    references: tuple[str, ...] = ()        # one: columns of the target
+    relation_name: str | None = None
+
+
+@dataclass(frozen=True)
 class DrizzleTable:
     export: str | None = None               # export name
     creator: str | None = None              # pgTableCreator / sqliteTableCreator export name
+    relations: tuple[tuple[str, tuple[DrizzleRelation, ...]], ...] | None = None   # (export, relations) as declared
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ class DrizzleFile:
     custom_types: tuple[tuple[str, str, tuple[DrizzleImport, ...]], ...] = ()   # (name, declaration, imports)
     enums: tuple[tuple[str, str], ...] = ()  # (enum name, export name)
     schema: str | None = None               # pgSchema export name
+    types: tuple[tuple[str, str, str, tuple[DrizzleImport, ...]], ...] = ()   # (name, params, type, imports)
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,9 @@ class DrizzleRenderer:
         for t in self.m.tables:   # export names of the team's file first: others give way to them
             if t.name in kept:
                 claim(("table", t.name), kept[t.name])
+        for t in self.m.tables:
+            for export, _ in (t.drizzle.relations or ()) if t.drizzle else ():
+                claim(("team relations", export), export)
         if self.m.pg_schema and self.r.schema_fn and ("schema",) not in names:
             claim(("schema",), camel(self.m.pg_schema) + "Schema")
         if self.r.enum_builder:
@@ -539,7 +542,39 @@ class DrizzleRenderer:
         self._relations = out
         return out
 
+    def team_relations(self) -> list[dict] | None:
+        """The team's relations() as declared (None when its file declared none): exactly those, so that
+        its queries' ``with:`` names stay; entries whose table or columns are gone are left out."""
+        if not any(t.drizzle and t.drizzle.relations is not None for t in self.m.tables):
+            return None
+        out = []
+        for t in self.m.tables:
+            var = self.names[("table", t.name)]
+            for export, rels in (t.drizzle.relations or ()) if t.drizzle else ():
+                entries, kinds = [], set()
+                for r in rels:
+                    target = self.m.table(r.target)
+                    if target is None or any(t.column(c) is None for c in r.fields) or any(
+                            target.column(c) is None for c in r.references):
+                        continue
+                    tv = self.names[("table", target.name)]
+                    opts = []
+                    if r.fields:
+                        opts.append(f"fields: [{', '.join(member(var, self.prop(t, c)) for c in r.fields)}]")
+                        opts.append(f"references: [{', '.join(member(tv, self.prop(target, c)) for c in r.references)}]")
+                    if r.relation_name:
+                        opts.append(f"relationName: {js_string(r.relation_name)}")
+                    entries.append((r.name, f"{r.kind}({tv}{', { ' + ', '.join(opts) + ' }' if opts else ''})"))
+                    kinds.add(r.kind)
+                out.append({"var": self.names[("team relations", export)], "table": var,
+                            "helpers": ", ".join(k for k in ("one", "many") if k in kinds) or "one",
+                            "entries": entries})
+        return out
+
     def relations(self) -> list[dict]:
+        team = self.team_relations()
+        if team is not None:
+            return team
         specs = self.relation_specs()
         out = []
         for t in self.m.tables:
@@ -620,13 +655,18 @@ class DrizzleRenderer:
             creators = [(k, keep.creator_declaration(fn, p, s)) for k, p, s in self.dz.creators if k in self.creators]
         if not self.table_fn_used and self.creators:
             self.imports.discard(self.r.table_fn)
+        types = []
+        if self.team:   # the team's exported type aliases, as written
+            for tname, params, ts, imports in self.dz.types:
+                types.append((tname, params, ts))
+                self.team_imports.update(imports)
         team_imports = keep.import_lines(self._team_imports())
         return {
             "engine": self.engine, "core": self.r.core, "imports": sorted(self.imports, key=lambda i: i.removeprefix("type ").lower()),
             "uses_sql": self.uses_sql, "custom_types": custom_types, "schema": schema, "enums": enums, "tables": tables,
             "hash": digest, "version": self.m.version, "source": self.m.source, "name": self.m.name,
             "features": self.m.features, "sequences": sequences, "relations": relations,
-            "views": views, "creators": creators, "team_imports": team_imports,
+            "views": views, "creators": creators, "team_imports": team_imports, "types": types,
         }
 
 

@@ -2,13 +2,16 @@
 // Loads both modules through the pinned typescript and drizzle-orm and prints, as JSON, every difference
 // in what drizzle-orm's getTableConfig sees of each table the original exports: export name, SQL name,
 // schema, property keys, and per column its SQL name and type, builder class, data type, mode, enum
-// values, NOT NULL, default, primary key and whether it has a $defaultFn / $onUpdate function.
+// values, NOT NULL, default, primary key and whether it has a $defaultFn / $onUpdate function; every
+// relations() export with the same table and relations (name, one/many, target, fields, references,
+// relationName); and every other value the original exports, by name.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 const Module = require("module");
 const ts = require("typescript");
-const { is, getTableColumns } = require("drizzle-orm");
+const orm = require("drizzle-orm");
+const { is, getTableColumns } = orm;
 const pg = require("drizzle-orm/pg-core");
 const lite = require("drizzle-orm/sqlite-core");
 
@@ -21,10 +24,27 @@ function compile(m, filename) {
 }
 Module._extensions[".ts"] = compile;
 
+function relationsOf(value) {
+  const config = value.config(orm.createTableRelationsHelpers(value.table));
+  const core = is(value.table, pg.PgTable) ? pg : lite;
+  return {
+    table: core.getTableConfig(value.table).name,
+    with: Object.fromEntries(Object.entries(config).map(([name, r]) => [name, {
+      kind: is(r, orm.One) ? "one" : "many", target: r.referencedTableName, relationName: r.relationName || null,
+      fields: r.config && r.config.fields ? r.config.fields.map((c) => c.name) : null,
+      references: r.config && r.config.references ? r.config.references.map((c) => c.name) : null,
+    }])),
+  };
+}
+
+const others = {}, rels = {};
 function tables(file) {
   const mod = require(path.resolve(file));
   const out = {};
+  others[file] = Object.keys(mod);
+  rels[file] = {};
   for (const [key, value] of Object.entries(mod)) {
+    if (is(value, orm.Relations)) rels[file][key] = relationsOf(value);
     const core = is(value, pg.PgTable) ? pg : is(value, lite.SQLiteTable) ? lite : null;
     if (!core) continue;
     const config = core.getTableConfig(value);
@@ -59,4 +79,11 @@ for (const [name, t] of Object.entries(a)) {
   }
 }
 for (const name of Object.keys(b)) if (!a[name]) diffs.push(`export ${name}: not in the original`);
-process.stdout.write(JSON.stringify({ tables: Object.keys(a), diffs }, null, 1));
+const [fa, fb] = [process.argv[2], process.argv[3]];
+for (const name of others[fa]) if (!others[fb].includes(name)) diffs.push(`export ${name}: missing`);
+for (const [name, r] of Object.entries(rels[fa])) {
+  if (rels[fb][name] && JSON.stringify(r) !== JSON.stringify(rels[fb][name])) {
+    diffs.push(`${name}: ${JSON.stringify(r)} -> ${JSON.stringify(rels[fb][name])}`);
+  }
+}
+process.stdout.write(JSON.stringify({ tables: Object.keys(a), relations: Object.keys(rels[fa]), diffs }, null, 1));

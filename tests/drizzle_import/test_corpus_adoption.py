@@ -7,9 +7,12 @@ suffix, a pgEnum, a key that is no identifier, names that must be escaped in Typ
 
 - drizzle-orm's getTableConfig on the original and on the generated module (compare.cjs): the same table
   exports, SQL names, property keys, and per column the same SQL type, builder class, data type, mode,
-  enum values, NOT NULL, default, primary key, $defaultFn and $onUpdate;
+  enum values, NOT NULL, default, primary key, $defaultFn and $onUpdate; the same relations() exports
+  with the same relations; every other value the original exports;
 - tsc --strict: each table's $inferSelect and $inferInsert of the generated file and of the original are
-  mutually assignable and have the same keys;
+  mutually assignable and have the same keys; so are the original's exported type aliases;
+- the team's relational queries (its relation names in `with:`) run on better-sqlite3 and node-postgres
+  through both generated files;
 - drizzle-kit export of the generated file builds the manifest on the real engine (parity: only the
   documented Drizzle limits);
 - the drizzle: blocks are no part of the schema hash.
@@ -51,6 +54,9 @@ EXPORTS = {
     "team-pg": ["people", "oddNames"],
     "team-sqlite": ["tasks", "notes"],
 }
+RELATIONS = {name: ["userRelations", "accountRelations", "sessionRelations"] for name in ("t3-postgres", "t3-sqlite")}
+TYPE_ALIASES = {"ai-chatbot": ["User", "Chat", "MessageDeprecated", "DBMessage", "VoteDeprecated", "Vote", "Document",
+                               "Suggestion", "Stream"]}
 TSCONFIG = {"compilerOptions": {"strict": True, "noEmit": True, "skipLibCheck": True, "target": "ES2022",
                                 "module": "ESNext", "moduleResolution": "Bundler", "types": ["node"]},
             "include": ["**/*.ts"]}
@@ -96,6 +102,7 @@ def test_generated_module_is_the_teams_module_to_drizzle(adopted, name):
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)
     assert report["tables"] == EXPORTS[name]
+    assert report["relations"] == RELATIONS.get(name, [])
     assert report["diffs"] == DIFFS.get(name, [])
 
 
@@ -109,6 +116,7 @@ def test_select_and_insert_types_are_the_teams(adopted):
             for k in ("$inferSelect", "$inferInsert"):
                 x, y = f"typeof A.{t}.{k}", f"typeof B.{t}.{k}"
                 lines.append(f"export const {t}_{k[6:]}: Same<{x}, {y}> & Same<keyof {x}, keyof {y}> = true;")
+        lines += [f"export const type_{t}: Same<A.{t}, B.{t}> = true;" for t in TYPE_ALIASES.get(name, [])]
         (d / "check.ts").write_text("\n".join(lines) + "\n")
     res = _run([BIN / "tsc", "-p", "."], work)
     assert res.returncode == 0, res.stdout + res.stderr
@@ -183,3 +191,52 @@ def test_a_module_that_does_not_load_is_one_located_line(tmp_path, body, message
     res = cli("import", "--drizzle", "bad.ts", cwd=tmp_path)
     assert res.exit_code == 2
     assert res.output.startswith("error: " + message) and res.output.count("\n") == 1, res.output
+
+
+# The team's relation names (t3's user.account / account.user, not derived names) through both files
+SEEDS = {
+    "t3-postgres": """
+        INSERT INTO "user" (id, name, email, email_verified, created_at, updated_at)
+          VALUES ('u1', 'Ann', 'ann@example.com', true, '2024-01-01', '2024-01-01');
+        INSERT INTO account (id, account_id, provider_id, user_id, created_at, updated_at)
+          VALUES ('a1', 'gh-1', 'github', 'u1', '2024-01-01', '2024-01-01');
+        INSERT INTO session (id, expires_at, token, created_at, updated_at, user_id)
+          VALUES ('s1', '2024-02-01', 't1', '2024-01-01', '2024-01-01', 'u1');""",
+    "t3-sqlite": """
+        INSERT INTO "user" (id, email, "createdAt") VALUES ('u1', 'ann@example.com', 0);
+        INSERT INTO account (id, "userId", "accountId", "providerId", "createdAt")
+          VALUES ('a1', 'u1', 'gh-1', 'github', 0);
+        INSERT INTO session (id, "userId", token, "expiresAt", "createdAt") VALUES ('s1', 'u1', 't1', 0, 0);""",
+}
+QUERIES = [["user", {"account": True, "session": True}], ["account", {"user": True}], ["session", {"user": True}]]
+
+
+@pytest.mark.parametrize("name", SEEDS)
+def test_the_teams_relational_queries_run_on_both_engines(adopted, name, tmp_path, pg, pg_test_db):
+    import sqlite3
+    from schemactl import render
+    from schemactl.engines import sqlite as sqlite_engine
+    _, dirs = adopted
+    d = dirs[name]
+    m = load_file(d / "manifests" / f"{name}.yaml")
+    lite_db = tmp_path / "t.db"
+    conn = sqlite3.connect(lite_db)
+    sqlite_engine.apply(conn, render.ddl(m, "sqlite"))
+    conn.executescript(SEEDS[name])
+    conn.commit()
+    conn.close()
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute(SEEDS[name])
+    conf = dict(kv.split("=", 1) for kv in pg_test_db.split())
+    pg_conf = json.dumps({"host": conf["host"], "port": int(conf["port"]), "user": conf["user"],
+                          "database": conf["dbname"]})
+    results = {}
+    for engine, target, ts in (("sqlite", lite_db, "schema.sqlite.ts"), ("postgres", pg_conf, "schema.pg.ts")):
+        res = _run(["node", ROOT / "tests" / "drizzle_import" / "query.cjs", engine,
+                    d / "generated" / name / ts, target, json.dumps(QUERIES)], d)
+        assert res.returncode == 0, res.stderr
+        users, accounts, sessions = json.loads(res.stdout)
+        assert [a["id"] for a in users[0]["account"]] == ["a1"] and [x["id"] for x in users[0]["session"]] == ["s1"]
+        assert accounts[0]["user"]["id"] == "u1" and sessions[0]["user"]["email"] == "ann@example.com"
+        results[engine] = (len(users), len(accounts), len(sessions))
+    assert results["sqlite"] == results["postgres"] == (1, 1, 1)
