@@ -160,7 +160,7 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             out.append(r_old.drop_policy(op.old))
         elif k == "create_policy":
             late_fks.append(r_new.create_policy(op.new))
-    return out + late_fks
+    return r_new.migration_search_path(op.kind for op in ops) + out + late_fks
 
 
 

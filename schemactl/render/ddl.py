@@ -379,10 +379,16 @@ class Renderer:
     def path_list(self) -> str:
         return f"{quote(self.schema)}, public"
 
-    def search_path(self) -> str:
+    def search_path(self, local: bool = False) -> str:
         """SET search_path for statements whose SQL names the manifest's objects unqualified (views,
-        policies, CHECKs calling functions): they are resolved when created."""
-        return f"SET search_path TO {self.path_list()};" if self.schema else ""
+        policies, CHECKs calling functions): they are resolved when created.  ``local``: for the length of
+        the transaction (a migration), leaving the session's path as it was."""
+        return f"SET {'LOCAL ' if local else ''}search_path TO {self.path_list()};" if self.schema else ""
+
+    def migration_search_path(self, kinds) -> list[str]:
+        """The SET LOCAL search_path a migration starts with when it creates SQL that names tables."""
+        return [self.search_path(local=True)] if self.schema and set(kinds) & {
+            "create_view", "create_policy", "create_function", "replace_function"} else []
 
     def names_resolved(self) -> bool:
         """Does the DDL hold SQL of the manifest's own that names tables or functions (resolved on creation)?"""

@@ -71,3 +71,33 @@ def test_public_schema_ddl_has_no_search_path(tmp_path):
     path.write_text(MANIFEST.replace('postgres: {schema: "Sales Data"}\n', ""))
     ddl = render.ddl(load_file(path), "postgres")
     assert "search_path" not in ddl
+
+
+def test_migration_adding_them_applies_and_leaves_the_session_path(tmp_path, pg):
+    """A migration that adds the view, the trigger and the policy to the named schema: it failed like the DDL
+    (relation "items" does not exist); its SET LOCAL search_path ends with its transaction."""
+    from schemactl.diff import diff
+    from schemactl.expect import expect
+    from schemactl.introspect import introspect
+    from schemactl.runtime import migrate
+    from tests.migrations.chain_support import Chain
+    tables_only = MANIFEST.split("triggers:")[0].replace("    postgres: {row_level_security: true}\n", "").replace(
+        """    policies:
+      audited_only:
+        command: select
+        roles: [public]
+        using: "EXISTS (SELECT 1 FROM audit WHERE audit.item_id = items.id)"
+""", "")
+    chain = Chain(tmp_path)
+    before = pg.execute("SHOW search_path").fetchone()[0]
+    for slug, text in (("init", tables_only), ("objects", MANIFEST)):
+        m, _ = chain.release(text, slug)
+        migrate(pg, chain.bundle(m))
+    body = (tmp_path / "generated" / "chain" / "migrations" / "postgres" / "0002_objects.sql").read_text()
+    assert 'SET LOCAL search_path TO "Sales Data", public;' in body
+    assert pg.execute("SHOW search_path").fetchone()[0] == before
+    pg.execute('INSERT INTO "Sales Data".items (id, qty) VALUES (1, 50)')
+    pg.execute('UPDATE "Sales Data".items SET qty = 51')
+    assert pg.execute('SELECT n FROM "Sales Data".big_item_count').fetchone() == (1,)
+    assert pg.execute('SELECT count(*) FROM "Sales Data".audit').fetchone() == (1,)
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres", "Sales Data"))] == []
