@@ -112,6 +112,11 @@ def _rejected(m: Manifest, engine: str, ddl: str, exc: Exception, execute, run_s
     except Exception:   # noqa: BLE001 - the connection is unusable: report the first message alone
         pass
     name = ENGINE_NAMES[engine]
+    if getattr(exc, "sqlstate", None) == "53200":   # out of shared memory: the lock table, not the manifest
+        return SchemactlError(
+            f"{m.source}: the PostgreSQL server ran out of lock space applying the generated DDL{where} "
+            f"({message}); the whole schema is built in one transaction: raise max_locks_per_transaction on that "
+            "server, or use --postgres local (its throwaway server is set up for thousands of tables)")
     return SchemactlError(
         f"{m.source}: {name} rejected the generated DDL{where}: {message}; the manifest cannot be built on {name} "
         f"as written: change {obj + ' in ' if obj else ''}{m.source} (if it is valid {name} DDL, report the "

@@ -243,3 +243,20 @@ def test_ddl_sqlite_rejects_is_one_line_exit_2_naming_the_object(monkeypatch):
     assert "\n" not in message
     assert 'SQLite rejected the generated DDL at index "memories_odd_idx"' in message
     assert "no such column: no_such_column" in message
+
+
+def test_a_server_out_of_lock_space_is_exit_2_naming_the_setting(tmp_path):
+    """A server of the user's (--postgres-url) with a small lock table: the fix is a server setting."""
+    from schemactl.engines.postgres_local import LocalPostgres
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from generate_1000 import manifest
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    path = tmp_path / "bench.yaml"
+    path.write_text(manifest(100))
+    with LocalPostgres(settings={"max_locks_per_transaction": "10", "max_connections": "5"}) as small:
+        result = _run("parity", "--engine", "postgres", "--postgres-url", small.url(), path, catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "ran out of lock space" in result.output and "raise max_locks_per_transaction" in result.output

@@ -315,8 +315,10 @@ class LocalPostgres:
 
     name = "local"
 
-    def __init__(self, binaries: Binaries | None = None, start_timeout: float = 30.0):
+    def __init__(self, binaries: Binaries | None = None, start_timeout: float = 30.0,
+                 settings: dict[str, str] | None = None):
         self.binaries = binaries or find_binaries()
+        self.settings = {**_SERVER_SETTINGS, **(settings or {})}
         self.who = run_as()
         self.start_timeout = start_timeout
         self.base: Path | None = None
@@ -339,7 +341,7 @@ class LocalPostgres:
             _chown_tree(self.base, self.who)
             os.chmod(data, 0o700)
             args = [self.binaries.postgres, "-D", str(data), "-k", str(self.base), "-p", str(self.port)]
-            for key, value in _SERVER_SETTINGS.items():
+            for key, value in self.settings.items():
                 args += ["-c", f"{key}={value}"]
             os.write(self._lifeline, (json.dumps(args) + "\n").encode())
             answer = self._watchdog_line(self.start_timeout)
