@@ -154,6 +154,10 @@ def check(m, problems) -> None:
                 lite.execute(f"CREATE VIEW {quote(v.name)} AS {sql}")
             except sqlite3.Error as exc:
                 problems.add(v.path + ("sql",), _view_problem(m, v, str(exc)))
+                continue
+        column = _pg_missing_column(m, v, pg) if pg else None
+        if column:
+            problems.add(v.path + ("sql",), _view_problem(m, v, f"no such column: {column}", " on PostgreSQL"))
     if lite is not None:
         lite.close()
     _sqlite_settings(m, problems)
@@ -179,8 +183,29 @@ def _number_out_of_range(sql: str, ref, kind: str) -> str | None:
     return None
 
 
-def _view_problem(m, v, error: str) -> str:
-    """What SQLite said about a view, as the manifest's author fixes it."""
+def _pg_missing_column(m, v, sql: str) -> str | None:
+    """A column the PostgreSQL form of a view reads that none of its tables or views has (sqlglot resolves
+    every column against the manifest's tables); None when all resolve or when that cannot be told."""
+    import sqlglot
+    from sqlglot.errors import OptimizeError
+    from sqlglot.optimizer.qualify import qualify
+    known = {t.name: {c.name: "text" for c in t.columns} for t in m.tables}
+    known |= {w.name: dict.fromkeys(w.outputs, "text") for w in m.views if w.outputs}
+    if any(name not in known for name in v.tables):
+        return None
+    try:
+        qualify(sqlglot.parse_one(sql, read="postgres"), schema=known, dialect="postgres",
+                validate_qualify_columns=True)
+    except OptimizeError as exc:
+        hit = re.search(r"Column '(.+?)' could not be resolved|Unknown column: (\S+)", str(exc))
+        return (hit.group(1) or hit.group(2)) if hit else None
+    except Exception:     # SQL sqlglot cannot follow: PostgreSQL itself says at parity
+        return None
+    return None
+
+
+def _view_problem(m, v, error: str, where: str = "") -> str:
+    """What SQLite (or the PostgreSQL check) said about a view, as the manifest's author fixes it."""
     from ..naming import suggest
     hit = re.match(r"no such column: (.+)$", error)
     if hit:
@@ -188,7 +213,8 @@ def _view_problem(m, v, error: str) -> str:
         known = sorted({c.name for t in m.tables if t.name in v.tables for c in t.columns} |
                        {o for w in m.views if w.name in v.tables for o in (w.outputs or ())})
         hint = suggest(column.rpartition(".")[2], known)
-        return (f'view "{v.name}" reads missing column "{column}"' + (f' (did you mean "{hint}"?)' if hint else "")
+        return (f'view "{v.name}" reads missing column "{column}"{where}'
+                + (f' (did you mean "{hint}"?)' if hint else "")
                 + f"; the tables it reads ({', '.join(v.tables)}) have no such column: correct the view")
     return f'view "{v.name}": SQLite rejects it ({error}); {_FIX}'
 

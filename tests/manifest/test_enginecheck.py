@@ -142,3 +142,14 @@ def test_a_number_default_beyond_its_type_is_refused(pg, type_, pg_default, fits
     pg.execute("DROP TABLE probe")
     pg.execute(render.ddl(m, "postgres"))
     pg.execute("INSERT INTO t (id) VALUES (1)")
+
+
+def test_a_view_reading_a_missing_column_on_postgres_only_is_refused(pg):
+    text = HEAD + ("      name: text\nviews:\n  v: {sql: {postgres: \"SELECT id, nmae FROM t WHERE name ~ 'x'\", "
+                   "sqlite: \"SELECT id, name FROM t\"}}\n")
+    pg.execute("CREATE TABLE t (id integer PRIMARY KEY, name text)")
+    with pytest.raises(psycopg.errors.UndefinedColumn):           # PostgreSQL refuses it ...
+        pg.execute("CREATE VIEW v AS SELECT id, nmae FROM t WHERE name ~ 'x'")
+    assert _errors(text) == ['m.yaml:10:12: error: view "v" reads missing column "nmae" on PostgreSQL (did you '
+                             'mean "name"?); the tables it reads (t) have no such column: correct the view']
+    load_text(text.replace("nmae", "name"))                       # ... and the corrected form passes
