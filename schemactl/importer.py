@@ -556,6 +556,10 @@ class Importer:
         if tr.function is not None:   # PostgreSQL: runs a function (mapped under functions:, or left out)
             if "." in tr.function:
                 return None, f"runs {tr.function}() of another schema, which the manifest does not hold"
+            if (tr.table, tr.name) in {(t, n) for t, n in self.extras.get("transition_tables", ())}:
+                return None, ("reads transition tables (REFERENCING OLD/NEW TABLE), which a manifest trigger does "
+                              "not declare: its function would find no such table; keep the trigger in the "
+                              "application's migrations")
             spec["function"] = tr.function
             if tr.shown_when:
                 spec["when"] = {self.engine: tr.shown_when}
@@ -1229,6 +1233,9 @@ _PG_EXTRAS = {
                                       JOIN pg_depend d ON d.classid = 'pg_opclass'::regclass AND d.objid = o.oid
                                        AND d.deptype = 'e' JOIN pg_extension e ON e.oid = d.refobjid
                                       WHERE n.nspname = %(schema)s ORDER BY 1, 2, 3""",
+    "transition_tables": """SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                            JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(schema)s
+                            AND (t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL) ORDER BY 1, 2""",
     "policies": "SELECT tablename, policyname FROM pg_policies WHERE schemaname = %(schema)s ORDER BY 1, 2",
     "row_security": """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                        WHERE n.nspname = %(schema)s AND c.relrowsecurity ORDER BY 1""",

@@ -259,3 +259,28 @@ def test_sql_function_reading_a_later_table_and_serial_sequences_are_listed_as_t
            'an identity column' in res.output.replace(str(tmp_path) + "/", "")
     m = load_file(out)
     assert [f.name for f in m.functions] == ["stock"] and m.table("inventory").column("id").identity
+
+
+def test_trigger_reading_transition_tables_is_listed_not_mapped_without_them(tmp_path, pg_server, pg_test_db):
+    """Sourcegraph's codeintel schema: a statement trigger with REFERENCING NEW TABLE AS newtab was mapped
+    without its REFERENCING clause; on the database built from the manifest every insert then failed
+    (relation "newtab" does not exist).  It is listed as not mapped; its function is kept."""
+    ddl = tmp_path / "squashed.sql"
+    ddl.write_text("CREATE TABLE docs (id integer PRIMARY KEY, upload_id integer NOT NULL);\n"
+                   "CREATE TABLE versions (upload_id integer PRIMARY KEY, n integer);\n"
+                   "CREATE FUNCTION docs_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN\n"
+                   "  INSERT INTO versions SELECT upload_id, count(*) FROM newtab GROUP BY upload_id;\n"
+                   "  RETURN NULL;\nEND $$;\n"
+                   "CREATE TRIGGER docs_insert AFTER INSERT ON docs REFERENCING NEW TABLE AS newtab\n"
+                   "  FOR EACH STATEMENT EXECUTE FUNCTION docs_insert();\n"
+                   "CREATE INDEX docs_upload ON docs USING hash (upload_id);\n")
+    out = tmp_path / "app.yaml"
+    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    assert res.exit_code == 0, res.output
+    assert 'squashed.sql:7: trigger "docs_insert" on table "docs": reads transition tables (REFERENCING OLD/NEW ' \
+           'TABLE)' in res.output
+    m = _applies_on_both(out, pg_test_db)
+    assert m.triggers == () and [f.name for f in m.functions] == ["docs_insert"]
+    assert [(i.name, i.method) for i in m.table("docs").indexes] == [("docs_upload", "hash")]
+    with psycopg.connect(pg_test_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO docs VALUES (1, 7)")   # failed: relation "newtab" does not exist

@@ -34,6 +34,7 @@ ENTRIES = {
     "graphile-starter": ("ddl", "schema.sql", "postgres", "app_public",
                          ("graphile_starter", "graphile_starter_visitor")),
     "sourcegraph-codeinsights": ("ddl", "squashed.sql", "postgres", "public", ()),
+    "sourcegraph-codeintel": ("ddl", "squashed.sql", "postgres", "public", ()),
     "redka": ("ddl", "sqlite.sql", "sqlite", None, ()),
     "tundra": ("ddl", "create-schema.sql", "sqlite", None, ()),
     "danbooru": ("ddl", "structure.sql", "postgres", "public", ()),
