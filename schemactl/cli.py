@@ -563,6 +563,34 @@ def _refuse_broken_history(steps) -> None:
             f"{s.version} {s.state}" for s in broken) + "); see `schemactl migrate status`")
 
 
+@migrate.command("down")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path")
+@click.option("--to", "to", required=True, type=int, help="The version to go back to (lower than the database's).")
+@_features_opt
+def migrate_down(manifest, url, to, features):
+    """Undo applied migrations above version --to, newest first, with their down migrations.
+
+    `migrate new` writes a down migration for every migration that loses nothing (migrations/<engine>/
+    down/); one with a destructive operation, and the first migration, have none, and going below it is
+    refused before anything runs.  Each step is one transaction with the removal of its schema_version
+    row; `migrate apply` brings the database forward again.
+    """
+    from .migrations.down import run_down
+    from .migrations.files import chain_dir, read_lock
+    from .parity import connect_url, parse_url
+    project, path, m = _one(manifest, features)
+    m, bundle, _ = _chain_bundle(manifest, features)
+    chain = chain_dir(project.output_dir(m))
+    engine, _ = parse_url(url)
+    conn = connect_url(url, read_only=False)
+    try:
+        undone = run_down(conn, engine, bundle, read_lock(chain), chain, to)
+    finally:
+        conn.close()
+    click.echo(f"undid {', '.join(undone)}; the database is at version {to}")
+
+
 @migrate.command("status")
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path (read-only).")

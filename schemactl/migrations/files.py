@@ -27,6 +27,7 @@ from ..manifest.load import load_text
 from ..manifest.model import Manifest
 from ..naming import quote, sql_string
 from ..render.ddl import Renderer, schema_of
+from .down import down_bodies, down_path, down_text
 from .plan import destructive, enum_values_first, plan
 from .sql import statements
 
@@ -137,10 +138,14 @@ def _lock_problem(data) -> str | None:
             return f"{where} has name {json.dumps(entry.get('name'))}, not {i:04d}_<name>"
         if not isinstance(entry.get("schema_hash"), str) or not entry["schema_hash"].startswith("sha256:"):
             return f"{where} ({entry['name']}) has no schema_hash"
-        sums = entry.get("checksums")
-        for engine in ENGINES:
-            if not isinstance(sums, dict) or not isinstance(sums.get(engine), str) or not _HEX.match(sums[engine]):
-                return f"{where} ({entry['name']}) has no sha256 checksum for {engine}"
+        for key in ("checksums", "down"):
+            sums = entry.get(key)
+            if key == "down" and sums is None:
+                continue
+            for engine in ENGINES:
+                if not isinstance(sums, dict) or not isinstance(sums.get(engine), str) or not _HEX.match(sums[engine]):
+                    what = "checksum" if key == "checksums" else "down-migration checksum"
+                    return f"{where} ({entry['name']}) has no sha256 {what} for {engine}"
     return None
 
 
@@ -197,7 +202,8 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
     digest = schema_hash(manifest)
     if lock is None:
         ops = []
-        steps = [(slug, digest, {e: [b for b in Renderer(manifest, e).blocks()] for e in ENGINES})]
+        steps = [(slug, digest, {e: [b for b in Renderer(manifest, e).blocks()] for e in ENGINES},
+                  (None, "the first migration creates the schema; undoing it would drop everything"))]
         lock = {"format": 1, "schema": manifest.name, "migrations": []}
     else:
         old = read_snapshot(d, lock, manifest.features)     # a damaged chain is named even with nothing to do
@@ -217,17 +223,26 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
         for before, after, step_slug, step_digest in pairs:
             step_ops = plan(before, after)
             try:
-                steps.append((step_slug, step_digest, {e: statements(step_ops, before, after, e) for e in ENGINES}))
+                steps.append((step_slug, step_digest, {e: statements(step_ops, before, after, e) for e in ENGINES},
+                              down_bodies(before, after, step_ops)))
             except ValueError as exc:
                 raise SchemactlError(str(exc)) from None
         if mid is not None:
             ops = plan(old, mid) + plan(mid, manifest)
     files: dict[Path, str] = {}
     entries = list(lock["migrations"])
-    for step_slug, step_digest, bodies in steps:
+    for step_slug, step_digest, bodies, (down, no_down) in steps:
         version = len(entries) + 1
         name = f"{version:04d}_{step_slug}"
         entry = {"version": version, "name": name, "schema_hash": step_digest, "checksums": {}}
+        if down is None:
+            entry["down_reason"] = no_down
+        else:
+            entry["down"] = {}
+            for engine in ENGINES:
+                text = down_text(name, manifest.name, engine, version - 1, down[engine])
+                files[down_path(d, engine, name)] = text
+                entry["down"][engine] = sha256(text.encode("utf-8"))
         for engine in ENGINES:
             header = (f"-- schemactl migration {name} of schema \"{manifest.name}\" ({engine}).\n"
                       f"-- Schema hash after this migration: {step_digest}\n"
@@ -382,6 +397,14 @@ def chain_problems(out_dir: Path, manifest: Manifest, display) -> list[tuple[str
             if actual != entry["checksums"][engine]:
                 found.append((display(path), "applied migration was edited (checksum differs from lock.json)",
                               "git checkout -- " + display(path)))
+            if entry.get("down"):
+                back = down_path(d, engine, entry["name"])
+                try:
+                    if sha256(back.read_bytes()) != entry["down"][engine]:
+                        found.append((display(back), "down migration was edited (checksum differs from lock.json)",
+                                       "git checkout -- " + display(back)))
+                except FileNotFoundError:
+                    found.append((display(back), "down migration is missing", "git checkout -- " + display(back)))
     for engine in ENGINES:
         for path in sorted((d / engine).glob("*.sql")):
             if path not in listed:
