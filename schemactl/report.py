@@ -106,9 +106,18 @@ def github(targets: list[Target], colour: bool) -> str:
 REPORTERS = {"text": text, "json": as_json, "junit": junit, "github": github}
 
 
+def use_colour(stream) -> bool:
+    """Colour on a terminal; NO_COLOR (no-color.org) turns it off, FORCE_COLOR on (CI logs that render it)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR") not in (None, "", "0"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
 def emit(targets: list[Target], fmt: str, stream=None) -> None:
     stream = stream or sys.stdout
-    colour = fmt == "text" and hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
+    colour = fmt == "text" and use_colour(stream)
     stream.write(REPORTERS[fmt](targets, colour) + "\n")
 
 

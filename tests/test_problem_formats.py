@@ -79,3 +79,17 @@ def test_undeclared_objects_point_at_their_table(project, tmp_path):
     assert findings["memories.extra"]["line"] == memories
     assert findings["stray"]["line"] == tables
     assert all(f["line"] != 1 for f in findings.values())
+
+
+@pytest.mark.parametrize("env,coloured", [({}, False), ({"FORCE_COLOR": "1"}, True),
+                                          ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False), ({"FORCE_COLOR": "0"}, False)])
+def test_colour_follows_force_color_and_no_color(project, tmp_path, env, coloured):
+    db = tmp_path / "live.db"
+    conn = sqlite3.connect(db)
+    conn.executescript((project / "generated" / "memories" / "sqlite.sql").read_text())
+    conn.execute("ALTER TABLE memories ADD COLUMN extra text")
+    conn.close()
+    result = cli("diff", "manifests/memories.yaml", "--db", f"sqlite:///{db}", cwd=project,
+                 env={"NO_COLOR": None, "FORCE_COLOR": None, **env})
+    assert result.exit_code == 1
+    assert ("\033[31m" in result.stdout) is coloured
