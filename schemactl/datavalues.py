@@ -119,7 +119,8 @@ def _text(col: Col) -> Callable:
     limit = col.args[0] if col.type == "varchar" else None
 
     def check(v):
-        _must(v, str, "text")
+        if type(v) is not str:
+            _must(v, str, "text")
         if limit is not None and len(v) > limit:
             raise BadValue(f"has {len(v)} characters, more than {col.spelled} holds; shorten it at the source or "
                            "widen the column")
@@ -153,7 +154,8 @@ def _int(col: Col) -> Callable:
     lo, hi = INT_RANGES[col.base]
 
     def check(v):
-        _must(v, int, "a whole number")
+        if type(v) is not int:
+            _must(v, int, "a whole number")
         if not lo <= v <= hi:
             raise BadValue(f"{v} is out of range for {col.spelled} ({lo}..{hi}); {SOURCE_FIX} or widen the column")
         return v
@@ -313,27 +315,34 @@ def _key_text(v) -> str:
 
 
 def converter(t: Table, cols: list[Col], fns: list, after: str = "nothing was written") -> Callable:
-    """(values, number, prefix) -> converted tuple; a bad value is a SchemactlError naming table, row and column."""
+    """(values, number, prefix) -> converted tuple; a bad value is a SchemactlError naming table, row and column
+    (the row's label is made only then)."""
     label = row_key(t, cols)
-    pairs = list(zip(fns, cols))
+    width = len(cols)
+    active = [(i, f, col) for i, (f, col) in enumerate(zip(fns, cols)) if f is not None]
     count = [0]
+
+    def fail(values, number, prefix, what) -> SchemactlError:
+        where = f"{prefix}table {t.name}, {label(values, count[0] if number is None else number)}"
+        return SchemactlError(f"{where}{what}; {after}")
 
     def row(values, number: int | None = None, prefix: str = ""):
         count[0] += 1
-        where = f"{prefix}table {t.name}, {label(values, count[0] if number is None else number)}"
-        if len(values) != len(pairs):
-            raise SchemactlError(f"{where}: {len(values)} values for {len(pairs)} columns; {after}")
-        out = []
-        for (f, col), v in zip(pairs, values):
-            if v is None or f is None:
-                out.append(v)
+        if len(values) != width:
+            raise fail(values, number, prefix, f": {len(values)} values for {width} columns")
+        if not active:
+            return tuple(values)
+        out = list(values)
+        for i, f, col in active:
+            v = out[i]
+            if v is None:
                 continue
             try:
-                out.append(f(v))
+                out[i] = f(v)
             except BadValue as exc:
-                raise SchemactlError(f"{where}, column {col.name}: {exc}; {after}") from None
+                raise fail(values, number, prefix, f", column {col.name}: {exc}") from None
             except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
-                raise SchemactlError(f"{where}, column {col.name}: cannot use {show(v)} as {col.kind} ({exc}); "
-                                     f"{SOURCE_FIX}; {after}") from None
+                raise fail(values, number, prefix, f", column {col.name}: cannot use {show(v)} as {col.kind} "
+                                                   f"({exc}); {SOURCE_FIX}") from None
         return tuple(out)
     return row
