@@ -235,3 +235,11 @@ def test_json_travels_as_text_and_a_format_1_archive_still_restores(setup):
     assert datacopy.restore(path, M, target, "postgres") == {"parents": 2, "kids": 2}
     assert [r[5] for r in rows(M, target, "postgres", "kids")] == ['{"k": [1, null]}', None]
     assert base64.b64encode(b"\x00").decode() == json.loads(lines[_kid_line(lines, 1)])[3]
+
+
+def test_backup_to_an_unwritable_place_is_one_line_and_leaves_nothing(setup):
+    src = _lite(setup, "src.db", FILL)
+    out = setup.tmp / "missing-dir" / "a.gz"
+    result = cli("backup", "--manifest", setup.tmp / "m.yaml", "--db", src, "-o", out)
+    assert result.exit_code == 2 and f"cannot write {out}" in _error_line(result)
+    assert sorted(p.name for p in setup.tmp.iterdir()) == ["m.yaml", "src.db"]
