@@ -175,6 +175,8 @@ def _scalar(value: str, node) -> list[str]:
 
 def _set_top_level(text: str, key: str, value: str) -> list[str]:
     """Candidate texts with the top-level ``key`` set to ``value`` (every other byte as it was)."""
+    if text.startswith("\ufeff"):            # libyaml's offsets do not count a byte order mark
+        return ["\ufeff" + t for t in _set_top_level(text[1:], key, value)]
     root = _top(text)
     k, v = _value_node(root, key)
     if v is not None:

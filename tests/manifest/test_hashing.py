@@ -148,7 +148,10 @@ STALE = "sha256:" + "0" * 64
     f'format: 1\nname: x\ndescription: "about\nhash: {STALE}"\nversion: 1\n{TABLES}\n',            # in a string
     f"format: 1\nname: x\ndescription: |\n  text\n  hash: y\nversion: 1  # v\n{TABLES}\n",
     f"format: 1\nname: x\nversion: 1\nhash: '{STALE}'  # c\n{TABLES}\n",
-], ids=["flow-no-hash", "flow", "quoted-key", "next-line", "multi-line-string", "block-string", "single-quoted"])
+    f"\ufeffformat: 1\nname: x\ndescription: caf\u00e9 \U0001F600\nversion: 1\nhash: {STALE}\n{TABLES}\n",  # BOM
+    f"\ufeffformat: 1\r\nname: x\r\nversion: 1\r\n{TABLES}\r\n",
+], ids=["flow-no-hash", "flow", "quoted-key", "next-line", "multi-line-string", "block-string", "single-quoted",
+        "bom", "bom-crlf-no-hash"])
 def test_hash_write_sets_exactly_the_top_level_hash(tmp_path, text):
     path = tmp_path / "m.yaml"
     path.write_text(text)
