@@ -178,10 +178,25 @@ class DrizzleRenderer:
         owner = "table" if table == this.name else self.names[("table", table)]
         return member(owner, self.prop(self.m.table(table), column))
 
+    def _pg_custom(self, spelling: str, c: Column) -> str:
+        """The name of the customType declared for a PostgreSQL type spelling (one per spelling)."""
+        pg_customs = self.__dict__.setdefault("pg_customs", {})
+        if spelling not in pg_customs:
+            taken = set(self.names.values()) | {n for n, _ in pg_customs.values()} | set(DRIZZLE_CUSTOM_TYPES)
+            base = "pg" + camel(spelling)[:1].upper() + camel(spelling)[1:]
+            name, n = base, 2
+            while name in taken:
+                name, n = f"{base}{n}", n + 1
+            ts = c.type.row.ts if isinstance(c.type.row.ts, str) else c.type.row.ts["postgres"]
+            pg_customs[spelling] = (name, keep.pg_custom(spelling, ts.replace("Buffer", "Uint8Array") or "unknown"))
+        return pg_customs[spelling][0]
+
     def _builder_name(self, call: str) -> str:
         name = call.split("(", 1)[0]
         if name in DRIZZLE_CUSTOM_TYPES:
             self.customs.add(name)
+        elif name in {n for n, _ in self.__dict__.get("pg_customs", {}).values()}:
+            pass   # declared in the file
         else:
             self.imports.add(name)
         return name
@@ -213,8 +228,9 @@ class DrizzleRenderer:
         template = getattr(c.type.row, self.r.builder_field)
         if not isinstance(template, str):
             template = template[self.m.time_storage]
-        if self.engine == "postgres" and not array and dict(c.engine_types).get("postgres") == "character varying":
-            template = "varchar({col})"   # varchar without a length (text on SQLite)
+        own = dict(c.engine_types).get("postgres") if self.engine == "postgres" and not array else None
+        if own:   # the column's own PostgreSQL type: its builder, or a customType of that type
+            template = keep.pg_builder(own) or self._pg_custom(own, c) + "({col})"
         call = template.format(col=col, **c.type.params)
         self._builder_name(call)
         if dz and not array:
@@ -644,6 +660,7 @@ class DrizzleRenderer:
         team_customs = dict((n, d) for n, d, _ in self.dz.custom_types) if self.team else {}
         custom_types = [(name, DRIZZLE_CUSTOM_TYPES[name]) for name in sorted(self.customs - set(team_customs))]
         custom_types += [(name, team_customs[name]) for name in sorted(self.team_customs)]
+        custom_types += sorted(self.__dict__.get("pg_customs", {}).values())
         if self.iso_timestamp:
             custom_types.append(("isoTimestamp", ISO_TIMESTAMP))
         if custom_types:

@@ -94,3 +94,28 @@ def creator_declaration(fn: str, prefix: str, suffix: str) -> str:
     if suffix:
         parts.append(json.dumps(suffix, ensure_ascii=False))
     return f"{fn}((name) => {' + '.join(parts)})"
+
+
+# A column's own PostgreSQL type (postgres_type) on pg-core: Drizzle's builder for it, so that drizzle-kit
+# (generate, push) keeps the live column's type; any other spelling becomes a customType of that type.
+PG_BUILDERS = {"character varying": "varchar({col})", "numeric": "numeric({col})", "inet": "inet({col})",
+               "cidr": "cidr({col})", "macaddr": "macaddr({col})", "macaddr8": "macaddr8({col})",
+               "interval": "interval({col})"}
+_DIMENSIONED = re.compile(r"^(vector|halfvec|bit|sparsevec)\((\d+)\)$")
+
+
+def pg_builder(spelling: str) -> str | None:
+    """The pg-core builder template for a postgres_type spelling (None: declare a customType)."""
+    s = " ".join(spelling.lower().split())
+    if s in PG_BUILDERS:
+        return PG_BUILDERS[s]
+    m = _DIMENSIONED.match(s.replace(" ", ""))
+    if m:
+        return f"{m[1]}({{col}}, {{{{ dimensions: {m[2]} }}}})"
+    return None
+
+
+def pg_custom(spelling: str, ts: str) -> str:
+    """customType declaration for a PostgreSQL type spelling (JSON-encoded), selected as ``ts``."""
+    return (f"customType<{{ data: {ts}; driverData: {ts} }}>({{ dataType: () => "
+            f"{json.dumps(spelling, ensure_ascii=False)} }})")

@@ -153,10 +153,9 @@ def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
     out += [("SC324", f"{t.name}/foreign key {f.name}") for t in m.tables for f in t.foreign_keys
             if f.deferrable == "deferred" or (f.deferrable and engine == "postgres")]
     # 0c. a column's own engine type (postgres_type / sqlite_type): Drizzle uses the portable type's builder
-    # (except varchar without a length: varchar() on pg-core)
+    # (pg-core: Drizzle's builder of that PostgreSQL type or a customType of it, except for arrays)
     out += [("SC203", f"{t.name}.{c.name}") for t in m.tables for c in t.columns
-            if engine in dict(c.engine_types) and not (engine == "postgres" and not c.type.array and
-                                                       dict(c.engine_types)[engine] == "character varying")]
+            if engine in dict(c.engine_types) and not (engine == "postgres" and not c.type.array)]
     if engine != "sqlite":
         return sorted(out)
     from schemactl.render.drizzle import DrizzleRenderer
