@@ -206,11 +206,12 @@ def reset_identities(conn, m: Manifest, engine: str = "postgres") -> None:
 IDENTITY_SEQUENCES = {"postgres": True, "sqlite": False}
 
 
-def _sqlite_begin(conn):
+def _sqlite_begin(conn, m: Manifest | None):
     conn.isolation_level = None
     conn.execute("PRAGMA foreign_keys = ON")         # enforced (outside the transaction: a no-op inside)
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("PRAGMA defer_foreign_keys = ON")   # checked at COMMIT, so tables load in any order
+    return m
 
 
 def _sqlite_end(conn, ok: bool, state) -> None:
@@ -219,13 +220,29 @@ def _sqlite_end(conn, ok: bool, state) -> None:
         return
     broken = conn.execute("PRAGMA foreign_key_check").fetchall()
     if broken:   # orphan rows: refused whole, never committed
+        where = _sqlite_row(conn, state, broken[0][0], broken[0][1])
         conn.execute("ROLLBACK")
-        raise SchemactlError(f"{len(broken)} row(s) would violate foreign keys (first: table {broken[0][0]}, rowid "
-                             f"{broken[0][1]}, referencing {broken[0][2]}); nothing was written")
+        raise SchemactlError(f"{len(broken)} row(s) would violate foreign keys (first: table {broken[0][0]}, "
+                             f"{where}, referencing {broken[0][2]}); nothing was written: add the missing rows to "
+                             f"{broken[0][2]} at the source, or remove the orphans")
     conn.execute("COMMIT")
 
 
-def _pg_begin(conn):
+def _sqlite_row(conn, m: Manifest | None, table: str, rowid) -> str:
+    """A SQLite row named by its primary key (by its rowid when the manifest does not say)."""
+    t = m.table(table) if m is not None else None
+    if t is None or t.primary_key is None or rowid is None:
+        return f"rowid {rowid}"
+    cols = t.primary_key.columns
+    found = conn.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(table)} WHERE rowid = ?",
+                         (rowid,)).fetchone()
+    if found is None:
+        return f"rowid {rowid}"
+    shown = ", ".join(f"{c}={v!r}" for c, v in zip(cols, found))
+    return f"row {shown}" if len(cols) == 1 else f"row ({shown})"
+
+
+def _pg_begin(conn, m: Manifest | None):
     tx = conn.transaction()    # one transaction whether the connection is in autocommit or not
     tx.__enter__()
     return tx
@@ -250,7 +267,7 @@ class Target:
 
     def __enter__(self):
         try:
-            self.state = BEGIN[self.engine](self.conn)
+            self.state = BEGIN[self.engine](self.conn, self.m)
         except _engine_errors() as exc:
             raise SchemactlError(f"cannot start writing to the target: {_first_line(exc)}; nothing was "
                                  "written") from None
