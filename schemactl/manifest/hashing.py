@@ -159,6 +159,25 @@ def _value_node(root, key: str):
     return None, None
 
 
+def _alias_span(text: str, key: str) -> tuple[int, int]:
+    """Offsets of the alias (``*name``) that is the top-level ``key``'s value."""
+    depth, expect_key, current = 0, False, None
+    for event in yaml.parse(text, Loader=_LOADER):
+        if depth == 1 and not isinstance(event, yaml.MappingEndEvent):
+            if expect_key:
+                current = event.value if isinstance(event, yaml.ScalarEvent) else None
+            elif current == key and isinstance(event, yaml.AliasEvent):
+                return event.start_mark.index, event.end_mark.index
+            expect_key = not expect_key
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if depth == 0:
+                expect_key = True
+            depth += 1
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    raise RewriteRefused(1, 1, f"cannot find the top-level {key}: value")
+
+
 def _newline(text: str) -> str:
     return "\r\n" if "\r\n" in text else "\n"
 
@@ -184,6 +203,8 @@ def _set_top_level(text: str, key: str, value: str) -> list[str]:
             raise RewriteRefused(v.start_mark.line + 1, v.start_mark.column + 1,
                                  f"the top-level {key}: value is not a plain value")
         start, end = v.start_mark.index, v.end_mark.index
+        if start < k.end_mark.index:           # `hash: *name`: the node is the anchor's; replace the alias
+            start, end = _alias_span(text, key)
         out = []
         for spelled in _scalar(value, v):
             if v.style in ("|", ">"):          # a block scalar's span ends after its line break

@@ -166,8 +166,16 @@ def test_hash_write_sets_exactly_the_top_level_hash(tmp_path, text):
     assert "hash updated" not in cli("hash", "--write", "m.yaml", cwd=tmp_path).output
 
 
+def test_hash_write_replaces_an_alias_not_its_anchor(tmp_path):
+    text = f"format: 1\nname: x\nversion: 1\ndescription: &h {STALE}\nhash: *h  # c\n{TABLES}\n"
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    assert cli("hash", "--write", "m.yaml", cwd=tmp_path).exit_code == 0
+    assert path.read_text() == text.replace("hash: *h", f"hash: {schema_hash(load_text(text))}")
+
+
 def test_hash_write_refuses_what_it_cannot_change_alone(tmp_path):
-    text = f"format: 1\nname: &n x\nversion: 1\ndescription: *n\nhash: *n\n{TABLES}\n"
+    text = f"format: 1\nname: x\nversion: 1\nhash: &h {STALE}\ndescription: *h\n{TABLES}\n"
     path = tmp_path / "m.yaml"
     path.write_text(text)
     result = cli("hash", "--write", "m.yaml", cwd=tmp_path)
