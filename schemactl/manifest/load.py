@@ -353,6 +353,7 @@ class _Builder:
             located=self.p.located, drizzle=_drizzle_file(self.d.get("drizzle")),
         )
         manifest = _resolve_key_references(manifest)
+        _check_drizzle(manifest, self.p)
         from . import rules
         rules.check(manifest, self.p)
         return rules.ordered(manifest)
@@ -665,3 +666,29 @@ def _drizzle_table(raw) -> DrizzleTable:
                             tuple(e.get("fields", ())), tuple(e.get("references", ())), e.get("relation_name"))
             for name, e in r["with"].items())) for r in raw["relations"])
     return DrizzleTable(raw.get("export"), raw.get("creator"), rels)
+
+
+def _check_drizzle(m: Manifest, p: Problems) -> None:
+    """A drizzle: block names only what the manifest declares (creators, custom types, tables, columns)."""
+    creators = {c[0] for c in m.drizzle.creators} if m.drizzle else set()
+    customs = {c[0] for c in m.drizzle.custom_types} if m.drizzle else set()
+    for t in m.tables:
+        dz = t.drizzle
+        if dz and dz.creator and dz.creator not in creators:
+            p.add(t.path + ("drizzle", "creator"), f'table "{t.name}": drizzle creator "{dz.creator}" is not declared '
+                                                   "under the top-level drizzle: creators:")
+        for c in t.columns:
+            if c.drizzle and c.drizzle.custom and c.drizzle.custom not in customs:
+                p.add(c.path + ("drizzle", "custom"), f'table "{t.name}", column "{c.name}": drizzle custom type '
+                                                      f'"{c.drizzle.custom}" is not declared under drizzle: custom_types:')
+        for i, (_, rels) in enumerate(dz.relations or () if dz else ()):
+            for r in rels:
+                target = m.table(r.target)
+                where = t.path + ("drizzle", "relations", i, "with", r.name)
+                if target is None:   # a warning: the relation is left out of the Drizzle files, nothing else
+                    p.warn(where, f'table "{t.name}": relation "{r.name}" leads to "{r.target}", which is no table: '
+                                  "left out of the Drizzle files")
+                elif len(r.fields) != len(r.references) or any(t.column(c) is None for c in r.fields) or any(
+                        target.column(c) is None for c in r.references):
+                    p.warn(where, f'table "{t.name}": relation "{r.name}": fields must be columns of "{t.name}" and '
+                                  f'references as many columns of "{r.target}": left out of the Drizzle files')

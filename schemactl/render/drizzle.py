@@ -570,9 +570,9 @@ class DrizzleRenderer:
                 entries, kinds = [], set()
                 for r in rels:
                     target = self.m.table(r.target)
-                    if target is None or any(t.column(c) is None for c in r.fields) or any(
-                            target.column(c) is None for c in r.references):
-                        continue
+                    if target is None or len(r.fields) != len(r.references) or any(
+                            t.column(c) is None for c in r.fields) or any(target.column(c) is None for c in r.references):
+                        continue   # warned by the loader
                     tv = self.names[("table", target.name)]
                     opts = []
                     if r.fields:

@@ -82,3 +82,32 @@ def test_blocks_change_neither_hash_nor_ddl():
     assert schema_hash(bare) == schema_hash(m)
     for engine in ("postgres", "sqlite"):
         assert render.ddl(bare, engine) == render.ddl(m, engine)
+
+
+BAD = """\
+format: 1
+name: bad
+version: 1
+tables:
+  a:
+    drizzle: {export: x, creator: nope, relations: [{export: aRel, with: {b: {one: b, fields: [id], references: [zz]}}}]}
+    columns:
+      id: {type: integer, primary_key: true, drizzle: {custom: vec}}
+  b:
+    columns:
+      id: {type: integer, primary_key: true}
+"""
+
+
+def test_a_block_naming_what_is_not_declared_is_located(tmp_path):
+    from tests.conftest import cli
+    (tmp_path / "bad.yaml").write_text(BAD)
+    res = cli("validate", "bad.yaml", cwd=tmp_path)
+    assert res.exit_code == 2
+    assert 'bad.yaml:6:35: error: table "a": drizzle creator "nope" is not declared' in res.output
+    assert 'bad.yaml:8:64: error: table "a", column "id": drizzle custom type "vec" is not declared' in res.output
+    assert 'bad.yaml:6:78: error: table "a": relation "b": fields must be columns of "a"' in res.output
+    (tmp_path / "warn.yaml").write_text(BAD.replace("creator: nope, ", "").replace(", drizzle: {custom: vec}", ""))
+    res = cli("validate", "warn.yaml", cwd=tmp_path)   # alone, a relation that does not fit is a warning
+    assert res.exit_code == 0
+    assert 'warn.yaml:6:63: warning: table "a": relation "b": fields must be columns of "a"' in res.output
