@@ -87,8 +87,8 @@ def _parse_features(ctx, param, value) -> frozenset:
 
 
 _features_opt = click.option("--features", callback=_parse_features, metavar="A,B",
-                             help="Build for these optional feature groups (declared under `features:`); outputs "
-                                  "go to generated/<name>+a+b/.")
+                             help="Use the manifest with these optional feature groups (declared under "
+                                  "`features:`); files it writes, if any, go to generated/<name>+a+b/.")
 
 
 def _selected(project, manifests, features=frozenset()):
