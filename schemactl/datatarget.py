@@ -1,0 +1,158 @@
+"""The target of copy and restore: one transaction whose tables must be empty, and the check of either
+database's schema against the manifest before any row moves."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .errors import SchemactlError
+from .manifest.model import Manifest
+from .naming import quote
+from .render.ddl import Renderer, schema_of
+
+
+def engine_errors() -> tuple:
+    errors: tuple = (sqlite3.Error,)
+    try:
+        import psycopg
+        errors += (psycopg.Error,)
+    except ImportError:    # pragma: no cover - psycopg is a dependency
+        pass
+    return errors
+
+
+def first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _sqlite_begin(conn, m: Manifest | None):
+    conn.isolation_level = None
+    conn.execute("PRAGMA foreign_keys = ON")         # enforced (outside the transaction: a no-op inside)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("PRAGMA defer_foreign_keys = ON")   # checked at COMMIT, so tables load in any order
+    return m
+
+
+def _sqlite_end(conn, ok: bool, state) -> None:
+    if not ok:
+        conn.execute("ROLLBACK")
+        return
+    broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:   # orphan rows: refused whole, never committed
+        where = _sqlite_row(conn, state, broken[0][0], broken[0][1])
+        conn.execute("ROLLBACK")
+        raise SchemactlError(f"{len(broken)} row(s) would violate foreign keys (first: table {broken[0][0]}, "
+                             f"{where}, referencing {broken[0][2]}); nothing was written: add the missing rows to "
+                             f"{broken[0][2]} at the source, or remove the orphans")
+    conn.execute("COMMIT")
+
+
+def _sqlite_row(conn, m: Manifest | None, table: str, rowid) -> str:
+    """A SQLite row named by its primary key (by its rowid when the manifest does not say)."""
+    t = m.table(table) if m is not None else None
+    if t is None or t.primary_key is None or rowid is None:
+        return f"rowid {rowid}"
+    cols = t.primary_key.columns
+    found = conn.execute(f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(table)} WHERE rowid = ?",
+                         (rowid,)).fetchone()
+    if found is None:
+        return f"rowid {rowid}"
+    shown = ", ".join(f"{c}={v!r}" for c, v in zip(cols, found))
+    return f"row {shown}" if len(cols) == 1 else f"row ({shown})"
+
+
+def _pg_begin(conn, m: Manifest | None):
+    tx = conn.transaction()    # one transaction whether the connection is in autocommit or not
+    tx.__enter__()
+    return tx
+
+
+def _pg_end(conn, ok: bool, tx) -> None:
+    if ok:
+        tx.__exit__(None, None, None)
+    else:
+        tx.__exit__(SchemactlError, SchemactlError("rolled back"), None)
+
+
+BEGIN = {"sqlite": _sqlite_begin, "postgres": _pg_begin}
+END = {"sqlite": _sqlite_end, "postgres": _pg_end}
+
+
+class Target:
+    """One transaction on the target database: all rows or none; its tables must be empty."""
+
+    def __init__(self, conn, engine: str, m: Manifest | None = None):
+        self.conn, self.engine, self.m = conn, engine, m
+
+    def __enter__(self):
+        try:
+            self.state = BEGIN[self.engine](self.conn, self.m)
+        except engine_errors() as exc:
+            raise SchemactlError(f"cannot start writing to the target: {first_line(exc)}; nothing was "
+                                 "written") from None
+        if self.m is not None:
+            try:
+                self._check_empty()
+            except BaseException:
+                self._end(False)
+                raise
+        return self
+
+    def _check_empty(self) -> None:
+        r = Renderer(self.m, self.engine)
+        for t in self.m.tables:
+            cur = self.conn.cursor()
+            cur.execute(f"SELECT 1 FROM {r.q(t.name)} LIMIT 1")
+            if cur.fetchone() is not None:
+                raise SchemactlError(f"table {t.name} of the target already holds rows; copy and restore fill "
+                                     "empty tables only (nothing was written): empty the target's tables or use "
+                                     "a new database")
+
+    def _end(self, ok: bool) -> None:
+        try:
+            END[self.engine](self.conn, ok, self.state)
+        except engine_errors() as exc:
+            if ok:
+                raise SchemactlError(f"the target refused the rows at commit: {first_line(exc)}; nothing was "
+                                     "written") from None
+
+    def __exit__(self, kind, exc, tb):
+        self._end(kind is None)
+        if kind is not None and issubclass(kind, engine_errors()):
+            raise SchemactlError(f"the target refused the rows: {first_line(exc)}; nothing was written") from None
+        return False
+
+
+# Findings that make a source unreadable as the manifest says: a missing table or column.
+SOURCE_CODES = frozenset({"SC101", "SC201"})
+
+
+def check_schema(conn, engine: str, m: Manifest, role: str = "target") -> frozenset:
+    """Refuse a database whose schema differs from the manifest (the parity gate's diff), exit 1 with the
+    findings: any finding for the target; for the source a missing table or column.  A source column of
+    another type (an import's approximation: citext for text, a domain for its base type) is returned as
+    (table, column): its values are read as they are and each checked against the manifest's type."""
+    from .diff import diff
+    from .expect import expect
+    from .introspect import introspect
+    try:
+        findings = diff(expect(m, engine), introspect(conn, engine, schema_of(m, engine)))
+        conn.rollback()  # end the read transaction psycopg opened (a no-op on sqlite3)
+    except engine_errors() as exc:
+        raise SchemactlError(f"cannot read the {role}'s schema: {first_line(exc)}; nothing was written") from None
+    loose = frozenset()
+    if role == "source":
+        loose = frozenset(f.manifest_path[1:4:2] for f in findings if f.code == "SC203" and
+                          len(f.manifest_path) == 4)
+        findings = [f for f in findings if f.code in SOURCE_CODES]
+    if findings:
+        listed = "\n  ".join(f"{f.code} {f.message}" for f in findings[:20])
+        err = SchemactlError(f"the {role} schema differs from the manifest; nothing was "
+                             f"{'read' if role == 'source' else 'written'}:\n  {listed}")
+        err.exit_code = 1
+        raise err
+    return loose
+
+
+def check_target(conn, engine: str, m: Manifest) -> None:
+    check_schema(conn, engine, m, "target")
