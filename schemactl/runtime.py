@@ -22,8 +22,10 @@ This module imports no third-party package (no click, yaml, jinja2, sqlglot).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import os
+import re
 import sqlite3
 import sys
 
@@ -483,95 +485,58 @@ def _objects_sqlite(conn, schema=None) -> dict:
 # Reading CHECK constraints and AUTOINCREMENT from a stored CREATE TABLE (docs/runtime-protocol.md, section 5):
 # a tokenizer that knows SQLite's quoting and comments, written so that the TypeScript and Rust runtimes cut
 # the same text (word characters: ASCII letters and digits, _ $ and anything beyond ASCII).
-_SQLITE_SPACE = " \t\n\r\f"
+_SQL_TOKEN = re.compile(r"""
+    (?P<s>[ \t\n\r\f]+ | --[^\n]* | /\*(?:.*?\*/|.*\Z))         # whitespace, comments (one unclosed: to the end)
+  | (?P<q>'(?:[^']|'')*'? | "(?:[^"]|"")*"? | `(?:[^`]|``)*`? | \[[^\]]*\]?)   # quoted (unclosed: to the end)
+  | (?P<w>[A-Za-z0-9_$\x80-\U0010ffff]+)                          # words
+  | (?P<p>.)                                                     # any other character
+""", re.S | re.X)
 
 
-def _word_char(c: str) -> bool:
-    return c.isascii() and (c.isalnum() or c in "_$") or not c.isascii()
-
-
-def sql_tokens(sql: str) -> list[tuple[str, int, int]]:
-    """(kind, start, end): kind " " for whitespace and comments, "q" for a quoted string or identifier,
-    "w" for a word, "p" for any other single character."""
-    out, i, n = [], 0, len(sql)
-    while i < n:
-        c = sql[i]
-        if c in _SQLITE_SPACE:
-            j, kind = i + 1, " "
-            while j < n and sql[j] in _SQLITE_SPACE:
-                j += 1
-        elif sql.startswith("--", i):
-            j, kind = sql.find("\n", i), " "
-            j = n if j < 0 else j
-        elif sql.startswith("/*", i):
-            j, kind = sql.find("*/", i + 2), " "
-            j = n if j < 0 else j + 2
-        elif c in "'\"`[":
-            close, j, kind = "]" if c == "[" else c, i + 1, "q"
-            while True:
-                k = sql.find(close, j)
-                if k < 0:
-                    j = n
-                    break
-                if close != "]" and sql.startswith(close, k + 1):
-                    j = k + 2
-                    continue
-                j = k + 1
-                break
-        elif _word_char(c):
-            j, kind = i + 1, "w"
-            while j < n and _word_char(sql[j]):
-                j += 1
-        else:
-            j, kind = i + 1, "p"
-        out.append((kind, i, j))
-        i = j
+def sql_tokens(sql: str) -> list[tuple[str, str, bool]]:
+    """(kind, text, after a gap) of each token that is not whitespace or a comment: kind "q" for a quoted string
+    or identifier, "w" for a word, "p" for any other single character; after a gap: whitespace or a comment
+    came before it."""
+    out, gap = [], False
+    for space, quoted, word, other in _SQL_TOKEN.findall(sql):
+        if space:
+            gap = True
+            continue
+        out.append(("q", quoted, gap) if quoted else ("w", word, gap) if word else ("p", other, gap))
+        gap = False
     return out
 
 
-def _keyword(sql: str, tok) -> str:
-    text = sql[tok[1]:tok[2]]
-    return text.upper() if tok[0] == "w" and text.isascii() else ""
+def _keyword(tok) -> str:
+    return tok[1].upper() if tok[0] == "w" and tok[1].isascii() else ""
 
 
-def _ident(sql: str, tok) -> str:
-    text = sql[tok[1]:tok[2]]
-    if tok[0] != "q" or len(text) < 2:
+def _ident(tok) -> str:
+    kind, text, _ = tok
+    if kind != "q" or len(text) < 2:
         return text
     if text[0] == "[":
         return text[1:-1]
     return text[1:-1].replace(text[0] * 2, text[0])
 
 
-def _joined(sql: str, toks: list) -> str:
+def _joined(toks: list) -> str:
     """The tokens' text, each gap of whitespace or comments written as one space, none at either end."""
-    out, gap = [], False
-    for tok in toks:
-        if tok[0] == " ":
-            gap = True
-            continue
-        if gap and out:
-            out.append(" ")
-        gap = False
-        out.append(sql[tok[1]:tok[2]])
-    return "".join(out)
+    return "".join((" " + text) if gap and i else text for i, (_, text, gap) in enumerate(toks))
 
 
-def _punct(sql: str, tok) -> str:
-    return sql[tok[1]:tok[2]] if tok[0] == "p" else ""
-
-
-def _closing(sql: str, toks: list, start: int) -> int:
+def _closing(toks: list, start: int) -> int:
     """Index of the ")" closing the "(" at ``start`` (len(toks) when it never closes)."""
     depth = 0
     for i in range(start, len(toks)):
-        text = _punct(sql, toks[i])
-        if text == "(":
-            depth += 1
-        elif text == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        kind, text, _ = toks[i]
+        if kind == "p":
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                depth -= 1
+                if depth == 0:
+                    return i
     return len(toks)
 
 
@@ -583,45 +548,46 @@ def sqlite_table_facts(sql: str) -> tuple[list, list]:
     unnamed CHECK has the name "".  The expression is its text with each gap of whitespace or comments
     written as one space."""
     sql = sql or ""
+    upper = sql.upper()
+    if "CHECK" not in upper and "AUTOINCREMENT" not in upper:   # the common table: nothing to read
+        return [], []
     toks = sql_tokens(sql)
-    open_at = next((i for i, t in enumerate(toks) if _punct(sql, t) == "("), None)
+    open_at = next((i for i, t in enumerate(toks) if t[0] == "p" and t[1] == "("), None)
     if open_at is None:
         return [], []
-    parts, depth, cur = [], 0, []
-    for tok in toks[open_at + 1:_closing(sql, toks, open_at)]:
-        text = _punct(sql, tok)
-        depth += (text == "(") - (text == ")")
-        if text == "," and depth == 0:
-            parts.append(cur)
-            cur = []
-        else:
-            cur.append(tok)
-    parts.append(cur)
     checks, identity = [], []
-    for part in parts:
-        k, seen = 0, []          # seen: the part's tokens outside parentheses so far, whitespace left out
-        while k < len(part):
-            tok = part[k]
-            if tok[0] == " ":
-                k += 1
-                continue
-            if _punct(sql, tok) == "(":
-                close = _closing(sql, part, k)
-                if seen and _keyword(sql, seen[-1]) == "CHECK":
-                    named = len(seen) >= 3 and _keyword(sql, seen[-3]) == "CONSTRAINT"
-                    checks.append([_ident(sql, seen[-2]) if named else "", _joined(sql, part[k + 1:close])])
-                seen.append(tok)
-                k = close + 1
-                continue
-            if _keyword(sql, tok) == "AUTOINCREMENT" and _keyword(sql, seen[0]) not in _TABLE_CONSTRAINTS:
-                identity.append(_ident(sql, seen[0]))
+    end = _closing(toks, open_at)
+    k = open_at + 1
+    while k < end:                      # one element of the column list per round
+        seen = []                       # its tokens outside parentheses so far
+        while k < end:
+            tok = toks[k]
+            if tok[0] == "p":
+                if tok[1] == ",":
+                    k += 1
+                    break
+                if tok[1] == "(":
+                    close = min(_closing(toks, k), end)
+                    if seen and _keyword(seen[-1]) == "CHECK":
+                        named = len(seen) >= 3 and _keyword(seen[-3]) == "CONSTRAINT"
+                        checks.append([_ident(seen[-2]) if named else "", _joined(toks[k + 1:close])])
+                    seen.append(tok)
+                    k = close + 1
+                    continue
+            elif seen and tok[0] == "w" and _keyword(tok) == "AUTOINCREMENT" \
+                    and _keyword(seen[0]) not in _TABLE_CONSTRAINTS:
+                identity.append(_ident(seen[0]))
             seen.append(tok)
             k += 1
     return checks, identity
 
 
 def _pg_queries(conn) -> dict:
-    ph = _ph(conn)
+    return _pg_query_texts(_ph(conn))
+
+
+@functools.lru_cache(maxsize=4)
+def _pg_query_texts(ph: str) -> dict:
     q = {}
     for name in ("tables", "columns", "constraints", "indexes", "enums", "views"):
         with open(os.path.join(_QUERIES, f"{name}.sql"), encoding="utf-8") as fh:

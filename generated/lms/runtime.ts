@@ -914,7 +914,7 @@ function sqliteTableFacts(sql: string): [[string, string][], string[]] {
         k = close + 1;
         continue;
       }
-      if (keyword(sql, tok) === "AUTOINCREMENT" && !TABLE_CONSTRAINTS.includes(keyword(sql, seen[0]))) {
+      if (seen.length && keyword(sql, tok) === "AUTOINCREMENT" && !TABLE_CONSTRAINTS.includes(keyword(sql, seen[0]))) {
         identity.push(ident(sql, seen[0]));
       }
       seen.push(tok);

@@ -75,6 +75,12 @@ TAMPERS = {   # name -> (SQLite change, PostgreSQL change, {engine: the line dee
         "ALTER TABLE owners ADD CONSTRAINT owners_name_check CHECK (length(name) > 0)",
         {"sqlite": 'check on "owners" (length(name) > 0) is not expected',
          "postgres": 'check "owners_name_check" on "owners" is not expected'}),
+    "check added, oddly written": (   # quotes, comments and spacing: every runtime cuts the same text
+        lambda c: sqlite_rebuild(c, "owners", lambda s: s[:s.rindex(")")]
+                                 + ',\n CONSTRAINT "we""ird ñ" CHECK ( length( name )  /* ) */ > 0 -- )\n ))'),
+        'ALTER TABLE owners ADD CONSTRAINT "we""ird ñ" CHECK (length(name) > 0)',
+        {"sqlite": 'check "we"ird ñ" on "owners" (length( name ) > 0) is not expected',
+         "postgres": 'check "we"ird ñ" on "owners" is not expected'}),
     "enum value removed": (    # SQLite: the enum CHECK no longer enforces the values
         lambda c: sqlite_rebuild(c, "items", _drop(",\n    CONSTRAINT items_status_enum_check CHECK "
                                                    "(status IN ('new', 'done'))")),
@@ -193,6 +199,7 @@ def test_bundle_carries_what_deep_verify_compares(built):
      "CHECK(x))",
      [["", "s <> ')' AND s <> '--'"], ["", "x"], ["c 1", '"a ""b" > 0'], ["k`2", "f(a, (b)) = 1"]], ["id"]),
     ("CREATE TABLE t (x)", [], []),
+    ("CREATE TABLE t (autoincrement INTEGER, [check] INT, CONSTRAINT pk PRIMARY KEY (x AUTOINCREMENT))", [], []),
     ("CREATE TABLE \"t(\" (ñame TEXT CHECK (ñame = 'é'), -- CHECK (no)\n y AUTOINCREMENT)",
      [["", "ñame = 'é'"]], ["y"]),
 ])

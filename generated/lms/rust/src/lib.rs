@@ -1102,10 +1102,9 @@ fn sqlite_table_facts(sql: &str) -> (Vec<(String, String)>, Vec<String>) {
                 k = close + 1;
                 continue;
             }
-            if keyword(sql, &tok) == "AUTOINCREMENT" {
-                let first = seen.first().copied().unwrap_or(tok);
-                if !TABLE_CONSTRAINTS.contains(&keyword(sql, &first).as_str()) {
-                    identity.push(ident(sql, &first));
+            if let (Some(first), "AUTOINCREMENT") = (seen.first(), keyword(sql, &tok).as_str()) {
+                if !TABLE_CONSTRAINTS.contains(&keyword(sql, first).as_str()) {
+                    identity.push(ident(sql, first));
                 }
             }
             seen.push(tok);
