@@ -243,3 +243,22 @@ def test_backup_to_an_unwritable_place_is_one_line_and_leaves_nothing(setup):
     result = cli("backup", "--manifest", setup.tmp / "m.yaml", "--db", src, "-o", out)
     assert result.exit_code == 2 and f"cannot write {out}" in _error_line(result)
     assert sorted(p.name for p in setup.tmp.iterdir()) == ["m.yaml", "src.db"]
+
+
+def test_a_locked_sqlite_target_is_one_line_and_keeps_its_rows(setup):
+    import sqlite3
+    src = _lite(setup, "src.db", FILL)
+    _lite(setup, "t.db")
+    holder = sqlite3.connect(str(setup.tmp / "t.db"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    target = sqlite3.connect(str(setup.tmp / "t.db"), timeout=0.2)
+    source = sqlite3.connect(src[len("sqlite:///"):])
+    try:
+        with pytest.raises(SchemactlError, match="cannot start writing to the target: database is locked; "
+                                                 "nothing was written") as info:
+            datacopy.copy(M, source, "sqlite", target, "sqlite")
+        assert info.value.exit_code == 2
+    finally:
+        holder.execute("ROLLBACK")
+        for c in (holder, target, source):
+            c.close()
