@@ -22,7 +22,7 @@ import _common as c
 def install_migra(where: Path) -> str:
     print("installing migra into a throwaway virtual environment ...", flush=True)
     venv.create(where, with_pip=True)
-    subprocess.run([str(where / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+    subprocess.run([str(where / "bin" / "python"), "-m", "pip", "install", "-qq", "--disable-pip-version-check",
                     "migra[pg]"], check=True)
     return str(where / "bin" / "migra")
 
