@@ -37,6 +37,7 @@ ENTRIES = {
     "sourcegraph-codeintel": ("ddl", "squashed.sql", "postgres", "public", ()),
     "redka": ("ddl", "sqlite.sql", "sqlite", None, ()),
     "tundra": ("ddl", "create-schema.sql", "sqlite", None, ()),
+    "hatchet": ("ddl", ("v0.sql", "v1-core.sql", "v1-olap.sql"), "postgres", "public", ()),
     "danbooru": ("ddl", "structure.sql", "postgres", "public", ()),
     "temporal-postgres": ("ddl", "schema.sql", "postgres", "public", ()),
     "temporal-sqlite": ("ddl", "schema.sql", "sqlite", None, ()),
@@ -77,27 +78,34 @@ def _state(entry: str, pg_server, tmp_path_factory) -> dict:
     if entry in _STATE:
         return _STATE[entry]
     kind, fname, engine, schema, roles = ENTRIES[entry]
-    src_file = CORPUS / entry / fname
+    files = [CORPUS / entry / f for f in (fname if isinstance(fname, tuple) else (fname,))]   # applied in order
+    src_file = files[0]
     work = tmp_path_factory.mktemp(entry)
     st = {"engine": engine, "schema": schema, "work": work, "errors": {}}
     _STATE[entry] = st
     # 1. import from the file
     out = work / "from_file.yaml"
     if kind == "ddl":
-        res = cli("import", "--ddl", src_file, "--dialect", engine, "--postgres-url", pg_server.url(), "-o", out)
+        res = cli("import", *[a for f in files for a in ("--ddl", f)], "--dialect", engine, "--postgres-url",
+                  pg_server.url(), "-o", out)
     else:
         res = cli("import", "--drizzle", src_file, "-o", out)
     st["file_import"] = (res.exit_code, _with_exception(res), out)
     # 2. the source database: the published DDL (or drizzle-kit's export of the .ts) on its own engine
     try:
-        sql = src_file.read_text() if kind == "ddl" else _drizzle_sql(src_file, engine)
+        sql = "\n".join(f.read_text() for f in files) if kind == "ddl" else _drizzle_sql(src_file, engine)
         if engine == "postgres":
             with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
                 for r in roles:
                     admin.execute(f"DO $$BEGIN CREATE ROLE {r}; EXCEPTION WHEN duplicate_object THEN NULL; END$$")
             name = _fresh_pg(pg_server, _dbname(entry, "src"))
             with psycopg.connect(pg_server.conninfo(name), autocommit=True) as conn:
-                conn.execute(sql)
+                if len(files) == 1:
+                    conn.execute(sql)
+                else:   # statement by statement, as a migration tool applies them (CREATE INDEX CONCURRENTLY)
+                    from schemactl.sqlsplit import split_sql
+                    for stmt in split_sql(sql, "postgres"):
+                        conn.execute(stmt.text)
             st["src_url"] = _pg_url(pg_server, name)
         else:
             path = work / "source.db"
@@ -266,6 +274,10 @@ VALUES = {
     ("danbooru", "artists", "other_names"): [["a ż", "b"], []],
     ("danbooru", "tags", "words"): [["a ż", "b"], []],
     ("danbooru", "wiki_pages", "other_names"): [["a ż", "b"], []],
+    ("hatchet", "Workflow", "isPaused"): [False, False],   # paused: all three behaviours set, else none
+    ("hatchet", "Workflow", "pausedWorkflowCronRunQueueBehavior"): [None, None],
+    ("hatchet", "Workflow", "pausedWorkflowScheduledRunQueueBehavior"): [None, None],
+    ("hatchet", "Workflow", "pausedWorkflowQueueTTL"): [None, None],
     ("graphile-starter", "users", "username"): ["alice", "bob_2"],
     ("graphile-starter", "users", "avatar_url"): ["https://example.com/ż.png", None],
     ("graphile-starter", "user_emails", "email"): ["alice@example.com", "Bob.ż@example.org"],
@@ -286,6 +298,15 @@ VALUES = {
     ("tundra", "node", "value"): [json.dumps({"id": "n0", "title": "ż 0", "modifiedAt": "2024-01-01T12:00:00Z"}),
                                   json.dumps({"id": "n1", "title": "ż 1", "modifiedAt": "2024-01-02T12:00:00Z",
                                               "tags": ["a", "b"], "url": "https://example.com/1"})],
+}
+
+
+# `copy` inserts with the target's triggers on: where a trigger function of the manifest inserts the row that
+# copy inserts next, PostgreSQL refuses the copy back (hatchet: an insert into "WorkflowConcurrency" inserts
+# into v1_workflow_concurrency, which copy then fills from the source).
+COPY_REFUSED = {
+    "hatchet": 'the target refused table WorkflowConcurrency: duplicate key value violates unique constraint '
+                    '"v1_workflow_concurrency_pkey"',
 }
 
 
@@ -344,9 +365,17 @@ def _insert_rows(entry, m, conn, engine: str) -> list[str]:
     reference to an empty table) is NOT NULL."""
     keys: dict[str, list[dict]] = {}
     nulls = []
+    unpartitioned = set()
     if engine == "postgres":   # the source's own triggers (which call functions of other services) stay out
         conn.execute("SET session_replication_role = replica")
+        # a partitioned table whose partitions the application creates at run time holds no row on the source
+        unpartitioned = {r[0] for r in conn.execute(
+            "SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
+            "WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid)").fetchall()}
     for t in m.tables:
+        if t.name in unpartitioned:
+            nulls.append(t.name)
+            continue
         fk_cols = {c: fk for fk in t.foreign_keys for c in fk.columns}
         if any(not c.nullable and (_no_portable_value(c) or c.name in fk_cols and not keys.get(
                 fk_cols[c.name].ref_table)) for c in t.data_columns):
@@ -438,6 +467,9 @@ def test_data_round_trip_keeps_every_value(entry, corpus, pg_server):
     assert res.exit_code == 0, "copy to " + OTHER[engine] + ": " + _first_error(res.output)
     back = _target(engine, pg_server, m, _dbname(entry, "back"), st["work"])
     res = cli("copy", "--manifest", path, "--from", other, "--to", back)
+    if entry in COPY_REFUSED:   # known gap, asserted exactly (README): the target's triggers fire during copy
+        assert res.exit_code == 2 and COPY_REFUSED[entry] in res.output, _first_error(res.output)
+        return
     assert res.exit_code == 0, "copy back: " + _first_error(res.output)
     # Known gap, asserted exactly: `copy` inserts with the target's triggers on, so a table a trigger of the
     # manifest writes to (redka's counters in rkey) gets the trigger's values instead of the source's.
@@ -453,5 +485,19 @@ def test_data_round_trip_keeps_every_value(entry, corpus, pg_server):
     approx = {_key(line) for line in _summary(output)["approximately"] if "has no portable type" in line}
     empty = {n for n in nulls if "." not in n}
     assert sorted(n for n in nulls if "." in n and n not in approx) == []
-    assert all(any(f"{t}.{c.name}" in approx for c in m.table(t).data_columns) or
+    assert all(any(f"{t}.{c.name}" in approx for c in m.table(t).data_columns) or t in _unpartitioned(st) or
                any(f.ref_table in empty for f in m.table(t).foreign_keys) for t in empty)
+
+
+def _unpartitioned(st) -> set[str]:
+    """Partitioned tables of a PostgreSQL source without partitions (created by the application at run time)."""
+    if st["engine"] != "postgres":
+        return set()
+    from schemactl.parity import connect_url
+    conn = connect_url(st["src_url"])
+    try:
+        return {r[0] for r in conn.execute(
+            "SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
+            "WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid)").fetchall()}
+    finally:
+        conn.close()
