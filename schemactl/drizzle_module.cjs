@@ -191,6 +191,17 @@ function compile(m, filename) {
   m._compile(out.outputText, filename);
 }
 for (const ext of [".ts", ".mts", ".cts", ".tsx"]) Module._extensions[ext] = compile;
+// ESM-style TypeScript imports name the emitted file (./users.js for ./users.ts)
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, ...rest) {
+  try {
+    return resolve.call(this, request, parent, ...rest);
+  } catch (e) {
+    const ts = /^\.\.?\//.test(request) && request.replace(/\.(m|c)?js$/, (x) => x.replace("js", "ts"));
+    if (!ts || ts === request) throw e;
+    return resolve.call(this, ts, parent, ...rest);
+  }
+};
 const syntax = ts.transpileModule(text, { fileName: file, reportDiagnostics: true,
                                          compilerOptions: { module: ts.ModuleKind.CommonJS } }).diagnostics || [];
 if (syntax.length) {

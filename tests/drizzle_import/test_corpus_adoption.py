@@ -251,3 +251,12 @@ def test_the_teams_relational_queries_run_on_both_engines(adopted, name, tmp_pat
         assert accounts[0]["user"]["id"] == "u1" and sessions[0]["user"]["email"] == "ann@example.com"
         results[engine] = (len(users), len(accounts), len(sessions))
     assert results["sqlite"] == results["postgres"] == (1, 1, 1)
+
+
+def test_a_module_split_across_files_with_esm_imports_loads():
+    """schema.ts re-exporting ./users.js (the ESM spelling of ./users.ts), as NodeNext projects write it."""
+    from schemactl.drizzle_module import read_module
+    info = read_module(FIXTURES / "esm" / "schema.ts")
+    tables = {t["export"]: t for t in info["tables"]}
+    assert {k: t["name"] for k, t in tables.items()} == {"users": "users", "posts": "posts"}
+    assert [c["key"] for c in tables["posts"]["columns"]] == ["id", "authorId", "body"]
