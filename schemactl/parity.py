@@ -161,18 +161,43 @@ def _chain_rejected(m: Manifest, engine: str, exc: Exception) -> SchemactlError:
 def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", url: str | None = None,
            bundles: dict | None = None) -> list[Target]:
     """Fresh DDL on each engine, and (where ``bundles``, keyed by (name, features), has the manifest's
-    chain) the migration chain."""
+    chain) the migration chain.  The throwaway PostgreSQL starts in a second thread while SQLite is
+    built and compared, so its start-up costs no time of its own."""
+    from concurrent.futures import ThreadPoolExecutor
     from .engines.providers import postgres
-    targets = []
+    chains = bundles or {}
+    lite: dict[int, list[Target]] = {}
+    pg: dict[int, list[Target]] = {}
     with contextlib.ExitStack() as stack:
-        server = stack.enter_context(postgres(provider, url)) if "postgres" in engines else None
-        for m in manifests:
-            if server is not None:
-                targets.append(postgres_target(m, server))
-            if "sqlite" in engines:
-                targets.append(sqlite_target(m))
-            if bundles and (m.name, m.features) in bundles:
-                targets += chain_targets(m, bundles[(m.name, m.features)], engines, server)
+        starting = None
+        if "postgres" in engines:
+            provider_cm = postgres(provider, url)
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres-start")
+            starting = pool.submit(provider_cm.__enter__)
+
+            def stop_server():   # whatever happens here: the server that started is stopped
+                try:
+                    starting.result()
+                except BaseException:   # noqa: BLE001 - it never started; its error was raised below
+                    return
+                provider_cm.__exit__(None, None, None)
+            stack.callback(stop_server)
+            stack.callback(pool.shutdown)          # runs first: waits for the start to finish
+        if "sqlite" in engines:
+            for i, m in enumerate(manifests):
+                lite[i] = [sqlite_target(m)]
+                if (m.name, m.features) in chains:
+                    lite[i] += chain_targets(m, chains[(m.name, m.features)], ("sqlite",), None)
+        if starting is not None:
+            server = starting.result()
+            for i, m in enumerate(manifests):
+                pg[i] = [postgres_target(m, server)]
+                if (m.name, m.features) in chains:
+                    pg[i] += chain_targets(m, chains[(m.name, m.features)], ("postgres",), server)
+    targets = []
+    for i in range(len(manifests)):   # per manifest: each engine's fresh DDL, then its chain
+        fresh = [t for t in (pg.get(i, [])[:1] + lite.get(i, [])[:1])]
+        targets += fresh + pg.get(i, [])[1:] + lite.get(i, [])[1:]
     return targets
 
 
