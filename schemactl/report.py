@@ -41,7 +41,7 @@ def text(targets: list[Target], colour: bool) -> str:
         for f in t.findings:
             total += 1
             line, col = _position(t, f)
-            lines.append(f"{t.manifest.source}:{line}:{col}: {red}{f.code}{reset} [{f.engine}] {f.message}")
+            lines.append(f"{t.manifest.source}:{line}:{col}: {red}{f.code}{reset} [{t.engine}] {f.message}")
             if f.expected or f.actual:
                 lines.append(f"    {dim}expected:{reset} {f.expected or '(nothing)'}")
                 lines.append(f"    {dim}actual:  {reset} {f.actual or '(nothing)'}")
@@ -55,7 +55,8 @@ def as_json(targets: list[Target], colour: bool) -> str:
     for t in targets:
         for f in t.findings:
             line, col = _position(t, f)
-            out.append({"code": f.code, "title": f.title, "engine": f.engine, "schema": label(t.manifest),
+            out.append({"code": f.code, "title": f.title, "engine": f.engine, "build": t.engine,
+                        "schema": label(t.manifest),
                         "manifest": t.manifest.source, "line": line, "column": col, "object": f.path,
                         "message": f.message, "expected": f.expected, "actual": f.actual})
     return json.dumps({"findings": out, "count": len(out)}, indent=2, ensure_ascii=False)
@@ -97,7 +98,7 @@ def github(targets: list[Target], colour: bool) -> str:
     for t in targets:
         for f in t.findings:
             line, col = _position(t, f)
-            title = _gh(f"{f.code} {f.title} ({f.engine})").replace(",", "%2C").replace(":", "%3A")
+            title = _gh(f"{f.code} {f.title} ({t.engine})").replace(",", "%2C").replace(":", "%3A")
             msg = _gh(f"{f.message}: expected {f.expected or '(nothing)'}, actual {f.actual or '(nothing)'}")
             lines.append(f"::error file={t.manifest.source},line={line},col={col},title={title}::{msg}")
     return "\n".join(lines) if lines else "::notice::schemactl: no differences"

@@ -93,3 +93,22 @@ def test_colour_follows_force_color_and_no_color(project, tmp_path, env, coloure
                  env={"NO_COLOR": None, "FORCE_COLOR": None, **env})
     assert result.exit_code == 1
     assert ("\033[31m" in result.stdout) is coloured
+
+
+def test_a_finding_names_the_build_it_comes_from(tmp_path):
+    """A column added between existing ones: the fresh DDL is clean, the build via migrations is not, and
+    the finding says which build it comes from (text, json and annotations)."""
+    (tmp_path / "manifests").mkdir()
+    path = tmp_path / "manifests" / "memories.yaml"
+    path.write_text(GOOD)
+    assert cli("migrate", "new", "manifests/memories.yaml", "--name", "init", cwd=tmp_path).exit_code == 0
+    path.write_text(path.read_text().replace("      body: text\n", "      body: text\n      mood: text\n", 1))
+    assert cli("generate", "--migration", "add_mood", cwd=tmp_path).exit_code == 0
+    text = cli("parity", "--engine", "sqlite", cwd=tmp_path)
+    assert text.exit_code == 1
+    assert '[sqlite via migrations] columns of "memories" are in another order' in text.stdout
+    assert "[sqlite] " not in text.stdout
+    js = json.loads(cli("parity", "--engine", "sqlite", "--format", "json", cwd=tmp_path).stdout)
+    assert {(f["engine"], f["build"]) for f in js["findings"]} == {("sqlite", "sqlite via migrations")}
+    gh = cli("parity", "--engine", "sqlite", "--format", "github", cwd=tmp_path).stdout
+    assert "(sqlite via migrations)" in gh
