@@ -402,7 +402,9 @@ def _compare_table(name: str, want: dict, have: dict) -> list[str]:
                               lambda u: f'unique "{name}" ({", ".join(u)})')
     out += _missing_and_extra(want["foreign_keys"], have["foreign_keys"], lambda fk: _fk_text(name, fk))
     if "checks" in want:
-        out += _missing_and_extra([list(c) for c in want["checks"]], have["checks"], lambda c: _check_text(name, c))
+        by_name = {n: text for n, text in want["checks"] if n}
+        found = [[n, "" if by_name.get(n) == "" else text] for n, text in have["checks"]]  # compared by name only
+        out += _missing_and_extra([list(c) for c in want["checks"]], sorted(found), lambda c: _check_text(name, c))
     for index in sorted(set(want["indexes"]) | set(have["indexes"])):
         w, h = want["indexes"].get(index), have["indexes"].get(index)
         if h is None:
@@ -642,7 +644,8 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
                 out[table]["defaults"][col] = pg_default(default)
             if identity:
                 out[table]["identity"].append(col)
-    for table, name, kind, cols, ref, ref_cols, on_delete, on_update, *_ in _rows(conn, q["constraints"], (schema,)):
+    for table, name, kind, cols, ref, ref_cols, on_delete, on_update, check, *_ in _rows(conn, q["constraints"],
+                                                                                          (schema,)):
         if table not in out:
             continue
         if kind == "p":
@@ -653,7 +656,7 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
             out[table]["foreign_keys"].append([list(cols), ref, list(ref_cols), PG_FK_ACTIONS[on_delete],
                                                PG_FK_ACTIONS[on_update]])
         elif kind == "c":
-            out[table]["checks"].append([name, ""])
+            out[table]["checks"].append([name, check or ""])
     for table, name, unique, cols, desc, _, _, is_expr, *_ in _rows(conn, q["indexes"], (schema,)):
         if table in out:
             out[table]["indexes"][name] = [[EXPRESSION_KEY if e else pg_unquote(c), bool(d)]

@@ -11,7 +11,7 @@ export const BUNDLE = {
       "checks": [
        [
         "chat_messages_role_check",
-        ""
+        "(role = ANY (ARRAY['user'::text, 'assistant'::text, 'system'::text]))"
        ]
       ],
       "columns": [
@@ -114,7 +114,7 @@ export const BUNDLE = {
       "checks": [
        [
         "instances_status_check",
-        ""
+        "(status = ANY (ARRAY['idle'::text, 'running'::text, 'completed'::text, 'failed'::text]))"
        ]
       ],
       "columns": [
@@ -226,15 +226,15 @@ export const BUNDLE = {
       "checks": [
        [
         "sessions_instance_count_check",
-        ""
+        "(instance_count >= 0)"
        ],
        [
         "sessions_message_count_check",
-        ""
+        "(message_count >= 0)"
        ],
        [
         "sessions_status_check",
-        ""
+        "(status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))"
        ],
        [
         "sessions_task_check",
@@ -242,7 +242,7 @@ export const BUNDLE = {
        ],
        [
         "sessions_type_check",
-        ""
+        "(type = ANY (ARRAY['competition'::text, 'ensemble'::text, 'debate'::text]))"
        ]
       ],
       "columns": [

@@ -651,7 +651,9 @@ function compareTable(name: string, want: TableFacts, have: LiveTable): string[]
   out.push(...missingAndExtra(want.uniques, have.uniques, (u) => `unique "${name}" (${joined(u as Key[])})`));
   out.push(...missingAndExtra(want.foreign_keys, have.foreign_keys, (fk) => fkText(name, fk as ForeignKeyFact)));
   if (want.checks !== undefined) {
-    out.push(...missingAndExtra(want.checks, have.checks, (c) => checkText(name, c as [string, string])));
+    const byName = new Map(want.checks.filter(([n]) => n).map(([n, t]): [string, string] => [n, t]));
+    const found = have.checks.map(([n, t]): [string, string] => [n, byName.get(n) === "" ? "" : t]);   // by name only
+    out.push(...missingAndExtra(want.checks, found, (c) => checkText(name, c as [string, string])));
   }
   const indexNames = new Set([...Object.keys(want.indexes), ...have.indexes.keys()]);
   for (const index of sortedPy(indexNames)) {
@@ -1027,7 +1029,7 @@ async function catalogPostgres(client: PgClient, schema: string | null, ignored:
       }
     }
   }
-  for (const [table, cname, kind, cols, ref, refCols, onDelete, onUpdate] of await pgRows(client, PG_QUERIES.constraints, params)) {
+  for (const [table, cname, kind, cols, ref, refCols, onDelete, onUpdate, check] of await pgRows(client, PG_QUERIES.constraints, params)) {
     const t = out.get(String(table));
     if (t === undefined) {
       continue;
@@ -1040,7 +1042,7 @@ async function catalogPostgres(client: PgClient, schema: string | null, ignored:
       t.foreign_keys.push([pgArray(cols), String(ref), pgArray(refCols), PG_FK_ACTIONS[String(onDelete)],
                            PG_FK_ACTIONS[String(onUpdate)]]);
     } else if (kind === "c") {
-      t.checks.push([String(cname), ""]);
+      t.checks.push([String(cname), check === null || check === undefined ? "" : String(check)]);
     }
   }
   for (const [table, name, unique, cols, desc, , , isExpr] of await pgRows(client, PG_QUERIES.indexes, params)) {

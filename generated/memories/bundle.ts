@@ -141,7 +141,7 @@ export const BUNDLE = {
       "checks": [
        [
         "memories_size_bytes_check",
-        ""
+        "(size_bytes >= 0)"
        ]
       ],
       "columns": [

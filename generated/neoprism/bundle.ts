@@ -11,7 +11,7 @@ export const BUNDLE = {
       "checks": [
        [
         "dlt_cursor_id_check",
-        ""
+        "(id = 1)"
        ]
       ],
       "columns": [

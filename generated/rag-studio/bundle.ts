@@ -511,7 +511,7 @@ export const BUNDLE = {
       "checks": [
        [
         "knowledge_bases_status_check",
-        ""
+        "(status = ANY (ARRAY['active'::text, 'inactive'::text, 'building'::text, 'error'::text]))"
        ]
       ],
       "columns": [
@@ -631,7 +631,7 @@ export const BUNDLE = {
       "checks": [
        [
         "pipeline_runs_status_check",
-        ""
+        "(status = ANY (ARRAY['pending'::text, 'running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))"
        ]
       ],
       "columns": [
@@ -748,7 +748,7 @@ export const BUNDLE = {
       "checks": [
        [
         "pipelines_status_check",
-        ""
+        "(status = ANY (ARRAY['active'::text, 'inactive'::text, 'draft'::text]))"
        ]
       ],
       "columns": [

@@ -70,6 +70,66 @@ def pg_expected_default(sql: str | None, kind: str | None) -> str | None:
     return _PG_FUNCTIONS.get(text.lower(), ANY_DEFAULT)
 
 
+# A CHECK PostgreSQL gives back in words schemactl can foretell: one column compared with one literal.
+_PG_COMPARISON = re.compile(r"""^\s*(?P<col>[A-Za-z_][A-Za-z0-9_]*|"(?:[^"]|"")+")\s*(?P<op>>=|<=|<>|!=|=|<|>)\s*
+                                (?P<value>[0-9]+|'(?:[^']|'')*')\s*$""", re.X)
+_PG_IN_LIST = re.compile(r"""^\s*(?P<col>[A-Za-z_][A-Za-z0-9_]*|"(?:[^"]|"")+")\s+IN\s*\(
+                              (?P<values>\s*'(?:[^']|'')*'\s*(?:,\s*'(?:[^']|'')*'\s*)*)\)\s*$""", re.X | re.I)
+_PG_STRING_ITEM = re.compile(r"'(?:[^']|'')*'")
+_PG_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Words PostgreSQL quotes as identifiers (its keywords that are not unreserved); a name that is one of them,
+# or may become one (json..., xml...), is left to the name-only comparison.
+_PG_QUOTED_WORDS = frozenset("""
+all analyse analyze and any array as asc asymmetric authorization between bigint binary bit boolean both case cast
+char character check coalesce collate collation column concurrently constraint create cross current_catalog
+current_date current_role current_schema current_time current_timestamp current_user dec decimal default deferrable
+desc distinct do else end except exists extract false fetch float for foreign freeze from full grant greatest group
+grouping having ilike in initially inner inout int integer intersect interval into is isnull join lateral leading
+least left like limit localtime localtimestamp merge_action national natural nchar none normalize not notnull null
+nullif numeric offset on only or order out outer overlaps overlay placing position precision primary real references
+returning right row select session_user setof similar smallint some substring symmetric system_user table
+tablesample then time timestamp to trailing treat trim true union unique user using values varchar variadic verbose
+when where window with""".split())
+
+
+def _pg_ident(name: str) -> str | None:
+    """``name`` as PostgreSQL writes it back in an expression; None where that is not certain."""
+    if _PG_PLAIN_NAME.match(name):
+        return None if name in _PG_QUOTED_WORDS or name.startswith(("json", "xml")) else name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _pg_column(written: str) -> str:
+    """The column an identifier written in an expression names (unquoted: folded to lower case)."""
+    return written[1:-1].replace('""', '"') if written.startswith('"') else written.lower()
+
+
+def pg_expected_check(sql: str, types: dict) -> str:
+    """A CHECK as pg_get_expr gives it back, where schemactl can foretell it: an integer column compared with a
+    whole number (``(qty >= 0)``), a text column with a string (``(code <> ''::text)``) or in a list of
+    strings (``(status = ANY (ARRAY['a'::text, 'b'::text]))``); "" (compared by name only) for any other."""
+    listed = _PG_IN_LIST.match(sql or "")
+    if listed:      # status IN ('a', 'b') -> (status = ANY (ARRAY['a'::text, 'b'::text]))
+        col = _pg_column(listed["col"])
+        shown = _pg_ident(col)
+        if shown is None or types.get(col) != "text":
+            return ""
+        items = ", ".join(f"{v}::text" for v in _PG_STRING_ITEM.findall(listed["values"]))
+        return f"({shown} = ANY (ARRAY[{items}]))"
+    m = _PG_COMPARISON.match(sql or "")
+    if not m:
+        return ""
+    col = _pg_column(m["col"])
+    shown, op, value = _pg_ident(col), "<>" if m["op"] == "!=" else m["op"], m["value"]
+    if shown is None:
+        return ""
+    if types.get(col) in ("smallint", "integer", "bigint") and value[0] != "'" and int(value) < 2 ** 31:
+        return f"({shown} {op} {int(value)})"
+    if types.get(col) == "text" and value[0] == "'":
+        return f"({shown} {op} {value}::text)"
+    return ""
+
+
 def deep_facts(engines: dict, manifest) -> None:
     """Add to each engine's expected catalog in the bundle what deep verify compares beyond columns, keys and
     indexes: per table ``defaults`` {column: text}, ``checks`` [[name, expression]] and ``identity``
@@ -86,7 +146,8 @@ def deep_facts(engines: dict, manifest) -> None:
         facts = cat["tables"][t.name]
         facts["defaults"] = {c.name: pg_expected_default(c.default, c.kind) for c in t.columns
                              if c.default is not None and c.generated is None and not c.identity}
-        facts["checks"] = sorted([k.name, ""] for k in t.checks)
+        types = {c.name: c.type for c in t.columns}
+        facts["checks"] = sorted([k.name, pg_expected_check(k.shown, types)] for k in t.checks)
         facts["identity"] = [c.name for c in t.columns if c.identity]
     cat["enums"] = {name: list(values) for name, values in pg.enums}
     cat["views"] = sorted(v.name for v in pg.views)

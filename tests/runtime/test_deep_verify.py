@@ -13,13 +13,17 @@ import psycopg
 import pytest
 
 from schemactl import runtime as py
+from schemactl.render.runtimes import pg_expected_check
 from tests.conftest import CASES, ROOT
 from tests.migrations.chain_support import BASE, SEED_ROWS, Chain
 from tests.runtime.rust import support as rust_support
 from tests.runtime.typescript import support as typescript_support
 
 DEEP = BASE.replace("  extra:\n    columns:\n      id: {type: integer, primary_key: true}\n",
-                    "  extra:\n    columns:\n      id: {type: integer, primary_key: true, identity: true}\n") + """\
+                    "  extra:\n    columns:\n      id: {type: integer, primary_key: true, identity: true}\n").replace(
+    '      - {name: items_qty_check, expr: "qty >= 0"}\n',
+    '      - {name: items_qty_check, expr: "qty >= 0"}\n      - {name: items_title_check, expr: "length(title) > 0"}\n'
+) + """\
 views:
   item_titles:
     sql: "SELECT id, title FROM items"
@@ -64,23 +68,28 @@ TAMPERS = {   # name -> (SQLite change, PostgreSQL change, {engine: the line dee
         lambda c: sqlite_rebuild(c, "items", _drop(",\n    CONSTRAINT items_qty_check CHECK (qty >= 0)")),
         "ALTER TABLE items DROP CONSTRAINT items_qty_check",
         {"sqlite": 'check "items_qty_check" on "items" (qty >= 0) is missing',
-         "postgres": 'check "items_qty_check" on "items" is missing'}),
-    "check changed": (
+         "postgres": 'check "items_qty_check" on "items" ((qty >= 0)) is missing'}),
+    "check changed": (     # the same name: PostgreSQL's text of this CHECK is in the bundle
         lambda c: sqlite_rebuild(c, "items", lambda s: s.replace("(qty >= 0)", "(qty >= -1)")),
-        "ALTER TABLE items DROP CONSTRAINT items_qty_check, ADD CONSTRAINT items_qty_positive CHECK (qty >= -1)",
+        "ALTER TABLE items DROP CONSTRAINT items_qty_check, ADD CONSTRAINT items_qty_check CHECK (qty >= -1)",
         {"sqlite": 'check "items_qty_check" on "items" (qty >= -1) is not expected',
-         "postgres": 'check "items_qty_positive" on "items" is not expected'}),
+         "postgres": "check \"items_qty_check\" on \"items\" ((qty >= '-1'::integer)) is not expected"}),
+    "check compared by name dropped": (   # PostgreSQL: a CHECK whose text the bundle cannot foretell
+        lambda c: sqlite_rebuild(c, "items", _drop(",\n    CONSTRAINT items_title_check CHECK (LENGTH(title) > 0)")),
+        "ALTER TABLE items DROP CONSTRAINT items_title_check",
+        {"sqlite": 'check "items_title_check" on "items" (LENGTH(title) > 0) is missing',
+         "postgres": 'check "items_title_check" on "items" is missing'}),
     "check added": (
         lambda c: sqlite_rebuild(c, "owners", lambda s: s[:s.rindex(")")] + ", CHECK (length(name) > 0))"),
         "ALTER TABLE owners ADD CONSTRAINT owners_name_check CHECK (length(name) > 0)",
         {"sqlite": 'check on "owners" (length(name) > 0) is not expected',
-         "postgres": 'check "owners_name_check" on "owners" is not expected'}),
+         "postgres": 'check "owners_name_check" on "owners" ((length(name) > 0)) is not expected'}),
     "check added, oddly written": (   # quotes, comments and spacing: every runtime cuts the same text
         lambda c: sqlite_rebuild(c, "owners", lambda s: s[:s.rindex(")")]
                                  + ',\n CONSTRAINT "we""ird ñ" CHECK ( length( name )  /* ) */ > 0 -- )\n ))'),
         'ALTER TABLE owners ADD CONSTRAINT "we""ird ñ" CHECK (length(name) > 0)',
         {"sqlite": 'check "we"ird ñ" on "owners" (length( name ) > 0) is not expected',
-         "postgres": 'check "we"ird ñ" on "owners" is not expected'}),
+         "postgres": 'check "we"ird ñ" on "owners" ((length(name) > 0)) is not expected'}),
     "enum value removed": (    # SQLite: the enum CHECK no longer enforces the values
         lambda c: sqlite_rebuild(c, "items", _drop(",\n    CONSTRAINT items_status_enum_check CHECK "
                                                    "(status IN ('new', 'done'))")),
@@ -185,10 +194,11 @@ def test_bundle_carries_what_deep_verify_compares(built):
     bundle, _ = built
     pg, lite = bundle["engines"]["postgres"]["catalog"], bundle["engines"]["sqlite"]["catalog"]
     assert pg["enums"] == {"status": ["new", "done"]} and pg["views"] == lite["views"] == ["item_titles"]
-    assert pg["tables"]["items"]["checks"] == [["items_qty_check", ""]]
+    assert pg["tables"]["items"]["checks"] == [["items_qty_check", "(qty >= 0)"], ["items_title_check", ""]]
     assert pg["tables"]["items"]["defaults"] == {"qty": "0", "status": "'new'"}
     assert lite["tables"]["items"]["checks"] == [["items_qty_check", "qty >= 0"],
-                                                 ["items_status_enum_check", "status IN ('new', 'done')"]]
+                                                 ["items_status_enum_check", "status IN ('new', 'done')"],
+                                                 ["items_title_check", "LENGTH(title) > 0"]]
     assert lite["tables"]["items"]["defaults"] == {"qty": "0", "status": "'new'"}
     assert pg["tables"]["extra"]["identity"] == lite["tables"]["extra"]["identity"] == ["id"]
 
@@ -208,6 +218,23 @@ def test_sqlite_check_reader(sql, checks, identity):
     nested parentheses and names in any quoting."""
     found, ident = py.sqlite_table_facts(sql)
     assert sorted(found) == checks and ident == identity
+
+
+@pytest.mark.parametrize("expr,expected", [
+    ("qty >= 0", "(qty >= 0)"), ("qty!=7", "(qty <> 7)"), ('"Odd Col" < 3', '("Odd Col" < 3)'),
+    ("code <> ''", "(code <> ''::text)"), ("code = 'it''s'", "(code = 'it''s'::text)"),
+    ("qty >= -1", ""), ("qty > 3000000000", ""), ("label <> ''", ""), ("qty > 0 AND qty < 9", ""),
+    ("user > 1", ""), ("length(code) > 0", ""),
+    ("code IN ('a', 'it''s')", "(code = ANY (ARRAY['a'::text, 'it''s'::text]))"),
+    ("code in('x')", "(code = ANY (ARRAY['x'::text]))"),
+    ("label IN ('a')", ""), ("code IN ('a', 1)", ""), ("code NOT IN ('a')", ""),
+])
+def test_postgres_check_text_is_foretold_only_where_certain(expr, expected):
+    """The bundle carries PostgreSQL's own text of a CHECK only for forms whose text is certain (an integer
+    column against a whole number, a text column against a string); the rest compare by name."""
+    types = {"qty": "integer", '"Odd Col"'[1:-1]: "bigint", "code": "text", "label": "character varying(9)",
+             "user": "integer"}
+    assert pg_expected_check(expr, types) == expected
 
 
 MANIFESTS = sorted(CASES.glob("*/manifest.yaml")) + sorted((ROOT / "manifests").glob("*.yaml"))

@@ -522,7 +522,15 @@ fn compare_table(name: &str, want: &Table, have: &Table, out: &mut Vec<String>) 
     out.extend(missing_and_extra(&want.uniques, &have.uniques, |u| format!("unique \"{}\" ({})", name, u.join(", "))));
     out.extend(missing_and_extra(&want.foreign_keys, &have.foreign_keys, |fk| fk_text(name, fk)));
     if want.deep {
-        out.extend(missing_and_extra(&want.checks, &have.checks, |c| check_text(name, c)));
+        // a CHECK whose expected text is "" is compared by name only
+        let by_name: BTreeMap<&str, &str> =
+            want.checks.iter().filter(|(n, _)| !n.is_empty()).map(|(n, t)| (n.as_str(), t.as_str())).collect();
+        let found: Vec<(String, String)> = have
+            .checks
+            .iter()
+            .map(|(n, t)| (n.clone(), if by_name.get(n.as_str()) == Some(&"") { String::new() } else { t.clone() }))
+            .collect();
+        out.extend(missing_and_extra(&want.checks, &found, |c| check_text(name, c)));
     }
     let index_names: BTreeSet<&String> = want.indexes.keys().chain(have.indexes.keys()).collect();
     for index in index_names {
@@ -1280,7 +1288,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         ],
         deep: true,
         defaults: &[("created_at", "now()")],
-        checks: &[("chat_messages_role_check", "")],
+        checks: &[("chat_messages_role_check", "(role = ANY (ARRAY['user'::text, 'assistant'::text, 'system'::text]))")],
         identity: &["id"],
     },
     TableSpec {
@@ -1316,7 +1324,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         ],
         deep: true,
         defaults: &[("status", "'idle'")],
-        checks: &[("instances_status_check", "")],
+        checks: &[("instances_status_check", "(status = ANY (ARRAY['idle'::text, 'running'::text, 'completed'::text, 'failed'::text]))")],
         identity: &[],
     },
     TableSpec {
@@ -1367,7 +1375,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         ],
         deep: true,
         defaults: &[("created_at", "now()"), ("instance_count", "0"), ("message_count", "0"), ("status", "'running'"), ("updated_at", "now()")],
-        checks: &[("sessions_instance_count_check", ""), ("sessions_message_count_check", ""), ("sessions_status_check", ""), ("sessions_task_check", ""), ("sessions_type_check", "")],
+        checks: &[("sessions_instance_count_check", "(instance_count >= 0)"), ("sessions_message_count_check", "(message_count >= 0)"), ("sessions_status_check", "(status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))"), ("sessions_task_check", ""), ("sessions_type_check", "(type = ANY (ARRAY['competition'::text, 'ensemble'::text, 'debate'::text]))")],
         identity: &[],
     },
     TableSpec {
@@ -1686,7 +1694,7 @@ async fn postgres_catalog(client: &tokio_postgres::Client) -> Result<Catalog, to
                 on_delete: pg_fk_action(row.try_get(6)?),
                 on_update: pg_fk_action(row.try_get(7)?),
             }),
-            b'c' => t.checks.push((row.try_get(1)?, String::new())),
+            b'c' => t.checks.push((row.try_get(1)?, row.try_get::<_, Option<String>>(8)?.unwrap_or_default())),
             _ => {}
         }
     }

@@ -522,7 +522,15 @@ fn compare_table(name: &str, want: &Table, have: &Table, out: &mut Vec<String>) 
     out.extend(missing_and_extra(&want.uniques, &have.uniques, |u| format!("unique \"{}\" ({})", name, u.join(", "))));
     out.extend(missing_and_extra(&want.foreign_keys, &have.foreign_keys, |fk| fk_text(name, fk)));
     if want.deep {
-        out.extend(missing_and_extra(&want.checks, &have.checks, |c| check_text(name, c)));
+        // a CHECK whose expected text is "" is compared by name only
+        let by_name: BTreeMap<&str, &str> =
+            want.checks.iter().filter(|(n, _)| !n.is_empty()).map(|(n, t)| (n.as_str(), t.as_str())).collect();
+        let found: Vec<(String, String)> = have
+            .checks
+            .iter()
+            .map(|(n, t)| (n.clone(), if by_name.get(n.as_str()) == Some(&"") { String::new() } else { t.clone() }))
+            .collect();
+        out.extend(missing_and_extra(&want.checks, &found, |c| check_text(name, c)));
     }
     let index_names: BTreeSet<&String> = want.indexes.keys().chain(have.indexes.keys()).collect();
     for index in index_names {
@@ -1562,7 +1570,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         ],
         deep: true,
         defaults: &[("chunk_overlap", "50"), ("chunk_size", "512"), ("created_at", "CURRENT_TIMESTAMP"), ("health_score", "(expression)"), ("updated_at", "CURRENT_TIMESTAMP"), ("version", "1")],
-        checks: &[("knowledge_bases_status_check", "")],
+        checks: &[("knowledge_bases_status_check", "(status = ANY (ARRAY['active'::text, 'inactive'::text, 'building'::text, 'error'::text]))")],
         identity: &[],
     },
     TableSpec {
@@ -1605,7 +1613,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         ],
         deep: true,
         defaults: &[],
-        checks: &[("pipeline_runs_status_check", "")],
+        checks: &[("pipeline_runs_status_check", "(status = ANY (ARRAY['pending'::text, 'running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))")],
         identity: &[],
     },
     TableSpec {
@@ -1617,7 +1625,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         indexes: &[],
         deep: true,
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("updated_at", "CURRENT_TIMESTAMP")],
-        checks: &[("pipelines_status_check", "")],
+        checks: &[("pipelines_status_check", "(status = ANY (ARRAY['active'::text, 'inactive'::text, 'draft'::text]))")],
         identity: &[],
     },
     TableSpec {
@@ -1980,7 +1988,7 @@ async fn postgres_catalog(client: &tokio_postgres::Client) -> Result<Catalog, to
                 on_delete: pg_fk_action(row.try_get(6)?),
                 on_update: pg_fk_action(row.try_get(7)?),
             }),
-            b'c' => t.checks.push((row.try_get(1)?, String::new())),
+            b'c' => t.checks.push((row.try_get(1)?, row.try_get::<_, Option<String>>(8)?.unwrap_or_default())),
             _ => {}
         }
     }
