@@ -8,6 +8,7 @@ Source and target are compared with the manifest first, and copy and restore fil
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -202,11 +203,28 @@ def reset_identities(conn, m: Manifest, engine: str = "postgres") -> None:
 IDENTITY_SEQUENCES = {"postgres": True, "sqlite": False}
 
 
+@contextlib.contextmanager
+def snapshot(conn, engine: str):
+    """Read every table of a SQLite source in one read transaction: rows written meanwhile are all in the
+    copy or none (PostgreSQL: the command line reads in one REPEATABLE READ transaction)."""
+    began = engine == "sqlite" and not conn.in_transaction
+    if began:
+        try:
+            conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise SchemactlError(f"cannot read the source: {first_line(exc)}; nothing was written") from None
+    try:
+        yield
+    finally:
+        if began and conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
 def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None) -> dict[str, int]:
     loose = check_schema(src, src_engine, m, "source")
     check_schema(dst, dst_engine, m, "target")
     counts = {}
-    with Target(dst, dst_engine, m):
+    with snapshot(src, src_engine), Target(dst, dst_engine, m):
         for t in m.tables:
             counts[t.name] = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t, loose=loose),
                                          progress)
@@ -225,7 +243,7 @@ def backup(m: Manifest, conn, engine: str, path: Path) -> dict[str, int]:
     except OSError as exc:
         raise SchemactlError(f"cannot write {path}: {exc.strerror or exc}; choose a writable directory") from None
     try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        with os.fdopen(fd, "wb") as raw, snapshot(conn, engine), gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
             def line(obj):
                 gz.write((json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
                           + "\n").encode())

@@ -262,3 +262,25 @@ def test_a_locked_sqlite_target_is_one_line_and_keeps_its_rows(setup):
         holder.execute("ROLLBACK")
         for c in (holder, target, source):
             c.close()
+
+
+def test_rows_written_to_a_sqlite_source_during_a_copy_are_all_in_it_or_none(setup):
+    """Every table is read in one read transaction: a parent and its child committed while the copy runs
+    (between its tables) are both left out, instead of the child arriving without its parent."""
+    import sqlite3
+    path = setup.tmp / "live.db"
+    _lite(setup, "live.db", FILL)
+    writer = sqlite3.connect(str(path), isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    source = sqlite3.connect(str(path))
+    target = setup.db("sqlite")
+
+    def progress(table, rows):
+        if table == "parents":
+            writer.execute("INSERT INTO parents VALUES (3, 'late')")
+            writer.execute("INSERT INTO kids (id, parent_id) VALUES (3, 3)")
+    try:
+        assert datacopy.copy(M, source, "sqlite", target, "sqlite", progress) == {"parents": 2, "kids": 2}
+        assert not source.in_transaction
+    finally:
+        writer.close(), source.close()
