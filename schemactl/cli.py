@@ -257,6 +257,36 @@ def generate(manifests, output, no_hash, slug, allow_destructive, features):
         raise SchemactlError(f"cannot write {where}: {exc.strerror or exc}; nothing was written") from None
     for target in files:
         click.echo(f"{project.display(target)}: {'written' if target in changed else 'unchanged'}")
+    _remember_clean(project, manifests, output, features, loaded, hashes_written=not no_hash)
+
+
+def _check_key(manifests, output, features) -> list[str]:
+    """What `check`'s answer depends on besides the files: its arguments."""
+    return [str(p) for p in manifests] + [f"--output={output or ''}", f"--features={','.join(sorted(features))}"]
+
+
+def _check_message(loaded) -> str:
+    files = len({p for p, _ in loaded})
+    sets = f" ({len(loaded)} builds with feature sets)" if len(loaded) != files else ""
+    return f"ok: {files} manifest{'s' if files != 1 else ''}{sets} and their generated files are current"
+
+
+def _remember_clean(project, manifests, output, features, loaded, hashes_written: bool) -> None:
+    """After generate: when `check` with the same arguments would find nothing stale, record that for
+    its fast path.  Every generated file was just written from the model; what remains to know is what
+    check verifies beyond them: the hash: and version: lines and the migration chain."""
+    from . import checkstamp
+    from .migrations.files import chain_problems
+    for path, m in loaded:
+        if not m.features and not hashes_written and (
+                m.hash != schema_hash(m) or chain_version(project, m, output) not in (None, m.version)):
+            return
+        if chain_problems(project.output_dir(m, output), m, project.display):
+            return
+    paths = list(manifests) or project.manifest_paths()
+    dirs = [project.output_dir(m, output) for _, m in loaded]
+    checkstamp.record(project.root, project.config_file, _check_key(manifests, output, features), dirs,
+                      checkstamp.hashes(paths, dirs), _check_message(loaded))
 
 
 def _next_migration(project, path, m, output, slug, allow_destructive):
@@ -311,7 +341,7 @@ def check(manifests, output, features, fmt):
     from . import checkstamp
     project = find_project()
     paths = list(manifests) or project.manifest_paths()
-    key = [str(p) for p in manifests] + [f"--output={output or ''}", f"--features={','.join(sorted(features))}"]
+    key = _check_key(manifests, output, features)
     known = checkstamp.current_message(project.root, project.config_file, key, paths)
     if known:   # every file hashes as when a full check last found nothing stale
         _check_report(fmt, [], known)
@@ -326,9 +356,7 @@ def check(manifests, output, features, fmt):
     if stale:
         _check_report(fmt, stale, f"{len(stale)} stale item{'s' if len(stale) != 1 else ''}")
         sys.exit(EXIT_DRIFT)
-    files = len({p for p, _ in loaded})
-    sets = f" ({len(loaded)} builds with feature sets)" if len(loaded) != files else ""
-    message = f"ok: {files} manifest{'s' if files != 1 else ''}{sets} and their generated files are current"
+    message = _check_message(loaded)
     checkstamp.record(project.root, project.config_file, key, dirs, read, message)
     _check_report(fmt, [], message)
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from tests.conftest import ROOT, cli
 
@@ -33,10 +33,10 @@ def _check(project, cache, full: bool):
 
 EDITS = ["manifest_comment", "manifest_type", "manifest_hash", "generated_byte", "generated_delete",
          "generated_extra", "migration_body", "migration_delete", "lock_edit", "snapshot_edit", "config_edit",
-         "revert"]
+         "revert", "generate", "generate_no_hash", "generate_migration"]
 
 
-def _apply(project, edit: str, pick: int) -> None:
+def _apply(project, edit: str, pick: int, cache) -> None:
     gen = project / "generated" / "memories"
     files = sorted(p for p in gen.rglob("*") if p.is_file())
     target = files[pick % len(files)]
@@ -60,18 +60,22 @@ def _apply(project, edit: str, pick: int) -> None:
         sql = gen / "migrations" / "postgres" / "0001_init.sql"
         sql.write_text(sql.read_text().replace("CREATE", "create", 1))
     elif edit == "migration_delete":
-        (gen / "migrations" / "sqlite" / "0001_init.sql").unlink()
+        (gen / "migrations" / "sqlite" / "0001_init.sql").unlink(missing_ok=True)
     elif edit == "lock_edit":
         lock = gen / "migrations" / "lock.json"
         lock.write_text(lock.read_text().replace('"version": 1', '"version": 2', 1))
     elif edit == "snapshot_edit":
         snap = gen / "migrations" / "snapshot.yaml"
         snap.write_text(snap.read_text().replace("varchar(200)", "text", 1))
+    elif edit in ("generate", "generate_no_hash", "generate_migration"):   # generate records a clean state
+        extra = {"generate": [], "generate_no_hash": ["--no-hash"], "generate_migration": ["--migration", "step"]}
+        cli("generate", *extra[edit], cwd=project, env={"XDG_CACHE_HOME": str(cache), "SCHEMACTL_NO_CACHE": None})
     elif edit == "config_edit":
         (project / "pyproject.toml").write_text(CONFIG.replace('"generated"', '"elsewhere"'))
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck),
+          phases=[Phase.explicit, Phase.generate])
 @given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 10_000)), min_size=1, max_size=3))
 def test_fast_and_full_check_agree_after_random_edits(tmp_path_factory, template, edits):
     project = tmp_path_factory.mktemp("edit")
@@ -88,7 +92,7 @@ def test_fast_and_full_check_agree_after_random_edits(tmp_path_factory, template
                 p.parent.mkdir(parents=True, exist_ok=True)
                 p.write_bytes(data)
         else:
-            _apply(project, edit, pick)
+            _apply(project, edit, pick, cache)
         fast = _check(project, cache, full=False)
         full = _check(project, cache, full=True)
         assert fast == full, (edit, fast, full)
@@ -124,3 +128,22 @@ def test_a_stamp_that_cannot_be_read_changes_nothing(template, tmp_path):
     for stamp in (cache / "schemactl").glob("check-*.json"):
         stamp.write_text("not json")
     assert _check(project, cache, full=False)[0] == 1
+
+
+def test_generate_records_a_clean_state_for_check(template, tmp_path):
+    """After generate, the next check answers from the hashes (it loads nothing) and agrees with a full one."""
+    project = tmp_path / "p"
+    shutil.copytree(template, project)
+    manifest = project / "manifests" / "memories.yaml"
+    manifest.write_text(manifest.read_text() + "\n  notes:\n    columns:\n      id: {type: integer, primary_key: true}\n")
+    cache = tmp_path / "cache"
+    assert cli("generate", "--migration", "notes", cwd=project, env={"XDG_CACHE_HOME": str(cache)}).exit_code == 0
+    import os
+    code = ("import sys\nfrom schemactl.cli import main\n"
+            "try:\n    main(['check'])\nexcept SystemExit as e:\n    code = e.code\n"
+            "print(code, sorted(m for m in ('sqlglot', 'jinja2', 'jsonschema', 'yaml') if m in sys.modules))\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env.pop("SCHEMACTL_NO_CACHE", None)
+    fast = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
+    assert fast.stdout.splitlines()[-1] == "0 []", fast
+    assert _check(project, cache, full=True)[0] == 0
