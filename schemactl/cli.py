@@ -198,7 +198,7 @@ def hash_(manifests, write, features):
     for path, m in loaded:
         h = schema_hash(m)
         click.echo(h if len(loaded) == 1 else f"{h}  {project.display(path)}")
-        if write and write_hash(path, h, chain_version(project, m)):
+        if write and write_hash(path, h, chain_version(project, m), project.display(path)):
             click.echo(f"{project.display(path)}: hash updated", err=True)
 
 
@@ -511,8 +511,14 @@ def migrate_new(manifest, slug, allow_destructive, features):
     files = {**planned_files(project, m, with_bundle=False, version=planned.version), **planned.files}
     text = path.read_bytes().decode("utf-8")
     if m.version != planned.version and not m.features:
+        from .manifest.hashing import RewriteRefused
         from .migrations.files import SNAPSHOT, chain_dir
-        files[path] = files[chain_dir(project.output_dir(m)) / SNAPSHOT] = rewrite_version(text, planned.version)
+        try:
+            fixed = rewrite_version(text, planned.version)
+        except RewriteRefused as exc:
+            raise SchemactlError(f"{project.display(path)}:{exc.line}:{exc.col}: {exc.message}; nothing was "
+                                 "written") from None
+        files[path] = files[chain_dir(project.output_dir(m)) / SNAPSHOT] = fixed
     for target in atomic_write_all(files):
         click.echo(f"{project.display(target)}: written")
 

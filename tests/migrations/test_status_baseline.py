@@ -161,3 +161,14 @@ def test_apply_shows_each_migration_on_a_terminal(chain, tmp_path):
     lines = shown.decode().splitlines()
     assert [line.split(":")[0] for line in lines] == ["0001_init", "0002_add_mood"]
     assert all(" applied in " in line for line in lines)
+
+
+def test_messages_about_the_manifest_name_its_file(tmp_path):
+    """migrate new names the manifest's file when it cannot set version: in place (an alias uses it)."""
+    (tmp_path / "manifests").mkdir()
+    path = tmp_path / "manifests" / "memories.yaml"
+    path.write_text(GOOD.replace("version: 1", "version: &v 7", 1).replace("default: 0,", "default: *v,", 1))
+    result = cli("migrate", "new", "manifests/memories.yaml", "--name", "init", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: manifests/memories.yaml:14:10: cannot set version: in place")
+    assert not (tmp_path / "generated").exists()
