@@ -48,10 +48,11 @@ def pg_functions() -> frozenset[str]:
     return frozenset(n.lower() for n in data["functions"])
 
 
-def pg_unknown_functions(sql: str) -> list[str]:
-    """Functions a PostgreSQL expression calls that PostgreSQL does not have built in."""
+def pg_unknown_functions(sql: str, declared: frozenset = frozenset()) -> list[str]:
+    """Functions a PostgreSQL expression calls that PostgreSQL does not have built in and the manifest
+    does not declare (``declared``: names under `functions:`, created before the tables that use them)."""
     text = _STRINGS.sub("''", sql)
-    known = pg_functions()
+    known = pg_functions() | declared
     out = []
     for m in _CALL.finditer(text):
         name = re.sub(r"\s+", "", m.group(1)).lower()
@@ -90,6 +91,7 @@ def check(m, problems) -> None:
     """Report every expression one of the engines would reject, and PostgreSQL defaults that do not fit."""
     lite = None
     created: set[str] = set()
+    declared = frozenset(f.name.lower() for f in m.functions)
 
     def table(t) -> None:
         if t.name not in created:
@@ -102,7 +104,7 @@ def check(m, problems) -> None:
             engines = scope if isinstance(scope, tuple) else ("postgres", "sqlite")
             pg = expr.on("postgres") if "postgres" in engines else None
             if pg:
-                missing = pg_unknown_functions(pg)
+                missing = pg_unknown_functions(pg, declared)
                 if missing:
                     problems.add(path, f"{what}: PostgreSQL has no function {missing[0]}(); {_FIX}")
             sql = expr.on("sqlite") if "sqlite" in engines else None
@@ -140,7 +142,7 @@ def check(m, problems) -> None:
                 problems.add(v.path + ("sql",), f'view "{v.name}" has no SQL for {engine}; write it once, or '
                                                 f"{_FIX}")
         pg = v.query.on("postgres")
-        missing = pg_unknown_functions(pg) if pg else []
+        missing = pg_unknown_functions(pg, declared) if pg else []
         if missing:
             problems.add(v.path + ("sql",), f'view "{v.name}": PostgreSQL has no function {missing[0]}(); {_FIX}')
         sql = v.query.on("sqlite")

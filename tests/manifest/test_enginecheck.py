@@ -153,3 +153,31 @@ def test_a_view_reading_a_missing_column_on_postgres_only_is_refused(pg):
     assert _errors(text) == ['m.yaml:10:12: error: view "v" reads missing column "nmae" on PostgreSQL (did you '
                              'mean "name"?); the tables it reads (t) have no such column: correct the view']
     load_text(text.replace("nmae", "name"))                       # ... and the corrected form passes
+
+
+DECLARED = """\
+format: 1
+name: fchk
+version: 1
+tables:
+  items:
+    columns:
+      code: {type: text, primary_key: true}
+    checks:
+      - name: code_ok
+        expr: {postgres: "is_code(code)", sqlite: "length(code) > 0"}
+functions:
+  is_code:
+    postgres: "CREATE FUNCTION is_code(c text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT c ~ '^[A-Z]+$' $$"
+"""
+
+
+def test_a_check_may_call_a_function_the_manifest_declares(pg):
+    m = load_text(DECLARED)
+    with pg.transaction():
+        pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO items VALUES ('ABC')")
+    with pytest.raises(psycopg.errors.CheckViolation):
+        pg.execute("INSERT INTO items VALUES ('abc')")
+    with pytest.raises(ManifestInvalid, match="PostgreSQL has no function is_code"):
+        load_text(DECLARED.replace("  is_code:\n", "  other:\n").replace("FUNCTION is_code", "FUNCTION other"))
