@@ -588,13 +588,26 @@ def _pg_queries(conn) -> dict:
     return _pg_query_texts(_ph(conn))
 
 
+# Enum types and views of the manifest's schema, without those an extension owns (pg_stat_statements' views
+# are no difference); embedded in every runtime with the queries of schemactl/introspect/queries/.
+RUNTIME_QUERIES = {
+    "enums": "SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text[] FROM pg_type t "
+             "JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace "
+             "WHERE n.nspname = %(schema)s AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = "
+             "'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') GROUP BY t.typname ORDER BY t.typname",
+    "views": "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = %(schema)s AND c.relkind IN ('v', 'm') AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+             "WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ORDER BY c.relname",
+}
+
+
 @functools.lru_cache(maxsize=4)
 def _pg_query_texts(ph: str) -> dict:
     q = {}
-    for name in ("tables", "columns", "constraints", "indexes", "enums", "views"):
+    for name in ("tables", "columns", "constraints", "indexes"):
         with open(os.path.join(_QUERIES, f"{name}.sql"), encoding="utf-8") as fh:
             q[name] = fh.read().replace("%(schema)s", ph)
-    return q
+    return q | {name: sql.replace("%(schema)s", ph) for name, sql in RUNTIME_QUERIES.items()}
 
 
 _PG_NUMBER_TYPES = ("smallint", "integer", "bigint", "numeric", "real", "double precision")

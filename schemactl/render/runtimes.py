@@ -21,16 +21,17 @@ RUNTIME_FILES: dict[str, str] = {
     "rust/src/lib.rs": "rust/lib.rs.j2",
 }
 
-CATALOG_QUERIES = ("tables", "columns", "constraints", "indexes", "enums", "views")
+CATALOG_QUERIES = ("tables", "columns", "constraints", "indexes")
 
 
 @functools.cache
 def catalog_queries() -> dict[str, str]:
     """The PostgreSQL catalog queries deep verify runs, with the schema as the first positional parameter
     (``$1``; psycopg's ``%%`` escape becomes the plain ``%`` those drivers send as is)."""
+    from ..runtime import RUNTIME_QUERIES
     base = resources.files("schemactl.introspect").joinpath("queries")
-    return {name: base.joinpath(f"{name}.sql").read_text("utf-8").replace("%(schema)s", "$1").replace("%%", "%")
-            for name in CATALOG_QUERIES}
+    texts = {name: base.joinpath(f"{name}.sql").read_text("utf-8") for name in CATALOG_QUERIES} | RUNTIME_QUERIES
+    return {name: sql.replace("%(schema)s", "$1").replace("%%", "%") for name, sql in texts.items()}
 
 
 def runtime_files(out_dir: Path, bundle: dict) -> dict[Path, str]:

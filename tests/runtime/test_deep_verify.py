@@ -190,6 +190,20 @@ def test_every_runtime_reports_the_tamper_with_the_same_line(built, migrated, ta
     assert out["rust"] == out["python"], (out["rust"], out["python"])
 
 
+@pytest.mark.parametrize("migrated", ["postgres"], indirect=True)
+def test_an_extension_s_views_and_enums_are_no_difference(built, migrated):
+    """pg_stat_statements and the like put views (and maybe enum types) in the schema: not the service's."""
+    engine, target, run = migrated
+    run("CREATE EXTENSION pg_trgm; CREATE VIEW ext_view AS SELECT 1 AS x; ALTER EXTENSION pg_trgm ADD VIEW ext_view; "
+        "CREATE TYPE ext_enum AS ENUM ('a'); ALTER EXTENSION pg_trgm ADD TYPE ext_enum")
+    assert _all_three(built, engine, target) == {"python": {"ok": True}, "typescript": {"ok": True},
+                                                 "rust": {"ok": True}}
+    run("ALTER EXTENSION pg_trgm DROP VIEW ext_view; ALTER EXTENSION pg_trgm DROP TYPE ext_enum")
+    out = _all_three(built, engine, target)
+    assert out["python"]["differences"] == ['enum "ext_enum" is not expected', 'view "ext_view" is not expected']
+    assert out["typescript"] == out["rust"] == out["python"]
+
+
 def test_bundle_carries_what_deep_verify_compares(built):
     bundle, _ = built
     pg, lite = bundle["engines"]["postgres"]["catalog"], bundle["engines"]["sqlite"]["catalog"]

@@ -1460,16 +1460,7 @@ WHERE n.nspname = $1 AND k.contype IN ('p', 'u', 'f', 'c')
 ORDER BY c.relname, k.conname
 ";
 #[cfg(feature = "postgres")]
-const QUERY_ENUMS: &str = r"-- Enum types of one schema with their labels in order.
-SELECT t.typname AS name,
-       array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels
-FROM pg_type t
-JOIN pg_enum e ON e.enumtypid = t.oid
-JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE n.nspname = $1
-GROUP BY t.typname
-ORDER BY t.typname
-";
+const QUERY_ENUMS: &str = "SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text[] FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') GROUP BY t.typname ORDER BY t.typname";
 #[cfg(feature = "postgres")]
 const QUERY_INDEXES: &str = r"-- Indexes that do not back a primary key, unique or exclusion constraint, except schemactl's full-text
 -- searches (GIN on to_tsvector(...), read by searches.sql).  Per key: the column or expression as
@@ -1511,17 +1502,7 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
 ORDER BY c.relname
 ";
 #[cfg(feature = "postgres")]
-const QUERY_VIEWS: &str = r"-- Views of one schema: definition as pg_get_viewdef gives it, and result column names in order.
-SELECT c.relname AS view_name,
-       pg_get_viewdef(c.oid, true) AS definition,
-       ARRAY(SELECT a.attname FROM pg_attribute a
-             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-             ORDER BY a.attnum) AS columns
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind IN ('v', 'm')
-ORDER BY c.relname
-";
+const QUERY_VIEWS: &str = "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('v', 'm') AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ORDER BY c.relname";
 
 /// PostgreSQL's own error text where there is one, laid out as libpq does (message, DETAIL, HINT).
 /// An identifier as pg_get_indexdef spells it: quoted where needed, with "" for a double quote.
