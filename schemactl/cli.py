@@ -712,7 +712,9 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
               help="Write the manifest here (default: standard output).")
 @click.option("--postgres", "provider", type=click.Choice(list(CHOICES)), default="auto", show_default=True,
               help="Where PostgreSQL DDL is applied for reading back (as for parity).")
-@click.option("--postgres-url", envvar="SCHEMACTL_POSTGRES_URL", metavar="URL")
+@click.option("--postgres-url", envvar="SCHEMACTL_POSTGRES_URL", metavar="URL",
+              help="Server for --postgres url: DDL is applied in a scratch database made there and dropped "
+                   "(role needs CREATEDB). Env: SCHEMACTL_POSTGRES_URL.")
 @click.option("--schema", "pg_schema", metavar="NAME", help="PostgreSQL schema to read with --db (default: public).")
 @click.option("--strict", is_flag=True, help="Write nothing and exit 2 when anything maps only approximately or "
                                              "not at all.")
