@@ -35,6 +35,7 @@ class EngineUnavailable(SchemactlError):
     """No database engine could be started or reached; says what was tried."""
 
 
+_STAGED = re.compile(r"^(?P<dir>.*/)?\.(?P<name>.+)\.[0-9a-f]{8,}\.schemactl\.tmp$")
 _SECRET = re.compile(r"(?i)((?:ssl)?password\s*=\s*)('[^']*'|\S+)|(://[^:/@\s]*:)[^@\s]*@")
 
 # SQLSTATE classes that mean schemactl sent SQL the engine cannot read: a bug, not the user's database.
@@ -55,8 +56,11 @@ def classify_failure(exc: BaseException) -> tuple[int, str]:
         return 2, (f"error: this command needs the Python package {package!r}, which is not installed; "
                    f"run `pip install '{package}'` in schemactl's environment")
     if isinstance(exc, OSError):
-        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        return 2, f"error: cannot use{where}: {exc.strerror or text}"
+        name = str(exc.filename) if getattr(exc, "filename", None) else ""
+        staged = _STAGED.match(name)
+        if staged:   # a temporary file of an all-or-nothing write: name the file it stands for
+            return 2, f"error: cannot write {staged['dir']}{staged['name']}: {exc.strerror or text}; nothing was written"
+        return 2, f"error: cannot use{' ' + name if name else ''}: {exc.strerror or text}"
     if isinstance(exc, UnicodeDecodeError):
         return 2, f"error: a file is not valid UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8"
     if isinstance(exc, MemoryError):

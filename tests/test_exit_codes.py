@@ -108,3 +108,27 @@ def test_a_missing_module_names_the_package_to_install():
     code, line = classify_failure(ModuleNotFoundError("No module named 'psycopg'", name="psycopg"))
     assert code == 2
     assert "pip install 'psycopg[binary]'" in line
+
+
+@pytest.mark.parametrize("command", [
+    ["import", "--db", "sqlite:///{db}", "-o", "blocker/x.yaml"],
+    ["erd", "manifests/memories.yaml", "-o", "blocker/e.mmd"],
+    ["generate", "-o", "blocker"],
+])
+def test_an_unwritable_output_is_exit_2_naming_the_target(tmp_path, command):
+    """A path through a file (the one way to make a path unwritable that holds for root too)."""
+    import shutil
+    from tests.conftest import ROOT
+    (tmp_path / "manifests").mkdir()
+    shutil.copy(ROOT / "manifests" / "memories.yaml", tmp_path / "manifests")
+    (tmp_path / "blocker").write_text("")
+    db = tmp_path / "a.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (a integer PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    result = cli(*[a.replace("{db}", str(db)) for a in command], cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "blocker" in result.stderr and "Not a directory" in result.stderr
+    assert ".schemactl.tmp" not in result.stderr and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db", "blocker", "manifests"]
