@@ -73,10 +73,44 @@ NEUTRAL = {
     "timestamptz": _neutral((dt.datetime,), "an instant", True), "bytes": _neutral((bytes, memoryview), "bytes"),
 }
 
+def _pg_kept(f: Callable | None = None, keep: tuple | None = None) -> Callable:
+    """A PostgreSQL date/time value Python cannot hold stays PostgreSQL's text (Unreadable), which only a
+    PostgreSQL target takes; keep: the only such texts carried (others refused here)."""
+    def make(col):
+        refuse = _pg_checked()(col)
+
+        def g(v):
+            if isinstance(v, Unreadable):
+                return v if keep is None or v in keep else refuse(v)
+            return v if f is None else f(v)
+        return g
+    return make
+
+
+def _not_postgres(make: Callable) -> Callable:
+    """A writer for SQLite or an archive: PostgreSQL's infinity, BC dates or 24:00:00 are refused there."""
+    def wrap(col):
+        inner = make(col)
+
+        def f(v):
+            if isinstance(v, Unreadable):
+                raise BadValue(f"PostgreSQL's {col.spelled} value {show(v)} is outside what SQLite and archives "
+                               "hold (years 1 to 9999, no infinity, no 24:00:00); change it at the source, or copy "
+                               "to PostgreSQL")
+            return inner(v)
+        return f
+    return wrap
+
+
+def _as_text(col):
+    return lambda v: str(v) if isinstance(v, Unreadable) else v
+
+
+# (A timestamptz is selected AT TIME ZONE 'UTC': its text is UTC, so only +-infinity carries unambiguously.)
 PG_READ = {
     "uuid": lambda col: str, "bytes": lambda col: bytes, "enum": lambda col: str, "char": _char,
-    "date": _pg_checked(), "time": _pg_checked(), "timestamp": _pg_checked(),
-    "timestamptz": _pg_checked(lambda v: v.replace(tzinfo=UTC)),   # selected AT TIME ZONE 'UTC'
+    "date": _pg_kept(), "time": _pg_kept(), "timestamp": _pg_kept(),
+    "timestamptz": _pg_kept(lambda v: v.replace(tzinfo=UTC), ("infinity", "-infinity")),
 }
 
 
@@ -120,7 +154,7 @@ def _no_nul(make: Callable | None = None) -> Callable:
 
 
 PG_WRITE = {"text": _no_nul(), "tsvector": _no_nul(), "enum": _no_nul(), "json": _no_nul(), "char": _no_nul(_char),
-            "float": _pg_real}
+            "float": _pg_real, "date": _as_text, "time": _as_text, "timestamp": _as_text, "timestamptz": _as_text}
 
 
 # ---------------------------------------------------------------- SQLite
@@ -159,9 +193,9 @@ def _sqlite_instant_writer(storage: str) -> Callable:
 def _sqlite_write(m: Manifest) -> dict:
     return {
         "boolean": lambda col: int, "numeric": lambda col: lambda v: format(v, "f"), "float": _sqlite_float,
-        "date": lambda col: dt.date.isoformat, "time": lambda col: dt.time.isoformat,
-        "timestamp": lambda col: lambda v: v.isoformat(sep=" "), "char": _char,
-        "timestamptz": _sqlite_instant_writer(m.time_storage),
+        "date": _not_postgres(lambda col: dt.date.isoformat), "time": _not_postgres(lambda col: dt.time.isoformat),
+        "timestamp": _not_postgres(lambda col: lambda v: v.isoformat(sep=" ")), "char": _char,
+        "timestamptz": _not_postgres(_sqlite_instant_writer(m.time_storage)),
     }
 
 
@@ -198,9 +232,9 @@ def _b64(col):
 
 ARCHIVE = {
     "numeric": lambda col: lambda v: format(v, "f"), "bytes": lambda col: lambda v: base64.b64encode(v).decode(),
-    "date": lambda col: dt.date.isoformat, "time": lambda col: dt.time.isoformat,
-    "timestamp": lambda col: dt.datetime.isoformat, "timestamptz": lambda col: dt.datetime.isoformat,
-    "float": _archive_float,
+    "date": _not_postgres(lambda col: dt.date.isoformat), "time": _not_postgres(lambda col: dt.time.isoformat),
+    "timestamp": _not_postgres(lambda col: dt.datetime.isoformat),
+    "timestamptz": _not_postgres(lambda col: dt.datetime.isoformat), "float": _archive_float,
 }
 UNARCHIVE = {
     **COMMON, "boolean": _archived_bool, "float": _archived_float, "bytes": _b64,
