@@ -381,10 +381,13 @@ def _exit_for(targets) -> None:
 
 
 def _terminate_cleanly() -> None:
-    """Turn SIGTERM into an exception so throwaway servers are stopped and removed."""
+    """Turn SIGTERM and SIGHUP (a CI job cancelled, a terminal closed) into an exception, so throwaway
+    servers are stopped, scratch databases dropped and temporary files removed on the way out.  (SIGKILL
+    cannot be handled: the local server's watchdog stops it then.)"""
     def handler(signum, frame):
         raise SystemExit(128 + signum)
-    signal.signal(signal.SIGTERM, handler)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
 
 
 @main.command()
