@@ -801,9 +801,27 @@ def _progress():
 
 
 def _open(url: str, read_only: bool):
+    """A database of copy, backup or restore.  A source is read in one read-only snapshot (PostgreSQL:
+    REPEATABLE READ); a SQLite target must exist already (it needs the manifest's schema), and is never
+    created by being opened."""
     from .parity import connect_url, parse_url
-    engine, _ = parse_url(url)
-    return connect_url(url, read_only=read_only), engine
+    engine, address = parse_url(url)
+    if engine == "sqlite" and not read_only:
+        import sqlite3
+        from urllib.parse import quote as pct
+        if not Path(address).is_file():
+            raise SchemactlError(f"SQLite database {address} does not exist; nothing was written: create it with "
+                                 "the manifest's schema first (schemactl migrate apply, or the generated sqlite.sql)")
+        try:
+            uri = f"file:{pct(str(Path(address).resolve()), safe='/')}?mode=rw"   # never creates the file
+            return sqlite3.connect(uri, uri=True), engine
+        except sqlite3.Error as exc:
+            raise SchemactlError(f"cannot open {address}: {exc}") from None
+    conn = connect_url(url, read_only=read_only)
+    if engine == "postgres" and read_only:
+        import psycopg
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    return conn, engine
 
 
 @main.command("copy")
@@ -815,18 +833,23 @@ def copy_cmd(manifest, src_url, dst_url, features):
     """Copy every table of MANIFEST from one database to another, through the portable types.
 
     Tables go in foreign-key order, in batches, inside one transaction on the target (PostgreSQL
-    through COPY; identity sequences reset afterwards).  The target is checked against the manifest
-    first: a drifted schema stops the copy with the findings (exit 1).  A failed copy writes nothing.
+    through COPY; identity sequences reset afterwards).  Both databases are checked against the manifest
+    first: a drifted target, or a source missing a table or column or holding another type, stops the
+    copy with the findings (exit 1).  The target's tables must be empty.  A value that does not fit its
+    column, or that the target cannot hold exactly (NaN or -0.0 in SQLite, ...), is refused with its
+    table, row and column (exit 2).  A failed copy writes nothing.
     """
     from . import datacopy
     _, m = _one(manifest, features)[1:]
     src, src_engine = _open(src_url, True)
-    dst, dst_engine = _open(dst_url, False)
     try:
-        counts = datacopy.copy(m, src, src_engine, dst, dst_engine, _progress())
+        dst, dst_engine = _open(dst_url, False)
+        try:
+            counts = datacopy.copy(m, src, src_engine, dst, dst_engine, _progress())
+        finally:
+            dst.close()
     finally:
         src.close()
-        dst.close()
     click.echo(f"copied {sum(counts.values()):,} rows in {len(counts)} tables")
 
 
@@ -838,7 +861,9 @@ def copy_cmd(manifest, src_url, dst_url, features):
 def backup(manifest, url, out, features):
     """Write a portable archive (gzip JSON Lines: schema hash, then rows per table) of a database.
 
-    It restores into either engine.  The file is written atomically.
+    It restores into either engine.  The file is written atomically.  The database is checked against
+    the manifest first (a missing table or column, another type: exit 1), and a value that does not fit
+    its column is refused with its table, row and column (exit 2, no archive written).
     """
     from . import datacopy
     _, m = _one(manifest, features)[1:]
@@ -860,8 +885,9 @@ def backup(manifest, url, out, features):
 def restore(archive, manifest, url, force, features):
     """Restore ARCHIVE into a database of MANIFEST's schema: all rows or none.
 
-    A damaged archive, or one taken from another schema (unless --force), is refused before anything
-    is written.
+    The target's tables must be empty.  A damaged archive (a value that does not fit its column
+    included), one taken from another schema (unless --force), or a value the target cannot hold
+    exactly is refused before anything is written.
     """
     from . import datacopy
     _, m = _one(manifest, features)[1:]
