@@ -825,7 +825,8 @@ def _open(url: str, read_only: bool):
 
 
 @main.command("copy")
-@click.option("--manifest", "manifest", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--manifest", "manifest", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The schema both databases must have (checked before any row moves).")
 @click.option("--from", "src_url", required=True, metavar="URL", help="Source database (read-only).")
 @click.option("--to", "dst_url", required=True, metavar="URL", help="Target database with the manifest's schema.")
 @_features_opt
@@ -854,9 +855,11 @@ def copy_cmd(manifest, src_url, dst_url, features):
 
 
 @main.command()
-@click.option("--manifest", "manifest", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--db", "url", required=True, metavar="URL")
-@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--manifest", "manifest", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The schema of the database (checked before any row is read).")
+@click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path (read-only).")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The archive to write (gzip JSON Lines), atomically.")
 @_features_opt
 def backup(manifest, url, out, features):
     """Write a portable archive (gzip JSON Lines: schema hash, then rows per table) of a database.
@@ -879,7 +882,8 @@ def backup(manifest, url, out, features):
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--manifest", "manifest", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The target's schema (its hash must match the archive's).")
-@click.option("--db", "url", required=True, metavar="URL")
+@click.option("--db", "url", required=True, metavar="URL",
+              help="postgresql://… or sqlite:///path: an existing database of the manifest's schema, tables empty.")
 @click.option("--force", is_flag=True, help="Restore although the archive's schema hash differs.")
 @_features_opt
 def restore(archive, manifest, url, force, features):

@@ -221,3 +221,20 @@ def test_shell_completion_scripts_as_the_readme_shows(shell):
     res = subprocess.run([shutil.which("schemactl") or "schemactl"], env=env, capture_output=True, text=True)
     assert res.returncode == 0 and "_SCHEMACTL_COMPLETE" in res.stdout
     assert f"_SCHEMACTL_COMPLETE={shell}_source schemactl" in (ROOT / "README.md").read_text()
+
+
+def test_every_option_of_every_command_has_help():
+    import click
+    missing = []
+
+    def walk(cmd, prefix):
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, prefix + [name])
+        for p in cmd.params:
+            if isinstance(p, click.Option) and not p.help:
+                missing.append(f"{' '.join(prefix)} {p.opts[-1]}")
+        if not isinstance(cmd, click.Group) and not cmd.help:
+            missing.append(" ".join(prefix))
+    walk(main, [])
+    assert missing == []
