@@ -829,8 +829,10 @@ def _open(url: str, read_only: bool):
               help="The schema both databases must have (checked before any row moves).")
 @click.option("--from", "src_url", required=True, metavar="URL", help="Source database (read-only).")
 @click.option("--to", "dst_url", required=True, metavar="URL", help="Target database with the manifest's schema.")
+@click.option("--truncate", is_flag=True, help="Replace the target's rows: its tables are emptied in the same "
+                                               "transaction, so a failed run keeps the old rows.")
 @_features_opt
-def copy_cmd(manifest, src_url, dst_url, features):
+def copy_cmd(manifest, src_url, dst_url, truncate, features):
     """Copy every table of MANIFEST from one database to another, through the portable types.
 
     Tables go in foreign-key order, in batches, inside one transaction on the target (PostgreSQL
@@ -846,7 +848,7 @@ def copy_cmd(manifest, src_url, dst_url, features):
     try:
         dst, dst_engine = _open(dst_url, False)
         try:
-            counts = datacopy.copy(m, src, src_engine, dst, dst_engine, _progress())
+            counts = datacopy.copy(m, src, src_engine, dst, dst_engine, _progress(), replace=truncate)
         finally:
             dst.close()
     finally:
@@ -885,8 +887,10 @@ def backup(manifest, url, out, features):
 @click.option("--db", "url", required=True, metavar="URL",
               help="postgresql://… or sqlite:///path: an existing database of the manifest's schema, tables empty.")
 @click.option("--force", is_flag=True, help="Restore although the archive's schema hash differs.")
+@click.option("--truncate", is_flag=True, help="Replace the target's rows: its tables are emptied in the same "
+                                               "transaction, so a failed run keeps the old rows.")
 @_features_opt
-def restore(archive, manifest, url, force, features):
+def restore(archive, manifest, url, force, truncate, features):
     """Restore ARCHIVE into a database of MANIFEST's schema: all rows or none.
 
     The target's tables must be empty.  A damaged archive (a value that does not fit its column
@@ -897,7 +901,7 @@ def restore(archive, manifest, url, force, features):
     _, m = _one(manifest, features)[1:]
     conn, engine = _open(url, False)
     try:
-        counts = datacopy.restore(archive, m, conn, engine, force)
+        counts = datacopy.restore(archive, m, conn, engine, force, replace=truncate)
     finally:
         conn.close()
     click.echo(f"restored {sum(counts.values()):,} rows in {len(counts)} tables")

@@ -220,11 +220,12 @@ def snapshot(conn, engine: str):
             conn.execute("ROLLBACK")
 
 
-def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None) -> dict[str, int]:
+def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None,
+         replace: bool = False) -> dict[str, int]:
     loose = check_schema(src, src_engine, m, "source")
     check_schema(dst, dst_engine, m, "target")
     counts = {}
-    with snapshot(src, src_engine), Target(dst, dst_engine, m):
+    with snapshot(src, src_engine), Target(dst, dst_engine, m, replace):
         for t in m.tables:
             counts[t.name] = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t, loose=loose),
                                          progress)
@@ -287,7 +288,8 @@ def _damaged(path, number, what) -> SchemactlError:
     return SchemactlError(f"{path}: line {number}: {what}; the archive is damaged, nothing was written")
 
 
-def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False) -> dict[str, int]:
+def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
+            replace: bool = False) -> dict[str, int]:
     """Restore an archive into an empty database of the manifest's schema, all or nothing."""
     lines = _archive_lines(path)
     _, header = next(lines, (0, None))
@@ -309,7 +311,7 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False) -> 
             counts[t.name] = counts.get(t.name, 0) + added
         state["rows"] = []
 
-    with Target(conn, engine, m):
+    with Target(conn, engine, m, replace):
         for number, obj in lines:
             if isinstance(obj, dict) and "table" in obj:
                 flush()

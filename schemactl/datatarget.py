@@ -79,10 +79,11 @@ END = {"sqlite": _sqlite_end, "postgres": _pg_end}
 
 
 class Target:
-    """One transaction on the target database: all rows or none; its tables must be empty."""
+    """One transaction on the target database: all rows or none; its tables must be empty, or with
+    ``replace`` are emptied first in the same transaction (a failure then keeps the old rows)."""
 
-    def __init__(self, conn, engine: str, m: Manifest | None = None):
-        self.conn, self.engine, self.m = conn, engine, m
+    def __init__(self, conn, engine: str, m: Manifest | None = None, replace: bool = False):
+        self.conn, self.engine, self.m, self.replace = conn, engine, m, replace
 
     def __enter__(self):
         try:
@@ -92,7 +93,7 @@ class Target:
                                  "written") from None
         if self.m is not None:
             try:
-                self._check_empty()
+                self._empty_tables() if self.replace else self._check_empty()
             except BaseException:
                 self._end(False)
                 raise
@@ -106,7 +107,17 @@ class Target:
             if cur.fetchone() is not None:
                 raise SchemactlError(f"table {t.name} of the target already holds rows; copy and restore fill "
                                      "empty tables only (nothing was written): empty the target's tables or use "
-                                     "a new database")
+                                     "a new database, or pass --truncate to replace its rows")
+
+    def _empty_tables(self) -> None:
+        r = Renderer(self.m, self.engine)
+        for t in reversed(self.m.tables):      # referencing tables first
+            cur = self.conn.cursor()
+            try:
+                cur.execute(f"DELETE FROM {r.q(t.name)}")
+            except engine_errors() as exc:
+                raise SchemactlError(f"cannot empty table {t.name} of the target: {first_line(exc)}; nothing "
+                                     "was written") from None
 
     def _end(self, ok: bool) -> None:
         try:
