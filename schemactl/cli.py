@@ -874,7 +874,7 @@ def backup(manifest, url, out, features):
     _, m = _one(manifest, features)[1:]
     conn, engine = _open(url, True)
     try:
-        counts = datacopy.backup(m, conn, engine, out)
+        counts = datacopy.backup(m, conn, engine, out, _progress())
     finally:
         conn.close()
     click.echo(f"{out}: {sum(counts.values()):,} rows in {len(counts)} tables")
@@ -901,7 +901,7 @@ def restore(archive, manifest, url, force, truncate, features):
     _, m = _one(manifest, features)[1:]
     conn, engine = _open(url, False)
     try:
-        counts = datacopy.restore(archive, m, conn, engine, force, replace=truncate)
+        counts = datacopy.restore(archive, m, conn, engine, force, replace=truncate, progress=_progress())
     finally:
         conn.close()
     click.echo(f"restored {sum(counts.values()):,} rows in {len(counts)} tables")

@@ -235,7 +235,7 @@ def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None,
 
 # ---------------------------------------------------------------- backup and restore
 
-def backup(m: Manifest, conn, engine: str, path: Path) -> dict[str, int]:
+def backup(m: Manifest, conn, engine: str, path: Path, progress=None) -> dict[str, int]:
     """Write a gzip JSON Lines archive atomically: a header, then per table a line naming it and its rows."""
     loose = check_schema(conn, engine, m, "source")
     counts = {}
@@ -260,6 +260,8 @@ def backup(m: Manifest, conn, engine: str, path: Path) -> dict[str, int]:
                     for r in rows:
                         line(list(encode(r)))
                     n += len(rows)
+                    if progress:
+                        progress(t.name, n)
                 counts[t.name] = n
             line({"end": True, "rows": counts})
         os.replace(tmp, path)
@@ -289,7 +291,7 @@ def _damaged(path, number, what) -> SchemactlError:
 
 
 def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
-            replace: bool = False) -> dict[str, int]:
+            replace: bool = False, progress=None) -> dict[str, int]:
     """Restore an archive into an empty database of the manifest's schema, all or nothing."""
     lines = _archive_lines(path)
     _, header = next(lines, (0, None))
@@ -309,6 +311,8 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
         if t is not None:
             added = write_table(conn, engine, m, t, [state["rows"]]) if state["rows"] else 0
             counts[t.name] = counts.get(t.name, 0) + added
+            if progress:
+                progress(t.name, counts[t.name])
         state["rows"] = []
 
     with Target(conn, engine, m, replace):
