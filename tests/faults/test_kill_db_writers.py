@@ -130,7 +130,7 @@ def test_migrate_apply_applies_each_migration_whole(project, tmp_path, sig):
         _interrupt(["migrate", "apply", "manifests/bulk.yaml", "--db", f"sqlite:///{db}"], work, delay, sig)
         conn = sqlite3.connect(db)
         versions = [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")]
-        has_check = "length(name)" in conn.execute("SELECT sql FROM sqlite_schema WHERE name = 'parents'").fetchone()[0]
+        has_check = "length(name)" in conn.execute("SELECT sql FROM sqlite_schema WHERE name = 'parents'").fetchone()[0].lower()
         conn.close()
         assert versions in ([1], [1, 2]) and has_check == (versions == [1, 2]), (delay, versions, has_check)
         assert _counts(db) == (ROWS, ROWS)
