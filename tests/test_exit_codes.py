@@ -132,3 +132,12 @@ def test_an_unwritable_output_is_exit_2_naming_the_target(tmp_path, command):
     assert "blocker" in result.stderr and "Not a directory" in result.stderr
     assert ".schemactl.tmp" not in result.stderr and "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db", "blocker", "manifests"]
+
+
+@pytest.mark.parametrize("raw,where", [(b"\x00format: 1\n", "1:1"), (b"format: 1\nname: x\x00\n", "2:8"),
+                                       (b'format: 1\nname: "a\x01b"\n', "2:9")])
+def test_a_control_character_yaml_forbids_is_a_located_error(tmp_path, raw, where):
+    (tmp_path / "m.yaml").write_bytes(raw)
+    result = cli("validate", "m.yaml", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"m.yaml:{where}: error: invalid YAML: character U+00")

@@ -86,9 +86,14 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
 
 def load(text: str) -> Located:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:    # a character YAML does not allow (NUL, other controls)
+        raise YamlSyntaxError(*_position(text, exc.position), f"invalid YAML: {_reader_problem(exc)}") from None
     try:
         root = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        raise YamlSyntaxError(*_position(text, exc.position), f"invalid YAML: {_reader_problem(exc)}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -118,6 +123,19 @@ class _Guard:
     def __init__(self):
         self.built = 0
         self.open: set[int] = set()      # collection nodes being built (a cycle comes back to one)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, col) of a character offset."""
+    before = text[:max(index, 0)]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _reader_problem(exc) -> str:
+    char = exc.character
+    code = ord(char) if isinstance(char, str) else char
+    return (f"character U+{code:04X} is not allowed in YAML (a control character); remove it"
+            if isinstance(code, int) else "the text is not valid YAML input")
 
 
 def loader_text_char(text: str, mark) -> str:

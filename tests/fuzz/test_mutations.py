@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.conftest import ROOT, cli
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 MEMORIES = (ROOT / "manifests" / "memories.yaml").read_text("utf-8")
 NEVER = 3   # internal error
