@@ -216,8 +216,9 @@ def generate(manifests, output, no_hash, slug, allow_destructive, features):
     """Write each manifest's generated files into generated/<schema-name>/.
 
     postgres.sql and sqlite.sql (DDL), schema.pg.ts, schema.sqlite.ts and
-    types.ts (Drizzle ORM and engine-neutral row types), connection.sqlite.sql
-    (when PRAGMAs are declared) and, once a migration chain exists,
+    types.ts (Drizzle ORM and engine-neutral row types), schema.md (the Mermaid
+    ER diagram), connection.sqlite.sql (when PRAGMAs are declared) and, once a
+    migration chain exists,
     bundle.json/.py/.ts, the runtimes runtime.ts (TypeScript) and rust/ (a
     crate), and drizzle/{postgres,sqlite}/ for drizzle-orm's migrator; the
     record block of each migration file is rewritten when stale.  The
@@ -549,13 +550,7 @@ def migrate_apply(manifest, url, dry_run, features):
     from .runtime import MigrationError, migrate as run_migrations
     m, bundle, _ = _chain_bundle(manifest, features)
     if dry_run:
-        from .migrations.status import status
-        engine, _ = parse_url(url)
-        conn = connect_url(url, read_only=True)
-        try:
-            steps, _ = status(conn, bundle, engine)
-        finally:
-            conn.close()
+        engine, steps, _ = _database_status(url, bundle)
         _refuse_broken_history(steps)
         by_version = {x["version"]: x for x in bundle["engines"][engine]["migrations"]}
         pending = [s for s in steps if s.state == "pending"]
@@ -591,6 +586,18 @@ def _apply_with_progress(conn, bundle, run_migrations, engine):
             click.echo(f"{step['name']}: applied in {time.monotonic() - started:.2f} s", err=True)
         applied += done
     return applied
+
+
+def _database_status(url, bundle):
+    """(engine, each migration's state, whether a version table exists) of a database, read-only."""
+    from .migrations.status import status
+    from .parity import connect_url, parse_url
+    engine, _ = parse_url(url)
+    conn = connect_url(url, read_only=True)
+    try:
+        return (engine, *status(conn, bundle, engine))
+    finally:
+        conn.close()
 
 
 def _refuse_broken_history(steps) -> None:
@@ -639,15 +646,8 @@ def migrate_status(manifest, url, features):
     are fine), 1 when an applied migration differs from its file or the database has migrations
     this build does not know.
     """
-    from .migrations.status import status
-    from .parity import connect_url, parse_url
     _, bundle, _ = _chain_bundle(manifest, features)
-    engine, _ = parse_url(url)
-    conn = connect_url(url, read_only=True)
-    try:
-        steps, has_table = status(conn, bundle, engine)
-    finally:
-        conn.close()
+    _, steps, has_table = _database_status(url, bundle)
     width = max((len(s.name) for s in steps), default=0)
     for s in steps:
         click.echo(f"{s.version:>4}  {s.name:<{width}}  {s.state}")

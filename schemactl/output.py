@@ -80,7 +80,7 @@ def atomic_write_all(files: Mapping[Path, str]) -> list[Path]:
              target.parent / f".{target.name}.{token}{_OLD_SUFFIX}") for target, _ in pending]
     journal = None
     try:
-        with _signals_held():   # the journal exists only together with the code that removes it
+        with signals_held():   # the journal exists only together with the code that removes it
             journal = _Journal.create(root, token, plan, missing)
         for d in missing:
             d.mkdir()
@@ -98,7 +98,7 @@ def atomic_write_all(files: Mapping[Path, str]) -> list[Path]:
             else:
                 os.chmod(tmp, mode & 0o777)
                 _keep_old(target, old)
-        with _signals_held():
+        with signals_held():
             journal.commit()
             try:
                 for target, tmp, _ in plan:
@@ -113,7 +113,7 @@ def atomic_write_all(files: Mapping[Path, str]) -> list[Path]:
             journal.finish(plan)
     except BaseException:
         if journal is not None:
-            with _signals_held():
+            with signals_held():
                 journal.abandon(plan, missing)
         raise
     return [given[target] for target, _ in pending]
@@ -341,7 +341,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _signals_held():
+def signals_held():
     """Defer SIGINT/SIGTERM/SIGHUP across a step that must complete (delivered right after)."""
     held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
     try:

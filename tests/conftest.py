@@ -120,3 +120,26 @@ def golden(path: Path, actual: str, update: bool) -> None:
         return
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, f"{path} differs from the rendered output; run pytest --update-golden and review"
+
+
+def on_terminal(args, cwd) -> tuple[int, str, str]:
+    """Run the installed schemactl with stderr on a pseudo-terminal: (exit code, stdout, what the terminal showed)."""
+    import os
+    import pty
+    import shutil
+    import subprocess
+    main, secondary = pty.openpty()
+    proc = subprocess.run([shutil.which("schemactl") or "schemactl", *map(str, args)], cwd=cwd,
+                          stdout=subprocess.PIPE, stderr=secondary, text=True)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:      # the terminal's other end is closed: all was read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    return proc.returncode, proc.stdout, shown.decode()

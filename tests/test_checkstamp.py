@@ -98,20 +98,28 @@ def test_fast_and_full_check_agree_after_random_edits(tmp_path_factory, template
         assert fast == full, (edit, fast, full)
 
 
+CHECK_AND_IMPORTS = ("import sys\nfrom schemactl.cli import main\n"
+                     "try:\n    main(['check'])\nexcept SystemExit as e:\n    code = e.code\n"
+                     "print(code, sorted(m for m in ('sqlglot', 'jinja2', 'jsonschema', 'yaml') if m in sys.modules))\n")
+
+
+def _check_process(project, env):
+    """`check` in a new process; its last line is the exit code and which heavy modules it loaded."""
+    return subprocess.run([sys.executable, "-c", CHECK_AND_IMPORTS], cwd=project, env=env, capture_output=True,
+                          text=True)
+
+
 def test_the_fast_path_loads_nothing(template, tmp_path):
     """After a clean check, the next one imports neither sqlglot, jinja2, jsonschema nor YAML."""
     project = tmp_path / "p"
     shutil.copytree(template, project)
     env_cache = tmp_path / "cache"
-    code = ("import sys\nfrom schemactl.cli import main\n"
-            "try:\n    main(['check'])\nexcept SystemExit as e:\n    code = e.code\n"
-            "print(code, sorted(m for m in ('sqlglot', 'jinja2', 'jsonschema', 'yaml') if m in sys.modules))\n")
     import os
     env = {**os.environ, "XDG_CACHE_HOME": str(env_cache)}
     env.pop("SCHEMACTL_NO_CACHE", None)
-    first = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
+    first = _check_process(project, env)
     assert first.stdout.splitlines()[-1].startswith("0 ['jinja2', 'jsonschema', 'sqlglot', 'yaml']"), first
-    second = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
+    second = _check_process(project, env)
     assert second.stdout.splitlines()[-1] == "0 []", second
     assert second.stdout.splitlines()[0] == first.stdout.splitlines()[0]   # the same message
 
@@ -139,11 +147,8 @@ def test_generate_records_a_clean_state_for_check(template, tmp_path):
     cache = tmp_path / "cache"
     assert cli("generate", "--migration", "notes", cwd=project, env={"XDG_CACHE_HOME": str(cache)}).exit_code == 0
     import os
-    code = ("import sys\nfrom schemactl.cli import main\n"
-            "try:\n    main(['check'])\nexcept SystemExit as e:\n    code = e.code\n"
-            "print(code, sorted(m for m in ('sqlglot', 'jinja2', 'jsonschema', 'yaml') if m in sys.modules))\n")
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     env.pop("SCHEMACTL_NO_CACHE", None)
-    fast = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
+    fast = _check_process(project, env)
     assert fast.stdout.splitlines()[-1] == "0 []", fast
     assert _check(project, cache, full=True)[0] == 0

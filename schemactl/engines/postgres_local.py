@@ -43,6 +43,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..output import signals_held
 from ..errors import EngineUnavailable
 
 TEMPLATE_LAYOUT = 2          # bump when the template's initdb options change
@@ -226,21 +227,6 @@ def _env() -> dict:
 _LIVE: set["LocalPostgres"] = set()
 
 
-@contextlib.contextmanager
-def _signals_held():
-    """Defer SIGINT/SIGTERM/SIGHUP across a step that must complete (delivered right after)."""
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):  # not the main thread, or no sigmask here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 LOCK_FILE = ".schemactl.lock"
 _UNLOCKED_AGE = 3600.0   # server directories of earlier schemactl versions have no lock file
 
@@ -331,7 +317,7 @@ class LocalPostgres:
     def start(self) -> "LocalPostgres":
         tpl = template(self.binaries, self.who)
         sweep(self.who)
-        with _signals_held():   # Ctrl-C must not land between making the directory and its watchdog
+        with signals_held():   # Ctrl-C must not land between making the directory and its watchdog
             self.base = Path(tempfile.mkdtemp(prefix="schemactl-pg-", dir=run_dir()))
             _LIVE.add(self)
             self._start_watchdog()
@@ -405,7 +391,7 @@ class LocalPostgres:
 
     def stop(self) -> None:
         """Stop the server and remove its directory (the watchdog does both; waited for)."""
-        with _signals_held():
+        with signals_held():
             lifeline, self._lifeline = self._lifeline, None
             if lifeline is not None:
                 os.close(lifeline)

@@ -104,15 +104,13 @@ def run_down(conn, engine: str, bundle: dict, lock: dict, chain: Path, to: int) 
     table = runtime._version_table(bundle, engine)
     done = []
     for entry, stmts in plan_back:
-        if engine == "sqlite":
-            _down_sqlite(conn, stmts, table, entry["version"])
-        else:
-            _down_postgres(conn, stmts, table, entry["version"], runtime._lock_key(bundle))
+        UNDO[engine](conn, stmts, table, entry["version"], runtime._lock_key(bundle))
         done.append(entry["name"])
     return done
 
 
-def _down_sqlite(conn: sqlite3.Connection, stmts: list[str], table: str, version: int) -> None:
+def _down_sqlite(conn: sqlite3.Connection, stmts: list[str], table: str, version: int, key: int) -> None:
+    """One down step on SQLite (``key``, PostgreSQL's advisory lock, is not needed: BEGIN IMMEDIATE locks)."""
     from .. import runtime
     saved = conn.isolation_level
     conn.isolation_level = None
@@ -153,3 +151,6 @@ def _down_postgres(conn, stmts: list[str], table: str, version: int, key: int) -
         conn.rollback()
         raise SchemactlError(f"undoing version {version} failed and was rolled back: "
                              f"{' '.join(str(exc).split())}") from None
+
+
+UNDO = {"sqlite": _down_sqlite, "postgres": _down_postgres}   # one down step, per engine

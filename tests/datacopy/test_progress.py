@@ -3,14 +3,13 @@ when stderr is not one."""
 
 from __future__ import annotations
 
-import os
-import pty
 import shutil
 import sqlite3
 import subprocess
 
 import pytest
 
+from tests.conftest import on_terminal
 from tests.datacopy.test_truncate import TEXT, _db
 
 EXE = shutil.which("schemactl")
@@ -18,20 +17,8 @@ pytestmark = pytest.mark.skipif(EXE is None, reason="the schemactl command is no
 
 
 def _on_terminal(args, cwd) -> tuple[int, str]:
-    main, secondary = pty.openpty()
-    proc = subprocess.run([EXE, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=secondary, text=True)
-    os.close(secondary)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(main)
-    return proc.returncode, shown.decode()
+    code, _, shown = on_terminal(args, cwd)
+    return code, shown
 
 
 def test_progress_on_a_terminal_only(tmp_path):
