@@ -25,13 +25,23 @@ def _history(conn, bundle: dict, engine: str) -> list[tuple] | None:
     table = runtime._version_table(bundle, engine)
     try:
         rows = runtime._rows(conn, f"SELECT version, hash, checksum FROM {table} ORDER BY version")
-    except Exception:   # noqa: BLE001 - no version table (each driver names that error differently)
+    except Exception as exc:   # noqa: BLE001 - each driver names a missing table differently
         if engine == "postgres":
             conn.rollback()
-        return None
+        if _no_such_table(exc):
+            return None
+        raise SchemactlError(f"cannot read the database's migration history: {' '.join(str(exc).split())}; "
+                             "is it the database you meant?") from None
     if engine == "postgres":
         conn.rollback()
     return rows
+
+
+def _no_such_table(exc: Exception) -> bool:
+    """The error a driver raises for a table that does not exist (and nothing else: a damaged or
+    locked database is not "never migrated")."""
+    return getattr(exc, "sqlstate", None) == "42P01" or (
+        isinstance(exc, sqlite3.OperationalError) and str(exc).startswith("no such table"))
 
 
 def status(conn, bundle: dict, engine: str) -> tuple[list[Step], bool]:

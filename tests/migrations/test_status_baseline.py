@@ -138,27 +138,12 @@ def test_a_column_added_between_existing_ones_is_warned_about(tmp_path):
 
 def test_apply_shows_each_migration_on_a_terminal(chain, tmp_path):
     """On a terminal (a pseudo-terminal here) migrate apply names each migration with its time."""
-    import os
-    import pty
-    import subprocess
+    from tests.conftest import on_terminal
     work, _ = _project(chain, tmp_path)
     db = tmp_path / "t.db"
-    main, secondary = pty.openpty()
-    proc = subprocess.run([shutil.which("schemactl") or "schemactl", "migrate", "apply", "manifests/memories.yaml",
-                           "--db", f"sqlite:///{db}"], cwd=work, stdout=subprocess.PIPE, stderr=secondary, text=True)
-    os.close(secondary)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(main)
-    assert proc.returncode == 0 and proc.stdout.strip() == "applied 1, 2"
-    lines = shown.decode().splitlines()
+    code, out, shown = on_terminal(["migrate", "apply", "manifests/memories.yaml", "--db", f"sqlite:///{db}"], work)
+    assert code == 0 and out.strip() == "applied 1, 2"
+    lines = shown.splitlines()
     assert [line.split(":")[0] for line in lines] == ["0001_init", "0002_add_mood"]
     assert all(" applied in " in line for line in lines)
 
@@ -172,3 +157,30 @@ def test_messages_about_the_manifest_name_its_file(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.startswith("error: manifests/memories.yaml:14:10: cannot set version: in place")
     assert not (tmp_path / "generated").exists()
+
+
+@pytest.mark.parametrize("command", [["status"], ["apply", "--dry-run"], ["down", "--to", "0"], ["baseline"]])
+def test_a_file_that_is_not_a_database_is_never_read_as_never_migrated(chain, tmp_path, command):
+    """Before, status and --dry-run read a damaged file as 'no schema_version table' (exit 0, all pending)."""
+    work, _ = _project(chain, tmp_path)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(bytes(range(256)) * 12)
+    before = junk.read_bytes()
+    result = _run(work, command[0], "manifests/memories.yaml", "--db", f"sqlite:///{junk}", *command[1:])
+    assert result.exit_code == 2
+    assert "file is not a database" in result.stderr and "pending" not in result.stdout
+    assert junk.read_bytes() == before
+
+
+def test_a_locked_database_is_waited_for_then_refused_in_one_line(chain, tmp_path):
+    work, old = _project(chain, tmp_path)
+    db = tmp_path / "busy.db"
+    _sqlite_db(db, old["sqlite"])
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = _run(work, "status", "manifests/memories.yaml", "--db", f"sqlite:///{db}")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 2 and "database is locked" in result.stderr and "Traceback" not in result.output
