@@ -43,27 +43,33 @@ class Server:
         database this call created is ever dropped: a name that exists is never reused or removed."""
         import psycopg
         from psycopg import sql
-        with psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
-            # FILE_COPY (PostgreSQL 15+) is the quicker way to copy a tiny template.
-            strategy = sql.SQL(" STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else "")
-            for _ in range(5):
-                name = f"schemactl_scratch_{secrets.token_hex(8)}"
-                try:
-                    admin.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(name), strategy))
-                    break
-                except psycopg.errors.DuplicateDatabase:
-                    continue
-                except psycopg.Error as exc:
-                    raise EngineUnavailable(
-                        f"cannot create a scratch database on the {self.label} PostgreSQL server: "
-                        f"{' '.join(str(exc).split())}; schemactl needs a role with CREATEDB there") from None
-            else:  # pragma: no cover - 2**64 names
-                raise EngineUnavailable("cannot find an unused scratch database name")
+        from ..output import signals_held
+        name = None
         try:
+            # Ctrl-C, SIGTERM or SIGHUP wait until the database exists and `name` says so: a signal in
+            # between would leave a database nobody drops.
+            with signals_held(), psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
+                # FILE_COPY (PostgreSQL 15+) is the quicker way to copy a tiny template.
+                strategy = sql.SQL(" STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else "")
+                for _ in range(5):
+                    candidate = f"schemactl_scratch_{secrets.token_hex(8)}"
+                    try:
+                        admin.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(candidate), strategy))
+                        name = candidate
+                        break
+                    except psycopg.errors.DuplicateDatabase:
+                        continue
+                    except psycopg.Error as exc:
+                        raise EngineUnavailable(
+                            f"cannot create a scratch database on the {self.label} PostgreSQL server: "
+                            f"{' '.join(str(exc).split())}; schemactl needs a role with CREATEDB there") from None
+                else:  # pragma: no cover - 2**64 names
+                    raise EngineUnavailable("cannot find an unused scratch database name")
             yield self.conninfo(name)
         finally:
-            with psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            if name is not None:     # a second signal must not cut the drop short either
+                with signals_held(), psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
+                    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @contextlib.contextmanager
