@@ -18,19 +18,28 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
-
+from .lazymod import lazy
 from .typekeys import pg_type, sqlite_type
 from .types import element_kind
 from .sqlexpr import SQLGLOT_DIALECT
 
-_WRAPPERS = (exp.Cast, exp.TryCast, exp.Paren)
+# Imported on first use: generate and check load this module but compare no expressions.
+sqlglot = lazy("sqlglot", globals(), "sqlglot")
+exp = lazy("sqlglot.expressions", globals(), "exp")
+
+
+@functools.cache
+def _wrappers() -> tuple:
+    return (exp.Cast, exp.TryCast, exp.Paren)
+
+
+def _parse_errors() -> tuple:
+    return (sqlglot.errors.ParseError, sqlglot.errors.TokenError)
 
 
 def _unwrap(node):
-    while isinstance(node, _WRAPPERS):
+    wrappers = _wrappers()
+    while isinstance(node, wrappers):
         node = node.this
     return node
 
@@ -108,7 +117,7 @@ def expr_key(sql: str, engine: str) -> str:
     """A structural key for an expression (raw text if sqlglot cannot read it)."""
     try:
         tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine])
-    except (ParseError, TokenError):
+    except _parse_errors():
         return "raw:" + " ".join(sql.split())
     return repr(_key(tree))
 
@@ -159,7 +168,7 @@ def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
         return _typed(value, kind)
     try:
         tree = _unwrap(sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine]))
-    except (ParseError, TokenError):
+    except _parse_errors():
         return "raw:" + " ".join(sql.split())
     value = None
     if isinstance(tree, exp.Literal):

@@ -11,25 +11,36 @@ from __future__ import annotations
 import functools
 import re
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
-
+from . import sqlfast
+from .lazymod import lazy
 from .manifest.model import ENGINES, Expr
+
+# Imported on first use: expressions of the shapes sqlfast knows never need sqlglot (0.1-0.2 s to import).
+sqlglot = lazy("sqlglot", globals(), "sqlglot")
+exp = lazy("sqlglot.expressions", globals(), "exp")
 
 # sqlglot dialect per engine; None reads the portable (engine-neutral) form.
 SQLGLOT_DIALECT = {"postgres": "postgres", "sqlite": "sqlite", None: None}
 
-_FORBIDDEN = tuple(c for c in (getattr(exp, n, None) for n in (
-    "Query", "DDL", "DML", "Command", "Transaction", "Alias", "Star", "Pragma", "Values", "Placeholder",
-    "Parameter", "AggFunc", "Window")) if c)
+
+@functools.cache
+def _forbidden() -> tuple:
+    return tuple(c for c in (getattr(exp, n, None) for n in (
+        "Query", "DDL", "DML", "Command", "Transaction", "Alias", "Star", "Pragma", "Values", "Placeholder",
+        "Parameter", "AggFunc", "Window")) if c)
+
+
+def _parse_errors() -> tuple:
+    return (sqlglot.errors.ParseError, sqlglot.errors.TokenError)
 
 
 class ExprError(ValueError):
     """Message is user-facing."""
 
 
-_QUERY_FORBIDDEN = (exp.DDL, exp.DML, exp.Command, exp.Transaction)
+@functools.cache
+def _query_forbidden() -> tuple:
+    return (exp.DDL, exp.DML, exp.Command, exp.Transaction)
 
 
 def parse_one(text: str, engine: str | None, query: bool = False) -> exp.Expression:
@@ -37,7 +48,7 @@ def parse_one(text: str, engine: str | None, query: bool = False) -> exp.Express
     dialect = SQLGLOT_DIALECT[engine]
     try:
         trees = [t for t in sqlglot.parse(text, read=dialect) if t is not None]
-    except (ParseError, TokenError) as exc:
+    except _parse_errors() as exc:
         raise ExprError(f'cannot parse expression "{text}": {_reason(exc)}') from None
     if len(trees) != 1:
         raise ExprError(f'expression "{text}" holds {len(trees)} statements; write exactly one expression')
@@ -46,11 +57,12 @@ def parse_one(text: str, engine: str | None, query: bool = False) -> exp.Express
         if not isinstance(tree, exp.Query):
             raise ExprError(f'view "{text[:40]}" is not a SELECT')
         for node in tree.walk():
-            if isinstance(node, _QUERY_FORBIDDEN):
+            if isinstance(node, _query_forbidden()):
                 raise ExprError(f'view "{text[:40]}" holds {type(node).__name__.upper()}; a view is one SELECT')
         return tree
+    forbidden = _forbidden()
     for node in tree.walk():
-        if isinstance(node, _FORBIDDEN):
+        if isinstance(node, forbidden):
             kind = type(node).__name__.upper() if not isinstance(node, exp.AggFunc) else \
                 (node.sql_name() if hasattr(node, "sql_name") else type(node).__name__.upper())
             raise ExprError(f'expression "{text}" is not a plain expression ({kind} is not allowed here)')
@@ -100,6 +112,30 @@ def build(spec: str | dict) -> Expr:
 def _build_cached(key) -> Expr:
     """Pure in its input, so repeated expressions (common in large manifests) parse once."""
     spec = key if isinstance(key, str) else dict(key)
+    fast = _fast(spec)
+    if fast is not None:
+        return fast
+    return _build_parsed(spec)
+
+
+def _fast(spec: str | dict) -> Expr | None:
+    """The Expr of an expression sqlfast renders exactly as sqlglot would (None: parse it)."""
+    texts = {engine: spec for engine in ENGINES} if isinstance(spec, str) else spec
+    if not all(engine in ENGINES and isinstance(text, str) for engine, text in texts.items()):
+        return None
+    rendered, cols = [], {}
+    for engine in ENGINES:
+        if engine in texts:
+            done = sqlfast.render(texts[engine], None if isinstance(spec, str) else engine)
+            if done is None:
+                return None
+            rendered.append((engine, done[0]))
+            cols.update(dict.fromkeys(done[1]))
+    return Expr(tuple(rendered), tuple(cols))
+
+
+def _build_parsed(spec: str | dict) -> Expr:
+    """The Expr of an expression parsed (and checked) by sqlglot."""
     rendered, cols = [], {}
     if isinstance(spec, str):
         tree = parse_one(spec, None)
@@ -135,13 +171,18 @@ def build_query(spec: str | dict) -> tuple[Expr, tuple[str, ...], tuple[str, ...
     return Expr(tuple(rendered), ()), tuple(tables), outputs
 
 
-_STATEMENT_FORBIDDEN = tuple(c for c in (getattr(exp, n, None) for n in
-                                         ("Create", "Drop", "Alter", "Command", "Transaction", "Pragma")) if c)
+@functools.cache
+def _statement_forbidden() -> tuple:
+    return tuple(c for c in (getattr(exp, n, None) for n in
+                             ("Create", "Drop", "Alter", "Command", "Transaction", "Pragma")) if c)
 
 
-# Statements a trigger body may hold: DML on both engines; SQLite-only bodies may also SELECT (RAISE(...)).
-_TRIGGER_STATEMENTS = {None: (exp.Insert, exp.Update, exp.Delete), "postgres": (exp.Insert, exp.Update, exp.Delete),
-                       "sqlite": (exp.Insert, exp.Update, exp.Delete, exp.Select)}
+@functools.cache
+def _trigger_statements(read: str | None) -> tuple:
+    """Statements a trigger body may hold: DML on both engines; SQLite-only bodies may also SELECT (RAISE(...))."""
+    return (exp.Insert, exp.Update, exp.Delete) + ((exp.Select,) if read == "sqlite" else ())
+
+
 _TRIGGER_WORDS = {None: "an INSERT, UPDATE or DELETE", "postgres": "an INSERT, UPDATE or DELETE",
                   "sqlite": "an INSERT, UPDATE, DELETE or SELECT"}
 
@@ -168,21 +209,23 @@ def build_statements(spec) -> Expr:
         for text in per_engine[engine]:
             try:
                 trees = [t for t in sqlglot.parse(text, read=SQLGLOT_DIALECT[read]) if t is not None]
-            except (ParseError, TokenError) as exc:
+            except _parse_errors() as exc:
                 raise ExprError(f'cannot parse statement "{text}": {_reason(exc)}') from None
             if len(trees) != 1:
                 raise ExprError(f'"{text}" holds {len(trees)} statements; write one per list item')
             tree = _raise_actions(_quote_columns(trees[0]))
-            if not isinstance(tree, _TRIGGER_STATEMENTS[read]) or any(
-                    isinstance(n, _STATEMENT_FORBIDDEN) for n in tree.walk()):
+            if not isinstance(tree, _trigger_statements(read)) or any(
+                    isinstance(n, _statement_forbidden()) for n in tree.walk()):
                 raise ExprError(f'"{text}" is not {_TRIGGER_WORDS[read]}')
             out.append(render(tree, engine))
         rendered.append((engine, ";\n".join(out)))
     return Expr(tuple(rendered), ())
 
 
-_POLICY_FORBIDDEN = (exp.DDL, exp.DML, exp.Command, exp.Transaction, exp.Placeholder, exp.Parameter) + \
-    tuple(c for c in (getattr(exp, n, None) for n in ("Pragma", "Create", "Drop", "Alter")) if c)
+@functools.cache
+def _policy_forbidden() -> tuple:
+    return (exp.DDL, exp.DML, exp.Command, exp.Transaction, exp.Placeholder, exp.Parameter) + \
+        tuple(c for c in (getattr(exp, n, None) for n in ("Pragma", "Create", "Drop", "Alter")) if c)
 
 
 def build_pg_condition(text: str) -> Expr:
@@ -190,7 +233,7 @@ def build_pg_condition(text: str) -> Expr:
     DML and DDL never.  Rendered by sqlglot (never pasted)."""
     try:
         trees = [t for t in sqlglot.parse(text, read="postgres") if t is not None]
-    except (ParseError, TokenError) as exc:
+    except _parse_errors() as exc:
         raise ExprError(f'cannot parse expression "{text}": {_reason(exc)}') from None
     if len(trees) != 1:
         raise ExprError(f'expression "{text}" holds {len(trees)} statements; write exactly one expression')
@@ -198,7 +241,7 @@ def build_pg_condition(text: str) -> Expr:
     if isinstance(tree, exp.Query):
         raise ExprError(f'expression "{text}" is a query; write a condition (a subquery goes inside one)')
     for node in tree.walk():
-        if isinstance(node, _POLICY_FORBIDDEN):
+        if isinstance(node, _policy_forbidden()):
             raise ExprError(f'expression "{text}" is not a condition ({type(node).__name__.upper()} is not '
                             "allowed here)")
     return Expr((("postgres", render(tree, "postgres", copy=False)),), columns_of(tree))
