@@ -16,7 +16,6 @@ import re
 from importlib import resources
 from pathlib import Path
 
-import jsonschema
 from dataclasses import replace
 
 from .. import literals, sqlexpr
@@ -159,6 +158,7 @@ def _fast_check():
 def _schema_problems(data: dict, problems: Problems) -> None:
     if _fast_check()(data):
         return
+    import jsonschema   # only for the located messages of a manifest the fast check refused (0.05-0.1 s)
     validator = jsonschema.Draft202012Validator(json_schema())
     for err in validator.iter_errors(data):
         for leaf in _leaves(err):

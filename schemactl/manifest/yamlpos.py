@@ -21,6 +21,14 @@ class Located:
     keys: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)  # [(line, col, message)]
     surprises: dict = field(default_factory=dict)  # path -> (text written, what YAML 1.1 read it as)
+    text: str | None = field(default=None, repr=False)   # positions not read yet: read from this on first use
+
+    def _positions(self) -> None:
+        """The fast load keeps no positions; they are read (once) when a problem is to be located."""
+        if self.text is not None:
+            text, self.text = self.text, None
+            full = _load_nodes(text)
+            self.values, self.keys = full.values, full.keys
 
     def surprise(self, path: Path) -> str | None:
         """'12:30:00 is read by YAML as the number 45000; quote it: "12:30:00"', where that happened."""
@@ -32,6 +40,7 @@ class Located:
 
     def at(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Position of ``path``; falls back to the nearest enclosing node."""
+        self._positions()
         table = self.keys if key else self.values
         p = tuple(path)
         if p in table:
@@ -86,6 +95,14 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
 
 def load(text: str) -> Located:
+    """The document's data, its problems and YAML 1.1 surprises; positions are read when first asked for."""
+    fast = _load_fast(text)
+    return fast if fast is not None else _load_nodes(text)
+
+
+def _load_nodes(text: str) -> Located:
+    """Through PyYAML's node graph, every position kept: the reference reading, used for anything
+    the fast reading leaves to it (aliases, tags, problems, syntax errors) and for positions."""
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:    # a character YAML does not allow (NUL, other controls)
@@ -209,3 +226,118 @@ def _build_scalar(node, path: Path, out: Located, loader):
             and not (kind == "float" and _plain_decimal(node.value, value)):
         out.surprises[path] = (node.value, f"{_SURPRISES[kind]}{'' if kind == 'bool' else ' ' + str(value)}")
     return value
+
+
+# -- the fast reading: straight from the parser's events, for the common document.
+
+_MAP_START, _SEQ_START = yaml.MappingStartEvent, yaml.SequenceStartEvent
+_MAP_END, _SEQ_END = yaml.MappingEndEvent, yaml.SequenceEndEvent
+_SCALAR = yaml.ScalarEvent
+_NO_KEY = object()
+_IMMUTABLE = {_STANDARD + k for k in ("bool", "int", "float", "null")}
+
+
+def _load_fast(text: str) -> Located | None:
+    """What ``_load_nodes`` gives (data and surprises, positions left for later) for a document without
+    anchors, aliases, explicit tags, merge keys, duplicate keys, values that do not construct or more
+    than MAX_VALUES values; None for any other (then the node reading reports it exactly)."""
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError:
+        return None
+    try:
+        return _fast_events(loader, text)
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
+def _fast_events(loader, text: str) -> Located | None:
+    get = loader.get_event
+    resolve, construct = loader.resolve, loader.construct_object
+    scalar_node = yaml.ScalarNode
+    out = Located(None, text=text)
+    get()                                        # stream start
+    event = get()
+    if isinstance(event, yaml.StreamEndEvent):
+        return out
+    # frames: [container, path, key awaited (mappings: _NO_KEY until a key is read)]
+    frames: list = []
+    root = _NO_KEY
+    built = 0
+    constructed: dict = {}
+    tags: dict = {}
+    while True:
+        event = get()
+        kind = event.__class__
+        if kind is _MAP_END or kind is _SEQ_END:
+            frames.pop()
+            if not frames:
+                break
+            continue
+        if kind is not _SCALAR and kind is not _MAP_START and kind is not _SEQ_START:
+            return None                          # an alias (or anything unforeseen)
+        if event.anchor is not None or event.tag is not None:
+            return None
+        frame = frames[-1] if frames else None
+        if frame is not None and frame[2] is _NO_KEY and frame[0].__class__ is dict:
+            if kind is not _SCALAR:
+                return None                      # a collection as a key
+            key = event.value
+            if key in frame[0] or (key == "<<" and event.implicit[0]):     # a duplicate, a merge key
+                return None
+            frame[2] = key
+            continue
+        built += 1
+        if built > MAX_VALUES:
+            return None
+        if kind is _SCALAR:
+            value = event.value
+            if event.implicit[0]:                # plain: its text decides its type
+                tag = tags.get(value)
+                if tag is None:
+                    tag = tags[value] = resolve(scalar_node, value, event.implicit)
+            else:                                # quoted or a block: text
+                tag = _STR
+            if tag != _STR and tag != _TIMESTAMP:
+                hit = constructed.get((tag, value), _NO_KEY)
+                if hit is _NO_KEY:
+                    node = scalar_node(tag, value, event.start_mark, event.end_mark, event.style)
+                    try:
+                        hit = construct(node, deep=True)
+                    except (yaml.constructor.ConstructorError, ValueError, KeyError, TypeError):
+                        return None
+                    if tag in _IMMUTABLE:
+                        constructed[(tag, value)] = hit
+                kind_name = tag.rsplit(":", 1)[-1]
+                if kind_name in _SURPRISES and not event.style \
+                        and value not in (str(hit), "true", "false", "True", "False", "null", "~") \
+                        and not (kind_name == "float" and _plain_decimal(value, hit)):
+                    path = (frame[1] + (frame[2] if frame[0].__class__ is dict else len(frame[0]),)) \
+                        if frame is not None else ()
+                    out.surprises[path] = (value, f"{_SURPRISES[kind_name]}"
+                                                  f"{'' if kind_name == 'bool' else ' ' + str(hit)}")
+                value = hit
+            new = None
+        else:
+            value = {} if kind is _MAP_START else []
+            new = value
+        if frame is None:
+            root = value
+            path = ()
+        elif frame[0].__class__ is dict:
+            path = frame[1] + (frame[2],) if new is not None else None
+            frame[0][frame[2]] = value
+            frame[2] = _NO_KEY
+        else:
+            path = frame[1] + (len(frame[0]),) if new is not None else None
+            frame[0].append(value)
+        if new is not None:
+            frames.append([new, path, _NO_KEY])
+        elif frame is None:
+            break
+    if not isinstance(get(), yaml.DocumentEndEvent) or not isinstance(get(), yaml.StreamEndEvent):
+        return None                              # a second document: the node reading says so
+    out.data = root
+    return out
