@@ -15,17 +15,20 @@ import sys
 import tempfile
 from pathlib import Path
 
+import _bytecode
 import _common as c
 
 
 def main() -> None:
-    args = c.parser(__doc__, "tables", 200).parse_args()
+    ap = c.parser(__doc__, "tables", 200)
+    _bytecode.add_option(ap)
+    args = ap.parse_args()
     exe = c.schemactl_cmd()
     kit = c.drizzle_kit()
     with tempfile.TemporaryDirectory(prefix="schemactl-bench-") as d:
         work = c.project(Path(d) / "project", args.tables)
         cache = Path(d) / "cache"
-        env = c.clean_env(XDG_CACHE_HOME=str(cache))
+        env = _bytecode.env(c.clean_env(XDG_CACHE_HOME=str(cache)), Path(d), args)
         c.run(c.Command("schemactl generate", [*exe, "generate"], work, env))   # nothing stale from here on
 
         def forget() -> None:

@@ -14,17 +14,21 @@ import sys
 import tempfile
 from pathlib import Path
 
+import _bytecode
 import _common as c
 from _common import manifest  # noqa: F401  (the synthetic schema; tests import it from here)
 
 
 def main() -> None:
-    args = c.parser(__doc__, "tables", 1000).parse_args()
+    ap = c.parser(__doc__, "tables", 1000)
+    _bytecode.add_option(ap)
+    args = ap.parse_args()
     exe = c.schemactl_cmd()
     kit = c.drizzle_kit()
     with tempfile.TemporaryDirectory(prefix="schemactl-bench-") as d:
         work = c.project(Path(d) / "project", args.tables)
-        c.run(c.Command("schemactl generate", [*exe, "generate"], work))
+        env = _bytecode.env(None, Path(d), args)
+        c.run(c.Command("schemactl generate", [*exe, "generate"], work, env))
         peer_dir = Path(d) / "peer"
         peer_dir.mkdir()
         shutil.copy(work / "generated" / "bench" / "schema.pg.ts", peer_dir / "schema.ts")
@@ -33,7 +37,7 @@ def main() -> None:
         def empty() -> None:
             shutil.rmtree(work / "generated")
 
-        commands = [c.Command(f"schemactl generate ({outputs} files)", [*exe, "generate"], work, before=empty)]
+        commands = [c.Command(f"schemactl generate ({outputs} files)", [*exe, "generate"], work, env, before=empty)]
         if kit:
             c.link_node_modules(kit, peer_dir)
             commands.append(c.Command("drizzle-kit export (1 file)", [str(kit), "export", "--dialect", "postgresql",

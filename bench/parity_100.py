@@ -16,6 +16,7 @@ import tempfile
 import venv
 from pathlib import Path
 
+import _bytecode
 import _common as c
 
 
@@ -48,13 +49,16 @@ def two_servers(text: str):
 
 def main() -> None:
     ap = c.parser(__doc__, "tables", 100)
+    _bytecode.add_option(ap)
     ap.add_argument("--install-peers", action="store_true", help="install migra into a throwaway venv for this run")
     args = ap.parse_args()
     exe = c.schemactl_cmd()
     with tempfile.TemporaryDirectory(prefix="schemactl-bench-") as d, contextlib.ExitStack() as stack:
         work = c.project(Path(d) / "project", args.tables)
-        c.run(c.Command("schemactl generate", [*exe, "generate"], work))
-        commands = [c.Command("schemactl parity (incl. server start)", [*exe, "parity", "--postgres", "local"], work)]
+        env = _bytecode.env(None, Path(d), args)
+        c.run(c.Command("schemactl generate", [*exe, "generate"], work, env))
+        commands = [c.Command("schemactl parity (incl. server start)", [*exe, "parity", "--postgres", "local"], work,
+                              env)]
         migra = c.executable("migra") or (install_migra(Path(d) / "venv") if args.install_peers else None)
         if migra:
             urls = stack.enter_context(two_servers((work / "manifests" / "bench.yaml").read_text()))

@@ -117,9 +117,26 @@ def _trigger(t) -> dict:
     return {**out, **{k: v for k, v in extra.items() if v is not None}}   # only when used: old hashes stay
 
 
+# The fields of a Manifest that canonical() reads (tests/manifest/test_hashing.py proves the others do not
+# change the hash).  A model is immutable, so the hash of the same objects is computed once per process
+# (generate asks for it three times; a copy with another version: shares them all).
+HASHED_FIELDS = ("tables", "enums", "pg_schema", "time_storage", "spell", "features", "triggers", "functions",
+                 "sequences", "policies", "views", "pk_not_null")
+_MEMO: dict = {}
+
+
 def schema_hash(m: Manifest) -> str:
+    parts = tuple(getattr(m, f) for f in HASHED_FIELDS)
+    key = tuple(map(id, parts))
+    hit = _MEMO.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], parts)):
+        return hit[1]
     text = json.dumps(canonical(m), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if len(_MEMO) >= 16:
+        _MEMO.clear()
+    _MEMO[key] = (parts, digest)    # the objects stay referenced, so their ids are not reused meanwhile
+    return digest
 
 
 class RewriteRefused(SchemactlError):

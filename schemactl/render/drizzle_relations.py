@@ -4,21 +4,32 @@ schemactl.render.drizzle.DrizzleRenderer, with the English the names need."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
 from ..manifest.model import Manifest
 
 
+_WORDS = re.compile(r"[^0-9A-Za-z]+|_")
+
+
+@functools.lru_cache(maxsize=65536)
 def camel(name: str) -> str:
-    parts = [p for p in re.split(r"[^0-9A-Za-z]+|_", name) if p]
+    parts = [p for p in _WORDS.split(name) if p]
     if not parts:
         return "x"
     out = parts[0][:1].lower() + parts[0][1:] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
     return "_" + out if out[0].isdigit() else out
 
 
+_JSON_ESCAPES = re.compile(r'[\x00-\x1f\\"]')     # what json.dumps escapes with ensure_ascii=False
+
+
 def js_string(value: str) -> str:
+    """``value`` as a JSON (and JavaScript) string literal, exactly as json.dumps(ensure_ascii=False)."""
+    if _JSON_ESCAPES.search(value) is None:
+        return '"' + value + '"'
     return json.dumps(value, ensure_ascii=False)
 
 

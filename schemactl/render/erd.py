@@ -92,11 +92,13 @@ def _entity(table: Table, name: str) -> list[str]:
 def entity_names(manifest: Manifest) -> dict[str, str]:
     """Table name -> the Mermaid word that names it (unique within the diagram)."""
     names: dict[str, str] = {}
+    taken: set[str] = set()
     for table in manifest.tables:
         word = _word(table.name)
-        while word in names.values():
+        while word in taken:
             word += "_"
         names[table.name] = word
+        taken.add(word)
     return names
 
 

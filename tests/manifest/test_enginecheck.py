@@ -181,3 +181,17 @@ def test_a_check_may_call_a_function_the_manifest_declares(pg):
         pg.execute("INSERT INTO items VALUES ('abc')")
     with pytest.raises(ManifestInvalid, match="PostgreSQL has no function is_code"):
         load_text(DECLARED.replace("  is_code:\n", "  other:\n").replace("FUNCTION is_code", "FUNCTION other"))
+
+
+def test_the_expressions_of_a_table_compiled_together_still_each_report_alone():
+    """One statement compiles a table's expressions; a failure is then located expression by expression."""
+    text = (HEAD + "      a: text\n      b: integer\n    checks:\n      - {name: ok1, expr: \"length(a) > 0\"}\n"
+            "      - {name: bad, expr: {postgres: \"b > 0\", sqlite: \"nope(b) > 0\"}}\n"
+            "      - {name: ok2, expr: \"b <> 2\"}\n"
+            "    indexes:\n      - {columns: [a], where: {postgres: \"a <> 'x'\", sqlite: \"nada(a) > 0\"}}\n")
+    assert _errors(text) == [
+        'm.yaml:12:9: error: table "t": check "bad": SQLite rejects it (no such function: NOPE); give each engine '
+        'its own form: {postgres: "…", sqlite: "…"}',
+        'm.yaml:15:31: error: table "t": index "t_a_idx" where: SQLite rejects it (no such function: NADA); give '
+        'each engine its own form: {postgres: "…", sqlite: "…"}']
+    load_text(text.replace("nope(b)", "abs(b)").replace("nada(a)", "length(a)"), "m.yaml")

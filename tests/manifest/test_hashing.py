@@ -196,3 +196,33 @@ def test_hash_write_on_an_unwritable_file_is_exit_2(tmp_path):
         tmp_path.chmod(0o700)
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
+
+
+class _Reads:
+    """A manifest that records which of its fields are read."""
+
+    def __init__(self, m):
+        self._m, self.read = m, set()
+
+    def __getattr__(self, name):
+        self.read.add(name)
+        return getattr(self._m, name)
+
+
+def test_the_hash_reads_only_the_fields_it_is_remembered_by():
+    """schema_hash remembers a hash by the identity of HASHED_FIELDS' objects: canonical() reads no other."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from schemactl.manifest.hashing import HASHED_FIELDS
+    root = Path(__file__).resolve().parents[2]
+    read = set()
+    for path in [*root.glob("tests/cases/*/manifest.yaml"), *root.glob("manifests/*.yaml")]:
+        m = load_text(path.read_text(encoding="utf-8"), str(path))
+        proxy = _Reads(m)
+        assert canonical(proxy) == canonical(m)
+        read |= proxy.read
+        assert schema_hash(replace(m, version=m.version + 1, source="elsewhere")) == schema_hash(m)
+        if m.tables:
+            assert schema_hash(replace(m, tables=m.tables[1:])) != schema_hash(m)
+    assert read <= set(HASHED_FIELDS), read - set(HASHED_FIELDS)
