@@ -51,6 +51,11 @@ def pg_functions() -> frozenset[str]:
 def pg_unknown_functions(sql: str, declared: frozenset = frozenset()) -> list[str]:
     """Functions a PostgreSQL expression calls that PostgreSQL does not have built in and the manifest
     does not declare (``declared``: names under `functions:`, created before the tables that use them)."""
+    return list(_pg_unknown_functions(sql, declared))
+
+
+@functools.lru_cache(maxsize=8192)
+def _pg_unknown_functions(sql: str, declared: frozenset) -> tuple[str, ...]:
     text = _STRINGS.sub("''", sql)
     known = pg_functions() | declared
     out = []
@@ -61,7 +66,7 @@ def pg_unknown_functions(sql: str, declared: frozenset = frozenset()) -> list[st
             continue
         if fn not in known and fn not in out:
             out.append(fn)
-    return out
+    return tuple(out)
 
 
 def _what(path: tuple) -> str:

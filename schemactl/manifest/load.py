@@ -104,7 +104,8 @@ def _load_text(text: str, filename: str, features: frozenset) -> Manifest:
     if not isinstance(data, dict):
         problems.add((), "a manifest is a mapping with format, name, version and tables")
         raise ManifestInvalid(problems.items)
-    _nul_problems(data, (), problems)
+    if "\\" in text:    # YAML holds a NUL only as an escape ("\0", "\x00", ...): none without a backslash
+        _nul_problems(data, (), problems)
     _schema_problems(data, problems)
     if problems.items:
         raise ManifestInvalid(problems.items)

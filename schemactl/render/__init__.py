@@ -43,6 +43,51 @@ OUTPUTS = {
 }
 
 
+class _TemplateCache(jinja2.BytecodeCache):
+    """Compiled templates kept in the user's cache directory (``$XDG_CACHE_HOME/schemactl/templates``),
+    keyed by jinja2 on the template's name and source text: compiling the templates took a tenth of
+    a second in every run.  Unreadable or unwritable: compiled anew, nothing else changes;
+    SCHEMACTL_NO_CACHE=1 turns it off."""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+
+    def _path(self, bucket) -> str:
+        import os
+        return os.path.join(self.directory, f"{bucket.key}-{jinja2.__version__}.cache")
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            with open(self._path(bucket), "rb") as f:
+                bucket.load_bytecode(f)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        import os
+        import tempfile
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    bucket.write_bytecode(f)
+                os.replace(tmp, self._path(bucket))
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    import os
+    if os.environ.get("SCHEMACTL_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return _TemplateCache(os.path.join(base, "schemactl", "templates"))
+
+
 @functools.cache
 def _env() -> jinja2.Environment:
     def load(name: str):
@@ -50,7 +95,8 @@ def _env() -> jinja2.Environment:
         return text, name, lambda: True
 
     return jinja2.Environment(loader=jinja2.FunctionLoader(load), keep_trailing_newline=True, trim_blocks=True,
-                              lstrip_blocks=True, autoescape=False, undefined=jinja2.StrictUndefined)
+                              lstrip_blocks=True, autoescape=False, undefined=jinja2.StrictUndefined,
+                              bytecode_cache=_bytecode_cache())
 
 
 def render_file(manifest: Manifest, fname: str, digest: str | None = None) -> str:
