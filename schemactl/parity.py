@@ -161,19 +161,22 @@ def _chain_rejected(m: Manifest, engine: str, exc: Exception) -> SchemactlError:
 def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", url: str | None = None,
            bundles: dict | None = None) -> list[Target]:
     """Fresh DDL on each engine, and (where ``bundles``, keyed by (name, features), has the manifest's
-    chain) the migration chain.  The throwaway PostgreSQL starts in a second thread while SQLite is
-    built and compared, so its start-up costs no time of its own."""
+    chain) the migration chain.  PostgreSQL runs in a second thread from start to finish (the throwaway
+    server's start, its DDL, its catalog read) while SQLite is built and compared in this one: the
+    server does its work while Python does SQLite's."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
     from .engines.providers import postgres
     chains = bundles or {}
     lite: dict[int, list[Target]] = {}
     pg: dict[int, list[Target]] = {}
     with contextlib.ExitStack() as stack:
-        starting = None
+        working = None
         if "postgres" in engines:
             provider_cm = postgres(provider, url)
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres-start")
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres")
             starting = pool.submit(provider_cm.__enter__)
+            abandon = threading.Event()      # this thread failed or was interrupted: start nothing more
 
             def stop_server():   # whatever happens here: the server that started is stopped
                 try:
@@ -182,23 +185,36 @@ def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", u
                     return
                 provider_cm.__exit__(None, None, None)
             stack.callback(stop_server)
-            stack.callback(pool.shutdown)          # runs first: waits for the start to finish
+            stack.callback(pool.shutdown)          # runs first: waits for the PostgreSQL work to end
+            stack.callback(abandon.set)
+            working = pool.submit(_postgres_targets, manifests, chains, starting, abandon)
         if "sqlite" in engines:
             for i, m in enumerate(manifests):
                 lite[i] = [sqlite_target(m)]
                 if (m.name, m.features) in chains:
                     lite[i] += chain_targets(m, chains[(m.name, m.features)], ("sqlite",), None)
-        if starting is not None:
-            server = starting.result()
-            for i, m in enumerate(manifests):
-                pg[i] = [postgres_target(m, server)]
-                if (m.name, m.features) in chains:
-                    pg[i] += chain_targets(m, chains[(m.name, m.features)], ("postgres",), server)
+        if working is not None:
+            pg = working.result()
     targets = []
     for i in range(len(manifests)):   # per manifest: each engine's fresh DDL, then its chain
         fresh = [t for t in (pg.get(i, [])[:1] + lite.get(i, [])[:1])]
         targets += fresh + pg.get(i, [])[1:] + lite.get(i, [])[1:]
     return targets
+
+
+def _postgres_targets(manifests: list[Manifest], chains: dict, starting, abandon) -> dict[int, list[Target]]:
+    """Every PostgreSQL target, in the PostgreSQL thread: once the server is up, each manifest's fresh DDL
+    and its chain (nothing more is started once ``abandon`` is set)."""
+    import psycopg  # noqa: F401 - imported here, while the other thread works, not when the first target needs it
+    server = starting.result()
+    out: dict[int, list[Target]] = {}
+    for i, m in enumerate(manifests):
+        if abandon.is_set():
+            break
+        out[i] = [postgres_target(m, server)]
+        if (m.name, m.features) in chains and not abandon.is_set():
+            out[i] += chain_targets(m, chains[(m.name, m.features)], ("postgres",), server)
+    return out
 
 
 # -- diff an existing database
