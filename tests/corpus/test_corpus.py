@@ -39,6 +39,7 @@ ENTRIES = {
     "tundra": ("ddl", "create-schema.sql", "sqlite", None, ()),
     "hatchet": ("ddl", ("v0.sql", "v1-core.sql", "v1-olap.sql"), "postgres", "public", ()),
     "danbooru": ("ddl", "structure.sql", "postgres", "public", ()),
+    "chainlink": ("ddl", "0001_initial.sql", "postgres", "public", ()),
     "temporal-postgres": ("ddl", "schema.sql", "postgres", "public", ()),
     "temporal-sqlite": ("ddl", "schema.sql", "sqlite", None, ()),
     "ai-chatbot": ("drizzle", "schema.ts", "postgres", "public", ()),
@@ -295,6 +296,21 @@ VALUES = {
     ("temporal-sqlite", "executions_visibility", "search_attributes"): [
         json.dumps({"Keyword01": "ż", "Bool01": True, "Int01": 7, "Double01": 0.5, "KeywordList01": ["a", "b"],
                     "Datetime01": "2024-01-01T12:00:00Z", "Text01": "some words"}), json.dumps({})],
+    # chainlink: hashes and addresses of a fixed length (CHECK octet_length(...) = 32 / 20), state machines
+    **{("chainlink", t, c): [bytes([0, 255, i]) * 10 + bytes([i, 0]) if n == 32 else bytes([i, 0, 255, 1]) * 5
+                             for i in (1, 2)]
+       for t, c, n in (("heads", "hash", 32), ("heads", "parent_hash", 32), ("eth_receipts", "tx_hash", 32),
+                       ("eth_receipts", "block_hash", 32), ("eth_tx_attempts", "hash", 32),
+                       ("eth_txes", "from_address", 20), ("eth_txes", "to_address", 20), ("keys", "address", 20))},
+    ("chainlink", "eth_tx_attempts", "state"): ["broadcast", "broadcast"],
+    ("chainlink", "eth_txes", "state"): ["unstarted", "fatal_error"],
+    ("chainlink", "eth_txes", "nonce"): [None, None],
+    ("chainlink", "eth_txes", "error"): [None, "ż failed"],
+    ("chainlink", "eth_txes", "broadcast_at"): [None, None],
+    ("chainlink", "log_consumptions", "job_id_v2"): [None, None],   # exactly one of job_id, job_id_v2
+    **{("chainlink", t, c): [None, None] for t, c in (   # all or none of the run's results
+        ("pipeline_runs", "finished_at"), ("pipeline_runs", "errors"), ("pipeline_runs", "outputs"),
+        ("pipeline_task_runs", "finished_at"), ("pipeline_task_runs", "error"), ("pipeline_task_runs", "output"))},
     ("tundra", "node", "value"): [json.dumps({"id": "n0", "title": "ż 0", "modifiedAt": "2024-01-01T12:00:00Z"}),
                                   json.dumps({"id": "n1", "title": "ż 1", "modifiedAt": "2024-01-02T12:00:00Z",
                                               "tags": ["a", "b"], "url": "https://example.com/1"})],
