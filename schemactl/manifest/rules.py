@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from ..naming import PG_MAX_IDENT_BYTES, suggest, too_long
 from . import rules_names, rules_views
-from .model import Manifest, Table
+from .model import Check, ForeignKey, Index, Manifest, PrimaryKey, Search, Table, Unique
 
 
 def check(m: Manifest, problems) -> None:
@@ -170,7 +170,11 @@ def _names(m: Manifest, problems) -> None:
         seen.setdefault(t.name, t.path)
         for c in t.columns:
             _too_long(c.name, "column", c.path, problems)
+    # Two namespaces, as the engines have them: index names (a primary key's and a unique constraint's are
+    # index names on PostgreSQL) are one per schema, shared with tables; constraint names are one per table,
+    # so two tables may each have a CHECK or a foreign key of the same name (pg_dumps do).
     for t in m.tables:
+        own: dict[str, tuple] = {}
         objects = [x for x in (t.primary_key, t.search) if x] + list(t.uniques) + list(t.foreign_keys) \
             + list(t.checks) + list(t.indexes)
         for obj in objects:
@@ -178,13 +182,20 @@ def _names(m: Manifest, problems) -> None:
             if obj.name in views:
                 problems.add(m.views[[v.name for v in m.views].index(obj.name)].path,
                              f'view "{obj.name}" has the name of an index or constraint; rename one', key=True)
-            if obj.name in seen and seen[obj.name] != obj.path:
+            names = [n for n, kinds in _NAMESPACES.items() if isinstance(obj, kinds)]
+            spaces = [seen if n == "schema" else own for n in names]
+            if any(obj.name in space and space[obj.name] != obj.path for space in spaces):
                 kind = type(obj).__name__.lower().replace("foreignkey", "foreign key").replace("primarykey",
                                                                                               "primary key")
                 problems.add(obj.path, f'table "{t.name}": {kind} name "{obj.name}" is already used by another '
                                        "object; give it a distinct name")
             else:
-                seen[obj.name] = obj.path
+                for space in spaces:
+                    space[obj.name] = obj.path
+
+
+# which name space each kind of object's name lives in: the schema's (with tables) or its table's
+_NAMESPACES = {"schema": (PrimaryKey, Unique, Index, Search), "table": (PrimaryKey, Unique, ForeignKey, Check)}
 
 
 def _missing(t: Table, col: str, path, what: str, problems) -> None:
