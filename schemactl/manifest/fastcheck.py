@@ -16,15 +16,6 @@ from typing import Callable
 
 Check = Callable[[object], bool]
 
-_TYPES = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "null": lambda v: v is None,
-}
 _IGNORED = {"$schema", "$id", "title", "description", "default"}
 
 
@@ -33,108 +24,152 @@ class Unsupported(ValueError):
 
 
 def compile_schema(schema: dict) -> Check:
-    checks: list[Check] = []
-    for key, value in schema.items():
-        if key in _IGNORED:
-            continue
-        maker = _KEYWORDS.get(key)
-        if maker is None:
-            raise Unsupported(key)
-        made = maker(value, schema)
-        if made is not None:
-            checks.append(made)
-    if len(checks) == 1:
-        return checks[0]
-    return lambda v: all(c(v) for c in checks)
+    """One Python function per sub-schema, written out as source and compiled once: a plain chain of
+    ``if ...: return False`` per keyword (closures calling closures through all()/any() spent most of
+    their time in the calls)."""
+    out = _Writer()
+    top = out.function(schema)
+    namespace = dict(out.consts)
+    exec(compile("\n".join(out.lines), "<schemactl manifest schema>", "exec"), namespace)
+    return namespace[top]
 
 
-def _type(value, schema):
+class _Writer:
+    def __init__(self):
+        self.lines: list[str] = []
+        self.consts: dict[str, object] = {"_unique": _unique, "_in_enum": _in_enum}
+        self.count = 0
+
+    def const(self, value) -> str:
+        name = f"_c{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def function(self, schema: dict) -> str:
+        """The name of a function checking ``schema`` (its source appended to self.lines)."""
+        self.count += 1
+        name = f"_f{self.count}"
+        body: list[str] = []
+        for key, value in schema.items():
+            if key in _IGNORED:
+                continue
+            maker = _KEYWORDS.get(key)
+            if maker is None:
+                raise Unsupported(key)
+            body += maker(self, value, schema)
+        self.lines += [f"def {name}(v):", *("    " + line for line in body), "    return True", ""]
+        return name
+
+
+_TYPE_TESTS = {
+    "string": "type(v) is str or isinstance(v, str)",
+    "integer": "isinstance(v, int) and not isinstance(v, bool)",
+    "number": "isinstance(v, (int, float)) and not isinstance(v, bool)",
+    "boolean": "isinstance(v, bool)",
+    "object": "isinstance(v, dict)",
+    "array": "isinstance(v, list)",
+    "null": "v is None",
+}
+
+
+def _type(w: _Writer, value, schema) -> list[str]:
     names = value if isinstance(value, list) else [value]
-    tests = [_TYPES[n] for n in names]
-    return lambda v: any(t(v) for t in tests)
+    return [f"if not ({' or '.join(f'({_TYPE_TESTS[n]})' for n in names)}): return False"]
 
 
-def _properties(value, schema):
-    props = {k: compile_schema(s) for k, s in value.items()}
+def _properties(w: _Writer, value, schema) -> list[str]:
+    props = {k: w.function(s) for k, s in value.items()}
     extra = schema.get("additionalProperties", True)
-    extra_check = None if extra is True else (lambda v: False) if extra is False else compile_schema(extra)
+    if extra is True:
+        extra_name = "None"
+    elif extra is False:
+        extra_name = w.const(lambda item: False)
+    else:
+        extra_name = w.function(extra)
+    table = w.const(None)
+    w.lines.append(f"{table} = {{{', '.join(f'{k!r}: {f}' for k, f in props.items())}}}")
+    lines = ["if isinstance(v, dict):",
+             "    for k, item in v.items():",
+             f"        c = {table}.get(k, {extra_name})" if extra_name != "None" else f"        c = {table}.get(k)",
+             "        if c is not None and not c(item): return False"]
+    return lines
 
-    def check(v):
-        if not isinstance(v, dict):
-            return True
-        for k, item in v.items():
-            c = props.get(k, extra_check)
-            if c is not None and not c(item):
-                return False
-        return True
-    return check
 
-
-def _additional(value, schema):
+def _additional(w: _Writer, value, schema) -> list[str]:
     if "properties" in schema:
-        return None  # handled together with properties
-    return _properties({}, schema)
+        return []  # handled together with properties
+    return _properties(w, {}, schema)
 
 
-def _required(value, schema):
-    return lambda v: not isinstance(v, dict) or all(k in v for k in value)
+def _required(w: _Writer, value, schema) -> list[str]:
+    keys = w.const(tuple(value))
+    return [f"if isinstance(v, dict) and not all(k in v for k in {keys}): return False"]
 
 
-def _any_of(value, schema):
-    branches = [compile_schema(s) for s in value]
-    return lambda v: any(b(v) for b in branches)
+def _any_of(w: _Writer, value, schema) -> list[str]:
+    branches = [w.function(s) for s in value]
+    return [f"if not ({' or '.join(f'{b}(v)' for b in branches)}): return False"]
 
 
-def _one_of(value, schema):
-    branches = [compile_schema(s) for s in value]
-    return lambda v: sum(1 for b in branches if b(v)) == 1
+def _one_of(w: _Writer, value, schema) -> list[str]:
+    branches = [w.function(s) for s in value]
+    return [f"if ({' + '.join(f'bool({b}(v))' for b in branches)}) != 1: return False"]
 
 
-def _unique_items(value, schema):
+def _unique(v) -> bool:
     import json
-    if not value:
-        return None
-    return lambda v: not isinstance(v, list) or len({json.dumps(x, sort_keys=True) for x in v}) == len(v)
+    return not isinstance(v, list) or len({json.dumps(x, sort_keys=True) for x in v}) == len(v)
 
 
-def _enum(value, schema):
+def _unique_items(w: _Writer, value, schema) -> list[str]:
+    return ["if not _unique(v): return False"] if value else []
+
+
+def _in_enum(v, allowed) -> bool:
+    return any(v == a and type(v) is type(a) for a in allowed)
+
+
+def _enum(w: _Writer, value, schema) -> list[str]:
     allowed = list(value)
-    return lambda v: any(v == a and type(v) is type(a) for a in allowed)
+    if allowed and all(type(a) is str for a in allowed):
+        return [f"if not (type(v) is str and v in {w.const(frozenset(allowed))}): return False"]
+    return [f"if not _in_enum(v, {w.const(allowed)}): return False"]
 
 
-def _const(value, schema):
-    return lambda v: v == value and type(v) is type(value)
+def _const(w: _Writer, value, schema) -> list[str]:
+    c = w.const(value)
+    return [f"if not (v == {c} and type(v) is type({c})): return False"]
 
 
-def _pattern(value, schema):
-    rx = re.compile(value)
-    return lambda v: not isinstance(v, str) or rx.search(v) is not None
+def _pattern(w: _Writer, value, schema) -> list[str]:
+    return [f"if isinstance(v, str) and {w.const(re.compile(value))}.search(v) is None: return False"]
 
 
-def _min_length(value, schema):
-    return lambda v: not isinstance(v, str) or len(v) >= value
+def _min_length(w: _Writer, value, schema) -> list[str]:
+    return [f"if isinstance(v, str) and len(v) < {int(value)}: return False"]
 
 
-def _min_items(value, schema):
-    return lambda v: not isinstance(v, list) or len(v) >= value
+def _min_items(w: _Writer, value, schema) -> list[str]:
+    return [f"if isinstance(v, list) and len(v) < {int(value)}: return False"]
 
 
-def _min_properties(value, schema):
-    return lambda v: not isinstance(v, dict) or len(v) >= value
+def _min_properties(w: _Writer, value, schema) -> list[str]:
+    return [f"if isinstance(v, dict) and len(v) < {int(value)}: return False"]
 
 
-def _minimum(value, schema):
-    return lambda v: isinstance(v, bool) or not isinstance(v, (int, float)) or v >= value
+def _minimum(w: _Writer, value, schema) -> list[str]:
+    return [f"if not isinstance(v, bool) and isinstance(v, (int, float)) and not v >= {w.const(value)}: "
+            "return False"]
 
 
-def _property_names(value, schema):
-    names = compile_schema(value)
-    return lambda v: not isinstance(v, dict) or all(names(k) for k in v)
+def _property_names(w: _Writer, value, schema) -> list[str]:
+    f = w.function(value)
+    return [f"if isinstance(v, dict) and not all({f}(k) for k in v): return False"]
 
 
-def _items(value, schema):
-    item = compile_schema(value)
-    return lambda v: not isinstance(v, list) or all(item(x) for x in v)
+def _items(w: _Writer, value, schema) -> list[str]:
+    f = w.function(value)
+    return ["if isinstance(v, list):", "    for x in v:", f"        if not {f}(x): return False"]
 
 
 _KEYWORDS = {
