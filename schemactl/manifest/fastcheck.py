@@ -2,7 +2,7 @@
 
 ``jsonschema`` explains failures well but spends most of its time building a
 validator per sub-schema; for large manifests that dominated ``generate``.
-This module compiles the same schema.json into plain closures for the subset
+This module compiles the same schema.json into Python source for the subset
 of keywords it uses and answers only "valid or not".  It is deliberately
 conservative: whatever it accepts, jsonschema accepts too (a test holds the two
 together); when it says no, the loader runs jsonschema for the located
