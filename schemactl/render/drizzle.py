@@ -183,6 +183,17 @@ class DrizzleRenderer(RelationsMixin):
         return c.drizzle if self.team else None
 
     def builder(self, t: Table, c: Column) -> str:
+        """The column builder call (remembered per column: a column asks for it up to three times; what
+        it records on the file, imports and helpers, is recorded by the first call)."""
+        memo = self.__dict__.setdefault("_builders", {})
+        hit = memo.get((id(t), id(c)))
+        if hit is not None and hit[0] is t and hit[1] is c:
+            return hit[2]
+        call = self._builder(t, c)
+        memo[(id(t), id(c))] = (t, c, call)    # both kept: their ids stay theirs
+        return call
+
+    def _builder(self, t: Table, c: Column) -> str:
         col = js_string(c.name)
         dz = self.team_block(c)
         customs = {n: i for n, _, i in self.dz.custom_types} if dz else {}
