@@ -1,16 +1,38 @@
 // schemactl import --drizzle: what Drizzle knows of a team's schema module, as JSON on stdout.
 //
-// Usage: node drizzle_module.cjs <schema.ts>
+// Usage: node drizzle_module.cjs <schema.ts> [--sql postgresql|sqlite --kit <node_modules/.bin/drizzle-kit>]
 // The module is loaded (and so executed, as drizzle-kit does) through the project's own typescript and
 // drizzle-orm; its tables are read with drizzle-orm's getTableConfig and its source with the TypeScript
 // compiler API (never by matching text): export names, property keys, modes, enum values, $type<...>()
 // texts, $defaultFn/$onUpdate functions and customType declarations, with the imports they use.
+// With --sql, the same process also writes what `drizzle-kit export` of the file would print ("ddl"), through
+// that drizzle-kit's own API, when it can see the module exactly as the command does (see fastLoad); without
+// "ddl" in the answer the caller runs the command itself.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 const Module = require("module");
+const threads = require("worker_threads");
 
+if (!threads.isMainThread) {   // the SQL, in a thread of its own while the main thread reads the source
+  exportSql(threads.workerData).then((ddl) => threads.parentPort.postMessage(ddl),
+                                      () => threads.parentPort.postMessage(null));
+  return;
+}
 const file = path.resolve(process.argv[2]);
+const option = (name) => { const i = process.argv.indexOf(name, 3); return i > 0 ? process.argv[i + 1] : null; };
+const sqlDialect = option("--sql"), kitPath = option("--kit");
+const sqlThread = sqlDialect && kitPath ? startSql() : null;
+
+function startSql() {
+  const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath }, stdout: true, stderr: true });
+  const done = new Promise((resolve) => {
+    worker.once("message", resolve);
+    worker.once("error", () => resolve(null));
+    worker.once("exit", () => resolve(null));
+  });
+  return { worker, done };
+}
 const here = Module.createRequire(file);
 const fallback = Module.createRequire(path.join(process.cwd(), "noop.js"));
 function need(name) {
@@ -202,19 +224,87 @@ Module._resolveFilename = function (request, parent, ...rest) {
     return resolve.call(this, ts, parent, ...rest);
   }
 };
-const syntax = ts.transpileModule(text, { fileName: file, reportDiagnostics: true,
-                                         compilerOptions: { module: ts.ModuleKind.CommonJS } }).diagnostics || [];
+// The syntax errors transpileModule reports (its own parse: target ES5, the script kind of the extension).  For
+// a .ts/.mts/.cts file in ASCII that is the parse above, whose target only matters to non-ASCII identifiers.
+const syntax = /\.[mc]?ts$/.test(file) && /^[\x00-\x7f]*$/.test(text) ? source.parseDiagnostics
+  : ts.transpileModule(text, { fileName: file, reportDiagnostics: true,
+                               compilerOptions: { module: ts.ModuleKind.CommonJS } }).diagnostics || [];
 if (syntax.length) {
   const d = syntax[0], lc = d.file ? d.file.getLineAndCharacterOfPosition(d.start) : null;
   process.stdout.write(JSON.stringify({ error: `not valid TypeScript: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
                                         line: lc && lc.line + 1, col: lc && lc.character + 1 }));
   process.exit(3);
 }
-let mod;
-try {
-  mod = require(file);
-} catch (e) {
-  fail(`loading the module failed: ${String((e && e.message) || e).split("\n")[0]}`);
+// esbuild (drizzle-kit's own dependency), where it runs the file as typescript would, compiles the schema file
+// in a fraction of typescript's time (the file itself only: the modules it imports still go through compile()).
+// Its CommonJS module lists the exports sorted by name, as drizzle-kit export sees them; the TypeScript module
+// lists them as declared (functions last), the order this helper reads them in.  Only files whose exports that
+// order is known for are loaded so: export const/let/var of plain names, functions, classes, enums, types.
+function exportOrder() {
+  if (!/\.[mc]?ts$/.test(file) || /\bimport\s*[.(]/.test(text)) return null;   // import.meta, import()
+  const names = [], functions = [];
+  const has = (st, kind) => (ts.canHaveModifiers(st) && ts.getModifiers(st) || []).some((m) => m.kind === kind);
+  for (const st of source.statements) {
+    if (ts.isExportDeclaration(st) || ts.isExportAssignment(st) || ts.isModuleDeclaration(st)) return null;
+    if (ts.isClassDeclaration(st) && ((ts.getDecorators(st) || []).length
+        || st.members.some((m) => ts.canHaveDecorators(m) && (ts.getDecorators(m) || []).length))) return null;
+    if (!has(st, ts.SyntaxKind.ExportKeyword)) continue;
+    if (has(st, ts.SyntaxKind.DefaultKeyword) || has(st, ts.SyntaxKind.DeclareKeyword)) return null;
+    if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        if (!ts.isIdentifier(d.name)) return null;
+        names.push(d.name.text);
+      }
+    } else if (ts.isFunctionDeclaration(st) && st.name && st.body) {
+      functions.push(st.name.text);
+    } else if ((ts.isClassDeclaration(st) || ts.isEnumDeclaration(st) && !has(st, ts.SyntaxKind.ConstKeyword))
+               && st.name) {
+      names.push(st.name.text);
+    } else if (!ts.isTypeAliasDeclaration(st) && !ts.isInterfaceDeclaration(st)) {
+      return null;
+    }
+  }
+  const order = [...names, ...functions];
+  return new Set(order).size === order.length ? order : null;
+}
+
+function fastLoad(order) {
+  const esbuild = order && findEsbuild(kitPath, file);
+  if (!esbuild) return null;
+  let code;
+  try {
+    code = esbuildCode(esbuild, text, file);
+  } catch (e) {
+    return null;   // typescript's way, below
+  }
+  const m = new Module(file, module);
+  m.filename = file;
+  m.paths = Module._nodeModulePaths(path.dirname(file));
+  Module._cache[file] = m;
+  try {
+    m._compile(code, file);
+  } catch (e) {
+    delete Module._cache[file];
+    fail(`loading the module failed: ${String((e && e.message) || e).split("\n")[0]}`);
+  }
+  m.loaded = true;
+  const loaded = m.exports, view = {};
+  for (const k of order) if (k in loaded) view[k] = loaded[k];
+  for (const k of Object.keys(loaded)) if (!(k in view)) view[k] = loaded[k];   // not expected: kept, last
+  return { loaded, view };
+}
+
+let mod, asExported = null;
+const fast = fastLoad(exportOrder());
+if (fast) {
+  mod = fast.view;
+  asExported = fast.loaded;
+} else {
+  try {
+    mod = require(file);
+  } catch (e) {
+    fail(`loading the module failed: ${String((e && e.message) || e).split("\n")[0]}`);
+  }
 }
 
 const { is, getTableColumns } = orm;
@@ -321,4 +411,75 @@ for (const key of Object.keys(mod)) {
   if (typeof v === "function" && pg.isPgEnum && pg.isPgEnum(v) && !(v.enumName in enums)) enums[v.enumName] = key;
   if (is(v, pg.PgSchema) && !(v.schemaName in schemas)) schemas[v.schemaName] = key;
 }
-process.stdout.write(JSON.stringify({ core, tables, creators, enums, schemas, relations, types }));
+const out = { core, tables, creators, enums, schemas, relations, types };
+// The SQL thread's answer counts only for a file loaded the fast way here (see exportOrder): one esbuild runs as
+// drizzle-kit's loader does; for any other, the caller runs `drizzle-kit export` itself.
+const finished = (ddl) => {
+  if (typeof ddl === "string" && asExported) out.ddl = ddl;
+  process.stdout.write(JSON.stringify(out));
+};
+if (sqlThread && asExported) {
+  sqlThread.done.then((ddl) => { sqlThread.worker.terminate(); finished(ddl); });
+} else {
+  if (sqlThread) sqlThread.worker.terminate();
+  finished(null);
+}
+
+// -- both threads
+
+function findEsbuild(kit, from) {   // beside the project's drizzle-kit, or the project's own
+  for (const where of [kit && fs.realpathSync(kit), from, path.join(process.cwd(), "noop.js")]) {
+    if (!where) continue;
+    try { return Module.createRequire(where)("esbuild"); } catch (e) { /* next */ }
+  }
+  return null;
+}
+
+function esbuildCode(esbuild, source, filename) {
+  return '"use strict";' + esbuild.transformSync(source, {   // a module is strict code, as typescript's output says
+    loader: filename.endsWith(".tsx") ? "tsx" : "ts", format: "cjs", target: "es2022", sourcefile: filename,
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } } }).code;
+}
+
+// What `drizzle-kit export --dialect <d> --schema <file>` prints: the same diff of its API's snapshot of the module
+// (loaded as the command loads it, through esbuild: exports sorted, each table once) against an empty one.  Only
+// where that drizzle-kit would run at all (drizzle-orm of the API version it requires); else null.
+async function exportSql({ file, sqlDialect, kitPath }) {
+  const bin = fs.realpathSync(kitPath);
+  const kit = Module.createRequire(bin);
+  const required = /\brequiredApiVersion = (\d+);/.exec(fs.readFileSync(bin, "utf8"));
+  const { compatibilityVersion } = kit("drizzle-orm/version");
+  if (!required || compatibilityVersion !== Number(required[1])) return null;
+  const esbuild = findEsbuild(kitPath, file);
+  if (!esbuild || !["postgresql", "sqlite"].includes(sqlDialect)) return null;
+  const compile = (m, filename) => m._compile(esbuildCode(esbuild, fs.readFileSync(filename, "utf8"), filename), filename);
+  for (const ext of [".ts", ".mts", ".cts", ".tsx"]) Module._extensions[ext] = compile;
+  const resolve = Module._resolveFilename;   // ./users.js names ./users.ts, as in the main thread
+  Module._resolveFilename = function (request, parent, ...rest) {
+    try {
+      return resolve.call(this, request, parent, ...rest);
+    } catch (e) {
+      const ts = /^\.\.?\//.test(request) && request.replace(/\.(m|c)?js$/, (x) => x.replace("js", "ts"));
+      if (!ts || ts === request) throw e;
+      return resolve.call(this, ts, parent, ...rest);
+    }
+  };
+  const loaded = require(file);
+  const here = Module.createRequire(file);
+  const api = kit(path.join(path.dirname(bin), "api.js"));
+  const { is } = here("drizzle-orm");
+  const Table = sqlDialect === "postgresql" ? here("drizzle-orm/pg-core").PgTable : here("drizzle-orm/sqlite-core").SQLiteTable;
+  const imports = {}, seen = new Set();
+  for (const key of Object.keys(loaded)) {
+    const v = loaded[key];
+    if (is(v, Table)) {
+      if (seen.has(v)) continue;
+      seen.add(v);
+    }
+    imports[key] = v;
+  }
+  const statements = sqlDialect === "postgresql"
+    ? await api.generateMigration(api.generateDrizzleJson({}), api.generateDrizzleJson(imports))
+    : await api.generateSQLiteMigration(await api.generateSQLiteDrizzleJson({}), await api.generateSQLiteDrizzleJson(imports));
+  return statements.join("\n") + "\n";
+}

@@ -32,27 +32,65 @@ MODES = {
 }
 
 
+# What `drizzle-kit export` prints for a schema file, as the Node process of read_module wrote it:
+# (resolved path, text) -> DDL.  schemactl.importer.drizzle_export takes it from here (one Node start).
+_EXPORTED: dict[tuple[str, str], str] = {}
+
+
+def exported(path: Path, text: str) -> str | None:
+    return _EXPORTED.get((str(path.resolve()), text))
+
+
 def read_module(path: Path) -> dict:
-    """What drizzle-orm and the TypeScript compiler read from the module at ``path`` (executing it)."""
+    """What drizzle-orm and the TypeScript compiler read from the module at ``path`` (executing it).
+
+    The same Node process also writes the file's `drizzle-kit export` where it can (see exported())."""
+    from .importer import drizzle_dialect, drizzle_kit
     node = shutil.which("node")
     if node is None:
         raise SchemactlError(f"{path}: node not found: import --drizzle loads the schema module with Node.js")
+    text = path.read_text("utf-8")
+    dialect, tool = drizzle_dialect(text), drizzle_kit(str(path))
+    extra = ["--sql", dialect[1], "--kit", tool] if dialect and tool else []
     helper = resources.files("schemactl").joinpath("drizzle_module.cjs")
     with resources.as_file(helper) as script:
+        proc = subprocess.Popen([node, str(script), str(path.resolve()), *extra], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=str(path.resolve().parent))
+        _prepare()   # on the other core, while Node works
         try:
-            res = subprocess.run([node, str(script), str(path.resolve())], capture_output=True, text=True,
-                                 cwd=str(path.resolve().parent), timeout=300)
+            stdout, stderr = proc.communicate(timeout=300)
         except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
             raise SchemactlError(f"{path}: loading the module took more than 300 s") from None
     try:
-        out = json.loads(res.stdout)
+        out = json.loads(stdout)
     except ValueError:
-        detail = " ".join((res.stderr or res.stdout).split())[:300]
+        detail = " ".join((stderr or stdout).split())[:300]
         raise SchemactlError(f"{path}: loading the module with Node failed: {detail}") from None
     if "error" in out:
         where = f"{path}:{out['line']}:{out['col']}" if out.get("line") else str(path)
         raise SchemactlError(f"{where}: {out['error']}")
+    ddl = out.pop("ddl", None)
+    if ddl is not None:
+        _EXPORTED[(str(path.resolve()), text)] = ddl
     return out
+
+
+# What the import does next (read the DDL back on PostgreSQL, map it, write and check the manifest) imports
+# these; importing them while Node runs takes that time off the command's.
+_NEXT = ("psycopg", "sqlglot", "schemactl.engines.providers", "schemactl.engines.postgres_local",
+         "schemactl.introspect.postgres", "schemactl.manifest.load", "schemactl.manifest.hashing",
+         "schemactl.importer_yaml", "schemactl.expect")
+
+
+def _prepare() -> None:
+    import importlib
+    for name in _NEXT:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - whoever needs it later reports it as before
+            pass
 
 
 def _imports(used: dict, where: str, what: str, notes: list, kept_names: frozenset = frozenset()) -> list | None:

@@ -8,6 +8,7 @@ or not at all is collected in a ``Summary`` and printed after the import.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -966,6 +967,17 @@ def _other(engine: str) -> str:
 
 def _both(sql: str, engine: str) -> dict:
     """An expression for both engines: as this engine wrote it, and sqlglot's reading for the other."""
+    return dict(_both_read(sql, engine))
+
+
+@functools.lru_cache(maxsize=4096)
+def _both_read(sql: str, engine: str) -> tuple:
+    """_both(), as pairs: a schema repeats its expressions (the same CHECK or predicate on many tables), and
+    sqlglot reads each in about a millisecond."""
+    return tuple(_both_uncached(sql, engine).items())
+
+
+def _both_uncached(sql: str, engine: str) -> dict:
     import sqlglot
     from .sqlexpr import SQLGLOT_DIALECT
     other = "sqlite" if engine == "postgres" else "postgres"
@@ -1319,9 +1331,11 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
 
     A statement the engine rejects is left out and listed with the engine's message; the rest goes on."""
     locator = locator or Locator()
-    keep, left = [], []
+    keep, left, tails = [], [], set()
     for filename, text in texts:
-        k, n = classify(split_sql(text, engine), engine)
+        statements = split_sql(text, engine)
+        tails.update(id(s) for s in statements[-1:])
+        k, n = classify(statements, engine)
         keep += [(filename, s) for s in k]
         left += [(filename, s, why) for s, why in n]
     for filename, s in keep:
@@ -1343,7 +1357,11 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
             conn = stack.enter_context(psycopg.connect(conninfo, autocommit=True))
             # as pg_dump's files set it: a SQL function's body may read a table the file creates after it
             conn.execute("SET check_function_bodies = false")
-            rejected = _apply(conn, keep)
+            # drizzle-kit's DDL of a Drizzle schema (the only texts read with a SourceLocator) goes in batches: it
+            # creates only what the catalog lists in an order of names alone (types, tables, constraints,
+            # indexes, views, policies).  A DDL file's triggers share names across tables, and same-named
+            # triggers are listed in the order the catalog happens to hold them, which batching would change.
+            rejected = _apply(conn, keep, batch=isinstance(locator, SourceLocator), tails=frozenset(tails))
             counts = dict(conn.execute(
                 "SELECT n.nspname, count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' "
@@ -1382,9 +1400,43 @@ def _head(text: str) -> str:
     return flat[:70] + ("…" if len(flat) > 70 else "")
 
 
-def _apply(conn, statements) -> list[tuple]:
-    """Run each statement on its own (autocommit); [(file, statement, the engine's message)] for the rejected."""
-    rejected = []
+# Statements never sent in a batch: one whose effect ends with its transaction (ON COMMIT), or that cannot run
+# inside one (CONCURRENTLY); on its own it is its own transaction, as before.
+_ALONE = re.compile(r"\bON\s+COMMIT\b|\bCONCURRENTLY\b", re.I)
+
+
+def _apply(conn, statements, batch: bool = False, tails: frozenset = frozenset()) -> list[tuple]:
+    """Run each statement on its own (autocommit); [(file, statement, the engine's message)] for the rejected.
+
+    With ``batch`` (PostgreSQL), runs of statements that each end with the ';' that ended them in their file
+    go to the server in one round trip (one implicit transaction): when the server takes them all, that is
+    what running them one by one would have done; when it rejects one, nothing of the run is kept and it is
+    run again one statement at a time, so that each rejected statement is found with its own message.
+    ``tails`` (ids of each file's last statement, which may end inside an unclosed quote or comment) and
+    statements that must be their own transaction are always run alone."""
+    rejected: list[tuple] = []
+    run: list = []
+
+    def flush():
+        if len(run) > 1:
+            try:
+                conn.execute("\n".join(s.text for _, s in run))
+                run.clear()
+                return
+            except Exception:  # one of them is rejected (the batch rolled back as a whole): one at a time
+                pass
+        rejected.extend(_apply(conn, list(run)))
+        run.clear()
+
+    if batch:
+        for filename, s in statements:
+            if id(s) not in tails and s.text.endswith(";") and not _ALONE.search(s.text):
+                run.append((filename, s))
+                continue
+            flush()
+            rejected.extend(_apply(conn, [(filename, s)]))
+        flush()
+        return rejected
     for filename, s in statements:
         try:
             conn.execute(s.text)
@@ -1489,12 +1541,16 @@ def _count(doc: dict) -> int:
     return n
 
 
-def _text(doc: dict, summary: Summary, source: str) -> str:
-    import yaml
-    body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, allow_unicode=True, width=110)
+def _body(doc: dict) -> str:
+    """The manifest's YAML (yaml.safe_dump's text, written by a dumper made for it: importer_yaml)."""
+    from .importer_yaml import dump
+    return dump(doc, width=110)
+
+
+def _text(doc: dict, summary: Summary, source: str, body: str | None = None) -> str:
     head = [f"# Imported by `schemactl import` from {source}."]
     head += [f"# {line}" for line in summary.lines()]
-    return "\n".join(head) + "\n" + body
+    return "\n".join(head) + "\n" + (_body(doc) if body is None else body)
 
 
 def finish(doc: dict, summary: Summary, source: str):
@@ -1508,9 +1564,9 @@ def finish(doc: dict, summary: Summary, source: str):
                                                            if "postgres" in doc else ""))
     while True:
         summary.objects = _count(doc)
-        text = _text(doc, summary, source)
+        body = _body(doc)
         try:
-            m = load_text(text, "<import>")
+            m = load_text(_text(doc, summary, source, body), "<import>")
             break
         except ManifestInvalid as exc:
             errors = [d for d in exc.diagnostics if d.severity == "error"]
@@ -1537,8 +1593,9 @@ def finish(doc: dict, summary: Summary, source: str):
         where = summary.locate(w.path, _item_name(doc, _removable(w.path) or ()))
         summary.warnings.append(f"{where}: {w.message}" if where else w.message)
     summary.objects = _count(doc)
-    text = _text(doc, summary, source)
-    digest = schema_hash(load_text(text, "<import>"))
+    # the same body (the doc is as loaded): only the header's comments differ, which the hash leaves out
+    text = _text(doc, summary, source, body)
+    digest = schema_hash(m)
     return text.replace("\nversion: 1\n", f"\nversion: 1\nhash: {digest}\n", 1), m
 
 
@@ -1548,26 +1605,43 @@ def dump(doc: dict, summary: Summary, source: str, notes: list[str] | None = Non
     return finish(doc, summary, source)[0]
 
 
-def drizzle_export(path: str) -> tuple[str, str]:
-    """(engine, DDL) of a Drizzle schema file, through the project's pinned `drizzle-kit export`."""
-    import shutil
-    import subprocess
-    from pathlib import Path
-    from .errors import SchemactlError
-    text = Path(path).read_text("utf-8")
+def drizzle_dialect(text: str) -> tuple[str, str] | None:
+    """(engine, drizzle-kit dialect) of a Drizzle schema file's text, or None."""
     if "drizzle-orm/pg-core" in text:
-        engine, dialect = "postgres", "postgresql"
-    elif "drizzle-orm/sqlite-core" in text:
-        engine, dialect = "sqlite", "sqlite"
-    else:
-        raise SchemactlError(f"{path}: imports neither drizzle-orm/pg-core nor drizzle-orm/sqlite-core")
-    tool = None
+        return "postgres", "postgresql"
+    if "drizzle-orm/sqlite-core" in text:
+        return "sqlite", "sqlite"
+    return None
+
+
+def drizzle_kit(path: str) -> str | None:
+    """The project's drizzle-kit for a schema file: node_modules/.bin beside it or above, or the current
+    directory's, else one on PATH."""
+    import shutil
+    from pathlib import Path
     for d in (Path(path).resolve().parent, *Path(path).resolve().parents, Path.cwd()):
         candidate = d / "node_modules" / ".bin" / "drizzle-kit"
         if candidate.exists():
-            tool = str(candidate)
-            break
-    tool = tool or shutil.which("drizzle-kit")
+            return str(candidate)
+    return shutil.which("drizzle-kit")
+
+
+def drizzle_export(path: str) -> tuple[str, str]:
+    """(engine, DDL) of a Drizzle schema file, through the project's pinned `drizzle-kit export` (what the
+    Node process of drizzle_module.read_module already wrote with drizzle-kit's API, where it could)."""
+    import subprocess
+    from pathlib import Path
+    from .drizzle_module import exported
+    from .errors import SchemactlError
+    text = Path(path).read_text("utf-8")
+    found = drizzle_dialect(text)
+    if found is None:
+        raise SchemactlError(f"{path}: imports neither drizzle-orm/pg-core nor drizzle-orm/sqlite-core")
+    engine, dialect = found
+    ddl = exported(Path(path), text)
+    if ddl is not None:
+        return engine, ddl.replace("--> statement-breakpoint", "")
+    tool = drizzle_kit(path)
     if tool is None:
         raise SchemactlError("drizzle-kit not found: run `npm ci` (or `npm install drizzle-kit drizzle-orm`) "
                              "in the project that holds the schema file")

@@ -26,7 +26,13 @@ def split_sql(text: str, dialect: str = "postgres") -> list[Statement]:
     lite = dialect == "sqlite"
     quotes = "'\"`" if lite else "'\""
     out, start, i, n = [], 0, 0, len(text)
+    lines = [0, 1]   # a position and its line: counted on from there, not from the start each time
+    special = _SPECIAL_LITE if lite else _SPECIAL
     while i < n:
+        if not special.match(text, i):   # nothing to track up to the next quote, comment, '$' or ';'
+            m = special.search(text, i)
+            i = m.start() if m else n
+            continue
         ch = text[i]
         if text.startswith("--", i):
             i = text.find("\n", i)
@@ -48,7 +54,7 @@ def split_sql(text: str, dialect: str = "postgres") -> list[Statement]:
                     j += 1
             i = j + 1
         elif ch == "$" and not lite:
-            m = re.match(r"\$[A-Za-z_]*\$", text[i:])
+            m = _DOLLAR.match(text, i)
             if m:
                 j = text.find(m.group(), i + len(m.group()))
                 i = n if j < 0 else j + len(m.group())
@@ -57,17 +63,24 @@ def split_sql(text: str, dialect: str = "postgres") -> list[Statement]:
         elif ch == ";" and lite and not sqlite3.complete_statement(text[start:i + 1]):
             i += 1   # inside CREATE TRIGGER … BEGIN … END
         elif ch == ";":
-            _add(out, text, start, i + 1)
+            _add(out, text, start, i + 1, lines)
             start = i = i + 1
         else:
             i += 1
-    _add(out, text, start, n)
+    _add(out, text, start, n, lines)
     return out
 
 
-def _add(out: list, text: str, start: int, end: int) -> None:
+_DOLLAR = re.compile(r"\$[A-Za-z_]*\$")
+_SPECIAL = re.compile(r"--|/\*|['\"$;]")
+_SPECIAL_LITE = re.compile(r"--|/\*|['\"`\[;]")
+
+
+def _add(out: list, text: str, start: int, end: int, lines: list) -> None:
     chunk = text[start:end]
     skipped = re.match(r"(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*\s*", chunk, re.S).end()
     body = chunk[skipped:].strip()
     if body and body != ";":
-        out.append(Statement(text.count("\n", 0, start + skipped) + 1, body))
+        lines[1] += text.count("\n", lines[0], start + skipped)
+        lines[0] = start + skipped
+        out.append(Statement(lines[1], body))

@@ -1,0 +1,68 @@
+"""import --drizzle starts Node once: the helper that reads the module also writes what `drizzle-kit export`
+prints for it (through drizzle-kit's API), byte for byte; where it cannot be sure of that (exports whose
+order it does not know), it writes nothing and the import runs `drizzle-kit export` as before."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CORPUS = ROOT / "tests" / "fixtures" / "corpus"
+FIXTURES = ROOT / "tests" / "drizzle_import" / "fixtures"
+KIT = ROOT / "node_modules" / ".bin" / "drizzle-kit"
+FILES = {"ai-chatbot": (CORPUS / "ai-chatbot" / "schema.ts", "postgresql"),
+         "t3-sqlite": (CORPUS / "t3-sqlite" / "schema.ts", "sqlite"),
+         "team-pg": (FIXTURES / "team_pg.ts", "postgresql"),
+         "team-sqlite": (FIXTURES / "team_sqlite.ts", "sqlite"),
+         "pg-types": (FIXTURES / "pg_types.ts", "postgresql"),
+         "views": (ROOT / "tests" / "cases" / "views" / "schema.pg.ts", "postgresql")}
+
+
+def _helper(path: Path, dialect: str) -> dict:
+    script = resources.files("schemactl").joinpath("drizzle_module.cjs")
+    res = subprocess.run(["node", str(script), str(path), "--sql", dialect, "--kit", str(KIT)],
+                         capture_output=True, text=True, cwd=path.parent, check=True)
+    return json.loads(res.stdout)
+
+
+def _kit(path: Path, dialect: str) -> str:
+    return subprocess.run([str(KIT), "export", "--dialect", dialect, "--schema", str(path)], capture_output=True,
+                          text=True, cwd=path.parent, check=True).stdout
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_the_helper_writes_drizzle_kit_exports_text(name):
+    path, dialect = FILES[name]
+    out = _helper(path, dialect)
+    assert out["ddl"] == _kit(path, dialect)
+    assert out["tables"]
+
+
+def test_exports_in_an_order_it_does_not_know_leave_the_sql_to_drizzle_kit(tmp_path):
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "s.ts").write_text('import { pgTable, text } from "drizzle-orm/pg-core";\n'
+                                   'const zeta = pgTable("zeta", { a: text("a") });\n'
+                                   'export const alpha = pgTable("alpha", { a: text("a") });\n'
+                                   'export { zeta };\n')
+    out = _helper(tmp_path / "s.ts", "postgresql")
+    assert "ddl" not in out
+    assert [t["export"] for t in out["tables"]] == ["alpha", "zeta"]   # typescript's order, as before
+
+
+def test_tables_are_read_in_the_order_they_are_declared(tmp_path):
+    """The module is loaded by esbuild (exports sorted by name); what is read of it keeps the declared order."""
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "s.ts").write_text('import { pgTable, text } from "drizzle-orm/pg-core";\n'
+                                   'export const zeta = pgTable("zeta", { a: text("a") });\n'
+                                   'export function helper() { return 1; }\n'
+                                   'export const alpha = pgTable("alpha", { a: text("a") });\n'
+                                   'export const again = zeta;\n')
+    out = _helper(tmp_path / "s.ts", "postgresql")
+    assert [t["export"] for t in out["tables"]] == ["zeta", "alpha"]
+    assert out["ddl"] == _kit(tmp_path / "s.ts", "postgresql")
