@@ -3,16 +3,35 @@ a fresh database per test; SQLite files in tmp_path) and the golden flag."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# `check` remembers clean results in the user's cache directory: tests use their own.
+# `check` remembers clean results in the user's cache directory: tests use their own (one per process;
+# with pytest-xdist, one per worker).
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="schemactl-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject's addopts): one worker per CPU, at most four; each runs its own PostgreSQL."""
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
+def pytest_configure(config):
+    """The Rust tests' dependencies compile once per run: the controller (or a run without workers) names
+    one CARGO_TARGET_DIR that every xdist worker inherits and cargo's own lock serialises."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get("SCHEMACTL_CARGO_TARGET_DIR"):
+        return
+    target = tempfile.mkdtemp(prefix="schemactl-cargo-")
+    os.environ["SCHEMACTL_CARGO_TARGET_DIR"] = target
+    config.add_cleanup(lambda: (shutil.rmtree(target, True), os.environ.pop("SCHEMACTL_CARGO_TARGET_DIR", None)))
 CASES = ROOT / "tests" / "cases"
 
 
