@@ -1043,7 +1043,7 @@ def _literal(value: str, kind: str, ref: TypeRef, members):
 _APPLY = re.compile(r"^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+(TEMP\w*\s+)?TABLE|CREATE\s+TYPE\s+\S+\s+AS\s+ENUM|"
                     r"CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+SCHEMA|CREATE\s+SEQUENCE|ALTER\s+SEQUENCE|"
                     r"ALTER\s+TABLE|CREATE\s+VIRTUAL\s+TABLE|CREATE\s+(OR\s+REPLACE\s+)?(CONSTRAINT\s+)?TRIGGER|"
-                    r"COMMENT\s+ON\s+(TABLE|COLUMN)|CREATE\s+DOMAIN)", re.I)
+                    r"COMMENT\s+ON\s+(TABLE|COLUMN)|CREATE\s+DOMAIN|CREATE\s+POLICY|ALTER\s+POLICY)", re.I)
 # Extensions an import creates on its scratch database, so that the types and operator classes they provide
 # can be read back: PostgreSQL's own trusted contrib extensions (their control files say `trusted = true`:
 # installing them runs no code a database owner could not run).  Any other extension is never created.

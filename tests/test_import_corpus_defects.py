@@ -333,3 +333,24 @@ def test_pg_objects_sqlite_lacks_or_the_manifest_does_not_create(tmp_path, pg_se
     conn.execute("INSERT INTO hook (id, auth) VALUES (2, 'HMAC')")
     with __import__("pytest").raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO hook (id, auth) VALUES (3, 'BASIC')")
+
+
+def test_policies_of_a_ddl_file_are_mapped_not_left_out(tmp_path, pg_server, pg_test_db):
+    """CREATE POLICY runs nothing when created: a DDL file's policies reach the manifest, as the source
+    database's do; one naming a role the server does not have is listed with its line."""
+    ddl = tmp_path / "rls.sql"
+    ddl.write_text("CREATE TABLE public.notes (id integer PRIMARY KEY, owner text NOT NULL);\n"
+                   "ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n"
+                   "CREATE POLICY own_rows ON public.notes FOR SELECT USING ((owner = CURRENT_USER));\n"
+                   "CREATE POLICY insert_own ON public.notes FOR INSERT WITH CHECK ((owner = CURRENT_USER));\n"
+                   "CREATE POLICY for_auditors ON public.notes FOR SELECT TO no_such_role_here USING (true);\n")
+    out = tmp_path / "app.yaml"
+    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    assert res.exit_code == 0, res.output
+    assert 'rls.sql:5: CREATE POLICY for_auditors' in res.output and 'role "no_such_role_here" does not exist' \
+        in res.output
+    m = _applies_on_both(out, pg_test_db)
+    assert [(p.table, p.name) for p in m.policies] == [("notes", "insert_own"), ("notes", "own_rows")]
+    with psycopg.connect(pg_test_db, autocommit=True) as conn:
+        got = conn.execute("SELECT policyname, cmd FROM pg_policies ORDER BY 1").fetchall()
+    assert got == [("insert_own", "INSERT"), ("own_rows", "SELECT")]
