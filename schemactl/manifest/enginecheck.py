@@ -228,9 +228,10 @@ def _pg_missing_column(m, v, sql: str) -> str | None:
     known |= {w.name: dict.fromkeys(w.outputs, "text") for w in m.views if w.outputs}
     if any(name not in known for name in v.tables):
         return None
-    try:
-        qualify(sqlglot.parse_one(sql, read="postgres"), schema=known, dialect="postgres",
-                validate_qualify_columns=True)
+    from sqlglot.schema import MappingSchema
+    try:   # the manifest's names as they are (not folded): a quoted "userId" in the view is that column
+        qualify(sqlglot.parse_one(sql, read="postgres"), schema=MappingSchema(known, dialect="postgres", normalize=False),
+                dialect="postgres", validate_qualify_columns=True)
     except OptimizeError as exc:
         hit = re.search(r"Column '(.+?)' could not be resolved|Unknown column: (\S+)", str(exc))
         return (hit.group(1) or hit.group(2)) if hit else None

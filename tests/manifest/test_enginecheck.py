@@ -155,6 +155,20 @@ def test_a_view_reading_a_missing_column_on_postgres_only_is_refused(pg):
     load_text(text.replace("nmae", "name"))                       # ... and the corrected form passes
 
 
+
+def test_a_view_reading_mixed_case_columns_resolves_them(pg):
+    """The manifest's names are not folded: a view reading "userId" (Drizzle's camel-case keys) reads that
+    column, as on PostgreSQL; it was refused as reading a missing column."""
+    text = HEAD + ('      userId: text\nviews:\n  v: {sql: {postgres: "SELECT t.\\"userId\\" FROM t WHERE t.\\"userId\\" ~ \'x\'", '
+                   'sqlite: "SELECT t.\\"userId\\" FROM t"}}\n')
+    pg.execute('CREATE TABLE t (id integer PRIMARY KEY, "userId" text)')
+    pg.execute('CREATE VIEW v AS SELECT t."userId" FROM t WHERE t."userId" ~ \'x\'')
+    m = load_text(text)
+    assert m.views[0].query.on("postgres") == 'SELECT t."userId" FROM t WHERE t."userId" ~ \'x\''
+    assert _errors(text.replace('t.\\"userId\\" ~', 't.\\"userid\\" ~'))[0].startswith(
+        'm.yaml:10:12: error: view "v" reads missing column "userid" on PostgreSQL (did you mean "userId"?)')
+
+
 DECLARED = """\
 format: 1
 name: fchk
