@@ -18,6 +18,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
+from . import sqlfast
 from .lazymod import lazy
 from .typekeys import pg_type, sqlite_type
 from .types import element_kind
@@ -114,7 +115,11 @@ def _decimal(text) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def expr_key(sql: str, engine: str) -> str:
-    """A structural key for an expression (raw text if sqlglot cannot read it)."""
+    """A structural key for an expression (raw text if sqlglot cannot read it).  The plain shapes are
+    read without sqlglot (sqlfast.key: the same key), so a catalog of them never imports it."""
+    fast = sqlfast.key(sql, engine)
+    if fast is not None:
+        return repr(fast)
     try:
         tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine])
     except _parse_errors():

@@ -101,3 +101,233 @@ def render(text: str, read: str | None = None) -> tuple[str, tuple[str, ...]] | 
     else:
         sql, found = left[0], (left[1], left[2])
     return sql, tuple(dict.fromkeys(c for c in found if c is not None))
+
+
+# -- structural keys (schemactl.normalize.expr_key) of the plain shapes, without sqlglot
+#
+# The catalogs of both engines give these back: SQLite as written (``LENGTH(name) > 0``), PostgreSQL
+# in its own words (``(length((name)::text) > 0)``, ``(state <> 'closed'::state)``, ``(x = ANY
+# (ARRAY['a'::text, 'b'::text]))``).  key() reads
+#
+#     operand [OP operand | IS [NOT] NULL | IN (literal, ...) | = ANY (ARRAY[literal, ...])]
+#
+# where an operand is a column (plain or double-quoted), a number, a string without quotes,
+# backslashes or control characters, or length|lower|upper|abs(operand), each in any parentheses and
+# with ::type casts; it returns the tuple normalize._key builds from sqlglot's tree, or None for
+# anything else (then normalize parses with sqlglot).  tests/test_sqlfast.py holds the two together.
+
+_KEY_TOKEN = re.compile(r"""\s*(?:
+    (?P<s>'[^'\\\x00-\x1f\x7f]*')
+  | (?P<q>"[^"\x00-\x1f\x7f]+")
+  | (?P<n>[0-9]+(?:\.[0-9]+)?(?![0-9A-Za-z_.]))
+  | (?P<w>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<p>::|<>|!=|<=|>=|[=<>(),\[\]-])
+)""", re.X)
+_KEY_OPS = {"=": "eq", "<>": "neq", "!=": "neq", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
+_KEY_FUNCTIONS = frozenset(_FUNCTIONS)
+_KEY_DECLINE = DECLINE | {"values"}     # "(values" starts a VALUES list for sqlglot
+_NULL = ("null", ())
+
+
+def _key_decimal(text: str) -> str:
+    from .normalize import _decimal as exact
+    return exact(text)
+
+
+class _Declined(Exception):
+    pass
+
+
+class _Reader:
+    def __init__(self, text: str):
+        self.toks: list[tuple[str, str]] = []
+        pos, end = 0, len(text)
+        while True:
+            m = _KEY_TOKEN.match(text, pos)
+            if m is None or m.end() == pos:
+                if text[pos:].strip():
+                    raise _Declined
+                break
+            self.toks.append((m.lastgroup, m.group(m.lastgroup)))
+            pos = m.end()
+            if pos >= end:
+                break
+        self.i = 0
+
+    def peek(self, ahead: int = 0) -> tuple[str, str]:
+        j = self.i + ahead
+        return self.toks[j] if j < len(self.toks) else ("", "")
+
+    def take(self, text: str | None = None) -> tuple[str, str]:
+        tok = self.peek()
+        if not tok[0] or (text is not None and tok[1].upper() != text):
+            raise _Declined
+        self.i += 1
+        return tok
+
+    def word(self, upper: str) -> bool:
+        kind, text = self.peek()
+        return kind == "w" and text.upper() == upper
+
+
+def key(text: str, engine: str):
+    """normalize._key of sqlglot's reading of ``text`` in ``engine``'s dialect, or None when the shape is
+    not one of the plain ones above (casts and ``= ANY (ARRAY[...])`` are read for PostgreSQL only)."""
+    try:
+        r = _Reader(text)
+        r.pg = engine == "postgres"
+        out = _key_expression(r)
+        if r.i != len(r.toks):
+            return None
+        return out
+    except (_Declined, IndexError):
+        return None
+
+
+def _key_expression(r: _Reader):
+    """An expression in any number of parentheses (sqlglot's Paren nodes leave no trace in the key)."""
+    depth = 0
+    while r.peek()[1] == "(" and not _key_operand_in_parens(r, depth):
+        r.take()
+        depth += 1
+    left = _key_operand(r)
+    kind, text = r.peek()
+    if kind == "p" and text in _KEY_OPS:
+        r.take()
+        if text == "=" and r.pg and r.word("ANY"):
+            out = ("in", left, _key_any_array(r))
+        else:
+            right = _key_operand(r)
+            out = (_KEY_OPS[text], (("expression", right), ("this", left)))
+    elif r.word("IS"):
+        r.take()
+        negate = r.word("NOT")
+        if negate:
+            r.take()
+        r.take("NULL")
+        out = ("isnot", left, _NULL) if negate else ("is", (("expression", _NULL), ("this", left)))
+    elif r.word("IN"):
+        r.take()
+        r.take("(")
+        items = [_key_literal(r)]
+        while r.peek()[1] == ",":
+            r.take()
+            items.append(_key_literal(r))
+        r.take(")")
+        out = ("in", left, tuple(items))
+    else:
+        out = left
+    for _ in range(depth):
+        r.take(")")
+    return out
+
+
+def _key_operand_in_parens(r: _Reader, depth: int) -> bool:
+    """Is the parenthesis at the reader an operand's own (``(name)::text``, ``(0)::numeric``) rather than
+    the whole expression's?  Looks for its closing parenthesis followed by a cast."""
+    level = 0
+    for j in range(r.i, len(r.toks)):
+        t = r.toks[j][1]
+        if r.toks[j][0] != "p":
+            continue
+        if t in ("(", "["):
+            level += 1
+        elif t in (")", "]"):
+            level -= 1
+            if level == 0:
+                return j + 1 < len(r.toks) and r.toks[j + 1][1] == "::"
+    return False
+
+
+def _key_cast(r: _Reader) -> None:
+    """Skip ``::type`` casts (one word, or a double-quoted name)."""
+    while r.peek()[1] == "::":
+        if not r.pg:
+            raise _Declined
+        r.take()
+        kind, _ = r.take()
+        if kind not in ("w", "q"):
+            raise _Declined
+        if r.peek()[1] in ("(", "[", "."):     # varchar(20), text[], schema.type: sqlglot decides
+            raise _Declined
+
+
+def _key_operand(r: _Reader):
+    kind, text = r.peek()
+    if text == "(":
+        r.take()
+        inner = _key_operand(r)
+        r.take(")")
+        _key_cast(r)
+        return inner
+    if kind == "s":
+        r.take()
+        body = text[1:-1]
+        if r.peek()[1] == "::":
+            try:   # a number in quotes cast to a numeric type is a number: sqlglot's tree decides
+                float(body)
+                raise _Declined
+            except ValueError:
+                pass
+            _key_cast(r)
+        return ("str", body)
+    if kind == "n" or text == "-":
+        return _key_number(r)
+    if kind == "q":
+        r.take()
+        _key_cast(r)
+        return ("col", ("id", text[1:-1]))
+    if kind == "w":
+        r.take()
+        low = text.lower()
+        if r.peek()[1] == "(":
+            if low not in _KEY_FUNCTIONS:
+                raise _Declined
+            r.take()
+            arg = _key_operand(r)
+            r.take(")")
+            _key_cast(r)
+            return (low, (("this", arg),))
+        if low in _KEY_DECLINE or low in _BOOLEANS or _COLUMN.fullmatch(low) is None:
+            raise _Declined
+        _key_cast(r)
+        return ("col", ("id", low))
+    raise _Declined
+
+
+def _key_number(r: _Reader):
+    sign = ""
+    if r.peek()[1] == "-":
+        r.take()
+        sign = "-"
+    kind, text = r.take()
+    if kind != "n" or (sign and r.peek()[1] == "::"):   # -5::integer: which binds first is sqlglot's to say
+        raise _Declined
+    if not sign:
+        _key_cast(r)
+    return ("num", _key_decimal(sign + text))
+
+
+def _key_literal(r: _Reader):
+    kind, text = r.peek()
+    if kind == "s" or kind == "n" or text == "-" or (text == "(" and r.peek(1)[0] in ("s", "n")):
+        out = _key_operand(r)
+        if out[0] not in ("str", "num"):
+            raise _Declined
+        return out
+    raise _Declined
+
+
+def _key_any_array(r: _Reader) -> tuple:
+    """``ANY (ARRAY[literal, ...])`` after ``=``: the IN list PostgreSQL writes back."""
+    r.take("ANY")
+    r.take("(")
+    r.take("ARRAY")
+    r.take("[")
+    items = [_key_literal(r)]
+    while r.peek()[1] == ",":
+        r.take()
+        items.append(_key_literal(r))
+    r.take("]")
+    r.take(")")
+    return tuple(items)

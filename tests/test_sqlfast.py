@@ -124,3 +124,79 @@ def test_per_engine_forms(spec):
     fast = sqlexpr._fast(spec)
     assert fast is None or fast == _slow(spec)
     assert sqlexpr.build(spec) == _slow(spec)
+
+
+# -- structural keys: sqlfast.key against normalize's key of sqlglot's tree
+
+def _slow_key(text: str, engine: str) -> str:
+    from schemactl import normalize
+    try:
+        tree = normalize.sqlglot.parse_one(text, read=sqlexpr.SQLGLOT_DIALECT[engine])
+    except normalize._parse_errors():
+        return "raw:" + " ".join(text.split())
+    return repr(normalize._key(tree))
+
+
+def _same_key(text: str) -> None:
+    """sqlfast.key declines, or gives exactly the key sqlglot's reading gives, in each engine's dialect."""
+    for engine in ENGINES:
+        fast = sqlfast.key(text, engine)
+        if fast is not None:
+            assert repr(fast) == _slow_key(text, engine), (text, engine)
+
+
+KEYS = [
+    # as the catalogs give them back: PostgreSQL's words, SQLite's (as written)
+    "(length((name)::text) > 0)", "(state <> 'closed'::state)", "LENGTH(name) > 0", "state <> 'closed'",
+    "state IN ('new', 'active', 'closed')", "(state = ANY (ARRAY['new'::text, 'active'::text]))",
+    "(amount >= (0)::numeric)", "(amount >= 0.50)", "(x IS NOT NULL)", "x IS NULL", "NOT x IS NULL",
+    "(abs(x) < -5)", '("Order" > 1)', "(lower((email)::text) = 'a@b'::text)", "a != 1.50", "a IN (-1, 2.0)",
+    "x", "5", "'s'", "((a))", "a < b", "Ab = 1",
+    # declined (sqlglot decides): a number in quotes cast to a type, casts with arguments, anything more
+    "a = '5'::integer", "a = '-5'::integer", "a > -5::integer", "(a)::character varying(5) = 'x'",
+    "a::text[] IS NULL", "(a) > (b)", "a > 0 AND b > 0", "a = 1e5", "t.a > 0", "a + 1", "a = TRUE",
+    "a = ANY (ARRAY[b])", "now() > a", "a IN (b)", "a = 'it''s'", "a = E'x'", "",
+]
+
+
+@pytest.mark.parametrize("text", KEYS)
+def test_keys_table(text):
+    _same_key(text)
+
+
+def test_keys_the_fast_path_reads():
+    read = {text: [sqlfast.key(text, e) is not None for e in ENGINES] for text in KEYS}
+    assert read["(length((name)::text) > 0)"] == [True, False]      # a cast is PostgreSQL's alone
+    assert read["state IN ('new', 'active', 'closed')"] == [True, True]
+    assert read["(state = ANY (ARRAY['new'::text, 'active'::text]))"] == [True, False]
+    assert read["a = '5'::integer"] == [False, False]
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_keys_of_every_sqlglot_word_as_a_column(chunk):
+    for word in WORDS[chunk::4]:
+        for template in ("{w}", "({w})", "({w} > 0)", "(length(({w})::text) > 0)", "{w} IS NOT NULL", "'x' = {w}",
+                         "({w} = ANY (ARRAY['a'::text]))", "{w} IN ('a', 'b')", "({w})::text <> '1'"):
+            _same_key(template.format(w=word))
+            _same_key(template.format(w=word.upper()))
+
+
+_cast = st.sampled_from(["", "::text", "::integer", "::numeric", "::state", '::"Mood"', "::character varying"])
+_key_operand = st.one_of(
+    st.tuples(_operand, _cast).map("".join),
+    st.tuples(_operand, _cast).map(lambda p: f"({p[0]}){p[1]}"),
+    st.tuples(st.sampled_from(["length", "lower", "abs"]), _word, _cast).map(lambda f: f"{f[0]}(({f[1]}){f[2]})"),
+    st.from_regex(r'"[A-Za-z_ ]{1,6}"', fullmatch=True))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    st.tuples(_space, _key_operand, _space),
+    st.tuples(st.sampled_from(["", "(", "(("]), _key_operand, _space, _op, _space, _key_operand,
+              st.sampled_from(["", ")", "))"])),
+    st.tuples(_key_operand, st.sampled_from([" IN (", " = ANY (ARRAY["]),
+              st.lists(st.one_of(_string, _number), min_size=1, max_size=3).map(", ".join),
+              st.sampled_from([")", "])", "]"])),
+))
+def test_random_keys_agree_with_sqlglot(parts):
+    _same_key("".join(parts))

@@ -19,6 +19,43 @@ def _pragma(conn, name: str, arg: str) -> list[tuple]:
     return conn.execute(f"PRAGMA {name}({quote(arg) if arg else ''})").fetchall()
 
 
+class _Pragmas:
+    """Every table's PRAGMA table_xinfo, index_list, index_xinfo and foreign_key_list rows, read with one
+    query each over the pragma table functions (a query per table and index cost more than the rest of
+    the catalog read); rows as the PRAGMA statements give them, in their order."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.rows = {}
+        names = {"table": [], "index": []}
+        for kind, name in conn.execute("SELECT type, name FROM sqlite_schema WHERE type IN ('table', 'index')"):
+            names[kind].append(name)
+        tables = "SELECT name FROM sqlite_schema WHERE type = 'table'"
+        queries = {
+            "table_xinfo": f"SELECT m.name, p.* FROM ({tables}) m, pragma_table_xinfo(m.name) p "
+                           "ORDER BY m.name, p.cid",
+            "index_list": f"SELECT m.name, p.* FROM ({tables}) m, pragma_index_list(m.name) p ORDER BY m.name, p.seq",
+            "index_xinfo": "SELECT m.name, p.* FROM (SELECT name FROM sqlite_schema WHERE type = 'index') m, "
+                           "pragma_index_xinfo(m.name) p ORDER BY m.name, p.seqno",
+            "foreign_key_list": f"SELECT m.name, p.* FROM ({tables}) m, pragma_foreign_key_list(m.name) p "
+                                "ORDER BY m.name, p.id, p.seq",
+        }
+        for pragma, query in queries.items():
+            found: dict[str, list] = {n: [] for n in names["index" if pragma == "index_xinfo" else "table"]}
+            try:
+                for row in conn.execute(query):
+                    found.setdefault(row[0], []).append(row[1:])
+            except Exception:   # noqa: BLE001 - an SQLite without the table functions: one PRAGMA at a time
+                continue
+            self.rows[pragma] = found
+
+    def __call__(self, name: str, arg: str) -> list[tuple]:
+        found = self.rows.get(name)
+        if found is None or arg not in found:   # not read above (none, or another schema's): ask SQLite
+            return _pragma(self.conn, name, arg)
+        return found[arg]
+
+
 def _options(sql: str) -> tuple[str, ...]:
     toks = sqlite_ddl.tokens(sql)
     close = max((i for i, t in enumerate(toks) if t.text == ")"), default=len(toks))
@@ -37,11 +74,12 @@ def introspect(conn, schema: str | None = None) -> Catalog:
     index_sql = dict(conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'index'").fetchall())
     virtual = {name: sql for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL")}
     shadow = fts5_shadow_tables(virtual)
+    pragma = _Pragmas(conn)
     tables = []
     for name, sql in rows:
         if name in virtual or name in shadow:
             continue
-        tables.append(_table(conn, name, sql, index_sql))
+        tables.append(_table(pragma, name, sql, index_sql))
     triggers = conn.execute("SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'").fetchall()
     searches = []
     for name, sql in virtual.items():
@@ -82,7 +120,7 @@ def _trigger_when(sql: str) -> str | None:
     return sql[toks[when + 1].start:toks[begin].start].strip()
 
 
-def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
+def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
     ddl = sqlite_ddl.parse_table(sql)
     named = defaultdict(list)
     for clause in ddl.clauses:
@@ -90,7 +128,7 @@ def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
 
     columns, pk_cols = [], []
     generated = dict(ddl.generated)
-    for cid, col, typ, notnull, default, pk, hidden in _pragma(conn, "table_xinfo", name):
+    for cid, col, typ, notnull, default, pk, hidden in pragma("table_xinfo", name):
         if hidden not in (0, 2, 3):     # 2, 3: generated columns (virtual, stored)
             continue
         if pk:
@@ -115,8 +153,8 @@ def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
         return next((c.name for c in named[kind] if tuple(c.columns) == cols), None)
 
     uniques, indexes = [], []
-    for _, iname, unique, origin, partial in _pragma(conn, "index_list", name):
-        keys = [(r[2], bool(r[3])) for r in _pragma(conn, "index_xinfo", iname) if r[5]]
+    for _, iname, unique, origin, partial in pragma("index_list", name):
+        keys = [(r[2], bool(r[3])) for r in pragma("index_xinfo", iname) if r[5]]
         if origin == "u":
             cols = tuple(k for k, _ in keys)
             uniques.append(CKey(name_for("unique", cols), cols))
@@ -133,7 +171,7 @@ def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
                               shown_columns=shown))
 
     groups = defaultdict(list)
-    for fid, seq, ref_table, frm, to, on_update, on_delete, _match in _pragma(conn, "foreign_key_list", name):
+    for fid, seq, ref_table, frm, to, on_update, on_delete, _match in pragma("foreign_key_list", name):
         groups[fid].append((seq, ref_table, frm, to, on_update.lower(), on_delete.lower()))
     fks = []
     for fid in sorted(groups):
@@ -142,7 +180,7 @@ def _table(conn, name: str, sql: str, index_sql: dict) -> CTable:
         ref_table = parts[0][1]
         ref_cols = tuple(p[3] for p in parts)
         if any(c is None for c in ref_cols):  # REFERENCES t without columns: the target's primary key
-            target = [r for r in _pragma(conn, "table_xinfo", ref_table) if r[5]]
+            target = [r for r in pragma("table_xinfo", ref_table) if r[5]]
             ref_cols = tuple(r[1] for r in sorted(target, key=lambda r: r[5]))
         clause = next((c for c in named["foreign key"] if tuple(c.columns) == cols), None)
         fks.append(CForeignKey(clause.name if clause else None, cols, ref_table, ref_cols, parts[0][5], parts[0][4],

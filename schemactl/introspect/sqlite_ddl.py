@@ -6,6 +6,7 @@ comments, and splits at top-level commas; nothing here executes SQL.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -19,16 +20,18 @@ _TOKEN = re.compile(r"""
 """, re.S | re.X)
 
 
-@dataclass(frozen=True)
 class Tok:
-    kind: str
-    text: str
-    start: int
-    end: int
+    """One token: its kind (ws is dropped), text and span in the statement.  A plain slotted class
+    made once per token (a frozen dataclass cost more than the tokenizing itself); never changed."""
 
-    @property
-    def upper(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
+    __slots__ = ("kind", "text", "start", "end", "upper")
+
+    def __init__(self, kind: str, text: str, start: int, end: int):
+        self.kind, self.text, self.start, self.end = kind, text, start, end
+        self.upper = text.upper() if kind == "word" else ""     # keywords are compared upper-cased
+
+    def __repr__(self) -> str:
+        return f"Tok({self.kind!r}, {self.text!r}, {self.start}, {self.end})"
 
     @property
     def ident(self) -> str:
@@ -41,8 +44,15 @@ class Tok:
         return self.text
 
 
-def tokens(sql: str) -> list[Tok]:
-    return [Tok(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(sql) if m.lastgroup != "ws"]
+def tokens(sql: str) -> tuple[Tok, ...]:
+    """The tokens of ``sql`` without white space and comments (a table's statement is read more than
+    once: kept per text)."""
+    return _tokens(sql)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(sql: str) -> tuple[Tok, ...]:
+    return tuple(Tok(m.lastgroup, m.group(), *m.span()) for m in _TOKEN.finditer(sql) if m.lastgroup != "ws")
 
 
 def split_top(toks: list[Tok]) -> list[list[Tok]]:
