@@ -140,8 +140,23 @@ def _with_source(m: Manifest, source: str) -> Manifest:
     return replace(m, source=source)
 
 
+def _no_chain(out_dir: Path) -> bool:
+    """True when ``out_dir`` has no migration chain, found without importing the migration modules (they
+    pull in the catalog, expectations and planner, which a project without a chain never needs): the
+    same test as ``migrations.files.read_lock``, whose lock.json cannot be opened as missing."""
+    try:
+        open(out_dir / "migrations" / "lock.json", "rb").close()
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False     # read_lock reports it
+    return False
+
+
 def chain_version(project: Project, manifest: Manifest, output: str | None = None) -> int | None:
     """The version of the manifest's migration chain (its newest migration), None without a chain."""
+    if _no_chain(project.output_dir(manifest, output)):
+        return None
     from .migrations.files import chain_dir, read_lock
     lock = read_lock(chain_dir(project.output_dir(manifest, output)))
     return None if lock is None else len(lock["migrations"])
@@ -152,13 +167,13 @@ def planned_files(project: Project, manifest: Manifest, output: str | None = Non
     """Every file `generate` writes for a manifest (the embedded bundle once a migration chain exists).
     With a chain, every file carries the chain's version (the bundle's and schema_version's number)."""
     from . import render
-    from .migrations.files import bundle_files
     out_dir = project.output_dir(manifest, output)
     version = version if version is not None else chain_version(project, manifest, output)
     if version is not None:
         manifest = replace(manifest, version=version)
     files = {out_dir / name: content for name, content in render.outputs(manifest).items()}
-    if with_bundle:
+    if with_bundle and not _no_chain(out_dir):
+        from .migrations.files import bundle_files
         files.update(bundle_files(out_dir, manifest))
     return files
 
@@ -186,8 +201,10 @@ def staleness(project: Project, path: Path, manifest: Manifest, output: str | No
     if version is not None and manifest.version != version and not manifest.features:
         found.append(Staleness(shown, f"version is {manifest.version}, the migration chain is at version {version}",
                                "schemactl generate"))
-    from .migrations.files import chain_problems
-    chain = chain_problems(project.output_dir(manifest, output), manifest, project.display)
+    chain = []
+    if not _no_chain(project.output_dir(manifest, output)):
+        from .migrations.files import chain_problems
+        chain = chain_problems(project.output_dir(manifest, output), manifest, project.display)
     found += [Staleness(where, problem, fix) for where, problem, fix in chain]
     # With a broken or outdated chain the bundle cannot be current either: one fix at a time.
     for target, content in planned_files(project, manifest, output, with_bundle=not chain).items():
