@@ -19,6 +19,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from . import sqlfast
+from .knownkeys import KEYS as KNOWN_KEYS
 from .lazymod import lazy
 from .typekeys import pg_type, sqlite_type
 from .types import element_kind
@@ -117,6 +118,9 @@ def _decimal(text) -> str:
 def expr_key(sql: str, engine: str) -> str:
     """A structural key for an expression (raw text if sqlglot cannot read it).  The plain shapes are
     read without sqlglot (sqlfast.key: the same key), so a catalog of them never imports it."""
+    known = KNOWN_KEYS.get((sql, engine))
+    if known is not None:
+        return known
     fast = sqlfast.key(sql, engine)
     if fast is not None:
         return repr(fast)
@@ -160,6 +164,10 @@ _TYPED = {
 
 _PLAIN_NUMBER = re.compile(r"^\(?(-?\d+(?:\.\d+)?)\)?$")
 _PLAIN_STRING = re.compile(r"^'((?:[^']|'')*)'$")
+# PostgreSQL's literal defaults: 'new'::mood, 'a b'::character varying, '{}'::text[] (sqlglot reads a cast
+# string, whose value is the string's, whatever the type); no backslash (an escape in some readings).
+_PG_CAST_STRING = re.compile(r"""^'((?:[^'\\]|'')*)'::(?:"[^"\\]+"|[a-z_][a-z0-9_]*(?: (?:varying|precision|with|without|time|zone))*)"""
+                             r"(?:\(\d+(?:,\d+)?\))?(?:\[\])?$")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -167,10 +175,14 @@ def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
     """Key for a column default; literals become typed values when ``kind`` is known."""
     if sql is None:
         return None
-    plain = _PLAIN_NUMBER.match(sql) or _PLAIN_STRING.match(sql)
+    plain = _PLAIN_NUMBER.match(sql) or _PLAIN_STRING.match(sql) \
+        or (engine == "postgres" and _PG_CAST_STRING.match(sql))
     if plain:  # the common case, without a parse
         value = plain.group(1) if plain.re is _PLAIN_NUMBER else plain.group(1).replace("''", "'")
         return _typed(value, kind)
+    known = KNOWN_KEYS.get((sql, engine))      # the portable functions' SQL: never a literal
+    if known is not None:
+        return known
     try:
         tree = _unwrap(sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine]))
     except _parse_errors():

@@ -200,3 +200,53 @@ _key_operand = st.one_of(
 ))
 def test_random_keys_agree_with_sqlglot(parts):
     _same_key("".join(parts))
+
+
+def test_known_keys_are_what_the_installed_sqlglot_reads():
+    """schemactl/knownkeys.py is current: regenerate with python3 tests/gen_knownkeys.py when this fails."""
+    import importlib.util
+    from pathlib import Path
+    from schemactl import knownkeys
+    spec = importlib.util.spec_from_file_location("gen_knownkeys", Path(__file__).with_name("gen_knownkeys.py"))
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert Path(knownkeys.__file__).read_text() == gen.text
+    for (text, engine), want in knownkeys.KEYS.items():
+        assert want == _slow_key(text, engine)
+
+
+def _slow_default(text: str, engine: str, kind):
+    from schemactl import normalize
+    saved = normalize.KNOWN_KEYS, normalize._PG_CAST_STRING
+    normalize.default_key.cache_clear()
+    try:
+        normalize.KNOWN_KEYS = {}
+        normalize._PG_CAST_STRING = re.compile(r"(?!)")
+        return normalize.default_key(text, engine, kind)
+    finally:
+        normalize.KNOWN_KEYS, normalize._PG_CAST_STRING = saved
+        normalize.default_key.cache_clear()
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("'new'::state", "enum"), ("'a b'::character varying", "text"), ("'{}'::text[]", "text"),
+    ("'x'::character varying(20)", "text"), ("'it''s'::text", "text"), ("'1'::\"Mood\"", "enum"),
+    ("'2020-01-01 00:00:00+00'::timestamp with time zone", "timestamptz"), ("'5'::integer", "int32"),
+    ("'-5'::bigint", "int64"), ("'1.50'::numeric(12,2)", "numeric"), ("'t'::boolean", "boolean"),
+    ("'00:00:00'::time without time zone", "time"), ("'{\"a\": 1}'::jsonb", "json"), ("'ab'::bpchar", "char"),
+    ("'1.5'::double precision", "float"), ("''::text", "text"), ("'a'::text", None),
+    ("now()", "timestamptz"), ("gen_random_uuid()", "uuid"), ("CURRENT_DATE", "date"), ("LOCALTIME", "time"),
+])
+def test_defaults_read_without_sqlglot_as_with_it(text, kind):
+    from schemactl import normalize
+    normalize.default_key.cache_clear()
+    assert normalize.default_key(text, "postgres", kind) == _slow_default(text, "postgres", kind)
+
+
+@pytest.mark.parametrize("text", sorted({t for t, _ in __import__("schemactl.knownkeys").knownkeys.KEYS}))
+def test_portable_function_defaults_read_without_sqlglot_as_with_it(text):
+    from schemactl import normalize
+    for engine in ENGINES:
+        for kind in ("timestamptz", "uuid", "date", "time", "timestamp", "int64"):
+            normalize.default_key.cache_clear()
+            assert normalize.default_key(text, engine, kind) == _slow_default(text, engine, kind)
