@@ -993,10 +993,31 @@ def _both_uncached(sql: str, engine: str) -> dict:
                     node.replace(new)
                 elif not isinstance(node.this, sqlglot.exp.Cast):
                     node.set("this", sqlglot.exp.cast(node.this.copy(), "json"))
+        if engine == "postgres":
+            tree = tree.transform(_sqlite_spelling)
         translated = tree.sql(dialect=SQLGLOT_DIALECT[other])
     except Exception:  # sqlglot cannot read it: the same text, flagged in the summary by the caller
         translated = sql
     return {engine: sql, other: translated}
+
+
+def _sqlite_spelling(node):
+    """A PostgreSQL spelling SQLite has no form of, as what means the same there (sqlglot keeps them as they
+    are): octet_length(x) is the length of x's bytes; x = ANY (ARRAY[a, b]) is x IN (a, b); a string cast to
+    a type of the schema (an enum: 'broadcast'::public.state) is that string (SQLite would cast it by the type
+    name's affinity)."""
+    from sqlglot import exp
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "octet_length" and len(node.expressions) == 1:
+        return exp.Length(this=exp.cast(node.expressions[0].transform(_sqlite_spelling), "blob"))
+    if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
+        items = node.expression.this.unnest() if isinstance(node.expression.this, exp.Paren) else node.expression.this
+        if isinstance(items, exp.Array):
+            return exp.In(this=node.this.transform(_sqlite_spelling),
+                          expressions=[e.transform(_sqlite_spelling) for e in items.expressions])
+    if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.USERDEFINED and \
+            isinstance(node.this, exp.Literal) and node.this.is_string:
+        return node.this.copy()
+    return node
 
 
 def _search_columns(s, engine: str) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import psycopg
+import pytest
 
 from schemactl import render
 from schemactl.engines import sqlite as sqlite_engine
@@ -354,3 +355,26 @@ def test_policies_of_a_ddl_file_are_mapped_not_left_out(tmp_path, pg_server, pg_
     with psycopg.connect(pg_test_db, autocommit=True) as conn:
         got = conn.execute("SELECT policyname, cmd FROM pg_policies ORDER BY 1").fetchall()
     assert got == [("insert_own", "INSERT"), ("own_rows", "SELECT")]
+
+
+def test_postgres_checks_sqlite_can_say_too_become_portable(tmp_path, pg_server, pg_test_db):
+    """octet_length(x) and x = ANY (ARRAY['a'::enum, …]) (pg_dump's spelling of IN) mean the same on SQLite as
+    length(CAST(x AS BLOB)) and x IN ('a', …): the CHECK holds on both engines instead of PostgreSQL alone."""
+    ddl = tmp_path / "dump.sql"
+    ddl.write_text("CREATE TYPE public.state AS ENUM ('new', 'sent', 'done');\n"
+                   "CREATE TABLE public.tx (id integer PRIMARY KEY, hash bytea NOT NULL, note text,\n"
+                   "    state public.state NOT NULL,\n"
+                   "    CONSTRAINT chk_hash CHECK ((octet_length(hash) = 4)),\n"
+                   "    CONSTRAINT chk_note CHECK ((octet_length(note) < 5)),\n"
+                   "    CONSTRAINT chk_state CHECK ((state = ANY (ARRAY['new'::public.state, 'sent'::public.state]))));\n")
+    out = tmp_path / "app.yaml"
+    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    assert res.exit_code == 0, res.output
+    assert "kept for postgres only" not in res.output and "0 approximately, 0 not mapped" in res.output, res.output
+    m = _applies_on_both(out, pg_test_db)
+    conn = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(conn, render.ddl(m, "sqlite"))
+    conn.execute("INSERT INTO tx (id, hash, note, state) VALUES (1, x'00ff00ff', 'żż', 'sent')")   # 'żż': 4 bytes
+    for values in ("2, x'00ff00', 'a', 'new'", "3, x'00ff00ff', 'żżż', 'new'", "4, x'00ff00ff', 'a', 'done'"):
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+            conn.execute(f"INSERT INTO tx (id, hash, note, state) VALUES ({values})")
