@@ -49,10 +49,10 @@ def sqlite_target(m: Manifest) -> Target:
             conn.close()
 
 
-def postgres_target(m: Manifest, server) -> Target:
+def postgres_target(m: Manifest, server, ddl: str | None = None) -> Target:
     import psycopg
+    ddl = ddl if ddl is not None else render.ddl(m, "postgres")
     with server.scratch() as conninfo, psycopg.connect(conninfo, autocommit=True) as conn:
-        ddl = render.ddl(m, "postgres")
         try:
             with conn.transaction():
                 conn.execute(ddl)
@@ -174,7 +174,9 @@ def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", u
         working = None
         if "postgres" in engines:
             provider_cm = postgres(provider, url)
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres")
+            # two workers: the server's start (mostly waiting for its processes) and, meanwhile, the psycopg
+            # import and the PostgreSQL DDL, then the targets once the server is up
+            pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="schemactl-postgres")
             starting = pool.submit(provider_cm.__enter__)
             abandon = threading.Event()      # this thread failed or was interrupted: start nothing more
 
@@ -205,13 +207,16 @@ def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", u
 def _postgres_targets(manifests: list[Manifest], chains: dict, starting, abandon) -> dict[int, list[Target]]:
     """Every PostgreSQL target, in the PostgreSQL thread: once the server is up, each manifest's fresh DDL
     and its chain (nothing more is started once ``abandon`` is set)."""
-    import psycopg  # noqa: F401 - imported here, while the other thread works, not when the first target needs it
+    import psycopg  # noqa: F401 - imported here, while the other threads work, not when the first target needs it
+    ddls = {}
+    for i, m in enumerate(manifests[:1]):   # the first one's DDL while the server starts
+        ddls[i] = render.ddl(m, "postgres")
     server = starting.result()
     out: dict[int, list[Target]] = {}
     for i, m in enumerate(manifests):
         if abandon.is_set():
             break
-        out[i] = [postgres_target(m, server)]
+        out[i] = [postgres_target(m, server, ddls.pop(i, None))]
         if (m.name, m.features) in chains and not abandon.is_set():
             out[i] += chain_targets(m, chains[(m.name, m.features)], ("postgres",), server)
     return out

@@ -1,8 +1,10 @@
 """The watchdog that ties a throwaway PostgreSQL to the schemactl process that started it.
 
-Run by ``postgres_local.LocalPostgres`` as ``python -I -S _watchdog.py BASE UID GID`` (standard library
-only, no schemactl import, so it starts in a few milliseconds), in a session of its own so that a
-terminal's Ctrl-C or hang-up reaches schemactl, which then stops the server in order.
+Run by ``postgres_local.LocalPostgres`` as ``python -I -S _watchdog.py BASE UID GID [TEMPLATE]`` (standard
+library only, no schemactl import, so it starts in a few milliseconds), in a session of its own so that a
+terminal's Ctrl-C or hang-up reaches schemactl, which then stops the server in order.  With TEMPLATE it
+first copies that data directory to BASE/data (owned by UID/GID when it runs as root): a thousand small
+files, copied here, in a process of its own, while schemactl goes on with its own work.
 
 Its standard input is the read end of a pipe whose write end only schemactl holds (the lifeline).
 schemactl writes one line to it: the server's command line as JSON.  The watchdog starts the server
@@ -80,6 +82,18 @@ def _stop(proc) -> None:
         pass
 
 
+def _prepare(base: str, template: str, uid: int, gid: int) -> None:
+    """BASE/data from TEMPLATE, private to the server's account."""
+    data = os.path.join(base, "data")
+    shutil.copytree(template, data, symlinks=True)
+    if os.geteuid() == 0:
+        os.chown(base, uid, gid)
+        for root, dirs, files in os.walk(base):
+            for name in dirs + files:
+                os.lchown(os.path.join(root, name), uid, gid)
+    os.chmod(data, 0o700)
+
+
 def _terminate(signum, frame):
     raise SystemExit(0)
 
@@ -91,11 +105,19 @@ def main(argv: list) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     proc = None
     try:
+        failed = None
+        if len(argv) > 3:
+            try:
+                _prepare(base, argv[3], uid, gid)
+            except OSError as exc:
+                failed = f"cannot copy the template data directory: {exc}"
         args = _read_command()
         if args is None:
             return 0
         who = {"user": uid, "group": gid, "extra_groups": []} if os.geteuid() == 0 and uid != 0 else {}
         try:
+            if failed:
+                raise OSError(failed)
             with open(os.path.join(base, "server.log"), "ab") as log:
                 proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                         cwd=base, preexec_fn=_parent_death_signal(), **who)

@@ -320,12 +320,9 @@ class LocalPostgres:
         with signals_held():   # Ctrl-C must not land between making the directory and its watchdog
             self.base = Path(tempfile.mkdtemp(prefix="schemactl-pg-", dir=run_dir()))
             _LIVE.add(self)
-            self._start_watchdog()
+            self._start_watchdog(tpl)   # it copies the template to data/ (a process of its own: no GIL shared)
         try:
             data = self.base / "data"
-            shutil.copytree(tpl, data, symlinks=True)
-            _chown_tree(self.base, self.who)
-            os.chmod(data, 0o700)
             args = [self.binaries.postgres, "-D", str(data), "-k", str(self.base), "-p", str(self.port)]
             for key, value in self.settings.items():
                 args += ["-c", f"{key}={value}"]
@@ -341,7 +338,7 @@ class LocalPostgres:
             raise
         return self
 
-    def _start_watchdog(self) -> None:
+    def _start_watchdog(self, template: Path) -> None:
         """The process that stops the server and removes ``self.base`` when this one ends, however it ends.
 
         It also keeps the directory's lock file locked for as long as it lives (the lock is taken here and
@@ -351,7 +348,8 @@ class LocalPostgres:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self.watchdog = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(WATCHDOG), str(self.base), str(self.who.uid), str(self.who.gid)],
+                [sys.executable, "-I", "-S", str(WATCHDOG), str(self.base), str(self.who.uid), str(self.who.gid),
+                 str(template)],
                 stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=str(self.base),
                 env=_env(), start_new_session=True, pass_fds=(lock,))
         except BaseException:

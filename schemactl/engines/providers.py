@@ -28,8 +28,11 @@ ENV_URL = "SCHEMACTL_POSTGRES_URL"
 class Server:
     """A reachable PostgreSQL server in which scratch databases can be made."""
 
-    def __init__(self, admin_conninfo: str, label: str):
+    def __init__(self, admin_conninfo: str, label: str, throwaway: bool = False):
         self.admin_conninfo, self.label = admin_conninfo, label
+        # A server started for this process alone (and removed with it): its first scratch database is the
+        # empty ``postgres`` database initdb made, used as it is (no CREATE DATABASE, no DROP).
+        self._own_database = throwaway
 
     def conninfo(self, dbname: str) -> str:
         from psycopg.conninfo import make_conninfo
@@ -41,6 +44,10 @@ class Server:
 
         The name is random (processes in different containers often have the same pid), and only a
         database this call created is ever dropped: a name that exists is never reused or removed."""
+        if self._own_database:
+            self._own_database = False
+            yield self.conninfo("postgres")
+            return
         import psycopg
         from psycopg import sql
         from ..output import signals_held
@@ -114,7 +121,7 @@ def _docker(url: str | None) -> Iterator[Server]:
 def _local(url: str | None) -> Iterator[Server]:
     from .postgres_local import LocalPostgres
     with LocalPostgres() as pg:
-        yield Server(pg.conninfo(), "local")
+        yield Server(pg.conninfo(), "local", throwaway=True)
 
 
 PROVIDERS: dict[str, Callable] = {"url": _url, "docker": _docker, "local": _local}
