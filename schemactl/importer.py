@@ -1136,6 +1136,12 @@ def classify(stmts: list[Statement], engine: str = "postgres") -> tuple[list[Sta
     return keep, left
 
 
+def _exact_name(raw: str) -> str:
+    """The last part of a qualified name as declared: quotes removed, a quoted name's case kept."""
+    last = re.findall(_IDENT, raw)[-1]
+    return last[1:-1].replace('""', '"') if last[0] in '"`[' else last.lower()
+
+
 def _name(raw: str) -> str:
     last = re.findall(_IDENT, raw)[-1]
     if last[0] in '"`[':
@@ -1247,8 +1253,9 @@ class SourceLocator(Locator):
         pass
 
     def statement(self, filename: str, s: Statement) -> str:
-        m = re.search(rf"\b(?:TABLE|INDEX|VIEW|TRIGGER|TYPE)\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}", s.text, re.I)
-        pos = self._find(_name(m.group(1)).strip()) if m else -1
+        m = re.search(rf"\b(?:TABLE|INDEX|VIEW|TRIGGER|TYPE|POLICY|SEQUENCE)\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}",
+                      s.text, re.I)
+        pos = self._find(_exact_name(m.group(1))) if m else -1
         return self._line(pos) if pos >= 0 else self.filename
 
     def __call__(self, path: tuple, name: str | None = None, **kind) -> str:
