@@ -23,6 +23,18 @@ const file = path.resolve(process.argv[2]);
 const option = (name) => { const i = process.argv.indexOf(name, 3); return i > 0 ? process.argv[i + 1] : null; };
 const sqlDialect = option("--sql"), kitPath = option("--kit");
 const sqlThread = sqlDialect && kitPath ? startSql() : null;
+const text = fs.readFileSync(file, "utf8");
+// esbuild's reading of the file, made once and first: the SQL thread (the longer one) waits for it, and a file
+// whose exports can be read in their declared order is loaded from it here too (fastLoad)
+const esbuildFirst = (() => {
+  const esbuild = findEsbuild(kitPath, file);
+  try {
+    return esbuild ? esbuildCode(esbuild, text, file) : null;
+  } catch (e) {
+    return null;
+  }
+})();
+if (sqlThread) sqlThread.worker.postMessage(esbuildFirst);
 
 function startSql() {
   const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath }, stdout: true, stderr: true });
@@ -54,7 +66,6 @@ const pg = need("drizzle-orm/pg-core");
 const lite = need("drizzle-orm/sqlite-core");
 
 // -- the source, through the compiler API
-const text = fs.readFileSync(file, "utf8");
 const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
 function position(node) {
   const lc = source.getLineAndCharacterOfPosition(node.getStart(source));
@@ -269,14 +280,8 @@ function exportOrder() {
 }
 
 function fastLoad(order) {
-  const esbuild = order && findEsbuild(kitPath, file);
-  if (!esbuild) return null;
-  let code;
-  try {
-    code = esbuildCode(esbuild, text, file);
-  } catch (e) {
-    return null;   // typescript's way, below
-  }
+  const code = order && esbuildFirst;   // (none: typescript's way, below)
+  if (!code) return null;
   const m = new Module(file, module);
   m.filename = file;
   m.paths = Module._nodeModulePaths(path.dirname(file));
@@ -452,7 +457,10 @@ async function exportSql({ file, sqlDialect, kitPath }) {
   if (!required || compatibilityVersion !== Number(required[1])) return null;
   const esbuild = findEsbuild(kitPath, file);
   if (!esbuild || !["postgresql", "sqlite"].includes(sqlDialect)) return null;
-  const compile = (m, filename) => m._compile(esbuildCode(esbuild, fs.readFileSync(filename, "utf8"), filename), filename);
+  const api = kit(path.join(path.dirname(bin), "api.js"));
+  const first = await new Promise((resolve) => threads.parentPort.once("message", resolve));   // the main thread's
+  const compile = (m, filename) => m._compile(filename === file && first ? first
+    : esbuildCode(esbuild, fs.readFileSync(filename, "utf8"), filename), filename);
   for (const ext of [".ts", ".mts", ".cts", ".tsx"]) Module._extensions[ext] = compile;
   const resolve = Module._resolveFilename;   // ./users.js names ./users.ts, as in the main thread
   Module._resolveFilename = function (request, parent, ...rest) {
@@ -466,7 +474,6 @@ async function exportSql({ file, sqlDialect, kitPath }) {
   };
   const loaded = require(file);
   const here = Module.createRequire(file);
-  const api = kit(path.join(path.dirname(bin), "api.js"));
   const { is } = here("drizzle-orm");
   const Table = sqlDialect === "postgresql" ? here("drizzle-orm/pg-core").PgTable : here("drizzle-orm/sqlite-core").SQLiteTable;
   const imports = {}, seen = new Set();
