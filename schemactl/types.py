@@ -210,8 +210,9 @@ class TypeRef:
         """The literal kind of a value (``enum`` for an enum, ``text[]`` for a text array)."""
         return ("enum" if self.enum else self.element.row.value) + (ARRAY_SUFFIX if self.array else "")
 
-    @property
+    @functools.cached_property
     def params(self) -> dict[str, int]:
+        """The arguments by parameter name (kept: renderers ask per column and file; read, never changed)."""
         return dict(zip(self.row.params, self.args))
 
     def spelled(self) -> str:

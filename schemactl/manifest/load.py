@@ -299,6 +299,7 @@ class _Builder:
         self.time_storage = sqlite.get("timestamptz", TIME_STORAGES[0])
         self.strict_default = sqlite.get("strict", False)
         self.enums = {name: Enum(name, tuple(vals), ("enums", name)) for name, vals in data.get("enums", {}).items()}
+        self._types: dict = {}
 
     def _on(self, spec, path) -> bool:
         """Is this table/column/index part of the feature set being built?"""
@@ -505,7 +506,12 @@ class _Builder:
 
     def _column(self, table, cname, cspec, cpath) -> Column | None:
         try:
-            ref = parse_type(cspec["type"], self.enums)
+            text = cspec["type"]
+            ref = self._types.get(text) if type(text) is str else None   # types repeat: each read once
+            if ref is None:
+                ref = parse_type(text, self.enums)
+                if type(text) is str:
+                    self._types[text] = ref
         except TypeError_ as exc:
             self.p.add(cpath + ("type",), f'table "{table}", column "{cname}": {exc}')
             return None

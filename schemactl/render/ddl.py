@@ -6,13 +6,18 @@ the functions below read it and never branch on the engine's name.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from .. import literals
 from ..manifest.model import Column, ForeignKey, Manifest, Table
-from ..naming import derived_name, qualified, quote, sql_string
+from ..naming import derived_name, qualified, sql_string
+from ..naming import quote as _quote
 from ..types import spelling
+
+# Identifiers repeat in every statement that names them: each quoted once per process.
+quote = functools.lru_cache(maxsize=65536)(_quote)
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,8 @@ class DrizzleRenderer(RelationsMixin):
         self.team_imports: set = set()
         self.creators: set[str] = set()
         self.table_fn_used = False
+        self._builders: dict = {}        # (id(table), id(column)) -> (table, column, builder call)
+        self._prop_cache: dict = {}
         self.names = self._names()
 
     # -- names
@@ -133,8 +135,10 @@ class DrizzleRenderer(RelationsMixin):
         return self._props(t)[column]
 
     def _props(self, t: Table) -> dict:
-        cache = getattr(self, "_prop_cache", {})
-        self._prop_cache = cache
+        cache = self._prop_cache
+        hit = cache.get(t.name)
+        if hit is not None:
+            return hit
         if t.name not in cache:
             out, used = {}, {c.drizzle.key for c in t.columns if c.drizzle and c.drizzle.key}
             for c in t.columns:
@@ -171,7 +175,7 @@ class DrizzleRenderer(RelationsMixin):
         name = call.split("(", 1)[0]
         if name in DRIZZLE_CUSTOM_TYPES:
             self.customs.add(name)
-        elif name in {n for n, _ in self.__dict__.get("pg_customs", {}).values()}:
+        elif "pg_customs" in self.__dict__ and name in {n for n, _ in self.pg_customs.values()}:
             pass   # declared in the file
         else:
             self.imports.add(name)
@@ -185,12 +189,12 @@ class DrizzleRenderer(RelationsMixin):
     def builder(self, t: Table, c: Column) -> str:
         """The column builder call (remembered per column: a column asks for it up to three times; what
         it records on the file, imports and helpers, is recorded by the first call)."""
-        memo = self.__dict__.setdefault("_builders", {})
-        hit = memo.get((id(t), id(c)))
+        memo_key = (id(t), id(c))
+        hit = self._builders.get(memo_key)
         if hit is not None and hit[0] is t and hit[1] is c:
             return hit[2]
         call = self._builder(t, c)
-        memo[(id(t), id(c))] = (t, c, call)    # both kept: their ids stay theirs
+        self._builders[memo_key] = (t, c, call)    # both kept: their ids stay theirs
         return call
 
     def _builder(self, t: Table, c: Column) -> str:
@@ -215,7 +219,8 @@ class DrizzleRenderer(RelationsMixin):
         template = getattr(c.type.row, self.r.builder_field)
         if not isinstance(template, str):
             template = template[self.m.time_storage]
-        own = dict(c.engine_types).get("postgres") if self.engine == "postgres" and not array else None
+        own = dict(c.engine_types).get("postgres") if c.engine_types and self.engine == "postgres" and not array \
+            else None
         if own:   # the column's own PostgreSQL type: its builder, or a customType of that type
             template = keep.pg_builder(own) or self._pg_custom(own, c) + "({col})"
         call = template.format(col=col, **c.type.params)

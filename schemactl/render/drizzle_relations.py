@@ -26,6 +26,7 @@ def camel(name: str) -> str:
 _JSON_ESCAPES = re.compile(r'[\x00-\x1f\\"]')     # what json.dumps escapes with ensure_ascii=False
 
 
+@functools.lru_cache(maxsize=65536)
 def js_string(value: str) -> str:
     """``value`` as a JSON (and JavaScript) string literal, exactly as json.dumps(ensure_ascii=False)."""
     if _JSON_ESCAPES.search(value) is None:
@@ -36,11 +37,13 @@ def js_string(value: str) -> str:
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
+@functools.lru_cache(maxsize=65536)
 def key(prop: str) -> str:
     """A property key as written in an object literal (a team's key may be any string)."""
     return prop if _IDENT.match(prop) else js_string(prop)
 
 
+@functools.lru_cache(maxsize=65536)
 def member(owner: str, prop: str) -> str:
     """``owner.prop``, or ``owner["prop"]`` for a key that is no identifier."""
     return f"{owner}.{prop}" if _IDENT.match(prop) else f"{owner}[{js_string(prop)}]"
