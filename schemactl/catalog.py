@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class CColumn:
+    """A column as an engine shows it (or must show it)."""
+
     name: str
     type: str                      # normalised engine type spelling
     nullable: bool
@@ -36,6 +38,8 @@ class CKey:
 
 @dataclass(frozen=True)
 class CForeignKey:
+    """A foreign key as an engine shows it."""
+
     name: str | None
     columns: tuple[str, ...]
     ref_table: str
@@ -51,6 +55,8 @@ class CForeignKey:
 
 @dataclass(frozen=True)
 class CCheck:
+    """A CHECK constraint as an engine shows it."""
+
     name: str | None
     expr: str                      # normalised
     shown: str = field(default="", compare=False)
@@ -58,6 +64,8 @@ class CCheck:
 
 @dataclass(frozen=True)
 class CIndex:
+    """An index as an engine shows it."""
+
     name: str
     columns: tuple[tuple[object, bool], ...]  # (column name, or ("expr", normalised key), descending)
     unique: bool = False
@@ -96,6 +104,8 @@ def sparse(values) -> tuple:
 
 @dataclass(frozen=True)
 class CTable:
+    """A table as an engine shows it."""
+
     name: str
     columns: tuple[CColumn, ...]
     primary_key: CKey | None = None
@@ -109,6 +119,8 @@ class CTable:
 
 @dataclass(frozen=True)
 class CView:
+    """A view as an engine shows it."""
+
     name: str
     columns: tuple[str, ...] | None          # None: not known (the manifest's SELECT uses *)
     definition: str                          # normalised SELECT
@@ -117,6 +129,8 @@ class CView:
 
 @dataclass(frozen=True)
 class CSearch:
+    """A full-text search as an engine shows it."""
+
     name: str
     table: str
     key: str                                 # normalised: tsvector expression, or FTS5 columns + sync triggers
@@ -125,6 +139,8 @@ class CSearch:
 
 @dataclass(frozen=True)
 class CTrigger:
+    """A trigger as an engine shows it."""
+
     name: str
     table: str
     timing: str                              # before | after
@@ -139,6 +155,8 @@ class CTrigger:
 
 @dataclass(frozen=True)
 class CFunction:
+    """A PostgreSQL function as the server shows it."""
+
     name: str
     key: str                                 # language and whitespace-normalised body
     shown: str = field(default="", compare=False)
@@ -146,6 +164,8 @@ class CFunction:
 
 @dataclass(frozen=True)
 class CSequence:
+    """A PostgreSQL sequence as the server shows it."""
+
     name: str
     type: str                                # smallint | integer | bigint
     start: int
@@ -163,6 +183,8 @@ class CSequence:
 
 @dataclass(frozen=True)
 class CPolicy:
+    """A PostgreSQL row-level security policy as the server shows it."""
+
     name: str
     table: str
     command: str                             # all | select | insert | update | delete
@@ -185,6 +207,8 @@ class CPolicy:
 
 @dataclass(frozen=True)
 class Catalog:
+    """One engine's schema: what the manifest implies (expect) or what the database holds (introspect)."""
+
     engine: str
     tables: tuple[CTable, ...]
     enums: tuple[tuple[str, tuple[str, ...]], ...] = ()   # PostgreSQL enum types

@@ -26,6 +26,8 @@ class Expr:
 
 @dataclass(frozen=True)
 class Default:
+    """A column default: a literal, a portable function, a sequence or an expression."""
+
     kind: str                               # "literal" | "fn" | "sql"
     value: object = None                    # literal value or fn name
     expr: Expr | None = None                # for kind == "sql"
@@ -67,6 +69,8 @@ class DrizzleColumn:
 
 @dataclass(frozen=True)
 class DrizzleRelation:
+    """One relation of a team's relations() block, as declared."""
+
     name: str
     kind: str                               # one | many
     target: str                             # table name
@@ -77,6 +81,8 @@ class DrizzleRelation:
 
 @dataclass(frozen=True)
 class DrizzleTable:
+    """How a team's Drizzle file declares a table (``drizzle:``): export name, creator, relations."""
+
     export: str | None = None               # export name
     creator: str | None = None              # pgTableCreator / sqliteTableCreator export name
     relations: tuple[tuple[str, tuple[DrizzleRelation, ...]], ...] | None = None   # (export, relations) as declared
@@ -96,6 +102,8 @@ class DrizzleFile:
 
 @dataclass(frozen=True)
 class Column:
+    """A table column: its portable type, nullability, default and per-engine details."""
+
     name: str
     type: TypeRef
     nullable: bool = True
@@ -112,6 +120,8 @@ class Column:
 
 @dataclass(frozen=True)
 class PrimaryKey:
+    """A table's primary key."""
+
     name: str
     columns: tuple[str, ...]
     path: tuple = field(default=(), compare=False)
@@ -119,6 +129,8 @@ class PrimaryKey:
 
 @dataclass(frozen=True)
 class Unique:
+    """A unique constraint."""
+
     name: str
     columns: tuple[str, ...]
     path: tuple = field(default=(), compare=False)
@@ -126,6 +138,8 @@ class Unique:
 
 @dataclass(frozen=True)
 class ForeignKey:
+    """A foreign key with its referential actions."""
+
     name: str
     columns: tuple[str, ...]
     ref_table: str
@@ -138,6 +152,8 @@ class ForeignKey:
 
 @dataclass(frozen=True)
 class Check:
+    """A CHECK constraint."""
+
     name: str
     expr: Expr
     path: tuple = field(default=(), compare=False)
@@ -156,6 +172,8 @@ class IndexColumn:
 
 @dataclass(frozen=True)
 class Index:
+    """An index: its elements, uniqueness, predicate, method and the engines it exists on."""
+
     name: str
     columns: tuple[IndexColumn, ...]
     unique: bool = False
@@ -179,6 +197,8 @@ class Search:
 
 @dataclass(frozen=True)
 class Table:
+    """A table with its columns and constraints."""
+
     name: str
     columns: tuple[Column, ...]
     primary_key: PrimaryKey | None = None
@@ -211,6 +231,8 @@ class Table:
 
 @dataclass(frozen=True)
 class View:
+    """A view: its query per engine."""
+
     name: str
     query: Expr                             # the SELECT, rendered per engine
     tables: tuple[str, ...] = ()            # tables and views it reads
@@ -221,6 +243,8 @@ class View:
 
 @dataclass(frozen=True)
 class Trigger:
+    """A trigger: its timing, event and body per engine."""
+
     name: str
     table: str
     timing: str                             # before | after
@@ -283,6 +307,8 @@ class Policy:
 
 @dataclass(frozen=True)
 class Enum:
+    """An enum type and its values, in order."""
+
     name: str
     values: tuple[str, ...]
     path: tuple = field(default=(), compare=False)
@@ -290,6 +316,8 @@ class Enum:
 
 @dataclass(frozen=True)
 class Manifest:
+    """The whole manifest, for one feature set."""
+
     name: str
     version: int
     hash: str | None
