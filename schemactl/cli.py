@@ -71,12 +71,31 @@ class _Group(click.Group):
             click.echo("interrupted; files and databases are left as they were before this command", err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # noqa: BLE001 - the one place where every failure gets its exit code
+            stop = _interruption(exc)
+            if isinstance(stop, KeyboardInterrupt):
+                click.echo("interrupted; files and databases are left as they were before this command", err=True)
+                ctx.exit(EXIT_INTERRUPTED)
+            if stop is not None:
+                raise stop from None
             code, text = classify_failure(exc)
             if ctx.params.get("debug") or os.environ.get("SCHEMACTL_DEBUG"):
                 import traceback
                 traceback.print_exc()   # still one exit code: Python's own uncaught exit would be 1
             click.echo(text, err=True)
             ctx.exit(code)
+
+
+def _interruption(exc: BaseException) -> BaseException | None:
+    """The Ctrl-C or signal (SystemExit from _terminate_cleanly) an error was raised while handling, if any:
+    a clean-up that failed because of the interruption (a ROLLBACK with no transaction left) is not the
+    answer, the interruption is."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 _manifests_arg = click.argument("manifests", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))

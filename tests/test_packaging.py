@@ -16,6 +16,8 @@ GOOD = (ROOT / "manifests" / "memories.yaml").read_text()
 
 
 def _sh(*args, cwd, env=None, check=True):
+    # the installed package alone: a PYTHONPATH naming a checkout would shadow it inside the venv
+    env = {k: v for k, v in (os.environ if env is None else env).items() if k != "PYTHONPATH"}
     res = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
     if check and res.returncode != 0:
         pytest.fail(f"{' '.join(map(str, args))} exited {res.returncode}\n{res.stdout}\n{res.stderr}")
