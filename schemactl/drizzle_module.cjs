@@ -34,7 +34,10 @@ const esbuildFirst = (() => {
     return null;
   }
 })();
-if (sqlThread) sqlThread.worker.postMessage(esbuildFirst);
+// A file with export forms the fast load never takes (see exportOrder; by its text, so sometimes a file that
+// would do) is left to `drizzle-kit export` at once: the SQL thread then neither loads nor runs it.
+const mayLoadFast = /\.[mc]?ts$/.test(file) && !/\bimport\s*[.(]|\bexport\s*(?:[*{=]|default\b|import\b|declare\b|namespace\b|module\b|as\b)/.test(text);
+if (sqlThread) sqlThread.worker.postMessage({ go: mayLoadFast && esbuildFirst !== null, code: esbuildFirst });
 
 function startSql() {
   const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath }, stdout: true, stderr: true });
@@ -459,7 +462,8 @@ async function exportSql({ file, sqlDialect, kitPath }) {
   if (!esbuild || !["postgresql", "sqlite"].includes(sqlDialect)) return null;
   const api = kit(path.join(path.dirname(bin), "api.js"));
   const first = await new Promise((resolve) => threads.parentPort.once("message", resolve));   // the main thread's
-  const compile = (m, filename) => m._compile(filename === file && first ? first
+  if (!first.go) return null;
+  const compile = (m, filename) => m._compile(filename === file ? first.code
     : esbuildCode(esbuild, fs.readFileSync(filename, "utf8"), filename), filename);
   for (const ext of [".ts", ".mts", ".cts", ".tsx"]) Module._extensions[ext] = compile;
   const resolve = Module._resolveFilename;   // ./users.js names ./users.ts, as in the main thread
