@@ -24,6 +24,15 @@ def _applies_on_both(path, pg_conninfo):
     return m
 
 
+def _pg_import(tmp_path, pg_server, name: str, ddl: str):
+    """import --ddl of PostgreSQL DDL written to tmp_path/name: (the command's result, the manifest path)."""
+    (tmp_path / name).write_text(ddl)
+    out = tmp_path / "app.yaml"
+    res = cli("import", "--ddl", tmp_path / name, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    assert res.exit_code == 0, res.output
+    return res, out
+
+
 def _sqlite_db(tmp_path, ddl):
     db = tmp_path / "app.db"
     conn = sqlite3.connect(db)
@@ -45,16 +54,14 @@ def test_sqlite_view_postgres_cannot_run_is_listed_never_none(tmp_path, pg_test_
 
 
 def test_pg_dump_extension_type_and_domain_are_applied_and_mapped(tmp_path, pg_server, pg_test_db):
-    ddl = tmp_path / "dump.sql"
-    ddl.write_text("CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;\n"
-                   "CREATE EXTENSION plpython3u;\n"
-                   "CREATE DOMAIN public.year AS integer CONSTRAINT year_check CHECK (((VALUE >= 1901) AND "
-                   "(VALUE <= 2155)));\n"
-                   "CREATE TABLE public.t (id integer PRIMARY KEY, email public.citext NOT NULL,\n"
-                   "  y public.year, CONSTRAINT t_email_check CHECK ((email OPERATOR(public.~) '@'::public.citext)));\n")
-    out = tmp_path / "app.yaml"
-    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
-    assert res.exit_code == 0, res.output
+    res, out = _pg_import(tmp_path, pg_server, "dump.sql",
+                          "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;\n"
+                          "CREATE EXTENSION plpython3u;\n"
+                          "CREATE DOMAIN public.year AS integer CONSTRAINT year_check CHECK (((VALUE >= 1901) AND "
+                          "(VALUE <= 2155)));\n"
+                          "CREATE TABLE public.t (id integer PRIMARY KEY, email public.citext NOT NULL,\n"
+                          "  y public.year, CONSTRAINT t_email_check CHECK ((email OPERATOR(public.~)"
+                          " '@'::public.citext)));\n")
     assert 'dump.sql:4: table "t", column "email": citext -> text' in res.output
     assert 'dump.sql:5: table "t", column "y": year -> integer (domain year over integer; its CHECK' in res.output
     assert 'dump.sql:1: extension "citext"' in res.output
@@ -67,12 +74,10 @@ def test_pg_dump_extension_type_and_domain_are_applied_and_mapped(tmp_path, pg_s
 
 
 def test_index_with_an_extension_operator_class_is_listed_not_generated(tmp_path, pg_server, pg_test_db):
-    ddl = tmp_path / "dump.sql"
-    ddl.write_text("CREATE EXTENSION IF NOT EXISTS pg_trgm;\nCREATE TABLE r (id integer PRIMARY KEY, name text);\n"
-                   "CREATE INDEX r_name_trgm ON r USING gin (lower(name) gin_trgm_ops);\n")
-    out = tmp_path / "app.yaml"
-    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
-    assert res.exit_code == 0, res.output
+    res, out = _pg_import(tmp_path, pg_server, "dump.sql",
+                          "CREATE EXTENSION IF NOT EXISTS pg_trgm;\nCREATE TABLE r (id integer PRIMARY KEY, name"
+                          " text);\n"
+                          "CREATE INDEX r_name_trgm ON r USING gin (lower(name) gin_trgm_ops);\n")
     assert 'table "r", index "r_name_trgm": operator class gin_trgm_ops comes from the pg_trgm extension' in res.output
     assert _applies_on_both(out, pg_test_db).table("r").indexes == ()
 
@@ -129,16 +134,13 @@ def test_pg_generated_column_calling_a_database_function_applies_on_both(tmp_pat
     """A stored generated column that calls a function of the database: SQLite has no such function and refused
     the whole table ('no such function: CONVERT_TS'); the column and the index on it are left out, each listed,
     and the function is kept."""
-    ddl = tmp_path / "schema.sql"
-    ddl.write_text("CREATE FUNCTION convert_ts(s VARCHAR) RETURNS TIMESTAMP AS $$\nBEGIN\n"
-                   "  RETURN s::timestamptz at time zone 'UTC';\nEND\n$$ LANGUAGE plpgsql IMMUTABLE;\n"
-                   "CREATE TABLE v (id integer PRIMARY KEY, attrs jsonb,\n"
-                   "  at TIMESTAMP GENERATED ALWAYS AS (convert_ts(attrs->>'at')) STORED,\n"
-                   "  kw VARCHAR(255) GENERATED ALWAYS AS (attrs->>'kw') STORED);\n"
-                   "CREATE INDEX by_at ON v (id, at);\nCREATE INDEX by_kw ON v (kw);\n")
-    out = tmp_path / "app.yaml"
-    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
-    assert res.exit_code == 0, res.output
+    res, out = _pg_import(tmp_path, pg_server, "schema.sql",
+                          "CREATE FUNCTION convert_ts(s VARCHAR) RETURNS TIMESTAMP AS $$\nBEGIN\n"
+                          "  RETURN s::timestamptz at time zone 'UTC';\nEND\n$$ LANGUAGE plpgsql IMMUTABLE;\n"
+                          "CREATE TABLE v (id integer PRIMARY KEY, attrs jsonb,\n"
+                          "  at TIMESTAMP GENERATED ALWAYS AS (convert_ts(attrs->>'at')) STORED,\n"
+                          "  kw VARCHAR(255) GENERATED ALWAYS AS (attrs->>'kw') STORED);\n"
+                          "CREATE INDEX by_at ON v (id, at);\nCREATE INDEX by_kw ON v (kw);\n")
     assert 'schema.sql:7: table "v", column "at": generated by convert_ts(' in res.output
     assert "calls convert_ts(), a function of this database that sqlite does not have" in res.output
     assert 'schema.sql:6: table "v", index "by_at": reads column at, which is left out' in res.output
@@ -151,7 +153,8 @@ def test_function_a_generated_column_calls_is_created_before_the_table(tmp_path,
     man = tmp_path / "m.yaml"
     man.write_text("format: 1\nname: fn-first\nversion: 1\n"
                    "functions:\n  twice:\n    postgres: |\n"
-                   "      CREATE FUNCTION twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$\n"
+                   "      CREATE FUNCTION twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2"
+                   " $$\n"
                    "  count_t:\n    postgres: |\n"
                    "      CREATE FUNCTION count_t() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM t $$\n"
                    "tables:\n  t:\n    columns:\n      id: {type: integer, primary_key: true}\n"
@@ -179,7 +182,8 @@ def test_sqlite_double_quoted_json_path_is_a_string_and_generated_values_are_cas
                                '  kw VARCHAR(255) GENERATED ALWAYS AS (JSON_EXTRACT(attrs, "$.kw")),\n'
                                '  ok BOOLEAN GENERATED ALWAYS AS (JSON_EXTRACT(attrs, "$.ok")),\n'
                                '  n BIGINT GENERATED ALWAYS AS (JSON_EXTRACT(attrs, "$.n")) STORED,\n'
-                               "  at TIMESTAMP GENERATED ALWAYS AS (STRFTIME('%Y-%m-%d', JSON_EXTRACT(attrs, \"$.at\"))));\n"
+                               "  at TIMESTAMP GENERATED ALWAYS AS (STRFTIME('%Y-%m-%d', JSON_EXTRACT(attrs,"
+                               " \"$.at\"))));\n"
                                "CREATE INDEX by_kw ON v (kw, (COALESCE(closed, '9999-12-31 23:59:59+00:00')) DESC);\n"
                                "CREATE INDEX by_at ON v (at);\n")
     out = tmp_path / "app.yaml"
@@ -221,12 +225,10 @@ def test_index_with_an_extension_default_operator_class_is_listed(tmp_path, pg_s
 
 def test_timestamp_with_precision_maps_to_the_portable_type(tmp_path, pg_server, pg_test_db):
     """Rails writes timestamp(6): the column was left out ('postgres_type ... has the wrong form')."""
-    ddl = tmp_path / "structure.sql"
-    ddl.write_text("CREATE TABLE public.t (id integer PRIMARY KEY, created_at timestamp(6) without time zone NOT NULL,\n"
-                   "  seen timestamp(3) with time zone, at time(6) without time zone);\n")
-    out = tmp_path / "app.yaml"
-    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
-    assert res.exit_code == 0, res.output
+    res, out = _pg_import(tmp_path, pg_server, "structure.sql",
+                          "CREATE TABLE public.t (id integer PRIMARY KEY, created_at timestamp(6) without time zone"
+                          " NOT NULL,\n"
+                          "  seen timestamp(3) with time zone, at time(6) without time zone);\n")
     assert 'column "created_at": timestamp(6) without time zone -> timestamp (the same values' in res.output
     assert 'column "seen": timestamp(3) with time zone -> timestamptz (PostgreSQL rounded the values to 3 ' \
            'fractional digits' in res.output
@@ -241,19 +243,17 @@ def test_sql_function_reading_a_later_table_and_serial_sequences_are_listed_as_t
     table was rejected and listed as 'engine-specific functions are not in the manifest model yet'; the
     sequence of a serial key, which became an identity column, was listed as a standalone sequence 'not in
     the manifest model yet'."""
-    ddl = tmp_path / "dump.sql"
-    ddl.write_text("SET check_function_bodies = false;\n"
-                   "CREATE FUNCTION public.stock(p integer) RETURNS bigint LANGUAGE sql AS $$ "
-                   "SELECT count(*) FROM public.inventory WHERE film_id = p $$;\n"
-                   "CREATE SEQUENCE public.inventory_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE "
-                   "NO MAXVALUE CACHE 1;\n"
-                   "CREATE TABLE public.inventory (id integer DEFAULT nextval('public.inventory_id_seq'::regclass) "
-                   "NOT NULL, film_id integer NOT NULL);\n"
-                   "ALTER SEQUENCE public.inventory_id_seq OWNED BY public.inventory.id;\n"
-                   "ALTER TABLE ONLY public.inventory ADD CONSTRAINT inventory_pkey PRIMARY KEY (id);\n")
-    out = tmp_path / "app.yaml"
-    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
-    assert res.exit_code == 0, res.output
+    res, out = _pg_import(tmp_path, pg_server, "dump.sql",
+                          "SET check_function_bodies = false;\n"
+                          "CREATE FUNCTION public.stock(p integer) RETURNS bigint LANGUAGE sql AS $$ "
+                          "SELECT count(*) FROM public.inventory WHERE film_id = p $$;\n"
+                          "CREATE SEQUENCE public.inventory_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE "
+                          "NO MAXVALUE CACHE 1;\n"
+                          "CREATE TABLE public.inventory (id integer DEFAULT"
+                          " nextval('public.inventory_id_seq'::regclass) "
+                          "NOT NULL, film_id integer NOT NULL);\n"
+                          "ALTER SEQUENCE public.inventory_id_seq OWNED BY public.inventory.id;\n"
+                          "ALTER TABLE ONLY public.inventory ADD CONSTRAINT inventory_pkey PRIMARY KEY (id);\n")
     assert "not in the manifest model yet" not in res.output
     assert 'function "stock"' not in res.output
     assert 'approximately: dump.sql:3: sequence "inventory_id_seq": the sequence of a serial column that became ' \
@@ -266,18 +266,15 @@ def test_trigger_reading_transition_tables_is_listed_not_mapped_without_them(tmp
     """Sourcegraph's codeintel schema: a statement trigger with REFERENCING NEW TABLE AS newtab was mapped
     without its REFERENCING clause; on the database built from the manifest every insert then failed
     (relation "newtab" does not exist).  It is listed as not mapped; its function is kept."""
-    ddl = tmp_path / "squashed.sql"
-    ddl.write_text("CREATE TABLE docs (id integer PRIMARY KEY, upload_id integer NOT NULL);\n"
-                   "CREATE TABLE versions (upload_id integer PRIMARY KEY, n integer);\n"
-                   "CREATE FUNCTION docs_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN\n"
-                   "  INSERT INTO versions SELECT upload_id, count(*) FROM newtab GROUP BY upload_id;\n"
-                   "  RETURN NULL;\nEND $$;\n"
-                   "CREATE TRIGGER docs_insert AFTER INSERT ON docs REFERENCING NEW TABLE AS newtab\n"
-                   "  FOR EACH STATEMENT EXECUTE FUNCTION docs_insert();\n"
-                   "CREATE INDEX docs_upload ON docs USING hash (upload_id);\n")
-    out = tmp_path / "app.yaml"
-    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
-    assert res.exit_code == 0, res.output
+    res, out = _pg_import(tmp_path, pg_server, "squashed.sql",
+                          "CREATE TABLE docs (id integer PRIMARY KEY, upload_id integer NOT NULL);\n"
+                          "CREATE TABLE versions (upload_id integer PRIMARY KEY, n integer);\n"
+                          "CREATE FUNCTION docs_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN\n"
+                          "  INSERT INTO versions SELECT upload_id, count(*) FROM newtab GROUP BY upload_id;\n"
+                          "  RETURN NULL;\nEND $$;\n"
+                          "CREATE TRIGGER docs_insert AFTER INSERT ON docs REFERENCING NEW TABLE AS newtab\n"
+                          "  FOR EACH STATEMENT EXECUTE FUNCTION docs_insert();\n"
+                          "CREATE INDEX docs_upload ON docs USING hash (upload_id);\n")
     assert 'squashed.sql:7: trigger "docs_insert" on table "docs": reads transition tables (REFERENCING OLD/NEW ' \
            'TABLE)' in res.output
     m = _applies_on_both(out, pg_test_db)
@@ -292,12 +289,10 @@ def test_trigger_reading_transition_tables_is_listed_not_mapped_without_them(tmp
 def test_identity_in_a_composite_key_becomes_an_owned_sequence(tmp_path, pg_server, pg_test_db):
     """An identity column that is part of a composite key: the import left the column out ('identity column
     must be the table's whole primary key') and with it the key and the table."""
-    ddl = tmp_path / "v1.sql"
-    ddl.write_text("CREATE TABLE v1_dag (id bigint GENERATED ALWAYS AS IDENTITY, inserted_at timestamptz NOT NULL,\n"
-                   "  CONSTRAINT v1_dag_pkey PRIMARY KEY (id, inserted_at));\n")
-    out = tmp_path / "app.yaml"
-    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
-    assert res.exit_code == 0, res.output
+    res, out = _pg_import(tmp_path, pg_server, "v1.sql",
+                          "CREATE TABLE v1_dag (id bigint GENERATED ALWAYS AS IDENTITY, inserted_at timestamptz NOT"
+                          " NULL,\n"
+                          "  CONSTRAINT v1_dag_pkey PRIMARY KEY (id, inserted_at));\n")
     assert 'table "v1_dag", column "id": identity column in the composite primary key (id, inserted_at): ' \
            'numbered by sequence v1_dag_id_seq, owned by the column' in res.output
     m = _applies_on_both(out, pg_test_db)
@@ -339,15 +334,12 @@ def test_pg_objects_sqlite_lacks_or_the_manifest_does_not_create(tmp_path, pg_se
 def test_policies_of_a_ddl_file_are_mapped_not_left_out(tmp_path, pg_server, pg_test_db):
     """CREATE POLICY runs nothing when created: a DDL file's policies reach the manifest, as the source
     database's do; one naming a role the server does not have is listed with its line."""
-    ddl = tmp_path / "rls.sql"
-    ddl.write_text("CREATE TABLE public.notes (id integer PRIMARY KEY, owner text NOT NULL);\n"
-                   "ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n"
-                   "CREATE POLICY own_rows ON public.notes FOR SELECT USING ((owner = CURRENT_USER));\n"
-                   "CREATE POLICY insert_own ON public.notes FOR INSERT WITH CHECK ((owner = CURRENT_USER));\n"
-                   "CREATE POLICY for_auditors ON public.notes FOR SELECT TO no_such_role_here USING (true);\n")
-    out = tmp_path / "app.yaml"
-    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
-    assert res.exit_code == 0, res.output
+    res, out = _pg_import(tmp_path, pg_server, "rls.sql",
+                          "CREATE TABLE public.notes (id integer PRIMARY KEY, owner text NOT NULL);\n"
+                          "ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n"
+                          "CREATE POLICY own_rows ON public.notes FOR SELECT USING ((owner = CURRENT_USER));\n"
+                          "CREATE POLICY insert_own ON public.notes FOR INSERT WITH CHECK ((owner = CURRENT_USER));\n"
+                          "CREATE POLICY for_auditors ON public.notes FOR SELECT TO no_such_role_here USING (true);\n")
     assert 'rls.sql:5: CREATE POLICY for_auditors' in res.output and 'role "no_such_role_here" does not exist' \
         in res.output
     m = _applies_on_both(out, pg_test_db)
@@ -360,16 +352,14 @@ def test_policies_of_a_ddl_file_are_mapped_not_left_out(tmp_path, pg_server, pg_
 def test_postgres_checks_sqlite_can_say_too_become_portable(tmp_path, pg_server, pg_test_db):
     """octet_length(x) and x = ANY (ARRAY['a'::enum, …]) (pg_dump's spelling of IN) mean the same on SQLite as
     length(CAST(x AS BLOB)) and x IN ('a', …): the CHECK holds on both engines instead of PostgreSQL alone."""
-    ddl = tmp_path / "dump.sql"
-    ddl.write_text("CREATE TYPE public.state AS ENUM ('new', 'sent', 'done');\n"
-                   "CREATE TABLE public.tx (id integer PRIMARY KEY, hash bytea NOT NULL, note text,\n"
-                   "    state public.state NOT NULL,\n"
-                   "    CONSTRAINT chk_hash CHECK ((octet_length(hash) = 4)),\n"
-                   "    CONSTRAINT chk_note CHECK ((octet_length(note) < 5)),\n"
-                   "    CONSTRAINT chk_state CHECK ((state = ANY (ARRAY['new'::public.state, 'sent'::public.state]))));\n")
-    out = tmp_path / "app.yaml"
-    res = cli("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
-    assert res.exit_code == 0, res.output
+    res, out = _pg_import(tmp_path, pg_server, "dump.sql",
+                          "CREATE TYPE public.state AS ENUM ('new', 'sent', 'done');\n"
+                          "CREATE TABLE public.tx (id integer PRIMARY KEY, hash bytea NOT NULL, note text,\n"
+                          "    state public.state NOT NULL,\n"
+                          "    CONSTRAINT chk_hash CHECK ((octet_length(hash) = 4)),\n"
+                          "    CONSTRAINT chk_note CHECK ((octet_length(note) < 5)),\n"
+                          "    CONSTRAINT chk_state CHECK ((state = ANY (ARRAY['new'::public.state,"
+                          " 'sent'::public.state]))));\n")
     assert "kept for postgres only" not in res.output and "0 approximately, 0 not mapped" in res.output, res.output
     m = _applies_on_both(out, pg_test_db)
     conn = sqlite_engine.connect(":memory:")
