@@ -1,8 +1,8 @@
 // schemactl import --drizzle: what Drizzle knows of a team's schema module, as JSON on stdout.
 //
 // Usage: node drizzle_module.cjs <schema.ts> [--sql postgresql|sqlite --kit <node_modules/.bin/drizzle-kit>]
-// The module is loaded (and so executed, as drizzle-kit does) through the project's own typescript and
-// drizzle-orm; its tables are read with drizzle-orm's getTableConfig and its source with the TypeScript
+// The module is loaded (and so executed, as drizzle-kit does) through the project's own typescript (or esbuild,
+// drizzle-kit's own loader, where its exports allow: see exportOrder) and drizzle-orm; its tables are read with drizzle-orm's getTableConfig and its source with the TypeScript
 // compiler API (never by matching text): export names, property keys, modes, enum values, $type<...>()
 // texts, $defaultFn/$onUpdate functions and customType declarations, with the imports they use.
 // With --sql, the same process also writes what `drizzle-kit export` of the file would print ("ddl"), through
@@ -36,11 +36,13 @@ const esbuildFirst = (() => {
 })();
 // A file with export forms the fast load never takes (see exportOrder; by its text, so sometimes a file that
 // would do) is left to `drizzle-kit export` at once: the SQL thread then neither loads nor runs it.
-const mayLoadFast = /\.[mc]?ts$/.test(file) && !/\bimport\s*[.(]|\bexport\s*(?:[*{=]|default\b|import\b|declare\b|namespace\b|module\b|as\b)/.test(text);
+const notFast = /\bimport\s*[.(]|\bexport\s*(?:[*{=]|default\b|import\b|declare\b|namespace\b|module\b|as\b)/;
+const mayLoadFast = /\.[mc]?ts$/.test(file) && !notFast.test(text);
 if (sqlThread) sqlThread.worker.postMessage({ go: mayLoadFast && esbuildFirst !== null, code: esbuildFirst });
 
 function startSql() {
-  const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath }, stdout: true, stderr: true });
+  const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath },
+                                                  stdout: true, stderr: true });   // the module's output: not ours
   const done = new Promise((resolve) => {
     worker.once("message", resolve);
     worker.once("error", () => resolve(null));
@@ -479,7 +481,8 @@ async function exportSql({ file, sqlDialect, kitPath }) {
   const loaded = require(file);
   const here = Module.createRequire(file);
   const { is } = here("drizzle-orm");
-  const Table = sqlDialect === "postgresql" ? here("drizzle-orm/pg-core").PgTable : here("drizzle-orm/sqlite-core").SQLiteTable;
+  const Table = sqlDialect === "postgresql" ? here("drizzle-orm/pg-core").PgTable
+    : here("drizzle-orm/sqlite-core").SQLiteTable;
   const imports = {}, seen = new Set();
   for (const key of Object.keys(loaded)) {
     const v = loaded[key];
@@ -491,6 +494,7 @@ async function exportSql({ file, sqlDialect, kitPath }) {
   }
   const statements = sqlDialect === "postgresql"
     ? await api.generateMigration(api.generateDrizzleJson({}), api.generateDrizzleJson(imports))
-    : await api.generateSQLiteMigration(await api.generateSQLiteDrizzleJson({}), await api.generateSQLiteDrizzleJson(imports));
+    : await api.generateSQLiteMigration(await api.generateSQLiteDrizzleJson({}),
+                                        await api.generateSQLiteDrizzleJson(imports));
   return statements.join("\n") + "\n";
 }
