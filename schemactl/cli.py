@@ -433,17 +433,19 @@ def parity(manifests, fmt, provider, postgres_url, engines, features):
     and must match too.  Exit 0 clean, 1 findings, 2 bad input
     or no engine available.
     """
-    from .parity import parity as run_parity
+    from .parity import ENGINES, early_postgres, parity as run_parity
     _terminate_cleanly()
-    project = find_project()
-    from .migrations.files import bundle_data, chain_dir, read_lock
-    loaded = [m for _, m in _selected(project, manifests, features)]
-    bundles = {}
-    for m in loaded:
-        lock = read_lock(chain_dir(project.output_dir(m)))
-        if lock is not None:
-            bundles[(m.name, m.features)] = bundle_data(project.output_dir(m), m, lock)
-    targets = run_parity(loaded, tuple(engines) or ("postgres", "sqlite"), provider, postgres_url, bundles)
+    engines = tuple(engines) or ENGINES
+    with early_postgres(engines, provider, postgres_url) as starting:   # the server starts while manifests load
+        project = find_project()
+        from .migrations.files import bundle_data, chain_dir, read_lock
+        loaded = [m for _, m in _selected(project, manifests, features)]
+        bundles = {}
+        for m in loaded:
+            lock = read_lock(chain_dir(project.output_dir(m)))
+            if lock is not None:
+                bundles[(m.name, m.features)] = bundle_data(project.output_dir(m), m, lock)
+        targets = run_parity(loaded, engines, provider, postgres_url, bundles, starting=starting)
     emit(targets, fmt)
     _exit_for(targets)
 

@@ -158,36 +158,49 @@ def _chain_rejected(m: Manifest, engine: str, exc: Exception) -> SchemactlError:
                           f"shows what the manifest needs)")
 
 
+@contextlib.contextmanager
+def early_postgres(engines=ENGINES, provider: str = "auto", url: str | None = None):
+    """Begin PostgreSQL's start in a worker thread, before anything else (the server's start is mostly
+    waiting for its processes; `parity` loads its manifests meanwhile).  Yields the start's Future (None
+    when PostgreSQL is not among ``engines``); on the way out, whatever happened, the start is waited for
+    and a server that started is stopped (a start's error is raised by whoever asks for the server)."""
+    if "postgres" not in engines:
+        yield None
+        return
+    from concurrent.futures import ThreadPoolExecutor
+    from .engines.providers import postgres
+    provider_cm = postgres(provider, url)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres-start")
+    starting = pool.submit(provider_cm.__enter__)
+    try:
+        yield starting
+    finally:
+        pool.shutdown()
+        if starting.exception() is None:
+            provider_cm.__exit__(None, None, None)
+
+
 def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", url: str | None = None,
-           bundles: dict | None = None) -> list[Target]:
+           bundles: dict | None = None, starting=None) -> list[Target]:
     """Fresh DDL on each engine, and (where ``bundles``, keyed by (name, features), has the manifest's
     chain) the migration chain.  PostgreSQL runs in a second thread from start to finish (the throwaway
     server's start, its DDL, its catalog read) while SQLite is built and compared in this one: the
-    server does its work while Python does SQLite's."""
+    server does its work while Python does SQLite's.  ``starting``: a server start begun earlier by
+    early_postgres() (its caller stops the server); otherwise one is begun and stopped here."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
-    from .engines.providers import postgres
     chains = bundles or {}
     lite: dict[int, list[Target]] = {}
     pg: dict[int, list[Target]] = {}
     with contextlib.ExitStack() as stack:
         working = None
         if "postgres" in engines:
-            provider_cm = postgres(provider, url)
-            # two workers: the server's start (mostly waiting for its processes) and, meanwhile, the psycopg
-            # import and the PostgreSQL DDL, then the targets once the server is up
-            pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="schemactl-postgres")
-            starting = pool.submit(provider_cm.__enter__)
+            if starting is None:
+                starting = stack.enter_context(early_postgres(engines, provider, url))
+            # meanwhile: the psycopg import and the first PostgreSQL DDL, then the targets once the server is up
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres")
             abandon = threading.Event()      # this thread failed or was interrupted: start nothing more
-
-            def stop_server():   # whatever happens here: the server that started is stopped
-                try:
-                    starting.result()
-                except BaseException:   # noqa: BLE001 - it never started; its error was raised below
-                    return
-                provider_cm.__exit__(None, None, None)
-            stack.callback(stop_server)
-            stack.callback(pool.shutdown)          # runs first: waits for the PostgreSQL work to end
+            stack.callback(pool.shutdown)          # runs before the server is stopped: waits for its work
             stack.callback(abandon.set)
             working = pool.submit(_postgres_targets, manifests, chains, starting, abandon)
         if "sqlite" in engines:

@@ -3,6 +3,7 @@ exit codes, reporters, read-only diff of tampered databases, and cleanup."""
 
 from __future__ import annotations
 
+import os
 import json
 import signal
 import subprocess
@@ -260,3 +261,18 @@ def test_a_server_out_of_lock_space_is_exit_2_naming_the_setting(tmp_path):
     assert result.exit_code == 2, result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
     assert "ran out of lock space" in result.output and "raise max_locks_per_transaction" in result.output
+
+
+def test_a_manifest_that_does_not_load_stops_the_server_begun_early(tmp_path):
+    """parity begins the server's start before it loads the manifests: a manifest that fails to load still
+    exits 2 with its located error, and the server started meanwhile is stopped and its directory removed."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "bad.yaml").write_text("format: 1\nname: bad\nversion: 1\ntables: [\n")
+    env = {**os.environ, "SCHEMACTL_RUN_DIR": str(run_dir)}
+    res = subprocess.run([sys.executable, "-m", "schemactl", "parity", "--postgres", "local"], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2, res.stderr
+    assert "manifests/bad.yaml:5:1: error" in res.stderr and "Traceback" not in res.stderr, res.stderr
+    assert [p.name for p in run_dir.iterdir() if p.name.startswith("schemactl-pg-")] == []
