@@ -12,15 +12,17 @@ import contextlib
 import gzip
 import json
 import os
+import queue
 import re
 import sqlite3
 import tempfile
+import threading
 import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from . import datastorage as ds, datavalues as dv
+from . import datafast, datastorage as ds, datavalues as dv
 from .datatarget import Target, engine_errors, first_line, check_schema
 from .render.ddl import Renderer
 from .errors import SchemactlError
@@ -68,7 +70,7 @@ def _lenient_loaders(cur) -> None:
         cur.adapters.register_loader(name, lenient(base))
 
 
-def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH,
+def read_table(conn, engine: str, m: Manifest, t: Table, batch: int | None = None,
                loose: frozenset = frozenset()) -> Iterator[list[tuple]]:
     """The table's rows in key order, in batches of neutral values; a value that does not fit its column is
     a SchemactlError naming the row.  ``loose``: (table, column) pairs whose source type differs from the
@@ -88,7 +90,7 @@ def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH,
             _lenient_loaders(cur)
         cur.execute(f"SELECT {select} FROM {name} ORDER BY {order}")
         while True:
-            rows = cur.fetchmany(batch)
+            rows = cur.fetchmany(batch or BATCH)
             if not rows:
                 break
             yield [convert(r) for r in rows]
@@ -104,18 +106,82 @@ def read_table(conn, engine: str, m: Manifest, t: Table, batch: int = BATCH,
 # ---------------------------------------------------------------- writing
 
 _COPY_LINE = re.compile(r"\bline (\d+)")
+_CHUNK = 64 * 1024
 
 
-def _write_copy(conn, name: str, col_list: str, n_cols: int, rows: list) -> None:
-    """PostgreSQL: one COPY … FROM STDIN per batch (far faster than INSERTs)."""
-    with conn.cursor().copy(f"COPY {name} ({col_list}) FROM STDIN") as cp:
-        for r in rows:
-            cp.write_row(r)
-
-
-def _pg_failed_row(conn, exc, rows: list) -> int | None:
+def _pg_failed_line(exc) -> int | None:
+    """The line of a COPY that PostgreSQL refused (1 for the first row), from the error's context."""
     found = _COPY_LINE.search(getattr(getattr(exc, "diag", None), "context", None) or "")
-    return int(found.group(1)) - 1 if found and 0 < int(found.group(1)) <= len(rows) else None
+    return int(found.group(1)) if found and int(found.group(1)) > 0 else None
+
+
+def _nth_row(batches, number: int):
+    """Row ``number`` (1 for the first) of an iterable of batches, or None."""
+    seen = 0
+    for rows in batches:
+        if seen + len(rows) >= number:
+            return rows[number - seen - 1]
+        seen += len(rows)
+    return None
+
+
+class _QueuedWriter:
+    """Sends COPY data on a thread of its own, so reading and converting rows overlaps with PostgreSQL's
+    COPY (a bounded queue: a few MB in flight)."""
+
+    def __init__(self, cursor, depth: int = 64):
+        from psycopg.copy import LibpqWriter
+        self.libpq = LibpqWriter(cursor)
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def _work(self) -> None:
+        try:
+            while (data := self.queue.get()) is not None:
+                self.libpq.write(data)
+        except BaseException as exc:     # handed to the reading thread at its next write or at finish
+            self.error = exc
+            while self.queue.get() is not None:
+                pass
+
+    def write(self, data) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._work, name="schemactl-copy", daemon=True)
+            self.thread.start()
+        if self.error is not None:
+            raise self.error
+        self.queue.put(data)
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        if self.error is not None and exc is None:
+            raise self.error
+        self.libpq.finish(exc)
+
+
+def _copy_in(conn, name: str, col_list: str, feed, progress, table: str) -> int:
+    """PostgreSQL: one COPY … FROM STDIN for the whole table, fed as it is read.  ``feed`` yields
+    (COPY text, row count) or (None, neutral rows); returns the row count."""
+    cur = conn.cursor()
+    n = 0
+    with cur.copy(f"COPY {name} ({col_list}) FROM STDIN", writer=_QueuedWriter(cur)) as cp:
+        for data, rows in feed:
+            if data is None:
+                for r in rows:
+                    cp.write_row(r)
+                n += len(rows)
+            else:
+                view = memoryview(data)
+                for i in range(0, len(view), _CHUNK):
+                    cp.write(view[i:i + _CHUNK])
+                n += rows
+            if progress:
+                progress(table, n)
+    return n
 
 
 def _write_insert(conn, name: str, col_list: str, n_cols: int, rows: list) -> None:
@@ -133,33 +199,92 @@ def _sqlite_failed_row(conn, name: str, col_list: str, n_cols: int, rows: list) 
     return None
 
 
-WRITE_BATCH = {"postgres": _write_copy, "sqlite": _write_insert}
+def _refused(t: Table, exc, where: str) -> SchemactlError:
+    fix = "correct the value at the source" if _refuses_a_value(exc) else "check the target database"
+    return SchemactlError(f"the target refused table {t.name}{where}: {first_line(exc)}; nothing was "
+                          f"written; {fix}")
 
 
-def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None) -> int:
+def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None, again=None) -> int:
+    """Write batches of neutral rows to the target; a refused row is named by its key.  PostgreSQL learns
+    which row it refused only at the end of the table's COPY: ``again()`` gives the batches once more
+    to find it (by default ``batches`` itself, when it is a list)."""
     cols = dv.columns(m, t)
     convert = dv.converter(t, cols, [ds.function("write", engine, m, c) for c in cols])
     label = dv.row_key(t, cols)
     col_list = ", ".join(quote(c.name) for c in cols)
     name = Renderer(m, engine).q(t.name)
+    if engine == "postgres":
+        def feed():
+            done = 0
+            for rows in batches:
+                yield None, [convert(r, done + i + 1) for i, r in enumerate(rows)]
+                done += len(rows)
+        try:
+            return _copy_in(conn, name, col_list, feed(), progress, t.name)
+        except engine_errors() as exc:
+            line = _pg_failed_line(exc)
+            source = again() if again is not None else batches if isinstance(batches, list) else None
+            row = _nth_row(source, line) if line is not None and source is not None else None
+            raise _refused(t, exc, f", {label(row, line)}" if row is not None else "") from None
     n = 0
     for rows in batches:
         stored = [convert(r, n + i + 1) for i, r in enumerate(rows)]
         try:
-            if engine == "sqlite":
-                _sqlite_batch_checked(conn, name, col_list, len(cols), stored)
-            else:
-                WRITE_BATCH[engine](conn, name, col_list, len(cols), stored)
+            _sqlite_batch_checked(conn, name, col_list, len(cols), stored)
         except engine_errors() as exc:
-            at = _pg_failed_row(conn, exc, stored) if engine == "postgres" else getattr(exc, "row", None)
-            where = f", {label(rows[at], n + at + 1)}" if at is not None else ""
-            fix = "correct the value at the source" if _refuses_a_value(exc) else "check the target database"
-            raise SchemactlError(f"the target refused table {t.name}{where}: {first_line(exc)}; nothing was "
-                                 f"written; {fix}") from None
+            at = getattr(exc, "row", None)
+            raise _refused(t, exc, f", {label(rows[at], n + at + 1)}" if at is not None else "") from None
         n += len(rows)
         if progress:
             progress(t.name, n)
     return n
+
+
+# COPY's text format of a value psycopg dumped (what Copy.write_row sends).
+_COPY_ESCAPE = re.compile(rb"[\b\t\n\v\f\r\\]")
+_COPY_ESCAPES = {b"\b": rb"\b", b"\t": rb"\t", b"\n": rb"\n", b"\v": rb"\v", b"\f": rb"\f", b"\r": rb"\r",
+                 b"\\": b"\\\\"}
+
+
+def _copy_text(tx, row: tuple) -> bytes:
+    from psycopg.adapt import PyFormat
+    return b"\t".join(rb"\N" if b is None else _COPY_ESCAPE.sub(lambda f: _COPY_ESCAPES[f.group(0)], bytes(b))
+                      for b in tx.dump_sequence(row, [PyFormat.TEXT] * len(row)))
+
+
+def _copy_fast(src, dst, m: Manifest, t: Table, progress) -> int | None:
+    """SQLite -> PostgreSQL through COPY lines SQLite spells itself (schemactl.datafast); None when the
+    table has a column without that fast form (it then takes the neutral path)."""
+    from psycopg.adapt import Transformer
+    cols = dv.columns(m, t)
+    order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else [cols[0].name]))
+    p = datafast.plan(m, t, cols, Renderer(m, "sqlite").q(t.name), order)
+    if p is None:
+        return None
+    read = dv.converter(t, cols, [ds.function("read", "sqlite", m, c) for c in cols])
+    write = dv.converter(t, cols, [ds.function("write", "postgres", m, c) for c in cols])
+    tx = Transformer(dst)
+
+    def slow(raw: list, numbers: list) -> list[bytes]:
+        """Rows in the neutral path: all read (and checked) first, then written, as read_table and
+        write_table do with a batch."""
+        neutral = [read(r, k) for r, k in zip(raw, numbers)]
+        return [_copy_text(tx, write(r, k)) for r, k in zip(neutral, numbers)]
+
+    label = dv.row_key(t, cols)
+    name = Renderer(m, "postgres").q(t.name)
+    errors = engine_errors()
+    try:
+        return _copy_in(dst, name, ", ".join(quote(c.name) for c in cols),
+                        datafast.batches(src, p, BATCH, slow), progress, t.name)
+    except sqlite3.Error as exc:
+        raise SchemactlError(f"cannot read table {t.name} of the source: {first_line(exc)}; nothing was "
+                             "written") from None
+    except errors as exc:
+        line = _pg_failed_line(exc)
+        row = _nth_row(read_table(src, "sqlite", m, t), line) if line is not None else None
+        raise _refused(t, exc, f", {label(row, line)}" if row is not None else "") from None
 
 
 def _refuses_a_value(exc) -> bool:
@@ -227,8 +352,12 @@ def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None,
     counts = {}
     with snapshot(src, src_engine), Target(dst, dst_engine, m, replace):
         for t in m.tables:
-            counts[t.name] = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t, loose=loose),
-                                         progress)
+            fast = _copy_fast(src, dst, m, t, progress) if (src_engine, dst_engine) == ("sqlite", "postgres") \
+                else None
+            if fast is None:
+                fast = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t, loose=loose), progress,
+                                   again=lambda t=t: read_table(src, src_engine, m, t, loose=loose))
+            counts[t.name] = fast
         reset_identities(dst, m, dst_engine)
     return counts
 

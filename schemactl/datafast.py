@@ -1,0 +1,199 @@
+"""SQLite -> PostgreSQL copy without per-value Python work: SQLite itself checks each row and spells it as
+a line of PostgreSQL's COPY text format.
+
+One SELECT per table yields, for every row, either its COPY line or NULL, and the row's rowid.  The line
+is made (one printf per row) only when every value is in a plain form whose meaning in PostgreSQL is
+exactly what the neutral path (schemactl.datavalues and datastorage: read from SQLite, check, write to
+PostgreSQL) would send: an integer in range, text without NUL, backslash, tab or line break, a numeric
+already spelled at its column's scale, an instant as whole milliseconds or seconds in years 1000 to 9999, ...
+Any other row -- a value of another type, out of range, spelled differently, not valid UTF-8 -- is read
+again by its rowid and goes through the neutral path unchanged, so it is carried or refused exactly as
+before (same value, same message).  A column type without such a plain form (float, json, date/time,
+arrays, a column in an engine's own type) leaves the whole table to the neutral path.
+
+Python's work per row is collecting the line; per batch, one join, one UTF-8 check and one NUL check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Callable, Iterator
+
+from . import datastorage as ds, datavalues as dv
+from .manifest.model import Manifest, Table
+from .naming import quote
+from .types import INT_RANGES, TIME_UNITS
+
+TAB = "\t"
+NULL = r"\N"
+# Text that COPY's text format carries as it is: no backslash, tab, line feed or carriage return (the
+# NUL check is separate: GLOB stops at a NUL).
+_PLAIN = "NOT GLOB '*[\\\t\n\r]*'"
+_ROWID = ("rowid", "_rowid_", "oid")
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# SQLite's date arithmetic (computeYMD) truncates a negative intermediate toward zero before year 400:
+# 0300-03-01 comes out as 0300-02-29.  Instants from year 1000 on are spelled exactly (checked day by day up
+# to 9999 by tests/datacopy/test_fast.py); earlier ones take the neutral path.
+FIRST_FAST_INSTANT = dt.datetime(1000, 1, 1, tzinfo=dv.UTC)
+
+
+def _instant_bounds(micros: int) -> tuple[int, int]:
+    """The integers (in units of ``micros`` microseconds) whose instant SQLite spells exactly and the
+    neutral path takes (EPOCH + timedelta; after year 9999 it refuses them)."""
+    lo = FIRST_FAST_INSTANT - dv.EPOCH
+    hi = dt.datetime.max.replace(tzinfo=dv.UTC) - dv.EPOCH
+    unit = dt.timedelta(microseconds=micros)
+    return -(-lo // unit), hi // unit
+
+
+def _text_ok(x: str) -> str:
+    return f"typeof({x}) = 'text' AND instr({x}, char(0)) = 0 AND {x} COLLATE BINARY {_PLAIN}"
+
+
+def _column(m: Manifest, col: dv.Col) -> tuple[str, str, list[str]] | None:
+    """(condition, printf conversion, its arguments) of a non-NULL value of ``col``, or None when the
+    column type has no plain form here.  The condition holds only for values the neutral path takes
+    unchanged; the conversion spells them as PostgreSQL reads the same value."""
+    x = quote(col.name)
+    base = col.base
+    if col.array or col.own or col.loose:
+        return None
+    if base in INT_RANGES:
+        lo, hi = INT_RANGES[base]
+        return f"typeof({x}) = 'integer' AND {x} BETWEEN {lo} AND {hi}", "%d", [x]
+    if base == "boolean":                      # 0/1; PostgreSQL reads '0' and '1' as false and true
+        return f"typeof({x}) = 'integer' AND {x} IN (0, 1)", "%d", [x]
+    if base in ("text", "tsvector"):
+        cond = _text_ok(x)
+        if col.type == "varchar":
+            cond += f" AND length({x}) <= {int(col.args[0])}"
+        return cond, "%s", [x]
+    if base == "char":                         # PostgreSQL pads to character(n) as the neutral path does
+        return f"{_text_ok(x)} AND length({x}) <= {int(col.args[0])}", "%s", [x]
+    if base == "enum":
+        if not col.members or any(re.search(r"[\x00\\\t\n\r]", v) for v in col.members):
+            return None
+        members = ", ".join(_lit(v) for v in col.members)
+        return f"typeof({x}) = 'text' AND {x} COLLATE BINARY IN ({members})", "%s", [x]
+    if base == "uuid":                         # canonical (lower-case, hyphenated): what str(UUID(v)) gives
+        h = "[0-9a-f]"
+        shape = "-".join(h * k for k in (8, 4, 4, 4, 12))
+        return (f"typeof({x}) = 'text' AND instr({x}, char(0)) = 0 AND {x} COLLATE BINARY GLOB '{shape}'", "%s",
+                [x])
+    if base == "bytes":
+        return f"typeof({x}) = 'blob'", "\\\\x%s", [f"hex({x})"]
+    if base == "numeric":
+        if len(col.args) != 2:
+            return None
+        p, s = (int(a) for a in col.args)
+        if not 0 <= s <= p:
+            return None
+        # Equal to its own printf at the scale: -?D+(.F{s}), no leading zeros, no exponent, no blanks.
+        longest = (p - s) + (s + 1 if s else 0)
+        return (f"typeof({x}) = 'text' AND printf('%.{s}f', {x}) = {x} COLLATE BINARY AND "
+                f"length({x}) <= {longest} + ({x} COLLATE BINARY GLOB '-*')", "%s", [x])
+    if base == "timestamptz" and m.time_storage in TIME_UNITS:
+        per_second = TIME_UNITS[m.time_storage]
+        lo, hi = _instant_bounds(1_000_000 // per_second)
+        cond = f"typeof({x}) = 'integer' AND {x} BETWEEN {lo} AND {hi}"
+        if per_second == 1:
+            return cond, "%s+00", [f"datetime({x}, 'unixepoch')"]
+        below = f"({x} % {per_second} < 0)"      # SQLite's / and % truncate toward zero: floor them
+        digits = len(str(per_second)) - 1
+        return (cond, f"%s.%0{digits}d+00",
+                [f"datetime({x} / {per_second} - {below}, 'unixepoch')", f"{x} % {per_second} + {per_second} * {below}"])
+    return None
+
+
+class Plan:
+    """The fast SELECT of one table, and the reading of one row again by its rowid."""
+
+    def __init__(self, select: str, again: str):
+        self.select, self.again = select, again
+
+
+def plan(m: Manifest, t: Table, cols: list[dv.Col], name: str, order: str) -> Plan | None:
+    """The table's fast SELECT, or None when a column has no plain form (or the table has no rowid)."""
+    if t.without_rowid or not cols:
+        return None
+    taken = {c.name.lower() for c in cols}
+    rowid = next((r for r in _ROWID if r not in taken), None)
+    if rowid is None:
+        return None
+    keys = set(t.primary_key.columns) if t.primary_key else set()
+    nullable = {c.name for c in t.data_columns if c.nullable and c.name not in keys}
+    conds, fmts, args = [], [], []
+    for col in cols:
+        spec = _column(m, col)
+        if spec is None:
+            return None
+        cond, fmt, fargs = spec
+        if col.name in nullable:      # NULL travels as COPY's \N
+            x = quote(col.name)
+            value = fargs[0] if fmt in ("%d", "%s") else f"printf({_lit(fmt)}, {', '.join(fargs)})"
+            cond, fmt, fargs = (f"{x} IS NULL OR {cond}", "%s",
+                                [f"CASE WHEN {x} IS NULL THEN {_lit(NULL)} ELSE {value} END"])
+        conds.append(cond)
+        fmts.append(fmt)
+        args.extend(fargs)
+    line = f"printf({_lit(TAB.join(fmts))}, {', '.join(args)})"
+    select = (f"SELECT CASE WHEN {' AND '.join(f'({c})' for c in conds)} THEN {line} END, {rowid} FROM {name} "
+              f"ORDER BY {order}")
+    again = f"SELECT {', '.join(quote(c.name) for c in cols)} FROM {name} WHERE {rowid} = ?"
+    return Plan(select, again)
+
+
+def batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]]) -> Iterator[tuple[bytes, int]]:
+    """(COPY text of a batch of rows, its row count), in the table's order.  ``slow(raw rows, their row
+    numbers)`` -> their COPY lines through the neutral path; a row the fast SELECT left out is read again
+    by its rowid for it."""
+    old = conn.text_factory
+    n = 0
+    try:
+        conn.text_factory = bytes
+        cur = conn.cursor()
+        cur.execute(p.select)
+        while True:
+            rows = cur.fetchmany(batch)
+            if not rows:
+                break
+            lines = [r[0] for r in rows]
+            try:
+                blob = b"\n".join(lines)
+                if b"\x00" in blob:
+                    raise ValueError
+                blob.decode("utf-8")
+            except (TypeError, ValueError):     # a row left out (None), a NUL, text that is not UTF-8
+                blob = _mixed(conn, p, rows, lines, n, slow, dv.decode_sqlite_text)
+                conn.text_factory = bytes
+            yield blob + b"\n", len(rows)
+            n += len(rows)
+        cur.close()
+    finally:
+        conn.text_factory = old
+
+
+def _fast_line(line) -> bool:
+    if type(line) is not bytes or b"\x00" in line:
+        return False
+    try:
+        line.decode("utf-8")
+    except ValueError:
+        return False
+    return True
+
+
+def _mixed(conn, p: Plan, rows, lines, n: int, slow, factory) -> bytes:
+    """A batch where some rows take the neutral path: their raw values are read again by rowid (text as
+    read_table reads it: ``factory``)."""
+    conn.text_factory = factory
+    keep = [_fast_line(line) for line in lines]
+    todo = [(i, conn.execute(p.again, (r[1],)).fetchone()) for i, (r, ok) in enumerate(zip(rows, keep)) if not ok]
+    done = iter(slow([raw for _, raw in todo], [n + i + 1 for i, _ in todo]))
+    return b"\n".join(line if ok else next(done) for line, ok in zip(lines, keep))
