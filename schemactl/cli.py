@@ -63,20 +63,15 @@ class _Group(click.Group):
             click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written", err=True)
             ctx.exit(EXIT_INPUT)
         except SchemactlError as exc:
+            _interrupted(ctx, _interruption(exc.__context__))   # an error made of what an interruption left
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
-        except KeyboardInterrupt:
-            click.echo("interrupted; files and databases are left as they were before this command", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt as exc:
+            _interrupted(ctx, exc)
         except Exception as exc:  # noqa: BLE001 - the one place where every failure gets its exit code
-            stop = _interruption(exc)
-            if isinstance(stop, KeyboardInterrupt):
-                click.echo("interrupted; files and databases are left as they were before this command", err=True)
-                ctx.exit(EXIT_INTERRUPTED)
-            if stop is not None:
-                raise stop from None
+            _interrupted(ctx, _interruption(exc))
             code, text = classify_failure(exc)
             if ctx.params.get("debug") or os.environ.get("SCHEMACTL_DEBUG"):
                 import traceback
@@ -85,7 +80,16 @@ class _Group(click.Group):
             ctx.exit(code)
 
 
-def _interruption(exc: BaseException) -> BaseException | None:
+def _interrupted(ctx, stop: BaseException | None) -> None:
+    """End as the interruption ``stop`` would have (nothing when None): Ctrl-C exit 130, a signal 128+n."""
+    if isinstance(stop, KeyboardInterrupt):
+        click.echo("interrupted; files and databases are left as they were before this command", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    if stop is not None:
+        raise stop from None
+
+
+def _interruption(exc: BaseException | None) -> BaseException | None:
     """The Ctrl-C or signal (SystemExit from _terminate_cleanly) an error was raised while handling, if any:
     a clean-up that failed because of the interruption (a ROLLBACK with no transaction left) is not the
     answer, the interruption is."""
@@ -430,8 +434,8 @@ def parity(manifests, fmt, provider, postgres_url, engines, features):
     DDL, reads both catalogs back and reports every difference from what the
     manifest implies for that engine.  Where the manifest has a migration
     chain, each engine is also built by applying the whole chain from empty,
-    and must match too.  Exit 0 clean, 1 findings, 2 bad input
-    or no engine available.
+    and must match too.  On a terminal, each build is shown as it ends.
+    Exit 0 clean, 1 findings, 2 bad input or no engine available.
     """
     from .parity import ENGINES, early_postgres, parity as run_parity
     _terminate_cleanly()
@@ -445,7 +449,8 @@ def parity(manifests, fmt, provider, postgres_url, engines, features):
             lock = read_lock(chain_dir(project.output_dir(m)))
             if lock is not None:
                 bundles[(m.name, m.features)] = bundle_data(project.output_dir(m), m, lock)
-        targets = run_parity(loaded, engines, provider, postgres_url, bundles, starting=starting)
+        shown = (lambda line: click.echo(f"parity: {line}", err=True)) if sys.stderr.isatty() else None
+        targets = run_parity(loaded, engines, provider, postgres_url, bundles, starting=starting, progress=shown)
     emit(targets, fmt)
     _exit_for(targets)
 

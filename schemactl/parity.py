@@ -8,6 +8,7 @@ import contextlib
 import re
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
 from . import render
@@ -181,15 +182,23 @@ def early_postgres(engines=ENGINES, provider: str = "auto", url: str | None = No
 
 
 def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", url: str | None = None,
-           bundles: dict | None = None, starting=None) -> list[Target]:
+           bundles: dict | None = None, starting=None, progress=None) -> list[Target]:
     """Fresh DDL on each engine, and (where ``bundles``, keyed by (name, features), has the manifest's
     chain) the migration chain.  PostgreSQL runs in a second thread from start to finish (the throwaway
     server's start, its DDL, its catalog read) while SQLite is built and compared in this one: the
     server does its work while Python does SQLite's.  ``starting``: a server start begun earlier by
-    early_postgres() (its caller stops the server); otherwise one is begun and stopped here."""
+    early_postgres() (its caller stops the server); otherwise one is begun and stopped here.
+    ``progress(line)``, when given, hears of each build as it ends (from either thread)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
     chains = bundles or {}
+
+    def tell(engine: str, m: Manifest | None, what: str, work, *args):
+        started = time.monotonic()
+        done = work(*args)
+        if progress is not None:
+            progress(f"{engine}{', ' + m.name if m is not None else ''}: {what} ({time.monotonic() - started:.2f} s)")
+        return done
     lite: dict[int, list[Target]] = {}
     pg: dict[int, list[Target]] = {}
     with contextlib.ExitStack() as stack:
@@ -202,12 +211,13 @@ def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", u
             abandon = threading.Event()      # this thread failed or was interrupted: start nothing more
             stack.callback(pool.shutdown)          # runs before the server is stopped: waits for its work
             stack.callback(abandon.set)
-            working = pool.submit(_postgres_targets, manifests, chains, starting, abandon)
+            working = pool.submit(_postgres_targets, manifests, chains, starting, abandon, tell)
         if "sqlite" in engines:
             for i, m in enumerate(manifests):
-                lite[i] = [sqlite_target(m)]
+                lite[i] = [tell("sqlite", m, "built from its DDL and compared", sqlite_target, m)]
                 if (m.name, m.features) in chains:
-                    lite[i] += chain_targets(m, chains[(m.name, m.features)], ("sqlite",), None)
+                    lite[i] += tell("sqlite", m, "built by its migration chain and compared", chain_targets, m,
+                                    chains[(m.name, m.features)], ("sqlite",), None)
         if working is not None:
             pg = working.result()
     targets = []
@@ -217,21 +227,22 @@ def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", u
     return targets
 
 
-def _postgres_targets(manifests: list[Manifest], chains: dict, starting, abandon) -> dict[int, list[Target]]:
+def _postgres_targets(manifests: list[Manifest], chains: dict, starting, abandon, tell) -> dict[int, list[Target]]:
     """Every PostgreSQL target, in the PostgreSQL thread: once the server is up, each manifest's fresh DDL
     and its chain (nothing more is started once ``abandon`` is set)."""
     import psycopg  # noqa: F401 - imported here, while the other threads work, not when the first target needs it
     ddls = {}
     for i, m in enumerate(manifests[:1]):   # the first one's DDL while the server starts
         ddls[i] = render.ddl(m, "postgres")
-    server = starting.result()
+    server = tell("postgres", None, "server ready", starting.result)
     out: dict[int, list[Target]] = {}
     for i, m in enumerate(manifests):
         if abandon.is_set():
             break
-        out[i] = [postgres_target(m, server, ddls.pop(i, None))]
+        out[i] = [tell("postgres", m, "built from its DDL and compared", postgres_target, m, server, ddls.pop(i, None))]
         if (m.name, m.features) in chains and not abandon.is_set():
-            out[i] += chain_targets(m, chains[(m.name, m.features)], ("postgres",), server)
+            out[i] += tell("postgres", m, "built by its migration chain and compared", chain_targets, m,
+                           chains[(m.name, m.features)], ("postgres",), server)
     return out
 
 

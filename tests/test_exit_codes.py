@@ -47,19 +47,28 @@ def test_interrupt_is_130_never_1(monkeypatch):
     assert "interrupted" in result.stderr
 
 
+@pytest.mark.parametrize("then", ["rollback", "reported"])
 @pytest.mark.parametrize("stop, code", [(SystemExit(143), 143), (KeyboardInterrupt(), 130)], ids=["sigterm", "ctrl-c"])
-def test_a_clean_up_failing_because_of_an_interruption_still_exits_as_interrupted(monkeypatch, stop, code):
+def test_a_clean_up_failing_because_of_an_interruption_still_exits_as_interrupted(monkeypatch, stop, code, then):
     """A signal (SystemExit from the SIGTERM handler) or Ctrl-C lands mid-statement; the clean-up then fails
-    (SQLite: no transaction left to roll back).  The exit code is the interruption's, not exit 2."""
+    (SQLite: no transaction left to roll back), or that failure is reported as schemactl's own error (the
+    DDL 'rejected').  The exit code is the interruption's, not exit 2."""
+    from schemactl.errors import SchemactlError
+
     def interrupted_then_rollback_fails(*a, **k):
         try:
             raise stop
         except BaseException:
-            raise sqlite3.OperationalError("cannot rollback - no transaction is active")
+            try:
+                raise sqlite3.OperationalError("cannot rollback - no transaction is active")
+            except sqlite3.Error:
+                if then == "rollback":
+                    raise
+                raise SchemactlError("SQLite rejected the generated DDL") from None
     monkeypatch.setattr(cli_module, "find_project", interrupted_then_rollback_fails)
     result = cli("check")
     assert result.exit_code == code
-    assert "cannot be used" not in result.stderr
+    assert "cannot be used" not in result.stderr and "rejected" not in result.stderr
 
 
 def test_damaged_sqlite_file_is_exit_2(tmp_path):

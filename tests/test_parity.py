@@ -276,3 +276,18 @@ def test_a_manifest_that_does_not_load_stops_the_server_begun_early(tmp_path):
     assert res.returncode == 2, res.stderr
     assert "manifests/bad.yaml:5:1: error" in res.stderr and "Traceback" not in res.stderr, res.stderr
     assert [p.name for p in run_dir.iterdir() if p.name.startswith("schemactl-pg-")] == []
+
+
+def test_parity_shows_each_build_on_a_terminal_only():
+    from tests.conftest import on_terminal
+    code, out, shown = on_terminal(["parity", "--postgres", "local", "manifests/memories.yaml"], ROOT)
+    assert code == 0, shown
+    lines = sorted(line.split(" (")[0] for line in shown.splitlines())
+    assert lines == ["parity: postgres, memories: built by its migration chain and compared",
+                     "parity: postgres, memories: built from its DDL and compared",
+                     "parity: postgres: server ready",
+                     "parity: sqlite, memories: built by its migration chain and compared",
+                     "parity: sqlite, memories: built from its DDL and compared"], shown
+    piped = subprocess.run([sys.executable, "-m", "schemactl", "parity", "--postgres", "local",
+                            "manifests/memories.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and "parity:" not in piped.stderr

@@ -20,7 +20,8 @@ def apply(conn: sqlite3.Connection, ddl: str) -> None:
             conn.execute(stmt)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:   # a signal can land after COMMIT: then there is nothing to roll back
+            conn.execute("ROLLBACK")
         raise
 
 
