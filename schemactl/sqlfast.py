@@ -209,12 +209,7 @@ def _key_expression(r: _Reader):
     elif r.word("IN"):
         r.take()
         r.take("(")
-        items = [_key_literal(r)]
-        while r.peek()[1] == ",":
-            r.take()
-            items.append(_key_literal(r))
-        r.take(")")
-        out = ("in", left, tuple(items))
+        out = ("in", left, _key_literals(r, ")"))
     else:
         out = left
     for _ in range(depth):
@@ -324,10 +319,16 @@ def _key_any_array(r: _Reader) -> tuple:
     r.take("(")
     r.take("ARRAY")
     r.take("[")
+    items = _key_literals(r, "]")
+    r.take(")")
+    return items
+
+
+def _key_literals(r: _Reader, close: str) -> tuple:
+    """``literal, ...`` up to and including ``close``."""
     items = [_key_literal(r)]
     while r.peek()[1] == ",":
         r.take()
         items.append(_key_literal(r))
-    r.take("]")
-    r.take(")")
+    r.take(close)
     return tuple(items)
