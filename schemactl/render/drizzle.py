@@ -231,21 +231,31 @@ class DrizzleRenderer(RelationsMixin):
             call += ".$type<Uint8Array>()"   # what pg-core's bytea selects (better-sqlite3 returns a Buffer, one)
         return call
 
-    # -- views: pgView / sqliteView with typed columns where every output is a column of a table
-    def view_columns(self, v) -> list[tuple[str, Column, Table]] | None:
-        """(output name, the table column it selects, that table) per output of ``v`` on this engine, or
-        None when the view is not one SELECT of plain column references from tables joined by inner joins
-        (then its column types are not inferred and the view is not emitted: drizzle-kit cannot create it)."""
+    # -- views: pgView / sqliteView with typed columns where every output's type is certain (drizzle_views)
+    def view_columns(self, v) -> list[tuple[str, Column, Table | None]] | None:
+        """(output name, the column it is typed as, the table of a plain column or None) per output of ``v``
+        on this engine, or None when the view is not typed on both engines (``typed_outputs``): then the view
+        is not emitted (drizzle-kit cannot create a view without columns)."""
+        other = "sqlite" if self.engine == "postgres" else "postgres"
+        if v.query.on(other) is not None and self.typed_outputs(v, other) is None:
+            return None
+        return self.typed_outputs(v, self.engine)
+
+    def typed_outputs(self, v, engine: str) -> list[tuple[str, Column, Table | None]] | None:
+        """``view_columns`` on ``engine`` alone: None unless the view is one SELECT from tables joined by inner
+        joins whose every output is a plain column or an expression shape of drizzle_views."""
         import sqlglot.expressions as exp
-        from dataclasses import replace
         from ..sqlexpr import parse_one
-        text = v.query.on(self.engine)
+        from .drizzle_views import ViewTyper, sqlite_casts_agree
+        text = v.query.on(engine)
         if text is None or not v.outputs:
             return None
-        tree = parse_one(text, self.engine, query=True)
+        tree = parse_one(text, engine, query=True)
         if not isinstance(tree, exp.Select) or tree.args.get("with") or tree.find(exp.Subquery):
             return None
         if any(j.side for j in tree.args.get("joins") or ()):   # an outer join: its columns may be NULL
+            return None
+        if engine == "sqlite" and not sqlite_casts_agree(text):
             return None
         sources = {}
         for t in tree.find_all(exp.Table):
@@ -253,21 +263,12 @@ class DrizzleRenderer(RelationsMixin):
             if table is None or t.db:
                 return None
             sources[t.alias_or_name] = table
-        out = []
+        typer, out = ViewTyper(engine, sources), []
         for e in tree.selects:
-            col = e.this if isinstance(e, exp.Alias) else e
-            if not isinstance(col, exp.Column) or not isinstance(col.this, exp.Identifier):
+            typed = typer.output(e)
+            if typed is None:
                 return None
-            if col.table:
-                candidates = [sources[col.table]] if col.table in sources else []
-            else:
-                candidates = [t for t in sources.values() if t.column(col.name)]
-            if len(candidates) != 1 or candidates[0].column(col.name) is None:
-                return None
-            source = candidates[0].column(col.name)
-            single_pk = candidates[0].primary_key and candidates[0].primary_key.columns == (source.name,)
-            source = replace(source, nullable=source.nullable and not single_pk)
-            out.append((e.alias_or_name, source, candidates[0]))
+            out.append(typed)
         return out
 
     def view(self, v) -> dict | None:

@@ -124,8 +124,9 @@ def _drizzle_sqlite_type(call: str) -> str:
 
 def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
     """(code, object) pairs that drizzle-kit's DDL is known to differ by (see README: Drizzle limits)."""
-    # 0. views whose column types are not inferred (an output that is no plain column of a table, a view
-    # read, an outer join, ...) are not emitted to TypeScript; the others are pgView/sqliteView
+    # 0. views whose column types are not certain on both engines (an output that is neither a plain column
+    # nor an expression shape of schemactl.render.drizzle_views, a view read, an outer join, ...) are not
+    # emitted to TypeScript; the others are pgView/sqliteView
     from schemactl.render.drizzle import DrizzleRenderer as _Dz
     out = [("SC351", f"view {v.name}") for v in m.views if _Dz(m, engine).view_columns(v) is None]
     # 0b. full-text searches are not emitted (FTS5 tables and GIN expression indexes)

@@ -17,6 +17,11 @@ export const accounts = pgTable(
   },
 );
 
+export const accountLabels = pgView("account_labels", {
+  id: integer("id").notNull(),
+  label: text("label").notNull(),
+}).as(sql`SELECT id, owner || ' #' || CAST(id AS TEXT) AS label FROM accounts`);
+
 export const openAccounts = pgView("open_accounts", {
   id: integer("id").notNull(),
   owner: text("owner").notNull(),

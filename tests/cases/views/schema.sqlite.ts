@@ -17,6 +17,11 @@ export const accounts = sqliteTable(
   },
 );
 
+export const accountLabels = sqliteView("account_labels", {
+  id: integer("id").notNull(),
+  label: text("label").notNull(),
+}).as(sql`SELECT id, owner || ' #' || CAST(id AS TEXT) AS label FROM accounts`);
+
 export const openAccounts = sqliteView("open_accounts", {
   id: integer("id").notNull(),
   owner: text("owner").notNull(),
