@@ -117,6 +117,14 @@ def test_drizzle_kit_export_creates_the_typed_views_on_sqlite(toolchain, tmp_pat
     assert [p for c, p in found if c == "SC351"] == sorted(f"view {v}" for v in UNTYPED)
 
 
+def test_sqlite_cast_spellings_keep_their_affinity():
+    from schemactl.render.drizzle_views import sqlite_affinity, sqlite_casts_agree
+    assert [sqlite_affinity(t) for t in ("BIGINT", "VARCHAR", "CLOB", "BLOB", "", "DOUBLE", "FLOAT", "STRING")] == [
+        "INTEGER", "TEXT", "TEXT", "BLOB", "BLOB", "REAL", "REAL", "NUMERIC"]
+    assert sqlite_casts_agree("SELECT CAST(a AS TEXT) AS t, CAST(b AS INT) AS i, CAST(c AS DOUBLE) AS d FROM x")
+    assert not sqlite_casts_agree("SELECT CAST(a AS STRING) AS s FROM x")   # sqlglot: TEXT; SQLite: NUMERIC
+
+
 DRIVER = """\
 import * as fs from "node:fs";
 import Database from "better-sqlite3";
@@ -191,6 +199,24 @@ def _build(work: Path) -> Path:
                          timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
     return work / "out" / "driver.js"
+
+
+def test_a_wrong_declared_type_is_caught(tmp_path):
+    """The assertions above can fail: count(*) declared as a string does not compile."""
+    (tmp_path / "viewtypes").mkdir()
+    m = load_text(MANIFEST)
+    for fname in ("schema.pg.ts", "schema.sqlite.ts"):
+        (tmp_path / "viewtypes" / fname).write_text(render.render_file(m, fname))
+    (tmp_path / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+    (tmp_path / "tsconfig.json").write_text(json.dumps({"compilerOptions": {**COMPILER_OPTIONS, "noEmit": True},
+                                                        "include": ["**/*.ts"], "exclude": ["node_modules"]}))
+    wrong = _assertions().replace('["accounts"], number>', '["accounts"], string>')
+    assert wrong != _assertions()
+    (tmp_path / "driver.ts").write_text(DRIVER.replace("__ASSERTIONS__", wrong))
+    res = subprocess.run([str(NODE_MODULES / ".bin" / "tsc"), "-p", "."], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode != 0 and "accounts" in DRIVER.replace("__ASSERTIONS__", wrong).splitlines()[
+        int(res.stdout.split("(", 1)[1].split(",", 1)[0]) - 1], res.stdout
 
 
 def _run(script: Path, engine: str, target: str) -> dict:
