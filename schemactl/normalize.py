@@ -61,6 +61,11 @@ def _numeric_cast(node):
     return None
 
 
+# Arguments a catalog writes out that mean what leaving them out means (PostgreSQL stores trim(x) as
+# TRIM(BOTH FROM x)): per expression kind, the argument and its implied value's key.
+_IMPLIED = {"trim": {"position": "both"}}
+
+
 def _key(node):
     num = _numeric_cast(node)
     if num is not None:
@@ -99,8 +104,9 @@ def _key(node):
     if isinstance(node, exp.Anonymous):
         return ("fn", str(node.this).lower(), tuple(_key(e) for e in node.expressions))
     name = type(node).__name__.lower()
+    implied = _IMPLIED.get(name, {})
     args = tuple((k, _key(v)) for k, v in sorted(node.args.items())
-                 if not k.startswith("_") and v not in (None, [], False))
+                 if not k.startswith("_") and v not in (None, [], False) and implied.get(k) != _key(v))
     return (name, args)
 
 

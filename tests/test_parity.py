@@ -291,3 +291,15 @@ def test_parity_shows_each_build_on_a_terminal_only():
     piped = subprocess.run([sys.executable, "-m", "schemactl", "parity", "--postgres", "local",
                             "manifests/memories.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert piped.returncode == 0 and "parity:" not in piped.stderr
+
+
+def test_a_view_as_postgresql_stores_it_is_the_same_view(scratch_server):
+    """PostgreSQL stores trim(x) as TRIM(BOTH FROM x): the same view, no SC354 (the catalog's spelling of
+    an argument left out is no difference)."""
+    from schemactl.manifest.load import load_text
+    from schemactl.parity import postgres_target, sqlite_target
+    m = load_text("format: 1\nname: v\nversion: 1\ntables:\n  hosts:\n    columns:\n"
+                  "      id: {type: integer, primary_key: true}\n      code: {type: text}\n"
+                  "views:\n  trimmed:\n    sql: \"SELECT id, trim(code) AS t, upper(trim(code)) AS u FROM hosts\"\n")
+    assert postgres_target(m, scratch_server).findings == []
+    assert sqlite_target(m).findings == []
