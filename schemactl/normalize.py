@@ -104,9 +104,11 @@ def _key(node):
     if isinstance(node, exp.Anonymous):
         return ("fn", str(node.this).lower(), tuple(_key(e) for e in node.expressions))
     name = type(node).__name__.lower()
-    implied = _IMPLIED.get(name, {})
+    implied = _IMPLIED.get(name)
     args = tuple((k, _key(v)) for k, v in sorted(node.args.items())
-                 if not k.startswith("_") and v not in (None, [], False) and implied.get(k) != _key(v))
+                 if not k.startswith("_") and v not in (None, [], False))
+    if implied:   # each argument's key once: computing it twice per level is exponential in the depth
+        args = tuple((k, v) for k, v in args if implied.get(k) != v)
     return (name, args)
 
 

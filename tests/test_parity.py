@@ -303,3 +303,21 @@ def test_a_view_as_postgresql_stores_it_is_the_same_view(scratch_server):
                   "views:\n  trimmed:\n    sql: \"SELECT id, trim(code) AS t, upper(trim(code)) AS u FROM hosts\"\n")
     assert postgres_target(m, scratch_server).findings == []
     assert sqlite_target(m).findings == []
+
+
+def test_an_expression_key_is_linear_in_the_depth_of_the_expression(monkeypatch):
+    """Each node's key is computed once: a second computation per level (as an argument filter once did)
+    doubles the work at every level, and a real schema's CHECK never finished comparing."""
+    from schemactl import normalize
+    calls = []
+    real = normalize._key
+
+    def counted(node):
+        calls.append(1)
+        return real(node)
+    monkeypatch.setattr(normalize, "_key", counted)
+    expr = "x"
+    for i in range(8):
+        expr = f"(coalesce({expr}, {i}) + {i})"
+    normalize.expr_key(f"({expr}) > 0", "postgres")
+    assert len(calls) < 500, len(calls)
