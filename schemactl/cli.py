@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -771,8 +772,9 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
         conn = connect_url(url)
         try:
             default_name = Path(address).stem if engine == "sqlite" else (conn.info.dbname or "imported")
-            doc, summary = importer.from_database(conn, engine, _manifest_name(name or default_name),
-                                                  pg_schema if engine == "postgres" else None)
+            with _step("import", "catalog read and mapped"):
+                doc, summary = importer.from_database(conn, engine, _manifest_name(name or default_name),
+                                                      pg_schema if engine == "postgres" else None)
         finally:
             conn.close()
         source = redact_url(url)[0] if engine == "postgres" else url
@@ -780,8 +782,9 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
         locator = None
         if drizzle_file:
             from . import drizzle_module
-            module = drizzle_module.read_module(drizzle_file)   # first: a located error if it does not load
-            engine, ddl = importer.drizzle_export(str(drizzle_file))
+            with _step("import", f"{drizzle_file} loaded with the project's node_modules"):
+                module = drizzle_module.read_module(drizzle_file)   # first: a located error if it does not load
+                engine, ddl = importer.drizzle_export(str(drizzle_file))
             texts = [(str(drizzle_file), ddl)]
             default_name = drizzle_file.stem.split(".")[0]
             locator = importer.SourceLocator(str(drizzle_file), drizzle_file.read_text("utf-8"))
@@ -791,8 +794,9 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
             engine = dialect
             texts = [(str(p), p.read_text("utf-8")) for p in ddl_files]
             default_name = ddl_files[0].stem
-        doc, summary, _ = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
-                                            postgres_url, locator)
+        with _step("import", f"schema applied to a scratch {engine} database, read back and mapped"):
+            doc, summary, _ = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
+                                                postgres_url, locator)
         if drizzle_file:
             notes = drizzle_module.annotate(doc, module, str(drizzle_file))
             summary.approx += [importer.Entry(("drizzle", i), "", why, where) for i, (where, why) in enumerate(notes)]
@@ -814,6 +818,16 @@ def _manifest_name(raw: str) -> str:
     import re
     name = re.sub(r"[^a-z0-9_-]+", "-", raw.lower()).strip("-_") or "imported"
     return name if name[0].isalpha() else f"s-{name}"
+
+
+@contextmanager
+def _step(command: str, done: str):
+    """On a terminal, a line once a long step of ``command`` has ended, with its time; silent otherwise."""
+    import time
+    started = time.monotonic()
+    yield
+    if sys.stderr.isatty():
+        click.echo(f"{command}: {done} ({time.monotonic() - started:.2f} s)", err=True)
 
 
 def _progress():

@@ -368,3 +368,15 @@ def test_postgres_checks_sqlite_can_say_too_become_portable(tmp_path, pg_server,
     for values in ("2, x'00ff00', 'a', 'new'", "3, x'00ff00ff', 'żżż', 'new'", "4, x'00ff00ff', 'a', 'done'"):
         with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
             conn.execute(f"INSERT INTO tx (id, hash, note, state) VALUES ({values})")
+
+
+def test_import_shows_its_long_steps_on_a_terminal_only(tmp_path, pg_server):
+    from tests.conftest import on_terminal
+    (tmp_path / "s.sql").write_text("CREATE TABLE t (id integer PRIMARY KEY);\n")
+    args = ["import", "--ddl", "s.sql", "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", "m.yaml"]
+    code, _, shown = on_terminal(args, tmp_path)
+    assert code == 0, shown
+    assert [line.split(" (")[0] for line in shown.splitlines() if "scratch" in line] == [
+        "import: schema applied to a scratch postgres database, read back and mapped"], shown
+    piped = cli(*args, cwd=tmp_path)
+    assert piped.exit_code == 0 and "scratch" not in piped.output
