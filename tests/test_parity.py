@@ -154,12 +154,27 @@ def test_parity_with_local_provider_leaves_nothing_behind():
     assert gone(postmaster, base), "the server or its directory outlived parity"
 
 
+@pytest.fixture(scope="module")
+def busy_project(tmp_path_factory):
+    """A project whose parity keeps the server busy for a second or more after it is ready (300 tables),
+    so a signal sent once the server is up lands while parity works, never after it has finished."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from _common import project
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    path = project(tmp_path_factory.mktemp("busy"), 300)
+    assert subprocess.run([sys.executable, "-m", "schemactl", "generate"], cwd=path, capture_output=True).returncode == 0
+    return path
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL],
                          ids=["ctrl-c", "sigterm", "sighup", "sigkill"])
-def test_parity_interrupted_leaves_nothing_behind(sig):
+def test_parity_interrupted_leaves_nothing_behind(sig, busy_project):
     """A Ctrl-C, a CI job's cancel (SIGTERM, or SIGKILL after its grace period) and a terminal hang-up
     (SIGHUP) while the server runs: the server stops and its directory goes, within seconds."""
-    proc = _parity_process()
+    proc = subprocess.Popen([sys.executable, "-m", "schemactl", "parity", "--postgres", "local"], cwd=busy_project,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         postmaster, base = local_server_of(proc.pid)
     except AssertionError:
