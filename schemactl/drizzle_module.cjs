@@ -230,18 +230,23 @@ function compile(m, filename) {
   });
   m._compile(out.outputText, filename);
 }
-for (const ext of [".ts", ".mts", ".cts", ".tsx"]) Module._extensions[ext] = compile;
-// ESM-style TypeScript imports name the emitted file (./users.js for ./users.ts)
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, parent, ...rest) {
-  try {
-    return resolve.call(this, request, parent, ...rest);
-  } catch (e) {
-    const ts = /^\.\.?\//.test(request) && request.replace(/\.(m|c)?js$/, (x) => x.replace("js", "ts"));
-    if (!ts || ts === request) throw e;
-    return resolve.call(this, ts, parent, ...rest);
-  }
-};
+hookTypeScript(compile);
+
+// TypeScript files load through ``compile``; an ESM-style import names the emitted file (./users.js for
+// ./users.ts), which is resolved to the TypeScript file.  (The main thread and the DDL worker both.)
+function hookTypeScript(compile) {
+  for (const ext of [".ts", ".mts", ".cts", ".tsx"]) Module._extensions[ext] = compile;
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, parent, ...rest) {
+    try {
+      return resolve.call(this, request, parent, ...rest);
+    } catch (e) {
+      const ts = /^\.\.?\//.test(request) && request.replace(/\.(m|c)?js$/, (x) => x.replace("js", "ts"));
+      if (!ts || ts === request) throw e;
+      return resolve.call(this, ts, parent, ...rest);
+    }
+  };
+}
 // The syntax errors transpileModule reports (its own parse: target ES5, the script kind of the extension).  For
 // a .ts/.mts/.cts file in ASCII that is the parse above, whose target only matters to non-ASCII identifiers.
 const syntax = /\.[mc]?ts$/.test(file) && /^[\x00-\x7f]*$/.test(text) ? source.parseDiagnostics
@@ -469,17 +474,7 @@ async function exportSql({ file, sqlDialect, kitPath }) {
   if (!first.go) return null;
   const compile = (m, filename) => m._compile(filename === file ? first.code
     : esbuildCode(esbuild, fs.readFileSync(filename, "utf8"), filename), filename);
-  for (const ext of [".ts", ".mts", ".cts", ".tsx"]) Module._extensions[ext] = compile;
-  const resolve = Module._resolveFilename;   // ./users.js names ./users.ts, as in the main thread
-  Module._resolveFilename = function (request, parent, ...rest) {
-    try {
-      return resolve.call(this, request, parent, ...rest);
-    } catch (e) {
-      const ts = /^\.\.?\//.test(request) && request.replace(/\.(m|c)?js$/, (x) => x.replace("js", "ts"));
-      if (!ts || ts === request) throw e;
-      return resolve.call(this, ts, parent, ...rest);
-    }
-  };
+  hookTypeScript(compile);
   const loaded = require(file);
   const here = Module.createRequire(file);
   const { is } = here("drizzle-orm");
