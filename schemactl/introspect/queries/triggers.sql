@@ -17,4 +17,4 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_proc p ON p.oid = t.tgfoid
 JOIN pg_namespace pn ON pn.oid = p.pronamespace
 WHERE n.nspname = %(schema)s AND NOT t.tgisinternal
-ORDER BY t.tgname
+ORDER BY t.tgname, c.relname
