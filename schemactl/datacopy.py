@@ -39,9 +39,14 @@ READABLE_FORMATS = {"schemactl-backup/1": 1, ARCHIVE_FORMAT: 2}   # /1 kept json
 
 def _pg_select(col: dv.Col) -> str:
     """PostgreSQL: json as its text (psycopg would parse numbers as floats and JSON null as NULL),
-    instants in UTC (no session time zone can push year 9999 past Python's range)."""
+    instants in UTC (no session time zone can push year 9999 past Python's range).  A text column kept in a
+    PostgreSQL type of its own (interval, inet, an array of enums: `postgres_type`) is read as that type's
+    output text, which its input function reads back as the same value: psycopg would give a timedelta or
+    an ipaddress, which SQLite's text column cannot hold."""
     c = quote(col.name)
-    if "postgres" in col.own or col.loose and col.base != "json":
+    if "postgres" in col.own:
+        return _pg_output_text(c, col.array) if col.base == "text" else c
+    if col.loose and col.base != "json":
         return c
     if col.base == "json":
         return f"{c}::text[]" if col.array else f"{c}::text"
@@ -51,6 +56,15 @@ def _pg_select(col: dv.Col) -> str:
                     f"WITH ORDINALITY AS u(x, n) ORDER BY n) END")
         return f"{c} AT TIME ZONE 'UTC'"
     return c
+
+
+def _pg_output_text(c: str, array: bool) -> str:
+    """A value as its type's output function spells it (format's %s; a cast to text may differ: inet's
+    shows the mask, boolean's says true), NULL kept; of an array column, each element's."""
+    if not array:
+        return f"CASE WHEN {c} IS NULL THEN NULL ELSE format('%s', {c}) END"
+    return (f"CASE WHEN {c} IS NULL THEN NULL ELSE ARRAY(SELECT CASE WHEN x IS NULL THEN NULL ELSE "
+            f"format('%s', x) END FROM unnest({c}) WITH ORDINALITY AS u(x, n) ORDER BY n) END")
 
 
 def _lenient_loaders(cur) -> None:
