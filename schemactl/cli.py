@@ -949,26 +949,65 @@ def restore(archive, manifest, url, force, truncate, features):
 
 @main.command()
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "png"]), default="mermaid",
+              show_default=True, help="mermaid or dot: diagram text; svg or png: a picture drawn by a renderer.")
+@click.option("--renderer", type=click.Choice(["auto", "mmdc", "dot"]), default=None,
+              help="For svg and png: the renderer to run (default auto: mmdc when on PATH, else dot).")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the diagram here (atomically) instead of standard output.")
 @_features_opt
-def erd(manifest, out, features):
-    """Print MANIFEST's entity-relationship diagram as Mermaid `erDiagram` text.
+def erd(manifest, fmt, renderer, out, features):
+    """Print MANIFEST's entity-relationship diagram: Mermaid or Graphviz text, or an SVG or PNG picture.
 
-    Tables with their columns (portable types; PK, FK and UK marks; NOT NULL in the comment) and one
-    relationship per foreign key: exactly one parent when the key columns are NOT NULL, zero or one
-    otherwise; at most one child when the key columns are unique, many otherwise; a solid line when
-    the key is part of the child's primary key.  `generate` writes the same diagram into
-    generated/<name>/schema.md, which code hosts render.
+    Tables with their columns (portable types; PK, FK and UK marks; NOT NULL) and one relationship per
+    foreign key: exactly one parent when the key columns are NOT NULL, zero or one otherwise; at most
+    one child when the key columns are unique, many otherwise; a solid line when the key is part of the
+    child's primary key, dashed otherwise.
+
+    \b
+    --format mermaid  Mermaid `erDiagram` text (the default); `generate` writes
+                      the same diagram into generated/<name>/schema.md.
+    --format dot      Graphviz DOT text made by schemactl: tables as HTML-like
+                      labels, one edge per foreign key with crow's-foot ends.
+    --format svg|png  A picture drawn by a renderer on PATH: Mermaid's CLI
+                      `mmdc` (from the Mermaid text) when installed, else
+                      Graphviz `dot` (from the DOT text); --renderer chooses.
+                      No renderer, or one that fails, exits 2 and writes
+                      nothing.  Needs -o unless standard output is a file or
+                      a pipe.
     """
-    from .render.erd import mermaid
+    if renderer is not None and fmt not in ("svg", "png"):
+        raise click.UsageError("--renderer applies to --format svg or png only")
+    picture = fmt in ("svg", "png")
+    if picture and not out and click.get_binary_stream("stdout").isatty():
+        raise SchemactlError(f"--format {fmt} writes a binary picture: give -o FILE or redirect standard output; "
+                             "nothing was written")
+    if picture:
+        from .render.erd_image import find_renderer
+        find_renderer(renderer or "auto")   # before loading: a missing renderer is said at once
     _, _, m = _one(manifest, features)
-    text = mermaid(m)
-    if out:
-        atomic_write_all({out: text})
-        click.echo(f"{out}: written", err=True)
+    data: str | bytes
+    if fmt == "mermaid":
+        from .render.erd import mermaid
+        data = mermaid(m)
+    elif fmt == "dot":
+        from .render.erd_dot import dot
+        data = dot(m)
     else:
-        click.echo(text, nl=False)
+        from .render.erd_image import render as render_image
+        _, data = render_image(m, fmt, renderer or "auto")
+    if out:
+        try:
+            atomic_write_all({out: data})
+        except OSError as exc:
+            raise SchemactlError(f"cannot write {out}: {exc.strerror or exc}; nothing was written") from None
+        click.echo(f"{out}: written", err=True)
+    elif isinstance(data, bytes):
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+    else:
+        click.echo(data, nl=False)
 
 
 @main.command()

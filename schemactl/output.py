@@ -44,8 +44,8 @@ _COMMIT = "commit"
 _LEGACY_AGE = 60.0
 
 
-def atomic_write_all(files: Mapping[Path, str]) -> list[Path]:
-    """Write every file or none; return the paths whose content changed.
+def atomic_write_all(files: Mapping[Path, str | bytes]) -> list[Path]:
+    """Write every file (text as UTF-8, or bytes) or none; return the paths whose content changed.
 
     Unchanged files are not rewritten (mtimes stay).  Targets keep their permission bits; new files get
     the umask's.  Interrupted work of an earlier run in the same directories is finished first.
@@ -62,7 +62,7 @@ def atomic_write_all(files: Mapping[Path, str]) -> list[Path]:
 
     pending: list[tuple[Path, bytes]] = []
     for target, content in targets.items():
-        data = content.encode("utf-8")
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a directory", str(given[target]))
         try:

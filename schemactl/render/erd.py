@@ -34,7 +34,8 @@ def _type_word(col) -> str:
     return _word(t.enum or t.name) + arg + ("[]" if t.array else "")
 
 
-def _type_text(col) -> str:
+def type_text(col) -> str:
+    """The column's portable type as the manifest spells it: numeric(8,2), an enum's name, text[]."""
     t = col.type
     text = (t.enum or t.name) + (f"({','.join(map(str, t.args))})" if t.args else "")
     return text + ("[]" if t.array else "")
@@ -49,11 +50,18 @@ def _unique_sets(table: Table) -> list[set[str]]:
     return sets
 
 
-def _relationship(child: Table, fk: ForeignKey, names: dict[str, str]) -> str:
+def cardinality(child: Table, fk: ForeignKey) -> tuple[bool, bool, bool]:
+    """(exactly one parent, at most one child, identifying) for the foreign key ``fk`` of ``child``:
+    the one reading of the model that the Mermaid and the DOT diagrams share."""
     cols = {c.name: c for c in child.columns}
     required = all(not cols[c].nullable for c in fk.columns if c in cols)
     one_child = any(s <= set(fk.columns) for s in _unique_sets(child))
     identifying = bool(child.primary_key) and set(fk.columns) <= set(child.primary_key.columns)
+    return required, one_child, identifying
+
+
+def _relationship(child: Table, fk: ForeignKey, names: dict[str, str]) -> str:
+    required, one_child, identifying = cardinality(child, fk)
     parent = "||" if required else "|o"
     children = "o|" if one_child else "o{"
     line = "--" if identifying else ".."
@@ -77,8 +85,8 @@ def _entity(table: Table, name: str) -> list[str]:
         notes = []
         if word != col.name:
             notes.append(col.name)
-        if _type_word(col) != _type_text(col):
-            notes.append(_type_text(col))
+        if _type_word(col) != type_text(col):
+            notes.append(type_text(col))
         if not col.nullable and col.name not in pk:
             notes.append("not null")
         if col.generated:
