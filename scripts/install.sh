@@ -3,7 +3,8 @@
 #   - PostgreSQL server binaries (initdb, postgres), from the system's packages when missing;
 #   - the schemactl package itself (editable) with its test extras;
 #   - the pinned Node tool chain (npm ci), when package.json is present.
-#   - cargo and Debian's Rust crates (rusqlite, tokio-postgres, tokio) for the Rust runtime's offline tests.
+#   - cargo and Debian's Rust crates (rusqlite, tokio-postgres, tokio) for the Rust runtime's offline tests;
+#   - Graphviz (`dot`), the renderer of `schemactl erd --format svg|png` and of its tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,8 @@ have_pg_server || missing+=(postgresql)
 [ -f package.json ] && ! command -v g++ >/dev/null 2>&1 && missing+=(g++ make)
 # The Rust runtime's tests build offline against Debian's packaged crates (/usr/share/cargo/registry).
 command -v cargo >/dev/null 2>&1 || missing+=(cargo)
+# `schemactl erd --format svg|png` draws with Graphviz when Mermaid's CLI is absent; its tests need `dot`.
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 for pkg in librust-rusqlite-dev librust-tokio-postgres-dev librust-tokio-dev libsqlite3-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
