@@ -242,8 +242,28 @@ class DrizzleRenderer(RelationsMixin):
         return self.typed_outputs(v, self.engine)
 
     def typed_outputs(self, v, engine: str) -> list[tuple[str, Column, Table | None]] | None:
-        """``view_columns`` on ``engine`` alone: None unless the view is one SELECT from tables joined by inner
-        joins whose every output is a plain column or an expression shape of drizzle_views."""
+        """``view_columns`` on ``engine`` alone: None unless the view is one SELECT from tables and typed views
+        joined by inner joins whose every output is a plain column or an expression shape of drizzle_views
+        (remembered per view and engine: a view read by others is typed once)."""
+        memo = self.__dict__.setdefault("_typed_views", {})
+        key = (v.name, engine)
+        if key not in memo:
+            memo[key] = None      # a cycle (validate rejects them) reads as untyped
+            memo[key] = self._typed_outputs(v, engine)
+        return memo[key]
+
+    def _view_source(self, name: str, engine: str) -> Table | None:
+        """A view read by another, as a table whose columns are its typed outputs on ``engine`` (None: no such
+        view, or it is not emitted in the Drizzle files)."""
+        inner = next((x for x in self.m.views if x.name == name), None)
+        if inner is None or self.view_columns(inner) is None:
+            return None
+        outputs = self.typed_outputs(inner, engine)
+        if outputs is None:
+            return None
+        return Table(name, tuple(replace(c, name=out) for out, c, _ in outputs))
+
+    def _typed_outputs(self, v, engine: str) -> list[tuple[str, Column, Table | None]] | None:
         import sqlglot.expressions as exp
         from ..sqlexpr import parse_one
         from .drizzle_views import ViewTyper, sqlite_casts_agree
@@ -259,8 +279,10 @@ class DrizzleRenderer(RelationsMixin):
             return None
         sources = {}
         for t in tree.find_all(exp.Table):
-            table = next((x for x in self.m.tables if x.name == t.name), None)
-            if table is None or t.db:
+            if t.db:
+                return None
+            table = next((x for x in self.m.tables if x.name == t.name), None) or self._view_source(t.name, engine)
+            if table is None:
                 return None
             sources[t.alias_or_name] = table
         typer, out = ViewTyper(engine, sources), []
@@ -271,6 +293,19 @@ class DrizzleRenderer(RelationsMixin):
             out.append(typed)
         return out
 
+    def view_created(self, v) -> bool:
+        """Does drizzle-kit create the emitted view ``v``?  It creates views in the order of their export names
+        (the loaded module lists its exports sorted), so a view that reads a view it would create later, or
+        one it does not create, is declared ``.existing()``: typed for selects, created by the manifest's DDL."""
+        memo = self.__dict__.setdefault("_created_views", {})
+        if v.name not in memo:
+            memo[v.name] = False
+            views = {x.name: x for x in self.m.views}
+            var = self.names[("view", v.name)]
+            memo[v.name] = all(self.names[("view", r)] < var and self.view_created(views[r])
+                               for r in v.tables if r in views)
+        return memo[v.name]
+
     def view(self, v) -> dict | None:
         from dataclasses import replace
         cols = self.view_columns(v)
@@ -280,7 +315,7 @@ class DrizzleRenderer(RelationsMixin):
         maker = f"{self.names[('schema',)]}.view" if ("schema",) in self.names else fn
         if maker == fn:
             self.imports.add(fn)
-        self.uses_sql = True
+        self.uses_sql = self.uses_sql or self.view_created(v)
         used, columns = set(), []
         for name, c, t in cols:
             base = camel(name)
@@ -291,7 +326,7 @@ class DrizzleRenderer(RelationsMixin):
             chain = self.builder(t, replace(c, name=name)) + ("" if c.nullable else ".notNull()")
             columns.append((prop, chain))
         return {"var": self.names[("view", v.name)], "maker": maker, "name": js_string(v.name),
-                "columns": columns, "sql": sql_template(v.query.on(self.engine))}
+                "columns": columns, "sql": sql_template(v.query.on(self.engine)), "existing": not self.view_created(v)}
 
     # -- engine-neutral row types (types.ts)
     def ts_select(self, t: Table, c: Column) -> str:

@@ -1,10 +1,11 @@
 """The typed columns of a view in the Drizzle files (pgView / sqliteView).
 
 A view's output gets a column type only when that type is certain on both engines: a plain column of a
-manifest table, or one of the expression shapes of ``VIEW_SHAPES`` / ``CAST_TYPES`` over such columns
-and literals.  Anything else (a function or operator not in the tables, an input whose type is not
-inferred, a view or subquery read, an outer join, ...) leaves the whole view untyped: the Drizzle files
-leave it out (drizzle-kit cannot create it) and the manifest's DDL still creates it.
+manifest table or of a typed view it reads (its outputs' types, resolved first), or one of the expression
+shapes of ``VIEW_SHAPES`` / ``CAST_TYPES`` over such columns and literals.  Anything else (a function or
+operator not in the tables, an input whose type is not inferred, a view read that is not typed, a
+subquery, an outer join, ...) leaves the whole view untyped: the Drizzle files leave it out (drizzle-kit
+cannot create it) and the manifest's DDL still creates it.
 """
 
 from __future__ import annotations

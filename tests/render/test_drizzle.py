@@ -125,10 +125,13 @@ def _drizzle_sqlite_type(call: str) -> str:
 def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
     """(code, object) pairs that drizzle-kit's DDL is known to differ by (see README: Drizzle limits)."""
     # 0. views whose column types are not certain on both engines (an output that is neither a plain column
-    # nor an expression shape of schemactl.render.drizzle_views, a view read, an outer join, ...) are not
-    # emitted to TypeScript; the others are pgView/sqliteView
+    # nor an expression shape of schemactl.render.drizzle_views, a view read that is not typed, an outer
+    # join, ...) are not emitted to TypeScript; the others are pgView/sqliteView, declared .existing() (not
+    # created by drizzle-kit) when they read a view drizzle-kit creates after them (export name order)
     from schemactl.render.drizzle import DrizzleRenderer as _Dz
-    out = [("SC351", f"view {v.name}") for v in m.views if _Dz(m, engine).view_columns(v) is None]
+    dz0 = _Dz(m, engine)
+    out = [("SC351", f"view {v.name}") for v in m.views
+           if dz0.view_columns(v) is None or not dz0.view_created(v)]
     # 0b. full-text searches are not emitted (FTS5 tables and GIN expression indexes)
     out += [("SC361", f"{t.name}/search {t.search.name}") for t in m.tables if t.search]
     # 0b'. triggers are not emitted

@@ -62,6 +62,15 @@ views:   # ltrim, not trim: PostgreSQL keeps trim(x) as TRIM(BOTH FROM x), which
     sql: "SELECT id, CAST(id AS NUMERIC) AS x FROM accounts"
   unnamed:
     sql: "SELECT id, lower(owner) FROM accounts"
+  label_lengths:   # reads a typed view whose export name sorts after its own: declared .existing()
+    sql: "SELECT id, label, length(label) AS label_length, lower_nick FROM labels"
+  longest_label:   # a view over a view over a view (.existing() too: its inner one is)
+    sql: "SELECT max(label_length) AS longest, count(lower_nick) AS nicks FROM label_lengths"
+  rich_owners:     # reads a view of aggregates, joined to a table (created after it by drizzle-kit)
+    sql: >-
+      SELECT p.owner, p.accounts, p.top, p.mean_score, a.nick FROM per_owner AS p JOIN accounts AS a ON a.owner = p.owner
+  coalesced_names:   # reads a view that is not typed: not typed either
+    sql: "SELECT id, name FROM coalesced"
   string_cast:
     sql:
       postgres: "SELECT id, CAST(id AS TEXT) AS s FROM accounts"
@@ -77,10 +86,18 @@ EXPECTED = {
     "perOwner": {"owner": "string", "accounts": "number", "nicks": "number", "low": "string | null",
                  "top": "number | null", "totalN": "number | null", "totalScore": "number | null",
                  "meanScore": "number | null"},
+    "labelLengths": {"id": "number", "label": "string", "labelLength": "number", "lowerNick": "string | null"},
+    "longestLabel": {"longest": "number | null", "nicks": "number"},
+    "richOwners": {"owner": "string", "accounts": "number", "top": "number | null", "meanScore": "number | null",
+                   "nick": "string | null"},
 }
 # Left out of both files: PostgreSQL's numeric (a string) where SQLite gives a number (sum of bigint, avg of
-# integer, CAST AS NUMERIC, which SQLite's rendering reads as REAL), an unlisted function, an unnamed expression.
-UNTYPED = {"sum_bigint", "avg_integer", "coalesced", "numeric_cast", "unnamed"}
+# integer, CAST AS NUMERIC, which SQLite's rendering reads as REAL), an unlisted function, an unnamed expression,
+# a view reading a view that is not typed.
+UNTYPED = {"sum_bigint", "avg_integer", "coalesced", "numeric_cast", "unnamed", "coalesced_names"}
+# Typed, but drizzle-kit would create them before a view they read (it creates views in export name order):
+# declared .existing(), so drizzle-kit's DDL leaves them out (SC351) and the manifest's DDL creates them.
+EXISTING = {"label_lengths", "longest_label"}
 
 SEED = """
 INSERT INTO accounts (id, owner, nick, n, score, big, balance) VALUES
@@ -98,6 +115,8 @@ def test_which_views_are_typed(engine):
         'integer("accounts").notNull()'
     assert f"accounts: {count}," in ts
     assert 'label: text("label").notNull(),' in ts and 'lowerNick: text("lower_nick"),' in ts
+    assert {v.name for v in m.views if dz.view_columns(v) is not None and not dz.view_created(v)} == EXISTING
+    assert ts.count(".existing();") == len(EXISTING) and "}).as(sql`SELECT p.owner, p.accounts" in ts
 
 
 def test_drizzle_kit_export_creates_the_typed_views_on_postgres(toolchain, tmp_path, pg):  # noqa: F811
@@ -105,7 +124,7 @@ def test_drizzle_kit_export_creates_the_typed_views_on_postgres(toolchain, tmp_p
     pg.execute(_export(toolchain, _workdir(tmp_path), render.render_file(m, "schema.pg.ts"), "postgresql"))
     found = sorted((f.code, f.path) for f in diff(expect(m, "postgres"), introspect(pg, "postgres", m.pg_schema)))
     assert found == drizzle_limits(m, "postgres")
-    assert [p for c, p in found if c == "SC351"] == sorted(f"view {v}" for v in UNTYPED)
+    assert [p for c, p in found if c == "SC351"] == sorted(f"view {v}" for v in UNTYPED | EXISTING)
 
 
 def test_drizzle_kit_export_creates_the_typed_views_on_sqlite(toolchain, tmp_path, sqlite_db):  # noqa: F811
@@ -114,7 +133,7 @@ def test_drizzle_kit_export_creates_the_typed_views_on_sqlite(toolchain, tmp_pat
     sqlite_db.executescript(sql.replace("--> statement-breakpoint", ""))
     found = sorted((f.code, f.path) for f in diff(expect(m, "sqlite"), introspect(sqlite_db, "sqlite")))
     assert found == drizzle_limits(m, "sqlite")
-    assert [p for c, p in found if c == "SC351"] == sorted(f"view {v}" for v in UNTYPED)
+    assert [p for c, p in found if c == "SC351"] == sorted(f"view {v}" for v in UNTYPED | EXISTING)
 
 
 def test_sqlite_cast_spellings_keep_their_affinity():
@@ -138,11 +157,9 @@ type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B 
 const ok = <T extends true>() => undefined as unknown as T;
 // the select result types as drizzle-orm infers them, straight from the views
 export async function inferred(dbPg: ReturnType<typeof drizzlePg>, dbLite: ReturnType<typeof drizzleSqlite>) {
-  const a = await dbPg.select().from(pg.perOwner);
-  const b = dbLite.select().from(lite.perOwner).all();
-  const c = await dbPg.select().from(pg.labels);
-  const d = dbLite.select().from(lite.labels).all();
-  return [a, b, c, d] as const;
+  return [
+__INFERRED__
+  ] as const;
 }
 type Inferred = Awaited<ReturnType<typeof inferred>>;
 __ASSERTIONS__
@@ -154,13 +171,11 @@ async function main(): Promise<void> {
     const client = new Client(JSON.parse(target!));
     await client.connect();
     const db = drizzlePg(client);
-    out.labels = await db.select().from(pg.labels);
-    out.perOwner = await db.select().from(pg.perOwner);
+__SELECT_PG__
     await client.end();
   } else {
     const db = drizzleSqlite(new Database(target!));
-    out.labels = db.select().from(lite.labels).all();
-    out.perOwner = db.select().from(lite.perOwner).all();
+__SELECT_LITE__
   }
   // what JavaScript holds: typeof per value
   const types = Object.fromEntries(Object.entries(out).map(([k, rows]) => [k, rows.map(
@@ -177,12 +192,22 @@ COMPILER_OPTIONS = {"strict": True, "target": "ES2022", "module": "node16", "mod
 
 def _assertions() -> str:
     lines = []
-    for i, view in ((0, "perOwner"), (2, "labels")):
+    for i, view in enumerate(EXPECTED):
         for offset in (0, 1):   # pg, then sqlite
-            row = f"Inferred[{i + offset}][number]"
+            row = f"Inferred[{2 * i + offset}][number]"
             lines.append(f"ok<Equal<keyof {row}, {' | '.join(json.dumps(k) for k in EXPECTED[view])}>>();")
             lines += [f"ok<Equal<{row}[{json.dumps(k)}], {ts}>>();" for k, ts in EXPECTED[view].items()]
     return "\n".join(lines)
+
+
+def _driver(assertions: str) -> str:
+    """DRIVER selecting from every view of EXPECTED (the inferred row types, then the rows on one engine)."""
+    inferred = "\n".join(f"    await dbPg.select().from(pg.{v}),\n    dbLite.select().from(lite.{v}).all(),"
+                         for v in EXPECTED)
+    on_pg = "\n".join(f"    out.{v} = await db.select().from(pg.{v});" for v in EXPECTED)
+    on_lite = "\n".join(f"    out.{v} = db.select().from(lite.{v}).all();" for v in EXPECTED)
+    return DRIVER.replace("__INFERRED__", inferred).replace("__SELECT_PG__", on_pg).replace(
+        "__SELECT_LITE__", on_lite).replace("__ASSERTIONS__", assertions)
 
 
 def _build(work: Path) -> Path:
@@ -194,7 +219,7 @@ def _build(work: Path) -> Path:
     m = load_text(MANIFEST)
     for fname in ("schema.pg.ts", "schema.sqlite.ts"):
         (work / "viewtypes" / fname).write_text(render.render_file(m, fname))
-    (work / "driver.ts").write_text(DRIVER.replace("__ASSERTIONS__", _assertions()))
+    (work / "driver.ts").write_text(_driver(_assertions()))
     res = subprocess.run([str(NODE_MODULES / ".bin" / "tsc"), "-p", "."], cwd=work, capture_output=True, text=True,
                          timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
@@ -212,10 +237,10 @@ def test_a_wrong_declared_type_is_caught(tmp_path):
                                                         "include": ["**/*.ts"], "exclude": ["node_modules"]}))
     wrong = _assertions().replace('["accounts"], number>', '["accounts"], string>')
     assert wrong != _assertions()
-    (tmp_path / "driver.ts").write_text(DRIVER.replace("__ASSERTIONS__", wrong))
+    (tmp_path / "driver.ts").write_text(_driver(wrong))
     res = subprocess.run([str(NODE_MODULES / ".bin" / "tsc"), "-p", "."], cwd=tmp_path, capture_output=True,
                          text=True, timeout=300)
-    assert res.returncode != 0 and "accounts" in DRIVER.replace("__ASSERTIONS__", wrong).splitlines()[
+    assert res.returncode != 0 and "accounts" in _driver(wrong).splitlines()[
         int(res.stdout.split("(", 1)[1].split(",", 1)[0]) - 1], res.stdout
 
 
@@ -268,3 +293,6 @@ def test_selecting_from_typed_views_returns_the_declared_javascript_types(tmp_pa
     assert _canon(on_pg["rows"]) == _canon(on_lite["rows"])
     ann = next(r for r in on_pg["rows"]["perOwner"] if r["owner"] == "ann")
     assert (ann["accounts"], ann["nicks"], ann["top"], ann["totalN"], ann["meanScore"]) == (2, 1, 2, 5, 1.5)
+    assert on_pg["rows"]["longestLabel"] == [{"longest": 6, "nicks": 1}]
+    assert sorted((r["owner"], r["accounts"], r["nick"] or "") for r in on_pg["rows"]["richOwners"]) == [
+        ("ann", 2, ""), ("ann", 2, "Annie"), ("bob", 1, "")]

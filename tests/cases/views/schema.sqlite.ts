@@ -27,3 +27,8 @@ export const openAccounts = sqliteView("open_accounts", {
   owner: text("owner").notNull(),
   balance: text("balance").notNull(),
 }).as(sql`SELECT id, owner, balance FROM accounts WHERE NOT closed`);
+
+export const richOwners = sqliteView("rich_owners", {
+  owner: text("owner").notNull(),
+  accounts: integer("accounts").notNull(),
+}).as(sql`SELECT owner, COUNT(*) AS accounts FROM open_accounts WHERE balance > 1000 GROUP BY owner`);
