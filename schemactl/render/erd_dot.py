@@ -9,11 +9,12 @@ or zero or more (crow's foot and circle); solid when the key is part of the chil
 (identifying), dashed otherwise.
 
 Escaping: node identifiers are the Mermaid words (``[A-Za-z0-9_-]``, made unique), always quoted, and
-ports are ``c<n>``: no name of the manifest ever reaches an identifier or an attribute in DOT's own
-syntax.  Every name and type is text inside an HTML-like label, where ``&``, ``<``, ``>`` and ``"``
-become entities, a backslash is doubled (Graphviz reads ``\\N``, ``\\G``... in labels) and characters
-XML cannot hold (controls, surrogates, U+FFFE/U+FFFF) are written visibly as ``\\n``, ``\\t``, ``\\xNN``
-or ``\\uNNNN``.  Output is deterministic: tables, columns and keys in manifest order.
+ports are ``l<n>``/``r<n>`` (a column's first and last cell): no name of the manifest ever reaches an
+identifier or an attribute in DOT's own syntax.  Every name and type is text inside an HTML-like label,
+where ``&``, ``<``, ``>`` and ``"`` become entities, a backslash is doubled (Graphviz reads ``\\N``,
+``\\G``... in labels) and the characters XML cannot hold (controls, surrogates, U+FFFE/U+FFFF), and the
+line separators U+2028/U+2029, are written visibly as ``\\n``, ``\\t``, ``\\xNN`` or ``\\uNNNN``.
+Output is deterministic: tables, columns and keys in manifest order.
 """
 
 from __future__ import annotations
@@ -33,22 +34,23 @@ _FONT = "Helvetica,Arial,sans-serif"
 
 
 def _visible(ch: str) -> str:
-    """A character XML 1.0 cannot carry, even as a reference, spelled as a visible escape."""
+    """A character XML 1.0 cannot carry, even as a reference, or a line separator, as a visible escape."""
     if ch in _VISIBLE:
         return _VISIBLE[ch]
     o = ord(ch)
     return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
 
 
-def _xml_forbidden(o: int) -> bool:
-    return o < 0x20 or 0x7F <= o < 0xA0 or 0xD800 <= o < 0xE000 or o in (0xFFFE, 0xFFFF)
+def _escaped(o: int) -> bool:
+    """Characters XML cannot carry, and the two Unicode line separators (drawn as line breaks)."""
+    return o < 0x20 or 0x7F <= o < 0xA0 or 0xD800 <= o < 0xE000 or o in (0x2028, 0x2029, 0xFFFE, 0xFFFF)
 
 
 def text(value: str) -> str:
     """``value`` as text inside a Graphviz HTML-like label: shown as written, never markup."""
     out = []
     for ch in value:
-        if _xml_forbidden(ord(ch)):
+        if _escaped(ord(ch)):
             out.append(_visible(ch).replace("\\", "\\\\"))
         else:
             out.append(_ENTITIES.get(ch, ch))
