@@ -2,10 +2,12 @@
 
 A view's output gets a column type only when that type is certain on both engines: a plain column of a
 manifest table or of a typed view it reads (its outputs' types, resolved first), or one of the expression
-shapes of ``VIEW_SHAPES`` / ``CAST_TYPES`` over such columns and literals.  Anything else (a function or
-operator not in the tables, an input whose type is not inferred, a view read that is not typed, a
-subquery, an outer join, ...) leaves the whole view untyped: the Drizzle files leave it out (drizzle-kit
-cannot create it) and the manifest's DDL still creates it.
+shapes of ``VIEW_SHAPES`` / ``CAST_TYPES`` over such columns and literals (a string literal is text, an
+integer literal integer, ``CAST(NULL AS t)`` a NULL of t; CASE branches and COALESCE arguments of one
+``BRANCH_TYPES`` type; an aggregate with FILTER or OVER as the aggregate; the ranking window functions
+as count).  Anything else (a function or operator not in the tables, an input whose type is not
+inferred, a view read that is not typed, a subquery, an outer join, ...) leaves the whole view untyped:
+the Drizzle files leave it out (drizzle-kit cannot create it) and the manifest's DDL still creates it.
 """
 
 from __future__ import annotations
@@ -49,7 +51,19 @@ VIEW_SHAPES: Mapping[str, ViewShape] = {
     "Sum": ViewShape({"smallint": "bigint", "integer": "bigint", "real": "real", "double": "double"}, ("this",),
                      column_only=True, null="always"),
     "Avg": ViewShape({"real": "double", "double": "double"}, ("this",), column_only=True, null="always"),
+    # window functions (inside OVER): the ranks are bigint on PostgreSQL, INTEGER on SQLite (as count);
+    # percent_rank and cume_dist double precision / REAL
+    "RowNumber": ViewShape("bigint", (), null="never"), "Rank": ViewShape("bigint", (), null="never"),
+    "DenseRank": ViewShape("bigint", (), null="never"),
+    "PercentRank": ViewShape("double", (), null="never"), "CumeDist": ViewShape("double", (), null="never"),
 }
+WINDOW_ONLY = frozenset({"RowNumber", "Rank", "DenseRank", "PercentRank", "CumeDist"})
+
+# CASE branches and COALESCE arguments: the portable types that make one result type on both engines
+# (PostgreSQL resolves varchar and text to text; the other types must all be the same).  Other types
+# (numeric, booleans, dates, enums, mixed integer widths) are not certain, left out.
+BRANCH_TYPES: Mapping[str, str] = {"text": "text", "varchar": "text", "smallint": "smallint", "integer": "integer",
+                                   "bigint": "bigint", "real": "real", "double": "double"}
 
 # CAST(x AS t) / x::t: sqlglot type -> portable type, where both engines give one JS type (SQLite: the
 # affinity of the spelling, checked on the text by ``sqlite_casts_agree``).  NUMERIC, BOOLEAN, dates:
@@ -143,8 +157,24 @@ class ViewTyper:
         if kind == "Cast":
             target = CAST_TYPES.get(node.to.this.name)   # a length only on text: VARCHAR(20), TEXT(20)
             target = target if not node.to.expressions or target == "text" else None
+            if target and isinstance(node.this, exp.Null):   # CAST(NULL AS t): always NULL, of type t
+                return Typed(target, True)
             inner = self.infer(node.this) if target else None
             return Typed(target, inner.nullable) if inner else None
+        if kind == "Case":   # CASE [x] WHEN ... THEN a ... [ELSE b] END: no ELSE is ELSE NULL
+            values = [i.args.get("true") for i in node.args.get("ifs") or ()]
+            default = node.args.get("default")
+            return self.same_type(values + [default] if default is not None else values, default is None)
+        if kind == "Coalesce":   # NULL only when every argument is
+            return self.same_type([node.this, *node.expressions], False, every=True)
+        if kind == "Filter":     # aggregate FILTER (WHERE ...): typed as the aggregate
+            return self.infer(node.this) if type(node.this).__name__ in VIEW_SHAPES else None
+        if kind == "Window":     # f(...) OVER (...): a window function, or an aggregate typed as itself
+            inner = node.this
+            return self.infer(inner) if type(inner).__name__ in VIEW_SHAPES or isinstance(inner, exp.Filter) \
+                else None
+        if kind in WINDOW_ONLY:  # reached only inside OVER (...)
+            return Typed(VIEW_SHAPES[kind].result, False) if isinstance(node.parent, exp.Window) else None
         shape = VIEW_SHAPES.get(kind)
         if shape is None:
             return None
@@ -168,6 +198,27 @@ class ViewTyper:
             return None
         nullable = shape.null == "always" or (shape.null == "inputs" and any(i.nullable for i in inputs))
         return Typed(result, nullable)
+
+    def same_type(self, values: list, nullable: bool, every: bool = False) -> Typed | None:
+        """The one type of CASE branches / COALESCE arguments (``values``; NULL literals add only NULL), when
+        each is certain and they all have one type of ``BRANCH_TYPES``.  NULL when ``nullable``, or when any
+        value may be (``every``: when every value may be)."""
+        import sqlglot.expressions as exp
+        types, nulls = set(), []
+        for value in values:
+            while isinstance(value, exp.Paren):
+                value = value.this
+            if isinstance(value, exp.Null):
+                nulls.append(True)
+                continue
+            typed = self.infer(value)
+            if typed is None or typed.type not in BRANCH_TYPES:
+                return None
+            types.add(BRANCH_TYPES[typed.type])
+            nulls.append(typed.nullable)
+        if len(types) != 1:
+            return None
+        return Typed(types.pop(), nullable or (all(nulls) if every else any(nulls)))
 
     def output(self, e) -> tuple[str, Column, Table | None] | None:
         """(output name, the column it is typed as, the table of a plain column or None) of one output."""
