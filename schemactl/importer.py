@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from . import literals
 from .catalog import Catalog, CColumn, CTable
+from .naming import ROLE_KEYWORDS
 from .normalize import default_key
 from .sqlsplit import Statement, split_sql
 from .typekeys import sqlite_type as sqlite_type_key
@@ -888,6 +889,9 @@ class Importer:
             if p.shown_check:
                 spec["with_check"] = p.shown_check
             tables[p.table].setdefault("policies", {})[p.name] = spec
+            roles = sorted(set(doc.get("postgres", {}).get("roles", ())) | set(p.roles) - ROLE_KEYWORDS)
+            if roles:   # the roles a policy names: the deployment provides them (listed in the manifest)
+                doc.setdefault("postgres", {})["roles"] = roles
 
     def unmapped_objects(self, doc: dict) -> None:
         """PostgreSQL objects the manifest does not hold (yet): each listed, never dropped without a word."""
@@ -1381,7 +1385,8 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
         with contextlib.ExitStack() as stack:
             if server is None:
                 server = stack.enter_context(postgres(provider, url))
-            conninfo = stack.enter_context(server.scratch())
+            # the roles the file's policies name: the deployment's, created (without LOGIN) where they are missing
+            conninfo = stack.enter_context(server.scratch(_policy_roles(s for _, s in keep)))
             conn = stack.enter_context(psycopg.connect(conninfo, autocommit=True))
             # as pg_dump's files set it: a SQL function's body may read a table the file creates after it
             conn.execute("SET check_function_bodies = false")
@@ -1421,6 +1426,25 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
                                    what=f'function "{fn}"', where=locator.statement(filename, s))
     summary.locate = locator
     return doc, summary, []
+
+
+_POLICY_TO = re.compile(r"^\s*(?:CREATE|ALTER)\s+POLICY\b.*?\bTO\s+(.+?)(?:\s+USING\b|\s+WITH\s+CHECK\b|\s*;?\s*$)",
+                        re.I | re.S)
+_ROLE = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^\s,"]+))\s*(?:,|$)')
+
+
+def _policy_roles(statements) -> list[str]:
+    """The roles named by CREATE/ALTER POLICY … TO … (not the keywords public, current_user, …)."""
+    out = set()
+    for s in statements:
+        found = _POLICY_TO.match(s.text)
+        if not found:
+            continue
+        for quoted, bare in _ROLE.findall(found.group(1)):
+            role = quoted.replace('""', '"') if quoted else bare.lower()
+            if role and role not in ROLE_KEYWORDS:
+                out.add(role)
+    return sorted(out)
 
 
 def _head(text: str) -> str:

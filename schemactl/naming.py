@@ -94,3 +94,7 @@ def comment_text(text: str | None) -> str | None:
         return None
     import unicodedata
     return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+
+
+# Role specifications PostgreSQL reads as keywords (a quoted "public" would be a role of that name).
+ROLE_KEYWORDS = frozenset({"public", "current_user", "current_role", "session_user"})

@@ -53,7 +53,7 @@ def sqlite_target(m: Manifest) -> Target:
 def postgres_target(m: Manifest, server, ddl: str | None = None) -> Target:
     import psycopg
     ddl = ddl if ddl is not None else render.ddl(m, "postgres")
-    with server.scratch() as conninfo, psycopg.connect(conninfo, autocommit=True) as conn:
+    with server.scratch(m.pg_roles) as conninfo, psycopg.connect(conninfo, autocommit=True) as conn:
         try:
             with conn.transaction():
                 conn.execute(ddl)
@@ -130,7 +130,7 @@ def chain_targets(m: Manifest, bundle: dict, engines, server) -> list[Target]:
     out = []
     if "postgres" in engines and server is not None:
         import psycopg
-        with server.scratch() as conninfo, psycopg.connect(conninfo) as conn:
+        with server.scratch(m.pg_roles) as conninfo, psycopg.connect(conninfo) as conn:
             try:
                 migrate(conn, bundle)
             except MigrationError as exc:

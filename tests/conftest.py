@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from schemactl.engines.providers import Server
+
 ROOT = Path(__file__).resolve().parent.parent
 # `check` remembers clean results in the user's cache directory: tests use their own (one per process;
 # with pytest-xdist, one per worker).
@@ -72,18 +74,24 @@ def pg_test_db(pg_server):
     import psycopg
     with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
         admin.execute("CREATE DATABASE schemactl_tests")
+    # the roles the golden cases' policies name, as a deployment provides them (the DDL's header lists them)
+    from schemactl.manifest.load import load_file
+    Server(pg_server.conninfo(), "test").ensure_roles(
+        {r for case in sorted(CASES.iterdir()) if (case / "manifest.yaml").exists()
+         for r in load_file(case / "manifest.yaml").pg_roles})
     return pg_server.conninfo("schemactl_tests")
 
 
-class ResettingServer:
+class ResettingServer(Server):
     """Test stand-in for providers.Server: scratch() empties one database instead of
     creating a new one (the real engine, a tenth of the time)."""
 
     def __init__(self, conninfo: str):
-        self.admin_conninfo = conninfo
+        super().__init__(conninfo, "test")
 
     @contextlib.contextmanager
-    def scratch(self):
+    def scratch(self, roles=()):
+        self.ensure_roles(roles)
         import psycopg
         with psycopg.connect(self.admin_conninfo, autocommit=True) as conn:
             conn.execute(RESET_SQL)

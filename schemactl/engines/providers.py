@@ -33,17 +33,45 @@ class Server:
         # A server started for this process alone (and removed with it): its first scratch database is the
         # empty ``postgres`` database initdb made, used as it is (no CREATE DATABASE, no DROP).
         self._own_database = throwaway
+        self._roles: set[str] = set()   # roles known to exist on the server
 
     def conninfo(self, dbname: str) -> str:
         from psycopg.conninfo import make_conninfo
         return make_conninfo(self.admin_conninfo, dbname=dbname)
 
+    def ensure_roles(self, roles) -> None:
+        """Create each of ``roles`` the server lacks, without LOGIN or any right: a manifest's policies name
+        roles the deployment provides (a role is the server's, not one database's), and its DDL applies only
+        where they exist.  A role another process creates meanwhile is taken as it is."""
+        missing = sorted(set(roles) - self._roles)
+        if not missing:
+            return
+        import psycopg
+        from psycopg import sql
+        with psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
+            have = {r for (r,) in admin.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", [missing])}
+            for role in missing:
+                if role in have:
+                    continue
+                try:
+                    admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+                except psycopg.errors.DuplicateObject:
+                    pass
+                except psycopg.Error as exc:
+                    raise EngineUnavailable(
+                        f"cannot create role {sql.Identifier(role).as_string(admin)}, which the manifest's policies "
+                        f"name, on the {self.label} PostgreSQL server: {' '.join(str(exc).split())}; create it "
+                        "there (CREATE ROLE … NOLOGIN) or connect as a role with CREATEROLE") from None
+        self._roles.update(missing)
+
     @contextlib.contextmanager
-    def scratch(self) -> Iterator[str]:
-        """conninfo of a new, empty database; dropped on exit.
+    def scratch(self, roles=()) -> Iterator[str]:
+        """conninfo of a new, empty database; dropped on exit.  ``roles``: created on the server first when
+        missing (ensure_roles).
 
         The name is random (processes in different containers often have the same pid), and only a
         database this call created is ever dropped: a name that exists is never reused or removed."""
+        self.ensure_roles(roles)
         if self._own_database:
             self._own_database = False
             yield self.conninfo("postgres")

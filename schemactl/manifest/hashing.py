@@ -104,6 +104,8 @@ def canonical(m: Manifest) -> dict:
         out["policies"] = [{"name": p.name, "table": p.table, "command": p.command, "roles": list(p.roles),
                             "permissive": p.permissive, "using": _expr(p.using), "with_check": _expr(p.check)}
                            for p in m.policies]
+    if m.pg_roles:
+        out["postgres_roles"] = list(m.pg_roles)
     if m.views:
         out["views"] = [{"name": v.name, "sql": _expr(v.query)} for v in sorted(m.views, key=lambda v: v.name)]
     if not m.pk_not_null:
@@ -121,7 +123,7 @@ def _trigger(t) -> dict:
 # change the hash).  A model is immutable, so the hash of the same objects is computed once per process
 # (generate asks for it three times; a copy with another version: shares them all).
 HASHED_FIELDS = ("tables", "enums", "pg_schema", "time_storage", "spell", "features", "triggers", "functions",
-                 "sequences", "policies", "views", "pk_not_null")
+                 "sequences", "policies", "views", "pk_not_null", "pg_roles")
 _MEMO: dict = {}
 
 

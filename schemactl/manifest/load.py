@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from .. import literals, sqlexpr
 from ..errors import Diagnostic, ManifestInvalid
-from ..naming import derived_name, suggest
+from ..naming import ROLE_KEYWORDS, derived_name, suggest
 from ..types import TIME_STORAGES, TypeError_, parse_type
 from . import fastcheck, yamlpos
 from .model import (ENGINES, Check, Column, Default, DrizzleColumn, DrizzleFile, DrizzleImport, DrizzleRelation,
@@ -321,6 +321,13 @@ class _Builder:
         absent = tuple((name, spec["feature"]) for name, spec in self.d["tables"].items()
                        if spec.get("feature") in self.declared and spec["feature"] not in self.enabled)
         pg_schema = self.d.get("postgres", {}).get("schema")
+        roles = self.d.get("postgres", {}).get("roles", [])
+        for i, role in enumerate(roles):
+            if role in roles[:i]:
+                self.p.add(("postgres", "roles", i), f'postgres.roles: role "{role}" is listed twice')
+            elif role.lower() in ROLE_KEYWORDS:
+                self.p.add(("postgres", "roles", i), f'postgres.roles: "{role}" is not a role of its own but '
+                           "PostgreSQL's keyword; leave it out")
         views = []
         for vname, vspec in self.d.get("views", {}).items():
             vpath = ("views", vname)
@@ -345,6 +352,7 @@ class _Builder:
             name=self.d["name"], version=self.d["version"], hash=self.d.get("hash"),
             enums=tuple(sorted(self.enums.values(), key=lambda e: e.name)),
             tables=tuple(tables), pg_schema=None if pg_schema == "public" else pg_schema, views=tuple(views),
+            pg_roles=tuple(sorted(set(roles))),
             triggers=tuple(triggers), functions=tuple(functions), sequences=tuple(sequences),
             policies=tuple(policies),
             time_storage=self.time_storage, format=self.d["format"], source=self.filename,
@@ -403,6 +411,16 @@ class _Builder:
                         exprs[key] = sqlexpr.build_pg_condition(pspec[key])
                     except sqlexpr.ExprError as exc:
                         self.p.add(path + (key,), f'table "{table}", policy "{pname}": {key}: {exc}')
+            declared = self.d.get("postgres", {}).get("roles", ())
+            for i, role in enumerate(pspec.get("roles", ())):
+                if role in ROLE_KEYWORDS - {"public"}:
+                    self.p.add(path + ("roles", i), f'table "{table}", policy "{pname}": PostgreSQL records {role} '
+                               "as the role that creates the policy, so the database would not say "
+                               f"{role}: name that role (declared under postgres.roles)")
+                elif role != "public" and role not in declared:
+                    self.p.add(path + ("roles", i), f'table "{table}", policy "{pname}": role "{role}" is not '
+                               "declared; list it under postgres.roles (the roles the deployment creates), or use "
+                               "public")
             out.append(Policy(pname, table, pspec.get("command", "all"), tuple(pspec.get("roles", ("public",))),
                               pspec.get("as", "permissive") == "permissive", exprs.get("using"),
                               exprs.get("with_check"), path))

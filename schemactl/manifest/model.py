@@ -324,6 +324,7 @@ class Manifest:
     enums: tuple[Enum, ...]
     tables: tuple[Table, ...]                # in foreign-key dependency order
     pg_schema: str | None = None             # None means the default search_path schema
+    pg_roles: tuple[str, ...] = ()           # roles the deployment provides (policies name them), sorted
     views: tuple[View, ...] = ()             # in dependency order
     triggers: tuple[Trigger, ...] = ()       # sorted by name
     functions: tuple[Function, ...] = ()     # PostgreSQL only, sorted by name

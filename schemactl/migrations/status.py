@@ -63,7 +63,8 @@ def status(conn, bundle: dict, engine: str) -> tuple[list[Step], bool]:
     return steps, rows is not None
 
 
-def _reference(bundle: dict, engine: str, version: int, schema: str | None, provider: str, url: str | None):
+def _reference(bundle: dict, engine: str, version: int, schema: str | None, provider: str, url: str | None,
+               roles=()):
     """The catalog a database has after the chain's first ``version`` migrations, built on a
     throwaway database of the same engine."""
     from ..introspect import introspect
@@ -79,7 +80,7 @@ def _reference(bundle: dict, engine: str, version: int, schema: str | None, prov
                 conn.close()
     import psycopg
     from ..engines.providers import postgres
-    with postgres(provider, url) as server, server.scratch() as conninfo, psycopg.connect(conninfo) as conn:
+    with postgres(provider, url) as server, server.scratch(roles) as conninfo, psycopg.connect(conninfo) as conn:
         runtime.migrate(conn, cut)
         conn.execute(f"DROP TABLE {runtime._version_table(bundle, engine)}")
         found = introspect(conn, "postgres", schema)
@@ -107,7 +108,7 @@ def baseline(conn, bundle: dict, engine: str, manifest, version: int, latest: in
         from ..expect import expect
         findings = diff(expect(manifest, engine), actual)
     else:
-        findings = diff(_reference(bundle, engine, version, schema, provider, url), actual)
+        findings = diff(_reference(bundle, engine, version, schema, provider, url, manifest.pg_roles), actual)
     if findings:
         return findings
     # The chain's first `version` migrations, recorded without running their statements: the runtime's

@@ -9,15 +9,16 @@ import jinja2
 
 from ..manifest.hashing import schema_hash
 from ..manifest.model import Manifest
-from ..naming import comment_text
+from ..naming import comment_text, quote
 from .ddl import RULES, Renderer
 from .drizzle import drizzle_context, types_context
 from .erd import erd_context
 
 # Generated file name -> (template, engine, context builder).  New outputs are new rows.
 def _ddl_context(manifest: Manifest, engine: str, digest: str) -> dict:
+    roles = engine == "postgres" and manifest.pg_roles and comment_text(", ".join(quote(r) for r in manifest.pg_roles))
     return dict(title=RULES[engine].title, name=manifest.name, version=manifest.version, source=manifest.source,
-                hash=digest, blocks=Renderer(manifest, engine).blocks(), features=manifest.features)
+                hash=digest, blocks=Renderer(manifest, engine).blocks(), features=manifest.features, roles=roles)
 
 
 def _connection_context(manifest: Manifest, engine: str, digest: str) -> dict:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .. import literals
 from ..manifest.model import Column, ForeignKey, Manifest, Table
-from ..naming import derived_name, qualified, sql_string
+from ..naming import ROLE_KEYWORDS, derived_name, qualified, sql_string
 from ..naming import quote as _quote
 from ..types import spelling
 
@@ -403,8 +403,6 @@ class Renderer:
         return f"CREATE VIEW {self.q(v.name)} AS {v.query.on(self.r.name)};"
 
 
-# Role specifications PostgreSQL reads as keywords (a quoted "public" would be a role of that name).
-ROLE_KEYWORDS = frozenset({"public", "current_user", "current_role", "session_user"})
 
 
 def enum_check_name(t: Table, c: Column) -> str:

@@ -1,5 +1,6 @@
 """pgPolicy in a Drizzle pg-core schema: drizzle-kit's CREATE POLICY reaches the manifest like a DDL file's,
-and what cannot be applied (a role the server lacks) is listed at the policy's line of the .ts file."""
+with the roles it names declared under postgres.roles (the deployment's roles: the import's scratch server
+gets them without LOGIN), and what cannot be applied is listed at the policy's line of the .ts file."""
 
 from __future__ import annotations
 
@@ -23,8 +24,11 @@ export const userNotes = pgTable(
     }),
     pgPolicy("auditors read all", {
       for: "select",
-      to: "no_such_role_here",
+      to: "auditors",
       using: sql`true`,
+    }),
+    pgPolicy("unknown check", {
+      using: sql`no_such_function(${t.owner})`,
     }),
   ],
 ).enableRLS();
@@ -37,7 +41,10 @@ def test_drizzle_policies_are_mapped_or_listed_at_their_line(tmp_path, pg_server
     res = cli("import", "--drizzle", "schema.ts", "--postgres-url", pg_server.url(), "-o", "app.yaml",
               cwd=tmp_path)
     assert res.exit_code == 0, res.output
-    assert 'not mapped: schema.ts:15: CREATE POLICY "auditors read all" ON "userNotes"' in res.output, res.output
+    assert 'not mapped: schema.ts:20: CREATE POLICY "unknown check" ON "userNotes"' in res.output, res.output
     m = load_file(tmp_path / "app.yaml")
-    assert [(p.table, p.name, p.command) for p in m.policies] == [("userNotes", "read own notes", "select")]
+    assert [(p.table, p.name, p.command, p.roles) for p in m.policies] == [
+        ("userNotes", "auditors read all", "select", ("auditors",)),
+        ("userNotes", "read own notes", "select", ("public",))]
+    assert m.pg_roles == ("auditors",)
     assert m.table("userNotes").row_level_security

@@ -4,7 +4,7 @@
 import { relations, sql } from "drizzle-orm";
 import { foreignKey, integer, pgPolicy, pgTable, text } from "drizzle-orm/pg-core";
 
-export const SCHEMA_HASH = "sha256:4c5bae9577197c7d416812c8fc1583c60c8fa0a8f84d4566913a867a78f3b1e8";
+export const SCHEMA_HASH = "sha256:2a555c0184dd718b2ac9541fe01b5723ebb4ae54100727bdd2a292775f86f161";
 export const SCHEMA_VERSION = 1;
 
 export const notes = pgTable(
@@ -33,6 +33,7 @@ export const documents = pgTable(
   (table) => [
     foreignKey({ name: "documents_tenant_id_fkey", columns: [table.tenantId], foreignColumns: [tenants.id] }),
     pgPolicy("documents_read", { as: "permissive", for: "select", to: ["public"], using: sql`owner = CURRENT_USER OR EXISTS(SELECT 1 FROM tenants AS t WHERE t.id = tenant_id AND t.name = 'shared')` }),
+    pgPolicy("documents_reporting", { as: "permissive", for: "select", to: ["app_reader", "Audit Team"], using: sql`TRUE` }),
     pgPolicy("documents_tenant", { as: "restrictive", for: "all", to: ["public"], using: sql`tenant_id = CAST(CURRENT_SETTING('app.tenant_id') AS INT)` }),
     pgPolicy("documents_write", { as: "permissive", for: "insert", to: ["public"], withCheck: sql`owner = CURRENT_USER` }),
   ],

@@ -4,7 +4,7 @@
 import { relations } from "drizzle-orm";
 import { foreignKey, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-export const SCHEMA_HASH = "sha256:4c5bae9577197c7d416812c8fc1583c60c8fa0a8f84d4566913a867a78f3b1e8";
+export const SCHEMA_HASH = "sha256:2a555c0184dd718b2ac9541fe01b5723ebb4ae54100727bdd2a292775f86f161";
 export const SCHEMA_VERSION = 1;
 
 export const notes = sqliteTable(
