@@ -9,6 +9,7 @@ line, constraints and indexes in the table's extra-config array.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 
 from ..manifest.model import Column, Manifest, Table
@@ -158,18 +159,33 @@ class DrizzleRenderer(RelationsMixin):
         owner = "table" if table == this.name else self.names[("table", table)]
         return member(owner, self.prop(self.m.table(table), column))
 
-    def _pg_custom(self, spelling: str, c: Column) -> str:
-        """The name of the customType declared for a PostgreSQL type spelling (one per spelling)."""
+    def _pg_custom(self, spelling: str, c: Column, ts: str | None = None) -> str:
+        """The name of the customType declared for a PostgreSQL type spelling selected as ``ts`` (default: the
+        column's portable type's; one per spelling and type)."""
         pg_customs = self.__dict__.setdefault("pg_customs", {})
-        if spelling not in pg_customs:
+        if ts is None:
+            ts = c.type.row.ts if isinstance(c.type.row.ts, str) else c.type.row.ts["postgres"]
+            ts = ts.replace("Buffer", "Uint8Array") or "unknown"
+        if (spelling, ts) not in pg_customs:
             taken = set(self.names.values()) | {n for n, _ in pg_customs.values()} | set(DRIZZLE_CUSTOM_TYPES)
             base = "pg" + camel(spelling)[:1].upper() + camel(spelling)[1:]
             name, n = base, 2
             while name in taken:
                 name, n = f"{base}{n}", n + 1
-            ts = c.type.row.ts if isinstance(c.type.row.ts, str) else c.type.row.ts["postgres"]
-            pg_customs[spelling] = (name, keep.pg_custom(spelling, ts.replace("Buffer", "Uint8Array") or "unknown"))
-        return pg_customs[spelling][0]
+            pg_customs[(spelling, ts)] = (name, keep.pg_custom(spelling, ts))
+        return pg_customs[(spelling, ts)][0]
+
+    def _pg_own(self, spelling: str, c: Column) -> str:
+        """The builder template of a column's own PostgreSQL type: Drizzle's builder of it, or a customType of
+        it; an array (``inet[]``, ``tsvector[][]``) is its element's builder or customType with ``.array()``
+        per dimension, so drizzle-orm selects an array (it parses the array text node-postgres leaves
+        unparsed) and drizzle-kit writes the array type."""
+        arr = pg_array(spelling)
+        if arr is None:
+            return keep.pg_builder(spelling) or self._pg_custom(spelling, c) + "({col})"
+        element, dims = arr
+        base = keep.pg_builder(element) or self._pg_custom(element, c, pg_element_ts(element)) + "({col})"
+        return base + ".array()" * dims
 
     def _builder_name(self, call: str) -> str:
         name = call.split("(", 1)[0]
@@ -222,7 +238,7 @@ class DrizzleRenderer(RelationsMixin):
         own = dict(c.engine_types).get("postgres") if c.engine_types and self.engine == "postgres" and not array \
             else None
         if own:   # the column's own PostgreSQL type: its builder, or a customType of that type
-            template = keep.pg_builder(own) or self._pg_custom(own, c) + "({col})"
+            template = self._pg_own(own, c)
         call = template.format(col=col, **c.type.params)
         self._builder_name(call)
         if dz and not array:
@@ -335,6 +351,11 @@ class DrizzleRenderer(RelationsMixin):
         dz = self.team_block(c)
         if dz and not array and keep.ts_select(dz):
             return keep.ts_select(dz)
+        own = dict(c.engine_types).get("postgres") if self.engine == "postgres" and not array else None
+        if own and pg_array(own):   # an array of the column's own PostgreSQL type (see _pg_own)
+            element, dims = pg_array(own)
+            ts = pg_element_ts(element)
+            return (f"({ts})" if " " in ts else ts) + "[]" * dims
         if c.type.enum:
             union = " | ".join(js_string(v) for v in self.m.enum(c.type.enum).values)
             return f"({union})[]" if array else union
@@ -596,6 +617,34 @@ class DrizzleRenderer(RelationsMixin):
             "features": self.m.features, "sequences": sequences, "relations": relations,
             "views": views, "creators": creators, "team_imports": team_imports, "types": types,
         }
+
+
+# An array of a column's own PostgreSQL type (postgres_type "inet[]", "tsvector[3]", "cidr[][]"): its
+# element spelling and dimensions.
+_PG_ARRAY = re.compile(r"^(.*?\S)\s*((?:\[\s*\d*\s*\])+)$")
+
+
+def pg_array(spelling: str) -> tuple[str, int] | None:
+    m = _PG_ARRAY.match(spelling.strip())
+    return (" ".join(m[1].split()), m[2].count("[")) if m else None
+
+
+# What each element of an array of a PostgreSQL type is in JavaScript through drizzle-orm's node-postgres
+# driver: pg-types parses arrays of these into numbers and booleans, of json/bytea/point into objects
+# (unknown here); every other array arrives as strings (pg-types' string arrays: inet[], uuid[], ...; or
+# the array's text, which drizzle-orm parses into strings: tsvector[], citext[], and the numeric and
+# date/time arrays it keeps as text).  Drizzle's own builders: their type (vector and halfvec: number[]).
+_PG_ELEMENT_TS = {**dict.fromkeys(("smallint", "int2", "integer", "int", "int4", "oid", "real", "float4",
+                                   "double precision", "float8"), "number"),
+                  **dict.fromkeys(("boolean", "bool"), "boolean"),
+                  **dict.fromkeys(("json", "jsonb", "bytea", "point"), "unknown")}
+
+
+def pg_element_ts(element: str) -> str:
+    builder = keep.pg_builder(element)
+    if builder:
+        return "number[]" if builder.split("(", 1)[0] in ("vector", "halfvec") else "string"
+    return _PG_ELEMENT_TS.get(element.lower(), "string")
 
 
 ISO_TIMESTAMP = ('customType<{ data: Date; driverData: string }>({ dataType: () => "text", '
