@@ -33,6 +33,9 @@ tables:
       nets: {type: text, postgres_type: "cidr[][]"}
       words: {type: text, postgres_type: "tsvector[]"}
       nums: {type: text, postgres_type: "integer[]"}
+      ratios: {type: text, postgres_type: "double precision[]"}
+      flags: {type: text, postgres_type: "boolean[]"}
+      big: {type: text, postgres_type: "bigint[]"}
       one: {type: text, postgres_type: inet}
 """
 
@@ -50,6 +53,9 @@ ok<Equal<Row["nets"], string[][] | null>>();
 ok<Equal<Row["words"], string[] | null>>();
 ok<Equal<Row["nums"], number[] | null>>();
 ok<Equal<Row["one"], string | null>>();
+ok<Equal<Row["ratios"], number[] | null>>();
+ok<Equal<Row["flags"], boolean[] | null>>();
+ok<Equal<Row["big"], string[] | null>>();
 export function take(r: Row): [string[], string[][], string[], number[]] {
   const addrs: string[] = r.addrs ?? [];
   const nets: string[][] = r.nets ?? [];
@@ -64,8 +70,9 @@ async function main(): Promise<void> {
   const db = drizzle(client);
   await db.insert(hosts).values([
     { id: 1, addrs: ["10.0.0.1", "::1"], nets: [["10.0.0.0/8", "192.168.0.0/16"], ["::/0", "fe80::/10"]],
-      words: ["fat cat", "a,b {c} \\"d\\""], nums: [3, -4], one: "10.1.2.3" },
-    { id: 2, addrs: [], nets: null, words: [], nums: [], one: null },
+      words: ["fat cat", "a,b {c} \\"d\\""], nums: [3, -4], one: "10.1.2.3", ratios: [0.5, -2],
+      flags: [true, false], big: ["9007199254740993"] },
+    { id: 2, addrs: [], nets: null, words: [], nums: [], one: null, ratios: null, flags: null, big: null },
   ]);
   const rows = await db.select().from(hosts).orderBy(hosts.id);
   await client.end();
@@ -135,10 +142,13 @@ def test_node_postgres_selects_arrays_of_strings(tmp_path, pg_test_db):
     out = json.loads(run.stdout.strip().splitlines()[-1])
     assert out["types"] == [
         {"id": "number", "addrs": ["string", "string"], "nets": [["string", "string"], ["string", "string"]],
-         "words": ["string", "string"], "nums": ["number", "number"], "one": "string"},
-        {"id": "number", "addrs": [], "nets": "null", "words": [], "nums": [], "one": "null"}]
+         "words": ["string", "string"], "nums": ["number", "number"], "one": "string",
+         "ratios": ["number", "number"], "flags": ["boolean", "boolean"], "big": ["string"]},
+        {"id": "number", "addrs": [], "nets": "null", "words": [], "nums": [], "one": "null", "ratios": "null",
+         "flags": "null", "big": "null"}]
     first = out["rows"][0]
     assert first["addrs"] == ["10.0.0.1", "::1"] and first["nums"] == [3, -4] and first["one"] == "10.1.2.3"
+    assert (first["ratios"], first["flags"], first["big"]) == ([0.5, -2], [True, False], ["9007199254740993"])
     assert first["nets"] == [["10.0.0.0/8", "192.168.0.0/16"], ["::/0", "fe80::/10"]]
     assert first["words"] == ["'cat' 'fat'", "'\"d\"' 'a,b' '{c}'"]   # PostgreSQL's tsvector text, unquoted
     with psycopg.connect(pg_test_db, autocommit=True) as conn:   # what reached the database
