@@ -117,6 +117,13 @@ def describe(path: tuple, doc: dict | None = None) -> str:
     return f'{kind} "{path[1]}"' if len(path) >= 2 else kind
 
 
+# The parts of a table that a statement of their own may name (an index): `what` texts such as
+# 'table "t", index "i"' are placed at that statement's line rather than at the table's.
+_NAMED_PART = re.compile(r'(?:^|, )([a-z][a-z -]*?) "([^"]+)"')
+_OWN_LINE = {"index": "index", "unique index": "index", "constraint": "object", "check": "object",
+             "foreign key": "object", "unique": "object", "trigger": "trigger", "policy": "policy"}
+
+
 class Summary:
     """What the import mapped exactly, approximately or not at all, each with its place in the source."""
 
@@ -151,8 +158,12 @@ class Summary:
 
     def _line(self, e: Entry) -> str:
         named = re.match(r'^([a-z][a-z -]*?) "([^"]+)"(?: on table "([^"]+)")?', e.what or "")
+        parts = _NAMED_PART.findall(e.what or "")
         if e.where:
             where = e.where
+        elif len(parts) >= 2 and parts[0][0] == "table" and parts[-1][0] in _OWN_LINE:
+            # a part of a table that a statement of its own may name (an index): at that statement's line
+            where = self.locate(e.path, parts[-1][1], kind=_OWN_LINE[parts[-1][0]], table=parts[0][1])
         elif named and not e.path[2:]:   # an object of its own: found by its kind and name (and table)
             kind = {"materialized view": "view", "row-level security": "table"}.get(named[1], named[1])
             where = self.locate(e.path, named[2], kind=kind.split()[-1], table=named[3])
@@ -1153,6 +1164,30 @@ def _name(raw: str) -> str:
     return last.lower()
 
 
+# What CREATE TABLE's body holds between its definitions: quoted text, comments, parentheses, separators.
+_BODY_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/|[(),]""", re.S)
+_BLANK = re.compile(r"(?:\s|--[^\n]*|/\*.*?\*/)*", re.S)
+
+
+def _column_starts(body: str):
+    """(offset, first word) of each definition of a CREATE TABLE body: what follows its opening parenthesis
+    or a comma at the outermost level, comments skipped (a name inside an expression or a JSON path is none)."""
+    depth = 0
+    for tok in _BODY_TOKEN.finditer(body):
+        t = tok.group(0)
+        if t == "(":
+            depth += 1
+        elif t == ")":
+            depth -= 1
+            if depth <= 0:
+                return
+        if t in ("(", ",") and depth == 1:
+            start = _BLANK.match(body, tok.end()).end()
+            ident = re.match(_IDENT, body[start:])
+            if ident:
+                yield start, ident.group(0)
+
+
 class Locator:
     """Where an object of the manifest came from in the user's own files (file:line)."""
 
@@ -1170,9 +1205,9 @@ class Locator:
             table = _name(m.group(1))
             self._put(("table", table), at)
             body = text[m.end():]
-            for cm in re.finditer(rf"[(,]\s*({_IDENT})", body):
-                line = s.line + text.count("\n", 0, m.end() + cm.start(1))
-                self._put(("column", table, _name(cm.group(1))), f"{filename}:{line}")
+            for at_col, ident in _column_starts(body):
+                line = s.line + text.count("\n", 0, m.end() + at_col)
+                self._put(("column", table, _name(ident)), f"{filename}:{line}")
             for cm in re.finditer(rf"\bCONSTRAINT\s+({_IDENT})", body, re.I):
                 line = s.line + text.count("\n", 0, m.end() + cm.start(1))
                 self._put(("object", _name(cm.group(1))), f"{filename}:{line}")
@@ -1224,6 +1259,8 @@ class Locator:
             keys.append((kind, name.lower()))
         if name:
             keys.append(("object", name.lower()))
+            if kind == "search":   # an FTS5 table: its CREATE VIRTUAL TABLE
+                keys.append(("table", name.lower()))
         if path[:1] == ("tables",) and len(path) >= 2:
             t = path[1].lower()
             if len(path) >= 4 and path[2] == "columns":

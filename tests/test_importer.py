@@ -5,6 +5,7 @@ on both engines, for every manifest in manifests/ and every golden case."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -207,3 +208,18 @@ def test_import_reads_a_named_postgres_schema(pg_server, pg, tmp_path):
     imported = load_file(out)
     assert imported.pg_schema == "billing" and {t.name for t in imported.tables} == {"accounts", "invoices"}
     assert cli("diff", out, "--db", pg_server.url("schemactl_tests")).exit_code == 0
+
+
+def test_items_are_placed_at_their_own_lines(tmp_path):
+    """A column after a comment line, a column whose generated expression spells another column's name in a
+    JSON path, an index listed as a part of its table, an FTS5 table: each at its own line, not its table's."""
+    ddl = tmp_path / "s.sql"
+    ddl.write_text("CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  data TEXT,\n  -- a comment\n"
+                   '  Kind TEXT GENERATED ALWAYS AS (json_extract(data, "$.Kind")),\n  created TIMESTAMP\n);\n\n'
+                   "CREATE INDEX t_created ON t (id, (COALESCE(created, '9999-12-31')) DESC);\n"
+                   "CREATE VIRTUAL TABLE t_fts USING fts5(data, content='t', tokenize='trigram');\n")
+    result = cli("import", "--ddl", ddl, "--dialect", "sqlite", "-o", tmp_path / "m.yaml")
+    assert result.exit_code == 0, result.output
+    where = {re.search(r'(column|index|search) "(\w+)"', line).group(2): re.search(r"s\.sql:(\d+)", line).group(1)
+             for line in result.output.splitlines() if "s.sql:" in line}
+    assert where == {"Kind": "5", "created": "6", "t_created": "9", "t_fts": "10"}, result.output
