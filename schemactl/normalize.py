@@ -63,7 +63,7 @@ def _numeric_cast(node):
 
 # Arguments a catalog writes out that mean what leaving them out means (PostgreSQL stores trim(x) as
 # TRIM(BOTH FROM x)): per expression kind, the argument and its implied value's key.
-_IMPLIED = {"trim": {"position": "both"}}
+_IMPLIED = {"trim": {"position": "both"}, "case": {"default": ("null", ())}}   # CASE … END = … ELSE NULL END
 
 
 def _key(node):

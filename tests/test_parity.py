@@ -309,15 +309,27 @@ def test_parity_shows_each_build_on_a_terminal_only():
 
 
 def test_a_view_as_postgresql_stores_it_is_the_same_view(scratch_server):
-    """PostgreSQL stores trim(x) as TRIM(BOTH FROM x): the same view, no SC354 (the catalog's spelling of
-    an argument left out is no difference)."""
+    """PostgreSQL stores trim(x) as TRIM(BOTH FROM x) and CASE … END as CASE … ELSE NULL::text END: the same
+    view, no SC354 (the catalog's spelling of an argument left out is no difference)."""
     from schemactl.manifest.load import load_text
     from schemactl.parity import postgres_target, sqlite_target
     m = load_text("format: 1\nname: v\nversion: 1\ntables:\n  hosts:\n    columns:\n"
                   "      id: {type: integer, primary_key: true}\n      code: {type: text}\n"
-                  "views:\n  trimmed:\n    sql: \"SELECT id, trim(code) AS t, upper(trim(code)) AS u FROM hosts\"\n")
+                  "views:\n  trimmed:\n    sql: \"SELECT id, trim(code) AS t, upper(trim(code)) AS u, "
+                  "CASE WHEN code = 'a' THEN 'x' END AS c, CASE WHEN id > 1 THEN id END AS n FROM hosts\"\n")
     assert postgres_target(m, scratch_server).findings == []
     assert sqlite_target(m).findings == []
+
+
+def test_a_multidimensional_own_array_type_is_what_postgresql_records(scratch_server):
+    """postgres_type cidr[][] is created as written; PostgreSQL's catalog records any array as cidr[]: no
+    SC203 (a false type difference before)."""
+    from schemactl.manifest.load import load_text
+    from schemactl.parity import postgres_target
+    m = load_text("format: 1\nname: v\nversion: 1\ntables:\n  hosts:\n    columns:\n"
+                  "      id: {type: integer, primary_key: true}\n      nets: {type: text, postgres_type: 'cidr[][]'}\n"
+                  "      tags: {type: text, postgres_type: 'text[][][]'}\n")
+    assert postgres_target(m, scratch_server).findings == []
 
 
 def test_an_expression_key_is_linear_in_the_depth_of_the_expression(monkeypatch):

@@ -75,6 +75,10 @@ def schema_of(m: Manifest, engine: str) -> str | None:
     return m.pg_schema if RULES[engine].uses_schema else None
 
 
+# An array type's bounds as written (`cidr[][]`, `integer[3]`): PostgreSQL's catalog says `cidr[]`, `integer[]`.
+_ARRAY_BOUNDS = re.compile(r"(?:\s*\[\s*\d*\s*\])+$")
+
+
 class Renderer:
     def __init__(self, manifest: Manifest, engine: str):
         self.m, self.r = manifest, RULES[engine]
@@ -91,6 +95,8 @@ class Renderer:
         """The type as written in DDL, or (``catalog``) as the engine's catalog reports it."""
         own = dict(c.engine_types).get(self.r.name)
         if own is not None:   # the manifest's per-engine type for this column
+            if catalog and self.r.name == "postgres" and own.endswith("]"):
+                return _ARRAY_BOUNDS.sub("[]", own)   # PostgreSQL records neither dimensions nor sizes
             return own
         if c.identity and self.r.identity_type:
             return self.r.identity_type
