@@ -68,6 +68,35 @@ def body_checksum(text: str) -> str:
     return sha256(split_record(text)[0].encode("utf-8"))
 
 
+RECORD_STATEMENTS = 2     # the record block: the version table's CREATE TABLE IF NOT EXISTS, then the INSERT
+
+
+def after_record(text: str, engine: str) -> int | None:
+    """The line of the file where content follows its record block, or None.  The record block is
+    outside the checksum, so anything there beyond the record statements (one per line) would run
+    unchecked under a runner that executes the whole file (sqlite3, psql, sqlx): that file is edited.
+    Blank lines are not content; a changed record statement is merely stale (``generate`` rewrites it)."""
+    i = text.find(_RECORD_SPLIT)
+    if i < 0:
+        return None
+    first = text.count("\n", 0, i) + 4           # the file's line of the record block's first line
+    lines = text[i + len(_RECORD_SPLIT):].split("\n")
+    filled = [k for k, line in enumerate(lines) if line.strip()]
+    if len(filled) > RECORD_STATEMENTS:
+        return first + filled[RECORD_STATEMENTS]
+    record = "\n".join(lines[:filled[-1] + 1]) if filled else ""
+    found = split_sql(record, "sqlite" if engine == "sqlite" else "postgres")
+    if len(found) > RECORD_STATEMENTS:              # a second statement on a record statement's line
+        return first + found[RECORD_STATEMENTS].line - 1
+    return None
+
+
+def after_record_problem(line: int) -> str:
+    """What `check`, `migrate apply` and `migrate status` say about content at ``line``, after the record block."""
+    return (f"applied migration was edited: line {line} comes after its record block, outside the checksum "
+            "(a runner that executes the whole file would run it)")
+
+
 def version_table(schema: str | None) -> str:
     return f"{quote(schema)}.{VERSION_TABLE}" if schema else VERSION_TABLE
 
@@ -322,6 +351,10 @@ def chain_bodies(out_dir: Path, lock: dict, engine: str, extra: dict | None = No
         if sha256(body.encode("utf-8")) != entry["checksums"][engine]:   # never embed or apply an edited body
             raise SchemactlError(f"{path}: applied migration was edited (checksum differs from {LOCK}); restore it "
                                  f"with `git checkout -- {path}` and put the change in a new migration")
+        line = after_record(text, engine)
+        if line is not None:      # nor a file that runs more than its checksum covers
+            raise SchemactlError(f"{path}:{line}: {after_record_problem(line)}; restore it with "
+                                 f"`git checkout -- {path}` and put the change in a new migration")
         yield entry, body
 
 
@@ -390,12 +423,15 @@ def chain_problems(out_dir: Path, manifest: Manifest, display) -> list[tuple[str
             path = d / engine / f"{entry['name']}.sql"
             listed.add(path)
             try:
-                actual = body_checksum(path.read_bytes().decode("utf-8", "replace"))
+                text = path.read_bytes().decode("utf-8", "replace")
             except FileNotFoundError:
                 found.append((display(path), "migration is missing", "git checkout -- " + display(path)))
                 continue
-            if actual != entry["checksums"][engine]:
+            if body_checksum(text) != entry["checksums"][engine]:
                 found.append((display(path), "applied migration was edited (checksum differs from lock.json)",
+                              "git checkout -- " + display(path)))
+            elif (line := after_record(text, engine)) is not None:
+                found.append((f"{display(path)}:{line}", after_record_problem(line),
                               "git checkout -- " + display(path)))
             if entry.get("down"):
                 back = down_path(d, engine, entry["name"])
