@@ -21,6 +21,7 @@ This module imports no third-party package (no click, yaml, jinja2, sqlglot).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import hashlib
@@ -225,9 +226,11 @@ def _migrate_postgres(conn, bundle: dict) -> list[int]:
     ph = _ph(conn)
     key = _lock_key(bundle)
     autocommit = getattr(conn, "autocommit", False)
+    if not autocommit and _pg_transaction_status(conn) in (_PG_IN_TRANSACTION, _PG_FAILED_TRANSACTION):
+        # each migration commits: the caller's open work would be committed (or lost) with it
+        raise MigrationError("migrate() needs a connection with no open transaction (commit or roll back first)")
     if autocommit:
         conn.autocommit = False
-    conn.commit()
     applied_now: list[int] = []
     try:
         _exec(conn, f"SELECT pg_advisory_lock({ph})", (key,))
@@ -265,40 +268,77 @@ def _migrate_postgres(conn, bundle: dict) -> list[int]:
 
 def verify(conn, bundle: dict, deep: bool = False) -> None:
     """Raise SchemaMismatch unless the database is at the bundle's version and hash
-    (and, with ``deep``, its catalog matches the expected one)."""
+    (and, with ``deep``, its catalog matches the expected one).  The connection's transaction state is
+    left as it was: a transaction the caller has open keeps its work (the reads run in a savepoint)."""
     engine = _engine(conn)
     table = _version_table(bundle, engine)
-    try:
-        rows = _rows(conn, f"SELECT version, hash FROM {table} ORDER BY version DESC LIMIT 1")
-    except Exception as exc:  # no version table: never migrated
-        if engine == "postgres":
-            conn.rollback()
-        raise SchemaMismatch([f"no {VERSION_TABLE} table; run migrate() first"]) from None
-    problems = []
-    if not rows:
-        problems.append(f"{VERSION_TABLE} is empty; run migrate() first")
-    else:
-        version, digest = rows[0]
-        if version != bundle["version"]:
-            problems.append(f"database is at version {version}, the bundle expects {bundle['version']}")
-        elif digest != bundle["hash"]:
-            problems.append(f"database hash {digest} differs from the bundle's {bundle['hash']}")
-    if engine == "postgres":   # never leave the service's connection idle in a transaction
-        _end_read(conn)
-    if deep:
-        expected = bundle["engines"][engine]["catalog"]
-        ignored = set(bundle.get("ignored_tables", (VERSION_TABLE,)))
-        actual = (_catalog_sqlite if engine == "sqlite" else _catalog_postgres)(conn, expected.get("schema"), ignored)
-        objects = (_objects_sqlite if engine == "sqlite" else _objects_postgres)(conn, expected.get("schema"))
-        problems += compare_catalogs(expected["tables"], actual) + compare_objects(expected, objects)
+    with _reading(conn, engine):
+        try:
+            with _reading(conn, engine, nested=True):
+                rows = _rows(conn, f"SELECT version, hash FROM {table} ORDER BY version DESC LIMIT 1")
+        except Exception:  # no version table: never migrated
+            raise SchemaMismatch([f"no {VERSION_TABLE} table; run migrate() first"]) from None
+        problems = []
+        if not rows:
+            problems.append(f"{VERSION_TABLE} is empty; run migrate() first")
+        else:
+            version, digest = rows[0]
+            if version != bundle["version"]:
+                problems.append(f"database is at version {version}, the bundle expects {bundle['version']}")
+            elif digest != bundle["hash"]:
+                problems.append(f"database hash {digest} differs from the bundle's {bundle['hash']}")
+        if deep:
+            expected = bundle["engines"][engine]["catalog"]
+            ignored = set(bundle.get("ignored_tables", (VERSION_TABLE,)))
+            actual = (_catalog_sqlite if engine == "sqlite" else _catalog_postgres)(conn, expected.get("schema"),
+                                                                                    ignored)
+            objects = (_objects_sqlite if engine == "sqlite" else _objects_postgres)(conn, expected.get("schema"))
+            problems += compare_catalogs(expected["tables"], actual) + compare_objects(expected, objects)
     if problems:
         raise SchemaMismatch(problems)
 
 
-def _end_read(conn) -> None:
-    """End the transaction a DB-API driver opened for a read (a no-op in autocommit mode)."""
-    if not getattr(conn, "autocommit", False):
-        conn.rollback()
+# libpq's transaction states (psycopg 3 `conn.info.transaction_status`, psycopg2 `get_transaction_status()`)
+_PG_IN_TRANSACTION, _PG_FAILED_TRANSACTION = 2, 3
+
+
+def _pg_transaction_status(conn) -> int | None:
+    status = getattr(getattr(conn, "info", None), "transaction_status", None)
+    if status is None and hasattr(conn, "get_transaction_status"):
+        status = conn.get_transaction_status()
+    return None if status is None else int(status)
+
+
+@contextlib.contextmanager
+def _reading(conn, engine: str, nested: bool = False):
+    """PostgreSQL reads that leave the connection as they found it: on a connection with no transaction
+    open, the one the driver opens for the reads is ended (never left idle in transaction, holding locks);
+    inside a transaction the caller has open (or, ``nested``, one of ours), the reads run in a savepoint,
+    so neither their failure nor their end touches the caller's work.  A no-op on SQLite and in autocommit."""
+    if engine != "postgres" or getattr(conn, "autocommit", False):
+        yield
+        return
+    status = _pg_transaction_status(conn)
+    if status == _PG_FAILED_TRANSACTION:
+        raise MigrationError("the connection's transaction has failed; roll it back before verify()")
+    if status != _PG_IN_TRANSACTION and not nested:
+        try:
+            yield
+        finally:
+            conn.rollback()
+        return
+    if status != _PG_IN_TRANSACTION:   # nested in one of ours that has not begun yet: nothing to keep
+        yield
+        return
+    _exec(conn, "SAVEPOINT schemactl_read")
+    try:
+        yield
+    except BaseException:
+        _exec(conn, "ROLLBACK TO SAVEPOINT schemactl_read")
+        raise
+    finally:
+        if _pg_transaction_status(conn) == _PG_IN_TRANSACTION:
+            _exec(conn, "RELEASE SAVEPOINT schemactl_read")
 
 
 def _nullness(nullable: bool) -> str:
@@ -674,7 +714,6 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
         if table in out:
             out[table]["indexes"][name] = [[EXPRESSION_KEY if e else pg_unquote(c), bool(d)]
                                            for c, d, e in zip(cols, desc, is_expr)] + [["unique", bool(unique)]]
-    conn.rollback()
     for t in out.values():
         t["uniques"].sort()
         t["foreign_keys"].sort()
@@ -687,5 +726,4 @@ def _objects_postgres(conn, schema=None) -> dict:
     q = _pg_queries(conn)
     enums = {name: list(labels) for name, labels in _rows(conn, q["enums"], (schema,))}
     views = sorted(r[0] for r in _rows(conn, q["views"], (schema,)))
-    conn.rollback()
     return {"enums": enums, "views": views}

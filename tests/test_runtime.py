@@ -232,6 +232,56 @@ def test_verify_leaves_no_transaction_open_on_postgres(released, pg, pg_test_db)
             assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
+def test_verify_keeps_the_callers_open_transaction_on_postgres(released, pg, pg_test_db):
+    """verify() inside a transaction the service has open: the reads run in a savepoint, so the service's
+    work is neither rolled back (verify used to end every transaction) nor committed, even when verify
+    fails; the transaction stays open for the service to end."""
+    import psycopg
+    _, bundle = released
+    with psycopg.connect(pg_test_db) as conn:
+        migrate(conn, bundle)
+        conn.execute("CREATE SCHEMA svc; CREATE TABLE svc.work (x integer)")
+        conn.commit()
+        for deep in (False, True):
+            conn.execute("INSERT INTO svc.work VALUES (1)")
+            verify(conn, bundle, deep=deep)
+            assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+            conn.commit()
+        conn.execute("INSERT INTO svc.work VALUES (2)")
+        with pytest.raises(SchemaMismatch):
+            verify(conn, dict(bundle, version=99), deep=True)
+        conn.commit()
+        assert conn.execute("SELECT x FROM svc.work ORDER BY x").fetchall() == [(1,), (1,), (2,)]
+        conn.execute("ALTER TABLE schema_version RENAME TO schema_version_moved")
+        with pytest.raises(SchemaMismatch, match="no schema_version table"):   # a failed read, undone alone
+            verify(conn, bundle)
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        conn.rollback()
+        failed = psycopg.connect(pg_test_db)
+        with pytest.raises(psycopg.Error):
+            failed.execute("SELECT * FROM nothing_here_at_all")
+        with pytest.raises(MigrationError, match="transaction has failed"):
+            verify(failed, bundle)
+        failed.close()
+
+
+def test_migrate_refuses_the_callers_open_transaction_on_postgres(released, pg, pg_test_db):
+    """Each migration commits: migrate() refuses a transaction the caller has open instead of committing
+    the caller's work with it (as SQLite's migrate already did)."""
+    import psycopg
+    _, bundle = released
+    with psycopg.connect(pg_test_db) as conn:
+        conn.execute("CREATE SCHEMA svc; CREATE TABLE svc.work (x integer)")
+        conn.commit()
+        conn.execute("INSERT INTO svc.work VALUES (1)")
+        with pytest.raises(MigrationError, match="no open transaction"):
+            migrate(conn, bundle)
+        conn.rollback()
+        assert conn.execute("SELECT count(*) FROM svc.work").fetchone() == (0,)
+        conn.rollback()
+        assert migrate(conn, bundle) == [m["version"] for m in bundle["engines"]["postgres"]["migrations"]]
+
+
 def test_a_locked_sqlite_database_is_a_migration_error_not_a_raw_exception(released, tmp_path):
     _, bundle = released
     path = str(tmp_path / "app.db")
