@@ -43,6 +43,12 @@ from schemactl.errors import ManifestInvalid  # noqa: E402
 _T = "format: 1\nname: n\nversion: 1\ntables:\n"
 
 
+def _record(engine):
+    """The statements every migration file ends with (they write its schema_version row)."""
+    from schemactl.migrations.files import record_statements
+    return record_statements(engine, None, 1, "sha256:" + "0" * 64, "0" * 64)
+
+
 @pytest.mark.parametrize("manifest,sqlite_ddl,pg_ddl", [
     (_T + "  users: {columns: {id: {type: integer, primary_key: true}}}\n"
           "  Users: {columns: {id: {type: integer, primary_key: true}}}\n",
@@ -66,7 +72,15 @@ _T = "format: 1\nname: n\nversion: 1\ntables:\n"
     (_T + "  t: {columns: {id: {type: integer, primary_key: true}}}\n"
           "views:\n  T: {sql: 'SELECT id FROM t'}\n",
      'CREATE TABLE t (id integer); CREATE VIEW "T" AS SELECT id FROM t;', None),
-], ids=["tables", "columns", "indexes", "xmin", "ctid", "empty", "triggers", "view-like-table"])
+    (_T + "  schema_version: {columns: {id: {type: integer, primary_key: true}}}\n",
+     "CREATE TABLE schema_version (id integer PRIMARY KEY); " + " ".join(_record("sqlite")),
+     "CREATE TABLE schema_version (id integer PRIMARY KEY); " + " ".join(_record("postgres"))),
+    (_T + "  t:\n    columns: {id: {type: integer, primary_key: true}, a: text}\n"
+          "    indexes: [{name: Schema_Version, columns: [a]}]\n",
+     'CREATE TABLE t (id integer, a text); CREATE INDEX "Schema_Version" ON t (a); ' + " ".join(_record("sqlite")),
+     None),
+], ids=["tables", "columns", "indexes", "xmin", "ctid", "empty", "triggers", "view-like-table", "version-table",
+        "index-like-version-table"])
 def test_names_an_engine_refuses_are_refused_by_validate(pg, manifest, sqlite_ddl, pg_ddl):
     if sqlite_ddl:       # the engine really refuses them ...
         with pytest.raises(sqlite3.DatabaseError):
@@ -77,3 +91,24 @@ def test_names_an_engine_refuses_are_refused_by_validate(pg, manifest, sqlite_dd
     with pytest.raises(ManifestInvalid) as info:    # ... so validate does, at the name, with the fix
         load_text(manifest)
     assert all("rename" in d.message or "name it" in d.message for d in info.value.diagnostics)
+
+
+def test_a_column_named_like_sqlites_rowid_is_refused():
+    """A column "rowid" hides SQLite's real rowid (the other aliases still reach it), and a table rebuild
+    (INSERT … SELECT of the columns) renumbers the real one: validate refuses the name."""
+    conn = sqlite3.connect(":memory:")
+    conn.executescript("CREATE TABLE t (id text PRIMARY KEY, rowid integer);"
+                       "INSERT INTO t VALUES ('a', 10), ('b', 20), ('c', 30); DELETE FROM t WHERE id = 'b';")
+    assert conn.execute("SELECT rowid, oid FROM t ORDER BY id").fetchall() == [(10, 1), (30, 3)]
+    conn.executescript("CREATE TABLE t2 (id text PRIMARY KEY, rowid integer); INSERT INTO t2 SELECT id, rowid FROM t;"
+                       "DROP TABLE t; ALTER TABLE t2 RENAME TO t;")
+    assert conn.execute("SELECT rowid, oid FROM t ORDER BY id").fetchall() == [(10, 1), (30, 2)]   # renumbered
+    for name in ("rowid", "_rowid_", "OID"):
+        with pytest.raises(ManifestInvalid) as info:
+            load_text(_T + f"  t: {{columns: {{id: {{type: text, primary_key: true}}, {name}: integer}}}}\n")
+        assert [d.message for d in info.value.diagnostics] == [
+            f'table "t": column "{name}" has a name of SQLite\'s rowid (rowid, _rowid_, oid): it hides the real '
+            "rowid, which a table rebuild renumbers; rename it (or make the table sqlite: {without_rowid: true})"]
+    # WITHOUT ROWID: the table has no rowid to hide, and the name is the column's own
+    load_text(_T + "  t:\n    sqlite: {without_rowid: true}\n"
+                   "    columns: {id: {type: text, primary_key: true}, rowid: integer}\n")

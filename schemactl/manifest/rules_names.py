@@ -1,6 +1,7 @@
 """Names an engine would refuse: empty names, PostgreSQL's system columns, SQLite's reserved
-prefix, and names that differ only in case (SQLite ignores the case of ASCII letters in
-identifiers, and keeps tables, views and indexes in one namespace, triggers in another)."""
+prefix and rowid aliases, the migration bookkeeping tables' names, and names that differ only in
+case (SQLite ignores the case of ASCII letters in identifiers, and keeps tables, views and indexes
+in one namespace, triggers in another)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,17 @@ from .model import Manifest
 
 # Every PostgreSQL table has these columns; a user column of the same name is refused.
 PG_SYSTEM_COLUMNS = ("tableoid", "xmin", "cmin", "xmax", "cmax", "ctid")
+# Every SQLite table but a WITHOUT ROWID one has a rowid under these names; a column of that name hides
+# it, and a table rebuild (INSERT … SELECT of the columns) renumbers the real rowid.
+SQLITE_ROWID_NAMES = ("rowid", "_rowid_", "oid")
+
+# The migration history table schemactl keeps beside the schema (docs/runtime-protocol.md, section 1),
+# and the tables of the runners that may apply the chain: a relation of the schema with one of these
+# names collides with it (the chain can never apply) or is skipped by deep verify.
+VERSION_TABLE = "schema_version"
+BOOKKEEPING_TABLES = {VERSION_TABLE: "schemactl's migration history table, which every migration creates",
+                      "_sqlx_migrations": "the table sqlx records the migrations it applied in",
+                      "__drizzle_migrations": "the table drizzle-orm's migrator records the migrations it applied in"}
 
 
 def fold(name: str) -> str:
@@ -20,6 +32,7 @@ def check(m: Manifest, problems) -> None:
     for t in m.tables:
         _columns(t, problems)
     _sqlite_namespace(m, problems)
+    _bookkeeping(m, problems)
 
 
 def _empty(m: Manifest, problems) -> None:
@@ -53,6 +66,11 @@ def _columns(t, problems) -> None:
         if c.name in PG_SYSTEM_COLUMNS:
             problems.add(c.path, f'table "{t.name}": column "{c.name}" has the name of a PostgreSQL system column '
                                  f"({', '.join(PG_SYSTEM_COLUMNS)}); rename it", key=True)
+        if not t.without_rowid and fold(c.name) in SQLITE_ROWID_NAMES:
+            problems.add(c.path, f'table "{t.name}": column "{c.name}" has a name of SQLite\'s rowid '
+                                 f"({', '.join(SQLITE_ROWID_NAMES)}): it hides the real rowid, which a table "
+                                 "rebuild renumbers; rename it (or make the table sqlite: {without_rowid: true})",
+                         key=True)
         other = seen.setdefault(fold(c.name), c.name)
         if other != c.name:
             problems.add(c.path, f'table "{t.name}": columns "{other}" and "{c.name}" differ only in case; SQLite '
@@ -96,3 +114,19 @@ def _one_namespace(objects, kinds: str, problems) -> None:
             continue     # the same name twice: reported by the rules for PostgreSQL's one namespace
         problems.add(path, f'{what} "{name}" and {other_what} "{other}" differ only in case; SQLite ignores '
                            f"the case of identifiers and keeps {kinds} in one namespace: rename one", key=key)
+
+
+def _bookkeeping(m: Manifest, problems) -> None:
+    """Tables, views, indexes, searches and sequences share the version table's namespace (one per schema
+    on PostgreSQL, one per database without case on SQLite)."""
+    objects = [(t.name, "table", t.path, True) for t in m.tables]
+    objects += [(v.name, "view", v.path, True) for v in m.views]
+    objects += [(s.name, "sequence", s.path, True) for s in m.sequences]
+    for t in m.tables:
+        objects += [(i.name, "index", i.path + ("name",), False) for i in t.indexes]
+        if t.search:
+            objects.append((t.search.name, "search", t.search.path + ("name",), False))
+    for name, what, path, key in objects:
+        taken = BOOKKEEPING_TABLES.get(fold(name))
+        if taken:
+            problems.add(path, f'{what} "{name}" has the name of {taken}; rename it', key=key)

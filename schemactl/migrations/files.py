@@ -25,6 +25,7 @@ from ..expect import expect
 from ..manifest.hashing import schema_hash
 from ..manifest.load import load_text
 from ..manifest.model import Manifest
+from ..manifest.rules_names import BOOKKEEPING_TABLES, VERSION_TABLE
 from ..naming import quote, sql_string
 from ..render.ddl import Renderer, schema_of
 from .down import down_bodies, down_path, down_text
@@ -39,10 +40,10 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 # statements that write its schema_version row (so any runner that executes the file records it).
 RECORD_MARKER = "-- schemactl:record"
 _RECORD_SPLIT = f"\n\n{RECORD_MARKER}\n"
-VERSION_TABLE = "schema_version"
 EXPRESSION_KEY = "(expression)"      # an expression element of an index, as the runtimes read it
-# Bookkeeping tables of schemactl and of the runners that may apply the chain; deep verify skips them.
-IGNORED_TABLES = (VERSION_TABLE, "_sqlx_migrations", "__drizzle_migrations")
+# Bookkeeping tables of schemactl and of the runners that may apply the chain; deep verify skips them
+# (validate refuses a schema object of one of these names).
+IGNORED_TABLES = tuple(BOOKKEEPING_TABLES)
 VERSION_TABLE_DDL = {
     "sqlite": "CREATE TABLE IF NOT EXISTS {table} (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, "
               "checksum TEXT NOT NULL, applied_at TEXT NOT NULL);",
