@@ -214,6 +214,10 @@ def _json(col: Col) -> Callable:
     return check
 
 
+# A fraction of a second with a non-zero digit after the sixth (a zero tail, "…123456000", is exact).
+_BEYOND_MICROSECONDS = re.compile(r"[.,]\d{6}\d*[1-9]")
+
+
 def _iso(parse: Callable, what: str, aware: bool | None) -> Callable:
     """ISO text -> date/time/datetime; aware: True needs an offset, False refuses one, None assumes UTC."""
     def check(col):
@@ -223,6 +227,10 @@ def _iso(parse: Callable, what: str, aware: bool | None) -> Callable:
                 x = parse(v)
             except ValueError:
                 raise BadValue(f"{show(v)} is not {what}; {SOURCE_FIX}") from None
+            finer = _BEYOND_MICROSECONDS.search(v)
+            if finer:   # Python's parser drops the digits past the sixth: the value would change silently
+                raise BadValue(f"{show(v)} has a fraction of a second finer than a microsecond, which neither "
+                               f"engine holds (the digits after the sixth would be lost); {SOURCE_FIX}")
             zone = getattr(x, "tzinfo", None)
             if aware is False and zone is not None:
                 raise BadValue(f"{show(v)} has a time zone offset, which {col.spelled} does not hold (its meaning "

@@ -415,6 +415,27 @@ def test_years_before_1000_keep_four_digits(pg, tmp_path):
     assert [r[0] for r in pg.execute("SELECT at FROM events ORDER BY id")] == original
 
 
+def test_an_instant_finer_than_a_microsecond_is_refused_not_truncated(pg, tmp_path):
+    """ISO text with nanoseconds (SQLite iso_text): Python's parser drops the digits past the sixth, so the
+    value would arrive changed; copy and backup refuse it, naming it, and write nothing.  A zero tail is
+    exact and kept."""
+    lite = _sqlite(tmp_path / "fine.db", EARLY)
+    lite.execute("INSERT INTO events VALUES (1, '2024-01-01T00:00:00.123456000Z')")
+    lite.commit()
+    pg.execute(render.ddl(EARLY, "postgres"))
+    assert datacopy.copy(EARLY, lite, "sqlite", pg, "postgres") == {"events": 1}
+    lite.execute("INSERT INTO events VALUES (2, '2024-01-01T00:00:00.123456789Z')")
+    lite.commit()
+    pg.execute("DROP TABLE events")
+    pg.execute(render.ddl(EARLY, "postgres"))
+    with pytest.raises(SchemactlError, match="finer than a microsecond"):
+        datacopy.copy(EARLY, lite, "sqlite", pg, "postgres")
+    assert pg.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+    with pytest.raises(SchemactlError, match="finer than a microsecond"):
+        datacopy.backup(EARLY, lite, "sqlite", tmp_path / "fine.jsonl.gz")
+    assert not (tmp_path / "fine.jsonl.gz").exists()
+
+
 def test_a_flipped_bit_trailing_data_or_rows_after_the_footer_restore_nothing(pg, tmp_path):
     """gzip checks its CRC only at the end of the stream: restore reads to the end before it commits."""
     _fill_postgres(pg)
