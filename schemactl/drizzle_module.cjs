@@ -347,6 +347,17 @@ for (const [name, call] of calls) {
   }
 }
 
+// pgTable(...).enableRLS(): the table's own call (its name, columns and extras) is the one enableRLS() is called on
+function tableCall(call) {
+  while (call && call.arguments.length === 0) {
+    const callee = unwrap(call.expression);
+    const inner = ts.isPropertyAccessExpression(callee) && callee.name.text === "enableRLS" && unwrap(callee.expression);
+    if (!inner || !ts.isCallExpression(inner)) break;
+    call = inner;
+  }
+  return call;
+}
+
 const tables = [];
 let core = null;
 for (const key of Object.keys(mod)) {
@@ -356,7 +367,7 @@ for (const key of Object.keys(mod)) {
   core = core || dialect;
   const config = (dialect === "postgres" ? pg : lite).getTableConfig(value);
   const decl = locals.get(key);
-  const call = calls.get(key);
+  const call = tableCall(calls.get(key));
   const table = { export: key, name: config.name, schema: config.schema || null, dialect, columns: [] };
   if (decl) Object.assign(table, position(decl));
   let props = new Map();

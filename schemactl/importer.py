@@ -136,8 +136,8 @@ class Summary:
         self.engine = ""                 # the engine it was read from
         self.locate = lambda path, name=None, **kind: ""
 
-    def approximate(self, path: tuple, reason: str, what: str | None = None) -> None:
-        self.approx.append(Entry(tuple(path), what or describe(path), reason))
+    def approximate(self, path: tuple, reason: str, what: str | None = None, where: str = "") -> None:
+        self.approx.append(Entry(tuple(path), what or describe(path), reason, where))
 
     def not_mapped(self, path: tuple, reason: str, what: str | None = None, where: str = "") -> None:
         self.unmapped.append(Entry(tuple(path), describe(path) if what is None else what, reason, where))
@@ -1018,14 +1018,19 @@ def _both_uncached(sql: str, engine: str) -> dict:
 
 def _sqlite_spelling(node):
     """A PostgreSQL spelling SQLite has no form of, as what means the same there (sqlglot keeps them as they
-    are): octet_length(x) is the length of x's bytes; x = ANY (ARRAY[a, b]) is x IN (a, b); a string cast to
+    are): octet_length(x) is the length of x's bytes; x = ANY (ARRAY[a, b]) is x IN (a, b) (the array cast to
+    text[] or not); a string cast to
     a type of the schema (an enum: 'broadcast'::public.state) is that string (SQLite would cast it by the type
     name's affinity)."""
     from sqlglot import exp
     if isinstance(node, exp.Anonymous) and node.name.lower() == "octet_length" and len(node.expressions) == 1:
         return exp.Length(this=exp.cast(node.expressions[0].transform(_sqlite_spelling), "blob"))
     if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
-        items = node.expression.this.unnest() if isinstance(node.expression.this, exp.Paren) else node.expression.this
+        items = node.expression.this
+        # PostgreSQL writes a varchar column's list cast to the column's comparison type:
+        # (ARRAY['a'::character varying, ...])::text[]
+        while isinstance(items, exp.Paren) or isinstance(items, exp.Cast) and items.to.is_type(exp.DataType.Type.ARRAY):
+            items = items.this
         if isinstance(items, exp.Array):
             return exp.In(this=node.this.transform(_sqlite_spelling),
                           expressions=[e.transform(_sqlite_spelling) for e in items.expressions])
@@ -1293,10 +1298,27 @@ class SourceLocator(Locator):
     def add(self, filename: str, s: Statement) -> None:
         pass
 
+    def _column(self, name: str, table_at: int) -> int:
+        """A column of the table declared at table_at: its SQL name quoted, else its property key (a column
+        declared without a name is named by its key)."""
+        c = self._find(name, table_at)
+        if c < 0:
+            m = re.compile(rf"(?<![\w$.]){re.escape(name)}\s*:").search(self.text, table_at)
+            c = m.start() if m else -1
+        return c
+
     def statement(self, filename: str, s: Statement) -> str:
         m = re.search(rf"\b(?:TABLE|INDEX|VIEW|TRIGGER|TYPE|POLICY|SEQUENCE)\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}",
                       s.text, re.I)
         pos = self._find(_exact_name(m.group(1))) if m else -1
+        if pos >= 0 and re.match(r"\s*ALTER\s+TABLE\b", s.text, re.I):
+            # a constraint drizzle-kit adds after the table: at its name where the file spells it (foreignKey({
+            # name })), else at its first column (.references() on the column)
+            con = re.search(rf"\bCONSTRAINT\s+{_QNAME}", s.text, re.I)
+            named = self._find(_exact_name(con.group(1)), pos) if con else -1
+            col = re.search(rf"\b(?:FOREIGN\s+KEY|UNIQUE|PRIMARY\s+KEY)\s*\(\s*{_QNAME}", s.text, re.I)
+            at_col = self._column(_exact_name(col.group(1)), pos) if col and named < 0 else -1
+            pos = named if named >= 0 else at_col if at_col >= 0 else pos
         return self._line(pos) if pos >= 0 else self.filename
 
     def __call__(self, path: tuple, name: str | None = None, **kind) -> str:
@@ -1307,7 +1329,7 @@ class SourceLocator(Locator):
             if t < 0:
                 return self.filename
             if len(path) >= 4 and path[2] == "columns":
-                c = self._find(path[3], t)
+                c = self._column(path[3], t)
                 return self._line(c if c >= 0 else t)
             return self._line(t)
         if len(path) >= 2 and self._find(str(path[1])) >= 0:
@@ -1672,7 +1694,8 @@ def finish(doc: dict, summary: Summary, source: str):
                     continue   # its table (or column) goes anyway
                 name = _item_name(doc, target)
                 if _single_engine(doc, target, targets[target], summary.engine):
-                    summary.approximate(target, f"kept for {summary.engine} only: {targets[target]}")
+                    summary.approximate(target, f"kept for {summary.engine} only: {targets[target]}",
+                                        where=summary.locate(target, name))
                     continue
                 summary.forget(target)
                 summary.not_mapped(target, targets[target], what="", where=summary.locate(target, name))

@@ -383,3 +383,24 @@ def test_import_shows_its_long_steps_on_a_terminal_only(tmp_path, pg_server):
         "import: schema applied to a scratch postgres database, read back and mapped"], shown
     piped = cli(*args, cwd=tmp_path)
     assert piped.exit_code == 0 and "scratch" not in piped.output
+
+
+# ---- found by Morphic's Drizzle schema (tests/fixtures/corpus/morphic) --------------------------------------
+
+def test_pg_in_list_on_a_varchar_column_is_kept_for_sqlite(tmp_path, pg_server, pg_test_db):
+    """PostgreSQL writes `s IN ('a', 'b')` on a varchar column back as `(s)::text = ANY ((ARRAY['a'::character
+    varying, ...])::text[])`: the cast around the array hid the IN list from the SQLite reading, so the CHECK
+    was kept for PostgreSQL only ('SQLite rejects it'); it is an IN list on both engines."""
+    res, out = _pg_import(tmp_path, pg_server, "schema.sql",
+                          "CREATE TABLE parts (id integer PRIMARY KEY, tool_state varchar(256),\n"
+                          "  CONSTRAINT tool_state_valid CHECK (tool_state IS NULL OR\n"
+                          "    tool_state IN ('input-streaming', 'output-error')));\n")
+    assert "kept for postgres only" not in res.output, res.output
+    m = _applies_on_both(out, pg_test_db)
+    (check,) = m.table("parts").checks
+    assert check.expr.on("sqlite") and check.expr.on("postgres")
+    conn = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(conn, render.ddl(m, "sqlite"))
+    conn.execute("INSERT INTO parts VALUES (1, 'output-error'), (2, NULL)")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO parts VALUES (3, 'other')")
