@@ -3,12 +3,14 @@
 Tried in order unless one is chosen with ``--postgres``:
 
 ``url``     an existing server: ``--postgres-url`` or ``SCHEMACTL_POSTGRES_URL``; schemactl creates and
-            drops its own scratch databases there (the role needs CREATEDB);
+            drops its own scratch databases there (the role needs CREATEDB), each used through a role of its
+            own without rights when the given role may create one (CREATEROLE), else as the given role;
 ``docker``  testcontainers' PostgreSQL module with a pinned image, only when a Docker engine answers;
 ``local``   the machine's own server binaries (schemactl.engines.postgres_local).
 
 Each provider is a context manager yielding a ``Server`` whose ``scratch()``
-makes a new empty database and removes it afterwards.  Nothing is left
+makes a new empty database, and a role without rights that owns it, and removes
+both afterwards (user input runs there: never as a superuser).  Nothing is left
 running or on disk when the ``with`` block ends.
 """
 
@@ -25,6 +27,33 @@ DOCKER_IMAGE = "postgres:16.4-alpine"
 ENV_URL = "SCHEMACTL_POSTGRES_URL"
 
 
+class _Made:
+    """What one ``scratch()`` made, recorded as it is made so that its end removes exactly that."""
+    dbname: str = ""
+    drop_database = False      # a database this call created (never the throwaway's own ``postgres``)
+    role: str | None = None    # the scratch role, None when the server's own role is used
+    password: str = ""
+    keep_role = False          # it owns the throwaway's ``postgres`` database, which goes with the server
+
+
+def _scram_verifier(password: str) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for ``password`` (RFC 5802/7677: what ``CREATE ROLE …
+    PASSWORD`` hashes on the server, done here so the password itself is never sent or logged).
+
+    One PBKDF2 iteration: the password is 32 random bytes, which no count of iterations makes any harder to
+    guess, and both this and every log-in (the client derives the key with the server's count) stay instant.
+    Its characters are ASCII letters, digits, '-' and '_', which SASLprep leaves as they are."""
+    import base64
+    import hashlib
+    import hmac
+    salt, iterations = secrets.token_bytes(16), 1
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    stored = hashlib.sha256(hmac.digest(salted, b"Client Key", "sha256")).digest()
+    server = hmac.digest(salted, b"Server Key", "sha256")
+    b64 = lambda b: base64.b64encode(b).decode()   # noqa: E731
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored)}:{b64(server)}"
+
+
 class Server:
     """A reachable PostgreSQL server in which scratch databases can be made."""
 
@@ -33,35 +62,49 @@ class Server:
         # A server started for this process alone (and removed with it): its first scratch database is the
         # empty ``postgres`` database initdb made, used as it is (no CREATE DATABASE, no DROP).
         self._own_database = throwaway
+        # The database the admin connection uses: the conninfo's own, until the throwaway's ``postgres`` is
+        # handed to a scratch role (whatever ran there may have set things for the next connection to it).
+        self._admin_dbname: str | None = None
         self._roles: set[str] = set()   # roles known to exist on the server
+        self._delegate: bool | None = None   # scratch roles can be made (None: not asked yet)
+        # a scratch role's log-in is known to work: a throwaway server (ours) trusts its socket; on any other
+        # the first one is tried (pg_hba.conf may admit only some roles)
+        self._login_checked = throwaway
 
-    def conninfo(self, dbname: str) -> str:
+    def conninfo(self, dbname: str, **params) -> str:
         from psycopg.conninfo import make_conninfo
-        return make_conninfo(self.admin_conninfo, dbname=dbname)
+        return make_conninfo(self.admin_conninfo, dbname=dbname, **params)
+
+    def _admin(self):
+        import psycopg
+        info = self.admin_conninfo if self._admin_dbname is None else self.conninfo(self._admin_dbname)
+        return psycopg.connect(info, autocommit=True)
 
     def ensure_roles(self, roles) -> None:
         """Create each of ``roles`` the server lacks, without LOGIN or any right: a manifest's policies name
         roles the deployment provides (a role is the server's, not one database's), and its DDL applies only
         where they exist.  A role another process creates meanwhile is taken as it is."""
         missing = sorted(set(roles) - self._roles)
-        if not missing:
-            return
+        if missing:
+            with self._admin() as admin:
+                self._create_roles(admin, missing)
+
+    def _create_roles(self, admin, missing: list[str]) -> None:
         import psycopg
         from psycopg import sql
-        with psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
-            have = {r for (r,) in admin.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", [missing])}
-            for role in missing:
-                if role in have:
-                    continue
-                try:
-                    admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
-                except psycopg.errors.DuplicateObject:
-                    pass
-                except psycopg.Error as exc:
-                    raise EngineUnavailable(
-                        f"cannot create role {sql.Identifier(role).as_string(admin)}, which the manifest's policies "
-                        f"name, on the {self.label} PostgreSQL server: {' '.join(str(exc).split())}; create it "
-                        "there (CREATE ROLE … NOLOGIN) or connect as a role with CREATEROLE") from None
+        have = {r for (r,) in admin.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", [missing])}
+        for role in missing:
+            if role in have:
+                continue
+            try:
+                admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+            except psycopg.errors.DuplicateObject:
+                pass
+            except psycopg.Error as exc:
+                raise EngineUnavailable(
+                    f"cannot create role {sql.Identifier(role).as_string(admin)}, which the manifest's policies "
+                    f"name, on the {self.label} PostgreSQL server: {' '.join(str(exc).split())}; create it "
+                    "there (CREATE ROLE … NOLOGIN) or connect as a role with CREATEROLE") from None
         self._roles.update(missing)
 
     @contextlib.contextmanager
@@ -70,41 +113,150 @@ class Server:
         missing (ensure_roles).
 
         The name is random (processes in different containers often have the same pid), and only a
-        database this call created is ever dropped: a name that exists is never reused or removed."""
-        self.ensure_roles(roles)
-        if self._own_database:
-            self._own_database = False
-            yield self.conninfo("postgres")
-            return
+        database this call created is ever dropped: a name that exists is never reused or removed.
+
+        What runs there is the user's input (imported DDL, function bodies, migrations), so the conninfo is
+        that of a role made for this database alone, with a random name and password: it owns the database
+        (schemas, tables, functions in trusted languages, trusted extensions) and has no other right -- not
+        a superuser, no CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS, a member of no role (so no server
+        files, no programs, no untrusted languages).  It is dropped after the database.  The server's own
+        role never connects to a database a scratch role owned while it exists: the throwaway server's
+        ``postgres`` database, handed over as its first scratch database, is left to go with the server,
+        and the admin connection uses ``template1`` from then on.
+
+        On a ``--postgres-url`` server where the given role may not create roles (neither a superuser nor
+        CREATEROLE), the given role is used as it is, without an error: the server and the role are the
+        user's own, they decide what that role may do, and it is no superuser.  A role that may create roles
+        makes one per scratch database (a CREATEROLE role without superuser becomes a member of it, as
+        PostgreSQL requires to give it a database); on the first, schemactl checks that it can log in (with
+        its password: pg_hba.conf may admit only some roles) and says so when it cannot -- it never falls
+        back to a role that may create roles, which can be a superuser."""
+        from ..output import signals_held
+        made = _Made()
+        try:
+            # Ctrl-C, SIGTERM or SIGHUP wait until the database and role exist and `made` says so: a signal
+            # in between would leave a database or a role nobody drops.
+            with signals_held():
+                self._make(made, sorted(set(roles) - self._roles))
+            if made.role is not None and not self._login_checked:
+                self._check_log_in(made)
+                self._login_checked = True
+            if made.role is None:
+                yield self.conninfo(made.dbname)
+            else:
+                yield self.conninfo(made.dbname, user=made.role, password=made.password)
+        finally:
+            with signals_held():   # a second signal must not cut the drop short either
+                self._remove(made)
+
+    def _make(self, made: _Made, missing_roles: list[str]) -> None:
         import psycopg
         from psycopg import sql
-        from ..output import signals_held
-        name = None
+        with self._admin() as admin:
+            if missing_roles:
+                self._create_roles(admin, missing_roles)
+            version = admin.info.server_version
+            superuser = admin.info.parameter_status("is_superuser") == b"on"
+            if self._delegate is None:
+                self._delegate = superuser or admin.execute(
+                    "SELECT rolcreaterole FROM pg_roles WHERE rolname = current_user").fetchone() == (True,)
+            if self._delegate:
+                self._make_role(admin, made, superuser)
+            owner = sql.SQL("") if made.role is None else sql.SQL(" OWNER {}").format(sql.Identifier(made.role))
+            if self._own_database:
+                self._own_database = False
+                made.dbname = "postgres"
+                if made.role is not None:
+                    admin.execute(sql.SQL("ALTER DATABASE postgres OWNER TO {}").format(sql.Identifier(made.role)))
+                    made.keep_role, self._admin_dbname = True, "template1"
+                    self._give_public_schema(admin, made)
+                return
+            # FILE_COPY (PostgreSQL 15+) is the quicker way to copy a tiny template.
+            strategy = sql.SQL(" STRATEGY FILE_COPY" if version >= 150000 else "")
+            for _ in range(5):
+                candidate = f"schemactl_scratch_{secrets.token_hex(8)}"
+                try:
+                    admin.execute(sql.SQL("CREATE DATABASE {}{}{}").format(sql.Identifier(candidate), owner, strategy))
+                    made.dbname, made.drop_database = candidate, True
+                    break
+                except psycopg.errors.DuplicateDatabase:
+                    continue
+                except psycopg.Error as exc:
+                    raise EngineUnavailable(
+                        f"cannot create a scratch database on the {self.label} PostgreSQL server: "
+                        f"{' '.join(str(exc).split())}; schemactl needs a role with CREATEDB there") from None
+            else:  # pragma: no cover - 2**64 names
+                raise EngineUnavailable("cannot find an unused scratch database name")
+        if made.role is not None and version < 150000:
+            with psycopg.connect(self.conninfo(made.dbname), autocommit=True) as fresh:
+                self._give_public_schema(fresh, made)
+
+    def _make_role(self, admin, made: _Made, superuser: bool) -> None:
+        import psycopg
+        from psycopg import sql
+        password = secrets.token_urlsafe(32)
+        for _ in range(5):
+            candidate = f"schemactl_scratch_{secrets.token_hex(8)}"
+            try:
+                admin.execute(sql.SQL(
+                    "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD {}"
+                ).format(sql.Identifier(candidate), sql.Literal(_scram_verifier(password))))
+                made.role, made.password = candidate, password
+                break
+            except psycopg.errors.DuplicateObject:
+                continue
+            except psycopg.errors.InsufficientPrivilege:   # CREATEROLE taken away meanwhile: as documented
+                self._delegate = False
+                return
+            except psycopg.Error as exc:
+                raise EngineUnavailable(
+                    f"cannot create a scratch role on the {self.label} PostgreSQL server: "
+                    f"{' '.join(str(exc).split())}") from None
+        else:  # pragma: no cover - 2**64 names
+            raise EngineUnavailable("cannot find an unused scratch role name")
+        if not superuser:
+            # a CREATEROLE role makes a database another role owns only as a member of it (PostgreSQL 16+:
+            # one that may SET ROLE to it); the membership goes with the role
+            admin.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(made.role)))
+
+    @staticmethod
+    def _give_public_schema(conn, made: _Made) -> None:
+        """Before PostgreSQL 15 the ``public`` schema belongs to the bootstrap superuser, not to whoever owns
+        the database (15+: pg_database_owner): the scratch role gets it, as on 15+."""
+        if conn.info.server_version < 150000:
+            from psycopg import sql
+            conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(made.role)))
+
+    def _check_log_in(self, made: _Made) -> None:
+        import psycopg
         try:
-            # Ctrl-C, SIGTERM or SIGHUP wait until the database exists and `name` says so: a signal in
-            # between would leave a database nobody drops.
-            with signals_held(), psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
-                # FILE_COPY (PostgreSQL 15+) is the quicker way to copy a tiny template.
-                strategy = sql.SQL(" STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else "")
-                for _ in range(5):
-                    candidate = f"schemactl_scratch_{secrets.token_hex(8)}"
-                    try:
-                        admin.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(candidate), strategy))
-                        name = candidate
-                        break
-                    except psycopg.errors.DuplicateDatabase:
-                        continue
-                    except psycopg.Error as exc:
-                        raise EngineUnavailable(
-                            f"cannot create a scratch database on the {self.label} PostgreSQL server: "
-                            f"{' '.join(str(exc).split())}; schemactl needs a role with CREATEDB there") from None
-                else:  # pragma: no cover - 2**64 names
-                    raise EngineUnavailable("cannot find an unused scratch database name")
-            yield self.conninfo(name)
-        finally:
-            if name is not None:     # a second signal must not cut the drop short either
-                with signals_held(), psycopg.connect(self.admin_conninfo, autocommit=True) as admin:
-                    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            psycopg.connect(self.conninfo(made.dbname, user=made.role, password=made.password),
+                            connect_timeout=10).close()
+        except psycopg.OperationalError as exc:
+            raise EngineUnavailable(
+                f"the role schemactl made to use its scratch database on the {self.label} PostgreSQL server "
+                f"cannot log in: {' '.join(str(exc).split())}; let new roles log in with a password there "
+                "(pg_hba.conf), or connect as a role without CREATEROLE (then that role is used)") from None
+
+    def _remove(self, made: _Made) -> None:
+        """Drop what ``made`` records: the database, then its role (which nothing else can hold)."""
+        from psycopg import sql
+        import psycopg
+        drop_role = made.role is not None and not made.keep_role
+        if not (made.drop_database or drop_role):
+            return
+        with self._admin() as admin:
+            if made.drop_database:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(made.dbname)))
+                made.drop_database = False
+            if drop_role:
+                try:
+                    admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(made.role)))
+                except psycopg.Error as exc:
+                    raise EngineUnavailable(
+                        f"cannot drop the scratch role {made.role} on the {self.label} PostgreSQL server: "
+                        f"{' '.join(str(exc).split())}; drop it there (DROP ROLE)") from None
+                made.role = None
 
 
 @contextlib.contextmanager
@@ -112,11 +264,8 @@ def _url(url: str | None) -> Iterator[Server]:
     url = url or os.environ.get(ENV_URL)
     if not url:
         raise EngineUnavailable(f"no PostgreSQL URL given (--postgres-url or {ENV_URL})")
-    import psycopg
-    try:
-        psycopg.connect(url, connect_timeout=5).close()
-    except psycopg.Error as exc:
-        raise EngineUnavailable(f"cannot connect to the given PostgreSQL URL: {str(exc).strip()}") from None
+    from ..dburl import connect_postgres   # a bad URL or a failed connection: one line, no secret in it
+    connect_postgres(url, "the given PostgreSQL URL", conninfo=True, connect_timeout=5).close()
     yield Server(url, "url")
 
 
