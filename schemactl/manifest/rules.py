@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..naming import PG_MAX_IDENT_BYTES, suggest, too_long
-from . import rules_names, rules_views
+from . import pragmas, rules_names, rules_views
 from .model import Check, ForeignKey, Index, Manifest, PrimaryKey, Search, Table, Unique
 
 
@@ -13,6 +13,7 @@ def check(m: Manifest, problems) -> None:
     tables = {t.name: t for t in m.tables}
     _names(m, problems)
     rules_names.check(m, problems)
+    pragmas.check(m, problems)
     _views(m, tables, problems)
     rules_views.check(m, problems)
     for tr in m.triggers:
