@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -327,3 +328,64 @@ def write_hash(path: Path, new_hash: str, version: int | None = None, shown: str
     except OSError as exc:
         raise SchemactlError(f"{shown}: cannot write: {exc.strerror or exc}; nothing was written") from None
     return True
+
+
+# ---------------------------------------------------------------- a malformed hash: value
+
+_WELL_FORMED = re.compile(r"^sha256:[0-9a-f]{64}$")
+STAND_IN = "sha256:" + "0" * 64
+
+
+def _stand_in_text(text: str) -> str | None:
+    """``text`` with a malformed top-level ``hash:`` value ("sha256:abc", "", null, merge-conflict text)
+    replaced by a well-formed stand-in, or None when the hash is absent, well formed, or cannot be replaced
+    in place.  Only for loading: the stand-in is never written."""
+    try:
+        data = _load(text)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(data, dict) or "hash" not in data:
+        return None
+    value = data["hash"]
+    if isinstance(value, str) and _WELL_FORMED.match(value):
+        return None
+    try:
+        return _settle(text, {"hash": STAND_IN})
+    except (RewriteRefused, yaml.YAMLError, RecursionError):
+        return None
+
+
+def load_for_hash(project, paths: list, features: frozenset = frozenset()) -> list:
+    """The manifests as ``project.load_all`` loads them, except that a malformed top-level ``hash:`` value
+    is no problem: it is what `hash --write` replaces (and what validate sends the user to it for).  A
+    manifest with other problems too is reported with those (not with the advice to run `hash --write`)."""
+    from dataclasses import replace
+
+    from ..errors import ManifestInvalid
+    from ..project import load_all
+    from .load import load_text
+    try:
+        return load_all(project, paths, features)
+    except ManifestInvalid as exc:
+        failure = exc
+    loaded, names, problems = [], {}, []
+    for path in paths:
+        shown = project.display(path)
+        try:
+            text = Path(path).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise failure from None
+        stand_in = _stand_in_text(text)
+        try:
+            m = load_text(stand_in or text, shown, features)
+        except ManifestInvalid as exc:
+            if stand_in is None:
+                raise failure from None
+            problems += exc.diagnostics
+            continue
+        if names.setdefault(m.name, path) != path:
+            raise failure from None
+        loaded.append((path, replace(m, source=shown)))
+    if problems:
+        raise ManifestInvalid(problems)
+    return loaded

@@ -226,3 +226,62 @@ def test_the_hash_reads_only_the_fields_it_is_remembered_by():
         if m.tables:
             assert schema_hash(replace(m, tables=m.tables[1:])) != schema_hash(m)
     assert read <= set(HASHED_FIELDS), read - set(HASHED_FIELDS)
+
+
+# ---------------------------------------------------------------- hash --write mends a malformed hash:
+
+CONFLICT = f"<<<<<<< HEAD {STALE} ======= sha256:{'1' * 64} >>>>>>> theirs"
+MALFORMED = [
+    'hash: "sha256:abc"', 'hash: ""', "hash:", "hash: 12", "hash: sha256:ABC", f"hash: {CONFLICT}",
+    f"hash: |\n  <<<<<<< HEAD\n  {STALE}\n  =======\n  sha256:{'1' * 64}\n  >>>>>>> theirs",
+]
+MALFORMED_IDS = ["short", "empty", "null", "number", "upper-case", "conflict-text", "conflict-block"]
+
+
+@pytest.mark.parametrize("line", MALFORMED, ids=MALFORMED_IDS)
+def test_load_for_hash_loads_a_manifest_whose_only_problem_is_its_hash(tmp_path, line):
+    """What `hash` and `hash --write` load with: validate refuses the manifest and sends the user to
+    `hash --write`, which loads it with the hash set aside and rewrites that one scalar."""
+    from schemactl.errors import ManifestInvalid
+    from schemactl.manifest.hashing import load_for_hash, write_hash
+    from schemactl.project import find_project, load_all
+    text = f"format: 1\nname: x\nversion: 1\n{line}\n{TABLES}\n"
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    project = find_project(tmp_path)
+    with pytest.raises(ManifestInvalid) as info:
+        load_all(project, [path])
+    assert [(d.line, d.col) for d in info.value.diagnostics] == [(4, 6 if line == "hash:" else 7)]
+    ((got_path, m),) = load_for_hash(project, [path])
+    digest = schema_hash(load_text(text.replace(line, f"hash: {STALE}")))
+    assert got_path == path and schema_hash(m) == digest
+    assert path.read_text() == text                      # loading writes nothing
+    assert write_hash(path, digest)
+    lines, got = text.split("\n"), path.read_text().split("\n")
+    assert got[:3] == lines[:3] and got[4:] == lines[3 + line.count("\n") + 1:]     # that one scalar only
+    assert got[3] in (f"hash: {digest}", f'hash: "{digest}"')
+    assert load_all(project, [path])[0][1].hash == digest
+
+
+def test_load_for_hash_names_the_other_problems_of_a_manifest_with_a_malformed_hash(tmp_path):
+    from schemactl.errors import ManifestInvalid
+    from schemactl.manifest.hashing import load_for_hash
+    from schemactl.project import find_project
+    text = f'format: 1\nname: x\nversion: 1\nhash: "sha256:abc"\ntables: {{t: {{columns: {{id: {{type: intger}}}}}}}}\n'
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    with pytest.raises(ManifestInvalid) as info:
+        load_for_hash(find_project(tmp_path), [path])
+    messages = [f"{d.line}: {d.message}" for d in info.value.diagnostics]
+    assert any(m.startswith("5: ") and 'unknown type "intger"' in m for m in messages), messages
+    assert not any("hash --write" in m for m in messages)      # not sent round in a circle
+
+
+def test_load_for_hash_leaves_a_hash_it_cannot_replace_alone_to_validate(tmp_path):
+    from schemactl.errors import ManifestInvalid
+    from schemactl.manifest.hashing import load_for_hash
+    from schemactl.project import find_project
+    path = tmp_path / "m.yaml"
+    path.write_text(f"format: 1\nname: x\nversion: 1\nhash: {{a: 1}}\n{TABLES}\n")
+    with pytest.raises(ManifestInvalid):
+        load_for_hash(find_project(tmp_path), [path])
