@@ -103,6 +103,13 @@ def _key(node):
         return ("in", _key(node.this), tuple(_key(e) for e in node.expressions))
     if isinstance(node, exp.Anonymous):
         return ("fn", str(node.this).lower(), tuple(_key(e) for e in node.expressions))
+    if isinstance(node, exp.Select) and _in_expression(node) and any(isinstance(p, exp.Alias)
+                                                                      for p in node.expressions):
+        # a scalar, EXISTS or IN subquery: its outputs' names mean nothing (PostgreSQL stores count(*) there
+        # as count(*) AS count); the copy has no parent, so it is keyed as a SELECT of its own
+        bare = node.copy()
+        bare.set("expressions", [p.this if isinstance(p, exp.Alias) else p for p in bare.expressions])
+        return _key(bare)
     name = type(node).__name__.lower()
     implied = _IMPLIED.get(name)
     args = tuple((k, _key(v)) for k, v in sorted(node.args.items())
@@ -110,6 +117,16 @@ def _key(node):
     if implied:   # each argument's key once: computing it twice per level is exponential in the depth
         args = tuple((k, v) for k, v in args if implied.get(k) != v)
     return (name, args)
+
+
+def _in_expression(select) -> bool:
+    """A SELECT used as a value (a scalar, EXISTS or IN subquery), not a table (FROM, JOIN, a CTE, a set
+    operation's side, the statement itself): the first ancestor past subquery parentheses says."""
+    up = select.parent
+    while isinstance(up, (exp.Subquery, exp.Paren)):
+        up = up.parent
+    return up is not None and not isinstance(up, (exp.From, exp.Join, exp.CTE, exp.SetOperation, exp.Create,
+                                                  exp.Insert, exp.Lateral))
 
 
 def _decimal(text) -> str:

@@ -321,6 +321,26 @@ def test_a_view_as_postgresql_stores_it_is_the_same_view(scratch_server):
     assert sqlite_target(m).findings == []
 
 
+def test_subqueries_as_postgresql_stores_them_are_the_same_view(scratch_server):
+    """PostgreSQL names a scalar subquery's output (count(*) AS count, max(a.id) AS max): no SC354 for
+    that; a derived table's output names still count (the outer query reads them).  A JOIN (SELECT …)
+    is no call of a function join() either (validate refused such a view)."""
+    from schemactl.manifest.load import load_text
+    from schemactl.parity import postgres_target, sqlite_target
+    m = load_text("format: 1\nname: v\nversion: 1\ntables:\n  hosts:\n    columns:\n"
+                  "      id: {type: integer, primary_key: true}\n  audit:\n    columns:\n"
+                  "      id: {type: integer, primary_key: true}\n      host: {type: integer}\n"
+                  "views:\n  counted:\n    sql: \"SELECT h.id, (SELECT count(*) FROM audit a WHERE a.host = h.id) AS n, "
+                  "(SELECT max(a.id) FROM audit a WHERE a.host = h.id) AS last, s.c FROM hosts h "
+                  "JOIN (SELECT host, count(*) AS c FROM audit GROUP BY host) s ON s.host = h.id "
+                  "WHERE EXISTS (SELECT a.id FROM audit a WHERE a.host = h.id) AND h.id IN (SELECT host AS x FROM audit)\"\n")
+    assert postgres_target(m, scratch_server).findings == []
+    assert sqlite_target(m).findings == []
+    from schemactl.normalize import expr_key
+    assert expr_key("SELECT x FROM (SELECT a AS x FROM t) AS s", "postgres") != \
+        expr_key("SELECT x FROM (SELECT a AS y FROM t) AS s", "postgres")
+
+
 def test_a_multidimensional_own_array_type_is_what_postgresql_records(scratch_server):
     """postgres_type cidr[][] is created as written; PostgreSQL's catalog records any array as cidr[]: no
     SC203 (a false type difference before)."""

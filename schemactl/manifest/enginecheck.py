@@ -23,6 +23,8 @@ _SYNTAX = frozenset("""
 all and any array as between by case cast char character coalesce collate decimal distinct double else exists
 extract filter from greatest in interval is least like not nullif numeric on or over overlay partition position
 precision row select some substring then time timestamp trim values varchar when where with within zone
+join lateral using union intersect except having group order limit offset cross inner left right full outer
+natural end null true false default returning
 """.split())
 
 _STRINGS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
