@@ -728,6 +728,7 @@ class Importer:
         own = {n.lower() for n, _ in self.extras.get("functions", ())} - {n.lower() for n in doc.get("functions", {})}
         views = {}
         materialized = {n for n, kind in self.extras.get("relations", ()) if kind == "m"}
+        view_options = dict(self.extras.get("view_options", ()))
         for v in self.cat.views:
             if v.name in materialized:   # listed by unmapped_objects(): never a plain view in its place
                 continue
@@ -739,6 +740,11 @@ class Importer:
                                         "application's migrations", what=f'view "{v.name}"')
                 continue
             views[v.name] = {"sql": self.both(sql, self.engine)}
+            if v.name in view_options:   # the model has no view options: said, never dropped silently
+                self.summary.approximate(("views", v.name), f"WITH ({view_options[v.name]}) is not kept: the "
+                                         "manifest's view is created without options (without security_invoker, "
+                                         "a view reads its tables with its owner's rights)",
+                                         what=f'view "{v.name}"')
         if views:
             doc["views"] = views
         return doc
@@ -823,8 +829,7 @@ class Importer:
                 self.summary.not_mapped(("functions", f.name), "another function has this name (overloads): a "
                                         "manifest names each function once", what=f'function "{f.name}"')
                 continue
-            foreign = sorted({q for q in re.findall(r'(?<![\w."])"?(\w+)"?\.(?=["\w])', f.shown)
-                              if q.lower() in other_schemas} | {x for x in EXTENSION_TYPES
+            foreign = sorted({q for q in _qualifiers(f.shown) if q.lower() in other_schemas} | {x for x in EXTENSION_TYPES
                                                                       if re.search(rf"\b{x}\b", f.shown, re.I)})
             if foreign:   # the generated DDL would name what the manifest does not create
                 self.summary.not_mapped(("functions", f.name), f"uses {', '.join(foreign)}, which the manifest "
@@ -888,6 +893,13 @@ class Importer:
                                         "function that is left out (listed); keep the policy with it in the "
                                         "application's migrations", what=f'policy "{p.name}" on table "{p.table}"')
                 continue
+            foreign = sorted({q for expr in (p.shown_using, p.shown_check) if expr for q in _qualifiers(expr)
+                              if q.lower() in other_schemas})
+            if foreign:   # Supabase's auth.uid(): the generated DDL would name a schema the manifest does not hold
+                self.summary.not_mapped(("tables", p.table, "policies", p.name), f"uses {', '.join(foreign)}, "
+                                        "another schema the manifest does not hold; keep the policy in the "
+                                        "application's migrations", what=f'policy "{p.name}" on table "{p.table}"')
+                continue
             spec = {}
             if p.command != "all":
                 spec["command"] = p.command
@@ -930,8 +942,10 @@ class Importer:
             elif kind == "m":
                 self.summary.not_mapped((), "materialized views are not in the manifest model; keep it in the "
                                             "application's migrations", what=f'materialized view "{name}"')
+        listed = {e.path for e in self.summary.unmapped}
         for table, name in x.get("policies", ()):
-            if table in doc["tables"] and name not in doc["tables"][table].get("policies", {}):
+            if table in doc["tables"] and name not in doc["tables"][table].get("policies", {}) and \
+                    ("tables", table, "policies", name) not in listed:
                 self.summary.not_mapped(("tables", table), "row-level security policies are not in the manifest "
                                         "model yet", what=f'policy "{name}" on table "{table}"')
         for (table,) in x.get("row_security", ()):
@@ -968,6 +982,11 @@ def _dq_strings(sql: str, columns: set[str]) -> str:
         word = m.group(1).replace('""', '"')
         return m.group(0) if word.lower() in columns else "'" + word.replace("'", "''") + "'"
     return re.sub(r"""'(?:[^']|'')*'|"((?:[^"]|"")*)"(?!\s*\()""", one, sql)
+
+
+def _qualifiers(sql: str) -> set[str]:
+    """The names an expression qualifies others with (schema.function, table.column; quoted or not)."""
+    return set(re.findall(r'(?<![\w."])"?(\w+)"?\.(?=["\w])', sql))
 
 
 def _nextval(default: str | None) -> str | None:
@@ -1400,6 +1419,9 @@ _PG_EXTRAS = {
                             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(schema)s
                             AND (t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL) ORDER BY 1, 2""",
     "policies": "SELECT tablename, policyname FROM pg_policies WHERE schemaname = %(schema)s ORDER BY 1, 2",
+    "view_options": """SELECT c.relname, array_to_string(c.reloptions, ', ') FROM pg_class c
+                       JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = %(schema)s AND c.relkind = 'v' AND c.reloptions IS NOT NULL ORDER BY 1""",
     "row_security": """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                        WHERE n.nspname = %(schema)s AND c.relrowsecurity ORDER BY 1""",
     "partitioned": """SELECT c.relname, pg_get_partkeydef(c.oid) FROM pg_class c

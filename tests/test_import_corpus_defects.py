@@ -404,3 +404,28 @@ def test_pg_in_list_on_a_varchar_column_is_kept_for_sqlite(tmp_path, pg_server, 
     conn.execute("INSERT INTO parts VALUES (1, 'output-error'), (2, NULL)")
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO parts VALUES (3, 'other')")
+
+
+# ---- found by drizzle-supabase-rls (tests/fixtures/corpus/drizzle-supabase-rls) -----------------------------
+
+def test_pg_policy_calling_another_schema_and_view_options_are_listed(pg, pg_server, pg_test_db, tmp_path):
+    """Supabase's policies call auth.uid(): mapped as they were, the generated DDL failed on a database without
+    that schema ('schema "auth" does not exist'); a view's WITH (security_invoker = true) was dropped without a
+    word. The policy is not mapped and the view's options are listed, each said once."""
+    pg.execute("""
+        CREATE SCHEMA auth;
+        CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS 'SELECT NULL::uuid';
+        CREATE TABLE profiles (id uuid PRIMARY KEY, email text NOT NULL);
+        ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY "read all" ON profiles FOR SELECT USING (true);
+        CREATE POLICY "owner can update" ON profiles FOR UPDATE USING (id = (SELECT auth.uid()));
+        CREATE VIEW emails WITH (security_invoker = true) AS SELECT email FROM profiles;""")
+    out = tmp_path / "app.yaml"
+    res = cli("import", "--db", pg_server.url("schemactl_tests"), "-o", out)
+    assert res.exit_code == 0, res.output
+    assert ('not mapped: policy "owner can update" on table "profiles": uses auth, another schema the manifest '
+            'does not hold') in res.output
+    assert res.output.count('policy "owner can update"') == 1, res.output
+    assert 'approximately: view "emails": WITH (security_invoker=true) is not kept' in res.output
+    m = _applies_on_both(out, pg_test_db)
+    assert [p.name for p in m.policies] == ["read all"] and [v.name for v in m.views] == ["emails"]
