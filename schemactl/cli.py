@@ -55,6 +55,7 @@ class _Group(click.Group):
         # A short-lived process that allocates many long-lived objects: the cycle collector
         # only costs time here (about a quarter of `generate` on large manifests).
         gc.disable()
+        given = [*getattr(ctx, "_protected_args", ()), *ctx.args]   # the command's own arguments (click clears them)
         try:
             return super().invoke(ctx)
         except ManifestInvalid as exc:
@@ -65,9 +66,12 @@ class _Group(click.Group):
             ctx.exit(EXIT_INPUT)
         except SchemactlError as exc:
             _interrupted(ctx, _interruption(exc.__context__))   # an error made of what an interruption left
-            click.echo(f"error: {exc}", err=True)
+            click.echo(_without_secrets(given, f"error: {exc}"), err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+        except click.ClickException as exc:   # a usage error may quote a value: a URL given to another option
+            exc.message = _without_secrets(given, exc.message)
+            raise
+        except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt as exc:
             _interrupted(ctx, exc)
@@ -77,8 +81,20 @@ class _Group(click.Group):
             if ctx.params.get("debug") or os.environ.get("SCHEMACTL_DEBUG"):
                 import traceback
                 traceback.print_exc()   # still one exit code: Python's own uncaught exit would be 1
-            click.echo(text, err=True)
+            click.echo(_without_secrets(given, text), err=True)
             ctx.exit(code)
+
+
+def _without_secrets(given: list, text: str) -> str:
+    """An error line with the secrets of every database URL of this command (its arguments ``given`` and
+    SCHEMACTL_POSTGRES_URL) hidden (dburl.hide): the messages built from a URL hide them already; this holds
+    for any other text that quotes one."""
+    raw = [*given, os.environ.get("SCHEMACTL_POSTGRES_URL") or ""]
+    urls = [a for a in raw if isinstance(a, str) and ("://" in a or "=" in a)]
+    if not urls:
+        return text
+    from .dburl import hide
+    return hide(text, urls)
 
 
 def _interrupted(ctx, stop: BaseException | None) -> None:
@@ -218,7 +234,8 @@ def hash_(manifests, write, features):
     project = find_project()
     if write and features:
         raise SchemactlError("the hash: line holds the default feature set; drop --features to --write it")
-    loaded = load_all(project, list(manifests), features)
+    from .manifest.hashing import load_for_hash     # a malformed hash: value is what --write replaces
+    loaded = load_for_hash(project, list(manifests), features)
     for path, m in loaded:
         h = schema_hash(m)
         click.echo(h if len(loaded) == 1 else f"{h}  {project.display(path)}")

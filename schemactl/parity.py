@@ -16,6 +16,7 @@ from .diff import diff
 from .engines import sqlite as sqlite_engine
 from .render.ddl import schema_of
 from .errors import SchemactlError
+from .dburl import parse_url, redact_url  # noqa: F401 - URL rules and secrets' scrubbing live in dburl
 from .expect import expect
 from .introspect import introspect
 from .manifest.model import Manifest
@@ -248,40 +249,6 @@ def _postgres_targets(manifests: list[Manifest], chains: dict, starting, abandon
 
 # -- diff an existing database
 
-def parse_url(url: str) -> tuple[str, str]:
-    """``postgresql://…`` / ``postgres://…`` / ``sqlite:///path`` -> (engine, address)."""
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgres", url
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
-        if not path:
-            raise SchemactlError("sqlite URL has no path: write sqlite:///relative.db or sqlite:////absolute.db")
-        return "sqlite", path
-    raise SchemactlError(f'cannot read database URL "{url}": use postgresql://… or sqlite:///path')
-
-
-# Query parameters of a PostgreSQL URL that carry secrets (libpq's names).
-_SECRET_PARAMS = ("password", "sslpassword")
-
-
-def redact_url(url: str) -> tuple[str, list[str]]:
-    """(the URL as shown in messages: host, database and harmless parameters only; the secrets it holds)."""
-    from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
-    parts = urlsplit(url)
-    secrets = [unquote(parts.password)] if parts.password else []
-    kept = []
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key.lower() in _SECRET_PARAMS:
-            secrets.append(value)
-        else:
-            kept.append((key, value))
-    host = parts.netloc.rsplit("@", 1)[-1]
-    shown = f"{host}{parts.path}" + (f"?{urlencode(kept)}" if kept else "")
-    from urllib.parse import quote
-    secrets = [s for s in secrets if s]
-    return shown, secrets + [quote(s, safe="") for s in secrets if quote(s, safe="") != s]   # as written, too
-
-
 def sqlite_read_only_uri(path: str) -> str:
     """A read-only file: URI for ``path``, percent-encoded, so '#', '?' and '%' in a file name stay part of it
     (unencoded, SQLite would open, and create, another file)."""
@@ -301,16 +268,9 @@ def connect_url(url: str, read_only: bool = True):
             return sqlite3.connect(address)
         except sqlite3.Error as exc:
             raise SchemactlError(f"cannot open {address}: {exc}") from None
-    import psycopg
+    from .dburl import connect_postgres
     options = "-c default_transaction_read_only=on" if read_only else None
-    try:
-        return psycopg.connect(address, connect_timeout=10, options=options)
-    except psycopg.Error as exc:
-        shown, secrets = redact_url(url)
-        message = str(exc).strip()
-        for secret in secrets:     # psycopg may quote the URI or its parameters back
-            message = message.replace(secret, "***")
-        raise SchemactlError(f"cannot connect to {shown}: {message}") from None
+    return connect_postgres(address, connect_timeout=10, options=options)   # one line, no secret, when it fails
 
 
 def diff_database(m: Manifest, url: str) -> Target:

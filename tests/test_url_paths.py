@@ -36,3 +36,88 @@ def test_passwords_never_appear_in_connection_errors(tmp_path):
     assert "cannot connect to" in message and "application_name=probe" in message
     for secret in ("top@secret", "top%40secret", "hunter2", "key-pass", "bob:"):
         assert secret not in message
+
+
+# -- the one place that keeps a URL's secrets out of messages (schemactl.dburl)
+
+def test_every_spelling_of_a_password_is_a_secret():
+    from schemactl.dburl import secrets_of
+    found = secrets_of("postgresql://bob:p%40ss%25word@h/db?sslpassword=k%20ey&passfile=/run/pgpass&port=5")
+    for spelling in ("p%40ss%25word", "p@ss%word", "p%40ss%25word".replace("%", "%25"), "bob:p%40ss%25word",
+                     "bob:p@ss%word", "k%20ey", "k ey", "/run/pgpass", "%2Frun%2Fpgpass"):
+        assert spelling in found
+    assert "bob" not in found and "5" not in found and "h" not in found   # a user name, a port, a host
+
+
+def test_conninfo_secrets_quoted_or_not():
+    from schemactl.dburl import secrets_of
+    found = secrets_of(r"host=h password='it\'s a secret' sslpassword=plain")
+    assert "it's a secret" in found and r"'it\'s a secret'" in found and "plain" in found
+
+
+@pytest.mark.parametrize("message", [
+    'invalid percent-encoded token: "Sup3r%Secret"',
+    'end of string reached when looking for matching "]" in IPv6 host address in URI: '
+    '"postgresql://u:Sup3r%Secret@[::1:1/db"',
+    "connection failed: password=Sup3r%Secret host=h",
+    "conninfo host=h password='Sup3r%Secret' dbname=x",
+    "connection failed for postgresql://u:Sup3r%25Secret@h/db\n\tIs the server running?",
+])
+def test_a_drivers_message_keeps_no_secret_and_is_one_line(message):
+    from schemactl.dburl import scrub
+    text = scrub(message, "postgresql://u:Sup3r%25Secret@h/db")
+    assert "Sup3r" not in text and "Secret" not in text and "\n" not in text and "***" in text
+
+
+def test_a_parse_error_shows_no_excerpt_of_the_url():
+    from schemactl.dburl import _parse_reason
+    assert _parse_reason('invalid percent-encoded token: "a"b%c"') == "invalid percent-encoded token"
+    assert _parse_reason('missing "=" after "ret" in connection info string') == \
+        'missing "=" after "…" in connection info string'
+    assert _parse_reason('unexpected character "x" at position 3 in URI (expected ":" or "/"): "pg:x"') == \
+        'unexpected character "x" at position 3 in URI (expected ":" or "/")'
+
+
+def test_a_short_password_is_hidden_where_it_stands_alone():
+    from schemactl.dburl import scrub
+    text = scrub('password authentication failed for user "pw" (pw)', "postgresql://u:pw@h/db")
+    assert text == 'password authentication failed for user "***" (***)'
+
+
+def test_hide_keeps_lines_and_hides_every_urls_secrets():
+    from schemactl.dburl import hide
+    text = hide("a hunter2\nb s3cret\nc postgresql://x:y@h", ["postgresql://u:hunter2@h", "host=h password=s3cret"])
+    assert text == "a ***\nb ***\nc postgresql://***@h"
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgresql://bob:pw@127.0.0.1:1/app", "127.0.0.1:1/app"),
+    ("postgresql://bob:pw@/app?host=/tmp&password=x&application_name=probe", "/app?host=%2Ftmp&application_name=probe"),
+    ("postgres://h1:1,h2:2/db", "h1:1,h2:2/db"),
+    ("postgresql://u:Sup3r@Secret@h/db", "postgresql://…"),
+    ("host=/tmp password=x dbname=d", "dbname=d host=/tmp"),
+    ("host=/tmp password='x", "the given conninfo string"),
+])
+def test_a_url_as_messages_show_it(url, shown):
+    from schemactl.dburl import shown as show
+    assert show(url) == shown
+
+
+@pytest.mark.parametrize("url", ["postgresql://", "postgresql:///db", "postgres://u@h:5432/db?sslmode=disable",
+                                 "postgresql://u:p%40w@[::1]:5432/db", "postgresql://u@/db?host=%2Ftmp&port=5"])
+def test_good_postgres_urls_pass(url):
+    from schemactl.parity import parse_url
+    assert parse_url(url) == ("postgres", url)
+
+
+def test_a_real_server_refusal_hides_the_password(pg_server):
+    """A URL that parses, on a server that answers, for a database that does not exist."""
+    from schemactl.errors import SchemactlError
+    from urllib.parse import quote
+    url = f"postgresql://postgres:Sup3r%20Secret@/no_such_db?host={quote(str(pg_server.base), safe='')}" \
+          f"&port={pg_server.port}&password=Sup3rSecret2"
+    with pytest.raises(SchemactlError) as info:
+        connect_url(url)
+    message = str(info.value)
+    assert "no_such_db" in message and "\n" not in message
+    assert "Sup3r" not in message and "Secret" not in message
