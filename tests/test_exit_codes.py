@@ -165,3 +165,103 @@ def test_a_control_character_yaml_forbids_is_a_located_error(tmp_path, raw, wher
     result = cli("validate", "m.yaml", cwd=tmp_path)
     assert result.exit_code == 2
     assert result.stderr.startswith(f"m.yaml:{where}: error: invalid YAML: character U+00")
+
+
+# -- every bad database URL is exit 2 with one line, and no form of its password is ever printed
+
+# (URL, what is wrong with it): each password spells "Sup3r" and "Secret", neither of which any message may show
+HOSTILE_URLS = [
+    ("postgresql://u:Sup3rSecret@[::1:1/db", "IPv6 bracket never closed"),
+    ("postgresql://u@[::1:1/db", "IPv6 bracket never closed, no password"),
+    ("postgresql://u:Sup3rSecret@[]/db", "empty IPv6 host"),
+    ("postgresql://u:Sup3r%Secret@h:1/db", "bad percent-encoding in the password"),
+    ("postgresql://u:Sup3r%00Secret@h/db", "%00 in the password"),
+    ("postgresql://u@h/db?password=Sup3r%Secret", "bad percent-encoding in a query password"),
+    ("postgresql://u@h/db?password=Sup3r&Secret", "password cut by an unencoded '&'"),
+    ("postgresql://u:Sup3r@Secret@h/db", "unencoded '@' in the password"),
+    ("postgresql://u:Sup3r/Secret@h/db", "unencoded '/' in the password"),
+    ("postgresql+psycopg://bob:Sup3rSecret@h/db", "SQLAlchemy driver suffix"),
+    ("POSTGRESQL://bob:Sup3rSecret@h/db", "scheme in capitals"),
+    ("mysql://bob:Sup3rSecret@h/db", "unknown scheme"),
+    ("sqlite://bob:Sup3rSecret@h/x.db", "sqlite with two slashes"),
+    ("sqlite:///", "sqlite without a path"),
+    ("bob:Sup3rSecret@h/db", "no scheme"),
+    ("host=/nonexistent-dir password=Sup3rSecret dbname=x", "a conninfo string, unreachable"),
+    ("host=/nonexistent-dir password='Sup3r Secret", "a conninfo string, quote never closed"),
+    ("postgresql://u:Sup3r%25Secret@/db?host=/nonexistent-dir&port=1&sslpassword=Sup3rSecret2",
+     "valid, unreachable, secrets in the user information and the query"),
+    ("postgresql://u:Sup3r%40Secret@/db?host=%2Fnonexistent-dir&password=Sup3r%20Secret", "valid, unreachable"),
+]
+
+M = "manifests/memories.yaml"
+# every command that takes a URL: {url} is the hostile one, {db} an existing SQLite database, {tmp} a directory
+URL_COMMANDS = {
+    "parity --postgres-url": (["parity", "--postgres", "url", "--postgres-url", "{url}", M], {}),
+    "parity (env)": (["parity", M], {"SCHEMACTL_POSTGRES_URL": "{url}"}),
+    "import --db": (["import", "--db", "{url}"], {}),
+    "import --postgres-url": (["import", "--ddl", "{tmp}/t.sql", "--dialect", "postgres", "--postgres-url", "{url}"], {}),
+    "import (env)": (["import", "--ddl", "{tmp}/t.sql", "--dialect", "postgres"], {"SCHEMACTL_POSTGRES_URL": "{url}"}),
+    "diff --db": (["diff", M, "--db", "{url}"], {}),
+    "copy --from": (["copy", "--manifest", M, "--from", "{url}", "--to", "sqlite:///{db}"], {}),
+    "copy --to": (["copy", "--manifest", M, "--from", "sqlite:///{db}", "--to", "{url}"], {}),
+    "backup --db": (["backup", "--manifest", M, "--db", "{url}", "-o", "{tmp}/b.jsonl.gz"], {}),
+    "restore --db": (["restore", "{tmp}/a.jsonl.gz", "--manifest", M, "--db", "{url}"], {}),
+    "migrate apply": (["migrate", "apply", M, "--db", "{url}"], {}),
+    "migrate apply --dry-run": (["migrate", "apply", M, "--db", "{url}", "--dry-run"], {}),
+    "migrate status": (["migrate", "status", M, "--db", "{url}"], {}),
+    "migrate baseline": (["migrate", "baseline", M, "--db", "{url}"], {}),
+    "migrate down": (["migrate", "down", M, "--db", "{url}", "--to", "1"], {}),
+}
+_DB_ONLY = ("host=", "sqlite:", "bob:")   # not a URL: refused where a URL is asked for, read by libpq for a server
+
+
+@pytest.fixture(scope="module")
+def url_places(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("urls")
+    conn = sqlite3.connect(tmp / "src.db")
+    conn.execute("CREATE TABLE t (a integer PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    (tmp / "t.sql").write_text("CREATE TABLE t (a integer PRIMARY KEY);\n")
+    (tmp / "a.jsonl.gz").write_bytes(b"")
+    return tmp
+
+
+@pytest.mark.parametrize("command", list(URL_COMMANDS))
+@pytest.mark.parametrize("url", [u for u, _ in HOSTILE_URLS], ids=[why for _, why in HOSTILE_URLS])
+def test_a_bad_or_unreachable_url_is_exit_2_in_one_line_without_its_password(url_places, command, url):
+    args, env = URL_COMMANDS[command]
+    fill = lambda a: a.replace("{url}", url).replace("{db}", str(url_places / "src.db")).replace(  # noqa: E731
+        "{tmp}", str(url_places))
+    before = sorted(p.name for p in url_places.iterdir())
+    result = cli(*map(fill, args), env={"SCHEMACTL_POSTGRES_URL": None, **{k: fill(v) for k, v in env.items()}})
+    shown = result.stdout + result.stderr
+    assert result.exit_code == 2, shown
+    assert "Sup3r" not in shown and "Secret" not in shown, shown
+    assert "Traceback" not in shown and "internal error" not in shown, shown
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert result.stdout == ""
+    assert sorted(p.name for p in url_places.iterdir()) == before   # nothing written or created
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgresql://u:Sup3rSecret@[::1:1/db", 'postgresql://***@[::1:1/db: end of string reached when looking for '
+                                              'matching "]" in IPv6 host address in URI'),
+    ("postgresql://u:Sup3r%Secret@h:1/db", "postgresql://***@h:1/db: bad percent-encoding in the password"),
+    ("postgresql://u@h/d%zzb", "postgresql://***@h/d%zzb: bad percent-encoding in the database name"),
+    ("postgresql+psycopg://bob:Sup3rSecret@h/db", '"postgresql+psycopg:…": a driver suffix'),
+    ("mysql://bob:Sup3rSecret@h/db", '"mysql:…": use postgresql://… or sqlite:///path'),
+    ("sqlite:///", "sqlite URL has no path"),
+    ("postgresql://u:Sup3r@Secret@h/db", "an '@' after the host"),
+])
+def test_a_bad_url_names_its_problem(url, expected):
+    result = cli("diff", M, "--db", url)
+    assert result.exit_code == 2 and expected in result.stderr, result.stderr
+
+
+def test_a_url_given_to_the_wrong_option_is_not_echoed():
+    result = cli("parity", "--postgres", "postgresql://u:Sup3rSecret@h/db", M)
+    assert result.exit_code == 2
+    assert "Invalid value for '--postgres'" in result.stderr and "postgresql://***@h/db" in result.stderr
+    assert "Sup3r" not in result.output
