@@ -20,6 +20,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from schemactl.engines.postgres_local import LocalPostgres
 from schemactl.engines.providers import Server
 from schemactl.errors import EngineUnavailable
+from schemactl.importer import TRUSTED_EXTENSIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,7 +138,7 @@ def test_the_scratch_role_owns_its_database_and_has_no_other_right(pg_server):
         c.execute("CREATE TABLE app.t (id int PRIMARY KEY, email text)")
         c.execute("CREATE TABLE public.u (id int)")
         c.execute("CREATE FUNCTION app.f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$")
-        for ext in ("citext", "pgcrypto", "pg_trgm", "btree_gin"):
+        for ext in TRUSTED_EXTENSIONS:   # every one import creates on its scratch database
             c.execute(sql.SQL("CREATE EXTENSION {}").format(sql.Identifier(ext)))
         c.execute("CREATE INDEX ON app.t USING gin (email gin_trgm_ops)")
         # what it may not
