@@ -293,6 +293,9 @@ def verify(conn, bundle: dict, deep: bool = False) -> None:
             actual = (_catalog_sqlite if engine == "sqlite" else _catalog_postgres)(conn, expected.get("schema"),
                                                                                     ignored)
             objects = (_objects_sqlite if engine == "sqlite" else _objects_postgres)(conn, expected.get("schema"))
+            objects["triggers"] = [t for t in objects["triggers"] if t[0] not in ignored]
+            if engine == "postgres":
+                expected = pg_spelled(conn, expected, actual, objects)
             problems += compare_catalogs(expected["tables"], actual) + compare_objects(expected, objects)
     if problems:
         raise SchemaMismatch(problems)
@@ -370,6 +373,10 @@ def _default_text(value) -> str:
     return "no default" if value is None else f"default {value}"
 
 
+def _identity_kind_text(kind) -> str:
+    return f"identity {kind}" if kind else "identity"
+
+
 def _check_text(table: str, check: list) -> str:
     name, text = check
     return (f'check "{name}" on "{table}"' if name else f'check on "{table}"') + (f" ({text})" if text else "")
@@ -395,6 +402,12 @@ def compare_objects(expected: dict, actual: dict) -> list[str]:
         out += [f'enum "{name}" is not expected' for name in sorted(have) if name not in want]
     if "views" in expected:
         out += _missing_and_extra(list(expected["views"]), actual["views"], lambda v: f'view "{v}"')
+        want_sql, have_sql = expected.get("view_sql") or {}, actual.get("view_sql") or {}
+        out += [f'view "{v}": definition differs from the bundle\'s' for v in sorted(want_sql)
+                if v in have_sql and v in actual["views"] and have_sql[v] != want_sql[v]]
+    if "triggers" in expected:
+        out += _missing_and_extra([list(t) for t in expected["triggers"]], [list(t) for t in actual["triggers"]],
+                                  lambda t: f'trigger "{t[1]}" on "{t[0]}"')
     return out
 
 
@@ -430,6 +443,10 @@ def _compare_table(name: str, want: dict, have: dict) -> list[str]:
         if "identity" in want and (col in want["identity"]) != (col in have["identity"]):
             out.append(f'column "{name}.{col}": expected {_identity_text(col in want["identity"])}, '
                        f'found {_identity_text(col in have["identity"])}')
+        elif "identity_kind" in want and col in want["identity_kind"] and col in have.get("identity_kind", {}) \
+                and want["identity_kind"][col] != have["identity_kind"][col]:
+            out.append(f'column "{name}.{col}": expected {_identity_kind_text(want["identity_kind"][col])}, '
+                       f'found {_identity_kind_text(have["identity_kind"][col])}')
     out += [f'column "{name}.{c[0]}" is not expected' for c in have["columns"] if c[0] not in want_cols]
     want_order, have_order = [c[0] for c in want["columns"]], [c[0] for c in have["columns"]]
     if set(want_order) == set(have_order) and want_order != have_order:
@@ -445,6 +462,8 @@ def _compare_table(name: str, want: dict, have: dict) -> list[str]:
         by_name = {n: text for n, text in want["checks"] if n}
         found = [[n, "" if by_name.get(n) == "" else text] for n, text in have["checks"]]  # compared by name only
         out += _missing_and_extra([list(c) for c in want["checks"]], sorted(found), lambda c: _check_text(name, c))
+        out += [f'{"check" if kind == "c" else "foreign key"} "{n}" on "{name}" is not validated'
+                for n, kind in have.get("unvalidated", [])]
     for index in sorted(set(want["indexes"]) | set(have["indexes"])):
         w, h = want["indexes"].get(index), have["indexes"].get(index)
         if h is None:
@@ -520,8 +539,10 @@ def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> d
 
 
 def _objects_sqlite(conn, schema=None) -> dict:
-    views = [name for name, in _rows(conn, "SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")]
-    return {"enums": {}, "views": views}
+    rows = _rows(conn, "SELECT type, tbl_name, name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger')")
+    views = {name: sql for kind, _, name, sql in rows if kind == "view"}
+    triggers = sorted([table, name] for kind, table, name, _ in rows if kind == "trigger")
+    return {"enums": {}, "views": sorted(views), "view_sql": views, "triggers": triggers}
 
 
 # Reading CHECK constraints and AUTOINCREMENT from a stored CREATE TABLE (docs/runtime-protocol.md, section 5):
@@ -638,6 +659,26 @@ RUNTIME_QUERIES = {
     "views": "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
              "WHERE n.nspname = %(schema)s AND c.relkind IN ('v', 'm') AND NOT EXISTS (SELECT 1 FROM pg_depend d "
              "WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ORDER BY c.relname",
+    # identity kinds (a: ALWAYS, d: BY DEFAULT), CHECKs and foreign keys added NOT VALID, user triggers
+    "identities": "SELECT c.relname, a.attname, a.attidentity::text FROM pg_attribute a "
+                  "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
+                  "AND a.attidentity <> '' ORDER BY c.relname, a.attnum",
+    "unvalidated": "SELECT c.relname, k.conname, k.contype::text FROM pg_constraint k "
+                   "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                   "WHERE n.nspname = %(schema)s AND k.contype IN ('c', 'f') AND NOT k.convalidated "
+                   "ORDER BY c.relname, k.conname",
+    "triggers": "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(schema)s AND NOT t.tgisinternal "
+                "ORDER BY c.relname, t.tgname",
+    # the probe (pg_spelled): CHECK and default texts of one relation, its quoted (qualified) name the parameter
+    "probe_texts": "SELECT 'c', conname::text, pg_get_expr(conbin, conrelid) FROM pg_constraint "
+                   "WHERE conrelid = %(relation)s::text::regclass AND contype = 'c' UNION ALL "
+                   "SELECT 'd', a.attname::text, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
+                   "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+                   "WHERE d.adrelid = %(relation)s::text::regclass",
+    "probe_view": "SELECT pg_get_viewdef('pg_temp.schemactl_probe'::regclass), "
+                  "pg_get_viewdef(%(relation)s::text::regclass)",
 }
 
 
@@ -647,7 +688,7 @@ def _pg_query_texts(ph: str) -> dict:
     for name in ("tables", "columns", "constraints", "indexes"):
         with open(os.path.join(_QUERIES, f"{name}.sql"), encoding="utf-8") as fh:
             q[name] = fh.read().replace("%(schema)s", ph)
-    return q | {name: sql.replace("%(schema)s", ph) for name, sql in RUNTIME_QUERIES.items()}
+    return q | {name: sql.replace("%(schema)s", ph).replace("%(relation)s", ph) for name, sql in RUNTIME_QUERIES.items()}
 
 
 _PG_NUMBER_TYPES = ("smallint", "integer", "bigint", "numeric", "real", "double precision")
@@ -714,11 +755,21 @@ def _catalog_postgres(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) ->
         if table in out:
             out[table]["indexes"][name] = [[EXPRESSION_KEY if e else pg_unquote(c), bool(d)]
                                            for c, d, e in zip(cols, desc, is_expr)] + [["unique", bool(unique)]]
+    for table, col, kind in _rows(conn, q["identities"], (schema,)):
+        if table in out:
+            out[table].setdefault("identity_kind", {})[col] = _PG_IDENTITY_KINDS.get(kind, kind)
+    for table, name, kind in _rows(conn, q["unvalidated"], (schema,)):
+        if table in out:
+            out[table].setdefault("unvalidated", []).append([name, kind])
     for t in out.values():
         t["uniques"].sort()
         t["foreign_keys"].sort()
         t["checks"].sort()
+        t.get("unvalidated", []).sort()
     return out
+
+
+_PG_IDENTITY_KINDS = {"a": "always", "d": "by default"}   # pg_attribute.attidentity
 
 
 def _objects_postgres(conn, schema=None) -> dict:
@@ -726,4 +777,127 @@ def _objects_postgres(conn, schema=None) -> dict:
     q = _pg_queries(conn)
     enums = {name: list(labels) for name, labels in _rows(conn, q["enums"], (schema,))}
     views = sorted(r[0] for r in _rows(conn, q["views"], (schema,)))
-    return {"enums": enums, "views": views}
+    triggers = sorted([table, name] for table, name in _rows(conn, q["triggers"], (schema,)))
+    return {"enums": enums, "views": views, "triggers": triggers}
+
+
+def _pg_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+PROBE_ITEM = "schemactl_probe_item"
+
+
+def pg_spelled(conn, expected: dict, actual: dict, objects: dict) -> dict:
+    """The expected catalog with what the bundle cannot spell in PostgreSQL's words (``check_sql``,
+    ``default_sql``, ``view_sql``: the SQL the DDL writes) spelled by the live server (docs/runtime-protocol.md,
+    section 5): inside a transaction or savepoint that is rolled back, each is created on a temporary copy of
+    its table (``CREATE TEMP TABLE schemactl_probe (LIKE t)``) or as a temporary view, and read back
+    beside the live object's text, both under the migrations' search_path.  A probe that fails leaves the
+    fact as weak as before (a CHECK by name, any default, a view by name).  ``actual`` and ``objects`` get the
+    live texts read in that same context."""
+    schema = expected.get("schema")
+    view_sql = expected.get("view_sql") or {}
+    tables = {name: want for name, want in expected["tables"].items()
+              if name in actual and (want.get("check_sql") or want.get("default_sql"))}
+    views = [v for v in sorted(view_sql) if v in objects["views"]]
+    expected = dict(expected, view_sql={})
+    objects["view_sql"] = {}
+    if not tables and not views:
+        return expected
+    q = _pg_queries(conn)
+    ph = _ph(conn)
+    relation = lambda name: f"{_pg_name(schema or 'public')}.{_pg_name(name)}"   # noqa: E731
+    own = _pg_transaction_status(conn) != _PG_IN_TRANSACTION
+    _exec(conn, "BEGIN" if own else "SAVEPOINT schemactl_probe")
+    try:
+        if schema:   # the migrations' SET LOCAL search_path: names in the expressions resolve as they did
+            _exec(conn, f"SELECT set_config('search_path', {ph} || ', public', true)", (_pg_name(schema),))
+        spelled = dict(expected["tables"])
+        for name, want in sorted(tables.items()):
+            texts = _probe(conn, f"CREATE TEMP TABLE schemactl_probe (LIKE {relation(name)})",
+                           [f"ALTER TABLE schemactl_probe ADD CONSTRAINT {_pg_name(n)} CHECK ({sql}) NOT VALID"
+                            for n, sql in sorted(want.get("check_sql", {}).items())]
+                           + [f"ALTER TABLE schemactl_probe ALTER COLUMN {_pg_name(c)} SET DEFAULT {sql}"
+                              for c, sql in sorted(want.get("default_sql", {}).items())],
+                           [(q["probe_texts"], "pg_temp.schemactl_probe"), (q["probe_texts"], relation(name))])
+            if texts is None:
+                continue
+            mine = {(k, n): text for k, n, text in texts[0]}
+            live = {(k, n): text for k, n, text in texts[1]}
+            checks = {n: mine[("c", n)] for n in want.get("check_sql", {}) if ("c", n) in mine}
+            defaults = {c: pg_default(mine[("d", c)]) for c in want.get("default_sql", {}) if ("d", c) in mine}
+            spelled[name] = dict(want, checks=sorted([n, checks.get(n, text)] for n, text in want["checks"]),
+                                 defaults={**want["defaults"], **defaults})
+            have = actual[name]
+            have["checks"] = sorted([n, live.get(("c", n), text) if n in checks else text]
+                                    for n, text in have["checks"])
+            for c in defaults:
+                if ("d", c) in live:
+                    have["defaults"][c] = pg_default(live[("d", c)])
+        expected["tables"] = spelled
+        for v in views:
+            texts = _probe(conn, f"CREATE TEMP VIEW schemactl_probe AS {view_sql[v]}", [],
+                           [(q["probe_view"], relation(v))])
+            if texts is not None:
+                (mine, live), = texts[0]
+                expected["view_sql"][v], objects["view_sql"][v] = mine, live
+    finally:
+        _exec(conn, "ROLLBACK" if own else "ROLLBACK TO SAVEPOINT schemactl_probe")
+        if not own:
+            _exec(conn, "RELEASE SAVEPOINT schemactl_probe")
+    return expected
+
+
+def _probe(conn, create: str, alters: list[str], reads: list) -> list | None:
+    """Run ``create``, then each of ``alters`` (one that fails is left out), then ``reads`` (query, relation:
+    the one parameter, at each placeholder); their rows, or None when ``create`` or a read fails.  Everything
+    is undone."""
+    ph = _ph(conn)
+    _exec(conn, f"SAVEPOINT {PROBE_ITEM}")
+    try:
+        _exec(conn, create)
+        for sql in alters:
+            _exec(conn, "SAVEPOINT schemactl_probe_alter")
+            try:
+                _exec(conn, sql)
+            except Exception:
+                _exec(conn, "ROLLBACK TO SAVEPOINT schemactl_probe_alter")
+        return [_rows(conn, sql, (rel,) * sql.count(ph)) for sql, rel in reads]
+    except Exception:
+        return None
+    finally:
+        _exec(conn, f"ROLLBACK TO SAVEPOINT {PROBE_ITEM}")
+    q = _pg_queries(conn)
+    own = _pg_transaction_status(conn) != _PG_IN_TRANSACTION
+    _exec(conn, "BEGIN" if own else "SAVEPOINT schemactl_probe")
+    try:
+        if schema:   # the migrations' SET LOCAL search_path (names in the expressions resolve as they did)
+            _exec(conn, f"SELECT set_config('search_path', {_pg_name(schema)!r} || ', public', true)".replace(
+                "'", "'", 1) if False else _set_path_sql(schema))
+        spelled = dict(expected["tables"])
+        for name, want in sorted(tables.items()):
+            probed = _probe_table(conn, q, relation(name), want)
+            if probed is None:
+                continue
+            mine, live = probed
+            checks = {n: mine[("c", n)] for n in want.get("check_sql", {}) if ("c", n) in mine}
+            defaults = {c: pg_default(mine[("d", c)]) for c in want.get("default_sql", {}) if ("d", c) in mine}
+            spelled[name] = dict(want, checks=sorted([n, checks.get(n, text)] for n, text in want["checks"]),
+                                 defaults={**want["defaults"], **defaults})
+            have = actual[name]
+            have["checks"] = sorted([n, live.get(("c", n), text) if n in checks else text]
+                                    for n, text in have["checks"])
+            for c in defaults:
+                if ("d", c) in live:
+                    have["defaults"][c] = pg_default(live[("d", c)])
+        for v in views:
+            texts = _probe_view(conn, q, relation(v), expected_sql=None, sql=None) if False else \
+                _probe_view(conn, q, relation(v), (expected.get("_view_sql_src") or {}).get(v))
+        expected["tables"] = spelled
+    finally:
+        _exec(conn, "ROLLBACK" if own else "ROLLBACK TO SAVEPOINT schemactl_probe")
+        if not own:
+            _exec(conn, "RELEASE SAVEPOINT schemactl_probe")
+    return expected
+

@@ -65,6 +65,9 @@ export const BUNDLE = {
       "identity": [
        "id"
       ],
+      "identity_kind": {
+       "id": "by default"
+      },
       "indexes": {
        "chat_messages_role_idx": [
         [
@@ -223,6 +226,9 @@ export const BUNDLE = {
       ]
      },
      "sessions": {
+      "check_sql": {
+       "sessions_task_check": "LENGTH(task) > 0"
+      },
       "checks": [
        [
         "sessions_instance_count_check",
@@ -446,6 +452,8 @@ export const BUNDLE = {
       ]
      }
     },
+    "triggers": [],
+    "view_sql": {},
     "views": []
    },
    "lock_key": "9173386713995426760",
@@ -926,6 +934,21 @@ export const BUNDLE = {
       ]
      }
     },
+    "triggers": [
+     [
+      "sessions",
+      "sessions_search_ad"
+     ],
+     [
+      "sessions",
+      "sessions_search_ai"
+     ],
+     [
+      "sessions",
+      "sessions_search_au"
+     ]
+    ],
+    "view_sql": {},
     "views": []
    },
    "migrations": [

@@ -41,6 +41,8 @@ export const BUNDLE = {
       "uniques": []
      }
     },
+    "triggers": [],
+    "view_sql": {},
     "views": []
    },
    "lock_key": "-1005490651127723735",
@@ -99,6 +101,8 @@ export const BUNDLE = {
       "uniques": []
      }
     },
+    "triggers": [],
+    "view_sql": {},
     "views": []
    },
    "migrations": [

@@ -196,6 +196,9 @@ export const BUNDLE = {
         false
        ]
       ],
+      "default_sql": {
+       "metadata": "'{}'"
+      },
       "defaults": {
        "created_at": "now()",
        "id": "gen_random_uuid()",
@@ -261,6 +264,8 @@ export const BUNDLE = {
       "uniques": []
      }
     },
+    "triggers": [],
+    "view_sql": {},
     "views": []
    },
    "lock_key": "-4864558922561048968",
@@ -546,6 +551,8 @@ export const BUNDLE = {
       "uniques": []
      }
     },
+    "triggers": [],
+    "view_sql": {},
     "views": []
    },
    "migrations": [

@@ -291,6 +291,10 @@ export const BUNDLE = {
       ]
      }
     },
+    "triggers": [],
+    "view_sql": {
+     "raw_operation_by_did": "SELECT ro.id, ro.signed_operation_data, ro.slot, ro.block_number, ro.cbt, ro.absn, ro.osn, ro.is_indexed, iso.did FROM raw_operation AS ro JOIN indexed_ssi_operation AS iso ON ro.id = iso.raw_operation_id"
+    },
     "views": [
      "raw_operation_by_did"
     ]
@@ -613,6 +617,10 @@ export const BUNDLE = {
        ]
       ]
      }
+    },
+    "triggers": [],
+    "view_sql": {
+     "raw_operation_by_did": "CREATE VIEW raw_operation_by_did AS SELECT ro.id, ro.signed_operation_data, ro.slot, ro.block_number, ro.cbt, ro.absn, ro.osn, ro.is_indexed, iso.did FROM raw_operation AS ro JOIN indexed_ssi_operation AS iso ON ro.id = iso.raw_operation_id"
     },
     "views": [
      "raw_operation_by_did"

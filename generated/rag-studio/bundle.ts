@@ -374,6 +374,9 @@ export const BUNDLE = {
       "identity": [
        "id"
       ],
+      "identity_kind": {
+       "id": "by default"
+      },
       "indexes": {
        "idx_events_aggregate": [
         [
@@ -581,6 +584,9 @@ export const BUNDLE = {
         true
        ]
       ],
+      "default_sql": {
+       "health_score": "1.0"
+      },
       "defaults": {
        "chunk_overlap": "50",
        "chunk_size": "512",
@@ -1036,6 +1042,8 @@ export const BUNDLE = {
       ]
      }
     },
+    "triggers": [],
+    "view_sql": {},
     "views": []
    },
    "lock_key": "1104398226449489225",
@@ -2117,6 +2125,8 @@ export const BUNDLE = {
       ]
      }
     },
+    "triggers": [],
+    "view_sql": {},
     "views": []
    },
    "migrations": [

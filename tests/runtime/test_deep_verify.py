@@ -6,6 +6,8 @@ migrated as it is, passes Python's deep verify on both engines (no false differe
 
 from __future__ import annotations
 
+import copy
+import os
 import sqlite3
 from pathlib import Path
 
@@ -23,11 +25,20 @@ DEEP = BASE.replace("  extra:\n    columns:\n      id: {type: integer, primary_k
                     "  extra:\n    columns:\n      id: {type: integer, primary_key: true, identity: true}\n").replace(
     '      - {name: items_qty_check, expr: "qty >= 0"}\n',
     '      - {name: items_qty_check, expr: "qty >= 0"}\n      - {name: items_title_check, expr: "length(title) > 0"}\n'
-) + """\
+).replace("      note: text\n", "      note: text\n      code: {type: text, default: {sql: {postgres: \"upper('x')\", sqlite: \"upper('x')\"}}}\n") + """\
 views:
   item_titles:
     sql: "SELECT id, title FROM items"
+triggers:
+  items_touch:
+    table: items
+    timing: after
+    on: update
+    do: ["UPDATE owners SET name = name WHERE id = NEW.owner_id"]
 """
+
+# The runtimes the matrix runs beside Python (SCHEMACTL_DEEP_RUNTIMES=typescript leaves the slow Rust build out).
+RUNTIMES = [r for r in os.environ.get("SCHEMACTL_DEEP_RUNTIMES", "typescript,rust").split(",") if r]
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +48,16 @@ def built(tmp_path_factory):
     chain = Chain(root / "chain")
     m, _ = chain.release(DEEP, "init")
     bundle = chain.bundle(m)
-    ts = typescript_support.build_driver(chain.out, root / "ts")
-    rust = rust_support.build_driver(chain.out, root / "rust")
-    return bundle, {"typescript": ts, "rust": rust}
+    builders = {"typescript": typescript_support.build_driver, "rust": rust_support.build_driver}
+    return bundle, {name: builders[name](chain.out, root / name) for name in RUNTIMES}
 
 
 def sqlite_rebuild(conn: sqlite3.Connection, table: str, edit) -> None:
-    """Rebuild ``table`` from its stored CREATE TABLE changed by ``edit`` (text -> text), rows kept."""
+    """Rebuild ``table`` from its stored CREATE TABLE changed by ``edit`` (text -> text), rows and triggers
+    kept (its indexes are not)."""
     sql = conn.execute("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
+    triggers = [t for t, in conn.execute("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?",
+                                         (table,))]
     changed = edit(sql)
     assert changed != sql, "the tamper changed nothing"
     conn.executescript(f"""
@@ -54,6 +67,7 @@ def sqlite_rebuild(conn: sqlite3.Connection, table: str, edit) -> None:
         {changed};
         INSERT INTO "{table}" SELECT * FROM "{table}__old";
         DROP TABLE "{table}__old";
+        {"".join(t + ";" for t in triggers)}
         COMMIT;
         PRAGMA legacy_alter_table = OFF;
     """)
@@ -78,7 +92,7 @@ TAMPERS = {   # name -> (SQLite change, PostgreSQL change, {engine: the line dee
         lambda c: sqlite_rebuild(c, "items", _drop(",\n    CONSTRAINT items_title_check CHECK (LENGTH(title) > 0)")),
         "ALTER TABLE items DROP CONSTRAINT items_title_check",
         {"sqlite": 'check "items_title_check" on "items" (LENGTH(title) > 0) is missing',
-         "postgres": 'check "items_title_check" on "items" is missing'}),
+         "postgres": 'check "items_title_check" on "items" ((length((title)::text) > 0)) is missing'}),
     "check added": (
         lambda c: sqlite_rebuild(c, "owners", lambda s: s[:s.rindex(")")] + ", CHECK (length(name) > 0))"),
         "ALTER TABLE owners ADD CONSTRAINT owners_name_check CHECK (length(name) > 0)",
@@ -124,11 +138,63 @@ TAMPERS = {   # name -> (SQLite change, PostgreSQL change, {engine: the line dee
         "ALTER TABLE extra ALTER COLUMN id DROP IDENTITY",
         {"sqlite": 'column "extra.id": expected identity, found no identity',
          "postgres": 'column "extra.id": expected identity, found no identity'}),
+    "check changed, spelled by the server": (   # the same name, a CHECK whose text the bundle cannot foretell
+        lambda c: sqlite_rebuild(c, "items", lambda s: s.replace("LENGTH(title) > 0", "LENGTH(title) > 2")),
+        "ALTER TABLE items DROP CONSTRAINT items_title_check, "
+        "ADD CONSTRAINT items_title_check CHECK (length(title) > 2)",
+        {"sqlite": 'check "items_title_check" on "items" (LENGTH(title) > 2) is not expected',
+         "postgres": 'check "items_title_check" on "items" ((length((title)::text) > 2)) is not expected'}),
+    "check not validated": (
+        None,
+        "ALTER TABLE items DROP CONSTRAINT items_qty_check; UPDATE items SET qty = -1 WHERE id = 1; "
+        "ALTER TABLE items ADD CONSTRAINT items_qty_check CHECK (qty >= 0) NOT VALID",
+        {"postgres": 'check "items_qty_check" on "items" is not validated'}),
+    "foreign key not validated": (
+        None,
+        "ALTER TABLE items DROP CONSTRAINT items_owner_id_fkey, ADD CONSTRAINT items_owner_id_fkey "
+        "FOREIGN KEY (owner_id) REFERENCES owners (id) ON DELETE CASCADE NOT VALID",
+        {"postgres": 'foreign key "items_owner_id_fkey" on "items" is not validated'}),
+    "expression default changed": (
+        lambda c: sqlite_rebuild(c, "items", lambda s: s.replace("UPPER('x')", "UPPER('y')")),
+        "ALTER TABLE items ALTER COLUMN code SET DEFAULT upper('y')",
+        {"sqlite": "column \"items.code\": expected default UPPER('x'), found default UPPER('y')",
+         "postgres": "column \"items.code\": expected default upper('x'::text), found default upper('y'::text)"}),
+    "expression default dropped": (
+        lambda c: sqlite_rebuild(c, "items", lambda s: s.replace(" DEFAULT (UPPER('x'))", "")),
+        "ALTER TABLE items ALTER COLUMN code DROP DEFAULT",
+        {"sqlite": "column \"items.code\": expected default UPPER('x'), found no default",
+         "postgres": "column \"items.code\": expected default upper('x'::text), found no default"}),
+    "identity always": (
+        None,
+        "ALTER TABLE extra ALTER COLUMN id SET GENERATED ALWAYS",
+        {"postgres": 'column "extra.id": expected identity by default, found identity always'}),
+    "view changed": (
+        "DROP VIEW item_titles; CREATE VIEW item_titles AS SELECT id, title FROM items WHERE qty > 0",
+        "CREATE OR REPLACE VIEW item_titles AS SELECT id, title FROM items WHERE qty > 0",
+        {"sqlite": 'view "item_titles": definition differs from the bundle\'s',
+         "postgres": 'view "item_titles": definition differs from the bundle\'s'}),
+    "trigger dropped": (
+        "DROP TRIGGER items_touch", "DROP TRIGGER items_touch ON items",
+        {"sqlite": 'trigger "items_touch" on "items" is missing',
+         "postgres": 'trigger "items_touch" on "items" is missing'}),
+    "trigger added": (
+        "CREATE TRIGGER stray AFTER INSERT ON owners BEGIN SELECT 1; END",
+        "CREATE FUNCTION stray_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$; "
+        "CREATE TRIGGER stray BEFORE INSERT ON owners FOR EACH ROW EXECUTE FUNCTION stray_fn()",
+        {"sqlite": 'trigger "stray" on "owners" is not expected',
+         "postgres": 'trigger "stray" on "owners" is not expected'}),
     "view added": ("CREATE VIEW stray AS SELECT 1 AS x", "CREATE VIEW stray AS SELECT 1 AS x",
                    {"sqlite": 'view "stray" is not expected', "postgres": 'view "stray" is not expected'}),
     "view dropped": ("DROP VIEW item_titles", "DROP VIEW item_titles",
                      {"sqlite": 'view "item_titles" is missing', "postgres": 'view "item_titles" is missing'}),
 }
+
+
+# Tampers a runtime does not catch yet (each step of the work lands one runtime).
+PENDING = {"typescript": {"check compared by name dropped", "check changed, spelled by the server", "check not validated", "foreign key not validated",
+                          "expression default changed", "expression default dropped", "identity always",
+                          "view changed", "trigger dropped", "trigger added"}}
+PENDING["rust"] = PENDING["typescript"]
 
 
 def _python(engine: str, target: str, bundle: dict) -> dict:
@@ -148,6 +214,10 @@ def _all_three(built, engine: str, target: str) -> dict:
     for name, driver in drivers.items():
         out[name] = driver.run("verify-deep", engine, target)
     return out
+
+
+def _passed(built) -> dict:
+    return {name: {"ok": True} for name in ["python", *built[1]]}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -170,8 +240,7 @@ def migrated(request, built, tmp_path):
         def run(change):
             conn.execute(change)
     try:
-        assert _all_three(built, request.param, target) == {"python": {"ok": True}, "typescript": {"ok": True},
-                                                           "rust": {"ok": True}}
+        assert _all_three(built, request.param, target) == _passed(built)
         yield request.param, target, run
     finally:
         if request.param == "sqlite":
@@ -182,12 +251,16 @@ def migrated(request, built, tmp_path):
 def test_every_runtime_reports_the_tamper_with_the_same_line(built, migrated, tamper):
     engine, target, run = migrated
     lite, post, lines = TAMPERS[tamper]
+    if engine not in lines:
+        pytest.skip(f"{engine} has no such thing")
     run(lite if engine == "sqlite" else post)
     out = _all_three(built, engine, target)
     assert out["python"]["ok"] is False, out
     assert lines[engine] in out["python"]["differences"], out["python"]["differences"]
-    assert out["typescript"] == out["python"], (out["typescript"], out["python"])
-    assert out["rust"] == out["python"], (out["rust"], out["python"])
+    for name in built[1]:
+        if tamper in PENDING.get(name, ()):
+            continue
+        assert out[name] == out["python"], (name, out[name], out["python"])
 
 
 @pytest.mark.parametrize("migrated", ["postgres"], indirect=True)
@@ -196,12 +269,11 @@ def test_an_extension_s_views_and_enums_are_no_difference(built, migrated):
     engine, target, run = migrated
     run("CREATE EXTENSION pg_trgm; CREATE VIEW ext_view AS SELECT 1 AS x; ALTER EXTENSION pg_trgm ADD VIEW ext_view; "
         "CREATE TYPE ext_enum AS ENUM ('a'); ALTER EXTENSION pg_trgm ADD TYPE ext_enum")
-    assert _all_three(built, engine, target) == {"python": {"ok": True}, "typescript": {"ok": True},
-                                                 "rust": {"ok": True}}
+    assert _all_three(built, engine, target) == _passed(built)
     run("ALTER EXTENSION pg_trgm DROP VIEW ext_view; ALTER EXTENSION pg_trgm DROP TYPE ext_enum")
     out = _all_three(built, engine, target)
     assert out["python"]["differences"] == ['enum "ext_enum" is not expected', 'view "ext_view" is not expected']
-    assert out["typescript"] == out["rust"] == out["python"]
+    assert all(out[name] == out["python"] for name in built[1])
 
 
 def test_bundle_carries_what_deep_verify_compares(built):
@@ -209,12 +281,75 @@ def test_bundle_carries_what_deep_verify_compares(built):
     pg, lite = bundle["engines"]["postgres"]["catalog"], bundle["engines"]["sqlite"]["catalog"]
     assert pg["enums"] == {"status": ["new", "done"]} and pg["views"] == lite["views"] == ["item_titles"]
     assert pg["tables"]["items"]["checks"] == [["items_qty_check", "(qty >= 0)"], ["items_title_check", ""]]
-    assert pg["tables"]["items"]["defaults"] == {"qty": "0", "status": "'new'"}
+    assert pg["tables"]["items"]["defaults"] == {"qty": "0", "code": "(expression)", "status": "'new'"}
+    # what the server spells at verify time: the SQL the PostgreSQL DDL writes
+    assert pg["tables"]["items"]["check_sql"] == {"items_title_check": "LENGTH(title) > 0"}
+    assert pg["tables"]["items"]["default_sql"] == {"code": "(UPPER('x'))"}
+    assert pg["view_sql"] == {"item_titles": "SELECT id, title FROM items"}
+    assert pg["tables"]["extra"]["identity_kind"] == {"id": "by default"}
+    assert "identity_kind" not in pg["tables"]["items"] and "check_sql" not in pg["tables"]["owners"]
     assert lite["tables"]["items"]["checks"] == [["items_qty_check", "qty >= 0"],
                                                  ["items_status_enum_check", "status IN ('new', 'done')"],
                                                  ["items_title_check", "LENGTH(title) > 0"]]
-    assert lite["tables"]["items"]["defaults"] == {"qty": "0", "status": "'new'"}
+    assert lite["tables"]["items"]["defaults"] == {"qty": "0", "code": "UPPER('x')", "status": "'new'"}
     assert pg["tables"]["extra"]["identity"] == lite["tables"]["extra"]["identity"] == ["id"]
+    assert lite["view_sql"] == {"item_titles": "CREATE VIEW item_titles AS SELECT id, title FROM items"}
+    assert pg["triggers"] == lite["triggers"] == [["items", "items_touch"]]
+
+
+def _pg_verify(bundle: dict, conn) -> list[str]:
+    try:
+        py.verify(conn, bundle, deep=True)
+        return []
+    except py.SchemaMismatch as exc:
+        return exc.differences
+
+
+@pytest.mark.parametrize("migrated", ["postgres"], indirect=True)
+def test_a_probe_that_cannot_run_falls_back_to_the_weaker_comparison(built, migrated):
+    """An expected expression the live server cannot spell (it names something missing) is compared as
+    before the probe existed: a CHECK by name, any default, a view by name; never an error."""
+    engine, target, run = migrated
+    bundle = copy.deepcopy(built[0])
+    pg = bundle["engines"]["postgres"]["catalog"]
+    pg["tables"]["items"]["check_sql"] = {"items_title_check": "no_such_function(title)"}
+    pg["tables"]["items"]["default_sql"] = {"code": "no_such_function()"}
+    pg["view_sql"] = {"item_titles": "SELECT id FROM no_such_table"}
+    with psycopg.connect(target) as conn:
+        assert _pg_verify(bundle, conn) == []
+        run("ALTER TABLE items DROP CONSTRAINT items_title_check; ALTER TABLE items ALTER COLUMN code "
+            "SET DEFAULT upper('y'); CREATE OR REPLACE VIEW item_titles AS SELECT id, title FROM items WHERE id > 0")
+        assert _pg_verify(bundle, conn) == ['check "items_title_check" on "items" is missing']
+        assert _pg_verify(built[0], conn) == [
+            "column \"items.code\": expected default upper('x'::text), found default upper('y'::text)",
+            'check "items_title_check" on "items" ((length((title)::text) > 0)) is missing',
+            'view "item_titles": definition differs from the bundle\'s']
+
+
+@pytest.mark.parametrize("migrated", ["postgres"], indirect=True)
+def test_the_probe_leaves_the_session_as_it_found_it(built, migrated):
+    """The probe's temporary table, view and search_path are rolled back: in the caller's open transaction
+    (a savepoint; the caller's work kept), on a connection in autocommit (its own transaction), and after a
+    difference was found."""
+    engine, target, run = migrated
+    bundle = built[0]
+    gone = "SELECT to_regclass('pg_temp.schemactl_probe'), current_setting('search_path')"
+    with psycopg.connect(target) as conn:
+        conn.execute("CREATE SCHEMA svc; CREATE TABLE svc.work (x integer)")
+        conn.commit()
+        path = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
+        conn.execute("INSERT INTO svc.work VALUES (1)")
+        assert _pg_verify(bundle, conn) == []
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        assert conn.execute(gone).fetchone() == (None, path)
+        conn.commit()
+        conn.autocommit = True
+        run("ALTER TABLE items ALTER COLUMN code SET DEFAULT upper('y')")
+        assert _pg_verify(bundle, conn) == [
+            "column \"items.code\": expected default upper('x'::text), found default upper('y'::text)"]
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert conn.execute(gone).fetchone() == (None, path)
+        assert conn.execute("SELECT x FROM svc.work").fetchall() == [(1,)]
 
 
 @pytest.mark.parametrize("sql,checks,identity", [
@@ -269,3 +404,25 @@ def test_every_golden_case_passes_deep_verify_as_migrated(path, tmp_path, pg):
         conn.close()
     py.migrate(pg, bundle)
     py.verify(pg, bundle, deep=True)
+
+
+def test_the_probe_spells_under_the_migrations_search_path(tmp_path, pg):
+    """A named schema: the expressions resolve (and read back) as the migrations' SET LOCAL search_path had
+    them, so an untampered database passes with every probe run, and a changed one is found."""
+    chain = Chain(tmp_path)
+    m, _ = chain.release(DEEP.replace("version: 1\n", "version: 1\npostgres: {schema: \"Sales Data\"}\n", 1), "init")
+    bundle = chain.bundle(m)
+    py.migrate(pg, bundle)
+    assert _pg_verify(bundle, pg) == []
+    pg.execute('SET search_path TO "Sales Data", public')
+    pg.execute("ALTER TABLE items DROP CONSTRAINT items_title_check, "
+               "ADD CONSTRAINT items_title_check CHECK (length(title) > 2); "
+               "CREATE OR REPLACE VIEW item_titles AS SELECT id, title FROM items WHERE qty > 0; "
+               "ALTER TABLE items ALTER COLUMN code SET DEFAULT upper('y')")
+    pg.execute("RESET search_path")
+    pg.commit()
+    assert _pg_verify(bundle, pg) == [
+        "column \"items.code\": expected default upper('x'::text), found default upper('y'::text)",
+        'check "items_title_check" on "items" ((length((title)::text) > 0)) is missing',
+        'check "items_title_check" on "items" ((length((title)::text) > 2)) is not expected',
+        'view "item_titles": definition differs from the bundle\'s']
