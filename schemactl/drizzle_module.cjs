@@ -369,6 +369,9 @@ for (const key of Object.keys(mod)) {
   const decl = locals.get(key);
   const call = tableCall(calls.get(key));
   const table = { export: key, name: config.name, schema: config.schema || null, dialect, columns: [] };
+  // a primaryKey({ name, columns }) of the table (drizzle-kit's SQLite DDL drops a one-column key's name)
+  const pk = (config.primaryKeys || [])[0];
+  if (pk && pk.name) table.primary_key = { name: pk.name, columns: pk.columns.map((c) => c.name) };
   if (decl) Object.assign(table, position(decl));
   let props = new Map();
   if (call) {

@@ -137,6 +137,7 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
             used_creators.add(t["creator"])
         if block:
             spec["drizzle"] = block
+        _named_key(spec, t.get("primary_key"))
         for c in t["columns"]:
             cspec = spec["columns"].get(c["name"])
             if cspec is None:
@@ -172,6 +173,20 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
     if top:
         doc["drizzle"] = top
     return notes
+
+
+def _named_key(spec: dict, pk: dict | None) -> None:
+    """A key the module names (primaryKey({ name, columns })) that the DDL read back as a column's own
+    `primary_key: true` (drizzle-kit's SQLite DDL writes a one-column key without its name): the table's
+    named primary key, its column NOT NULL, as the module declares it."""
+    if not pk or len(pk["columns"]) != 1 or "primary_key" in spec:
+        return
+    col = spec["columns"].get(pk["columns"][0])
+    if not isinstance(col, dict) or col.get("primary_key") is not True:
+        return
+    del col["primary_key"]
+    col["nullable"] = False
+    spec["primary_key"] = {"name": pk["name"], "columns": list(pk["columns"])}
 
 
 def _column(c: dict, dialect: str, where: str, notes: list, customs: dict) -> dict:

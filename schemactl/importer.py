@@ -1100,7 +1100,9 @@ def _literal(value: str, kind: str, ref: TypeRef, members):
 
 
 # What an import applies to its scratch database, by leading words; anything else is listed with its line.
-_APPLY = re.compile(r"^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+(TEMP\w*\s+)?TABLE|CREATE\s+TYPE\s+\S+\s+AS\s+ENUM|"
+# (a type's name may be quoted with spaces: "Sales Data"."stage")
+_APPLY = re.compile(r'^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+(TEMP\w*\s+)?TABLE|'
+                    r'CREATE\s+TYPE\s+(?:"(?:[^"]|"")+"|[^\s"(]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[^\s"(]+))?\s+AS\s+ENUM|'
                     r"CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+SCHEMA|CREATE\s+SEQUENCE|ALTER\s+SEQUENCE|"
                     r"ALTER\s+TABLE|CREATE\s+VIRTUAL\s+TABLE|CREATE\s+(OR\s+REPLACE\s+)?(CONSTRAINT\s+)?TRIGGER|"
                     r"COMMENT\s+ON\s+(TABLE|COLUMN)|CREATE\s+DOMAIN|CREATE\s+POLICY|ALTER\s+POLICY)", re.I)

@@ -1,4 +1,4 @@
-// The equality proof of `import --drizzle` + `generate`: node compare.cjs <original.ts> <generated.ts>
+// The equality proof of `import --drizzle` + `generate`: node compare.cjs <original.ts> <generated.ts> [more pairs]
 // Loads both modules through the pinned typescript and drizzle-orm and prints, as JSON, every difference
 // in what drizzle-orm's getTableConfig sees of each table the original exports: export name, SQL name,
 // schema, property keys, and per column its SQL name and type, builder class, data type, mode, enum
@@ -61,29 +61,36 @@ function tables(file) {
   return out;
 }
 
-const [a, b] = [tables(process.argv[2]), tables(process.argv[3])];
-const diffs = [];
-for (const [name, t] of Object.entries(a)) {
-  const u = b[name];
-  if (!u) { diffs.push(`export ${name}: missing`); continue; }
-  for (const k of ["name", "schema"]) if (t[k] !== u[k]) diffs.push(`${name}: ${k} ${t[k]} -> ${u[k]}`);
-  if (JSON.stringify([...t.keys].sort()) !== JSON.stringify([...u.keys].sort())) {
-    diffs.push(`${name}: keys ${t.keys.join(",")} -> ${u.keys.join(",")}`);
-  }
-  for (const [key, c] of Object.entries(t.columns)) {
-    const d = u.columns[key];
-    if (!d) continue;
-    for (const [k, v] of Object.entries(c)) {
-      if (JSON.stringify(v) !== JSON.stringify(d[k])) diffs.push(`${name}.${key}: ${k} ${JSON.stringify(v)} -> ${JSON.stringify(d[k])}`);
+function compare(fa, fb) {
+  const [a, b] = [tables(fa), tables(fb)];
+  const diffs = [];
+  for (const [name, t] of Object.entries(a)) {
+    const u = b[name];
+    if (!u) { diffs.push(`export ${name}: missing`); continue; }
+    for (const k of ["name", "schema"]) if (t[k] !== u[k]) diffs.push(`${name}: ${k} ${t[k]} -> ${u[k]}`);
+    if (JSON.stringify([...t.keys].sort()) !== JSON.stringify([...u.keys].sort())) {
+      diffs.push(`${name}: keys ${t.keys.join(",")} -> ${u.keys.join(",")}`);
+    }
+    for (const [key, c] of Object.entries(t.columns)) {
+      const d = u.columns[key];
+      if (!d) continue;
+      for (const [k, v] of Object.entries(c)) {
+        if (JSON.stringify(v) !== JSON.stringify(d[k])) diffs.push(`${name}.${key}: ${k} ${JSON.stringify(v)} -> ${JSON.stringify(d[k])}`);
+      }
     }
   }
-}
-for (const name of Object.keys(b)) if (!a[name]) diffs.push(`export ${name}: not in the original`);
-const [fa, fb] = [process.argv[2], process.argv[3]];
-for (const name of others[fa]) if (!others[fb].includes(name)) diffs.push(`export ${name}: missing`);
-for (const [name, r] of Object.entries(rels[fa])) {
-  if (rels[fb][name] && JSON.stringify(r) !== JSON.stringify(rels[fb][name])) {
-    diffs.push(`${name}: ${JSON.stringify(r)} -> ${JSON.stringify(rels[fb][name])}`);
+  for (const name of Object.keys(b)) if (!a[name]) diffs.push(`export ${name}: not in the original`);
+  for (const name of others[fa]) if (!others[fb].includes(name)) diffs.push(`export ${name}: missing`);
+  for (const [name, r] of Object.entries(rels[fa])) {
+    if (rels[fb][name] && JSON.stringify(r) !== JSON.stringify(rels[fb][name])) {
+      diffs.push(`${name}: ${JSON.stringify(r)} -> ${JSON.stringify(rels[fb][name])}`);
+    }
   }
+  return { tables: Object.keys(a), relations: Object.keys(rels[fa]), diffs };
 }
-process.stdout.write(JSON.stringify({ tables: Object.keys(a), relations: Object.keys(rels[fa]), diffs }, null, 1));
+
+// node compare.cjs ORIGINAL GENERATED: one result; with more pairs (o1 g1 o2 g2 ...): a list, one per pair
+const files = process.argv.slice(2);
+const results = [];
+for (let i = 0; i + 1 < files.length; i += 2) results.push(compare(files[i], files[i + 1]));
+process.stdout.write(JSON.stringify(files.length === 2 ? results[0] : results, null, 1));
