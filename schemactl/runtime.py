@@ -812,7 +812,7 @@ def pg_spelled(conn, expected: dict, actual: dict, objects: dict) -> dict:
     _exec(conn, "BEGIN" if own else "SAVEPOINT schemactl_probe")
     try:
         if schema:   # the migrations' SET LOCAL search_path: names in the expressions resolve as they did
-            _exec(conn, f"SELECT set_config('search_path', {ph} || ', public', true)", (_pg_name(schema),))
+            _exec(conn, f"SELECT set_config('search_path', {ph}::text, true)", (f"{_pg_name(schema)}, public",))
         spelled = dict(expected["tables"])
         for name, want in sorted(tables.items()):
             texts = _probe(conn, f"CREATE TEMP TABLE schemactl_probe (LIKE {relation(name)})",

@@ -59,12 +59,17 @@ export interface TableFacts {
   readonly defaults?: { readonly [column: string]: string };
   readonly checks?: readonly (readonly [string, string])[];
   readonly identity?: readonly string[];
+  readonly identity_kind?: { readonly [column: string]: string };
+  readonly check_sql?: { readonly [name: string]: string };
+  readonly default_sql?: { readonly [column: string]: string };
 }
 
 export interface CatalogFacts {
   readonly schema: string | null;
   readonly tables: { readonly [table: string]: TableFacts };
   readonly views?: readonly string[];
+  readonly view_sql?: { readonly [name: string]: string };
+  readonly triggers?: readonly (readonly [string, string])[];
   readonly enums?: { readonly [name: string]: readonly string[] };
 }
 
@@ -424,8 +429,11 @@ function verifySqlite(db: SqliteDb, bundle: Bundle, deep: boolean): string[] {
   const problems = versionProblems(rows, bundle);
   if (deep) {
     const catalog = bundle.engines.sqlite.catalog;
-    problems.push(...compareCatalogs(catalog.tables, catalogSqlite(db, ignoredTables(bundle))));
-    problems.push(...compareObjects(catalog, objectsSqlite(db)));
+    const ignored = ignoredTables(bundle);
+    const objects = objectsSqlite(db);
+    objects.triggers = objects.triggers.filter(([table]) => !ignored.has(table));
+    problems.push(...compareCatalogs(catalog.tables, catalogSqlite(db, ignored)));
+    problems.push(...compareObjects(catalog, objects));
   }
   return problems;
 }
@@ -440,9 +448,13 @@ async function verifyPostgres(client: PgClient, bundle: Bundle, deep: boolean): 
   }
   const problems = versionProblems(rows, bundle);
   if (deep) {
-    const catalog = bundle.engines.postgres.catalog;
-    problems.push(...compareCatalogs(catalog.tables, await catalogPostgres(client, catalog.schema, ignoredTables(bundle))));
-    problems.push(...compareObjects(catalog, await objectsPostgres(client, catalog.schema)));
+    const ignored = ignoredTables(bundle);
+    const actual = await catalogPostgres(client, bundle.engines.postgres.catalog.schema, ignored);
+    const objects = await objectsPostgres(client, bundle.engines.postgres.catalog.schema);
+    objects.triggers = objects.triggers.filter(([table]) => !ignored.has(table));
+    const catalog = await pgSpelled(client, bundle.engines.postgres.catalog, actual, objects);
+    problems.push(...compareCatalogs(catalog.tables, actual));
+    problems.push(...compareObjects(catalog, objects));
   }
   return problems;
 }
@@ -458,11 +470,15 @@ interface LiveTable {
   defaults: Map<string, string>;
   checks: [string, string][];
   identity: string[];
+  identity_kind?: Map<string, string>;
+  unvalidated?: [string, string][];
 }
 
 interface LiveObjects {
   enums: Map<string, string[]>;
   views: string[];
+  view_sql: Map<string, string>;
+  triggers: [string, string][];
 }
 
 /** Python's ordering: strings by code point, lists element by element, then by length. */
@@ -539,6 +555,10 @@ function identityText(identity: boolean): string {
   return identity ? "identity" : "no identity";
 }
 
+function identityKindText(kind: string): string {
+  return kind ? `identity ${kind}` : "identity";
+}
+
 function checkText(table: string, check: readonly unknown[]): string {
   const [name, text] = check as [string, string];
   return (name ? `check "${name}" on "${table}"` : `check on "${table}"`) + (text ? ` (${text})` : "");
@@ -575,6 +595,17 @@ function compareObjects(expected: CatalogFacts, actual: LiveObjects): string[] {
   }
   if (expected.views !== undefined) {
     out.push(...missingAndExtra(expected.views, actual.views, (v) => `view "${show(v)}"`));
+    const wantSql = expected.view_sql ?? {};
+    for (const v of sortedPy(Object.keys(wantSql))) {
+      const have = actual.view_sql.get(v);
+      if (have !== undefined && actual.views.includes(v) && have !== wantSql[v]) {
+        out.push(`view "${v}": definition differs from the bundle's`);
+      }
+    }
+  }
+  if (expected.triggers !== undefined) {
+    out.push(...missingAndExtra(expected.triggers, actual.triggers,
+                                (t) => `trigger "${show((t as string[])[1])}" on "${show((t as string[])[0])}"`));
   }
   return out;
 }
@@ -631,6 +662,10 @@ function compareTable(name: string, want: TableFacts, have: LiveTable): string[]
     if (want.identity !== undefined && want.identity.includes(col) !== have.identity.includes(col)) {
       out.push(`column "${name}.${col}": expected ${identityText(want.identity.includes(col))}, `
                + `found ${identityText(have.identity.includes(col))}`);
+    } else if (want.identity_kind !== undefined && own(want.identity_kind, col) !== undefined
+               && have.identity_kind?.get(col) !== undefined && want.identity_kind[col] !== have.identity_kind.get(col)) {
+      out.push(`column "${name}.${col}": expected ${identityKindText(want.identity_kind[col])}, `
+               + `found ${identityKindText(String(have.identity_kind.get(col)))}`);
     }
   }
   for (const [col] of have.columns) {
@@ -654,6 +689,9 @@ function compareTable(name: string, want: TableFacts, have: LiveTable): string[]
     const byName = new Map(want.checks.filter(([n]) => n).map(([n, t]): [string, string] => [n, t]));
     const found = have.checks.map(([n, t]): [string, string] => [n, byName.get(n) === "" ? "" : t]);   // by name only
     out.push(...missingAndExtra(want.checks, found, (c) => checkText(name, c as [string, string])));
+    for (const [n, kind] of have.unvalidated ?? []) {
+      out.push(`${kind === "c" ? "check" : "foreign key"} "${n}" on "${name}" is not validated`);
+    }
   }
   const indexNames = new Set([...Object.keys(want.indexes), ...have.indexes.keys()]);
   for (const index of sortedPy(indexNames)) {
@@ -753,8 +791,17 @@ function catalogSqlite(db: SqliteDb, ignored: Set<string>): Map<string, LiveTabl
 }
 
 function objectsSqlite(db: SqliteDb): LiveObjects {
-  const views = sqliteRows(db, "SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name").map((r) => String(r[0]));
-  return { enums: new Map(), views: sortedPy(views) };
+  const rows = sqliteRows(db, "SELECT type, tbl_name, name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger')");
+  const viewSql = new Map<string, string>();
+  const triggers: [string, string][] = [];
+  for (const [kind, table, name, sql] of rows) {
+    if (kind === "view") {
+      viewSql.set(String(name), String(sql));
+    } else {
+      triggers.push([String(table), String(name)]);
+    }
+  }
+  return { enums: new Map(), views: sortedPy(viewSql.keys()), view_sql: viewSql, triggers: sortedPy(triggers) };
 }
 
 // Reading CHECK constraints and AUTOINCREMENT from a stored CREATE TABLE, token for token as schemactl.runtime
@@ -934,6 +981,11 @@ const PG_QUERIES = {
   indexes: "-- Indexes that do not back a primary key, unique or exclusion constraint, except schemactl\u0027s full-text\n-- searches (GIN on to_tsvector(...), read by searches.sql).  Per key: the column or expression as\n-- pg_get_indexdef spells it, DESC, whether it is an expression, NULLS FIRST, and its operator class\n-- where that is not the type\u0027s default.\nSELECT c.relname AS table_name,\n       ic.relname AS index_name,\n       i.indisunique AS is_unique,\n       ARRAY(SELECT pg_get_indexdef(i.indexrelid, s.n + 1, true)\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS columns,\n       ARRAY(SELECT (i.indoption[s.n] \u0026 1) = 1\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS descending,\n       pg_get_expr(i.indpred, i.indrelid) AS predicate,\n       am.amname AS method,\n       ARRAY(SELECT i.indkey[s.n] = 0\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS is_expression,\n       ARRAY(SELECT (i.indoption[s.n] \u0026 2) = 2\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n) ORDER BY s.n) AS nulls_first,\n       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname::text END\n             FROM generate_series(0, i.indnkeyatts - 1) AS s(n)\n             JOIN pg_opclass oc ON oc.oid = i.indclass[s.n] ORDER BY s.n) AS opclasses\nFROM pg_index i\nJOIN pg_class ic ON ic.oid = i.indexrelid\nJOIN pg_class c ON c.oid = i.indrelid\nJOIN pg_namespace n ON n.oid = c.relnamespace\nJOIN pg_am am ON am.oid = ic.relam\nWHERE n.nspname = $1\n  AND NOT (am.amname = \u0027gin\u0027 AND pg_get_indexdef(i.indexrelid, 1, true) LIKE \u0027to_tsvector(%\u0027)\n  AND NOT EXISTS (SELECT 1 FROM pg_constraint k\n                  WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN (\u0027p\u0027, \u0027u\u0027, \u0027x\u0027))\nORDER BY c.relname, ic.relname\n",
   enums: "SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text[] FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = \u0027pg_type\u0027::regclass AND d.objid = t.oid AND d.deptype = \u0027e\u0027) GROUP BY t.typname ORDER BY t.typname",
   views: "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN (\u0027v\u0027, \u0027m\u0027) AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = \u0027pg_class\u0027::regclass AND d.objid = c.oid AND d.deptype = \u0027e\u0027) ORDER BY c.relname",
+  identities: "SELECT c.relname, a.attname, a.attidentity::text FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN (\u0027r\u0027, \u0027p\u0027) AND a.attnum \u003e 0 AND NOT a.attisdropped AND a.attidentity \u003c\u003e \u0027\u0027 ORDER BY c.relname, a.attnum",
+  unvalidated: "SELECT c.relname, k.conname, k.contype::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND k.contype IN (\u0027c\u0027, \u0027f\u0027) AND NOT k.convalidated ORDER BY c.relname, k.conname",
+  triggers: "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY c.relname, t.tgname",
+  probe_texts: "SELECT \u0027c\u0027, conname::text, pg_get_expr(conbin, conrelid) FROM pg_constraint WHERE conrelid = $1::text::regclass AND contype = \u0027c\u0027 UNION ALL SELECT \u0027d\u0027, a.attname::text, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = $1::text::regclass",
+  probe_view: "SELECT pg_get_viewdef(\u0027pg_temp.schemactl_probe\u0027::regclass), pg_get_viewdef($1::text::regclass)",
 };
 
 const PG_NUMBER_TYPES = ["smallint", "integer", "bigint", "numeric", "real", "double precision"];
@@ -1057,13 +1109,32 @@ async function catalogPostgres(client: PgClient, schema: string | null, ignored:
       t.indexes.set(String(name), [...keys, ["unique", Boolean(unique)]]);
     }
   }
+  for (const [table, col, kind] of await pgRows(client, PG_QUERIES.identities, params)) {
+    const t = out.get(String(table));
+    if (t !== undefined) {
+      t.identity_kind ??= new Map();
+      t.identity_kind.set(String(col), PG_IDENTITY_KINDS[String(kind)] ?? String(kind));
+    }
+  }
+  for (const [table, cname, kind] of await pgRows(client, PG_QUERIES.unvalidated, params)) {
+    const t = out.get(String(table));
+    if (t !== undefined) {
+      (t.unvalidated ??= []).push([String(cname), String(kind)]);
+    }
+  }
   for (const t of out.values()) {
     t.uniques = sortedPy(t.uniques);
     t.foreign_keys = sortedPy(t.foreign_keys);
     t.checks = sortedPy(t.checks);
+    if (t.unvalidated !== undefined) {
+      t.unvalidated = sortedPy(t.unvalidated);
+    }
   }
   return out;
 }
+
+// pg_attribute.attidentity letters.
+const PG_IDENTITY_KINDS: { readonly [letter: string]: string } = { a: "always", d: "by default" };
 
 async function objectsPostgres(client: PgClient, schema: string | null): Promise<LiveObjects> {
   const params = [schema || "public"];
@@ -1072,5 +1143,125 @@ async function objectsPostgres(client: PgClient, schema: string | null): Promise
     enums.set(String(name), pgArray(labels).map(show));
   }
   const views = (await pgRows(client, PG_QUERIES.views, params)).map((r) => String(r[0]));
-  return { enums, views: sortedPy(views) };
+  const triggers = (await pgRows(client, PG_QUERIES.triggers, params)).map((r): [string, string] => [String(r[0]), String(r[1])]);
+  return { enums, views: sortedPy(views), view_sql: new Map(), triggers: sortedPy(triggers) };
+}
+
+/** Run `create`, then each of `alters` (one that fails is left out), then `reads` (query, relation: its one
+ * parameter); their rows, or undefined when `create` or a read fails.  Everything is undone. */
+async function probe(client: PgClient, create: string, alters: readonly string[],
+                     reads: readonly [string, string][]): Promise<Row[][] | undefined> {
+  await pgRows(client, "SAVEPOINT schemactl_probe_item");
+  try {
+    await pgRows(client, create);
+    for (const sql of alters) {
+      await pgRows(client, "SAVEPOINT schemactl_probe_alter");
+      try {
+        await pgRows(client, sql);
+      } catch {
+        await pgRows(client, "ROLLBACK TO SAVEPOINT schemactl_probe_alter");
+      }
+    }
+    const out: Row[][] = [];
+    for (const [sql, relation] of reads) {
+      out.push(await pgRows(client, sql, [relation]));
+    }
+    return out;
+  } catch {
+    return undefined;
+  } finally {
+    await pgRows(client, "ROLLBACK TO SAVEPOINT schemactl_probe_item");
+  }
+}
+
+/** The expected catalog with what the bundle cannot spell in PostgreSQL's words (check_sql, default_sql,
+ * view_sql) spelled by the live server, inside a savepoint or transaction that is rolled back
+ * (docs/runtime-protocol.md, section 5, the probe); `actual` and `objects` get the live texts read there. */
+async function pgSpelled(client: PgClient, expected: CatalogFacts, actual: Map<string, LiveTable>,
+                         objects: LiveObjects): Promise<CatalogFacts> {
+  const schema = expected.schema;
+  const viewSql = expected.view_sql ?? {};
+  const tables = sortedPy(Object.keys(expected.tables)).filter((name) => actual.has(name)
+    && (Object.keys(expected.tables[name].check_sql ?? {}).length || Object.keys(expected.tables[name].default_sql ?? {}).length));
+  const views = sortedPy(Object.keys(viewSql)).filter((v) => objects.views.includes(v));
+  const spelledViews: { [name: string]: string } = {};
+  const out: CatalogFacts = { ...expected, view_sql: spelledViews };
+  objects.view_sql = new Map();
+  if (!tables.length && !views.length) {
+    return out;
+  }
+  const relation = (name: string) => `${quoteIdent(schema || "public")}.${quoteIdent(name)}`;
+  let own = false;
+  try {
+    await pgRows(client, "SAVEPOINT schemactl_probe");
+  } catch {   // no transaction open (SAVEPOINT can only be used in transaction blocks)
+    await pgRows(client, "BEGIN");
+    own = true;
+  }
+  try {
+    if (schema) {   // the migrations' SET LOCAL search_path: names in the expressions resolve as they did
+      await pgRows(client, "SELECT set_config('search_path', $1::text, true)", [`${quoteIdent(schema)}, public`]);
+    }
+    const spelled: { [table: string]: TableFacts } = { ...expected.tables };
+    for (const name of tables) {
+      const want = expected.tables[name];
+      const checkSql = want.check_sql ?? {};
+      const defaultSql = want.default_sql ?? {};
+      const texts = await probe(client, `CREATE TEMP TABLE schemactl_probe (LIKE ${relation(name)})`,
+        [...sortedPy(Object.keys(checkSql)).map((n) => `ALTER TABLE schemactl_probe ADD CONSTRAINT ${quoteIdent(n)} `
+                                                        + `CHECK (${checkSql[n]}) NOT VALID`),
+         ...sortedPy(Object.keys(defaultSql)).map((c) => `ALTER TABLE schemactl_probe ALTER COLUMN ${quoteIdent(c)} `
+                                                          + `SET DEFAULT ${defaultSql[c]}`)],
+        [[PG_QUERIES.probe_texts, "pg_temp.schemactl_probe"], [PG_QUERIES.probe_texts, relation(name)]]);
+      if (texts === undefined) {
+        continue;
+      }
+      const mine = new Map(texts[0].map((r): [string, string] => [`${String(r[0])}:${String(r[1])}`, String(r[2])]));
+      const live = new Map(texts[1].map((r): [string, string] => [`${String(r[0])}:${String(r[1])}`, String(r[2])]));
+      const checks = new Map<string, string>();
+      for (const n of Object.keys(checkSql)) {
+        const text = mine.get(`c:${n}`);
+        if (text !== undefined) {
+          checks.set(n, text);
+        }
+      }
+      const defaults: { [column: string]: string } = {};
+      for (const c of Object.keys(defaultSql)) {
+        const text = mine.get(`d:${c}`);
+        if (text !== undefined) {
+          defaults[c] = pgDefault(text);
+        }
+      }
+      spelled[name] = {
+        ...want,
+        checks: sortedPy((want.checks ?? []).map(([n, text]): [string, string] => [n, checks.get(n) ?? text])),
+        defaults: { ...(want.defaults ?? {}), ...defaults },
+      };
+      const have = actual.get(name) as LiveTable;
+      have.checks = sortedPy(have.checks.map(([n, text]): [string, string] =>
+        [n, checks.has(n) ? live.get(`c:${n}`) ?? text : text]));
+      for (const c of Object.keys(defaults)) {
+        const text = live.get(`d:${c}`);
+        if (text !== undefined) {
+          have.defaults.set(c, pgDefault(text));
+        }
+      }
+    }
+    for (const v of views) {
+      const texts = await probe(client, `CREATE TEMP VIEW schemactl_probe AS ${viewSql[v]}`, [],
+                                [[PG_QUERIES.probe_view, relation(v)]]);
+      if (texts !== undefined && texts[0].length) {
+        spelledViews[v] = String(texts[0][0][0]);
+        objects.view_sql.set(v, String(texts[0][0][1]));
+      }
+    }
+    return { ...out, tables: spelled };
+  } finally {
+    if (own) {
+      await pgRows(client, "ROLLBACK");
+    } else {
+      await pgRows(client, "ROLLBACK TO SAVEPOINT schemactl_probe");
+      await pgRows(client, "RELEASE SAVEPOINT schemactl_probe");
+    }
+  }
 }
