@@ -154,6 +154,11 @@ def main(debug):
     Exit codes: 0 clean, 1 drift or differences found, 2 bad input, usage or an
     unusable database, file or archive, 3 internal error (a bug: rerun with --debug).
     """
+    if not debug:   # a driver's own log lines (psycopg's "error ignored in rollback" after Ctrl-C during a
+        import logging   # COPY) are not schemactl's one-line report; --debug shows them
+        driver = logging.getLogger("psycopg")
+        driver.addHandler(logging.NullHandler())
+        driver.propagate = False
 
 
 @main.command()

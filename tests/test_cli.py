@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -238,3 +240,15 @@ def test_every_option_of_every_command_has_help():
             missing.append(" ".join(prefix))
     walk(main, [])
     assert missing == []
+
+
+def test_driver_log_lines_stay_out_of_the_report_unless_debug():
+    """psycopg logs "error ignored in rollback …" when Ctrl-C cuts a COPY: not a line of schemactl's report
+    (which ends in "interrupted", exit 130); --debug shows such lines."""
+    code = ("import logging, sys\nfrom schemactl.cli import main\nsys.argv = ['schemactl', *sys.argv[1:], 'schema']\n"
+            "try:\n    main(standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "logging.getLogger('psycopg').warning('error ignored in rollback of <psycopg.Transaction>')\n")
+    quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    shown = subprocess.run([sys.executable, "-c", code, "--debug"], capture_output=True, text=True, cwd=ROOT)
+    assert "error ignored" not in quiet.stderr
+    assert "error ignored in rollback" in shown.stderr
