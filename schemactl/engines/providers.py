@@ -54,6 +54,19 @@ def _scram_verifier(password: str) -> str:
     return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored)}:{b64(server)}"
 
 
+def _unused_name(what: str, taken, create) -> str:
+    """A new random scratch name that ``create(name)`` could make (a name another process took, ``taken``,
+    is tried again with another)."""
+    for _ in range(5):
+        name = f"schemactl_scratch_{secrets.token_hex(8)}"
+        try:
+            create(name)
+            return name
+        except taken:
+            continue
+    raise EngineUnavailable(f"cannot find an unused scratch {what} name")  # pragma: no cover - 2**64 names
+
+
 class Server:
     """A reachable PostgreSQL server in which scratch databases can be made."""
 
@@ -173,20 +186,14 @@ class Server:
                 return
             # FILE_COPY (PostgreSQL 15+) is the quicker way to copy a tiny template.
             strategy = sql.SQL(" STRATEGY FILE_COPY" if version >= 150000 else "")
-            for _ in range(5):
-                candidate = f"schemactl_scratch_{secrets.token_hex(8)}"
-                try:
-                    admin.execute(sql.SQL("CREATE DATABASE {}{}{}").format(sql.Identifier(candidate), owner, strategy))
-                    made.dbname, made.drop_database = candidate, True
-                    break
-                except psycopg.errors.DuplicateDatabase:
-                    continue
-                except psycopg.Error as exc:
-                    raise EngineUnavailable(
-                        f"cannot create a scratch database on the {self.label} PostgreSQL server: "
-                        f"{' '.join(str(exc).split())}; schemactl needs a role with CREATEDB there") from None
-            else:  # pragma: no cover - 2**64 names
-                raise EngineUnavailable("cannot find an unused scratch database name")
+            try:
+                made.dbname = _unused_name("database", psycopg.errors.DuplicateDatabase, lambda name: admin.execute(
+                    sql.SQL("CREATE DATABASE {}{}{}").format(sql.Identifier(name), owner, strategy)))
+                made.drop_database = True
+            except psycopg.Error as exc:
+                raise EngineUnavailable(
+                    f"cannot create a scratch database on the {self.label} PostgreSQL server: "
+                    f"{' '.join(str(exc).split())}; schemactl needs a role with CREATEDB there") from None
         if made.role is not None and version < 150000:
             with psycopg.connect(self.conninfo(made.dbname), autocommit=True) as fresh:
                 self._give_public_schema(fresh, made)
@@ -195,25 +202,18 @@ class Server:
         import psycopg
         from psycopg import sql
         password = secrets.token_urlsafe(32)
-        for _ in range(5):
-            candidate = f"schemactl_scratch_{secrets.token_hex(8)}"
-            try:
-                admin.execute(sql.SQL(
-                    "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD {}"
-                ).format(sql.Identifier(candidate), sql.Literal(_scram_verifier(password))))
-                made.role, made.password = candidate, password
-                break
-            except psycopg.errors.DuplicateObject:
-                continue
-            except psycopg.errors.InsufficientPrivilege:   # CREATEROLE taken away meanwhile: as documented
-                self._delegate = False
-                return
-            except psycopg.Error as exc:
-                raise EngineUnavailable(
-                    f"cannot create a scratch role on the {self.label} PostgreSQL server: "
-                    f"{' '.join(str(exc).split())}") from None
-        else:  # pragma: no cover - 2**64 names
-            raise EngineUnavailable("cannot find an unused scratch role name")
+        try:
+            made.role = _unused_name("role", psycopg.errors.DuplicateObject, lambda name: admin.execute(sql.SQL(
+                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD {}"
+            ).format(sql.Identifier(name), sql.Literal(_scram_verifier(password)))))
+            made.password = password
+        except psycopg.errors.InsufficientPrivilege:   # CREATEROLE taken away meanwhile: as documented
+            self._delegate = False
+            return
+        except psycopg.Error as exc:
+            raise EngineUnavailable(
+                f"cannot create a scratch role on the {self.label} PostgreSQL server: "
+                f"{' '.join(str(exc).split())}") from None
         if not superuser:
             # a CREATEROLE role makes a database another role owns only as a member of it (PostgreSQL 16+:
             # one that may SET ROLE to it); the membership goes with the role
