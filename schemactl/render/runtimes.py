@@ -22,8 +22,6 @@ RUNTIME_FILES: dict[str, str] = {
 }
 
 CATALOG_QUERIES = ("tables", "columns", "constraints", "indexes")
-# queries the Rust runtime does not run yet (an unused constant is a compiler warning)
-RUST_NOT_YET = frozenset(("identities", "unvalidated", "triggers", "probe_texts", "probe_view"))
 
 
 @functools.cache
@@ -41,10 +39,30 @@ def runtime_files(out_dir: Path, bundle: dict) -> dict[Path, str]:
     from . import _env
     context = dict(bundle=bundle, queries=catalog_queries(), name=bundle["schema"])
     from .rust import rust_values
-    rust_queries = {k: v for k, v in context["queries"].items() if k not in RUST_NOT_YET}
-    context["rust"] = rust_values(bundle, rust_queries)
+    context["rust"] = rust_values(bundle, context["queries"])
+    context["rust_deep"] = rust_deep_values(bundle)
     return {out_dir / fname: _env().get_template(f"runtime/{template}").render(**context)
             for fname, template in RUNTIME_FILES.items()}
+
+
+def rust_deep_values(bundle: dict) -> dict:
+    """The deep-verify facts lib.rs.j2 prints beside schemactl.render.rust's, in Rust syntax: per engine, per
+    table (sorted by name, as rust_values lists them) ``identity_kind``, ``check_sql`` and ``default_sql``
+    pairs, and ``view_sql`` and ``triggers`` pairs (None where the bundle does not compare them)."""
+    from .rust import rust_str
+
+    def pairs(items) -> list:
+        return [(rust_str(a), rust_str(b)) for a, b in items]
+
+    out = {}
+    for engine in ("sqlite", "postgres"):
+        cat = bundle["engines"][engine]["catalog"]
+        tables = [{key: pairs(sorted((cat["tables"][name].get(key) or {}).items()))
+                   for key in ("identity_kind", "check_sql", "default_sql")} for name in sorted(cat["tables"])]
+        view_sql, triggers = cat.get("view_sql"), cat.get("triggers")
+        out[engine] = {"tables": tables, "view_sql": None if view_sql is None else pairs(sorted(view_sql.items())),
+                       "triggers": None if triggers is None else pairs(triggers)}
+    return out
 
 
 # ---------------------------------------------------------------- what deep verify compares beyond columns and keys

@@ -198,6 +198,14 @@ struct TableSpec {
     /// (name, expression); "" where an engine keeps no name, or where the expression is not compared
     checks: &'static [(&'static str, &'static str)],
     identity: &'static [&'static str],
+    /// (column, "always" | "by default") of each identity column (PostgreSQL)
+    identity_kind: &'static [(&'static str, &'static str)],
+    /// (name, SQL as the DDL writes it) of each CHECK the live server spells (PostgreSQL)
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    check_sql: &'static [(&'static str, &'static str)],
+    /// (column, SQL as the DDL writes it) of each default the live server spells (PostgreSQL)
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    default_sql: &'static [(&'static str, &'static str)],
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -249,14 +257,21 @@ struct Table {
     defaults: std::collections::BTreeMap<String, String>,
     checks: Vec<(String, String)>,
     identity: Vec<String>,
+    /// column -> "always" | "by default"
+    identity_kind: std::collections::BTreeMap<String, String>,
+    /// Live tables: (name, kind letter) of the constraints added NOT VALID, sorted.
+    unvalidated: Vec<(String, String)>,
 }
 
-/// Enum types and views; `None` where the bundle does not compare them.
+/// Enum types, views (their definitions) and triggers; `None` where the bundle does not compare them.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[derive(Debug, Default)]
 struct Objects {
     enums: Option<std::collections::BTreeMap<String, Vec<String>>>,
     views: Option<Vec<String>>,
+    view_sql: Option<std::collections::BTreeMap<String, String>>,
+    /// (table, name), sorted
+    triggers: Option<Vec<(String, String)>>,
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -299,6 +314,8 @@ fn expected_catalog(tables: &[TableSpec]) -> Catalog {
                 defaults: t.defaults.iter().map(|&(c, d)| (c.to_string(), d.to_string())).collect(),
                 checks: t.checks.iter().map(|&(n, e)| (n.to_string(), e.to_string())).collect(),
                 identity: owned(t.identity),
+                identity_kind: t.identity_kind.iter().map(|&(c, k)| (c.to_string(), k.to_string())).collect(),
+                unvalidated: Vec::new(),
             };
             (t.name.to_string(), table)
         })
@@ -309,10 +326,15 @@ fn expected_catalog(tables: &[TableSpec]) -> Catalog {
 fn expected_objects(
     enums: Option<&[(&str, &[&str])]>,
     views: Option<&[&str]>,
+    view_sql: Option<&[(&str, &str)]>,
+    triggers: Option<&[(&str, &str)]>,
 ) -> Objects {
+    let pairs = |list: &[(&str, &str)]| list.iter().map(|&(a, b)| (a.to_string(), b.to_string())).collect();
     Objects {
         enums: enums.map(|list| list.iter().map(|&(name, values)| (name.to_string(), owned(values))).collect()),
         views: views.map(owned),
+        view_sql: view_sql.map(|list| list.iter().map(|&(a, b)| (a.to_string(), b.to_string())).collect()),
+        triggers: triggers.map(pairs),
     }
 }
 
@@ -367,6 +389,15 @@ fn identity_text(identity: bool) -> &'static str {
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn identity_kind_text(kind: &str) -> String {
+    if kind.is_empty() {
+        "identity".to_string()
+    } else {
+        format!("identity {}", kind)
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn check_text(table: &str, check: &(String, String)) -> String {
     let mut out = if check.0.is_empty() {
         format!("check on \"{}\"", table)
@@ -414,6 +445,16 @@ fn compare_objects(expected: &Objects, actual: &Objects) -> Vec<String> {
     }
     if let (Some(want), Some(have)) = (&expected.views, &actual.views) {
         out.extend(missing_and_extra(want, have, |v| format!("view \"{}\"", v)));
+        if let (Some(want_sql), Some(have_sql)) = (&expected.view_sql, &actual.view_sql) {
+            for (v, sql) in want_sql {
+                if have.contains(v) && have_sql.get(v).map_or(false, |h| h != sql) {
+                    out.push(format!("view \"{}\": definition differs from the bundle's", v));
+                }
+            }
+        }
+    }
+    if let (Some(want), Some(have)) = (&expected.triggers, &actual.triggers) {
+        out.extend(missing_and_extra(want, have, |t| format!("trigger \"{}\" on \"{}\"", t.1, t.0)));
     }
     out
 }
@@ -490,6 +531,16 @@ fn compare_table(name: &str, want: &Table, have: &Table, out: &mut Vec<String>) 
                             identity_text(wi),
                             identity_text(hi)
                         ));
+                    } else if let (Some(wk), Some(hk)) = (want.identity_kind.get(col), have.identity_kind.get(col)) {
+                        if wk != hk {
+                            out.push(format!(
+                                "column \"{}.{}\": expected {}, found {}",
+                                name,
+                                col,
+                                identity_kind_text(wk),
+                                identity_kind_text(hk)
+                            ));
+                        }
                     }
                 }
             }
@@ -531,6 +582,10 @@ fn compare_table(name: &str, want: &Table, have: &Table, out: &mut Vec<String>) 
             .map(|(n, t)| (n.clone(), if by_name.get(n.as_str()) == Some(&"") { String::new() } else { t.clone() }))
             .collect();
         out.extend(missing_and_extra(&want.checks, &found, |c| check_text(name, c)));
+        for (n, kind) in &have.unvalidated {
+            let what = if kind == "c" { "check" } else { "foreign key" };
+            out.push(format!("{} \"{}\" on \"{}\" is not validated", what, n, name));
+        }
     }
     let index_names: BTreeSet<&String> = want.indexes.keys().chain(have.indexes.keys()).collect();
     for index in index_names {
@@ -583,6 +638,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "document_chunks",
@@ -626,6 +684,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "documents",
@@ -657,6 +718,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("chunk_count", "0"), ("created_at", "CURRENT_TIMESTAMP"), ("size_bytes", "0"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "event_checkpoints",
@@ -669,6 +733,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("last_processed_sequence", "0"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "events",
@@ -707,6 +774,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("timestamp", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &["id"],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "flows",
@@ -719,6 +789,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("enabled", "1"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "knowledge_bases",
@@ -742,6 +815,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("chunk_overlap", "50"), ("chunk_size", "512"), ("created_at", "CURRENT_TIMESTAMP"), ("health_score", "1.0"), ("updated_at", "CURRENT_TIMESTAMP"), ("version", "1")],
         checks: &[("knowledge_bases_status_check", "status IN ('active', 'inactive', 'building', 'error')")],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "pipeline_runs",
@@ -785,6 +861,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[],
         checks: &[("pipeline_runs_status_check", "status IN ('pending', 'running', 'completed', 'failed', 'cancelled')")],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "pipelines",
@@ -797,6 +876,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[("pipelines_status_check", "status IN ('active', 'inactive', 'draft')")],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "schedules",
@@ -823,6 +905,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("enabled", "1"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "schema_migrations",
@@ -835,6 +920,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("applied_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "settings",
@@ -847,6 +935,9 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("schema_version", "1"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "tools",
@@ -859,12 +950,19 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("enabled", "1"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
 ];
 #[cfg(feature = "sqlite")]
 static SQLITE_VIEWS: Option<&[&str]> = Some(&[]);
 #[cfg(feature = "sqlite")]
 static SQLITE_ENUMS: Option<&[(&str, &[&str])]> = None;
+#[cfg(feature = "sqlite")]
+static SQLITE_VIEW_SQL: Option<&[(&str, &str)]> = Some(&[]);
+#[cfg(feature = "sqlite")]
+static SQLITE_TRIGGERS: Option<&[(&str, &str)]> = Some(&[]);
 
 #[cfg(feature = "sqlite")]
 const SQLITE_CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)";
@@ -1004,7 +1102,8 @@ pub fn verify_sqlite(conn: &rusqlite::Connection, deep: bool) -> Result<(), Erro
         let actual = sqlite_catalog(conn)?;
         problems.extend(compare_catalogs(&expected_catalog(SQLITE_TABLES), &actual));
         let objects = sqlite_objects(conn)?;
-        problems.extend(compare_objects(&expected_objects(SQLITE_ENUMS, SQLITE_VIEWS), &objects));
+        let expected = expected_objects(SQLITE_ENUMS, SQLITE_VIEWS, SQLITE_VIEW_SQL, SQLITE_TRIGGERS);
+        problems.extend(compare_objects(&expected, &objects));
     }
     if problems.is_empty() {
         Ok(())
@@ -1174,14 +1273,27 @@ fn sqlite_catalog(conn: &rusqlite::Connection) -> rusqlite::Result<Catalog> {
 
 #[cfg(feature = "sqlite")]
 fn sqlite_objects(conn: &rusqlite::Connection) -> rusqlite::Result<Objects> {
-    let mut stmt = conn.prepare_cached("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")?;
-    let mut views: Vec<String> = Vec::new();
+    let mut stmt =
+        conn.prepare_cached("SELECT type, tbl_name, name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger')")?;
+    let mut view_sql = std::collections::BTreeMap::new();
+    let mut triggers: Vec<(String, String)> = Vec::new();
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
-        views.push(row.get(0)?);
+        let kind: String = row.get(0)?;
+        let table: String = row.get(1)?;
+        if kind == "view" {
+            view_sql.insert(row.get::<_, String>(2)?, row.get::<_, Option<String>>(3)?.unwrap_or_default());
+        } else if !IGNORED_TABLES.contains(&table.as_str()) {
+            triggers.push((table, row.get(2)?));
+        }
     }
-    views.sort();
-    Ok(Objects { enums: Some(std::collections::BTreeMap::new()), views: Some(views) })
+    triggers.sort();
+    Ok(Objects {
+        enums: Some(std::collections::BTreeMap::new()),
+        views: Some(view_sql.keys().cloned().collect()),
+        view_sql: Some(view_sql),
+        triggers: Some(triggers),
+    })
 }
 
 /// Token kinds of a stored CREATE statement: whitespace or a comment, a quoted string or identifier, a word,
@@ -1413,6 +1525,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "document_chunks",
@@ -1456,6 +1571,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "documents",
@@ -1487,6 +1605,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("chunk_count", "0"), ("created_at", "CURRENT_TIMESTAMP"), ("size_bytes", "0"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "event_checkpoints",
@@ -1499,6 +1620,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("last_processed_sequence", "0"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "events",
@@ -1537,6 +1661,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("timestamp", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &["id"],
+        identity_kind: &[("id", "by default")],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "flows",
@@ -1549,6 +1676,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("enabled", "true"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "knowledge_bases",
@@ -1572,6 +1702,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("chunk_overlap", "50"), ("chunk_size", "512"), ("created_at", "CURRENT_TIMESTAMP"), ("health_score", "(expression)"), ("updated_at", "CURRENT_TIMESTAMP"), ("version", "1")],
         checks: &[("knowledge_bases_status_check", "(status = ANY (ARRAY['active'::text, 'inactive'::text, 'building'::text, 'error'::text]))")],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[("health_score", "1.0")],
     },
     TableSpec {
         name: "pipeline_runs",
@@ -1615,6 +1748,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[],
         checks: &[("pipeline_runs_status_check", "(status = ANY (ARRAY['pending'::text, 'running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))")],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "pipelines",
@@ -1627,6 +1763,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[("pipelines_status_check", "(status = ANY (ARRAY['active'::text, 'inactive'::text, 'draft'::text]))")],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "schedules",
@@ -1653,6 +1792,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("enabled", "true"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "schema_migrations",
@@ -1665,6 +1807,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("applied_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "settings",
@@ -1677,6 +1822,9 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("schema_version", "1"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
     TableSpec {
         name: "tools",
@@ -1689,12 +1837,19 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CURRENT_TIMESTAMP"), ("enabled", "true"), ("updated_at", "CURRENT_TIMESTAMP")],
         checks: &[],
         identity: &[],
+        identity_kind: &[],
+        check_sql: &[],
+        default_sql: &[],
     },
 ];
 #[cfg(feature = "postgres")]
 static POSTGRES_VIEWS: Option<&[&str]> = Some(&[]);
 #[cfg(feature = "postgres")]
 static POSTGRES_ENUMS: Option<&[(&str, &[&str])]> = Some(&[]);
+#[cfg(feature = "postgres")]
+static POSTGRES_VIEW_SQL: Option<&[(&str, &str)]> = Some(&[]);
+#[cfg(feature = "postgres")]
+static POSTGRES_TRIGGERS: Option<&[(&str, &str)]> = Some(&[]);
 
 #[cfg(feature = "postgres")]
 const POSTGRES_LOCK_KEY: i64 = 1104398226449489225i64;
@@ -1756,6 +1911,8 @@ ORDER BY c.relname, k.conname
 #[cfg(feature = "postgres")]
 const QUERY_ENUMS: &str = "SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text[] FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') GROUP BY t.typname ORDER BY t.typname";
 #[cfg(feature = "postgres")]
+const QUERY_IDENTITIES: &str = "SELECT c.relname, a.attname, a.attidentity::text FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity <> '' ORDER BY c.relname, a.attnum";
+#[cfg(feature = "postgres")]
 const QUERY_INDEXES: &str = r"-- Indexes that do not back a primary key, unique or exclusion constraint, except schemactl's full-text
 -- searches (GIN on to_tsvector(...), read by searches.sql).  Per key: the column or expression as
 -- pg_get_indexdef spells it, DESC, whether it is an expression, NULLS FIRST, and its operator class
@@ -1788,6 +1945,10 @@ WHERE n.nspname = $1
 ORDER BY c.relname, ic.relname
 ";
 #[cfg(feature = "postgres")]
+const QUERY_PROBE_TEXTS: &str = "SELECT 'c', conname::text, pg_get_expr(conbin, conrelid) FROM pg_constraint WHERE conrelid = $1::text::regclass AND contype = 'c' UNION ALL SELECT 'd', a.attname::text, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = $1::text::regclass";
+#[cfg(feature = "postgres")]
+const QUERY_PROBE_VIEW: &str = "SELECT pg_get_viewdef('pg_temp.schemactl_probe'::regclass), pg_get_viewdef($1::text::regclass)";
+#[cfg(feature = "postgres")]
 const QUERY_TABLES: &str = r"-- Ordinary and partitioned tables of one schema.
 SELECT c.relname AS table_name
 FROM pg_class c
@@ -1795,6 +1956,10 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
 ORDER BY c.relname
 ";
+#[cfg(feature = "postgres")]
+const QUERY_TRIGGERS: &str = "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY c.relname, t.tgname";
+#[cfg(feature = "postgres")]
+const QUERY_UNVALIDATED: &str = "SELECT c.relname, k.conname, k.contype::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND k.contype IN ('c', 'f') AND NOT k.convalidated ORDER BY c.relname, k.conname";
 #[cfg(feature = "postgres")]
 const QUERY_VIEWS: &str = "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('v', 'm') AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ORDER BY c.relname";
 
@@ -1900,10 +2065,13 @@ pub async fn verify_postgres(client: &tokio_postgres::Client, deep: bool) -> Res
     };
     let mut problems = shallow_problems(latest);
     if deep {
-        let actual = postgres_catalog(client).await?;
-        problems.extend(compare_catalogs(&expected_catalog(POSTGRES_TABLES), &actual));
-        let objects = postgres_objects(client).await?;
-        problems.extend(compare_objects(&expected_objects(POSTGRES_ENUMS, POSTGRES_VIEWS), &objects));
+        let mut actual = postgres_catalog(client).await?;
+        let mut objects = postgres_objects(client).await?;
+        let mut expected = expected_catalog(POSTGRES_TABLES);
+        let mut expected_objs = expected_objects(POSTGRES_ENUMS, POSTGRES_VIEWS, POSTGRES_VIEW_SQL, POSTGRES_TRIGGERS);
+        pg_spelled(client, &mut expected, &mut expected_objs, &mut actual, &mut objects).await?;
+        problems.extend(compare_catalogs(&expected, &actual));
+        problems.extend(compare_objects(&expected_objs, &objects));
     }
     if problems.is_empty() {
         Ok(())
@@ -1996,10 +2164,29 @@ async fn postgres_catalog(client: &tokio_postgres::Client) -> Result<Catalog, to
             t.indexes.insert(row.try_get(1)?, Index { columns: keys, unique: row.try_get(2)? });
         }
     }
+    for row in client.query(QUERY_IDENTITIES, &[&schema]).await? {
+        let table: String = row.try_get(0)?;
+        if let Some(t) = out.get_mut(&table) {
+            let kind: String = row.try_get(2)?;
+            let kind = match kind.as_str() {
+                "a" => "always".to_string(),
+                "d" => "by default".to_string(),
+                _ => kind,
+            };
+            t.identity_kind.insert(row.try_get(1)?, kind);
+        }
+    }
+    for row in client.query(QUERY_UNVALIDATED, &[&schema]).await? {
+        let table: String = row.try_get(0)?;
+        if let Some(t) = out.get_mut(&table) {
+            t.unvalidated.push((row.try_get(1)?, row.try_get(2)?));
+        }
+    }
     for t in out.values_mut() {
         t.uniques.sort();
         t.foreign_keys.sort();
         t.checks.sort();
+        t.unvalidated.sort();
     }
     Ok(out)
 }
@@ -2016,7 +2203,182 @@ async fn postgres_objects(client: &tokio_postgres::Client) -> Result<Objects, to
         views.push(row.try_get(0)?);
     }
     views.sort();
-    Ok(Objects { enums: Some(enums), views: Some(views) })
+    let mut triggers: Vec<(String, String)> = Vec::new();
+    for row in client.query(QUERY_TRIGGERS, &[&schema]).await? {
+        let table: String = row.try_get(0)?;
+        if !IGNORED_TABLES.contains(&table.as_str()) {
+            triggers.push((table, row.try_get(1)?));
+        }
+    }
+    triggers.sort();
+    Ok(Objects { enums: Some(enums), views: Some(views), view_sql: None, triggers: Some(triggers) })
+}
+
+/// An identifier in double quotes.
+#[cfg(feature = "postgres")]
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Runs `create`, then each of `alters` (one that fails is left out), then `reads` (query, relation: its one
+/// parameter); their rows, or None when `create` or a read fails. Everything is undone.
+#[cfg(feature = "postgres")]
+async fn pg_probe(
+    client: &tokio_postgres::Client,
+    create: &str,
+    alters: &[String],
+    reads: &[(&str, String)],
+) -> Result<Option<Vec<Vec<tokio_postgres::Row>>>, tokio_postgres::Error> {
+    client.batch_execute("SAVEPOINT schemactl_probe_item").await?;
+    let result = async {
+        client.batch_execute(create).await?;
+        for sql in alters {
+            client.batch_execute("SAVEPOINT schemactl_probe_alter").await?;
+            if client.batch_execute(sql).await.is_err() {
+                client.batch_execute("ROLLBACK TO SAVEPOINT schemactl_probe_alter").await?;
+            }
+        }
+        let mut out = Vec::new();
+        for (sql, relation) in reads {
+            out.push(client.query(*sql, &[&relation.as_str()]).await?);
+        }
+        Ok::<_, tokio_postgres::Error>(out)
+    }
+    .await;
+    client.batch_execute("ROLLBACK TO SAVEPOINT schemactl_probe_item").await?;
+    Ok(result.ok())
+}
+
+/// (kind, name) -> text of the probe_texts rows.
+#[cfg(feature = "postgres")]
+fn probe_texts(rows: &[tokio_postgres::Row]) -> Result<std::collections::BTreeMap<(String, String), String>, tokio_postgres::Error> {
+    rows.iter()
+        .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), r.try_get::<_, Option<String>>(2)?.unwrap_or_default())))
+        .collect()
+}
+
+/// The expected catalog with what the bundle cannot spell in PostgreSQL's words (check_sql, default_sql,
+/// view_sql) spelled by the live server, inside a savepoint or transaction that is rolled back
+/// (docs/runtime-protocol.md, section 5, the probe); the live side gets the texts read there.
+#[cfg(feature = "postgres")]
+async fn pg_spelled(
+    client: &tokio_postgres::Client,
+    expected: &mut Catalog,
+    expected_objects: &mut Objects,
+    actual: &mut Catalog,
+    objects: &mut Objects,
+) -> Result<(), tokio_postgres::Error> {
+    use std::collections::BTreeMap;
+    let specs: BTreeMap<&str, &TableSpec> = POSTGRES_TABLES.iter().map(|t| (t.name, t)).collect();
+    let tables: Vec<&TableSpec> = specs
+        .values()
+        .filter(|t| actual.contains_key(t.name) && (!t.check_sql.is_empty() || !t.default_sql.is_empty()))
+        .copied()
+        .collect();
+    let view_sql = expected_objects.view_sql.take().unwrap_or_default();
+    let live_views = objects.views.clone().unwrap_or_default();
+    let views: Vec<(String, String)> =
+        view_sql.into_iter().filter(|(v, _)| live_views.contains(v)).collect();
+    expected_objects.view_sql = Some(BTreeMap::new());
+    objects.view_sql = Some(BTreeMap::new());
+    if tables.is_empty() && views.is_empty() {
+        return Ok(());
+    }
+    let relation = |name: &str| format!("{}.{}", quote_ident(POSTGRES_SCHEMA), quote_ident(name));
+    let own = client.batch_execute("SAVEPOINT schemactl_probe").await.is_err();   // no transaction open
+    if own {
+        client.batch_execute("BEGIN").await?;
+    }
+    let result = async {
+        if POSTGRES_CREATE_SCHEMA.is_some() {
+            // the migrations' SET LOCAL search_path: names in the expressions resolve as they did
+            let path = format!("{}, public", quote_ident(POSTGRES_SCHEMA));
+            client.execute("SELECT set_config('search_path', $1::text, true)", &[&path.as_str()]).await?;
+        }
+        for spec in &tables {
+            let mut alters: Vec<String> = Vec::new();
+            let mut check_sql: Vec<(&str, &str)> = spec.check_sql.to_vec();
+            check_sql.sort();
+            let mut default_sql: Vec<(&str, &str)> = spec.default_sql.to_vec();
+            default_sql.sort();
+            for (n, sql) in &check_sql {
+                alters.push(format!(
+                    "ALTER TABLE schemactl_probe ADD CONSTRAINT {} CHECK ({}) NOT VALID",
+                    quote_ident(n),
+                    sql
+                ));
+            }
+            for (c, sql) in &default_sql {
+                alters.push(format!("ALTER TABLE schemactl_probe ALTER COLUMN {} SET DEFAULT {}", quote_ident(c), sql));
+            }
+            let live_relation = relation(spec.name);
+            let reads = [(QUERY_PROBE_TEXTS, "pg_temp.schemactl_probe".to_string()), (QUERY_PROBE_TEXTS, live_relation.clone())];
+            let create = format!("CREATE TEMP TABLE schemactl_probe (LIKE {})", live_relation);
+            let texts = match pg_probe(client, &create, &alters, &reads).await? {
+                Some(texts) => texts,
+                None => continue,
+            };
+            let mine = probe_texts(&texts[0])?;
+            let live = probe_texts(&texts[1])?;
+            let checks: BTreeMap<String, String> = check_sql
+                .iter()
+                .filter_map(|(n, _)| mine.get(&("c".to_string(), n.to_string())).map(|t| (n.to_string(), t.clone())))
+                .collect();
+            let defaults: BTreeMap<String, String> = default_sql
+                .iter()
+                .filter_map(|(c, _)| mine.get(&("d".to_string(), c.to_string())).map(|t| (c.to_string(), pg_default(t))))
+                .collect();
+            if let Some(want) = expected.get_mut(spec.name) {
+                for check in want.checks.iter_mut() {
+                    if let Some(text) = checks.get(&check.0) {
+                        check.1 = text.clone();
+                    }
+                }
+                want.checks.sort();
+                for (c, text) in &defaults {
+                    want.defaults.insert(c.clone(), text.clone());
+                }
+            }
+            if let Some(have) = actual.get_mut(spec.name) {
+                for check in have.checks.iter_mut() {
+                    if checks.contains_key(&check.0) {
+                        if let Some(text) = live.get(&("c".to_string(), check.0.clone())) {
+                            check.1 = text.clone();
+                        }
+                    }
+                }
+                have.checks.sort();
+                for c in defaults.keys() {
+                    if let Some(text) = live.get(&("d".to_string(), c.clone())) {
+                        have.defaults.insert(c.clone(), pg_default(text));
+                    }
+                }
+            }
+        }
+        for (v, sql) in &views {
+            let create = format!("CREATE TEMP VIEW schemactl_probe AS {}", sql);
+            if let Some(texts) = pg_probe(client, &create, &[], &[(QUERY_PROBE_VIEW, relation(v))]).await? {
+                if let Some(row) = texts[0].first() {
+                    let (mine, live): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+                    if let Some(m) = expected_objects.view_sql.as_mut() {
+                        m.insert(v.clone(), mine);
+                    }
+                    if let Some(m) = objects.view_sql.as_mut() {
+                        m.insert(v.clone(), live);
+                    }
+                }
+            }
+        }
+        Ok::<_, tokio_postgres::Error>(())
+    }
+    .await;
+    let end = if own {
+        client.batch_execute("ROLLBACK").await
+    } else {
+        client.batch_execute("ROLLBACK TO SAVEPOINT schemactl_probe; RELEASE SAVEPOINT schemactl_probe").await
+    };
+    result?;
+    end
 }
 
 #[cfg(feature = "postgres")]
