@@ -341,6 +341,13 @@ def test_the_probe_leaves_the_session_as_it_found_it(built, migrated):
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         assert conn.execute(gone).fetchone() == (None, path)
         assert conn.execute("SELECT x FROM svc.work").fetchall() == [(1,)]
+    # the other runtimes, inside a transaction the caller has open (their drivers check it stays as it was)
+    # and on a connection with none (autocommit)
+    for name, driver in built[1].items():
+        for command in ("verify-deep-in-transaction", "verify-deep"):
+            out = driver.run(command, engine, target)
+            assert out["differences"] == [
+                "column \"items.code\": expected default upper('x'::text), found default upper('y'::text)"], (name, out)
 
 
 @pytest.mark.parametrize("sql,checks,identity", [

@@ -1,6 +1,7 @@
 // Test driver for the generated TypeScript runtime: one command against one database, one JSON line out.
 //
-//   node driver.js <migrate|verify|verify-deep> <sqlite|postgres> <target> [plain|pool|drizzle|drizzle-client]
+//   node driver.js <migrate|verify|verify-deep|verify-deep-in-transaction> <sqlite|postgres> <target>
+//                  [plain|pool|drizzle|drizzle-client]
 //
 // target: a SQLite file path, or a libpq key=value conninfo (host may be a Unix socket directory).
 // Prints {"ok": true, "applied": [...]} (migrate) or {"ok": true} (verify), or
@@ -61,6 +62,36 @@ async function connect(engine: string, target: string, via: string): Promise<{ d
   throw new Error(`unknown engine/via: ${engine}/${via}`);
 }
 
+interface PgLike {
+  query(sql: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/** Deep verify inside a transaction the caller has open (PostgreSQL, plain client): it must leave that
+ * transaction open, its work in place, and no trace of its own (temporary objects, search_path). */
+async function inTransaction(db: Db): Promise<object> {
+  const client = db as unknown as PgLike;
+  await client.query("BEGIN");
+  await client.query("CREATE TEMP TABLE caller_work (x integer)");
+  await client.query("INSERT INTO caller_work VALUES (1)");
+  const path = (await client.query("SELECT current_setting('search_path') AS p")).rows[0].p;
+  let result: object = { ok: true };
+  try {
+    await verify(db, BUNDLE, { deep: true });
+  } catch (err) {
+    if (!(err instanceof SchemaMismatch)) {
+      throw err;
+    }
+    result = { ok: false, error: "SchemaMismatch", message: err.message, differences: err.differences };
+  }
+  const after = (await client.query("SELECT (SELECT count(*) FROM caller_work)::int AS n, "
+    + "to_regclass('pg_temp.schemactl_probe') IS NULL AS gone, current_setting('search_path') AS p")).rows[0];
+  if (after.n !== 1 || after.gone !== true || after.p !== path) {
+    throw new Error(`verify disturbed the caller's transaction: ${JSON.stringify(after)}`);
+  }
+  await client.query("ROLLBACK");
+  return result;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, engine, target, via = "plain"] = argv;
   const { db, close } = await connect(engine, target, via);
@@ -71,6 +102,8 @@ async function main(argv: string[]): Promise<void> {
     } else if (command === "verify" || command === "verify-deep") {
       await verify(db, BUNDLE, { deep: command === "verify-deep" });
       result = { ok: true };
+    } else if (command === "verify-deep-in-transaction") {
+      result = await inTransaction(db);
     } else {
       throw new Error(`unknown command: ${command}`);
     }

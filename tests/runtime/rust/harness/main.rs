@@ -2,6 +2,7 @@
 //!
 //!     driver migrate|verify|verify-deep sqlite <file>
 //!     driver migrate|verify|verify-deep postgres <libpq key=value conninfo>
+//!     driver verify-deep-in-transaction postgres <conninfo>   (inside a transaction the driver opens)
 //!     driver bench sqlite <file> <rounds>
 //!
 //! Prints one JSON line: {"ok": true, "applied": [1, 2]} (applied for migrate only) or
@@ -84,6 +85,23 @@ fn run_postgres(command: &str, conninfo: &str) -> Result<Option<Vec<u32>>, schem
         let outcome = match command {
             "migrate" => schema::migrate_postgres(&mut client).await.map(Some),
             "verify" => schema::verify_postgres(&client, false).await.map(|_| None),
+            "verify-deep-in-transaction" => {
+                // inside a transaction the caller has open: it stays open, its work in place, no trace left
+                client.batch_execute("BEGIN; CREATE TEMP TABLE caller_work (x integer); INSERT INTO caller_work VALUES (1)").await?;
+                let path: String = client.query_one("SELECT current_setting('search_path')", &[]).await?.try_get(0)?;
+                let outcome = schema::verify_postgres(&client, true).await.map(|_| None);
+                let row = client
+                    .query_one(
+                        "SELECT (SELECT count(*) FROM caller_work)::int4, to_regclass('pg_temp.schemactl_probe') IS NULL, \
+                         current_setting('search_path')",
+                        &[],
+                    )
+                    .await?;
+                let (n, gone, now): (i32, bool, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                assert!(n == 1 && gone && now == path, "verify disturbed the caller's transaction: {} {} {}", n, gone, now);
+                client.batch_execute("ROLLBACK").await?;
+                outcome
+            }
             _ => schema::verify_postgres(&client, true).await.map(|_| None),
         };
         drop(client);
@@ -115,9 +133,9 @@ fn main() {
         println!("{{\"ok\": true, \"shallow_ms\": {}, \"deep_ms\": {}}}", shallow, deep);
         return;
     }
-    let commands = ["migrate", "verify", "verify-deep"];
+    let commands = ["migrate", "verify", "verify-deep", "verify-deep-in-transaction"];
     if args.len() != 3 || !commands.contains(&args[0].as_str()) || (args[1] != "sqlite" && args[1] != "postgres") {
-        eprintln!("usage: driver migrate|verify|verify-deep sqlite|postgres TARGET");
+        eprintln!("usage: driver migrate|verify|verify-deep|verify-deep-in-transaction sqlite|postgres TARGET");
         exit(2);
     }
     let outcome = if args[1] == "sqlite" { run_sqlite(&args[0], &args[2]) } else { run_postgres(&args[0], &args[2]) };
