@@ -808,8 +808,7 @@ def pg_spelled(conn, expected: dict, actual: dict, objects: dict) -> dict:
     q = _pg_queries(conn)
     ph = _ph(conn)
     relation = lambda name: f"{_pg_name(schema or 'public')}.{_pg_name(name)}"   # noqa: E731
-    own = _pg_transaction_status(conn) != _PG_IN_TRANSACTION
-    _exec(conn, "BEGIN" if own else "SAVEPOINT schemactl_probe")
+    own = _probe_scope(conn)
     try:
         if schema:   # the migrations' SET LOCAL search_path: names in the expressions resolve as they did
             _exec(conn, f"SELECT set_config('search_path', {ph}::text, true)", (f"{_pg_name(schema)}, public",))
@@ -849,6 +848,23 @@ def pg_spelled(conn, expected: dict, actual: dict, objects: dict) -> dict:
     return expected
 
 
+def _probe_scope(conn) -> bool:
+    """Open the probe's scope: a savepoint inside an open transaction, else a transaction of its own
+    (True).  A driver that does not tell its transaction state is asked by trying the savepoint."""
+    status = _pg_transaction_status(conn)
+    if status is None:
+        try:
+            _exec(conn, "SAVEPOINT schemactl_probe")
+            return False
+        except Exception:   # no transaction open (SAVEPOINT can only be used in transaction blocks)
+            pass
+    elif status == _PG_IN_TRANSACTION:
+        _exec(conn, "SAVEPOINT schemactl_probe")
+        return False
+    _exec(conn, "BEGIN")
+    return True
+
+
 def _probe(conn, create: str, alters: list[str], reads: list) -> list | None:
     """Run ``create``, then each of ``alters`` (one that fails is left out), then ``reads`` (query, relation:
     the one parameter, at each placeholder); their rows, or None when ``create`` or a read fails.  Everything
@@ -869,8 +885,7 @@ def _probe(conn, create: str, alters: list[str], reads: list) -> list | None:
     finally:
         _exec(conn, f"ROLLBACK TO SAVEPOINT {PROBE_ITEM}")
     q = _pg_queries(conn)
-    own = _pg_transaction_status(conn) != _PG_IN_TRANSACTION
-    _exec(conn, "BEGIN" if own else "SAVEPOINT schemactl_probe")
+    own = _probe_scope(conn)
     try:
         if schema:   # the migrations' SET LOCAL search_path (names in the expressions resolve as they did)
             _exec(conn, f"SELECT set_config('search_path', {_pg_name(schema)!r} || ', public', true)".replace(

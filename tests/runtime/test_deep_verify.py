@@ -472,3 +472,35 @@ def test_the_probe_spells_under_the_migrations_search_path(tmp_path, pg, pg_test
         'view "item_titles": definition differs from the bundle\'s']
     for name, driver in drivers.items():
         assert driver.run("verify-deep", "postgres", pg_test_db)["differences"] == _pg_verify(bundle, pg), name
+
+
+class _Opaque:
+    """A DB-API connection that does not tell its transaction state (as some drivers do not)."""
+
+    def __init__(self, conn):
+        self._conn = conn
+
+    @property
+    def autocommit(self):
+        return self._conn.autocommit
+
+    def cursor(self):
+        return self._conn.cursor()
+
+    def rollback(self):
+        self._conn.rollback()
+
+
+@pytest.mark.parametrize("migrated", ["postgres"], indirect=True)
+@pytest.mark.parametrize("autocommit", [False, True])
+def test_the_probe_asks_a_driver_that_does_not_tell_its_transaction_state(built, migrated, autocommit):
+    """Where the driver does not say whether a transaction is open, the probe tries its savepoint and falls
+    back to a transaction of its own; either way it spells the expressions and leaves nothing behind."""
+    engine, target, run = migrated
+    run("ALTER TABLE items ALTER COLUMN code SET DEFAULT upper('y')")
+    with psycopg.connect(target, autocommit=autocommit) as conn:
+        with pytest.raises(py.SchemaMismatch) as found:
+            py.verify(_Opaque(conn), built[0], deep=True)
+        assert found.value.differences == [
+            "column \"items.code\": expected default upper('x'::text), found default upper('y'::text)"]
+        assert conn.execute("SELECT to_regclass('pg_temp.schemactl_probe')").fetchone() == (None,)
