@@ -288,10 +288,22 @@ def _copy_fast(src, dst, m: Manifest, t: Table, progress) -> int | None:
 
     label = dv.row_key(t, cols)
     name = Renderer(m, "postgres").q(t.name)
+    col_list = ", ".join(quote(c.name) for c in cols)
     errors = engine_errors()
+    if p.grouped is not None:
+        # SQLite joins the lines of a batch itself.  Anything but success (a refusal, a source error, a key
+        # the batches cannot follow) is undone to the savepoint and the table is copied again a line per row
+        # below, which names the refused row as it always did.
+        feed = datafast.grouped_batches(src, p, BATCH, slow)
+        try:
+            with dst.transaction():
+                return _copy_in(dst, name, col_list, feed, progress, t.name)
+        except (datafast.Redo, SchemactlError, *errors):
+            pass
+        finally:
+            feed.close()     # its connection settings are back before the table is read again
     try:
-        return _copy_in(dst, name, ", ".join(quote(c.name) for c in cols),
-                        datafast.batches(src, p, BATCH, slow), progress, t.name)
+        return _copy_in(dst, name, col_list, datafast.batches(src, p, BATCH, slow), progress, t.name)
     except sqlite3.Error as exc:
         raise SchemactlError(f"cannot read table {t.name} of the source: {first_line(exc)}; nothing was "
                              "written") from None

@@ -112,10 +112,27 @@ def _column(m: Manifest, col: dv.Col) -> tuple[str, str, list[str]] | None:
 
 
 class Plan:
-    """The fast SELECT of one table, and the reading of one row again by its rowid."""
+    """The fast SELECT of one table, and the reading of one row again by its rowid.  ``grouped``: for a
+    table ordered by one column, the same lines joined by SQLite itself, a batch per query (see
+    grouped_batches)."""
 
-    def __init__(self, select: str, again: str):
-        self.select, self.again = select, again
+    def __init__(self, select: str, again: str, grouped: "Grouped | None" = None):
+        self.select, self.again, self.grouped = select, again, grouped
+
+
+class Grouped:
+    """The queries of grouped_batches: the first batch, the batch after the row with a given rowid (keys
+    greater than that row's), the same two spelled a line per row (for a batch with a row the line leaves
+    out), and the table's row count."""
+
+    def __init__(self, first: str, after: str, first_rows: str, after_rows: str, count: str):
+        self.first, self.after, self.first_rows, self.after_rows, self.count = \
+            first, after, first_rows, after_rows, count
+
+
+class Redo(Exception):
+    """grouped_batches cannot vouch for the rows it sent (a key repeated across two batches, a NULL key):
+    the table is copied again a line per row."""
 
 
 def plan(m: Manifest, t: Table, cols: list[dv.Col], name: str, order: str) -> Plan | None:
@@ -143,10 +160,20 @@ def plan(m: Manifest, t: Table, cols: list[dv.Col], name: str, order: str) -> Pl
         fmts.append(fmt)
         args.extend(fargs)
     line = f"printf({_lit(TAB.join(fmts))}, {', '.join(args)})"
-    select = (f"SELECT CASE WHEN {' AND '.join(f'({c})' for c in conds)} THEN {line} END, {rowid} FROM {name} "
-              f"ORDER BY {order}")
+    case = f"CASE WHEN {' AND '.join(f'({c})' for c in conds)} THEN {line} END"
+    select = f"SELECT {case}, {rowid} FROM {name} ORDER BY {order}"
     again = f"SELECT {', '.join(quote(c.name) for c in cols)} FROM {name} WHERE {rowid} = ?"
-    return Plan(select, again)
+    grouped = None
+    if t.primary_key and len(t.primary_key.columns) == 1 and order == quote(t.primary_key.columns[0]):
+        key = order
+        after = f"WHERE {key} > (SELECT {key} FROM {name} WHERE {rowid} = ?) "
+        rows = f"SELECT {case}, {rowid} FROM {name} {{}}ORDER BY {order} LIMIT ?"
+        # max(k) makes r the rowid of a row with the batch's last key (SQLite's bare column of max()).
+        batch = (f"SELECT group_concat(l, char(10)), count(*), count(l), max(k), r FROM (SELECT {case} AS l, "
+                 f"{key} AS k, {rowid} AS r FROM {name} {{}}ORDER BY {order} LIMIT ?)")
+        grouped = Grouped(batch.format(""), batch.format(after), rows.format(""), rows.format(after),
+                          f"SELECT count(*) FROM {name}")
+    return Plan(select, again, grouped)
 
 
 def batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]]) -> Iterator[tuple[bytes, int]]:
@@ -175,6 +202,44 @@ def batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]]
             yield blob + b"\n", len(rows)
             n += len(rows)
         cur.close()
+    finally:
+        conn.text_factory = old
+
+
+def grouped_batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]]
+                    ) -> Iterator[tuple[bytes, int]]:
+    """What batches yields, with the lines of a batch joined by SQLite (group_concat): no Python object per
+    row.  A batch is the next ``batch`` rows in key order whose key is greater than the last batch's last
+    key; when it holds a row the line leaves out (or a NUL, or text that is not UTF-8) it is read again a
+    line per row and goes through _mixed.  At the end the rows sent must be the table's row count, else
+    Redo (a key repeated across two batches was skipped, a NULL key stopped the batches)."""
+    g = p.grouped
+    old = conn.text_factory
+    n = 0
+    last = None
+    try:
+        conn.text_factory = bytes
+        while True:
+            args = (batch,) if last is None else (last, batch)
+            blob, rows, lines, _, last = conn.execute(g.first if len(args) == 1 else g.after, args).fetchone()
+            if not rows:
+                break
+            try:
+                if lines != rows or b"\x00" in blob:
+                    raise ValueError
+                blob.decode("utf-8")
+            except ValueError:      # a row left out, a NUL, text that is not UTF-8
+                got = conn.execute(g.first_rows if len(args) == 1 else g.after_rows, args).fetchall()
+                if len(got) != rows:
+                    raise Redo
+                blob = _mixed(conn, p, got, [r[0] for r in got], n, slow, dv.decode_sqlite_text)
+                conn.text_factory = bytes
+            yield blob + b"\n", rows
+            n += rows
+            if rows < batch or last is None:
+                break
+        if conn.execute(g.count).fetchone()[0] != n:
+            raise Redo
     finally:
         conn.text_factory = old
 

@@ -116,16 +116,47 @@ def _source(e: Engines, m, cases):
     return lite
 
 
-def _texts(pg) -> list[str]:
-    return [r[0] for r in pg.execute("SELECT f::text FROM f ORDER BY id")]
+def _texts(pg, table: str = "f") -> list[str]:
+    return [r[0] for r in pg.execute(f"SELECT {table}::text FROM {table} ORDER BY id")]
 
 
-def _run(m, lite, pg, fast: bool, monkeypatch, slow_ids: list):
-    """Copy with or without the fast SELECT: (rows' text in PostgreSQL, None) or (None, the refusal)."""
+def _per_row(real):
+    """datafast.plan without its grouped queries: the lines come a row at a time."""
+    def plan(*a):
+        p = real(*a)
+        if p is not None:
+            p.grouped = None
+        return p
+    return plan
+
+
+def _capture(mp, sent: list):
+    """Record (the name of the feed, every piece of COPY data) of each COPY the fast path sends."""
+    real = datacopy._copy_in
+
+    def spy(conn, name, col_list, feed, progress, table):
+        data: list = []
+        sent.append((getattr(getattr(feed, "gi_code", None), "co_name", None), data))
+
+        def tee():
+            for piece, rows in feed:
+                data.append(piece)
+                yield piece, rows
+        return real(conn, name, col_list, tee(), progress, table)
+    mp.setattr(datacopy, "_copy_in", spy)
+
+
+def _run(m, lite, pg, fast, monkeypatch, slow_ids: list, sent: list | None = None):
+    """Copy with or without the fast SELECT (fast="rows": its lines a row at a time, not joined by SQLite):
+    (rows' text in PostgreSQL, None) or (None, the refusal)."""
     with monkeypatch.context() as mp:
+        if sent is not None:
+            _capture(mp, sent)
         if not fast:
             mp.setattr(datafast, "plan", lambda *a: None)
         else:
+            if fast == "rows":
+                mp.setattr(datafast, "plan", _per_row(datafast.plan))
             real = datafast._mixed
 
             def spy(conn, p, rows, lines, n, slow, factory):
@@ -136,7 +167,7 @@ def _run(m, lite, pg, fast: bool, monkeypatch, slow_ids: list):
             datacopy.copy(m, lite, "sqlite", pg, "postgres", replace=True)
         except SchemactlError as exc:
             return None, str(exc)
-    return _texts(pg), None
+    return _texts(pg, m.tables[0].name), None
 
 
 @pytest.mark.parametrize("m", [M, M_S], ids=["integer_ms", "integer_s"])
@@ -157,11 +188,21 @@ def test_fast_path_carries_or_refuses_exactly_as_the_neutral_path(m, batch, pg_t
         while True:
             slow_ids: list = []
             neutral, why = _run(m, lite, pg, False, monkeypatch, [])
-            fast, fast_why = _run(m, lite, pg, True, monkeypatch, slow_ids)
+            by_row, row_why = _run(m, lite, pg, "rows", monkeypatch, [], rows_sent := [])
+            fast, fast_why = _run(m, lite, pg, True, monkeypatch, slow_ids, sent := [])
             assert fast_why == why, f"fast path: {fast_why}\nneutral path: {why}"
+            assert row_why == why, f"fast path a row at a time: {row_why}\nneutral path: {why}"
             if why is None:
-                assert fast == neutral
+                assert fast == neutral == by_row
+                # SQLite's joined batches send exactly the bytes of the lines read a row at a time, in key order
+                assert [name for name, _ in sent] == ["grouped_batches"]
+                assert [name for name, _ in rows_sent] == ["batches"]
+                assert b"".join(sent[0][1]) == b"".join(rows_sent[0][1])
+                assert [r[0] for r in pg.execute("SELECT id FROM f ORDER BY ctid")] == \
+                    [r[0] for r in lite.execute("SELECT id FROM f ORDER BY id")]
                 break
+            # a refusal is found again a line per row (the joined batches are undone to their savepoint)
+            assert [name for name, _ in sent][-1:] == ["batches"]
             found = re.search(r"row id=(\d+)", why)
             assert found, why
             refused.append(cases[int(found.group(1)) - 1])
@@ -225,3 +266,76 @@ def test_fast_select_is_used_only_where_every_column_has_a_plain_form():
                       "      id: {type: integer, primary_key: true}\n      r: real\n", "o.yaml")
     assert datafast.plan(other, other.tables[0], cols(other), "o", "id") is None
     assert render.ddl(M, "sqlite")    # the manifest renders (the fixture builds the source from it)
+
+
+KEYED = """\
+format: 1
+name: keyed
+version: 1
+tables:
+  k:
+    columns:
+      id: {type: bigint, primary_key: true}
+      v: text
+"""
+
+
+@pytest.mark.parametrize("ids", [
+    [1, 2, 3, 3, 4, 5, 6],          # a key repeated across two batches of 3: the second batch starts after it
+    [None, None, None, 1, 2],       # NULL keys (a source without NOT NULL): no key to start the next batch from
+    [1, 2, 3, 3, 3, 3, 4],          # a repeated key filling a whole batch
+])
+def test_keys_the_joined_batches_cannot_follow_are_copied_a_line_per_row(ids, pg_test_db, pg_second_db, tmp_path,
+                                                                        monkeypatch):
+    """Batches joined by SQLite follow the key (the next batch: keys after the last one).  When the rows sent
+    are not the table's row count, or any refusal, the table is copied again a line per row, which refuses
+    exactly as the neutral path does."""
+    m = load_text(KEYED, "keyed.yaml")
+    monkeypatch.setattr(datacopy, "BATCH", 3)
+    e = Engines(m, pg_test_db, pg_second_db, tmp_path)
+    try:
+        lite = e.db("sqlite", schema=False)
+        ddl = render.ddl(m, "sqlite")
+        assert "    id BIGINT NOT NULL,\n" in ddl and ",\n    CONSTRAINT k_pkey PRIMARY KEY (id)" in ddl
+        sqlite_engine.apply(lite, ddl.replace("    id BIGINT NOT NULL,\n", "    id BIGINT,\n")
+                            .replace(",\n    CONSTRAINT k_pkey PRIMARY KEY (id)", ""))
+        lite.executemany("INSERT INTO k VALUES (?, ?)", [(i, f"v{n}") for n, i in enumerate(ids)])
+        lite.commit()
+        pg = e.db("postgres")
+        _, why = _run(m, lite, pg, False, monkeypatch, [])
+        ended = []
+        real = datafast.grouped_batches
+
+        def grouped_batches(*a):      # named as the real one: _capture reports the feed's name
+            try:
+                yield from real(*a)
+            except BaseException as exc:
+                ended.append(type(exc).__name__)
+                raise
+            ended.append("done")
+        monkeypatch.setattr(datafast, "grouped_batches", grouped_batches)
+        _, fast_why = _run(m, lite, pg, True, monkeypatch, [], sent := [])
+        assert why is not None and fast_why == why
+        assert ended in (["Redo"], ["SchemactlError"]) and [name for name, _ in sent] == ["grouped_batches", "batches"]
+        assert pg.execute("SELECT count(*) FROM k").fetchone()[0] == 0
+    finally:
+        e.close()
+
+
+def test_joined_batches_of_a_table_with_a_text_key(pg_test_db, pg_second_db, tmp_path, monkeypatch):
+    """A text key (compared as SQLite orders it, never as bytes): every row once, in key order."""
+    m = load_text(KEYED.replace("id: {type: bigint", "id: {type: text"), "keyed.yaml")
+    monkeypatch.setattr(datacopy, "BATCH", 4)
+    e = Engines(m, pg_test_db, pg_second_db, tmp_path)
+    try:
+        lite = e.db("sqlite")
+        keys = ["b", "a", "B", "ä", "a0", "", "10", "9", "z" * 50, "żółć", "A", "_", " "] + [f"k{i:03d}" for i in range(30)]
+        lite.executemany("INSERT INTO k VALUES (?, ?)", [(k, f"v{k}") for k in keys])
+        lite.commit()
+        pg = e.db("postgres")
+        _, why = _run(m, lite, pg, True, monkeypatch, [], sent := [])
+        assert why is None and [name for name, _ in sent] == ["grouped_batches"]
+        assert [r[0] for r in pg.execute("SELECT id FROM k ORDER BY ctid")] == sorted(keys, key=str.encode)
+        assert sorted(pg.execute("SELECT id, v FROM k").fetchall()) == sorted((k, f"v{k}") for k in keys)
+    finally:
+        e.close()
