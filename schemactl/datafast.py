@@ -52,14 +52,16 @@ def _instant_bounds(micros: int) -> tuple[int, int]:
     return -(-lo // unit), hi // unit
 
 
-def _text_ok(x: str) -> str:
-    return f"typeof({x}) = 'text' AND instr({x}, char(0)) = 0 AND {x} COLLATE BINARY {_PLAIN}"
+def _text_ok(x: str, plain: bool) -> str:
+    return f"typeof({x}) = 'text' AND instr({x}, char(0)) = 0" + (f" AND {x} COLLATE BINARY {_PLAIN}" if plain else "")
 
 
-def _column(m: Manifest, col: dv.Col) -> tuple[str, str, list[str]] | None:
+def _column(m: Manifest, col: dv.Col, plain: bool = True) -> tuple[str, str, list[str]] | None:
     """(condition, printf conversion, its arguments) of a non-NULL value of ``col``, or None when the
     column type has no plain form here.  The condition holds only for values the neutral path takes
-    unchanged; the conversion spells them as PostgreSQL reads the same value."""
+    unchanged; the conversion spells them as PostgreSQL reads the same value.  ``plain=False``: a text
+    value's tab, line break, carriage return or backslash is left to grouped_batches, which counts them
+    in the batch's lines."""
     x = quote(col.name)
     base = col.base
     if col.array or col.own or col.loose:
@@ -70,12 +72,12 @@ def _column(m: Manifest, col: dv.Col) -> tuple[str, str, list[str]] | None:
     if base == "boolean":                      # 0/1; PostgreSQL reads '0' and '1' as false and true
         return f"typeof({x}) = 'integer' AND {x} IN (0, 1)", "%d", [x]
     if base in ("text", "tsvector"):
-        cond = _text_ok(x)
+        cond = _text_ok(x, plain)
         if col.type == "varchar":
             cond += f" AND length({x}) <= {int(col.args[0])}"
         return cond, "%s", [x]
     if base == "char":                         # PostgreSQL pads to character(n) as the neutral path does
-        return f"{_text_ok(x)} AND length({x}) <= {int(col.args[0])}", "%s", [x]
+        return f"{_text_ok(x, plain)} AND length({x}) <= {int(col.args[0])}", "%s", [x]
     if base == "enum":
         if not col.members or any(re.search(r"[\x00\\\t\n\r]", v) for v in col.members):
             return None
@@ -122,12 +124,13 @@ class Plan:
 
 class Grouped:
     """The queries of grouped_batches: the first batch, the batch after the row with a given rowid (keys
-    greater than that row's), the same two spelled a line per row (for a batch with a row the line leaves
-    out), and the table's row count."""
+    greater than that row's), the same two spelled a line per row by the plan's SELECT (for a batch whose
+    joined lines do not pass), and the table's row count; ``tabs``: the tabs of a line."""
 
-    def __init__(self, first: str, after: str, first_rows: str, after_rows: str, count: str):
+    def __init__(self, first: str, after: str, first_rows: str, after_rows: str, count: str, tabs: int):
         self.first, self.after, self.first_rows, self.after_rows, self.count = \
             first, after, first_rows, after_rows, count
+        self.tabs = tabs
 
 
 class Redo(Exception):
@@ -145,22 +148,28 @@ def plan(m: Manifest, t: Table, cols: list[dv.Col], name: str, order: str) -> Pl
         return None
     keys = set(t.primary_key.columns) if t.primary_key else set()
     nullable = {c.name for c in t.data_columns if c.nullable and c.name not in keys}
-    conds, fmts, args = [], [], []
+    conds, loose, fmts, args, marks = [], [], [], [], []
     for col in cols:
-        spec = _column(m, col)
+        spec, unchecked = _column(m, col), _column(m, col, plain=False)
         if spec is None:
             return None
-        cond, fmt, fargs = spec
+        (cond, fmt, fargs), lcond = spec, unchecked[0]
+        x = quote(col.name)
         if col.name in nullable:      # NULL travels as COPY's \N
-            x = quote(col.name)
             value = fargs[0] if fmt in ("%d", "%s") else f"printf({_lit(fmt)}, {', '.join(fargs)})"
-            cond, fmt, fargs = (f"{x} IS NULL OR {cond}", "%s",
-                                [f"CASE WHEN {x} IS NULL THEN {_lit(NULL)} ELSE {value} END"])
+            cond, lcond, fmt, fargs = (f"{x} IS NULL OR {cond}", f"{x} IS NULL OR {lcond}", "%s",
+                                       [f"CASE WHEN {x} IS NULL THEN {_lit(NULL)} ELSE {value} END"])
+            marks.append(f"({x} IS NULL)")
+        if col.base == "bytes":       # \\x
+            marks.append(f"2 * ({x} IS NOT NULL)")
         conds.append(cond)
+        loose.append(lcond)
         fmts.append(fmt)
         args.extend(fargs)
     line = f"printf({_lit(TAB.join(fmts))}, {', '.join(args)})"
     case = f"CASE WHEN {' AND '.join(f'({c})' for c in conds)} THEN {line} END"
+    # The backslashes of a line whose text values hold none: \N of a NULL, \\x of bytes.
+    marked = " + ".join(marks) or "0"
     select = f"SELECT {case}, {rowid} FROM {name} ORDER BY {order}"
     again = f"SELECT {', '.join(quote(c.name) for c in cols)} FROM {name} WHERE {rowid} = ?"
     grouped = None
@@ -169,10 +178,13 @@ def plan(m: Manifest, t: Table, cols: list[dv.Col], name: str, order: str) -> Pl
         after = f"WHERE {key} > (SELECT {key} FROM {name} WHERE {rowid} = ?) "
         rows = f"SELECT {case}, {rowid} FROM {name} {{}}ORDER BY {order} LIMIT ?"
         # max(k) makes r the rowid of a row with the batch's last key (SQLite's bare column of max()).
-        batch = (f"SELECT group_concat(l, char(10)), count(*), count(l), max(k), r FROM (SELECT {case} AS l, "
-                 f"{key} AS k, {rowid} AS r FROM {name} {{}}ORDER BY {order} LIMIT ?)")
+        # Text values are not looked at for tabs, line breaks and backslashes here: grouped_batches counts
+        # those of the whole batch (a batch with one too many is read again a line per row, checked).
+        cheap = f"CASE WHEN {' AND '.join(f'({c})' for c in loose)} THEN {line} END"
+        batch = (f"SELECT group_concat(l, char(10)), count(*), count(l), max(k), r, total(e) FROM (SELECT "
+                 f"{cheap} AS l, {key} AS k, {rowid} AS r, {marked} AS e FROM {name} {{}}ORDER BY {order} LIMIT ?)")
         grouped = Grouped(batch.format(""), batch.format(after), rows.format(""), rows.format(after),
-                          f"SELECT count(*) FROM {name}")
+                          f"SELECT count(*) FROM {name}", len(cols) - 1)
     return Plan(select, again, grouped)
 
 
@@ -221,14 +233,16 @@ def grouped_batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list
         conn.text_factory = bytes
         while True:
             args = (batch,) if last is None else (last, batch)
-            blob, rows, lines, _, last = conn.execute(g.first if len(args) == 1 else g.after, args).fetchone()
+            blob, rows, lines, _, last, marks = conn.execute(g.first if len(args) == 1 else g.after, args).fetchone()
             if not rows:
                 break
             try:
-                if lines != rows or b"\x00" in blob:
+                # Every tab, line feed and backslash where the lines put one (so no text value holds one).
+                if lines != rows or b"\x00" in blob or b"\r" in blob or blob.count(b"\t") != rows * g.tabs or \
+                        blob.count(b"\n") != rows - 1 or blob.count(b"\\") != marks:
                     raise ValueError
                 blob.decode("utf-8")
-            except ValueError:      # a row left out, a NUL, text that is not UTF-8
+            except ValueError:      # a row left out, a NUL, a text value to escape, text that is not UTF-8
                 got = conn.execute(g.first_rows if len(args) == 1 else g.after_rows, args).fetchall()
                 if len(got) != rows:
                     raise Redo

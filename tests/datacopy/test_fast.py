@@ -339,3 +339,49 @@ def test_joined_batches_of_a_table_with_a_text_key(pg_test_db, pg_second_db, tmp
         assert sorted(pg.execute("SELECT id, v FROM k").fetchall()) == sorted((k, f"v{k}") for k in keys)
     finally:
         e.close()
+
+
+ESCAPED = """\
+format: 1
+name: esc
+version: 1
+tables:
+  f:
+    columns:
+      id: {type: integer, primary_key: true}
+      t: text
+      b: bytes
+      n: {type: text, nullable: false}
+"""
+# Text values COPY's text format must escape (or that look like its NULL), beside NULLs and bytes: the one
+# such value in a batch is spelled by the checked SELECT, the rest of the batch as SQLite joined it.
+ESCAPES = ["\\N", "a\\Nb", "\\", "back\\slash", "\\t", "\\.", "tab\tx", "a\nb", "a\rb", "\r\n", "\t", "\n"]
+
+
+@pytest.mark.parametrize("column", ["t", "n"])
+@pytest.mark.parametrize("batch", [1, 4, 5000])
+def test_joined_batches_find_every_text_value_to_escape(column, batch, pg_test_db, pg_second_db, tmp_path,
+                                                        monkeypatch):
+    m = load_text(ESCAPED, "esc.yaml")
+    monkeypatch.setattr(datacopy, "BATCH", batch)
+    e = Engines(m, pg_test_db, pg_second_db, tmp_path)
+    try:
+        lite = e.db("sqlite")
+        rows = []
+        for i, v in enumerate(ESCAPES):
+            for j, (t, b) in enumerate([(None, None), ("plain", b"\\x"), (None, b"")]):
+                values = {"t": t, "b": b, "n": "x", column: v} if j != 1 else {"t": t, "b": b, "n": "y"}
+                rows.append((len(rows) + 1, values["t"], values["b"], values["n"]))
+        lite.executemany("INSERT INTO f VALUES (?, ?, ?, ?)", rows)
+        lite.commit()
+        pg = e.db("postgres")
+        neutral, why = _run(m, lite, pg, False, monkeypatch, [])
+        by_row, _ = _run(m, lite, pg, "rows", monkeypatch, [], rows_sent := [])
+        fast, _ = _run(m, lite, pg, True, monkeypatch, slow := [], sent := [])
+        assert why is None and fast == neutral == by_row
+        assert [name for name, _ in sent] == ["grouped_batches"]
+        assert b"".join(sent[0][1]) == b"".join(rows_sent[0][1])
+        assert sorted(slow) == [r[0] for r in rows if r[3 if column == "n" else 1] in ESCAPES]
+        assert pg.execute("SELECT t, b, n FROM f ORDER BY id").fetchall() == [r[1:] for r in rows]
+    finally:
+        e.close()
