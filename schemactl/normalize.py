@@ -63,7 +63,11 @@ def _numeric_cast(node):
 
 # Arguments a catalog writes out that mean what leaving them out means (PostgreSQL stores trim(x) as
 # TRIM(BOTH FROM x)): per expression kind, the argument and its implied value's key.
-_IMPLIED = {"trim": {"position": "both"}, "case": {"default": ("null", ())}}   # CASE … END = … ELSE NULL END
+# CASE … END = … ELSE NULL END.
+_IMPLIED = {"trim": {"position": "both"}, "case": {"default": ("null", ())}}
+# Arguments that are the parser's notes on the dialect, not the text's: `safe` (sqlglot marks || and, since
+# 30.31, % as NULL-safe per dialect: the same on both sides of a comparison, and it varies by version).
+_PARSER_NOTES = frozenset({"safe"})
 
 
 def _key(node):
@@ -113,7 +117,7 @@ def _key(node):
     name = type(node).__name__.lower()
     implied = _IMPLIED.get(name)
     args = tuple((k, _key(v)) for k, v in sorted(node.args.items())
-                 if not k.startswith("_") and v not in (None, [], False))
+                 if not k.startswith("_") and k not in _PARSER_NOTES and v not in (None, [], False))
     if implied:   # each argument's key once: computing it twice per level is exponential in the depth
         args = tuple((k, v) for k, v in args if implied.get(k) != v)
     return (name, args)

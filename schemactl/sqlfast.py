@@ -35,7 +35,8 @@ _BOOLEANS = {"true": "TRUE", "false": "FALSE"}
 
 # Words sqlglot reads as something other than a plain column name (a keyword, a function without
 # parentheses, a literal), or as one it would quote differently; written out from sqlglot 30's tables and
-# checked against the installed sqlglot by tests/test_sqlfast.py.
+# checked against the installed sqlglot by tests/test_sqlfast.py (30.31 reads savepoint and release as
+# statements; the other statement words of PostgreSQL are declined with them).
 DECLINE = frozenset("""
 all alter analyze and any as attach begin between cache call case comment commit connect_by_root copy create
 cross current_catalog current_date current_schema current_time current_timestamp current_user declare delete
@@ -44,6 +45,7 @@ having if ilike inner insert intersect into join kill lateral like load localtim
 not notnull null on only optimize or outer partitioned_by pivot pragma prepare qualify refresh regexp reindex
 rename replace reset returning revoke rlike rollback select session_user set show straight_join table
 tablesample then true truncate uncache union unpivot update use using vacuum variadic when where with xor
+abort checkpoint cluster deallocate discard listen notify release savepoint start unlisten
 """.split())
 
 
