@@ -1001,7 +1001,7 @@ def erd(manifest, fmt, renderer, out, features):
     if renderer is not None and fmt not in ("svg", "png"):
         raise click.UsageError("--renderer applies to --format svg or png only")
     picture = fmt in ("svg", "png")
-    if picture and not out and click.get_binary_stream("stdout").isatty():
+    if picture and not out and sys.stdout.isatty():
         raise SchemactlError(f"--format {fmt} writes a binary picture: give -o FILE or redirect standard output; "
                              "nothing was written")
     if picture:
@@ -1025,7 +1025,7 @@ def erd(manifest, fmt, renderer, out, features):
             raise SchemactlError(f"cannot write {out}: {exc.strerror or exc}; nothing was written") from None
         click.echo(f"{out}: written", err=True)
     elif isinstance(data, bytes):
-        stream = click.get_binary_stream("stdout")
+        stream = sys.stdout.buffer
         stream.write(data)
         stream.flush()
     else:

@@ -240,12 +240,12 @@ def migrated(request, built, tmp_path):
             conn.close()
 
 
-@pytest.mark.parametrize("tamper", sorted(TAMPERS))
+@pytest.mark.parametrize("migrated, tamper", [(e, t) for t in sorted(TAMPERS) for e in ("sqlite", "postgres")
+                                               if e in TAMPERS[t][2]],   # a tamper of what the engine has
+                         indirect=["migrated"])
 def test_every_runtime_reports_the_tamper_with_the_same_line(built, migrated, tamper):
     engine, target, run = migrated
     lite, post, lines = TAMPERS[tamper]
-    if engine not in lines:
-        pytest.skip(f"{engine} has no such thing")
     run(lite if engine == "sqlite" else post)
     out = _all_three(built, engine, target)
     assert out["python"]["ok"] is False, out
