@@ -884,35 +884,3 @@ def _probe(conn, create: str, alters: list[str], reads: list) -> list | None:
         return None
     finally:
         _exec(conn, f"ROLLBACK TO SAVEPOINT {PROBE_ITEM}")
-    q = _pg_queries(conn)
-    own = _probe_scope(conn)
-    try:
-        if schema:   # the migrations' SET LOCAL search_path (names in the expressions resolve as they did)
-            _exec(conn, f"SELECT set_config('search_path', {_pg_name(schema)!r} || ', public', true)".replace(
-                "'", "'", 1) if False else _set_path_sql(schema))
-        spelled = dict(expected["tables"])
-        for name, want in sorted(tables.items()):
-            probed = _probe_table(conn, q, relation(name), want)
-            if probed is None:
-                continue
-            mine, live = probed
-            checks = {n: mine[("c", n)] for n in want.get("check_sql", {}) if ("c", n) in mine}
-            defaults = {c: pg_default(mine[("d", c)]) for c in want.get("default_sql", {}) if ("d", c) in mine}
-            spelled[name] = dict(want, checks=sorted([n, checks.get(n, text)] for n, text in want["checks"]),
-                                 defaults={**want["defaults"], **defaults})
-            have = actual[name]
-            have["checks"] = sorted([n, live.get(("c", n), text) if n in checks else text]
-                                    for n, text in have["checks"])
-            for c in defaults:
-                if ("d", c) in live:
-                    have["defaults"][c] = pg_default(live[("d", c)])
-        for v in views:
-            texts = _probe_view(conn, q, relation(v), expected_sql=None, sql=None) if False else \
-                _probe_view(conn, q, relation(v), (expected.get("_view_sql_src") or {}).get(v))
-        expected["tables"] = spelled
-    finally:
-        _exec(conn, "ROLLBACK" if own else "ROLLBACK TO SAVEPOINT schemactl_probe")
-        if not own:
-            _exec(conn, "RELEASE SAVEPOINT schemactl_probe")
-    return expected
-
