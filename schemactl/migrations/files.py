@@ -92,6 +92,37 @@ def after_record(text: str, engine: str) -> int | None:
     return None
 
 
+# What a record statement may be: the version table's CREATE TABLE IF NOT EXISTS or an INSERT into it (any
+# schema's); anything else there (an INSERT swapped for a DROP) runs under a runner that executes the file.
+_RECORDING = re.compile(r'\s*(?:CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS|INSERT\s+(?:OR\s+IGNORE\s+)?INTO)\s+'
+                        r'(?:(?:"(?:[^"]|"")+"|[\w$]+)\s*\.\s*)?"?schema_version"?[\s(]', re.I)
+
+
+def foreign_record(text: str, engine: str) -> int | None:
+    """The line of a record statement that does not record the migration (one that is not the version table's
+    CREATE TABLE IF NOT EXISTS or an INSERT into it), or None."""
+    i = text.find(_RECORD_SPLIT)
+    if i < 0:
+        return None
+    first = text.count("\n", 0, i) + 4           # the file's line of the record block's first line
+    for stmt in split_sql(text[i + len(_RECORD_SPLIT):], "sqlite" if engine == "sqlite" else "postgres"):
+        if not _RECORDING.match(stmt.text):
+            return first + stmt.line - 1
+    return None
+
+
+def record_problem(text: str, engine: str) -> tuple[int, str] | None:
+    """(line, what) of what a runner executing the whole file would run beyond the checksum, or None."""
+    line = after_record(text, engine)
+    if line is not None:
+        return line, after_record_problem(line)
+    line = foreign_record(text, engine)
+    if line is not None:
+        return line, (f"applied migration was edited: line {line} of its record block does not record the "
+                      "migration (a runner that executes the whole file would run it)")
+    return None
+
+
 def after_record_problem(line: int) -> str:
     """What `check`, `migrate apply` and `migrate status` say about content at ``line``, after the record block."""
     return (f"applied migration was edited: line {line} comes after its record block, outside the checksum "
@@ -352,9 +383,9 @@ def chain_bodies(out_dir: Path, lock: dict, engine: str, extra: dict | None = No
         if sha256(body.encode("utf-8")) != entry["checksums"][engine]:   # never embed or apply an edited body
             raise SchemactlError(f"{path}: applied migration was edited (checksum differs from {LOCK}); restore it "
                                  f"with `git checkout -- {path}` and put the change in a new migration")
-        line = after_record(text, engine)
-        if line is not None:      # nor a file that runs more than its checksum covers
-            raise SchemactlError(f"{path}:{line}: {after_record_problem(line)}; restore it with "
+        problem = record_problem(text, engine)
+        if problem is not None:      # nor a file that runs more than its checksum covers
+            raise SchemactlError(f"{path}:{problem[0]}: {problem[1]}; restore it with "
                                  f"`git checkout -- {path}` and put the change in a new migration")
         yield entry, body
 
@@ -431,9 +462,8 @@ def chain_problems(out_dir: Path, manifest: Manifest, display) -> list[tuple[str
             if body_checksum(text) != entry["checksums"][engine]:
                 found.append((display(path), "applied migration was edited (checksum differs from lock.json)",
                               "git checkout -- " + display(path)))
-            elif (line := after_record(text, engine)) is not None:
-                found.append((f"{display(path)}:{line}", after_record_problem(line),
-                              "git checkout -- " + display(path)))
+            elif (problem := record_problem(text, engine)) is not None:
+                found.append((f"{display(path)}:{problem[0]}", problem[1], "git checkout -- " + display(path)))
             if entry.get("down"):
                 back = down_path(d, engine, entry["name"])
                 try:

@@ -113,3 +113,27 @@ def test_a_changed_record_statement_stays_stale_not_edited(project):
     checked = cli("check", cwd=project)
     assert checked.exit_code == 1 and "0002_x.sql: out of date" in checked.output, checked.output
     assert cli("generate", cwd=project).exit_code == 0 and sql.read_text() == original
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_a_record_statement_that_records_nothing_is_an_edit(project, engine):
+    """A record statement swapped for another statement (the INSERT for a DROP) stays outside the checksum
+    yet runs under a runner that executes the file: edited, as content after the block is; still-recording
+    ones (stale) stay generate's to rewrite."""
+    sql = project / f"generated/chain/migrations/{engine}/0002_x.sql"
+    original = sql.read_text()
+    lines = original.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("INSERT INTO"))
+    lines[at] = "DROP TABLE items;"
+    sql.write_text("\n".join(lines))
+    before = _files(project)
+    checked = cli("check", cwd=project)
+    assert checked.exit_code == 1 and f"0002_x.sql:{at + 1}: applied migration was edited: line {at + 1} of its " \
+        "record block does not record the migration" in checked.output, checked.output
+    for args in (("migrate", "apply", "manifests/m.yaml", "--db", f"sqlite:///{project / 'app.db'}"),
+                 ("migrate", "status", "manifests/m.yaml", "--db",
+                 f"sqlite:///{project / 'app.db'}"), ("generate",)):
+        result = cli(*args, cwd=project)
+        assert result.exit_code == 2 and f"0002_x.sql:{at + 1}: applied migration was edited" in result.output, \
+            (args, result.output)
+    assert _files(project) == before
