@@ -56,3 +56,25 @@ class Chain:
 
     def bundle(self, m) -> dict:
         return bundle_data(self.out, m, read_lock(chain_dir(self.out)))
+
+
+def run_ok(cwd: Path, *steps: tuple) -> None:
+    """Run each command of the CLI in ``cwd``; each must succeed."""
+    from tests.conftest import cli
+    for args in steps:
+        result = cli(*args, cwd=cwd)
+        assert result.exit_code == 0, (args, result.output)
+
+
+def new_project(root: Path, text: str = BASE) -> Path:
+    """A project holding ``text`` as manifests/m.yaml, hashed, with its first migration (init) generated."""
+    (root / "manifests").mkdir()
+    (root / "manifests" / "m.yaml").write_text(text)
+    run_ok(root, ("hash", "--write", "manifests/m.yaml"), ("migrate", "new", "manifests/m.yaml", "--name", "init"),
+           ("generate",))
+    return root
+
+
+def tree_bytes(root: Path) -> dict:
+    """Every file below ``root`` with its bytes (to prove a command wrote nothing)."""
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -10,30 +10,20 @@ import sqlite3
 import pytest
 
 from tests.conftest import cli
-from tests.migrations.chain_support import BASE
+from tests.migrations.chain_support import new_project, run_ok, tree_bytes
 
 INJECTED = "CREATE TABLE injected (x int);"
 
 
 @pytest.fixture
 def project(tmp_path):
-    (tmp_path / "manifests").mkdir()
+    new_project(tmp_path)
     manifest = tmp_path / "manifests" / "m.yaml"
-    manifest.write_text(BASE)
-    steps = [("hash", "--write", "manifests/m.yaml"), ("migrate", "new", "manifests/m.yaml", "--name", "init")]
-    for args in steps:
-        assert cli(*args, cwd=tmp_path).exit_code == 0
     manifest.write_text(manifest.read_text().replace("      note: text\n", "      note: text\n      extra_note: text\n"))
-    for args in (("hash", "--write", "manifests/m.yaml"), ("migrate", "new", "manifests/m.yaml", "--name", "x"),
-                 ("generate",)):
-        result = cli(*args, cwd=tmp_path)
-        assert result.exit_code == 0, result.output
+    run_ok(tmp_path, ("hash", "--write", "manifests/m.yaml"), ("migrate", "new", "manifests/m.yaml", "--name", "x"),
+           ("generate",))
     assert cli("check", cwd=tmp_path).exit_code == 0
     return tmp_path
-
-
-def _files(root):
-    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _tables(db):
@@ -59,7 +49,7 @@ def test_content_after_the_record_block_is_an_edit(project, engine, damage):
     line = next(i for i, text in enumerate(sql.read_text().split("\n"), 1) if INJECTED in text)
     shown = f"generated/chain/migrations/{engine}/0002_x.sql"
     db = project / "app.db"
-    before = _files(project)
+    before = tree_bytes(project)
 
     checked = cli("check", cwd=project)
     assert checked.exit_code == 1, checked.output
@@ -75,7 +65,7 @@ def test_content_after_the_record_block_is_an_edit(project, engine, damage):
         assert f"{shown}:{line}: applied migration was edited" in result.output, (args, result.output)
         assert "Traceback" not in result.output
     assert "injected" not in _tables(db)
-    assert _files(project) == before       # generate did not quietly drop the line either
+    assert tree_bytes(project) == before       # generate did not quietly drop the line either
 
 
 def test_status_and_apply_refuse_it_after_the_database_was_migrated(project):
@@ -126,7 +116,7 @@ def test_a_record_statement_that_records_nothing_is_an_edit(project, engine):
     at = next(i for i, line in enumerate(lines) if line.startswith("INSERT INTO"))
     lines[at] = "DROP TABLE items;"
     sql.write_text("\n".join(lines))
-    before = _files(project)
+    before = tree_bytes(project)
     checked = cli("check", cwd=project)
     assert checked.exit_code == 1 and f"0002_x.sql:{at + 1}: applied migration was edited: line {at + 1} of its " \
         "record block does not record the migration" in checked.output, checked.output
@@ -136,4 +126,4 @@ def test_a_record_statement_that_records_nothing_is_an_edit(project, engine):
         result = cli(*args, cwd=project)
         assert result.exit_code == 2 and f"0002_x.sql:{at + 1}: applied migration was edited" in result.output, \
             (args, result.output)
-    assert _files(project) == before
+    assert tree_bytes(project) == before

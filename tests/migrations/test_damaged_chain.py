@@ -10,29 +10,20 @@ import json
 import pytest
 
 from tests.conftest import cli
-from tests.migrations.chain_support import BASE
+from tests.migrations.chain_support import new_project, tree_bytes
 
 
 @pytest.fixture
 def project(tmp_path):
-    (tmp_path / "manifests").mkdir()
-    (tmp_path / "manifests" / "m.yaml").write_text(BASE)
-    for args in (("hash", "--write", "manifests/m.yaml"), ("migrate", "new", "manifests/m.yaml", "--name", "init"),
-                 ("generate",)):
-        result = cli(*args, cwd=tmp_path)
-        assert result.exit_code == 0, result.output
+    new_project(tmp_path)
     assert cli("check", cwd=tmp_path).exit_code == 0
     return tmp_path
-
-
-def _files(root):
-    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_an_edited_snapshot_is_refused_not_planned_from(project):
     snapshot = project / "generated/chain/migrations/snapshot.yaml"
     snapshot.write_text(snapshot.read_text() + "  ghost:\n    columns:\n      id: {type: integer, primary_key: true}\n")
-    before = _files(project)
+    before = tree_bytes(project)
     for args in (("migrate", "plan", "manifests/m.yaml"),
                  ("migrate", "new", "manifests/m.yaml", "--name", "next", "--allow-destructive")):
         result = cli(*args, cwd=project)
@@ -41,7 +32,7 @@ def test_an_edited_snapshot_is_refused_not_planned_from(project):
         assert "snapshot.yaml: the snapshot's schema is not the one lock.json records for 0001_init; restore it " \
                "with `git checkout -- " in result.output
         assert "Traceback" not in result.output
-    assert _files(project) == before
+    assert tree_bytes(project) == before
     result = cli("check", cwd=project)
     assert result.exit_code == 1, result.output
     assert "generated/chain/migrations/snapshot.yaml: the snapshot's schema is not the one lock.json records for " \
@@ -70,7 +61,7 @@ def test_a_damaged_lock_is_one_line_exit_2(project, damage, message):
     lock = json.loads(path.read_text())
     damage(lock)
     path.write_text(json.dumps(lock))
-    before = _files(project)
+    before = tree_bytes(project)
     for args in (("check",), ("generate",), ("migrate", "plan", "manifests/m.yaml"),
                  ("migrate", "apply", "manifests/m.yaml", "--db", f"sqlite:///{project / 'app.db'}"),
                  ("hash", "--write", "manifests/m.yaml")):
@@ -78,4 +69,4 @@ def test_a_damaged_lock_is_one_line_exit_2(project, damage, message):
         assert result.exit_code == 2, (args, result.output)
         assert "Traceback" not in result.output and message in result.output, (args, result.output)
         assert "lock.json" in result.output and "git checkout -- " in result.output
-    assert _files(project) == before
+    assert tree_bytes(project) == before
