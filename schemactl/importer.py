@@ -164,7 +164,7 @@ class Summary:
         elif len(parts) >= 2 and parts[0][0] == "table" and parts[-1][0] in _OWN_LINE:
             # a part of a table that a statement of its own may name (an index): at that statement's line
             where = self.locate(e.path, parts[-1][1], kind=_OWN_LINE[parts[-1][0]], table=parts[0][1])
-        elif named and not e.path[2:]:   # an object of its own: found by its kind and name (and table)
+        elif named and (not e.path[2:] or named[3]):   # `… "x" on table "t"`: an object of its own   # an object of its own: found by its kind and name (and table)
             kind = {"materialized view": "view", "row-level security": "table"}.get(named[1], named[1])
             where = self.locate(e.path, named[2], kind=kind.split()[-1], table=named[3])
         else:
@@ -1485,6 +1485,7 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
             # one schema per manifest: the one holding most tables (public on a tie)
             schema = max(sorted(counts, key=lambda n: (n != "public", n)), key=counts.get) if counts else "public"
             doc, summary = from_database(conn, "postgres", name, schema)
+            _creator_policies(doc, summary, conn.execute("SELECT current_user").fetchone()[0])
             for other in sorted(set(counts) - {schema}):
                 summary.not_mapped((), f"{counts[other]} table(s) in another PostgreSQL schema; a manifest holds one "
                                        f"schema: import it on its own (import --db … --schema {other})",
@@ -1528,6 +1529,29 @@ def _policy_roles(statements) -> list[str]:
             if role and role not in ROLE_KEYWORDS:
                 out.add(role)
     return sorted(out)
+
+
+def _creator_policies(doc: dict, summary: Summary, creator: str) -> None:
+    """A policy TO CURRENT_USER (or SESSION_USER, CURRENT_ROLE) names the role that created it, which on the
+    import's scratch database is a role of schemactl's own: not a role of the deployment, so the policy is
+    listed as not mapped (name the role in the file) rather than declared with that role."""
+    for tname, t in doc.get("tables", {}).items():
+        for pname in [p for p, spec in t.get("policies", {}).items() if creator in spec.get("roles", ())]:
+            del t["policies"][pname]
+            summary.not_mapped(("tables", tname, "policies", pname), "names CURRENT_USER (or SESSION_USER), which "
+                               "PostgreSQL records as the role that creates the policy; name that role instead",
+                               what=f'policy "{pname}" on table "{tname}"')
+        if "policies" in t and not t["policies"]:
+            del t["policies"]
+    pg = doc.get("postgres", {})
+    used = {r for t in doc.get("tables", {}).values() for spec in t.get("policies", {}).values()
+            for r in spec.get("roles", ())}
+    if "roles" in pg:
+        pg["roles"] = [r for r in pg["roles"] if r in used]
+        if not pg["roles"]:
+            del pg["roles"]
+    if "postgres" in doc and not doc["postgres"]:
+        del doc["postgres"]
 
 
 def _head(text: str) -> str:

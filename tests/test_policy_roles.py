@@ -87,3 +87,17 @@ def test_a_server_that_refuses_the_role_says_what_to_do(pg_server):
     assert msg.startswith('cannot create role "needed_here", which the manifest\'s policies name, on the url '
                           "PostgreSQL server: permission denied"), msg
     assert msg.endswith("create it there (CREATE ROLE … NOLOGIN) or connect as a role with CREATEROLE")
+
+
+def test_a_policy_to_current_user_is_listed_not_declared_with_a_scratch_role(tmp_path, pg_server):
+    """TO CURRENT_USER is recorded as the creating role: on the import's scratch database, a role of
+    schemactl's own, which must not reach the manifest; the policy is listed at its line instead."""
+    (tmp_path / "schema.sql").write_text(DDL + "CREATE POLICY mine ON t TO CURRENT_USER USING (true);\n")
+    res = cli("import", "--ddl", "schema.sql", "--dialect", "postgres", "--postgres-url", pg_server.url(),
+              "-o", "app.yaml", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    assert 'not mapped: schema.sql:5: policy "mine" on table "t": names CURRENT_USER' in res.output, res.output
+    m = load_file(tmp_path / "app.yaml")
+    assert m.pg_roles == ("Audit Team", "app_user")
+    assert [p.name for p in m.policies] == ["all_rows", "own_rows"]
+    assert "schemactl_scratch" not in (tmp_path / "app.yaml").read_text()
