@@ -44,6 +44,7 @@ class EngineRules:
     functions: bool = False         # CREATE FUNCTION (SQLite has no stored functions)
     sequences: bool = False         # CREATE SEQUENCE, DEFAULT nextval(...) (SQLite has none: no default)
     row_security: bool = False      # ENABLE ROW LEVEL SECURITY and CREATE POLICY (SQLite has neither)
+    catalog_array_bounds: bool = True   # the catalog keeps an array type's dimensions as written (PostgreSQL: no)
 
 
 RULES = {
@@ -55,7 +56,7 @@ RULES = {
         nullable_keys=False,
         table_options=(), index_nulls=True, index_methods=True, virtual_columns=False,
         deferrable_kept=("deferred", "immediate"),
-        functions=True, sequences=True, row_security=True,
+        functions=True, sequences=True, row_security=True, catalog_array_bounds=False,
     ),
     "sqlite": EngineRules(
         name="sqlite", title="SQLite", type_field="sqlite", strict_type_field="sqlite_strict",
@@ -95,7 +96,7 @@ class Renderer:
         """The type as written in DDL, or (``catalog``) as the engine's catalog reports it."""
         own = dict(c.engine_types).get(self.r.name)
         if own is not None:   # the manifest's per-engine type for this column
-            if catalog and self.r.name == "postgres" and own.endswith("]"):
+            if catalog and not self.r.catalog_array_bounds and own.endswith("]"):
                 return _ARRAY_BOUNDS.sub("[]", own)   # PostgreSQL records neither dimensions nor sizes
             return own
         if c.identity and self.r.identity_type:
