@@ -427,13 +427,35 @@ def _exit_for(targets) -> None:
     sys.exit(EXIT_DRIFT if any(t.findings for t in targets) else EXIT_OK)
 
 
+CLEAN_UP_GRACE_S = 15   # how long an interrupted command may take to clean up before it is cut short
+
+
 def _terminate_cleanly() -> None:
-    """Turn SIGTERM and SIGHUP (a CI job cancelled, a terminal closed) into an exception, so throwaway
-    servers are stopped, scratch databases dropped and temporary files removed on the way out.  (SIGKILL
-    cannot be handled: the local server's watchdog stops it then.)"""
+    """Turn SIGTERM and SIGHUP (a CI job cancelled, a terminal closed) into an exception, and Ctrl-C into
+    KeyboardInterrupt as usual, so throwaway servers are stopped, scratch databases dropped and temporary
+    files removed on the way out.  (SIGKILL cannot be handled: the local server's watchdog stops it then.)
+
+    An exception can land anywhere, also inside the interpreter's own bookkeeping while another thread
+    works (an import's lock, a thread pool's queue), and an orderly clean-up could then wait forever.  So
+    the first signal also sets an alarm: a clean-up that has not ended CLEAN_UP_GRACE_S seconds later is
+    cut short with the signal's exit code, the way SIGKILL would end it -- the local server's watchdog
+    still stops the server and removes its directory once this process is gone."""
+    begun: list[int] = []   # the signal that began the clean-up
+
+    def cut_short(signum, frame):
+        os.write(2, f"schemactl: the clean-up after the interruption took over {CLEAN_UP_GRACE_S} s; "
+                    f"stopped without finishing it\n".encode())
+        os._exit(128 + begun[0])
+
     def handler(signum, frame):
+        if not begun:
+            begun.append(signum)
+            signal.signal(signal.SIGALRM, cut_short)
+            signal.alarm(CLEAN_UP_GRACE_S)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise SystemExit(128 + signum)
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, handler)
 
 

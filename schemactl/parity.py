@@ -220,12 +220,22 @@ def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", u
                     lite[i] += tell("sqlite", m, "built by its migration chain and compared", chain_targets, m,
                                     chains[(m.name, m.features)], ("sqlite",), None)
         if working is not None:
-            pg = working.result()
+            pg = _result(working)
     targets = []
     for i in range(len(manifests)):   # per manifest: each engine's fresh DDL, then its chain
         fresh = [t for t in (pg.get(i, [])[:1] + lite.get(i, [])[:1])]
         targets += fresh + pg.get(i, [])[1:] + lite.get(i, [])[1:]
     return targets
+
+
+def _result(future):
+    """``future.result()``, waited for in short steps: a signal the kernel hands to another thread does not
+    wake a thread blocked on a lock, and its handler (run by this, the main thread) would only run once the
+    whole PostgreSQL side had ended."""
+    from concurrent.futures import wait
+    while not wait([future], timeout=0.25).done:
+        pass
+    return future.result()
 
 
 def _postgres_targets(manifests: list[Manifest], chains: dict, starting, abandon, tell) -> dict[int, list[Target]]:

@@ -3,8 +3,8 @@ exit codes, reporters, read-only diff of tampered databases, and cleanup."""
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -174,7 +174,7 @@ def test_parity_interrupted_leaves_nothing_behind(sig, busy_project):
     """A Ctrl-C, a CI job's cancel (SIGTERM, or SIGKILL after its grace period) and a terminal hang-up
     (SIGHUP) while the server runs: the server stops and its directory goes, within seconds."""
     proc = subprocess.Popen([sys.executable, "-m", "schemactl", "parity", "--postgres", "local"], cwd=busy_project,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     try:
         postmaster, base = local_server_of(proc.pid)
     except AssertionError:
@@ -182,8 +182,13 @@ def test_parity_interrupted_leaves_nothing_behind(sig, busy_project):
         raise
     assert proc.poll() is None, "parity finished before it could be interrupted"
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode != 0, "parity was not interrupted"
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)   # faulthandler prints where every thread is
+        out, err = proc.communicate()
+        pytest.fail(f"parity still ran 30 s after {sig.name}:\n{err.decode(errors='replace')}")
+    assert proc.returncode != 0, f"parity was not interrupted: {(out + err).decode(errors='replace')}"
     assert b"Traceback" not in err, err.decode()
     assert gone(postmaster, base), f"postgres {postmaster} or {base} left behind after {sig.name}"
 
@@ -368,3 +373,27 @@ def test_an_expression_key_is_linear_in_the_depth_of_the_expression(monkeypatch)
         expr = f"(coalesce({expr}, {i}) + {i})"
     normalize.expr_key(f"({expr}) > 0", "postgres")
     assert len(calls) < 500, len(calls)
+
+
+_HUNG_CLEAN_UP = """\
+import sys, time
+from schemactl import cli
+cli.CLEAN_UP_GRACE_S = 1
+cli._terminate_cleanly()
+try:
+    print("ready", flush=True)
+    time.sleep(60)
+finally:
+    time.sleep(60)   # a clean-up that never ends (a lock an interrupted thread left held)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["ctrl-c", "sigterm", "sighup"])
+def test_a_clean_up_that_hangs_is_cut_short_with_the_signals_exit_code(sig):
+    """The first signal arms an alarm: parity never outlives an interruption by more than the grace period."""
+    proc = subprocess.Popen([sys.executable, "-c", _HUNG_CLEAN_UP], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"ready\n"
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 128 + sig
+    assert b"stopped without finishing it" in err and b"Traceback" not in err

@@ -10,7 +10,7 @@ Its standard input is the read end of a pipe whose write end only schemactl hold
 schemactl writes one line to it: the server's command line as JSON.  The watchdog starts the server
 (as UID/GID when it runs as root), writes ``pid N`` to its standard output, and waits.  When the
 lifeline reaches end-of-file -- schemactl closed it, exited, or was killed with SIGKILL, which no
-handler can catch -- or the watchdog gets SIGTERM, it stops the server with an immediate shutdown
+handler can catch -- or the watchdog gets SIGTERM (noted, never raised as an exception), it stops the server with an immediate shutdown
 (SIGQUIT, then SIGKILL after 10 s) and removes BASE, the server's whole directory.  If the server exits
 on its own it writes ``exited N`` and still waits for the lifeline before removing BASE (so schemactl
 can read the server log).
@@ -58,11 +58,21 @@ def _say(line: str) -> None:
         pass
 
 
-def _read_command() -> list | None:
-    """The server's command line from the lifeline, or None at end-of-file."""
+def _next_input(wake: int, timeout: float | None = None) -> bytes | None:
+    """What the lifeline brings next: bytes, b"" at end-of-file or once SIGTERM came (its handler only
+    writes to ``wake``: an exception raised at any point could cut the clean-up short), None when nothing
+    came within ``timeout`` seconds."""
+    ready, _, _ = select.select([0, wake], [], [], timeout)
+    if _stopping or wake in ready:
+        return b""
+    return os.read(0, 65536) if ready else None
+
+
+def _read_command(wake: int) -> list | None:
+    """The server's command line from the lifeline, or None at end-of-file or SIGTERM."""
     buf = b""
     while not buf.endswith(b"\n"):
-        chunk = os.read(0, 65536)
+        chunk = _next_input(wake)
         if not chunk:
             return None
         buf += chunk
@@ -94,15 +104,27 @@ def _prepare(base: str, template: str, uid: int, gid: int) -> None:
     os.chmod(data, 0o700)
 
 
+_stopping = False
+
+
 def _terminate(signum, frame):
-    raise SystemExit(0)
+    global _stopping
+    _stopping = True
 
 
 def main(argv: list) -> int:
     base, uid, gid = argv[0], int(argv[1]), int(argv[2])
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    wake, woken = os.pipe()
+    os.set_blocking(woken, False)
+    signal.set_wakeup_fd(woken)   # SIGTERM wakes the select() below
     signal.signal(signal.SIGTERM, _terminate)
+    # A process starts with the signal mask of the thread that started it, and schemactl starts this one
+    # with SIGINT/SIGTERM/SIGHUP held (so no Ctrl-C lands between the directory and its watchdog): held
+    # here, schemactl's SIGTERM would never arrive, nor would the server's signals (it inherits the mask).
+    # Released once the handlers are in place: a SIGTERM already pending arrives now, and is handled.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     proc = None
     try:
         failed = None
@@ -111,7 +133,7 @@ def main(argv: list) -> int:
                 _prepare(base, argv[3], uid, gid)
             except OSError as exc:
                 failed = f"cannot copy the template data directory: {exc}"
-        args = _read_command()
+        args = _read_command(wake)
         if args is None:
             return 0
         who = {"user": uid, "group": gid, "extra_groups": []} if os.geteuid() == 0 and uid != 0 else {}
@@ -123,20 +145,18 @@ def main(argv: list) -> int:
                                         cwd=base, preexec_fn=_parent_death_signal(), **who)
         except OSError as exc:
             _say(f"error {exc}")
-            while os.read(0, 65536):
+            while _next_input(wake):
                 pass
             return 1
         _say(f"pid {proc.pid}")
         running = True
         while True:
-            ready, _, _ = select.select([0], [], [], 0.1 if running else None)
-            if ready and not os.read(0, 65536):
+            if _next_input(wake, 0.1 if running else None) == b"":
                 return 0
             if running and proc.poll() is not None:
                 running = False
                 _say(f"exited {proc.returncode}")
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)   # a second SIGTERM must not cut the clean-up short
         _stop(proc)
         shutil.rmtree(base, ignore_errors=True)
 

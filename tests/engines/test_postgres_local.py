@@ -161,3 +161,36 @@ def test_directory_left_when_everything_was_killed_is_swept_by_the_next_start():
         live.send_signal(signal.SIGINT)
         live.communicate(timeout=30)
     assert _gone(live_pid, live_base)
+
+
+def _blocked_signals(pid: int) -> int:
+    """The signal mask of process ``pid`` (SigBlk in /proc/PID/status), as a bit set."""
+    line = next(l for l in Path(f"/proc/{pid}/status").read_text().splitlines() if l.startswith("SigBlk:"))
+    return int(line.split()[1], 16)
+
+
+def test_watchdog_and_server_hold_no_signals():
+    """The watchdog is started while schemactl holds SIGINT/SIGTERM/SIGHUP back (between the directory and
+    its watchdog), and a new process inherits the mask: it must clear it, or stop()'s SIGTERM never arrives."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc")
+    with LocalPostgres() as pg:
+        assert _blocked_signals(pg.watchdog.pid) == 0
+        assert _blocked_signals(pg.pid) == 0
+
+
+def test_stop_ends_the_watchdog_while_another_process_holds_the_lifeline():
+    """A process forked while the lifeline was open (and not yet exec'd, or never) keeps its pipe open, so the
+    watchdog sees no end-of-file: stop()'s SIGTERM must end it, at once rather than after stop()'s 20 s wait."""
+    with LocalPostgres() as pg:
+        base, pid = pg.base, pg.pid
+        holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], pass_fds=(pg._lifeline,))
+        try:
+            started = time.monotonic()
+            pg.stop()
+            took = time.monotonic() - started
+        finally:
+            holder.kill()
+            holder.wait()
+    assert took < 10, f"stop() took {took:.1f} s"
+    assert _gone(pid, base)
