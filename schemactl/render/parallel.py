@@ -1,0 +1,95 @@
+"""Sharing independent rendering work with a forked process, where that is safe and worth it.
+
+The parent forks once, the child renders its share and sends the texts back through a pipe (UTF-8, each
+prefixed by its length), then ends with os._exit (no atexit handler, no buffered output of the parent's is
+flushed twice).  Whatever goes wrong in the child -- an exception, a signal, a short read -- the parent
+renders that share itself, so an error is raised (and reported) exactly as without the child.  No fork
+where it is unsafe or unavailable: no os.fork (Windows), or another thread running (a forked copy of a
+process with threads may inherit a lock held by a thread that does not exist in it), or one core only;
+SCHEMACTL_NO_FORK=1 turns it off.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+from typing import Callable
+
+_LENGTH = struct.Struct(">Q")
+
+
+def usable() -> bool:
+    return (hasattr(os, "fork") and not os.environ.get("SCHEMACTL_NO_FORK")
+            and threading.active_count() == 1 and (os.cpu_count() or 1) > 1)
+
+
+def split(names: list[str], weight: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(the child's share, the parent's): heaviest first, each to the lighter side so far."""
+    mine: list[str] = []
+    theirs: list[str] = []
+    loads = [0, 0]
+    for name in sorted(names, key=lambda n: -weight.get(n, 1)):
+        side = 0 if loads[0] <= loads[1] else 1
+        (theirs if side == 0 else mine).append(name)
+        loads[side] += weight.get(name, 1)
+    return theirs, mine
+
+
+def render_shared(names: list[str], render: Callable[[str], str], weight: dict[str, int]) -> dict[str, str]:
+    """{name: render(name)} for every name, about half of them rendered by a forked process."""
+    if len(names) < 2 or not usable():
+        return {name: render(name) for name in names}
+    theirs, mine = split(names, weight)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the child: render, send, end -- whatever happens, it ends here
+        code = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as out:
+                for name in theirs:
+                    data = render(name).encode("utf-8", "surrogatepass")
+                    out.write(_LENGTH.pack(len(data)))
+                    out.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        done = {name: render(name) for name in mine}
+        with os.fdopen(read_end, "rb") as got:
+            received = got.read()
+    finally:
+        _reap(pid)
+    done.update(_unpack(theirs, received))
+    for name in theirs:
+        if name not in done:   # the child did not finish: its share is rendered here (its errors raised here)
+            done[name] = render(name)
+    return done
+
+
+def _unpack(names: list[str], data: bytes) -> dict[str, str]:
+    out = {}
+    at = 0
+    for name in names:
+        if at + _LENGTH.size > len(data):
+            break
+        (size,) = _LENGTH.unpack_from(data, at)
+        at += _LENGTH.size
+        if at + size > len(data):
+            break
+        out[name] = data[at:at + size].decode("utf-8", "surrogatepass")
+        at += size
+    return out
+
+
+def _reap(pid: int) -> None:
+    while True:
+        try:
+            os.waitpid(pid, 0)
+            return
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue

@@ -1,0 +1,125 @@
+"""Rendering shared with a forked process: the same bytes as rendering alone, and every failure of the
+child's share raised in the parent exactly as without the child."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from schemactl import render
+from schemactl.manifest.load import load_text
+from schemactl.render import parallel
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+try:
+    from _common import manifest as synthetic
+finally:
+    sys.path.remove(str(ROOT / "bench"))
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+
+
+@pytest.fixture
+def two_cores_one_thread(monkeypatch):
+    """As the command line runs: a second core, no other thread (a test session may have threads of its own)."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+
+
+@pytest.fixture(scope="module")
+def large():
+    m = load_text(synthetic(render.PARALLEL_FROM_TABLES), "large.yaml")
+    assert len(m.tables) >= render.PARALLEL_FROM_TABLES
+    return m
+
+
+@needs_fork
+def test_shared_rendering_gives_the_same_bytes_as_rendering_alone(large, monkeypatch, two_cores_one_thread):
+    forks = []
+    real_fork = os.fork
+
+    def counting_fork():
+        forks.append(1)
+        return real_fork()
+    monkeypatch.setattr(os, "fork", counting_fork)
+    shared = render.outputs(large)
+    assert forks == [1]
+    monkeypatch.setenv("SCHEMACTL_NO_FORK", "1")
+    alone = render.outputs(large)
+    assert len(forks) == 1
+    assert list(shared) == list(alone) and shared == alone
+
+
+def test_split_balances_by_weight():
+    theirs, mine = parallel.split(["a", "b", "c", "d"], {"a": 5, "b": 5, "c": 3, "d": 2})
+    assert sorted(theirs + mine) == ["a", "b", "c", "d"]
+    assert {sum({"a": 5, "b": 5, "c": 3, "d": 2}[n] for n in side) for side in (theirs, mine)} == {7, 8}
+
+
+@needs_fork
+def test_a_failure_in_the_childs_share_is_raised_by_the_parent(two_cores_one_thread):
+    parent = os.getpid()
+
+    def render_one(name: str) -> str:
+        if name == "bad":
+            raise ValueError(f"cannot render {name}")
+        return name.upper() + ("" if os.getpid() == parent else " (child)")
+    with pytest.raises(ValueError, match="cannot render bad"):
+        parallel.render_shared(["bad", "good", "also"], render_one, {"bad": 9})
+    done = parallel.render_shared(["x", "y"], render_one, {"x": 2, "y": 1})
+    assert done == {"x": "X (child)", "y": "Y"}
+
+
+@needs_fork
+def test_a_child_killed_by_a_signal_leaves_its_share_to_the_parent(two_cores_one_thread):
+    parent = os.getpid()
+
+    def render_one(name: str) -> str:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), 9)
+        return name * 2
+    assert parallel.render_shared(["a", "b", "c"], render_one, {}) == {"a": "aa", "b": "bb", "c": "cc"}
+
+
+def test_no_fork_while_another_thread_runs(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert not parallel.usable()
+        pid = os.getpid()
+        assert parallel.render_shared(["a", "b"], lambda n: f"{n} {os.getpid() == pid}", {}) == \
+            {"a": "a True", "b": "b True"}
+    finally:
+        stop.set()
+        worker.join()
+
+
+def test_no_fork_on_one_core_or_when_turned_off(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not parallel.usable()
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("SCHEMACTL_NO_FORK", "1")
+    assert not parallel.usable()
+
+
+def test_generate_writes_the_same_files_with_and_without_the_fork(tmp_path, large):
+    project = tmp_path / "p"
+    (project / "manifests").mkdir(parents=True)
+    (project / "manifests" / "large.yaml").write_text(synthetic(render.PARALLEL_FROM_TABLES))
+    trees = []
+    for env in ({}, {"SCHEMACTL_NO_FORK": "1"}):
+        res = subprocess.run([sys.executable, "-m", "schemactl", "generate", "--no-hash", "-o", "out"], cwd=project,
+                             capture_output=True, text=True, env={**os.environ, **env})
+        assert res.returncode == 0, res.stderr
+        out = project / "out"
+        trees.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+        subprocess.run(["rm", "-rf", str(out)], check=True)
+    assert trees[0] == trees[1] and len(trees[0]) >= 6
