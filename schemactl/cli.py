@@ -323,12 +323,16 @@ def _remember_clean(project, manifests, output, features, loaded, hashes_written
     its fast path.  Every generated file was just written from the model; what remains to know is what
     check verifies beyond them: the hash: and version: lines and the migration chain."""
     from . import checkstamp
-    from .migrations.files import chain_problems
+    from .project import _no_chain
     for path, m in loaded:
         if not m.features and not hashes_written and (
                 m.hash != schema_hash(m) or chain_version(project, m, output) not in (None, m.version)):
             return
-        if chain_problems(project.output_dir(m, output), m, project.display):
+        out_dir = project.output_dir(m, output)
+        if _no_chain(out_dir):   # nothing to check (and the migration modules need not be imported)
+            continue
+        from .migrations.files import chain_problems
+        if chain_problems(out_dir, m, project.display):
             return
     paths = list(manifests) or project.manifest_paths()
     dirs = [project.output_dir(m, output) for _, m in loaded]
