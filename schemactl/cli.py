@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import contextlib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -827,25 +828,11 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
             conn.close()
         source = redact_url(url)[0] if engine == "postgres" else url
     else:
-        locator = None
+        with contextlib.ExitStack() as stack:
+            doc, summary, texts, module = _import_files(stack, importer, ddl_files, dialect, drizzle_file, name,
+                                                        provider, postgres_url)
         if drizzle_file:
             from . import drizzle_module
-            with _step("import", f"{drizzle_file} loaded with the project's node_modules"):
-                module = drizzle_module.read_module(drizzle_file)   # first: a located error if it does not load
-                engine, ddl = importer.drizzle_export(str(drizzle_file))
-            texts = [(str(drizzle_file), ddl)]
-            default_name = drizzle_file.stem.split(".")[0]
-            locator = importer.SourceLocator(str(drizzle_file), drizzle_file.read_text("utf-8"))
-        else:
-            if not dialect:
-                raise click.UsageError("--ddl needs --dialect postgres or --dialect sqlite")
-            engine = dialect
-            texts = [(str(p), p.read_text("utf-8")) for p in ddl_files]
-            default_name = ddl_files[0].stem
-        with _step("import", f"schema applied to a scratch {engine} database, read back and mapped"):
-            doc, summary, _ = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
-                                                postgres_url, locator)
-        if drizzle_file:
             notes = drizzle_module.annotate(doc, module, str(drizzle_file))
             summary.approx += [importer.Entry(("drizzle", i), "", why, where) for i, (where, why) in enumerate(notes)]
         source = ", ".join(t[0] for t in texts)
@@ -860,6 +847,34 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
         click.echo(f"{out}: written", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provider, postgres_url):
+    """(doc, summary, texts, Drizzle module or None) of import --ddl or --drizzle.  For a pg-core schema, the
+    throwaway PostgreSQL starts while Node loads the module (``stack`` stops it)."""
+    locator = module = starting = None
+    if drizzle_file:
+        from . import drizzle_module
+        if (importer.drizzle_dialect(drizzle_file.read_text("utf-8")) or ("",))[0] == "postgres":
+            from .parity import early_postgres
+            starting = stack.enter_context(early_postgres(("postgres",), provider, postgres_url))
+        with _step("import", f"{drizzle_file} loaded with the project's node_modules"):
+            module = drizzle_module.read_module(drizzle_file)   # first: a located error if it does not load
+            engine, ddl = importer.drizzle_export(str(drizzle_file))
+        texts = [(str(drizzle_file), ddl)]
+        default_name = drizzle_file.stem.split(".")[0]
+        locator = importer.SourceLocator(str(drizzle_file), drizzle_file.read_text("utf-8"))
+    else:
+        if not dialect:
+            raise click.UsageError("--ddl needs --dialect postgres or --dialect sqlite")
+        engine = dialect
+        texts = [(str(p), p.read_text("utf-8")) for p in ddl_files]
+        default_name = ddl_files[0].stem
+    with _step("import", f"schema applied to a scratch {engine} database, read back and mapped"):
+        server = starting.result() if starting is not None and engine == "postgres" else None
+        doc, summary, _ = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
+                                            postgres_url, locator, server=server)
+    return doc, summary, texts, module
 
 
 def _manifest_name(raw: str) -> str:
