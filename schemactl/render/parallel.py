@@ -56,11 +56,16 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
         finally:
             os._exit(code)
     os.close(write_end)
+    got = os.fdopen(read_end, "rb")
+    finished = False
     try:
         done = {name: render(name) for name in mine}
-        with os.fdopen(read_end, "rb") as got:
-            received = got.read()
+        received = got.read()
+        finished = True
     finally:
+        got.close()
+        if not finished:   # the parent's share failed (or Ctrl-C): a child blocked on a full pipe must not be waited for
+            _kill(pid)
         _reap(pid)
     done.update(_unpack(theirs, received))
     for name in theirs:
@@ -82,6 +87,14 @@ def _unpack(names: list[str], data: bytes) -> dict[str, str]:
         out[name] = data[at:at + size].decode("utf-8", "surrogatepass")
         at += size
     return out
+
+
+def _kill(pid: int) -> None:
+    import signal
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _reap(pid: int) -> None:

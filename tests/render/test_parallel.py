@@ -123,3 +123,20 @@ def test_generate_writes_the_same_files_with_and_without_the_fork(tmp_path, larg
         trees.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
         subprocess.run(["rm", "-rf", str(out)], check=True)
     assert trees[0] == trees[1] and len(trees[0]) >= 6
+
+
+@needs_fork
+def test_a_failure_in_the_parents_share_does_not_wait_for_a_child_blocked_on_the_pipe(two_cores_one_thread):
+    """The child's share is larger than a pipe holds: had the parent stopped reading without ending the child,
+    it would wait for it forever."""
+    import time
+    parent = os.getpid()
+
+    def render_one(name: str) -> str:
+        if os.getpid() != parent:
+            return "x" * (8 << 20)
+        raise RuntimeError("the parent's share failed")
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="parent's share failed"):
+        parallel.render_shared(["big", "small"], render_one, {"big": 2, "small": 1})
+    assert time.monotonic() - started < 10
