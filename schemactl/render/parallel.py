@@ -47,9 +47,11 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
         code = 1
         try:
             os.close(read_end)
+            # all rendered before the first write: the pipe holds 64 KB, and the parent reads only once its
+            # own share is done
+            texts = [render(name).encode("utf-8", "surrogatepass") for name in theirs]
             with os.fdopen(write_end, "wb") as out:
-                for name in theirs:
-                    data = render(name).encode("utf-8", "surrogatepass")
+                for data in texts:
                     out.write(_LENGTH.pack(len(data)))
                     out.write(data)
             code = 0
