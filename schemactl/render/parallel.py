@@ -4,15 +4,16 @@ The parent forks once, the child renders its share and sends the texts back thro
 prefixed by its length), then ends with os._exit (no atexit handler, no buffered output of the parent's is
 flushed twice).  Whatever goes wrong in the child -- an exception, a signal, a short read -- the parent
 renders that share itself, so an error is raised (and reported) exactly as without the child.  No fork
-where it is unsafe or unavailable: no os.fork (Windows), or another thread running (a forked copy of a
-process with threads may inherit a lock held by a thread that does not exist in it), or one core only;
-SCHEMACTL_NO_FORK=1 turns it off.
+where it is unsafe or unavailable: not Linux (no os.fork on Windows; macOS system frameworks are not
+fork-safe), another thread running (a forked copy of a process with threads may inherit a lock held by a
+thread that does not exist in it), or one core only; SCHEMACTL_NO_FORK=1 turns it off.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+import sys
 import threading
 from typing import Callable
 
@@ -20,7 +21,9 @@ _LENGTH = struct.Struct(">Q")
 
 
 def usable() -> bool:
-    return (hasattr(os, "fork") and not os.environ.get("SCHEMACTL_NO_FORK")
+    # Linux only: on macOS a forked copy of a process that loaded system frameworks may abort (Python's own
+    # multiprocessing no longer forks there).
+    return (sys.platform.startswith("linux") and hasattr(os, "fork") and not os.environ.get("SCHEMACTL_NO_FORK")
             and threading.active_count() == 1 and (os.cpu_count() or 1) > 1)
 
 
