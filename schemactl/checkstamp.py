@@ -9,7 +9,8 @@ equal, and no file appeared or disappeared, the full check would give the same a
 "current" is said without loading anything.  Any difference falls back to the full check.
 
 The stamp is a cache, kept outside the repository (``$XDG_CACHE_HOME/schemactl`` or
-``~/.cache/schemactl``), one file per project root; ``SCHEMACTL_NO_CACHE=1`` turns it off.  A
+``~/.cache/schemactl``), one file per project root, removed once no check has written it for 30 days;
+``SCHEMACTL_NO_CACHE=1`` turns it off.  A
 stamp that cannot be read or written is ignored: it can only make `check` faster, never change
 its answer.
 """
@@ -123,6 +124,29 @@ def record(root: Path, config: Path | None, args: list[str], dirs: list[Path], r
         os.replace(tmp, cache)
     except (OSError, ValueError):
         return
+    _prune(cache.parent)
+
+
+STALE_AFTER_DAYS = 30
+
+
+def _prune(directory: Path) -> None:
+    """Remove the stamps no check has written for STALE_AFTER_DAYS (projects moved, deleted or left:
+    one small file each, which would otherwise stay forever); best effort."""
+    import time
+    cutoff = time.time() - STALE_AFTER_DAYS * 86400
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.name.startswith("check-") and entry.name.endswith(".json")):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def forget(root: Path) -> None:

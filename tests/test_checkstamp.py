@@ -155,3 +155,25 @@ def test_generate_records_a_clean_state_for_check(template, tmp_path):
     fast = _check_process(project, env)
     assert fast.stdout.splitlines()[-1] == "0 []", fast
     assert _check(project, cache, full=True)[0] == 0
+
+
+def test_stamps_no_check_wrote_for_a_month_are_removed(template, tmp_path):
+    """A stamp per project root: those of projects moved or deleted go once a month has passed, the recent
+    ones and other files in the cache stay."""
+    import os
+    import time
+    project = tmp_path / "p"
+    shutil.copytree(template, project)
+    cache = tmp_path / "cache"
+    stamps = cache / "schemactl"
+    stamps.mkdir(parents=True)
+    old, recent, other = stamps / "check-0000old.json", stamps / "check-0000new.json", stamps / "templates-x.cache"
+    for path in (old, recent, other):
+        path.write_text("{}")
+    month = time.time() - 31 * 86400
+    os.utime(old, (month, month))
+    os.utime(other, (month, month))
+    assert _check(project, cache, full=False)[0] == 0    # a full check, recorded
+    left = {p.name for p in stamps.iterdir()}
+    assert old.name not in left and {recent.name, other.name} <= left
+    assert any(n.startswith("check-") and n not in (recent.name,) for n in left)   # this project's own stamp
