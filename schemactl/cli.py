@@ -108,7 +108,7 @@ def _interrupted(ctx, stop: BaseException | None) -> None:
 
 
 def _interruption(exc: BaseException | None) -> BaseException | None:
-    """The Ctrl-C or signal (SystemExit from _terminate_cleanly) an error was raised while handling, if any:
+    """The Ctrl-C or signal (SystemExit from _clean_interruption) an error was raised while handling, if any:
     a clean-up that failed because of the interruption (a ROLLBACK with no transaction left) is not the
     answer, the interruption is."""
     seen = set()
@@ -435,16 +435,22 @@ def _exit_for(targets) -> None:
 CLEAN_UP_GRACE_S = 15   # how long an interrupted command may take to clean up before it is cut short
 
 
-def _terminate_cleanly() -> None:
-    """Turn SIGTERM and SIGHUP (a CI job cancelled, a terminal closed) into an exception, and Ctrl-C into
-    KeyboardInterrupt as usual, so throwaway servers are stopped, scratch databases dropped and temporary
-    files removed on the way out.  (SIGKILL cannot be handled: the local server's watchdog stops it then.)
+@contextmanager
+def _clean_interruption():
+    """While a command runs: SIGTERM and SIGHUP (a CI job cancelled, a terminal closed) become an exception,
+    and Ctrl-C KeyboardInterrupt as usual, so throwaway servers are stopped, scratch databases dropped and
+    temporary files removed on the way out.  (SIGKILL cannot be handled: the local server's watchdog stops
+    it then.)  The previous handlers come back when the command ends (it may run inside another program).
 
     An exception can land anywhere, also inside the interpreter's own bookkeeping while another thread
     works (an import's lock, a thread pool's queue), and an orderly clean-up could then wait forever.  So
     the first signal also sets an alarm: a clean-up that has not ended CLEAN_UP_GRACE_S seconds later is
     cut short with the signal's exit code, the way SIGKILL would end it -- the local server's watchdog
     still stops the server and removes its directory once this process is gone."""
+    import threading
+    if threading.current_thread() is not threading.main_thread():   # signals are the main thread's
+        yield
+        return
     begun: list[int] = []   # the signal that began the clean-up
 
     def cut_short(signum, frame):
@@ -460,8 +466,27 @@ def _terminate_cleanly() -> None:
         if signum == signal.SIGINT:
             raise KeyboardInterrupt
         raise SystemExit(128 + signum)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    caught = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    before = {sig: signal.getsignal(sig) for sig in (*caught, signal.SIGALRM)}
+    for sig in caught:
         signal.signal(sig, handler)
+    try:
+        yield
+    finally:   # every clean-up of the command has run (they are inside): no alarm is needed any more
+        signal.alarm(0)
+        for sig, old in before.items():
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)
+
+
+def _interruptible(command):
+    """A command run inside _clean_interruption (the innermost decorator: click sees its name and help)."""
+    import functools
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with _clean_interruption():
+            return command(*args, **kwargs)
+    return run
 
 
 @main.command()
@@ -477,6 +502,7 @@ def _terminate_cleanly() -> None:
 @click.option("--engine", "engines", type=click.Choice(["postgres", "sqlite"]), multiple=True,
               help="Check only this engine (repeatable; default both).")
 @_features_opt
+@_interruptible
 def parity(manifests, fmt, provider, postgres_url, engines, features):
     """Build both engines from the generated DDL and compare them with the manifest.
 
@@ -488,7 +514,6 @@ def parity(manifests, fmt, provider, postgres_url, engines, features):
     Exit 0 clean, 1 findings, 2 bad input or no engine available.
     """
     from .parity import ENGINES, early_postgres, parity as run_parity
-    _terminate_cleanly()
     engines = tuple(engines) or ENGINES
     with early_postgres(engines, provider, postgres_url) as starting:   # the server starts while manifests load
         project = find_project()
@@ -744,6 +769,7 @@ def migrate_status(manifest, url, features):
 @click.option("--postgres-url", envvar="SCHEMACTL_POSTGRES_URL", metavar="URL",
               help="Server for --postgres url (a scratch database is created there and dropped).")
 @_features_opt
+@_interruptible   # an older version is built in a scratch database: dropped, also on SIGTERM
 def migrate_baseline(manifest, url, version, provider, postgres_url, features):
     """Adopt a database that already has the schema: record it as being at a version of the chain.
 
@@ -797,6 +823,7 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
 @click.option("--schema", "pg_schema", metavar="NAME", help="PostgreSQL schema to read with --db (default: public).")
 @click.option("--strict", is_flag=True, help="Write nothing and exit 2 when anything maps only approximately or "
                                              "not at all.")
+@_interruptible   # a scratch database (and its role) on the user's server is dropped, also on SIGTERM
 def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postgres_url, pg_schema, strict):
     """Adopt an existing schema: write a manifest from a database, DDL files or a Drizzle schema.
 

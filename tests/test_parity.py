@@ -379,12 +379,12 @@ _HUNG_CLEAN_UP = """\
 import sys, time
 from schemactl import cli
 cli.CLEAN_UP_GRACE_S = 1
-cli._terminate_cleanly()
-try:
-    print("ready", flush=True)
-    time.sleep(60)
-finally:
-    time.sleep(60)   # a clean-up that never ends (a lock an interrupted thread left held)
+with cli._clean_interruption():
+    try:
+        print("ready", flush=True)
+        time.sleep(60)
+    finally:
+        time.sleep(60)   # a clean-up that never ends (a lock an interrupted thread left held)
 """
 
 
@@ -397,3 +397,17 @@ def test_a_clean_up_that_hangs_is_cut_short_with_the_signals_exit_code(sig):
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 128 + sig
     assert b"stopped without finishing it" in err and b"Traceback" not in err
+
+
+def test_the_previous_signal_handlers_come_back_when_the_command_ends():
+    """A command run inside another program (CliRunner, a service) leaves its signal handlers as they were."""
+    from schemactl import cli
+    caught = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM)
+    before = [signal.getsignal(s) for s in caught]
+    with cli._clean_interruption():
+        assert signal.getsignal(signal.SIGTERM) is not before[1]
+    assert [signal.getsignal(s) for s in caught] == before
+    assert signal.alarm(0) == 0   # no alarm left behind
+    res = _run("parity", "manifests/memories.yaml", "--engine", "sqlite")
+    assert res.exit_code == 0, res.output
+    assert [signal.getsignal(s) for s in caught] == before
