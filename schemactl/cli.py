@@ -513,9 +513,12 @@ def parity(manifests, fmt, provider, postgres_url, engines, features):
     and must match too.  On a terminal, each build is shown as it ends.
     Exit 0 clean, 1 findings, 2 bad input or no engine available.
     """
-    from .parity import ENGINES, early_postgres, parity as run_parity
+    from .engines import ENGINES
+    from .engines.providers import early_postgres
     engines = tuple(engines) or ENGINES
-    with early_postgres(engines, provider, postgres_url) as starting:   # the server starts while manifests load
+    # the server starts first, while parity's modules are imported and the manifests loaded
+    with early_postgres(engines, provider, postgres_url) as starting:
+        from .parity import parity as run_parity
         project = find_project()
         from .migrations.files import bundle_data, chain_dir, read_lock
         loaded = [m for _, m in _selected(project, manifests, features)]
@@ -883,7 +886,7 @@ def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provi
     if drizzle_file:
         from . import drizzle_module
         if (importer.drizzle_dialect(drizzle_file.read_text("utf-8")) or ("",))[0] == "postgres":
-            from .parity import early_postgres
+            from .engines.providers import early_postgres
             starting = stack.enter_context(early_postgres(("postgres",), provider, postgres_url))
         with _step("import", f"{drizzle_file} loaded with the project's node_modules"):
             module = drizzle_module.read_module(drizzle_file)   # first: a located error if it does not load

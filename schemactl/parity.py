@@ -21,8 +21,8 @@ from .expect import expect
 from .introspect import introspect
 from .manifest.model import Manifest
 from .report import Target
-
-ENGINES = ("postgres", "sqlite")
+from .engines import ENGINES
+from .engines.providers import early_postgres  # noqa: F401 - where parity's callers have found it
 
 
 def _objects(m: Manifest, engine: str) -> list[str]:
@@ -158,28 +158,6 @@ def _chain_rejected(m: Manifest, engine: str, exc: Exception) -> SchemactlError:
     return SchemactlError(f"{m.source}: {ENGINE_NAMES[engine]} rejected the migration chain applied from empty: "
                           f"{' '.join(str(exc).split())}; fix or replace that migration (schemactl migrate plan "
                           f"shows what the manifest needs)")
-
-
-@contextlib.contextmanager
-def early_postgres(engines=ENGINES, provider: str = "auto", url: str | None = None):
-    """Begin PostgreSQL's start in a worker thread, before anything else (the server's start is mostly
-    waiting for its processes; `parity` loads its manifests meanwhile).  Yields the start's Future (None
-    when PostgreSQL is not among ``engines``); on the way out, whatever happened, the start is waited for
-    and a server that started is stopped (a start's error is raised by whoever asks for the server)."""
-    if "postgres" not in engines:
-        yield None
-        return
-    from concurrent.futures import ThreadPoolExecutor
-    from .engines.providers import postgres
-    provider_cm = postgres(provider, url)
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres-start")
-    starting = pool.submit(provider_cm.__enter__)
-    try:
-        yield starting
-    finally:
-        pool.shutdown()
-        if starting.exception() is None:
-            provider_cm.__exit__(None, None, None)
 
 
 def parity(manifests: list[Manifest], engines=ENGINES, provider: str = "auto", url: str | None = None,

@@ -411,3 +411,25 @@ def test_the_previous_signal_handlers_come_back_when_the_command_ends():
     res = _run("parity", "manifests/memories.yaml", "--engine", "sqlite")
     assert res.exit_code == 0, res.output
     assert [signal.getsignal(s) for s in caught] == before
+
+
+_ORDER = """\
+import sys
+from schemactl.engines import providers
+real = providers.postgres
+def postgres(*args, **kwargs):
+    print("parity imported when the start was asked:", "schemactl.parity" in sys.modules, file=sys.stderr)
+    return real(*args, **kwargs)
+providers.postgres = postgres
+from schemactl.cli import main
+sys.argv = ["schemactl", "parity", "--postgres", "local", "manifests/memories.yaml"]
+main()
+"""
+
+
+def test_the_server_start_is_asked_for_before_paritys_modules_are_imported():
+    """The start (a process of its own, mostly waiting) overlaps with importing parity's modules (rendering,
+    catalogs, expectations: a tenth of a second or more) instead of following it."""
+    res = subprocess.run([sys.executable, "-c", _ORDER], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "parity imported when the start was asked: False" in res.stderr, res.stderr

@@ -1,1 +1,3 @@
 """Real database engines: throwaway PostgreSQL servers and SQLite files."""
+
+ENGINES = ("postgres", "sqlite")   # the two engines every manifest targets

@@ -22,6 +22,7 @@ import secrets
 from typing import Callable, Iterator
 
 from ..errors import EngineUnavailable
+from . import ENGINES
 
 DOCKER_IMAGE = "postgres:16.4-alpine"
 ENV_URL = "SCHEMACTL_POSTGRES_URL"
@@ -330,3 +331,33 @@ def postgres(choice: str = "auto", url: str | None = None) -> Iterator[Server]:
             yield server
         return
     raise EngineUnavailable("no PostgreSQL available; tried\n  " + "\n  ".join(tried))
+
+
+@contextlib.contextmanager
+def early_postgres(engines=ENGINES, provider: str = "auto", url: str | None = None):
+    """Begin PostgreSQL's start in a worker thread, before anything else (the server's start is mostly
+    waiting for its processes; a command imports its modules and loads its manifests meanwhile: this
+    module is light, so the start can begin before the heavy ones are imported).  Yields the start's
+    Future (None when PostgreSQL is not among ``engines``); on the way out, whatever happened, the start is
+    waited for and a server that started is stopped (a start's error is raised by whoever asks for it)."""
+    if "postgres" not in engines:
+        yield None
+        return
+    from concurrent.futures import ThreadPoolExecutor
+    provider_cm = postgres(provider, url)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres-start")
+
+    def start():
+        server = provider_cm.__enter__()
+        try:
+            import psycopg  # noqa: F401 - the first connection's import, made here while the command works
+        except ImportError:
+            pass            # said where the command connects, with the fix
+        return server
+    starting = pool.submit(start)
+    try:
+        yield starting
+    finally:
+        pool.shutdown()
+        if starting.exception() is None:
+            provider_cm.__exit__(None, None, None)

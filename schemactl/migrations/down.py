@@ -19,8 +19,8 @@ from ..errors import SchemactlError
 from ..manifest.model import Manifest
 from .plan import destructive, plan
 from .sql import statements
+from ..engines import ENGINES
 
-ENGINES = ("postgres", "sqlite")
 DOWN_DIR = "down"
 
 

@@ -31,8 +31,8 @@ from ..render.ddl import Renderer, schema_of
 from .down import down_bodies, down_path, down_text
 from .plan import destructive, enum_values_first, plan
 from .sql import statements
+from ..engines import ENGINES
 
-ENGINES = ("postgres", "sqlite")
 LOCK, SNAPSHOT = "lock.json", "snapshot.yaml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
