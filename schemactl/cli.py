@@ -22,7 +22,7 @@ from .errors import ManifestInvalid, SchemactlError, classify_failure
 from .output import atomic_write_all
 from .report import REPORTERS, emit
 from .engines.providers import CHOICES
-from .project import chain_version, find_project, load_all, load_feature_sets, planned_files, staleness
+from .project import _no_chain, chain_version, find_project, load_all, load_feature_sets, planned_files, staleness
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -324,7 +324,6 @@ def _remember_clean(project, manifests, output, features, loaded, hashes_written
     its fast path.  Every generated file was just written from the model; what remains to know is what
     check verifies beyond them: the hash: and version: lines and the migration chain."""
     from . import checkstamp
-    from .project import _no_chain
     for path, m in loaded:
         if not m.features and not hashes_written and (
                 m.hash != schema_hash(m) or chain_version(project, m, output) not in (None, m.version)):
@@ -442,38 +441,70 @@ def _clean_interruption():
     temporary files removed on the way out.  (SIGKILL cannot be handled: the local server's watchdog stops
     it then.)  The previous handlers come back when the command ends (it may run inside another program).
 
-    An exception can land anywhere, also inside the interpreter's own bookkeeping while another thread
-    works (an import's lock, a thread pool's queue), and an orderly clean-up could then wait forever.  So
-    the first signal also sets an alarm: a clean-up that has not ended CLEAN_UP_GRACE_S seconds later is
-    cut short with the signal's exit code, the way SIGKILL would end it -- the local server's watchdog
-    still stops the server and removes its directory once this process is gone."""
+    The exception is never raised inside the interpreter's import machinery (a thread may be importing a
+    module meanwhile): raised there, it leaves a module lock held that the clean-up then waits for forever.
+    A signal that lands there is raised a few milliseconds later, once the import's bookkeeping is done.
+    Should a clean-up still hang, the first signal has set an alarm: CLEAN_UP_GRACE_S seconds later the
+    command is cut short with the signal's exit code, as SIGKILL would end it -- the local server's
+    watchdog still stops the server and removes its directory once this process is gone.  A second
+    signal during the clean-up (Ctrl-C pressed again) cuts it short at once."""
     import threading
+    import time
     if threading.current_thread() is not threading.main_thread():   # signals are the main thread's
         yield
         return
-    begun: list[int] = []   # the signal that began the clean-up
+    state = {"signal": None, "pending": False, "deadline": 0.0}
 
-    def cut_short(signum, frame):
-        os.write(2, f"schemactl: the clean-up after the interruption took over {CLEAN_UP_GRACE_S} s; "
-                    f"stopped without finishing it\n".encode())
-        os._exit(128 + begun[0])
-
-    def handler(signum, frame):
-        if not begun:
-            begun.append(signum)
-            signal.signal(signal.SIGALRM, cut_short)
-            signal.alarm(CLEAN_UP_GRACE_S)
-        if signum == signal.SIGINT:
+    def interrupt():
+        state["pending"] = False
+        if state["signal"] == signal.SIGINT:
             raise KeyboardInterrupt
-        raise SystemExit(128 + signum)
+        raise SystemExit(128 + state["signal"])
+
+    def later(frame) -> bool:
+        """Whether to raise later: ``frame`` (or one it was called from) is import machinery."""
+        while frame is not None:
+            if frame.f_code.co_filename.startswith("<frozen importlib"):
+                return True
+            frame = frame.f_back
+        return False
+
+    def on_signal(signum, frame):
+        if state["signal"] is None:
+            state["signal"], state["deadline"] = signum, time.monotonic() + CLEAN_UP_GRACE_S
+            signal.signal(signal.SIGALRM, on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, CLEAN_UP_GRACE_S)
+        elif not state["pending"]:   # a second one while cleaning up (Ctrl-C pressed again): stop now
+            stop_now("stopped at a second interruption without finishing the clean-up")
+        if later(frame):
+            state["pending"] = True
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
+        interrupt()
+
+    def stop_now(why: str):
+        os.write(2, f"schemactl: {why}\n".encode())
+        os._exit(128 + state["signal"])
+
+    def on_alarm(signum, frame):
+        left = state["deadline"] - time.monotonic()
+        if left <= 0:
+            stop_now(f"the clean-up after the interruption took over {CLEAN_UP_GRACE_S} s; stopped without "
+                     "finishing it")
+        if state["pending"] and later(frame):
+            signal.setitimer(signal.ITIMER_REAL, min(0.01, left))
+            return
+        signal.setitimer(signal.ITIMER_REAL, left)
+        if state["pending"]:
+            interrupt()
     caught = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     before = {sig: signal.getsignal(sig) for sig in (*caught, signal.SIGALRM)}
     for sig in caught:
-        signal.signal(sig, handler)
+        signal.signal(sig, on_signal)
     try:
         yield
     finally:   # every clean-up of the command has run (they are inside): no alarm is needed any more
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, old in before.items():
             signal.signal(sig, old if old is not None else signal.SIG_DFL)
 
@@ -520,10 +551,12 @@ def parity(manifests, fmt, provider, postgres_url, engines, features):
     with early_postgres(engines, provider, postgres_url) as starting:
         from .parity import parity as run_parity
         project = find_project()
-        from .migrations.files import bundle_data, chain_dir, read_lock
         loaded = [m for _, m in _selected(project, manifests, features)]
         bundles = {}
         for m in loaded:
+            if _no_chain(project.output_dir(m)):   # (the migration modules are imported only for a chain)
+                continue
+            from .migrations.files import bundle_data, chain_dir, read_lock
             lock = read_lock(chain_dir(project.output_dir(m)))
             if lock is not None:
                 bundles[(m.name, m.features)] = bundle_data(project.output_dir(m), m, lock)

@@ -433,3 +433,48 @@ def test_the_server_start_is_asked_for_before_paritys_modules_are_imported():
     res = subprocess.run([sys.executable, "-c", _ORDER], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert "parity imported when the start was asked: False" in res.stderr, res.stderr
+
+
+def test_a_signal_that_lands_in_import_machinery_is_raised_once_out_of_it():
+    """Raised inside importlib's bookkeeping (another thread importing meanwhile), SystemExit would leave a
+    module lock held that the clean-up then waits for: it is raised a few milliseconds later instead."""
+    import time
+    from schemactl import cli
+    code = compile("import sys\nframe = sys._getframe()\n", "<frozen importlib._bootstrap>", "exec")
+    inside: dict = {}
+    exec(code, inside)
+    deferred = False
+    with pytest.raises(SystemExit) as stopped:
+        with cli._clean_interruption():
+            signal.getsignal(signal.SIGTERM)(signal.SIGTERM, inside["frame"])   # as if it landed there
+            deferred = True
+            time.sleep(5)   # the alarm raises it here
+    assert deferred and stopped.value.code == 128 + signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is not None and signal.setitimer(signal.ITIMER_REAL, 0) == (0.0, 0.0)
+
+
+_SECOND_SIGNAL = """\
+import sys, time
+from schemactl import cli
+with cli._clean_interruption():
+    try:
+        print("ready", flush=True)
+        time.sleep(60)
+    finally:
+        print("cleaning", flush=True)
+        time.sleep(60)   # a long clean-up
+"""
+
+
+def test_a_second_signal_during_the_clean_up_stops_at_once():
+    import time
+    proc = subprocess.Popen([sys.executable, "-c", _SECOND_SIGNAL], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"ready\n"
+    proc.send_signal(signal.SIGINT)
+    assert proc.stdout.readline() == b"cleaning\n"
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert time.monotonic() - started < 5
+    assert proc.returncode == 130
+    assert b"second interruption" in err and b"Traceback" not in err

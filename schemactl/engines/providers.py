@@ -345,19 +345,21 @@ def early_postgres(engines=ENGINES, provider: str = "auto", url: str | None = No
         return
     from concurrent.futures import ThreadPoolExecutor
     provider_cm = postgres(provider, url)
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres-start")
-
-    def start():
-        server = provider_cm.__enter__()
-        try:
-            import psycopg  # noqa: F401 - the first connection's import, made here while the command works
-        except ImportError:
-            pass            # said where the command connects, with the fix
-        return server
-    starting = pool.submit(start)
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="schemactl-postgres-start")
+    starting = pool.submit(provider_cm.__enter__)
+    pool.submit(_import_psycopg)   # meanwhile (the start mostly waits for the server's processes)
     try:
         yield starting
     finally:
         pool.shutdown()
         if starting.exception() is None:
             provider_cm.__exit__(None, None, None)
+
+
+def _import_psycopg() -> None:
+    """psycopg's import (a tenth of a second), made while the server starts rather than when the first
+    connection needs it; missing, it is said where the command connects, with the fix."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pass
