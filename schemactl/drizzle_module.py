@@ -79,8 +79,9 @@ def read_module(path: Path) -> dict:
 
 # What the import does next (read the DDL back on PostgreSQL, map it, write and check the manifest) imports
 # these; importing them while Node runs takes that time off the command's.
-_NEXT = ("psycopg", "sqlglot", "schemactl.engines.providers", "schemactl.engines.postgres_local",
-         "schemactl.introspect.postgres", "schemactl.manifest.load", "schemactl.manifest.hashing",
+# (Not psycopg nor the server's modules: a pg-core import's server start imports them in its own thread
+# meanwhile, and two threads importing one module at once can see it half-initialised.)
+_NEXT = ("sqlglot", "schemactl.introspect.postgres", "schemactl.manifest.load", "schemactl.manifest.hashing",
          "schemactl.importer_yaml", "schemactl.expect")
 
 

@@ -219,10 +219,11 @@ def _result(future):
 def _postgres_targets(manifests: list[Manifest], chains: dict, starting, abandon, tell) -> dict[int, list[Target]]:
     """Every PostgreSQL target, in the PostgreSQL thread: once the server is up, each manifest's fresh DDL
     and its chain (nothing more is started once ``abandon`` is set)."""
-    import psycopg  # noqa: F401 - imported here, while the other threads work, not when the first target needs it
     ddls = {}
     for i, m in enumerate(manifests[:1]):   # the first one's DDL while the server starts
         ddls[i] = render.ddl(m, "postgres")
+    # (psycopg only once the start is done: the start's thread imports it, and two threads importing it at
+    # once can see it half-initialised)
     server = tell("postgres", None, "server ready", starting.result)
     out: dict[int, list[Target]] = {}
     for i, m in enumerate(manifests):

@@ -345,9 +345,13 @@ def early_postgres(engines=ENGINES, provider: str = "auto", url: str | None = No
         return
     from concurrent.futures import ThreadPoolExecutor
     provider_cm = postgres(provider, url)
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="schemactl-postgres-start")
-    starting = pool.submit(provider_cm.__enter__)
-    pool.submit(_import_psycopg)   # meanwhile (the start mostly waits for the server's processes)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres-start")
+
+    def start():
+        server = provider_cm.__enter__()
+        _import_psycopg()   # before the Future is done: no other thread imports it at the same time
+        return server
+    starting = pool.submit(start)
     try:
         yield starting
     finally:
@@ -357,8 +361,10 @@ def early_postgres(engines=ENGINES, provider: str = "auto", url: str | None = No
 
 
 def _import_psycopg() -> None:
-    """psycopg's import (a tenth of a second), made while the server starts rather than when the first
-    connection needs it; missing, it is said where the command connects, with the fix."""
+    """psycopg's import (a tenth of a second), made in the start's thread rather than when the first
+    connection needs it; missing, it is said where the command connects, with the fix.  Whoever uses
+    psycopg asks for the server first: two threads importing psycopg at once can see it half-initialised
+    (importlib's deadlock avoidance; "cannot import name ... from partially initialized module")."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
