@@ -450,8 +450,8 @@ def _clean_interruption():
     signal during the clean-up (Ctrl-C pressed again) cuts it short at once."""
     import threading
     import time
-    if threading.current_thread() is not threading.main_thread():   # signals are the main thread's
-        yield
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield           # signals are the main thread's; no SIGALRM or SIGHUP (Windows): Python's own handling
         return
     state = {"signal": None, "pending": False, "deadline": 0.0}
 
