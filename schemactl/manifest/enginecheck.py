@@ -16,6 +16,7 @@ import re
 import sqlite3
 from importlib import resources
 
+from ..engines import ENGINES
 from ..naming import quote
 
 # Words followed by "(" that are SQL syntax or type names, not function calls.
@@ -109,7 +110,7 @@ def check(m, problems) -> None:
     for t in m.tables:
         reading = []      # (path, what, SQLite text) of the expressions that read the table's columns
         for path, what, expr, scope in _expressions(t):
-            engines = scope if isinstance(scope, tuple) else ("postgres", "sqlite")
+            engines = scope if isinstance(scope, tuple) else ENGINES
             pg = expr.on("postgres") if "postgres" in engines else None
             if pg:
                 missing = pg_unknown_functions(pg, declared)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+from ..engines import ENGINES  # noqa: F401 - the model's users import it from here too
 from ..types import TypeRef
-
-ENGINES = ("postgres", "sqlite")
 
 
 @dataclass(frozen=True)
