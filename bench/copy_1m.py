@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import _bytecode
 import _common as c
 
 MANIFEST = """\
@@ -53,7 +54,9 @@ def source(path: Path, rows: int, m) -> None:
 
 
 def main() -> None:
-    args = c.parser(__doc__, "rows", 1_000_000).parse_args()
+    ap = c.parser(__doc__, "rows", 1_000_000)
+    _bytecode.add_option(ap)
+    args = ap.parse_args()
     c.schemactl()
     import psycopg
     from schemactl import render
@@ -65,6 +68,7 @@ def main() -> None:
     missing = [tool for tool in ("sqlite3", "psql") if not shutil.which(tool)]
     with tempfile.TemporaryDirectory(prefix="schemactl-bench-") as d:
         work = Path(d)
+        env = _bytecode.env(None, work, args)
         (work / "bench.yaml").write_text(MANIFEST)
         db = work / "source.db"
         source(db, args.rows, m)
@@ -87,7 +91,7 @@ def main() -> None:
 
             commands = [c.Command("schemactl copy", [*exe, "copy", "--manifest", "bench.yaml", "--from",
                                                      f"sqlite:///{db}", "--to", pg.url("ours")], work,
-                                  before=empty("ours"))]
+                                  env, before=empty("ours"))]
             if not missing:
                 pipeline = (f"sqlite3 -csv {shlex.quote(str(db))} {shlex.quote(SELECT)} | "
                             f"psql -X -q -v ON_ERROR_STOP=1 -d {shlex.quote(pg.url('peer'))} -c {shlex.quote(COPY_IN)}")

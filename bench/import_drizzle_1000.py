@@ -13,11 +13,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import _bytecode
 import _common as c
 
 
 def main() -> None:
-    args = c.parser(__doc__, "tables", 1000).parse_args()
+    ap = c.parser(__doc__, "tables", 1000)
+    _bytecode.add_option(ap)
+    args = ap.parse_args()
     exe = c.schemactl_cmd()
     kit = c.drizzle_kit()
     if not kit:   # import --drizzle itself runs drizzle-kit: nothing to measure without it
@@ -25,14 +28,15 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="schemactl-bench-") as d:
         source = c.project(Path(d) / "source", args.tables)
-        c.run(c.Command("schemactl generate", [*exe, "generate"], source))
+        env = _bytecode.env(None, Path(d), args)
+        c.run(c.Command("schemactl generate", [*exe, "generate"], source, env))
         work = Path(d) / "team"
         work.mkdir()
         shutil.copy(source / "generated" / "bench" / "schema.pg.ts", work / "schema.ts")
         c.link_node_modules(kit, work)
         commands = [
             c.Command("schemactl import --drizzle", [*exe, "import", "--drizzle", "schema.ts", "--postgres", "local",
-                                                     "-o", "bench.yaml"], work),
+                                                     "-o", "bench.yaml"], work, env),
             c.Command("drizzle-kit export", [str(kit), "export", "--dialect", "postgresql", "--schema", "schema.ts"],
                       work),
         ]

@@ -63,3 +63,5 @@ def test_bench_prints_its_ratio_or_the_missing_peer(script, tmp_path):
     assert res.returncode == 0, out
     assert RATIO.search(res.stdout) or NOT_INSTALLED.search(res.stdout), out
     assert "schemactl from its installation" in res.stdout, out   # never the checkout ahead of the install
+    # every ratio bench runs schemactl with compiled bytecode, as an installed package has it
+    assert "bytecode: compiled once into a private cache" in res.stdout, out
