@@ -146,9 +146,13 @@ def check_schema(conn, engine: str, m: Manifest, role: str = "target") -> frozen
     from .diff import diff
     from .expect import expect
     from .introspect import introspect
+    # psycopg opens a transaction for the catalog read, ended here; a transaction the caller had open
+    # (sqlite3 or psycopg) is left as it was, with whatever it holds that is not committed yet
+    ours = engine == "postgres" and conn.info.transaction_status == conn.info.transaction_status.IDLE
     try:
         findings = diff(expect(m, engine), introspect(conn, engine, schema_of(m, engine)))
-        conn.rollback()  # end the read transaction psycopg opened (a no-op on sqlite3)
+        if ours:
+            conn.rollback()
     except engine_errors() as exc:
         raise SchemactlError(f"cannot read the {role}'s schema: {first_line(exc)}; nothing was written") from None
     loose = frozenset()

@@ -218,3 +218,25 @@ def test_edge_value_survives_copy_and_backup_or_is_refused(case, source, target,
             datacopy.restore(archive, M, dst, target)
         _refused(info, column, says)
         assert count(dst, "v") == 0
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_checking_a_schema_leaves_the_callers_open_transaction_as_it_was(engine, pg_test_db, pg_second_db, tmp_path):
+    """check_schema reads the catalog; it never ends a transaction its caller has open (a rollback there
+    dropped the caller's uncommitted rows, and copy then copied the rows without them)."""
+    from schemactl.datatarget import check_schema
+    m = load_text("format: 1\nname: open\nversion: 1\ntables:\n  t:\n    columns:\n"
+                  "      id: {type: integer, primary_key: true}\n", "open.yaml")
+    e = Engines(m, pg_test_db, pg_second_db, tmp_path)
+    try:
+        conn = e.db(engine)
+        if engine == "postgres":
+            conn.autocommit = False
+        else:
+            conn.execute("BEGIN")
+        conn.execute("INSERT INTO t VALUES (1)")
+        check_schema(conn, engine, m, "source")
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+        conn.rollback()
+    finally:
+        e.close()
