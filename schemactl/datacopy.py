@@ -267,9 +267,10 @@ def _copy_text(tx, row: tuple) -> bytes:
                       for b in tx.dump_sequence(row, [PyFormat.TEXT] * len(row)))
 
 
-def _copy_fast(src, dst, m: Manifest, t: Table, progress) -> int | None:
+def _copy_fast(src, dst, m: Manifest, t: Table, progress, own: bool = False) -> int | None:
     """SQLite -> PostgreSQL through COPY lines SQLite spells itself (schemactl.datafast); None when the
-    table has a column without that fast form (it then takes the neutral path)."""
+    table has a column without that fast form (it then takes the neutral path).  ``own``: ``src`` is in the
+    copy's own read transaction (a large table may then be read by two processes: datafast._helper)."""
     from psycopg.adapt import Transformer
     cols = dv.columns(m, t)
     order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else [cols[0].name]))
@@ -294,7 +295,7 @@ def _copy_fast(src, dst, m: Manifest, t: Table, progress) -> int | None:
         # SQLite joins the lines of a batch itself.  Anything but success (a refusal, a source error, a key
         # the batches cannot follow) is undone to the savepoint and the table is copied again a line per row
         # below, which names the refused row as it always did.
-        feed = datafast.grouped_batches(src, p, BATCH, slow)
+        feed = datafast.grouped_batches(src, p, BATCH, slow, shared=own)
         try:
             with dst.transaction():
                 return _copy_in(dst, name, col_list, feed, progress, t.name)
@@ -357,7 +358,8 @@ IDENTITY_SEQUENCES = {"postgres": True, "sqlite": False}
 @contextlib.contextmanager
 def snapshot(conn, engine: str):
     """Read every table of a SQLite source in one read transaction: rows written meanwhile are all in the
-    copy or none (PostgreSQL: the command line reads in one REPEATABLE READ transaction)."""
+    copy or none (PostgreSQL: the command line reads in one REPEATABLE READ transaction).  Yields whether
+    the transaction is this one's own (not a caller's, which may hold changes no other connection sees)."""
     began = engine == "sqlite" and not conn.in_transaction
     if began:
         try:
@@ -365,7 +367,7 @@ def snapshot(conn, engine: str):
         except sqlite3.Error as exc:
             raise SchemactlError(f"cannot read the source: {first_line(exc)}; nothing was written") from None
     try:
-        yield
+        yield began
     finally:
         if began and conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -376,9 +378,9 @@ def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None,
     loose = check_schema(src, src_engine, m, "source")
     check_schema(dst, dst_engine, m, "target")
     counts = {}
-    with snapshot(src, src_engine), Target(dst, dst_engine, m, replace):
+    with snapshot(src, src_engine) as own, Target(dst, dst_engine, m, replace):
         for t in m.tables:
-            fast = _copy_fast(src, dst, m, t, progress) if (src_engine, dst_engine) == ("sqlite", "postgres") \
+            fast = _copy_fast(src, dst, m, t, progress, own) if (src_engine, dst_engine) == ("sqlite", "postgres") \
                 else None
             if fast is None:
                 fast = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t, loose=loose), progress,

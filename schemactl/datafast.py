@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Callable, Iterator
 
 from . import datastorage as ds, datavalues as dv
 from .manifest.model import Manifest, Table
 from .naming import quote
+from ._copyhelper import BATCH, DONE, FRAME, REFUSED, batch_ok
 from .types import INT_RANGES, TIME_UNITS
 
 TAB = "\t"
@@ -123,14 +125,19 @@ class Plan:
 
 
 class Grouped:
-    """The queries of grouped_batches: the first batch, the batch after the row with a given rowid (keys
-    greater than that row's), the same two spelled a line per row by the plan's SELECT (for a batch whose
-    joined lines do not pass), and the table's row count; ``tabs``: the tabs of a line."""
+    """The queries of grouped_batches.  ``batch[bounds]`` and ``rows[bounds]``, where ``bounds`` says which
+    of a lower and an upper bound the query takes ("10": lower only, ...): the next batch of joined lines
+    (keys greater than the key of the row with the lower bound's rowid, up to the key of the row with the
+    upper bound's rowid), and the same rows a line per row (for a batch whose joined lines do not pass).
+    ``count``: the table's row count; ``step``: the rowid of the row a given number of rows on in key order
+    (the segments' bounds); ``tabs``: the tabs of a line."""
 
-    def __init__(self, first: str, after: str, first_rows: str, after_rows: str, count: str, tabs: int):
-        self.first, self.after, self.first_rows, self.after_rows, self.count = \
-            first, after, first_rows, after_rows, count
-        self.tabs = tabs
+    def __init__(self, batch: dict, rows: dict, count: str, step: dict, tabs: int):
+        self.batch, self.rows, self.count, self.step, self.tabs = batch, rows, count, step, tabs
+
+
+def _bounds_of(last, hi) -> str:
+    return f"{int(last is not None)}{int(hi is not None)}"
 
 
 class Redo(Exception):
@@ -175,7 +182,11 @@ def plan(m: Manifest, t: Table, cols: list[dv.Col], name: str, order: str) -> Pl
     grouped = None
     if t.primary_key and len(t.primary_key.columns) == 1 and order == quote(t.primary_key.columns[0]):
         key = order
-        after = f"WHERE {key} > (SELECT {key} FROM {name} WHERE {rowid} = ?) "
+        lower = f"{key} > (SELECT {key} FROM {name} WHERE {rowid} = ?)"
+        upper = f"{key} <= (SELECT {key} FROM {name} WHERE {rowid} = ?)"
+        where = {f"{int(lo)}{int(hi)}": "".join(
+            ["WHERE " if lo or hi else "", lower if lo else "", " AND " if lo and hi else "", upper if hi else "",
+             " " if lo or hi else ""]) for lo in (0, 1) for hi in (0, 1)}
         rows = f"SELECT {case}, {rowid} FROM {name} {{}}ORDER BY {order} LIMIT ?"
         # max(k) makes r the rowid of a row with the batch's last key (SQLite's bare column of max()).
         # Text values are not looked at for tabs, line breaks and backslashes here: grouped_batches counts
@@ -183,8 +194,10 @@ def plan(m: Manifest, t: Table, cols: list[dv.Col], name: str, order: str) -> Pl
         cheap = f"CASE WHEN {' AND '.join(f'({c})' for c in loose)} THEN {line} END"
         batch = (f"SELECT group_concat(l, char(10)), count(*), count(l), max(k), r, total(e) FROM (SELECT "
                  f"{cheap} AS l, {key} AS k, {rowid} AS r, {marked} AS e FROM {name} {{}}ORDER BY {order} LIMIT ?)")
-        grouped = Grouped(batch.format(""), batch.format(after), rows.format(""), rows.format(after),
-                          f"SELECT count(*) FROM {name}", len(cols) - 1)
+        step = {f"{int(lo)}0": f"SELECT {rowid} FROM {name} {where[f'{int(lo)}0']}ORDER BY {order} LIMIT 1 OFFSET ?"
+                for lo in (0, 1)}
+        grouped = Grouped({b: batch.format(w) for b, w in where.items()}, {b: rows.format(w) for b, w in where.items()},
+                          f"SELECT count(*) FROM {name}", step, len(cols) - 1)
     return Plan(select, again, grouped)
 
 
@@ -218,44 +231,187 @@ def batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]]
         conn.text_factory = old
 
 
-def grouped_batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]]
-                    ) -> Iterator[tuple[bytes, int]]:
+def grouped_batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]],
+                    shared: bool = False) -> Iterator[tuple[bytes, int]]:
     """What batches yields, with the lines of a batch joined by SQLite (group_concat): no Python object per
     row.  A batch is the next ``batch`` rows in key order whose key is greater than the last batch's last
     key; when it holds a row the line leaves out (or a NUL, or text that is not UTF-8) it is read again a
     line per row and goes through _mixed.  At the end the rows sent must be the table's row count, else
-    Redo (a key repeated across two batches was skipped, a NULL key stopped the batches)."""
+    Redo (a key repeated across two batches was skipped, a NULL key stopped the batches).
+
+    ``shared``: ``conn`` is in a read transaction of the copy's own (no change of its own unseen by another
+    connection).  A table of PARALLEL_FROM_ROWS rows or more is then read in segments, every other one by a
+    second process (schemactl._copyhelper) while this one reads the rest, where that is safe: see _helper."""
     g = p.grouped
     old = conn.text_factory
     n = 0
-    last = None
+    helper = None
     try:
         conn.text_factory = bytes
-        while True:
-            args = (batch,) if last is None else (last, batch)
-            blob, rows, lines, _, last, marks = conn.execute(g.first if len(args) == 1 else g.after, args).fetchone()
-            if not rows:
-                break
-            try:
-                # Every tab, line feed and backslash where the lines put one (so no text value holds one).
-                if lines != rows or b"\x00" in blob or b"\r" in blob or blob.count(b"\t") != rows * g.tabs or \
-                        blob.count(b"\n") != rows - 1 or blob.count(b"\\") != marks:
-                    raise ValueError
-                blob.decode("utf-8")
-            except ValueError:      # a row left out, a NUL, a text value to escape, text that is not UTF-8
-                got = conn.execute(g.first_rows if len(args) == 1 else g.after_rows, args).fetchall()
-                if len(got) != rows:
-                    raise Redo
-                blob = _mixed(conn, p, got, [r[0] for r in got], n, slow, dv.decode_sqlite_text)
-                conn.text_factory = bytes
-            yield blob + b"\n", rows
-            n += rows
-            if rows < batch or last is None:
-                break
-        if conn.execute(g.count).fetchone()[0] != n:
+        total = conn.execute(g.count).fetchone()[0]
+        segments = [(None, None)]
+        if shared and total >= PARALLEL_FROM_ROWS:
+            helper, segments = _helper(conn, p, batch, total)
+        for j, (lo, hi) in enumerate(segments):
+            ready = helper.segment() if helper is not None and j % 2 else None
+            for blob, rows in ready if ready is not None else _segment(conn, p, batch, slow, lo, hi, n):
+                yield blob, rows
+                n += rows
+        if n != total:
             raise Redo
     finally:
         conn.text_factory = old
+        if helper is not None:
+            helper.stop()
+
+
+def _segment(conn, p: Plan, batch: int, slow, lo, hi, n: int) -> Iterator[tuple[bytes, int]]:
+    """The batches of the rows with keys after the key of rowid ``lo`` up to that of rowid ``hi`` (None: from
+    the first, to the last); ``n``: the rows sent before them."""
+    g = p.grouped
+    last = lo
+    while True:
+        bounds = _bounds_of(last, hi)
+        args = tuple(x for x in (last, hi) if x is not None) + (batch,)
+        blob, rows, lines, _, last, marks = conn.execute(g.batch[bounds], args).fetchone()
+        if not rows:
+            return
+        # Every tab, line feed and backslash where the lines put one (so no text value holds one).
+        if not batch_ok(blob, rows, lines, marks, g.tabs):
+            # a row left out, a NUL, a text value to escape, text that is not UTF-8
+            got = conn.execute(g.rows[bounds], args).fetchall()
+            if len(got) != rows:
+                raise Redo
+            blob = _mixed(conn, p, got, [r[0] for r in got], n, slow, dv.decode_sqlite_text)
+            conn.text_factory = bytes
+        yield blob + b"\n", rows
+        n += rows
+        if rows < batch or last is None:
+            return
+
+
+# ---------------------------------------------------------------- a second reader for large tables
+
+PARALLEL_FROM_ROWS = 200_000     # below this, starting the helper costs more than it saves
+SEGMENT_BYTES = 8 << 20          # about this much COPY text per segment (the helper holds one in memory) ...
+SEGMENT_ROWS = (5_000, 50_000)   # ... within these row counts
+_HELPER = Path(__file__).with_name("_copyhelper.py")
+
+
+def helper_usable(conn) -> str | None:
+    """The read-only URI for a second reader of ``conn``'s database, or None where there is none: one core, no
+    Python to start (a frozen application), SCHEMACTL_NO_FORK=1, a database without a file, or one in WAL mode
+    (a second connection there may read a later snapshot: only a rollback journal keeps writers from
+    committing while the copy's read transaction holds its shared lock)."""
+    import os
+    import sys
+    if (os.cpu_count() or 1) < 2 or os.environ.get("SCHEMACTL_NO_FORK") or getattr(sys, "frozen", False) \
+            or not sys.executable or not _HELPER.is_file():
+        return None
+    files = [row[2] for row in conn.execute("PRAGMA database_list") if row[1] in ("main", b"main")]
+    path = files[0].decode("utf-8", "surrogateescape") if files and isinstance(files[0], bytes) else \
+        (files[0] if files else "")
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if not path or (mode.decode() if isinstance(mode, bytes) else mode).lower() == "wal":
+        return None
+    from urllib.parse import quote as pct
+    return f"file:{pct(path, safe='/')}?mode=ro"
+
+
+def _segment_rows(conn, total: int) -> int:
+    """Rows per segment: SEGMENT_BYTES of the database file's bytes per row (all tables': an upper bound)."""
+    size = conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
+    lo, hi = SEGMENT_ROWS
+    return max(lo, min(hi, SEGMENT_BYTES * total // max(size, 1)))
+
+
+def _helper(conn, p: Plan, batch: int, total: int) -> tuple["_Helper | None", list[tuple]]:
+    """(the second reader, the segments: (lower rowid, upper rowid)), or (None, one segment) where there is
+    none (see helper_usable) or it cannot start."""
+    uri = helper_usable(conn)
+    if uri is None:
+        return None, [(None, None)]
+    g = p.grouped
+    size = _segment_rows(conn, total)
+    cuts: list = []
+    while len(cuts) < total // size:
+        args = (cuts[-1], size - 1) if cuts else (size - 1,)
+        found = conn.execute(g.step["10" if cuts else "00"], args).fetchone()
+        if found is None or found[0] is None:
+            break
+        cuts.append(found[0])
+    segments = list(zip([None, *cuts], [*cuts, None]))
+    if len(segments) < 2:
+        return None, segments
+    try:
+        return _Helper(uri, g, batch, segments[1::2]), segments
+    except OSError:
+        return None, segments
+
+
+class _Helper:
+    """The running second reader: its segments' batches, in order, as it sends them."""
+
+    def __init__(self, uri: str, g: Grouped, batch: int, segments: list[tuple]):
+        import json
+        import subprocess
+        import sys
+        self.proc = subprocess.Popen([sys.executable, "-I", "-S", str(_HELPER)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.alive = True
+        self.left = len(segments)     # segments it has still to send
+        try:
+            import fcntl
+            fcntl.fcntl(self.proc.stdout.fileno(), 1031, 1 << 20)   # F_SETPIPE_SZ: room for a batch or two
+        except (ImportError, OSError):
+            pass
+        job = {"uri": uri, "queries": g.batch, "batch": batch, "tabs": g.tabs, "segments": segments}
+        try:
+            self.proc.stdin.write(json.dumps(job).encode("utf-8"))
+            self.proc.stdin.close()
+        except OSError:
+            self.stop()
+
+    def segment(self) -> list[tuple[bytes, int]] | None:
+        """The next segment's (COPY text, rows) batches, or None: this process reads it (the helper did not
+        vouch for one of its lines, or it failed; after a failure it is asked for nothing more)."""
+        if not self.alive:
+            return None
+        out = []
+        try:
+            while True:
+                head = self.proc.stdout.read(FRAME.size)
+                if len(head) != FRAME.size:
+                    raise EOFError
+                kind, rows, length = FRAME.unpack(head)
+                if kind in (DONE, REFUSED):
+                    self.left -= 1
+                    return out if kind == DONE else None
+                data = self.proc.stdout.read(length)
+                if kind != BATCH or len(data) != length:
+                    raise EOFError
+                out.append((data, rows))
+        except (OSError, EOFError, ValueError):
+            self.stop()
+            return None
+
+    def stop(self) -> None:
+        """Waits for it to end when it has sent everything (briefly), else ends it."""
+        import subprocess
+        if self.alive and self.left == 0:
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self.alive = False
+        if self.proc.poll() is None:
+            self.proc.kill()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+        self.proc.wait()
 
 
 def _fast_line(line) -> bool:

@@ -146,6 +146,23 @@ def _capture(mp, sent: list):
     mp.setattr(datacopy, "_copy_in", spy)
 
 
+def _two_readers(mp) -> list[bool]:
+    """Every table of three rows or more read in segments of two rows, every other one by the second reader
+    (schemactl._copyhelper); the list records, per segment asked of it, whether it sent it (False: refused,
+    read here instead)."""
+    mp.setattr(datafast, "PARALLEL_FROM_ROWS", 3)
+    mp.setattr(datafast, "SEGMENT_ROWS", (2, 2))
+    delivered: list[bool] = []
+    real = datafast._Helper.segment
+
+    def segment(self):
+        got = real(self)
+        delivered.append(got is not None)
+        return got
+    mp.setattr(datafast._Helper, "segment", segment)
+    return delivered
+
+
 def _run(m, lite, pg, fast, monkeypatch, slow_ids: list, sent: list | None = None):
     """Copy with or without the fast SELECT (fast="rows": its lines a row at a time, not joined by SQLite):
     (rows' text in PostgreSQL, None) or (None, the refusal)."""
@@ -171,10 +188,11 @@ def _run(m, lite, pg, fast, monkeypatch, slow_ids: list, sent: list | None = Non
 
 
 @pytest.mark.parametrize("m", [M, M_S], ids=["integer_ms", "integer_s"])
-@pytest.mark.parametrize("batch", [3, 5000])
-def test_fast_path_carries_or_refuses_exactly_as_the_neutral_path(m, batch, pg_test_db, pg_second_db, tmp_path,
-                                                                   monkeypatch):
+@pytest.mark.parametrize("batch, readers", [(3, 1), (5000, 1), (3, 2)])
+def test_fast_path_carries_or_refuses_exactly_as_the_neutral_path(m, batch, readers, pg_test_db, pg_second_db,
+                                                                   tmp_path, monkeypatch):
     monkeypatch.setattr(datacopy, "BATCH", batch)
+    delivered = _two_readers(monkeypatch) if readers == 2 else []
     cases = CASES
     if m is M_S:   # whole seconds: the instants' edges in seconds
         lo, hi = MS_LO // 1000, MS_HI // 1000
@@ -216,6 +234,8 @@ def test_fast_path_carries_or_refuses_exactly_as_the_neutral_path(m, batch, pg_t
         assert not wrong, f"(case, took the neutral path): {wrong}"
         assert len(kept) > 60 and len(refused) > 30       # both outcomes were exercised
         assert [c for c in refused if c[2]] == [("uq", "7", FAST)]     # the duplicate: PostgreSQL's refusal
+        if readers == 2:   # the second reader sent segments, and left those with a line to check to this one
+            assert True in delivered and False in delivered
     finally:
         e.close()
 
@@ -306,9 +326,9 @@ def test_keys_the_joined_batches_cannot_follow_are_copied_a_line_per_row(ids, pg
         ended = []
         real = datafast.grouped_batches
 
-        def grouped_batches(*a):      # named as the real one: _capture reports the feed's name
+        def grouped_batches(*a, **k):      # named as the real one: _capture reports the feed's name
             try:
-                yield from real(*a)
+                yield from real(*a, **k)
             except BaseException as exc:
                 ended.append(type(exc).__name__)
                 raise
@@ -322,10 +342,13 @@ def test_keys_the_joined_batches_cannot_follow_are_copied_a_line_per_row(ids, pg
         e.close()
 
 
-def test_joined_batches_of_a_table_with_a_text_key(pg_test_db, pg_second_db, tmp_path, monkeypatch):
-    """A text key (compared as SQLite orders it, never as bytes): every row once, in key order."""
+@pytest.mark.parametrize("readers", [1, 2])
+def test_joined_batches_of_a_table_with_a_text_key(readers, pg_test_db, pg_second_db, tmp_path, monkeypatch):
+    """A text key (compared as SQLite orders it, never as bytes): every row once, in key order (also with the
+    segments' bounds taken by key)."""
     m = load_text(KEYED.replace("id: {type: bigint", "id: {type: text"), "keyed.yaml")
     monkeypatch.setattr(datacopy, "BATCH", 4)
+    delivered = _two_readers(monkeypatch) if readers == 2 else [True]
     e = Engines(m, pg_test_db, pg_second_db, tmp_path)
     try:
         lite = e.db("sqlite")
@@ -337,6 +360,7 @@ def test_joined_batches_of_a_table_with_a_text_key(pg_test_db, pg_second_db, tmp
         assert why is None and [name for name, _ in sent] == ["grouped_batches"]
         assert [r[0] for r in pg.execute("SELECT id FROM k ORDER BY ctid")] == sorted(keys, key=str.encode)
         assert sorted(pg.execute("SELECT id, v FROM k").fetchall()) == sorted((k, f"v{k}") for k in keys)
+        assert delivered and all(delivered)
     finally:
         e.close()
 
@@ -359,11 +383,12 @@ ESCAPES = ["\\N", "a\\Nb", "\\", "back\\slash", "\\t", "\\.", "tab\tx", "a\nb", 
 
 
 @pytest.mark.parametrize("column", ["t", "n"])
-@pytest.mark.parametrize("batch", [1, 4, 5000])
-def test_joined_batches_find_every_text_value_to_escape(column, batch, pg_test_db, pg_second_db, tmp_path,
+@pytest.mark.parametrize("batch, readers", [(1, 1), (4, 1), (5000, 1), (1, 2), (5000, 2)])
+def test_joined_batches_find_every_text_value_to_escape(column, batch, readers, pg_test_db, pg_second_db, tmp_path,
                                                         monkeypatch):
     m = load_text(ESCAPED, "esc.yaml")
     monkeypatch.setattr(datacopy, "BATCH", batch)
+    delivered = _two_readers(monkeypatch) if readers == 2 else []
     e = Engines(m, pg_test_db, pg_second_db, tmp_path)
     try:
         lite = e.db("sqlite")
@@ -383,5 +408,6 @@ def test_joined_batches_find_every_text_value_to_escape(column, batch, pg_test_d
         assert b"".join(sent[0][1]) == b"".join(rows_sent[0][1])
         assert sorted(slow) == [r[0] for r in rows if r[3 if column == "n" else 1] in ESCAPES]
         assert pg.execute("SELECT t, b, n FROM f ORDER BY id").fetchall() == [r[1:] for r in rows]
+        assert readers == 1 or False in delivered    # every segment holds a value to escape: all read here
     finally:
         e.close()

@@ -1,0 +1,84 @@
+"""copy's second reader: a process that reads every other segment of a large SQLite table while the
+command reads the rest (schemactl.datafast.grouped_batches starts it and says when).
+
+Run as a script of its own, by path, with ``python -I -S``: it imports nothing but the standard library,
+so it starts in a few tens of milliseconds.  On standard input, one JSON object:
+
+    {"uri": read-only file: URI of the source, "queries": {"11"|"10"|"01"|"00": the batch query with a
+     lower bound, an upper bound, both or neither}, "batch": rows per batch, "tabs": tabs per line,
+     "segments": [[lower rowid or null, upper rowid or null], ...]}
+
+For each segment, in order, it writes frames on standard output: a header (kind, rows, length: ">BQQ")
+and ``length`` bytes.  Kind 1: one batch's COPY text (its lines, a line feed after each); kind 2: the
+segment is complete; kind 3: the segment holds a line batch_ok does not vouch for (the command reads that
+segment itself, a line per row where needed).  A whole segment is read before its first frame is written,
+so the command finds it ready when it comes to it.
+
+It reads in its own read transaction, opened while the command's own read transaction holds the
+database's shared lock (rollback-journal mode only: no writer can commit in between), so both see the same
+rows.  A busy database is not waited for: the command then reads every segment itself.
+"""
+
+import json
+import sqlite3
+import struct
+import sys
+
+FRAME = struct.Struct(">BQQ")
+BATCH, DONE, REFUSED = 1, 2, 3
+
+
+def batch_ok(blob, rows: int, lines: int, marks, tabs: int) -> bool:
+    """True when a batch SQLite joined is exactly its rows' COPY lines: every row made a line, no NUL or
+    carriage return, a tab where the lines put one and no more, a line feed between lines and no more, a
+    backslash only where the lines mark one (NULL's \\N, bytes' \\\\x), valid UTF-8.  Anything else is read
+    again a line per row."""
+    if lines != rows or b"\x00" in blob or b"\r" in blob or blob.count(b"\t") != rows * tabs or \
+            blob.count(b"\n") != rows - 1 or blob.count(b"\\") != marks:
+        return False
+    try:
+        blob.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def segment(conn, queries: dict, batch: int, tabs: int, lo, hi):
+    """[(COPY text, rows)] of the segment's batches, or None when one of them is not vouched for."""
+    out = []
+    last = lo
+    while True:
+        sql = queries[f"{int(last is not None)}{int(hi is not None)}"]
+        params = [x for x in (last, hi) if x is not None] + [batch]
+        blob, rows, lines, _, last, marks = conn.execute(sql, params).fetchone()
+        if not rows:
+            return out
+        if not batch_ok(blob, rows, lines, marks, tabs):
+            return None
+        out.append((blob + b"\n", rows))
+        if rows < batch or last is None:
+            return out
+
+
+def main() -> int:
+    job = json.load(sys.stdin)
+    out = sys.stdout.buffer
+    conn = sqlite3.connect(job["uri"], uri=True, timeout=0, isolation_level=None)
+    conn.text_factory = bytes
+    conn.execute("BEGIN")
+    for lo, hi in job["segments"]:
+        got = segment(conn, job["queries"], job["batch"], job["tabs"], lo, hi)
+        if got is None:
+            out.write(FRAME.pack(REFUSED, 0, 0))
+        else:
+            for data, rows in got:
+                out.write(FRAME.pack(BATCH, rows, len(data)))
+                out.write(data)
+            out.write(FRAME.pack(DONE, 0, 0))
+        out.flush()
+    conn.execute("ROLLBACK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
