@@ -4,28 +4,34 @@ command reads the rest (schemactl.datafast.grouped_batches starts it and says wh
 Run as a script of its own, by path, with ``python -I -S``: it imports nothing but the standard library,
 so it starts in a few tens of milliseconds.  On standard input, one JSON object:
 
-    {"uri": read-only file: URI of the source, "queries": {"11"|"10"|"01"|"00": the batch query with a
-     lower bound, an upper bound, both or neither}, "batch": rows per batch, "tabs": tabs per line,
+    {"uri": read-only file: URI of the source, "path": its path, "file": [device, inode] of the file the
+     command has open, "queries": {"11"|"10"|"01"|"00": the batch query with a lower bound, an upper bound,
+     both or neither}, "batch": rows per batch, "tabs": tabs per line,
      "segments": [[lower rowid or null, upper rowid or null], ...]}
 
-For each segment, in order, it writes frames on standard output: a header (kind, rows, length: ">BQQ")
-and ``length`` bytes.  Kind 1: one batch's COPY text (its lines, a line feed after each); kind 2: the
-segment is complete; kind 3: the segment holds a line batch_ok does not vouch for (the command reads that
-segment itself, a line per row where needed).  A whole segment is read before its first frame is written,
-so the command finds it ready when it comes to it.
+For each segment, in order, it writes frames on standard output: a header (kind, rows, length, whether a
+last rowid follows, that rowid: ">BQQBq") and ``length`` bytes.  Kind 1: one batch's COPY text (its lines,
+a line feed after each) and the rowid of a row with the batch's last key; kind 2: the segment is complete;
+kind 3: the segment holds a line batch_ok does not vouch for (the command reads that segment itself, a
+line per row where needed).  A whole segment is read before its first frame is written, so the command
+finds it ready when it comes to it.
 
 It reads in its own read transaction, opened while the command's own read transaction holds the
 database's shared lock (rollback-journal mode only: no writer can commit in between), so both see the same
-rows.  A busy database is not waited for: the command then reads every segment itself.
+rows; and only the file the command has open: when the path names another file now (replaced, renamed
+over), it ends without a frame.  A busy database is not waited for.  Whenever it ends without sending a
+segment, the command reads it itself.
 """
 
 import json
+import os
 import sqlite3
 import struct
 import sys
 
-FRAME = struct.Struct(">BQQ")
+FRAME = struct.Struct(">BQQBq")
 BATCH, DONE, REFUSED = 1, 2, 3
+MAX_FRAME = 1 << 31   # no batch's text is longer: anything else on the pipe is not a frame
 
 
 def batch_ok(blob, rows: int, lines: int, marks, tabs: int) -> bool:
@@ -44,7 +50,8 @@ def batch_ok(blob, rows: int, lines: int, marks, tabs: int) -> bool:
 
 
 def segment(conn, queries: dict, batch: int, tabs: int, lo, hi):
-    """[(COPY text, rows)] of the segment's batches, or None when one of them is not vouched for."""
+    """[(COPY text, rows, rowid of a row with the last key or None)] of the segment's batches, or None when one
+    of them is not vouched for."""
     out = []
     last = lo
     while True:
@@ -55,7 +62,7 @@ def segment(conn, queries: dict, batch: int, tabs: int, lo, hi):
             return out
         if not batch_ok(blob, rows, lines, marks, tabs):
             return None
-        out.append((blob + b"\n", rows))
+        out.append((blob + b"\n", rows, last))
         if rows < batch or last is None:
             return out
 
@@ -66,15 +73,19 @@ def main() -> int:
     conn = sqlite3.connect(job["uri"], uri=True, timeout=0, isolation_level=None)
     conn.text_factory = bytes
     conn.execute("BEGIN")
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()   # the shared lock, from here to the end
+    now = os.stat(job["path"])
+    if [now.st_dev, now.st_ino] != job["file"]:
+        return 3      # not the file the command reads
     for lo, hi in job["segments"]:
         got = segment(conn, job["queries"], job["batch"], job["tabs"], lo, hi)
         if got is None:
-            out.write(FRAME.pack(REFUSED, 0, 0))
+            out.write(FRAME.pack(REFUSED, 0, 0, 0, 0))
         else:
-            for data, rows in got:
-                out.write(FRAME.pack(BATCH, rows, len(data)))
+            for data, rows, last in got:
+                out.write(FRAME.pack(BATCH, rows, len(data), last is not None, last or 0))
                 out.write(data)
-            out.write(FRAME.pack(DONE, 0, 0))
+            out.write(FRAME.pack(DONE, 0, 0, 0, 0))
         out.flush()
     conn.execute("ROLLBACK")
     return 0

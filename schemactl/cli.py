@@ -990,6 +990,13 @@ def _open(url: str, read_only: bool):
     return conn, engine
 
 
+def _stat(path: str):
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
 @main.command("copy")
 @click.option("--manifest", "manifest", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The schema both databases must have (checked before any row moves).")
@@ -1009,12 +1016,18 @@ def copy_cmd(manifest, src_url, dst_url, truncate, features):
     table, row and column (exit 2).  A failed copy writes nothing.
     """
     from . import datacopy
+    from .datafast import SecondReader
+    from .dburl import parse_url
     _, m = _one(manifest, features)[1:]
+    engine, address = parse_url(src_url)
+    before = _stat(address) if engine == "sqlite" else None
     src, src_engine = _open(src_url, True)
+    # a second process may read large tables of the SQLite file opened here (the one it names when opened)
+    reader = SecondReader.of_file(address, before) if before is not None else None
     try:
         dst, dst_engine = _open(dst_url, False)
         try:
-            counts = datacopy.copy(m, src, src_engine, dst, dst_engine, _progress(), replace=truncate)
+            counts = datacopy.copy(m, src, src_engine, dst, dst_engine, _progress(), replace=truncate, reader=reader)
         finally:
             dst.close()
     finally:

@@ -267,10 +267,11 @@ def _copy_text(tx, row: tuple) -> bytes:
                       for b in tx.dump_sequence(row, [PyFormat.TEXT] * len(row)))
 
 
-def _copy_fast(src, dst, m: Manifest, t: Table, progress, own: bool = False) -> int | None:
+def _copy_fast(src, dst, m: Manifest, t: Table, progress, reader=None) -> int | None:
     """SQLite -> PostgreSQL through COPY lines SQLite spells itself (schemactl.datafast); None when the
-    table has a column without that fast form (it then takes the neutral path).  ``own``: ``src`` is in the
-    copy's own read transaction (a large table may then be read by two processes: datafast._helper)."""
+    table has a column without that fast form (it then takes the neutral path).  ``reader``: a
+    datafast.SecondReader of ``src``, which is in the copy's own read transaction (a large table may then be
+    read by two processes: datafast._helper)."""
     from psycopg.adapt import Transformer
     cols = dv.columns(m, t)
     order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else [cols[0].name]))
@@ -295,7 +296,7 @@ def _copy_fast(src, dst, m: Manifest, t: Table, progress, own: bool = False) -> 
         # SQLite joins the lines of a batch itself.  Anything but success (a refusal, a source error, a key
         # the batches cannot follow) is undone to the savepoint and the table is copied again a line per row
         # below, which names the refused row as it always did.
-        feed = datafast.grouped_batches(src, p, BATCH, slow, shared=own)
+        feed = datafast.grouped_batches(src, p, BATCH, slow, reader)
         try:
             with dst.transaction():
                 return _copy_in(dst, name, col_list, feed, progress, t.name)
@@ -374,13 +375,15 @@ def snapshot(conn, engine: str):
 
 
 def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None,
-         replace: bool = False) -> dict[str, int]:
+         replace: bool = False, reader=None) -> dict[str, int]:
+    """Every table's rows from ``src`` to ``dst`` (see the README).  ``reader``: a datafast.SecondReader for a
+    SQLite ``src`` that schemactl opened itself (cli copy), letting a second process read large tables."""
     loose = check_schema(src, src_engine, m, "source")
     check_schema(dst, dst_engine, m, "target")
     counts = {}
     with snapshot(src, src_engine) as own, Target(dst, dst_engine, m, replace):
         for t in m.tables:
-            fast = _copy_fast(src, dst, m, t, progress, own) if (src_engine, dst_engine) == ("sqlite", "postgres") \
+            fast = _copy_fast(src, dst, m, t, progress, reader if own else None) if (src_engine, dst_engine) == ("sqlite", "postgres") \
                 else None
             if fast is None:
                 fast = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t, loose=loose), progress,

@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from . import datastorage as ds, datavalues as dv
 from .manifest.model import Manifest, Table
 from .naming import quote
-from ._copyhelper import BATCH, DONE, FRAME, REFUSED, batch_ok
+from ._copyhelper import BATCH, DONE, FRAME, MAX_FRAME, REFUSED, batch_ok
 from .types import INT_RANGES, TIME_UNITS
 
 TAB = "\t"
@@ -232,15 +232,15 @@ def batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]]
 
 
 def grouped_batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]],
-                    shared: bool = False) -> Iterator[tuple[bytes, int]]:
+                    reader: "SecondReader | None" = None) -> Iterator[tuple[bytes, int]]:
     """What batches yields, with the lines of a batch joined by SQLite (group_concat): no Python object per
     row.  A batch is the next ``batch`` rows in key order whose key is greater than the last batch's last
     key; when it holds a row the line leaves out (or a NUL, or text that is not UTF-8) it is read again a
     line per row and goes through _mixed.  At the end the rows sent must be the table's row count, else
     Redo (a key repeated across two batches was skipped, a NULL key stopped the batches).
 
-    ``shared``: ``conn`` is in a read transaction of the copy's own (no change of its own unseen by another
-    connection).  A table of PARALLEL_FROM_ROWS rows or more is then read in segments, every other one by a
+    ``reader``: ``conn`` is schemactl's own read-only connection to that file, in a read transaction of the
+    copy's own.  A table of PARALLEL_FROM_ROWS rows or more is then read in segments, every other one by a
     second process (schemactl._copyhelper) while this one reads the rest, where that is safe: see _helper."""
     g = p.grouped
     old = conn.text_factory
@@ -250,11 +250,19 @@ def grouped_batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list
         conn.text_factory = bytes
         total = conn.execute(g.count).fetchone()[0]
         segments = [(None, None)]
-        if shared and total >= PARALLEL_FROM_ROWS:
-            helper, segments = _helper(conn, p, batch, total)
+        if reader is not None and total >= PARALLEL_FROM_ROWS:
+            helper, segments = _helper(conn, p, batch, total, reader)
         for j, (lo, hi) in enumerate(segments):
-            ready = helper.segment() if helper is not None and j % 2 else None
-            for blob, rows in ready if ready is not None else _segment(conn, p, batch, slow, lo, hi, n):
+            if helper is not None and j % 2:
+                # the helper's batches as they come; where it stops short, the rest of the segment is read here
+                sent = helper.segment()
+                for blob, rows, _ in sent:
+                    yield blob, rows
+                    n += rows
+                if sent.complete or (sent and sent[-1][2] is None):   # (no last key: where the segment ends)
+                    continue
+                lo = sent[-1][2] if sent else lo
+            for blob, rows in _segment(conn, p, batch, slow, lo, hi, n):
                 yield blob, rows
                 n += rows
         if n != total:
@@ -293,29 +301,60 @@ def _segment(conn, p: Plan, batch: int, slow, lo, hi, n: int) -> Iterator[tuple[
 # ---------------------------------------------------------------- a second reader for large tables
 
 PARALLEL_FROM_ROWS = 200_000     # below this, starting the helper costs more than it saves
-SEGMENT_BYTES = 8 << 20          # about this much COPY text per segment (the helper holds one in memory) ...
-SEGMENT_ROWS = (5_000, 50_000)   # ... within these row counts
+SEGMENT_BYTES = 8 << 20          # about this much of the file per segment (the helper holds one in memory) ...
+SEGMENT_ROWS = (1_000, 50_000)   # ... within these row counts
+SILENCE_S = 120.0                # a helper that sends nothing for this long is given up (its segments read here)
 _HELPER = Path(__file__).with_name("_copyhelper.py")
 
 
-def helper_usable(conn) -> str | None:
-    """The read-only URI for a second reader of ``conn``'s database, or None where there is none: one core, no
-    Python to start (a frozen application), SCHEMACTL_NO_FORK=1, a database without a file, or one in WAL mode
-    (a second connection there may read a later snapshot: only a rollback journal keeps writers from
-    committing while the copy's read transaction holds its shared lock)."""
+class SecondReader:
+    """A SQLite source file a second process may read: its path and its identity (device, inode) as schemactl
+    opened it.  Only for a connection schemactl opened itself, read-only, on a plain file (see of_file): a
+    caller's connection may see what another cannot (a temporary table of the same name, rows in memory, a
+    file opened without locks)."""
+
+    def __init__(self, path: str, identity: tuple[int, int]):
+        self.path, self.identity = path, identity
+
+    @classmethod
+    def of_file(cls, path: str, before) -> "SecondReader | None":
+        """``before``: os.stat(path) taken before the connection was opened; None when the file changed
+        meanwhile (renamed over, replaced) or cannot be looked at."""
+        import os
+        try:
+            after = os.stat(path)
+        except OSError:
+            return None
+        if before is None or (before.st_dev, before.st_ino) != (after.st_dev, after.st_ino):
+            return None
+        return cls(os.path.abspath(path), (after.st_dev, after.st_ino))
+
+    def uri(self) -> str:
+        import os
+        from urllib.parse import quote as pct
+        return f"file:{pct(os.fsencode(self.path), safe='/')}?mode=ro"
+
+
+def _cores() -> int:
+    import os
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def helper_usable(conn) -> bool:
+    """A second reader can run: two cores or more (this process may use), a Python to start (not a frozen
+    application), not SCHEMACTL_NO_FORK=1, and a rollback journal (in WAL mode a second connection may read
+    a later snapshot: only a rollback journal keeps writers from committing while the copy's read
+    transaction holds its shared lock)."""
     import os
     import sys
-    if (os.cpu_count() or 1) < 2 or os.environ.get("SCHEMACTL_NO_FORK") or getattr(sys, "frozen", False) \
+    if _cores() < 2 or os.environ.get("SCHEMACTL_NO_FORK") or getattr(sys, "frozen", False) \
             or not sys.executable or not _HELPER.is_file():
-        return None
-    files = [row[2] for row in conn.execute("PRAGMA database_list") if row[1] in ("main", b"main")]
-    path = files[0].decode("utf-8", "surrogateescape") if files and isinstance(files[0], bytes) else \
-        (files[0] if files else "")
+        return False
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-    if not path or (mode.decode() if isinstance(mode, bytes) else mode).lower() == "wal":
-        return None
-    from urllib.parse import quote as pct
-    return f"file:{pct(path, safe='/')}?mode=ro"
+    return (mode.decode() if isinstance(mode, bytes) else str(mode)).lower() != "wal"
 
 
 def _segment_rows(conn, total: int) -> int:
@@ -325,11 +364,10 @@ def _segment_rows(conn, total: int) -> int:
     return max(lo, min(hi, SEGMENT_BYTES * total // max(size, 1)))
 
 
-def _helper(conn, p: Plan, batch: int, total: int) -> tuple["_Helper | None", list[tuple]]:
+def _helper(conn, p: Plan, batch: int, total: int, reader: SecondReader) -> tuple["_Helper | None", list[tuple]]:
     """(the second reader, the segments: (lower rowid, upper rowid)), or (None, one segment) where there is
     none (see helper_usable) or it cannot start."""
-    uri = helper_usable(conn)
-    if uri is None:
+    if not helper_usable(conn):
         return None, [(None, None)]
     g = p.grouped
     size = _segment_rows(conn, total)
@@ -344,56 +382,78 @@ def _helper(conn, p: Plan, batch: int, total: int) -> tuple["_Helper | None", li
     if len(segments) < 2:
         return None, segments
     try:
-        return _Helper(uri, g, batch, segments[1::2]), segments
+        return _Helper(reader, g, batch, segments[1::2]), segments
     except OSError:
         return None, segments
+
+
+class _Sent(list):
+    """A segment's batches as the helper sent them: (COPY text, rows, rowid of a row with the batch's last
+    key); ``complete``: it sent the whole segment (else the rest is read from after the last batch)."""
+    complete = False
 
 
 class _Helper:
     """The running second reader: its segments' batches, in order, as it sends them."""
 
-    def __init__(self, uri: str, g: Grouped, batch: int, segments: list[tuple]):
+    def __init__(self, reader: SecondReader, g: Grouped, batch: int, segments: list[tuple]):
         import json
+        import os
         import subprocess
         import sys
         self.proc = subprocess.Popen([sys.executable, "-I", "-S", str(_HELPER)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.alive = True
         self.left = len(segments)     # segments it has still to send
+        self.fd = self.proc.stdout.fileno()
+        if sys.platform.startswith("linux"):
+            try:
+                import fcntl
+                fcntl.fcntl(self.fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)   # room for a batch or two
+            except OSError:
+                pass
+        job = {"uri": reader.uri(), "path": reader.path, "file": list(reader.identity), "queries": g.batch,
+               "batch": batch, "tabs": g.tabs, "segments": segments}
         try:
-            import fcntl
-            fcntl.fcntl(self.proc.stdout.fileno(), 1031, 1 << 20)   # F_SETPIPE_SZ: room for a batch or two
-        except (ImportError, OSError):
-            pass
-        job = {"uri": uri, "queries": g.batch, "batch": batch, "tabs": g.tabs, "segments": segments}
-        try:
-            self.proc.stdin.write(json.dumps(job).encode("utf-8"))
+            self.proc.stdin.write(json.dumps(job).encode("utf-8", "surrogatepass"))
             self.proc.stdin.close()
-        except OSError:
+        except (OSError, ValueError):
             self.stop()
+        self._os = os
 
-    def segment(self) -> list[tuple[bytes, int]] | None:
-        """The next segment's (COPY text, rows) batches, or None: this process reads it (the helper did not
-        vouch for one of its lines, or it failed; after a failure it is asked for nothing more)."""
+    def _read(self, size: int) -> bytes:
+        import select
+        out = bytearray()
+        while len(out) < size:
+            ready, _, _ = select.select([self.fd], [], [], SILENCE_S)
+            if not ready:
+                raise EOFError("the helper fell silent")
+            chunk = self._os.read(self.fd, min(size - len(out), 1 << 20))
+            if not chunk:
+                raise EOFError("the helper ended")
+            out += chunk
+        return bytes(out)
+
+    def segment(self) -> _Sent:
+        """The next segment's batches, as far as the helper sent them (all, with ``complete``; none when it
+        refused the segment -- a line to check value by value -- or failed; after a failure it is asked for
+        nothing more)."""
+        out = _Sent()
         if not self.alive:
-            return None
-        out = []
+            return out
         try:
             while True:
-                head = self.proc.stdout.read(FRAME.size)
-                if len(head) != FRAME.size:
-                    raise EOFError
-                kind, rows, length = FRAME.unpack(head)
-                if kind in (DONE, REFUSED):
+                kind, rows, length, has_last, last = FRAME.unpack(self._read(FRAME.size))
+                if kind in (DONE, REFUSED) and rows == length == 0:
                     self.left -= 1
-                    return out if kind == DONE else None
-                data = self.proc.stdout.read(length)
-                if kind != BATCH or len(data) != length:
-                    raise EOFError
-                out.append((data, rows))
-        except (OSError, EOFError, ValueError):
+                    out.complete = kind == DONE
+                    return out
+                if kind != BATCH or not 0 < rows <= length <= MAX_FRAME:
+                    raise ValueError("not a frame")
+                out.append((self._read(length), rows, last if has_last else None))
+        except (OSError, EOFError, ValueError, OverflowError, MemoryError):
             self.stop()
-            return None
+            return out
 
     def stop(self) -> None:
         """Waits for it to end when it has sent everything (briefly), else ends it."""

@@ -157,10 +157,17 @@ def _two_readers(mp) -> list[bool]:
 
     def segment(self):
         got = real(self)
-        delivered.append(got is not None)
+        delivered.append(got.complete)
         return got
     mp.setattr(datafast._Helper, "segment", segment)
     return delivered
+
+
+def reader_of(lite):
+    """The SecondReader `schemactl copy` makes for the SQLite file it opens."""
+    import os
+    path = lite.execute("PRAGMA database_list").fetchone()[2]
+    return datafast.SecondReader.of_file(path, os.stat(path))
 
 
 def _run(m, lite, pg, fast, monkeypatch, slow_ids: list, sent: list | None = None):
@@ -181,7 +188,7 @@ def _run(m, lite, pg, fast, monkeypatch, slow_ids: list, sent: list | None = Non
                 return real(conn, p, rows, lines, n, slow, factory)
             mp.setattr(datafast, "_mixed", spy)
         try:
-            datacopy.copy(m, lite, "sqlite", pg, "postgres", replace=True)
+            datacopy.copy(m, lite, "sqlite", pg, "postgres", replace=True, reader=reader_of(lite))
         except SchemactlError as exc:
             return None, str(exc)
     return _texts(pg, m.tables[0].name), None
