@@ -252,3 +252,51 @@ def test_driver_log_lines_stay_out_of_the_report_unless_debug():
     shown = subprocess.run([sys.executable, "-c", code, "--debug"], capture_output=True, text=True, cwd=ROOT)
     assert "error ignored" not in quiet.stderr
     assert "error ignored in rollback" in shown.stderr
+
+
+# -- the console script's exit (cli.run)
+
+def _script(code: str, *args: str, cwd=ROOT):
+    return subprocess.run([sys.executable, "-c", "import sys\nfrom schemactl.cli import run\n" + code, *args],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("argv, status", [
+    (["schema"], 0),                                    # a lot of output, all of it flushed
+    (["validate", "no-such.yaml"], 2),
+    (["no-such-command"], 2),
+    (["generate", "--help"], 0),
+])
+def test_the_console_script_ends_as_main_would(argv, status, tmp_path):
+    """run() ends the process itself once main() is done: the same status and every byte of the output."""
+    ours = _script("sys.argv = ['schemactl', *sys.argv[1:]]\nrun()\n", *argv, cwd=tmp_path)
+    plain = _script("from schemactl.cli import main\nsys.argv = ['schemactl', *sys.argv[1:]]\nmain()\n", *argv,
+                    cwd=tmp_path)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (status, plain.stdout, plain.stderr)
+    if argv == ["schema"]:
+        assert json.loads(ours.stdout)["title"] == "schemactl manifest"
+
+
+def test_the_console_script_reports_drift_with_status_1_and_runs_atexit_handlers(project):
+    """Nothing generated yet: check finds every file missing (1); atexit handlers still run."""
+    code = ("import atexit\natexit.register(lambda: print('atexit ran', file=sys.stderr))\n"
+            "sys.argv = ['schemactl', 'check']\nrun()\n")
+    res = _script(code, cwd=project)
+    plain = subprocess.run([sys.executable, "-m", "schemactl", "check"], capture_output=True, text=True, cwd=project)
+    assert res.stderr.endswith("atexit ran\n")
+    assert res.returncode == plain.returncode == 1 and res.stdout == plain.stdout
+
+
+def test_the_console_script_waits_for_a_thread_still_running(tmp_path):
+    """With another thread alive the process ends as Python ends it, which waits for that thread."""
+    code = ("import threading, time, pathlib\n"
+            "threading.Thread(target=lambda: (time.sleep(0.5), pathlib.Path('done').write_text('x'))).start()\n"
+            "sys.argv = ['schemactl', '--help']\nrun()\n")
+    res = _script(code, cwd=tmp_path)
+    assert res.returncode == 0 and (tmp_path / "done").read_text() == "x"
+
+
+def test_python_dash_m_uses_the_console_scripts_entry():
+    assert (ROOT / "schemactl" / "__main__.py").read_text() == "from .cli import run\n\nrun()\n"
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'schemactl = "schemactl.cli:run"' in pyproject
