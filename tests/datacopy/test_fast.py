@@ -152,6 +152,11 @@ def _two_readers(mp) -> list[bool]:
     read here instead)."""
     mp.setattr(datafast, "PARALLEL_FROM_ROWS", 3)
     mp.setattr(datafast, "SEGMENT_ROWS", (2, 2))
+    return segments_sent(mp)
+
+
+def segments_sent(mp) -> list[bool]:
+    """Per segment asked of the second reader, whether it sent all of it."""
     delivered: list[bool] = []
     real = datafast._Helper.segment
 

@@ -14,7 +14,7 @@ import pytest
 from schemactl import datacopy, datafast
 from schemactl.manifest.load import load_text
 from tests.datacopy.conftest import Engines
-from tests.datacopy.test_fast import _capture, _two_readers, reader_of
+from tests.datacopy.test_fast import _capture, _two_readers, reader_of, segments_sent
 
 SPEC = """\
 format: 1
@@ -82,14 +82,7 @@ def test_a_large_table_is_read_by_two_processes_with_the_default_sizes(engines, 
     _fill(lite, datafast.PARALLEL_FROM_ROWS + 1234)
     expected = _one_reader(engines, lite, monkeypatch)
     started = _helpers(monkeypatch)
-    delivered = []
-    real = datafast._Helper.segment
-
-    def segment(self):
-        got = real(self)
-        delivered.append(got.complete)
-        return got
-    monkeypatch.setattr(datafast._Helper, "segment", segment)
+    delivered = segments_sent(monkeypatch)
     _capture(monkeypatch, sent := [])
     pg = engines.db("postgres")
     assert _copy(lite, pg) == {"events": datafast.PARALLEL_FROM_ROWS + 1234}
