@@ -199,8 +199,9 @@ def _run(m, lite, pg, fast, monkeypatch, slow_ids: list, sent: list | None = Non
     return _texts(pg, m.tables[0].name), None
 
 
-@pytest.mark.parametrize("m", [M, M_S], ids=["integer_ms", "integer_s"])
-@pytest.mark.parametrize("batch, readers", [(3, 1), (5000, 1), (3, 2)])
+@pytest.mark.parametrize("m, batch, readers", [(m, batch, 1) for m in (M, M_S) for batch in (3, 5000)] + [(M, 3, 2)],
+                         ids=["integer_ms-3", "integer_ms-5000", "integer_s-3", "integer_s-5000",
+                              "integer_ms-3-two_readers"])
 def test_fast_path_carries_or_refuses_exactly_as_the_neutral_path(m, batch, readers, pg_test_db, pg_second_db,
                                                                    tmp_path, monkeypatch):
     monkeypatch.setattr(datacopy, "BATCH", batch)
