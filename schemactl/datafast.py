@@ -344,13 +344,14 @@ def _cores() -> int:
 
 
 def helper_usable(conn) -> bool:
-    """A second reader can run: two cores or more (this process may use), a Python to start (not a frozen
-    application), not SCHEMACTL_NO_FORK=1, and a rollback journal (in WAL mode a second connection may read
-    a later snapshot: only a rollback journal keeps writers from committing while the copy's read
-    transaction holds its shared lock)."""
+    """A second reader can run: a POSIX system (its pipe is waited on with select, which takes only sockets on
+    Windows), two cores or more (this process may use), a Python to start (not a frozen application), not
+    SCHEMACTL_NO_FORK=1, and a rollback journal (in WAL mode a second connection may read a later snapshot:
+    only a rollback journal keeps writers from committing while the copy's read transaction holds its
+    shared lock)."""
     import os
     import sys
-    if _cores() < 2 or os.environ.get("SCHEMACTL_NO_FORK") or getattr(sys, "frozen", False) \
+    if os.name != "posix" or _cores() < 2 or os.environ.get("SCHEMACTL_NO_FORK") or getattr(sys, "frozen", False) \
             or not sys.executable or not _HELPER.is_file():
         return False
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]

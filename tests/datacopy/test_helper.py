@@ -156,6 +156,9 @@ def test_no_second_reader_where_it_could_read_another_snapshot(engines, tmp_path
     monkeypatch.setattr(datafast, "_cores", lambda: 1)
     assert not datafast.helper_usable(lite)
     monkeypatch.undo()
+    monkeypatch.setattr(os, "name", "nt")      # select() waits on sockets only there, not on a pipe
+    assert not datafast.helper_usable(lite)
+    monkeypatch.undo()
     monkeypatch.setattr(sys, "frozen", True, raising=False)   # an application bundle: no Python to start
     assert not datafast.helper_usable(lite)
 
