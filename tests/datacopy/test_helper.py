@@ -296,3 +296,30 @@ os._exit(1)
     assert pg.execute(SAME).fetchone() == expected
     assert got[0] == (1, False) and all(n == 0 for n, _ in got[1:])   # one batch, then nothing more asked of it
     assert [name for name, _ in sent] == ["grouped_batches"]
+
+
+def test_the_second_reader_opens_a_file_whose_name_is_not_utf8_or_holds_uri_characters(tmp_path, monkeypatch):
+    """Its URI is made from the path's bytes, percent-encoded: '#', '?', '%' and a byte that is not UTF-8
+    name the same file, never another."""
+    from schemactl import render
+    from schemactl.engines import sqlite as sqlite_engine
+    from schemactl.naming import quote
+    from schemactl.render.ddl import Renderer
+    from schemactl import datavalues as dv
+    if sys.platform != "linux":
+        pytest.skip("a file name that is not UTF-8 needs a file system that takes any bytes")
+    path = os.fsdecode(bytes(tmp_path) + b"/caf\xe9 #?%.db")
+    lite = sqlite3.connect(path)
+    sqlite_engine.apply(lite, render.ddl(M, "sqlite"))
+    lite.commit()
+    _fill(lite, 500)
+    _small_segments(monkeypatch)
+    delivered = segments_sent(monkeypatch)
+    t = M.tables[0]
+    p = datafast.plan(M, t, dv.columns(M, t), Renderer(M, "sqlite").q(t.name), quote("id"))
+    reader = datafast.SecondReader.of_file(path, os.stat(path))
+    assert reader.uri().startswith("file:") and "%E9%20%23%3F%25.db?mode=ro" in reader.uri()
+    lite.execute("BEGIN")
+    assert sum(rows for _, rows in datafast.grouped_batches(lite, p, 7, None, reader)) == 500
+    assert len(delivered) >= 4 and all(delivered)
+    lite.rollback()
