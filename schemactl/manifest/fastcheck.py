@@ -63,7 +63,8 @@ class _Writer:
 
 _TYPE_TESTS = {
     "string": "type(v) is str or isinstance(v, str)",
-    "integer": "isinstance(v, int) and not isinstance(v, bool)",
+    # JSON Schema's integer is a number whose fraction is zero: 1.0 is one (YAML's 1.0 loads as a float)
+    "integer": "(isinstance(v, int) and not isinstance(v, bool) or isinstance(v, float) and v.is_integer())",
     "number": "isinstance(v, (int, float)) and not isinstance(v, bool)",
     "boolean": "isinstance(v, bool)",
     "object": "isinstance(v, dict)",
