@@ -974,13 +974,12 @@ def _open(url: str, read_only: bool):
     engine, address = parse_url(url)
     if engine == "sqlite" and not read_only:
         import sqlite3
-        from urllib.parse import quote as pct
+        from .dburl import sqlite_uri
         if not Path(address).is_file():
             raise SchemactlError(f"SQLite database {address} does not exist; nothing was written: create it with "
                                  "the manifest's schema first (schemactl migrate apply, or the generated sqlite.sql)")
         try:
-            uri = f"file:{pct(str(Path(address).resolve()), safe='/')}?mode=rw"   # never creates the file
-            return sqlite3.connect(uri, uri=True), engine
+            return sqlite3.connect(sqlite_uri(address, "rw"), uri=True), engine   # never creates the file
         except sqlite3.Error as exc:
             raise SchemactlError(f"cannot open {address}: {exc}") from None
     conn = connect_url(url, read_only=read_only)

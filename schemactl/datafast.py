@@ -330,9 +330,8 @@ class SecondReader:
         return cls(os.path.abspath(path), (after.st_dev, after.st_ino))
 
     def uri(self) -> str:
-        import os
-        from urllib.parse import quote as pct
-        return f"file:{pct(os.fsencode(self.path), safe='/')}?mode=ro"
+        from .dburl import sqlite_uri
+        return sqlite_uri(self.path, "ro")
 
 
 def _cores() -> int:

@@ -229,3 +229,12 @@ def connect_postgres(url: str, what: str = "", conninfo: bool = False, **kwargs)
     except psycopg.Error as exc:
         raise EngineUnavailable(f"cannot connect to {what + ' ' if what else ''}{shown(url)}: "
                                 f"{scrub(str(exc), url)}") from None
+
+
+def sqlite_uri(path, mode: str) -> str:
+    """SQLite's file: URI for ``path`` (made absolute) opened in ``mode`` ("ro", or "rw": never created).
+    The name's bytes are percent-encoded, so '#', '?', '%' and a name that is not UTF-8 stay part of it
+    (unencoded, SQLite would open, and create, another file)."""
+    import os
+    from pathlib import Path
+    return f"file:{quote(os.fsencode(Path(path).resolve()), safe='/')}?mode={mode}"

@@ -239,10 +239,9 @@ def _postgres_targets(manifests: list[Manifest], chains: dict, starting, abandon
 # -- diff an existing database
 
 def sqlite_read_only_uri(path: str) -> str:
-    """A read-only file: URI for ``path``, percent-encoded, so '#', '?' and '%' in a file name stay part of it
-    (unencoded, SQLite would open, and create, another file)."""
-    from urllib.parse import quote as pct
-    return f"file:{pct(str(Path(path).resolve()), safe='/')}?mode=ro"
+    """A read-only file: URI for ``path`` (dburl.sqlite_uri)."""
+    from .dburl import sqlite_uri
+    return sqlite_uri(path, "ro")
 
 
 def connect_url(url: str, read_only: bool = True):

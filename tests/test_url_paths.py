@@ -10,7 +10,11 @@ import pytest
 from schemactl.parity import connect_url
 
 
-@pytest.mark.parametrize("name", ["real#1.db", "q?x.db", "p%41.db", "sp ace&amp.db"])
+# a name that is not UTF-8 (Linux takes any bytes): was an internal error (UnicodeEncodeError), exit 3
+NOT_UTF8 = [os.fsdecode(b"caf\xe9 #1.db")] if os.name == "posix" else []
+
+
+@pytest.mark.parametrize("name", ["real#1.db", "q?x.db", "p%41.db", "sp ace&amp.db", *NOT_UTF8])
 def test_read_only_open_reads_the_named_file(tmp_path, name):
     path = tmp_path / name
     with sqlite3.connect(path) as c:
@@ -24,6 +28,26 @@ def test_read_only_open_reads_the_named_file(tmp_path, name):
     finally:
         conn.close()
     assert sorted(os.listdir(tmp_path)) == before
+
+
+@pytest.mark.parametrize("name", ["t#1.db", *NOT_UTF8])
+def test_a_sqlite_target_opens_the_named_file_and_never_creates_one(tmp_path, name):
+    from schemactl.cli import _open
+    from schemactl.errors import SchemactlError
+    path = tmp_path / name
+    with pytest.raises(SchemactlError, match="does not exist"):
+        _open(f"sqlite:///{path}", False)
+    with sqlite3.connect(path) as c:
+        c.execute("CREATE TABLE marker (x)")
+    conn, engine = _open(f"sqlite:///{path}", False)
+    try:
+        conn.execute("INSERT INTO marker VALUES (1)")
+        conn.commit()
+    finally:
+        conn.close()
+    assert engine == "sqlite" and sorted(os.listdir(tmp_path)) == [name]
+    with sqlite3.connect(path) as c:
+        assert c.execute("SELECT x FROM marker").fetchall() == [(1,)]
 
 
 def test_passwords_never_appear_in_connection_errors(tmp_path):
