@@ -334,14 +334,6 @@ class SecondReader:
         return sqlite_uri(self.path, "ro")
 
 
-def _cores() -> int:
-    import os
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def helper_usable(conn) -> bool:
     """A second reader can run: a POSIX system (its pipe is waited on with select, which takes only sockets on
     Windows), two cores or more (this process may use), a Python to start (not a frozen application), not
@@ -350,7 +342,8 @@ def helper_usable(conn) -> bool:
     shared lock)."""
     import os
     import sys
-    if os.name != "posix" or _cores() < 2 or os.environ.get("SCHEMACTL_NO_FORK") or getattr(sys, "frozen", False) \
+    from .cores import second_process_allowed
+    if os.name != "posix" or not second_process_allowed() or getattr(sys, "frozen", False) \
             or not sys.executable or not _HELPER.is_file():
         return False
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]

@@ -23,8 +23,9 @@ _LENGTH = struct.Struct(">Q")
 def usable() -> bool:
     # Linux only: on macOS a forked copy of a process that loaded system frameworks may abort (Python's own
     # multiprocessing no longer forks there).
-    return (sys.platform.startswith("linux") and hasattr(os, "fork") and not os.environ.get("SCHEMACTL_NO_FORK")
-            and threading.active_count() == 1 and (os.cpu_count() or 1) > 1)
+    from ..cores import second_process_allowed
+    return (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+            and second_process_allowed())
 
 
 def split(names: list[str], weight: dict[str, int]) -> tuple[list[str], list[str]]:

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from schemactl import datacopy, datafast
+from schemactl import cores, datacopy, datafast
 from schemactl.manifest.load import load_text
 from tests.datacopy.conftest import Engines
 from tests.datacopy.test_fast import _capture, _two_readers, reader_of, segments_sent
@@ -153,7 +153,7 @@ def test_no_second_reader_where_it_could_read_another_snapshot(engines, tmp_path
     wal = sqlite3.connect(tmp_path / "wal.db")
     assert wal.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
     assert not datafast.helper_usable(wal)
-    monkeypatch.setattr(datafast, "_cores", lambda: 1)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 1)
     assert not datafast.helper_usable(lite)
     monkeypatch.undo()
     monkeypatch.setattr(os, "name", "nt")      # select() waits on sockets only there, not on a pipe

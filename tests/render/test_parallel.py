@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from schemactl import render
+from schemactl import cores, render
 from schemactl.manifest.load import load_text
 from schemactl.render import parallel
 
@@ -28,7 +28,7 @@ needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 @pytest.fixture
 def two_cores_one_thread(monkeypatch):
     """As the command line runs: a second core, no other thread (a test session may have threads of its own)."""
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
     monkeypatch.setattr(threading, "active_count", lambda: 1)
 
 
@@ -88,7 +88,7 @@ def test_a_child_killed_by_a_signal_leaves_its_share_to_the_parent(two_cores_one
 
 
 def test_no_fork_while_another_thread_runs(monkeypatch):
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
     stop = threading.Event()
     worker = threading.Thread(target=stop.wait)
     worker.start()
@@ -103,9 +103,9 @@ def test_no_fork_while_another_thread_runs(monkeypatch):
 
 
 def test_no_fork_on_one_core_or_when_turned_off(monkeypatch):
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 1)
     assert not parallel.usable()
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
     monkeypatch.setenv("SCHEMACTL_NO_FORK", "1")
     assert not parallel.usable()
 

@@ -1,0 +1,25 @@
+"""schemactl.cores: the one switch and core count for work shared with a second process."""
+
+from __future__ import annotations
+
+import os
+
+from schemactl import cores
+
+
+def test_the_usable_cores_are_the_affinity_not_the_machine():
+    n = cores.usable_cores()
+    assert 1 <= n <= (os.cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        assert n == len(os.sched_getaffinity(0))
+
+
+def test_a_second_process_needs_a_second_core_and_no_switch(monkeypatch):
+    monkeypatch.delenv("SCHEMACTL_NO_FORK", raising=False)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
+    assert cores.second_process_allowed()
+    monkeypatch.setenv("SCHEMACTL_NO_FORK", "1")
+    assert not cores.second_process_allowed()
+    monkeypatch.delenv("SCHEMACTL_NO_FORK")
+    monkeypatch.setattr(cores, "usable_cores", lambda: 1)
+    assert not cores.second_process_allowed()
