@@ -27,11 +27,12 @@ _FORMAT = 1
 
 
 def _cache_file(root: Path) -> Path | None:
-    if os.environ.get("SCHEMACTL_NO_CACHE"):
+    from .usercache import cache
+    directory = cache()
+    if directory is None:
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     digest = hashlib.sha256(str(root.resolve()).encode("utf-8")).hexdigest()[:24]
-    return Path(base) / "schemactl" / f"check-{digest}.json"
+    return directory / f"check-{digest}.json"
 
 
 def _sha(path: Path) -> str:

@@ -15,13 +15,15 @@ const Module = require("module");
 const threads = require("worker_threads");
 
 if (!threads.isMainThread) {   // the SQL, in a thread of its own while the main thread reads the source
-  exportSql(threads.workerData).then((ddl) => threads.parentPort.postMessage(ddl),
+  const saveCode = codeCache(threads.workerData.codeCache);
+  exportSql(threads.workerData).then((ddl) => { saveCode(); threads.parentPort.postMessage(ddl); },
                                       () => threads.parentPort.postMessage(null));
   return;
 }
 const file = path.resolve(process.argv[2]);
 const option = (name) => { const i = process.argv.indexOf(name, 3); return i > 0 ? process.argv[i + 1] : null; };
-const sqlDialect = option("--sql"), kitPath = option("--kit");
+const sqlDialect = option("--sql"), kitPath = option("--kit"), codeCacheDir = option("--code-cache");
+const saveCode = codeCache(codeCacheDir);
 const sqlThread = sqlDialect && kitPath ? startSql() : null;
 const text = fs.readFileSync(file, "utf8");
 // esbuild's reading of the file, made once and first: the SQL thread (the longer one) waits for it, and a file
@@ -41,7 +43,7 @@ const mayLoadFast = /\.[mc]?ts$/.test(file) && !notFast.test(text);
 if (sqlThread) sqlThread.worker.postMessage({ go: mayLoadFast && esbuildFirst !== null, code: esbuildFirst });
 
 function startSql() {
-  const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath },
+  const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath, codeCache: codeCacheDir },
                                                   stdout: true, stderr: true });   // the module's output: not ours
   const done = new Promise((resolve) => {
     worker.once("message", resolve);
@@ -447,6 +449,7 @@ const out = { core, tables, creators, enums, schemas, relations, types };
 // drizzle-kit's loader does; for any other, the caller runs `drizzle-kit export` itself.
 const finished = (ddl) => {
   if (typeof ddl === "string" && asExported) out.ddl = ddl;
+  saveCode();
   process.stdout.write(JSON.stringify(out));
 };
 if (sqlThread && asExported) {
@@ -457,6 +460,70 @@ if (sqlThread && asExported) {
 }
 
 // -- both threads
+
+// Compiled code of the large modules this process loads from node_modules (typescript, drizzle-kit's API: 12 MB
+// of JavaScript compiled in every run, a third of a second and more), kept in `dir` (schemactl's user cache) as
+// V8 code cache: Node 22's module.enableCompileCache where there is one; before it, the one CommonJS wrapper
+// Node itself compiles, with the cached data V8 accepts only for the same source and V8 (a rejected or missing
+// entry is compiled anew and written again).  An entry is named by the module's path and keyed by a sha256 of
+// its text and Node's version; writing one replaces the module's older entries.  Any failure: compiled as
+// without it.  Returns the function that writes what this thread compiled without an entry.
+function codeCache(dir) {
+  const none = () => {};
+  if (!dir) return none;
+  const vm = require("vm");
+  if (typeof Module.enableCompileCache === "function") {
+    try { Module.enableCompileCache(dir); } catch (e) { /* compiled as without it */ }
+    return none;
+  }
+  const loader = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;   // import() inside the module
+  if (!loader) return none;
+  const crypto = require("crypto");
+  const compile = Module.prototype._compile, pending = [];
+  const inModules = `${path.sep}node_modules${path.sep}`;
+  Module.prototype._compile = function (content, filename) {
+    if (content.length < 1000000 || !filename.includes(inModules)) return compile.call(this, content, filename);
+    const name = filename.split(inModules).pop().replace(/[^A-Za-z0-9._-]+/g, "_");
+    const key = crypto.createHash("sha256").update(`${process.version} ${process.arch}\0`).update(content)
+      .digest("hex").slice(0, 32);
+    const entry = path.join(dir, `${name}-${key}.v8`);
+    let cachedData;
+    try { cachedData = fs.readFileSync(entry); } catch (e) { cachedData = undefined; }
+    let script;
+    try {
+      script = new vm.Script(Module.wrap(content), { filename, cachedData, importModuleDynamically: loader });
+    } catch (e) {
+      return compile.call(this, content, filename);   // a syntax error, reported as Node reports it
+    }
+    if (cachedData === undefined || script.cachedDataRejected) pending.push({ script, entry, name });
+    const mod = this;
+    const req = (id) => mod.require(id);
+    req.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+    req.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+    req.main = process.mainModule;
+    req.extensions = Module._extensions;
+    req.cache = Module._cache;
+    const wrapper = script.runInThisContext({ displayErrors: true });
+    return wrapper.call(mod.exports, mod.exports, req, mod, filename, path.dirname(filename));
+  };
+  return () => {
+    for (const { script, entry, name } of pending.splice(0)) {
+      const tmp = `${entry}.${process.pid}.${threads.threadId}.tmp`;
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(tmp, entry);
+        for (const old of fs.readdirSync(dir)) {
+          if (old.startsWith(`${name}-`) && old.endsWith(".v8") && path.join(dir, old) !== entry) {
+            fs.rmSync(path.join(dir, old), { force: true });
+          }
+        }
+      } catch (e) {
+        try { fs.rmSync(tmp, { force: true }); } catch (e2) { /* nothing to remove */ }
+      }
+    }
+  };
+}
 
 function findEsbuild(kit, from) {   // beside the project's drizzle-kit, or the project's own
   for (const where of [kit && fs.realpathSync(kit), from, path.join(process.cwd(), "noop.js")]) {

@@ -52,6 +52,10 @@ def read_module(path: Path) -> dict:
     text = path.read_text("utf-8")
     dialect, tool = drizzle_dialect(text), drizzle_kit(str(path))
     extra = ["--sql", dialect[1], "--kit", tool] if dialect and tool else []
+    from .usercache import cache
+    code_cache = cache("node")
+    if code_cache is not None:   # compiled code of typescript and drizzle-kit's API (drizzle_module.cjs)
+        extra += ["--code-cache", str(code_cache)]
     helper = resources.files("schemactl").joinpath("drizzle_module.cjs")
     with resources.as_file(helper) as script:
         proc = subprocess.Popen([node, str(script), str(path.resolve()), *extra], stdout=subprocess.PIPE,

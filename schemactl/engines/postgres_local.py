@@ -155,8 +155,8 @@ def run_as() -> RunAs:
 def cache_dir() -> Path:
     if os.environ.get("SCHEMACTL_CACHE_DIR"):
         return Path(os.environ["SCHEMACTL_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "schemactl"
+    from ..usercache import base
+    return base()
 
 
 def _chown_tree(path: Path, who: RunAs) -> None:

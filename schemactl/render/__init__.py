@@ -82,11 +82,9 @@ class _TemplateCache(jinja2.BytecodeCache):
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    import os
-    if os.environ.get("SCHEMACTL_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return _TemplateCache(os.path.join(base, "schemactl", "templates"))
+    from ..usercache import cache
+    directory = cache("templates")
+    return None if directory is None else _TemplateCache(str(directory))
 
 
 @functools.cache
