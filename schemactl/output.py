@@ -17,6 +17,9 @@ loss) leaves its journal behind; the next ``atomic_write_all`` touching the same
 and finishes that run's work first: before the commit line it removes the temporary files (and the
 directories the run had made), after it completes the renames.  The journal is locked (``flock``) by the
 process that writes it while it runs, so a concurrent run never touches another live run's files.
+A journal is also a file anyone may leave in a directory (a shared one, a repository's checkout), so the
+next run acts only on a journal this user owns whose every path is one its run could have listed (see
+``_trusted_plan``); any other is left where it is, untouched.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import re
 import secrets
 import shutil
 import signal
+import stat
 import time
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -217,12 +221,10 @@ class _Journal:
                 os.unlink(path)
                 return True
             lines = path.read_bytes().decode("utf-8", "replace").split("\n")
-            try:
-                header = json.loads(lines[0])
-                files = [tuple(map(Path, entry)) for entry in header["files"]]
-                made = [Path(d) for d in header["dirs"]]
-            except (ValueError, KeyError, TypeError):
-                return False   # journals are complete before they get this name: not one of ours
+            plan = _trusted_plan(path, fd, lines[0])
+            if plan is None:
+                return False   # not one of ours, or not this user's: left alone
+            files, made = plan
             if _COMMIT in lines[1:]:
                 for target, tmp, _ in files:   # roll forward: every temporary file is complete
                     if tmp.exists():
@@ -245,6 +247,55 @@ class _Journal:
             return True
         finally:
             os.close(fd)
+
+
+_JOURNAL_NAME = re.compile(re.escape(JOURNAL_PREFIX) + r"([0-9a-f]{16})")
+
+
+def _trusted_plan(path: Path, fd: int, header_line: str):
+    """(files, made directories) of a journal this user's run wrote, or None.  A journal is a file anyone
+    may leave in a directory (a shared one, a repository's checkout): recovery acts only on a journal
+    named as this module names them and owned by this user, and only on what such a run could have
+    listed: targets inside the journal's directory (its real path: no symbolic link leads out of it),
+    their temporary and old files named with the journal's token beside them, directories inside it."""
+    match = _JOURNAL_NAME.fullmatch(path.name)
+    if match is None or os.fstat(fd).st_uid != os.geteuid():
+        return None
+    token = match.group(1)
+    try:
+        header = json.loads(header_line)
+        files = [tuple(map(Path, entry)) for entry in header["files"]]
+        made = [Path(d) for d in header["dirs"]]
+    except (ValueError, KeyError, TypeError):
+        return None   # journals are complete before they get this name: not one of ours
+    root = os.path.realpath(path.parent)
+
+    def inside(p: Path) -> bool:
+        text = str(p)
+        if not os.path.isabs(text) or os.path.normpath(text) != text:
+            return False
+        parent = os.path.realpath(p.parent)
+        return parent == root or parent.startswith(root.rstrip(os.sep) + os.sep)
+
+    for entry in files:
+        if len(entry) != 3:
+            return None
+        target, tmp, old = entry
+        if not inside(target) or tmp != target.parent / f".{target.name}.{token}{_TMP_SUFFIX}" \
+                or old != target.parent / f".{target.name}.{token}{_OLD_SUFFIX}":
+            return None
+        for p in (tmp, old):   # this user's regular files, or none
+            try:
+                st = os.lstat(p)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return None
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+                return None
+    if not all(inside(d) for d in made):
+        return None
+    return files, made
 
 
 def _running(pid: str) -> bool:

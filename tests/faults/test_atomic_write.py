@@ -3,6 +3,7 @@ process is interrupted (SIGINT) or killed (SIGKILL) at random points, in real pr
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -177,3 +178,100 @@ def test_generate_killed_at_random_points_then_rerun_leaves_a_consistent_set(tmp
     check = subprocess.run([sys.executable, "-m", "schemactl", "check"], cwd=project, env=env,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+
+
+def _hostile_journal(where: Path, files: list, dirs: list, token: str = "0123456789abcdef",
+                     commit: bool = True) -> Path:
+    journal = where / f".schemactl-journal-{token}"
+    journal.write_text(json.dumps({"files": [[str(x) for x in entry] for entry in files],
+                                   "dirs": [str(d) for d in dirs]}) + "\n" + ("commit\n" if commit else ""))
+    return journal
+
+
+@pytest.mark.parametrize("commit", [True, False])
+def test_a_journal_naming_files_outside_its_directory_is_left_alone(tmp_path, commit):
+    """A journal is a file anyone may leave (a shared directory, a repository's checkout): one that names
+    targets outside its own directory is not acted on, committed or not."""
+    outside = tmp_path / "home"
+    outside.mkdir()
+    (outside / "bashrc").write_text("the user's\n")
+    (outside / "payload").write_text("echo PWNED\n")
+    (outside / "precious").write_text("kept\n")
+    (outside / "emptydir").mkdir()
+    tree = tmp_path / "repo"
+    (tree / "proj").mkdir(parents=True)
+    journal = _hostile_journal(tree, [[outside / "bashrc", outside / "payload", outside / "precious"]],
+                               [outside / "emptydir"], commit=commit)
+    atomic_write_all({tree / "proj" / "out.txt": "written\n"})
+    assert (outside / "bashrc").read_text() == "the user's\n"
+    assert (outside / "payload").read_text() == "echo PWNED\n"
+    assert (outside / "precious").read_text() == "kept\n"
+    assert (outside / "emptydir").is_dir()
+    assert journal.exists() and (tree / "proj" / "out.txt").read_text() == "written\n"
+
+
+def test_a_journal_reaching_out_through_a_symbolic_link_is_left_alone(tmp_path):
+    outside = tmp_path / "home"
+    outside.mkdir()
+    (outside / "bashrc").write_text("the user's\n")
+    tree = tmp_path / "repo"
+    tree.mkdir()
+    (tree / "link").symlink_to(outside)
+    token = "0123456789abcdef"
+    target = tree / "link" / "bashrc"
+    (outside / f".bashrc.{token}.schemactl.tmp").write_text("echo PWNED\n")
+    journal = _hostile_journal(tree, [[target, target.parent / f".bashrc.{token}.schemactl.tmp",
+                                       target.parent / f".bashrc.{token}.schemactl.old"]], [])
+    atomic_write_all({tree / "out.txt": "written\n"})
+    assert (outside / "bashrc").read_text() == "the user's\n" and journal.exists()
+
+
+@pytest.mark.parametrize("bad", ["other token", "relative", "dotdot", "named otherwise"])
+def test_a_journal_whose_files_are_not_named_as_its_run_names_them_is_left_alone(tmp_path, bad):
+    tree = tmp_path / "repo"
+    tree.mkdir()
+    (tree / "victim").write_text("kept\n")
+    (tree / "payload").write_text("new\n")
+    token = "0123456789abcdef"
+    target, tmp = tree / "victim", tree / "payload"                       # "named otherwise"
+    if bad == "other token":
+        tmp = tree / ".victim.fedcba9876543210.schemactl.tmp"
+    elif bad == "relative":
+        target, tmp = Path("victim"), Path(f".victim.{token}.schemactl.tmp")
+    elif bad == "dotdot":
+        target = tree / "sub" / ".." / "victim"
+        tmp = target.parent / f".victim.{token}.schemactl.tmp"
+    if bad != "named otherwise":
+        Path(tree / tmp.name).write_text("new\n")
+    journal = _hostile_journal(tree, [[target, tmp, target.parent / f".victim.{token}.schemactl.old"]], [])
+    atomic_write_all({tree / "out.txt": "written\n"})
+    assert (tree / "victim").read_text() == "kept\n" and journal.exists()
+
+
+def test_a_journal_of_another_user_is_left_alone(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("making a file owned by another user needs root")
+    tree = tmp_path / "repo"
+    tree.mkdir()
+    token = "0123456789abcdef"
+    (tree / "victim").write_text("kept\n")
+    tmp = tree / f".victim.{token}.schemactl.tmp"
+    tmp.write_text("new\n")
+    journal = _hostile_journal(tree, [[tree / "victim", tmp, tree / f".victim.{token}.schemactl.old"]], [])
+    os.chown(journal, 65534, 65534)
+    atomic_write_all({tree / "out.txt": "written\n"})
+    assert (tree / "victim").read_text() == "kept\n" and journal.exists()
+
+
+def test_a_journal_of_this_user_within_its_directory_is_still_completed(tmp_path):
+    """The checks let a real killed run's journal through: committed, its renames are completed."""
+    tree = tmp_path / "repo"
+    (tree / "a").mkdir(parents=True)
+    token = "0123456789abcdef"
+    target = tree / "a" / "file"
+    target.write_text("old\n")
+    tmp = tree / "a" / f".file.{token}.schemactl.tmp"
+    tmp.write_text("new\n")
+    journal = _hostile_journal(tree, [[target, tmp, tree / "a" / f".file.{token}.schemactl.old"]], [])
+    atomic_write_all({tree / "out.txt": "written\n"})
+    assert target.read_text() == "new\n" and not journal.exists()
