@@ -40,7 +40,6 @@ def _deferred(module: str, name: str):
 schema_hash = _deferred(".manifest.hashing", "schema_hash")
 hashed_text = _deferred(".manifest.hashing", "hashed_text")
 write_hash = _deferred(".manifest.hashing", "write_hash")
-rewrite_version = _deferred(".manifest.hashing", "rewrite_version")
 json_schema = _deferred(".manifest.load", "json_schema")
 
 
@@ -277,15 +276,21 @@ def generate(manifests, output, no_hash, slug, allow_destructive, features):
     project = find_project()
     loaded = _selected(project, manifests, features)
     files = {}
+    versions: dict[Path, int] = {}   # a manifest's version after this run: its feature-set builds carry it too
     for path, m in loaded:
         planned = _next_migration(project, path, m, output, slug, allow_destructive) if slug else None
-        if planned is None:
+        if planned is None and m.features and path in versions:
+            version = versions[path]
+            files.update(planned_files(project, m, output, version=version))
+        elif planned is None:
             files.update(planned_files(project, m, output))
             version = chain_version(project, m, output)
         else:   # the chain's new files and the bundle that embeds them; the rest at the new version
             files.update(planned_files(project, m, output, with_bundle=False, version=planned.version))
             files.update(planned.files)
             version = planned.version
+        if not m.features and version is not None:
+            versions[path] = version
         current = m.hash == schema_hash(m) and (version is None or m.version == version)
         if not m.features and not no_hash and (planned is not None or not current):
             # the hash: and version: lines hold the default feature set
@@ -341,9 +346,14 @@ def _remember_clean(project, manifests, output, features, loaded, hashes_written
 
 
 def _next_migration(project, path, m, output, slug, allow_destructive):
-    """The next migration of ``m`` (None when it matches its last one, or for a feature set)."""
+    """The next migration of ``m`` (None when it matches its last one, for a feature set, or for a manifest
+    without a chain: `migrate new` starts one)."""
     from .migrations.files import NothingToDo, plan_next
     if m.features:
+        return None
+    if _no_chain(project.output_dir(m, output)):
+        click.echo(f"{project.display(path)}: no migration chain, so no migration; start one with `schemactl "
+                   f"migrate new {project.display(path)} --name init`", err=True)
         return None
     try:
         planned = plan_next(project.output_dir(m, output), m, path.read_bytes().decode("utf-8"), slug,
@@ -650,16 +660,17 @@ def migrate_new(manifest, slug, allow_destructive, features):
     # The generated DDL and TypeScript move with the chain, so `check` passes right after; the
     # manifest's version: line becomes the new migration's number (one version number everywhere).
     files = {**planned_files(project, m, with_bundle=False, version=planned.version), **planned.files}
-    text = path.read_bytes().decode("utf-8")
-    if m.version != planned.version and not m.features:
-        from .manifest.hashing import RewriteRefused
+    if not m.features:
+        # the hash: line too, as generate writes it; and the manifest's feature-set builds at the new version
         from .migrations.files import SNAPSHOT, chain_dir
-        try:
-            fixed = rewrite_version(text, planned.version)
-        except RewriteRefused as exc:
-            raise SchemactlError(f"{project.display(path)}:{exc.line}:{exc.col}: {exc.message}; nothing was "
-                                 "written") from None
-        files[path] = files[chain_dir(project.output_dir(m)) / SNAPSHOT] = fixed
+        text, fixed = hashed_text(path, schema_hash(m), planned.version, project.display(path))
+        if fixed != text:
+            files[path] = fixed
+        files[chain_dir(project.output_dir(m)) / SNAPSHOT] = fixed
+        for features in project.feature_sets:
+            if features and features <= set(m.declared_features):
+                (_, built), = load_all(project, [path], features)
+                files.update(planned_files(project, built, version=planned.version))
     for target in atomic_write_all(files):
         click.echo(f"{project.display(target)}: written")
 

@@ -293,11 +293,6 @@ def rewrite_hash(text: str, new_hash: str) -> str:
     return _settle(text, {"hash": new_hash})
 
 
-def rewrite_version(text: str, version: int) -> str:
-    """``text`` with its top-level ``version:`` value set (every other byte as it was)."""
-    return _settle(text, {"version": int(version)})
-
-
 def hashed_text(path: Path, new_hash: str, version: int | None = None, shown: str | None = None) -> tuple[str, str]:
     """(current text, text with the hash and, when given, the version set) of a manifest file.
     A change that would alter anything else, or an unreadable file, is a SchemactlError."""
