@@ -5,6 +5,7 @@
 #   - the pinned Node tool chain (npm ci), when package.json is present.
 #   - cargo and Debian's Rust crates (rusqlite, tokio-postgres, tokio) for the Rust runtime's offline tests;
 #   - Graphviz (`dot`), the renderer of `schemactl erd --format svg|png` and of its tests.
+#   - the sqlite3 and psql command-line tools, the plain-file migration runners the README documents.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,9 @@ have_pg_server || missing+=(postgresql)
 command -v cargo >/dev/null 2>&1 || missing+=(cargo)
 # `schemactl erd --format svg|png` draws with Graphviz when Mermaid's CLI is absent; its tests need `dot`.
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+# The plain-file migration runners the README documents, run by their tests.
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 for pkg in librust-rusqlite-dev librust-tokio-postgres-dev librust-tokio-dev libsqlite3-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done

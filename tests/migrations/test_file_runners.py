@@ -1,0 +1,97 @@
+"""The README's plain-file runners (psql, sqlite3) apply a migration in one transaction and stop at its
+first error: a migration that fails leaves the database as it was (rows, schema, schema_version), and
+the runner says it failed, so a loop over the files stops there.  Run as the README writes them."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+
+from tests.conftest import cli
+
+MANIFEST = """\
+format: 1
+name: shop
+version: 1
+tables:
+  projects:
+    columns:
+      id: {type: bigint, primary_key: true, identity: true}
+      code: {type: text}
+  tasks:
+    columns:
+      id: {type: bigint, primary_key: true, identity: true}
+      project_id: {type: bigint, nullable: false, references: {table: projects, column: id, on_delete: cascade}}
+"""
+
+
+def sqlite3_runner(db, migration):
+    """README: sqlite3 -bail app.db "BEGIN" ".read FILE" "COMMIT" for each file in order."""
+    return subprocess.run(["sqlite3", "-bail", str(db), "BEGIN", f".read {migration}", "COMMIT"],
+                          capture_output=True, text=True)
+
+
+def psql_runner(conninfo, migration):
+    """README: psql -v ON_ERROR_STOP=1 -1 -f FILE for each file in order."""
+    return subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(migration), conninfo],
+                          capture_output=True, text=True)
+
+
+@pytest.fixture
+def chain(tmp_path, monkeypatch):
+    """A chain of two migrations; the second makes projects.code unique (it fails on duplicate codes)."""
+    root = tmp_path / "shop"
+    (root / "manifests").mkdir(parents=True)
+    (root / "schemactl.toml").write_text('manifests = ["manifests/*.yaml"]\n')
+    manifest = root / "manifests" / "shop.yaml"
+    manifest.write_text(MANIFEST)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert cli("migrate", "new", "manifests/shop.yaml", "--name", "init", cwd=root).exit_code == 0
+    manifest.write_text(manifest.read_text().replace("      code: {type: text}\n",
+                                                     "      code: {type: text, unique: true}\n"))
+    result = cli("migrate", "new", "manifests/shop.yaml", "--name", "unique_code", cwd=root)
+    assert result.exit_code == 0, result.output
+    return root / "generated" / "shop" / "migrations"
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 command-line tool is not installed")
+def test_sqlite3_runner_leaves_the_database_as_it_was_when_a_migration_fails(chain, tmp_path):
+    db = tmp_path / "app.db"
+    first, second = sorted((chain / "sqlite").glob("*.sql"))
+    assert sqlite3_runner(db, first).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.executescript("INSERT INTO projects (code) VALUES ('a'), ('a'); INSERT INTO tasks (project_id) VALUES (1), (2);")
+    conn.close()
+    before = _sqlite_state(db)
+    failed = sqlite3_runner(db, second)
+    assert failed.returncode != 0 and "UNIQUE" in failed.stderr
+    assert _sqlite_state(db) == before
+
+
+def _sqlite_state(db):
+    conn = sqlite3.connect(db)
+    try:
+        return (conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall(),
+                conn.execute("SELECT * FROM projects ORDER BY id").fetchall(),
+                conn.execute("SELECT * FROM tasks ORDER BY id").fetchall(),
+                conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.mark.skipif(shutil.which("psql") is None, reason="the psql command-line tool is not installed")
+def test_psql_runner_leaves_the_database_as_it_was_when_a_migration_fails(chain, pg, pg_test_db):
+    first, second = sorted((chain / "postgres").glob("*.sql"))
+    ok = psql_runner(pg_test_db, first)
+    assert ok.returncode == 0, ok.stderr
+    pg.execute("INSERT INTO projects (code) VALUES ('a'), ('a'); INSERT INTO tasks (project_id) VALUES (1), (2)")
+    state = ("SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM tasks), "
+             "(SELECT array_agg(version ORDER BY version) FROM schema_version), "
+             "(SELECT count(*) FROM pg_indexes WHERE tablename = 'projects')")
+    before = pg.execute(state).fetchone()
+    failed = psql_runner(pg_test_db, second)
+    assert failed.returncode != 0 and "duplicate" in failed.stderr
+    assert pg.execute(state).fetchone() == before
