@@ -21,11 +21,12 @@ from .plan import Op
 SQLITE_IN_PLACE = {"rename_table", "rename_column", "add_index", "drop_index", "set_comment", "add_column",
                    "set_row_security"}   # (row-level security: PostgreSQL only, nothing to do on SQLite)
 
-# PostgreSQL: phase of each operation kind (lower runs first).
+# PostgreSQL: phase of each operation kind (lower runs first).  Foreign keys are dropped before the keys
+# and indexes they depend on (a renamed parent: its primary key is dropped and added under its new name).
 PG_PHASE = {
     "drop_view": -2, "drop_search": -2, "drop_trigger": -2, "create_search": 9, "create_trigger": 9,
     "create_view": 10,
-    "drop_foreign_key": 0, "drop_check": 0, "drop_unique": 0, "drop_index": 0, "set_primary_key": 0,
+    "drop_foreign_key": -0.5, "drop_check": 0, "drop_unique": 0, "drop_index": 0, "set_primary_key": 0,
     "rename_table": -1, "rename_column": -1, "drop_table": 1, "create_enum": 3, "add_enum_value": 3,
     "change_enum_values": 3, "create_table": 4, "add_column": 5, "alter_type": 5, "set_not_null": 5,
     "drop_not_null": 5, "set_default": 5, "set_generated": 5, "set_identity": 5, "set_comment": 5, "table_options": 5,
