@@ -438,12 +438,50 @@ def _archive_lines(path: Path) -> Iterator[tuple[int, object]]:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             for number, text in enumerate(fh, start=1):
                 try:
-                    yield number, json.loads(text)
-                except ValueError:
-                    raise SchemactlError(f"{path}: line {number} is not JSON; the archive is damaged") from None
+                    value = json.loads(text, parse_constant=_not_json, parse_float=_finite)
+                    if _SURROGATE_ESCAPE.search(text):
+                        _no_lone_surrogate(value)
+                except (ValueError, RecursionError) as exc:
+                    why = f" ({exc})" if isinstance(exc, _NotInArchive) else ""
+                    raise SchemactlError(f"{path}: line {number} is not JSON{why}; the archive is damaged") from None
+                yield number, value
     except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:   # gzip.BadGzipFile (bad CRC) is an OSError;
         # a damaged deflate stream is zlib.error
         raise SchemactlError(f"{path}: cannot read the archive ({exc}); it is damaged or not a backup") from None
+
+
+class _NotInArchive(ValueError):
+    """A line JSON's grammar allows but no backup writes."""
+
+
+def _not_json(name: str):
+    raise _NotInArchive(f"{name} is not a JSON number; backup writes non-finite floats as strings")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _NotInArchive(f"{text} is beyond a double's range")
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _no_lone_surrogate(value) -> None:
+    """A \\uD800-\\uDFFF escape not in a pair: text no engine can store (UTF-8 has no such character)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _NotInArchive("a \\u escape of half a surrogate pair, which is no character") from None
+    elif isinstance(value, list):
+        for v in value:
+            _no_lone_surrogate(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_lone_surrogate(k)
+            _no_lone_surrogate(v)
 
 
 def _damaged(path, number, what) -> SchemactlError:

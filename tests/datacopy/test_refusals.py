@@ -284,3 +284,44 @@ def test_rows_written_to_a_sqlite_source_during_a_copy_are_all_in_it_or_none(set
         assert not source.in_transaction
     finally:
         writer.close(), source.close()
+
+
+@pytest.mark.parametrize("raw,says", [
+    ('[1,1e999,"a",null,null,null]', "1e999 is beyond a double's range"),
+    ('[1,Infinity,"a",null,null,null]', "Infinity is not a JSON number"),
+    ('[1,-Infinity,"a",null,null,null]', "-Infinity is not a JSON number"),
+    ('[1,NaN,"a",null,null,null]', "NaN is not a JSON number"),
+    ('[1,1,"\\ud800",null,null,null]', "half a surrogate pair"),
+    ('[1,1,{"\\udfff":1},null,null,null]', "half a surrogate pair"),
+])
+def test_a_line_json_allows_but_no_backup_writes_is_a_damaged_archive(setup, raw, says):
+    """Python's json reads these (an infinite float, a lone surrogate); an archive never holds them: the
+    restore is refused as damaged (exit 2), not stored as Infinity nor failed as an internal error."""
+    lines, _ = _archive(setup)
+    at = _kid_line(lines, 1)
+    lines[at] = raw
+    path = setup.tmp / "odd.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    target = _lite(setup, "t.db")
+    result = cli("restore", path, "--manifest", setup.tmp / "m.yaml", "--db", target)
+    line = _error_line(result)
+    assert result.exit_code == 2 and f"line {at + 1} is not JSON" in line and says in line and "damaged" in line, line
+    lite = sqlite_engine.connect(str(setup.tmp / "t.db"))
+    assert count(lite, "parents") == count(lite, "kids") == 0
+    lite.close()
+
+
+def test_an_escaped_surrogate_pair_is_one_character_and_restores(setup):
+    lines, _ = _archive(setup)
+    at = _kid_line(lines, 1)
+    row = json.loads(lines[at])
+    row[2] = "\U0001F600"
+    lines[at] = json.dumps(row)           # ensure_ascii: written as the pair \ud83d\ude00
+    assert "\\ud83d\\ude00" in lines[at]
+    path = setup.tmp / "pair.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    target = _lite(setup, "t.db")
+    assert cli("restore", path, "--manifest", setup.tmp / "m.yaml", "--db", target).exit_code == 0
+    lite = sqlite_engine.connect(str(setup.tmp / "t.db"))
+    assert lite.execute("SELECT code FROM kids WHERE id = 1").fetchone() == ("\U0001F600",)
+    lite.close()
