@@ -35,7 +35,8 @@ class Op:
             "drop_column": f"drop column {self.table}.{self.name}",
             "rename_column": f"rename column {self.table}.{self.old} to {self.name}",
             "alter_type": f"change type of {self.table}.{self.name} from {_t(self.old)} to {_t(self.new)}",
-            "set_not_null": f"make {self.table}.{self.name} NOT NULL",
+            "set_not_null": f"make {self.table}.{self.name} NOT NULL" + (
+                " (rows holding NULL get its default)" if getattr(self.new, "default", None) is not None else ""),
             "drop_not_null": f"make {self.table}.{self.name} nullable",
             "set_default": f"change default of {self.table}.{self.name}",
             "set_identity": f"{'add' if self.new else 'drop'} identity on {self.table}.{self.name}",

@@ -102,6 +102,9 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             typ = r_new.column_type(t, t.column(op.name))
             out.append(f"ALTER TABLE {q} ALTER COLUMN {quote(op.name)} TYPE {typ} USING {quote(op.name)}::{typ};")
         elif k == "set_not_null":
+            fill = r_new.default_sql(op.new) if op.new.default is not None else None
+            if fill is not None:   # the rows that hold NULL get the default, as a row inserted without it would
+                out.append(f"UPDATE {q} SET {quote(op.name)} = {fill} WHERE {quote(op.name)} IS NULL;")
             out.append(f"ALTER TABLE {q} ALTER COLUMN {quote(op.name)} SET NOT NULL;")
         elif k == "drop_not_null":
             out.append(f"ALTER TABLE {q} ALTER COLUMN {quote(op.name)} DROP NOT NULL;")
@@ -336,6 +339,7 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
     AUTOINCREMENT), and carry its AUTOINCREMENT counter over."""
     renames = {op.name: op.old for op in ops if op.kind == "rename_column"}
     added = {op.name for op in ops if op.kind == "add_column"}
+    filled = {op.name for op in ops if op.kind == "set_not_null" and op.new.default is not None}
     old_table = old.table(source)
     copy_to, copy_from = [], []
     for c in t.data_columns:      # generated columns compute themselves
@@ -344,7 +348,9 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
         from_name = renames.get(c.name, c.name)
         if old_table.column(from_name) is not None:
             copy_to.append(quote(c.name))
-            copy_from.append(quote(from_name))
+            fill = r.default_sql(c) if c.name in filled else None
+            # made NOT NULL: the rows that hold NULL get the default, as a row inserted without it would
+            copy_from.append(f"COALESCE({quote(from_name)}, {fill})" if fill is not None else quote(from_name))
     alias = any(r.rowid_alias(t, c) and quote(c.name) in copy_to for c in t.columns)
     if not (t.without_rowid or old_table.without_rowid or alias):
         copy_to.insert(0, "rowid")

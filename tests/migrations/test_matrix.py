@@ -171,3 +171,31 @@ def test_views_survive_a_table_rebuild(engine, tmp_path, request):
     cur.execute("SELECT count(*) FROM titles")
     assert cur.fetchone()[0] == 3
     assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+@pytest.mark.parametrize("default,filled", [("'none'", "none"), ("0", 0)])
+def test_not_null_with_a_default_fills_the_rows_that_hold_null(engine, default, filled, tmp_path, request):
+    """A column made NOT NULL with a default: the rows holding NULL get the default (as a row inserted
+    without a value would), on both engines, so the migration applies to a populated database."""
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    column, kind = ("note", "text") if filled == "none" else ("qty", "integer")
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(BASE, "init")
+    migrate(conn, chain.bundle(m1))
+    _seed(conn)
+    cur = conn.cursor()
+    cur.execute(f"UPDATE items SET {column} = NULL WHERE id = 2")
+    conn.commit()
+    text = BASE.replace("      note: text\n", f"      note: {{type: text, nullable: false, default: {default}}}\n") \
+        if column == "note" else BASE.replace("qty: {type: integer, default: 0}",
+                                              f"qty: {{type: integer, nullable: false, default: {default}}}")
+    m2, planned = chain.release(text, "not_null", allow_destructive=False)
+    assert any(op.describe().endswith("(rows holding NULL get its default)") for op in planned.ops)
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    cur = conn.cursor()
+    cur.execute(f"SELECT id, {column} FROM items ORDER BY id")
+    got = cur.fetchall()
+    assert [r[0] for r in got] == [1, 2, 3] and got[1][1] == filled and None not in [r[1] for r in got]
+    conn.commit()
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
