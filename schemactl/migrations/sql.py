@@ -13,7 +13,7 @@ committing.
 from __future__ import annotations
 
 from ..manifest.model import Manifest, Table
-from ..naming import quote, sql_string
+from ..naming import derived_name, quote, sql_string
 from ..render.ddl import Renderer
 from .plan import Op
 
@@ -98,9 +98,7 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
         elif k == "drop_column":
             out.append(f"ALTER TABLE {q} DROP COLUMN {quote(op.name)};")
         elif k == "alter_type":
-            t = new.table(op.table)
-            typ = r_new.column_type(t, t.column(op.name))
-            out.append(f"ALTER TABLE {q} ALTER COLUMN {quote(op.name)} TYPE {typ} USING {quote(op.name)}::{typ};")
+            out += _pg_alter_type(r_new, new, op, q)
         elif k == "set_not_null":
             fill = r_new.default_sql(op.new) if op.new.default is not None else None
             if fill is not None:   # the rows that hold NULL get the default, as a row inserted without it would
@@ -169,6 +167,26 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
 
 
 # ---------------------------------------------------------------- SQLite
+
+def _pg_alter_type(r: Renderer, new: Manifest, op: Op, q: str) -> list[str]:
+    """A column's new type, never a silently changed value: a text kind keeps PostgreSQL's assignment cast
+    (a value too long for varchar(n) is an error, where the explicit cast would cut it), and a numeric with
+    fewer fractional digits is first checked (a value it would round fails the migration, named)."""
+    t = new.table(op.table)
+    typ = r.column_type(t, t.column(op.name))
+    col = quote(op.name)
+    old_t, new_t = op.old, op.new
+    if old_t.kind == new_t.kind == "text":
+        return [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ};"]
+    out = []
+    if old_t.kind == new_t.kind == "numeric":
+        before, after = old_t.params.get("scale"), new_t.params.get("scale")
+        if after is not None and (before is None or after < before):
+            check = quote(derived_name(op.table, op.name, suffix=f"fits_scale_{after}"))
+            out += [f"ALTER TABLE {q} ADD CONSTRAINT {check} CHECK ({col} = round({col}, {after}));",
+                    f"ALTER TABLE {q} DROP CONSTRAINT {check};"]
+    return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ} USING {col}::{typ};"]
+
 
 def _sqlite_add_column_ok(r: Renderer, t: Table, op: Op) -> bool:
     """SQLite's ADD COLUMN: no key, no expression default, NOT NULL only with a default, FKs default NULL."""

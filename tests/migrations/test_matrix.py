@@ -4,6 +4,7 @@ rows survive, foreign keys hold, and the result equals the new manifest."""
 from __future__ import annotations
 
 import sqlite3
+from decimal import Decimal
 
 import pytest
 
@@ -199,3 +200,38 @@ def test_not_null_with_a_default_fills_the_rows_that_hold_null(engine, default, 
     assert [r[0] for r in got] == [1, 2, 3] and got[1][1] == filled and None not in [r[1] for r in got]
     conn.commit()
     assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
+
+
+@pytest.mark.parametrize("edit,value,refused", [
+    (("title: {type: varchar(50)", "title: {type: varchar(5)"), ("title", "'a long title'"), "too long"),
+    (("qty: {type: integer, default: 0}", "qty: {type: integer, default: 0}\n      price: \"numeric(10,2)\""),
+     None, None),
+])
+def test_postgres_narrowing_never_changes_a_value_silently(edit, value, refused, tmp_path, pg):
+    """--allow-destructive accepts a narrower type; a value it cannot hold fails the migration (rolled
+    back, named) instead of being cut (varchar) or rounded (numeric) on PostgreSQL while SQLite keeps it."""
+    chain = Chain(tmp_path)
+    if value is None:   # numeric(10,2) -> numeric(6,1): 12.34 would round to 12.3
+        base = BASE.replace(*edit)
+        m1, _ = chain.release(base, "init")
+        migrate(pg, chain.bundle(m1))
+        _seed(pg)
+        pg.execute("UPDATE items SET price = 12.30 WHERE id = 1")
+        pg.execute("UPDATE items SET price = 12.34 WHERE id = 2")
+        m2, _ = chain.release(base.replace('price: "numeric(10,2)"', 'price: "numeric(6,1)"'), "narrow")
+        with pytest.raises(MigrationError, match="fits_scale_1"):
+            migrate(pg, chain.bundle(m2))
+        assert pg.execute("SELECT price FROM items WHERE id = 2").fetchone()[0] == Decimal("12.34")
+        pg.execute("UPDATE items SET price = 12.3 WHERE id = 2")
+        assert migrate(pg, chain.bundle(m2)) == [2]
+        assert pg.execute("SELECT price FROM items ORDER BY id").fetchall()[:2] == [(Decimal("12.3"),),
+                                                                                   (Decimal("12.3"),)]
+        return
+    m1, _ = chain.release(BASE, "init")
+    migrate(pg, chain.bundle(m1))
+    _seed(pg)
+    pg.execute(f"UPDATE items SET {value[0]} = {value[1]} WHERE id = 1")
+    m2, _ = chain.release(BASE.replace(*edit), "narrow")
+    with pytest.raises(MigrationError, match=refused):
+        migrate(pg, chain.bundle(m2))
+    assert pg.execute("SELECT title FROM items WHERE id = 1").fetchone()[0] == "a long title"
