@@ -35,3 +35,15 @@ def test_every_finding_code_is_documented():
 def test_every_portable_type_is_documented():
     for name in TYPES:
         assert re.search(rf"^\| `{name}(\([a-z, ]+\))?` \|", README, re.M), name
+
+
+def test_the_worked_example_is_a_valid_manifest():
+    """A new user pastes it into manifests/memories.yaml: it loads, and its objects are the seed's."""
+    from schemactl.manifest.load import load_file, load_text
+    block = README.split("## Worked example", 1)[1]
+    text = re.search(r"```yaml\n(.*?)```", block, re.S).group(1)
+    m = load_text(text, "memories.yaml")
+    seed = load_file(ROOT / "manifests" / "memories.yaml")
+    for t in m.tables:
+        full = seed.table(t.name)
+        assert full is not None and {c.name for c in t.columns} <= {c.name for c in full.columns}, t.name
