@@ -713,10 +713,28 @@ def migrate_apply(manifest, url, dry_run, features):
     try:
         applied = _apply_with_progress(conn, bundle, run_migrations, parse_url(url)[0])
     except MigrationError as exc:
-        raise SchemactlError(str(exc)) from None
+        hint = ""
+        if "already exists" in str(exc) and _no_history(conn):
+            # the first migration met the schema's own tables: a database built without the chain
+            hint = ("; a database that already holds this schema but no schema_version history is adopted "
+                    f"with `schemactl migrate baseline {manifest} --db URL`, which records it as migrated")
+        raise SchemactlError(f"{exc}{hint}") from None
     finally:
         conn.close()
     click.echo(f"applied {', '.join(map(str, applied))}" if applied else "database is up to date")
+
+
+def _no_history(conn) -> bool:
+    """No migration recorded in the database's schema_version (after a failed migrate(), which rolled back)."""
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT count(*) FROM schema_version")
+        return cur.fetchone()[0] == 0
+    except Exception:   # noqa: BLE001 -- only a hint depends on it
+        return False
+    finally:
+        with contextlib.suppress(Exception):
+            conn.rollback()
 
 
 def _apply_with_progress(conn, bundle, run_migrations, engine):

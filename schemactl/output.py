@@ -85,7 +85,10 @@ def atomic_write_all(files: Mapping[Path, str | bytes]) -> list[Path]:
     journal = None
     try:
         with signals_held():   # the journal exists only together with the code that removes it
-            journal = _Journal.create(root, token, plan, missing)
+            try:
+                journal = _Journal.create(root, token, plan, missing)
+            except OSError as exc:   # the journal is schemactl's own file: name the file asked for
+                raise OSError(exc.errno, exc.strerror, str(given[pending[0][0]])) from None
         for d in missing:
             d.mkdir()
         umask = _umask()

@@ -83,7 +83,9 @@ def run_down(conn, engine: str, bundle: dict, lock: dict, chain: Path, to: int) 
     applied = [s for s in steps if s.state == "applied"]
     current = applied[-1].version if applied else 0
     if not 0 <= to < current:
-        raise SchemactlError(f"--to {to}: the database is at version {current}; give a lower version")
+        raise SchemactlError(f"--to {to}: the database is at version {current}; give a version from 0 (empty) "
+                             f"to {current - 1}" if current > 0 else
+                             f"--to {to}: the database is at version 0 (no migration applied); nothing to undo")
     entries = {e["version"]: e for e in lock["migrations"]}
     plan_back = []
     for version in range(current, to, -1):
