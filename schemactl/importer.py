@@ -18,7 +18,7 @@ from .catalog import Catalog, CColumn, CTable
 from .naming import ROLE_KEYWORDS
 from .normalize import default_key
 from .sqlsplit import Statement, split_sql
-from .typekeys import sqlite_type as sqlite_type_key
+from .typekeys import sqlite_rowid_alias, sqlite_type as sqlite_type_key
 from .types import TYPES, TypeRef
 
 # Portable types tried first when several rows share an engine spelling (PostgreSQL catalog names).
@@ -132,6 +132,7 @@ class Summary:
         self.unmapped: list[Entry] = []
         self.left_out: list[Entry] = []
         self.warnings: list[str] = []
+        self.notes: list[Entry] = []     # mapped exactly, but the engines behave differently: said as warnings
         self.objects = 0                 # objects written to the manifest (set when it is finished)
         self.engine = ""                 # the engine it was read from
         self.locate = lambda path, name=None, **kind: ""
@@ -141,6 +142,9 @@ class Summary:
 
     def not_mapped(self, path: tuple, reason: str, what: str | None = None, where: str = "") -> None:
         self.unmapped.append(Entry(tuple(path), describe(path) if what is None else what, reason, where))
+
+    def note(self, path: tuple, reason: str) -> None:
+        self.notes.append(Entry(tuple(path), describe(path), reason, ""))
 
     def forget(self, path: tuple) -> None:
         """An object is left out after all: its approximations go with it."""
@@ -176,6 +180,7 @@ class Summary:
         out += [f"approximately: {self._line(e)}" for e in self.approx]
         out += [f"not mapped: {self._line(e)}" for e in self.unmapped]
         out += [f"left out: {self._line(e)}" for e in self.left_out]
+        out += [f"warning: {self._line(e)}" for e in self.notes]
         out += [f"warning: {' '.join(w.split())}" for w in self.warnings]
         return out
 
@@ -473,6 +478,11 @@ class Importer:
                 spec["primary_key"] = True
             if c.identity:
                 spec["identity"] = True
+            elif self.engine == "sqlite" and sqlite_rowid_alias(pk, c.name, c.type, "without_rowid" in t.options):
+                self.summary.note(("tables", t.name, "columns", c.name), (
+                    f"{c.type} PRIMARY KEY: SQLite fills it from the row id when an INSERT leaves it out, "
+                    "PostgreSQL does not; add identity: true if the application relies on that (SQLite then "
+                    "numbers it with AUTOINCREMENT, never reusing a deleted row's id)"))
             if not c.nullable and not (spec.get("primary_key") or c.identity):
                 spec["nullable"] = False
             if c.generated is not None:   # as this engine wrote it, and sqlglot's reading for the other

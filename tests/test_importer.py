@@ -222,4 +222,25 @@ def test_items_are_placed_at_their_own_lines(tmp_path):
     assert result.exit_code == 0, result.output
     where = {re.search(r'(column|index|search) "(\w+)"', line).group(2): re.search(r"s\.sql:(\d+)", line).group(1)
              for line in result.output.splitlines() if "s.sql:" in line}
-    assert where == {"Kind": "5", "created": "6", "t_created": "9", "t_fts": "10"}, result.output
+    assert where == {"id": "2", "Kind": "5", "created": "6", "t_created": "9", "t_fts": "10"}, result.output
+
+
+def test_an_integer_primary_key_sqlite_fills_is_said_to_be_left_to_postgresql(tmp_path):
+    """SQLite's INTEGER PRIMARY KEY takes the row id when an INSERT leaves it out; PostgreSQL's key does not:
+    the import maps it exactly and warns (a warning, so --strict still passes); AUTOINCREMENT (an identity),
+    a composite key, a WITHOUT ROWID table and INT are not row ids and get no warning."""
+    ddl = tmp_path / "s.sql"
+    ddl.write_text("CREATE TABLE settings (id INTEGER PRIMARY KEY, k TEXT);\n"
+                   "CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT);\n"
+                   "CREATE TABLE b (x INTEGER, y INTEGER, PRIMARY KEY (x, y));\n"
+                   "CREATE TABLE c (id INTEGER PRIMARY KEY) WITHOUT ROWID;\n"
+                   "CREATE TABLE d (id INT PRIMARY KEY);\n")
+    out = tmp_path / "m.yaml"
+    result = cli("import", "--ddl", ddl, "--dialect", "sqlite", "-o", out, "--strict")
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if line.startswith("import: warning: ")]
+    assert warned == [f'import: warning: {ddl}:1: table "settings", column "id": INTEGER PRIMARY KEY: SQLite fills '
+                      "it from the row id when an INSERT leaves it out, PostgreSQL does not; add identity: true if "
+                      "the application relies on that (SQLite then numbers it with AUTOINCREMENT, never reusing a "
+                      "deleted row's id)"]
+    assert "# warning: " in out.read_text() and load_file(out).table("a").column("id").identity
