@@ -396,6 +396,16 @@ class Importer:
                 return _literal(value, kind, ref, self.enums.get(typ, ()))
             except (literals.LiteralError, ValueError, TypeError):
                 pass  # not a literal of this type: kept as SQL below
+        stored = _sqlite_constant(c.default, c.type) if self.engine == "sqlite" else None
+        if stored is not None:
+            try:
+                value = _literal(stored, kind, ref, self.enums.get(typ, ()))
+            except (literals.LiteralError, ValueError, TypeError):
+                value = None
+            if value is not None:
+                self.summary.approximate(path, f"{c.default} does arithmetic on text, which PostgreSQL refuses: "
+                                               f"SQLite stores {stored!r} in this column; written as that value")
+                return value
         for equivalent, note in literals.EQUIVALENT_DEFAULTS:
             mine = equivalent.get(self.engine)
             if mine is not None and key == default_key(mine, self.engine, kind):
@@ -566,6 +576,13 @@ class Importer:
                                              "text, which PostgreSQL reads (and shows) as a value of the column's "
                                              "type: kept on SQLite only; write its PostgreSQL form by hand",
                                              what=f'table "{t.name}", index "{i.name}"')
+                collated = [shown for (k, _), shown in zip(i.columns, i.shown_columns or ("",) * len(i.columns))
+                            if not isinstance(k, str) and _SQLITE_COLLATION.search(shown)]
+                if self.engine == "sqlite" and collated:
+                    self.summary.approximate(("tables", t.name), (
+                        f"key {collated[0]}: PostgreSQL has no such collation; there the key is "
+                        "lower(…) for NOCASE (which folds ASCII letters only; lower() folds every letter) and "
+                        "rtrim(…) for RTRIM: review it"), what=f'table "{t.name}", index "{i.name}"')
                 if i.unique:
                     spec["unique"] = True
                 if i.where:  # as this engine wrote it, and sqlglot's reading for the other (checked on load)
@@ -1039,10 +1056,61 @@ def _both_uncached(sql: str, engine: str) -> dict:
                     node.set("this", sqlglot.exp.cast(node.this.copy(), "json"))
         if engine == "postgres":
             tree = tree.transform(_sqlite_spelling)
+        else:
+            tree = tree.transform(_postgres_collation)
         translated = tree.sql(dialect=SQLGLOT_DIALECT[other])
     except Exception:  # sqlglot cannot read it: the same text, flagged in the summary by the caller
         translated = sql
     return {engine: sql, other: translated}
+
+
+_CONSTANT_NODES = ("Literal", "Neg", "Paren", "Add", "Sub", "Mul", "Div", "Mod", "DPipe", "Concat")
+
+
+def _sqlite_constant(sql: str, declared: str) -> str | None:
+    """The text of the value SQLite stores for a default of literals and operators that does arithmetic on
+    text (-'a' is 0, stored in a TEXT column as '0': SQLite reads text as a number, PostgreSQL refuses it),
+    found by SQLite itself: a row of a one-column table with the column's declared type, inserted with
+    DEFAULT VALUES.  None for anything else (kept as SQL: a function, a column, 'a' || 'b', NULL)."""
+    import sqlite3
+    import sqlglot
+    try:
+        tree = sqlglot.parse_one(sql, read="sqlite")
+    except Exception:   # noqa: BLE001 -- not read: not a constant this knows
+        return None
+    arithmetic = (sqlglot.exp.Neg, sqlglot.exp.Add, sqlglot.exp.Sub, sqlglot.exp.Mul, sqlglot.exp.Div,
+                  sqlglot.exp.Mod)
+    if not all(type(n).__name__ in _CONSTANT_NODES for n in tree.walk()) or not any(
+            isinstance(n, arithmetic) and any(isinstance(x, sqlglot.exp.Literal) and x.is_string
+                                              for x in n.iter_expressions()) for n in tree.walk()):
+        return None
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute(f'CREATE TABLE t ("v" {declared} DEFAULT ({sql}))')
+        db.execute("INSERT INTO t DEFAULT VALUES")
+        (value,) = db.execute('SELECT "v" FROM t').fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return None if value is None or isinstance(value, bytes) else str(value)
+
+
+_SQLITE_COLLATION = re.compile(r"\bCOLLATE\s+\"?(NOCASE|RTRIM)\b", re.I)
+
+
+def _postgres_collation(node):
+    """SQLite's built-in collations, which PostgreSQL has none of by these names: x COLLATE NOCASE compares
+    as lower(x) (NOCASE folds ASCII letters only), RTRIM as rtrim(x), BINARY as x itself."""
+    import sqlglot
+    if isinstance(node, sqlglot.exp.Collate):
+        name = node.expression.name.upper() if node.expression is not None else ""
+        fn = {"NOCASE": "lower", "RTRIM": "rtrim"}.get(name)
+        if fn is not None:
+            return sqlglot.exp.Anonymous(this=fn, expressions=[node.this.copy()])
+        if name == "BINARY":
+            return node.this.copy()
+    return node
 
 
 def _sqlite_spelling(node):

@@ -221,7 +221,8 @@ def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
         value = tree.this
     elif isinstance(tree, exp.Boolean):
         value = "true" if tree.this else "false"
-    elif isinstance(tree, exp.Neg) and isinstance(_unwrap(tree.this), exp.Literal):
+    elif isinstance(tree, exp.Neg) and isinstance(_unwrap(tree.this), exp.Literal) and \
+            not _unwrap(tree.this).is_string:   # -'a' is an expression (SQLite computes 0), not the text "-a"
         value = "-" + str(_unwrap(tree.this).this)
     if value is None and isinstance(tree, exp.Array) and kind and element_kind(kind):   # ARRAY[1, NULL]
         items = [_unwrap(x) for x in tree.expressions]

@@ -244,3 +244,45 @@ def test_an_integer_primary_key_sqlite_fills_is_said_to_be_left_to_postgresql(tm
                       "the application relies on that (SQLite then numbers it with AUTOINCREMENT, never reusing a "
                       "deleted row's id)"]
     assert "# warning: " in out.read_text() and load_file(out).table("a").column("id").identity
+
+
+def test_sqlite_constants_and_collations_are_not_changed_silently(tmp_path, pg):
+    """A default made of literals and operators is what SQLite stores (-'a' is 0: '0' in a TEXT column; it
+    was read as the text '-a'), and an index key with COLLATE NOCASE keeps its collation on SQLite and is
+    lower(…) on PostgreSQL (it was dropped: the unique index became case-sensitive), each listed."""
+    db = tmp_path / "h.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY, e TEXT, b TEXT DEFAULT (-'a'), "
+                       "c TEXT DEFAULT ('x' || 'y'), d INTEGER DEFAULT (-5));"
+                       "CREATE UNIQUE INDEX t_e_key ON t (e COLLATE NOCASE);")
+    conn.close()
+    out = tmp_path / "h.yaml"
+    result = cli("import", "--db", f"sqlite:///{db}", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert 'column "b", default: -\'a\' does arithmetic on text, which PostgreSQL refuses: SQLite stores \'0\' in ' \
+           "this column" in result.output
+    assert 'index "t_e_key": key e COLLATE NOCASE: PostgreSQL has no such collation' in result.output
+    m = load_file(out)
+    t = m.table("t")
+    assert (t.column("b").default.value, t.column("d").default.value) == ("0", -5)
+    assert t.column("c").default.expr.on("sqlite") == "'x' || 'y'"        # kept as SQL, as before
+    (key,) = t.indexes[0].columns
+    assert key.expr.on("sqlite") == "e COLLATE NOCASE" and key.expr.on("postgres").lower() == "lower(e)"
+    assert cli("diff", out, "--db", f"sqlite:///{db}").exit_code == 1     # the default's text differs (listed)
+    for engine, conn in (("sqlite", sqlite3.connect(":memory:")), ("postgres", pg)):
+        if engine == "sqlite":
+            conn.executescript(render.ddl(m, "sqlite"))
+        else:
+            conn.execute(render.ddl(m, "postgres"))
+        cur = conn.cursor()
+        cur.execute("INSERT INTO t (id, e) VALUES (1, 'Ann')")
+        cur.execute("SELECT b, c FROM t")
+        assert cur.fetchone() == ("0", "xy"), engine
+        with pytest.raises(Exception, match="(?i)unique|duplicate"):
+            cur.execute("INSERT INTO t (id, e) VALUES (2, 'ANN')")
+
+
+def test_a_negated_string_is_no_literal_default():
+    from schemactl.normalize import default_key
+    assert default_key("-'a'", "sqlite", "text") != default_key("'-a'", "sqlite", "text")
+    assert default_key("(-5)", "sqlite", "int64") == default_key("-5", "sqlite", "int64") == "lit:-5"

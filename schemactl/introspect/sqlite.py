@@ -154,7 +154,10 @@ def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
 
     uniques, indexes = [], []
     for _, iname, unique, origin, partial in pragma("index_list", name):
-        keys = [(r[2], bool(r[3])) for r in pragma("index_xinfo", iname) if r[5]]
+        # a key with a collation of its own (e COLLATE NOCASE) compares otherwise than its column: it is read
+        # from the DDL as an expression, as the manifest would write it
+        keys = [(r[2] if (r[4] or "BINARY").upper() == "BINARY" else None, bool(r[3]))
+                for r in pragma("index_xinfo", iname) if r[5]]
         if origin == "u":
             cols = tuple(k for k, _ in keys)
             uniques.append(CKey(name_for("unique", cols), cols))

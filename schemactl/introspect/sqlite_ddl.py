@@ -212,8 +212,8 @@ def strip_order(key: str) -> tuple[str, bool]:
     while toks and toks[-1].upper in ("ASC", "DESC"):
         desc = desc or toks[-1].upper == "DESC"
         toks = toks[:-1]
-    while len(toks) >= 2 and toks[-2].upper == "COLLATE":
-        toks = toks[:-2]
+    while len(toks) >= 2 and toks[-2].upper == "COLLATE" and toks[-1].upper in ("BINARY", '"BINARY"'):
+        toks = toks[:-2]   # the default; any other collation is part of the key (e COLLATE NOCASE)
     if len(toks) == 1 and toks[0].kind in ("word", "qid"):
         return toks[0].ident, desc
     return text_of(key, toks), desc
