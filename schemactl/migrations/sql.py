@@ -207,6 +207,10 @@ def _sqlite_add_column_ok(r: Renderer, t: Table, op: Op) -> bool:
     return c.nullable or d is not None
 
 
+# Kinds SQLite stores in a form of their own (ISO-8601 text, Unix milliseconds or seconds): a change between one of
+# them and another kind is no rebuild's copy.
+_SQLITE_TIME_KINDS = frozenset({"date", "time", "timestamp", "timestamptz"})
+
 # Operations on the schema as a whole that name a table but never change it (dropped first, created last).
 SQLITE_AROUND = {"drop_search", "create_search", "drop_trigger", "create_trigger", "drop_policy", "create_policy"}
 SQLITE_NEW = "__schemactl_new_"
@@ -216,6 +220,13 @@ def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
     """SQLite statements that are correct with foreign keys ON or OFF, inside a runner's transaction or not
     (docs/runtime-protocol.md, section 2): no DROP TABLE ever fires a cascade into rows that are kept."""
     r_new, r_old = Renderer(new, "sqlite"), Renderer(old, "sqlite")
+    for op in ops:
+        if op.kind == "alter_type" and op.old.kind != op.new.kind and {op.old.kind, op.new.kind} & _SQLITE_TIME_KINDS:
+            # SQLite holds each of these in a form of its own (ISO text, Unix numbers); a rebuild copies
+            # values as they are, where PostgreSQL converts them
+            raise ValueError(f"column {op.table}.{op.name}: {op.old.spelled()} -> {op.new.spelled()} changes how "
+                             "SQLite stores the values (a table rebuild would keep the old form beside the new); add "
+                             "a column of the new type, fill it from the old one, then drop the old one")
     by_table: dict[str, list[Op]] = {}
     for op in ops:
         if op.table and op.kind not in SQLITE_AROUND:

@@ -235,3 +235,19 @@ def test_postgres_narrowing_never_changes_a_value_silently(edit, value, refused,
     with pytest.raises(MigrationError, match=refused):
         migrate(pg, chain.bundle(m2))
     assert pg.execute("SELECT title FROM items WHERE id = 1").fetchone()[0] == "a long title"
+
+
+@pytest.mark.parametrize("before,after", [("timestamp", "timestamptz"), ("timestamptz", "timestamp"),
+                                          ("date", "timestamp"), ("text", "date")])
+def test_a_type_change_that_changes_sqlite_storage_is_refused_with_the_way_to_do_it(before, after, tmp_path):
+    """SQLite keeps dates and instants in forms of their own (ISO text, Unix milliseconds); a rebuild copies
+    values as they are while PostgreSQL converts them, so the two engines would hold different values
+    (an ISO text left in a Unix-milliseconds column sorts above every number)."""
+    from schemactl.errors import SchemactlError
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", f"      note: {before}\n")
+    chain.release(base, "init")
+    with pytest.raises(SchemactlError, match=rf"column items.note: {before} -> {after} changes how SQLite stores "
+                                             r"the values .*add a column of the new type"):
+        chain.release(base.replace(f"      note: {before}\n", f"      note: {after}\n"), "retype")
+    assert len(list((tmp_path / "generated" / "chain" / "migrations" / "sqlite").glob("*.sql"))) == 1
