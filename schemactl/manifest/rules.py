@@ -29,7 +29,7 @@ def check(m: Manifest, problems) -> None:
         _keys(t, problems)
         _search(t, problems)
         for fk in t.foreign_keys:
-            _foreign_key(t, fk, tables, problems, m.absent)
+            _foreign_key(t, fk, tables, problems, m.absent, _written(m))
     if not problems.errors:   # only a manifest that is otherwise sound: the engines would say the same twice
         from . import enginecheck
         enginecheck.check(m, problems)
@@ -320,7 +320,20 @@ def _is_key(t: Table, cols: tuple[str, ...]) -> bool:
     return any(set(k) == set(cols) and len(k) == len(cols) for k in keys)
 
 
-def _foreign_key(t: Table, fk, tables: dict, problems, absent=()) -> None:
+def _written(m: Manifest):
+    """Whether the manifest's text declares column ``c`` of table ``t`` (one whose own problem, an unknown
+    type, say, kept it out of the model: a reference to it is no second problem)."""
+    data = getattr(m.located, "data", None)
+
+    def written(t: str, c: str) -> bool:
+        try:
+            return c in data["tables"][t]["columns"]
+        except (TypeError, KeyError):
+            return False
+    return written
+
+
+def _foreign_key(t: Table, fk, tables: dict, problems, absent=(), written=lambda t, c: False) -> None:
     target = tables.get(fk.ref_table)
     gated = dict(absent or ())
     if target is None and fk.ref_table in gated:
@@ -339,6 +352,9 @@ def _foreign_key(t: Table, fk, tables: dict, problems, absent=()) -> None:
     ok = True
     for mine, theirs in zip(fk.columns, fk.ref_columns):
         tcol = target.column(theirs)
+        if tcol is None and written(fk.ref_table, theirs):
+            ok = False   # the column is declared; its own problem is reported where it is
+            continue
         if tcol is None:
             hint = suggest(theirs, [c.name for c in target.columns])
             problems.add(fk.path, f'table "{t.name}": foreign key "{fk.name}" references missing column '
