@@ -186,8 +186,8 @@ def parse_url(url: str) -> tuple[str, str]:
     or a PostgreSQL URL libpq cannot read, is a one-line SchemactlError that shows no secret."""
     if "\0" in url:
         raise SchemactlError("the database URL contains a NUL character")
-    if url.startswith(POSTGRES_PREFIXES):
-        check_postgres(url)
+    if url.startswith(POSTGRES_PREFIXES) or is_conninfo(url):
+        check_postgres(url, conninfo=True)
         return "postgres", url
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
@@ -195,6 +195,14 @@ def parse_url(url: str) -> tuple[str, str]:
             raise SchemactlError("sqlite URL has no path: write sqlite:///relative.db or sqlite:////absolute.db")
         return "sqlite", path
     raise SchemactlError(_scheme_problem(url))
+
+
+_CONNINFO = re.compile(r"^\s*[A-Za-z_]+\s*=")
+
+
+def is_conninfo(url: str) -> bool:
+    """A libpq ``key=value`` conninfo string (host=… dbname=…), not a URL."""
+    return "://" not in url and bool(_CONNINFO.match(url))
 
 
 def _scheme_problem(url: str) -> str:

@@ -258,7 +258,8 @@ def connect_url(url: str, read_only: bool = True):
             raise SchemactlError(f"cannot open {address}: {exc}") from None
     from .dburl import connect_postgres
     options = "-c default_transaction_read_only=on" if read_only else None
-    return connect_postgres(address, connect_timeout=10, options=options)   # one line, no secret, when it fails
+    return connect_postgres(address, conninfo=True, connect_timeout=10,
+                            options=options)   # one line, no secret, when it fails
 
 
 def diff_database(m: Manifest, url: str) -> Target:
