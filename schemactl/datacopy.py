@@ -500,6 +500,9 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
     if header.get("hash") != want and not force:
         raise SchemactlError(f"{path}: archive was taken from schema {header.get('schema')} {header.get('hash')}, "
                              f"the target manifest is {want}; pass --force to restore anyway")
+    listed = header.get("tables")
+    if not (isinstance(listed, list) and listed and all(isinstance(x, str) for x in listed)):
+        raise _damaged(path, 1, "the header lists no tables")
     check_schema(conn, engine, m, "target")
     counts: dict[str, int] = {}
     state = {"table": None, "rows": [], "decode": None}
@@ -520,8 +523,12 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
                 state["table"], state["decode"] = _table_start(path, number, obj, m, fmt)
             elif isinstance(obj, dict) and obj.get("end"):
                 flush()
-                if obj.get("rows") != counts:
+                rows = obj.get("rows")
+                if not isinstance(rows, dict) or any(type(v) is not int for v in rows.values()) or rows != counts:
                     raise _damaged(path, number, "row counts do not match the archive's footer")
+                if sorted(counts) != sorted(listed):
+                    raise _damaged(path, number, f"the archive holds tables {', '.join(sorted(counts)) or 'none'}, "
+                                                 f"its header lists {', '.join(sorted(listed))}")
                 # Read to the end before committing: gzip checks its CRC and length only there, and nothing
                 # (rows, a second member, garbage) may follow the footer.
                 extra = next(lines, None)

@@ -325,3 +325,25 @@ def test_an_escaped_surrogate_pair_is_one_character_and_restores(setup):
     lite = sqlite_engine.connect(str(setup.tmp / "t.db"))
     assert lite.execute("SELECT code FROM kids WHERE id = 1").fetchone() == ("\U0001F600",)
     lite.close()
+
+
+@pytest.mark.parametrize("edit,says", [
+    (lambda lines: lines[:-1] + [lines[-1].replace('"parents":2', '"parents":2.0')], "row counts do not match"),
+    (lambda lines: [lines[0].replace('"tables":["parents","kids"]', '"tables":[]')] + lines[1:],
+     "the header lists no tables"),
+    (lambda lines: [lines[0].replace(',"tables":["parents","kids"]', '')] + lines[1:], "the header lists no tables"),
+    (lambda lines: [lines[0].replace('"tables":["parents","kids"]', '"tables":["parents","kids","gone"]')]
+     + lines[1:], "its header lists gone, kids, parents"),
+])
+def test_a_header_or_footer_no_backup_writes_is_a_damaged_archive(setup, edit, says):
+    lines, _ = _archive(setup)
+    assert '"tables":["parents","kids"]' in lines[0] and '"parents":2' in lines[-1], (lines[0], lines[-1])
+    path = setup.tmp / "odd.gz"
+    path.write_bytes(gzip.compress(("\n".join(edit(lines)) + "\n").encode()))
+    target = _lite(setup, "t.db")
+    result = cli("restore", path, "--manifest", setup.tmp / "m.yaml", "--db", target)
+    line = _error_line(result)
+    assert result.exit_code == 2 and says in line and "damaged" in line, line
+    lite = sqlite_engine.connect(str(setup.tmp / "t.db"))
+    assert count(lite, "parents") == count(lite, "kids") == 0
+    lite.close()
