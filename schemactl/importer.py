@@ -1518,6 +1518,21 @@ def pg_extras(conn, schema: str) -> dict:
     return {k: conn.execute(q, {"schema": schema}).fetchall() for k, q in _PG_EXTRAS.items()}
 
 
+def _without_meta_commands(statements: list[Statement]) -> list[Statement]:
+    """psql's meta-commands (a line starting with a backslash: pg_dump writes \\restrict and \\unrestrict
+    around its output) are psql's, not SQL: dropped from the start of each statement, as psql reads them."""
+    out = []
+    for st in statements:
+        if not st.text.startswith("\\"):
+            out.append(st)
+            continue
+        end = st.text.find("\n")
+        if end >= 0:   # the rest, read again (its comments skipped, its line counted on)
+            out += _without_meta_commands([Statement(st.line + x.line, x.text)
+                                           for x in split_sql(st.text[end + 1:], "postgres")])
+    return out
+
+
 def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str = "auto",
              url: str | None = None, locator: Locator | None = None, server=None) -> tuple[dict, Summary, list[str]]:
     """Apply the schema statements of DDL files to a scratch database of ``engine`` and import that.
@@ -1526,7 +1541,8 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
     locator = locator or Locator()
     keep, left, tails = [], [], set()
     for filename, text in texts:
-        statements = split_sql(text, engine)
+        statements = _without_meta_commands(split_sql(text, engine)) if engine == "postgres" else \
+            split_sql(text, engine)
         tails.update(id(s) for s in statements[-1:])
         k, n = classify(statements, engine)
         keep += [(filename, s) for s in k]

@@ -363,3 +363,15 @@ def test_schemactl_own_sqlite_defaults_are_recognised(tmp_path, pg_test_db):
     assert m.table("b").column("a_id").type.name == "uuid"
     pg.execute("INSERT INTO a DEFAULT VALUES")
 
+
+
+def test_pg_dump_meta_commands_are_psqls_not_sql(scratch_server):
+    """pg_dump 15.14 and later write \\restrict KEY / \\unrestrict KEY around a dump: psql's meta-commands,
+    skipped as psql reads them (they were 'not mapped', so --strict refused every current dump)."""
+    from schemactl import importer
+    dump = ("\\restrict 8sKq3\n\n--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\n"
+            "CREATE TABLE public.t (\n    id integer NOT NULL,\n    name text NOT NULL\n);\n"
+            "ALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n\n\\unrestrict 8sKq3\n")
+    doc, summary, _ = importer.from_ddl([("dump.sql", dump)], "postgres", "dump", server=scratch_server)
+    assert summary.unmapped == [] and summary.approx == [] and summary.strict_ok
+    assert list(doc["tables"]) == ["t"]
