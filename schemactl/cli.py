@@ -929,16 +929,27 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
             summary.approx += [importer.Entry(("drizzle", i), "", why, where) for i, (where, why) in enumerate(notes)]
         source = ", ".join(t[0] for t in texts)
     text, _ = importer.finish(doc, summary, source)
+    refused = strict and not summary.strict_ok
+    if out and not refused:   # written first: the summary below is for a reader who may have gone away
+        atomic_write_all({out: text})
     for line in summary.lines():
-        click.echo(f"import: {line}", err=True)
-    if strict and not summary.strict_ok:
+        _note(f"import: {line}")
+    if refused:
         raise SchemactlError(f"--strict: {len(summary.approx)} approximate and {len(summary.unmapped)} not mapped; "
                              "nothing was written")
     if out:
-        atomic_write_all({out: text})
-        click.echo(f"{out}: written", err=True)
+        _note(f"{out}: written")
     else:
         click.echo(text, nl=False)
+
+
+def _note(line: str) -> None:
+    """A line on stderr that a closed pipe does not turn into a failure: what the command did stands (the
+    reader of ``2>&1 | head`` has gone), and later lines go nowhere."""
+    try:
+        click.echo(line, err=True)
+    except BrokenPipeError:
+        sys.stderr = open(os.devnull, "w")
 
 
 def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provider, postgres_url):
