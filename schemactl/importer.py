@@ -488,6 +488,7 @@ class Importer:
                 spec["primary_key"] = True
             if c.identity:
                 spec["identity"] = True
+                self._identity_options(t, c)
             elif self.engine == "sqlite" and sqlite_rowid_alias(pk, c.name, c.type, "without_rowid" in t.options):
                 self.summary.note(("tables", t.name, "columns", c.name), (
                     f"{c.type} PRIMARY KEY: SQLite fills it from the row id when an INSERT leaves it out, "
@@ -513,7 +514,13 @@ class Importer:
             if d is not None:
                 spec["default"] = d
             cols[c.name] = spec
+        comments = {(table, column): text for table, column, text in self.extras.get("comments", ())}
+        for cname, spec in cols.items():
+            if (t.name, cname) in comments:
+                spec["comment"] = comments[(t.name, cname)]
         out: dict = {"columns": cols}
+        if (t.name, None) in comments:
+            out["comment"] = comments[(t.name, None)]
         if pk and not any(s.get("primary_key") for s in cols.values()):
             out["primary_key"] = {"name": t.primary_key.name, "columns": list(pk)} \
                 if t.primary_key.name not in (None, f"{t.name}_pkey") else list(pk)
@@ -635,6 +642,27 @@ class Importer:
         if tr.shown_when:
             spec["when"] = {self.engine: tr.shown_when}
         return spec, ""
+
+    # A PostgreSQL identity's sequence as the manifest's identity: true makes it (BY DEFAULT, from 1 by 1).
+    _IDENTITY_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
+
+    def _identity_options(self, t: CTable, c: CColumn) -> None:
+        facts = {(table, col): rest for table, col, *rest in self.extras.get("identities", ())}
+        got = facts.get((t.name, c.name))
+        if got is None:
+            return
+        kind, start, step, low, high, cycle, cache, typ = got
+        path = ("tables", t.name, "columns", c.name)
+        if kind == "a":
+            self.summary.approximate(path, "GENERATED ALWAYS AS IDENTITY -> identity: true, which is BY DEFAULT on "
+                                           "PostgreSQL: an INSERT may give the value itself")
+        defaults = (1, 1, 1, self._IDENTITY_MAX.get(typ, high), False, 1)
+        if (start, step, low, high, cycle, cache) != defaults:
+            told = ", ".join(f"{name} {value}" for name, value, default in zip(
+                ("START", "INCREMENT", "MINVALUE", "MAXVALUE", "CYCLE", "CACHE"),
+                (start, step, low, high, cycle, cache), defaults) if value != default)
+            self.summary.approximate(path, f"identity sequence options ({told}) left out: the manifest's identity "
+                                           "counts from 1 by 1")
 
     def index_key(self, i, n: int):
         """One index key as the manifest writes it: a column name, or a mapping (expr, order, nulls, opclass)."""
@@ -832,8 +860,11 @@ class Importer:
                     name = next(n for n in (f"{t.name}_{c.name}_seq{k or ''}" for k in range(100)) if n not in taken)
                     made.append(CSequence(name, c.type, 1, 1, 1, SEQUENCE_LIMITS[c.type], False,
                                           f"{t.name}.{c.name}"))
+                    where = (f"in the composite primary key ({', '.join(t.primary_key.columns)})"
+                             if c.name in t.primary_key.columns else
+                             f"outside the primary key ({', '.join(t.primary_key.columns)})")
                     self.summary.approximate(("tables", t.name, "columns", c.name), (
-                        f"identity column in the composite primary key ({', '.join(t.primary_key.columns)}): "
+                        f"identity column {where}: the manifest's identity is a table's whole key, so it is "
                         f"numbered by sequence {name}, owned by the column (default nextval; SQLite has no "
                         "sequences: the application gives the value there)"))
                     self.summary.approximate(("sequences", name), f"made for the identity column {t.name}."
@@ -1507,6 +1538,18 @@ _PG_EXTRAS = {
     "partitioned": """SELECT c.relname, pg_get_partkeydef(c.oid) FROM pg_class c
                       JOIN pg_namespace n ON n.oid = c.relnamespace
                       WHERE n.nspname = %(schema)s AND c.relkind = 'p' ORDER BY 1""",
+    "comments": """SELECT c.relname, a.attname, d.description FROM pg_description d
+                   JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
+                   JOIN pg_namespace n ON n.oid = c.relnamespace
+                   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+                   WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') ORDER BY 1, 2 NULLS FIRST""",
+    "identities": """SELECT c.relname, a.attname, a.attidentity::text, s.seqstart, s.seqincrement, s.seqmin,
+                     s.seqmax, s.seqcycle, s.seqcache, format_type(a.atttypid, NULL) FROM pg_attribute a
+                     JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                     JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.refobjid = c.oid
+                      AND d.refobjsubid = a.attnum AND d.deptype = 'i'
+                     JOIN pg_sequence s ON s.seqrelid = d.objid
+                     WHERE n.nspname = %(schema)s AND a.attidentity <> '' ORDER BY 1, 2""",
     "partitions": """SELECT c.relname, p.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_class c
                      JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_inherits i ON i.inhrelid = c.oid
                      JOIN pg_class p ON p.oid = i.inhparent WHERE n.nspname = %(schema)s AND c.relispartition

@@ -293,8 +293,9 @@ def test_identity_in_a_composite_key_becomes_an_owned_sequence(tmp_path, pg_serv
                           "CREATE TABLE v1_dag (id bigint GENERATED ALWAYS AS IDENTITY, inserted_at timestamptz NOT"
                           " NULL,\n"
                           "  CONSTRAINT v1_dag_pkey PRIMARY KEY (id, inserted_at));\n")
-    assert 'table "v1_dag", column "id": identity column in the composite primary key (id, inserted_at): ' \
-           'numbered by sequence v1_dag_id_seq, owned by the column' in res.output
+    assert 'table "v1_dag", column "id": identity column in the composite primary key (id, inserted_at): the ' \
+           "manifest's identity is a table's whole key, so it is numbered by sequence v1_dag_id_seq, owned by the " \
+           "column" in res.output
     m = _applies_on_both(out, pg_test_db)
     assert [(s.name, s.type, s.owned_by) for s in m.sequences] == [("v1_dag_id_seq", "bigint", "v1_dag.id")]
     with psycopg.connect(pg_test_db, autocommit=True) as conn:
