@@ -814,7 +814,8 @@ class Importer:
         for t in self.cat.tables:
             names = {c.name.lower() for c in t.columns}
 
-            def fix(sql, path):
+            def fix(sql, path, table=t.name):
+                sql = _own_qualifier_dropped(sql, table) if sql else sql   # "notes"."qty" in notes: qty
                 new = _dq_strings(sql, names) if sql else sql
                 if new != sql:
                     self.summary.approximate(path, f'{sql}: a double-quoted word that names no column is a string '
@@ -1032,14 +1033,27 @@ def _sqlite_lacks(sql: str) -> list[str]:
         conn.close()
 
 
+def _own_qualifier_dropped(sql: str, table: str) -> str:
+    """``sql`` (an expression of ``table``) with the qualifier naming that table itself removed from its
+    columns ("notes"."qty" -> "qty", as drizzle-kit writes a sqlite-core check): the manifest's expressions
+    name their own table's columns bare."""
+    def one(m):
+        if m.group(0).startswith("'") or m.group(1) is None:
+            return m.group(0)
+        word = m.group(1)[1:-1].replace('""', '"') if m.group(1).startswith('"') else m.group(1)
+        return "" if word.lower() == table.lower() else m.group(0)
+    return re.sub(r"""'(?:[^']|'')*'|(?<![\w."$])("(?:[^"]|"")+"|[A-Za-z_]\w*)\s*\.\s*(?=["A-Za-z_])""", one, sql)
+
+
 def _dq_strings(sql: str, columns: set[str]) -> str:
     """``sql`` with each double-quoted word that is none of ``columns`` written as a single-quoted string."""
     def one(m):
-        if m.group(0).startswith("'"):
+        if m.group(0).startswith("'") or m.group(2):
             return m.group(0)
         word = m.group(1).replace('""', '"')
         return m.group(0) if word.lower() in columns else "'" + word.replace("'", "''") + "'"
-    return re.sub(r"""'(?:[^']|'')*'|"((?:[^"]|"")*)"(?!\s*\()""", one, sql)
+    # a word followed by ( is a function, one followed by . a qualifier ("notes"."qty"): neither is a string
+    return re.sub(r"""'(?:[^']|'')*'|"((?:[^"]|"")*)"(\s*[(.])?""", one, sql)
 
 
 def _qualifiers(sql: str) -> set[str]:

@@ -286,3 +286,28 @@ def test_a_negated_string_is_no_literal_default():
     from schemactl.normalize import default_key
     assert default_key("-'a'", "sqlite", "text") != default_key("'-a'", "sqlite", "text")
     assert default_key("(-5)", "sqlite", "int64") == default_key("-5", "sqlite", "int64") == "lit:-5"
+
+
+def test_a_table_qualified_column_is_no_string(tmp_path, pg):
+    """drizzle-kit's sqlite-core SQL writes a check's column as "notes"."qty": the qualifier is the table
+    itself, dropped as the manifest names its own columns (it became the string 'notes'."qty", which
+    PostgreSQL refused), and the import is exact: diff against the source finds nothing."""
+    ddl = tmp_path / "s.sql"
+    ddl.write_text('CREATE TABLE notes (id integer PRIMARY KEY NOT NULL, qty integer NOT NULL, deleted integer, '
+                   'CONSTRAINT qty_pos CHECK ("notes"."qty" > 0));\n'
+                   'CREATE INDEX notes_live_idx ON notes (id) WHERE "notes"."deleted" = 0;\n')
+    out = tmp_path / "m.yaml"
+    result = cli("import", "--ddl", ddl, "--dialect", "sqlite", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "a double-quoted word" not in result.output
+    m = load_file(out)
+    t = m.table("notes")
+    assert t.checks[0].expr.on("sqlite") == '"qty" > 0'
+    assert t.indexes[0].where.on("sqlite") == '"deleted" = 0'
+    assert "0 approximately, 0 not mapped" in result.output
+    pg.execute(render.ddl(m, "postgres"))
+    db = tmp_path / "src.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(ddl.read_text())
+    conn.close()
+    assert cli("diff", out, "--db", f"sqlite:///{db}").exit_code == 0
