@@ -643,6 +643,16 @@ class Importer:
             spec["when"] = {self.engine: tr.shown_when}
         return spec, ""
 
+    def _beyond_the_model(self) -> None:
+        """What PostgreSQL holds of an object that the manifest has no field for (pg_extras' "beyond"): each
+        listed with the object, so that nothing is dropped as if it were mapped exactly."""
+        paths = {"column": lambda t, n: ("tables", t, "columns", n), "trigger": lambda t, n: ("triggers", n),
+                 "sequence": lambda t, n: ("sequences", n)}
+        for severity, table, kind, obj, why in self.extras.get("beyond", ()):
+            path = paths.get(kind, lambda t, n: ("tables", t))(table, obj)
+            what = None if kind in paths else f'table "{table}", {kind} "{obj}"'
+            (self.summary.not_mapped if severity == "not mapped" else self.summary.approximate)(path, why, what)
+
     # A PostgreSQL identity's sequence as the manifest's identity: true makes it (BY DEFAULT, from 1 by 1).
     _IDENTITY_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
 
@@ -681,6 +691,7 @@ class Importer:
         self._schemactl_columns()
         self._serials()
         self._sqlite_string_literals()
+        self._beyond_the_model()
         tables = {}
         partitions = {child: (parent, bound) for child, parent, bound in self.extras.get("partitions", ())}
         for t in self.cat.tables:
@@ -1564,6 +1575,66 @@ _PG_EXTRAS = {
                       AND d.refobjsubid = a.attnum AND d.deptype = 'i'
                      JOIN pg_sequence s ON s.seqrelid = d.objid
                      WHERE n.nspname = %(schema)s AND a.attidentity <> '' ORDER BY 1, 2""",
+    # (severity, table, kind, object, why) of what an object holds beyond the manifest's model
+    "beyond": """
+        SELECT 'approximate', c.relname, 'constraint', con.conname,
+               'DEFERRABLE' || CASE WHEN con.condeferred THEN ' INITIALLY DEFERRED' ELSE '' END ||
+               ' left out: the manifest''s unique and primary keys are checked at once'
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND con.contype IN ('u', 'p') AND con.condeferrable
+        UNION ALL
+        SELECT 'not mapped', c.relname, 'constraint', con.conname,
+               pg_get_constraintdef(con.oid) || ': the manifest holds no EXCLUDE constraint; keep it in the '
+               'application''s migrations'
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND con.contype = 'x'
+        UNION ALL
+        SELECT 'approximate', c.relname, 'foreign key', con.conname,
+               'MATCH FULL left out: the manifest''s foreign keys are MATCH SIMPLE (a row with some of the key''s '
+               'columns NULL is not checked)'
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND con.contype = 'f' AND con.confmatchtype = 'f'
+        UNION ALL
+        SELECT 'approximate', c.relname, 'index', ic.relname,
+               'its INCLUDE columns left out (' || pg_get_indexdef(i.indexrelid) || ')'
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND i.indnkeyatts < i.indnatts
+        UNION ALL
+        SELECT 'approximate', c.relname, 'index', ic.relname,
+               'NULLS NOT DISTINCT left out: the manifest''s unique keys take NULLs as distinct'
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND pg_get_indexdef(i.indexrelid) LIKE '%%NULLS NOT DISTINCT%%'
+        UNION ALL
+        SELECT 'approximate', c.relname, 'column', a.attname,
+               'COLLATE ' || quote_ident(co.collname) || ' left out: the column compares by the database''s '
+               'default collation'
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_type ty ON ty.oid = a.atttypid JOIN pg_collation co ON co.oid = a.attcollation
+         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+           AND a.attcollation <> 0 AND a.attcollation <> ty.typcollation
+        UNION ALL
+        SELECT 'approximate', c.relname, 'trigger', t.tgname,
+               'its arguments left out: the function is called without them (TG_ARGV is empty)'
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND NOT t.tgisinternal AND t.tgnargs > 0
+        UNION ALL
+        SELECT 'approximate', c.relname, 'trigger', t.tgname,
+               'a CONSTRAINT TRIGGER (DEFERRABLE): written as an ordinary trigger, fired at once'
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND NOT t.tgisinternal AND t.tgconstraint <> 0
+        UNION ALL
+        SELECT 'approximate', c.relname, 'trigger', t.tgname,
+               'UPDATE OF its columns left out: it fires on every UPDATE'
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND NOT t.tgisinternal AND t.tgattr::text <> ''
+        UNION ALL
+        SELECT 'approximate', s.relname, 'sequence', s.relname, 'CACHE ' || q.seqcache || ' left out'
+          FROM pg_sequence q JOIN pg_class s ON s.oid = q.seqrelid JOIN pg_namespace n ON n.oid = s.relnamespace
+         WHERE n.nspname = %(schema)s AND q.seqcache <> 1 AND NOT EXISTS (SELECT 1 FROM pg_depend d
+               WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype = 'i')
+        ORDER BY 2, 3, 4""",
     "partitions": """SELECT c.relname, p.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_class c
                      JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_inherits i ON i.inhrelid = c.oid
                      JOIN pg_class p ON p.oid = i.inhparent WHERE n.nspname = %(schema)s AND c.relispartition

@@ -394,3 +394,24 @@ def test_what_an_identity_or_a_comment_holds_is_kept_or_listed(scratch_server):
     assert any('column "plain": identity column outside the primary key (id)' in x for x in lines), lines
     t = doc["tables"]["t"]
     assert t["comment"] == "the table" and t["columns"]["code"]["comment"] == "it's the code"
+
+
+def test_what_the_manifest_cannot_hold_is_listed_never_dropped_as_exact(scratch_server):
+    """DEFERRABLE unique keys, EXCLUDE constraints, MATCH FULL, INCLUDE columns, NULLS NOT DISTINCT, a column's
+    own collation, trigger arguments, constraint triggers, UPDATE OF columns and a sequence's CACHE: each
+    was dropped while the import said 'mapped exactly' (and --strict passed)."""
+    from schemactl import importer
+    from tests.conftest import ROOT
+    path = ROOT / "tests" / "fixtures" / "beyond_the_model.sql"
+    doc, summary, _ = importer.from_ddl([(str(path), path.read_text())], "postgres", "b", server=scratch_server)
+    lines = "\n".join(summary.lines())
+    for said in ('table "r", foreign key "r_region_code_fkey": MATCH FULL left out',
+                 'table "t", column "code": COLLATE "C" left out',
+                 'table "t", constraint "t_pos_key": DEFERRABLE INITIALLY DEFERRED left out',
+                 'table "t", index "t_ab_nnd": NULLS NOT DISTINCT left out',
+                 'table "t", index "t_code_incl": its INCLUDE columns left out',
+                 'trigger "t_args": its arguments left out', 'trigger "t_ct": a CONSTRAINT TRIGGER',
+                 'trigger "t_upd_of": UPDATE OF its columns left out', 'sequence "ticket_seq": CACHE 20 left out',
+                 'not mapped: ' + str(path) + ':6: table "t", constraint "t_excl": EXCLUDE USING btree (a WITH =)'):
+        assert said in lines, (said, lines)
+    assert not summary.strict_ok
