@@ -806,6 +806,11 @@ class Importer:
                                         "application's migrations", what=f'view "{v.name}"')
                 continue
             views[v.name] = {"sql": self.both(sql, self.engine)}
+            if _READS_OTHERWISE.search(sql):
+                self.summary.approximate(("views", v.name), (
+                    f"kept as {self.engine} SQL; {_other(self.engine)}: sqlglot's reading, where casts, dates, "
+                    "intervals and JSON mean otherwise (a timestamptz is Unix milliseconds or ISO text on SQLite): "
+                    "review it"), what=f'view "{v.name}"')
             if v.name in view_options:   # the model has no view options: said, never dropped silently
                 self.summary.approximate(("views", v.name), f"WITH ({view_options[v.name]}) is not kept: the "
                                          "manifest's view is created without options (without security_invoker, "
@@ -1151,6 +1156,11 @@ def _sqlite_constant(sql: str, declared: str) -> str | None:
         db.close()
     return None if value is None or isinstance(value, bytes) else str(value)
 
+
+# What a view's SQL may mean otherwise once sqlglot has written it for the other engine.
+_READS_OTHERWISE = re.compile(r"::|\bCAST\s*\(|\binterval\b|\bnow\s*\(|\bcurrent_(?:date|time|timestamp)\b|"
+                              r"\b(?:date_trunc|date_part|extract|to_char|to_date|to_timestamp|age|julianday|"
+                              r"strftime|datetime|date|time|unixepoch|json\w*|jsonb\w*)\s*\(|->", re.I)
 
 _SQLITE_COLLATION = re.compile(r"\bCOLLATE\s+\"?(NOCASE|RTRIM)\b", re.I)
 

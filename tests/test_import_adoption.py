@@ -415,3 +415,16 @@ def test_what_the_manifest_cannot_hold_is_listed_never_dropped_as_exact(scratch_
                  'not mapped: ' + str(path) + ':6: table "t", constraint "t_excl": EXCLUDE USING btree (a WITH =)'):
         assert said in lines, (said, lines)
     assert not summary.strict_ok
+
+
+def test_a_view_whose_sqlite_reading_may_mean_otherwise_is_listed(scratch_server):
+    """sqlglot writes casts, dates, intervals and JSON for SQLite in words that mean otherwise there (at::date
+    of Unix milliseconds is a date in year -4439): such a view is listed for review; a plain one is exact."""
+    from schemactl import importer
+    ddl = ("CREATE TABLE ev (id int PRIMARY KEY, data jsonb, at timestamptz NOT NULL);\n"
+           "CREATE VIEW recent AS SELECT id, data->>'ip' AS ip, at::date AS d FROM ev WHERE at > now() - interval "
+           "'7 days';\nCREATE VIEW plain AS SELECT id FROM ev WHERE id > 10;\n")
+    doc, summary, _ = importer.from_ddl([("v.sql", ddl)], "postgres", "v", server=scratch_server)
+    listed = [line for line in summary.lines() if line.startswith("approximately: ")]
+    assert len(listed) == 1 and 'v.sql:2: view "recent": kept as postgres SQL; sqlite: sqlglot' in listed[0], listed
+    assert set(doc["views"]) == {"recent", "plain"}
