@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from . import literals
 from .catalog import Catalog, CColumn, CTable
-from .naming import ROLE_KEYWORDS
+from .naming import ROLE_KEYWORDS, quote as quote_name
 from .normalize import default_key
 from .sqlsplit import Statement, split_sql
-from .typekeys import sqlite_rowid_alias, sqlite_type as sqlite_type_key
+from .typekeys import pg_unquote, sqlite_rowid_alias, sqlite_type as sqlite_type_key
 from .types import TYPES, TypeRef
 
 # Portable types tried first when several rows share an engine spelling (PostgreSQL catalog names).
@@ -483,7 +483,7 @@ class Importer:
             typ = self.portable(t, c)
             spec: dict = {"type": typ}
             if (t.name, c.name) in self.overrides:
-                spec[f"{self.engine}_type"] = self.overrides[(t.name, c.name)]
+                spec[f"{self.engine}_type"] = self._in_own_schema(self.overrides[(t.name, c.name)])
             if c.name in pk and len(pk) == 1 and (t.primary_key.name in (None, f"{t.name}_pkey")):
                 spec["primary_key"] = True
             if c.identity:
@@ -642,6 +642,16 @@ class Importer:
         if tr.shown_when:
             spec["when"] = {self.engine: tr.shown_when}
         return spec, ""
+
+    def _in_own_schema(self, spelled: str) -> str:
+        """A type of the imported schema (an array of its enum: mood[]) as the generated DDL needs it: named
+        with that schema (app.mood[]), which creates its objects under their qualified names.  The catalog
+        read in the schema shows it bare, as expect() does."""
+        if self.engine != "postgres" or self.schema in (None, "public"):
+            return spelled
+        base = pg_unquote(spelled.split("[", 1)[0].strip())
+        own = set(self.enums) | {n for n, *_ in self.extras.get("own_types", ())}
+        return f"{quote_name(self.schema)}.{spelled}" if base in own and "." not in base else spelled
 
     def _beyond_the_model(self) -> None:
         """What PostgreSQL holds of an object that the manifest has no field for (pg_extras' "beyond"): each

@@ -17,7 +17,7 @@ from schemactl.expect import expect
 from schemactl.introspect import introspect
 from schemactl.manifest.load import load_file
 from schemactl.sqlsplit import split_sql
-from tests.conftest import cli
+from tests.conftest import RESET_SQL, cli
 
 
 def _applies_on_both(path, pg_conninfo):
@@ -428,3 +428,22 @@ def test_a_view_whose_sqlite_reading_may_mean_otherwise_is_listed(scratch_server
     listed = [line for line in summary.lines() if line.startswith("approximately: ")]
     assert len(listed) == 1 and 'v.sql:2: view "recent": kept as postgres SQL; sqlite: sqlglot' in listed[0], listed
     assert set(doc["views"]) == {"recent", "plain"}
+
+
+def test_an_enum_array_of_a_named_schema_is_spelled_as_in_the_schema(pg, pg_server, pg_test_db, tmp_path):
+    """import --schema app of a column app.mood[]: diff of the source (its session without app on the search
+    path) and a fresh build compared with the manifest (parity, the runtimes' expected catalog) read the type
+    alike (parity and deep verify said 'expected app.mood[], found mood[]')."""
+    pg.execute("CREATE SCHEMA app; CREATE TYPE app.mood AS ENUM ('ok'); "
+               "CREATE TABLE app.notes (id int PRIMARY KEY, moods app.mood[] NOT NULL DEFAULT '{}')")
+    out = tmp_path / "app.yaml"
+    result = cli("import", "--db", pg_server.url("schemactl_tests"), "--schema", "app", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "postgres_type: 'app.mood[]'" in out.read_text()     # the DDL names the schema's type
+    assert cli("diff", out, "--db", pg_server.url("schemactl_tests")).exit_code == 0
+    m = load_file(out)
+    pg.execute(RESET_SQL)
+    pg.execute(render.ddl(m, "postgres"))
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres", m.pg_schema))] == []
+    from schemactl.migrations.files import runtime_catalog
+    assert runtime_catalog(m, "postgres")["tables"]["notes"]["columns"][1] == ["moods", "mood[]", False]

@@ -12,6 +12,7 @@ from ..catalog import (Catalog, CCheck, CColumn, CForeignKey, CFunction, CIndex,
 from ..pgfunction import body_key
 from ..normalize import expr_key, pg_type, statements_key
 from ..typekeys import PG_FK_ACTIONS, pg_unquote
+from ..naming import quote
 
 
 
@@ -49,7 +50,9 @@ def introspect(conn, schema: str | None) -> Catalog:
     schema = schema or "public"
     names = [r[0] for r in _rows(conn, "tables", schema)]
     columns = defaultdict(list)
+    own = quote(schema) + "."   # format_type qualifies a type of this schema when it is not on the search path
     for table, col, typ, nullable, default, identity, generated in _rows(conn, "columns", schema):
+        typ = typ[len(own):] if typ.startswith(own) else typ
         if generated:   # pg_attrdef holds the generation expression, not a default
             columns[table].append(CColumn(col, pg_type(typ), nullable, None, identity, generated=expr_key(
                 default, "postgres"), stored=True, shown_generated=default))

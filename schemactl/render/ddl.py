@@ -96,6 +96,9 @@ class Renderer:
         """The type as written in DDL, or (``catalog``) as the engine's catalog reports it."""
         own = dict(c.engine_types).get(self.r.name)
         if own is not None:   # the manifest's per-engine type for this column
+            if catalog and self.m.pg_schema and self.r.name == "postgres" and \
+                    own.startswith(_quote(self.m.pg_schema) + "."):
+                own = own[len(_quote(self.m.pg_schema)) + 1:]   # the catalog is read in that schema: bare
             if catalog and not self.r.catalog_array_bounds and own.endswith("]"):
                 return _ARRAY_BOUNDS.sub("[]", own)   # PostgreSQL records neither dimensions nor sizes
             return own
