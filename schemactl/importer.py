@@ -610,6 +610,9 @@ class Importer:
         engine-specific functions and trigger bodies plug in here when the model holds them."""
         from . import sqlexpr
         events = tr.event.split(" or ")
+        if not tr.event.strip():   # only TRUNCATE (the catalog query reads insert, update and delete)
+            return None, ("fires on TRUNCATE, and a manifest trigger fires on INSERT, UPDATE or DELETE; keep it in "
+                          "the application's migrations")
         spec: dict = {"table": tr.table, "timing": tr.timing, "on": events if len(events) > 1 else tr.event}
         if tr.each != "row":
             spec["for_each"] = tr.each

@@ -447,3 +447,14 @@ def test_an_enum_array_of_a_named_schema_is_spelled_as_in_the_schema(pg, pg_serv
     assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres", m.pg_schema))] == []
     from schemactl.migrations.files import runtime_catalog
     assert runtime_catalog(m, "postgres")["tables"]["notes"]["columns"][1] == ["moods", "mood[]", False]
+
+
+def test_a_truncate_trigger_is_not_mapped_with_its_reason(scratch_server):
+    from schemactl import importer
+    ddl = ("CREATE TABLE t (id int PRIMARY KEY);\n"
+           "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;\n"
+           "CREATE TRIGGER t_trunc AFTER TRUNCATE ON t FOR EACH STATEMENT EXECUTE FUNCTION f();\n")
+    doc, summary, _ = importer.from_ddl([("t.sql", ddl)], "postgres", "t", server=scratch_server)
+    lines = [x for x in summary.lines() if x.startswith("not mapped: ")]
+    assert any('trigger "t_trunc"' in x and "fires on TRUNCATE" in x for x in lines), lines
+    assert "t_trunc" not in doc.get("triggers", {})
