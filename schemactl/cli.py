@@ -254,7 +254,8 @@ def hash_(manifests, write, features):
 @click.option("--no-hash", is_flag=True, help="Leave the manifests' hash: and version: lines as they are (then "
                                               "`check` reports a stale hash).")
 @click.option("--migration", "slug", metavar="NAME", help="Also write the next migration of each manifest that "
-              "changed since its last one (as `migrate new --name NAME`), with the bundle and runtimes.")
+              "changed since its last one (as `migrate new --name NAME`), with the bundle and runtimes; a manifest "
+              "without a migration chain gets none (`migrate new` starts it).")
 @click.option("--allow-destructive", is_flag=True, help="With --migration: accept drops, narrowing type changes "
                                                         "and NOT NULL without default.")
 @_features_opt
@@ -728,7 +729,8 @@ def _no_history(conn) -> bool:
     """No migration recorded in the database's schema_version (after a failed migrate(), which rolled back)."""
     try:
         cur = conn.cursor()
-        cur.execute("SELECT count(*) FROM schema_version")
+        from .manifest.rules_names import VERSION_TABLE
+        cur.execute(f"SELECT count(*) FROM {VERSION_TABLE}")
         return cur.fetchone()[0] == 0
     except Exception:   # noqa: BLE001 -- only a hint depends on it
         return False

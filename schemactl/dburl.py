@@ -172,8 +172,9 @@ def check_postgres(url: str, conninfo: bool = False) -> None:
         conninfo_to_dict(url)
     except psycopg.Error as exc:
         where = _shown_invalid(_Parts(url)) if "://" in url else "conninfo string"
+        hint = "" if "://" in url else " (a SQLite file is sqlite:///path)"
         raise SchemactlError(f"invalid PostgreSQL {'URL ' if '://' in url else ''}{where}: "
-                             f"{scrub(_parse_reason(str(exc)), url)}") from None
+                             f"{scrub(_parse_reason(str(exc)), url)}{hint}") from None
 
 
 def _shown_invalid(parts: _Parts) -> str:

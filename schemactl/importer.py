@@ -667,8 +667,6 @@ class Importer:
             (self.summary.not_mapped if severity == "not mapped" else self.summary.approximate)(path, why, what)
 
     # A PostgreSQL identity's sequence as the manifest's identity: true makes it (BY DEFAULT, from 1 by 1).
-    _IDENTITY_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
-
     def _identity_options(self, t: CTable, c: CColumn) -> None:
         facts = {(table, col): rest for table, col, *rest in self.extras.get("identities", ())}
         got = facts.get((t.name, c.name))
@@ -679,7 +677,8 @@ class Importer:
         if kind == "a":
             self.summary.approximate(path, "GENERATED ALWAYS AS IDENTITY -> identity: true, which is BY DEFAULT on "
                                            "PostgreSQL: an INSERT may give the value itself")
-        defaults = (1, 1, 1, self._IDENTITY_MAX.get(typ, high), False, 1)
+        from .expect import SEQUENCE_LIMITS
+        defaults = (1, 1, 1, SEQUENCE_LIMITS.get(typ, high), False, 1)
         if (start, step, low, high, cycle, cache) != defaults:
             told = ", ".join(f"{name} {value}" for name, value, default in zip(
                 ("START", "INCREMENT", "MINVALUE", "MAXVALUE", "CYCLE", "CACHE"),
