@@ -514,7 +514,7 @@ class Importer:
             if d is not None:
                 spec["default"] = d
             cols[c.name] = spec
-        comments = {(table, column): text for table, column, text in self.extras.get("comments", ())}
+        comments = self._comments
         for cname, spec in cols.items():
             if (t.name, cname) in comments:
                 spec["comment"] = comments[(t.name, cname)]
@@ -666,10 +666,18 @@ class Importer:
             what = None if kind in paths else f'table "{table}", {kind} "{obj}"'
             (self.summary.not_mapped if severity == "not mapped" else self.summary.approximate)(path, why, what)
 
+    # pg_extras' rows by (table, column), read once per import (the tables' look-ups then take no scan each)
+    @functools.cached_property
+    def _comments(self) -> dict:
+        return {(table, column): text for table, column, text in self.extras.get("comments", ())}
+
+    @functools.cached_property
+    def _identities(self) -> dict:
+        return {(table, col): rest for table, col, *rest in self.extras.get("identities", ())}
+
     # A PostgreSQL identity's sequence as the manifest's identity: true makes it (BY DEFAULT, from 1 by 1).
     def _identity_options(self, t: CTable, c: CColumn) -> None:
-        facts = {(table, col): rest for table, col, *rest in self.extras.get("identities", ())}
-        got = facts.get((t.name, c.name))
+        got = self._identities.get((t.name, c.name))
         if got is None:
             return
         kind, start, step, low, high, cycle, cache, typ = got
