@@ -411,6 +411,19 @@ class Importer:
             if mine is not None and key == default_key(mine, self.engine, kind):
                 self.summary.approximate(path, f"{c.default} has no portable form; {note}")
                 return {"sql": {e: (c.default if e == self.engine else equivalent[e]) for e in ("postgres", "sqlite")}}
+        if self.engine == "postgres" and kind in literals.CLOCK_SQLITE:
+            from .clockshift import clock_default
+            sqlite, clock = clock_default(c.default, kind, self.time_storage)
+            if clock and sqlite is None:   # sqlglot's reading would be text arithmetic on SQLite: a wrong value
+                self.summary.not_mapped(path, f"{c.default} reads the clock in a form schemactl cannot write with "
+                                              "SQLite's date functions; left out: declare the default for each "
+                                              "engine by hand (default: {sql: {postgres: …, sqlite: …}})")
+                return None
+            if clock:
+                self.summary.approximate(path, f"{c.default} -> {sqlite} on SQLite, which counts days in UTC and "
+                                               "rolls a month over past its last day (PostgreSQL: the session's "
+                                               "time zone, the month's last day); review it")
+                return {"sql": {"postgres": c.default, "sqlite": sqlite}}
         both = self.both(c.default, self.engine)
         self.summary.approximate(path, f"{c.default} kept as {self.engine} SQL, read by sqlglot for the other engine; "
                                        "review it")

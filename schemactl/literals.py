@@ -291,6 +291,15 @@ FUNCTIONS = {
     "uuid": {"uuid": {"postgres": "gen_random_uuid()", "sqlite": _SQLITE_UUID4}},
 }
 
+# SQLite's reading of the clock shifted by date modifiers, per literal kind (and time storage): {args} is
+# 'now' and the modifiers ('now', '+1 days').  schemactl.clockshift writes an imported PostgreSQL default
+# such as now() + interval '1 day' with it; the timestamptz forms are FUNCTIONS' now() with the modifiers.
+CLOCK_SQLITE = {
+    "timestamptz": {storage: sql.replace("'now'", "{args}")
+                    for storage, sql in FUNCTIONS["now"]["timestamptz"]["sqlite"].items()},
+    "timestamp": "datetime({args})", "date": "date({args})", "time": "time({args})",
+}
+
 # Other spellings of a portable function's value that an import reads as that function:
 # fn -> literal kind -> engine -> SQL.  (PostgreSQL stores now() on a date column as written; the column
 # keeps the date of now(), which is CURRENT_DATE.)

@@ -89,8 +89,27 @@ def _reason(exc: Exception) -> str:
     return first
 
 
+# sqlglot's spellings an engine does not read, per engine: (node type name, the words the engine reads).
+# PostgreSQL's CURRENT_TIME takes no parentheses without a precision (sqlglot writes CURRENT_TIME()).
+_ENGINE_WORDS = {"postgres": (("CurrentTime", "CURRENT_TIME"),)}
+
+
+def _engine_words(tree: exp.Expression, engine: str) -> exp.Expression:
+    for node_type, words in _ENGINE_WORDS.get(engine, ()):
+        kind = getattr(exp, node_type)
+        for node in list(tree.find_all(kind)):
+            if not node.this:
+                if node is tree:
+                    return exp.Var(this=words)
+                node.replace(exp.Var(this=words))
+    return tree
+
+
 def render(tree: exp.Expression, engine: str, copy: bool = True) -> str:
     """SQL for ``engine``; ``copy=False`` lets sqlglot transform the tree in place (last use only)."""
+    if engine in _ENGINE_WORDS:
+        tree = _engine_words(tree.copy() if copy else tree, engine)
+        copy = False
     return tree.sql(dialect=SQLGLOT_DIALECT[engine], comments=False, copy=copy)
 
 

@@ -458,3 +458,45 @@ def test_a_truncate_trigger_is_not_mapped_with_its_reason(scratch_server):
     lines = [x for x in summary.lines() if x.startswith("not mapped: ")]
     assert any('trigger "t_trunc"' in x and "fires on TRUNCATE" in x for x in lines), lines
     assert "t_trunc" not in doc.get("triggers", {})
+
+
+def test_a_shifted_clock_default_is_written_with_sqlites_date_functions(scratch_server, pg_test_db):
+    """now() + interval '1 day' on a Unix-milliseconds timestamptz was sqlglot's text arithmetic on SQLite
+    (CURRENT_TIMESTAMP + CAST('1 day' AS INTERVAL): the year plus one, stored as the instant 2027 ms); each
+    clock default is now SQLite's date function with the interval as modifiers on the column's storage, and a
+    clock default of another shape is listed as not mapped rather than written wrong."""
+    import datetime
+    import time
+
+    from schemactl import importer
+    from schemactl.manifest.load import load_text
+    from schemactl.importer_yaml import dump
+    ddl = ("CREATE TABLE t (id bigint PRIMARY KEY,\n"
+           "  due timestamptz NOT NULL DEFAULT now() + interval '1 day',\n"
+           "  d date DEFAULT current_date + 7, ts timestamp DEFAULT localtimestamp - interval '2 hours',\n"
+           "  tt time DEFAULT current_time + interval '90 minutes',\n"
+           "  odd timestamptz DEFAULT date_trunc('day', now()));\n")
+    doc, summary, _ = importer.from_ddl([("s.sql", ddl)], "postgres", "s", server=scratch_server)
+    lines = summary.lines()
+    assert any('column "odd", default: date_trunc' in x and x.startswith("not mapped") for x in lines), lines
+    assert "default" not in doc["tables"]["t"]["columns"]["odd"]
+    assert sum(x.startswith("approximately") and "on SQLite, which counts days in UTC" in x for x in lines) == 4
+    m = load_text(dump(doc), "s.yaml")
+    lite = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
+    before = time.time() * 1000
+    lite.execute("INSERT INTO t (id) VALUES (1)")
+    due, d, ts, tt = lite.execute("SELECT due, d, ts, tt FROM t").fetchone()
+    day = 86_400_000
+    assert before + day - 2000 <= due <= time.time() * 1000 + day + 2000
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    assert d in {str(today + datetime.timedelta(days=7)), str(today + datetime.timedelta(days=8))}
+    got = datetime.datetime.strptime(ts, "%Y-%m-%d %H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - got).total_seconds() - 7200) < 5
+    assert len(tt) == 8 and tt.count(":") == 2
+    conn = psycopg.connect(pg_test_db, autocommit=True)
+    conn.execute(RESET_SQL)
+    conn.execute(render.ddl(m, "postgres"))   # CURRENT_TIME as PostgreSQL reads it (sqlglot: CURRENT_TIME())
+    conn.execute("INSERT INTO t (id) VALUES (1)")
+    assert conn.execute("SELECT due > now() + interval '23 hours', tt IS NOT NULL FROM t").fetchone() == (True, True)
+    conn.close()

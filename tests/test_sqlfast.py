@@ -250,3 +250,12 @@ def test_portable_function_defaults_read_without_sqlglot_as_with_it(text):
         for kind in ("timestamptz", "uuid", "date", "time", "timestamp", "int64"):
             normalize.default_key.cache_clear()
             assert normalize.default_key(text, engine, kind) == _slow_default(text, engine, kind)
+
+
+@pytest.mark.parametrize("spec", ["CURRENT_TIME", {"postgres": "(CURRENT_TIME + '01:30:00'::interval)"},
+                                  "coalesce(NULL, CURRENT_TIME)"])
+def test_current_time_is_written_as_postgresql_reads_it(spec, pg):
+    """sqlglot writes CURRENT_TIME() for PostgreSQL, which PostgreSQL refuses (a syntax error at "(")."""
+    sql = sqlexpr.build(spec).on("postgres")
+    assert "CURRENT_TIME(" not in sql
+    assert pg.execute(f"SELECT {sql}").fetchone()[0] is not None

@@ -1,0 +1,141 @@
+"""A PostgreSQL default that reads the clock and shifts it (``now() + interval '1 day'``,
+``CURRENT_DATE + 7``), as SQLite date modifiers on the column's own SQLite storage.
+
+sqlglot's reading of such a default is text arithmetic on SQLite (``CURRENT_TIMESTAMP + CAST('1 day' AS
+INTERVAL)`` is the year plus one, stored in a Unix-milliseconds column), so an import writes SQLite's own date
+function with the interval as modifiers instead (``julianday('now', '+1 days')``), or, when the expression
+has another shape, says the default cannot be carried (see ``clock_default``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import literals
+from .naming import sql_string
+
+# The clock readers of PostgreSQL (sqlglot node names and function names) -> the SQLite modifiers that start
+# from the same instant.  CURRENT_DATE is the start of today.
+_CLOCKS = {"currenttimestamp": ("now",), "localtimestamp": ("now",), "currentdate": ("now", "start of day"),
+           "currenttime": ("now",), "localtime": ("now",)}
+_CLOCK_FUNCTIONS = {"now", "statement_timestamp", "transaction_timestamp", "clock_timestamp"}
+
+# One part of PostgreSQL's interval text (IntervalStyle postgres, as the catalog prints it, or as written):
+# "N unit" or a signed time of day "[-]HH:MM[:SS[.f]]".
+_PART = re.compile(r"\s*(?:(?P<n>[+-]?\d+(?:\.\d+)?)\s*(?P<unit>[a-z]+)|(?P<sign>[+-]?)(?P<h>\d+):(?P<m>\d{2})"
+                   r"(?::(?P<s>\d{2}(?:\.\d+)?))?)\s*", re.I)
+_UNITS = {  # unit -> (months, days, seconds) per one
+    "year": (12, 0, 0), "years": (12, 0, 0), "mon": (1, 0, 0), "mons": (1, 0, 0), "month": (1, 0, 0),
+    "months": (1, 0, 0), "week": (0, 7, 0), "weeks": (0, 7, 0), "day": (0, 1, 0), "days": (0, 1, 0),
+    "hour": (0, 0, 3600), "hours": (0, 0, 3600), "min": (0, 0, 60), "mins": (0, 0, 60), "minute": (0, 0, 60),
+    "minutes": (0, 0, 60), "sec": (0, 0, 1), "secs": (0, 0, 1), "second": (0, 0, 1), "seconds": (0, 0, 1),
+}
+
+
+def interval_parts(text: str) -> tuple[int, int, float] | None:
+    """(months, days, seconds) of an interval's text, or None for a text this reading does not know."""
+    months = days = 0
+    seconds = 0.0
+    pos, text = 0, text.strip()
+    if not text:
+        return None
+    while pos < len(text):
+        m = _PART.match(text, pos)
+        if not m or m.end() == pos:
+            return None
+        pos = m.end()
+        if m.group("unit"):
+            per = _UNITS.get(m.group("unit").lower())
+            n = float(m.group("n"))
+            if per is None or (per[2] == 0 and n != int(n)):
+                return None   # a fractional month or day: PostgreSQL spreads it over smaller units
+            months, days, seconds = months + int(n) * per[0], days + int(n) * per[1], seconds + n * per[2]
+        else:
+            clock = int(m.group("h")) * 3600 + int(m.group("m")) * 60 + float(m.group("s") or 0)
+            seconds += -clock if m.group("sign") == "-" else clock
+    return months, days, seconds
+
+
+def _modifiers(months: int, days: int, seconds: float, sign: int) -> list[str]:
+    # PostgreSQL adds an interval's months, then its days, then its time: SQLite's modifiers in that order
+    out = []
+    for n, unit in ((months * sign, "months"), (days * sign, "days")):
+        if n:
+            out.append(f"{n:+d} {unit}")
+    if seconds:
+        s = seconds * sign
+        out.append(f"{int(s):+d} seconds" if s == int(s) else f"{s:+.6f}".rstrip("0") + " seconds")
+    return out
+
+
+def _clock(node) -> tuple[str, ...] | None:
+    import sqlglot.expressions as exp
+    name = type(node).__name__.lower()
+    if name in _CLOCKS:
+        return _CLOCKS[name]
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() in _CLOCK_FUNCTIONS and not node.expressions:
+        return ("now",)
+    return None
+
+
+def reads_clock(tree) -> bool:
+    return any(_clock(n) is not None for n in tree.walk())
+
+
+def shifted(tree) -> tuple[tuple[str, ...], str] | None:
+    """(SQLite modifiers, base clock node name) of `clock`, `clock ± interval 'text'` or `CURRENT_DATE ± n`."""
+    import sqlglot.expressions as exp
+    while isinstance(tree, exp.Paren):
+        tree = tree.this
+    base = _clock(tree)
+    if base is not None:
+        return base, type(tree).__name__.lower()
+    if not isinstance(tree, (exp.Add, exp.Sub)):
+        return None
+    left, right = tree.this, tree.expression
+    while isinstance(left, exp.Paren):
+        left = left.this
+    base = _clock(left)
+    if base is None:
+        return None
+    sign = -1 if isinstance(tree, exp.Sub) else 1
+    if isinstance(right, exp.Cast) and right.to.is_type("interval") and isinstance(right.this, exp.Literal) \
+            and right.this.is_string:
+        parts = interval_parts(right.this.this)
+    elif isinstance(right, exp.Interval) and isinstance(right.this, exp.Literal):
+        unit = right.args.get("unit")
+        parts = interval_parts(f"{right.this.this} {unit.name if unit is not None else ''}".strip())
+    elif isinstance(left, exp.CurrentDate) and isinstance(right, exp.Literal) and not right.is_string \
+            and re.fullmatch(r"\d+", str(right.this)):
+        parts = (0, int(right.this), 0.0)   # date + integer: days
+    else:
+        return None
+    if parts is None:
+        return None
+    return base + tuple(_modifiers(*parts, sign)), type(left).__name__.lower()
+
+
+def clock_default(sql: str, kind: str, time_storage: str) -> tuple[str | None, bool]:
+    """(SQLite's default for a PostgreSQL default on a column of literal ``kind``, whether it reads the clock).
+
+    The SQLite text is None where the default reads the clock in a shape this reading does not carry (or on a
+    column kind that has no SQLite date function); (None, False) where it does not read the clock at all."""
+    import sqlglot
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except Exception:  # sqlglot's parser raises several types; not readable is not a clock default
+        return None, False
+    if not reads_clock(tree):
+        return None, False
+    found = shifted(tree)
+    if found is None:
+        return None, True
+    modifiers, base = found
+    if base in ("currenttime", "localtime") and kind != "time":
+        return None, True   # a time of day on a date or timestamp column
+    template = literals.CLOCK_SQLITE.get(kind)
+    if isinstance(template, dict):
+        template = template.get(time_storage)
+    if template is None:
+        return None, True
+    return template.format(args=", ".join(sql_string(m) for m in modifiers)), True
