@@ -224,13 +224,23 @@ function customDeclaration(root) {
 }
 
 // -- the module, executed through the project's typescript (CommonJS), as drizzle-kit does
+// A module the schema imports is read as strictly as the schema file: typescript would emit code for a syntax
+// error (its recovery), which then failed somewhere else or not at all.
 function compile(m, filename) {
   const out = ts.transpileModule(fs.readFileSync(filename, "utf8"), {
-    fileName: filename, reportDiagnostics: false,
+    fileName: filename, reportDiagnostics: true,
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
                        jsx: ts.JsxEmit.React },
   });
+  if ((out.diagnostics || []).length) syntaxError(out.diagnostics[0], filename);
   m._compile(out.outputText, filename);
+}
+
+function syntaxError(d, filename) {
+  const lc = d.file ? d.file.getLineAndCharacterOfPosition(d.start) : null;
+  process.stdout.write(JSON.stringify({ error: `not valid TypeScript: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
+                                        file: filename, line: lc && lc.line + 1, col: lc && lc.character + 1 }));
+  process.exit(3);
 }
 hookTypeScript(compile);
 
@@ -254,12 +264,7 @@ function hookTypeScript(compile) {
 const syntax = /\.[mc]?ts$/.test(file) && /^[\x00-\x7f]*$/.test(text) ? source.parseDiagnostics
   : ts.transpileModule(text, { fileName: file, reportDiagnostics: true,
                                compilerOptions: { module: ts.ModuleKind.CommonJS } }).diagnostics || [];
-if (syntax.length) {
-  const d = syntax[0], lc = d.file ? d.file.getLineAndCharacterOfPosition(d.start) : null;
-  process.stdout.write(JSON.stringify({ error: `not valid TypeScript: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
-                                        line: lc && lc.line + 1, col: lc && lc.character + 1 }));
-  process.exit(3);
-}
+if (syntax.length) syntaxError(syntax[0], file);
 // esbuild (drizzle-kit's own dependency), where it runs the file as typescript would, compiles the schema file
 // in a fraction of typescript's time (the file itself only: the modules it imports still go through compile()).
 // Its CommonJS module lists the exports sorted by name, as drizzle-kit export sees them; the TypeScript module

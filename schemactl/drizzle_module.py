@@ -41,6 +41,15 @@ def exported(path: Path, text: str) -> str | None:
     return _EXPORTED.get((str(path.resolve()), text))
 
 
+def shown(file: str) -> str:
+    """A module's path as a message names it: from the current directory where it is below it."""
+    p = Path(file)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
 def read_module(path: Path) -> dict:
     """What drizzle-orm and the TypeScript compiler read from the module at ``path`` (executing it).
 
@@ -73,7 +82,8 @@ def read_module(path: Path) -> dict:
         detail = " ".join((stderr or stdout).split())[:300]
         raise SchemactlError(f"{path}: loading the module with Node failed: {detail}") from None
     if "error" in out:
-        where = f"{path}:{out['line']}:{out['col']}" if out.get("line") else str(path)
+        module = shown(out["file"]) if out.get("file") and Path(out["file"]) != path.resolve() else str(path)
+        where = f"{module}:{out['line']}:{out['col']}" if out.get("line") else module
         raise SchemactlError(f"{where}: {out['error']}")
     ddl = out.pop("ddl", None)
     if ddl is not None:

@@ -2072,6 +2072,13 @@ def drizzle_export(path: str) -> tuple[str, str]:
                              "in the project that holds the schema file")
     res = subprocess.run([tool, "export", "--dialect", dialect, "--schema", str(Path(path).resolve())],
                          capture_output=True, text=True, cwd=str(Path(path).resolve().parent))
-    if res.returncode != 0:
+    if res.returncode != 0 or not res.stdout.strip() and res.stderr.strip():
+        # drizzle-kit export exits 0 when loading the schema fails (an esbuild error in a module it imports)
+        from .drizzle_module import shown
+        found = re.search(r"^(.+?):(\d+):(\d+): ERROR: (.+)$", res.stderr, re.M)
+        if found:
+            file, line, col, message = found.groups()   # esbuild counts columns from 0
+            raise SchemactlError(f"{shown(file)}:{line}:{int(col) + 1}: error: {message} "
+                                 f"(drizzle-kit export of {path})")
         raise SchemactlError(f"drizzle-kit export failed for {path}:\n{(res.stderr or res.stdout).strip()}")
     return engine, res.stdout.replace("--> statement-breakpoint", "")

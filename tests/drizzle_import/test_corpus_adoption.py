@@ -227,6 +227,39 @@ def test_a_module_that_does_not_load_is_one_located_line(tmp_path, body, message
     assert res.output.startswith("error: " + message) and res.output.count("\n") == 1, res.output
 
 
+def test_a_syntax_error_in_a_module_the_schema_imports_is_located_there(tmp_path):
+    """It was 'no tables found to import': typescript's recovery emitted code for the broken module, and
+    drizzle-kit export printed its esbuild error and exited 0."""
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "schema.ts").write_text(
+        'import { pgTable, integer } from "drizzle-orm/pg-core";\nimport { common } from "./lib/common";\n'
+        'export const users = pgTable("users", { id: integer("id").primaryKey(), ...common });\n')
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "common.ts").write_text(
+        'import { text } from "drizzle-orm/pg-core";\nexport const common = { note: text("note") ;\n')
+    res = cli("import", "--drizzle", "schema.ts", "-o", "app.yaml", cwd=tmp_path)
+    assert res.exit_code == 2
+    assert res.output == "error: lib/common.ts:2:44: not valid TypeScript: ',' expected.\n", res.output
+    assert not (tmp_path / "app.yaml").exists()
+
+
+def test_drizzle_kit_exports_error_that_exits_0_is_an_error_located_in_the_module(tmp_path, monkeypatch):
+    """Where the helper could not write the DDL, the import runs `drizzle-kit export`, which prints an esbuild
+    error and exits 0 when a module does not load: that is the module's error (esbuild's column from 0)."""
+    from schemactl.errors import SchemactlError
+    from schemactl.importer import drizzle_export
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "schema.ts").write_text(
+        'import { pgTable, integer } from "drizzle-orm/pg-core";\nimport { common } from "./common";\n'
+        'export const users = pgTable("users", { id: integer("id").primaryKey(), ...common });\n')
+    (tmp_path / "common.ts").write_text('import { text } from "drizzle-orm/pg-core";\n'
+                                        'export const common = { note: text("note") ;\n')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SchemactlError) as caught:
+        drizzle_export(str(tmp_path / "schema.ts"))
+    assert str(caught.value).startswith('common.ts:2:44: error: Expected "}" but found ";" (drizzle-kit export of ')
+
+
 # The team's relation names (t3's user.account / account.user, not derived names) through both files
 SEEDS = {
     "t3-postgres": """
