@@ -960,7 +960,7 @@ def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provi
     locator = module = starting = None
     if drizzle_file:
         from . import drizzle_module
-        if (importer.drizzle_dialect(drizzle_file.read_text("utf-8")) or ("",))[0] == "postgres":
+        if (importer.drizzle_dialect(drizzle_file) or ("",))[0] == "postgres":
             from .engines.providers import early_postgres
             starting = stack.enter_context(early_postgres(("postgres",), provider, postgres_url))
         with _step("import", f"{drizzle_file} loaded with the project's node_modules"):

@@ -59,7 +59,7 @@ def read_module(path: Path) -> dict:
     if node is None:
         raise SchemactlError(f"{path}: node not found: import --drizzle loads the schema module with Node.js")
     text = path.read_text("utf-8")
-    dialect, tool = drizzle_dialect(text), drizzle_kit(str(path))
+    dialect, tool = drizzle_dialect(path, text), drizzle_kit(str(path))
     extra = ["--sql", dialect[1], "--kit", tool] if dialect and tool else []
     from .usercache import cache
     code_cache = cache("node")

@@ -2030,12 +2030,38 @@ def dump(doc: dict, summary: Summary, source: str, notes: list[str] | None = Non
     return finish(doc, summary, source)[0]
 
 
-def drizzle_dialect(text: str) -> tuple[str, str] | None:
-    """(engine, drizzle-kit dialect) of a Drizzle schema file's text, or None."""
-    if "drizzle-orm/pg-core" in text:
-        return "postgres", "postgresql"
-    if "drizzle-orm/sqlite-core" in text:
-        return "sqlite", "sqlite"
+# A local module a TypeScript file imports or re-exports: import … from "./x", export * from "../y", import("./z")
+_LOCAL_MODULE = re.compile(r"""\b(?:from|import)\s*\(?\s*(["'])(\.{1,2}/[^"'\n]+)\1""")
+_MODULE_FILES = ("", ".ts", ".tsx", ".mts", ".cts", "/index.ts", "/index.tsx")
+
+
+def drizzle_dialect(path, text: str | None = None) -> tuple[str, str] | None:
+    """(engine, drizzle-kit dialect) of a Drizzle schema file, or None: the first drizzle-orm core named by the
+    file or, for a file that only gathers others (an index.ts of `export * from "./users"`), by the local
+    modules it imports, read in the order it names them (their text only: nothing is run)."""
+    from pathlib import Path
+    first = Path(path)
+    queue, seen = [(first, text)], set()
+    while queue and len(seen) < 500:
+        file, body = queue.pop(0)
+        key = str(file.resolve())
+        if key in seen:
+            continue
+        seen.add(key)
+        if body is None:
+            try:
+                body = file.read_text("utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+        if "drizzle-orm/pg-core" in body:
+            return "postgres", "postgresql"
+        if "drizzle-orm/sqlite-core" in body:
+            return "sqlite", "sqlite"
+        for _, spec in _LOCAL_MODULE.findall(body):
+            base = file.parent / re.sub(r"\.([mc]?)js$", r".\1ts", spec)
+            found = next((c for c in (Path(f"{base}{x}") for x in _MODULE_FILES) if c.is_file()), None)
+            if found is not None:
+                queue.append((found, None))
     return None
 
 
@@ -2059,9 +2085,10 @@ def drizzle_export(path: str) -> tuple[str, str]:
     from .drizzle_module import exported
     from .errors import SchemactlError
     text = Path(path).read_text("utf-8")
-    found = drizzle_dialect(text)
+    found = drizzle_dialect(path, text)
     if found is None:
-        raise SchemactlError(f"{path}: imports neither drizzle-orm/pg-core nor drizzle-orm/sqlite-core")
+        raise SchemactlError(f"{path}: imports neither drizzle-orm/pg-core nor drizzle-orm/sqlite-core (nor does "
+                             "a local module it imports)")
     engine, dialect = found
     ddl = exported(Path(path), text)
     if ddl is not None:

@@ -260,6 +260,38 @@ def test_drizzle_kit_exports_error_that_exits_0_is_an_error_located_in_the_modul
     assert str(caught.value).startswith('common.ts:2:44: error: Expected "}" but found ";" (drizzle-kit export of ')
 
 
+@pytest.mark.parametrize("core, table, spec", [
+    ("pg-core", "pgTable", "./users"), ("sqlite-core", "sqliteTable", "./users.js")])
+def test_a_barrel_index_of_export_star_is_imported(tmp_path, core, table, spec):
+    """A schema/index.ts that only re-exports its modules was refused ('imports neither drizzle-orm/pg-core nor
+    drizzle-orm/sqlite-core'): the core is now read from the local modules it names (ESM ./users.js too)."""
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    (schema / "users.ts").write_text(f'import {{ {table}, integer, text }} from "drizzle-orm/{core}";\n'
+                                     f'export const users = {table}("users", {{ id: integer("id").primaryKey(), '
+                                     'name: text("name").notNull() });\n')
+    (schema / "posts.ts").write_text(f'import {{ {table}, integer }} from "drizzle-orm/{core}";\n'
+                                     f'import {{ users }} from "{spec}";\n'
+                                     f'export const posts = {table}("posts", {{ id: integer("id").primaryKey(), '
+                                     'author: integer("author").references(() => users.id) });\n')
+    (schema / "index.ts").write_text(f'export * from "{spec}";\nexport * from "./posts";\n')
+    res = cli("import", "--drizzle", "schema/index.ts", "-o", "app.yaml", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    m = load_file(tmp_path / "app.yaml")
+    assert sorted(t.name for t in m.tables) == ["posts", "users"]
+    assert m.table("posts").foreign_keys[0].ref_table == "users"
+
+
+def test_a_file_naming_no_drizzle_core_anywhere_is_refused_with_the_reason(tmp_path):
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "index.ts").write_text('export * from "./a";\n')
+    (tmp_path / "a.ts").write_text('export const x = 1;\n')
+    res = cli("import", "--drizzle", "index.ts", cwd=tmp_path)
+    assert res.exit_code == 2
+    assert "imports neither drizzle-orm/pg-core nor drizzle-orm/sqlite-core (nor does a local module" in res.output
+
+
 # The team's relation names (t3's user.account / account.user, not derived names) through both files
 SEEDS = {
     "t3-postgres": """
