@@ -719,6 +719,14 @@ def migrate_apply(manifest, url, dry_run, features):
             # the first migration met the schema's own tables: a database built without the chain
             hint = ("; a database that already holds this schema but no schema_version history is adopted "
                     f"with `schemactl migrate baseline {manifest} --db URL`, which records it as migrated")
+        import re
+        null = re.search(r'NOT NULL constraint failed: (\S+)\.(\S+)|column "(.+)" of relation "(.+)" contains null '
+                         r'values', str(exc))
+        if null:   # a column made NOT NULL without a default, with rows that hold NULL there
+            table, column = (null.group(1), null.group(2)) if null.group(1) else (null.group(4), null.group(3))
+            hint = (f"; rows of {table} hold NULL in {column}, which the migration makes NOT NULL: fill them "
+                    f"(UPDATE … SET {column} = … WHERE {column} IS NULL) or give the column a default in the "
+                    "manifest, then apply again")
         raise SchemactlError(f"{exc}{hint}") from None
     finally:
         conn.close()

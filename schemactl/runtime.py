@@ -35,6 +35,9 @@ from .typekeys import (PG_FK_ACTIONS, fts5_shadow_tables, pg_type, pg_unquote, s
                        sqlite_type)
 
 VERSION_TABLE = "schema_version"
+# A SQLite migration rebuilds a table under this name (docs/runtime-protocol.md, section 2); an error names the
+# table without it
+SQLITE_REBUILD_PREFIX = "__schemactl_new_"
 BUSY_TIMEOUT_MS = 30000   # how long migrate waits for another process's migration on SQLite
 EXPRESSION_KEY = "(expression)"      # an expression element of an index (docs/runtime-protocol.md, section 5)
 _QUERIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "introspect", "queries")
@@ -212,7 +215,8 @@ def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
             except BaseException as exc:
                 _exec(conn, "ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise MigrationError(f"migration failed and was rolled back: {exc}") from exc
+                    raise MigrationError("migration failed and was rolled back: "
+                                         + str(exc).replace(SQLITE_REBUILD_PREFIX, "")) from exc
                 raise
     finally:
         _exec(conn, f"PRAGMA foreign_keys = {'ON' if fk_was else 'OFF'}")

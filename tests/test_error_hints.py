@@ -59,3 +59,36 @@ def test_import_whose_summary_reader_has_gone_still_writes_and_succeeds(tmp_path
     proc.stderr.close()          # the reader goes away before anything is said
     assert proc.wait(timeout=60) == 0
     assert "tables:" in out.read_text()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_a_column_made_not_null_over_null_rows_names_the_table_and_the_fix(tmp_path, engine, pg_test_db, pg):
+    """SQLite's message named the rebuild's own table (__schemactl_new_items.note); both engines now say which
+    rows stop the migration and how to go on."""
+    from tests.conftest import RESET_SQL
+    from tests.migrations.chain_support import BASE, run_ok
+    root = new_project(tmp_path)
+    if engine == "sqlite":
+        db = tmp_path / "app.db"
+        url = f"sqlite:///{db}"
+    else:
+        pg.execute(RESET_SQL)
+        url = pg_test_db
+    run_ok(root, ("migrate", "apply", "manifests/m.yaml", "--db", url))
+    insert = "INSERT INTO owners (id, name) VALUES (1, 'ann'); INSERT INTO items (id, owner_id, title) VALUES (1, 1, 'x')"
+    if engine == "sqlite":
+        with sqlite3.connect(db) as conn:
+            conn.executescript(insert)
+    else:
+        pg.execute(insert)
+    (root / "manifests" / "m.yaml").write_text(BASE.replace("version: 1", "version: 2")
+                                               .replace("      note: text", "      note: {type: text, nullable: false}"))
+    run_ok(root, ("hash", "--write", "manifests/m.yaml"),
+           ("migrate", "new", "manifests/m.yaml", "--name", "note_required", "--allow-destructive"))
+    result = cli("migrate", "apply", "manifests/m.yaml", "--db", url, cwd=root)
+    assert result.exit_code == 2
+    assert "__schemactl_new_" not in result.output
+    assert ("rows of items hold NULL in note, which the migration makes NOT NULL: fill them (UPDATE … SET note = … "
+            "WHERE note IS NULL) or give the column a default in the manifest, then apply again") in result.output
+    if engine == "sqlite":
+        assert "NOT NULL constraint failed: items.note;" in result.output

@@ -180,6 +180,9 @@ async function pgRows(client: PgClient, sql: string, params: unknown[] = []): Pr
 // ---------------------------------------------------------------- shared rules
 
 const VERSION_TABLE = "schema_version";
+// A SQLite migration rebuilds a table under this name (docs/runtime-protocol.md, section 2); an error names the
+// table without it.
+const SQLITE_REBUILD_PREFIX = "__schemactl_new_";
 const BUSY_TIMEOUT_MS = 30000;   // how long migrate waits for another process's migration on SQLite
 const EXPRESSION_KEY = "(expression)";   // an expression element of an index
 
@@ -318,7 +321,7 @@ function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
           db.exec("ROLLBACK");
         }
         if (isSqliteError(err)) {
-          throw new MigrationError(`migration failed and was rolled back: ${errorMessage(err)}`);
+          throw new MigrationError(`migration failed and was rolled back: ${errorMessage(err).split(SQLITE_REBUILD_PREFIX).join("")}`);
         }
         throw err;
       }

@@ -15,6 +15,7 @@ from __future__ import annotations
 from ..manifest.model import Manifest, Table
 from ..naming import derived_name, quote, sql_string
 from ..render.ddl import Renderer
+from ..runtime import SQLITE_REBUILD_PREFIX
 from .plan import Op
 
 # SQLite operations that ALTER TABLE / CREATE INDEX can do without a rebuild.
@@ -213,7 +214,7 @@ _SQLITE_TIME_KINDS = frozenset({"date", "time", "timestamp", "timestamptz"})
 
 # Operations on the schema as a whole that name a table but never change it (dropped first, created last).
 SQLITE_AROUND = {"drop_search", "create_search", "drop_trigger", "create_trigger", "drop_policy", "create_policy"}
-SQLITE_NEW = "__schemactl_new_"
+SQLITE_NEW = SQLITE_REBUILD_PREFIX   # the runtimes name the table without it in their messages
 
 
 def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:

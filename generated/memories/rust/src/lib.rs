@@ -121,6 +121,10 @@ impl From<tokio_postgres::Error> for Error {
 /// A migration file splits into body and record block at this line (preceded by one empty line).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 const RECORD_SPLIT: &str = "\n\n-- schemactl:record\n";
+/// A SQLite migration rebuilds a table under this name (docs/runtime-protocol.md, section 2); an error names
+/// the table without it.
+#[cfg(feature = "sqlite")]
+const SQLITE_REBUILD_PREFIX: &str = "__schemactl_new_";
 
 /// (body, record block); a file without the record line is all body.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -776,7 +780,8 @@ fn sqlite_migrate_all(conn: &rusqlite::Connection) -> Result<Vec<u32>, Error> {
             Err(e) => {
                 let _ = sqlite_run(conn, "ROLLBACK");
                 return Err(match e {
-                    Error::Sqlite(e) => Error::Migration(format!("migration failed and was rolled back: {}", e)),
+                    Error::Sqlite(e) => Error::Migration(format!("migration failed and was rolled back: {}",
+                        e.to_string().replace(SQLITE_REBUILD_PREFIX, ""))),
                     other => other,
                 });
             }
