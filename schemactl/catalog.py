@@ -26,6 +26,7 @@ class CColumn:
     generated: object = None       # normalised expression of a generated column
     stored: bool | None = None     # generated columns: stored (True) or virtual (False)
     shown_generated: str | None = field(default=None, compare=False)
+    shown_collation: str | None = field(default=None, compare=False)   # SQLite: a COLLATE other than BINARY
 
 
 @dataclass(frozen=True)

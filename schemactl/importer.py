@@ -509,6 +509,10 @@ class Importer:
                     "numbers it with AUTOINCREMENT, never reusing a deleted row's id)"))
             if not c.nullable and not (spec.get("primary_key") or c.identity):
                 spec["nullable"] = False
+            if c.shown_collation:   # SQLite (PostgreSQL's are listed by pg_extras' "beyond")
+                self.summary.approximate(("tables", t.name, "columns", c.name), (
+                    f"COLLATE {c.shown_collation} left out: the column compares by BINARY on SQLite and the "
+                    "database's default collation on PostgreSQL (a UNIQUE key or index on it keeps its collation)"))
             if c.generated is not None:   # as this engine wrote it, and sqlglot's reading for the other
                 spec["generated"] = {"expr": self.both(c.shown_generated, self.engine)}
                 cast = {"double": "double precision"}.get(typ, typ)

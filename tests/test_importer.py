@@ -282,6 +282,48 @@ def test_sqlite_constants_and_collations_are_not_changed_silently(tmp_path, pg):
             cur.execute("INSERT INTO t (id, e) VALUES (2, 'ANN')")
 
 
+def test_sqlite_unique_constraints_and_columns_with_a_collation_keep_comparing_so(tmp_path, pg):
+    """A UNIQUE constraint over a collated key (UNIQUE (e COLLATE NOCASE), or a column declared COLLATE NOCASE
+    UNIQUE) was 'not mapped: expected a string, got null' and dropped; a unique index over such a column became
+    case-sensitive; the column's own collation went without a word.  Each is now the unique index that compares
+    as SQLite did (lower(…) on PostgreSQL), and the column's collation is listed."""
+    db = tmp_path / "c.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT, UNIQUE (email COLLATE NOCASE));"
+                       "CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE UNIQUE, "
+                       "  name TEXT COLLATE NOCASE CHECK (name <> 'x' COLLATE BINARY));"
+                       "CREATE UNIQUE INDEX u_name ON u (name);"
+                       "CREATE TABLE v (id INTEGER PRIMARY KEY, a TEXT, b TEXT, CONSTRAINT ab_key UNIQUE (a, b COLLATE NOCASE));")
+    conn.close()
+    out = tmp_path / "c.yaml"
+    result = cli("import", "--db", f"sqlite:///{db}", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "expected a string" not in result.output and ", 0 not mapped" in result.output
+    for column in ("email", "name"):
+        assert (f'table "u", column "{column}": COLLATE NOCASE left out: the column compares by BINARY on SQLite '
+                "and the database's default collation on PostgreSQL") in result.output
+    m = load_file(out)
+    shown = {(t.name, ix.name): [getattr(k, "expr", None) and k.expr.on("sqlite") or k.name for k in ix.columns]
+             for t in m.tables for ix in t.indexes}
+    assert shown == {("t", "t_email_key"): ["email COLLATE NOCASE"], ("u", "u_email_key"): ["email COLLATE NOCASE"],
+                     ("u", "u_name"): ["name COLLATE NOCASE"], ("v", "ab_key"): ["a", "b COLLATE NOCASE"]}
+    assert cli("parity", out, "--postgres", "local").exit_code == 0
+    for engine, conn in (("sqlite", sqlite3.connect(":memory:")), ("postgres", pg)):
+        if engine == "sqlite":
+            conn.executescript(render.ddl(m, "sqlite"))
+        else:
+            conn.execute(render.ddl(m, "postgres"))
+        cur = conn.cursor()
+        cur.execute("INSERT INTO t (id, email) VALUES (1, 'Ann@x')")
+        cur.execute("INSERT INTO u (id, email, name) VALUES (1, 'Ann@x', 'Bob')")
+        cur.execute("INSERT INTO v (id, a, b) VALUES (1, 'a', 'B')")
+        for bad in ("INSERT INTO t (id, email) VALUES (2, 'ann@X')", "INSERT INTO u (id, email, name) VALUES "
+                    "(2, 'ann@X', 'z')", "INSERT INTO u (id, email, name) VALUES (3, 'q', 'BOB')",
+                    "INSERT INTO v (id, a, b) VALUES (2, 'a', 'b')"):
+            with pytest.raises(Exception, match="(?i)unique|duplicate"):
+                cur.execute(bad)
+
+
 def test_a_negated_string_is_no_literal_default():
     from schemactl.normalize import default_key
     assert default_key("-'a'", "sqlite", "text") != default_key("'-a'", "sqlite", "text")

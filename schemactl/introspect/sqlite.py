@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from ..catalog import (Catalog, CCheck, CColumn, CForeignKey, CIndex, CKey, CSearch, CTable, CTrigger, CView,
                        index_element)
-from ..naming import quote
+from ..naming import derived_name, quote
 from ..normalize import expr_key, sqlite_type, statements_key
 from ..typekeys import fts5_shadow_tables, sqlite_rowid_alias
 from ..render import search
@@ -120,6 +120,14 @@ def _trigger_when(sql: str) -> str | None:
     return sql[toks[when + 1].start:toks[begin].start].strip()
 
 
+def _collated(key: str, collation: str) -> str:
+    """An index key with the collation SQLite compares it by: a key that is a column declared COLLATE NOCASE
+    compares by NOCASE without saying so (its index_xinfo does); an expression says its own."""
+    if len(sqlite_ddl.tokens(key)) != 1 or (collation or "BINARY").upper() == "BINARY":
+        return key
+    return f"{key} COLLATE {collation}"
+
+
 def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
     ddl = sqlite_ddl.parse_table(sql)
     named = defaultdict(list)
@@ -128,6 +136,7 @@ def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
 
     columns, pk_cols = [], []
     generated = dict(ddl.generated)
+    collations = {c: coll for c, coll in ddl.collations if coll.upper() != "BINARY"}
     for cid, col, typ, notnull, default, pk, hidden in pragma("table_xinfo", name):
         if hidden not in (0, 2, 3):     # 2, 3: generated columns (virtual, stored)
             continue
@@ -138,7 +147,8 @@ def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
                                    generated=expr_key(generated[col], "sqlite"), stored=hidden == 3,
                                    shown_generated=generated[col]))
             continue
-        columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, default, False, shown_default=default))
+        columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, default, False, shown_default=default,
+                               shown_collation=collations.get(col)))
     pk_columns = tuple(c for _, c in sorted(pk_cols))
     options = _options(sql)
     columns = [replace(c, nullable=False)
@@ -156,18 +166,25 @@ def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
     for _, iname, unique, origin, partial in pragma("index_list", name):
         # a key with a collation of its own (e COLLATE NOCASE) compares otherwise than its column: it is read
         # from the DDL as an expression, as the manifest would write it
-        keys = [(r[2] if (r[4] or "BINARY").upper() == "BINARY" else None, bool(r[3]))
-                for r in pragma("index_xinfo", iname) if r[5]]
-        if origin == "u":
+        info = [r for r in pragma("index_xinfo", iname) if r[5]]
+        keys = [(r[2] if (r[4] or "BINARY").upper() == "BINARY" else None, bool(r[3])) for r in info]
+        if origin == "u" and all(k is not None for k, _ in keys):
             cols = tuple(k for k, _ in keys)
             uniques.append(CKey(name_for("unique", cols), cols))
             continue
-        if origin != "c":
+        if origin not in ("c", "u"):
             continue
-        texts, where = sqlite_ddl.index_parts(index_sql.get(iname) or "")
+        # a UNIQUE constraint with a collated key (a COLLATE in it, or its column's own) is that unique index
+        texts, where = sqlite_ddl.index_parts(index_sql.get(iname) or "") if origin == "c" else \
+            ([quote(r[2]) if r[2] is not None else "" for r in info], None)
+        if origin == "u":
+            iname = name_for("unique", tuple(r[2] for r in info)) or \
+                derived_name(name, *(r[2] or "expr" for r in info), suffix="key")
+            unique = 1
         shown = tuple(k for k, _ in keys)
         if any(k is None for k, _ in keys) and len(texts) == len(keys):   # expressions: read from the DDL
-            shown = tuple(k if k is not None else sqlite_ddl.strip_order(texts[i])[0] for i, (k, _) in enumerate(keys))
+            shown = tuple(k if k is not None else _collated(sqlite_ddl.strip_order(texts[i])[0], info[i][4])
+                          for i, (k, _) in enumerate(keys))
             keys = [(k if k is not None else index_element(expr_key(shown[i], "sqlite")), d)
                     for i, (k, d) in enumerate(keys)]
         indexes.append(CIndex(iname, tuple(keys), bool(unique), expr_key(where, "sqlite") if where else None, where,

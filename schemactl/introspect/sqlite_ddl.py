@@ -104,6 +104,7 @@ class TableDDL:
     clauses: tuple[Clause, ...]
     autoincrement: bool
     generated: tuple[tuple[str, str], ...] = ()    # (column, expression) of GENERATED ALWAYS AS (...) columns
+    collations: tuple[tuple[str, str], ...] = ()   # (column, collation) of a column declared with COLLATE
 
 
 def parse_table(sql: str) -> TableDDL:
@@ -114,6 +115,7 @@ def parse_table(sql: str) -> TableDDL:
     body, _ = paren_body(toks, start)
     clauses: list[Clause] = []
     generated: list[tuple[str, str]] = []
+    collations: list[tuple[str, str]] = []
     autoinc = False
     for part in split_top(body):
         if not part:
@@ -124,12 +126,17 @@ def parse_table(sql: str) -> TableDDL:
             column = part[0].ident
             autoinc = autoinc or any(t.upper == "AUTOINCREMENT" for t in part)
             clauses += _constraints(sql, part[1:], column=column)
+            depth = 0
+            for i, t in enumerate(part[1:-1], start=1):   # the column's own COLLATE (not one inside a CHECK)
+                depth += (t.text == "(") - (t.text == ")")
+                if depth == 0 and t.upper == "COLLATE":
+                    collations.append((column, part[i + 1].ident))
             at = next((i for i in range(1, len(part) - 1) if part[i].upper == "AS" and part[i + 1].text == "("),
                       None)
             if at is not None:   # [GENERATED ALWAYS] AS (expr) [STORED | VIRTUAL]
                 expr, _ = paren_body(part, at + 1)
                 generated.append((column, text_of(sql, expr)))
-    return TableDDL(tuple(clauses), autoinc, tuple(generated))
+    return TableDDL(tuple(clauses), autoinc, tuple(generated), tuple(collations))
 
 
 def _names_in(toks: list[Tok]) -> tuple[str, ...]:
