@@ -27,6 +27,7 @@ class CColumn:
     stored: bool | None = None     # generated columns: stored (True) or virtual (False)
     shown_generated: str | None = field(default=None, compare=False)
     shown_collation: str | None = field(default=None, compare=False)   # SQLite: a COLLATE other than BINARY
+    comment: str | None = None     # PostgreSQL: COMMENT ON COLUMN (SQLite keeps none)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class CTable:
     indexes: tuple[CIndex, ...] = ()
     options: tuple[str, ...] = ()             # e.g. ("strict", "without_rowid") on SQLite
     row_security: tuple[str, ...] = ()        # PostgreSQL: ("enabled",) or ("enabled", "forced"); () when off
+    comment: str | None = None                # PostgreSQL: COMMENT ON TABLE (SQLite keeps none)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ CODES = {
     "SC206": ("column-identity", "identity / autoincrement differs"),
     "SC207": ("column-order", "columns are in another order"),
     "SC208": ("column-generated", "a generated column's expression or storage (stored / virtual) differs"),
+    "SC209": ("comment", "a table's or column's comment differs (PostgreSQL; SQLite keeps none)"),
     "SC301": ("primary-key", "the primary key differs or is missing"),
     "SC311": ("unique-missing", "a unique constraint is missing"),
     "SC312": ("unique-extra", "the table has an undeclared unique constraint"),
@@ -245,6 +246,11 @@ def _table(d: _Diff, w: CTable, h: CTable) -> None:
         elif default_key(c.default, d.engine, c.kind) != default_key(a.default, d.engine, c.kind):
             d.add("SC205", f"{t}.{c.name}", f'column "{t}.{c.name}" has another default', c.shown_default,
                   a.shown_default, where)
+        if c.comment != a.comment:
+            d.add("SC209", f"{t}.{c.name}", f'column "{t}.{c.name}" has another comment', c.comment, a.comment,
+                  where)
+    if w.comment != h.comment:
+        d.add("SC209", t, f'table "{t}" has another comment', w.comment, h.comment, base)
     wcols = {c.name for c in w.columns}
     for a in h.columns:
         if a.name not in wcols:

@@ -531,13 +531,12 @@ class Importer:
             if d is not None:
                 spec["default"] = d
             cols[c.name] = spec
-        comments = self._comments
-        for cname, spec in cols.items():
-            if (t.name, cname) in comments:
-                spec["comment"] = comments[(t.name, cname)]
+        for c in t.columns:   # PostgreSQL's COMMENT ON (the catalog's; SQLite keeps none)
+            if c.comment is not None and c.name in cols:
+                cols[c.name]["comment"] = c.comment
         out: dict = {"columns": cols}
-        if (t.name, None) in comments:
-            out["comment"] = comments[(t.name, None)]
+        if t.comment is not None:
+            out["comment"] = t.comment
         if pk and not any(s.get("primary_key") for s in cols.values()):
             out["primary_key"] = {"name": t.primary_key.name, "columns": list(pk)} \
                 if t.primary_key.name not in (None, f"{t.name}_pkey") else list(pk)
@@ -684,10 +683,6 @@ class Importer:
             (self.summary.not_mapped if severity == "not mapped" else self.summary.approximate)(path, why, what)
 
     # pg_extras' rows by (table, column), read once per import (the tables' look-ups then take no scan each)
-    @functools.cached_property
-    def _comments(self) -> dict:
-        return {(table, column): text for table, column, text in self.extras.get("comments", ())}
-
     @functools.cached_property
     def _identities(self) -> dict:
         return {(table, col): rest for table, col, *rest in self.extras.get("identities", ())}
@@ -1610,11 +1605,6 @@ _PG_EXTRAS = {
     "partitioned": """SELECT c.relname, pg_get_partkeydef(c.oid) FROM pg_class c
                       JOIN pg_namespace n ON n.oid = c.relnamespace
                       WHERE n.nspname = %(schema)s AND c.relkind = 'p' ORDER BY 1""",
-    "comments": """SELECT c.relname, a.attname, d.description FROM pg_description d
-                   JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
-                   JOIN pg_namespace n ON n.oid = c.relnamespace
-                   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
-                   WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') ORDER BY 1, 2 NULLS FIRST""",
     "identities": """SELECT c.relname, a.attname, a.attidentity::text, s.seqstart, s.seqincrement, s.seqmin,
                      s.seqmax, s.seqcycle, s.seqcache, format_type(a.atttypid, NULL) FROM pg_attribute a
                      JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -51,13 +51,16 @@ def introspect(conn, schema: str | None) -> Catalog:
     names = [r[0] for r in _rows(conn, "tables", schema)]
     columns = defaultdict(list)
     own = quote(schema) + "."   # format_type qualifies a type of this schema when it is not on the search path
+    comments = {(table, col): text for table, col, text in _rows(conn, "comments", schema)}
     for table, col, typ, nullable, default, identity, generated in _rows(conn, "columns", schema):
         typ = typ[len(own):] if typ.startswith(own) else typ
+        said = comments.get((table, col))
         if generated:   # pg_attrdef holds the generation expression, not a default
             columns[table].append(CColumn(col, pg_type(typ), nullable, None, identity, generated=expr_key(
-                default, "postgres"), stored=True, shown_generated=default))
+                default, "postgres"), stored=True, shown_generated=default, comment=said))
         else:
-            columns[table].append(CColumn(col, pg_type(typ), nullable, default, identity, shown_default=default))
+            columns[table].append(CColumn(col, pg_type(typ), nullable, default, identity, shown_default=default,
+                                          comment=said))
     pks, uniques, fks, checks = {}, defaultdict(list), defaultdict(list), defaultdict(list)
     for table, name, kind, cols, ref_table, ref_cols, on_delete, on_update, check_sql, deferrable, deferred in \
             _rows(conn, "constraints", schema):
@@ -85,7 +88,8 @@ def introspect(conn, schema: str | None) -> Catalog:
     security = {name: ("enabled", "forced") if force and on else ("forced",) if force else ("enabled",)
                 for name, on, force in _rows(conn, "row_security", schema)}
     tables = tuple(CTable(n, tuple(columns[n]), pks.get(n), tuple(uniques[n]), tuple(fks[n]), tuple(checks[n]),
-                          tuple(indexes[n]), row_security=security.get(n, ())) for n in names)
+                          tuple(indexes[n]), row_security=security.get(n, ()), comment=comments.get((n, None)))
+                   for n in names)
     enums = tuple((name, tuple(labels)) for name, labels in _rows(conn, "enums", schema))
     views = tuple(CView(name, tuple(cols), expr_key(definition.strip().rstrip(";"), "postgres"), definition)
                   for name, definition, cols in _rows(conn, "views", schema))
