@@ -28,6 +28,12 @@ CHANGES = {
                             .replace("table: owners,", "table: people,"), ["people", "items", "extra"]),
     "add column": (lambda s: s.replace(ITEMS, ITEMS + "      color: {type: text, default: red}\n"),
                    ["owners", "items", "extra"]),
+    # the chain carries a new column's comment as the fresh DDL does (diff compares comments, SC209)
+    "add column with a comment": (lambda s: s.replace(ITEMS, ITEMS + "      color: {type: text, comment: \"it's red\"}\n"),
+                                  ["owners", "items", "extra"]),
+    "set comments": (lambda s: s.replace("  extra:\n    columns:\n", "  extra:\n    comment: spare rows\n    columns:\n")
+                     .replace("qty: {type: integer, default: 0}", "qty: {type: integer, default: 0, comment: how many}"),
+                     ["owners", "items", "extra"]),
     "add not null column with default": (
         lambda s: s.replace(ITEMS, ITEMS + "      rank: {type: integer, nullable: false, default: 3}\n"),
         ["owners", "items", "extra"]),
@@ -90,7 +96,7 @@ def test_matrix_covers_every_planned_operation_kind(tmp_path):
     assert kinds >= {"create_table", "drop_table", "rename_table", "add_column", "drop_column", "rename_column",
                      "alter_type", "set_not_null", "drop_not_null", "set_default", "add_index", "drop_index",
                      "add_foreign_key", "drop_foreign_key", "add_check", "drop_check", "add_enum_value",
-                     "add_unique"}
+                     "add_unique", "set_comment"}
 
 
 def _migrated(conn, engine, tmp_path, change, keep):
