@@ -19,7 +19,7 @@ def expect(m: Manifest, engine: str) -> Catalog:
             CColumn(c.name, type_key(r.column_type(t, c, catalog=True)), r.reported_nullable(t, c), r.default_sql(c),
                     c.identity,
                     shown_default=r.default_sql(c), kind="enum" if c.type.enum else c.type.row.value,
-                    comment=c.comment if r.r.comments else None, **_generated(r, c, engine))
+                    comment=(c.comment or None) if r.r.comments else None, **_generated(r, c, engine))
             for c in t.columns)
         checks = tuple(CCheck(name, expr_key(sql, engine), sql) for name, sql in r.checks(t))
         indexes = tuple(_index(r, ix, engine) for ix in r.indexes(t))
@@ -32,7 +32,7 @@ def expect(m: Manifest, engine: str) -> Catalog:
             checks=checks, indexes=indexes,
             options=tuple(attr for attr, _ in RULES[engine].table_options if getattr(t, attr)),
             row_security=_row_security(t) if r.r.row_security else (),
-            comment=t.comment if r.r.comments else None,
+            comment=(t.comment or None) if r.r.comments else None,   # COMMENT IS '' removes the comment
         ))
     enums = tuple((e.name, e.values) for e in m.enums) if RULES[engine].enums_as_types else ()
     views = tuple(CView(v.name, v.outputs, expr_key(v.query.on(engine), engine), v.query.on(engine))

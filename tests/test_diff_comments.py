@@ -52,3 +52,14 @@ def test_sqlite_keeps_no_comments_and_so_differs_in_none(tmp_path):
     conn.close()
     result = cli("diff", path, "--db", f"sqlite:///{db}")
     assert result.exit_code == 0, result.output
+
+
+def test_an_empty_comment_is_no_comment_as_postgresql_keeps_it(tmp_path, pg, pg_test_db):
+    """COMMENT ON … IS '' removes the comment: a manifest's comment: "" is no difference from none."""
+    path = tmp_path / "app.yaml"
+    path.write_text(MANIFEST.replace("comment: the table", 'comment: ""'))
+    assert cli("hash", "--write", path).exit_code == 0
+    pg.execute(RESET_SQL)
+    pg.execute(render.ddl(load_file(path), "postgres"))
+    result = cli("diff", path, "--db", pg_test_db)
+    assert result.exit_code == 0, result.output
