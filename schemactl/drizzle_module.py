@@ -153,20 +153,8 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
         if block:
             spec["drizzle"] = block
         _named_key(spec, t.get("primary_key"))
-        for c in t["columns"]:
-            cspec = spec["columns"].get(c["name"])
-            if cspec is None:
-                continue
-            if isinstance(cspec, str):
-                cspec = spec["columns"][c["name"]] = {"type": cspec}
-            where = f"{source}:{c.get('line', t.get('line', 1))}:{c.get('col', t.get('col', 1))}"
-            col = _column(c, t["dialect"], where, notes, customs)
-            if col:
-                cspec["drizzle"] = col
     if used_creators:
         top["creators"] = {k: creators[k] for k in sorted(used_creators)}
-    if customs:
-        top["custom_types"] = dict(sorted(customs.items()))
     enums = {k: v for k, v in sorted(info.get("enums", {}).items()) if k in doc.get("enums", {}) and IDENT.match(v)}
     if enums:
         top["enums"] = enums
@@ -185,6 +173,22 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
                                 **({"imports": found} if found else {})}
     if types:
         top["types"] = types
+    # the columns' code may use what the generated file declares too: its exported type aliases, tables, enums
+    usable = frozenset(kept | set(types))
+    for t in info.get("tables", ()):
+        spec = tables.get(t["name"])
+        for c in t["columns"] if spec is not None else ():
+            cspec = spec["columns"].get(c["name"])
+            if cspec is None:
+                continue
+            if isinstance(cspec, str):
+                cspec = spec["columns"][c["name"]] = {"type": cspec}
+            where = f"{source}:{c.get('line', t.get('line', 1))}:{c.get('col', t.get('col', 1))}"
+            col = _column(c, t["dialect"], where, notes, customs, usable)
+            if col:
+                cspec["drizzle"] = col
+    if customs:
+        top["custom_types"] = dict(sorted(customs.items()))
     if top:
         doc["drizzle"] = top
     return notes
@@ -204,7 +208,7 @@ def _named_key(spec: dict, pk: dict | None) -> None:
     spec["primary_key"] = {"name": pk["name"], "columns": list(pk["columns"])}
 
 
-def _column(c: dict, dialect: str, where: str, notes: list, customs: dict) -> dict:
+def _column(c: dict, dialect: str, where: str, notes: list, customs: dict, usable: frozenset) -> dict:
     col: dict = {}
     if c["key"]:
         col["key"] = c["key"]
@@ -220,13 +224,13 @@ def _column(c: dict, dialect: str, where: str, notes: list, customs: dict) -> di
             if c.get(f"{key}_unread"):
                 notes.append((where, f"{what} is not written in the column's own declaration: left out"))
             continue
-        found = _imports(code, where, what, notes)
+        found = _imports(code, where, what, notes, usable)
         if found is not None:
             col[key] = code["text"]
             imports += [i for i in found if i not in imports]
     custom = c.get("custom")
     if c["column_type"] in ("PgCustomColumn", "SQLiteCustomColumn"):
-        found = _imports(custom, where, f"customType {c.get('root')}", notes) if custom else None
+        found = _imports(custom, where, f"customType {c.get('root')}", notes, usable) if custom else None
         if custom is None:
             notes.append((where, "the column's customType is not declared in the file: its SQL type's builder is "
                                  "written instead"))
