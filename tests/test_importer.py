@@ -246,6 +246,16 @@ def test_an_integer_primary_key_sqlite_fills_is_said_to_be_left_to_postgresql(tm
     assert "# warning: " in out.read_text() and load_file(out).table("a").column("id").identity
 
 
+def _built_on_both(m, pg):
+    """(engine, cursor) of a fresh SQLite and of ``pg`` (autocommit), each holding the manifest's DDL."""
+    for engine, conn in (("sqlite", sqlite3.connect(":memory:")), ("postgres", pg)):
+        if engine == "sqlite":
+            conn.executescript(render.ddl(m, "sqlite"))
+        else:
+            conn.execute(render.ddl(m, "postgres"))
+        yield engine, conn.cursor()
+
+
 def test_sqlite_constants_and_collations_are_not_changed_silently(tmp_path, pg):
     """A default made of literals and operators is what SQLite stores (-'a' is 0: '0' in a TEXT column; it
     was read as the text '-a'), and an index key with COLLATE NOCASE keeps its collation on SQLite and is
@@ -269,12 +279,7 @@ def test_sqlite_constants_and_collations_are_not_changed_silently(tmp_path, pg):
     (key,) = t.indexes[0].columns
     assert key.expr.on("sqlite") == "e COLLATE NOCASE" and key.expr.on("postgres").lower() == "lower(e)"
     assert cli("diff", out, "--db", f"sqlite:///{db}").exit_code == 1     # the default's text differs (listed)
-    for engine, conn in (("sqlite", sqlite3.connect(":memory:")), ("postgres", pg)):
-        if engine == "sqlite":
-            conn.executescript(render.ddl(m, "sqlite"))
-        else:
-            conn.execute(render.ddl(m, "postgres"))
-        cur = conn.cursor()
+    for engine, cur in _built_on_both(m, pg):
         cur.execute("INSERT INTO t (id, e) VALUES (1, 'Ann')")
         cur.execute("SELECT b, c FROM t")
         assert cur.fetchone() == ("0", "xy"), engine
@@ -308,12 +313,7 @@ def test_sqlite_unique_constraints_and_columns_with_a_collation_keep_comparing_s
     assert shown == {("t", "t_email_key"): ["email COLLATE NOCASE"], ("u", "u_email_key"): ["email COLLATE NOCASE"],
                      ("u", "u_name"): ["name COLLATE NOCASE"], ("v", "ab_key"): ["a", "b COLLATE NOCASE"]}
     assert cli("parity", out, "--postgres", "local").exit_code == 0
-    for engine, conn in (("sqlite", sqlite3.connect(":memory:")), ("postgres", pg)):
-        if engine == "sqlite":
-            conn.executescript(render.ddl(m, "sqlite"))
-        else:
-            conn.execute(render.ddl(m, "postgres"))
-        cur = conn.cursor()
+    for engine, cur in _built_on_both(m, pg):
         cur.execute("INSERT INTO t (id, email) VALUES (1, 'Ann@x')")
         cur.execute("INSERT INTO u (id, email, name) VALUES (1, 'Ann@x', 'Bob')")
         cur.execute("INSERT INTO v (id, a, b) VALUES (1, 'a', 'B')")
