@@ -246,6 +246,19 @@ def test_an_integer_primary_key_sqlite_fills_is_said_to_be_left_to_postgresql(tm
     assert "# warning: " in out.read_text() and load_file(out).table("a").column("id").identity
 
 
+def _sqlite_imported(tmp_path, ddl: str):
+    """(the CLI's result, the manifest's path, the database's path) of `import --db` of a SQLite file holding
+    ``ddl``; the import succeeded."""
+    db = tmp_path / "src.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(ddl)
+    conn.close()
+    out = tmp_path / "imported.yaml"
+    result = cli("import", "--db", f"sqlite:///{db}", "-o", out)
+    assert result.exit_code == 0, result.output
+    return result, out, db
+
+
 def _built_on_both(m, pg):
     """(engine, cursor) of a fresh SQLite and of ``pg`` (autocommit), each holding the manifest's DDL."""
     for engine, conn in (("sqlite", sqlite3.connect(":memory:")), ("postgres", pg)):
@@ -260,15 +273,9 @@ def test_sqlite_constants_and_collations_are_not_changed_silently(tmp_path, pg):
     """A default made of literals and operators is what SQLite stores (-'a' is 0: '0' in a TEXT column; it
     was read as the text '-a'), and an index key with COLLATE NOCASE keeps its collation on SQLite and is
     lower(…) on PostgreSQL (it was dropped: the unique index became case-sensitive), each listed."""
-    db = tmp_path / "h.db"
-    conn = sqlite3.connect(db)
-    conn.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY, e TEXT, b TEXT DEFAULT (-'a'), "
-                       "c TEXT DEFAULT ('x' || 'y'), d INTEGER DEFAULT (-5));"
-                       "CREATE UNIQUE INDEX t_e_key ON t (e COLLATE NOCASE);")
-    conn.close()
-    out = tmp_path / "h.yaml"
-    result = cli("import", "--db", f"sqlite:///{db}", "-o", out)
-    assert result.exit_code == 0, result.output
+    result, out, db = _sqlite_imported(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, e TEXT, b TEXT DEFAULT "
+                                       "(-'a'), c TEXT DEFAULT ('x' || 'y'), d INTEGER DEFAULT (-5));"
+                                       "CREATE UNIQUE INDEX t_e_key ON t (e COLLATE NOCASE);")
     assert 'column "b", default: -\'a\' does arithmetic on text, which PostgreSQL refuses: SQLite stores \'0\' in ' \
            "this column" in result.output
     assert 'index "t_e_key": key e COLLATE NOCASE: PostgreSQL has no such collation' in result.output
@@ -292,17 +299,12 @@ def test_sqlite_unique_constraints_and_columns_with_a_collation_keep_comparing_s
     UNIQUE) was 'not mapped: expected a string, got null' and dropped; a unique index over such a column became
     case-sensitive; the column's own collation went without a word.  Each is now the unique index that compares
     as SQLite did (lower(…) on PostgreSQL), and the column's collation is listed."""
-    db = tmp_path / "c.db"
-    conn = sqlite3.connect(db)
-    conn.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT, UNIQUE (email COLLATE NOCASE));"
-                       "CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE UNIQUE, "
-                       "  name TEXT COLLATE NOCASE CHECK (name <> 'x' COLLATE BINARY));"
-                       "CREATE UNIQUE INDEX u_name ON u (name);"
-                       "CREATE TABLE v (id INTEGER PRIMARY KEY, a TEXT, b TEXT, CONSTRAINT ab_key UNIQUE (a, b COLLATE NOCASE));")
-    conn.close()
-    out = tmp_path / "c.yaml"
-    result = cli("import", "--db", f"sqlite:///{db}", "-o", out)
-    assert result.exit_code == 0, result.output
+    result, out, _ = _sqlite_imported(
+        tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT, UNIQUE (email COLLATE NOCASE));"
+                  "CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE UNIQUE, "
+                  "  name TEXT COLLATE NOCASE CHECK (name <> 'x' COLLATE BINARY));"
+                  "CREATE UNIQUE INDEX u_name ON u (name);"
+                  "CREATE TABLE v (id INTEGER PRIMARY KEY, a TEXT, b TEXT, CONSTRAINT ab_key UNIQUE (a, b COLLATE NOCASE));")
     assert "expected a string" not in result.output and ", 0 not mapped" in result.output
     for column in ("email", "name"):
         assert (f'table "u", column "{column}": COLLATE NOCASE left out: the column compares by BINARY on SQLite '
