@@ -151,12 +151,17 @@ class Summary:
         n = len(path)
         self.approx = [e for e in self.approx if e.path[:n] != tuple(path)]
 
+    def _approximate_objects(self) -> int:
+        """Objects with at least one approximation: a column with its default is one; each index (named by
+        its entry, its path being its table's) is one of its own."""
+        return len({_owner(e.path) if e.what == describe(e.path) else (_owner(e.path), e.what) for e in self.approx})
+
     @property
     def exact(self) -> int:
-        return max(0, self.objects - len({_owner(e.path) for e in self.approx}))
+        return max(0, self.objects - self._approximate_objects())
 
     def counts(self) -> str:
-        n = len({_owner(e.path) for e in self.approx})
+        n = self._approximate_objects()
         return (f"{self.exact} object{'s' if self.exact != 1 else ''} mapped exactly, {n} approximately, "
                 f"{len(self.unmapped)} not mapped")
 

@@ -306,6 +306,9 @@ def test_sqlite_unique_constraints_and_columns_with_a_collation_keep_comparing_s
                   "CREATE UNIQUE INDEX u_name ON u (name);"
                   "CREATE TABLE v (id INTEGER PRIMARY KEY, a TEXT, b TEXT, CONSTRAINT ab_key UNIQUE (a, b COLLATE NOCASE));")
     assert "expected a string" not in result.output and ", 0 not mapped" in result.output
+    # six lines, six objects: each index of a table is counted as one (they were counted as their table: 5)
+    assert sum(x.startswith("import: approximately:") for x in result.output.splitlines()) == 6
+    assert ", 6 approximately, 0 not mapped" in result.output
     for column in ("email", "name"):
         assert (f'table "u", column "{column}": COLLATE NOCASE left out: the column compares by BINARY on SQLite '
                 "and the database's default collation on PostgreSQL") in result.output
