@@ -1560,8 +1560,12 @@ def from_catalog(catalog: Catalog, engine: str, name: str, schema: str | None = 
 def from_database(conn, engine: str, name: str, schema: str | None = None) -> tuple[dict, Summary]:
     from .introspect import introspect
     _quiet_sqlglot()
-    extras = pg_extras(conn, schema or "public") if engine == "postgres" else {}
-    return from_catalog(introspect(conn, engine, schema), engine, name, schema, extras)
+    if engine != "postgres":
+        return from_catalog(introspect(conn, engine, schema), engine, name, schema, {})
+    from .introspect.postgres import read_settings
+    with read_settings(conn):   # pg_extras' expressions too are shown in the settings the import reads
+        extras = pg_extras(conn, schema or "public")
+        return from_catalog(introspect(conn, engine, schema), engine, name, schema, extras)
 
 
 # What a PostgreSQL schema holds beyond the parity catalog: the objects an import maps approximately or lists

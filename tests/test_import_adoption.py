@@ -500,3 +500,25 @@ def test_a_shifted_clock_default_is_written_with_sqlites_date_functions(scratch_
     conn.execute("INSERT INTO t (id) VALUES (1)")
     assert conn.execute("SELECT due > now() + interval '23 hours', tt IS NOT NULL FROM t").fetchone() == (True, True)
     conn.close()
+
+
+def test_the_catalog_is_read_in_the_settings_schemactl_reads_constants_in(pg, pg_test_db):
+    """A database (or role) with IntervalStyle postgres_verbose, DateStyle SQL, DMY or extra_float_digits 0
+    shows its defaults as '@ 1 day', '02/01/2020', rounded floats: the clock default was 'not mapped' and
+    dropped, the date misread.  The catalog is now read in fixed settings, and the session's are kept."""
+    from schemactl import importer
+    pg.execute("CREATE TABLE t (id bigint PRIMARY KEY, a timestamptz DEFAULT now() + interval '1 day', "
+               "d date DEFAULT '2020-01-02', f double precision DEFAULT 0.1)")
+    conn = psycopg.connect(pg_test_db, autocommit=True, options="-c intervalstyle=postgres_verbose "
+                           "-c datestyle=SQL,DMY -c extra_float_digits=0")
+    try:
+        doc, summary = importer.from_database(conn, "postgres", "app")
+        assert conn.execute("SELECT current_setting('IntervalStyle'), current_setting('DateStyle'), "
+                            "current_setting('extra_float_digits')").fetchone() == ("postgres_verbose", "SQL, DMY", "0")
+    finally:
+        conn.close()
+    cols = doc["tables"]["t"]["columns"]
+    assert cols["a"]["default"]["sql"]["sqlite"] == \
+        "CAST(ROUND((julianday('now', '+1 days') - 2440587.5) * 86400000) AS INTEGER)"
+    assert cols["d"]["default"] == "2020-01-02" and cols["f"]["default"] == 0.1
+    assert summary.unmapped == []

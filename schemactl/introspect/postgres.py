@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import defaultdict
 from functools import cache
@@ -46,8 +47,30 @@ def _text(v) -> str:
     return v if isinstance(v, str) else str(v)
 
 
+# The settings PostgreSQL spells constants by when it shows an expression (pg_get_expr of a default, a CHECK):
+# the ones schemactl reads them in, whatever the server or the database sets ('@ 1 day' in postgres_verbose,
+# 02/01/2020 in DateStyle SQL, DMY, floats cut at extra_float_digits 0).
+READ_SETTINGS = (("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"), ("extra_float_digits", "1"))
+
+
+@contextlib.contextmanager
+def read_settings(conn):
+    """The session's READ_SETTINGS while the catalog is read; its own ones afterwards."""
+    names = [name for name, _ in READ_SETTINGS]
+    old = conn.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in names)).fetchone()
+    for name, value in READ_SETTINGS:
+        conn.execute("SELECT set_config(%(name)s, %(value)s, false)", {"name": name, "value": value})
+    yield   # (after an error, nothing: a failed transaction takes the settings back, and a restore would fail)
+    for name, value in zip(names, old):
+        conn.execute("SELECT set_config(%(name)s, %(value)s, false)", {"name": name, "value": value})
+
+
 def introspect(conn, schema: str | None) -> Catalog:
-    schema = schema or "public"
+    with read_settings(conn):
+        return _introspect(conn, schema or "public")
+
+
+def _introspect(conn, schema: str) -> Catalog:
     names = [r[0] for r in _rows(conn, "tables", schema)]
     columns = defaultdict(list)
     own = quote(schema) + "."   # format_type qualifies a type of this schema when it is not on the search path
