@@ -26,6 +26,7 @@ extract filter from greatest in interval is least like not nullif numeric on or 
 precision row select some substring then time timestamp trim values varchar when where with within zone
 join lateral using union intersect except having group order limit offset cross inner left right full outer
 natural end null true false default returning
+current_time current_timestamp localtime localtimestamp
 """.split())
 
 _STRINGS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")

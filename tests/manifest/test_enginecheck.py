@@ -209,3 +209,16 @@ def test_the_expressions_of_a_table_compiled_together_still_each_report_alone():
         'm.yaml:15:31: error: table "t": index "t_a_idx" where: SQLite rejects it (no such function: NADA); give '
         'each engine its own form: {postgres: "…", sqlite: "…"}']
     load_text(text.replace("nope(b)", "abs(b)").replace("nada(a)", "length(a)"), "m.yaml")
+
+
+def test_clock_keywords_with_a_precision_are_no_unknown_functions(pg):
+    """CURRENT_TIME(0), LOCALTIME(0), LOCALTIMESTAMP(0): SQL keywords with a precision, not functions
+    (they were refused as 'PostgreSQL has no function current_time()', and an import listed them so)."""
+    text = HEAD + ('      a: {type: time, default: {sql: {postgres: "CURRENT_TIME(0)", sqlite: "time(\'now\')"}}}\n'
+                   '      b: {type: timestamp, default: {sql: {postgres: "LOCALTIMESTAMP(0)", '
+                   'sqlite: "datetime(\'now\')"}}}\n'
+                   '      c: {type: time, default: {sql: {postgres: "LOCALTIME(0)", sqlite: "time(\'now\')"}}}\n')
+    m = load_text(text, "m.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id) VALUES (1)")
+    assert pg.execute("SELECT a IS NOT NULL AND b IS NOT NULL AND c IS NOT NULL FROM t").fetchone() == (True,)
