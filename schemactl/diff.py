@@ -28,7 +28,7 @@ CODES = {
     "SC206": ("column-identity", "identity / autoincrement differs"),
     "SC207": ("column-order", "columns are in another order"),
     "SC208": ("column-generated", "a generated column's expression or storage (stored / virtual) differs"),
-    "SC209": ("comment", "a table's or column's comment differs (PostgreSQL; SQLite keeps none)"),
+    "SC209": ("comment", "a table's or column's comment in the database differs from the manifest's (PostgreSQL)"),
     "SC301": ("primary-key", "the primary key differs or is missing"),
     "SC311": ("unique-missing", "a unique constraint is missing"),
     "SC312": ("unique-extra", "the table has an undeclared unique constraint"),
@@ -223,6 +223,13 @@ def _generated(c) -> str | None:
     return f"GENERATED ALWAYS AS ({c.shown_generated}) {'STORED' if c.stored else 'VIRTUAL'}"
 
 
+def _comment_differs(expected: str | None, actual: str | None) -> bool:
+    """A comment the database holds that is not the manifest's (changed, or one the manifest does not declare).
+    One the database lacks is not reported: migration chains written before schemactl carried a new column's
+    comment to PostgreSQL (2 December 2026) built databases without it, and no migration can add it back."""
+    return actual is not None and actual != expected
+
+
 def _table(d: _Diff, w: CTable, h: CTable) -> None:
     t = w.name
     base = ("tables", t)
@@ -246,10 +253,10 @@ def _table(d: _Diff, w: CTable, h: CTable) -> None:
         elif default_key(c.default, d.engine, c.kind) != default_key(a.default, d.engine, c.kind):
             d.add("SC205", f"{t}.{c.name}", f'column "{t}.{c.name}" has another default', c.shown_default,
                   a.shown_default, where)
-        if c.comment != a.comment:
+        if _comment_differs(c.comment, a.comment):
             d.add("SC209", f"{t}.{c.name}", f'column "{t}.{c.name}" has another comment', c.comment, a.comment,
                   where)
-    if w.comment != h.comment:
+    if _comment_differs(w.comment, h.comment):
         d.add("SC209", t, f'table "{t}" has another comment', w.comment, h.comment, base)
     wcols = {c.name for c in w.columns}
     for a in h.columns:

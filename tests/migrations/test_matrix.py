@@ -257,3 +257,12 @@ def test_a_type_change_that_changes_sqlite_storage_is_refused_with_the_way_to_do
                                              r"the values .*add a column of the new type"):
         chain.release(base.replace(f"      note: {before}\n", f"      note: {after}\n"), "retype")
     assert len(list((tmp_path / "generated" / "chain" / "migrations" / "sqlite").glob("*.sql"))) == 1
+
+
+def test_a_column_added_with_a_comment_has_it_on_postgresql(tmp_path, pg):
+    """The chain wrote ALTER TABLE … ADD COLUMN without the column's COMMENT ON (the fresh DDL has it): a
+    database built by migrations lacked the comment."""
+    change, keep = CHANGES["add column with a comment"]
+    _migrated(pg, "postgres", tmp_path, change, keep)
+    assert pg.execute("SELECT col_description('items'::regclass, attnum) FROM pg_attribute "
+                      "WHERE attrelid = 'items'::regclass AND attname = 'color'").fetchone() == ("it's red",)

@@ -139,9 +139,6 @@ def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
     if engine == "postgres":
         # 0b''. functions are not emitted (Drizzle has no functions)
         out += [("SC391", f"function {f.name}") for f in m.functions]
-        # 0b-comment. Drizzle has no comments (COMMENT ON): drizzle-kit's DDL keeps none
-        out += [("SC209", t.name) for t in m.tables if t.comment]
-        out += [("SC209", f"{t.name}.{c.name}") for t in m.tables for c in t.columns if c.comment]
         # 0b'''. pgSequence has no AS type nor OWNED BY
         out += [("SC413", f"sequence {s.name}") for s in m.sequences if s.type != "bigint" or s.owned_by]
         # 0b''''. no FORCE ROW LEVEL SECURITY; a table with a policy gets row-level security enabled
