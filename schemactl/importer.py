@@ -2036,15 +2036,17 @@ def dump(doc: dict, summary: Summary, source: str, notes: list[str] | None = Non
 # A local module a TypeScript file imports or re-exports: import … from "./x", export * from "../y", import("./z")
 _LOCAL_MODULE = re.compile(r"""\b(?:from|import)\s*\(?\s*(["'])(\.{1,2}/[^"'\n]+)\1""")
 _MODULE_FILES = ("", ".ts", ".tsx", ".mts", ".cts", "/index.ts", "/index.tsx")
+_CORES = {"pg-core": ("postgres", "postgresql"), "sqlite-core": ("sqlite", "sqlite")}
 
 
 def drizzle_dialect(path, text: str | None = None) -> tuple[str, str] | None:
-    """(engine, drizzle-kit dialect) of a Drizzle schema file, or None: the first drizzle-orm core named by the
-    file or, for a file that only gathers others (an index.ts of `export * from "./users"`), by the local
-    modules it imports, read in the order it names them (their text only: nothing is run)."""
+    """(engine, drizzle-kit dialect) of a Drizzle schema file, or None: the drizzle-orm core named by the file
+    and the local modules it imports (a file that only gathers others: an index.ts of `export * from
+    "./users"`), read by their text only (nothing is run).  Both cores named is an error."""
     from pathlib import Path
+    from .errors import SchemactlError
     first = Path(path)
-    queue, seen = [(first, text)], set()
+    queue, seen, cores = [(first, text)], set(), {}
     while queue and len(seen) < 500:
         file, body = queue.pop(0)
         key = str(file.resolve())
@@ -2056,16 +2058,19 @@ def drizzle_dialect(path, text: str | None = None) -> tuple[str, str] | None:
                 body = file.read_text("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-        if "drizzle-orm/pg-core" in body:
-            return "postgres", "postgresql"
-        if "drizzle-orm/sqlite-core" in body:
-            return "sqlite", "sqlite"
+        for core, found in _CORES.items():
+            if f'"drizzle-orm/{core}"' in body or f"'drizzle-orm/{core}'" in body:   # a module specifier
+                cores.setdefault(core, (file, found))
         for _, spec in _LOCAL_MODULE.findall(body):
             base = file.parent / re.sub(r"\.([mc]?)js$", r".\1ts", spec)
             found = next((c for c in (Path(f"{base}{x}") for x in _MODULE_FILES) if c.is_file()), None)
             if found is not None:
                 queue.append((found, None))
-    return None
+    if len(cores) > 1:   # one manifest, one dialect: the other core's tables would be dropped without a word
+        named = " and ".join(f"drizzle-orm/{core} ({where})" for core, (where, _) in cores.items())
+        raise SchemactlError(f"{path}: imports both {named}: a manifest is one schema of one Drizzle dialect; "
+                             "import each dialect's tables from a file of their own")
+    return next(iter(cores.values()))[1] if cores else None
 
 
 def drizzle_kit(path: str) -> str | None:

@@ -283,6 +283,26 @@ def test_a_barrel_index_of_export_star_is_imported(tmp_path, core, table, spec):
     assert m.table("posts").foreign_keys[0].ref_table == "users"
 
 
+def test_a_barrel_of_both_cores_is_refused_not_halved(tmp_path):
+    """A barrel of a pg-core module and a sqlite-core one imported the first core's tables and dropped the
+    other's with '0 not mapped'; a comment naming the other core is no import of it."""
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "pg.ts").write_text('import { pgTable, integer } from "drizzle-orm/pg-core";\n'
+                                    '// not drizzle-orm/sqlite-core: a comment\n'
+                                    'export const a = pgTable("a", { id: integer("id").primaryKey() });\n')
+    (tmp_path / "lite.ts").write_text("import { sqliteTable, integer } from 'drizzle-orm/sqlite-core';\n"
+                                      'export const b = sqliteTable("b", { id: integer("id").primaryKey() });\n')
+    (tmp_path / "index.ts").write_text('export * from "./pg";\nexport * from "./lite";\n')
+    res = cli("import", "--drizzle", "index.ts", "-o", "app.yaml", cwd=tmp_path)
+    assert res.exit_code == 2
+    assert res.output == ("error: index.ts: imports both drizzle-orm/pg-core (pg.ts) and drizzle-orm/sqlite-core "
+                          "(lite.ts): a manifest is one schema of one Drizzle dialect; import each dialect's tables "
+                          "from a file of their own\n"), res.output
+    assert not (tmp_path / "app.yaml").exists()
+    from schemactl.importer import drizzle_dialect
+    assert drizzle_dialect(tmp_path / "pg.ts") == ("postgres", "postgresql")
+
+
 def test_a_file_naming_no_drizzle_core_anywhere_is_refused_with_the_reason(tmp_path):
     (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
     (tmp_path / "index.ts").write_text('export * from "./a";\n')
