@@ -722,15 +722,29 @@ def migrate_apply(manifest, url, dry_run, features):
         import re
         null = re.search(r'NOT NULL constraint failed: (\S+)\.(\S+)|column "(.+)" of relation "(.+)" contains null '
                          r'values', str(exc))
-        if null:   # a column made NOT NULL without a default, with rows that hold NULL there
+        if null:   # a column made (or added) NOT NULL without a default, with rows that hold NULL there
             table, column = (null.group(1), null.group(2)) if null.group(1) else (null.group(4), null.group(3))
-            hint = (f"; rows of {table} hold NULL in {column}, which the migration makes NOT NULL: fill them "
-                    f"(UPDATE … SET {column} = … WHERE {column} IS NULL) or give the column a default in the "
-                    "manifest, then apply again")
+            if _has_column(conn, table, column):
+                hint = (f"; rows of {table} hold NULL in {column}, which the migration makes NOT NULL: fill them "
+                        f"(UPDATE … SET {column} = … WHERE {column} IS NULL), then apply again")
+            else:
+                hint = (f"; the migration adds {column} to {table} as NOT NULL without a default, which a table "
+                        f"that holds rows refuses (migrate new listed it as destructive): write that migration "
+                        f"again with a default for {column} before a database applies it, or empty {table}")
         raise SchemactlError(f"{exc}{hint}") from None
     finally:
         conn.close()
     click.echo(f"applied {', '.join(map(str, applied))}" if applied else "database is up to date")
+
+
+def _has_column(conn, table: str, column: str) -> bool:
+    """Whether the database's table has the column (after a failed migration, which rolled back)."""
+    import sqlite3
+    if isinstance(conn, sqlite3.Connection):
+        return any(r[1] == column for r in conn.execute("SELECT * FROM pragma_table_info(?)", (table,)))
+    return conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = ANY "
+                        "(current_schemas(false)) AND table_name = %s AND column_name = %s",
+                        (table, column)).fetchone()[0] > 0
 
 
 def _no_history(conn) -> bool:

@@ -89,6 +89,36 @@ def test_a_column_made_not_null_over_null_rows_names_the_table_and_the_fix(tmp_p
     assert result.exit_code == 2
     assert "__schemactl_new_" not in result.output
     assert ("rows of items hold NULL in note, which the migration makes NOT NULL: fill them (UPDATE … SET note = … "
-            "WHERE note IS NULL) or give the column a default in the manifest, then apply again") in result.output
+            "WHERE note IS NULL), then apply again") in result.output
     if engine == "sqlite":
         assert "NOT NULL constraint failed: items.note;" in result.output
+
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_a_not_null_column_added_to_rows_says_the_migration_must_be_written_again(tmp_path, engine, pg_test_db, pg):
+    """The hint to fill the rows with UPDATE named a column the migration had not yet added."""
+    from tests.conftest import RESET_SQL
+    from tests.migrations.chain_support import BASE, run_ok
+    root = new_project(tmp_path)
+    url = f"sqlite:///{tmp_path / 'app.db'}" if engine == "sqlite" else pg_test_db
+    if engine == "postgres":
+        pg.execute(RESET_SQL)
+    run_ok(root, ("migrate", "apply", "manifests/m.yaml", "--db", url))
+    insert = "INSERT INTO owners (id, name) VALUES (1, 'ann')"
+    if engine == "sqlite":
+        with sqlite3.connect(tmp_path / "app.db") as conn:
+            conn.execute(insert)
+    else:
+        pg.execute(insert)
+    (root / "manifests" / "m.yaml").write_text(BASE.replace("version: 1", "version: 2").replace(
+        "      name: {type: text, nullable: false}\n",
+        "      name: {type: text, nullable: false}\n      code: {type: text, nullable: false}\n"))
+    run_ok(root, ("hash", "--write", "manifests/m.yaml"),
+           ("migrate", "new", "manifests/m.yaml", "--name", "code", "--allow-destructive"))
+    result = cli("migrate", "apply", "manifests/m.yaml", "--db", url, cwd=root)
+    assert result.exit_code == 2
+    assert ("the migration adds code to owners as NOT NULL without a default, which a table that holds rows "
+            "refuses (migrate new listed it as destructive): write that migration again with a default for code "
+            "before a database applies it, or empty owners") in result.output, result.output
+    assert "UPDATE" not in result.output
