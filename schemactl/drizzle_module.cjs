@@ -309,13 +309,69 @@ function fastLoad(order) {
     m._compile(code, file);
   } catch (e) {
     delete Module._cache[file];
-    fail(`loading the module failed: ${String((e && e.message) || e).split("\n")[0]}`);
+    loadFailed(e);
   }
   m.loaded = true;
   const loaded = m.exports, view = {};
   for (const k of order) if (k in loaded) view[k] = loaded[k];
   for (const k of Object.keys(loaded)) if (!(k in view)) view[k] = loaded[k];   // not expected: kept, last
   return { loaded, view };
+}
+
+// A module that does not load: a syntax error V8 finds (a name declared twice, which typescript's transpiling
+// lets through; any error of a .js module) is located in the module that holds it, at esbuild's reading of a
+// TypeScript file (the compiled code's lines are not the file's) or at V8's line of a JavaScript one.
+function loadFailed(e) {
+  const message = String((e && e.message) || e).split("\n")[0];
+  const at = e instanceof SyntaxError && /^(.+?):(\d+)\r?$/.exec(String(e.stack || "").split("\n")[0]);
+  if (e instanceof SyntaxError && !at) esbuildErrorIn(localModules(file));   // V8 named no place (an ES module)
+  if (!at || !path.isAbsolute(at[1]) || !fs.existsSync(at[1])) fail(`loading the module failed: ${message}`);
+  const where = at[1], answer = (more) => {
+    process.stdout.write(JSON.stringify({ error: `loading the module failed: ${message}`, file: where, ...more }));
+    process.exit(3);
+  };
+  if (!/\.[mc]?tsx?$/.test(where)) answer({ line: Number(at[2]) });
+  esbuildErrorIn([where]);
+  answer({});
+}
+
+// The first of ``files`` esbuild cannot read, as the answer (its place and esbuild's words); else nothing.
+function esbuildErrorIn(files) {
+  const esbuild = findEsbuild(kitPath, file);
+  for (const where of esbuild ? files : []) {
+    try {
+      esbuild.transformSync(fs.readFileSync(where, "utf8"), { loader: /\.[mc]?tsx?$/.test(where)
+        ? (where.endsWith("x") ? "tsx" : "ts") : "js", format: "cjs", sourcefile: where });
+    } catch (x) {
+      const first = x && x.errors && x.errors[0];
+      if (first && first.location) {
+        process.stdout.write(JSON.stringify({ error: `loading the module failed: ${first.text}`, file: where,
+                                              line: first.location.line, col: first.location.column + 1 }));
+        process.exit(3);
+      }
+    }
+  }
+}
+
+// The schema file and the local modules it imports, by their text (as schemactl.importer.drizzle_dialect).
+function localModules(entry) {
+  const out = [], queue = [entry];
+  while (queue.length && out.length < 500) {
+    const f = queue.shift();
+    if (out.includes(f)) continue;
+    out.push(f);
+    let body = "";
+    try { body = fs.readFileSync(f, "utf8"); } catch (e) { continue; }
+    for (const m of body.matchAll(/\b(?:from|import)\s*\(?\s*(["'])(\.{1,2}\/[^"'\n]+)\1/g)) {
+      const base = path.resolve(path.dirname(f), m[2]);
+      const found = [base, base.replace(/\.([mc]?)js$/, ".$1ts"), ...[".ts", ".tsx", ".mts", ".cts", ".js",
+                     "/index.ts", "/index.js"].map((x) => base + x)].find((c) => {
+        try { return fs.statSync(c).isFile(); } catch (e) { return false; }
+      });
+      if (found) queue.push(found);
+    }
+  }
+  return out;
 }
 
 let mod, asExported = null;
@@ -327,7 +383,7 @@ if (fast) {
   try {
     mod = require(file);
   } catch (e) {
-    fail(`loading the module failed: ${String((e && e.message) || e).split("\n")[0]}`);
+    loadFailed(e);
   }
 }
 

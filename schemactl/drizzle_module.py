@@ -83,7 +83,7 @@ def read_module(path: Path) -> dict:
         raise SchemactlError(f"{path}: loading the module with Node failed: {detail}") from None
     if "error" in out:
         module = shown(out["file"]) if out.get("file") and Path(out["file"]) != path.resolve() else str(path)
-        where = f"{module}:{out['line']}:{out['col']}" if out.get("line") else module
+        where = ":".join([module, *(str(out[k]) for k in ("line", "col") if out.get(k))])
         raise SchemactlError(f"{where}: {out['error']}")
     ddl = out.pop("ddl", None)
     if ddl is not None:

@@ -243,6 +243,23 @@ def test_a_syntax_error_in_a_module_the_schema_imports_is_located_there(tmp_path
     assert not (tmp_path / "app.yaml").exists()
 
 
+@pytest.mark.parametrize("module, body, message", [
+    ("users.ts", "const dup = 1;\nconst dup = 2;\n",                # typescript transpiles it; V8 refuses it
+     'users.ts:3:7: loading the module failed: The symbol "dup" has already been declared'),
+    ("legacy.js", "export const x = [1,, ,;\n",                      # an ES module: V8 names no place
+     "legacy.js:2:24: loading the module failed: "),
+])
+def test_a_module_v8_refuses_is_located_in_that_module(tmp_path, module, body, message):
+    """They were 'index.ts: loading the module failed: …', naming the barrel and no line."""
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / module).write_text('import { pgTable, integer } from "drizzle-orm/pg-core";\n' + body +
+                                   'export const users = pgTable("users", { id: integer("id").primaryKey() });\n')
+    (tmp_path / "index.ts").write_text(f'export * from "./{module}";\n')
+    res = cli("import", "--drizzle", "index.ts", "-o", "app.yaml", cwd=tmp_path)
+    assert res.exit_code == 2
+    assert res.output.startswith("error: " + message) and res.output.count("\n") == 1, res.output
+
+
 def test_drizzle_kit_exports_error_that_exits_0_is_an_error_located_in_the_module(tmp_path, monkeypatch):
     """Where the helper could not write the DDL, the import runs `drizzle-kit export`, which prints an esbuild
     error and exits 0 when a module does not load: that is the module's error (esbuild's column from 0)."""
