@@ -268,13 +268,13 @@ class Importer:
             return base, note
         return spelled, ""
 
-    def both(self, sql: str, engine: str) -> dict:
+    def both(self, sql: str, engine: str, key: bool = False) -> dict:
         """_both(), after casts to a domain or an extension type became casts to the type the column reads as."""
         if engine == "postgres" and sql and "::" in sql:
             for name in {d[0] for d in self.extras.get("domains", ())} | set(EXTENSION_TYPES):
                 base = self._pg_underlying(name)[0]
                 sql = re.sub(rf'::(?:(?:"[^"]+"|\w+)\.)?"?{re.escape(name)}"?(?![\w"])', f"::{base}", sql)
-        out = _both(sql, engine)
+        out = _both(sql, engine, key)
         if engine == "postgres" and sql and "::" in sql and self.enums:
             # 'value'::<enum> is the value itself on SQLite, where an enum is text (CAST to an unknown type name
             # would make it NUMERIC: 'BASIC' became 0 and a CHECK refused every row)
@@ -566,6 +566,12 @@ class Importer:
         if t.checks:
             out["checks"] = [{"name": ck.name, "expr": self.both(ck.shown, self.engine)} if ck.name else
                              {"expr": self.both(ck.shown, self.engine)} for ck in t.checks]
+            for n, ck in enumerate(t.checks):
+                if self.engine == "sqlite" and _SQLITE_COLLATION.search(ck.shown or ""):
+                    self.summary.approximate(("tables", t.name, "checks", n), (
+                        f"{ck.shown}: PostgreSQL has no such collation; there the comparison is "
+                        f"{out['checks'][n]['expr']['postgres']} (lower() folds every letter, NOCASE ASCII "
+                        "letters only): review it"))
         if t.indexes:
             idx = []
             ext_ops = dict(self.extras.get("extension_opclasses", ()))
@@ -715,7 +721,7 @@ class Importer:
         """One index key as the manifest writes it: a column name, or a mapping (expr, order, nulls, opclass)."""
         key, desc = i.columns[n]
         spec: dict = {"column": key} if isinstance(key, str) else \
-            {"expr": self.both((i.shown_columns or ("",) * len(i.columns))[n], self.engine)}
+            {"expr": self.both((i.shown_columns or ("",) * len(i.columns))[n], self.engine, key=True)}
         if desc:
             spec["order"] = "desc"
         if i.nulls and i.nulls[n]:
@@ -1124,19 +1130,20 @@ def _other(engine: str) -> str:
     return "sqlite" if engine == "postgres" else "postgres"
 
 
-def _both(sql: str, engine: str) -> dict:
-    """An expression for both engines: as this engine wrote it, and sqlglot's reading for the other."""
-    return dict(_both_read(sql, engine))
+def _both(sql: str, engine: str, key: bool = False) -> dict:
+    """An expression for both engines: as this engine wrote it, and sqlglot's reading for the other.  ``key``:
+    an index key, whose SQLite collation PostgreSQL's index compares by through its function (lower(e))."""
+    return dict(_both_read(sql, engine, key))
 
 
 @functools.lru_cache(maxsize=4096)
-def _both_read(sql: str, engine: str) -> tuple:
+def _both_read(sql: str, engine: str, key: bool = False) -> tuple:
     """_both(), as pairs: a schema repeats its expressions (the same CHECK or predicate on many tables), and
     sqlglot reads each in about a millisecond."""
-    return tuple(_both_uncached(sql, engine).items())
+    return tuple(_both_uncached(sql, engine, key).items())
 
 
-def _both_uncached(sql: str, engine: str) -> dict:
+def _both_uncached(sql: str, engine: str, key: bool = False) -> dict:
     import sqlglot
     from .sqlexpr import SQLGLOT_DIALECT
     other = "sqlite" if engine == "postgres" else "postgres"
@@ -1155,7 +1162,10 @@ def _both_uncached(sql: str, engine: str) -> dict:
         if engine == "postgres":
             tree = tree.transform(_sqlite_spelling)
         else:
+            collated = _collation_of(tree) if key else None
             tree = tree.transform(_postgres_collation)
+            if collated is not None and collated[0] is not None:   # an index key compares through the function
+                tree = sqlglot.exp.Anonymous(this=collated[0], expressions=[tree])
         translated = tree.sql(dialect=SQLGLOT_DIALECT[other])
     except Exception:  # sqlglot cannot read it: the same text, flagged in the summary by the caller
         translated = sql
@@ -1202,18 +1212,47 @@ _READS_OTHERWISE = re.compile(r"::|\bCAST\s*\(|\binterval\b|\bnow\s*\(|\bcurrent
 _SQLITE_COLLATION = re.compile(r"\bCOLLATE\s+\"?(NOCASE|RTRIM)\b", re.I)
 
 
-def _postgres_collation(node):
-    """SQLite's built-in collations, which PostgreSQL has none of by these names: x COLLATE NOCASE compares
-    as lower(x) (NOCASE folds ASCII letters only), RTRIM as rtrim(x), BINARY as x itself."""
+# SQLite's built-in collations, which PostgreSQL has none of by these names, as the function PostgreSQL compares
+# by instead (NOCASE folds ASCII letters only, lower() every letter; BINARY is the value itself)
+_COLLATION_FUNCTIONS = {"NOCASE": "lower", "RTRIM": "rtrim", "BINARY": None}
+_COMPARISONS = ("EQ", "NEQ", "GT", "GTE", "LT", "LTE", "Like", "In")
+
+
+def _collation_of(node) -> tuple[str | None, object] | None:
+    """(PostgreSQL's function, the value) of a SQLite `value COLLATE <built-in>` (in parentheses too)."""
     import sqlglot
-    if isinstance(node, sqlglot.exp.Collate):
-        name = node.expression.name.upper() if node.expression is not None else ""
-        fn = {"NOCASE": "lower", "RTRIM": "rtrim"}.get(name)
-        if fn is not None:
-            return sqlglot.exp.Anonymous(this=fn, expressions=[node.this.copy()])
-        if name == "BINARY":
-            return node.this.copy()
-    return node
+    while isinstance(node, sqlglot.exp.Paren):
+        node = node.this
+    if isinstance(node, sqlglot.exp.Collate) and node.expression is not None:
+        name = node.expression.name.upper()
+        if name in _COLLATION_FUNCTIONS:
+            return _COLLATION_FUNCTIONS[name], node.this
+    return None
+
+
+def _postgres_collation(node):
+    """A SQLite collation in PostgreSQL's words: a comparison with a collated operand compares both operands
+    through the function (a = b COLLATE NOCASE is lower(a) = lower(b)); anywhere else a collation changes no
+    value and goes (a default 'A' COLLATE NOCASE is 'A'; an index key is the caller's: see _both's key)."""
+    import sqlglot
+    exp = sqlglot.exp
+    if type(node).__name__ in _COMPARISONS:
+        operands = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
+        found = [_collation_of(x) for x in operands]
+        fn = next((f[0] for f in found if f is not None), None)
+        if any(f is not None for f in found):
+            plain = [(f[1] if f is not None else x).copy() for f, x in zip(found, operands)]
+            if fn is not None:
+                plain = [exp.Anonymous(this=fn, expressions=[x]) for x in plain]
+            node = node.copy()
+            node.set("this", plain[0])
+            if isinstance(node, exp.In):
+                node.set("expressions", plain[1:])
+            else:
+                node.set("expression", plain[1])
+        return node
+    collated = _collation_of(node) if isinstance(node, exp.Collate) else None
+    return collated[1].copy() if collated is not None else node
 
 
 def _sqlite_spelling(node):

@@ -329,6 +329,28 @@ def test_sqlite_unique_constraints_and_columns_with_a_collation_keep_comparing_s
                 cur.execute(bad)
 
 
+def test_a_sqlite_collation_changes_no_value_and_compares_both_operands_on_postgresql(tmp_path, pg):
+    """x COLLATE NOCASE was lower(x) wherever it stood: a default 'A' COLLATE NOCASE stored 'a' on PostgreSQL,
+    a generated column held lowered text, and CHECK (i <> 'x' COLLATE NOCASE) became i <> lower('x'), which let
+    'X' in.  A collation changes no value (it goes), a comparison compares both operands through lower(), and an
+    index key stays lower(key)."""
+    result, out, _ = _sqlite_imported(
+        tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, i TEXT CHECK (i <> 'x' COLLATE NOCASE), "
+                  "d TEXT DEFAULT ('A' COLLATE NOCASE), g TEXT GENERATED ALWAYS AS (i COLLATE NOCASE) VIRTUAL);"
+                  "CREATE UNIQUE INDEX ti ON t (i COLLATE NOCASE);")
+    assert "there the comparison is LOWER(i) <> LOWER('x')" in result.output
+    m = load_file(out)
+    t = m.table("t")
+    assert t.checks[0].expr.on("postgres") == "LOWER(i) <> LOWER('x')"
+    assert t.indexes[0].columns[0].expr.on("postgres") == "LOWER(i)"
+    for engine, cur in _built_on_both(m, pg):
+        cur.execute("INSERT INTO t (id, i) VALUES (1, 'Ann')")
+        cur.execute("SELECT d, g FROM t")
+        assert cur.fetchone() == ("A", "Ann"), engine
+        with pytest.raises(Exception, match="(?i)check"):
+            cur.execute("INSERT INTO t (id, i) VALUES (2, 'X')")
+
+
 def test_a_negated_string_is_no_literal_default():
     from schemactl.normalize import default_key
     assert default_key("-'a'", "sqlite", "text") != default_key("'-a'", "sqlite", "text")
