@@ -343,6 +343,34 @@ class Importer:
             self.declared[(t.name, c.name)] = (typ, c.type, "strict" in t.options)
         return typ
 
+    def _collated_fk_targets(self, tables: dict) -> None:
+        """A foreign key to columns whose only unique key compares by a collation (e TEXT COLLATE NOCASE
+        UNIQUE: a unique index over e COLLATE NOCASE, lower(e) on PostgreSQL), which no foreign key can
+        reference there: the columns get a unique constraint of their own too (unique by NOCASE is unique)."""
+        collated: dict[tuple[str, tuple], str] = {}
+        for t in self.cat.tables:
+            for i in t.indexes:
+                names = [_collation_of_key(shown) for shown in (i.shown_columns or ())]
+                if i.unique and i.where is None and names and all(names):
+                    collated[(t.name, tuple(names))] = i.name
+        for t in self.cat.tables:
+            for f in t.foreign_keys:
+                spec = tables.get(f.ref_table)
+                index = collated.get((f.ref_table, tuple(f.ref_columns)))
+                if spec is None or index is None or t.name not in tables:
+                    continue
+                keys = [tuple(spec.get("primary_key", {}).get("columns", ()))] + [
+                    tuple(u["columns"] if isinstance(u, dict) else u) for u in spec.get("unique", ())]
+                if any(set(k) == set(f.ref_columns) for k in keys) or (len(f.ref_columns) == 1 and (
+                        spec["columns"].get(f.ref_columns[0], {}).get("primary_key"))):
+                    continue
+                spec.setdefault("unique", []).append(list(f.ref_columns))
+                self.summary.approximate(("tables", f.ref_table), (
+                    f"unique ({', '.join(f.ref_columns)}) added beside the unique index {index}, which compares by "
+                    f"a collation: the foreign key {f.name or ''} of {t.name} references these columns, and "
+                    "PostgreSQL references only a key on the columns themselves").replace("  ", " "),
+                    what=f'table "{f.ref_table}", unique ({", ".join(f.ref_columns)})')
+
     def _spellings(self, tables: dict) -> None:
         """SQLite spellings the registry does not write: manifest-wide (sqlite.spell) where every column of
         a type is spelled alike, per column (sqlite_type) where only some are."""
@@ -517,7 +545,8 @@ class Importer:
             if c.shown_collation:   # SQLite (PostgreSQL's are listed by pg_extras' "beyond")
                 self.summary.approximate(("tables", t.name, "columns", c.name), (
                     f"COLLATE {c.shown_collation} left out: the column compares by BINARY on SQLite and the "
-                    "database's default collation on PostgreSQL (a UNIQUE key or index on it keeps its collation)"))
+                    "database's default collation on PostgreSQL (a UNIQUE key or index on it keeps its collation; "
+                    "a primary key compares by BINARY)"))
             if c.generated is not None:   # as this engine wrote it, and sqlglot's reading for the other
                 spec["generated"] = {"expr": self.both(c.shown_generated, self.engine)}
                 cast = {"double": "double precision"}.get(typ, typ)
@@ -771,6 +800,7 @@ class Importer:
                         target["type"] = source["type"]
         if self.engine == "sqlite":
             self._spellings(tables)
+            self._collated_fk_targets(tables)
         for s in self.cat.searches:
             cols = _search_columns(s, self.engine)
             if self.engine == "sqlite" and cols:
@@ -1210,6 +1240,13 @@ _READS_OTHERWISE = re.compile(r"::|\bCAST\s*\(|\binterval\b|\bnow\s*\(|\bcurrent
                               r"strftime|datetime|date|time|unixepoch|json\w*|jsonb\w*)\s*\(|->", re.I)
 
 _SQLITE_COLLATION = re.compile(r"\bCOLLATE\s+\"?(NOCASE|RTRIM)\b", re.I)
+
+
+def _collation_of_key(shown: str) -> str | None:
+    """The column of an index key `col COLLATE NOCASE` (or RTRIM), else None."""
+    found = re.fullmatch(r'\s*(?:"((?:[^"]|"")+)"|([A-Za-z_]\w*))\s+COLLATE\s+"?(?:NOCASE|RTRIM)"?\s*', shown or "",
+                         re.I)
+    return None if found is None else (found.group(1).replace('""', '"') if found.group(1) else found.group(2))
 
 
 # SQLite's built-in collations, which PostgreSQL has none of by these names, as the function PostgreSQL compares

@@ -315,7 +315,8 @@ def test_sqlite_unique_constraints_and_columns_with_a_collation_keep_comparing_s
     m = load_file(out)
     shown = {(t.name, ix.name): [getattr(k, "expr", None) and k.expr.on("sqlite") or k.name for k in ix.columns]
              for t in m.tables for ix in t.indexes}
-    assert shown == {("t", "t_email_key"): ["email COLLATE NOCASE"], ("u", "u_email_key"): ["email COLLATE NOCASE"],
+    assert shown == {("t", "t_email_collate_key"): ["email COLLATE NOCASE"],
+                     ("u", "u_email_collate_key"): ["email COLLATE NOCASE"],
                      ("u", "u_name"): ["name COLLATE NOCASE"], ("v", "ab_key"): ["a", "b COLLATE NOCASE"]}
     assert cli("parity", out, "--postgres", "local").exit_code == 0
     for engine, cur in _built_on_both(m, pg):
@@ -349,6 +350,30 @@ def test_a_sqlite_collation_changes_no_value_and_compares_both_operands_on_postg
         assert cur.fetchone() == ("A", "Ann"), engine
         with pytest.raises(Exception, match="(?i)check"):
             cur.execute("INSERT INTO t (id, i) VALUES (2, 'X')")
+
+
+def test_a_foreign_key_to_a_nocase_unique_column_is_kept(tmp_path, pg):
+    """e TEXT COLLATE NOCASE UNIQUE is a unique index over e COLLATE NOCASE (lower(e) on PostgreSQL), which no
+    foreign key can reference: r's foreign key to u(e) was dropped ('(e) of "u" is neither').  u gets a unique
+    constraint on e too (unique by NOCASE is unique), listed, and the foreign key holds on both engines."""
+    result, out, _ = _sqlite_imported(tmp_path, "CREATE TABLE u (id INTEGER PRIMARY KEY, e TEXT COLLATE NOCASE UNIQUE,"
+                                                " k TEXT COLLATE NOCASE GENERATED ALWAYS AS (trim(e)) STORED);"
+                                                "CREATE TABLE r (id INTEGER PRIMARY KEY, ue TEXT REFERENCES u(e));")
+    assert ", 0 not mapped" in result.output, result.output
+    assert ('table "u", unique (e): unique (e) added beside the unique index u_e_collate_key, which compares by a '
+            "collation: the foreign key of r references these columns") in result.output
+    assert 'table "u", column "k": COLLATE NOCASE left out' in result.output
+    m = load_file(out)
+    assert [fk.ref_columns for fk in m.table("r").foreign_keys] == [("e",)]
+    for engine, cur in _built_on_both(m, pg):
+        if engine == "sqlite":
+            cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("INSERT INTO u (id, e) VALUES (1, 'Ann')")
+        cur.execute("INSERT INTO r (id, ue) VALUES (1, 'Ann')")
+        with pytest.raises(Exception, match="(?i)foreign key"):
+            cur.execute("INSERT INTO r (id, ue) VALUES (2, 'nobody')")
+        with pytest.raises(Exception, match="(?i)unique|duplicate"):
+            cur.execute("INSERT INTO u (id, e) VALUES (2, 'ANN')")
 
 
 def test_a_negated_string_is_no_literal_default():

@@ -145,7 +145,7 @@ def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
         if hidden in (2, 3) and col in generated:
             columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, None, False,
                                    generated=expr_key(generated[col], "sqlite"), stored=hidden == 3,
-                                   shown_generated=generated[col]))
+                                   shown_generated=generated[col], shown_collation=collations.get(col)))
             continue
         columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, default, False, shown_default=default,
                                shown_collation=collations.get(col)))
@@ -179,7 +179,7 @@ def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
             ([quote(r[2]) if r[2] is not None else "" for r in info], None)
         if origin == "u":
             iname = name_for("unique", tuple(r[2] for r in info)) or \
-                derived_name(name, *(r[2] or "expr" for r in info), suffix="key")
+                derived_name(name, *(r[2] or "expr" for r in info), suffix="collate_key")   # not a plain key's
             unique = 1
         shown = tuple(k for k, _ in keys)
         if any(k is None for k, _ in keys) and len(texts) == len(keys):   # expressions: read from the DDL
