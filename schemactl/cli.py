@@ -720,11 +720,11 @@ def migrate_apply(manifest, url, dry_run, features):
             hint = ("; a database that already holds this schema but no schema_version history is adopted "
                     f"with `schemactl migrate baseline {manifest} --db URL`, which records it as migrated")
         import re
-        null = re.search(r'NOT NULL constraint failed: (\S+)\.(\S+)|column "(.+)" of relation "(.+)" contains null '
-                         r'values', str(exc))
+        null = re.search(r'NOT NULL constraint failed: ([^.]+)\.(.+?)(?:$|\n)|column "(.+)" of relation "(.+)" '
+                         r'contains null values', str(exc))
         if null:   # a column made (or added) NOT NULL without a default, with rows that hold NULL there
             table, column = (null.group(1), null.group(2)) if null.group(1) else (null.group(4), null.group(3))
-            if _has_column(conn, table, column):
+            if _has_column(conn, table, column, bundle["engines"].get("postgres", {}).get("catalog", {}).get("schema")):
                 hint = (f"; rows of {table} hold NULL in {column}, which the migration makes NOT NULL: fill them "
                         f"(UPDATE … SET {column} = … WHERE {column} IS NULL), then apply again")
             else:
@@ -737,14 +737,15 @@ def migrate_apply(manifest, url, dry_run, features):
     click.echo(f"applied {', '.join(map(str, applied))}" if applied else "database is up to date")
 
 
-def _has_column(conn, table: str, column: str) -> bool:
-    """Whether the database's table has the column (after a failed migration, which rolled back)."""
+def _has_column(conn, table: str, column: str, schema: str | None) -> bool:
+    """Whether the database's table (of the manifest's PostgreSQL schema) has the column (after a failed
+    migration, which rolled back)."""
     import sqlite3
     if isinstance(conn, sqlite3.Connection):
         return any(r[1] == column for r in conn.execute("SELECT * FROM pragma_table_info(?)", (table,)))
-    return conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = ANY "
-                        "(current_schemas(false)) AND table_name = %s AND column_name = %s",
-                        (table, column)).fetchone()[0] > 0
+    return conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = coalesce(%s, "
+                        "current_schema()) AND table_name = %s AND column_name = %s",
+                        (schema, table, column)).fetchone()[0] > 0
 
 
 def _no_history(conn) -> bool:
