@@ -522,3 +522,25 @@ def test_the_catalog_is_read_in_the_settings_schemactl_reads_constants_in(pg, pg
         "CAST(ROUND((julianday('now', '+1 days') - 2440587.5) * 86400000) AS INTEGER)"
     assert cols["d"]["default"] == "2020-01-02" and cols["f"]["default"] == 0.1
     assert summary.unmapped == []
+
+
+def test_the_sessions_settings_come_back_after_an_error_and_a_local_one_stays_local(pg, pg_test_db):
+    from schemactl.introspect.postgres import read_settings
+    conn = psycopg.connect(pg_test_db, autocommit=True, options="-c intervalstyle=sql_standard")
+    try:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            with read_settings(conn):
+                conn.execute("SELECT * FROM no_such_table")
+        assert conn.execute("SHOW IntervalStyle").fetchone() == ("sql_standard",)
+    finally:
+        conn.close()
+    conn = psycopg.connect(pg_test_db, options="-c intervalstyle=sql_standard")   # not autocommit
+    try:
+        conn.execute("SET LOCAL IntervalStyle = iso_8601")
+        with read_settings(conn):
+            assert conn.execute("SHOW IntervalStyle").fetchone() == ("postgres",)
+        assert conn.execute("SHOW IntervalStyle").fetchone() == ("iso_8601",)
+        conn.commit()
+        assert conn.execute("SHOW IntervalStyle").fetchone() == ("sql_standard",)
+    finally:
+        conn.close()

@@ -55,14 +55,25 @@ READ_SETTINGS = (("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"), ("ext
 
 @contextlib.contextmanager
 def read_settings(conn):
-    """The session's READ_SETTINGS while the catalog is read; its own ones afterwards."""
+    """The session's READ_SETTINGS while the catalog is read; its own ones afterwards.  Inside the caller's
+    transaction (a connection that is not autocommit) they are the transaction's own (SET LOCAL), so a setting
+    the caller made local stays local; after an error there, the rollback takes them back."""
+    local = not getattr(conn, "autocommit", True)
     names = [name for name, _ in READ_SETTINGS]
     old = conn.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in names)).fetchone()
-    for name, value in READ_SETTINGS:
-        conn.execute("SELECT set_config(%(name)s, %(value)s, false)", {"name": name, "value": value})
-    yield   # (after an error, nothing: a failed transaction takes the settings back, and a restore would fail)
-    for name, value in zip(names, old):
-        conn.execute("SELECT set_config(%(name)s, %(value)s, false)", {"name": name, "value": value})
+
+    def put(pairs):
+        for name, value in pairs:
+            conn.execute("SELECT set_config(%(name)s, %(value)s, %(local)s)",
+                         {"name": name, "value": value, "local": local})
+
+    put(READ_SETTINGS)
+    try:
+        yield
+    finally:
+        failed = getattr(getattr(conn, "info", None), "transaction_status", None)
+        if not local or int(failed or 0) != 3:   # 3: INERROR, a failed transaction (rolled back by the caller)
+            put(zip(names, old))
 
 
 def introspect(conn, schema: str | None) -> Catalog:
