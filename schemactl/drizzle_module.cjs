@@ -362,11 +362,14 @@ function localModules(entry) {
     out.push(f);
     let body = "";
     try { body = fs.readFileSync(f, "utf8"); } catch (e) { continue; }
-    for (const m of body.matchAll(/\b(?:from|import)\s*\(?\s*(["'])(\.{1,2}\/[^"'\n]+)\1/g)) {
+    // comments go (a commented-out import is none), strings stay; static imports only; code files only
+    body = body.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
+                        (x) => ("\"'`".includes(x[0]) ? x : " "));
+    for (const m of body.matchAll(/\b(?:from|import)\s*(["'])(\.{1,2}\/[^"'\n]+)\1/g)) {
       const base = path.resolve(path.dirname(f), m[2]);
       const found = [base, base.replace(/\.([mc]?)js$/, ".$1ts"), ...[".ts", ".tsx", ".mts", ".cts", ".js",
                      "/index.ts", "/index.js"].map((x) => base + x)].find((c) => {
-        try { return fs.statSync(c).isFile(); } catch (e) { return false; }
+        try { return /\.[mc]?[jt]sx?$/.test(c) && fs.statSync(c).isFile(); } catch (e) { return false; }
       });
       if (found) queue.push(found);
     }

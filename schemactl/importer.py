@@ -2109,8 +2109,17 @@ def dump(doc: dict, summary: Summary, source: str, notes: list[str] | None = Non
     return finish(doc, summary, source)[0]
 
 
-# A local module a TypeScript file imports or re-exports: import … from "./x", export * from "../y", import("./z")
-_LOCAL_MODULE = re.compile(r"""\b(?:from|import)\s*\(?\s*(["'])(\.{1,2}/[^"'\n]+)\1""")
+# A local module a TypeScript file imports or re-exports by a static import: import … from "./x", import "./x",
+# export * from "../y" (not a lazy import("./z"), whose tables the file does not export)
+_LOCAL_MODULE = re.compile(r"""\b(?:from|import)\s*(["'])(\.{1,2}/[^"'\n]+)\1""")
+# A TypeScript file's strings and comments: the comments go before modules are looked for (a commented-out
+# import is none), the strings stay
+_STRINGS_AND_COMMENTS = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`|//[^\n]*|/\*.*?\*/""",
+                                   re.S)
+
+
+def _without_comments(text: str) -> str:
+    return _STRINGS_AND_COMMENTS.sub(lambda m: m.group(0) if m.group(0)[0] in "\"'`" else " ", text)
 _MODULE_FILES = ("", ".ts", ".tsx", ".mts", ".cts", "/index.ts", "/index.tsx")
 _CORES = {"pg-core": ("postgres", "postgresql"), "sqlite-core": ("sqlite", "sqlite")}
 
@@ -2134,6 +2143,7 @@ def drizzle_dialect(path, text: str | None = None) -> tuple[str, str] | None:
                 body = file.read_text("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
+        body = _without_comments(body)
         for core, found in _CORES.items():
             if f'"drizzle-orm/{core}"' in body or f"'drizzle-orm/{core}'" in body:   # a module specifier
                 cores.setdefault(core, (file, found))

@@ -260,6 +260,31 @@ def test_a_module_v8_refuses_is_located_in_that_module(tmp_path, module, body, m
     assert res.output.startswith("error: " + message) and res.output.count("\n") == 1, res.output
 
 
+def test_commented_out_and_lazy_imports_and_json_are_no_modules_of_the_schema(tmp_path):
+    """A commented-out import of sqlite-core and a lazy import("./notes") of a sqlite-core module made a pg-core
+    barrel 'import both cores'; a JSON file and a commented-out import of a broken module were blamed for
+    another module's syntax error."""
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "users.ts").write_text('import { pgTable, integer } from "drizzle-orm/pg-core";\n'
+                                       'export const users = pgTable("users", { id: integer("id").primaryKey() });\n')
+    (tmp_path / "notes.ts").write_text('import { sqliteTable, integer } from "drizzle-orm/sqlite-core";\n'
+                                       'export const notes = sqliteTable("notes", { id: integer("id").primaryKey() });\n')
+    (tmp_path / "index.ts").write_text('// formerly: import { sqliteTable } from "drizzle-orm/sqlite-core";\n'
+                                       'export * from "./users";\nexport const later = () => import("./notes");\n')
+    from schemactl.importer import drizzle_dialect
+    assert drizzle_dialect(tmp_path / "index.ts") == ("postgres", "postgresql")
+    (tmp_path / "data.json").write_text('{"a": 1}\n')
+    (tmp_path / "helper.mjs").write_text("export const bad = ;\n")
+    (tmp_path / "legacy.ts").write_text("const x = ;\n")
+    (tmp_path / "main.ts").write_text(
+        '// import { old } from "./legacy"\nimport data from "./data.json";\nimport { bad } from "./helper.mjs";\n'
+        'import { pgTable, integer } from "drizzle-orm/pg-core";\n'
+        'export const users = pgTable("users", { id: integer("id").primaryKey() });\nexport const b = [bad, data];\n')
+    res = cli("import", "--drizzle", "main.ts", "-o", "app.yaml", cwd=tmp_path)
+    assert res.exit_code == 2
+    assert res.output.startswith("error: helper.mjs:1:20: loading the module failed: "), res.output
+
+
 def test_drizzle_kit_exports_error_that_exits_0_is_an_error_located_in_the_module(tmp_path, monkeypatch):
     """Where the helper could not write the DDL, the import runs `drizzle-kit export`, which prints an esbuild
     error and exits 0 when a module does not load: that is the module's error (esbuild's column from 0)."""
