@@ -347,16 +347,18 @@ class Importer:
         """A foreign key to columns whose only unique key compares by a collation (e TEXT COLLATE NOCASE
         UNIQUE: a unique index over e COLLATE NOCASE, lower(e) on PostgreSQL), which no foreign key can
         reference there: the columns get a unique constraint of their own too (unique by NOCASE is unique)."""
-        collated: dict[tuple[str, tuple], str] = {}
+        collated: dict[tuple[str, frozenset], str] = {}
         for t in self.cat.tables:
-            for i in t.indexes:
-                names = [_collation_of_key(shown) for shown in (i.shown_columns or ())]
-                if i.unique and i.where is None and names and all(names):
-                    collated[(t.name, tuple(names))] = i.name
+            for i in t.indexes:   # keys that are columns, at least one of them compared by a collation
+                names = [k if isinstance(k, str) else _collation_of_key(shown)
+                         for (k, _), shown in zip(i.columns, i.shown_columns or ("",) * len(i.columns))]
+                if i.unique and i.where is None and names and all(names) and \
+                        any(not isinstance(k, str) for k, _ in i.columns):
+                    collated[(t.name, frozenset(names))] = i.name
         for t in self.cat.tables:
-            for f in t.foreign_keys:
+            for f in t.foreign_keys:   # (in any order: PostgreSQL references a key by its set of columns)
                 spec = tables.get(f.ref_table)
-                index = collated.get((f.ref_table, tuple(f.ref_columns)))
+                index = collated.get((f.ref_table, frozenset(f.ref_columns)))
                 if spec is None or index is None or t.name not in tables:
                     continue
                 keys = [tuple(spec.get("primary_key", {}).get("columns", ()))] + [

@@ -376,6 +376,30 @@ def test_a_foreign_key_to_a_nocase_unique_column_is_kept(tmp_path, pg):
             cur.execute("INSERT INTO u (id, e) VALUES (2, 'ANN')")
 
 
+def test_collated_keys_of_quoted_names_composite_and_permuted_keep_their_foreign_keys(tmp_path, pg):
+    """A collated key of a quoted name with a space was 'my AS col' (the index and the foreign key to it were
+    lost); a foreign key to a unique key of a NOCASE column and a plain one, or naming the columns in another
+    order, was dropped."""
+    result, out, _ = _sqlite_imported(
+        tmp_path, 'CREATE TABLE "p 4"(id INTEGER PRIMARY KEY, "my col" TEXT COLLATE NOCASE UNIQUE, '
+                  '"x y" TEXT COLLATE NOCASE);'
+                  'CREATE INDEX i4 ON "p 4"("x y" DESC);'
+                  'CREATE TABLE c4 (id INTEGER PRIMARY KEY, r TEXT REFERENCES "p 4"("my col"));'
+                  "CREATE TABLE p3(id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE, b INTEGER, UNIQUE(a, b));"
+                  "CREATE TABLE c3(id INTEGER PRIMARY KEY, x TEXT, y INTEGER, FOREIGN KEY(y, x) REFERENCES p3(b, a));")
+    assert ", 0 not mapped" in result.output, result.output
+    m = load_file(out)
+    assert [f.ref_columns for f in m.table("c4").foreign_keys] == [("my col",)]
+    assert [f.ref_columns for f in m.table("c3").foreign_keys] == [("b", "a")]
+    i4 = next(i for i in m.table("p 4").indexes if i.name == "i4")
+    assert i4.columns[0].expr.on("sqlite") == '"x y" COLLATE NOCASE'
+    assert cli("parity", out, "--postgres", "local").exit_code == 0
+    for engine, cur in _built_on_both(m, pg):
+        cur.execute("""INSERT INTO "p 4" (id, "my col") VALUES (1, 'Ann')""")
+        with pytest.raises(Exception, match="(?i)unique|duplicate"):
+            cur.execute("""INSERT INTO "p 4" (id, "my col") VALUES (2, 'ANN')""")
+
+
 def test_a_negated_string_is_no_literal_default():
     from schemactl.normalize import default_key
     assert default_key("-'a'", "sqlite", "text") != default_key("'-a'", "sqlite", "text")

@@ -120,12 +120,15 @@ def _trigger_when(sql: str) -> str | None:
     return sql[toks[when + 1].start:toks[begin].start].strip()
 
 
-def _collated(key: str, collation: str) -> str:
+def _collated(key: str, collation: str, column: str | None) -> str:
     """An index key with the collation SQLite compares it by: a key that is a column declared COLLATE NOCASE
-    compares by NOCASE without saying so (its index_xinfo does); an expression says its own."""
-    if len(sqlite_ddl.tokens(key)) != 1 or (collation or "BINARY").upper() == "BINARY":
+    compares by NOCASE without saying so (its index_xinfo does); an expression says its own.  ``key`` is the
+    key's text without its order (a column's name unquoted), ``column`` the column it is, if one."""
+    if (collation or "BINARY").upper() == "BINARY":
         return key
-    return f"{key} COLLATE {collation}"
+    if column is not None and key in (column, quote(column)):
+        return f"{quote(column)} COLLATE {collation}"
+    return f"{key} COLLATE {collation}" if len(sqlite_ddl.tokens(key)) == 1 else key
 
 
 def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
@@ -183,7 +186,8 @@ def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
             unique = 1
         shown = tuple(k for k, _ in keys)
         if any(k is None for k, _ in keys) and len(texts) == len(keys):   # expressions: read from the DDL
-            shown = tuple(k if k is not None else _collated(sqlite_ddl.strip_order(texts[i])[0], info[i][4])
+            shown = tuple(k if k is not None else _collated(sqlite_ddl.strip_order(texts[i])[0], info[i][4],
+                                                            info[i][2])
                           for i, (k, _) in enumerate(keys))
             keys = [(k if k is not None else index_element(expr_key(shown[i], "sqlite")), d)
                     for i, (k, d) in enumerate(keys)]
