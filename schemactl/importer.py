@@ -652,6 +652,11 @@ class Importer:
                     spec["unique"] = True
                 if i.where:  # as this engine wrote it, and sqlglot's reading for the other (checked on load)
                     spec["where"] = self.both(i.shown_where, self.engine)
+                    if self.engine == "sqlite" and _SQLITE_COLLATION.search(i.shown_where):
+                        self.summary.approximate(("tables", t.name), (
+                            f"WHERE {i.shown_where}: PostgreSQL has no such collation; there it is "
+                            f"{spec['where']['postgres']} (lower() folds every letter, NOCASE ASCII letters only): "
+                            "review it"), what=f'table "{t.name}", index "{i.name}"')
                 idx.append(spec)
             if idx:
                 out["indexes"] = idx
@@ -884,8 +889,8 @@ class Importer:
             if _READS_OTHERWISE.search(sql):
                 self.summary.approximate(("views", v.name), (
                     f"kept as {self.engine} SQL; {_other(self.engine)}: sqlglot's reading, where casts, dates, "
-                    "intervals and JSON mean otherwise (a timestamptz is Unix milliseconds or ISO text on SQLite): "
-                    "review it"), what=f'view "{v.name}"')
+                    "intervals, JSON and collations mean otherwise (a timestamptz is Unix milliseconds or ISO text on "
+                    "SQLite; PostgreSQL has no NOCASE): review it"), what=f'view "{v.name}"')
             if v.name in view_options:   # the model has no view options: said, never dropped silently
                 self.summary.approximate(("views", v.name), f"WITH ({view_options[v.name]}) is not kept: the "
                                          "manifest's view is created without options (without security_invoker, "
@@ -1239,7 +1244,7 @@ def _sqlite_constant(sql: str, declared: str) -> str | None:
 # What a view's SQL may mean otherwise once sqlglot has written it for the other engine.
 _READS_OTHERWISE = re.compile(r"::|\bCAST\s*\(|\binterval\b|\bnow\s*\(|\bcurrent_(?:date|time|timestamp)\b|"
                               r"\b(?:date_trunc|date_part|extract|to_char|to_date|to_timestamp|age|julianday|"
-                              r"strftime|datetime|date|time|unixepoch|json\w*|jsonb\w*)\s*\(|->", re.I)
+                              r"strftime|datetime|date|time|unixepoch|json\w*|jsonb\w*)\s*\(|->|\bCOLLATE\b", re.I)
 
 _SQLITE_COLLATION = re.compile(r"\bCOLLATE\s+\"?(NOCASE|RTRIM)\b", re.I)
 
@@ -1254,7 +1259,10 @@ def _collation_of_key(shown: str) -> str | None:
 # SQLite's built-in collations, which PostgreSQL has none of by these names, as the function PostgreSQL compares
 # by instead (NOCASE folds ASCII letters only, lower() every letter; BINARY is the value itself)
 _COLLATION_FUNCTIONS = {"NOCASE": "lower", "RTRIM": "rtrim", "BINARY": None}
-_COMPARISONS = ("EQ", "NEQ", "GT", "GTE", "LT", "LTE", "Like", "In")
+# The comparisons SQLite compares by an operand's collation: node type -> the arguments that are its operands
+_COMPARED = {**{name: ("this", "expression") for name in ("EQ", "NEQ", "GT", "GTE", "LT", "LTE", "Like", "NullSafeEQ",
+                                                             "NullSafeNEQ")},
+             "Between": ("this", "low", "high"), "In": ("this", "expressions")}
 
 
 def _collation_of(node) -> tuple[str | None, object] | None:
@@ -1269,29 +1277,51 @@ def _collation_of(node) -> tuple[str | None, object] | None:
     return None
 
 
+def _operand_collation(node):
+    """The collation an operand compares by: its own, or one within it through parentheses and || (SQLite
+    carries an explicit COLLATE through a concatenation); None where it has none (False: BINARY)."""
+    import sqlglot
+    found = _collation_of(node)
+    if found is not None:
+        return found[0] or False
+    if isinstance(node, (sqlglot.exp.Paren, sqlglot.exp.DPipe)):
+        for child in (node.this, getattr(node, "expression", None)):
+            got = _operand_collation(child) if child is not None else None
+            if got is not None:
+                return got
+    return None
+
+
+def _no_collation(node):
+    collated = _collation_of(node) if type(node).__name__ == "Collate" else None
+    return collated[1].copy() if collated is not None else node
+
+
 def _postgres_collation(node):
-    """A SQLite collation in PostgreSQL's words: a comparison with a collated operand compares both operands
-    through the function (a = b COLLATE NOCASE is lower(a) = lower(b)); anywhere else a collation changes no
-    value and goes (a default 'A' COLLATE NOCASE is 'A'; an index key is the caller's: see _both's key)."""
+    """A SQLite collation in PostgreSQL's words: a comparison with a collated operand compares every operand
+    through the function (a = b COLLATE NOCASE is lower(a) = lower(b), a BETWEEN too); anywhere else a
+    collation changes no value and goes (a default 'A' COLLATE NOCASE is 'A'; an index key is the caller's:
+    see _both's key).  Where a collation also orders or groups (ORDER BY, GROUP BY, DISTINCT, a subquery's IN)
+    it goes too: the importer lists such expressions for review."""
     import sqlglot
     exp = sqlglot.exp
-    if type(node).__name__ in _COMPARISONS:
-        operands = [node.this, *(node.expressions if isinstance(node, exp.In) else [node.expression])]
-        found = [_collation_of(x) for x in operands]
-        fn = next((f[0] for f in found if f is not None), None)
-        if any(f is not None for f in found):
-            plain = [(f[1] if f is not None else x).copy() for f, x in zip(found, operands)]
-            if fn is not None:
-                plain = [exp.Anonymous(this=fn, expressions=[x]) for x in plain]
+    args = _COMPARED.get(type(node).__name__)
+    if args is not None and not node.args.get("query"):
+        found = [_operand_collation(x) for a in args for x in (node.args.get(a) if isinstance(node.args.get(a), list)
+                                                                 else [node.args.get(a)]) if x is not None]
+        fn = next((f for f in found if f is not None), None)   # the left operand's wins, as in SQLite
+        if fn is not None or any(f is False for f in found):
             node = node.copy()
-            node.set("this", plain[0])
-            if isinstance(node, exp.In):
-                node.set("expressions", plain[1:])
-            else:
-                node.set("expression", plain[1])
+            for a in args:
+                value = node.args.get(a)
+                if value is None:
+                    continue
+                plain = [x.transform(_no_collation) for x in (value if isinstance(value, list) else [value])]
+                if fn:
+                    plain = [exp.Anonymous(this=fn, expressions=[x]) for x in plain]
+                node.set(a, plain if isinstance(value, list) else plain[0])
         return node
-    collated = _collation_of(node) if isinstance(node, exp.Collate) else None
-    return collated[1].copy() if collated is not None else node
+    return _no_collation(node) if isinstance(node, exp.Collate) else node
 
 
 def _sqlite_spelling(node):

@@ -400,6 +400,30 @@ def test_collated_keys_of_quoted_names_composite_and_permuted_keep_their_foreign
             cur.execute("""INSERT INTO "p 4" (id, "my col") VALUES (2, 'ANN')""")
 
 
+def test_between_is_and_concatenations_compare_by_their_collation_and_the_rest_is_listed(tmp_path, pg):
+    """BETWEEN, IS and a COLLATE inside a concatenation lost NOCASE on PostgreSQL ('A' fell outside
+    f COLLATE NOCASE BETWEEN 'a' AND 'z'); a view ordering by a collation and a partial index whose WHERE compares
+    by one were not listed."""
+    result, out, _ = _sqlite_imported(
+        tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, f TEXT, "
+                  "CHECK (f COLLATE NOCASE BETWEEN 'a' AND 'm'), CHECK (f IS NOT 'zz' COLLATE NOCASE), "
+                  "CHECK (f || 'x' COLLATE NOCASE <> 'QX'));"
+                  "CREATE INDEX t_f ON t (f) WHERE f <> 'skip' COLLATE NOCASE;"
+                  "CREATE VIEW v AS SELECT f FROM t ORDER BY f COLLATE NOCASE;")
+    assert 'view "v": kept as sqlite SQL' in result.output and "collations mean otherwise" in result.output
+    assert "table \"t\", index \"t_f\": WHERE f <> 'skip' COLLATE NOCASE: PostgreSQL has no such collation" \
+        in result.output
+    m = load_file(out)
+    assert [c.expr.on("postgres") for c in m.table("t").checks] == [
+        "LOWER(f) BETWEEN LOWER('a') AND LOWER('m')", "LOWER(f) IS DISTINCT FROM LOWER('zz')",
+        "LOWER(f || 'x') <> LOWER('QX')"]
+    for engine, cur in _built_on_both(m, pg):
+        cur.execute("INSERT INTO t (id, f) VALUES (1, 'A')")      # within a..m by NOCASE
+        for bad in ("ZZ", "Q", "N"):
+            with pytest.raises(Exception, match="(?i)check"):
+                cur.execute(f"INSERT INTO t (id, f) VALUES (2, '{bad}')")
+
+
 def test_a_negated_string_is_no_literal_default():
     from schemactl.normalize import default_key
     assert default_key("-'a'", "sqlite", "text") != default_key("'-a'", "sqlite", "text")
