@@ -246,6 +246,18 @@ def test_an_integer_primary_key_sqlite_fills_is_said_to_be_left_to_postgresql(tm
     assert "# warning: " in out.read_text() and load_file(out).table("a").column("id").identity
 
 
+def _holds_on_both(m, pg, first: str, read: tuple, refused: list, match: str) -> None:
+    """On both engines built from ``m``: ``first`` is taken, ``read`` (SELECT, row) reads that row back, and
+    each of ``refused`` is refused with an error matching ``match``."""
+    for engine, cur in _built_on_both(m, pg):
+        cur.execute(first)
+        cur.execute(read[0])
+        assert cur.fetchone() == read[1], engine
+        for sql in refused:
+            with pytest.raises(Exception, match=match):
+                cur.execute(sql)
+
+
 def _sqlite_imported(tmp_path, ddl: str):
     """(the CLI's result, the manifest's path, the database's path) of `import --db` of a SQLite file holding
     ``ddl``; the import succeeded."""
@@ -286,12 +298,8 @@ def test_sqlite_constants_and_collations_are_not_changed_silently(tmp_path, pg):
     (key,) = t.indexes[0].columns
     assert key.expr.on("sqlite") == "e COLLATE NOCASE" and key.expr.on("postgres").lower() == "lower(e)"
     assert cli("diff", out, "--db", f"sqlite:///{db}").exit_code == 1     # the default's text differs (listed)
-    for engine, cur in _built_on_both(m, pg):
-        cur.execute("INSERT INTO t (id, e) VALUES (1, 'Ann')")
-        cur.execute("SELECT b, c FROM t")
-        assert cur.fetchone() == ("0", "xy"), engine
-        with pytest.raises(Exception, match="(?i)unique|duplicate"):
-            cur.execute("INSERT INTO t (id, e) VALUES (2, 'ANN')")
+    _holds_on_both(m, pg, "INSERT INTO t (id, e) VALUES (1, 'Ann')", ("SELECT b, c FROM t", ("0", "xy")),
+                   ["INSERT INTO t (id, e) VALUES (2, 'ANN')"], "(?i)unique|duplicate")
 
 
 def test_sqlite_unique_constraints_and_columns_with_a_collation_keep_comparing_so(tmp_path, pg):
@@ -344,12 +352,8 @@ def test_a_sqlite_collation_changes_no_value_and_compares_both_operands_on_postg
     t = m.table("t")
     assert t.checks[0].expr.on("postgres") == "LOWER(i) <> LOWER('x')"
     assert t.indexes[0].columns[0].expr.on("postgres") == "LOWER(i)"
-    for engine, cur in _built_on_both(m, pg):
-        cur.execute("INSERT INTO t (id, i) VALUES (1, 'Ann')")
-        cur.execute("SELECT d, g FROM t")
-        assert cur.fetchone() == ("A", "Ann"), engine
-        with pytest.raises(Exception, match="(?i)check"):
-            cur.execute("INSERT INTO t (id, i) VALUES (2, 'X')")
+    _holds_on_both(m, pg, "INSERT INTO t (id, i) VALUES (1, 'Ann')", ("SELECT d, g FROM t", ("A", "Ann")),
+                   ["INSERT INTO t (id, i) VALUES (2, 'X')"], "(?i)check")
 
 
 def test_a_foreign_key_to_a_nocase_unique_column_is_kept(tmp_path, pg):
