@@ -266,6 +266,8 @@ def _key_operand(r: _Reader):
                 raise _Declined
             except ValueError:
                 pass
+            if r.pg and r.peek(1)[1].lower() == "interval":   # an interval constant: normalize keys its value
+                raise _Declined
             _key_cast(r)
         return ("str", body)
     if kind == "n" or text == "-":

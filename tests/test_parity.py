@@ -478,3 +478,19 @@ def test_a_second_signal_during_the_clean_up_stops_at_once():
     assert time.monotonic() - started < 5
     assert proc.returncode == 130
     assert b"second interruption" in err and b"Traceback" not in err
+
+
+def test_an_interval_constant_reads_alike_as_written_and_as_postgresql_shows_it(tmp_path, pg, pg_test_db):
+    """interval '2 hours' (sqlglot writes INTERVAL '2 HOURS') is '02:00:00'::interval in PostgreSQL's catalog:
+    a CHECK holding one was SC333 'another expression' on every parity run."""
+    from tests.conftest import cli
+    path = tmp_path / "m.yaml"
+    path.write_text("format: 1\nname: m\nversion: 1\ntables:\n  t:\n    columns:\n"
+                    "      id: {type: bigint, primary_key: true}\n      due: {type: timestamptz, nullable: false}\n"
+                    "    checks:\n      - name: t_due\n        expr:\n"
+                    "          postgres: \"due <= now() + interval '2 hours' + interval '1 day'\"\n"
+                    "          sqlite: \"due <= CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER) "
+                    "+ 93600000\"\n")
+    assert cli("hash", "--write", path).exit_code == 0
+    result = cli("parity", path, "--postgres-url", pg_test_db)
+    assert result.exit_code == 0, result.output
