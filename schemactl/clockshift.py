@@ -56,6 +56,24 @@ def interval_parts(text: str) -> tuple[int, int, float] | None:
     return months, days, seconds
 
 
+def interval_of(node) -> tuple[int, int, float] | None:
+    """(months, days, seconds) of an interval constant in sqlglot's tree: PostgreSQL's '1 day'::interval (as its
+    catalog shows one) or INTERVAL '1' DAY / INTERVAL '1 day' (as written, and as sqlglot writes it); None for
+    anything else."""
+    import sqlglot.expressions as exp
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Cast) and node.to.is_type("interval"):
+        inner = node.this
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        return interval_parts(inner.this) if isinstance(inner, exp.Literal) and inner.is_string else None
+    if isinstance(node, exp.Interval) and isinstance(node.this, exp.Literal):
+        unit = node.args.get("unit")
+        return interval_parts(f"{node.this.this} {unit.name if unit is not None else ''}")
+    return None
+
+
 def _modifiers(months: int, days: int, seconds: float, sign: int) -> list[str]:
     # PostgreSQL adds an interval's months, then its days, then its time: SQLite's modifiers in that order
     out = []
@@ -99,17 +117,10 @@ def shifted(tree) -> tuple[tuple[str, ...], str] | None:
     if base is None:
         return None
     sign = -1 if isinstance(tree, exp.Sub) else 1
-    if isinstance(right, exp.Cast) and right.to.is_type("interval") and isinstance(right.this, exp.Literal) \
-            and right.this.is_string:
-        parts = interval_parts(right.this.this)
-    elif isinstance(right, exp.Interval) and isinstance(right.this, exp.Literal):
-        unit = right.args.get("unit")
-        parts = interval_parts(f"{right.this.this} {unit.name if unit is not None else ''}".strip())
-    elif isinstance(left, exp.CurrentDate) and isinstance(right, exp.Literal) and not right.is_string \
-            and re.fullmatch(r"\d+", str(right.this)):
+    parts = interval_of(right)
+    if parts is None and isinstance(left, exp.CurrentDate) and isinstance(right, exp.Literal) \
+            and not right.is_string and re.fullmatch(r"\d+", str(right.this)):
         parts = (0, int(right.this), 0.0)   # date + integer: days
-    else:
-        return None
     if parts is None:
         return None
     return base + tuple(_modifiers(*parts, sign)), type(left).__name__.lower()

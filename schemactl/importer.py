@@ -343,6 +343,14 @@ class Importer:
             self.declared[(t.name, c.name)] = (typ, c.type, "strict" in t.options)
         return typ
 
+    def _collation_review(self, path: tuple, shown: str | None, both: dict, prefix: str = "",
+                          what: str | None = None) -> None:
+        """A SQLite expression that compares by a collation PostgreSQL lacks, listed with PostgreSQL's reading."""
+        if self.engine == "sqlite" and _SQLITE_COLLATION.search(shown or ""):
+            self.summary.approximate(path, f"{prefix}{shown}: PostgreSQL has no such collation; there the comparison "
+                                           f"is {both['postgres']} (lower() folds every letter, NOCASE ASCII letters "
+                                           "only): review it", what)
+
     def _collated_fk_targets(self, tables: dict) -> None:
         """A foreign key to columns whose only unique key compares by a collation (e TEXT COLLATE NOCASE
         UNIQUE: a unique index over e COLLATE NOCASE, lower(e) on PostgreSQL), which no foreign key can
@@ -598,11 +606,7 @@ class Importer:
             out["checks"] = [{"name": ck.name, "expr": self.both(ck.shown, self.engine)} if ck.name else
                              {"expr": self.both(ck.shown, self.engine)} for ck in t.checks]
             for n, ck in enumerate(t.checks):
-                if self.engine == "sqlite" and _SQLITE_COLLATION.search(ck.shown or ""):
-                    self.summary.approximate(("tables", t.name, "checks", n), (
-                        f"{ck.shown}: PostgreSQL has no such collation; there the comparison is "
-                        f"{out['checks'][n]['expr']['postgres']} (lower() folds every letter, NOCASE ASCII "
-                        "letters only): review it"))
+                self._collation_review(("tables", t.name, "checks", n), ck.shown, out["checks"][n]["expr"])
         if t.indexes:
             idx = []
             ext_ops = dict(self.extras.get("extension_opclasses", ()))
@@ -652,11 +656,8 @@ class Importer:
                     spec["unique"] = True
                 if i.where:  # as this engine wrote it, and sqlglot's reading for the other (checked on load)
                     spec["where"] = self.both(i.shown_where, self.engine)
-                    if self.engine == "sqlite" and _SQLITE_COLLATION.search(i.shown_where):
-                        self.summary.approximate(("tables", t.name), (
-                            f"WHERE {i.shown_where}: PostgreSQL has no such collation; there it is "
-                            f"{spec['where']['postgres']} (lower() folds every letter, NOCASE ASCII letters only): "
-                            "review it"), what=f'table "{t.name}", index "{i.name}"')
+                    self._collation_review(("tables", t.name), i.shown_where, spec["where"], "WHERE ",
+                                           f'table "{t.name}", index "{i.name}"')
                 idx.append(spec)
             if idx:
                 out["indexes"] = idx
@@ -1246,19 +1247,23 @@ _READS_OTHERWISE = re.compile(r"::|\bCAST\s*\(|\binterval\b|\bnow\s*\(|\bcurrent
                               r"\b(?:date_trunc|date_part|extract|to_char|to_date|to_timestamp|age|julianday|"
                               r"strftime|datetime|date|time|unixepoch|json\w*|jsonb\w*)\s*\(|->|\bCOLLATE\b", re.I)
 
-_SQLITE_COLLATION = re.compile(r"\bCOLLATE\s+\"?(NOCASE|RTRIM)\b", re.I)
+# SQLite's built-in collations, which PostgreSQL has none of by these names, as the function PostgreSQL compares
+# by instead (NOCASE folds ASCII letters only, lower() every letter; BINARY is the value itself)
+_COLLATION_FUNCTIONS = {"NOCASE": "lower", "RTRIM": "rtrim", "BINARY": None}
+_SQLITE_COLLATION = re.compile(r'\bCOLLATE\s+"?(%s)\b' % "|".join(n for n, fn in _COLLATION_FUNCTIONS.items() if fn),
+                               re.I)
 
 
 def _collation_of_key(shown: str) -> str | None:
     """The column of an index key `col COLLATE NOCASE` (or RTRIM), else None."""
-    found = re.fullmatch(r'\s*(?:"((?:[^"]|"")+)"|([A-Za-z_]\w*))\s+COLLATE\s+"?(?:NOCASE|RTRIM)"?\s*', shown or "",
-                         re.I)
-    return None if found is None else (found.group(1).replace('""', '"') if found.group(1) else found.group(2))
+    import sqlglot
+    try:
+        found = _collation_of(sqlglot.parse_one(shown or "", read="sqlite"))
+    except Exception:  # noqa: BLE001 -- sqlglot raises several types: not such a key
+        return None
+    return found[1].name if found is not None and found[0] and isinstance(found[1], sqlglot.exp.Column) else None
 
 
-# SQLite's built-in collations, which PostgreSQL has none of by these names, as the function PostgreSQL compares
-# by instead (NOCASE folds ASCII letters only, lower() every letter; BINARY is the value itself)
-_COLLATION_FUNCTIONS = {"NOCASE": "lower", "RTRIM": "rtrim", "BINARY": None}
 # The comparisons SQLite compares by an operand's collation: node type -> the arguments that are its operands
 _COMPARED = {**{name: ("this", "expression") for name in ("EQ", "NEQ", "GT", "GTE", "LT", "LTE", "Like", "NullSafeEQ",
                                                              "NullSafeNEQ")},

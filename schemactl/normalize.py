@@ -71,20 +71,11 @@ _PARSER_NOTES = frozenset({"safe"})
 
 
 def _interval(node):
-    """An interval constant as (months, days, seconds): PostgreSQL shows interval '2 hours' as
-    '02:00:00'::interval, sqlglot writes INTERVAL '2 HOURS'; None for anything else."""
-    from .clockshift import interval_parts
-    while isinstance(node, exp.Paren):
-        node = node.this
-    text = None
-    if isinstance(node, exp.Cast) and node.to.is_type("interval") and isinstance(_unwrap(node.this), exp.Literal) \
-            and _unwrap(node.this).is_string:
-        text = _unwrap(node.this).this
-    elif isinstance(node, exp.Interval) and isinstance(node.this, exp.Literal):
-        unit = node.args.get("unit")
-        text = f"{node.this.this} {unit.name if unit is not None else ''}"
-    parts = interval_parts(text) if text is not None else None
-    return None if parts is None else ("interval", parts[0], parts[1], parts[2])
+    """An interval constant as its value: PostgreSQL shows interval '2 hours' as '02:00:00'::interval, sqlglot
+    writes INTERVAL '2 HOURS'; None for anything else."""
+    from .clockshift import interval_of
+    parts = interval_of(node)
+    return None if parts is None else ("interval", *parts)
 
 
 def _key(node):

@@ -71,8 +71,8 @@ def read_settings(conn):
     try:
         yield
     finally:
-        failed = getattr(getattr(conn, "info", None), "transaction_status", None)
-        if not local or int(failed or 0) != 3:   # 3: INERROR, a failed transaction (rolled back by the caller)
+        from psycopg.pq import TransactionStatus
+        if not local or conn.info.transaction_status != TransactionStatus.INERROR:   # a failed one: rolled back
             put(zip(names, old))
 
 
