@@ -217,6 +217,9 @@ def _reverse(engine: str) -> list[tuple[re.Pattern, str]]:
 def sqlite_portable(declared: str) -> tuple[str, str | None]:
     """(portable type, note when it is a guess) for a SQLite declared type."""
     upper = sqlite_type_key(declared)
+    if not upper:   # no declared type: BLOB affinity, each value kept as given; a manifest column has a type
+        return "text", ("no declared type (SQLite keeps each value as given); read as text, which SQLite declares "
+                        "TEXT (a number is then stored as text): give the column the type its values have")
     for rx, template, note in SQLITE_DECLARED:
         m = re.fullmatch(rx, upper)
         if m:
@@ -378,7 +381,8 @@ class Importer:
                 self.summary.approximate(("tables", f.ref_table), (
                     f"unique ({', '.join(f.ref_columns)}) added beside the unique index {index}, which compares by "
                     f"a collation: the foreign key {f.name or ''} of {t.name} references these columns, and "
-                    "PostgreSQL references only a key on the columns themselves").replace("  ", " "),
+                    "PostgreSQL references only a key on the columns themselves (diff against this database "
+                    "reports it: SC311)").replace("  ", " "),
                     what=f'table "{f.ref_table}", unique ({", ".join(f.ref_columns)})')
 
     def _spellings(self, tables: dict) -> None:
@@ -388,7 +392,7 @@ class Importer:
         groups: dict[str, list] = {}
         for (table, col), (typ, declared, strict) in self.declared.items():
             spec = tables.get(table, {}).get("columns", {}).get(col)
-            if spec is None:
+            if spec is None or not declared.strip():   # no declared type: the portable type's spelling (listed)
                 continue
             typ = spec["type"]
             ref = _typeref(typ)
@@ -2087,9 +2091,14 @@ def _body(doc: dict) -> str:
     return dump(doc, width=110)
 
 
+def _one_line(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _text(doc: dict, summary: Summary, source: str, body: str | None = None) -> str:
-    head = [f"# Imported by `schemactl import` from {source}."]
-    head += [f"# {line}" for line in summary.lines()]
+    # one comment line each: a line break in a name (a file, a table) would end the comment
+    head = [f"# Imported by `schemactl import` from {_one_line(source)}."]
+    head += [f"# {_one_line(line)}" for line in summary.lines()]
     return "\n".join(head) + "\n" + (_body(doc) if body is None else body)
 
 

@@ -508,19 +508,22 @@ def test_the_catalog_is_read_in_the_settings_schemactl_reads_constants_in(pg, pg
     dropped, the date misread.  The catalog is now read in fixed settings, and the session's are kept."""
     from schemactl import importer
     pg.execute("CREATE TABLE t (id bigint PRIMARY KEY, a timestamptz DEFAULT now() + interval '1 day', "
-               "d date DEFAULT '2020-01-02', f double precision DEFAULT 0.1)")
+               "d date DEFAULT '2020-01-02', f double precision DEFAULT 0.1, "
+               "ts timestamptz CHECK (ts > '2020-01-01 00:00:00+00'::timestamptz))")
     conn = psycopg.connect(pg_test_db, autocommit=True, options="-c intervalstyle=postgres_verbose "
-                           "-c datestyle=SQL,DMY -c extra_float_digits=0")
+                           "-c datestyle=SQL,DMY -c extra_float_digits=0 -c timezone=Asia/Kolkata")
     try:
         doc, summary = importer.from_database(conn, "postgres", "app")
         assert conn.execute("SELECT current_setting('IntervalStyle'), current_setting('DateStyle'), "
-                            "current_setting('extra_float_digits')").fetchone() == ("postgres_verbose", "SQL, DMY", "0")
+                            "current_setting('extra_float_digits'), current_setting('TimeZone')").fetchone() == \
+            ("postgres_verbose", "SQL, DMY", "0", "Asia/Kolkata")
     finally:
         conn.close()
     cols = doc["tables"]["t"]["columns"]
     assert cols["a"]["default"]["sql"]["sqlite"] == \
         "CAST(ROUND((julianday('now', '+1 days') - 2440587.5) * 86400000) AS INTEGER)"
     assert cols["d"]["default"] == "2020-01-02" and cols["f"]["default"] == 0.1
+    assert "'2020-01-01 00:00:00+00'" in doc["tables"]["t"]["checks"][0]["expr"]["postgres"]   # not +05:30
     assert summary.unmapped == []
 
 

@@ -428,6 +428,23 @@ def test_between_is_and_concatenations_compare_by_their_collation_and_the_rest_i
                 cur.execute(f"INSERT INTO t (id, f) VALUES (2, '{bad}')")
 
 
+def test_a_column_without_a_declared_type_and_a_line_break_in_the_path_import(tmp_path):
+    """A column declared without a type (legal in SQLite, BLOB affinity) made the whole import fail ('"" has the
+    wrong form': an empty sqlite_type); a line break in the database's path ended the header comment, and the
+    import failed with 'cannot repair (please report)'."""
+    db = tmp_path / "a\nname: evil.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE a (id INTEGER PRIMARY KEY, loose, n2 COLLATE NOCASE);")
+    conn.close()
+    out = tmp_path / "a.yaml"
+    result = cli("import", "--db", f"sqlite:///{db}", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert 'table "a", column "loose": -> text (no declared type (SQLite keeps each value as given)' in result.output
+    t = load_file(out).table("a")
+    assert (t.column("loose").type.name, t.column("n2").type.name) == ("text", "text")
+    assert "a\\nname: evil.db." in out.read_text().splitlines()[0]
+
+
 def test_a_negated_string_is_no_literal_default():
     from schemactl.normalize import default_key
     assert default_key("-'a'", "sqlite", "text") != default_key("'-a'", "sqlite", "text")

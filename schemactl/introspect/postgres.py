@@ -49,8 +49,10 @@ def _text(v) -> str:
 
 # The settings PostgreSQL spells constants by when it shows an expression (pg_get_expr of a default, a CHECK):
 # the ones schemactl reads them in, whatever the server or the database sets ('@ 1 day' in postgres_verbose,
-# 02/01/2020 in DateStyle SQL, DMY, floats cut at extra_float_digits 0).
-READ_SETTINGS = (("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"), ("extra_float_digits", "1"))
+# 02/01/2020 in DateStyle SQL, DMY, floats cut at extra_float_digits 0, a timestamptz constant in the session's
+# time zone: '2020-01-01 05:30:00+05:30').
+READ_SETTINGS = (("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"), ("extra_float_digits", "1"),
+                 ("TimeZone", "UTC"))
 
 
 @contextlib.contextmanager
