@@ -191,11 +191,21 @@ def _sqlite_instant_writer(storage: str) -> Callable:
 
 
 def _sqlite_write(m: Manifest) -> dict:
+    return _sqlite_writers(m.time_storage)
+
+
+def sqlite_stored(kind: str, storage: str) -> Callable:
+    """How SQLite holds a Python value of ``kind`` (a date, time, datetime) under the timestamptz ``storage``:
+    the writer copy and restore use, so a constant compared with such a column can be written the same way."""
+    return _sqlite_writers(storage)[kind](None)
+
+
+def _sqlite_writers(storage: str) -> dict:
     return {
         "boolean": lambda col: int, "numeric": lambda col: lambda v: format(v, "f"), "float": _sqlite_float,
         "date": _not_postgres(lambda col: dt.date.isoformat), "time": _not_postgres(lambda col: dt.time.isoformat),
         "timestamp": _not_postgres(lambda col: lambda v: v.isoformat(sep=" ")), "char": _char,
-        "timestamptz": _not_postgres(_sqlite_instant_writer(m.time_storage)),
+        "timestamptz": _not_postgres(_sqlite_instant_writer(storage)),
     }
 
 

@@ -18,6 +18,7 @@ from .catalog import Catalog, CColumn, CTable
 from .naming import ROLE_KEYWORDS, quote as quote_name
 from .normalize import default_key
 from .sqlsplit import Statement, split_sql
+from .temporal import TIMED
 from .typekeys import pg_unquote, sqlite_rowid_alias, sqlite_type as sqlite_type_key
 from .types import TYPES, TypeRef
 
@@ -606,11 +607,16 @@ class Importer:
                     fk["deferrable"] = True if f.deferrable == "immediate" else f.deferrable
                 fks.append(fk)
             out["foreign_keys"] = fks
+        timed = {n: base for n, sp in cols.items() if (base := re.match(r"\w+", sp["type"]).group(0)) in TIMED}
         if t.checks:
             out["checks"] = [{"name": ck.name, "expr": self.both(ck.shown, self.engine)} if ck.name else
                              {"expr": self.both(ck.shown, self.engine)} for ck in t.checks]
             for n, ck in enumerate(t.checks):
                 self._collation_review(("tables", t.name, "checks", n), ck.shown, out["checks"][n]["expr"])
+                expr, why = self._timed_on_sqlite(out["checks"][n]["expr"], timed)
+                out["checks"][n]["expr"] = expr
+                if why:
+                    self.summary.approximate(("tables", t.name, "checks", n), f"kept for postgres only: {why}")
         if t.indexes:
             idx = []
             ext_ops = dict(self.extras.get("extension_opclasses", ()))
@@ -639,7 +645,6 @@ class Importer:
                     spec["method"] = i.method
                 if i.method != "btree" or i.opclasses:    # PostgreSQL-only (the manifest's rule)
                     spec["engines"] = [self.engine]
-                timed = {n for n, sp in cols.items() if re.match(r"(timestamp|timestamptz|date|time)\b", sp["type"])}
                 if self.engine == "sqlite" and any(
                         not isinstance(k, str) and "'" in shown and any(re.search(
                             rf'(?<![\w$])"?{re.escape(x)}"?(?![\w$])', shown, re.I) for x in timed)
@@ -659,7 +664,12 @@ class Importer:
                 if i.unique:
                     spec["unique"] = True
                 if i.where:  # as this engine wrote it, and sqlglot's reading for the other (checked on load)
-                    spec["where"] = self.both(i.shown_where, self.engine)
+                    both = self.both(i.shown_where, self.engine)
+                    spec["where"], why = self._timed_on_sqlite(both, timed)
+                    if why:   # the manifest's WHERE names both engines' predicates; the index is PostgreSQL's
+                        spec["where"], spec["engines"] = both, ["postgres"]
+                        self.summary.approximate(("tables", t.name), f"kept on postgres only: WHERE {why}",
+                                                 what=f'table "{t.name}", index "{i.name}"')
                     self._collation_review(("tables", t.name), i.shown_where, spec["where"], "WHERE ",
                                            f'table "{t.name}", index "{i.name}"')
                 idx.append(spec)
@@ -672,6 +682,29 @@ class Importer:
         if options:
             out["sqlite"] = options
         return out
+
+    def _timed_on_sqlite(self, both: dict, timed: dict[str, str]) -> tuple[dict, str | None]:
+        """(``both`` of a PostgreSQL expression with its SQLite reading holding the date/time constants it
+        compares with ``timed`` columns as SQLite stores them, why SQLite would read it otherwise or None):
+        where there is a why, ``both`` holds the PostgreSQL expression alone."""
+        if self.engine != "postgres" or not _TIMED_HINT.search(both["postgres"]):
+            return both, None
+        import sqlglot
+        from . import temporal
+        try:
+            tree = sqlglot.parse_one(both["postgres"], read="postgres")
+        except Exception:  # noqa: BLE001 -- sqlglot cannot read it: left as _both wrote it (and flagged there)
+            return both, None
+        try:
+            changed = temporal.stored(tree, timed, self.time_storage)
+            why = temporal.reads_otherwise(tree)
+        except ValueError as exc:
+            changed, why = False, str(exc)
+        if why:
+            return {"postgres": both["postgres"]}, f"SQLite would read {both['postgres']} otherwise: {why}"
+        if changed:
+            return {**both, "sqlite": tree.transform(_sqlite_spelling).sql(dialect="sqlite")}, None
+        return both, None
 
     def trigger(self, tr) -> tuple[dict | None, str]:
         """A trigger as the manifest holds it, or (None, why not).  The one place where triggers map:
@@ -1115,6 +1148,11 @@ class Importer:
         for dname, base, _, _ in x.get("domains", ()):
             self.summary.not_mapped((), f"domains are not in the manifest; its columns read as {base} (listed "
                                         "by column)", what=f'domain "{dname}"')
+
+
+# What may hold a date/time constant, a cast or the clock (temporal.stored and reads_otherwise say which)
+_TIMED_HINT = re.compile(r"'|::|\bcast\s*\(|\binterval\b|\b(?:now|clock_timestamp|statement_timestamp|"
+                         r"transaction_timestamp)\s*\(|\bcurrent_(?:date|time|timestamp)\b|\blocaltime", re.I)
 
 
 def _sqlite_lacks(sql: str) -> list[str]:

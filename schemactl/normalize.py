@@ -78,6 +78,24 @@ def _interval(node):
     return None if parts is None else ("interval", *parts)
 
 
+def _timed(node):
+    """A date/time constant as its value: PostgreSQL shows '2020-01-01T00:00:00Z' compared with a timestamptz
+    column as '2020-01-01 00:00:00+00'::timestamp with time zone; None for anything else."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if not isinstance(node, exp.Cast) or not isinstance(_unwrap(node.this), exp.Literal) or \
+            not _unwrap(node.this).is_string:
+        return None
+    from .temporal import kind_of_cast, pg_shown
+    kind = kind_of_cast(node)
+    if kind is None:
+        return None
+    try:
+        return ("str", pg_shown(_unwrap(node.this).this, kind))
+    except ValueError:   # infinity, a BC date: its text
+        return None
+
+
 def _key(node):
     num = _numeric_cast(node)
     if num is not None:
@@ -85,6 +103,9 @@ def _key(node):
     interval = _interval(node)
     if interval is not None:
         return interval
+    timed = _timed(node)
+    if timed is not None:
+        return timed
     node = _unwrap(node)
     if node is None:
         return None
@@ -168,6 +189,11 @@ def expr_key(sql: str, engine: str) -> str:
         tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine])
     except _parse_errors():
         return "raw:" + " ".join(sql.split())
+    return tree_key(tree)
+
+
+def tree_key(tree) -> str:
+    """expr_key of an expression sqlglot has read."""
     return repr(_key(tree))
 
 

@@ -21,6 +21,7 @@ from dataclasses import replace
 from .. import literals, sqlexpr
 from ..errors import Diagnostic, ManifestInvalid
 from ..naming import ROLE_KEYWORDS, derived_name, suggest
+from ..temporal import TIMED
 from ..types import TIME_STORAGES, TypeError_, parse_type
 from . import fastcheck, yamlpos
 from .model import (ENGINES, Check, Column, Default, DrizzleColumn, DrizzleFile, DrizzleImport, DrizzleRelation,
@@ -439,7 +440,7 @@ class _Builder:
     # -- tables
     def _table(self, name: str, spec: dict) -> Table:
         base = ("tables", name)
-        columns, pk_cols, uniques, fks, checks = [], [], [], [], []
+        columns, pk_cols, uniques, fks, checks, column_checks = [], [], [], [], [], []
         used: set[str] = set()
         for cname, cspec in spec["columns"].items():
             cpath = base + ("columns", cname)
@@ -458,10 +459,13 @@ class _Builder:
             if "references" in cspec:
                 fks.append(self._column_fk(name, cname, cspec["references"], cpath + ("references",)))
             if "check" in cspec:
-                expr = self._expr(cspec["check"], cpath + ("check",), f'table "{name}", column "{cname}": check')
-                if expr:
-                    checks.append(Check(_fresh(used, derived_name(name, cname, suffix="check")), expr,
-                                        cpath + ("check",)))
+                column_checks.append((cname, cspec["check"], cpath + ("check",)))
+        timed = {c.name: c.type.kind for c in columns if c.type.kind in TIMED}
+        for cname, raw, kpath in column_checks:   # after the columns: a check may compare another one
+            what = f'table "{name}", column "{cname}": check'
+            expr = self._timed(raw, self._expr(raw, kpath, what), timed, kpath, what)
+            if expr:
+                checks.append(Check(_fresh(used, derived_name(name, cname, suffix="check")), expr, kpath))
         pk = self._primary_key(name, spec, pk_cols, base)
         if pk is not None:  # key columns are NOT NULL unless the manifest says otherwise (then rules object)
             columns = [replace(c, nullable=False) if c.name in pk.columns and
@@ -483,12 +487,14 @@ class _Builder:
         for i, ck in enumerate(spec.get("checks", [])):
             kpath = base + ("checks", i)
             raw = ck if isinstance(ck, str) else ck["expr"]
-            expr = self._expr(raw, kpath + (() if isinstance(ck, str) else ("expr",)), f'table "{name}": check')
+            epath = kpath + (() if isinstance(ck, str) else ("expr",))
+            expr = self._timed(raw, self._expr(raw, epath, f'table "{name}": check'), timed, epath,
+                               f'table "{name}": check')
             if expr:
                 cname = ck.get("name") if isinstance(ck, dict) else None
                 derived = derived_name(name, *(expr.columns or ("expr",)), suffix="check")
                 checks.append(Check(cname or _fresh(used, derived), expr, kpath))
-        indexes = [self._index(name, ix, base + ("indexes", i)) for i, ix in enumerate(spec.get("indexes", []))
+        indexes = [self._index(name, ix, base + ("indexes", i), timed) for i, ix in enumerate(spec.get("indexes", []))
                    if self._on(ix, base + ("indexes", i))]
         sqlite = spec.get("sqlite", {})
         search = None
@@ -589,6 +595,22 @@ class _Builder:
             self.p.add(path, f"{what}: {exc}")
             return None
 
+    def _timed(self, raw, expr, timed: dict, path, what):
+        """``expr`` of a portable text whose SQLite form holds the date/time constants it compares with
+        ``timed`` columns as SQLite stores their values (schemactl.temporal); an engine's own text is its own."""
+        if expr is None or not isinstance(raw, str) or "'" not in raw or not timed or \
+                not {c.lower() for c in expr.columns} & {c.lower() for c in timed}:
+            return expr
+        from .. import temporal
+        tree = sqlexpr.parse_one(raw, None)
+        try:
+            if not temporal.stored(tree, timed, self.time_storage):
+                return expr
+        except ValueError as exc:
+            self.p.add(path, f"{what}: {exc}")
+            return None
+        return replace(expr, sql=tuple((e, sqlexpr.render(tree, e) if e == "sqlite" else sql) for e, sql in expr.sql))
+
     def _column_fk(self, table, cname, raw, path) -> ForeignKey:
         if isinstance(raw, str):
             ref_table, ref_col = raw.split(".", 1)
@@ -597,7 +619,7 @@ class _Builder:
                           (raw["column"],) if "column" in raw else (), raw.get("on_delete", "no action"),
                           raw.get("on_update", "no action"), path, _deferrable(raw.get("deferrable")))
 
-    def _index(self, table, spec, path) -> Index | None:
+    def _index(self, table, spec, path, timed: dict) -> Index | None:
         cols = []
         for i, c in enumerate(spec["columns"]):
             if isinstance(c, str):
@@ -615,7 +637,9 @@ class _Builder:
                 cols.append(IndexColumn(c["column"], desc, None, nulls, c.get("opclass")))
         where = None
         if "where" in spec:
-            where = self._expr(spec["where"], path + ("where",), f'table "{table}": index where')
+            what = f'table "{table}": index where'
+            where = self._timed(spec["where"], self._expr(spec["where"], path + ("where",), what), timed,
+                                path + ("where",), what)
             if where is None:
                 return None
             if isinstance(spec["where"], dict) and len(spec["where"]) != 2:
