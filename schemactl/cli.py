@@ -720,10 +720,10 @@ def migrate_apply(manifest, url, dry_run, features):
             hint = ("; a database that already holds this schema but no schema_version history is adopted "
                     f"with `schemactl migrate baseline {manifest} --db URL`, which records it as migrated")
         import re
-        null = re.search(r'NOT NULL constraint failed: ([^.]+)\.(.+?)(?:$|\n)|column "(.+)" of relation "(.+)" '
+        null = re.search(r'NOT NULL constraint failed: (.+?)(?:$|\n)|column "(.+)" of relation "(.+)" '
                          r'contains null values', str(exc))
         if null:   # a column made (or added) NOT NULL without a default, with rows that hold NULL there
-            table, column = (null.group(1), null.group(2)) if null.group(1) else (null.group(4), null.group(3))
+            table, column = _table_dot_column(null.group(1), m) if null.group(1) else (null.group(3), null.group(2))
             if _has_column(conn, table, column, bundle["engines"].get("postgres", {}).get("catalog", {}).get("schema")):
                 hint = (f"; rows of {table} hold NULL in {column}, which the migration makes NOT NULL: fill them "
                         f"(UPDATE … SET {column} = … WHERE {column} IS NULL), then apply again")
@@ -735,6 +735,14 @@ def migrate_apply(manifest, url, dry_run, features):
     finally:
         conn.close()
     click.echo(f"applied {', '.join(map(str, applied))}" if applied else "database is up to date")
+
+
+def _table_dot_column(text: str, m) -> tuple[str, str]:
+    """(table, column) of SQLite's "table.column", either of which may hold a dot: the split that names a column
+    of the manifest's table (SQLite names them as declared), else the first dot's."""
+    splits = [(text[:i], text[i + 1:]) for i, ch in enumerate(text) if ch == "."] or [(text, "")]
+    columns = {t.name.lower(): {c.name.lower() for c in t.columns} for t in m.tables}
+    return next(((t, c) for t, c in splits if c.lower() in columns.get(t.lower(), ())), splits[0])
 
 
 def _has_column(conn, table: str, column: str, schema: str | None) -> bool:

@@ -125,13 +125,15 @@ def test_a_not_null_column_added_to_rows_says_the_migration_must_be_written_agai
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgres"])
-def test_the_not_null_hint_finds_the_column_in_the_manifests_schema_and_with_a_space(tmp_path, engine, pg_test_db,
-                                                                                        pg):
+@pytest.mark.parametrize("table", ["users", "my.users"])
+def test_the_not_null_hint_finds_the_column_in_the_manifests_schema_and_with_a_space(tmp_path, engine, table,
+                                                                                        pg_test_db, pg):
     """The hint said 'adds' of an existing column in a named PostgreSQL schema (looked for on the session's
-    search path after the rollback), and cut a SQLite name at its space ('adds nick')."""
+    search path after the rollback), cut a SQLite name at its space ('adds nick'), and split SQLite's
+    "my.users.display name" at its first dot (table "my")."""
     from tests.conftest import RESET_SQL
     from tests.migrations.chain_support import run_ok
-    text = ("format: 1\nname: app\nversion: 1\npostgres: {schema: app}\ntables:\n  users:\n    columns:\n"
+    text = (f'format: 1\nname: app\nversion: 1\npostgres: {{schema: app}}\ntables:\n  "{table}":\n    columns:\n'
             '      id: {type: integer, primary_key: true}\n      "display name": {type: text}\n')
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests" / "m.yaml").write_text(text)
@@ -142,14 +144,14 @@ def test_the_not_null_hint_finds_the_column_in_the_manifests_schema_and_with_a_s
     run_ok(tmp_path, ("migrate", "apply", "manifests/m.yaml", "--db", url))
     if engine == "sqlite":
         with sqlite3.connect(tmp_path / "app.db") as conn:
-            conn.execute("INSERT INTO users (id) VALUES (1)")
+            conn.execute(f'INSERT INTO "{table}" (id) VALUES (1)')
     else:
-        pg.execute("INSERT INTO app.users (id) VALUES (1)")
+        pg.execute(f'INSERT INTO app."{table}" (id) VALUES (1)')
     (tmp_path / "manifests" / "m.yaml").write_text(text.replace("version: 1", "version: 2").replace(
         '"display name": {type: text}', '"display name": {type: text, nullable: false}'))
     run_ok(tmp_path, ("hash", "--write", "manifests/m.yaml"),
            ("migrate", "new", "manifests/m.yaml", "--name", "required", "--allow-destructive"))
     result = cli("migrate", "apply", "manifests/m.yaml", "--db", url, cwd=tmp_path)
     assert result.exit_code == 2
-    assert "rows of users hold NULL in display name, which the migration makes NOT NULL" in result.output, \
+    assert f"rows of {table} hold NULL in display name, which the migration makes NOT NULL" in result.output, \
         result.output
