@@ -775,9 +775,16 @@ def _apply_with_progress(conn, bundle, run_migrations, engine):
     if not sys.stderr.isatty():
         return run_migrations(conn, bundle)
     import time
+    from .migrations.status import status
+    states, _ = status(conn, bundle, engine)
+    if any(s.state not in ("applied", "pending") for s in states):
+        return run_migrations(conn, bundle)   # the runtime refuses it, saying why
+    pending = {s.version for s in states if s.state == "pending"}
     applied = []
     steps = bundle["engines"][engine]["migrations"]
     for k, step in enumerate(steps, start=1):
+        if step["version"] not in pending:   # a cut below the database's version would be "ahead of this build"
+            continue
         cut = dict(bundle, engines={e: dict(v, migrations=v["migrations"][:k]) for e, v in bundle["engines"].items()})
         started = time.monotonic()
         done = run_migrations(conn, cut)

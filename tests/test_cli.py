@@ -300,3 +300,23 @@ def test_python_dash_m_uses_the_console_scripts_entry():
     assert (ROOT / "schemactl" / "__main__.py").read_text() == "from .cli import run\n\nrun()\n"
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'schemactl = "schemactl.cli:run"' in pyproject
+
+
+@pytest.mark.skipif(shutil.which("schemactl") is None, reason="the schemactl command is not installed")
+def test_migrate_apply_on_a_terminal_applies_only_whats_pending(tmp_path):
+    """On a terminal, apply runs the chain one migration at a time to show each one's time; it ran the cut
+    [1..k] from k = 1, and the runtime called a database at version 2 'ahead of this build' (exit 2)."""
+    from tests.conftest import on_terminal
+    from tests.migrations.chain_support import BASE, new_project, run_ok
+    root = new_project(tmp_path)
+    db = f"sqlite:///{tmp_path / 'app.db'}"
+    run_ok(root, ("migrate", "apply", "manifests/m.yaml", "--db", db))   # version 1, not on a terminal
+    text = BASE.replace("version: 1", "version: 2").replace("      note: text\n", "      note: text\n      memo: text\n")
+    (root / "manifests" / "m.yaml").write_text(text)
+    run_ok(root, ("hash", "--write", "manifests/m.yaml"), ("migrate", "new", "manifests/m.yaml", "--name", "memo"))
+    code, out, shown = on_terminal(["migrate", "apply", "manifests/m.yaml", "--db", db], root)
+    assert code == 0, shown
+    assert "0002_memo: applied in" in shown and "0001" not in shown
+    assert "applied 2" in out + shown
+    code, out, shown = on_terminal(["migrate", "apply", "manifests/m.yaml", "--db", db], root)
+    assert code == 0 and "database is up to date" in out + shown, shown
