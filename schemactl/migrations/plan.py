@@ -5,6 +5,8 @@ destructive with the reason."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 
 from ..manifest.model import Column, Manifest, Table
@@ -234,7 +236,7 @@ def _column(t: Table, o: Column, n: Column) -> list[Op]:
         ops.append(Op("set_not_null", t.name, n.name, new=n, destructive=reason))
     elif not o.nullable and n.nullable:
         ops.append(Op("drop_not_null", t.name, n.name, new=n))
-    if o.default != n.default:
+    if not _same(o.default, n.default):
         ops.append(Op("set_default", t.name, n.name, old=o.default, new=n))
     if o.identity != n.identity:
         ops.append(Op("set_identity", t.name, n.name, old=o.identity, new=n.identity))
@@ -243,6 +245,18 @@ def _column(t: Table, o: Column, n: Column) -> list[Op]:
     if o.generated != n.generated:
         ops.append(Op("set_generated", t.name, n.name, old=o.generated, new=n))
     return ops
+
+
+def _same(a, b) -> bool:
+    """Equal and of the same types all the way down: Python takes False == 0 and True == 1.0, a default
+    does not (false on a boolean is not 0 on an integer)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if dataclasses.is_dataclass(a):
+        return all(_same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a) if f.compare)
+    return a == b
 
 
 def destructive(ops: list[Op]) -> list[Op]:

@@ -70,6 +70,33 @@ CHANGES = {
                  ["owners", "items", "extra"]),
     "add unique": (lambda s: s.replace("  extra:\n", "    unique: [[title]]\n  extra:\n"),
                    ["owners", "items", "extra"]),
+    # PostgreSQL: ADD VALUE 'a' BEFORE 'b' named a value added after it
+    "add enum values at the front": (lambda s: s.replace("[new, done]", "[archived, hidden, new, done]"),
+                                     ["owners", "items", "extra"]),
+    # PostgreSQL: DROP TABLE owners; DROP TABLE items; failed (items' foreign key depends on owners)
+    "drop a parent and its child": (lambda s: s[:s.index("  owners:")] + s[s.index("  extra:"):], ["extra"]),
+    # PostgreSQL: the old default ('new'::status) has no cast to the new enum, nor has status to status2
+    "move a column to another enum": (lambda s: s.replace("enums: {status: [new, done]}",
+                                                          "enums: {status: [new, done], status2: [new, done, gone]}")
+                                      .replace("status: {type: status,", "status: {type: status2,"),
+                                      ["owners", "items", "extra"]),
+    # PostgreSQL: the default '0' (text) cannot be cast to integer automatically; false to 0 planned no default
+    "change the type of a column with a default": (
+        lambda s: s.replace("code: {type: text, default: '0'}", "code: {type: integer, default: 0}")
+        .replace("flag: {type: boolean, default: false}", "flag: {type: integer, default: 0}"),
+        ["owners", "items", "extra"]),
+    # PostgreSQL: DROP CONSTRAINT owners_pkey failed, items' foreign key depends on its index
+    "rename a referenced primary key": (lambda s: s.replace(
+        "  owners:\n    columns:\n      id: {type: integer, primary_key: true}\n",
+        "  owners:\n    primary_key: {name: owners_key, columns: [id]}\n    columns:\n      id: {type: integer}\n"),
+        ["owners", "items", "extra"]),
+}
+
+# changes whose first manifest is not BASE: kind -> manifest v1 as an edit of BASE
+BEFORE = {
+    "change the type of a column with a default": lambda s: s.replace(
+        "      note: text\n", "      note: text\n      code: {type: text, default: '0'}\n"
+                               "      flag: {type: boolean, default: false}\n"),
 }
 
 
@@ -88,10 +115,11 @@ def _seed(conn):
 
 def test_matrix_covers_every_planned_operation_kind(tmp_path):
     kinds = set()
-    for i, (change, _) in enumerate(CHANGES.values()):
+    for i, (kind, (change, _)) in enumerate(CHANGES.items()):
         chain = Chain(tmp_path / f"p{i}")   # a fresh chain per change
-        chain.release(BASE, "init")
-        _, planned = chain.release(change(BASE), "change")
+        first = BEFORE.get(kind, lambda s: s)(BASE)
+        chain.release(first, "init")
+        _, planned = chain.release(change(first), "change")
         kinds |= {op.kind for op in planned.ops}
     assert kinds >= {"create_table", "drop_table", "rename_table", "add_column", "drop_column", "rename_column",
                      "alter_type", "set_not_null", "drop_not_null", "set_default", "add_index", "drop_index",
@@ -99,14 +127,14 @@ def test_matrix_covers_every_planned_operation_kind(tmp_path):
                      "add_unique", "set_comment"}
 
 
-def _migrated(conn, engine, tmp_path, change, keep):
+def _migrated(conn, engine, tmp_path, change, keep, first=BASE):
     chain = Chain(tmp_path)
-    m1, _ = chain.release(BASE, "init")
+    m1, _ = chain.release(first, "init")
     migrate(conn, chain.bundle(m1))
     _seed(conn)
     before = {t: _count(conn, t) for t in ("owners", "items", "extra")}
     conn.commit()
-    m2, _ = chain.release(change(BASE), "change")
+    m2, _ = chain.release(change(first), "change")
     assert migrate(conn, chain.bundle(m2)) == [2]
     for t in keep:
         assert _count(conn, t) == before[{"extras": "extra", "people": "owners"}.get(t, t)], t
@@ -118,7 +146,7 @@ def _migrated(conn, engine, tmp_path, change, keep):
 def test_sqlite_populated_migration(kind, tmp_path):
     change, keep = CHANGES[kind]
     conn = sqlite3.connect(str(tmp_path / "db.sqlite"))
-    m2 = _migrated(conn, "sqlite", tmp_path, change, keep)
+    m2 = _migrated(conn, "sqlite", tmp_path, change, keep, BEFORE.get(kind, lambda s: s)(BASE))
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert [str(f) for f in diff(expect(m2, "sqlite"), introspect(conn, "sqlite"))] == []
     conn.close()
@@ -127,7 +155,7 @@ def test_sqlite_populated_migration(kind, tmp_path):
 @pytest.mark.parametrize("kind", CHANGES, ids=list(CHANGES))
 def test_postgres_populated_migration(kind, tmp_path, pg):
     change, keep = CHANGES[kind]
-    m2 = _migrated(pg, "postgres", tmp_path, change, keep)
+    m2 = _migrated(pg, "postgres", tmp_path, change, keep, BEFORE.get(kind, lambda s: s)(BASE))
     assert [str(f) for f in diff(expect(m2, "postgres"), introspect(pg, "postgres"))] == []
 
 
@@ -266,3 +294,27 @@ def test_a_column_added_with_a_comment_has_it_on_postgresql(tmp_path, pg):
     _migrated(pg, "postgres", tmp_path, change, keep)
     assert pg.execute("SELECT col_description('items'::regclass, attnum) FROM pg_attribute "
                       "WHERE attrelid = 'items'::regclass AND attname = 'color'").fetchone() == ("it's red",)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_an_identity_added_to_a_populated_key_numbers_on_after_its_rows(engine, tmp_path, request):
+    """PostgreSQL's ADD GENERATED … AS IDENTITY starts at 1: the next insert hit the key of row 1."""
+    change = lambda s: s.replace("  extra:\n    columns:\n      id: {type: integer, primary_key: true}\n",  # noqa: E731
+                                 "  extra:\n    columns:\n      id: {type: integer, primary_key: true, identity: true}\n")
+    conn = request.getfixturevalue("pg") if engine == "postgres" else sqlite3.connect(str(tmp_path / "db.sqlite"))
+    _migrated(conn, engine, tmp_path, change, ["owners", "items", "extra"])
+    cur = conn.cursor()
+    cur.execute("INSERT INTO extra DEFAULT VALUES")
+    cur.execute("SELECT max(id) FROM extra")
+    assert cur.fetchone()[0] == 8   # after the seeded row 7
+
+
+def test_a_default_of_another_type_is_a_changed_default():
+    """false and 0 (True and 1) are equal to Python: migrate plan listed no default change from boolean false
+    to integer 0."""
+    from schemactl.manifest.load import load_text
+    from schemactl.migrations.plan import plan
+    one = BASE.replace("      note: text\n", "      note: text\n      flag: {type: boolean, default: false}\n")
+    two = one.replace("flag: {type: boolean, default: false}", "flag: {type: integer, default: 0}")
+    kinds = [op.kind for op in plan(load_text(one, "m.yaml"), load_text(two, "m.yaml"))]
+    assert kinds == ["alter_type", "set_default"]
