@@ -144,10 +144,11 @@ def _no_chain(out_dir: Path) -> bool:
     """True when ``out_dir`` has no migration chain, found without importing the migration modules (they
     pull in the catalog, expectations and planner, which a project without a chain never needs): the
     same test as ``migrations.files.read_lock``, whose lock.json cannot be opened as missing."""
+    from .migrations.layout import LOCK, migration_files
     try:
-        open(out_dir / "migrations" / "lock.json", "rb").close()
+        open(out_dir / "migrations" / LOCK, "rb").close()
     except (FileNotFoundError, NotADirectoryError):
-        return True
+        return not migration_files(out_dir / "migrations")   # migrations without their lock: read_lock says so
     except OSError:
         return False     # read_lock reports it
     return False

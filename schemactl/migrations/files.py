@@ -29,11 +29,12 @@ from ..manifest.rules_names import BOOKKEEPING_TABLES, VERSION_TABLE
 from ..naming import quote, sql_string
 from ..render.ddl import Renderer, schema_of
 from .down import down_bodies, down_path, down_text
+from .layout import LOCK, missing_lock
 from .plan import destructive, enum_values_first, plan
 from .sql import statements
 from ..engines import ENGINES
 
-LOCK, SNAPSHOT = "lock.json", "snapshot.yaml"
+SNAPSHOT = "snapshot.yaml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 # docs/runtime-protocol.md, section 2: a migration file is its body, then this line, then the record
@@ -171,6 +172,9 @@ def read_lock(d: Path) -> dict | None:
     try:
         data = json.loads((d / LOCK).read_text("utf-8"))
     except (FileNotFoundError, NotADirectoryError):
+        problem = missing_lock(d)
+        if problem:
+            raise SchemactlError(problem) from None
         return None
     except (OSError, ValueError) as exc:
         raise SchemactlError(f"{d / LOCK}: cannot read: {exc}; restore it with `git checkout -- {d / LOCK}`") from None

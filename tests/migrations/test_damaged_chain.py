@@ -70,3 +70,19 @@ def test_a_damaged_lock_is_one_line_exit_2(project, damage, message):
         assert "Traceback" not in result.output and message in result.output, (args, result.output)
         assert "lock.json" in result.output and "git checkout -- " in result.output
     assert tree_bytes(project) == before
+
+
+def test_migrations_without_their_lock_are_refused_not_a_new_chain(project, tmp_path):
+    """A deleted lock.json (a merge resolved badly) read as no chain: check said current, and `migrate new
+    --name init`, which apply then advised, wrote a new 0001_init.sql over the applied one."""
+    db = f"sqlite:///{tmp_path / 'app.db'}"
+    assert cli("migrate", "apply", "manifests/m.yaml", "--db", db, cwd=project).exit_code == 0
+    (project / "generated/chain/migrations/lock.json").unlink()
+    before = tree_bytes(project)
+    for args in (("check",), ("migrate", "apply", "manifests/m.yaml", "--db", db),
+                 ("migrate", "new", "manifests/m.yaml", "--name", "init"), ("generate",)):
+        result = cli(*args, cwd=project)
+        assert result.exit_code == 2, (args, result.output)
+        assert "lock.json is missing, yet 2 migration file(s) are there" in result.output, result.output
+        assert "git checkout -- " in result.output and "Traceback" not in result.output
+    assert tree_bytes(project) == before
