@@ -1065,7 +1065,11 @@ def _open(url: str, read_only: bool):
     conn = connect_url(url, read_only=read_only)
     if engine == "postgres" and read_only:
         import psycopg
+        from .introspect.postgres import READ_SETTINGS
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        for name, value in READ_SETTINGS:   # values read as text, in the settings they are parsed in (a double's
+            conn.execute("SELECT set_config(%s, %s, false)", (name, value))   # digits, a date's order)
+        conn.commit()   # the session's own (a rollback of the reading transaction keeps them)
     return conn, engine
 
 

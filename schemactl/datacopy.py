@@ -335,22 +335,26 @@ def _sqlite_batch_checked(conn, name, col_list, n_cols, rows) -> None:
 
 def reset_identities(conn, m: Manifest, engine: str = "postgres") -> None:
     """After COPY, PostgreSQL identity sequences continue after the highest copied value
-    (SQLite's AUTOINCREMENT follows the rows by itself)."""
+    (SQLite's AUTOINCREMENT follows the rows by itself).  A declared sequence several columns draw from
+    continues after the highest of them all; a sequence whose columns hold nothing at or above its
+    minimum (no rows, or ids of 0 and below, which BY DEFAULT identities allow) is left where it is."""
     if not IDENTITY_SEQUENCES[engine]:
         return
-    cur = conn.cursor()
+    r = Renderer(m, engine)
+    users: dict[tuple, list[tuple[str, str]]] = {}   # (its regclass as SQL, its parameters) -> (table, column)
     for t in m.tables:
         for c in t.columns:
             if c.identity:
-                name = Renderer(m, engine).q(t.name)
-                cur.execute(f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(max({quote(c.name)}), 1), "
-                            f"max({quote(c.name)}) IS NOT NULL) FROM {name}", (name, c.name))
+                users[("pg_get_serial_sequence(%s, %s)", (r.q(t.name), c.name))] = [(t.name, c.name)]
             elif c.default is not None and c.default.kind == "nextval":   # a declared (ascending) sequence
                 seq = next((s for s in m.sequences if s.name == c.default.value), None)
                 if seq is not None and seq.increment > 0:
-                    r = Renderer(m, engine)
-                    cur.execute(f"SELECT setval(%s::regclass, max({quote(c.name)})) FROM {r.q(t.name)} "
-                                f"HAVING max({quote(c.name)}) >= %s", (r.q(seq.name), seq.start or seq.min_value or 1))
+                    users.setdefault(("%s", (r.q(seq.name),)), []).append((t.name, c.name))
+    cur = conn.cursor()
+    for (sequence, params), columns in users.items():
+        highest = " UNION ALL ".join(f"SELECT max({quote(c)}) FROM {r.q(t)}" for t, c in columns)
+        cur.execute(f"SELECT setval(q.seqrelid, top.m) FROM pg_sequence q, (SELECT max(x) AS m FROM ({highest}) "
+                    f"AS u(x)) AS top WHERE q.seqrelid = ({sequence})::regclass AND top.m >= q.seqmin", params)
 
 
 IDENTITY_SEQUENCES = {"postgres": True, "sqlite": False}
@@ -493,7 +497,8 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
     """Restore an archive into an empty database of the manifest's schema, all or nothing."""
     lines = _archive_lines(path)
     _, header = next(lines, (0, None))
-    fmt = READABLE_FORMATS.get(header.get("format")) if isinstance(header, dict) else None
+    fmt = READABLE_FORMATS.get(header.get("format")) if isinstance(header, dict) and \
+        isinstance(header.get("format"), str) else None
     if fmt is None:
         raise SchemactlError(f"{path}: not a schemactl backup (format {ARCHIVE_FORMAT})")
     want = schema_hash(m)

@@ -91,13 +91,43 @@ class Target:
         except engine_errors() as exc:
             raise SchemactlError(f"cannot start writing to the target: {first_line(exc)}; nothing was "
                                  "written") from None
+        self.triggers: list = []
         if self.m is not None:
             try:
+                self._triggers_off()
                 self._empty_tables() if self.replace else self._check_empty()
             except BaseException:
                 self._end(False)
                 raise
         return self
+
+    def _triggers_off(self) -> None:
+        """The manifest's triggers do not fire while rows are loaded (as pg_restore --disable-triggers): rows
+        arrive as the source holds them, not stamped again nor logged twice.  PostgreSQL disables them for this
+        transaction (foreign keys are still checked) and defers what is deferrable (a cycle of foreign keys
+        loads in any order); SQLite drops them, and _end creates them again before the commit."""
+        names = {tr.name for tr in self.m.triggers if tr.on(self.engine)}
+        if not names:
+            if self.engine == "postgres":
+                self.conn.execute("SET CONSTRAINTS ALL DEFERRED")
+            return
+        r = Renderer(self.m, self.engine)
+        if self.engine == "postgres":
+            self.conn.execute("SET CONSTRAINTS ALL DEFERRED")
+            self.triggers = sorted({tr.table for tr in self.m.triggers if tr.name in names})
+            for table in self.triggers:
+                self.conn.execute(f"ALTER TABLE {r.q(table)} DISABLE TRIGGER USER")
+            return
+        self.triggers = [(n, sql) for n, sql in self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name") if n in names]
+        for name, _ in self.triggers:
+            self.conn.execute(f"DROP TRIGGER {quote(name)}")
+
+    def _triggers_on(self) -> None:
+        r = Renderer(self.m, self.engine) if self.m is not None else None
+        for item in self.triggers:
+            self.conn.execute(f"ALTER TABLE {r.q(item)} ENABLE TRIGGER USER" if self.engine == "postgres"
+                              else item[1])
 
     def _check_empty(self) -> None:
         r = Renderer(self.m, self.engine)
@@ -121,6 +151,8 @@ class Target:
 
     def _end(self, ok: bool) -> None:
         try:
+            if ok:
+                self._triggers_on()
             END[self.engine](self.conn, ok, self.state)
         except engine_errors() as exc:
             if ok:

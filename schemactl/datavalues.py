@@ -189,13 +189,17 @@ def _numeric(col: Col) -> Callable:
     return check
 
 
+# A UUID as PostgreSQL's uuid type reads one: 32 hex digits, a hyphen allowed after any group of four, the
+# whole in braces or not (uuid.UUID also takes a urn: prefix, and int() a sign, underscores and blanks)
+_UUID_TEXT = re.compile(r"(\{)?[0-9a-fA-F]{4}(?:-?[0-9a-fA-F]{4}){7}(?(1)\})")
+
+
 def _uuid(col: Col) -> Callable:
     def check(v):
         _must(v, str, "a UUID")
-        try:
-            return str(uuidlib.UUID(v))
-        except ValueError:
-            raise BadValue(f"{show(v)} is not a UUID; {SOURCE_FIX}") from None
+        if not _UUID_TEXT.fullmatch(v):
+            raise BadValue(f"{show(v)} is not a UUID; {SOURCE_FIX}")
+        return str(uuidlib.UUID(v.strip("{}").replace("-", "")))
     return check
 
 
@@ -207,7 +211,8 @@ def _json(col: Col) -> Callable:
     def check(v):
         _must(v, str, "JSON text")
         try:
-            json.loads(v, parse_constant=_reject_constant)
+            # numbers are not converted: an integer of over 4,300 digits is JSON too (Python's int() refuses it)
+            json.loads(v, parse_constant=_reject_constant, parse_int=len, parse_float=len)
         except (ValueError, RecursionError) as exc:
             raise BadValue(f"{show(v)} is not valid JSON ({exc}); {SOURCE_FIX}") from None
         return v
