@@ -11,11 +11,9 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import os
 import queue
 import re
 import sqlite3
-import tempfile
 import threading
 import zlib
 from dataclasses import replace
@@ -29,6 +27,7 @@ from .errors import SchemactlError
 from .manifest.hashing import schema_hash
 from .manifest.model import Manifest, Table
 from .naming import quote
+from .output import atomic_write_all
 
 BATCH = 5000
 ARCHIVE_FORMAT = "schemactl-backup/2"
@@ -403,12 +402,9 @@ def backup(m: Manifest, conn, engine: str, path: Path, progress=None) -> dict[st
     """Write a gzip JSON Lines archive atomically: a header, then per table a line naming it and its rows."""
     loose = check_schema(conn, engine, m, "source")
     counts = {}
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", dir=str(Path(path).resolve().parent))
-    except OSError as exc:
-        raise SchemactlError(f"cannot write {path}: {exc.strerror or exc}; choose a writable directory") from None
-    try:
-        with os.fdopen(fd, "wb") as raw, snapshot(conn, engine), gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+
+    def write(raw) -> None:
+        with snapshot(conn, engine), gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
             def line(obj):
                 gz.write((json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
                           + "\n").encode())
@@ -428,12 +424,13 @@ def backup(m: Manifest, conn, engine: str, path: Path, progress=None) -> dict[st
                         progress(t.name, n)
                 counts[t.name] = n
             line({"end": True, "rows": counts})
-        os.replace(tmp, path)
+
+    if not Path(path).resolve().parent.is_dir():   # a mistyped directory is not made
+        raise SchemactlError(f"cannot write {path}: its directory does not exist; no archive was written")
+    try:   # as generate writes its files: journaled, flushed to disk, all or nothing (also when killed)
+        atomic_write_all({Path(path): write})
     except OSError as exc:
         raise SchemactlError(f"cannot write {path}: {exc.strerror or exc}; no archive was written") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return counts
 
 

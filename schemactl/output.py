@@ -36,7 +36,7 @@ import signal
 import stat
 import time
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 JOURNAL_PREFIX = ".schemactl-journal-"
 _PART = ".part"
@@ -48,11 +48,13 @@ _COMMIT = "commit"
 _LEGACY_AGE = 60.0
 
 
-def atomic_write_all(files: Mapping[Path, str | bytes]) -> list[Path]:
-    """Write every file (text as UTF-8, or bytes) or none; return the paths whose content changed.
+def atomic_write_all(files: Mapping[Path, str | bytes | Callable]) -> list[Path]:
+    """Write every file (text as UTF-8, bytes, or what a function writes to the open binary file: a stream
+    too large to hold, such as a backup) or none; return the paths whose content changed.
 
-    Unchanged files are not rewritten (mtimes stay).  Targets keep their permission bits; new files get
-    the umask's.  Interrupted work of an earlier run in the same directories is finished first.
+    Unchanged files are not rewritten (mtimes stay; a function's file is always written).  Targets keep
+    their permission bits; new files get the umask's.  Interrupted work of an earlier run in the same
+    directories is finished first.  An exception the function raises writes nothing and is raised.
     """
     given = {Path(os.path.abspath(t)): Path(t) for t in files}
     targets = {Path(os.path.abspath(t)): content for t, content in files.items()}
@@ -66,11 +68,11 @@ def atomic_write_all(files: Mapping[Path, str | bytes]) -> list[Path]:
 
     pending: list[tuple[Path, bytes]] = []
     for target, content in targets.items():
-        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        data = content if isinstance(content, bytes) or callable(content) else content.encode("utf-8")
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a directory", str(given[target]))
         try:
-            if target.read_bytes() == data:
+            if not callable(data) and target.read_bytes() == data:
                 continue
         except OSError:
             pass
@@ -95,7 +97,7 @@ def atomic_write_all(files: Mapping[Path, str | bytes]) -> list[Path]:
         for (target, data), (_, tmp, old) in zip(pending, plan):
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                data(fh) if callable(data) else fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             try:

@@ -275,3 +275,52 @@ def test_a_journal_of_this_user_within_its_directory_is_still_completed(tmp_path
     journal = _hostile_journal(tree, [[target, tmp, tree / "a" / f".file.{token}.schemactl.old"]], [])
     atomic_write_all({tree / "out.txt": "written\n"})
     assert target.read_text() == "new\n" and not journal.exists()
+
+
+def test_a_streamed_file_is_written_whole_or_not_at_all(tmp_path):
+    """A function writes the file (a backup too large to hold): its exception leaves nothing behind."""
+    target = tmp_path / "out" / "big.bin"
+
+    def failing(fh):
+        fh.write(b"x" * 100_000)
+        raise ValueError("a row the archive cannot hold")
+    with pytest.raises(ValueError):
+        atomic_write_all({target: failing})
+    assert not target.parent.exists() and list(tmp_path.iterdir()) == []
+    assert atomic_write_all({target: lambda fh: fh.write(b"abc")}) == [target]
+    assert target.read_bytes() == b"abc" and _leftovers(target.parent) == []
+    assert atomic_write_all({target: lambda fh: fh.write(b"abc")}) == [target]   # always written
+
+
+def test_a_killed_backup_leaves_no_archive_and_the_next_one_clears_its_files(tmp_path):
+    """backup wrote through mkstemp: killed, it left .big.jsonl.gz.XXXX behind for good (and no fsync)."""
+    db = tmp_path / "src.db"
+    import sqlite3
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY NOT NULL, v TEXT);")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, "v" * 50) for i in range(2000)])
+    conn.commit()
+    conn.close()
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("format: 1\nname: m\nversion: 1\ntables:\n  t:\n    columns:\n"
+                        "      id: {type: integer, primary_key: true}\n      v: text\n")
+    out = tmp_path / "arch" / "b.jsonl.gz"
+    out.parent.mkdir()
+    script = ("import os, signal, sys\n"
+              "import schemactl.datacopy as d\n"
+              "real = d.read_table\n"
+              "def killed(*a, **k):\n"
+              "    for rows in real(*a, **k):\n"
+              "        yield rows\n"
+              "        os.kill(os.getpid(), signal.SIGKILL)\n"
+              "d.read_table = killed\n"
+              "from schemactl.cli import main\n"
+              "main(sys.argv[1:])\n")
+    proc = subprocess.run([sys.executable, "-c", script, "backup", "--manifest", str(manifest), "--db",
+                           f"sqlite:///{db}", "-o", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert not out.exists() and _leftovers(out.parent)   # its journal and temporary file
+    done = subprocess.run([sys.executable, "-m", "schemactl", "backup", "--manifest", str(manifest), "--db",
+                           f"sqlite:///{db}", "-o", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.parent.iterdir()) == ["b.jsonl.gz"]
