@@ -8,7 +8,7 @@ from .pgfunction import body_key
 from .manifest.model import Manifest
 from .normalize import TYPE_KEY, expr_key, statements_key
 from .render.ddl import RULES, Renderer
-from .temporal import TIMED
+from .typedconst import kinds_of
 
 
 def expect(m: Manifest, engine: str) -> Catalog:
@@ -22,9 +22,9 @@ def expect(m: Manifest, engine: str) -> Catalog:
                     shown_default=r.default_sql(c), kind="enum" if c.type.enum else c.type.row.value,
                     comment=(c.comment or None) if r.r.comments else None, **_generated(r, c, engine))
             for c in t.columns)
-        timed = {c.name: c.type.kind for c in t.columns if c.type.kind in TIMED} if engine == "postgres" else {}
-        checks = tuple(CCheck(name, _timed_key(sql, engine, timed), sql) for name, sql in r.checks(t))
-        indexes = tuple(_index(r, ix, engine, timed) for ix in r.indexes(t))
+        compared = kinds_of(t.columns, {e.name: e.values for e in m.enums}) if engine == "postgres" else {}
+        checks = tuple(CCheck(name, _typed_key(sql, engine, compared), sql) for name, sql in r.checks(t))
+        indexes = tuple(_index(r, ix, engine, compared) for ix in r.indexes(t))
         tables.append(CTable(
             name=t.name, columns=columns,
             primary_key=CKey(t.primary_key.name, t.primary_key.columns) if t.primary_key else None,
@@ -85,23 +85,23 @@ def _sequence(s) -> CSequence:
     return CSequence(s.name, s.type, start, s.increment, low, high, s.cycle, s.owned_by)
 
 
-def _timed_key(sql: str, engine: str, timed: dict[str, str]) -> str:
-    """expr_key, where PostgreSQL reads a constant compared with a date/time column as a value of its type and
-    shows it cast to that type (temporal.typed_key)."""
-    if timed and "'" in sql:
-        from .temporal import typed_key
-        typed = typed_key(sql, timed)
+def _typed_key(sql: str, engine: str, compared: dict) -> str:
+    """expr_key, where PostgreSQL reads a constant compared with a column as a value of its type and shows it
+    cast to that type (typedconst.typed_key)."""
+    if compared and "'" in sql:
+        from .typedconst import typed_key
+        typed = typed_key(sql, compared)
         if typed is not None:
             return typed
     return expr_key(sql, engine)
 
 
-def _index(r: Renderer, ix, engine: str, timed: dict[str, str]) -> CIndex:
+def _index(r: Renderer, ix, engine: str, compared: dict) -> CIndex:
     keys = tuple(c.name if c.expr is None else index_element(expr_key(c.expr.on(engine), engine))
                  for c in ix.columns)
     methods = r.r.index_methods
     return CIndex(ix.name, tuple((k, c.desc) for k, c in zip(keys, ix.columns)), ix.unique,
-                  _timed_key(ix.where.on(engine), engine, timed) if ix.where else None,
+                  _typed_key(ix.where.on(engine), engine, compared) if ix.where else None,
                   ix.where.on(engine) if ix.where else None,
                   method=ix.method if methods else "btree",
                   nulls=sparse(c.nulls for c in ix.columns) if r.r.index_nulls else (),

@@ -18,7 +18,7 @@ from .catalog import Catalog, CColumn, CTable
 from .naming import ROLE_KEYWORDS, quote as quote_name
 from .normalize import default_key
 from .sqlsplit import Statement, split_sql
-from .temporal import TIMED
+from .typedconst import COMPARED, TIMED
 from .typekeys import pg_unquote, sqlite_rowid_alias, sqlite_type as sqlite_type_key
 from .types import TYPES, TypeRef
 
@@ -607,13 +607,16 @@ class Importer:
                     fk["deferrable"] = True if f.deferrable == "immediate" else f.deferrable
                 fks.append(fk)
             out["foreign_keys"] = fks
-        timed = {n: base for n, sp in cols.items() if (base := re.match(r"\w+", sp["type"]).group(0)) in TIMED}
+        # the kinds whose constants SQLite compares as stored (typedconst), an enum's by its members
+        compared = {n: self.enums[sp["type"]] if sp["type"] in self.enums else base for n, sp in cols.items()
+                    if (base := re.match(r"\w+", sp["type"]).group(0)) in COMPARED or sp["type"] in self.enums}
+        timed = [n for n, kind in compared.items() if kind in TIMED]
         if t.checks:
             out["checks"] = [{"name": ck.name, "expr": self.both(ck.shown, self.engine)} if ck.name else
                              {"expr": self.both(ck.shown, self.engine)} for ck in t.checks]
             for n, ck in enumerate(t.checks):
                 self._collation_review(("tables", t.name, "checks", n), ck.shown, out["checks"][n]["expr"])
-                expr, why = self._timed_on_sqlite(out["checks"][n]["expr"], timed)
+                expr, why = self._typed_on_sqlite(out["checks"][n]["expr"], compared)
                 out["checks"][n]["expr"] = expr
                 if why:
                     self.summary.approximate(("tables", t.name, "checks", n), f"kept for postgres only: {why}")
@@ -665,7 +668,7 @@ class Importer:
                     spec["unique"] = True
                 if i.where:  # as this engine wrote it, and sqlglot's reading for the other (checked on load)
                     both = self.both(i.shown_where, self.engine)
-                    spec["where"], why = self._timed_on_sqlite(both, timed)
+                    spec["where"], why = self._typed_on_sqlite(both, compared)
                     if why:   # the manifest's WHERE names both engines' predicates; the index is PostgreSQL's
                         spec["where"], spec["engines"] = both, ["postgres"]
                         self.summary.approximate(("tables", t.name), f"kept on postgres only: WHERE {why}",
@@ -683,21 +686,22 @@ class Importer:
             out["sqlite"] = options
         return out
 
-    def _timed_on_sqlite(self, both: dict, timed: dict[str, str]) -> tuple[dict, str | None]:
-        """(``both`` of a PostgreSQL expression with its SQLite reading holding the date/time constants it
-        compares with ``timed`` columns as SQLite stores them, why SQLite would read it otherwise or None):
-        where there is a why, ``both`` holds the PostgreSQL expression alone."""
+    def _typed_on_sqlite(self, both: dict, compared: dict) -> tuple[dict, str | None]:
+        """(``both`` of a PostgreSQL expression with its SQLite reading holding the constants it compares with
+        ``compared`` columns as SQLite stores them, an enum's order as the members it admits (typedconst); why
+        SQLite would read it otherwise, or None): where there is a why, ``both`` holds the PostgreSQL
+        expression alone."""
         if self.engine != "postgres" or not _TIMED_HINT.search(both["postgres"]):
             return both, None
         import sqlglot
-        from . import temporal
+        from . import typedconst
         try:
             tree = sqlglot.parse_one(both["postgres"], read="postgres")
         except Exception:  # noqa: BLE001 -- sqlglot cannot read it: left as _both wrote it (and flagged there)
             return both, None
         try:
-            changed = temporal.stored(tree, timed, self.time_storage)
-            why = temporal.reads_otherwise(tree)
+            tree, changed = typedconst.stored(tree, compared, self.time_storage)
+            why = typedconst.reads_otherwise(tree)
         except ValueError as exc:
             changed, why = False, str(exc)
         if why:
@@ -1150,7 +1154,7 @@ class Importer:
                                         "by column)", what=f'domain "{dname}"')
 
 
-# What may hold a date/time constant, a cast or the clock (temporal.stored and reads_otherwise say which)
+# What may hold a date/time constant, a cast or the clock (typedconst.stored and reads_otherwise say which)
 _TIMED_HINT = re.compile(r"'|::|\bcast\s*\(|\binterval\b|\b(?:now|clock_timestamp|statement_timestamp|"
                          r"transaction_timestamp)\s*\(|\bcurrent_(?:date|time|timestamp)\b|\blocaltime", re.I)
 

@@ -78,20 +78,23 @@ def _interval(node):
     return None if parts is None else ("interval", *parts)
 
 
-def _timed(node):
-    """A date/time constant as its value: PostgreSQL shows '2020-01-01T00:00:00Z' compared with a timestamptz
-    column as '2020-01-01 00:00:00+00'::timestamp with time zone; None for anything else."""
+def _typed_constant(node):
+    """A constant cast to a date/time type, uuid or boolean, as its value: PostgreSQL shows
+    '2020-01-01T00:00:00Z' compared with a timestamptz column as '2020-01-01 00:00:00+00'::timestamp with time
+    zone, 'A0EE…' compared with a uuid as 'a0ee…'::uuid, 't' compared with a boolean as true; None for anything
+    else."""
     while isinstance(node, exp.Paren):
         node = node.this
     if not isinstance(node, exp.Cast) or not isinstance(_unwrap(node.this), exp.Literal) or \
             not _unwrap(node.this).is_string:
         return None
-    from .temporal import kind_of_cast, pg_shown
+    from .typedconst import boolean_of, kind_of_cast, pg_shown
     kind = kind_of_cast(node)
     if kind is None:
         return None
+    text = _unwrap(node.this).this
     try:
-        return ("str", pg_shown(_unwrap(node.this).this, kind))
+        return _key(exp.Boolean(this=boolean_of(text))) if kind == "boolean" else ("str", pg_shown(text, kind))
     except ValueError:   # infinity, a BC date: its text
         return None
 
@@ -103,9 +106,9 @@ def _key(node):
     interval = _interval(node)
     if interval is not None:
         return interval
-    timed = _timed(node)
-    if timed is not None:
-        return timed
+    typed = _typed_constant(node)
+    if typed is not None:
+        return typed
     node = _unwrap(node)
     if node is None:
         return None

@@ -18,10 +18,9 @@ from pathlib import Path
 
 from dataclasses import replace
 
-from .. import literals, sqlexpr
+from .. import literals, sqlexpr, typedconst
 from ..errors import Diagnostic, ManifestInvalid
 from ..naming import ROLE_KEYWORDS, derived_name, suggest
-from ..temporal import TIMED
 from ..types import TIME_STORAGES, TypeError_, parse_type
 from . import fastcheck, yamlpos
 from .model import (ENGINES, Check, Column, Default, DrizzleColumn, DrizzleFile, DrizzleImport, DrizzleRelation,
@@ -460,10 +459,10 @@ class _Builder:
                 fks.append(self._column_fk(name, cname, cspec["references"], cpath + ("references",)))
             if "check" in cspec:
                 column_checks.append((cname, cspec["check"], cpath + ("check",)))
-        timed = {c.name: c.type.kind for c in columns if c.type.kind in TIMED}
+        compared = typedconst.kinds_of(columns, {e.name: e.values for e in self.enums.values()})
         for cname, raw, kpath in column_checks:   # after the columns: a check may compare another one
             what = f'table "{name}", column "{cname}": check'
-            expr = self._timed(raw, self._expr(raw, kpath, what), timed, kpath, what)
+            expr = self._typed(raw, self._expr(raw, kpath, what), compared, kpath, what)
             if expr:
                 checks.append(Check(_fresh(used, derived_name(name, cname, suffix="check")), expr, kpath))
         pk = self._primary_key(name, spec, pk_cols, base)
@@ -488,13 +487,13 @@ class _Builder:
             kpath = base + ("checks", i)
             raw = ck if isinstance(ck, str) else ck["expr"]
             epath = kpath + (() if isinstance(ck, str) else ("expr",))
-            expr = self._timed(raw, self._expr(raw, epath, f'table "{name}": check'), timed, epath,
+            expr = self._typed(raw, self._expr(raw, epath, f'table "{name}": check'), compared, epath,
                                f'table "{name}": check')
             if expr:
                 cname = ck.get("name") if isinstance(ck, dict) else None
                 derived = derived_name(name, *(expr.columns or ("expr",)), suffix="check")
                 checks.append(Check(cname or _fresh(used, derived), expr, kpath))
-        indexes = [self._index(name, ix, base + ("indexes", i), timed) for i, ix in enumerate(spec.get("indexes", []))
+        indexes = [self._index(name, ix, base + ("indexes", i), compared) for i, ix in enumerate(spec.get("indexes", []))
                    if self._on(ix, base + ("indexes", i))]
         sqlite = spec.get("sqlite", {})
         search = None
@@ -595,16 +594,18 @@ class _Builder:
             self.p.add(path, f"{what}: {exc}")
             return None
 
-    def _timed(self, raw, expr, timed: dict, path, what):
-        """``expr`` of a portable text whose SQLite form holds the date/time constants it compares with
-        ``timed`` columns as SQLite stores their values (schemactl.temporal); an engine's own text is its own."""
-        if expr is None or not isinstance(raw, str) or "'" not in raw or not timed or \
-                not {c.lower() for c in expr.columns} & {c.lower() for c in timed}:
+    def _typed(self, raw, expr, compared: dict, path, what):
+        """``expr`` of a portable text whose SQLite form holds the constants it compares with ``compared``
+        columns as SQLite stores their values, and an enum's order as the members it admits
+        (schemactl.typedconst); an engine's own text is its own."""
+        if expr is None or not isinstance(raw, str) or "'" not in raw or not compared or \
+                not {c.lower() for c in expr.columns} & {c.lower() for c in compared}:
             return expr
-        from .. import temporal
+        from .. import typedconst
         tree = sqlexpr.parse_one(raw, None)
         try:
-            if not temporal.stored(tree, timed, self.time_storage):
+            tree, changed = typedconst.stored(tree, compared, self.time_storage)
+            if not changed:
                 return expr
         except ValueError as exc:
             self.p.add(path, f"{what}: {exc}")
@@ -619,7 +620,7 @@ class _Builder:
                           (raw["column"],) if "column" in raw else (), raw.get("on_delete", "no action"),
                           raw.get("on_update", "no action"), path, _deferrable(raw.get("deferrable")))
 
-    def _index(self, table, spec, path, timed: dict) -> Index | None:
+    def _index(self, table, spec, path, compared: dict) -> Index | None:
         cols = []
         for i, c in enumerate(spec["columns"]):
             if isinstance(c, str):
@@ -638,7 +639,7 @@ class _Builder:
         where = None
         if "where" in spec:
             what = f'table "{table}": index where'
-            where = self._timed(spec["where"], self._expr(spec["where"], path + ("where",), what), timed,
+            where = self._typed(spec["where"], self._expr(spec["where"], path + ("where",), what), compared,
                                 path + ("where",), what)
             if where is None:
                 return None
