@@ -19,6 +19,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from . import sqlfast
+from .sqlfast import in_key
 from .knownkeys import KEYS as KNOWN_KEYS
 from .lazymod import lazy
 from .typekeys import pg_type, sqlite_type
@@ -66,8 +67,9 @@ def _numeric_cast(node):
 # CASE … END = … ELSE NULL END.
 _IMPLIED = {"trim": {"position": "both"}, "case": {"default": ("null", ())}}
 # Arguments that are the parser's notes on the dialect, not the text's: `safe` (sqlglot marks || and, since
-# 30.31, % as NULL-safe per dialect: the same on both sides of a comparison, and it varies by version).
-_PARSER_NOTES = frozenset({"safe"})
+# 30.31, % as NULL-safe per dialect: the same on both sides of a comparison, and it varies by version), and
+# `only_json_types` (set on ->> over a bare string, not over the cast string PostgreSQL shows back).
+_PARSER_NOTES = frozenset({"safe", "only_json_types"})
 
 
 def _interval(node):
@@ -131,15 +133,36 @@ def _key(node):
         return ("isnot", _key(inner.this), _key(inner.expression))
     if isinstance(node, exp.Is) and node.args.get("negate"):
         return ("isnot", _key(node.this), _key(node.expression))
-    if isinstance(node, exp.Between):  # PostgreSQL stores BETWEEN as two comparisons
-        return _key(exp.And(this=exp.GTE(this=node.this.copy(), expression=node.args["low"].copy()),
-                            expression=exp.LTE(this=node.this.copy(), expression=node.args["high"].copy())))
+    if isinstance(node, exp.Between):  # PostgreSQL stores BETWEEN as two comparisons (SYMMETRIC: either way)
+        x, low, high = node.this, node.args["low"], node.args["high"]
+
+        def between(a, b):
+            return exp.And(this=exp.GTE(this=x.copy(), expression=a.copy()),
+                           expression=exp.LTE(this=x.copy(), expression=b.copy()))
+        return _key(exp.Or(this=between(low, high), expression=between(high, low)) if node.args.get("symmetric")
+                    else between(low, high))
+    if isinstance(node, exp.Not) and isinstance(_unwrap(node.this), (exp.NullSafeEQ, exp.NullSafeNEQ)):
+        inner = _unwrap(node.this)   # PostgreSQL stores IS NOT DISTINCT FROM as NOT (… IS DISTINCT FROM …)
+        other = exp.NullSafeNEQ if isinstance(inner, exp.NullSafeEQ) else exp.NullSafeEQ
+        return _key(other(this=inner.this.copy(), expression=inner.expression.copy()))
+    if isinstance(node, exp.Escape) and isinstance(_unwrap(node.this), exp.Like):
+        like = _unwrap(node.this)    # and LIKE p ESCAPE e as ~~ like_escape(p, e)
+        return _key(exp.Like(this=like.this.copy(), expression=exp.Anonymous(
+            this="like_escape", expressions=[like.expression.copy(), node.expression.copy()])))
+    if isinstance(node, exp.Variadic) and isinstance(_unwrap(node.this), exp.Array):
+        # and json_extract_path_text(x, 'a') as json_extract_path_text(x, VARIADIC ARRAY['a'::text])
+        keys = tuple(_key(e) for e in _unwrap(node.this).expressions)
+        return keys[0] if len(keys) == 1 else ("path", keys)
+    if isinstance(node, exp.JSONPath) and node.expressions and isinstance(node.expressions[0], exp.JSONPathRoot) \
+            and all(isinstance(k, exp.JSONPathKey) for k in node.expressions[1:]) and len(node.expressions) > 1:
+        keys = tuple(("str", k.this) for k in node.expressions[1:])   # sqlglot's reading of that path
+        return keys[0] if len(keys) == 1 else ("path", keys)
     if isinstance(node, exp.EQ) and isinstance(_unwrap(node.expression), exp.Any):
         arr = _unwrap(_unwrap(node.expression).this)
         if isinstance(arr, exp.Array):
-            return ("in", _key(node.this), tuple(_key(e) for e in arr.expressions))
+            return in_key(_key(node.this), tuple(_key(e) for e in arr.expressions))
     if isinstance(node, exp.In) and node.expressions:
-        return ("in", _key(node.this), tuple(_key(e) for e in node.expressions))
+        return in_key(_key(node.this), tuple(_key(e) for e in node.expressions))
     if isinstance(node, exp.Anonymous):
         return ("fn", str(node.this).lower(), tuple(_key(e) for e in node.expressions))
     if isinstance(node, exp.Select) and _in_expression(node) and any(isinstance(p, exp.Alias)

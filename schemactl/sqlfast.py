@@ -197,7 +197,7 @@ def _key_expression(r: _Reader):
     if kind == "p" and text in _KEY_OPS:
         r.take()
         if text == "=" and r.pg and r.word("ANY"):
-            out = ("in", left, _key_any_array(r))
+            out = in_key(left, _key_any_array(r))
         else:
             right = _key_operand(r)
             out = (_KEY_OPS[text], (("expression", right), ("this", left)))
@@ -211,12 +211,17 @@ def _key_expression(r: _Reader):
     elif r.word("IN"):
         r.take()
         r.take("(")
-        out = ("in", left, _key_literals(r, ")"))
+        out = in_key(left, _key_literals(r, ")"))
     else:
         out = left
     for _ in range(depth):
         r.take(")")
     return out
+
+
+def in_key(left, items: tuple):
+    """The key of ``left IN (items)``: with one item, ``left = item``'s (PostgreSQL stores IN ('a') so)."""
+    return (_KEY_OPS["="], (("expression", items[0]), ("this", left))) if len(items) == 1 else ("in", left, items)
 
 
 def _key_operand_in_parens(r: _Reader, depth: int) -> bool:

@@ -494,3 +494,36 @@ def test_an_interval_constant_reads_alike_as_written_and_as_postgresql_shows_it(
     assert cli("hash", "--write", path).exit_code == 0
     result = cli("parity", path, "--postgres-url", pg_test_db)
     assert result.exit_code == 0, result.output
+
+
+def test_expressions_postgresql_stores_in_other_words_are_the_same(pg, pg_test_db):
+    """IN ('open') is stored as = 'open', IS NOT DISTINCT FROM as NOT (… IS DISTINCT FROM …), BETWEEN SYMMETRIC
+    as two ranges, LIKE … ESCAPE as ~~ like_escape(…), ->> as json_extract_path_text(…, VARIADIC ARRAY[…]):
+    each was SC333 or SC345 on a freshly built schema."""
+    from schemactl import render
+    from schemactl.diff import diff
+    from schemactl.expect import expect
+    from schemactl.introspect import introspect
+    from schemactl.manifest.load import load_text
+    m = load_text("""\
+format: 1
+name: m
+version: 1
+enums: {kind: [note, video]}
+tables:
+  t:
+    columns:
+      id: {type: integer, primary_key: true}
+      status: {type: text, check: "status IN ('open')"}
+      k: {type: kind, check: "NOT k IN ('video')"}
+      i: {type: integer, check: "i BETWEEN SYMMETRIC 10 AND 1"}
+      j: {type: integer, check: "j IS NOT DISTINCT FROM i"}
+      s: {type: text, check: "s LIKE 'a!%' ESCAPE '!'"}
+      payload: {type: json, check: "payload ->> 'v' <> 'x'"}
+    indexes:
+      - {name: t_flag_idx, columns: [id], where: "payload ->> 'on' = 'yes' AND status NOT IN ('gone')"}
+""", "m.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
+    pg.execute("ALTER TABLE t DROP CONSTRAINT t_i_check, ADD CONSTRAINT t_i_check CHECK (i BETWEEN 10 AND 1)")
+    assert [f.code for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == ["SC333"]   # not SYMMETRIC
