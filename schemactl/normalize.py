@@ -215,12 +215,35 @@ def expr_key(sql: str, engine: str) -> str:
         tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine])
     except _parse_errors():
         return "raw:" + " ".join(sql.split())
-    return tree_key(tree)
+    return tree_key(tree, engine)
 
 
-def tree_key(tree) -> str:
-    """expr_key of an expression sqlglot has read."""
+def tree_key(tree, engine: str = "postgres") -> str:
+    """expr_key of an expression sqlglot has read.  PostgreSQL's catalog adds casts of its own ((name)::text,
+    'a'::character varying), so its casts are not keyed; SQLite keeps the text as written, where a cast is the
+    user's and changes the value (CAST(code AS INTEGER) > 0 is not code > 0): keyed by the affinity it casts to.
+    A cast around the whole expression is not keyed on either engine (a default's column applies its affinity
+    to the value anyway: DEFAULT (strftime('%s', 'now')) is the integer in an INTEGER column)."""
+    if engine == "sqlite":
+        top = _unwrap(tree)
+        tree = top.transform(_sqlite_cast) if top is not None else tree
     return repr(_key(tree))
+
+
+def _sqlite_cast(node):
+    if isinstance(node, exp.Cast):
+        return exp.Anonymous(this=f"cast as {sqlite_affinity(node.to.sql(dialect='sqlite'))}", expressions=[node.this])
+    return node
+
+
+def sqlite_affinity(declared: str) -> str:
+    """SQLite's affinity of a declared type name (its rules, in their order)."""
+    name = declared.upper()
+    for part, affinity in (("INT", "integer"), ("CHAR", "text"), ("CLOB", "text"), ("TEXT", "text"),
+                           ("BLOB", "blob"), ("REAL", "real"), ("FLOA", "real"), ("DOUB", "real")):
+        if part in name:
+            return affinity
+    return "blob" if not name.strip() else "numeric"
 
 
 # -- literal defaults compared as typed values (kind: see types.PortableType.value)
@@ -254,6 +277,10 @@ _TYPED = {
 }
 
 
+# The kinds SQLite stores in a column of INTEGER or REAL affinity, and the text such a column turns into a
+# number (what does not look like one is stored as the text)
+_SQLITE_NUMBER_KINDS = frozenset({"boolean", "int16", "int32", "int64", "float"})
+_SQLITE_NUMERIC_TEXT = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
 _PLAIN_NUMBER = re.compile(r"^\(?(-?\d+(?:\.\d+)?)\)?$")
 _PLAIN_STRING = re.compile(r"^'((?:[^']|'')*)'$")
 # PostgreSQL's literal defaults: 'new'::mood, 'a b'::character varying, '{}'::text[] (sqlglot reads a cast
@@ -271,6 +298,9 @@ def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
         or (engine == "postgres" and _PG_CAST_STRING.match(sql))
     if plain:  # the common case, without a parse
         value = plain.group(1) if plain.re is _PLAIN_NUMBER else plain.group(1).replace("''", "'")
+        if engine == "sqlite" and plain.re is _PLAIN_STRING and kind in _SQLITE_NUMBER_KINDS and \
+                not _SQLITE_NUMERIC_TEXT.fullmatch(value):
+            return "text:" + value   # SQLite stores that text as it is: DEFAULT 'true' is not DEFAULT 1
         return _typed(value, kind)
     known = KNOWN_KEYS.get((sql, engine))      # the portable functions' SQL: never a literal
     if known is not None:
@@ -294,7 +324,7 @@ def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
                                 if isinstance(x, exp.Boolean) else x.this for x in items])
     if value is not None:
         return _typed(value, kind)
-    return repr(_key(tree))
+    return tree_key(tree, engine)
 
 
 def pg_array_elements(text: str) -> list:

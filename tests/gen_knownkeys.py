@@ -14,7 +14,7 @@ def texts():
     return sorted(out)
 
 def slow(s, e):
-    return repr(normalize._key(normalize.sqlglot.parse_one(s, read=normalize.SQLGLOT_DIALECT[e])))
+    return normalize.tree_key(normalize.sqlglot.parse_one(s, read=normalize.SQLGLOT_DIALECT[e]), e)
 
 lines = ['"""Structural keys (normalize.expr_key) of the SQL schemactl writes for the portable default functions,',
          "as sqlglot reads them: both catalogs give these texts back on every table with a uuid or now() default, and",

@@ -134,7 +134,7 @@ def _slow_key(text: str, engine: str) -> str:
         tree = normalize.sqlglot.parse_one(text, read=sqlexpr.SQLGLOT_DIALECT[engine])
     except normalize._parse_errors():
         return "raw:" + " ".join(text.split())
-    return repr(normalize._key(tree))
+    return normalize.tree_key(tree, engine)
 
 
 def _same_key(text: str) -> None:

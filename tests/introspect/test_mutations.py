@@ -165,3 +165,34 @@ def test_sqlite_mutation_is_detected(kind, tmp_path):
         assert _codes(diff(expect(MANIFEST, "sqlite"), introspect(conn, "sqlite"))) == _want(code)
     finally:
         conn.close()
+
+
+CASTS = load_text("""\
+format: 1
+name: casts
+version: 1
+tables:
+  t:
+    columns:
+      id: {type: integer, primary_key: true}
+      code: {type: text, check: "CAST(code AS INTEGER) > 0"}
+      active: {type: boolean, default: true}
+      n: {type: integer, default: 1}
+""", "casts.yaml")
+
+
+@pytest.mark.parametrize("old, new, code", [
+    ("CHECK (CAST(code AS INTEGER) > 0)", "CHECK (code > 0)", "SC333"),        # text > 0: always true
+    ("CHECK (CAST(code AS INTEGER) > 0)", "CHECK (CAST(code AS REAL) > 0)", "SC333"),   # '0.5' goes in
+    ("CHECK (CAST(code AS INTEGER) > 0)", "CHECK (CAST(code AS INT) > 0)", None),       # the same affinity
+    ("DEFAULT 1", "DEFAULT 'true'", "SC205"),     # the text 'true', stored as it is
+    ("DEFAULT 1", "DEFAULT '1'", None),           # an INTEGER column stores the number 1
+])
+def test_sqlite_casts_and_text_defaults_are_what_sqlite_stores(tmp_path, old, new, code):
+    """Casts were dropped from every key (PostgreSQL adds its own), so a SQLite CHECK that lost its cast was
+    "no differences"; DEFAULT 'true' keyed as 1 though SQLite stores the text."""
+    ddl = render.ddl(CASTS, "sqlite")
+    assert old in ddl
+    conn = sqlite3.connect(tmp_path / "db.sqlite")
+    sqlite_engine.apply(conn, ddl.replace(old, new, 1))
+    assert [f.code for f in diff(expect(CASTS, "sqlite"), introspect(conn, "sqlite"))] == ([code] if code else [])
