@@ -145,10 +145,17 @@ def _key(node):
         inner = _unwrap(node.this)   # PostgreSQL stores IS NOT DISTINCT FROM as NOT (… IS DISTINCT FROM …)
         other = exp.NullSafeNEQ if isinstance(inner, exp.NullSafeEQ) else exp.NullSafeEQ
         return _key(other(this=inner.this.copy(), expression=inner.expression.copy()))
+    if isinstance(node, exp.Not) and isinstance(_unwrap(node.this), (exp.Like, exp.Escape)):
+        inner = _unwrap(node.this).copy()   # NOT x LIKE p is x NOT LIKE p (PostgreSQL's !~~)
+        like = inner.this if isinstance(inner, exp.Escape) else inner
+        if isinstance(like, exp.Like):
+            like.set("negate", not like.args.get("negate"))
+            return _key(inner)
     if isinstance(node, exp.Escape) and isinstance(_unwrap(node.this), exp.Like):
         like = _unwrap(node.this)    # and LIKE p ESCAPE e as ~~ like_escape(p, e)
         return _key(exp.Like(this=like.this.copy(), expression=exp.Anonymous(
-            this="like_escape", expressions=[like.expression.copy(), node.expression.copy()])))
+            this="like_escape", expressions=[like.expression.copy(), node.expression.copy()]),
+            negate=like.args.get("negate")))
     if isinstance(node, exp.Variadic) and isinstance(_unwrap(node.this), exp.Array):
         # and json_extract_path_text(x, 'a') as json_extract_path_text(x, VARIADIC ARRAY['a'::text])
         keys = tuple(_key(e) for e in _unwrap(node.this).expressions)

@@ -105,8 +105,43 @@ def _engine_words(tree: exp.Expression, engine: str) -> exp.Expression:
     return tree
 
 
-def render(tree: exp.Expression, engine: str, copy: bool = True) -> str:
-    """SQL for ``engine``; ``copy=False`` lets sqlglot transform the tree in place (last use only)."""
+def _glob_pattern(pattern: str, escape: str | None) -> str:
+    """A LIKE pattern (PostgreSQL's: % any text, _ one character, the escape character taking the next one
+    as it is) as a GLOB pattern (* ? and [ are GLOB's own there: each taken as it is, in brackets)."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if escape and ch == escape and i + 1 < len(pattern):
+            ch, i = pattern[i + 1], i + 2
+            out.append(f"[{ch}]" if ch in "*?[" else ch)
+            continue
+        out.append({"%": "*", "_": "?", "*": "[*]", "?": "[?]", "[": "[[]"}.get(ch, ch))
+        i += 1
+    return "".join(out)
+
+
+def _case_sensitive_like(node):
+    """LIKE with a constant pattern, for SQLite, whose LIKE ignores the case of ASCII letters where
+    PostgreSQL's compares them: GLOB with the same pattern (case-sensitive, as PostgreSQL's LIKE)."""
+    like, escape = (node.this, node.expression) if isinstance(node, exp.Escape) else (node, None)
+    if not isinstance(like, exp.Like) or isinstance(node, exp.Like) and isinstance(node.parent, exp.Escape):
+        return node
+    pattern = like.expression
+    if not (isinstance(pattern, exp.Literal) and pattern.is_string) or \
+            escape is not None and not (isinstance(escape, exp.Literal) and escape.is_string):
+        return node
+    glob = exp.Glob(this=like.this, expression=exp.Literal.string(
+        _glob_pattern(pattern.this, "\\" if escape is None else escape.this)))
+    return exp.Not(this=glob) if like.args.get("negate") else glob
+
+
+def render(tree: exp.Expression, engine: str, copy: bool = True, portable: bool = False) -> str:
+    """SQL for ``engine``; ``copy=False`` lets sqlglot transform the tree in place (last use only).
+    ``portable``: the manifest's one text for both engines, whose LIKE with a constant pattern compares
+    case-sensitively on SQLite too (_case_sensitive_like)."""
+    if portable and engine == "sqlite" and tree.find(exp.Like):
+        tree = tree.transform(_case_sensitive_like, copy=copy)
+        copy = False
     if engine in _ENGINE_WORDS:
         tree = _engine_words(tree.copy() if copy else tree, engine)
         copy = False
@@ -159,7 +194,7 @@ def _build_parsed(spec: str | dict) -> Expr:
     if isinstance(spec, str):
         tree = parse_one(spec, None)
         cols = dict.fromkeys(columns_of(tree))
-        rendered = [(engine, render(tree, engine, copy=engine != ENGINES[-1])) for engine in ENGINES]
+        rendered = [(engine, render(tree, engine, copy=engine != ENGINES[-1], portable=True)) for engine in ENGINES]
     else:
         for engine in ENGINES:
             if engine in spec:
@@ -186,7 +221,7 @@ def build_query(spec: str | dict) -> tuple[Expr, tuple[str, ...], tuple[str, ...
         names = tuple(tree.named_selects)
         if outputs is None and "*" not in names and not any(isinstance(e, exp.Star) for e in tree.selects):
             outputs = names
-        rendered.append((engine, render(tree, engine)))
+        rendered.append((engine, render(tree, engine, portable=read is None)))
     return Expr(tuple(rendered), ()), tuple(tables), outputs
 
 

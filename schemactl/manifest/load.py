@@ -610,7 +610,8 @@ class _Builder:
         except ValueError as exc:
             self.p.add(path, f"{what}: {exc}")
             return None
-        return replace(expr, sql=tuple((e, sqlexpr.render(tree, e) if e == "sqlite" else sql) for e, sql in expr.sql))
+        return replace(expr, sql=tuple((e, sqlexpr.render(tree, e, portable=True) if e == "sqlite" else sql)
+                                       for e, sql in expr.sql))
 
     def _column_fk(self, table, cname, raw, path) -> ForeignKey:
         if isinstance(raw, str):

@@ -1,0 +1,74 @@
+"""schemactl.sqlexpr: a portable expression means on SQLite what it means on PostgreSQL.
+
+LIKE: SQLite's ignores the case of ASCII letters and has no escape character of its own; PostgreSQL's compares
+case and takes a backslash as the escape.  CHECK (name LIKE 'a%') let 'Apple' in on SQLite only, a partial
+unique index on it covered other rows, and '100\\%' matched nothing there."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+
+from schemactl import render, sqlexpr
+from schemactl.diff import diff
+from schemactl.engines import sqlite as sqlite_engine
+from schemactl.expect import expect
+from schemactl.introspect import introspect
+from schemactl.manifest.load import load_text
+
+LIKES = load_text(r"""
+format: 1
+name: likes
+version: 1
+tables:
+  t:
+    columns:
+      id: {type: integer, primary_key: true}
+      name: {type: text, check: "name LIKE 'a%'"}
+      label: {type: text, check: "label LIKE '100\\%' OR label NOT LIKE '1!_%' ESCAPE '!'"}
+      code: {type: text, check: "code LIKE 'x*?[_'"}
+    indexes:
+      - {name: t_a_key, columns: [code], unique: true, where: "name LIKE 'ab%'"}
+""", "likes.yaml")
+
+
+@pytest.mark.parametrize("row, accepted", [
+    ((1, "apple", None, None), True), ((2, "Apple", None, None), False),
+    ((3, None, "100%", None), True), ((4, None, "1000", None), True), ((5, None, "1_x", None), False),
+    ((6, None, "12x", None), True),
+    ((7, None, None, "x*?[1"), True), ((8, None, None, "xa?[1"), False), ((9, None, None, "x*?[12"), False),
+])
+def test_like_accepts_the_same_rows_on_both_engines(row, accepted, pg):
+    lite = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(LIKES, "sqlite"))
+    pg.execute(render.ddl(LIKES, "postgres"))
+    for conn, ph, errors in ((lite, "?", sqlite3.IntegrityError), (pg, "%s", psycopg.errors.CheckViolation)):
+        try:
+            conn.execute(f"INSERT INTO t VALUES ({ph}, {ph}, {ph}, {ph})", row)
+            got = True
+        except errors:
+            got = False
+        assert got == accepted, conn
+
+
+def test_a_partial_index_on_like_covers_the_same_rows(pg):
+    lite = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(LIKES, "sqlite"))
+    pg.execute(render.ddl(LIKES, "postgres"))
+    for conn, ph in ((lite, "?"), (pg, "%s")):
+        conn.execute(f"INSERT INTO t (id, name, code) VALUES ({ph}, {ph}, {ph})", (1, "abc", "x*?[1"))
+        conn.execute(f"INSERT INTO t (id, name, code) VALUES ({ph}, {ph}, {ph})", (2, "aBc", "x*?[1"))  # not covered
+    assert [str(f) for f in diff(expect(LIKES, "postgres"), introspect(pg, "postgres"))] == []
+    assert [str(f) for f in diff(expect(LIKES, "sqlite"), introspect(lite, "sqlite"))] == []
+
+
+@pytest.mark.parametrize("text, sqlite", [
+    ("name LIKE 'a%'", "name GLOB 'a*'"),
+    ("x NOT LIKE 'a_b'", "NOT x GLOB 'a?b'"),
+    ("x LIKE y || '%'", "x LIKE y || '%'"),              # no constant pattern: as written
+])
+def test_portable_like_is_glob_on_sqlite_and_an_engines_own_text_is_its_own(text, sqlite):
+    assert sqlexpr.build(text).on("sqlite") == sqlite
+    assert "GLOB" not in sqlexpr.build({"postgres": text, "sqlite": text}).on("sqlite")
