@@ -125,6 +125,8 @@ class Target:
 
     def _triggers_on(self) -> None:
         r = Renderer(self.m, self.engine) if self.m is not None else None
+        if self.triggers and self.engine == "postgres":   # the deferred checks now: PostgreSQL alters no table
+            self.conn.execute("SET CONSTRAINTS ALL IMMEDIATE")   # with trigger events pending
         for item in self.triggers:
             self.conn.execute(f"ALTER TABLE {r.q(item)} ENABLE TRIGGER USER" if self.engine == "postgres"
                               else item[1])
