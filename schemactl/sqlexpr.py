@@ -142,6 +142,13 @@ def render(tree: exp.Expression, engine: str, copy: bool = True, portable: bool 
     if portable and engine == "sqlite" and tree.find(exp.Like):
         tree = tree.transform(_case_sensitive_like, copy=copy)
         copy = False
+    if engine == "postgres" and tree.find(exp.JSONExtract, exp.JSONExtractScalar):
+        # -> and ->> as the operators, which json and jsonb both have (sqlglot wrote json_extract_path_text(),
+        # json's alone: PostgreSQL refused it on a jsonb column)
+        tree = tree.copy() if copy else tree
+        copy = False
+        for node in tree.find_all(exp.JSONExtract, exp.JSONExtractScalar):
+            node.set("only_json_types", True)
     if engine in _ENGINE_WORDS:
         tree = _engine_words(tree.copy() if copy else tree, engine)
         copy = False

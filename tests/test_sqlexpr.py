@@ -72,3 +72,30 @@ def test_a_partial_index_on_like_covers_the_same_rows(pg):
 def test_portable_like_is_glob_on_sqlite_and_an_engines_own_text_is_its_own(text, sqlite):
     assert sqlexpr.build(text).on("sqlite") == sqlite
     assert "GLOB" not in sqlexpr.build({"postgres": text, "sqlite": text}).on("sqlite")
+
+
+def test_json_operators_apply_to_jsonb_on_postgresql(pg):
+    """->> was rendered json_extract_path_text(), which takes json alone: PostgreSQL refused the table."""
+    m = load_text("""\
+format: 1
+name: j
+version: 1
+tables:
+  events:
+    columns:
+      id: {type: integer, primary_key: true}
+      payload: {type: jsonb, check: "payload ->> 'kind' <> 'bad'"}
+      doc: {type: json, check: "doc -> 'a' ->> 'b' <> 'bad'"}
+    indexes:
+      - {name: events_kind_idx, columns: [id], where: "payload ->> 'kind' = 'click'"}
+""", "j.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("""INSERT INTO events VALUES (1, '{"kind": "click"}', '{"a": {"b": "ok"}}')""")
+    with pytest.raises(psycopg.errors.CheckViolation):
+        pg.execute("""INSERT INTO events VALUES (2, '{"kind": "bad"}', NULL)""")
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
+    lite = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
+    with pytest.raises(sqlite3.IntegrityError):
+        lite.execute("""INSERT INTO events VALUES (2, '{"kind": "bad"}', NULL)""")
+    assert [str(f) for f in diff(expect(m, "sqlite"), introspect(lite, "sqlite"))] == []
