@@ -263,6 +263,30 @@ def _fill(spelled: str) -> str:
     return re.sub(r"\{[a-z]+\}", "10", spelled)
 
 
+# The affinities a spelling may have, per the affinity of the type's own SQLite spelling: those under which
+# SQLite stores the values schemactl writes as they are.  Text stays text only under TEXT (and BLOB: none);
+# a date/time's text never looks like a number, so NUMERIC (DATETIME) keeps it too; a blob is never converted.
+_AFFINITY_KEEPS = {"text": {"text", "blob"}, "integer": {"integer", "numeric"}, "real": {"real"},
+                   "blob": {"blob", "text", "integer", "real", "numeric"}, "numeric": {"numeric"}}
+_DATE_TIME = ("date", "time", "timestamp", "timestamptz")
+
+
+def _affinity_problem(type_name: str, declared: str, time_storage: str) -> str | None:
+    from ..normalize import sqlite_affinity
+    from ..types import TYPES
+    row = TYPES.get(type_name)
+    if row is None:
+        return None
+    own = row.sqlite if isinstance(row.sqlite, str) else row.sqlite.get(time_storage, "")
+    want, got = sqlite_affinity(_fill(own)), sqlite_affinity(declared)
+    if got in _AFFINITY_KEEPS.get(want, {want}) or type_name in _DATE_TIME and got == "numeric":
+        return None
+    example = {"text": "TEXT", "integer": "INTEGER", "real": "REAL"}.get(want, own)
+    return (f"SQLite gives {declared} {got.upper()} affinity, which converts what is stored ({type_name}'s "
+            f"{_fill(own)} has {want.upper()}: a value such as '123' or '1.50' would become a number); give a name "
+            f"with {want.upper()} affinity, e.g. \"{declared} {example}\" or \"{example}\"")
+
+
 def _sqlite_settings(m, problems) -> None:
     """sqlite.spell values must be type names only, and sqlite.pragmas names SQLite knows."""
     from ..naming import suggest
@@ -285,6 +309,11 @@ def _sqlite_settings(m, problems) -> None:
                              f'sqlite.spell: "{spelled}" for {type_name} is not a type name only (SQLite reads the '
                              f'type as "{declared}" and the rest as constraints, which come from the manifest); '
                              f'give the type name only, e.g. "{declared or "TEXT"}"')
+                continue
+            problem = _affinity_problem(type_name, declared, m.time_storage)
+            if problem:   # a warning: an existing database may be declared so (its values are the ones at risk)
+                problems.add(("sqlite", "spell", type_name), f'sqlite.spell: "{spelled}" for {type_name}: {problem}',
+                             severity="warning")
         known = {row[0] for row in lite.execute("PRAGMA pragma_list")}
     finally:
         lite.close()
