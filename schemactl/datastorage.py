@@ -110,7 +110,7 @@ def _as_text(col):
 PG_READ = {
     "uuid": lambda col: str, "bytes": lambda col: bytes, "enum": lambda col: str, "char": _char,
     "date": _pg_kept(), "time": _pg_kept(), "timestamp": _pg_kept(),
-    "timestamptz": _pg_kept(lambda v: v.replace(tzinfo=UTC), ("infinity", "-infinity")),
+    "timestamptz": _pg_kept(lambda v: v.replace(tzinfo=UTC)),   # its text names its offset (read in UTC)
 }
 
 

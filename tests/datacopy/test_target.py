@@ -267,3 +267,29 @@ def test_a_postgresql_source_is_read_in_fixed_settings(pg_server, pg, tmp_path):
     finally:
         pg.execute("ALTER DATABASE schemactl_tests RESET extra_float_digits")
         pg.execute("ALTER DATABASE schemactl_tests RESET DateStyle")
+
+
+TIMES = load_text("""\
+format: 1
+name: tz
+version: 1
+tables:
+  ev:
+    columns:
+      id: {type: integer, primary_key: true}
+      at: timestamptz
+""", "tz.yaml")
+
+
+def test_a_timestamptz_python_cannot_hold_goes_postgresql_to_postgresql_as_it_is(engines):
+    """A BC or year-10000 timestamptz was refused PostgreSQL -> PostgreSQL (dates and timestamps went): read in
+    UTC, its text names its offset, which the target reads back as the same instant."""
+    e = engines(TIMES)
+    src, dst, lite = e.db("postgres"), e.db("postgres", second=True), e.db("sqlite")
+    src.execute("INSERT INTO ev VALUES (1, '0044-03-15 12:00:00+00 BC'), (2, '10000-01-01 00:00:00+00'), "
+                "(3, 'infinity'), (4, '2020-01-01 00:00:00+00')")
+    datacopy.copy(TIMES, src, "postgres", dst, "postgres")
+    query = "SELECT id, extract(epoch FROM at) FROM ev ORDER BY id"
+    assert dst.execute(query).fetchall() == src.execute(query).fetchall()
+    with pytest.raises(SchemactlError, match="outside what SQLite and archives hold"):
+        datacopy.copy(TIMES, src, "postgres", lite, "sqlite")
