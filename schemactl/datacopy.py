@@ -66,6 +66,26 @@ def _pg_output_text(c: str, array: bool) -> str:
             f"format('%s', x) END FROM unnest({c}) WITH ORDINALITY AS u(x, n) ORDER BY n) END")
 
 
+def _refuse_shifted_arrays(conn, m: Manifest, t: Table, cols: list) -> None:
+    """An array whose indexes do not start at 1 ('[0:1]={a,b}'): what it is read as (psycopg's list, SQLite's
+    JSON array, an archive's list) keeps its elements, not where they start, so tags[0] would read another
+    element: refused with its row rather than renumbered."""
+    key = list(t.primary_key.columns) if t.primary_key else []
+    table = Renderer(m, "postgres").q(t.name)
+    for c in (c for c in cols if c.array):
+        col = quote(c.name)
+        cur = conn.cursor()
+        cur.execute(f"SELECT array_dims({col}){''.join(', ' + quote(k) for k in key)} FROM {table} "
+                    f"WHERE array_dims({col}) !~ '^(\\[1:[0-9]+\\])+$' LIMIT 1")
+        found = cur.fetchone()
+        if found is not None:
+            row = ", ".join(f"{k}={v!r}" for k, v in zip(key, found[1:])) or "(a row)"
+            raise SchemactlError(f"table {t.name}, row {row}, column {c.name}: the array's indexes are {found[0]}, "
+                                 "not from 1; copy and backup carry an array's elements, not where its indexes "
+                                 f"start: renumber it at the source (UPDATE … SET {c.name} = array(SELECT unnest("
+                                 f"{c.name}))), or keep it on PostgreSQL; nothing was written")
+
+
 def _lenient_loaders(cur) -> None:
     """Dates and times Python cannot hold (infinity, BC, year 10000+, 24:00:00) arrive as their text, so the
     column's check names the row instead of psycopg failing the whole fetch."""
@@ -96,6 +116,8 @@ def read_table(conn, engine: str, m: Manifest, t: Table, batch: int | None = Non
     errors = engine_errors()
     old_factory = getattr(conn, "text_factory", None)
     try:
+        if engine == "postgres":
+            _refuse_shifted_arrays(conn, m, t, cols)
         if engine == "sqlite":
             conn.text_factory = dv.decode_sqlite_text
         cur = conn.cursor()

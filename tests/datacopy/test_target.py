@@ -293,3 +293,30 @@ def test_a_timestamptz_python_cannot_hold_goes_postgresql_to_postgresql_as_it_is
     assert dst.execute(query).fetchall() == src.execute(query).fetchall()
     with pytest.raises(SchemactlError, match="outside what SQLite and archives hold"):
         datacopy.copy(TIMES, src, "postgres", lite, "sqlite")
+
+
+ARRAYS = load_text("""\
+format: 1
+name: arr
+version: 1
+tables:
+  arr:
+    columns:
+      id: {type: integer, primary_key: true}
+      tags: "text[]"
+""", "arr.yaml")
+
+
+@pytest.mark.parametrize("target", ["postgres", "sqlite"])
+def test_an_array_whose_indexes_do_not_start_at_one_is_refused_not_renumbered(engines, target, tmp_path):
+    """'[0:1]={a,b}' arrived as {a,b}: tags[0] was 'a' and became NULL, exit 0."""
+    e = engines(ARRAYS)
+    src, dst = e.db("postgres"), e.db(target, second=True)
+    src.execute("INSERT INTO arr VALUES (1, '{x,y}'), (2, '[0:1]={a,b}')")
+    with pytest.raises(SchemactlError, match=r"table arr, row id=2, column tags: the array's indexes are \[0:1\]"):
+        datacopy.copy(ARRAYS, src, "postgres", dst, target)
+    with pytest.raises(SchemactlError, match="not from 1"):
+        datacopy.backup(ARRAYS, src, "postgres", tmp_path / "a.jsonl.gz")
+    assert not (tmp_path / "a.jsonl.gz").exists()
+    src.execute("UPDATE arr SET tags = array(SELECT unnest(tags)) WHERE id = 2")   # the fix it names
+    assert datacopy.copy(ARRAYS, src, "postgres", dst, target) == {"arr": 2}
