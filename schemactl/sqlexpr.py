@@ -163,6 +163,36 @@ def columns_of(tree: exp.Expression) -> tuple[str, ...]:
     return tuple(seen)
 
 
+# Casts a portable expression's engines carry out otherwise: (sqlglot's type names, only with a length or
+# scale, what differs).  Data, read in one place (cast_differences).
+_CASTS_OTHERWISE = (
+    (("FLOAT",), False, "REAL is 4 bytes on PostgreSQL and 8 on SQLite: write DOUBLE PRECISION"),
+    (("DECIMAL",), True, "NUMERIC(p, s) rounds to its scale on PostgreSQL; SQLite casts to REAL, which does not"),
+    (("VARCHAR", "CHAR", "NCHAR", "NVARCHAR"), True,
+     "a length cuts the text on PostgreSQL; SQLite's TEXT keeps every character"),
+    (("BOOLEAN",), False, "PostgreSQL reads 't' and 'yes' as true; SQLite casts to INTEGER ('t' is 0)"),
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def cast_differences(text: str) -> tuple[str, ...]:
+    """What the casts of a portable expression do otherwise on the two engines (nothing for a text without
+    a cast, or one that does not parse: build() says why)."""
+    if not re.search(r"(?i)\bcast\s*\(|::", text):
+        return ()
+    try:
+        tree = parse_one(text, None)
+    except ExprError:
+        return ()
+    out = []
+    for cast in tree.find_all(exp.Cast):
+        name, sized = cast.to.this.name, bool(cast.to.expressions)
+        for names, needs_size, why in _CASTS_OTHERWISE:
+            if name in names and (sized or not needs_size):
+                out.append(f"{cast.sql(dialect='postgres')}: {why}")
+    return tuple(out)
+
+
 def build(spec: str | dict) -> Expr:
     """An Expr from the manifest's portable text or ``{postgres:, sqlite:}`` map."""
     key = spec if isinstance(spec, str) else tuple(sorted(spec.items()))

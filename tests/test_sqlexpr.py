@@ -99,3 +99,23 @@ tables:
     with pytest.raises(sqlite3.IntegrityError):
         lite.execute("""INSERT INTO events VALUES (2, '{"kind": "bad"}', NULL)""")
     assert [str(f) for f in diff(expect(m, "sqlite"), introspect(lite, "sqlite"))] == []
+
+
+@pytest.mark.parametrize("text, warned", [
+    ("CAST(p AS REAL) <= 0.1", "REAL is 4 bytes on PostgreSQL"),
+    ("CAST(p AS NUMERIC(5, 2)) > 0", "rounds to its scale on PostgreSQL"),
+    ("CAST(p AS VARCHAR(3)) <> 'abc'", "a length cuts the text on PostgreSQL"),
+    ("CAST(p AS BOOLEAN)", "SQLite casts to INTEGER"),
+    ("CAST(p AS DOUBLE PRECISION) <= 0.1", None),
+    ("CAST(p AS NUMERIC) > 0", None),
+    ("CAST(p AS TEXT) <> ''", None),
+])
+def test_a_portable_cast_the_engines_carry_out_otherwise_is_warned_about(text, warned, pg):
+    """CAST(price AS REAL) <= 0.1 refused 0.10 on PostgreSQL (float4) and let it in on SQLite."""
+    m = load_text(f'format: 1\nname: c\nversion: 1\ntables:\n  t:\n    columns:\n      id: {{type: integer, '
+                  f'primary_key: true}}\n      p: {{type: text, check: "{text}"}}\n', "c.yaml")
+    said = [w.message for w in m.warnings if "write {postgres: …, sqlite: …}" in w.message]
+    assert ([] if warned is None else [True]) == [warned in s for s in said]
+    if warned and "4 bytes" in warned:   # and it is so
+        assert pg.execute("SELECT CAST('0.10' AS REAL) <= 0.1").fetchone() == (False,)
+        assert sqlite3.connect(":memory:").execute("SELECT CAST('0.10' AS REAL) <= 0.1").fetchone() == (1,)

@@ -589,10 +589,14 @@ class _Builder:
 
     def _expr(self, raw, path, what):
         try:
-            return sqlexpr.build(raw)
+            built = sqlexpr.build(raw)
         except sqlexpr.ExprError as exc:
             self.p.add(path, f"{what}: {exc}")
             return None
+        if isinstance(raw, str):   # one text for both engines: a cast either carries out otherwise is said
+            for why in sqlexpr.cast_differences(raw):
+                self.p.warn(path, f"{what}: {why}; write {{postgres: …, sqlite: …}} where the difference matters")
+        return built
 
     def _typed(self, raw, expr, compared: dict, path, what):
         """``expr`` of a portable text whose SQLite form holds the constants it compares with ``compared``
