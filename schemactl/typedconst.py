@@ -66,16 +66,37 @@ PG_TYPES = {"date": "date", "time": "time without time zone", "timestamp": "time
             "timestamptz": "timestamp with time zone", "uuid": "uuid", "boolean": "boolean"}
 
 
+# Kinds PostgreSQL compares with no number (text = 5, a boolean = 1: no such operator), named for the message
+_NO_NUMBER = {"text": "'{n}' (text)", "char": "'{n}' (text)", "boolean": "TRUE or FALSE"}
+
+
 def kinds_of(columns, enums: dict[str, tuple[str, ...]]) -> dict[str, str | tuple[str, ...]]:
-    """{column: its kind} of the columns whose compared constants are written as they hold values; an enum
-    column's kind is its members, in order."""
+    """{column: its kind} of the columns whose compared constants are written as they hold values (or that
+    no number is compared with); an enum column's kind is its members, in order."""
     out: dict[str, str | tuple[str, ...]] = {}
     for c in columns:
         if c.type.enum and not c.type.array and c.type.enum in enums:
             out[c.name] = enums[c.type.enum]
-        elif c.type.kind in _READ:
+        elif c.type.kind in _READ or c.type.kind in _NO_NUMBER:
             out[c.name] = c.type.kind
     return out
+
+
+def _numbers_refused(tree, kinds: dict) -> None:
+    """ValueError for a text or boolean column compared with a number, which PostgreSQL refuses to create."""
+    exp, _, comparisons = _sqlglot()
+    for node in tree.find_all(*comparisons, exp.In):
+        sides = [(node.this, x) for x in node.expressions] if isinstance(node, exp.In) else \
+            [(node.this, node.expression), (node.expression, node.this)]
+        for col, other in sides:
+            name = _column(col, kinds)
+            other = _bare(other)
+            if isinstance(other, exp.Neg):
+                other = _bare(other.this)
+            if name is not None and kinds[name] in _NO_NUMBER and isinstance(other, exp.Literal) \
+                    and not other.is_string:
+                raise ValueError(f"{name} is {kinds[name]}, compared with the number {other.this}, which has no operator "
+                                 f"on PostgreSQL: write {_NO_NUMBER[kinds[name]].format(n=other.this)}")
 
 
 @functools.cache
@@ -211,11 +232,14 @@ def stored(tree, kinds: dict, storage: str):
     it admits; whether something changed).  In place, but for a comparison that is the whole tree; ValueError
     (saying why) for a constant that is no value of the column's type."""
     exp, _, comparisons = _sqlglot()
+    _numbers_refused(tree, kinds)
     tree, changed = _enum_orders(tree, kinds)
     pairs = [pair for node in list(tree.find_all(*comparisons, exp.Between, exp.In)) for pair in _pairs(node, kinds)]
     for name, other in pairs:
         if isinstance(kinds[name], tuple):
             _member(_constant(other), kinds[name])   # equality: the text itself, once it is a member
+            continue
+        if kinds[name] not in _READ:   # text: as written
             continue
         other.replace(_stored_sql(_constant(other), kinds[name], storage))
         changed = True
@@ -265,7 +289,7 @@ def typed_key(sql: str, kinds: dict) -> str | None:
         return None
     exp, _, comparisons = _sqlglot()
     pairs = [(name, other) for node in list(tree.find_all(*comparisons, exp.Between, exp.In))
-             for name, other in _pairs(node, kinds) if not isinstance(kinds[name], tuple)]
+             for name, other in _pairs(node, kinds) if kinds[name] in PG_TYPES]
     if not pairs:
         return None
     for name, other in pairs:

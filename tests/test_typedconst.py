@@ -238,3 +238,19 @@ def test_import_orders_an_enum_on_sqlite_by_its_members(scratch_server):
     doc, _, _ = importer.from_ddl([("s.sql", ddl)], "postgres", "s", server=scratch_server)
     check = doc["tables"]["alerts"]["checks"][0]["expr"]
     assert check["sqlite"] == "(level IN ('medium', 'high'))", check
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("active = 1", "active is boolean, compared with the number 1, which has no operator on PostgreSQL: write TRUE"),
+    ("note <> 5", "note is text, compared with the number 5, which has no operator on PostgreSQL: write '5' (text)"),
+    ("note IN ('a', -2)", "note is text, compared with the number 2"),
+])
+def test_a_number_compared_with_text_or_a_boolean_is_refused_as_postgresql_refuses_it(expr, message, pg):
+    """validate said ok, and PostgreSQL refused the CREATE TABLE (parity exit 2)."""
+    text = KINDS.replace("\"'high' > level OR active = 't'\"", f'"{expr}"').replace(
+        "      active: {type: boolean", "      note: text\n      active: {type: boolean")
+    with pytest.raises(ManifestInvalid) as exc:
+        load_text(text, "k.yaml")
+    assert any(message in str(d) for d in exc.value.diagnostics), [str(d) for d in exc.value.diagnostics]
+    with pytest.raises(psycopg.errors.UndefinedFunction):   # and PostgreSQL does refuse it
+        pg.execute(f"CREATE TABLE x (note text, active boolean, CHECK ({expr}))")

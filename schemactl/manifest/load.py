@@ -602,7 +602,7 @@ class _Builder:
         """``expr`` of a portable text whose SQLite form holds the constants it compares with ``compared``
         columns as SQLite stores their values, and an enum's order as the members it admits
         (schemactl.typedconst); an engine's own text is its own."""
-        if expr is None or not isinstance(raw, str) or "'" not in raw or not compared or \
+        if expr is None or not isinstance(raw, str) or not compared or not _CONSTANT.search(raw) or \
                 not {c.lower() for c in expr.columns} & {c.lower() for c in compared}:
             return expr
         from .. import typedconst
@@ -675,6 +675,10 @@ def _resolve_key_references(m: Manifest) -> Manifest:
                     for f in t.foreign_keys)
         tables.append(replace(t, foreign_keys=fks))
     return replace(m, tables=tuple(tables))
+
+
+# What may be a constant compared with a column (a string, or a number: typedconst refuses one against text)
+_CONSTANT = re.compile(r"'|\d")
 
 
 def _fresh(used: set, name: str) -> str:
