@@ -82,6 +82,29 @@ def kinds_of(columns, enums: dict[str, tuple[str, ...]]) -> dict[str, str | tupl
     return out
 
 
+_STRING = re.compile(r"'((?:[^']|'')*)'")
+_ORDERING = re.compile(r"<(?!>)|(?<!<)>|\bbetween\b", re.I)   # < > <= >= BETWEEN, not <>
+
+
+def may_change(text: str, kinds) -> bool:
+    """Whether ``stored`` may find something in a portable text comparing columns of ``kinds`` ((name, kind)
+    pairs): False is certain, so the common text is not parsed (nor sqlglot imported) for nothing."""
+    strings = [s.replace("''", "'") for s in _STRING.findall(text)]
+    for name, kind in kinds:
+        if isinstance(kind, tuple):   # an enum: ordered, or a constant to check is a member
+            if _ORDERING.search(text) or any(s not in kind for s in strings):
+                return True
+            continue
+        if kind in _READ and strings:
+            return True
+        if kind in _NO_NUMBER:   # a number beside the column, across a comparison (or in its IN list)
+            col = r'"?' + re.escape(name) + r'"?'
+            if re.search(rf"(?<![\w.]){col}\s*(?:=|<>|!=|<=|>=|<|>)\s*[-+(\s]*\d|\d[\s)]*(?:=|<>|!=|<=|>=|<|>)\s*"
+                         rf"{col}(?![\w.])|(?<![\w.]){col}\s+(?:not\s+)?in\s*\([^)]*\d", text, re.I):
+                return True
+    return False
+
+
 def _numbers_refused(tree, kinds: dict) -> None:
     """ValueError for a text or boolean column compared with a number, which PostgreSQL refuses to create."""
     exp, _, comparisons = _sqlglot()

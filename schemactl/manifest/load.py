@@ -602,20 +602,18 @@ class _Builder:
         """``expr`` of a portable text whose SQLite form holds the constants it compares with ``compared``
         columns as SQLite stores their values, and an enum's order as the members it admits
         (schemactl.typedconst); an engine's own text is its own."""
-        if expr is None or not isinstance(raw, str) or not compared or not _CONSTANT.search(raw) or \
-                not {c.lower() for c in expr.columns} & {c.lower() for c in compared}:
+        if expr is None or not isinstance(raw, str) or not compared or not _CONSTANT.search(raw):
             return expr
-        from .. import typedconst
-        tree = sqlexpr.parse_one(raw, None)
-        try:
-            tree, changed = typedconst.stored(tree, compared, self.time_storage)
-            if not changed:
-                return expr
-        except ValueError as exc:
-            self.p.add(path, f"{what}: {exc}")
+        used = {c.lower() for c in expr.columns}
+        kinds = tuple((c, k) for c, k in compared.items() if c.lower() in used)
+        if not kinds or not typedconst.may_change(raw, kinds):
+            return expr
+        sqlite, problem = _sqlite_typed(raw, kinds, self.time_storage)
+        if problem:
+            self.p.add(path, f"{what}: {problem}")
             return None
-        return replace(expr, sql=tuple((e, sqlexpr.render(tree, e, portable=True) if e == "sqlite" else sql)
-                                       for e, sql in expr.sql))
+        return expr if sqlite is None else replace(expr, sql=tuple((e, sqlite if e == "sqlite" else sql)
+                                                                   for e, sql in expr.sql))
 
     def _column_fk(self, table, cname, raw, path) -> ForeignKey:
         if isinstance(raw, str):
@@ -679,6 +677,18 @@ def _resolve_key_references(m: Manifest) -> Manifest:
 
 # What may be a constant compared with a column (a string, or a number: typedconst refuses one against text)
 _CONSTANT = re.compile(r"'|\d")
+
+
+@functools.lru_cache(maxsize=4096)
+def _sqlite_typed(raw: str, kinds: tuple, storage: str) -> tuple[str | None, str | None]:
+    """(the SQLite form of a portable text whose compared constants typedconst writes as stored, or None when
+    it writes none; why it cannot, or None).  A manifest repeats its checks table after table: read once."""
+    from .. import typedconst
+    try:
+        tree, changed = typedconst.stored(sqlexpr.parse_one(raw, None), dict(kinds), storage)
+    except ValueError as exc:
+        return None, str(exc)
+    return (sqlexpr.render(tree, "sqlite", portable=True) if changed else None), None
 
 
 def _fresh(used: set, name: str) -> str:
