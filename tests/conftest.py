@@ -125,6 +125,14 @@ def sqlite_db(tmp_path):
         conn.close()
 
 
+def findings(m, conn, engine: str) -> list[str]:
+    """What diff finds between the manifest and a live database of ``engine`` (none: the parity gate passes)."""
+    from schemactl.diff import diff
+    from schemactl.expect import expect
+    from schemactl.introspect import introspect
+    return [str(f) for f in diff(expect(m, engine), introspect(conn, engine))]
+
+
 def cli(*args, cwd: Path = ROOT, env=None, catch_exceptions: bool = True):
     """Run the schemactl CLI in-process from ``cwd`` (as a user would from that directory)."""
     import os

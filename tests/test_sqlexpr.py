@@ -12,11 +12,9 @@ import psycopg
 import pytest
 
 from schemactl import render, sqlexpr
-from schemactl.diff import diff
 from schemactl.engines import sqlite as sqlite_engine
-from schemactl.expect import expect
-from schemactl.introspect import introspect
 from schemactl.manifest.load import load_text
+from tests.conftest import findings
 
 LIKES = load_text(r"""
 format: 1
@@ -60,8 +58,8 @@ def test_a_partial_index_on_like_covers_the_same_rows(pg):
     for conn, ph in ((lite, "?"), (pg, "%s")):
         conn.execute(f"INSERT INTO t (id, name, code) VALUES ({ph}, {ph}, {ph})", (1, "abc", "x*?[1"))
         conn.execute(f"INSERT INTO t (id, name, code) VALUES ({ph}, {ph}, {ph})", (2, "aBc", "x*?[1"))  # not covered
-    assert [str(f) for f in diff(expect(LIKES, "postgres"), introspect(pg, "postgres"))] == []
-    assert [str(f) for f in diff(expect(LIKES, "sqlite"), introspect(lite, "sqlite"))] == []
+    assert findings(LIKES, pg, "postgres") == []
+    assert findings(LIKES, lite, "sqlite") == []
 
 
 @pytest.mark.parametrize("text, sqlite", [
@@ -93,12 +91,12 @@ tables:
     pg.execute("""INSERT INTO events VALUES (1, '{"kind": "click"}', '{"a": {"b": "ok"}}')""")
     with pytest.raises(psycopg.errors.CheckViolation):
         pg.execute("""INSERT INTO events VALUES (2, '{"kind": "bad"}', NULL)""")
-    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
+    assert findings(m, pg, "postgres") == []
     lite = sqlite_engine.connect(":memory:")
     sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
     with pytest.raises(sqlite3.IntegrityError):
         lite.execute("""INSERT INTO events VALUES (2, '{"kind": "bad"}', NULL)""")
-    assert [str(f) for f in diff(expect(m, "sqlite"), introspect(lite, "sqlite"))] == []
+    assert findings(m, lite, "sqlite") == []
 
 
 @pytest.mark.parametrize("text, warned", [

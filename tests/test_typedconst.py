@@ -24,6 +24,7 @@ from schemactl.expect import expect
 from schemactl.importer_yaml import dump
 from schemactl.introspect import introspect
 from schemactl.manifest.load import load_text
+from tests.conftest import findings
 
 MANIFEST = """\
 format: 1
@@ -86,10 +87,10 @@ def test_an_engines_own_text_is_left_as_written():
 def test_parity_reads_postgres_typed_constants_as_the_manifests(storage, pg, pg_test_db):
     m = _manifest(storage)
     pg.execute(render.ddl(m, "postgres"))
-    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
+    assert findings(m, pg, "postgres") == []
     lite = sqlite_engine.connect(":memory:")
     sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
-    assert [str(f) for f in diff(expect(m, "sqlite"), introspect(lite, "sqlite"))] == []
+    assert findings(m, lite, "sqlite") == []
 
 
 def test_parity_still_sees_another_constant(pg, pg_test_db):
@@ -159,7 +160,7 @@ def test_import_writes_sqlite_constants_stored_and_keeps_the_rest_on_postgres(sc
     conn = psycopg.connect(pg_test_db, autocommit=True)
     conn.execute(RESET_SQL)
     conn.execute(render.ddl(m, "postgres"))
-    assert [str(f) for f in diff(expect(m, "postgres"), introspect(conn, "postgres"))] == []
+    assert findings(m, conn, "postgres") == []
     conn.close()
 
 
@@ -204,8 +205,8 @@ def test_uuid_boolean_and_enum_constants_mean_on_sqlite_what_they_mean_on_postgr
             assert got == accepted, (engine, row)
     index = dict(lite.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'").fetchall())
     assert index["alerts_urgent_idx"].endswith("WHERE level IN ('high') AND active = 1")
-    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
-    assert [str(f) for f in diff(expect(m, "sqlite"), introspect(lite, "sqlite"))] == []
+    assert findings(m, pg, "postgres") == []
+    assert findings(m, lite, "sqlite") == []
 
 
 @pytest.mark.parametrize("expr, message", [
