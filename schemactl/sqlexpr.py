@@ -171,6 +171,8 @@ _CASTS_OTHERWISE = (
     (("VARCHAR", "CHAR", "NCHAR", "NVARCHAR"), True,
      "a length cuts the text on PostgreSQL; SQLite's TEXT keeps every character"),
     (("BOOLEAN",), False, "PostgreSQL reads 't' and 'yes' as true; SQLite casts to INTEGER ('t' is 0)"),
+    (("INT", "BIGINT", "SMALLINT", "TINYINT"), False,
+     "a fraction is rounded on PostgreSQL and cut on SQLite (1.9 is 2 there, 1 here; '1.9' is refused there)"),
 )
 
 

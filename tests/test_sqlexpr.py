@@ -104,6 +104,7 @@ tables:
     ("CAST(p AS NUMERIC(5, 2)) > 0", "rounds to its scale on PostgreSQL"),
     ("CAST(p AS VARCHAR(3)) <> 'abc'", "a length cuts the text on PostgreSQL"),
     ("CAST(p AS BOOLEAN)", "SQLite casts to INTEGER"),
+    ("CAST(p AS INTEGER) > 0", "a fraction is rounded on PostgreSQL and cut on SQLite"),
     ("CAST(p AS DOUBLE PRECISION) <= 0.1", None),
     ("CAST(p AS NUMERIC) > 0", None),
     ("CAST(p AS TEXT) <> ''", None),
