@@ -617,9 +617,11 @@ class Importer:
             for n, ck in enumerate(t.checks):
                 self._collation_review(("tables", t.name, "checks", n), ck.shown, out["checks"][n]["expr"])
                 expr, why = self._typed_on_sqlite(out["checks"][n]["expr"], compared)
+                if why is None:
+                    expr, why = self._booleans_on_postgres(expr, compared)
                 out["checks"][n]["expr"] = expr
                 if why:
-                    self.summary.approximate(("tables", t.name, "checks", n), f"kept for postgres only: {why}")
+                    self.summary.approximate(("tables", t.name, "checks", n), f"kept for {self.engine} only: {why}")
         if t.indexes:
             idx = []
             ext_ops = dict(self.extras.get("extension_opclasses", ()))
@@ -669,9 +671,11 @@ class Importer:
                 if i.where:  # as this engine wrote it, and sqlglot's reading for the other (checked on load)
                     both = self.both(i.shown_where, self.engine)
                     spec["where"], why = self._typed_on_sqlite(both, compared)
-                    if why:   # the manifest's WHERE names both engines' predicates; the index is PostgreSQL's
-                        spec["where"], spec["engines"] = both, ["postgres"]
-                        self.summary.approximate(("tables", t.name), f"kept on postgres only: WHERE {why}",
+                    if why is None:
+                        spec["where"], why = self._booleans_on_postgres(spec["where"], compared)
+                    if why:   # the manifest's WHERE names both engines' predicates; the index is this engine's
+                        spec["where"], spec["engines"] = both, [self.engine]
+                        self.summary.approximate(("tables", t.name), f"kept on {self.engine} only: WHERE {why}",
                                                  what=f'table "{t.name}", index "{i.name}"')
                     self._collation_review(("tables", t.name), i.shown_where, spec["where"], "WHERE ",
                                            f'table "{t.name}", index "{i.name}"')
@@ -709,6 +713,26 @@ class Importer:
         if changed:
             return {**both, "sqlite": tree.transform(_sqlite_spelling).sql(dialect="sqlite")}, None
         return both, None
+
+    def _booleans_on_postgres(self, both: dict, compared: dict) -> tuple[dict, str | None]:
+        """(``both`` of a SQLite expression with its PostgreSQL reading comparing a boolean column with TRUE or
+        FALSE where SQLite compares it with 1 or 0: PostgreSQL has no boolean = integer; why PostgreSQL has no
+        form of it, or None): where there is a why, ``both`` holds the SQLite expression alone."""
+        if self.engine != "sqlite" or "boolean" not in compared.values() or not re.search(r"\d", both["sqlite"]):
+            return both, None
+        import sqlglot
+        from . import typedconst
+        try:
+            tree = sqlglot.parse_one(both["sqlite"], read="sqlite")
+        except Exception:  # noqa: BLE001 -- sqlglot cannot read it: left as _both wrote it (and flagged there)
+            return both, None
+        try:
+            tree, changed = typedconst.booleans_for_postgres(tree, compared)
+        except ValueError as exc:
+            return {"sqlite": both["sqlite"]}, f"PostgreSQL has no form of {both['sqlite']}: {exc}"
+        if not changed:
+            return both, None
+        return {**both, "postgres": self.both(tree.sql(dialect="sqlite"), "sqlite")["postgres"]}, None
 
     def trigger(self, tr) -> tuple[dict | None, str]:
         """A trigger as the manifest holds it, or (None, why not).  The one place where triggers map:

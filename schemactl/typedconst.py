@@ -269,6 +269,28 @@ def stored(tree, kinds: dict, storage: str):
     return tree, changed
 
 
+def booleans_for_postgres(tree, kinds: dict):
+    """(``tree``, a SQLite expression, with each 1 or 0 compared with a boolean column of ``kinds`` as TRUE or
+    FALSE, which PostgreSQL compares a boolean with (it has no boolean = integer); whether one was).  In place;
+    ValueError for another number, which no boolean equals."""
+    exp = _sqlglot()[0]
+    changed = False
+    for node in list(tree.find_all(exp.EQ, exp.NEQ, exp.In)):
+        sides = [(node.this, x) for x in node.expressions] if isinstance(node, exp.In) else \
+            [(node.this, node.expression), (node.expression, node.this)]
+        for col, other in sides:
+            name = _column(col, kinds)
+            number = _bare(other)
+            if name is None or kinds[name] != "boolean" or not isinstance(number, exp.Literal) or number.is_string:
+                continue
+            if number.this not in ("0", "1"):
+                raise ValueError(f"{name} is boolean, compared with {number.this}, which no boolean is (PostgreSQL's "
+                                 "are true and false, SQLite's 1 and 0)")
+            number.replace(exp.Boolean(this=number.this == "1"))
+            changed = True
+    return tree, changed
+
+
 def pg_shown(text: str, kind: str) -> str:
     """A date/time constant's text as PostgreSQL's catalog shows it (DateStyle ISO, TimeZone UTC: the settings
     the catalog is read in), so that '2020-01-01T00:00:00Z' and '2020-01-01 00:00:00+00' key alike; a uuid in

@@ -277,3 +277,24 @@ def test_a_text_may_change_says_false_only_where_stored_finds_nothing(text, kind
     except ValueError:
         found = True
     assert not found or typedconst.may_change(text, kinds)
+
+
+def test_import_from_sqlite_compares_a_boolean_with_true_and_false_on_postgresql(tmp_path, pg):
+    """flag BOOLEAN CHECK (flag IN (0, 1)) was imported with the PostgreSQL form flag IN (0, 1), which
+    PostgreSQL refused to create (no boolean = integer)."""
+    db = sqlite3.connect(tmp_path / "b.db")
+    db.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY, flag BOOLEAN NOT NULL CHECK (flag IN (0, 1)), "
+                     "done BOOLEAN CHECK (done = 0 OR id > 1), odd BOOLEAN CHECK (odd IN (0, 1, 2)));\n"
+                     "CREATE INDEX t_open ON t (id) WHERE done = 0;")
+    doc, summary = importer.from_database(db, "sqlite", "b")
+    checks = [c["expr"] for c in doc["tables"]["t"]["checks"]]
+    assert checks[0]["postgres"] == "flag IN (FALSE, TRUE)" and checks[1]["postgres"] == "done = FALSE OR id > 1"
+    assert set(checks[2]) == {"sqlite"}   # 2 is no boolean: kept on SQLite, listed
+    assert any("kept for sqlite only" in x and "odd IN (0, 1, 2)" in x for x in summary.lines())
+    assert doc["tables"]["t"]["indexes"][0]["where"]["postgres"] == "done = FALSE"
+    m = load_text(importer.dump(doc, summary, "b.db"), "b.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    assert findings(m, pg, "postgres") == []
+    lite = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
+    assert findings(m, lite, "sqlite") == []
