@@ -234,10 +234,40 @@ def _sqlite_failed_row(conn, name: str, col_list: str, n_cols: int, rows: list) 
     return None
 
 
-def _refused(t: Table, exc, where: str) -> SchemactlError:
+def _refused(t: Table, exc, where: str, m: Manifest | None = None) -> SchemactlError:
     fix = "correct the value at the source" if _refuses_a_value(exc) else "check the target database"
+    cycle = _undeferred_cycle(m, t.name) if m is not None and _sqlstate(exc) == "23503" else None
+    if cycle:   # no order of the tables loads them: not the source's values
+        fix = (f"tables {' -> '.join(cycle)} reference each other with foreign keys that are not deferrable, which "
+               "PostgreSQL checks as each row arrives, so no order loads them: declare one of them deferrable: true "
+               "(copy defers what is deferrable)")
     return SchemactlError(f"the target refused table {t.name}{where}: {first_line(exc)}; nothing was "
                           f"written; {fix}")
+
+
+def _sqlstate(exc) -> str:
+    return getattr(getattr(exc, "diag", None), "sqlstate", None) or ""
+
+
+def _undeferred_cycle(m: Manifest, start: str) -> list[str] | None:
+    """A cycle of foreign keys that are not deferrable through table ``start`` (start, …, start), or None."""
+    edges = {t.name: sorted({f.ref_table for f in t.foreign_keys if not f.deferrable and f.ref_table != t.name})
+             for t in m.tables}
+    path, seen = [start], set()
+
+    def walk(name):
+        for nxt in edges.get(name, ()):
+            if nxt == start:
+                return path + [start]
+            if nxt not in seen:
+                seen.add(nxt)
+                path.append(nxt)
+                found = walk(nxt)
+                if found:
+                    return found
+                path.pop()
+        return None
+    return walk(start)
 
 
 def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None, again=None) -> int:
@@ -261,7 +291,7 @@ def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None
             line = _pg_failed_line(exc)
             source = again() if again is not None else batches if isinstance(batches, list) else None
             row = _nth_row(source, line) if line is not None and source is not None else None
-            raise _refused(t, exc, f", {label(row, line)}" if row is not None else "") from None
+            raise _refused(t, exc, f", {label(row, line)}" if row is not None else "", m) from None
     n = 0
     for rows in batches:
         stored = [convert(r, n + i + 1) for i, r in enumerate(rows)]
@@ -269,7 +299,7 @@ def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None
             _sqlite_batch_checked(conn, name, col_list, len(cols), stored)
         except engine_errors() as exc:
             at = getattr(exc, "row", None)
-            raise _refused(t, exc, f", {label(rows[at], n + at + 1)}" if at is not None else "") from None
+            raise _refused(t, exc, f", {label(rows[at], n + at + 1)}" if at is not None else "", m) from None
         n += len(rows)
         if progress:
             progress(t.name, n)
@@ -333,15 +363,14 @@ def _copy_fast(src, dst, m: Manifest, t: Table, progress, reader=None) -> int | 
     except errors as exc:
         line = _pg_failed_line(exc)
         row = _nth_row(read_table(src, "sqlite", m, t), line) if line is not None else None
-        raise _refused(t, exc, f", {label(row, line)}" if row is not None else "") from None
+        raise _refused(t, exc, f", {label(row, line)}" if row is not None else "", m) from None
 
 
 def _refuses_a_value(exc) -> bool:
     """A constraint or a value the engine would not take (not a locked, read-only or full database)."""
     if isinstance(exc, sqlite3.IntegrityError):
         return True
-    sqlstate = getattr(getattr(exc, "diag", None), "sqlstate", None) or ""
-    return sqlstate[:2] in ("22", "23")       # data exception, integrity constraint violation
+    return _sqlstate(exc)[:2] in ("22", "23")       # data exception, integrity constraint violation
 
 
 def _sqlite_batch_checked(conn, name, col_list, n_cols, rows) -> None:

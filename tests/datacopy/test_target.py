@@ -116,7 +116,7 @@ def test_a_failed_load_keeps_the_sqlite_targets_triggers(engines):
     assert names == {"items_audit"}
 
 
-CYCLE = load_text("""\
+CYCLE_TEXT = """\
 format: 1
 name: c
 version: 1
@@ -129,7 +129,8 @@ tables:
     columns:
       id: {type: integer, primary_key: true}
       ca_id: {type: integer, references: {table: ca, column: id, deferrable: true}}
-""", "c.yaml")
+"""
+CYCLE = load_text(CYCLE_TEXT, "c.yaml")
 
 
 def test_a_cycle_of_deferrable_foreign_keys_loads_into_postgresql(engines):
@@ -320,3 +321,18 @@ def test_an_array_whose_indexes_do_not_start_at_one_is_refused_not_renumbered(en
     assert not (tmp_path / "a.jsonl.gz").exists()
     src.execute("UPDATE arr SET tags = array(SELECT unnest(tags)) WHERE id = 2")   # the fix it names
     assert datacopy.copy(ARRAYS, src, "postgres", dst, target) == {"arr": 2}
+
+
+def test_a_cycle_of_foreign_keys_not_deferrable_is_named_not_blamed_on_the_source(engines):
+    """The source is consistent; the message said "correct the value at the source"."""
+    m = load_text(CYCLE_TEXT.replace(", deferrable: true", ""), "c.yaml")
+    e = engines(m)
+    src, dst = e.db("sqlite"), e.db("postgres")
+    src.execute("INSERT INTO ca VALUES (1, NULL)")
+    src.execute("INSERT INTO cb VALUES (10, 1)")
+    src.execute("UPDATE ca SET cb_id = 10")
+    src.commit()
+    with pytest.raises(SchemactlError, match=r"tables ca -> cb -> ca reference each other with foreign keys that are "
+                                             r"not deferrable.*declare one of them deferrable: true") as info:
+        datacopy.copy(m, src, "sqlite", dst, "postgres")
+    assert "correct the value at the source" not in str(info.value)
