@@ -322,6 +322,9 @@ def _sqlite_array_out(col: Col, element: Callable | None) -> Callable:
                 if x is not None and x.strip(" \t\n\r") == "null":
                     raise BadValue(f"element {i} is JSON null, which a SQLite JSON array cannot tell from a NULL "
                                    "element; copy to PostgreSQL, or replace it at the source")
+                if x is not None and x != x.strip(" \t\n\r"):
+                    raise BadValue(f"element {i} has blanks around its JSON text, which a SQLite JSON array "
+                                   "reads as the array's own; copy to PostgreSQL, or trim it at the source")
             return "[" + ",".join("null" if x is None else x for x in items) + "]"
         try:
             return json.dumps(items, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
