@@ -94,7 +94,12 @@ class Target:
         self.triggers: list = []
         if self.m is not None:
             try:
-                self._triggers_off()
+                try:
+                    self._triggers_off()
+                except engine_errors() as exc:
+                    raise SchemactlError(f"cannot keep the target's triggers from firing while rows load: "
+                                         f"{first_line(exc)}; nothing was written: copy as the owner of the "
+                                         "tables (ALTER TABLE … DISABLE TRIGGER needs it)") from None
                 self._empty_tables() if self.replace else self._check_empty()
             except BaseException:
                 self._end(False)

@@ -336,3 +336,23 @@ def test_a_cycle_of_foreign_keys_not_deferrable_is_named_not_blamed_on_the_sourc
                                              r"not deferrable.*declare one of them deferrable: true") as info:
         datacopy.copy(m, src, "sqlite", dst, "postgres")
     assert "correct the value at the source" not in str(info.value)
+
+
+def test_a_target_whose_triggers_this_role_cannot_disable_is_one_line(engines, pg_test_db):
+    """DISABLE TRIGGER needs the table's owner: a psycopg error (exit 3) otherwise."""
+    e = engines(SHOP)
+    src, dst = e.db("sqlite"), e.db("postgres")
+    _fill(src, "sqlite")
+    dst.execute("DROP ROLE IF EXISTS schemactl_loader")
+    dst.execute("CREATE ROLE schemactl_loader")
+    try:
+        dst.execute("GRANT USAGE ON SCHEMA public TO schemactl_loader")
+        dst.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO schemactl_loader")
+        dst.execute("SET ROLE schemactl_loader")
+        with pytest.raises(SchemactlError, match="cannot keep the target's triggers from firing while rows load: "
+                                                 ".*must be owner.*copy as the owner of the tables"):
+            datacopy.copy(SHOP, src, "sqlite", dst, "postgres")
+    finally:
+        dst.execute("RESET ROLE")
+        dst.execute("DROP OWNED BY schemactl_loader")
+        dst.execute("DROP ROLE schemactl_loader")
