@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from . import literals
 from .catalog import Catalog, CColumn, CTable
+from .engines import ENGINE_NAMES
 from .naming import ROLE_KEYWORDS, quote as quote_name
 from .normalize import default_key
 from .sqlsplit import Statement, split_sql
@@ -616,9 +617,7 @@ class Importer:
                              {"expr": self.both(ck.shown, self.engine)} for ck in t.checks]
             for n, ck in enumerate(t.checks):
                 self._collation_review(("tables", t.name, "checks", n), ck.shown, out["checks"][n]["expr"])
-                expr, why = self._typed_on_sqlite(out["checks"][n]["expr"], compared)
-                if why is None:
-                    expr, why = self._booleans_on_postgres(expr, compared)
+                expr, why = self._typed_forms(out["checks"][n]["expr"], compared)
                 out["checks"][n]["expr"] = expr
                 if why:
                     self.summary.approximate(("tables", t.name, "checks", n), f"kept for {self.engine} only: {why}")
@@ -670,9 +669,7 @@ class Importer:
                     spec["unique"] = True
                 if i.where:  # as this engine wrote it, and sqlglot's reading for the other (checked on load)
                     both = self.both(i.shown_where, self.engine)
-                    spec["where"], why = self._typed_on_sqlite(both, compared)
-                    if why is None:
-                        spec["where"], why = self._booleans_on_postgres(spec["where"], compared)
+                    spec["where"], why = self._typed_forms(both, compared)
                     if why:   # the manifest's WHERE names both engines' predicates; the index is this engine's
                         spec["where"], spec["engines"] = both, [self.engine]
                         self.summary.approximate(("tables", t.name), f"kept on {self.engine} only: WHERE {why}",
@@ -690,49 +687,37 @@ class Importer:
             out["sqlite"] = options
         return out
 
-    def _typed_on_sqlite(self, both: dict, compared: dict) -> tuple[dict, str | None]:
-        """(``both`` of a PostgreSQL expression with its SQLite reading holding the constants it compares with
-        ``compared`` columns as SQLite stores them, an enum's order as the members it admits (typedconst); why
-        SQLite would read it otherwise, or None): where there is a why, ``both`` holds the PostgreSQL
-        expression alone."""
-        if self.engine != "postgres" or not _TIMED_HINT.search(both["postgres"]):
+    def _typed_forms(self, both: dict, compared: dict) -> tuple[dict, str | None]:
+        """(``both`` of an expression with the other engine's reading of the constants it compares with
+        ``compared`` columns (typedconst): from PostgreSQL, SQLite's holds them as SQLite stores them and an
+        enum's order as the members it admits; from SQLite, PostgreSQL's compares a boolean with TRUE or FALSE
+        where SQLite compares it with 1 or 0.  And why the other engine has no such form, or None: where there
+        is a why, ``both`` holds this engine's expression alone.)"""
+        engine, text = self.engine, both[self.engine]
+        if not (_TIMED_HINT.search(text) if engine == "postgres" else
+                "boolean" in compared.values() and re.search(r"\d", text)):
             return both, None
         import sqlglot
         from . import typedconst
         try:
-            tree = sqlglot.parse_one(both["postgres"], read="postgres")
+            tree = sqlglot.parse_one(text, read=engine)
         except Exception:  # noqa: BLE001 -- sqlglot cannot read it: left as _both wrote it (and flagged there)
             return both, None
         try:
-            tree, changed = typedconst.stored(tree, compared, self.time_storage)
-            why = typedconst.reads_otherwise(tree)
+            if engine == "postgres":
+                tree, changed = typedconst.stored(tree, compared, self.time_storage)
+                why = typedconst.reads_otherwise(tree)
+            else:
+                (tree, changed), why = typedconst.booleans_for_postgres(tree, compared), None
         except ValueError as exc:
             changed, why = False, str(exc)
         if why:
-            return {"postgres": both["postgres"]}, f"SQLite would read {both['postgres']} otherwise: {why}"
-        if changed:
-            return {**both, "sqlite": tree.transform(_sqlite_spelling).sql(dialect="sqlite")}, None
-        return both, None
-
-    def _booleans_on_postgres(self, both: dict, compared: dict) -> tuple[dict, str | None]:
-        """(``both`` of a SQLite expression with its PostgreSQL reading comparing a boolean column with TRUE or
-        FALSE where SQLite compares it with 1 or 0: PostgreSQL has no boolean = integer; why PostgreSQL has no
-        form of it, or None): where there is a why, ``both`` holds the SQLite expression alone."""
-        if self.engine != "sqlite" or "boolean" not in compared.values() or not re.search(r"\d", both["sqlite"]):
-            return both, None
-        import sqlglot
-        from . import typedconst
-        try:
-            tree = sqlglot.parse_one(both["sqlite"], read="sqlite")
-        except Exception:  # noqa: BLE001 -- sqlglot cannot read it: left as _both wrote it (and flagged there)
-            return both, None
-        try:
-            tree, changed = typedconst.booleans_for_postgres(tree, compared)
-        except ValueError as exc:
-            return {"sqlite": both["sqlite"]}, f"PostgreSQL has no form of {both['sqlite']}: {exc}"
+            return {engine: text}, f"{ENGINE_NAMES[_other(engine)]} has no form of {text}: {why}"
         if not changed:
             return both, None
-        return {**both, "postgres": self.both(tree.sql(dialect="sqlite"), "sqlite")["postgres"]}, None
+        other = tree.transform(_sqlite_spelling).sql(dialect="sqlite") if engine == "postgres" else \
+            self.both(tree.sql(dialect="sqlite"), "sqlite")["postgres"]
+        return {**both, _other(engine): other}, None
 
     def trigger(self, tr) -> tuple[dict | None, str]:
         """A trigger as the manifest holds it, or (None, why not).  The one place where triggers map:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import render
 from .diff import diff
+from .engines import ENGINE_NAMES
 from .engines import sqlite as sqlite_engine
 from .render.ddl import schema_of
 from .errors import SchemactlError
@@ -63,7 +64,6 @@ def postgres_target(m: Manifest, server, ddl: str | None = None) -> Target:
         return target(m, "postgres", conn)
 
 
-ENGINE_NAMES = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
 
 _OBJECT = re.compile(
     r"""\s*(?:CREATE|ALTER|COMMENT\s+ON|DROP)\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+)?(?:VIRTUAL\s+)?(?:CONSTRAINT\s+)?
