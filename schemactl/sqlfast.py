@@ -241,6 +241,12 @@ def _key_operand_in_parens(r: _Reader, depth: int) -> bool:
     return False
 
 
+# Types whose constants normalize keys by their value (an interval's parts, a date/time as PostgreSQL shows it,
+# a uuid in lower case, a boolean's truth: typedconst), not by their text
+_VALUE_KEYED = frozenset({"interval", "date", "time", "timetz", "timestamp", "timestamptz", "uuid", "boolean",
+                          "bool"})
+
+
 def _key_cast(r: _Reader) -> None:
     """Skip ``::type`` casts (one word, or a double-quoted name)."""
     while r.peek()[1] == "::":
@@ -260,6 +266,8 @@ def _key_operand(r: _Reader):
         r.take()
         inner = _key_operand(r)
         r.take(")")
+        if inner[0] == "str" and r.peek()[1] == "::":   # ('0')::integer: a constant's cast, sqlglot decides
+            raise _Declined
         _key_cast(r)
         return inner
     if kind == "s":
@@ -271,7 +279,7 @@ def _key_operand(r: _Reader):
                 raise _Declined
             except ValueError:
                 pass
-            if r.pg and r.peek(1)[1].lower() == "interval":   # an interval constant: normalize keys its value
+            if r.pg and r.peek(1)[1].lower() in _VALUE_KEYED:   # normalize keys such a constant by its value
                 raise _Declined
             _key_cast(r)
         return ("str", body)

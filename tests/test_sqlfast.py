@@ -156,6 +156,9 @@ KEYS = [
     "a = '5'::integer", "a = '-5'::integer", "a > -5::integer", "(a)::character varying(5) = 'x'",
     "a::text[] IS NULL", "(a) > (b)", "a > 0 AND b > 0", "a = 1e5", "t.a > 0", "a + 1", "a = TRUE",
     "a = ANY (ARRAY[b])", "now() > a", "a IN (b)", "a = 'it''s'", "a = E'x'", "",
+    # keyed by value (typedconst), or a string's cast in parentheses: the random test found ('0')::integer IN ('')
+    "('0')::integer IN ('')", "t <> '12:00'::time", "b = 't'::boolean",
+    "u = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid", "s IN ('one')",
 ]
 
 
