@@ -1092,7 +1092,9 @@ def copy_cmd(manifest, src_url, dst_url, truncate, features):
     """Copy every table of MANIFEST from one database to another, through the portable types.
 
     Tables go in foreign-key order, in batches, inside one transaction on the target (PostgreSQL
-    through COPY; identity sequences reset afterwards).  Both databases are checked against the manifest
+    through COPY; identity and declared sequences set after the highest copied value afterwards).  The
+    manifest's triggers do not fire while rows load (on PostgreSQL that needs the tables' owner).  Both
+    databases are checked against the manifest
     first: a drifted target, or a source missing a table or column or holding another type, stops the
     copy with the findings (exit 1).  The target's tables must be empty.  A value that does not fit its
     column, or that the target cannot hold exactly (NaN or -0.0 in SQLite, ...), is refused with its
@@ -1155,7 +1157,8 @@ def backup(manifest, url, out, features):
 def restore(archive, manifest, url, force, truncate, features):
     """Restore ARCHIVE into a database of MANIFEST's schema: all rows or none.
 
-    The target's tables must be empty.  A damaged archive (a value that does not fit its column
+    The target's tables must be empty; the manifest's triggers do not fire while rows load.  A damaged
+    archive (a value that does not fit its column
     included), one taken from another schema (unless --force), or a value the target cannot hold
     exactly is refused before anything is written.
     """

@@ -74,7 +74,43 @@ def _pg_end(conn, ok: bool, tx) -> None:
         tx.__exit__(SchemactlError, SchemactlError("rolled back"), None)
 
 
+def _pg_triggers_off(conn, m: Manifest, names: set) -> list:
+    """Disabled for this transaction (foreign keys are still checked), and what is deferrable deferred (a cycle
+    of foreign keys loads in any order); the tables whose triggers went off."""
+    conn.execute("SET CONSTRAINTS ALL DEFERRED")
+    r = Renderer(m, "postgres")
+    tables = sorted({tr.table for tr in m.triggers if tr.name in names})
+    for table in tables:
+        conn.execute(f"ALTER TABLE {r.q(table)} DISABLE TRIGGER USER")
+    return tables
+
+
+def _pg_triggers_on(conn, m: Manifest, tables: list) -> None:
+    if tables:   # the deferred checks now: PostgreSQL alters no table with trigger events pending
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    r = Renderer(m, "postgres")
+    for table in tables:
+        conn.execute(f"ALTER TABLE {r.q(table)} ENABLE TRIGGER USER")
+
+
+def _sqlite_triggers_off(conn, m: Manifest, names: set) -> list:
+    """Dropped in the transaction; (name, CREATE statement) of each, created again before the commit (a
+    rollback brings them back by itself)."""
+    saved = [(n, sql) for n, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                                 "ORDER BY name") if n in names]
+    for name, _ in saved:
+        conn.execute(f"DROP TRIGGER {quote(name)}")
+    return saved
+
+
+def _sqlite_triggers_on(conn, m: Manifest, saved: list) -> None:
+    for _, sql in saved:
+        conn.execute(sql)
+
+
 BEGIN = {"sqlite": _sqlite_begin, "postgres": _pg_begin}
+TRIGGERS_OFF = {"sqlite": _sqlite_triggers_off, "postgres": _pg_triggers_off}
+TRIGGERS_ON = {"sqlite": _sqlite_triggers_on, "postgres": _pg_triggers_on}
 END = {"sqlite": _sqlite_end, "postgres": _pg_end}
 
 
@@ -108,33 +144,13 @@ class Target:
 
     def _triggers_off(self) -> None:
         """The manifest's triggers do not fire while rows are loaded (as pg_restore --disable-triggers): rows
-        arrive as the source holds them, not stamped again nor logged twice.  PostgreSQL disables them for this
-        transaction (foreign keys are still checked) and defers what is deferrable (a cycle of foreign keys
-        loads in any order); SQLite drops them, and _end creates them again before the commit."""
+        arrive as the source holds them, not stamped again nor logged twice (TRIGGERS_OFF: per engine)."""
         names = {tr.name for tr in self.m.triggers if tr.on(self.engine)}
-        if not names:
-            if self.engine == "postgres":
-                self.conn.execute("SET CONSTRAINTS ALL DEFERRED")
-            return
-        r = Renderer(self.m, self.engine)
-        if self.engine == "postgres":
-            self.conn.execute("SET CONSTRAINTS ALL DEFERRED")
-            self.triggers = sorted({tr.table for tr in self.m.triggers if tr.name in names})
-            for table in self.triggers:
-                self.conn.execute(f"ALTER TABLE {r.q(table)} DISABLE TRIGGER USER")
-            return
-        self.triggers = [(n, sql) for n, sql in self.conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name") if n in names]
-        for name, _ in self.triggers:
-            self.conn.execute(f"DROP TRIGGER {quote(name)}")
+        self.triggers = TRIGGERS_OFF[self.engine](self.conn, self.m, names)
 
     def _triggers_on(self) -> None:
-        r = Renderer(self.m, self.engine) if self.m is not None else None
-        if self.triggers and self.engine == "postgres":   # the deferred checks now: PostgreSQL alters no table
-            self.conn.execute("SET CONSTRAINTS ALL IMMEDIATE")   # with trigger events pending
-        for item in self.triggers:
-            self.conn.execute(f"ALTER TABLE {r.q(item)} ENABLE TRIGGER USER" if self.engine == "postgres"
-                              else item[1])
+        if self.m is not None:
+            TRIGGERS_ON[self.engine](self.conn, self.m, self.triggers)
 
     def _check_empty(self) -> None:
         r = Renderer(self.m, self.engine)

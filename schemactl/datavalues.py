@@ -25,6 +25,7 @@ from typing import Callable
 
 from .errors import SchemactlError
 from .manifest.model import Manifest, Table
+from .typedconst import uuid_text
 from .types import INT_RANGES, TIME_UNITS
 
 UTC = dt.timezone.utc
@@ -189,17 +190,13 @@ def _numeric(col: Col) -> Callable:
     return check
 
 
-# A UUID as PostgreSQL's uuid type reads one: 32 hex digits, a hyphen allowed after any group of four, the
-# whole in braces or not (uuid.UUID also takes a urn: prefix, and int() a sign, underscores and blanks)
-_UUID_TEXT = re.compile(r"(\{)?[0-9a-fA-F]{4}(?:-?[0-9a-fA-F]{4}){7}(?(1)\})")
-
-
 def _uuid(col: Col) -> Callable:
     def check(v):
         _must(v, str, "a UUID")
-        if not _UUID_TEXT.fullmatch(v):
-            raise BadValue(f"{show(v)} is not a UUID; {SOURCE_FIX}")
-        return str(uuidlib.UUID(v.strip("{}").replace("-", "")))
+        try:
+            return uuid_text(v)   # as PostgreSQL's uuid reads it
+        except ValueError:
+            raise BadValue(f"{show(v)} is not a UUID; {SOURCE_FIX}") from None
     return check
 
 

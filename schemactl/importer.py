@@ -20,7 +20,7 @@ from .naming import ROLE_KEYWORDS, quote as quote_name
 from .normalize import default_key
 from .sqlsplit import Statement, split_sql
 from .typedconst import COMPARED, TIMED
-from .typekeys import pg_unquote, sqlite_rowid_alias, sqlite_type as sqlite_type_key
+from .typekeys import pg_unquote, sqlite_affinity, sqlite_rowid_alias, sqlite_type as sqlite_type_key
 from .types import TYPES, TypeRef
 
 # Portable types tried first when several rows share an engine spelling (PostgreSQL catalog names).
@@ -29,7 +29,7 @@ _PREFERENCE = ["text", "integer", "double", "bytes", "boolean", "bigint", "small
 
 # SQLite declared types -> portable types: (pattern over the upper-cased declared type, portable type with
 # {0}/{1} for the pattern's groups, note when the reading is a guess).  The spelling says what the values
-# are first; SQLite's affinity rules (sqlite.org/datatype3.html 3.1) decide the rest (SQLITE_AFFINITY).
+# are first; SQLite's affinity rules (sqlite.org/datatype3.html 3.1) decide the rest (typekeys.sqlite_affinity).
 # SQLite integers are 64-bit whatever they are called, so INTEGER/INT read as bigint; spellings that
 # name a width keep it.  The declared spelling is kept for SQLite (sqlite.spell or the column's sqlite_type)
 # so the SQLite schema is reproduced as it was.
@@ -59,10 +59,8 @@ SQLITE_DECLARED = (
     (r"DATE", "date", None),
     (r"TIME", "time", None),
 )
-# SQLite's affinity rules, in their order, for spellings none of the above reads.
-SQLITE_AFFINITY = (("INT", "bigint", "INTEGER"), ("CHAR", "text", "TEXT"), ("CLOB", "text", "TEXT"),
-                   ("TEXT", "text", "TEXT"), ("BLOB", "bytes", "BLOB"), ("REAL", "double", "REAL"),
-                   ("FLOA", "double", "REAL"), ("DOUB", "double", "REAL"), ("", "double", "NUMERIC"))
+# The portable type of each SQLite affinity (typekeys.sqlite_affinity), for spellings none of the above reads.
+AFFINITY_TYPES = {"INTEGER": "bigint", "TEXT": "text", "BLOB": "bytes", "REAL": "double", "NUMERIC": "double"}
 
 # Types of PostgreSQL extensions -> (the built-in type their values read as, what that loses).  An extension
 # type kept as it is would make the generated DDL depend on CREATE EXTENSION, which the manifest does not hold.
@@ -226,10 +224,9 @@ def sqlite_portable(declared: str) -> tuple[str, str | None]:
         m = re.fullmatch(rx, upper)
         if m:
             return template.format(*m.groups()), note
-    for word, name, affinity in SQLITE_AFFINITY:
-        if word in upper:
-            return name, f"{declared or 'no declared type'} has {affinity} affinity; read as {name}"
-    return "text", None   # not reached: the last affinity row matches everything
+    affinity = sqlite_affinity(upper)
+    name = AFFINITY_TYPES[affinity]
+    return name, f"{declared or 'no declared type'} has {affinity} affinity; read as {name}"
 
 
 def _template(declared: str, portable: str) -> str | None:
@@ -689,35 +686,24 @@ class Importer:
 
     def _typed_forms(self, both: dict, compared: dict) -> tuple[dict, str | None]:
         """(``both`` of an expression with the other engine's reading of the constants it compares with
-        ``compared`` columns (typedconst): from PostgreSQL, SQLite's holds them as SQLite stores them and an
-        enum's order as the members it admits; from SQLite, PostgreSQL's compares a boolean with TRUE or FALSE
-        where SQLite compares it with 1 or 0.  And why the other engine has no such form, or None: where there
-        is a why, ``both`` holds this engine's expression alone.)"""
+        ``compared`` columns (typedconst, per engine imported from: _TYPED_FORMS); why the other engine has no
+        such form, or None: where there is a why, ``both`` holds this engine's expression alone.)"""
         engine, text = self.engine, both[self.engine]
-        if not (_TIMED_HINT.search(text) if engine == "postgres" else
-                "boolean" in compared.values() and re.search(r"\d", text)):
+        may, rewrite, other = _TYPED_FORMS[engine]
+        if not may(text, compared):
             return both, None
         import sqlglot
-        from . import typedconst
         try:
             tree = sqlglot.parse_one(text, read=engine)
         except Exception:  # noqa: BLE001 -- sqlglot cannot read it: left as _both wrote it (and flagged there)
             return both, None
         try:
-            if engine == "postgres":
-                tree, changed = typedconst.stored(tree, compared, self.time_storage)
-                why = typedconst.reads_otherwise(tree)
-            else:
-                (tree, changed), why = typedconst.booleans_for_postgres(tree, compared), None
+            tree, changed, why = rewrite(tree, compared, self.time_storage)
         except ValueError as exc:
             changed, why = False, str(exc)
         if why:
             return {engine: text}, f"{ENGINE_NAMES[_other(engine)]} has no form of {text}: {why}"
-        if not changed:
-            return both, None
-        other = tree.transform(_sqlite_spelling).sql(dialect="sqlite") if engine == "postgres" else \
-            self.both(tree.sql(dialect="sqlite"), "sqlite")["postgres"]
-        return {**both, _other(engine): other}, None
+        return ({**both, _other(engine): other(self, tree)}, None) if changed else (both, None)
 
     def trigger(self, tr) -> tuple[dict | None, str]:
         """A trigger as the manifest holds it, or (None, why not).  The one place where triggers map:
@@ -1162,6 +1148,28 @@ class Importer:
             self.summary.not_mapped((), f"domains are not in the manifest; its columns read as {base} (listed "
                                         "by column)", what=f'domain "{dname}"')
 
+
+def _from_postgres(tree, compared, storage):
+    """SQLite's constants as SQLite stores them, an enum's order as its members (and why SQLite has no form)."""
+    from . import typedconst
+    tree, changed = typedconst.stored(tree, compared, storage)
+    return tree, changed, typedconst.reads_otherwise(tree)
+
+
+def _from_sqlite(tree, compared, storage):
+    """PostgreSQL's boolean compared with TRUE or FALSE where SQLite compares it with 1 or 0."""
+    from . import typedconst
+    return (*typedconst.booleans_for_postgres(tree, compared), None)
+
+
+# Per engine imported from: (whether an expression may hold what typedconst reads, the rewrite of its tree,
+# the other engine's text of the rewritten tree)
+_TYPED_FORMS = {
+    "postgres": (lambda text, compared: _TIMED_HINT.search(text), _from_postgres,
+                 lambda imp, tree: tree.transform(_sqlite_spelling).sql(dialect="sqlite")),
+    "sqlite": (lambda text, compared: "boolean" in compared.values() and re.search(r"\d", text), _from_sqlite,
+               lambda imp, tree: imp.both(tree.sql(dialect="sqlite"), "sqlite")["postgres"]),
+}
 
 # What may hold a date/time constant, a cast or the clock (typedconst.stored and reads_otherwise say which)
 _TIMED_HINT = re.compile(r"'|::|\bcast\s*\(|\binterval\b|\b(?:now|clock_timestamp|statement_timestamp|"

@@ -22,7 +22,8 @@ from . import sqlfast
 from .sqlfast import in_key
 from .knownkeys import KEYS as KNOWN_KEYS
 from .lazymod import lazy
-from .typekeys import pg_type, sqlite_type
+from .typedconst import boolean_of
+from .typekeys import pg_type, sqlite_affinity, sqlite_type
 from .types import element_kind
 from .sqlexpr import SQLGLOT_DIALECT
 
@@ -239,18 +240,9 @@ def tree_key(tree, engine: str = "postgres") -> str:
 
 def _sqlite_cast(node):
     if isinstance(node, exp.Cast):
-        return exp.Anonymous(this=f"cast as {sqlite_affinity(node.to.sql(dialect='sqlite'))}", expressions=[node.this])
+        return exp.Anonymous(this=f"cast as {sqlite_affinity(node.to.sql(dialect='sqlite')).lower()}",
+                             expressions=[node.this])
     return node
-
-
-def sqlite_affinity(declared: str) -> str:
-    """SQLite's affinity of a declared type name (its rules, in their order)."""
-    name = declared.upper()
-    for part, affinity in (("INT", "integer"), ("CHAR", "text"), ("CLOB", "text"), ("TEXT", "text"),
-                           ("BLOB", "blob"), ("REAL", "real"), ("FLOA", "real"), ("DOUB", "real")):
-        if part in name:
-            return affinity
-    return "blob" if not name.strip() else "numeric"
 
 
 # -- literal defaults compared as typed values (kind: see types.PortableType.value)
@@ -265,13 +257,20 @@ def _ts(text: str, aware: bool):
 
 _BOOL_INT = {"true": "1", "false": "0"}
 
+
+def _boolean_key(v) -> str:
+    """A boolean's text as PostgreSQL reads it ('t', 'yes', '1': true), else as it is."""
+    try:
+        return "true" if boolean_of(str(v)) else "false"
+    except ValueError:
+        return str(v)
+
 _TYPED = {
     "int16": lambda v: _decimal(_BOOL_INT.get(str(v).lower(), v)),   # SQLite's TRUE/FALSE are 1/0
     "int32": lambda v: _decimal(_BOOL_INT.get(str(v).lower(), v)),
     "int64": lambda v: _decimal(_BOOL_INT.get(str(v).lower(), v)),
     "float": _decimal, "numeric": _decimal,
-    "boolean": lambda v: {"t": "true", "true": "true", "1": "true", "f": "false", "false": "false",
-                          "0": "false"}.get(str(v).lower(), str(v)),
+    "boolean": lambda v: _boolean_key(v),
     "json": lambda v: json.dumps(json.loads(v), sort_keys=True, separators=(",", ":")),
     "uuid": lambda v: str(v).lower(),
     "char": lambda v: str(v).rstrip(" "),   # character(n): trailing blanks are padding ('ab' is 'ab  ')

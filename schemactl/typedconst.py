@@ -40,13 +40,17 @@ def _boolean(text: str) -> bool:
     return found.pop()
 
 
+# A UUID as PostgreSQL's uuid type reads one: 32 hex digits, a hyphen allowed after any group of four, the
+# whole in braces or not (uuid.UUID also takes a urn: prefix, and int() a sign, underscores and blanks)
 _UUID_TEXT = re.compile(r"(\{)?[0-9a-fA-F]{4}(?:-?[0-9a-fA-F]{4}){7}(?(1)\})")
 
 
-def _uuid(text: str) -> str:
-    if not _UUID_TEXT.fullmatch(text.strip()):
-        raise ValueError
-    return str(uuidlib.UUID(text.strip().strip("{}").replace("-", "")))
+def uuid_text(text: str) -> str:
+    """The canonical (lower-case, hyphenated) form of a uuid's text as PostgreSQL reads it; ValueError for a
+    text PostgreSQL's uuid refuses."""
+    if not _UUID_TEXT.fullmatch(text):
+        raise ValueError(f"{text!r} is not a uuid")
+    return str(uuidlib.UUID(text.strip("{}").replace("-", "")))
 
 
 # The manifest's kinds whose constants are written as the column holds values -> how a constant's text is
@@ -56,7 +60,7 @@ _READ = {
     "time": (dt.time.fromisoformat, False),
     "timestamp": (dt.datetime.fromisoformat, False),
     "timestamptz": (dt.datetime.fromisoformat, True),
-    "uuid": (_uuid, None),
+    "uuid": (uuid_text, None),
     "boolean": (_boolean, None),
 }
 TIMED = ("date", "time", "timestamp", "timestamptz")

@@ -13,6 +13,17 @@ def sqlite_type(spelling: str) -> str:
     return _AROUND_PUNCT.sub(r"\1", " ".join(spelling.split())).upper()
 
 
+# SQLite's affinity rules (sqlite.org/datatype3.html 3.1), in their order: the first part a declared type holds
+SQLITE_AFFINITY_RULES = (("INT", "INTEGER"), ("CHAR", "TEXT"), ("CLOB", "TEXT"), ("TEXT", "TEXT"),
+                         ("BLOB", "BLOB"), ("REAL", "REAL"), ("FLOA", "REAL"), ("DOUB", "REAL"))
+
+
+def sqlite_affinity(declared: str) -> str:
+    """SQLite's affinity of a declared type (INTEGER, TEXT, BLOB, REAL or NUMERIC; BLOB for none)."""
+    name = declared.upper()
+    return next((a for part, a in SQLITE_AFFINITY_RULES if part in name), "BLOB" if not name.strip() else "NUMERIC")
+
+
 def pg_type(spelling: str) -> str:
     """format_type() spellings compare case- and space-insensitively."""
     return " ".join(spelling.split()).lower()

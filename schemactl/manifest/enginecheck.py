@@ -266,25 +266,25 @@ def _fill(spelled: str) -> str:
 # The affinities a spelling may have, per the affinity of the type's own SQLite spelling: those under which
 # SQLite stores the values schemactl writes as they are.  Text stays text only under TEXT (and BLOB: none);
 # a date/time's text never looks like a number, so NUMERIC (DATETIME) keeps it too; a blob is never converted.
-_AFFINITY_KEEPS = {"text": {"text", "blob"}, "integer": {"integer", "numeric"}, "real": {"real"},
-                   "blob": {"blob", "text", "integer", "real", "numeric"}, "numeric": {"numeric"}}
-_DATE_TIME = ("date", "time", "timestamp", "timestamptz")
+_AFFINITY_KEEPS = {"TEXT": {"TEXT", "BLOB"}, "INTEGER": {"INTEGER", "NUMERIC"}, "REAL": {"REAL"},
+                   "BLOB": {"BLOB", "TEXT", "INTEGER", "REAL", "NUMERIC"}, "NUMERIC": {"NUMERIC"}}
 
 
 def _affinity_problem(type_name: str, declared: str, time_storage: str) -> str | None:
-    from ..normalize import sqlite_affinity
+    from ..typedconst import TIMED
+    from ..typekeys import sqlite_affinity
     from ..types import TYPES
     row = TYPES.get(type_name)
     if row is None:
         return None
     own = row.sqlite if isinstance(row.sqlite, str) else row.sqlite.get(time_storage, "")
     want, got = sqlite_affinity(_fill(own)), sqlite_affinity(declared)
-    if got in _AFFINITY_KEEPS.get(want, {want}) or type_name in _DATE_TIME and got == "numeric":
+    if got in _AFFINITY_KEEPS.get(want, {want}) or type_name in TIMED and got == "NUMERIC":
         return None
-    example = {"text": "TEXT", "integer": "INTEGER", "real": "REAL"}.get(want, own)
-    return (f"SQLite gives {declared} {got.upper()} affinity, which converts what is stored ({type_name}'s "
-            f"{_fill(own)} has {want.upper()}: a value such as '123' or '1.50' would become a number); give a name "
-            f"with {want.upper()} affinity, e.g. \"{declared} {example}\" or \"{example}\"")
+    example = want if want in ("TEXT", "INTEGER", "REAL") else own
+    return (f"SQLite gives {declared} {got} affinity, which converts what is stored ({type_name}'s "
+            f"{_fill(own)} has {want}: a value such as '123' or '1.50' would become a number); give a name "
+            f"with {want} affinity, e.g. \"{declared} {example}\" or \"{example}\"")
 
 
 def _sqlite_settings(m, problems) -> None:
