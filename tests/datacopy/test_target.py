@@ -133,13 +133,18 @@ tables:
 CYCLE = load_text(CYCLE_TEXT, "c.yaml")
 
 
-def test_a_cycle_of_deferrable_foreign_keys_loads_into_postgresql(engines):
-    e = engines(CYCLE)
-    src, dst = e.db("sqlite"), e.db("postgres")
+def _fill_cycle(src) -> None:
+    """A consistent cycle at the source: ca 1 -> cb 10 -> ca 1."""
     src.execute("INSERT INTO ca VALUES (1, NULL)")
     src.execute("INSERT INTO cb VALUES (10, 1)")
     src.execute("UPDATE ca SET cb_id = 10")
     src.commit()
+
+
+def test_a_cycle_of_deferrable_foreign_keys_loads_into_postgresql(engines):
+    e = engines(CYCLE)
+    src, dst = e.db("sqlite"), e.db("postgres")
+    _fill_cycle(src)
     assert datacopy.copy(CYCLE, src, "sqlite", dst, "postgres") == {"ca": 1, "cb": 1}
     assert dst.execute("SELECT cb_id FROM ca").fetchone() == (10,)
 
@@ -328,10 +333,7 @@ def test_a_cycle_of_foreign_keys_not_deferrable_is_named_not_blamed_on_the_sourc
     m = load_text(CYCLE_TEXT.replace(", deferrable: true", ""), "c.yaml")
     e = engines(m)
     src, dst = e.db("sqlite"), e.db("postgres")
-    src.execute("INSERT INTO ca VALUES (1, NULL)")
-    src.execute("INSERT INTO cb VALUES (10, 1)")
-    src.execute("UPDATE ca SET cb_id = 10")
-    src.commit()
+    _fill_cycle(src)
     with pytest.raises(SchemactlError, match=r"tables ca -> cb -> ca reference each other with foreign keys that are "
                                              r"not deferrable.*declare one of them deferrable: true") as info:
         datacopy.copy(m, src, "sqlite", dst, "postgres")
