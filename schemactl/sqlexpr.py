@@ -14,6 +14,7 @@ import re
 from . import sqlfast
 from .lazymod import lazy
 from .manifest.model import ENGINES, Expr
+from .engines import ENGINE_NAMES
 
 # Imported on first use: expressions of the shapes sqlfast knows never need sqlglot (0.1-0.2 s to import).
 sqlglot = lazy("sqlglot", globals(), "sqlglot")
@@ -38,6 +39,13 @@ class ExprError(ValueError):
     """Message is user-facing."""
 
 
+_TOO_DEEP = 'expression "{text}" nests too deeply to be read (parentheses or calls inside each other); simplify it'
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 @functools.cache
 def _query_forbidden() -> tuple:
     return (exp.DDL, exp.DML, exp.Command, exp.Transaction)
@@ -50,6 +58,8 @@ def parse_one(text: str, engine: str | None, query: bool = False) -> exp.Express
         trees = [t for t in sqlglot.parse(text, read=dialect) if t is not None]
     except _parse_errors() as exc:
         raise ExprError(f'cannot parse expression "{text}": {_reason(exc)}') from None
+    except RecursionError:   # the parser recurses per level of nesting
+        raise ExprError(_TOO_DEEP.format(text=_short(text))) from None
     if len(trees) != 1:
         raise ExprError(f'expression "{text}" holds {len(trees)} statements; write exactly one expression')
     tree = _quote_columns(trees[0])
@@ -120,7 +130,7 @@ def _glob_pattern(pattern: str, escape: str | None) -> str:
     return "".join(out)
 
 
-def _case_sensitive_like(node):
+def case_sensitive_like(node):
     """LIKE with a constant pattern, for SQLite, whose LIKE ignores the case of ASCII letters where
     PostgreSQL's compares them: GLOB with the same pattern (case-sensitive, as PostgreSQL's LIKE)."""
     like, escape = (node.this, node.expression) if isinstance(node, exp.Escape) else (node, None)
@@ -138,9 +148,9 @@ def _case_sensitive_like(node):
 def render(tree: exp.Expression, engine: str, copy: bool = True, portable: bool = False) -> str:
     """SQL for ``engine``; ``copy=False`` lets sqlglot transform the tree in place (last use only).
     ``portable``: the manifest's one text for both engines, whose LIKE with a constant pattern compares
-    case-sensitively on SQLite too (_case_sensitive_like)."""
+    case-sensitively on SQLite too (case_sensitive_like)."""
     if portable and engine == "sqlite" and tree.find(exp.Like):
-        tree = tree.transform(_case_sensitive_like, copy=copy)
+        tree = tree.transform(case_sensitive_like, copy=copy)
         copy = False
     if engine == "postgres" and tree.find(exp.JSONExtract, exp.JSONExtractScalar):
         # -> and ->> as the operators, which json and jsonb both have (sqlglot wrote json_extract_path_text(),
@@ -152,7 +162,18 @@ def render(tree: exp.Expression, engine: str, copy: bool = True, portable: bool 
     if engine in _ENGINE_WORDS:
         tree = _engine_words(tree.copy() if copy else tree, engine)
         copy = False
-    return tree.sql(dialect=SQLGLOT_DIALECT[engine], comments=False, copy=copy)
+    if not portable:
+        return tree.sql(dialect=SQLGLOT_DIALECT[engine], comments=False, copy=copy)
+    # one text for both engines: a part the engine has no form for is refused, never dropped (sqlglot would
+    # warn and write trunc(x, 1) as SQLite's trunc(x), another value)
+    from sqlglot.errors import ErrorLevel, UnsupportedError
+    try:
+        return tree.sql(dialect=SQLGLOT_DIALECT[engine], comments=False, copy=copy,
+                        unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as exc:
+        why = " ".join(str(exc).split()).rstrip(".")
+        raise ExprError(f"{ENGINE_NAMES[engine]} has no form of it as written ({why}); give each engine its own "
+                        'form: {postgres: "…", sqlite: "…"}') from None
 
 
 def columns_of(tree: exp.Expression) -> tuple[str, ...]:

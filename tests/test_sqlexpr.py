@@ -118,3 +118,15 @@ def test_a_portable_cast_the_engines_carry_out_otherwise_is_warned_about(text, w
     if warned and "4 bytes" in warned:   # and it is so
         assert pg.execute("SELECT CAST('0.10' AS REAL) <= 0.1").fetchone() == (False,)
         assert sqlite3.connect(":memory:").execute("SELECT CAST('0.10' AS REAL) <= 0.1").fetchone() == (1,)
+
+
+def test_a_portable_part_an_engine_has_no_form_for_is_refused_not_dropped():
+    """trunc(amount, 1) was written for SQLite as trunc(amount) (sqlglot warned on stderr only): another CHECK."""
+    with pytest.raises(sqlexpr.ExprError) as info:
+        sqlexpr.build("trunc(amount, 1) > 0")
+    assert str(info.value) == ("SQLite has no form of it as written (Argument 'decimals' is not supported for "
+                               "expression 'Trunc' when targeting SQLite); give each engine its own form: "
+                               '{postgres: "…", sqlite: "…"}')
+    per_engine = sqlexpr.build({"postgres": "trunc(amount, 1) > 0", "sqlite": "amount > 0"})
+    assert per_engine.on("postgres") == "TRUNC(amount, 1) > 0"
+    assert sqlexpr.build("trunc(amount) > 0").on("sqlite") == "TRUNC(amount) > 0"

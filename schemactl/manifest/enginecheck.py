@@ -73,6 +73,99 @@ def _pg_unknown_functions(sql: str, declared: frozenset) -> tuple[str, ...]:
     return tuple(out)
 
 
+# PostgreSQL's arithmetic on double precision (and real) stops where numeric's goes on: round() and trunc()
+# with decimals, % and mod() exist for integers and numeric only, log() with a base for numeric only, and PostgreSQL casts a float to neither by
+# itself, so it refuses the CREATE TABLE.  SQLite computes all of them.  The types are read as PostgreSQL
+# resolves them: a column by its type, a number with a point by numeric, and what each function returns (the
+# same type as its arguments, or double precision always, or numeric where an argument is numeric).
+_FLOAT_TRAP = re.compile(r"%|\b(?:round|trunc|mod|log\w*)\s*\(", re.I)
+_PG_NUMBER_RANK = {"int": 0, "numeric": 1, "float": 2}
+_PG_KIND_OF_TYPE = {"int16": "int", "int32": "int", "int64": "int", "numeric": "numeric", "float": "float"}
+_PG_ALWAYS_FLOAT = frozenset({"rand", "pi", "cbrt", "degrees", "radians"})
+_PG_FLOAT_UNLESS_NUMERIC = frozenset({"sqrt", "exp", "ln", "pow"})     # numeric in, numeric out; else double
+_PG_AS_ITS_ARGUMENTS = frozenset({"abs", "ceil", "floor", "sign", "coalesce", "greatest", "least", "neg", "paren",
+                                  "case", "if", "add", "sub", "mul", "div", "round", "trunc"})
+_PG_CAST_KIND = {"REAL": "float", "DOUBLE": "float", "FLOAT": "float", "DECIMAL": "numeric", "SMALLINT": "int",
+                 "INT": "int", "BIGINT": "int"}
+
+
+def pg_float_refusal(sql: str, table) -> str | None:
+    """Why PostgreSQL refuses ``sql`` (an expression on ``table``'s columns) for a float where it takes only
+    integers or numeric, or None (also where the types cannot be told)."""
+    if not _FLOAT_TRAP.search(_STRINGS.sub("''", sql)):
+        return None
+    kinds = {}
+    for c in table.columns:
+        if not c.type.array and not dict(c.engine_types).get("postgres"):
+            kind = _PG_KIND_OF_TYPE.get(c.type.row.value)
+            if kind:
+                kinds[c.name] = kind
+    return _float_refusal(sql, tuple(sorted(kinds.items())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _float_refusal(sql: str, kinds: tuple) -> str | None:
+    import sqlglot
+    from sqlglot import exp
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except Exception:   # noqa: BLE001 - what sqlglot cannot read, PostgreSQL judges at parity
+        return None
+    columns = dict(kinds)
+    for node in tree.walk():
+        if isinstance(node, exp.Mod):
+            operands, shown = (node.this, node.expression), "% (mod())"
+        elif isinstance(node, (exp.Round, exp.Trunc)) and node.args.get("decimals") is not None:
+            operands, shown = (node.this,), f"{node.key}() with decimals"
+        elif isinstance(node, exp.Log) and node.expression is not None:
+            operands, shown = (node.this, node.expression), "log() with a base"
+        else:
+            continue
+        if any(_pg_number_kind(x, columns, exp) == "float" for x in operands):
+            text = node.sql("postgres")
+            return (f"PostgreSQL has no {shown} for double precision or real ({text}): cast the value to NUMERIC "
+                    f"first, e.g. {_cast_example(node, columns, exp)}, or {_FIX}")
+    return None
+
+
+def _cast_example(node, columns: dict, exp) -> str:
+    fixed = node.copy()
+    for arg in ("this", "expression"):
+        value = fixed.args.get(arg)
+        if value is not None and _pg_number_kind(value, columns, exp) == "float":
+            fixed.set(arg, exp.Cast(this=value.copy(), to=exp.DataType.build("DECIMAL")))
+    return fixed.sql("postgres").replace("AS DECIMAL", "AS NUMERIC")
+
+
+def _pg_number_kind(node, columns: dict, exp) -> str | None:
+    """int, numeric or float: the type PostgreSQL gives ``node``; None where it is no number or not known."""
+    if isinstance(node, exp.Column):
+        return columns.get(node.name)
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return None
+        return "int" if node.this.isdigit() else "numeric"
+    if isinstance(node, exp.Cast):
+        return _PG_CAST_KIND.get(node.to.this.name if node.to.this else "")
+    key = node.key
+    if key in _PG_ALWAYS_FLOAT:
+        return "float"
+    inner = [x for x in node.iter_expressions() if not isinstance(x, (exp.DataType, exp.Var))]
+    if isinstance(node, exp.Case):   # the branches' values, not the conditions
+        inner = [i.args.get("true") for i in node.args.get("ifs", ())] + [node.args.get("default")]
+        inner = [x for x in inner if x is not None]
+    if key in ("round", "trunc") and node.args.get("decimals") is not None:
+        inner = [node.this]
+    kinds = [_pg_number_kind(x, columns, exp) for x in inner]
+    if key in _PG_FLOAT_UNLESS_NUMERIC:
+        return "numeric" if "numeric" in kinds else ("float" if kinds and all(kinds) else None)
+    if key not in _PG_AS_ITS_ARGUMENTS or not kinds:
+        return None
+    if "float" in kinds:
+        return "float"
+    return max(kinds, key=_PG_NUMBER_RANK.get) if all(kinds) else None
+
+
 def _what(path: tuple) -> str:
     return {"default": "default", "check": "check", "where": "index predicate", "expr": "expression",
             "sql": "expression"}.get(next((p for p in reversed(path) if isinstance(p, str)), ""), "expression")
@@ -117,6 +210,10 @@ def check(m, problems) -> None:
                 missing = pg_unknown_functions(pg, declared)
                 if missing:
                     problems.add(path, f"{what}: PostgreSQL has no function {missing[0]}(); {_FIX}")
+                else:
+                    refused = pg_float_refusal(pg, t)
+                    if refused:
+                        problems.add(path, f"{what}: {refused}")
             sql = expr.on("sqlite") if "sqlite" in engines else None
             if sql:
                 if lite is None:

@@ -87,7 +87,12 @@ def _gc_paused():
 def load_text(text: str, filename: str = "<manifest>", features: frozenset = frozenset()) -> Manifest:
     """Load a manifest for a feature set (default: no optional features)."""
     with _gc_paused():
-        return _load_text(text, filename, frozenset(features))
+        try:
+            return _load_text(text, filename, frozenset(features))
+        except RecursionError:   # a value nested deeper than a step of validation can follow
+            raise ManifestInvalid([Diagnostic(filename, 1, 1, "the manifest nests a value too deeply to be read "
+                                                              "(an expression or a JSON value inside itself "
+                                                              "many times over); simplify it")]) from None
 
 
 def _load_text(text: str, filename: str, features: frozenset) -> Manifest:
@@ -684,11 +689,11 @@ def _sqlite_typed(raw: str, kinds: tuple, storage: str) -> tuple[str | None, str
     """(the SQLite form of a portable text whose compared constants typedconst writes as stored, or None when
     it writes none; why it cannot, or None).  A manifest repeats its checks table after table: read once."""
     from .. import typedconst
-    try:
+    try:   # (sqlexpr.ExprError is a ValueError)
         tree, changed = typedconst.stored(sqlexpr.parse_one(raw, None), dict(kinds), storage)
+        return (sqlexpr.render(tree, "sqlite", portable=True) if changed else None), None
     except ValueError as exc:
         return None, str(exc)
-    return (sqlexpr.render(tree, "sqlite", portable=True) if changed else None), None
 
 
 def _fresh(used: set, name: str) -> str:

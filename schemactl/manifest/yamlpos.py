@@ -132,6 +132,13 @@ def _load_nodes(text: str) -> Located:
 
 # A manifest is a few thousand values; aliases can make a 1 KB file expand to billions ("billion laughs").
 MAX_VALUES = 1_000_000
+# ... and a handful of levels deep (a JSON default a few more): reading a deeper one would exhaust the stack
+MAX_DEPTH = 64
+
+
+def _too_deep(mark) -> YamlSyntaxError:
+    return YamlSyntaxError(mark.line + 1, mark.column + 1, f"invalid YAML: nested more than {MAX_DEPTH} levels "
+                                                           "deep; a manifest needs a handful: flatten it")
 
 
 class _Guard:
@@ -172,6 +179,8 @@ def _plain_decimal(text: str, value) -> bool:
 
 
 def _build(node, path: Path, out: Located, loader, guard: _Guard):
+    if len(path) > MAX_DEPTH:
+        raise _too_deep(node.start_mark)
     guard.built += 1
     if guard.built > MAX_VALUES:
         raise YamlSyntaxError(*_mark(node), f"invalid YAML: the document expands to more than {MAX_VALUES:,} values "
@@ -334,6 +343,8 @@ def _fast_events(loader, text: str) -> Located | None:
             path = frame[1] + (len(frame[0]),) if new is not None else None
             frame[0].append(value)
         if new is not None:
+            if len(frames) >= MAX_DEPTH:
+                raise _too_deep(event.start_mark)
             frames.append([new, path, _NO_KEY])
         elif frame is None:
             break

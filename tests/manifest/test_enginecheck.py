@@ -240,3 +240,51 @@ def test_a_spelling_whose_affinity_converts_values_is_warned_about(spell, warned
         db.execute("CREATE TABLE t (j JSON)")
         db.execute("INSERT INTO t VALUES ('1.50')")
         assert db.execute("SELECT j, typeof(j) FROM t").fetchone() == (1.5, "real")
+
+
+FLOATS = HEAD + ("      d: double\n      r: real\n      n: numeric(10,2)\n      i: integer\n      t: text\n"
+                 "    checks:\n      - {name: k, expr: %s}\n")
+FLOAT_CASES = [
+    "round(d, 2) > 0", "round(r, 2) > 0", "d %% 2 = 0", "mod(d, 2) = 0", "(i + d) %% 2 = 0",
+    "round(d * 1.5, 2) > 0", "round(abs(d), 2) > 0", "round(coalesce(d, 0), 2) > 0", "round(-d, 2) > 0",
+    "round(CASE WHEN i > 0 THEN d ELSE 0 END, 2) > 0", "round(greatest(d, 1), 2) > 0", "round(CAST(i AS REAL), 2) > 0",
+    "log(d, 2) > 0", "log(2, d) > 0", "log10(d) > 0",
+    # accepted by PostgreSQL: integers and numeric, a float without decimals, and what sqlglot casts itself
+    "round(d) > 0", "round(n, 2) > 0", "round(i, 2) > 0", "i %% 2 = 0", "n %% 2 = 0", "mod(i, 2) = 0", "log(d) > 0",
+    "round(i * 1.5, 2) > 0", "round(CAST(d AS NUMERIC), 2) > 0", "round(i / 2, 2) > 0", "round(1.5e3, 2) > 0",
+    "round(sqrt(i), 2) > 0", "round(random(), 2) > 0", "round(sqrt(n), 2) > 0", "round(length(t) / 2.0, 1) > 0",
+    "log(n, 2) > 0",
+]
+
+
+@pytest.mark.parametrize("expr", FLOAT_CASES)
+def test_validate_refuses_float_arithmetic_exactly_where_postgresql_does(expr, pg, monkeypatch):
+    """round(price, 2) on a double precision column: validate passed it, SQLite computed it, and PostgreSQL
+    refused the CREATE TABLE at parity (no round(double precision, integer)).  Validate now refuses it, and
+    only it: the verdict is the real server's on the DDL schemactl generates."""
+    text = FLOATS % json.dumps(expr.replace("%%", "%"))
+    try:
+        load_text(text, "m.yaml")
+        said = None
+    except ManifestInvalid as exc:
+        said = " ".join(str(d) for d in exc.diagnostics)
+    monkeypatch.setattr(enginecheck, "pg_float_refusal", lambda sql, table: None)
+    ddl = render.ddl(load_text(text, "m.yaml"), "postgres")
+    try:
+        pg.execute(ddl)
+        refused = None
+    except psycopg.Error as exc:
+        refused = str(exc).splitlines()[0]
+    assert (said is not None) == (refused is not None), (said, refused)
+    if said:
+        assert "m.yaml:14:9: error: " in said and "for double precision or real" in said and "NUMERIC" in said
+
+
+def test_the_float_refusal_names_the_fix():
+    got = _errors(FLOATS % '"round(d, 2) > 0"')
+    assert got == ['m.yaml:14:9: error: table "t": check "k": PostgreSQL has no round() with decimals for double '
+                   'precision or real (ROUND(d, 2)): cast the value to NUMERIC first, e.g. ROUND(CAST(d AS '
+                   'NUMERIC), 2), or give each engine its own form: {postgres: "…", sqlite: "…"}']
+    # PostgreSQL's own form is read so too (SQLite's trunc() has no decimals: the portable text is refused)
+    got = _errors(FLOATS % '{postgres: "trunc(d, 1) > 0", sqlite: "d > 0"}')
+    assert len(got) == 1 and "PostgreSQL has no trunc() with decimals for double precision or real" in got[0]

@@ -118,3 +118,25 @@ def test_random_documents(data, flow):
     _same(text)
     _same(yaml.safe_dump(yaml.load(text, Loader=yaml.BaseLoader)) if not isinstance(
         _reading(yamlpos._load_nodes, text), tuple) else text)
+
+
+HEAD = "format: 1\nname: x\nversion: 1\ntables:\n  t:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+
+
+@pytest.mark.parametrize("text, where, says", [
+    (HEAD + "    a: " + "[" * 400 + "]" * 400 + "\n", "m.yaml:8:", "nested more than 64 levels deep"),
+    (HEAD + "      j: {type: jsonb, default: {value: " + "[" * 1000 + "]" * 1000 + "}}\n", "m.yaml:8:",
+     "nested more than 64 levels deep"),
+    (HEAD.replace("primary_key: true}", 'primary_key: true, check: "' + "(" * 60 + "id > 0" + ")" * 60 + '"}'),
+     "m.yaml:7:", "nests too deeply to be read"),
+], ids=["yaml-lists", "json-default", "check-parentheses"])
+def test_a_value_nested_too_deeply_is_a_located_problem_not_a_crash(tmp_path, text, where, says):
+    """YAML 400 lists deep, a JSON default 1,000 deep, a CHECK in 60 parentheses: RecursionError, exit 3."""
+    from tests.conftest import cli
+    (tmp_path / "m.yaml").write_text(text)
+    for node_reading in (False, True):   # the fast reading and the node reading both stop at the limit
+        if node_reading:
+            (tmp_path / "m.yaml").write_text(text.replace("format: 1", "format: &f 1"))   # an anchor: node reading
+        result = cli("validate", "m.yaml", cwd=tmp_path)
+        assert result.exit_code == 2, result.output
+        assert where in result.output and says in result.output and "Traceback" not in result.output
