@@ -68,9 +68,17 @@ def _key(root: Path, config: Path | None, args: list[str]) -> str:
     return h.hexdigest()
 
 
-def _files(base: str):
-    """Every file under ``base``, in a stable order (symbolic links to directories are not followed)."""
-    for dirpath, dirnames, filenames in os.walk(base):
+def _files(base: str, follow: bool = False):
+    """Every file under ``base``, in a stable order.  With ``follow``, a symbolic link to a directory is
+    read through, as the full check reads it (each real directory once: a link back up ends there)."""
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=follow):
+        if follow:
+            real = os.path.realpath(dirpath)
+            if real in seen:
+                dirnames[:] = []
+                continue
+            seen.add(real)
         dirnames.sort()
         for name in sorted(filenames):
             yield os.path.join(dirpath, name)
@@ -86,7 +94,7 @@ def hashes(manifests: list[Path], dirs: list) -> dict[str, str]:
         if not os.path.isdir(base):
             found[base + "/"] = "missing"
             continue
-        for path in _files(base):
+        for path in _files(base, follow=True):   # the full check reads through a linked directory too
             found[path] = _sha(Path(path))
     return found
 

@@ -16,6 +16,7 @@ defaults above apply.
 from __future__ import annotations
 
 import glob
+import os
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,10 +47,16 @@ class Project:
         return list(found)
 
     def display(self, path: Path) -> str:
-        """A path as shown in messages and headers: relative to the root, with '/'."""
+        """A path as shown in messages and headers: relative to the root, with '/' (``../shared/x.yaml`` for a
+        manifest beside the project: the generated headers then read the same in every clone)."""
+        resolved, root = Path(path).resolve(), self.root.resolve()
         try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+            return resolved.relative_to(root).as_posix()
         except ValueError:
+            pass
+        try:
+            return Path(os.path.relpath(resolved, root)).as_posix()
+        except ValueError:   # another drive (Windows): no relative path
             return Path(path).as_posix()
 
     def output_dir(self, manifest: Manifest, override: str | None = None) -> Path:

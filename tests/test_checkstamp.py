@@ -177,3 +177,22 @@ def test_stamps_no_check_wrote_for_a_month_are_removed(template, tmp_path):
     left = {p.name for p in stamps.iterdir()}
     assert old.name not in left and {recent.name, other.name} <= left
     assert any(n.startswith("check-") and n not in (recent.name,) for n in left)   # this project's own stamp
+
+
+def test_a_linked_directory_is_read_through_as_the_full_check_reads_it(template, tmp_path):
+    """generated/<name>/migrations as a symbolic link to a shared directory: an applied migration edited there
+    was "current" on the fast path (os.walk did not follow the link) while the full check said it was edited."""
+    project = tmp_path / "p"
+    shutil.copytree(template, project)
+    shared = tmp_path / "shared_migrations"
+    chain = project / "generated" / "memories" / "migrations"
+    shutil.move(str(chain), shared)
+    chain.symlink_to(shared, target_is_directory=True)
+    (shared / "loop").symlink_to(shared, target_is_directory=True)   # a link back up: read once, no endless walk
+    cache = tmp_path / "cache"
+    assert _check(project, cache, full=False)[0] == 0
+    assert _check(project, cache, full=False)[0] == 0
+    sql = shared / "sqlite" / "0001_init.sql"
+    sql.write_text(sql.read_text().replace("CREATE TABLE", "CREATE TABLE ", 1))
+    fast, full = _check(project, cache, full=False), _check(project, cache, full=True)
+    assert fast == full and fast[0] == 1, (fast, full)

@@ -57,6 +57,23 @@ def test_generate_is_deterministic(project, tmp_path_factory):
         assert (project / "generated/memories" / name).read_bytes() == (other / "generated/memories" / name).read_bytes()
 
 
+def test_a_manifest_beside_the_project_is_named_relative_to_it_in_every_clone(tmp_path):
+    """manifests = ["../shared/*.yaml"] (a monorepo): the generated headers named the manifest by its absolute
+    path, so every other clone (CI's) found all the files out of date."""
+    headers = []
+    for clone in ("one", "two"):
+        (tmp_path / clone / "shared").mkdir(parents=True)
+        (tmp_path / clone / "shared" / "memories.yaml").write_text(GOOD)
+        app = tmp_path / clone / "app"
+        app.mkdir()
+        (app / "schemactl.toml").write_text('manifests = ["../shared/*.yaml"]\noutput = "generated"\n')
+        assert run("generate", cwd=app).exit_code == 0
+        headers.append((app / "generated/memories/postgres.sql").read_bytes())
+    assert headers[0] == headers[1] and b"../shared/memories.yaml" in headers[0]
+    shutil.copytree(tmp_path / "one", tmp_path / "three")
+    assert run("check", cwd=tmp_path / "three" / "app").exit_code == 0
+
+
 def test_generated_files_match_the_repository(project):
     run("generate", cwd=project)
     for name in ("postgres.sql", "sqlite.sql"):
