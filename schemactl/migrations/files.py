@@ -274,6 +274,14 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
         old = read_snapshot(d, lock, manifest.features)     # a damaged chain is named even with nothing to do
         if lock["migrations"] and lock["migrations"][-1]["schema_hash"] == digest:
             raise NothingToDo(f"{manifest.name}: the manifest matches the last migration; nothing to do")
+        if old.pg_schema != manifest.pg_schema:   # the tables and the version table would be elsewhere
+            shown = {None: "the default (search_path)"}
+            keep = f"keep postgres: {{schema: {old.pg_schema}}}" if old.pg_schema else "leave postgres: schema out"
+            raise SchemactlError(f"{manifest.name}: postgres: schema {shown.get(old.pg_schema, old.pg_schema)} -> "
+                                 f"{shown.get(manifest.pg_schema, manifest.pg_schema)} moves the chain's tables and "
+                                 "its schema_version table to another PostgreSQL schema, which no migration does "
+                                 "(the runtimes would read an empty version table there and start the chain "
+                                 f"again); {keep}, as the chain's databases hold it")
         ops = plan(old, manifest)
         bad = destructive(ops)
         if bad and not allow_destructive:

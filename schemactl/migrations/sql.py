@@ -262,6 +262,10 @@ def _sqlite_add_column_ok(r: Renderer, t: Table, op: Op) -> bool:
 # them and another kind is no rebuild's copy.
 _SQLITE_TIME_KINDS = frozenset({"date", "time", "timestamp", "timestamptz"})
 
+def _renamed_to(ops: list[Op], old_name: str) -> str | None:
+    return next((op.table for op in ops if op.kind == "rename_table" and op.old == old_name), None)
+
+
 # Operations on the schema as a whole that name a table but never change it (dropped first, created last).
 SQLITE_AROUND = {"drop_search", "create_search", "drop_trigger", "create_trigger", "drop_policy", "create_policy"}
 SQLITE_NEW = SQLITE_REBUILD_PREFIX   # the runtimes name the table without it in their messages
@@ -278,6 +282,14 @@ def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             raise ValueError(f"column {op.table}.{op.name}: {op.old.spelled()} -> {op.new.spelled()} changes how "
                              "SQLite stores the values (a table rebuild would keep the old form beside the new); add "
                              "a column of the new type, fill it from the old one, then drop the old one")
+    if old.time_storage != new.time_storage:
+        kept = [f"{t.name}.{c.name}" for t in old.tables for c in t.columns if c.type.name == "timestamptz"
+                and any(op.kind == "sqlite_storage" and op.table in (t.name, _renamed_to(ops, t.name)) for op in ops)]
+        if kept:   # the rows' values are in the old form: a rebuild would copy them as they are
+            raise ValueError(f"sqlite: timestamptz: {old.time_storage} -> {new.time_storage} changes how SQLite stores "
+                             f"the values of {', '.join(kept[:3])}{' …' if len(kept) > 3 else ''} (a table rebuild "
+                             "copies them unconverted, and old rows would keep the old form beside the new); keep "
+                             f"sqlite: {{timestamptz: {old.time_storage}}}, the convention the chain's databases hold")
     by_table: dict[str, list[Op]] = {}
     for op in ops:
         if op.table and op.kind not in SQLITE_AROUND:

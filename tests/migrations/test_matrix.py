@@ -287,6 +287,35 @@ def test_a_type_change_that_changes_sqlite_storage_is_refused_with_the_way_to_do
     assert len(list((tmp_path / "generated" / "chain" / "migrations" / "sqlite").glob("*.sql"))) == 1
 
 
+def test_a_change_of_the_sqlite_timestamptz_convention_is_refused_where_a_table_holds_instants(tmp_path):
+    """sqlite: {timestamptz: integer_ms} -> iso_text planned a rebuild that copied the milliseconds as they were:
+    old rows held '1796217657198' beside new ISO text, ORDER BY wrong, and every verify passed."""
+    from schemactl.errors import SchemactlError
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", "      note: text\n      at: timestamptz\n")
+    chain.release(base + "sqlite: {timestamptz: integer_ms}\n", "init")
+    with pytest.raises(SchemactlError, match=r"sqlite: timestamptz: integer_ms -> iso_text changes how SQLite stores "
+                                             r"the values of items.at .*keep sqlite: \{timestamptz: integer_ms\}"):
+        chain.release(base + "sqlite: {timestamptz: iso_text}\n", "iso")
+    assert len(list((tmp_path / "generated" / "chain" / "migrations" / "sqlite").glob("*.sql"))) == 1
+    # a chain whose tables hold no timestamptz column takes the new convention (nothing is stored in it)
+    other = Chain(tmp_path / "other")
+    other.release(BASE + "sqlite: {timestamptz: integer_ms}\n", "init")
+    other.release(BASE + "sqlite: {timestamptz: iso_text}\n", "iso")
+
+
+def test_moving_a_chain_to_another_postgresql_schema_is_refused(tmp_path):
+    """postgres: {schema: app} added to a manifest with a chain wrote an empty migration (no SET SCHEMA) whose
+    record went to app.schema_version: every database at the old version started the chain again."""
+    from schemactl.errors import SchemactlError
+    chain = Chain(tmp_path)
+    chain.release(BASE, "init")
+    with pytest.raises(SchemactlError, match=r"chain: postgres: schema the default \(search_path\) -> app moves the "
+                                             r"chain's tables .*leave postgres: schema out"):
+        chain.release(BASE + "postgres: {schema: app}\n", "mv")
+    assert len(list((tmp_path / "generated" / "chain" / "migrations" / "postgres").glob("*.sql"))) == 1
+
+
 def test_a_column_added_with_a_comment_has_it_on_postgresql(tmp_path, pg):
     """The chain wrote ALTER TABLE … ADD COLUMN without the column's COMMENT ON (the fresh DDL has it): a
     database built by migrations lacked the comment."""
