@@ -20,6 +20,9 @@ if (!threads.isMainThread) {   // the SQL, in a thread of its own while the main
                                       () => threads.parentPort.postMessage(null));
   return;
 }
+// stdout carries the answer alone: what the module prints (console.log, a dotenv notice) goes to stderr
+const answer = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, encoding, callback) => process.stderr.write(chunk, encoding, callback);
 const file = path.resolve(process.argv[2]);
 const option = (name) => { const i = process.argv.indexOf(name, 3); return i > 0 ? process.argv[i + 1] : null; };
 const sqlDialect = option("--sql"), kitPath = option("--kit"), codeCacheDir = option("--code-cache");
@@ -63,7 +66,7 @@ function need(name) {
 }
 function fail(message, node) {
   const at = node ? position(node) : null;
-  process.stdout.write(JSON.stringify({ error: message, line: at && at.line, col: at && at.col }));
+  answer(JSON.stringify({ error: message, line: at && at.line, col: at && at.col }));
   process.exit(3);
 }
 
@@ -238,7 +241,7 @@ function compile(m, filename) {
 
 function syntaxError(d, filename) {
   const lc = d.file ? d.file.getLineAndCharacterOfPosition(d.start) : null;
-  process.stdout.write(JSON.stringify({ error: `not valid TypeScript: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
+  answer(JSON.stringify({ error: `not valid TypeScript: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
                                         file: filename, line: lc && lc.line + 1, col: lc && lc.character + 1 }));
   process.exit(3);
 }
@@ -326,13 +329,13 @@ function loadFailed(e) {
   const at = e instanceof SyntaxError && /^(.+?):(\d+)\r?$/.exec(String(e.stack || "").split("\n")[0]);
   if (e instanceof SyntaxError && !at) esbuildErrorIn(localModules(file));   // V8 named no place (an ES module)
   if (!at || !path.isAbsolute(at[1]) || !fs.existsSync(at[1])) fail(`loading the module failed: ${message}`);
-  const where = at[1], answer = (more) => {
-    process.stdout.write(JSON.stringify({ error: `loading the module failed: ${message}`, file: where, ...more }));
+  const where = at[1], failedAt = (more) => {
+    answer(JSON.stringify({ error: `loading the module failed: ${message}`, file: where, ...more }));
     process.exit(3);
   };
-  if (!/\.[mc]?tsx?$/.test(where)) answer({ line: Number(at[2]) });
+  if (!/\.[mc]?tsx?$/.test(where)) failedAt({ line: Number(at[2]) });
   esbuildErrorIn([where]);
-  answer({});
+  failedAt({});
 }
 
 // The first of ``files`` esbuild cannot read, as the answer (its place and esbuild's words); else nothing.
@@ -345,7 +348,7 @@ function esbuildErrorIn(files) {
     } catch (x) {
       const first = x && x.errors && x.errors[0];
       if (first && first.location) {
-        process.stdout.write(JSON.stringify({ error: `loading the module failed: ${first.text}`, file: where,
+        answer(JSON.stringify({ error: `loading the module failed: ${first.text}`, file: where,
                                               line: first.location.line, col: first.location.column + 1 }));
         process.exit(3);
       }
@@ -514,7 +517,7 @@ const out = { core, tables, creators, enums, schemas, relations, types };
 const finished = (ddl) => {
   if (typeof ddl === "string" && asExported) out.ddl = ddl;
   saveCode();
-  process.stdout.write(JSON.stringify(out));
+  answer(JSON.stringify(out));
 };
 if (sqlThread && asExported) {
   sqlThread.done.then((ddl) => { sqlThread.worker.terminate(); finished(ddl); });

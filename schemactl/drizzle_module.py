@@ -80,6 +80,10 @@ def read_module(path: Path) -> dict:
         out = json.loads(stdout)
     except ValueError:
         detail = " ".join((stderr or stdout).split())[:300]
+        if not stdout.strip():   # Node ended before the answer: the module (or one it imports) ended it
+            raise SchemactlError(f"{path}: loading the module with Node ended the process before the module could be "
+                                 "read (exit code " f"{proc.returncode}; a process.exit() in the module or one it "
+                                 "imports?)" + (f": {detail}" if detail else "")) from None
         raise SchemactlError(f"{path}: loading the module with Node failed: {detail}") from None
     if "error" in out:
         module = shown(out["file"]) if out.get("file") and Path(out["file"]) != path.resolve() else str(path)

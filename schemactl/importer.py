@@ -1262,7 +1262,11 @@ def _both_uncached(sql: str, engine: str, key: bool = False) -> dict:
                     node.set("this", sqlglot.exp.cast(node.this.copy(), "json"))
         if engine == "postgres":
             tree = tree.transform(_sqlite_spelling)
+            if tree.find(sqlglot.exp.Like):   # PostgreSQL's LIKE compares case: GLOB on SQLite, as a portable one
+                tree = _like_for_sqlite(tree)
         else:
+            if tree.find(sqlglot.exp.Like):   # SQLite's LIKE ignores the case of ASCII letters: ILIKE
+                tree = tree.transform(_ilike)
             collated = _collation_of(tree) if key else None
             tree = tree.transform(_postgres_collation)
             if collated is not None and collated[0] is not None:   # an index key compares through the function
@@ -1271,6 +1275,27 @@ def _both_uncached(sql: str, engine: str, key: bool = False) -> dict:
     except Exception:  # sqlglot cannot read it: the same text, flagged in the summary by the caller
         translated = sql
     return {engine: sql, other: translated}
+
+
+def _like_for_sqlite(tree):
+    """PostgreSQL's LIKE with a constant pattern ('AB%'::text as the catalog shows it) as the GLOB a portable
+    LIKE is on SQLite (sqlexpr.case_sensitive_like)."""
+    import sqlglot
+    from .sqlexpr import case_sensitive_like
+    exp = sqlglot.exp
+    for like in list(tree.find_all(exp.Like)):
+        pattern = like.expression
+        if isinstance(pattern, exp.Cast) and isinstance(pattern.this, exp.Literal) and pattern.this.is_string \
+                and pattern.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR):
+            like.set("expression", pattern.this)
+    return tree.transform(case_sensitive_like)
+
+
+def _ilike(node):
+    import sqlglot
+    if isinstance(node, sqlglot.exp.Like):
+        return sqlglot.exp.ILike(this=node.this, expression=node.expression)
+    return node
 
 
 _CONSTANT_NODES = ("Literal", "Neg", "Paren", "Add", "Sub", "Mul", "Div", "Mod", "DPipe", "Concat")
@@ -2307,4 +2332,15 @@ def drizzle_export(path: str) -> tuple[str, str]:
             raise SchemactlError(f"{shown(file)}:{line}:{int(col) + 1}: error: {message} "
                                  f"(drizzle-kit export of {path})")
         raise SchemactlError(f"drizzle-kit export failed for {path}:\n{(res.stderr or res.stdout).strip()}")
-    return engine, res.stdout.replace("--> statement-breakpoint", "")
+    return engine, _without_module_output(res.stdout).replace("--> statement-breakpoint", "")
+
+
+# What drizzle-kit export prints starts with one of these; the schema module's own output (console.log while
+# it loads: a dotenv notice, say) comes before it, on the same stdout
+_DDL_START = re.compile(r"\s*(?:$|--|/\*|(?:CREATE|ALTER|DO|COMMENT|SET|SELECT|DROP)\b)", re.I)
+
+
+def _without_module_output(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    first = next((i for i, line in enumerate(lines) if _DDL_START.match(line)), len(lines))
+    return "".join(lines[first:])

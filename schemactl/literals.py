@@ -312,6 +312,11 @@ FUNCTION_ALIASES = {
         "timestamptz": {"postgres": ("CURRENT_TIMESTAMP", "transaction_timestamp()")},
         "time": {"postgres": ("CURRENT_TIME",), "sqlite": ("time('now')",)},
     },
+    # uuid-ossp's random (version 4) UUID, in the schema the extension was created in (public, Supabase's
+    # extensions): what gen_random_uuid() gives
+    "uuid": {
+        "uuid": {"postgres": ("uuid_generate_v4()", "public.uuid_generate_v4()", "extensions.uuid_generate_v4()")},
+    },
 }
 
 # Defaults one engine writes with a function the other does not have, and what means the same there:

@@ -342,6 +342,21 @@ def test_pg_date_default_now_gives_sqlite_a_date(pg, pg_server, pg_test_db, tmp_
     assert len(d) == 10 and d == d2                       # YYYY-MM-DD, not a timestamp
 
 
+def test_uuid_ossp_random_uuid_default_is_fn_uuid(pg, pg_server, pg_test_db, tmp_path):
+    """uuid_generate_v4() (uuid-ossp, as most PostgreSQL schemas of a certain age have it) was not mapped: "PostgreSQL
+    has no function uuid_generate_v4()", and the key column lost its default.  It is {fn: uuid}, listed."""
+    pg.execute('CREATE SCHEMA extensions; CREATE EXTENSION "uuid-ossp" SCHEMA extensions')
+    result, out = _pg_import(pg, pg_server, tmp_path, "CREATE TABLE t (id uuid DEFAULT extensions.uuid_generate_v4() "
+                                                      "PRIMARY KEY, n text)")
+    assert result.exit_code == 0, result.output
+    assert 'column "id", default: extensions.uuid_generate_v4() -> {fn: uuid} (gen_random_uuid() on postgres, ' \
+           "the same value)" in result.output
+    m, conn = _applies_on_both(out, pg_test_db)
+    assert m.table("t").column("id").default.value == "uuid"
+    conn.execute("INSERT INTO t (n) VALUES ('a')")
+    assert conn.execute("SELECT count(id) FROM t").fetchone() == (1,)
+
+
 def test_schemactl_own_sqlite_defaults_are_recognised(tmp_path, pg_test_db):
     src = tmp_path / "own.yaml"
     src.write_text("format: 1\nname: own\nversion: 1\ntables:\n  a:\n    columns:\n"
@@ -547,3 +562,27 @@ def test_the_sessions_settings_come_back_after_an_error_and_a_local_one_stays_lo
         assert conn.execute("SHOW IntervalStyle").fetchone() == ("sql_standard",)
     finally:
         conn.close()
+
+
+def test_a_like_check_keeps_its_case_rule_on_the_other_engine(pg, pg_server, pg_test_db, tmp_path):
+    """PostgreSQL's LIKE compares case and SQLite's ignores ASCII case: import wrote CHECK (sku LIKE 'AB%') as
+    SQLite's LIKE (which took 'abzz') and a SQLite file's LIKE as PostgreSQL's (which refused 'abX'), "exact"."""
+    result, out = _pg_import(pg, pg_server, tmp_path, "CREATE TABLE docs (id int PRIMARY KEY, "
+                                                      "sku text CHECK (sku LIKE 'AB%'))")
+    assert result.exit_code == 0, result.output
+    m, conn = _applies_on_both(out, pg_test_db)
+    lite = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
+    for db, refused in ((lite, sqlite3.IntegrityError), (conn, psycopg.errors.CheckViolation)):
+        db.execute("INSERT INTO docs VALUES (1, 'ABzz')")
+        with pytest.raises(refused):
+            db.execute("INSERT INTO docs VALUES (2, 'abzz')")
+    conn.execute(RESET_SQL)
+    (tmp_path / "lite").mkdir()
+    result, out, _ = _sqlite_import(tmp_path / "lite", "CREATE TABLE p (id INTEGER PRIMARY KEY, "
+                                                       "code TEXT CHECK (code LIKE 'AB%'));")
+    assert result.exit_code == 0, result.output
+    m, conn = _applies_on_both(out, pg_test_db)
+    conn.execute("INSERT INTO p VALUES (1, 'abX'), (2, 'ABx')")
+    with pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("INSERT INTO p VALUES (3, 'xyz')")

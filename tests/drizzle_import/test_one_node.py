@@ -66,3 +66,31 @@ def test_tables_are_read_in_the_order_they_are_declared(tmp_path):
     out = _helper(tmp_path / "s.ts", "postgresql")
     assert [t["export"] for t in out["tables"]] == ["zeta", "alpha"]
     assert out["ddl"] == _kit(tmp_path / "s.ts", "postgresql")
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["one-node", "drizzle-kit-export"])
+def test_a_module_that_prints_on_stdout_imports(tmp_path, fast, pg_server):
+    """import "dotenv/config" prints a notice on stdout: the helper's JSON answer was read with it in front
+    ("loading the module with Node failed: [dotenv] … {"core": …}"), and drizzle-kit export's DDL began with it
+    (every table rejected: "no tables found to import")."""
+    from tests.conftest import cli
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    exports = "" if fast else "const x = 1;\nexport { x as y };\n"   # an export form the one-Node path leaves
+    (tmp_path / "s.ts").write_text('import { pgTable, integer } from "drizzle-orm/pg-core";\n'
+                                   'console.log("[dotenv] injecting env (0) from .env");\n'
+                                   'export const t = pgTable("t", { id: integer("id").primaryKey() });\n' + exports)
+    result = cli("import", "--drizzle", "s.ts", "--postgres-url", pg_server.url(), "-o", "s.yaml", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "import: 3 objects mapped exactly, 0 approximately, 0 not mapped" in result.output
+
+
+def test_a_module_that_ends_node_is_named_so(tmp_path):
+    from schemactl.drizzle_module import read_module
+    from schemactl.errors import SchemactlError
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "s.ts").write_text('import { pgTable, integer } from "drizzle-orm/pg-core";\n'
+                                   'export const t = pgTable("t", { id: integer("id").primaryKey() });\n'
+                                   "process.exit(0);\n")
+    with pytest.raises(SchemactlError, match=r"s.ts: loading the module with Node ended the process before the "
+                                             r"module could be read \(exit code 0; a process.exit\(\)"):
+        read_module(tmp_path / "s.ts")
