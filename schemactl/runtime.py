@@ -38,7 +38,7 @@ VERSION_TABLE = "schema_version"
 # A SQLite migration rebuilds a table under this name (docs/runtime-protocol.md, section 2); an error names the
 # table without it
 SQLITE_REBUILD_PREFIX = "__schemactl_new_"
-BUSY_TIMEOUT_MS = 30000   # how long migrate waits for another process's migration on SQLite
+BUSY_TIMEOUT_MS = 30000   # how long migrate waits for another process's migration (SQLite, PostgreSQL)
 EXPRESSION_KEY = "(expression)"      # an expression element of an index (docs/runtime-protocol.md, section 5)
 _QUERIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "introspect", "queries")
 
@@ -223,6 +223,12 @@ def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
         conn.isolation_level = saved_isolation
 
 
+def _lock_timed_out(exc: Exception) -> bool:
+    """PostgreSQL's lock_timeout ended the wait (SQLSTATE 55P03), as psycopg, psycopg2 or another driver says."""
+    code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return code == "55P03" or "lock timeout" in str(exc)
+
+
 def _migrate_postgres(conn, bundle: dict) -> list[int]:
     migrations = bundle["engines"]["postgres"]["migrations"]
     table = _version_table(bundle, "postgres")
@@ -237,7 +243,15 @@ def _migrate_postgres(conn, bundle: dict) -> list[int]:
         conn.autocommit = False
     applied_now: list[int] = []
     try:
-        _exec(conn, f"SELECT pg_advisory_lock({ph})", (key,))
+        try:   # another process's migration is waited for as on SQLite, then given up on
+            _exec(conn, f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}")
+            _exec(conn, f"SELECT pg_advisory_lock({ph})", (key,))
+        except Exception as exc:
+            conn.rollback()
+            if _lock_timed_out(exc):
+                raise MigrationError(f"cannot take the database's write lock: another process has held schemactl's "
+                                     f"migration lock (pg_advisory_lock({key})) for {BUSY_TIMEOUT_MS / 1000:g} s")
+            raise
         conn.commit()
         try:
             if schema:

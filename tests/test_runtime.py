@@ -306,3 +306,27 @@ def test_a_file_that_is_not_a_database_is_a_migration_error(released, tmp_path):
     with pytest.raises(MigrationError, match="cannot use the database: file is not a database"):
         migrate(sqlite3.connect(str(path)), bundle)
     assert path.read_text() == "not a database at all\n" * 20
+
+
+def test_a_postgresql_migration_lock_held_elsewhere_is_waited_for_then_a_migration_error(released, pg_test_db):
+    """migrate() waited for PostgreSQL's advisory lock without end (a hung deploy held every other instance), where
+    the README promises 30 s as on SQLite, then "cannot take the database's write lock"."""
+    import psycopg
+    import schemactl.runtime as rt
+    _, bundle = released
+    key = int(bundle["engines"]["postgres"]["lock_key"])
+    with psycopg.connect(pg_test_db, autocommit=True) as holder, psycopg.connect(pg_test_db) as conn:
+        from tests.conftest import RESET_SQL
+        holder.execute(RESET_SQL)
+        holder.execute("SELECT pg_advisory_lock(%s)", (key,))
+        old, rt.BUSY_TIMEOUT_MS = rt.BUSY_TIMEOUT_MS, 300      # wait briefly here; services wait 30 s
+        try:
+            with pytest.raises(MigrationError, match=r"cannot take the database's write lock: another process has "
+                                                     r"held schemactl's migration lock .* for 0.3 s"):
+                migrate(conn, bundle)
+        finally:
+            rt.BUSY_TIMEOUT_MS = old
+        assert conn.execute("SHOW lock_timeout").fetchone() == ("0",)   # the session's own setting is kept
+        holder.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        conn.rollback()
+        assert migrate(conn, bundle)

@@ -183,7 +183,7 @@ const VERSION_TABLE = "schema_version";
 // A SQLite migration rebuilds a table under this name (docs/runtime-protocol.md, section 2); an error names the
 // table without it.
 const SQLITE_REBUILD_PREFIX = "__schemactl_new_";
-const BUSY_TIMEOUT_MS = 30000;   // how long migrate waits for another process's migration on SQLite
+const BUSY_TIMEOUT_MS = 30000;   // how long migrate waits for another process's migration (SQLite, PostgreSQL)
 const EXPRESSION_KEY = "(expression)";   // an expression element of an index
 
 function quoteIdent(name: string): string {
@@ -340,7 +340,19 @@ async function migratePostgres(client: PgClient, bundle: Bundle): Promise<number
     throw new MigrationError("the bundle has no PostgreSQL lock_key; regenerate it with schemactl generate");
   }
   const appliedNow: number[] = [];
-  await pgRows(client, "SELECT pg_advisory_lock($1::bigint)", [key]);
+  try {   // another process's migration is waited for as on SQLite, then given up on
+    await pgRows(client, "BEGIN");
+    await pgRows(client, `SET LOCAL lock_timeout = ${BUSY_TIMEOUT_MS}`);
+    await pgRows(client, "SELECT pg_advisory_lock($1::bigint)", [key]);
+    await pgRows(client, "COMMIT");
+  } catch (err) {
+    await pgRows(client, "ROLLBACK").catch(() => undefined);
+    if ((err as { code?: string }).code === "55P03") {
+      throw new MigrationError("cannot take the database's write lock: another process has held schemactl's "
+                               + `migration lock (pg_advisory_lock(${key})) for ${BUSY_TIMEOUT_MS / 1000} s`);
+    }
+    throw err;
+  }
   try {
     if (schema) {
       await pgRows(client, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);

@@ -299,6 +299,24 @@ def test_two_processes_migrating_postgres(family, pg, pg_test_db):
         assert driver.run("verify-deep", "postgres", pg_test_db) == {"ok": True}
 
 
+def test_a_migration_lock_held_past_30_s_is_a_migration_error(family, pg, pg_test_db):
+    """migrate_postgres waited for the advisory lock without end; 30 s as on SQLite, then a Migration error."""
+    _, bundle, driver = family
+    key = int(bundle["engines"]["postgres"]["lock_key"])
+    pg.execute("SELECT pg_advisory_lock(%s::bigint)", (key,))
+    started = time.time()
+    try:
+        proc = driver.start("migrate", "postgres", pg_test_db)
+        stdout, stderr = proc.communicate(timeout=90)
+    finally:
+        pg.execute("SELECT pg_advisory_unlock(%s::bigint)", (key,))
+    answer = json.loads(stdout.strip().splitlines()[-1])
+    assert "cannot take the database's write lock: another process has held schemactl's migration lock " \
+           f"(pg_advisory_lock({key})) for 30 s" in answer["message"], (stdout, stderr)
+    assert 29 < time.time() - started < 60
+    assert driver.run("migrate", "postgres", pg_test_db)["applied"] == [1, 2, 3]
+
+
 def test_two_processes_migrating_sqlite(family, tmp_path):
     """BEGIN IMMEDIATE per migration: every migration is applied exactly once, by one of the two."""
     _, _, driver = family

@@ -1378,7 +1378,18 @@ fn pg_text(e: &tokio_postgres::Error) -> String {
 /// applied (empty when there was nothing to do).
 #[cfg(feature = "postgres")]
 pub async fn migrate_postgres(client: &mut tokio_postgres::Client) -> Result<Vec<u32>, Error> {
-    client.execute("SELECT pg_advisory_lock($1)", &[&POSTGRES_LOCK_KEY]).await?;
+    // another process's migration is waited for as on SQLite (30 s), then given up on
+    let lock = format!("BEGIN; SET LOCAL lock_timeout = 30000; SELECT pg_advisory_lock({}); COMMIT",
+                       POSTGRES_LOCK_KEY);
+    if let Err(e) = client.batch_execute(&lock).await {
+        let _ = client.batch_execute("ROLLBACK").await;
+        if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+            return Err(Error::Migration(format!(
+                "cannot take the database's write lock: another process has held schemactl's migration lock \
+                 (pg_advisory_lock({})) for 30 s", POSTGRES_LOCK_KEY)));
+        }
+        return Err(e.into());
+    }
     let result = postgres_migrate_locked(client).await;
     if result.is_err() {
         let _ = client.batch_execute("ROLLBACK").await;
