@@ -49,15 +49,15 @@ class Project:
     def display(self, path: Path) -> str:
         """A path as shown in messages and headers: relative to the root, with '/' (``../shared/x.yaml`` for a
         manifest beside the project: the generated headers then read the same in every clone)."""
-        resolved, root = Path(path).resolve(), self.root.resolve()
+        given = Path(path)
         try:
-            return resolved.relative_to(root).as_posix()
+            return given.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             pass
-        try:
-            return Path(os.path.relpath(resolved, root)).as_posix()
-        except ValueError:   # another drive (Windows): no relative path
-            return Path(path).as_posix()
+        if given.is_absolute() and given.as_posix().startswith(self.root.as_posix().rstrip("/") + "/"):
+            # the root's own path and '..' (a configured glob such as ../shared/*.yaml): relative to the root
+            return Path(os.path.relpath(given, self.root)).as_posix()
+        return given.as_posix()   # elsewhere (a path given on the command line): as given
 
     def output_dir(self, manifest: Manifest, override: str | None = None) -> Path:
         """generated/<name>/, or generated/<name>+<feature>+…/ for a feature set."""

@@ -117,6 +117,8 @@ def _load_nodes(text: str) -> Located:
         problem = exc.problem or exc.context or "cannot read"
         if exc.context and exc.problem and exc.problem.startswith("but "):
             problem = f"{exc.context}, {problem}"
+        if "maximum nesting depth" in problem:   # libyaml's own limit (newer builds): said as schemactl's
+            problem = _too_deep(mark).message.removeprefix("invalid YAML: ") if mark else problem
         if "cannot start any token" in problem and mark and loader_text_char(text, mark) == "\t":
             problem = "found a tab character that cannot start any token; indent with spaces"
         raise YamlSyntaxError(line, col, f"invalid YAML: {problem}") from None
