@@ -117,8 +117,30 @@ def _record(conn, m: dict, table: str, engine: str) -> None:
               (m["version"], m["hash"], m["checksum"]))
 
 
+# A table of that name that is not schemactl's (Flyway named its history schema_version before version 5)
+FOREIGN_VERSION_TABLE = (f"{VERSION_TABLE} is not schemactl's version table (it has no version, hash or checksum "
+                         "column: another tool's?); rename that table: schemactl keeps its history under this name")
+
+
+def _read_failure(exc: Exception) -> str | None:
+    """Why reading the version table failed: "table" (there is none), "column" (it is not schemactl's), or None
+    (anything else: a permission, a file that is no database, a broken connection), as every driver says."""
+    code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    text = str(exc)
+    if code in ("42P01", "3F000") or text.startswith("no such table"):
+        return "table"
+    if code == "42703" or text.startswith("no such column"):
+        return "column"
+    return None
+
+
 def _applied(conn, table: str) -> list[tuple]:
-    return _rows(conn, f"SELECT version, hash, checksum FROM {table} ORDER BY version")
+    try:
+        return _rows(conn, f"SELECT version, hash, checksum FROM {table} ORDER BY version")
+    except Exception as exc:
+        if _read_failure(exc) == "column":
+            raise MigrationError(FOREIGN_VERSION_TABLE) from exc
+        raise
 
 
 def _check_history(applied: list[tuple], migrations: list[dict]) -> None:
@@ -294,8 +316,13 @@ def verify(conn, bundle: dict, deep: bool = False) -> None:
         try:
             with _reading(conn, engine, nested=True):
                 rows = _rows(conn, f"SELECT version, hash FROM {table} ORDER BY version DESC LIMIT 1")
-        except Exception:  # no version table: never migrated
-            raise SchemaMismatch([f"no {VERSION_TABLE} table; run migrate() first"]) from None
+        except Exception as exc:
+            why = _read_failure(exc)
+            if why == "table":   # never migrated
+                raise SchemaMismatch([f"no {VERSION_TABLE} table; run migrate() first"]) from None
+            if why == "column":
+                raise SchemaMismatch([FOREIGN_VERSION_TABLE]) from None
+            raise   # the driver's own error: a permission, a file that is no database
         problems = []
         if not rows:
             problems.append(f"{VERSION_TABLE} is empty; run migrate() first")

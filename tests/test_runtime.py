@@ -330,3 +330,41 @@ def test_a_postgresql_migration_lock_held_elsewhere_is_waited_for_then_a_migrati
         holder.execute("SELECT pg_advisory_unlock(%s)", (key,))
         conn.rollback()
         assert migrate(conn, bundle)
+
+
+FLYWAY = "CREATE TABLE schema_version (installed_rank INT, version TEXT, description TEXT, script TEXT)"
+FOREIGN = ("schema_version is not schemactl's version table (it has no version, hash or checksum column: another "
+           "tool's?); rename that table: schemactl keeps its history under this name")
+
+
+def test_another_tools_schema_version_table_is_named_so(released, tmp_path, pg_test_db):
+    """Flyway's schema_version (before Flyway 5): migrate raised psycopg's UndefinedColumn (`migrate apply`: exit 3)
+    or said "migration failed and was rolled back: no such column: hash" with no migration run, and verify said
+    "no schema_version table; run migrate() first"."""
+    import psycopg
+    from tests.conftest import RESET_SQL
+    _, bundle = released
+    lite = sqlite3.connect(str(tmp_path / "app.db"))
+    lite.execute(FLYWAY)
+    lite.commit()
+    with psycopg.connect(pg_test_db, autocommit=True) as pg:
+        pg.execute(RESET_SQL)
+        pg.execute(FLYWAY)
+        for conn in (lite, pg):
+            with pytest.raises(MigrationError) as failed:
+                migrate(conn, bundle)
+            assert str(failed.value) == FOREIGN
+            with pytest.raises(SchemaMismatch) as mismatch:
+                verify(conn, bundle)
+            assert mismatch.value.differences == [FOREIGN]
+        pg.execute(RESET_SQL)
+
+
+def test_verify_passes_the_drivers_own_error_on_not_as_never_migrated(released, tmp_path):
+    """A file that is no database (or a table the role may not read) was "no schema_version table; run migrate()
+    first", which sends the operator to migrate; it is the driver's error, as the Rust runtime has it."""
+    _, bundle = released
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database, but long enough to be read as one's header " * 4)
+    with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
+        verify(sqlite3.connect(str(path)), bundle)

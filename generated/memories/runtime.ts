@@ -180,6 +180,27 @@ async function pgRows(client: PgClient, sql: string, params: unknown[] = []): Pr
 // ---------------------------------------------------------------- shared rules
 
 const VERSION_TABLE = "schema_version";
+// A table of that name that is not schemactl's (Flyway named its history schema_version before version 5)
+const FOREIGN_VERSION_TABLE = `${VERSION_TABLE} is not schemactl's version table (it has no version, hash or `
+  + "checksum column: another tool's?); rename that table: schemactl keeps its history under this name";
+
+/** Why reading the version table failed: "table" (there is none), "column" (it is not schemactl's), or null. */
+function readFailure(err: unknown): "table" | "column" | null {
+  const code = (err as { code?: string }).code;
+  const text = errorMessage(err);
+  if (code === "42P01" || code === "3F000" || text.startsWith("no such table")) return "table";
+  if (code === "42703" || text.startsWith("no such column")) return "column";
+  return null;
+}
+
+function historyRows<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (readFailure(err) === "column") throw new MigrationError(FOREIGN_VERSION_TABLE);
+    throw err;
+  }
+}
 // A SQLite migration rebuilds a table under this name (docs/runtime-protocol.md, section 2); an error names the
 // table without it.
 const SQLITE_REBUILD_PREFIX = "__schemactl_new_";
@@ -290,7 +311,7 @@ function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
     for (;;) {
       locked(() => db.exec("BEGIN IMMEDIATE"));
       try {
-        const applied = sqliteRows(db, `SELECT version, hash, checksum FROM ${table} ORDER BY version`);
+        const applied = historyRows(() => sqliteRows(db, `SELECT version, hash, checksum FROM ${table} ORDER BY version`));
         checkHistory(applied, migrations);
         const pending = migrations.slice(applied.length);
         if (!pending.length) {
@@ -359,7 +380,8 @@ async function migratePostgres(client: PgClient, bundle: Bundle): Promise<number
     }
     await pgRows(client, `CREATE TABLE IF NOT EXISTS ${table} (version integer PRIMARY KEY, hash text NOT NULL, `
                          + "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-    const applied = await pgRows(client, `SELECT version, hash, checksum FROM ${table} ORDER BY version`);
+    const applied = await pgRows(client, `SELECT version, hash, checksum FROM ${table} ORDER BY version`)
+      .catch((err: unknown) => historyRows(() => { throw err; }));
     checkHistory(applied, migrations);
     for (const m of migrations.slice(applied.length)) {
       await pgRows(client, "BEGIN");
@@ -430,6 +452,15 @@ function versionProblems(rows: readonly Row[], bundle: Bundle): string[] {
   return [];
 }
 
+/** verify's reading of the version table failed: never migrated, another tool's table, or the driver's own error
+ * (a permission, a file that is no database), as it is. */
+function versionReadFailed(err: unknown): unknown {
+  const why = readFailure(err);
+  if (why === "table") return new SchemaMismatch([`no ${VERSION_TABLE} table; run migrate() first`]);
+  if (why === "column") return new SchemaMismatch([FOREIGN_VERSION_TABLE]);
+  return err;
+}
+
 function ignoredTables(bundle: Bundle): Set<string> {
   return new Set(bundle.ignored_tables ?? [VERSION_TABLE]);
 }
@@ -438,8 +469,8 @@ function verifySqlite(db: SqliteDb, bundle: Bundle, deep: boolean): string[] {
   let rows: Row[];
   try {
     rows = sqliteRows(db, `SELECT version, hash FROM ${versionTable(bundle, "sqlite")} ORDER BY version DESC LIMIT 1`);
-  } catch {   // no version table: never migrated
-    throw new SchemaMismatch([`no ${VERSION_TABLE} table; run migrate() first`]);
+  } catch (err) {
+    throw versionReadFailed(err);
   }
   const problems = versionProblems(rows, bundle);
   if (deep) {
@@ -458,8 +489,8 @@ async function verifyPostgres(client: PgClient, bundle: Bundle, deep: boolean): 
   try {
     rows = await pgRows(client, `SELECT version, hash FROM ${versionTable(bundle, "postgres")} `
                                 + "ORDER BY version DESC LIMIT 1");
-  } catch {   // no version table: never migrated
-    throw new SchemaMismatch([`no ${VERSION_TABLE} table; run migrate() first`]);
+  } catch (err) {
+    throw versionReadFailed(err);
   }
   const problems = versionProblems(rows, bundle);
   if (deep) {

@@ -317,6 +317,20 @@ def test_a_migration_lock_held_past_30_s_is_a_migration_error(family, pg, pg_tes
     assert driver.run("migrate", "postgres", pg_test_db)["applied"] == [1, 2, 3]
 
 
+def test_another_tools_schema_version_table_is_named_so(family, tmp_path, pg, pg_test_db):
+    """Flyway's schema_version: a driver error ("no such column: hash"); the same line as Python's and TypeScript's."""
+    from tests.test_runtime import FLYWAY, FOREIGN
+    _, _, driver = family
+    db = tmp_path / "flyway.db"
+    with sqlite3.connect(db) as c:
+        c.execute(FLYWAY)
+    pg.execute(FLYWAY)
+    for engine, target in (("sqlite", str(db)), ("postgres", pg_test_db)):
+        answer = driver.run("migrate", engine, target)
+        assert answer["ok"] is False and answer["message"] == FOREIGN, answer
+        assert driver.run("verify", engine, target)["differences"] == [FOREIGN]
+
+
 def test_two_processes_migrating_sqlite(family, tmp_path):
     """BEGIN IMMEDIATE per migration: every migration is applied exactly once, by one of the two."""
     _, _, driver = family

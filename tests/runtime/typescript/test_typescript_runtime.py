@@ -270,6 +270,18 @@ def test_history_tamper_is_refused_like_python(built, engine, tamper):
     assert shallow.get("differences", []) == _python_problems(engine_name, target, built.bundles[3], deep=False)
 
 
+def test_another_tools_schema_version_table_is_named_so_like_python(built, engine):
+    """Flyway's schema_version: the raw pg error (or "migration failed and was rolled back: no such column"), and
+    verify said "no schema_version table; run migrate() first"."""
+    from tests.test_runtime import FLYWAY, FOREIGN
+    engine_name, target, run_sql = engine
+    run_sql(FLYWAY)
+    d = built.drivers[3]
+    assert d.run("migrate", engine_name, target) == {"ok": False, "error": "MigrationError", "message": FOREIGN,
+                                                    "differences": []}
+    assert d.run("verify", engine_name, target)["differences"] == [FOREIGN]
+
+
 # ---------------------------------------------------------------- failures roll back
 
 def test_failing_migration_is_rolled_back(built, engine):

@@ -60,6 +60,11 @@ pub const POSTGRES_MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// A table named schema_version that is not schemactl's (Flyway named its history so before version 5).
+#[allow(dead_code)]
+const FOREIGN_VERSION_TABLE: &str = "schema_version is not schemactl's version table (it has no version, hash or \
+     checksum column: another tool's?); rename that table: schemactl keeps its history under this name";
+
 /// What `migrate_*` and `verify_*` report.
 #[derive(Debug)]
 pub enum Error {
@@ -865,7 +870,13 @@ fn sqlite_migrate_all(conn: &rusqlite::Connection) -> Result<Vec<u32>, Error> {
 fn sqlite_step(conn: &rusqlite::Connection) -> Result<Option<u32>, Error> {
     let mut applied = Vec::new();
     {
-        let mut stmt = conn.prepare(SQLITE_HISTORY)?;
+        let mut stmt = match conn.prepare(SQLITE_HISTORY) {
+            Ok(stmt) => stmt,
+            Err(rusqlite::Error::SqliteFailure(_, Some(ref message))) if message.starts_with("no such column") => {
+                return Err(Error::Migration(FOREIGN_VERSION_TABLE.to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        };
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             applied.push((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?));
@@ -919,6 +930,9 @@ pub fn verify_sqlite(conn: &rusqlite::Connection, deep: bool) -> Result<(), Erro
             Ok(stmt) => stmt,
             Err(rusqlite::Error::SqliteFailure(_, Some(ref message))) if message.starts_with("no such table") => {
                 return Err(Error::Mismatch(vec!["no schema_version table; run migrate() first".to_string()]))
+            }
+            Err(rusqlite::Error::SqliteFailure(_, Some(ref message))) if message.starts_with("no such column") => {
+                return Err(Error::Mismatch(vec![FOREIGN_VERSION_TABLE.to_string()]))
             }
             Err(e) => return Err(e.into()),
         };
@@ -1684,7 +1698,14 @@ async fn postgres_migrate_locked(client: &tokio_postgres::Client) -> Result<Vec<
     client.batch_execute(POSTGRES_CREATE_VERSION_TABLE).await?;
     let applied: Vec<(i64, String, String)> = client
         .query(POSTGRES_HISTORY, &[])
-        .await?
+        .await
+        .map_err(|e| {
+            if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_COLUMN) {
+                Error::Migration(FOREIGN_VERSION_TABLE.to_string())
+            } else {
+                e.into()
+            }
+        })?
         .iter()
         .map(|row| Ok((i64::from(row.try_get::<_, i32>(0)?), row.try_get(1)?, row.try_get(2)?)))
         .collect::<Result<_, tokio_postgres::Error>>()?;
@@ -1728,6 +1749,9 @@ pub async fn verify_postgres(client: &tokio_postgres::Client, deep: bool) -> Res
         },
         Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME) => {
             return Err(Error::Mismatch(vec!["no schema_version table; run migrate() first".to_string()]))
+        }
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_COLUMN) => {
+            return Err(Error::Mismatch(vec![FOREIGN_VERSION_TABLE.to_string()]))
         }
         Err(e) => return Err(e.into()),
     };
