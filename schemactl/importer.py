@@ -2193,8 +2193,7 @@ def finish(doc: dict, summary: Summary, source: str):
     from .manifest.load import load_text
     _quiet_sqlglot()
     if not doc.get("tables"):
-        raise SchemactlError("no tables found to import" + (f" (schema {doc['postgres']['schema']})"
-                                                           if "postgres" in doc else ""))
+        _nothing_left(doc, summary)
     while True:
         summary.objects = _count(doc)
         body = _body(doc)
@@ -2222,6 +2221,8 @@ def finish(doc: dict, summary: Summary, source: str):
                 summary.forget(target)
                 summary.not_mapped(target, targets[target], what="", where=summary.locate(target, name))
                 _remove(doc, target)
+            if not doc.get("tables"):   # every table was left out: what was wrong with each is the answer
+                _nothing_left(doc, summary)
     summary.warnings = []
     for w in m.warnings:
         where = summary.locate(w.path, _item_name(doc, _removable(w.path) or ()))
@@ -2231,6 +2232,17 @@ def finish(doc: dict, summary: Summary, source: str):
     text = _text(doc, summary, source, body)
     digest = schema_hash(m)
     return text.replace("\nversion: 1\n", f"\nversion: 1\nhash: {digest}\n", 1), m
+
+
+def _nothing_left(doc: dict, summary: Summary):
+    """No table to write: the error lists why each statement or table was left out (they were shown only
+    beside a manifest that had other tables)."""
+    from .errors import SchemactlError
+    schema = f" (schema {doc['postgres']['schema']})" if "postgres" in doc and "schema" in doc["postgres"] else ""
+    reasons = [f"not mapped: {summary._line(e)}" for e in summary.unmapped]
+    shown = reasons[:20] + ([f"… and {len(reasons) - 20} more"] if len(reasons) > 20 else [])
+    raise SchemactlError(f"no tables found to import{schema}" + ("; what was left out:\n  " + "\n  ".join(shown)
+                                                                 if shown else ""))
 
 
 def dump(doc: dict, summary: Summary, source: str, notes: list[str] | None = None) -> str:

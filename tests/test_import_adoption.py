@@ -586,3 +586,20 @@ def test_a_like_check_keeps_its_case_rule_on_the_other_engine(pg, pg_server, pg_
     conn.execute("INSERT INTO p VALUES (1, 'abX'), (2, 'ABx')")
     with pytest.raises(psycopg.errors.CheckViolation):
         conn.execute("INSERT INTO p VALUES (3, 'xyz')")
+
+
+@pytest.mark.parametrize("ddl, why", [
+    ("CREATE TABLE a (id int primary key, b text;\n", 'CREATE TABLE a (id int primary key, b text;: sqlite rejected '
+                                                      'it: near ";": syntax error'),
+    ("CREATE TABLE " + "x" * 70 + " (id INTEGER PRIMARY KEY);\n", "is 70 bytes; PostgreSQL allows 63: choose a "
+                                                                  "shorter name"),
+])
+def test_when_no_table_is_left_the_error_says_why_each_was_left_out(tmp_path, ddl, why):
+    """A file whose one table the engine rejected said only "no tables found to import"; one whose table had a
+    name over 63 bytes said "import produced a manifest it cannot repair (please report)"."""
+    (tmp_path / "app.sql").write_text(ddl)
+    result = cli("import", "--ddl", tmp_path / "app.sql", "--dialect", "sqlite", "-o", tmp_path / "app.yaml")
+    assert result.exit_code == 2, result.output
+    assert "error: no tables found to import; what was left out:\n  not mapped: " in result.output
+    assert why in result.output and "please report" not in result.output
+    assert not (tmp_path / "app.yaml").exists()
