@@ -676,7 +676,12 @@ class Importer:
                 idx.append(spec)
             if idx:
                 out["indexes"] = idx
-        options = {o: True for o in t.options}
+        options = {o: True for o in t.options if not o.startswith("on_conflict ")}
+        for o in t.options:
+            if o.startswith("on_conflict "):
+                self.summary.approximate(("tables", t.name), f"ON CONFLICT {o.split(' ', 1)[1].upper()} left out: a "
+                                         "statement that breaks the constraint fails, where SQLite replaced or "
+                                         "skipped rows (the manifest's constraints abort)")
         if self.engine == "sqlite" and not (t.options and set(t.options) & {"strict", "without_rowid"}) and any(
                 c.nullable and c.name in pk for c in t.columns):
             options["primary_key_not_null"] = False   # this table's keys were declared without NOT NULL
@@ -1841,6 +1846,24 @@ _PG_EXTRAS = {
                'columns NULL is not checked)'
           FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = %(schema)s AND con.contype = 'f' AND con.confmatchtype = 'f'
+        UNION ALL
+        SELECT DISTINCT 'approximate', c.relname, 'index', ic.relname,
+               'COLLATE ' || quote_ident(co.collname) || ' of a key left out: the index orders by the column''s '
+               'collation (' || pg_get_indexdef(i.indexrelid) || ')'
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+          CROSS JOIN LATERAL unnest(i.indcollation::oid[], i.indkey::int2[]) AS k(coll, attnum)
+          JOIN pg_collation co ON co.oid = k.coll
+          LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum AND k.attnum > 0
+         WHERE n.nspname = %(schema)s AND k.coll NOT IN (0, 100) AND k.coll <> COALESCE(a.attcollation, 100)
+        UNION ALL
+        SELECT 'approximate', c.relname, 'check', con.conname,
+               concat_ws('; ', CASE WHEN NOT con.convalidated THEN 'NOT VALID left out: the manifest''s CHECK is '
+                                     'validated (the rows already there are checked when it is created)' END,
+                         CASE WHEN con.connoinherit THEN 'NO INHERIT left out: the manifest''s CHECK is inherited '
+                                     'by child tables' END)
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND con.contype = 'c' AND (NOT con.convalidated OR con.connoinherit)
         UNION ALL
         SELECT 'approximate', c.relname, 'index', ic.relname,
                'its INCLUDE columns left out (' || pg_get_indexdef(i.indexrelid) || ')'

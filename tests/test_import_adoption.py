@@ -413,7 +413,7 @@ def test_what_an_identity_or_a_comment_holds_is_kept_or_listed(scratch_server):
 
 def test_what_the_manifest_cannot_hold_is_listed_never_dropped_as_exact(scratch_server):
     """DEFERRABLE unique keys, EXCLUDE constraints, MATCH FULL, INCLUDE columns, NULLS NOT DISTINCT, a column's
-    own collation, trigger arguments, constraint triggers, UPDATE OF columns and a sequence's CACHE: each
+    own collation, an index key's collation, NOT VALID and NO INHERIT checks, trigger arguments, constraint triggers, UPDATE OF columns and a sequence's CACHE: each
     was dropped while the import said 'mapped exactly' (and --strict passed)."""
     from schemactl import importer
     from tests.conftest import ROOT
@@ -427,8 +427,11 @@ def test_what_the_manifest_cannot_hold_is_listed_never_dropped_as_exact(scratch_
                  'table "t", index "t_code_incl": its INCLUDE columns left out',
                  'trigger "t_args": its arguments left out', 'trigger "t_ct": a CONSTRAINT TRIGGER',
                  'trigger "t_upd_of": UPDATE OF its columns left out', 'sequence "ticket_seq": CACHE 20 left out',
+                 'table "k", index "k_name_c": COLLATE "C" of a key left out',
+                 'table "k", check "k_n_check": NOT VALID left out', 'table "k", check "k_n_small": NO INHERIT left out',
                  'not mapped: ' + str(path) + ':6: table "t", constraint "t_excl": EXCLUDE USING btree (a WITH =)'):
         assert said in lines, (said, lines)
+    assert 'index "k_lower"' not in lines   # an expression key in the default collation: nothing left out
     assert not summary.strict_ok
 
 
@@ -603,3 +606,17 @@ def test_when_no_table_is_left_the_error_says_why_each_was_left_out(tmp_path, dd
     assert "error: no tables found to import; what was left out:\n  not mapped: " in result.output
     assert why in result.output and "please report" not in result.output
     assert not (tmp_path / "app.yaml").exists()
+
+
+def test_sqlite_on_conflict_clauses_are_listed_and_diff_sees_them(tmp_path):
+    """UNIQUE ON CONFLICT REPLACE (a second row with the name deletes the first) and NOT NULL ON CONFLICT IGNORE
+    (a NULL skips the row) were dropped while the import said "exact", and diff found no difference."""
+    result, out, db = _sqlite_import(tmp_path, "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT UNIQUE ON "
+                                               "CONFLICT REPLACE, q INTEGER NOT NULL ON CONFLICT IGNORE DEFAULT 1, "
+                                               "note TEXT DEFAULT 'on conflict');")
+    assert result.exit_code == 0, result.output
+    assert 'approximately: table "p": ON CONFLICT IGNORE, REPLACE left out: a statement that breaks the ' \
+           "constraint fails, where SQLite replaced or skipped rows" in result.output
+    found = cli("diff", out, "--db", f"sqlite:///{db}")
+    assert found.exit_code == 1 and 'SC103 [sqlite] table options of "p" differ' in found.output
+    assert "actual:   (on_conflict ignore, replace)" in found.output

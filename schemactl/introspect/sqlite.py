@@ -65,6 +65,13 @@ def _options(sql: str) -> tuple[str, ...]:
         out.append("strict")
     if "WITHOUT" in words and "ROWID" in words:
         out.append("without_rowid")
+    # ON CONFLICT REPLACE / IGNORE / … on a column or constraint: a statement that breaks the constraint then
+    # replaces or skips rows instead of failing (nothing the manifest holds: diff and import name it)
+    upper = [t.upper for t in toks[:close]]
+    clauses = sorted({upper[i + 2].lower() for i in range(len(upper) - 2)
+                      if upper[i] == "ON" and upper[i + 1] == "CONFLICT"})
+    if clauses:
+        out.append("on_conflict " + ", ".join(clauses))
     return tuple(out)
 
 
