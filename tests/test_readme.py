@@ -47,3 +47,14 @@ def test_the_worked_example_is_a_valid_manifest():
     for t in m.tables:
         full = seed.table(t.name)
         assert full is not None and {c.name for c in t.columns} <= {c.name for c in full.columns}, t.name
+
+
+def test_every_whole_manifest_in_the_readme_loads_as_written():
+    """The manifest section's example failed twice when pasted: its 'hash: sha256:…' is no hash, and it referenced
+    a table it did not declare.  Every YAML block that is a whole manifest (format: and tables:) must load."""
+    from schemactl.manifest.load import load_text
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", README, re.S)
+              if re.search(r"^format: 1", b, re.M) and re.search(r"^tables:", b, re.M)]
+    assert len(blocks) >= 2
+    for text in blocks:
+        load_text(text, "README.md")

@@ -147,7 +147,9 @@ def _nul_message(text: str) -> str:
 
 
 def _describe(value) -> str:
-    return json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else type(value).__name__
+    # the user's text as written (…, é), not as \u escapes
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (str, int, float, bool, type(None))) \
+        else type(value).__name__
 
 
 re_type_tail = re.compile(r"^\s*\d+\s*\)$")
