@@ -404,6 +404,10 @@ def check(manifests, output, features, fmt):
     project = find_project()
     paths = list(manifests) or project.manifest_paths()
     key = _check_key(manifests, output, features)
+    untracked = _untracked_outputs(project, output)
+    if untracked:   # a pre-commit hook: the commit would leave these out, whatever the working tree holds
+        _check_report(fmt, untracked, f"{len(untracked)} stale item{'s' if len(untracked) != 1 else ''}")
+        sys.exit(EXIT_DRIFT)
     known = checkstamp.current_message(project.root, project.config_file, key, paths)
     if known:   # every file hashes as when a full check last found nothing stale
         _check_report(fmt, [], known)
@@ -421,6 +425,29 @@ def check(manifests, output, features, fmt):
     message = _check_message(loaded)
     checkstamp.record(project.root, project.config_file, key, dirs, read, message)
     _check_report(fmt, [], message)
+
+
+def _untracked_outputs(project, output) -> list:
+    """Under pre-commit (PRE_COMMIT=1, as the framework sets it for its hooks): the generated files git does not
+    track and does not ignore.  pre-commit checks the working tree, where a new migration that was never
+    `git add`ed is present: the commit passed, and CI (a clone) found the migration missing."""
+    if os.environ.get("PRE_COMMIT") != "1":
+        return []
+    import subprocess
+    from .project import Staleness
+    out_root = project.root / (output or project.output)
+    try:
+        listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "-z", "--", str(out_root)],
+                                cwd=project.root, capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):   # no git: nothing to say
+        return []
+    if listed.returncode != 0:   # not a git work tree
+        return []
+    found = []
+    for name in sorted(filter(None, listed.stdout.decode("utf-8", "surrogateescape").split("\0"))):
+        shown = project.display(project.root / name)   # git names them from the directory it runs in
+        found.append(Staleness(shown, "generated but not added to git: this commit leaves it out", f"git add {shown}"))
+    return found
 
 
 def _check_report(fmt, stale, summary):

@@ -86,3 +86,36 @@ def test_the_pre_commit_configuration_blocks_a_stale_edit(tmp_path):
     dirty = subprocess.run(hook, cwd=root, env=env, capture_output=True, text=True)
     assert dirty.returncode == 1
     assert "manifests/shop.yaml: hash is stale" in dirty.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None or shutil.which("schemactl") is None,
+                    reason="git or the schemactl command is not installed")
+def test_the_pre_commit_hook_blocks_a_commit_that_leaves_the_new_migration_out(tmp_path):
+    """`generate --migration` then `git commit -am`: the new migration files are untracked, pre-commit checks the
+    working tree (where they are), the hook passed, and CI's clone found the migration missing."""
+    root = tmp_path / "shop"
+    root.mkdir()
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.invalid", "SCHEMACTL_NO_CACHE": None}
+    env = {k: v for k, v in env.items() if v is not None}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")   # the fast path too: it must not answer "current"
+    git = lambda *args: subprocess.run(["git", *args], cwd=root, env=env, check=True)   # noqa: E731
+    git("init", "-q")
+    assert cli("init", cwd=root).exit_code == 0
+    assert cli("migrate", "new", "manifests/shop.yaml", "--name", "init", cwd=root).exit_code == 0
+    git("add", "-A")
+    git("commit", "-q", "-m", "init", "--no-verify")
+    manifest = root / "manifests" / "shop.yaml"
+    manifest.write_text(manifest.read_text() + "      bio: text\n")
+    assert cli("generate", "--migration", "add_bio", cwd=root).exit_code == 0
+    assert cli("check", cwd=root, env={"XDG_CACHE_HOME": env["XDG_CACHE_HOME"]}).exit_code == 0   # outside a hook
+    git("add", "-u")                                     # what `git commit -am` stages
+    hook = [sys.executable, "-m", "pre_commit", "run"]
+    blocked = subprocess.run(hook, cwd=root, env=env, capture_output=True, text=True)
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "generated/shop/migrations/sqlite/0002_add_bio.sql: generated but not added to git: this commit " \
+           "leaves it out; run `git add generated/shop/migrations/sqlite/0002_add_bio.sql`" in blocked.stdout
+    git("add", "-A")
+    passed = subprocess.run(hook, cwd=root, env=env, capture_output=True, text=True)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
