@@ -1272,6 +1272,40 @@ def schema():
     click.echo(json.dumps(json_schema(), indent=2))
 
 
+class _PipeTolerant:
+    """stdout or stderr whose reader may go away (``2>&1 | head -1``): the command goes on and ends with its own
+    exit code, its later output going nowhere.  (Click would end it with 1, which means findings; a write
+    inside a command became "cannot use: Broken pipe", 2.)  The descriptor is pointed at /dev/null, so the
+    interpreter's last flush does not fail either."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _gone(self) -> None:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def run() -> None:
     """The console script (and ``python -m schemactl``): main(), then the process ends at once (os._exit) once
     its output is flushed and its atexit handlers have run.  Freeing a large manifest's objects one by one
@@ -1279,6 +1313,7 @@ def run() -> None:
     another thread still running, an exit status that is not a number, or output that cannot be flushed
     (a closed pipe), the process ends as Python ends it."""
     import threading
+    sys.stdout, sys.stderr = _PipeTolerant(sys.stdout), _PipeTolerant(sys.stderr)
     try:
         main()
     except SystemExit as exc:

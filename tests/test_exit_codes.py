@@ -265,3 +265,34 @@ def test_a_url_given_to_the_wrong_option_is_not_echoed():
     assert result.exit_code == 2
     assert "Invalid value for '--postgres'" in result.stderr and "postgresql://***@h/db" in result.stderr
     assert "Sup3r" not in result.output
+
+
+@pytest.mark.parametrize("stream", ["stderr", "stdout"])
+def test_a_reader_that_goes_away_leaves_the_commands_own_exit_code(tmp_path, stream):
+    """`schemactl validate bad.yaml 2>&1 | head -1` exited 1 (click's answer to a closed pipe: 1 means findings),
+    and a closed stdout inside a command was "error: cannot use: Broken pipe", exit 2."""
+    import subprocess
+    import sys
+    lines = ["format: 1", "name: x", "version: 1", "tables:", "  t:", "    columns:",
+             "      id: {type: integer, primary_key: true}"]
+    lines += [f"      c{i}: {{type: nosuchtype{i}}}" for i in range(3000)]   # more than a pipe holds
+    (tmp_path / "many.yaml").write_text("\n".join(lines) + "\n")
+    if stream == "stdout":   # a plan longer than a pipe holds: the command is still writing when the reader goes
+        (tmp_path / "manifests").mkdir()
+        plan = tmp_path / "manifests" / "p.yaml"
+        plan.write_text("\n".join(lines[:7]) + "\n")
+        assert cli("migrate", "new", plan, "--name", "init", cwd=tmp_path).exit_code == 0
+        plan.write_text("\n".join(lines[:4] + [f"  t{i}:\n    columns:\n      id: {{type: integer, primary_key: "
+                                                f"true}}\n      name: text" for i in range(400)]) + "\n")
+    args = ["validate", "many.yaml"] if stream == "stderr" else ["migrate", "plan", "manifests/p.yaml"]
+    with open(tmp_path / "other.txt", "wb") as other:   # the other stream to a file: it never blocks the command
+        proc = subprocess.Popen([sys.executable, "-m", "schemactl", *args], cwd=tmp_path,
+                                stdout=subprocess.PIPE if stream == "stdout" else other,
+                                stderr=subprocess.PIPE if stream == "stderr" else other)
+        reader = getattr(proc, stream)
+        assert reader.readline()
+        reader.close()
+        code = proc.wait(timeout=60)
+    said = (tmp_path / "other.txt").read_text()
+    assert code == (2 if stream == "stderr" else 0), said
+    assert "Traceback" not in said and "Broken pipe" not in said and "Exception ignored" not in said
