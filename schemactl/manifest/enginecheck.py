@@ -27,6 +27,7 @@ precision row select some substring then time timestamp trim values varchar when
 join lateral using union intersect except having group order limit offset cross inner left right full outer
 natural end null true false default returning
 current_time current_timestamp localtime localtimestamp
+varying bit float int integer smallint bigint real text bytea uuid json jsonb date boolean
 """.split())
 
 _STRINGS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")

@@ -47,6 +47,16 @@ def _trigger(m: Manifest, tr, tables: dict, problems) -> None:
         _too_long(tr.name + "_fn", "trigger function", tr.path, problems)
         if "$schemactl$" in pg_body:
             problems.add(tr.path + ("do",), f'{where}: statements must not contain "$schemactl$"')
+        # a function PostgreSQL does not have fails every row the trigger fires on, long after the deploy (a
+        # SQLite file's unixepoch() imported into the body); a name before "(" that is a table or view is not
+        # a call (INSERT INTO audit (…))
+        from .enginecheck import pg_unknown_functions
+        named = frozenset({f.name.lower() for f in m.functions} | {t.lower() for t in tables}
+                          | {v.name.lower() for v in m.views})
+        missing = pg_unknown_functions(pg_body, named)
+        if missing:
+            problems.add(tr.path + ("do",), f"{where}: PostgreSQL has no function {missing[0]}(); give each engine "
+                                            'its own form: {postgres: "…", sqlite: "…"}')
     if tr.function is not None:
         functions = {f.name for f in m.functions}
         if pg_body is not None:

@@ -288,3 +288,16 @@ def test_the_float_refusal_names_the_fix():
     # PostgreSQL's own form is read so too (SQLite's trunc() has no decimals: the portable text is refused)
     got = _errors(FLOATS % '{postgres: "trunc(d, 1) > 0", sqlite: "d > 0"}')
     assert len(got) == 1 and "PostgreSQL has no trunc() with decimals for double precision or real" in got[0]
+
+
+def test_a_trigger_body_calling_a_function_postgresql_lacks_is_refused():
+    """A SQLite file's trigger (UPDATE p SET ts = unixepoch() …) imported into both engines' body: validate and
+    parity passed (the function is created, its body is only run later), and every insert failed on PostgreSQL."""
+    text = (HEAD + "      ts: bigint\n  audit:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+            "      op: text\ntriggers:\n  t_touch:\n    table: t\n    timing: after\n    on: insert\n"
+            '    do: ["UPDATE t SET ts = unixepoch() WHERE id = NEW.id", "INSERT INTO audit (id, op) VALUES '
+            "(NEW.id, 'x')\"]\n")
+    assert _errors(text) == ['m.yaml:18:9: error: trigger "t_touch": PostgreSQL has no function unixepoch(); give '
+                             'each engine its own form: {postgres: "…", sqlite: "…"}']
+    fine = text.replace("unixepoch()", "0")   # a table before "(" (INSERT INTO audit (…)) is no call
+    load_text(fine, "m.yaml")
