@@ -1272,6 +1272,8 @@ def _both_uncached(sql: str, engine: str, key: bool = False) -> dict:
         else:
             if tree.find(sqlglot.exp.Like):   # SQLite's LIKE ignores the case of ASCII letters: ILIKE
                 tree = tree.transform(_ilike)
+            if tree.find(sqlglot.exp.HexString):   # a blob x'00ff': PostgreSQL reads x'…' as a bit string
+                tree = tree.transform(_bytea_literal)
             collated = _collation_of(tree) if key else None
             tree = tree.transform(_postgres_collation)
             if collated is not None and collated[0] is not None:   # an index key compares through the function
@@ -1294,6 +1296,14 @@ def _like_for_sqlite(tree):
                 and pattern.to.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR):
             like.set("expression", pattern.this)
     return tree.transform(case_sensitive_like)
+
+
+def _bytea_literal(node):
+    """SQLite's blob literal x'00ff' as PostgreSQL's bytea '\\x00ff'::bytea (x'00ff' there is a bit string)."""
+    import sqlglot
+    if isinstance(node, sqlglot.exp.HexString):
+        return sqlglot.exp.cast(sqlglot.exp.Literal.string("\\x" + node.this), "bytea")
+    return node
 
 
 def _ilike(node):

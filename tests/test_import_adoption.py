@@ -620,3 +620,14 @@ def test_sqlite_on_conflict_clauses_are_listed_and_diff_sees_them(tmp_path):
     found = cli("diff", out, "--db", f"sqlite:///{db}")
     assert found.exit_code == 1 and 'SC103 [sqlite] table options of "p" differ' in found.output
     assert "actual:   (on_conflict ignore, replace)" in found.output
+
+
+def test_a_sqlite_blob_default_is_bytea_on_postgresql(tmp_path, pg_test_db):
+    """x'00ff' was copied to PostgreSQL, which reads it as a bit string: parity stopped at the CREATE TABLE
+    ("column b is of type bytea but default expression is of type bit")."""
+    result, out, _ = _sqlite_import(tmp_path, "CREATE TABLE p (id INTEGER PRIMARY KEY, b BLOB DEFAULT x'00ff', "
+                                              "e BLOB DEFAULT x'');")
+    assert result.exit_code == 0, result.output
+    m, conn = _applies_on_both(out, pg_test_db)
+    conn.execute("INSERT INTO p (id) VALUES (1)")
+    assert conn.execute("SELECT b, e FROM p").fetchone() == (b"\x00\xff", b"")
