@@ -876,8 +876,10 @@ def migrate_status(manifest, url, features):
     """Show each migration of MANIFEST's chain as applied, pending or edited on a database.
 
     Read-only.  Exit 0 when the database's history is a prefix of the chain (pending migrations
-    are fine), 1 when an applied migration differs from its file or the database has migrations
-    this build does not know.
+    are fine), 1 when the database recorded a migration other than its file or has migrations
+    this build does not know.  A chain file that differs from lock.json (edited by hand, missing)
+    is refused first, exit 2, naming the `git checkout` that restores it (as apply does; check
+    reports it as stale).
     """
     _, bundle, _ = _chain_bundle(manifest, features)
     _, steps, has_table = _database_status(url, bundle)

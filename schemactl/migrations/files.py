@@ -379,6 +379,14 @@ def bundle_data(out_dir: Path, manifest: Manifest, lock: dict, extra: dict | Non
             "ignored_tables": list(IGNORED_TABLES)}
 
 
+def _shown(path: Path) -> str:
+    """A chain file as a message names it: from the current directory where it is below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(path)
+
+
 def chain_bodies(out_dir: Path, lock: dict, engine: str, extra: dict | None = None):
     """(lock entry, body text) of every migration of ``engine``, in order."""
     d = chain_dir(out_dir)
@@ -389,16 +397,17 @@ def chain_bodies(out_dir: Path, lock: dict, engine: str, extra: dict | None = No
             try:
                 text = path.read_bytes().decode("utf-8")
             except FileNotFoundError:
-                raise SchemactlError(f"{path} is listed in {d / LOCK} but missing; restore it from version "
-                                     "control") from None
+                raise SchemactlError(f"{_shown(path)} is listed in {_shown(d / LOCK)} but missing; restore it "
+                                     "from version control") from None
         body = split_record(text)[0]
         if sha256(body.encode("utf-8")) != entry["checksums"][engine]:   # never embed or apply an edited body
-            raise SchemactlError(f"{path}: applied migration was edited (checksum differs from {LOCK}); restore it "
-                                 f"with `git checkout -- {path}` and put the change in a new migration")
+            raise SchemactlError(f"{_shown(path)}: applied migration was edited (checksum differs from {LOCK}); "
+                                 f"restore it with `git checkout -- {_shown(path)}` and put the change in a new "
+                                 "migration")
         problem = record_problem(text, engine)
         if problem is not None:      # nor a file that runs more than its checksum covers
-            raise SchemactlError(f"{path}:{problem[0]}: {problem[1]}; restore it with "
-                                 f"`git checkout -- {path}` and put the change in a new migration")
+            raise SchemactlError(f"{_shown(path)}:{problem[0]}: {problem[1]}; restore it with "
+                                 f"`git checkout -- {_shown(path)}` and put the change in a new migration")
         yield entry, body
 
 

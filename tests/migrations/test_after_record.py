@@ -79,6 +79,9 @@ def test_status_and_apply_refuse_it_after_the_database_was_migrated(project):
         result = cli("migrate", sub, "manifests/m.yaml", "--db", f"sqlite:///{db}", cwd=project)
         assert result.exit_code == 2 and "0002_x.sql:" in result.output and "applied migration was edited" in \
             result.output, result.output
+        # named from the project, as check names it (it was the absolute path, in the message and its git checkout)
+        assert "error: generated/chain/migrations/sqlite/0002_x.sql:" in result.output
+        assert "git checkout -- generated/chain/migrations/sqlite/0002_x.sql`" in result.output
 
 
 @pytest.mark.parametrize("tail", ["\n", "\n\n   \n\t\n"])
