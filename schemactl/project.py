@@ -140,6 +140,11 @@ def load_feature_sets(project: Project, paths: list[Path]) -> list[tuple[Path, M
         fitting = [p for p, m in out if features <= set(m.declared_features)]
         if fitting:
             out += load_all(project, fitting, features)
+        elif project.config_file is not None and set(paths) == set(project.manifest_paths()):
+            import sys   # a set none of the project's manifests declares (a typo?): said, not skipped unsaid
+            sys.stderr.write(f"warning: {project.display(project.config_file)}: feature set "
+                             f"\"{','.join(sorted(features))}\" is declared by no manifest (under features:); "
+                             "nothing is built for it\n")
     return out
 
 

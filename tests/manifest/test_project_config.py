@@ -19,3 +19,15 @@ def test_a_configuration_that_is_not_utf8_is_exit_2(tmp_path, content):
         assert "Traceback" not in result.output
         assert "pyproject.toml:" in result.output and "not UTF-8" in result.output and "save it as UTF-8" \
             in result.output
+
+
+def test_a_configured_feature_set_no_manifest_declares_is_warned_about(tmp_path):
+    """feature_sets = ["", "canvsa"] (a typo) built nothing for it and said nothing; --features canvsa is exit 2."""
+    from tests.conftest import ROOT, cli
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "memories.yaml").write_text((ROOT / "manifests" / "memories.yaml").read_text())
+    (tmp_path / "schemactl.toml").write_text('manifests = ["manifests/*.yaml"]\nfeature_sets = ["", "canvsa"]\n')
+    result = cli("validate", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert 'warning: schemactl.toml: feature set "canvsa" is declared by no manifest (under features:); nothing ' \
+           "is built for it" in result.output
