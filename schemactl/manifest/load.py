@@ -63,11 +63,19 @@ def load_file(path: str | Path, features: frozenset = frozenset()) -> Manifest:
     path = Path(path)
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ManifestInvalid([Diagnostic(shown, 1, 1, "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ManifestInvalid([Diagnostic(shown, 1, 1, f"cannot read file: {exc}")]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:   # where the first byte that is no UTF-8 is (a file saved as Latin-1, say)
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ManifestInvalid([Diagnostic(shown, line, col, f"byte 0x{data[exc.start]:02X} is not UTF-8 (the file "
+                                                            "was saved in another encoding); save it as UTF-8")]) \
+            from None
     return load_text(text, shown, features)
 
 

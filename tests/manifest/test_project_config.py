@@ -31,3 +31,14 @@ def test_a_configured_feature_set_no_manifest_declares_is_warned_about(tmp_path)
     assert result.exit_code == 0, result.output
     assert 'warning: schemactl.toml: feature set "canvsa" is declared by no manifest (under features:); nothing ' \
            "is built for it" in result.output
+
+
+def test_a_manifest_that_is_not_utf8_names_the_byte_and_its_place(tmp_path):
+    """It was '1:1: cannot read file: 'utf-8' codec can't decode byte 0xe9 in position 44' (no line, no fix)."""
+    from tests.conftest import cli
+    (tmp_path / "m.yaml").write_bytes(b"format: 1\nname: x\nversion: 1\ntables:\n  t:\n    comment: caf\xe9\n"
+                                      b"    columns:\n      id: {type: integer, primary_key: true}\n")
+    result = cli("validate", "m.yaml", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "m.yaml:6:17: error: byte 0xE9 is not UTF-8 (the file was saved in another encoding); save it as " \
+           "UTF-8" in result.output
