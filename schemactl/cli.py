@@ -1040,13 +1040,24 @@ def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provi
         if not dialect:
             raise click.UsageError("--ddl needs --dialect postgres or --dialect sqlite")
         engine = dialect
-        texts = [(str(p), p.read_text("utf-8")) for p in ddl_files]
+        texts = [(str(p), _utf8_text(p)) for p in ddl_files]
         default_name = ddl_files[0].stem
     with _step("import", f"schema applied to a scratch {engine} database, read back and mapped"):
         server = starting.result() if starting is not None and engine == "postgres" else None
         doc, summary, _ = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
                                             postgres_url, locator, server=server)
     return doc, summary, texts, module
+
+
+def _utf8_text(path: Path) -> str:
+    """A DDL file's text; one that is not UTF-8 is refused at the line and column of its first such byte."""
+    from .errors import not_utf8
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col, message = not_utf8(data, exc)
+        raise SchemactlError(f"{path}:{line}:{col}: {message}") from None
 
 
 def _manifest_name(raw: str) -> str:

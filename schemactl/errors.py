@@ -77,3 +77,11 @@ def classify_failure(exc: BaseException) -> tuple[int, str]:
 
 def _hide(m: re.Match) -> str:
     return f"{m.group(1)}***" if m.group(1) else f"{m.group(3)}***@"
+
+
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, int, str]:
+    """(line, column, message) of the first byte of ``data`` that is not UTF-8, as a file's problem is said."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    return line, col, (f"byte 0x{data[exc.start]:02X} is not UTF-8 (the file was saved in another encoding); "
+                       "save it as UTF-8")

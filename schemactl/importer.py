@@ -1522,8 +1522,10 @@ _QNAME = rf"({_IDENT}(?:\s*\.\s*{_IDENT})*)"
 
 
 def _from_query(text: str) -> bool:
-    """CREATE TABLE … AS SELECT / AS (…) / AS EXECUTE: a word AS, SELECT or EXECUTE outside parentheses."""
+    """CREATE TABLE … AS SELECT / AS (…) / AS EXECUTE: a word AS, SELECT or EXECUTE outside parentheses (VALUES
+    too, except a partition's FOR VALUES)."""
     depth, i, n = 0, 0, len(text)
+    previous = ""
     while i < n:
         ch = text[i]
         if ch in "'\"`":
@@ -1536,8 +1538,10 @@ def _from_query(text: str) -> bool:
             depth -= 1
         elif depth == 0 and (ch.isalpha()):
             m = re.match(r"[A-Za-z_]\w*", text[i:])
-            if m.group().upper() in ("AS", "SELECT", "EXECUTE", "VALUES"):
+            word = m.group().upper()
+            if word in ("AS", "SELECT", "EXECUTE") or word == "VALUES" and previous != "FOR":
                 return True
+            previous = word
             i += len(m.group())
             continue
         i += 1

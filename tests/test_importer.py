@@ -474,3 +474,23 @@ def test_a_table_qualified_column_is_no_string(tmp_path, pg):
     conn.executescript(ddl.read_text())
     conn.close()
     assert cli("diff", out, "--db", f"sqlite:///{db}").exit_code == 0
+
+
+def test_a_partition_is_a_schema_statement_and_create_table_as_values_is_not():
+    """CREATE TABLE … PARTITION OF … FOR VALUES FROM … was left out as "creates a table from a query"."""
+    keep, left = classify(split_sql("CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO "
+                                    "('2025-01-01');\nCREATE TABLE c AS VALUES (1);\nCREATE TABLE d VALUES;\n"))
+    assert [s.line for s in keep] == [1]
+    assert [(s.line, why.split(" (")[0]) for s, why in left] == [(2, "creates a table from a query"),
+                                                                 (3, "creates a table from a query")]
+
+
+def test_a_ddl_file_that_is_not_utf8_is_named_with_the_place(tmp_path):
+    """It was "error: a file is not valid UTF-8 (invalid start byte at byte 36)": which file, where?"""
+    (tmp_path / "good.sql").write_text("CREATE TABLE a (id integer PRIMARY KEY);\n")
+    (tmp_path / "bin.sql").write_bytes(b"CREATE TABLE b (id integer PRIMARY KEY);\n-- caf\xe9\n")
+    result = cli("import", "--ddl", tmp_path / "good.sql", "--ddl", tmp_path / "bin.sql", "--dialect", "sqlite",
+                 "-o", tmp_path / "x.yaml")
+    assert result.exit_code == 2
+    assert f"error: {tmp_path / 'bin.sql'}:2:7: byte 0xE9 is not UTF-8 (the file was saved in another encoding); " \
+           "save it as UTF-8" in result.output

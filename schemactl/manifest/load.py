@@ -71,11 +71,8 @@ def load_file(path: str | Path, features: frozenset = frozenset()) -> Manifest:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:   # where the first byte that is no UTF-8 is (a file saved as Latin-1, say)
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ManifestInvalid([Diagnostic(shown, line, col, f"byte 0x{data[exc.start]:02X} is not UTF-8 (the file "
-                                                            "was saved in another encoding); save it as UTF-8")]) \
-            from None
+        from ..errors import not_utf8
+        raise ManifestInvalid([Diagnostic(shown, *not_utf8(data, exc))]) from None
     return load_text(text, shown, features)
 
 
