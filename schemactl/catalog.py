@@ -221,6 +221,8 @@ class Catalog:
     functions: tuple[CFunction, ...] = ()
     sequences: tuple[CSequence, ...] = ()
     policies: tuple[CPolicy, ...] = ()
+    # PostgreSQL: what the database holds that no manifest declares, (table, kind, name, why) (introspect only)
+    beyond: tuple[tuple[str, str, str, str], ...] = ()
 
     def table_map(self) -> dict[str, CTable]:
         return {t.name: t for t in self.tables}

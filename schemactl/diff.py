@@ -20,6 +20,9 @@ CODES = {
     "SC102": ("table-extra", "the database has a table the manifest does not declare"),
     "SC103": ("table-option", "a table option differs (SQLite STRICT / WITHOUT ROWID)"),
     "SC104": ("row-level-security", "a table's row-level security (enabled / forced) differs (PostgreSQL)"),
+    "SC105": ("beyond-manifest", "the database holds what no manifest declares: an EXCLUDE constraint, INCLUDE "
+                                 "columns, NULLS NOT DISTINCT, a key's own collation, a DEFERRABLE unique key, "
+                                 "MATCH FULL, a trigger's arguments or UPDATE OF columns, … (PostgreSQL)"),
     "SC201": ("column-missing", "a column of the manifest does not exist"),
     "SC202": ("column-extra", "the table has a column the manifest does not declare"),
     "SC203": ("column-type", "a column's type differs"),
@@ -115,6 +118,10 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
     for name in have:
         if name not in want and name not in BOOKKEEPING_TABLES:   # migration runners' own (no manifest has them)
             d.add("SC102", name, f'table "{name}" is not in the manifest', None, name)
+    for table, kind, name, why in actual.beyond:   # nothing the manifest implies has these (expect holds none)
+        where = ("tables", table) if table in want else ("sequences", name) if kind == "sequence" else ()
+        d.add("SC105", f"{table} {kind} {name}", f'{kind} "{name}"' + (f' on "{table}"' if kind != "sequence" else "")
+              + " holds what the manifest cannot declare", None, why, where)
     _views(d, expected, actual)
     _searches(d, expected, actual)
     _triggers(d, expected, actual)

@@ -78,6 +78,87 @@ def read_settings(conn):
             put(zip(names, old))
 
 
+# What PostgreSQL holds of a schema that no manifest can declare, (severity, table, kind, name, why): import
+# lists each where it leaves it out, diff reports each as held beyond the manifest (SC105).
+BEYOND_MODEL_SQL = """
+        SELECT 'approximate', c.relname, 'constraint', con.conname,
+               'DEFERRABLE' || CASE WHEN con.condeferred THEN ' INITIALLY DEFERRED' ELSE '' END ||
+               ' left out: the manifest''s unique and primary keys are checked at once'
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND con.contype IN ('u', 'p') AND con.condeferrable
+        UNION ALL
+        SELECT 'not mapped', c.relname, 'constraint', con.conname,
+               pg_get_constraintdef(con.oid) || ': the manifest holds no EXCLUDE constraint; keep it in the '
+               'application''s migrations'
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND con.contype = 'x'
+        UNION ALL
+        SELECT 'approximate', c.relname, 'foreign key', con.conname,
+               'MATCH FULL left out: the manifest''s foreign keys are MATCH SIMPLE (a row with some of the key''s '
+               'columns NULL is not checked)'
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND con.contype = 'f' AND con.confmatchtype = 'f'
+        UNION ALL
+        SELECT DISTINCT 'approximate', c.relname, 'index', ic.relname,
+               'COLLATE ' || quote_ident(co.collname) || ' of a key left out: the index orders by the column''s '
+               'collation (' || pg_get_indexdef(i.indexrelid) || ')'
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+          CROSS JOIN LATERAL unnest(i.indcollation::oid[], i.indkey::int2[]) AS k(coll, attnum)
+          JOIN pg_collation co ON co.oid = k.coll
+          LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum AND k.attnum > 0
+         WHERE n.nspname = %(schema)s AND k.coll NOT IN (0, 100) AND k.coll <> COALESCE(a.attcollation, 100)
+        UNION ALL
+        SELECT 'approximate', c.relname, 'check', con.conname,
+               concat_ws('; ', CASE WHEN NOT con.convalidated THEN 'NOT VALID left out: the manifest''s CHECK is '
+                                     'validated (the rows already there are checked when it is created)' END,
+                         CASE WHEN con.connoinherit THEN 'NO INHERIT left out: the manifest''s CHECK is inherited '
+                                     'by child tables' END)
+          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND con.contype = 'c' AND (NOT con.convalidated OR con.connoinherit)
+        UNION ALL
+        SELECT 'approximate', c.relname, 'index', ic.relname,
+               'its INCLUDE columns left out (' || pg_get_indexdef(i.indexrelid) || ')'
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND i.indnkeyatts < i.indnatts
+        UNION ALL
+        SELECT 'approximate', c.relname, 'index', ic.relname,
+               'NULLS NOT DISTINCT left out: the manifest''s unique keys take NULLs as distinct'
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND pg_get_indexdef(i.indexrelid) LIKE '%%NULLS NOT DISTINCT%%'
+        UNION ALL
+        SELECT 'approximate', c.relname, 'column', a.attname,
+               'COLLATE ' || quote_ident(co.collname) || ' left out: the column compares by the database''s '
+               'default collation'
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_type ty ON ty.oid = a.atttypid JOIN pg_collation co ON co.oid = a.attcollation
+         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+           AND a.attcollation <> 0 AND a.attcollation <> ty.typcollation
+        UNION ALL
+        SELECT 'approximate', c.relname, 'trigger', t.tgname,
+               'its arguments left out: the function is called without them (TG_ARGV is empty)'
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND NOT t.tgisinternal AND t.tgnargs > 0
+        UNION ALL
+        SELECT 'approximate', c.relname, 'trigger', t.tgname,
+               'a CONSTRAINT TRIGGER (DEFERRABLE): written as an ordinary trigger, fired at once'
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND NOT t.tgisinternal AND t.tgconstraint <> 0
+        UNION ALL
+        SELECT 'approximate', c.relname, 'trigger', t.tgname,
+               'UPDATE OF its columns left out: it fires on every UPDATE'
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND NOT t.tgisinternal AND t.tgattr::text <> ''
+        UNION ALL
+        SELECT 'approximate', s.relname, 'sequence', s.relname, 'CACHE ' || q.seqcache || ' left out'
+          FROM pg_sequence q JOIN pg_class s ON s.oid = q.seqrelid JOIN pg_namespace n ON n.oid = s.relnamespace
+         WHERE n.nspname = %(schema)s AND q.seqcache <> 1 AND NOT EXISTS (SELECT 1 FROM pg_depend d
+               WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype = 'i')
+        ORDER BY 2, 3, 4"""
+
+
 def introspect(conn, schema: str | None) -> Catalog:
     with read_settings(conn):
         return _introspect(conn, schema or "public")
@@ -152,7 +233,10 @@ def _introspect(conn, schema: str) -> Catalog:
                              expr_key(qual, "postgres") if qual else None,
                              expr_key(check, "postgres") if check else None, qual, check)
                      for table, name, permissive, roles, cmd, qual, check in _rows(conn, "policies", schema))
-    return Catalog("postgres", tables, enums, views, searches, tuple(triggers), functions, sequences, policies)
+    beyond = tuple((table, kind, name, why) for _, table, kind, name, why in conn.execute(BEYOND_MODEL_SQL,
+                                                                                           {"schema": schema}))
+    return Catalog("postgres", tables, enums, views, searches, tuple(triggers), functions, sequences, policies,
+                   beyond)
 
 
 def _trigger_when(definition: str) -> str | None:
