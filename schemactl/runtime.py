@@ -217,6 +217,7 @@ def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
                 _exec(conn, "BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:   # still locked by another writer after the busy timeout
                 raise MigrationError(f"cannot take the database's write lock: {exc}") from exc
+            name = None   # the migration being applied (named by a failure, as on PostgreSQL)
             try:
                 applied = _applied(conn, table)
                 _check_history(applied, migrations)
@@ -225,6 +226,7 @@ def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
                     _exec(conn, "COMMIT")
                     return applied_now
                 m = pending[0]
+                name = m["name"]
                 for stmt in m["statements"]:
                     _exec(conn, stmt)
                 broken = _rows(conn, "PRAGMA foreign_key_check")
@@ -237,7 +239,7 @@ def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
             except BaseException as exc:
                 _exec(conn, "ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise MigrationError("migration failed and was rolled back: "
+                    raise MigrationError(f"migration {name + ' ' if name else ''}failed and was rolled back: "
                                          + str(exc).replace(SQLITE_REBUILD_PREFIX, "")) from exc
                 raise
     finally:

@@ -310,6 +310,7 @@ function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
     db.exec("PRAGMA foreign_keys = OFF");   // table rebuilds; checked before each commit instead
     for (;;) {
       locked(() => db.exec("BEGIN IMMEDIATE"));
+      let name = "";   // the migration being applied (named by a failure, as on PostgreSQL)
       try {
         const applied = historyRows(() => sqliteRows(db, `SELECT version, hash, checksum FROM ${table} ORDER BY version`));
         checkHistory(applied, migrations);
@@ -319,6 +320,7 @@ function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
           return appliedNow;
         }
         const m = pending[0];
+        name = m.name;
         for (const stmt of m.statements) {
           db.exec(stmt);
         }
@@ -342,7 +344,8 @@ function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
           db.exec("ROLLBACK");
         }
         if (isSqliteError(err)) {
-          throw new MigrationError(`migration failed and was rolled back: ${errorMessage(err).split(SQLITE_REBUILD_PREFIX).join("")}`);
+          throw new MigrationError(`migration ${name ? name + " " : ""}failed and was rolled back: `
+                                   + errorMessage(err).split(SQLITE_REBUILD_PREFIX).join(""));
         }
         throw err;
       }

@@ -347,7 +347,8 @@ def test_failing_migration_is_rolled_back_sqlite(failing, tmp_path):
     chain, bundle, driver = failing
     dup = SEED_ROWS + ["INSERT INTO items (id, owner_id, title) VALUES (4, 2, 'one')"]
     orphan = SEED_ROWS + ["INSERT INTO items (id, owner_id, title) VALUES (4, 99, 'four')"]
-    for rows, start in ((dup, "migration failed and was rolled back: UNIQUE constraint failed: items."),
+    for rows, start in ((dup, "migration 0002_unique_title failed and was rolled back: UNIQUE constraint failed: "
+                              "items."),
                         (orphan, "migration 0002_unique_title leaves 1 row(s) violating foreign keys "
                                  "(first: table items, rowid 4)")):
         db = tmp_path / f"db{len(list(tmp_path.iterdir()))}.db"

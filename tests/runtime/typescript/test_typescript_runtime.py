@@ -293,8 +293,8 @@ def test_failing_migration_is_rolled_back(built, engine):
     answer = built.drivers[4].run("migrate", engine_name, target)
     assert answer["error"] == "MigrationError"
     if engine_name == "sqlite":
-        assert answer["message"] == "migration failed and was rolled back: NOT NULL constraint failed: " \
-                                    "items.note"   # not the rebuild's __schemactl_new_items
+        assert answer["message"] == "migration 0004_note_required failed and was rolled back: NOT NULL " \
+                                    "constraint failed: items.note"   # not the rebuild's __schemactl_new_items
         assert answer["message"] == _python_migrate_error(engine_name, target, built.bundles[4])
     else:
         assert answer["message"] == ('migration 0004_note_required failed and was rolled back: column "note" of '

@@ -1065,7 +1065,12 @@ fn sqlite_step(conn: &rusqlite::Connection) -> Result<Option<u32>, Error> {
         }
     };
     let (body, record) = split_record(m.sql);
-    conn.execute_batch(body)?;
+    // a failure names the migration, as on PostgreSQL (the caller rolls back)
+    let named = |e: rusqlite::Error| {
+        Error::Migration(format!("migration {} failed and was rolled back: {}", m.name,
+                                 e.to_string().replace(SQLITE_REBUILD_PREFIX, "")))
+    };
+    conn.execute_batch(body).map_err(named)?;
     let mut broken: Vec<(String, Option<i64>)> = Vec::new();
     {
         let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
@@ -1084,14 +1089,14 @@ fn sqlite_step(conn: &rusqlite::Connection) -> Result<Option<u32>, Error> {
         )));
     }
     match record {
-        Some(record) => conn.execute_batch(record)?,
+        Some(record) => conn.execute_batch(record).map_err(named)?,
         None => {
             for stmt in m.record {
-                conn.execute_batch(stmt)?;
+                conn.execute_batch(stmt).map_err(named)?;
             }
         }
     }
-    sqlite_run(conn, "COMMIT")?;
+    sqlite_run(conn, "COMMIT").map_err(named)?;
     Ok(Some(m.version))
 }
 
