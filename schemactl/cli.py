@@ -825,8 +825,13 @@ def _database_status(url, bundle):
     """(engine, each migration's state, whether a version table exists) of a database, read-only."""
     from .migrations.status import status
     from .parity import connect_url, parse_url
-    engine, _ = parse_url(url)
-    conn = connect_url(url, read_only=True)
+    engine, address = parse_url(url)
+    if engine == "sqlite" and address != ":memory:" and not Path(address).exists():
+        # a file `migrate apply` would create: every migration is pending (as on an empty PostgreSQL database)
+        import sqlite3
+        conn = sqlite3.connect(":memory:")
+    else:
+        conn = connect_url(url, read_only=True)
     try:
         return (engine, *status(conn, bundle, engine))
     finally:

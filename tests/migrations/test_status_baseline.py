@@ -184,3 +184,16 @@ def test_a_locked_database_is_waited_for_then_refused_in_one_line(chain, tmp_pat
         holder.execute("ROLLBACK")
         holder.close()
     assert result.exit_code == 2 and "database is locked" in result.stderr and "Traceback" not in result.output
+
+
+def test_status_and_a_dry_run_on_a_sqlite_file_apply_would_create(chain, tmp_path):
+    """`migrate apply` creates the SQLite file; `status` and `apply --dry-run` said "SQLite database … does not
+    exist" (exit 2), where an empty PostgreSQL database lists every migration as pending.  Neither creates it."""
+    work, _ = _project(chain, tmp_path)
+    db = work / "new.db"
+    status = _run(work, "status", "manifests/memories.yaml", "--db", f"sqlite:///{db}")
+    assert status.exit_code == 0, status.output
+    assert "1  0001_init      pending" in status.output and "2  0002_add_mood  pending" in status.output
+    dry = _run(work, "apply", "manifests/memories.yaml", "--db", f"sqlite:///{db}", "--dry-run")
+    assert dry.exit_code == 0 and "2 migrations would be applied; nothing was changed" in dry.output, dry.output
+    assert not db.exists()
