@@ -230,14 +230,15 @@ def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
                 for stmt in m["statements"]:
                     _exec(conn, stmt)
                 broken = _rows(conn, "PRAGMA foreign_key_check")
-                if broken:
-                    raise MigrationError(f"migration {m['name']} leaves {len(broken)} row(s) violating foreign "
-                                         f"keys (first: table {broken[0][0]}, rowid {broken[0][1]})")
+                if broken:   # the database before the migration says whose rows they are
+                    _exec(conn, "ROLLBACK")
+                    raise MigrationError(_fk_violation(m["name"], broken, _rows(conn, "PRAGMA foreign_key_check")))
                 _record(conn, m, table, "sqlite")
                 _exec(conn, "COMMIT")
                 applied_now.append(m["version"])
             except BaseException as exc:
-                _exec(conn, "ROLLBACK")
+                if conn.in_transaction:
+                    _exec(conn, "ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     raise MigrationError(f"migration {name + ' ' if name else ''}failed and was rolled back: "
                                          + str(exc).replace(SQLITE_REBUILD_PREFIX, "")) from exc
@@ -245,6 +246,17 @@ def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
     finally:
         _exec(conn, f"PRAGMA foreign_keys = {'ON' if fk_was else 'OFF'}")
         conn.isolation_level = saved_isolation
+
+
+def _fk_violation(name: str, after: list, before: list) -> str:
+    """A migration refused for rows that violate foreign keys: rows the database already held (written while
+    foreign keys were off: the migration only found them), or rows the migration left."""
+    if before:
+        return (f"the database already holds {len(before)} row(s) violating foreign keys (first: table "
+                f"{before[0][0]}, rowid {before[0][1]}), written while foreign keys were off; migration {name} "
+                "was not applied: correct them (PRAGMA foreign_key_check lists them), then migrate again")
+    return (f"migration {name} leaves {len(after)} row(s) violating foreign keys (first: table {after[0][0]}, "
+            f"rowid {after[0][1]})")
 
 
 def _lock_timed_out(exc: Exception) -> bool:

@@ -368,3 +368,23 @@ def test_verify_passes_the_drivers_own_error_on_not_as_never_migrated(released, 
     path.write_text("not a database, but long enough to be read as one's header " * 4)
     with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
         verify(sqlite3.connect(str(path)), bundle)
+
+
+def test_rows_a_migration_leaves_violating_and_rows_that_were_already_there_are_told_apart(tmp_path):
+    """A SQLite orphan written while foreign keys were off made every later migration "leave" it; the migration
+    that adds the foreign key is the one that leaves its rows violating it."""
+    chain = Chain(tmp_path / "chain")
+    loose = BASE.replace("references: {table: owners, column: id, on_delete: cascade}", "nullable: true")
+    m1, _ = chain.release(loose, "init")
+    first = chain.bundle(m1)
+    m2, _ = chain.release(BASE, "owner_key")
+    db = sqlite3.connect(str(tmp_path / "app.db"))
+    assert migrate(db, first) == [1]
+    db.execute("INSERT INTO owners (id, name) VALUES (1, 'ann')")
+    db.execute("INSERT INTO items (id, owner_id, title) VALUES (1, 1, 'a'), (2, 7, 'b')")   # no key yet: fine
+    db.commit()
+    with pytest.raises(MigrationError) as left:
+        migrate(db, chain.bundle(m2))
+    assert str(left.value) == "migration 0002_owner_key leaves 1 row(s) violating foreign keys (first: table items, " \
+                              "rowid 2)"
+    assert db.execute("SELECT count(*) FROM items").fetchone() == (2,)   # rolled back, rows as they were

@@ -325,9 +325,16 @@ function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
           db.exec(stmt);
         }
         const broken = sqliteRows(db, "PRAGMA foreign_key_check");
-        if (broken.length) {
-          throw new MigrationError(`migration ${m.name} leaves ${broken.length} row(s) violating foreign keys `
-                                   + `(first: table ${show(broken[0][0])}, rowid ${show(broken[0][1])})`);
+        if (broken.length) {   // the database before the migration says whose rows they are
+          db.exec("ROLLBACK");
+          const before = sqliteRows(db, "PRAGMA foreign_key_check");
+          throw new MigrationError(before.length
+            ? `the database already holds ${before.length} row(s) violating foreign keys (first: table `
+              + `${show(before[0][0])}, rowid ${show(before[0][1])}), written while foreign keys were off; `
+              + `migration ${m.name} was not applied: correct them (PRAGMA foreign_key_check lists them), then `
+              + "migrate again"
+            : `migration ${m.name} leaves ${broken.length} row(s) violating foreign keys `
+              + `(first: table ${show(broken[0][0])}, rowid ${show(broken[0][1])})`);
         }
         if (m.record && m.record.length) {
           for (const stmt of m.record) {

@@ -314,8 +314,10 @@ def test_rows_violating_foreign_keys_stop_the_migration(built, tmp_path):
     conn.commit()
     conn.close()
     answer = built.drivers[3].run("migrate", "sqlite", str(db))
-    assert answer["message"] == ("migration 0003_owner_name_optional leaves 1 row(s) violating foreign keys "
-                                 "(first: table items, rowid 9)")
+    assert answer["message"] == ("the database already holds 1 row(s) violating foreign keys (first: table items, "
+                                 "rowid 9), written while foreign keys were off; migration 0003_owner_name_optional "
+                                 "was not applied: correct them (PRAGMA foreign_key_check lists them), then migrate "
+                                 "again")   # it said the migration left them
     assert answer["message"] == _python_migrate_error("sqlite", db, built.bundles[3])
     assert built.drivers[2].run("verify-deep", "sqlite", str(db)) == {"ok": True}
 

@@ -726,6 +726,18 @@ fn sqlite_migrate_all(conn: &rusqlite::Connection) -> Result<Vec<u32>, Error> {
     }
 }
 
+/// `PRAGMA foreign_key_check`: (table, rowid) of each row that violates a foreign key.
+#[cfg(feature = "sqlite")]
+fn sqlite_fk_violations(conn: &rusqlite::Connection) -> Result<Vec<(String, Option<i64>)>, Error> {
+    let mut found = Vec::new();
+    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        found.push((row.get(0)?, row.get(1)?));
+    }
+    Ok(found)
+}
+
 /// Inside `BEGIN IMMEDIATE`: checks the history and applies the first pending migration (and commits);
 /// `None` when nothing is pending.
 #[cfg(feature = "sqlite")]
@@ -759,21 +771,29 @@ fn sqlite_step(conn: &rusqlite::Connection) -> Result<Option<u32>, Error> {
                                  e.to_string().replace(SQLITE_REBUILD_PREFIX, "")))
     };
     conn.execute_batch(body).map_err(named)?;
-    let mut broken: Vec<(String, Option<i64>)> = Vec::new();
-    {
-        let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            broken.push((row.get(0)?, row.get(1)?));
-        }
-    }
+    let broken = sqlite_fk_violations(conn)?;
     if let Some((table, rowid)) = broken.first() {
+        // the database before the migration says whose rows they are
+        sqlite_run(conn, "ROLLBACK")?;
+        let before = sqlite_fk_violations(conn)?;
+        let shown = |r: &Option<i64>| r.map(|r| r.to_string()).unwrap_or_else(|| "None".to_string());
+        if let Some((old_table, old_rowid)) = before.first() {
+            return Err(Error::Migration(format!(
+                "the database already holds {} row(s) violating foreign keys (first: table {}, rowid {}), written \
+                 while foreign keys were off; migration {} was not applied: correct them (PRAGMA \
+                 foreign_key_check lists them), then migrate again",
+                before.len(),
+                old_table,
+                shown(old_rowid),
+                m.name
+            )));
+        }
         return Err(Error::Migration(format!(
             "migration {} leaves {} row(s) violating foreign keys (first: table {}, rowid {})",
             m.name,
             broken.len(),
             table,
-            rowid.map(|r| r.to_string()).unwrap_or_else(|| "None".to_string())
+            shown(rowid)
         )));
     }
     match record {
