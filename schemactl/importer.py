@@ -1855,18 +1855,23 @@ def pg_extras(conn, schema: str) -> dict:
     return {k: conn.execute(q, {"schema": schema}).fetchall() for k, q in _PG_EXTRAS.items()}
 
 
-def _without_meta_commands(statements: list[Statement]) -> list[Statement]:
+def _without_meta_commands(statements: list[Statement], dropped: list | None = None) -> list[Statement]:
     """psql's meta-commands (a line starting with a backslash: pg_dump writes \\restrict and \\unrestrict
-    around its output) are psql's, not SQL: dropped from the start of each statement, as psql reads them."""
+    around its output) are psql's, not SQL: dropped from the start of each statement, as psql reads them.
+    ``dropped`` receives each one other than pg_dump's \\restrict/\\unrestrict (\\! …, \\connect …, \\i …), as a
+    Statement of its own line: the import lists them (they were dropped unsaid)."""
     out = []
     for st in statements:
         if not st.text.startswith("\\"):
             out.append(st)
             continue
         end = st.text.find("\n")
+        command = st.text if end < 0 else st.text[:end]
+        if dropped is not None and command.split()[0] not in ("\\restrict", "\\unrestrict"):
+            dropped.append(Statement(st.line, command))
         if end >= 0:   # the rest, read again (its comments skipped, its line counted on)
             out += _without_meta_commands([Statement(st.line + x.line, x.text)
-                                           for x in split_sql(st.text[end + 1:], "postgres")])
+                                           for x in split_sql(st.text[end + 1:], "postgres")], dropped)
     return out
 
 
@@ -1878,12 +1883,14 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
     locator = locator or Locator()
     keep, left, tails = [], [], set()
     for filename, text in texts:
-        statements = _without_meta_commands(split_sql(text, engine)) if engine == "postgres" else \
+        meta: list[Statement] = []
+        statements = _without_meta_commands(split_sql(text, engine), meta) if engine == "postgres" else \
             split_sql(text, engine)
         tails.update(id(s) for s in statements[-1:])
         k, n = classify(statements, engine)
         keep += [(filename, s) for s in k]
         left += [(filename, s, why) for s, why in n]
+        left += [(filename, s, "a psql meta-command, psql's and not SQL: never run on import") for s in meta]
     for filename, s in keep:
         locator.add(filename, s)
     if engine == "sqlite":

@@ -392,6 +392,22 @@ def test_pg_dump_meta_commands_are_psqls_not_sql(scratch_server):
     assert list(doc["tables"]) == ["t"]
 
 
+def test_other_meta_commands_are_listed_never_run(scratch_server, tmp_path):
+    """\\! (a shell command) and \\connect were dropped unsaid under --dialect postgres (SQLite's import lists
+    them); they are listed, and never run."""
+    from schemactl import importer
+    marker = tmp_path / "ran"
+    ddl = f"CREATE TABLE a (id int PRIMARY KEY);\n\\! touch {marker}\n\\connect other\nCREATE TABLE b (id int);\n"
+    doc, summary, _ = importer.from_ddl([("meta.sql", ddl)], "postgres", "m", server=scratch_server)
+    lines = summary.lines()
+    assert any(x.startswith("not mapped: meta.sql:2: \\! touch ") and x.endswith(": a psql meta-command, psql's "
+                                                                        "and not SQL: never run on import")
+               for x in lines), lines
+    assert "not mapped: meta.sql:3: \\connect other: a psql meta-command, psql's and not SQL: never run on import" \
+        in lines
+    assert sorted(doc["tables"]) == ["a", "b"] and not marker.exists()
+
+
 def test_what_an_identity_or_a_comment_holds_is_kept_or_listed(scratch_server):
     """GENERATED ALWAYS and an identity's own sequence options are listed (the manifest's identity is BY
     DEFAULT from 1 by 1: they were dropped as 'mapped exactly'); an identity outside the key is said to be
