@@ -768,6 +768,8 @@ class Importer:
         paths = {"column": lambda t, n: ("tables", t, "columns", n), "trigger": lambda t, n: ("triggers", n),
                  "sequence": lambda t, n: ("sequences", n)}
         for severity, table, kind, obj, why in self.extras.get("beyond", ()):
+            if kind == "identity":   # listed with the column, in the manifest's words (_identity_options)
+                continue
             path = paths.get(kind, lambda t, n: ("tables", t))(table, obj)
             what = None if kind in paths else f'table "{table}", {kind} "{obj}"'
             (self.summary.not_mapped if severity == "not mapped" else self.summary.approximate)(path, why, what)

@@ -20,6 +20,13 @@ tables:
       b: text
     indexes:
       - {name: t_b_idx, columns: [b]}
+  s:
+    columns:
+      id: {type: bigint, primary_key: true, identity: true}
+      small: {type: smallint}
+  u:
+    columns:
+      id: {type: smallint, primary_key: true, identity: true}
 """, "b.yaml")
 
 
@@ -32,6 +39,8 @@ def test_what_the_manifest_cannot_declare_is_a_difference(pg):
         ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE NULLS NOT DISTINCT (a) DEFERRABLE INITIALLY DEFERRED;
         ALTER TABLE t ADD CONSTRAINT t_ex EXCLUDE USING btree (id WITH =);
         ALTER TABLE t ADD CONSTRAINT t_b_check CHECK (b <> '') NOT VALID;
+        ALTER TABLE s ALTER COLUMN id SET GENERATED ALWAYS;
+        ALTER TABLE s ALTER COLUMN id SET START WITH 100;
     """)
     from schemactl.diff import diff
     from schemactl.expect import expect
@@ -43,5 +52,8 @@ def test_what_the_manifest_cannot_declare_is_a_difference(pg):
                  'SC105 [postgres] index "t_b_idx" on "t" holds what the manifest cannot declare',
                  'SC105 [postgres] index "t_a_key" on "t" holds what the manifest cannot declare',
                  "EXCLUDE USING btree (id WITH =)", "its INCLUDE columns left out", 'COLLATE "C" of a key',
-                 "NULLS NOT DISTINCT", "DEFERRABLE INITIALLY DEFERRED", "NOT VALID left out"):
+                 "NULLS NOT DISTINCT", "DEFERRABLE INITIALLY DEFERRED", "NOT VALID left out",
+                 'SC105 [postgres] identity "id" on "s" holds what the manifest cannot declare: GENERATED ALWAYS '
+                 "(the manifest's identity is BY DEFAULT: an INSERT may give the value itself); sequence options "
+                 "START 100 INCREMENT 1 MINVALUE 1 MAXVALUE 9223372036854775807 CACHE 1"):
         assert said in got, (said, got)

@@ -156,6 +156,25 @@ BEYOND_MODEL_SQL = """
           FROM pg_sequence q JOIN pg_class s ON s.oid = q.seqrelid JOIN pg_namespace n ON n.oid = s.relnamespace
          WHERE n.nspname = %(schema)s AND q.seqcache <> 1 AND NOT EXISTS (SELECT 1 FROM pg_depend d
                WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype = 'i')
+        UNION ALL
+        SELECT 'approximate', c.relname, 'identity', a.attname,
+               concat_ws('; ', CASE WHEN a.attidentity = 'a' THEN 'GENERATED ALWAYS (the manifest''s identity is BY '
+                                    'DEFAULT: an INSERT may give the value itself)' END,
+                         CASE WHEN (q.seqstart, q.seqincrement, q.seqmin, q.seqcycle, q.seqcache) <> (1, 1, 1, false, 1)
+                                   OR q.seqmax <> CASE format_type(a.atttypid, NULL) WHEN 'smallint' THEN 32767
+                                                  WHEN 'integer' THEN 2147483647 ELSE 9223372036854775807 END
+                              THEN format('sequence options START %%s INCREMENT %%s MINVALUE %%s MAXVALUE %%s%%s CACHE %%s '
+                                          '(the manifest''s identity counts from 1 by 1)', q.seqstart, q.seqincrement,
+                                          q.seqmin, q.seqmax, CASE WHEN q.seqcycle THEN ' CYCLE' ELSE '' END,
+                                          q.seqcache) END)
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum
+           AND d.deptype = 'i'
+          JOIN pg_sequence q ON q.seqrelid = d.objid
+         WHERE n.nspname = %(schema)s AND a.attidentity <> '' AND (a.attidentity = 'a'
+               OR (q.seqstart, q.seqincrement, q.seqmin, q.seqcycle, q.seqcache) <> (1, 1, 1, false, 1)
+               OR q.seqmax <> CASE format_type(a.atttypid, NULL) WHEN 'smallint' THEN 32767
+                              WHEN 'integer' THEN 2147483647 ELSE 9223372036854775807 END)
         ORDER BY 2, 3, 4"""
 
 
