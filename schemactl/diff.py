@@ -120,8 +120,9 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
             d.add("SC102", name, f'table "{name}" is not in the manifest', None, name)
     for table, kind, name, why in actual.beyond:   # nothing the manifest implies has these (expect holds none)
         where = ("tables", table) if table in want else ("sequences", name) if kind == "sequence" else ()
-        d.add("SC105", f"{table} {kind} {name}", f'{kind} "{name}"' + (f' on "{table}"' if kind != "sequence" else "")
-              + " holds what the manifest cannot declare", None, why, where)
+        d.add("SC105", _beyond_object(table, kind, name), f'{kind} "{name}"'
+              + (f' on "{table}"' if kind != "sequence" else "") + " holds what the manifest cannot declare", None,
+              why, where)
     _views(d, expected, actual)
     _searches(d, expected, actual)
     _triggers(d, expected, actual)
@@ -144,6 +145,15 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
         if name not in want_enums:
             d.add("SC402", f"enum {name}", f'enum "{name}" is not in the manifest', None, have_enums[name])
     return d.out
+
+
+def _beyond_object(table: str, kind: str, name: str) -> str:
+    """An SC105 finding's object, named as diff's other findings name theirs: "trigger x", "t.c", "t/index i"."""
+    if kind in ("trigger", "sequence"):
+        return f"{kind} {name}"
+    if kind in ("column", "identity"):
+        return f"{table}.{name}"
+    return f"{table}/{kind} {name}"
 
 
 def _searches(d: _Diff, expected: Catalog, actual: Catalog) -> None:

@@ -213,7 +213,8 @@ _LISTED_KINDS = {"SC205": "default", "SC352": "view", "SC354": "view", "SC372": 
 _KEY = re.compile(r'^(?:(?:materialized )?(?P<view>view|trigger|enum|function|sequence) "(?P<name>[^"]+)"'
                   r'|(?P<pk>search|policy) "(?P<search>[^"]+)" on table "(?P<st>[^"]+)"'
                   r'|row-level security on table "(?P<rls>[^"]+)"'
-                  r'|table "(?P<table>[^"]+)"(?:, column "(?P<column>[^"]+)"|, (?P<kind>check|index|unique|foreign key) '
+                  r'|table "(?P<table>[^"]+)"(?:, column "(?P<column>[^"]+)"|, (?P<kind>check|index|unique|foreign key|'
+                  r'constraint) '
                   r'"(?P<item>[^"]+)"|(?P<alone>:))?)')
 
 
