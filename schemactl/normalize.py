@@ -235,7 +235,18 @@ def tree_key(tree, engine: str = "postgres") -> str:
     if engine == "sqlite":
         top = _unwrap(tree)
         tree = top.transform(_sqlite_cast) if top is not None else tree
+    elif tree.find(exp.Extract):
+        tree = tree.transform(_extract_field)
     return repr(_key(tree))
+
+
+def _extract_field(node):
+    """date_part('year'::text, d) (the catalog's) and DATE_PART('year', d) / EXTRACT(YEAR FROM d) are one field."""
+    if isinstance(node, exp.Extract):
+        field = node.this.this if isinstance(node.this, exp.Cast) else node.this
+        if isinstance(field, exp.Literal) and field.is_string:
+            return exp.Extract(this=exp.Var(this=field.this.upper()), expression=node.expression.copy())
+    return node
 
 
 def _sqlite_cast(node):

@@ -145,6 +145,13 @@ def case_sensitive_like(node):
     return exp.Not(this=glob) if like.args.get("negate") else glob
 
 
+def _date_part(node):
+    if isinstance(node, exp.Extract) and isinstance(node.this, exp.Cast) and isinstance(node.this.this, exp.Literal) \
+            and node.this.this.is_string:
+        return exp.Anonymous(this="date_part", expressions=[node.this.this.copy(), node.expression.copy()])
+    return node
+
+
 def render(tree: exp.Expression, engine: str, copy: bool = True, portable: bool = False) -> str:
     """SQL for ``engine``; ``copy=False`` lets sqlglot transform the tree in place (last use only).
     ``portable``: the manifest's one text for both engines, whose LIKE with a constant pattern compares
@@ -159,6 +166,13 @@ def render(tree: exp.Expression, engine: str, copy: bool = True, portable: bool 
         copy = False
         for node in tree.find_all(exp.JSONExtract, exp.JSONExtractScalar):
             node.set("only_json_types", True)
+    if engine == "postgres" and tree.find(exp.Extract):
+        # date_part('year'::text, d), as PostgreSQL's catalog shows it, is read by sqlglot as EXTRACT with a cast
+        # for its field, which it writes back as EXTRACT(CAST('year' AS TEXT) FROM d): PostgreSQL refuses that.
+        # It stays date_part() (which gives double precision, where EXTRACT gives numeric).
+        tree = tree.copy() if copy else tree
+        copy = False
+        tree = tree.transform(_date_part, copy=False)
     if engine in _ENGINE_WORDS:
         tree = _engine_words(tree.copy() if copy else tree, engine)
         copy = False
