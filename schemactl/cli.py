@@ -395,6 +395,8 @@ def check(manifests, output, features, fmt):
     every generated file is byte-identical to what `generate` would write and
     the migration chain (if any) is intact and up to date with the manifest.
     Otherwise exits 1 naming each stale item and the command that fixes it.
+    Run as a pre-commit hook (PRE_COMMIT=1), a generated file git neither
+    tracks nor ignores is stale too: the commit would leave it out.
 
     A clean result is remembered as content hashes of every file it read (in the user's cache
     directory, outside the repository): when nothing changed since, the next check answers from them
@@ -433,11 +435,14 @@ def _untracked_outputs(project, output) -> list:
     `git add`ed is present: the commit passed, and CI (a clone) found the migration missing."""
     if os.environ.get("PRE_COMMIT") != "1":
         return []
+    import shlex
     import subprocess
     from .project import Staleness
     out_root = project.root / (output or project.output)
     try:
-        listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "-z", "--", str(out_root)],
+        # the real directory: through a symbolic link git lists nothing (and exits 0)
+        listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "-z", "--",
+                                 os.path.realpath(out_root)],
                                 cwd=project.root, capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):   # no git: nothing to say
         return []
@@ -446,7 +451,8 @@ def _untracked_outputs(project, output) -> list:
     found = []
     for name in sorted(filter(None, listed.stdout.decode("utf-8", "surrogateescape").split("\0"))):
         shown = project.display(project.root / name)   # git names them from the directory it runs in
-        found.append(Staleness(shown, "generated but not added to git: this commit leaves it out", f"git add {shown}"))
+        found.append(Staleness(shown, "generated but not added to git: this commit leaves it out",
+                               f"git add {shlex.quote(shown)}"))   # a name with a blank stays one argument
     return found
 
 
@@ -1328,8 +1334,9 @@ def run() -> None:
     """The console script (and ``python -m schemactl``): main(), then the process ends at once (os._exit) once
     its output is flushed and its atexit handlers have run.  Freeing a large manifest's objects one by one
     at interpreter exit changes nothing and took a tenth of a second of a 1,000-table ``generate``.  With
-    another thread still running, an exit status that is not a number, or output that cannot be flushed
-    (a closed pipe), the process ends as Python ends it."""
+    another thread still running, an exit status that is not a number, or output that cannot be flushed,
+    the process ends as Python ends it.  A closed pipe is no such output: stdout and stderr drop what their
+    reader is no longer there for (_PipeTolerant), and the command keeps its own exit code."""
     import threading
     sys.stdout, sys.stderr = _PipeTolerant(sys.stdout), _PipeTolerant(sys.stderr)
     try:

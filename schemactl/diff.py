@@ -119,7 +119,9 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
         if name not in want and name not in BOOKKEEPING_TABLES:   # migration runners' own (no manifest has them)
             d.add("SC102", name, f'table "{name}" is not in the manifest', None, name)
     for table, kind, name, why in actual.beyond:   # nothing the manifest implies has these (expect holds none)
-        where = ("tables", table) if table in want else ("sequences", name) if kind == "sequence" else ()
+        where = ("tables", table, "columns", name) if kind in ("column", "identity") and table in want and \
+            any(c.name == name for c in want[table].columns) else ("tables", table) if table in want else \
+            ("sequences", name) if kind == "sequence" else ()
         d.add("SC105", _beyond_object(table, kind, name), f'{kind} "{name}"'
               + (f' on "{table}"' if kind != "sequence" else "") + " holds what the manifest cannot declare", None,
               why, where)

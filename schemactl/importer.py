@@ -680,9 +680,13 @@ class Importer:
         options = {o: True for o in t.options if not o.startswith("on_conflict ")}
         for o in t.options:
             if o.startswith("on_conflict "):
-                self.summary.approximate(("tables", t.name), f"ON CONFLICT {o.split(' ', 1)[1].upper()} left out: a "
-                                         "statement that breaks the constraint fails, where SQLite replaced or "
-                                         "skipped rows (the manifest's constraints abort)")
+                clauses = o.split(" ", 1)[1]
+                what = "replaced or skipped rows" if set(clauses.split(", ")) <= {"replace", "ignore"} else \
+                    "resolved the conflict otherwise (REPLACE and IGNORE go on, ROLLBACK ends the transaction, FAIL " \
+                    "keeps the statement's earlier rows)"
+                self.summary.approximate(("tables", t.name), f"ON CONFLICT {clauses.upper()} left out: a statement "
+                                         f"that breaks the constraint fails, where SQLite {what} (the manifest's "
+                                         "constraints abort)")
         if self.engine == "sqlite" and not (t.options and set(t.options) & {"strict", "without_rowid"}) and any(
                 c.nullable and c.name in pk for c in t.columns):
             options["primary_key_not_null"] = False   # this table's keys were declared without NOT NULL
@@ -2210,7 +2214,7 @@ def _nothing_left(doc: dict, summary: Summary):
     beside a manifest that had other tables)."""
     from .errors import SchemactlError
     schema = f" (schema {doc['postgres']['schema']})" if "postgres" in doc and "schema" in doc["postgres"] else ""
-    reasons = [f"not mapped: {summary._line(e)}" for e in summary.unmapped]
+    reasons = [line for line in summary.lines() if line.startswith("not mapped: ")]
     shown = reasons[:20] + ([f"… and {len(reasons) - 20} more"] if len(reasons) > 20 else [])
     raise SchemactlError(f"no tables found to import{schema}" + ("; what was left out:\n  " + "\n  ".join(shown)
                                                                  if shown else ""))

@@ -145,34 +145,46 @@ def case_sensitive_like(node):
     return exp.Not(this=glob) if like.args.get("negate") else glob
 
 
+def _json_operators(node):
+    """-> and ->> as the operators, which json and jsonb both have (sqlglot wrote json_extract_path_text(), json's
+    alone: PostgreSQL refused it on a jsonb column)."""
+    node.set("only_json_types", True)
+    return node
+
+
 def _date_part(node):
-    if isinstance(node, exp.Extract) and isinstance(node.this, exp.Cast) and isinstance(node.this.this, exp.Literal) \
-            and node.this.this.is_string:
+    """date_part('year'::text, d), as PostgreSQL's catalog shows it, is read by sqlglot as EXTRACT with a cast for its
+    field, which it writes back as EXTRACT(CAST('year' AS TEXT) FROM d): PostgreSQL refuses that.  It stays
+    date_part() (which gives double precision, where EXTRACT gives numeric)."""
+    if isinstance(node.this, exp.Cast) and isinstance(node.this.this, exp.Literal) and node.this.this.is_string:
         return exp.Anonymous(this="date_part", expressions=[node.this.this.copy(), node.expression.copy()])
     return node
+
+
+# What sqlglot writes otherwise than the engine reads it, per engine: (the node kinds, the rewrite of one such node).
+# PORTABLE_REWRITES apply to the manifest's one text for both engines only (an engine's own text is its own).
+_ENGINE_REWRITES = {"postgres": ((("JSONExtract", "JSONExtractScalar"), _json_operators), (("Extract",), _date_part))}
+_PORTABLE_REWRITES = {"sqlite": ((("Escape", "Like"), case_sensitive_like),)}
+
+
+def _rewritten(tree: exp.Expression, engine: str, copy: bool, portable: bool) -> tuple[exp.Expression, bool]:
+    """(the tree with the engine's rewrites, whether it is still to be copied)."""
+    rules = (*(_PORTABLE_REWRITES.get(engine, ()) if portable else ()), *_ENGINE_REWRITES.get(engine, ()))
+    for names, rewrite in rules:
+        kinds = tuple(getattr(exp, n) for n in names)
+        if tree.find(*kinds):
+            tree = tree.copy() if copy else tree
+            copy = False
+            tree = tree.transform(lambda node, r=rewrite, k=kinds: r(node) if isinstance(node, k) else node,
+                                  copy=False)
+    return tree, copy
 
 
 def render(tree: exp.Expression, engine: str, copy: bool = True, portable: bool = False) -> str:
     """SQL for ``engine``; ``copy=False`` lets sqlglot transform the tree in place (last use only).
     ``portable``: the manifest's one text for both engines, whose LIKE with a constant pattern compares
     case-sensitively on SQLite too (case_sensitive_like)."""
-    if portable and engine == "sqlite" and tree.find(exp.Like):
-        tree = tree.transform(case_sensitive_like, copy=copy)
-        copy = False
-    if engine == "postgres" and tree.find(exp.JSONExtract, exp.JSONExtractScalar):
-        # -> and ->> as the operators, which json and jsonb both have (sqlglot wrote json_extract_path_text(),
-        # json's alone: PostgreSQL refused it on a jsonb column)
-        tree = tree.copy() if copy else tree
-        copy = False
-        for node in tree.find_all(exp.JSONExtract, exp.JSONExtractScalar):
-            node.set("only_json_types", True)
-    if engine == "postgres" and tree.find(exp.Extract):
-        # date_part('year'::text, d), as PostgreSQL's catalog shows it, is read by sqlglot as EXTRACT with a cast
-        # for its field, which it writes back as EXTRACT(CAST('year' AS TEXT) FROM d): PostgreSQL refuses that.
-        # It stays date_part() (which gives double precision, where EXTRACT gives numeric).
-        tree = tree.copy() if copy else tree
-        copy = False
-        tree = tree.transform(_date_part, copy=False)
+    tree, copy = _rewritten(tree, engine, copy, portable)
     if engine in _ENGINE_WORDS:
         tree = _engine_words(tree.copy() if copy else tree, engine)
         copy = False

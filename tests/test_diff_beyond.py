@@ -45,8 +45,11 @@ def test_what_the_manifest_cannot_declare_is_a_difference(pg):
     from schemactl.diff import diff
     from schemactl.expect import expect
     from schemactl.introspect import introspect
-    got = "\n".join(f"{f.code} [{f.engine}] {f.message}: {f.actual}"
-                    for f in diff(expect(MANIFEST, "postgres"), introspect(pg, "postgres")))
+    found = diff(expect(MANIFEST, "postgres"), introspect(pg, "postgres"))
+    got = "\n".join(f"{f.code} [{f.engine}] {f.message}: {f.actual}" for f in found)
+    # located at the column it is about (a manifest line), not only at its table
+    assert [f.manifest_path for f in found if f.code == "SC105" and "identity" in f.message] == \
+        [("tables", "s", "columns", "id")]
     for said in ('SC105 [postgres] constraint "t_ex" on "t" holds what the manifest cannot declare',
                  'SC105 [postgres] constraint "t_a_key" on "t" holds what the manifest cannot declare',
                  'SC105 [postgres] index "t_b_idx" on "t" holds what the manifest cannot declare',

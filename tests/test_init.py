@@ -119,3 +119,33 @@ def test_the_pre_commit_hook_blocks_a_commit_that_leaves_the_new_migration_out(t
     git("add", "-A")
     passed = subprocess.run(hook, cwd=root, env=env, capture_output=True, text=True)
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_an_untracked_generated_file_with_a_blank_is_named_as_one_argument(tmp_path):
+    root = tmp_path / "shop"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    assert cli("init", cwd=root).exit_code == 0
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    (root / "generated" / "shop" / "notes one.md").write_text("x\n")
+    result = cli("check", cwd=root, env={"PRE_COMMIT": "1", "SCHEMACTL_NO_CACHE": "1"})
+    assert result.exit_code == 1
+    assert "run `git add 'generated/shop/notes one.md'`" in result.output
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_an_untracked_file_under_a_linked_output_directory_is_found(tmp_path):
+    """generated/ as a symbolic link: `git ls-files -- generated` lists nothing through it (exit 0), and the hook
+    passed a commit without the new migration files."""
+    root = tmp_path / "shop"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    assert cli("init", cwd=root).exit_code == 0
+    (root / "generated").rename(root / "gen_real")
+    (root / "generated").symlink_to("gen_real", target_is_directory=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    (root / "gen_real" / "shop" / "new.sql").write_text("SELECT 1;\n")
+    result = cli("check", cwd=root, env={"PRE_COMMIT": "1", "SCHEMACTL_NO_CACHE": "1"})
+    assert result.exit_code == 1, result.output
+    assert "gen_real/shop/new.sql: generated but not added to git" in result.output

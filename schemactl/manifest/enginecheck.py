@@ -95,22 +95,57 @@ def pg_float_refusal(sql: str, table) -> str | None:
     integers or numeric, or None (also where the types cannot be told)."""
     if not _FLOAT_TRAP.search(_STRINGS.sub("''", sql)):
         return None
+    return _float_refusal(sql, _number_kinds(table))
+
+
+def numeric_mod_difference(sql: str, table) -> str | None:
+    """How % (or mod()) of a numeric value differs between the engines, or None: PostgreSQL keeps the fraction
+    (4.5 % 2 is 0.5), SQLite takes both operands as integers first (4.5 % 2 is 0)."""
+    if not _FLOAT_TRAP.search(_STRINGS.sub("''", sql)):
+        return None
+    return _numeric_mod(sql, _number_kinds(table))
+
+
+def _number_kinds(table) -> tuple:
     kinds = {}
     for c in table.columns:
         if not c.type.array and not dict(c.engine_types).get("postgres"):
             kind = _PG_KIND_OF_TYPE.get(c.type.row.value)
             if kind:
                 kinds[c.name] = kind
-    return _float_refusal(sql, tuple(sorted(kinds.items())))
+    return tuple(sorted(kinds.items()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _pg_read(sql: str):
+    """sqlglot's reading of a PostgreSQL expression (shared, read only), or None: what sqlglot cannot read,
+    PostgreSQL judges at parity."""
+    import sqlglot
+    try:
+        return sqlglot.parse_one(sql, read="postgres")
+    except Exception:   # noqa: BLE001
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _numeric_mod(sql: str, kinds: tuple) -> str | None:
+    from sqlglot import exp
+    tree = _pg_read(sql)
+    if tree is None:
+        return None
+    columns = dict(kinds)
+    for node in tree.find_all(exp.Mod):
+        if any(_pg_number_kind(x, columns, exp) == "numeric" for x in (node.this, node.expression)):
+            return (f"% of a numeric value keeps its fraction on PostgreSQL and drops it on SQLite ({node.sql('postgres')}"
+                    f": 4.5 % 2 is 0.5 there and 0 here); write {{postgres: …, sqlite: …}} where that matters")
+    return None
 
 
 @functools.lru_cache(maxsize=1024)
 def _float_refusal(sql: str, kinds: tuple) -> str | None:
-    import sqlglot
     from sqlglot import exp
-    try:
-        tree = sqlglot.parse_one(sql, read="postgres")
-    except Exception:   # noqa: BLE001 - what sqlglot cannot read, PostgreSQL judges at parity
+    tree = _pg_read(sql)
+    if tree is None:
         return None
     columns = dict(kinds)
     for node in tree.walk():
@@ -215,6 +250,10 @@ def check(m, problems) -> None:
                     refused = pg_float_refusal(pg, t)
                     if refused:
                         problems.add(path, f"{what}: {refused}")
+                    elif "sqlite" in engines and expr.on("sqlite"):
+                        differs = numeric_mod_difference(pg, t)
+                        if differs:   # both engines take it, and give other values
+                            problems.add(path, f"{what}: {differs}", severity="warning")
             sql = expr.on("sqlite") if "sqlite" in engines else None
             if sql:
                 if lite is None:
