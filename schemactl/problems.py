@@ -21,12 +21,14 @@ def render(fmt: str, command: str, diagnostics=(), stale=(), ok: str = "") -> st
         return json.dumps({
             "problems": [{"file": d.file, "line": d.line, "column": d.col, "severity": d.severity,
                           "message": d.message} for d in diagnostics],
-            "stale": [{"path": s.path, "problem": s.problem, "fix": s.fix} for s in stale],
+            "stale": [{"path": s.path, "problem": s.problem, "fix": s.fix}
+                      | ({"line": s.line, "column": s.col} if s.line is not None else {}) for s in stale],
             "ok": not any(d.severity == "error" for d in diagnostics) and not stale}, indent=2, ensure_ascii=False)
     if fmt == "github":
         lines = [f"::{'warning' if d.severity == 'warning' else 'error'} file={_prop(d.file)},line={d.line},"
                  f"col={d.col},title={_prop(f'schemactl {command}')}::{_gh(d.message)}" for d in diagnostics]
-        lines += [f"::error file={_prop(s.path)},title={_prop(f'schemactl {command}: stale')}::"
+        lines += [f"::error file={_prop(s.path)}{'' if s.line is None else f',line={s.line},col={s.col or 1}'},"
+                  f"title={_prop(f'schemactl {command}: stale')}::"
                   f"{_gh(f'{s.problem}; run `{s.fix}`')}" for s in stale]
         return "\n".join(lines) if lines else f"::notice::schemactl {command}: {_gh(ok)}"
     if fmt == "junit":
@@ -39,7 +41,7 @@ def render(fmt: str, command: str, diagnostics=(), stale=(), ok: str = "") -> st
             cases.append(f'    <testcase classname={quoteattr(command)} name={quoteattr(f"{d.file}:{d.line}")}>'
                          f"{body}</testcase>")
         for s in stale:
-            cases.append(f"    <testcase classname={quoteattr(command)} name={quoteattr(s.path)}><failure "
+            cases.append(f"    <testcase classname={quoteattr(command)} name={quoteattr(s.where)}><failure "
                          f"message={quoteattr(s.problem)}>{escape(str(s))}</failure></testcase>")
         if not cases:
             cases.append(f"    <testcase classname={quoteattr(command)} name={quoteattr(ok)}/>")

@@ -196,9 +196,23 @@ class Staleness:
     path: str
     problem: str
     fix: str
+    line: int | None = None     # where in the file, when the problem is a line of it (a manifest's hash:)
+    col: int | None = None
+
+    @property
+    def where(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}:{self.col or 1}"
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.problem}; run `{self.fix}`"
+        return f"{self.where}: {self.problem}; run `{self.fix}`"
+
+
+def _top_key_position(manifest: Manifest, key: str) -> tuple[int | None, int | None]:
+    """(line, col) of a top-level key of the manifest's file; a missing key: (None, None) (the file's)."""
+    data = getattr(manifest.located, "data", None)
+    if not isinstance(data, dict) or key not in data:
+        return None, None
+    return manifest.position((key,), key=True)
 
 
 def staleness(project: Project, path: Path, manifest: Manifest, output: str | None = None) -> list[Staleness]:
@@ -209,11 +223,11 @@ def staleness(project: Project, path: Path, manifest: Manifest, output: str | No
     if manifest.hash != want and not manifest.features:  # the hash: line is the default feature set's
         problem = f"hash is stale (manifest says {manifest.hash}, schema is {want})" if manifest.hash else \
             f"hash is missing (schema is {want})"
-        found.append(Staleness(shown, problem, "schemactl generate"))
+        found.append(Staleness(shown, problem, "schemactl generate", *_top_key_position(manifest, "hash")))
     version = chain_version(project, manifest, output)
     if version is not None and manifest.version != version and not manifest.features:
         found.append(Staleness(shown, f"version is {manifest.version}, the migration chain is at version {version}",
-                               "schemactl generate"))
+                               "schemactl generate", *_top_key_position(manifest, "version")))
     chain = []
     if not _no_chain(project.output_dir(manifest, output)):
         from .migrations.files import chain_problems

@@ -99,8 +99,11 @@ def test_check_reports_a_stale_hash(project):
     path.write_text(GOOD.replace("title: {type: varchar(200)", "title: {type: varchar(300)", 1))
     result = run("check", cwd=project)
     assert result.exit_code == 1
-    assert "manifests/memories.yaml: hash is stale" in result.output
+    line = GOOD.splitlines().index(next(x for x in GOOD.splitlines() if x.startswith("hash:"))) + 1
+    assert f"manifests/memories.yaml:{line}:1: hash is stale" in result.output   # the hash: line itself
     assert "hash is stale" in result.output and "run `schemactl generate`" in result.output
+    github = run("check", "--format", "github", cwd=project)
+    assert f"::error file=manifests/memories.yaml,line={line},col=1,title=" in github.output
 
 
 def test_check_on_invalid_manifest_exits_2(project):

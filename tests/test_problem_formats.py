@@ -57,6 +57,22 @@ def test_check_stale_items_as_json_and_annotations(project):
                                  "out of date with manifests/memories.yaml; run `schemactl generate`")
 
 
+def test_a_stale_hash_points_at_its_line_in_every_format(project):
+    path = project / "manifests" / "memories.yaml"
+    text = GOOD.replace("title: {type: varchar(200)", "title: {type: varchar(300)", 1)
+    path.write_text(text)
+    line = _line_of(text, "hash:")
+    gh = cli("check", "--format", "github", cwd=project)
+    assert gh.exit_code == 1
+    assert f"::error file=manifests/memories.yaml,line={line},col=1,title=schemactl check%3A stale::hash is stale" \
+        in gh.stdout
+    js = json.loads(cli("check", "--format", "json", cwd=project).stdout)
+    assert {"path": "manifests/memories.yaml", "line": line, "column": 1} \
+        .items() <= next(s for s in js["stale"] if s["path"].endswith(".yaml")).items()
+    ju = ET.fromstring(cli("check", "--format", "junit", cwd=project).stdout)
+    assert f"manifests/memories.yaml:{line}:1" in [c.get("name") for c in ju.iter("testcase")]
+
+
 def test_clean_reports(project):
     for command in ("validate", "check"):
         js = cli(command, "--format", "json", cwd=project)

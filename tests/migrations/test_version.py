@@ -46,7 +46,7 @@ def test_every_artefact_carries_the_chain_version(tmp_path):
     path.write_text(path.read_text().replace("version: 2", "version: 7"))
     result = cli("check", cwd=tmp_path)
     assert result.exit_code == 1
-    assert "manifests/m.yaml: version is 7, the migration chain is at version 2; run `schemactl generate`" \
+    assert f"manifests/m.yaml:{path.read_text().splitlines().index('version: 7') + 1}:1: version is 7, the migration chain is at version 2; run `schemactl generate`" \
         in result.output
     run("hash", "--write", "manifests/m.yaml")
     assert "version: 2\n" in path.read_text() and cli("check", cwd=tmp_path).exit_code == 0
