@@ -119,6 +119,8 @@ def _interruption(exc: BaseException | None) -> BaseException | None:
     return None
 
 
+# MANIFEST of a command that works on one: without it, the project's manifest when it has exactly one
+_one_manifest_arg = click.argument("manifest", required=False, type=click.Path(dir_okay=False, path_type=Path))
 _manifests_arg = click.argument("manifests", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 
 
@@ -611,7 +613,7 @@ def parity(manifests, fmt, provider, postgres_url, engines, features):
 
 
 @main.command("diff")
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@_one_manifest_arg
 @click.option("--db", "url", required=True, metavar="URL",
               help="postgresql://user@host/db or sqlite:///path/to.db (opened read-only).")
 @_format_opt
@@ -622,8 +624,7 @@ def diff_cmd(manifest, url, fmt, features):
     Exit 0 when the database matches, 1 with findings, 2 on bad input.
     """
     from .parity import diff_database
-    project = find_project()
-    (_, m), = load_all(project, [manifest], features)
+    _, m = _one(manifest, features)[1:]
     target = diff_database(m, url)
     emit([target], fmt)
     _exit_for([target])
@@ -641,13 +642,24 @@ def migrate():
 
 
 def _one(manifest, features=frozenset()):
+    """(project, path, model) of the one manifest a command works on: MANIFEST, else the project's only one."""
     project = find_project()
+    if manifest is None:
+        found = project.manifest_paths()
+        if len(found) != 1:
+            command = " ".join(["schemactl", *click.get_current_context().command_path.split()[1:]])
+            listed = ", ".join(project.display(p) for p in found[:5]) + (", ..." if len(found) > 5 else "")
+            raise click.UsageError(
+                f"{command} works on one manifest and the project has {len(found)}"
+                + (f" ({listed}): name one, e.g. `{command} {project.display(found[0])}`" if found else
+                   f" (looked for {', '.join(project.manifest_globs)}): name its file"))
+        manifest = found[0]
     (path, m), = load_all(project, [manifest], features)
     return project, path, m
 
 
 @migrate.command("plan")
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@_one_manifest_arg
 @_features_opt
 def migrate_plan(manifest, features):
     """Print the operations the next migration would hold; write nothing."""
@@ -662,13 +674,26 @@ def migrate_plan(manifest, features):
         click.echo(f"{m.name}: 0001 creates the whole schema ({len(m.tables)} tables)")
     for op in planned.ops:
         click.echo(f"  {op.describe()}")
-    for target, content in planned.files.items():
-        if target.suffix == ".sql":
-            click.echo(f"\n-- {project.display(target)}\n{content}", nl=False)
+    # the new migration's files (the up migrations, then the down ones), not those it leaves as they are
+    shown = [(target, content) for target, content in planned.files.items()
+             if target.suffix == ".sql" and not _holds(target, content)]
+    for target, content in sorted(shown, key=lambda tc: "down" in tc[0].parts):
+        click.echo(f"\n-- {project.display(target)}\n{content}", nl=False)
+    if shown:
+        click.echo(f"\n-- `schemactl migrate new {project.display(path)} --name NAME` writes these as "
+                   f"{planned.version:04d}_NAME", err=True)
+
+
+def _holds(path: Path, content: str) -> bool:
+    """The file at ``path`` holds exactly ``content`` already."""
+    try:
+        return path.read_bytes() == content.encode("utf-8")
+    except OSError:
+        return False
 
 
 @migrate.command("new")
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@_one_manifest_arg
 @click.option("--name", "slug", required=True, help="Short name, e.g. add_tags (files are NNNN_<name>.sql).")
 @click.option("--allow-destructive", is_flag=True, help="Accept drops, narrowing type changes and NOT NULL "
                                                         "without default (each is listed when refused).")
@@ -721,7 +746,7 @@ def _chain_bundle(manifest, features):
 
 
 @migrate.command("apply")
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@_one_manifest_arg
 @click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path")
 @click.option("--dry-run", is_flag=True, help="Print the migrations that would run, with their statements for "
                                               "this database's engine; change nothing.")
@@ -852,7 +877,7 @@ def _refuse_broken_history(steps) -> None:
 
 
 @migrate.command("down")
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@_one_manifest_arg
 @click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path")
 @click.option("--to", "to", required=True, type=int, help="The version to go back to (lower than the database's).")
 @_features_opt
@@ -880,7 +905,7 @@ def migrate_down(manifest, url, to, features):
 
 
 @migrate.command("status")
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@_one_manifest_arg
 @click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path (read-only).")
 @_features_opt
 def migrate_status(manifest, url, features):
@@ -906,7 +931,7 @@ def migrate_status(manifest, url, features):
 
 
 @migrate.command("baseline")
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@_one_manifest_arg
 @click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path")
 @click.option("--version", "version", type=int, help="The chain version the database is at (default: the latest).")
 @click.option("--postgres", "provider", type=click.Choice(list(CHOICES)), default="auto", show_default=True,
@@ -1132,7 +1157,7 @@ def _stat(path: str):
 
 
 @main.command("copy")
-@click.option("--manifest", "manifest", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--manifest", "manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="The schema both databases must have (checked before any row moves).")
 @click.option("--from", "src_url", required=True, metavar="URL", help="Source database (read-only).")
 @click.option("--to", "dst_url", required=True, metavar="URL", help="Target database with the manifest's schema.")
@@ -1172,7 +1197,7 @@ def copy_cmd(manifest, src_url, dst_url, truncate, features):
 
 
 @main.command()
-@click.option("--manifest", "manifest", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--manifest", "manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="The schema of the database (checked before any row is read).")
 @click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path (read-only).")
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -1197,7 +1222,7 @@ def backup(manifest, url, out, features):
 
 @main.command()
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--manifest", "manifest", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--manifest", "manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="The target's schema (its hash must match the archive's).")
 @click.option("--db", "url", required=True, metavar="URL",
               help="postgresql://… or sqlite:///path: an existing database of the manifest's schema, tables empty.")
@@ -1224,7 +1249,7 @@ def restore(archive, manifest, url, force, truncate, features):
 
 
 @main.command()
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@_one_manifest_arg
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "png"]), default="mermaid",
               show_default=True, help="mermaid or dot: diagram text; svg or png: a picture drawn by a renderer.")
 @click.option("--renderer", type=click.Choice(["auto", "mmdc", "dot"]), default=None,

@@ -1,0 +1,53 @@
+"""`migrate plan` shows the next migration's own files, up before down, and the commands that work on one
+manifest take the project's only manifest when MANIFEST is left out."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.conftest import cli
+from tests.migrations.chain_support import BASE
+
+
+def _project(tmp_path, *names: str):
+    (tmp_path / "manifests").mkdir()
+    for name in names:
+        (tmp_path / "manifests" / f"{name}.yaml").write_text(BASE.replace("name: chain", f"name: {name}", 1))
+    return tmp_path
+
+
+def _ok(*args, cwd):
+    result = cli(*args, cwd=cwd)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_plan_prints_the_new_files_up_first_and_not_the_unchanged_ones(tmp_path):
+    project = _project(tmp_path, "chain")
+    _ok("generate", cwd=project)
+    _ok("migrate", "new", "--name", "init", cwd=project)      # MANIFEST left out: the project's only one
+    path = project / "manifests" / "chain.yaml"
+    path.write_text(path.read_text().replace("tables:\n", "tables:\n  added:\n    columns:\n"
+                                                          "      id: {type: bigint, primary_key: true}\n", 1))
+    plan = _ok("migrate", "plan", cwd=project)
+    shown = [line[3:] for line in plan.stdout.splitlines() if line.startswith("-- generated/")]
+    assert shown and all("0002_plan.sql" in f for f in shown), shown   # 0001's drizzle files are unchanged
+    downs = [i for i, f in enumerate(shown) if "/down/" in f]
+    assert downs and min(downs) > max(i for i, f in enumerate(shown) if "/down/" not in f)
+    assert "`schemactl migrate new manifests/chain.yaml --name NAME` writes these as 0002_NAME" in plan.stderr
+    assert not (project / "generated" / "chain" / "migrations" / "sqlite" / "0002_plan.sql").exists()
+    db = project / "app.db"
+    _ok("migrate", "apply", "--db", f"sqlite:///{db}", cwd=project)
+    assert sqlite3.connect(db).execute("SELECT max(version) FROM schema_version").fetchone() == (1,)
+
+
+def test_a_project_with_several_manifests_is_told_to_name_one(tmp_path):
+    project = _project(tmp_path, "alpha", "beta")
+    for args in (("migrate", "plan"), ("diff", "--db", "sqlite:///x.db"), ("erd",)):
+        result = cli(*args, cwd=project)
+        assert result.exit_code == 2, result.output
+        assert "works on one manifest and the project has 2 (manifests/alpha.yaml, manifests/beta.yaml): " \
+               f"name one, e.g. `schemactl {' '.join(args[:2] if args[0] == 'migrate' else args[:1])} " \
+               "manifests/alpha.yaml`" in result.output
+    none = cli("migrate", "plan", cwd=tmp_path / "manifests")
+    assert none.exit_code == 2
