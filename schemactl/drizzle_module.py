@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -89,6 +90,9 @@ def read_module(path: Path) -> dict:
         module = shown(out["file"]) if out.get("file") and Path(out["file"]) != path.resolve() else str(path)
         where = ":".join([module, *(str(out[k]) for k in ("line", "col") if out.get(k))])
         raise SchemactlError(f"{where}: {out['error']}")
+    if stderr.strip():   # what the module printed while it loaded (console.log, a dotenv notice, a warning)
+        sys.stderr.write(f"{path}: the module printed while Node loaded it:\n"
+                         + "".join(f"  {line}\n" for line in stderr.rstrip().splitlines()))
     ddl = out.pop("ddl", None)
     if ddl is not None:
         _EXPORTED[(str(path.resolve()), text)] = ddl

@@ -82,6 +82,10 @@ def test_a_module_that_prints_on_stdout_imports(tmp_path, fast, pg_server):
     result = cli("import", "--drizzle", "s.ts", "--postgres-url", pg_server.url(), "-o", "s.yaml", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert "import: 3 objects mapped exactly, 0 approximately, 0 not mapped" in result.output
+    # what the module printed is shown (on stderr), once, and never in the manifest
+    assert result.stderr.count("[dotenv] injecting env (0) from .env") == 1
+    assert "s.ts: the module printed while Node loaded it:\n  [dotenv] injecting env" in result.stderr
+    assert "dotenv" not in (tmp_path / "s.yaml").read_text()
 
 
 def test_a_module_that_ends_node_is_named_so(tmp_path):
