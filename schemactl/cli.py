@@ -982,7 +982,8 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
               help="Read a Drizzle schema.ts (pg-core or sqlite-core): its SQL through `drizzle-kit export`, its "
                    "export names, keys, modes and types through drizzle-orm and typescript. Loading the file runs it "
                    "(as drizzle-kit does): import only code you trust.")
-@click.option("--name", help="Schema name for the manifest (default: from the file or database name).")
+@click.option("--name", help="Schema name for the manifest (default: the -o file's name, else the source file's "
+                             "or database's name).")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the manifest here (default: standard output).")
 @click.option("--postgres", "provider", type=click.Choice(list(CHOICES)), default="auto", show_default=True,
@@ -1012,6 +1013,8 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
     sources = [x for x in (url, ddl_files, drizzle_file) if x]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of --db, --ddl or --drizzle")
+    if name is None and out is not None:   # manifests/app.yaml holds schema "app" (generated/app/), whatever
+        name = out.name.split(".")[0]      # the source file is called (src/db/schema.ts)
     if url:
         from .parity import connect_url, parse_url, redact_url
         engine, address = parse_url(url)

@@ -494,3 +494,18 @@ def test_a_ddl_file_that_is_not_utf8_is_named_with_the_place(tmp_path):
     assert result.exit_code == 2
     assert f"error: {tmp_path / 'bin.sql'}:2:7: byte 0xE9 is not UTF-8 (the file was saved in another encoding); " \
            "save it as UTF-8" in result.output
+
+
+def test_the_schema_is_named_after_the_manifest_written(tmp_path):
+    """`import --ddl schema.sql -o manifests/app.yaml` named the schema "schema" (generated/schema/), so the
+    README's `ln -sf ../../generated/app/schema.pg.ts src/db/schema.ts` left a dangling link in place of the
+    team's file; --name still decides, and without -o the source names it."""
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "schema.sql").write_text("CREATE TABLE a (id integer PRIMARY KEY);\n")
+    for extra, want in (((), "app"), (("--name", "shop"), "shop")):
+        result = cli("import", "--ddl", "schema.sql", "--dialect", "sqlite", "-o", "manifests/app.yaml", *extra,
+                     cwd=tmp_path)
+        assert result.exit_code == 0, result.output
+        assert f"\nname: {want}\n" in (tmp_path / "manifests" / "app.yaml").read_text()
+    printed = cli("import", "--ddl", "schema.sql", "--dialect", "sqlite", cwd=tmp_path)
+    assert "\nname: schema\n" in printed.stdout

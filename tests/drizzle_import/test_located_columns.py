@@ -82,13 +82,13 @@ def test_type_of_an_exported_alias_the_generated_file_keeps_is_kept(tmp_path, pg
     m = load_file(tmp_path / "app.yaml")
     assert m.table("users").column("prefs").drizzle.type == "Prefs"
     assert cli("generate", "app.yaml", "-o", "gen", cwd=tmp_path).exit_code == 0
-    out = tmp_path / "gen" / "schema"
+    out = tmp_path / "gen" / "app"   # named after app.yaml
     (out / "check.ts").write_text('import { users } from "./schema.pg";\n'
                                   'const theme: "dark" | "light" | undefined = ({} as typeof users.$inferSelect)'
                                   ".prefs?.theme;\nexport { theme };\n")
     (tmp_path / "tsconfig.json").write_text(json.dumps({"compilerOptions": {
         "strict": True, "noEmit": True, "skipLibCheck": True, "target": "ES2022", "module": "ESNext",
-        "moduleResolution": "Bundler"}, "include": ["gen/schema/schema.pg.ts", "gen/schema/check.ts"]}))
+        "moduleResolution": "Bundler"}, "include": ["gen/app/schema.pg.ts", "gen/app/check.ts"]}))
     tsc = subprocess.run([str(ROOT / "node_modules" / ".bin" / "tsc"), "-p", "."], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300)
     assert tsc.returncode == 0, tsc.stdout + tsc.stderr
