@@ -16,6 +16,7 @@ from ..manifest.model import Manifest, Table
 from ..naming import derived_name, quote, sql_string
 from ..render.ddl import Renderer
 from ..runtime import SQLITE_REBUILD_PREFIX
+from ..types import INT_RANGES
 from .plan import Op
 
 # SQLite operations that ALTER TABLE / CREATE INDEX can do without a rebuild.
@@ -212,6 +213,21 @@ def _old_column(old: Manifest, new: Manifest, table: str, column: str):
     return o.column(c.renamed_from or column) if o is not None and c is not None else None
 
 
+def scale_narrowed(old_t, new_t) -> int | None:
+    """The new type's scale when a column becomes a numeric(p, s) whose values it could round: from a double,
+    real or text, or from a numeric of more (or any) fractional digits.  PostgreSQL's cast rounds them and
+    SQLite keeps the text as it was, so such a value fails the migration on both engines (named)."""
+    now = new_t.params.get("scale") if new_t.kind == "numeric" else None
+    if now is None or old_t.kind in INT_RANGES:
+        return None
+    was = old_t.params.get("scale") if old_t.kind == "numeric" else None
+    return now if was is None or now < was else None
+
+
+def _fits_scale_name(table: str, column: str, scale: int) -> str:
+    return derived_name(table, column, suffix=f"fits_scale_{scale}")
+
+
 def _pg_alter_type(r: Renderer, old: Manifest, new: Manifest, op: Op, q: str) -> list[str]:
     """A column's new type, never a silently changed value: a text kind keeps PostgreSQL's assignment cast
     (a value too long for varchar(n) is an error, where the explicit cast would cut it), and a numeric with
@@ -229,12 +245,12 @@ def _pg_alter_type(r: Renderer, old: Manifest, new: Manifest, op: Op, q: str) ->
     after = [f"ALTER TABLE {q} ALTER COLUMN {col} SET DEFAULT {default};"] if default is not None else []
     if old_t.kind == new_t.kind == "text":
         return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ};"] + after
-    if old_t.kind == new_t.kind == "numeric":
-        was, now = old_t.params.get("scale"), new_t.params.get("scale")
-        if now is not None and (was is None or now < was):
-            check = quote(derived_name(op.table, op.name, suffix=f"fits_scale_{now}"))
-            out += [f"ALTER TABLE {q} ADD CONSTRAINT {check} CHECK ({col} = round({col}, {now}));",
-                    f"ALTER TABLE {q} DROP CONSTRAINT {check};"]
+    now = scale_narrowed(old_t, new_t)
+    if now is not None:
+        check = quote(_fits_scale_name(op.table, op.name, now))
+        value = col if old_t.kind == "numeric" else f"{col}::numeric"
+        out += [f"ALTER TABLE {q} ADD CONSTRAINT {check} CHECK ({value} = round({value}, {now}));",
+                f"ALTER TABLE {q} DROP CONSTRAINT {check};"]
     via = "::text" if old_t.enum else ""
     return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ} USING {col}{via}::{typ};"] + after
 
@@ -426,6 +442,21 @@ def _sqlite_rebuild(r: Renderer, old: Manifest, new: Manifest, closure: set[str]
     return out
 
 
+def _sqlite_fits_scale(table: str, temp: str, column: str, scale: int) -> list[str]:
+    """Fail the migration (as PostgreSQL's does, under the same constraint name) when a copied value has more
+    fractional digits than the column's new scale: SQLite keeps a numeric's text as it was written (123.456 in
+    a numeric(6, 2)), where PostgreSQL's cast would round it.  The text is what the rebuilt table holds (a
+    double as SQLite writes it, with 15 digits, as PostgreSQL reads it); an exponent never fits."""
+    guard = quote(f"{SQLITE_NEW}fits_scale")
+    col = quote(column)
+    return [f"CREATE TEMP TABLE {guard} (rows_that_do_not_fit INTEGER CONSTRAINT "
+            f"{quote(_fits_scale_name(table, column, scale))} CHECK (rows_that_do_not_fit = 0));",
+            f"INSERT INTO {guard} SELECT count(*) FROM {quote(temp)} WHERE {col} IS NOT NULL AND "
+            f"(instr(lower({col}), 'e') > 0 OR (instr({col}, '.') > 0 "
+            f"AND length(rtrim({col}, '0')) - instr({col}, '.') > {scale}));",
+            f"DROP TABLE {guard};"]
+
+
 def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, ops: list[Op]) -> list[str]:
     """Copy the rows of the old table ``source`` into ``temp`` (the rowid too, for full-text search and
     AUTOINCREMENT), and carry its AUTOINCREMENT counter over."""
@@ -451,6 +482,10 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
     if copy_to:
         out.append(f"INSERT INTO {quote(temp)} ({', '.join(copy_to)}) SELECT {', '.join(copy_from)} "
                    f"FROM {quote(source)};")
+    for op in ops:
+        scale = scale_narrowed(op.old, op.new) if op.kind == "alter_type" and quote(op.name) in copy_to else None
+        if scale is not None:
+            out += _sqlite_fits_scale(t.name, temp, op.name, scale)
     if any(c.identity for c in t.columns) and any(c.identity for c in old_table.columns):
         out.append(f"DELETE FROM sqlite_sequence WHERE name = {sql_string(temp)};")
         out.append(f"INSERT INTO sqlite_sequence (name, seq) SELECT {sql_string(temp)}, seq FROM sqlite_sequence "

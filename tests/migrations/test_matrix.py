@@ -347,3 +347,37 @@ def test_a_default_of_another_type_is_a_changed_default():
     two = one.replace("flag: {type: boolean, default: false}", "flag: {type: integer, default: 0}")
     kinds = [op.kind for op in plan(load_text(one, "m.yaml"), load_text(two, "m.yaml"))]
     assert kinds == ["alter_type", "set_default"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+@pytest.mark.parametrize("before,values,fits", [
+    ("double", ["123.456", "1.5"], False),                  # PostgreSQL's cast rounded it; SQLite kept '123.456'
+    ("double", ["123.45", "0.30000000000000004", "2"], True),   # 15 digits, as both engines read a double
+    ('"numeric(10,4)"', ["'1.2345'"], False),                # SQLite kept the four digits
+    ('"numeric(10,4)"', ["'1.2000'", "'-3.5'"], True),
+    ("text", ["'9.999'"], False),
+])
+def test_a_column_made_numeric_never_rounds_on_one_engine_only(engine, before, values, fits, tmp_path, request):
+    """double -> numeric(6,2) stored 123.46 on PostgreSQL and the text '123.456' on SQLite (whose numeric never
+    rounds), so the two databases held different values from then on.  A value the new scale cannot hold now
+    fails the migration on both engines, under one constraint name; values that fit arrive alike."""
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", f"      note: text\n      score: {{type: {before}}}\n")
+    m1, _ = chain.release(base, "init")
+    migrate(conn, chain.bundle(m1))
+    _seed(conn)
+    for i, v in enumerate(values, 1):
+        conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
+    conn.commit()
+    m2, _ = chain.release(base.replace(f"score: {{type: {before}}}", 'score: {type: "numeric(6,2)"}'), "numeric")
+    if not fits:
+        with pytest.raises(MigrationError, match="items_score_fits_scale_2"):
+            migrate(conn, chain.bundle(m2))
+        conn.rollback()
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+        return
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    got = [Decimal(str(r[0])) for r in conn.execute("SELECT score FROM items WHERE score IS NOT NULL ORDER BY id")]
+    assert got == [Decimal(v.strip("'")) .quantize(Decimal("0.01")) if len(v) < 10 else Decimal("0.30")
+                   for v in values]
