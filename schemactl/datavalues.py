@@ -65,17 +65,21 @@ class Col:
     members: tuple = ()      # enum values
     own: frozenset = frozenset()   # engines where the column has its own type (postgres_type/sqlite_type)
     loose: bool = False      # the source column has another type than the manifest's: its values are checked
+    required: bool = False   # NOT NULL (or in the primary key): a NULL is refused, never left to the engine (a
+    #                          SQLite INTEGER PRIMARY KEY would give it a new rowid)
 
 
 def columns(m: Manifest, t: Table) -> list[Col]:
     out = []
+    key = set(t.primary_key.columns) if t.primary_key else set()
     for c in t.data_columns:
         ref = c.type
         base = "enum" if ref.enum else ref.element.row.value
         kind = base + (f"({ref.args[0]})" if base == "char" else "") + ("[]" if ref.array else "")
         members = next((e.values for e in m.enums if e.name == ref.enum), ()) if ref.enum else ()
         out.append(Col(c.name, kind, base, ref.name, ref.element.spelled(), ref.array, ref.args, members,
-                       frozenset(engine for engine, _ in c.engine_types)))
+                       frozenset(engine for engine, _ in c.engine_types),
+                       required=not c.nullable or c.name in key))
     return out
 
 
@@ -308,6 +312,8 @@ def row_key(t: Table, cols: list[Col]) -> Callable:
         if not keys:
             return f"row {number}"
         try:
+            if any(values[i] is None for i in keys):   # "id=None" names no row
+                return f"row {number}"
             shown = ", ".join(f"{names[i]}={_key_text(values[i])}" for i in keys)
         except IndexError:
             return f"row {number}"
@@ -330,6 +336,7 @@ def converter(t: Table, cols: list[Col], fns: list, after: str = "nothing was wr
     label = row_key(t, cols)
     width = len(cols)
     active = [(i, f, col) for i, (f, col) in enumerate(zip(fns, cols)) if f is not None]
+    required = [(i, col) for i, col in enumerate(cols) if col.required]
     count = [0]
 
     def fail(values, number, prefix, what) -> SchemactlError:
@@ -340,6 +347,10 @@ def converter(t: Table, cols: list[Col], fns: list, after: str = "nothing was wr
         count[0] += 1
         if len(values) != width:
             raise fail(values, number, prefix, f": {len(values)} values for {width} columns")
+        for i, col in required:
+            if values[i] is None:
+                raise fail(values, number, prefix, f", column {col.name}: is NULL, which the column does not hold "
+                                                   f"(NOT NULL); {SOURCE_FIX}")
         if not active:
             return tuple(values)
         out = list(values)

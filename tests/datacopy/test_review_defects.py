@@ -1,0 +1,145 @@
+"""Defects a review found in copy, backup and restore, each on real engines through the command line: nothing
+changed silently, a damaged archive refused whole (exit 2), a failed run writes nothing."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+
+import pytest
+
+from schemactl import datacopy, render
+from schemactl.engines import sqlite as sqlite_engine
+from schemactl.manifest.load import load_text
+from schemactl.output import atomic_write_all
+from tests.conftest import cli
+from tests.datacopy.conftest import Engines, count
+
+TEXT = """\
+format: 1
+name: review
+version: 1
+tables:
+  items:
+    columns:
+      id: {type: bigint, identity: true, primary_key: true}
+      name: {type: text, nullable: false}
+      tags: "text[]"
+      r: real
+      amount: "numeric(10,2)"
+  parent:
+    columns:
+      id: {type: integer, primary_key: true}
+      self_id: {type: integer, references: parent.id}
+"""
+M = load_text(TEXT, "review.yaml")
+FILL = """
+INSERT INTO items VALUES (1, 'one', '["a","b"]', 1.5, '1.10'), (2, 'two', NULL, NULL, NULL);
+INSERT INTO parent VALUES (1, 2), (2, NULL);
+"""
+
+
+@pytest.fixture
+def setup(pg_test_db, pg_second_db, pg_server, tmp_path):
+    e = Engines(M, pg_test_db, pg_second_db, tmp_path)
+    (tmp_path / "m.yaml").write_text(TEXT)
+    e.manifest = tmp_path / "m.yaml"
+    e.url = {"postgres": pg_server.url("schemactl_tests"), "second": pg_server.url("schemactl_tests_second")}
+    yield e
+    e.close()
+
+
+def _lite(setup, name: str, fill: str = "", ddl=lambda sql: sql) -> str:
+    path = setup.tmp / name
+    conn = sqlite_engine.connect(str(path))
+    sqlite_engine.apply(conn, ddl(render.ddl(M, "sqlite")))
+    conn.executescript(fill)
+    conn.commit()
+    conn.close()
+    return f"sqlite:///{path}"
+
+
+def _error_line(result) -> str:
+    assert "Traceback" not in result.output, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    return lines[0]
+
+
+def _counts(setup, url: str) -> tuple[int, int]:
+    if url.startswith("sqlite:///"):
+        conn = sqlite_engine.connect(url[len("sqlite:///"):])
+        try:
+            return count(conn, "items"), count(conn, "parent")
+        finally:
+            conn.close()
+    import psycopg
+    with psycopg.connect(setup.conninfo[url == setup.url["second"]]) as conn:
+        return count(conn, "items"), count(conn, "parent")
+
+
+def _targets(setup) -> dict[str, str]:
+    """An empty SQLite and an empty PostgreSQL target of the manifest."""
+    setup.db("postgres")
+    return {"sqlite": _lite(setup, f"t{len(setup.open)}.db"), "postgres": setup.url["postgres"]}
+
+
+def _archive_lines(setup) -> list:
+    """A good archive of FILL, as its JSON lines."""
+    path = setup.tmp / "good.gz"
+    assert cli("backup", "--manifest", setup.manifest, "--db", _lite(setup, "src.db", FILL), "-o", path).exit_code == 0
+    return [json.loads(line) for line in gzip.decompress(path.read_bytes()).decode().splitlines()]
+
+
+def _write(setup, lines: list, name: str = "edited.gz"):
+    path = setup.tmp / name
+    path.write_bytes(gzip.compress(("\n".join(json.dumps(o) for o in lines) + "\n").encode()))
+    return path
+
+
+def _restore(setup, archive, url, *more):
+    return cli("restore", archive, "--manifest", setup.manifest, "--db", url, *more)
+
+
+# ---------------------------------------------------------------- 1. NULL in a NOT NULL column
+
+def test_a_null_primary_key_in_an_archive_is_refused_on_both_engines(setup):
+    """SQLite gave a NULL for an INTEGER PRIMARY KEY a new rowid (exit 0, id invented); PostgreSQL refused."""
+    lines = _archive_lines(setup)
+    row = next(i for i, o in enumerate(lines) if isinstance(o, list) and o[:2] == [2, "two"])
+    lines[row] = [None] + lines[row][1:]
+    archive = _write(setup, lines)
+    for engine, url in _targets(setup).items():
+        result = _restore(setup, archive, url)
+        line = _error_line(result)
+        assert result.exit_code == 2, (engine, result.output)
+        assert f"line {row + 1}: table items, row 2, column id: is NULL" in line, (engine, line)
+        assert "the archive is damaged, nothing was written" in line and "id=None" not in line
+        assert _counts(setup, url) == (0, 0), engine
+
+
+def test_a_null_name_in_an_archive_is_refused_before_the_engine(setup):
+    lines = _archive_lines(setup)
+    row = next(i for i, o in enumerate(lines) if isinstance(o, list) and o[:2] == [1, "one"])
+    lines[row][1] = None
+    archive = _write(setup, lines)
+    for engine, url in _targets(setup).items():
+        result = _restore(setup, archive, url)
+        assert result.exit_code == 2 and "table items, row id=1, column name: is NULL" in _error_line(result), engine
+        assert _counts(setup, url) == (0, 0)
+
+
+def test_a_null_key_of_a_loose_sqlite_source_is_refused_by_copy_and_backup(setup):
+    """A SQLite source whose key column lost its PRIMARY KEY and NOT NULL (read as it is) holds a NULL id."""
+    src = _lite(setup, "loose.db", "INSERT INTO items (id, name) VALUES (1, 'one'), (NULL, 'two');",
+                ddl=lambda sql: sql.replace("id INTEGER NOT NULL CONSTRAINT items_pkey PRIMARY KEY AUTOINCREMENT",
+                                            "id INTEGER"))
+    for engine, url in _targets(setup).items():
+        result = cli("copy", "--manifest", setup.manifest, "--from", src, "--to", url)
+        assert result.exit_code == 2, (engine, result.output)
+        assert "table items, row 1, column id: is NULL" in _error_line(result), engine
+        assert _counts(setup, url) == (0, 0)
+    archive = setup.tmp / "loose.gz"
+    result = cli("backup", "--manifest", setup.manifest, "--db", src, "-o", archive)
+    assert result.exit_code == 2 and "column id: is NULL" in _error_line(result) and not archive.exists()
