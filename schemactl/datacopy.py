@@ -67,20 +67,27 @@ def _pg_output_text(c: str, array: bool) -> str:
 
 
 def _refuse_shifted_arrays(conn, m: Manifest, t: Table, cols: list) -> None:
-    """An array whose indexes do not start at 1 ('[0:1]={a,b}'): what it is read as (psycopg's list, SQLite's
-    JSON array, an archive's list) keeps its elements, not where they start, so tags[0] would read another
-    element: refused with its row rather than renumbered."""
+    """An array of more than one dimension ('{{a,b},{c,d}}'), or whose indexes do not start at 1
+    ('[0:1]={a,b}'): copy, backup and restore carry arrays of one dimension (psycopg's nested lists would be
+    written as nested JSON on SQLite, or flattened by the text form of an own type), and an array's elements,
+    not where they start, so tags[0] would read another element: refused with its row rather than changed."""
     key = list(t.primary_key.columns) if t.primary_key else []
     table = Renderer(m, "postgres").q(t.name)
     for c in (c for c in cols if c.array):
         col = quote(c.name)
         cur = conn.cursor()
-        cur.execute(f"SELECT array_dims({col}){''.join(', ' + quote(k) for k in key)} FROM {table} "
-                    f"WHERE array_dims({col}) !~ '^(\\[1:[0-9]+\\])+$' LIMIT 1")
+        cur.execute(f"SELECT array_dims({col}), array_ndims({col}){''.join(', ' + quote(k) for k in key)} "
+                    f"FROM {table} WHERE array_dims({col}) !~ '^\\[1:[0-9]+\\]$' LIMIT 1")
         found = cur.fetchone()
         if found is not None:
-            row = ", ".join(f"{k}={v!r}" for k, v in zip(key, found[1:])) or "(a row)"
-            raise SchemactlError(f"table {t.name}, row {row}, column {c.name}: the array's indexes are {found[0]}, "
+            row = ", ".join(f"{k}={v!r}" for k, v in zip(key, found[2:])) or "(a row)"
+            where = f"table {t.name}, row {row}, column {c.name}"
+            if found[1] > 1:
+                raise SchemactlError(f"{where}: the array has {found[1]} dimensions ({found[0]}); copy, backup "
+                                     "and restore carry arrays of one dimension (the manifest's array type): "
+                                     "flatten it or move it to another column at the source, or keep it on "
+                                     "PostgreSQL; nothing was written")
+            raise SchemactlError(f"{where}: the array's indexes are {found[0]}, "
                                  "not from 1; copy and backup carry an array's elements, not where its indexes "
                                  f"start: renumber it at the source (UPDATE … SET {c.name} = array(SELECT unnest("
                                  f"{c.name}))), or keep it on PostgreSQL; nothing was written")

@@ -266,6 +266,9 @@ def _each(f: Callable | None) -> Callable:
             raise BadValue(f"holds {_describe(v)}, not an array; {SOURCE_FIX}")
         out = []
         for i, x in enumerate(v, start=1):
+            if isinstance(x, list):   # PostgreSQL's {{a,b},{c,d}} (refused at read), or an archive's nested list
+                raise BadValue(f"element {i} is itself an array: copy, backup and restore carry arrays of one "
+                               f"dimension; {SOURCE_FIX}")
             try:
                 out.append(x if x is None or f is None else f(x))
             except BadValue as exc:

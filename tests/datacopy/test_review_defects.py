@@ -143,3 +143,31 @@ def test_a_null_key_of_a_loose_sqlite_source_is_refused_by_copy_and_backup(setup
     archive = setup.tmp / "loose.gz"
     result = cli("backup", "--manifest", setup.manifest, "--db", src, "-o", archive)
     assert result.exit_code == 2 and "column id: is NULL" in _error_line(result) and not archive.exists()
+
+
+# ---------------------------------------------------------------- 2. arrays of more than one dimension
+
+def test_a_two_dimensional_postgres_array_is_refused_at_read(setup):
+    src = setup.db("postgres", second=True)
+    src.execute("INSERT INTO items (id, name, tags) VALUES (1, 'one', '{a}'), (7, 'seven', '{{a,b},{c,d}}')")
+    target = _lite(setup, "t.db")
+    result = cli("copy", "--manifest", setup.manifest, "--from", setup.url["second"], "--to", target)
+    line = _error_line(result)
+    assert result.exit_code == 2 and "table items, row id=7, column tags: the array has 2 dimensions" in line, line
+    assert _counts(setup, target) == (0, 0)
+    archive = setup.tmp / "two.gz"
+    result = cli("backup", "--manifest", setup.manifest, "--db", setup.url["second"], "-o", archive)
+    assert result.exit_code == 2 and "row id=7, column tags: the array has 2 dimensions" in _error_line(result)
+    assert not archive.exists()
+
+
+def test_a_nested_list_in_an_archive_is_refused(setup):
+    lines = _archive_lines(setup)
+    row = next(i for i, o in enumerate(lines) if isinstance(o, list) and o[:2] == [1, "one"])
+    lines[row][2] = [["a", "b"], ["c", "d"]]
+    archive = _write(setup, lines)
+    for engine, url in _targets(setup).items():
+        result = _restore(setup, archive, url)
+        line = _error_line(result)
+        assert result.exit_code == 2 and "row id=1, column tags: element 1 is itself an array" in line, (engine, line)
+        assert "the archive is damaged" in line and _counts(setup, url) == (0, 0)
