@@ -563,6 +563,14 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
     listed = header.get("tables")
     if not (isinstance(listed, list) and listed and all(isinstance(x, str) for x in listed)):
         raise _damaged(path, 1, "the header lists no tables")
+    # Every table of the manifest, each once: a table left out would stay empty (or, with --truncate, be emptied)
+    # while the restore reports success.
+    missing = [t.name for t in m.tables if t.name not in listed]
+    if missing or len(set(listed)) != len(listed):
+        what = (f"it holds no table {', '.join(missing)} of the manifest" if missing else
+                "its header lists a table twice")
+        raise SchemactlError(f"{path}: line 1: {what}; the archive is damaged or was taken with another manifest, "
+                             "nothing was written: restore with the manifest the archive was taken with")
     check_schema(conn, engine, m, "target")
     counts: dict[str, int] = {}
     state = {"table": None, "rows": [], "decode": None}

@@ -171,3 +171,24 @@ def test_a_nested_list_in_an_archive_is_refused(setup):
         line = _error_line(result)
         assert result.exit_code == 2 and "row id=1, column tags: element 1 is itself an array" in line, (engine, line)
         assert "the archive is damaged" in line and _counts(setup, url) == (0, 0)
+
+
+# ---------------------------------------------------------------- 5. a table missing from the archive
+
+def test_an_archive_missing_a_table_is_refused(setup):
+    """The table left out of the header, its section and the footer, consistently."""
+    lines = _archive_lines(setup)
+    start = next(i for i, o in enumerate(lines) if isinstance(o, dict) and o.get("table") == "parent")
+    kept = lines[:start] + [o for o in lines[start:] if not isinstance(o, list) and o.get("table") != "parent"]
+    kept[0]["tables"] = ["items"]
+    del kept[-1]["rows"]["parent"]
+    archive = _write(setup, kept)
+    setup.db("postgres").execute("INSERT INTO parent VALUES (5, NULL)")
+    for engine, url in (("sqlite", _lite(setup, "old.db", FILL)), ("postgres", setup.url["postgres"])):
+        before = _counts(setup, url)
+        assert before[1] > 0
+        for more in ((), ("--truncate",)):
+            result = _restore(setup, archive, url, *more)
+            line = _error_line(result)
+            assert result.exit_code == 2 and "it holds no table parent of the manifest" in line, (engine, line)
+            assert _counts(setup, url) == before, (engine, more)
