@@ -241,8 +241,8 @@ def _sqlite_failed_row(conn, name: str, col_list: str, n_cols: int, rows: list) 
     return None
 
 
-def _refused(t: Table, exc, where: str, m: Manifest | None = None) -> SchemactlError:
-    fix = "correct the value at the source" if _refuses_a_value(exc) else "check the target database"
+def _refused(t: Table, exc, where: str, m: Manifest | None = None, origin: str = "the source") -> SchemactlError:
+    fix = f"correct the value in {origin}" if _refuses_a_value(exc) else "check the target database"
     cycle = _undeferred_cycle(m, t.name) if m is not None and _sqlstate(exc) == "23503" else None
     if cycle:   # no order of the tables loads them: not the source's values
         fix = (f"tables {' -> '.join(cycle)} reference each other with foreign keys that are not deferrable, which "
@@ -277,10 +277,12 @@ def _undeferred_cycle(m: Manifest, start: str) -> list[str] | None:
     return walk(start)
 
 
-def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None, again=None) -> int:
+def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None, again=None,
+                origin: str = "the source") -> int:
     """Write batches of neutral rows to the target; a refused row is named by its key.  PostgreSQL learns
     which row it refused only at the end of the table's COPY: ``again()`` gives the batches once more
-    to find it (by default ``batches`` itself, when it is a list)."""
+    to find it (by default ``batches`` itself, when it is a list).  ``origin``: where a refused value is to be
+    corrected ("the source", "the archive")."""
     cols = dv.columns(m, t)
     convert = dv.converter(t, cols, [ds.function("write", engine, m, c) for c in cols])
     label = dv.row_key(t, cols)
@@ -298,7 +300,7 @@ def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None
             line = _pg_failed_line(exc)
             source = again() if again is not None else batches if isinstance(batches, list) else None
             row = _nth_row(source, line) if line is not None and source is not None else None
-            raise _refused(t, exc, f", {label(row, line)}" if row is not None else "", m) from None
+            raise _refused(t, exc, f", {label(row, line)}" if row is not None else "", m, origin) from None
     n = 0
     for rows in batches:
         stored = [convert(r, n + i + 1) for i, r in enumerate(rows)]
@@ -306,7 +308,8 @@ def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None
             _sqlite_batch_checked(conn, name, col_list, len(cols), stored)
         except engine_errors() as exc:
             at = getattr(exc, "row", None)
-            raise _refused(t, exc, f", {label(rows[at], n + at + 1)}" if at is not None else "", m) from None
+            raise _refused(t, exc, f", {label(rows[at], n + at + 1)}" if at is not None else "", m,
+                           origin) from None
         n += len(rows)
         if progress:
             progress(t.name, n)
@@ -547,10 +550,57 @@ def _damaged(path, number, what) -> SchemactlError:
     return SchemactlError(f"{path}: line {number}: {what}; the archive is damaged, nothing was written")
 
 
+class _Lookahead:
+    """An iterator with one item of lookahead (``peek``)."""
+
+    def __init__(self, items):
+        self.items, self.ahead = iter(items), []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.ahead.pop() if self.ahead else next(self.items)
+
+    def peek(self):
+        if not self.ahead:
+            try:
+                self.ahead.append(next(self.items))
+            except StopIteration:
+                return None
+        return self.ahead[-1]
+
+
+def _section_batches(lines, decode) -> Iterator[list[tuple]]:
+    """The rows of one table's section (the row lines up to the next line that is not a row), decoded, in
+    batches; the line after them stays in ``lines``."""
+    rows: list = []
+    while (ahead := lines.peek()) is not None and isinstance(ahead[1], list):
+        number, values = next(lines)
+        rows.append(decode(values, number))
+        if len(rows) >= BATCH:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
+
+
+def _section_again(path: Path, start: int, decode):
+    """The rows of the section whose table line is ``start``, read from the archive once more (to name the
+    row PostgreSQL refused in the table's COPY)."""
+    def again():
+        lines = _Lookahead(_archive_lines(path))
+        for number, _ in lines:
+            if number == start:
+                break
+        return _section_batches(lines, decode)
+    return again
+
+
 def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
             replace: bool = False, progress=None) -> dict[str, int]:
     """Restore an archive into an empty database of the manifest's schema, all or nothing."""
-    lines = _archive_lines(path)
+    lines = _Lookahead(_archive_lines(path))
     _, header = next(lines, (0, None))
     fmt = READABLE_FORMATS.get(header.get("format")) if isinstance(header, dict) and \
         isinstance(header.get("format"), str) else None
@@ -573,24 +623,18 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
                              "nothing was written: restore with the manifest the archive was taken with")
     check_schema(conn, engine, m, "target")
     counts: dict[str, int] = {}
-    state = {"table": None, "rows": [], "decode": None}
-
-    def flush():
-        t = state["table"]
-        if t is not None:
-            added = write_table(conn, engine, m, t, [state["rows"]]) if state["rows"] else 0
-            counts[t.name] = counts.get(t.name, 0) + added
-            if progress:
-                progress(t.name, counts[t.name])
-        state["rows"] = []
 
     with Target(conn, engine, m, replace):
         for number, obj in lines:
             if isinstance(obj, dict) and "table" in obj:
-                flush()
-                state["table"], state["decode"] = _table_start(path, number, obj, m, fmt)
+                t, decode = _table_start(path, number, obj, m, fmt)
+                if t.name in counts:
+                    raise _damaged(path, number, f"a second section of table {t.name}")
+                # one write per table, as copy does: PostgreSQL checks a foreign key of a COPY at its end, so a
+                # row may reference one further on in the table (a batch's COPY alone would refuse it)
+                counts[t.name] = write_table(conn, engine, m, t, _section_batches(lines, decode), progress,
+                                             again=_section_again(path, number, decode), origin="the archive")
             elif isinstance(obj, dict) and obj.get("end"):
-                flush()
                 rows = obj.get("rows")
                 if not isinstance(rows, dict) or any(type(v) is not int for v in rows.values()) or rows != counts:
                     raise _damaged(path, number, "row counts do not match the archive's footer")
@@ -604,10 +648,6 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
                     raise _damaged(path, extra[0], "content after the footer")
                 reset_identities(conn, m, engine)
                 return counts
-            elif isinstance(obj, list) and state["table"] is not None:
-                state["rows"].append(state["decode"](obj, number))
-                if len(state["rows"]) >= BATCH:
-                    flush()
             else:
                 raise _damaged(path, number, "unexpected content")
         raise SchemactlError(f"{path}: the archive ends early (no footer); it is damaged, nothing was written")

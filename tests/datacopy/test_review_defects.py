@@ -192,3 +192,31 @@ def test_an_archive_missing_a_table_is_refused(setup):
             line = _error_line(result)
             assert result.exit_code == 2 and "it holds no table parent of the manifest" in line, (engine, line)
             assert _counts(setup, url) == before, (engine, more)
+
+
+# ---------------------------------------------------------------- 3. a self-reference across batches
+
+def test_restore_into_postgres_loads_a_table_in_one_copy(setup):
+    """Row n references row n+1: with a COPY per 5,000-row batch, the first batch's last row referenced a row
+    of the next one and PostgreSQL refused a valid archive."""
+    n = datacopy.BATCH + 1000
+    values = ", ".join(f"({i}, {i + 1 if i < n else 'NULL'})" for i in range(1, n + 1))
+    src = _lite(setup, "src.db", f"INSERT INTO parent VALUES {values};")
+    archive = setup.tmp / "self.gz"
+    assert cli("backup", "--manifest", setup.manifest, "--db", src, "-o", archive).exit_code == 0
+    for engine, url in _targets(setup).items():
+        result = _restore(setup, archive, url)
+        assert result.exit_code == 0, (engine, result.output)
+        assert _counts(setup, url) == (0, n)
+
+
+def test_postgres_refusing_an_archive_row_blames_the_archive(setup):
+    lines = _archive_lines(setup)
+    row = next(i for i, o in enumerate(lines) if isinstance(o, list) and o == [2, None])
+    lines[row] = [1, None]       # a duplicate key, each row of it valid
+    archive = _write(setup, lines)
+    setup.db("postgres")
+    result = _restore(setup, archive, setup.url["postgres"])
+    line = _error_line(result)
+    assert result.exit_code == 2 and "the target refused table parent, row id=1" in line, line
+    assert "correct the value in the archive" in line and "at the source" not in line
