@@ -1204,16 +1204,23 @@ def copy_cmd(manifest, src_url, dst_url, truncate, features):
               help="The schema of the database (checked before any row is read).")
 @click.option("--db", "url", required=True, metavar="URL", help="postgresql://… or sqlite:///path (read-only).")
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The archive to write (gzip JSON Lines), atomically.")
+              help="The archive file to write (gzip JSON Lines), atomically; a symbolic link is written through "
+                   "(the link kept). Not standard output: -o - is refused.")
 @_features_opt
 def backup(manifest, url, out, features):
     """Write a portable archive (gzip JSON Lines: schema hash, then rows per table) of a database.
 
-    It restores into either engine.  The file is written atomically.  The database is checked against
-    the manifest first (a missing table or column, another type: exit 1), and a value that does not fit
-    its column is refused with its table, row and column (exit 2, no archive written).
+    It restores into either engine.  The file is written atomically (a symbolic link is written through,
+    the link kept; a FIFO, device or directory at that path is refused, exit 2).  `-o -` is refused: a
+    failed backup could not take back what standard output already carried.  The database is checked
+    against the manifest first (a missing table or column, another type: exit 1), and a value that does not
+    fit its column is refused with its table, row and column (exit 2, no archive written).
     """
     from . import datacopy
+    if str(out) == "-":
+        raise SchemactlError("-o -: backup writes its archive to a file, atomically, not to standard output (a "
+                             "failed backup could not take back what it had sent); name a file, e.g. "
+                             "-o backup.jsonl.gz (./- for a file named -)")
     _, m = _one(manifest, features)[1:]
     conn, engine = _open(url, True)
     try:

@@ -53,11 +53,14 @@ def atomic_write_all(files: Mapping[Path, str | bytes | Callable]) -> list[Path]
     too large to hold, such as a backup) or none; return the paths whose content changed.
 
     Unchanged files are not rewritten (mtimes stay; a function's file is always written).  Targets keep
-    their permission bits; new files get the umask's.  Interrupted work of an earlier run in the same
-    directories is finished first.  An exception the function raises writes nothing and is raised.
+    their permission bits; new files get the umask's.  A target that is a symbolic link is written through
+    it: its target file is replaced (made when missing) and the link kept.  A target that exists and is not
+    a regular file (a directory, FIFO, socket or device) is refused with an OSError before anything is
+    written.  Interrupted work of an earlier run in the same directories is finished first.  An exception
+    the function raises writes nothing and is raised.
     """
-    given = {Path(os.path.abspath(t)): Path(t) for t in files}
-    targets = {Path(os.path.abspath(t)): content for t, content in files.items()}
+    given = {_through_links(t): Path(t) for t in files}
+    targets = {_through_links(t): content for t, content in files.items()}
     if not targets:
         return []
     parents = sorted({t.parent for t in targets})
@@ -69,8 +72,15 @@ def atomic_write_all(files: Mapping[Path, str | bytes | Callable]) -> list[Path]
     pending: list[tuple[Path, bytes]] = []
     for target, content in targets.items():
         data = content if isinstance(content, bytes) or callable(content) else content.encode("utf-8")
-        if target.is_dir():
+        try:
+            mode = target.stat().st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
             raise IsADirectoryError(errno.EISDIR, "is a directory", str(given[target]))
+        if mode is not None and not stat.S_ISREG(mode):   # replacing it would drop the FIFO or device node
+            raise OSError(errno.EINVAL, "exists and is not a regular file (a FIFO, socket or device); only a "
+                          "regular file is replaced", str(given[target]))
         try:
             if not callable(data) and target.read_bytes() == data:
                 continue
@@ -126,6 +136,17 @@ def atomic_write_all(files: Mapping[Path, str | bytes | Callable]) -> list[Path]
                 journal.abandon(plan, missing)
         raise
     return [given[target] for target, _ in pending]
+
+
+def _through_links(path) -> Path:
+    """The absolute path a write of ``path`` replaces: the file a symbolic link (or a chain of them) names, so the
+    link stays a link; a directory's link in the path is left as it is (only the last name is followed)."""
+    p = Path(os.path.abspath(path))
+    for _ in range(40):
+        if not p.is_symlink():
+            return p
+        p = Path(os.path.abspath(os.path.join(p.parent, os.readlink(p))))
+    raise OSError(errno.ELOOP, "too many levels of symbolic links", str(path))
 
 
 def recover(dirs: Iterable[Path]) -> list[Path]:

@@ -220,3 +220,45 @@ def test_postgres_refusing_an_archive_row_blames_the_archive(setup):
     line = _error_line(result)
     assert result.exit_code == 2 and "the target refused table parent, row id=1" in line, line
     assert "correct the value in the archive" in line and "at the source" not in line
+
+
+# ---------------------------------------------------------------- 4. where backup writes
+
+def test_backup_writes_through_a_symlink_and_keeps_it(setup):
+    src = _lite(setup, "src.db", FILL)
+    real = setup.tmp / "real"
+    real.mkdir()
+    (real / "a.gz").write_bytes(b"old")
+    link = setup.tmp / "link.gz"
+    link.symlink_to(real / "a.gz")
+    dangling = setup.tmp / "dangling.gz"
+    dangling.symlink_to("real/new.gz")
+    for path, target in ((link, real / "a.gz"), (dangling, real / "new.gz")):
+        result = cli("backup", "--manifest", setup.manifest, "--db", src, "-o", path)
+        assert result.exit_code == 0, result.output
+        assert path.is_symlink() and path.resolve() == target.resolve()
+        assert json.loads(gzip.decompress(target.read_bytes()).splitlines()[0])["schema"] == "review"
+    assert sorted(p.name for p in real.iterdir()) == ["a.gz", "new.gz"]   # no temporary left
+
+
+def test_atomic_write_all_keeps_a_symlink_for_generate_too(tmp_path):
+    (tmp_path / "real.txt").write_text("old")
+    (tmp_path / "link.txt").symlink_to("real.txt")
+    assert atomic_write_all({tmp_path / "link.txt": "new"}) == [tmp_path / "link.txt"]
+    assert (tmp_path / "link.txt").is_symlink() and (tmp_path / "real.txt").read_text() == "new"
+
+
+def test_backup_refuses_a_fifo_and_standard_output(setup):
+    src = _lite(setup, "src.db", FILL)
+    fifo = setup.tmp / "pipe"
+    os.mkfifo(fifo)
+    result = cli("backup", "--manifest", setup.manifest, "--db", src, "-o", fifo)
+    line = _error_line(result)
+    assert result.exit_code == 2 and "exists and is not a regular file" in line and "no archive was written" in line
+    assert fifo.is_fifo()
+    with pytest.raises(OSError, match="not a regular file"):
+        atomic_write_all({fifo: "text"})
+    assert fifo.is_fifo()
+    result = cli("backup", "--manifest", setup.manifest, "--db", src, "-o", "-", cwd=setup.tmp)
+    assert result.exit_code == 2 and "not to standard output" in _error_line(result)
+    assert not (setup.tmp / "-").exists()
