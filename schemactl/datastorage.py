@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Callable
 
 from .datavalues import (COMMON, EPOCH, SOURCE_FIX, UTC, BadValue, Col, Unreadable, _char, _describe, _float, _iso,
-                         _must, _reject_constant, _sqlite_read, show)
+                         _must, _reject_constant, _sqlite_read, real_range, show)
 from .literals import iso_utc
 from .manifest.model import Manifest
 from .types import TIME_UNITS
@@ -215,10 +215,12 @@ _SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 def _archived_float(col):
+    in_range = real_range(col)
+
     def f(v):
         if isinstance(v, str) and v in _SPECIAL:
             return _SPECIAL[v]
-        return float(_must(v, (int, float), "a number"))
+        return in_range(float(_must(v, (int, float), "a number")))
     return f
 
 

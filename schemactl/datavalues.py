@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import math
 import re
+import struct
 import uuid as uuidlib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -167,7 +169,8 @@ def _int(col: Col) -> Callable:
     return check
 
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|NaN")
+# ASCII digits only: \d (and Decimal) would read Arabic-Indic '١٢' as 12
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN")
 
 
 def _numeric(col: Col) -> Callable:
@@ -258,8 +261,28 @@ def _bool_int(col):
     return f
 
 
+def real_range(col: Col) -> Callable:
+    """A manifest ``real`` holds a 4-byte float on both engines: a finite value beyond its range is refused on
+    either (SQLite's REAL would keep 1e39 that PostgreSQL refuses).  Exactness is PostgreSQL's writer's check."""
+    if col.type != "real":
+        return lambda v: v
+
+    def f(v):
+        if math.isfinite(v):
+            try:   # rounded to 4 bytes (Python may give infinity rather than raise)
+                beyond = math.isinf(struct.unpack("f", struct.pack("f", v))[0])
+            except OverflowError:
+                beyond = True
+            if beyond:
+                raise BadValue(f"{v!r} is beyond the range of a 4-byte real (about ±3.4e38), which {col.spelled} "
+                               f"holds on both engines; declare the column double, or {SOURCE_FIX}")
+        return v
+    return f
+
+
 def _float(col):
-    return lambda v: float(_must(v, (int, float), "a number"))
+    in_range = real_range(col)
+    return lambda v: in_range(float(_must(v, (int, float), "a number")))
 
 
 def _bytes(col):

@@ -262,3 +262,44 @@ def test_backup_refuses_a_fifo_and_standard_output(setup):
     result = cli("backup", "--manifest", setup.manifest, "--db", src, "-o", "-", cwd=setup.tmp)
     assert result.exit_code == 2 and "not to standard output" in _error_line(result)
     assert not (setup.tmp / "-").exists()
+
+
+# ---------------------------------------------------------------- 6. real and numeric
+
+def test_a_real_beyond_four_bytes_is_refused_on_both_engines(setup):
+    lines = _archive_lines(setup)
+    row = next(i for i, o in enumerate(lines) if isinstance(o, list) and o[:2] == [1, "one"])
+    lines[row][3] = 1e39
+    archive = _write(setup, lines)
+    said = set()
+    for engine, url in _targets(setup).items():
+        result = _restore(setup, archive, url)
+        line = _error_line(result)
+        assert result.exit_code == 2 and "table items, row id=1, column r: 1e+39 is beyond the range of a 4-byte " \
+            "real" in line, (engine, line)
+        said.add(line)
+        assert _counts(setup, url) == (0, 0)
+    assert len(said) == 1     # the same refusal on both engines
+
+
+def test_a_double_source_into_a_real_column_is_refused_on_both_engines(setup):
+    src = setup.db("postgres", second=True)
+    src.execute("ALTER TABLE items ALTER COLUMN r TYPE double precision")
+    src.execute("INSERT INTO items (id, name, r) VALUES (3, 'big', 1e300)")
+    targets = {"sqlite": _lite(setup, "t.db"), "postgres": setup.url["postgres"]}
+    setup.db("postgres")
+    for engine, url in targets.items():
+        result = cli("copy", "--manifest", setup.manifest, "--from", setup.url["second"], "--to", url)
+        line = _error_line(result)
+        assert result.exit_code == 2 and "row id=3, column r: 1e+300 is beyond the range of a 4-byte real" in line, \
+            (engine, line)
+        assert _counts(setup, url) == (0, 0)
+
+
+def test_numeric_text_of_other_digits_is_refused(setup):
+    src = _lite(setup, "src.db", "INSERT INTO items (id, name, amount) VALUES (1, 'one', '١٢');")
+    target = _lite(setup, "t.db")
+    result = cli("copy", "--manifest", setup.manifest, "--from", src, "--to", target)
+    assert result.exit_code == 2 and "row id=1, column amount: holds the text '١٢', not a decimal number" in \
+        _error_line(result)
+    assert _counts(setup, target) == (0, 0)
