@@ -1134,6 +1134,9 @@ def _open(url: str, read_only: bool):
     if engine == "sqlite" and not read_only:
         import sqlite3
         from .dburl import sqlite_uri
+        if Path(address).is_dir():
+            raise SchemactlError(f"SQLite database {address} is a directory, not a database file; nothing was "
+                                 "written: name the database file")
         if not Path(address).is_file():
             raise SchemactlError(f"SQLite database {address} does not exist; nothing was written: create it with "
                                  "the manifest's schema first (schemactl migrate apply, or the generated sqlite.sql)")

@@ -91,6 +91,8 @@ def show(v, limit: int = 60) -> str:
         text = repr(str(v))
     elif isinstance(v, Undecodable):
         text = "bytes " + bytes(v[:24]).hex() + ("…" if len(v) > 24 else "")
+    elif isinstance(v, Decimal):
+        text = str(v)          # the number, not Decimal('…')
     else:
         text = repr(v)
     return text if len(text) <= limit else text[:limit] + "…"

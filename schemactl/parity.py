@@ -248,6 +248,8 @@ def connect_url(url: str, read_only: bool = True):
     """A DB-API connection for a database URL (sqlite3 or psycopg)."""
     engine, address = parse_url(url)
     if engine == "sqlite":
+        if read_only and Path(address).is_dir():
+            raise SchemactlError(f"SQLite database {address} is a directory, not a database file")
         if read_only and not Path(address).is_file():
             raise SchemactlError(f"SQLite database {address} does not exist")
         try:

@@ -303,3 +303,26 @@ def test_numeric_text_of_other_digits_is_refused(setup):
     assert result.exit_code == 2 and "row id=1, column amount: holds the text '١٢', not a decimal number" in \
         _error_line(result)
     assert _counts(setup, target) == (0, 0)
+
+
+# ---------------------------------------------------------------- wording
+
+def test_a_numeric_refusal_shows_the_number(setup):
+    src = setup.db("postgres", second=True)
+    src.execute("ALTER TABLE items ALTER COLUMN amount TYPE numeric(20,5)")
+    src.execute("INSERT INTO items (id, name, amount) VALUES (1, 'one', 1.12345)")
+    target = _lite(setup, "t.db")
+    result = cli("copy", "--manifest", setup.manifest, "--from", setup.url["second"], "--to", target)
+    line = _error_line(result)
+    assert result.exit_code == 2 and "column amount: 1.12345 has more than 2 decimal places" in line, line
+    assert "Decimal(" not in line
+
+
+def test_a_sqlite_url_naming_a_directory_says_so(setup):
+    folder = setup.tmp / "folder"
+    folder.mkdir()
+    src = _lite(setup, "src.db", FILL)
+    result = cli("copy", "--manifest", setup.manifest, "--from", src, "--to", f"sqlite:///{folder}")
+    assert result.exit_code == 2 and f"SQLite database {folder} is a directory" in _error_line(result)
+    result = cli("backup", "--manifest", setup.manifest, "--db", f"sqlite:///{folder}", "-o", setup.tmp / "x.gz")
+    assert result.exit_code == 2 and f"SQLite database {folder} is a directory" in _error_line(result)
