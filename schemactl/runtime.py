@@ -443,8 +443,41 @@ def _check_text(table: str, check: list) -> str:
 
 def default_matches(want, have) -> bool:
     """An expected default against the one read back: equal text, or any default where the bundle only
-    knows that there is one (EXPRESSION_KEY)."""
-    return have is not None if want == EXPRESSION_KEY else want == have
+    knows that there is one (EXPRESSION_KEY).  SQLite's TRUE and FALSE (any case) are its 1 and 0."""
+    if want == EXPRESSION_KEY:
+        return have is not None
+    return want == have or (want in ("1", "0") and isinstance(have, str)
+                            and have.upper() == ("TRUE" if want == "1" else "FALSE"))
+
+
+def check_key(text: str) -> str:
+    """A CHECK's text as written compared (docs/runtime-protocol.md, section 5): its tokens without the
+    gaps between them, ASCII words and identifiers (unquoted) in upper case, strings as they are."""
+    out = []
+    for kind, value, _ in sql_tokens(text):
+        if kind == "q" and value[0] != "'":
+            value = _ident((kind, value, False))
+            value = value.upper() if value.isascii() else value
+        elif kind == "w" and value.isascii():
+            value = value.upper()
+        out.append(value)
+    return " ".join(out)
+
+
+def claim_unnamed_checks(want: list, have: list) -> list:
+    """The live CHECKs with each unnamed one (SQLite keeps no name for CHECK (…) written without CONSTRAINT,
+    as a team's own DDL may have it) taken as the expected CHECK of the same text (check_key) that no live
+    CHECK names, so a database adopted by `migrate baseline` passes as `diff` found it."""
+    named = {n for n, _ in have if n}
+    open_ = {}
+    for n, text in want:
+        if n and n not in named and text:
+            open_.setdefault(check_key(text), []).append([n, text])
+    out = []
+    for n, text in have:
+        claimed = open_.get(check_key(text)) if not n else None
+        out.append(claimed.pop(0) if claimed else [n, text])
+    return out
 
 
 def compare_objects(expected: dict, actual: dict) -> list[str]:
@@ -519,7 +552,8 @@ def _compare_table(name: str, want: dict, have: dict) -> list[str]:
     out += _missing_and_extra(want["foreign_keys"], have["foreign_keys"], lambda fk: _fk_text(name, fk))
     if "checks" in want:
         by_name = {n: text for n, text in want["checks"] if n}
-        found = [[n, "" if by_name.get(n) == "" else text] for n, text in have["checks"]]  # compared by name only
+        found = [[n, "" if by_name.get(n) == "" else text]   # compared by name only
+                 for n, text in claim_unnamed_checks(want["checks"], have["checks"])]
         out += _missing_and_extra([list(c) for c in want["checks"]], sorted(found), lambda c: _check_text(name, c))
         out += [f'{"check" if kind == "c" else "foreign key"} "{n}" on "{name}" is not validated'
                 for n, kind in have.get("unvalidated", [])]

@@ -623,7 +623,42 @@ function checkText(table: string, check: readonly unknown[]): string {
 /** An expected default against the one read back: equal text, or any default where the bundle only knows
  * that there is one (EXPRESSION_KEY). */
 function defaultMatches(want: string | undefined, have: string | undefined): boolean {
-  return want === EXPRESSION_KEY ? have !== undefined : want === have;
+  if (want === EXPRESSION_KEY) {
+    return have !== undefined;
+  }
+  // SQLite's TRUE and FALSE (any case) are its 1 and 0
+  return want === have || ((want === "1" || want === "0") && have !== undefined
+                           && have.toUpperCase() === (want === "1" ? "TRUE" : "FALSE"));
+}
+
+/** A CHECK's text as compared: its tokens without the gaps, ASCII words and unquoted identifiers in upper
+ * case, strings as they are (schemactl.runtime.check_key). */
+function checkKey(text: string): string {
+  const ascii = (v: string) => (/^[\x00-\x7f]*$/.test(v) ? v.toUpperCase() : v);
+  return sqlTokens(text).filter((t) => t[0] !== " ").map((t) => {
+    const value = text.slice(t[1], t[2]);
+    if (t[0] === "q" && value[0] !== "'") {
+      return ascii(ident(text, t));
+    }
+    return t[0] === "w" ? ascii(value) : value;
+  }).join(" ");
+}
+
+/** The live CHECKs with each unnamed one taken as the expected CHECK of the same text that no live CHECK
+ * names (schemactl.runtime.claim_unnamed_checks). */
+function claimUnnamedChecks(want: readonly (readonly [string, string])[], have: readonly [string, string][]): [string, string][] {
+  const named = new Set(have.filter(([n]) => n).map(([n]) => n));
+  const open = new Map<string, [string, string][]>();
+  for (const [n, text] of want) {
+    if (n && !named.has(n) && text) {
+      const key = checkKey(text);
+      open.set(key, [...(open.get(key) ?? []), [n, text]]);
+    }
+  }
+  return have.map(([n, text]): [string, string] => {
+    const claimed = n ? undefined : open.get(checkKey(text));
+    return claimed && claimed.length ? claimed.shift()! : [n, text];
+  });
 }
 
 function own<T>(map: { readonly [key: string]: T }, key: string): T | undefined {
@@ -743,7 +778,8 @@ function compareTable(name: string, want: TableFacts, have: LiveTable): string[]
   out.push(...missingAndExtra(want.foreign_keys, have.foreign_keys, (fk) => fkText(name, fk as ForeignKeyFact)));
   if (want.checks !== undefined) {
     const byName = new Map(want.checks.filter(([n]) => n).map(([n, t]): [string, string] => [n, t]));
-    const found = have.checks.map(([n, t]): [string, string] => [n, byName.get(n) === "" ? "" : t]);   // by name only
+    const found = claimUnnamedChecks(want.checks, have.checks)
+      .map(([n, t]): [string, string] => [n, byName.get(n) === "" ? "" : t]);   // by name only
     out.push(...missingAndExtra(want.checks, found, (c) => checkText(name, c as [string, string])));
     for (const [n, kind] of have.unvalidated ?? []) {
       out.push(`${kind === "c" ? "check" : "foreign key"} "${n}" on "${name}" is not validated`);

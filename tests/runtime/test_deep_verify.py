@@ -123,6 +123,17 @@ TAMPERS = {   # name -> (SQLite change, PostgreSQL change, {engine: the line dee
         "ALTER TABLE items ALTER COLUMN qty SET DEFAULT 5",
         {"sqlite": 'column "items.qty": expected default 0, found default 5',
          "postgres": 'column "items.qty": expected default 0, found default 5'}),
+    "default true where 0 is expected": (   # SQLite's TRUE is 1: another value
+        lambda c: sqlite_rebuild(c, "items", lambda s: s.replace("qty INTEGER DEFAULT 0", "qty INTEGER DEFAULT TRUE")),
+        "ALTER TABLE items ALTER COLUMN qty SET DEFAULT 1",
+        {"sqlite": 'column "items.qty": expected default 0, found default TRUE',
+         "postgres": 'column "items.qty": expected default 0, found default 1'}),
+    "unnamed check of other text": (   # an unnamed CHECK stands for the expected one only with its text
+        lambda c: sqlite_rebuild(c, "items", lambda s: s.replace("CONSTRAINT items_qty_check CHECK (qty >= 0)",
+                                                                 "CHECK (qty >= 1)")),
+        "ALTER TABLE items DROP CONSTRAINT items_qty_check, ADD CONSTRAINT items_qty_check1 CHECK (qty >= 1)",
+        {"sqlite": 'check on "items" (qty >= 1) is not expected',
+         "postgres": 'check "items_qty_check" on "items" ((qty >= 0)) is missing'}),
     "default dropped": (
         lambda c: sqlite_rebuild(c, "items", lambda s: s.replace(" DEFAULT 'new'", "")),
         "ALTER TABLE items ALTER COLUMN status DROP DEFAULT",
@@ -252,6 +263,32 @@ def test_every_runtime_reports_the_tamper_with_the_same_line(built, migrated, ta
     assert lines[engine] in out["python"]["differences"], out["python"]["differences"]
     for name in built[1]:
         assert out[name] == out["python"], (name, out[name], out["python"])
+
+
+# A team's own SQLite DDL spells the same schema otherwise: CHECKs without a name, in other spacing and case,
+# a boolean default as TRUE.  `diff` finds no difference and `migrate baseline` adopts such a database; deep
+# verify reported every CHECK missing and unexpected and the default as another, so the service would not start.
+ADOPTED_SPELLING = [
+    ("CONSTRAINT items_qty_check CHECK (qty >= 0)", "CHECK(qty>=0)"),
+    ("CONSTRAINT items_status_enum_check CHECK (status IN ('new', 'done'))", "check (STATUS in ('new','done'))"),
+    ("CONSTRAINT items_title_check CHECK (LENGTH(title) > 0)", 'CHECK ( length("title") > 0 )'),
+    ("qty INTEGER DEFAULT 0", "qty INTEGER DEFAULT false"),
+]
+
+
+@pytest.mark.parametrize("migrated", ["sqlite"], indirect=True)
+def test_every_runtime_passes_the_schema_as_a_team_s_own_sqlite_ddl_spells_it(built, migrated):
+    engine, target, run = migrated
+
+    def respell(sql: str) -> str:
+        for ours, theirs in ADOPTED_SPELLING:
+            assert ours in sql, ours
+            sql = sql.replace(ours, theirs)
+        return sql
+
+    run(lambda c: sqlite_rebuild(c, "items", respell))
+    run("CREATE INDEX items_title_idx ON items (title)")   # (the rebuild keeps no index)
+    assert _all_three(built, engine, target) == _passed(built)
 
 
 @pytest.mark.parametrize("migrated", ["postgres"], indirect=True)

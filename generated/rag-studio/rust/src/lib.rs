@@ -423,10 +423,59 @@ fn check_text(table: &str, check: &(String, String)) -> String {
 /// that there is one (EXPRESSION_KEY).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn default_matches(want: Option<&String>, have: Option<&String>) -> bool {
-    match want {
-        Some(w) if w == EXPRESSION_KEY => have.is_some(),
+    match (want, have) {
+        (Some(w), _) if w == EXPRESSION_KEY => have.is_some(),
+        // SQLite's TRUE and FALSE (any case) are its 1 and 0
+        (Some(w), Some(h)) if w == "1" || w == "0" => {
+            w == h || h.to_ascii_uppercase() == if w == "1" { "TRUE" } else { "FALSE" }
+        }
         _ => want == have,
     }
+}
+
+/// A CHECK's text as compared: its tokens without the gaps, ASCII words and unquoted identifiers in upper
+/// case, strings as they are (schemactl.runtime.check_key).
+#[cfg(feature = "sqlite")]
+fn check_key(text: &str) -> String {
+    let ascii = |v: String| if v.is_ascii() { v.to_ascii_uppercase() } else { v };
+    sql_tokens(text)
+        .iter()
+        .filter(|t| t.0 != TokenKind::Space)
+        .map(|t| {
+            let value = &text[t.1..t.2];
+            match t.0 {
+                TokenKind::Quoted if !value.starts_with('\'') => ascii(ident(text, t)),
+                TokenKind::Word => ascii(value.to_string()),
+                _ => value.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The live CHECKs with each unnamed one taken as the expected CHECK of the same text that no live CHECK
+/// names (schemactl.runtime.claim_unnamed_checks).  Only SQLite keeps CHECKs without a name.
+#[cfg(feature = "sqlite")]
+fn claim_unnamed_checks(want: &[(String, String)], have: &[(String, String)]) -> Vec<(String, String)> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let named: BTreeSet<&str> = have.iter().filter(|(n, _)| !n.is_empty()).map(|(n, _)| n.as_str()).collect();
+    let mut open: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for (n, text) in want {
+        if !n.is_empty() && !named.contains(n.as_str()) && !text.is_empty() {
+            open.entry(check_key(text)).or_default().push((n.clone(), text.clone()));
+        }
+    }
+    have.iter()
+        .map(|(n, text)| match open.get_mut(&check_key(text)) {
+            Some(claimed) if n.is_empty() && !claimed.is_empty() => claimed.remove(0),
+            _ => (n.clone(), text.clone()),
+        })
+        .collect()
+}
+
+#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
+fn claim_unnamed_checks(_want: &[(String, String)], have: &[(String, String)]) -> Vec<(String, String)> {
+    have.to_vec()
 }
 
 /// Enum types (their values, in order) and views: one line per difference, after the tables'.
@@ -585,8 +634,7 @@ fn compare_table(name: &str, want: &Table, have: &Table, out: &mut Vec<String>) 
         // a CHECK whose expected text is "" is compared by name only
         let by_name: BTreeMap<&str, &str> =
             want.checks.iter().filter(|(n, _)| !n.is_empty()).map(|(n, t)| (n.as_str(), t.as_str())).collect();
-        let found: Vec<(String, String)> = have
-            .checks
+        let found: Vec<(String, String)> = claim_unnamed_checks(&want.checks, &have.checks)
             .iter()
             .map(|(n, t)| (n.clone(), if by_name.get(n.as_str()) == Some(&"") { String::new() } else { t.clone() }))
             .collect();
