@@ -22,7 +22,9 @@ CODES = {
     "SC104": ("row-level-security", "a table's row-level security (enabled / forced) differs (PostgreSQL)"),
     "SC105": ("beyond-manifest", "the database holds what no manifest declares: an EXCLUDE constraint, INCLUDE "
                                  "columns, NULLS NOT DISTINCT, a key's own collation, a DEFERRABLE unique key, "
-                                 "MATCH FULL, a trigger's arguments or UPDATE OF columns, … (PostgreSQL)"),
+                                 "MATCH FULL, a NOT VALID foreign key, a trigger's arguments or UPDATE OF columns, "
+                                 "a disabled (or ENABLE REPLICA / ALWAYS) trigger, a view's options (WITH CHECK "
+                                 "OPTION, security_barrier, security_invoker), … (PostgreSQL)"),
     "SC201": ("column-missing", "a column of the manifest does not exist"),
     "SC202": ("column-extra", "the table has a column the manifest does not declare"),
     "SC203": ("column-type", "a column's type differs"),
@@ -118,13 +120,16 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
     for name in have:
         if name not in want and name not in BOOKKEEPING_TABLES:   # migration runners' own (no manifest has them)
             d.add("SC102", name, f'table "{name}" is not in the manifest', None, name)
+    declared = {("tables", t.name, "columns", c.name) for t in expected.tables for c in t.columns} | \
+        {(key, x.name) for key, objects in (("triggers", expected.triggers), ("views", expected.views))
+         for x in objects}
     for table, kind, name, why in actual.beyond:   # nothing the manifest implies has these (expect holds none)
-        where = ("tables", table, "columns", name) if kind in ("column", "identity") and table in want and \
-            any(c.name == name for c in want[table].columns) else ("tables", table) if table in want else \
+        own = _BEYOND_WHERE[kind](table, name) if kind in _BEYOND_WHERE else None
+        where = own if own in declared else ("tables", table) if table in want else \
             ("sequences", name) if kind == "sequence" else ()
         d.add("SC105", _beyond_object(table, kind, name), f'{kind} "{name}"'
-              + (f' on "{table}"' if kind != "sequence" else "") + " holds what the manifest cannot declare", None,
-              why, where)
+              + (f' on "{table}"' if kind not in _SCHEMA_LEVEL else "") + " holds what the manifest cannot declare",
+              None, why, where)
     _views(d, expected, actual)
     _searches(d, expected, actual)
     _triggers(d, expected, actual)
@@ -149,9 +154,17 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
     return d.out
 
 
+# Where an SC105 finding points in the manifest when it declares the object: the object's own entry (else its
+# table's); and the kinds of object that are the schema's, not a table's ("view v", not "view v on t").
+_BEYOND_WHERE = {"column": lambda t, n: ("tables", t, "columns", n),
+                 "identity": lambda t, n: ("tables", t, "columns", n),
+                 "trigger": lambda t, n: ("triggers", n), "view": lambda t, n: ("views", n)}
+_SCHEMA_LEVEL = ("sequence", "view")
+
+
 def _beyond_object(table: str, kind: str, name: str) -> str:
     """An SC105 finding's object, named as diff's other findings name theirs: "trigger x", "t.c", "t/index i"."""
-    if kind in ("trigger", "sequence"):
+    if kind in ("trigger",) + _SCHEMA_LEVEL:
         return f"{kind} {name}"
     if kind in ("column", "identity"):
         return f"{table}.{name}"

@@ -770,7 +770,7 @@ class Importer:
         """What PostgreSQL holds of an object that the manifest has no field for (pg_extras' "beyond"): each
         listed with the object, so that nothing is dropped as if it were mapped exactly."""
         paths = {"column": lambda t, n: ("tables", t, "columns", n), "trigger": lambda t, n: ("triggers", n),
-                 "sequence": lambda t, n: ("sequences", n)}
+                 "sequence": lambda t, n: ("sequences", n), "view": lambda t, n: ("views", n)}
         for severity, table, kind, obj, why in self.extras.get("beyond", ()):
             if kind == "identity":   # listed with the column, in the manifest's words (_identity_options)
                 continue
@@ -923,7 +923,6 @@ class Importer:
         own = {n.lower() for n, _ in self.extras.get("functions", ())} - {n.lower() for n in doc.get("functions", {})}
         views = {}
         materialized = {n for n, kind in self.extras.get("relations", ()) if kind == "m"}
-        view_options = dict(self.extras.get("view_options", ()))
         for v in self.cat.views:
             if v.name in materialized:   # listed by unmapped_objects(): never a plain view in its place
                 continue
@@ -940,11 +939,6 @@ class Importer:
                     f"kept as {self.engine} SQL; {_other(self.engine)}: sqlglot's reading, where casts, dates, "
                     "intervals, JSON and collations mean otherwise (a timestamptz is Unix milliseconds or ISO text on "
                     "SQLite; PostgreSQL has no NOCASE): review it"), what=f'view "{v.name}"')
-            if v.name in view_options:   # the model has no view options: said, never dropped silently
-                self.summary.approximate(("views", v.name), f"WITH ({view_options[v.name]}) is not kept: the "
-                                         "manifest's view is created without options (without security_invoker, "
-                                         "a view reads its tables with its owner's rights)",
-                                         what=f'view "{v.name}"')
         if views:
             doc["views"] = views
         return doc
@@ -1833,9 +1827,6 @@ _PG_EXTRAS = {
                             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(schema)s
                             AND (t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL) ORDER BY 1, 2""",
     "policies": "SELECT tablename, policyname FROM pg_policies WHERE schemaname = %(schema)s ORDER BY 1, 2",
-    "view_options": """SELECT c.relname, array_to_string(c.reloptions, ', ') FROM pg_class c
-                       JOIN pg_namespace n ON n.oid = c.relnamespace
-                       WHERE n.nspname = %(schema)s AND c.relkind = 'v' AND c.reloptions IS NOT NULL ORDER BY 1""",
     "row_security": """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                        WHERE n.nspname = %(schema)s AND c.relrowsecurity ORDER BY 1""",
     "partitioned": """SELECT c.relname, pg_get_partkeydef(c.oid) FROM pg_class c

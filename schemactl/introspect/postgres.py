@@ -94,10 +94,13 @@ BEYOND_MODEL_SQL = """
          WHERE n.nspname = %(schema)s AND con.contype = 'x'
         UNION ALL
         SELECT 'approximate', c.relname, 'foreign key', con.conname,
-               'MATCH FULL left out: the manifest''s foreign keys are MATCH SIMPLE (a row with some of the key''s '
-               'columns NULL is not checked)'
+               concat_ws('; ', CASE WHEN con.confmatchtype = 'f' THEN 'MATCH FULL left out: the manifest''s foreign '
+                                     'keys are MATCH SIMPLE (a row with some of the key''s columns NULL is not '
+                                     'checked)' END,
+                         CASE WHEN NOT con.convalidated THEN 'NOT VALID left out: the manifest''s foreign key is '
+                                     'validated (the rows already there are checked when it is created)' END)
           FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = %(schema)s AND con.contype = 'f' AND con.confmatchtype = 'f'
+         WHERE n.nspname = %(schema)s AND con.contype = 'f' AND (con.confmatchtype = 'f' OR NOT con.convalidated)
         UNION ALL
         SELECT DISTINCT 'approximate', c.relname, 'index', ic.relname,
                'COLLATE ' || quote_ident(co.collname) || ' of a key left out: the index orders by the column''s '
@@ -151,6 +154,23 @@ BEYOND_MODEL_SQL = """
                'UPDATE OF its columns left out: it fires on every UPDATE'
           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = %(schema)s AND NOT t.tgisinternal AND t.tgattr::text <> ''
+        UNION ALL
+        SELECT 'approximate', c.relname, 'trigger', t.tgname,
+               CASE t.tgenabled WHEN 'D' THEN 'DISABLE TRIGGER left out: the trigger does not fire; the manifest''s '
+                                              'trigger fires'
+                                WHEN 'R' THEN 'ENABLE REPLICA TRIGGER left out: the trigger fires only where '
+                                              'session_replication_role is replica; the manifest''s fires elsewhere'
+                                ELSE 'ENABLE ALWAYS TRIGGER left out: the trigger fires also where '
+                                     'session_replication_role is replica; the manifest''s does not' END
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND NOT t.tgisinternal AND t.tgenabled <> 'O'
+        UNION ALL
+        SELECT 'approximate', c.relname, 'view', c.relname,
+               'WITH (' || array_to_string(c.reloptions, ', ') || ') is not kept: the manifest''s view is created '
+               'without options (without security_invoker, a view reads its tables with its owner''s rights; '
+               'without check_option, an INSERT or UPDATE through it may write rows it does not show)'
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND c.relkind = 'v' AND c.reloptions IS NOT NULL
         UNION ALL
         SELECT 'approximate', s.relname, 'sequence', s.relname, 'CACHE ' || q.seqcache || ' left out'
           FROM pg_sequence q JOIN pg_class s ON s.oid = q.seqrelid JOIN pg_namespace n ON n.oid = s.relnamespace

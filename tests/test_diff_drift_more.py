@@ -1,0 +1,140 @@
+"""diff reports drift a database built from schemactl's own DDL can be given by hand, which it took for "no
+differences" (exit 0): a disabled trigger, a NOT VALID foreign key, SECURITY DEFINER or SET on a function, a view's
+options, the RETURN of schemactl's trigger function, a partial full-text index, a policy's cast to another type
+(PostgreSQL); the FTS5 sync triggers' definitions, the FTS5 table's options and a column's collation (SQLite)."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemactl import render
+from schemactl.diff import diff
+from schemactl.expect import expect
+from schemactl.introspect import introspect
+from schemactl.manifest.load import load_text
+from tests.conftest import findings
+
+MANIFEST = load_text("""
+format: 1
+name: drift
+version: 1
+functions:
+  touch:
+    postgres: |
+      CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.note := coalesce(NEW.note, '');
+        RETURN NEW;
+      END
+      $$
+  guarded:
+    postgres: "CREATE FUNCTION guarded() RETURNS integer LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT 1 $$"
+tables:
+  owners:
+    columns:
+      id: {type: integer, primary_key: true}
+      name: text
+  items:
+    postgres: {row_level_security: true}
+    columns:
+      id: {type: integer, primary_key: true}
+      owner_id: {type: integer, references: owners.id}
+      code: {type: text, nullable: false}
+      qty: {type: integer, nullable: false, default: 0}
+      note: text
+    search: {name: items_search, columns: [code, note]}
+    policies:
+      items_owner:
+        using: "owner_id = CAST(current_setting('app.owner') AS INT)"
+  audit:
+    columns:
+      id: {type: integer, primary_key: true, identity: true}
+      item_id: integer
+views:
+  item_codes:
+    sql: "SELECT id, code FROM items"
+triggers:
+  items_fill:
+    table: items
+    timing: before
+    on: insert
+    do: ["INSERT INTO audit (item_id) VALUES (NEW.id)"]
+  items_touch:
+    table: items
+    timing: before
+    on: update
+    function: touch
+""", "drift.yaml")
+
+
+def _found(conn, engine: str) -> list:
+    return diff(expect(MANIFEST, engine), introspect(conn, engine))
+
+
+def _said(found) -> str:
+    return "\n".join(f"{f.code} {f.path}: {f.message}: {f.expected} -> {f.actual}" for f in found)
+
+
+@pytest.fixture
+def built_pg(pg):
+    pg.execute(render.ddl(MANIFEST, "postgres"))
+    assert findings(MANIFEST, pg, "postgres") == []
+    return pg
+
+
+@pytest.fixture
+def built_sqlite(sqlite_db):
+    from schemactl.engines import sqlite as sqlite_engine
+    sqlite_engine.apply(sqlite_db, render.ddl(MANIFEST, "sqlite"))
+    assert findings(MANIFEST, sqlite_db, "sqlite") == []
+    return sqlite_db
+
+
+def _one(found, code: str):
+    hits = [f for f in found if f.code == code]
+    assert len(hits) == 1, _said(found)
+    assert [f for f in found if f.code != code] == [], _said(found)
+    return hits[0]
+
+
+# ---- PostgreSQL ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode, said", [("DISABLE", "DISABLE"), ("ENABLE REPLICA", "ENABLE REPLICA"),
+                                        ("ENABLE ALWAYS", "ENABLE ALWAYS")])
+@pytest.mark.parametrize("trigger", ["items_fill", "items_touch"])
+def test_a_trigger_that_fires_otherwise_is_reported(built_pg, trigger, mode, said):
+    built_pg.execute(f"ALTER TABLE items {mode} TRIGGER {trigger}")
+    f = _one(_found(built_pg, "postgres"), "SC105")
+    assert (f.path, f.manifest_path) == (f"trigger {trigger}", ("triggers", trigger))
+    assert f.message == f'trigger "{trigger}" on "items" holds what the manifest cannot declare'
+    assert said in f.actual, f.actual
+
+
+def test_a_not_valid_foreign_key_is_reported(built_pg):
+    built_pg.execute("ALTER TABLE items DROP CONSTRAINT items_owner_id_fkey; ALTER TABLE items ADD CONSTRAINT "
+                     "items_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES owners (id) NOT VALID")
+    f = _one(_found(built_pg, "postgres"), "SC105")
+    assert f.path == "items/foreign key items_owner_id_fkey"
+    assert "NOT VALID" in f.actual, f.actual
+
+
+@pytest.mark.parametrize("option", ["WITH LOCAL CHECK OPTION", "WITH CASCADED CHECK OPTION"])
+def test_a_views_check_option_is_reported(built_pg, option):
+    built_pg.execute(f"CREATE OR REPLACE VIEW item_codes AS SELECT id, code FROM items {option}")
+    f = _one(_found(built_pg, "postgres"), "SC105")
+    assert (f.path, f.manifest_path) == ("view item_codes", ("views", "item_codes"))
+    assert f.message == 'view "item_codes" holds what the manifest cannot declare'
+    assert "check_option=" + option.split()[1].lower() in f.actual, f.actual
+
+
+@pytest.mark.parametrize("option", ["security_barrier=true", "security_invoker=true"])
+def test_a_views_security_options_are_reported(built_pg, option):
+    built_pg.execute(f"ALTER VIEW item_codes SET ({option})")
+    f = _one(_found(built_pg, "postgres"), "SC105")
+    assert f.path == "view item_codes" and option in f.actual, f.actual
+
+
+# ---- SQLite ----------------------------------------------------------------------------------------------------
+
+def _replace_trigger(conn, name: str, sql: str) -> None:
+    conn.executescript(f"DROP TRIGGER {name}; {sql}")
