@@ -154,6 +154,11 @@ class CTrigger:
     when: str | None = None                  # normalised WHEN condition
     each: str = "row"                        # row | statement
     shown_when: str | None = field(default=None, compare=False)
+    # PostgreSQL, schemactl's own <trigger>_fn: what it returns (normalised) and its SECURITY DEFINER / SET
+    # clauses (pgfunction.settings_key)
+    returns: str | None = None
+    shown_returns: str | None = field(default=None, compare=False)
+    settings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,7 @@ class CFunction:
     name: str
     key: str                                 # language and whitespace-normalised body
     shown: str = field(default="", compare=False)
+    settings: tuple[str, ...] = ()           # SECURITY DEFINER and SET clauses (pgfunction.settings_key)
 
 
 @dataclass(frozen=True)

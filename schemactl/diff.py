@@ -137,7 +137,7 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
     # trigger gone it is part of that one finding (SC371), not an undeclared function of its own
     owned = {f"{tr.name}_fn" for tr in expected.triggers}
     _named(d, expected.functions, tuple(f for f in actual.functions if f.name not in owned), "function", "SC39",
-           ("functions",), lambda f: f.key, lambda f: f.shown)
+           ("functions",), lambda f: (f.key, f.settings), lambda f: f.shown)
     _named(d, expected.sequences, actual.sequences, "sequence", "SC41", ("sequences",),
            lambda s: s, lambda s: s.shown())
     _policies(d, expected, actual)
@@ -215,7 +215,9 @@ def _policies(d: _Diff, expected: Catalog, actual: Catalog) -> None:
 
 def _trigger_shown(t) -> str:
     return (f"{t.timing} {t.event} on {t.table} for each {t.each}"
-            + (f" when ({t.shown_when})" if t.shown_when else "") + f": {t.shown}")
+            + (f" when ({t.shown_when})" if t.shown_when else "") + f": {t.shown}"
+            + (f" returns {t.shown_returns}" if t.shown_returns else "")
+            + "".join(f"; {s}" for s in t.settings))
 
 
 def _triggers(d: _Diff, expected: Catalog, actual: Catalog) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .catalog import (Catalog, CCheck, CColumn, CForeignKey, CFunction, CIndex, CKey, CPolicy, CSearch, CSequence,
                       CTable, CTrigger, CView, index_element, sparse)
-from .pgfunction import body_key
+from .pgfunction import body_key, settings, split_body, trigger_body
 from .manifest.model import Manifest
 from .normalize import TYPE_KEY, expr_key, statements_key
 from .render.ddl import RULES, Renderer
@@ -41,8 +41,8 @@ def expect(m: Manifest, engine: str) -> Catalog:
                   for v in m.views)
     from .render.search import expected_key
     searches = tuple(CSearch(t.search.name, t.name, *expected_key(t, t.search, engine)) for t in m.tables if t.search)
-    triggers = tuple(_trigger(tr, engine) for tr in m.triggers if tr.on(engine))
-    functions = tuple(CFunction(f.name, body_key(f.language, f.body), r.create_function(f))
+    triggers = tuple(_trigger(r, tr, engine) for tr in m.triggers if tr.on(engine))
+    functions = tuple(CFunction(f.name, body_key(f.language, f.body), r.create_function(f), settings(f.definition))
                       for f in m.functions) if r.r.functions else ()
     sequences = tuple(_sequence(s) for s in m.sequences) if r.r.sequences else ()
     policies = tuple(CPolicy(p.name, p.table, p.command, tuple(sorted(p.roles)), p.permissive,
@@ -56,14 +56,21 @@ def expect(m: Manifest, engine: str) -> Catalog:
 _EVENTS = ("insert", "update", "delete")
 
 
-def _trigger(tr, engine: str) -> CTrigger:
-    """A trigger as the engine's catalog reports it (events in one order; a declared function by name)."""
+def _trigger(r: Renderer, tr, engine: str) -> CTrigger:
+    """A trigger as the engine's catalog reports it (events in one order; a declared function by name; on
+    PostgreSQL, what schemactl's own function returns and its clauses, read from its generated CREATE FUNCTION
+    as introspection reads the database's)."""
     event = " or ".join(e for e in _EVENTS if e in tr.event.split(" or "))
     when = tr.when.on(engine) if tr.when is not None else None
     extra = dict(each=tr.each, when=expr_key(when, engine) if when else None, shown_when=when)
     if tr.body.on(engine) is None:   # PostgreSQL: runs a declared function
         return CTrigger(tr.name, tr.table, tr.timing, event, "", f"EXECUTE FUNCTION {tr.function}()",
                         function=tr.function, **extra)
+    if engine == "postgres":
+        create = r.trigger(tr)[0]
+        returns = trigger_body(split_body(create)[0])[1]
+        extra.update(returns=expr_key(returns, engine) if returns else None, shown_returns=returns,
+                     settings=settings(create))
     return CTrigger(tr.name, tr.table, tr.timing, event, statements_key(tr.body.on(engine), engine),
                     tr.body.on(engine), **extra)
 

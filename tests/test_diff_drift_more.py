@@ -118,6 +118,32 @@ def test_a_not_valid_foreign_key_is_reported(built_pg):
     assert "NOT VALID" in f.actual, f.actual
 
 
+@pytest.mark.parametrize("change", [
+    "ALTER FUNCTION touch() SECURITY DEFINER",
+    "ALTER FUNCTION touch() SET search_path = public",
+    "ALTER FUNCTION touch() SET work_mem = '64MB'",
+    "ALTER FUNCTION guarded() SECURITY INVOKER",
+    "ALTER FUNCTION guarded() RESET search_path",
+    "ALTER FUNCTION guarded() SET search_path = pg_temp, public",
+])
+def test_a_declared_functions_security_and_settings_are_compared(built_pg, change):
+    built_pg.execute(change)
+    f = _one(_found(built_pg, "postgres"), "SC393")
+    name = change.split()[2].split("(")[0]
+    assert (f.path, f.message) == (f"function {name}", f'function "{name}" differs')
+
+
+@pytest.mark.parametrize("change, said", [
+    ("ALTER FUNCTION items_fill_fn() SECURITY DEFINER", "security definer"),
+    ("ALTER FUNCTION items_fill_fn() SET search_path = public, pg_temp", "set search_path=public,pg_temp"),
+])
+def test_security_and_settings_of_schemactls_trigger_function_are_compared(built_pg, change, said):
+    built_pg.execute(change)
+    f = _one(_found(built_pg, "postgres"), "SC373")
+    assert (f.path, f.message) == ("trigger items_fill", 'trigger "items_fill" differs')
+    assert said in f.actual and said not in f.expected, (f.expected, f.actual)
+
+
 @pytest.mark.parametrize("option", ["WITH LOCAL CHECK OPTION", "WITH CASCADED CHECK OPTION"])
 def test_a_views_check_option_is_reported(built_pg, option):
     built_pg.execute(f"CREATE OR REPLACE VIEW item_codes AS SELECT id, code FROM items {option}")
@@ -132,6 +158,22 @@ def test_a_views_security_options_are_reported(built_pg, option):
     built_pg.execute(f"ALTER VIEW item_codes SET ({option})")
     f = _one(_found(built_pg, "postgres"), "SC105")
     assert f.path == "view item_codes" and option in f.actual, f.actual
+
+
+def test_the_return_of_schemactls_trigger_function_is_compared(built_pg):
+    body = built_pg.execute("SELECT prosrc FROM pg_proc WHERE proname = 'items_fill_fn'").fetchone()[0]
+    assert "RETURN COALESCE(NEW, OLD);" in body
+    built_pg.execute("CREATE OR REPLACE FUNCTION items_fill_fn() RETURNS trigger LANGUAGE plpgsql AS $f$"
+                     + body.replace("RETURN COALESCE(NEW, OLD);", "RETURN NULL;") + "$f$")
+    f = _one(_found(built_pg, "postgres"), "SC373")
+    assert "returns COALESCE(NEW, OLD)" in f.expected and "returns NULL" in f.actual, (f.expected, f.actual)
+
+
+def test_a_trigger_function_with_more_than_its_statements_is_compared(built_pg):
+    body = built_pg.execute("SELECT prosrc FROM pg_proc WHERE proname = 'items_fill_fn'").fetchone()[0]
+    built_pg.execute("CREATE OR REPLACE FUNCTION items_fill_fn() RETURNS trigger LANGUAGE plpgsql AS $f$"
+                     + body.replace("END", "EXCEPTION WHEN others THEN RETURN NULL;\nEND") + "$f$")
+    _one(_found(built_pg, "postgres"), "SC373")
 
 
 # ---- SQLite ----------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from importlib import resources
 
 from ..catalog import (Catalog, CCheck, CColumn, CForeignKey, CFunction, CIndex, CKey, CPolicy, CSearch, CSequence,
                        CTable, CTrigger, CView, index_element, sparse)
-from ..pgfunction import body_key
+from ..pgfunction import body_key, settings_key, trigger_body
 from ..normalize import expr_key, pg_type, statements_key
 from ..typekeys import PG_FK_ACTIONS, pg_unquote
 from ..naming import quote
@@ -252,19 +252,22 @@ def _introspect(conn, schema: str) -> Catalog:
     searches = tuple(CSearch(name, table, expr_key(doc, "postgres"), doc)
                      for table, name, doc in _rows(conn, "searches", schema))
     triggers, own_functions = [], set()
-    for name, table, timing, event, body, fn, each, definition, fn_schema in _rows(conn, "triggers", schema):
+    for name, table, timing, event, body, fn, each, definition, fn_schema, definer, config in \
+            _rows(conn, "triggers", schema):
         when = _trigger_when(definition)
         extra = dict(each=each, when=expr_key(when, "postgres") if when else None, shown_when=when)
         if fn == name + "_fn" and fn_schema == schema:   # schemactl's own function holding the statements
             own_functions.add(fn)
-            stmts = _plpgsql_statements(body)
-            triggers.append(CTrigger(name, table, timing, event, statements_key(stmts, "postgres"), stmts, **extra))
+            stmts, returns = trigger_body(body)
+            triggers.append(CTrigger(name, table, timing, event, statements_key(stmts, "postgres"), stmts,
+                                     returns=expr_key(returns, "postgres") if returns else None,
+                                     shown_returns=returns, settings=settings_key(definer, config), **extra))
         else:
             called = fn if fn_schema == schema else f"{fn_schema}.{fn}"
             triggers.append(CTrigger(name, table, timing, event, "", f"EXECUTE FUNCTION {called}()",
                                      function=called, **extra))
-    functions = tuple(CFunction(name, body_key(language, body), definition)
-                      for name, language, body, definition in _rows(conn, "functions", schema)
+    functions = tuple(CFunction(name, body_key(language, body), definition, settings_key(definer, config))
+                      for name, language, body, definition, definer, config in _rows(conn, "functions", schema)
                       if name not in own_functions)
     sequences = tuple(CSequence(name, typ, int(start), int(inc), int(low), int(high), bool(cycle), owned)
                       for name, typ, start, inc, low, high, cycle, owned in _rows(conn, "sequences", schema))
@@ -283,9 +286,3 @@ def _trigger_when(definition: str) -> str | None:
     m = re.search(r"\bFOR EACH (?:ROW|STATEMENT)\s+WHEN\s+\((.*)\)\s+EXECUTE\s+(?:FUNCTION|PROCEDURE)\b", definition,
                   re.S | re.I)
     return m.group(1).strip() if m else None
-
-
-def _plpgsql_statements(body: str) -> str:
-    """The statements of a schemactl trigger function: between BEGIN and the closing RETURN."""
-    m = re.search(r"\bBEGIN\b(.*?)\bRETURN\b[^;]*;\s*END\b", body, re.S | re.I)
-    return (m.group(1) if m else body).strip()

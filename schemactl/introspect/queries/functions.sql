@@ -1,8 +1,11 @@
--- Functions of one schema (not those of extensions): language, body and the engine's own definition.
+-- Functions of one schema (not those of extensions): language, body, the engine's own definition, SECURITY
+-- DEFINER and the settings of its SET clauses (name=value).
 SELECT p.proname AS name,
        l.lanname AS language,
        p.prosrc AS body,
-       pg_get_functiondef(p.oid) AS definition
+       pg_get_functiondef(p.oid) AS definition,
+       p.prosecdef AS security_definer,
+       p.proconfig AS settings
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang

@@ -1,5 +1,6 @@
 -- User triggers of one schema: timing, events, row/statement and WHEN from tgtype and pg_get_triggerdef,
--- and the function they run (its body, for schemactl's own <trigger>_fn functions).
+-- and the function they run (its body, SECURITY DEFINER and SET settings, for schemactl's own <trigger>_fn
+-- functions).
 SELECT t.tgname AS trigger_name,
        c.relname AS table_name,
        CASE WHEN (t.tgtype & 2) = 2 THEN 'before' ELSE 'after' END AS timing,
@@ -10,7 +11,9 @@ SELECT t.tgname AS trigger_name,
        p.proname AS function_name,
        CASE WHEN (t.tgtype & 1) = 1 THEN 'row' ELSE 'statement' END AS each,
        pg_get_triggerdef(t.oid) AS definition,
-       pn.nspname AS function_schema
+       pn.nspname AS function_schema,
+       p.prosecdef AS function_security_definer,
+       p.proconfig AS function_settings
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
