@@ -138,6 +138,8 @@ class CSearch:
     table: str
     key: str                                 # normalised: tsvector expression, or FTS5 columns + sync triggers
     shown: str = field(default="", compare=False)
+    where: str | None = None                 # PostgreSQL: the normalised WHERE of a partial GIN index
+    shown_where: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,8 @@ CODES = {
     "SC354": ("view-definition", "a view's SELECT differs"),
     "SC361": ("search-missing", "a full-text search (FTS5 table / GIN index) is missing"),
     "SC362": ("search-extra", "the database has a full-text search the manifest does not declare"),
-    "SC363": ("search-changed", "a full-text search covers other columns or lacks its sync triggers"),
+    "SC363": ("search-changed", "a full-text search covers other columns or rows (a partial GIN index) or lacks "
+                                "its sync triggers"),
     "SC371": ("trigger-missing", "a trigger is missing"),
     "SC372": ("trigger-extra", "the database has a trigger the manifest does not declare"),
     "SC373": ("trigger-changed", "a trigger's table, timing, events, FOR EACH, WHEN, statements or function differ"),
@@ -181,6 +182,9 @@ def _searches(d: _Diff, expected: Catalog, actual: Catalog) -> None:
                   None, where)
         elif (a.table, a.key) != (s.table, s.key):
             d.add("SC363", f"{s.table}/search {s.name}", f'search "{s.name}" differs', s.shown, a.shown, where)
+        elif a.where != s.where:
+            d.add("SC363", f"{s.table}/search {s.name}", f'search "{s.name}" on "{s.table}" covers other rows',
+                  s.shown_where or "(none)", a.shown_where or "(none)", where)
     for a in have.values():
         d.add("SC362", f"{a.table}/search {a.name}", f'search "{a.name}" is not in the manifest', None, a.shown)
 

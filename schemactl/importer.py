@@ -870,6 +870,10 @@ class Importer:
                     continue
             if s.table in tables and cols:
                 tables[s.table]["search"] = {"name": s.name, "columns": cols}
+                if s.shown_where:   # PostgreSQL: a partial GIN index
+                    self.summary.approximate(("tables", s.table, "search"), f"WHERE {s.shown_where} left out: the "
+                                             "manifest's search covers every row",
+                                             what=f'search "{s.name}" on table "{s.table}"')
             else:
                 self.summary.not_mapped(("tables", s.table), "not a search schemactl writes; add `search:` by hand",
                                         what=f'search "{s.name}" on table "{s.table}"')

@@ -12,7 +12,7 @@ from schemactl.diff import diff
 from schemactl.expect import expect
 from schemactl.introspect import introspect
 from schemactl.manifest.load import load_text
-from tests.conftest import findings
+from tests.conftest import cli, findings
 
 MANIFEST = load_text("""
 format: 1
@@ -174,6 +174,26 @@ def test_a_trigger_function_with_more_than_its_statements_is_compared(built_pg):
     built_pg.execute("CREATE OR REPLACE FUNCTION items_fill_fn() RETURNS trigger LANGUAGE plpgsql AS $f$"
                      + body.replace("END", "EXCEPTION WHEN others THEN RETURN NULL;\nEND") + "$f$")
     _one(_found(built_pg, "postgres"), "SC373")
+
+
+def test_a_partial_full_text_index_is_reported(built_pg):
+    document = built_pg.execute("SELECT pg_get_indexdef(indexrelid, 1, true) FROM pg_index "
+                                "WHERE indexrelid = 'items_search'::regclass").fetchone()[0]
+    built_pg.execute(f"DROP INDEX items_search; CREATE INDEX items_search ON items USING gin ({document}) "
+                     "WHERE qty > 0")
+    f = _one(_found(built_pg, "postgres"), "SC363")
+    assert (f.path, f.message) == ("items/search items_search", 'search "items_search" on "items" covers other rows')
+    assert (f.expected, f.actual) == ("(none)", "(qty > 0)")
+
+
+def test_import_lists_the_where_of_a_partial_full_text_index(pg, pg_server, tmp_path):
+    pg.execute("CREATE TABLE notes (id integer PRIMARY KEY, body text, qty integer);"
+               "CREATE INDEX notes_search ON notes USING gin (to_tsvector('simple', coalesce(body, ''))) "
+               "WHERE qty > 0")
+    res = cli("import", "--db", pg_server.url("schemactl_tests"), "-o", tmp_path / "app.yaml")
+    assert res.exit_code == 0, res.output
+    assert ('approximately: search "notes_search" on table "notes": WHERE (qty > 0) left out: the manifest\'s '
+            'search covers every row') in res.output, res.output
 
 
 # ---- SQLite ----------------------------------------------------------------------------------------------------

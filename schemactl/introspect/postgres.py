@@ -249,8 +249,9 @@ def _introspect(conn, schema: str) -> Catalog:
     enums = tuple((name, tuple(labels)) for name, labels in _rows(conn, "enums", schema))
     views = tuple(CView(name, tuple(cols), expr_key(definition.strip().rstrip(";"), "postgres"), definition)
                   for name, definition, cols in _rows(conn, "views", schema))
-    searches = tuple(CSearch(name, table, expr_key(doc, "postgres"), doc)
-                     for table, name, doc in _rows(conn, "searches", schema))
+    searches = tuple(CSearch(name, table, expr_key(doc, "postgres"), doc,
+                             expr_key(predicate, "postgres") if predicate else None, predicate)
+                     for table, name, doc, predicate in _rows(conn, "searches", schema))
     triggers, own_functions = [], set()
     for name, table, timing, event, body, fn, each, definition, fn_schema, definer, config in \
             _rows(conn, "triggers", schema):
