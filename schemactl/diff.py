@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .catalog import Catalog, CTable
 from .manifest.rules_names import BOOKKEEPING_TABLES
-from .normalize import default_key
+from .normalize import casts_kept, default_key
 
 # Stable finding codes: code -> (title, what it means).  The README's table is checked against this.
 CODES = {
@@ -210,7 +210,7 @@ def _policies(d: _Diff, expected: Catalog, actual: Catalog) -> None:
         path, where = f"{p.table}/policy {p.name}", ("tables", p.table, "policies", p.name)
         if a is None:
             d.add("SC381", path, f'policy "{p.name}" on "{p.table}" is missing', p.shown(), None, where)
-        elif a != p:
+        elif a != p or not (casts_kept(p.shown_using, a.shown_using) and casts_kept(p.shown_check, a.shown_check)):
             d.add("SC383", path, f'policy "{p.name}" on "{p.table}" differs', p.shown(), a.shown(), where)
     for a in have.values():
         d.add("SC382", f"{a.table}/policy {a.name}", f'policy "{a.name}" on "{a.table}" is not in the manifest', None,

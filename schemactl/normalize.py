@@ -41,8 +41,9 @@ def _parse_errors() -> tuple:
     return (sqlglot.errors.ParseError, sqlglot.errors.TokenError)
 
 
-def _unwrap(node):
-    wrappers = _wrappers()
+def _unwrap(node, casts: bool = True):
+    """The node inside parentheses and (``casts``) casts."""
+    wrappers = _wrappers() if casts else (exp.Paren,)
     while isinstance(node, wrappers):
         node = node.this
     return node
@@ -112,7 +113,7 @@ def _key(node):
     typed = _typed_constant(node)
     if typed is not None:
         return typed
-    node = _unwrap(node)
+    node = _unwrap(node, casts=not _KEEPING_CASTS)
     if node is None:
         return None
     if isinstance(node, list):
@@ -187,6 +188,61 @@ def _key(node):
     if implied:   # each argument's key once: computing it twice per level is exponential in the depth
         args = tuple((k, v) for k, v in args if implied.get(k) != v)
     return (name, args)
+
+
+# While cast_key runs: casts keyed as the nodes they are (("cast", ((this, …), (to, type)))), not dropped.
+_KEEPING_CASTS = False
+
+
+def _cast_key(sql: str):
+    """_key of a PostgreSQL expression with its casts (None if sqlglot cannot read it)."""
+    global _KEEPING_CASTS
+    try:
+        tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECT["postgres"])
+    except _parse_errors():
+        return None
+    _KEEPING_CASTS = True
+    try:
+        return _key(tree.transform(_extract_field) if tree.find(exp.Extract) else tree)
+    finally:
+        _KEEPING_CASTS = False
+
+
+def _cast_of(key):
+    """(type, operand) of a cast's key, else None."""
+    if isinstance(key, tuple) and len(key) == 2 and key[0] in ("cast", "trycast") and isinstance(key[1], tuple):
+        args = dict(key[1])
+        return args.get("to"), args.get("this")
+    return None
+
+
+def _casts_match(want, have) -> bool:
+    mine, theirs = _cast_of(want), _cast_of(have)
+    if mine and theirs:
+        if mine[0] == theirs[0]:
+            return _casts_match(mine[1], theirs[1])
+        # another type: only where PostgreSQL put a cast of its own around the one written ((x)::integer)::numeric
+        return _cast_of(theirs[1]) is not None and _casts_match(want, theirs[1])
+    if mine:     # a cast to the type the value has already: PostgreSQL keeps none
+        return _casts_match(mine[1], have)
+    if theirs:   # a cast PostgreSQL adds of its own ((name)::text, 'a'::text)
+        return _casts_match(want, theirs[1])
+    if isinstance(want, tuple) and isinstance(have, tuple):
+        return len(want) == len(have) and all(_casts_match(w, h) for w, h in zip(want, have))
+    return want == have
+
+
+_WRITES_A_CAST = re.compile(r"::|\bCAST\s*\(", re.I)
+
+
+def casts_kept(expected: str | None, actual: str | None) -> bool:
+    """Whether each cast a PostgreSQL expression of the manifest writes is in the catalog's at its place, to the
+    same type.  expr_key drops casts (the catalog adds its own: (name)::text, 'a'::text), so CAST(x AS INT) and
+    CAST(x AS BIGINT) have one key; the catalog's own casts are those the manifest does not write."""
+    if expected is None or actual is None or not _WRITES_A_CAST.search(expected):
+        return True
+    want, have = _cast_key(expected), _cast_key(actual)
+    return want is None or have is None or _casts_match(want, have)
 
 
 def _in_expression(select) -> bool:

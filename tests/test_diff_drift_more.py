@@ -196,6 +196,19 @@ def test_import_lists_the_where_of_a_partial_full_text_index(pg, pg_server, tmp_
             'search covers every row') in res.output, res.output
 
 
+@pytest.mark.parametrize("using", ["owner_id = CAST(current_setting('app.owner') AS BIGINT)",
+                                   "owner_id = CAST(current_setting('app.owner') AS NUMERIC)"])
+def test_a_policys_cast_to_another_type_is_reported(built_pg, using):
+    built_pg.execute(f"ALTER POLICY items_owner ON items USING ({using})")
+    f = _one(_found(built_pg, "postgres"), "SC383")
+    assert (f.path, f.message) == ("items/policy items_owner", 'policy "items_owner" on "items" differs')
+
+
+def test_a_policy_with_the_same_cast_is_no_difference(built_pg):
+    built_pg.execute("ALTER POLICY items_owner ON items USING (owner_id = (current_setting('app.owner'))::integer)")
+    assert findings(MANIFEST, built_pg, "postgres") == []
+
+
 # ---- SQLite ----------------------------------------------------------------------------------------------------
 
 def _replace_trigger(conn, name: str, sql: str) -> None:
