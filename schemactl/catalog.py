@@ -140,6 +140,9 @@ class CSearch:
     shown: str = field(default="", compare=False)
     where: str | None = None                 # PostgreSQL: the normalised WHERE of a partial GIN index
     shown_where: str | None = field(default=None, compare=False)
+    options: tuple[str, ...] = ()            # SQLite: the FTS5 table's options but content ("name=value", sorted)
+    sync: tuple[tuple[str, str], ...] = ()   # SQLite: (name, normalised definition) of each sync trigger there is
+    shown_sync: tuple[tuple[str, str], ...] = field(default=(), compare=False)   # (name, CREATE TRIGGER …)
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,9 @@ CODES = {
     "SC354": ("view-definition", "a view's SELECT differs"),
     "SC361": ("search-missing", "a full-text search (FTS5 table / GIN index) is missing"),
     "SC362": ("search-extra", "the database has a full-text search the manifest does not declare"),
-    "SC363": ("search-changed", "a full-text search covers other columns or rows (a partial GIN index) or lacks "
-                                "its sync triggers"),
+    "SC363": ("search-changed", "a full-text search covers other columns or rows (a partial GIN index), or its "
+                                "FTS5 options or sync triggers differ from schemactl's (missing, or defined "
+                                "otherwise)"),
     "SC371": ("trigger-missing", "a trigger is missing"),
     "SC372": ("trigger-extra", "the database has a trigger the manifest does not declare"),
     "SC373": ("trigger-changed", "a trigger's table, timing, events, FOR EACH, WHEN, statements or function differ"),
@@ -182,11 +183,27 @@ def _searches(d: _Diff, expected: Catalog, actual: Catalog) -> None:
                   None, where)
         elif (a.table, a.key) != (s.table, s.key):
             d.add("SC363", f"{s.table}/search {s.name}", f'search "{s.name}" differs', s.shown, a.shown, where)
-        elif a.where != s.where:
-            d.add("SC363", f"{s.table}/search {s.name}", f'search "{s.name}" on "{s.table}" covers other rows',
-                  s.shown_where or "(none)", a.shown_where or "(none)", where)
+        else:
+            _search_parts(d, s, a, where)
     for a in have.values():
         d.add("SC362", f"{a.table}/search {a.name}", f'search "{a.name}" is not in the manifest', None, a.shown)
+
+
+# What of a search is compared once its table and columns agree: (attribute, how it is shown, what differs).
+_SEARCH_PARTS = (("where", lambda s: s.shown_where, "covers other rows"),
+                 ("options", lambda s: ", ".join(s.options), "has other FTS5 options"))
+
+
+def _search_parts(d: _Diff, s, a, where: tuple) -> None:
+    path, on = f"{s.table}/search {s.name}", f'search "{s.name}" on "{s.table}"'
+    for attr, shown, differs in _SEARCH_PARTS:
+        if getattr(a, attr) != getattr(s, attr):
+            d.add("SC363", path, f"{on} {differs}", shown(s) or "(none)", shown(a) or "(none)", where)
+    have, have_sql = dict(a.sync), dict(a.shown_sync)
+    for (name, key), (_, sql) in zip(s.sync, s.shown_sync):   # FTS5's sync triggers, each as schemactl writes it
+        if have.get(name) != key:
+            d.add("SC363", path, f'sync trigger "{name}" of {on} ' + ("is missing" if name not in have else "differs"),
+                  sql, have_sql.get(name), where)
 
 
 def _named(d: _Diff, want, have, kind: str, code: str, where: tuple, key, shown) -> None:

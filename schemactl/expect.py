@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .catalog import (Catalog, CCheck, CColumn, CForeignKey, CFunction, CIndex, CKey, CPolicy, CSearch, CSequence,
-                      CTable, CTrigger, CView, index_element, sparse)
+from .catalog import (Catalog, CCheck, CColumn, CForeignKey, CFunction, CIndex, CKey, CPolicy, CSequence, CTable,
+                      CTrigger, CView, index_element, sparse)
 from .pgfunction import body_key, settings, split_body, trigger_body
 from .manifest.model import Manifest
 from .normalize import TYPE_KEY, expr_key, statements_key
@@ -39,8 +39,8 @@ def expect(m: Manifest, engine: str) -> Catalog:
     enums = tuple((e.name, e.values) for e in m.enums) if RULES[engine].enums_as_types else ()
     views = tuple(CView(v.name, v.outputs, expr_key(v.query.on(engine), engine), v.query.on(engine))
                   for v in m.views)
-    from .render.search import expected_key
-    searches = tuple(CSearch(t.search.name, t.name, *expected_key(t, t.search, engine)) for t in m.tables if t.search)
+    from .render.search import expected_search
+    searches = tuple(expected_search(t, t.search, engine) for t in m.tables if t.search)
     triggers = tuple(_trigger(r, tr, engine) for tr in m.triggers if tr.on(engine))
     functions = tuple(CFunction(f.name, body_key(f.language, f.body), r.create_function(f), settings(f.definition))
                       for f in m.functions) if r.r.functions else ()

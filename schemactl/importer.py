@@ -861,8 +861,7 @@ class Importer:
             cols = _search_columns(s, self.engine)
             if self.engine == "sqlite" and cols:
                 from .render import search as search_render
-                mine = {f"{s.name}_{x}" for x in search_render.SQLITE_TRIGGERS}
-                if s.key != search_render.sqlite_key(cols, s.table, mine):
+                if s != search_render.sqlite_expected(s.table, s.name, cols):
                     self.summary.not_mapped(("tables", s.table), "an FTS5 table with its own options or sync triggers "
                                             "(schemactl's `search:` writes its own); kept out, with the triggers "
                                             "that write to it", what=f'search "{s.name}" on table "{s.table}"')

@@ -213,3 +213,45 @@ def test_a_policy_with_the_same_cast_is_no_difference(built_pg):
 
 def _replace_trigger(conn, name: str, sql: str) -> None:
     conn.executescript(f"DROP TRIGGER {name}; {sql}")
+
+
+@pytest.mark.parametrize("name, change", [
+    ("items_search_ai", lambda sql: sql.replace("AFTER INSERT", "BEFORE INSERT")),
+    ("items_search_ai", lambda sql: sql.replace("new.code, new.note", "new.note, new.code")),
+    ("items_search_ad", lambda sql: sql[:sql.index("BEGIN")] + "BEGIN SELECT 1; END"),
+    ("items_search_au", lambda sql: sql.replace("AFTER UPDATE", "AFTER UPDATE OF code")),
+    ("items_search_au", lambda sql: sql.replace("BEGIN", "WHEN new.qty > 0 BEGIN")),
+])
+def test_the_fts5_sync_triggers_are_compared_whole(built_sqlite, name, change):
+    sql = built_sqlite.execute("SELECT sql FROM sqlite_schema WHERE name = ?", (name,)).fetchone()[0]
+    changed = change(sql)
+    assert changed != sql
+    _replace_trigger(built_sqlite, name, changed + ";")
+    f = _one(_found(built_sqlite, "sqlite"), "SC363")
+    assert (f.path, f.message) == ("items/search items_search",
+                                   f'sync trigger "{name}" of search "items_search" on "items" differs')
+
+
+def test_a_missing_fts5_sync_trigger_is_still_reported(built_sqlite):
+    built_sqlite.execute("DROP TRIGGER items_search_au")
+    f = _one(_found(built_sqlite, "sqlite"), "SC363")
+    assert f.message == 'sync trigger "items_search_au" of search "items_search" on "items" is missing'
+
+
+def test_the_fts5_tables_options_are_compared(built_sqlite):
+    built_sqlite.executescript("""
+        DROP TABLE items_search;
+        CREATE VIRTUAL TABLE items_search USING fts5(code, note, content='items', content_rowid='rowid',
+                                                     tokenize='porter');
+    """)
+    f = _one(_found(built_sqlite, "sqlite"), "SC363")
+    assert f.message == 'search "items_search" on "items" has other FTS5 options'
+    assert "tokenize=porter" in f.actual and "tokenize" not in f.expected, (f.expected, f.actual)
+
+
+def test_fts5_options_spelled_otherwise_are_no_difference(built_sqlite):
+    built_sqlite.executescript("""
+        DROP TABLE items_search;
+        CREATE VIRTUAL TABLE items_search USING fts5(code, "note", content = "items", content_rowid = rowid);
+    """)
+    assert findings(MANIFEST, built_sqlite, "sqlite") == []

@@ -88,17 +88,8 @@ def introspect(conn, schema: str | None = None) -> Catalog:
             continue
         tables.append(_table(pragma, name, sql, index_sql))
     triggers = conn.execute("SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'").fetchall()
-    searches = []
-    for name, sql in virtual.items():
-        args = sqlite_ddl.fts5_args(sql)
-        if args is None:
-            continue
-        columns = [a for a in args if "=" not in a]
-        options = dict(a.split("=", 1) for a in args if "=" in a)
-        content = sqlite_ddl.tokens(options.get("content", "''"))[0].ident if options.get("content") else ""
-        mine = [t for t, tbl, _ in triggers if tbl == content and t.startswith(f"{name}_")]
-        key = search.sqlite_key(columns, content, mine)
-        searches.append(CSearch(name, content, key, key))
+    by_name = {name: (table, sql) for name, table, sql in triggers}
+    searches = [s for s in (fts5_search(name, sql, by_name) for name, sql in virtual.items()) if s is not None]
     views = []
     for name, sql in conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'view' ORDER BY name"):
         body = sqlite_ddl.view_body(sql)
@@ -115,6 +106,41 @@ def introspect(conn, schema: str | None = None) -> Catalog:
                                       when=expr_key(when, "sqlite") if when else None, shown_when=when))
     return Catalog("sqlite", tuple(tables), views=tuple(views), searches=tuple(searches),
                    triggers=tuple(sorted(user_triggers, key=lambda t: t.name)))
+
+
+def _fts5_option(arg: str) -> tuple[str, str]:
+    """An FTS5 option as name and value, the value unquoted (content='t', content="t" and content=t are one)."""
+    name, value = arg.split("=", 1)
+    toks = sqlite_ddl.tokens(value)
+    return name.strip().lower(), toks[0].ident if len(toks) == 1 else value.strip()
+
+
+def _sync_key(name: str, table: str, sql: str) -> str:
+    """How an FTS5 sync trigger is compared: the words after its name up to BEGIN (timing, event, UPDATE OF,
+    ON table, WHEN; FOR EACH ROW, which SQLite implies, left out), with its table and its statements' key."""
+    toks = [t for t in sqlite_ddl.tokens(sql) if t.text != ";"]
+    at = next((i for i, t in enumerate(toks) if t.upper == "TRIGGER"), 0)
+    at = next((i for i in range(at + 1, len(toks)) if toks[i].ident.lower() == name.lower()), at)
+    begin = next((i for i, t in enumerate(toks) if t.upper == "BEGIN"), len(toks))
+    head = " ".join(t.ident.upper() if t.kind in ("word", "qid") else t.text for t in toks[at + 1:begin])
+    head = head.replace(" FOR EACH ROW", "")
+    return f"{head} [{table.lower()}]: {statements_key(sqlite_ddl.trigger_parts(sql)[2], 'sqlite')}"
+
+
+def fts5_search(name: str, sql: str, triggers: dict) -> CSearch | None:
+    """An FTS5 table (its CREATE VIRTUAL TABLE) with the sync triggers schemactl names for it (<name>_ai, _ad,
+    _au) among ``triggers`` ({name: (table, CREATE TRIGGER …)}); None for another module."""
+    args = sqlite_ddl.fts5_args(sql)
+    if args is None:
+        return None
+    columns = [a for a in args if "=" not in a]
+    options = dict(_fts5_option(a) for a in args if "=" in a)
+    content = options.pop("content", "")
+    mine = [n for n in (f"{name}_{x}" for x in search.SQLITE_TRIGGERS) if n in triggers]
+    key = search.sqlite_key(columns, content)
+    return CSearch(name, content, key, key, options=tuple(sorted(f"{k}={v}" for k, v in options.items())),
+                   sync=tuple((n, _sync_key(n, *triggers[n])) for n in mine),
+                   shown_sync=tuple((n, triggers[n][1].strip().rstrip(";")) for n in mine))
 
 
 def _trigger_when(sql: str) -> str | None:

@@ -25,17 +25,22 @@ def _postgres(t: Table, s: Search, q) -> list[str]:
 
 
 def _sqlite(t: Table, s: Search, q) -> list[str]:
-    cols = ", ".join(quote(c) for c in s.columns)
-    new = ", ".join(f"new.{quote(c)}" for c in s.columns)
-    old = ", ".join(f"old.{quote(c)}" for c in s.columns)
-    fts, table = quote(s.name), quote(t.name)
+    return sqlite_statements(t.name, s.name, s.columns)
+
+
+def sqlite_statements(table_name: str, name: str, columns) -> list[str]:
+    """The FTS5 table and its sync triggers (named <search>_ai, _ad, _au) of a search on ``table_name``."""
+    cols = ", ".join(quote(c) for c in columns)
+    new = ", ".join(f"new.{quote(c)}" for c in columns)
+    old = ", ".join(f"old.{quote(c)}" for c in columns)
+    fts, table = quote(name), quote(table_name)
     delete = f"INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.rowid, {old});"
     insert = f"INSERT INTO {fts} (rowid, {cols}) VALUES (new.rowid, {new});"
     return [
-        f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content={sql_string(t.name)}, content_rowid='rowid');",
-        f"CREATE TRIGGER {quote(s.name + '_ai')} AFTER INSERT ON {table} BEGIN {insert} END;",
-        f"CREATE TRIGGER {quote(s.name + '_ad')} AFTER DELETE ON {table} BEGIN {delete} END;",
-        f"CREATE TRIGGER {quote(s.name + '_au')} AFTER UPDATE ON {table} BEGIN {delete} {insert} END;",
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content={sql_string(table_name)}, content_rowid='rowid');",
+        f"CREATE TRIGGER {quote(name + '_ai')} AFTER INSERT ON {table} BEGIN {insert} END;",
+        f"CREATE TRIGGER {quote(name + '_ad')} AFTER DELETE ON {table} BEGIN {delete} END;",
+        f"CREATE TRIGGER {quote(name + '_au')} AFTER UPDATE ON {table} BEGIN {delete} {insert} END;",
     ]
 
 
@@ -97,24 +102,29 @@ DROP = {"postgres": _postgres_drop, "sqlite": _sqlite_drop}
 REFILL = {"postgres": lambda t, s, q: [], "sqlite": _sqlite_refill}   # after a migration recreates it
 
 
-def sqlite_key(columns, content: str, triggers) -> str:
-    """How an FTS5 search is compared: its columns, content table and sync triggers present."""
-    return f"fts5({', '.join(columns)}) content={content} triggers={','.join(sorted(triggers))}"
+def sqlite_key(columns, content: str) -> str:
+    """How an FTS5 search's columns and content table are compared (its options and sync triggers are
+    compared each on its own: CSearch.options, .sync)."""
+    return f"fts5({', '.join(columns)}) content={content}"
 
 
-def _pg_expected(t: Table, s: Search) -> tuple[str, str]:
+def _pg_expected(table: str, name: str, columns):
+    from ..catalog import CSearch
     from ..normalize import expr_key
-    return expr_key(pg_document(s), "postgres"), pg_document(s)
+    document = pg_document(Search(name, tuple(columns)))
+    return CSearch(name, table, expr_key(document, "postgres"), document)
 
 
-def _sqlite_expected(t: Table, s: Search) -> tuple[str, str]:
-    key = sqlite_key(s.columns, t.name, [f"{s.name}_{x}" for x in SQLITE_TRIGGERS])
-    return key, key
+def sqlite_expected(table: str, name: str, columns):
+    """The FTS5 search schemactl writes, read from its statements as introspection reads the database's."""
+    from ..introspect.sqlite import fts5_search
+    create, *triggers = sqlite_statements(table, name, columns)
+    return fts5_search(name, create, {f"{name}_{x}": (table, sql) for x, sql in zip(SQLITE_TRIGGERS, triggers)})
 
 
-EXPECTED = {"postgres": _pg_expected, "sqlite": _sqlite_expected}
+EXPECTED = {"postgres": _pg_expected, "sqlite": sqlite_expected}
 
 
-def expected_key(t: Table, s: Search, engine: str) -> tuple[str, str]:
-    """(key, shown) of a declared search on ``engine``, as introspection will report it."""
-    return EXPECTED[engine](t, s)
+def expected_search(t: Table, s: Search, engine: str):
+    """A declared search on ``engine`` as introspection will report it (a CSearch)."""
+    return EXPECTED[engine](t.name, s.name, s.columns)
