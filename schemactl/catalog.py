@@ -232,7 +232,8 @@ class Catalog:
     functions: tuple[CFunction, ...] = ()
     sequences: tuple[CSequence, ...] = ()
     policies: tuple[CPolicy, ...] = ()
-    # PostgreSQL: what the database holds that no manifest declares, (table, kind, name, why) (introspect only)
+    # What the database holds that no manifest declares, (table, kind, name, why) (introspect only): PostgreSQL's
+    # BEYOND_MODEL_SQL; SQLite's BEYOND_MODEL
     beyond: tuple[tuple[str, str, str, str], ...] = ()
 
     def table_map(self) -> dict[str, CTable]:

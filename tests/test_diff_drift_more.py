@@ -255,3 +255,17 @@ def test_fts5_options_spelled_otherwise_are_no_difference(built_sqlite):
         CREATE VIRTUAL TABLE items_search USING fts5(code, "note", content = "items", content_rowid = rowid);
     """)
     assert findings(MANIFEST, built_sqlite, "sqlite") == []
+
+
+@pytest.mark.parametrize("collation", ["NOCASE", "RTRIM"])
+@pytest.mark.parametrize("column", ["id", "name"])
+def test_a_columns_collation_on_sqlite_is_reported(sqlite_db, column, collation):
+    from schemactl.engines import sqlite as sqlite_engine
+    ddl = render.ddl(MANIFEST, "sqlite")
+    declared = {"id": "    id INTEGER NOT NULL,\n", "name": "    name TEXT,\n"}[column]
+    assert declared in ddl
+    sqlite_engine.apply(sqlite_db, ddl.replace(declared, declared.replace(",", f" COLLATE {collation},"), 1))
+    f = _one(_found(sqlite_db, "sqlite"), "SC105")
+    assert (f.path, f.manifest_path) == (f"owners.{column}", ("tables", "owners", "columns", column))
+    assert f.message == f'column "{column}" on "owners" holds what the manifest cannot declare'
+    assert f"COLLATE {collation}" in f.actual, f.actual

@@ -104,8 +104,19 @@ def introspect(conn, schema: str | None = None) -> Catalog:
         when = _trigger_when(sql)
         user_triggers.append(CTrigger(name, table, timing, event, statements_key(body, "sqlite"), body,
                                       when=expr_key(when, "sqlite") if when else None, shown_when=when))
+    beyond = tuple((t.name, kind, name, why) for t in tables for kind, read in BEYOND_MODEL.items()
+                   for name, why in read(t))
     return Catalog("sqlite", tuple(tables), views=tuple(views), searches=tuple(searches),
-                   triggers=tuple(sorted(user_triggers, key=lambda t: t.name)))
+                   triggers=tuple(sorted(user_triggers, key=lambda t: t.name)), beyond=beyond)
+
+
+# What a SQLite table holds that no manifest can declare, as PostgreSQL's BEYOND_MODEL_SQL: per kind of object,
+# (name, why) of each in a table's catalog; diff reports each as held beyond the manifest (SC105), import lists
+# the same with the column.
+BEYOND_MODEL = {
+    "column": lambda t: ((c.name, f"COLLATE {c.shown_collation} left out: the manifest's column compares by BINARY")
+                         for c in t.columns if c.shown_collation),
+}
 
 
 def _fts5_option(arg: str) -> tuple[str, str]:
