@@ -23,11 +23,30 @@ def label(m) -> str:
     return m.name + "".join(f"+{f}" for f in m.features)
 
 
+# A finding's object "table/<kind> <name>" -> the Table attribute holding the manifest's items of that kind
+_ITEMS = {"check": "checks", "index": "indexes", "foreign key": "foreign_keys", "unique": "uniques"}
+
+
+def _item_path(m, f: Finding) -> tuple | None:
+    """The manifest path of the declared check, index, foreign key or unique key a finding of its table is
+    about ("t/check t_s_len"): its own line (a column's check or references:, or its entry in checks: ...),
+    not its table's."""
+    if len(f.manifest_path) != 2 or "/" not in f.path:
+        return None
+    table, _, what = f.path.partition("/")
+    t = m.table(table)
+    kind = next((k for k in _ITEMS if what.startswith(k + " ")), None)
+    if t is None or kind is None:
+        return None
+    name = what[len(kind) + 1:]
+    return next((item.path for item in getattr(t, _ITEMS[kind]) if item.name == name and item.path), None)
+
+
 def _position(t: Target, f: Finding) -> tuple[int, int]:
     """The manifest line a finding is about; for an object the manifest does not declare (an extra
     column, index or table in the database), its table's line, else the `tables:` key."""
     if f.manifest_path:
-        return t.manifest.position(f.manifest_path)
+        return t.manifest.position(_item_path(t.manifest, f) or f.manifest_path)
     table = f.path.split("/", 1)[0].split(".", 1)[0]
     if table and t.manifest.table(table) is not None:
         return t.manifest.position(("tables", table), key=True)

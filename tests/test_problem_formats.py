@@ -97,6 +97,43 @@ def test_undeclared_objects_point_at_their_table(project, tmp_path):
     assert all(f["line"] != 1 for f in findings.values())
 
 
+DECLARED = """\
+format: 1
+name: items
+version: 1
+tables:
+  t:
+    columns:
+      id: {type: integer, primary_key: true}
+      s: {type: text, check: "length(s) < 90"}
+      r: {type: integer, references: {table: t, column: id}}
+    checks:
+      - {name: t_s_len, expr: "length(s) > 1"}
+    indexes:
+      - {name: t_s_idx, columns: [s]}
+    foreign_keys:
+      - {columns: [r], references: {table: t, columns: [id]}, name: t_r2_fkey}
+    unique:
+      - {name: t_s_key, columns: [s]}
+"""
+
+
+def test_a_missing_declared_item_points_at_its_own_line(tmp_path):
+    """A missing check, index, foreign key or unique key was reported at its table's first key (`columns:`),
+    so a CI annotation landed on the wrong line; it points at the item's own entry now."""
+    (tmp_path / "m.yaml").write_text(DECLARED)
+    db = tmp_path / "live.db"
+    sqlite3.connect(db).executescript("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT, r INTEGER);")
+    result = cli("diff", "m.yaml", "--db", f"sqlite:///{db}", "--format", "json", cwd=tmp_path)
+    assert result.exit_code == 1
+    lines = {f["object"]: f["line"] for f in json.loads(result.stdout)["findings"]}
+    at = {needle: _line_of(DECLARED, needle) for needle in ("check: ", "references: {table", "t_s_len", "t_s_idx",
+                                                            "t_r2_fkey", "t_s_key")}
+    assert lines == {"t/check t_s_check": at["check: "], "t/foreign key t_r_fkey": at["references: {table"],
+                     "t/check t_s_len": at["t_s_len"], "t/index t_s_idx": at["t_s_idx"],
+                     "t/foreign key t_r2_fkey": at["t_r2_fkey"], "t/unique t_s_key": at["t_s_key"]}
+
+
 @pytest.mark.parametrize("env,coloured", [({}, False), ({"FORCE_COLOR": "1"}, True),
                                           ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False), ({"FORCE_COLOR": "0"}, False)])
 def test_colour_follows_force_color_and_no_color(project, tmp_path, env, coloured):
