@@ -38,6 +38,7 @@ class Problems:
 
     def __init__(self, file: str, located: yamlpos.Located | None):
         self.file, self.located, self.items = file, located, []
+        self.unbuilt: set[tuple[str, str]] = set()   # (table, column) kept out of the model by its own problem
 
     def add(self, path, message: str, key: bool = False, severity: str = "error") -> None:
         line, col = self.located.at(path, key) if self.located else (1, 1)
@@ -460,7 +461,8 @@ class _Builder:
             if isinstance(cspec, str):
                 cspec = {"type": cspec}
             col = self._column(name, cname, cspec, cpath)
-            if col is None:
+            if col is None:   # its problem is reported; what refers to it is no second one
+                self.p.unbuilt.add((name, cname))
                 continue
             columns.append(col)
             if cspec.get("primary_key"):

@@ -210,7 +210,7 @@ _NAMESPACES = {"schema": (PrimaryKey, Unique, Index, Search), "table": (PrimaryK
 
 
 def _missing(t: Table, col: str, path, what: str, problems) -> None:
-    if t.column(col) is None:
+    if t.column(col) is None and (t.name, col) not in getattr(problems, "unbuilt", ()):
         hint = suggest(col, [c.name for c in t.columns])
         problems.add(path, f'table "{t.name}": {what} refers to missing column "{col}"'
                            + (f' (did you mean "{hint}"?)' if hint else ""))
