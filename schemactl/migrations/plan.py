@@ -45,6 +45,8 @@ class Op:
             "set_comment": f"change comment of {self.table}" + (f".{self.name}" if self.name else ""),
             "set_generated": f"change how {self.table}.{self.name} is generated",
             "set_primary_key": f"change primary key of {self.table}",
+            "rename_constraint": f"rename constraint {getattr(self.old, 'name', '')} to {self.name} on {self.table}",
+            "rename_index": f"rename index {getattr(self.old, 'name', '')} to {self.name} on {self.table}",
             "add_unique": f"add unique constraint {self.name} on {self.table}",
             "drop_unique": f"drop unique constraint {self.name} on {self.table}",
             "add_foreign_key": f"add foreign key {self.name} on {self.table}",
@@ -118,7 +120,7 @@ def plan(old: Manifest, new: Manifest) -> list[Op]:
         if t.name not in paired:
             ops.append(Op("create_table", t.name, new=t))
         else:
-            ops += _table(paired[t.name], t)
+            ops += _table(paired[t.name], t, {o.name: n for n, o in paired.items()})
             if _storage_changed(old, new, t):
                 ops.append(Op("sqlite_storage", t.name))
     old_search = [t for t in old.tables if t.search]
@@ -182,7 +184,22 @@ def _enums(old: Manifest, new: Manifest) -> list[Op]:
     return ops
 
 
-def _table(o: Table, n: Table) -> list[Op]:
+def _renamed(x, name: str, tables: dict, columns: dict):
+    """``x`` (a key, check or index of the old table) as it reads after the table and column renames, named
+    ``name``: equal to the new table's item when only its name changed (PostgreSQL's renames carry the rest)."""
+    changes = {"name": name}
+    if hasattr(x, "columns"):
+        changes["columns"] = tuple(columns.get(c, c) if isinstance(c, str) else
+                                   dataclasses.replace(c, name=columns.get(c.name, c.name)) if c.expr is None else c
+                                   for c in x.columns)
+    if hasattr(x, "ref_table"):
+        changes["ref_table"] = tables.get(x.ref_table, x.ref_table)
+    return dataclasses.replace(x, **changes)
+
+
+def _table(o: Table, n: Table, tables: dict | None = None) -> list[Op]:
+    """Operations that take the old table ``o`` to ``n``; ``tables``: old table name -> new (renamed ones)."""
+    tables = tables or {}
     ops = []
     old_cols = {c.name: c for c in o.columns}
     matched: dict[str, Column] = {}
@@ -205,18 +222,35 @@ def _table(o: Table, n: Table) -> list[Op]:
             ops.append(Op("add_column", n.name, c.name, new=c, destructive=reason))
             continue
         ops += _column(n, oc, c)
+    # A key, check or index whose only change is its name (the name derived from a renamed table or column:
+    # flows_pkey -> workflows_pkey) is renamed, not dropped and made again (rebuilding its index, checking every
+    # row, and dropping and adding the foreign keys that use it); a foreign key changed only by the renamed
+    # table it references needs nothing.
+    columns = {c.renamed_from: c.name for c in n.columns if c.renamed_from and o.column(c.renamed_from)}
     if o.primary_key != n.primary_key:
-        ops.append(Op("set_primary_key", n.name, old=o.primary_key, new=n.primary_key))
+        if o.primary_key and n.primary_key and \
+                _renamed(o.primary_key, n.primary_key.name, tables, columns) == n.primary_key:
+            ops.append(Op("rename_constraint", n.name, n.primary_key.name, old=o.primary_key, new=n.primary_key))
+        else:
+            ops.append(Op("set_primary_key", n.name, old=o.primary_key, new=n.primary_key))
     for kind, attr in (("unique", "uniques"), ("foreign_key", "foreign_keys"), ("check", "checks"),
                        ("index", "indexes")):
         before = {x.name: x for x in getattr(o, attr)}
         after = {x.name: x for x in getattr(n, attr)}
-        for name, x in before.items():
-            if after.get(name) != x:
-                ops.append(Op(f"drop_{kind}", n.name, name, old=x))
-        for name, x in after.items():
-            if before.get(name) != x:
-                ops.append(Op(f"add_{kind}", n.name, name, new=x))
+        gone = {name: x for name, x in before.items() if after.get(name) != x}
+        made = {name: x for name, x in after.items() if before.get(name) != x}
+        for name, x in list(gone.items()):
+            twin = made.get(name)
+            if twin is not None and _renamed(x, name, tables, columns) == twin:
+                del gone[name], made[name]   # references a renamed table or column: carried by the renames
+                continue
+            twin = next((y for y in made.values() if _renamed(x, y.name, tables, columns) == y), None)
+            if twin is not None:
+                del gone[name], made[twin.name]
+                ops.append(Op("rename_index" if kind == "index" else "rename_constraint", n.name, twin.name,
+                              old=x, new=twin))
+        ops += [Op(f"drop_{kind}", n.name, name, old=x) for name, x in gone.items()]
+        ops += [Op(f"add_{kind}", n.name, name, new=x) for name, x in made.items()]
     if (o.row_level_security, o.force_row_level_security) != (n.row_level_security, n.force_row_level_security):
         ops.append(Op("set_row_security", n.name, old=o, new=n))
     if (o.strict, o.without_rowid) != (n.strict, n.without_rowid):

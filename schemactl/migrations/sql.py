@@ -20,16 +20,16 @@ from ..types import INT_RANGES
 from .plan import Op
 
 # SQLite operations that ALTER TABLE / CREATE INDEX can do without a rebuild.
-SQLITE_IN_PLACE = {"rename_table", "rename_column", "add_index", "drop_index", "set_comment", "add_column",
-                   "set_row_security"}   # (row-level security: PostgreSQL only, nothing to do on SQLite)
+SQLITE_IN_PLACE = {"rename_table", "rename_column", "add_index", "drop_index", "rename_index", "set_comment",
+                   "add_column", "set_row_security"}   # (row-level security: PostgreSQL only, nothing to do on SQLite)
 
 # PostgreSQL: phase of each operation kind (lower runs first).  Foreign keys are dropped before the keys
-# and indexes they depend on (a renamed parent: its primary key is dropped and added under its new name).
+# and indexes they depend on.  A key, check or index renamed with its table or column is renamed in place.
 PG_PHASE = {
     "drop_view": -2, "drop_search": -2, "drop_trigger": -2, "create_search": 9, "create_trigger": 9,
     "create_view": 10,
     "drop_foreign_key": -0.5, "drop_check": 0, "drop_unique": 0, "drop_index": 0, "set_primary_key": 0,
-    "rename_table": -1, "rename_column": -1, "drop_table": 1, "create_enum": 3, "add_enum_value": 3,
+    "rename_table": -1, "rename_column": -1, "rename_constraint": -1, "rename_index": -1, "drop_table": 1, "create_enum": 3, "add_enum_value": 3,
     "change_enum_values": 3, "create_table": 4, "add_column": 5, "alter_type": 5, "set_not_null": 5,
     "drop_not_null": 5, "set_default": 5, "set_generated": 5, "set_identity": 5, "set_comment": 5, "table_options": 5,
     "sqlite_storage": 5, "drop_column": 6, "add_unique": 7, "add_check": 7, "add_foreign_key": 8, "add_index": 8, "drop_enum": 9,
@@ -81,6 +81,11 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             out.append(f"ALTER TABLE {r_new.q(op.old)} RENAME TO {quote(op.table)};")
         elif k == "rename_column":
             out.append(f"ALTER TABLE {q} RENAME COLUMN {quote(op.old)} TO {quote(op.name)};")
+        elif k == "rename_constraint":   # a key's index is renamed with it
+            out.append(f"ALTER TABLE {q} RENAME CONSTRAINT {quote(op.old.name)} TO {quote(op.name)};")
+        elif k == "rename_index":
+            if op.new.on("postgres"):
+                out.append(f"ALTER INDEX {r_new.q(op.old.name)} RENAME TO {quote(op.name)};")
         elif k == "create_enum":
             values = ", ".join(sql_string(v) for v in op.new)
             out.append(f"CREATE TYPE {r_new.q(op.name)} AS ENUM ({values});")
@@ -401,7 +406,7 @@ RENDERERS = {"postgres": _postgres, "sqlite": _sqlite}
 
 def _sqlite_in_place(r: Renderer, t: Table, ops: list[Op]) -> list[str]:
     out = []
-    order = ["rename_table", "rename_column", "drop_index", "add_column", "add_index"]
+    order = ["rename_table", "rename_column", "drop_index", "rename_index", "add_column", "add_index"]
     for kind in order:
         for op in (o for o in ops if o.kind == kind):
             if kind == "rename_table":
@@ -410,6 +415,8 @@ def _sqlite_in_place(r: Renderer, t: Table, ops: list[Op]) -> list[str]:
                 out.append(f"ALTER TABLE {quote(t.name)} RENAME COLUMN {quote(op.old)} TO {quote(op.name)};")
             elif kind == "drop_index" and op.old.on("sqlite"):
                 out.append(f"DROP INDEX {quote(op.name)};")
+            elif kind == "rename_index" and op.new.on("sqlite"):   # SQLite renames no index: made again
+                out += [f"DROP INDEX {quote(op.old.name)};", r.create_index(t, op.new)]
             elif kind == "add_column":
                 out.append(f"ALTER TABLE {quote(t.name)} ADD COLUMN {r.column_line(t, op.new)};")
             elif kind == "add_index" and op.new.on("sqlite"):

@@ -381,3 +381,54 @@ def test_a_column_made_numeric_never_rounds_on_one_engine_only(engine, before, v
     got = [Decimal(str(r[0])) for r in conn.execute("SELECT score FROM items WHERE score IS NOT NULL ORDER BY id")]
     assert got == [Decimal(v.strip("'")) .quantize(Decimal("0.01")) if len(v) < 10 else Decimal("0.30")
                    for v in values]
+
+
+RENAMED = """\
+format: 1
+name: chain
+version: 1
+tables:
+  flows:
+    columns:
+      id: {type: integer, primary_key: true}
+      title: {type: text, unique: true, check: "length(title) > 0"}
+    indexes:
+      - columns: [title, id]
+  steps:
+    columns:
+      id: {type: integer, primary_key: true}
+      flow_id: {type: integer, references: {table: flows, column: id}}
+"""
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_a_renamed_table_renames_its_keys_checks_and_indexes(engine, tmp_path, request):
+    """renamed_from: flows planned 'change primary key', drop and add of every unique key, check, index and of
+    the foreign keys that reference the table (their names follow the table's): PostgreSQL rebuilt each index and
+    checked every row under the table's lock.  They are renamed now; the database reads as one built fresh."""
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(RENAMED, "init")
+    migrate(conn, chain.bundle(m1))
+    conn.execute("INSERT INTO flows (id, title) VALUES (1, 'a'), (2, 'b')")
+    conn.execute("INSERT INTO steps (id, flow_id) VALUES (10, 1), (11, 2)")
+    conn.commit()
+    renamed = RENAMED.replace("  flows:\n", "  workflows:\n    renamed_from: flows\n") \
+        .replace("table: flows", "table: workflows").replace("title: {type: text", "label: {type: text, "
+                                                                                     "renamed_from: title") \
+        .replace("length(title)", "length(label)").replace("[title, id]", "[label, id]")
+    m2, planned = chain.release(renamed, "rename")
+    assert [op.describe() for op in planned.ops] == [
+        "rename table flows to workflows", "rename column workflows.title to label",
+        "rename constraint flows_pkey to workflows_pkey on workflows",
+        "rename constraint flows_title_key to workflows_label_key on workflows",
+        "drop check flows_title_check on workflows", "add check workflows_label_check on workflows",
+        "rename index flows_title_id_idx to workflows_label_id_idx on workflows"]
+    pg_sql = (chain.out / "migrations" / "postgres" / "0002_rename.sql").read_text()
+    assert "DROP CONSTRAINT flows_pkey" not in pg_sql and "steps_flow_id_fkey" not in pg_sql
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    conn.commit()
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
+    cur = conn.cursor()
+    cur.execute("SELECT s.id, w.label FROM steps s JOIN workflows w ON w.id = s.flow_id ORDER BY s.id")
+    assert cur.fetchall() == [(10, "a"), (11, "b")]
