@@ -18,7 +18,7 @@ from .catalog import Catalog, CColumn, CTable
 from .introspect.postgres import BEYOND_MODEL_SQL
 from .engines import ENGINE_NAMES
 from .naming import ROLE_KEYWORDS, quote as quote_name
-from .normalize import default_key
+from .normalize import default_key, read_expression as _read
 from .sqlsplit import Statement, split_sql
 from .typedconst import COMPARED, TIMED
 from .typekeys import pg_unquote, sqlite_affinity, sqlite_rowid_alias, sqlite_type as sqlite_type_key
@@ -704,7 +704,7 @@ class Importer:
             return both, None
         import sqlglot
         try:
-            tree = sqlglot.parse_one(text, read=engine)
+            tree = _read(text, engine)
         except Exception:  # noqa: BLE001 -- sqlglot cannot read it: left as _both wrote it (and flagged there)
             return both, None
         try:
@@ -1258,7 +1258,7 @@ def _both_uncached(sql: str, engine: str, key: bool = False) -> dict:
     from .sqlexpr import SQLGLOT_DIALECT
     other = "sqlite" if engine == "postgres" else "postgres"
     try:
-        tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine])
+        tree = _read(sql, SQLGLOT_DIALECT[engine])
         if engine == "sqlite":   # SQLite's JSON functions read JSON text; PostgreSQL's need json: cast the text
             for node in list(tree.find_all(sqlglot.exp.JSONExtract, sqlglot.exp.JSONExtractScalar)):
                 key = re.fullmatch(r"\$\.(\w+)", node.expression.sql(dialect="sqlite").strip("'"))
@@ -1328,7 +1328,7 @@ def _sqlite_constant(sql: str, declared: str) -> str | None:
     import sqlite3
     import sqlglot
     try:
-        tree = sqlglot.parse_one(sql, read="sqlite")
+        tree = _read(sql, "sqlite")
     except Exception:   # noqa: BLE001 -- not read: not a constant this knows
         return None
     arithmetic = (sqlglot.exp.Neg, sqlglot.exp.Add, sqlglot.exp.Sub, sqlglot.exp.Mul, sqlglot.exp.Div,
@@ -1365,7 +1365,7 @@ def _collation_of_key(shown: str) -> str | None:
     """The column of an index key `col COLLATE NOCASE` (or RTRIM), else None."""
     import sqlglot
     try:
-        found = _collation_of(sqlglot.parse_one(shown or "", read="sqlite"))
+        found = _collation_of(_read(shown or "", "sqlite"))
     except Exception:  # noqa: BLE001 -- sqlglot raises several types: not such a key
         return None
     return found[1].name if found is not None and found[0] and isinstance(found[1], sqlglot.exp.Column) else None
@@ -1766,9 +1766,8 @@ class SourceLocator(Locator):
 # ---------------------------------------------------------------- entry points
 
 def _quiet_sqlglot() -> None:
-    """sqlglot's own warnings ("falling back to parsing as a Command") are not the user's business."""
-    import logging
-    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    from .sqlexpr import quiet
+    quiet()
 
 
 def from_catalog(catalog: Catalog, engine: str, name: str, schema: str | None = None,

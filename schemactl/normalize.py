@@ -22,6 +22,12 @@ from . import sqlfast
 from .sqlfast import in_key
 from .knownkeys import KEYS as KNOWN_KEYS
 from .lazymod import lazy
+
+
+def read_expression(sql: str, dialect):
+    """sqlexpr.read (imported when first needed: it imports the manifest model)."""
+    from .sqlexpr import read
+    return read(sql, dialect)
 from .typedconst import boolean_of
 from .typekeys import pg_type, sqlite_affinity, sqlite_type
 from .types import element_kind
@@ -276,7 +282,7 @@ def expr_key(sql: str, engine: str) -> str:
     if fast is not None:
         return repr(fast)
     try:
-        tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine])
+        tree = read_expression(sql, SQLGLOT_DIALECT[engine])
     except _parse_errors():
         return "raw:" + " ".join(sql.split())
     return tree_key(tree, engine)
@@ -379,7 +385,7 @@ def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
     if known is not None:
         return known
     try:
-        tree = _unwrap(sqlglot.parse_one(sql, read=SQLGLOT_DIALECT[engine]))
+        tree = _unwrap(read_expression(sql, SQLGLOT_DIALECT[engine]))
     except _parse_errors():
         return "raw:" + " ".join(sql.split())
     value = None

@@ -51,15 +51,52 @@ def _query_forbidden() -> tuple:
     return (exp.DDL, exp.DML, exp.Command, exp.Transaction)
 
 
+def quiet() -> None:
+    """sqlglot's own warnings ("falling back to parsing as a Command") are not the user's business: what it
+    could not read is reported as schemactl's problem, with its place."""
+    import logging
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+def _as_projection(text: str, dialect):
+    """The expression ``text`` read as the one column of a SELECT: SQLite's dialect reads a text that starts
+    with replace( as its REPLACE statement (a Command), where it is the function; None when that is not
+    exactly one plain column (a second statement, a FROM, an alias)."""
+    try:
+        trees = [t for t in sqlglot.parse(f"SELECT {text}", read=dialect) if t is not None]
+    except _parse_errors():
+        return None
+    if len(trees) != 1 or not isinstance(trees[0], exp.Select):
+        return None
+    select = trees[0]
+    columns = select.expressions
+    if {k for k, v in select.args.items() if v} != {"expressions"} or len(columns) != 1 \
+            or isinstance(columns[0], exp.Alias):
+        return None
+    return columns[0].pop()
+
+
+def read(sql: str, dialect) -> exp.Expression:
+    """sqlglot.parse_one of one expression in ``dialect``, where SQLite's reading of replace(…) as its REPLACE
+    statement is read as the function (the import's and the catalog's expressions)."""
+    tree = sqlglot.parse_one(sql, read=dialect)
+    if isinstance(tree, exp.Command):
+        return _as_projection(sql, dialect) or tree
+    return tree
+
+
 def parse_one(text: str, engine: str | None, query: bool = False) -> exp.Expression:
     """One scalar expression (or, with ``query``, one SELECT); anything else is an ExprError."""
     dialect = SQLGLOT_DIALECT[engine]
+    quiet()
     try:
         trees = [t for t in sqlglot.parse(text, read=dialect) if t is not None]
     except _parse_errors() as exc:
         raise ExprError(f'cannot parse expression "{text}": {_reason(exc)}') from None
     except RecursionError:   # the parser recurses per level of nesting
         raise ExprError(_TOO_DEEP.format(text=_short(text))) from None
+    if len(trees) == 1 and not query and isinstance(trees[0], exp.Command):
+        trees = [_as_projection(text, dialect) or trees[0]]
     if len(trees) != 1:
         raise ExprError(f'expression "{text}" holds {len(trees)} statements; write exactly one expression')
     tree = _quote_columns(trees[0])
