@@ -100,10 +100,6 @@ def parse_one(text: str, engine: str | None, query: bool = False) -> exp.Express
     if len(trees) != 1:
         raise ExprError(f'expression "{text}" holds {len(trees)} statements; write exactly one expression')
     tree = _quote_columns(trees[0])
-    if engine is None:   # a / b as both engines divide: in integers when both are integers (7 / 2 is 3)
-        for node in tree.find_all(exp.Div):   # sqlglot's neutral reading is float division, cast on both
-            node.set("typed", True)
-            node.set("safe", False)
     if query:
         if not isinstance(tree, exp.Query):
             raise ExprError(f'view "{text[:40]}" is not a SELECT')
