@@ -261,6 +261,21 @@ _CASTS_OTHERWISE = (
 
 
 @functools.lru_cache(maxsize=1024)
+def untyped_divisions(text: str) -> tuple[str, ...]:
+    """Each a / b of a portable text, as written ("n / 2"): sqlglot reads a portable / as float division and
+    writes a cast of ``a`` to a float for both engines, where each engine's own SQL divides integers as
+    integers (enginecheck warns where both sides are integers)."""
+    if "/" not in text:
+        return ()
+    try:
+        tree = parse_one(text, None)
+    except ExprError:
+        return ()
+    return tuple(exp.Div(this=d.this.copy(), expression=d.expression.copy(), typed=True).sql("postgres")
+                 for d in tree.find_all(exp.Div))
+
+
+@functools.lru_cache(maxsize=1024)
 def cast_differences(text: str) -> tuple[str, ...]:
     """What the casts of a portable expression do otherwise on the two engines (nothing for a text without
     a cast, or one that does not parse: build() says why)."""

@@ -141,6 +141,34 @@ def _numeric_mod(sql: str, kinds: tuple) -> str | None:
     return None
 
 
+def _float_divisions(t, problems) -> None:
+    """A warning at each expression of ``t`` (generated columns too) that divides two integers portably."""
+    generated = ((c.path + ("generated", "expr"), f'table "{t.name}", column "{c.name}": generated', c.generated.expr)
+                 for c in t.columns if c.generated is not None and c.generated.expr is not None)
+    for path, what, expr, *_ in (*_expressions(t), *generated):
+        for division in expr.divisions:
+            why = _float_division(division, _number_kinds(t))
+            if why:
+                problems.add(path, f"{what}: {why}", severity="warning")
+
+
+@functools.lru_cache(maxsize=1024)
+def _float_division(division: str, kinds: tuple) -> str | None:
+    """Why a portable a / b of two integers (as written) is worth a word, or None: sqlglot's portable reading
+    divides as floats on both engines, where each engine's own SQL divides integers as integers."""
+    from sqlglot import exp
+    tree = _pg_read(division)
+    if not isinstance(tree, exp.Div):
+        return None
+    columns = dict(kinds)
+    if _pg_number_kind(tree.this, columns, exp) != "int" or _pg_number_kind(tree.expression, columns, exp) != "int":
+        return None
+    return (f"{division} divides as floats in a portable expression (7 / 2 is 3.5 on both engines, where each "
+            "engine's own SQL gives 3; an integer column stores 3.5 as 4 on PostgreSQL and as 3.5 on SQLite): write "
+            "{postgres: …, sqlite: …} to divide integers as integers, or CAST(… AS DOUBLE PRECISION) to say the "
+            "fraction is meant")
+
+
 @functools.lru_cache(maxsize=1024)
 def _float_refusal(sql: str, kinds: tuple) -> str | None:
     from sqlglot import exp
@@ -254,6 +282,7 @@ def check(m, problems) -> None:
                         differs = numeric_mod_difference(pg, t)
                         if differs:   # both engines take it, and give other values
                             problems.add(path, f"{what}: {differs}", severity="warning")
+
             sql = expr.on("sqlite") if "sqlite" in engines else None
             if sql:
                 if lite is None:
@@ -265,6 +294,7 @@ def check(m, problems) -> None:
                     lite.execute(f"EXPLAIN SELECT ({sql})")
                 except sqlite3.Error as exc:
                     problems.add(path, f"{what}: SQLite rejects it ({exc}); {_FIX}")
+        _float_divisions(t, problems)
         if reading:
             _compile_on_table(lite, t, reading, table, problems)
         for c in t.columns:

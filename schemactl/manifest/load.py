@@ -610,6 +610,9 @@ class _Builder:
         if isinstance(raw, str):   # one text for both engines: a cast either carries out otherwise is said
             for why in sqlexpr.cast_differences(raw):
                 self.p.warn(path, f"{what}: {why}; write {{postgres: …, sqlite: …}} where the difference matters")
+            divisions = sqlexpr.untyped_divisions(raw)
+            if divisions:
+                built = replace(built, divisions=divisions)
         return built
 
     def _typed(self, raw, expr, compared: dict, path, what):

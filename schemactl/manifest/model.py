@@ -17,6 +17,9 @@ class Expr:
 
     sql: tuple[tuple[str, str], ...]        # ((engine, rendered sql), ...)
     columns: tuple[str, ...] = ()           # column names it references
+    # a portable text's a / b as written ("n / 2"): sqlglot's portable reading divides as floats (validate warns
+    # where both sides are integers); not part of the schema
+    divisions: tuple[str, ...] = field(default=(), compare=False)
 
     def on(self, engine: str) -> str | None:
         """The SQL for ``engine``, or None where the expression is absent on it."""
