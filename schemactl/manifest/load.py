@@ -210,6 +210,9 @@ def _report_schema_error(err, problems: Problems) -> None:
         problems.add(path, f"{owner}default: write a JSON object default as {{value: {{...}}}} (a mapping default "
                            "is {fn: ...}, {sql: ...} or {value: ...})")
         return
+    if path[-2:] == ("default", "sql") and v in ("type", "required"):
+        problems.add(path, f"{owner}sql: " + _default_sql_form(err.instance, v))
+        return
     if path[-1:] == ("references",) and isinstance(err.instance, str):
         problems.add(path, f'{owner}references "{err.instance}" must be "table.column", e.g. "{err.instance}.id"')
         return
@@ -272,6 +275,18 @@ def _report_schema_error(err, problems: Problems) -> None:
         problems.add(path, f"{where}must be at least {err.validator_value}")
         return
     problems.add(path, f"{where}{err.message}")
+
+
+def _default_sql_form(instance, validator: str) -> str:
+    """What a default's {sql: …} needs: one text per engine (a default's SQL is never one portable text)."""
+    def shown(engine: str) -> str:
+        text = instance.get(engine) if isinstance(instance, dict) else instance
+        return json.dumps(text, ensure_ascii=False) if isinstance(text, str) else '"…"'
+    form = f"{{sql: {{postgres: {shown('postgres')}, sqlite: {shown('sqlite')}}}}}"
+    if validator == "required" and isinstance(instance, dict):
+        missing = " and ".join(e for e in ("postgres", "sqlite") if e not in instance)
+        return f"give the {missing} text too: {form}"
+    return f"a default's SQL is written for each engine, as {form}"
 
 
 def _where(path: tuple) -> str:
