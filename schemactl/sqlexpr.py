@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 
 from . import sqlfast
 from .lazymod import lazy
@@ -315,10 +316,10 @@ def build(spec: str | dict) -> Expr:
 def _build_cached(key) -> Expr:
     """Pure in its input, so repeated expressions (common in large manifests) parse once."""
     spec = key if isinstance(key, str) else dict(key)
-    fast = _fast(spec)
-    if fast is not None:
-        return fast
-    return _build_parsed(spec)
+    built = _fast(spec)
+    if built is None:
+        built = _build_parsed(spec)
+    return replace(built, portable=True) if isinstance(spec, str) else built
 
 
 def _fast(spec: str | dict) -> Expr | None:

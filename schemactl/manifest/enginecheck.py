@@ -18,6 +18,7 @@ from importlib import resources
 
 from ..engines import ENGINES
 from ..naming import quote
+from . import enginediff
 
 # Words followed by "(" that are SQL syntax or type names, not function calls.
 _SYNTAX = frozenset("""
@@ -242,6 +243,10 @@ def _expressions(t):
             yield c.path + ("default",), f'table "{t.name}", column "{c.name}": default', c.default.expr, False
     for ck in t.checks:
         yield ck.path, f'table "{t.name}": check "{ck.name}"', ck.expr, True
+    for c in t.columns:    # computed from the row: PostgreSQL and SQLite compile it at CREATE TABLE
+        if c.generated is not None:
+            yield c.path + ("generated", "expr"), f'table "{t.name}", column "{c.name}": generated', \
+                c.generated.expr, True
     for ix in t.indexes:
         engines = getattr(ix, "engines", ("postgres", "sqlite"))
         if ix.where is not None:
@@ -251,6 +256,48 @@ def _expressions(t):
             if expr is not None:
                 yield ix.path + ("columns", i, "expr"), f'table "{t.name}": index "{ix.name}" expression', expr, \
                     engines
+
+
+class _Kinds:
+    """A table's column kinds for enginediff, worked out on first use."""
+
+    def __init__(self, m, t):
+        self.m, self.t, self.kinds, self.storage = m, t, None, m.time_storage
+
+    def get(self) -> dict:
+        if self.kinds is None:
+            self.kinds = enginediff.column_kinds(self.m, self.t)
+        return self.kinds
+
+    def named(self, expr, wanted) -> bool:
+        """Does ``expr`` read a column of one of the ``wanted`` kinds (by the columns the model lists)?"""
+        return any((hit := self.get().get(c)) and hit[0] in wanted for c in expr.columns)
+
+
+_EXTRACT = re.compile(r"\bEXTRACT\s*\(", re.I)
+_GENERATED_TRAP = re.compile(r"(?i)cast\s*\(|::|extract|date_trunc|to_char|now|current_|random|age\s*\(|local|"
+                             r"clock_|statement_|transaction_|timeofday|gen_random")
+_CAST_OR_ARITHMETIC = re.compile(r"(?i)cast\s*\(|::|[-+*/]")
+_SIGN_ONLY = re.compile(r"^\s*(?:\(*\s*\"?[\w$]+\"?\s*(?:>=|<)\s*0\s*\)*|\(*\s*0\s*(?:<=|>)\s*\"?[\w$]+\"?\s*\)*)\s*$")
+
+
+def _engine_difference(pg: str, expr, path: tuple, kinds: _Kinds, m, engines) -> str | None:
+    """Why an engine refuses what validate otherwise passes: a generated column PostgreSQL finds not immutable;
+    a portable text wrong on one engine (enginediff.portable_refusal)."""
+    text = _STRINGS.sub("''", pg)
+    if "generated" in path and _GENERATED_TRAP.search(text):
+        refused = enginediff.pg_generated_refusal(pg, kinds.get(), kinds.storage)
+        if refused:
+            return refused
+    if expr.portable and "sqlite" in engines and _CAST_OR_ARITHMETIC.search(text) and \
+            kinds.named(expr, enginediff.TIMED | {"boolean"}):
+        return enginediff.portable_refusal(pg, kinds.get(), kinds.storage)
+    return None
+
+
+def _may_compare_numeric(pg: str, expr, kinds: _Kinds) -> bool:
+    """Might ``pg`` compare a numeric column held as TEXT on SQLite (not only its sign: price >= 0)?"""
+    return kinds.named(expr, {"numeric"}) and not _SIGN_ONLY.match(_STRINGS.sub("''", pg))
 
 
 def check(m, problems) -> None:
@@ -267,6 +314,8 @@ def check(m, problems) -> None:
 
     for t in m.tables:
         reading = []      # (path, what, SQLite text) of the expressions that read the table's columns
+        kinds = _Kinds(m, t)
+        refused_at = set()
         for path, what, expr, scope in _expressions(t):
             engines = scope if isinstance(scope, tuple) else ENGINES
             pg = expr.on("postgres") if "postgres" in engines else None
@@ -275,20 +324,23 @@ def check(m, problems) -> None:
                 if missing:
                     problems.add(path, f"{what}: PostgreSQL has no function {missing[0]}(); {_FIX}")
                 else:
-                    refused = pg_float_refusal(pg, t)
+                    refused = pg_float_refusal(pg, t) or _engine_difference(pg, expr, path, kinds, m, engines)
                     if refused:
                         problems.add(path, f"{what}: {refused}")
+                        refused_at.add(path)
                     elif "sqlite" in engines and expr.on("sqlite"):
-                        differs = numeric_mod_difference(pg, t)
+                        differs = numeric_mod_difference(pg, t) or (
+                            expr.portable and _may_compare_numeric(pg, expr, kinds) and
+                            enginediff.numeric_comparisons(pg, kinds.get()))
                         if differs:   # both engines take it, and give other values
                             problems.add(path, f"{what}: {differs}", severity="warning")
 
             sql = expr.on("sqlite") if "sqlite" in engines else None
-            if sql:
+            if sql and path not in refused_at:
                 if lite is None:
                     lite = sqlite3.connect(":memory:")
                 if scope is not False:
-                    reading.append((path, what, sql))
+                    reading.append((path, what, sql, kinds))
                     continue
                 try:
                     lite.execute(f"EXPLAIN SELECT ({sql})")
@@ -297,6 +349,11 @@ def check(m, problems) -> None:
         _float_divisions(t, problems)
         if reading:
             _compile_on_table(lite, t, reading, table, problems)
+        if not refused_at and any(c.default is not None and c.default.kind == "literal" for c in t.columns):
+            for c, ck in enginediff.default_check_refusals(m, t):
+                problems.add(c.path + ("default",), f'table "{t.name}", column "{c.name}": default fails CHECK '
+                             f'"{ck.name}" ({ck.expr.on("sqlite")}): SQLite refuses a row of the defaults, so every insert '
+                             f"that leaves {', '.join(ck.expr.columns)} out fails; change the default or the CHECK")
         for c in t.columns:
             d = c.default
             if d is None or d.kind != "sql" or d.expr is None or not d.expr.on("postgres"):
@@ -352,7 +409,7 @@ def _compile_on_table(lite, t, reading, table, problems) -> None:
     holds them all, over a one-row subquery with the table's name and columns (creating a table per
     manifest table made this the slowest step of loading); when it fails, or an expression names the
     row id or a qualified column, each is compiled alone on a real table, as before."""
-    sqls = [sql for _, _, sql in reading]
+    sqls = [sql for _, _, sql, _ in reading]
     if not any(_NEEDS_TABLE.search(_STRINGS.sub("''", sql)) for sql in sqls):
         row = ", ".join(f"NULL AS {quote(c.name)}" for c in t.columns) or "NULL AS _"
         try:
@@ -362,11 +419,12 @@ def _compile_on_table(lite, t, reading, table, problems) -> None:
         except sqlite3.Error:
             pass
     table(t)
-    for path, what, sql in reading:
+    for path, what, sql, kinds in reading:
         try:
             lite.execute(f"EXPLAIN SELECT ({sql}) FROM {quote(t.name)}")
         except sqlite3.Error as exc:
-            problems.add(path, f"{what}: SQLite rejects it ({exc}); {_FIX}")
+            why = _EXTRACT.search(sql) and enginediff.sqlite_extract(sql, kinds.get(), kinds.storage)
+            problems.add(path, f"{what}: {why}" if why else f"{what}: SQLite rejects it ({exc}); {_FIX}")
 
 
 def _number_out_of_range(sql: str, ref, kind: str) -> str | None:

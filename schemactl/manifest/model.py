@@ -17,6 +17,7 @@ class Expr:
 
     sql: tuple[tuple[str, str], ...]        # ((engine, rendered sql), ...)
     columns: tuple[str, ...] = ()           # column names it references
+    portable: bool = field(default=False, compare=False)   # the manifest's one text for both engines
     # a portable text's a / b as written ("n / 2"): sqlglot's portable reading divides as floats (validate warns
     # where both sides are integers); not part of the schema
     divisions: tuple[str, ...] = field(default=(), compare=False)

@@ -4,19 +4,200 @@ SQLite.  Each verdict of `validate` is checked against what the real engines do 
 
 from __future__ import annotations
 
+import json
+
 import psycopg
+import pytest
 
 from schemactl import render
 from schemactl.engines import sqlite as sqlite_engine
+from schemactl.errors import ManifestInvalid
+from schemactl.manifest import enginecheck, enginediff
 from schemactl.manifest.load import load_text
 
 HEAD = "format: 1\nname: e\nversion: 1\ntables:\n  t:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+
+
+def _said(text: str) -> list[str]:
+    """validate's errors, or its warnings when there is no error."""
+    try:
+        return [str(w) for w in load_text(text, "m.yaml").warnings]
+    except ManifestInvalid as exc:
+        return [str(d) for d in exc.diagnostics]
+
+
+def _unchecked(text: str, monkeypatch):
+    """The model with the engines' checks switched off: the DDL the engines saw before validate refused it."""
+    with monkeypatch.context() as mp:
+        mp.setattr(enginecheck, "check", lambda m, problems: None)
+        return load_text(text, "m.yaml")
 
 
 def _lite(m):
     db = sqlite_engine.connect(":memory:")
     sqlite_engine.apply(db, render.ddl(m, "sqlite"))
     return db
+
+
+# -- 1. a default its own CHECK refuses
+
+def test_a_default_that_fails_its_columns_check_is_refused_at_the_default(pg, monkeypatch):
+    text = HEAD + '      r: {type: varchar(3), default: ab, check: "length(r) = 3"}\n      n: {type: text, nullable: false}\n'
+    assert _said(text) == ['m.yaml:8:38: error: table "t", column "r": default fails CHECK "t_r_check" (LENGTH(r) = '
+                           "3): SQLite refuses a row of the defaults, so every insert that leaves r out fails; change "
+                           "the default or the CHECK"]
+    m = _unchecked(text, monkeypatch)     # what both engines then did: refuse every insert without r
+    pg.execute(render.ddl(m, "postgres"))
+    with pytest.raises(psycopg.errors.CheckViolation):
+        pg.execute("INSERT INTO t (id, n) VALUES (1, 'x')")
+    with pytest.raises(Exception, match="CHECK constraint failed"):
+        _lite(m).execute("INSERT INTO t (id, n) VALUES (1, 'x')")
+    # a default the CHECK takes passes; a CHECK reading a column without a constant default is not judged
+    load_text(text.replace("default: ab", "default: abc"), "m.yaml")
+    load_text(HEAD + '      a: {type: integer, default: 0}\n      b: integer\n    checks:\n      - "a + b > 0"\n',
+              "m.yaml")
+
+
+# -- 2. generated columns an engine refuses
+
+GENERATED = HEAD + "      ts: timestamptz\n      d: date\n      p: timestamp\n      s: text\n      b: boolean\n" \
+                   "      g: {type: %s, generated: {expr: %s, stored: true}}\n"
+GENERATED_CASES = [
+    ("text", "CAST(ts AS TEXT)"), ("integer", "extract(year from ts)"), ("integer", "date_part('year', ts)"),
+    ("date", "CAST(ts AS DATE)"), ("text", "CAST(d AS TEXT)"), ("text", "CAST(p AS TEXT)"),
+    ("timestamptz", "date_trunc('day', ts)"), ("timestamptz", "CAST(s AS TIMESTAMPTZ)"), ("date", "CAST(s AS DATE)"),
+    ("timestamptz", "CAST(p AS TIMESTAMPTZ)"), ("timestamptz", "now()"), ("double", "random()"),
+    # accepted by PostgreSQL
+    ("integer", "extract(year from p)"), ("integer", "extract(year from ts AT TIME ZONE 'UTC')"),
+    ("timestamp", "date_trunc('day', p)"), ("text", "lower(s)"), ("integer", "length(s)"),
+    ("timestamp", "CAST(d AS TIMESTAMP)"), ("text", "CAST(b AS TEXT)"),
+]
+
+
+@pytest.mark.parametrize("kind, expr", GENERATED_CASES)
+def test_validate_refuses_a_generated_column_exactly_where_postgresql_finds_it_not_immutable(kind, expr, pg,
+                                                                                            monkeypatch):
+    """CAST(ts AS TEXT) on a timestamptz passed validate; PostgreSQL refused the CREATE TABLE at parity."""
+    m = _unchecked(GENERATED % (kind, json.dumps(expr)), monkeypatch)
+    t = m.tables[0]
+    col = t.column("g")
+    said = enginediff.pg_generated_refusal(col.generated.expr.on("postgres"), enginediff.column_kinds(m, t),
+                                           m.time_storage)
+    try:
+        pg.execute(render.ddl(m, "postgres"))
+        refused = None
+    except psycopg.Error as exc:
+        refused = str(exc).splitlines()[0]
+    assert (said is not None) == (refused is not None), (said, refused)
+    if said:
+        assert refused == "generation expression is not immutable" and said.startswith(
+            "PostgreSQL refuses it (generation expression is not immutable): ")
+
+
+def test_the_generated_columns_of_the_report_are_refused_with_the_fix(pg):
+    head = HEAD + "      ts: timestamptz\n"
+    assert _said(head + '      s: {type: text, generated: {expr: "CAST(ts AS TEXT)", stored: true}}\n') == [
+        'm.yaml:9:41: error: table "t", column "s": generated: PostgreSQL refuses it (generation expression is not '
+        "immutable): CAST(ts AS TEXT) writes the timestamptz as the session's DateStyle and TimeZone say; compute it "
+        'where it is read (a view or the query), or give each engine its own form: {postgres: "…", sqlite: "…"}']
+    said = _said(head + '      y: {type: integer, generated: {expr: "extract(year from ts)", stored: true}}\n')
+    fix = ('{postgres: "EXTRACT(YEAR FROM ts AT TIME ZONE \'UTC\')", sqlite: "CAST(strftime(\'%Y\', ts / 1000, '
+           "'unixepoch') AS INTEGER)\"}")
+    assert said == ['m.yaml:9:44: error: table "t", column "y": generated: PostgreSQL refuses it (generation '
+                    "expression is not immutable): EXTRACT(YEAR FROM ts) reads the instant in the session's TimeZone; "
+                    f'give each engine its own form: {{postgres: "…", sqlite: "…"}}, e.g. {fix}']
+    # the fix it names is taken by both engines and gives one year (2024-12-31T23:30:00-01:00 is 2025 in UTC)
+    m = load_text(head + f"      y: {{type: integer, generated: {{expr: {fix}, stored: true}}}}\n", "m.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id, ts) VALUES (1, '2024-12-31T23:30:00-01:00')")
+    lite = _lite(m)
+    lite.execute("INSERT INTO t (id, ts) VALUES (1, 1735691400000)")   # the same instant, in Unix milliseconds
+    assert pg.execute("SELECT y FROM t").fetchone() == lite.execute("SELECT y FROM t").fetchone() == (2025,)
+
+
+def test_extract_is_refused_for_sqlite_with_its_strftime_form(pg, monkeypatch):
+    """SQLite: near "FROM": syntax error at parity (a generated column's expression was never compiled)."""
+    text = HEAD + '      d: date\n      y: {type: integer, generated: {expr: "extract(year from d)", stored: true}}\n'
+    assert _said(text) == ['m.yaml:9:44: error: table "t", column "y": generated: SQLite has no EXTRACT (EXTRACT(YEAR '
+                           'FROM d)); give each engine its own form: {postgres: "…", sqlite: "…"}, e.g. {postgres: '
+                           '"EXTRACT(YEAR FROM d)", sqlite: "CAST(strftime(\'%Y\', d) AS INTEGER)"}']
+    with monkeypatch.context() as mp:   # what SQLite said of it
+        mp.setattr(enginediff, "sqlite_extract", lambda *a: None)
+        assert "near \"FROM\": syntax error" in _said(text)[0]
+    fixed = text.replace('"extract(year from d)"', '{postgres: "EXTRACT(YEAR FROM d)", sqlite: "CAST(strftime(\'%Y\', '
+                                                    'd) AS INTEGER)"}')
+    m = load_text(fixed, "m.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id, d) VALUES (1, '2024-02-29')")
+    lite = _lite(m)
+    lite.execute("INSERT INTO t (id, d) VALUES (1, '2024-02-29')")
+    assert pg.execute("SELECT y FROM t").fetchone() == lite.execute("SELECT y FROM t").fetchone() == (2024,)
+
+
+# -- 3. a numeric column compared with a number compares text on SQLite
+
+def test_a_portable_comparison_of_a_numeric_value_is_warned_about(pg):
+    text = HEAD + ('      price: {type: "numeric(10,2)", check: "price <= 100"}\n'
+                   '      cost: {type: "numeric(10,2)", check: "cost >= 0"}\n'
+                   '    checks:\n      - {name: k, expr: "price > 9 OR price IS NULL"}\n')
+    m = load_text(text, "m.yaml")
+    assert [str(w) for w in m.warnings] == [
+        'm.yaml:8:45: warning: table "t": check "t_price_check": price <= 100 compares numbers on PostgreSQL and text '
+        "on SQLite, where numeric is stored as TEXT ('50.00' <= 100 and '9.50' > 10 there); write CAST(price AS "
+        "DOUBLE PRECISION) <= 100 (numbers on both), or {postgres: …, sqlite: …}",
+        'm.yaml:11:9: warning: table "t": check "k": price > 9 compares numbers on PostgreSQL and text on SQLite, '
+        "where numeric is stored as TEXT ('50.00' <= 100 and '9.50' > 10 there); write CAST(price AS DOUBLE "
+        "PRECISION) > 9 (numbers on both), or {postgres: …, sqlite: …}"]   # cost >= 0: the sign reads alike
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id, price) VALUES (1, 50.00)")    # PostgreSQL takes 50.00
+    lite = _lite(m)
+    for price in ("50.00", "9.50"):   # SQLite refuses 50.00 (price <= 100) and 9.50 (price > 9)
+        with pytest.raises(Exception, match="CHECK constraint failed"):
+            lite.execute("INSERT INTO t (id, price) VALUES (1, ?)", (price,))
+    pg.execute("INSERT INTO t (id, price) VALUES (2, 9.50)")
+    # the fix it names agrees: both take 50.00
+    fixed = load_text(HEAD + '      price: {type: "numeric(10,2)", check: "CAST(price AS DOUBLE PRECISION) <= 100"}\n',
+                      "m.yaml")
+    assert fixed.warnings == ()
+    _lite(fixed).execute("INSERT INTO t (id, price) VALUES (1, '50.00')")
+
+
+# -- 4. portable texts both engines take and read otherwise
+
+def test_date_arithmetic_in_a_portable_text_is_refused(pg, monkeypatch):
+    text = HEAD + '      d: date\n      e: {type: date, generated: {expr: "d + 1", stored: true}}\n'
+    assert _said(text) == ['m.yaml:9:41: error: table "t", column "e": generated: d + 1 is arithmetic on a date: '
+                           "PostgreSQL computes a date (or refuses it), SQLite a number from what it stores "
+                           "('2024-02-29' + 1 is 2025); give each engine its own form: {postgres: \"…\", sqlite: \"…\"}"
+                           ", e.g. {postgres: \"d + 1\", sqlite: \"date(d, '+1 day')\"}"]
+    m = _unchecked(text, monkeypatch)
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id, d) VALUES (1, '2024-02-29')")
+    lite = _lite(m)
+    lite.execute("INSERT INTO t (id, d) VALUES (1, '2024-02-29')")
+    assert str(pg.execute("SELECT e FROM t").fetchone()[0]) == "2024-03-01"
+    assert lite.execute("SELECT e FROM t").fetchone()[0] == 2025
+    fixed = load_text(text.replace('"d + 1"', '{postgres: "d + 1", sqlite: "date(d, \'+1 day\')"}'), "m.yaml")
+    fx = _lite(fixed)
+    fx.execute("INSERT INTO t (id, d) VALUES (1, '2024-02-29')")
+    assert fx.execute("SELECT e FROM t").fetchone()[0] == "2024-03-01"
+
+
+def test_a_boolean_cast_to_text_in_a_portable_text_is_refused(pg, monkeypatch):
+    text = HEAD + '      active: boolean\n      s: {type: text, generated: {expr: "CAST(active AS TEXT)", stored: true}}\n'
+    assert _said(text) == ['m.yaml:9:41: error: table "t", column "s": generated: CAST(active AS TEXT) is '
+                           "'true'/'false' on PostgreSQL and '1'/'0' on SQLite; write CASE WHEN active THEN 'true' "
+                           "WHEN NOT active THEN 'false' END (the same on both), or {postgres: …, sqlite: …}"]
+    for expr, same in (("CAST(active AS TEXT)", False),
+                       ("CASE WHEN active THEN 'true' WHEN NOT active THEN 'false' END", True)):
+        m = _unchecked(text.replace('"CAST(active AS TEXT)"', json.dumps(expr)), monkeypatch)
+        pg.execute("DROP TABLE IF EXISTS t")
+        pg.execute(render.ddl(m, "postgres"))
+        pg.execute("INSERT INTO t (id, active) VALUES (1, true)")
+        lite = _lite(m)
+        lite.execute("INSERT INTO t (id, active) VALUES (1, 1)")
+        got = pg.execute("SELECT s FROM t").fetchone(), lite.execute("SELECT s FROM t").fetchone()
+        assert (got[0] == got[1]) == same, got
 
 
 def test_ilike_with_a_backslash_matches_alike_on_both_engines(pg):

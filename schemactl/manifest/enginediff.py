@@ -1,0 +1,278 @@
+"""What both engines take from a manifest and then do otherwise, or refuse only when a row arrives.
+
+- A generated column's expression must be immutable on PostgreSQL (``generation expression is not
+  immutable``): a date/time written as text (DateStyle), a ``timestamptz`` read in the session's TimeZone
+  (a cast to a date or time, ``EXTRACT``, ``date_trunc``), ``to_char()`` and the clock are not.
+- SQLite has no ``EXTRACT``: sqlglot writes it as it is and SQLite refuses it (``near "FROM": syntax error``);
+  the message shows ``strftime()`` for the column's storage.
+- A portable text (one string for both engines) that compares a ``numeric`` column (TEXT on SQLite) with a
+  number compares text on SQLite (``'50.00' <= 100`` is false there): a warning.
+- A portable text with arithmetic on a date/time column (``d + 1``: the next day on PostgreSQL, 2025 from
+  ``'2024-02-29'`` on SQLite), or a cast of a boolean (``'true'`` / ``'1'``) or of a ``timestamptz`` held in
+  integers to text: refused, with a form for each engine.
+- A constant default that the column's own CHECK refuses: every insert that leaves the column out fails.
+  SQLite evaluates the CHECKs that read only columns with constant defaults on a row of those defaults.
+
+The types are the manifest's: a column with an engine's own type (``postgres_type:``/``sqlite_type:``) or an
+array is not judged.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..naming import quote
+
+TIMED = frozenset({"date", "time", "timestamp", "timestamptz"})
+_TEXT_TYPES = frozenset({"TEXT", "VARCHAR", "CHAR", "NCHAR", "NVARCHAR", "BPCHAR"})
+_TIME_TYPES = {"DATE": "date", "TIME": "time", "TIMESTAMP": "timestamp", "TIMESTAMPTZ": "timestamptz"}
+_NUMBER_TYPES = frozenset({"INT", "BIGINT", "SMALLINT", "TINYINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"})
+_FIX = 'give each engine its own form: {postgres: "…", sqlite: "…"}'
+# EXTRACT fields whose strftime() on SQLite gives the same whole number as PostgreSQL
+_STRFTIME = {"YEAR": "%Y", "MONTH": "%m", "DAY": "%d", "HOUR": "%H", "MINUTE": "%M", "DOW": "%w", "DOY": "%j"}
+_CLOCK = frozenset({"now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday", "random",
+                    "gen_random_uuid", "age", "to_char", "localtime", "localtimestamp"})
+
+
+def column_kinds(m, t) -> dict[str, tuple[str, str]]:
+    """column -> (the manifest's kind, the affinity of its SQLite declaration), for the columns judged."""
+    from ..render.ddl import Renderer
+    from ..typekeys import sqlite_affinity
+    lite = Renderer(m, "sqlite")
+    return {c.name: (c.type.row.value, sqlite_affinity(lite.column_type(t, c))) for c in t.columns
+            if not c.type.array and not c.type.enum and not c.engine_types}
+
+
+def _tree(sql: str):
+    from .enginecheck import _pg_read
+    return _pg_read(sql)
+
+
+def _bare(node):
+    from sqlglot import exp
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _kind(node, kinds: dict) -> str | None:
+    from sqlglot import exp
+    node = _bare(node)
+    if isinstance(node, exp.Column) and not node.table:
+        hit = kinds.get(node.name)
+        return hit[0] if hit else None
+    return None
+
+
+def _affinity(node, kinds: dict) -> str | None:
+    from sqlglot import exp
+    node = _bare(node)
+    if isinstance(node, exp.Column) and not node.table:
+        hit = kinds.get(node.name)
+        return hit[1] if hit else "?"
+    if isinstance(node, exp.Cast):
+        return "NUMERIC" if node.to.this.name in _NUMBER_TYPES else "TEXT"
+    return None
+
+
+def _strftime(field: str, column: str, kind: str, storage: str) -> str | None:
+    fmt = _STRFTIME.get(field.upper())
+    if fmt is None:
+        return None
+    if kind == "timestamptz" and storage == "integer_ms":
+        at = f"{column} / 1000, 'unixepoch'"
+    elif kind == "timestamptz" and storage == "integer_s":
+        at = f"{column}, 'unixepoch'"
+    else:
+        at = column
+    return f"CAST(strftime('{fmt}', {at}) AS INTEGER)"
+
+
+def _extract_fix(node, kinds: dict, storage: str) -> str | None:
+    """{postgres: …, sqlite: …} for EXTRACT(field FROM column) of a date/time column, or None."""
+    from sqlglot import exp
+    column = _bare(node.expression)
+    kind = _kind(column, kinds)
+    if kind not in ("date", "timestamp", "timestamptz") or not isinstance(node.this, exp.Var):
+        return None
+    lite = _strftime(node.this.name, column.sql("sqlite"), kind, storage)
+    if lite is None:
+        return None
+    pg = column.sql("postgres") + (" AT TIME ZONE 'UTC'" if kind == "timestamptz" else "")
+    return f'{{postgres: "EXTRACT({node.this.name.upper()} FROM {pg})", sqlite: "{lite}"}}'
+
+
+def pg_generated_refusal(sql: str, kinds: dict, storage: str) -> str | None:
+    """Why PostgreSQL refuses ``sql`` as a generated column's expression (not immutable), or None."""
+    tree = _tree(sql)
+    if tree is None:
+        return None
+    from sqlglot import exp
+    for node in tree.walk():
+        why, fix = None, None
+        if isinstance(node, exp.Cast):
+            src, dst = _kind(node.this, kinds), node.to.this.name
+            if src in TIMED and dst in _TEXT_TYPES:
+                why = f"writes the {src} as the session's DateStyle" + (" and TimeZone say" if src == "timestamptz"
+                                                                        else " says")
+            elif src == "timestamptz" and dst in ("DATE", "TIME", "TIMESTAMP"):
+                why = "reads the instant in the session's TimeZone"
+                fix = f"{_bare(node.this).sql('postgres')} AT TIME ZONE 'UTC'" + \
+                      ("" if dst == "TIMESTAMP" else f" cast to {dst}")
+            elif src in ("date", "timestamp") and dst == "TIMESTAMPTZ":
+                why = "places the value in the session's TimeZone"
+            elif src in ("text", "char") and dst in _TIME_TYPES:
+                why = "reads the text as the session's DateStyle says"
+        elif isinstance(node, (exp.Extract, exp.TimestampTrunc, exp.DateTrunc)):
+            operand = node.expression if isinstance(node, exp.Extract) else node.this
+            if _kind(operand, kinds) == "timestamptz":
+                why = "reads the instant in the session's TimeZone"
+                if isinstance(node, exp.Extract):
+                    fix = _extract_fix(node, kinds, storage)
+                    fix = f"e.g. {fix}" if fix else None
+                else:
+                    fix = f"{_bare(operand).sql('postgres')} AT TIME ZONE 'UTC'"
+        elif isinstance(node, (exp.TimeToStr, exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Rand)) or \
+                isinstance(node, exp.Anonymous) and str(node.this).lower() in _CLOCK:
+            why = "depends on the session (its locale, TimeZone or clock) or is random"
+        if why:
+            text = node.sql("postgres")
+            how = (f"read it as UTC ({fix})" if fix and not fix.startswith("e.g.") else
+                   f"{_FIX}, {fix}" if fix else f"compute it where it is read (a view or the query), or {_FIX}")
+            return (f"PostgreSQL refuses it (generation expression is not immutable): {text} {why}; {how}")
+    return None
+
+
+def sqlite_extract(sql: str, kinds: dict, storage: str) -> str | None:
+    """Why SQLite refuses an expression holding EXTRACT, with the strftime() form for the column, or None."""
+    tree = _tree(sql)
+    if tree is None:
+        return None
+    from sqlglot import exp
+    for node in tree.find_all(exp.Extract):
+        fix = _extract_fix(node, kinds, storage)
+        return (f"SQLite has no EXTRACT ({node.sql('postgres')}); {_FIX}"
+                + (f", e.g. {fix}" if fix else " (strftime() on SQLite)"))
+    return None
+
+
+# -- portable texts that both engines take and read otherwise
+
+def numeric_comparisons(sql: str, kinds: dict) -> str | None:
+    """A comparison of a numeric column held as TEXT on SQLite with what has no numeric affinity there (a
+    number, an expression, another such column): SQLite compares text ('9.50' > 10), PostgreSQL numbers."""
+    tree = _tree(sql)
+    if tree is None:
+        return None
+    from sqlglot import exp
+    for node in tree.walk():
+        if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+            pairs = [(node.this, [node.expression]), (node.expression, [node.this])]
+        elif isinstance(node, exp.Between):
+            pairs = [(node.this, [node.args.get("low"), node.args.get("high")])]
+        elif isinstance(node, exp.In) and node.expressions:
+            pairs = [(node.this, list(node.expressions))]
+        else:
+            continue
+        for column, others in pairs:
+            hit = kinds.get(_bare(column).name) if isinstance(_bare(column), exp.Column) else None
+            if not hit or hit != ("numeric", "TEXT"):
+                continue
+            if all(_affinity(o, kinds) in ("INTEGER", "REAL", "NUMERIC") or isinstance(_bare(o), exp.Null)
+                   for o in others if o is not None):
+                continue
+            if _sign_test(node, column):
+                continue
+            fixed = node.copy()
+            for col in fixed.find_all(exp.Column):
+                if col.name == _bare(column).name and not col.table:
+                    col.replace(exp.Cast(this=col.copy(), to=exp.DataType.build("DOUBLE")))
+            return (f"{node.sql('postgres')} compares numbers on PostgreSQL and text on SQLite, where numeric is "
+                    f"stored as TEXT ('50.00' <= 100 and '9.50' > 10 there); write {fixed.sql('postgres')} (numbers "
+                    "on both), or {postgres: …, sqlite: …}")
+    return None
+
+
+def _sign_test(node, column) -> bool:
+    """column >= 0 and column < 0 (or 0 <= column, 0 > column): decimal text tells the sign as the number does."""
+    from sqlglot import exp
+    other = node.expression if node.this is column else node.this
+    other = _bare(other)
+    if not (isinstance(other, exp.Literal) and not other.is_string and other.this == "0"):
+        return False
+    if node.this is column:
+        return isinstance(node, (exp.GTE, exp.LT))
+    return isinstance(node, (exp.LTE, exp.GT))
+
+
+def portable_refusal(sql: str, kinds: dict, storage: str) -> str | None:
+    """Why a portable text is wrong on one engine: arithmetic on a date/time column, a boolean (or a timestamptz
+    held in integers) cast to text."""
+    tree = _tree(sql)
+    if tree is None:
+        return None
+    from sqlglot import exp
+    for node in tree.walk():
+        if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)):
+            for side, other in ((node.this, node.expression), (node.expression, node.this)):
+                kind = _kind(side, kinds)
+                if kind not in TIMED:
+                    continue
+                text = node.sql("postgres")
+                eg = ""
+                other = _bare(other)
+                if kind == "date" and isinstance(node, (exp.Add, exp.Sub)) and side is node.this and \
+                        isinstance(other, exp.Literal) and not other.is_string and other.this.isdigit():
+                    sign = "+" if isinstance(node, exp.Add) else "-"
+                    eg = (f', e.g. {{postgres: "{text}", sqlite: "date({_bare(side).sql("sqlite")}, '
+                          f"'{sign}{other.this} day')\"}}")
+                return (f"{text} is arithmetic on a {kind}: PostgreSQL computes a {kind} (or refuses it), SQLite "
+                        f"a number from what it stores ('2024-02-29' + 1 is 2025); {_FIX}{eg}")
+        elif isinstance(node, exp.Cast) and node.to.this.name in _TEXT_TYPES:
+            column = _bare(node.this)
+            kind = _kind(column, kinds)
+            name = column.sql("postgres") if kind else ""
+            if kind == "boolean":
+                return (f"{node.sql('postgres')} is 'true'/'false' on PostgreSQL and '1'/'0' on SQLite; write "
+                        f"CASE WHEN {name} THEN 'true' WHEN NOT {name} THEN 'false' END (the same on both), or "
+                        "{postgres: …, sqlite: …}")
+            if kind == "timestamptz" and kinds[column.name][1] == "INTEGER":
+                return (f"{node.sql('postgres')} is the instant's text on PostgreSQL and the stored Unix time's "
+                        f"digits on SQLite; {_FIX}")
+    return None
+
+
+# -- a default that the column's own CHECK refuses
+
+def default_check_refusals(m, t):
+    """(column, check) pairs: a CHECK reading only columns with a constant default, which SQLite finds false on
+    a row of those defaults (the table's columns as generated, without their constraints)."""
+    from ..render.ddl import Renderer
+    lite_r = Renderer(m, "sqlite")
+    defaulted = {c.name: c for c in t.columns if c.default is not None and c.default.kind == "literal"
+                 and c.generated is None}
+    checks = [ck for ck in t.checks if ck.expr.on("sqlite") and ck.expr.columns
+              and all(name in defaulted for name in ck.expr.columns)]
+    if not checks:
+        return []
+    out = []
+    lite = sqlite3.connect(":memory:")
+    try:
+        for ck in checks:
+            used = [defaulted[n] for n in ck.expr.columns]
+            columns = ", ".join(f"{quote(c.name)} {lite_r.column_type(t, c)} DEFAULT {lite_r.default_sql(c)}"
+                                for c in used)
+            try:
+                lite.execute(f"CREATE TABLE {quote(t.name)} ({columns}, CHECK ({ck.expr.on('sqlite')}))")
+            except sqlite3.Error:
+                continue      # what SQLite cannot compile is reported elsewhere
+            try:
+                lite.execute(f"INSERT INTO {quote(t.name)} DEFAULT VALUES")
+            except sqlite3.IntegrityError:
+                out.append((used[0], ck))
+            except sqlite3.Error:
+                pass
+            lite.execute(f"DROP TABLE {quote(t.name)}")
+    finally:
+        lite.close()
+    return out
