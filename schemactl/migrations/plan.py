@@ -226,7 +226,7 @@ def _table(o: Table, n: Table, tables: dict | None = None) -> list[Op]:
     # flows_pkey -> workflows_pkey) is renamed, not dropped and made again (rebuilding its index, checking every
     # row, and dropping and adding the foreign keys that use it); a foreign key changed only by the renamed
     # table it references needs nothing.
-    columns = {c.renamed_from: c.name for c in n.columns if c.renamed_from and o.column(c.renamed_from)}
+    columns = {op.old: op.name for op in ops if op.kind == "rename_column"}   # the renames this plan makes
     if o.primary_key != n.primary_key:
         if o.primary_key and n.primary_key and \
                 _renamed(o.primary_key, n.primary_key.name, tables, columns) == n.primary_key:

@@ -432,3 +432,32 @@ def test_a_renamed_table_renames_its_keys_checks_and_indexes(engine, tmp_path, r
     cur = conn.cursor()
     cur.execute("SELECT s.id, w.label FROM steps s JOIN workflows w ON w.id = s.flow_id ORDER BY s.id")
     assert cur.fetchall() == [(10, "a"), (11, "b")]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+@pytest.mark.parametrize("change", ["new column hinted from a kept one", "two columns swap names"])
+def test_a_rename_hint_the_plan_does_not_follow_renames_no_key_or_index(engine, change, tmp_path, request):
+    """The renames of keys and indexes followed every renamed_from:, also one the plan does not make (the old
+    column is still there): an index was renamed onto the wrong column on PostgreSQL, and SQLite's migration
+    failed ("no such column")."""
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    base = ("format: 1\nname: chain\nversion: 1\ntables:\n  t:\n    columns:\n      id: {type: integer, "
+            "primary_key: true}\n      x: {type: integer, unique: true}\n      y: integer\n    indexes:\n"
+            "      - columns: [y]\n")
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(base, "init")
+    migrate(conn, chain.bundle(m1))
+    conn.execute("INSERT INTO t (id, x, y) VALUES (1, 10, 20)")
+    conn.commit()
+    if change == "new column hinted from a kept one":
+        after = base.replace("      y: integer\n", "      y: integer\n      z: {type: integer, renamed_from: y}\n") \
+            .replace("[y]", "[z]")
+    else:
+        after = base.replace("      x: {type: integer, unique: true}\n      y: integer\n",
+                             "      x: {type: integer, renamed_from: y}\n"
+                             "      y: {type: integer, unique: true, renamed_from: x}\n")
+    m2, planned = chain.release(after, "change")
+    assert not any(op.kind in ("rename_constraint", "rename_index") for op in planned.ops), planned.ops
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    conn.commit()
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
