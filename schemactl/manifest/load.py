@@ -39,6 +39,7 @@ class Problems:
     def __init__(self, file: str, located: yamlpos.Located | None):
         self.file, self.located, self.items = file, located, []
         self.unbuilt: set[tuple[str, str]] = set()   # (table, column) kept out of the model by its own problem
+        self.released = False   # a chain's snapshot: the engines' verdicts (enginecheck) are not given again
 
     def add(self, path, message: str, key: bool = False, severity: str = "error") -> None:
         line, col = self.located.at(path, key) if self.located else (1, 1)
@@ -90,23 +91,27 @@ def _gc_paused():
             gc.enable()
 
 
-def load_text(text: str, filename: str = "<manifest>", features: frozenset = frozenset()) -> Manifest:
-    """Load a manifest for a feature set (default: no optional features)."""
+def load_text(text: str, filename: str = "<manifest>", features: frozenset = frozenset(),
+              released: bool = False) -> Manifest:
+    """Load a manifest for a feature set (default: no optional features).  ``released``: a migration chain's
+    snapshot, which the engines took when it was released: what the engines would refuse is not judged again
+    (a later schemactl that refuses more must still read the chain it continues)."""
     with _gc_paused():
         try:
-            return _load_text(text, filename, frozenset(features))
+            return _load_text(text, filename, frozenset(features), released)
         except RecursionError:   # a value nested deeper than a step of validation can follow
             raise ManifestInvalid([Diagnostic(filename, 1, 1, "the manifest nests a value too deeply to be read "
                                                               "(an expression or a JSON value inside itself "
                                                               "many times over); simplify it")]) from None
 
 
-def _load_text(text: str, filename: str, features: frozenset) -> Manifest:
+def _load_text(text: str, filename: str, features: frozenset, released: bool = False) -> Manifest:
     try:
         located = yamlpos.load(text)
     except yamlpos.YamlSyntaxError as exc:
         raise ManifestInvalid([Diagnostic(filename, exc.line, exc.col, exc.message)]) from None
     problems = Problems(filename, located)
+    problems.released = released
     for line, col, msg in located.problems:
         problems.items.append(Diagnostic(filename, line, col, msg))
     if problems.items:  # what follows would only repeat them in other words

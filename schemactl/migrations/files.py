@@ -224,7 +224,7 @@ def _snapshot(d: Path, lock: dict, features: frozenset) -> tuple[Manifest | None
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"cannot read the snapshot: {getattr(exc, 'strerror', None) or exc}"
     try:
-        snapshot = load_text(text, str(d / SNAPSHOT), frozenset(features))
+        snapshot = load_text(text, str(d / SNAPSHOT), frozenset(features), released=True)
     except ManifestInvalid as exc:
         first = exc.diagnostics[0]
         return None, f"the snapshot is not a valid manifest (line {first.line}: {first.message})"

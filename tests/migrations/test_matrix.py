@@ -11,6 +11,7 @@ import pytest
 from schemactl.diff import diff
 from schemactl.expect import expect
 from schemactl.introspect import introspect
+from schemactl.manifest.load import load_text
 from schemactl.runtime import MigrationError, migrate
 from tests.migrations.chain_support import BASE, SEED_ROWS, Chain
 
@@ -461,3 +462,25 @@ def test_a_rename_hint_the_plan_does_not_follow_renames_no_key_or_index(engine, 
     assert migrate(conn, chain.bundle(m2)) == [2]
     conn.commit()
     assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
+
+
+def test_a_chain_released_before_a_new_refusal_still_continues(tmp_path, monkeypatch):
+    """A later schemactl refuses more (round() of a double, say, which PostgreSQL has no form of): the chain's
+    snapshot, released when it was taken, was then 'not a valid manifest', and every later migration of the
+    chain was refused.  The snapshot is read without the engines' verdicts; the manifest itself still gets them."""
+    from schemactl.manifest import enginecheck
+    from schemactl.migrations.files import chain_problems
+    from schemactl.errors import ManifestInvalid
+    text = BASE.replace("      note: text\n", "      note: text\n      w: double\n") \
+        .replace('      - {name: items_qty_check, expr: "qty >= 0"}\n',
+                 '      - {name: items_qty_check, expr: "qty >= 0"}\n      - {name: w_check, expr: "round(w, 2) >= 0"}\n')
+    chain = Chain(tmp_path)
+    with monkeypatch.context() as mp:   # as an earlier schemactl took it
+        mp.setattr(enginecheck, "check", lambda m, problems: None)
+        m1, _ = chain.release(text, "init")
+    with pytest.raises(ManifestInvalid):   # today's verdict on the manifest itself
+        load_text(text, "m.yaml")
+    fixed = text.replace("round(w, 2)", "round(CAST(w AS NUMERIC), 2)")
+    m2, planned = chain.release(fixed, "fix_check")
+    assert [op.kind for op in planned.ops] == ["drop_check", "add_check"]
+    assert chain_problems(chain.out, m2, str) == []
