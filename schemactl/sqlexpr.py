@@ -183,17 +183,6 @@ def case_sensitive_like(node):
     return exp.Not(this=glob) if like.args.get("negate") else glob
 
 
-def ilike_escape(node):
-    """ILIKE with a constant pattern holding a backslash, for SQLite: sqlglot writes LOWER(a) LIKE LOWER('a\\_%'),
-    where SQLite's LIKE has no escape character and takes the backslash as a character to match (PostgreSQL's
-    ILIKE takes the next character as it is); ESCAPE '\\' says what PostgreSQL's default does."""
-    pattern = node.expression
-    if isinstance(node.parent, exp.Escape) or not (isinstance(pattern, exp.Literal) and pattern.is_string) or \
-            "\\" not in pattern.this:
-        return node
-    return exp.Escape(this=node, expression=exp.Literal.string("\\"))
-
-
 def _json_operators(node):
     """-> and ->> as the operators, which json and jsonb both have (sqlglot wrote json_extract_path_text(), json's
     alone: PostgreSQL refused it on a jsonb column)."""
@@ -213,7 +202,7 @@ def _date_part(node):
 # What sqlglot writes otherwise than the engine reads it, per engine: (the node kinds, the rewrite of one such node).
 # PORTABLE_REWRITES apply to the manifest's one text for both engines only (an engine's own text is its own).
 _ENGINE_REWRITES = {"postgres": ((("JSONExtract", "JSONExtractScalar"), _json_operators), (("Extract",), _date_part))}
-_PORTABLE_REWRITES = {"sqlite": ((("Escape", "Like"), case_sensitive_like), (("ILike",), ilike_escape))}
+_PORTABLE_REWRITES = {"sqlite": ((("Escape", "Like"), case_sensitive_like),)}
 
 
 def _rewritten(tree: exp.Expression, engine: str, copy: bool, portable: bool) -> tuple[exp.Expression, bool]:

@@ -289,8 +289,9 @@ def _engine_difference(pg: str, expr, path: tuple, kinds: _Kinds, m, engines) ->
         refused = enginediff.pg_generated_refusal(pg, kinds.get(), kinds.storage)
         if refused:
             return refused
-    if expr.portable and "sqlite" in engines and _CAST_OR_ARITHMETIC.search(text) and \
-            kinds.named(expr, enginediff.TIMED | {"boolean"}):
+    if expr.portable and "sqlite" in engines and (
+            (_CAST_OR_ARITHMETIC.search(text) and kinds.named(expr, enginediff.TIMED | {"boolean"}))
+            or ("\\" in pg and re.search(r"(?i)\bilike\b", text))):
         return enginediff.portable_refusal(pg, kinds.get(), kinds.storage)
     return None
 
