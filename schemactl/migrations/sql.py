@@ -453,14 +453,16 @@ def _sqlite_fits_scale(table: str, temp: str, column: str, scale: int) -> list[s
     """Fail the migration (as PostgreSQL's does, under the same constraint name) when a copied value has more
     fractional digits than the column's new scale: SQLite keeps a numeric's text as it was written (123.456 in
     a numeric(6, 2)), where PostgreSQL's cast would round it.  The text is what the rebuilt table holds (a
-    double as SQLite writes it, with 15 digits, as PostgreSQL reads it); an exponent never fits."""
+    double as SQLite writes it, with 15 digits, as PostgreSQL reads it; a number with an exponent by its value,
+    as PostgreSQL reads it too)."""
     guard = quote(f"{SQLITE_NEW}fits_scale")
-    col = quote(column)
+    text = f"trim({quote(column)})"
     return [f"CREATE TEMP TABLE {guard} (rows_that_do_not_fit INTEGER CONSTRAINT "
             f"{quote(_fits_scale_name(table, column, scale))} CHECK (rows_that_do_not_fit = 0));",
-            f"INSERT INTO {guard} SELECT count(*) FROM {quote(temp)} WHERE {col} IS NOT NULL AND "
-            f"(instr(lower({col}), 'e') > 0 OR (instr({col}, '.') > 0 "
-            f"AND length(rtrim({col}, '0')) - instr({col}, '.') > {scale}));",
+            f"INSERT INTO {guard} SELECT count(*) FROM {quote(temp)} WHERE {quote(column)} IS NOT NULL AND "
+            f"CASE WHEN instr(lower({text}), 'e') > 0 "     # 1e5, '1.0e+15' (a large double): its value
+            f"THEN round(CAST({text} AS REAL), {scale}) <> CAST({text} AS REAL) "
+            f"ELSE instr({text}, '.') > 0 AND length(rtrim({text}, '0')) - instr({text}, '.') > {scale} END;",
             f"DROP TABLE {guard};"]
 
 
