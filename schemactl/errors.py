@@ -42,6 +42,9 @@ _SECRET = re.compile(r"(?i)((?:ssl)?password\s*=\s*)('[^']*'|\S+)|(://[^:/@\s]*:
 _OWN_SQL_STATES = ("42601", "42883", "42P01", "42703", "42P02", "42804", "42P18")
 
 
+_SYMLINK_LOOP = re.compile(r"Symlink loop from '(?P<path>.*)'$")
+
+
 def classify_failure(exc: BaseException) -> tuple[int, str]:
     """(exit code, one line) for an exception no command turned into a SchemactlError.
 
@@ -61,6 +64,9 @@ def classify_failure(exc: BaseException) -> tuple[int, str]:
         if staged:   # a temporary file of an all-or-nothing write: name the file it stands for
             return 2, f"error: cannot write {staged['dir']}{staged['name']}: {exc.strerror or text}; nothing was written"
         return 2, f"error: cannot use{' ' + name if name else ''}: {exc.strerror or text}"
+    loop = _SYMLINK_LOOP.match(text) if isinstance(exc, RuntimeError) else None
+    if loop:   # pathlib's resolve() before Python 3.13 (it raises OSError ELOOP since)
+        return 2, f"error: cannot use {loop['path']}: a loop of symbolic links; point the link at a file"
     if isinstance(exc, UnicodeDecodeError):
         return 2, f"error: a file is not valid UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8"
     if isinstance(exc, MemoryError):

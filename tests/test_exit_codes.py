@@ -296,3 +296,23 @@ def test_a_reader_that_goes_away_leaves_the_commands_own_exit_code(tmp_path, str
     said = (tmp_path / "other.txt").read_text()
     assert code == (2 if stream == "stderr" else 0), said
     assert "Traceback" not in said and "Broken pipe" not in said and "Exception ignored" not in said
+
+
+def test_a_loop_of_symbolic_links_is_exit_2_naming_it(tmp_path):
+    """generate over a generated file that is a loop of links (and backup -o into one) ended as an internal error,
+    exit 3: Python's pathlib raises RuntimeError for a loop before 3.13."""
+    (tmp_path / "m.yaml").write_text("format: 1\nname: gl\nversion: 1\ntables:\n  t:\n    columns:\n"
+                                     "      id: {type: integer, primary_key: true}\n")
+    assert cli("generate", "m.yaml", "-o", "out", cwd=tmp_path).exit_code == 0
+    target = tmp_path / "out" / "gl" / "schema.md"
+    target.unlink()
+    target.symlink_to("l2")
+    (tmp_path / "out" / "gl" / "l2").symlink_to("schema.md")
+    result = cli("generate", "m.yaml", "-o", "out", cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "schema.md: a loop of symbolic links; point the link at a file" in result.output
+    db = tmp_path / "d.db"
+    sqlite3.connect(db).execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    (tmp_path / "loop").symlink_to("loop")
+    backup = cli("backup", "--manifest", "m.yaml", "--db", f"sqlite:///{db}", "-o", "loop", cwd=tmp_path)
+    assert backup.exit_code == 2 and "a loop of symbolic links" in backup.output, backup.output
