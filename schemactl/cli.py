@@ -647,11 +647,15 @@ def _one(manifest, features=frozenset()):
     if manifest is None:
         found = project.manifest_paths()
         if len(found) != 1:
-            command = " ".join(["schemactl", *click.get_current_context().command_path.split()[1:]])
+            ctx = click.get_current_context()
+            command = " ".join(["schemactl", *ctx.command_path.split()[1:]])
+            # MANIFEST, or --manifest M (copy, backup, restore)
+            given = "--manifest " if any(isinstance(p, click.Option) and p.name == "manifest"
+                                         for p in ctx.command.params) else ""
             listed = ", ".join(project.display(p) for p in found[:5]) + (", ..." if len(found) > 5 else "")
             raise click.UsageError(
                 f"{command} works on one manifest and the project has {len(found)}"
-                + (f" ({listed}): name one, e.g. `{command} {project.display(found[0])}`" if found else
+                + (f" ({listed}): name one, e.g. `{command} {given}{project.display(found[0])}`" if found else
                    f" (looked for {', '.join(project.manifest_globs)}): name its file"))
         manifest = found[0]
     (path, m), = load_all(project, [manifest], features)
@@ -680,7 +684,8 @@ def migrate_plan(manifest, features):
     for target, content in sorted(shown, key=lambda tc: "down" in tc[0].parts):
         click.echo(f"\n-- {project.display(target)}\n{content}", nl=False)
     if shown:
-        click.echo(f"\n-- `schemactl migrate new {project.display(path)} --name NAME` writes these as "
+        flags = f" --features {','.join(sorted(features))}" if features else ""
+        click.echo(f"\n-- `schemactl migrate new {project.display(path)}{flags} --name NAME` writes these as "
                    f"{planned.version:04d}_NAME", err=True)
 
 
@@ -1014,7 +1019,7 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
     if len(sources) != 1:
         raise click.UsageError("give exactly one of --db, --ddl or --drizzle")
     if name is None and out is not None:   # manifests/app.yaml holds schema "app" (generated/app/), whatever
-        name = out.name.split(".")[0]      # the source file is called (src/db/schema.ts)
+        name = out.stem                    # the source file is called (src/db/schema.ts); app.v2.yaml: "app-v2"
     if url:
         from .parity import connect_url, parse_url, redact_url
         engine, address = parse_url(url)
@@ -1223,7 +1228,7 @@ def backup(manifest, url, out, features):
     if str(out) == "-":
         raise SchemactlError("-o -: backup writes its archive to a file, atomically, not to standard output (a "
                              "failed backup could not take back what it had sent); name a file, e.g. "
-                             "-o backup.jsonl.gz (./- for a file named -)")
+                             "-o backup.jsonl.gz")
     _, m = _one(manifest, features)[1:]
     conn, engine = _open(url, True)
     try:

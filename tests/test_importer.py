@@ -509,3 +509,5 @@ def test_the_schema_is_named_after_the_manifest_written(tmp_path):
         assert f"\nname: {want}\n" in (tmp_path / "manifests" / "app.yaml").read_text()
     printed = cli("import", "--ddl", "schema.sql", "--dialect", "sqlite", cwd=tmp_path)
     assert "\nname: schema\n" in printed.stdout
+    dotted = cli("import", "--ddl", "schema.sql", "--dialect", "sqlite", "-o", "manifests/app.v2.yaml", cwd=tmp_path)
+    assert dotted.exit_code == 0 and "\nname: app-v2\n" in (tmp_path / "manifests" / "app.v2.yaml").read_text()

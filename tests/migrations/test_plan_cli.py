@@ -51,3 +51,18 @@ def test_a_project_with_several_manifests_is_told_to_name_one(tmp_path):
                "manifests/alpha.yaml`" in result.output
     none = cli("migrate", "plan", cwd=tmp_path / "manifests")
     assert none.exit_code == 2
+    backup = cli("backup", "--db", "sqlite:///x.db", "-o", "x.gz", cwd=project)   # takes --manifest M
+    assert "e.g. `schemactl backup --manifest manifests/alpha.yaml`" in backup.output, backup.output
+
+
+def test_the_plan_of_a_feature_set_names_it_in_the_command_it_gives(tmp_path):
+    project = _project(tmp_path, "chain")
+    path = project / "manifests" / "chain.yaml"
+    path.write_text(path.read_text().replace("tables:\n", "features:\n  extra: an optional table\ntables:\n", 1)
+                    .replace("  extra:\n    columns:\n", "  extra:\n    feature: extra\n    columns:\n", 1))
+    _ok("generate", cwd=project)
+    _ok("migrate", "new", "--name", "init", cwd=project)
+    path.write_text(path.read_text().replace("tables:\n", "tables:\n  added:\n    columns:\n"
+                                                          "      id: {type: bigint, primary_key: true}\n", 1))
+    plan = _ok("migrate", "plan", "--features", "extra", cwd=project)
+    assert "`schemactl migrate new manifests/chain.yaml --features extra --name NAME` writes these" in plan.stderr
