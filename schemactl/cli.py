@@ -423,12 +423,28 @@ def check(manifests, output, features, fmt):
     read.update(checkstamp.hashes([], dirs))
     for path, m in loaded:
         stale += staleness(project, path, m, output)
+    if not manifests:   # every manifest of the project: a generated directory none of them writes is left over
+        for left in _left_over_outputs(project, output, dirs):
+            click.echo(f"warning: {left}: no manifest generates it (left by a removed or renamed manifest?); "
+                       f"remove it: git rm -r {left}", err=True)
     if stale:
         _check_report(fmt, stale, f"{len(stale)} stale item{'s' if len(stale) != 1 else ''}")
         sys.exit(EXIT_DRIFT)
     message = _check_message(loaded)
     checkstamp.record(project.root, project.config_file, key, dirs, read, message)
     _check_report(fmt, [], message)
+
+
+def _left_over_outputs(project, output, dirs) -> list[str]:
+    """The directories of the output root that hold generated DDL but belong to no manifest of the project."""
+    root = project.root / (output or project.output)
+    owned = {os.path.realpath(d) for d in dirs}
+    try:
+        entries = sorted(p for p in root.iterdir() if p.is_dir())
+    except OSError:
+        return []
+    return [project.display(p) for p in entries
+            if os.path.realpath(p) not in owned and (p / "postgres.sql").is_file()]
 
 
 def _untracked_outputs(project, output) -> list:
@@ -1052,8 +1068,24 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
                              "nothing was written")
     if out:
         _note(f"{out}: written")
+        _other_manifests(out)
     else:
         click.echo(text, nl=False)
+
+
+def _other_manifests(out: Path) -> None:
+    """After import -o into a project: the project's other manifests, each of which builds a schema of its own
+    (schemactl init's starter, say, left beside the imported one)."""
+    try:
+        project = find_project()
+        others = [p for p in project.manifest_paths() if p.resolve() != out.resolve()]
+        if out.resolve() not in {p.resolve() for p in project.manifest_paths()} or not others:
+            return
+    except (SchemactlError, OSError):
+        return
+    shown = ", ".join(project.display(p) for p in others[:3]) + (", ..." if len(others) > 3 else "")
+    _note(f"import: the project also has {shown}: each manifest builds a schema of its own (generated/<name>/); "
+          "remove one that this manifest replaces (schemactl init's starter, say), and its generated directory")
 
 
 def _note(line: str) -> None:

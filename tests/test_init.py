@@ -150,3 +150,23 @@ def test_an_untracked_file_under_a_linked_output_directory_is_found(tmp_path):
     result = cli("check", cwd=root, env={"PRE_COMMIT": "1", "SCHEMACTL_NO_CACHE": "1"})
     assert result.exit_code == 1, result.output
     assert "gen_real/shop/new.sql: generated but not added to git" in result.output
+
+
+def test_adopting_a_schema_after_init_says_what_the_starter_leaves(tmp_path):
+    """init, then the README's import -o manifests/app.yaml: the project held two schemas (the starter's users
+    table beside the team's), said nowhere; once the starter was removed, its generated directory stayed, and
+    check said ok."""
+    assert cli("init", "--name", "shop", cwd=tmp_path).exit_code == 0
+    (tmp_path / "s.sql").write_text("CREATE TABLE a (id integer PRIMARY KEY);\n")
+    result = cli("import", "--ddl", "s.sql", "--dialect", "sqlite", "-o", "manifests/app.yaml", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "import: the project also has manifests/shop.yaml: each manifest builds a schema of its own" \
+        in result.stderr
+    (tmp_path / "manifests" / "shop.yaml").unlink()
+    assert cli("generate", cwd=tmp_path).exit_code == 0
+    check = cli("check", cwd=tmp_path, env={"SCHEMACTL_NO_CACHE": "1"})
+    assert check.exit_code == 0
+    assert "warning: generated/shop: no manifest generates it (left by a removed or renamed manifest?); " \
+           "remove it: git rm -r generated/shop" in check.stderr
+    alone = cli("import", "--ddl", "s.sql", "--dialect", "sqlite", "-o", "manifests/app.yaml", cwd=tmp_path)
+    assert "also has" not in alone.stderr
