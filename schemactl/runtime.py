@@ -446,22 +446,27 @@ def default_matches(want, have) -> bool:
     knows that there is one (EXPRESSION_KEY).  SQLite's TRUE and FALSE (any case) are its 1 and 0."""
     if want == EXPRESSION_KEY:
         return have is not None
-    return want == have or (want in ("1", "0") and isinstance(have, str)
+    return want == have or (want in ("1", "0") and isinstance(have, str) and have.isascii()
                             and have.upper() == ("TRUE" if want == "1" else "FALSE"))
 
 
 def check_key(text: str) -> str:
     """A CHECK's text as written compared (docs/runtime-protocol.md, section 5): its tokens without the
-    gaps between them, ASCII words and identifiers (unquoted) in upper case, strings as they are."""
+    gaps between them, ASCII words in upper case, a quoted identifier that is one word as that word (any other
+    kept quoted, so "a > 0" is never the three tokens a > 0), strings as they are."""
     out = []
     for kind, value, _ in sql_tokens(text):
         if kind == "q" and value[0] != "'":
-            value = _ident((kind, value, False))
-            value = value.upper() if value.isascii() else value
-        elif kind == "w" and value.isascii():
+            name = _ident((kind, value, False))
+            if _SQL_WORD.fullmatch(name):
+                value, kind = name, "w"
+        if kind == "w" and value.isascii():
             value = value.upper()
         out.append(value)
     return " ".join(out)
+
+
+_SQL_WORD = re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]+")
 
 
 def claim_unnamed_checks(want: list, have: list) -> list:

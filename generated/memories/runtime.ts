@@ -627,18 +627,19 @@ function defaultMatches(want: string | undefined, have: string | undefined): boo
     return have !== undefined;
   }
   // SQLite's TRUE and FALSE (any case) are its 1 and 0
-  return want === have || ((want === "1" || want === "0") && have !== undefined
+  return want === have || ((want === "1" || want === "0") && have !== undefined && /^[\x00-\x7f]*$/.test(have)
                            && have.toUpperCase() === (want === "1" ? "TRUE" : "FALSE"));
 }
 
-/** A CHECK's text as compared: its tokens without the gaps, ASCII words and unquoted identifiers in upper
- * case, strings as they are (schemactl.runtime.check_key). */
+/** A CHECK's text as compared: its tokens without the gaps, ASCII words in upper case, a quoted identifier
+ * that is one word as that word, strings as they are (schemactl.runtime.check_key). */
 function checkKey(text: string): string {
   const ascii = (v: string) => (/^[\x00-\x7f]*$/.test(v) ? v.toUpperCase() : v);
   return sqlTokens(text).filter((t) => t[0] !== " ").map((t) => {
     const value = text.slice(t[1], t[2]);
-    if (t[0] === "q" && value[0] !== "'") {
-      return ascii(ident(text, t));
+    if (t[0] === "q" && value[0] !== "'") {   // one word: as that word; any other kept quoted ("a > 0")
+      const name = ident(text, t);
+      return name.length > 0 && [...name].every(isWordChar) ? ascii(name) : value;
     }
     return t[0] === "w" ? ascii(value) : value;
   }).join(" ");

@@ -134,6 +134,18 @@ TAMPERS = {   # name -> (SQLite change, PostgreSQL change, {engine: the line dee
         "ALTER TABLE items DROP CONSTRAINT items_qty_check, ADD CONSTRAINT items_qty_check1 CHECK (qty >= 1)",
         {"sqlite": 'check on "items" (qty >= 1) is not expected',
          "postgres": 'check "items_qty_check" on "items" ((qty >= 0)) is missing'}),
+    "a quoted identifier holding the whole expression": (   # a string to SQLite, not the CHECK's three tokens
+        lambda c: (c.execute("DELETE FROM items"),
+                   sqlite_rebuild(c, "items", lambda s: s.replace("CONSTRAINT items_qty_check CHECK (qty >= 0)",
+                                                                  'CHECK ("qty >= 0")'))),
+        "ALTER TABLE items DROP CONSTRAINT items_qty_check, ADD CONSTRAINT items_qty_check1 CHECK (qty >= 1)",
+        {"sqlite": 'check on "items" ("qty >= 0") is not expected',
+         "postgres": 'check "items_qty_check" on "items" ((qty >= 0)) is missing'}),
+    "default FALſE (not ASCII) where 0 is expected": (   # a word SQLite stores as text, whatever upper() makes of it
+        lambda c: sqlite_rebuild(c, "items", lambda s: s.replace("qty INTEGER DEFAULT 0", "qty INTEGER DEFAULT FALſE")),
+        "ALTER TABLE items ALTER COLUMN qty SET DEFAULT 7",
+        {"sqlite": 'column "items.qty": expected default 0, found default FALſE',
+         "postgres": 'column "items.qty": expected default 0, found default 7'}),
     "default dropped": (
         lambda c: sqlite_rebuild(c, "items", lambda s: s.replace(" DEFAULT 'new'", "")),
         "ALTER TABLE items ALTER COLUMN status DROP DEFAULT",

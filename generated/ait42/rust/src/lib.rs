@@ -427,14 +427,14 @@ fn default_matches(want: Option<&String>, have: Option<&String>) -> bool {
         (Some(w), _) if w == EXPRESSION_KEY => have.is_some(),
         // SQLite's TRUE and FALSE (any case) are its 1 and 0
         (Some(w), Some(h)) if w == "1" || w == "0" => {
-            w == h || h.to_ascii_uppercase() == if w == "1" { "TRUE" } else { "FALSE" }
+            w == h || (h.is_ascii() && h.to_ascii_uppercase() == if w == "1" { "TRUE" } else { "FALSE" })
         }
         _ => want == have,
     }
 }
 
-/// A CHECK's text as compared: its tokens without the gaps, ASCII words and unquoted identifiers in upper
-/// case, strings as they are (schemactl.runtime.check_key).
+/// A CHECK's text as compared: its tokens without the gaps, ASCII words in upper case, a quoted identifier
+/// that is one word as that word, strings as they are (schemactl.runtime.check_key).
 #[cfg(feature = "sqlite")]
 fn check_key(text: &str) -> String {
     let ascii = |v: String| if v.is_ascii() { v.to_ascii_uppercase() } else { v };
@@ -444,7 +444,15 @@ fn check_key(text: &str) -> String {
         .map(|t| {
             let value = &text[t.1..t.2];
             match t.0 {
-                TokenKind::Quoted if !value.starts_with('\'') => ascii(ident(text, t)),
+                // one word: as that word; any other kept quoted ("a > 0" is never the tokens a > 0)
+                TokenKind::Quoted if !value.starts_with('\'') => {
+                    let name = ident(text, t);
+                    if !name.is_empty() && name.bytes().all(is_word_byte) {
+                        ascii(name)
+                    } else {
+                        value.to_string()
+                    }
+                }
                 TokenKind::Word => ascii(value.to_string()),
                 _ => value.to_string(),
             }
