@@ -553,3 +553,12 @@ def test_the_probe_asks_a_driver_that_does_not_tell_its_transaction_state(built,
         assert found.value.differences == [
             "column \"items.code\": expected default upper('x'::text), found default upper('y'::text)"]
         assert conn.execute("SELECT to_regclass('pg_temp.schemactl_probe')").fetchone() == (None,)
+
+
+@pytest.mark.parametrize("live, expected", [('"owner_id > 0"', "owner_id > 0"), ("code <> \"'NONE'\"", "code <> 'NONE'")])
+def test_a_quoted_identifier_is_never_the_tokens_it_holds(live, expected):
+    """A double-quoted text that names no column is a string to SQLite: it must not stand for the expected CHECK
+    whose tokens it spells (deep verify passed CHECK ("owner_id > 0"), which refuses every row)."""
+    assert py.check_key(live) != py.check_key(expected)
+    assert py.check_key('"Owner_Id" > 0') == py.check_key("owner_id > 0")   # one word quoted: that word
+    assert py.claim_unnamed_checks([["t_check", expected]], [["", live]]) == [["", live]]
