@@ -278,6 +278,9 @@ def generate(manifests, output, no_hash, slug, allow_destructive, features):
     """
     project = find_project()
     loaded = _selected(project, manifests, features)
+    from .render.drizzle import TYPES_DIFFER
+    for w in dict.fromkeys(w for _, m in loaded for w in m.warnings if TYPES_DIFFER in str(w)):
+        click.echo(str(w), err=True)   # types.ts cannot give the column one type both Drizzle files accept
     files = {}
     versions: dict[Path, int] = {}   # a manifest's version after this run: its feature-set builds carry it too
     for path, m in loaded:

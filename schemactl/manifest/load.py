@@ -399,6 +399,8 @@ class _Builder:
         _check_drizzle(manifest, self.p)
         from . import rules
         rules.check(manifest, self.p)
+        if manifest.drizzle and manifest.drizzle.core and not self.p.errors:
+            _check_drizzle_types(manifest, self.p)
         return rules.ordered(manifest)
 
     # -- objects beside tables
@@ -772,6 +774,18 @@ def _drizzle_table(raw) -> DrizzleTable:
                             tuple(e.get("fields", ())), tuple(e.get("references", ())), e.get("relation_name"))
             for name, e in r["with"].items())) for r in raw["relations"])
     return DrizzleTable(raw.get("export"), raw.get("creator"), rels)
+
+
+def _check_drizzle_types(m: Manifest, p: Problems) -> None:
+    """A column of the team's file that the other Drizzle file cannot select as the team's does (a custom type
+    or mode no conversion of schemactl.render.drizzle maps that engine's stored value to): a warning, as
+    types.ts can only give it the union of both, and code inserting a New<Table> through both files would not
+    compile (import keeps the column: its DDL is the manifest's all the same)."""
+    from ..render.drizzle import TS_RULES, DrizzleRenderer
+    for engine in TS_RULES:
+        if engine != m.drizzle.core:
+            for t, c, problem in DrizzleRenderer(m, engine).problems():
+                p.warn(c.path + ("drizzle",), f'table "{t.name}", column "{c.name}": {problem}')
 
 
 def _check_drizzle(m: Manifest, p: Problems) -> None:

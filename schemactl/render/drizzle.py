@@ -20,6 +20,26 @@ from .drizzle_relations import (RelationsMixin, _cyclic_tables, camel, is_plural
 from .ddl import Renderer
 
 
+# How a warning says that types.ts cannot give a column one type both Drizzle files accept (generate shows it)
+TYPES_DIFFER = "which a New<Table> inserted through both files does not fit"
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The other file's column fitted to the team's: its builder call, what it selects, and why it cannot be."""
+    call: str
+    ts: str
+    sql_default: bool = False     # literal defaults as SQL: the builder's values are not the manifest's literal
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Enum:
+    """The part of a drizzle: block keep.with_options reads, for the other file's builder."""
+    enum: tuple = ()
+    mode: str | None = None
+
+
 @dataclass(frozen=True)
 class TsRules:
     core: str                     # module the builders come from
@@ -193,6 +213,8 @@ class DrizzleRenderer(RelationsMixin):
             self.customs.add(name)
         elif "pg_customs" in self.__dict__ and name in {n for n, _ in self.pg_customs.values()}:
             pass   # declared in the file
+        elif name in {n for n, _ in self.__dict__.get("converters", {}).values()}:
+            pass   # declared in the file
         else:
             self.imports.add(name)
         return name
@@ -210,6 +232,10 @@ class DrizzleRenderer(RelationsMixin):
         if hit is not None and hit[0] is t and hit[1] is c:
             return hit[2]
         call = self._builder(t, c)
+        fit = self.fit(t, c, call) if self.team_renderer() else None
+        if fit and fit.call != call:
+            call = fit.call
+            self._builder_name(call)
         self._builders[memo_key] = (t, c, call)    # both kept: their ids stay theirs
         return call
 
@@ -246,6 +272,135 @@ class DrizzleRenderer(RelationsMixin):
         if self.engine == "sqlite" and c.type.name == "bytes" and not array and keep.mode_of(call, dz, "sqlite") is None:
             call += ".$type<Uint8Array>()"   # what pg-core's bytea selects (better-sqlite3 returns a Buffer, one)
         return call
+
+    # -- the other file: the team's column types on the dialect the team did not write
+    def team_renderer(self) -> "DrizzleRenderer | None":
+        """The renderer of the team's dialect when this file is the other one (else None)."""
+        if self.team or not (self.dz and self.dz.core in TS_RULES):
+            return None
+        if "_team_renderer" not in self.__dict__:
+            self._team_renderer = DrizzleRenderer(self.m, self.dz.core)
+        return self._team_renderer
+
+    def fit(self, t: Table, c: Column, call: str) -> "Fit | None":
+        """How this file's column selects what the team's file selects for ``c`` (its mode, enum union,
+        custom type's data, $type<>()), when this file is not in the team's dialect; None when there is
+        nothing to fit.  ``call`` is this file's own builder call for the column."""
+        memo = self.__dict__.setdefault("_fits", {})
+        memo_key = (id(t), id(c))
+        if memo_key not in memo:
+            memo[memo_key] = (t, c, self._fit(t, c, call))
+        return memo[memo_key][2]
+
+    def _fit(self, t: Table, c: Column, call: str) -> "Fit | None":
+        team, dz = self.team_renderer(), c.drizzle
+        if team is None or dz is None or getattr(c.type, "array", False):
+            return None
+        want = team.ts_base(t, c)
+        natural = self.ts_natural(c)
+        fn = call.split("(", 1)[0]
+        col = js_string(c.name)
+        fit = Fit(call, natural)
+        if want != natural:
+            what = team.declared(t, c)
+            if dz.enum and natural == "string" and not dz.custom and (fn in keep.ENUM_BUILDERS[self.engine]) \
+                    and call.startswith(f"{fn}({col}") and keep.with_options(call, col, Enum(dz.enum), self.engine) != call:
+                fit = Fit(keep.with_options(call, col, Enum(dz.enum), self.engine), want)
+            elif dz.enum and natural == "string" and not dz.custom:
+                fit = Fit(call + f".$type<{want}>()", want)
+            elif dz.mode and not dz.custom and dz.mode in keep.MODED[self.engine].get(fn, ()) \
+                    and keep.MODE_TS.get(dz.mode) == want and call.startswith(f"{fn}({col}"):
+                fit = Fit(keep.with_options(call, col, Enum((), dz.mode), self.engine), want, sql_default=True)
+            else:
+                conv = None if dz.custom else self._conversion(c, natural, want, dz.mode)
+                if conv is None:
+                    return Fit(call, natural, problem=(
+                        f"the team's {what} selects {want} in schema.{'pg' if team.engine == 'postgres' else 'sqlite'}"
+                        f".ts, the {self.engine} file's {fn} selects {natural}, and no conversion between them is "
+                        f"known: types.ts types it as either ({' | '.join(sorted({want, natural}))}), {TYPES_DIFFER} "
+                        f"(give the column a portable type "
+                        f"both select as {want}, or drop the {what} from its drizzle: block)"))
+                if isinstance(conv, str):
+                    fit = Fit(conv.format(col=col), want, sql_default=True)
+                else:
+                    fit = Fit(self._converter(c, call, want, *conv) + f"({col})", want, sql_default=True)
+        if dz.type:
+            fit = Fit(fit.call + f".$type<{dz.type}>()", dz.type, sql_default=fit.sql_default)
+            self.team_imports.update(replace(i, type_only=True) for i in dz.imports)   # what the type names
+        return fit if fit.call != call or fit.ts != natural else None
+
+    def _conversion(self, c: Column, natural: str, want: str, mode: str | None):
+        """(driver type, toDriver, fromDriver) of a customType over this file's storage of ``c`` that selects
+        ``want`` where the builder selects ``natural``, converting as the team's mode does; or a builder
+        template; None: no conversion is known."""
+        name = c.type.name
+        if natural == "Date" and want == "string" and name == "timestamptz" and self.engine == "sqlite":
+            if self.m.time_storage == "iso_text":
+                return "text({col})"
+            if self.m.time_storage == "integer_ms":
+                return "number", "new Date(value).getTime()", "new Date(value).toISOString()"
+            return ("number", "Math.floor(new Date(value).getTime() / 1000)", "new Date(value * 1000).toISOString()",
+                    "Seconds")
+        if natural == "string" and want == "Date" and name == "date":
+            return "string", "value.toISOString().slice(0, 10)", "new Date(value)"
+        if natural == "string" and want == "Date" and name == "timestamp":
+            return ("string", 'value.toISOString().slice(0, -1).replace("T", " ")',
+                    'new Date(value.replace(" ", "T") + "Z")', "Timestamp")
+        if natural == "number" and want == "boolean":
+            return "number | string", "(value ? 1 : 0)", "Number(value) !== 0"
+        if natural == "number" and want == "Date" and mode in ("timestamp", "timestamp_ms", "date"):
+            if mode == "timestamp":
+                return ("number | string", "Math.floor(value.getTime() / 1000)", "new Date(Number(value) * 1000)",
+                        "Seconds")
+            return "number | string", "value.getTime()", "new Date(Number(value))", "Ms"
+        if natural in ("number", "string") and want == "bigint":
+            to = "value" if natural == "number" and self.engine == "sqlite" else "String(value)"
+            return "number | bigint | string", to, "BigInt(value)"
+        if natural == "string" and want == "number":
+            return "string", "String(value)", "Number(value)"
+        if natural == "string" and want == "unknown" and mode == "json":
+            return "string", "JSON.stringify(value)", "JSON.parse(value)", "Json"
+        if natural == "Uint8Array" and want == "unknown" and mode == "json":
+            return ("Uint8Array", "Buffer.from(JSON.stringify(value))",
+                    "JSON.parse(Buffer.from(value).toString())", "Json")
+        if natural == "Uint8Array" and want == "bigint":
+            return "Uint8Array", "Buffer.from(String(value))", "BigInt(Buffer.from(value).toString())"
+        if natural == "Uint8Array" and want == "Buffer":
+            return "Uint8Array", "value", "Buffer.from(value)"
+        return None
+
+    def _converter(self, c: Column, call: str, want: str, driver: str, to: str, from_: str, label: str = "") -> str:
+        """The name of the customType declared for a conversion (one per SQL type and conversion)."""
+        if self.engine == "postgres":
+            own = dict(c.engine_types).get("postgres") if c.engine_types else None
+            sql = own or c.type.row.postgres.format(**c.type.params)
+        else:
+            fn = call.split("(", 1)[0]
+            length = re.search(r"\{ length: (\d+)", call)
+            sql = f"{fn}({length[1]})" if length else fn
+        decl = (f"customType<{{ data: {want}; driverData: {driver} }}>({{ dataType: () => {js_string(sql)}, "
+                f"toDriver: (value) => {to}, fromDriver: (value) => {from_} }})")
+        converters = self.__dict__.setdefault("converters", {})   # declaration -> (name, SQL type)
+        if decl not in converters:
+            taken = set(self.names.values()) | {n for n, _ in converters.values()} | set(DRIZZLE_CUSTOM_TYPES) | {
+                n for n, _ in self.__dict__.get("pg_customs", {}).values()}
+            base = "as" + (label or re.sub(r"[^A-Za-z0-9]", "", want.title())) + re.sub(r"[^A-Za-z0-9]", "",
+                                                                                      sql.title())
+            name, n = base, 2
+            while name in taken:
+                name, n = f"{base}{n}", n + 1
+            converters[decl] = (name, sql)
+        return converters[decl][0]
+
+    def problems(self) -> list[tuple[Table, Column, str]]:
+        """Columns this file cannot type as the team's file does (see fit)."""
+        out = []
+        for t in self.m.tables:
+            for c in t.columns:
+                fit = self.fit(t, c, self.builder(t, c)) if self.team_renderer() else None
+                if fit and fit.problem:
+                    out.append((t, c, fit.problem))
+        return out
 
     # -- views: pgView / sqliteView with typed columns where every output's type is certain (drizzle_views)
     def view_columns(self, v) -> list[tuple[str, Column, Table | None]] | None:
@@ -349,8 +504,41 @@ class DrizzleRenderer(RelationsMixin):
         """The TypeScript type this file's table selects for ``c`` (without null)."""
         array = getattr(c.type, "array", False)
         dz = self.team_block(c)
-        if dz and not array and keep.ts_select(dz):
+        if dz and not array:
+            return dz.type or self.ts_base(t, c)
+        fit = self.fit(t, c, self.builder(t, c)) if self.team_renderer() else None
+        if fit:
+            return fit.ts
+        return self.ts_natural(c)
+
+    def ts_base(self, t: Table, c: Column) -> str:
+        """What the team's file selects for ``c`` before its $type<>() (its mode, enum, custom type)."""
+        dz = self.team_block(c)
+        if dz and dz.type:
+            dz = replace(dz, type=None)
+        if dz is None or getattr(c.type, "array", False):
+            return self.ts_natural(c)
+        if dz.custom:
+            return keep.ts_select(dz, self.dz.custom_types)
+        fn = self.builder(t, c).split("(", 1)[0]
+        if dz.enum and fn in keep.ENUM_BUILDERS[self.engine]:
             return keep.ts_select(dz)
+        if dz.mode and keep.mode_of(self.builder(t, c), dz, self.engine) is not None:
+            return keep.MODE_TS.get(dz.mode) or self.ts_natural(c)
+        return self.ts_natural(c)   # a mode or enum this builder does not take
+
+    def declared(self, t: Table, c: Column) -> str:
+        """How the team's block declares the column's type, in words."""
+        dz = self.team_block(c)
+        if dz.custom:
+            return f"customType {dz.custom}"
+        if dz.enum:
+            return "enum"
+        return f'mode "{dz.mode}"' if dz.mode else "builder"
+
+    def ts_natural(self, c: Column) -> str:
+        """The TypeScript type this file's builder of ``c`` selects, without the team's declarations."""
+        array = getattr(c.type, "array", False)
         own = dict(c.engine_types).get("postgres") if self.engine == "postgres" and not array else None
         if own and pg_array(own):   # an array of the column's own PostgreSQL type (see _pg_own)
             element, dims = pg_array(own)
@@ -389,6 +577,11 @@ class DrizzleRenderer(RelationsMixin):
         if d.kind == "fn" and (d.value, kind) in self.r.native_defaults:
             return self.r.native_defaults[(d.value, kind)]
         mode = keep.mode_of(self.builder(t, c), self.team_block(c), self.engine)
+        fit = self.fit(t, c, self.builder(t, c)) if self.team_renderer() else None
+        if fit and fit.sql_default:   # a mode or conversion of the team's: its values are not the literal
+            mode = "json"
+        if kind == "numeric" and mode in ("number", "bigint"):   # a number, not the literal's decimal text
+            mode = "json"
         if d.kind == "literal" and mode == "boolean" and d.value in (0, 1) and not isinstance(d.value, bool):
             return f".default({'true' if d.value else 'false'})"
         if d.kind == "literal" and mode not in keep.SQL_DEFAULT_MODES:
@@ -593,6 +786,7 @@ class DrizzleRenderer(RelationsMixin):
         custom_types = [(name, DRIZZLE_CUSTOM_TYPES[name]) for name in sorted(self.customs - set(team_customs))]
         custom_types += [(name, team_customs[name]) for name in sorted(self.team_customs)]
         custom_types += sorted(self.__dict__.get("pg_customs", {}).values())
+        custom_types += sorted((name, decl) for decl, (name, _) in self.__dict__.get("converters", {}).items())
         if self.iso_timestamp:
             custom_types.append(("isoTimestamp", ISO_TIMESTAMP))
         if custom_types:

@@ -2,10 +2,12 @@
 applied to the builder calls schemactl.render.drizzle writes: modes, enum unions, the TypeScript type a
 mode selects, and the imports that kept code uses.
 
-Only the file of the team's dialect (``drizzle.core``) takes modes, enum unions, ``$type``, default
-functions, custom types and table creators: on the other dialect the column may hold another TypeScript
-type (a SQLite Unix-seconds integer in mode "timestamp" is a PostgreSQL bigint number).  Export names and
-property keys are the same in both files, so application code names the same things on either engine.
+Only the file of the team's dialect (``drizzle.core``) takes default functions, custom types and table
+creators.  The other file selects the TypeScript type the team's file does (DrizzleRenderer.fit): the same
+enum union and ``$type``, and a mode as that builder's own mode or a customType converting that engine's
+stored value as the mode does (a SQLite Unix-seconds integer in mode "timestamp" is a PostgreSQL bigint
+read as seconds into a Date), so types.ts holds one type per column that both files accept.  Export names
+and property keys are the same in both files, so application code names the same things on either engine.
 """
 
 from __future__ import annotations
@@ -59,15 +61,42 @@ def mode_of(call: str, dz, engine: str) -> str | None:
     return dz.mode if dz is not None and dz.mode in MODED[engine].get(fn, ()) else None
 
 
-def ts_select(dz) -> str | None:
-    """The TypeScript type the team's declaration selects, when it decides it (else None)."""
+def ts_select(dz, customs=()) -> str | None:
+    """The TypeScript type the team's declaration selects, when it decides it (else None); ``customs``: the
+    manifest's custom types, (name, declaration, imports), whose ``data`` type a custom column selects."""
     if dz.type:
         return dz.type
     if dz.custom:
-        return "unknown"
+        decl = next((d for n, d, _ in customs if n == dz.custom), None)
+        return (custom_data(decl) if decl else None) or "unknown"
     if dz.enum:
         return " | ".join(json.dumps(v, ensure_ascii=False) for v in dz.enum)
     return MODE_TS.get(dz.mode) if dz.mode else None
+
+
+def custom_data(declaration: str) -> str | None:
+    """The ``data`` member of a ``customType<{ data: T; ... }>(...)`` declaration, as written (None: not there)."""
+    m = re.match(r"\s*customType\s*<\s*\{", declaration)
+    if m is None:
+        return None
+    depth, start, members = 0, m.end(), []
+    for i in range(m.end(), len(declaration)):
+        ch = declaration[i]
+        if ch in "{[(<":
+            depth += 1
+        elif ch in "}])>" and not (ch == ">" and declaration[i - 1] == "="):
+            if depth == 0:
+                members.append(declaration[start:i])
+                break
+            depth -= 1
+        elif ch in ";," and depth == 0:
+            members.append(declaration[start:i])
+            start = i + 1
+    for member in members:
+        mm = re.match(r"\s*data\s*:\s*(.*?)\s*$", member, re.S)
+        if mm:
+            return " ".join(mm[1].split())
+    return None
 
 
 def import_lines(imports) -> list[str]:

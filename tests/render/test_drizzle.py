@@ -112,8 +112,12 @@ export const sqliteStore = (db: BetterSQLite3Database<typeof lite>): MemoryStore
 
 # ---- what Drizzle cannot express: predicted per manifest, asserted exactly
 
-def _drizzle_sqlite_type(call: str) -> str:
-    """The column type drizzle-kit declares for a sqlite-core builder call."""
+def _drizzle_sqlite_type(call: str, dz=None) -> str:
+    """The column type drizzle-kit declares for a sqlite-core builder call (``dz``: the renderer whose
+    customTypes converting a team's mode name their SQL type)."""
+    converted = {n: sql for n, sql in (dz.__dict__.get("converters", {}).values() if dz else ())}
+    if call.split("(", 1)[0] in converted:
+        return converted[call.split("(", 1)[0]].upper()
     name = call.split("(", 1)[0].upper()
     if name == "ISOTIMESTAMP":   # the iso_text timestamptz customType (dataType "text")
         return "TEXT"
@@ -170,7 +174,7 @@ def drizzle_limits(m, engine: str) -> list[tuple[str, str]]:
         for c in t.columns:
             if c.identity:
                 continue
-            if _drizzle_sqlite_type(dz.builder(t, c)) != ddl.column_type(t, c).upper():
+            if _drizzle_sqlite_type(dz.builder(t, c), dz) != ddl.column_type(t, c).upper():
                 out.append(("SC203", f"{t.name}.{c.name}"))
         # 2. primary keys are always NOT NULL in sqlite-core (no `primary_key_not_null: false`)
         for c in t.columns:
