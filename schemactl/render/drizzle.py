@@ -335,8 +335,8 @@ class DrizzleRenderer(RelationsMixin):
         template; None: no conversion is known."""
         name = c.type.name
         if natural == "Date" and want == "string" and name == "timestamptz" and self.engine == "sqlite":
-            if self.m.time_storage == "iso_text":
-                return "text({col})"
+            if self.m.time_storage == "iso_text":   # UTC ISO text, as copy and the column's default write it
+                return "string", "new Date(value).toISOString()", "value", "Iso"
             if self.m.time_storage == "integer_ms":
                 return "number", "new Date(value).getTime()", "new Date(value).toISOString()"
             return ("number", "Math.floor(new Date(value).getTime() / 1000)", "new Date(value * 1000).toISOString()",
@@ -354,8 +354,14 @@ class DrizzleRenderer(RelationsMixin):
                         "Seconds")
             return "number | string", "value.getTime()", "new Date(Number(value))", "Ms"
         if natural in ("number", "string") and want == "bigint":
-            to = "value" if natural == "number" and self.engine == "sqlite" else "String(value)"
-            return "number | bigint | string", to, "BigInt(value)"
+            if natural == "number" and self.engine == "sqlite":
+                # better-sqlite3 reads an INTEGER as a number unless safeIntegers is on: beyond 2^53 that
+                # number is another integer (2^53+1 reads as 2^53), so refuse it rather than return it
+                return ("number | bigint | string", "value",
+                        'typeof value === "number" && !Number.isSafeInteger(value) ? (() => { throw new RangeError('
+                        '`SQLite integer ${value} is beyond Number.MAX_SAFE_INTEGER: read inexactly; enable '
+                        'better-sqlite3 safeIntegers to read it as a bigint`); })() : BigInt(value)')
+            return "number | bigint | string", "String(value)", "BigInt(value)"
         if natural == "string" and want == "number":
             return "string", "String(value)", "Number(value)"
         if natural == "string" and want == "unknown" and mode == "json":
@@ -377,7 +383,7 @@ class DrizzleRenderer(RelationsMixin):
         else:
             fn = call.split("(", 1)[0]
             length = re.search(r"\{ length: (\d+)", call)
-            sql = f"{fn}({length[1]})" if length else fn
+            sql = f"{fn}({length[1]})" if length else "text" if fn == "isoTimestamp" else fn
         decl = (f"customType<{{ data: {want}; driverData: {driver} }}>({{ dataType: () => {js_string(sql)}, "
                 f"toDriver: (value) => {to}, fromDriver: (value) => {from_} }})")
         converters = self.__dict__.setdefault("converters", {})   # declaration -> (name, SQL type)

@@ -202,7 +202,7 @@ def test_the_other_file_selects_what_the_teams_file_selects():
     assert ('customType<{ data: string; driverData: number }>({ dataType: () => "integer", toDriver: (value) => '
             'new Date(value).getTime(), fromDriver: (value) => new Date(value).toISOString() })') in lite
     iso = render.render_file(load_text(manifest("postgres", "iso_text"), "m.yaml"), "schema.sqlite.ts")
-    assert 'oTzString: text("o_tz_string"),' in iso      # ISO-8601 text is the string
+    assert 'oTzString: asIsoText("o_tz_string"),' in iso      # ISO-8601 UTC text is the string
     pg = render.render_file(load_text(manifest("sqlite", "integer_ms"), "m.yaml"), "schema.pg.ts")
     assert ('customType<{ data: boolean; driverData: number | string }>({ dataType: () => "bigint", toDriver: '
             '(value) => (value ? 1 : 0), fromDriver: (value) => Number(value) !== 0 })') in pg
