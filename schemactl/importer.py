@@ -2072,7 +2072,8 @@ def _removable(path: tuple) -> tuple | None:
 
 
 # How manifest validation says that only one engine rejects an expression (schemactl.manifest.enginecheck).
-_ENGINE_SAYS = {"postgres": ("postgresql has no function", "on postgresql"), "sqlite": ("sqlite rejects it",)}
+_ENGINE_SAYS = {"postgres": ("postgresql has no function", "on postgresql"),
+                "sqlite": ("sqlite rejects it", "sqlite has no ")}
 
 
 def _index_engines_supported() -> bool:
