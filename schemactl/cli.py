@@ -1016,10 +1016,12 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
               help="Server for --postgres url: DDL is applied in a scratch database made there and dropped "
                    "(role needs CREATEDB). Env: SCHEMACTL_POSTGRES_URL.")
 @click.option("--schema", "pg_schema", metavar="NAME", help="PostgreSQL schema to read with --db (default: public).")
+@click.option("--force", is_flag=True, help="Replace an existing -o file that holds something else (without it, "
+                                            "such a file is kept and nothing is written).")
 @click.option("--strict", is_flag=True, help="Write nothing and exit 2 when anything maps only approximately or "
                                              "not at all.")
 @_interruptible   # a scratch database (and its role) on the user's server is dropped, also on SIGTERM
-def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postgres_url, pg_schema, strict):
+def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postgres_url, pg_schema, force, strict):
     """Adopt an existing schema: write a manifest from a database, DDL files or a Drizzle schema.
 
     DDL is split into statements; what describes the schema (tables, indexes, enums, views, constraints,
@@ -1062,6 +1064,9 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
         source = ", ".join(t[0] for t in texts)
     text, _ = importer.finish(doc, summary, source)
     refused = strict and not summary.strict_ok
+    if out and not refused and not force and _holds_other(out, text):   # a manifest edited since, perhaps
+        raise SchemactlError(f"{out} exists and holds another manifest; nothing was written: pass --force to "
+                             "replace it (git keeps what it held, if committed), or choose another -o")
     if out and not refused:   # written first: the summary below is for a reader who may have gone away
         atomic_write_all({out: text})
     for line in summary.lines():
@@ -1074,6 +1079,14 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
         _other_manifests(out)
     else:
         click.echo(text, nl=False)
+
+
+def _holds_other(path: Path, text: str) -> bool:
+    """``path`` exists and holds something else than ``text``."""
+    try:
+        return path.read_bytes() != text.encode("utf-8")
+    except OSError:   # missing, or not readable as a file: the write says what is wrong with it
+        return False
 
 
 def _other_manifests(out: Path) -> None:

@@ -200,7 +200,7 @@ def test_create_table_as_select_and_other_data_statements_never_run(tmp_path, pg
     pgddl = tmp_path / "hostile_pg.sql"
     pgddl.write_text("CREATE TABLE t (id integer PRIMARY KEY);\nCREATE TABLE t2 AS SELECT 1 AS x;\n"
                      "CREATE TABLE t3 (a) AS VALUES (1);\nSELECT 1 AS x INTO t4;\n")
-    result = cli("import", "--ddl", pgddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    result = cli("import", "--ddl", pgddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out, "--force")
     assert result.exit_code == 0, result.output
     assert [t.name for t in load_file(out).tables] == ["t"]
     assert result.output.count("not mapped: ") == 3

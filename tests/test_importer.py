@@ -502,7 +502,7 @@ def test_the_schema_is_named_after_the_manifest_written(tmp_path):
     team's file; --name still decides, and without -o the source names it."""
     (tmp_path / "manifests").mkdir()
     (tmp_path / "schema.sql").write_text("CREATE TABLE a (id integer PRIMARY KEY);\n")
-    for extra, want in (((), "app"), (("--name", "shop"), "shop")):
+    for extra, want in (((), "app"), (("--name", "shop", "--force"), "shop")):
         result = cli("import", "--ddl", "schema.sql", "--dialect", "sqlite", "-o", "manifests/app.yaml", *extra,
                      cwd=tmp_path)
         assert result.exit_code == 0, result.output
@@ -511,3 +511,20 @@ def test_the_schema_is_named_after_the_manifest_written(tmp_path):
     assert "\nname: schema\n" in printed.stdout
     dotted = cli("import", "--ddl", "schema.sql", "--dialect", "sqlite", "-o", "manifests/app.v2.yaml", cwd=tmp_path)
     assert dotted.exit_code == 0 and "\nname: app-v2\n" in (tmp_path / "manifests" / "app.v2.yaml").read_text()
+
+
+def test_import_never_replaces_another_manifest_without_force(tmp_path):
+    """import -o over a manifest that holds something else (one edited by hand since the last import, say)
+    replaced it silently; it is kept now, nothing written, unless --force.  The same manifest again is fine."""
+    (tmp_path / "s.sql").write_text("CREATE TABLE a (id integer PRIMARY KEY);\n")
+    out = tmp_path / "m.yaml"
+    assert cli("import", "--ddl", "s.sql", "--dialect", "sqlite", "-o", "m.yaml", cwd=tmp_path).exit_code == 0
+    assert cli("import", "--ddl", "s.sql", "--dialect", "sqlite", "-o", "m.yaml", cwd=tmp_path).exit_code == 0
+    edited = out.read_text() + "# my note\n"
+    out.write_text(edited)
+    refused = cli("import", "--ddl", "s.sql", "--dialect", "sqlite", "-o", "m.yaml", cwd=tmp_path)
+    assert refused.exit_code == 2
+    assert "m.yaml exists and holds another manifest; nothing was written: pass --force" in refused.output
+    assert out.read_text() == edited
+    forced = cli("import", "--ddl", "s.sql", "--dialect", "sqlite", "-o", "m.yaml", "--force", cwd=tmp_path)
+    assert forced.exit_code == 0 and out.read_text() != edited
