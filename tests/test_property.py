@@ -85,7 +85,9 @@ def manifest(draw):
         if indexes:
             table["indexes"] = indexes
         ints = [c for c in plain if cols[c]["type"] in ("smallint", "integer", "bigint")]
-        if ints and draw(st.booleans()):
+        default = cols[ints[0]].get("default") if ints else None
+        if ints and draw(st.booleans()) and not (isinstance(default, int) and default < -5):
+            # (a default the CHECK refuses is a manifest validate refuses: every insert leaving it out would fail)
             table["checks"] = [f'"{ints[0]}" >= -5 OR "{ints[0]}" IS NULL']
         if pk_type != "uuid" and not identity and draw(st.booleans()):
             table["sqlite"] = {"strict": True}
