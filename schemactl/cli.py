@@ -403,6 +403,9 @@ def check(manifests, output, features, fmt):
     Run as a pre-commit hook (PRE_COMMIT=1), a generated file git neither
     tracks nor ignores is stale too: the commit would leave it out.
 
+    With no MANIFEST (the whole project), a generated directory that no manifest writes any more (a
+    removed or renamed manifest's) is warned about on stderr.
+
     A clean result is remembered as content hashes of every file it read (in the user's cache
     directory, outside the repository): when nothing changed since, the next check answers from them
     without rendering.  SCHEMACTL_NO_CACHE=1 always runs the full check.
@@ -456,7 +459,6 @@ def _untracked_outputs(project, output) -> list:
     `git add`ed is present: the commit passed, and CI (a clone) found the migration missing."""
     if os.environ.get("PRE_COMMIT") != "1":
         return []
-    import shlex
     import subprocess
     from .project import Staleness
     out_root = project.root / (output or project.output)
@@ -473,7 +475,7 @@ def _untracked_outputs(project, output) -> list:
     for name in sorted(filter(None, listed.stdout.decode("utf-8", "surrogateescape").split("\0"))):
         shown = project.display(project.root / name)   # git names them from the directory it runs in
         found.append(Staleness(shown, "generated but not added to git: this commit leaves it out",
-                               f"git add {shlex.quote(shown)}"))   # a name with a blank stays one argument
+                               f"git add {_shell(shown)}"))   # a name with a blank stays one argument
     return found
 
 
@@ -674,7 +676,7 @@ def _one(manifest, features=frozenset()):
             listed = ", ".join(project.display(p) for p in found[:5]) + (", ..." if len(found) > 5 else "")
             raise click.UsageError(
                 f"{command} works on one manifest and the project has {len(found)}"
-                + (f" ({listed}): name one, e.g. `{command} {given}{project.display(found[0])}`" if found else
+                + (f" ({listed}): name one, e.g. `{command} {given}{_shell(project.display(found[0]))}`" if found else
                    f" (looked for {', '.join(project.manifest_globs)}): name its file"))
         manifest = found[0]
     (path, m), = load_all(project, [manifest], features)
@@ -704,7 +706,7 @@ def migrate_plan(manifest, features):
         click.echo(f"\n-- {project.display(target)}\n{content}", nl=False)
     if shown:
         flags = f" --features {','.join(sorted(features))}" if features else ""
-        click.echo(f"\n-- `schemactl migrate new {project.display(path)}{flags} --name NAME` writes these as "
+        click.echo(f"\n-- `schemactl migrate new {_shell(project.display(path))}{flags} --name NAME` writes these as "
                    f"{planned.version:04d}_NAME", err=True)
 
 
@@ -1079,6 +1081,12 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
         _other_manifests(out)
     else:
         click.echo(text, nl=False)
+
+
+def _shell(word: str) -> str:
+    """``word`` as one argument of a command a message gives to copy (a path with a blank stays one)."""
+    import shlex
+    return shlex.quote(word)
 
 
 def _holds_other(path: Path, text: str) -> bool:

@@ -66,3 +66,13 @@ def test_the_plan_of_a_feature_set_names_it_in_the_command_it_gives(tmp_path):
                                                           "      id: {type: bigint, primary_key: true}\n", 1))
     plan = _ok("migrate", "plan", "--features", "extra", cwd=project)
     assert "`schemactl migrate new manifests/chain.yaml --features extra --name NAME` writes these" in plan.stderr
+
+
+def test_the_commands_a_message_gives_quote_a_path_with_a_blank(tmp_path):
+    project = tmp_path
+    (project / "manifests").mkdir()
+    for name in ("my app", "other"):
+        (project / "manifests" / f"{name}.yaml").write_text(BASE.replace("name: chain", f"name: {name.split()[0]}", 1))
+    result = cli("migrate", "plan", cwd=project)
+    assert result.exit_code == 2
+    assert "e.g. `schemactl migrate plan 'manifests/my app.yaml'`" in result.output, result.output
