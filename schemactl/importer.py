@@ -256,6 +256,7 @@ class Importer:
         self.absorbed: set[str] = set()                  # sequences of serial columns now identity columns
         self.extras: dict = {}                            # PostgreSQL: pg_extras() of the schema
         self.foreign_tables: set[str] = set()             # tables of the source the manifest does not hold
+        self._typed_cache: dict[tuple, tuple] = {}         # _typed_forms: (text, storage, compared) -> its form
 
     def _pg_underlying(self, spelled: str) -> tuple[str, str]:
         """(the type a PostgreSQL column's values have, why that is only approximately the column's type): a
@@ -702,18 +703,31 @@ class Importer:
         may, rewrite, other = _TYPED_FORMS[engine]
         if not may(text, compared):
             return both, None
-        import sqlglot
+        # a schema repeats its CHECKs and predicates over tables of the same columns: read each once
+        key = (text, self.time_storage, tuple((n, tuple(k) if isinstance(k, list) else k) for n, k in compared.items()))
+        found = self._typed_cache.get(key)
+        if found is None:
+            found = self._typed_cache[key] = self._typed_form(text, compared)
+        form, why = found
+        if why:
+            return {engine: text}, f"{ENGINE_NAMES[_other(engine)]} has no form of {text}: {why}"
+        return ({**both, _other(engine): form}, None) if form is not None else (both, None)
+
+    def _typed_form(self, text: str, compared: dict) -> tuple[str | None, str | None]:
+        """(the other engine's text where the rewrite changed the expression, else None; why it has none)."""
+        engine = self.engine
+        _, rewrite, other = _TYPED_FORMS[engine]
         try:
             tree = _read(text, engine)
         except Exception:  # noqa: BLE001 -- sqlglot cannot read it: left as _both wrote it (and flagged there)
-            return both, None
+            return None, None
         try:
             tree, changed, why = rewrite(tree, compared, self.time_storage)
         except ValueError as exc:
             changed, why = False, str(exc)
         if why:
-            return {engine: text}, f"{ENGINE_NAMES[_other(engine)]} has no form of {text}: {why}"
-        return ({**both, _other(engine): other(self, tree)}, None) if changed else (both, None)
+            return None, why
+        return (other(self, tree) if changed else None), None
 
     def trigger(self, tr) -> tuple[dict | None, str]:
         """A trigger as the manifest holds it, or (None, why not).  The one place where triggers map:
@@ -1914,7 +1928,12 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
             # creates only what the catalog lists in an order of names alone (types, tables, constraints,
             # indexes, views, policies).  A DDL file's triggers share names across tables, and same-named
             # triggers are listed in the order the catalog happens to hold them, which batching would change.
-            rejected = _apply(conn, keep, batch=isinstance(locator, SourceLocator), tails=frozenset(tails))
+            def second():
+                c = psycopg.connect(conninfo, autocommit=True)
+                c.execute("SET check_function_bodies = false")
+                return c
+            rejected = _apply(conn, keep, batch=isinstance(locator, SourceLocator), tails=frozenset(tails),
+                              connect=second)
             counts = dict(conn.execute(
                 "SELECT n.nspname, count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' "
@@ -2001,7 +2020,7 @@ def _head(text: str) -> str:
 _ALONE = re.compile(r"\bON\s+COMMIT\b|\bCONCURRENTLY\b", re.I)
 
 
-def _apply(conn, statements, batch: bool = False, tails: frozenset = frozenset()) -> list[tuple]:
+def _apply(conn, statements, batch: bool = False, tails: frozenset = frozenset(), connect=None) -> list[tuple]:
     """Run each statement on its own (autocommit); [(file, statement, the engine's message)] for the rejected.
 
     With ``batch`` (PostgreSQL), runs of statements that each end with the ';' that ended them in their file
@@ -2009,19 +2028,26 @@ def _apply(conn, statements, batch: bool = False, tails: frozenset = frozenset()
     what running them one by one would have done; when it rejects one, nothing of the run is kept and it is
     run again one statement at a time, so that each rejected statement is found with its own message.
     ``tails`` (ids of each file's last statement, which may end inside an unclosed quote or comment) and
-    statements that must be their own transaction are always run alone."""
+    statements that must be their own transaction are always run alone.
+
+    ``connect`` (PostgreSQL: a second connection to the same database, opened on demand) lets a long run of
+    CREATE TABLE or CREATE INDEX statements be split over two server processes (see _apply_split)."""
     rejected: list[tuple] = []
     run: list = []
 
     def flush():
-        if len(run) > 1:
-            try:
-                conn.execute("\n".join(s.text for _, s in run))
-                run.clear()
-                return
-            except Exception:  # one of them is rejected (the batch rolled back as a whole): one at a time
-                pass
-        rejected.extend(_apply(conn, list(run)))
+        for part in _split_runs(run) if connect is not None else [list(run)] if run else []:
+            if part[0] is _SPLIT:
+                if _apply_split(conn, connect, part[1:]):
+                    continue
+                part = part[1:]
+            if len(part) > 1:
+                try:
+                    conn.execute("\n".join(s.text for _, s in part))
+                    continue
+                except Exception:  # one of them is rejected (the batch rolled back as a whole): one at a time
+                    pass
+            rejected.extend(_apply(conn, part))
         run.clear()
 
     if batch:
@@ -2040,6 +2066,75 @@ def _apply(conn, statements, batch: bool = False, tails: frozenset = frozenset()
             msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             rejected.append((filename, s, msg))
     return rejected
+
+
+# A run of at least this many CREATE TABLE (or CREATE INDEX) statements is split over two connections.
+_SPLIT_MIN = 64
+_SPLIT = object()   # marks a part of _split_runs() that may be split
+_SPLITTABLE = (re.compile(r"CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?!.*\bAS\b\s*(?:SELECT|WITH|VALUES|TABLE|\())", re.I | re.S),
+               re.compile(r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY\b)", re.I))
+
+
+def _split_runs(run: list) -> list[list]:
+    """``run`` cut into its maximal stretches of one kind (CREATE TABLE, CREATE INDEX, anything else), in
+    order; a stretch of one splittable kind of at least _SPLIT_MIN statements starts with _SPLIT."""
+    out: list[tuple[int, list]] = []
+    for item in run:
+        kind = next((k for k, rx in enumerate(_SPLITTABLE) if rx.match(item[1].text)), -1)
+        if out and out[-1][0] == kind:
+            out[-1][1].append(item)
+        else:
+            out.append((kind, [item]))
+    return [[_SPLIT, *part] if kind >= 0 and len(part) >= _SPLIT_MIN else part for kind, part in out]
+
+
+# The names a transaction has created so far (what another connection's transaction cannot see yet)
+_NEW_NAMES = """SELECT 'r', relnamespace::regnamespace::text, relname FROM pg_class WHERE xmin = {xid}
+                UNION ALL SELECT 't', typnamespace::regnamespace::text, typname FROM pg_type WHERE xmin = {xid}
+                UNION ALL SELECT 'c', connamespace::regnamespace::text, conname FROM pg_constraint WHERE xmin = {xid}"""
+
+
+def _apply_split(conn, connect, part: list) -> bool:
+    """Run ``part`` (statements of one kind, in order) as two halves, each in a transaction of its own
+    connection at once (the server builds tables and indexes in two processes); True when both took their
+    half and the result is what running the statements in order gives, then both are committed.
+
+    Running them in order differs only where statements share a name: a name taken by the other half is
+    invisible to this one until it commits (a name PostgreSQL chooses, as <table>_pkey or <table>_<col>_check,
+    would not get the suffix it gets in order; the same explicit name twice would fail in the other
+    statement).  So a half that waits on a lock the other holds gives up at once (lock_timeout), and the
+    names both halves created are compared: on any failure or shared name both roll back, and the caller
+    runs ``part`` in order as before."""
+    import threading
+    try:
+        other = connect()
+    except Exception:  # noqa: BLE001 -- no second connection: in order, as before
+        return False
+    half = len(part) // 2
+    halves = ((conn, part[:half]), (other, part[half:]))
+    results: list = [None, None]
+
+    def run(n: int) -> None:
+        c, statements = halves[n]
+        try:
+            c.execute("BEGIN")
+            c.execute("SET LOCAL lock_timeout = '100ms'")
+            c.execute("\n".join(s.text for _, s in statements))
+            xid = c.execute("SELECT txid_current() % 4294967296").fetchone()[0]
+            results[n] = set(c.execute(_NEW_NAMES.format(xid=f"'{int(xid)}'::xid")).fetchall())
+        except Exception:  # noqa: BLE001 -- rejected or waited on the other half: both roll back
+            results[n] = False
+    try:
+        worker = threading.Thread(target=run, args=(1,))
+        worker.start()
+        run(0)
+        worker.join()
+        ok = all(r is not False for r in results) and not results[0] & results[1]
+        for c, _ in halves:
+            c.execute("COMMIT" if ok else "ROLLBACK")
+        return ok
+    finally:
+        other.close()
 
 
 # ---------------------------------------------------------------- finishing: valid or left out
