@@ -130,7 +130,10 @@ BEYOND_MODEL_SQL = """
                'NULLS NOT DISTINCT left out: the manifest''s unique keys take NULLs as distinct'
           FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
           JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = %(schema)s AND pg_get_indexdef(i.indexrelid) LIKE '%%NULLS NOT DISTINCT%%'
+         WHERE n.nspname = %(schema)s AND i.indisunique
+           -- pg_index.indnullsnotdistinct (PostgreSQL 15 and later; absent before, where no index has it): read
+           -- from the row as JSON, which names it only where it exists (pg_get_indexdef of every index took 0.1 s)
+           AND coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false)
         UNION ALL
         SELECT 'approximate', c.relname, 'column', a.attname,
                'COLLATE ' || quote_ident(co.collname) || ' left out: the column compares by the database''s '
