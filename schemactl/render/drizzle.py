@@ -330,49 +330,14 @@ class DrizzleRenderer(RelationsMixin):
         return fit if fit.call != call or fit.ts != natural else None
 
     def _conversion(self, c: Column, natural: str, want: str, mode: str | None):
-        """(driver type, toDriver, fromDriver) of a customType over this file's storage of ``c`` that selects
-        ``want`` where the builder selects ``natural``, converting as the team's mode does; or a builder
-        template; None: no conversion is known."""
-        name = c.type.name
-        if natural == "Date" and want == "string" and name == "timestamptz" and self.engine == "sqlite":
-            if self.m.time_storage == "iso_text":   # UTC ISO text, as copy and the column's default write it
-                return "string", "new Date(value).toISOString()", "value", "Iso"
-            if self.m.time_storage == "integer_ms":
-                return "number", "new Date(value).getTime()", "new Date(value).toISOString()"
-            return ("number", "Math.floor(new Date(value).getTime() / 1000)", "new Date(value * 1000).toISOString()",
-                    "Seconds")
-        if natural == "string" and want == "Date" and name == "date":
-            return "string", "value.toISOString().slice(0, 10)", "new Date(value)"
-        if natural == "string" and want == "Date" and name == "timestamp":
-            return ("string", 'value.toISOString().slice(0, -1).replace("T", " ")',
-                    'new Date(value.replace(" ", "T") + "Z")', "Timestamp")
-        if natural == "number" and want == "boolean":
-            return "number | string", "(value ? 1 : 0)", "Number(value) !== 0"
-        if natural == "number" and want == "Date" and mode in ("timestamp", "timestamp_ms", "date"):
-            if mode == "timestamp":
-                return ("number | string", "Math.floor(value.getTime() / 1000)", "new Date(Number(value) * 1000)",
-                        "Seconds")
-            return "number | string", "value.getTime()", "new Date(Number(value))", "Ms"
-        if natural in ("number", "string") and want == "bigint":
-            if natural == "number" and self.engine == "sqlite":
-                # better-sqlite3 reads an INTEGER as a number unless safeIntegers is on: beyond 2^53 that
-                # number is another integer (2^53+1 reads as 2^53), so refuse it rather than return it
-                return ("number | bigint | string", "value",
-                        'typeof value === "number" && !Number.isSafeInteger(value) ? (() => { throw new RangeError('
-                        '`SQLite integer ${value} is beyond Number.MAX_SAFE_INTEGER: read inexactly; enable '
-                        'better-sqlite3 safeIntegers to read it as a bigint`); })() : BigInt(value)')
-            return "number | bigint | string", "String(value)", "BigInt(value)"
-        if natural == "string" and want == "number":
-            return "string", "String(value)", "Number(value)"
-        if natural == "string" and want == "unknown" and mode == "json":
-            return "string", "JSON.stringify(value)", "JSON.parse(value)", "Json"
-        if natural == "Uint8Array" and want == "unknown" and mode == "json":
-            return ("Uint8Array", "Buffer.from(JSON.stringify(value))",
-                    "JSON.parse(Buffer.from(value).toString())", "Json")
-        if natural == "Uint8Array" and want == "bigint":
-            return "Uint8Array", "Buffer.from(String(value))", "BigInt(Buffer.from(value).toString())"
-        if natural == "Uint8Array" and want == "Buffer":
-            return "Uint8Array", "value", "Buffer.from(value)"
+        """(driver type, toDriver, fromDriver[, label]) of a customType over this file's storage of ``c`` that
+        selects ``want`` where the builder selects ``natural``, converting as the team's mode does (the first
+        row of CONVERSIONS that matches); None: no conversion is known."""
+        facts = {"type": c.type.name, "engine": self.engine, "mode": mode, "storage": self.m.time_storage}
+        for (row_natural, row_want, when), conversion in CONVERSIONS:
+            if natural in row_natural.split("|") and want == row_want and all(
+                    facts[k] in v.split("|") for k, v in when.items()):
+                return conversion
         return None
 
     def _converter(self, c: Column, call: str, want: str, driver: str, to: str, from_: str, label: str = "") -> str:
@@ -846,6 +811,42 @@ def pg_element_ts(element: str) -> str:
         return "number[]" if builder.split("(", 1)[0] in ("vector", "halfvec") else "string"
     return _PG_ELEMENT_TS.get(element.lower(), "string")
 
+
+# The customTypes that make a column of this file select what the team's file selects for it (its mode):
+# ((builder selects, team selects, conditions on the column's type, this file's engine, the team's mode and the
+# manifest's time storage, each "a|b" for either), (driver type, toDriver, fromDriver[, name label])); the
+# first row that matches is taken.
+_SAFE_BIGINT = ('typeof value === "number" && !Number.isSafeInteger(value) ? (() => { throw new RangeError('
+                '`SQLite integer ${value} is beyond Number.MAX_SAFE_INTEGER: read inexactly; enable '
+                'better-sqlite3 safeIntegers to read it as a bigint`); })() : BigInt(value)')
+CONVERSIONS: tuple = (
+    # timestamptz on SQLite as the manifest stores it: UTC ISO text (as copy and the default write it), ms, s
+    (("Date", "string", {"type": "timestamptz", "engine": "sqlite", "storage": "iso_text"}),
+     ("string", "new Date(value).toISOString()", "value", "Iso")),
+    (("Date", "string", {"type": "timestamptz", "engine": "sqlite", "storage": "integer_ms"}),
+     ("number", "new Date(value).getTime()", "new Date(value).toISOString()")),
+    (("Date", "string", {"type": "timestamptz", "engine": "sqlite"}),
+     ("number", "Math.floor(new Date(value).getTime() / 1000)", "new Date(value * 1000).toISOString()", "Seconds")),
+    (("string", "Date", {"type": "date"}), ("string", "value.toISOString().slice(0, 10)", "new Date(value)")),
+    (("string", "Date", {"type": "timestamp"}),
+     ("string", 'value.toISOString().slice(0, -1).replace("T", " ")', 'new Date(value.replace(" ", "T") + "Z")',
+      "Timestamp")),
+    (("number", "boolean", {}), ("number | string", "(value ? 1 : 0)", "Number(value) !== 0")),
+    (("number", "Date", {"mode": "timestamp"}),
+     ("number | string", "Math.floor(value.getTime() / 1000)", "new Date(Number(value) * 1000)", "Seconds")),
+    (("number", "Date", {"mode": "timestamp_ms|date"}), ("number | string", "value.getTime()", "new Date(Number(value))",
+                                                         "Ms")),
+    # better-sqlite3 reads an INTEGER as a number unless safeIntegers is on: beyond 2^53 that number is another
+    # integer (2^53+1 reads as 2^53), so it is refused rather than returned
+    (("number", "bigint", {"engine": "sqlite"}), ("number | bigint | string", "value", _SAFE_BIGINT)),
+    (("number|string", "bigint", {}), ("number | bigint | string", "String(value)", "BigInt(value)")),
+    (("string", "number", {}), ("string", "String(value)", "Number(value)")),
+    (("string", "unknown", {"mode": "json"}), ("string", "JSON.stringify(value)", "JSON.parse(value)", "Json")),
+    (("Uint8Array", "unknown", {"mode": "json"}),
+     ("Uint8Array", "Buffer.from(JSON.stringify(value))", "JSON.parse(Buffer.from(value).toString())", "Json")),
+    (("Uint8Array", "bigint", {}), ("Uint8Array", "Buffer.from(String(value))", "BigInt(Buffer.from(value).toString())")),
+    (("Uint8Array", "Buffer", {}), ("Uint8Array", "value", "Buffer.from(value)")),
+)
 
 ISO_TIMESTAMP = ('customType<{ data: Date; driverData: string }>({ dataType: () => "text", '
                  'toDriver: (value) => value.toISOString(), fromDriver: (value) => new Date(value) })')

@@ -414,3 +414,17 @@ def test_the_manifests_use_every_converter():
                     "asNumberText", "asBigintText", "isoTimestamp", "asBooleanInteger", "asBooleanBigint",
                     "asBooleanSmallint", "asSecondsBigint", "asMsBigint", "asJsonText", "asJsonBytea",
                     "asBufferBytea", "asBigintBytea"}, seen
+
+
+def test_every_conversion_row_is_reachable():
+    """render.drizzle.CONVERSIONS is read first match first: no row is hidden by one above it."""
+    from types import SimpleNamespace
+
+    from schemactl.render.drizzle import CONVERSIONS, DrizzleRenderer
+    for (natural, want, when), conversion in CONVERSIONS:
+        facts = {"type": "none", "engine": "none", "mode": None, "storage": "none"}
+        facts.update({k: v.split("|")[0] for k, v in when.items()})
+        fake = SimpleNamespace(engine=facts["engine"], m=SimpleNamespace(time_storage=facts["storage"]))
+        column = SimpleNamespace(type=SimpleNamespace(name=facts["type"]))
+        for one in natural.split("|"):
+            assert DrizzleRenderer._conversion(fake, column, one, want, facts["mode"]) is conversion, (natural, want)
