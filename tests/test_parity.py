@@ -527,3 +527,30 @@ tables:
     assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
     pg.execute("ALTER TABLE t DROP CONSTRAINT t_i_check, ADD CONSTRAINT t_i_check CHECK (i BETWEEN 10 AND 1)")
     assert [f.code for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == ["SC333"]   # not SYMMETRIC
+
+
+def test_each_engines_expectation_is_made_once_per_run(monkeypatch):
+    """parity makes PostgreSQL's expected catalog in the main thread while the PostgreSQL thread waits on the
+    server; whichever thread asks first makes it, the other takes the same one (parity._Expectations)."""
+    import threading
+    import time
+
+    from schemactl import parity
+    from schemactl.manifest.load import load_text
+    m = load_text("format: 1\nname: s\nversion: 1\ntables:\n  t:\n    columns:\n      id: {type: bigint, primary_key: true}\n")
+    made = []
+
+    def slow(m, engine):
+        made.append((engine, threading.current_thread().name))
+        time.sleep(0.2)
+        return object()
+    monkeypatch.setattr(parity, "expect", slow)
+    expectations = parity._Expectations()
+    got = []
+    other = threading.Thread(target=lambda: got.append(expectations(m, "postgres")), name="pg")
+    other.start()
+    time.sleep(0.05)
+    got.append(expectations(m, "postgres"))
+    other.join()
+    assert len(made) == 1 and got[0] is got[1]
+    assert expectations(m, "sqlite") is not got[0] and len(made) == 2
