@@ -203,7 +203,7 @@ class TypeRef:
     @property
     def element(self) -> "TypeRef":
         """The type of an array's elements (the type itself when it is no array)."""
-        return replace(self, array=False)
+        return replace(self, array=False) if self.array else self
 
     @property
     def kind(self) -> str:

@@ -708,6 +708,9 @@ def _resolve_key_references(m: Manifest) -> Manifest:
     pks = {t.name: t.primary_key.columns for t in m.tables if t.primary_key}
     tables = []
     for t in m.tables:
+        if all(f.ref_columns for f in t.foreign_keys):
+            tables.append(t)   # (the common table: kept as it is, not copied)
+            continue
         fks = tuple(replace(f, ref_columns=pks.get(f.ref_table, f.columns)) if not f.ref_columns else f
                     for f in t.foreign_keys)
         tables.append(replace(t, foreign_keys=fks))
