@@ -528,3 +528,26 @@ def test_import_never_replaces_another_manifest_without_force(tmp_path):
     assert out.read_text() == edited
     forced = cli("import", "--ddl", "s.sql", "--dialect", "sqlite", "-o", "m.yaml", "--force", cwd=tmp_path)
     assert forced.exit_code == 0 and out.read_text() != edited
+
+
+@pytest.mark.parametrize("view, why", [
+    ("CREATE TABLE old (id INTEGER); CREATE VIEW v_old AS SELECT * FROM old; DROP TABLE old;",
+     'view "v_old" reads missing table or view "old"'),
+    ("CREATE VIEW v_old AS SELECT load_extension('x') AS q;", 'view "v_old": PostgreSQL has no function load_extension()'),
+], ids=["table-dropped-under-it", "direct-only-function"])
+def test_a_sqlite_view_sqlite_cannot_compile_is_one_finding_not_an_unusable_database(tmp_path, view, why):
+    """A view over a table dropped after it (SQLite's DROP TABLE leaves it: common in old databases), or calling a
+    function SQLite allows in no view, fails SQLite's PRAGMA table_info: import --db stopped whole (exit 2, 'the
+    SQLite database cannot be used'), and so did diff, copy and backup of such a database."""
+    db = tmp_path / "legacy.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT);" + view)
+    conn.close()
+    out = tmp_path / "legacy.yaml"
+    result = cli("import", "--db", f"sqlite:///{db}", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert f"import: not mapped: {why}" in result.output
+    assert [t.name for t in load_file(out).tables] == ["a"] and not load_file(out).views
+    result = cli("diff", out, "--db", f"sqlite:///{db}")
+    assert result.exit_code == 1, result.output
+    assert 'SC352 [sqlite] view "v_old" is not in the manifest' in result.output

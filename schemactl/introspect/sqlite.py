@@ -3,6 +3,7 @@ foreign_key_list and the CREATE statements in sqlite_schema."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from dataclasses import replace
 
@@ -56,6 +57,18 @@ class _Pragmas:
         return found[arg]
 
 
+def _view_columns(conn, name: str) -> tuple[str, ...] | None:
+    """The columns of view ``name``; None where SQLite cannot compile the view now (a table it reads was dropped
+    after it was made, a function SQLite allows in no view such as load_extension()): a database holding such
+    a view is still read, and the view is one finding (diff) or one line not mapped (import), not the end."""
+    try:
+        return tuple(r[1] for r in _pragma(conn, "table_info", name))
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", sqlite3.SQLITE_ERROR) != sqlite3.SQLITE_ERROR:
+            raise   # locked, busy, I/O: the database, not the view
+        return None
+
+
 def _options(sql: str) -> tuple[str, ...]:
     toks = sqlite_ddl.tokens(sql)
     close = max((i for i, t in enumerate(toks) if t.text == ")"), default=len(toks))
@@ -93,8 +106,7 @@ def introspect(conn, schema: str | None = None) -> Catalog:
     views = []
     for name, sql in conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'view' ORDER BY name"):
         body = sqlite_ddl.view_body(sql)
-        cols = tuple(r[1] for r in _pragma(conn, "table_info", name))
-        views.append(CView(name, cols, expr_key(body, "sqlite"), body))
+        views.append(CView(name, _view_columns(conn, name), expr_key(body, "sqlite"), body))
     search_triggers = {f"{s.name}_{x}" for s in searches for x in search.SQLITE_TRIGGERS}
     user_triggers = []
     for name, table, sql in triggers:
