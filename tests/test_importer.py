@@ -551,3 +551,25 @@ def test_a_sqlite_view_sqlite_cannot_compile_is_one_finding_not_an_unusable_data
     result = cli("diff", out, "--db", f"sqlite:///{db}")
     assert result.exit_code == 1, result.output
     assert 'SC352 [sqlite] view "v_old" is not in the manifest' in result.output
+
+
+@pytest.mark.parametrize("table", ["sqlitedata", "SQLiteUsers"])
+def test_a_table_whose_name_begins_with_sqlite_but_not_sqlite_underscore_is_read(tmp_path, table):
+    """The catalog read left out SQLite's own tables with LIKE 'sqlite_%', where '_' is any character (and LIKE
+    ignores case): a table sqlitedata or SQLiteUsers, which validate accepts and SQLite creates, was not read
+    at all - import --db dropped it (and its data) without a word, diff of the manifest's own database found
+    it missing (exit 1)."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"format: 1\nname: m\nversion: 1\ntables:\n  {table}:\n    columns:\n"
+                        "      id: {type: integer, primary_key: true}\n")
+    assert cli("hash", "--write", manifest).exit_code == 0
+    db = tmp_path / "app.db"
+    conn = sqlite_engine.connect(str(db))
+    sqlite_engine.apply(conn, render.ddl(load_file(manifest), "sqlite"))
+    conn.commit()
+    conn.close()
+    result = cli("diff", manifest, "--db", f"sqlite:///{db}")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "imported.yaml"
+    assert cli("import", "--db", f"sqlite:///{db}", "-o", out).exit_code == 0
+    assert [t.name for t in load_file(out).tables] == [table]

@@ -89,8 +89,10 @@ def _options(sql: str) -> tuple[str, ...]:
 
 
 def introspect(conn, schema: str | None = None) -> Catalog:
-    rows = conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                        "ORDER BY name").fetchall()
+    # SQLite's own tables begin with "sqlite_" in any case; '_' unescaped matched any character, so a table
+    # named sqlitedata or SQLiteUsers was not read at all
+    rows = conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+                        "ESCAPE '\\' ORDER BY name").fetchall()
     index_sql = dict(conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'index'").fetchall())
     virtual = {name: sql for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL")}
     shadow = fts5_shadow_tables(virtual)
