@@ -608,7 +608,8 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
         raise SchemactlError(f"{path}: not a schemactl backup (format {ARCHIVE_FORMAT})")
     want = schema_hash(m)
     if header.get("hash") != want and not force:
-        raise SchemactlError(f"{path}: archive was taken from schema {header.get('schema')} {header.get('hash')}, "
+        raise SchemactlError(f"{path}: archive was taken from schema {_as_read(header.get('schema'))} "
+                             f"{_as_read(header.get('hash'))}, "
                              f"the target manifest is {want}; pass --force to restore anyway")
     listed = header.get("tables")
     if not (isinstance(listed, list) and listed and all(isinstance(x, str) for x in listed)):
@@ -640,7 +641,7 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
                     raise _damaged(path, number, "row counts do not match the archive's footer")
                 if sorted(counts) != sorted(listed):
                     raise _damaged(path, number, f"the archive holds tables {', '.join(sorted(counts)) or 'none'}, "
-                                                 f"its header lists {', '.join(sorted(listed))}")
+                                                 f"its header lists {', '.join(map(_as_read, sorted(listed)))}")
                 # Read to the end before committing: gzip checks its CRC and length only there, and nothing
                 # (rows, a second member, garbage) may follow the footer.
                 extra = next(lines, None)
@@ -651,6 +652,13 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
             else:
                 raise _damaged(path, number, "unexpected content")
         raise SchemactlError(f"{path}: the archive ends early (no footer); it is damaged, nothing was written")
+
+
+def _as_read(v) -> str:
+    """A text of an archive's header in a message: as it is when printable, else quoted with its line breaks and
+    control characters escaped (a hostile archive's "schema" broke the one-line message, or sent a terminal its
+    escape sequences)."""
+    return v if isinstance(v, str) and v.isprintable() else dv.show(v)
 
 
 def _table_start(path, number: int, obj: dict, m: Manifest, fmt: int):

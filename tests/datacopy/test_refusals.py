@@ -347,3 +347,23 @@ def test_a_header_or_footer_no_backup_writes_is_a_damaged_archive(setup, edit, s
     lite = sqlite_engine.connect(str(setup.tmp / "t.db"))
     assert count(lite, "parents") == count(lite, "kids") == 0
     lite.close()
+
+
+@pytest.mark.parametrize("edit", [
+    lambda lines: [lines[0].replace('"schema":"small"', '"schema":"s\\n\\u001b[2Jx"').replace('"hash":"', '"hash":"\\r')]
+    + lines[1:],
+    lambda lines: [lines[0].replace('"tables":["parents","kids"]', '"tables":["parents","kids","g\\none\\u001b[2J"]')]
+    + lines[1:],
+], ids=["schema-and-hash", "table-listed"])
+def test_the_texts_of_an_archives_header_are_shown_on_one_line_with_control_characters_escaped(setup, edit):
+    """The header's schema and hash (a foreign archive) and its table names (a damaged one) went into the message
+    as written: a line break split the one-line error, an escape sequence reached the terminal."""
+    lines, _ = _archive(setup)
+    assert '"schema":"small"' in lines[0], lines[0]
+    path = setup.tmp / "odd.gz"
+    path.write_bytes(gzip.compress(("\n".join(edit(lines)) + "\n").encode()))
+    target = _lite(setup, "t.db")
+    result = cli("restore", path, "--manifest", setup.tmp / "m.yaml", "--db", target)
+    line = _error_line(result)
+    assert result.exit_code == 2 and "\x1b" not in result.output and "\r" not in result.output, result.output
+    assert "\\x1b[2J" in line and ("'s\\n\\x1b[2Jx'" in line or "'g\\none\\x1b[2J'" in line), line
