@@ -128,6 +128,7 @@ class CView:
     columns: tuple[str, ...] | None          # None: not known (the manifest's SELECT uses *)
     definition: str                          # normalised SELECT
     shown: str = field(default="", compare=False)
+    column_list: bool = field(default=False, compare=False)   # SQLite: CREATE VIEW v (x, y) AS …, names not in shown
 
 
 @dataclass(frozen=True)

@@ -944,6 +944,11 @@ class Importer:
             if v.name in materialized:   # listed by unmapped_objects(): never a plain view in its place
                 continue
             sql = v.shown.strip().rstrip(";")
+            if v.column_list:   # the SELECT alone would be a view of other column names (or none PostgreSQL takes)
+                self.summary.not_mapped(("views", v.name), f"its column list ({', '.join(v.columns or ())}) names the "
+                                        "columns, which a manifest's view takes from its SELECT: write each name as "
+                                        "an alias there (SELECT … AS name)", what=f'view "{v.name}"')
+                continue
             calls = sorted({f.lower() for f in re.findall(r'"?(\w+)"?\s*\(', sql)} & own)
             if calls:
                 self.summary.not_mapped(("views", v.name), f"calls {', '.join(c + '()' for c in calls)}, defined in "

@@ -573,3 +573,18 @@ def test_a_table_whose_name_begins_with_sqlite_but_not_sqlite_underscore_is_read
     out = tmp_path / "imported.yaml"
     assert cli("import", "--db", f"sqlite:///{db}", "-o", out).exit_code == 0
     assert [t.name for t in load_file(out).tables] == [table]
+
+
+def test_a_sqlite_view_naming_its_columns_in_a_column_list_is_not_mapped_as_its_select_alone(tmp_path):
+    """CREATE VIEW v (x, y) AS SELECT id, id FROM t: the import wrote the SELECT alone and said it mapped exactly -
+    a view of columns (id, id), which diff of the same database reported (SC353, exit 1) and PostgreSQL refuses
+    (column "id" specified more than once).  It is listed, at its line, with what to write."""
+    ddl = tmp_path / "views.sql"
+    ddl.write_text("CREATE TABLE t (id INTEGER PRIMARY KEY);\n\nCREATE VIEW v (x, y) AS SELECT id, id FROM t;\n"
+                   "CREATE VIEW w AS SELECT (id) AS z FROM t;\n")
+    out = tmp_path / "views.yaml"
+    result = cli("import", "--ddl", ddl, "--dialect", "sqlite", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert (f'import: not mapped: {ddl}:3: view "v": its column list (x, y) names the columns, which a manifest\'s '
+            "view takes from its SELECT: write each name as an alias there") in result.output
+    assert [v.name for v in load_file(out).views] == ["w"]

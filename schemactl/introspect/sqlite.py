@@ -108,7 +108,8 @@ def introspect(conn, schema: str | None = None) -> Catalog:
     views = []
     for name, sql in conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'view' ORDER BY name"):
         body = sqlite_ddl.view_body(sql)
-        views.append(CView(name, _view_columns(conn, name), expr_key(body, "sqlite"), body))
+        views.append(CView(name, _view_columns(conn, name), expr_key(body, "sqlite"), body,
+                           column_list=sqlite_ddl.view_column_list(sql)))
     search_triggers = {f"{s.name}_{x}" for s in searches for x in search.SQLITE_TRIGGERS}
     user_triggers = []
     for name, table, sql in triggers:

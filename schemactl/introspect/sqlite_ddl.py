@@ -240,6 +240,16 @@ def view_body(sql: str) -> str:
     return sql
 
 
+def view_column_list(sql: str) -> bool:
+    """Does a stored CREATE VIEW statement name its columns (CREATE VIEW v (x, y) AS …) before its SELECT?"""
+    for t in tokens(sql):
+        if t.text == "(":
+            return True
+        if t.upper == "AS":
+            return False
+    return False
+
+
 def fts5_args(sql: str) -> list[str] | None:
     """Arguments of CREATE VIRTUAL TABLE … USING fts5(…), identifiers unquoted; None for other modules."""
     toks = tokens(sql)
