@@ -228,11 +228,25 @@ def redact_url(url: str) -> tuple[str, list[str]]:
     return shown(url), secrets_of(url)
 
 
+# The DDL schemactl renders writes a backslash in a string literal as itself ('a\\b'), as PostgreSQL reads it with
+# standard_conforming_strings on (its default).  A database or role set to off reads \' as a quote: a manifest's
+# comment or default "x\\'; CREATE TABLE …; --" then ended its literal and ran a second statement.  Every session
+# schemactl opens to run or read DDL says on in its start-up options, which no database or role setting overrides.
+LITERAL_STRINGS = "-c standard_conforming_strings=on"
+
+
+def literal_strings(options: str | None) -> str:
+    """libpq ``options`` with standard_conforming_strings on (after any the caller gave, so it wins)."""
+    return f"{options} {LITERAL_STRINGS}" if options and options.strip() else LITERAL_STRINGS
+
+
 def connect_postgres(url: str, what: str = "", conninfo: bool = False, **kwargs):
     """psycopg.connect(url, **kwargs) after check_postgres(); a failure is EngineUnavailable of one line
     naming the server as shown() shows it (``what`` before it) and libpq's reason with every secret hidden."""
     check_postgres(url, conninfo=conninfo)
     import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+    kwargs["options"] = literal_strings(kwargs.get("options") or conninfo_to_dict(url).get("options"))
     try:
         return psycopg.connect(url, **kwargs)
     except psycopg.Error as exc:

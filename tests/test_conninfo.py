@@ -19,3 +19,41 @@ def test_diff_reads_a_conninfo_string(tmp_path, pg, pg_test_db):
     assert result.exit_code == 0 and "no differences (cw on postgres)" in result.output, result.output
     failed = cli("diff", path, "--db", "host=/nonexistent-schemactl dbname=x password=sekrit")
     assert failed.exit_code == 2 and "sekrit" not in failed.output and "cannot connect" in failed.output
+
+
+SMUGGLED = """\
+format: 1
+name: legacy
+version: 1
+tables:
+  a:
+    comment: "x\\\\'; CREATE TABLE smuggled (i int); --"
+    columns:
+      id: {type: integer, primary_key: true}
+      note: {type: text, default: "y\\\\"}
+"""
+
+
+def test_a_database_reading_backslashes_as_escapes_runs_no_statement_a_literal_holds(tmp_path, pg_server):
+    """A database (or role) set to standard_conforming_strings = off reads \\' in a literal as a quote: migrate
+    apply ran the CREATE TABLE a manifest's comment held and stored the comment as "x'".  schemactl's sessions
+    start with it on, which no database or role setting overrides."""
+    import psycopg
+    from tests.migrations.chain_support import new_project
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS schemactl_legacy_strings")
+        admin.execute("CREATE DATABASE schemactl_legacy_strings")
+        admin.execute("ALTER DATABASE schemactl_legacy_strings SET standard_conforming_strings = off")
+    db = pg_server.conninfo("schemactl_legacy_strings")
+    root = tmp_path / "p"
+    root.mkdir()
+    new_project(root, SMUGGLED)
+    result = cli("migrate", "apply", "manifests/m.yaml", "--db", db, cwd=root)
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(db) as conn:
+        assert conn.execute("SHOW standard_conforming_strings").fetchone() == ("off",)   # the database's own
+        assert conn.execute("SELECT to_regclass('smuggled')").fetchone() == (None,)
+        assert conn.execute("SELECT obj_description('a'::regclass)").fetchone() == \
+            ("x\\'; CREATE TABLE smuggled (i int); --",)
+    result = cli("diff", "manifests/m.yaml", "--db", db, cwd=root)
+    assert result.exit_code == 0, result.output

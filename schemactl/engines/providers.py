@@ -86,8 +86,10 @@ class Server:
         self._login_checked = throwaway
 
     def conninfo(self, dbname: str, **params) -> str:
-        from psycopg.conninfo import make_conninfo
-        return make_conninfo(self.admin_conninfo, dbname=dbname, **params)
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+        from ..dburl import literal_strings
+        options = literal_strings(conninfo_to_dict(self.admin_conninfo).get("options"))
+        return make_conninfo(self.admin_conninfo, dbname=dbname, options=options, **params)
 
     def _admin(self):
         import psycopg
