@@ -231,7 +231,10 @@ def redact_url(url: str) -> tuple[str, list[str]]:
 # The DDL schemactl renders writes a backslash in a string literal as itself ('a\\b'), as PostgreSQL reads it with
 # standard_conforming_strings on (its default).  A database or role set to off reads \' as a quote: a manifest's
 # comment or default "x\\'; CREATE TABLE …; --" then ended its literal and ran a second statement.  Every session
-# schemactl opens to run or read DDL says on in its start-up options, which no database or role setting overrides.
+# schemactl opens to run or read DDL sets it on.  The sessions of a user's URL SET it once connected rather than in
+# the start-up packet's options: a connection pooler before PgBouncer 1.20 refuses any options, and every pooler
+# tracks standard_conforming_strings (PostgreSQL reports it), so a SET of it holds in transaction pooling too.  The
+# scratch databases (schemactl's own server, or --postgres-url) take it in their options.
 LITERAL_STRINGS = "-c standard_conforming_strings=on"
 
 
@@ -241,17 +244,25 @@ def literal_strings(options: str | None) -> str:
 
 
 def connect_postgres(url: str, what: str = "", conninfo: bool = False, **kwargs):
-    """psycopg.connect(url, **kwargs) after check_postgres(); a failure is EngineUnavailable of one line
-    naming the server as shown() shows it (``what`` before it) and libpq's reason with every secret hidden."""
+    """psycopg.connect(url, **kwargs) after check_postgres(), standard_conforming_strings set on; a failure is
+    EngineUnavailable of one line naming the server as shown() shows it (``what`` before it) and libpq's reason
+    with every secret hidden."""
     check_postgres(url, conninfo=conninfo)
     import psycopg
-    from psycopg.conninfo import conninfo_to_dict
-    kwargs["options"] = literal_strings(kwargs.get("options") or conninfo_to_dict(url).get("options"))
     try:
-        return psycopg.connect(url, **kwargs)
+        conn = psycopg.connect(url, **kwargs)
     except psycopg.Error as exc:
         raise EngineUnavailable(f"cannot connect to {what + ' ' if what else ''}{shown(url)}: "
                                 f"{scrub(str(exc), url)}") from None
+    try:
+        conn.execute("SET standard_conforming_strings = on")
+        if not conn.autocommit:
+            conn.commit()   # a SET rolled back with a later transaction would be undone
+    except psycopg.Error as exc:
+        conn.close()
+        raise EngineUnavailable(f"cannot use {what + ' ' if what else ''}{shown(url)}: "
+                                f"{scrub(str(exc), url)}") from None
+    return conn
 
 
 def sqlite_uri(path, mode: str) -> str:
