@@ -20,6 +20,7 @@ def check(m: Manifest, problems) -> None:
         _trigger(m, tr, tables, problems)
     _functions(m, problems)
     _sequences(m, tables, problems)
+    _ts_aliases(m, problems)
     for t in m.tables:
         _columns_exist(t, problems)
         _indexable(t, problems)
@@ -285,6 +286,74 @@ def _ts_types(t: Table, problems) -> None:
         if c.ts_type and (c.type.enum or c.type.row.value != "json"):
             problems.add(c.path + ("ts_type",), f'table "{t.name}", column "{c.name}": ts_type applies to json and '
                                                 f"jsonb columns, not {c.type.spelled()}")
+        for key, text in (("ts_type",), c.ts_type), (("drizzle", "type"), c.drizzle and c.drizzle.type):
+            why = ts_type_problem(text) if text else None
+            if why:
+                problems.add(c.path + key, f'table "{t.name}", column "{c.name}": {".".join(key)} is written into '
+                                           f"the generated files as .$type<…>(), and {why}: write the type alone "
+                                           "(a name, or one declared in a module the file imports)")
+
+
+def _ts_aliases(m: Manifest, problems) -> None:
+    """The team's type aliases (drizzle.types), written as export type <name><params> = <type>;."""
+    for name, params, ts, _ in (m.drizzle.types if m.drizzle else ()):
+        for key, text, alone in (("params", params, False), ("type", ts, True)):
+            why = ts_type_problem(text, alone) if text else None
+            if key == "params" and text and not why and not (text.startswith("<") and text.endswith(">")):
+                why = "it is not one <…> list"
+            if why:
+                problems.add(("drizzle", "types", name, key),
+                             f'drizzle.types.{name}.{key} is written into the generated files as export type '
+                             f"{name}<params> = <type>;, and {why}: write the type alone")
+
+
+_TS_PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
+
+
+def ts_type_problem(text: str, alone: bool = False) -> str | None:
+    """Why ``text`` is not a TypeScript type that stays inside ``.$type<…>()`` (None when it is): its brackets
+    must nest (outside string literals and the text of template literal types; ``=>`` is an arrow), and it
+    holds no comment.  A ts_type such as ``unknown>(), x: json((require("fs")…), "p")).$type<unknown`` closed
+    the type argument and put code in the generated file, which runs where the schema module is loaded.
+    ``alone``: the type is a declaration's whole right-hand side, where a ';' or a line break outside brackets
+    would end it."""
+    stack: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if stack and stack[-1] == "`":   # the text of a template literal type: ${ … } holds a type
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == "`":
+                stack.pop()
+            elif text.startswith("${", i):
+                stack.append("{")
+                i += 1
+            i += 1
+            continue
+        if ch in "'\"":
+            end = i + 1
+            while end < n and text[end] != ch:
+                end += 2 if text[end] == "\\" else 1
+            if end >= n:
+                return "a string literal in it is not closed"
+            i = end + 1
+            continue
+        if text.startswith(("//", "/*"), i):
+            return "it holds a comment"
+        if ch == "=" and text.startswith("=>", i):
+            i += 2
+            continue
+        if alone and not stack and ch in ";\n\r\u2028\u2029":
+            return "it holds a ';' or a line break outside its brackets, which would end the declaration"
+        if ch in "([{<`":
+            stack.append(ch)
+        elif ch in _TS_PAIRS:
+            if not stack or stack.pop() != _TS_PAIRS[ch]:
+                return f"its '{ch}' at character {i + 1} closes what it did not open"
+        i += 1
+    return f"its '{stack[-1]}' is not closed" if stack else None
 
 
 def _identity(t: Table, problems) -> None:
