@@ -218,11 +218,19 @@ def _old_column(old: Manifest, new: Manifest, table: str, column: str):
     return o.column(c.renamed_from or column) if o is not None and c is not None else None
 
 
+# Kinds whose values can have fractional digits that PostgreSQL's cast to an integer type rounds away.
+_FRACTIONAL_KINDS = frozenset({"float", "numeric"})
+
+
 def scale_narrowed(old_t, new_t) -> int | None:
     """The new type's scale when a column becomes a numeric(p, s) whose values it could round: from a double,
-    real or text, or from a numeric of more (or any) fractional digits.  PostgreSQL's cast rounds them and
-    SQLite keeps the text as it was, so such a value fails the migration on both engines (named)."""
-    now = new_t.params.get("scale") if new_t.kind == "numeric" else None
+    real or text, or from a numeric of more (or any) fractional digits; 0 when a double, real or numeric column
+    becomes an integer type (smallint, integer, bigint).  PostgreSQL's cast rounds them and SQLite keeps the
+    value as it was, so such a value fails the migration on both engines (named)."""
+    if new_t.kind in INT_RANGES and old_t.kind in _FRACTIONAL_KINDS:
+        now = 0
+    else:
+        now = new_t.params.get("scale") if new_t.kind == "numeric" else None
     if now is None or old_t.kind in INT_RANGES:
         return None
     was = old_t.params.get("scale") if old_t.kind == "numeric" else None

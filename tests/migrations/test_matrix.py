@@ -387,6 +387,43 @@ def test_a_column_made_numeric_never_rounds_on_one_engine_only(engine, before, v
                    for v in values]
 
 
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+@pytest.mark.parametrize("before,after,values,fits", [
+    ("double", "integer", ["2.5", "7"], False),              # PostgreSQL's cast stored 2; SQLite kept 2.5
+    ("real", "bigint", ["1.25"], False),
+    ('"numeric(10,2)"', "smallint", ["'4.50'", "'-1.00'"], False),   # numeric rounds half away from zero: 5
+    ("double", "integer", ["2", "-7", "1e6"], True),
+    ('"numeric(10,2)"', "bigint", ["'4.00'", "'-5'"], True),
+])
+def test_a_column_made_an_integer_never_rounds_on_one_engine_only(engine, before, after, values, fits, tmp_path,
+                                                                  request):
+    """double -> integer stored 2 on PostgreSQL (its cast rounds) and 2.5 on SQLite (an INTEGER column keeps a
+    REAL it cannot hold exactly), and every verify passed: the two databases held different values from then
+    on.  A value with fractional digits now fails the migration on both engines, under one constraint name;
+    whole values arrive alike, as integers."""
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", f"      note: text\n      score: {{type: {before}}}\n")
+    m1, _ = chain.release(base, "init")
+    migrate(conn, chain.bundle(m1))
+    _seed(conn)
+    for i, v in enumerate(values, 1):
+        conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
+    conn.commit()
+    m2, _ = chain.release(base.replace(f"score: {{type: {before}}}", f"score: {{type: {after}}}"), "integer")
+    if not fits:
+        with pytest.raises(MigrationError, match="items_score_fits_scale_0"):
+            migrate(conn, chain.bundle(m2))
+        conn.rollback()
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+        return
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    got = conn.execute("SELECT score FROM items WHERE score IS NOT NULL ORDER BY id").fetchall()
+    assert [r[0] for r in got] == [int(Decimal(v.strip("'"))) for v in values]
+    assert all(type(r[0]) is int for r in got)
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
+
 RENAMED = """\
 format: 1
 name: chain
