@@ -241,6 +241,26 @@ def _fits_scale_name(table: str, column: str, scale: int) -> str:
     return derived_name(table, column, suffix=f"fits_scale_{scale}")
 
 
+# Kinds whose values are strings of a declared length (varchar(n), character(n)) or of any length (text).
+_STRING_KINDS = frozenset({"text", "char"})
+
+
+def length_narrowed(old_t, new_t) -> int | None:
+    """The new length when a column becomes a varchar(n) or character(n) that may not hold every value it held:
+    from text, a longer (or unlimited) varchar or character, or any other type (its text).  PostgreSQL refuses a
+    value whose characters beyond n are not all blanks (and cuts the blanks); SQLite keeps any text, so such a
+    value fails the migration on both engines, and the blanks are cut on both."""
+    now = new_t.params.get("length") if new_t.kind in _STRING_KINDS else None
+    if now is None:
+        return None
+    was = old_t.params.get("length") if old_t.kind in _STRING_KINDS else None
+    return now if was is None or now < was else None
+
+
+def _fits_length_name(table: str, column: str, length: int) -> str:
+    return derived_name(table, column, suffix=f"fits_length_{length}")
+
+
 def _pg_alter_type(r: Renderer, old: Manifest, new: Manifest, op: Op, q: str) -> list[str]:
     """A column's new type, never a silently changed value: a text kind keeps PostgreSQL's assignment cast
     (a value too long for varchar(n) is an error, where the explicit cast would cut it), and a numeric with
@@ -256,8 +276,11 @@ def _pg_alter_type(r: Renderer, old: Manifest, new: Manifest, op: Op, q: str) ->
     out = [f"ALTER TABLE {q} ALTER COLUMN {col} DROP DEFAULT;"] if before is not None and before.default else []
     default = r.default_sql(c)
     after = [f"ALTER TABLE {q} ALTER COLUMN {col} SET DEFAULT {default};"] if default is not None else []
-    if old_t.kind == new_t.kind == "text":
+    if old_t.kind in _STRING_KINDS and new_t.kind in _STRING_KINDS and (
+            old_t.kind == new_t.kind == "text" or length_narrowed(old_t, new_t) is not None):
         return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ};"] + after
+    if length_narrowed(old_t, new_t) is not None:   # text first: the assignment to varchar(n) refuses, never cuts
+        return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ} USING {col}::text;"] + after
     now = scale_narrowed(old_t, new_t)
     if now is not None:
         check = quote(_fits_scale_name(op.table, op.name, now))
@@ -474,6 +497,18 @@ def _sqlite_fits_scale(table: str, temp: str, column: str, scale: int) -> list[s
             f"DROP TABLE {guard};"]
 
 
+def _sqlite_fits_length(table: str, source: str, column: str, from_name: str, length: int) -> list[str]:
+    """Fail the migration (as PostgreSQL's assignment to varchar(n) or character(n) does) when a value of the old
+    table ``source`` has more than ``length`` characters before its trailing blanks: SQLite keeps any text in
+    the rebuilt column, where PostgreSQL refuses it."""
+    guard = quote(f"{SQLITE_NEW}fits_length")
+    return [f"CREATE TEMP TABLE {guard} (rows_that_do_not_fit INTEGER CONSTRAINT "
+            f"{quote(_fits_length_name(table, column, length))} CHECK (rows_that_do_not_fit = 0));",
+            f"INSERT INTO {guard} SELECT count(*) FROM {quote(source)} WHERE "
+            f"length(rtrim({quote(from_name)}, ' ')) > {length};",
+            f"DROP TABLE {guard};"]
+
+
 def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, ops: list[Op]) -> list[str]:
     """Copy the rows of the old table ``source`` into ``temp`` (the rowid too, for full-text search and
     AUTOINCREMENT), and carry its AUTOINCREMENT counter over."""
@@ -481,7 +516,8 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
     added = {op.name for op in ops if op.kind == "add_column"}
     filled = {op.name for op in ops if op.kind == "set_not_null" and op.new.default is not None}
     old_table = old.table(source)
-    copy_to, copy_from = [], []
+    cut = {op.name: length_narrowed(op.old, op.new) for op in ops if op.kind == "alter_type"}
+    copy_to, copy_from, guards = [], [], []
     for c in t.data_columns:      # generated columns compute themselves
         if c.name in added:
             continue
@@ -490,12 +526,16 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
             copy_to.append(quote(c.name))
             fill = r.default_sql(c) if c.name in filled else None
             # made NOT NULL: the rows that hold NULL get the default, as a row inserted without it would
-            copy_from.append(f"COALESCE({quote(from_name)}, {fill})" if fill is not None else quote(from_name))
+            value = f"COALESCE({quote(from_name)}, {fill})" if fill is not None else quote(from_name)
+            if cut.get(c.name) is not None:   # a shorter varchar(n)/character(n): PostgreSQL cuts blanks only
+                value = f"substr({value}, 1, {cut[c.name]})"
+                guards += _sqlite_fits_length(t.name, source, c.name, from_name, cut[c.name])
+            copy_from.append(value)
     alias = any(r.rowid_alias(t, c) and quote(c.name) in copy_to for c in t.columns)
     if not (t.without_rowid or old_table.without_rowid or alias):
         copy_to.insert(0, "rowid")
         copy_from.insert(0, "rowid")
-    out = []
+    out = list(guards)
     if copy_to:
         out.append(f"INSERT INTO {quote(temp)} ({', '.join(copy_to)}) SELECT {', '.join(copy_from)} "
                    f"FROM {quote(source)};")

@@ -424,6 +424,47 @@ def test_a_column_made_an_integer_never_rounds_on_one_engine_only(engine, before
     assert all(type(r[0]) is int for r in got)
     assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
 
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+@pytest.mark.parametrize("before,after,values,kept", [
+    ("text", "varchar(5)", ["'a long title'"], None),
+    ('"varchar(50)"', "varchar(5)", ["'abcdef'"], None),
+    ('"character(10)"', '"character(5)"', ["'abcdefg   '"], None),   # PostgreSQL's explicit cast cut it: 'abcde'
+    ("integer", "varchar(3)", ["12345"], None),                     # likewise: '123'
+    ("text", "varchar(5)", ["'abc     '", "'abcde'"], ["abc  ", "abcde"]),   # blanks beyond 5 are cut on both
+    ('"character(10)"', '"character(5)"', ["'ab        '"], ["ab   "]),
+    ("integer", "varchar(3)", ["123", "-12"], ["123", "-12"]),
+])
+def test_a_shorter_string_type_never_cuts_a_value_on_one_engine_only(engine, before, after, values, kept, tmp_path,
+                                                                    request):
+    """text -> varchar(5) failed on PostgreSQL (a value too long) and passed on SQLite, which kept the long text in
+    the rebuilt table; character(10) -> character(5) and integer -> varchar(3) were written with PostgreSQL's
+    explicit cast, which cut 'abcdefg' to 'abcde' and 12345 to '123' while SQLite kept them.  A value longer
+    than the new length (before its trailing blanks) now fails the migration on both engines; blanks beyond it
+    are cut on both, as PostgreSQL's assignment does."""
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", f"      note: text\n      code: {{type: {before}}}\n")
+    m1, _ = chain.release(base, "init")
+    migrate(conn, chain.bundle(m1))
+    _seed(conn)
+    for i, v in enumerate(values, 1):
+        conn.execute(f"UPDATE items SET code = {v} WHERE id = {i}")
+    conn.commit()
+    m2, _ = chain.release(base.replace(f"code: {{type: {before}}}", f"code: {{type: {after}}}"), "shorter")
+    length = after.strip('"').split("(")[1].rstrip(")")
+    if kept is None:
+        refused = "value too long for type" if engine == "postgres" else f"items_code_fits_length_{length}"
+        with pytest.raises(MigrationError, match=refused):
+            migrate(conn, chain.bundle(m2))
+        conn.rollback()
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+        return
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    got = conn.execute("SELECT code FROM items WHERE code IS NOT NULL ORDER BY id").fetchall()
+    assert [r[0] for r in got] == kept
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
+
 RENAMED = """\
 format: 1
 name: chain
