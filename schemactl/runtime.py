@@ -353,6 +353,7 @@ def verify(conn, bundle: dict, deep: bool = False) -> None:
                                                                                     ignored)
             objects = (_objects_sqlite if engine == "sqlite" else _objects_postgres)(conn, expected.get("schema"))
             objects["triggers"] = [t for t in objects["triggers"] if t[0] not in ignored]
+            objects["virtual_tables"] = [v for v in objects.get("virtual_tables", []) if v not in ignored]
             if engine == "postgres":
                 expected = pg_spelled(conn, expected, actual, objects)
             problems += compare_catalogs(expected["tables"], actual) + compare_objects(expected, objects)
@@ -505,6 +506,9 @@ def compare_objects(expected: dict, actual: dict) -> list[str]:
     if "triggers" in expected:
         out += _missing_and_extra([list(t) for t in expected["triggers"]], [list(t) for t in actual["triggers"]],
                                   lambda t: f'trigger "{t[1]}" on "{t[0]}"')
+    if "virtual_tables" in expected:   # SQLite's full-text search tables, which the sync triggers write
+        out += _missing_and_extra(list(expected["virtual_tables"]), actual.get("virtual_tables", []),
+                                  lambda v: f'virtual table "{v}"')
     return out
 
 
@@ -636,11 +640,15 @@ def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> d
     return out
 
 
+_SQLITE_VIRTUAL = "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
+
+
 def _objects_sqlite(conn, schema=None) -> dict:
     rows = _rows(conn, "SELECT type, tbl_name, name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger')")
     views = {name: sql for kind, _, name, sql in rows if kind == "view"}
     triggers = sorted([table, name] for kind, table, name, _ in rows if kind == "trigger")
-    return {"enums": {}, "views": sorted(views), "view_sql": views, "triggers": triggers}
+    virtual = sorted(name for name, in _rows(conn, _SQLITE_VIRTUAL))
+    return {"enums": {}, "views": sorted(views), "view_sql": views, "triggers": triggers, "virtual_tables": virtual}
 
 
 # Reading CHECK constraints and AUTOINCREMENT from a stored CREATE TABLE (docs/runtime-protocol.md, section 5):

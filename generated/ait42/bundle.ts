@@ -949,7 +949,10 @@ export const BUNDLE = {
      ]
     ],
     "view_sql": {},
-    "views": []
+    "views": [],
+    "virtual_tables": [
+     "sessions_search"
+    ]
    },
    "migrations": [
     {

@@ -70,6 +70,7 @@ export interface CatalogFacts {
   readonly views?: readonly string[];
   readonly view_sql?: { readonly [name: string]: string };
   readonly triggers?: readonly (readonly [string, string])[];
+  readonly virtual_tables?: readonly string[];
   readonly enums?: { readonly [name: string]: readonly string[] };
 }
 
@@ -488,6 +489,7 @@ function verifySqlite(db: SqliteDb, bundle: Bundle, deep: boolean): string[] {
     const ignored = ignoredTables(bundle);
     const objects = objectsSqlite(db);
     objects.triggers = objects.triggers.filter(([table]) => !ignored.has(table));
+    objects.virtual_tables = (objects.virtual_tables ?? []).filter((name) => !ignored.has(name));
     problems.push(...compareCatalogs(catalog.tables, catalogSqlite(db, ignored)));
     problems.push(...compareObjects(catalog, objects));
   }
@@ -535,6 +537,7 @@ interface LiveObjects {
   views: string[];
   view_sql: Map<string, string>;
   triggers: [string, string][];
+  virtual_tables?: string[];
 }
 
 /** Python's ordering: strings by code point, lists element by element, then by length. */
@@ -698,6 +701,10 @@ function compareObjects(expected: CatalogFacts, actual: LiveObjects): string[] {
   if (expected.triggers !== undefined) {
     out.push(...missingAndExtra(expected.triggers, actual.triggers,
                                 (t) => `trigger "${show((t as string[])[1])}" on "${show((t as string[])[0])}"`));
+  }
+  if (expected.virtual_tables !== undefined) {   // SQLite's full-text search tables, which the sync triggers write
+    out.push(...missingAndExtra(expected.virtual_tables, actual.virtual_tables ?? [],
+                                (v) => `virtual table "${show(v)}"`));
   }
   return out;
 }
@@ -894,7 +901,10 @@ function objectsSqlite(db: SqliteDb): LiveObjects {
       triggers.push([String(table), String(name)]);
     }
   }
-  return { enums: new Map(), views: sortedPy(viewSql.keys()), view_sql: viewSql, triggers: sortedPy(triggers) };
+  const virtualTables = sqliteRows(db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'")
+    .map((r) => String(r[0]));
+  return { enums: new Map(), views: sortedPy(viewSql.keys()), view_sql: viewSql, triggers: sortedPy(triggers),
+           virtual_tables: sortedPy(virtualTables) };
 }
 
 // Reading CHECK constraints and AUTOINCREMENT from a stored CREATE TABLE, token for token as schemactl.runtime

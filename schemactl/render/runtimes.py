@@ -59,9 +59,10 @@ def rust_deep_values(bundle: dict) -> dict:
         cat = bundle["engines"][engine]["catalog"]
         tables = [{key: pairs(sorted((cat["tables"][name].get(key) or {}).items()))
                    for key in ("identity_kind", "check_sql", "default_sql")} for name in sorted(cat["tables"])]
-        view_sql, triggers = cat.get("view_sql"), cat.get("triggers")
+        view_sql, triggers, virtual = cat.get("view_sql"), cat.get("triggers"), cat.get("virtual_tables")
         out[engine] = {"tables": tables, "view_sql": None if view_sql is None else pairs(sorted(view_sql.items())),
-                       "triggers": None if triggers is None else pairs(triggers)}
+                       "triggers": None if triggers is None else pairs(triggers),
+                       "virtual_tables": None if virtual is None else [rust_str(v) for v in virtual]}
     return out
 
 
@@ -213,3 +214,5 @@ def _sqlite_facts(engine: dict) -> None:
     cat["views"] = objects["views"]
     cat["view_sql"] = objects["view_sql"]
     cat["triggers"] = objects["triggers"]
+    if objects["virtual_tables"]:   # full-text search tables (a bundle without any compares none)
+        cat["virtual_tables"] = objects["virtual_tables"]

@@ -21,7 +21,9 @@ from tests.migrations.chain_support import BASE, SEED_ROWS, Chain
 from tests.runtime.rust import support as rust_support
 from tests.runtime.typescript import support as typescript_support
 
-DEEP = BASE.replace("  extra:\n    columns:\n      id: {type: integer, primary_key: true}\n",
+DEEP = BASE.replace("      name: {type: text, nullable: false}\n",
+                    "      name: {type: text, nullable: false}\n    search: {columns: [name]}\n").replace(
+    "  extra:\n    columns:\n      id: {type: integer, primary_key: true}\n",
                     "  extra:\n    columns:\n      id: {type: integer, primary_key: true, identity: true}\n").replace(
     '      - {name: items_qty_check, expr: "qty >= 0"}\n',
     '      - {name: items_qty_check, expr: "qty >= 0"}\n      - {name: items_title_check, expr: "length(title) > 0"}\n'
@@ -206,6 +208,11 @@ TAMPERS = {   # name -> (SQLite change, PostgreSQL change, {engine: the line dee
         "CREATE TRIGGER stray BEFORE INSERT ON owners FOR EACH ROW EXECUTE FUNCTION stray_fn()",
         {"sqlite": 'trigger "stray" on "owners" is not expected',
          "postgres": 'trigger "stray" on "owners" is not expected'}),
+    # the search's FTS5 table dropped: its sync triggers stay, and every insert into owners then fails
+    "virtual table dropped": ("DROP TABLE owners_search", None,
+                              {"sqlite": 'virtual table "owners_search" is missing'}),
+    "virtual table added": ("CREATE VIRTUAL TABLE stray_fts USING fts5(x)", None,
+                            {"sqlite": 'virtual table "stray_fts" is not expected'}),
     "view added": ("CREATE VIEW stray AS SELECT 1 AS x", "CREATE VIEW stray AS SELECT 1 AS x",
                    {"sqlite": 'view "stray" is not expected', "postgres": 'view "stray" is not expected'}),
     "view dropped": ("DROP VIEW item_titles", "DROP VIEW item_titles",
@@ -334,7 +341,10 @@ def test_bundle_carries_what_deep_verify_compares(built):
     assert lite["tables"]["items"]["defaults"] == {"qty": "0", "code": "UPPER('x')", "status": "'new'"}
     assert pg["tables"]["extra"]["identity"] == lite["tables"]["extra"]["identity"] == ["id"]
     assert lite["view_sql"] == {"item_titles": "CREATE VIEW item_titles AS SELECT id, title FROM items"}
-    assert pg["triggers"] == lite["triggers"] == [["items", "items_touch"]]
+    assert pg["triggers"] == [["items", "items_touch"]]
+    assert lite["triggers"] == [["items", "items_touch"], ["owners", "owners_search_ad"], ["owners", "owners_search_ai"],
+                                ["owners", "owners_search_au"]]
+    assert lite["virtual_tables"] == ["owners_search"] and "virtual_tables" not in pg
 
 
 def _pg_verify(bundle: dict, conn) -> list[str]:

@@ -281,6 +281,8 @@ struct Objects {
     view_sql: Option<std::collections::BTreeMap<String, String>>,
     /// (table, name), sorted
     triggers: Option<Vec<(String, String)>>,
+    /// SQLite's virtual tables (full-text search), sorted
+    virtual_tables: Option<Vec<String>>,
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -337,6 +339,7 @@ fn expected_objects(
     views: Option<&[&str]>,
     view_sql: Option<&[(&str, &str)]>,
     triggers: Option<&[(&str, &str)]>,
+    virtual_tables: Option<&[&str]>,
 ) -> Objects {
     let pairs = |list: &[(&str, &str)]| list.iter().map(|&(a, b)| (a.to_string(), b.to_string())).collect();
     Objects {
@@ -344,6 +347,7 @@ fn expected_objects(
         views: views.map(owned),
         view_sql: view_sql.map(|list| list.iter().map(|&(a, b)| (a.to_string(), b.to_string())).collect()),
         triggers: triggers.map(pairs),
+        virtual_tables: virtual_tables.map(owned),
     }
 }
 
@@ -521,6 +525,10 @@ fn compare_objects(expected: &Objects, actual: &Objects) -> Vec<String> {
     }
     if let (Some(want), Some(have)) = (&expected.triggers, &actual.triggers) {
         out.extend(missing_and_extra(want, have, |t| format!("trigger \"{}\" on \"{}\"", t.1, t.0)));
+    }
+    // SQLite's full-text search tables, which the sync triggers write
+    if let (Some(want), Some(have)) = (&expected.virtual_tables, &actual.virtual_tables) {
+        out.extend(missing_and_extra(want, have, |v| format!("virtual table \"{}\"", v)));
     }
     out
 }
@@ -784,6 +792,8 @@ static SQLITE_ENUMS: Option<&[(&str, &[&str])]> = None;
 static SQLITE_VIEW_SQL: Option<&[(&str, &str)]> = Some(&[]);
 #[cfg(feature = "sqlite")]
 static SQLITE_TRIGGERS: Option<&[(&str, &str)]> = Some(&[]);
+#[cfg(feature = "sqlite")]
+static SQLITE_VIRTUAL_TABLES: Option<&[&str]> = None;
 
 #[cfg(feature = "sqlite")]
 const SQLITE_CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, hash TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)";
@@ -958,7 +968,7 @@ pub fn verify_sqlite(conn: &rusqlite::Connection, deep: bool) -> Result<(), Erro
         let actual = sqlite_catalog(conn)?;
         problems.extend(compare_catalogs(&expected_catalog(SQLITE_TABLES), &actual));
         let objects = sqlite_objects(conn)?;
-        let expected = expected_objects(SQLITE_ENUMS, SQLITE_VIEWS, SQLITE_VIEW_SQL, SQLITE_TRIGGERS);
+        let expected = expected_objects(SQLITE_ENUMS, SQLITE_VIEWS, SQLITE_VIEW_SQL, SQLITE_TRIGGERS, SQLITE_VIRTUAL_TABLES);
         problems.extend(compare_objects(&expected, &objects));
     }
     if problems.is_empty() {
@@ -1144,11 +1154,21 @@ fn sqlite_objects(conn: &rusqlite::Connection) -> rusqlite::Result<Objects> {
         }
     }
     triggers.sort();
+    let mut stmt =
+        conn.prepare_cached("SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'")?;
+    let mut virtual_tables: Vec<String> = stmt
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?
+        .into_iter()
+        .filter(|name| !IGNORED_TABLES.contains(&name.as_str()))
+        .collect();
+    virtual_tables.sort();
     Ok(Objects {
         enums: Some(std::collections::BTreeMap::new()),
         views: Some(view_sql.keys().cloned().collect()),
         view_sql: Some(view_sql),
         triggers: Some(triggers),
+        virtual_tables: Some(virtual_tables),
     })
 }
 
@@ -1701,7 +1721,7 @@ pub async fn verify_postgres(client: &tokio_postgres::Client, deep: bool) -> Res
         let mut actual = postgres_catalog(client).await?;
         let mut objects = postgres_objects(client).await?;
         let mut expected = expected_catalog(POSTGRES_TABLES);
-        let mut expected_objs = expected_objects(POSTGRES_ENUMS, POSTGRES_VIEWS, POSTGRES_VIEW_SQL, POSTGRES_TRIGGERS);
+        let mut expected_objs = expected_objects(POSTGRES_ENUMS, POSTGRES_VIEWS, POSTGRES_VIEW_SQL, POSTGRES_TRIGGERS, None);
         pg_spelled(client, &mut expected, &mut expected_objs, &mut actual, &mut objects).await?;
         problems.extend(compare_catalogs(&expected, &actual));
         problems.extend(compare_objects(&expected_objs, &objects));
@@ -1844,7 +1864,7 @@ async fn postgres_objects(client: &tokio_postgres::Client) -> Result<Objects, to
         }
     }
     triggers.sort();
-    Ok(Objects { enums: Some(enums), views: Some(views), view_sql: None, triggers: Some(triggers) })
+    Ok(Objects { enums: Some(enums), views: Some(views), view_sql: None, triggers: Some(triggers), virtual_tables: None })
 }
 
 /// An identifier in double quotes.
