@@ -881,6 +881,10 @@ class Importer:
                                             "that write to it", what=f'search "{s.name}" on table "{s.table}"')
                     self.foreign_tables.add(s.name)
                     continue
+            if self.engine == "postgres" and cols:
+                from .render import search as search_render
+                if s.key != search_render.EXPECTED["postgres"](s.table, s.name, cols).key:
+                    cols = []   # another document (configuration, columns outside coalesce()): not schemactl's
             if s.table in tables and cols:
                 tables[s.table]["search"] = {"name": s.name, "columns": cols}
                 if s.shown_where:   # PostgreSQL: a partial GIN index

@@ -1,0 +1,42 @@
+"""Adopting production-style PostgreSQL schemas (pg_dump's spelling): what the import cannot hold is listed,
+never mapped as if it were exact, and `diff` of the database built from the original DDL says so too.
+
+Each test builds the database from the team's own DDL, imports the same file, and compares."""
+
+from __future__ import annotations
+
+from schemactl.diff import diff
+from schemactl.expect import expect
+from schemactl.introspect import introspect
+from schemactl.manifest.load import load_file
+from tests.conftest import cli
+
+
+def _import(pg, pg_server, tmp_path, ddl: str):
+    """Build the team's database from ``ddl`` and import the same file: (result, manifest path, findings of
+    diff between the imported manifest and the team's database)."""
+    pg.execute(ddl)
+    src = tmp_path / "schema.sql"
+    src.write_text(ddl)
+    out = tmp_path / "app.yaml"
+    result = cli("import", "--ddl", src, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    assert result.exit_code == 0, result.output
+    found = [f"{f.code} {f.message}" for f in diff(expect(load_file(out), "postgres"), introspect(pg, "postgres"))]
+    return result, out, found
+
+
+def test_a_tsvector_index_in_another_form_than_schemactls_search_is_not_mapped_as_one(pg, pg_server, tmp_path):
+    """A GIN index on to_tsvector('english', title || ' ' || coalesce(body, '')) became `search: {columns:
+    [body]}` (schemactl's 'simple' document of body alone: the configuration and title lost), counted exact."""
+    result, out, found = _import(pg, pg_server, tmp_path, """
+CREATE TABLE public.docs (id integer PRIMARY KEY, title text NOT NULL, body text);
+CREATE INDEX docs_fts ON public.docs USING gin (to_tsvector('english'::regconfig, ((title || ' '::text) || COALESCE(body, ''::text))));
+CREATE TABLE public.notes (id integer PRIMARY KEY, title text, body text);
+CREATE INDEX notes_fts ON public.notes USING gin (to_tsvector('simple'::regconfig, ((COALESCE(title, ''::text) || ' '::text) || COALESCE(body, ''::text))));
+""")
+    assert 'not mapped: ' in result.output, result.output
+    assert 'schema.sql:3: search "docs_fts" on table "docs": not a search schemactl writes' in result.output
+    m = load_file(out)
+    assert m.table("docs").search is None
+    assert m.table("notes").search.columns == ("title", "body")       # schemactl's own form still is one
+    assert found == ['SC362 search "docs_fts" is not in the manifest']
