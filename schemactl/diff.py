@@ -22,10 +22,10 @@ CODES = {
     "SC104": ("row-level-security", "a table's row-level security (enabled / forced) differs (PostgreSQL)"),
     "SC105": ("beyond-manifest", "the database holds what no manifest declares: an EXCLUDE constraint, INCLUDE "
                                  "columns, NULLS NOT DISTINCT, a key's own collation, a DEFERRABLE unique key, "
-                                 "MATCH FULL, a NOT VALID foreign key, a trigger's arguments or UPDATE OF columns, "
-                                 "a disabled (or ENABLE REPLICA / ALWAYS) trigger, a view's options (WITH CHECK "
-                                 "OPTION, security_barrier, security_invoker), … (PostgreSQL); a column's COLLATE "
-                                 "(SQLite)"),
+                                 "MATCH FULL, ON DELETE SET NULL (columns), a NOT VALID foreign key, a trigger's "
+                                 "arguments or UPDATE OF columns, a disabled (or ENABLE REPLICA / ALWAYS) trigger, a "
+                                 "view's options (WITH CHECK OPTION, security_barrier, security_invoker), … "
+                                 "(PostgreSQL); a column's COLLATE (SQLite)"),
     "SC201": ("column-missing", "a column of the manifest does not exist"),
     "SC202": ("column-extra", "the table has a column the manifest does not declare"),
     "SC203": ("column-type", "a column's type differs"),

@@ -98,9 +98,22 @@ BEYOND_MODEL_SQL = """
                                      'keys are MATCH SIMPLE (a row with some of the key''s columns NULL is not '
                                      'checked)' END,
                          CASE WHEN NOT con.convalidated THEN 'NOT VALID left out: the manifest''s foreign key is '
-                                     'validated (the rows already there are checked when it is created)' END)
+                                     'validated (the rows already there are checked when it is created)' END,
+                         CASE WHEN setcols.names IS NOT NULL THEN 'ON DELETE ' || CASE con.confdeltype WHEN 'n'
+                                     THEN 'SET NULL' ELSE 'SET DEFAULT' END || ' (' || setcols.names || ') left out: '
+                                     'the manifest''s ON DELETE sets every column of the key' END)
           FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = %(schema)s AND con.contype = 'f' AND (con.confmatchtype = 'f' OR NOT con.convalidated)
+          -- pg_constraint.confdelsetcols (PostgreSQL 15 and later; absent before, where no key has it): the
+          -- columns ON DELETE SET NULL / SET DEFAULT (a, …) sets, read from the row as JSON, which names it only
+          -- where it exists
+          CROSS JOIN LATERAL (
+              SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY u.ord) AS names
+                FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(to_jsonb(con) -> 'confdelsetcols') = 'array'
+                                                    THEN to_jsonb(con) -> 'confdelsetcols' END)
+                     WITH ORDINALITY AS u(attnum, ord)
+                JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = u.attnum::int2) AS setcols
+         WHERE n.nspname = %(schema)s AND con.contype = 'f'
+           AND (con.confmatchtype = 'f' OR NOT con.convalidated OR setcols.names IS NOT NULL)
         UNION ALL
         SELECT DISTINCT 'approximate', c.relname, 'index', ic.relname,
                'COLLATE ' || quote_ident(co.collname) || ' of a key left out: the index orders by the column''s '
