@@ -443,7 +443,14 @@ class Importer:
             try:
                 return _literal(value, kind, ref, self.enums.get(typ, ()))
             except (literals.LiteralError, ValueError, TypeError):
-                pass  # not a literal of this type: kept as SQL below
+                if self.engine == "postgres" and kind in literals.CLOCK_SQLITE:
+                    # 'infinity'::timestamptz: sqlglot's CAST('infinity' AS TIMESTAMPTZ) is 0 on SQLite (1970)
+                    self.summary.not_mapped(path, f"{c.default} is a value SQLite's {kind} cannot hold (infinity, "
+                                                  "a date BC or past the year 9999; copy refuses them too); left "
+                                                  "out: declare the default for each engine by hand (default: "
+                                                  "{sql: {postgres: …, sqlite: …}})")
+                    return None
+                # not a literal of this type: kept as SQL below
         stored = _sqlite_constant(c.default, c.type) if self.engine == "sqlite" else None
         if stored is not None:
             try:

@@ -5,8 +5,11 @@ Each test builds the database from the team's own DDL, imports the same file, an
 
 from __future__ import annotations
 
+import sqlite3
+
 from schemactl import render
 from schemactl.diff import diff
+from schemactl.engines import sqlite as sqlite_engine
 from schemactl.expect import expect
 from schemactl.introspect import introspect
 from schemactl.manifest.load import load_file
@@ -61,3 +64,26 @@ CREATE TABLE public.kids (id integer PRIMARY KEY, tenant_id integer, parent_id i
     pg.execute("DROP TABLE kids; DROP TABLE parents")
     pg.execute(render.ddl(load_file(out), "postgres"))
     assert list(diff(expect(load_file(out), "postgres"), introspect(pg, "postgres"))) == []
+
+
+def test_an_infinite_time_default_is_not_written_as_1970_on_sqlite(pg, pg_server, tmp_path):
+    """DEFAULT 'infinity'::timestamptz became {sqlite: CAST('infinity' AS TIMESTAMPTZ)}, which SQLite reads as
+    0 (1970-01-01): with a CHECK that PostgreSQL's default passes, SQLite refused every row the default filled."""
+    result, out, found = _import(pg, pg_server, tmp_path, """
+CREATE TABLE public.grants (
+    id integer PRIMARY KEY,
+    valid_until timestamp with time zone DEFAULT 'infinity'::timestamp with time zone NOT NULL,
+    starts date DEFAULT '-infinity'::date,
+    CONSTRAINT grants_valid_check CHECK ((valid_until > '2000-01-01 00:00:00+00'::timestamp with time zone)));
+""")
+    for col, value in (("valid_until", "'infinity'::timestamp with time zone"), ("starts", "'-infinity'::date")):
+        assert any(line.startswith("import: not mapped: ") and f'table "grants", column "{col}", default: {value} '
+                   "is a value SQLite's" in line for line in result.output.splitlines()), result.output
+    m = load_file(out)
+    assert m.table("grants").column("valid_until").default is None
+    assert found == [
+        'SC205 column "grants.valid_until" has another default',
+        'SC205 column "grants.starts" has another default']
+    lite = sqlite3.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
+    lite.execute("INSERT INTO grants (id, valid_until) VALUES (1, 1700000000000)")
