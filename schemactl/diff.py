@@ -22,10 +22,10 @@ CODES = {
     "SC104": ("row-level-security", "a table's row-level security (enabled / forced) differs (PostgreSQL)"),
     "SC105": ("beyond-manifest", "the database holds what no manifest declares: an EXCLUDE constraint, INCLUDE "
                                  "columns, NULLS NOT DISTINCT, a key's own collation, a DEFERRABLE unique key, "
-                                 "MATCH FULL, ON DELETE SET NULL (columns), a NOT VALID foreign key, a trigger's "
-                                 "arguments or UPDATE OF columns, a disabled (or ENABLE REPLICA / ALWAYS) trigger, a "
-                                 "view's options (WITH CHECK OPTION, security_barrier, security_invoker), … "
-                                 "(PostgreSQL); a column's COLLATE (SQLite)"),
+                                 "MATCH FULL, ON DELETE SET NULL (columns), a NOT VALID foreign key, an UNLOGGED "
+                                 "table, a trigger's arguments or UPDATE OF columns, a disabled (or ENABLE REPLICA "
+                                 "/ ALWAYS) trigger, a view's options (WITH CHECK OPTION, security_barrier, "
+                                 "security_invoker), … (PostgreSQL); a column's COLLATE (SQLite)"),
     "SC201": ("column-missing", "a column of the manifest does not exist"),
     "SC202": ("column-extra", "the table has a column the manifest does not declare"),
     "SC203": ("column-type", "a column's type differs"),
@@ -163,11 +163,13 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
 _BEYOND_WHERE = {"column": lambda t, n: ("tables", t, "columns", n),
                  "identity": lambda t, n: ("tables", t, "columns", n),
                  "trigger": lambda t, n: ("triggers", n), "view": lambda t, n: ("views", n)}
-_SCHEMA_LEVEL = ("sequence", "view")
+_SCHEMA_LEVEL = ("sequence", "view", "table")
 
 
 def _beyond_object(table: str, kind: str, name: str) -> str:
     """An SC105 finding's object, named as diff's other findings name theirs: "trigger x", "t.c", "t/index i"."""
+    if kind == "table":   # as SC101/SC102 name it
+        return table
     if kind in ("trigger",) + _SCHEMA_LEVEL:
         return f"{kind} {name}"
     if kind in ("column", "identity"):

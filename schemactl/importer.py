@@ -791,7 +791,8 @@ class Importer:
         """What PostgreSQL holds of an object that the manifest has no field for (pg_extras' "beyond"): each
         listed with the object, so that nothing is dropped as if it were mapped exactly."""
         paths = {"column": lambda t, n: ("tables", t, "columns", n), "trigger": lambda t, n: ("triggers", n),
-                 "sequence": lambda t, n: ("sequences", n), "view": lambda t, n: ("views", n)}
+                 "sequence": lambda t, n: ("sequences", n), "view": lambda t, n: ("views", n),
+                 "table": lambda t, n: ("tables", t)}
         for severity, table, kind, obj, why in self.extras.get("beyond", ()):
             if kind == "identity":   # listed with the column, in the manifest's words (_identity_options)
                 continue
@@ -1532,7 +1533,7 @@ def _literal(value: str, kind: str, ref: TypeRef, members):
 
 # What an import applies to its scratch database, by leading words; anything else is listed with its line.
 # (a type's name may be quoted with spaces: "Sales Data"."stage")
-_APPLY = re.compile(r'^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+(TEMP\w*\s+)?TABLE|'
+_APPLY = re.compile(r'^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+((TEMP\w*|UNLOGGED)\s+)?TABLE|'
                     r'CREATE\s+TYPE\s+(?:"(?:[^"]|"")+"|[^\s"(]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[^\s"(]+))?\s+AS\s+ENUM|'
                     r"CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+SCHEMA|CREATE\s+SEQUENCE|ALTER\s+SEQUENCE|"
                     r"ALTER\s+TABLE|CREATE\s+VIRTUAL\s+TABLE|CREATE\s+(OR\s+REPLACE\s+)?(CONSTRAINT\s+)?TRIGGER|"
@@ -1590,7 +1591,7 @@ def classify(stmts: list[Statement], engine: str = "postgres") -> tuple[list[Sta
         flat = " ".join(s.text.split())
         if _ENVIRONMENT.search(flat):
             continue  # session settings, ownership and privileges: not part of a schema manifest
-        if re.match(r"^CREATE\s+(TEMP\w*\s+)?TABLE\b", flat, re.I) and _from_query(flat):
+        if re.match(r"^CREATE\s+((TEMP\w*|UNLOGGED)\s+)?TABLE\b", flat, re.I) and _from_query(flat):
             left.append((s, "creates a table from a query (data, not a schema); never run on import: write the "
                             "table as CREATE TABLE … (columns)"))
         elif _APPLY.match(flat):
@@ -1661,7 +1662,8 @@ class Locator:
     def add(self, filename: str, s: Statement) -> None:
         text = s.text
         at = f"{filename}:{s.line}"
-        m = re.match(rf"\s*CREATE\s+(?:TEMP\w*\s+|VIRTUAL\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}", text, re.I)
+        m = re.match(rf"\s*CREATE\s+(?:TEMP\w*\s+|UNLOGGED\s+|VIRTUAL\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}",
+                     text, re.I)
         if m:
             table = _name(m.group(1))
             self._put(("table", table), at)

@@ -66,6 +66,27 @@ CREATE TABLE public.kids (id integer PRIMARY KEY, tenant_id integer, parent_id i
     assert list(diff(expect(load_file(out), "postgres"), introspect(pg, "postgres"))) == []
 
 
+def test_an_unlogged_table_is_imported_and_listed(pg, pg_server, tmp_path):
+    """CREATE UNLOGGED TABLE (a cache, sessions) was left out whole by import --ddl ('not a schema statement'),
+    and import --db and diff took it for an ordinary table without a word."""
+    result, out, found = _import(pg, pg_server, tmp_path, """
+CREATE UNLOGGED TABLE public.cache (k text PRIMARY KEY, v jsonb NOT NULL);
+CREATE TABLE public.kept (id integer PRIMARY KEY);
+""")
+    assert 'schema.sql:2: table "cache": UNLOGGED left out: the manifest\'s table is logged' in result.output
+    m = load_file(out)
+    assert {t.name for t in m.tables} == {"cache", "kept"}
+    assert found == ['SC105 table "cache" holds what the manifest cannot declare']
+    by_db = cli("import", "--db", pg_server.url("schemactl_tests"), "-o", tmp_path / "db.yaml")
+    assert by_db.exit_code == 0 and 'approximately: table "cache": UNLOGGED left out' in by_db.output, by_db.output
+    assert cli("diff", out, "--db", pg_server.url("schemactl_tests")).exit_code == 1
+    lite = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
+    pg.execute("DROP TABLE cache; DROP TABLE kept")
+    pg.execute(render.ddl(m, "postgres"))
+    assert cli("diff", out, "--db", pg_server.url("schemactl_tests")).exit_code == 0
+
+
 def test_an_infinite_time_default_is_not_written_as_1970_on_sqlite(pg, pg_server, tmp_path):
     """DEFAULT 'infinity'::timestamptz became {sqlite: CAST('infinity' AS TIMESTAMPTZ)}, which SQLite reads as
     0 (1970-01-01): with a CHECK that PostgreSQL's default passes, SQLite refused every row the default filled."""

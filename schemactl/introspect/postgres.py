@@ -181,6 +181,11 @@ BEYOND_MODEL_SQL = """
           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = %(schema)s AND NOT t.tgisinternal AND t.tgenabled <> 'O'
         UNION ALL
+        SELECT 'approximate', c.relname, 'table', c.relname,
+               'UNLOGGED left out: the manifest''s table is logged (its rows survive a crash and reach replicas)'
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND c.relpersistence = 'u'
+        UNION ALL
         SELECT 'approximate', c.relname, 'view', c.relname,
                'WITH (' || array_to_string(c.reloptions, ', ') || ') is not kept: the manifest''s view is created '
                'without options (without security_invoker, a view reads its tables with its owner''s rights; '
