@@ -337,13 +337,23 @@ def typed_key(sql: str, kinds: dict) -> str | None:
     except Exception:  # noqa: BLE001 -- not read: the plain key (raw text) is the key
         return None
     exp, _, comparisons = _sqlglot()
+    # a constant cast to another type than the column's keeps that type (timestamptz > '2020-01-01'::date
+    # compares with a date: the catalog shows '2020-01-01'::date, not an instant)
     pairs = [(name, other) for node in list(tree.find_all(*comparisons, exp.Between, exp.In))
-             for name, other in _pairs(node, kinds) if kinds[name] in PG_TYPES]
+             for name, other in _pairs(node, kinds) if kinds[name] in PG_TYPES
+             and not _cast_to_another(other, PG_TYPES[kinds[name]])]
     if not pairs:
         return None
     for name, other in pairs:
         other.replace(exp.cast(exp.Literal.string(_constant(other)), PG_TYPES[kinds[name]], dialect="postgres"))
     return tree_key(tree)
+
+
+def _cast_to_another(node, pg_type: str) -> bool:
+    """Whether the constant ``node`` is cast to a type other than ``pg_type`` ('…'::date beside a timestamptz)."""
+    exp = _sqlglot()[0]
+    node = _bare(node)
+    return isinstance(node, exp.Cast) and node.to.this != exp.DataType.build(pg_type, dialect="postgres").this
 
 
 def reads_otherwise(tree) -> str | None:

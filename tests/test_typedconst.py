@@ -100,6 +100,23 @@ def test_parity_still_sees_another_constant(pg, pg_test_db):
     assert [f.code for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == ["SC333"]
 
 
+def test_a_constant_cast_to_another_type_than_its_columns_keeps_that_type(pg, pg_test_db):
+    """PostgreSQL keeps a constant's own cast where it is compared with a column of another type (a timestamptz
+    with '2020-01-01'::date, a date with '…'::timestamp): the expected key cast it to the column's type instead,
+    so parity reported SC333 for such a CHECK (which import --ddl keeps for PostgreSQL) on the database built
+    from the manifest's own DDL."""
+    own = ("    checks:\n"
+           "    - {name: ev_at_date, expr: {postgres: \"(at > '2020-01-01'::date)\"}}\n"
+           "    - {name: ev_at_ts, expr: {postgres: \"(at > '2020-01-01 10:00'::timestamp)\"}}\n"
+           "    - {name: ev_d_ts, expr: {postgres: \"(d > '2020-01-01 10:00'::timestamp without time zone)\"}}\n"
+           "    - {name: ev_ts_tz, expr: {postgres: \"(ts > '2020-01-01T10:00:00+02'::timestamptz)\"}}\n")
+    m = load_text(MANIFEST.format(storage="").replace("    checks:\n", own), "m.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    assert findings(m, pg, "postgres") == []
+    pg.execute("ALTER TABLE ev DROP CONSTRAINT ev_at_date, ADD CONSTRAINT ev_at_date CHECK (at > '2020-01-02'::date)")
+    assert [f.code for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == ["SC333"]
+
+
 @pytest.mark.parametrize("expr, message", [
     ("at > '2020-01-01'", "names no offset"),
     ("d >= '2000-13-01'", "is not a date SQLite can hold"),
