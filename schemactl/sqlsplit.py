@@ -2,7 +2,9 @@
 
 Aware of single- and double-quoted text, E'…' escape strings, -- and (nested) /* */ comments and $tag$
 bodies (functions), as PostgreSQL's own lexer reads them, so a ';' inside any of them does not end a
-statement and a ';' outside all of them always does.  With
+statement and a ';' outside all of them always does, but for the body of a CREATE FUNCTION|PROCEDURE
+written BEGIN ATOMIC … END, whose statements end with ';' (read as PostgreSQL's grammar reads it: _Routine).
+With
 ``dialect="sqlite"`` a ';' ends a statement only where SQLite's own tokenizer
 (``sqlite3.complete_statement``) says the statement is complete, so
 ``CREATE TRIGGER … BEGIN …; …; END;`` stays one statement.
@@ -29,10 +31,14 @@ def split_sql(text: str, dialect: str = "postgres") -> list[Statement]:
     out, start, i, n = [], 0, 0, len(text)
     lines = [0, 1]   # a position and its line: counted on from there, not from the start each time
     special = _SPECIAL_LITE if lite else _SPECIAL
+    routine = None if lite else _Routine()
     while i < n:
         if not special.match(text, i):   # nothing to track up to the next quote, comment, '$' or ';'
             m = special.search(text, i)
-            i = m.start() if m else n
+            end = m.start() if m else n
+            if routine is not None and routine.read(text, i, end):
+                routine = None   # not a routine, or its body closed: no more to read
+            i = end
             continue
         ch = text[i]
         if text.startswith("--", i):
@@ -68,9 +74,12 @@ def split_sql(text: str, dialect: str = "postgres") -> list[Statement]:
                 i += 1
         elif ch == ";" and lite and not sqlite3.complete_statement(text[start:i + 1]):
             i += 1   # inside CREATE TRIGGER … BEGIN … END
+        elif ch == ";" and routine is not None and routine.depth:
+            i += 1   # inside CREATE FUNCTION … BEGIN ATOMIC … END
         elif ch == ";":
             _add(out, text, start, i + 1, lines, not lite)
             start = i = i + 1
+            routine = None if lite else _Routine()
         else:
             i += 1
     _add(out, text, start, n, lines, not lite)
@@ -81,6 +90,59 @@ def split_sql(text: str, dialect: str = "postgres") -> list[Statement]:
 # identifier goes on with letters, digits, _ and $ (any non-ASCII character counts as a letter)
 _DOLLAR = re.compile(r"\$(?:[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_\u0080-\U0010ffff]*)?\$")
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\u0080-\U0010ffff]")
+
+
+class _Routine:
+    """A SQL-standard routine body, CREATE [OR REPLACE] FUNCTION|PROCEDURE … BEGIN ATOMIC …; …; END (pg_dump
+    prints them so since PostgreSQL 14), read as PostgreSQL's grammar reads it: the first BEGIN ATOMIC outside
+    parentheses opens the body (there is no other), CASE inside it opens an expression that END closes, the END
+    that closes the body ends it, and a ';' inside the body does not end the statement.  CASE and END are
+    reserved words, so no column or alias is taken for one; words are read outside quotes, comments and $tag$
+    bodies only, and a word that goes on an identifier (a$begin) is none."""
+
+    __slots__ = ("words", "routine", "paren", "depth", "begin")
+
+    def __init__(self):
+        self.words: tuple[str, ...] = ()
+        self.routine = self.begin = False
+        self.paren = self.depth = 0
+
+    def read(self, text: str, i: int, end: int) -> bool:
+        """Read the words and parentheses of text[i:end]; True when nothing further can matter."""
+        if not self.words and _NO_ROUTINE.match(text, i, end):   # most statements: CREATE TABLE, ALTER, …
+            return True
+        for m in _WORD_OR_PAREN.finditer(text, i, end):
+            word = m.group().lower()
+            if word == "(":
+                self.paren += 1
+            elif word == ")":
+                self.paren = max(self.paren - 1, 0)
+            elif not self.routine:   # its leading words: CREATE [OR REPLACE] FUNCTION|PROCEDURE, or not a routine
+                self.words += (word,)
+                if self.words in _ROUTINE_HEADS:
+                    self.routine = True
+                elif self.words not in _ROUTINE_STARTS:
+                    return True
+            elif self.paren:
+                self.begin = False
+            elif not self.depth:   # the head: the body opens at BEGIN ATOMIC
+                if self.begin and word == "atomic":
+                    self.depth = 1
+                self.begin = word == "begin"
+            elif word == "case":
+                self.depth += 1
+            elif word == "end":
+                self.depth -= 1
+                if not self.depth:   # the body is closed: the statement ends at the next ';'
+                    return True
+        return False
+
+
+_ROUTINE_HEADS = {("create", "function"), ("create", "procedure"), ("create", "or", "replace", "function"),
+                  ("create", "or", "replace", "procedure")}
+# leading words that are no routine's, read at once (CREATE TABLE …, ALTER …, INSERT …)
+_NO_ROUTINE = re.compile(r"\s*(?:(?!create\b)[a-z_]|create\s+(?!or\b|function\b|procedure\b)[a-z_])", re.I)
+_ROUTINE_STARTS = {head[:n] for head in _ROUTINE_HEADS for n in range(1, len(head))}
 
 
 def _comment_end(text: str, i: int, nested: bool) -> int:
@@ -98,6 +160,8 @@ def _comment_end(text: str, i: int, nested: bool) -> int:
 
 
 _COMMENT_MARK = re.compile(r"/\*|\*/")
+_WORD_OR_PAREN = re.compile(r"(?<![A-Za-z0-9_$\u0080-\U0010ffff])"
+                            r"[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*|[()]")
 _SPECIAL = re.compile(r"--|/\*|['\"$;]")
 _SPECIAL_LITE = re.compile(r"--|/\*|['\"`\[;]")
 

@@ -108,3 +108,27 @@ CREATE TABLE public.grants (
     lite = sqlite3.connect(":memory:")
     sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
     lite.execute("INSERT INTO grants (id, valid_until) VALUES (1, 1700000000000)")
+
+
+def test_a_sql_standard_function_body_is_one_statement(pg, pg_server, tmp_path):
+    """pg_dump prints a function written BEGIN ATOMIC … END with its ';' inside: import --ddl cut it at the first
+    one, so the function was rejected ('syntax error at end of input') and the table whose CHECK calls it with
+    it: 'no tables found to import' (exit 2)."""
+    result, out, found = _import(pg, pg_server, tmp_path, """
+CREATE FUNCTION public.valid_code(c text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    BEGIN ATOMIC
+ SELECT (length(c) = 3);
+END;
+
+CREATE TABLE public.items (
+    id integer PRIMARY KEY,
+    code text CONSTRAINT items_code_check CHECK (public.valid_code(code))
+);
+""")
+    assert 'schema.sql:2: function "valid_code": write the body $-quoted' in result.output, result.output
+    assert 'schema.sql:10: table "items": check "items_code_check": PostgreSQL has no function valid_code()' \
+        in result.output
+    assert [t.name for t in load_file(out).tables] == ["items"]
+    assert found == ['SC332 "items" has an undeclared check',
+                     'SC392 function "valid_code" is not in the manifest']

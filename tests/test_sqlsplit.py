@@ -24,6 +24,30 @@ HOSTILE = {
     "tag with a digit": ("SELECT $q1$ a; b $q1$; SELECT 2", ["SELECT $q1$ a; b $q1$;", "SELECT 2"]),
     "ordinary string": ("SELECT 'a''b;c'; SELECT 3", ["SELECT 'a''b;c';", "SELECT 3"]),
     "identifier ending in E": ("SELECT 1 AS some'; SELECT 2; --'", ["SELECT 1 AS some'; SELECT 2; --'"]),
+    # a SQL-standard routine body (pg_dump since PostgreSQL 14): its ';' do not end the CREATE FUNCTION; before,
+    # the function was cut at its first ';' (rejected), and what called it (a CHECK, a table) rejected with it
+    "begin atomic body": ("CREATE FUNCTION f(n int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n SELECT 1;\n "
+                          "SELECT CASE WHEN n > 0 THEN (CASE WHEN n > 1 THEN 2 END) ELSE 3 END;\nEND; SELECT 4",
+                          ["CREATE FUNCTION f(n int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n SELECT 1;\n "
+                           "SELECT CASE WHEN n > 0 THEN (CASE WHEN n > 1 THEN 2 END) ELSE 3 END;\nEND;", "SELECT 4"]),
+    "or replace procedure": ("CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT 1; END; SELECT 2",
+                             ["CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT 1; END;",
+                              "SELECT 2"]),
+    # BEGIN ATOMIC inside the body is a column and its alias, not a second body: the END closes the body
+    "begin atomic as a column": ("CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT begin atomic "
+                                 "FROM (SELECT 1 AS begin) AS s; END; CREATE TABLE smuggled(x int)",
+                                 ["CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT begin atomic "
+                                  "FROM (SELECT 1 AS begin) AS s; END;", "CREATE TABLE smuggled(x int)"]),
+    # a function called begin opens no body, nor does a word that goes on an identifier (a$begin)
+    "function called begin": ("CREATE FUNCTION begin() RETURNS int LANGUAGE sql AS 'SELECT 1'; CREATE TABLE "
+                              "smuggled(x int)", ["CREATE FUNCTION begin() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+                                                  "CREATE TABLE smuggled(x int)"]),
+    "begin inside an identifier": ("CREATE FUNCTION h(a$begin int) RETURNS int LANGUAGE sql RETURN a$begin; "
+                                   "CREATE TABLE smuggled(x int)",
+                                   ["CREATE FUNCTION h(a$begin int) RETURNS int LANGUAGE sql RETURN a$begin;",
+                                    "CREATE TABLE smuggled(x int)"]),
+    "begin in a table": ("CREATE TABLE t (begin int, atomic int); SELECT 2", ["CREATE TABLE t (begin int, atomic "
+                                                                              "int);", "SELECT 2"]),
 }
 
 
