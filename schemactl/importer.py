@@ -258,15 +258,20 @@ class Importer:
         self.foreign_tables: set[str] = set()             # tables of the source the manifest does not hold
         self._typed_cache: dict[tuple, tuple] = {}         # _typed_forms: (text, storage, compared) -> its form
 
-    def _pg_underlying(self, spelled: str) -> tuple[str, str]:
+    def _pg_underlying(self, spelled: str, own_default: bool = True) -> tuple[str, str]:
         """(the type a PostgreSQL column's values have, why that is only approximately the column's type): a
         domain reads as its base type, an extension's type as the built-in type it extends."""
         bare = re.sub(r'^(?:"[^"]+"|\w+)\.', "", spelled.strip()).strip('"')
-        for dname, base, check, notnull in self.extras.get("domains", ()):
+        for dname, base, check, notnull, default, collation in self.extras.get("domains", ()):
             if dname.lower() == bare.lower():
                 kept = " and ".join(x for x in (check and f"its {check}", notnull and "its NOT NULL") if x)
                 return base, (f"domain {dname} over {base}" + (f"; {kept} is not kept: add it to the column "
-                                                                "as a check" if kept else ""))
+                                                                "as a check" if kept else "")
+                              # a column without a default of its own takes the domain's
+                              + (f"; its DEFAULT {default} is not kept: the column has no default (give it one)"
+                                 if default and not own_default else "")
+                              + (f"; its COLLATE {collation} is not kept: the column compares by the database's "
+                                 "default collation" if collation else ""))
         if bare.lower() in EXTENSION_TYPES:
             base, note = EXTENSION_TYPES[bare.lower()]
             return base, note
@@ -313,7 +318,7 @@ class Importer:
             if note:
                 self.summary.approximate(path, f"{c.type} -> {typ} ({note})")
         else:
-            spelled, why = self._pg_underlying(c.type)
+            spelled, why = self._pg_underlying(c.type, c.default is not None)
             timed = re.fullmatch(r"(timestamp|time)\((\d)\) (with|without) time zone", spelled)
             if timed:   # Rails writes timestamp(6): PostgreSQL's own precision, microseconds
                 typ = {("timestamp", "with"): "timestamptz", ("timestamp", "without"): "timestamp"}.get(
@@ -1184,7 +1189,7 @@ class Importer:
             if table in doc["tables"] and "row_level_security" not in doc["tables"][table].get("postgres", {}):
                 self.summary.not_mapped(("tables", table), "ENABLE ROW LEVEL SECURITY is not in the manifest model "
                                         "yet", what=f'row-level security on table "{table}"')
-        for dname, base, _, _ in x.get("domains", ()):
+        for dname, base, *_ in x.get("domains", ()):
             self.summary.not_mapped((), f"domains are not in the manifest; its columns read as {base} (listed "
                                         "by column)", what=f'domain "{dname}"')
 
@@ -1828,8 +1833,10 @@ def from_database(conn, engine: str, name: str, schema: str | None = None) -> tu
 _PG_EXTRAS = {
     "domains": """SELECT t.typname, format_type(t.typbasetype, t.typtypmod),
                          (SELECT string_agg(pg_get_constraintdef(c.oid), ' AND ') FROM pg_constraint c
-                          WHERE c.contypid = t.oid), t.typnotnull
-                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                          WHERE c.contypid = t.oid), t.typnotnull, t.typdefault,
+                         CASE WHEN t.typcollation NOT IN (0, b.typcollation) THEN
+                              (SELECT quote_ident(co.collname) FROM pg_collation co WHERE co.oid = t.typcollation) END
+                  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type b ON b.oid = t.typbasetype
                   WHERE t.typtype = 'd' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                   ORDER BY 1""",
     "extensions": "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1",

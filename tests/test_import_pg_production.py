@@ -132,3 +132,23 @@ CREATE TABLE public.items (
     assert [t.name for t in load_file(out).tables] == ["items"]
     assert found == ['SC332 "items" has an undeclared check',
                      'SC392 function "valid_code" is not in the manifest']
+
+
+def test_a_domains_default_and_collation_are_listed_with_its_columns(pg, pg_server, tmp_path):
+    """A column of a domain with DEFAULT 1 (and a column of one with COLLATE "C") took the domain's default and
+    collation on PostgreSQL; the import listed the column as its base type, naming the domain's CHECK and NOT
+    NULL only: the default the rows got and the order they sort in were lost without a word."""
+    result, out, found = _import(pg, pg_server, tmp_path, """
+CREATE DOMAIN public.qty AS integer DEFAULT 1 NOT NULL CONSTRAINT qty_check CHECK (VALUE > 0);
+CREATE DOMAIN public.label AS character varying(20) COLLATE "C" DEFAULT 'none'::character varying;
+CREATE TABLE public.lines (id integer PRIMARY KEY, amount public.qty, tag public.label, own public.qty DEFAULT 5);
+""")
+    lines = {line.split('column "')[1].split('"')[0]: line for line in result.output.splitlines()
+             if line.startswith("import: approximately: ") and 'column "' in line}
+    assert "its DEFAULT 1 is not kept: the column has no default" in lines["amount"], result.output
+    assert "its DEFAULT 'none'::character varying is not kept" in lines["tag"]
+    assert 'its COLLATE "C" is not kept: the column compares by the database\'s default collation' in lines["tag"]
+    assert "DEFAULT" not in lines["own"], lines["own"]      # its own default: the domain's is not taken
+    assert load_file(out).table("lines").column("own").default.value == 5
+    assert [f.split(" has ")[0] for f in found] == ['SC203 column "lines.amount"', 'SC203 column "lines.tag"',
+                                                    'SC203 column "lines.own"']
