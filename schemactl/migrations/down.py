@@ -65,7 +65,8 @@ def down_path(chain: Path, engine: str, name: str) -> Path:
 def down_text(name: str, schema: str, engine: str, previous: int, body: list[str]) -> str:
     header = (f"-- schemactl down migration of {name}, schema \"{schema}\" ({engine}): back to version {previous}.\n"
               "-- Run by `schemactl migrate down` in one transaction. Never edit it.\n")
-    return header + "\n" + "\n\n".join(body) + "\n"
+    from ..render.ddl import strings_on
+    return header + "\n" + "\n\n".join(strings_on(engine, body)) + "\n"
 
 
 # ---------------------------------------------------------------- running them

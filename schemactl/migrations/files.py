@@ -27,7 +27,7 @@ from ..manifest.load import load_text
 from ..manifest.model import Manifest
 from ..manifest.rules_names import BOOKKEEPING_TABLES, VERSION_TABLE
 from ..naming import quote, sql_string
-from ..render.ddl import Renderer, schema_of
+from ..render.ddl import Renderer, schema_of, strings_on
 from .down import down_bodies, down_path, down_text
 from .layout import LOCK, missing_lock
 from .plan import destructive, enum_values_first, plan
@@ -320,7 +320,7 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
             header = (f"-- schemactl migration {name} of schema \"{manifest.name}\" ({engine}).\n"
                       f"-- Schema hash after this migration: {step_digest}\n"
                       "-- Applied by schemactl.runtime in one transaction. Never edit an applied migration.\n")
-            body = header + "\n" + "\n\n".join(bodies[engine]) + "\n"
+            body = header + "\n" + "\n\n".join(strings_on(engine, bodies[engine])) + "\n"
             files[d / engine / f"{name}.sql"] = with_record(body, engine, schema_of(manifest, engine), version,
                                                             step_digest)
             entry["checksums"][engine] = sha256(body.encode())

@@ -71,6 +71,20 @@ RULES = {
 _ACTION_SQL = {"cascade": "CASCADE", "set null": "SET NULL", "set default": "SET DEFAULT", "restrict": "RESTRICT"}
 
 
+# PostgreSQL reads a backslash in '…' as itself only with standard_conforming_strings on (its default since 9.1).
+# A database or role set to off reads \' as a quote, which ends the literal (a manifest's comment "x\\'; CREATE
+# TABLE …; --" ran a second statement), and '^\d+$' as '^d+$' (another CHECK).  Statements that hold a backslash
+# start by setting it on, whoever runs them (psql, sqlx, drizzle's migrator, the runtimes); others are unchanged.
+STRINGS_ON = "SET standard_conforming_strings = on;"
+
+
+def strings_on(engine: str, statements: list[str]) -> list[str]:
+    """``statements`` (PostgreSQL's) preceded by STRINGS_ON where one of them holds a backslash."""
+    if engine == "postgres" and statements[:1] != [STRINGS_ON] and any("\\" in s for s in statements):
+        return [STRINGS_ON, *statements]
+    return statements
+
+
 def schema_of(m: Manifest, engine: str) -> str | None:
     """The schema that holds the manifest's objects on ``engine`` (None: the engine's default)."""
     return m.pg_schema if RULES[engine].uses_schema else None
@@ -301,7 +315,7 @@ class Renderer:
             [self.create_policy(p) for p in self.policies()]
         if security:
             out.append("\n".join(security))
-        return out
+        return strings_on(self.r.name, out)
 
     # -- objects PostgreSQL keeps beside tables (SQLite has none of them: RULES says so)
     def create_sequence(self, s) -> str:
