@@ -250,7 +250,7 @@ ARCHIVE = {
 }
 UNARCHIVE = {
     **COMMON, "boolean": _archived_bool, "float": _archived_float, "bytes": _b64,
-    "timestamptz": _iso(dt.datetime.fromisoformat, "an ISO-8601 timestamp", True),
+    "timestamptz": _iso(dt.datetime.fromisoformat, "a timestamp with its offset (YYYY-MM-DD HH:MM:SS+HH:MM)", True),
 }
 # schemactl-backup/1 held json as parsed values (its numbers as floats, JSON null as NULL): read as text.
 UNARCHIVE_V1 = {**UNARCHIVE, "json": lambda col: lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))}

@@ -229,12 +229,30 @@ def _json(col: Col) -> Callable:
 _BEYOND_MICROSECONDS = re.compile(r"[.,]\d{6}\d*[1-9]")
 
 
+# The spellings of a date, time or timestamp both engines read (SQLite's date and time functions, PostgreSQL's
+# input): Python's fromisoformat reads more, and reads some of it as another value than either engine would (a
+# week date "2024-W01-1", "20240101" as the time 20:24:01.01, "2024-01-01+01:00" as one o'clock), differently
+# from one Python version to the next.  Text in no such form is refused, never converted.
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_TIME = r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+_ZONE = r"(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+ISO_FORMS = {
+    dt.date.fromisoformat: re.compile(_DATE),
+    dt.time.fromisoformat: re.compile(_TIME + _ZONE),
+    dt.datetime.fromisoformat: re.compile(f"{_DATE}(?:[T ]{_TIME}{_ZONE})?"),
+}
+
+
 def _iso(parse: Callable, what: str, aware: bool | None) -> Callable:
     """ISO text -> date/time/datetime; aware: True needs an offset, False refuses one, None assumes UTC."""
+    form = ISO_FORMS[parse]
+
     def check(col):
         def f(v):
             _must(v, str, what)
             try:
+                if not form.fullmatch(v):
+                    raise ValueError(v)
                 x = parse(v)
             except ValueError:
                 raise BadValue(f"{show(v)} is not {what}; {SOURCE_FIX}") from None
@@ -298,7 +316,8 @@ def _bytes(col):
 def _sqlite_instant(storage: str) -> Callable:
     """SQLite timestamptz: integers in the storage's units (ms, s), or ISO text (UTC when it has no offset)."""
     micros = 1_000_000 // TIME_UNITS.get(storage, 1000)     # exact integer arithmetic, no float
-    iso = _iso(dt.datetime.fromisoformat, "an ISO-8601 timestamp", None)
+    iso = _iso(dt.datetime.fromisoformat, "a timestamp (YYYY-MM-DD HH:MM:SS, UTC unless it ends in +HH:MM or Z)",
+               None)
 
     def make(col):
         text = iso(col)
