@@ -263,6 +263,7 @@ class _Kinds:
 
     def __init__(self, m, t):
         self.m, self.t, self.kinds, self.storage = m, t, None, m.time_storage
+        self.rows: dict | None = None
 
     def get(self) -> dict:
         if self.kinds is None:
@@ -270,8 +271,11 @@ class _Kinds:
         return self.kinds
 
     def named(self, expr, wanted) -> bool:
-        """Does ``expr`` read a column of one of the ``wanted`` kinds (by the columns the model lists)?"""
-        return any((hit := self.get().get(c)) and hit[0] in wanted for c in expr.columns)
+        """Does ``expr`` read a column of one of the ``wanted`` kinds (by the columns the model lists)?
+        The kinds alone, as column_kinds gives them first, without the SQLite declarations it renders."""
+        if self.rows is None:
+            self.rows = {c.name: c.type.row.value for c in enginediff.judged_columns(self.t)}
+        return any(self.rows.get(c) in wanted for c in expr.columns)
 
 
 _EXTRACT = re.compile(r"\bEXTRACT\s*\(", re.I)

@@ -39,8 +39,12 @@ def column_kinds(m, t) -> dict[str, tuple[str, str]]:
     from ..render.ddl import Renderer
     from ..typekeys import sqlite_affinity
     lite = Renderer(m, "sqlite")
-    return {c.name: (c.type.row.value, sqlite_affinity(lite.column_type(t, c))) for c in t.columns
-            if not c.type.array and not c.type.enum and not c.engine_types}
+    return {c.name: (c.type.row.value, sqlite_affinity(lite.column_type(t, c))) for c in judged_columns(t)}
+
+
+def judged_columns(t):
+    """The columns whose kinds are judged: neither an array, an enum nor an engine's own type."""
+    return (c for c in t.columns if not c.type.array and not c.type.enum and not c.engine_types)
 
 
 def _tree(sql: str):
@@ -253,14 +257,14 @@ def portable_refusal(sql: str, kinds: dict, storage: str) -> str | None:
 def default_check_refusals(m, t):
     """(column, check) pairs: a CHECK reading only columns with a constant default, which SQLite finds false on
     a row of those defaults (the table's columns as generated, without their constraints)."""
-    from ..render.ddl import Renderer
-    lite_r = Renderer(m, "sqlite")
     defaulted = {c.name: c for c in t.columns if c.default is not None and c.default.kind == "literal"
                  and c.generated is None}
     checks = [ck for ck in t.checks if ck.expr.on("sqlite") and ck.expr.columns
               and all(name in defaulted for name in ck.expr.columns)]
     if not checks:
         return []
+    from ..render.ddl import Renderer
+    lite_r = Renderer(m, "sqlite")
     out = []
     lite = sqlite3.connect(":memory:")
     try:
