@@ -57,7 +57,8 @@ def qualified(schema: str | None, name: str) -> str:
 
 
 def too_long(name: str) -> bool:
-    return len(name.encode("utf-8")) > PG_MAX_IDENT_BYTES
+    # (an ASCII name has as many bytes as characters: not encoded, as most names are)
+    return len(name if name.isascii() else name.encode("utf-8")) > PG_MAX_IDENT_BYTES
 
 
 def derived_name(*parts: str, suffix: str) -> str:

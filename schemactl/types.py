@@ -194,7 +194,9 @@ class TypeRef:
     enum: str | None = None
     array: bool = False              # a one-dimensional array of the type
 
-    @property
+    # row, kind and the spelling are kept once worked out (as params): a manifest's columns share their
+    # TypeRefs (the loader reads each type text once), and loading and rendering ask for them per column
+    @functools.cached_property
     def row(self) -> PortableType:
         if self.array:
             return array_row(self.name)
@@ -205,7 +207,7 @@ class TypeRef:
         """The type of an array's elements (the type itself when it is no array)."""
         return replace(self, array=False) if self.array else self
 
-    @property
+    @functools.cached_property
     def kind(self) -> str:
         """The literal kind of a value (``enum`` for an enum, ``text[]`` for a text array)."""
         return ("enum" if self.enum else self.element.row.value) + (ARRAY_SUFFIX if self.array else "")
@@ -217,6 +219,10 @@ class TypeRef:
 
     def spelled(self) -> str:
         """The manifest spelling: ``varchar(20)``, ``uuid`` or the enum's name."""
+        return self._spelled
+
+    @functools.cached_property
+    def _spelled(self) -> str:
         if self.array:
             return self.element.spelled() + ARRAY_SUFFIX
         if self.enum:

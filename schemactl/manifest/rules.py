@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from ..naming import PG_MAX_IDENT_BYTES, suggest, too_long
@@ -196,8 +197,7 @@ def _names(m: Manifest, problems) -> None:
             if obj.name in views:
                 problems.add(m.views[[v.name for v in m.views].index(obj.name)].path,
                              f'view "{obj.name}" has the name of an index or constraint; rename one', key=True)
-            names = [n for n, kinds in _NAMESPACES.items() if isinstance(obj, kinds)]
-            spaces = [seen if n == "schema" else own for n in names]
+            spaces = [seen if n == "schema" else own for n in _spaces_of(type(obj))]
             if any(obj.name in space and space[obj.name] != obj.path for space in spaces):
                 kind = type(obj).__name__.lower().replace("foreignkey", "foreign key").replace("primarykey",
                                                                                               "primary key")
@@ -210,6 +210,12 @@ def _names(m: Manifest, problems) -> None:
 
 # which name space each kind of object's name lives in: the schema's (with tables) or its table's
 _NAMESPACES = {"schema": (PrimaryKey, Unique, Index, Search), "table": (PrimaryKey, Unique, ForeignKey, Check)}
+
+
+@functools.cache
+def _spaces_of(kind: type) -> tuple[str, ...]:
+    """The name spaces of _NAMESPACES an object of ``kind`` is named in (a few kinds, thousands of objects)."""
+    return tuple(n for n, kinds in _NAMESPACES.items() if issubclass(kind, kinds))
 
 
 def _missing(t: Table, col: str, path, what: str, problems) -> None:

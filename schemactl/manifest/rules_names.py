@@ -24,7 +24,7 @@ BOOKKEEPING_TABLES = {VERSION_TABLE: "schemactl's migration history table, which
 
 def fold(name: str) -> str:
     """A name as SQLite compares it: ASCII letters without case (other characters as they are)."""
-    return name.encode("utf-8").lower().decode("utf-8")
+    return name.lower() if name.isascii() else name.encode("utf-8").lower().decode("utf-8")
 
 
 def check(m: Manifest, problems) -> None:
@@ -63,15 +63,16 @@ def _empty(m: Manifest, problems) -> None:
 def _columns(t, problems) -> None:
     seen: dict[str, str] = {}
     for c in t.columns:
+        folded = fold(c.name)
         if c.name in PG_SYSTEM_COLUMNS:
             problems.add(c.path, f'table "{t.name}": column "{c.name}" has the name of a PostgreSQL system column '
                                  f"({', '.join(PG_SYSTEM_COLUMNS)}); rename it", key=True)
-        if not t.without_rowid and fold(c.name) in SQLITE_ROWID_NAMES:
+        if not t.without_rowid and folded in SQLITE_ROWID_NAMES:
             problems.add(c.path, f'table "{t.name}": column "{c.name}" has a name of SQLite\'s rowid '
                                  f"({', '.join(SQLITE_ROWID_NAMES)}): it hides the real rowid, which a table "
                                  "rebuild renumbers; rename it (or make the table sqlite: {without_rowid: true})",
                          key=True)
-        other = seen.setdefault(fold(c.name), c.name)
+        other = seen.setdefault(folded, c.name)
         if other != c.name:
             problems.add(c.path, f'table "{t.name}": columns "{other}" and "{c.name}" differ only in case; SQLite '
                                  "ignores the case of identifiers (duplicate column name): rename one", key=True)
@@ -101,11 +102,11 @@ def _one_namespace(objects, kinds: str, problems) -> None:
     for name, what, path, key in objects:
         if not name:
             continue
-        if fold(name).startswith("sqlite_"):
+        folded = fold(name)
+        if folded.startswith("sqlite_"):
             problems.add(path, f'{what} "{name}": SQLite reserves names beginning with "sqlite_" for itself; '
                                "rename it", key=key)
             continue
-        folded = fold(name)
         if folded not in seen:
             seen[folded] = (name, what)
             continue
