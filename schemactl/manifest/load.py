@@ -13,6 +13,7 @@ import functools
 import gc
 import json
 import re
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -333,6 +334,7 @@ class _Builder:
         self.strict_default = sqlite.get("strict", False)
         self.enums = {name: Enum(name, tuple(vals), ("enums", name)) for name, vals in data.get("enums", {}).items()}
         self._types: dict = {}
+        self._literals: dict = {}
 
     def _on(self, spec, path) -> bool:
         """Is this table/column/index part of the feature set being built?"""
@@ -503,7 +505,7 @@ class _Builder:
                 checks.append(Check(_fresh(used, derived_name(name, cname, suffix="check")), expr, kpath))
         pk = self._primary_key(name, spec, pk_cols, base)
         if pk is not None:  # key columns are NOT NULL unless the manifest says otherwise (then rules object)
-            columns = [replace(c, nullable=False) if c.name in pk.columns and
+            columns = [replace(c, nullable=False) if c.nullable and c.name in pk.columns and
                        "nullable" not in (spec["columns"][c.name] if isinstance(spec["columns"][c.name], dict)
                                           else {}) else c for c in columns]
         for i, u in enumerate(spec.get("unique", [])):
@@ -579,7 +581,8 @@ class _Builder:
             default = self._default(table, cname, ref, cspec["default"], cpath + ("default",))
         pk = bool(cspec.get("primary_key"))
         nullable = cspec.get("nullable", not pk and not cspec.get("identity", False))
-        overrides = tuple((e, cspec[f"{e}_type"]) for e in ("postgres", "sqlite") if f"{e}_type" in cspec)
+        overrides = tuple((e, cspec[key]) for e, key in _OWN_TYPES if key in cspec) \
+            if "postgres_type" in cspec or "sqlite_type" in cspec else ()
         generated = None
         if "generated" in cspec:
             gpath = cpath + ("generated", "expr")
@@ -617,11 +620,24 @@ class _Builder:
         value = raw["value"] if isinstance(raw, dict) else raw
         members = self.enums[ref.enum].values if ref.enum else ()
         try:
-            return Default("literal", literals.check_literal(value, ref, members))
+            return Default("literal", self._literal(value, ref, members))
         except literals.LiteralError as exc:
             surprise = self.p.located.surprise(path) if self.p.located else None
             self.p.add(path, f"{where} does not fit type {ref.spelled()}: {surprise or exc}")
             return None
+
+    def _literal(self, value, ref, members):
+        """literals.check_literal, once per (value, type, members) of a plain value (defaults repeat: 0, '',
+        an enum's first member); a value that is a list or mapping, or a problem, is worked out each time."""
+        if type(value) not in _PLAIN:
+            return literals.check_literal(value, ref, members)
+        key = (type(value), value, ref, members)
+        hit = self._literals.get(key)
+        if hit is None:
+            hit = literals.check_literal(value, ref, members)
+            if type(hit) in _PLAIN_RESULTS:
+                self._literals[key] = hit
+        return hit
 
     def _expr(self, raw, path, what):
         try:
@@ -645,7 +661,7 @@ class _Builder:
             return expr
         used = {c.lower() for c in expr.columns}
         kinds = tuple((c, k) for c, k in compared.items() if c.lower() in used)
-        if not kinds or not typedconst.may_change(raw, kinds):
+        if not kinds or not _may_change(raw, kinds):
             return expr
         sqlite, problem = _sqlite_typed(raw, kinds, self.time_storage)
         if problem:
@@ -696,6 +712,10 @@ class _Builder:
         return Index(name, tuple(cols), unique, where, spec.get("method", "btree"), engines, path)
 
 
+# (engine, the column key of its own type), in ENGINES' order
+_OWN_TYPES = tuple((e, f"{e}_type") for e in ENGINES)
+
+
 def _deferrable(raw) -> str | None:
     """deferrable: true / immediate -> "immediate", deferred -> "deferred", false / absent -> None."""
     if raw is True:
@@ -717,8 +737,16 @@ def _resolve_key_references(m: Manifest) -> Manifest:
     return replace(m, tables=tuple(tables))
 
 
+# Default values checked once per builder (a type of its own in the key: 1, 1.0 and true are equal keys)
+_PLAIN = frozenset({str, int, float, bool})
+_PLAIN_RESULTS = frozenset({str, int, float, bool, Decimal})
+
 # What may be a constant compared with a column (a string, or a number: typedconst refuses one against text)
 _CONSTANT = re.compile(r"'|\d")
+
+
+# A manifest repeats its checks and predicates table after table: each (text, compared kinds) judged once
+_may_change = functools.lru_cache(maxsize=4096)(typedconst.may_change)
 
 
 @functools.lru_cache(maxsize=4096)
