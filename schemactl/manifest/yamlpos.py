@@ -273,8 +273,11 @@ def _fast_events(loader, text: str) -> Located | None:
     event = get()
     if isinstance(event, yaml.StreamEndEvent):
         return out
-    # frames: [container, path, key awaited (mappings: _NO_KEY until a key is read)]
-    frames: list = []
+    # The collection being filled is held in locals (its container, its path, whether it is a mapping and
+    # the key read for its next value: _NO_KEY until one is); ``outer`` keeps those of the collections
+    # around it, innermost last (none open: container None).
+    outer: list = []
+    container, path, mapping, key = None, (), False, _NO_KEY
     root = _NO_KEY
     built = 0
     constructed: dict = {}
@@ -283,22 +286,20 @@ def _fast_events(loader, text: str) -> Located | None:
         event = get()
         kind = event.__class__
         if kind is _MAP_END or kind is _SEQ_END:
-            frames.pop()
-            if not frames:
+            container, path, mapping, key = outer.pop()
+            if container is None:
                 break
             continue
         if kind is not _SCALAR and kind is not _MAP_START and kind is not _SEQ_START:
             return None                          # an alias (or anything unforeseen)
         if event.anchor is not None or event.tag is not None:
             return None
-        frame = frames[-1] if frames else None
-        if frame is not None and frame[2] is _NO_KEY and frame[0].__class__ is dict:
+        if mapping and key is _NO_KEY:
             if kind is not _SCALAR:
                 return None                      # a collection as a key
             key = event.value
-            if key in frame[0] or (key == "<<" and event.implicit[0]):     # a duplicate, a merge key
+            if key in container or (key == "<<" and event.implicit[0]):     # a duplicate, a merge key
                 return None
-            frame[2] = key
             continue
         built += 1
         if built > MAX_VALUES:
@@ -309,48 +310,57 @@ def _fast_events(loader, text: str) -> Located | None:
                 tag = tags.get(value)
                 if tag is None:
                     tag = tags[value] = resolve(scalar_node, value, event.implicit)
-            else:                                # quoted or a block: text
-                tag = _STR
-            if tag != _STR and tag != _TIMESTAMP:
-                hit = constructed.get((tag, value), _NO_KEY)
-                if hit is _NO_KEY:
-                    node = scalar_node(tag, value, event.start_mark, event.end_mark, event.style)
-                    try:
-                        hit = construct(node, deep=True)
-                    except (yaml.constructor.ConstructorError, ValueError, KeyError, TypeError):
+                if tag != _STR and tag != _TIMESTAMP:
+                    value = _constructed(event, tag, value, constructed, construct, out,
+                                         path + (key if mapping else len(container),) if container is not None
+                                         else ())
+                    if value is _NO_KEY:
                         return None
-                    if tag in _IMMUTABLE:
-                        constructed[(tag, value)] = hit
-                kind_name = tag.rsplit(":", 1)[-1]
-                if kind_name in _SURPRISES and not event.style \
-                        and value not in (str(hit), "true", "false", "True", "False", "null", "~") \
-                        and not (kind_name == "float" and _plain_decimal(value, hit)):
-                    path = (frame[1] + (frame[2] if frame[0].__class__ is dict else len(frame[0]),)) \
-                        if frame is not None else ()
-                    out.surprises[path] = (value, f"{_SURPRISES[kind_name]}"
-                                                  f"{'' if kind_name == 'bool' else ' ' + str(hit)}")
-                value = hit
-            new = None
+            if mapping:
+                container[key] = value
+                key = _NO_KEY
+            elif container is not None:
+                container.append(value)
+            else:
+                root = value
+                break
+            continue
+        new = {} if kind is _MAP_START else []
+        if mapping:
+            inner = path + (key,)
+            container[key] = new
+            key = _NO_KEY
+        elif container is not None:
+            inner = path + (len(container),)
+            container.append(new)
         else:
-            value = {} if kind is _MAP_START else []
-            new = value
-        if frame is None:
-            root = value
-            path = ()
-        elif frame[0].__class__ is dict:
-            path = frame[1] + (frame[2],) if new is not None else None
-            frame[0][frame[2]] = value
-            frame[2] = _NO_KEY
-        else:
-            path = frame[1] + (len(frame[0]),) if new is not None else None
-            frame[0].append(value)
-        if new is not None:
-            if len(frames) >= MAX_DEPTH:
-                raise _too_deep(event.start_mark)
-            frames.append([new, path, _NO_KEY])
-        elif frame is None:
-            break
+            inner = ()
+            root = new
+        if len(outer) >= MAX_DEPTH:
+            raise _too_deep(event.start_mark)
+        outer.append((container, path, mapping, key))
+        container, path, mapping, key = new, inner, kind is _MAP_START, _NO_KEY
     if not isinstance(get(), yaml.DocumentEndEvent) or not isinstance(get(), yaml.StreamEndEvent):
         return None                              # a second document: the node reading says so
     out.data = root
     return out
+
+
+def _constructed(event, tag: str, text: str, constructed: dict, construct, out: Located, path: Path):
+    """The value of a plain scalar YAML 1.1 reads as no text (a number, a boolean, null), its surprise noted
+    at ``path``; _NO_KEY where it does not construct (the node reading then reports it)."""
+    hit = constructed.get((tag, text), _NO_KEY)
+    if hit is _NO_KEY:
+        node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
+        try:
+            hit = construct(node, deep=True)
+        except (yaml.constructor.ConstructorError, ValueError, KeyError, TypeError):
+            return _NO_KEY
+        if tag in _IMMUTABLE:
+            constructed[(tag, text)] = hit
+    kind_name = tag.rsplit(":", 1)[-1]
+    if kind_name in _SURPRISES and not event.style \
+            and text not in (str(hit), "true", "false", "True", "False", "null", "~") \
+            and not (kind_name == "float" and _plain_decimal(text, hit)):
+        out.surprises[path] = (text, f"{_SURPRISES[kind_name]}{'' if kind_name == 'bool' else ' ' + str(hit)}")
+    return hit
