@@ -1,8 +1,8 @@
 """The user's cache directory for what schemactl may keep between runs and always rebuild.
 
 ``$XDG_CACHE_HOME/schemactl``, else ``~/.cache/schemactl``; never in a repository.  Everything kept there
-is a cache: ``check``'s stamps, jinja2's compiled templates, Node's compiled code of the large modules
-``import --drizzle`` loads.  ``SCHEMACTL_NO_CACHE=1`` keeps nothing and reads nothing (``cache()`` is then
+is a cache: ``check``'s stamps, jinja2's compiled templates, the manifest schema's compiled fast check,
+Node's compiled code of the large modules ``import --drizzle`` loads.  ``SCHEMACTL_NO_CACHE=1`` keeps nothing and reads nothing (``cache()`` is then
 None); a directory that cannot be used is ignored by each user of it, and nothing else changes.
 """
 

@@ -172,7 +172,8 @@ _JSON_TYPES = {"string": "a string", "integer": "a whole number", "number": "a n
 
 @functools.cache
 def _fast_check():
-    return fastcheck.compile_schema(json_schema())
+    from ..usercache import cache
+    return fastcheck.compile_schema(json_schema(), cache("fastcheck"))
 
 
 def _schema_problems(data: dict, problems: Problems) -> None:

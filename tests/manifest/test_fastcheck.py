@@ -95,3 +95,27 @@ def test_a_float_with_no_fraction_is_an_integer_as_json_schema_says(value):
     doc = copy.deepcopy(next(d for d in _VALID if d.get("sqlite", {}).get("pragmas")))
     doc["sqlite"]["pragmas"]["busy_timeout"] = value
     assert FAST(doc) == SLOW.is_valid(doc)
+
+
+def test_the_compiled_checker_kept_in_the_cache_is_the_same_check(tmp_path):
+    """compile_schema(…, cache) writes the compiled code once and reads it back in the next process (here: the
+    next call); a file it cannot use (truncated, not code, another schema's) is compiled anew and replaced."""
+    import marshal
+    docs = [doc for _, doc in _documents()]
+    cache = tmp_path / "fastcheck"
+    first = compile_schema(json_schema(), cache)
+    kept = list(cache.glob("schema-*.marshal"))
+    assert len(kept) == 1 and not list(cache.glob("*.tmp"))
+    again = compile_schema(json_schema(), cache)
+    assert [first(d) for d in docs] == [again(d) for d in docs] == [FAST(d) for d in docs]
+    for broken in (kept[0].read_bytes()[:100], marshal.dumps({"not": "code"}), b""):
+        kept[0].write_bytes(broken)
+        assert [compile_schema(json_schema(), cache)(d) for d in docs] == [FAST(d) for d in docs]
+    assert marshal.loads(kept[0].read_bytes()).co_filename == "<schemactl manifest schema>"
+    (cache / "schema-0123.marshal").write_bytes(b"stale")   # another schema's: removed when one is written
+    kept[0].unlink()
+    compile_schema(json_schema(), cache)
+    assert [p.name for p in cache.glob("schema-*.marshal")] == [kept[0].name]
+    unusable = tmp_path / "a-file"
+    unusable.write_text("")
+    assert compile_schema(json_schema(), unusable / "fastcheck")(docs[0]) == FAST(docs[0])
