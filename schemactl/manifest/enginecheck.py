@@ -32,6 +32,15 @@ varying bit float int integer smallint bigint real text bytea uuid json jsonb da
 """.split())
 
 _STRINGS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+@functools.lru_cache(maxsize=8192)
+def _unquoted(sql: str) -> str:
+    """``sql`` with its strings and quoted names emptied (read by several checks of each expression, and a
+    manifest repeats its expressions table after table)."""
+    return _STRINGS.sub("''", sql)
+
+
 _CALL = re.compile(r"(?<![\w.$])((?:[A-Za-z_][\w$]*\s*\.\s*)?[A-Za-z_][\w$]*)\s*\(")
 _CAST_BEFORE = re.compile(r"(?:\bAS|::)\s*$", re.I)
 
@@ -94,7 +103,7 @@ _PG_CAST_KIND = {"REAL": "float", "DOUBLE": "float", "FLOAT": "float", "DECIMAL"
 def pg_float_refusal(sql: str, table) -> str | None:
     """Why PostgreSQL refuses ``sql`` (an expression on ``table``'s columns) for a float where it takes only
     integers or numeric, or None (also where the types cannot be told)."""
-    if not _FLOAT_TRAP.search(_STRINGS.sub("''", sql)):
+    if not _FLOAT_TRAP.search(_unquoted(sql)):
         return None
     return _float_refusal(sql, _number_kinds(table))
 
@@ -102,7 +111,7 @@ def pg_float_refusal(sql: str, table) -> str | None:
 def numeric_mod_difference(sql: str, table) -> str | None:
     """How % (or mod()) of a numeric value differs between the engines, or None: PostgreSQL keeps the fraction
     (4.5 % 2 is 0.5), SQLite takes both operands as integers first (4.5 % 2 is 0)."""
-    if not _FLOAT_TRAP.search(_STRINGS.sub("''", sql)):
+    if not _FLOAT_TRAP.search(_unquoted(sql)):
         return None
     return _numeric_mod(sql, _number_kinds(table))
 
@@ -288,7 +297,7 @@ _SIGN_ONLY = re.compile(r"^\s*(?:\(*\s*\"?[\w$]+\"?\s*(?:>=|<)\s*0\s*\)*|\(*\s*0
 def _engine_difference(pg: str, expr, path: tuple, kinds: _Kinds, m, engines) -> str | None:
     """Why an engine refuses what validate otherwise passes: a generated column PostgreSQL finds not immutable;
     a portable text wrong on one engine (enginediff.portable_refusal)."""
-    text = _STRINGS.sub("''", pg)
+    text = _unquoted(pg)
     if "generated" in path and _GENERATED_TRAP.search(text):
         refused = enginediff.pg_generated_refusal(pg, kinds.get(), kinds.storage)
         if refused:
@@ -302,7 +311,7 @@ def _engine_difference(pg: str, expr, path: tuple, kinds: _Kinds, m, engines) ->
 
 def _may_compare_numeric(pg: str, expr, kinds: _Kinds) -> bool:
     """Might ``pg`` compare a numeric column held as TEXT on SQLite (not only its sign: price >= 0)?"""
-    return kinds.named(expr, {"numeric"}) and not _SIGN_ONLY.match(_STRINGS.sub("''", pg))
+    return kinds.named(expr, {"numeric"}) and not _SIGN_ONLY.match(_unquoted(pg))
 
 
 def check(m, problems) -> None:
@@ -409,14 +418,19 @@ def check(m, problems) -> None:
 _NEEDS_TABLE = re.compile(r"\b(?:rowid|oid|_rowid_)\b|\.", re.I)
 
 
+@functools.lru_cache(maxsize=65536)
+def _null_as(column: str) -> str:
+    return f"NULL AS {quote(column)}"
+
+
 def _compile_on_table(lite, t, reading, table, problems) -> None:
     """SQLite compiles each expression of ``reading`` against a row of ``t``'s columns.  One statement
     holds them all, over a one-row subquery with the table's name and columns (creating a table per
     manifest table made this the slowest step of loading); when it fails, or an expression names the
     row id or a qualified column, each is compiled alone on a real table, as before."""
     sqls = [sql for _, _, sql, _ in reading]
-    if not any(_NEEDS_TABLE.search(_STRINGS.sub("''", sql)) for sql in sqls):
-        row = ", ".join(f"NULL AS {quote(c.name)}" for c in t.columns) or "NULL AS _"
+    if not any(_NEEDS_TABLE.search(_unquoted(sql)) for sql in sqls):
+        row = ", ".join(_null_as(c.name) for c in t.columns) or "NULL AS _"
         try:
             lite.execute(f"EXPLAIN SELECT {', '.join(f'({sql})' for sql in sqls)} FROM (SELECT {row}) AS "
                          f"{quote(t.name)}")

@@ -45,6 +45,8 @@ def _index(i) -> dict:
 
 def _index_key(c) -> list:
     key = [c.name, c.desc]
+    if c.expr is None and not c.nulls and not c.opclass:   # (the common column: nothing to add)
+        return key
     extra = {k: v for k, v in (("expr", _expr(c.expr)), ("nulls", c.nulls), ("opclass", c.opclass)) if v}
     return key + [extra] if extra else key
 
@@ -134,7 +136,8 @@ def schema_hash(m: Manifest) -> str:
     hit = _MEMO.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], parts)):
         return hit[1]
-    text = json.dumps(canonical(m), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # (canonical() builds a new tree, never circular: not checked for cycles, which took a sixth of dumps)
+    text = json.dumps(canonical(m), sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False)
     digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     if len(_MEMO) >= 16:
         _MEMO.clear()

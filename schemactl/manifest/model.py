@@ -24,7 +24,10 @@ class Expr:
 
     def on(self, engine: str) -> str | None:
         """The SQL for ``engine``, or None where the expression is absent on it."""
-        return dict(self.sql).get(engine)
+        for e, sql in reversed(self.sql):   # (as dict(self.sql) reads it, without building the dict each call)
+            if e == engine:
+                return sql
+        return None
 
 
 @dataclass(frozen=True)
