@@ -78,6 +78,12 @@ this throw throws transient true try typeof var void volatile while with yield u
 """.split())
 
 
+def single_pk(t: Table, c: Column) -> bool:
+    """Is ``c`` the table's primary key by itself, under the default name (Drizzle's .primaryKey())?"""
+    pk = t.primary_key
+    return pk is not None and len(pk.columns) == 1 and pk.columns[0] == c.name and pk.name == t.name + "_pkey"
+
+
 def sql_template(sql: str) -> str:
     """A Drizzle sql`...` template holding ``sql`` verbatim (backticks and ${ escaped)."""
     return "sql`" + sql.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${") + "`"
@@ -91,6 +97,7 @@ class DrizzleRenderer(RelationsMixin):
         self.uses_sql = False
         self.iso_timestamp = False      # SQLite iso_text timestamptz: a customType mapping Date <-> ISO text
         self.customs: set[str] = set()    # builders declared in the file as customType (bytea, tsvector)
+        self.own_types: set[str] = set()   # names of the file's own customTypes (pg_customs, converters): no import
         # the team's own declarations (drizzle: blocks from import --drizzle); see drizzle_keep
         self.dz = manifest.drizzle
         self.team = bool(self.dz and self.dz.core == engine)   # this file is in the team's dialect
@@ -193,6 +200,7 @@ class DrizzleRenderer(RelationsMixin):
             while name in taken:
                 name, n = f"{base}{n}", n + 1
             pg_customs[(spelling, ts)] = (name, keep.pg_custom(spelling, ts))
+            self.own_types.add(name)
         return pg_customs[(spelling, ts)][0]
 
     def _pg_own(self, spelling: str, c: Column) -> str:
@@ -211,11 +219,7 @@ class DrizzleRenderer(RelationsMixin):
         name = call.split("(", 1)[0]
         if name in DRIZZLE_CUSTOM_TYPES:
             self.customs.add(name)
-        elif "pg_customs" in self.__dict__ and name in {n for n, _ in self.pg_customs.values()}:
-            pass   # declared in the file
-        elif name in {n for n, _ in self.__dict__.get("converters", {}).values()}:
-            pass   # declared in the file
-        else:
+        elif name not in self.own_types:   # a customType declared in the file is not imported
             self.imports.add(name)
         return name
 
@@ -361,6 +365,7 @@ class DrizzleRenderer(RelationsMixin):
             while name in taken:
                 name, n = f"{base}{n}", n + 1
             converters[decl] = (name, sql)
+            self.own_types.add(name)
         return converters[decl][0]
 
     def problems(self) -> list[tuple[Table, Column, str]]:
@@ -532,8 +537,7 @@ class DrizzleRenderer(RelationsMixin):
         return ts or "unknown"
 
     def ts_nullable(self, t: Table, c: Column) -> bool:
-        single_pk = t.primary_key and t.primary_key.columns == (c.name,) and t.primary_key.name == f"{t.name}_pkey"
-        return c.nullable and not single_pk and not c.identity
+        return c.nullable and not c.identity and not single_pk(t, c)
 
     def ts_optional(self, t: Table, c: Column) -> bool:
         """May an insert leave ``c`` out on this engine's table?"""
@@ -547,7 +551,9 @@ class DrizzleRenderer(RelationsMixin):
         kind = "enum" if c.type.enum else c.type.row.value
         if d.kind == "fn" and (d.value, kind) in self.r.native_defaults:
             return self.r.native_defaults[(d.value, kind)]
-        mode = keep.mode_of(self.builder(t, c), self.team_block(c), self.engine)
+        dz = self.team_block(c)
+        # only the team's block gives a mode: without one no builder call is needed (types.ts asks for none)
+        mode = keep.mode_of(self.builder(t, c), dz, self.engine) if dz is not None else None
         fit = self.fit(t, c, self.builder(t, c)) if self.team_renderer() else None
         if fit and fit.sql_default:   # a mode or conversion of the team's: its values are not the literal
             mode = "json"
@@ -586,10 +592,9 @@ class DrizzleRenderer(RelationsMixin):
             chain += f".$type<{dz.type}>()"
         elif c.ts_type and c.type.row.value == "json":
             chain += f".$type<{c.ts_type}>()"
-        single_pk = t.primary_key and t.primary_key.columns == (c.name,) and t.primary_key.name == f"{t.name}_pkey"
         if c.identity:
             chain += self.r.identity
-        if single_pk and not (c.identity and self.r.identity_is_pk):
+        if single_pk(t, c) and not (c.identity and self.r.identity_is_pk):
             chain += ".primaryKey()"
         elif not c.nullable and not (c.identity and self.r.identity_is_pk):
             chain += ".notNull()"
