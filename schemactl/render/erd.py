@@ -10,6 +10,7 @@ written as a word and the exact name goes into the attribute's comment or the en
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..manifest.model import ForeignKey, Manifest, Table
@@ -17,6 +18,7 @@ from ..manifest.model import ForeignKey, Manifest, Table
 _WORD = re.compile(r"[^A-Za-z0-9_-]")
 
 
+@functools.lru_cache(maxsize=65536)   # column names repeat across tables
 def _word(text: str) -> str:
     word = _WORD.sub("_", text)
     return word if word[:1].isalpha() or word[:1] == "_" else f"_{word}"
@@ -29,16 +31,21 @@ def _quoted(text: str) -> str:
 
 def _type_word(col) -> str:
     """Mermaid's attribute type: a word, with one parenthesised number at most (varchar(64))."""
-    t = col.type
-    arg = f"({t.args[0]})" if len(t.args) == 1 else ""
-    return _word(t.enum or t.name) + arg + ("[]" if t.array else "")
+    return _type_words(col.type)[0]
 
 
 def type_text(col) -> str:
     """The column's portable type as the manifest spells it: numeric(8,2), an enum's name, text[]."""
-    t = col.type
+    return _type_words(col.type)[1]
+
+
+@functools.lru_cache(maxsize=4096)   # a manifest has few distinct types and many columns
+def _type_words(t) -> tuple[str, str]:
+    """(``_type_word``, ``type_text``) of a column's type."""
+    arg = f"({t.args[0]})" if len(t.args) == 1 else ""
+    array = "[]" if t.array else ""
     text = (t.enum or t.name) + (f"({','.join(map(str, t.args))})" if t.args else "")
-    return text + ("[]" if t.array else "")
+    return _word(t.enum or t.name) + arg + array, text + array
 
 
 def _unique_sets(table: Table) -> list[set[str]]:
@@ -85,14 +92,15 @@ def _entity(table: Table, name: str) -> list[str]:
         notes = []
         if word != col.name:
             notes.append(col.name)
-        if _type_word(col) != type_text(col):
-            notes.append(type_text(col))
+        type_word, text = _type_words(col.type)
+        if type_word != text:
+            notes.append(text)
         if not col.nullable and col.name not in pk:
             notes.append("not null")
         if col.generated:
             notes.append("generated")
         note = f' "{_quoted("; ".join(notes))}"' if notes else ""
-        lines.append(f"        {_type_word(col)} {word}{' ' + keys if keys else ''}{note}")
+        lines.append(f"        {type_word} {word}{' ' + keys if keys else ''}{note}")
     lines.append("    }")
     return lines
 
