@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .. import literals
 from ..manifest.model import Column, ForeignKey, Manifest, Table
-from ..naming import ROLE_KEYWORDS, derived_name, qualified, sql_string
+from ..naming import ROLE_KEYWORDS, derived_name, sql_string
 from ..naming import quote as _quote
 from ..types import spelling
 
@@ -100,15 +100,20 @@ class Renderer:
         self.enums = {e.name: e for e in manifest.enums}
         self.spell = {t: v for e, t, v in manifest.spell if e == engine}
         self.schema = schema_of(manifest, engine)
+        # Types and default functions repeat across a manifest's columns: each spelled once per renderer
+        self._spelled: dict = {}      # (TypeRef, strict table, catalog) -> the type as written
+        self._functions: dict = {}    # (function, TypeRef) -> its SQL as a DEFAULT
+        self._enum_values: dict = {}  # enum -> its values as SQL strings
 
     def q(self, name: str) -> str:
-        """A table or type name, schema-qualified where the engine uses schemas."""
-        return qualified(self.schema, name)
+        """A table or type name, schema-qualified where the engine uses schemas (naming.qualified, with the
+        quoting remembered)."""
+        return f"{quote(self.schema)}.{quote(name)}" if self.schema else quote(name)
 
     # -- columns
     def column_type(self, t: Table, c: Column, catalog: bool = False) -> str:
         """The type as written in DDL, or (``catalog``) as the engine's catalog reports it."""
-        own = dict(c.engine_types).get(self.r.name)
+        own = dict(c.engine_types).get(self.r.name) if c.engine_types else None
         if own is not None:   # the manifest's per-engine type for this column
             if catalog and self.m.pg_schema and self.r.name == "postgres" and \
                     own.startswith(_quote(self.m.pg_schema) + "."):
@@ -120,13 +125,21 @@ class Renderer:
             return self.r.identity_type
         if c.type.enum and self.r.enums_as_types:
             return c.type.enum if catalog else self.q(c.type.enum)
-        field = self.r.strict_type_field if t.strict else self.r.type_field
+        key = (c.type, t.strict, catalog)
+        spelled = self._spelled.get(key)
+        if spelled is None:
+            spelled = self._spelled[key] = self._spelling(*key)
+        return spelled
+
+    def _spelling(self, ref, strict: bool, catalog: bool) -> str:
+        """A portable type as written in a table (STRICT or not), or as the catalog reports it."""
+        field = self.r.strict_type_field if strict else self.r.type_field
         if catalog and self.r.catalog_type_field:
             field = self.r.catalog_type_field
-        template = getattr(c.type.row, field)
-        if not t.strict and not c.type.enum and not c.type.array and c.type.name in self.spell:
-            template = self.spell[c.type.name]   # the manifest's own spelling (ordinary tables only)
-        return spelling(template, c.type, self.m.time_storage)
+        template = getattr(ref.row, field)
+        if not strict and not ref.enum and not ref.array and ref.name in self.spell:
+            template = self.spell[ref.name]   # the manifest's own spelling (ordinary tables only)
+        return spelling(template, ref, self.m.time_storage)
 
     def default_sql(self, c: Column) -> str | None:
         d = c.default
@@ -138,7 +151,14 @@ class Renderer:
             return f"({d.expr.on(self.r.name)})"
         if d.kind == "nextval":   # as PostgreSQL shows it; SQLite has no sequences: no default
             return f"nextval({sql_string(self.q(d.value))}::regclass)" if self.r.sequences else None
-        sql = literals.function_sql(d.value, c.type, self.r.name, self.m.time_storage)
+        key = (d.value, c.type)
+        sql = self._functions.get(key)
+        if sql is None:
+            sql = self._functions[key] = self._function_sql(*key)
+        return sql
+
+    def _function_sql(self, fn: str, ref) -> str:
+        sql = literals.function_sql(fn, ref, self.r.name, self.m.time_storage)
         if self.r.wrap_default_sql and not literals.is_bare_keyword(sql):
             return f"({sql})"
         return sql
@@ -223,9 +243,14 @@ class Renderer:
         if not self.r.enums_as_types:
             for c in t.columns:
                 if c.type.enum:
-                    values = ", ".join(sql_string(v) for v in self.enums[c.type.enum].values)
-                    out.append((enum_check_name(t, c), f"{quote(c.name)} IN ({values})"))
+                    out.append((enum_check_name(t, c), f"{quote(c.name)} IN ({self.enum_values(c.type.enum)})"))
         return out
+
+    def enum_values(self, enum: str) -> str:
+        """An enum's values as SQL strings, comma-separated (its CHECK IN on SQLite; once per enum)."""
+        if enum not in self._enum_values:
+            self._enum_values[enum] = ", ".join(sql_string(v) for v in self.enums[enum].values)
+        return self._enum_values[enum]
 
     def deferred(self, t: Table, fk: ForeignKey, created: set[str]) -> bool:
         return self.r.forward_fk_alter and fk.ref_table != t.name and fk.ref_table not in created
@@ -234,7 +259,7 @@ class Renderer:
     def create_table(self, t: Table, created: set[str], refs: dict | None = None) -> str:
         body = [self.column_line(t, c) for c in t.columns] + self.constraint_lines(t, created, refs)
         options = ", ".join(kw for attr, kw in self.r.table_options if getattr(t, attr))
-        inner = ",\n".join(f"    {line}" for line in body)
+        inner = "    " + ",\n    ".join(body) if body else ""
         return f"CREATE TABLE {self.q(t.name)} (\n{inner}\n){(' ' + options) if options else ''};"
 
     def indexes(self, t: Table) -> list:
