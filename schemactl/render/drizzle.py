@@ -8,6 +8,7 @@ line, constraints and indexes in the table's extra-config array.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, replace
@@ -78,6 +79,11 @@ this throw throws transient true try typeof var void volatile while with yield u
 """.split())
 
 
+# Where a column's name goes in a builder call's shape: no registry template, parameter or column name (a JSON
+# string, control characters escaped) holds it.
+COL = "\0"
+
+
 def single_pk(t: Table, c: Column) -> bool:
     """Is ``c`` the table's primary key by itself, under the default name (Drizzle's .primaryKey())?"""
     pk = t.primary_key
@@ -107,10 +113,13 @@ class DrizzleRenderer(RelationsMixin):
         self.table_fn_used = False
         self._builders: dict = {}        # (id(table), id(column)) -> (table, column, builder call)
         self._prop_cache: dict = {}
-        self.names = self._names()
+        self._ts_natural: dict = {}      # (type, engine_types, ts_type) -> ts_natural
+        self._shapes: dict = {}          # type -> its builder call's shape (see shape)
 
     # -- names
-    def _names(self) -> dict:
+    @functools.cached_property
+    def names(self) -> dict:
+        """Export names: (kind, name) -> the file's variable (types.ts asks for none: built when first read)."""
         taken = set(_JS_RESERVED) | {"customType", "SCHEMA_HASH", "SCHEMA_VERSION", "isoTimestamp"} | set(
             DRIZZLE_CUSTOM_TYPES)
         names: dict = {}
@@ -255,27 +264,40 @@ class DrizzleRenderer(RelationsMixin):
             if self.r.enum_builder:
                 return f"{self.names[('enum', c.type.enum)]}({col})"
             self.imports.add("text")
-            values = ", ".join(js_string(v) for v in self.m.enum(c.type.enum).values)
-            return f"text({col}, {{ enum: [{values}] }})"
+            return self.shape(c.type).replace(COL, col)
         array = getattr(c.type, "array", False)
         if self.engine == "sqlite" and c.type.name == "timestamptz" and self.m.time_storage == "iso_text" \
                 and not array:
             self.iso_timestamp = True   # a Date in TypeScript as on PostgreSQL, ISO-8601 text in the database
             return f"isoTimestamp({col})"
-        template = getattr(c.type.row, self.r.builder_field)
-        if not isinstance(template, str):
-            template = template[self.m.time_storage]
         own = dict(c.engine_types).get("postgres") if c.engine_types and self.engine == "postgres" and not array \
             else None
         if own:   # the column's own PostgreSQL type: its builder, or a customType of that type
-            template = self._pg_own(own, c)
-        call = template.format(col=col, **c.type.params)
+            call = self._pg_own(own, c).format(col=col, **c.type.params)
+        else:
+            call = self.shape(c.type).replace(COL, col)
         self._builder_name(call)
         if dz and not array:
             call = keep.with_options(call, col, dz, self.engine)
         if self.engine == "sqlite" and c.type.name == "bytes" and not array and keep.mode_of(call, dz, "sqlite") is None:
             call += ".$type<Uint8Array>()"   # what pg-core's bytea selects (better-sqlite3 returns a Buffer, one)
         return call
+
+    def shape(self, ref) -> str:
+        """The builder call of a portable type (the registry's, or an enum's text on SQLite) with ``COL`` where
+        the column's name goes: the same for every column of the type, so made once per type."""
+        shape = self._shapes.get(ref)
+        if shape is None:
+            if ref.enum:
+                values = ", ".join(js_string(v) for v in self.m.enum(ref.enum).values)
+                shape = f"text({COL}, {{ enum: [{values}] }})"
+            else:
+                template = getattr(ref.row, self.r.builder_field)
+                if not isinstance(template, str):
+                    template = template[self.m.time_storage]
+                shape = template.format(col=COL, **ref.params)
+            self._shapes[ref] = shape
+        return shape
 
     # -- the other file: the team's column types on the dialect the team did not write
     def team_renderer(self) -> "DrizzleRenderer | None":
@@ -513,7 +535,16 @@ class DrizzleRenderer(RelationsMixin):
         return f'mode "{dz.mode}"' if dz.mode else "builder"
 
     def ts_natural(self, c: Column) -> str:
-        """The TypeScript type this file's builder of ``c`` selects, without the team's declarations."""
+        """The TypeScript type this file's builder of ``c`` selects, without the team's declarations (once per
+        type, own type and $type: columns share them)."""
+        memo = self._ts_natural
+        key = (c.type, c.engine_types, c.ts_type)
+        ts = memo.get(key)
+        if ts is None:
+            ts = memo[key] = self._natural(c)
+        return ts
+
+    def _natural(self, c: Column) -> str:
         array = getattr(c.type, "array", False)
         own = dict(c.engine_types).get("postgres") if self.engine == "postgres" and not array else None
         if own and pg_array(own):   # an array of the column's own PostgreSQL type (see _pg_own)
@@ -542,7 +573,7 @@ class DrizzleRenderer(RelationsMixin):
     def ts_optional(self, t: Table, c: Column) -> bool:
         """May an insert leave ``c`` out on this engine's table?"""
         dz = self.team_block(c)
-        return self.ts_nullable(t, c) or bool(c.identity) or bool(self.default(t, c)) or bool(dz and dz.default_fn)
+        return self.ts_nullable(t, c) or bool(c.identity) or bool(dz and dz.default_fn) or bool(self.default(t, c))
 
     def default(self, t: Table, c: Column) -> str:
         d = c.default
@@ -875,12 +906,13 @@ def types_context(manifest: Manifest, engine: str, digest: str) -> dict:
             name, n = f"{base}{n}", n + 1
         taken.update((name, "New" + name))
         select, insert, exact = [], [], True
+        props = pg._props(t)
         for c in t.columns:
-            types = {pg.ts_select(t, c), lite.ts_select(t, c)}
-            exact = exact and len(types) == 1
-            ts = " | ".join(sorted(types)) if len(types) > 1 else types.pop()
-            null = " | null" if pg.ts_nullable(t, c) or lite.ts_nullable(t, c) else ""
-            prop = key(pg.prop(t, c.name))
+            ts, other = pg.ts_select(t, c), lite.ts_select(t, c)
+            if ts != other:   # either engine's select is assignable to the union
+                exact, ts = False, " | ".join(sorted((ts, other)))
+            null = " | null" if pg.ts_nullable(t, c) else ""   # the same on both engines
+            prop = key(props[c.name])
             select.append(f"{prop}: {ts}{null};")
             if c.generated is None:
                 opt = "?" if pg.ts_optional(t, c) and lite.ts_optional(t, c) else ""
