@@ -11,6 +11,7 @@ written as a word and the exact name goes into the attribute's comment or the en
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 from ..manifest.model import ForeignKey, Manifest, Table
@@ -24,6 +25,7 @@ def _word(text: str) -> str:
     return word if word[:1].isalpha() or word[:1] == "_" else f"_{word}"
 
 
+@functools.lru_cache(maxsize=65536)   # notes repeat ("not null")
 def _quoted(text: str) -> str:
     """A Mermaid string: no double quotes or line breaks inside."""
     return " ".join(text.replace('"', "'").split())
@@ -76,6 +78,11 @@ def _relationship(child: Table, fk: ForeignKey, names: dict[str, str]) -> str:
     return f'    {names[fk.ref_table]} {parent}{line}{children} {names[child.name]} : "{label}"'
 
 
+# An attribute's key marks, by (in the primary key, in a foreign key, unique by itself): " PK, FK" and so on.
+_KEYS = {flags: " " + ", ".join(mark for mark, on in zip(("PK", "FK", "UK"), flags) if on) if any(flags) else ""
+         for flags in itertools.product((False, True), repeat=3)}
+
+
 def _entity(table: Table, name: str) -> list[str]:
     pk = set(table.primary_key.columns) if table.primary_key else set()
     fk = {c for f in table.foreign_keys for c in f.columns}
@@ -88,7 +95,7 @@ def _entity(table: Table, name: str) -> list[str]:
         while word in used:
             word += "_"
         used.add(word)
-        keys = ", ".join(k for k, on in (("PK", col.name in pk), ("FK", col.name in fk), ("UK", col.name in uk)) if on)
+        keys = _KEYS[col.name in pk, col.name in fk, col.name in uk]
         notes = []
         if word != col.name:
             notes.append(col.name)
@@ -100,7 +107,7 @@ def _entity(table: Table, name: str) -> list[str]:
         if col.generated:
             notes.append("generated")
         note = f' "{_quoted("; ".join(notes))}"' if notes else ""
-        lines.append(f"        {type_word} {word}{' ' + keys if keys else ''}{note}")
+        lines.append(f"        {type_word} {word}{keys}{note}")
     lines.append("    }")
     return lines
 
