@@ -192,8 +192,9 @@ class DrizzleRenderer(RelationsMixin):
         return cache[t.name]
 
     def ref(self, table: str, column: str, this: Table) -> str:
-        owner = "table" if table == this.name else self.names[("table", table)]
-        return member(owner, self.prop(self.m.table(table), column))
+        if table == this.name:   # the table's own column, from its extra-config function's argument
+            return member("table", self._props(this)[column])
+        return member(self.names[("table", table)], self.prop(self.m.table(table), column))
 
     def _pg_custom(self, spelling: str, c: Column, ts: str | None = None) -> str:
         """The name of the customType declared for a PostgreSQL type spelling selected as ``ts`` (default: the
@@ -238,14 +239,18 @@ class DrizzleRenderer(RelationsMixin):
         return c.drizzle if self.team else None
 
     def builder(self, t: Table, c: Column) -> str:
-        """The column builder call (remembered per column: a column asks for it up to three times; what
-        it records on the file, imports and helpers, is recorded by the first call)."""
+        """The column builder call (remembered per column where it is fitted to the team's file: a column asks
+        for it up to three times; what it records on the file, imports and helpers, is recorded by the first
+        call).  With nothing to fit it is made again, as cheaply as it is looked up: what it records is the
+        same each time."""
+        if self.team_renderer() is None:
+            return self._builder(t, c)
         memo_key = (id(t), id(c))
         hit = self._builders.get(memo_key)
         if hit is not None and hit[0] is t and hit[1] is c:
             return hit[2]
         call = self._builder(t, c)
-        fit = self.fit(t, c, call) if self.team_renderer() else None
+        fit = self.fit(t, c, call)
         if fit and fit.call != call:
             call = fit.call
             self._builder_name(call)
@@ -274,9 +279,9 @@ class DrizzleRenderer(RelationsMixin):
             else None
         if own:   # the column's own PostgreSQL type: its builder, or a customType of that type
             call = self._pg_own(own, c).format(col=col, **c.type.params)
+            self._builder_name(call)
         else:
             call = self.shape(c.type).replace(COL, col)
-        self._builder_name(call)
         if dz and not array:
             call = keep.with_options(call, col, dz, self.engine)
         if self.engine == "sqlite" and c.type.name == "bytes" and not array and keep.mode_of(call, dz, "sqlite") is None:
@@ -285,7 +290,8 @@ class DrizzleRenderer(RelationsMixin):
 
     def shape(self, ref) -> str:
         """The builder call of a portable type (the registry's, or an enum's text on SQLite) with ``COL`` where
-        the column's name goes: the same for every column of the type, so made once per type."""
+        the column's name goes: the same for every column of the type, so made (and its builder recorded,
+        imported or declared) once per type."""
         shape = self._shapes.get(ref)
         if shape is None:
             if ref.enum:
@@ -296,6 +302,7 @@ class DrizzleRenderer(RelationsMixin):
                 if not isinstance(template, str):
                     template = template[self.m.time_storage]
                 shape = template.format(col=COL, **ref.params)
+            self._builder_name(shape)
             self._shapes[ref] = shape
         return shape
 

@@ -75,8 +75,9 @@ def test_a_types_builder_shape_is_the_registry_template_with_the_name(engine, st
             if not isinstance(template, str):
                 template = template[storage]
             for col in NAMES:
-                assert r.shape(ref).replace(COL, js_string(col)) == template.format(col=js_string(col),
-                                                                                    **ref.params), (name, array)
+                call = template.format(col=js_string(col), **ref.params)
+                assert r.shape(ref).replace(COL, js_string(col)) == call, (name, array)
+                assert r.shape(ref).split("(", 1)[0] == call.split("(", 1)[0]   # the builder it records
 
 
 def _forget(r: DrizzleRenderer) -> None:
