@@ -164,21 +164,21 @@ class Renderer:
         return sql
 
     def column_line(self, t: Table, c: Column) -> str:
-        parts = [quote(c.name), self.column_type(t, c)]
+        line = f"{quote(c.name)} {self.column_type(t, c)}"
         if c.identity:
             if self.r.identity_inline_pk:
-                parts.append(f"NOT NULL CONSTRAINT {quote(t.primary_key.name)}{self.r.identity}")
+                line += f" NOT NULL CONSTRAINT {quote(t.primary_key.name)}{self.r.identity}"
             else:
-                parts.append(self.r.identity.strip())
+                line += " " + self.r.identity.strip()
         if c.generated is not None:
-            parts.append(f"GENERATED ALWAYS AS ({c.generated.expr.on(self.r.name)}) "
-                         f"{'STORED' if self.stored(c) else 'VIRTUAL'}")
+            line += (f" GENERATED ALWAYS AS ({c.generated.expr.on(self.r.name)}) "
+                     f"{'STORED' if self.stored(c) else 'VIRTUAL'}")
         if self.writes_not_null(t, c):
-            parts.append("NOT NULL")
+            line += " NOT NULL"
         default = self.default_sql(c)
         if default is not None:
-            parts.append(f"DEFAULT {default}")
-        return " ".join(parts)
+            line += f" DEFAULT {default}"
+        return line
 
     def stored(self, c: Column) -> bool:
         """Is this generated column stored on this engine?"""
@@ -307,7 +307,7 @@ class Renderer:
                                  for e in self.m.enums))
         if self.r.sequences and self.m.sequences:
             out.append("\n".join(self.create_sequence(s) for s in self.m.sequences))
-        early = self.functions_tables_call() if self.r.functions else set()
+        early = self.functions_tables_call() if self.r.functions and self.m.functions else set()
         out += [self.create_function(f) for f in self.m.functions if f.name in early]
         created: set[str] = set()
         late: list[str] = []
