@@ -65,6 +65,7 @@ class RelationsMixin:
         if hasattr(self, "_relations"):
             return self._relations
         pairs: dict = {}
+        keys = {t.name: sorted(t.foreign_keys, key=lambda f: f.name) for t in self.m.tables}   # by key name
         for t in self.m.tables:
             for fk in t.foreign_keys:
                 key = frozenset((t.name, fk.ref_table))
@@ -82,7 +83,7 @@ class RelationsMixin:
 
         ones = {}
         for t in self.m.tables:
-            for fk in sorted(t.foreign_keys, key=lambda f: f.name):
+            for fk in keys[t.name]:
                 if fk.ref_table not in out:
                     continue
                 own = [c for c, r in zip(fk.columns, fk.ref_columns) if c != r]
@@ -99,19 +100,20 @@ class RelationsMixin:
                 named = pairs[frozenset((t.name, fk.ref_table))] > 1 or fk.ref_table == t.name
                 ones[(t.name, fk.name)] = (claim(t.name, base), named, base)
         for t in self.m.tables:
-            for fk in sorted(t.foreign_keys, key=lambda f: f.name):
+            var, props = self.names[("table", t.name)], self._props(t)
+            for fk in keys[t.name]:
                 if (t.name, fk.name) not in ones:
                     continue
                 name, named, _ = ones[(t.name, fk.name)]
                 parent = self.m.table(fk.ref_table)
-                fields = ", ".join(member(self.names[("table", t.name)], self.prop(t, c)) for c in fk.columns)
-                refs = ", ".join(member(self.names[("table", parent.name)], self.prop(parent, c))
-                                 for c in fk.ref_columns)
+                parent_var, parent_props = self.names[("table", parent.name)], self._props(parent)
+                fields = ", ".join(member(var, props[c]) for c in fk.columns)
+                refs = ", ".join(member(parent_var, parent_props[c]) for c in fk.ref_columns)
                 rel = f", relationName: {js_string(fk.name)}" if named else ""
-                out[t.name].append({"name": name, "kind": "one", "call": f"one({self.names[('table', parent.name)]}, "
+                out[t.name].append({"name": name, "kind": "one", "call": f"one({parent_var}, "
                                     f"{{ fields: [{fields}], references: [{refs}]{rel} }})", "order": (0, fk.name)})
         for t in self.m.tables:
-            for fk in sorted(t.foreign_keys, key=lambda f: f.name):
+            for fk in keys[t.name]:
                 if (t.name, fk.name) not in ones:
                     continue
                 _, named, one_base = ones[(t.name, fk.name)]
@@ -180,6 +182,7 @@ def is_plural(word: str) -> bool:
     return w.endswith("s") and not w.endswith(("ss", "us", "is"))
 
 
+@functools.lru_cache(maxsize=65536)
 def plural(name: str) -> str:
     """The table name's last word in the plural (as it is when it already reads as a plural)."""
     head, w = _split_last(name)
@@ -192,6 +195,7 @@ def plural(name: str) -> str:
     return head + w + "s"
 
 
+@functools.lru_cache(maxsize=65536)
 def singular(name: str) -> str:
     """The table name's last word in the singular (as it is when it does not read as a plural)."""
     head, w = _split_last(name)
