@@ -577,10 +577,10 @@ class DrizzleRenderer(RelationsMixin):
     def ts_nullable(self, t: Table, c: Column) -> bool:
         return c.nullable and not c.identity and not single_pk(t, c)
 
-    def ts_optional(self, t: Table, c: Column) -> bool:
-        """May an insert leave ``c`` out on this engine's table?"""
+    def ts_defaulted(self, t: Table, c: Column) -> bool:
+        """Does this engine's table fill ``c`` in when an insert leaves it out (a default, the team's $defaultFn)?"""
         dz = self.team_block(c)
-        return self.ts_nullable(t, c) or bool(c.identity) or bool(dz and dz.default_fn) or bool(self.default(t, c))
+        return bool(dz and dz.default_fn) or bool(self.default(t, c))
 
     def default(self, t: Table, c: Column) -> str:
         d = c.default
@@ -905,6 +905,7 @@ def types_context(manifest: Manifest, engine: str, digest: str) -> dict:
                if team and team.team_block(c) and team.team_block(c).type for i in c.drizzle.imports}
     taken = set(_JS_RESERVED) | {"SCHEMA_HASH", "SCHEMA_VERSION"} | {i.local for i in imports}
     tables = []
+    selects: dict = {}   # ts_natural's key -> neutral_select, for columns without a block of the team's
     for t in manifest.tables:
         base = camel(singular(t.name))
         base = base[:1].upper() + base[1:]
@@ -915,19 +916,33 @@ def types_context(manifest: Manifest, engine: str, digest: str) -> dict:
         select, insert, exact = [], [], True
         props = pg._props(t)
         for c in t.columns:
-            ts, other = pg.ts_select(t, c), lite.ts_select(t, c)
-            if ts != other:   # either engine's select is assignable to the union
-                exact, ts = False, " | ".join(sorted((ts, other)))
-            null = " | null" if pg.ts_nullable(t, c) else ""   # the same on both engines
+            if c.drizzle is None:   # each file selects ts_natural: the same for every column of the key
+                shared = (c.type, c.engine_types, c.ts_type)
+                if shared not in selects:
+                    selects[shared] = neutral_select(pg, lite, t, c)
+                ts, same = selects[shared]
+            else:
+                ts, same = neutral_select(pg, lite, t, c)
+            exact = exact and same
+            nullable = pg.ts_nullable(t, c)   # the same on both engines
+            null = " | null" if nullable else ""
             prop = key(props[c.name])
             select.append(f"{prop}: {ts}{null};")
-            if c.generated is None:
-                opt = "?" if pg.ts_optional(t, c) and lite.ts_optional(t, c) else ""
+            if c.generated is None:   # may an insert leave it out on both engines?
+                optional = nullable or c.identity or (pg.ts_defaulted(t, c) and lite.ts_defaulted(t, c))
+                opt = "?" if optional else ""
                 insert.append(f"{prop}{opt}: {ts}{null};")
         tables.append({"name": name, "table": js_string(t.name).replace("*/", "*\\/"), "select": select,
                        "insert": insert, "exact": exact})   # JSON-encoded: no line break nor */ ends the comment
     return {"name": manifest.name, "version": manifest.version, "source": manifest.source, "hash": digest,
             "features": manifest.features, "tables": tables, "imports": keep.import_lines(imports)}
+
+
+def neutral_select(pg: DrizzleRenderer, lite: DrizzleRenderer, t: Table, c: Column) -> tuple[str, bool]:
+    """What types.ts selects for ``c`` (the union where the engines differ: either one's select is assignable
+    to it), and whether both engines select just that."""
+    ts, other = pg.ts_select(t, c), lite.ts_select(t, c)
+    return (ts, True) if ts == other else (" | ".join(sorted((ts, other))), False)
 
 
 def drizzle_context(manifest: Manifest, engine: str, digest: str) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from schemactl.manifest.load import load_file, load_text
-from schemactl.render.drizzle import COL, DrizzleRenderer, js_string
+from schemactl.render.drizzle import COL, DrizzleRenderer, js_string, key, neutral_select, types_context
 from schemactl.types import TIME_STORAGES, TYPES, TypeRef
 from tests.conftest import CASES, ROOT
 
@@ -102,3 +102,18 @@ def test_a_column_is_written_alike_with_and_without_what_other_columns_left_reme
             assert kept.ddl.column_type(t, c, catalog=True) == fresh.ddl.column_type(t, c, catalog=True)
         _forget(fresh)
         assert kept.ddl.checks(t) == fresh.ddl.checks(t), t.name
+
+
+@pytest.mark.parametrize("path", [None, *SOURCES], ids=lambda p: "mixed" if p is None else _id(p))
+def test_types_ts_selects_for_each_column_what_both_files_select_for_it_alone(path):
+    """types.ts takes a column without a team's block from an earlier column of its type (see selects)."""
+    m = load_text(MIXED) if path is None else load_file(path)
+    ctx = types_context(m, "postgres", "")
+    for t, row in zip(m.tables, ctx["tables"]):
+        want, exact = [], True
+        for c in t.columns:
+            pg, lite = DrizzleRenderer(m, "postgres"), DrizzleRenderer(m, "sqlite")
+            ts, same = neutral_select(pg, lite, t, c)
+            exact = exact and same
+            want.append(f"{key(pg.prop(t, c.name))}: {ts}{' | null' if pg.ts_nullable(t, c) else ''};")
+        assert (row["select"], row["exact"]) == (want, exact), t.name
