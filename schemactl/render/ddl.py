@@ -100,9 +100,11 @@ class Renderer:
         self.enums = {e.name: e for e in manifest.enums}
         self.spell = {t: v for e, t, v in manifest.spell if e == engine}
         self.schema = schema_of(manifest, engine)
-        # Types and default functions repeat across a manifest's columns: each spelled once per renderer
-        self._spelled: dict = {}      # (TypeRef, strict table, catalog) -> the type as written
-        self._functions: dict = {}    # (function, TypeRef) -> its SQL as a DEFAULT
+        # Types and default functions repeat across a manifest's columns: each spelled once per renderer.  The
+        # type is keyed by identity (the loader shares one TypeRef among equal types; a TypeRef's hash is
+        # computed from its fields each time) and held in the value, so its id stays its own.
+        self._spelled: dict = {}      # (id(type), strict table, catalog) -> (type, the type as written)
+        self._functions: dict = {}    # (function, id(type)) -> (type, its SQL as a DEFAULT)
         self._enum_values: dict = {}  # enum -> its values as SQL strings
 
     def q(self, name: str) -> str:
@@ -125,11 +127,11 @@ class Renderer:
             return self.r.identity_type
         if c.type.enum and self.r.enums_as_types:
             return c.type.enum if catalog else self.q(c.type.enum)
-        key = (c.type, t.strict, catalog)
-        spelled = self._spelled.get(key)
-        if spelled is None:
-            spelled = self._spelled[key] = self._spelling(*key)
-        return spelled
+        key = (id(c.type), t.strict, catalog)
+        hit = self._spelled.get(key)
+        if hit is None:
+            hit = self._spelled[key] = (c.type, self._spelling(c.type, t.strict, catalog))
+        return hit[1]
 
     def _spelling(self, ref, strict: bool, catalog: bool) -> str:
         """A portable type as written in a table (STRICT or not), or as the catalog reports it."""
@@ -151,11 +153,11 @@ class Renderer:
             return f"({d.expr.on(self.r.name)})"
         if d.kind == "nextval":   # as PostgreSQL shows it; SQLite has no sequences: no default
             return f"nextval({sql_string(self.q(d.value))}::regclass)" if self.r.sequences else None
-        key = (d.value, c.type)
-        sql = self._functions.get(key)
-        if sql is None:
-            sql = self._functions[key] = self._function_sql(*key)
-        return sql
+        key = (d.value, id(c.type))
+        hit = self._functions.get(key)
+        if hit is None:
+            hit = self._functions[key] = (c.type, self._function_sql(d.value, c.type))
+        return hit[1]
 
     def _function_sql(self, fn: str, ref) -> str:
         sql = literals.function_sql(fn, ref, self.r.name, self.m.time_storage)

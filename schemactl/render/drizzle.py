@@ -113,8 +113,10 @@ class DrizzleRenderer(RelationsMixin):
         self.table_fn_used = False
         self._builders: dict = {}        # (id(table), id(column)) -> (table, column, builder call)
         self._prop_cache: dict = {}
-        self._ts_natural: dict = {}      # (type, engine_types, ts_type) -> ts_natural
-        self._shapes: dict = {}          # type -> its builder call's shape (see shape)
+        # Memos keyed by a column's type by identity (the loader shares one TypeRef among equal types; a
+        # TypeRef's hash is computed from its fields each time): each holds its type, whose id stays its own.
+        self._ts_natural: dict = {}      # (id(type), engine_types, ts_type) -> (type, ts_natural)
+        self._shapes: dict = {}          # id(type) -> (type, its builder call's shape: see shape)
 
     # -- names
     @functools.cached_property
@@ -292,8 +294,8 @@ class DrizzleRenderer(RelationsMixin):
         """The builder call of a portable type (the registry's, or an enum's text on SQLite) with ``COL`` where
         the column's name goes: the same for every column of the type, so made (and its builder recorded,
         imported or declared) once per type."""
-        shape = self._shapes.get(ref)
-        if shape is None:
+        hit = self._shapes.get(id(ref))
+        if hit is None:
             if ref.enum:
                 values = ", ".join(js_string(v) for v in self.m.enum(ref.enum).values)
                 shape = f"text({COL}, {{ enum: [{values}] }})"
@@ -303,8 +305,8 @@ class DrizzleRenderer(RelationsMixin):
                     template = template[self.m.time_storage]
                 shape = template.format(col=COL, **ref.params)
             self._builder_name(shape)
-            self._shapes[ref] = shape
-        return shape
+            hit = self._shapes[id(ref)] = (ref, shape)
+        return hit[1]
 
     # -- the other file: the team's column types on the dialect the team did not write
     def team_renderer(self) -> "DrizzleRenderer | None":
@@ -544,12 +546,11 @@ class DrizzleRenderer(RelationsMixin):
     def ts_natural(self, c: Column) -> str:
         """The TypeScript type this file's builder of ``c`` selects, without the team's declarations (once per
         type, own type and $type: columns share them)."""
-        memo = self._ts_natural
-        key = (c.type, c.engine_types, c.ts_type)
-        ts = memo.get(key)
-        if ts is None:
-            ts = memo[key] = self._natural(c)
-        return ts
+        key = (id(c.type), c.engine_types, c.ts_type)
+        hit = self._ts_natural.get(key)
+        if hit is None:
+            hit = self._ts_natural[key] = (c.type, self._natural(c))
+        return hit[1]
 
     def _natural(self, c: Column) -> str:
         array = getattr(c.type, "array", False)
@@ -905,7 +906,7 @@ def types_context(manifest: Manifest, engine: str, digest: str) -> dict:
                if team and team.team_block(c) and team.team_block(c).type for i in c.drizzle.imports}
     taken = set(_JS_RESERVED) | {"SCHEMA_HASH", "SCHEMA_VERSION"} | {i.local for i in imports}
     tables = []
-    selects: dict = {}   # ts_natural's key -> neutral_select, for columns without a block of the team's
+    selects: dict = {}   # ts_natural's key -> (type, neutral_select), for columns without a block of the team's
     for t in manifest.tables:
         base = camel(singular(t.name))
         base = base[:1].upper() + base[1:]
@@ -917,10 +918,10 @@ def types_context(manifest: Manifest, engine: str, digest: str) -> dict:
         props = pg._props(t)
         for c in t.columns:
             if c.drizzle is None:   # each file selects ts_natural: the same for every column of the key
-                shared = (c.type, c.engine_types, c.ts_type)
+                shared = (id(c.type), c.engine_types, c.ts_type)
                 if shared not in selects:
-                    selects[shared] = neutral_select(pg, lite, t, c)
-                ts, same = selects[shared]
+                    selects[shared] = (c.type, neutral_select(pg, lite, t, c))
+                ts, same = selects[shared][1]
             else:
                 ts, same = neutral_select(pg, lite, t, c)
             exact = exact and same
