@@ -83,7 +83,9 @@ _KEYS = {flags: " " + ", ".join(mark for mark, on in zip(("PK", "FK", "UK"), fla
          for flags in itertools.product((False, True), repeat=3)}
 
 
-def _entity(table: Table, name: str) -> list[str]:
+def _entity(table: Table, name: str, words: dict) -> list[str]:
+    """The entity's lines; ``words``: id(type) -> (type, _type_words), the diagram's (the loader shares one
+    TypeRef among equal types, whose hash would be computed from its fields at every lookup)."""
     pk = set(table.primary_key.columns) if table.primary_key else set()
     fk = {c for f in table.foreign_keys for c in f.columns}
     uk = {c for s in (set(u.columns) for u in table.uniques) if len(s) == 1 for c in s}
@@ -99,7 +101,10 @@ def _entity(table: Table, name: str) -> list[str]:
         notes = []
         if word != col.name:
             notes.append(col.name)
-        type_word, text = _type_words(col.type)
+        hit = words.get(id(col.type))
+        if hit is None:
+            hit = words[id(col.type)] = (col.type, _type_words(col.type))
+        type_word, text = hit[1]
         if type_word != text:
             notes.append(text)
         if not col.nullable and col.name not in pk:
@@ -128,9 +133,9 @@ def entity_names(manifest: Manifest) -> dict[str, str]:
 def mermaid(manifest: Manifest) -> str:
     """The Mermaid erDiagram text (deterministic: tables and keys in manifest order)."""
     names = entity_names(manifest)
-    lines = ["erDiagram"]
+    lines, words = ["erDiagram"], {}
     for table in manifest.tables:
-        lines += _entity(table, names[table.name])
+        lines += _entity(table, names[table.name], words)
     for table in manifest.tables:
         for fk in table.foreign_keys:
             if fk.ref_table in names:
