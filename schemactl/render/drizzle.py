@@ -672,7 +672,7 @@ class DrizzleRenderer(RelationsMixin):
             self.imports.add("check")
             self.uses_sql = True
             out.append(f"check({js_string(name)}, {sql_template(sql)})")
-        for p in (p for p in self.ddl.policies() if p.table == t.name):
+        for p in self._policies.get(t.name, ()):
             self.imports.add("pgPolicy")
             out.append(self.policy(p))
         for ix in self.ddl.indexes(t):
@@ -704,8 +704,20 @@ class DrizzleRenderer(RelationsMixin):
         if (t.primary_key and frozenset(t.primary_key.columns) == cols) or any(
                 frozenset(u.columns) == cols for u in t.uniques):
             return False
-        return any(fk.ref_table == t.name and frozenset(fk.ref_columns) == cols
-                   for other in self.m.tables for fk in other.foreign_keys)
+        return (t.name, cols) in self._fk_targets
+
+    @functools.cached_property
+    def _fk_targets(self) -> set:
+        """(table, its columns) that a foreign key references, of every table (once, not per unique index)."""
+        return {(fk.ref_table, frozenset(fk.ref_columns)) for t in self.m.tables for fk in t.foreign_keys}
+
+    @functools.cached_property
+    def _policies(self) -> dict:
+        """Table -> its policies on this engine, in order (once, not a scan of all policies per table)."""
+        out: dict = {}
+        for p in self.ddl.policies():
+            out.setdefault(p.table, []).append(p)
+        return out
 
     def policy(self, p) -> str:
         """pgPolicy(name, { as, for, to, using, withCheck }) (Drizzle enables row-level security with it)."""
