@@ -459,7 +459,7 @@ class DrizzleRenderer(RelationsMixin):
         for t in tree.find_all(exp.Table):
             if t.db:
                 return None
-            table = next((x for x in self.m.tables if x.name == t.name), None) or self._view_source(t.name, engine)
+            table = self.m.table(t.name) or self._view_source(t.name, engine)
             if table is None:
                 return None
             sources[t.alias_or_name] = table
