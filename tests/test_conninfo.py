@@ -21,6 +21,16 @@ def test_diff_reads_a_conninfo_string(tmp_path, pg, pg_test_db):
     assert failed.exit_code == 2 and "sekrit" not in failed.output and "cannot connect" in failed.output
 
 
+def _escaping_database(pg_server, name: str) -> str:
+    """A new, empty database set to standard_conforming_strings = off (its conninfo)."""
+    import psycopg
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+        admin.execute(f"ALTER DATABASE {name} SET standard_conforming_strings = off")
+    return pg_server.conninfo(name)
+
+
 SMUGGLED = """\
 format: 1
 name: legacy
@@ -40,11 +50,7 @@ def test_a_database_reading_backslashes_as_escapes_runs_no_statement_a_literal_h
     start with it on, which no database or role setting overrides."""
     import psycopg
     from tests.migrations.chain_support import new_project
-    with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS schemactl_legacy_strings")
-        admin.execute("CREATE DATABASE schemactl_legacy_strings")
-        admin.execute("ALTER DATABASE schemactl_legacy_strings SET standard_conforming_strings = off")
-    db = pg_server.conninfo("schemactl_legacy_strings")
+    db = _escaping_database(pg_server, "schemactl_legacy_strings")
     root = tmp_path / "p"
     root.mkdir()
     new_project(root, SMUGGLED)
@@ -89,11 +95,8 @@ def test_the_generated_files_hold_their_backslashes_on_a_database_reading_them_a
     from schemactl.migrations.files import chain_dir
     from tests.migrations.chain_support import Chain
     from tests.migrations.test_file_runners import psql_runner
-    with psycopg.connect(pg_server.conninfo(), autocommit=True) as admin:
-        for db in ("schemactl_legacy_fresh", "schemactl_legacy_chain"):
-            admin.execute(f"DROP DATABASE IF EXISTS {db}")
-            admin.execute(f"CREATE DATABASE {db}")
-            admin.execute(f"ALTER DATABASE {db} SET standard_conforming_strings = off")
+    for db in ("schemactl_legacy_fresh", "schemactl_legacy_chain"):
+        _escaping_database(pg_server, db)
     chain = Chain(tmp_path)
     chain.release(LEGACY_V1, "init")
     m2, _ = chain.release(LEGACY_V2, "add_b")

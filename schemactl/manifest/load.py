@@ -632,7 +632,7 @@ class _Builder:
         an enum's first member); a value that is a list or mapping, or a problem, is worked out each time."""
         if type(value) not in _PLAIN:
             return literals.check_literal(value, ref, members)
-        key = (type(value), value, ref, members)
+        key = (type(value), repr(value), ref, members)   # repr: 0.0 and -0.0 are equal keys, not equal defaults
         hit = self._literals.get(key)
         if hit is None:
             hit = literals.check_literal(value, ref, members)
@@ -738,7 +738,8 @@ def _resolve_key_references(m: Manifest) -> Manifest:
     return replace(m, tables=tuple(tables))
 
 
-# Default values checked once per builder (a type of its own in the key: 1, 1.0 and true are equal keys)
+# Default values checked once per builder (their type and repr in the key: 1, 1.0 and true, or 0.0 and -0.0,
+# are equal keys)
 _PLAIN = frozenset({str, int, float, bool})
 _PLAIN_RESULTS = frozenset({str, int, float, bool, Decimal})
 

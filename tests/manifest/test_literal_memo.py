@@ -1,0 +1,39 @@
+"""Plain default values are judged once per (value, type) while loading; every column still gets exactly
+the value literals.check_literal gives its own default (0.0 and -0.0, 1, 1.0 and true are equal as keys of
+a dict, not as defaults)."""
+
+from __future__ import annotations
+
+import math
+
+from schemactl import literals
+from schemactl.manifest.load import load_text
+
+COLUMNS = [("double", "0.0"), ("double", "-0.0"), ("double", "0.0"), ("double", "1"), ("double", "1.0"),
+           ("real", "-0.0"), ("integer", "1"), ("bigint", "1"), ("boolean", "true"), ("boolean", "false"),
+           ('"numeric(5,2)"', "1.5"), ('"numeric(5,2)"', "1.50"), ("text", "''"), ("text", "'-0.0'"),
+           ("text", "'1'"), ("double", "-0.0")]
+
+
+def _manifest() -> str:
+    cols = "".join(f"      c{i}: {{type: {t}, default: {v}}}\n" for i, (t, v) in enumerate(COLUMNS))
+    return ("format: 1\nname: memo\nversion: 1\ntables:\n  t:\n    columns:\n"
+            "      id: {type: integer, primary_key: true}\n" + cols)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+    return type(a) is type(b) and a == b
+
+
+def test_each_column_gets_its_own_defaults_value():
+    m = load_text(_manifest(), "memo.yaml")
+    import yaml
+    raw = yaml.safe_load(_manifest())["tables"]["t"]["columns"]
+    for c in m.tables[0].columns[1:]:
+        expected = literals.check_literal(raw[c.name]["default"], c.type, ())
+        assert _same(c.default.value, expected), (c.name, c.default.value, expected)
+    signs = [math.copysign(1, c.default.value) for c in m.tables[0].columns[1:]
+             if c.type.spelled() in ("double", "real") and c.default.value == 0]
+    assert signs == [1, -1, 1, -1, -1]
