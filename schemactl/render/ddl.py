@@ -45,6 +45,7 @@ class EngineRules:
     sequences: bool = False         # CREATE SEQUENCE, DEFAULT nextval(...) (SQLite has none: no default)
     row_security: bool = False      # ENABLE ROW LEVEL SECURITY and CREATE POLICY (SQLite has neither)
     catalog_array_bounds: bool = True   # the catalog keeps an array type's dimensions as written (PostgreSQL: no)
+    backslash_setting: str | None = None   # the statement that makes '\' in a string literal read as itself
 
 
 RULES = {
@@ -57,6 +58,7 @@ RULES = {
         table_options=(), index_nulls=True, index_methods=True, virtual_columns=False,
         deferrable_kept=("deferred", "immediate"),
         functions=True, sequences=True, row_security=True, catalog_array_bounds=False,
+        backslash_setting="SET standard_conforming_strings = on;",
     ),
     "sqlite": EngineRules(
         name="sqlite", title="SQLite", type_field="sqlite", strict_type_field="sqlite_strict",
@@ -74,14 +76,15 @@ _ACTION_SQL = {"cascade": "CASCADE", "set null": "SET NULL", "set default": "SET
 # PostgreSQL reads a backslash in '…' as itself only with standard_conforming_strings on (its default since 9.1).
 # A database or role set to off reads \' as a quote, which ends the literal (a manifest's comment "x\\'; CREATE
 # TABLE …; --" ran a second statement), and '^\d+$' as '^d+$' (another CHECK).  Statements that hold a backslash
-# start by setting it on, whoever runs them (psql, sqlx, drizzle's migrator, the runtimes); others are unchanged.
-STRINGS_ON = "SET standard_conforming_strings = on;"
+# start by setting it on (RULES' backslash_setting), whoever runs them (psql, sqlx, drizzle's migrator, the
+# runtimes); others are unchanged.  SQLite always reads a backslash as itself.
 
 
 def strings_on(engine: str, statements: list[str]) -> list[str]:
-    """``statements`` (PostgreSQL's) preceded by STRINGS_ON where one of them holds a backslash."""
-    if engine == "postgres" and statements[:1] != [STRINGS_ON] and any("\\" in s for s in statements):
-        return [STRINGS_ON, *statements]
+    """``statements`` preceded by the engine's backslash_setting where one of them holds a backslash."""
+    setting = RULES[engine].backslash_setting
+    if setting and statements[:1] != [setting] and any("\\" in s for s in statements):
+        return [setting, *statements]
     return statements
 
 
