@@ -467,7 +467,10 @@ def check_key(text: str) -> str:
     return " ".join(out)
 
 
-_SQL_WORD = re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]+")
+# Word characters: ASCII letters and digits, _ $ and anything beyond ASCII, spelled as the ASCII characters
+# they leave out ([A-Za-z0-9_$\x80-\U0010ffff] took re 4 ms to compile, at a service's every start).
+_WORD_CHAR = r"[^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"
+_SQL_WORD = re.compile(_WORD_CHAR + "+")
 
 
 def claim_unnamed_checks(want: list, have: list) -> list:
@@ -654,10 +657,10 @@ def _objects_sqlite(conn, schema=None) -> dict:
 # Reading CHECK constraints and AUTOINCREMENT from a stored CREATE TABLE (docs/runtime-protocol.md, section 5):
 # a tokenizer that knows SQLite's quoting and comments, written so that the TypeScript and Rust runtimes cut
 # the same text (word characters: ASCII letters and digits, _ $ and anything beyond ASCII).
-_SQL_TOKEN = re.compile(r"""
+_SQL_TOKEN = re.compile(rf"""
     (?P<s>[ \t\n\r\f]+ | --[^\n]* | /\*(?:.*?\*/|.*\Z))         # whitespace, comments (one unclosed: to the end)
   | (?P<q>'(?:[^']|'')*'? | "(?:[^"]|"")*"? | `(?:[^`]|``)*`? | \[[^\]]*\]?)   # quoted (unclosed: to the end)
-  | (?P<w>[A-Za-z0-9_$\x80-\U0010ffff]+)                          # words
+  | (?P<w>{_WORD_CHAR}+)                                              # words
   | (?P<p>.)                                                     # any other character
 """, re.S | re.X)
 

@@ -70,3 +70,21 @@ def test_postgresql_prepares_every_statement_as_one_command(name, pg):
         except psycopg.Error as exc:
             assert "multiple commands" not in str(exc), statement.text
             raise
+
+
+@pytest.mark.parametrize("spelled, readable", [
+    ("WORD_START", r"[A-Za-z_\u0080-\U0010ffff]"),
+    ("TAG_CHAR", r"[A-Za-z0-9_\u0080-\U0010ffff]"),
+    ("WORD_CHAR", r"[A-Za-z0-9_$\u0080-\U0010ffff]"),
+])
+def test_character_classes_spelled_by_what_they_leave_out_match_their_readable_spelling(spelled, readable):
+    """The splitter's (and the runtime's) word classes are spelled as the ASCII characters they leave out,
+    which compiles a thousand times faster: every code point, surrogates included, is in both or in neither."""
+    import re
+
+    from schemactl import runtime, sqlsplit
+    fast, slow = re.compile(getattr(sqlsplit, spelled)), re.compile(readable)
+    everything = "".join(map(chr, range(0x110000)))
+    assert [m.start() for m in fast.finditer(everything)] == [m.start() for m in slow.finditer(everything)]
+    if spelled == "WORD_CHAR":
+        assert runtime._WORD_CHAR == sqlsplit.WORD_CHAR
