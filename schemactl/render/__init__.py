@@ -5,14 +5,30 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-import jinja2
-
-from ..manifest.hashing import schema_hash
+from ..lazymod import lazy
 from ..manifest.model import Manifest
 from ..naming import comment_text, quote
 from .ddl import RULES, Renderer
-from .drizzle import drizzle_context, types_context
-from .erd import erd_context
+
+# jinja2 and the Drizzle and diagram builders are loaded when a file is rendered: a command that only needs
+# render.ddl's Renderer (copy, parity's expectations, migrations) does not pay for them at start.
+jinja2 = lazy("jinja2", globals(), "jinja2")
+
+
+def drizzle_context(manifest: Manifest, engine: str, digest: str) -> dict:
+    from .drizzle import drizzle_context
+    return drizzle_context(manifest, engine, digest)
+
+
+def types_context(manifest: Manifest, engine: str, digest: str) -> dict:
+    from .drizzle import types_context
+    return types_context(manifest, engine, digest)
+
+
+def erd_context(manifest: Manifest, engine: str | None, digest: str) -> dict:
+    from .erd import erd_context
+    return erd_context(manifest, engine, digest)
+
 
 # Generated file name -> (template, engine, context builder).  New outputs are new rows.
 def _ddl_context(manifest: Manifest, engine: str, digest: str) -> dict:
@@ -44,51 +60,55 @@ OUTPUTS = {
 }
 
 
-class _TemplateCache(jinja2.BytecodeCache):
-    """Compiled templates kept in the user's cache directory (``$XDG_CACHE_HOME/schemactl/templates``),
-    keyed by jinja2 on the template's name and source text: compiling the templates took a tenth of
-    a second in every run.  Unreadable or unwritable: compiled anew, nothing else changes;
-    SCHEMACTL_NO_CACHE=1 turns it off."""
+@functools.cache
+def _template_cache_class() -> type:
+    """The cache class, made when first needed (its base class is jinja2's)."""
+    class _TemplateCache(jinja2.BytecodeCache):
+        """Compiled templates kept in the user's cache directory (``$XDG_CACHE_HOME/schemactl/templates``),
+        keyed by jinja2 on the template's name and source text: compiling the templates took a tenth of
+        a second in every run.  Unreadable or unwritable: compiled anew, nothing else changes;
+        SCHEMACTL_NO_CACHE=1 turns it off."""
 
-    def __init__(self, directory: str):
-        self.directory = directory
+        def __init__(self, directory: str):
+            self.directory = directory
 
-    def _path(self, bucket) -> str:
-        import os
-        return os.path.join(self.directory, f"{bucket.key}-{jinja2.__version__}.cache")
+        def _path(self, bucket) -> str:
+            import os
+            return os.path.join(self.directory, f"{bucket.key}-{jinja2.__version__}.cache")
 
-    def load_bytecode(self, bucket) -> None:
-        try:
-            with open(self._path(bucket), "rb") as f:
-                bucket.load_bytecode(f)
-        except (OSError, ValueError, EOFError):
-            bucket.reset()
-
-    def dump_bytecode(self, bucket) -> None:
-        import os
-        import tempfile
-        try:
-            os.makedirs(self.directory, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        def load_bytecode(self, bucket) -> None:
             try:
-                with os.fdopen(fd, "wb") as f:
-                    bucket.write_bytecode(f)
-                os.replace(tmp, self._path(bucket))
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError:
-            pass
+                with open(self._path(bucket), "rb") as f:
+                    bucket.load_bytecode(f)
+            except (OSError, ValueError, EOFError):
+                bucket.reset()
+
+        def dump_bytecode(self, bucket) -> None:
+            import os
+            import tempfile
+            try:
+                os.makedirs(self.directory, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+                try:
+                    with os.fdopen(fd, "wb") as f:
+                        bucket.write_bytecode(f)
+                    os.replace(tmp, self._path(bucket))
+                except BaseException:
+                    os.unlink(tmp)
+                    raise
+            except OSError:
+                pass
+    return _TemplateCache
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
+def _bytecode_cache():
     from ..usercache import cache
     directory = cache("templates")
-    return None if directory is None else _TemplateCache(str(directory))
+    return None if directory is None else _template_cache_class()(str(directory))
 
 
 @functools.cache
-def _env() -> jinja2.Environment:
+def _env():
     def load(name: str):
         text = resources.files("schemactl.templates").joinpath(name).read_text("utf-8")
         return text, name, lambda: True
@@ -99,6 +119,7 @@ def _env() -> jinja2.Environment:
 
 
 def render_file(manifest: Manifest, fname: str, digest: str | None = None) -> str:
+    from ..manifest.hashing import schema_hash
     template, engine, context = OUTPUTS[fname]
     values = context(manifest, engine, digest or schema_hash(manifest))
     if "source" in values:   # the manifest's path is the user's text: it never leaves its comment line
@@ -120,6 +141,7 @@ PARALLEL_FROM_TABLES = 150   # below this, a fork costs more than it saves
 
 def outputs(manifest: Manifest) -> dict[str, str]:
     """File name (relative to generated/<name>/) -> content, in OUTPUTS order."""
+    from ..manifest.hashing import schema_hash
     digest = schema_hash(manifest)
     names = [fname for fname in OUTPUTS if fname != "connection.sqlite.sql" or manifest.pragmas]
     if len(manifest.tables) >= PARALLEL_FROM_TABLES:
