@@ -145,7 +145,10 @@ def outputs(manifest: Manifest) -> dict[str, str]:
     digest = schema_hash(manifest)
     names = [fname for fname in OUTPUTS if fname != "connection.sqlite.sql" or manifest.pragmas]
     if len(manifest.tables) >= PARALLEL_FROM_TABLES:
+        from . import drizzle, erd  # noqa: F401  (loaded once, before the fork, not in both processes)
         from .parallel import render_shared
+        for template in dict.fromkeys(OUTPUTS[fname][0] for fname in names):
+            _env().get_template(template)
         done = render_shared(names, lambda fname: render_file(manifest, fname, digest), _WEIGHT)
     else:
         done = {fname: render_file(manifest, fname, digest) for fname in names}
