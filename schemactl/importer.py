@@ -22,7 +22,7 @@ from .normalize import default_key, read_expression as _read
 from .sqlsplit import Statement, split_sql
 from .typedconst import COMPARED, TIMED
 from .typekeys import pg_unquote, sqlite_affinity, sqlite_rowid_alias, sqlite_type as sqlite_type_key
-from .types import TYPES, TypeRef
+from .types import PG_OWN_TYPE_NOTES, TYPES, TypeRef
 
 # Portable types tried first when several rows share an engine spelling (PostgreSQL catalog names).
 _PREFERENCE = ["text", "integer", "double", "bytes", "boolean", "bigint", "smallint", "real", "varchar", "uuid",
@@ -344,8 +344,9 @@ class Importer:
                                                f"on SQLite, postgres_type: {spelled} on PostgreSQL")
                 self.overrides[(t.name, c.name)] = spelled
                 return "text"
+            note = PG_OWN_TYPE_NOTES.get(c.type.split("[", 1)[0].strip().lower())
             self.summary.approximate(path, f"{c.type} has no portable type: text on SQLite, postgres_type: "
-                                           f"{c.type} on PostgreSQL")
+                                           f"{c.type} on PostgreSQL" + (f" ({note})" if note else ""))
             self.overrides[(t.name, c.name)] = c.type
             return "text"
         if self.engine == "sqlite":

@@ -174,6 +174,13 @@ PARAM_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
     "scale": (0, 1000),
 })
 
+# PostgreSQL types without a portable form that are easy to take for one: what an import says of a column of
+# that type (kept as postgres_type, text on SQLite), keyed by format_type()'s spelling (an array's element).
+PG_OWN_TYPE_NOTES: Mapping[str, str] = MappingProxyType({
+    '"char"': "PostgreSQL's internal single-byte type (pg_catalog's \"char\", not character(1) or bpchar): it "
+              "keeps only the first byte of a longer value, where SQLite's text keeps it all",
+})
+
 # Other tools' spellings, used only to suggest the portable name in errors.
 ALIASES: Mapping[str, str] = MappingProxyType({
     "int": "integer", "int2": "smallint", "int4": "integer", "int8": "bigint", "serial": "integer",

@@ -152,3 +152,32 @@ CREATE TABLE public.lines (id integer PRIMARY KEY, amount public.qty, tag public
     assert load_file(out).table("lines").column("own").default.value == 5
     assert [f.split(" has ")[0] for f in found] == ['SC203 column "lines.amount"', 'SC203 column "lines.tag"',
                                                     'SC203 column "lines.own"']
+
+
+def test_the_single_byte_char_type_is_kept_as_postgres_own_type(pg, pg_server, tmp_path):
+    """A column of PostgreSQL's internal "char" (pg_class.relkind's type, spelled with the quotes) was left out
+    ('postgres_type: "\\"char\\"" has the wrong form'), so diff of the same database found an undeclared column
+    (SC202); it is kept as postgres_type "char", never taken for character(1) or bpchar."""
+    result, out, found = _import(pg, pg_server, tmp_path, """
+CREATE TABLE public.t (id integer PRIMARY KEY, kind "char" DEFAULT 'r' NOT NULL, one character(1), b bpchar,
+    kinds "char"[] DEFAULT '{a,b}', CONSTRAINT t_kind_check CHECK (kind IN ('r', 'v')));
+CREATE INDEX t_kind ON public.t (kind);
+""")
+    assert "not mapped" not in result.output.replace("0 not mapped", ""), result.output
+    assert 'table "t", column "kind": "char" has no portable type: text on SQLite, postgres_type: "char" on ' \
+        "PostgreSQL (PostgreSQL's internal single-byte type" in result.output
+    assert found == []
+    t = load_file(out).table("t")
+    assert dict(t.column("kind").engine_types) == {"postgres": '"char"'}
+    assert dict(t.column("kinds").engine_types) == {"postgres": '"char"[]'}
+    assert t.column("one").type.spelled() == "character(1)" and not t.column("one").engine_types
+    # the manifest's own DDL gives the same column on PostgreSQL (a byte, not character(1)) and applies on SQLite
+    pg.execute("DROP TABLE t")
+    pg.execute(render.ddl(load_file(out), "postgres"))
+    assert list(diff(expect(load_file(out), "postgres"), introspect(pg, "postgres"))) == []
+    assert pg.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 't'::regclass "
+                      "AND attname = 'kind'").fetchone() == ('"char"',)
+    lite = sqlite3.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(load_file(out), "sqlite"))
+    lite.execute("INSERT INTO t (id) VALUES (1)")
+    assert lite.execute("SELECT kind FROM t").fetchone() == ("r",)
