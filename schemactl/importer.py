@@ -426,9 +426,18 @@ class Importer:
     def default(self, t: CTable, c: CColumn, typ: str):
         if c.default is None or c.identity:
             return None
-        if _nextval(c.default) in {s.name for s in self.cat.sequences}:
-            return {"nextval": _nextval(c.default)}
         path = ("tables", t.name, "columns", c.name, "default")
+        called = _nextval(c.default)
+        if called is not None and called[0] not in (None, self.schema or "public"):
+            seq = f"{quote_name(called[0])}.{quote_name(called[1])}"
+            self.summary.not_mapped(path, f"{c.default}: numbered by sequence {seq}, of another schema than the "
+                                          f"one imported ({self.schema or 'public'}), and a manifest's sequences "
+                                          "are its own schema's: move the sequence (ALTER SEQUENCE "
+                                          f"{seq} SET SCHEMA {quote_name(self.schema or 'public')}) and import "
+                                          "again, or make the column an identity column")
+            return None
+        if called is not None and called[1] in {s.name for s in self.cat.sequences}:
+            return {"nextval": called[1]}
         ref = TypeRef("enum", (), typ) if typ in self.enums else _typeref(typ)
         kind = "enum" if ref.enum else ref.row.value
         key = default_key(c.default, self.engine, kind)
@@ -1026,7 +1035,8 @@ class Importer:
             for c in t.columns:
                 s = owned.get(f"{t.name}.{c.name}")
                 if s is not None and t.primary_key and t.primary_key.columns == (c.name,) and \
-                        _nextval(c.default) == s.name and not c.identity:
+                        _nextval(c.default) in ((None, s.name), (self.schema or "public", s.name)) and \
+                        not c.identity:
                     absorbed.add(s.name)
                     self.summary.approximate(("tables", t.name, "columns", c.name), (
                         f"serial column (default nextval of sequence {s.name}, owned by it) mapped to an identity "
@@ -1267,10 +1277,20 @@ def _qualifiers(sql: str) -> set[str]:
     return set(re.findall(r'(?<![\w."])"?(\w+)"?\.(?=["\w])', sql))
 
 
-def _nextval(default: str | None) -> str | None:
-    """The sequence a default nextval('name'::regclass) calls (unqualified, unquoted), or None."""
+_REGCLASS_NAME = re.compile(r'(?:("(?:[^"]|"")+"|[^."]+)\.)?("(?:[^"]|"")+"|[^."]+)')
+
+
+def _nextval(default: str | None) -> tuple[str | None, str] | None:
+    """(schema or None, name) of the sequence a default nextval('name'::regclass) calls, as the catalog names
+    them (a quoted part as it is, "Users_id_seq"; an unquoted one folded to lower case, as PostgreSQL folds
+    it), or None."""
     m = re.fullmatch(r"""\s*nextval\('((?:[^']|'')+)'(?:::regclass)?\)\s*""", default or "", re.I)
-    return _name(m.group(1).replace("''", "'").split(".")[-1]) if m else None
+    parts = m and _REGCLASS_NAME.fullmatch(m.group(1).replace("''", "'").strip())
+    if not parts:
+        return None
+    schema, name = (p if p is None else p[1:-1].replace('""', '"') if p.startswith('"') else p.lower()
+                    for p in parts.groups())
+    return schema, name
 
 
 def _other(engine: str) -> str:

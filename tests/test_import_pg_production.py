@@ -181,3 +181,39 @@ CREATE INDEX t_kind ON public.t (kind);
     sqlite_engine.apply(lite, render.ddl(load_file(out), "sqlite"))
     lite.execute("INSERT INTO t (id) VALUES (1)")
     assert lite.execute("SELECT kind FROM t").fetchone() == ("r",)
+
+
+def test_serial_sequences_renamed_quoted_or_of_another_schema(pg, pg_server, tmp_path):
+    """The sequence a nextval() default calls was read with its name folded to lower case and its schema
+    dropped: a serial of table "Users" (nextval('"Users_id_seq"')) was not seen as one (its default 'not
+    mapped: SQLite rejects it (no such function: NEXTVAL)', the sequence kept on its own), and a default calling
+    seqs.t_id_seq was written {nextval: t_id_seq}, public's sequence of that name, counted exact."""
+    result, out, found = _import(pg, pg_server, tmp_path, """
+CREATE TABLE public."Users" (id serial PRIMARY KEY, n text);
+CREATE TABLE public.plain (id bigserial PRIMARY KEY);
+CREATE TABLE public.renamed (id integer PRIMARY KEY, n bigserial NOT NULL);
+ALTER SEQUENCE public.renamed_n_seq RENAME TO "N.Seq";
+CREATE SCHEMA seqs;
+CREATE SEQUENCE seqs.t_id_seq AS integer;
+CREATE SEQUENCE public.t_id_seq;
+CREATE TABLE public.t (id integer DEFAULT nextval('seqs.t_id_seq'::regclass) PRIMARY KEY);
+""")
+    lines = result.output.splitlines()
+    # "Users" is mapped as the plain serial is: an identity column, its sequence listed with it
+    for table, seq in (("Users", "Users_id_seq"), ("plain", "plain_id_seq")):
+        assert any(f'table "{table}", column "id": serial column (default nextval of sequence {seq}, owned by it) '
+                   "mapped to an identity column" in line for line in lines), result.output
+    m = load_file(out)
+    assert m.table("Users").column("id").identity and m.table("plain").column("id").identity
+    assert m.table("renamed").column("n").default.kind == "nextval" and \
+        m.table("renamed").column("n").default.value == "N.Seq"
+    assert m.table("t").column("id").default is None
+    assert any(line.startswith("import: not mapped: ") and 'table "t", column "id", default: '
+               "nextval('seqs.t_id_seq'::regclass): numbered by sequence seqs.t_id_seq, of another schema" in line
+               and "ALTER SEQUENCE seqs.t_id_seq SET SCHEMA public" in line for line in lines), result.output
+    assert "Traceback" not in result.output
+    # diff says of "Users" what it says of the plain serial (its identity and sequence), and of t its default
+    assert sorted(found) == sorted([
+        'SC206 column "Users.id" identity differs', 'SC206 column "plain.id" identity differs',
+        'SC412 sequence "Users_id_seq" is not in the manifest', 'SC412 sequence "plain_id_seq" is not in the manifest',
+        'SC205 column "t.id" has another default'])
