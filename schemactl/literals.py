@@ -13,7 +13,7 @@ import json
 import re
 import struct
 import uuid as uuidlib
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from .naming import sql_string
 from .types import INT_RANGES, TIME_UNITS, TypeRef
@@ -88,7 +88,8 @@ def _numeric(v, ref):
         raise LiteralError(f"{v} has more than {s} decimal places for {ref.spelled()}")
     if d != 0 and d.adjusted() + 1 > p - s:
         raise LiteralError(f"{v} does not fit {ref.spelled()}")
-    return format(d.quantize(Decimal(1).scaleb(-s)), "f")
+    # in a context as wide as the type: the default one (28 digits) refused numeric(40,0)'s 40 (InvalidOperation)
+    return format(d.quantize(Decimal(1).scaleb(-s), context=Context(prec=max(p, 28))), "f")
 
 
 def _bool(v, ref):

@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from . import sqlfast
 from .sqlfast import in_key
@@ -268,7 +268,9 @@ def _decimal(text) -> str:
         return str(text)
     if d == 0:
         return "0"
-    return format(d.normalize(), "f")
+    # normalized in a context as wide as the number (the default one rounds to 28 digits: two numeric defaults
+    # differing in the 29th digit had one key)
+    return format(d.normalize(Context(prec=max(len(d.as_tuple().digits), 28))), "f")
 
 
 @functools.lru_cache(maxsize=8192)

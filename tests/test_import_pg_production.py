@@ -217,3 +217,41 @@ CREATE TABLE public.t (id integer DEFAULT nextval('seqs.t_id_seq'::regclass) PRI
         'SC206 column "Users.id" identity differs', 'SC206 column "plain.id" identity differs',
         'SC412 sequence "Users_id_seq" is not in the manifest', 'SC412 sequence "plain_id_seq" is not in the manifest',
         'SC205 column "t.id" has another default'])
+
+
+def test_float_and_numeric_defaults_at_the_ends_of_their_range_are_carried_exactly(pg, pg_server, tmp_path):
+    """numeric(1000,0) DEFAULT 1e300 (or numeric(40,0) with 38 digits) stopped the import with an internal
+    error (decimal.InvalidOperation: the literal was quantized in Python's default 28-digit context, which a
+    manifest's own numeric(40,0) default hit in `validate` too); the doubles next to them are checked to stay
+    the same values (never rounded to infinity) on both engines."""
+    big = "12345678901234567890123456789012345678"
+    result, out, found = _import(pg, pg_server, tmp_path, f"""
+CREATE TABLE public.t (id integer PRIMARY KEY,
+    a double precision DEFAULT 1e308, b double precision DEFAULT -1e308,
+    c double precision DEFAULT 1.7976931348623157e308, d double precision DEFAULT -1.7976931348623157e308,
+    e numeric(1000,0) DEFAULT 1e300, f numeric(40,0) DEFAULT {big}, g numeric(1000,500) DEFAULT -1.5e-400);
+""")
+    assert "0 approximately, 0 not mapped" in result.output, result.output
+    assert found == []
+    m = load_file(out)
+    values = {c.name: c.default.value for c in m.table("t").columns if c.default is not None}
+    assert [float(values[k]) for k in "abcd"] == [1e308, -1e308, 1.7976931348623157e308, -1.7976931348623157e308]
+    from decimal import Decimal
+    assert Decimal(values["e"]) == Decimal("1e300") and values["f"] == big
+    assert Decimal(values["g"]) == Decimal("-1.5e-400")
+    # the manifest's DDL applies on both engines and fills in the same values
+    pg.execute("DROP TABLE t")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id) VALUES (1)")
+    row = pg.execute("SELECT a, b, c, d, e::text, f::text, g FROM t").fetchone()
+    assert row[:4] == (1e308, -1e308, 1.7976931348623157e308, -1.7976931348623157e308)
+    assert Decimal(row[4]) == Decimal("1e300") and row[5] == big and row[6] == Decimal("-1.5e-400")
+    lite = sqlite3.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
+    lite.execute("INSERT INTO t (id) VALUES (1)")
+    got = lite.execute("SELECT a, b, c, d, e, f, g FROM t").fetchone()
+    assert got[:4] == (1e308, -1e308, 1.7976931348623157e308, -1.7976931348623157e308)
+    assert Decimal(got[4]) == Decimal("1e300") and got[5] == big and Decimal(got[6]) == Decimal("-1.5e-400")
+    # a default that differs from the manifest's in its 38th digit is drift (keys were rounded to 28 digits)
+    pg.execute(f"ALTER TABLE t ALTER COLUMN f SET DEFAULT {big[:-1]}9")
+    assert [str(f.code) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == ["SC205"]

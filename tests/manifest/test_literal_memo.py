@@ -37,3 +37,20 @@ def test_each_column_gets_its_own_defaults_value():
     signs = [math.copysign(1, c.default.value) for c in m.tables[0].columns[1:]
              if c.type.spelled() in ("double", "real") and c.default.value == 0]
     assert signs == [1, -1, 1, -1, -1]
+
+
+def test_numeric_defaults_wider_than_28_digits_load_exactly():
+    """A numeric(40,0) default of 38 digits stopped validate with an internal error (quantized in Python's
+    default 28-digit decimal context); it loads as it is written, and one beyond the type is refused."""
+    big = "12345678901234567890123456789012345678"
+    m = load_text("format: 1\nname: wide\nversion: 1\ntables:\n  t:\n    columns:\n"
+                  "      id: {type: integer, primary_key: true}\n"
+                  f"      a: {{type: 'numeric(40,0)', default: '{big}'}}\n"
+                  f"      b: {{type: 'numeric(1000,500)', default: '-1.5e-400'}}\n", "wide.yaml")
+    assert m.table("t").column("a").default.value == big
+    assert m.table("t").column("b").default.value == "-0." + "0" * 399 + "15" + "0" * 99
+    import pytest
+
+    from schemactl.types import TypeRef
+    with pytest.raises(literals.LiteralError, match="does not fit numeric"):
+        literals.check_literal(big + "000", TypeRef("numeric", (40, 0)))
