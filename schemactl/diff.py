@@ -25,7 +25,8 @@ CODES = {
                                  "MATCH FULL, ON DELETE SET NULL (columns), a NOT VALID foreign key, an UNLOGGED "
                                  "table, a trigger's arguments or UPDATE OF columns, a disabled (or ENABLE REPLICA "
                                  "/ ALWAYS) trigger, a view's options (WITH CHECK OPTION, security_barrier, "
-                                 "security_invoker), … (PostgreSQL); a column's COLLATE (SQLite)"),
+                                 "security_invoker), storage parameters (WITH (fillfactor=…), a column's SET "
+                                 "STORAGE), … (PostgreSQL); a column's COLLATE (SQLite)"),
     "SC201": ("column-missing", "a column of the manifest does not exist"),
     "SC202": ("column-extra", "the table has a column the manifest does not declare"),
     "SC203": ("column-type", "a column's type differs"),

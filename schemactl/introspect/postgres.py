@@ -186,6 +186,38 @@ BEYOND_MODEL_SQL = """
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND c.relpersistence = 'u'
         UNION ALL
+        SELECT 'approximate', c.relname, 'table', c.relname,
+               'WITH (' || array_to_string(coalesce(c.reloptions, '{}') || coalesce(ARRAY(
+                   SELECT 'toast.' || o FROM unnest(tc.reloptions) AS o), '{}'), ', ') || ') left out: the '
+               'manifest''s table has the server''s default storage parameters (fillfactor, autovacuum, …)'
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_class tc ON tc.oid = c.reltoastrelid
+         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p')
+           AND (c.reloptions IS NOT NULL OR tc.reloptions IS NOT NULL)
+        UNION ALL
+        SELECT 'approximate', c.relname, 'index', ic.relname,
+               'WITH (' || array_to_string(ic.reloptions, ', ') || ') left out: the manifest''s index has the '
+               'server''s default storage parameters'
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND ic.reloptions IS NOT NULL
+        UNION ALL
+        SELECT 'approximate', c.relname, 'column', a.attname,
+               concat_ws('; ',
+                   CASE WHEN a.attoptions IS NOT NULL THEN 'SET (' || array_to_string(a.attoptions, ', ') || ')' END,
+                   CASE WHEN a.attstorage <> ty.typstorage THEN 'SET STORAGE ' || CASE a.attstorage WHEN 'p' THEN
+                        'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END,
+                   -- pg_attribute.attcompression (PostgreSQL 14 and later), read from the row as JSON
+                   CASE WHEN coalesce(to_jsonb(a) ->> 'attcompression', '') <> ''
+                        THEN 'SET COMPRESSION ' || CASE to_jsonb(a) ->> 'attcompression' WHEN 'p' THEN 'pglz'
+                             WHEN 'l' THEN 'lz4' ELSE to_jsonb(a) ->> 'attcompression' END END,
+                   CASE WHEN a.attstattarget >= 0 THEN 'SET STATISTICS ' || a.attstattarget END)
+               || ' left out: the manifest''s column has the server''s default storage parameters'
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_type ty ON ty.oid = a.atttypid
+         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+           AND (a.attoptions IS NOT NULL OR a.attstorage <> ty.typstorage OR a.attstattarget >= 0
+                OR coalesce(to_jsonb(a) ->> 'attcompression', '') <> '')
+        UNION ALL
         SELECT 'approximate', c.relname, 'view', c.relname,
                'WITH (' || array_to_string(c.reloptions, ', ') || ') is not kept: the manifest''s view is created '
                'without options (without security_invoker, a view reads its tables with its owner''s rights; '
