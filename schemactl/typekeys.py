@@ -3,6 +3,7 @@ how type spellings compare, PostgreSQL FK action letters, FTS5 shadow tables, SQ
 
 from __future__ import annotations
 
+import functools
 import re
 
 _AROUND_PUNCT = re.compile(r"\s*([(),])\s*")
@@ -24,9 +25,26 @@ def sqlite_affinity(declared: str) -> str:
     return next((a for part, a in SQLITE_AFFINITY_RULES if part in name), "BLOB" if not name.strip() else "NUMERIC")
 
 
+# a type spelling: (pg_catalog.)name, its arguments, its array brackets
+_PG_SPELLED = re.compile(r'((?:pg_catalog\.)?(?:"char"|[a-z_][a-z0-9_]*))\s*(\([0-9, ]*\))?\s*((?:\[[0-9]*\])*)')
+
+
+@functools.lru_cache(maxsize=4096)
 def pg_type(spelling: str) -> str:
-    """format_type() spellings compare case- and space-insensitively."""
-    return " ".join(spelling.split()).lower()
+    """format_type() spellings compare case- and space-insensitively, a type's other names (postgres_type:
+    int4, varchar(20), char, timestamptz(3)) as the name format_type() reports (integer, character varying(20),
+    character(1), timestamp(3) with time zone)."""
+    from .types import PG_TYPE_DEFAULT_ARGS, PG_TYPE_NAMES
+    text = " ".join(spelling.split()).lower()
+    m = _PG_SPELLED.fullmatch(text)
+    if m is None or m.group(1) not in PG_TYPE_NAMES:
+        return text
+    name, args, brackets = PG_TYPE_NAMES[m.group(1)], (m.group(2) or "").replace(" ", ""), m.group(3)
+    args = args or PG_TYPE_DEFAULT_ARGS.get(name, "")
+    if name.endswith(" time zone") and args:   # timestamp(3) with time zone: the precision after the first word
+        first, rest = name.split(" ", 1)
+        return f"{first}{args} {rest}{brackets}"
+    return f"{name}{args}{brackets}"
 
 
 # pg_constraint.confdeltype / confupdtype letters.

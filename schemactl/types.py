@@ -181,6 +181,19 @@ PG_OWN_TYPE_NOTES: Mapping[str, str] = MappingProxyType({
               "keeps only the first byte of a longer value, where SQLite's text keeps it all",
 })
 
+# PostgreSQL's other names for its own types (what a manifest's postgres_type may say) -> the name format_type()
+# reports, so that postgres_type: int4 is the catalog's integer; and the length a type has when none is written.
+# "char" (quoted) is a type of its own, pg_catalog's single byte: only the unquoted char is character.
+PG_TYPE_NAMES: Mapping[str, str] = MappingProxyType({
+    "int": "integer", "int4": "integer", "int2": "smallint", "int8": "bigint", "float4": "real",
+    "float8": "double precision", "float": "double precision", "bool": "boolean", "decimal": "numeric",
+    "varchar": "character varying", "char": "character", "character": "character", "varbit": "bit varying",
+    "timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone",
+    "time": "time without time zone", "timetz": "time with time zone",
+    'pg_catalog."char"': '"char"',
+})
+PG_TYPE_DEFAULT_ARGS: Mapping[str, str] = MappingProxyType({"character": "(1)"})
+
 # Other tools' spellings, used only to suggest the portable name in errors.
 ALIASES: Mapping[str, str] = MappingProxyType({
     "int": "integer", "int2": "smallint", "int4": "integer", "int8": "bigint", "serial": "integer",

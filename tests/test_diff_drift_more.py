@@ -269,3 +269,31 @@ def test_a_columns_collation_on_sqlite_is_reported(sqlite_db, column, collation)
     assert (f.path, f.manifest_path) == (f"owners.{column}", ("tables", "owners", "columns", column))
     assert f.message == f'column "{column}" on "owners" holds what the manifest cannot declare'
     assert f"COLLATE {collation}" in f.actual, f.actual
+
+
+def test_a_postgres_type_by_another_of_its_names_is_no_drift(pg):
+    """postgres_type: int4 (varchar(10), char, timestamptz(3), float8[]) was reported as SC203 on a database
+    built from the manifest's own DDL: the catalog says integer, character varying(10), character(1), …; and
+    the quoted "char" (the single byte) stays apart from char (character(1)) both ways."""
+    m = load_text("""
+format: 1
+name: own
+version: 1
+tables:
+  t:
+    columns:
+      id: {type: integer, primary_key: true}
+      a: {type: text, postgres_type: char}
+      b: {type: integer, postgres_type: int4}
+      c: {type: text, postgres_type: VARCHAR(10)}
+      d: {type: text, postgres_type: 'pg_catalog."char"'}
+      e: {type: text, postgres_type: '"char"'}
+      f: {type: timestamptz, postgres_type: timestamptz(3)}
+      g: {type: text, postgres_type: 'float8[]'}
+      h: {type: text, postgres_type: bpchar}
+""", "own.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    assert findings(m, pg, "postgres") == []
+    pg.execute('ALTER TABLE t ALTER COLUMN a TYPE "char", ALTER COLUMN e TYPE character(1)')
+    assert [(f.code, f.path, f.expected, f.actual) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] \
+        == [("SC203", "t.a", "character(1)", '"char"'), ("SC203", "t.e", '"char"', "character(1)")]
