@@ -129,6 +129,7 @@ class CView:
     definition: str                          # normalised SELECT
     shown: str = field(default="", compare=False)
     column_list: bool = field(default=False, compare=False)   # SQLite: CREATE VIEW v (x, y) AS …, names not in shown
+    comment: str | None = None               # PostgreSQL: COMMENT ON VIEW (SQLite keeps none)
 
 
 @dataclass(frozen=True)

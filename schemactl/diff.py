@@ -35,7 +35,8 @@ CODES = {
     "SC206": ("column-identity", "identity / autoincrement differs"),
     "SC207": ("column-order", "columns are in another order"),
     "SC208": ("column-generated", "a generated column's expression or storage (stored / virtual) differs"),
-    "SC209": ("comment", "a table's or column's comment in the database differs from the manifest's (PostgreSQL)"),
+    "SC209": ("comment", "a table's, column's or view's comment in the database differs from the manifest's "
+                        "(PostgreSQL)"),
     "SC301": ("primary-key", "the primary key differs or is missing"),
     "SC311": ("unique-missing", "a unique constraint is missing"),
     "SC312": ("unique-extra", "the table has an undeclared unique constraint"),
@@ -273,6 +274,8 @@ def _views(d: _Diff, expected: Catalog, actual: Catalog) -> None:
             d.add("SC353", f"view {v.name}", f'view "{v.name}" has other columns', v.columns, a.columns, where)
         if v.definition != a.definition:
             d.add("SC354", f"view {v.name}", f'view "{v.name}" has another definition', v.shown, a.shown, where)
+        if _comment_differs(v.comment, a.comment):
+            d.add("SC209", f"view {v.name}", f'view "{v.name}" has another comment', v.comment, a.comment, where)
     for a in have.values():
         d.add("SC352", f"view {a.name}", f'view "{a.name}" is not in the manifest', None, a.shown)
 

@@ -37,7 +37,8 @@ def expect(m: Manifest, engine: str) -> Catalog:
             comment=(t.comment or None) if r.r.comments else None,   # COMMENT IS '' removes the comment
         ))
     enums = tuple((e.name, e.values) for e in m.enums) if RULES[engine].enums_as_types else ()
-    views = tuple(CView(v.name, v.outputs, expr_key(v.query.on(engine), engine), v.query.on(engine))
+    views = tuple(CView(v.name, v.outputs, expr_key(v.query.on(engine), engine), v.query.on(engine),
+                        comment=(v.comment or None) if r.r.comments else None)
                   for v in m.views)
     from .render.search import expected_search
     searches = tuple(expected_search(t, t.search, engine) for t in m.tables if t.search)

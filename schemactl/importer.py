@@ -983,6 +983,8 @@ class Importer:
                                         "application's migrations", what=f'view "{v.name}"')
                 continue
             views[v.name] = {"sql": self.both(sql, self.engine)}
+            if v.comment is not None:   # PostgreSQL's COMMENT ON VIEW
+                views[v.name]["comment"] = v.comment
             if _READS_OTHERWISE.search(sql):
                 self.summary.approximate(("views", v.name), (
                     f"kept as {self.engine} SQL; {_other(self.engine)}: sqlglot's reading, where casts, dates, "
@@ -1563,7 +1565,7 @@ _APPLY = re.compile(r'^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+((TEMP\w*|UNLOGGED)\
                     r'CREATE\s+TYPE\s+(?:"(?:[^"]|"")+"|[^\s"(]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[^\s"(]+))?\s+AS\s+ENUM|'
                     r"CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+SCHEMA|CREATE\s+SEQUENCE|ALTER\s+SEQUENCE|"
                     r"ALTER\s+TABLE|CREATE\s+VIRTUAL\s+TABLE|CREATE\s+(OR\s+REPLACE\s+)?(CONSTRAINT\s+)?TRIGGER|"
-                    r"COMMENT\s+ON\s+(TABLE|COLUMN)|CREATE\s+DOMAIN|CREATE\s+POLICY|ALTER\s+POLICY)", re.I)
+                    r"COMMENT\s+ON\s+(TABLE|COLUMN|VIEW)|CREATE\s+DOMAIN|CREATE\s+POLICY|ALTER\s+POLICY)", re.I)
 # Extensions an import creates on its scratch database, so that the types and operator classes they provide
 # can be read back: PostgreSQL's own trusted contrib extensions (their control files say `trusted = true`:
 # installing them runs no code a database owner could not run).  Any other extension is never created.

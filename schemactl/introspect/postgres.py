@@ -225,6 +225,14 @@ BEYOND_MODEL_SQL = """
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = %(schema)s AND c.relkind = 'v' AND c.reloptions IS NOT NULL
         UNION ALL
+        SELECT 'approximate', c.relname, 'view', c.relname,
+               'COMMENT ON COLUMN ' || quote_ident(c.relname) || '.' || quote_ident(a.attname) || ' left out: the '
+               'manifest''s view holds no column comments'
+          FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
+         WHERE n.nspname = %(schema)s AND c.relkind = 'v' AND d.objsubid > 0
+        UNION ALL
         SELECT 'approximate', s.relname, 'sequence', s.relname, 'CACHE ' || q.seqcache || ' left out'
           FROM pg_sequence q JOIN pg_class s ON s.oid = q.seqrelid JOIN pg_namespace n ON n.oid = s.relnamespace
          WHERE n.nspname = %(schema)s AND q.seqcache <> 1 AND NOT EXISTS (SELECT 1 FROM pg_depend d
@@ -300,7 +308,8 @@ def _introspect(conn, schema: str) -> Catalog:
                           tuple(indexes[n]), row_security=security.get(n, ()), comment=comments.get((n, None)))
                    for n in names)
     enums = tuple((name, tuple(labels)) for name, labels in _rows(conn, "enums", schema))
-    views = tuple(CView(name, tuple(cols), expr_key(definition.strip().rstrip(";"), "postgres"), definition)
+    views = tuple(CView(name, tuple(cols), expr_key(definition.strip().rstrip(";"), "postgres"), definition,
+                        comment=comments.get((name, None)))
                   for name, definition, cols in _rows(conn, "views", schema))
     searches = tuple(CSearch(name, table, expr_key(doc, "postgres"), doc,
                              expr_key(predicate, "postgres") if predicate else None, predicate)

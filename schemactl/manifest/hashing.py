@@ -110,7 +110,9 @@ def canonical(m: Manifest) -> dict:
     if m.pg_roles:
         out["postgres_roles"] = list(m.pg_roles)
     if m.views:
-        out["views"] = [{"name": v.name, "sql": _expr(v.query)} for v in sorted(m.views, key=lambda v: v.name)]
+        out["views"] = [{"name": v.name, "sql": _expr(v.query), **({"comment": v.comment} if v.comment is not None
+                                                                   else {})}   # only when used: old hashes stay
+                        for v in sorted(m.views, key=lambda v: v.name)]
     if not m.pk_not_null:
         out["sqlite_primary_key_not_null"] = False
     return out

@@ -165,7 +165,7 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
         elif k == "create_search":
             late_fks += r_new.search(op.new)
         elif k == "create_view":
-            late_fks.append(r_new.create_view(op.new))
+            late_fks += [r_new.create_view(op.new)] + r_new.view_comment(op.new)
         elif k == "drop_enum":
             late_fks.append(f"DROP TYPE {r_old.q(op.name)};")
         elif k == "create_sequence":

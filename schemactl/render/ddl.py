@@ -340,7 +340,7 @@ class Renderer:
         if triggers:
             out.append("\n".join(triggers))
         if self.m.views:
-            out.append("\n".join(self.create_view(v) for v in self.m.views))
+            out.append("\n".join(stmt for v in self.m.views for stmt in [self.create_view(v)] + self.view_comment(v)))
         security = [stmt for t in self.m.tables for stmt in self.row_security(t)] + \
             [self.create_policy(p) for p in self.policies()]
         if security:
@@ -455,6 +455,12 @@ class Renderer:
 
     def create_view(self, v) -> str:
         return f"CREATE VIEW {self.q(v.name)} AS {v.query.on(self.r.name)};"
+
+    def view_comment(self, v) -> list[str]:
+        """COMMENT ON VIEW, on an engine that keeps comments."""
+        if not self.r.comments or v.comment is None:
+            return []
+        return [f"COMMENT ON VIEW {self.q(v.name)} IS {sql_string(v.comment)};"]
 
 
 
