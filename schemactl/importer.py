@@ -825,7 +825,7 @@ class Importer:
         got = self._identities.get((t.name, c.name))
         if got is None:
             return
-        kind, start, step, low, high, cycle, cache, typ = got
+        kind, start, step, low, high, cycle, cache, typ, *_ = got
         path = ("tables", t.name, "columns", c.name)
         if kind == "a":
             self.summary.approximate(path, "GENERATED ALWAYS AS IDENTITY -> identity: true, which is BY DEFAULT on "
@@ -1049,9 +1049,22 @@ class Importer:
                     # an identity column in a composite key: the manifest's identity is the whole key (SQLite's
                     # AUTOINCREMENT), so the numbering is a sequence owned by the column
                     taken = {x.name for x in self.cat.sequences} | {x.name for x in made}
-                    name = next(n for n in (f"{t.name}_{c.name}_seq{k or ''}" for k in range(100)) if n not in taken)
-                    made.append(CSequence(name, c.type, 1, 1, 1, SEQUENCE_LIMITS[c.type], False,
-                                          f"{t.name}.{c.name}"))
+                    # the identity's own sequence, under the name PostgreSQL keeps it by (renamed or not) and
+                    # with its options; the identity's kind and CACHE, which a sequence of the manifest has not,
+                    # are listed
+                    kind, start, step, low, high, cycle, cache, _, own, own_type = \
+                        self._identities.get((t.name, c.name)) or ("d", 1, 1, 1, SEQUENCE_LIMITS[c.type], False, 1,
+                                                                  c.type, None, c.type)
+                    name = next(n for n in ((own,) if own else ()) + tuple(
+                        f"{t.name}_{c.name}_seq{k or ''}" for k in range(100)) if n not in taken)
+                    made.append(CSequence(name, own_type if own_type in SEQUENCE_LIMITS else c.type, int(start),
+                                          int(step), int(low), int(high), bool(cycle), f"{t.name}.{c.name}"))
+                    if kind == "a":
+                        self.summary.approximate(("tables", t.name, "columns", c.name), (
+                            "GENERATED ALWAYS AS IDENTITY -> a default nextval(), which an INSERT may override"))
+                    if int(cache) != 1:
+                        self.summary.approximate(("tables", t.name, "columns", c.name), (
+                            f"identity sequence CACHE {cache} left out: the manifest's sequence caches none"))
                     where = (f"in the composite primary key ({', '.join(t.primary_key.columns)})"
                              if c.name in t.primary_key.columns else
                              f"outside the primary key ({', '.join(t.primary_key.columns)})")
@@ -1897,11 +1910,12 @@ _PG_EXTRAS = {
                       JOIN pg_namespace n ON n.oid = c.relnamespace
                       WHERE n.nspname = %(schema)s AND c.relkind = 'p' ORDER BY 1""",
     "identities": """SELECT c.relname, a.attname, a.attidentity::text, s.seqstart, s.seqincrement, s.seqmin,
-                     s.seqmax, s.seqcycle, s.seqcache, format_type(a.atttypid, NULL) FROM pg_attribute a
+                     s.seqmax, s.seqcycle, s.seqcache, format_type(a.atttypid, NULL), sc.relname,
+                     format_type(s.seqtypid, NULL) FROM pg_attribute a
                      JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
                      JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.refobjid = c.oid
                       AND d.refobjsubid = a.attnum AND d.deptype = 'i'
-                     JOIN pg_sequence s ON s.seqrelid = d.objid
+                     JOIN pg_sequence s ON s.seqrelid = d.objid JOIN pg_class sc ON sc.oid = s.seqrelid
                      WHERE n.nspname = %(schema)s AND a.attidentity <> '' ORDER BY 1, 2""",
     # (severity, table, kind, object, why) of what an object holds beyond the manifest's model
     "beyond": BEYOND_MODEL_SQL,
