@@ -105,9 +105,11 @@ BEYOND_MODEL_SQL = """
           FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
           -- pg_constraint.confdelsetcols (PostgreSQL 15 and later; absent before, where no key has it): the
           -- columns ON DELETE SET NULL / SET DEFAULT (a, …) sets, read from the row as JSON, which names it only
-          -- where it exists
+          -- where it exists; a list of every column of the key is the plain action (PostgreSQL sets exactly
+          -- those), no list of some
           CROSS JOIN LATERAL (
-              SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY u.ord) AS names
+              SELECT CASE WHEN count(DISTINCT u.attnum) < cardinality(con.conkey)
+                          THEN string_agg(quote_ident(a.attname), ', ' ORDER BY u.ord) END AS names
                 FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(to_jsonb(con) -> 'confdelsetcols') = 'array'
                                                     THEN to_jsonb(con) -> 'confdelsetcols' END)
                      WITH ORDINALITY AS u(attnum, ord)
