@@ -616,7 +616,14 @@ class Importer:
                              for u in t.uniques]
         if t.foreign_keys:
             fks = []
+            own = {x.name for x in self.cat.tables}
             for f in t.foreign_keys:
+                if f.ref_table not in own:   # introspect names a table of another schema with its schema
+                    self.summary.not_mapped(("tables", t.name), (
+                        f"references {f.ref_table}, a table of another PostgreSQL schema; a manifest holds one "
+                        "schema: keep the key in the application's migrations"),
+                        what=f'table "{t.name}", foreign key "{f.name}"')
+                    continue
                 fk: dict = {"columns": list(f.columns), "references": {"table": f.ref_table,
                                                                        "columns": list(f.ref_columns)}}
                 if f.name:
@@ -628,7 +635,8 @@ class Importer:
                 if f.deferrable:
                     fk["deferrable"] = True if f.deferrable == "immediate" else f.deferrable
                 fks.append(fk)
-            out["foreign_keys"] = fks
+            if fks:
+                out["foreign_keys"] = fks
         # the kinds whose constants SQLite compares as stored (typedconst), an enum's by its members
         compared = {n: self.enums[sp["type"]] if sp["type"] in self.enums else base for n, sp in cols.items()
                     if (base := re.match(r"\w+", sp["type"]).group(0)) in COMPARED or sp["type"] in self.enums}

@@ -281,6 +281,9 @@ def _introspect(conn, schema: str) -> Catalog:
             columns[table].append(CColumn(col, pg_type(typ), nullable, default, identity, shown_default=default,
                                           comment=said))
     pks, uniques, fks, checks = {}, defaultdict(list), defaultdict(list), defaultdict(list)
+    # a key to a table of another schema names it with its schema: never the manifest's table of that name
+    elsewhere = {(table, name): f"{quote(nsp)}.{quote(ref)}"
+                 for table, name, nsp, ref in _rows(conn, "foreign_schemas", schema)}
     for table, name, kind, cols, ref_table, ref_cols, on_delete, on_update, check_sql, deferrable, deferred in \
             _rows(conn, "constraints", schema):
         kind = _text(kind)
@@ -289,8 +292,9 @@ def _introspect(conn, schema: str) -> Catalog:
         elif kind == "u":
             uniques[table].append(CKey(name, tuple(cols)))
         elif kind == "f":
-            fks[table].append(CForeignKey(name, tuple(cols), ref_table, tuple(ref_cols),
-                                          PG_FK_ACTIONS[_text(on_delete)], PG_FK_ACTIONS[_text(on_update)],
+            fks[table].append(CForeignKey(name, tuple(cols), elsewhere.get((table, name), ref_table),
+                                          tuple(ref_cols), PG_FK_ACTIONS[_text(on_delete)],
+                                          PG_FK_ACTIONS[_text(on_update)],
                                           "deferred" if deferred else "immediate" if deferrable else None))
         elif kind == "c":
             checks[table].append(CCheck(name, expr_key(check_sql, "postgres"), check_sql))
