@@ -424,6 +424,26 @@ def _index_text(keys: list) -> str:
     return text + (" unique" if unique else "")
 
 
+# SQLite's table options as the bundle names them (the attribute) and as a difference line shows them (the DDL's words)
+TABLE_OPTIONS = {"strict": "STRICT", "without_rowid": "WITHOUT ROWID"}
+
+
+def _options_text(options: list) -> str:
+    return ", ".join(TABLE_OPTIONS.get(o, o) for o in sorted(options))
+
+
+def sqlite_table_options(sql: str) -> list[str]:
+    """The options of a stored CREATE TABLE (docs/runtime-protocol.md, section 5): the words after its last ")",
+    cut into tokens as for CHECKs: STRICT is "strict", WITHOUT followed by ROWID is "without_rowid"."""
+    toks = sql_tokens(sql or "")
+    close = max((i for i, t in enumerate(toks) if t[0] == "p" and t[1] == ")"), default=len(toks))
+    words = [_keyword(t) for t in toks[close + 1:]]
+    out = ["strict"] if "STRICT" in words else []
+    if any(a == "WITHOUT" and b == "ROWID" for a, b in zip(words, words[1:])):
+        out.append("without_rowid")
+    return out
+
+
 def _missing_and_extra(want: list, have: list, describe) -> list[str]:
     out = [f"{describe(x)} is missing" for x in sorted(want) if x not in have]
     return out + [f"{describe(x)} is not expected" for x in sorted(have) if x not in want]
@@ -529,6 +549,9 @@ def compare_catalogs(expected: dict, actual: dict) -> list[str]:
 
 def _compare_table(name: str, want: dict, have: dict) -> list[str]:
     out = []
+    if "options" in want and sorted(want["options"]) != sorted(have.get("options", [])):   # SQLite's STRICT, ...
+        out.append(f'table "{name}": expected table options ({_options_text(want["options"])}), '
+                   f'found ({_options_text(have.get("options", []))})')
     want_cols = {c[0]: c for c in want["columns"]}
     have_cols = {c[0]: c for c in have["columns"]}
     for col, typ, nullable in want["columns"]:
@@ -631,7 +654,8 @@ def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> d
             g[2].append(to)
     out = {}
     for name, sql in tables.items():
-        without_rowid = "WITHOUT ROWID" in " ".join(sql[sql.rfind(")"):].upper().split())
+        options = sqlite_table_options(sql)
+        without_rowid = "without_rowid" in options
         keys = [c for _, c in sorted(pks[name])]
         columns = [[c, t, False] if sqlite_rowid_alias(keys, c, t, without_rowid) else [c, t, n]
                    for c, t, n in cols[name]]
@@ -639,7 +663,7 @@ def _catalog_sqlite(conn, schema=None, ignored=frozenset((VERSION_TABLE,))) -> d
         checks, identity = sqlite_table_facts(sql)
         out[name] = {"columns": columns, "primary_key": keys, "uniques": sorted(uniques[name].values()),
                      "foreign_keys": sorted(fks[name].values()), "indexes": found, "defaults": defaults[name],
-                     "checks": sorted(checks), "identity": identity}
+                     "checks": sorted(checks), "identity": identity, "options": options}
     return out
 
 

@@ -593,6 +593,9 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [
+       "strict"
+      ],
       "primary_key": [
        "id"
       ],
@@ -700,6 +703,9 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [
+       "strict"
+      ],
       "primary_key": [
        "id"
       ],
@@ -872,6 +878,9 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [
+       "strict"
+      ],
       "primary_key": [
        "id"
       ],
@@ -924,6 +933,9 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [
+       "strict"
+      ],
       "primary_key": [
        "id"
       ],

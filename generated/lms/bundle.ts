@@ -95,6 +95,7 @@ export const BUNDLE = {
       "foreign_keys": [],
       "identity": [],
       "indexes": {},
+      "options": [],
       "primary_key": [
        "id"
       ],

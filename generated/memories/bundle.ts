@@ -349,6 +349,7 @@ export const BUNDLE = {
       ],
       "identity": [],
       "indexes": {},
+      "options": [],
       "primary_key": [
        "capsule_id",
        "principal"
@@ -418,6 +419,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -545,6 +547,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],

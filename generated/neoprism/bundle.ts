@@ -370,6 +370,7 @@ export const BUNDLE = {
       "foreign_keys": [],
       "identity": [],
       "indexes": {},
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -429,6 +430,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -517,6 +519,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -606,6 +609,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],

@@ -62,6 +62,7 @@ export interface TableFacts {
   readonly identity_kind?: { readonly [column: string]: string };
   readonly check_sql?: { readonly [name: string]: string };
   readonly default_sql?: { readonly [column: string]: string };
+  readonly options?: readonly string[];
 }
 
 export interface CatalogFacts {
@@ -530,6 +531,7 @@ interface LiveTable {
   identity: string[];
   identity_kind?: Map<string, string>;
   unvalidated?: [string, string][];
+  options?: string[];
 }
 
 interface LiveObjects {
@@ -735,8 +737,19 @@ function compareCatalogs(expected: { readonly [table: string]: TableFacts }, act
   return out;
 }
 
+// SQLite's table options as the bundle names them and as a difference line shows them (the DDL's words)
+const TABLE_OPTIONS: { readonly [option: string]: string } = { strict: "STRICT", without_rowid: "WITHOUT ROWID" };
+
+function optionsText(options: readonly string[]): string {
+  return [...options].sort().map((o) => own(TABLE_OPTIONS, o) ?? o).join(", ");
+}
+
 function compareTable(name: string, want: TableFacts, have: LiveTable): string[] {
   const out: string[] = [];
+  if (want.options !== undefined && optionsText(want.options) !== optionsText(have.options ?? [])) {
+    out.push(`table "${name}": expected table options (${optionsText(want.options)}), `
+             + `found (${optionsText(have.options ?? [])})`);
+  }
   const wantCols = new Set(want.columns.map((c) => c[0]));
   const haveCols = new Map(have.columns.map((c): [string, [string, string, boolean]] => [c[0], c]));
   for (const [col, type, nullable] of want.columns) {
@@ -871,8 +884,8 @@ function catalogSqlite(db: SqliteDb, ignored: Set<string>): Map<string, LiveTabl
       g[0].push(from as Key);
       g[2].push(to as Key);
     }
-    const tail = sql.lastIndexOf(")") === -1 ? sql.slice(-1) : sql.slice(sql.lastIndexOf(")"));
-    const withoutRowid = tail.toUpperCase().split(/\s+/).filter(Boolean).join(" ").includes("WITHOUT ROWID");
+    const options = sqliteTableOptions(sql);
+    const withoutRowid = options.includes("without_rowid");
     const keys = pk.sort((x, y) => x[0] - y[0]).map(([, c]) => c);
     const rowidAlias = (c: string, t: string) => !withoutRowid && keys.length === 1 && keys[0] === c && t === "INTEGER";
     const [checks, identity] = sqliteTableFacts(sql);
@@ -885,6 +898,7 @@ function catalogSqlite(db: SqliteDb, ignored: Set<string>): Map<string, LiveTabl
       defaults,
       checks: sortedPy(checks),
       identity,
+      options,
     });
   }
   return out;
@@ -1020,6 +1034,24 @@ function closing(sql: string, toks: readonly Token[], start: number): number {
     }
   }
   return toks.length;
+}
+
+/** The options of a stored CREATE TABLE: the words after its last ")"; STRICT is "strict", WITHOUT followed by
+ * ROWID is "without_rowid". */
+function sqliteTableOptions(sql: string): string[] {
+  const toks = sqlTokens(sql).filter((t) => t[0] !== " ");
+  let close = toks.length;
+  toks.forEach((t, i) => {
+    if (punct(sql, t) === ")") {
+      close = i;
+    }
+  });
+  const words = toks.slice(close + 1).map((t) => keyword(sql, t));
+  const out = words.includes("STRICT") ? ["strict"] : [];
+  if (words.some((w, i) => w === "WITHOUT" && words[i + 1] === "ROWID")) {
+    out.push("without_rowid");
+  }
+  return out;
 }
 
 const TABLE_CONSTRAINTS = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];

@@ -1131,6 +1131,7 @@ export const BUNDLE = {
       "foreign_keys": [],
       "identity": [],
       "indexes": {},
+      "options": [],
       "primary_key": [
        "aggregate_id"
       ],
@@ -1245,6 +1246,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -1356,6 +1358,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -1387,6 +1390,7 @@ export const BUNDLE = {
       "foreign_keys": [],
       "identity": [],
       "indexes": {},
+      "options": [],
       "primary_key": [
        "processor_name"
       ],
@@ -1531,6 +1535,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -1587,6 +1592,7 @@ export const BUNDLE = {
       "foreign_keys": [],
       "identity": [],
       "indexes": {},
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -1706,6 +1712,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -1828,6 +1835,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -1884,6 +1892,7 @@ export const BUNDLE = {
       "foreign_keys": [],
       "identity": [],
       "indexes": {},
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -1973,6 +1982,7 @@ export const BUNDLE = {
         ]
        ]
       },
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -2007,6 +2017,7 @@ export const BUNDLE = {
       "foreign_keys": [],
       "identity": [],
       "indexes": {},
+      "options": [],
       "primary_key": [
        "version"
       ],
@@ -2054,6 +2065,7 @@ export const BUNDLE = {
       "foreign_keys": [],
       "identity": [],
       "indexes": {},
+      "options": [],
       "primary_key": [
        "id"
       ],
@@ -2115,6 +2127,7 @@ export const BUNDLE = {
       "foreign_keys": [],
       "identity": [],
       "indexes": {},
+      "options": [],
       "primary_key": [
        "id"
       ],

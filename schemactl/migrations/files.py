@@ -27,7 +27,7 @@ from ..manifest.load import load_text
 from ..manifest.model import Manifest
 from ..manifest.rules_names import BOOKKEEPING_TABLES, VERSION_TABLE
 from ..naming import quote, sql_string
-from ..render.ddl import Renderer, schema_of, strings_on
+from ..render.ddl import RULES, Renderer, schema_of, strings_on
 from .down import down_bodies, down_path, down_text
 from .layout import LOCK, missing_lock
 from .plan import destructive, enum_values_first, plan
@@ -354,6 +354,8 @@ def runtime_catalog(m: Manifest, engine: str) -> dict:
             "indexes": {i.name: [[runtime_key(c), d] for c, d in i.columns] + [["unique", i.unique]]
                         for i in t.indexes},
         }
+        if RULES[engine].table_options:   # SQLite: STRICT, WITHOUT ROWID ([] for an ordinary table)
+            tables[t.name]["options"] = list(t.options)
     return {"tables": tables, "schema": schema_of(m, engine)}
 
 

@@ -84,6 +84,8 @@ def _catalog(catalog: dict) -> list[dict]:
             "defaults": [(rust_str(c), rust_str(d)) for c, d in sorted(t.get("defaults", {}).items())],
             "checks": [(rust_str(n), rust_str(e)) for n, e in t.get("checks", [])],
             "identity": [rust_str(c) for c in t.get("identity", [])],
+            # SQLite's table options: compared where the bundle carries them
+            "options": "None" if "options" not in t else f"Some(&[{', '.join(rust_str(o) for o in t['options'])}])",
         })
     return tables
 

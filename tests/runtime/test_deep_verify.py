@@ -24,7 +24,8 @@ from tests.runtime.typescript import support as typescript_support
 DEEP = BASE.replace("      name: {type: text, nullable: false}\n",
                     "      name: {type: text, nullable: false}\n    search: {columns: [name]}\n").replace(
     "  extra:\n    columns:\n      id: {type: integer, primary_key: true}\n",
-                    "  extra:\n    columns:\n      id: {type: integer, primary_key: true, identity: true}\n").replace(
+                    "  extra:\n    sqlite: {strict: true}\n    columns:\n"
+                    "      id: {type: integer, primary_key: true, identity: true}\n").replace(
     '      - {name: items_qty_check, expr: "qty >= 0"}\n',
     '      - {name: items_qty_check, expr: "qty >= 0"}\n      - {name: items_title_check, expr: "length(title) > 0"}\n'
 ).replace("      note: text\n", "      note: text\n      code: {type: text, default: {sql: {postgres: \"upper('x')\", sqlite: \"upper('x')\"}}}\n") + """\
@@ -213,6 +214,14 @@ TAMPERS = {   # name -> (SQLite change, PostgreSQL change, {engine: the line dee
                               {"sqlite": 'virtual table "owners_search" is missing'}),
     "virtual table added": ("CREATE VIRTUAL TABLE stray_fts USING fts5(x)", None,
                             {"sqlite": 'virtual table "stray_fts" is not expected'}),
+    # a STRICT table recreated without STRICT takes any value in any column again (the types read back alike),
+    # and one recreated STRICT refuses values the manifest's ordinary table takes
+    "strict lost": (lambda c: sqlite_rebuild(c, "extra", lambda s: s[:s.rindex(")") + 1]), None,
+                    {"sqlite": 'table "extra": expected table options (STRICT), found ()'}),
+    "strict gained": (lambda c: sqlite_rebuild(c, "owners", lambda s: s + " STRICT"), None,
+                      {"sqlite": 'table "owners": expected table options (), found (STRICT)'}),
+    "without rowid gained": (lambda c: sqlite_rebuild(c, "owners", lambda s: s + " WITHOUT ROWID"), None,
+                             {"sqlite": 'table "owners": expected table options (), found (WITHOUT ROWID)'}),
     "view added": ("CREATE VIEW stray AS SELECT 1 AS x", "CREATE VIEW stray AS SELECT 1 AS x",
                    {"sqlite": 'view "stray" is not expected', "postgres": 'view "stray" is not expected'}),
     "view dropped": ("DROP VIEW item_titles", "DROP VIEW item_titles",
@@ -345,6 +354,8 @@ def test_bundle_carries_what_deep_verify_compares(built):
     assert lite["triggers"] == [["items", "items_touch"], ["owners", "owners_search_ad"], ["owners", "owners_search_ai"],
                                 ["owners", "owners_search_au"]]
     assert lite["virtual_tables"] == ["owners_search"] and "virtual_tables" not in pg
+    assert lite["tables"]["extra"]["options"] == ["strict"] and lite["tables"]["owners"]["options"] == []
+    assert all("options" not in t for t in pg["tables"].values())   # PostgreSQL has no table options
 
 
 def _pg_verify(bundle: dict, conn) -> list[str]:
@@ -572,3 +583,32 @@ def test_a_quoted_identifier_is_never_the_tokens_it_holds(live, expected):
     assert py.check_key(live) != py.check_key(expected)
     assert py.check_key('"Owner_Id" > 0') == py.check_key("owner_id > 0")   # one word quoted: that word
     assert py.claim_unnamed_checks([["t_check", expected]], [["", live]]) == [["", live]]
+
+
+def test_a_strict_table_that_lost_strict_is_drift_for_deep_verify_and_diff(tmp_path):
+    """ait42's tables are STRICT (`sqlite: {strict: true}`).  Recreated without STRICT, a table reads back with
+    the same column types (STRICT spells every type as INTEGER, TEXT, ...), so deep verify passed it while the
+    table took any value in any column again.  Python's deep verify (from the committed bundle) and the CLI's
+    `diff` both report it; the database as the chain left it passes both."""
+    import json
+    from tests.conftest import cli
+    bundle = json.loads((ROOT / "generated" / "ait42" / "bundle.json").read_text("utf-8"))
+    target = tmp_path / "app.db"
+    conn = sqlite3.connect(str(target), isolation_level=None)
+    try:
+        py.migrate(conn, bundle)
+        py.verify(conn, bundle, deep=True)
+        clean = cli("diff", "manifests/ait42.yaml", "--db", f"sqlite:///{target}")
+        assert clean.exit_code == 0, clean.output
+        indexes = [sql for sql, in conn.execute("SELECT sql FROM sqlite_schema WHERE type = 'index' "
+                                                "AND tbl_name = 'workspaces' AND sql IS NOT NULL")]
+        sqlite_rebuild(conn, "workspaces", lambda s: s[:s.rindex(")") + 1])
+        for sql in indexes:   # (the rebuild keeps no index)
+            conn.execute(sql)
+        with pytest.raises(py.SchemaMismatch) as found:
+            py.verify(conn, bundle, deep=True)
+        assert found.value.differences == ['table "workspaces": expected table options (STRICT), found ()']
+    finally:
+        conn.close()
+    drift = cli("diff", "manifests/ait42.yaml", "--db", f"sqlite:///{target}")
+    assert drift.exit_code == 1 and 'SC103 [sqlite] table options of "workspaces" differ' in drift.output, drift.output

@@ -207,6 +207,8 @@ struct TableSpec {
     /// (name, expression); "" where an engine keeps no name, or where the expression is not compared
     checks: &'static [(&'static str, &'static str)],
     identity: &'static [&'static str],
+    /// SQLite's table options ("strict", "without_rowid"); None: not compared
+    options: Option<&'static [&'static str]>,
     /// (column, "always" | "by default") of each identity column (PostgreSQL)
     identity_kind: &'static [(&'static str, &'static str)],
     /// (name, SQL as the DDL writes it) of each CHECK the live server spells (PostgreSQL)
@@ -270,6 +272,8 @@ struct Table {
     identity_kind: std::collections::BTreeMap<String, String>,
     /// Live tables: (name, kind letter) of the constraints added NOT VALID, sorted.
     unvalidated: Vec<(String, String)>,
+    /// SQLite's table options, sorted; expected tables: None where the bundle does not compare them.
+    options: Option<Vec<String>>,
 }
 
 /// Enum types, views (their definitions) and triggers; `None` where the bundle does not compare them.
@@ -327,6 +331,11 @@ fn expected_catalog(tables: &[TableSpec]) -> Catalog {
                 identity: owned(t.identity),
                 identity_kind: t.identity_kind.iter().map(|&(c, k)| (c.to_string(), k.to_string())).collect(),
                 unvalidated: Vec::new(),
+                options: t.options.map(|o| {
+                    let mut o = owned(o);
+                    o.sort();
+                    o
+                }),
             };
             (t.name.to_string(), table)
         })
@@ -569,6 +578,17 @@ fn compare_table(name: &str, want: &Table, have: &Table, out: &mut Vec<String>) 
     let have_cols: BTreeMap<&str, (&str, bool)> =
         have.columns.iter().map(|(c, t, n)| (c.as_str(), (t.as_str(), *n))).collect();
     let want_names: BTreeSet<&str> = want.columns.iter().map(|(c, _, _)| c.as_str()).collect();
+    if let Some(options) = &want.options {
+        let found = have.options.clone().unwrap_or_default();
+        if *options != found {
+            out.push(format!(
+                "table \"{}\": expected table options ({}), found ({})",
+                name,
+                options_text(options),
+                options_text(&found)
+            ));
+        }
+    }
     for (col, typ, nullable) in &want.columns {
         match have_cols.get(col.as_str()) {
             None => out.push(format!("column \"{}.{}\" is missing", name, col)),
@@ -690,6 +710,20 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
+/// SQLite's table options (sorted) as a difference line shows them: the DDL's words.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn options_text(options: &[String]) -> String {
+    options
+        .iter()
+        .map(|o| match o.as_str() {
+            "strict" => "STRICT",
+            "without_rowid" => "WITHOUT ROWID",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs of whitespace collapsed to one space, none at either end.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn collapse(s: &str) -> String {
@@ -735,6 +769,7 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")],
         checks: &[("chat_messages_role_check", "role IN ('user', 'assistant', 'system')")],
         identity: &["id"],
+        options: Some(&["strict"]),
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],
@@ -774,6 +809,7 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("status", "'idle'")],
         checks: &[("instances_status_check", "status IN ('idle', 'running', 'completed', 'failed')")],
         identity: &[],
+        options: Some(&["strict"]),
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],
@@ -828,6 +864,7 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"), ("instance_count", "0"), ("message_count", "0"), ("status", "'running'"), ("updated_at", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")],
         checks: &[("sessions_instance_count_check", "instance_count >= 0"), ("sessions_message_count_check", "message_count >= 0"), ("sessions_status_check", "status IN ('running', 'completed', 'failed', 'cancelled')"), ("sessions_task_check", "LENGTH(task) > 0"), ("sessions_type_check", "type IN ('competition', 'ensemble', 'debate')")],
         identity: &[],
+        options: Some(&["strict"]),
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],
@@ -849,6 +886,7 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"), ("updated_at", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")],
         checks: &[],
         identity: &[],
+        options: Some(&["strict"]),
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],
@@ -1182,11 +1220,9 @@ fn sqlite_catalog(conn: &rusqlite::Connection) -> rusqlite::Result<Catalog> {
         }
         pk.sort();
         table.primary_key = pk.into_iter().map(|(_, c)| c).collect();
-        let tail = match sql.rfind(')') {
-            Some(i) => &sql[i..],
-            None => sql.get(sql.len().saturating_sub(1)..).unwrap_or(""),
-        };
-        let without_rowid = collapse(&tail.to_uppercase()).contains("WITHOUT ROWID");
+        let options = sqlite_table_options(sql);
+        let without_rowid = options.iter().any(|o| o == "without_rowid");
+        table.options = Some(options);
         if !without_rowid && table.primary_key.len() == 1 {
             let key = table.primary_key[0].clone();
             for column in table.columns.iter_mut() {
@@ -1393,6 +1429,26 @@ fn closing(sql: &str, toks: &[Token], start: usize) -> usize {
     toks.len()
 }
 
+/// The options of a stored CREATE TABLE: the words after its last ")"; STRICT is "strict", WITHOUT followed by
+/// ROWID is "without_rowid" (sorted).
+#[cfg(feature = "sqlite")]
+fn sqlite_table_options(sql: &str) -> Vec<String> {
+    let toks: Vec<Token> = sql_tokens(sql).into_iter().filter(|t| t.0 != TokenKind::Space).collect();
+    let close = toks
+        .iter()
+        .rposition(|t| t.0 == TokenKind::Punct && &sql[t.1..t.2] == ")")
+        .unwrap_or(toks.len());
+    let words: Vec<String> = toks.iter().skip(close + 1).map(|t| keyword(sql, t)).collect();
+    let mut out = Vec::new();
+    if words.iter().any(|w| w == "STRICT") {
+        out.push("strict".to_string());
+    }
+    if words.windows(2).any(|w| w[0] == "WITHOUT" && w[1] == "ROWID") {
+        out.push("without_rowid".to_string());
+    }
+    out
+}
+
 #[cfg(feature = "sqlite")]
 const TABLE_CONSTRAINTS: &[&str] = &["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
 
@@ -1495,6 +1551,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "now()")],
         checks: &[("chat_messages_role_check", "(role = ANY (ARRAY['user'::text, 'assistant'::text, 'system'::text]))")],
         identity: &["id"],
+        options: None,
         identity_kind: &[("id", "by default")],
         check_sql: &[],
         default_sql: &[],
@@ -1534,6 +1591,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("status", "'idle'")],
         checks: &[("instances_status_check", "(status = ANY (ARRAY['idle'::text, 'running'::text, 'completed'::text, 'failed'::text]))")],
         identity: &[],
+        options: None,
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],
@@ -1588,6 +1646,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "now()"), ("instance_count", "0"), ("message_count", "0"), ("status", "'running'"), ("updated_at", "now()")],
         checks: &[("sessions_instance_count_check", "(instance_count >= 0)"), ("sessions_message_count_check", "(message_count >= 0)"), ("sessions_status_check", "(status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))"), ("sessions_task_check", ""), ("sessions_type_check", "(type = ANY (ARRAY['competition'::text, 'ensemble'::text, 'debate'::text]))")],
         identity: &[],
+        options: None,
         identity_kind: &[],
         check_sql: &[("sessions_task_check", "LENGTH(task) > 0")],
         default_sql: &[],
@@ -1609,6 +1668,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "now()"), ("updated_at", "now()")],
         checks: &[],
         identity: &[],
+        options: None,
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],

@@ -207,6 +207,8 @@ struct TableSpec {
     /// (name, expression); "" where an engine keeps no name, or where the expression is not compared
     checks: &'static [(&'static str, &'static str)],
     identity: &'static [&'static str],
+    /// SQLite's table options ("strict", "without_rowid"); None: not compared
+    options: Option<&'static [&'static str]>,
     /// (column, "always" | "by default") of each identity column (PostgreSQL)
     identity_kind: &'static [(&'static str, &'static str)],
     /// (name, SQL as the DDL writes it) of each CHECK the live server spells (PostgreSQL)
@@ -270,6 +272,8 @@ struct Table {
     identity_kind: std::collections::BTreeMap<String, String>,
     /// Live tables: (name, kind letter) of the constraints added NOT VALID, sorted.
     unvalidated: Vec<(String, String)>,
+    /// SQLite's table options, sorted; expected tables: None where the bundle does not compare them.
+    options: Option<Vec<String>>,
 }
 
 /// Enum types, views (their definitions) and triggers; `None` where the bundle does not compare them.
@@ -327,6 +331,11 @@ fn expected_catalog(tables: &[TableSpec]) -> Catalog {
                 identity: owned(t.identity),
                 identity_kind: t.identity_kind.iter().map(|&(c, k)| (c.to_string(), k.to_string())).collect(),
                 unvalidated: Vec::new(),
+                options: t.options.map(|o| {
+                    let mut o = owned(o);
+                    o.sort();
+                    o
+                }),
             };
             (t.name.to_string(), table)
         })
@@ -569,6 +578,17 @@ fn compare_table(name: &str, want: &Table, have: &Table, out: &mut Vec<String>) 
     let have_cols: BTreeMap<&str, (&str, bool)> =
         have.columns.iter().map(|(c, t, n)| (c.as_str(), (t.as_str(), *n))).collect();
     let want_names: BTreeSet<&str> = want.columns.iter().map(|(c, _, _)| c.as_str()).collect();
+    if let Some(options) = &want.options {
+        let found = have.options.clone().unwrap_or_default();
+        if *options != found {
+            out.push(format!(
+                "table \"{}\": expected table options ({}), found ({})",
+                name,
+                options_text(options),
+                options_text(&found)
+            ));
+        }
+    }
     for (col, typ, nullable) in &want.columns {
         match have_cols.get(col.as_str()) {
             None => out.push(format!("column \"{}.{}\" is missing", name, col)),
@@ -690,6 +710,20 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
+/// SQLite's table options (sorted) as a difference line shows them: the DDL's words.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn options_text(options: &[String]) -> String {
+    options
+        .iter()
+        .map(|o| match o.as_str() {
+            "strict" => "STRICT",
+            "without_rowid" => "WITHOUT ROWID",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs of whitespace collapsed to one space, none at either end.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn collapse(s: &str) -> String {
@@ -719,6 +753,7 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("added_at", "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"), ("role", "'viewer'")],
         checks: &[("capsule_members_role_enum_check", "role IN ('owner', 'editor', 'viewer')")],
         identity: &[],
+        options: Some(&[]),
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],
@@ -740,6 +775,7 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"), ("id", "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))"), ("is_public", "0"), ("updated_at", "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)")],
         checks: &[],
         identity: &[],
+        options: Some(&[]),
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],
@@ -779,6 +815,7 @@ static SQLITE_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"), ("id", "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))"), ("is_deleted", "0"), ("kind", "'note'"), ("metadata", "'{}'"), ("size_bytes", "0"), ("updated_at", "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)")],
         checks: &[("memories_kind_enum_check", "kind IN ('note', 'image', 'video', 'audio', 'document')"), ("memories_size_bytes_check", "size_bytes >= 0")],
         identity: &[],
+        options: Some(&[]),
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],
@@ -1112,11 +1149,9 @@ fn sqlite_catalog(conn: &rusqlite::Connection) -> rusqlite::Result<Catalog> {
         }
         pk.sort();
         table.primary_key = pk.into_iter().map(|(_, c)| c).collect();
-        let tail = match sql.rfind(')') {
-            Some(i) => &sql[i..],
-            None => sql.get(sql.len().saturating_sub(1)..).unwrap_or(""),
-        };
-        let without_rowid = collapse(&tail.to_uppercase()).contains("WITHOUT ROWID");
+        let options = sqlite_table_options(sql);
+        let without_rowid = options.iter().any(|o| o == "without_rowid");
+        table.options = Some(options);
         if !without_rowid && table.primary_key.len() == 1 {
             let key = table.primary_key[0].clone();
             for column in table.columns.iter_mut() {
@@ -1323,6 +1358,26 @@ fn closing(sql: &str, toks: &[Token], start: usize) -> usize {
     toks.len()
 }
 
+/// The options of a stored CREATE TABLE: the words after its last ")"; STRICT is "strict", WITHOUT followed by
+/// ROWID is "without_rowid" (sorted).
+#[cfg(feature = "sqlite")]
+fn sqlite_table_options(sql: &str) -> Vec<String> {
+    let toks: Vec<Token> = sql_tokens(sql).into_iter().filter(|t| t.0 != TokenKind::Space).collect();
+    let close = toks
+        .iter()
+        .rposition(|t| t.0 == TokenKind::Punct && &sql[t.1..t.2] == ")")
+        .unwrap_or(toks.len());
+    let words: Vec<String> = toks.iter().skip(close + 1).map(|t| keyword(sql, t)).collect();
+    let mut out = Vec::new();
+    if words.iter().any(|w| w == "STRICT") {
+        out.push("strict".to_string());
+    }
+    if words.windows(2).any(|w| w[0] == "WITHOUT" && w[1] == "ROWID") {
+        out.push("without_rowid".to_string());
+    }
+    out
+}
+
 #[cfg(feature = "sqlite")]
 const TABLE_CONSTRAINTS: &[&str] = &["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
 
@@ -1409,6 +1464,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("added_at", "now()"), ("role", "'viewer'")],
         checks: &[],
         identity: &[],
+        options: None,
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],
@@ -1430,6 +1486,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "now()"), ("id", "gen_random_uuid()"), ("is_public", "false"), ("updated_at", "now()")],
         checks: &[],
         identity: &[],
+        options: None,
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[],
@@ -1469,6 +1526,7 @@ static POSTGRES_TABLES: &[TableSpec] = &[
         defaults: &[("created_at", "now()"), ("id", "gen_random_uuid()"), ("is_deleted", "false"), ("kind", "'note'"), ("metadata", "(expression)"), ("size_bytes", "0"), ("updated_at", "now()")],
         checks: &[("memories_size_bytes_check", "(size_bytes >= 0)")],
         identity: &[],
+        options: None,
         identity_kind: &[],
         check_sql: &[],
         default_sql: &[("metadata", "'{}'")],
