@@ -84,6 +84,25 @@ def _t(ref: TypeRef) -> str:
     return ref.spelled() if isinstance(ref, TypeRef) else str(ref)
 
 
+# Portable types among which PostgreSQL reads a CHECK or index expression over the column alike after ALTER COLUMN
+# TYPE (the same operators apply); any other type change can leave a stored expression without its operator
+# (text -> enum: "operator does not exist: status = text"), so those are dropped and made again around it.
+_READ_ALIKE = ({"smallint", "integer", "bigint"}, {"text", "varchar"}, {"real", "double"}, {"numeric"})
+
+
+def read_alike(old: TypeRef, new: TypeRef) -> bool:
+    if old.enum or new.enum or old.array or new.array:
+        return old == new
+    return any(old.name in group and new.name in group for group in _READ_ALIKE)
+
+
+def _reads(x, columns: set) -> bool:
+    """Whether the CHECK or index ``x`` has an expression (a CHECK's, an index's predicate or expression key)
+    that reads one of ``columns``."""
+    exprs = [x.expr] if hasattr(x, "expr") else [x.where, *(c.expr for c in x.columns)]
+    return any(e is not None and set(e.columns) & columns for e in exprs)
+
+
 def widens(old: TypeRef, new: TypeRef) -> bool:
     if old == new:
         return True
@@ -227,6 +246,7 @@ def _table(o: Table, n: Table, tables: dict | None = None) -> list[Op]:
     # row, and dropping and adding the foreign keys that use it); a foreign key changed only by the renamed
     # table it references needs nothing.
     columns = {op.old: op.name for op in ops if op.kind == "rename_column"}   # the renames this plan makes
+    retyped = {op.name for op in ops if op.kind == "alter_type" and not read_alike(op.old, op.new)}
     if o.primary_key != n.primary_key:
         if o.primary_key and n.primary_key and \
                 _renamed(o.primary_key, n.primary_key.name, tables, columns) == n.primary_key:
@@ -249,6 +269,10 @@ def _table(o: Table, n: Table, tables: dict | None = None) -> list[Op]:
                 del gone[name], made[twin.name]
                 ops.append(Op("rename_index" if kind == "index" else "rename_constraint", n.name, twin.name,
                               old=x, new=twin))
+        if retyped and kind in ("check", "index"):   # kept, but over a column whose type changes: made again
+            for name, x in after.items():
+                if name in before and name not in gone and name not in made and _reads(x, retyped):
+                    gone[name], made[name] = before[name], x
         ops += [Op(f"drop_{kind}", n.name, name, old=x) for name, x in gone.items()]
         ops += [Op(f"add_{kind}", n.name, name, new=x) for name, x in made.items()]
     if (o.row_level_security, o.force_row_level_security) != (n.row_level_security, n.force_row_level_security):
