@@ -257,6 +257,48 @@ def length_narrowed(old_t, new_t) -> int | None:
     return now if was is None or now < was else None
 
 
+# Whole digits each integer kind can hold (a numeric(p, s) whose p - s is at least that holds every value).
+_INT_DIGITS = {"int16": 5, "int32": 10, "int64": 19}
+
+
+def range_narrowed(old_t, new_t) -> tuple[int, int] | None:
+    """The new integer type's range when a column becomes smallint, integer or bigint from a type whose values it
+    may not hold: a wider integer type, or any other but boolean (text, numeric, double: a value beyond the range,
+    or text that is no integer).  PostgreSQL's cast refuses such a value ("integer out of range", "invalid input
+    syntax"); SQLite's INTEGER column keeps it as it was, so on SQLite it fails the migration too (named)."""
+    if new_t.kind not in INT_RANGES or old_t.kind == "boolean":
+        return None
+    lo, hi = INT_RANGES[new_t.kind]
+    if old_t.kind in INT_RANGES and lo <= INT_RANGES[old_t.kind][0] and INT_RANGES[old_t.kind][1] <= hi:
+        return None
+    return lo, hi
+
+
+def digits_narrowed(old_t, new_t) -> int | None:
+    """The whole digits (p - s) a new numeric(p, s) holds when the old type may hold a value with more: a numeric
+    of more whole digits, a wider integer, a double, real or text.  PostgreSQL refuses such a value ("numeric field
+    overflow"); SQLite keeps its text, so on SQLite it fails the migration too (named)."""
+    if new_t.kind != "numeric" or new_t.params.get("precision") is None:
+        return None
+    whole = new_t.params["precision"] - new_t.params.get("scale", 0)
+    if old_t.kind == "numeric" and old_t.params.get("precision") is not None:
+        was = old_t.params["precision"] - old_t.params.get("scale", 0)
+    else:
+        was = _INT_DIGITS.get(old_t.kind, 0 if old_t.kind == "boolean" else None)
+    return whole if was is None or was > whole else None
+
+
+def _sqlite_guard(table: str, column: str, suffix: str, source: str, where: str) -> list[str]:
+    """Fail the migration under the constraint ``<table>_<column>_<suffix>`` when a row of ``source`` matches
+    ``where`` (as a CHECK on a temporary table fails: rolled back, named)."""
+    guard = quote(f"{SQLITE_NEW}guard")
+    return [f"CREATE TEMP TABLE {guard} (rows_that_do_not_fit INTEGER CONSTRAINT "
+            f"{quote(derived_name(table, column, suffix=suffix))} CHECK (rows_that_do_not_fit = 0));",
+            f"INSERT INTO {guard} SELECT count(*) FROM {quote(source)} WHERE {quote(column)} IS NOT NULL AND "
+            f"({where});",
+            f"DROP TABLE {guard};"]
+
+
 def _fits_length_name(table: str, column: str, length: int) -> str:
     return derived_name(table, column, suffix=f"fits_length_{length}")
 
@@ -543,6 +585,19 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
         scale = scale_narrowed(op.old, op.new) if op.kind == "alter_type" and quote(op.name) in copy_to else None
         if scale is not None:
             out += _sqlite_fits_scale(t.name, temp, op.name, scale)
+    for op in ops:   # the values as the rebuilt column holds them (its affinity converted what it could)
+        if op.kind != "alter_type" or quote(op.name) not in copy_to:
+            continue
+        col = quote(op.name)
+        bounds = range_narrowed(op.old, op.new)
+        if bounds is not None:   # no integer (text, a blob), or one beyond the new type's range
+            out += _sqlite_guard(t.name, op.name, f"fits_{op.new.spelled()}", temp,
+                                 f"typeof({col}) IN ('text', 'blob') OR {col} < {bounds[0]} OR {col} > {bounds[1]}")
+        whole = digits_narrowed(op.old, op.new)
+        if whole is not None:    # PostgreSQL rounds to the scale first: 9999.995 is 10000.00 in numeric(6, 2)
+            scale = op.new.params.get("scale", 0)
+            out += _sqlite_guard(t.name, op.name, f"fits_precision_{op.new.params['precision']}", temp,
+                                 f"abs(round(CAST({col} AS REAL), {scale})) >= 1e{whole}")
     if any(c.identity for c in t.columns) and any(c.identity for c in old_table.columns):
         out.append(f"DELETE FROM sqlite_sequence WHERE name = {sql_string(temp)};")
         out.append(f"INSERT INTO sqlite_sequence (name, seq) SELECT {sql_string(temp)}, seq FROM sqlite_sequence "

@@ -491,6 +491,50 @@ def test_a_shorter_string_type_never_cuts_a_value_on_one_engine_only(engine, bef
     assert [r[0] for r in got] == kept
     assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+@pytest.mark.parametrize("before,after,values,refused", [
+    ("bigint", "integer", ["5000000000"], "fits_integer"),        # SQLite's INTEGER kept 5000000000
+    ("integer", "smallint", ["-40000"], "fits_smallint"),
+    ("text", "integer", ["'12'", "'abc'"], "fits_integer"),       # SQLite's INTEGER kept the text 'abc'
+    ("double", "bigint", ["1e20"], "fits_bigint"),
+    ('"numeric(12,2)"', '"numeric(6,2)"', ["'123456.78'"], "fits_precision_6"),   # SQLite kept the text
+    ("double", '"numeric(6,2)"', ["1e6"], "fits_precision_6"),
+    ("bigint", "integer", ["7", "-2147483648", "2147483647"], None),
+    ("text", "integer", ["' 12'", "'-3'"], None),
+    ('"numeric(12,2)"', '"numeric(6,2)"', ["'9999.99'", "'-12.5'"], None),
+])
+def test_a_narrower_type_refuses_on_both_engines_what_it_cannot_hold(engine, before, after, values, refused,
+                                                                     tmp_path, request):
+    """bigint -> integer, text -> integer and numeric(12,2) -> numeric(6,2) failed on PostgreSQL for a value the new
+    type cannot hold (its cast refuses it) and passed on SQLite, whose rebuilt table kept 5000000000, 'abc' or
+    '123456.78' as they were: the engines' chains diverged, and SQLite's database then held what no PostgreSQL
+    column can.  Such a value now fails the migration on both engines (SQLite: a constraint named for the column);
+    values that fit arrive alike."""
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", f"      note: text\n      score: {{type: {before}}}\n")
+    m1, _ = chain.release(base, "init")
+    migrate(conn, chain.bundle(m1))
+    _seed(conn)
+    for i, v in enumerate(values, 1):
+        conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
+    conn.commit()
+    m2, _ = chain.release(base.replace(f"score: {{type: {before}}}", f"score: {{type: {after}}}"), "narrower")
+    if refused is not None:
+        match = "out of range|invalid input syntax|numeric field overflow" if engine == "postgres" \
+            else f"items_score_{refused}"
+        with pytest.raises(MigrationError, match=match):
+            migrate(conn, chain.bundle(m2))
+        conn.rollback()
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+        return
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    got = [r[0] for r in conn.execute("SELECT score FROM items WHERE score IS NOT NULL ORDER BY id").fetchall()]
+    want = [int(v.strip("' ")) if after in ("integer", "bigint") else Decimal(v.strip("'")) for v in values]
+    assert [Decimal(str(g)) for g in got] == want
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
+
+
 RENAMED = """\
 format: 1
 name: chain
