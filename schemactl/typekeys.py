@@ -34,12 +34,20 @@ def pg_type(spelling: str) -> str:
     """format_type() spellings compare case- and space-insensitively, a type's other names (postgres_type:
     int4, varchar(20), char, timestamptz(3)) as the name format_type() reports (integer, character varying(20),
     character(1), timestamp(3) with time zone)."""
-    from .types import PG_TYPE_DEFAULT_ARGS, PG_TYPE_NAMES
+    from .types import PG_TYPE_BY_PRECISION, PG_TYPE_DEFAULT_ARGS, PG_TYPE_NAMES
     text = " ".join(spelling.split()).lower()
     m = _PG_SPELLED.fullmatch(text)
     if m is None or m.group(1) not in PG_TYPE_NAMES:
         return text
     name, args, brackets = PG_TYPE_NAMES[m.group(1)], (m.group(2) or "").replace(" ", ""), m.group(3)
+    if args and m.group(1) in PG_TYPE_BY_PRECISION:     # float(10) is real
+        if not args[1:-1].isdigit():
+            return text
+        bits = int(args[1:-1])
+        name = next((t for most, t in PG_TYPE_BY_PRECISION[m.group(1)] if bits <= most), None)
+        if name is None:
+            return text
+        args = ""
     args = args or PG_TYPE_DEFAULT_ARGS.get(name, "")
     if name.endswith(" time zone") and args:   # timestamp(3) with time zone: the precision after the first word
         first, rest = name.split(" ", 1)

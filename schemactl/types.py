@@ -190,9 +190,13 @@ PG_TYPE_NAMES: Mapping[str, str] = MappingProxyType({
     "varchar": "character varying", "char": "character", "character": "character", "varbit": "bit varying",
     "timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone",
     "time": "time without time zone", "timetz": "time with time zone",
-    'pg_catalog."char"': '"char"',
+    "bit": "bit", 'pg_catalog."char"': '"char"',
 })
-PG_TYPE_DEFAULT_ARGS: Mapping[str, str] = MappingProxyType({"character": "(1)"})
+PG_TYPE_DEFAULT_ARGS: Mapping[str, str] = MappingProxyType({"character": "(1)", "bit": "(1)"})
+# A name whose argument picks the type: float(p) is real up to 24 binary digits, double precision up to 53.
+PG_TYPE_BY_PRECISION: Mapping[str, tuple[tuple[int, str], ...]] = MappingProxyType({
+    "float": ((24, "real"), (53, "double precision")),
+})
 
 # Other tools' spellings, used only to suggest the portable name in errors.
 ALIASES: Mapping[str, str] = MappingProxyType({

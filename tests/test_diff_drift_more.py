@@ -272,7 +272,7 @@ def test_a_columns_collation_on_sqlite_is_reported(sqlite_db, column, collation)
 
 
 def test_a_postgres_type_by_another_of_its_names_is_no_drift(pg):
-    """postgres_type: int4 (varchar(10), char, timestamptz(3), float8[]) was reported as SC203 on a database
+    """postgres_type: int4 (varchar(10), char, timestamptz(3), float8[], float(10), bit) was reported as SC203 on a database
     built from the manifest's own DDL: the catalog says integer, character varying(10), character(1), …; and
     the quoted "char" (the single byte) stays apart from char (character(1)) both ways."""
     m = load_text("""
@@ -291,6 +291,11 @@ tables:
       f: {type: timestamptz, postgres_type: timestamptz(3)}
       g: {type: text, postgres_type: 'float8[]'}
       h: {type: text, postgres_type: bpchar}
+      i: {type: text, postgres_type: float(10)}
+      j: {type: text, postgres_type: float(25)}
+      k: {type: text, postgres_type: bit}
+      l: {type: text, postgres_type: 'decimal(8, 2)'}
+      n: {type: text, postgres_type: 'float4[]'}
 """, "own.yaml")
     pg.execute(render.ddl(m, "postgres"))
     assert findings(m, pg, "postgres") == []
