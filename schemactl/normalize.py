@@ -269,8 +269,12 @@ def _decimal(text) -> str:
     if d == 0:
         return "0"
     # normalized in a context as wide as the number (the default one rounds to 28 digits: two numeric defaults
-    # differing in the 29th digit had one key)
-    return format(d.normalize(Context(prec=max(len(d.as_tuple().digits), 28))), "f")
+    # differing in the 29th digit had one key); a number past the context's exponent limit (1e999999999) is
+    # its own text (the key of the same text on both sides), not an Overflow
+    try:
+        return format(d.normalize(Context(prec=max(len(d.as_tuple().digits), 28))), "f")
+    except ArithmeticError:
+        return str(text)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -262,3 +262,13 @@ def test_current_time_is_written_as_postgresql_reads_it(spec, pg):
     sql = sqlexpr.build(spec).on("postgres")
     assert "CURRENT_TIME(" not in sql
     assert pg.execute(f"SELECT {sql}").fetchone()[0] is not None
+
+
+@pytest.mark.parametrize("engine", ["postgres", "sqlite"])
+def test_a_number_past_decimal_limits_is_its_own_key_not_an_internal_error(engine):
+    """1e999999999 overflows Python's decimal context: the key of a check or default holding it was an Overflow
+    (exit 3); it is the number's own text, so the same text on both sides still compares equal."""
+    from schemactl.normalize import default_key, expr_key
+    assert expr_key("x < 1e999999999", engine) == expr_key("x  <  1e999999999", engine) != expr_key("x < 1e99", engine)
+    assert default_key("1e999999999", engine, "numeric") == default_key("1e999999999", engine, "numeric")
+    assert default_key("1e999999999", engine, "numeric") != default_key("1e999999998", engine, "numeric")
