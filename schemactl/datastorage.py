@@ -339,6 +339,116 @@ def _sqlite_array_out(col: Col, element: Callable | None) -> Callable:
     return f
 
 
+# ---------------------------------------------------------------- columns in a PostgreSQL type of their own
+
+# Such a value travels as PostgreSQL's text of it (datacopy._pg_select), which the type's input reads back as
+# the same value.  Text from SQLite or an archive may be text the type's input reads as another value without
+# an error: such types have a check here, keyed by format_type()'s name of the element type, which refuses
+# what would not come back as written.
+
+_PG_HIGH_BYTE = re.compile(r"\\[23][0-7]{2}")      # charout's \ooo of a byte above 127
+
+
+def _pg_byte(col: Col) -> Callable:
+    """PostgreSQL's single-byte "char": its input keeps the first byte of any longer text ('ab' is 'a', 'é' the
+    byte \\303) and reads \\ooo as a byte; what it holds exactly is what its output spells: one ASCII character,
+    \\ooo for a byte above 127, or '' (the byte 0)."""
+    def f(v):
+        _must(v, str, "text")
+        if v == "" or len(v) == 1 and "\x00" < v < "\x80" or _PG_HIGH_BYTE.fullmatch(v):
+            return v
+        raise BadValue(f"{show(v)} does not fit {col.pg_own}, PostgreSQL's single byte, which holds one ASCII "
+                       "character, \\ooo for a byte above 127, or the empty value: PostgreSQL would keep another "
+                       "value (the first byte of a longer text); shorten it at the source, or declare the column's "
+                       "postgres_type text or character(n)")
+    return f
+
+
+PG_OWN_WRITE = {'"char"': _pg_byte}
+
+_PG_WS = " \t\n\r\v\f"
+
+
+def pg_array_items(text: str) -> list:
+    """The elements of PostgreSQL's text of a one-dimensional array ('{a,"b c",NULL,"\\\\303"}'), as its
+    input reads them (None for NULL); ValueError for any other form (dimensions, nesting, bad quoting)."""
+    s = text.strip(_PG_WS)
+    if len(s) < 2 or s[0] != "{" or s[-1] != "}":
+        raise ValueError("not an array's text {…}")
+    body, items, i = s[1:-1], [], 0
+    if not body.strip(_PG_WS):
+        return items
+    n = len(body)
+    while True:
+        while i < n and body[i] in _PG_WS:
+            i += 1
+        buf: list = []
+        if i < n and body[i] == '"':
+            i += 1
+            while i < n and body[i] != '"':
+                if body[i] == "\\":
+                    i += 1
+                    if i == n:
+                        break
+                buf.append(body[i])
+                i += 1
+            if i >= n:
+                raise ValueError("a quoted element is not closed")
+            i += 1
+            while i < n and body[i] in _PG_WS:
+                i += 1
+            items.append("".join(buf))
+        else:
+            keep, plain = 0, True
+            while i < n and body[i] != ",":
+                ch = body[i]
+                if ch in '{}"':
+                    raise ValueError("not one dimension, or a quote inside an element")
+                if ch == "\\":
+                    if i + 1 == n:
+                        raise ValueError("a backslash at the end")
+                    buf.append(body[i + 1])
+                    keep, plain, i = len(buf), False, i + 2
+                    continue
+                buf.append(ch)
+                if ch not in _PG_WS:
+                    keep = len(buf)
+                i += 1
+            word = "".join(buf[:keep])
+            if not word:
+                raise ValueError("an empty element")
+            items.append(None if plain and word.upper() == "NULL" else word)
+        if i >= n:
+            return items
+        if body[i] != ",":
+            raise ValueError("expected , between elements")
+        i += 1
+
+
+def _pg_array_text(col: Col, element: Callable) -> Callable:
+    """A portable text column holding PostgreSQL's text of an array of its own type: each element checked."""
+    def f(v):
+        _must(v, str, "text")
+        try:
+            items = pg_array_items(v)
+        except ValueError as exc:
+            raise BadValue(f"{show(v)} is not the text of a one-dimensional {col.pg_own} array ({exc}), whose "
+                           f"elements could be checked; {SOURCE_FIX}") from None
+        _each(element)(items)
+        return v
+    return f
+
+
+def _pg_own_writer(col: Col) -> Callable | None:
+    found = re.fullmatch(r"(.*?)((?:\[[0-9]*\])*)", col.pg_own)
+    make = PG_OWN_WRITE.get(found.group(1))
+    if make is None:
+        return None
+    if col.array:                     # a portable array: a list of element texts
+        return _each(make(col))
+    return _pg_array_text(col, make(col)) if found.group(2) else make(col)
+
+
 # ---------------------------------------------------------------- per column
 
 def _table(step: str, engine: str | None, m: Manifest, fmt: int, loose: bool = False) -> dict:
@@ -358,9 +468,10 @@ def _one(table: dict, col: Col) -> Callable | None:
 
 def function(step: str, engine: str | None, m: Manifest, col: Col, fmt: int = 2) -> Callable | None:
     """The function of one column for a step: read/write (engine value <-> neutral), archive/unarchive.
-    A column in an engine's own type moves there as the driver gives it (no portable form to check)."""
+    A column in an engine's own type moves there as the driver gives it (no portable form to check), but for
+    a PostgreSQL type whose input would read written text as another value ("char"): PG_OWN_WRITE."""
     if engine in col.own:
-        return None
+        return _pg_own_writer(col) if (step, engine) == ("write", "postgres") else None
     table = _table(step, engine, m, fmt, col.loose)
     if not col.array:
         return _one(table, col)

@@ -28,6 +28,7 @@ from typing import Callable
 from .errors import SchemactlError
 from .manifest.model import Manifest, Table
 from .typedconst import uuid_text
+from .typekeys import pg_type
 from .types import INT_RANGES, TIME_UNITS
 
 UTC = dt.timezone.utc
@@ -66,6 +67,7 @@ class Col:
     args: tuple = ()
     members: tuple = ()      # enum values
     own: frozenset = frozenset()   # engines where the column has its own type (postgres_type/sqlite_type)
+    pg_own: str = ""         # that PostgreSQL type as format_type() spells it ('"char"', 'inet[]'), or ""
     loose: bool = False      # the source column has another type than the manifest's: its values are checked
     required: bool = False   # NOT NULL (or in the primary key): a NULL is refused, never left to the engine (a
     #                          SQLite INTEGER PRIMARY KEY would give it a new rowid)
@@ -79,8 +81,9 @@ def columns(m: Manifest, t: Table) -> list[Col]:
         base = "enum" if ref.enum else ref.element.row.value
         kind = base + (f"({ref.args[0]})" if base == "char" else "") + ("[]" if ref.array else "")
         members = next((e.values for e in m.enums if e.name == ref.enum), ()) if ref.enum else ()
+        pg_own = dict(c.engine_types).get("postgres")
         out.append(Col(c.name, kind, base, ref.name, ref.element.spelled(), ref.array, ref.args, members,
-                       frozenset(engine for engine, _ in c.engine_types),
+                       frozenset(engine for engine, _ in c.engine_types), pg_type(pg_own) if pg_own else "",
                        required=not c.nullable or c.name in key))
     return out
 
