@@ -35,12 +35,14 @@ _AS_WRITTEN = ("views", "policies", "triggers")
 
 
 def _in_schema(conn, name: str, schema: str) -> list[tuple]:
+    local = not getattr(conn, "autocommit", True)   # inside the caller's transaction: as read_settings sets
     old = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
-    conn.execute("SELECT set_config('search_path', quote_ident(%(schema)s) || ', public', false)", {"schema": schema})
+    conn.execute("SELECT set_config('search_path', quote_ident(%(schema)s) || ', ' || %(path)s, %(local)s)",
+                 {"schema": schema, "path": READ_PATH, "local": local})
     try:
         return conn.execute(query(name), {"schema": schema}).fetchall()
     finally:
-        conn.execute("SELECT set_config('search_path', %(old)s, false)", {"old": old})
+        conn.execute("SELECT set_config('search_path', %(old)s, %(local)s)", {"old": old, "local": local})
 
 
 def _text(v) -> str:
@@ -51,8 +53,13 @@ def _text(v) -> str:
 # the ones schemactl reads them in, whatever the server or the database sets ('@ 1 day' in postgres_verbose,
 # 02/01/2020 in DateStyle SQL, DMY, floats cut at extra_float_digits 0, a timestamptz constant in the session's
 # time zone: '2020-01-01 05:30:00+05:30').
+# And the search_path, by which format_type, regclass and pg_get_expr qualify a name (or leave it bare): the
+# catalog reads as it does under the default path whatever a role or database sets (ALTER ROLE … SET
+# search_path = other, public showed another schema's sequence other.seq as seq, the manifest's own as
+# public.seq); pg_temp last, so that no temporary table hides a name either.
+READ_PATH = "pg_catalog, public, pg_temp"
 READ_SETTINGS = (("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"), ("extra_float_digits", "1"),
-                 ("TimeZone", "UTC"))
+                 ("TimeZone", "UTC"), ("search_path", READ_PATH))
 
 
 @contextlib.contextmanager

@@ -1,0 +1,93 @@
+"""The PostgreSQL catalog is read the same whatever search_path the session has (ALTER ROLE/DATABASE … SET
+search_path): format_type, regclass and pg_get_expr qualify a name by the path, so under a role's path
+'other, public' a default nextval('other.seq') read as nextval('seq') (the manifest's own sequence: diff
+clean, import mapped it exactly) and the manifest's own public.seq as public.seq (diff of the manifest's
+own database found a difference)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from schemactl import render
+from schemactl.introspect import introspect
+from schemactl.manifest.load import load_text
+from tests.conftest import cli, findings
+
+READER = "schemactl_path_reader"
+
+M = load_text("""\
+format: 1
+name: paths
+version: 1
+sequences: {seq: {type: bigint}}
+tables:
+  t:
+    columns:
+      id: {type: integer, primary_key: true}
+      n: {type: bigint, default: {nextval: seq}}
+""", "paths.yaml")
+
+OTHER = """
+CREATE SCHEMA other;
+CREATE SEQUENCE other.seq;
+CREATE DOMAIN other.qty AS integer;
+CREATE DOMAIN public.qty AS integer CHECK (VALUE >= 0);
+CREATE FUNCTION other.pick() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+CREATE FUNCTION public.pick() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 2';
+CREATE TABLE public.u (id integer PRIMARY KEY, amount other.qty, mine public.qty, k integer DEFAULT other.pick(),
+    j integer DEFAULT public.pick() CHECK (j <> other.pick()), s bigint DEFAULT nextval('other.seq'::regclass));
+CREATE INDEX u_k ON public.u ((other.pick() + k));
+"""
+
+
+@pytest.fixture
+def reader(pg, pg_test_db):
+    """A connection as a role whose own search_path puts schema ``other`` before public."""
+    pg.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{READER}') THEN "
+               f"CREATE ROLE {READER} LOGIN; END IF; END $$")
+    pg.execute(f"ALTER ROLE {READER} SET search_path = other, public")
+    pg.execute(render.ddl(M, "postgres"))
+    pg.execute(OTHER)
+    pg.execute(f"GRANT USAGE ON SCHEMA other, public TO {READER}")
+    conn = psycopg.connect(pg_test_db.replace("user=postgres", f"user={READER}"), autocommit=True)
+    assert conn.execute("SHOW search_path").fetchone() == ("other, public",)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def test_the_catalog_reads_the_same_under_a_roles_search_path(pg, reader):
+    assert introspect(reader, "postgres") == introspect(pg, "postgres")
+    assert reader.execute("SHOW search_path").fetchone() == ("other, public",)   # the session's path kept
+
+
+def test_diff_of_the_manifests_database_is_clean_and_another_schemas_sequence_is_found(pg, reader):
+    pg.execute("DROP TABLE u; DROP FUNCTION public.pick(); DROP DOMAIN public.qty")
+    assert findings(M, reader, "postgres") == []
+    pg.execute("ALTER TABLE t ALTER COLUMN n SET DEFAULT nextval('other.seq'::regclass)")
+    found = findings(M, reader, "postgres")
+    assert len(found) == 1 and "other.seq" in found[0], found
+
+
+def test_inside_a_callers_transaction_nothing_of_the_path_outlives_it(pg, reader):
+    reader.autocommit = False
+    with reader.transaction():
+        reader.execute("SET LOCAL search_path = other")
+        assert introspect(reader, "postgres") == introspect(pg, "postgres")
+        assert reader.execute("SHOW search_path").fetchone() == ("other",)
+    assert reader.execute("SHOW search_path").fetchone() == ("other, public",)
+    reader.rollback()
+
+
+def test_import_under_a_roles_search_path_is_the_owners_import(pg, reader, pg_server, tmp_path):
+    url = pg_server.url("schemactl_tests")
+    manifests = []
+    for who, address in (("owner", url), ("reader", url.replace("postgres@", f"{READER}@"))):
+        (tmp_path / who).mkdir()
+        out = tmp_path / who / "app.yaml"
+        result = cli("import", "--db", address, "-o", out)
+        assert result.exit_code == 0, result.output
+        manifests.append(out.read_text())
+    assert manifests[0] == manifests[1]
