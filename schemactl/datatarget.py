@@ -64,11 +64,19 @@ def _sqlite_row(conn, m: Manifest | None, table: str, rowid) -> str:
 def _pg_begin(conn, m: Manifest | None):
     tx = conn.transaction()    # one transaction whether the connection is in autocommit or not
     tx.__enter__()
-    return tx
+    # The tables check_schema read (the catalog's public, introspect.postgres.READ_PATH), not those a role's or
+    # database's search_path = other, public finds first (other.t): for this transaction only (in a caller's
+    # transaction, set back before its savepoint is released; a rollback takes it back by itself).
+    from .introspect.postgres import READ_PATH
+    old = conn.execute("SELECT current_setting('search_path'), set_config('search_path', %s, true)",
+                       (READ_PATH,)).fetchone()[0]
+    return tx, old
 
 
-def _pg_end(conn, ok: bool, tx) -> None:
+def _pg_end(conn, ok: bool, state) -> None:
+    tx, old = state
     if ok:
+        conn.execute("SELECT set_config('search_path', %s, true)", (old,))
         tx.__exit__(None, None, None)
     else:
         tx.__exit__(SchemactlError, SchemactlError("rolled back"), None)

@@ -91,3 +91,23 @@ def test_import_under_a_roles_search_path_is_the_owners_import(pg, reader, pg_se
         assert result.exit_code == 0, result.output
         manifests.append(out.read_text())
     assert manifests[0] == manifests[1]
+
+
+def test_copy_writes_the_tables_it_checked_under_a_roles_search_path(pg, reader, tmp_path):
+    """copy checked public.t (the catalog is read as public's) but wrote "t" as the role's path resolved it:
+    into other.t."""
+    from schemactl import datacopy
+    from schemactl.engines import sqlite as sqlite_engine
+    pg.execute("DROP TABLE u; DROP FUNCTION public.pick(); DROP DOMAIN public.qty; "
+               "CREATE TABLE other.t (id integer PRIMARY KEY, n bigint)")
+    pg.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public, other TO {READER}")
+    pg.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public, other TO {READER}")
+    lite = sqlite_engine.connect(str(tmp_path / "src.db"))
+    sqlite_engine.apply(lite, render.ddl(M, "sqlite"))
+    lite.execute("INSERT INTO t VALUES (1, 5), (2, 6)")
+    lite.commit()
+    assert datacopy.copy(M, lite, "sqlite", reader, "postgres") == {"t": 2}
+    lite.close()
+    assert pg.execute("SELECT count(*) FROM public.t").fetchone() == (2,)
+    assert pg.execute("SELECT count(*) FROM other.t").fetchone() == (0,)
+    assert reader.execute("SHOW search_path").fetchone() == ("other, public",)
