@@ -26,7 +26,8 @@ CODES = {
                                  "table, a trigger's arguments or UPDATE OF columns, a disabled (or ENABLE REPLICA "
                                  "/ ALWAYS) trigger, a view's options (WITH CHECK OPTION, security_barrier, "
                                  "security_invoker), storage parameters (WITH (fillfactor=…), a column's SET "
-                                 "STORAGE), … (PostgreSQL); a column's COLLATE (SQLite)"),
+                                 "STORAGE), a comment on an index, constraint, sequence, trigger, policy, enum or "
+                                 "function, … (PostgreSQL); a column's COLLATE (SQLite)"),
     "SC201": ("column-missing", "a column of the manifest does not exist"),
     "SC202": ("column-extra", "the table has a column the manifest does not declare"),
     "SC203": ("column-type", "a column's type differs"),
@@ -127,8 +128,10 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
         if name not in want and name not in BOOKKEEPING_TABLES:   # migration runners' own (no manifest has them)
             d.add("SC102", name, f'table "{name}" is not in the manifest', None, name)
     declared = {("tables", t.name, "columns", c.name) for t in expected.tables for c in t.columns} | \
-        {(key, x.name) for key, objects in (("triggers", expected.triggers), ("views", expected.views))
-         for x in objects}
+        {(key, x.name) for key, objects in (("triggers", expected.triggers), ("views", expected.views),
+                                            ("functions", expected.functions), ("sequences", expected.sequences))
+         for x in objects} | {("enums", name) for name, _ in expected.enums} | \
+        {("tables", p.table, "policies", p.name) for p in expected.policies}
     for table, kind, name, why in actual.beyond:   # nothing the manifest implies has these (expect holds none)
         own = _BEYOND_WHERE[kind](table, name) if kind in _BEYOND_WHERE else None
         where = own if own in declared else ("tables", table) if table in want else \
@@ -164,8 +167,10 @@ def diff(expected: Catalog, actual: Catalog) -> list[Finding]:
 # table's); and the kinds of object that are the schema's, not a table's ("view v", not "view v on t").
 _BEYOND_WHERE = {"column": lambda t, n: ("tables", t, "columns", n),
                  "identity": lambda t, n: ("tables", t, "columns", n),
-                 "trigger": lambda t, n: ("triggers", n), "view": lambda t, n: ("views", n)}
-_SCHEMA_LEVEL = ("sequence", "view", "table")
+                 "trigger": lambda t, n: ("triggers", n), "view": lambda t, n: ("views", n),
+                 "sequence": lambda t, n: ("sequences", n), "enum": lambda t, n: ("enums", n),
+                 "function": lambda t, n: ("functions", n), "policy": lambda t, n: ("tables", t, "policies", n)}
+_SCHEMA_LEVEL = ("sequence", "view", "table", "enum", "function")
 
 
 def _beyond_object(table: str, kind: str, name: str) -> str:

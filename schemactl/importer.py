@@ -815,7 +815,8 @@ class Importer:
         listed with the object, so that nothing is dropped as if it were mapped exactly."""
         paths = {"column": lambda t, n: ("tables", t, "columns", n), "trigger": lambda t, n: ("triggers", n),
                  "sequence": lambda t, n: ("sequences", n), "view": lambda t, n: ("views", n),
-                 "table": lambda t, n: ("tables", t)}
+                 "table": lambda t, n: ("tables", t), "enum": lambda t, n: ("enums", n),
+                 "function": lambda t, n: ("functions", n), "policy": lambda t, n: ("tables", t, "policies", n)}
         for severity, table, kind, obj, why in self.extras.get("beyond", ()):
             if kind == "identity":   # listed with the column, in the manifest's words (_identity_options)
                 continue

@@ -242,6 +242,60 @@ BEYOND_MODEL_SQL = """
           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
          WHERE n.nspname = %(schema)s AND c.relkind = 'v' AND d.objsubid > 0
         UNION ALL
+        -- COMMENT ON an index, constraint, sequence, trigger, policy, enum or function: the manifest declares the
+        -- comments of tables, columns and views only (comments.sql); these are listed, each with its object
+        SELECT 'approximate', c.relname, 'index', ic.relname,
+               'COMMENT ON INDEX ' || quote_ident(ic.relname) || ' left out: the manifest holds no comment on an index'
+          FROM pg_description d JOIN pg_class ic ON ic.oid = d.objoid AND d.classoid = 'pg_class'::regclass
+          JOIN pg_index i ON i.indexrelid = ic.oid JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND d.objsubid = 0
+        UNION ALL
+        SELECT 'approximate', c.relname, CASE con.contype WHEN 'f' THEN 'foreign key' WHEN 'c' THEN 'check'
+                                                          ELSE 'constraint' END, con.conname,
+               'COMMENT ON CONSTRAINT ' || quote_ident(con.conname) || ' ON ' || quote_ident(c.relname) || ' left out: '
+               'the manifest holds no comment on a constraint'
+          FROM pg_description d JOIN pg_constraint con ON con.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass
+          JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p')
+        UNION ALL
+        SELECT 'approximate', s.relname, 'sequence', s.relname,
+               'COMMENT ON SEQUENCE ' || quote_ident(s.relname) || ' left out: the manifest holds no comment on a '
+               'sequence'
+          FROM pg_description d JOIN pg_class s ON s.oid = d.objoid AND d.classoid = 'pg_class'::regclass
+          JOIN pg_namespace n ON n.oid = s.relnamespace
+         WHERE n.nspname = %(schema)s AND s.relkind = 'S' AND d.objsubid = 0 AND NOT EXISTS (SELECT 1 FROM pg_depend e
+               WHERE e.classid = 'pg_class'::regclass AND e.objid = s.oid AND e.deptype = 'e')
+        UNION ALL
+        SELECT 'approximate', c.relname, 'trigger', t.tgname,
+               'COMMENT ON TRIGGER ' || quote_ident(t.tgname) || ' ON ' || quote_ident(c.relname) || ' left out: the '
+               'manifest holds no comment on a trigger'
+          FROM pg_description d JOIN pg_trigger t ON t.oid = d.objoid AND d.classoid = 'pg_trigger'::regclass
+          JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND NOT t.tgisinternal
+        UNION ALL
+        SELECT 'approximate', c.relname, 'policy', p.polname,
+               'COMMENT ON POLICY ' || quote_ident(p.polname) || ' ON ' || quote_ident(c.relname) || ' left out: the '
+               'manifest holds no comment on a policy'
+          FROM pg_description d JOIN pg_policy p ON p.oid = d.objoid AND d.classoid = 'pg_policy'::regclass
+          JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s
+        UNION ALL
+        SELECT 'approximate', ty.typname, 'enum', ty.typname,
+               'COMMENT ON TYPE ' || quote_ident(ty.typname) || ' left out: the manifest holds no comment on a type'
+          FROM pg_description d JOIN pg_type ty ON ty.oid = d.objoid AND d.classoid = 'pg_type'::regclass
+          JOIN pg_namespace n ON n.oid = ty.typnamespace
+         WHERE n.nspname = %(schema)s AND ty.typtype = 'e' AND NOT EXISTS (SELECT 1 FROM pg_depend e
+               WHERE e.classid = 'pg_type'::regclass AND e.objid = ty.oid AND e.deptype = 'e')
+        UNION ALL
+        SELECT 'approximate', p.proname, 'function', p.proname,
+               'COMMENT ON ' || CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END
+               || ' ' || quote_ident(p.proname) || ' left out: the manifest holds no comment on a function'
+          FROM pg_description d JOIN pg_proc p ON p.oid = d.objoid AND d.classoid = 'pg_proc'::regclass
+          JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname = %(schema)s AND NOT EXISTS (SELECT 1 FROM pg_depend e
+               WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
+        UNION ALL
         SELECT 'approximate', s.relname, 'sequence', s.relname, 'CACHE ' || q.seqcache || ' left out'
           FROM pg_sequence q JOIN pg_class s ON s.oid = q.seqrelid JOIN pg_namespace n ON n.oid = s.relnamespace
          WHERE n.nspname = %(schema)s AND q.seqcache <> 1 AND NOT EXISTS (SELECT 1 FROM pg_depend d
