@@ -169,8 +169,12 @@ class Summary:
     def _line(self, e: Entry) -> str:
         named = re.match(r'^([a-z][a-z -]*?) "([^"]+)"(?: on table "([^"]+)")?', e.what or "")
         parts = _NAMED_PART.findall(e.what or "")
+        comment = _COMMENT_LEFT_OUT.match(e.reason or "")
         if e.where:
             where = e.where
+        elif comment:   # a COMMENT ON the manifest has no place for: at that statement's line
+            where = self.locate(e.path, _name(comment.group(2)), kind=f"comment on {comment.group(1).lower()}",
+                                table=_name(comment.group(3)) if comment.group(3) else None)
         elif len(parts) >= 2 and parts[0][0] == "table" and parts[-1][0] in _OWN_LINE:
             # a part of a table that a statement of its own may name (an index): at that statement's line
             where = self.locate(e.path, parts[-1][1], kind=_OWN_LINE[parts[-1][0]], table=parts[0][1])
@@ -1581,13 +1585,17 @@ def _literal(value: str, kind: str, ref: TypeRef, members):
 # ---------------------------------------------------------------- DDL files
 
 
+# The objects whose COMMENT ON the manifest has no place for: applied (a comment runs nothing), read back and
+# listed with the object holding it (BEYOND_MODEL_SQL), at the COMMENT statement's own line, as import --db lists it.
+_COMMENTED = r"INDEX|CONSTRAINT|SEQUENCE|TRIGGER|POLICY|TYPE|FUNCTION|PROCEDURE|AGGREGATE"
 # What an import applies to its scratch database, by leading words; anything else is listed with its line.
 # (a type's name may be quoted with spaces: "Sales Data"."stage")
 _APPLY = re.compile(r'^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+((TEMP\w*|UNLOGGED)\s+)?TABLE|'
                     r'CREATE\s+TYPE\s+(?:"(?:[^"]|"")+"|[^\s"(]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[^\s"(]+))?\s+AS\s+ENUM|'
                     r"CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+SCHEMA|CREATE\s+SEQUENCE|ALTER\s+SEQUENCE|"
                     r"ALTER\s+TABLE|CREATE\s+VIRTUAL\s+TABLE|CREATE\s+(OR\s+REPLACE\s+)?(CONSTRAINT\s+)?TRIGGER|"
-                    r"COMMENT\s+ON\s+(TABLE|COLUMN|VIEW)|CREATE\s+DOMAIN|CREATE\s+POLICY|ALTER\s+POLICY)", re.I)
+                    r"COMMENT\s+ON\s+(TABLE|COLUMN|VIEW|" + _COMMENTED + r")|CREATE\s+DOMAIN|CREATE\s+POLICY|"
+                    r"ALTER\s+POLICY)", re.I)
 # Extensions an import creates on its scratch database, so that the types and operator classes they provide
 # can be read back: PostgreSQL's own trusted contrib extensions (their control files say `trusted = true`:
 # installing them runs no code a database owner could not run).  Any other extension is never created.
@@ -1700,6 +1708,12 @@ def _column_starts(body: str):
                 yield start, ident.group(0)
 
 
+# A COMMENT ON statement of DDL, and the reason BEYOND_MODEL_SQL lists such a comment with: (kind, name, table)
+_COMMENT_ON = re.compile(rf"\s*COMMENT\s+ON\s+({_COMMENTED})\s+{_QNAME}(?:\s*\([^)]*\))?"
+                         rf"(?:\s+ON\s+(?:DOMAIN\s+)?{_QNAME})?", re.I)
+_COMMENT_LEFT_OUT = re.compile(rf"COMMENT ON ({_COMMENTED}) {_QNAME}(?: ON {_QNAME})? left out\b")
+
+
 class Locator:
     """Where an object of the manifest came from in the user's own files (file:line)."""
 
@@ -1712,6 +1726,13 @@ class Locator:
     def add(self, filename: str, s: Statement) -> None:
         text = s.text
         at = f"{filename}:{s.line}"
+        m = _COMMENT_ON.match(text)
+        if m:   # found by _COMMENT_LEFT_OUT's words: ("comment on index", name[, table])
+            kind, name = f"comment on {m.group(1).lower()}", _name(m.group(2))
+            if m.group(3):
+                self._put((kind, name, _name(m.group(3))), at)
+            self._put((kind, name), at)
+            return
         m = re.match(rf"\s*CREATE\s+(?:TEMP\w*\s+|UNLOGGED\s+|VIRTUAL\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}",
                      text, re.I)
         if m:

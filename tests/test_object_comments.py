@@ -1,7 +1,8 @@
 """COMMENT ON INDEX, CONSTRAINT, SEQUENCE, TRIGGER, POLICY, TYPE (an enum) and FUNCTION: the manifest declares
 comments of tables, columns and views only, so none of these has a place in it.  `import --db` dropped them
-without a word and `diff` called such a database identical to the manifest.  Now the import lists each, naming
-the object that holds it, and `diff` reports each as SC105."""
+without a word and `diff` called such a database identical to the manifest, while `import --ddl` listed the
+statements as "not a schema statement".  Now both imports list each, naming the object that holds it, and
+`diff` reports each as SC105."""
 
 from __future__ import annotations
 
@@ -120,3 +121,13 @@ def test_diff_points_at_the_manifests_own_entry_of_the_object(tmp_path, pg, pg_s
     assert found['policy "t_all" on "t"'] == ("tables", "t", "policies", "t_all")
     assert found['index "t_n_idx" on "t"'] == ("tables", "t")
 
+
+def test_import_ddl_lists_the_same_comments_at_their_statements(tmp_path, pg_server):
+    src = tmp_path / "schema.sql"
+    src.write_text(DDL)
+    out = tmp_path / "imported.yaml"
+    result = cli("import", "--ddl", src, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "not a schema statement" not in result.output, result.output
+    assert _comment_lines(result.output) == _expected(lambda line: f"{src}:{line}: "), result.output
+    assert "0 not mapped" in result.output, result.output
