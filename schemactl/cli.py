@@ -1017,7 +1017,9 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
 @click.option("--postgres-url", envvar="SCHEMACTL_POSTGRES_URL", metavar="URL",
               help="Server for --postgres url: DDL is applied in a scratch database made there and dropped "
                    "(role needs CREATEDB). Env: SCHEMACTL_POSTGRES_URL.")
-@click.option("--schema", "pg_schema", metavar="NAME", help="PostgreSQL schema to read with --db (default: public).")
+@click.option("--schema", "pg_schema", metavar="NAME",
+              help="PostgreSQL schema to read: with --db (default: public) or --ddl --dialect postgres (default: the "
+                   "schema holding most tables).")
 @click.option("--force", is_flag=True, help="Replace an existing -o file that holds something else (without it, "
                                             "such a file is kept and nothing is written).")
 @click.option("--strict", is_flag=True, help="Write nothing and exit 2 when anything maps only approximately or "
@@ -1041,6 +1043,10 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
     sources = [x for x in (url, ddl_files, drizzle_file) if x]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of --db, --ddl or --drizzle")
+    if pg_schema is not None and (drizzle_file or (ddl_files and dialect != "postgres")
+                                  or (url and _url_engine(url) != "postgres")):
+        raise click.UsageError("--schema names a PostgreSQL schema: it goes with --db postgresql://… or --ddl … "
+                               "--dialect postgres (a Drizzle file's or SQLite's tables have none to choose)")
     if name is None and out is not None:   # manifests/app.yaml holds schema "app" (generated/app/), whatever
         name = out.stem                    # the source file is called (src/db/schema.ts); app.v2.yaml: "app-v2"
     if url:
@@ -1058,7 +1064,7 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
     else:
         with contextlib.ExitStack() as stack:
             doc, summary, texts, module = _import_files(stack, importer, ddl_files, dialect, drizzle_file, name,
-                                                        provider, postgres_url)
+                                                        provider, postgres_url, pg_schema)
         if drizzle_file:
             from . import drizzle_module
             notes = drizzle_module.annotate(doc, module, str(drizzle_file))
@@ -1121,7 +1127,12 @@ def _note(line: str) -> None:
         sys.stderr = open(os.devnull, "w")
 
 
-def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provider, postgres_url):
+def _url_engine(url: str) -> str:
+    from .parity import parse_url
+    return parse_url(url)[0]
+
+
+def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provider, postgres_url, pg_schema=None):
     """(doc, summary, texts, Drizzle module or None) of import --ddl or --drizzle.  For a pg-core schema, the
     throwaway PostgreSQL starts while Node loads the module (``stack`` stops it)."""
     locator = module = starting = None
@@ -1145,7 +1156,7 @@ def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provi
     with _step("import", f"schema applied to a scratch {engine} database, read back and mapped"):
         server = starting.result() if starting is not None and engine == "postgres" else None
         doc, summary, _ = importer.from_ddl(texts, engine, _manifest_name(name or default_name), provider,
-                                            postgres_url, locator, server=server)
+                                            postgres_url, locator, server=server, schema=pg_schema)
     return doc, summary, texts, module
 
 

@@ -1981,10 +1981,12 @@ def _without_meta_commands(statements: list[Statement], dropped: list | None = N
 
 
 def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str = "auto",
-             url: str | None = None, locator: Locator | None = None, server=None) -> tuple[dict, Summary, list[str]]:
+             url: str | None = None, locator: Locator | None = None, server=None,
+             schema: str | None = None) -> tuple[dict, Summary, list[str]]:
     """Apply the schema statements of DDL files to a scratch database of ``engine`` and import that.
 
-    A statement the engine rejects is left out and listed with the engine's message; the rest goes on."""
+    A statement the engine rejects is left out and listed with the engine's message; the rest goes on.
+    ``schema``: the PostgreSQL schema to import (else the one holding most tables)."""
     locator = locator or Locator()
     keep, left, tails = [], [], set()
     for filename, text in texts:
@@ -2030,8 +2032,14 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
                 "SELECT n.nspname, count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' "
                 "GROUP BY n.nspname").fetchall())
-            # one schema per manifest: the one holding most tables (public on a tie)
-            schema = max(sorted(counts, key=lambda n: (n != "public", n)), key=counts.get) if counts else "public"
+            # one schema per manifest: the one asked for, else the one holding most tables (public on a tie)
+            if schema is not None and schema not in counts:
+                from .errors import SchemactlError
+                held = ", ".join(sorted(counts)) or "none"
+                raise SchemactlError(f"--schema {schema}: the DDL creates no table in PostgreSQL schema {schema!r} "
+                                     f"(schemas with tables: {held}); nothing was written: name one of those")
+            if schema is None:
+                schema = max(sorted(counts, key=lambda n: (n != "public", n)), key=counts.get) if counts else "public"
             doc, summary = from_database(conn, "postgres", name, schema)
             _creator_policies(doc, summary, conn.execute("SELECT current_user").fetchone()[0])
             for other in sorted(set(counts) - {schema}):

@@ -661,3 +661,27 @@ def test_a_date_part_check_is_written_back_as_postgresql_reads_it(pg, pg_server,
         conn.execute("INSERT INTO t VALUES (1, '1999-12-31')")
     conn.execute("INSERT INTO t VALUES (2, '2000-01-01')")
     assert findings(m, conn, "postgres") == []
+
+
+def test_schema_option_chooses_the_schema_of_a_ddl_file_and_is_refused_where_it_cannot_apply(pg_server, tmp_path):
+    """--schema was ignored by import --ddl (it took the schema holding most tables, silently); it now names the
+    schema read, is refused when the file creates no table there, and where no PostgreSQL schema is read."""
+    ddl = tmp_path / "two.sql"
+    ddl.write_text("CREATE SCHEMA app;\nCREATE TABLE app.users (id integer PRIMARY KEY, name text);\n"
+                   "CREATE SCHEMA private;\nCREATE TABLE private.a (id integer PRIMARY KEY);\n"
+                   "CREATE TABLE private.b (id integer PRIMARY KEY);\n")
+    out = tmp_path / "app.yaml"
+    args = ("import", "--ddl", ddl, "--dialect", "postgres", "--postgres-url", pg_server.url(), "-o", out)
+    result = cli(*args, "--schema", "app")
+    assert result.exit_code == 0, result.output
+    assert [t.name for t in load_file(out).tables] == ["users"]
+    assert cli(*args, "--force").exit_code == 0 and [t.name for t in load_file(out).tables] == ["a", "b"]
+    result = cli(*args, "--force", "--schema", "nowhere")
+    assert result.exit_code == 2 and "schemas with tables: app, private" in result.output, result.output
+    assert [t.name for t in load_file(out).tables] == ["a", "b"]     # nothing written
+    lite = tmp_path / "lite.sql"
+    lite.write_text("CREATE TABLE t (id integer PRIMARY KEY);\n")
+    for other in (("--ddl", lite, "--dialect", "sqlite"), ("--db", f"sqlite:///{tmp_path / 'x.db'}")):
+        result = cli("import", *other, "--schema", "app", "-o", tmp_path / "o.yaml")
+        assert result.exit_code == 2 and "--schema names a PostgreSQL schema" in result.output, result.output
+        assert not (tmp_path / "o.yaml").exists()
