@@ -41,7 +41,31 @@ PG_PHASE = {
 
 
 def statements(ops: list[Op], old: Manifest, new: Manifest, engine: str) -> list[str]:
+    _refuse_retype_under_generated(ops, old, new)
     return RENDERERS[engine](ops, old, new)
+
+
+def _refuse_retype_under_generated(ops: list[Op], old: Manifest, new: Manifest) -> None:
+    """PostgreSQL cannot change the type of a column a generated column reads ("cannot alter type of a column used
+    by a generated column"), where SQLite's rebuild can: refused on both, whether the generated column stays or
+    goes in the same change (ALTER TYPE would still find it).  Dropping and adding it again around the change
+    would append it, so the column order would no longer be the fresh DDL's unless it is the table's last; two
+    versions make each step a plain, reviewed one."""
+    for op in ops:
+        if op.kind != "alter_type":
+            continue
+        was = _old_column(old, new, op.table, op.name)
+        if was is None:
+            continue
+        source = old.table(new.table(op.table).renamed_from or op.table)
+        readers = [c.name for c in source.columns if c.generated is not None and was.name in c.generated.expr.columns]
+        if readers:
+            names = ", ".join(f"{op.table}.{n}" for n in readers)
+            raise ValueError(f"column {op.table}.{op.name}: {op.old.spelled()} -> {op.new.spelled()}: the generated "
+                             f"column{'s' if len(readers) > 1 else ''} {names} read{'' if len(readers) > 1 else 's'} "
+                             "it, and PostgreSQL cannot change the type of a column a generated column reads; drop "
+                             f"{names} in one version, then change the type and add "
+                             f"{'them' if len(readers) > 1 else 'it'} again in the next")
 
 
 # ---------------------------------------------------------------- PostgreSQL

@@ -1,0 +1,87 @@
+"""A column's type changed by a migration on populated databases: the same chain, applied to the same rows, ends
+the same on both engines -- the same values, or both refuse, naming the table and the column."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from schemactl.diff import diff
+from schemactl.errors import SchemactlError
+from schemactl.expect import expect
+from schemactl.introspect import introspect
+from schemactl.runtime import migrate
+from tests.migrations.chain_support import BASE, SEED_ROWS, Chain
+
+ENGINES = ["sqlite", "postgres"]
+
+
+def _connect(engine, tmp_path, request):
+    return sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+
+
+def _seed(conn):
+    for stmt in SEED_ROWS:
+        conn.execute(stmt)
+    conn.commit()
+
+
+ITEMS_STATUS = "      status: {type: status, nullable: false, default: new}\n"
+TOTAL = "      total: {type: bigint, generated: {expr: \"price * 2\", stored: true}}\n"
+# a generated column last in its table: where a column added by a migration lands on both engines
+GENERATED = BASE.replace("      note: text\n", "      note: text\n      price: integer\n").replace(
+    ITEMS_STATUS, ITEMS_STATUS + TOTAL)
+
+
+def test_a_type_change_under_a_generated_column_is_refused_with_the_way_to_do_it(tmp_path):
+    """integer -> bigint of a column a generated column reads: PostgreSQL refused the migration ("cannot alter
+    type of a column used by a generated column") while SQLite's rebuild applied it, so the chain never reached
+    the new version on PostgreSQL.  `migrate new` now refuses it, naming the generated column, and writes nothing."""
+    chain = Chain(tmp_path)
+    chain.release(GENERATED, "init")
+    retyped = GENERATED.replace("price: integer", "price: bigint")
+    with pytest.raises(SchemactlError, match=r"column items\.price: integer -> bigint: the generated column "
+                                             r"items\.total reads it.*drop items\.total in one version, then "
+                                             r"change the type and add it again in the next"):
+        chain.release(retyped, "retype")
+    assert len(list((tmp_path / "generated" / "chain" / "migrations" / "sqlite").glob("*.sql"))) == 1
+    # dropping the generated column in the same version does not help PostgreSQL either: refused alike
+    with pytest.raises(SchemactlError, match=r"the generated column items\.total reads it"):
+        chain.release(retyped.replace(TOTAL, ""), "retype")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_two_versions_a_generated_column_needs_end_alike(engine, tmp_path, request):
+    """The way the refusal names: drop the generated column, then change the type and add it again; both engines
+    end with the fresh DDL's columns, in its order, and the values computed from the new type."""
+    conn = _connect(engine, tmp_path, request)
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(GENERATED, "init")
+    migrate(conn, chain.bundle(m1))
+    _seed(conn)
+    conn.execute("UPDATE items SET price = 1000 WHERE id = 1")
+    conn.execute("UPDATE items SET price = 7 WHERE id = 2")
+    conn.commit()
+    dropped = GENERATED.replace(TOTAL, "")
+    m2, _ = chain.release(dropped, "drop_total")
+    m3, _ = chain.release(GENERATED.replace("price: integer", "price: bigint"), "retype")
+    assert migrate(conn, chain.bundle(m3)) == [2, 3]
+    conn.commit()
+    got = conn.execute("SELECT id, price, total FROM items ORDER BY id").fetchall()
+    assert [tuple(r) for r in got] == [(1, 1000, 2000), (2, 7, 14), (3, None, None)]
+    assert [str(f) for f in diff(expect(m3, engine), introspect(conn, engine))] == []
+
+
+@pytest.mark.parametrize("before,after", [("text", "timestamp"), ("text", "timestamptz"), ("varchar(30)", "date"),
+                                          ("timestamptz", "text")])
+def test_a_type_change_to_or_from_a_time_is_refused_before_anything_is_written(before, after, tmp_path):
+    """text -> date, timestamp or timestamptz: PostgreSQL parses the text, SQLite's rebuild would keep it as
+    written (and an integer_ms timestamptz column would hold text beside numbers); refused when planned."""
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", f"      note: text\n      at: {before}\n")
+    chain.release(base, "init")
+    with pytest.raises(SchemactlError, match=rf"column items\.at: {re.escape(before)} -> {after} changes how SQLite "
+                                             r"stores"):
+        chain.release(base.replace(f"      at: {before}\n", f"      at: {after}\n"), "retype")
