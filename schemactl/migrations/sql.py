@@ -12,6 +12,9 @@ committing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import MappingProxyType
+
 from ..manifest.model import Manifest, Table
 from ..naming import derived_name, quote, sql_string
 from ..render.ddl import Renderer
@@ -312,6 +315,64 @@ def digits_narrowed(old_t, new_t) -> int | None:
     return whole if was is None or was > whole else None
 
 
+@dataclass(frozen=True)
+class Fit:
+    """A type change whose old values the new type may not hold, or holds in a form of its own: PostgreSQL checks
+    the old values (``postgres``, over ``{col}``) before its ALTER TYPE, SQLite copies each value as ``copy`` says
+    (``{value}``: the form PostgreSQL's cast gives it) and checks the copied ones (``sqlite``, over ``{col}`` of
+    the rebuilt table).  A value that does not fit fails the migration on both engines, rolled back, under the
+    constraint ``<table>_<column>_fits_<new kind>``: never converted on one engine and kept on the other."""
+
+    old: frozenset          # literal kinds of the old type
+    new: str                # literal kind of the new type
+    postgres: str
+    sqlite: str
+    copy: str = "{value}"
+
+
+_INT_KINDS = frozenset(INT_RANGES)
+# What PostgreSQL's boolean input reads as true and as false (after blanks, in any case).
+_TRUE = ("t", "tr", "tru", "true", "y", "ye", "yes", "on", "1")
+_FALSE = ("f", "fa", "fal", "fals", "false", "n", "no", "of", "off", "0")
+# The blanks each engine's number and boolean input skips around a value (C's isspace).
+_PG_BLANKS = "chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+_SQLITE_BLANKS = "char(32, 9, 10, 11, 12, 13)"
+
+
+def _sql_list(words) -> str:
+    return ", ".join(sql_string(w) for w in words)
+
+
+def _boolean_whens() -> str:
+    return " ".join(f"WHEN {sql_string(w)} THEN {int(w in _TRUE)}" for w in _TRUE + _FALSE)
+
+
+# One row per conversion (data, not branches): the first row whose kinds match applies.
+FITS: tuple[Fit, ...] = (
+    # PostgreSQL's cast makes any integer but 0 true; SQLite's BOOLEAN column kept 2 as it was
+    Fit(_INT_KINDS, "boolean", "{col} IN (0, 1)", "{col} IN (0, 1)"),
+    # PostgreSQL reads its spellings of true and false (any case, blanks around); SQLite kept the text
+    Fit(_STRING_KINDS, "boolean", f"lower(btrim({{col}}, {_PG_BLANKS})) IN ({_sql_list(_TRUE + _FALSE)})",
+        "{col} IN (0, 1)",
+        f"CASE lower(trim({{value}}, {_SQLITE_BLANKS})) {_boolean_whens()} ELSE {{value}} END"),
+)
+
+
+def fit_for(old_t, new_t) -> Fit | None:
+    if old_t.kind == new_t.kind:
+        return None
+    return next((f for f in FITS if old_t.kind in f.old and new_t.kind == f.new), None)
+
+
+def fits_name(table: str, column: str, new_t) -> str:
+    return derived_name(table, column, suffix=f"fits_{new_t.kind}")
+
+
+# PostgreSQL casts that exist only through another type (boolean <-> integer, not smallint or bigint).
+_PG_VIA = MappingProxyType({("boolean", "int16"): "::integer", ("boolean", "int64"): "::integer",
+                            ("int16", "boolean"): "::integer", ("int64", "boolean"): "::integer"})
+
+
 def _sqlite_guard(table: str, column: str, suffix: str, source: str, where: str) -> list[str]:
     """Fail the migration under the constraint ``<table>_<column>_<suffix>`` when a row of ``source`` matches
     ``where`` (as a CHECK on a temporary table fails: rolled back, named)."""
@@ -347,13 +408,18 @@ def _pg_alter_type(r: Renderer, old: Manifest, new: Manifest, op: Op, q: str) ->
         return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ};"] + after
     if length_narrowed(old_t, new_t) is not None:   # text first: the assignment to varchar(n) refuses, never cuts
         return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ} USING {col}::text;"] + after
+    fit = fit_for(old_t, new_t)
+    if fit is not None:   # first: the checks below read the old values as the new type
+        check = quote(fits_name(op.table, op.name, new_t))
+        out += [f"ALTER TABLE {q} ADD CONSTRAINT {check} CHECK ({fit.postgres.format(col=col)});",
+                f"ALTER TABLE {q} DROP CONSTRAINT {check};"]
     now = scale_narrowed(old_t, new_t)
     if now is not None:
         check = quote(_fits_scale_name(op.table, op.name, now))
         value = col if old_t.kind == "numeric" else f"{col}::numeric"
         out += [f"ALTER TABLE {q} ADD CONSTRAINT {check} CHECK ({value} = round({value}, {now}));",
                 f"ALTER TABLE {q} DROP CONSTRAINT {check};"]
-    via = "::text" if old_t.enum else ""
+    via = "::text" if old_t.enum else _PG_VIA.get((old_t.kind, new_t.kind), "")
     return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ} USING {col}{via}::{typ};"] + after
 
 
@@ -583,6 +649,7 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
     filled = {op.name for op in ops if op.kind == "set_not_null" and op.new.default is not None}
     old_table = old.table(source)
     cut = {op.name: length_narrowed(op.old, op.new) for op in ops if op.kind == "alter_type"}
+    fits = {op.name: fit_for(op.old, op.new) for op in ops if op.kind == "alter_type"}
     copy_to, copy_from, guards = [], [], []
     for c in t.data_columns:      # generated columns compute themselves
         if c.name in added:
@@ -593,6 +660,8 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
             fill = r.default_sql(c) if c.name in filled else None
             # made NOT NULL: the rows that hold NULL get the default, as a row inserted without it would
             value = f"COALESCE({quote(from_name)}, {fill})" if fill is not None else quote(from_name)
+            if fits.get(c.name) is not None:   # the form PostgreSQL's cast gives the value
+                value = fits[c.name].copy.format(value=value)
             if cut.get(c.name) is not None:   # a shorter varchar(n)/character(n): PostgreSQL cuts blanks only
                 value = f"substr({value}, 1, {cut[c.name]})"
                 guards += _sqlite_fits_length(t.name, source, c.name, from_name, cut[c.name])
@@ -605,6 +674,11 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
     if copy_to:
         out.append(f"INSERT INTO {quote(temp)} ({', '.join(copy_to)}) SELECT {', '.join(copy_from)} "
                    f"FROM {quote(source)};")
+    for op in ops:   # first: the guards below read the copied values as numbers
+        fit = fits.get(op.name) if op.kind == "alter_type" and quote(op.name) in copy_to else None
+        if fit is not None:
+            col = quote(op.name)
+            out += _sqlite_guard(t.name, op.name, f"fits_{op.new.kind}", temp, f"NOT ({fit.sqlite.format(col=col)})")
     for op in ops:
         scale = scale_narrowed(op.old, op.new) if op.kind == "alter_type" and quote(op.name) in copy_to else None
         if scale is not None:

@@ -12,7 +12,7 @@ from schemactl.diff import diff
 from schemactl.errors import SchemactlError
 from schemactl.expect import expect
 from schemactl.introspect import introspect
-from schemactl.runtime import migrate
+from schemactl.runtime import MigrationError, migrate
 from tests.migrations.chain_support import BASE, SEED_ROWS, Chain
 
 ENGINES = ["sqlite", "postgres"]
@@ -26,6 +26,11 @@ def _seed(conn):
     for stmt in SEED_ROWS:
         conn.execute(stmt)
     conn.commit()
+
+
+def _plain(value):
+    """A value as both engines' drivers can be compared: PostgreSQL's bool as SQLite holds it."""
+    return int(value) if isinstance(value, bool) else value
 
 
 ITEMS_STATUS = "      status: {type: status, nullable: false, default: new}\n"
@@ -72,6 +77,49 @@ def test_the_two_versions_a_generated_column_needs_end_alike(engine, tmp_path, r
     got = conn.execute("SELECT id, price, total FROM items ORDER BY id").fetchall()
     assert [tuple(r) for r in got] == [(1, 1000, 2000), (2, 7, 14), (3, None, None)]
     assert [str(f) for f in diff(expect(m3, engine), introspect(conn, engine))] == []
+
+
+# (old type, new type, values written into the column before the change, the values after it or the refusal)
+RETYPES = [
+    # integer -> boolean: PostgreSQL's cast made 2 (and -1) true, SQLite kept 2
+    ("integer", "boolean", ["0", "1", "NULL"], [0, 1]),
+    ("integer", "boolean", ["1", "2"], "items_score_fits_boolean"),
+    ("bigint", "boolean", ["-1"], "items_score_fits_boolean"),
+    ("boolean", "integer", ["true", "false"], [1, 0]),
+    ("boolean", "bigint", ["false", "true"], [0, 1]),
+    # text -> boolean: PostgreSQL reads its spellings of true and false, SQLite kept the text
+    ("text", "boolean", ["'true'", "' 0 '", "'Yes'", "'off'", "'T'", "'1'"], [1, 0, 1, 0, 1, 1]),
+    ("text", "boolean", ["'true'", "'maybe'"], "items_score_fits_boolean"),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("before,after,values,outcome", RETYPES)
+def test_a_type_change_ends_alike_on_both_engines(engine, before, after, values, outcome, tmp_path, request):
+    """Each change either arrives with the same values on both engines, diff-clean, or fails on both under one
+    constraint that names the table and the column, rolled back."""
+    conn = _connect(engine, tmp_path, request)
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", f"      note: text\n      score: {{type: {before}}}\n")
+    m1, _ = chain.release(base, "init")
+    migrate(conn, chain.bundle(m1))
+    _seed(conn)
+    conn.execute("INSERT INTO items (id, owner_id, title) VALUES (4, 2, 'four'), (5, 2, 'five'), (6, 2, 'six')")
+    for i, v in enumerate(values, 1):
+        conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
+    conn.commit()
+    m2, _ = chain.release(base.replace(f"score: {{type: {before}}}", f"score: {{type: {after}}}"), "retype")
+    if isinstance(outcome, str):
+        with pytest.raises(MigrationError, match=outcome):
+            migrate(conn, chain.bundle(m2))
+        conn.rollback()
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+        return
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    conn.commit()
+    got = [_plain(r[0]) for r in conn.execute("SELECT score FROM items WHERE score IS NOT NULL ORDER BY id")]
+    assert got == outcome
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
 
 
 @pytest.mark.parametrize("before,after", [("text", "timestamp"), ("text", "timestamptz"), ("varchar(30)", "date"),
