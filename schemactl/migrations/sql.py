@@ -339,6 +339,12 @@ _PG_BLANKS = "chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
 _SQLITE_BLANKS = "char(32, 9, 10, 11, 12, 13)"
 
 
+_HEX_GROUPS = (8, 4, 4, 4, 12)
+_UUID_REGEX = "^" + "-".join(f"[0-9a-fA-F]{{{{{n}}}}}" for n in _HEX_GROUPS) + "$"   # braces doubled: a template
+_UUID_GLOB = "-".join("[0-9a-f]" * n for n in _HEX_GROUPS)
+_NUMBER_REGEX = "^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$"
+
+
 def _sql_list(words) -> str:
     return ", ".join(sql_string(w) for w in words)
 
@@ -355,6 +361,14 @@ FITS: tuple[Fit, ...] = (
     Fit(_STRING_KINDS, "boolean", f"lower(btrim({{col}}, {_PG_BLANKS})) IN ({_sql_list(_TRUE + _FALSE)})",
         "{col} IN (0, 1)",
         f"CASE lower(trim({{value}}, {_SQLITE_BLANKS})) {_boolean_whens()} ELSE {{value}} END"),
+    # PostgreSQL refused text that is no uuid and wrote the rest in lower case; SQLite kept the text as it was.
+    # Its other forms ({...}, no hyphens) are refused on both: SQLite would keep them as written
+    Fit(frozenset({"text"}), "uuid", f"{{col}} ~ {sql_string(_UUID_REGEX)}", f"{{col}} GLOB {sql_string(_UUID_GLOB)}",
+        "lower({value})"),
+    # PostgreSQL refused text that is no number (and reads NaN, which SQLite's copy would keep as text); SQLite
+    # kept the text: its own reading of a number (CAST ... AS NUMERIC equal to the text) is PostgreSQL's grammar
+    Fit(_STRING_KINDS, "numeric", f"{{col}} ~ {sql_string(_NUMBER_REGEX)}", "CAST({col} AS NUMERIC) = {col}",
+        f"trim({{value}}, {_SQLITE_BLANKS})"),
 )
 
 

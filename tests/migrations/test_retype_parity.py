@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -29,8 +31,10 @@ def _seed(conn):
 
 
 def _plain(value):
-    """A value as both engines' drivers can be compared: PostgreSQL's bool as SQLite holds it."""
-    return int(value) if isinstance(value, bool) else value
+    """A value as both engines' drivers can be compared: PostgreSQL's bool and UUID as SQLite holds them."""
+    if isinstance(value, bool):
+        return int(value)
+    return str(value) if isinstance(value, uuid.UUID) else value
 
 
 ITEMS_STATUS = "      status: {type: status, nullable: false, default: new}\n"
@@ -90,6 +94,20 @@ RETYPES = [
     # text -> boolean: PostgreSQL reads its spellings of true and false, SQLite kept the text
     ("text", "boolean", ["'true'", "' 0 '", "'Yes'", "'off'", "'T'", "'1'"], [1, 0, 1, 0, 1, 1]),
     ("text", "boolean", ["'true'", "'maybe'"], "items_score_fits_boolean"),
+    # text -> uuid: PostgreSQL refused what is no uuid and wrote the rest in lower case; SQLite kept the text
+    ("text", "uuid", ["'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'", "'00000000-0000-0000-0000-000000000000'"],
+     ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "00000000-0000-0000-0000-000000000000"]),
+    ("text", "uuid", ["'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'not a uuid'"], "items_score_fits_uuid"),
+    ('"varchar(40)"', "uuid", ["'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1'"], "items_score_fits_uuid"),   # 35 digits
+    # forms PostgreSQL's cast takes but SQLite's text would keep as written: refused on both
+    ("text", "uuid", ["'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'"], "items_score_fits_uuid"),
+    ("text", "uuid", ["'a0eebc999c0b4ef8bb6d6bb9bd380a11'"], "items_score_fits_uuid"),
+    # text -> numeric(p, s): PostgreSQL refused what is no number, SQLite kept the text
+    ("text", '"numeric(8,2)"', ["'12.5'", "' -3 '", "'1e3'", "'+.5'"], ["12.5", "-3", "1000", "0.5"]),
+    ("text", '"numeric(8,2)"', ["'12.5'", "'abc'"], "items_score_fits_numeric"),
+    ("text", '"numeric(8,2)"', ["'12abc'"], "items_score_fits_numeric"),
+    ("text", '"numeric(8,2)"', ["''"], "items_score_fits_numeric"),
+    ("text", '"numeric(8,2)"', ["'NaN'"], "items_score_fits_numeric"),   # PostgreSQL's numeric holds NaN
 ]
 
 
@@ -118,6 +136,9 @@ def test_a_type_change_ends_alike_on_both_engines(engine, before, after, values,
     assert migrate(conn, chain.bundle(m2)) == [2]
     conn.commit()
     got = [_plain(r[0]) for r in conn.execute("SELECT score FROM items WHERE score IS NOT NULL ORDER BY id")]
+    if "numeric" in after:   # the same numbers (SQLite's numeric is their text, without blanks)
+        assert all(str(g) == str(g).strip() for g in got)
+        got, outcome = [Decimal(str(g)) for g in got], [Decimal(v) for v in outcome]
     assert got == outcome
     assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
 
