@@ -376,6 +376,30 @@ def test_a_default_of_another_type_is_a_changed_default():
     assert kinds == ["alter_type", "set_default"]
 
 
+def _score_retyped(engine, before, after, values, tmp_path, request):
+    """(connection, chain, second release): items.score of type ``before`` holding ``values`` (SQL literals,
+    one row each), then released again as ``after``."""
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", f"      note: text\n      score: {{type: {before}}}\n")
+    m1, _ = chain.release(base, "init")
+    migrate(conn, chain.bundle(m1))
+    _seed(conn)
+    for i, v in enumerate(values, 1):
+        conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
+    conn.commit()
+    m2, _ = chain.release(base.replace(f"score: {{type: {before}}}", f"score: {{type: {after}}}"), "retyped")
+    return conn, chain, m2
+
+
+def _refused(conn, chain, m2, match: str) -> None:
+    """The second release fails with ``match`` and leaves the database at version 1."""
+    with pytest.raises(MigrationError, match=match):
+        migrate(conn, chain.bundle(m2))
+    conn.rollback()
+    assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "postgres"])
 @pytest.mark.parametrize("before,values,fits", [
     ("double", ["123.456", "1.5"], False),                  # PostgreSQL's cast rounded it; SQLite kept '123.456'
@@ -391,22 +415,9 @@ def test_a_column_made_numeric_never_rounds_on_one_engine_only(engine, before, v
     """double -> numeric(6,2) stored 123.46 on PostgreSQL and the text '123.456' on SQLite (whose numeric never
     rounds), so the two databases held different values from then on.  A value the new scale cannot hold now
     fails the migration on both engines, under one constraint name; values that fit arrive alike."""
-    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
-    chain = Chain(tmp_path)
-    base = BASE.replace("      note: text\n", f"      note: text\n      score: {{type: {before}}}\n")
-    m1, _ = chain.release(base, "init")
-    migrate(conn, chain.bundle(m1))
-    _seed(conn)
-    for i, v in enumerate(values, 1):
-        conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
-    conn.commit()
-    m2, _ = chain.release(base.replace(f"score: {{type: {before}}}", 'score: {type: "numeric(30,2)"}'), "numeric")
+    conn, chain, m2 = _score_retyped(engine, before, '"numeric(30,2)"', values, tmp_path, request)
     if not fits:
-        with pytest.raises(MigrationError, match="items_score_fits_scale_2"):
-            migrate(conn, chain.bundle(m2))
-        conn.rollback()
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
-        return
+        return _refused(conn, chain, m2, "items_score_fits_scale_2")
     assert migrate(conn, chain.bundle(m2)) == [2]
     got = [Decimal(str(r[0])) for r in conn.execute("SELECT score FROM items WHERE score IS NOT NULL ORDER BY id")]
     assert got == [Decimal(v.strip("' ")).quantize(Decimal("0.01")) if v != "0.30000000000000004" else Decimal("0.30")
@@ -428,22 +439,9 @@ def test_a_column_made_an_integer_never_rounds_on_one_engine_only(engine, before
     REAL it cannot hold exactly), and every verify passed: the two databases held different values from then
     on.  A value with fractional digits now fails the migration on both engines, under one constraint name;
     whole values arrive alike, as integers."""
-    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
-    chain = Chain(tmp_path)
-    base = BASE.replace("      note: text\n", f"      note: text\n      score: {{type: {before}}}\n")
-    m1, _ = chain.release(base, "init")
-    migrate(conn, chain.bundle(m1))
-    _seed(conn)
-    for i, v in enumerate(values, 1):
-        conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
-    conn.commit()
-    m2, _ = chain.release(base.replace(f"score: {{type: {before}}}", f"score: {{type: {after}}}"), "integer")
+    conn, chain, m2 = _score_retyped(engine, before, after, values, tmp_path, request)
     if not fits:
-        with pytest.raises(MigrationError, match="items_score_fits_scale_0"):
-            migrate(conn, chain.bundle(m2))
-        conn.rollback()
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
-        return
+        return _refused(conn, chain, m2, "items_score_fits_scale_0")
     assert migrate(conn, chain.bundle(m2)) == [2]
     got = conn.execute("SELECT score FROM items WHERE score IS NOT NULL ORDER BY id").fetchall()
     assert [r[0] for r in got] == [int(Decimal(v.strip("'"))) for v in values]
@@ -510,24 +508,10 @@ def test_a_narrower_type_refuses_on_both_engines_what_it_cannot_hold(engine, bef
     '123456.78' as they were: the engines' chains diverged, and SQLite's database then held what no PostgreSQL
     column can.  Such a value now fails the migration on both engines (SQLite: a constraint named for the column);
     values that fit arrive alike."""
-    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
-    chain = Chain(tmp_path)
-    base = BASE.replace("      note: text\n", f"      note: text\n      score: {{type: {before}}}\n")
-    m1, _ = chain.release(base, "init")
-    migrate(conn, chain.bundle(m1))
-    _seed(conn)
-    for i, v in enumerate(values, 1):
-        conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
-    conn.commit()
-    m2, _ = chain.release(base.replace(f"score: {{type: {before}}}", f"score: {{type: {after}}}"), "narrower")
+    conn, chain, m2 = _score_retyped(engine, before, after, values, tmp_path, request)
     if refused is not None:
-        match = "out of range|invalid input syntax|numeric field overflow" if engine == "postgres" \
-            else f"items_score_{refused}"
-        with pytest.raises(MigrationError, match=match):
-            migrate(conn, chain.bundle(m2))
-        conn.rollback()
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
-        return
+        return _refused(conn, chain, m2, "out of range|invalid input syntax|numeric field overflow"
+                        if engine == "postgres" else f"items_score_{refused}")
     assert migrate(conn, chain.bundle(m2)) == [2]
     got = [r[0] for r in conn.execute("SELECT score FROM items WHERE score IS NOT NULL ORDER BY id").fetchall()]
     want = [int(v.strip("' ")) if after in ("integer", "bigint") else Decimal(v.strip("'")) for v in values]
