@@ -425,6 +425,10 @@ def snapshot(conn, engine: str):
     """Read every table of a SQLite source in one read transaction: rows written meanwhile are all in the
     copy or none (PostgreSQL: the command line reads in one REPEATABLE READ transaction).  Yields whether
     the transaction is this one's own (not a caller's, which may hold changes no other connection sees)."""
+    if engine == "postgres":
+        with _pg_reading(conn):
+            yield False
+        return
     began = engine == "sqlite" and not conn.in_transaction
     if began:
         try:
@@ -436,6 +440,25 @@ def snapshot(conn, engine: str):
     finally:
         if began and conn.in_transaction:
             conn.execute("ROLLBACK")
+
+
+@contextlib.contextmanager
+def _pg_reading(conn):
+    """A PostgreSQL source read in a transaction (a savepoint in a caller's) under the search_path its schema
+    was checked with (introspect.postgres.READ_PATH): a caller's session whose path puts another schema first
+    read that schema's same-named tables.  Rolled back at the end: the reading changed nothing, and the
+    caller's own path comes back with it."""
+    from .introspect.postgres import READ_PATH
+    try:
+        tx = conn.transaction(force_rollback=True)
+        tx.__enter__()
+        conn.execute("SELECT set_config('search_path', %s, true)", (READ_PATH,))
+    except engine_errors() as exc:
+        raise SchemactlError(f"cannot read the source: {first_line(exc)}; nothing was written") from None
+    try:
+        yield
+    finally:
+        tx.__exit__(None, None, None)
 
 
 def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None,

@@ -111,3 +111,26 @@ def test_copy_writes_the_tables_it_checked_under_a_roles_search_path(pg, reader,
     assert pg.execute("SELECT count(*) FROM public.t").fetchone() == (2,)
     assert pg.execute("SELECT count(*) FROM other.t").fetchone() == (0,)
     assert reader.execute("SHOW search_path").fetchone() == ("other, public",)
+
+
+def test_copy_and_backup_read_the_tables_they_checked_under_a_callers_search_path(pg, reader, tmp_path):
+    """A program's own connection as the source: its role's path 'other, public' made copy and backup read
+    other.t's rows after checking public.t."""
+    import gzip
+    import json
+
+    from schemactl import datacopy
+    from schemactl.engines import sqlite as sqlite_engine
+    pg.execute("DROP TABLE u; DROP FUNCTION public.pick(); DROP DOMAIN public.qty; "
+               "CREATE TABLE other.t (id integer PRIMARY KEY, n bigint); INSERT INTO other.t VALUES (9, 9);"
+               "INSERT INTO public.t VALUES (1, 5), (2, 6)")
+    pg.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public, other TO {READER}")
+    lite = sqlite_engine.connect(str(tmp_path / "dst.db"))
+    sqlite_engine.apply(lite, render.ddl(M, "sqlite"))
+    assert datacopy.copy(M, reader, "postgres", lite, "sqlite") == {"t": 2}
+    assert lite.execute("SELECT id, n FROM t ORDER BY id").fetchall() == [(1, 5), (2, 6)]
+    lite.close()
+    assert datacopy.backup(M, reader, "postgres", tmp_path / "b.jsonl.gz") == {"t": 2}
+    rows = [json.loads(line) for line in gzip.open(tmp_path / "b.jsonl.gz", "rt")]
+    assert [1, 5] in rows and [2, 6] in rows and [9, 9] not in rows
+    assert reader.execute("SHOW search_path").fetchone() == ("other, public",)
