@@ -245,6 +245,24 @@ def _template(declared: str, portable: str) -> str | None:
     return out if n == 1 else None
 
 
+@dataclass(frozen=True)
+class _Domain:
+    """A row of pg_extras' domains: a PostgreSQL domain, named by its schema (raw and as quote_ident spells
+    both), whether a bare name reaches it on the reader's search_path, what its values are and hold, and whether
+    the import lists it (the imported schema's own, or one its columns, defaults or checks use)."""
+    schema: str
+    name: str
+    qschema: str
+    qname: str
+    visible: bool
+    base: str
+    check: str | None
+    notnull: bool
+    default: str | None
+    collation: str | None
+    listed: bool
+
+
 class Importer:
     def __init__(self, catalog: Catalog, engine: str, schema: str | None = None):
         self.cat, self.engine, self.schema = catalog, engine, schema
@@ -261,30 +279,70 @@ class Importer:
         self.extras: dict = {}                            # PostgreSQL: pg_extras() of the schema
         self.foreign_tables: set[str] = set()             # tables of the source the manifest does not hold
         self._typed_cache: dict[tuple, tuple] = {}         # _typed_forms: (text, storage, compared) -> its form
+        self._domain_read, self._domain_cache = None, ((), {})   # _domain_index(): of which extras, and it
 
-    def _pg_underlying(self, spelled: str, own_default: bool = True) -> tuple[str, str]:
+    def _domains(self) -> tuple[_Domain, ...]:
+        """pg_extras' domains (each with its schema), read once per import."""
+        return self._domain_index()[0]
+
+    def _domain_index(self) -> tuple[tuple[_Domain, ...], dict[tuple[str, str], _Domain]]:
+        """(pg_extras' domains, the domain of each (table, column) declared with one), made once per extras."""
+        if self._domain_read is not self.extras:
+            domains = tuple(_Domain(*row) for row in self.extras.get("domains", ()))
+            by_name = {(d.schema, d.name): d for d in domains}
+            self._domain_read, self._domain_cache = self.extras, (domains, {
+                (table, column): by_name[(nsp, name)] for table, column, nsp, name in
+                self.extras.get("column_domains", ()) if (nsp, name) in by_name})
+        return self._domain_cache
+
+    def _domain_label(self, d: _Domain) -> str:
+        """A domain's name as the import lists it: with its schema unless it is the imported schema's own."""
+        return d.name if d.schema == (self.schema or "public") else f"{d.schema}.{d.name}"
+
+    def _column_domain(self, table: str, column: str) -> _Domain | None:
+        """The domain a column was declared with (by the catalog's type oid, not by the name format_type shows:
+        with --schema app, app.qty and a visible public.qty both read as qty)."""
+        return self._domain_index()[1].get((table, column))
+
+    def _pg_underlying(self, spelled: str, own_default: bool = True,
+                       domain: _Domain | None = None) -> tuple[str, str]:
         """(the type a PostgreSQL column's values have, why that is only approximately the column's type): a
-        domain reads as its base type, an extension's type as the built-in type it extends."""
+        domain (the column's own, ``domain``) reads as its base type, an extension's type as the built-in type it
+        extends."""
+        if domain is not None:
+            d, dname, base = domain, self._domain_label(domain), domain.base
+            kept = " and ".join(x for x in (d.check and f"its {d.check}", d.notnull and "its NOT NULL") if x)
+            return base, (f"domain {dname} over {base}" + (f"; {kept} is not kept: add it to the column "
+                                                            "as a check" if kept else "")
+                          # a column without a default of its own takes the domain's
+                          + (f"; its DEFAULT {d.default} is not kept: the column has no default (give it one)"
+                             if d.default and not own_default else "")
+                          + (f"; its COLLATE {d.collation} is not kept: the column compares by the database's "
+                             "default collation" if d.collation else ""))
         bare = re.sub(r'^(?:"[^"]+"|\w+)\.', "", spelled.strip()).strip('"')
-        for dname, base, check, notnull, default, collation in self.extras.get("domains", ()):
-            if dname.lower() == bare.lower():
-                kept = " and ".join(x for x in (check and f"its {check}", notnull and "its NOT NULL") if x)
-                return base, (f"domain {dname} over {base}" + (f"; {kept} is not kept: add it to the column "
-                                                                "as a check" if kept else "")
-                              # a column without a default of its own takes the domain's
-                              + (f"; its DEFAULT {default} is not kept: the column has no default (give it one)"
-                                 if default and not own_default else "")
-                              + (f"; its COLLATE {collation} is not kept: the column compares by the database's "
-                                 "default collation" if collation else ""))
         if bare.lower() in EXTENSION_TYPES:
             base, note = EXTENSION_TYPES[bare.lower()]
             return base, note
         return spelled, ""
 
+    def _domain_casts(self, sql: str) -> str:
+        """``sql`` (as pg_get_expr shows it under the reader's search_path) with each cast to a domain made a cast
+        to that domain's base type: ::other.qty is other.qty's, a bare ::qty the one visible on that path."""
+        spelled = {}
+        for d in self._domains():
+            spelled[f"{d.qschema}.{d.qname}"] = d.base
+            if d.visible:
+                spelled.setdefault(d.qname, d.base)
+        if not spelled:
+            return sql
+        names = "|".join(re.escape(k) for k in sorted(spelled, key=len, reverse=True))
+        return re.sub(rf'::({names})(?![\w".])', lambda m: "::" + spelled[m.group(1)], sql)
+
     def both(self, sql: str, engine: str, key: bool = False) -> dict:
         """_both(), after casts to a domain or an extension type became casts to the type the column reads as."""
         if engine == "postgres" and sql and "::" in sql:
-            for name in {d[0] for d in self.extras.get("domains", ())} | set(EXTENSION_TYPES):
+            sql = self._domain_casts(sql)
+            for name in EXTENSION_TYPES:
                 base = self._pg_underlying(name)[0]
                 sql = re.sub(rf'::(?:(?:"[^"]+"|\w+)\.)?"?{re.escape(name)}"?(?![\w"])', f"::{base}", sql)
         out = _both(sql, engine, key)
@@ -322,7 +380,9 @@ class Importer:
             if note:
                 self.summary.approximate(path, f"{c.type} -> {typ} ({note})")
         else:
-            spelled, why = self._pg_underlying(c.type, c.default is not None)
+            domain = self._column_domain(t.name, c.name)
+            spelled, why = self._pg_underlying(c.type, c.default is not None, domain)
+            shown = self._domain_label(domain) if domain else c.type   # app's qty and public's both show as qty
             timed = re.fullmatch(r"(timestamp|time)\((\d)\) (with|without) time zone", spelled)
             if timed:   # Rails writes timestamp(6): PostgreSQL's own precision, microseconds
                 typ = {("timestamp", "with"): "timestamptz", ("timestamp", "without"): "timestamp"}.get(
@@ -331,20 +391,20 @@ class Importer:
                     typ = None
                 if typ is not None:
                     p = int(timed[2])
-                    self.summary.approximate(path, f"{c.type} -> {typ} (" + (
+                    self.summary.approximate(path, f"{shown} -> {typ} (" + (
                         "the same values: PostgreSQL keeps microseconds either way; the precision is not written"
                         if p == 6 else f"PostgreSQL rounded the values to {p} fractional digits; {typ} keeps "
-                        "microseconds") + ")")
+                        "microseconds") + (f"; {why}" if why else "") + ")")
                     return typ
             name, args = self._exact(spelled)
             if name is not None:
                 elem, array = name.removesuffix("[]"), "[]" if name.endswith("[]") else ""
                 typ = (f"{elem}({','.join(args)})" if args else elem) + array
                 if why:
-                    self.summary.approximate(path, f"{c.type} -> {typ} ({why})")
+                    self.summary.approximate(path, f"{shown} -> {typ} ({why})")
                 return typ
             if why:   # a domain over a type without a portable form: that type, kept for PostgreSQL
-                self.summary.approximate(path, f"{c.type} -> {spelled} ({why}), which has no portable type: text "
+                self.summary.approximate(path, f"{shown} -> {spelled} ({why}), which has no portable type: text "
                                                f"on SQLite, postgres_type: {spelled} on PostgreSQL")
                 self.overrides[(t.name, c.name)] = spelled
                 return "text"
@@ -1228,9 +1288,10 @@ class Importer:
             if table in doc["tables"] and "row_level_security" not in doc["tables"][table].get("postgres", {}):
                 self.summary.not_mapped(("tables", table), "ENABLE ROW LEVEL SECURITY is not in the manifest model "
                                         "yet", what=f'row-level security on table "{table}"')
-        for dname, base, *_ in x.get("domains", ()):
-            self.summary.not_mapped((), f"domains are not in the manifest; its columns read as {base} (listed "
-                                        "by column)", what=f'domain "{dname}"')
+        for d in self._domains():   # the schema's own and those its columns, defaults and checks use
+            if d.listed:
+                self.summary.not_mapped((), f"domains are not in the manifest; its columns read as {d.base} "
+                                            "(listed by column)", what=f'domain "{self._domain_label(d)}"')
 
 
 def _from_postgres(tree, compared, storage):
@@ -1719,6 +1780,7 @@ class Locator:
 
     def __init__(self):
         self.places: dict[tuple, str] = {}
+        self.schema: str | None = None   # the PostgreSQL schema imported: its own domains are listed unqualified
 
     def _put(self, key: tuple, where: str) -> None:
         self.places.setdefault(key, where)
@@ -1766,6 +1828,9 @@ class Locator:
                     if kind in ("trigger", "policy", "index") else None
                 if on:
                     self._put((kind, name, _name(on.group(1))), at)
+                if kind == "domain":   # domains of several schemas may share a name: each by its schema too
+                    parts = re.findall(_IDENT, m.group(1))
+                    self._put((kind, f"{_name(parts[-2]) if len(parts) > 1 else 'public'}.{name}"), at)
                 self._put((kind, name), at)
                 self._put(("object", name), at)
                 return
@@ -1790,6 +1855,8 @@ class Locator:
         if name and kind:
             if table:
                 keys.append((kind, name.lower(), table.lower()))
+            if kind == "domain" and "." not in name:   # the imported schema's own
+                keys.append((kind, f"{(self.schema or 'public').lower()}.{name.lower()}"))
             keys.append((kind, name.lower()))
         if name:
             keys.append(("object", name.lower()))
@@ -1897,14 +1964,34 @@ def from_database(conn, engine: str, name: str, schema: str | None = None) -> tu
 # What a PostgreSQL schema holds beyond the parity catalog: the objects an import maps approximately or lists
 # as not mapped (domains, extensions, functions, sequences, materialized views, policies, partitions).
 _PG_EXTRAS = {
-    "domains": """SELECT t.typname, format_type(t.typbasetype, t.typtypmod),
+    # every domain, so that a cast to any of them reads as its base type; listed: the imported schema's own and
+    # those the schema's columns have (or an array of) and its defaults and checks name
+    "domains": """WITH own AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                               WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p')),
+                  used AS (SELECT a.atttypid AS oid FROM pg_attribute a
+                           WHERE a.attrelid IN (SELECT oid FROM own) AND a.attnum > 0 AND NOT a.attisdropped
+                           UNION SELECT d.refobjid FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid
+                           WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_type'::regclass
+                             AND ad.adrelid IN (SELECT oid FROM own)
+                           UNION SELECT d.refobjid FROM pg_depend d JOIN pg_constraint co ON co.oid = d.objid
+                           WHERE d.classid = 'pg_constraint'::regclass AND d.refclassid = 'pg_type'::regclass
+                             AND co.conrelid IN (SELECT oid FROM own))
+                  SELECT n.nspname, t.typname, quote_ident(n.nspname), quote_ident(t.typname),
+                         pg_type_is_visible(t.oid), format_type(t.typbasetype, t.typtypmod),
                          (SELECT string_agg(pg_get_constraintdef(c.oid), ' AND ') FROM pg_constraint c
                           WHERE c.contypid = t.oid), t.typnotnull, t.typdefault,
                          CASE WHEN t.typcollation NOT IN (0, b.typcollation) THEN
-                              (SELECT quote_ident(co.collname) FROM pg_collation co WHERE co.oid = t.typcollation) END
+                              (SELECT quote_ident(co.collname) FROM pg_collation co WHERE co.oid = t.typcollation) END,
+                         n.nspname = %(schema)s OR t.oid IN (SELECT oid FROM used) OR t.typarray IN (SELECT oid FROM used)
                   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type b ON b.oid = t.typbasetype
                   WHERE t.typtype = 'd' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-                  ORDER BY 1""",
+                  ORDER BY n.nspname <> %(schema)s, 1, 2""",
+    # (table, column, schema, name) of each column whose type is a domain: format_type's name may not tell which
+    "column_domains": """SELECT c.relname, a.attname, tn.nspname, t.typname FROM pg_attribute a
+                         JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                         JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+                         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0
+                           AND NOT a.attisdropped AND t.typtype = 'd' ORDER BY 1, 2""",
     "extensions": "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1",
     "schemas": """SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'
                   ORDER BY 1""",
@@ -2040,6 +2127,7 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
                                      f"(schemas with tables: {held}); nothing was written: name one of those")
             if schema is None:
                 schema = max(sorted(counts, key=lambda n: (n != "public", n)), key=counts.get) if counts else "public"
+            locator.schema = schema
             doc, summary = from_database(conn, "postgres", name, schema)
             _creator_policies(doc, summary, conn.execute("SELECT current_user").fetchone()[0])
             for other in sorted(set(counts) - {schema}):
