@@ -332,8 +332,11 @@ def _introspect(conn, schema: str) -> Catalog:
     columns = defaultdict(list)
     own = quote(schema) + "."   # format_type qualifies a type of this schema when it is not on the search path
     comments = {(table, col): text for table, col, text in _rows(conn, "comments", schema)}
+    # an enum of another schema is named with its schema: never the manifest's enum of that name
+    other_enums = {(table, col): f"{quote(nsp)}.{quote(name)}"
+                   for table, col, nsp, name in _rows(conn, "foreign_enums", schema)}
     for table, col, typ, nullable, default, identity, generated in _rows(conn, "columns", schema):
-        typ = typ[len(own):] if typ.startswith(own) else typ
+        typ = other_enums.get((table, col)) or (typ[len(own):] if typ.startswith(own) else typ)
         said = comments.get((table, col))
         if generated:   # pg_attrdef holds the generation expression, not a default
             columns[table].append(CColumn(col, pg_type(typ), nullable, None, identity, generated=expr_key(

@@ -134,3 +134,23 @@ def test_copy_and_backup_read_the_tables_they_checked_under_a_callers_search_pat
     rows = [json.loads(line) for line in gzip.open(tmp_path / "b.jsonl.gz", "rt")]
     assert [1, 5] in rows and [2, 6] in rows and [9, 9] not in rows
     assert reader.execute("SHOW search_path").fetchone() == ("other, public",)
+
+
+def test_an_enum_of_another_schema_is_not_the_manifests_enum_of_that_name(pg, pg_server, tmp_path):
+    """A column of other.mood read as mood (columns.sql names an enum by its bare name): diff of a database whose
+    column had been moved to another schema's enum of the same name said "no differences"."""
+    from schemactl.diff import diff
+    from schemactl.expect import expect
+    m = load_text("format: 1\nname: moods\nversion: 1\nenums: {mood: [ok, bad]}\ntables:\n  t:\n    columns:\n"
+                  "      id: {type: integer, primary_key: true}\n      m: mood\n", "moods.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    assert findings(m, pg, "postgres") == []
+    pg.execute("CREATE SCHEMA other; CREATE TYPE other.mood AS ENUM ('x', 'y', 'z');"
+               "ALTER TABLE t ALTER COLUMN m TYPE other.mood USING m::text::other.mood")
+    got = [(f.code, f.path, f.expected, f.actual) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))]
+    assert got == [("SC203", "t.m", "mood", "other.mood")]
+    out = tmp_path / "moods.yaml"
+    result = cli("import", "--db", pg_server.url("schemactl_tests"), "-o", out)
+    assert result.exit_code == 0, result.output
+    assert 'column "m": other.mood has no portable type' in result.output
+    assert "m: {type: text, postgres_type: other.mood}" in out.read_text()     # was m: mood (public's labels)
