@@ -31,8 +31,8 @@ import sqlite3
 import sys
 
 from .naming import quote as _quote
-from .typekeys import (PG_FK_ACTIONS, fts5_shadow_tables, pg_type, pg_unquote, sqlite_rowid_alias,
-                       sqlite_type)
+from .typekeys import (PG_FK_ACTIONS, PG_READ_PATH, fts5_shadow_tables, pg_type, pg_unquote,
+                       sqlite_rowid_alias, sqlite_type)
 
 VERSION_TABLE = "schema_version"
 # A SQLite migration rebuilds a table under this name (docs/runtime-protocol.md, section 2); an error names the
@@ -349,13 +349,14 @@ def verify(conn, bundle: dict, deep: bool = False) -> None:
         if deep:
             expected = bundle["engines"][engine]["catalog"]
             ignored = set(bundle.get("ignored_tables", (VERSION_TABLE,)))
-            actual = (_catalog_sqlite if engine == "sqlite" else _catalog_postgres)(conn, expected.get("schema"),
-                                                                                    ignored)
-            objects = (_objects_sqlite if engine == "sqlite" else _objects_postgres)(conn, expected.get("schema"))
-            objects["triggers"] = [t for t in objects["triggers"] if t[0] not in ignored]
-            objects["virtual_tables"] = [v for v in objects.get("virtual_tables", []) if v not in ignored]
-            if engine == "postgres":
-                expected = pg_spelled(conn, expected, actual, objects)
+            with _catalog_reading(conn, engine):
+                actual = (_catalog_sqlite if engine == "sqlite" else _catalog_postgres)(conn, expected.get("schema"),
+                                                                                        ignored)
+                objects = (_objects_sqlite if engine == "sqlite" else _objects_postgres)(conn, expected.get("schema"))
+                objects["triggers"] = [t for t in objects["triggers"] if t[0] not in ignored]
+                objects["virtual_tables"] = [v for v in objects.get("virtual_tables", []) if v not in ignored]
+                if engine == "postgres":
+                    expected = pg_spelled(conn, expected, actual, objects)
             problems += compare_catalogs(expected["tables"], actual) + compare_objects(expected, objects)
     if problems:
         raise SchemaMismatch(problems)
@@ -402,6 +403,24 @@ def _reading(conn, engine: str, nested: bool = False):
     finally:
         if _pg_transaction_status(conn) == _PG_IN_TRANSACTION:
             _exec(conn, "RELEASE SAVEPOINT schemactl_read")
+
+
+@contextlib.contextmanager
+def _catalog_reading(conn, engine: str):
+    """PostgreSQL's catalog read under PG_READ_PATH, the CLI's (docs/runtime-protocol.md, section 5), whatever
+    search_path the service's session, role or database has: set transaction-locally in a scope that is always
+    undone (a savepoint inside an open transaction, else a read transaction of its own), so the session's own
+    path, a caller's SET LOCAL one and the connection's transaction state are as they were afterwards.  A no-op
+    on SQLite."""
+    if engine != "postgres":
+        yield
+        return
+    own = _open_scope(conn, "schemactl_catalog")
+    try:
+        _exec(conn, f"SELECT set_config('search_path', {_ph(conn)}::text, true)", (PG_READ_PATH,))
+        yield
+    finally:
+        _close_scope(conn, "schemactl_catalog", own)
 
 
 def _nullness(nullable: bool) -> str:
@@ -941,7 +960,7 @@ def pg_spelled(conn, expected: dict, actual: dict, objects: dict) -> dict:
     q = _pg_queries(conn)
     ph = _ph(conn)
     relation = lambda name: f"{_pg_name(schema or 'public')}.{_pg_name(name)}"   # noqa: E731
-    own = _probe_scope(conn)
+    own = _open_scope(conn, "schemactl_probe")
     try:
         if schema:   # the migrations' SET LOCAL search_path: names in the expressions resolve as they did
             _exec(conn, f"SELECT set_config('search_path', {ph}::text, true)", (f"{_pg_name(schema)}, public",))
@@ -975,27 +994,34 @@ def pg_spelled(conn, expected: dict, actual: dict, objects: dict) -> dict:
                 (mine, live), = texts[0]
                 expected["view_sql"][v], objects["view_sql"][v] = mine, live
     finally:
-        _exec(conn, "ROLLBACK" if own else "ROLLBACK TO SAVEPOINT schemactl_probe")
-        if not own:
-            _exec(conn, "RELEASE SAVEPOINT schemactl_probe")
+        _close_scope(conn, "schemactl_probe", own)
     return expected
 
 
-def _probe_scope(conn) -> bool:
-    """Open the probe's scope: a savepoint inside an open transaction, else a transaction of its own
-    (True).  A driver that does not tell its transaction state is asked by trying the savepoint."""
+def _open_scope(conn, savepoint: str) -> bool:
+    """Open a scope that is always undone: a savepoint inside an open transaction, else a transaction of
+    its own (True).  A driver that does not tell its transaction state is asked by trying the savepoint."""
     status = _pg_transaction_status(conn)
     if status is None:
         try:
-            _exec(conn, "SAVEPOINT schemactl_probe")
+            _exec(conn, f"SAVEPOINT {savepoint}")
             return False
         except Exception:   # no transaction open (SAVEPOINT can only be used in transaction blocks)
             pass
     elif status == _PG_IN_TRANSACTION:
-        _exec(conn, "SAVEPOINT schemactl_probe")
+        _exec(conn, f"SAVEPOINT {savepoint}")
         return False
     _exec(conn, "BEGIN")
     return True
+
+
+def _close_scope(conn, savepoint: str, own: bool) -> None:
+    """Undo what _open_scope opened: everything done in it, settings made local to it included."""
+    if own:
+        _exec(conn, "ROLLBACK")
+    else:
+        _exec(conn, f"ROLLBACK TO SAVEPOINT {savepoint}")
+        _exec(conn, f"RELEASE SAVEPOINT {savepoint}")
 
 
 def _probe(conn, create: str, alters: list[str], reads: list) -> list | None:

@@ -1,5 +1,6 @@
 """Catalog facts shared by introspection and schemactl.runtime (standard library only):
-how type spellings compare, PostgreSQL FK action letters, FTS5 shadow tables, SQLite rowid keys."""
+how type spellings compare, PostgreSQL FK action letters, FTS5 shadow tables, SQLite rowid keys, the
+search_path PostgreSQL's catalog is read under."""
 
 from __future__ import annotations
 
@@ -56,6 +57,13 @@ def pg_type(spelling: str) -> str:
 
 
 # pg_constraint.confdeltype / confupdtype letters.
+# The search_path PostgreSQL's catalog is read under, by the CLI (introspect.postgres.READ_SETTINGS) and by every
+# runtime's deep verify (docs/runtime-protocol.md, section 5): format_type, regclass and pg_get_expr qualify a
+# name by the path (or leave it bare), so the catalog reads as it does under the default path whatever a role or
+# database sets (ALTER ROLE … SET search_path = other, public showed another schema's sequence other.seq as seq,
+# the manifest's own as public.seq); pg_temp last, so that no temporary table hides a name either.
+PG_READ_PATH = "pg_catalog, public, pg_temp"
+
 PG_FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 
 # The tables FTS5 keeps beside a virtual table <name>: <name>_data, <name>_idx, ...

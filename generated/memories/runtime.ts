@@ -508,14 +508,46 @@ async function verifyPostgres(client: PgClient, bundle: Bundle, deep: boolean): 
   const problems = versionProblems(rows, bundle);
   if (deep) {
     const ignored = ignoredTables(bundle);
-    const actual = await catalogPostgres(client, bundle.engines.postgres.catalog.schema, ignored);
-    const objects = await objectsPostgres(client, bundle.engines.postgres.catalog.schema);
-    objects.triggers = objects.triggers.filter(([table]) => !ignored.has(table));
-    const catalog = await pgSpelled(client, bundle.engines.postgres.catalog, actual, objects);
+    // the catalog read under the CLI's search_path, whatever the session's (docs/runtime-protocol.md, section 5)
+    const own = await openScope(client, "schemactl_catalog");
+    let actual: Map<string, LiveTable>;
+    let objects: LiveObjects;
+    let catalog: CatalogFacts;
+    try {
+      await pgRows(client, "SELECT set_config('search_path', $1::text, true)", [PG_READ_PATH]);
+      actual = await catalogPostgres(client, bundle.engines.postgres.catalog.schema, ignored);
+      objects = await objectsPostgres(client, bundle.engines.postgres.catalog.schema);
+      objects.triggers = objects.triggers.filter(([table]) => !ignored.has(table));
+      catalog = await pgSpelled(client, bundle.engines.postgres.catalog, actual, objects);
+    } finally {
+      await closeScope(client, "schemactl_catalog", own);
+    }
     problems.push(...compareCatalogs(catalog.tables, actual));
     problems.push(...compareObjects(catalog, objects));
   }
   return problems;
+}
+
+/** Open a scope that is always undone: a savepoint inside an open transaction, else a transaction of its own
+ * (true). node-postgres does not tell whether one is open: the savepoint is tried. */
+async function openScope(client: PgClient, savepoint: string): Promise<boolean> {
+  try {
+    await pgRows(client, `SAVEPOINT ${savepoint}`);
+    return false;
+  } catch {   // no transaction open (SAVEPOINT can only be used in transaction blocks)
+    await pgRows(client, "BEGIN");
+    return true;
+  }
+}
+
+/** Undo what openScope opened: everything done in it, settings made local to it included. */
+async function closeScope(client: PgClient, savepoint: string, own: boolean): Promise<void> {
+  if (own) {
+    await pgRows(client, "ROLLBACK");
+  } else {
+    await pgRows(client, `ROLLBACK TO SAVEPOINT ${savepoint}`);
+    await pgRows(client, `RELEASE SAVEPOINT ${savepoint}`);
+  }
 }
 
 // ---------------------------------------------------------------- comparing catalogs (Python's order and text)
@@ -1108,6 +1140,9 @@ function sqliteTableFacts(sql: string): [[string, string][], string[]] {
   return [checks, identity];
 }
 
+// The search_path PostgreSQL's catalog is read under (the CLI's), set for the reading only.
+const PG_READ_PATH = "pg_catalog, public, pg_temp";
+
 // The PostgreSQL catalog queries of schemactl (introspect/queries), the schema as $1.
 const PG_QUERIES = {
   tables: "-- Ordinary and partitioned tables of one schema.\nSELECT c.relname AS table_name\nFROM pg_class c\nJOIN pg_namespace n ON n.oid = c.relnamespace\nWHERE n.nspname = $1 AND c.relkind IN (\u0027r\u0027, \u0027p\u0027)\nORDER BY c.relname\n",
@@ -1326,13 +1361,7 @@ async function pgSpelled(client: PgClient, expected: CatalogFacts, actual: Map<s
     return out;
   }
   const relation = (name: string) => `${quoteIdent(schema || "public")}.${quoteIdent(name)}`;
-  let own = false;
-  try {
-    await pgRows(client, "SAVEPOINT schemactl_probe");
-  } catch {   // no transaction open (SAVEPOINT can only be used in transaction blocks)
-    await pgRows(client, "BEGIN");
-    own = true;
-  }
+  const own = await openScope(client, "schemactl_probe");
   try {
     if (schema) {   // the migrations' SET LOCAL search_path: names in the expressions resolve as they did
       await pgRows(client, "SELECT set_config('search_path', $1::text, true)", [`${quoteIdent(schema)}, public`]);
@@ -1392,11 +1421,6 @@ async function pgSpelled(client: PgClient, expected: CatalogFacts, actual: Map<s
     }
     return { ...out, tables: spelled };
   } finally {
-    if (own) {
-      await pgRows(client, "ROLLBACK");
-    } else {
-      await pgRows(client, "ROLLBACK TO SAVEPOINT schemactl_probe");
-      await pgRows(client, "RELEASE SAVEPOINT schemactl_probe");
-    }
+    await closeScope(client, "schemactl_probe", own);
   }
 }

@@ -12,7 +12,7 @@ from ..catalog import (Catalog, CCheck, CColumn, CForeignKey, CFunction, CIndex,
                        CTable, CTrigger, CView, index_element, sparse)
 from ..pgfunction import body_key, settings_key, trigger_body
 from ..normalize import expr_key, pg_type, statements_key
-from ..typekeys import PG_FK_ACTIONS, pg_unquote
+from ..typekeys import PG_FK_ACTIONS, PG_READ_PATH, pg_unquote
 from ..naming import quote
 
 
@@ -53,11 +53,9 @@ def _text(v) -> str:
 # the ones schemactl reads them in, whatever the server or the database sets ('@ 1 day' in postgres_verbose,
 # 02/01/2020 in DateStyle SQL, DMY, floats cut at extra_float_digits 0, a timestamptz constant in the session's
 # time zone: '2020-01-01 05:30:00+05:30').
-# And the search_path, by which format_type, regclass and pg_get_expr qualify a name (or leave it bare): the
-# catalog reads as it does under the default path whatever a role or database sets (ALTER ROLE … SET
-# search_path = other, public showed another schema's sequence other.seq as seq, the manifest's own as
-# public.seq); pg_temp last, so that no temporary table hides a name either.
-READ_PATH = "pg_catalog, public, pg_temp"
+# And the search_path, by which format_type, regclass and pg_get_expr qualify a name (typekeys.PG_READ_PATH:
+# the runtimes' deep verify reads under the same one).
+READ_PATH = PG_READ_PATH
 READ_SETTINGS = (("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"), ("extra_float_digits", "1"),
                  ("TimeZone", "UTC"), ("search_path", READ_PATH))
 

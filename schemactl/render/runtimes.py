@@ -3,7 +3,8 @@
 Each row: a file written under generated/<schema>/ (once a migration chain exists) and the jinja2
 template that renders it from the bundle data (docs/runtime-protocol.md).  A new language is a new
 template and new rows here; the templates receive ``bundle`` (the dict of bundle.json), ``queries``
-(PostgreSQL catalog queries by name, with ``$1`` for the schema) and ``name`` (the schema's name).
+(PostgreSQL catalog queries by name, with ``$1`` for the schema), ``read_path`` (the search_path deep verify
+reads PostgreSQL's catalog under, typekeys.PG_READ_PATH) and ``name`` (the schema's name).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def catalog_queries() -> dict[str, str]:
 
 def runtime_files(out_dir: Path, bundle: dict) -> dict[Path, str]:
     from . import _env
-    context = dict(bundle=bundle, queries=catalog_queries(), name=bundle["schema"])
+    from ..typekeys import PG_READ_PATH
+    context = dict(bundle=bundle, queries=catalog_queries(), read_path=PG_READ_PATH, name=bundle["schema"])
     from .rust import rust_values
     context["rust"] = rust_values(bundle, context["queries"])
     context["rust_deep"] = rust_deep_values(bundle)

@@ -8,6 +8,7 @@ import re
 
 from ..naming import quote
 from ..migrations.files import VERSION_TABLE, VERSION_TABLE_DDL
+from ..typekeys import PG_READ_PATH
 
 _CRATE_CHAR = re.compile(r"[^a-z0-9_-]+")
 # Text a raw string literal shows as it is: printable ASCII, newlines and tabs.
@@ -134,6 +135,7 @@ def rust_values(bundle: dict, queries: dict[str, str]) -> dict:
         "lock_key": _i64(int(lock_key)),
         "ignored": [rust_str(t) for t in bundle.get("ignored_tables", [VERSION_TABLE])],
         "queries": {name: rust_str(sql) for name, sql in queries.items()},
+        "read_path": rust_str(PG_READ_PATH),
         "sqlite": _engine(bundle, "sqlite"),
         "postgres": _engine(bundle, "postgres"),
     }

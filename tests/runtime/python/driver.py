@@ -1,8 +1,12 @@
 """The Python runtime behind the matrix's driver contract (tests/runtime/README.md):
 
     python3 driver.py <bundle.json> migrate|verify|verify-deep sqlite <file> | postgres <conninfo>
+    python3 driver.py <bundle.json> verify-deep-in-transaction|verify-deep-session-path postgres <conninfo>
 
 prints one JSON line: {"ok": true, "applied": [...]} or {"ok": false, "error": ..., "message": ..., "differences": [...]}.
+verify-deep-in-transaction runs deep verify inside a transaction the driver has open, verify-deep-session-path
+after `SET search_path = other, public` for the session; each fails (exit 1) when verify left a trace (the
+caller's work gone, a search_path other than the session's, a probe object, a transaction left open).
 """
 
 from __future__ import annotations
@@ -10,6 +14,37 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+
+SESSION_PATH = "other, public"
+
+
+def _in_transaction(conn, bundle: dict, verify) -> None:
+    """Deep verify inside a transaction the caller has open: it stays open, its work and path as they were."""
+    conn.execute("CREATE TEMP TABLE caller_work (x integer)")
+    conn.execute("INSERT INTO caller_work VALUES (1)")
+    path = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
+    try:
+        verify(conn, bundle, deep=True)
+    finally:
+        after = conn.execute("SELECT (SELECT count(*) FROM caller_work)::int, "
+                             "to_regclass('pg_temp.schemactl_probe') IS NULL, current_setting('search_path')"
+                             ).fetchone()
+        if after != (1, True, path):
+            raise AssertionError(f"verify disturbed the caller's transaction: {after}")
+        conn.rollback()
+
+
+def _session_path(conn, bundle: dict, verify) -> None:
+    """Deep verify on a session (autocommit) whose own search_path is SESSION_PATH: the path stays the
+    session's, and no transaction is left open."""
+    conn.autocommit = True
+    conn.execute(f"SET search_path = {SESSION_PATH}")
+    try:
+        verify(conn, bundle, deep=True)
+    finally:
+        after = (conn.execute("SELECT current_setting('search_path')").fetchone()[0], conn.info.transaction_status)
+        if after != (SESSION_PATH, conn.info.transaction_status.IDLE):
+            raise AssertionError(f"verify changed the session: {after}")
 
 
 def main(argv: list[str]) -> int:
@@ -25,6 +60,12 @@ def main(argv: list[str]) -> int:
     try:
         if command == "migrate":
             out = {"ok": True, "applied": migrate(conn, bundle)}
+        elif command == "verify-deep-in-transaction":
+            _in_transaction(conn, bundle, verify)
+            out = {"ok": True}
+        elif command == "verify-deep-session-path":
+            _session_path(conn, bundle, verify)
+            out = {"ok": True}
         else:
             verify(conn, bundle, deep=command == "verify-deep")
             out = {"ok": True}

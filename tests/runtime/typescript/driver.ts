@@ -1,7 +1,7 @@
 // Test driver for the generated TypeScript runtime: one command against one database, one JSON line out.
 //
-//   node driver.js <migrate|verify|verify-deep|verify-deep-in-transaction> <sqlite|postgres> <target>
-//                  [plain|pool|drizzle|drizzle-client]
+//   node driver.js <migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-session-path>
+//                  <sqlite|postgres> <target> [plain|pool|drizzle|drizzle-client]
 //
 // target: a SQLite file path, or a libpq key=value conninfo (host may be a Unix socket directory).
 // Prints {"ok": true, "applied": [...]} (migrate) or {"ok": true} (verify), or
@@ -92,6 +92,31 @@ async function inTransaction(db: Db): Promise<object> {
   return result;
 }
 
+const SESSION_PATH = "other, public";
+
+/** Deep verify on a session (PostgreSQL, plain client, no transaction open) whose own search_path is
+ * SESSION_PATH: the path stays the session's and no transaction is left open. */
+async function withSessionPath(db: Db): Promise<object> {
+  const client = db as unknown as PgLike;
+  await client.query(`SET search_path = ${SESSION_PATH}`);
+  let result: object = { ok: true };
+  try {
+    await verify(db, BUNDLE, { deep: true });
+  } catch (err) {
+    if (!(err instanceof SchemaMismatch)) {
+      throw err;
+    }
+    result = { ok: false, error: "SchemaMismatch", message: err.message, differences: err.differences };
+  }
+  const path = (await client.query("SELECT current_setting('search_path') AS p")).rows[0].p;
+  // no transaction left open: a savepoint is refused
+  const open = await client.query("SAVEPOINT schemactl_driver_check").then(() => true, () => false);
+  if (path !== SESSION_PATH || open) {
+    throw new Error(`verify changed the session: search_path ${JSON.stringify(path)}, transaction open: ${open}`);
+  }
+  return result;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, engine, target, via = "plain"] = argv;
   const { db, close } = await connect(engine, target, via);
@@ -104,6 +129,8 @@ async function main(argv: string[]): Promise<void> {
       result = { ok: true };
     } else if (command === "verify-deep-in-transaction") {
       result = await inTransaction(db);
+    } else if (command === "verify-deep-session-path") {
+      result = await withSessionPath(db);
     } else {
       throw new Error(`unknown command: ${command}`);
     }

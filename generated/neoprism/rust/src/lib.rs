@@ -1597,6 +1597,9 @@ const POSTGRES_CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_v
 const POSTGRES_HISTORY: &str = "SELECT version, hash, checksum FROM schema_version ORDER BY version";
 #[cfg(feature = "postgres")]
 const POSTGRES_LATEST: &str = "SELECT version, hash FROM schema_version ORDER BY version DESC LIMIT 1";
+/// The search_path PostgreSQL's catalog is read under (the CLI's), set for the reading only.
+#[cfg(feature = "postgres")]
+const PG_READ_PATH: &str = "pg_catalog, public, pg_temp";
 #[cfg(feature = "postgres")]
 const QUERY_COLUMNS: &str = r"-- Columns in position order, with the type as format_type() spells it
 -- (enum types by their bare name), nullability, default (a generated column's expression) and identity,
@@ -1820,11 +1823,21 @@ pub async fn verify_postgres(client: &tokio_postgres::Client, deep: bool) -> Res
     };
     let mut problems = shallow_problems(latest);
     if deep {
-        let mut actual = postgres_catalog(client).await?;
-        let mut objects = postgres_objects(client).await?;
-        let mut expected = expected_catalog(POSTGRES_TABLES);
-        let mut expected_objs = expected_objects(POSTGRES_ENUMS, POSTGRES_VIEWS, POSTGRES_VIEW_SQL, POSTGRES_TRIGGERS, None);
-        pg_spelled(client, &mut expected, &mut expected_objs, &mut actual, &mut objects).await?;
+        // the catalog read under the CLI's search_path, whatever the session's (docs/runtime-protocol.md, section 5)
+        let own = pg_open_scope(client, "schemactl_catalog").await?;
+        let read = async {
+            client.execute("SELECT set_config('search_path', $1::text, true)", &[&PG_READ_PATH]).await?;
+            let mut actual = postgres_catalog(client).await?;
+            let mut objects = postgres_objects(client).await?;
+            let mut expected = expected_catalog(POSTGRES_TABLES);
+            let mut expected_objs = expected_objects(POSTGRES_ENUMS, POSTGRES_VIEWS, POSTGRES_VIEW_SQL, POSTGRES_TRIGGERS, None);
+            pg_spelled(client, &mut expected, &mut expected_objs, &mut actual, &mut objects).await?;
+            Ok::<_, tokio_postgres::Error>((expected, expected_objs, actual, objects))
+        }
+        .await;
+        let end = pg_close_scope(client, "schemactl_catalog", own).await;
+        let (expected, expected_objs, actual, objects) = read?;
+        end?;
         problems.extend(compare_catalogs(&expected, &actual));
         problems.extend(compare_objects(&expected_objs, &objects));
     }
@@ -2040,10 +2053,7 @@ async fn pg_spelled(
         return Ok(());
     }
     let relation = |name: &str| format!("{}.{}", quote_ident(POSTGRES_SCHEMA), quote_ident(name));
-    let own = client.batch_execute("SAVEPOINT schemactl_probe").await.is_err();   // no transaction open
-    if own {
-        client.batch_execute("BEGIN").await?;
-    }
+    let own = pg_open_scope(client, "schemactl_probe").await?;
     let result = async {
         if POSTGRES_CREATE_SCHEMA.is_some() {
             // the migrations' SET LOCAL search_path: names in the expressions resolve as they did
@@ -2127,13 +2137,30 @@ async fn pg_spelled(
         Ok::<_, tokio_postgres::Error>(())
     }
     .await;
-    let end = if own {
-        client.batch_execute("ROLLBACK").await
-    } else {
-        client.batch_execute("ROLLBACK TO SAVEPOINT schemactl_probe; RELEASE SAVEPOINT schemactl_probe").await
-    };
+    let end = pg_close_scope(client, "schemactl_probe", own).await;
     result?;
     end
+}
+
+/// Opens a scope that is always undone: a savepoint inside an open transaction, else a transaction of its
+/// own (true). tokio-postgres does not tell whether one is open: the savepoint is tried.
+#[cfg(feature = "postgres")]
+async fn pg_open_scope(client: &tokio_postgres::Client, savepoint: &str) -> Result<bool, tokio_postgres::Error> {
+    if client.batch_execute(&format!("SAVEPOINT {}", savepoint)).await.is_ok() {
+        return Ok(false);
+    }
+    client.batch_execute("BEGIN").await?;   // no transaction open (SAVEPOINT can only be used in transaction blocks)
+    Ok(true)
+}
+
+/// Undoes what pg_open_scope opened: everything done in it, settings made local to it included.
+#[cfg(feature = "postgres")]
+async fn pg_close_scope(client: &tokio_postgres::Client, savepoint: &str, own: bool) -> Result<(), tokio_postgres::Error> {
+    if own {
+        client.batch_execute("ROLLBACK").await
+    } else {
+        client.batch_execute(&format!("ROLLBACK TO SAVEPOINT {0}; RELEASE SAVEPOINT {0}", savepoint)).await
+    }
 }
 
 #[cfg(feature = "postgres")]

@@ -3,6 +3,7 @@
 //!     driver migrate|verify|verify-deep sqlite <file>
 //!     driver migrate|verify|verify-deep postgres <libpq key=value conninfo>
 //!     driver verify-deep-in-transaction postgres <conninfo>   (inside a transaction the driver opens)
+//!     driver verify-deep-session-path postgres <conninfo>     (after SET search_path = other, public)
 //!     driver bench sqlite <file> <rounds>
 //!
 //! Prints one JSON line: {"ok": true, "applied": [1, 2]} (applied for migrate only) or
@@ -102,6 +103,16 @@ fn run_postgres(command: &str, conninfo: &str) -> Result<Option<Vec<u32>>, schem
                 client.batch_execute("ROLLBACK").await?;
                 outcome
             }
+            "verify-deep-session-path" => {
+                // a session whose own search_path verify must leave as it is, with no transaction left open
+                // (a savepoint is refused)
+                client.batch_execute("SET search_path = other, public").await?;
+                let outcome = schema::verify_postgres(&client, true).await.map(|_| None);
+                let now: String = client.query_one("SELECT current_setting('search_path')", &[]).await?.try_get(0)?;
+                let open = client.batch_execute("SAVEPOINT schemactl_driver_check").await.is_ok();
+                assert!(now == "other, public" && !open, "verify changed the session: {} {}", now, open);
+                outcome
+            }
             _ => schema::verify_postgres(&client, true).await.map(|_| None),
         };
         drop(client);
@@ -133,9 +144,10 @@ fn main() {
         println!("{{\"ok\": true, \"shallow_ms\": {}, \"deep_ms\": {}}}", shallow, deep);
         return;
     }
-    let commands = ["migrate", "verify", "verify-deep", "verify-deep-in-transaction"];
+    let commands = ["migrate", "verify", "verify-deep", "verify-deep-in-transaction", "verify-deep-session-path"];
     if args.len() != 3 || !commands.contains(&args[0].as_str()) || (args[1] != "sqlite" && args[1] != "postgres") {
-        eprintln!("usage: driver migrate|verify|verify-deep|verify-deep-in-transaction sqlite|postgres TARGET");
+        eprintln!("usage: driver migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-session-path \
+                   sqlite|postgres TARGET");
         exit(2);
     }
     let outcome = if args[1] == "sqlite" { run_sqlite(&args[0], &args[2]) } else { run_postgres(&args[0], &args[2]) };

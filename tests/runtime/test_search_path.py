@@ -1,0 +1,125 @@
+"""Deep verify reads the PostgreSQL catalog under a fixed search_path, whatever the service's session has
+(docs/runtime-protocol.md, section 5): format_type, regclass and pg_get_expr qualify a name by the path.
+Under a role's path 'other, public' (ALTER ROLE … SET search_path) with a sequence other.seq beside the
+manifest's own public.seq, every runtime read the manifest's default nextval('seq') as
+nextval('public.seq'::regclass) (a false difference: the service refused to start) and another schema's
+nextval('other.seq') as nextval('seq'::regclass) (a wrong database passed).  The path is the CLI's
+(schemactl.introspect.postgres.READ_PATH), set for the reads only: the session's own path, a caller's transaction and
+its SET LOCAL path are as they were afterwards.  Python, TypeScript and Rust alike."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+import pytest
+
+from schemactl import runtime as py
+from tests.migrations.chain_support import Chain
+from tests.runtime.python import support as python_support
+from tests.runtime.rust import support as rust_support
+from tests.runtime.typescript import support as typescript_support
+
+READER = "schemactl_runtime_reader"
+ROLE_PATH = "other, public"
+SESSION_PATH = '"$user", other, public'   # neither the role's path nor the one verify reads under
+
+M = """\
+format: 1
+name: paths
+version: 1
+sequences: {seq: {type: bigint}}
+tables:
+  t:
+    columns:
+      id: {type: integer, primary_key: true}
+      n: {type: bigint, default: {nextval: seq}}
+"""
+
+# SCHEMACTL_DEEP_RUNTIMES=typescript leaves the slow Rust build out (as in test_deep_verify)
+RUNTIMES = ["python"] + [r for r in os.environ.get("SCHEMACTL_DEEP_RUNTIMES", "typescript,rust").split(",") if r]
+BUILDERS = {"python": python_support.build_driver, "typescript": typescript_support.build_driver,
+            "rust": rust_support.build_driver}
+OTHER_SEQ = "column \"t.n\": expected default nextval('seq'::regclass), found default nextval('other.seq'::regclass)"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("search_path")
+    chain = Chain(root / "chain")
+    m, _ = chain.release(M, "init")
+    return chain.bundle(m), {name: BUILDERS[name](chain.out, root / name) for name in RUNTIMES}
+
+
+@pytest.fixture
+def reader(pg, pg_test_db, built):
+    """The chain migrated by its owner, a same-named sequence in schema ``other``, and the conninfo of a role
+    whose own search_path is 'other, public'."""
+    pg.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{READER}') THEN "
+               f"CREATE ROLE {READER} LOGIN; END IF; END $$")
+    pg.execute(f"ALTER ROLE {READER} SET search_path = {ROLE_PATH}")
+    py.migrate(pg, built[0])
+    pg.execute("CREATE SCHEMA other; CREATE SEQUENCE other.seq")
+    pg.execute(f"GRANT USAGE ON SCHEMA other, public TO {READER}; GRANT SELECT ON ALL TABLES IN SCHEMA public "
+               f"TO {READER}")
+    target = pg_test_db.replace("user=postgres", f"user={READER}")
+    with psycopg.connect(target, autocommit=True) as conn:
+        assert conn.execute("SHOW search_path").fetchone() == (ROLE_PATH,)
+    return target
+
+
+def _differences(bundle: dict, conn) -> list[str]:
+    try:
+        py.verify(conn, bundle, deep=True)
+        return []
+    except py.SchemaMismatch as exc:
+        return exc.differences
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_deep_verify_reads_the_catalog_as_the_cli_whatever_the_roles_path(built, pg, pg_test_db, reader, runtime):
+    driver = built[1][runtime]
+    for command, target in (("verify-deep", reader), ("verify-deep-in-transaction", reader),
+                            ("verify-deep-session-path", pg_test_db)):
+        assert driver.run(command, "postgres", target) == {"ok": True}, (runtime, command)
+    pg.execute("ALTER TABLE t ALTER COLUMN n SET DEFAULT nextval('other.seq'::regclass)")
+    for command, target in (("verify-deep", reader), ("verify-deep-in-transaction", reader),
+                            ("verify-deep-session-path", pg_test_db)):
+        out = driver.run(command, "postgres", target)
+        assert out["error"] == "SchemaMismatch" and out["differences"] == [OTHER_SEQ], (runtime, command, out)
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_python_leaves_the_sessions_path_and_transaction_state_as_they_were(built, pg, reader, autocommit):
+    bundle = built[0]
+    status = psycopg.pq.TransactionStatus
+    with psycopg.connect(reader, autocommit=autocommit) as conn:
+        assert _differences(bundle, conn) == []
+        assert conn.info.transaction_status == status.IDLE
+        assert conn.execute("SHOW search_path").fetchone() == (ROLE_PATH,)
+        conn.rollback()
+        conn.execute(f"SET search_path = {SESSION_PATH}")   # the session's own, set by the service
+        conn.commit()
+        pg.execute("ALTER TABLE t ALTER COLUMN n SET DEFAULT nextval('other.seq'::regclass)")
+        assert _differences(bundle, conn) == [OTHER_SEQ]
+        assert conn.info.transaction_status == status.IDLE
+        assert conn.execute("SHOW search_path").fetchone() == (SESSION_PATH,)
+
+
+def test_python_inside_a_callers_transaction_keeps_its_local_path(built, pg, pg_test_db, reader):
+    """A caller's SET LOCAL path holds again after verify, in the same transaction; the session's own path
+    after it."""
+    bundle = built[0]
+    with psycopg.connect(pg_test_db) as conn:
+        own = conn.execute("SHOW search_path").fetchone()[0]
+        conn.commit()
+        conn.execute(f"SET LOCAL search_path = {ROLE_PATH}")
+        assert _differences(bundle, conn) == []
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        assert conn.execute("SELECT current_setting('search_path'), to_regclass('seq')::text").fetchone() == \
+            (ROLE_PATH, "seq")   # other.seq, as the caller's path finds it
+        pg.execute("ALTER TABLE t ALTER COLUMN n SET DEFAULT nextval('other.seq'::regclass)")
+        assert _differences(bundle, conn) == [OTHER_SEQ]
+        assert conn.execute("SHOW search_path").fetchone() == (ROLE_PATH,)
+        conn.commit()
+        assert conn.execute("SHOW search_path").fetchone() == (own,) != (ROLE_PATH,)
