@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Mapping
 
 from ..manifest.model import Manifest, Table
 from ..naming import derived_name, quote, sql_string
 from ..render.ddl import Renderer
 from ..runtime import SQLITE_REBUILD_PREFIX
 from ..types import INT_RANGES
-from .plan import Op
+from .plan import Op, widens
 
 # SQLite operations that ALTER TABLE / CREATE INDEX can do without a rebuild.
 SQLITE_IN_PLACE = {"rename_table", "rename_column", "add_index", "drop_index", "rename_index", "set_comment",
@@ -45,6 +46,7 @@ PG_PHASE = {
 
 def statements(ops: list[Op], old: Manifest, new: Manifest, engine: str) -> list[str]:
     _refuse_retype_under_generated(ops, old, new)
+    _refuse_unconverted(ops)
     return RENDERERS[engine](ops, old, new)
 
 
@@ -69,6 +71,56 @@ def _refuse_retype_under_generated(ops: list[Op], old: Manifest, new: Manifest) 
                              "it, and PostgreSQL cannot change the type of a column a generated column reads; drop "
                              f"{names} in one version, then change the type and add "
                              f"{'them' if len(readers) > 1 else 'it'} again in the next")
+
+
+# Kinds SQLite stores in a form of their own (ISO-8601 text, Unix milliseconds or seconds): a change between one of
+# them and another kind is no rebuild's copy.
+_SQLITE_TIME_KINDS = frozenset({"date", "time", "timestamp", "timestamptz"})
+_STRINGS = ("text", "char")
+_INTEGERS = tuple(INT_RANGES)
+# The type changes a migration makes, by literal kind: old kind -> the new kinds both engines convert its values to
+# alike (PostgreSQL's ALTER TYPE, SQLite's rebuilt column with the checks of FITS and the narrowing guards below).
+# Any other change is refused when planned: PostgreSQL has no cast for it (integer -> uuid, json -> integer,
+# uuid -> boolean, enum -> integer, ...), so its migration would fail on every table where SQLite's rebuild applies
+# it, or its cast gives other values than SQLite's copy keeps (boolean -> text: 'true' and '1'; double -> text: '1'
+# and '1.0'; text -> tsvector, text -> bytes, anything -> an array: PostgreSQL parses the text, SQLite keeps it).
+# A kind not listed (each time kind) changes to none but itself.  Arrays: only to an array that widens (plan.WIDENING).
+CONVERTS: Mapping[str, frozenset] = MappingProxyType({old: frozenset(new) for old, new in (
+    ("text", (*_STRINGS, "uuid", "boolean", *_INTEGERS, "float", "numeric", "json", "enum")),
+    ("char", (*_STRINGS, "boolean", *_INTEGERS, "float", "numeric", "json")),
+    ("uuid", (*_STRINGS,)),
+    ("boolean", _INTEGERS),
+    *((kind, (*_STRINGS, "boolean", *_INTEGERS, "float", "numeric")) for kind in _INTEGERS),
+    ("float", (*_INTEGERS, "float", "numeric")),
+    ("numeric", (*_STRINGS, *_INTEGERS, "float", "numeric")),
+    ("json", (*_STRINGS,)),
+    ("tsvector", (*_STRINGS,)),
+    ("enum", (*_STRINGS,)),
+)})
+_THE_WAY = "add a column of the new type, fill it from the old one, then drop the old one"
+
+
+def converted(old_t, new_t) -> str | None:
+    """None when a migration changes a column from ``old_t`` to ``new_t`` alike on both engines; else why not."""
+    if old_t.array or new_t.array:
+        return None if old_t.array and new_t.array and widens(old_t, new_t) else \
+            "is no change both engines make alike (PostgreSQL reads an array's elements, SQLite keeps its JSON text)"
+    if old_t.kind == new_t.kind:
+        return None
+    if {old_t.kind, new_t.kind} & _SQLITE_TIME_KINDS:   # a rebuild copies values as they are; PostgreSQL converts
+        return "changes how SQLite stores the values (a table rebuild would keep the old form beside the new)"
+    if new_t.kind in CONVERTS.get(old_t.kind, ()):
+        return None
+    return ("is no change both engines make alike (PostgreSQL has no cast for it, or its cast gives other values "
+            "than SQLite's table rebuild copies)")
+
+
+def _refuse_unconverted(ops: list[Op]) -> None:
+    for op in ops:
+        why = converted(op.old, op.new) if op.kind == "alter_type" else None
+        if why is not None:
+            raise ValueError(f"column {op.table}.{op.name}: {op.old.spelled()} -> {op.new.spelled()} {why}; "
+                             f"{_THE_WAY}")
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -325,9 +377,9 @@ class Fit:
 
     old: frozenset          # literal kinds of the old type
     new: str                # literal kind of the new type
-    postgres: str
-    sqlite: str
-    copy: str = "{value}"
+    postgres: str | None    # None: PostgreSQL's cast refuses such a value itself
+    sqlite: str | None      # None: nothing to check (the copy gives the form PostgreSQL's cast gives)
+    copy: str = "{value}"   # also over the new type's parameters ({length})
 
 
 _INT_KINDS = frozenset(INT_RANGES)
@@ -369,6 +421,18 @@ FITS: tuple[Fit, ...] = (
     # kept the text: its own reading of a number (CAST ... AS NUMERIC equal to the text) is PostgreSQL's grammar
     Fit(_STRING_KINDS, "numeric", f"{{col}} ~ {sql_string(_NUMBER_REGEX)}", "CAST({col} AS NUMERIC) = {col}",
         f"trim({{value}}, {_SQLITE_BLANKS})"),
+    # likewise to a double or real (NaN and Infinity too, which SQLite's REAL column would keep as text); SQLite's
+    # REAL column converted what is a number
+    Fit(_STRING_KINDS, "float", f"{{col}} ~ {sql_string(_NUMBER_REGEX)}", "typeof({col}) = 'real'",
+        f"trim({{value}}, {_SQLITE_BLANKS})"),
+    # PostgreSQL's json input refuses text that is no JSON document (its own error: PostgreSQL 15 has no IS JSON);
+    # SQLite kept any text
+    Fit(_STRING_KINDS, "json", None, "json_valid({col})"),
+    # PostgreSQL pads a value to a character(n)'s n characters and cuts the trailing blanks of one that becomes
+    # text; SQLite's copy kept each as it was
+    Fit(frozenset({"text", "uuid", *_INT_KINDS, "numeric", "json", "tsvector", "enum"}), "char", None, None,
+        "{value} || substr(printf('%{length}s', ''), 1 + length({value}))"),
+    Fit(frozenset({"char"}), "text", None, None, "rtrim({value}, ' ')"),
 )
 
 
@@ -423,7 +487,7 @@ def _pg_alter_type(r: Renderer, old: Manifest, new: Manifest, op: Op, q: str) ->
     if length_narrowed(old_t, new_t) is not None:   # text first: the assignment to varchar(n) refuses, never cuts
         return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ} USING {col}::text;"] + after
     fit = fit_for(old_t, new_t)
-    if fit is not None:   # first: the checks below read the old values as the new type
+    if fit is not None and fit.postgres is not None:   # first: the checks below read the old values as the new type
         check = quote(fits_name(op.table, op.name, new_t))
         out += [f"ALTER TABLE {q} ADD CONSTRAINT {check} CHECK ({fit.postgres.format(col=col)});",
                 f"ALTER TABLE {q} DROP CONSTRAINT {check};"]
@@ -456,9 +520,6 @@ def _sqlite_add_column_ok(r: Renderer, t: Table, op: Op) -> bool:
     return c.nullable or d is not None
 
 
-# Kinds SQLite stores in a form of their own (ISO-8601 text, Unix milliseconds or seconds): a change between one of
-# them and another kind is no rebuild's copy.
-_SQLITE_TIME_KINDS = frozenset({"date", "time", "timestamp", "timestamptz"})
 
 def _renamed_to(ops: list[Op], old_name: str) -> str | None:
     return next((op.table for op in ops if op.kind == "rename_table" and op.old == old_name), None)
@@ -473,13 +534,6 @@ def _sqlite(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
     """SQLite statements that are correct with foreign keys ON or OFF, inside a runner's transaction or not
     (docs/runtime-protocol.md, section 2): no DROP TABLE ever fires a cascade into rows that are kept."""
     r_new, r_old = Renderer(new, "sqlite"), Renderer(old, "sqlite")
-    for op in ops:
-        if op.kind == "alter_type" and op.old.kind != op.new.kind and {op.old.kind, op.new.kind} & _SQLITE_TIME_KINDS:
-            # SQLite holds each of these in a form of its own (ISO text, Unix numbers); a rebuild copies
-            # values as they are, where PostgreSQL converts them
-            raise ValueError(f"column {op.table}.{op.name}: {op.old.spelled()} -> {op.new.spelled()} changes how "
-                             "SQLite stores the values (a table rebuild would keep the old form beside the new); add "
-                             "a column of the new type, fill it from the old one, then drop the old one")
     if old.time_storage != new.time_storage:
         kept = [f"{t.name}.{c.name}" for t in old.tables for c in t.columns if c.type.name == "timestamptz"
                 and any(op.kind == "sqlite_storage" and op.table in (t.name, _renamed_to(ops, t.name)) for op in ops)]
@@ -675,7 +729,7 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
             # made NOT NULL: the rows that hold NULL get the default, as a row inserted without it would
             value = f"COALESCE({quote(from_name)}, {fill})" if fill is not None else quote(from_name)
             if fits.get(c.name) is not None:   # the form PostgreSQL's cast gives the value
-                value = fits[c.name].copy.format(value=value)
+                value = fits[c.name].copy.format(value=value, **c.type.params)
             if cut.get(c.name) is not None:   # a shorter varchar(n)/character(n): PostgreSQL cuts blanks only
                 value = f"substr({value}, 1, {cut[c.name]})"
                 guards += _sqlite_fits_length(t.name, source, c.name, from_name, cut[c.name])
@@ -690,7 +744,7 @@ def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, o
                    f"FROM {quote(source)};")
     for op in ops:   # first: the guards below read the copied values as numbers
         fit = fits.get(op.name) if op.kind == "alter_type" and quote(op.name) in copy_to else None
-        if fit is not None:
+        if fit is not None and fit.sqlite is not None:
             col = quote(op.name)
             out += _sqlite_guard(t.name, op.name, f"fits_{op.new.kind}", temp, f"NOT ({fit.sqlite.format(col=col)})")
     for op in ops:
