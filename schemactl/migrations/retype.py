@@ -245,14 +245,18 @@ FITS: tuple[Fit, ...] = (
     Fit(_STRING_KINDS, "json", None, "json_valid({col})"),
     # PostgreSQL pads a value to a character(n)'s n characters and cuts the trailing blanks of one that becomes
     # text; SQLite's copy kept each as it was
-    Fit(frozenset({"text", "uuid", *_INT_KINDS, "numeric", "json", "tsvector", "enum"}), "char", None, None,
+    Fit(frozenset({"text", "char", "uuid", *_INT_KINDS, "numeric", "json", "tsvector", "enum"}), "char", None, None,
         "{value} || substr(printf('%{length}s', ''), 1 + length({value}))"),
     Fit(frozenset({"char"}), "text", None, None, "rtrim({value}, ' ')"),
 )
 
 
+# Kinds whose values change form when only the type's parameters change: character(3) -> character(5) pads to 5.
+_REFORMED_WITHIN_KIND = frozenset({"char"})
+
+
 def fit_for(old_t, new_t) -> Fit | None:
-    if old_t.kind == new_t.kind:
+    if old_t.kind == new_t.kind and old_t.kind not in _REFORMED_WITHIN_KIND:
         return None
     return next((f for f in FITS if old_t.kind in f.old and new_t.kind == f.new), None)
 

@@ -108,6 +108,9 @@ RETYPES = [
     ("text", '"numeric(8,2)"', ["'12abc'"], "items_score_fits_numeric"),
     ("text", '"numeric(8,2)"', ["''"], "items_score_fits_numeric"),
     ("text", '"numeric(8,2)"', ["'NaN'"], "items_score_fits_numeric"),   # PostgreSQL's numeric holds NaN
+    # character(n) -> character(m): PostgreSQL pads to the new length (and cuts blanks only), SQLite kept the value
+    ('"character(3)"', '"character(5)"', ["'ab'", "'abc'"], ["ab   ", "abc  "]),
+    ('"character(5)"', '"character(3)"', ["'ab'", "'abc  '"], ["ab ", "abc"]),
 ]
 
 
