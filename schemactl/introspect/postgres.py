@@ -330,11 +330,8 @@ def _introspect(conn, schema: str) -> Catalog:
     columns = defaultdict(list)
     own = quote(schema) + "."   # format_type qualifies a type of this schema when it is not on the search path
     comments = {(table, col): text for table, col, text in _rows(conn, "comments", schema)}
-    # an enum of another schema is named with its schema: never the manifest's enum of that name
-    other_enums = {(table, col): f"{quote(nsp)}.{quote(name)}"
-                   for table, col, nsp, name in _rows(conn, "foreign_enums", schema)}
     for table, col, typ, nullable, default, identity, generated in _rows(conn, "columns", schema):
-        typ = other_enums.get((table, col)) or (typ[len(own):] if typ.startswith(own) else typ)
+        typ = typ[len(own):] if typ.startswith(own) else typ
         said = comments.get((table, col))
         if generated:   # pg_attrdef holds the generation expression, not a default
             columns[table].append(CColumn(col, pg_type(typ), nullable, None, identity, generated=expr_key(
@@ -343,9 +340,6 @@ def _introspect(conn, schema: str) -> Catalog:
             columns[table].append(CColumn(col, pg_type(typ), nullable, default, identity, shown_default=default,
                                           comment=said))
     pks, uniques, fks, checks = {}, defaultdict(list), defaultdict(list), defaultdict(list)
-    # a key to a table of another schema names it with its schema: never the manifest's table of that name
-    elsewhere = {(table, name): f"{quote(nsp)}.{quote(ref)}"
-                 for table, name, nsp, ref in _rows(conn, "foreign_schemas", schema)}
     for table, name, kind, cols, ref_table, ref_cols, on_delete, on_update, check_sql, deferrable, deferred in \
             _rows(conn, "constraints", schema):
         kind = _text(kind)
@@ -354,7 +348,7 @@ def _introspect(conn, schema: str) -> Catalog:
         elif kind == "u":
             uniques[table].append(CKey(name, tuple(cols)))
         elif kind == "f":
-            fks[table].append(CForeignKey(name, tuple(cols), elsewhere.get((table, name), ref_table),
+            fks[table].append(CForeignKey(name, tuple(cols), ref_table,
                                           tuple(ref_cols), PG_FK_ACTIONS[_text(on_delete)],
                                           PG_FK_ACTIONS[_text(on_update)],
                                           "deferred" if deferred else "immediate" if deferrable else None))

@@ -29,11 +29,17 @@ format: 1
 name: paths
 version: 1
 sequences: {seq: {type: bigint}}
+enums: {mood: [ok, bad]}
 tables:
+  u:
+    columns:
+      id: {type: integer, primary_key: true}
   t:
     columns:
       id: {type: integer, primary_key: true}
       n: {type: bigint, default: {nextval: seq}}
+      m: mood
+      u_id: {type: integer, references: {table: u, column: id}}
 """
 
 # SCHEMACTL_DEEP_RUNTIMES=typescript leaves the slow Rust build out (as in test_deep_verify)
@@ -123,3 +129,19 @@ def test_python_inside_a_callers_transaction_keeps_its_local_path(built, pg, pg_
         assert conn.execute("SHOW search_path").fetchone() == (ROLE_PATH,)
         conn.commit()
         assert conn.execute("SHOW search_path").fetchone() == (own,) != (ROLE_PATH,)
+
+
+def test_deep_verify_names_an_enum_and_a_referenced_table_of_another_schema_with_their_schema(built, pg, reader):
+    """columns.sql named an enum by its bare name and constraints.sql a referenced table by its own: a column moved
+    to other.mood and a key moved to other.u passed every runtime's deep verify (and the CLI's diff) as the
+    manifest's own mood and u."""
+    pg.execute("CREATE TYPE other.mood AS ENUM ('ok', 'bad'); CREATE TABLE other.u (id integer PRIMARY KEY);"
+               "ALTER TABLE t ALTER COLUMN m TYPE other.mood USING m::text::other.mood;"
+               "ALTER TABLE t DROP CONSTRAINT t_u_id_fkey;"
+               "ALTER TABLE t ADD CONSTRAINT t_u_id_fkey FOREIGN KEY (u_id) REFERENCES other.u (id)")
+    outs = {runtime: built[1][runtime].run("verify-deep", "postgres", reader) for runtime in RUNTIMES}
+    python = outs["python"]
+    assert python["error"] == "SchemaMismatch", python
+    assert any("other.mood" in d for d in python["differences"]), python
+    assert any("other.u" in d for d in python["differences"]), python
+    assert all(out == python for out in outs.values()), outs

@@ -1417,12 +1417,15 @@ const POSTGRES_LATEST: &str = "SELECT version, hash FROM schema_version ORDER BY
 #[cfg(feature = "postgres")]
 const PG_READ_PATH: &str = "pg_catalog, public, pg_temp";
 #[cfg(feature = "postgres")]
-const QUERY_COLUMNS: &str = r"-- Columns in position order, with the type as format_type() spells it
--- (enum types by their bare name), nullability, default (a generated column's expression) and identity,
--- then whether the column is generated (stored: PostgreSQL 15 has no other kind).
+const QUERY_COLUMNS: &str = r"-- Columns in position order, with the type as format_type() spells it (enum types by their bare name, an enum
+-- of another schema with its schema: never the manifest's enum of that name), nullability, default (a generated
+-- column's expression) and identity, then whether the column is generated (stored: PostgreSQL 15 has no other
+-- kind).
 SELECT c.relname AS table_name,
        a.attname AS column_name,
-       CASE WHEN t.typtype = 'e' THEN t.typname ELSE format_type(a.atttypid, a.atttypmod) END AS type,
+       CASE WHEN t.typtype <> 'e' THEN format_type(a.atttypid, a.atttypmod)
+            WHEN t.typnamespace <> c.relnamespace THEN quote_ident(tn.nspname) || '.' || quote_ident(t.typname)
+            ELSE t.typname END AS type,
        NOT a.attnotnull AS nullable,
        pg_get_expr(d.adbin, d.adrelid) AS default_sql,
        a.attidentity <> '' AS identity,
@@ -1431,12 +1434,14 @@ FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_namespace tn ON tn.oid = t.typnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY c.relname, a.attnum
 ";
 #[cfg(feature = "postgres")]
-const QUERY_CONSTRAINTS: &str = r"-- Primary keys, unique constraints, foreign keys and checks, columns in key order.
+const QUERY_CONSTRAINTS: &str = r"-- Primary keys, unique constraints, foreign keys and checks, columns in key order; a key to a table of another
+-- schema names that table with its schema (never the manifest's own table of that name).
 SELECT c.relname AS table_name,
        k.conname AS name,
        k.contype AS kind,
@@ -1444,7 +1449,8 @@ SELECT c.relname AS table_name,
              FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
              ORDER BY u.ord) AS columns,
-       fc.relname AS ref_table,
+       CASE WHEN fc.relnamespace <> c.relnamespace THEN quote_ident(fn.nspname) || '.' || quote_ident(fc.relname)
+            ELSE fc.relname END AS ref_table,
        ARRAY(SELECT a.attname
              FROM unnest(k.confkey) WITH ORDINALITY AS u(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum
@@ -1458,6 +1464,7 @@ FROM pg_constraint k
 JOIN pg_class c ON c.oid = k.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class fc ON fc.oid = k.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE n.nspname = $1 AND k.contype IN ('p', 'u', 'f', 'c')
 ORDER BY c.relname, k.conname
 ";
