@@ -17,7 +17,7 @@ from . import literals
 from .catalog import Catalog, CColumn, CTable
 from .introspect.postgres import BEYOND_MODEL_SQL
 from .engines import ENGINE_NAMES
-from .naming import ROLE_KEYWORDS, quote as quote_name
+from .naming import ROLE_KEYWORDS, quote as quote_name, sql_string
 from .normalize import default_key, read_expression as _read
 from .sqlsplit import Statement, split_sql
 from .typedconst import COMPARED, TIMED
@@ -1147,8 +1147,9 @@ class Importer:
                         "sequences: the application gives the value there)"))
                     self.summary.approximate(("sequences", name), f"made for the identity column {t.name}."
                                              f"{c.name}, which PostgreSQL numbers with a sequence of its own")
-                    c = replace(c, identity=False, default=f"nextval('{name}'::regclass)",
-                                shown_default=f"nextval('{name}'::regclass)")
+                    # as PostgreSQL shows such a default: the name quoted where it must be ("U Numbers")
+                    called = f"nextval({sql_string(quote_name(name))}::regclass)"
+                    c = replace(c, identity=False, default=called, shown_default=called)
                 cols.append(c)
             tables.append(replace(t, columns=tuple(cols)))
         self.cat = replace(self.cat, tables=tuple(tables),
