@@ -17,7 +17,7 @@ from . import literals
 from .catalog import Catalog, CColumn, CTable
 from .introspect.postgres import BEYOND_MODEL_SQL
 from .engines import ENGINE_NAMES
-from .naming import ROLE_KEYWORDS, quote as quote_name, sql_string
+from .naming import ROLE_KEYWORDS, qualified, quote as quote_name, sql_string
 from .normalize import default_key, read_expression as _read
 from .sqlsplit import Statement, split_sql
 from .typedconst import COMPARED, TIMED
@@ -492,7 +492,7 @@ class Importer:
             return None
         path = ("tables", t.name, "columns", c.name, "default")
         called = _nextval(c.default)
-        if called is not None and called[0] not in (None, self.schema or "public"):
+        if called is not None and called[0] != (self.schema or "public"):
             seq = f"{quote_name(called[0])}.{quote_name(called[1])}"
             self.summary.not_mapped(path, f"{c.default}: numbered by sequence {seq}, of another schema than the "
                                           f"one imported ({self.schema or 'public'}), and a manifest's sequences "
@@ -1110,7 +1110,7 @@ class Importer:
             for c in t.columns:
                 s = owned.get(f"{t.name}.{c.name}")
                 if s is not None and t.primary_key and t.primary_key.columns == (c.name,) and \
-                        _nextval(c.default) in ((None, s.name), (self.schema or "public", s.name)) and \
+                        _nextval(c.default) == (self.schema or "public", s.name) and \
                         not c.identity:
                     absorbed.add(s.name)
                     self.summary.approximate(("tables", t.name, "columns", c.name), (
@@ -1147,8 +1147,10 @@ class Importer:
                         "sequences: the application gives the value there)"))
                     self.summary.approximate(("sequences", name), f"made for the identity column {t.name}."
                                              f"{c.name}, which PostgreSQL numbers with a sequence of its own")
-                    # as PostgreSQL shows such a default: the name quoted where it must be ("U Numbers")
-                    called = f"nextval({sql_string(quote_name(name))}::regclass)"
+                    # as PostgreSQL shows such a default: the name quoted where it must be ("U Numbers"), and
+                    # with its schema where the read path does not reach it (_nextval)
+                    shown = qualified(None if (self.schema or "public") == "public" else self.schema, name)
+                    called = f"nextval({sql_string(shown)}::regclass)"
                     c = replace(c, identity=False, default=called, shown_default=called)
                 cols.append(c)
             tables.append(replace(t, columns=tuple(cols)))
@@ -1370,17 +1372,19 @@ def _qualifiers(sql: str) -> set[str]:
 _REGCLASS_NAME = re.compile(r'(?:("(?:[^"]|"")+"|[^."]+)\.)?("(?:[^"]|"")+"|[^."]+)')
 
 
-def _nextval(default: str | None) -> tuple[str | None, str] | None:
-    """(schema or None, name) of the sequence a default nextval('name'::regclass) calls, as the catalog names
-    them (a quoted part as it is, "Users_id_seq"; an unquoted one folded to lower case, as PostgreSQL folds
-    it), or None."""
+def _nextval(default: str | None) -> tuple[str, str] | None:
+    """(schema, name) of the sequence a default nextval('name'::regclass) calls, as the catalog names them (a
+    quoted part as it is, "Users_id_seq"; an unquoted one folded to lower case, as PostgreSQL folds it), or None.
+    PostgreSQL shows the schema of a sequence its search_path does not reach; the catalog is read under
+    introspect.postgres.READ_PATH (pg_catalog, public, pg_temp), so a bare name is public's, never that of
+    another schema being imported (--schema app: app's own are shown as app.seq)."""
     m = re.fullmatch(r"""\s*nextval\('((?:[^']|'')+)'(?:::regclass)?\)\s*""", default or "", re.I)
     parts = m and _REGCLASS_NAME.fullmatch(m.group(1).replace("''", "'").strip())
     if not parts:
         return None
     schema, name = (p if p is None else p[1:-1].replace('""', '"') if p.startswith('"') else p.lower()
                     for p in parts.groups())
-    return schema, name
+    return schema or "public", name
 
 
 def _other(engine: str) -> str:
