@@ -78,6 +78,14 @@ CONVERTS: Mapping[str, frozenset] = MappingProxyType({old: frozenset(new) for ol
     ("tsvector", (*_STRINGS,)),
     ("enum", (*_STRINGS,)),
 )})
+# Types (by registry name) whose values PostgreSQL's cast to text writes in a form of its own, which SQLite's copy
+# of the text the column holds cannot give: jsonb's text is the document as jsonb keeps it (keys sorted, duplicate
+# keys gone, ', ' and ': ' between), so '{"b":1,"a":2}' becomes '{"a": 2, "b": 1}' on PostgreSQL and stays as it was
+# on SQLite.  A change of such a type to a text kind is refused, as boolean -> text is.
+OWN_TEXT: Mapping[str, str] = MappingProxyType({
+    "jsonb": "PostgreSQL writes jsonb's own text of each document (keys sorted, spaced), SQLite's rebuild keeps "
+             "the JSON text as it was written",
+})
 _THE_WAY = "add a column of the new type, fill it from the old one, then drop the old one"
 
 
@@ -90,6 +98,8 @@ def converted(old_t, new_t) -> str | None:
         return None
     if {old_t.kind, new_t.kind} & _SQLITE_TIME_KINDS:   # a rebuild copies values as they are; PostgreSQL converts
         return "changes how SQLite stores the values (a table rebuild would keep the old form beside the new)"
+    if new_t.kind in _STRINGS and not old_t.enum and old_t.name in OWN_TEXT:
+        return f"is no change both engines make alike ({OWN_TEXT[old_t.name]})"
     if new_t.kind in CONVERTS.get(old_t.kind, ()):
         return None
     return ("is no change both engines make alike (PostgreSQL has no cast for it, or its cast gives other values "

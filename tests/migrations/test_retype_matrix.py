@@ -63,7 +63,8 @@ def test_a_refused_type_change_names_the_column_both_types_and_the_way():
     ("integer", "uuid"), ("boolean", "uuid"), ("uuid", "integer"), ("bytes", "text"), ("json", "integer"),
     ("jsonb", "integer"), ("date", "integer"), ("text", "text[]"), ("integer", "integer[]"), ("status", "integer"),
     ("integer", "status"), ("boolean", "text"), ("double", "text"), ("text", "bytes"), ("text", "tsvector"),
-    ("integer[]", "text"), ("bigint[]", "integer[]"), ("status", "numeric(10,2)"),
+    ("integer[]", "text"), ("bigint[]", "integer[]"), ("status", "numeric(10,2)"), ("jsonb", "text"),
+    ("jsonb", "varchar(20)"), ("jsonb", "character(5)"),
 ])
 def test_a_change_postgresql_cannot_make_or_makes_otherwise_is_refused(before, after):
     assert VERDICTS[(before, after)] is not None

@@ -157,3 +157,17 @@ def test_a_type_change_to_or_from_a_time_is_refused_before_anything_is_written(b
     with pytest.raises(SchemactlError, match=rf"column items\.at: {re.escape(before)} -> {after} changes how SQLite "
                                              r"stores"):
         chain.release(base.replace(f"      at: {before}\n", f"      at: {after}\n"), "retype")
+
+
+def test_jsonb_to_text_is_refused_before_anything_is_written(tmp_path):
+    """jsonb -> text was planned: PostgreSQL's cast wrote jsonb's own text of each document ('{"a": 2, "b": 1}'),
+    SQLite's rebuild kept the JSON text as the application wrote it ('{"b":1,"a":2}'), so the same rows ended as
+    different strings on the two engines.  Refused when planned, as boolean -> text is; json -> text (whose text
+    PostgreSQL keeps as written) is still planned."""
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", "      note: text\n      doc: jsonb\n      raw: json\n")
+    chain.release(base, "init")
+    with pytest.raises(SchemactlError, match=r"column items\.doc: jsonb -> text is no change both engines make alike "
+                                             r"\(PostgreSQL writes jsonb's own text"):
+        chain.release(base.replace("doc: jsonb", "doc: text"), "retype")
+    chain.release(base.replace("raw: json", "raw: text"), "retype")
