@@ -280,19 +280,24 @@ _PG_VIA = MappingProxyType({("boolean", "int16"): "::integer", ("boolean", "int6
                             ("int16", "boolean"): "::integer", ("int64", "boolean"): "::integer"})
 
 
-def _sqlite_guard(table: str, column: str, suffix: str, source: str, where: str) -> list[str]:
-    """Fail the migration under the constraint ``<table>_<column>_<suffix>`` when a row of ``source`` matches
-    ``where`` (as a CHECK on a temporary table fails: rolled back, named)."""
+def _sqlite_guard(table: str, column: str, suffix: str, source: str, where: str, read: str | None = None) -> list[str]:
+    """Fail the migration under the constraint ``<table>_<column>_<suffix>`` when a row of ``source`` whose
+    column ``read`` (``column`` unless given: an old table's name for it) is not NULL matches ``where`` (as a
+    CHECK on a temporary table fails: rolled back, named)."""
     guard = quote(f"{SQLITE_NEW}guard")
     return [f"CREATE TEMP TABLE {guard} (rows_that_do_not_fit INTEGER CONSTRAINT "
             f"{quote(derived_name(table, column, suffix=suffix))} CHECK (rows_that_do_not_fit = 0));",
-            f"INSERT INTO {guard} SELECT count(*) FROM {quote(source)} WHERE {quote(column)} IS NOT NULL AND "
+            f"INSERT INTO {guard} SELECT count(*) FROM {quote(source)} WHERE {quote(read or column)} IS NOT NULL AND "
             f"({where});",
             f"DROP TABLE {guard};"]
 
 
-def _fits_length_name(table: str, column: str, length: int) -> str:
-    return derived_name(table, column, suffix=f"fits_length_{length}")
+def _pg_guard(q: str, name: str, condition: str) -> list[str]:
+    """Fail the migration under the constraint ``name`` when a row of the (quoted) table ``q`` breaks
+    ``condition`` (PostgreSQL checks the rows when the constraint is added), then take it away again."""
+    check = quote(name)
+    return [f"ALTER TABLE {q} ADD CONSTRAINT {check} CHECK ({condition});",
+            f"ALTER TABLE {q} DROP CONSTRAINT {check};"]
 
 
 def pg_alter_type(r: Renderer, old: Manifest, new: Manifest, op: Op, q: str) -> list[str]:
@@ -317,15 +322,11 @@ def pg_alter_type(r: Renderer, old: Manifest, new: Manifest, op: Op, q: str) -> 
         return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ} USING {col}::text;"] + after
     fit = fit_for(old_t, new_t)
     if fit is not None and fit.postgres is not None:   # first: the checks below read the old values as the new type
-        check = quote(fits_name(op.table, op.name, new_t))
-        out += [f"ALTER TABLE {q} ADD CONSTRAINT {check} CHECK ({fit.postgres.format(col=col)});",
-                f"ALTER TABLE {q} DROP CONSTRAINT {check};"]
+        out += _pg_guard(q, fits_name(op.table, op.name, new_t), fit.postgres.format(col=col))
     now = scale_narrowed(old_t, new_t)
     if now is not None:
-        check = quote(_fits_scale_name(op.table, op.name, now))
         value = col if old_t.kind == "numeric" else f"{col}::numeric"
-        out += [f"ALTER TABLE {q} ADD CONSTRAINT {check} CHECK ({value} = round({value}, {now}));",
-                f"ALTER TABLE {q} DROP CONSTRAINT {check};"]
+        out += _pg_guard(q, _fits_scale_name(op.table, op.name, now), f"{value} = round({value}, {now})")
     via = "::text" if old_t.enum else _PG_VIA.get((old_t.kind, new_t.kind), "")
     return out + [f"ALTER TABLE {q} ALTER COLUMN {col} TYPE {typ} USING {col}{via}::{typ};"] + after
 
@@ -336,27 +337,19 @@ def _sqlite_fits_scale(table: str, temp: str, column: str, scale: int) -> list[s
     a numeric(6, 2)), where PostgreSQL's cast would round it.  The text is what the rebuilt table holds (a
     double as SQLite writes it, with 15 digits, as PostgreSQL reads it; a number with an exponent by its value,
     as PostgreSQL reads it too)."""
-    guard = quote(f"{SQLITE_NEW}fits_scale")
     text = f"trim({quote(column)})"
-    return [f"CREATE TEMP TABLE {guard} (rows_that_do_not_fit INTEGER CONSTRAINT "
-            f"{quote(_fits_scale_name(table, column, scale))} CHECK (rows_that_do_not_fit = 0));",
-            f"INSERT INTO {guard} SELECT count(*) FROM {quote(temp)} WHERE {quote(column)} IS NOT NULL AND "
-            f"CASE WHEN instr(lower({text}), 'e') > 0 "     # 1e5, '1.0e+15' (a large double): its value
-            f"THEN round(CAST({text} AS REAL), {scale}) <> CAST({text} AS REAL) "
-            f"ELSE instr({text}, '.') > 0 AND length(rtrim({text}, '0')) - instr({text}, '.') > {scale} END;",
-            f"DROP TABLE {guard};"]
+    return _sqlite_guard(table, column, f"fits_scale_{scale}", temp, (
+        f"CASE WHEN instr(lower({text}), 'e') > 0 "     # 1e5, '1.0e+15' (a large double): its value
+        f"THEN round(CAST({text} AS REAL), {scale}) <> CAST({text} AS REAL) "
+        f"ELSE instr({text}, '.') > 0 AND length(rtrim({text}, '0')) - instr({text}, '.') > {scale} END"))
 
 
 def _sqlite_fits_length(table: str, source: str, column: str, from_name: str, length: int) -> list[str]:
     """Fail the migration (as PostgreSQL's assignment to varchar(n) or character(n) does) when a value of the old
     table ``source`` has more than ``length`` characters before its trailing blanks: SQLite keeps any text in
     the rebuilt column, where PostgreSQL refuses it."""
-    guard = quote(f"{SQLITE_NEW}fits_length")
-    return [f"CREATE TEMP TABLE {guard} (rows_that_do_not_fit INTEGER CONSTRAINT "
-            f"{quote(_fits_length_name(table, column, length))} CHECK (rows_that_do_not_fit = 0));",
-            f"INSERT INTO {guard} SELECT count(*) FROM {quote(source)} WHERE "
-            f"length(rtrim({quote(from_name)}, ' ')) > {length};",
-            f"DROP TABLE {guard};"]
+    return _sqlite_guard(table, column, f"fits_length_{length}", source,
+                         f"length(rtrim({quote(from_name)}, ' ')) > {length}", read=from_name)
 
 
 def sqlite_copied(op: Op, table: str, source: str, from_name: str, value: str) -> tuple[str, list[str]]:
