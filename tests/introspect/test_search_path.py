@@ -154,3 +154,26 @@ def test_an_enum_of_another_schema_is_not_the_manifests_enum_of_that_name(pg, pg
     assert result.exit_code == 0, result.output
     assert 'column "m": other.mood has no portable type' in result.output
     assert "m: {type: text, postgres_type: other.mood}" in out.read_text()     # was m: mood (public's labels)
+
+
+def test_an_array_of_another_schemas_enum_is_not_the_manifests_enum_array(pg, pg_server, tmp_path):
+    """A manifest in schema app: a column moved from app.mood[] to public.mood[] read as mood[] (format_type leaves
+    out the schema of an enum the read path reaches, and columns.sql names another schema's enum, not an array of
+    one): diff said "no differences", and import took the column for one of app's own mood[]."""
+    from schemactl.diff import diff
+    from schemactl.expect import expect
+    m = load_text("format: 1\nname: moods\nversion: 1\npostgres: {schema: app}\nenums: {mood: [ok, bad]}\n"
+                  "tables:\n  t:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+                  "      m: {type: \"text[]\", postgres_type: \"app.mood[]\"}\n",
+                  "moods.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres", "app"))] == []
+    pg.execute("CREATE TYPE public.mood AS ENUM ('x', 'y', 'z');"
+               "ALTER TABLE app.t ALTER COLUMN m TYPE public.mood[] USING m::text[]::public.mood[]")
+    got = [(f.code, f.path, f.expected, f.actual)
+           for f in diff(expect(m, "postgres"), introspect(pg, "postgres", "app"))]
+    assert got == [("SC203", "t.m", "mood[]", "public.mood[]")], got
+    out = tmp_path / "moods.yaml"
+    result = cli("import", "--db", pg_server.url("schemactl_tests"), "--schema", "app", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "m: {type: text, postgres_type: 'public.mood[]'}" in out.read_text(), out.read_text()   # was mood[]
