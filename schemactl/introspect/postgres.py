@@ -13,7 +13,6 @@ from ..catalog import (Catalog, CCheck, CColumn, CForeignKey, CFunction, CIndex,
 from ..pgfunction import body_key, settings_key, trigger_body
 from ..normalize import expr_key, pg_type, statements_key
 from ..typekeys import PG_FK_ACTIONS, PG_READ_PATH, pg_unquote
-from ..naming import quote
 
 
 
@@ -328,10 +327,8 @@ def introspect(conn, schema: str | None) -> Catalog:
 def _introspect(conn, schema: str) -> Catalog:
     names = [r[0] for r in _rows(conn, "tables", schema)]
     columns = defaultdict(list)
-    own = quote(schema) + "."   # format_type qualifies a type of this schema when it is not on the search path
     comments = {(table, col): text for table, col, text in _rows(conn, "comments", schema)}
     for table, col, typ, nullable, default, identity, generated in _rows(conn, "columns", schema):
-        typ = typ[len(own):] if typ.startswith(own) else typ
         said = comments.get((table, col))
         if generated:   # pg_attrdef holds the generation expression, not a default
             columns[table].append(CColumn(col, pg_type(typ), nullable, None, identity, generated=expr_key(

@@ -145,3 +145,36 @@ def test_deep_verify_names_an_enum_and_a_referenced_table_of_another_schema_with
     assert any("other.mood" in d for d in python["differences"]), python
     assert any("other.u" in d for d in python["differences"]), python
     assert all(out == python for out in outs.values()), outs
+
+
+OWN_TYPE = """\
+format: 1
+name: moods
+version: 1
+postgres: {schema: app}
+enums: {mood: [ok, bad]}
+tables:
+  t:
+    columns:
+      id: {type: integer, primary_key: true}
+      m: {type: "text[]", postgres_type: "app.mood[]"}
+"""
+
+
+def test_deep_verify_reads_a_type_of_the_manifests_schema_as_the_cli_does(pg, pg_test_db, tmp_path):
+    """postgres: {schema: app} with a column of app's own type (an enum array): under the read path, which does not
+    reach app, format_type qualifies it (app.mood[]); the CLI reads it without its own schema, as the bundle
+    expects it, but every runtime's deep verify reported 'expected type mood[], found app.mood[]' (the service
+    refused to start on the database its own chain had built)."""
+    from schemactl.diff import diff
+    from schemactl.expect import expect
+    from schemactl.introspect import introspect
+    chain = Chain(tmp_path / "chain")
+    m, _ = chain.release(OWN_TYPE, "init")
+    bundle = chain.bundle(m)
+    py.migrate(pg, bundle)
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres", "app"))] == []
+    assert _differences(bundle, pg) == []
+    for runtime in RUNTIMES[1:]:   # the TypeScript and Rust runtimes embed the same catalog queries
+        driver = BUILDERS[runtime](chain.out, tmp_path / runtime)
+        assert driver.run("verify-deep", "postgres", pg_test_db) == {"ok": True}, runtime

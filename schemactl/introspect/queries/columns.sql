@@ -8,6 +8,10 @@ SELECT c.relname AS table_name,
        CASE WHEN e.typnamespace <> c.relnamespace
             THEN quote_ident(en.nspname) || '.' || quote_ident(e.typname) || CASE WHEN e.oid <> t.oid THEN '[]' ELSE '' END
             WHEN t.typtype = 'e' THEN t.typname::text
+            -- a type of the table's own schema without it: format_type writes it where the read path does not
+            -- reach that schema (app's mood[] as app.mood[]), and the bundle and the manifest name it bare
+            WHEN starts_with(format_type(a.atttypid, a.atttypmod), quote_ident(n.nspname) || '.')
+            THEN substr(format_type(a.atttypid, a.atttypmod), length(quote_ident(n.nspname)) + 2)
             ELSE format_type(a.atttypid, a.atttypmod) END AS type,
        NOT a.attnotnull AS nullable,
        pg_get_expr(d.adbin, d.adrelid) AS default_sql,
