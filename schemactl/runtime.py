@@ -967,9 +967,9 @@ def pg_spelled(conn, expected: dict, actual: dict, objects: dict) -> dict:
         spelled = dict(expected["tables"])
         for name, want in sorted(tables.items()):
             texts = _probe(conn, f"CREATE TEMP TABLE schemactl_probe (LIKE {relation(name)})",
-                           [f"ALTER TABLE schemactl_probe ADD CONSTRAINT {_pg_name(n)} CHECK ({sql}) NOT VALID"
+                           [f"ALTER TABLE pg_temp.schemactl_probe ADD CONSTRAINT {_pg_name(n)} CHECK ({sql}) NOT VALID"
                             for n, sql in sorted(want.get("check_sql", {}).items())]
-                           + [f"ALTER TABLE schemactl_probe ALTER COLUMN {_pg_name(c)} SET DEFAULT {sql}"
+                           + [f"ALTER TABLE pg_temp.schemactl_probe ALTER COLUMN {_pg_name(c)} SET DEFAULT {sql}"
                               for c, sql in sorted(want.get("default_sql", {}).items())],
                            [(q["probe_texts"], "pg_temp.schemactl_probe"), (q["probe_texts"], relation(name))])
             if texts is None:

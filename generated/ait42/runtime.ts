@@ -1372,9 +1372,9 @@ async function pgSpelled(client: PgClient, expected: CatalogFacts, actual: Map<s
       const checkSql = want.check_sql ?? {};
       const defaultSql = want.default_sql ?? {};
       const texts = await probe(client, `CREATE TEMP TABLE schemactl_probe (LIKE ${relation(name)})`,
-        [...sortedPy(Object.keys(checkSql)).map((n) => `ALTER TABLE schemactl_probe ADD CONSTRAINT ${quoteIdent(n)} `
+        [...sortedPy(Object.keys(checkSql)).map((n) => `ALTER TABLE pg_temp.schemactl_probe ADD CONSTRAINT ${quoteIdent(n)} `
                                                         + `CHECK (${checkSql[n]}) NOT VALID`),
-         ...sortedPy(Object.keys(defaultSql)).map((c) => `ALTER TABLE schemactl_probe ALTER COLUMN ${quoteIdent(c)} `
+         ...sortedPy(Object.keys(defaultSql)).map((c) => `ALTER TABLE pg_temp.schemactl_probe ALTER COLUMN ${quoteIdent(c)} `
                                                           + `SET DEFAULT ${defaultSql[c]}`)],
         [[PG_QUERIES.probe_texts, "pg_temp.schemactl_probe"], [PG_QUERIES.probe_texts, relation(name)]]);
       if (texts === undefined) {

@@ -37,7 +37,7 @@ tables:
   t:
     columns:
       id: {type: integer, primary_key: true}
-      n: {type: bigint, default: {nextval: seq}}
+      n: {type: bigint, default: {nextval: seq}, check: "n >= 0"}
       m: mood
       u_id: {type: integer, references: {table: u, column: id}}
 """
@@ -178,3 +178,18 @@ def test_deep_verify_reads_a_type_of_the_manifests_schema_as_the_cli_does(pg, pg
     for runtime in RUNTIMES[1:]:   # the TypeScript and Rust runtimes embed the same catalog queries
         driver = BUILDERS[runtime](chain.out, tmp_path / runtime)
         assert driver.run("verify-deep", "postgres", pg_test_db) == {"ok": True}, runtime
+
+
+def test_deep_verify_probes_its_own_temporary_table_never_a_schemas_table_of_that_name(built, pg, reader):
+    """The probe altered "schemactl_probe" unqualified: under the read path (pg_temp last) a table
+    public.schemactl_probe of the database was altered instead of the probe's temporary copy."""
+    pg.execute("CREATE TABLE public.schemactl_probe (id integer, n bigint, m text, u_id integer)")
+    pg.execute(f"GRANT ALL ON public.schemactl_probe TO {READER}")
+    try:
+        for runtime in RUNTIMES:
+            out = built[1][runtime].run("verify-deep", "postgres", reader)   # the table itself is a difference
+            assert out["differences"] == ['table "schemactl_probe" is not expected'], (runtime, out)
+        assert pg.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.schemactl_probe'::regclass "
+                          "AND attnum > 0").fetchone() == (4,)
+    finally:
+        pg.execute("DROP TABLE public.schemactl_probe")

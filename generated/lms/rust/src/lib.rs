@@ -1900,13 +1900,13 @@ async fn pg_spelled(
             default_sql.sort();
             for (n, sql) in &check_sql {
                 alters.push(format!(
-                    "ALTER TABLE schemactl_probe ADD CONSTRAINT {} CHECK ({}) NOT VALID",
+                    "ALTER TABLE pg_temp.schemactl_probe ADD CONSTRAINT {} CHECK ({}) NOT VALID",
                     quote_ident(n),
                     sql
                 ));
             }
             for (c, sql) in &default_sql {
-                alters.push(format!("ALTER TABLE schemactl_probe ALTER COLUMN {} SET DEFAULT {}", quote_ident(c), sql));
+                alters.push(format!("ALTER TABLE pg_temp.schemactl_probe ALTER COLUMN {} SET DEFAULT {}", quote_ident(c), sql));
             }
             let live_relation = relation(spec.name);
             let reads = [(QUERY_PROBE_TEXTS, "pg_temp.schemactl_probe".to_string()), (QUERY_PROBE_TEXTS, live_relation.clone())];
