@@ -94,12 +94,15 @@ def converted(old_t, new_t) -> str | None:
     if old_t.array or new_t.array:
         return None if old_t.array and new_t.array and widens(old_t, new_t) else \
             "is no change both engines make alike (PostgreSQL reads an array's elements, SQLite keeps its JSON text)"
+    own = next((t.name for t in (old_t, new_t) if not t.enum and t.name in OWN_TEXT), None)
+    if own is not None and old_t.name != new_t.name and (old_t.kind == new_t.kind or new_t.kind in _STRINGS
+                                                         or new_t.name == own):
+        # json <-> jsonb, jsonb -> text, text -> jsonb: PostgreSQL's cast writes the document in its own words
+        return f"is no change both engines make alike ({OWN_TEXT[own]})"
     if old_t.kind == new_t.kind:
         return None
     if {old_t.kind, new_t.kind} & _SQLITE_TIME_KINDS:   # a rebuild copies values as they are; PostgreSQL converts
         return "changes how SQLite stores the values (a table rebuild would keep the old form beside the new)"
-    if new_t.kind in _STRINGS and not old_t.enum and old_t.name in OWN_TEXT:
-        return f"is no change both engines make alike ({OWN_TEXT[old_t.name]})"
     if new_t.kind in CONVERTS.get(old_t.kind, ()):
         return None
     return ("is no change both engines make alike (PostgreSQL has no cast for it, or its cast gives other values "

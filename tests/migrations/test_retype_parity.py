@@ -171,3 +171,17 @@ def test_jsonb_to_text_is_refused_before_anything_is_written(tmp_path):
                                              r"\(PostgreSQL writes jsonb's own text"):
         chain.release(base.replace("doc: jsonb", "doc: text"), "retype")
     chain.release(base.replace("raw: json", "raw: text"), "retype")
+
+
+@pytest.mark.parametrize("before,after", [("json", "jsonb"), ("jsonb", "json"), ("text", "jsonb"),
+                                          ("varchar(200)", "jsonb")])
+def test_a_change_into_or_out_of_jsonb_is_refused_before_anything_is_written(before, after, tmp_path):
+    """json <-> jsonb and text -> jsonb were planned (one kind, or a text becoming JSON): PostgreSQL's cast writes
+    each document in jsonb's own words ('{"a": 2, "b": 1}'), SQLite's rebuild kept the text as written
+    ('{"b":1,"a":2}')."""
+    chain = Chain(tmp_path)
+    base = BASE.replace("      note: text\n", f"      note: text\n      doc: {before}\n")
+    chain.release(base, "init")
+    with pytest.raises(SchemactlError, match=rf"column items\.doc: {re.escape(before)} -> {after} is no change both "
+                                             r"engines make alike \(PostgreSQL writes jsonb's own text"):
+        chain.release(base.replace(f"doc: {before}", f"doc: {after}"), "retype")
