@@ -250,9 +250,10 @@ FITS: tuple[Fit, ...] = (
     Fit(_STRING_KINDS, "numeric", f"{{col}} ~ {sql_string(_NUMBER_REGEX)}", "CAST({col} AS NUMERIC) = {col}",
         f"trim({{value}}, {_SQLITE_BLANKS})"),
     # likewise to a double or real (NaN and Infinity too, which SQLite's REAL column would keep as text); SQLite's
-    # REAL column converted what is a number
-    Fit(_STRING_KINDS, "float", f"{{col}} ~ {sql_string(_NUMBER_REGEX)}", "typeof({col}) = 'real'",
-        f"trim({{value}}, {_SQLITE_BLANKS})"),
+    # REAL column converted what is a number, also one past the type's range ('1e400' became Inf, '1e39' a
+    # double where PostgreSQL's real refuses it: "out of range")
+    Fit(_STRING_KINDS, "float", f"{{col}} ~ {sql_string(_NUMBER_REGEX)}",
+        "typeof({col}) = 'real' AND abs({col}) <= {largest}", f"trim({{value}}, {_SQLITE_BLANKS})"),
     # PostgreSQL's json input refuses text that is no JSON document (its own error: PostgreSQL 15 has no IS JSON);
     # SQLite kept any text
     Fit(_STRING_KINDS, "json", None, "json_valid({col})"),
@@ -266,6 +267,11 @@ FITS: tuple[Fit, ...] = (
 
 # Kinds whose values change form when only the type's parameters change: character(3) -> character(5) pads to 5.
 _REFORMED_WITHIN_KIND = frozenset({"char"})
+
+
+# The largest finite value of PostgreSQL's floating types (SQLite's REAL is a double either way).
+FLOAT_LARGEST: Mapping[str, str] = MappingProxyType({"real": "3.4028234663852886e38",
+                                                     "double": "1.7976931348623157e308"})
 
 
 def fit_for(old_t, new_t) -> Fit | None:
@@ -374,7 +380,8 @@ def sqlite_checks(table: str, temp: str, ops: list[Op]) -> list[str]:
         fit = fit_for(op.old, op.new)
         if fit is not None and fit.sqlite is not None:
             col = quote(op.name)
-            out += _sqlite_guard(table, op.name, f"fits_{op.new.kind}", temp, f"NOT ({fit.sqlite.format(col=col)})")
+            check = fit.sqlite.format(col=col, largest=FLOAT_LARGEST.get(op.new.name, ""))
+            out += _sqlite_guard(table, op.name, f"fits_{op.new.kind}", temp, f"NOT ({check})")
     for op in ops:
         scale = scale_narrowed(op.old, op.new)
         if scale is not None:

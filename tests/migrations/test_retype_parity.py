@@ -108,6 +108,11 @@ RETYPES = [
     ("text", '"numeric(8,2)"', ["'12abc'"], "items_score_fits_numeric"),
     ("text", '"numeric(8,2)"', ["''"], "items_score_fits_numeric"),
     ("text", '"numeric(8,2)"', ["'NaN'"], "items_score_fits_numeric"),   # PostgreSQL's numeric holds NaN
+    # text -> double/real past the type's range: PostgreSQL refused it, SQLite's REAL kept Inf or a double
+    ("text", "double", ["'1.5'", "'1e400'"], "items_score_fits_float|out of range"),
+    ("text", "double", ["'-1e400'"], "items_score_fits_float|out of range"),
+    ("text", "real", ["'1e39'"], "items_score_fits_float|out of range"),
+    ("text", "real", ["'3e38'", "'-2.5'"], [3e38, -2.5]),
     # character(n) -> character(m): PostgreSQL pads to the new length (and cuts blanks only), SQLite kept the value
     ('"character(3)"', '"character(5)"', ["'ab'", "'abc'"], ["ab   ", "abc  "]),
     ('"character(5)"', '"character(3)"', ["'ab'", "'abc  '"], ["ab ", "abc"]),
