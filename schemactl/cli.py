@@ -1043,7 +1043,7 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
     sources = [x for x in (url, ddl_files, drizzle_file) if x]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of --db, --ddl or --drizzle")
-    if pg_schema is not None and (drizzle_file or (ddl_files and dialect != "postgres")
+    if pg_schema is not None and (drizzle_file or (ddl_files and dialect not in (None, "postgres"))
                                   or (url and _url_engine(url) != "postgres")):
         raise click.UsageError("--schema names a PostgreSQL schema: it goes with --db postgresql://… or --ddl … "
                                "--dialect postgres (a Drizzle file's or SQLite's tables have none to choose)")

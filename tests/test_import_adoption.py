@@ -679,6 +679,8 @@ def test_schema_option_chooses_the_schema_of_a_ddl_file_and_is_refused_where_it_
     result = cli(*args, "--force", "--schema", "nowhere")
     assert result.exit_code == 2 and "schemas with tables: app, private" in result.output, result.output
     assert [t.name for t in load_file(out).tables] == ["a", "b"]     # nothing written
+    result = cli("import", "--ddl", ddl, "--schema", "app", "-o", tmp_path / "o.yaml")   # the missing --dialect first
+    assert result.exit_code == 2 and "--ddl needs --dialect" in result.output, result.output
     lite = tmp_path / "lite.sql"
     lite.write_text("CREATE TABLE t (id integer PRIMARY KEY);\n")
     for other in (("--ddl", lite, "--dialect", "sqlite"), ("--db", f"sqlite:///{tmp_path / 'x.db'}")):
