@@ -41,7 +41,11 @@ def _in_schema(conn, name: str, schema: str) -> list[tuple]:
     try:
         return conn.execute(query(name), {"schema": schema}).fetchall()
     finally:
-        conn.execute("SELECT set_config('search_path', %(old)s, %(local)s)", {"old": old, "local": local})
+        from psycopg.pq import TransactionStatus
+        # a failed transaction takes the setting back with its rollback; setting it there would only put
+        # "current transaction is aborted" in the place of the query's own error (as read_settings does)
+        if not local or conn.info.transaction_status != TransactionStatus.INERROR:
+            conn.execute("SELECT set_config('search_path', %(old)s, %(local)s)", {"old": old, "local": local})
 
 
 def _text(v) -> str:

@@ -177,3 +177,14 @@ def test_an_array_of_another_schemas_enum_is_not_the_manifests_enum_array(pg, pg
     result = cli("import", "--db", pg_server.url("schemactl_tests"), "--schema", "app", "-o", out)
     assert result.exit_code == 0, result.output
     assert "m: {type: text, postgres_type: 'public.mood[]'}" in out.read_text(), out.read_text()   # was mood[]
+
+
+def test_a_failed_read_in_a_callers_transaction_keeps_its_own_error(pg_test_db, monkeypatch):
+    """_in_schema set the search_path back in a transaction its query had just failed: the caller saw
+    "current transaction is aborted" instead of the query's own error."""
+    from schemactl.introspect import postgres as pgi
+    monkeypatch.setattr(pgi, "query", lambda name: "SELECT 1 / 0")
+    with psycopg.connect(pg_test_db) as conn:
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            pgi._in_schema(conn, "views", "app")
+        conn.rollback()
