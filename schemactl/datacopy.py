@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import datafast, datastorage as ds, datavalues as dv
-from .datatarget import Target, engine_errors, first_line, check_schema
+from .datatarget import Target, engine_errors, first_line, check_schema, pg_read_path_transaction
 from .render.ddl import Renderer
 from .errors import SchemactlError
 from .manifest.hashing import schema_hash
@@ -448,11 +448,8 @@ def _pg_reading(conn):
     was checked with (introspect.postgres.READ_PATH): a caller's session whose path puts another schema first
     read that schema's same-named tables.  Rolled back at the end: the reading changed nothing, and the
     caller's own path comes back with it."""
-    from .introspect.postgres import READ_PATH
     try:
-        tx = conn.transaction(force_rollback=True)
-        tx.__enter__()
-        conn.execute("SELECT set_config('search_path', %s, true)", (READ_PATH,))
+        tx, _ = pg_read_path_transaction(conn, force_rollback=True)
     except engine_errors() as exc:
         raise SchemactlError(f"cannot read the source: {first_line(exc)}; nothing was written") from None
     try:

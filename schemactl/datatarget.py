@@ -61,16 +61,27 @@ def _sqlite_row(conn, m: Manifest | None, table: str, rowid) -> str:
     return f"row {shown}" if len(cols) == 1 else f"row ({shown})"
 
 
-def _pg_begin(conn, m: Manifest | None):
-    tx = conn.transaction()    # one transaction whether the connection is in autocommit or not
-    tx.__enter__()
-    # The tables check_schema read (the catalog's public, introspect.postgres.READ_PATH), not those a role's or
-    # database's search_path = other, public finds first (other.t): for this transaction only (in a caller's
-    # transaction, set back before its savepoint is released; a rollback takes it back by itself).
+def pg_read_path_transaction(conn, force_rollback: bool = False):
+    """(the transaction entered, the search_path it replaced): a transaction (a savepoint in a caller's, whether
+    the connection is in autocommit or not) with the search_path the schema checks read the catalog under
+    (introspect.postgres.READ_PATH), so that "t" is the table they checked, never a same-named one a role's or
+    database's search_path = other, public finds first (other.t).  Set for this transaction only: a rollback
+    takes it back by itself; set the old one back before the transaction ends otherwise (_pg_end).  The caller
+    leaves the transaction with ``tx.__exit__``; one that cannot be set up is left here."""
     from .introspect.postgres import READ_PATH
-    old = conn.execute("SELECT current_setting('search_path'), set_config('search_path', %s, true)",
-                       (READ_PATH,)).fetchone()[0]
+    tx = conn.transaction(force_rollback=force_rollback)
+    tx.__enter__()
+    try:
+        old = conn.execute("SELECT current_setting('search_path'), set_config('search_path', %s, true)",
+                           (READ_PATH,)).fetchone()[0]
+    except BaseException as exc:
+        tx.__exit__(type(exc), exc, exc.__traceback__)
+        raise
     return tx, old
+
+
+def _pg_begin(conn, m: Manifest | None):
+    return pg_read_path_transaction(conn)
 
 
 def _pg_end(conn, ok: bool, state) -> None:
