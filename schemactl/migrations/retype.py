@@ -262,11 +262,15 @@ FITS: tuple[Fit, ...] = (
     Fit(frozenset({"text", "char", "uuid", *_INT_KINDS, "numeric", "json", "tsvector", "enum"}), "char", None, None,
         "{value} || substr(printf('%{length}s', ''), 1 + length({value}))"),
     Fit(frozenset({"char"}), "text", None, None, "rtrim({value}, ' ')"),
+    # a number becoming real (double -> real, numeric -> double, ...): PostgreSQL refuses one past the type's
+    # range ("value out of range: overflow"), SQLite's REAL column kept it as a double (or Inf)
+    Fit(frozenset({"float", "numeric", *_INT_KINDS}), "float", None, "abs({col}) <= {largest}"),
 )
 
 
-# Kinds whose values change form when only the type's parameters change: character(3) -> character(5) pads to 5.
-_REFORMED_WITHIN_KIND = frozenset({"char"})
+# Kinds whose values change form (or range) within the kind: character(3) -> character(5) pads to 5, double ->
+# real holds less.
+_REFORMED_WITHIN_KIND = frozenset({"char", "float"})
 
 
 # The largest finite value of PostgreSQL's floating types (SQLite's REAL is a double either way).

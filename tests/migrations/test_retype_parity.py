@@ -113,6 +113,10 @@ RETYPES = [
     ("text", "double", ["'-1e400'"], "items_score_fits_float|out of range"),
     ("text", "real", ["'1e39'"], "items_score_fits_float|out of range"),
     ("text", "real", ["'3e38'", "'-2.5'"], [3e38, -2.5]),
+    # double -> real, numeric -> double past the new type's range: likewise
+    ("double", "real", ["1.5", "1e300"], "items_score_fits_float|out of range"),
+    ("double", "real", ["1.5", "-0.25"], [1.5, -0.25]),
+    ('"numeric(12,2)"', "real", ["'12.5'"], [12.5]),
     # character(n) -> character(m): PostgreSQL pads to the new length (and cuts blanks only), SQLite kept the value
     ('"character(3)"', '"character(5)"', ["'ab'", "'abc'"], ["ab   ", "abc  "]),
     ('"character(5)"', '"character(3)"', ["'ab'", "'abc  '"], ["ab ", "abc"]),
