@@ -420,16 +420,17 @@ def reset_identities(conn, m: Manifest, engine: str = "postgres") -> None:
 IDENTITY_SEQUENCES = {"postgres": True, "sqlite": False}
 
 
-@contextlib.contextmanager
 def snapshot(conn, engine: str):
-    """Read every table of a SQLite source in one read transaction: rows written meanwhile are all in the
-    copy or none (PostgreSQL: the command line reads in one REPEATABLE READ transaction).  Yields whether
-    the transaction is this one's own (not a caller's, which may hold changes no other connection sees)."""
-    if engine == "postgres":
-        with _pg_reading(conn):
-            yield False
-        return
-    began = engine == "sqlite" and not conn.in_transaction
+    """Read every table of a source in one read transaction: rows written meanwhile are all in the copy or none
+    (SQLite: BEGIN where the caller has none open; PostgreSQL: a transaction or savepoint under the schema
+    check's search_path, the command line's in REPEATABLE READ).  Yields whether the transaction is this one's
+    own (not a caller's, which may hold changes no other connection sees): a second reader may then share it."""
+    return _SNAPSHOTS[engine](conn)
+
+
+@contextlib.contextmanager
+def _sqlite_reading(conn):
+    began = not conn.in_transaction
     if began:
         try:
             conn.execute("BEGIN")
@@ -447,15 +448,18 @@ def _pg_reading(conn):
     """A PostgreSQL source read in a transaction (a savepoint in a caller's) under the search_path its schema
     was checked with (introspect.postgres.READ_PATH): a caller's session whose path puts another schema first
     read that schema's same-named tables.  Rolled back at the end: the reading changed nothing, and the
-    caller's own path comes back with it."""
+    caller's own path comes back with it.  No second reader shares it (yields False)."""
     try:
         tx, _ = pg_read_path_transaction(conn, force_rollback=True)
     except engine_errors() as exc:
         raise SchemactlError(f"cannot read the source: {first_line(exc)}; nothing was written") from None
     try:
-        yield
+        yield False
     finally:
         tx.__exit__(None, None, None)
+
+
+_SNAPSHOTS = {"sqlite": _sqlite_reading, "postgres": _pg_reading}
 
 
 def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None,
