@@ -16,6 +16,8 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from .typekeys import TAG_CHAR, WORD_CHAR, WORD_START
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -87,12 +89,8 @@ def split_sql(text: str, dialect: str = "postgres") -> list[Statement]:
 
 
 # PostgreSQL's lexer (scan.l): a dollar-quote tag starts with a letter or _ and goes on with digits too; an
-# identifier goes on with letters, digits, _ and $ (any non-ASCII character counts as a letter).  The classes
-# are spelled as the ASCII characters they leave out: [A-Za-z0-9_$\u0080-\U0010ffff] took re 4 ms to compile,
-# at every import (tests/test_sqlsplit.py checks every code point against that spelling).
-WORD_START = r"[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f]"            # A-Z a-z _ and beyond ASCII
-TAG_CHAR = r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"     # ... and 0-9
-WORD_CHAR = r"[^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"   # ... and $
+# identifier goes on with letters, digits, _ and $ (any non-ASCII character counts as a letter): the classes of
+# typekeys, shared with the runtime's tokenizer.
 _DOLLAR = re.compile(rf"\$(?:{WORD_START}{TAG_CHAR}*)?\$")
 _IDENT_CHAR = re.compile(WORD_CHAR)
 
