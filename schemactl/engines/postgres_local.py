@@ -42,6 +42,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..output import signals_held
 from ..errors import EngineUnavailable
@@ -302,8 +303,10 @@ class LocalPostgres:
     name = "local"
 
     def __init__(self, binaries: Binaries | None = None, start_timeout: float = 30.0,
-                 settings: dict[str, str] | None = None):
+                 settings: dict[str, str] | None = None, meanwhile: Callable[[], object] | None = None):
+        """``meanwhile``: called once by start() while the server boots (work that needs no server)."""
         self.binaries = binaries or find_binaries()
+        self.meanwhile = meanwhile
         self.settings = {**_SERVER_SETTINGS, **(settings or {})}
         self.who = run_as()
         self.start_timeout = start_timeout
@@ -327,6 +330,8 @@ class LocalPostgres:
             for key, value in self.settings.items():
                 args += ["-c", f"{key}={value}"]
             os.write(self._lifeline, (json.dumps(args) + "\n").encode())
+            if self.meanwhile is not None:   # the watchdog copies the template and starts the server meanwhile
+                self.meanwhile()
             answer = self._watchdog_line(self.start_timeout)
             if not answer.startswith("pid "):
                 raise EngineUnavailable(f"PostgreSQL could not be started ({self.binaries.postgres}): "

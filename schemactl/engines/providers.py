@@ -262,11 +262,16 @@ class Server:
                 made.role = None
 
 
+# Each provider is called as provider(url, meanwhile): ``meanwhile`` (or None) is work for the starting thread
+# that needs no server, done while the server boots where a provider waits for one (see early_postgres).
+
 @contextlib.contextmanager
-def _url(url: str | None) -> Iterator[Server]:
+def _url(url: str | None, meanwhile: Callable | None = None) -> Iterator[Server]:
     url = url or os.environ.get(ENV_URL)
     if not url:
         raise EngineUnavailable(f"no PostgreSQL URL given (--postgres-url or {ENV_URL})")
+    if meanwhile is not None:
+        meanwhile()
     from ..dburl import connect_postgres   # a bad URL or a failed connection: one line, no secret in it
     connect_postgres(url, "the given PostgreSQL URL", conninfo=True, connect_timeout=5).close()
     yield Server(url, "url")
@@ -288,19 +293,21 @@ def docker_available() -> tuple[bool, str]:
 
 
 @contextlib.contextmanager
-def _docker(url: str | None) -> Iterator[Server]:
+def _docker(url: str | None, meanwhile: Callable | None = None) -> Iterator[Server]:
     ok, why = docker_available()
     if not ok:
         raise EngineUnavailable(why)
+    if meanwhile is not None:
+        meanwhile()
     from testcontainers.postgres import PostgresContainer
     with PostgresContainer(DOCKER_IMAGE, driver=None) as container:
         yield Server(container.get_connection_url(), "docker")
 
 
 @contextlib.contextmanager
-def _local(url: str | None) -> Iterator[Server]:
+def _local(url: str | None, meanwhile: Callable | None = None) -> Iterator[Server]:
     from .postgres_local import LocalPostgres
-    with LocalPostgres() as pg:
+    with LocalPostgres(meanwhile=meanwhile) as pg:
         yield Server(pg.conninfo(), "local", throwaway=True)
 
 
@@ -309,14 +316,16 @@ CHOICES = ("auto",) + tuple(PROVIDERS)
 
 
 @contextlib.contextmanager
-def postgres(choice: str = "auto", url: str | None = None) -> Iterator[Server]:
-    """A PostgreSQL server from the chosen provider, or the first that works."""
+def postgres(choice: str = "auto", url: str | None = None, meanwhile: Callable | None = None) -> Iterator[Server]:
+    """A PostgreSQL server from the chosen provider, or the first that works.  ``meanwhile``: work that
+    needs no server, done by the starting thread while the server boots (it may run more than once when
+    ``auto`` tries a provider that then fails)."""
     if choice != "auto":
-        with PROVIDERS[choice](url) as server:
+        with PROVIDERS[choice](url, meanwhile) as server:
             yield server
         return
     if url or os.environ.get(ENV_URL):  # a URL the user gave is used, never silently replaced
-        with _url(url) as server:
+        with _url(url, meanwhile) as server:
             yield server
         return
     tried = []
@@ -324,7 +333,7 @@ def postgres(choice: str = "auto", url: str | None = None) -> Iterator[Server]:
     for name in order:
         stack = contextlib.ExitStack()
         try:
-            server = stack.enter_context(PROVIDERS[name](url))
+            server = stack.enter_context(PROVIDERS[name](url, meanwhile))
         except EngineUnavailable as exc:
             stack.close()
             tried.append(f"{name}: {exc}")
@@ -346,12 +355,15 @@ def early_postgres(engines=ENGINES, provider: str = "auto", url: str | None = No
         yield None
         return
     from concurrent.futures import ThreadPoolExecutor
-    provider_cm = postgres(provider, url)
+    # psycopg is imported by the start's thread while the server boots (a tenth of a second of Python work
+    # the server's start would otherwise be followed by), and in any case before the Future is done: no
+    # other thread imports it at the same time
+    provider_cm = postgres(provider, url, meanwhile=_import_psycopg)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemactl-postgres-start")
 
     def start():
         server = provider_cm.__enter__()
-        _import_psycopg()   # before the Future is done: no other thread imports it at the same time
+        _import_psycopg()
         return server
     starting = pool.submit(start)
     try:
