@@ -46,6 +46,7 @@ from typing import Callable
 
 from ..output import signals_held
 from ..errors import EngineUnavailable
+from ._watchdog import wait_exit
 
 TEMPLATE_LAYOUT = 2          # bump when the template's initdb options change
 _SERVER_SETTINGS = {
@@ -405,7 +406,7 @@ class LocalPostgres:
             except ProcessLookupError:
                 pass
             try:
-                watchdog.wait(timeout=20)
+                wait_exit(watchdog, 20)
             except subprocess.TimeoutExpired:
                 watchdog.kill()   # the server gets SIGQUIT from the kernel when its watchdog dies
                 watchdog.wait()
