@@ -2,8 +2,8 @@
 
 ``$XDG_CACHE_HOME/schemactl``, else ``~/.cache/schemactl``; never in a repository.  Everything kept there
 is a cache: ``check``'s stamps, jinja2's compiled templates, the manifest schema's compiled fast check,
-Node's compiled code of the large modules ``import --drizzle`` loads.  ``SCHEMACTL_NO_CACHE=1`` keeps
-nothing and reads nothing (``cache()`` is then None); a directory that cannot be used is ignored by each
+Node's compiled code of the large modules ``import --drizzle`` loads, the local server binary's version.
+``SCHEMACTL_NO_CACHE=1`` keeps nothing and reads nothing (``cache()`` is then None); a directory that cannot be used is ignored by each
 user of it, and nothing else changes.
 """
 

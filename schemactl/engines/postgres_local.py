@@ -29,6 +29,7 @@ import atexit
 import contextlib
 import fcntl
 import glob
+import hashlib
 import json
 import os
 import pwd
@@ -42,7 +43,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..output import signals_held
 from ..errors import EngineUnavailable
@@ -88,19 +89,20 @@ class Binaries:
         return str(self.bindir / "postgres")
 
 
-def _candidates() -> list[Path]:
-    out: list[Path] = []
+def _candidates() -> Iterator[Path]:
+    """Directories that may hold the server binaries, most wanted first (made as they are asked for: the
+    pg_config process only runs when the ones before it did not do)."""
     if os.environ.get("SCHEMACTL_PG_BINDIR"):
-        out.append(Path(os.environ["SCHEMACTL_PG_BINDIR"]))
+        yield Path(os.environ["SCHEMACTL_PG_BINDIR"])
     which = shutil.which("postgres")
     if which:
-        out.append(Path(os.path.realpath(which)).parent)
+        yield Path(os.path.realpath(which)).parent
     pg_config = shutil.which("pg_config")
     if pg_config:
         try:
             res = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10)
             if res.returncode == 0 and res.stdout.strip():
-                out.append(Path(res.stdout.strip()))
+                yield Path(res.stdout.strip())
         except (OSError, subprocess.SubprocessError):
             pass
 
@@ -108,8 +110,43 @@ def _candidates() -> list[Path]:
         m = re.search(r"/(\d+)(?:\.(\d+))?/bin$", p)
         return (int(m.group(1)), int(m.group(2) or 0)) if m else (0, 0)
 
-    out += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version_key, reverse=True)]
-    return out
+    yield from (Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version_key, reverse=True))
+
+
+_VERSION = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _server_version(postgres: Path) -> str | None:
+    """The number `postgres --version` prints, remembered in the user's cache under the binary's identity
+    (path, size, modification time, inode: an upgrade changes it): a process start less at each server
+    start.  None when the binary does not answer."""
+    from ..usercache import cache
+    try:
+        st = postgres.stat()
+    except OSError:
+        return None
+    identity = f"{postgres}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}".encode()
+    memo = cache("pg-version", hashlib.sha256(identity).hexdigest()[:32])
+    if memo is not None:
+        try:
+            kept = memo.read_text("ascii")
+            if _VERSION.fullmatch(kept):
+                return kept
+        except (OSError, UnicodeDecodeError):
+            pass
+    res = subprocess.run([str(postgres), "--version"], capture_output=True, text=True)
+    m = _VERSION.search(res.stdout)
+    if res.returncode != 0 or not m:
+        return None
+    if memo is not None:
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            tmp = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
+            tmp.write_text(m.group(0), "ascii")
+            os.replace(tmp, memo)
+        except OSError:
+            pass
+    return m.group(0)
 
 
 def find_binaries() -> Binaries:
@@ -117,10 +154,9 @@ def find_binaries() -> Binaries:
     for d in _candidates():
         tried.append(str(d))
         if (d / "initdb").is_file() and (d / "postgres").is_file():
-            res = subprocess.run([str(d / "postgres"), "--version"], capture_output=True, text=True)
-            m = re.search(r"(\d+(?:\.\d+)?)", res.stdout)
-            if res.returncode == 0 and m:
-                return Binaries(d, m.group(1))
+            version = _server_version(d / "postgres")
+            if version is not None:
+                return Binaries(d, version)
     raise EngineUnavailable(
         "no PostgreSQL server binaries (initdb, postgres) found; looked in "
         + (", ".join(dict.fromkeys(tried)) or "PATH, pg_config --bindir, /usr/lib/postgresql/*/bin")

@@ -229,3 +229,45 @@ def test_early_start_imports_psycopg_while_the_server_boots():
                          timeout=120)
     assert res.returncode == 0, res.stderr
     assert "psycopg imported before the server was ready: True" in res.stdout, res.stdout + res.stderr
+
+
+def _counting_runs(monkeypatch) -> list:
+    runs = []
+    real = subprocess.run
+
+    def run(args, *a, **k):
+        runs.append([Path(args[0]).name, *args[1:]])
+        return real(args, *a, **k)
+    monkeypatch.setattr(postgres_local.subprocess, "run", run)
+    return runs
+
+
+def _server_binary(bindir: Path, version: str) -> None:
+    """A postgres that answers --version as the real one does (this test is about asking, not the server)."""
+    (bindir / "postgres").write_text(f"#!/bin/sh\necho 'postgres (PostgreSQL) {version}'\n")
+    (bindir / "postgres").chmod(0o755)
+
+
+def test_the_server_version_is_asked_once_per_binary(monkeypatch, tmp_path):
+    """`postgres --version` runs once; later starts read it from the user's cache until the binary changes."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "initdb").write_text("")
+    _server_binary(bindir, "15.3")
+    monkeypatch.setenv("SCHEMACTL_PG_BINDIR", str(bindir))
+    runs = _counting_runs(monkeypatch)
+    assert postgres_local.find_binaries() == postgres_local.Binaries(bindir, "15.3")
+    assert runs == [["postgres", "--version"]]   # and no pg_config: the first directory did
+    assert postgres_local.find_binaries().version == "15.3"
+    assert len(runs) == 1
+    _server_binary(bindir, "16.10")              # upgraded in place: asked again
+    assert postgres_local.find_binaries().version == "16.10"
+    assert len(runs) == 2
+    memo, = (m for m in (tmp_path / "cache" / "schemactl" / "pg-version").iterdir() if m.read_text() == "16.10")
+    memo.write_text("16; rm -rf /")              # a damaged memo is not believed
+    assert postgres_local.find_binaries().version == "16.10"
+    assert len(runs) == 3 and memo.read_text() == "16.10"
+    monkeypatch.setenv("SCHEMACTL_NO_CACHE", "1")
+    assert postgres_local.find_binaries().version == "16.10"
+    assert len(runs) == 4
