@@ -285,13 +285,14 @@ class Importer:
         """pg_extras' domains (each with its schema), read once per import."""
         return self._domain_index()[0]
 
-    def _domain_index(self) -> tuple[tuple[_Domain, ...], dict[tuple[str, str], _Domain]]:
-        """(pg_extras' domains, the domain of each (table, column) declared with one), made once per extras."""
+    def _domain_index(self) -> tuple[tuple[_Domain, ...], dict[tuple[str, str], tuple[_Domain, bool]]]:
+        """(pg_extras' domains, (the domain, whether the column is an array of it) of each (table, column)
+        declared with one), made once per extras."""
         if self._domain_read is not self.extras:
             domains = tuple(_Domain(*row) for row in self.extras.get("domains", ()))
             by_name = {(d.schema, d.name): d for d in domains}
             self._domain_read, self._domain_cache = self.extras, (domains, {
-                (table, column): by_name[(nsp, name)] for table, column, nsp, name in
+                (table, column): (by_name[(nsp, name)], bool(array)) for table, column, nsp, name, array in
                 self.extras.get("column_domains", ()) if (nsp, name) in by_name})
         return self._domain_cache
 
@@ -299,10 +300,11 @@ class Importer:
         """A domain's name as the import lists it: with its schema unless it is the imported schema's own."""
         return d.name if d.schema == (self.schema or "public") else f"{d.schema}.{d.name}"
 
-    def _column_domain(self, table: str, column: str) -> _Domain | None:
-        """The domain a column was declared with (by the catalog's type oid, not by the name format_type shows:
-        with --schema app, app.qty and a visible public.qty both read as qty)."""
-        return self._domain_index()[1].get((table, column))
+    def _column_domain(self, table: str, column: str) -> tuple[_Domain | None, bool]:
+        """(the domain a column was declared with or an array of, whether it is the array), by the catalog's
+        type oid, not by the name format_type shows: with --schema app, app.qty and a visible public.qty both
+        read as qty."""
+        return self._domain_index()[1].get((table, column), (None, False))
 
     def _pg_underlying(self, spelled: str, own_default: bool = True,
                        domain: _Domain | None = None) -> tuple[str, str]:
@@ -380,9 +382,11 @@ class Importer:
             if note:
                 self.summary.approximate(path, f"{c.type} -> {typ} ({note})")
         else:
-            domain = self._column_domain(t.name, c.name)
+            domain, array = self._column_domain(t.name, c.name)
             spelled, why = self._pg_underlying(c.type, c.default is not None, domain)
             shown = self._domain_label(domain) if domain else c.type   # app's qty and public's both show as qty
+            if array:   # an array of a domain: of the domain's base type (the manifest has no domains)
+                spelled, shown = f"{spelled}[]", f"{shown}[]"
             timed = re.fullmatch(r"(timestamp|time)\((\d)\) (with|without) time zone", spelled)
             if timed:   # Rails writes timestamp(6): PostgreSQL's own precision, microseconds
                 typ = {("timestamp", "with"): "timestamptz", ("timestamp", "without"): "timestamp"}.get(
@@ -1991,10 +1995,14 @@ _PG_EXTRAS = {
                   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type b ON b.oid = t.typbasetype
                   WHERE t.typtype = 'd' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                   ORDER BY n.nspname <> %(schema)s, 1, 2""",
-    # (table, column, schema, name) of each column whose type is a domain: format_type's name may not tell which
-    "column_domains": """SELECT c.relname, a.attname, tn.nspname, t.typname FROM pg_attribute a
+    # (table, column, schema, name, array) of each column whose type is a domain or an array of one: format_type's
+    # name may not tell which
+    "column_domains": """SELECT c.relname, a.attname, tn.nspname, t.typname, at.typtype <> 'd' FROM pg_attribute a
                          JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                         JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+                         JOIN pg_type at ON at.oid = a.atttypid
+                         JOIN pg_type t ON t.oid = CASE WHEN at.typtype = 'd' THEN at.oid
+                                                       WHEN at.typcategory = 'A' THEN at.typelem END
+                         JOIN pg_namespace tn ON tn.oid = t.typnamespace
                          WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0
                            AND NOT a.attisdropped AND t.typtype = 'd' ORDER BY 1, 2""",
     "extensions": "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1",

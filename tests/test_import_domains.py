@@ -98,3 +98,25 @@ def test_domains_of_a_ddl_file_are_placed_at_their_own_statements(pg_server, tmp
     assert [line.split(": domains")[0] for line in listed] == [
         'import: not mapped: schema.sql:6: domain "qty"', 'import: not mapped: schema.sql:5: domain "other.qty"',
         'import: not mapped: schema.sql:4: domain "public.qty"'], result.output
+
+
+def test_an_array_of_a_domain_reads_as_an_array_of_its_base_type_and_builds(pg, pg_server, tmp_path):
+    """The manifest has no domains: a column of qty[] kept postgres_type 'qty[]', naming a type the generated DDL
+    never creates (PostgreSQL refused it: type "qty[]" does not exist).  It reads as its base type's array, as
+    a column of qty reads as the base type, whichever schema holds the domain."""
+    from schemactl.parity import parity
+    pg.execute(DOMAINS + """
+CREATE TABLE app.t (id integer PRIMARY KEY, a app.qty[] NOT NULL, b public.qty[], c other.qty[], d app.qty);
+""")
+    out = tmp_path / "app.yaml"
+    result = cli("import", "--db", pg_server.url("schemactl_tests"), "--schema", "app", "-o", out)
+    assert result.exit_code == 0, result.output
+    lines = _columns(result.output)
+    assert "qty[] -> text[] (domain qty over text; its CHECK ((VALUE <> ''::text)) is not kept" in lines["a"], lines
+    assert "public.qty[] -> integer[] (domain public.qty over integer" in lines["b"], lines
+    assert "other.qty[] -> numeric(10,2)[] (domain other.qty over numeric(10,2)" in lines["c"], lines
+    m = load_file(out)
+    t = m.table("t")
+    assert [t.column(c).type.spelled() for c in "abcd"] == ["text[]", "integer[]", "numeric(10,2)[]", "text"]
+    assert all(t.column(c).engine_types == () for c in "abcd")   # no postgres_type kept
+    assert [f for target in parity([m], ("postgres", "sqlite"), "url", pg_server.url()) for f in target.findings] == []
