@@ -118,6 +118,14 @@ def widens(old: TypeRef, new: TypeRef) -> bool:
     return False
 
 
+def _changes_values(old: TypeRef, new: TypeRef) -> str:
+    """What a type change that does not widen may do to the stored values, as its plan line says."""
+    if old.name == new.name == "character" and not (old.enum or new.enum or old.array or new.array) \
+            and new.args[0] >= old.args[0]:
+        return f"pads every value with spaces to {new.args[0]} characters"   # every value fits, each one changes
+    return "may not hold every value"
+
+
 def plan(old: Manifest, new: Manifest) -> list[Op]:
     ops: list[Op] = []
     old_tables = {t.name: t for t in old.tables}
@@ -287,7 +295,7 @@ def _table(o: Table, n: Table, tables: dict | None = None) -> list[Op]:
 def _column(t: Table, o: Column, n: Column) -> list[Op]:
     ops = []
     if o.type != n.type:
-        reason = None if widens(o.type, n.type) else f"{_t(o.type)} -> {_t(n.type)} may not hold every value"
+        reason = None if widens(o.type, n.type) else f"{_t(o.type)} -> {_t(n.type)} {_changes_values(o.type, n.type)}"
         ops.append(Op("alter_type", t.name, n.name, old=o.type, new=n.type, destructive=reason))
     if o.nullable and not n.nullable:
         reason = None if n.default is not None else "NOT NULL on a column without a default fails on NULL rows"
