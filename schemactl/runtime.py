@@ -265,6 +265,19 @@ def _lock_timed_out(exc: Exception) -> bool:
     return code == "55P03" or "lock timeout" in str(exc)
 
 
+def outside_public(current: str | None) -> str:
+    """Why migrate() refuses a connection whose search_path would create a manifest's tables outside public, the
+    schema of a manifest that names none, where `schemactl diff` and deep verify read them (every runtime says
+    it in these words)."""
+    if current is None:
+        return ("no schema on the connection's search_path exists to create the tables in; the manifest's "
+                "tables belong in public: set the search_path to public")
+    return (f"the connection's search_path creates tables in schema \"{current}\", but the manifest's tables belong "
+            "in public (the manifest names no schema; schemactl diff and deep verify read public): set the "
+            f"search_path to public (ALTER ROLE ... SET search_path = public), or name the schema in the manifest "
+            f"(postgres: {{schema: {current}}})")
+
+
 def _migrate_postgres(conn, bundle: dict) -> list[int]:
     migrations = bundle["engines"]["postgres"]["migrations"]
     table = _version_table(bundle, "postgres")
@@ -292,6 +305,11 @@ def _migrate_postgres(conn, bundle: dict) -> list[int]:
         try:
             if schema:
                 _exec(conn, f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+            else:   # the statements name no schema: they create where the connection's search_path says
+                (current,), = _rows(conn, "SELECT current_schema()")
+                conn.commit()
+                if current != "public":
+                    raise MigrationError(outside_public(current))
             _exec(conn, f"CREATE TABLE IF NOT EXISTS {table} (version integer PRIMARY KEY, hash text NOT NULL, "
                         "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
             conn.commit()

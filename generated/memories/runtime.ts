@@ -186,6 +186,19 @@ const VERSION_TABLE = "schema_version";
 const FOREIGN_VERSION_TABLE = `${VERSION_TABLE} is not schemactl's version table (it has no version, hash or `
   + "checksum column: another tool's?); rename that table: schemactl keeps its history under this name";
 
+/** Why migrate() refuses a connection whose search_path would create a manifest's tables outside public, the
+ * schema of a manifest that names none, where `schemactl diff` and deep verify read them. */
+function outsidePublic(current: string | null): string {
+  if (current === null) {
+    return "no schema on the connection's search_path exists to create the tables in; the manifest's "
+      + "tables belong in public: set the search_path to public";
+  }
+  return `the connection's search_path creates tables in schema "${current}", but the manifest's tables belong `
+    + "in public (the manifest names no schema; schemactl diff and deep verify read public): set the "
+    + "search_path to public (ALTER ROLE ... SET search_path = public), or name the schema in the manifest "
+    + `(postgres: {schema: ${current}})`;
+}
+
 /** Why reading the version table failed: "table" (there is none), "column" (it is not schemactl's), or null. */
 function readFailure(err: unknown): "table" | "column" | null {
   const code = (err as { code?: string }).code;
@@ -389,6 +402,11 @@ async function migratePostgres(client: PgClient, bundle: Bundle): Promise<number
   try {
     if (schema) {
       await pgRows(client, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    } else {   // the statements name no schema: they create where the connection's search_path says
+      const current = (await pgRows(client, "SELECT current_schema()"))[0][0] as string | null;
+      if (current !== "public") {
+        throw new MigrationError(outsidePublic(current));
+      }
     }
     await pgRows(client, `CREATE TABLE IF NOT EXISTS ${table} (version integer PRIMARY KEY, hash text NOT NULL, `
                          + "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");

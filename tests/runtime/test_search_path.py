@@ -193,3 +193,39 @@ def test_deep_verify_probes_its_own_temporary_table_never_a_schemas_table_of_tha
                           "AND attnum > 0").fetchone() == (4,)
     finally:
         pg.execute("DROP TABLE public.schemactl_probe")
+
+
+MIGRATOR = "schemactl_runtime_migrator"
+
+
+def test_migrate_refuses_a_path_that_creates_the_tables_outside_public(built, pg, pg_test_db):
+    """A manifest without a named schema: its statements create where the session's search_path says.  Under a role
+    path 'other, public' (other the role's own schema) every runtime's migrate created the tables and
+    schema_version in other, and its shallow verify passed there, while `schemactl diff` and deep verify read
+    public: 'table "t" is missing'.  migrate now refuses before creating anything, naming the schema and the fix;
+    under a path that starts at public it migrates as before."""
+    pg.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{MIGRATOR}') THEN "
+               f"CREATE ROLE {MIGRATOR} LOGIN; END IF; END $$")
+    pg.execute(f"CREATE SCHEMA other AUTHORIZATION {MIGRATOR}; GRANT CREATE, USAGE ON SCHEMA public TO {MIGRATOR}")
+    target = pg_test_db.replace("user=postgres", f"user={MIGRATOR}")
+    try:
+        pg.execute(f"ALTER ROLE {MIGRATOR} SET search_path = {ROLE_PATH}")
+        for runtime in RUNTIMES:
+            out = built[1][runtime].run("migrate", "postgres", target)
+            assert out["error"] == "MigrationError", (runtime, out)
+            assert out["message"] == py.outside_public("other"), (runtime, out)
+        assert 'creates tables in schema "other"' in py.outside_public("other")
+        assert pg.execute("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                          "WHERE n.nspname IN ('other', 'public') AND c.relkind = 'r'").fetchone() == (0,)
+        pg.execute(f"ALTER ROLE {MIGRATOR} SET search_path = nowhere")   # no schema of the path exists
+        for runtime in RUNTIMES:
+            out = built[1][runtime].run("migrate", "postgres", target)
+            assert out["message"] == py.outside_public(None), (runtime, out)
+        pg.execute(f"ALTER ROLE {MIGRATOR} SET search_path = public, other")
+        assert [built[1][runtime].run("migrate", "postgres", target)["ok"] for runtime in RUNTIMES] == \
+            [True] * len(RUNTIMES)
+        assert pg.execute("SELECT to_regclass('public.t') IS NOT NULL, to_regclass('other.t')").fetchone() == \
+            (True, None)
+    finally:
+        pg.execute(f"ALTER ROLE {MIGRATOR} RESET search_path")
+        pg.execute(f"DROP SCHEMA IF EXISTS other CASCADE; DROP OWNED BY {MIGRATOR}")

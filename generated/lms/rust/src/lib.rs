@@ -1588,10 +1588,30 @@ pub async fn migrate_postgres(client: &mut tokio_postgres::Client) -> Result<Vec
     Ok(applied)
 }
 
+/// Why `migrate_postgres` refuses a connection whose search_path would create a manifest's tables outside
+/// public, the schema of a manifest that names none, where `schemactl diff` and deep verify read them.
+#[cfg(feature = "postgres")]
+fn outside_public(current: Option<&str>) -> String {
+    match current {
+        None => "no schema on the connection's search_path exists to create the tables in; the manifest's \
+                 tables belong in public: set the search_path to public".to_string(),
+        Some(current) => format!(
+            "the connection's search_path creates tables in schema \"{0}\", but the manifest's tables belong \
+             in public (the manifest names no schema; schemactl diff and deep verify read public): set the \
+             search_path to public (ALTER ROLE ... SET search_path = public), or name the schema in the manifest \
+             (postgres: {{schema: {0}}})", current),
+    }
+}
+
 #[cfg(feature = "postgres")]
 async fn postgres_migrate_locked(client: &tokio_postgres::Client) -> Result<Vec<u32>, Error> {
     if let Some(sql) = POSTGRES_CREATE_SCHEMA {
         client.batch_execute(sql).await?;
+    } else {   // the statements name no schema: they create where the connection's search_path says
+        let current: Option<String> = client.query_one("SELECT current_schema()::text", &[]).await?.try_get(0)?;
+        if current.as_deref() != Some("public") {
+            return Err(Error::Migration(outside_public(current.as_deref())));
+        }
     }
     client.batch_execute(POSTGRES_CREATE_VERSION_TABLE).await?;
     let applied: Vec<(i64, String, String)> = client
