@@ -186,6 +186,9 @@ const VERSION_TABLE = "schema_version";
 const FOREIGN_VERSION_TABLE = `${VERSION_TABLE} is not schemactl's version table (it has no version, hash or `
   + "checksum column: another tool's?); rename that table: schemactl keeps its history under this name";
 
+// verify() on a connection inside a failed transaction (PostgreSQL): nothing can be read until it is rolled back
+const FAILED_TRANSACTION = "the connection's transaction has failed; roll it back before verify()";
+
 /** Why migrate() refuses a connection whose search_path would create a manifest's tables outside public, the
  * schema of a manifest that names none, where `schemactl diff` and deep verify read them. */
 function outsidePublic(current: string | null): string {
@@ -485,6 +488,9 @@ function versionProblems(rows: readonly Row[], bundle: Bundle): string[] {
 /** verify's reading of the version table failed: never migrated, another tool's table, or the driver's own error
  * (a permission, a file that is no database), as it is. */
 function versionReadFailed(err: unknown): unknown {
+  if ((err as { code?: string }).code === "25P02") {   // in a transaction of the caller's that has failed
+    return new MigrationError(FAILED_TRANSACTION);
+  }
   const why = readFailure(err);
   if (why === "table") return new SchemaMismatch([`no ${VERSION_TABLE} table; run migrate() first`]);
   if (why === "column") return new SchemaMismatch([FOREIGN_VERSION_TABLE]);

@@ -229,3 +229,14 @@ def test_migrate_refuses_a_path_that_creates_the_tables_outside_public(built, pg
     finally:
         pg.execute(f"ALTER ROLE {MIGRATOR} RESET search_path")
         pg.execute(f"DROP SCHEMA IF EXISTS other CASCADE; DROP OWNED BY {MIGRATOR}")
+
+
+def test_verify_inside_a_callers_failed_transaction_says_so_and_leaves_it_failed(built, pg, pg_test_db):
+    """Protocol section 5: inside a caller's failed transaction verify raises MigrationError ("roll it back
+    first") and leaves that transaction as it was.  Python did; the TypeScript and Rust runtimes threw the
+    driver's own 'current transaction is aborted' error."""
+    py.migrate(pg, built[0])
+    want = {"ok": False, "error": "MigrationError", "differences": [],
+            "message": "the connection's transaction has failed; roll it back before verify()"}
+    for runtime in RUNTIMES:
+        assert built[1][runtime].run("verify-deep-in-failed-transaction", "postgres", pg_test_db) == want, runtime

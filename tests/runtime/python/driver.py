@@ -1,10 +1,12 @@
 """The Python runtime behind the matrix's driver contract (tests/runtime/README.md):
 
     python3 driver.py <bundle.json> migrate|verify|verify-deep sqlite <file> | postgres <conninfo>
-    python3 driver.py <bundle.json> verify-deep-in-transaction|verify-deep-session-path postgres <conninfo>
+    python3 driver.py <bundle.json> verify-deep-in-transaction|verify-deep-in-failed-transaction|verify-deep-session-path
+        postgres <conninfo>
 
 prints one JSON line: {"ok": true, "applied": [...]} or {"ok": false, "error": ..., "message": ..., "differences": [...]}.
-verify-deep-in-transaction runs deep verify inside a transaction the driver has open, verify-deep-session-path
+verify-deep-in-transaction runs deep verify inside a transaction the driver has open (verify-deep-in-failed-transaction:
+one that has failed, which verify must leave failed and open), verify-deep-session-path
 after `SET search_path = other, public` for the session; each fails (exit 1) when verify left a trace (the
 caller's work gone, a search_path other than the session's, a probe object, a transaction left open).
 """
@@ -31,6 +33,22 @@ def _in_transaction(conn, bundle: dict, verify) -> None:
                              ).fetchone()
         if after != (1, True, path):
             raise AssertionError(f"verify disturbed the caller's transaction: {after}")
+        conn.rollback()
+
+
+def _in_failed_transaction(conn, bundle: dict, verify) -> None:
+    """Deep verify inside a transaction of the caller's that has failed: verify raises, and the transaction
+    is left as it was (failed, still open: ended by the caller's ROLLBACK)."""
+    import psycopg
+    try:
+        conn.execute("SELECT 1 / 0")
+    except psycopg.errors.DivisionByZero:
+        pass
+    try:
+        verify(conn, bundle, deep=True)
+    finally:
+        if conn.info.transaction_status != conn.info.transaction_status.INERROR:
+            raise AssertionError(f"verify ended the caller's failed transaction: {conn.info.transaction_status}")
         conn.rollback()
 
 
@@ -65,6 +83,9 @@ def main(argv: list[str]) -> int:
             out = {"ok": True}
         elif command == "verify-deep-session-path":
             _session_path(conn, bundle, verify)
+            out = {"ok": True}
+        elif command == "verify-deep-in-failed-transaction":
+            _in_failed_transaction(conn, bundle, verify)
             out = {"ok": True}
         else:
             verify(conn, bundle, deep=command == "verify-deep")

@@ -92,6 +92,32 @@ async function inTransaction(db: Db): Promise<object> {
   return result;
 }
 
+/** Deep verify inside a transaction of the caller's that has failed (PostgreSQL, plain client): verify throws,
+ * and the transaction is left failed and open (a query is still refused with 25P02) for the caller's ROLLBACK. */
+async function inFailedTransaction(db: Db): Promise<object> {
+  const client = db as unknown as PgLike;
+  await client.query("BEGIN");
+  await client.query("SELECT 1 / 0").catch(() => undefined);
+  let result: object = { ok: true };
+  try {
+    await verify(db, BUNDLE, { deep: true });
+  } catch (err) {
+    if (err instanceof SchemaMismatch) {
+      result = { ok: false, error: "SchemaMismatch", message: err.message, differences: err.differences };
+    } else if (err instanceof MigrationError) {
+      result = { ok: false, error: "MigrationError", message: err.message, differences: [] };
+    } else {
+      throw err;
+    }
+  }
+  const still = await client.query("SELECT 1").then(() => "usable", (err: { code?: string }) => err.code);
+  if (still !== "25P02") {
+    throw new Error(`verify ended the caller's failed transaction: SELECT 1 gave ${still}`);
+  }
+  await client.query("ROLLBACK");
+  return result;
+}
+
 const SESSION_PATH = "other, public";
 
 /** Deep verify on a session (PostgreSQL, plain client, no transaction open) whose own search_path is
@@ -129,6 +155,8 @@ async function main(argv: string[]): Promise<void> {
       result = { ok: true };
     } else if (command === "verify-deep-in-transaction") {
       result = await inTransaction(db);
+    } else if (command === "verify-deep-in-failed-transaction") {
+      result = await inFailedTransaction(db);
     } else if (command === "verify-deep-session-path") {
       result = await withSessionPath(db);
     } else {

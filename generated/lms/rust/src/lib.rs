@@ -1671,6 +1671,10 @@ pub async fn verify_postgres(client: &tokio_postgres::Client, deep: bool) -> Res
         Err(e) if e.code() == Some(&SqlState::UNDEFINED_COLUMN) => {
             return Err(Error::Mismatch(vec![FOREIGN_VERSION_TABLE.to_string()]))
         }
+        Err(e) if e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION) => {   // a caller's failed transaction
+            return Err(Error::Migration(
+                "the connection's transaction has failed; roll it back before verify()".to_string()))
+        }
         Err(e) => return Err(e.into()),
     };
     let mut problems = shallow_problems(latest);

@@ -3,6 +3,7 @@
 //!     driver migrate|verify|verify-deep sqlite <file>
 //!     driver migrate|verify|verify-deep postgres <libpq key=value conninfo>
 //!     driver verify-deep-in-transaction postgres <conninfo>   (inside a transaction the driver opens)
+//!     driver verify-deep-in-failed-transaction postgres <conninfo>   (inside one that has failed)
 //!     driver verify-deep-session-path postgres <conninfo>     (after SET search_path = other, public)
 //!     driver bench sqlite <file> <rounds>
 //!
@@ -103,6 +104,18 @@ fn run_postgres(command: &str, conninfo: &str) -> Result<Option<Vec<u32>>, schem
                 client.batch_execute("ROLLBACK").await?;
                 outcome
             }
+            "verify-deep-in-failed-transaction" => {
+                // inside a transaction of the caller's that has failed: verify errs, the transaction stays
+                // failed and open (a query is still refused with 25P02) for the caller's ROLLBACK
+                client.batch_execute("BEGIN").await?;
+                let _ = client.batch_execute("SELECT 1 / 0").await;
+                let outcome = schema::verify_postgres(&client, true).await.map(|_| None);
+                let still = client.batch_execute("SELECT 1").await;
+                let failed = matches!(&still, Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION));
+                assert!(failed, "verify ended the caller's failed transaction: SELECT 1 gave {:?}", still);
+                client.batch_execute("ROLLBACK").await?;
+                outcome
+            }
             "verify-deep-session-path" => {
                 // a session whose own search_path verify must leave as it is, with no transaction left open
                 // (a savepoint is refused)
@@ -144,9 +157,10 @@ fn main() {
         println!("{{\"ok\": true, \"shallow_ms\": {}, \"deep_ms\": {}}}", shallow, deep);
         return;
     }
-    let commands = ["migrate", "verify", "verify-deep", "verify-deep-in-transaction", "verify-deep-session-path"];
+    let commands = ["migrate", "verify", "verify-deep", "verify-deep-in-transaction", "verify-deep-in-failed-transaction",
+                    "verify-deep-session-path"];
     if args.len() != 3 || !commands.contains(&args[0].as_str()) || (args[1] != "sqlite" && args[1] != "postgres") {
-        eprintln!("usage: driver migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-session-path \
+        eprintln!("usage: driver migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-in-failed-transaction|verify-deep-session-path \
                    sqlite|postgres TARGET");
         exit(2);
     }
