@@ -1621,6 +1621,13 @@ def _sqlite_spelling(node):
     if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.USERDEFINED and \
             isinstance(node.this, exp.Literal) and node.this.is_string:
         return node.this.copy()
+    if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.VARBINARY and \
+            isinstance(node.this, exp.Literal) and node.this.is_string:
+        # bytea's hex form '\x00ff'::bytea (as PostgreSQL shows every bytea constant) is the blob x'00ff';
+        # CAST('\x00ff' AS BLOB) would be the six bytes of that text
+        digits = re.fullmatch(r"\\x((?:\s*[0-9A-Fa-f]{2})*)\s*", node.this.this)
+        if digits:
+            return exp.HexString(this=re.sub(r"\s", "", digits.group(1)))
     return node
 
 
