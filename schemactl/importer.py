@@ -1314,7 +1314,25 @@ def _from_postgres(tree, compared, storage):
     """SQLite's constants as SQLite stores them, an enum's order as its members (and why SQLite has no form)."""
     from . import typedconst
     tree, changed = typedconst.stored(tree, compared, storage)
-    return tree, changed, typedconst.reads_otherwise(tree)
+    return tree, changed, typedconst.reads_otherwise(tree) or _timed_arithmetic(tree, compared)
+
+
+def _timed_arithmetic(tree, compared) -> str | None:
+    """Arithmetic on a date/time column (start_d + 1, ends - starts), which SQLite does on the text (or the
+    Unix milliseconds) it holds the value as: '2024-01-31' + 1 is 2025 there, and a text sorts after every
+    number, so a CHECK (end_d >= start_d + 1) holds for every row."""
+    from sqlglot import exp
+    for node in tree.walk():
+        if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Neg)):
+            for operand in node.iter_expressions():
+                while isinstance(operand, (exp.Paren, exp.Cast)):
+                    operand = operand.this
+                if isinstance(operand, exp.Column) and compared.get(operand.name) in TIMED:
+                    return (f"{node.sql(dialect='postgres')}: arithmetic on {operand.name}, a "
+                            f"{compared[operand.name]}, which SQLite holds as "
+                            + ("Unix milliseconds" if compared[operand.name] == "timestamptz" else "ISO text")
+                            + " and would compute as a number")
+    return None
 
 
 def _from_sqlite(tree, compared, storage):
@@ -1326,7 +1344,8 @@ def _from_sqlite(tree, compared, storage):
 # Per engine imported from: (whether an expression may hold what typedconst reads, the rewrite of its tree,
 # the other engine's text of the rewritten tree)
 _TYPED_FORMS = {
-    "postgres": (lambda text, compared: _TIMED_HINT.search(text), _from_postgres,
+    "postgres": (lambda text, compared: _TIMED_HINT.search(text) or re.search(r"[-+*/%]", text) and any(
+        k in TIMED for k in compared.values() if isinstance(k, str)), _from_postgres,
                  lambda imp, tree: tree.transform(_sqlite_spelling).sql(dialect="sqlite")),
     "sqlite": (lambda text, compared: "boolean" in compared.values() and re.search(r"\d", text), _from_sqlite,
                lambda imp, tree: imp.both(tree.sql(dialect="sqlite"), "sqlite")["postgres"]),
