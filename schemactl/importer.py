@@ -413,9 +413,14 @@ class Importer:
                 self.overrides[(t.name, c.name)] = spelled
                 return "text"
             note = PG_OWN_TYPE_NOTES.get(c.type.split("[", 1)[0].strip().lower())
-            self.summary.approximate(path, f"{c.type} has no portable type: text on SQLite, postgres_type: "
-                                           f"{c.type} on PostgreSQL" + (f" ({note})" if note else ""))
-            self.overrides[(t.name, c.name)] = c.type
+            # an array of the manifest's own enum, by the enum's name (the catalog's spelling is case-folded:
+            # "OrderStatus"[] reads as "orderstatus"[], a type PostgreSQL does not have)
+            own = {e.lower(): e for e in self.enums}.get(pg_unquote(c.type.removesuffix("[]")).lower()) \
+                if c.type.endswith("[]") else None
+            kept = f"{quote_name(own)}[]" if own is not None else c.type
+            self.summary.approximate(path, f"{kept} has no portable type: text on SQLite, postgres_type: "
+                                           f"{kept} on PostgreSQL" + (f" ({note})" if note else ""))
+            self.overrides[(t.name, c.name)] = kept
             return "text"
         if self.engine == "sqlite":
             self.declared[(t.name, c.name)] = (typ, c.type, "strict" in t.options)
