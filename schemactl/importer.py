@@ -407,6 +407,10 @@ class Importer:
                 if why:
                     self.summary.approximate(path, f"{shown} -> {typ} ({why})")
                 return typ
+            enum = {e.lower(): e for e in self.enums}.get(pg_unquote(spelled).lower()) if domain else None
+            if enum is not None:   # a domain over the schema's own enum: that enum
+                self.summary.approximate(path, f"{shown} -> {enum} ({why})")
+                return enum
             if why:   # a domain over a type without a portable form: that type, kept for PostgreSQL
                 self.summary.approximate(path, f"{shown} -> {spelled} ({why}), which has no portable type: text "
                                                f"on SQLite, postgres_type: {spelled} on PostgreSQL")

@@ -120,3 +120,21 @@ CREATE TABLE app.t (id integer PRIMARY KEY, a app.qty[] NOT NULL, b public.qty[]
     assert [t.column(c).type.spelled() for c in "abcd"] == ["text[]", "integer[]", "numeric(10,2)[]", "text"]
     assert all(t.column(c).engine_types == () for c in "abcd")   # no postgres_type kept
     assert [f for target in parity([m], ("postgres", "sqlite"), "url", pg_server.url()) for f in target.findings] == []
+
+
+def test_a_domain_over_the_schemas_own_enum_reads_as_that_enum(pg, pg_server, tmp_path):
+    """A column of a domain over an enum of the schema read as text with postgres_type: the enum ("which has no
+    portable type"): SQLite lost the enum's CHECK of the members, though the manifest holds the enum."""
+    pg.execute("""CREATE TYPE "Color" AS ENUM ('red', 'green');
+                  CREATE DOMAIN hue AS "Color" DEFAULT 'red';
+                  CREATE TABLE paints (id integer PRIMARY KEY, h hue);""")
+    out = tmp_path / "app.yaml"
+    result = cli("import", "--db", pg_server.url("schemactl_tests"), "-o", out)
+    assert result.exit_code == 0, result.output
+    assert _columns(result.output)["h"].endswith('column "h": hue -> Color (domain hue over "Color"; its DEFAULT '
+                                                  "'red'::\"Color\" is not kept: the column has no default (give it "
+                                                  "one))"), result.output
+    m = load_file(out)
+    assert m.table("paints").column("h").type.enum == "Color"
+    res = cli("parity", out, "--postgres", "url", "--postgres-url", pg_server.url("postgres"))
+    assert res.exit_code == 0, res.output
