@@ -964,10 +964,11 @@ class Importer:
                 continue
             foreign = [row[1:] for row in self.extras.get("foreign_types", ()) if row[0] == t.name]
             if foreign:   # the same, for a type of another schema (a manifest holds one schema)
-                col, typ, kind, schema = foreign[0]
+                col, typ, kind, schema, domain = foreign[0]
                 self.summary.not_mapped(("tables", t.name), (
-                    f'column "{col}" has type {typ}, {"an" if kind[0] in "aeiou" else "a"} {kind} type of schema '
-                    f"{schema}, which the manifest (of schema {self.schema or 'public'}) does not create; move the "
+                    f'column "{col}" has type ' + (f"{domain}, a domain over " if domain else "") +
+                    f'{typ}, {"an" if kind[0] in "aeiou" else "a"} {kind} type of schema {schema}, which the '
+                    f"manifest (of schema {self.schema or 'public'}) does not create; move the "
                     f"type (ALTER TYPE {typ.removesuffix('[]')} SET SCHEMA {self.schema or 'public'}) and import "
                     "again, or keep the table in the application's migrations"))
                 continue
@@ -2074,21 +2075,30 @@ _PG_EXTRAS = {
                     ELSE 'composite' END FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
                     WHERE n.nspname = %(schema)s AND (t.typtype IN ('r', 'm') OR t.typtype = 'c' AND EXISTS (
                     SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')) ORDER BY 1""",
-    # (table, column, type, kind, schema) of each column whose type, or its element type, is a user's type (not a
-    # domain: those read as their base type) of another schema than the imported one, which the manifest (one
-    # schema) does not create; an extension's types are the extension's (listed with it)
-    "foreign_types": """SELECT c.relname, a.attname, quote_ident(tn.nspname) || '.' || quote_ident(t.typname)
-                        || CASE WHEN t.oid <> at.oid THEN '[]' ELSE '' END,
-                        CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'r' THEN 'range' WHEN 'm' THEN 'multirange'
-                        WHEN 'c' THEN 'composite' ELSE 'base' END, tn.nspname
-                        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                        JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type at ON at.oid = a.atttypid
-                        JOIN pg_type t ON t.oid = CASE WHEN at.typcategory = 'A' AND at.typelem <> 0 THEN at.typelem
-                                                      ELSE at.oid END
-                        JOIN pg_namespace tn ON tn.oid = t.typnamespace
-                        WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0
-                          AND NOT a.attisdropped AND t.typtype <> 'd' AND tn.nspname <> %(schema)s
-                          AND tn.nspname NOT IN ('pg_catalog', 'information_schema')
+    # (table, column, type, kind, schema, domain) of each column whose type, its element type or a domain's base
+    # type under them is a user's type of another schema than the imported one, which the manifest (one schema)
+    # does not create (domain: the column's own type, when a domain leads to it); an extension's types are the
+    # extension's (listed with it)
+    "foreign_types": """WITH RECURSIVE walk(attrelid, attnum, oid, arrays, domains) AS (
+                            SELECT a.attrelid, a.attnum, a.atttypid, 0, 0 FROM pg_attribute a
+                            JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                            WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0
+                              AND NOT a.attisdropped
+                            UNION ALL
+                            SELECT w.attrelid, w.attnum, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.typelem END,
+                                   w.arrays + (t.typtype <> 'd')::int, w.domains + (t.typtype = 'd')::int
+                            FROM walk w JOIN pg_type t ON t.oid = w.oid
+                            WHERE t.typtype = 'd' OR t.typcategory = 'A' AND t.typelem <> 0)
+                        SELECT c.relname, a.attname, quote_ident(tn.nspname) || '.' || quote_ident(t.typname)
+                               || repeat('[]', w.arrays),
+                               CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'r' THEN 'range' WHEN 'm' THEN 'multirange'
+                               WHEN 'c' THEN 'composite' ELSE 'base' END, tn.nspname,
+                               CASE WHEN w.domains > 0 THEN format_type(a.atttypid, NULL) END
+                        FROM walk w JOIN pg_type t ON t.oid = w.oid JOIN pg_namespace tn ON tn.oid = t.typnamespace
+                        JOIN pg_attribute a ON a.attrelid = w.attrelid AND a.attnum = w.attnum
+                        JOIN pg_class c ON c.oid = w.attrelid
+                        WHERE t.typtype <> 'd' AND NOT (t.typcategory = 'A' AND t.typelem <> 0)
+                          AND tn.nspname NOT IN (%(schema)s, 'pg_catalog', 'information_schema')
                           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
                                           AND d.objid = t.oid AND d.deptype = 'e')
                         ORDER BY 1, a.attnum""",

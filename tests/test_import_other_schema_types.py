@@ -64,3 +64,23 @@ def test_the_public_schemas_import_of_another_schemas_enum(pg, pg_server, pg_tes
                "schema public) does not create" in result.output, result.output
         assert set(yaml.safe_load(out.read_text())["tables"]) == {"other"}
         _builds_on_both(out, pg_test_db)
+
+
+def test_a_domain_over_another_schemas_enum_leaves_its_table_out_too(pg, pg_server, pg_test_db, tmp_path):
+    """The schema's own domain over util.color (or an array of one): the column read as the domain's base type,
+    postgres_type util.color, which the generated DDL never creates (parity failed)."""
+    pg.execute("""CREATE SCHEMA util; CREATE TYPE util.color AS ENUM ('red', 'green');
+                  CREATE DOMAIN hue AS util.color; CREATE DOMAIN hues AS hue[];
+                  CREATE TABLE paints (id integer PRIMARY KEY, h hue);
+                  CREATE TABLE palettes (id integer PRIMARY KEY, hs hues);
+                  CREATE TABLE other (id integer PRIMARY KEY);""")
+    out = tmp_path / "app.yaml"
+    result = cli("import", "--db", pg_server.url("schemactl_tests"), "-o", out)
+    assert result.exit_code == 0, result.output
+    assert ('not mapped: table "paints": column "h" has type hue, a domain over util.color, an enum type of schema '
+            "util, which the manifest (of schema public) does not create; move the type (ALTER TYPE util.color SET "
+            "SCHEMA public)") in result.output, result.output
+    assert 'not mapped: table "palettes": column "hs" has type hues, a domain over util.color[], an enum type' \
+        in result.output, result.output
+    assert set(yaml.safe_load(out.read_text())["tables"]) == {"other"}
+    _builds_on_both(out, pg_test_db)
