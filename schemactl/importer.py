@@ -718,10 +718,18 @@ class Importer:
         compared = {n: self.enums[sp["type"]] if sp["type"] in self.enums else base for n, sp in cols.items()
                     if (base := re.match(r"\w+", sp["type"]).group(0)) in COMPARED or sp["type"] in self.enums}
         timed = [n for n, kind in compared.items() if kind in TIMED]
-        if t.checks:
+        checks = []
+        for ck in t.checks:
+            foreign = self._other_schemas_named(ck.shown)
+            if foreign:
+                self.summary.not_mapped(("tables", t.name), self._other_schemas_why(foreign, "CHECK"),
+                                        what=f'table "{t.name}", check "{ck.name}"')
+                continue
+            checks.append(ck)
+        if checks:
             out["checks"] = [{"name": ck.name, "expr": self.both(ck.shown, self.engine)} if ck.name else
-                             {"expr": self.both(ck.shown, self.engine)} for ck in t.checks]
-            for n, ck in enumerate(t.checks):
+                             {"expr": self.both(ck.shown, self.engine)} for ck in checks]
+            for n, ck in enumerate(checks):
                 self._collation_review(("tables", t.name, "checks", n), ck.shown, out["checks"][n]["expr"])
                 expr, why = self._typed_forms(out["checks"][n]["expr"], compared)
                 out["checks"][n]["expr"] = expr
@@ -748,6 +756,11 @@ class Importer:
                     self.summary.not_mapped(("tables", t.name), f"operator class {', '.join(ops)} comes from the "
                                             f"{ext_ops[ops[0]]} extension, which the manifest does not create; keep "
                                             "the index in the application's migrations",
+                                            what=f'table "{t.name}", index "{i.name}"')
+                    continue
+                foreign = self._other_schemas_named(*(i.shown_columns or ()), i.shown_where)
+                if foreign:
+                    self.summary.not_mapped(("tables", t.name), self._other_schemas_why(foreign, "index"),
                                             what=f'table "{t.name}", index "{i.name}"')
                     continue
                 spec = {"name": i.name, "columns": [self.index_key(i, n) for n in range(len(i.columns))]}
@@ -801,6 +814,21 @@ class Importer:
         if options:
             out["sqlite"] = options
         return out
+
+    def _other_schemas_named(self, *sqls) -> list[str]:
+        """The other schemas of this database that PostgreSQL expressions name (util.slugify(title)), as the
+        manifest writes them (a cast to a domain or an extension's type is one to its base type): the generated
+        DDL would name what the manifest, which holds one schema, does not create."""
+        if self.engine != "postgres":
+            return []
+        other = {n.lower() for (n,) in self.extras.get("schemas", ())} - {(self.schema or "public").lower()}
+        return sorted({q for sql in sqls if sql for q in _qualifiers(re.sub(
+            r"'(?:[^']|'')*'", "''", self.both(sql, "postgres")["postgres"])) if q.lower() in other})
+
+    @staticmethod
+    def _other_schemas_why(schemas: list[str], what: str) -> str:
+        return (f"names schema {', '.join(schemas)}, which the manifest (one schema) does not hold; keep the {what} "
+                "in the application's migrations")
 
     def _typed_forms(self, both: dict, compared: dict) -> tuple[dict, str | None]:
         """(``both`` of an expression with the other engine's reading of the constants it compares with

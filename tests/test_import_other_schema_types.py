@@ -84,3 +84,27 @@ def test_a_domain_over_another_schemas_enum_leaves_its_table_out_too(pg, pg_serv
         in result.output, result.output
     assert set(yaml.safe_load(out.read_text())["tables"]) == {"other"}
     _builds_on_both(out, pg_test_db)
+
+
+def test_an_index_or_check_calling_another_schemas_function_is_listed_not_kept(pg, pg_server, pg_test_db, tmp_path):
+    """An expression index or a CHECK calling util.slugify(): kept for PostgreSQL only (SQLite rejected it), so the
+    generated DDL called a function of a schema the manifest never creates (parity: schema "util" does not
+    exist).  A string that only looks qualified ('util.x') is no such name."""
+    pg.execute("""CREATE SCHEMA util;
+                  CREATE FUNCTION util.slugify(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower(t) $$;
+                  CREATE TABLE items (id integer PRIMARY KEY, title text, note text,
+                                      CONSTRAINT items_slugged CHECK (util.slugify(title) = title),
+                                      CONSTRAINT items_note CHECK (note <> 'util.x'));
+                  CREATE INDEX items_slug ON items (util.slugify(title));
+                  CREATE INDEX items_some ON items (id) WHERE util.slugify(note) <> '';
+                  CREATE INDEX items_title ON items (title) WHERE note <> 'util.x';""")
+    out = tmp_path / "app.yaml"
+    result = cli("import", "--db", pg_server.url("schemactl_tests"), "-o", out)
+    assert result.exit_code == 0, result.output
+    for what in ('check "items_slugged"', 'index "items_slug"', 'index "items_some"'):
+        assert (f'not mapped: table "items", {what}: names schema util, which the manifest (one schema) does not '
+                "hold; keep the") in result.output, result.output
+    items = yaml.safe_load(out.read_text())["tables"]["items"]
+    assert [c["name"] for c in items["checks"]] == ["items_note"]
+    assert [i["name"] for i in items["indexes"]] == ["items_title"]
+    _builds_on_both(out, pg_test_db)
