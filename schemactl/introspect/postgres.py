@@ -197,6 +197,17 @@ BEYOND_MODEL_SQL = """
          WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND c.relpersistence = 'u'
         UNION ALL
         SELECT 'approximate', c.relname, 'table', c.relname,
+               'INHERITS (' || string_agg(CASE WHEN pn.oid = n.oid THEN quote_ident(p.relname)
+                                               ELSE quote_ident(pn.nspname) || '.' || quote_ident(p.relname) END,
+                                          ', ' ORDER BY i.inhseqno) || ') left out: the manifest''s table stands '
+               'alone (a query of the parent no longer reads its rows; the columns and CHECKs it inherited are '
+               'its own)'
+          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+         GROUP BY c.relname
+        UNION ALL
+        SELECT 'approximate', c.relname, 'table', c.relname,
                'WITH (' || array_to_string(coalesce(c.reloptions, '{}') || coalesce(ARRAY(
                    SELECT 'toast.' || o FROM unnest(tc.reloptions) AS o), '{}'), ', ') || ') left out: the '
                'manifest''s table has the server''s default storage parameters (fillfactor, autovacuum, …)'
