@@ -571,6 +571,13 @@ class Importer:
                                                "rolls a month over past its last day (PostgreSQL: the session's "
                                                "time zone, the month's last day); review it")
                 return {"sql": {"postgres": c.default, "sqlite": sqlite}}
+        special = _PG_NAN_OR_INFINITY.fullmatch(c.default.strip()) if self.engine == "postgres" else None
+        if special and ("nan" in c.default.lower() or special.group(1).strip() not in ("double precision", "real")):
+            # SQLite has no NaN (it stores NULL) and no infinite numeric; CAST('NaN' AS REAL) is 0.0 there
+            self.summary.not_mapped(path, f"{c.default} is a value SQLite cannot hold (it has no NaN, and keeps "
+                                          "numeric as text); left out: declare the default for each engine by hand "
+                                          "(default: {sql: {postgres: …, sqlite: …}})")
+            return None
         both = self.both(c.default, self.engine)
         self.summary.approximate(path, f"{c.default} kept as {self.engine} SQL, read by sqlglot for the other engine; "
                                        "review it")
@@ -1657,6 +1664,11 @@ def _postgres_collation(node):
     return _no_collation(node) if isinstance(node, exp.Collate) else node
 
 
+# PostgreSQL's spellings of a float's infinity ('Infinity', '-inf', …), and of NaN, which SQLite cannot hold
+_PG_FLOAT_INFINITY = re.compile(r"[+-]?inf(?:inity)?", re.I)
+_PG_NAN_OR_INFINITY = re.compile(r"'\s*(?:nan|[+-]?inf(?:inity)?)\s*'::([\w ]+)", re.I)
+
+
 def _sqlite_spelling(node):
     """A PostgreSQL spelling SQLite has no form of, as what means the same there (sqlglot keeps them as they
     are): octet_length(x) is the length of x's bytes; x = ANY (ARRAY[a, b]) is x IN (a, b) (the array cast to
@@ -1678,6 +1690,12 @@ def _sqlite_spelling(node):
     if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.USERDEFINED and \
             isinstance(node.this, exp.Literal) and node.this.is_string:
         return node.this.copy()
+    if isinstance(node, exp.Cast) and node.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT) and \
+            isinstance(node.this, exp.Literal) and node.this.is_string and \
+            _PG_FLOAT_INFINITY.fullmatch(node.this.this.strip()):
+        # 'Infinity'::double precision: SQLite's CAST('Infinity' AS REAL) is 0.0; 9e999 is its infinity
+        inf = exp.Literal.number("9e999")
+        return exp.Neg(this=inf) if node.this.this.strip().startswith("-") else inf
     if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.VARBINARY and \
             isinstance(node.this, exp.Literal) and node.this.is_string:
         # bytea's hex form '\x00ff'::bytea (as PostgreSQL shows every bytea constant) is the blob x'00ff';
