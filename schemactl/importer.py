@@ -387,13 +387,14 @@ class Importer:
             shown = self._domain_label(domain) if domain else c.type   # app's qty and public's both show as qty
             if array:   # an array of a domain: of the domain's base type (the manifest has no domains)
                 spelled, shown = f"{spelled}[]", f"{shown}[]"
-            timed = re.fullmatch(r"(timestamp|time)\((\d)\) (with|without) time zone", spelled)
-            if timed:   # Rails writes timestamp(6): PostgreSQL's own precision, microseconds
+            timed = re.fullmatch(r"(timestamp|time)\((\d)\) (with|without) time zone(\[\])?", spelled)
+            if timed:   # Rails writes timestamp(6): PostgreSQL's own precision, microseconds (an array's too)
                 typ = {("timestamp", "with"): "timestamptz", ("timestamp", "without"): "timestamp"}.get(
                     (timed[1], timed[3]), "time")
                 if timed[1] == "time" and timed[3] == "with":
                     typ = None
                 if typ is not None:
+                    typ += timed[4] or ""
                     p = int(timed[2])
                     self.summary.approximate(path, f"{shown} -> {typ} (" + (
                         "the same values: PostgreSQL keeps microseconds either way; the precision is not written"
@@ -412,6 +413,7 @@ class Importer:
                 self.summary.approximate(path, f"{shown} -> {enum} ({why})")
                 return enum
             if why:   # a domain over a type without a portable form: that type, kept for PostgreSQL
+                spelled = _pg_type_spelling(spelled)
                 self.summary.approximate(path, f"{shown} -> {spelled} ({why}), which has no portable type: text "
                                                f"on SQLite, postgres_type: {spelled} on PostgreSQL")
                 self.overrides[(t.name, c.name)] = spelled
@@ -421,7 +423,7 @@ class Importer:
             # "OrderStatus"[] reads as "orderstatus"[], a type PostgreSQL does not have)
             own = {e.lower(): e for e in self.enums}.get(pg_unquote(c.type.removesuffix("[]")).lower()) \
                 if c.type.endswith("[]") else None
-            kept = f"{quote_name(own)}[]" if own is not None else c.type
+            kept = f"{quote_name(own)}[]" if own is not None else _pg_type_spelling(c.type)
             self.summary.approximate(path, f"{kept} has no portable type: text on SQLite, postgres_type: "
                                            f"{kept} on PostgreSQL" + (f" ({note})" if note else ""))
             self.overrides[(t.name, c.name)] = kept
@@ -1667,6 +1669,13 @@ def _postgres_collation(node):
 # PostgreSQL's spellings of a float's infinity ('Infinity', '-inf', …), and of NaN, which SQLite cannot hold
 _PG_FLOAT_INFINITY = re.compile(r"[+-]?inf(?:inity)?", re.I)
 _PG_NAN_OR_INFINITY = re.compile(r"'\s*(?:nan|[+-]?inf(?:inity)?)\s*'::([\w ]+)", re.I)
+
+
+def _pg_type_spelling(spelled: str) -> str:
+    """A type as a manifest's postgres_type spells it: format_type's time(2) with time zone (the precision inside
+    the name, which postgres_type's form does not take) as its other name, timetz(2); the same type."""
+    return re.sub(r"^(time|timestamp)\((\d+)\) (with|without) time zone(?=(?:\[\])*$)",
+                  lambda m: f"{m[1]}{'tz' if m[3] == 'with' else ''}({m[2]})", spelled)
 
 
 def _sqlite_spelling(node):
