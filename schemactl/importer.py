@@ -2263,8 +2263,13 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
             if schema is not None and schema not in counts:
                 from .errors import SchemactlError
                 held = ", ".join(sorted(counts)) or "none"
+                # a table the engine refused may be why: its statement and the engine's word, at its line
+                refused = [f"\n    {locator.statement(f, st)}: {_head(st.text)}: postgres rejected it: {msg}"
+                           for f, st, msg in rejected if re.match(r"\s*CREATE\s+(?:\w+\s+)*TABLE\b", st.text, re.I)]
                 raise SchemactlError(f"--schema {schema}: the DDL creates no table in PostgreSQL schema {schema!r} "
-                                     f"(schemas with tables: {held}); nothing was written: name one of those")
+                                     f"(schemas with tables: {held}); nothing was written: name one of those"
+                                     + (", or make PostgreSQL take the tables it rejected:" + "".join(refused)
+                                        if refused else ""))
             if schema is None:
                 schema = max(sorted(counts, key=lambda n: (n != "public", n)), key=counts.get) if counts else "public"
             locator.schema = schema
