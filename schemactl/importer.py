@@ -834,6 +834,22 @@ class Importer:
         return sorted({q for sql in sqls if sql for q in _qualifiers(re.sub(
             r"'(?:[^']|'')*'", "''", self.both(sql, "postgres")["postgres"])) if q.lower() in other})
 
+    def _other_schemas_read(self, sql: str) -> list[str]:
+        """The other schemas a view's query reads a table of (FROM util.countries), calls a function of or casts to
+        a type of; a table's own name before a column (countries.name) is no schema."""
+        if self.engine != "postgres":
+            return []
+        import sqlglot
+        text = re.sub(r"'(?:[^']|'')*'", "''", sql)
+        try:
+            named = {t.db for t in _read(sql, "postgres").find_all(sqlglot.exp.Table) if t.db}
+        except Exception:  # noqa: BLE001 -- sqlglot cannot read it: every qualifier counts
+            named = _qualifiers(text)
+        named |= set(re.findall(rf'(?<![\w."])"?(\w+)"?\.{_IDENT}\s*\(', text))   # util.f(…)
+        named |= set(re.findall(r'::\s*"?(\w+)"?\.', text))                      # ::util.color
+        other = {n.lower() for (n,) in self.extras.get("schemas", ())} - {(self.schema or "public").lower()}
+        return sorted(q for q in named if q.lower() in other)
+
     @staticmethod
     def _other_schemas_why(schemas: list[str], what: str) -> str:
         return (f"names schema {', '.join(schemas)}, which the manifest (one schema) does not hold; keep the {what} "
@@ -1108,6 +1124,11 @@ class Importer:
                 self.summary.not_mapped(("views", v.name), f"its column list ({', '.join(v.columns or ())}) names the "
                                         "columns, which a manifest's view takes from its SELECT: write each name as "
                                         "an alias there (SELECT … AS name)", what=f'view "{v.name}"')
+                continue
+            foreign = self._other_schemas_read(sql)
+            if foreign:   # util.countries: the view would read what the manifest does not create
+                self.summary.not_mapped(("views", v.name), self._other_schemas_why(foreign, "view"),
+                                        what=f'view "{v.name}"')
                 continue
             calls = sorted({f.lower() for f in re.findall(r'"?(\w+)"?\s*\(', sql)} & own)
             if calls:

@@ -108,3 +108,24 @@ def test_an_index_or_check_calling_another_schemas_function_is_listed_not_kept(p
     assert [c["name"] for c in items["checks"]] == ["items_note"]
     assert [i["name"] for i in items["indexes"]] == ["items_title"]
     _builds_on_both(out, pg_test_db)
+
+
+def test_a_view_reading_another_schemas_table_says_so(pg, pg_server, pg_test_db, tmp_path):
+    """A view over util.countries was listed as reading "missing table or view countries (did you mean
+    items_countries?)", a typo's hint for what is another schema's table.  A table of the manifest whose name is
+    also a schema's (audit.at, a column of the table audit) is no other schema."""
+    pg.execute("""CREATE SCHEMA util; CREATE SCHEMA audit;
+                  CREATE TABLE util.countries (code text PRIMARY KEY, name text);
+                  CREATE TABLE items (id integer PRIMARY KEY, country text);
+                  CREATE TABLE audit (id integer PRIMARY KEY, at timestamptz);
+                  CREATE VIEW items_countries AS SELECT i.id, c.name FROM items i
+                      JOIN util.countries c ON c.code = i.country;
+                  CREATE VIEW audit_days AS SELECT audit.id, audit.at FROM audit;""")
+    out = tmp_path / "app.yaml"
+    result = cli("import", "--db", pg_server.url("schemactl_tests"), "-o", out)
+    assert result.exit_code == 0, result.output
+    assert ('not mapped: view "items_countries": names schema util, which the manifest (one schema) does not hold; '
+            "keep the view in the application's migrations") in result.output, result.output
+    assert "did you mean" not in result.output
+    assert set(yaml.safe_load(out.read_text())["views"]) == {"audit_days"}
+    _builds_on_both(out, pg_test_db)
