@@ -1783,7 +1783,7 @@ _COMMENTED = r"INDEX|CONSTRAINT|SEQUENCE|TRIGGER|POLICY|TYPE|FUNCTION|PROCEDURE|
 # (a type's name may be quoted with spaces: "Sales Data"."stage")
 _APPLY = re.compile(r'^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+((TEMP\w*|UNLOGGED)\s+)?TABLE|'
                     r'CREATE\s+TYPE\s+(?:"(?:[^"]|"")+"|[^\s"(]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[^\s"(]+))?\s+AS\s+ENUM|'
-                    r"CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+SCHEMA|CREATE\s+SEQUENCE|ALTER\s+SEQUENCE|"
+                    r"CREATE\s+(OR\s+REPLACE\s+)?(RECURSIVE\s+)?VIEW|CREATE\s+SCHEMA|CREATE\s+SEQUENCE|ALTER\s+SEQUENCE|"
                     r"ALTER\s+TABLE|CREATE\s+VIRTUAL\s+TABLE|CREATE\s+(OR\s+REPLACE\s+)?(CONSTRAINT\s+)?TRIGGER|"
                     r"COMMENT\s+ON\s+(TABLE|COLUMN|VIEW|" + _COMMENTED + r")|CREATE\s+DOMAIN|CREATE\s+POLICY|"
                     r"ALTER\s+POLICY)", re.I)
@@ -1940,7 +1940,7 @@ class Locator:
             return
         patterns = (("index", rf"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
                                rf"{_QNAME}"),
-                    ("view", rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\w*\s+|MATERIALIZED\s+)?VIEW\s+"
+                    ("view", rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\w*\s+|MATERIALIZED\s+|RECURSIVE\s+)?VIEW\s+"
                               rf"(?:IF\s+NOT\s+EXISTS\s+)?{_QNAME}"),
                     ("trigger", rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?"
                                 rf"{_QNAME}"),

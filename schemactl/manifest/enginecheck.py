@@ -69,10 +69,15 @@ def pg_unknown_functions(sql: str, declared: frozenset = frozenset()) -> list[st
     return list(_pg_unknown_functions(sql, declared))
 
 
+_CTE_COLUMNS = re.compile(r'(?:\bWITH(?:\s+RECURSIVE)?|,)\s*"?(\w+)"?\s*\([^()]*\)\s*AS\s+'
+                          r'(?:NOT\s+)?(?:MATERIALIZED\s+)?\(', re.I)
+
+
 @functools.lru_cache(maxsize=8192)
 def _pg_unknown_functions(sql: str, declared: frozenset) -> tuple[str, ...]:
     text = _STRINGS.sub("''", sql)
-    known = pg_functions() | declared
+    # a common table expression with a column list (WITH RECURSIVE nums(n) AS (…)) reads like a call
+    known = pg_functions() | declared | {n.lower() for n in _CTE_COLUMNS.findall(text)}
     out = []
     for m in _CALL.finditer(text):
         name = re.sub(r"\s+", "", m.group(1)).lower()
