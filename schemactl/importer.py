@@ -723,6 +723,10 @@ class Importer:
                 fks.append(fk)
             if fks:
                 out["foreign_keys"] = fks
+        for name, spec in cols.items():   # a generated column's comparisons of numeric columns, as a CHECK's
+            if "generated" in spec:
+                spec["generated"]["expr"] = self._numeric_forms(spec["generated"]["expr"], cols, (
+                    "tables", t.name, "columns", name, "generated"))
         # the kinds whose constants SQLite compares as stored (typedconst), an enum's by its members
         compared = {n: self.enums[sp["type"]] if sp["type"] in self.enums else base for n, sp in cols.items()
                     if (base := re.match(r"\w+", sp["type"]).group(0)) in COMPARED or sp["type"] in self.enums}

@@ -50,3 +50,19 @@ def test_numeric_checks_compare_numbers_on_sqlite_too(pg, pg_server, tmp_path):
                 lite.execute("INSERT INTO prices (id, price) VALUES (?, ?)", (n, price))
     res = cli("parity", out, "--postgres", "url", "--postgres-url", pg_server.url("postgres"))
     assert res.exit_code == 0, res.output
+
+
+def test_a_generated_columns_numeric_comparison_compares_numbers_on_sqlite(pg, pg_server, tmp_path):
+    pg.execute("""CREATE TABLE g (id integer PRIMARY KEY, price numeric(10,2),
+                                  big boolean GENERATED ALWAYS AS (price > 9.5) STORED,
+                                  whole boolean GENERATED ALWAYS AS (round(price) = price) STORED);
+                  INSERT INTO g (id, price) VALUES (1, 10.00), (2, 5.50), (3, 6.00);""")
+    expected = pg.execute("SELECT id, big, whole FROM g ORDER BY id").fetchall()
+    out = tmp_path / "app.yaml"
+    result = cli("import", "--db", pg_server.url("schemactl_tests"), "-o", out)
+    assert result.exit_code == 0, result.output
+    assert 'column "big", generated: (price > 9.5) compares numbers' in result.output, result.output
+    lite = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(load_file(out), "sqlite"))
+    lite.executemany("INSERT INTO g (id, price) VALUES (?, ?)", [(1, "10.00"), (2, "5.50"), (3, "6.00")])
+    assert [(i, bool(b), bool(w)) for i, b, w in lite.execute("SELECT id, big, whole FROM g ORDER BY id")] == expected
