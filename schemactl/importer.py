@@ -1069,7 +1069,9 @@ class Importer:
             if parent in tables:
                 self.summary.approximate(("tables", parent), f"partitioned by {key} on PostgreSQL: a plain table in "
                                                              "the manifest (its partitions are listed)")
-        for t in self.cat.tables:  # SQLite spells every identity INTEGER: take the width its references use
+        for t in self.cat.tables if self.engine == "sqlite" else ():
+            # SQLite spells every identity INTEGER: take the width its references use (PostgreSQL's catalog
+            # names the identity's own width, which a reference's wider column does not change)
             for f in t.foreign_keys:
                 if t.name not in tables:
                     continue
