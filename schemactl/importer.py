@@ -2269,6 +2269,24 @@ def _without_meta_commands(statements: list[Statement], dropped: list | None = N
     return out
 
 
+_COPY_FROM_STDIN = re.compile(r"^\s*COPY\s.*\bFROM\s+STDIN\b.*;\s*$", re.I)
+
+
+def _without_copy_data(text: str) -> str:
+    """``text`` with the rows of each COPY … FROM stdin (pg_dump's table data, up to its line \\.) blanked, each
+    line kept as an empty one so that the lines after it keep their numbers: rows are data, never statements
+    (a row holding "x; CREATE TABLE y (…);" was split and run as DDL), and never shown."""
+    lines = text.split("\n")
+    rows = False
+    for n, line in enumerate(lines):
+        if rows:
+            rows = line.rstrip("\r") != "\\."
+            lines[n] = ""
+        elif _COPY_FROM_STDIN.match(line):
+            rows = True
+    return "\n".join(lines)
+
+
 def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str = "auto",
              url: str | None = None, locator: Locator | None = None, server=None,
              schema: str | None = None) -> tuple[dict, Summary, list[str]]:
@@ -2280,8 +2298,8 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
     keep, left, tails = [], [], set()
     for filename, text in texts:
         meta: list[Statement] = []
-        statements = _without_meta_commands(split_sql(text, engine), meta) if engine == "postgres" else \
-            split_sql(text, engine)
+        statements = _without_meta_commands(split_sql(_without_copy_data(text), engine), meta) \
+            if engine == "postgres" else split_sql(text, engine)
         tails.update(id(s) for s in statements[-1:])
         k, n = classify(statements, engine)
         keep += [(filename, s) for s in k]
