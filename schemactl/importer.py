@@ -1827,7 +1827,9 @@ _APPLY = re.compile(r'^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+((TEMP\w*|UNLOGGED)\
                     r"CREATE\s+(OR\s+REPLACE\s+)?(RECURSIVE\s+)?VIEW|CREATE\s+SCHEMA|CREATE\s+SEQUENCE|ALTER\s+SEQUENCE|"
                     r"ALTER\s+TABLE|CREATE\s+VIRTUAL\s+TABLE|CREATE\s+(OR\s+REPLACE\s+)?(CONSTRAINT\s+)?TRIGGER|"
                     r"COMMENT\s+ON\s+(TABLE|COLUMN|VIEW|" + _COMMENTED + r")|CREATE\s+DOMAIN|CREATE\s+POLICY|"
-                    r"ALTER\s+POLICY)", re.I)
+                    r"ALTER\s+POLICY|"
+                    # what a file of migrations drops after creating it is not in the schema it describes
+                    r"DROP\s+(TABLE|(MATERIALIZED\s+)?VIEW|INDEX|SEQUENCE|TYPE|DOMAIN|TRIGGER|POLICY)\b)", re.I)
 # Extensions an import creates on its scratch database, so that the types and operator classes they provide
 # can be read back: PostgreSQL's own trusted contrib extensions (their control files say `trusted = true`:
 # installing them runs no code a database owner could not run).  Any other extension is never created.
