@@ -468,10 +468,14 @@ def _one(table: dict, col: Col) -> Callable | None:
 
 def function(step: str, engine: str | None, m: Manifest, col: Col, fmt: int = 2) -> Callable | None:
     """The function of one column for a step: read/write (engine value <-> neutral), archive/unarchive.
-    A column in an engine's own type moves there as the driver gives it (no portable form to check), but for
-    a PostgreSQL type whose input would read written text as another value ("char"): PG_OWN_WRITE."""
-    if engine in col.own:
-        return _pg_own_writer(col) if (step, engine) == ("write", "postgres") else None
+    A column in a PostgreSQL type of its own moves there as the driver gives it (no portable form to check), but
+    for a type whose input would read written text as another value ("char"): PG_OWN_WRITE.  A column's own
+    SQLite spelling (sqlite_type: DATETIME, DECIMAL(10,2), INT8, as import writes one where a type's columns
+    are spelled unalike) is the portable type's as sqlite.spell is: its values are read, checked and written
+    as the portable type's (passed as the driver gave them, SQLite's '…+02:00' lost its offset in PostgreSQL's
+    timestamp, a Decimal could not be bound, and backup refused every timestamp)."""
+    if engine == "postgres" and engine in col.own:
+        return _pg_own_writer(col) if step == "write" else None
     table = _table(step, engine, m, fmt, col.loose)
     if not col.array:
         return _one(table, col)

@@ -66,7 +66,8 @@ class Col:
     array: bool
     args: tuple = ()
     members: tuple = ()      # enum values
-    own: frozenset = frozenset()   # engines where the column has its own type (postgres_type/sqlite_type)
+    own: frozenset = frozenset()   # engines where the column has its own type (postgres_type/sqlite_type;
+    #                                copy moves a PostgreSQL one as it is, a SQLite one is a spelling)
     pg_own: str = ""         # that PostgreSQL type as format_type() spells it ('"char"', 'inet[]'), or ""
     loose: bool = False      # the source column has another type than the manifest's: its values are checked
     required: bool = False   # NOT NULL (or in the primary key): a NULL is refused, never left to the engine (a

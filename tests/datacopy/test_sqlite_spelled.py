@@ -1,0 +1,103 @@
+"""A column with a SQLite spelling of its own (`sqlite_type`, as import writes one where a type's columns
+are spelled unalike: DATETIME beside TIMESTAMP, DECIMAL(10,2) beside NUMERIC(10,2)) holds the portable
+type's values, as a manifest-wide `sqlite.spell` does: copy, backup and restore read, check and write them
+as that type's.  They moved as the driver gave them: '2024-01-02T03:04:05+02:00' reached PostgreSQL's
+timestamp as 03:04:05 (its offset dropped silently), a numeric read from PostgreSQL could not be bound
+into SQLite (a Decimal), and backup refused every timestamp of such a column."""
+
+from __future__ import annotations
+
+import gzip
+import sqlite3
+
+from schemactl import render
+from schemactl.engines import sqlite as sqlite_engine
+from schemactl.manifest.load import load_text
+from tests.conftest import cli
+
+TEXT = """\
+format: 1
+name: spelled
+version: 1
+tables:
+  ev:
+    columns:
+      id: {type: integer, primary_key: true}
+      at: {type: timestamp, sqlite_type: DATETIME}
+      at2: {type: timestamp}
+      price: {type: 'numeric(10,2)', sqlite_type: DECIMAL TEXT}
+      u: {type: uuid, sqlite_type: UUID TEXT}
+      n: {type: bigint, sqlite_type: INT8}
+"""
+
+
+def _setup(tmp_path):
+    m = load_text(TEXT, "spelled.yaml")
+    (tmp_path / "m.yaml").write_text(TEXT)
+
+    def lite(name):
+        conn = sqlite_engine.connect(str(tmp_path / name))
+        sqlite_engine.apply(conn, render.ddl(m, "sqlite"))
+        conn.commit()
+        return conn
+    return m, lite
+
+
+def _one_error(result) -> str:
+    assert "Traceback" not in result.output, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    return lines[0]
+
+
+ROW = (1, "2024-01-02 03:04:05", "2024-01-02 03:04:05", "12.50", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+       9223372036854775807)
+
+
+def test_an_offset_in_a_spelled_timestamp_is_refused_not_dropped(pg, pg_server, tmp_path):
+    m, lite = _setup(tmp_path)
+    pg.execute(render.ddl(m, "postgres"))
+    src = lite("src.db")
+    src.execute("INSERT INTO ev VALUES (1, '2024-01-02T03:04:05+02:00', NULL, NULL, NULL, NULL)")
+    src.commit()
+    result = cli("copy", "--manifest", tmp_path / "m.yaml", "--from", f"sqlite:///{tmp_path / 'src.db'}",
+                 "--to", pg_server.url("schemactl_tests"))
+    assert result.exit_code == 2, result.output
+    assert _one_error(result) == (
+        "error: table ev, row id=1, column at: '2024-01-02T03:04:05+02:00' has a time zone offset, which timestamp "
+        "does not hold (its meaning would change); correct it at the source; nothing was written")
+    assert pg.execute("SELECT count(*) FROM ev").fetchone()[0] == 0
+
+
+def test_spelled_columns_go_to_postgresql_and_back_unchanged(pg, pg_server, tmp_path):
+    m, lite = _setup(tmp_path)
+    pg.execute(render.ddl(m, "postgres"))
+    src = lite("src.db")
+    src.execute("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?)", ROW)
+    src.commit()
+    url = pg_server.url("schemactl_tests")
+    result = cli("copy", "--manifest", tmp_path / "m.yaml", "--from", f"sqlite:///{tmp_path / 'src.db'}", "--to", url)
+    assert result.exit_code == 0, result.output
+    assert pg.execute("SELECT at::text, price::text, n FROM ev").fetchone() == \
+        ("2024-01-02 03:04:05", "12.50", 9223372036854775807)
+    back = lite("back.db")
+    back.close()
+    result = cli("copy", "--manifest", tmp_path / "m.yaml", "--from", url, "--to", f"sqlite:///{tmp_path / 'back.db'}")
+    assert result.exit_code == 0, result.output
+    assert sqlite3.connect(tmp_path / "back.db").execute("SELECT * FROM ev").fetchall() == [ROW]
+
+
+def test_backup_and_restore_of_spelled_columns(tmp_path):
+    m, lite = _setup(tmp_path)
+    src = lite("src.db")
+    src.execute("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?)", ROW)
+    src.commit()
+    archive = tmp_path / "a.jsonl.gz"
+    result = cli("backup", "--manifest", tmp_path / "m.yaml", "--db", f"sqlite:///{tmp_path / 'src.db'}",
+                 "-o", archive)
+    assert result.exit_code == 0, result.output
+    assert any("2024-01-02T03:04:05" in line for line in gzip.open(archive, "rt"))
+    lite("back.db").close()
+    result = cli("restore", "--manifest", tmp_path / "m.yaml", "--db", f"sqlite:///{tmp_path / 'back.db'}", archive)
+    assert result.exit_code == 0, result.output
+    assert sqlite3.connect(tmp_path / "back.db").execute("SELECT * FROM ev").fetchall() == [ROW]
