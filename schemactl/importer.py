@@ -1568,6 +1568,8 @@ def _both_uncached(sql: str, engine: str, key: bool = False) -> dict:
         else:
             if tree.find(sqlglot.exp.Like):   # SQLite's LIKE ignores the case of ASCII letters: ILIKE
                 tree = tree.transform(_ilike)
+            if tree.find(sqlglot.exp.Glob):   # PostgreSQL has no GLOB: LIKE, or ~ for a pattern with a [set]
+                tree = tree.transform(_glob_for_postgres)
             if tree.find(sqlglot.exp.HexString):   # a blob x'00ff': PostgreSQL reads x'…' as a bit string
                 tree = tree.transform(_bytea_literal)
             collated = _collation_of(tree) if key else None
@@ -1600,6 +1602,63 @@ def _bytea_literal(node):
     if isinstance(node, sqlglot.exp.HexString):
         return sqlglot.exp.cast(sqlglot.exp.Literal.string("\\x" + node.this), "bytea")
     return node
+
+
+def _glob_for_postgres(node):
+    """SQLite's GLOB with a constant pattern as PostgreSQL's case-sensitive match of the same strings: LIKE
+    where the pattern has no [set] (* is %, ? is _), else ~ with the pattern as an anchored regular expression.
+    Another GLOB stays (PostgreSQL refuses it: the import's check is then to be given its PostgreSQL form)."""
+    import sqlglot
+    exp = sqlglot.exp
+    if not isinstance(node, exp.Glob) or not (isinstance(node.expression, exp.Literal) and node.expression.is_string):
+        return node
+    pattern = node.expression.this
+    if "[" not in pattern:
+        like = "".join({"*": "%", "?": "_", "%": "\\%", "_": "\\_", "\\": "\\\\"}.get(ch, ch) for ch in pattern)
+        return exp.Like(this=node.this, expression=exp.Literal.string(like))
+    regex = _glob_regex(pattern)
+    return node if regex is None else exp.RegexpLike(this=node.this, expression=exp.Literal.string(regex))
+
+
+def _glob_regex(pattern: str) -> str | None:
+    """A GLOB pattern as the anchored regular expression (PostgreSQL's ~) matching the same strings, read as
+    SQLite's patternCompare reads it: * any text, ? one character, [set] and [^set] of characters and ranges
+    a-z (] first is one of the set, - a range only after a character and before another); None for a set
+    never closed (SQLite then matches nothing) or a range from a later character to an earlier one."""
+    def lit(ch: str) -> str:
+        return "\\" + ch if ch.isascii() and not ch.isalnum() else ch
+
+    out, i, n = ["^"], 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        i += 1
+        if ch in "*?":
+            out.append(".*" if ch == "*" else ".")
+            continue
+        if ch != "[":
+            out.append(lit(ch))
+            continue
+        invert = i < n and pattern[i] == "^"
+        i += invert
+        items, prior = [], None
+        if i < n and pattern[i] == "]":   # one of the set, but no range's start
+            items.append(lit("]"))
+            i += 1
+        while i < n and pattern[i] != "]":
+            c = pattern[i]
+            if c == "-" and prior is not None and i + 1 < n and pattern[i + 1] != "]":
+                if pattern[i + 1] < prior:   # SQLite's z-a holds nothing; PostgreSQL refuses the range
+                    return None
+                items[-1] = f"{lit(prior)}-{lit(pattern[i + 1])}"
+                prior, i = None, i + 2
+                continue
+            items.append(lit(c))
+            prior, i = c, i + 1
+        if i >= n:
+            return None
+        i += 1
+        out.append("[" + ("^" if invert else "") + "".join(items) + "]")
+    return "".join(out) + "$"
 
 
 def _ilike(node):
