@@ -303,9 +303,32 @@ def tree_key(tree, engine: str = "postgres") -> str:
     if engine == "sqlite":
         top = _unwrap(tree)
         tree = top.transform(_sqlite_cast) if top is not None else tree
-    elif tree.find(exp.Extract):
-        tree = tree.transform(_extract_field)
+    else:
+        if tree.find(exp.Extract):
+            tree = tree.transform(_extract_field)
+        if any(_cast_format(n) is not None for n in tree.walk()):
+            tree = tree.transform(_format_uncast)
     return repr(_key(tree))
+
+
+def _cast_format(node):
+    """The string of a format the catalog casts (to_char(x, 'YYYY-MM-DD'::text)), or None."""
+    f = node.args.get("format") if isinstance(node, exp.Expression) else None
+    if isinstance(f, exp.Cast) and isinstance(f.this, exp.Literal) and f.this.is_string:
+        return f.this
+    return None
+
+
+def _format_uncast(node):
+    """to_char(x, 'YYYY-MM-DD'::text), as the catalog shows it, is TO_CHAR(x, 'YYYY-MM-DD'): sqlglot reads the
+    format of the one without a cast in its own words (%Y-%m-%d) and keeps the cast one as written, so a
+    manifest's to_char() default or check never matched the database's."""
+    literal = _cast_format(node)
+    if literal is not None:
+        from sqlglot.dialects.dialect import Dialect
+        node = node.copy()
+        node.set("format", Dialect.get_or_raise(SQLGLOT_DIALECT["postgres"]).format_time(literal))
+    return node
 
 
 def _extract_field(node):
