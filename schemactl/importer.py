@@ -1144,6 +1144,9 @@ class Importer:
                 if unknown:
                     spec, why = None, (f"writes to {', '.join(unknown)}, which the manifest does not hold as a "
                                        "table; add it by hand to the application's migrations")
+            if spec is not None and tr.table not in tables and tr.table in {v.name for v in self.cat.views}:
+                spec, why = None, (f"fires {tr.timing.upper()} {tr.event.upper()} on view {tr.table}, and a manifest "
+                                   "trigger fires on a table; keep it in the application's migrations")
             if spec is None:
                 self.summary.not_mapped(("triggers", tr.name), why, what=f'trigger "{tr.name}" on table "{tr.table}"')
             elif tr.table in tables:

@@ -267,10 +267,11 @@ def fts5_args(sql: str) -> list[str] | None:
 
 
 def trigger_parts(sql: str) -> tuple[str, str, str]:
-    """(timing, event, body statements) of a stored CREATE TRIGGER statement."""
+    """(timing: before, after or instead of; event; body statements) of a stored CREATE TRIGGER statement."""
     toks = tokens(sql)
     words = [t.upper for t in toks]
-    timing = "before" if "BEFORE" in words[:8] else "after"
+    head = words[:next((i for i, w in enumerate(words) if w == "ON"), 8)]
+    timing = "instead of" if "INSTEAD" in head else "before" if "BEFORE" in head else "after"
     event = next((w.lower() for w in words if w in ("INSERT", "UPDATE", "DELETE")), "")
     begin = next((i for i, t in enumerate(toks) if t.upper == "BEGIN"), None)
     end = max((i for i, t in enumerate(toks) if t.upper == "END"), default=len(toks))
