@@ -346,8 +346,23 @@ COMMON = {
 }
 
 
+def _sqlite_numeric(col):
+    """SQLite numeric: its text; an integer too, which is the same number (a column spelled with NUMERIC
+    affinity, DECIMAL(10,2) as Rails writes it, stores '3.00' as the integer 3).  A REAL is refused: its
+    binary value is not the decimal written."""
+    check = _numeric(col)
+
+    def f(v):
+        if type(v) is float:
+            raise BadValue(f"holds the REAL {v!r}, a binary fraction, not a decimal number (SQLite stores a number "
+                           f"written to a column of NUMERIC affinity, such as DECIMAL(10,2), as a REAL); {SOURCE_FIX}: "
+                           "keep the values as text in a column of TEXT affinity")
+        return check(Decimal(v) if type(v) is int else v)
+    return f
+
+
 def _sqlite_read(m: Manifest) -> dict:
-    return {**COMMON, "boolean": _bool_int, "float": _float, "bytes": _bytes,
+    return {**COMMON, "boolean": _bool_int, "float": _float, "bytes": _bytes, "numeric": _sqlite_numeric,
             "timestamptz": _sqlite_instant(m.time_storage)}
 
 

@@ -12,7 +12,7 @@ import sqlite3
 
 from schemactl import render
 from schemactl.engines import sqlite as sqlite_engine
-from schemactl.manifest.load import load_text
+from schemactl.manifest.load import load_file, load_text
 from tests.conftest import cli
 
 TEXT = """\
@@ -101,3 +101,35 @@ def test_backup_and_restore_of_spelled_columns(tmp_path):
     result = cli("restore", "--manifest", tmp_path / "m.yaml", "--db", f"sqlite:///{tmp_path / 'back.db'}", archive)
     assert result.exit_code == 0, result.output
     assert sqlite3.connect(tmp_path / "back.db").execute("SELECT * FROM ev").fetchall() == [ROW]
+
+
+def test_whole_numbers_of_a_numeric_affinity_column_are_copied(pg, pg_server, tmp_path):
+    """DECIMAL(10,2) (Rails' decimal) has NUMERIC affinity: SQLite stores '3.00' as the integer 3, which copy
+    refused ('holds the number 3, not a decimal number', at a source where no text can be kept).  An integer is
+    the same number; a REAL is still refused, saying why."""
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE p (id INTEGER PRIMARY KEY, price DECIMAL(10,2) NOT NULL);"
+                       "INSERT INTO p VALUES (1, '3.00'), (2, -120), (3, 9999999);")
+    conn.commit()
+    out = tmp_path / "app.yaml"
+    assert cli("import", "--db", f"sqlite:///{db}", "-o", out).exit_code == 0
+    m = load_file(out)
+    pg.execute(render.ddl(m, "postgres"))
+    url = pg_server.url("schemactl_tests")
+    result = cli("copy", "--manifest", out, "--from", f"sqlite:///{db}", "--to", url)
+    assert result.exit_code == 0, result.output
+    assert pg.execute("SELECT price::text FROM p ORDER BY id").fetchall() == [("3.00",), ("-120.00",), ("9999999.00",)]
+    back = tmp_path / "back.db"
+    sqlite_engine.apply(sqlite_engine.connect(str(back)), render.ddl(m, "sqlite"))
+    result = cli("copy", "--manifest", out, "--from", url, "--to", f"sqlite:///{back}")
+    assert result.exit_code == 0, result.output
+    assert sqlite3.connect(back).execute("SELECT id, price FROM p ORDER BY id").fetchall() == \
+        conn.execute("SELECT id, price FROM p ORDER BY id").fetchall()
+    pg.execute("TRUNCATE p")
+    conn.execute("INSERT INTO p VALUES (4, '12.50')")
+    conn.commit()
+    result = cli("copy", "--manifest", out, "--from", f"sqlite:///{db}", "--to", url)
+    assert result.exit_code == 2
+    assert _one_error(result).startswith("error: table p, row id=4, column price: holds the REAL 12.5, a binary "
+                                         "fraction, not a decimal number")
