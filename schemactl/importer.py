@@ -56,7 +56,10 @@ SQLITE_DECLARED = (
     (r"JSON", "json", None),
     (r"(?:DATETIME|TIMESTAMP)", "timestamp", "could also be timestamptz: change the type if the values carry "
                                              "a zone"),
-    (r"(?:TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)", "timestamptz", None),
+    (r"(?:TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)", "timestamptz",
+     "SQLite holds the manifest's timestamptz values in its sqlite.timestamptz storage, Unix milliseconds unless "
+     "set; copy reads ISO text too and writes that storage: set sqlite.timestamptz: iso_text if the values are "
+     "text"),
     (r"DATE", "date", None),
     (r"TIME", "time", None),
 )
