@@ -530,10 +530,16 @@ def _affinity_problem(type_name: str, declared: str, time_storage: str) -> str |
     want, got = sqlite_affinity(_fill(own)), sqlite_affinity(declared)
     if got in _AFFINITY_KEEPS.get(want, {want}) or type_name in TIMED and got == "NUMERIC":
         return None
+    if type_name in TIMED and want == "NUMERIC" and got in ("TEXT", "BLOB"):
+        return None   # a date/time held as text (DATETIME's NUMERIC keeps it): TEXT keeps it too, as written
     example = want if want in ("TEXT", "INTEGER", "REAL") else own
+    # a type name's (n, m) comes last: "NUMERIC(10,2) TEXT" is a syntax error, "TEXT NUMERIC(10,2)" is TEXT
+    both = f"{example} {declared}" if "(" in declared else f"{declared} {example}"
+    shown = f'"{both}" or "{example}"' if sqlite_affinity(both) == want and "(" not in example else f'"{example}"'
+    becomes = "a number such as 123 would become the text '123'" if got == "TEXT" else \
+        "a value such as '123' or '1.50' would become a number"
     return (f"SQLite gives {declared} {got} affinity, which converts what is stored ({type_name}'s "
-            f"{_fill(own)} has {want}: a value such as '123' or '1.50' would become a number); give a name "
-            f"with {want} affinity, e.g. \"{declared} {example}\" or \"{example}\"")
+            f"{_fill(own)} has {want}: {becomes}); give a name with {want} affinity, e.g. {shown}")
 
 
 def _sqlite_settings(m, problems) -> None:
