@@ -179,6 +179,20 @@ def _trigger_when(sql: str) -> str | None:
     return sql[toks[when + 1].start:toks[begin].start].strip()
 
 
+# Bare words a DEFAULT reads as themselves (sqlite's grammar: DEFAULT term, and TRUE/FALSE among its ids)
+_DEFAULT_WORDS = frozenset({"TRUE", "FALSE", "NULL", "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"})
+
+
+def _identifier_default(default: str | None) -> str | None:
+    """A DEFAULT that is one identifier ("active", active, [a b], `a`) as the string SQLite stores for it, quoted
+    as a string: a default reads no column, so SQLite takes the name itself (import read "active" as a column
+    and left the default out; diff held it apart from the manifest's 'active')."""
+    toks = sqlite_ddl.tokens(default) if default else ()
+    if len(toks) == 1 and (toks[0].kind == "qid" or toks[0].kind == "word" and toks[0].upper not in _DEFAULT_WORDS):
+        return "'" + toks[0].ident.replace("'", "''") + "'"
+    return default
+
+
 def _collated(key: str, collation: str, column: str | None) -> str:
     """An index key with the collation SQLite compares it by: a key that is a column declared COLLATE NOCASE
     compares by NOCASE without saying so (its index_xinfo does); an expression says its own.  ``key`` is the
@@ -209,6 +223,7 @@ def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
                                    generated=expr_key(generated[col], "sqlite"), stored=hidden == 3,
                                    shown_generated=generated[col], shown_collation=collations.get(col)))
             continue
+        default = _identifier_default(default)
         columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, default, False, shown_default=default,
                                shown_collation=collations.get(col)))
     pk_columns = tuple(c for _, c in sorted(pk_cols))
