@@ -33,10 +33,48 @@ def _sqlite_begin(conn, m: Manifest | None):
     return m
 
 
+# Kinds copy and restore write to SQLite as text (numeric: its digits), and what SQLite may store instead under
+# a declared type of another affinity without changing the value (numeric '3.00' as the integer 3, which copy
+# reads back as 3.00).
+_WRITTEN_AS_TEXT = {"text": ("text",), "tsvector": ("text",), "char": ("text",), "enum": ("text",),
+                    "uuid": ("text",), "json": ("text",), "date": ("text",), "time": ("text",),
+                    "timestamp": ("text",), "numeric": ("text", "integer")}
+
+
+def _sqlite_converted(conn, m: Manifest) -> str | None:
+    """The first value written as text that SQLite stored as a number, as a refusal: a column spelled with
+    NUMERIC, INTEGER or REAL affinity (sqlite.spell text: STRING, json: JSON, numeric: DECIMAL(10,2)) turns the
+    text '0012' into 12 and '1.50' into 1.5 on its own, and copy said it copied the rows."""
+    from . import datavalues as dv
+    from .typekeys import sqlite_affinity
+    for t in m.tables:
+        declared = {r[1]: r[2] for r in conn.execute(f"PRAGMA table_xinfo({quote(t.name)})") if r[6] == 0}
+        for col in dv.columns(m, t):
+            kept = ("text",) if col.array else _WRITTEN_AS_TEXT.get(col.base)
+            if col.base == "timestamptz" and m.time_storage == "iso_text":
+                kept = ("text",)
+            if kept is None or sqlite_affinity(declared.get(col.name) or "TEXT") in ("TEXT", "BLOB"):
+                continue
+            allowed = ", ".join(f"'{k}'" for k in kept + ("null",))
+            found = conn.execute(f"SELECT rowid, {quote(col.name)} FROM {quote(t.name)} "
+                                 f"WHERE typeof({quote(col.name)}) NOT IN ({allowed}) LIMIT 1").fetchone()
+            if found is not None:
+                where = _sqlite_row(conn, m, t.name, found[0])
+                return (f"table {t.name}, {where}, column {col.name}: SQLite stored the text written to it as the "
+                        f"number {found[1]!r}, as the column's declared type {declared[col.name]} (of "
+                        f"{sqlite_affinity(declared[col.name])} affinity) converts it; nothing was written: spell "
+                        "the column with TEXT affinity (sqlite.spell or its sqlite_type, e.g. TEXT)")
+    return None
+
+
 def _sqlite_end(conn, ok: bool, state) -> None:
     if not ok:
         conn.execute("ROLLBACK")
         return
+    converted = _sqlite_converted(conn, state) if state is not None else None
+    if converted:
+        conn.execute("ROLLBACK")
+        raise SchemactlError(converted)
     broken = conn.execute("PRAGMA foreign_key_check").fetchall()
     if broken:   # orphan rows: refused whole, never committed
         where = _sqlite_row(conn, state, broken[0][0], broken[0][1])

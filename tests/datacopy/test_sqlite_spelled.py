@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import sqlite3
 
+import pytest
+
 from schemactl import render
 from schemactl.engines import sqlite as sqlite_engine
 from schemactl.manifest.load import load_file, load_text
@@ -133,3 +135,45 @@ def test_whole_numbers_of_a_numeric_affinity_column_are_copied(pg, pg_server, tm
     assert result.exit_code == 2
     assert _one_error(result).startswith("error: table p, row id=4, column price: holds the REAL 12.5, a binary "
                                          "fraction, not a decimal number")
+
+
+CONVERTING = """\
+format: 1
+name: converting
+version: 1
+sqlite:
+  spell: {text: STRING, json: JSON}
+tables:
+  c:
+    columns:
+      id: {type: integer, primary_key: true}
+      code: {type: text}
+      doc: {type: json}
+      price: {type: 'numeric(10,2)', sqlite_type: 'DECIMAL(10,2)'}
+"""
+
+
+@pytest.mark.parametrize("column,value,stored", [
+    ("code", "0012", "12"), ("code", "1e3", "1000"), ("doc", "1.50", "1.5"), ("price", "12.50", "12.5")])
+def test_text_a_numeric_affinity_would_convert_is_refused_not_changed(pg, pg_server, tmp_path, column, value, stored):
+    """STRING and JSON have NUMERIC affinity (validate warns of the spelling): SQLite stored PostgreSQL's text
+    '0012' as the integer 12 and the JSON document 1.50 as 1.5, and copy said it copied the rows."""
+    m = load_text(CONVERTING, "converting.yaml")
+    (tmp_path / "c.yaml").write_text(CONVERTING)
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute(f"INSERT INTO c (id, {column}) VALUES (1, %s), (2, NULL)", (value,))
+    pg.execute("INSERT INTO c (id, code, doc, price) VALUES (3, 'abc', '{\"a\": 1.50}', 3)")
+    target = tmp_path / "t.db"
+    sqlite_engine.apply(sqlite_engine.connect(str(target)), render.ddl(m, "sqlite"))
+    result = cli("copy", "--manifest", tmp_path / "c.yaml", "--from", pg_server.url("schemactl_tests"),
+                 "--to", f"sqlite:///{target}")
+    assert result.exit_code == 2, result.output
+    assert _one_error(result).startswith(
+        f"error: table c, row id=1, column {column}: SQLite stored the text written to it as the number {stored}")
+    assert sqlite3.connect(target).execute("SELECT count(*) FROM c").fetchone() == (0,)
+    pg.execute("DELETE FROM c WHERE id = 1")
+    result = cli("copy", "--manifest", tmp_path / "c.yaml", "--from", pg_server.url("schemactl_tests"),
+                 "--to", f"sqlite:///{target}")
+    assert result.exit_code == 0, result.output   # text SQLite keeps, and numeric 3.00 stored as 3, go through
+    assert sqlite3.connect(target).execute("SELECT code, doc, price FROM c WHERE id = 3").fetchone() == \
+        ("abc", '{"a": 1.50}', 3)
