@@ -707,6 +707,12 @@ class Importer:
             fks = []
             own = {x.name for x in self.cat.tables}
             for f in t.foreign_keys:
+                if f.ref_table not in own and self.engine == "sqlite":   # SQLite keeps a key to any name
+                    self.summary.not_mapped(("tables", t.name), (
+                        f"references {f.ref_table}, which the database does not hold (SQLite keeps such a key "
+                        "and, with foreign_keys on, refuses every write to the table); create that table or drop the key"),
+                        what=f'table "{t.name}", foreign key ({", ".join(f.columns)})')
+                    continue
                 if f.ref_table not in own:   # introspect names a table of another schema with its schema
                     self.summary.not_mapped(("tables", t.name), (
                         f"references {f.ref_table}, a table of another PostgreSQL schema; a manifest holds one "

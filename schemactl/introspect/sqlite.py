@@ -101,7 +101,7 @@ def introspect(conn, schema: str | None = None) -> Catalog:
     for name, sql in rows:
         if name in virtual or name in shadow:
             continue
-        tables.append(_table(pragma, name, sql, index_sql))
+        tables.append(_table(pragma, name, sql, index_sql, {n.lower(): n for n, _ in rows}))
     triggers = conn.execute("SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'").fetchall()
     by_name = {name: (table, sql) for name, table, sql in triggers}
     searches = [s for s in (fts5_search(name, sql, by_name) for name, sql in virtual.items()) if s is not None]
@@ -204,7 +204,7 @@ def _collated(key: str, collation: str, column: str | None) -> str:
     return f"{key} COLLATE {collation}" if len(sqlite_ddl.tokens(key)) == 1 else key
 
 
-def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
+def _table(pragma, name: str, sql: str, index_sql: dict, names: dict | None = None) -> CTable:
     ddl = sqlite_ddl.parse_table(sql)
     named = defaultdict(list)
     for clause in ddl.clauses:
@@ -275,11 +275,17 @@ def _table(pragma, name: str, sql: str, index_sql: dict) -> CTable:
     for fid in sorted(groups):
         parts = sorted(groups[fid])
         cols = tuple(p[2] for p in parts)
-        ref_table = parts[0][1]
+        # SQLite finds the table and its columns in any case (REFERENCES users(ID) of table Users): named
+        # as they are, a key of the table was read as one to a table the database does not hold
+        ref_table = (names or {}).get(parts[0][1].lower(), parts[0][1])
         ref_cols = tuple(p[3] for p in parts)
+        target = pragma("table_xinfo", ref_table) if ref_table != parts[0][1] or any(
+            c is None for c in ref_cols) else []
         if any(c is None for c in ref_cols):  # REFERENCES t without columns: the target's primary key
-            target = [r for r in pragma("table_xinfo", ref_table) if r[5]]
-            ref_cols = tuple(r[1] for r in sorted(target, key=lambda r: r[5]))
+            ref_cols = tuple(r[1] for r in sorted((r for r in target if r[5]), key=lambda r: r[5]))
+        elif target:
+            spelled = {r[1].lower(): r[1] for r in target}
+            ref_cols = tuple(spelled.get(c.lower(), c) for c in ref_cols)
         clause = next((c for c in named["foreign key"] if tuple(c.columns) == cols), None)
         fks.append(CForeignKey(clause.name if clause else None, cols, ref_table, ref_cols, parts[0][5], parts[0][4],
                                "deferred" if clause and clause.deferred else None))
