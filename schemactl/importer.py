@@ -1156,6 +1156,8 @@ class Importer:
             if spec is not None and tr.table not in tables and tr.table in {v.name for v in self.cat.views}:
                 spec, why = None, (f"fires {tr.timing.upper()} {tr.event.upper()} on view {tr.table}, and a manifest "
                                    "trigger fires on a table; keep it in the application's migrations")
+            elif spec is not None and tr.table not in tables:
+                spec, why = None, f"fires on {tr.table}, which the manifest does not hold as a table"
             if spec is None:
                 self.summary.not_mapped(("triggers", tr.name), why, what=f'trigger "{tr.name}" on table "{tr.table}"')
             elif tr.table in tables:

@@ -102,7 +102,11 @@ def introspect(conn, schema: str | None = None) -> Catalog:
         if name in virtual or name in shadow:
             continue
         tables.append(_table(pragma, name, sql, index_sql, {n.lower(): n for n, _ in rows}))
-    triggers = conn.execute("SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'").fetchall()
+    # a trigger's tbl_name is spelled as its CREATE TRIGGER wrote it (ON users of table Users): the table's name
+    spelled = {n.lower(): n for n, _ in rows}
+    spelled.update((n.lower(), n) for (n,) in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'view'"))
+    triggers = [(name, spelled.get(table.lower(), table), sql) for name, table, sql in
+                conn.execute("SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'")]
     by_name = {name: (table, sql) for name, table, sql in triggers}
     searches = [s for s in (fts5_search(name, sql, by_name) for name, sql in virtual.items()) if s is not None]
     views = []
