@@ -303,6 +303,8 @@ def tree_key(tree, engine: str = "postgres") -> str:
     if engine == "sqlite":
         top = _unwrap(tree)
         tree = top.transform(_sqlite_cast) if top is not None else tree
+        if any(isinstance(n, exp.Identifier) and n.quoted for n in tree.walk()):
+            tree = tree.transform(_sqlite_identifier)
     else:
         if tree.find(exp.Extract):
             tree = tree.transform(_extract_field)
@@ -337,6 +339,14 @@ def _extract_field(node):
         field = node.this.this if isinstance(node.this, exp.Cast) else node.this
         if isinstance(field, exp.Literal) and field.is_string:
             return exp.Extract(this=exp.Var(this=field.this.upper()), expression=node.expression.copy())
+    return node
+
+
+def _sqlite_identifier(node):
+    """SQLite matches names in any ASCII case, quoted or not: "Id" is the column id (the rendered trigger's
+    WHERE "Id" = NEW."Id" was told apart from the database's WHERE Id = NEW.Id)."""
+    if isinstance(node, exp.Identifier) and node.quoted:
+        return exp.Identifier(this="".join(c.lower() if c.isascii() else c for c in node.this), quoted=False)
     return node
 
 

@@ -288,7 +288,7 @@ def _key_operand(r: _Reader):
     if kind == "q":
         r.take()
         _key_cast(r)
-        return ("col", ("id", text[1:-1]))
+        return ("col", ("id", text[1:-1] if r.pg else text[1:-1].lower()))   # SQLite: any case, quoted or not
     if kind == "w":
         r.take()
         low = text.lower()
