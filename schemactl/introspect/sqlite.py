@@ -187,6 +187,20 @@ def _trigger_when(sql: str) -> str | None:
 _DEFAULT_WORDS = frozenset({"TRUE", "FALSE", "NULL", "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"})
 
 
+def _dq_strings(sql: str, columns: set[str]) -> str:
+    """``sql`` with each double-quoted word that names none of ``columns`` (lower-cased) as the string SQLite
+    reads it as (CHECK (kind IN ("a", "b")) is kind IN ('a', 'b'), which import writes: diff called the
+    imported check missing and the database's undeclared)."""
+    toks = sqlite_ddl.tokens(sql)
+    out, at = [], 0
+    for i, t in enumerate(toks):
+        after = toks[i + 1].text if i + 1 < len(toks) else ""
+        if t.kind == "qid" and t.text.startswith('"') and t.ident.lower() not in columns and after not in ("(", "."):
+            out += [sql[at:t.start], "'" + t.ident.replace("'", "''") + "'"]
+            at = t.start + len(t.text)
+    return "".join(out) + sql[at:] if out else sql
+
+
 def _identifier_default(default: str | None) -> str | None:
     """A DEFAULT that is one identifier ("active", active, [a b], `a`) as the string SQLite stores for it, quoted
     as a string: a default reads no column, so SQLite takes the name itself (import read "active" as a column
@@ -294,5 +308,6 @@ def _table(pragma, name: str, sql: str, index_sql: dict, names: dict | None = No
         fks.append(CForeignKey(clause.name if clause else None, cols, ref_table, ref_cols, parts[0][5], parts[0][4],
                                "deferred" if clause and clause.deferred else None))
 
-    checks = tuple(CCheck(c.name, expr_key(c.expr, "sqlite"), c.expr) for c in named["check"])
+    names = {c.name.lower() for c in columns}
+    checks = tuple(CCheck(c.name, expr_key(_dq_strings(c.expr, names), "sqlite"), c.expr) for c in named["check"])
     return CTable(name, tuple(columns), primary_key, tuple(uniques), tuple(fks), checks, tuple(indexes), options)
