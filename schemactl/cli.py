@@ -1002,7 +1002,9 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
 @main.command("import")
 @click.option("--db", "url", metavar="URL", help="Read a live database (read-only): postgresql://… or sqlite:///path.")
 @click.option("--ddl", "ddl_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read DDL files (plain DDL or pg_dump --schema-only); repeatable. Needs --dialect.")
+              help="Read DDL files (plain DDL or pg_dump --schema-only): their schema statements, DROPs included, run "
+                   "on a scratch database and read back (data and anything else never run); repeatable. Needs "
+                   "--dialect.")
 @click.option("--dialect", type=click.Choice(["postgres", "sqlite"]), help="The dialect of --ddl files.")
 @click.option("--drizzle", "drizzle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read a Drizzle schema.ts (pg-core or sqlite-core): its SQL through `drizzle-kit export`, its "
