@@ -317,11 +317,14 @@ def _referencing_closure(rebuild: set[str], old: Manifest, new: Manifest, rename
     return closure
 
 
-def _parents_first(names: list[str], parents_of) -> list[str]:
-    """``names`` ordered so that a table comes after the tables it references (cycles: given order)."""
+def _parents_first(names: list[str], parents_of, fallback=None) -> list[str]:
+    """``names`` ordered so that a table comes after the tables it references (cycles: the tables ready by
+    ``fallback``'s references, else given order)."""
     pending, out = list(names), []
     while pending:
         ready = [n for n in pending if not (parents_of(n) & set(pending)) - {n}]
+        if not ready and fallback is not None:
+            ready = [n for n in pending if not (fallback(n) & set(pending)) - {n}]
         nxt = ready[0] if ready else pending[0]
         out.append(nxt)
         pending.remove(nxt)
@@ -329,16 +332,17 @@ def _parents_first(names: list[str], parents_of) -> list[str]:
 
 
 # Deleting a parent row runs these actions on its children at once; children go first so that they
-# find nothing.  CASCADE only deletes rows of tables that are dropped anyway, and NO ACTION is checked at
-# commit (defer_foreign_keys), after the children are gone: neither needs an order, which breaks FK cycles.
+# find nothing.  Every other key orders the drops too where it can: with foreign keys ON, SQLite cannot
+# drop a table that another table or the table itself references once its own parent is gone (the
+# implicit DELETE FROM fails: no such table).  A cycle is broken where no action needs an order.
 _ORDERING_ACTIONS = {"restrict", "set null", "set default"}
 
 
 def _children_first(names: list[str], m: Manifest) -> list[str]:
-    def parents(n):
+    def parents(n, actions=None):
         t = m.table(n)
-        return {fk.ref_table for fk in t.foreign_keys if fk.on_delete in _ORDERING_ACTIONS} if t else set()
-    return list(reversed(_parents_first(list(names), parents)))
+        return {fk.ref_table for fk in t.foreign_keys if actions is None or fk.on_delete in actions} if t else set()
+    return list(reversed(_parents_first(list(names), parents, lambda n: parents(n, _ORDERING_ACTIONS))))
 
 
 RENDERERS = {"postgres": _postgres, "sqlite": _sqlite}

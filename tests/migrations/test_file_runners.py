@@ -95,3 +95,52 @@ def test_psql_runner_leaves_the_database_as_it_was_when_a_migration_fails(chain,
     failed = psql_runner(pg_test_db, second)
     assert failed.returncode != 0 and "duplicate" in failed.stderr
     assert pg.execute(state).fetchone() == before
+
+
+DROPS_V1 = """\
+format: 1
+name: chain
+version: 1
+tables:
+  owners:
+    columns:
+      id: {type: integer, primary_key: true}
+  items:
+    columns:
+      id: {type: integer, primary_key: true}
+      owner_id: {type: integer, references: {table: owners, column: id, on_delete: cascade}}
+      parent_id: {type: integer, references: {table: items, column: id, on_delete: cascade}}
+  notes:
+    columns:
+      id: {type: integer, primary_key: true}
+      item_id: {type: integer, nullable: false, references: {table: items, column: id, on_delete: cascade}}
+"""
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 command-line tool is not installed")
+def test_sqlite3_runner_with_foreign_keys_on_drops_a_parent_after_the_child_that_is_referenced(tmp_path):
+    """owners dropped, items' key to it dropped: SQLite cannot drop the old items (referenced by notes and
+    by itself) once owners is gone when foreign keys are ON (no such table: main.owners), so the old
+    children go first whatever their ON DELETE action."""
+    from tests.migrations.chain_support import Chain
+    chain = Chain(tmp_path)
+    chain.release(DROPS_V1, "init")
+    chain.release(DROPS_V1.replace("  owners:\n    columns:\n      id: {type: integer, primary_key: true}\n", "")
+                  .replace("owner_id: {type: integer, references: {table: owners, column: id, on_delete: cascade}}",
+                           "owner_id: integer"), "drop_owners")
+    first, second = sorted((chain.out / "migrations" / "sqlite").glob("*.sql"))
+    db = tmp_path / "app.db"
+    assert sqlite3_runner(db, first).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.executescript("INSERT INTO owners VALUES (1), (2); INSERT INTO items VALUES (1, 1, NULL), (2, 1, 1), (3, 2, 2);"
+                       "INSERT INTO notes VALUES (1, 1), (2, 3);")
+    conn.close()
+    done = subprocess.run(["sqlite3", "-bail", str(db), "PRAGMA foreign_keys = ON;", "BEGIN", f".read {second}",
+                           "COMMIT"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT * FROM items ORDER BY id").fetchall() == [(1, 1, None), (2, 1, 1), (3, 2, 2)]
+    assert conn.execute("SELECT * FROM notes ORDER BY id").fetchall() == [(1, 1), (2, 3)]
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'owners'").fetchall() == []
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
