@@ -385,12 +385,30 @@ def _sqlite_rebuild(r: Renderer, old: Manifest, new: Manifest, closure: set[str]
     for name in order:
         out += _sqlite_copy(r, old, new.table(name), temp[name], renamed.get(name, name), by_table.get(name, []))
     old_names = [renamed.get(name, name) for name in order] + list(dropped)
-    out += [f"DROP TABLE {quote(name)};" for name in _children_first(old_names, old)]
+    out += _sqlite_drops(_children_first(old_names, old), old)
     out += [f"ALTER TABLE {quote(temp[name])} RENAME TO {quote(name)};" for name in order]
     for name in order:
         t = new.table(name)
         out += [r.create_index(t, ix) for ix in r.indexes(t)]
     return out
+
+
+def _sqlite_drops(names: list[str], old: Manifest) -> list[str]:
+    """DROP TABLE of each of ``names`` in order.  A cycle of foreign keys drops a parent before a child
+    that references it; with foreign keys ON, SQLite then cannot drop a table whose ON DELETE CASCADE
+    (from that child or the table itself) deletes from a child whose parent is gone (no such table).  An
+    empty stand-in with the parent's keyed columns lets it (no row is left to refer to it), and goes last."""
+    out, stand_ins = [], []
+    for i, name in enumerate(names):
+        out.append(f"DROP TABLE {quote(name)};")
+        keys = sorted({tuple(fk.ref_columns) for n in names[i + 1:] for fk in old.table(n).foreign_keys
+                       if fk.ref_table == name and n != name})
+        if keys:
+            columns = sorted({c for key in keys for c in key})
+            uniques = ", ".join(f"UNIQUE ({', '.join(quote(c) for c in key)})" for key in keys)
+            out.append(f"CREATE TABLE {quote(name)} ({', '.join(quote(c) for c in columns)}, {uniques});")
+            stand_ins.append(name)
+    return out + [f"DROP TABLE {quote(name)};" for name in stand_ins]
 
 
 def _sqlite_copy(r: Renderer, old: Manifest, t: Table, temp: str, source: str, ops: list[Op]) -> list[str]:
