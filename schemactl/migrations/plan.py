@@ -224,6 +224,26 @@ def _renamed(x, name: str, tables: dict, columns: dict):
     return dataclasses.replace(x, **changes)
 
 
+def _generated_renamed(old, new, columns: dict) -> bool:
+    """``new`` is ``old`` with the columns it reads renamed by ``columns`` (old name -> new), on every engine."""
+    import sqlglot
+    from sqlglot import exp
+    if old is None or new is None or old.stored != new.stored or \
+            sorted(e for e, _ in old.expr.sql) != sorted(e for e, _ in new.expr.sql):
+        return False
+    for engine, sql in old.expr.sql:
+        try:
+            was, now = (sqlglot.parse_one(text, read=engine) for text in (sql, new.expr.on(engine)))
+        except sqlglot.errors.ParseError:
+            return False
+        for col in was.find_all(exp.Column):
+            if col.name in columns:
+                col.set("this", exp.to_identifier(columns[col.name]))
+        if was.sql(dialect=engine, identify=True) != now.sql(dialect=engine, identify=True):
+            return False
+    return True
+
+
 def _table(o: Table, n: Table, tables: dict | None = None) -> list[Op]:
     """Operations that take the old table ``o`` to ``n``; ``tables``: old table name -> new (renamed ones)."""
     tables = tables or {}
@@ -255,6 +275,10 @@ def _table(o: Table, n: Table, tables: dict | None = None) -> list[Op]:
     # table it references needs nothing.
     columns = {op.old: op.name for op in ops if op.kind == "rename_column"}   # the renames this plan makes
     retyped = {op.name for op in ops if op.kind == "alter_type" and not read_alike(op.old, op.new)}
+    # a generated column whose expression changed only by a column renamed here: both engines' RENAME COLUMN
+    # rewrite it (PostgreSQL refuses any other change in place)
+    ops = [op for op in ops if not (op.kind == "set_generated" and columns
+                                    and _generated_renamed(op.old, op.new.generated, columns))]
     if o.primary_key != n.primary_key:
         if o.primary_key and n.primary_key and \
                 _renamed(o.primary_key, n.primary_key.name, tables, columns) == n.primary_key:

@@ -619,3 +619,29 @@ def test_a_chain_released_before_a_new_refusal_still_continues(tmp_path, monkeyp
     m2, planned = chain.release(fixed, "fix_check")
     assert [op.kind for op in planned.ops] == ["drop_check", "add_check"]
     assert chain_problems(chain.out, m2, str) == []
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_a_column_renamed_under_a_generated_column_is_renamed(engine, tmp_path, request):
+    """A generated column's expression changed only by the column renamed in the same edit: RENAME COLUMN
+    rewrites it on both engines (the plan called it 'change how people.low is generated' and refused:
+    'PostgreSQL 15 cannot change how a column is generated in place')."""
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    v1 = ("format: 1\nname: chain\nversion: 1\ntables:\n  people:\n    columns:\n"
+          "      id: {type: integer, primary_key: true}\n      first: {type: text, nullable: false}\n"
+          "      low: {type: text, generated: {expr: \"lower(first)\", stored: true}}\n")
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(v1, "init")
+    migrate(conn, chain.bundle(m1))
+    cur = conn.cursor()
+    cur.execute("INSERT INTO people (id, first) VALUES (1, 'Ann'), (2, 'Ö')")
+    conn.commit()
+    m2, planned = chain.release(v1.replace("first: {type: text, nullable: false}",
+                                           "given: {type: text, nullable: false, renamed_from: first}")
+                                .replace("lower(first)", "lower(given)"), "rename", allow_destructive=False)
+    assert [op.kind for op in planned.ops] == ["rename_column"]
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    cur = conn.cursor()
+    cur.execute("SELECT id, given, low, low = lower(given) FROM people ORDER BY id")
+    assert [row[:2] + row[3:] for row in cur.fetchall()] == [(1, "Ann", True), (2, "Ö", True)]
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
