@@ -16,7 +16,7 @@ from ..manifest.model import Manifest, Table
 from ..naming import quote, sql_string
 from ..render.ddl import Renderer
 from . import retype
-from .plan import Op
+from .plan import Op, widens
 from .retype import SQLITE_NEW
 
 # SQLite operations that ALTER TABLE / CREATE INDEX can do without a rebuild.
@@ -56,9 +56,20 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
     retyped = {(op.table, op.name) for op in ops if op.kind == "alter_type"}
     fk_ops = {(op.table, op.name) for op in ops if op.kind in ("drop_foreign_key", "add_foreign_key")}
     dropped = [op.table for op in ops if op.kind == "drop_table"]
+    # a foreign key over a column whose type changes to one of another kind (integer -> text) on either side
+    # cannot stand between the two ALTER TYPEs ("key columns are of incompatible types"): dropped before the
+    # first type change, added back late
+    far = {(op.table, op.name) for op in ops if op.kind == "alter_type" and not widens(op.old, op.new)}
+    over_far = [(t.name, fk) for t in new.tables if t.name not in created_now for fk in t.foreign_keys
+                if (t.name, fk.name) not in fk_ops and
+                (any((t.name, c) in far for c in fk.columns) or any((fk.ref_table, c) in far for c in _key_columns(new, fk)))]
     for op in sorted(ops, key=lambda op: PG_PHASE[op.kind]):
         q = r_new.q(op.table) if op.table else None
         k = op.kind
+        if k == "alter_type" and over_far:
+            out += [f"ALTER TABLE {r_new.q(child)} DROP CONSTRAINT {quote(fk.name)};" for child, fk in over_far]
+            late_fks += [f"ALTER TABLE {r_new.q(child)} ADD {r_new.fk_clause(fk)};" for child, fk in over_far]
+            over_far = []
         if k in ("drop_unique", "set_primary_key") and op.old:
             # the foreign keys that reference the key depend on its index: dropped first, added back late
             for child, fk in _referencing(new, op.table, op.old.columns, fk_ops | {(n, "") for n in created_now}):
@@ -199,6 +210,12 @@ def _comment_on(table: str, column: str | None, text: str | None) -> str:
     """COMMENT ON of a (quoted) table or its column; None removes the comment."""
     target = f"COLUMN {table}.{quote(column)}" if column else f"TABLE {table}"
     return f"COMMENT ON {target} IS {sql_string(text) if text is not None else 'NULL'};"
+
+
+def _key_columns(m: Manifest, fk) -> tuple:
+    """The columns of its table that ``fk`` references (the primary key when it names none)."""
+    target = m.table(fk.ref_table)
+    return fk.ref_columns or (target.primary_key.columns if target is not None and target.primary_key else ())
 
 
 def _referencing(m: Manifest, table: str, columns: tuple, skip: set) -> list[tuple]:
