@@ -224,8 +224,20 @@ class DrizzleRenderer(RelationsMixin):
         if arr is None:
             return keep.pg_builder(spelling) or self._pg_custom(spelling, c) + "({col})"
         element, dims = arr
+        enum = self._own_enum(element)
+        if enum is not None:   # an array of the manifest's enum: its pgEnum, selecting the union as the team's did
+            self.own_types.add(self.names[("enum", enum)])
+            return f"{self.names[('enum', enum)]}({{col}})" + ".array()" * dims
         base = keep.pg_builder(element) or self._pg_custom(element, c, pg_element_ts(element)) + "({col})"
         return base + ".array()" * dims
+
+    def _own_enum(self, element: str) -> str | None:
+        """The manifest's enum a postgres_type array element names (``role``, ``"Role"``), else None."""
+        if not self.r.enum_builder:
+            return None
+        name = element[1:-1].replace('""', '"') if len(element) > 1 and element[0] == element[-1] == '"' \
+            else element
+        return name if self.m.enum(name) is not None else None
 
     def _builder_name(self, call: str) -> str:
         name = call.split("(", 1)[0]
@@ -557,7 +569,8 @@ class DrizzleRenderer(RelationsMixin):
         own = dict(c.engine_types).get("postgres") if self.engine == "postgres" and not array else None
         if own and pg_array(own):   # an array of the column's own PostgreSQL type (see _pg_own)
             element, dims = pg_array(own)
-            ts = pg_element_ts(element)
+            enum = self._own_enum(element)
+            ts = " | ".join(js_string(v) for v in self.m.enum(enum).values) if enum else pg_element_ts(element)
             return (f"({ts})" if " " in ts else ts) + "[]" * dims
         if c.type.enum:
             union = " | ".join(js_string(v) for v in self.m.enum(c.type.enum).values)
@@ -600,6 +613,9 @@ class DrizzleRenderer(RelationsMixin):
             mode = "json"
         if d.kind == "literal" and mode == "boolean" and d.value in (0, 1) and not isinstance(d.value, bool):
             return f".default({'true' if d.value else 'false'})"
+        own = dict(c.engine_types).get("postgres") if self.engine == "postgres" and c.engine_types else None
+        if own and pg_array(own):   # the literal is PostgreSQL's array text ('{}'), not a JavaScript array
+            mode = "json"
         if d.kind == "literal" and mode not in keep.SQL_DEFAULT_MODES:
             native = self._js_literal(d.value, kind)
             if native is not None:

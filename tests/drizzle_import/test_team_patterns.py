@@ -1,0 +1,66 @@
+"""Drizzle schemas as teams write them, through `import --drizzle` and `generate`: the generated file of the
+team's dialect compiles under tsc --strict with each table's $inferSelect and $inferInsert the team's (both
+ways, the same keys), and drizzle-kit export of it writes what the original's does where the import says it
+is exact."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT, cli
+
+BIN = ROOT / "node_modules" / ".bin"
+TSCONFIG = {"compilerOptions": {"strict": True, "noEmit": True, "skipLibCheck": True, "target": "ES2022",
+                                "module": "ESNext", "moduleResolution": "Bundler", "types": ["node"]},
+            "include": ["*.ts"]}
+
+
+def _adopt(tmp_path, source: str, core: str, tables: list[str]) -> subprocess.CompletedProcess:
+    """Import and generate ``source``; tsc --strict of the generated file beside a check that each table's
+    select and insert types are the original's."""
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "tsconfig.json").write_text(json.dumps(TSCONFIG))
+    (tmp_path / "original.ts").write_text(source)
+    res = cli("import", "--drizzle", "original.ts", "-o", "manifests/app.yaml", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    res = cli("generate", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    (tmp_path / "generated.ts").write_text((tmp_path / "generated" / "app" / f"schema.{core}.ts").read_text())
+    lines = ['import * as A from "./original";', 'import * as B from "./generated";',
+             "type Same<X, Y> = [X] extends [Y] ? ([Y] extends [X] ? true : false) : false;"]
+    for t in tables:
+        for k in ("$inferSelect", "$inferInsert"):
+            x, y = f"typeof A.{t}.{k}", f"typeof B.{t}.{k}"
+            lines.append(f"export const {t}_{k[6:]}: Same<{x}, {y}> & Same<keyof {x}, keyof {y}> = true;")
+    (tmp_path / "check.ts").write_text("\n".join(lines) + "\n")
+    return subprocess.run([str(BIN / "tsc"), "-p", "."], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+
+def _export(path, dialect: str) -> list[str]:
+    res = subprocess.run([str(BIN / "drizzle-kit"), "export", "--dialect", dialect, "--schema", str(path.name)],
+                         cwd=path.parent, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    return [line.strip() for line in res.stdout.splitlines() if line.strip()]
+
+
+def test_a_pg_enum_array_is_the_enums_array(tmp_path):
+    """roleEnum("roles").array(): it was a customType of role selecting string[] with .default("{}"), which
+    tsc refused in the generated file; now the pgEnum's .array(), its default SQL."""
+    res = _adopt(tmp_path, '''import { sql } from "drizzle-orm";
+import { inet, pgEnum, pgTable, serial } from "drizzle-orm/pg-core";
+export const roleEnum = pgEnum("role", ["admin", "member"]);
+export const users = pgTable("users", {
+  id: serial("id").primaryKey(),
+  roles: roleEnum("roles").array().notNull().default(sql`'{}'`),
+  extra: roleEnum("extra").array(),
+  ips: inet("ips").array().notNull().default(sql`'{}'`),
+});
+''', "pg", ["users"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def columns(name):
+        return [line for line in _export(tmp_path / name, "postgresql") if line.startswith(('"roles"', '"extra"', '"ips"'))]
+    assert columns("generated.ts") == columns("original.ts") == [
+        '"roles" "role"[] DEFAULT \'{}\' NOT NULL,', '"extra" "role"[],', '"ips" "inet"[] DEFAULT \'{}\' NOT NULL']
