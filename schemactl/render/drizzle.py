@@ -758,6 +758,11 @@ class DrizzleRenderer(RelationsMixin):
 
     def index_key(self, t: Table, c) -> str:
         """One index key: a column reference with Drizzle's chain, or the key's SQL as a sql`` template."""
+        if self.engine == "postgres" and c.expr is None and not c.opclass and (c.nulls == ("last" if c.desc else "first")):
+            # pg-core's chain for the NULLS order that is not PostgreSQL's default: "a" DESC NULLS LAST, "a" NULLS
+            # FIRST, as drizzle-kit writes the team's t.a.desc() and t.a.nullsFirst() (drizzle-kit drops a DESC
+            # beside an operator class: that key stays SQL)
+            return self.ref(t.name, c.name, t) + (".desc()" if c.desc else ".nullsFirst()")
         if c.expr is not None or c.nulls:   # Drizzle has no chain for these on every engine: the key as SQL
             self.uses_sql = True
             return sql_template(self.ddl.index_key(c))

@@ -64,3 +64,25 @@ export const users = pgTable("users", {
         return [line for line in _export(tmp_path / name, "postgresql") if line.startswith(('"roles"', '"extra"', '"ips"'))]
     assert columns("generated.ts") == columns("original.ts") == [
         '"roles" "role"[] DEFAULT \'{}\' NOT NULL,', '"extra" "role"[],', '"ips" "inet"[] DEFAULT \'{}\' NOT NULL']
+
+
+def test_an_index_key_desc_or_nulls_first_is_drizzles_chain(tmp_path):
+    """t.at.desc() (DESC NULLS LAST) and t.rank.nullsFirst() (NULLS FIRST): the generated file wrote them as
+    sql`at DESC NULLS LAST`, an expression key to drizzle-kit; now the same chain, and the same SQL."""
+    res = _adopt(tmp_path, '''import { integer, index, pgTable, timestamp } from "drizzle-orm/pg-core";
+export const events = pgTable("events", {
+  id: integer("id").primaryKey(),
+  at: timestamp("at"),
+  rank: integer("rank"),
+}, (t) => [index("events_at").on(t.rank, t.at.desc()), index("events_rank").on(t.rank.nullsFirst())]);
+''', "pg", ["events"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    text = (tmp_path / "generated.ts").read_text()
+    assert 'index("events_at").on(table.rank, table.at.desc())' in text
+    assert 'index("events_rank").on(table.rank.nullsFirst())' in text
+
+    def indexes(name):
+        return sorted(line for line in _export(tmp_path / name, "postgresql") if "INDEX" in line)
+    assert indexes("generated.ts") == indexes("original.ts") == [
+        'CREATE INDEX "events_at" ON "events" USING btree ("rank","at" DESC NULLS LAST);',
+        'CREATE INDEX "events_rank" ON "events" USING btree ("rank" NULLS FIRST);']

@@ -21,7 +21,7 @@ export const people = pgTable(
     uniqueIndex("people_email_lower_key").on(sql`(LOWER(email))`),
     index("people_nick_hash_idx").using("hash", table.nick),
     index("people_nick_len_idx").on(sql`(LENGTH(nick) + 1) DESC`, table.id),
-    index("people_score_idx").on(sql`score DESC NULLS LAST`, sql`nick NULLS FIRST`),
+    index("people_score_idx").on(table.score.desc(), table.nick.nullsFirst()),
     index("people_seen_idx").using("brin", table.seenAt),
     index("people_tags_idx").using("gin", table.tags.op("jsonb_path_ops")),
   ],
