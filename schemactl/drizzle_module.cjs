@@ -181,11 +181,15 @@ function code(node) {
 function chain(expr) {
   const out = {};
   let e = unwrap(expr);
+  let array = false;   // an .array() outside the call at hand: a $type<T>() inside it types no column
   while (e && ts.isCallExpression(e)) {
     const callee = unwrap(e.expression);
     if (ts.isPropertyAccessExpression(callee)) {
       const method = callee.name.text;
-      if (method === "$type" && e.typeArguments && e.typeArguments.length === 1 && !out.type) {
+      if (method === "array") array = true;
+      // jsonb("d").$type<T>().array() selects unknown[] (drizzle-orm's array builder drops the element's $type):
+      // written after the generated file's .array() it would select T
+      if (method === "$type" && e.typeArguments && e.typeArguments.length === 1 && !out.type && !array) {
         out.type = code(e.typeArguments[0]);
       } else if ((method === "$defaultFn" || method === "$default") && e.arguments.length === 1 && !out.default_fn) {
         out.default_fn = code(e.arguments[0]);

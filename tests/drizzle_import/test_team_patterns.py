@@ -86,3 +86,19 @@ export const events = pgTable("events", {
     assert indexes("generated.ts") == indexes("original.ts") == [
         'CREATE INDEX "events_at" ON "events" USING btree ("rank","at" DESC NULLS LAST);',
         'CREATE INDEX "events_rank" ON "events" USING btree ("rank" NULLS FIRST);']
+
+
+def test_a_type_inside_an_array_types_no_column(tmp_path):
+    """jsonb("docs").$type<{ a: number }>().array(): drizzle-orm selects unknown[] (the array builder drops the
+    element's $type); the generated file wrote jsonb("docs").array().$type<{ a: number }>(), selecting an
+    object where the team's code has an array.  A $type<>() after .array() is kept."""
+    res = _adopt(tmp_path, '''import { jsonb, pgTable, integer, text } from "drizzle-orm/pg-core";
+export const things = pgTable("things", {
+  id: integer("id").primaryKey(),
+  docs: jsonb("docs").$type<{ a: number }>().array(),
+  tags: text("tags").$type<"x" | "y">().array().notNull(),
+  kept: jsonb("kept").array().$type<{ b: string }[]>(),
+});
+''', "pg", ["things"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert 'kept: jsonb("kept").array().$type<{ b: string }[]>(),' in (tmp_path / "generated.ts").read_text()
