@@ -2410,6 +2410,12 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
                 return c
             rejected = _apply(conn, keep, batch=isinstance(locator, SourceLocator), tails=frozenset(tails),
                               connect=second)
+            if isinstance(locator, SourceLocator) and rejected:
+                # drizzle-kit writes every foreign key before every index: a key to a column only a uniqueIndex()
+                # makes unique is refused in that order, and taken once the indexes exist
+                retry = [(f, st) for f, st, _ in rejected if _DRIZZLE_FK.match(st.text)]
+                still = {id(st) for _, st, _ in _apply(conn, retry)} if retry else set()
+                rejected = [r for r in rejected if id(r[1]) in still or not _DRIZZLE_FK.match(r[1].text)]
             counts = dict(conn.execute(
                 "SELECT n.nspname, count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' "
@@ -2506,6 +2512,9 @@ def _head(text: str) -> str:
 # Statements never sent in a batch: one whose effect ends with its transaction (ON COMMIT), or that cannot run
 # inside one (CONCURRENTLY); on its own it is its own transaction, as before.
 _ALONE = re.compile(r"\bON\s+COMMIT\b|\bCONCURRENTLY\b", re.I)
+
+
+_DRIZZLE_FK = re.compile(r'\s*ALTER\s+TABLE\s+\S.*\bADD\s+CONSTRAINT\s+.*\bFOREIGN\s+KEY\b', re.I | re.S)
 
 
 def _apply(conn, statements, batch: bool = False, tails: frozenset = frozenset(), connect=None) -> list[tuple]:

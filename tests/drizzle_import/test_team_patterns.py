@@ -102,3 +102,25 @@ export const things = pgTable("things", {
 ''', "pg", ["things"])
     assert res.returncode == 0, res.stdout + res.stderr
     assert 'kept: jsonb("kept").array().$type<{ b: string }[]>(),' in (tmp_path / "generated.ts").read_text()
+
+
+def test_a_foreign_key_to_a_unique_index_column_is_kept(tmp_path):
+    """.references(() => teams.code) where uniqueIndex("teams_code_uq").on(t.code) makes code unique:
+    drizzle-kit's DDL adds every foreign key before every index, PostgreSQL refused the key in that order, and
+    the import left it out ('not mapped'); now it is applied once the indexes exist, and the generated file
+    has it (with the index as a unique constraint, which PostgreSQL takes before the key)."""
+    res = _adopt(tmp_path, '''import { pgTable, integer, varchar, uniqueIndex } from "drizzle-orm/pg-core";
+export const teams = pgTable("teams", {
+  id: integer("id").primaryKey(),
+  code: varchar("code", { length: 10 }).notNull(),
+}, (t) => [uniqueIndex("teams_code_uq").on(t.code)]);
+export const players = pgTable("players", {
+  id: integer("id").primaryKey(),
+  teamCode: varchar("team_code", { length: 10 }).references(() => teams.code, { onDelete: "cascade" }),
+});
+''', "pg", ["teams", "players"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "# not mapped:" not in (tmp_path / "manifests" / "app.yaml").read_text()
+    assert ('foreignKey({ name: "players_team_code_teams_code_fk", columns: [table.teamCode], foreignColumns: '
+            '[teams.code] }).onDelete("cascade")') in (tmp_path / "generated.ts").read_text()
+    assert any("FOREIGN KEY" in line for line in _export(tmp_path / "generated.ts", "postgresql"))
