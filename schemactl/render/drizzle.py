@@ -296,6 +296,10 @@ class DrizzleRenderer(RelationsMixin):
             self._builder_name(call)
         else:
             call = self.shape(c.type).replace(COL, col)
+        if self.engine == "sqlite" and c.type.name == "double" and not own and not array and dz and \
+                dz.mode in keep.MODED["sqlite"]["numeric"]:
+            call = f"numeric({col})"   # sqlite-core's numeric() (a double of NUMERIC affinity): real() has no mode
+            self._builder_name(call)
         if dz and not array:
             call = keep.with_options(call, col, dz, self.engine)
         if self.engine == "sqlite" and c.type.name == "bytes" and not array and keep.mode_of(call, dz, "sqlite") is None:

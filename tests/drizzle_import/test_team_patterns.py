@@ -124,3 +124,21 @@ export const players = pgTable("players", {
     assert ('foreignKey({ name: "players_team_code_teams_code_fk", columns: [table.teamCode], foreignColumns: '
             '[teams.code] }).onDelete("cascade")') in (tmp_path / "generated.ts").read_text()
     assert any("FOREIGN KEY" in line for line in _export(tmp_path / "generated.ts", "postgresql"))
+
+
+def test_a_sqlite_numeric_column_is_numeric_again(tmp_path):
+    """sqlite-core numeric("amount") (and with { mode: "number" }): read as a double of NUMERIC affinity, the
+    generated file wrote real("amount"), which selects number where the team's code has a string, and
+    drizzle-kit wrote real for the team's numeric."""
+    res = _adopt(tmp_path, '''import { sqliteTable, text, numeric } from "drizzle-orm/sqlite-core";
+export const logs = sqliteTable("logs", {
+  id: text("id").primaryKey(),
+  amount: numeric("amount"),
+  rate: numeric("rate", { mode: "number" }).notNull(),
+});
+''', "sqlite", ["logs"])
+    assert res.returncode == 0, res.stdout + res.stderr
+
+    def columns(name):
+        return [line for line in _export(tmp_path / name, "sqlite") if line.startswith(("`amount`", "`rate`"))]
+    assert columns("generated.ts") == columns("original.ts") == ["`amount` numeric,", "`rate` numeric NOT NULL"]
