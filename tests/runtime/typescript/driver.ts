@@ -92,6 +92,17 @@ async function inTransaction(db: Db): Promise<object> {
   return result;
 }
 
+/** The driver's answer for a runtime error (SchemaMismatch, MigrationError); anything else is rethrown. */
+function reported(err: unknown): object {
+  if (err instanceof SchemaMismatch) {
+    return { ok: false, error: "SchemaMismatch", message: err.message, differences: err.differences };
+  }
+  if (err instanceof MigrationError) {
+    return { ok: false, error: "MigrationError", message: err.message, differences: [] };
+  }
+  throw err;
+}
+
 /** Deep verify inside a transaction of the caller's that has failed (PostgreSQL, plain client): verify throws,
  * and the transaction is left failed and open (a query is still refused with 25P02) for the caller's ROLLBACK. */
 async function inFailedTransaction(db: Db): Promise<object> {
@@ -102,13 +113,7 @@ async function inFailedTransaction(db: Db): Promise<object> {
   try {
     await verify(db, BUNDLE, { deep: true });
   } catch (err) {
-    if (err instanceof SchemaMismatch) {
-      result = { ok: false, error: "SchemaMismatch", message: err.message, differences: err.differences };
-    } else if (err instanceof MigrationError) {
-      result = { ok: false, error: "MigrationError", message: err.message, differences: [] };
-    } else {
-      throw err;
-    }
+    result = reported(err);
   }
   const still = await client.query("SELECT 1").then(() => "usable", (err: { code?: string }) => err.code);
   if (still !== "25P02") {
@@ -163,13 +168,7 @@ async function main(argv: string[]): Promise<void> {
       throw new Error(`unknown command: ${command}`);
     }
   } catch (err) {
-    if (err instanceof SchemaMismatch) {
-      result = { ok: false, error: "SchemaMismatch", message: err.message, differences: err.differences };
-    } else if (err instanceof MigrationError) {
-      result = { ok: false, error: "MigrationError", message: err.message, differences: [] };
-    } else {
-      throw err;
-    }
+    result = reported(err);
   } finally {
     await close();
   }
