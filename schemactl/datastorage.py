@@ -466,6 +466,11 @@ def _one(table: dict, col: Col) -> Callable | None:
     return make(col) if make else None
 
 
+# The engines whose own column types (postgres_type) move as the driver gives them; SQLite's sqlite_type is only
+# another spelling of the portable type, whose values are read and written as that type's.
+OWN_TYPE_AS_GIVEN = frozenset({"postgres"})
+
+
 def function(step: str, engine: str | None, m: Manifest, col: Col, fmt: int = 2) -> Callable | None:
     """The function of one column for a step: read/write (engine value <-> neutral), archive/unarchive.
     A column in a PostgreSQL type of its own moves there as the driver gives it (no portable form to check), but
@@ -474,7 +479,7 @@ def function(step: str, engine: str | None, m: Manifest, col: Col, fmt: int = 2)
     are spelled unalike) is the portable type's as sqlite.spell is: its values are read, checked and written
     as the portable type's (passed as the driver gave them, SQLite's '…+02:00' lost its offset in PostgreSQL's
     timestamp, a Decimal could not be bound, and backup refused every timestamp)."""
-    if engine == "postgres" and engine in col.own:
+    if engine in OWN_TYPE_AS_GIVEN and engine in col.own:
         return _pg_own_writer(col) if step == "write" else None
     table = _table(step, engine, m, fmt, col.loose)
     if not col.array:

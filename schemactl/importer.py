@@ -375,7 +375,7 @@ class Importer:
     # -- types
     def portable(self, t: CTable, c: CColumn) -> str:
         path = ("tables", t.name, "columns", c.name)
-        enum = {e.lower(): e for e in self.enums}.get(c.type.lower())   # catalog types compare case-folded
+        enum = self._own_enum(c.type)   # catalog types compare case-folded
         if enum is not None:
             return enum
         if (t.name, c.name) in self.retyped:
@@ -411,7 +411,7 @@ class Importer:
                 if why:
                     self.summary.approximate(path, f"{shown} -> {typ} ({why})")
                 return typ
-            enum = {e.lower(): e for e in self.enums}.get(pg_unquote(spelled).lower()) if domain else None
+            enum = self._own_enum(pg_unquote(spelled)) if domain else None
             if enum is not None:   # a domain over the schema's own enum: that enum
                 self.summary.approximate(path, f"{shown} -> {enum} ({why})")
                 return enum
@@ -424,8 +424,7 @@ class Importer:
             note = PG_OWN_TYPE_NOTES.get(c.type.split("[", 1)[0].strip().lower())
             # an array of the manifest's own enum, by the enum's name (the catalog's spelling is case-folded:
             # "OrderStatus"[] reads as "orderstatus"[], a type PostgreSQL does not have)
-            own = {e.lower(): e for e in self.enums}.get(pg_unquote(c.type.removesuffix("[]")).lower()) \
-                if c.type.endswith("[]") else None
+            own = self._own_enum(pg_unquote(c.type.removesuffix("[]"))) if c.type.endswith("[]") else None
             kept = f"{quote_name(own)}[]" if own is not None else _pg_type_spelling(c.type)
             self.summary.approximate(path, f"{kept} has no portable type: text on SQLite, postgres_type: "
                                            f"{kept} on PostgreSQL" + (f" ({note})" if note else ""))
@@ -872,13 +871,21 @@ class Importer:
                                        "15 significant digits)", what=what)
         return {**both, "sqlite": sqlite}
 
+    def _own_enum(self, name: str) -> str | None:
+        """The manifest's enum of that name as the catalog spells it (case-folded), or None."""
+        return {e.lower(): e for e in self.enums}.get(name.lower())
+
+    def _other_schema_names(self) -> set[str]:
+        """The database's schemas other than the imported one, case-folded."""
+        return {n.lower() for (n,) in self.extras.get("schemas", ())} - {(self.schema or "public").lower()}
+
     def _other_schemas_named(self, *sqls) -> list[str]:
         """The other schemas of this database that PostgreSQL expressions name (util.slugify(title)), as the
         manifest writes them (a cast to a domain or an extension's type is one to its base type): the generated
         DDL would name what the manifest, which holds one schema, does not create."""
         if self.engine != "postgres":
             return []
-        other = {n.lower() for (n,) in self.extras.get("schemas", ())} - {(self.schema or "public").lower()}
+        other = self._other_schema_names()
         return sorted({q for sql in sqls if sql for q in _qualifiers(re.sub(
             r"'(?:[^']|'')*'", "''", self.both(sql, "postgres")["postgres"])) if q.lower() in other})
 
@@ -895,7 +902,7 @@ class Importer:
             named = _qualifiers(text)
         named |= set(re.findall(rf'(?<![\w."])"?(\w+)"?\.{_IDENT}\s*\(', text))   # util.f(…)
         named |= set(re.findall(r'::\s*"?(\w+)"?\.', text))                      # ::util.color
-        other = {n.lower() for (n,) in self.extras.get("schemas", ())} - {(self.schema or "public").lower()}
+        other = self._other_schema_names()
         return sorted(q for q in named if q.lower() in other)
 
     @staticmethod
@@ -1298,7 +1305,7 @@ class Importer:
         """Functions, sequences, row-level security and policies (PostgreSQL: SQLite has none)."""
         from .expect import SEQUENCE_LIMITS
         functions = {}
-        other_schemas = {n.lower() for (n,) in self.extras.get("schemas", ())} - {(self.schema or "public").lower()}
+        other_schemas = self._other_schema_names()
         for f in self.cat.functions:
             if f.name in functions:
                 self.summary.not_mapped(("functions", f.name), "another function has this name (overloads): a "
@@ -1437,10 +1444,10 @@ def _from_postgres(tree, compared, storage):
     """SQLite's constants as SQLite stores them, an enum's order as its members (and why SQLite has no form)."""
     from . import typedconst
     tree, changed = typedconst.stored(tree, compared, storage)
-    return tree, changed, typedconst.reads_otherwise(tree) or _timed_arithmetic(tree, compared)
+    return tree, changed, typedconst.reads_otherwise(tree) or _timed_arithmetic(tree, compared, storage)
 
 
-def _timed_arithmetic(tree, compared) -> str | None:
+def _timed_arithmetic(tree, compared, storage: str) -> str | None:
     """Arithmetic on a date/time column (start_d + 1, ends - starts), which SQLite does on the text (or the
     Unix milliseconds) it holds the value as: '2024-01-31' + 1 is 2025 there, and a text sorts after every
     number, so a CHECK (end_d >= start_d + 1) holds for every row."""
@@ -1453,8 +1460,8 @@ def _timed_arithmetic(tree, compared) -> str | None:
                 if isinstance(operand, exp.Column) and compared.get(operand.name) in TIMED:
                     return (f"{node.sql(dialect='postgres')}: arithmetic on {operand.name}, a "
                             f"{compared[operand.name]}, which SQLite holds as "
-                            + ("Unix milliseconds" if compared[operand.name] == "timestamptz" else "ISO text")
-                            + " and would compute as a number")
+                            + (f"its sqlite.timestamptz storage ({storage})" if compared[operand.name] == "timestamptz"
+                               else "ISO text") + " and would compute as a number")
     return None
 
 

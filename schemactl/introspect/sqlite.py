@@ -98,12 +98,13 @@ def introspect(conn, schema: str | None = None) -> Catalog:
     shadow = fts5_shadow_tables(virtual)
     pragma = _Pragmas(conn)
     tables = []
+    names = {n.lower(): n for n, _ in rows}   # SQLite finds a table by its name in any ASCII case
     for name, sql in rows:
         if name in virtual or name in shadow:
             continue
-        tables.append(_table(pragma, name, sql, index_sql, {n.lower(): n for n, _ in rows}))
+        tables.append(_table(pragma, name, sql, index_sql, names))
     # a trigger's tbl_name is spelled as its CREATE TRIGGER wrote it (ON users of table Users): the table's name
-    spelled = {n.lower(): n for n, _ in rows}
+    spelled = dict(names)
     spelled.update((n.lower(), n) for (n,) in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'view'"))
     triggers = [(name, spelled.get(table.lower(), table), sql) for name, table, sql in
                 conn.execute("SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'")]

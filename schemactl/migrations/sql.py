@@ -418,7 +418,7 @@ def _sqlite_drops(names: list[str], old: Manifest) -> list[str]:
     out, stand_ins = [], []
     for i, name in enumerate(names):
         out.append(f"DROP TABLE {quote(name)};")
-        keys = sorted({tuple(fk.ref_columns) for n in names[i + 1:] for fk in old.table(n).foreign_keys
+        keys = sorted({tuple(_key_columns(old, fk)) for n in names[i + 1:] for fk in old.table(n).foreign_keys
                        if fk.ref_table == name and n != name})
         if keys:
             columns = sorted({c for key in keys for c in key})

@@ -235,8 +235,8 @@ class DrizzleRenderer(RelationsMixin):
         """The manifest's enum a postgres_type array element names (``role``, ``"Role"``), else None."""
         if not self.r.enum_builder:
             return None
-        name = element[1:-1].replace('""', '"') if len(element) > 1 and element[0] == element[-1] == '"' \
-            else element
+        from ..typekeys import pg_unquote
+        name = pg_unquote(element)
         return name if self.m.enum(name) is not None else None
 
     def _builder_name(self, call: str) -> str:
