@@ -292,10 +292,10 @@ def sweep(who: RunAs) -> list[Path]:
                 if time.time() - st.st_mtime < _UNLOCKED_AGE:
                     continue   # just being made, or an earlier version's that may still run
             else:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                try:   # shared: sweepers of other schemactl processes, looking at the same moment, hold it too
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    continue   # its watchdog runs
+                    continue   # its watchdog runs (the only holder of the exclusive lock)
                 finally:
                     os.close(fd)
         except OSError:
@@ -386,9 +386,12 @@ class LocalPostgres:
         It also keeps the directory's lock file locked for as long as it lives (the lock is taken here and
         the watchdog inherits it): a directory whose lock nobody holds is a leftover (see ``sweep``)."""
         read_end, write_end = os.pipe()   # both close-on-exec: no other child of ours keeps the lifeline open
-        lock = os.open(self.base / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        # Made under another name and renamed once locked: a sweep never finds the lock file unlocked.
+        making = self.base / (LOCK_FILE + ".new")
+        lock = os.open(making, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            os.rename(making, self.base / LOCK_FILE)
             self.watchdog = subprocess.Popen(
                 [sys.executable, "-I", "-S", str(WATCHDOG), str(self.base), str(self.who.uid), str(self.who.gid),
                  str(template)],

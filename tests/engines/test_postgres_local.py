@@ -163,6 +163,58 @@ def test_directory_left_when_everything_was_killed_is_swept_by_the_next_start():
     assert _gone(live_pid, live_base)
 
 
+def _leftover(run_dir: Path, name: str) -> Path:
+    """A server directory as a killed schemactl leaves it: its lock file, its data, no server."""
+    base = run_dir / name
+    (base / "data").mkdir(parents=True)
+    (base / postgres_local.LOCK_FILE).write_text("")
+    return base
+
+
+def test_a_sweep_at_the_same_moment_as_another_still_removes_the_leftover(monkeypatch, tmp_path):
+    """Every start sweeps, and parallel starts sweep at the same moment: one sweeper's look at a leftover
+    must not read as "its watchdog runs" to the other (the leftover stayed until some later start)."""
+    import fcntl
+    monkeypatch.setenv("SCHEMACTL_RUN_DIR", str(tmp_path))
+    base = _leftover(tmp_path, "schemactl-pg-left")
+    other_sweeper = os.open(base / postgres_local.LOCK_FILE, os.O_RDONLY)
+    try:
+        fcntl.flock(other_sweeper, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        assert postgres_local.sweep(postgres_local.run_as()) == [base]
+    finally:
+        os.close(other_sweeper)
+    assert not base.exists()
+
+
+def test_a_sweep_leaves_a_directory_whose_watchdog_holds_its_lock(monkeypatch, tmp_path):
+    import fcntl
+    monkeypatch.setenv("SCHEMACTL_RUN_DIR", str(tmp_path))
+    base = _leftover(tmp_path, "schemactl-pg-held")
+    watchdog = os.open(base / postgres_local.LOCK_FILE, os.O_RDONLY)
+    try:
+        fcntl.flock(watchdog, fcntl.LOCK_EX)
+        assert postgres_local.sweep(postgres_local.run_as()) == []
+        assert base.exists()
+    finally:
+        os.close(watchdog)
+    assert postgres_local.sweep(postgres_local.run_as()) == [base]
+
+
+def test_the_lock_file_appears_already_locked():
+    """Made under another name and renamed once locked: between its creation and its lock, a sweep
+    would have found it unlocked and removed the directory of a server being started."""
+    import fcntl
+    with LocalPostgres() as pg:
+        assert sorted(p.name for p in pg.base.iterdir() if p.name.startswith(postgres_local.LOCK_FILE)) == [
+            postgres_local.LOCK_FILE]
+        fd = os.open(pg.base / postgres_local.LOCK_FILE, os.O_RDONLY)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+
+
 def _blocked_signals(pid: int) -> int:
     """The signal mask of process ``pid`` (SigBlk in /proc/PID/status), as a bit set."""
     line = next(l for l in Path(f"/proc/{pid}/status").read_text().splitlines() if l.startswith("SigBlk:"))
