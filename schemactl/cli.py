@@ -133,12 +133,13 @@ _features_opt = click.option("--features", callback=_parse_features, metavar="A,
                                   "`features:`); files it writes, if any, go to generated/<name>+a+b/.")
 
 
-def _selected(project, manifests, features=frozenset()):
-    """The manifests for --features, or for every configured feature set when none is given."""
+def _selected(project, manifests, features=frozenset(), defer_checks=False):
+    """The manifests for --features, or for every configured feature set when none is given.
+    ``defer_checks``: see manifest.load.load_text."""
     paths = list(manifests) or project.manifest_paths()
     if features:
-        return load_all(project, paths, features)
-    return load_feature_sets(project, paths)
+        return load_all(project, paths, features, defer_checks)
+    return load_feature_sets(project, paths, defer_checks)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -277,24 +278,33 @@ def generate(manifests, output, no_hash, slug, allow_destructive, features):
     atomically: if any manifest is invalid or any write fails, nothing changes.
     """
     project = find_project()
-    loaded = _selected(project, manifests, features)
-    from .render.drizzle import TYPES_DIFFER
-    for w in dict.fromkeys(w for _, m in loaded for w in m.warnings if TYPES_DIFFER in str(w)):
-        click.echo(str(w), err=True)   # types.ts cannot give the column one type both Drizzle files accept
+    # Without --migration, a model's checks run while a forked process renders its files (render.outputs);
+    # nothing is written before every model's checks have passed.
+    loaded = _selected(project, manifests, features, defer_checks=not slug)
+    from .manifest.load import checked
     files = {}
     versions: dict[Path, int] = {}   # a manifest's version after this run: its feature-set builds carry it too
+    refused: list = []
+    done = []
+    stale: list[str] = []
     for path, m in loaded:
         planned = _next_migration(project, path, m, output, slug, allow_destructive) if slug else None
-        if planned is None and m.features and path in versions:
-            version = versions[path]
-            files.update(planned_files(project, m, output, version=version))
-        elif planned is None:
-            files.update(planned_files(project, m, output))
-            version = chain_version(project, m, output)
-        else:   # the chain's new files and the bundle that embeds them; the rest at the new version
-            files.update(planned_files(project, m, output, with_bundle=False, version=planned.version))
-            files.update(planned.files)
-            version = planned.version
+        try:
+            if planned is None and m.features and path in versions:
+                version = versions[path]
+                files.update(planned_files(project, m, output, version=version))
+            elif planned is None:
+                files.update(planned_files(project, m, output))
+                version = chain_version(project, m, output)
+            else:   # the chain's new files and the bundle that embeds them; the rest at the new version
+                files.update(planned_files(project, m, output, with_bundle=False, version=planned.version))
+                files.update(planned.files)
+                version = planned.version
+            m = checked(m)
+        except ManifestInvalid as exc:
+            refused += exc.diagnostics   # every manifest's problems at once; nothing is written
+            continue
+        done.append((path, m))
         if not m.features and version is not None:
             versions[path] = version
         current = m.hash == schema_hash(m) and (version is None or m.version == version)
@@ -307,8 +317,16 @@ def generate(manifests, output, no_hash, slug, allow_destructive, features):
                 from .migrations.files import SNAPSHOT, chain_dir
                 files[chain_dir(project.output_dir(m, output)) / SNAPSHOT] = fixed
         elif not m.features and m.hash != schema_hash(m):
-            click.echo(f"warning: {project.display(path)}: hash is stale; run `schemactl generate` without "
-                       "--no-hash", err=True)
+            stale.append(f"warning: {project.display(path)}: hash is stale; run `schemactl generate` without "
+                         "--no-hash")
+    if refused:
+        raise ManifestInvalid(refused)
+    loaded = done
+    from .render.drizzle import TYPES_DIFFER
+    for w in dict.fromkeys(w for _, m in loaded for w in m.warnings if TYPES_DIFFER in str(w)):
+        click.echo(str(w), err=True)   # types.ts cannot give the column one type both Drizzle files accept
+    for line in stale:
+        click.echo(line, err=True)
     try:
         changed = set(atomic_write_all(files))
     except OSError as exc:

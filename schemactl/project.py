@@ -104,8 +104,10 @@ def _from_table(root: Path, table: dict, path: Path) -> Project:
     return Project(root=root, manifest_globs=tuple(globs), output=output, config_file=path, feature_sets=parsed)
 
 
-def load_all(project: Project, paths: list[Path], features: frozenset = frozenset()) -> list[tuple[Path, Manifest]]:
-    """Load every manifest; report all problems of all files at once."""
+def load_all(project: Project, paths: list[Path], features: frozenset = frozenset(),
+             defer_checks: bool = False) -> list[tuple[Path, Manifest]]:
+    """Load every manifest; report all problems of all files at once.  ``defer_checks``: see
+    manifest.load.load_text (each model's ``pending`` reports its problems under the project's path)."""
     if not paths:
         raise SchemactlError(f"no manifests found (looked for {', '.join(project.manifest_globs)} under "
                              f"{project.display(project.root) or '.'}); pass MANIFEST paths or configure "
@@ -116,30 +118,65 @@ def load_all(project: Project, paths: list[Path], features: frozenset = frozense
     names: dict[str, Path] = {}
     for p in paths:
         try:
-            m = load_file(p, features)
+            m = load_file(p, features, defer_checks)
         except ManifestInvalid as exc:
-            diagnostics += [Diagnostic(project.display(p), d.line, d.col, d.message) for d in exc.diagnostics]
+            diagnostics += _displayed(project, p, exc)
             continue
         if m.name in names and names[m.name] != p:
             diagnostics.append(Diagnostic(project.display(p), 1, 1, f'schema name "{m.name}" is also used by '
                                           f"{project.display(names[m.name])}; each manifest needs its own name"))
             continue
         names[m.name] = p
+        if m.pending is not None:
+            m = replace(m, pending=_DisplayedChecks(m.pending, project, p))
         out.append((p, _with_source(m, project.display(p))))
-    if diagnostics:
-        raise ManifestInvalid(diagnostics)
+    if diagnostics:   # with the problems the checks the others still owe find: every file's at once
+        raise ManifestInvalid(diagnostics + owed_problems(out))
     return out
 
 
-def load_feature_sets(project: Project, paths: list[Path]) -> list[tuple[Path, Manifest]]:
+def owed_problems(loaded: list[tuple[Path, Manifest]]) -> list[Diagnostic]:
+    """What the checks loaded models still owe find (each model's checks run once)."""
+    from .manifest.load import checked
+    found = []
+    for _, m in loaded:
+        try:
+            checked(m)
+        except ManifestInvalid as exc:
+            found += exc.diagnostics
+    return found
+
+
+def _displayed(project: Project, path: Path, exc: ManifestInvalid) -> list[Diagnostic]:
+    return [Diagnostic(project.display(path), d.line, d.col, d.message) for d in exc.diagnostics]
+
+
+class _DisplayedChecks:
+    """A model's pending checks, their problems named with the project's path of the manifest and the
+    checked model with its source (as load_all gives every model)."""
+
+    def __init__(self, pending, project: Project, path: Path):
+        self.pending, self.project, self.path = pending, project, path
+
+    def __call__(self) -> Manifest:
+        try:
+            return _with_source(self.pending(), self.project.display(self.path))
+        except ManifestInvalid as exc:
+            raise ManifestInvalid(_displayed(self.project, self.path, exc)) from None
+
+
+def load_feature_sets(project: Project, paths: list[Path], defer_checks: bool = False) -> list[tuple[Path, Manifest]]:
     """Each manifest for every configured feature set it declares (the default set always)."""
-    out = load_all(project, paths)
+    out = load_all(project, paths, defer_checks=defer_checks)
     for features in project.feature_sets:
         if not features:
             continue
         fitting = [p for p, m in out if features <= set(m.declared_features)]
         if fitting:
-            out += load_all(project, fitting, features)
+            try:
+                out += load_all(project, fitting, features, defer_checks)
+            except ManifestInvalid as exc:
+                raise ManifestInvalid(exc.diagnostics + owed_problems(out)) from None
         elif project.config_file is not None and set(paths) == set(project.manifest_paths()):
             import sys   # a set none of the project's manifests declares (a typo?): said, not skipped unsaid
             sys.stderr.write(f"warning: {project.display(project.config_file)}: feature set "

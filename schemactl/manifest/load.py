@@ -13,6 +13,7 @@ import functools
 import gc
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -62,7 +63,8 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def load_file(path: str | Path, features: frozenset = frozenset()) -> Manifest:
+def load_file(path: str | Path, features: frozenset = frozenset(), defer_checks: bool = False) -> Manifest:
+    """The manifest in ``path`` (see load_text)."""
     path = Path(path)
     shown = display_path(path)
     try:
@@ -76,7 +78,7 @@ def load_file(path: str | Path, features: frozenset = frozenset()) -> Manifest:
     except UnicodeDecodeError as exc:   # where the first byte that is no UTF-8 is (a file saved as Latin-1, say)
         from ..errors import not_utf8
         raise ManifestInvalid([Diagnostic(shown, *not_utf8(data, exc))]) from None
-    return load_text(text, shown, features)
+    return load_text(text, shown, features, defer_checks=defer_checks)
 
 
 @contextlib.contextmanager
@@ -93,20 +95,58 @@ def _gc_paused():
 
 
 def load_text(text: str, filename: str = "<manifest>", features: frozenset = frozenset(),
-              released: bool = False) -> Manifest:
+              released: bool = False, defer_checks: bool = False) -> Manifest:
     """Load a manifest for a feature set (default: no optional features).  ``released``: a migration chain's
     snapshot, which the engines took when it was released: what the engines would refuse is not judged again
-    (a later schemactl that refuses more must still read the chain it continues)."""
-    with _gc_paused():
-        try:
-            return _load_text(text, filename, frozenset(features), released)
-        except RecursionError:   # a value nested deeper than a step of validation can follow
-            raise ManifestInvalid([Diagnostic(filename, 1, 1, "the manifest nests a value too deeply to be read "
-                                                              "(an expression or a JSON value inside itself "
-                                                              "many times over); simplify it")]) from None
+    (a later schemactl that refuses more must still read the chain it continues).
+
+    ``defer_checks``: a model that was read and built without a problem comes back before the checks over
+    the whole model (names, keys, references, what the engines would refuse) have run; its ``pending``
+    (a PendingChecks) runs them: it returns the checked model (with its warnings, ``pending`` None) or
+    raises ManifestInvalid.  Nothing may be written from a model before that.  (generate renders while
+    they run.)  A model with a problem already found is checked at once, so every problem is reported."""
+    with _gc_paused(), _too_deep(filename):
+        return _load_text(text, filename, frozenset(features), released, defer_checks)
 
 
-def _load_text(text: str, filename: str, features: frozenset, released: bool = False) -> Manifest:
+@contextlib.contextmanager
+def _too_deep(filename: str):
+    try:
+        yield
+    except RecursionError:   # a value nested deeper than a step of validation can follow
+        raise ManifestInvalid([Diagnostic(filename, 1, 1, "the manifest nests a value too deeply to be read "
+                                                          "(an expression or a JSON value inside itself "
+                                                          "many times over); simplify it")]) from None
+
+
+class PendingChecks:
+    """The checks a model loaded with ``defer_checks`` still owes.  Called: runs them (once; later calls
+    give the same answer) and returns the checked model, or raises ManifestInvalid."""
+
+    def __init__(self, run: Callable[[], Manifest], filename: str):
+        self._run, self._filename = run, filename
+        self._result: Manifest | None = None
+        self._error: ManifestInvalid | None = None
+
+    def __call__(self) -> Manifest:
+        if self._result is None and self._error is None:
+            try:
+                with _gc_paused(), _too_deep(self._filename):
+                    self._result = self._run()
+            except ManifestInvalid as exc:
+                self._error = exc
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+
+def checked(m: Manifest) -> Manifest:
+    """``m`` with the checks it may still owe run (ManifestInvalid when they find an error)."""
+    return m if m.pending is None else m.pending()
+
+
+def _load_text(text: str, filename: str, features: frozenset, released: bool = False,
+               defer_checks: bool = False) -> Manifest:
     try:
         located = yamlpos.load(text)
     except yamlpos.YamlSyntaxError as exc:
@@ -126,12 +166,19 @@ def _load_text(text: str, filename: str, features: frozenset, released: bool = F
     _schema_problems(data, problems)
     if problems.items:
         raise ManifestInvalid(problems.items)
-    manifest = _Builder(data, problems, filename, features).build()
-    if problems.errors:
-        raise ManifestInvalid(problems.items)
-    if problems.items:
-        manifest = replace(manifest, warnings=tuple(sorted(set(problems.items))))
-    return manifest
+    builder = _Builder(data, problems, filename, features)
+    manifest = builder.build()
+    from .rules import ordered
+    rendered = ordered(manifest)   # the tables in foreign-key order, as the renderers take them
+
+    def finish() -> Manifest:
+        builder.check(manifest)
+        if problems.errors:
+            raise ManifestInvalid(problems.items)
+        return replace(rendered, warnings=tuple(sorted(set(problems.items)))) if problems.items else rendered
+    if defer_checks and not problems.errors:
+        return replace(rendered, pending=PendingChecks(finish, filename))
+    return finish()
 
 
 # ---------------------------------------------------------------- JSON Schema
@@ -398,13 +445,15 @@ class _Builder:
             spell=tuple(sorted(("sqlite", t, v) for t, v in self.d.get("sqlite", {}).get("spell", {}).items())),
             located=self.p.located, drizzle=_drizzle_file(self.d.get("drizzle")),
         )
-        manifest = _resolve_key_references(manifest)
+        return _resolve_key_references(manifest)
+
+    def check(self, manifest: Manifest) -> None:
+        """The checks over the whole built model (``build``'s result), into the problems."""
         _check_drizzle(manifest, self.p)
         from . import rules
         rules.check(manifest, self.p)
         if manifest.drizzle and manifest.drizzle.core and not self.p.errors:
             _check_drizzle_types(manifest, self.p)
-        return rules.ordered(manifest)
 
     # -- objects beside tables
     def _trigger(self, tname: str, tspec: dict) -> Trigger | None:

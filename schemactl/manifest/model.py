@@ -348,6 +348,8 @@ class Manifest:
     located: object = field(default=None, compare=False, repr=False)   # yamlpos.Located, for positions
     warnings: tuple = field(default=(), compare=False, repr=False)     # Diagnostics of severity "warning"
     drizzle: DrizzleFile | None = field(default=None, compare=False)    # Drizzle files only, not the schema
+    # load_file(..., defer_checks=True): the checks this model still owes (load.PendingChecks); None once run
+    pending: object = field(default=None, compare=False, repr=False)
 
     def position(self, path: tuple, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of a manifest path, (1, 1) when unknown."""

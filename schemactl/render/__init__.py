@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from importlib import resources
 
+from ..errors import ManifestInvalid
 from ..lazymod import lazy
 from ..manifest.model import Manifest
 from ..naming import comment_text, quote
@@ -134,13 +136,34 @@ def ddl(manifest: Manifest, engine: str, digest: str | None = None) -> str:
 
 # Rendering a large manifest's files takes most of a second; on a machine with a second core, a forked
 # process renders about half of them (by weight: roughly their share of the time, measured).
-_WEIGHT = {"schema.pg.ts": 7, "schema.sqlite.ts": 5, "types.ts": 2, "postgres.sql": 2, "sqlite.sql": 2,
+# (1,000 tables: each Drizzle file 60 ms, types.ts and each DDL file 20 ms, schema.md 11 ms.)
+_WEIGHT = {"schema.pg.ts": 6, "schema.sqlite.ts": 6, "types.ts": 2, "postgres.sql": 2, "sqlite.sql": 2,
            "schema.md": 1}
 PARALLEL_FROM_TABLES = 150   # below this, a fork costs more than it saves
 
 
+# A model's pending checks (manifest.load's defer_checks) take about as long as this weight's files (70 ms).
+_CHECKS_WEIGHT = 7
+
+
 def outputs(manifest: Manifest) -> dict[str, str]:
-    """File name (relative to generated/<name>/) -> content, in OUTPUTS order."""
+    """File name (relative to generated/<name>/) -> content, in OUTPUTS order.  A model that still owes its
+    checks (``pending``) has them run here, while a forked process renders (ManifestInvalid when they find an
+    error: nothing is returned)."""
+    pending = manifest.pending
+    if pending is not None:
+        manifest = replace(manifest, pending=None)
+    try:
+        return _outputs(manifest, pending)
+    except ManifestInvalid:
+        raise
+    except Exception:
+        if pending is not None:
+            pending()   # a model the checks refuse: their problems, not what rendering it ran into
+        raise
+
+
+def _outputs(manifest: Manifest, pending) -> dict[str, str]:
     from ..manifest.hashing import schema_hash
     digest = schema_hash(manifest)
     names = [fname for fname in OUTPUTS if fname != "connection.sqlite.sql" or manifest.pragmas]
@@ -149,7 +172,10 @@ def outputs(manifest: Manifest) -> dict[str, str]:
         from .parallel import render_shared
         for template in dict.fromkeys(OUTPUTS[fname][0] for fname in names):
             _env().get_template(template)
-        done = render_shared(names, lambda fname: render_file(manifest, fname, digest), _WEIGHT)
+        done = render_shared(names, lambda fname: render_file(manifest, fname, digest), _WEIGHT,
+                             meanwhile=pending, meanwhile_weight=_CHECKS_WEIGHT)
     else:
+        if pending is not None:
+            pending()
         done = {fname: render_file(manifest, fname, digest) for fname in names}
     return {fname: done[fname] for fname in names}

@@ -28,11 +28,12 @@ def usable() -> bool:
             and second_process_allowed())
 
 
-def split(names: list[str], weight: dict[str, int]) -> tuple[list[str], list[str]]:
-    """(the child's share, the parent's): heaviest first, each to the lighter side so far."""
+def split(names: list[str], weight: dict[str, int], head_start: int = 0) -> tuple[list[str], list[str]]:
+    """(the child's share, the parent's): heaviest first, each to the lighter side so far; the parent's
+    side starts at ``head_start`` (its other work, in the same units)."""
     mine: list[str] = []
     theirs: list[str] = []
-    loads = [0, 0]
+    loads = [0, head_start]
     for name in sorted(names, key=lambda n: -weight.get(n, 1)):
         side = 0 if loads[0] <= loads[1] else 1
         (theirs if side == 0 else mine).append(name)
@@ -40,11 +41,18 @@ def split(names: list[str], weight: dict[str, int]) -> tuple[list[str], list[str
     return theirs, mine
 
 
-def render_shared(names: list[str], render: Callable[[str], str], weight: dict[str, int]) -> dict[str, str]:
-    """{name: render(name)} for every name, about half of them rendered by a forked process."""
+def render_shared(names: list[str], render: Callable[[str], str], weight: dict[str, int],
+                  meanwhile: Callable[[], object] | None = None, meanwhile_weight: int = 0) -> dict[str, str]:
+    """{name: render(name)} for every name, about half of them rendered by a forked process.
+
+    ``meanwhile``: called once, before anything is rendered here: while the forked process renders its share
+    (its weight, in ``weight``'s units, lightens this process's share).  Should it raise, the forked process
+    is stopped and nothing is rendered."""
     if len(names) < 2 or not usable():
+        if meanwhile is not None:
+            meanwhile()
         return {name: render(name) for name in names}
-    theirs, mine = split(names, weight)
+    theirs, mine = split(names, weight, meanwhile_weight if meanwhile is not None else 0)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:   # the child: render, send, end -- whatever happens, it ends here
@@ -65,6 +73,8 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
     got = os.fdopen(read_end, "rb")
     finished = False
     try:
+        if meanwhile is not None:
+            meanwhile()
         done = {name: render(name) for name in mine}
         received = got.read()
         finished = True

@@ -140,3 +140,68 @@ def test_a_failure_in_the_parents_share_does_not_wait_for_a_child_blocked_on_the
     with pytest.raises(RuntimeError, match="parent's share failed"):
         parallel.render_shared(["big", "small"], render_one, {"big": 2, "small": 1})
     assert time.monotonic() - started < 10
+
+
+@needs_fork
+def test_meanwhile_runs_here_while_the_child_renders(two_cores_one_thread):
+    parent = os.getpid()
+    ran = []
+
+    def render_one(name: str) -> str:
+        assert os.getpid() != parent or ran, "the parent rendered before its meanwhile work"
+        return name + ("" if os.getpid() == parent else " (child)")
+    done = parallel.render_shared(["a", "b", "c"], render_one, {"a": 3, "b": 2, "c": 1},
+                                  meanwhile=lambda: ran.append(os.getpid()), meanwhile_weight=2)
+    assert ran == [parent]
+    # the parent's side starts 2 heavier: the child takes a (3), the parent b (2+2), the child c (3+1)
+    assert done == {"a": "a (child)", "b": "b", "c": "c (child)"}
+
+
+@needs_fork
+def test_meanwhile_that_raises_stops_the_child_and_renders_nothing_here(two_cores_one_thread):
+    import time
+    parent = os.getpid()
+    rendered_here = []
+
+    def render_one(name: str) -> str:
+        if os.getpid() != parent:
+            time.sleep(60)   # a child still at work: it must be stopped, not waited for
+        rendered_here.append(name)
+        return name
+
+    def refuse():
+        raise ValueError("the model is refused")
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="refused"):
+        parallel.render_shared(["a", "b"], render_one, {}, meanwhile=refuse)
+    assert rendered_here == [] and time.monotonic() - started < 10
+    with pytest.raises(ValueError, match="refused"):   # the same without a fork
+        parallel.render_shared(["a"], render_one, {}, meanwhile=refuse)
+    assert rendered_here == []
+
+
+def _bad_large(missing: str) -> str:
+    """A large manifest (rendered with the fork) whose last table's key names a missing table: only the
+    checks over the whole model find it."""
+    text = synthetic(render.PARALLEL_FROM_TABLES)
+    last = render.PARALLEL_FROM_TABLES - 1
+    return text.replace(f"table: t{last - 1:04d}", f"table: {missing}")
+
+
+def test_generate_refuses_what_the_checks_find_while_the_child_renders(tmp_path):
+    """generate runs a model's checks while a forked process renders: a model they refuse is reported as
+    before (every manifest's problems at once, at the user's line and column), and nothing is written."""
+    project = tmp_path / "p"
+    (project / "manifests").mkdir(parents=True)
+    (project / "manifests" / "a.yaml").write_text(_bad_large("nowhere"))
+    second = _bad_large("elsewhere").replace("name: bench", "name: other")
+    (project / "manifests" / "b.yaml").write_text(second)
+    res = subprocess.run([sys.executable, "-m", "schemactl", "generate"], cwd=project, capture_output=True,
+                         text=True)
+    assert res.returncode == 2, res.stderr
+    line = 1 + next(i for i, l in enumerate(second.splitlines()) if "table: elsewhere" in l)
+    assert f'manifests/a.yaml:{line}:' in res.stderr and 'references missing table "nowhere"' in res.stderr
+    assert f'manifests/b.yaml:{line}:' in res.stderr and 'references missing table "elsewhere"' in res.stderr
+    assert "Traceback" not in res.stderr and res.stdout == ""
+    assert not (project / "generated").exists()
+    assert (project / "manifests" / "a.yaml").read_text() == _bad_large("nowhere")   # no hash: line written
