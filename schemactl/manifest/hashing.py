@@ -134,16 +134,21 @@ _MEMO: dict = {}
 
 def schema_hash(m: Manifest) -> str:
     parts = tuple(getattr(m, f) for f in HASHED_FIELDS)
-    key = tuple(map(id, parts))
-    hit = _MEMO.get(key)
+    hit = _MEMO.get(tuple(map(id, parts)))
     if hit is not None and all(a is b for a, b in zip(hit[0], parts)):
         return hit[1]
     # (canonical() builds a new tree, never circular: not checked for cycles, which took a sixth of dumps)
     text = json.dumps(canonical(m), sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False)
-    digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return remember(m, "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def remember(m: Manifest, digest: str) -> str:
+    """Note ``digest`` as ``m``'s schema hash (computed by this process or, for the same model, by a process
+    forked from it: render.outputs)."""
+    parts = tuple(getattr(m, f) for f in HASHED_FIELDS)
     if len(_MEMO) >= 16:
         _MEMO.clear()
-    _MEMO[key] = (parts, digest)    # the objects stay referenced, so their ids are not reused meanwhile
+    _MEMO[tuple(map(id, parts))] = (parts, digest)    # the objects stay referenced: their ids are not reused
     return digest
 
 

@@ -144,6 +144,7 @@ PARALLEL_FROM_TABLES = 150   # below this, a fork costs more than it saves
 
 # A model's pending checks (manifest.load's defer_checks) take about as long as this weight's files (70 ms).
 _CHECKS_WEIGHT = 7
+_HASH_WEIGHT = 3   # the schema hash (38 ms)
 
 
 def outputs(manifest: Manifest) -> dict[str, str]:
@@ -164,17 +165,21 @@ def outputs(manifest: Manifest) -> dict[str, str]:
 
 
 def _outputs(manifest: Manifest, pending) -> dict[str, str]:
-    from ..manifest.hashing import schema_hash
-    digest = schema_hash(manifest)
+    from ..manifest.hashing import remember, schema_hash
     names = [fname for fname in OUTPUTS if fname != "connection.sqlite.sql" or manifest.pragmas]
     if len(manifest.tables) >= PARALLEL_FROM_TABLES:
         from . import drizzle, erd  # noqa: F401  (loaded once, before the fork, not in both processes)
-        from .parallel import render_shared
+        from .parallel import Handoff, render_shared
         for template in dict.fromkeys(OUTPUTS[fname][0] for fname in names):
             _env().get_template(template)
-        done = render_shared(names, lambda fname: render_file(manifest, fname, digest), _WEIGHT,
-                             meanwhile=pending, meanwhile_weight=_CHECKS_WEIGHT)
+        # the forked process hashes the model first and hands the digest over
+        digest = Handoff(lambda: schema_hash(manifest))
+        done = render_shared(names, lambda fname: render_file(manifest, fname, digest()), _WEIGHT,
+                             meanwhile=pending, meanwhile_weight=_CHECKS_WEIGHT,
+                             handoff=digest, handoff_weight=_HASH_WEIGHT)
+        remember(manifest, digest())   # for the hash: line and the staleness stamps
     else:
+        digest = schema_hash(manifest)
         if pending is not None:
             pending()
         done = {fname: render_file(manifest, fname, digest) for fname in names}

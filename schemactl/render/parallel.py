@@ -28,12 +28,30 @@ def usable() -> bool:
             and second_process_allowed())
 
 
-def split(names: list[str], weight: dict[str, int], head_start: int = 0) -> tuple[list[str], list[str]]:
-    """(the child's share, the parent's): heaviest first, each to the lighter side so far; the parent's
-    side starts at ``head_start`` (its other work, in the same units)."""
+class Handoff:
+    """A value both processes need (a manifest's schema hash, which every file shows): computed once, by the
+    forked process before its share, which hands it over (render_shared), or here when there is none.
+    Called for the value."""
+
+    def __init__(self, compute: Callable[[], str]):
+        self._compute = compute
+        self._value: str | None = None
+        self._receive: Callable[[], str | None] | None = None   # render_shared's, in the parent
+
+    def __call__(self) -> str:
+        if self._value is None:
+            got = self._receive() if self._receive is not None else None
+            self._value = got if got is not None else self._compute()
+        return self._value
+
+
+def split(names: list[str], weight: dict[str, int], head_start: int = 0,
+          their_head_start: int = 0) -> tuple[list[str], list[str]]:
+    """(the child's share, the parent's): heaviest first, each to the lighter side so far; the sides start
+    at ``their_head_start`` and ``head_start`` (other work, in the same units)."""
     mine: list[str] = []
     theirs: list[str] = []
-    loads = [0, head_start]
+    loads = [their_head_start, head_start]
     for name in sorted(names, key=lambda n: -weight.get(n, 1)):
         side = 0 if loads[0] <= loads[1] else 1
         (theirs if side == 0 else mine).append(name)
@@ -42,30 +60,35 @@ def split(names: list[str], weight: dict[str, int], head_start: int = 0) -> tupl
 
 
 def render_shared(names: list[str], render: Callable[[str], str], weight: dict[str, int],
-                  meanwhile: Callable[[], object] | None = None, meanwhile_weight: int = 0) -> dict[str, str]:
+                  meanwhile: Callable[[], object] | None = None, meanwhile_weight: int = 0,
+                  handoff: Handoff | None = None, handoff_weight: int = 0) -> dict[str, str]:
     """{name: render(name)} for every name, about half of them rendered by a forked process.
 
     ``meanwhile``: called once, before anything is rendered here: while the forked process renders its share
     (its weight, in ``weight``'s units, lightens this process's share).  Should it raise, the forked process
-    is stopped and nothing is rendered."""
+    is stopped and nothing is rendered.  ``handoff``: a value ``render`` needs (calls), which the forked
+    process computes first (its weight lightens that process's share) and hands over."""
     if len(names) < 2 or not usable():
         if meanwhile is not None:
             meanwhile()
         return {name: render(name) for name in names}
-    theirs, mine = split(names, weight, meanwhile_weight if meanwhile is not None else 0)
+    theirs, mine = split(names, weight, meanwhile_weight if meanwhile is not None else 0,
+                         handoff_weight if handoff is not None else 0)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:   # the child: render, send, end -- whatever happens, it ends here
         code = 1
         try:
             os.close(read_end)
-            # all rendered before the first write: the pipe holds 64 KB, and the parent reads only once its
-            # own share is done
-            texts = [render(name).encode("utf-8", "surrogatepass") for name in theirs]
             with os.fdopen(write_end, "wb") as out:
+                if handoff is not None:   # at once: the parent may need it before its share
+                    _send(out, handoff().encode("utf-8", "surrogatepass"))
+                    out.flush()
+                # all rendered before the next write: the pipe holds 64 KB, and the parent reads only once
+                # its own share is done
+                texts = [render(name).encode("utf-8", "surrogatepass") for name in theirs]
                 for data in texts:
-                    out.write(_LENGTH.pack(len(data)))
-                    out.write(data)
+                    _send(out, data)
             code = 0
         finally:
             os._exit(code)
@@ -73,12 +96,18 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
     got = os.fdopen(read_end, "rb")
     finished = False
     try:
+        if handoff is not None:
+            handoff._receive = lambda: _received_one(got)
         if meanwhile is not None:
             meanwhile()
         done = {name: render(name) for name in mine}
+        if handoff is not None:
+            handoff()   # read off the pipe (or computed here) before the texts behind it
         received = got.read()
         finished = True
     finally:
+        if handoff is not None:
+            handoff._receive = None
         got.close()
         if not finished:   # the parent's share failed (or Ctrl-C): a child blocked on a full pipe must not be waited for
             _kill(pid)
@@ -88,6 +117,21 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
         if name not in done:   # the child did not finish: its share is rendered here (its errors raised here)
             done[name] = render(name)
     return done
+
+
+def _send(out, data: bytes) -> None:
+    out.write(_LENGTH.pack(len(data)))
+    out.write(data)
+
+
+def _received_one(got) -> str | None:
+    """The next length-prefixed text from the pipe; None when the child ended before sending it whole."""
+    head = got.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    (size,) = _LENGTH.unpack(head)
+    data = got.read(size)
+    return data.decode("utf-8", "surrogatepass") if len(data) == size else None
 
 
 def _unpack(names: list[str], data: bytes) -> dict[str, str]:

@@ -205,3 +205,33 @@ def test_generate_refuses_what_the_checks_find_while_the_child_renders(tmp_path)
     assert "Traceback" not in res.stderr and res.stdout == ""
     assert not (project / "generated").exists()
     assert (project / "manifests" / "a.yaml").read_text() == _bad_large("nowhere")   # no hash: line written
+
+
+@needs_fork
+def test_a_handoff_is_computed_by_the_child_and_read_here(two_cores_one_thread):
+    parent = os.getpid()
+    computed_here = []
+
+    def compute() -> str:
+        if os.getpid() == parent:
+            computed_here.append(1)
+        return f"digest of {os.getpid()}"
+    digest = parallel.Handoff(compute)
+    done = parallel.render_shared(["a", "b"], lambda name: f"{name} {digest()}", {"a": 2, "b": 1},
+                                  handoff=digest, handoff_weight=1)
+    child_digest = done["a"].split(" ", 1)[1]
+    assert child_digest != f"digest of {parent}" and done == {"a": f"a {child_digest}", "b": f"b {child_digest}"}
+    assert computed_here == [] and digest() == child_digest
+
+
+@needs_fork
+def test_a_handoff_the_child_never_sent_is_computed_here(two_cores_one_thread):
+    parent = os.getpid()
+
+    def compute() -> str:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), 9)
+        return "digest"
+    digest = parallel.Handoff(compute)
+    done = parallel.render_shared(["a", "b"], lambda name: f"{name} {digest()}", {}, handoff=digest)
+    assert done == {"a": "a digest", "b": "b digest"}
