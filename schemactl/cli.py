@@ -133,13 +133,13 @@ _features_opt = click.option("--features", callback=_parse_features, metavar="A,
                                   "`features:`); files it writes, if any, go to generated/<name>+a+b/.")
 
 
-def _selected(project, manifests, features=frozenset(), defer_checks=False):
+def _selected(project, manifests, features=frozenset(), defer_checks=False, meanwhile=None):
     """The manifests for --features, or for every configured feature set when none is given.
-    ``defer_checks``: see manifest.load.load_text."""
+    ``defer_checks``: see manifest.load.load_text; ``meanwhile``: see project.load_all."""
     paths = list(manifests) or project.manifest_paths()
     if features:
-        return load_all(project, paths, features, defer_checks)
-    return load_feature_sets(project, paths, defer_checks)
+        return load_all(project, paths, features, defer_checks, meanwhile)
+    return load_feature_sets(project, paths, defer_checks, meanwhile)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -280,7 +280,8 @@ def generate(manifests, output, no_hash, slug, allow_destructive, features):
     project = find_project()
     # Without --migration, a model's checks run while a forked process renders its files (render.outputs);
     # nothing is written before every model's checks have passed.
-    loaded = _selected(project, manifests, features, defer_checks=not slug)
+    from .render import PREPARE_SHARE, prepare
+    loaded = _selected(project, manifests, features, defer_checks=not slug, meanwhile=(prepare, PREPARE_SHARE))
     from .manifest.load import checked
     files = {}
     versions: dict[Path, int] = {}   # a manifest's version after this run: its feature-set builds carry it too

@@ -105,13 +105,30 @@ def _from_table(root: Path, table: dict, path: Path) -> Project:
 
 
 def load_all(project: Project, paths: list[Path], features: frozenset = frozenset(),
-             defer_checks: bool = False) -> list[tuple[Path, Manifest]]:
+             defer_checks: bool = False, meanwhile=None) -> list[tuple[Path, Manifest]]:
     """Load every manifest; report all problems of all files at once.  ``defer_checks``: see
-    manifest.load.load_text (each model's ``pending`` reports its problems under the project's path)."""
+    manifest.load.load_text (each model's ``pending`` reports its problems under the project's path).
+    ``meanwhile``: (function, its time as a share of the first file's reading) called before the first
+    file is read, while a forked process reads most of it (a large file only; called in any case)."""
     if not paths:
         raise SchemactlError(f"no manifests found (looked for {', '.join(project.manifest_globs)} under "
                              f"{project.display(project.root) or '.'}); pass MANIFEST paths or configure "
                              "[tool.schemactl] manifests")
+    import sys
+    if "schemactl.manifest.load" not in sys.modules:   # its import (~15 ms) overlaps the first file's reading
+        from .manifest.yamlsplit import AHEAD_SHARE, read_ahead
+        read_ahead(paths[0], AHEAD_SHARE - (meanwhile[1] if meanwhile else 0))
+    if meanwhile:
+        meanwhile[0]()
+    try:
+        return _load_all(project, paths, features, defer_checks)
+    finally:
+        if "schemactl.manifest.yamlsplit" in sys.modules:
+            sys.modules["schemactl.manifest.yamlsplit"].drop_ahead()   # (one no load used)
+
+
+def _load_all(project: Project, paths: list[Path], features: frozenset,
+              defer_checks: bool) -> list[tuple[Path, Manifest]]:
     from .manifest.load import load_file
     diagnostics: list[Diagnostic] = []
     out = []
@@ -165,9 +182,11 @@ class _DisplayedChecks:
             raise ManifestInvalid(_displayed(self.project, self.path, exc)) from None
 
 
-def load_feature_sets(project: Project, paths: list[Path], defer_checks: bool = False) -> list[tuple[Path, Manifest]]:
-    """Each manifest for every configured feature set it declares (the default set always)."""
-    out = load_all(project, paths, defer_checks=defer_checks)
+def load_feature_sets(project: Project, paths: list[Path], defer_checks: bool = False,
+                      meanwhile=None) -> list[tuple[Path, Manifest]]:
+    """Each manifest for every configured feature set it declares (the default set always); ``meanwhile``:
+    see load_all."""
+    out = load_all(project, paths, defer_checks=defer_checks, meanwhile=meanwhile)
     for features in project.feature_sets:
         if not features:
             continue

@@ -22,6 +22,7 @@ class Located:
     problems: list = field(default_factory=list)  # [(line, col, message)]
     surprises: dict = field(default_factory=dict)  # path -> (text written, what YAML 1.1 read it as)
     text: str | None = field(default=None, repr=False)   # positions not read yet: read from this on first use
+    built: int = 0   # values the fast reading made (yamlsplit adds two halves' counts)
 
     def _positions(self) -> None:
         """The fast load keeps no positions; they are read (once) when a problem is to be located."""
@@ -96,8 +97,22 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
 def load(text: str) -> Located:
     """The document's data, its problems and YAML 1.1 surprises; positions are read when first asked for."""
-    fast = _load_fast(text)
+    fast = None
+    if len(text) >= SPLIT_FROM:   # a large manifest: read in two processes where that reads it exactly
+        from .yamlsplit import load as load_split
+        fast = load_split(text)
+    if fast is None:
+        fast = _load_fast(text)
     return fast if fast is not None else _load_nodes(text)
+
+
+SPLIT_FROM = 200_000   # characters: from this size on, yamlsplit reads in two processes (below, a fork costs more)
+
+
+def fast_reading(text: str) -> Located | None:
+    """The fast reading of ``text`` (data and surprises, positions left for later), or None where only the
+    node reading reads it exactly."""
+    return _load_fast(text)
 
 
 def _load_nodes(text: str) -> Located:
@@ -343,6 +358,7 @@ def _fast_events(loader, text: str) -> Located | None:
     if not isinstance(get(), yaml.DocumentEndEvent) or not isinstance(get(), yaml.StreamEndEvent):
         return None                              # a second document: the node reading says so
     out.data = root
+    out.built = built
     return out
 
 

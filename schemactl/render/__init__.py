@@ -136,15 +136,14 @@ def ddl(manifest: Manifest, engine: str, digest: str | None = None) -> str:
 
 # Rendering a large manifest's files takes most of a second; on a machine with a second core, a forked
 # process renders about half of them (by weight: roughly their share of the time, measured).
-# (1,000 tables: each Drizzle file 60 ms, types.ts and each DDL file 20 ms, schema.md 11 ms.)
-_WEIGHT = {"schema.pg.ts": 6, "schema.sqlite.ts": 6, "types.ts": 2, "postgres.sql": 2, "sqlite.sql": 2,
-           "schema.md": 1}
+# (Milliseconds for 1,000 tables, measured.)
+_WEIGHT = {"schema.pg.ts": 50, "schema.sqlite.ts": 57, "types.ts": 19, "postgres.sql": 20, "sqlite.sql": 17,
+           "schema.md": 10, "connection.sqlite.sql": 1}
 PARALLEL_FROM_TABLES = 150   # below this, a fork costs more than it saves
 
 
-# A model's pending checks (manifest.load's defer_checks) take about as long as this weight's files (70 ms).
-_CHECKS_WEIGHT = 7
-_HASH_WEIGHT = 3   # the schema hash (38 ms)
+_CHECKS_WEIGHT = 67   # a model's pending checks (manifest.load's defer_checks)
+_HASH_WEIGHT = 39     # the schema hash
 
 
 def outputs(manifest: Manifest) -> dict[str, str]:
@@ -164,14 +163,23 @@ def outputs(manifest: Manifest) -> dict[str, str]:
         raise
 
 
+def prepare() -> None:
+    """What rendering any manifest needs first (the renderers' modules, jinja2 and every template): loaded
+    once, before a fork, not in both processes; generate has it done while a large manifest is read."""
+    from . import drizzle, erd  # noqa: F401
+    for template in dict.fromkeys(template for template, _, _ in OUTPUTS.values()):
+        _env().get_template(template)
+
+
+PREPARE_SHARE = 0.06   # prepare()'s time (~12 ms) as a share of the first file's reading, split across two processes
+
+
 def _outputs(manifest: Manifest, pending) -> dict[str, str]:
     from ..manifest.hashing import remember, schema_hash
     names = [fname for fname in OUTPUTS if fname != "connection.sqlite.sql" or manifest.pragmas]
     if len(manifest.tables) >= PARALLEL_FROM_TABLES:
-        from . import drizzle, erd  # noqa: F401  (loaded once, before the fork, not in both processes)
+        prepare()
         from .parallel import Handoff, render_shared
-        for template in dict.fromkeys(OUTPUTS[fname][0] for fname in names):
-            _env().get_template(template)
         # the forked process hashes the model first and hands the digest over
         digest = Handoff(lambda: schema_hash(manifest))
         done = render_shared(names, lambda fname: render_file(manifest, fname, digest()), _WEIGHT,

@@ -13,19 +13,14 @@ from __future__ import annotations
 
 import os
 import struct
-import sys
-import threading
 from typing import Callable
 
 _LENGTH = struct.Struct(">Q")
 
 
 def usable() -> bool:
-    # Linux only: on macOS a forked copy of a process that loaded system frameworks may abort (Python's own
-    # multiprocessing no longer forks there).
-    from ..cores import second_process_allowed
-    return (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
-            and second_process_allowed())
+    from ..cores import fork_usable
+    return fork_usable()
 
 
 class Handoff:
@@ -75,6 +70,7 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
     theirs, mine = split(names, weight, meanwhile_weight if meanwhile is not None else 0,
                          handoff_weight if handoff is not None else 0)
     read_end, write_end = os.pipe()
+    spool = _spool()
     pid = os.fork()
     if pid == 0:   # the child: render, send, end -- whatever happens, it ends here
         code = 1
@@ -84,11 +80,13 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
                 if handoff is not None:   # at once: the parent may need it before its share
                     _send(out, handoff().encode("utf-8", "surrogatepass"))
                     out.flush()
-                # all rendered before the next write: the pipe holds 64 KB, and the parent reads only once
-                # its own share is done
-                texts = [render(name).encode("utf-8", "surrogatepass") for name in theirs]
-                for data in texts:
-                    _send(out, data)
+                texts = b"".join(_LENGTH.pack(len(data)) + data for data in
+                                 (render(name).encode("utf-8", "surrogatepass") for name in theirs))
+                if spool is not None:   # written while the parent renders, read by it at once when done
+                    _write_all(spool, texts)
+                    out.write(_SPOOLED)
+                else:   # (all rendered before the first write: the parent reads once its share is done)
+                    out.write(texts)
             code = 0
         finally:
             os._exit(code)
@@ -104,11 +102,15 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
         if handoff is not None:
             handoff()   # read off the pipe (or computed here) before the texts behind it
         received = got.read()
+        if spool is not None:
+            received = os.pread(spool, os.fstat(spool).st_size, 0) if received == _SPOOLED else b""
         finished = True
     finally:
         if handoff is not None:
             handoff._receive = None
         got.close()
+        if spool is not None:
+            os.close(spool)
         if not finished:   # the parent's share failed (or Ctrl-C): a child blocked on a full pipe must not be waited for
             _kill(pid)
         _reap(pid)
@@ -117,6 +119,24 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
         if name not in done:   # the child did not finish: its share is rendered here (its errors raised here)
             done[name] = render(name)
     return done
+
+
+_SPOOLED = b"spooled"
+
+
+def _spool() -> int | None:
+    """A file in memory for the child's texts (Linux memfd), or None: they then go through the pipe, where
+    the child waits for the parent to read (64 KB at a time) once the parent's own share is done."""
+    try:
+        return os.memfd_create("schemactl-render", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):
+        return None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _send(out, data: bytes) -> None:
