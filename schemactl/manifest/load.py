@@ -163,15 +163,29 @@ def _load_text(text: str, filename: str, features: frozenset, released: bool = F
         raise ManifestInvalid(problems.items)
     if "\\" in text:    # YAML holds a NUL only as an escape ("\0", "\x00", ...): none without a backslash
         _nul_problems(data, (), problems)
-    _schema_problems(data, problems)
-    if problems.items:
-        raise ManifestInvalid(problems.items)
+
+    def shape(into: Problems) -> None:
+        """The manifest's shape (the JSON Schema): what it refuses is all that is reported."""
+        _schema_problems(data, into)
+        if into.items:
+            raise ManifestInvalid(into.items)
+    # Deferred, the shape is checked with the rest (a model is built from any data: what an unchecked shape
+    # makes the building raise, or find, is not reported when the shape is refused).
+    if not defer_checks or problems.items:
+        shape(problems)
     builder = _Builder(data, problems, filename, features)
-    manifest = builder.build()
-    from .rules import ordered
-    rendered = ordered(manifest)   # the tables in foreign-key order, as the renderers take them
+    try:
+        manifest = builder.build()
+        from .rules import ordered
+        rendered = ordered(manifest)   # the tables in foreign-key order, as the renderers take them
+    except (Exception, RecursionError):
+        if defer_checks:
+            shape(Problems(filename, located))
+        raise
 
     def finish() -> Manifest:
+        if defer_checks:
+            shape(Problems(filename, located))
         builder.check(manifest)
         if problems.errors:
             raise ManifestInvalid(problems.items)

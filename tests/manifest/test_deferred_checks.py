@@ -34,8 +34,17 @@ def _diagnostics(text: str, defer: bool):
         return ("invalid", tuple(map(str, exc.diagnostics)))
 
 
-@pytest.mark.parametrize("text", [GOOD, MISSING_TABLE, UNKNOWN_TYPE, WARNED],
-                         ids=["clean", "check-error", "build-error", "warnings"])
+# shapes the JSON Schema refuses (checked with the rest when deferred): only those problems are reported
+UNKNOWN_KEY = MISSING_TABLE.replace("primary_key: true,", "primary_key: true, primry: 1,", 1)
+NOT_A_MAPPING = MISSING_TABLE.replace("  t0001:\n    columns:\n", "  t0001:\n    columns: 5\n    x:\n", 1)
+VERSION_TEXT = MISSING_TABLE.replace("version: 1", "version: one", 1)
+NUL_AND_SHAPE = UNKNOWN_KEY.replace("name: bench", 'name: "be\\0nch"', 1)
+
+
+@pytest.mark.parametrize("text", [GOOD, MISSING_TABLE, UNKNOWN_TYPE, WARNED, UNKNOWN_KEY, NOT_A_MAPPING,
+                                  VERSION_TEXT, NUL_AND_SHAPE],
+                         ids=["clean", "check-error", "build-error", "warnings", "unknown-key", "not-a-mapping",
+                              "version-text", "nul-and-shape"])
 def test_deferred_checks_answer_as_loading_at_once(text):
     assert _diagnostics(text, True) == _diagnostics(text, False)
 
@@ -61,3 +70,19 @@ def test_a_build_error_is_raised_at_once_with_what_the_checks_find():
     messages = [d.message for d in info.value.diagnostics]
     assert any('unknown type "jsonbx"' in m for m in messages)
     assert any('references missing table "t9999"' in m for m in messages)
+
+
+@pytest.mark.parametrize("text", [UNKNOWN_KEY, NOT_A_MAPPING, VERSION_TEXT, NUL_AND_SHAPE])
+def test_a_refused_shape_is_all_that_is_reported(text):
+    kind, messages = _diagnostics(text, True)
+    assert kind == "invalid" and messages
+    assert not any("t9999" in m for m in messages)   # the missing table is the checks', never reached
+
+
+BAD = sorted((Path(__file__).parent / "bad").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_every_bad_manifest_is_refused_alike_with_checks_deferred(path):
+    text = path.read_text("utf-8")
+    assert _diagnostics(text, True) == _diagnostics(text, False)
