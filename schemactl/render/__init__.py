@@ -171,8 +171,6 @@ def prepare() -> None:
         _env().get_template(template)
 
 
-PREPARE_SHARE = 0.06   # prepare()'s time (~12 ms) as a share of the first file's reading, split across two processes
-
 
 def _outputs(manifest: Manifest, pending) -> dict[str, str]:
     from ..manifest.hashing import remember, schema_hash
