@@ -17,6 +17,7 @@ its answer.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -39,8 +40,9 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@functools.cache
 def _code_fingerprint() -> str:
-    """schemactl's own code and templates, and the sqlglot that renders expressions."""
+    """schemactl's own code and templates, and the sqlglot that renders expressions (read once a process)."""
     h = hashlib.sha256()
     try:
         from importlib.resources import files

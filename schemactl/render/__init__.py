@@ -143,7 +143,7 @@ PARALLEL_FROM_TABLES = 150   # below this, a fork costs more than it saves
 
 
 _CHECKS_WEIGHT = 86   # a model's pending checks, its shape's (19 ms) with the rest (manifest.load's defer_checks)
-_HASH_WEIGHT = 39     # the schema hash
+_HASH_WEIGHT = 47     # the schema hash
 
 
 def outputs(manifest: Manifest) -> dict[str, str]:
