@@ -80,27 +80,38 @@ class Forked:
         """End the copy (if it still runs) and reap it."""
         if self.pid is None:
             return
-        import signal
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill(self.pid)
         self._got.close()
         self._reap()
 
     def _reap(self) -> None:
         pid, self.pid = self.pid, None
-        while pid is not None:
-            try:
-                os.waitpid(pid, 0)
-                return
-            except ChildProcessError:
-                return
-            except InterruptedError:
-                continue
+        if pid is not None:
+            reap(pid)
 
     def __enter__(self) -> "Forked":
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def kill(pid: int) -> None:
+    """SIGKILL to a forked copy of this process (one that has ended already is left alone)."""
+    import signal
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def reap(pid: int) -> None:
+    """Wait for a forked copy of this process to end."""
+    while True:
+        try:
+            os.waitpid(pid, 0)
+            return
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue

@@ -118,9 +118,9 @@ def load_all(project: Project, paths: list[Path], features: frozenset = frozense
     if "schemactl.manifest.load" not in sys.modules:   # its import (~15 ms) overlaps the first file's reading
         from .manifest.yamlsplit import AHEAD_SHARE, read_ahead
         read_ahead(paths[0], AHEAD_SHARE - (meanwhile[1] if meanwhile else 0))
-    if meanwhile:
-        meanwhile[0]()
     try:
+        if meanwhile:
+            meanwhile[0]()
         return _load_all(project, paths, features, defer_checks)
     finally:
         if "schemactl.manifest.yamlsplit" in sys.modules:

@@ -15,11 +15,12 @@ import os
 import struct
 from typing import Callable
 
+from ..cores import fork_usable, kill, reap
+
 _LENGTH = struct.Struct(">Q")
 
 
 def usable() -> bool:
-    from ..cores import fork_usable
     return fork_usable()
 
 
@@ -112,8 +113,8 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
         if spool is not None:
             os.close(spool)
         if not finished:   # the parent's share failed (or Ctrl-C): a child blocked on a full pipe must not be waited for
-            _kill(pid)
-        _reap(pid)
+            kill(pid)
+        reap(pid)
     done.update(_unpack(theirs, received))
     for name in theirs:
         if name not in done:   # the child did not finish: its share is rendered here (its errors raised here)
@@ -168,21 +169,3 @@ def _unpack(names: list[str], data: bytes) -> dict[str, str]:
         at += size
     return out
 
-
-def _kill(pid: int) -> None:
-    import signal
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _reap(pid: int) -> None:
-    while True:
-        try:
-            os.waitpid(pid, 0)
-            return
-        except ChildProcessError:
-            return
-        except InterruptedError:
-            continue

@@ -3,7 +3,6 @@ whole model; its ``pending`` runs them and answers exactly as loading without de
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,7 @@ import pytest
 from schemactl.errors import ManifestInvalid
 from schemactl.manifest.load import checked, load_text
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-try:
-    from _common import manifest as synthetic
-finally:
-    sys.path.remove(str(ROOT / "bench"))
+from tests.synthetic import manifest as synthetic
 
 GOOD = synthetic(3)
 # a key to a table that does not exist: found by the checks over the whole model, not while building it

@@ -7,7 +7,6 @@ import os
 import random
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -16,12 +15,7 @@ from schemactl.errors import ManifestInvalid
 from schemactl.manifest import yamlpos, yamlsplit
 from schemactl.manifest.load import load_text
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-try:
-    from _common import manifest as synthetic
-finally:
-    sys.path.remove(str(ROOT / "bench"))
+from tests.synthetic import manifest as synthetic
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked reading on Linux only")
 

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -15,12 +14,7 @@ from schemactl import cores, render
 from schemactl.manifest.load import load_text
 from schemactl.render import parallel
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-try:
-    from _common import manifest as synthetic
-finally:
-    sys.path.remove(str(ROOT / "bench"))
+from tests.synthetic import manifest as synthetic
 
 needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="rendering is shared with a forked process on Linux only")
 
