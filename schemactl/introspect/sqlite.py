@@ -231,6 +231,8 @@ def _table(pragma, name: str, sql: str, index_sql: dict, names: dict | None = No
 
     columns, pk_cols = [], []
     generated = dict(ddl.generated)
+    # (every column, the generated too: a double-quoted word naming none of them is a string, see _dq_strings)
+    column_names = {row[1].lower() for row in pragma("table_xinfo", name)}
     collations = {c: coll for c, coll in ddl.collations if coll.upper() != "BINARY"}
     for cid, col, typ, notnull, default, pk, hidden in pragma("table_xinfo", name):
         if hidden not in (0, 2, 3):     # 2, 3: generated columns (virtual, stored)
@@ -239,7 +241,8 @@ def _table(pragma, name: str, sql: str, index_sql: dict, names: dict | None = No
             pk_cols.append((pk, col))
         if hidden in (2, 3) and col in generated:
             columns.append(CColumn(col, sqlite_type(typ or ""), not notnull, None, False,
-                                   generated=expr_key(generated[col], "sqlite"), stored=hidden == 3,
+                                   generated=expr_key(_dq_strings(generated[col], column_names), "sqlite"),
+                                   stored=hidden == 3,
                                    shown_generated=generated[col], shown_collation=collations.get(col)))
             continue
         default = _identifier_default(default)
@@ -284,7 +287,8 @@ def _table(pragma, name: str, sql: str, index_sql: dict, names: dict | None = No
                           for i, (k, _) in enumerate(keys))
             keys = [(k if k is not None else index_element(expr_key(shown[i], "sqlite")), d)
                     for i, (k, d) in enumerate(keys)]
-        indexes.append(CIndex(iname, tuple(keys), bool(unique), expr_key(where, "sqlite") if where else None, where,
+        indexes.append(CIndex(iname, tuple(keys), bool(unique),
+                              expr_key(_dq_strings(where, column_names), "sqlite") if where else None, where,
                               shown_columns=shown))
 
     groups = defaultdict(list)
@@ -309,6 +313,6 @@ def _table(pragma, name: str, sql: str, index_sql: dict, names: dict | None = No
         fks.append(CForeignKey(clause.name if clause else None, cols, ref_table, ref_cols, parts[0][5], parts[0][4],
                                "deferred" if clause and clause.deferred else None))
 
-    names = {c.name.lower() for c in columns}
-    checks = tuple(CCheck(c.name, expr_key(_dq_strings(c.expr, names), "sqlite"), c.expr) for c in named["check"])
+    checks = tuple(CCheck(c.name, expr_key(_dq_strings(c.expr, column_names), "sqlite"), c.expr)
+                   for c in named["check"])
     return CTable(name, tuple(columns), primary_key, tuple(uniques), tuple(fks), checks, tuple(indexes), options)

@@ -22,3 +22,23 @@ def test_a_check_with_double_quoted_strings_diffs_clean_after_import(tmp_path):
     assert "kind IN ('a', 'b')" in out.read_text()
     found = cli("diff", out, "--db", f"sqlite:///{db}")
     assert found.exit_code == 0, found.output
+
+
+def test_an_index_where_and_a_generated_column_with_double_quoted_strings_diff_clean_after_import(tmp_path):
+    """The same for a partial index's WHERE and a generated column's expression (import wrote them with
+    strings; diff reported SC345 "another WHERE" and SC208 "generated differently")."""
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+                       "label TEXT GENERATED ALWAYS AS (kind || \"-x\") VIRTUAL, "
+                       "tag TEXT GENERATED ALWAYS AS (\"kind\" || 'y') STORED);"
+                       "CREATE INDEX t_a ON t (id) WHERE kind = \"a\";")
+    conn.execute("INSERT INTO t (id, kind) VALUES (1, 'a')")
+    conn.close()
+    out = tmp_path / "app.yaml"
+    result = cli("import", "--db", f"sqlite:///{db}", "-o", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "kind = 'a'" in text and "kind || '-x'" in text
+    found = cli("diff", out, "--db", f"sqlite:///{db}")
+    assert found.exit_code == 0, found.output
