@@ -353,6 +353,10 @@ def check(m, problems) -> None:
                             enginediff.numeric_comparisons(pg, kinds.get()))
                         if differs:   # both engines take it, and give other values
                             problems.add(path, f"{what}: {differs}", severity="warning")
+                        elif not expr.portable and kinds.named(expr, {"numeric"}):
+                            differs = enginediff.sqlite_numeric_comparisons(expr.on("sqlite"), kinds.get())
+                            if differs:   # written for SQLite alone, and still comparing the stored text
+                                problems.add(path, f"{what}: {differs}", severity="warning")
 
             sql = expr.on("sqlite") if "sqlite" in engines else None
             if sql and path not in refused_at:

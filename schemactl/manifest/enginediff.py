@@ -165,6 +165,27 @@ def sqlite_extract(sql: str, kinds: dict, storage: str) -> str | None:
 def numeric_comparisons(sql: str, kinds: dict) -> str | None:
     """A comparison of a numeric column held as TEXT on SQLite with what has no numeric affinity there (a
     number, an expression, another such column): SQLite compares text ('9.50' > 10), PostgreSQL numbers."""
+    found = _text_compared(sql, kinds)
+    if found is None:
+        return None
+    node, fixed = found
+    return (f"{node.sql('postgres')} compares numbers on PostgreSQL and text on SQLite, where numeric is "
+            f"stored as TEXT ('50.00' <= 100 and '9.50' > 10 there); write {fixed.sql('postgres')} (numbers "
+            "on both), or {postgres: …, sqlite: …}")
+
+
+def sqlite_numeric_comparisons(sql: str, kinds: dict) -> str | None:
+    """The same comparison written for SQLite alone (the sqlite: side of {postgres: …, sqlite: …})."""
+    found = _text_compared(sql, kinds)
+    if found is None:
+        return None
+    node, fixed = found
+    return (f"sqlite: {node.sql('sqlite')} compares text on SQLite, where numeric is stored as TEXT ('50.00' <= "
+            f"100 and '9.50' > 10 there), not numbers as the postgres: side does; write {fixed.sql('sqlite')}")
+
+
+def _text_compared(sql: str, kinds: dict):
+    """(the comparison, it with the column cast to a floating-point number) of numeric_comparisons, or None."""
     tree = _tree(sql)
     if tree is None:
         return None
@@ -191,9 +212,7 @@ def numeric_comparisons(sql: str, kinds: dict) -> str | None:
             for col in fixed.find_all(exp.Column):
                 if col.name == _bare(column).name and not col.table:
                     col.replace(exp.Cast(this=col.copy(), to=exp.DataType.build("DOUBLE")))
-            return (f"{node.sql('postgres')} compares numbers on PostgreSQL and text on SQLite, where numeric is "
-                    f"stored as TEXT ('50.00' <= 100 and '9.50' > 10 there); write {fixed.sql('postgres')} (numbers "
-                    "on both), or {postgres: …, sqlite: …}")
+            return node, fixed
     return None
 
 

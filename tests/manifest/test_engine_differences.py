@@ -223,3 +223,25 @@ def test_ilike_with_a_backslash_is_refused_and_its_fix_matches_alike_on_both_eng
         except Exception:   # noqa: BLE001
             on_lite = False
         assert on_pg == on_lite == (value != "axb"), value
+
+
+def test_a_check_written_for_each_engine_still_comparing_the_stored_text_on_sqlite_is_warned(pg):
+    """{postgres: …, sqlite: …} is the way out the portable warning names; written the same on both sides, the
+    SQLite side still compares the TEXT a numeric is stored as (SQLite refused 50.00 under price <= 100)."""
+    text = (HEAD + '      price: {type: "numeric(10,2)"}\n    checks:\n'
+            '      - {name: k, expr: {postgres: "price <= 100", sqlite: "price <= 100"}}\n'
+            '      - {name: sign, expr: {postgres: "price >= 0", sqlite: "price >= 0"}}\n'
+            '      - {name: cast, expr: {postgres: "price < 1000", sqlite: "CAST(price AS REAL) < 1000"}}\n')
+    m = load_text(text, "m.yaml")
+    assert [str(w) for w in m.warnings] == [
+        "m.yaml:10:9: warning: table \"t\": check \"k\": sqlite: price <= 100 compares text on SQLite, where numeric "
+        "is stored as TEXT ('50.00' <= 100 and '9.50' > 10 there), not numbers as the postgres: side does; write "
+        "CAST(price AS REAL) <= 100"]
+    lite = _lite(m)
+    with pytest.raises(Exception, match="CHECK constraint failed"):
+        lite.execute("INSERT INTO t (id, price) VALUES (1, '50.00')")   # what the warning says
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id, price) VALUES (1, 50.00)")
+    fixed = load_text(text.replace('sqlite: "price <= 100"', 'sqlite: "CAST(price AS REAL) <= 100"'), "m.yaml")
+    assert fixed.warnings == ()
+    _lite(fixed).execute("INSERT INTO t (id, price) VALUES (1, '50.00')")   # the fix it names agrees
