@@ -1,7 +1,7 @@
 """Sharing independent rendering work with a forked process, where that is safe and worth it.
 
-The parent forks once, the child renders its share and sends the texts back through a pipe (UTF-8, each
-prefixed by its length), then ends with os._exit (no atexit handler, no buffered output of the parent's is
+The parent forks once, the child renders its share and hands the texts back (UTF-8, each prefixed by its
+length) in a file in memory (a memfd; through the pipe where there is none), then ends with os._exit (no atexit handler, no buffered output of the parent's is
 flushed twice).  Whatever goes wrong in the child -- an exception, a signal, a short read -- the parent
 renders that share itself, so an error is raised (and reported) exactly as without the child.  No fork
 where it is unsafe or unavailable: not Linux (no os.fork on Windows; macOS system frameworks are not
@@ -104,7 +104,7 @@ def render_shared(names: list[str], render: Callable[[str], str], weight: dict[s
             handoff()   # read off the pipe (or computed here) before the texts behind it
         received = got.read()
         if spool is not None:
-            received = os.pread(spool, os.fstat(spool).st_size, 0) if received == _SPOOLED else b""
+            received = _read_all(spool) if received == _SPOOLED else b""
         finished = True
     finally:
         if handoff is not None:
@@ -132,6 +132,18 @@ def _spool() -> int | None:
         return os.memfd_create("schemactl-render", os.MFD_CLOEXEC)
     except (AttributeError, OSError):
         return None
+
+
+def _read_all(fd: int) -> bytes:
+    """The whole of the spool, from its start (the child moved the offset both share)."""
+    size, parts, at = os.fstat(fd).st_size, [], 0
+    while at < size:
+        part = os.pread(fd, size - at, at)
+        if not part:
+            break
+        parts.append(part)
+        at += len(part)
+    return b"".join(parts)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -229,3 +229,13 @@ def test_a_handoff_the_child_never_sent_is_computed_here(two_cores_one_thread):
     digest = parallel.Handoff(compute)
     done = parallel.render_shared(["a", "b"], lambda name: f"{name} {digest()}", {}, handoff=digest)
     assert done == {"a": "a digest", "b": "b digest"}
+
+
+@needs_fork
+def test_without_a_memfd_the_texts_come_through_the_pipe(two_cores_one_thread, monkeypatch):
+    parent = os.getpid()
+    monkeypatch.setattr(parallel, "_spool", lambda: None)
+
+    def render_one(name: str) -> str:
+        return name * (300_000 if os.getpid() != parent else 1)   # more than a pipe holds
+    assert parallel.render_shared(["a", "b"], render_one, {"a": 2, "b": 1}) == {"a": "a" * 300_000, "b": "b"}
