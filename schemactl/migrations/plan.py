@@ -118,6 +118,22 @@ def widens(old: TypeRef, new: TypeRef) -> bool:
     return False
 
 
+# The longest decimal text of each integer kind's values (its minimum, with the sign): -32768, -2147483648,
+# -9223372036854775808.
+_INT_TEXT_LENGTH = {"int16": 6, "int32": 11, "int64": 20}
+
+
+def keeps_values(old: TypeRef, new: TypeRef) -> bool:
+    """Whether every value of ``old`` is held, as it reads, by ``new`` though the kind changes: an integer becoming
+    text, or a varchar(n) as long as its type's longest decimal text.  Both engines write one text of an integer
+    (PostgreSQL's ``::text``, SQLite's rebuild copying an INTEGER into a TEXT column), so nothing is lost; it is no
+    widening (plan.WIDENING), since a foreign key between the two kinds cannot stand (sql.py drops it around the
+    change) and an integer array's JSON text is not a text array's."""
+    if old.enum or new.enum or old.array or new.array or old.kind not in _INT_TEXT_LENGTH:
+        return False
+    return new.name == "text" or (new.name == "varchar" and new.args[0] >= _INT_TEXT_LENGTH[old.kind])
+
+
 def _changes_values(old: TypeRef, new: TypeRef) -> str:
     """What a type change that does not widen may do to the stored values, as its plan line says."""
     if old.name == new.name == "character" and not (old.enum or new.enum or old.array or new.array) \
@@ -319,7 +335,8 @@ def _table(o: Table, n: Table, tables: dict | None = None) -> list[Op]:
 def _column(t: Table, o: Column, n: Column) -> list[Op]:
     ops = []
     if o.type != n.type:
-        reason = None if widens(o.type, n.type) else f"{_t(o.type)} -> {_t(n.type)} {_changes_values(o.type, n.type)}"
+        reason = None if widens(o.type, n.type) or keeps_values(o.type, n.type) else \
+            f"{_t(o.type)} -> {_t(n.type)} {_changes_values(o.type, n.type)}"
         ops.append(Op("alter_type", t.name, n.name, old=o.type, new=n.type, destructive=reason))
     if o.nullable and not n.nullable:
         reason = None if n.default is not None else "NOT NULL on a column without a default fails on NULL rows"

@@ -88,6 +88,11 @@ def widen_types(m):
     _cols(m, "orders")["total"]["type"] = "bigint"
 
 
+def integer_to_text(m):
+    # keeps every value (each integer's text); its way back reads the integers from the text again
+    _cols(m, "orders")["customer_id"]["type"] = "text"
+
+
 def add_enum_value(m):
     m["enums"]["status"].append("refunded")
 
@@ -101,7 +106,8 @@ def set_comment(m):
 
 
 KINDS = [create_table, add_column, add_column_with_default, add_index, drop_index, add_unique, add_check,
-         add_foreign_key, rename_column, set_default, drop_not_null, widen_types, create_view, set_comment]
+         add_foreign_key, rename_column, set_default, drop_not_null, widen_types, integer_to_text, create_view,
+         set_comment]
 
 
 def _write(path, doc):
