@@ -63,6 +63,9 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
     over_far = [(t.name, fk) for t in new.tables if t.name not in created_now for fk in t.foreign_keys
                 if (t.name, fk.name) not in fk_ops and
                 (any((t.name, c) in far for c in fk.columns) or any((fk.ref_table, c) in far for c in _key_columns(new, fk)))]
+    # a table created here runs before the ALTER TYPEs: its foreign keys to a table whose column changes kind
+    # (parents.code integer -> text, referenced as text) are added late, with the changed type
+    held = {table for table, _ in far}
     for op in sorted(ops, key=lambda op: PG_PHASE[op.kind]):
         q = r_new.q(op.table) if op.table else None
         k = op.kind
@@ -116,7 +119,7 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
                              "add a new enum and move the column to it")
         elif k == "create_table":
             t = new.table(op.table)
-            before = set(existing)
+            before = set(existing) - held
             out.append(r_new.create_table(t, before))
             existing.add(t.name)
             out += [r_new.create_index(t, ix) for ix in r_new.indexes(t)]

@@ -1,0 +1,75 @@
+"""A table created by a migration with a foreign key to an existing table whose referenced key the same migration
+changes (its type changed to another kind, or the key itself added): applied to populated databases on both
+engines, through `migrate new` (plan_next) and `migrate apply` (the runtime), the rows are kept, the new table's
+foreign key holds and the database equals the new manifest."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from schemactl.diff import diff
+from schemactl.expect import expect
+from schemactl.introspect import introspect
+from schemactl.runtime import migrate
+from tests.migrations.chain_support import Chain
+
+ENGINES = ["sqlite", "postgres"]
+
+V1 = """\
+format: 1
+name: chain
+version: 1
+tables:
+  parents:
+    columns:
+      id: {type: integer, primary_key: true}
+      code: {type: integer, nullable: false}
+    unique: [[code]]
+"""
+CHILD = """\
+  badges:
+    columns:
+      id: {type: integer, primary_key: true}
+      code: {type: text, references: {table: parents, column: code, on_delete: cascade}}
+"""
+# parents.code integer -> text, and a new table referencing it as text
+RETYPED = V1.replace("code: {type: integer, nullable: false}", "code: {type: text, nullable: false}") + CHILD
+
+# (manifest before, after, parents' rows after the migration, a badge's code)
+CASES = {
+    # PostgreSQL: CREATE TABLE badges ran before parents.code's ALTER TYPE ("key columns "code" and "code" are of
+    # incompatible types: text and integer")
+    "a referenced key retyped to text": (V1, RETYPED, [(1, "12"), (2, "-7")], "'12'"),
+}
+
+
+def _connect(engine, tmp_path, request):
+    if engine == "postgres":
+        return request.getfixturevalue("pg")
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite"))
+    conn.execute("PRAGMA foreign_keys = ON")   # as an application holds it: the cascade below is SQLite's too
+    return conn
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("case", CASES)
+def test_a_table_created_beside_a_change_of_the_key_it_references(engine, case, tmp_path, request):
+    before, after, rows, code = CASES[case]
+    conn = _connect(engine, tmp_path, request)
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(before, "init")
+    migrate(conn, chain.bundle(m1))
+    conn.execute("INSERT INTO parents (id, code) VALUES (1, 12), (2, -7)")
+    conn.commit()
+    m2, _ = chain.release(after, "child")
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    conn.commit()
+    assert [tuple(r) for r in conn.execute("SELECT id, code FROM parents ORDER BY id")] == rows
+    conn.execute(f"INSERT INTO badges (id, code) VALUES (1, {code})")   # the key holds the new rows
+    conn.commit()
+    conn.execute("DELETE FROM parents WHERE id = 1")                     # and cascades
+    conn.commit()
+    assert [tuple(r) for r in conn.execute("SELECT count(*) FROM badges")] == [(0,)]
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
