@@ -63,9 +63,11 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
     over_far = [(t.name, fk) for t in new.tables if t.name not in created_now for fk in t.foreign_keys
                 if (t.name, fk.name) not in fk_ops and
                 (any((t.name, c) in far for c in fk.columns) or any((fk.ref_table, c) in far for c in _key_columns(new, fk)))]
-    # a table created here runs before the ALTER TYPEs: its foreign keys to a table whose column changes kind
-    # (parents.code integer -> text, referenced as text) are added late, with the changed type
-    held = {table for table, _ in far}
+    # a table created here runs before the ALTER TYPEs, the added columns and the added keys: its foreign keys to a
+    # table whose column changes kind (parents.code integer -> text, referenced as text), or that gains a column,
+    # a unique key or a primary key (added late, as the key it references may be) are added late too
+    held = {table for table, _ in far} | {op.table for op in ops if op.kind in ("add_column", "add_unique") or
+                                          (op.kind == "set_primary_key" and op.new)}
     for op in sorted(ops, key=lambda op: PG_PHASE[op.kind]):
         q = r_new.q(op.table) if op.table else None
         k = op.kind

@@ -36,12 +36,29 @@ CHILD = """\
 """
 # parents.code integer -> text, and a new table referencing it as text
 RETYPED = V1.replace("code: {type: integer, nullable: false}", "code: {type: text, nullable: false}") + CHILD
+INT_CHILD = CHILD.replace("type: text", "type: integer")
+# parents.code gains its unique key in the migration that creates the table referencing it
+UNKEYED = V1.replace("    unique: [[code]]\n", "")
+# parents.code is added, unique, in that migration
+UNCODED = UNKEYED.replace("      code: {type: integer, nullable: false}\n", "")
+ADDED = UNCODED + "    unique: [[code]]\n" + INT_CHILD
+ADDED = ADDED.replace("      id: {type: integer, primary_key: true}\n    unique",
+                      "      id: {type: integer, primary_key: true}\n      code: integer\n    unique", 1)
+# parents' primary key moves from id to code in that migration
+REKEYED = UNKEYED.replace("      id: {type: integer, primary_key: true}\n      code: {type: integer, nullable: false}",
+                          "      id: {type: integer, nullable: false}\n      code: {type: integer, primary_key: true}") \
+    + INT_CHILD
 
 # (manifest before, after, parents' rows after the migration, a badge's code)
 CASES = {
     # PostgreSQL: CREATE TABLE badges ran before parents.code's ALTER TYPE ("key columns "code" and "code" are of
     # incompatible types: text and integer")
     "a referenced key retyped to text": (V1, RETYPED, [(1, "12"), (2, "-7")], "'12'"),
+    # PostgreSQL: CREATE TABLE badges ran before the unique key or primary key it references was added ("there is
+    # no unique constraint matching given keys for referenced table "parents"")
+    "a referenced key made unique": (UNKEYED, V1 + INT_CHILD, [(1, 12), (2, -7)], "12"),
+    "a referenced column added with its unique key": (UNCODED, ADDED, [(1, None), (2, None)], "12"),
+    "a referenced primary key moved to another column": (UNKEYED, REKEYED, [(1, 12), (2, -7)], "12"),
 }
 
 
@@ -61,12 +78,15 @@ def test_a_table_created_beside_a_change_of_the_key_it_references(engine, case, 
     chain = Chain(tmp_path)
     m1, _ = chain.release(before, "init")
     migrate(conn, chain.bundle(m1))
-    conn.execute("INSERT INTO parents (id, code) VALUES (1, 12), (2, -7)")
+    conn.execute("INSERT INTO parents (id, code) VALUES (1, 12), (2, -7)" if "code" in before else
+                 "INSERT INTO parents (id) VALUES (1), (2)")
     conn.commit()
     m2, _ = chain.release(after, "child")
     assert migrate(conn, chain.bundle(m2)) == [2]
     conn.commit()
     assert [tuple(r) for r in conn.execute("SELECT id, code FROM parents ORDER BY id")] == rows
+    if rows[0][1] is None:
+        conn.execute("UPDATE parents SET code = 12 WHERE id = 1")
     conn.execute(f"INSERT INTO badges (id, code) VALUES (1, {code})")   # the key holds the new rows
     conn.commit()
     conn.execute("DELETE FROM parents WHERE id = 1")                     # and cascades
