@@ -24,12 +24,14 @@ SQLITE_IN_PLACE = {"rename_table", "rename_column", "add_index", "drop_index", "
                    "add_column", "set_row_security"}   # (row-level security: PostgreSQL only, nothing to do on SQLite)
 
 # PostgreSQL: phase of each operation kind (lower runs first).  Foreign keys are dropped before the keys
-# and indexes they depend on.  A key, check or index renamed with its table or column is renamed in place.
+# and indexes they depend on, and so are the dropped tables (their foreign keys with them: a key the migration
+# drops or moves may be what one of them references).  A key, check or index renamed with its table or column
+# is renamed in place.
 PG_PHASE = {
     "drop_view": -2, "drop_search": -2, "drop_trigger": -2, "create_search": 9, "create_trigger": 9,
     "create_view": 10,
     "drop_foreign_key": -0.5, "drop_check": 0, "drop_unique": 0, "drop_index": 0, "set_primary_key": 0,
-    "rename_table": -1, "rename_column": -1, "rename_constraint": -1, "rename_index": -1, "drop_table": 1, "create_enum": 3, "add_enum_value": 3,
+    "rename_table": -1, "rename_column": -1, "rename_constraint": -1, "rename_index": -1, "drop_table": -0.4, "create_enum": 3, "add_enum_value": 3,
     "change_enum_values": 3, "create_table": 4, "add_column": 5, "alter_type": 5, "set_not_null": 5,
     "drop_not_null": 5, "set_default": 5, "set_generated": 5, "set_identity": 5, "set_comment": 5, "table_options": 5,
     "sqlite_storage": 5, "drop_column": 6, "add_unique": 7, "add_check": 7, "add_foreign_key": 8, "add_index": 8, "drop_enum": 9,

@@ -93,3 +93,56 @@ def test_a_table_created_beside_a_change_of_the_key_it_references(engine, case, 
     conn.commit()
     assert [tuple(r) for r in conn.execute("SELECT count(*) FROM badges")] == [(0,)]
     assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("case", CASES)
+def test_its_down_migration_drops_the_table_before_the_key(engine, case, tmp_path, request):
+    """The way back drops the new table and the key it referenced (or the changed type's key) in one migration.
+    PostgreSQL: DROP CONSTRAINT parents_code_key (or parents_pkey) ran before DROP TABLE badges ("cannot drop
+    constraint ... because other objects depend on it"), so `migrate down` failed and rolled back.  Up, down and up
+    again keep the rows and end diff-clean on both engines."""
+    from schemactl.migrations.down import run_down
+    from schemactl.migrations.files import chain_dir, read_lock
+    before, after, rows, _ = CASES[case]
+    conn = _connect(engine, tmp_path, request)
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(before, "init")
+    migrate(conn, chain.bundle(m1))
+    conn.execute("INSERT INTO parents (id, code) VALUES (1, 12), (2, -7)" if "code" in before else
+                 "INSERT INTO parents (id) VALUES (1), (2)")
+    conn.commit()
+    kept = [tuple(r) for r in conn.execute("SELECT id, code FROM parents ORDER BY id")] if "code" in before else None
+    m2, _ = chain.release(after, "child")
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    conn.commit()
+    lock = read_lock(chain_dir(chain.out))
+    assert "down" in lock["migrations"][-1], lock["migrations"][-1].get("down_reason")
+    assert run_down(conn, engine, chain.bundle(m2), lock, chain_dir(chain.out), 1) == ["0002_child"]
+    assert [str(f) for f in diff(expect(m1, engine), introspect(conn, engine))] == []
+    if kept is not None:
+        assert [tuple(r) for r in conn.execute("SELECT id, code FROM parents ORDER BY id")] == kept
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    conn.commit()
+    assert [tuple(r) for r in conn.execute("SELECT id, code FROM parents ORDER BY id")] == rows
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dropped", ["unique", "primary key"])
+def test_a_table_dropped_with_the_key_it_references(engine, dropped, tmp_path, request):
+    """The same order on the way up: badges dropped (--allow-destructive) with the parents' key it referenced.
+    PostgreSQL: DROP CONSTRAINT ran before DROP TABLE badges and failed; now the table goes first."""
+    start = V1 + INT_CHILD if dropped == "unique" else REKEYED
+    conn = _connect(engine, tmp_path, request)
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(start, "init")
+    migrate(conn, chain.bundle(m1))
+    conn.execute("INSERT INTO parents (id, code) VALUES (1, 12), (2, -7)")
+    conn.execute("INSERT INTO badges (id, code) VALUES (1, 12)")
+    conn.commit()
+    m2, _ = chain.release(UNKEYED, "drop_badges")
+    assert migrate(conn, chain.bundle(m2)) == [2]
+    conn.commit()
+    assert [tuple(r) for r in conn.execute("SELECT id, code FROM parents ORDER BY id")] == [(1, 12), (2, -7)]
+    assert [str(f) for f in diff(expect(m2, engine), introspect(conn, engine))] == []
