@@ -334,6 +334,10 @@ def _table(o: Table, n: Table, tables: dict | None = None) -> list[Op]:
 
 def _column(t: Table, o: Column, n: Column) -> list[Op]:
     ops = []
+    if o.identity and not n.identity:
+        # before the type change: PostgreSQL refuses a type no identity has while the column is one
+        # ("identity column type must be smallint, integer, or bigint")
+        ops.append(Op("set_identity", t.name, n.name, old=o.identity, new=n.identity))
     if o.type != n.type:
         reason = None if widens(o.type, n.type) or keeps_values(o.type, n.type) else \
             f"{_t(o.type)} -> {_t(n.type)} {_changes_values(o.type, n.type)}"
@@ -345,7 +349,7 @@ def _column(t: Table, o: Column, n: Column) -> list[Op]:
         ops.append(Op("drop_not_null", t.name, n.name, new=n))
     if not _same(o.default, n.default):
         ops.append(Op("set_default", t.name, n.name, old=o.default, new=n))
-    if o.identity != n.identity:
+    if o.identity != n.identity and n.identity:   # after the type change: an identity needs its integer type
         ops.append(Op("set_identity", t.name, n.name, old=o.identity, new=n.identity))
     if o.comment != n.comment:
         ops.append(Op("set_comment", t.name, n.name, old=o.comment, new=n.comment))
