@@ -524,8 +524,8 @@ function verifySqlite(db: SqliteDb, bundle: Bundle, deep: boolean): string[] {
 async function verifyPostgres(client: PgClient, bundle: Bundle, deep: boolean): Promise<string[]> {
   let rows: Row[];
   try {
-    rows = await pgRows(client, `SELECT version, hash FROM ${versionTable(bundle, "postgres")} `
-                                + "ORDER BY version DESC LIMIT 1");
+    rows = await pgReadKept(client, `SELECT version, hash FROM ${versionTable(bundle, "postgres")} `
+                                    + "ORDER BY version DESC LIMIT 1");
   } catch (err) {
     throw versionReadFailed(err);
   }
@@ -550,6 +550,35 @@ async function verifyPostgres(client: PgClient, bundle: Bundle, deep: boolean): 
     problems.push(...compareObjects(catalog, objects));
   }
   return problems;
+}
+
+/** A read whose failure (no version table, another tool's) leaves a transaction the caller has open usable
+ * (docs/runtime-protocol.md, section 5): inside one, the read runs in a savepoint that a failure is rolled back
+ * to. node-postgres does not tell whether one is open: the savepoint is tried (refused with 25P01 when none is,
+ * and the read is then a statement of its own; with 25P02 in a failed one, which the read reports as such). */
+async function pgReadKept(client: PgClient, sql: string): Promise<Row[]> {
+  let inside = true;
+  try {
+    await pgRows(client, "SAVEPOINT schemactl_read");
+  } catch (err) {
+    if ((err as { code?: string }).code !== "25P01") {   // 25P02, a failed transaction: the read says so
+      throw err;
+    }
+    inside = false;   // no transaction open (SAVEPOINT can only be used in transaction blocks)
+  }
+  if (!inside) {
+    return pgRows(client, sql);
+  }
+  let rows: Row[];
+  try {
+    rows = await pgRows(client, sql);
+  } catch (err) {   // the read's own failure is the one verify names
+    await pgRows(client, "ROLLBACK TO SAVEPOINT schemactl_read; RELEASE SAVEPOINT schemactl_read")
+      .catch(() => undefined);
+    throw err;
+  }
+  await pgRows(client, "RELEASE SAVEPOINT schemactl_read");
+  return rows;
 }
 
 /** Open a scope that is always undone: a savepoint inside an open transaction, else a transaction of its own

@@ -9,7 +9,9 @@ its SET LOCAL path are as they were afterwards.  Python, TypeScript and Rust ali
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 
 import psycopg
 import pytest
@@ -240,3 +242,36 @@ def test_verify_inside_a_callers_failed_transaction_says_so_and_leaves_it_failed
             "message": "the connection's transaction has failed; roll it back before verify()"}
     for runtime in RUNTIMES:
         assert built[1][runtime].run("verify-deep-in-failed-transaction", "postgres", pg_test_db) == want, runtime
+
+
+def test_verify_inside_a_callers_transaction_leaves_it_usable_whatever_the_version_table_read_finds(
+        built, pg, pg_test_db, tmp_path):
+    """Protocol section 5: inside a transaction the caller has open, verify's reads run in a savepoint, so the
+    caller's work is neither committed nor rolled back.  On a PostgreSQL database never migrated (or whose
+    schema_version is another tool's) the TypeScript and Rust runtimes read the version table in the caller's
+    transaction itself: the failed read aborted it ("current transaction is aborted"), the service's next query
+    was refused and its COMMIT rolled its work back.  Python read in a savepoint.  A migrated database passes as
+    before; on SQLite a failed read never ended the caller's transaction (each driver checks both)."""
+    def found(runtime: str, engine: str, target) -> tuple:   # the driver fails (a crash) on a spoiled transaction
+        out = built[1][runtime].run("verify-in-transaction", engine, str(target))
+        return out.get("error"), out.get("differences")
+
+    never = ("SchemaMismatch", ["no schema_version table; run migrate() first"])
+    for runtime in RUNTIMES:
+        assert found(runtime, "postgres", pg_test_db) == never, runtime
+        assert found(runtime, "sqlite", tmp_path / f"{runtime}.db") == never, runtime
+    foreign, migrated = tmp_path / "foreign.db", tmp_path / "migrated.db"
+    pg.execute("CREATE TABLE schema_version (installed_rank integer PRIMARY KEY, script text)")   # Flyway's, say
+    with contextlib.closing(sqlite3.connect(foreign)) as conn:
+        conn.execute("CREATE TABLE schema_version (installed_rank integer PRIMARY KEY, script text)")
+        conn.commit()
+    for runtime in RUNTIMES:
+        for engine, target in (("postgres", pg_test_db), ("sqlite", foreign)):
+            assert found(runtime, engine, target) == ("SchemaMismatch", [py.FOREIGN_VERSION_TABLE]), (runtime, engine)
+    pg.execute("DROP TABLE schema_version")
+    py.migrate(pg, built[0])
+    with contextlib.closing(sqlite3.connect(migrated)) as conn:
+        py.migrate(conn, built[0])
+    for runtime in RUNTIMES:
+        for engine, target in (("postgres", pg_test_db), ("sqlite", migrated)):
+            assert found(runtime, engine, target) == (None, None), (runtime, engine)

@@ -3,12 +3,15 @@
     python3 driver.py <bundle.json> migrate|verify|verify-deep sqlite <file> | postgres <conninfo>
     python3 driver.py <bundle.json> verify-deep-in-transaction|verify-deep-in-failed-transaction|verify-deep-session-path
         postgres <conninfo>
+    python3 driver.py <bundle.json> verify-in-transaction sqlite <file> | postgres <conninfo>
 
 prints one JSON line: {"ok": true, "applied": [...]} or {"ok": false, "error": ..., "message": ..., "differences": [...]}.
 verify-deep-in-transaction runs deep verify inside a transaction the driver has open (verify-deep-in-failed-transaction:
 one that has failed, which verify must leave failed and open), verify-deep-session-path
-after `SET search_path = other, public` for the session; each fails (exit 1) when verify left a trace (the
-caller's work gone, a search_path other than the session's, a probe object, a transaction left open).
+after `SET search_path = other, public` for the session; verify-in-transaction runs (shallow) verify inside a
+transaction the driver has open and has written in, then reads its work and commits it. Each fails (exit 1) when
+verify left a trace (the caller's work gone, its transaction failed or ended, a search_path other than the
+session's, a probe object, a transaction left open).
 """
 
 from __future__ import annotations
@@ -52,6 +55,38 @@ def _in_failed_transaction(conn, bundle: dict, verify) -> None:
         conn.rollback()
 
 
+def _in_open_transaction(conn, engine: str, bundle: dict, verify) -> None:
+    """Verify inside a transaction the caller has open and has written in, whatever verify finds (a database
+    never migrated: its read of the version table fails): the transaction is still usable afterwards (its work
+    is read back) and the caller commits it."""
+    if engine == "sqlite":
+        conn.isolation_level = None   # the driver's own BEGIN and COMMIT, as a service's
+        conn.execute("BEGIN")
+    conn.execute("CREATE TEMP TABLE caller_work (x integer)")
+    conn.execute("INSERT INTO caller_work VALUES (1)")
+    try:
+        verify(conn, bundle)
+    finally:
+        try:
+            during = conn.execute("SELECT count(*) FROM caller_work").fetchone()[0]
+        except Exception as exc:   # PostgreSQL: current transaction is aborted
+            during = f"refused ({exc})"
+        if engine == "sqlite":
+            still_open = conn.in_transaction
+        else:
+            still_open = conn.info.transaction_status == conn.info.transaction_status.INTRANS
+        if (during, still_open) != (1, True):
+            raise AssertionError(f"verify spoiled the caller's transaction: its work read {during}, "
+                                 f"still open: {still_open}")
+        if engine == "sqlite":
+            conn.execute("COMMIT")
+        else:
+            conn.commit()
+        after = conn.execute("SELECT count(*) FROM caller_work").fetchone()[0]
+        if after != 1:
+            raise AssertionError(f"the caller's work was not committed after verify: {after} row(s)")
+
+
 def _session_path(conn, bundle: dict, verify) -> None:
     """Deep verify on a session (autocommit) whose own search_path is SESSION_PATH: the path stays the
     session's, and no transaction is left open."""
@@ -83,6 +118,9 @@ def main(argv: list[str]) -> int:
             out = {"ok": True}
         elif command == "verify-deep-session-path":
             _session_path(conn, bundle, verify)
+            out = {"ok": True}
+        elif command == "verify-in-transaction":
+            _in_open_transaction(conn, engine, bundle, verify)
             out = {"ok": True}
         elif command == "verify-deep-in-failed-transaction":
             _in_failed_transaction(conn, bundle, verify)

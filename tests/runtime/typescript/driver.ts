@@ -1,6 +1,7 @@
 // Test driver for the generated TypeScript runtime: one command against one database, one JSON line out.
 //
-//   node driver.js <migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-session-path>
+//   node driver.js <migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-in-failed-transaction|
+//                   verify-deep-session-path|verify-in-transaction>
 //                  <sqlite|postgres> <target> [plain|pool|drizzle|drizzle-client]
 //
 // target: a SQLite file path, or a libpq key=value conninfo (host may be a Unix socket directory).
@@ -123,6 +124,51 @@ async function inFailedTransaction(db: Db): Promise<object> {
   return result;
 }
 
+/** Verify (shallow) inside a transaction the caller has open and has written in (plain better-sqlite3 Database
+ * or pg Client), whatever verify finds (a database never migrated: its read of the version table fails): the
+ * transaction is still usable afterwards (its work is read back) and the caller commits it. */
+async function inOpenTransaction(db: Db, engine: string): Promise<object> {
+  let run: (sql: string) => Promise<unknown[][]>;
+  let open: () => Promise<boolean>;
+  if (engine === "sqlite") {
+    const sqlite = db as unknown as { prepare(sql: string): { raw(): { all(): unknown[][] }; reader: boolean; run(): unknown }; inTransaction: boolean };
+    run = async (sql) => {
+      const stmt = sqlite.prepare(sql);
+      if (stmt.reader) return stmt.raw().all();
+      stmt.run();
+      return [];
+    };
+    open = async () => sqlite.inTransaction;
+  } else {
+    const client = db as unknown as { query(q: { text: string; rowMode: "array" }): Promise<{ rows: unknown[][] }> };
+    run = async (sql) => (await client.query({ text: sql, rowMode: "array" })).rows;
+    // pg does not tell: the same transaction id before and after verify
+    open = async () => String((await run("SELECT txid_current()"))[0][0]) === txid;
+  }
+  await run("BEGIN");
+  await run("CREATE TEMP TABLE caller_work (x integer)");
+  await run("INSERT INTO caller_work VALUES (1)");
+  const txid = engine === "sqlite" ? "" : String((await run("SELECT txid_current()"))[0][0]);
+  let result: object = { ok: true };
+  try {
+    await verify(db, BUNDLE);
+  } catch (err) {
+    result = reported(err);
+  }
+  const during = await run("SELECT count(*) FROM caller_work").then(
+    (rows) => Number(rows[0][0]), (err: unknown) => `refused (${err instanceof Error ? err.message : String(err)})`);
+  const stillOpen = during === 1 && await open();
+  if (during !== 1 || !stillOpen) {
+    throw new Error(`verify spoiled the caller's transaction: its work read ${during}, still open: ${stillOpen}`);
+  }
+  await run("COMMIT");
+  const after = Number((await run("SELECT count(*) FROM caller_work"))[0][0]);
+  if (after !== 1) {
+    throw new Error(`the caller's work was not committed after verify: ${after} row(s)`);
+  }
+  return result;
+}
+
 const SESSION_PATH = "other, public";
 
 /** Deep verify on a session (PostgreSQL, plain client, no transaction open) whose own search_path is
@@ -162,6 +208,8 @@ async function main(argv: string[]): Promise<void> {
       result = await inTransaction(db);
     } else if (command === "verify-deep-in-failed-transaction") {
       result = await inFailedTransaction(db);
+    } else if (command === "verify-in-transaction") {
+      result = await inOpenTransaction(db, engine);
     } else if (command === "verify-deep-session-path") {
       result = await withSessionPath(db);
     } else {

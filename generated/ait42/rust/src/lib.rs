@@ -1942,7 +1942,7 @@ async fn postgres_apply(client: &tokio_postgres::Client, m: &Migration) -> Resul
 #[cfg(feature = "postgres")]
 pub async fn verify_postgres(client: &tokio_postgres::Client, deep: bool) -> Result<(), Error> {
     use tokio_postgres::error::SqlState;
-    let latest = match client.query_opt(POSTGRES_LATEST, &[]).await {
+    let latest = match pg_latest_kept(client).await {
         Ok(row) => match row {
             Some(row) => Some((i64::from(row.try_get::<_, i32>(0)?), row.try_get::<_, String>(1)?)),
             None => None,
@@ -2278,6 +2278,31 @@ async fn pg_spelled(
     let end = pg_close_scope(client, "schemactl_probe", own).await;
     result?;
     end
+}
+
+/// The version table's newest row, read so that a failure (no version table, another tool's) leaves a
+/// transaction the caller has open usable (docs/runtime-protocol.md, section 5): inside one, the read runs in a
+/// savepoint that a failure is rolled back to. tokio-postgres does not tell whether one is open: the savepoint
+/// is tried (refused with 25P01 when none is, and the read is then a statement of its own; with 25P02 in a
+/// failed one, which verify reports as such).
+#[cfg(feature = "postgres")]
+async fn pg_latest_kept(client: &tokio_postgres::Client) -> Result<Option<tokio_postgres::Row>, tokio_postgres::Error> {
+    match client.batch_execute("SAVEPOINT schemactl_read").await {
+        Ok(()) => {}
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::NO_ACTIVE_SQL_TRANSACTION) => {
+            return client.query_opt(POSTGRES_LATEST, &[]).await
+        }
+        Err(e) => return Err(e),
+    }
+    let read = client.query_opt(POSTGRES_LATEST, &[]).await;
+    let end = if read.is_err() {
+        client.batch_execute("ROLLBACK TO SAVEPOINT schemactl_read; RELEASE SAVEPOINT schemactl_read").await
+    } else {
+        client.batch_execute("RELEASE SAVEPOINT schemactl_read").await
+    };
+    let row = read?;   // the read's own failure is the one verify names
+    end?;
+    Ok(row)
 }
 
 /// Opens a scope that is always undone: a savepoint inside an open transaction, else a transaction of its

@@ -5,6 +5,8 @@
 //!     driver verify-deep-in-transaction postgres <conninfo>   (inside a transaction the driver opens)
 //!     driver verify-deep-in-failed-transaction postgres <conninfo>   (inside one that has failed)
 //!     driver verify-deep-session-path postgres <conninfo>     (after SET search_path = other, public)
+//!     driver verify-in-transaction sqlite|postgres <target>   (inside a transaction the driver opens and writes
+//!                                                              in, then reads and commits)
 //!     driver bench sqlite <file> <rounds>
 //!
 //! Prints one JSON line: {"ok": true, "applied": [1, 2]} (applied for migrate only) or
@@ -72,6 +74,20 @@ fn run_sqlite(command: &str, path: &str) -> Result<Option<Vec<u32>>, schema::Err
     match command {
         "migrate" => schema::migrate_sqlite(&mut conn).map(Some),
         "verify" => schema::verify_sqlite(&conn, false).map(|_| None),
+        "verify-in-transaction" => {
+            // inside a transaction the caller has open and has written in: whatever verify finds, the
+            // transaction is still usable (its work is read back) and the caller commits it
+            conn.execute_batch("BEGIN; CREATE TEMP TABLE caller_work (x integer); INSERT INTO caller_work VALUES (1)")?;
+            let outcome = schema::verify_sqlite(&conn, false).map(|_| None);
+            let during = conn.query_row("SELECT count(*) FROM caller_work", [], |row| row.get::<_, i64>(0));
+            let open = !conn.is_autocommit();
+            assert!(matches!(during, Ok(1)) && open,
+                    "verify spoiled the caller's transaction: its work read {:?}, still open: {}", during, open);
+            conn.execute_batch("COMMIT")?;
+            let after: i64 = conn.query_row("SELECT count(*) FROM caller_work", [], |row| row.get(0))?;
+            assert!(after == 1, "the caller's work was not committed after verify: {} row(s)", after);
+            outcome
+        }
         _ => schema::verify_sqlite(&conn, true).map(|_| None),
     }
 }
@@ -116,6 +132,22 @@ fn run_postgres(command: &str, conninfo: &str) -> Result<Option<Vec<u32>>, schem
                 client.batch_execute("ROLLBACK").await?;
                 outcome
             }
+            "verify-in-transaction" => {
+                // inside a transaction the caller has open and has written in: whatever verify finds (a database
+                // never migrated: its read of the version table fails), the transaction is still usable (its
+                // work is read back, in the same transaction) and the caller commits it
+                client.batch_execute("BEGIN; CREATE TEMP TABLE caller_work (x integer); INSERT INTO caller_work VALUES (1)").await?;
+                let txid: i64 = client.query_one("SELECT txid_current()", &[]).await?.try_get(0)?;
+                let outcome = schema::verify_postgres(&client, false).await.map(|_| None);
+                let during = client.query_one("SELECT count(*), txid_current() FROM caller_work", &[]).await
+                    .map(|row| (row.get::<_, i64>(0), row.get::<_, i64>(1)));
+                assert!(matches!(during, Ok((1, now)) if now == txid),
+                        "verify spoiled the caller's transaction: its work read {:?} (transaction {})", during, txid);
+                client.batch_execute("COMMIT").await?;
+                let after: i64 = client.query_one("SELECT count(*) FROM caller_work", &[]).await?.try_get(0)?;
+                assert!(after == 1, "the caller's work was not committed after verify: {} row(s)", after);
+                outcome
+            }
             "verify-deep-session-path" => {
                 // a session whose own search_path verify must leave as it is, with no transaction left open
                 // (a savepoint is refused)
@@ -158,9 +190,9 @@ fn main() {
         return;
     }
     let commands = ["migrate", "verify", "verify-deep", "verify-deep-in-transaction", "verify-deep-in-failed-transaction",
-                    "verify-deep-session-path"];
+                    "verify-deep-session-path", "verify-in-transaction"];
     if args.len() != 3 || !commands.contains(&args[0].as_str()) || (args[1] != "sqlite" && args[1] != "postgres") {
-        eprintln!("usage: driver migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-in-failed-transaction|verify-deep-session-path \
+        eprintln!("usage: driver migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-in-failed-transaction|verify-deep-session-path|verify-in-transaction \
                    sqlite|postgres TARGET");
         exit(2);
     }
