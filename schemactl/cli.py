@@ -1044,6 +1044,10 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
               help="Read a Drizzle schema.ts (pg-core or sqlite-core): its SQL through `drizzle-kit export`, its "
                    "export names, keys, modes and types through drizzle-orm and typescript. Loading the file runs it "
                    "(as drizzle-kit does): import only code you trust.")
+@click.option("--casing", type=click.Choice(["snake_case", "camelCase", "none"]),
+              help="With --drizzle: how drizzle-kit generate names a column declared without a name (createdAt -> "
+                   "created_at with snake_case). Default: `casing` of the project's drizzle.config, or of a "
+                   "drizzle({ casing }) call in the schema file or a module beside it; none: the key as written.")
 @click.option("--name", help="Schema name for the manifest (default: the -o file's name, else the source file's "
                              "or database's name).")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
@@ -1061,7 +1065,8 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
 @click.option("--strict", is_flag=True, help="Write nothing and exit 2 when anything maps only approximately or "
                                              "not at all.")
 @_interruptible   # a scratch database (and its role) on the user's server is dropped, also on SIGTERM
-def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postgres_url, pg_schema, force, strict):
+def import_cmd(url, ddl_files, dialect, drizzle_file, casing, name, out, provider, postgres_url, pg_schema, force,
+               strict):
     """Adopt an existing schema: write a manifest from a database, DDL files or a Drizzle schema.
 
     DDL is split into statements; what describes the schema (tables, indexes, enums, views, constraints,
@@ -1079,6 +1084,8 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
     sources = [x for x in (url, ddl_files, drizzle_file) if x]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of --db, --ddl or --drizzle")
+    if casing is not None and not drizzle_file:
+        raise click.UsageError("--casing goes with --drizzle (how its columns without a name are named)")
     if pg_schema is not None and (drizzle_file or (ddl_files and dialect not in (None, "postgres"))
                                   or (url and _url_engine(url) != "postgres")):
         raise click.UsageError("--schema names a PostgreSQL schema: it goes with --db postgresql://… or --ddl … "
@@ -1100,7 +1107,7 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, name, out, provider, postg
     else:
         with contextlib.ExitStack() as stack:
             doc, summary, texts, module = _import_files(stack, importer, ddl_files, dialect, drizzle_file, name,
-                                                        provider, postgres_url, pg_schema)
+                                                        provider, postgres_url, pg_schema, casing)
         if drizzle_file:
             from . import drizzle_module
             notes = drizzle_module.annotate(doc, module, str(drizzle_file))
@@ -1168,7 +1175,8 @@ def _url_engine(url: str) -> str:
     return parse_url(url)[0]
 
 
-def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provider, postgres_url, pg_schema=None):
+def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provider, postgres_url, pg_schema=None,
+                  casing=None):
     """(doc, summary, texts, Drizzle module or None) of import --ddl or --drizzle.  For a pg-core schema, the
     throwaway PostgreSQL starts while Node loads the module (``stack`` stops it)."""
     locator = module = starting = None
@@ -1178,11 +1186,15 @@ def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provi
             from .engines.providers import early_postgres
             starting = stack.enter_context(early_postgres(("postgres",), provider, postgres_url))
         with _step("import", f"{drizzle_file} loaded with the project's node_modules"):
-            module = drizzle_module.read_module(drizzle_file)   # first: a located error if it does not load
-            engine, ddl = importer.drizzle_export(str(drizzle_file))
+            found = (casing, "--casing") if casing else importer.drizzle_casing(drizzle_file)
+            used = found[0] if found and found[0] != "none" else None
+            module = drizzle_module.read_module(drizzle_file, used)   # first: a located error if it does not load
+            engine, ddl = importer.drizzle_export(str(drizzle_file), used)
         texts = [(str(drizzle_file), ddl)]
         default_name = drizzle_file.stem.split(".")[0]
-        locator = importer.SourceLocator(str(drizzle_file), drizzle_file.read_text("utf-8"))
+        keys = {(t["name"], c["name"]): c["key"] for t in module.get("tables", ()) for c in t["columns"]
+                if c["key"] != c["name"]}
+        locator = importer.SourceLocator(str(drizzle_file), drizzle_file.read_text("utf-8"), keys)
     else:
         if not dialect:
             raise click.UsageError("--ddl needs --dialect postgres or --dialect sqlite")

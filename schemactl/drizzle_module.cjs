@@ -26,6 +26,7 @@ process.stdout.write = (chunk, encoding, callback) => process.stderr.write(chunk
 const file = path.resolve(process.argv[2]);
 const option = (name) => { const i = process.argv.indexOf(name, 3); return i > 0 ? process.argv[i + 1] : null; };
 const sqlDialect = option("--sql"), kitPath = option("--kit"), codeCacheDir = option("--code-cache");
+const casing = option("--casing");   // drizzle.config's: a column declared without a name is named by its key, cased
 const saveCode = codeCache(codeCacheDir);
 const sqlThread = sqlDialect && kitPath ? startSql() : null;
 const text = fs.readFileSync(file, "utf8");
@@ -46,7 +47,8 @@ const mayLoadFast = /\.[mc]?ts$/.test(file) && !notFast.test(text);
 if (sqlThread) sqlThread.worker.postMessage({ go: mayLoadFast && esbuildFirst !== null, code: esbuildFirst });
 
 function startSql() {
-  const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath, codeCache: codeCacheDir },
+  const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath, casing,
+                                                                codeCache: codeCacheDir },
                                                   stdout: true, stderr: true });   // the module's output: not ours
   const done = new Promise((resolve) => {
     worker.once("message", resolve);
@@ -398,6 +400,10 @@ if (fast) {
 }
 
 const { is, getTableColumns } = orm;
+// A column's SQL name as drizzle-kit generate writes it: with a casing, a column declared without a name (its key
+// as name: keyAsName) is named by the key converted with drizzle-orm's own functions
+const cased = casing ? need("drizzle-orm/casing")[casing === "snake_case" ? "toSnakeCase" : "toCamelCase"] : null;
+const sqlName = (column) => (cased && column.keyAsName ? cased(column.name) : column.name);
 const exportOf = new Map();   // table object -> first export name
 for (const key of Object.keys(mod)) {
   const v = mod[key];
@@ -444,7 +450,7 @@ for (const key of Object.keys(mod)) {
   const table = { export: key, name: config.name, schema: config.schema || null, dialect, columns: [] };
   // a primaryKey({ name, columns }) of the table (drizzle-kit's SQLite DDL drops a one-column key's name)
   const pk = (config.primaryKeys || [])[0];
-  if (pk && pk.name) table.primary_key = { name: pk.name, columns: pk.columns.map((c) => c.name) };
+  if (pk && pk.name) table.primary_key = { name: pk.name, columns: pk.columns.map(sqlName) };
   if (decl) Object.assign(table, position(decl));
   let props = new Map();
   if (call) {
@@ -454,7 +460,7 @@ for (const key of Object.keys(mod)) {
     if (obj) props = properties(obj, new Map(), new Set());
   }
   for (const [prop, column] of Object.entries(getTableColumns(value))) {
-    const c = { key: prop, name: column.name, column_type: column.columnType, data_type: column.dataType,
+    const c = { key: prop, name: sqlName(column), column_type: column.columnType, data_type: column.dataType,
                 sql_type: column.getSQLType(), not_null: column.notNull, has_default: column.hasDefault };
     if (column.mode !== undefined) c.mode = column.mode;
     if (column.config && column.config.mode !== undefined && c.mode === undefined) c.mode = column.config.mode;
@@ -491,8 +497,8 @@ for (const key of Object.keys(mod)) {
     const entry = { name, kind: is(rel, orm.One) ? "one" : "many", target: rel.referencedTableName };
     if (rel.relationName) entry.relation_name = rel.relationName;
     if (entry.kind === "one" && rel.config && rel.config.fields) {
-      entry.fields = rel.config.fields.map((c) => c.name);
-      entry.references = rel.config.references.map((c) => c.name);
+      entry.fields = rel.config.fields.map(sqlName);
+      entry.references = rel.config.references.map(sqlName);
     }
     entries.push(entry);
   }
@@ -610,10 +616,11 @@ function esbuildCode(esbuild, source, filename) {
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } } }).code;
 }
 
-// What `drizzle-kit export --dialect <d> --schema <file>` prints: the same diff of its API's snapshot of the module
+// What `drizzle-kit export --dialect <d> --schema <file>` prints (with a casing: what `drizzle-kit generate --casing`
+// writes, which export does not apply): the same diff of its API's snapshot of the module
 // (loaded as the command loads it, through esbuild: exports sorted, each table once) against an empty one.  Only
 // where that drizzle-kit would run at all (drizzle-orm of the API version it requires); else null.
-async function exportSql({ file, sqlDialect, kitPath }) {
+async function exportSql({ file, sqlDialect, kitPath, casing }) {
   const bin = fs.realpathSync(kitPath);
   const kit = Module.createRequire(bin);
   const required = /\brequiredApiVersion = (\d+);/.exec(fs.readFileSync(bin, "utf8"));
@@ -642,8 +649,9 @@ async function exportSql({ file, sqlDialect, kitPath }) {
     imports[key] = v;
   }
   const statements = sqlDialect === "postgresql"
-    ? await api.generateMigration(api.generateDrizzleJson({}), api.generateDrizzleJson(imports))
+    ? await api.generateMigration(api.generateDrizzleJson({}), api.generateDrizzleJson(imports, undefined, undefined,
+                                                                                        casing || undefined))
     : await api.generateSQLiteMigration(await api.generateSQLiteDrizzleJson({}),
-                                        await api.generateSQLiteDrizzleJson(imports));
+                                        await api.generateSQLiteDrizzleJson(imports, undefined, casing || undefined));
   return statements.join("\n") + "\n";
 }

@@ -34,12 +34,12 @@ MODES = {
 
 
 # What `drizzle-kit export` prints for a schema file, as the Node process of read_module wrote it:
-# (resolved path, text) -> DDL.  schemactl.importer.drizzle_export takes it from here (one Node start).
-_EXPORTED: dict[tuple[str, str], str] = {}
+# (resolved path, text, casing) -> DDL.  schemactl.importer.drizzle_export takes it from here (one Node start).
+_EXPORTED: dict[tuple[str, str, str | None], str] = {}
 
 
-def exported(path: Path, text: str) -> str | None:
-    return _EXPORTED.get((str(path.resolve()), text))
+def exported(path: Path, text: str, casing: str | None = None) -> str | None:
+    return _EXPORTED.get((str(path.resolve()), text, casing))
 
 
 def shown(file: str) -> str:
@@ -51,10 +51,12 @@ def shown(file: str) -> str:
         return str(p)
 
 
-def read_module(path: Path) -> dict:
+def read_module(path: Path, casing: str | None = None) -> dict:
     """What drizzle-orm and the TypeScript compiler read from the module at ``path`` (executing it).
 
-    The same Node process also writes the file's `drizzle-kit export` where it can (see exported())."""
+    The same Node process also writes the file's `drizzle-kit export` where it can (see exported()).  With a
+    ``casing`` (drizzle.config's), a column declared without a name is named as drizzle-kit generate names it
+    (createdAt -> created_at), in the module's columns and in that SQL."""
     from .importer import drizzle_dialect, drizzle_kit
     node = shutil.which("node")
     if node is None:
@@ -62,6 +64,8 @@ def read_module(path: Path) -> dict:
     text = path.read_text("utf-8")
     dialect, tool = drizzle_dialect(path, text), drizzle_kit(str(path))
     extra = ["--sql", dialect[1], "--kit", tool] if dialect and tool else []
+    if casing is not None:
+        extra += ["--casing", casing]
     from .usercache import cache
     code_cache = cache("node")
     if code_cache is not None:   # compiled code of typescript and drizzle-kit's API (drizzle_module.cjs)
@@ -95,7 +99,7 @@ def read_module(path: Path) -> dict:
                          + "".join(f"  {line}\n" for line in stderr.rstrip().splitlines()))
     ddl = out.pop("ddl", None)
     if ddl is not None:
-        _EXPORTED[(str(path.resolve()), text)] = ddl
+        _EXPORTED[(str(path.resolve()), text, casing)] = ddl
     return out
 
 

@@ -43,9 +43,9 @@ def test_the_server_starts_while_node_loads_the_module(project, monkeypatch):
         events.append(("server asked", threading.current_thread() is threading.main_thread()))
         return real_postgres(*args, **kwargs)
 
-    def read_module(path):
+    def read_module(path, casing=None):
         events.append(("node", True))
-        return real_read(path)
+        return real_read(path, casing)
     monkeypatch.setattr(providers, "postgres", postgres)
     monkeypatch.setattr(drizzle_module, "read_module", read_module)
     monkeypatch.chdir(project)
