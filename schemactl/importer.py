@@ -1242,7 +1242,8 @@ class Importer:
     def _serials(self) -> None:
         """serial / bigserial: a sequence owned by the column whose default calls it.  Where that column is
         the table's whole primary key it becomes an identity column (listed as approximate), otherwise the
-        sequence is kept (sequences:) and the default reads {nextval: …}."""
+        sequence is kept (sequences:) and the default reads {nextval: …} (listed as approximate too: SQLite
+        has no sequence to number the column with)."""
         from dataclasses import replace
         from .catalog import CSequence
         from .expect import SEQUENCE_LIMITS
@@ -1260,6 +1261,23 @@ class Importer:
                         f"serial column (default nextval of sequence {s.name}, owned by it) mapped to an identity "
                         "column: the same numbering, kept by the column itself on both engines"))
                     c = replace(c, identity=True, default=None, shown_default=None)
+                elif s is not None and _nextval(c.default) == (self.schema or "public", s.name) and \
+                        not c.identity and self.engine == "postgres":
+                    # a serial column that is not the table's whole key (one of a composite key's, or beside
+                    # the key): its sequence is kept, and numbers the column on PostgreSQL only
+                    keyed = t.primary_key.columns if t.primary_key else ()
+                    where = (f"in the composite primary key ({', '.join(keyed)})" if c.name in keyed else
+                             f"outside the primary key ({', '.join(keyed)})" if keyed else "of a table without a "
+                             "primary key")
+                    fix = (f"make {c.name} the table's whole primary key, an identity column (numbered on both "
+                           f"engines), with UNIQUE ({', '.join(keyed)}) keeping the pair unique" if c.name in keyed else
+                           f"make {c.name} the table's primary key, an identity column" if not keyed else
+                           f"give {c.name} in every INSERT (a plain {c.type} column)")
+                    self.summary.approximate(("tables", t.name, "columns", c.name), (
+                        f"serial column {where}: kept as sequence {s.name}, owned by the column (default "
+                        "nextval), which numbers it on PostgreSQL only: SQLite has no sequences, so there the "
+                        f"column has no default and every INSERT must give it; to number it on both engines, "
+                        f"{fix}, and import again"))
                 elif c.identity and self.engine == "postgres" and t.primary_key and \
                         t.primary_key.columns != (c.name,) and c.type in ("smallint", "integer", "bigint"):
                     # an identity column in a composite key: the manifest's identity is the whole key (SQLite's
