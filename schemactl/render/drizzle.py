@@ -291,7 +291,12 @@ class DrizzleRenderer(RelationsMixin):
             return f"isoTimestamp({col})"
         own = dict(c.engine_types).get("postgres") if c.engine_types and self.engine == "postgres" and not array \
             else None
-        if own:   # the column's own PostgreSQL type: its builder, or a customType of that type
+        moded = keep.MODED_PG_BUILDERS.get(" ".join((own or "").lower().split()))
+        if own and dz and moded and dz.mode in keep.MODED["postgres"][moded.split("(", 1)[0]]:
+            # the team's point()/line() (its mode below): what it selects, where a customType selects a string
+            call = moded.format(col=col)
+            self._builder_name(call)
+        elif own:   # the column's own PostgreSQL type: its builder, or a customType of that type
             call = self._pg_own(own, c).format(col=col, **c.type.params)
             self._builder_name(call)
         else:
@@ -547,7 +552,7 @@ class DrizzleRenderer(RelationsMixin):
         if dz.enum and fn in keep.ENUM_BUILDERS[self.engine]:
             return keep.ts_select(dz)
         if dz.mode and keep.mode_of(self.builder(t, c), dz, self.engine) is not None:
-            return keep.MODE_TS.get(dz.mode) or self.ts_natural(c)
+            return keep.BUILDER_MODE_TS.get((fn, dz.mode)) or keep.MODE_TS.get(dz.mode) or self.ts_natural(c)
         return self.ts_natural(c)   # a mode or enum this builder does not take
 
     def declared(self, t: Table, c: Column) -> str:
@@ -927,6 +932,20 @@ CONVERSIONS: tuple = (
      ("Uint8Array", "Buffer.from(JSON.stringify(value))", "JSON.parse(Buffer.from(value).toString())", "Json")),
     (("Uint8Array", "bigint", {}), ("Uint8Array", "Buffer.from(String(value))", "BigInt(Buffer.from(value).toString())")),
     (("Uint8Array", "Buffer", {}), ("Uint8Array", "value", "Buffer.from(value)")),
+    # a PostgreSQL point or line as SQLite's text holds it (PostgreSQL's text form, as pg-core's builders write
+    # it: "(x,y)", "{a,b,c}"), read as the team's point()/line() mode reads it
+    (("string", "{ x: number; y: number }", {"engine": "sqlite", "mode": "xy"}),
+     ("string", "`(${value.x},${value.y})`", '(([x, y]) => ({ x, y }))(value.slice(1, -1).split(",").map(Number))',
+      "Point")),
+    (("string", "[number, number]", {"engine": "sqlite", "mode": "tuple"}),
+     ("string", "`(${value[0]},${value[1]})`", 'value.slice(1, -1).split(",").map(Number) as [number, number]',
+      "Point")),
+    (("string", "{ a: number; b: number; c: number }", {"engine": "sqlite", "mode": "abc"}),
+     ("string", "`{${value.a},${value.b},${value.c}}`",
+      '(([a, b, c]) => ({ a, b, c }))(value.slice(1, -1).split(",").map(Number))', "Line")),
+    (("string", "[number, number, number]", {"engine": "sqlite", "mode": "tuple"}),
+     ("string", "`{${value[0]},${value[1]},${value[2]}}`",
+      'value.slice(1, -1).split(",").map(Number) as [number, number, number]', "Line")),
 )
 
 ISO_TIMESTAMP = ('customType<{ data: Date; driverData: string }>({ dataType: () => "text", '

@@ -18,17 +18,24 @@ import re
 # Builders that take a mode, per dialect, and the modes each takes.
 MODED = {
     "postgres": {"timestamp": {"date", "string"}, "date": {"date", "string"}, "bigint": {"number", "bigint"},
-                 "numeric": {"string", "number", "bigint"}},
+                 "numeric": {"string", "number", "bigint"}, "point": {"tuple", "xy"}, "line": {"tuple", "abc"}},
     "sqlite": {"integer": {"number", "boolean", "timestamp", "timestamp_ms"}, "text": {"json"},
                "blob": {"json", "buffer", "bigint"}, "numeric": {"string", "number", "bigint"}},
 }
 # A builder's own default mode: left implicit when the registry's call has none.
-IMPLIED = {("number", "integer", "sqlite"), ("string", "numeric", "postgres"), ("string", "numeric", "sqlite")}
+IMPLIED = {("number", "integer", "sqlite"), ("string", "numeric", "postgres"), ("string", "numeric", "sqlite"),
+           ("tuple", "point", "postgres"), ("tuple", "line", "postgres")}
 ENUM_BUILDERS = {"postgres": {"text", "varchar", "char"}, "sqlite": {"text"}}
 
 # What a selected value is in TypeScript, per mode.
 MODE_TS = {"date": "Date", "string": "string", "number": "number", "bigint": "bigint", "boolean": "boolean",
-           "timestamp": "Date", "timestamp_ms": "Date", "json": "unknown", "buffer": "Buffer"}
+           "timestamp": "Date", "timestamp_ms": "Date", "json": "unknown", "buffer": "Buffer",
+           "xy": "{ x: number; y: number }", "abc": "{ a: number; b: number; c: number }"}
+# A mode whose type depends on its builder: pg-core's point and line, mode "tuple"
+BUILDER_MODE_TS = {("point", "tuple"): "[number, number]", ("line", "tuple"): "[number, number, number]"}
+# postgres_type columns whose pg-core builder the team's file names by its mode (without one, a customType of
+# the type, selecting a string): point(col[, { mode: "xy" }]), line(col[, { mode: "abc" }])
+MODED_PG_BUILDERS = {"point": "point({col})", "line": "line({col})"}
 
 # Modes whose values are not the SQL literal the manifest holds: a literal default is written as SQL.
 SQL_DEFAULT_MODES = {"timestamp", "timestamp_ms", "json", "bigint", "buffer", "date"}

@@ -142,3 +142,49 @@ export const logs = sqliteTable("logs", {
     def columns(name):
         return [line for line in _export(tmp_path / name, "sqlite") if line.startswith(("`amount`", "`rate`"))]
     assert columns("generated.ts") == columns("original.ts") == ["`amount` numeric,", "`rate` numeric NOT NULL"]
+
+
+def test_a_point_or_line_selects_the_teams_mode(tmp_path):
+    """point("pos", { mode: "xy" }), point("at") (mode tuple), line("ln", { mode: "abc" }): the generated
+    file declared a customType of point/line selecting a string, where the team's code has { x, y },
+    [number, number] and { a, b, c }.  Now pg-core's builder with the team's mode; the SQLite file converts its
+    text (PostgreSQL's text form) to the same values, and drizzle writes and reads them there."""
+    res = _adopt(tmp_path, '''import { pgTable, integer, point, line } from "drizzle-orm/pg-core";
+export const places = pgTable("places", {
+  id: integer("id").primaryKey(),
+  pos: point("pos", { mode: "xy" }).notNull(),
+  at: point("at"),
+  ln: line("ln", { mode: "abc" }),
+  edge: line("edge"),
+});
+''', "pg", ["places"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert 'pos: point("pos", { mode: "xy" }).notNull(),' in (tmp_path / "generated.ts").read_text()
+
+    def columns(name):
+        return [line for line in _export(tmp_path / name, "postgresql") if line.startswith(('"pos"', '"at"', '"ln"'))]
+    assert columns("generated.ts") == columns("original.ts") == ['"pos" "point" NOT NULL,', '"at" "point",',
+                                                                 '"ln" "line",']
+    # the SQLite file: the team's types, through better-sqlite3 and back
+    (tmp_path / "lite.ts").write_text((tmp_path / "generated" / "app" / "schema.sqlite.ts").read_text())
+    (tmp_path / "run.ts").write_text('''import Database from "better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import { readFileSync } from "fs";
+import * as A from "./original";
+import { places } from "./lite";
+const client = new Database(":memory:");
+client.exec(readFileSync("generated/app/sqlite.sql", "utf8"));
+const db = drizzle({ client });
+const row: typeof A.places.$inferInsert = { id: 1, pos: { x: 1.5, y: -2 }, at: [3, 4], ln: { a: 1, b: 2, c: 3 },
+                                            edge: [5, 6, 7] };
+db.insert(places).values(row).run();
+const back: (typeof A.places.$inferSelect)[] = db.select().from(places).all();
+console.log(JSON.stringify([back, client.prepare("SELECT pos, at, ln, edge FROM places").all()]));
+''')
+    tsc = subprocess.run([str(BIN / "tsc"), "-p", "."], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert tsc.returncode == 0, tsc.stdout + tsc.stderr
+    run = subprocess.run([str(BIN / "tsx"), "run.ts"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == [
+        [{"id": 1, "pos": {"x": 1.5, "y": -2}, "at": [3, 4], "ln": {"a": 1, "b": 2, "c": 3}, "edge": [5, 6, 7]}],
+        [{"pos": "(1.5,-2)", "at": "(3,4)", "ln": "{1,2,3}", "edge": "{5,6,7}"}]]
