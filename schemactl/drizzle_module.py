@@ -30,6 +30,7 @@ MODES = {
     "PgNumericBigInt": "bigint", "SQLiteBoolean": "boolean", "SQLiteTextJson": "json", "SQLiteBlobJson": "json",
     "SQLiteBlobBuffer": "buffer", "SQLiteBigInt": "bigint", "SQLiteInteger": "number", "SQLiteNumeric": "string",
     "SQLiteNumericNumber": "number", "SQLiteNumericBigInt": "bigint",
+    "PgBigSerial53": "number", "PgBigSerial64": "bigint",
     "PgPointTuple": "tuple", "PgPointObject": "xy", "PgLine": "tuple", "PgLineABC": "abc",
 }
 

@@ -656,7 +656,14 @@ class DrizzleRenderer(RelationsMixin):
             chain += f".$type<{dz.type}>()"
         elif c.ts_type and c.type.row.value == "json":
             chain += f".$type<{c.ts_type}>()"
-        if c.identity:
+        if c.identity and self.r.identity_is_pk and chain.split("(", 1)[0] in self.own_types:
+            # a customType (a SQLite integer converted to the team's bigint): its primaryKey() takes no
+            # autoIncrement, which tsc refuses.  The integer key still numbers a row inserted without it (a
+            # rowid alias given NULL, as this default writes; sqlite.sql keeps AUTOINCREMENT), and the default
+            # leaves it out of an insert as the team's file does
+            self.uses_sql = True
+            chain += ".primaryKey().$defaultFn(() => sql`NULL`)"
+        elif c.identity:
             chain += self.r.identity
         if single_pk(t, c) and not (c.identity and self.r.identity_is_pk):
             chain += ".primaryKey()"

@@ -188,3 +188,45 @@ console.log(JSON.stringify([back, client.prepare("SELECT pos, at, ln, edge FROM 
     assert json.loads(run.stdout) == [
         [{"id": 1, "pos": {"x": 1.5, "y": -2}, "at": [3, 4], "ln": {"a": 1, "b": 2, "c": 3}, "edge": [5, 6, 7]}],
         [{"pos": "(1.5,-2)", "at": "(3,4)", "ln": "{1,2,3}", "edge": "{5,6,7}"}]]
+
+
+def test_a_bigserial_keeps_its_mode(tmp_path):
+    """bigserial("id", { mode: "bigint" }).primaryKey(): drizzle-orm's column class (PgBigSerial64) was not
+    read as a mode, so the identity column the import makes of it was written bigint("id", { mode: "number" }),
+    selecting a number where the team's code has a bigint.  Both modes, in a key and beside it."""
+    res = _adopt(tmp_path, '''import { pgTable, bigserial, text } from "drizzle-orm/pg-core";
+export const events = pgTable("events", {
+  id: bigserial("id", { mode: "bigint" }).primaryKey(),
+  note: text("note"),
+});
+export const small = pgTable("small", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+});
+''', "pg", ["events", "small"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    text = (tmp_path / "generated.ts").read_text()
+    assert 'id: bigint("id", { mode: "bigint" }).generatedByDefaultAsIdentity().primaryKey(),' in text
+    assert 'id: bigint("id", { mode: "number" }).generatedByDefaultAsIdentity().primaryKey(),' in text
+    # the SQLite file: the bigint through a customType of integer, whose primaryKey() takes no autoIncrement
+    (tmp_path / "lite.ts").write_text((tmp_path / "generated" / "app" / "schema.sqlite.ts").read_text())
+    (tmp_path / "lite_check.ts").write_text('''import * as A from "./original";
+import * as L from "./lite";
+export const id: bigint = (null as unknown as typeof L.events.$inferSelect).id;
+export const row: typeof L.events.$inferInsert = {} as typeof A.events.$inferInsert;
+''')
+    tsc = subprocess.run([str(BIN / "tsc"), "-p", "."], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert tsc.returncode == 0, tsc.stdout + tsc.stderr
+    # and SQLite numbers the rows drizzle inserts without an id, read back as bigints
+    (tmp_path / "run.ts").write_text('''import Database from "better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import { readFileSync } from "fs";
+import { events } from "./lite";
+const client = new Database(":memory:");
+client.exec(readFileSync("generated/app/sqlite.sql", "utf8"));
+const db = drizzle({ client });
+db.insert(events).values([{ note: "a" }, { note: "b" }]).run();
+console.log(JSON.stringify(db.select().from(events).all().map((r) => [typeof r.id, String(r.id), r.note])));
+''')
+    run = subprocess.run([str(BIN / "tsx"), "run.ts"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == [["bigint", "1", "a"], ["bigint", "2", "b"]]
