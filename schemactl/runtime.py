@@ -193,12 +193,18 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
+# migrate() on a connection with a transaction open (or failed): each migration commits, so the caller's open work
+# would be committed with it, or lost (every runtime says it in these words)
+OPEN_TRANSACTION = ("migrate() needs a connection with no open transaction; commit or roll back your transaction "
+                    "before migrate()")
+
+
 def _migrate_sqlite(conn: sqlite3.Connection, bundle: dict) -> list[int]:
     migrations = bundle["engines"]["sqlite"]["migrations"]
     table = _version_table(bundle, "sqlite")
     saved_isolation = conn.isolation_level
     if conn.in_transaction:
-        raise MigrationError("migrate() needs a connection with no open transaction")
+        raise MigrationError(OPEN_TRANSACTION)
     conn.isolation_level = None
     fk_was = _rows(conn, "PRAGMA foreign_keys")[0][0]
     if _rows(conn, "PRAGMA busy_timeout")[0][0] < BUSY_TIMEOUT_MS:   # wait for another process's migration
@@ -285,9 +291,10 @@ def _migrate_postgres(conn, bundle: dict) -> list[int]:
     ph = _ph(conn)
     key = _lock_key(bundle)
     autocommit = getattr(conn, "autocommit", False)
-    if not autocommit and _pg_transaction_status(conn) in (_PG_IN_TRANSACTION, _PG_FAILED_TRANSACTION):
-        # each migration commits: the caller's open work would be committed (or lost) with it
-        raise MigrationError("migrate() needs a connection with no open transaction (commit or roll back first)")
+    if _pg_transaction_status(conn) in (_PG_IN_TRANSACTION, _PG_FAILED_TRANSACTION):
+        # each migration commits: the caller's open work would be committed (or lost) with it.  An autocommit
+        # session too: the service's own BEGIN opens one there, which libpq reports as well
+        raise MigrationError(OPEN_TRANSACTION)
     if autocommit:
         conn.autocommit = False
     applied_now: list[int] = []

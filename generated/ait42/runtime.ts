@@ -303,11 +303,16 @@ function isSqliteError(err: unknown): boolean {
   return isObject(err) && (err.name === "SqliteError" || (typeof err.code === "string" && err.code.startsWith("SQLITE")));
 }
 
+/** migrate() on a connection with a transaction open (or failed): each migration commits, so the caller's open
+ * work would be committed with it, or lost (every runtime says it in these words). */
+const OPEN_TRANSACTION = "migrate() needs a connection with no open transaction; commit or roll back your "
+                         + "transaction before migrate()";
+
 function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
   const migrations = bundle.engines.sqlite.migrations;
   const table = versionTable(bundle, "sqlite");
   if (db.inTransaction) {
-    throw new MigrationError("migrate() needs a connection with no open transaction");
+    throw new MigrationError(OPEN_TRANSACTION);
   }
   const fkWas = Boolean(sqliteRows(db, "PRAGMA foreign_keys")[0][0]);
   if (Number(sqliteRows(db, "PRAGMA busy_timeout")[0][0]) < BUSY_TIMEOUT_MS) {   // wait for another migration
@@ -388,6 +393,7 @@ async function migratePostgres(client: PgClient, bundle: Bundle): Promise<number
   if (key === undefined) {
     throw new MigrationError("the bundle has no PostgreSQL lock_key; regenerate it with schemactl generate");
   }
+  await refuseOpenTransaction(client);
   const appliedNow: number[] = [];
   try {   // another process's migration is waited for as on SQLite, then given up on
     await pgRows(client, "BEGIN");
@@ -441,6 +447,28 @@ async function migratePostgres(client: PgClient, bundle: Bundle): Promise<number
     await pgRows(client, "SELECT pg_advisory_unlock($1::bigint)", [key]);
   }
   return appliedNow;
+}
+
+/** Refuse a connection on which the caller has a transaction open, before anything is sent that would change
+ * it (docs/runtime-protocol.md, section 4): PostgreSQL only warns about migrate's BEGIN inside it, and migrate's
+ * COMMIT would commit the caller's work. node-postgres does not tell whether one is open: a savepoint is tried
+ * (and released: the caller's transaction is as it was); refused with 25P01, none is open; with 25P02, the
+ * caller's has failed (and stays failed, for the caller's ROLLBACK). */
+async function refuseOpenTransaction(client: PgClient): Promise<void> {
+  try {
+    await pgRows(client, "SAVEPOINT schemactl_probe");
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "25P01") {   // SAVEPOINT can only be used in transaction blocks: none is open
+      return;
+    }
+    if (code === "25P02") {   // current transaction is aborted
+      throw new MigrationError(OPEN_TRANSACTION);
+    }
+    throw err;
+  }
+  await pgRows(client, "RELEASE SAVEPOINT schemactl_probe");
+  throw new MigrationError(OPEN_TRANSACTION);
 }
 
 // ---------------------------------------------------------------- verify

@@ -4,6 +4,8 @@
     python3 driver.py <bundle.json> verify-deep-in-transaction|verify-deep-in-failed-transaction|verify-deep-session-path
         postgres <conninfo>
     python3 driver.py <bundle.json> verify-in-transaction sqlite <file> | postgres <conninfo>
+    python3 driver.py <bundle.json> migrate-in-transaction sqlite <file> | postgres <conninfo>
+    python3 driver.py <bundle.json> migrate-in-failed-transaction postgres <conninfo>
 
 prints one JSON line: {"ok": true, "applied": [...]} or {"ok": false, "error": ..., "message": ..., "differences": [...]}.
 verify-deep-in-transaction runs deep verify inside a transaction the driver has open (verify-deep-in-failed-transaction:
@@ -11,7 +13,10 @@ one that has failed, which verify must leave failed and open), verify-deep-sessi
 after `SET search_path = other, public` for the session; verify-in-transaction runs (shallow) verify inside a
 transaction the driver has open and has written in, then reads its work and commits it. Each fails (exit 1) when
 verify left a trace (the caller's work gone, its transaction failed or ended, a search_path other than the
-session's, a probe object, a transaction left open).
+session's, a probe object, a transaction left open). migrate-in-transaction calls migrate inside a transaction
+the driver has opened (BEGIN on a session with none open, as a service does) and has created a marker table in
+(migrate-in-failed-transaction: one that has then failed); it fails unless that transaction is still open (and
+failed) afterwards, and after the driver's ROLLBACK the database holds exactly the tables it held before.
 """
 
 from __future__ import annotations
@@ -87,6 +92,50 @@ def _in_open_transaction(conn, engine: str, bundle: dict, verify) -> None:
             raise AssertionError(f"the caller's work was not committed after verify: {after} row(s)")
 
 
+def _tables(conn, engine: str) -> list:
+    if engine == "sqlite":
+        return conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
+    return conn.execute(
+        "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1").fetchall()
+
+
+def _migrate_in_transaction(conn, engine: str, bundle: dict, migrate, failed: bool = False) -> list[int]:
+    """migrate() inside a transaction the caller has opened and created a marker table in (``failed``: one that
+    has then failed, PostgreSQL): the transaction is still the caller's afterwards (open, failed if it was), and
+    after its ROLLBACK the database has exactly the tables it had before (the marker gone, nothing migrated)."""
+    if engine == "sqlite":
+        conn.isolation_level = None   # the driver's own BEGIN and ROLLBACK, as a service's
+    else:
+        conn.autocommit = True        # a session with no transaction open, and the service's own BEGIN
+    before = _tables(conn, engine)
+    conn.execute("BEGIN")
+    conn.execute("CREATE TABLE schemactl_marker (x integer)")
+    if failed:
+        import psycopg
+        try:
+            conn.execute("SELECT 1 / 0")
+        except psycopg.errors.DivisionByZero:
+            pass
+    try:
+        return migrate(conn, bundle)
+    finally:
+        if engine == "sqlite":
+            kept = conn.in_transaction
+        else:
+            status = conn.info.transaction_status
+            kept = status == (status.INERROR if failed else status.INTRANS)
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.OperationalError:   # no transaction left to roll back
+            pass
+        after = _tables(conn, engine)
+        if not kept or after != before:
+            raise AssertionError(f"migrate spoiled the caller's transaction: still the caller's: {kept}; tables "
+                                 f"before {before}, after the caller's ROLLBACK {after}")
+
+
 def _session_path(conn, bundle: dict, verify) -> None:
     """Deep verify on a session (autocommit) whose own search_path is SESSION_PATH: the path stays the
     session's, and no transaction is left open."""
@@ -122,6 +171,9 @@ def main(argv: list[str]) -> int:
         elif command == "verify-in-transaction":
             _in_open_transaction(conn, engine, bundle, verify)
             out = {"ok": True}
+        elif command in ("migrate-in-transaction", "migrate-in-failed-transaction"):
+            out = {"ok": True, "applied": _migrate_in_transaction(conn, engine, bundle, migrate,
+                                                                  failed=command == "migrate-in-failed-transaction")}
         elif command == "verify-deep-in-failed-transaction":
             _in_failed_transaction(conn, bundle, verify)
             out = {"ok": True}

@@ -1,7 +1,8 @@
 // Test driver for the generated TypeScript runtime: one command against one database, one JSON line out.
 //
 //   node driver.js <migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-in-failed-transaction|
-//                   verify-deep-session-path|verify-in-transaction>
+//                   verify-deep-session-path|verify-in-transaction|migrate-in-transaction|
+//                   migrate-in-failed-transaction>
 //                  <sqlite|postgres> <target> [plain|pool|drizzle|drizzle-client]
 //
 // target: a SQLite file path, or a libpq key=value conninfo (host may be a Unix socket directory).
@@ -169,6 +170,59 @@ async function inOpenTransaction(db: Db, engine: string): Promise<object> {
   return result;
 }
 
+/** migrate() inside a transaction the caller has opened (plain better-sqlite3 Database or pg Client: BEGIN on a
+ * session with none open) and created a marker table in (`failed`: one that has then failed, PostgreSQL): the
+ * transaction is still the caller's afterwards (the same one, open, failed if it was), and after its ROLLBACK the
+ * database has exactly the tables it had before (the marker gone, nothing migrated). */
+async function migrateInTransaction(db: Db, engine: string, failed: boolean): Promise<object> {
+  let run: (sql: string) => Promise<unknown[][]>;
+  let tablesSql: string;
+  if (engine === "sqlite") {
+    const sqlite = db as unknown as { prepare(sql: string): { raw(): { all(): unknown[][] }; reader: boolean; run(): unknown }; inTransaction: boolean };
+    run = async (sql) => {
+      const stmt = sqlite.prepare(sql);
+      if (stmt.reader) return stmt.raw().all();
+      stmt.run();
+      return [];
+    };
+    tablesSql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
+  } else {
+    const client = db as unknown as { query(q: { text: string; rowMode: "array" }): Promise<{ rows: unknown[][] }> };
+    run = async (sql) => (await client.query({ text: sql, rowMode: "array" })).rows;
+    tablesSql = "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      + "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+      + "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1";
+  }
+  const before = JSON.stringify(await run(tablesSql));
+  await run("BEGIN");
+  await run("CREATE TABLE schemactl_marker (x integer)");
+  const txid = engine === "sqlite" ? "" : String((await run("SELECT txid_current()"))[0][0]);
+  if (failed) {
+    await run("SELECT 1 / 0").catch(() => undefined);
+  }
+  let result: object;
+  try {
+    result = { ok: true, applied: await migrate(db, BUNDLE) };
+  } catch (err) {
+    result = reported(err);
+  }
+  let kept: string;
+  if (engine === "sqlite") {
+    kept = String((db as unknown as { inTransaction: boolean }).inTransaction);
+  } else if (failed) {   // still failed and open: a query is refused with 25P02
+    kept = await run("SELECT 1").then(() => "usable", (err: { code?: string }) => String(err.code));
+  } else {   // pg does not tell: the same transaction id before and after migrate
+    kept = String(String((await run("SELECT txid_current()"))[0][0]) === txid);
+  }
+  await run("ROLLBACK").catch(() => undefined);   // SQLite: no transaction left to roll back
+  const after = JSON.stringify(await run(tablesSql));
+  if (kept !== (failed ? "25P02" : "true") || after !== before) {
+    throw new Error(`migrate spoiled the caller's transaction: still the caller's: ${kept}; tables before ${before}, `
+                    + `after the caller's ROLLBACK ${after}`);
+  }
+  return result;
+}
+
 const SESSION_PATH = "other, public";
 
 /** Deep verify on a session (PostgreSQL, plain client, no transaction open) whose own search_path is
@@ -210,6 +264,8 @@ async function main(argv: string[]): Promise<void> {
       result = await inFailedTransaction(db);
     } else if (command === "verify-in-transaction") {
       result = await inOpenTransaction(db, engine);
+    } else if (command === "migrate-in-transaction" || command === "migrate-in-failed-transaction") {
+      result = await migrateInTransaction(db, engine, command === "migrate-in-failed-transaction");
     } else if (command === "verify-deep-session-path") {
       result = await withSessionPath(db);
     } else {

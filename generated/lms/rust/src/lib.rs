@@ -783,11 +783,17 @@ fn sqlite_int(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<i64> {
     conn.query_row(sql, [], |r| r.get(0))
 }
 
+/// migrate on a connection with a transaction open (or failed): each migration commits, so the caller's open
+/// work would be committed with it, or lost (every runtime says it in these words).
+#[allow(dead_code)]
+const OPEN_TRANSACTION: &str =
+    "migrate() needs a connection with no open transaction; commit or roll back your transaction before migrate()";
+
 /// Applies every pending SQLite migration; returns the versions applied (empty when there was nothing to do).
 #[cfg(feature = "sqlite")]
 pub fn migrate_sqlite(conn: &mut rusqlite::Connection) -> Result<Vec<u32>, Error> {
     if !conn.is_autocommit() {
-        return Err(Error::Migration("migrate() needs a connection with no open transaction".to_string()));
+        return Err(Error::Migration(OPEN_TRANSACTION.to_string()));
     }
     let fk_was = sqlite_int(conn, "PRAGMA foreign_keys")?;
     if sqlite_int(conn, "PRAGMA busy_timeout")? < 30000 {
@@ -1566,6 +1572,7 @@ fn pg_text(e: &tokio_postgres::Error) -> String {
 /// applied (empty when there was nothing to do).
 #[cfg(feature = "postgres")]
 pub async fn migrate_postgres(client: &mut tokio_postgres::Client) -> Result<Vec<u32>, Error> {
+    refuse_open_transaction(client).await?;
     // another process's migration is waited for as on SQLite (30 s), then given up on
     let lock = format!("BEGIN; SET LOCAL lock_timeout = 30000; SELECT pg_advisory_lock({}); COMMIT",
                        POSTGRES_LOCK_KEY);
@@ -1586,6 +1593,27 @@ pub async fn migrate_postgres(client: &mut tokio_postgres::Client) -> Result<Vec
     let applied = result?;
     unlocked?;
     Ok(applied)
+}
+
+/// Refuses a connection on which the caller has a transaction open, before anything is sent that would change
+/// it (docs/runtime-protocol.md, section 4): PostgreSQL only warns about migrate's BEGIN inside it, and migrate's
+/// COMMIT would commit the caller's work. tokio-postgres does not tell whether one is open: a savepoint is tried
+/// (and released: the caller's transaction is as it was); refused with 25P01, none is open; with 25P02, the
+/// caller's has failed (and stays failed, for the caller's ROLLBACK).
+#[cfg(feature = "postgres")]
+async fn refuse_open_transaction(client: &tokio_postgres::Client) -> Result<(), Error> {
+    use tokio_postgres::error::SqlState;
+    match client.batch_execute("SAVEPOINT schemactl_probe").await {
+        Ok(()) => {
+            client.batch_execute("RELEASE SAVEPOINT schemactl_probe").await?;
+            Err(Error::Migration(OPEN_TRANSACTION.to_string()))
+        }
+        Err(e) if e.code() == Some(&SqlState::NO_ACTIVE_SQL_TRANSACTION) => Ok(()),
+        Err(e) if e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION) => {
+            Err(Error::Migration(OPEN_TRANSACTION.to_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Why `migrate_postgres` refuses a connection whose search_path would create a manifest's tables outside

@@ -7,6 +7,9 @@
 //!     driver verify-deep-session-path postgres <conninfo>     (after SET search_path = other, public)
 //!     driver verify-in-transaction sqlite|postgres <target>   (inside a transaction the driver opens and writes
 //!                                                              in, then reads and commits)
+//!     driver migrate-in-transaction sqlite|postgres <target>   (inside a transaction the driver opens and creates
+//!                                                               a marker table in, then rolls back)
+//!     driver migrate-in-failed-transaction postgres <conninfo>  (inside one that has then failed)
 //!     driver bench sqlite <file> <rounds>
 //!
 //! Prints one JSON line: {"ok": true, "applied": [1, 2]} (applied for migrate only) or
@@ -74,6 +77,25 @@ fn run_sqlite(command: &str, path: &str) -> Result<Option<Vec<u32>>, schema::Err
     match command {
         "migrate" => schema::migrate_sqlite(&mut conn).map(Some),
         "verify" => schema::verify_sqlite(&conn, false).map(|_| None),
+        "migrate-in-transaction" => {
+            // inside a transaction the caller has opened and created a marker table in: the transaction is still
+            // open afterwards, and after the caller's ROLLBACK the tables are those of before (nothing migrated)
+            let tables = |conn: &rusqlite::Connection| -> Result<Vec<String>, rusqlite::Error> {
+                let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+                let names = stmt.query_map([], |row| row.get::<_, String>(0))?.collect();
+                names
+            };
+            let before = tables(&conn)?;
+            conn.execute_batch("BEGIN; CREATE TABLE schemactl_marker (x integer)")?;
+            let outcome = schema::migrate_sqlite(&mut conn).map(Some);
+            let open = !conn.is_autocommit();
+            let _ = conn.execute_batch("ROLLBACK");   // none left to roll back: the check below says so
+            let after = tables(&conn)?;
+            assert!(open && after == before,
+                    "migrate spoiled the caller's transaction: still open: {}; tables before {:?}, after the caller's \
+                     ROLLBACK {:?}", open, before, after);
+            outcome
+        }
         "verify-in-transaction" => {
             // inside a transaction the caller has open and has written in: whatever verify finds, the
             // transaction is still usable (its work is read back) and the caller commits it
@@ -103,6 +125,37 @@ fn run_postgres(command: &str, conninfo: &str) -> Result<Option<Vec<u32>>, schem
         let outcome = match command {
             "migrate" => schema::migrate_postgres(&mut client).await.map(Some),
             "verify" => schema::verify_postgres(&client, false).await.map(|_| None),
+            "migrate-in-transaction" | "migrate-in-failed-transaction" => {
+                // inside a transaction the caller has opened (BEGIN on a session with none open) and created a
+                // marker table in (failed: one that has then failed): the transaction is still the caller's
+                // afterwards (the same one, open; failed if it was), and after its ROLLBACK the database has the
+                // tables it had before (the marker gone, nothing migrated)
+                let failed = command == "migrate-in-failed-transaction";
+                let tables = "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n \
+                              ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') \
+                              AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                              AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1";
+                let names = |rows: Vec<tokio_postgres::Row>| rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>();
+                let before = names(client.query(tables, &[]).await?);
+                client.batch_execute("BEGIN; CREATE TABLE schemactl_marker (x integer)").await?;
+                let txid: i64 = client.query_one("SELECT txid_current()", &[]).await?.try_get(0)?;
+                if failed {
+                    let _ = client.batch_execute("SELECT 1 / 0").await;
+                }
+                let outcome = schema::migrate_postgres(&mut client).await.map(Some);
+                let kept = if failed {   // still failed and open: a query is refused with 25P02
+                    matches!(client.batch_execute("SELECT 1").await,
+                             Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION))
+                } else {   // tokio-postgres does not tell: the same transaction id before and after migrate
+                    client.query_one("SELECT txid_current()", &[]).await?.try_get::<_, i64>(0)? == txid
+                };
+                client.batch_execute("ROLLBACK").await?;
+                let after = names(client.query(tables, &[]).await?);
+                assert!(kept && after == before,
+                        "migrate spoiled the caller's transaction: still the caller's: {}; tables before {:?}, after \
+                         the caller's ROLLBACK {:?}", kept, before, after);
+                outcome
+            }
             "verify-deep-in-transaction" => {
                 // inside a transaction the caller has open: it stays open, its work in place, no trace left
                 client.batch_execute("BEGIN; CREATE TEMP TABLE caller_work (x integer); INSERT INTO caller_work VALUES (1)").await?;
@@ -190,9 +243,11 @@ fn main() {
         return;
     }
     let commands = ["migrate", "verify", "verify-deep", "verify-deep-in-transaction", "verify-deep-in-failed-transaction",
-                    "verify-deep-session-path", "verify-in-transaction"];
+                    "verify-deep-session-path", "verify-in-transaction", "migrate-in-transaction",
+                    "migrate-in-failed-transaction"];
     if args.len() != 3 || !commands.contains(&args[0].as_str()) || (args[1] != "sqlite" && args[1] != "postgres") {
-        eprintln!("usage: driver migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-in-failed-transaction|verify-deep-session-path|verify-in-transaction \
+        eprintln!("usage: driver migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-in-failed-transaction|verify-deep-session-path|verify-in-transaction|\
+                   migrate-in-transaction|migrate-in-failed-transaction \
                    sqlite|postgres TARGET");
         exit(2);
     }
@@ -242,7 +297,8 @@ mod tests {
 
         conn.execute_batch("BEGIN").unwrap();
         assert_eq!(migration(schema::migrate_sqlite(&mut conn).unwrap_err()),
-                   "migrate() needs a connection with no open transaction");
+                   "migrate() needs a connection with no open transaction; commit or roll back your transaction \
+                    before migrate()");
         conn.execute_batch("ROLLBACK").unwrap();
 
         conn.execute_batch("CREATE TABLE zz_extra (id INTEGER PRIMARY KEY)").unwrap();
