@@ -222,12 +222,16 @@ def _reverse(engine: str) -> list[tuple[re.Pattern, str]]:
     return out
 
 
-def sqlite_portable(declared: str) -> tuple[str, str | None]:
-    """(portable type, note when it is a guess) for a SQLite declared type."""
+def sqlite_portable(declared: str, strict: bool = False) -> tuple[str, str | None]:
+    """(portable type, note when it is a guess) for a SQLite declared type (of a STRICT table's column)."""
     upper = sqlite_type_key(declared)
     if not upper:   # no declared type: BLOB affinity, each value kept as given; a manifest column has a type
         return "text", ("no declared type (SQLite keeps each value as given); read as text, which SQLite declares "
                         "TEXT (a number is then stored as text): give the column the type its values have")
+    if strict and upper == "ANY":   # ANY has no affinity in a STRICT table (NUMERIC in any other)
+        return "text", ("ANY in a STRICT table keeps each value as given (an integer stays an integer, a text a "
+                        "text); read as text, which a STRICT table declares TEXT (a number is then refused): "
+                        "give the column the type its values have")
     for rx, template, note in SQLITE_DECLARED:
         m = re.fullmatch(rx, upper)
         if m:
@@ -381,7 +385,7 @@ class Importer:
         if (t.name, c.name) in self.retyped:
             typ = self.retyped[(t.name, c.name)]
         elif self.engine == "sqlite":
-            typ, note = sqlite_portable(c.type)
+            typ, note = sqlite_portable(c.type, "strict" in t.options)
             if note:
                 self.summary.approximate(path, f"{c.type} -> {typ} ({note})")
         else:
