@@ -538,6 +538,12 @@ class Importer:
                         self.summary.approximate(path, f"{c.default} -> {{fn: {fn}}} ({shown} on {self.engine}, "
                                                        "the same value)")
                         return {"fn": fn}
+        if key and key.startswith("lit:") and ref.name == "json" and not ref.array:
+            written = _json_text_as_written(c.default)
+            if written is not None and written != _canonical_json(written):
+                # json (not jsonb) keeps its text as written: key order, spaces, repeated keys; a JSON value
+                # would be written back in its canonical form, another default
+                return {"sql": {"postgres": f"{sql_string(written)}::json", "sqlite": sql_string(written)}}
         if key and key.startswith("lit:"):
             value = key[4:]
             try:
@@ -1891,6 +1897,20 @@ def _typeref(spelled: str) -> TypeRef:
     m = re.match(r"^(\w+)(?:\(([\d,]+)\))?(\[\])?$", spelled)
     args = tuple(int(a) for a in m.group(2).split(",")) if m.group(2) else ()
     return TypeRef(m.group(1), args, array=bool(m.group(3)))
+
+
+def _json_text_as_written(default: str) -> str | None:
+    """The text of a json default written as one string literal ('{"b": 1}' or '{"b": 1}'::json), else None."""
+    m = re.fullmatch(r"\s*'((?:[^']|'')*)'(?:\s*::\s*json)?\s*", default)
+    return m.group(1).replace("''", "'") if m else None
+
+
+def _canonical_json(text: str) -> str | None:
+    """JSON text as a literal default {value: …} writes it (keys sorted, no spaces), or None if not JSON."""
+    try:
+        return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except ValueError:
+        return None
 
 
 def _literal(value: str, kind: str, ref: TypeRef, members):

@@ -1,0 +1,52 @@
+"""A json (not jsonb) column default such as '{"b": 1, "a": 2}'::json was imported as a JSON value and written
+back with its keys sorted and its spaces dropped ('{"a":2,"b":1}'): json keeps its text as written, so the
+generated PostgreSQL DDL gave another default than the database's (a row inserted without the column held other
+text), while diff, comparing JSON values, stayed silent.  A json default whose text is not its canonical form now
+keeps that text on both engines; a jsonb default (normalised by PostgreSQL) is still a JSON value."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import yaml
+
+from schemactl import render
+from schemactl.engines import sqlite as sqlite_engine
+from schemactl.manifest.load import load_file
+from tests.conftest import RESET_SQL, cli
+
+TEXTS = {"a": '{"b": 1, "a": 2}', "b": '[3, {"z": null, "y": [1, 2]}]', "c": '{"k":1,"k":2}'}
+
+
+def test_json_defaults_keep_their_text_as_written(pg, pg_server, pg_test_db, tmp_path):
+    pg.execute("""CREATE TABLE docs (id integer PRIMARY KEY,
+                                     a json DEFAULT '{"b": 1, "a": 2}'::json,
+                                     b json NOT NULL DEFAULT '[3, {"z": null, "y": [1, 2]}]',
+                                     c json DEFAULT '{"k":1,"k":2}',
+                                     d json DEFAULT '{"a":1}',
+                                     e jsonb DEFAULT '{"b": 1, "a": 2}')""")
+    pg.execute("INSERT INTO docs (id) VALUES (1)")
+    want = pg.execute("SELECT a::text, b::text, c::text, d::text, e::text FROM docs").fetchone()
+    out = tmp_path / "app.yaml"
+    url = pg_server.url("schemactl_tests")
+    result = cli("import", "--db", url, "-o", out)
+    assert result.exit_code == 0, result.output
+    res = cli("diff", out, "--db", url, "--format", "json")
+    assert json.loads(res.output)["findings"] == [], res.output
+    m = load_file(out)
+    with psycopg.connect(pg_test_db, autocommit=True) as conn:
+        conn.execute(RESET_SQL)
+        conn.execute(render.ddl(m, "postgres"))
+        conn.execute("INSERT INTO docs (id) VALUES (1)")
+        assert conn.execute("SELECT a::text, b::text, c::text, d::text, e::text FROM docs").fetchone() == want
+        res = cli("diff", out, "--db", url, "--format", "json")
+        assert json.loads(res.output)["findings"] == [], res.output
+    lite = sqlite_engine.connect(":memory:")
+    sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
+    lite.execute("INSERT INTO docs (id) VALUES (1)")
+    assert lite.execute("SELECT a, b, c, d FROM docs").fetchone() == want[:4]
+    res = cli("parity", out, "--postgres", "url", "--postgres-url", pg_server.url("postgres"))
+    assert res.exit_code == 0, res.output
+    columns = yaml.safe_load(out.read_text())["tables"]["docs"]["columns"]
+    assert columns["d"]["default"] == {"value": {"a": 1}} and columns["e"]["default"] == {"value": {"a": 2, "b": 1}}
