@@ -581,9 +581,13 @@ class Importer:
                                               "engine by hand (default: {sql: {postgres: …, sqlite: …}})")
                 return None
             if clock:
+                rounded = _CLOCK_PRECISION.search(c.default)
+                rounded = (f"; PostgreSQL rounds the clock to {rounded.group(2)} fractional digits, SQLite's "
+                           f"{_SQLITE_CLOCK_DIGITS.get(kind if kind != 'timestamptz' else self.time_storage, 'own')}"
+                           ) if rounded else ""
                 self.summary.approximate(path, f"{c.default} -> {sqlite} on SQLite, which counts days in UTC and "
                                                "rolls a month over past its last day (PostgreSQL: the session's "
-                                               "time zone, the month's last day); review it")
+                                               f"time zone, the month's last day{rounded}); review it")
                 return {"sql": {"postgres": c.default, "sqlite": sqlite}}
         special = _PG_NAN_OR_INFINITY.fullmatch(c.default.strip()) if self.engine == "postgres" else None
         if special and ("nan" in c.default.lower() or special.group(1).strip() not in ("double precision", "real")):
@@ -1897,6 +1901,14 @@ def _typeref(spelled: str) -> TypeRef:
     m = re.match(r"^(\w+)(?:\(([\d,]+)\))?(\[\])?$", spelled)
     args = tuple(int(a) for a in m.group(2).split(",")) if m.group(2) else ()
     return TypeRef(m.group(1), args, array=bool(m.group(3)))
+
+
+# A clock read with a precision (CURRENT_TIMESTAMP(0), LOCALTIME(3)), and the digits SQLite's clock keeps.
+_CLOCK_PRECISION = re.compile(r"\b(CURRENT_TIMESTAMP|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME)\s*\(\s*(\d+)\s*\)", re.I)
+_SQLITE_CLOCK_DIGITS = {"integer_ms": "keeps milliseconds (3)", "iso_text": "keeps milliseconds (3)",
+                        "integer_s": "keeps whole seconds (0)",
+                        "timestamp": "keeps whole seconds (0)", "time": "keeps whole seconds (0)",
+                        "date": "keeps the day"}
 
 
 def _json_text_as_written(default: str) -> str | None:

@@ -199,9 +199,18 @@ def _date_part(node):
     return node
 
 
+def _clock_precision(node):
+    """CURRENT_TIMESTAMP(0), a clock rounded to a precision: sqlglot writes it back as CURRENT_TIMESTAMP (its
+    precision dropped, another default on PostgreSQL); kept as written."""
+    if node.this is not None:
+        return exp.Anonymous(this="CURRENT_TIMESTAMP", expressions=[node.this.copy()])
+    return node
+
+
 # What sqlglot writes otherwise than the engine reads it, per engine: (the node kinds, the rewrite of one such node).
 # PORTABLE_REWRITES apply to the manifest's one text for both engines only (an engine's own text is its own).
-_ENGINE_REWRITES = {"postgres": ((("JSONExtract", "JSONExtractScalar"), _json_operators), (("Extract",), _date_part))}
+_ENGINE_REWRITES = {"postgres": ((("JSONExtract", "JSONExtractScalar"), _json_operators), (("Extract",), _date_part),
+                                (("CurrentTimestamp",), _clock_precision))}
 _PORTABLE_REWRITES = {"sqlite": ((("Escape", "Like"), case_sensitive_like),)}
 
 

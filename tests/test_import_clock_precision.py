@@ -1,0 +1,51 @@
+"""A clock default with a precision (timestamptz(0) DEFAULT CURRENT_TIMESTAMP(0), LOCALTIMESTAMP(3), …) was
+imported as {sql: {postgres: CURRENT_TIMESTAMP(0), …}} but generated for PostgreSQL as CURRENT_TIMESTAMP (sqlglot
+drops its precision): another default than the database's (diff: "has another default"), and the change was not
+in the import's list (only the column's rounding was).  PostgreSQL now keeps the precision as written, and the
+import's list names the precision SQLite's clock does not round to."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+
+from schemactl import render
+from schemactl.manifest.load import load_file
+from tests.conftest import RESET_SQL, cli
+
+TABLE = """CREATE TABLE stamps (id integer PRIMARY KEY, a timestamptz(0) DEFAULT CURRENT_TIMESTAMP(0),
+                                 b timestamptz DEFAULT CURRENT_TIMESTAMP(2), c timestamp(3) DEFAULT LOCALTIMESTAMP(3),
+                                 d time DEFAULT LOCALTIME(1), e timetz DEFAULT CURRENT_TIME(0))"""
+
+
+def _defaults(conn) -> dict:
+    return dict(conn.execute("""SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+                                JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+                                WHERE d.adrelid = 'stamps'::regclass""").fetchall())
+
+
+def test_clock_defaults_keep_their_precision_on_postgres_and_name_it_for_sqlite(pg, pg_server, pg_test_db, tmp_path):
+    pg.execute(TABLE)
+    want = _defaults(pg)
+    out = tmp_path / "app.yaml"
+    url = pg_server.url("schemactl_tests")
+    result = cli("import", "--db", url, "-o", out)
+    assert result.exit_code == 0, result.output
+    for col, sql, digits, sqlite in (("a", "CURRENT_TIMESTAMP(0)", 0, "keeps milliseconds (3)"),
+                                     ("b", "CURRENT_TIMESTAMP(2)", 2, "keeps milliseconds (3)"),
+                                     ("c", "LOCALTIMESTAMP(3)", 3, "keeps whole seconds (0)"),
+                                     ("d", "LOCALTIME(1)", 1, "keeps whole seconds (0)")):
+        assert (f'approximately: table "stamps", column "{col}", default: {sql} -> ') in result.output, result.output
+        assert (f"PostgreSQL rounds the clock to {digits} fractional digits, SQLite's {sqlite}") in result.output, \
+            result.output
+    res = cli("diff", out, "--db", url, "--format", "json")
+    assert [f for f in json.loads(res.output)["findings"] if f["code"] == "SC205"] == [], res.output
+    m = load_file(out)
+    with psycopg.connect(pg_test_db, autocommit=True) as conn:
+        conn.execute(RESET_SQL)
+        conn.execute(render.ddl(m, "postgres"))
+        got = _defaults(conn)
+    assert got == want
+    res = cli("parity", out, "--postgres", "url", "--postgres-url", pg_server.url("postgres"))
+    assert res.exit_code == 0, res.output
