@@ -125,12 +125,16 @@ _INT_TEXT_LENGTH = {"int16": 6, "int32": 11, "int64": 20}
 
 def keeps_values(old: TypeRef, new: TypeRef) -> bool:
     """Whether every value of ``old`` is held, as it reads, by ``new`` though the kind changes: an integer becoming
-    text, or a varchar(n) as long as its type's longest decimal text.  Both engines write one text of an integer
+    text, a varchar(n) as long as its type's longest decimal text, or a numeric(p,s) with p - s as many digits as
+    its type's extremes (smallint 5, integer 10, bigint 19): each integer is then that exact number.  Both engines write one text of an integer
     (PostgreSQL's ``::text``, SQLite's rebuild copying an INTEGER into a TEXT column), so nothing is lost; it is no
     widening (plan.WIDENING), since a foreign key between the two kinds cannot stand (sql.py drops it around the
     change) and an integer array's JSON text is not a text array's."""
     if old.enum or new.enum or old.array or new.array or old.kind not in _INT_TEXT_LENGTH:
         return False
+    if new.name == "numeric":   # as many integer digits as the type's extremes (the sign is no digit)
+        return not new.args or new.args[0] - (new.args[1] if len(new.args) > 1 else 0) >= \
+            _INT_TEXT_LENGTH[old.kind] - 1
     return new.name == "text" or (new.name == "varchar" and new.args[0] >= _INT_TEXT_LENGTH[old.kind])
 
 

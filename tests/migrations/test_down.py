@@ -93,6 +93,11 @@ def integer_to_text(m):
     _cols(m, "orders")["customer_id"]["type"] = "text"
 
 
+def integer_to_numeric(m):
+    # keeps every value (numeric(10,0) holds each integer); its way back reads the integers from it again
+    _cols(m, "orders")["total"]["type"] = "numeric(10,0)"
+
+
 def add_enum_value(m):
     m["enums"]["status"].append("refunded")
 
@@ -106,7 +111,8 @@ def set_comment(m):
 
 
 KINDS = [create_table, add_column, add_column_with_default, add_index, drop_index, add_unique, add_check,
-         add_foreign_key, rename_column, set_default, drop_not_null, widen_types, integer_to_text, create_view,
+         add_foreign_key, rename_column, set_default, drop_not_null, widen_types, integer_to_text, integer_to_numeric,
+         create_view,
          set_comment]
 
 
