@@ -197,6 +197,24 @@ BEYOND_MODEL_SQL = """
          WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND c.relpersistence = 'u'
         UNION ALL
         SELECT 'approximate', c.relname, 'table', c.relname,
+               'REPLICA IDENTITY ' || CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' ELSE
+                   'USING INDEX ' || coalesce((SELECT quote_ident(ic.relname) FROM pg_index i
+                                               JOIN pg_class ic ON ic.oid = i.indexrelid
+                                               WHERE i.indrelid = c.oid AND i.indisreplident), '?') END ||
+               ' left out: the manifest''s table has the default replica identity (its primary key, none without '
+               'one), which logical replication sends for an UPDATE or DELETE (a published table without one '
+               'refuses them)'
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND c.relreplident <> 'd'
+        UNION ALL
+        SELECT 'approximate', c.relname, 'index', ic.relname,
+               'CLUSTER ON left out: the manifest''s index is not the table''s clustering index (a CLUSTER of the '
+               'table without an index name fails)'
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %(schema)s AND i.indisclustered
+        UNION ALL
+        SELECT 'approximate', c.relname, 'table', c.relname,
                'INHERITS (' || string_agg(CASE WHEN pn.oid = n.oid THEN quote_ident(p.relname)
                                                ELSE quote_ident(pn.nspname) || '.' || quote_ident(p.relname) END,
                                           ', ' ORDER BY i.inhseqno) || ') left out: the manifest''s table stands '
