@@ -126,6 +126,19 @@ def shifted(tree) -> tuple[tuple[str, ...], str] | None:
     return base + tuple(_modifiers(*parts, sign)), type(left).__name__.lower()
 
 
+def _clock_rounded(tree, kind: str):
+    """The clock inside a cast to the column's own kind of time, as PostgreSQL shows a rounded clock
+    ((now())::timestamp(0) without time zone): SQLite reads the clock alike (the rounding is listed by import)."""
+    import sqlglot.expressions as exp
+    Type = exp.DataType.Type
+    same = {"timestamp": (Type.TIMESTAMP, Type.TIMESTAMPTZ), "timestamptz": (Type.TIMESTAMP, Type.TIMESTAMPTZ),
+            "time": (Type.TIME, Type.TIMETZ)}.get(kind, ())
+    node = tree
+    while isinstance(node, exp.Paren) or isinstance(node, exp.Cast) and node.to.this in same:
+        node = node.this
+    return node
+
+
 def clock_default(sql: str, kind: str, time_storage: str) -> tuple[str | None, bool]:
     """(SQLite's default for a PostgreSQL default on a column of literal ``kind``, whether it reads the clock).
 
@@ -138,7 +151,7 @@ def clock_default(sql: str, kind: str, time_storage: str) -> tuple[str | None, b
         return None, False
     if not reads_clock(tree):
         return None, False
-    found = shifted(tree)
+    found = shifted(_clock_rounded(tree, kind))
     if found is None:
         return None, True
     modifiers, base = found

@@ -526,8 +526,11 @@ class Importer:
         ref = TypeRef("enum", (), typ) if typ in self.enums else _typeref(typ)
         kind = "enum" if ref.enum else ref.row.value
         key = default_key(c.default, self.engine, kind)
+        # a clock rounded by a cast ((now())::timestamp(0) …) reads as now(): not the portable function (which
+        # does not round), written below for each engine and listed
+        rounded = self.engine == "postgres" and kind in literals.CLOCK_SQLITE and _CLOCK_PRECISION.search(c.default)
         for fn, kinds in literals.FUNCTIONS.items():
-            if kind in kinds:
+            if kind in kinds and not (rounded and fn == "now"):
                 for ts in ((self.time_storage,) if kind == "timestamptz" else ("integer_ms",)):
                     sql = literals.function_sql(fn, ref, self.engine, ts)
                     if key == default_key(sql, self.engine, kind):
@@ -582,7 +585,7 @@ class Importer:
                 return None
             if clock:
                 rounded = _CLOCK_PRECISION.search(c.default)
-                rounded = (f"; PostgreSQL rounds the clock to {rounded.group(2)} fractional digits, SQLite's "
+                rounded = (f"; PostgreSQL rounds the clock to {rounded.group(1)} fractional digits, SQLite's "
                            f"{_SQLITE_CLOCK_DIGITS.get(kind if kind != 'timestamptz' else self.time_storage, 'own')}"
                            ) if rounded else ""
                 self.summary.approximate(path, f"{c.default} -> {sqlite} on SQLite, which counts days in UTC and "
@@ -1904,7 +1907,9 @@ def _typeref(spelled: str) -> TypeRef:
 
 
 # A clock read with a precision (CURRENT_TIMESTAMP(0), LOCALTIME(3)), and the digits SQLite's clock keeps.
-_CLOCK_PRECISION = re.compile(r"\b(CURRENT_TIMESTAMP|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME)\s*\(\s*(\d+)\s*\)", re.I)
+# ((now())::timestamp(0) without time zone: the clock cast to a precision)
+_CLOCK_PRECISION = re.compile(r"(?:\b(?:CURRENT_TIMESTAMP|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME)|::\s*(?:timestamp|time))"
+                              r"\s*\(\s*(\d+)\s*\)", re.I)
 _SQLITE_CLOCK_DIGITS = {"integer_ms": "keeps milliseconds (3)", "iso_text": "keeps milliseconds (3)",
                         "integer_s": "keeps whole seconds (0)",
                         "timestamp": "keeps whole seconds (0)", "time": "keeps whole seconds (0)",

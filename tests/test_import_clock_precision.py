@@ -49,3 +49,37 @@ def test_clock_defaults_keep_their_precision_on_postgres_and_name_it_for_sqlite(
     assert got == want
     res = cli("parity", out, "--postgres", "url", "--postgres-url", pg_server.url("postgres"))
     assert res.exit_code == 0, res.output
+
+
+def test_a_clock_cast_to_a_precision_is_not_the_portable_now(pg, pg_server, pg_test_db, tmp_path):
+    """now() cast to a precision ((now())::timestamp(0) without time zone, as PostgreSQL shows now()::timestamp(0))
+    read as now(), cast and all: imported as {fn: now}, counted exact, and generated as now() / CURRENT_TIMESTAMP,
+    which does not round (a row inserted without the column held microseconds on a timestamptz column); a clock
+    shifted and then cast ((now() + interval '1 day')::timestamptz(0)) was left out.  Each is kept on PostgreSQL as
+    written and listed with the precision SQLite's clock does not round to."""
+    pg.execute("""CREATE TABLE rounded (id integer PRIMARY KEY, a timestamp DEFAULT now()::timestamp(0),
+                                        b timestamptz DEFAULT now()::timestamptz(3), c time DEFAULT now()::time(0),
+                                        d timestamptz DEFAULT (now() + interval '1 day')::timestamptz(0),
+                                        e timestamp DEFAULT now()::timestamp)""")
+    want = dict(pg.execute("""SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+                              JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+                              WHERE d.adrelid = 'rounded'::regclass""").fetchall())
+    out = tmp_path / "app.yaml"
+    url = pg_server.url("schemactl_tests")
+    result = cli("import", "--db", url, "-o", out)
+    assert result.exit_code == 0, result.output
+    for col, digits in (("a", 0), ("b", 3), ("c", 0), ("d", 0)):
+        line = next((x for x in result.output.splitlines() if f'table "rounded", column "{col}", default: ' in x), "")
+        assert line.startswith("import: approximately: ") and \
+            f"PostgreSQL rounds the clock to {digits} fractional digits" in line, result.output
+    assert 'column "e", default' not in result.output, result.output   # now()::timestamp is LOCALTIMESTAMP: {fn: now}
+    m = load_file(out)
+    assert m.table("rounded").column("e").default.kind == "fn"
+    with psycopg.connect(pg_test_db, autocommit=True) as conn:
+        conn.execute(RESET_SQL)
+        conn.execute(render.ddl(m, "postgres"))
+        conn.execute("INSERT INTO rounded (id) VALUES (1)")
+        a, b, c, d = conn.execute("SELECT a, b, c, d FROM rounded").fetchone()
+        assert a.microsecond == c.microsecond == d.microsecond == 0 and b.microsecond % 1000 == 0
+    res = cli("parity", out, "--postgres", "url", "--postgres-url", pg_server.url("postgres"))
+    assert res.exit_code == 0, res.output
