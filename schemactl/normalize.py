@@ -407,6 +407,23 @@ _PG_CAST_STRING = re.compile(r"""^'((?:[^'\\]|'')*)'::(?:"[^"\\]+"|[a-z_][a-z0-9
                              r"(?:\(\d+(?:,\d+)?\))?(?:\[\])?$")
 
 
+def _rounded_clock(tree) -> str | None:
+    """The key of a clock cast to a precision ((now())::timestamp(0) without time zone): the cast rounds the value,
+    so it is kept in the key (a cast without one is unwrapped, as every cast of a default is)."""
+    node = tree
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Cast) and node.to.expressions and \
+            node.to.this in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIME,
+                             exp.DataType.Type.TIMETZ) and \
+            any(isinstance(n, (exp.CurrentTimestamp, exp.CurrentTime, exp.Localtimestamp, exp.Localtime))
+                or isinstance(n, exp.Anonymous) and n.name.lower() in ("now", "transaction_timestamp")
+                for n in node.walk()):
+        to = node.to
+        return f"rounded:{to.this.name}({to.expressions[0].sql()}):{tree_key(_unwrap(node.this), 'postgres')}"
+    return None
+
+
 @functools.lru_cache(maxsize=8192)
 def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
     """Key for a column default; literals become typed values when ``kind`` is known."""
@@ -427,6 +444,9 @@ def default_key(sql: str | None, engine: str, kind: str | None) -> str | None:
         tree = _unwrap(read_expression(sql, SQLGLOT_DIALECT[engine]))
     except _parse_errors():
         return "raw:" + " ".join(sql.split())
+    rounded = _rounded_clock(read_expression(sql, SQLGLOT_DIALECT[engine])) if engine == "postgres" else None
+    if rounded is not None:
+        return rounded
     value = None
     if isinstance(tree, exp.Literal):
         value = tree.this

@@ -83,3 +83,27 @@ def test_a_clock_cast_to_a_precision_is_not_the_portable_now(pg, pg_server, pg_t
         assert a.microsecond == c.microsecond == d.microsecond == 0 and b.microsecond % 1000 == 0
     res = cli("parity", out, "--postgres", "url", "--postgres-url", pg_server.url("postgres"))
     assert res.exit_code == 0, res.output
+
+
+def test_diff_tells_a_rounded_clock_default_from_now(pg, tmp_path):
+    """diff read (now())::timestamp(3) with time zone as now() (every cast of a default was unwrapped): a database
+    whose default rounds the clock and a manifest's {fn: now}, which does not, were "no differences"."""
+    from schemactl.diff import diff
+    from schemactl.expect import expect
+    from schemactl.introspect import introspect
+    from schemactl.manifest.load import load_text
+    m = load_text("""format: 1
+name: app
+version: 1
+tables:
+  stamps:
+    columns:
+      id: {type: integer, primary_key: true}
+      at: {type: timestamptz, default: {fn: now}}
+      kept: {type: timestamptz, default: {sql: {postgres: "now()::timestamptz(3)", sqlite: "0"}}}
+""", "app.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    assert [str(f.code) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
+    pg.execute("ALTER TABLE stamps ALTER COLUMN at SET DEFAULT now()::timestamptz(0)")
+    found = [f for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))]
+    assert [(str(f.code), f.path) for f in found] == [("SC205", "stamps.at")], [str(f) for f in found]
