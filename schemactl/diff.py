@@ -298,6 +298,12 @@ def _comment_differs(expected: str | None, actual: str | None) -> bool:
     return actual is not None and actual != expected
 
 
+def _default_kind(c, engine: str) -> str | None:
+    """The literal kind a column's defaults are compared as: PostgreSQL's json (not jsonb) keeps its text as
+    written (key order, spaces), so its defaults compare as text; jsonb's as JSON values."""
+    return None if engine == "postgres" and c.type == "json" else c.kind
+
+
 def _table(d: _Diff, w: CTable, h: CTable) -> None:
     t = w.name
     base = ("tables", t)
@@ -318,7 +324,8 @@ def _table(d: _Diff, w: CTable, h: CTable) -> None:
                   _generated(a), where)
         elif c.identity != a.identity:
             d.add("SC206", f"{t}.{c.name}", f'column "{t}.{c.name}" identity differs', c.identity, a.identity, where)
-        elif default_key(c.default, d.engine, c.kind) != default_key(a.default, d.engine, c.kind):
+        elif default_key(c.default, d.engine, _default_kind(c, d.engine)) != \
+                default_key(a.default, d.engine, _default_kind(c, d.engine)):
             d.add("SC205", f"{t}.{c.name}", f'column "{t}.{c.name}" has another default', c.shown_default,
                   a.shown_default, where)
         if _comment_differs(c.comment, a.comment):

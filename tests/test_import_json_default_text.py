@@ -50,3 +50,31 @@ def test_json_defaults_keep_their_text_as_written(pg, pg_server, pg_test_db, tmp
     assert res.exit_code == 0, res.output
     columns = yaml.safe_load(out.read_text())["tables"]["docs"]["columns"]
     assert columns["d"]["default"] == {"value": {"a": 1}} and columns["e"]["default"] == {"value": {"a": 2, "b": 1}}
+
+
+def test_diff_tells_json_defaults_by_their_text(pg, tmp_path):
+    """diff compared a json column's defaults as JSON values: a database whose default is '{"b":1,"a":2}' and a
+    manifest whose default gives '{"a":2,"b":1}' (another text in every row that takes it) were "no differences".
+    json's defaults compare as text now; jsonb's (normalised by PostgreSQL) still as values."""
+    from schemactl.diff import diff
+    from schemactl.expect import expect
+    from schemactl.introspect import introspect
+    from schemactl.manifest.load import load_text
+    m = load_text("""format: 1
+name: app
+version: 1
+tables:
+  docs:
+    columns:
+      id: {type: integer, primary_key: true}
+      a: {type: json, default: {value: {a: 2, b: 1}}}
+      b: {type: jsonb, default: {value: {a: 2, b: 1}}}
+      c: {type: json, default: {sql: {postgres: "'{\\"b\\": 1, \\"a\\": 2}'::json", sqlite: "'{\\"b\\": 1, \\"a\\": 2}'"}}}
+""", "app.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
+    pg.execute("""ALTER TABLE docs ALTER COLUMN a SET DEFAULT '{"b":1,"a":2}', ALTER COLUMN b SET DEFAULT '{"b":1,"a":2}',
+                  ALTER COLUMN c SET DEFAULT '{"a":2,"b":1}'""")
+    found = diff(expect(m, "postgres"), introspect(pg, "postgres"))
+    assert sorted((str(f.code), f.path) for f in found) == [("SC205", "docs.a"), ("SC205", "docs.c")], \
+        [str(f) for f in found]
