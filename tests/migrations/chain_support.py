@@ -78,3 +78,26 @@ def new_project(root: Path, text: str = BASE) -> Path:
 def tree_bytes(root: Path) -> dict:
     """Every file below ``root`` with its bytes (to prove a command wrote nothing)."""
     return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def scored_base(before: str) -> str:
+    """BASE with an items.score column of type ``before`` (a retyping's starting point)."""
+    return BASE.replace("      note: text\n", f"      note: text\n      score: {{type: {before}}}\n")
+
+
+def scored_rows(engine, before, values, tmp_path, request):
+    """(connection, Chain): scored_base(before) released and migrated on ``engine``, SEED_ROWS and a fourth
+    item inserted, and ``values`` written as the scores of items 1, 2, ..."""
+    import sqlite3
+    from schemactl.runtime import migrate
+    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
+    chain = Chain(tmp_path)
+    m1, _ = chain.release(scored_base(before), "init")
+    migrate(conn, chain.bundle(m1))
+    for stmt in SEED_ROWS:
+        conn.execute(stmt)
+    conn.execute("INSERT INTO items (id, owner_id, title) VALUES (4, 2, 'four')")
+    for i, v in enumerate(values, 1):
+        conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
+    conn.commit()
+    return conn, chain

@@ -6,7 +6,6 @@ its decimal text).  `migrate new` planned it as destructive ("may not hold every
 
 from __future__ import annotations
 
-import sqlite3
 from decimal import Decimal
 
 import pytest
@@ -16,7 +15,7 @@ from schemactl.errors import SchemactlError
 from schemactl.expect import expect
 from schemactl.introspect import introspect
 from schemactl.runtime import MigrationError, migrate
-from tests.migrations.chain_support import BASE, SEED_ROWS, Chain
+from tests.migrations.chain_support import Chain, scored_base as _base, scored_rows as _populated
 
 ENGINES = ["sqlite", "postgres"]
 
@@ -30,22 +29,6 @@ KEPT = [
 ]
 
 
-def _base(before: str) -> str:
-    return BASE.replace("      note: text\n", f"      note: text\n      score: {{type: {before}}}\n")
-
-
-def _populated(engine, before, values, tmp_path, request):
-    conn = sqlite3.connect(str(tmp_path / "db.sqlite")) if engine == "sqlite" else request.getfixturevalue("pg")
-    chain = Chain(tmp_path)
-    m1, _ = chain.release(_base(before), "init")
-    migrate(conn, chain.bundle(m1))
-    for stmt in SEED_ROWS:
-        conn.execute(stmt)
-    conn.execute("INSERT INTO items (id, owner_id, title) VALUES (4, 2, 'four')")
-    for i, v in enumerate(values, 1):
-        conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
-    conn.commit()
-    return conn, chain
 
 
 def _scores(conn) -> list:

@@ -128,24 +128,26 @@ async function inFailedTransaction(db: Db): Promise<object> {
 /** Verify (shallow) inside a transaction the caller has open and has written in (plain better-sqlite3 Database
  * or pg Client), whatever verify finds (a database never migrated: its read of the version table fails): the
  * transaction is still usable afterwards (its work is read back) and the caller commits it. */
-async function inOpenTransaction(db: Db, engine: string): Promise<object> {
-  let run: (sql: string) => Promise<unknown[][]>;
-  let open: () => Promise<boolean>;
+/** The caller's own statements on its plain connection (better-sqlite3 Database or pg Client): rows as arrays. */
+function callerRun(db: Db, engine: string): (sql: string) => Promise<unknown[][]> {
   if (engine === "sqlite") {
-    const sqlite = db as unknown as { prepare(sql: string): { raw(): { all(): unknown[][] }; reader: boolean; run(): unknown }; inTransaction: boolean };
-    run = async (sql) => {
+    const sqlite = db as unknown as { prepare(sql: string): { raw(): { all(): unknown[][] }; reader: boolean; run(): unknown } };
+    return async (sql) => {
       const stmt = sqlite.prepare(sql);
       if (stmt.reader) return stmt.raw().all();
       stmt.run();
       return [];
     };
-    open = async () => sqlite.inTransaction;
-  } else {
-    const client = db as unknown as { query(q: { text: string; rowMode: "array" }): Promise<{ rows: unknown[][] }> };
-    run = async (sql) => (await client.query({ text: sql, rowMode: "array" })).rows;
-    // pg does not tell: the same transaction id before and after verify
-    open = async () => String((await run("SELECT txid_current()"))[0][0]) === txid;
   }
+  const client = db as unknown as { query(q: { text: string; rowMode: "array" }): Promise<{ rows: unknown[][] }> };
+  return async (sql) => (await client.query({ text: sql, rowMode: "array" })).rows;
+}
+
+async function inOpenTransaction(db: Db, engine: string): Promise<object> {
+  const run = callerRun(db, engine);
+  // pg does not tell: the same transaction id before and after verify
+  const open = engine === "sqlite" ? async () => (db as unknown as { inTransaction: boolean }).inTransaction
+    : async () => String((await run("SELECT txid_current()"))[0][0]) === txid;
   await run("BEGIN");
   await run("CREATE TEMP TABLE caller_work (x integer)");
   await run("INSERT INTO caller_work VALUES (1)");
@@ -175,24 +177,11 @@ async function inOpenTransaction(db: Db, engine: string): Promise<object> {
  * transaction is still the caller's afterwards (the same one, open, failed if it was), and after its ROLLBACK the
  * database has exactly the tables it had before (the marker gone, nothing migrated). */
 async function migrateInTransaction(db: Db, engine: string, failed: boolean): Promise<object> {
-  let run: (sql: string) => Promise<unknown[][]>;
-  let tablesSql: string;
-  if (engine === "sqlite") {
-    const sqlite = db as unknown as { prepare(sql: string): { raw(): { all(): unknown[][] }; reader: boolean; run(): unknown }; inTransaction: boolean };
-    run = async (sql) => {
-      const stmt = sqlite.prepare(sql);
-      if (stmt.reader) return stmt.raw().all();
-      stmt.run();
-      return [];
-    };
-    tablesSql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
-  } else {
-    const client = db as unknown as { query(q: { text: string; rowMode: "array" }): Promise<{ rows: unknown[][] }> };
-    run = async (sql) => (await client.query({ text: sql, rowMode: "array" })).rows;
-    tablesSql = "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+  const run = callerRun(db, engine);
+  const tablesSql = engine === "sqlite" ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    : "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
       + "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
       + "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1";
-  }
   const before = JSON.stringify(await run(tablesSql));
   await run("BEGIN");
   await run("CREATE TABLE schemactl_marker (x integer)");
