@@ -467,6 +467,16 @@ for (const key of Object.keys(mod)) {
     if (column.enumValues && column.enumValues.length && !column.enum) c.enum = column.enumValues;
     if (column.enum) c.pg_enum = column.enum.enumName;
     if (column.isUnique !== undefined) c.unique = column.isUnique;
+    // pg-core's generatedAlwaysAsIdentity()/generatedByDefaultAsIdentity(): its kind and options, as drizzle-kit
+    // reads them (the options object written back in drizzle's key order)
+    const identity = column.generatedIdentity;
+    if (identity) {
+      c.identity = identity.type === "always" ? "always" : "by_default";
+      const opts = { name: identity.sequenceName, ...(identity.sequenceOptions || {}) };
+      const kept = ["name", "startWith", "increment", "minValue", "maxValue", "cache", "cycle"]
+        .filter((k) => opts[k] !== undefined).map((k) => `${k}: ${JSON.stringify(opts[k])}`);
+      if (kept.length) c.identity_options = `{ ${kept.join(", ")} }`;
+    }
     const init = props.get(prop);
     if (init) {
       Object.assign(c, position(init), chain(init));

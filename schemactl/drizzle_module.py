@@ -199,6 +199,12 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
                 cspec = spec["columns"][c["name"]] = {"type": cspec}
             where = f"{source}:{c.get('line', t.get('line', 1))}:{c.get('col', t.get('col', 1))}"
             col = _column(c, t["dialect"], where, notes, customs, usable)
+            if cspec.get("identity") is True and (c.get("identity") == "always" or c.get("identity_options")):
+                # generatedAlwaysAsIdentity() and the options: the manifest's identity is BY DEFAULT from 1 by 1
+                if c.get("identity") == "always":
+                    col["identity"] = "always"
+                if c.get("identity_options"):
+                    col["identity_options"] = c["identity_options"]
             if col:
                 cspec["drizzle"] = col
     if customs:

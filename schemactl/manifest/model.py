@@ -71,6 +71,8 @@ class DrizzleColumn:
     custom: str | None = None               # customType builder (Manifest.drizzle.custom_types)
     config: str | None = None               # the custom builder's options as written
     imports: tuple[DrizzleImport, ...] = ()
+    identity: str | None = None             # pg-core identity: always | by_default (the manifest's is by default)
+    identity_options: str | None = None     # its sequence options object, as drizzle-kit reads it
 
 
 @dataclass(frozen=True)

@@ -663,6 +663,10 @@ class DrizzleRenderer(RelationsMixin):
             # leaves it out of an insert as the team's file does
             self.uses_sql = True
             chain += ".primaryKey().$defaultFn(() => sql`NULL`)"
+        elif c.identity and dz and self.engine == "postgres" and (dz.identity or dz.identity_options):
+            # the team's generatedAlwaysAsIdentity() (its insert type has no id) and options, as written
+            kind = "Always" if dz.identity == "always" else "ByDefault"
+            chain += f".generated{kind}AsIdentity({dz.identity_options or ''})"
         elif c.identity:
             chain += self.r.identity
         if single_pk(t, c) and not (c.identity and self.r.identity_is_pk):
