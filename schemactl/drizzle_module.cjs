@@ -467,6 +467,12 @@ for (const key of Object.keys(mod)) {
     if (column.enumValues && column.enumValues.length && !column.enum) c.enum = column.enumValues;
     if (column.enum) c.pg_enum = column.enum.enumName;
     if (column.isUnique !== undefined) c.unique = column.isUnique;
+    // defaultNow() (or .default(sql`now()`)): drizzle-kit writes DEFAULT now(); sql`CURRENT_TIMESTAMP`: as written
+    if (is(column.default, orm.SQL) && column.default.queryChunks.length === 1) {
+      const text = String((column.default.queryChunks[0].value || []).join("")).trim();
+      if (text === "now()") c.default_now = true;
+      else if (text === "CURRENT_TIMESTAMP") c.default_now = false;
+    }
     // pg-core's generatedAlwaysAsIdentity()/generatedByDefaultAsIdentity(): its kind and options, as drizzle-kit
     // reads them (the options object written back in drizzle's key order)
     const identity = column.generatedIdentity;

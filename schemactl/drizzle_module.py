@@ -199,6 +199,11 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
                 cspec = spec["columns"][c["name"]] = {"type": cspec}
             where = f"{source}:{c.get('line', t.get('line', 1))}:{c.get('col', t.get('col', 1))}"
             col = _column(c, t["dialect"], where, notes, customs, usable)
+            if cspec.get("default") == {"fn": "now"} and c.get("default_now") is not None and \
+                    c["default_now"] is (cspec["type"] != "timestamptz"):
+                # defaultNow() (drizzle-kit: DEFAULT now()) where the manifest's now writes CURRENT_TIMESTAMP or
+                # CURRENT_DATE; and a timestamptz's sql`CURRENT_TIMESTAMP`, where it writes defaultNow()
+                col["default_now"] = c["default_now"]
             if cspec.get("identity") is True and (c.get("identity") == "always" or c.get("identity_options")):
                 # generatedAlwaysAsIdentity() and the options: the manifest's identity is BY DEFAULT from 1 by 1
                 if c.get("identity") == "always":

@@ -73,6 +73,7 @@ class DrizzleColumn:
     imports: tuple[DrizzleImport, ...] = ()
     identity: str | None = None             # pg-core identity: always | by_default (the manifest's is by default)
     identity_options: str | None = None     # its sequence options object, as drizzle-kit reads it
+    default_now: bool | None = None         # pg-core defaultNow() (true) or another spelling of now (false)
 
 
 @dataclass(frozen=True)

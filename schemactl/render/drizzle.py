@@ -610,9 +610,15 @@ class DrizzleRenderer(RelationsMixin):
         if d is None:
             return ""
         kind = "enum" if c.type.enum else c.type.row.value
+        dz = self.team_block(c)
+        now = dz.default_now if dz is not None and self.engine == "postgres" and (d.kind, d.value) == ("fn", "now") else None
+        if now:   # the team's defaultNow() (drizzle-kit: DEFAULT now(), not CURRENT_TIMESTAMP nor CURRENT_DATE)
+            return ".defaultNow()"
+        if now is False:   # the team's sql`CURRENT_TIMESTAMP` of a timestamptz, whose now is defaultNow()
+            self.uses_sql = True
+            return ".default(sql`CURRENT_TIMESTAMP`)"
         if d.kind == "fn" and (d.value, kind) in self.r.native_defaults:
             return self.r.native_defaults[(d.value, kind)]
-        dz = self.team_block(c)
         # only the team's block gives a mode: without one no builder call is needed (types.ts asks for none)
         mode = keep.mode_of(self.builder(t, c), dz, self.engine) if dz is not None else None
         fit = self.fit(t, c, self.builder(t, c)) if self.team_renderer() else None
