@@ -199,10 +199,11 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
                 cspec = spec["columns"][c["name"]] = {"type": cspec}
             where = f"{source}:{c.get('line', t.get('line', 1))}:{c.get('col', t.get('col', 1))}"
             col = _column(c, t["dialect"], where, notes, customs, usable)
-            if cspec.get("default") == {"fn": "now"} and c.get("default_now") is not None and \
-                    c["default_now"] is (cspec["type"] != "timestamptz"):
-                # defaultNow() (drizzle-kit: DEFAULT now()) where the manifest's now writes CURRENT_TIMESTAMP or
-                # CURRENT_DATE; and a timestamptz's sql`CURRENT_TIMESTAMP`, where it writes defaultNow()
+            if _is_now(cspec.get("default")) and c.get("default_now") is not None and \
+                    c["default_now"] is (cspec.get("default") != {"fn": "now"} or cspec["type"] != "timestamptz"):
+                # defaultNow() (drizzle-kit: DEFAULT now()) where the manifest's now writes CURRENT_TIMESTAMP,
+                # CURRENT_DATE or a time's (CURRENT_TIMESTAMP); a timestamptz's sql`CURRENT_TIMESTAMP`, where it
+                # writes defaultNow()
                 col["default_now"] = c["default_now"]
             if cspec.get("identity") is True and (c.get("identity") == "always" or c.get("identity_options")):
                 # generatedAlwaysAsIdentity() and the options: the manifest's identity is BY DEFAULT from 1 by 1
@@ -217,6 +218,16 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
     if top:
         doc["drizzle"] = top
     return notes
+
+
+def _is_now(default) -> bool:
+    """Is a manifest column's default PostgreSQL's now(): {fn: now}, or an SQL default (a time column's, whose
+    SQLite side has no portable now) that is now() on PostgreSQL?"""
+    if default == {"fn": "now"}:
+        return True
+    sql = default.get("sql") if isinstance(default, dict) else None
+    sql = sql.get("postgres") if isinstance(sql, dict) else sql
+    return isinstance(sql, str) and sql.strip().lower() == "now()"
 
 
 def _named_key(spec: dict, pk: dict | None) -> None:

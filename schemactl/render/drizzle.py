@@ -611,9 +611,15 @@ class DrizzleRenderer(RelationsMixin):
             return ""
         kind = "enum" if c.type.enum else c.type.row.value
         dz = self.team_block(c)
-        now = dz.default_now if dz is not None and self.engine == "postgres" and (d.kind, d.value) == ("fn", "now") else None
+        # now: {fn: now}, or a time column's SQL default (the loader spells PostgreSQL's now() CURRENT_TIMESTAMP)
+        is_now = (d.kind, d.value) == ("fn", "now") or (d.kind == "sql" and d.expr is not None and (
+            d.expr.on("postgres") or "").strip().lower() in ("now()", "current_timestamp"))
+        now = dz.default_now if dz is not None and self.engine == "postgres" and is_now else None
         if now:   # the team's defaultNow() (drizzle-kit: DEFAULT now(), not CURRENT_TIMESTAMP nor CURRENT_DATE)
-            return ".defaultNow()"
+            if self.builder(t, c).split("(", 1)[0] in ("timestamp", "date", "time"):
+                return ".defaultNow()"
+            self.uses_sql = True   # a customType (time with time zone) has no defaultNow(): the same SQL
+            return ".default(sql`now()`)"
         if now is False:   # the team's sql`CURRENT_TIMESTAMP` of a timestamptz, whose now is defaultNow()
             self.uses_sql = True
             return ".default(sql`CURRENT_TIMESTAMP`)"

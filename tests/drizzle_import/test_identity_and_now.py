@@ -90,3 +90,22 @@ def test_default_now_stays_default_now(tmp_path):
         return out[start:out.index(");", start)]
     assert table("generated.ts") == table("original.ts")
     assert '"at" timestamp DEFAULT now(),' in table("generated.ts")
+
+
+def test_a_time_default_now_stays_default_now(tmp_path):
+    """time().defaultNow(): the manifest's default is SQL (now() on PostgreSQL, time('now') on SQLite) and
+    schema.pg.ts wrote .default(sql`(CURRENT_TIMESTAMP)`), which drizzle-kit sees as another default."""
+    res = _adopt(tmp_path, '''import { integer, pgTable, time } from "drizzle-orm/pg-core";
+export const shifts = pgTable("shifts", {
+  id: integer("id").primaryKey(),
+  starts: time("starts").defaultNow(),
+  ends: time("ends", { withTimezone: true }).notNull().defaultNow(),
+});
+''', "pg", ["shifts"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def table(name):
+        out = _export(tmp_path / name, "postgresql")
+        start = out.index('CREATE TABLE "shifts" (')
+        return out[start:out.index(");", start)]
+    assert table("generated.ts") == table("original.ts")
+    assert '"starts" time DEFAULT now(),' in table("generated.ts")
