@@ -470,6 +470,7 @@ for (const key of Object.keys(mod)) {
     // defaultNow() (or .default(sql`now()`)): drizzle-kit writes DEFAULT now(); sql`CURRENT_TIMESTAMP`: as written
     if (is(column.default, orm.SQL) && column.default.queryChunks.length === 1) {
       const text = String((column.default.queryChunks[0].value || []).join("")).trim();
+      c.default_sql = String((column.default.queryChunks[0].value || []).join(""));
       if (text === "now()") c.default_now = true;
       else if (text === "CURRENT_TIMESTAMP") c.default_now = false;
     }

@@ -205,6 +205,13 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
                 # CURRENT_DATE or a time's (CURRENT_TIMESTAMP); a timestamptz's sql`CURRENT_TIMESTAMP`, where it
                 # writes defaultNow()
                 col["default_now"] = c["default_now"]
+            default = cspec.get("default")
+            engine = "sqlite" if t["dialect"] == "sqlite" else "postgres"
+            if isinstance(default, dict) and "sql" in default and c.get("default_sql") and \
+                    "default_now" not in col and _respelled(c["default_sql"], engine):
+                # the team's sql`...` default as written: the manifest's expression is respelled (unixepoch() ->
+                # UNIXEPOCH()), another default to drizzle-kit
+                col["default_sql"] = c["default_sql"]
             if cspec.get("identity") is True and (c.get("identity") == "always" or c.get("identity_options")):
                 # generatedAlwaysAsIdentity() and the options: the manifest's identity is BY DEFAULT from 1 by 1
                 if c.get("identity") == "always":
@@ -218,6 +225,16 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
     if top:
         doc["drizzle"] = top
     return notes
+
+
+def _respelled(text: str, engine: str) -> bool:
+    """Does the manifest write the team's default SQL ``text`` otherwise (sqlexpr's spelling of it)?"""
+    from .sqlexpr import build
+    try:
+        shown = build({engine: text}).on(engine)
+    except Exception:   # not read by the manifest's parser: its own spelling is unknown, the text is kept
+        return True
+    return shown is not None and text.strip() not in (shown, f"({shown})")
 
 
 def _is_now(default) -> bool:

@@ -848,7 +848,7 @@ def _drizzle_column(raw) -> DrizzleColumn | None:
     return DrizzleColumn(raw.get("key"), raw.get("mode"), tuple(raw.get("enum", ())), raw.get("type"),
                          raw.get("default_fn"), raw.get("on_update"), raw.get("custom"), raw.get("config"),
                          _drizzle_imports(raw.get("imports")), raw.get("identity"), raw.get("identity_options"),
-                         raw.get("default_now"))
+                         raw.get("default_now"), raw.get("default_sql"))
 
 
 def _drizzle_file(raw) -> DrizzleFile | None:

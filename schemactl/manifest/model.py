@@ -74,6 +74,7 @@ class DrizzleColumn:
     identity: str | None = None             # pg-core identity: always | by_default (the manifest's is by default)
     identity_options: str | None = None     # its sequence options object, as drizzle-kit reads it
     default_now: bool | None = None         # pg-core defaultNow() (true) or another spelling of now (false)
+    default_sql: str | None = None          # the team's sql`...` default as written (the manifest respells it)
 
 
 @dataclass(frozen=True)

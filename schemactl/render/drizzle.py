@@ -95,6 +95,24 @@ def sql_template(sql: str) -> str:
     return "sql`" + sql.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${") + "`"
 
 
+def _same_sql(text: str, d, engine: str) -> bool:
+    """Does the team's default SQL ``text`` read as the manifest's default ``d`` on ``engine`` (sqlexpr's
+    spelling of both, outer parentheses aside)?  A manifest edited since the import no longer does."""
+    from ..sqlexpr import build
+
+    def bare(s: str) -> str:
+        s = s.strip()
+        while s.startswith("(") and s.endswith(")"):
+            s = s[1:-1].strip()
+        return s
+    try:
+        shown = build({engine: text}).on(engine)
+    except Exception:
+        return False
+    mine = d.expr.on(engine) if d.expr is not None else None
+    return shown is not None and mine is not None and bare(shown) == bare(mine)
+
+
 class DrizzleRenderer(RelationsMixin):
     def __init__(self, manifest: Manifest, engine: str):
         self.m, self.engine, self.r = manifest, engine, TS_RULES[engine]
@@ -623,6 +641,9 @@ class DrizzleRenderer(RelationsMixin):
         if now is False:   # the team's sql`CURRENT_TIMESTAMP` of a timestamptz, whose now is defaultNow()
             self.uses_sql = True
             return ".default(sql`CURRENT_TIMESTAMP`)"
+        if dz is not None and dz.default_sql and d.kind == "sql" and _same_sql(dz.default_sql, d, self.engine):
+            self.uses_sql = True   # the team's spelling of the manifest's expression, as drizzle-kit compares it
+            return f".default({sql_template(dz.default_sql)})"
         if d.kind == "fn" and (d.value, kind) in self.r.native_defaults:
             return self.r.native_defaults[(d.value, kind)]
         # only the team's block gives a mode: without one no builder call is needed (types.ts asks for none)

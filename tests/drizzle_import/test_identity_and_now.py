@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 
+from tests.conftest import cli
 from tests.drizzle_import.test_team_patterns import BIN, _adopt, _export
 
 SOURCE = '''import { bigint, integer, pgTable, smallint, text } from "drizzle-orm/pg-core";
@@ -109,3 +110,31 @@ export const shifts = pgTable("shifts", {
         return out[start:out.index(");", start)]
     assert table("generated.ts") == table("original.ts")
     assert '"starts" time DEFAULT now(),' in table("generated.ts")
+
+
+def test_an_sql_default_keeps_the_teams_spelling(tmp_path):
+    """integer({ mode: "timestamp" }).default(sql`(unixepoch())`) in a sqlite-core file came back as
+    .default(sql`(UNIXEPOCH())`) (the manifest's expression in sqlexpr's spelling): the same default, but
+    drizzle-kit export wrote another DEFAULT than the team's.  The team's text is kept while it reads as the
+    manifest's default, and dropped once the manifest says another."""
+    res = _adopt(tmp_path, '''import { sql } from "drizzle-orm";
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+export const users = sqliteTable("users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  createdAt: integer("created_at", { mode: "timestamp" }).default(sql`(unixepoch())`).notNull(),
+  day: text("day").default(sql`(date('now'))`),
+});
+''', "sqlite", ["users"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def table(name):
+        out = _export(tmp_path / name, "sqlite")
+        start = out.index("CREATE TABLE `users` (")
+        return out[start:out.index(");", start)]
+    assert table("generated.ts") == table("original.ts")
+    assert "`created_at` integer DEFAULT (unixepoch()) NOT NULL," in table("generated.ts")
+    # a manifest edited since: its default, not the team's old text
+    manifest = tmp_path / "manifests" / "app.yaml"
+    manifest.write_text(manifest.read_text().replace("sqlite: unixepoch()}", "sqlite: unixepoch() + 60}"))
+    res = cli("generate", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    assert ".default(sql`(UNIXEPOCH() + 60)`)" in (tmp_path / "generated" / "app" / "schema.sqlite.ts").read_text()
