@@ -9,6 +9,13 @@ import subprocess
 from tests.conftest import cli
 from tests.drizzle_import.test_team_patterns import BIN, _adopt, _export
 
+
+def _created(path, dialect: str, start: str) -> str:
+    """The CREATE TABLE that begins with ``start`` in drizzle-kit export's SQL of the file at ``path``."""
+    out = _export(path, dialect)
+    at = out.index(start)
+    return out[at:out.index(");", at)]
+
 SOURCE = '''import { bigint, integer, pgTable, smallint, text } from "drizzle-orm/pg-core";
 export const a = pgTable("a", {
   id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
@@ -86,9 +93,7 @@ def test_default_now_stays_default_now(tmp_path):
     res = _adopt(tmp_path, NOW_SOURCE, "pg", ["e"])
     assert res.returncode == 0, res.stdout + res.stderr
     def table(name):
-        out = _export(tmp_path / name, "postgresql")
-        start = out.index('CREATE TABLE "e" (')
-        return out[start:out.index(");", start)]
+        return _created(tmp_path / name, "postgresql", 'CREATE TABLE "e" (')
     assert table("generated.ts") == table("original.ts")
     assert '"at" timestamp DEFAULT now(),' in table("generated.ts")
 
@@ -105,9 +110,7 @@ export const shifts = pgTable("shifts", {
 ''', "pg", ["shifts"])
     assert res.returncode == 0, res.stdout + res.stderr
     def table(name):
-        out = _export(tmp_path / name, "postgresql")
-        start = out.index('CREATE TABLE "shifts" (')
-        return out[start:out.index(");", start)]
+        return _created(tmp_path / name, "postgresql", 'CREATE TABLE "shifts" (')
     assert table("generated.ts") == table("original.ts")
     assert '"starts" time DEFAULT now(),' in table("generated.ts")
 
@@ -127,9 +130,7 @@ export const users = sqliteTable("users", {
 ''', "sqlite", ["users"])
     assert res.returncode == 0, res.stdout + res.stderr
     def table(name):
-        out = _export(tmp_path / name, "sqlite")
-        start = out.index("CREATE TABLE `users` (")
-        return out[start:out.index(");", start)]
+        return _created(tmp_path / name, "sqlite", "CREATE TABLE `users` (")
     assert table("generated.ts") == table("original.ts")
     assert "`created_at` integer DEFAULT (unixepoch()) NOT NULL," in table("generated.ts")
     # a manifest edited since: its default, not the team's old text
