@@ -17,6 +17,7 @@ Positions are never taken from the halves: they are read from the whole text whe
 from __future__ import annotations
 
 import marshal
+import os
 import re
 
 from . import yamlpos
@@ -84,9 +85,12 @@ def read_ahead(path, share: float = AHEAD_SHARE) -> None:
     from ..cores import Forked, fork_usable
     if _ahead or not fork_usable():
         return
+    import stat
     try:
-        data = open(path, "rb").read()
-        text = data.decode("utf-8")
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return   # a pipe (generate <(…)) or a device: its bytes are the loader's to read, once
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return   # the loader reports it
     if len(text) < yamlpos.SPLIT_FROM:

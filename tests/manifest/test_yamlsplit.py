@@ -171,3 +171,29 @@ def _runs(pid: int) -> bool:
     except ChildProcessError:
         return False
     return os.path.exists(f"/proc/{pid}")
+
+
+def test_a_manifest_from_a_pipe_is_not_read_ahead(tmp_path):
+    """generate <(cat manifest.yaml): the pipe's bytes are read once, by the loader (reading ahead had taken
+    them, and the loader then found an empty manifest or waited for a writer that was gone)."""
+    fifo = tmp_path / "m.yaml"
+    os.mkfifo(fifo)
+    yamlsplit.read_ahead(fifo)   # returns at once: no writer is waited for, nothing is read
+    assert yamlsplit._ahead == []
+    import threading as th
+    writer = th.Thread(target=lambda: fifo.write_text(TEXT))
+    writer.start()
+    try:
+        assert fifo.read_text() == TEXT   # all of it is still there for the loader
+    finally:
+        writer.join()
+
+
+def test_generate_of_a_manifest_given_as_a_pipe(tmp_path):
+    import subprocess
+    import sys as _sys
+    (tmp_path / "m.yaml").write_text(TEXT.replace("name: bench", "name: piped"))
+    res = subprocess.run(["bash", "-c", f"{_sys.executable} -m schemactl generate --no-hash -o out <(cat m.yaml)"],
+                         cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "SCHEMACTL_NO_CACHE": "1"})
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "out" / "piped" / "postgres.sql").is_file()
