@@ -28,6 +28,7 @@ class CColumn:
     shown_generated: str | None = field(default=None, compare=False)
     shown_collation: str | None = field(default=None, compare=False)   # SQLite: a COLLATE other than BINARY
     comment: str | None = None     # PostgreSQL: COMMENT ON COLUMN (SQLite keeps none)
+    json_text: bool = field(default=False, compare=False)   # the manifest says json (not jsonb): text as written
 
 
 @dataclass(frozen=True)

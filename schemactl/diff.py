@@ -300,8 +300,11 @@ def _comment_differs(expected: str | None, actual: str | None) -> bool:
 
 def _default_kind(c, engine: str) -> str | None:
     """The literal kind a column's defaults are compared as: PostgreSQL's json (not jsonb) keeps its text as
-    written (key order, spaces), so its defaults compare as text; jsonb's as JSON values."""
-    return None if engine == "postgres" and c.type == "json" else c.kind
+    written (key order, spaces), so its defaults compare as text; jsonb's as JSON values.  SQLite's catalog says
+    TEXT for both: a column the manifest declares json compares its default as text there too."""
+    if engine == "postgres" and c.type == "json" or engine == "sqlite" and c.json_text:
+        return None
+    return c.kind
 
 
 def _table(d: _Diff, w: CTable, h: CTable) -> None:

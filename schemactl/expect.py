@@ -20,7 +20,8 @@ def expect(m: Manifest, engine: str) -> Catalog:
             CColumn(c.name, type_key(r.column_type(t, c, catalog=True)), r.reported_nullable(t, c), r.default_sql(c),
                     c.identity,
                     shown_default=r.default_sql(c), kind="enum" if c.type.enum else c.type.row.value,
-                    comment=(c.comment or None) if r.r.comments else None, **_generated(r, c, engine))
+                    comment=(c.comment or None) if r.r.comments else None,
+                    json_text=not c.type.array and c.type.row.name == "json", **_generated(r, c, engine))
             for c in t.columns)
         compared = kinds_of(t.columns, {e.name: e.values for e in m.enums}) if engine == "postgres" else {}
         checks = tuple(CCheck(name, _typed_key(sql, engine, compared), sql) for name, sql in r.checks(t))

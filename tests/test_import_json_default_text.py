@@ -78,3 +78,44 @@ tables:
     found = diff(expect(m, "postgres"), introspect(pg, "postgres"))
     assert sorted((str(f.code), f.path) for f in found) == [("SC205", "docs.a"), ("SC205", "docs.c")], \
         [str(f) for f in found]
+
+
+def test_diff_on_sqlite_tells_json_defaults_by_their_text(tmp_path):
+    """On SQLite diff compared every json/jsonb column's default as a JSON value (the catalog type is TEXT for
+    both): a SQLite file whose json default is '{"b":1,"a":2}' and a manifest whose default gives '{"a":2,"b":1}'
+    (another text in every row that takes it, as on PostgreSQL) were "no differences".  The manifest says json:
+    its default compares as text now; a jsonb column's (a JSON value for the application) still as values."""
+    import sqlite3
+
+    from schemactl.diff import diff
+    from schemactl.expect import expect
+    from schemactl.introspect import introspect
+    from schemactl.manifest.load import load_text
+    m = load_text("""format: 1
+name: app
+version: 1
+tables:
+  docs:
+    columns:
+      id: {type: integer, primary_key: true}
+      a: {type: json, default: {value: {a: 2, b: 1}}}
+      b: {type: jsonb, default: {value: {a: 2, b: 1}}}
+      c: {type: json, default: {sql: {postgres: "'{\\"b\\": 1, \\"a\\": 2}'::json", sqlite: "'{\\"b\\": 1, \\"a\\": 2}'"}}}
+""", "app.yaml")
+    ddl = render.ddl(m, "sqlite")
+    clean = tmp_path / "clean.db"
+    sqlite_engine.apply(sqlite_engine.connect(str(clean)), ddl)
+    assert [str(f) for f in diff(expect(m, "sqlite"), introspect(sqlite3.connect(clean), "sqlite"))] == []
+    other = ddl.replace("""a TEXT DEFAULT '{"a":2,"b":1}'""", """a TEXT DEFAULT '{"b":1,"a":2}'""") \
+               .replace("""b TEXT DEFAULT '{"a":2,"b":1}'""", """b TEXT DEFAULT '{"b":1,"a":2}'""") \
+               .replace("""c TEXT DEFAULT ('{"b": 1, "a": 2}')""", """c TEXT DEFAULT ('{"a": 2, "b": 1}')""")
+    assert other.count('{"b":1,"a":2}') == 2 and '{"a": 2, "b": 1}' in other
+    db = tmp_path / "other.db"
+    conn = sqlite_engine.connect(str(db))
+    sqlite_engine.apply(conn, other)
+    conn.execute("INSERT INTO docs (id) VALUES (1)")      # what a row taking the defaults holds
+    assert conn.execute("SELECT a, b, c FROM docs").fetchone() == ('{"b":1,"a":2}', '{"b":1,"a":2}', '{"a": 2, "b": 1}')
+    conn.commit()
+    found = diff(expect(m, "sqlite"), introspect(sqlite3.connect(db), "sqlite"))
+    assert sorted((str(f.code), f.path) for f in found) == [("SC205", "docs.a"), ("SC205", "docs.c")], \
+        [str(f) for f in found]
