@@ -345,6 +345,10 @@ def _report_schema_error(err, problems: Problems) -> None:
     problems.add(path, f"{where}{err.message}")
 
 
+# The clock with a precision: PostgreSQL rounds to it; SQLite has no such form (sqlglot writes the bare keyword).
+_CLOCK_PRECISION = re.compile(r"(?i)\b(current_timestamp|current_time)\s*\(\s*(\d+)\s*\)")
+
+
 def _default_sql_form(instance, validator: str) -> str:
     """What a default's {sql: …} needs: one text per engine (a default's SQL is never one portable text)."""
     def shown(engine: str) -> str:
@@ -674,6 +678,8 @@ class _Builder:
                 self.p.add(path + ("sql",), f'{where}: expression "{text}" refers to column "{expr.columns[0]}"; '
                                             "a default cannot read columns")
                 return None
+            if expr:
+                self._clock_precision(ref, raw["sql"], expr, path, where)
             return Default("sql", expr=expr) if expr else None
         if isinstance(raw, dict) and "nextval" in raw:
             if ref.enum or ref.array or ref.name not in ("smallint", "integer", "bigint"):
@@ -689,6 +695,28 @@ class _Builder:
             surprise = self.p.located.surprise(path) if self.p.located else None
             self.p.add(path, f"{where} does not fit type {ref.spelled()}: {surprise or exc}")
             return None
+
+    def _clock_precision(self, ref, raw, expr, path, where) -> None:
+        """A warning where the SQLite text of a default's SQL is the clock with a precision (CURRENT_TIMESTAMP(3),
+        CURRENT_TIME(2)): PostgreSQL rounds the clock to it, SQLite has none (it refuses the text as written) and
+        the generated DDL writes the bare keyword, whole seconds cut off, as text."""
+        written = raw.get("sqlite") if isinstance(raw, dict) else raw
+        pg = raw.get("postgres") if isinstance(raw, dict) else raw
+        hit = _CLOCK_PRECISION.search(pg) if isinstance(pg, str) else None
+        if hit is None or not isinstance(written, str) or not _CLOCK_PRECISION.search(written) or \
+                _CLOCK_PRECISION.search(expr.on("sqlite") or ""):
+            return
+        digits = int(hit.group(2))
+        clock = f"{hit.group(1).upper()}({digits})"
+        rounded = "whole seconds" if digits == 0 else f"{digits} fractional digits"
+        storage = ""
+        if not ref.array and not ref.enum and ref.row.value == "timestamptz" and self.time_storage.startswith("integer"):
+            unit = "milliseconds" if self.time_storage == "integer_ms" else "seconds"
+            storage = f", stored as text in the INTEGER column of a timestamptz held as Unix {unit}"
+        self.p.warn(path, f"{where}: {clock} is the clock rounded to {rounded} on PostgreSQL, but SQLite has no "
+                          f"precision there: the generated SQLite DDL writes {hit.group(1).upper()}, whole seconds cut "
+                          f"off{storage}, so a row inserted with defaults holds another time on each engine; write the "
+                          f"SQLite side for its storage: {{postgres: {json.dumps(pg, ensure_ascii=False)}, sqlite: \"…\"}}")
 
     def _literal(self, value, ref, members):
         """literals.check_literal, once per (value, type, members) of a plain value (defaults repeat: 0, '',

@@ -245,3 +245,53 @@ def test_a_check_written_for_each_engine_still_comparing_the_stored_text_on_sqli
     fixed = load_text(text.replace('sqlite: "price <= 100"', 'sqlite: "CAST(price AS REAL) <= 100"'), "m.yaml")
     assert fixed.warnings == ()
     _lite(fixed).execute("INSERT INTO t (id, price) VALUES (1, '50.00')")   # the fix it names agrees
+
+
+# -- a clock default with a precision, written for both engines
+
+CLOCK_PRECISION = [("timestamptz", "CURRENT_TIMESTAMP(0)", "CURRENT_TIMESTAMP"),
+                   ("timestamp", "CURRENT_TIMESTAMP(3)", "CURRENT_TIMESTAMP"),
+                   ("time", "CURRENT_TIME(2)", "CURRENT_TIME")]
+
+
+@pytest.mark.parametrize("kind, clock, lite_clock", CLOCK_PRECISION)
+def test_a_clock_default_with_a_precision_is_warned_where_sqlite_drops_it(kind, clock, lite_clock, pg):
+    """{sql: {postgres: "CURRENT_TIMESTAMP(3)", sqlite: "CURRENT_TIMESTAMP(3)"}} (the form validate asks for a
+    default's SQL) validated clean: PostgreSQL rounds the clock to 3 digits, while the generated sqlite.sql says
+    DEFAULT (CURRENT_TIMESTAMP) (SQLite refuses the text as written), whole seconds as text, in an INTEGER column
+    for a timestamptz held as Unix milliseconds."""
+    text = HEAD + f'      at: {{type: {kind}, default: {{sql: {{postgres: "{clock}", sqlite: "{clock}"}}}}}}\n'
+    m = load_text(text, "m.yaml")
+    digits = clock.split("(")[1].rstrip(")")
+    lite_ddl = render.ddl(m, "sqlite")
+    assert f"DEFAULT ({lite_clock})" in lite_ddl and clock not in lite_ddl
+    # PostgreSQL: the default is kept with its precision, and a row of defaults holds the rounded clock
+    pg.execute(render.ddl(m, "postgres"))
+    assert clock in pg.execute("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef").fetchone()[0].upper()
+    pg.execute("INSERT INTO t (id) VALUES (1)")
+    micro = pg.execute("SELECT (extract(microseconds FROM at) % 1000000)::bigint FROM t").fetchone()[0]
+    assert micro % 10 ** (6 - int(digits)) == 0
+    # SQLite: the text as written is refused; the DDL written holds whole seconds as text, whatever the column
+    with pytest.raises(Exception, match="syntax error"):
+        sqlite_engine.connect(":memory:").execute(f"SELECT {clock}")
+    lite = _lite(m)
+    lite.execute("INSERT INTO t (id) VALUES (1)")
+    at, typ = lite.execute("SELECT at, typeof(at) FROM t").fetchone()
+    assert typ == "text" and "." not in at and len(at) == (8 if kind == "time" else 19), at
+    line = text.splitlines()[7]
+    col = line.index("{sql:") + 1
+    storage = (", stored as text in the INTEGER column of a timestamptz held as Unix milliseconds"
+               if kind == "timestamptz" else "")
+    rounded = "whole seconds" if digits == "0" else f"{digits} fractional digits"
+    assert [str(w) for w in m.warnings] == [
+        f'm.yaml:8:{col}: warning: table "t", column "at": default: {clock} is the clock rounded to {rounded} '
+        f"on PostgreSQL, but SQLite has no precision there: the generated SQLite DDL writes "
+        f"{lite_clock}, whole seconds cut off{storage}, so a row inserted with defaults holds another time on "
+        f'each engine; write the SQLite side for its storage: {{postgres: "{clock}", sqlite: "…"}}']
+
+
+def test_a_clock_default_without_a_precision_or_with_a_sqlite_text_of_its_own_is_not_warned():
+    for sql in ('{postgres: "CURRENT_TIMESTAMP", sqlite: "CURRENT_TIMESTAMP"}',
+                '{postgres: "CURRENT_TIMESTAMP(0)", sqlite: "datetime(\'now\')"}',
+                '{postgres: "now()", sqlite: "CURRENT_TIMESTAMP"}'):
+        assert load_text(HEAD + f"      at: {{type: timestamp, default: {{sql: {sql}}}}}\n", "m.yaml").warnings == ()
