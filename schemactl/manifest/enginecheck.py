@@ -19,6 +19,7 @@ from importlib import resources
 from ..engines import ENGINES
 from ..naming import quote
 from . import enginediff
+from .enginediff import judged_columns
 
 # Words followed by "(" that are SQL syntax or type names, not function calls.
 _SYNTAX = frozenset("""
@@ -393,6 +394,7 @@ def check(m, problems) -> None:
                     problems.add(c.path + ("default",), f'table "{t.name}", column "{c.name}": default '
                                  f"{d.expr.on('postgres')} does not fit type {c.type.spelled()} on PostgreSQL; write "
                                  "a literal of the column's type (e.g. 0 for false on an integer)")
+        _stored_clocks(m, t, problems)
     from .rules import _ordered_views
     for v in _ordered_views(m):     # a view is created after the views it reads
         for engine in ("postgres", "sqlite"):
@@ -421,6 +423,47 @@ def check(m, problems) -> None:
     if lite is not None:
         lite.close()
     _sqlite_settings(m, problems)
+
+
+_HELD = {"integer_ms": "an INTEGER of Unix milliseconds", "integer_s": "an INTEGER of Unix seconds",
+         "iso_text": "ISO 8601 TEXT"}
+_BARE_CLOCK = frozenset({"CURRENT_TIMESTAMP", "CURRENT_TIME"})
+
+
+def _stored_clocks(m, t, problems) -> None:
+    """A warning at a timestamptz's {sql: …} default whose SQLite side, evaluated by SQLite, is not of the column's
+    storage: a text in the INTEGER of Unix time, Unix seconds where milliseconds are held, a number in ISO text.
+    PostgreSQL holds the instant; SQLite a value schemactl (and the application) cannot read as one."""
+    from ..literals import FUNCTIONS
+    from .load import _CLOCK_PRECISION
+    storage = m.time_storage
+    for c in judged_columns(t):
+        d = c.default
+        if c.type.row.value != "timestamptz" or d is None or d.kind != "sql" or d.expr is None:
+            continue
+        sql, pg = d.expr.on("sqlite"), d.expr.on("postgres") or ""
+        if not sql or (_CLOCK_PRECISION.search(pg) and sql.strip().upper() in _BARE_CLOCK):
+            continue      # the clock with a precision: the loader's warning says it
+        lite = sqlite3.connect(":memory:")
+        try:
+            typ, value = lite.execute(f"SELECT typeof(({sql})), ({sql})").fetchone()
+        except sqlite3.Error:
+            continue      # what SQLite refuses is reported elsewhere
+        finally:
+            lite.close()
+        gives = None
+        if storage.startswith("integer") and typ == "text":
+            gives = "a text"
+        elif storage == "integer_ms" and typ == "integer" and abs(value) < 10 ** 11:
+            gives = "Unix seconds, read as milliseconds (January 1970)"
+        elif storage == "iso_text" and typ in ("integer", "real"):
+            gives = "a number"
+        if gives:
+            fix = FUNCTIONS["now"]["timestamptz"]["sqlite"][storage]
+            problems.add(c.path + ("default",), f'table "{t.name}", column "{c.name}": default: the SQLite side '
+                         f"gives {gives}, but a timestamptz is held there as {_HELD[storage]} (sqlite: timestamptz: "
+                         f"{storage}), so a row inserted with defaults holds no instant there while PostgreSQL holds "
+                         f'one; write {{fn: now}}, or sqlite: {json.dumps(fix)}', severity="warning")
 
 
 # Words that need the real table: the row id, and a qualified name (schema.table.column).

@@ -295,3 +295,55 @@ def test_a_clock_default_without_a_precision_or_with_a_sqlite_text_of_its_own_is
                 '{postgres: "CURRENT_TIMESTAMP(0)", sqlite: "datetime(\'now\')"}',
                 '{postgres: "now()", sqlite: "CURRENT_TIMESTAMP"}'):
         assert load_text(HEAD + f"      at: {{type: timestamp, default: {{sql: {sql}}}}}\n", "m.yaml").warnings == ()
+
+
+# -- a timestamptz default whose SQLite side is not of the column's storage
+
+NOW_MS = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"
+STORED_CLOCKS = [
+    ("integer_ms", "CURRENT_TIMESTAMP", "text"), ("integer_ms", "datetime('now')", "text"),
+    ("integer_s", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", "text"), ("integer_ms", "unixepoch()", "seconds"),
+    ("iso_text", "unixepoch()", "number"),
+    # of the column's storage: not warned
+    ("integer_ms", NOW_MS, None), ("integer_s", "unixepoch()", None),
+    ("iso_text", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", None),
+]
+
+
+@pytest.mark.parametrize("storage, lite_sql, wrong", STORED_CLOCKS)
+def test_a_timestamptz_default_whose_sqlite_side_is_not_of_the_storage_is_warned(storage, lite_sql, wrong, pg):
+    """{sql: {postgres: "now()", sqlite: "CURRENT_TIMESTAMP"}} on a timestamptz validated clean: PostgreSQL holds
+    the instant, SQLite wrote '2026-12-03 14:05:00' into the INTEGER column of Unix milliseconds (unixepoch()'s
+    seconds there read as January 1970; a number in the TEXT of iso_text)."""
+    text = HEAD.replace("tables:", f"sqlite: {{timestamptz: {storage}}}\ntables:") + \
+        f'      at: {{type: timestamptz, default: {{sql: {{postgres: "now()", sqlite: {json.dumps(lite_sql)}}}}}}}\n'
+    m = load_text(text, "m.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id) VALUES (1)")
+    assert pg.execute("SELECT abs(extract(epoch FROM now() - at)) < 60 FROM t").fetchone() == (True,)
+    lite = _lite(m)
+    lite.execute("INSERT INTO t (id) VALUES (1)")
+    value, typ = lite.execute("SELECT at, typeof(at) FROM t").fetchone()
+    if storage == "iso_text":   # TEXT affinity keeps the number's digits as text
+        assert typ == "text" and value.isdigit() == (wrong == "number")
+    else:
+        unit = 1000 if storage == "integer_ms" else 1
+        assert (typ == "text") == (wrong == "text")
+        if typ == "integer":   # the instant as the storage reads it: 1970 for seconds read as milliseconds
+            assert (abs(value / unit - __import__("time").time()) > 86400) == (wrong == "seconds")
+    said = [str(w) for w in m.warnings]
+    if wrong is None:
+        assert said == []
+        return
+    line = text.splitlines()[8]
+    col = line.index("{sql:") + 1
+    held = {"integer_ms": "an INTEGER of Unix milliseconds", "integer_s": "an INTEGER of Unix seconds",
+            "iso_text": "ISO 8601 TEXT"}[storage]
+    gives = {"text": "a text", "seconds": "Unix seconds, read as milliseconds (January 1970)",
+             "number": "a number"}[wrong]
+    from schemactl.literals import FUNCTIONS
+    fix = FUNCTIONS["now"]["timestamptz"]["sqlite"][storage]
+    assert said == [f'm.yaml:9:{col}: warning: table "t", column "at": default: the SQLite side gives {gives}, '
+                    f"but a timestamptz is held there as {held} "
+                    f"(sqlite: timestamptz: {storage}), so a row inserted with defaults holds no instant there while "
+                    f'PostgreSQL holds one; write {{fn: now}}, or sqlite: {json.dumps(fix)}']
