@@ -212,6 +212,11 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
                 # the team's sql`...` default as written: the manifest's expression is respelled (unixepoch() ->
                 # UNIXEPOCH()), another default to drizzle-kit
                 col["default_sql"] = c["default_sql"]
+            elif default is not None and not isinstance(default, dict) and c.get("default_sql") and \
+                    "default_now" not in col and not _PLAIN_LITERAL.match(c["default_sql"].strip()):
+                # the team's sql`...` for a default the manifest holds as a value (sql`ARRAY[]::text[]` -> []):
+                # schemactl writes the value's own literal ('{}'), another DEFAULT to drizzle-kit
+                col["default_sql"] = c["default_sql"]
             if cspec.get("identity") is True and (c.get("identity") == "always" or c.get("identity_options")):
                 # generatedAlwaysAsIdentity() and the options: the manifest's identity is BY DEFAULT from 1 by 1
                 if c.get("identity") == "always":
@@ -225,6 +230,9 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
     if top:
         doc["drizzle"] = top
     return notes
+
+
+_PLAIN_LITERAL = re.compile(r"^(?:\(?-?\d+(?:\.\d+)?\)?|'(?:[^']|'')*')$")   # as schemactl writes a value
 
 
 def _respelled(text: str, engine: str) -> bool:

@@ -113,6 +113,16 @@ def _same_sql(text: str, d, engine: str) -> bool:
     return shown is not None and mine is not None and bare(shown) == bare(mine)
 
 
+def _same_value(text: str, own: str | None, engine: str, kind: str) -> bool:
+    """Does the team's default SQL ``text`` give the value of the manifest's literal default, whose SQL on
+    ``engine`` is ``own`` (normalize's key of both)?  A manifest edited since the import no longer does."""
+    from ..normalize import default_key
+    if own is None:
+        return False
+    key = default_key(own, engine, kind)
+    return key is not None and key.startswith("lit:") and key == default_key(text.strip(), engine, kind)
+
+
 class DrizzleRenderer(RelationsMixin):
     def __init__(self, manifest: Manifest, engine: str):
         self.m, self.engine, self.r = manifest, engine, TS_RULES[engine]
@@ -643,6 +653,10 @@ class DrizzleRenderer(RelationsMixin):
             return ".default(sql`CURRENT_TIMESTAMP`)"
         if dz is not None and dz.default_sql and d.kind == "sql" and _same_sql(dz.default_sql, d, self.engine):
             self.uses_sql = True   # the team's spelling of the manifest's expression, as drizzle-kit compares it
+            return f".default({sql_template(dz.default_sql)})"
+        if dz is not None and dz.default_sql and d.kind == "literal" and \
+                _same_value(dz.default_sql, self.ddl.default_sql(c), self.engine, kind):
+            self.uses_sql = True   # the team's SQL for the manifest's value (ARRAY[]::text[] for []), kept as written
             return f".default({sql_template(dz.default_sql)})"
         if d.kind == "fn" and (d.value, kind) in self.r.native_defaults:
             return self.r.native_defaults[(d.value, kind)]

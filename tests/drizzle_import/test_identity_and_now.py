@@ -139,3 +139,29 @@ export const users = sqliteTable("users", {
     res = cli("generate", cwd=tmp_path)
     assert res.exit_code == 0, res.output
     assert ".default(sql`(UNIXEPOCH() + 60)`)" in (tmp_path / "generated" / "app" / "schema.sqlite.ts").read_text()
+
+
+def test_an_array_sql_default_keeps_the_teams_sql(tmp_path):
+    """text("tags").array().default(sql`ARRAY[]::text[]`) in a pg-core file was imported as the literal [] and
+    came back as .default([]): drizzle-kit export wrote DEFAULT '{}', another default than the team's."""
+    res = _adopt(tmp_path, '''import { sql } from "drizzle-orm";
+import { integer, pgTable, text } from "drizzle-orm/pg-core";
+export const posts = pgTable("posts", {
+  id: integer("id").primaryKey(),
+  tags: text("tags").array().notNull().default(sql`ARRAY[]::text[]`),
+  more: text("more").array().default(sql`'{}'::text[]`),
+});
+''', "pg", ["posts"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def table(name):
+        return _created(tmp_path / name, "postgresql", 'CREATE TABLE "posts" (')
+    assert table("generated.ts") == table("original.ts")
+    assert '"tags" text[] DEFAULT ARRAY[]::text[] NOT NULL,' in table("generated.ts")
+    # a manifest edited since: its value, not the team's old text
+    manifest = tmp_path / "manifests" / "app.yaml"
+    manifest.write_text(manifest.read_text().replace("default: []", "default: [a]", 1))
+    res = cli("generate", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    out = (tmp_path / "generated" / "app" / "schema.pg.ts").read_text()
+    assert "ARRAY[]::text[]" not in out and "'{}'::text[]" in out
+
