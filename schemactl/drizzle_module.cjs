@@ -452,6 +452,25 @@ for (const key of Object.keys(mod)) {
   const pk = (config.primaryKeys || [])[0];
   if (pk && pk.name) table.primary_key = { name: pk.name, columns: pk.columns.map(sqlName) };
   if (decl) Object.assign(table, position(decl));
+  // check(name, sql`${table.s} > 0`): its text with the table's own columns as ${sql name} (drizzle-kit writes
+  // them "t"."s", not as the manifest's expression); one that interpolates anything else is not kept
+  const checks = {};
+  for (const ch of config.checks || []) {
+    let text = "";
+    let cols = 0;
+    for (const chunk of (ch.value && ch.value.queryChunks) || [null]) {
+      if (is(chunk, orm.StringChunk)) {
+        const part = chunk.value.join("");
+        if (part.includes("${")) { text = null; break; }
+        text += part;
+      } else if (is(chunk, orm.Column) && chunk.table === value) {
+        text += "${" + chunk.name + "}";
+        cols += 1;
+      } else { text = null; break; }
+    }
+    if (text !== null && cols && ch.name) checks[ch.name] = text;
+  }
+  if (Object.keys(checks).length) table.checks = checks;
   let props = new Map();
   if (call) {
     const callee = unwrap(call.expression);

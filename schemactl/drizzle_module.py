@@ -164,6 +164,10 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
         if t.get("creator") in creators:
             block["creator"] = t["creator"]
             used_creators.add(t["creator"])
+        names = {c.get("name") for c in spec.get("checks", ()) if isinstance(c, dict)}
+        checks = {k: v for k, v in t.get("checks", {}).items() if k in names}   # in the team's order
+        if checks:   # check(name, sql`${table.s} > 0`) as written: drizzle-kit writes "t"."s" > 0
+            block["checks"] = checks
         if block:
             spec["drizzle"] = block
         _named_key(spec, t.get("primary_key"))

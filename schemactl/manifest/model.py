@@ -96,6 +96,7 @@ class DrizzleTable:
     export: str | None = None               # export name
     creator: str | None = None              # pgTableCreator / sqliteTableCreator export name
     relations: tuple[tuple[str, tuple[DrizzleRelation, ...]], ...] | None = None   # (export, relations) as declared
+    checks: tuple[tuple[str, str], ...] = ()  # (check name, the team's sql`...` text, its columns as ${sql name}), in the team's order
 
 
 @dataclass(frozen=True)

@@ -732,6 +732,29 @@ class DrizzleRenderer(RelationsMixin):
         return chain
 
     # -- table extras
+    def _team_check(self, t: Table, text: str | None, sql: str) -> str | None:
+        """The team's sql`...` of a check, its columns written ${table.key} (drizzle-kit: "t"."s"), while it reads
+        as the manifest's check ``sql`` on this engine (a manifest edited since writes its own expression)."""
+        from ..normalize import expr_key
+        if not text:
+            return None
+        cols = {c.name for c in t.columns}
+        parts = re.split(r"\$\{([^}]*)\}", text)
+        if any(p not in cols for p in parts[1::2]):
+            return None
+        try:
+            same = expr_key("".join(f'"{p}"' if i % 2 else p for i, p in enumerate(parts)), self.engine) == \
+                expr_key(sql, self.engine)
+        except Exception:
+            return None
+        if not same:
+            return None
+        out = ""
+        for i, p in enumerate(parts):
+            out += "${" + self.ref(t.name, p, t) + "}" if i % 2 else \
+                p.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+        return "sql`" + out + "`"
+
     def extras(self, t: Table) -> list[str]:
         out = []
         pk = t.primary_key
@@ -751,10 +774,13 @@ class DrizzleRenderer(RelationsMixin):
                 if action != "no action":
                     line += f".{method}({js_string(action)})"
             out.append(line)
-        for name, sql in sorted(self.ddl.checks(t)):
+        kept = dict(t.drizzle.checks) if self.team and t.drizzle is not None else {}
+        order = {name: i for i, name in enumerate(kept)}   # the team's checks first, as declared (drizzle-kit's order)
+        for name, sql in sorted(self.ddl.checks(t), key=lambda ns: (order.get(ns[0], len(order)), ns[0])):
             self.imports.add("check")
             self.uses_sql = True
-            out.append(f"check({js_string(name)}, {sql_template(sql)})")
+            team = self._team_check(t, kept.get(name), sql)
+            out.append(f"check({js_string(name)}, {team or sql_template(sql)})")
         for p in self._policies.get(t.name, ()):
             self.imports.add("pgPolicy")
             out.append(self.policy(p))

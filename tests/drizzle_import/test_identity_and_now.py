@@ -165,3 +165,32 @@ export const posts = pgTable("posts", {
     out = (tmp_path / "generated" / "app" / "schema.pg.ts").read_text()
     assert "ARRAY[]::text[]" not in out and "'{}'::text[]" in out
 
+
+def test_a_check_keeps_the_teams_column_references(tmp_path):
+    """check("t_s", sql`${t.s} > 0`): drizzle-kit export of the team's file writes "t"."s" > 0, of the
+    generated file (s > 0), another CHECK than the team's; and the checks came in name order, not the team's."""
+    res = _adopt(tmp_path, '''import { sql } from "drizzle-orm";
+import { check, integer, pgTable } from "drizzle-orm/pg-core";
+export const t = pgTable("t", {
+  id: integer("id").primaryKey(),
+  s: integer("s").notNull(),
+  lo: integer("lo"),
+  hi: integer("hi"),
+}, (table) => [
+  check("t_s", sql`${table.s} > 0`),
+  check("t_range", sql`${table.lo} <= ${table.hi}`),
+]);
+''', "pg", ["t"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def table(name):
+        return _created(tmp_path / name, "postgresql", 'CREATE TABLE "t" (')
+    assert table("generated.ts") == table("original.ts")
+    assert 'CONSTRAINT "t_s" CHECK ("t"."s" > 0),' in table("generated.ts")
+    # a manifest edited since: its expression, not the team's old text
+    manifest = tmp_path / "manifests" / "app.yaml"
+    manifest.write_text(manifest.read_text().replace("{postgres: (s > 0), sqlite: (s > 0)}",
+                                                     "{postgres: (s > 1), sqlite: (s > 1)}"))
+    res = cli("generate", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    out = (tmp_path / "generated" / "app" / "schema.pg.ts").read_text()
+    assert 'check("t_s", sql`(s > 1)`)' in out and 'check("t_range", sql`${table.lo} <= ${table.hi}`)' in out
