@@ -454,23 +454,34 @@ for (const key of Object.keys(mod)) {
   if (decl) Object.assign(table, position(decl));
   // check(name, sql`${table.s} > 0`): its text with the table's own columns as ${sql name} (drizzle-kit writes
   // them "t"."s", not as the manifest's expression); one that interpolates anything else is not kept
-  const checks = {};
-  for (const ch of config.checks || []) {
+  const ownText = (q) => {
     let text = "";
     let cols = 0;
-    for (const chunk of (ch.value && ch.value.queryChunks) || [null]) {
+    for (const chunk of (q && q.queryChunks) || [null]) {
       if (is(chunk, orm.StringChunk)) {
         const part = chunk.value.join("");
-        if (part.includes("${")) { text = null; break; }
+        if (part.includes("${")) return null;
         text += part;
       } else if (is(chunk, orm.Column) && chunk.table === value) {
         text += "${" + chunk.name + "}";
         cols += 1;
-      } else { text = null; break; }
+      } else return null;
     }
-    if (text !== null && cols && ch.name) checks[ch.name] = text;
+    return cols ? text : null;
+  };
+  const checks = {};
+  for (const ch of config.checks || []) {
+    const text = ownText(ch.value);
+    if (text !== null && ch.name) checks[ch.name] = text;
   }
   if (Object.keys(checks).length) table.checks = checks;
+  // index(name).on(...).where(sql`${t.active} = true`): the same (drizzle-kit writes "p"."active" = true)
+  const wheres = {};
+  for (const ix of config.indexes || []) {
+    const text = ix.config && ix.config.where ? ownText(ix.config.where) : null;
+    if (text !== null && ix.config.name) wheres[ix.config.name] = text;
+  }
+  if (Object.keys(wheres).length) table.index_where = wheres;
   let props = new Map();
   if (call) {
     const callee = unwrap(call.expression);

@@ -168,6 +168,10 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
         checks = {k: v for k, v in t.get("checks", {}).items() if k in names}   # in the team's order
         if checks:   # check(name, sql`${table.s} > 0`) as written: drizzle-kit writes "t"."s" > 0
             block["checks"] = checks
+        names = {i.get("name") for i in spec.get("indexes", ()) if isinstance(i, dict) and i.get("where")}
+        wheres = {k: v for k, v in sorted(t.get("index_where", {}).items()) if k in names}
+        if wheres:   # an index's .where(sql`${t.active} = true`) as written: drizzle-kit writes "p"."active" = true
+            block["index_where"] = wheres
         if block:
             spec["drizzle"] = block
         _named_key(spec, t.get("primary_key"))

@@ -898,7 +898,8 @@ def _drizzle_table(raw) -> DrizzleTable:
             DrizzleRelation(name, "one" if "one" in e else "many", e.get("one", e.get("many", "")),
                             tuple(e.get("fields", ())), tuple(e.get("references", ())), e.get("relation_name"))
             for name, e in r["with"].items())) for r in raw["relations"])
-    return DrizzleTable(raw.get("export"), raw.get("creator"), rels, tuple((raw.get("checks") or {}).items()))
+    return DrizzleTable(raw.get("export"), raw.get("creator"), rels, tuple((raw.get("checks") or {}).items()),
+                        tuple(sorted((raw.get("index_where") or {}).items())))
 
 
 def _check_drizzle_types(m: Manifest, p: Problems) -> None:

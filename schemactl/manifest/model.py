@@ -97,6 +97,7 @@ class DrizzleTable:
     creator: str | None = None              # pgTableCreator / sqliteTableCreator export name
     relations: tuple[tuple[str, tuple[DrizzleRelation, ...]], ...] | None = None   # (export, relations) as declared
     checks: tuple[tuple[str, str], ...] = ()  # (check name, the team's sql`...` text, its columns as ${sql name}), in the team's order
+    index_where: tuple[tuple[str, str], ...] = ()   # (index name, the team's .where(sql`...`) text, as checks)
 
 
 @dataclass(frozen=True)

@@ -733,8 +733,9 @@ class DrizzleRenderer(RelationsMixin):
 
     # -- table extras
     def _team_check(self, t: Table, text: str | None, sql: str) -> str | None:
-        """The team's sql`...` of a check, its columns written ${table.key} (drizzle-kit: "t"."s"), while it reads
-        as the manifest's check ``sql`` on this engine (a manifest edited since writes its own expression)."""
+        """The team's sql`...` of a check or an index's where, its columns written ${table.key} (drizzle-kit:
+        "t"."s"), while it reads as the manifest's ``sql`` on this engine (a manifest edited since writes its own
+        expression)."""
         from ..normalize import expr_key
         if not text:
             return None
@@ -796,7 +797,10 @@ class DrizzleRenderer(RelationsMixin):
             line = f"{fn}({js_string(ix.name)}).{using}{', '.join(keys)})"
             if ix.where:
                 self.uses_sql = True
-                line += f".where({sql_template(ix.where.on(self.engine))})"
+                where = ix.where.on(self.engine)
+                team = self._team_check(t, dict(t.drizzle.index_where).get(ix.name), where) \
+                    if self.team and t.drizzle is not None else None
+                line += f".where({team or sql_template(where)})"
             out.append(line)
         return out
 

@@ -194,3 +194,31 @@ export const t = pgTable("t", {
     assert res.exit_code == 0, res.output
     out = (tmp_path / "generated" / "app" / "schema.pg.ts").read_text()
     assert 'check("t_s", sql`(s > 1)`)' in out and 'check("t_range", sql`${table.lo} <= ${table.hi}`)' in out
+
+
+def test_a_partial_index_keeps_the_teams_column_references(tmp_path):
+    """index("p_name_idx").on(t.name).where(sql`${t.active} = true`): drizzle-kit export of the team's file
+    writes WHERE "p"."active" = true, of the generated file WHERE (active = TRUE), another index than the team's."""
+    res = _adopt(tmp_path, '''import { sql } from "drizzle-orm";
+import { boolean, index, integer, pgTable, varchar } from "drizzle-orm/pg-core";
+export const p = pgTable("p", {
+  id: integer("id").primaryKey(),
+  name: varchar("name", { length: 50 }).notNull(),
+  active: boolean("active").default(true),
+}, (t) => [
+  index("p_name_idx").on(t.name).where(sql`${t.active} = true`),
+]);
+''', "pg", ["p"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def indexes(name):
+        return [line for line in _export(tmp_path / name, "postgresql") if line.startswith("CREATE INDEX")]
+    assert indexes("generated.ts") == indexes("original.ts")
+    assert indexes("generated.ts") == ['CREATE INDEX "p_name_idx" ON "p" USING btree ("name") WHERE "p"."active" = true;']
+    # a manifest edited since: its predicate, not the team's old text
+    manifest = tmp_path / "manifests" / "app.yaml"
+    manifest.write_text(manifest.read_text().replace("where: {postgres: (active = true), sqlite: (active = TRUE)}",
+                                                     "where: {postgres: (active = false), sqlite: (active = FALSE)}"))
+    res = cli("generate", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    out = (tmp_path / "generated" / "app" / "schema.pg.ts").read_text()
+    assert ".where(sql`(active = false)`)" in out or ".where(sql`(active = FALSE)`)" in out, out
