@@ -244,13 +244,15 @@ _PLAIN_LITERAL = re.compile(r"^(?:\(?-?\d+(?:\.\d+)?\)?|'(?:[^']|'')*')$")   # a
 
 
 def _respelled(text: str, engine: str) -> bool:
-    """Does the manifest write the team's default SQL ``text`` otherwise (sqlexpr's spelling of it)?"""
+    """Does the generated file write the team's default SQL ``text`` otherwise: sqlexpr's spelling of it, in the
+    parentheses the DDL's default wraps it in (a team's sql`(1 + 1)` came back sql`((1 + 1))`, its sql`1 + 1`
+    sql`(1 + 1)`)?"""
     from .sqlexpr import build
     try:
         shown = build({engine: text}).on(engine)
     except Exception:   # not read by the manifest's parser: its own spelling is unknown, the text is kept
         return True
-    return shown is not None and text.strip() not in (shown, f"({shown})")
+    return shown is not None and text.strip() != f"({shown})"
 
 
 def _is_now(default) -> bool:

@@ -222,3 +222,22 @@ export const p = pgTable("p", {
     assert res.exit_code == 0, res.output
     out = (tmp_path / "generated" / "app" / "schema.pg.ts").read_text()
     assert ".where(sql`(active = false)`)" in out or ".where(sql`(active = FALSE)`)" in out, out
+
+
+def test_an_sql_default_keeps_its_parentheses(tmp_path):
+    """.default(sql`(1 + 1)`) came back as .default(sql`((1 + 1))`) and .default(sql`1 + 1`) as
+    .default(sql`(1 + 1)`): the generated file wraps the manifest's expression in parentheses, which the team's
+    text was not checked against, so drizzle-kit export wrote another DEFAULT than the team's."""
+    res = _adopt(tmp_path, '''import { sql } from "drizzle-orm";
+import { integer, pgTable } from "drizzle-orm/pg-core";
+export const n = pgTable("n", {
+  id: integer("id").primaryKey(),
+  a: integer("a").default(sql`(1 + 1)`),
+  b: integer("b").default(sql`1 + 1`),
+});
+''', "pg", ["n"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def table(name):
+        return _created(tmp_path / name, "postgresql", 'CREATE TABLE "n" (')
+    assert table("generated.ts") == table("original.ts")
+    assert '"a" integer DEFAULT (1 + 1),' in table("generated.ts")
