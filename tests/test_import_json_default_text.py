@@ -52,15 +52,8 @@ def test_json_defaults_keep_their_text_as_written(pg, pg_server, pg_test_db, tmp
     assert columns["d"]["default"] == {"value": {"a": 1}} and columns["e"]["default"] == {"value": {"a": 2, "b": 1}}
 
 
-def test_diff_tells_json_defaults_by_their_text(pg, tmp_path):
-    """diff compared a json column's defaults as JSON values: a database whose default is '{"b":1,"a":2}' and a
-    manifest whose default gives '{"a":2,"b":1}' (another text in every row that takes it) were "no differences".
-    json's defaults compare as text now; jsonb's (normalised by PostgreSQL) still as values."""
-    from schemactl.diff import diff
-    from schemactl.expect import expect
-    from schemactl.introspect import introspect
-    from schemactl.manifest.load import load_text
-    m = load_text("""format: 1
+# json columns a and c (a value, and a text of its own), jsonb column b: the defaults diff compares
+DOCS = """format: 1
 name: app
 version: 1
 tables:
@@ -70,7 +63,18 @@ tables:
       a: {type: json, default: {value: {a: 2, b: 1}}}
       b: {type: jsonb, default: {value: {a: 2, b: 1}}}
       c: {type: json, default: {sql: {postgres: "'{\\"b\\": 1, \\"a\\": 2}'::json", sqlite: "'{\\"b\\": 1, \\"a\\": 2}'"}}}
-""", "app.yaml")
+"""
+
+
+def test_diff_tells_json_defaults_by_their_text(pg, tmp_path):
+    """diff compared a json column's defaults as JSON values: a database whose default is '{"b":1,"a":2}' and a
+    manifest whose default gives '{"a":2,"b":1}' (another text in every row that takes it) were "no differences".
+    json's defaults compare as text now; jsonb's (normalised by PostgreSQL) still as values."""
+    from schemactl.diff import diff
+    from schemactl.expect import expect
+    from schemactl.introspect import introspect
+    from schemactl.manifest.load import load_text
+    m = load_text(DOCS, "app.yaml")
     pg.execute(render.ddl(m, "postgres"))
     assert [str(f) for f in diff(expect(m, "postgres"), introspect(pg, "postgres"))] == []
     pg.execute("""ALTER TABLE docs ALTER COLUMN a SET DEFAULT '{"b":1,"a":2}', ALTER COLUMN b SET DEFAULT '{"b":1,"a":2}',
@@ -91,17 +95,7 @@ def test_diff_on_sqlite_tells_json_defaults_by_their_text(tmp_path):
     from schemactl.expect import expect
     from schemactl.introspect import introspect
     from schemactl.manifest.load import load_text
-    m = load_text("""format: 1
-name: app
-version: 1
-tables:
-  docs:
-    columns:
-      id: {type: integer, primary_key: true}
-      a: {type: json, default: {value: {a: 2, b: 1}}}
-      b: {type: jsonb, default: {value: {a: 2, b: 1}}}
-      c: {type: json, default: {sql: {postgres: "'{\\"b\\": 1, \\"a\\": 2}'::json", sqlite: "'{\\"b\\": 1, \\"a\\": 2}'"}}}
-""", "app.yaml")
+    m = load_text(DOCS, "app.yaml")
     ddl = render.ddl(m, "sqlite")
     clean = tmp_path / "clean.db"
     sqlite_engine.apply(sqlite_engine.connect(str(clean)), ddl)
