@@ -444,11 +444,11 @@ def _stored_clocks(m, t, problems) -> None:
         sql, pg = d.expr.on("sqlite"), d.expr.on("postgres") or ""
         if not sql or (_CLOCK_PRECISION.search(pg) and sql.strip().upper() in _BARE_CLOCK):
             continue      # the clock with a precision: the loader's warning says it
-        lite = sqlite3.connect(":memory:")
+        lite = enginediff.bounded_sqlite()
         try:
             typ, value = lite.execute(f"SELECT typeof(({sql})), ({sql})").fetchone()
         except sqlite3.Error:
-            continue      # what SQLite refuses is reported elsewhere
+            continue      # what SQLite refuses (or a value too large or slow to be a clock) is reported elsewhere
         finally:
             lite.close()
         gives = None

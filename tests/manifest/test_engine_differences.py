@@ -347,3 +347,24 @@ def test_a_timestamptz_default_whose_sqlite_side_is_not_of_the_storage_is_warned
                     f"but a timestamptz is held there as {held} "
                     f"(sqlite: timestamptz: {storage}), so a row inserted with defaults holds no instant there while "
                     f'PostgreSQL holds one; write {{fn: now}}, or sqlite: {json.dumps(fix)}']
+
+
+@pytest.mark.parametrize("column", [
+    'n: {type: integer, default: 1, check: "length(randomblob(900000000)) > n"}',
+    'at: {type: timestamptz, default: {sql: {postgres: "now()", sqlite: "length(randomblob(900000000))"}}}',
+], ids=["check-on-defaults", "clock-default"])
+def test_validate_evaluates_a_manifests_expressions_within_bounds(column, tmp_path):
+    """validate runs a CHECK on a row of defaults, and a timestamptz default's SQLite side, in SQLite: a
+    manifest is input, and randomblob(900000000) there took 0.9-1.8 GB of memory.  The evaluation is bounded
+    (a value too large or slow to evaluate is not judged there): validate answers within a few hundred MB."""
+    import subprocess
+    import sys
+    path = tmp_path / "m.yaml"
+    path.write_text(HEAD + "      " + column + "\n")
+    script = ("import resource, subprocess, sys; "
+              "subprocess.run([sys.executable, '-m', 'schemactl', 'validate', sys.argv[1]]); "
+              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    res = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True)
+    assert "Traceback" not in res.stderr, res.stderr
+    peak_kb = int(res.stdout.strip().splitlines()[-1])
+    assert peak_kb < 300_000, f"validate peaked at {peak_kb // 1024} MB"
