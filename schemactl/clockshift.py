@@ -126,13 +126,19 @@ def shifted(tree) -> tuple[tuple[str, ...], str] | None:
     return base + tuple(_modifiers(*parts, sign)), type(left).__name__.lower()
 
 
+def time_types(kind: str | None = None) -> tuple:
+    """sqlglot's data types of a literal kind of time (timestamp, timestamptz, time), or of every one."""
+    import sqlglot.expressions as exp
+    Type = exp.DataType.Type
+    stamps, times = (Type.TIMESTAMP, Type.TIMESTAMPTZ), (Type.TIME, Type.TIMETZ)
+    return {"timestamp": stamps, "timestamptz": stamps, "time": times, None: stamps + times}.get(kind, ())
+
+
 def _clock_rounded(tree, kind: str):
     """The clock inside a cast to the column's own kind of time, as PostgreSQL shows a rounded clock
     ((now())::timestamp(0) without time zone): SQLite reads the clock alike (the rounding is listed by import)."""
     import sqlglot.expressions as exp
-    Type = exp.DataType.Type
-    same = {"timestamp": (Type.TIMESTAMP, Type.TIMESTAMPTZ), "timestamptz": (Type.TIMESTAMP, Type.TIMESTAMPTZ),
-            "time": (Type.TIME, Type.TIMETZ)}.get(kind, ())
+    same = time_types(kind)
     node = tree
     while isinstance(node, exp.Paren) or isinstance(node, exp.Cast) and node.to.this in same:
         node = node.this

@@ -410,15 +410,11 @@ _PG_CAST_STRING = re.compile(r"""^'((?:[^'\\]|'')*)'::(?:"[^"\\]+"|[a-z_][a-z0-9
 def _rounded_clock(tree) -> str | None:
     """The key of a clock cast to a precision ((now())::timestamp(0) without time zone): the cast rounds the value,
     so it is kept in the key (a cast without one is unwrapped, as every cast of a default is)."""
+    from .clockshift import reads_clock, time_types
     node = tree
     while isinstance(node, exp.Paren):
         node = node.this
-    if isinstance(node, exp.Cast) and node.to.expressions and \
-            node.to.this in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIME,
-                             exp.DataType.Type.TIMETZ) and \
-            any(isinstance(n, (exp.CurrentTimestamp, exp.CurrentTime, exp.Localtimestamp, exp.Localtime))
-                or isinstance(n, exp.Anonymous) and n.name.lower() in ("now", "transaction_timestamp")
-                for n in node.walk()):
+    if isinstance(node, exp.Cast) and node.to.expressions and node.to.this in time_types() and reads_clock(node):
         to = node.to
         return f"rounded:{to.this.name}({to.expressions[0].sql()}):{tree_key(_unwrap(node.this), 'postgres')}"
     return None
