@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..manifest.model import Column, Manifest, Table
-from ..types import TypeRef
+from ..types import INT_RANGES, TypeRef
 
 # (from, to) portable type pairs that widen without loss.
 WIDENING = frozenset({
@@ -118,9 +118,8 @@ def widens(old: TypeRef, new: TypeRef) -> bool:
     return False
 
 
-# The longest decimal text of each integer kind's values (its minimum, with the sign): -32768, -2147483648,
-# -9223372036854775808.
-_INT_TEXT_LENGTH = {"int16": 6, "int32": 11, "int64": 20}
+# The longest decimal text of each integer kind's values: its minimum's, with the sign (-32768: 6).
+_INT_TEXT_LENGTH = {kind: len(str(lo)) for kind, (lo, _) in INT_RANGES.items()}
 
 
 def keeps_values(old: TypeRef, new: TypeRef) -> bool:
