@@ -92,7 +92,12 @@ def single_pk(t: Table, c: Column) -> bool:
 
 def sql_template(sql: str) -> str:
     """A Drizzle sql`...` template holding ``sql`` verbatim (backticks and ${ escaped)."""
-    return "sql`" + sql.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${") + "`"
+    return "sql`" + template_text(sql) + "`"
+
+
+def template_text(text: str) -> str:
+    """``text`` as it reads inside a JavaScript template literal: backslashes, backticks and ${ escaped."""
+    return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
 
 
 def _same_sql(text: str, d, engine: str) -> bool:
@@ -752,8 +757,7 @@ class DrizzleRenderer(RelationsMixin):
             return None
         out = ""
         for i, p in enumerate(parts):
-            out += "${" + self.ref(t.name, p, t) + "}" if i % 2 else \
-                p.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+            out += "${" + self.ref(t.name, p, t) + "}" if i % 2 else template_text(p)
         return "sql`" + out + "`"
 
     def extras(self, t: Table) -> list[str]:
