@@ -70,10 +70,8 @@ def _connect(engine, tmp_path, request):
     return conn
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("case", CASES)
-def test_a_table_created_beside_a_change_of_the_key_it_references(engine, case, tmp_path, request):
-    before, after, rows, code = CASES[case]
+def _released(engine, before: str, tmp_path, request):
+    """(connection, Chain, its first release): ``before`` released and migrated on ``engine``, with two parents."""
     conn = _connect(engine, tmp_path, request)
     chain = Chain(tmp_path)
     m1, _ = chain.release(before, "init")
@@ -81,6 +79,14 @@ def test_a_table_created_beside_a_change_of_the_key_it_references(engine, case, 
     conn.execute("INSERT INTO parents (id, code) VALUES (1, 12), (2, -7)" if "code" in before else
                  "INSERT INTO parents (id) VALUES (1), (2)")
     conn.commit()
+    return conn, chain, m1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("case", CASES)
+def test_a_table_created_beside_a_change_of_the_key_it_references(engine, case, tmp_path, request):
+    before, after, rows, code = CASES[case]
+    conn, chain, m1 = _released(engine, before, tmp_path, request)
     m2, _ = chain.release(after, "child")
     assert migrate(conn, chain.bundle(m2)) == [2]
     conn.commit()
@@ -105,13 +111,7 @@ def test_its_down_migration_drops_the_table_before_the_key(engine, case, tmp_pat
     from schemactl.migrations.down import run_down
     from schemactl.migrations.files import chain_dir, read_lock
     before, after, rows, _ = CASES[case]
-    conn = _connect(engine, tmp_path, request)
-    chain = Chain(tmp_path)
-    m1, _ = chain.release(before, "init")
-    migrate(conn, chain.bundle(m1))
-    conn.execute("INSERT INTO parents (id, code) VALUES (1, 12), (2, -7)" if "code" in before else
-                 "INSERT INTO parents (id) VALUES (1), (2)")
-    conn.commit()
+    conn, chain, m1 = _released(engine, before, tmp_path, request)
     kept = [tuple(r) for r in conn.execute("SELECT id, code FROM parents ORDER BY id")] if "code" in before else None
     m2, _ = chain.release(after, "child")
     assert migrate(conn, chain.bundle(m2)) == [2]
