@@ -1293,6 +1293,12 @@ def _open(url: str, read_only: bool):
     return conn, engine
 
 
+def _postgres_scheme(url: str) -> bool:
+    """The URL is PostgreSQL's by its prefix (parse_url, which imports psycopg, reads the rest)."""
+    from .dburl import POSTGRES_PREFIXES
+    return url.startswith(POSTGRES_PREFIXES)
+
+
 def _stat(path: str):
     try:
         return os.stat(path)
@@ -1330,11 +1336,14 @@ def copy_cmd(manifest, src_url, dst_url, truncate, features):
     # a second process may read large tables of the SQLite file opened here (the one it names when opened)
     reader = SecondReader.of_file(address, before) if before is not None else None
     try:
-        dst, dst_engine = _open(dst_url, False)
-        try:
-            counts = datacopy.copy(m, src, src_engine, dst, dst_engine, _progress(), replace=truncate, reader=reader)
-        finally:
-            dst.close()
+        # the source's snapshot begins first: its first large table is read while the target is opened
+        with datacopy.reading(m, src, src_engine, reader, _postgres_scheme(dst_url)) as source:
+            dst, dst_engine = _open(dst_url, False)
+            try:
+                counts = datacopy.copy(m, src, src_engine, dst, dst_engine, _progress(), replace=truncate,
+                                       reader=reader, source=source)
+            finally:
+                dst.close()
     finally:
         src.close()
     click.echo(f"copied {sum(counts.values()):,} rows in {len(counts)} tables")

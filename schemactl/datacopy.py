@@ -328,15 +328,21 @@ def _copy_text(tx, row: tuple) -> bytes:
                       for b in tx.dump_sequence(row, [PyFormat.TEXT] * len(row)))
 
 
-def _copy_fast(src, dst, m: Manifest, t: Table, progress, reader=None) -> int | None:
+def _fast_plan(m: Manifest, t: Table) -> "datafast.Plan | None":
+    """The table's datafast plan (its rows in key order), or None when a column has no fast form."""
+    cols = dv.columns(m, t)
+    order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else [cols[0].name]))
+    return datafast.plan(m, t, cols, Renderer(m, "sqlite").q(t.name), order)
+
+
+def _copy_fast(src, dst, m: Manifest, t: Table, progress, reader=None, ahead=None) -> int | None:
     """SQLite -> PostgreSQL through COPY lines SQLite spells itself (schemactl.datafast); None when the
     table has a column without that fast form (it then takes the neutral path).  ``reader``: a
     datafast.SecondReader of ``src``, which is in the copy's own read transaction (a large table may then be
-    read by two processes: datafast._helper)."""
+    read by two processes: datafast._helper); ``ahead``: the copy's datafast.Ahead, if it reads ahead."""
     from psycopg.adapt import Transformer
     cols = dv.columns(m, t)
-    order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else [cols[0].name]))
-    p = datafast.plan(m, t, cols, Renderer(m, "sqlite").q(t.name), order)
+    p = _fast_plan(m, t)
     if p is None:
         return None
     read = dv.converter(t, cols, [ds.function("read", "sqlite", m, c) for c in cols])
@@ -357,7 +363,7 @@ def _copy_fast(src, dst, m: Manifest, t: Table, progress, reader=None) -> int | 
         # SQLite joins the lines of a batch itself.  Anything but success (a refusal, a source error, a key
         # the batches cannot follow) is undone to the savepoint and the table is copied again a line per row
         # below, which names the refused row as it always did.
-        feed = datafast.grouped_batches(src, p, BATCH, slow, reader)
+        feed = datafast.grouped_batches(src, p, BATCH, slow, reader, ahead, t.name)
         try:
             with dst.transaction():
                 return _copy_in(dst, name, col_list, feed, progress, t.name)
@@ -462,17 +468,50 @@ def _pg_reading(conn):
 _SNAPSHOTS = {"sqlite": _sqlite_reading, "postgres": _pg_reading}
 
 
+class Reading:
+    """A copy's read snapshot of its source (see snapshot): ``own``, whether the transaction is the copy's
+    own; ``ahead``: the datafast.Ahead reading the first large table meanwhile, or None."""
+
+    def __init__(self, own: bool, ahead: "datafast.Ahead | None" = None):
+        self.own, self.ahead = own, ahead
+
+
+@contextlib.contextmanager
+def reading(m: Manifest, src, src_engine: str, reader=None, to_postgres: bool = False) -> Iterator[Reading]:
+    """The copy's read snapshot of ``src``, begun now, before the target is opened (cli copy); copy() reads in
+    it when given it.  With ``reader`` (a datafast.SecondReader: a SQLite file schemactl opened itself) and a
+    PostgreSQL target (``to_postgres``), the first large table's reading begins at once (datafast.Ahead),
+    using the core that opening the target leaves idle."""
+    with snapshot(src, src_engine) as own:
+        ahead = None
+        if own and reader is not None and to_postgres and src_engine == "sqlite":
+            ahead = datafast.Ahead.start(src, reader, m.tables, lambda t: _fast_plan(m, t), BATCH)
+        try:
+            yield Reading(own, ahead)
+        finally:
+            if ahead is not None:
+                ahead.stop()
+
+
+@contextlib.contextmanager
+def _reading_now(src, src_engine: str) -> Iterator[Reading]:
+    with snapshot(src, src_engine) as own:
+        yield Reading(own)
+
+
 def copy(m: Manifest, src, src_engine: str, dst, dst_engine: str, progress=None,
-         replace: bool = False, reader=None) -> dict[str, int]:
+         replace: bool = False, reader=None, source: Reading | None = None) -> dict[str, int]:
     """Every table's rows from ``src`` to ``dst`` (see the README).  ``reader``: a datafast.SecondReader for a
-    SQLite ``src`` that schemactl opened itself (cli copy), letting a second process read large tables."""
+    SQLite ``src`` that schemactl opened itself (cli copy), letting a second process read large tables.
+    ``source``: the read snapshot reading() began (else one is begun here, after the schema checks)."""
     loose = check_schema(src, src_engine, m, "source")
     check_schema(dst, dst_engine, m, "target")
     counts = {}
-    with snapshot(src, src_engine) as own, Target(dst, dst_engine, m, replace):
+    with (contextlib.nullcontext(source) if source is not None else _reading_now(src, src_engine)) as rd, \
+            Target(dst, dst_engine, m, replace):
         for t in m.tables:
-            fast = _copy_fast(src, dst, m, t, progress, reader if own else None) if (src_engine, dst_engine) == ("sqlite", "postgres") \
-                else None
+            fast = _copy_fast(src, dst, m, t, progress, reader if rd.own else None, rd.ahead) \
+                if (src_engine, dst_engine) == ("sqlite", "postgres") else None
             if fast is None:
                 fast = write_table(dst, dst_engine, m, t, read_table(src, src_engine, m, t, loose=loose), progress,
                                    again=lambda t=t: read_table(src, src_engine, m, t, loose=loose))

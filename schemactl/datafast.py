@@ -232,7 +232,8 @@ def batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]]
 
 
 def grouped_batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list[bytes]],
-                    reader: "SecondReader | None" = None) -> Iterator[tuple[bytes, int]]:
+                    reader: "SecondReader | None" = None, ahead: "Ahead | None" = None,
+                    table: str | None = None) -> Iterator[tuple[bytes, int]]:
     """What batches yields, with the lines of a batch joined by SQLite (group_concat): no Python object per
     row.  A batch is the next ``batch`` rows in key order whose key is greater than the last batch's last
     key; when it holds a row the line leaves out (or a NUL, or text that is not UTF-8) it is read again a
@@ -241,19 +242,39 @@ def grouped_batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list
 
     ``reader``: ``conn`` is schemactl's own read-only connection to that file, in a read transaction of the
     copy's own.  A table of PARALLEL_FROM_ROWS rows or more is then read in segments, every other one by a
-    second process (schemactl._copyhelper) while this one reads the rest, where that is safe: see _helper."""
+    second process (schemactl._copyhelper) while this one reads the rest, where that is safe: see _helper.
+
+    ``ahead``: the copy's Ahead; when it chose this table (``table``) with this plan, its thread has been
+    reading the segments this process reads (the even ones) since before the target was opened: they are
+    taken from it as it sends them, and read here from where it stopped short."""
     g = p.grouped
     old = conn.text_factory
     n = 0
     helper = None
+    early = ahead.of(table, p, batch) if ahead is not None and table is not None else None
+    chosen = early is not None
     try:
         conn.text_factory = bytes
         total = conn.execute(g.count).fetchone()[0]
         segments = [(None, None)]
-        if reader is not None and total >= PARALLEL_FROM_ROWS:
+        if early is not None and early.total != total:    # not the rows it read: read here
+            ahead.stop()
+            early = None
+        if early is not None:
+            segments = early.segments
+            if reader is not None and len(segments) > 1:
+                helper = _helper_of(reader, g, batch, segments)
+        elif reader is not None and total >= PARALLEL_FROM_ROWS:
             helper, segments = _helper(conn, p, batch, total, reader)
         for j, (lo, hi) in enumerate(segments):
-            if helper is not None and j % 2:
+            if early is not None and j % 2 == 0:
+                # the thread's batches as they come; where it stopped short, the rest is read here
+                done, lo, rows = yield from early.segment(j, lo)
+                n += rows
+                if done:
+                    continue
+                early = None          # it reads no more: the rest of this segment and the next ones, here
+            elif helper is not None and j % 2:
                 # the helper's batches as they come; where it stops short, the rest of the segment is read here
                 sent = helper.segment()
                 for blob, rows, _ in sent:
@@ -271,6 +292,8 @@ def grouped_batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list
         conn.text_factory = old
         if helper is not None:
             helper.stop()
+        if chosen:
+            ahead.stop()
 
 
 def _segment(conn, p: Plan, batch: int, slow, lo, hi, n: int) -> Iterator[tuple[bytes, int]]:
@@ -362,7 +385,12 @@ def _helper(conn, p: Plan, batch: int, total: int, reader: SecondReader) -> tupl
     none (see helper_usable) or it cannot start."""
     if not helper_usable(conn):
         return None, [(None, None)]
-    g = p.grouped
+    segments = _cuts(conn, p.grouped, total)
+    return (_helper_of(reader, p.grouped, batch, segments) if len(segments) > 1 else None), segments
+
+
+def _cuts(conn, g: Grouped, total: int) -> list[tuple]:
+    """The segments of a table of ``total`` rows: (lower rowid, upper rowid), None at the ends."""
     size = _segment_rows(conn, total)
     cuts: list = []
     while len(cuts) < total // size:
@@ -371,13 +399,15 @@ def _helper(conn, p: Plan, batch: int, total: int, reader: SecondReader) -> tupl
         if found is None or found[0] is None:
             break
         cuts.append(found[0])
-    segments = list(zip([None, *cuts], [*cuts, None]))
-    if len(segments) < 2:
-        return None, segments
+    return list(zip([None, *cuts], [*cuts, None]))
+
+
+def _helper_of(reader: SecondReader, g: Grouped, batch: int, segments: list[tuple]) -> "_Helper | None":
+    """The second reader of the odd segments, or None when it cannot start."""
     try:
-        return _Helper(reader, g, batch, segments[1::2]), segments
+        return _Helper(reader, g, batch, segments[1::2])
     except OSError:
-        return None, segments
+        return None
 
 
 class _Sent(list):
@@ -465,6 +495,155 @@ class _Helper:
             except OSError:
                 pass
         self.proc.wait()
+
+
+AHEAD_BYTES = 32 << 20    # COPY text the thread holds at most before the copy takes it
+
+
+class Ahead:
+    """The copy's first large table (PARALLEL_FROM_ROWS rows or more, with joined batches) read by a thread of
+    this process from before the target is opened: psycopg's import, the connection and both schema checks
+    leave a core idle, and SQLite reads without holding Python's lock.  The thread reads the segments this
+    process would read (the even ones; the second reader, _copyhelper, reads the odd ones once the copy
+    reaches the table) on a read-only connection of its own to the file the copy has open, whose read
+    transaction began while the copy's held the shared lock (rollback journal only, as for _copyhelper: no
+    writer commits in between), so it reads the same rows.  Its batches wait in memory (AHEAD_BYTES at most);
+    it ends at the first batch batch_ok does not vouch for, at any error, or when stopped, and the copy reads
+    on from the last batch it took (grouped_batches), checking values as it always does.  Whatever becomes of
+    it, the rows copied are the same."""
+
+    def __init__(self, conn, reader: SecondReader, tables, plan_of: Callable, batch: int):
+        import collections
+        import threading
+        self.table = self.plan = self.total = self.segments = None
+        self.batch = batch
+        self.items: collections.deque = collections.deque()
+        self.held = 0
+        self.stopping = False
+        self.cond = threading.Condition()
+        self.ready = threading.Event()
+        self.conn = None
+        self.thread = threading.Thread(target=self._run, args=(reader, list(tables), plan_of), daemon=True,
+                                       name="schemactl-ahead")
+        self.thread.start()
+
+    @classmethod
+    def start(cls, conn, reader: SecondReader, tables, plan_of: Callable, batch: int) -> "Ahead | None":
+        """A thread reading ahead, or None where a second reader may not (helper_usable).  ``conn``: the
+        copy's own connection, in its read transaction, which takes the shared lock here (before the
+        thread's reading begins)."""
+        if not helper_usable(conn):
+            return None
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return cls(conn, reader, tables, plan_of, batch)
+
+    def _run(self, reader: SecondReader, tables, plan_of) -> None:
+        import os
+        import sqlite3
+        try:
+            self.conn = conn = sqlite3.connect(reader.uri(), uri=True, timeout=0, isolation_level=None,
+                                               check_same_thread=False)
+            conn.text_factory = bytes
+            conn.execute("BEGIN")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()   # the shared lock, to the end
+            now = os.stat(reader.path)
+            if (now.st_dev, now.st_ino) != reader.identity:
+                return                     # not the file the copy reads
+            for t in tables:
+                if self.stopping:
+                    return
+                p = plan_of(t)
+                if p is None or p.grouped is None:
+                    continue
+                total = conn.execute(p.grouped.count).fetchone()[0]
+                if total >= PARALLEL_FROM_ROWS:
+                    break
+            else:
+                return
+            self.segments = _cuts(conn, p.grouped, total)
+            self.table, self.plan, self.total = t.name, p, total
+            self.ready.set()
+            self._read(conn, p.grouped)
+        except Exception:   # noqa: BLE001 -- whatever stops the thread, the copy reads on itself
+            pass
+        finally:
+            self._send(("gone",), 0, force=True)
+            self.ready.set()
+            if self.conn is not None:
+                self.conn.close()
+
+    def _read(self, conn, g: Grouped) -> None:
+        batch = self.batch
+        for j in range(0, len(self.segments), 2):
+            lo, hi = self.segments[j]
+            last = lo
+            while True:
+                args = tuple(x for x in (last, hi) if x is not None) + (batch,)
+                blob, rows, lines, _, last, marks = conn.execute(g.batch[_bounds_of(last, hi)], args).fetchone()
+                if not rows:
+                    break
+                if not batch_ok(blob, rows, lines, marks, g.tabs) or \
+                        not self._send(("batch", blob + b"\n", rows, last), len(blob)):
+                    return
+                if rows < batch or last is None:
+                    break
+            if not self._send(("end",), 0):
+                return
+
+    def _send(self, item: tuple, size: int, force: bool = False) -> bool:
+        with self.cond:
+            while not force and not self.stopping and self.held and self.held + size > AHEAD_BYTES:
+                self.cond.wait()
+            if self.stopping and not force:
+                return False
+            self.items.append((item, size))
+            self.held += size
+            self.cond.notify_all()
+            return True
+
+    def _take(self) -> tuple:
+        with self.cond:
+            while not self.items:
+                self.cond.wait()
+            item, size = self.items.popleft()
+            self.held -= size
+            self.cond.notify_all()
+            return item
+
+    def of(self, table: str, p: Plan, batch: int) -> "Ahead | None":
+        """This, when the thread reads ``table`` with the same queries; None otherwise (it goes on)."""
+        self.ready.wait()
+        if self.table != table or batch != self.batch or self.plan.grouped.batch != p.grouped.batch:
+            return None
+        return self
+
+    def segment(self, j: int, lo):
+        """Yields the batches of even segment ``j`` as the thread sends them; returns (complete, the rowid to
+        read on from, rows sent)."""
+        sent = 0
+        while True:
+            item = self._take()
+            if item[0] != "batch":
+                return item[0] == "end", lo, sent
+            _, blob, rows, lo = item
+            sent += rows
+            yield blob, rows
+
+    def stop(self) -> None:
+        """Ends the thread (at once: a query under way is interrupted) and drops what it read."""
+        with self.cond:
+            self.stopping = True
+            self.cond.notify_all()
+        conn = self.conn
+        if conn is not None and self.thread.is_alive():
+            try:
+                conn.interrupt()
+            except Exception:   # noqa: BLE001 -- closed meanwhile
+                pass
+        self.thread.join()
+        with self.cond:
+            self.items.clear()
+            self.held = 0
 
 
 def _fast_line(line) -> bool:

@@ -1,0 +1,202 @@
+"""copy's reading ahead (schemactl.datafast.Ahead, begun by datacopy.reading before the target is opened): it
+reads the copy's own snapshot, the segments it reads are the ones taken, and whatever stops it -- a value to
+check, a replaced file, a refused source, a stop -- the rows copied are the same as one reader's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import threading
+
+import pytest
+
+from schemactl import datacopy, datafast
+from schemactl.errors import SchemactlError
+from tests.datacopy.conftest import Engines
+from tests.datacopy.test_fast import _capture, reader_of
+from tests.datacopy.test_helper import M, SAME, _fill, _helpers, _one_reader, _small_segments
+
+
+@pytest.fixture
+def engines(pg_test_db, pg_second_db, tmp_path):
+    e = Engines(M, pg_test_db, pg_second_db, tmp_path)
+    yield e
+    e.close()
+
+
+def _taken(mp) -> list[tuple[int, bool, int]]:
+    """Per even segment taken from the thread: (segment, complete, rows)."""
+    got: list = []
+    real = datafast.Ahead.segment
+
+    def segment(self, j, lo):
+        done, lo, rows = yield from real(self, j, lo)
+        got.append((j, done, rows))
+        return done, lo, rows
+    mp.setattr(datafast.Ahead, "segment", segment)
+    return got
+
+
+def _copy_reading_ahead(lite, pg, before_target=None):
+    """As `schemactl copy` does: the source's snapshot (and the reading ahead) first, then the target."""
+    reader = reader_of(lite)          # the file as opened
+    with datacopy.reading(M, lite, "sqlite", reader, to_postgres=True) as source:
+        if before_target is not None:
+            before_target(source)
+        return datacopy.copy(M, lite, "sqlite", pg, "postgres", reader=reader, source=source)
+
+
+def _no_thread_left() -> bool:
+    return not any(t.name == "schemactl-ahead" for t in threading.enumerate())
+
+
+def test_the_first_large_table_is_read_ahead_and_its_segments_taken(engines, monkeypatch):
+    _small_segments(monkeypatch)
+    lite = engines.db("sqlite")
+    _fill(lite, 1000)
+    expected = _one_reader(engines, lite, monkeypatch)
+    taken = _taken(monkeypatch)
+    started = _helpers(monkeypatch)
+    _capture(monkeypatch, sent := [])
+    pg = engines.db("postgres")
+    assert _copy_reading_ahead(lite, pg) == {"events": 1000}
+    assert pg.execute(SAME).fetchone() == expected
+    # 20 segments of 50 rows (and an empty last one): the thread read the even ones, the second process the odd
+    assert taken == [(j, True, 50) for j in range(0, 20, 2)] + [(20, True, 0)]
+    assert len(started) == 1 and started[0].proc.returncode == 0
+    assert [name for name, _ in sent] == ["grouped_batches"] and _no_thread_left()
+
+
+def test_it_reads_while_the_target_is_opened(engines, monkeypatch):
+    """Before copy() is called, the thread has chosen the table and read its first batches."""
+    _small_segments(monkeypatch)
+    lite = engines.db("sqlite")
+    _fill(lite, 1000)
+    seen: list = []
+
+    def before_target(source):
+        ahead = source.ahead
+        assert ahead is not None and ahead.ready.wait(10)
+        deadline = threading.Event()
+        while not ahead.items and not deadline.wait(0.01):
+            pass
+        seen.append((ahead.table, ahead.total, len(ahead.items)))
+    pg = engines.db("postgres")
+    _copy_reading_ahead(lite, pg, before_target)
+    assert seen and seen[0][:2] == ("events", 1000) and seen[0][2] > 0
+
+
+def test_a_value_to_check_stops_the_thread_and_the_copy_reads_on(engines, monkeypatch):
+    """A text value with a tab in the third even segment: the thread stops before that batch; the copy reads
+    the segment on from there (escaping the value) and every segment after it itself."""
+    _small_segments(monkeypatch)
+    lite = engines.db("sqlite")
+    _fill(lite, 1000)
+    lite.execute("UPDATE events SET kind = 'a\tb' WHERE id = 230")     # segment 4 (rows 200-249)
+    lite.commit()
+    expected = _one_reader(engines, lite, monkeypatch)
+    taken = _taken(monkeypatch)
+    pg = engines.db("postgres")
+    assert _copy_reading_ahead(lite, pg) == {"events": 1000}
+    assert pg.execute(SAME).fetchone() == expected
+    assert pg.execute("SELECT kind FROM events WHERE id = 230").fetchone()[0] == "a\tb"
+    assert taken == [(0, True, 50), (2, True, 50), (4, False, 0)] and _no_thread_left()
+
+
+def test_a_file_replaced_after_it_was_opened_is_not_read_ahead(engines, tmp_path, monkeypatch):
+    _small_segments(monkeypatch)
+    lite = engines.db("sqlite")
+    _fill(lite, 400)
+    expected = _one_reader(engines, lite, monkeypatch)
+    path = lite.execute("PRAGMA database_list").fetchone()[2]
+    newer = tmp_path / "newer.db"
+    shutil.copy(path, newer)
+    with sqlite3.connect(newer) as other:
+        other.execute("UPDATE events SET kind = 'NEW-' || id")
+    real = datafast.Ahead.__init__
+
+    def init(self, *a, **k):
+        os.replace(newer, path)       # after the copy's snapshot began, before the thread opens the file
+        real(self, *a, **k)
+    monkeypatch.setattr(datafast.Ahead, "__init__", init)
+    taken = _taken(monkeypatch)
+    pg = engines.db("postgres")
+    assert _copy_reading_ahead(lite, pg) == {"events": 400}
+    assert pg.execute(SAME).fetchone() == expected
+    assert pg.execute("SELECT count(*) FROM events WHERE kind LIKE 'NEW-%'").fetchone()[0] == 0
+    assert taken == [] and _no_thread_left()
+
+
+def test_no_writer_commits_while_the_thread_reads(engines, monkeypatch):
+    _small_segments(monkeypatch)
+    lite = engines.db("sqlite")
+    _fill(lite, 400)
+    expected = _one_reader(engines, lite, monkeypatch)
+    path = lite.execute("PRAGMA database_list").fetchone()[2]
+    tried: list = []
+
+    def before_target(source):
+        assert source.ahead.ready.wait(10)
+        writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("INSERT INTO events VALUES (99999, 'late', '0.00', 0)")
+            writer.execute("COMMIT")
+            tried.append("committed")
+        except sqlite3.OperationalError as exc:
+            tried.append(str(exc))
+            if writer.in_transaction:
+                writer.execute("ROLLBACK")
+        finally:
+            writer.close()
+    pg = engines.db("postgres")
+    _copy_reading_ahead(lite, pg, before_target)
+    assert tried and all("locked" in t for t in tried)
+    assert pg.execute(SAME).fetchone() == expected
+
+
+def test_a_refused_source_stops_the_thread(engines, monkeypatch):
+    """The source's schema check fails after the reading began: nothing is written, no thread is left."""
+    _small_segments(monkeypatch)
+    lite = engines.db("sqlite")
+    _fill(lite, 1000)
+    lite.execute("ALTER TABLE events RENAME COLUMN kind TO sort")
+    lite.commit()
+    pg = engines.db("postgres")
+    with pytest.raises(SchemactlError):
+        _copy_reading_ahead(lite, pg)
+    assert pg.execute("SELECT count(*) FROM events").fetchone()[0] == 0 and _no_thread_left()
+
+
+def test_a_stop_while_the_thread_waits_for_room_ends_it(engines, monkeypatch):
+    """Its memory is bounded: with room for one batch it waits, and a stop ends it at once."""
+    _small_segments(monkeypatch)
+    monkeypatch.setattr(datafast, "AHEAD_BYTES", 1)
+    lite = engines.db("sqlite")
+    _fill(lite, 1000)
+    lite.execute("BEGIN")
+    ahead = datafast.Ahead.start(lite, reader_of(lite), M.tables, lambda t: datacopy._fast_plan(M, t), 10)
+    assert ahead.ready.wait(10)
+    deadline = threading.Event()
+    while not ahead.items and not deadline.wait(0.01):
+        pass
+    deadline.wait(0.1)
+    assert len(ahead.items) == 1          # one batch held, the next one waiting for room
+    ahead.stop()
+    assert not ahead.thread.is_alive() and not ahead.items and _no_thread_left()
+    lite.rollback()
+
+
+def test_no_reading_ahead_where_a_second_reader_may_not_read(engines, monkeypatch):
+    _small_segments(monkeypatch)
+    lite = engines.db("sqlite")
+    _fill(lite, 1000)
+    monkeypatch.setenv("SCHEMACTL_NO_FORK", "1")
+    with datacopy.reading(M, lite, "sqlite", reader_of(lite), to_postgres=True) as source:
+        assert source.ahead is None and source.own
+    with datacopy.reading(M, lite, "sqlite", None, to_postgres=True) as source:   # a caller's connection
+        assert source.ahead is None
+    monkeypatch.delenv("SCHEMACTL_NO_FORK")
+    with datacopy.reading(M, lite, "sqlite", reader_of(lite), to_postgres=False) as source:   # to SQLite
+        assert source.ahead is None
