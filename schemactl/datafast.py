@@ -35,6 +35,9 @@ _PLAIN = "NOT GLOB '*[\\\t\n\r]*'"
 _ROWID = ("rowid", "_rowid_", "oid")
 
 
+_SQLITE_INTEGERS = (-(1 << 63), (1 << 63) - 1)   # SQLite's INTEGER is a signed 64-bit integer
+
+
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -70,9 +73,11 @@ def _column(m: Manifest, col: dv.Col, plain: bool = True) -> tuple[str, str, lis
         return None
     if base in INT_RANGES:
         lo, hi = INT_RANGES[base]
+        if (lo, hi) == _SQLITE_INTEGERS:        # every integer SQLite holds
+            return f"typeof({x}) = 'integer'", "%d", [x]
         return f"typeof({x}) = 'integer' AND {x} BETWEEN {lo} AND {hi}", "%d", [x]
     if base == "boolean":                      # 0/1; PostgreSQL reads '0' and '1' as false and true
-        return f"typeof({x}) = 'integer' AND {x} IN (0, 1)", "%d", [x]
+        return f"typeof({x}) = 'integer' AND {x} BETWEEN 0 AND 1", "%d", [x]
     if base in ("text", "tsvector"):
         cond = _text_ok(x, plain)
         if col.type == "varchar":
