@@ -485,7 +485,9 @@ def reading(m: Manifest, src, src_engine: str, reader=None, to_postgres: bool = 
     with snapshot(src, src_engine) as own:
         ahead = None
         if own and reader is not None and to_postgres and src_engine == "sqlite":
-            ahead = datafast.Ahead.start(src, reader, m.tables, lambda t: _fast_plan(m, t), BATCH)
+            r = Renderer(m, "sqlite")
+            ahead = datafast.Ahead.start(src, reader, [(t, r.q(t.name)) for t in m.tables],
+                                         lambda t: _fast_plan(m, t), BATCH)
         try:
             yield Reading(own, ahead)
         finally:

@@ -536,7 +536,8 @@ class Ahead:
     def start(cls, conn, reader: SecondReader, tables, plan_of: Callable, batch: int) -> "Ahead | None":
         """A thread reading ahead, or None where a second reader may not (helper_usable).  ``conn``: the
         copy's own connection, in its read transaction, which takes the shared lock here (before the
-        thread's reading begins)."""
+        thread's reading begins); ``tables``: (table, its name as SQLite SQL) in the copy's order;
+        ``plan_of(table)``: the copy's Plan of it."""
         if not helper_usable(conn):
             return None
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -554,14 +555,12 @@ class Ahead:
             now = os.stat(reader.path)
             if (now.st_dev, now.st_ino) != reader.identity:
                 return                     # not the file the copy reads
-            for t in tables:
+            for t, name in tables:    # counted first: a plan is made for a large table only
                 if self.stopping:
                     return
-                p = plan_of(t)
-                if p is None or p.grouped is None:
-                    continue
-                total = conn.execute(p.grouped.count).fetchone()[0]
-                if total >= PARALLEL_FROM_ROWS:
+                total = conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                p = plan_of(t) if total >= PARALLEL_FROM_ROWS else None
+                if p is not None and p.grouped is not None:
                     break
             else:
                 return

@@ -176,7 +176,8 @@ def test_a_stop_while_the_thread_waits_for_room_ends_it(engines, monkeypatch):
     lite = engines.db("sqlite")
     _fill(lite, 1000)
     lite.execute("BEGIN")
-    ahead = datafast.Ahead.start(lite, reader_of(lite), M.tables, lambda t: datacopy._fast_plan(M, t), 10)
+    ahead = datafast.Ahead.start(lite, reader_of(lite), [(t, t.name) for t in M.tables],
+                                 lambda t: datacopy._fast_plan(M, t), 10)
     assert ahead.ready.wait(10)
     deadline = threading.Event()
     while not ahead.items and not deadline.wait(0.01):
@@ -200,3 +201,50 @@ def test_no_reading_ahead_where_a_second_reader_may_not_read(engines, monkeypatc
     monkeypatch.delenv("SCHEMACTL_NO_FORK")
     with datacopy.reading(M, lite, "sqlite", reader_of(lite), to_postgres=False) as source:   # to SQLite
         assert source.ahead is None
+
+
+TWO = """\
+format: 1
+name: two
+version: 1
+tables:
+  codes:
+    columns:
+      code: {type: text, primary_key: true}
+  events:
+    columns:
+      id: {type: bigint, primary_key: true}
+      kind: {type: text, nullable: false}
+      amount: {type: "numeric(12,2)", nullable: false}
+      at: {type: timestamptz, nullable: false}
+"""
+
+
+def test_a_small_table_first_is_copied_while_the_large_one_is_read_ahead(pg_test_db, pg_second_db, tmp_path,
+                                                                          monkeypatch):
+    from schemactl.manifest.load import load_text
+    m = load_text(TWO, "two.yaml")
+    assert [t.name for t in m.tables] == ["codes", "events"]
+    e = Engines(m, pg_test_db, pg_second_db, tmp_path)
+    try:
+        _small_segments(monkeypatch)
+        lite = e.db("sqlite")
+        lite.executemany("INSERT INTO codes VALUES (?)", [(f"c{i}",) for i in range(5)])
+        lite.commit()
+        _fill(lite, 600)
+        taken = _taken(monkeypatch)
+        pg = e.db("postgres")
+        reader = reader_of(lite)
+        with datacopy.reading(m, lite, "sqlite", reader, to_postgres=True) as source:
+            assert source.ahead.ready.wait(10) and source.ahead.table == "events"
+            assert datacopy.copy(m, lite, "sqlite", pg, "postgres", reader=reader, source=source) == \
+                {"codes": 5, "events": 600}
+        assert [j for j, _, _ in taken] == list(range(0, 13, 2)) and all(done for _, done, _ in taken)
+        one = e.db("postgres", second=True)
+        with monkeypatch.context() as mp:
+            mp.setenv("SCHEMACTL_NO_FORK", "1")
+            datacopy.copy(m, lite, "sqlite", one, "postgres", reader=reader)
+        assert pg.execute(SAME).fetchone() == one.execute(SAME).fetchone() and one.execute(SAME).fetchone()[0] == 600
+        assert pg.execute("SELECT count(*) FROM codes").fetchone()[0] == 5 and _no_thread_left()
+    finally:
+        e.close()
