@@ -15,7 +15,7 @@ from schemactl import datacopy, datafast
 from schemactl.errors import SchemactlError
 from tests.datacopy.conftest import Engines
 from tests.datacopy.test_fast import _capture, reader_of
-from tests.datacopy.test_helper import M, SAME, _fill, _helpers, _one_reader, _small_segments
+from tests.datacopy.test_helper import M, SAME, _fill, _helpers, _one_reader, _small_segments, try_to_commit
 
 
 @pytest.fixture
@@ -138,18 +138,7 @@ def test_no_writer_commits_while_the_thread_reads(engines, monkeypatch):
 
     def before_target(source):
         assert source.ahead.ready.wait(10)
-        writer = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            writer.execute("BEGIN IMMEDIATE")
-            writer.execute("INSERT INTO events VALUES (99999, 'late', '0.00', 0)")
-            writer.execute("COMMIT")
-            tried.append("committed")
-        except sqlite3.OperationalError as exc:
-            tried.append(str(exc))
-            if writer.in_transaction:
-                writer.execute("ROLLBACK")
-        finally:
-            writer.close()
+        try_to_commit(path, tried)
     pg = engines.db("postgres")
     _copy_reading_ahead(lite, pg, before_target)
     assert tried and all("locked" in t for t in tried)

@@ -190,18 +190,7 @@ def test_no_writer_commits_while_the_two_readers_read(engines, tmp_path, monkeyp
     real = datafast._Helper.segment
 
     def segment(self):
-        writer = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            writer.execute("BEGIN IMMEDIATE")
-            writer.execute("INSERT INTO events VALUES (99999, 'late', '0.00', 0)")
-            writer.execute("COMMIT")
-            tried.append("committed")
-        except sqlite3.OperationalError as exc:
-            tried.append(str(exc))
-            if writer.in_transaction:
-                writer.execute("ROLLBACK")
-        finally:
-            writer.close()
+        try_to_commit(path, tried)
         return real(self)
     monkeypatch.setattr(datafast._Helper, "segment", segment)
     started = _helpers(monkeypatch)
@@ -209,6 +198,22 @@ def test_no_writer_commits_while_the_two_readers_read(engines, tmp_path, monkeyp
     _copy(lite, pg)
     assert started and tried and all("locked" in t for t in tried)
     assert pg.execute(SAME).fetchone() == expected
+
+
+def try_to_commit(path: str, tried: list) -> None:
+    """A writer's attempt to commit a row to the file at ``path``: "committed" or the engine's refusal."""
+    writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO events VALUES (99999, 'late', '0.00', 0)")
+        writer.execute("COMMIT")
+        tried.append("committed")
+    except sqlite3.OperationalError as exc:
+        tried.append(str(exc))
+        if writer.in_transaction:
+            writer.execute("ROLLBACK")
+    finally:
+        writer.close()
 
 
 @pytest.mark.parametrize("helper", [
