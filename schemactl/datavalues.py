@@ -348,15 +348,22 @@ COMMON = {
 
 def _sqlite_numeric(col):
     """SQLite numeric: its text; an integer too, which is the same number (a column spelled with NUMERIC
-    affinity, DECIMAL(10,2) as Rails writes it, stores '3.00' as the integer 3).  A REAL is refused: its
-    binary value is not the decimal written."""
+    affinity, DECIMAL(10,2) as Rails writes it, stores '3.00' as the integer 3); and a REAL, which such a column
+    makes of '12.50' or '12.34', as the shortest decimal text that reads back as the same REAL (Python's repr,
+    12.5 and 12.34: the decimal written, where the REAL's exact binary value, 12.339999999999999857…, is no
+    decimal anyone wrote).  That text is checked as any other: one with more decimal places than the column's
+    scale (0.1 + 0.2 is 0.30000000000000004) or beyond its precision is refused with its row, never rounded."""
     check = _numeric(col)
 
     def f(v):
         if type(v) is float:
-            raise BadValue(f"holds the REAL {v!r}, a binary fraction, not a decimal number (SQLite stores a number "
-                           f"written to a column of NUMERIC affinity, such as DECIMAL(10,2), as a REAL); {SOURCE_FIX}: "
-                           "keep the values as text in a column of TEXT affinity")
+            text = repr(v)
+            try:
+                return check(Decimal(text))
+            except BadValue as exc:
+                raise BadValue(f"holds the REAL {text} (SQLite keeps a number written to a column of NUMERIC "
+                               f"affinity, such as DECIMAL(10,2), as a REAL; its shortest decimal text is read): "
+                               f"{exc}") from None
         return check(Decimal(v) if type(v) is int else v)
     return f
 

@@ -108,7 +108,7 @@ def test_backup_and_restore_of_spelled_columns(tmp_path):
 def test_whole_numbers_of_a_numeric_affinity_column_are_copied(pg, pg_server, tmp_path):
     """DECIMAL(10,2) (Rails' decimal) has NUMERIC affinity: SQLite stores '3.00' as the integer 3, which copy
     refused ('holds the number 3, not a decimal number', at a source where no text can be kept).  An integer is
-    the same number; a REAL is still refused, saying why."""
+    the same number (a REAL: test_reals_of_a_numeric_affinity_column_are_copied_by_their_decimal_text)."""
     db = tmp_path / "app.db"
     conn = sqlite3.connect(db)
     conn.executescript("CREATE TABLE p (id INTEGER PRIMARY KEY, price DECIMAL(10,2) NOT NULL);"
@@ -128,13 +128,49 @@ def test_whole_numbers_of_a_numeric_affinity_column_are_copied(pg, pg_server, tm
     assert result.exit_code == 0, result.output
     assert sqlite3.connect(back).execute("SELECT id, price FROM p ORDER BY id").fetchall() == \
         conn.execute("SELECT id, price FROM p ORDER BY id").fetchall()
-    pg.execute("TRUNCATE p")
-    conn.execute("INSERT INTO p VALUES (4, '12.50')")
+
+
+def test_reals_of_a_numeric_affinity_column_are_copied_by_their_decimal_text(pg, pg_server, tmp_path):
+    """DECIMAL(10,2) has NUMERIC affinity: SQLite stores '12.50' and '12.34' as the REALs 12.5 and 12.34, and
+    copy refused every such row ('a binary fraction, not a decimal number'), although SQLite's numeric storage
+    makes them of any fractional value written there.  A REAL is now read as its shortest round-trip decimal text
+    (12.34, not 12.339999999999999857…), which must fit the column's scale and precision: a REAL that does not
+    (0.1 + 0.2, 12.345, 12345678901.5) is refused naming its row, and nothing is written."""
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE p (id INTEGER PRIMARY KEY, price DECIMAL(10,2) NOT NULL);"
+                       "INSERT INTO p VALUES (1, '12.50'), (2, '12.34'), (3, -0.1), (4, '99999999.99'), (5, 3);")
     conn.commit()
+    assert conn.execute("SELECT typeof(price) FROM p ORDER BY id").fetchall() == \
+        [("real",), ("real",), ("real",), ("real",), ("integer",)]
+    out = tmp_path / "app.yaml"
+    assert cli("import", "--db", f"sqlite:///{db}", "-o", out).exit_code == 0
+    m = load_file(out)
+    pg.execute(render.ddl(m, "postgres"))
+    url = pg_server.url("schemactl_tests")
     result = cli("copy", "--manifest", out, "--from", f"sqlite:///{db}", "--to", url)
-    assert result.exit_code == 2
-    assert _one_error(result).startswith("error: table p, row id=4, column price: holds the REAL 12.5, a binary "
-                                         "fraction, not a decimal number")
+    assert result.exit_code == 0, result.output
+    assert pg.execute("SELECT price::text FROM p ORDER BY id").fetchall() == \
+        [("12.50",), ("12.34",), ("-0.10",), ("99999999.99",), ("3.00",)]
+    # each is the decimal that reads back as the very REAL (or integer) SQLite holds
+    held = conn.execute("SELECT price FROM p ORDER BY id").fetchall()
+    copied = pg.execute("SELECT price FROM p ORDER BY id").fetchall()
+    assert [type(v)(d) for (v,), (d,) in zip(held, copied)] == [v for v, in held]
+    for value, why in (("0.1 + 0.2", "holds the REAL 0.30000000000000004 (SQLite keeps a number written to a "
+                                      "column of NUMERIC affinity, such as DECIMAL(10,2), as a REAL; its shortest "
+                                      "decimal text is read): 0.30000000000000004 has more than 2 decimal places, "
+                                      "which numeric(10,2) would round"),
+                       ("'12.345'", "holds the REAL 12.345 (SQLite keeps"),
+                       ("12345678901.5", "holds the REAL 12345678901.5 (SQLite keeps")):
+        pg.execute("TRUNCATE p")
+        conn.execute(f"INSERT INTO p VALUES (6, {value})")
+        conn.commit()
+        result = cli("copy", "--manifest", out, "--from", f"sqlite:///{db}", "--to", url)
+        assert result.exit_code == 2, result.output
+        assert _one_error(result).startswith(f"error: table p, row id=6, column price: {why}"), result.output
+        assert pg.execute("SELECT count(*) FROM p").fetchone()[0] == 0
+        conn.execute("DELETE FROM p WHERE id = 6")
+        conn.commit()
 
 
 CONVERTING = """\
