@@ -198,6 +198,27 @@ PG_TYPE_BY_PRECISION: Mapping[str, tuple[tuple[int, str], ...]] = MappingProxyTy
     "float": ((24, "real"), (53, "double precision")),
 })
 
+# PostgreSQL types that a trusted extension shipped with PostgreSQL (contrib) provides -> that extension.  A column
+# whose postgres_type names one (bare, as an array, or as public.<type>) makes the PostgreSQL DDL, and the migration
+# that first needs it, create the extension in public (CREATE EXTENSION IF NOT EXISTS … WITH SCHEMA public), where
+# the catalog read path (typekeys.PG_READ_PATH) shows its types bare, as the manifest writes them.  Adding an
+# extension's type is adding a row here.
+PG_EXTENSION_TYPES: Mapping[str, str] = MappingProxyType({
+    "citext": "citext", "hstore": "hstore", "ltree": "ltree", "lquery": "ltree", "ltxtquery": "ltree",
+    "cube": "cube", "seg": "seg", "query_int": "intarray", "lo": "lo",
+    "ean13": "isn", "isbn": "isn", "isbn13": "isn", "ismn": "isn", "ismn13": "isn", "issn": "isn",
+    "issn13": "isn", "upc": "isn",
+})
+_PG_EXTENSION_TYPE = re.compile(r'\s*(?:public\.)?([a-z_][a-z0-9_]*)\s*(?:\([0-9, ]*\))?\s*(?:\[[0-9]*\]\s*)*')
+
+
+def pg_extension(spelling: str) -> str | None:
+    """The extension (PG_EXTENSION_TYPES) providing a column's postgres_type, or None (a built-in type, or one of
+    another schema than public, which the deployment provides)."""
+    m = _PG_EXTENSION_TYPE.fullmatch(spelling.lower())
+    return PG_EXTENSION_TYPES.get(m.group(1)) if m else None
+
+
 # Other tools' spellings, used only to suggest the portable name in errors.
 ALIASES: Mapping[str, str] = MappingProxyType({
     "int": "integer", "int2": "smallint", "int4": "integer", "int8": "bigint", "serial": "integer",

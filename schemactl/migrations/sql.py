@@ -207,7 +207,10 @@ def _postgres(ops: list[Op], old: Manifest, new: Manifest) -> list[str]:
             out.append(r_old.drop_policy(op.old))
         elif k == "create_policy":
             late_fks.append(r_new.create_policy(op.new))
-    return r_new.migration_search_path(op.kind for op in ops) + out + late_fks
+    # the extensions whose types the new manifest's columns name first, which the old one's did not (its chain
+    # created them)
+    added = [e for e in r_new.extensions() if e not in r_old.extensions()]
+    return r_new.create_extensions(added) + r_new.migration_search_path(op.kind for op in ops) + out + late_fks
 
 
 

@@ -123,6 +123,8 @@ class Renderer:
             if catalog and self.m.pg_schema and self.r.name == "postgres" and \
                     own.startswith(_quote(self.m.pg_schema) + "."):
                 own = own[len(_quote(self.m.pg_schema)) + 1:]   # the catalog is read in that schema: bare
+            if catalog and self.r.name == "postgres" and own.startswith("public."):
+                own = own[len("public."):]   # and with public on its path (typekeys.PG_READ_PATH): bare too
             if catalog and not self.r.catalog_array_bounds and own.endswith("]"):
                 return _ARRAY_BOUNDS.sub("[]", own)   # PostgreSQL records neither dimensions nor sizes
             return own
@@ -301,9 +303,25 @@ class Renderer:
                 out.append(f"COMMENT ON COLUMN {self.q(t.name)}.{quote(c.name)} IS {sql_string(c.comment)};")
         return out
 
+    def extensions(self) -> list[str]:
+        """The extensions whose types the manifest's columns name (types.PG_EXTENSION_TYPES), PostgreSQL only."""
+        if self.r.name != "postgres":
+            return []
+        from ..types import pg_extension
+        return sorted({e for t in self.m.tables for c in t.columns for engine, own in c.engine_types
+                       if engine == "postgres" and (e := pg_extension(own)) is not None})
+
+    def create_extensions(self, extensions) -> list[str]:
+        """CREATE EXTENSION of each, in public: there the catalog's read path shows its types as the manifest
+        writes them, whatever schema the manifest's objects are in."""
+        return [f"CREATE EXTENSION IF NOT EXISTS {quote(e)} WITH SCHEMA public;" for e in extensions]
+
     def blocks(self) -> list[str]:
         """The DDL as blocks of statements (one blank line between blocks)."""
         out = []
+        extensions = self.extensions()
+        if extensions:
+            out.append("\n".join(self.create_extensions(extensions)))
         if self.schema:
             out.append(f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema)};" + (
                 f"\n{self.search_path()}" if self.names_resolved() else ""))
