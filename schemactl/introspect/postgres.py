@@ -352,6 +352,22 @@ BEYOND_MODEL_SQL = """
         ORDER BY 2, 3, 4"""
 
 
+# Columns of a schema other than public whose type (or array's element type) is public's while the schema holds a
+# type of that name too (a domain, a table's row type, an extension's type; an enum is columns.sql's): the catalog
+# is read with public on its path (READ_PATH) and a type of the schema itself without its schema (columns.sql), so
+# both read as the bare name, and diff took public.qty for the schema's own qty.  A bare name is the schema's own
+# type, as the manifest's DDL path (the schema, then public) finds it first; these read as public.<type>.
+PUBLIC_SHADOWED_SQL = """
+SELECT c.relname, a.attname
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_type t ON t.oid = a.atttypid
+  JOIN pg_type bt ON bt.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
+  JOIN pg_namespace bn ON bn.oid = bt.typnamespace
+ WHERE n.nspname = %(schema)s AND n.nspname <> 'public' AND bn.nspname = 'public' AND bt.typtype <> 'e'
+   AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+   AND EXISTS (SELECT 1 FROM pg_type o WHERE o.typnamespace = n.oid AND o.typname = bt.typname)"""
+
+
 def introspect(conn, schema: str | None) -> Catalog:
     with read_settings(conn):
         return _introspect(conn, schema or "public")
@@ -361,8 +377,11 @@ def _introspect(conn, schema: str) -> Catalog:
     names = [r[0] for r in _rows(conn, "tables", schema)]
     columns = defaultdict(list)
     comments = {(table, col): text for table, col, text in _rows(conn, "comments", schema)}
+    shadowed = {(table, col) for table, col in conn.execute(PUBLIC_SHADOWED_SQL, {"schema": schema})}
     for table, col, typ, nullable, default, identity, generated in _rows(conn, "columns", schema):
         said = comments.get((table, col))
+        if (table, col) in shadowed and not typ.startswith("public."):
+            typ = "public." + typ
         if generated:   # pg_attrdef holds the generation expression, not a default
             columns[table].append(CColumn(col, pg_type(typ), nullable, None, identity, generated=expr_key(
                 default, "postgres"), stored=True, shown_generated=default, comment=said))

@@ -123,7 +123,7 @@ class Renderer:
             if catalog and self.m.pg_schema and self.r.name == "postgres" and \
                     own.startswith(_quote(self.m.pg_schema) + "."):
                 own = own[len(_quote(self.m.pg_schema)) + 1:]   # the catalog is read in that schema: bare
-            if catalog and self.r.name == "postgres" and own.startswith("public."):
+            if catalog and self.r.name == "postgres" and own.startswith("public.") and not self._shadowed(own):
                 own = own[len("public."):]   # and with public on its path (typekeys.PG_READ_PATH): bare too
             if catalog and not self.r.catalog_array_bounds and own.endswith("]"):
                 return _ARRAY_BOUNDS.sub("[]", own)   # PostgreSQL records neither dimensions nor sizes
@@ -137,6 +137,15 @@ class Renderer:
         if hit is None:
             hit = self._spelled[key] = (c.type, self._spelling(c.type, t.strict, catalog))
         return hit[1]
+
+    def _shadowed(self, own: str) -> bool:
+        """Whether public's type ``own`` (public.x, public.x[]) has a namesake in the manifest's own schema other
+        than public (a table's or view's row type, an enum): the catalog then shows it as public.x
+        (introspect.postgres.PUBLIC_SHADOWED_SQL), the bare x being the schema's own."""
+        if (self.m.pg_schema or "public") == "public":
+            return False
+        name = _ARRAY_BOUNDS.sub("", own[len("public."):]).split("(")[0].strip()
+        return name in {t.name for t in self.m.tables} | {v.name for v in self.m.views} | set(self.enums)
 
     def _spelling(self, ref, strict: bool, catalog: bool) -> str:
         """A portable type as written in a table (STRICT or not), or as the catalog reports it."""
