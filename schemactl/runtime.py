@@ -403,13 +403,17 @@ def _reading(conn, engine: str, nested: bool = False):
     """PostgreSQL reads that leave the connection as they found it: on a connection with no transaction
     open, the one the driver opens for the reads is ended (never left idle in transaction, holding locks);
     inside a transaction the caller has open (or, ``nested``, one of ours), the reads run in a savepoint,
-    so neither their failure nor their end touches the caller's work.  A no-op on SQLite and in autocommit."""
-    if engine != "postgres" or getattr(conn, "autocommit", False):
+    so neither their failure nor their end touches the caller's work: an autocommit session's too, where the
+    caller's own BEGIN opens one.  A no-op on SQLite and in autocommit with no transaction open."""
+    if engine != "postgres":
         yield
         return
     status = _pg_transaction_status(conn)
     if status == _PG_FAILED_TRANSACTION:
         raise MigrationError("the connection's transaction has failed; roll it back before verify()")
+    if status != _PG_IN_TRANSACTION and getattr(conn, "autocommit", False):   # each read is its own transaction
+        yield
+        return
     if status != _PG_IN_TRANSACTION and not nested:
         try:
             yield

@@ -9,7 +9,9 @@ migrate-in-transaction opens a transaction itself (BEGIN on a session with no tr
 does), creates a marker table in it and calls migrate(); it then checks that its transaction is still the same and
 open, rolls it back, and fails (a crash) unless the database's tables are exactly those it had before (the marker
 gone, nothing migrated).  migrate-in-failed-transaction does the same in a transaction that has failed, which must
-stay failed and open."""
+stay failed and open.  migrate-in-read-transaction and verify-in-read-transaction call migrate() or verify() in a
+transaction the driver has opened and has only read in (no transaction id assigned), and fail unless it is still
+open and usable afterwards."""
 
 from __future__ import annotations
 
@@ -74,3 +76,23 @@ def test_migrate_refuses_a_callers_open_transaction_and_leaves_it_to_the_caller(
         assert driver.run("migrate", engine, str(target)) == {"ok": True, "applied": [1]}, (runtime, engine)
         assert driver.run("migrate-in-transaction", engine, str(target)) == REFUSED, (runtime, engine)
     assert _tables(pg) == ["public.notes", "public.schema_version"]
+
+
+NO_VERSION_TABLE = {"error": "SchemaMismatch", "differences": ["no schema_version table; run migrate() first"]}
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_a_callers_transaction_that_has_only_read_is_told_from_none(built, pg, pg_test_db, runtime):
+    """A transaction that has only read has no transaction id (pg_current_xact_id_if_assigned() is NULL): migrate
+    still refuses it, and verify still reads in a savepoint inside it (a failed read of a version table that is
+    not there leaves it usable); each driver checks that the transaction is open and usable afterwards. The Python
+    runtime read without a savepoint on an autocommit session, where the caller's own BEGIN had opened one: the
+    failed read aborted the caller's transaction."""
+    driver = built[runtime]
+    out = driver.run("verify-in-read-transaction", "postgres", pg_test_db)
+    assert {k: out.get(k) for k in NO_VERSION_TABLE} == NO_VERSION_TABLE, runtime
+    assert driver.run("migrate-in-read-transaction", "postgres", pg_test_db) == REFUSED, runtime
+    assert _tables(pg) == []
+    assert driver.run("migrate", "postgres", pg_test_db) == {"ok": True, "applied": [1]}, runtime
+    assert driver.run("verify-in-read-transaction", "postgres", pg_test_db) == {"ok": True}, runtime
+    assert driver.run("migrate-in-read-transaction", "postgres", pg_test_db) == REFUSED, runtime

@@ -6,6 +6,7 @@
     python3 driver.py <bundle.json> verify-in-transaction sqlite <file> | postgres <conninfo>
     python3 driver.py <bundle.json> migrate-in-transaction sqlite <file> | postgres <conninfo>
     python3 driver.py <bundle.json> migrate-in-failed-transaction postgres <conninfo>
+    python3 driver.py <bundle.json> migrate-in-read-transaction|verify-in-read-transaction postgres <conninfo>
 
 prints one JSON line: {"ok": true, "applied": [...]} or {"ok": false, "error": ..., "message": ..., "differences": [...]}.
 verify-deep-in-transaction runs deep verify inside a transaction the driver has open (verify-deep-in-failed-transaction:
@@ -17,6 +18,8 @@ session's, a probe object, a transaction left open). migrate-in-transaction call
 the driver has opened (BEGIN on a session with none open, as a service does) and has created a marker table in
 (migrate-in-failed-transaction: one that has then failed); it fails unless that transaction is still open (and
 failed) afterwards, and after the driver's ROLLBACK the database holds exactly the tables it held before.
+migrate-in-read-transaction and verify-in-read-transaction call migrate or (shallow) verify inside a transaction the
+driver has opened and has only read in; each fails unless that transaction is still open and usable afterwards.
 """
 
 from __future__ import annotations
@@ -136,6 +139,28 @@ def _migrate_in_transaction(conn, engine: str, bundle: dict, migrate, failed: bo
                                  f"before {before}, after the caller's ROLLBACK {after}")
 
 
+def _in_read_transaction(conn, bundle: dict, call) -> object:
+    """migrate() or verify() (shallow) inside a transaction the caller has opened and has only read in (no
+    transaction id assigned): it is left open and usable (the caller's next statement runs in it, and its ROLLBACK
+    takes that statement's table away)."""
+    conn.autocommit = True   # a session with no transaction open, and the service's own BEGIN
+    conn.execute("BEGIN")
+    conn.execute("SELECT count(*) FROM pg_catalog.pg_class").fetchone()
+    try:
+        return call(conn, bundle)
+    finally:
+        try:
+            conn.execute("CREATE TEMP TABLE caller_after (x integer)")
+            usable = "usable"
+        except Exception as exc:   # current transaction is aborted
+            usable = f"refused ({exc})"
+        conn.execute("ROLLBACK")
+        gone = conn.execute("SELECT to_regclass('pg_temp.caller_after') IS NULL").fetchone()[0]
+        if (usable, gone) != ("usable", True):
+            raise AssertionError(f"the caller's read-only transaction was spoiled: its next statement "
+                                 f"{usable}, still open: {gone}")
+
+
 def _session_path(conn, bundle: dict, verify) -> None:
     """Deep verify on a session (autocommit) whose own search_path is SESSION_PATH: the path stays the
     session's, and no transaction is left open."""
@@ -174,6 +199,11 @@ def main(argv: list[str]) -> int:
         elif command in ("migrate-in-transaction", "migrate-in-failed-transaction"):
             out = {"ok": True, "applied": _migrate_in_transaction(conn, engine, bundle, migrate,
                                                                   failed=command == "migrate-in-failed-transaction")}
+        elif command == "migrate-in-read-transaction":
+            out = {"ok": True, "applied": _in_read_transaction(conn, bundle, migrate)}
+        elif command == "verify-in-read-transaction":
+            _in_read_transaction(conn, bundle, verify)
+            out = {"ok": True}
         elif command == "verify-deep-in-failed-transaction":
             _in_failed_transaction(conn, bundle, verify)
             out = {"ok": True}

@@ -2,7 +2,7 @@
 //
 //   node driver.js <migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-in-failed-transaction|
 //                   verify-deep-session-path|verify-in-transaction|migrate-in-transaction|
-//                   migrate-in-failed-transaction>
+//                   migrate-in-failed-transaction|migrate-in-read-transaction|verify-in-read-transaction>
 //                  <sqlite|postgres> <target> [plain|pool|drizzle|drizzle-client]
 //
 // target: a SQLite file path, or a libpq key=value conninfo (host may be a Unix socket directory).
@@ -212,6 +212,29 @@ async function migrateInTransaction(db: Db, engine: string, failed: boolean): Pr
   return result;
 }
 
+/** migrate() or verify() (shallow) inside a transaction the caller has opened and has only read in (pg Client: no
+ * transaction id assigned): it is left open and usable (the caller's next statement runs in it, and its ROLLBACK
+ * takes that statement's table away). */
+async function inReadTransaction(db: Db, engine: string, call: () => Promise<object>): Promise<object> {
+  const run = callerRun(db, engine);
+  await run("BEGIN");
+  await run("SELECT count(*) FROM pg_catalog.pg_class");
+  let result: object;
+  try {
+    result = await call();
+  } catch (err) {
+    result = reported(err);
+  }
+  const usable = await run("CREATE TEMP TABLE caller_after (x integer)").then(
+    () => "usable", (err: unknown) => `refused (${err instanceof Error ? err.message : String(err)})`);
+  await run("ROLLBACK");
+  const gone = (await run("SELECT to_regclass('pg_temp.caller_after') IS NULL"))[0][0];
+  if (usable !== "usable" || gone !== true) {
+    throw new Error(`the caller's read-only transaction was spoiled: its next statement ${usable}, still open: ${gone}`);
+  }
+  return result;
+}
+
 const SESSION_PATH = "other, public";
 
 /** Deep verify on a session (PostgreSQL, plain client, no transaction open) whose own search_path is
@@ -255,6 +278,10 @@ async function main(argv: string[]): Promise<void> {
       result = await inOpenTransaction(db, engine);
     } else if (command === "migrate-in-transaction" || command === "migrate-in-failed-transaction") {
       result = await migrateInTransaction(db, engine, command === "migrate-in-failed-transaction");
+    } else if (command === "migrate-in-read-transaction") {
+      result = await inReadTransaction(db, engine, async () => ({ ok: true, applied: await migrate(db, BUNDLE) }));
+    } else if (command === "verify-in-read-transaction") {
+      result = await inReadTransaction(db, engine, async () => { await verify(db, BUNDLE); return { ok: true }; });
     } else if (command === "verify-deep-session-path") {
       result = await withSessionPath(db);
     } else {

@@ -201,6 +201,25 @@ fn run_postgres(command: &str, conninfo: &str) -> Result<Option<Vec<u32>>, schem
                 assert!(after == 1, "the caller's work was not committed after verify: {} row(s)", after);
                 outcome
             }
+            "migrate-in-read-transaction" | "verify-in-read-transaction" => {
+                // inside a transaction the caller has opened and has only read in (no transaction id assigned):
+                // migrate refuses it, and verify (whatever it finds) leaves it open and usable: the caller's
+                // next statement runs in it, and its ROLLBACK takes that statement's table away
+                client.batch_execute("BEGIN").await?;
+                client.query_one("SELECT count(*) FROM pg_catalog.pg_class", &[]).await?;
+                let outcome = if command == "migrate-in-read-transaction" {
+                    schema::migrate_postgres(&mut client).await.map(Some)
+                } else {
+                    schema::verify_postgres(&client, false).await.map(|_| None)
+                };
+                let usable = client.batch_execute("CREATE TEMP TABLE caller_after (x integer)").await;
+                client.batch_execute("ROLLBACK").await?;
+                let gone: bool = client.query_one("SELECT to_regclass('pg_temp.caller_after') IS NULL", &[]).await?.try_get(0)?;
+                assert!(usable.is_ok() && gone,
+                        "{} spoiled the caller's read-only transaction: its next statement gave {:?}, still open: {}",
+                        command, usable, gone);
+                outcome
+            }
             "verify-deep-session-path" => {
                 // a session whose own search_path verify must leave as it is, with no transaction left open
                 // (a savepoint is refused)
@@ -244,10 +263,10 @@ fn main() {
     }
     let commands = ["migrate", "verify", "verify-deep", "verify-deep-in-transaction", "verify-deep-in-failed-transaction",
                     "verify-deep-session-path", "verify-in-transaction", "migrate-in-transaction",
-                    "migrate-in-failed-transaction"];
+                    "migrate-in-failed-transaction", "migrate-in-read-transaction", "verify-in-read-transaction"];
     if args.len() != 3 || !commands.contains(&args[0].as_str()) || (args[1] != "sqlite" && args[1] != "postgres") {
         eprintln!("usage: driver migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-in-failed-transaction|verify-deep-session-path|verify-in-transaction|\
-                   migrate-in-transaction|migrate-in-failed-transaction \
+                   migrate-in-transaction|migrate-in-failed-transaction|migrate-in-read-transaction|verify-in-read-transaction \
                    sqlite|postgres TARGET");
         exit(2);
     }
