@@ -126,6 +126,8 @@ interface SqliteDb {
 interface PgClient {
   query(config: { text: string; values?: unknown[]; rowMode: "array" }): Promise<{ rows: Row[] }>;
   release?(destroy?: boolean | Error): void;
+  /** recent node-postgres (8.23.1 has it): the status of the last ReadyForQuery ("I", "T", "E"; null: unknown) */
+  getTransactionStatus?(): string | null;
 }
 
 interface PgPool extends PgClient {
@@ -449,26 +451,52 @@ async function migratePostgres(client: PgClient, bundle: Bundle): Promise<number
   return appliedNow;
 }
 
-/** Refuse a connection on which the caller has a transaction open, before anything is sent that would change
- * it (docs/runtime-protocol.md, section 4): PostgreSQL only warns about migrate's BEGIN inside it, and migrate's
- * COMMIT would commit the caller's work. node-postgres does not tell whether one is open: a savepoint is tried
- * (and released: the caller's transaction is as it was); refused with 25P01, none is open; with 25P02, the
- * caller's has failed (and stays failed, for the caller's ROLLBACK). */
+/** Refuse a connection on which the caller has a transaction open, or one that has failed, before anything is
+ * sent that would change it (docs/runtime-protocol.md, section 4): PostgreSQL only warns about migrate's BEGIN
+ * inside it, and migrate's COMMIT would commit the caller's work. */
 async function refuseOpenTransaction(client: PgClient): Promise<void> {
-  try {
-    await pgRows(client, "SAVEPOINT schemactl_probe");
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === "25P01") {   // SAVEPOINT can only be used in transaction blocks: none is open
-      return;
+  if (await pgTransactionState(client) !== "none") {
+    throw new MigrationError(OPEN_TRANSACTION);
+  }
+}
+
+/** The session's own virtual transaction id: the same for every statement of one transaction, another for each
+ * statement run outside one (each is a transaction of its own). */
+const PG_VIRTUAL_XID = "SELECT (SELECT virtualtransaction FROM pg_catalog.pg_locks "
+                       + "WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'virtualxid' LIMIT 1)";
+
+/** Whether the caller has a transaction open on the session ("open"), one that has failed ("failed"), or none,
+ * asked without a statement that the server refuses when none is open (docs/runtime-protocol.md, section 4), so
+ * that a service's every start leaves no ERROR in the server's log. Recent node-postgres keeps the status of the
+ * protocol's last ReadyForQuery (getTransactionStatus): an empty query, which the server accepts in every state
+ * (a failed transaction too), brings it up to date after whatever the caller has queued before. A driver that
+ * does not tell (an older pg; a native client that answers null or throws): the session's virtual transaction id
+ * read by two statements, equal only inside a transaction (one that has only read included); the read is refused
+ * (25P02) in one that has failed. */
+async function pgTransactionState(client: PgClient): Promise<"none" | "open" | "failed"> {
+  if (typeof client.getTransactionStatus === "function") {
+    await client.query({ text: "", rowMode: "array" });
+    let status: unknown = null;
+    try {
+      status = client.getTransactionStatus();
+    } catch {   // a client that has the method but cannot tell
+      status = null;
     }
-    if (code === "25P02") {   // current transaction is aborted
-      throw new MigrationError(OPEN_TRANSACTION);
+    if (status === "I") return "none";
+    if (status === "T") return "open";
+    if (status === "E") return "failed";
+  }
+  let first: Row[];
+  try {
+    first = await pgRows(client, PG_VIRTUAL_XID);
+  } catch (err) {
+    if ((err as { code?: string }).code === "25P02") {   // current transaction is aborted
+      return "failed";
     }
     throw err;
   }
-  await pgRows(client, "RELEASE SAVEPOINT schemactl_probe");
-  throw new MigrationError(OPEN_TRANSACTION);
+  const second = await pgRows(client, PG_VIRTUAL_XID);
+  return first[0][0] === second[0][0] ? "open" : "none";
 }
 
 // ---------------------------------------------------------------- verify
@@ -550,10 +578,15 @@ function verifySqlite(db: SqliteDb, bundle: Bundle, deep: boolean): string[] {
 }
 
 async function verifyPostgres(client: PgClient, bundle: Bundle, deep: boolean): Promise<string[]> {
+  const state = await pgTransactionState(client);
+  if (state === "failed") {
+    throw new MigrationError(FAILED_TRANSACTION);
+  }
+  const inside = state === "open";
   let rows: Row[];
   try {
     rows = await pgReadKept(client, `SELECT version, hash FROM ${versionTable(bundle, "postgres")} `
-                                    + "ORDER BY version DESC LIMIT 1");
+                                    + "ORDER BY version DESC LIMIT 1", inside);
   } catch (err) {
     throw versionReadFailed(err);
   }
@@ -561,7 +594,7 @@ async function verifyPostgres(client: PgClient, bundle: Bundle, deep: boolean): 
   if (deep) {
     const ignored = ignoredTables(bundle);
     // the catalog read under the CLI's search_path, whatever the session's (docs/runtime-protocol.md, section 5)
-    const own = await openScope(client, "schemactl_catalog");
+    const own = await openScope(client, "schemactl_catalog", inside);
     let actual: Map<string, LiveTable>;
     let objects: LiveObjects;
     let catalog: CatalogFacts;
@@ -581,22 +614,13 @@ async function verifyPostgres(client: PgClient, bundle: Bundle, deep: boolean): 
 }
 
 /** A read whose failure (no version table, another tool's) leaves a transaction the caller has open usable
- * (docs/runtime-protocol.md, section 5): inside one, the read runs in a savepoint that a failure is rolled back
- * to. node-postgres does not tell whether one is open: the savepoint is tried (refused with 25P01 when none is,
- * and the read is then a statement of its own; with 25P02 in a failed one, which the read reports as such). */
-async function pgReadKept(client: PgClient, sql: string): Promise<Row[]> {
-  let inside = true;
-  try {
-    await pgRows(client, "SAVEPOINT schemactl_read");
-  } catch (err) {
-    if ((err as { code?: string }).code !== "25P01") {   // 25P02, a failed transaction: the read says so
-      throw err;
-    }
-    inside = false;   // no transaction open (SAVEPOINT can only be used in transaction blocks)
-  }
+ * (docs/runtime-protocol.md, section 5): inside one (`inside`), the read runs in a savepoint that a failure is
+ * rolled back to; outside, it is a statement of its own. */
+async function pgReadKept(client: PgClient, sql: string, inside: boolean): Promise<Row[]> {
   if (!inside) {
     return pgRows(client, sql);
   }
+  await pgRows(client, "SAVEPOINT schemactl_read");
   let rows: Row[];
   try {
     rows = await pgRows(client, sql);
@@ -609,16 +633,15 @@ async function pgReadKept(client: PgClient, sql: string): Promise<Row[]> {
   return rows;
 }
 
-/** Open a scope that is always undone: a savepoint inside an open transaction, else a transaction of its own
- * (true). node-postgres does not tell whether one is open: the savepoint is tried. */
-async function openScope(client: PgClient, savepoint: string): Promise<boolean> {
-  try {
+/** Open a scope that is always undone: a savepoint inside an open transaction (`inside`), else a transaction of
+ * its own (true). */
+async function openScope(client: PgClient, savepoint: string, inside: boolean): Promise<boolean> {
+  if (inside) {
     await pgRows(client, `SAVEPOINT ${savepoint}`);
     return false;
-  } catch {   // no transaction open (SAVEPOINT can only be used in transaction blocks)
-    await pgRows(client, "BEGIN");
-    return true;
   }
+  await pgRows(client, "BEGIN");
+  return true;
 }
 
 /** Undo what openScope opened: everything done in it, settings made local to it included. */
@@ -1442,7 +1465,7 @@ async function pgSpelled(client: PgClient, expected: CatalogFacts, actual: Map<s
     return out;
   }
   const relation = (name: string) => `${quoteIdent(schema || "public")}.${quoteIdent(name)}`;
-  const own = await openScope(client, "schemactl_probe");
+  const own = await openScope(client, "schemactl_probe", true);   // inside deep verify's read scope
   try {
     if (schema) {   // the migrations' SET LOCAL search_path: names in the expressions resolve as they did
       await pgRows(client, "SELECT set_config('search_path', $1::text, true)", [`${quoteIdent(schema)}, public`]);

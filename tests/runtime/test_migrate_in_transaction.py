@@ -16,6 +16,8 @@ open and usable afterwards."""
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
 
 import pytest
 
@@ -78,21 +80,82 @@ def test_migrate_refuses_a_callers_open_transaction_and_leaves_it_to_the_caller(
     assert _tables(pg) == ["public.notes", "public.schema_version"]
 
 
+# (runtime, how the driver connects): TypeScript also with a pg Client that cannot tell its transaction status
+# (node-postgres before client.getTransactionStatus()), whose other way to tell is taken then
+RUNTIME_VIAS = [(r, v) for r in RUNTIMES for v in (("plain", "plain-without-status") if r == "typescript" else ("plain",))]
+
+
+def _run(built, runtime: str, via: str, command: str, target) -> dict:
+    driver = built[runtime]
+    return driver.run(command, "postgres", str(target), via) if runtime == "typescript" \
+        else driver.run(command, "postgres", str(target))
+
+
+@pytest.mark.parametrize("runtime,via", RUNTIME_VIAS)
+def test_migrate_and_verify_refuse_a_callers_failed_transaction_and_leave_it_failed(built, pg, pg_test_db, runtime,
+                                                                                   via):
+    assert _run(built, runtime, via, "migrate-in-failed-transaction", pg_test_db) == REFUSED, (runtime, via)
+    out = _run(built, runtime, via, "verify-deep-in-failed-transaction", pg_test_db)
+    assert (out["error"], out["message"]) == (
+        "MigrationError", "the connection's transaction has failed; roll it back before verify()"), (runtime, via)
+    assert _tables(pg) == []
+
+
 NO_VERSION_TABLE = {"error": "SchemaMismatch", "differences": ["no schema_version table; run migrate() first"]}
 
 
-@pytest.mark.parametrize("runtime", RUNTIMES)
-def test_a_callers_transaction_that_has_only_read_is_told_from_none(built, pg, pg_test_db, runtime):
+@pytest.mark.parametrize("runtime,via", RUNTIME_VIAS)
+def test_a_callers_transaction_that_has_only_read_is_told_from_none(built, pg, pg_test_db, runtime, via):
     """A transaction that has only read has no transaction id (pg_current_xact_id_if_assigned() is NULL): migrate
     still refuses it, and verify still reads in a savepoint inside it (a failed read of a version table that is
     not there leaves it usable); each driver checks that the transaction is open and usable afterwards. The Python
     runtime read without a savepoint on an autocommit session, where the caller's own BEGIN had opened one: the
     failed read aborted the caller's transaction."""
-    driver = built[runtime]
-    out = driver.run("verify-in-read-transaction", "postgres", pg_test_db)
-    assert {k: out.get(k) for k in NO_VERSION_TABLE} == NO_VERSION_TABLE, runtime
-    assert driver.run("migrate-in-read-transaction", "postgres", pg_test_db) == REFUSED, runtime
+    out = _run(built, runtime, via, "verify-in-read-transaction", pg_test_db)
+    assert {k: out.get(k) for k in NO_VERSION_TABLE} == NO_VERSION_TABLE, (runtime, via)
+    assert _run(built, runtime, via, "migrate-in-read-transaction", pg_test_db) == REFUSED, (runtime, via)
     assert _tables(pg) == []
-    assert driver.run("migrate", "postgres", pg_test_db) == {"ok": True, "applied": [1]}, runtime
-    assert driver.run("verify-in-read-transaction", "postgres", pg_test_db) == {"ok": True}, runtime
-    assert driver.run("migrate-in-read-transaction", "postgres", pg_test_db) == REFUSED, runtime
+    assert _run(built, runtime, via, "migrate", pg_test_db) == {"ok": True, "applied": [1]}, (runtime, via)
+    assert _run(built, runtime, via, "verify-in-read-transaction", pg_test_db) == {"ok": True}, (runtime, via)
+    assert _run(built, runtime, via, "migrate-in-read-transaction", pg_test_db) == REFUSED, (runtime, via)
+    assert _run(built, runtime, via, "verify-deep-in-transaction", pg_test_db) == {"ok": True}, (runtime, via)
+
+
+def _log_errors_until_marker(log, start: int, pg) -> list[str]:
+    """The ERROR lines PostgreSQL wrote to its log since offset ``start``, read once a marker error of the test's
+    own has reached it (which proves the log is the server's and is read up to date); the marker left out."""
+    import psycopg
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        pg.execute("SELECT 1 / 0 AS schemactl_log_marker")
+    deadline = time.monotonic() + 10
+    while True:
+        text = log.read_bytes()[start:].decode(errors="replace")
+        if "schemactl_log_marker" in text:
+            break
+        assert time.monotonic() < deadline, f"the marker error never reached {log}:\n{text}"
+        time.sleep(0.05)
+    lines = text[:text.index("schemactl_log_marker")].splitlines()
+    assert lines and "ERROR:  division by zero" in lines[-2], lines[-3:]
+    return [line for line in lines[:-2] if "ERROR:" in line or "STATEMENT:" in line]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_verify_and_migrate_outside_a_transaction_leave_no_error_in_the_server_log(built, pg, pg_server, pg_test_db,
+                                                                                  runtime):
+    """A service calls migrate() and verify() at every start on a session with no transaction open: the runtime's
+    question whether the caller has one open must not be a statement the server refuses. TypeScript and Rust tried
+    a SAVEPOINT, which PostgreSQL refuses outside a transaction block: one "ERROR: SAVEPOINT can only be used in
+    transaction blocks" (25P01) in the server's log per call, two per deep verify. The throwaway server's own log
+    is read (log_min_messages and log_min_error_statement are PostgreSQL's defaults: every ERROR is written)."""
+    log = Path(pg_server.base) / "server.log"
+    start = log.stat().st_size
+    vias = ("plain", "pool", "plain-without-status") if runtime == "typescript" else ("plain",)
+    for via in vias:
+        kw = {"via": via} if runtime == "typescript" else {}
+        driver = built[runtime]
+        applied = [1] if via == vias[0] else []
+        assert driver.run("migrate", "postgres", pg_test_db, **kw) == {"ok": True, "applied": applied}, via
+        for command in ("verify", "verify-deep"):
+            assert driver.run(command, "postgres", pg_test_db, **kw) == {"ok": True}, (via, command)
+        assert driver.run("migrate", "postgres", pg_test_db, **kw) == {"ok": True, "applied": []}, via
+    assert _log_errors_until_marker(log, start, pg) == [], runtime

@@ -3,7 +3,7 @@
 //   node driver.js <migrate|verify|verify-deep|verify-deep-in-transaction|verify-deep-in-failed-transaction|
 //                   verify-deep-session-path|verify-in-transaction|migrate-in-transaction|
 //                   migrate-in-failed-transaction|migrate-in-read-transaction|verify-in-read-transaction>
-//                  <sqlite|postgres> <target> [plain|pool|drizzle|drizzle-client]
+//                  <sqlite|postgres> <target> [plain|pool|drizzle|drizzle-client|plain-without-status]
 //
 // target: a SQLite file path, or a libpq key=value conninfo (host may be a Unix socket directory).
 // Prints {"ok": true, "applied": [...]} (migrate) or {"ok": true} (verify), or
@@ -51,10 +51,13 @@ async function connect(engine: string, target: string, via: string): Promise<{ d
     const { default: pg } = await import("pg");
     const drizzlePg = async () => (await import("drizzle-orm/node-postgres")).drizzle;
     const config = pgConfig(target);
-    if (via === "plain" || via === "drizzle-client") {
+    if (via === "plain" || via === "drizzle-client" || via === "plain-without-status") {
       const client = new pg.Client(config);
       await client.connect();
-      return { db: via === "plain" ? client : (await drizzlePg())({ client }), close: () => client.end() };
+      if (via === "plain-without-status") {   // a node-postgres from before client.getTransactionStatus()
+        Object.defineProperty(client, "getTransactionStatus", { value: undefined });
+      }
+      return { db: via === "drizzle-client" ? (await drizzlePg())({ client }) : client, close: () => client.end() };
     }
     if (via === "pool" || via === "drizzle") {
       const pool = new pg.Pool({ ...config, max: 2 });

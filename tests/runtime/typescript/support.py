@@ -6,7 +6,8 @@
 
 The driver CLI: command migrate | verify | verify-deep; engine sqlite (target: a file) or postgres (target: a
 libpq key=value conninfo); via plain (better-sqlite3 Database / pg Client), pool (pg Pool), drizzle (a
-drizzle-orm database over better-sqlite3 or a pg Pool) or drizzle-client (drizzle-orm over a pg Client).
+drizzle-orm database over better-sqlite3 or a pg Pool), drizzle-client (drizzle-orm over a pg Client) or
+plain-without-status (a pg Client without getTransactionStatus(), as node-postgres before it had one).
 It prints one JSON line and exits 0; a non-zero exit is a crash.
 """
 

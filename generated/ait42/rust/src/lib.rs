@@ -1877,25 +1877,52 @@ pub async fn migrate_postgres(client: &mut tokio_postgres::Client) -> Result<Vec
     Ok(applied)
 }
 
-/// Refuses a connection on which the caller has a transaction open, before anything is sent that would change
-/// it (docs/runtime-protocol.md, section 4): PostgreSQL only warns about migrate's BEGIN inside it, and migrate's
-/// COMMIT would commit the caller's work. tokio-postgres does not tell whether one is open: a savepoint is tried
-/// (and released: the caller's transaction is as it was); refused with 25P01, none is open; with 25P02, the
-/// caller's has failed (and stays failed, for the caller's ROLLBACK).
+/// Refuses a connection on which the caller has a transaction open, or one that has failed, before anything is
+/// sent that would change it (docs/runtime-protocol.md, section 4): PostgreSQL only warns about migrate's BEGIN
+/// inside it, and migrate's COMMIT would commit the caller's work.
 #[cfg(feature = "postgres")]
 async fn refuse_open_transaction(client: &tokio_postgres::Client) -> Result<(), Error> {
-    use tokio_postgres::error::SqlState;
-    match client.batch_execute("SAVEPOINT schemactl_probe").await {
-        Ok(()) => {
-            client.batch_execute("RELEASE SAVEPOINT schemactl_probe").await?;
-            Err(Error::Migration(OPEN_TRANSACTION.to_string()))
-        }
-        Err(e) if e.code() == Some(&SqlState::NO_ACTIVE_SQL_TRANSACTION) => Ok(()),
-        Err(e) if e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION) => {
-            Err(Error::Migration(OPEN_TRANSACTION.to_string()))
-        }
-        Err(e) => Err(e.into()),
+    match pg_transaction_state(client).await? {
+        PgTransaction::None => Ok(()),
+        PgTransaction::Open | PgTransaction::Failed => Err(Error::Migration(OPEN_TRANSACTION.to_string())),
     }
+}
+
+/// verify() on a connection whose transaction has failed (every runtime says it in these words).
+#[cfg(feature = "postgres")]
+const FAILED_TRANSACTION: &str = "the connection's transaction has failed; roll it back before verify()";
+
+/// What the caller has on the session: no transaction, one open, or one that has failed.
+#[cfg(feature = "postgres")]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum PgTransaction {
+    None,
+    Open,
+    Failed,
+}
+
+/// The session's own virtual transaction id: the same for every statement of one transaction, another for each
+/// statement run outside one (each is a transaction of its own).
+#[cfg(feature = "postgres")]
+const PG_VIRTUAL_XID: &str = "SELECT (SELECT virtualtransaction FROM pg_catalog.pg_locks \
+                              WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'virtualxid' LIMIT 1)";
+
+/// Whether the caller has a transaction open on the session, asked without a statement that the server refuses
+/// when none is open (docs/runtime-protocol.md, section 4), so that a service's every start leaves no ERROR in
+/// the server's log. tokio-postgres does not tell (it reads the protocol's ReadyForQuery status and drops it):
+/// the session's virtual transaction id is read by two statements, equal only inside a transaction (one that has
+/// only read included); the read is refused (25P02) in one that has failed.
+#[cfg(feature = "postgres")]
+async fn pg_transaction_state(client: &tokio_postgres::Client) -> Result<PgTransaction, tokio_postgres::Error> {
+    let first: Option<String> = match client.query_one(PG_VIRTUAL_XID, &[]).await {
+        Ok(row) => row.try_get(0)?,
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION) => {
+            return Ok(PgTransaction::Failed)
+        }
+        Err(e) => return Err(e),
+    };
+    let second: Option<String> = client.query_one(PG_VIRTUAL_XID, &[]).await?.try_get(0)?;
+    Ok(if first == second { PgTransaction::Open } else { PgTransaction::None })
 }
 
 /// Why `migrate_postgres` refuses a connection whose search_path would create a manifest's tables outside
@@ -1970,7 +1997,12 @@ async fn postgres_apply(client: &tokio_postgres::Client, m: &Migration) -> Resul
 #[cfg(feature = "postgres")]
 pub async fn verify_postgres(client: &tokio_postgres::Client, deep: bool) -> Result<(), Error> {
     use tokio_postgres::error::SqlState;
-    let latest = match pg_latest_kept(client).await {
+    let state = pg_transaction_state(client).await?;
+    if state == PgTransaction::Failed {
+        return Err(Error::Migration(FAILED_TRANSACTION.to_string()));
+    }
+    let inside = state == PgTransaction::Open;
+    let latest = match pg_latest_kept(client, inside).await {
         Ok(row) => match row {
             Some(row) => Some((i64::from(row.try_get::<_, i32>(0)?), row.try_get::<_, String>(1)?)),
             None => None,
@@ -1982,15 +2014,14 @@ pub async fn verify_postgres(client: &tokio_postgres::Client, deep: bool) -> Res
             return Err(Error::Mismatch(vec![FOREIGN_VERSION_TABLE.to_string()]))
         }
         Err(e) if e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION) => {   // a caller's failed transaction
-            return Err(Error::Migration(
-                "the connection's transaction has failed; roll it back before verify()".to_string()))
+            return Err(Error::Migration(FAILED_TRANSACTION.to_string()))
         }
         Err(e) => return Err(e.into()),
     };
     let mut problems = shallow_problems(latest);
     if deep {
         // the catalog read under the CLI's search_path, whatever the session's (docs/runtime-protocol.md, section 5)
-        let own = pg_open_scope(client, "schemactl_catalog").await?;
+        let own = pg_open_scope(client, "schemactl_catalog", inside).await?;
         let read = async {
             client.execute("SELECT set_config('search_path', $1::text, true)", &[&PG_READ_PATH]).await?;
             let mut actual = postgres_catalog(client).await?;
@@ -2219,7 +2250,7 @@ async fn pg_spelled(
         return Ok(());
     }
     let relation = |name: &str| format!("{}.{}", quote_ident(POSTGRES_SCHEMA), quote_ident(name));
-    let own = pg_open_scope(client, "schemactl_probe").await?;
+    let own = pg_open_scope(client, "schemactl_probe", true).await?;   // inside deep verify's read scope
     let result = async {
         if POSTGRES_CREATE_SCHEMA.is_some() {
             // the migrations' SET LOCAL search_path: names in the expressions resolve as they did
@@ -2309,19 +2340,17 @@ async fn pg_spelled(
 }
 
 /// The version table's newest row, read so that a failure (no version table, another tool's) leaves a
-/// transaction the caller has open usable (docs/runtime-protocol.md, section 5): inside one, the read runs in a
-/// savepoint that a failure is rolled back to. tokio-postgres does not tell whether one is open: the savepoint
-/// is tried (refused with 25P01 when none is, and the read is then a statement of its own; with 25P02 in a
-/// failed one, which verify reports as such).
+/// transaction the caller has open usable (docs/runtime-protocol.md, section 5): inside one (`inside`), the read
+/// runs in a savepoint that a failure is rolled back to; outside, it is a statement of its own.
 #[cfg(feature = "postgres")]
-async fn pg_latest_kept(client: &tokio_postgres::Client) -> Result<Option<tokio_postgres::Row>, tokio_postgres::Error> {
-    match client.batch_execute("SAVEPOINT schemactl_read").await {
-        Ok(()) => {}
-        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::NO_ACTIVE_SQL_TRANSACTION) => {
-            return client.query_opt(POSTGRES_LATEST, &[]).await
-        }
-        Err(e) => return Err(e),
+async fn pg_latest_kept(
+    client: &tokio_postgres::Client,
+    inside: bool,
+) -> Result<Option<tokio_postgres::Row>, tokio_postgres::Error> {
+    if !inside {
+        return client.query_opt(POSTGRES_LATEST, &[]).await;
     }
+    client.batch_execute("SAVEPOINT schemactl_read").await?;
     let read = client.query_opt(POSTGRES_LATEST, &[]).await;
     let end = if read.is_err() {
         client.batch_execute("ROLLBACK TO SAVEPOINT schemactl_read; RELEASE SAVEPOINT schemactl_read").await
@@ -2333,14 +2362,15 @@ async fn pg_latest_kept(client: &tokio_postgres::Client) -> Result<Option<tokio_
     Ok(row)
 }
 
-/// Opens a scope that is always undone: a savepoint inside an open transaction, else a transaction of its
-/// own (true). tokio-postgres does not tell whether one is open: the savepoint is tried.
+/// Opens a scope that is always undone: a savepoint inside an open transaction (`inside`), else a transaction
+/// of its own (true).
 #[cfg(feature = "postgres")]
-async fn pg_open_scope(client: &tokio_postgres::Client, savepoint: &str) -> Result<bool, tokio_postgres::Error> {
-    if client.batch_execute(&format!("SAVEPOINT {}", savepoint)).await.is_ok() {
+async fn pg_open_scope(client: &tokio_postgres::Client, savepoint: &str, inside: bool) -> Result<bool, tokio_postgres::Error> {
+    if inside {
+        client.batch_execute(&format!("SAVEPOINT {}", savepoint)).await?;
         return Ok(false);
     }
-    client.batch_execute("BEGIN").await?;   // no transaction open (SAVEPOINT can only be used in transaction blocks)
+    client.batch_execute("BEGIN").await?;
     Ok(true)
 }
 
