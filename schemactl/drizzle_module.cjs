@@ -482,6 +482,15 @@ for (const key of Object.keys(mod)) {
     if (text !== null && ix.config.name) wheres[ix.config.name] = text;
   }
   if (Object.keys(wheres).length) table.index_where = wheres;
+  // index(name).on(sql`lower(${t.name})`, t.id): each key's text the same way, null for a column key or an
+  // expression that interpolates anything else (drizzle-kit writes lower("name"), not PostgreSQL's reading of
+  // it, lower((name)::text))
+  const exprs = {};
+  for (const ix of config.indexes || []) {
+    const keys = ((ix.config && ix.config.columns) || []).map((k) => (is(k, orm.SQL) ? ownText(k) : null));
+    if (keys.some((k) => k !== null) && ix.config.name) exprs[ix.config.name] = keys;
+  }
+  if (Object.keys(exprs).length) table.index_exprs = exprs;
   let props = new Map();
   if (call) {
     const callee = unwrap(call.expression);

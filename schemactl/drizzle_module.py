@@ -172,6 +172,11 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
         wheres = {k: v for k, v in sorted(t.get("index_where", {}).items()) if k in names}
         if wheres:   # an index's .where(sql`${t.active} = true`) as written: drizzle-kit writes "p"."active" = true
             block["index_where"] = wheres
+        exprs = {i.get("name"): len(i.get("columns") or ()) for i in spec.get("indexes", ()) if isinstance(i, dict)
+                 and any(isinstance(k, dict) and "expr" in k for k in i.get("columns") or ())}
+        exprs = {k: v for k, v in sorted(t.get("index_exprs", {}).items()) if len(v) == exprs.get(k)}
+        if exprs:   # an index's .on(sql`lower(${t.name})`) as written: drizzle-kit writes lower("name")
+            block["index_exprs"] = exprs
         if block:
             spec["drizzle"] = block
         _named_key(spec, t.get("primary_key"))

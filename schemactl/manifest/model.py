@@ -98,6 +98,8 @@ class DrizzleTable:
     relations: tuple[tuple[str, tuple[DrizzleRelation, ...]], ...] | None = None   # (export, relations) as declared
     checks: tuple[tuple[str, str], ...] = ()  # (check name, the team's sql`...` text, its columns as ${sql name}), in the team's order
     index_where: tuple[tuple[str, str], ...] = ()   # (index name, the team's .where(sql`...`) text, as checks)
+    index_exprs: tuple[tuple[str, tuple[str | None, ...]], ...] = ()   # (index name, the team's text of each key
+    #                                       written sql`...` (None for a column), as checks)
 
 
 @dataclass(frozen=True)

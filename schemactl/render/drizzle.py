@@ -796,7 +796,9 @@ class DrizzleRenderer(RelationsMixin):
                 continue
             fn = "uniqueIndex" if ix.unique else "index"
             self.imports.add(fn)
-            keys = [self.index_key(t, c) for c in ix.columns]
+            texts = dict(t.drizzle.index_exprs).get(ix.name, ()) if self.team and t.drizzle is not None else ()
+            keys = [self.index_key(t, c, texts[i] if len(texts) == len(ix.columns) else None)
+                    for i, c in enumerate(ix.columns)]
             using = f"using({js_string(ix.method)}, " if ix.method != "btree" and self.ddl.r.index_methods else "on("
             line = f"{fn}({js_string(ix.name)}).{using}{', '.join(keys)})"
             if ix.where:
@@ -857,8 +859,18 @@ class DrizzleRenderer(RelationsMixin):
         maker = f"{self.names[('schema',)]}.sequence" if ("schema",) in self.names else "pgSequence"
         return self.names[("sequence", s.name)], maker, js_string(s.name), ", ".join(opts)
 
-    def index_key(self, t: Table, c) -> str:
-        """One index key: a column reference with Drizzle's chain, or the key's SQL as a sql`` template."""
+    def index_key(self, t: Table, c, text: str | None = None) -> str:
+        """One index key: a column reference with Drizzle's chain, or the key's SQL as a sql`` template (the
+        team's ``text`` of an expression key while it reads as the manifest's: drizzle-kit writes lower("name")
+        for the team's sql`lower(${t.name})`, (LOWER(CAST(name AS TEXT))) for PostgreSQL's reading of it)."""
+        if c.expr is not None and not (c.desc or c.nulls or c.opclass):
+            team = self._team_check(t, text, c.expr.on(self.engine))
+            if team and self.engine == "postgres":   # expr_key drops PostgreSQL's casts: the team's must be there
+                from ..normalize import casts_kept
+                team = team if casts_kept(re.sub(r"\$\{([^}]*)\}", r'"\1"', text), c.expr.on(self.engine)) else None
+            if team:
+                self.uses_sql = True
+                return team
         if self.engine == "postgres" and c.expr is None and not c.opclass and (c.nulls == ("last" if c.desc else "first")):
             # pg-core's chain for the NULLS order that is not PostgreSQL's default: "a" DESC NULLS LAST, "a" NULLS
             # FIRST, as drizzle-kit writes the team's t.a.desc() and t.a.nullsFirst() (drizzle-kit drops a DESC

@@ -241,3 +241,66 @@ export const n = pgTable("n", {
         return _created(tmp_path / name, "postgresql", 'CREATE TABLE "n" (')
     assert table("generated.ts") == table("original.ts")
     assert '"a" integer DEFAULT (1 + 1),' in table("generated.ts")
+
+
+def test_an_expression_index_keeps_the_teams_key_text(tmp_path):
+    """index("u_lower_name").on(sql`lower(${t.name})`) on a varchar: the import keeps PostgreSQL's reading,
+    lower(name::text), and schema.pg.ts wrote it as sql`(LOWER(CAST(name AS TEXT)))`, which drizzle-kit export
+    writes (LOWER(CAST(name AS TEXT))) instead of the team's lower("name"), another index when the team
+    compares.  The team's text of each expression key is kept while it reads as the manifest's (its casts
+    included), beside column keys."""
+    res = _adopt(tmp_path, '''import { sql } from "drizzle-orm";
+import { index, integer, pgTable, text, varchar } from "drizzle-orm/pg-core";
+export const u = pgTable("u", {
+  id: integer("id").primaryKey(),
+  name: varchar("name", { length: 50 }).notNull(),
+  email: text("email").notNull(),
+  zeta: integer("zeta"),
+}, (t) => [
+  index("u_code").on(sql`(${t.zeta}::text)`),
+  index("u_email_lower").on(sql`lower(${t.email})`, t.id),
+  index("u_lower_name").on(sql`lower(${t.name})`),
+]);
+''', "pg", ["u"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def indexes(name):
+        return [line for line in _export(tmp_path / name, "postgresql") if line.startswith("CREATE INDEX")]
+    assert indexes("generated.ts") == indexes("original.ts")
+    assert indexes("generated.ts") == ['CREATE INDEX "u_code" ON "u" USING btree (("zeta"::text));',
+                                       'CREATE INDEX "u_email_lower" ON "u" USING btree (lower("email"),"id");',
+                                       'CREATE INDEX "u_lower_name" ON "u" USING btree (lower("name"));']
+    # a manifest edited since: its expression, not the team's old text (a cast to another type too, which
+    # PostgreSQL's expressions are compared without)
+    manifest = tmp_path / "manifests" / "app.yaml"
+    text = manifest.read_text()
+    assert "expr: {postgres: 'lower(name::text)'" in text and "expr: {postgres: '(zeta::text)'" in text
+    manifest.write_text(text.replace("postgres: 'lower(name::text)'", "postgres: 'upper(name::text)'")
+                        .replace("postgres: '(zeta::text)'", "postgres: '(zeta::bigint)'"))
+    res = cli("generate", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    out = (tmp_path / "generated" / "app" / "schema.pg.ts").read_text()
+    assert 'index("u_lower_name").on(sql`(UPPER(CAST(name AS TEXT)))`)' in out, out
+    assert 'index("u_code").on(sql`((CAST(zeta AS BIGINT)))`)' in out, out
+    assert 'index("u_email_lower").on(sql`lower(${table.email})`, table.id)' in out, out
+
+
+def test_a_sqlite_expression_index_keeps_the_teams_key_text(tmp_path):
+    """The same in a sqlite-core file: sql`lower(${t.name})` came back as sql`(LOWER(name))`, which drizzle-kit
+    export writes (LOWER(name)) instead of the team's lower("name")."""
+    res = _adopt(tmp_path, '''import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+export const u = sqliteTable("u", {
+  id: integer("id").primaryKey(),
+  name: text("name").notNull(),
+  zeta: integer("zeta"),
+}, (t) => [
+  index("u_lower_name").on(sql`lower(${t.name})`),
+  index("u_mix").on(sql`${t.zeta} + 1`, t.id),
+]);
+''', "sqlite", ["u"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def indexes(name):
+        return [line for line in _export(tmp_path / name, "sqlite") if line.startswith("CREATE INDEX")]
+    assert indexes("generated.ts") == indexes("original.ts")
+    assert indexes("generated.ts") == ['CREATE INDEX `u_lower_name` ON `u` (lower("name"));',
+                                       'CREATE INDEX `u_mix` ON `u` ("zeta" + 1,`id`);']
