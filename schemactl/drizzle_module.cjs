@@ -491,6 +491,9 @@ for (const key of Object.keys(mod)) {
     if (keys.some((k) => k !== null) && ix.config.name) exprs[ix.config.name] = keys;
   }
   if (Object.keys(exprs).length) table.index_exprs = exprs;
+  // the indexes' names as declared: drizzle-kit writes CREATE INDEX in that order
+  const order = (config.indexes || []).map((ix) => ix.config && ix.config.name).filter((n) => n);
+  if (order.length > 1) table.index_order = order;
   let props = new Map();
   if (call) {
     const callee = unwrap(call.expression);

@@ -177,6 +177,10 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
         exprs = {k: v for k, v in sorted(t.get("index_exprs", {}).items()) if len(v) == exprs.get(k)}
         if exprs:   # an index's .on(sql`lower(${t.name})`) as written: drizzle-kit writes lower("name")
             block["index_exprs"] = exprs
+        names = [i.get("name") for i in spec.get("indexes", ()) if isinstance(i, dict)]
+        order = [n for n in t.get("index_order", ()) if n in names]
+        if order != sorted(order):   # declared out of name order: drizzle-kit writes CREATE INDEX as declared
+            block["index_order"] = order
         if block:
             spec["drizzle"] = block
         _named_key(spec, t.get("primary_key"))

@@ -900,7 +900,8 @@ def _drizzle_table(raw) -> DrizzleTable:
             for name, e in r["with"].items())) for r in raw["relations"])
     return DrizzleTable(raw.get("export"), raw.get("creator"), rels, tuple((raw.get("checks") or {}).items()),
                         tuple(sorted((raw.get("index_where") or {}).items())),
-                        tuple((k, tuple(v)) for k, v in sorted((raw.get("index_exprs") or {}).items())))
+                        tuple((k, tuple(v)) for k, v in sorted((raw.get("index_exprs") or {}).items())),
+                        tuple(raw.get("index_order") or ()))
 
 
 def _check_drizzle_types(m: Manifest, p: Problems) -> None:

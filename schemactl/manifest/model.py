@@ -100,6 +100,7 @@ class DrizzleTable:
     index_where: tuple[tuple[str, str], ...] = ()   # (index name, the team's .where(sql`...`) text, as checks)
     index_exprs: tuple[tuple[str, tuple[str | None, ...]], ...] = ()   # (index name, the team's text of each key
     #                                       written sql`...` (None for a column), as checks)
+    index_order: tuple[str, ...] = ()       # index names in the team's order (drizzle-kit's), when not name order
 
 
 @dataclass(frozen=True)

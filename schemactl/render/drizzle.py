@@ -789,7 +789,9 @@ class DrizzleRenderer(RelationsMixin):
         for p in self._policies.get(t.name, ()):
             self.imports.add("pgPolicy")
             out.append(self.policy(p))
-        for ix in self.ddl.indexes(t):
+        order = {name: i for i, name in enumerate(t.drizzle.index_order)} if self.team and t.drizzle else {}
+        # the team's indexes as declared (drizzle-kit writes CREATE INDEX in that order), then the others by name
+        for ix in sorted(self.ddl.indexes(t), key=lambda ix: (order.get(ix.name, len(order)), ix.name)):
             if self.fk_target_index(t, ix):   # before the foreign keys in drizzle-kit's DDL: a unique constraint
                 self.imports.add("unique")
                 out.append(f"unique({js_string(ix.name)}).on({', '.join(self.ref(t.name, c.name, t) for c in ix.columns)})")

@@ -304,3 +304,84 @@ export const u = sqliteTable("u", {
     assert indexes("generated.ts") == indexes("original.ts")
     assert indexes("generated.ts") == ['CREATE INDEX `u_lower_name` ON `u` (lower("name"));',
                                        'CREATE INDEX `u_mix` ON `u` ("zeta" + 1,`id`);']
+
+
+ORDER_SOURCE = '''import { sql } from "drizzle-orm";
+import { index, integer, pgTable, text, uniqueIndex, varchar } from "drizzle-orm/pg-core";
+export const u = pgTable("u", {
+  id: integer("id").primaryKey(),
+  name: varchar("name", { length: 50 }).notNull(),
+  email: text("email").notNull(),
+  zeta: integer("zeta"),
+}, (t) => [
+  uniqueIndex("u_zeta_idx").on(t.zeta),
+  index("u_lower_name").on(sql`lower(${t.name})`),
+  index("u_email_idx").on(t.email).where(sql`${t.zeta} > 0`),
+  index("a_first").on(t.email, t.id),
+]);
+'''
+
+
+def test_indexes_keep_the_teams_order(tmp_path):
+    """uniqueIndex("u_zeta_idx"), index("u_lower_name"), index("u_email_idx"), index("a_first"), declared in
+    that order: drizzle-kit export writes CREATE INDEX as declared, and schema.pg.ts declared them by name
+    (a_first first), so the team's statements came in another order.  The import records the team's order
+    (index_order) and the file of the team's dialect keeps it; an index the manifest adds since comes after
+    them, and a manifest without the record is written by name as before."""
+    res = _adopt(tmp_path, ORDER_SOURCE, "pg", ["u"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def indexes(name):
+        return [line for line in _export(tmp_path / name, "postgresql") if line.startswith("CREATE ")
+                and " INDEX " in line]
+    assert indexes("generated.ts") == indexes("original.ts")
+    assert [line.split('"')[1] for line in indexes("generated.ts")] == \
+        ["u_zeta_idx", "u_lower_name", "u_email_idx", "a_first"]
+    manifest = tmp_path / "manifests" / "app.yaml"
+    text = manifest.read_text()
+    assert "index_order: [u_zeta_idx, u_lower_name, u_email_idx, a_first]" in text
+    # an index added to the manifest since: after the team's
+    manifest.write_text(text.replace("    indexes:\n", "    indexes:\n    - name: b_added\n      columns: [zeta]\n"))
+    res = cli("generate", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    out = (tmp_path / "generated" / "app" / "schema.pg.ts").read_text()
+    assert [out.index(f'ndex("{n}")') for n in ("u_zeta_idx", "u_lower_name", "u_email_idx", "a_first",
+                                                 "b_added")] == sorted(out.index(f'ndex("{n}")') for n in (
+        "u_zeta_idx", "u_lower_name", "u_email_idx", "a_first", "b_added"))
+    # without the record: by name, the bytes of a manifest that never had one
+    manifest.write_text(text.replace("      index_order: [u_zeta_idx, u_lower_name, u_email_idx, a_first]\n", ""))
+    res = cli("generate", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    out = (tmp_path / "generated" / "app" / "schema.pg.ts").read_text()
+    at = [out.index(f'ndex("{n}")') for n in ("a_first", "u_email_idx", "u_lower_name", "u_zeta_idx")]
+    assert at == sorted(at)
+
+
+def test_sqlite_indexes_keep_the_teams_order_and_name_order_adds_no_record(tmp_path):
+    """The same in a sqlite-core file (u_b, u_a, u_c as declared); a file that declares its indexes in name
+    order gets no index_order (the generated file's order is the team's already)."""
+    res = _adopt(tmp_path, '''import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+export const u = sqliteTable("u", {
+  id: integer("id").primaryKey(),
+  name: text("name").notNull(),
+  zeta: integer("zeta"),
+}, (t) => [
+  index("u_b").on(t.name),
+  uniqueIndex("u_a").on(t.zeta),
+  index("u_c").on(t.name, t.zeta),
+]);
+''', "sqlite", ["u"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def indexes(path):
+        return [line for line in _export(path, "sqlite") if line.startswith("CREATE ") and " INDEX " in line]
+    assert indexes(tmp_path / "generated.ts") == indexes(tmp_path / "original.ts")
+    assert [line.split("`")[1] for line in indexes(tmp_path / "generated.ts")] == ["u_b", "u_a", "u_c"]
+    assert "index_order: [u_b, u_a, u_c]" in (tmp_path / "manifests" / "app.yaml").read_text()
+    sorted_dir = tmp_path / "sorted"
+    sorted_dir.mkdir()
+    res = _adopt(sorted_dir, (tmp_path / "original.ts").read_text().replace(
+        'index("u_b").on(t.name),\n  uniqueIndex("u_a").on(t.zeta),', 'uniqueIndex("u_a").on(t.zeta),\n  index("u_b").on(t.name),'),
+        "sqlite", ["u"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert indexes(sorted_dir / "generated.ts") == indexes(sorted_dir / "original.ts")
+    assert [line.split("`")[1] for line in indexes(sorted_dir / "generated.ts")] == ["u_a", "u_b", "u_c"]
+    assert "index_order" not in (sorted_dir / "manifests" / "app.yaml").read_text()
