@@ -463,7 +463,7 @@ for (const key of Object.keys(mod)) {
         if (part.includes("${")) return null;
         text += part;
       } else if (is(chunk, orm.Column) && chunk.table === value) {
-        text += "${" + chunk.name + "}";
+        text += "${" + sqlName(chunk) + "}";
         cols += 1;
       } else return null;
     }

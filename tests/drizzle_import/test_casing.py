@@ -111,3 +111,33 @@ def test_introspects_casing_is_not_the_configs(tmp_path):
     res = cli("import", "--drizzle", "s.ts", "-o", "m.yaml", cwd=tmp_path)
     assert res.exit_code == 0, res.output
     assert "some_id:" in (tmp_path / "m.yaml").read_text()
+
+
+def test_kept_sql_texts_name_columns_by_their_cased_names(tmp_path):
+    """check(...sql`${t.zetaCount} >= 0`), index(...).on(sql`lower(${t.fullName})`) and .where(sql`${t.zetaCount}
+    > 0`) of keys declared without a name, under snake_case: the import recorded ${zetaCount} (the key, which is
+    no column of the manifest), so the generated file wrote the manifest's expressions and drizzle-kit wrote
+    another CHECK and other indexes than the team's migrations.  The texts name the SQL columns now."""
+    (tmp_path / "drizzle.config.ts").write_text(CONFIG % "postgresql")
+    res = _adopt(tmp_path, '''import { sql } from "drizzle-orm";
+import { check, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+export const u = pgTable("u", {
+  id: integer().primaryKey(),
+  fullName: text().notNull(),
+  zetaCount: integer(),
+}, (t) => [
+  index("u_lower_name").on(sql`lower(${t.fullName})`),
+  index("u_z").on(t.fullName).where(sql`${t.zetaCount} > 0`),
+  check("u_z_pos", sql`${t.zetaCount} >= 0`),
+]);
+''', "pg", ["u"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def kept(lines):
+        return [line for line in _columns(lines) if "CHECK" in line or "INDEX" in line]
+    assert kept(_export(tmp_path / "generated.ts", "postgresql")) == kept(_generate(tmp_path / "original.ts", "postgresql"))
+    manifest = (tmp_path / "manifests" / "app.yaml").read_text()
+    assert "checks: {u_z_pos: '${zeta_count} >= 0'}" in manifest and "u_lower_name: ['lower(${full_name})']" in manifest
+    assert kept(_generate(tmp_path / "original.ts", "postgresql")) == [
+        'CONSTRAINT "u_z_pos" CHECK ("u"."zeta_count" >= 0)',
+        'CREATE INDEX "u_lower_name" ON "u" USING btree (lower("full_name"));',
+        'CREATE INDEX "u_z" ON "u" USING btree ("full_name") WHERE "u"."zeta_count" > 0;']
