@@ -738,19 +738,21 @@ class DrizzleRenderer(RelationsMixin):
 
     # -- table extras
     def _team_check(self, t: Table, text: str | None, sql: str) -> str | None:
-        """The team's sql`...` of a check or an index's where, its columns written ${table.key} (drizzle-kit:
-        "t"."s"), while it reads as the manifest's ``sql`` on this engine (a manifest edited since writes its own
-        expression)."""
-        from ..normalize import expr_key
+        """The team's sql`...` of a check, an index key or an index's where, its columns written ${table.key}
+        (drizzle-kit: "t"."s"), while it reads as the manifest's ``sql`` on this engine (a manifest edited since
+        writes its own expression; on PostgreSQL, whose expressions expr_key compares without their casts, every
+        cast the team wrote must still be there: normalize.casts_kept)."""
+        from ..normalize import casts_kept, expr_key
         if not text:
             return None
         cols = {c.name for c in t.columns}
         parts = re.split(r"\$\{([^}]*)\}", text)
         if any(p not in cols for p in parts[1::2]):
             return None
+        written = "".join(f'"{p}"' if i % 2 else p for i, p in enumerate(parts))
         try:
-            same = expr_key("".join(f'"{p}"' if i % 2 else p for i, p in enumerate(parts)), self.engine) == \
-                expr_key(sql, self.engine)
+            same = expr_key(written, self.engine) == expr_key(sql, self.engine) and \
+                (self.engine != "postgres" or casts_kept(written, sql))
         except Exception:
             return None
         if not same:
@@ -867,9 +869,6 @@ class DrizzleRenderer(RelationsMixin):
         for the team's sql`lower(${t.name})`, (LOWER(CAST(name AS TEXT))) for PostgreSQL's reading of it)."""
         if c.expr is not None and not (c.desc or c.nulls or c.opclass):
             team = self._team_check(t, text, c.expr.on(self.engine))
-            if team and self.engine == "postgres":   # expr_key drops PostgreSQL's casts: the team's must be there
-                from ..normalize import casts_kept
-                team = team if casts_kept(re.sub(r"\$\{([^}]*)\}", r'"\1"', text), c.expr.on(self.engine)) else None
             if team:
                 self.uses_sql = True
                 return team

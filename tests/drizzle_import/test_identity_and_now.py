@@ -385,3 +385,34 @@ export const u = sqliteTable("u", {
     assert indexes(sorted_dir / "generated.ts") == indexes(sorted_dir / "original.ts")
     assert [line.split("`")[1] for line in indexes(sorted_dir / "generated.ts")] == ["u_a", "u_b", "u_c"]
     assert "index_order" not in (sorted_dir / "manifests" / "app.yaml").read_text()
+
+
+def test_a_check_or_where_edited_to_another_cast_writes_the_manifests(tmp_path):
+    """check("p_whole", sql`${t.price}::integer > 0`) and .where(sql`${t.price}::integer > 0`), then the manifest
+    edited to (price)::numeric > 0 (another check: 0.4 passes it, not the team's): PostgreSQL's expressions are
+    compared without their casts, so the team's old text was still written, and drizzle-kit wrote the team's
+    ::integer.  A cast the team wrote must still be in the manifest's expression."""
+    res = _adopt(tmp_path, '''import { sql } from "drizzle-orm";
+import { check, index, integer, pgTable, real } from "drizzle-orm/pg-core";
+export const p = pgTable("p", {
+  id: integer("id").primaryKey(),
+  price: real("price").notNull(),
+}, (t) => [
+  check("p_whole", sql`${t.price}::integer > 0`),
+  index("p_price_idx").on(t.id).where(sql`${t.price}::integer > 0`),
+]);
+''', "pg", ["p"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def statements(name):
+        return [line for line in _export(tmp_path / name, "postgresql") if "::integer" in line]
+    assert statements("generated.ts") == statements("original.ts") and len(statements("original.ts")) == 2
+    manifest = tmp_path / "manifests" / "app.yaml"
+    text = manifest.read_text()
+    assert text.count("postgres: '((price)::integer > 0)'") == 2, text
+    manifest.write_text(text.replace("postgres: '((price)::integer > 0)'", "postgres: '((price)::numeric > 0)'"))
+    res = cli("generate", cwd=tmp_path)
+    assert res.exit_code == 0, res.output
+    (tmp_path / "generated.ts").write_text((tmp_path / "generated" / "app" / "schema.pg.ts").read_text())
+    exported = _export(tmp_path / "generated.ts", "postgresql")
+    assert not [line for line in exported if "::integer" in line], exported
+    assert sum("CAST((price) AS DECIMAL) > 0" in line for line in exported) == 2, exported
