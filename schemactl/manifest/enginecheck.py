@@ -447,23 +447,74 @@ def _stored_clocks(m, t, problems) -> None:
         lite = enginediff.bounded_sqlite()
         try:
             typ, value = lite.execute(f"SELECT typeof(({sql})), ({sql})").fetchone()
-        except sqlite3.Error:
+            if typ == "real" and storage.startswith("integer") and value == int(value):
+                typ, value = "integer", int(value)    # the INTEGER column keeps an integral REAL as an integer
+            scale = _real_scale(lite, value) if typ == "real" else None
+            own = _real_fix(lite, sql, scale, storage) if scale else None
+        except (sqlite3.Error, OverflowError, ValueError):
             continue      # what SQLite refuses (or a value too large or slow to be a clock) is reported elsewhere
         finally:
             lite.close()
         gives = None
-        if storage.startswith("integer") and typ == "text":
+        if typ == "real":
+            gives = f"a REAL ({scale})" if scale else "a REAL"
+        elif storage.startswith("integer") and typ == "text":
             gives = "a text"
         elif storage == "integer_ms" and typ == "integer" and abs(value) < 10 ** 11:
             gives = "Unix seconds, read as milliseconds (January 1970)"
-        elif storage == "iso_text" and typ in ("integer", "real"):
+        elif storage == "iso_text" and typ == "integer":
             gives = "a number"
         if gives:
             fix = FUNCTIONS["now"]["timestamptz"]["sqlite"][storage]
+            write = (f"write sqlite: {json.dumps(own)}, the same instant as the storage holds it ({{fn: now}} for "
+                     f"the clock itself)" if own else f"write {{fn: now}}, or sqlite: {json.dumps(fix)}")
             problems.add(c.path + ("default",), f'table "{t.name}", column "{c.name}": default: the SQLite side '
                          f"gives {gives}, but a timestamptz is held there as {_HELD[storage]} (sqlite: timestamptz: "
                          f"{storage}), so a row inserted with defaults holds no instant there while PostgreSQL holds "
-                         f'one; write {{fn: now}}, or sqlite: {json.dumps(fix)}', severity="warning")
+                         f"one; {write}", severity="warning")
+
+
+# The scales an instant is given in as a number: what SQLite says of now in each (a REAL of one of them is
+# told by its order of magnitude: they lie a thousand times apart, and a default is near now).
+_SCALES = {"a Julian day number": "julianday('now')", "Unix seconds": "CAST(strftime('%s', 'now') AS INTEGER)",
+           "Unix milliseconds": "CAST(strftime('%s', 'now') AS INTEGER) * 1000"}
+# (scale, storage) -> the SQLite text holding the instant (a number of that scale) as the storage does: {a} is
+# the default's text as an argument, {e} as an operand (in parentheses unless it is a call, column or literal)
+_REAL_FIXES = {
+    ("a Julian day number", "integer_ms"): "CAST(ROUND(({e} - 2440587.5) * 86400000) AS INTEGER)",
+    ("a Julian day number", "integer_s"): "CAST(strftime('%s', {a}) AS INTEGER)",
+    ("a Julian day number", "iso_text"): "strftime('%Y-%m-%dT%H:%M:%fZ', {a})",
+    ("Unix seconds", "integer_ms"): "CAST(ROUND({e} * 1000) AS INTEGER)",
+    ("Unix seconds", "integer_s"): "CAST({a} AS INTEGER)",
+    ("Unix seconds", "iso_text"): "strftime('%Y-%m-%dT%H:%M:%fZ', {a}, 'unixepoch')",
+    ("Unix milliseconds", "integer_ms"): "CAST(ROUND({a}) AS INTEGER)",
+    ("Unix milliseconds", "integer_s"): "CAST({e} / 1000 AS INTEGER)",
+    ("Unix milliseconds", "iso_text"): "strftime('%Y-%m-%dT%H:%M:%fZ', {e} / 1000.0, 'unixepoch')",
+}
+
+
+def _real_scale(lite, value: float) -> str | None:
+    """The scale of an instant a REAL is in (a Julian day number, Unix seconds or milliseconds), by SQLite's own
+    now in each; None where it is in none of them (not within ten times of now's number)."""
+    import math
+    if not value > 0 or math.isinf(value):
+        return None
+    nows = lite.execute(f"SELECT {', '.join(_SCALES.values())}").fetchone()
+    return next((scale for scale, now in zip(_SCALES, nows) if abs(math.log10(value / now)) < 1), None)
+
+
+def _real_fix(lite, sql: str, scale: str, storage: str) -> str | None:
+    """The SQLite text holding the instant of ``sql`` (a REAL of ``scale``) as the storage does, proven by SQLite
+    to give that (an INTEGER, or text); None where it does not."""
+    import sqlglot
+    try:
+        tree = sqlglot.parse_one(sql, read="sqlite")
+    except Exception:   # sqlglot's parser raises several types: no fix written from what it cannot read
+        return None
+    bare = isinstance(tree, (sqlglot.exp.Func, sqlglot.exp.Column, sqlglot.exp.Paren, sqlglot.exp.Literal))
+    fix = _REAL_FIXES[(scale, storage)].format(a=sql, e=sql if bare else f"({sql})")
+    typ, = lite.execute(f"SELECT typeof(({fix}))").fetchone()
+    return fix if typ == ("text" if storage == "iso_text" else "integer") else None
 
 
 # Words that need the real table: the row id, and a qualified name (schema.table.column).

@@ -368,3 +368,76 @@ def test_validate_evaluates_a_manifests_expressions_within_bounds(column, tmp_pa
     assert "Traceback" not in res.stderr, res.stderr
     peak_kb = int(res.stdout.strip().splitlines()[-1])
     assert peak_kb < 300_000, f"validate peaked at {peak_kb // 1024} MB"
+
+
+# -- a timestamptz default whose SQLite side is a REAL
+
+JD = "julianday('now')"
+REAL_CLOCKS = [   # (storage, SQLite side, the scale validate names, the fix it names); None: not warned
+    ("integer_ms", JD, "a Julian day number", "CAST(ROUND((JULIANDAY('now') - 2440587.5) * 86400000) AS INTEGER)"),
+    ("integer_s", JD, "a Julian day number", "CAST(strftime('%s', JULIANDAY('now')) AS INTEGER)"),
+    ("iso_text", JD, "a Julian day number", "strftime('%Y-%m-%dT%H:%M:%fZ', JULIANDAY('now'))"),
+    ("integer_ms", "unixepoch() + 0.5", "Unix seconds", "CAST(ROUND((UNIXEPOCH() + 0.5) * 1000) AS INTEGER)"),
+    ("integer_s", "unixepoch() + 0.5", "Unix seconds", "CAST(UNIXEPOCH() + 0.5 AS INTEGER)"),
+    ("integer_ms", "unixepoch() * 1000.0 + 0.25", "Unix milliseconds",
+     "CAST(ROUND(UNIXEPOCH() * 1000.0 + 0.25) AS INTEGER)"),
+    ("iso_text", "unixepoch() * 1000.0 + 0.25", "Unix milliseconds",
+     "strftime('%Y-%m-%dT%H:%M:%fZ', (UNIXEPOCH() * 1000.0 + 0.25) / 1000.0, 'unixepoch')"),
+    ("integer_ms", "0.5", None, None),
+    # a whole number as a REAL: the INTEGER column keeps it as an INTEGER of the storage's unit
+    ("integer_ms", "ROUND((julianday('now') - 2440587.5) * 86400000)", "", None),
+    ("integer_s", "unixepoch() + 0.0", "", None),
+]
+
+
+@pytest.mark.parametrize("storage, lite_sql, scale, fix", REAL_CLOCKS)
+def test_a_timestamptz_default_whose_sqlite_side_is_a_real_is_warned_with_the_storages_form(storage, lite_sql,
+                                                                                             scale, fix, pg):
+    """{sql: {postgres: "now()", sqlite: "julianday('now')"}} on a timestamptz validated clean under integer_ms
+    and integer_s: PostgreSQL holds the instant, SQLite a REAL (2461378.12...) that the INTEGER column keeps as a
+    REAL, neither the Unix milliseconds nor the seconds the storage reads.  validate warns, naming the scale and
+    the SQLite text of that instant for the storage, which SQLite then stores as the storage holds now."""
+    import time
+    text = HEAD.replace("tables:", f"sqlite: {{timestamptz: {storage}}}\ntables:") + \
+        f'      at: {{type: timestamptz, default: {{sql: {{postgres: "now()", sqlite: {json.dumps(lite_sql)}}}}}}}\n'
+    m = load_text(text, "m.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id) VALUES (1)")
+    assert pg.execute("SELECT abs(extract(epoch FROM now() - at)) < 60 FROM t").fetchone() == (True,)
+    lite = _lite(m)
+    lite.execute("INSERT INTO t (id) VALUES (1)")
+    value, typ = lite.execute("SELECT at, typeof(at) FROM t").fetchone()
+    said = [str(w) for w in m.warnings]
+    if scale == "":   # of the storage: an INTEGER of the storage's unit near now
+        assert typ == "integer" and abs(value / (1000 if storage == "integer_ms" else 1) - time.time()) < 60
+        assert said == []
+        return
+    if storage == "iso_text":    # TEXT affinity keeps the REAL's digits as text
+        assert typ == "text" and float(value) > 0 and "T" not in value
+    else:
+        assert typ == "real"
+    held = {"integer_ms": "an INTEGER of Unix milliseconds", "integer_s": "an INTEGER of Unix seconds",
+            "iso_text": "ISO 8601 TEXT"}[storage]
+    col = text.splitlines()[8].index("{sql:") + 1
+    head = (f'm.yaml:9:{col}: warning: table "t", column "at": default: the SQLite side gives a REAL'
+            f"{f' ({scale})' if scale else ''}, but a timestamptz is held there as {held} (sqlite: timestamptz: "
+            f"{storage}), so a row inserted with defaults holds no instant there while PostgreSQL holds one; ")
+    if fix is None:   # a REAL of no known scale: the storage's own clock
+        from schemactl.literals import FUNCTIONS
+        now = FUNCTIONS["now"]["timestamptz"]["sqlite"][storage]
+        assert said == [head + f"write {{fn: now}}, or sqlite: {json.dumps(now)}"]
+        return
+    assert said == [head + f"write sqlite: {json.dumps(fix)}, the same instant as the storage holds it ({{fn: now}} "
+                           "for the clock itself)"]
+    # the fix it names: no warning, and SQLite stores the instant as the storage holds it
+    fixed = load_text(text.replace(json.dumps(lite_sql), json.dumps(fix)), "m.yaml")
+    assert fixed.warnings == ()
+    lite = _lite(fixed)
+    lite.execute("INSERT INTO t (id) VALUES (1)")
+    value, typ = lite.execute("SELECT at, typeof(at) FROM t").fetchone()
+    if storage == "iso_text":
+        from datetime import datetime
+        assert typ == "text" and value.endswith("Z")
+        assert abs(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() - time.time()) < 60
+    else:
+        assert typ == "integer" and abs(value / (1000 if storage == "integer_ms" else 1) - time.time()) < 60
