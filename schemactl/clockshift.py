@@ -134,6 +134,24 @@ def time_types(kind: str | None = None) -> tuple:
     return {"timestamp": stamps, "timestamptz": stamps, "time": times, None: stamps + times}.get(kind, ())
 
 
+def rounded_clock(tree):
+    """(node, digits) of the first clock read with a precision in ``tree`` (CURRENT_TIMESTAMP(3), LOCALTIME(0), or
+    a clock cast to a time type with one: CURRENT_TIMESTAMP::timestamp(0), now()::timestamptz(3)), or None.
+    PostgreSQL rounds the clock to the digits; SQLite has no precision (sqlglot writes the bare clock)."""
+    import sqlglot.expressions as exp
+    for node in tree.walk():
+        if isinstance(node, exp.Cast) and node.to.this in time_types() and node.to.expressions and \
+                reads_clock(node.this):
+            digits = node.to.expressions[0].this
+        elif _clock(node) is not None:
+            digits = node.args.get("this")
+        else:
+            continue
+        if isinstance(digits, exp.Literal) and not digits.is_string and str(digits.this).isdigit():
+            return node, int(digits.this)
+    return None
+
+
 def _clock_rounded(tree, kind: str):
     """The clock inside a cast to the column's own kind of time, as PostgreSQL shows a rounded clock
     ((now())::timestamp(0) without time zone): SQLite reads the clock alike (the rounding is listed by import)."""

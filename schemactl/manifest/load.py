@@ -347,6 +347,33 @@ def _report_schema_error(err, problems: Problems) -> None:
 
 # The clock with a precision: PostgreSQL rounds to it; SQLite has no such form (sqlglot writes the bare keyword).
 _CLOCK_PRECISION = re.compile(r"(?i)\b(current_timestamp|current_time)\s*\(\s*(\d+)\s*\)")
+# A cast to a time type with a precision (timestamp(0), timestamptz(3), time(2)): maybe of the clock
+_TIME_PRECISION = re.compile(r"(?i)\btime(?:stamp)?(?:tz)?\s*\(\s*\d")
+
+
+def _rounded_clock(pg, written, lite: str) -> tuple[str, int, str] | None:
+    """(the clock with a precision as PostgreSQL reads it, its digits, what the generated SQLite text writes instead)
+    where the PostgreSQL text rounds the clock (CURRENT_TIMESTAMP(3), CURRENT_TIMESTAMP::timestamp(0)) and the text
+    written for SQLite (the same portable text, or a sqlite: side alike) does too, while the SQLite text generated
+    from it has no precision: SQLite has none, sqlglot writes the bare clock (or DATETIME() of it)."""
+    if not isinstance(pg, str) or not isinstance(written, str) or _CLOCK_PRECISION.search(lite or ""):
+        return None
+    hit = _CLOCK_PRECISION.search(pg)
+    if hit is not None:
+        if not _CLOCK_PRECISION.search(written):
+            return None
+        return f"{hit.group(1).upper()}({int(hit.group(2))})", int(hit.group(2)), hit.group(1).upper()
+    if not _TIME_PRECISION.search(pg) or not _TIME_PRECISION.search(written):
+        return None
+    from ..clockshift import rounded_clock
+    try:
+        found, mine = (rounded_clock(sqlexpr.parse_one(text, "postgres")) for text in (pg, written))
+    except sqlexpr.ExprError:
+        return None
+    if found is None or mine is None:
+        return None
+    node, digits = found
+    return node.sql("postgres"), digits, node.sql("sqlite")
 
 
 def _default_sql_form(instance, validator: str) -> str:
@@ -569,6 +596,7 @@ class _Builder:
         for cname, raw, kpath in column_checks:   # after the columns: a check may compare another one
             what = f'table "{name}", column "{cname}": check'
             expr = self._typed(raw, self._expr(raw, kpath, what), compared, kpath, what)
+            self._check_clock(raw, expr, kpath, what)
             if expr:
                 checks.append(Check(_fresh(used, derived_name(name, cname, suffix="check")), expr, kpath))
         pk = self._primary_key(name, spec, pk_cols, base)
@@ -595,6 +623,7 @@ class _Builder:
             epath = kpath + (() if isinstance(ck, str) else ("expr",))
             expr = self._typed(raw, self._expr(raw, epath, f'table "{name}": check'), compared, epath,
                                f'table "{name}": check')
+            self._check_clock(raw, expr, epath, f'table "{name}": check')
             if expr:
                 cname = ck.get("name") if isinstance(ck, dict) else None
                 derived = derived_name(name, *(expr.columns or ("expr",)), suffix="check")
@@ -702,21 +731,40 @@ class _Builder:
         the generated DDL writes the bare keyword, whole seconds cut off, as text."""
         written = raw.get("sqlite") if isinstance(raw, dict) else raw
         pg = raw.get("postgres") if isinstance(raw, dict) else raw
-        hit = _CLOCK_PRECISION.search(pg) if isinstance(pg, str) else None
-        if hit is None or not isinstance(written, str) or not _CLOCK_PRECISION.search(written) or \
-                _CLOCK_PRECISION.search(expr.on("sqlite") or ""):
+        found = _rounded_clock(pg, written, expr.on("sqlite"))
+        if found is None:
             return
-        digits = int(hit.group(2))
-        clock = f"{hit.group(1).upper()}({digits})"
-        rounded = "whole seconds" if digits == 0 else f"{digits} fractional digits"
+        clock, digits, lite = found
+        rounded = "whole seconds" if digits == 0 else f"{digits} fractional digit{'s' * (digits > 1)}"
         storage = ""
         if not ref.array and not ref.enum and ref.row.value == "timestamptz" and self.time_storage.startswith("integer"):
             unit = "milliseconds" if self.time_storage == "integer_ms" else "seconds"
             storage = f", stored as text in the INTEGER column of a timestamptz held as Unix {unit}"
         self.p.warn(path, f"{where}: {clock} is the clock rounded to {rounded} on PostgreSQL, but SQLite has no "
-                          f"precision there: the generated SQLite DDL writes {hit.group(1).upper()}, whole seconds cut "
+                          f"precision there: the generated SQLite DDL writes {lite}, whole seconds cut "
                           f"off{storage}, so a row inserted with defaults holds another time on each engine; write the "
                           f"SQLite side for its storage: {{postgres: {json.dumps(pg, ensure_ascii=False)}, sqlite: \"…\"}}")
+
+    def _check_clock(self, raw, expr, path, what) -> None:
+        """A warning where a CHECK written once for both engines (one text, or a sqlite: side alike) compares with
+        the clock rounded to a precision (created_at <= CURRENT_TIMESTAMP(3)): PostgreSQL compares with the rounded
+        clock, SQLite's DDL with the clock cut to whole seconds (as the default's warning says)."""
+        if expr is None:
+            return
+        pg = raw.get("postgres") if isinstance(raw, dict) else raw
+        written = raw.get("sqlite") if isinstance(raw, dict) else raw
+        found = _rounded_clock(pg, written, expr.on("sqlite"))
+        if found is None:
+            return
+        clock, digits, lite = found
+        rounded = "whole seconds" if digits == 0 else f"{digits} fractional digit{'s' * (digits > 1)}"
+        self.p.warn(path, f"{what}: {clock} is the clock rounded to {rounded} on PostgreSQL, but SQLite has no "
+                          f"precision there: the generated SQLite DDL writes {lite}, whole seconds cut off, so the "
+                          "check compares with another time on each engine (a value of the current second passes on "
+                          "one and is refused on the other); write the SQLite side with the clock as a SQLite CHECK "
+                          "reads it, CURRENT_TIMESTAMP in whole seconds (strftime() or julianday() of 'now' are "
+                          "refused there at every insert), e.g. datetime(CURRENT_TIMESTAMP, '+1 second') for the end "
+                          f"of the current second: {{postgres: {json.dumps(pg, ensure_ascii=False)}, sqlite: \"…\"}}")
 
     def _literal(self, value, ref, members):
         """literals.check_literal, once per (value, type, members) of a plain value (defaults repeat: 0, '',

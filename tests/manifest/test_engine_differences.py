@@ -441,3 +441,75 @@ def test_a_timestamptz_default_whose_sqlite_side_is_a_real_is_warned_with_the_st
         assert abs(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() - time.time()) < 60
     else:
         assert typ == "integer" and abs(value / (1000 if storage == "integer_ms" else 1) - time.time()) < 60
+
+
+# -- a CHECK comparing with the clock rounded to a precision, written once for both engines
+
+CHECK_CLOCKS = [   # (how the check is written, the clock PostgreSQL reads, what SQLite's DDL writes)
+    ('checks: ["d <= CURRENT_TIMESTAMP(3)"]', "CURRENT_TIMESTAMP(3)", "CURRENT_TIMESTAMP"),
+    ('checks: [{name: t_d_check, expr: {postgres: "d <= CURRENT_TIMESTAMP(3)", sqlite: "d <= CURRENT_TIMESTAMP(3)"}}]',
+     "CURRENT_TIMESTAMP(3)", "CURRENT_TIMESTAMP"),
+    ('checks: ["d <= CURRENT_TIMESTAMP::timestamp(3)"]', "CAST(CURRENT_TIMESTAMP AS TIMESTAMP(3))",
+     "DATETIME(CURRENT_TIMESTAMP)"),
+]
+
+
+@pytest.mark.parametrize("written, clock, lite_clock", CHECK_CLOCKS)
+def test_a_check_with_a_clock_rounded_to_a_precision_is_warned_where_sqlite_drops_it(written, clock, lite_clock, pg):
+    """A CHECK d <= CURRENT_TIMESTAMP(3) validated clean: PostgreSQL compares with the clock rounded to
+    milliseconds, while the generated sqlite.sql compares with CURRENT_TIMESTAMP (whole seconds), so the same
+    value, the current millisecond, passes on PostgreSQL and is refused on SQLite.  validate warns at the check,
+    as it does for such a default; the SQLite side it asks for takes the value."""
+    text = HEAD + "      d: {type: timestamp}\n    " + written + "\n"
+    m = load_text(text, "m.yaml")
+    assert f"{lite_clock}" in render.ddl(m, "sqlite") and clock not in render.ddl(m, "sqlite")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("SET TIME ZONE 'UTC'")
+    pg.execute("INSERT INTO t (id, d) VALUES (1, LOCALTIMESTAMP(3))")     # the clock's millisecond: taken
+    with pytest.raises(Exception, match="CHECK constraint failed"):
+        _lite(m).execute("INSERT INTO t (id, d) VALUES (1, strftime('%Y-%m-%d %H:%M:%f', 'now'))")
+    pg_text = written.split('"')[1]
+    line = text.splitlines()[8]
+    col = (line.index("{postgres:") if "{postgres:" in line else line.index('"')) + 1
+    assert [str(w) for w in m.warnings] == [
+        f'm.yaml:9:{col}: warning: table "t": check: {clock} is the clock rounded to 3 fractional digits on '
+        f"PostgreSQL, but SQLite has no precision there: the generated SQLite DDL writes {lite_clock}, whole seconds "
+        "cut off, so the check compares with another time on each engine (a value of the current second passes on "
+        "one and is refused on the other); write the SQLite side with the clock as a SQLite CHECK reads it, "
+        "CURRENT_TIMESTAMP in whole seconds (strftime() or julianday() of 'now' are refused there at every insert), "
+        "e.g. datetime(CURRENT_TIMESTAMP, '+1 second') for the end of the current second: "
+        f'{{postgres: "{pg_text}", sqlite: "…"}}']
+    # SQLite refuses the clock's milliseconds in a CHECK at insert, as the warning says
+    ms = load_text(HEAD + "      d: {type: timestamp}\n    checks: [{expr: {postgres: \"" + pg_text +
+                   "\", sqlite: \"d <= strftime('%Y-%m-%d %H:%M:%f', 'now')\"}}]\n", "m.yaml")
+    with pytest.raises(Exception, match="non-deterministic use of strftime"):
+        _lite(ms).execute("INSERT INTO t (id, d) VALUES (1, '2020-01-01 00:00:00')")
+    # the SQLite side it names: no warning, and the value of the current millisecond is taken
+    fixed = load_text(HEAD + "      d: {type: timestamp}\n    checks: [{expr: {postgres: \"" + pg_text +
+                      "\", sqlite: \"d < datetime(CURRENT_TIMESTAMP, '+1 second')\"}}]\n", "m.yaml")
+    assert fixed.warnings == ()
+    _lite(fixed).execute("INSERT INTO t (id, d) VALUES (1, strftime('%Y-%m-%d %H:%M:%f', 'now'))")
+
+
+def test_a_column_check_or_default_with_a_clock_cast_to_a_precision_is_warned_and_one_without_is_not():
+    text = HEAD + '      at: {type: timestamp, check: "at <= CURRENT_TIMESTAMP(0)"}\n'
+    col = text.splitlines()[7].index('"') + 1
+    assert [str(w) for w in load_text(text, "m.yaml").warnings] == [
+        f'm.yaml:8:{col}: warning: table "t", column "at": check: CURRENT_TIMESTAMP(0) is the clock rounded to whole '
+        "seconds on PostgreSQL, but SQLite has no precision there: the generated SQLite DDL writes CURRENT_TIMESTAMP, "
+        "whole seconds cut off, so the check compares with another time on each engine (a value of the current "
+        "second passes on one and is refused on the other); write the SQLite side with the clock as a SQLite CHECK "
+        "reads it, CURRENT_TIMESTAMP in whole seconds (strftime() or julianday() of 'now' are refused there at every "
+        "insert), e.g. datetime(CURRENT_TIMESTAMP, '+1 second') for the end of the current second: "
+        '{postgres: "at <= CURRENT_TIMESTAMP(0)", sqlite: "…"}']
+    cast = "CURRENT_TIMESTAMP::timestamp(0)"
+    text = HEAD + f'      at: {{type: timestamp, default: {{sql: {{postgres: "{cast}", sqlite: "{cast}"}}}}}}\n'
+    col = text.splitlines()[7].index("{sql:") + 1
+    assert [str(w) for w in load_text(text, "m.yaml").warnings] == [
+        f'm.yaml:8:{col}: warning: table "t", column "at": default: CAST(CURRENT_TIMESTAMP AS TIMESTAMP(0)) is the clock '
+        "rounded to whole seconds on PostgreSQL, but SQLite has no precision there: the generated SQLite DDL writes "
+        "DATETIME(CURRENT_TIMESTAMP), whole seconds cut off, so a row inserted with defaults holds another time on "
+        f'each engine; write the SQLite side for its storage: {{postgres: "{cast}", sqlite: "…"}}']
+    for check in ('"at <= CURRENT_TIMESTAMP"', '"at <= CURRENT_TIMESTAMP::timestamp"', '"at <= \'2020-01-01\'::timestamp(0)"',
+                  '{postgres: "at <= CURRENT_TIMESTAMP(3)", sqlite: "at < datetime(CURRENT_TIMESTAMP, \'+1 second\')"}'):
+        assert load_text(HEAD + f"      at: {{type: timestamp, check: {check}}}\n", "m.yaml").warnings == (), check
