@@ -301,11 +301,13 @@ _SIGN_ONLY = re.compile(r"^\s*(?:\(*\s*\"?[\w$]+\"?\s*(?:>=|<)\s*0\s*\)*|\(*\s*0
 
 
 def _engine_difference(pg: str, expr, path: tuple, kinds: _Kinds, m, engines) -> str | None:
-    """Why an engine refuses what validate otherwise passes: a generated column PostgreSQL finds not immutable;
+    """Why an engine refuses what validate otherwise passes: a generated column, index predicate or index expression
+    PostgreSQL finds not immutable;
     a portable text wrong on one engine (enginediff.portable_refusal)."""
     text = _unquoted(pg)
-    if "generated" in path and _GENERATED_TRAP.search(text):
-        refused = enginediff.pg_generated_refusal(pg, kinds.get(), kinds.storage)
+    place = "generated" if "generated" in path else path[-1] if "indexes" in path else None
+    if place in ("generated", "where", "expr") and _GENERATED_TRAP.search(text):
+        refused = enginediff.pg_generated_refusal(pg, kinds.get(), kinds.storage, place)
         if refused:
             return refused
     if expr.portable and "sqlite" in engines and (

@@ -1,7 +1,8 @@
 """What both engines take from a manifest and then do otherwise, or refuse only when a row arrives.
 
-- A generated column's expression must be immutable on PostgreSQL (``generation expression is not
-  immutable``): a date/time written as text (DateStyle), a ``timestamptz`` read in the session's TimeZone
+- A generated column's expression, an index's predicate and an index expression must be immutable on
+  PostgreSQL (``generation expression is not immutable``, ``functions in index predicate must be marked
+  IMMUTABLE``; SQLite refuses the clock there too, as non-deterministic): a date/time written as text (DateStyle), a ``timestamptz`` read in the session's TimeZone
   (a cast to a date or time, ``EXTRACT``, ``date_trunc``), ``to_char()`` and the clock are not.
 - SQLite has no ``EXTRACT``: sqlglot writes it as it is and SQLite refuses it (``near "FROM": syntax error``);
   the message shows ``strftime()`` for the column's storage.
@@ -106,8 +107,15 @@ def _extract_fix(node, kinds: dict, storage: str) -> str | None:
     return f'{{postgres: "EXTRACT({node.this.name.upper()} FROM {pg})", sqlite: "{lite}"}}'
 
 
-def pg_generated_refusal(sql: str, kinds: dict, storage: str) -> str | None:
-    """Why PostgreSQL refuses ``sql`` as a generated column's expression (not immutable), or None."""
+# PostgreSQL's words for an expression that must be immutable and is not, per place
+_NOT_IMMUTABLE = {"generated": "generation expression is not immutable",
+                  "where": "functions in index predicate must be marked IMMUTABLE",
+                  "expr": "functions in index expression must be marked IMMUTABLE"}
+
+
+def pg_generated_refusal(sql: str, kinds: dict, storage: str, place: str = "generated") -> str | None:
+    """Why PostgreSQL refuses ``sql`` as a generated column's expression, an index's predicate or an index
+    expression (``place``: generated, where, expr), all of which must be immutable there, or None."""
     tree = _tree(sql)
     if tree is None:
         return None
@@ -141,9 +149,13 @@ def pg_generated_refusal(sql: str, kinds: dict, storage: str) -> str | None:
             why = "depends on the session (its locale, TimeZone or clock) or is random"
         if why:
             text = node.sql("postgres")
-            how = (f"read it as UTC ({fix})" if fix and not fix.startswith("e.g.") else
-                   f"{_FIX}, {fix}" if fix else f"compute it where it is read (a view or the query), or {_FIX}")
-            return (f"PostgreSQL refuses it (generation expression is not immutable): {text} {why}; {how}")
+            if fix:
+                how = f"read it as UTC ({fix})" if not fix.startswith("e.g.") else f"{_FIX}, {fix}"
+            elif place != "generated":   # no index holds the clock: SQLite refuses it too (non-deterministic)
+                how = "an index cannot hold it on either engine: compare with a constant, or keep it in the query"
+            else:
+                how = f"compute it where it is read (a view or the query), or {_FIX}"
+            return f"PostgreSQL refuses it ({_NOT_IMMUTABLE[place]}): {text} {why}; {how}"
     return None
 
 

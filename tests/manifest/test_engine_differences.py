@@ -513,3 +513,52 @@ def test_a_column_check_or_default_with_a_clock_cast_to_a_precision_is_warned_an
     for check in ('"at <= CURRENT_TIMESTAMP"', '"at <= CURRENT_TIMESTAMP::timestamp"', '"at <= \'2020-01-01\'::timestamp(0)"',
                   '{postgres: "at <= CURRENT_TIMESTAMP(3)", sqlite: "at < datetime(CURRENT_TIMESTAMP, \'+1 second\')"}'):
         assert load_text(HEAD + f"      at: {{type: timestamp, check: {check}}}\n", "m.yaml").warnings == (), check
+
+
+# -- the clock (or the session's TimeZone) in an index: refused by the engines, not warned of
+
+INDEX_CLOCKS = [   # (index, where/expression, column of the problem, PostgreSQL's words, SQLite's)
+    ('{columns: [d], where: "d > CURRENT_TIMESTAMP(0)"}', "where", "CURRENT_TIMESTAMP",
+     "functions in index predicate must be marked IMMUTABLE", "non-deterministic functions prohibited in partial index"),
+    ('{columns: [d], where: "d > CURRENT_TIMESTAMP::timestamp(0)"}', "where", "CURRENT_TIMESTAMP",
+     "functions in index predicate must be marked IMMUTABLE", "non-deterministic functions prohibited in partial index"),
+    ('{columns: [{expr: "CAST(CURRENT_TIMESTAMP(2) AS text)"}]}', "expression", "CURRENT_TIMESTAMP",
+     "functions in index expression must be marked IMMUTABLE", "non-deterministic functions prohibited in index"),
+]
+
+
+@pytest.mark.parametrize("index, place, clock, pg_says, lite_says", INDEX_CLOCKS)
+def test_the_clock_in_an_index_is_refused_as_both_engines_refuse_it(index, place, clock, pg_says, lite_says, pg,
+                                                                     monkeypatch):
+    """An index whose predicate or expression reads the clock (with a precision or without) validated clean,
+    and then neither engine created it: PostgreSQL's index must be immutable, SQLite's deterministic.  validate
+    refuses it at the predicate or expression, as it does a generated column (PostgreSQL's own words)."""
+    text = HEAD + "      d: {type: timestamp}\n    indexes:\n      - " + index + "\n"
+    m = _unchecked(text, monkeypatch)
+    with pytest.raises(psycopg.Error, match=pg_says):
+        pg.execute(render.ddl(m, "postgres"))
+    with pytest.raises(Exception, match=lite_says):
+        _lite(m)
+    line = text.splitlines()[9]
+    col = (line.index("where:") + 7 if place == "where" else line.index("{expr:") + 7) + 1
+    what = "where" if place == "where" else "expression"
+    name = "t_d_idx" if place == "where" else "t_expr_idx"
+    assert _said(text) == [
+        f'm.yaml:10:{col}: error: table "t": index "{name}" {what}: PostgreSQL refuses it ({pg_says}): {clock} '
+        "depends on the session (its locale, TimeZone or clock) or is random; an index cannot hold it on either "
+        "engine: compare with a constant, or keep it in the query"]
+
+
+def test_a_timestamptz_read_in_the_sessions_timezone_in_an_index_is_refused_with_the_utc_form(pg, monkeypatch):
+    text = HEAD + "      at: {type: timestamptz}\n    indexes:\n      - {columns: [{expr: \"CAST(at AS date)\"}]}\n"
+    with pytest.raises(psycopg.Error, match="functions in index expression must be marked IMMUTABLE"):
+        pg.execute(render.ddl(_unchecked(text, monkeypatch), "postgres"))
+    col = text.splitlines()[9].index("{expr:") + 8
+    assert _said(text) == [
+        f'm.yaml:10:{col}: error: table "t": index "t_at_idx" expression: PostgreSQL refuses it (functions in index '
+        "expression must be marked IMMUTABLE): CAST(at AS DATE) reads the instant in the session's TimeZone; read it "
+        "as UTC (at AT TIME ZONE 'UTC' cast to DATE)"]
+    fixed = load_text(text.replace('"CAST(at AS date)"', "{postgres: \"CAST(at AT TIME ZONE 'UTC' AS date)\", "
+                                   "sqlite: \"date(at / 1000, 'unixepoch')\"}"), "m.yaml")
+    pg.execute(render.ddl(fixed, "postgres"))     # the form it names is created
+    _lite(fixed)
