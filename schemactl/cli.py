@@ -61,7 +61,7 @@ class _Group(click.Group):
         except ManifestInvalid as exc:
             for d in exc.diagnostics:
                 click.echo(str(d), err=True)
-            n = len(exc.diagnostics)
+            n = sum(d.severity == "error" for d in exc.diagnostics)   # a warning printed beside them is none
             click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written", err=True)
             ctx.exit(EXIT_INPUT)
         except SchemactlError as exc:

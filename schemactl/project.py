@@ -165,7 +165,7 @@ def owed_problems(loaded: list[tuple[Path, Manifest]]) -> list[Diagnostic]:
 
 
 def _displayed(project: Project, path: Path, exc: ManifestInvalid) -> list[Diagnostic]:
-    return [Diagnostic(project.display(path), d.line, d.col, d.message) for d in exc.diagnostics]
+    return [Diagnostic(project.display(path), d.line, d.col, d.message, d.severity, d.path) for d in exc.diagnostics]
 
 
 class _DisplayedChecks:

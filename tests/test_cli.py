@@ -340,3 +340,19 @@ def test_migrate_apply_on_a_terminal_applies_only_whats_pending(tmp_path):
     assert "applied 2" in out + shown
     code, out, shown = on_terminal(["migrate", "apply", "manifests/m.yaml", "--db", db], root)
     assert code == 0 and "database is up to date" in out + shown, shown
+
+
+def test_validate_keeps_a_warning_a_warning_beside_an_error(project):
+    """A manifest with an error and a warning printed the warning as "error:" and counted it as a problem: the
+    project's loader wrote each diagnostic again with its file as shown, and dropped its severity."""
+    (project / "manifests/a.yaml").write_text(
+        "format: 1\nname: a\nversion: 1\ntables:\n  t:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+        '      at: {type: timestamp, check: "at <= CURRENT_TIMESTAMP(3)"}\n      x: textt\n')
+    result = run("validate", "manifests/a.yaml", cwd=project)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith('manifests/a.yaml:8:36: warning: table "t", column "at": check: CURRENT_TIMESTAMP(3)')
+    assert lines[1:] == ['manifests/a.yaml:9:10: error: table "t", column "x": unknown type "textt" (did you mean '
+                         '"text"?)', "1 problem found; nothing was written"]
+    report = json.loads(run("validate", "--format", "json", "manifests/a.yaml", cwd=project).output)
+    assert sorted(d["severity"] for d in report["problems"]) == ["error", "warning"]
