@@ -351,8 +351,9 @@ _CLOCK_PRECISION = re.compile(r"(?i)\b(current_timestamp|current_time)\s*\(\s*(\
 _TIME_PRECISION = re.compile(r"(?i)\btime(?:stamp)?(?:tz)?\s*\(\s*\d")
 
 
-def _rounded_clock(pg, written, lite: str) -> tuple[str, int, str] | None:
-    """(the clock with a precision as PostgreSQL reads it, its digits, what the generated SQLite text writes instead)
+def _rounded_clock(pg, written, lite: str) -> tuple[str, int, str, str] | None:
+    """(the clock with a precision as PostgreSQL reads it, its digits, what the generated SQLite text writes instead,
+    what that is on SQLite)
     where the PostgreSQL text rounds the clock (CURRENT_TIMESTAMP(3), CURRENT_TIMESTAMP::timestamp(0)) and the text
     written for SQLite (the same portable text, or a sqlite: side alike) does too, while the SQLite text generated
     from it has no precision: SQLite has none, sqlglot writes the bare clock (or DATETIME() of it)."""
@@ -362,7 +363,7 @@ def _rounded_clock(pg, written, lite: str) -> tuple[str, int, str] | None:
     if hit is not None:
         if not _CLOCK_PRECISION.search(written):
             return None
-        return f"{hit.group(1).upper()}({int(hit.group(2))})", int(hit.group(2)), hit.group(1).upper()
+        return f"{hit.group(1).upper()}({int(hit.group(2))})", int(hit.group(2)), hit.group(1).upper(), _CUT
     if not _TIME_PRECISION.search(pg) or not _TIME_PRECISION.search(written):
         return None
     from ..clockshift import rounded_clock
@@ -373,7 +374,15 @@ def _rounded_clock(pg, written, lite: str) -> tuple[str, int, str] | None:
     if found is None or mine is None:
         return None
     node, digits = found
-    return node.sql("postgres"), digits, node.sql("sqlite")
+    lite_clock = node.sql("sqlite")
+    # sqlglot writes a cast to timestamp or time as DATETIME()/TIME(); one to timestamptz stays a CAST to a type
+    # name SQLite gives NUMERIC affinity, which keeps the text's leading number: the year
+    return node.sql("postgres"), digits, lite_clock, _YEAR if lite_clock.upper().startswith("CAST(") else _CUT
+
+
+_CUT = "whole seconds cut off"
+_YEAR = ("the year alone, a number (SQLite casts the text to the NUMERIC affinity of that type name: "
+         "'2026-12-03 15:00:00' is 2026)")
 
 
 def _default_sql_form(instance, validator: str) -> str:
@@ -734,15 +743,15 @@ class _Builder:
         found = _rounded_clock(pg, written, expr.on("sqlite"))
         if found is None:
             return
-        clock, digits, lite = found
+        clock, digits, lite, loss = found
         rounded = "whole seconds" if digits == 0 else f"{digits} fractional digit{'s' * (digits > 1)}"
         storage = ""
         if not ref.array and not ref.enum and ref.row.value == "timestamptz" and self.time_storage.startswith("integer"):
             unit = "milliseconds" if self.time_storage == "integer_ms" else "seconds"
             storage = f", stored as text in the INTEGER column of a timestamptz held as Unix {unit}"
         self.p.warn(path, f"{where}: {clock} is the clock rounded to {rounded} on PostgreSQL, but SQLite has no "
-                          f"precision there: the generated SQLite DDL writes {lite}, whole seconds cut "
-                          f"off{storage}, so a row inserted with defaults holds another time on each engine; write the "
+                          f"precision there: the generated SQLite DDL writes {lite}, "
+                          f"{loss}{storage}, so a row inserted with defaults holds another time on each engine; write the "
                           f"SQLite side for its storage: {{postgres: {json.dumps(pg, ensure_ascii=False)}, sqlite: \"…\"}}")
 
     def _check_clock(self, raw, expr, path, what) -> None:
@@ -756,10 +765,10 @@ class _Builder:
         found = _rounded_clock(pg, written, expr.on("sqlite"))
         if found is None:
             return
-        clock, digits, lite = found
+        clock, digits, lite, loss = found
         rounded = "whole seconds" if digits == 0 else f"{digits} fractional digit{'s' * (digits > 1)}"
         self.p.warn(path, f"{what}: {clock} is the clock rounded to {rounded} on PostgreSQL, but SQLite has no "
-                          f"precision there: the generated SQLite DDL writes {lite}, whole seconds cut off, so the "
+                          f"precision there: the generated SQLite DDL writes {lite}, {loss}, so the "
                           "check compares with another time on each engine (a value of the current second passes on "
                           "one and is refused on the other); write the SQLite side with the clock as a SQLite CHECK "
                           "reads it, CURRENT_TIMESTAMP in whole seconds (strftime() or julianday() of 'now' are "

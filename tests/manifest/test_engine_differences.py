@@ -562,3 +562,28 @@ def test_a_timestamptz_read_in_the_sessions_timezone_in_an_index_is_refused_with
                                    "sqlite: \"date(at / 1000, 'unixepoch')\"}"), "m.yaml")
     pg.execute(render.ddl(fixed, "postgres"))     # the form it names is created
     _lite(fixed)
+
+
+def test_a_check_with_the_clock_cast_to_timestamptz_with_a_precision_says_sqlite_reads_the_year(pg):
+    """CURRENT_TIMESTAMP::timestamptz(3) in a portable CHECK: sqlglot writes CAST(CURRENT_TIMESTAMP AS
+    TIMESTAMPTZ(3)) for SQLite, a type name of NUMERIC affinity there, so SQLite compares with the year (2026),
+    not with whole seconds as the warning said: every timestamp text is refused there, taken on PostgreSQL."""
+    text = HEAD + '      d: {type: timestamp, check: "d <= CURRENT_TIMESTAMP::timestamptz(3)"}\n'
+    m = load_text(text, "m.yaml")
+    lite = _lite(m)
+    year, = lite.execute("SELECT CAST(CURRENT_TIMESTAMP AS TIMESTAMPTZ(3))").fetchone()
+    assert year == int(lite.execute("SELECT strftime('%Y', 'now')").fetchone()[0])
+    with pytest.raises(Exception, match="CHECK constraint failed"):
+        lite.execute("INSERT INTO t (id, d) VALUES (1, '2000-01-01 00:00:00')")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id, d) VALUES (1, '2000-01-01 00:00:00')")
+    col = text.splitlines()[7].index('"') + 1
+    assert [str(w) for w in m.warnings] == [
+        f'm.yaml:8:{col}: warning: table "t", column "d": check: CAST(CURRENT_TIMESTAMP AS TIMESTAMPTZ(3)) is the '
+        "clock rounded to 3 fractional digits on PostgreSQL, but SQLite has no precision there: the generated SQLite "
+        "DDL writes CAST(CURRENT_TIMESTAMP AS TIMESTAMPTZ(3)), the year alone, a number (SQLite casts the text to the "
+        "NUMERIC affinity of that type name: '2026-12-03 15:00:00' is 2026), so the check compares with another "
+        "time on each engine (a value of the current second passes on one and is refused on the other); write the "
+        "SQLite side with the clock as a SQLite CHECK reads it, CURRENT_TIMESTAMP in whole seconds (strftime() or "
+        "julianday() of 'now' are refused there at every insert), e.g. datetime(CURRENT_TIMESTAMP, '+1 second') for "
+        'the end of the current second: {postgres: "d <= CURRENT_TIMESTAMP::timestamptz(3)", sqlite: "…"}']
