@@ -434,7 +434,8 @@ _BARE_CLOCK = frozenset({"CURRENT_TIMESTAMP", "CURRENT_TIME"})
 
 def _stored_clocks(m, t, problems) -> None:
     """A warning at a timestamptz's {sql: …} default whose SQLite side, evaluated by SQLite, is not of the column's
-    storage: a text in the INTEGER of Unix time, Unix seconds where milliseconds are held, a number in ISO text.
+    storage: a text in the INTEGER of Unix time, Unix seconds where milliseconds are held (or milliseconds, or a Julian
+    day, where seconds are), a REAL, a number in ISO text.
     PostgreSQL holds the instant; SQLite a value schemactl (and the application) cannot read as one."""
     from ..literals import FUNCTIONS
     from .load import _CLOCK_PRECISION
@@ -451,7 +452,11 @@ def _stored_clocks(m, t, problems) -> None:
             typ, value = lite.execute(f"SELECT typeof(({sql})), ({sql})").fetchone()
             if typ == "real" and storage.startswith("integer") and value == int(value):
                 typ, value = "integer", int(value)    # the INTEGER column keeps an integral REAL as an integer
-            scale = _real_scale(lite, value) if typ == "real" else None
+            scale = _real_scale(lite, value) if typ == "real" or typ == "integer" and storage != "iso_text" else None
+            held = {"integer_ms": "Unix milliseconds", "integer_s": "Unix seconds"}.get(storage)
+            if typ == "integer" and (scale == held or storage == "integer_ms" and abs(value) < 10 ** 11 and
+                                     scale != "a Julian day number"):
+                scale = None    # of the storage's unit, or Unix seconds under integer_ms (said below as before)
             own = _real_fix(lite, sql, scale, storage) if scale else None
         except (sqlite3.Error, OverflowError, ValueError):
             continue      # what SQLite refuses (or a value too large or slow to be a clock) is reported elsewhere
@@ -460,6 +465,8 @@ def _stored_clocks(m, t, problems) -> None:
         gives = None
         if typ == "real":
             gives = f"a REAL ({scale})" if scale else "a REAL"
+        elif typ == "integer" and scale:    # an INTEGER of another scale than the storage's
+            gives = f"{scale} as an INTEGER"
         elif storage.startswith("integer") and typ == "text":
             gives = "a text"
         elif storage == "integer_ms" and typ == "integer" and abs(value) < 10 ** 11:
@@ -496,7 +503,7 @@ _REAL_FIXES = {
 
 
 def _real_scale(lite, value: float) -> str | None:
-    """The scale of an instant a REAL is in (a Julian day number, Unix seconds or milliseconds), by SQLite's own
+    """The scale of an instant a number (a REAL, or an INTEGER) is in (a Julian day number, Unix seconds or milliseconds), by SQLite's own
     now in each; None where it is in none of them (not within ten times of now's number)."""
     import math
     if not value > 0 or math.isinf(value):

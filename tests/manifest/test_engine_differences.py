@@ -587,3 +587,45 @@ def test_a_check_with_the_clock_cast_to_timestamptz_with_a_precision_says_sqlite
         "SQLite side with the clock as a SQLite CHECK reads it, CURRENT_TIMESTAMP in whole seconds (strftime() or "
         "julianday() of 'now' are refused there at every insert), e.g. datetime(CURRENT_TIMESTAMP, '+1 second') for "
         'the end of the current second: {postgres: "d <= CURRENT_TIMESTAMP::timestamptz(3)", sqlite: "…"}']
+
+
+INTEGER_CLOCKS = [   # (storage, SQLite side, the scale validate names, the fix it names)
+    ("integer_s", NOW_MS, "Unix milliseconds",
+     "CAST(CAST(ROUND((JULIANDAY('now') - 2440587.5) * 86400000) AS INTEGER) / 1000 AS INTEGER)"),
+    ("integer_s", "CAST(julianday('now') AS INTEGER)", "a Julian day number",
+     "CAST(strftime('%s', CAST(JULIANDAY('now') AS INTEGER)) AS INTEGER)"),
+    ("integer_ms", "CAST(julianday('now') AS INTEGER)", "a Julian day number",
+     "CAST(ROUND((CAST(JULIANDAY('now') AS INTEGER) - 2440587.5) * 86400000) AS INTEGER)"),
+]
+
+
+@pytest.mark.parametrize("storage, lite_sql, scale, fix", INTEGER_CLOCKS)
+def test_a_timestamptz_default_giving_an_integer_of_another_scale_is_warned(storage, lite_sql, scale, fix, pg):
+    """Unix milliseconds (schemactl's own integer_ms now) under integer_s, or a Julian day number cast to an
+    INTEGER, validated clean: SQLite stores an INTEGER, read as Unix seconds it is the year 57000 or January 1970,
+    while PostgreSQL holds now.  Only seconds under integer_ms were told before."""
+    import time
+    text = HEAD.replace("tables:", f"sqlite: {{timestamptz: {storage}}}\ntables:") + \
+        f'      at: {{type: timestamptz, default: {{sql: {{postgres: "now()", sqlite: {json.dumps(lite_sql)}}}}}}}\n'
+    m = load_text(text, "m.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id) VALUES (1)")
+    assert pg.execute("SELECT abs(extract(epoch FROM now() - at)) < 60 FROM t").fetchone() == (True,)
+    unit = 1000 if storage == "integer_ms" else 1
+    lite = _lite(m)
+    lite.execute("INSERT INTO t (id) VALUES (1)")
+    value, typ = lite.execute("SELECT at, typeof(at) FROM t").fetchone()
+    assert typ == "integer" and abs(value / unit - time.time()) > 10 * 365 * 86400
+    held = {"integer_ms": "an INTEGER of Unix milliseconds", "integer_s": "an INTEGER of Unix seconds"}[storage]
+    col = text.splitlines()[8].index("{sql:") + 1
+    assert [str(w) for w in m.warnings] == [
+        f'm.yaml:9:{col}: warning: table "t", column "at": default: the SQLite side gives {scale} as an INTEGER, but '
+        f"a timestamptz is held there as {held} (sqlite: timestamptz: {storage}), so a row inserted with defaults "
+        f"holds no instant there while PostgreSQL holds one; write sqlite: {json.dumps(fix)}, the same instant as the "
+        "storage holds it ({fn: now} for the clock itself)"]
+    fixed = load_text(text.replace(json.dumps(lite_sql), json.dumps(fix)), "m.yaml")
+    assert fixed.warnings == ()
+    lite = _lite(fixed)
+    lite.execute("INSERT INTO t (id) VALUES (1)")
+    value, typ = lite.execute("SELECT at, typeof(at) FROM t").fetchone()
+    assert typ == "integer" and abs(value / unit - time.time()) < 86400    # (a Julian day cut to a whole day)
