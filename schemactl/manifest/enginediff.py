@@ -69,6 +69,13 @@ def _kind(node, kinds: dict) -> str | None:
     return None
 
 
+def _type_name(cast) -> str:
+    """The name of the type a cast is to (sqlglot's Type name, or the text of a type it does not know: regconfig,
+    a domain, an enum)."""
+    to = cast.to.this
+    return getattr(to, "name", None) or str(to).upper()
+
+
 def _affinity(node, kinds: dict) -> str | None:
     from sqlglot import exp
     node = _bare(node)
@@ -76,7 +83,7 @@ def _affinity(node, kinds: dict) -> str | None:
         hit = kinds.get(node.name)
         return hit[1] if hit else "?"
     if isinstance(node, exp.Cast):
-        return "NUMERIC" if node.to.this.name in _NUMBER_TYPES else "TEXT"
+        return "NUMERIC" if _type_name(node) in _NUMBER_TYPES else "TEXT"
     return None
 
 
@@ -123,7 +130,7 @@ def pg_generated_refusal(sql: str, kinds: dict, storage: str, place: str = "gene
     for node in tree.walk():
         why, fix = None, None
         if isinstance(node, exp.Cast):
-            src, dst = _kind(node.this, kinds), node.to.this.name
+            src, dst = _kind(node.this, kinds), _type_name(node)
             if src in TIMED and dst in _TEXT_TYPES:
                 why = f"writes the {src} as the session's DateStyle" + (" and TimeZone say" if src == "timestamptz"
                                                                         else " says")
@@ -269,7 +276,7 @@ def portable_refusal(sql: str, kinds: dict, storage: str) -> str | None:
             return (f"{node.sql('postgres')}: PostgreSQL's ILIKE takes a backslash as the escape of the next character, "
                     f"SQLite's LIKE as a character to match ('a_b' is taken there, refused here); {_FIX}, e.g. sqlite: "
                     f"\"LOWER({_bare(node.this).sql('sqlite')}) LIKE LOWER({node.expression.sql('sqlite')}) ESCAPE '\\'\"")
-        elif isinstance(node, exp.Cast) and node.to.this.name in _TEXT_TYPES:
+        elif isinstance(node, exp.Cast) and _type_name(node) in _TEXT_TYPES:
             column = _bare(node.this)
             kind = _kind(column, kinds)
             name = column.sql("postgres") if kind else ""

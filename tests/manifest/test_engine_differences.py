@@ -629,3 +629,15 @@ def test_a_timestamptz_default_giving_an_integer_of_another_scale_is_warned(stor
     lite.execute("INSERT INTO t (id) VALUES (1)")
     value, typ = lite.execute("SELECT at, typeof(at) FROM t").fetchone()
     assert typ == "integer" and abs(value / unit - time.time()) < 86400    # (a Julian day cut to a whole day)
+
+
+def test_an_index_expression_casting_to_a_type_sqlglot_does_not_know_is_judged_not_crashed_on(pg):
+    """PostgreSQL's immutability rule, applied to index expressions, read the name of a cast's type as sqlglot's
+    own: a cast to regconfig (to_tsvector('english'::regconfig, body), as danbooru's structure.sql has it) is a
+    type sqlglot keeps as text, and validate (and import) stopped with an internal error."""
+    text = (HEAD + "      body: {type: text}\n    indexes:\n      - {name: t_body_fts, method: gin, engines: [postgres], "
+            "columns: [{expr: \"to_tsvector('english'::regconfig, body)\"}]}\n")
+    m = load_text(text, "m.yaml")
+    assert m.warnings == ()
+    pg.execute(render.ddl(m, "postgres"))
+    assert pg.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 't_body_fts'").fetchone() == (1,)
