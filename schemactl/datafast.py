@@ -272,13 +272,15 @@ def grouped_batches(conn, p: Plan, batch: int, slow: Callable[[list, list], list
         elif reader is not None and total >= PARALLEL_FROM_ROWS:
             helper, segments = _helper(conn, p, batch, total, reader)
         for j, (lo, hi) in enumerate(segments):
-            if early is not None and j % 2 == 0:
-                # the thread's batches as they come; where it stopped short, the rest is read here
+            if early is not None and early.reads(j):
+                if j % 2 and helper is not None:   # the thread took the second reader's last segments over
+                    helper.stop()
+                    helper = None
+                # the thread's batches as they come; where it stopped short (or never came), the rest is read here
                 done, lo, rows = yield from early.segment(j, lo)
                 n += rows
                 if done:
                     continue
-                early = None          # it reads no more: the rest of this segment and the next ones, here
             elif helper is not None and j % 2:
                 # the helper's batches as they come; where it stops short, the rest of the segment is read here
                 sent = helper.segment()
@@ -502,7 +504,18 @@ class _Helper:
         self.proc.wait()
 
 
-AHEAD_BYTES = 32 << 20    # COPY text the thread holds at most before the copy takes it
+AHEAD_BYTES = 32 << 20    # COPY text the thread holds at most beyond the segment the copy is taking
+
+
+class _Part:
+    """One segment's batches as the thread sends them: items ((COPY text, rows, rowid of a row with the last
+    key), size), then ``end``: True (all of it) or False (stopped short: the copy reads on from the last batch
+    sent)."""
+
+    def __init__(self):
+        import collections
+        self.items: collections.deque = collections.deque()
+        self.end: bool | None = None
 
 
 class Ahead:
@@ -510,21 +523,30 @@ class Ahead:
     this process from before the target is opened: psycopg's import, the connection and both schema checks
     leave a core idle, and SQLite reads without holding Python's lock.  The thread reads the segments this
     process would read (the even ones; the second reader, _copyhelper, reads the odd ones once the copy
-    reaches the table) on a read-only connection of its own to the file the copy has open, whose read
-    transaction began while the copy's held the shared lock (rollback journal only, as for _copyhelper: no
-    writer commits in between), so it reads the same rows.  Its batches wait in memory (AHEAD_BYTES at most);
-    it ends at the first batch batch_ok does not vouch for, at any error, or when stopped, and the copy reads
-    on from the last batch it took (grouped_batches), checking values as it always does.  Whatever becomes of
-    it, the rows copied are the same."""
+    reaches the table), then, while the second reader is still at work, takes its last segments over, from
+    the end back, as far as the copy has not yet asked the second reader for them (the copy then ends the
+    second reader: it has nothing left to send that is needed).  One thread: two connections reading at once
+    in one process wait on each other (SQLite's own locks), two processes do not.
 
-    def __init__(self, conn, reader: SecondReader, tables, plan_of: Callable, batch: int):
-        import collections
+    The thread reads on a read-only connection of its own to the file the copy has open, whose read
+    transaction began while the copy's held the shared lock (rollback journal only, as for _copyhelper: no
+    writer commits in between), so it reads the same rows.  Its batches wait in memory: beyond the segment
+    the copy is taking, AHEAD_BYTES at most.  It stops a segment at the first batch batch_ok does not vouch for
+    (the copy reads that segment on from there, checking values as it always does) and goes on with the next;
+    at an error or a stop it ends, and the copy reads whatever it did not send.  Whatever becomes of it, the
+    rows copied are the same."""
+
+    def __init__(self, reader: SecondReader, tables, plan_of: Callable, batch: int):
         import threading
         self.table = self.plan = self.total = self.segments = None
         self.batch = batch
-        self.items: collections.deque = collections.deque()
+        self.parts: dict[int, _Part] = {}   # segment -> what the thread sent of it, until the copy took it
+        self.stolen: set[int] = set()       # odd segments the thread took over from the second reader
+        self.floor = -1                     # the copy asked the second reader for the segments up to this one
+        self.taking = 0                     # the segment the copy takes now
         self.held = 0
         self.stopping = False
+        self.alive = True
         self.cond = threading.Condition()
         self.ready = threading.Event()
         self.conn = None
@@ -541,11 +563,12 @@ class Ahead:
         if not helper_usable(conn):
             return None
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return cls(conn, reader, tables, plan_of, batch)
+        return cls(reader, tables, plan_of, batch)
 
     def _run(self, reader: SecondReader, tables, plan_of) -> None:
         import os
         import sqlite3
+        mine: list[_Part] = []     # the segment the thread reads now
         try:
             self.conn = conn = sqlite3.connect(reader.uri(), uri=True, timeout=0, isolation_level=None,
                                                check_same_thread=False)
@@ -567,69 +590,111 @@ class Ahead:
             self.segments = _cuts(conn, p.grouped, total)
             self.table, self.plan, self.total = t.name, p, total
             self.ready.set()
-            self._read(conn, p.grouped)
+            for j in range(0, len(self.segments), 2):
+                if not self._segment(conn, p.grouped, j, mine):
+                    return
+            last_odd = len(self.segments) - 1 - (len(self.segments) % 2)
+            for j in range(last_odd, 0, -2):     # the second reader's last segments, from the end back
+                with self.cond:
+                    if j <= self.floor or self.stopping:
+                        return
+                    self.stolen.add(j)
+                if not self._segment(conn, p.grouped, j, mine):
+                    return
         except Exception:   # noqa: BLE001 -- whatever stops the thread, the copy reads on itself
             pass
         finally:
-            self._send(("gone",), 0, force=True)
             self.ready.set()
+            with self.cond:
+                for part in mine:
+                    if part.end is None:
+                        part.end = False   # stopped short: the copy reads on from its last batch
+                self.alive = False
+                self.cond.notify_all()
             if self.conn is not None:
                 self.conn.close()
 
-    def _read(self, conn, g: Grouped) -> None:
-        batch = self.batch
-        for j in range(0, len(self.segments), 2):
-            lo, hi = self.segments[j]
-            last = lo
-            while True:
-                args = tuple(x for x in (last, hi) if x is not None) + (batch,)
-                blob, rows, lines, _, last, marks = conn.execute(g.batch[_bounds_of(last, hi)], args).fetchone()
-                if not rows:
-                    break
-                if not batch_ok(blob, rows, lines, marks, g.tabs) or \
-                        not self._send(("batch", blob + b"\n", rows, last), len(blob)):
-                    return
-                if rows < batch or last is None:
-                    break
-            if not self._send(("end",), 0):
-                return
-
-    def _send(self, item: tuple, size: int, force: bool = False) -> bool:
+    def _segment(self, conn, g: Grouped, j: int, mine: list) -> bool:
+        """Reads segment ``j`` into its part; False when stopped."""
         with self.cond:
-            while not force and not self.stopping and self.held and self.held + size > AHEAD_BYTES:
-                self.cond.wait()
-            if self.stopping and not force:
+            part = self.parts[j] = _Part()
+            mine[:] = [part]
+            self.cond.notify_all()
+        batch = self.batch
+        lo, hi = self.segments[j]
+        last, complete = lo, True
+        while True:
+            args = tuple(x for x in (last, hi) if x is not None) + (batch,)
+            blob, rows, lines, _, last, marks = conn.execute(g.batch[_bounds_of(last, hi)], args).fetchone()
+            if not rows:
+                break
+            if not batch_ok(blob, rows, lines, marks, g.tabs):
+                complete = False        # the copy reads this segment on from the last batch sent
+                break
+            if not self._send(j, part, (blob + b"\n", rows, last), len(blob)):
                 return False
-            self.items.append((item, size))
+            if rows < batch or last is None:
+                break
+        with self.cond:
+            part.end = complete
+            self.cond.notify_all()
+        return True
+
+    def _send(self, j: int, part: _Part, item: tuple, size: int) -> bool:
+        with self.cond:
+            # the segment the copy takes now always has room: it waits for nothing else
+            while not self.stopping and j != self.taking and self.held and self.held + size > AHEAD_BYTES:
+                self.cond.wait()
+            if self.stopping:
+                return False
+            part.items.append((item, size))
             self.held += size
             self.cond.notify_all()
             return True
 
-    def _take(self) -> tuple:
-        with self.cond:
-            while not self.items:
-                self.cond.wait()
-            item, size = self.items.popleft()
-            self.held -= size
-            self.cond.notify_all()
-            return item
-
     def of(self, table: str, p: Plan, batch: int) -> "Ahead | None":
         """This, when the thread reads ``table`` with the same queries; None otherwise (it goes on)."""
         self.ready.wait()
-        if self.table != table or batch != self.batch or self.plan.grouped.batch != p.grouped.batch:
+        if self.segments is None or self.table != table or batch != self.batch \
+                or self.plan.grouped.batch != p.grouped.batch:
             return None
         return self
 
+    def reads(self, j: int) -> bool:
+        """Whether segment ``j`` is the thread's (an even one, or an odd one it took over); an odd one it did
+        not take is the second reader's from now on."""
+        if j % 2 == 0:
+            return True
+        with self.cond:
+            if j in self.stolen:
+                return True
+            self.floor = max(self.floor, j)
+            return False
+
     def segment(self, j: int, lo):
-        """Yields the batches of even segment ``j`` as the thread sends them; returns (complete, the rowid to
-        read on from, rows sent)."""
+        """Yields the batches of segment ``j`` as the thread sends them; returns (complete, the rowid to read on
+        from, rows sent).  A segment the thread never came to (it ended) is (False, ``lo``, 0)."""
         sent = 0
+        with self.cond:
+            self.taking = j
+            self.cond.notify_all()
+            while j not in self.parts and self.alive:
+                self.cond.wait()
+            part = self.parts.get(j)
+        if part is None:
+            return False, lo, 0
         while True:
-            item = self._take()
-            if item[0] != "batch":
-                return item[0] == "end", lo, sent
-            _, blob, rows, lo = item
+            with self.cond:
+                while not part.items and part.end is None:
+                    self.cond.wait()
+                if part.items:
+                    item, size = part.items.popleft()
+                    self.held -= size
+                    self.cond.notify_all()
+                else:
+                    del self.parts[j]
+                    return part.end is True, lo, sent
+            blob, rows, lo = item
             sent += rows
             yield blob, rows
 
@@ -646,7 +711,7 @@ class Ahead:
                 pass
         self.thread.join()
         with self.cond:
-            self.items.clear()
+            self.parts.clear()
             self.held = 0
 
 

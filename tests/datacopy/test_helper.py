@@ -240,7 +240,9 @@ def test_whatever_becomes_of_the_second_reader_the_rows_are_the_same(helper, eng
 
 
 def test_schemactl_copy_reads_a_large_table_with_two_processes(engines, pg_server, tmp_path, monkeypatch):
-    """The command hands the file it opened to the second reader (a library caller's connection does not)."""
+    """The command hands the file it opened to the second reader (a library caller's connection does not),
+    and reads ahead (datafast.Ahead, tests/datacopy/test_ahead.py): every odd segment is the second
+    process's or one the thread took over from it."""
     from tests.conftest import cli
     _small_segments(monkeypatch)
     lite = engines.db("sqlite")
@@ -254,10 +256,14 @@ def test_schemactl_copy_reads_a_large_table_with_two_processes(engines, pg_serve
     delivered = _two_readers(monkeypatch)
     monkeypatch.setattr(datafast, "PARALLEL_FROM_ROWS", 100)
     monkeypatch.setattr(datafast, "SEGMENT_ROWS", (50, 50))
+    from tests.datacopy.test_ahead import _taken
+    taken = _taken(monkeypatch)
     result = cli("copy", "--manifest", tmp_path / "big.yaml", "--from", f"sqlite:///{path}", "--to",
                  pg_server.url("schemactl_tests"))
     assert result.exit_code == 0, result.output
-    assert len(started) == 1 and delivered and all(delivered)
+    assert len(started) == 1 and all(delivered) and all(done for _, done, _ in taken)
+    assert sorted(j for j, _, _ in taken if j % 2 == 0) == list(range(0, 11, 2))
+    assert len(delivered) + len([j for j, _, _ in taken if j % 2]) == 5
     import psycopg
     with psycopg.connect(engines.conninfo[False]) as pg:
         assert pg.execute(SAME).fetchone() == expected
