@@ -11,7 +11,7 @@ so it starts in a few tens of milliseconds.  On standard input, one JSON object:
 
 For each segment, in order, it writes frames on standard output: a header (kind, rows, length, whether a
 last rowid follows, that rowid: ">BQQBq") and ``length`` bytes.  Kind 1: one batch's COPY text (its lines,
-a line feed after each) and the rowid of a row with the batch's last key; kind 2: the segment is complete;
+a line feed after each) and the batch's last rowid; kind 2: the segment is complete;
 kind 3: the segment holds a line batch_ok does not vouch for (the command reads that segment itself, a
 line per row where needed).  A whole segment is read before its first frame is written, so the command
 finds it ready when it comes to it.
@@ -50,7 +50,7 @@ def batch_ok(blob, rows: int, lines: int, marks, tabs: int) -> bool:
 
 
 def segment(conn, queries: dict, batch: int, tabs: int, lo, hi):
-    """[(COPY text, rows, rowid of a row with the last key or None)] of the segment's batches, or None when one
+    """[(COPY text, rows, the last rowid or None)] of the segment's batches, or None when one
     of them is not vouched for."""
     out = []
     last = lo

@@ -329,7 +329,7 @@ def _copy_text(tx, row: tuple) -> bytes:
 
 
 def _fast_plan(m: Manifest, t: Table) -> "datafast.Plan | None":
-    """The table's datafast plan (its rows in key order), or None when a column has no fast form."""
+    """The table's datafast plan, or None when a column has no fast form."""
     cols = dv.columns(m, t)
     order = ", ".join(quote(c) for c in (t.primary_key.columns if t.primary_key else [cols[0].name]))
     return datafast.plan(m, t, cols, Renderer(m, "sqlite").q(t.name), order)
