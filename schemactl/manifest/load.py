@@ -351,15 +351,18 @@ _CLOCK_PRECISION = re.compile(r"(?i)\b(current_timestamp|current_time)\s*\(\s*(\
 _TIME_PRECISION = re.compile(r"(?i)\btime(?:stamp)?(?:tz)?\s*\(\s*\d")
 
 
-def _rounded_clock(pg, written, lite: str) -> tuple[str, int, str, str] | None:
+def _rounded_clock(pg, written, expr) -> tuple[str, int, str, str] | None:
     """(the clock with a precision as PostgreSQL reads it, its digits, what the generated SQLite text writes instead,
     what that is on SQLite)
     where the PostgreSQL text rounds the clock (CURRENT_TIMESTAMP(3), CURRENT_TIMESTAMP::timestamp(0)) and the text
     written for SQLite (the same portable text, or a sqlite: side alike) does too, while the SQLite text generated
-    from it has no precision: SQLite has none, sqlglot writes the bare clock (or DATETIME() of it)."""
-    if not isinstance(pg, str) or not isinstance(written, str) or _CLOCK_PRECISION.search(lite or ""):
+    from it has no precision: SQLite has none, sqlglot writes the bare clock (or DATETIME() of it).  ``expr``: the
+    built expression (its SQLite text is made only where the PostgreSQL text has a precision at all)."""
+    if not isinstance(pg, str) or not isinstance(written, str):
         return None
     hit = _CLOCK_PRECISION.search(pg)
+    if (hit is None and not _TIME_PRECISION.search(pg)) or _CLOCK_PRECISION.search(expr.on("sqlite") or ""):
+        return None
     if hit is not None:
         if not _CLOCK_PRECISION.search(written):
             return None
@@ -740,7 +743,7 @@ class _Builder:
         the generated DDL writes the bare keyword, whole seconds cut off, as text."""
         written = raw.get("sqlite") if isinstance(raw, dict) else raw
         pg = raw.get("postgres") if isinstance(raw, dict) else raw
-        found = _rounded_clock(pg, written, expr.on("sqlite"))
+        found = _rounded_clock(pg, written, expr)
         if found is None:
             return
         clock, digits, lite, loss = found
@@ -762,7 +765,7 @@ class _Builder:
             return
         pg = raw.get("postgres") if isinstance(raw, dict) else raw
         written = raw.get("sqlite") if isinstance(raw, dict) else raw
-        found = _rounded_clock(pg, written, expr.on("sqlite"))
+        found = _rounded_clock(pg, written, expr)
         if found is None:
             return
         clock, digits, lite, loss = found
