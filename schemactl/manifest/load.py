@@ -351,6 +351,19 @@ _CLOCK_PRECISION = re.compile(r"(?i)\b(current_timestamp|current_time)\s*\(\s*(\
 _TIME_PRECISION = re.compile(r"(?i)\btime(?:stamp)?(?:tz)?\s*\(\s*\d")
 
 
+def _clock_rounded_on_postgres(raw, expr) -> tuple[str, str] | None:
+    """(the PostgreSQL text, what the default's or check's warning says first) where _rounded_clock finds the clock
+    rounded on PostgreSQL and not on SQLite; ``raw``: one text or {postgres:, sqlite:}."""
+    pg = raw.get("postgres") if isinstance(raw, dict) else raw
+    found = _rounded_clock(pg, raw.get("sqlite") if isinstance(raw, dict) else raw, expr)
+    if found is None:
+        return None
+    clock, digits, lite, loss = found
+    rounded = "whole seconds" if digits == 0 else f"{digits} fractional digit{'s' * (digits > 1)}"
+    return pg, (f"{clock} is the clock rounded to {rounded} on PostgreSQL, but SQLite has no precision there: the "
+                f"generated SQLite DDL writes {lite}, {loss}")
+
+
 def _rounded_clock(pg, written, expr) -> tuple[str, int, str, str] | None:
     """(the clock with a precision as PostgreSQL reads it, its digits, what the generated SQLite text writes instead,
     what that is on SQLite)
@@ -741,38 +754,27 @@ class _Builder:
         """A warning where the SQLite text of a default's SQL is the clock with a precision (CURRENT_TIMESTAMP(3),
         CURRENT_TIME(2)): PostgreSQL rounds the clock to it, SQLite has none (it refuses the text as written) and
         the generated DDL writes the bare keyword, whole seconds cut off, as text."""
-        written = raw.get("sqlite") if isinstance(raw, dict) else raw
-        pg = raw.get("postgres") if isinstance(raw, dict) else raw
-        found = _rounded_clock(pg, written, expr)
+        found = _clock_rounded_on_postgres(raw, expr)
         if found is None:
             return
-        clock, digits, lite, loss = found
-        rounded = "whole seconds" if digits == 0 else f"{digits} fractional digit{'s' * (digits > 1)}"
+        pg, said = found
         storage = ""
         if not ref.array and not ref.enum and ref.row.value == "timestamptz" and self.time_storage.startswith("integer"):
             unit = "milliseconds" if self.time_storage == "integer_ms" else "seconds"
             storage = f", stored as text in the INTEGER column of a timestamptz held as Unix {unit}"
-        self.p.warn(path, f"{where}: {clock} is the clock rounded to {rounded} on PostgreSQL, but SQLite has no "
-                          f"precision there: the generated SQLite DDL writes {lite}, "
-                          f"{loss}{storage}, so a row inserted with defaults holds another time on each engine; write the "
+        self.p.warn(path, f"{where}: {said}{storage}, so a row inserted with defaults holds another time on each "
+                          "engine; write the "
                           f"SQLite side for its storage: {{postgres: {json.dumps(pg, ensure_ascii=False)}, sqlite: \"…\"}}")
 
     def _check_clock(self, raw, expr, path, what) -> None:
         """A warning where a CHECK written once for both engines (one text, or a sqlite: side alike) compares with
         the clock rounded to a precision (created_at <= CURRENT_TIMESTAMP(3)): PostgreSQL compares with the rounded
         clock, SQLite's DDL with the clock cut to whole seconds (as the default's warning says)."""
-        if expr is None:
-            return
-        pg = raw.get("postgres") if isinstance(raw, dict) else raw
-        written = raw.get("sqlite") if isinstance(raw, dict) else raw
-        found = _rounded_clock(pg, written, expr)
+        found = _clock_rounded_on_postgres(raw, expr) if expr is not None else None
         if found is None:
             return
-        clock, digits, lite, loss = found
-        rounded = "whole seconds" if digits == 0 else f"{digits} fractional digit{'s' * (digits > 1)}"
-        self.p.warn(path, f"{what}: {clock} is the clock rounded to {rounded} on PostgreSQL, but SQLite has no "
-                          f"precision there: the generated SQLite DDL writes {lite}, {loss}, so the "
-                          "check compares with another time on each engine (a value of the current second passes on "
+        pg, said = found
+        self.p.warn(path, f"{what}: {said}, so the check compares with another time on each engine (a value of the current second passes on "
                           "one and is refused on the other); write the SQLite side with the clock as a SQLite CHECK "
                           "reads it, CURRENT_TIMESTAMP in whole seconds (strftime() or julianday() of 'now' are "
                           "refused there at every insert), e.g. datetime(CURRENT_TIMESTAMP, '+1 second') for the end "

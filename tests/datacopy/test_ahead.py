@@ -4,9 +4,6 @@ check, a replaced file, a refused source, a stop -- the rows copied are the same
 
 from __future__ import annotations
 
-import os
-import shutil
-import sqlite3
 import threading
 
 import pytest
@@ -15,7 +12,8 @@ from schemactl import datacopy, datafast
 from schemactl.errors import SchemactlError
 from tests.datacopy.conftest import Engines
 from tests.datacopy.test_fast import _capture, reader_of
-from tests.datacopy.test_helper import M, SAME, _fill, _helpers, _one_reader, _small_segments, try_to_commit
+from tests.datacopy.test_helper import (M, SAME, _fill, _helpers, _one_reader, _small_segments, replaced_when_started,
+                                        try_to_commit)
 
 
 @pytest.fixture
@@ -179,17 +177,7 @@ def test_a_file_replaced_after_it_was_opened_is_not_read_ahead(engines, tmp_path
     lite = engines.db("sqlite")
     _fill(lite, 400)
     expected = _one_reader(engines, lite, monkeypatch)
-    path = lite.execute("PRAGMA database_list").fetchone()[2]
-    newer = tmp_path / "newer.db"
-    shutil.copy(path, newer)
-    with sqlite3.connect(newer) as other:
-        other.execute("UPDATE events SET kind = 'NEW-' || id")
-    real = datafast.Ahead.__init__
-
-    def init(self, *a, **k):
-        os.replace(newer, path)       # after the copy's snapshot began, before the thread opens the file
-        real(self, *a, **k)
-    monkeypatch.setattr(datafast.Ahead, "__init__", init)
+    replaced_when_started(lite, tmp_path, monkeypatch, datafast.Ahead)
     taken = _taken(monkeypatch)
     pg = engines.db("postgres")
     assert _copy_reading_ahead(lite, pg) == {"events": 400}

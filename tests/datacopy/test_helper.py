@@ -115,6 +115,26 @@ def test_a_callers_own_connection_is_read_by_one_reader(engines, monkeypatch):
     assert started == []
 
 
+def replaced_when_started(lite, tmp_path, mp, reader_class) -> tuple[str, list]:
+    """(the path of ``lite``'s file, the readers started): the file is replaced by a copy whose every row
+    differs (kind 'NEW-<id>') when a ``reader_class`` starts: after the copy's snapshot began, before that
+    reader opens the file."""
+    path = lite.execute("PRAGMA database_list").fetchone()[2]
+    newer = tmp_path / "newer.db"
+    shutil.copy(path, newer)
+    with sqlite3.connect(newer) as other:
+        other.execute("UPDATE events SET kind = 'NEW-' || id")
+    real = reader_class.__init__
+    started: list = []
+
+    def init(self, *a, **k):
+        os.replace(newer, path)
+        real(self, *a, **k)
+        started.append(self)
+    mp.setattr(reader_class, "__init__", init)
+    return path, started
+
+
 def test_a_file_replaced_after_it_was_opened_is_not_read_by_a_second_process(engines, tmp_path, monkeypatch):
     """The second reader reads the file the copy has open, or nothing: a file put in its place meanwhile
     (backup-and-rename, VACUUM INTO and rename) is refused and the copy reads every segment itself."""
@@ -122,19 +142,7 @@ def test_a_file_replaced_after_it_was_opened_is_not_read_by_a_second_process(eng
     lite = engines.db("sqlite")
     _fill(lite, 400)
     expected = _one_reader(engines, lite, monkeypatch)
-    path = lite.execute("PRAGMA database_list").fetchone()[2]
-    newer = tmp_path / "newer.db"
-    shutil.copy(path, newer)
-    with sqlite3.connect(newer) as other:
-        other.execute("UPDATE events SET kind = 'NEW-' || id")
-    real = datafast._Helper.__init__
-    sent: list = []
-
-    def init(self, *a, **k):
-        os.replace(newer, path)       # after the copy's snapshot began, before the second reader starts
-        real(self, *a, **k)
-        sent.append(self)
-    monkeypatch.setattr(datafast._Helper, "__init__", init)
+    path, sent = replaced_when_started(lite, tmp_path, monkeypatch, datafast._Helper)
     delivered = _two_readers(monkeypatch)
     pg = engines.db("postgres")
     assert _copy(lite, pg) == {"events": 400}

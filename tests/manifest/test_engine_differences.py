@@ -310,20 +310,32 @@ STORED_CLOCKS = [
 ]
 
 
-@pytest.mark.parametrize("storage, lite_sql, wrong", STORED_CLOCKS)
-def test_a_timestamptz_default_whose_sqlite_side_is_not_of_the_storage_is_warned(storage, lite_sql, wrong, pg):
-    """{sql: {postgres: "now()", sqlite: "CURRENT_TIMESTAMP"}} on a timestamptz validated clean: PostgreSQL holds
-    the instant, SQLite wrote '2026-12-03 14:05:00' into the INTEGER column of Unix milliseconds (unixepoch()'s
-    seconds there read as January 1970; a number in the TEXT of iso_text)."""
+def _now_on_postgres(storage: str, lite_sql: str, pg):
+    """(The manifest, its text) of a timestamptz defaulting to {sql: {postgres: now(), sqlite: lite_sql}} under ``storage``,
+    its PostgreSQL side proved on a row of defaults (the instant, within a minute)."""
     text = HEAD.replace("tables:", f"sqlite: {{timestamptz: {storage}}}\ntables:") + \
         f'      at: {{type: timestamptz, default: {{sql: {{postgres: "now()", sqlite: {json.dumps(lite_sql)}}}}}}}\n'
     m = load_text(text, "m.yaml")
     pg.execute(render.ddl(m, "postgres"))
     pg.execute("INSERT INTO t (id) VALUES (1)")
     assert pg.execute("SELECT abs(extract(epoch FROM now() - at)) < 60 FROM t").fetchone() == (True,)
+    return m, text
+
+
+def _a_row_of_defaults(storage: str, lite_sql: str, pg):
+    """(the manifest, the value SQLite stores for a row of defaults, its SQLite type) of _now_on_postgres."""
+    m, text = _now_on_postgres(storage, lite_sql, pg)
     lite = _lite(m)
     lite.execute("INSERT INTO t (id) VALUES (1)")
-    value, typ = lite.execute("SELECT at, typeof(at) FROM t").fetchone()
+    return (m, text, *lite.execute("SELECT at, typeof(at) FROM t").fetchone())
+
+
+@pytest.mark.parametrize("storage, lite_sql, wrong", STORED_CLOCKS)
+def test_a_timestamptz_default_whose_sqlite_side_is_not_of_the_storage_is_warned(storage, lite_sql, wrong, pg):
+    """{sql: {postgres: "now()", sqlite: "CURRENT_TIMESTAMP"}} on a timestamptz validated clean: PostgreSQL holds
+    the instant, SQLite wrote '2026-12-03 14:05:00' into the INTEGER column of Unix milliseconds (unixepoch()'s
+    seconds there read as January 1970; a number in the TEXT of iso_text)."""
+    m, text, value, typ = _a_row_of_defaults(storage, lite_sql, pg)
     if storage == "iso_text":   # TEXT affinity keeps the number's digits as text
         assert typ == "text" and value.isdigit() == (wrong == "number")
     else:
@@ -398,15 +410,7 @@ def test_a_timestamptz_default_whose_sqlite_side_is_a_real_is_warned_with_the_st
     REAL, neither the Unix milliseconds nor the seconds the storage reads.  validate warns, naming the scale and
     the SQLite text of that instant for the storage, which SQLite then stores as the storage holds now."""
     import time
-    text = HEAD.replace("tables:", f"sqlite: {{timestamptz: {storage}}}\ntables:") + \
-        f'      at: {{type: timestamptz, default: {{sql: {{postgres: "now()", sqlite: {json.dumps(lite_sql)}}}}}}}\n'
-    m = load_text(text, "m.yaml")
-    pg.execute(render.ddl(m, "postgres"))
-    pg.execute("INSERT INTO t (id) VALUES (1)")
-    assert pg.execute("SELECT abs(extract(epoch FROM now() - at)) < 60 FROM t").fetchone() == (True,)
-    lite = _lite(m)
-    lite.execute("INSERT INTO t (id) VALUES (1)")
-    value, typ = lite.execute("SELECT at, typeof(at) FROM t").fetchone()
+    m, text, value, typ = _a_row_of_defaults(storage, lite_sql, pg)
     said = [str(w) for w in m.warnings]
     if scale == "":   # of the storage: an INTEGER of the storage's unit near now
         assert typ == "integer" and abs(value / (1000 if storage == "integer_ms" else 1) - time.time()) < 60
@@ -605,12 +609,7 @@ def test_a_timestamptz_default_giving_an_integer_of_another_scale_is_warned(stor
     INTEGER, validated clean: SQLite stores an INTEGER, read as Unix seconds it is the year 57000 or January 1970,
     while PostgreSQL holds now.  Only seconds under integer_ms were told before."""
     import time
-    text = HEAD.replace("tables:", f"sqlite: {{timestamptz: {storage}}}\ntables:") + \
-        f'      at: {{type: timestamptz, default: {{sql: {{postgres: "now()", sqlite: {json.dumps(lite_sql)}}}}}}}\n'
-    m = load_text(text, "m.yaml")
-    pg.execute(render.ddl(m, "postgres"))
-    pg.execute("INSERT INTO t (id) VALUES (1)")
-    assert pg.execute("SELECT abs(extract(epoch FROM now() - at)) < 60 FROM t").fetchone() == (True,)
+    m, text = _now_on_postgres(storage, lite_sql, pg)
     unit = 1000 if storage == "integer_ms" else 1
     lite = _lite(m)
     lite.execute("INSERT INTO t (id) VALUES (1)")
