@@ -360,9 +360,9 @@ def _copy_fast(src, dst, m: Manifest, t: Table, progress, reader=None, ahead=Non
     col_list = ", ".join(quote(c.name) for c in cols)
     errors = engine_errors()
     if p.grouped is not None:
-        # SQLite joins the lines of a batch itself.  Anything but success (a refusal, a source error, a key
-        # the batches cannot follow) is undone to the savepoint and the table is copied again a line per row
-        # below, which names the refused row as it always did.
+        # SQLite joins the lines of a batch itself.  Anything but success (a refusal, a source error, rows sent
+        # that are not the table's count) is undone to the savepoint and the table is copied again a line per
+        # row below, which names the refused row as it always did.
         feed = datafast.grouped_batches(src, p, BATCH, slow, reader, ahead, t.name)
         try:
             with dst.transaction():

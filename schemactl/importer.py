@@ -1972,9 +1972,7 @@ _APPLY = re.compile(r'^(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+((TEMP\w*|UNLOGGED)\
 # Extensions an import creates on its scratch database, so that the types and operator classes they provide
 # can be read back: PostgreSQL's own trusted contrib extensions (their control files say `trusted = true`:
 # installing them runs no code a database owner could not run).  Any other extension is never created.
-TRUSTED_EXTENSIONS = ("btree_gin", "btree_gist", "citext", "cube", "dict_int", "fuzzystrmatch", "hstore", "intarray",
-                      "isn", "lo", "ltree", "pg_trgm", "pgcrypto", "seg", "tablefunc", "tcn", "tsm_system_rows",
-                      "tsm_system_time", "unaccent", "uuid-ossp")
+from .types import TRUSTED_EXTENSIONS  # noqa: E402 - where the import's scratch database may create them
 _EXTENSION = re.compile(r'^CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"|[\w-]+)'
                         r'(?:\s+(?:WITH\s+)?SCHEMA\s+("[^"]+"|\w+))?\s*;?$', re.I)
 # PostgreSQL functions are created (never called) so that their triggers can be read back; only in the

@@ -198,7 +198,13 @@ PG_TYPE_BY_PRECISION: Mapping[str, tuple[tuple[int, str], ...]] = MappingProxyTy
     "float": ((24, "real"), (53, "double precision")),
 })
 
-# PostgreSQL types that a trusted extension shipped with PostgreSQL (contrib) provides -> that extension.  A column
+# PostgreSQL's trusted extensions shipped with it (contrib): what import may create on its scratch database.
+TRUSTED_EXTENSIONS = ("btree_gin", "btree_gist", "citext", "cube", "dict_int", "fuzzystrmatch", "hstore", "intarray",
+                      "isn", "lo", "ltree", "pg_trgm", "pgcrypto", "seg", "tablefunc", "tcn", "tsm_system_rows",
+                      "tsm_system_time", "unaccent", "uuid-ossp")
+
+# PostgreSQL types that a trusted extension shipped with PostgreSQL (contrib) provides -> that extension (one of
+# TRUSTED_EXTENSIONS).  A column
 # whose postgres_type names one (bare, as an array, or as public.<type>) makes the PostgreSQL DDL, and the migration
 # that first needs it, create the extension in public (CREATE EXTENSION IF NOT EXISTS … WITH SCHEMA public), where
 # the catalog read path (typekeys.PG_READ_PATH) shows its types bare, as the manifest writes them.  Adding an

@@ -89,3 +89,12 @@ def test_a_migration_adding_an_extension_type_creates_the_extension(tmp_path, pg
     result = cli("parity", "--postgres-url", pg_server.url(), cwd=root)
     assert result.exit_code == 0, result.output
     assert "no differences" in result.output
+
+
+def test_every_extension_type_comes_from_a_trusted_extension():
+    """The DDL creates the extension of a column's type; only a trusted one (what import may create too, and a
+    database owner may install without superuser)."""
+    from schemactl.types import PG_EXTENSION_TYPES, TRUSTED_EXTENSIONS
+    assert set(PG_EXTENSION_TYPES.values()) <= set(TRUSTED_EXTENSIONS)
+    from schemactl import importer
+    assert importer.TRUSTED_EXTENSIONS is TRUSTED_EXTENSIONS
