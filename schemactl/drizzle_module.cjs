@@ -491,8 +491,12 @@ for (const key of Object.keys(mod)) {
     if (keys.some((k) => k !== null) && ix.config.name) exprs[ix.config.name] = keys;
   }
   if (Object.keys(exprs).length) table.index_exprs = exprs;
-  // the indexes' names as declared: drizzle-kit writes CREATE INDEX in that order
-  const order = (config.indexes || []).map((ix) => ix.config && ix.config.name).filter((n) => n);
+  // the indexes' names as declared: drizzle-kit writes CREATE INDEX in that order.  pg-core's index() without a
+  // name is named as drizzle-kit names it, <table>_<its columns' SQL names>_index (one on an expression needs one)
+  const keys = (ix) => ix.config.columns || [];
+  const indexName = (ix) => ix.config.name || (dialect === "postgres" && keys(ix).every((k) => !is(k, orm.SQL))
+    ? `${config.name}_${keys(ix).map(sqlName).join("_")}_index` : null);
+  const order = (config.indexes || []).map((ix) => ix.config && indexName(ix)).filter((n) => n);
   if (order.length > 1) table.index_order = order;
   let props = new Map();
   if (call) {

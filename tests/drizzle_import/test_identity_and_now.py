@@ -416,3 +416,37 @@ export const p = pgTable("p", {
     exported = _export(tmp_path / "generated.ts", "postgresql")
     assert not [line for line in exported if "::integer" in line], exported
     assert sum("CAST((price) AS DECIMAL) > 0" in line for line in exported) == 2, exported
+
+
+def test_unnamed_indexes_keep_the_teams_order(tmp_path):
+    """pg-core's index() and uniqueIndex() without a name: drizzle-kit names them <table>_<columns>_index and
+    writes them where they were declared.  The import left them out of index_order, so the generated file wrote
+    them after the named ones: drizzle-kit export of the two files differed in the order of their CREATE INDEX.
+    Under casing snake_case the name is made of the cased columns, as drizzle-kit generate makes it."""
+    source = '''import { index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+export const u = pgTable("u", {
+  id: integer().primaryKey(),
+  email: text().notNull(),
+  zetaCount: integer(),
+}, (t) => [
+  uniqueIndex().on(t.zetaCount),
+  index("a_first").on(t.email),
+  index().on(t.email, t.id),
+]);
+'''
+    res = _adopt(tmp_path, source, "pg", ["u"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    def indexes(name):
+        return [line for line in _export(tmp_path / name, "postgresql") if " INDEX " in line]
+    assert indexes("generated.ts") == indexes("original.ts")
+    assert [line.split('"')[1] for line in indexes("generated.ts")] == \
+        ["u_zetaCount_index", "a_first", "u_email_id_index"]
+    assert "index_order: [u_zetaCount_index, a_first, u_email_id_index]" in \
+        (tmp_path / "manifests" / "app.yaml").read_text()
+    cased = tmp_path / "cased"
+    cased.mkdir()
+    (cased / "node_modules").symlink_to(tmp_path / "node_modules")
+    (cased / "schema.ts").write_text(source)
+    res = cli("import", "--drizzle", "schema.ts", "--casing", "snake_case", "-o", "app.yaml", cwd=cased)
+    assert res.exit_code == 0, res.output
+    assert "index_order: [u_zeta_count_index, a_first, u_email_id_index]" in (cased / "app.yaml").read_text()
