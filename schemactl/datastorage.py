@@ -21,7 +21,8 @@ from .datavalues import (COMMON, EPOCH, SOURCE_FIX, UTC, BadValue, Col, Unreadab
                          _must, _reject_constant, _sqlite_read, real_range, show)
 from .literals import iso_utc
 from .manifest.model import Manifest
-from .types import TIME_UNITS
+from .typekeys import sqlite_affinity
+from .types import INT_RANGES, TIME_UNITS
 
 # ---------------------------------------------------------------- PostgreSQL
 
@@ -171,6 +172,40 @@ def _sqlite_float(col):
     return f
 
 
+# A SQLite column of NUMERIC, INTEGER or REAL affinity makes a number of the decimal text written to it: the
+# whole numbers it keeps as integers (64 bits; REAL affinity none), every other number a REAL (8 bytes).  TEXT and
+# BLOB keep the text.
+_WHOLE_KEPT = {"NUMERIC": INT_RANGES["int64"], "INTEGER": INT_RANGES["int64"], "REAL": None}
+
+
+def _sqlite_decimal(col):
+    """numeric: its exact text, which a column of TEXT (or BLOB) affinity keeps.  One spelled with NUMERIC,
+    INTEGER or REAL affinity (DECIMAL(10,2), as import keeps it) stores '12.50' as the REAL 12.5 and '3.00' as the integer 3, the value
+    written (copy reads them back as 12.50 and 3.00, datavalues._sqlite_numeric), but '12345678.123456789' as the
+    REAL 12345678.12345679 and '99999999999999999.99' as the integer 100000000000000000, other values.  Such a
+    column is given the number itself, which it keeps as it is, where that number is the decimal (a whole number
+    in 64 bits, or a REAL whose shortest text reads as the decimal: Python's correctly rounded float, not SQLite's
+    reading of text); any other value is refused, never rounded."""
+    affinity = sqlite_affinity(col.lite_spelled or "TEXT")
+    if affinity not in _WHOLE_KEPT:
+        return lambda v: format(v, "f")
+    whole = _WHOLE_KEPT[affinity]
+
+    def f(v):
+        if not v.is_finite():               # 'NaN' is text to every affinity
+            return format(v, "f")
+        if whole and whole[0] <= v <= whole[1] and v == v.to_integral_value():
+            return int(v)
+        x = float(v)
+        if Decimal(repr(x)) == v:
+            return x
+        raise BadValue(f"{v} would be held as the REAL {x!r} by SQLite, as the column's declared type "
+                       f"{col.lite_spelled} (of {affinity} affinity) makes a number of it (a REAL keeps 15 to 17 "
+                       "significant digits); spell the column with TEXT affinity (its sqlite_type, e.g. TEXT), "
+                       "which keeps the decimal's text, or round the value at the source")
+    return f
+
+
 def _sqlite_instant_writer(storage: str) -> Callable:
     unit = dt.timedelta(microseconds=1_000_000 // TIME_UNITS.get(storage, 1))
     name = {"integer_ms": "milliseconds", "integer_s": "seconds"}.get(storage)
@@ -202,7 +237,7 @@ def sqlite_stored(kind: str, storage: str) -> Callable:
 
 def _sqlite_writers(storage: str) -> dict:
     return {
-        "boolean": lambda col: int, "numeric": lambda col: lambda v: format(v, "f"), "float": _sqlite_float,
+        "boolean": lambda col: int, "numeric": _sqlite_decimal, "float": _sqlite_float,
         "date": _not_postgres(lambda col: dt.date.isoformat), "time": _not_postgres(lambda col: dt.time.isoformat),
         "timestamp": _not_postgres(lambda col: lambda v: v.isoformat(sep=" ")), "char": _char,
         "timestamptz": _not_postgres(_sqlite_instant_writer(storage)),

@@ -33,12 +33,13 @@ def _sqlite_begin(conn, m: Manifest | None):
     return m
 
 
-# Kinds copy and restore write to SQLite as text (numeric: its digits), and what SQLite may store instead under
-# a declared type of another affinity without changing the value (numeric '3.00' as the integer 3, which copy
-# reads back as 3.00).
+# Kinds copy and restore write to SQLite as text, and what SQLite may store instead under a declared type of
+# another affinity without changing the value.  numeric: a column of NUMERIC, INTEGER or REAL affinity is given
+# the number itself (an integer, or a REAL 12.5 for 12.50) where that number reads back as the decimal;
+# datastorage._sqlite_decimal refuses any other value before it is written.
 _WRITTEN_AS_TEXT = {"text": ("text",), "tsvector": ("text",), "char": ("text",), "enum": ("text",),
                     "uuid": ("text",), "json": ("text",), "date": ("text",), "time": ("text",),
-                    "timestamp": ("text",), "numeric": ("text", "integer")}
+                    "timestamp": ("text",), "numeric": ("text", "integer", "real")}
 
 
 def _sqlite_converted(conn, m: Manifest) -> str | None:

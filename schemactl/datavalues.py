@@ -72,9 +72,13 @@ class Col:
     loose: bool = False      # the source column has another type than the manifest's: its values are checked
     required: bool = False   # NOT NULL (or in the primary key): a NULL is refused, never left to the engine (a
     #                          SQLite INTEGER PRIMARY KEY would give it a new rowid)
+    lite_spelled: str = ""   # the column's SQLite declared type ("DECIMAL(10,2)"), whose affinity converts what is
+    #                          written there (the target's schema check holds it to the manifest's)
 
 
 def columns(m: Manifest, t: Table) -> list[Col]:
+    from .render.ddl import Renderer
+    lite = Renderer(m, "sqlite")
     out = []
     key = set(t.primary_key.columns) if t.primary_key else set()
     for c in t.data_columns:
@@ -85,7 +89,7 @@ def columns(m: Manifest, t: Table) -> list[Col]:
         pg_own = dict(c.engine_types).get("postgres")
         out.append(Col(c.name, kind, base, ref.name, ref.element.spelled(), ref.array, ref.args, members,
                        frozenset(engine for engine, _ in c.engine_types), pg_type(pg_own) if pg_own else "",
-                       required=not c.nullable or c.name in key))
+                       required=not c.nullable or c.name in key, lite_spelled=lite.column_type(t, c)))
     return out
 
 

@@ -8,6 +8,7 @@ into SQLite (a Decimal), and backup refused every timestamp of such a column."""
 from __future__ import annotations
 
 import gzip
+import json
 import sqlite3
 
 import pytest
@@ -190,10 +191,12 @@ tables:
 
 
 @pytest.mark.parametrize("column,value,stored", [
-    ("code", "0012", "12"), ("code", "1e3", "1000"), ("doc", "1.50", "1.5"), ("price", "12.50", "12.5")])
+    ("code", "0012", "12"), ("code", "1e3", "1000"), ("doc", "1.50", "1.5")])
 def test_text_a_numeric_affinity_would_convert_is_refused_not_changed(pg, pg_server, tmp_path, column, value, stored):
     """STRING and JSON have NUMERIC affinity (validate warns of the spelling): SQLite stored PostgreSQL's text
-    '0012' as the integer 12 and the JSON document 1.50 as 1.5, and copy said it copied the rows."""
+    '0012' as the integer 12 and the JSON document 1.50 as 1.5, and copy said it copied the rows.  (numeric: the
+    number SQLite makes of it is the decimal, or it is refused before it is written:
+    test_decimals_a_numeric_affinity_holds_as_numbers_are_copied_to_sqlite.)"""
     m = load_text(CONVERTING, "converting.yaml")
     (tmp_path / "c.yaml").write_text(CONVERTING)
     pg.execute(render.ddl(m, "postgres"))
@@ -213,3 +216,96 @@ def test_text_a_numeric_affinity_would_convert_is_refused_not_changed(pg, pg_ser
     assert result.exit_code == 0, result.output   # text SQLite keeps, and numeric 3.00 stored as 3, go through
     assert sqlite3.connect(target).execute("SELECT code, doc, price FROM c WHERE id = 3").fetchone() == \
         ("abc", '{"a": 1.50}', 3)
+
+
+AFFINITY = """\
+format: 1
+name: affinity
+version: 1
+tables:
+  p:
+    columns:
+      id: {type: integer, primary_key: true}
+      price: {type: 'numeric(10,2)', sqlite_type: 'DECIMAL(10,2)'}
+      big: {type: 'numeric(21,2)', sqlite_type: 'DECIMAL(21,2)'}
+      fine: {type: 'numeric(20,9)', sqlite_type: 'DECIMAL(20,9)'}
+      rate: {type: 'numeric(20,2)', sqlite_type: 'DOUBLE'}
+"""
+# what SQLite holds of each (NUMERIC affinity: an integer where the number is whole; REAL affinity: a REAL)
+CARRIED = [(1, "12.50", "123456789012345678.00", "12345678.123456780", "12.50"),
+           (2, "12.34", "-3.00", "0.000000001", "3.00"),
+           (3, "-0.10", "9223372036854775807.00", "-1.500000000", "0.00")]
+HELD = [(1, 12.5, 123456789012345678, 12345678.12345678, 12.5), (2, 12.34, -3, 1e-09, 3.0),
+        (3, -0.1, 9223372036854775807, -1.5, 0.0)]
+# SQLite would hold another number: more significant digits than a REAL keeps, or beyond a 64-bit integer
+CHANGED = [("fine", "12345678.123456789", "the REAL 12345678.12345679"),
+           ("big", "99999999999999999.99", "the REAL 1e+17"),
+           ("big", "9223372036854775808.00", "the REAL 9.223372036854776e+18"),
+           ("rate", "123456789012345678.00", "the REAL 1.2345678901234568e+17")]
+
+
+def _affinity_target(tmp_path):
+    m = load_text(AFFINITY, "affinity.yaml")
+    (tmp_path / "a.yaml").write_text(AFFINITY)
+    target = tmp_path / "t.db"
+    sqlite_engine.apply(sqlite_engine.connect(str(target)), render.ddl(m, "sqlite"))
+    return m, target
+
+
+def test_decimals_a_numeric_affinity_holds_as_numbers_are_copied_to_sqlite(pg, pg_server, tmp_path):
+    """DECIMAL(10,2) (NUMERIC affinity) stores the text '12.50' copy wrote as the REAL 12.5, which copy's check
+    after the write refused ('SQLite stored the text written to it as the number 12.5'), although it is the value
+    written, and copy reads it back as 12.50.  A number SQLite holds exactly (a REAL whose shortest text is the
+    decimal, a whole number in 64 bits) is carried; one it would hold as another number is refused before it is
+    written, naming its row, and nothing is written."""
+    m, target = _affinity_target(tmp_path)
+    pg.execute(render.ddl(m, "postgres"))
+    for row in CARRIED:
+        pg.execute("INSERT INTO p VALUES (%s, %s, %s, %s, %s)", row)
+    url, lite = pg_server.url("schemactl_tests"), f"sqlite:///{target}"
+    result = cli("copy", "--manifest", tmp_path / "a.yaml", "--from", url, "--to", lite)
+    assert result.exit_code == 0, result.output
+    held = sqlite3.connect(target).execute("SELECT * FROM p ORDER BY id").fetchall()
+    assert held == HELD and [list(map(type, r)) for r in held] == [list(map(type, r)) for r in HELD]
+    # and back: the same decimals
+    pg.execute("TRUNCATE p")
+    result = cli("copy", "--manifest", tmp_path / "a.yaml", "--from", lite, "--to", url)
+    assert result.exit_code == 0, result.output
+    assert pg.execute("SELECT id, price::text, big::text, fine::text, rate::text FROM p ORDER BY id").fetchall() == \
+        CARRIED
+    for column, value, held in CHANGED:
+        sqlite3.connect(target).execute("DELETE FROM p").connection.commit()
+        pg.execute("TRUNCATE p")
+        pg.execute(f"INSERT INTO p (id, {column}) VALUES (1, 1), (7, %s)", (value,))
+        result = cli("copy", "--manifest", tmp_path / "a.yaml", "--from", url, "--to", lite)
+        assert result.exit_code == 2, result.output
+        assert _one_error(result).startswith(f"error: table p, row id=7, column {column}: {value} would be held as "
+                                             f"{held} by SQLite"), result.output
+        assert sqlite3.connect(target).execute("SELECT count(*) FROM p").fetchone() == (0,)
+
+
+def test_restore_into_a_numeric_affinity_column_carries_what_sqlite_holds_exactly(tmp_path):
+    """restore writes as copy does: an archive's "12.50" into DECIMAL(10,2) is the REAL 12.5 (it was refused
+    after the write); "12345678.123456789" into DECIMAL(20,9) is refused with its row, and the old rows kept."""
+    m, target = _affinity_target(tmp_path)
+
+    def archive(rows):
+        from schemactl.manifest.hashing import schema_hash
+        path = tmp_path / "a.jsonl.gz"
+        cols = [c.name for c in m.tables[0].columns]
+        lines = [{"format": "schemactl-backup/2", "schema": "affinity", "hash": schema_hash(m), "tables": ["p"]},
+                 {"table": "p", "columns": cols, "kinds": ["int32"] + ["numeric"] * 4},
+                 *[list(r) for r in rows], {"end": True, "rows": {"p": len(rows)}}]
+        with gzip.open(path, "wt") as f:
+            f.write("".join(json.dumps(x) + "\n" for x in lines))
+        return path
+
+    result = cli("restore", "--manifest", tmp_path / "a.yaml", "--db", f"sqlite:///{target}", archive(CARRIED))
+    assert result.exit_code == 0, result.output
+    assert sqlite3.connect(target).execute("SELECT * FROM p ORDER BY id").fetchall() == HELD
+    result = cli("restore", "--manifest", tmp_path / "a.yaml", "--db", f"sqlite:///{target}", "--truncate",
+                 archive([(7, None, None, "12345678.123456789", None)]))
+    assert result.exit_code == 2, result.output
+    assert _one_error(result).startswith("error: table p, row id=7, column fine: 12345678.123456789 would be held "
+                                         "as the REAL 12345678.12345679 by SQLite")
+    assert sqlite3.connect(target).execute("SELECT count(*) FROM p").fetchone() == (3,)   # the old rows kept
