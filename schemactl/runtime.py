@@ -1024,17 +1024,30 @@ def pg_spelled(conn, expected: dict, actual: dict, objects: dict) -> dict:
     return expected
 
 
+# The session's own virtual transaction id: the same for every statement of one transaction, another for each
+# statement outside one (docs/runtime-protocol.md, "The caller's transaction")
+_PG_VIRTUAL_XID = ("SELECT (SELECT virtualtransaction FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid() "
+                   "AND locktype = 'virtualxid' LIMIT 1)")
+
+
+def _pg_transaction_open(conn) -> bool:
+    """Whether a transaction is open on the session: the driver's status, else (a driver that does not tell it)
+    the virtual transaction id read by two statements, the same only inside one.  Never a statement the server
+    refuses outside a transaction (a SAVEPOINT tried was an ERROR in its log on every call)."""
+    status = _pg_transaction_status(conn)
+    if status is not None:
+        return status == _PG_IN_TRANSACTION
+    try:
+        first = _rows(conn, _PG_VIRTUAL_XID)
+    except Exception:   # a read of pg_locks is refused only inside a transaction that has failed (25P02)
+        raise MigrationError("the connection's transaction has failed; roll it back before verify()") from None
+    return first == _rows(conn, _PG_VIRTUAL_XID)
+
+
 def _open_scope(conn, savepoint: str) -> bool:
     """Open a scope that is always undone: a savepoint inside an open transaction, else a transaction of
-    its own (True).  A driver that does not tell its transaction state is asked by trying the savepoint."""
-    status = _pg_transaction_status(conn)
-    if status is None:
-        try:
-            _exec(conn, f"SAVEPOINT {savepoint}")
-            return False
-        except Exception:   # no transaction open (SAVEPOINT can only be used in transaction blocks)
-            pass
-    elif status == _PG_IN_TRANSACTION:
+    its own (True)."""
+    if _pg_transaction_open(conn):
         _exec(conn, f"SAVEPOINT {savepoint}")
         return False
     _exec(conn, "BEGIN")

@@ -149,9 +149,10 @@ def test_verify_and_migrate_outside_a_transaction_leave_no_error_in_the_server_l
     is read (log_min_messages and log_min_error_statement are PostgreSQL's defaults: every ERROR is written)."""
     log = Path(pg_server.base) / "server.log"
     start = log.stat().st_size
-    vias = ("plain", "pool", "plain-without-status") if runtime == "typescript" else ("plain",)
+    vias = {"typescript": ("plain", "pool", "plain-without-status"),
+            "python": ("plain", "plain-without-status")}.get(runtime, ("plain",))
     for via in vias:
-        kw = {"via": via} if runtime == "typescript" else {}
+        kw = {"via": via} if runtime != "rust" else {}
         driver = built[runtime]
         applied = [1] if via == vias[0] else []
         assert driver.run("migrate", "postgres", pg_test_db, **kw) == {"ok": True, "applied": applied}, via
@@ -159,3 +160,14 @@ def test_verify_and_migrate_outside_a_transaction_leave_no_error_in_the_server_l
             assert driver.run(command, "postgres", pg_test_db, **kw) == {"ok": True}, (via, command)
         assert driver.run("migrate", "postgres", pg_test_db, **kw) == {"ok": True, "applied": []}, via
     assert _log_errors_until_marker(log, start, pg) == [], runtime
+
+
+def test_python_deep_verify_without_the_drivers_status_reads_inside_the_callers_transaction(built, pg_test_db):
+    """A DB-API driver that does not tell its transaction status (as pg8000 does not), on an autocommit session:
+    deep verify tells the caller's own BEGIN from none by the virtual transaction id, reads in a savepoint inside
+    it (the caller's work, path and transaction as they were: the driver checks) and in a transaction of its own
+    outside one."""
+    driver = built["python"]
+    assert driver.run("migrate", "postgres", pg_test_db) == {"ok": True, "applied": [1]}
+    for command in ("verify-deep-in-transaction", "verify-deep"):
+        assert driver.run(command, "postgres", pg_test_db, "plain-without-status") == {"ok": True}, command

@@ -8,6 +8,11 @@
     python3 driver.py <bundle.json> migrate-in-failed-transaction postgres <conninfo>
     python3 driver.py <bundle.json> migrate-in-read-transaction|verify-in-read-transaction postgres <conninfo>
 
+    python3 driver.py <bundle.json> migrate|verify|verify-deep|verify-deep-in-transaction postgres <conninfo>
+        plain-without-status
+
+plain-without-status: an autocommit psycopg connection behind a DB-API wrapper that does not tell its transaction
+status (as pg8000 does not), whose other way to tell is taken then.
 prints one JSON line: {"ok": true, "applied": [...]} or {"ok": false, "error": ..., "message": ..., "differences": [...]}.
 verify-deep-in-transaction runs deep verify inside a transaction the driver has open (verify-deep-in-failed-transaction:
 one that has failed, which verify must leave failed and open), verify-deep-session-path
@@ -31,8 +36,25 @@ import sys
 SESSION_PATH = "other, public"
 
 
+class _WithoutStatus:
+    """A DB-API connection that does not tell its transaction status: everything but psycopg's ``info``."""
+
+    def __init__(self, conn):
+        object.__setattr__(self, "_conn", conn)
+
+    def __getattr__(self, name: str):
+        if name in ("info", "get_transaction_status"):
+            raise AttributeError(name)
+        return getattr(self._conn, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._conn, name, value)
+
+
 def _in_transaction(conn, bundle: dict, verify) -> None:
     """Deep verify inside a transaction the caller has open: it stays open, its work and path as they were."""
+    if conn.autocommit:   # a session of its own transactions: the service's own BEGIN opens one
+        conn.execute("BEGIN")
     conn.execute("CREATE TEMP TABLE caller_work (x integer)")
     conn.execute("INSERT INTO caller_work VALUES (1)")
     path = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
@@ -175,7 +197,7 @@ def _session_path(conn, bundle: dict, verify) -> None:
 
 
 def main(argv: list[str]) -> int:
-    bundle_path, command, engine, target = argv
+    bundle_path, command, engine, target, via = [*argv, "plain"][:5]
     from schemactl.runtime import MigrationError, SchemaMismatch, migrate, verify
     with open(bundle_path, encoding="utf-8") as fh:
         bundle = json.load(fh)
@@ -183,7 +205,9 @@ def main(argv: list[str]) -> int:
         conn = sqlite3.connect(target)
     else:
         import psycopg
-        conn = psycopg.connect(target)
+        conn = psycopg.connect(target, autocommit=via == "plain-without-status")
+        if via == "plain-without-status":
+            conn = _WithoutStatus(conn)
     try:
         if command == "migrate":
             out = {"ok": True, "applied": migrate(conn, bundle)}

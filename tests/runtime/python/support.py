@@ -16,9 +16,9 @@ class Driver:
     def __init__(self, out_dir: Path):
         self.bundle = out_dir / "bundle.json"
 
-    def run(self, command: str, engine: str, target: str) -> dict:
-        done = subprocess.run([sys.executable, str(DRIVER), str(self.bundle), command, engine, target],
-                              capture_output=True, text=True, cwd=ROOT)
+    def run(self, command: str, engine: str, target: str, via: str = "plain") -> dict:
+        done = subprocess.run([sys.executable, str(DRIVER), str(self.bundle), command, engine, target]
+                              + ([via] if via != "plain" else []), capture_output=True, text=True, cwd=ROOT)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout.strip().splitlines()[-1])
 
