@@ -22,7 +22,7 @@ from .normalize import default_key, read_expression as _read
 from .sqlsplit import Statement, split_sql
 from .typedconst import COMPARED, TIMED
 from .typekeys import pg_unquote, sqlite_affinity, sqlite_rowid_alias, sqlite_type as sqlite_type_key
-from .types import PG_OWN_TYPE_NOTES, TYPES, TypeRef
+from .types import PG_EXTENSION_TYPES, PG_OWN_TYPE_NOTES, TYPES, TypeRef, pg_extension
 
 # Portable types tried first when several rows share an engine spelling (PostgreSQL catalog names).
 _PREFERENCE = ["text", "integer", "double", "bytes", "boolean", "bigint", "smallint", "real", "varchar", "uuid",
@@ -66,8 +66,9 @@ SQLITE_DECLARED = (
 # The portable type of each SQLite affinity (typekeys.sqlite_affinity), for spellings none of the above reads.
 AFFINITY_TYPES = {"INTEGER": "bigint", "TEXT": "text", "BLOB": "bytes", "REAL": "double", "NUMERIC": "double"}
 
-# Types of PostgreSQL extensions -> (the built-in type their values read as, what that loses).  An extension
-# type kept as it is would make the generated DDL depend on CREATE EXTENSION, which the manifest does not hold.
+# Types of PostgreSQL extensions -> (the built-in type their values read as, what that loses), where the manifest's
+# DDL does not create the extension (one kept in another schema than public: extensions.citext).  A column of one
+# in public keeps it (postgres_type, types.PG_EXTENSION_TYPES): Importer._extension_columns.
 EXTENSION_TYPES = {
     "citext": ("text", "citext, of the citext extension, read as text: comparisons and unique keys become "
                        "case-sensitive; compare lower() values where that matters"),
@@ -287,6 +288,7 @@ class Importer:
         self.foreign_tables: set[str] = set()             # tables of the source the manifest does not hold
         self._typed_cache: dict[tuple, tuple] = {}         # _typed_forms: (text, storage, compared) -> its form
         self._domain_read, self._domain_cache = None, ((), {})   # _domain_index(): of which extras, and it
+        self._extension_read, self._extension_cache = None, {}    # _extension_columns(): of which extras, and it
 
     def _domains(self) -> tuple[_Domain, ...]:
         """pg_extras' domains (each with its schema), read once per import."""
@@ -312,6 +314,26 @@ class Importer:
         type oid, not by the name format_type shows: with --schema app, app.qty and a visible public.qty both
         read as qty."""
         return self._domain_index()[1].get((table, column), (None, False))
+
+    def _extension_columns(self) -> dict[tuple[str, str], str]:
+        """The extension (types.PG_EXTENSION_TYPES) of each (table, column) whose type, or array element type, is
+        one of its types, created in public from an extension the server has (pg_extras' extension_types):
+        generate creates that extension there, so the column is its type on PostgreSQL as written.  Made once per
+        extras."""
+        if self._extension_read is not self.extras:
+            self._extension_read, self._extension_cache = self.extras, {
+                (table, column): ext for table, column, typ, ext in self.extras.get("extension_types", ())
+                if PG_EXTENSION_TYPES.get(typ) == ext}
+        return self._extension_cache
+
+    def _held_extensions(self) -> set[str]:
+        """The extensions generate creates for the imported columns' types."""
+        return set(self._extension_columns().values())
+
+    def _held_extension_types(self) -> list[str]:
+        """The types (PG_EXTENSION_TYPES) of the extensions generate creates: a cast to one stays on PostgreSQL."""
+        held = self._held_extensions()
+        return [typ for typ, ext in PG_EXTENSION_TYPES.items() if ext in held]
 
     def _pg_underlying(self, spelled: str, own_default: bool = True,
                        domain: _Domain | None = None) -> tuple[str, str]:
@@ -349,16 +371,23 @@ class Importer:
 
     def both(self, sql: str, engine: str, key: bool = False) -> dict:
         """_both(), after casts to a domain or an extension type became casts to the type the column reads as."""
+        held = self._held_extension_types() if engine == "postgres" and sql and "::" in sql else []
         if engine == "postgres" and sql and "::" in sql:
             sql = self._domain_casts(sql)
             for name in EXTENSION_TYPES:
+                if name in held:   # the manifest's DDL creates its extension: the cast stays
+                    continue
                 base = self._pg_underlying(name)[0]
                 sql = re.sub(rf'::(?:(?:"[^"]+"|\w+)\.)?"?{re.escape(name)}"?(?![\w"])', f"::{base}", sql)
         out = _both(sql, engine, key)
-        if engine == "postgres" and sql and "::" in sql and self.enums:
+        if engine == "postgres" and sql and "::" in sql and (self.enums or held):
             # 'value'::<enum> is the value itself on SQLite, where an enum is text (CAST to an unknown type name
-            # would make it NUMERIC: 'BASIC' became 0 and a CHECK refused every row)
+            # would make it NUMERIC: 'BASIC' became 0 and a CHECK refused every row); so is a value of an
+            # extension's type (citext, hstore's text form, an ltree[] array's), which SQLite keeps as text
             plain = sql
+            for name in held:
+                plain = re.sub(rf'::(?:(?:"[^"]+"|\w+)\.)?"?{re.escape(name)}"?(?:\[\])*(?![\w"\[])', "::text",
+                               plain)
             for name in self.enums:
                 plain = re.sub(rf"""('(?:[^']|'')*')::(?:(?:"[^"]+"|\w+)\.)?"?{re.escape(name)}"?(?![\w"])""",
                                r"\1", plain)
@@ -390,6 +419,12 @@ class Importer:
                 self.summary.approximate(path, f"{c.type} -> {typ} ({note})")
         else:
             domain, array = self._column_domain(t.name, c.name)
+            if domain is None and pg_extension(c.type) is not None and \
+                    pg_extension(c.type) == self._extension_columns().get((t.name, c.name)):
+                # a trusted extension's type (citext, hstore, ltree[]): kept as a hand-written manifest declares
+                # it, whose DDL creates the extension (in public, where the catalog shows the type so)
+                self.overrides[(t.name, c.name)] = c.type
+                return "text"
             spelled, why = self._pg_underlying(c.type, c.default is not None, domain)
             shown = self._domain_label(domain) if domain else c.type   # app's qty and public's both show as qty
             if array:   # an array of a domain: of the domain's base type (the manifest has no domains)
@@ -790,6 +825,7 @@ class Importer:
                 ops = sorted({o for o in i.opclasses if o in ext_ops} | {   # the type's default one, too
                     o for table, name, o, _ in self.extras.get("extension_default_opclasses", ())
                     if (table, name) == (t.name, i.name)})
+                ops = [o for o in ops if ext_ops[o] not in self._held_extensions()]   # unless the DDL creates it
                 if ops:   # the generated DDL would need CREATE EXTENSION, which the manifest does not hold
                     self.summary.not_mapped(("tables", t.name), f"operator class {', '.join(ops)} comes from the "
                                             f"{ext_ops[ops[0]]} extension, which the manifest does not create; keep "
@@ -1346,8 +1382,9 @@ class Importer:
                 self.summary.not_mapped(("functions", f.name), "another function has this name (overloads): a "
                                         "manifest names each function once", what=f'function "{f.name}"')
                 continue
-            foreign = sorted({q for q in _qualifiers(f.shown) if q.lower() in other_schemas} | {x for x in EXTENSION_TYPES
-                                                                      if re.search(rf"\b{x}\b", f.shown, re.I)})
+            foreign = sorted({q for q in _qualifiers(f.shown) if q.lower() in other_schemas} | {
+                x for x in EXTENSION_TYPES if x not in self._held_extension_types() and re.search(
+                    rf"\b{x}\b", f.shown, re.I)})   # (an extension the manifest's DDL creates is held)
             if foreign:   # the generated DDL would name what the manifest does not create
                 self.summary.not_mapped(("functions", f.name), f"uses {', '.join(foreign)}, which the manifest "
                                         "does not hold (another schema, or an extension's type); keep it in the "
@@ -1437,8 +1474,10 @@ class Importer:
         """PostgreSQL objects the manifest does not hold (yet): each listed, never dropped without a word."""
         x = self.extras
         held = lambda kind, name: name in (doc.get(kind) or {})   # noqa: E731 - objects a newer model holds
+        created = {e for t in doc.get("tables", {}).values() for c in t["columns"].values()
+                   if (e := pg_extension(c.get("postgres_type", ""))) is not None}   # by the manifest's DDL
         for (name,) in x.get("extensions", ()):
-            if not held("extensions", name):
+            if not held("extensions", name) and name not in created:
                 self.summary.not_mapped((), "extensions are not in the manifest; create it on every PostgreSQL "
                                             "database the application uses (its types are listed by column)",
                                         what=f'extension "{name}"')
@@ -2311,6 +2350,19 @@ _PG_EXTRAS = {
                          WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0
                            AND NOT a.attisdropped AND t.typtype = 'd' ORDER BY 1, 2""",
     "extensions": "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1",
+    # (table, column, type, extension) of each column whose type, or its array's element type, an extension this
+    # server has available created in public, where generate creates the extensions of types.PG_EXTENSION_TYPES
+    "extension_types": """SELECT c.relname, a.attname, t.typname, e.extname FROM pg_attribute a
+                          JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                          JOIN pg_type at ON at.oid = a.atttypid
+                          JOIN pg_type t ON t.oid = CASE WHEN at.typcategory = 'A' AND at.typelem <> 0
+                                                         THEN at.typelem ELSE at.oid END
+                          JOIN pg_namespace tn ON tn.oid = t.typnamespace AND tn.nspname = 'public'
+                          JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+                          JOIN pg_extension e ON e.oid = d.refobjid
+                          WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND a.attnum > 0
+                            AND NOT a.attisdropped
+                            AND e.extname IN (SELECT name FROM pg_available_extensions) ORDER BY 1, 2""",
     "schemas": """SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' AND nspname <> 'information_schema'
                   ORDER BY 1""",
     "functions": """SELECT p.proname, p.prokind::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
