@@ -305,7 +305,7 @@ def _engine_difference(pg: str, expr, path: tuple, kinds: _Kinds, m, engines) ->
     PostgreSQL finds not immutable;
     a portable text wrong on one engine (enginediff.portable_refusal)."""
     text = _unquoted(pg)
-    place = "generated" if "generated" in path else path[-1] if "indexes" in path else None
+    place = _place(path)
     if place in ("generated", "where", "expr") and _GENERATED_TRAP.search(text):
         refused = enginediff.pg_generated_refusal(pg, kinds.get(), kinds.storage, place)
         if refused:
@@ -314,6 +314,19 @@ def _engine_difference(pg: str, expr, path: tuple, kinds: _Kinds, m, engines) ->
             (_CAST_OR_ARITHMETIC.search(text) and kinds.named(expr, enginediff.TIMED | {"boolean"}))
             or ("\\" in pg and re.search(r"(?i)\bilike\b", text))):
         return enginediff.portable_refusal(pg, kinds.get(), kinds.storage)
+    return None
+
+
+def _place(path: tuple) -> str | None:
+    """Where in a table an expression at ``path`` is: check, generated, or an index's where or expr; None for a
+    default (read by position: a column may be named check or generated)."""
+    if len(path) > 3 and path[0] == "tables":
+        if path[2] == "indexes":
+            return path[-1]
+        if path[2] == "checks":
+            return "check"
+        if path[2] == "columns" and len(path) > 4 and path[4] in ("check", "generated"):
+            return path[4]
     return None
 
 
@@ -341,8 +354,8 @@ def check(m, problems) -> None:
         for path, what, expr, scope in _expressions(t):
             engines = scope if isinstance(scope, tuple) else ENGINES
             pg = expr.on("postgres") if "postgres" in engines else None
+            missing = pg_unknown_functions(pg, declared) if pg else None
             if pg:
-                missing = pg_unknown_functions(pg, declared)
                 if missing:
                     problems.add(path, f"{what}: PostgreSQL has no function {missing[0]}(); {_FIX}")
                 else:
@@ -362,6 +375,11 @@ def check(m, problems) -> None:
                                 problems.add(path, f"{what}: {differs}", severity="warning")
 
             sql = expr.on("sqlite") if "sqlite" in engines else None
+            place = _place(path) if sql and path not in refused_at and not missing else None
+            refused = enginediff.sqlite_clock_refusal(sql, place) if place else None
+            if refused:   # SQLite takes the DDL, then refuses the rows: the clock where it must be deterministic
+                problems.add(path, f"{what}: {refused}")
+                refused_at.add(path)
             if sql and path not in refused_at:
                 if lite is None:
                     lite = sqlite3.connect(":memory:")

@@ -4,6 +4,10 @@
   PostgreSQL (``generation expression is not immutable``, ``functions in index predicate must be marked
   IMMUTABLE``; SQLite refuses the clock there too, as non-deterministic): a date/time written as text (DateStyle), a ``timestamptz`` read in the session's TimeZone
   (a cast to a date or time, ``EXTRACT``, ``date_trunc``), ``to_char()`` and the clock are not.
+- SQLite's own text reading the clock where SQLite must be deterministic: its date and time functions of ``'now'``
+  (or of no time value) or ``'localtime'``/``'utc'`` in a CHECK, an index or a generated column (SQLite creates the
+  table or index and refuses every row: ``non-deterministic use of date() in a CHECK constraint``), and the clock's
+  keywords or ``random()`` in an index or a generated column (a CHECK takes them).
 - SQLite has no ``EXTRACT``: sqlglot writes it as it is and SQLite refuses it (``near "FROM": syntax error``);
   the message shows ``strftime()`` for the column's storage.
 - A portable text (one string for both engines) that compares a ``numeric`` column (TEXT on SQLite) with a
@@ -20,6 +24,8 @@ array is not judged.
 
 from __future__ import annotations
 
+import functools
+import re
 import sqlite3
 
 from ..naming import quote
@@ -33,6 +39,12 @@ _FIX = 'give each engine its own form: {postgres: "…", sqlite: "…"}'
 _STRFTIME = {"YEAR": "%Y", "MONTH": "%m", "DAY": "%d", "HOUR": "%H", "MINUTE": "%M", "DOW": "%w", "DOY": "%j"}
 _CLOCK = frozenset({"now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday", "random",
                     "gen_random_uuid", "age", "to_char", "localtime", "localtimestamp"})
+# SQLite's date and time functions: each reads the clock given 'now' or no time value at all, and the machine's time
+# zone given the modifier 'localtime' or 'utc' (strftime() takes its format first; timediff() two time values and no
+# modifier).  Of a column's value they are deterministic.
+_SQLITE_DATES = frozenset({"date", "time", "datetime", "julianday", "unixepoch", "strftime", "timediff"})
+# A SQLite text that may read the clock (or chance): only such a text is read by sqlglot for it
+_SQLITE_CLOCK_TRAP = re.compile(r"(?i)current_|random|\b(?:%s)\s*\(" % "|".join(sorted(_SQLITE_DATES)))
 
 
 def column_kinds(m, t) -> dict[str, tuple[str, str]]:
@@ -151,8 +163,7 @@ def pg_generated_refusal(sql: str, kinds: dict, storage: str, place: str = "gene
                     fix = f"e.g. {fix}" if fix else None
                 else:
                     fix = f"{_bare(operand).sql('postgres')} AT TIME ZONE 'UTC'"
-        elif isinstance(node, (exp.TimeToStr, exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Rand)) or \
-                isinstance(node, exp.Anonymous) and str(node.this).lower() in _CLOCK:
+        elif isinstance(node, exp.TimeToStr) or clock_read(node):
             why = "depends on the session (its locale, TimeZone or clock) or is random"
         if why:
             text = node.sql("postgres")
@@ -164,6 +175,118 @@ def pg_generated_refusal(sql: str, kinds: dict, storage: str, place: str = "gene
                 how = f"compute it where it is read (a view or the query), or {_FIX}"
             return f"PostgreSQL refuses it ({_NOT_IMMUTABLE[place]}): {text} {why}; {how}"
     return None
+
+
+def clock_read(node, engine: str = "postgres") -> str | None:
+    """What ``node`` (of sqlglot's tree of ``engine``'s text) reads that no index holds on either engine: "clock" for
+    the clock (CURRENT_TIMESTAMP, now(); on PostgreSQL also the session's to_char(), age()) and "random" for chance,
+    which a CHECK takes on both; on SQLite, "now" for a date and time function of 'now' or of no time value, and "zone"
+    for one with 'localtime' or 'utc', which SQLite refuses in a CHECK too.  None for anything else."""
+    from sqlglot import exp
+    if isinstance(node, exp.Rand):
+        return "random"
+    if isinstance(node, (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime)) or \
+            engine == "postgres" and isinstance(node, exp.Anonymous) and str(node.this).lower() in _CLOCK:
+        return "clock"      # (SQLite has none of those functions: it says so when it compiles the text)
+    if engine != "sqlite" or not isinstance(node, exp.Func) or _sqlite_name(node) not in _SQLITE_DATES:
+        return None
+    times, modifiers = _sqlite_date_args(node)
+    if any(_string(m) in ("localtime", "utc") for m in modifiers):
+        return "zone"
+    if not times and _sqlite_name(node) != "timediff" or any(_string(t) == "now" for t in times):
+        return "now"
+    return None
+
+
+def _sqlite_name(node) -> str:
+    """The name SQLite calls ``node`` (a function of sqlglot's tree) by: sqlglot reads date(x) and strftime(f, x) as
+    nodes of its own, which it writes back under SQLite's names."""
+    from sqlglot import exp
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower()
+    return node.sql("sqlite").partition("(")[0].strip().lower()
+
+
+def _sqlite_date_args(node) -> tuple[list, list]:
+    """(time values, modifiers) of a call of one of SQLite's date and time functions, as written."""
+    from sqlglot import exp
+    if isinstance(node, exp.Anonymous):
+        name, args = str(node.this).lower(), list(node.expressions)
+        args = args[1:] if name == "strftime" else args      # its format
+        return (args, []) if name == "timediff" else (args[:1], args[1:])
+    return ([node.this] if node.this is not None else []), list(node.expressions)
+
+
+def _string(node) -> str | None:
+    """The text of a string constant (inside sqlglot's reading of a time value), in lower case; else None."""
+    from sqlglot import exp
+    while isinstance(node, (exp.Paren, exp.TsOrDsToTimestamp)):
+        node = node.this
+    return node.this.lower() if isinstance(node, exp.Literal) and node.is_string else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _lite_tree(sql: str):
+    """sqlglot's reading of a SQLite text (shared, read only), or None where it cannot read it."""
+    import sqlglot
+    try:
+        return sqlglot.parse_one(sql, read="sqlite")
+    except Exception:   # noqa: BLE001  (sqlglot's parser raises several types; SQLite itself judges the text)
+        return None
+
+
+# SQLite's words where an expression must be deterministic, per place: the clock's keywords and random() are refused
+# as the DDL runs (a CHECK takes them); its date and time functions of 'now' when a row is checked or indexed
+_NON_DETERMINISTIC = {"where": "non-deterministic functions prohibited in partial index WHERE clauses",
+                      "expr": "non-deterministic functions prohibited in index expressions",
+                      "generated": "non-deterministic functions prohibited in generated columns"}
+_NOT_PURE_IN = {"check": "a CHECK constraint", "where": "an index", "expr": "an index",
+                "generated": "a generated column"}
+_READS = {"clock": "reads the clock", "random": "is random", "now": "reads the clock",
+          "zone": "reads the machine's time zone"}
+
+
+def sqlite_clock_refusal(sql: str, place: str) -> str | None:
+    """Why SQLite refuses ``sql`` (SQLite's own text) as a CHECK, an index's predicate or expression, or a generated
+    column (``place``: check, where, expr, generated) for reading the clock, the machine's time zone or chance (as
+    clock_read finds them), or None."""
+    tree = _lite_tree(sql) if _SQLITE_CLOCK_TRAP.search(sql) else None
+    if tree is None:
+        return None
+    for node in tree.walk():
+        kind = clock_read(node, "sqlite")
+        if kind is None or place == "check" and kind in ("clock", "random"):
+            continue
+        said = _NON_DETERMINISTIC[place] if kind in ("clock", "random") else \
+            f"non-deterministic use of {_sqlite_name(node)}() in {_NOT_PURE_IN[place]}"
+        text = f"{node.sql('sqlite')} {_READS[kind]}"
+        if place == "check":
+            fix = _clock_as_current_timestamp(node) if kind == "now" else None
+            how = (f"write {fix} (SQLite takes the clock as CURRENT_TIMESTAMP in a CHECK, in whole seconds), "
+                   if fix else "") + "move the check to a trigger, or compare with a column's value"
+            return f"SQLite refuses it at every insert ({said}): {text}; {how}"
+        how = ("compute it where it is read (a view or the query)" if place == "generated" else
+               "an index cannot hold it on SQLite: compare with a constant, or keep it in the query")
+        return f"SQLite refuses it ({said}): {text}; {how}"
+    return None
+
+
+def _clock_as_current_timestamp(node) -> str:
+    """A date and time function of 'now' (or of no time value) written with CURRENT_TIMESTAMP as its time value."""
+    from sqlglot import exp
+    fixed = node.copy()
+    times, _ = _sqlite_date_args(fixed)
+    for t in times:
+        if _string(t) == "now":
+            t.replace(exp.CurrentTimestamp())
+    if not times:
+        if isinstance(fixed, exp.Anonymous):
+            args = list(fixed.expressions)
+            args.insert(1 if _sqlite_name(fixed) == "strftime" else 0, exp.CurrentTimestamp())
+            fixed.set("expressions", args)
+        else:
+            fixed.set("this", exp.CurrentTimestamp())
+    return fixed.sql("sqlite")
 
 
 def sqlite_extract(sql: str, kinds: dict, storage: str) -> str | None:

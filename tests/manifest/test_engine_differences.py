@@ -5,6 +5,7 @@ SQLite.  Each verdict of `validate` is checked against what the real engines do 
 from __future__ import annotations
 
 import json
+import re
 
 import psycopg
 import pytest
@@ -459,7 +460,8 @@ CHECK_CLOCKS = [   # (how the check is written, the clock PostgreSQL reads, what
 
 
 @pytest.mark.parametrize("written, clock, lite_clock", CHECK_CLOCKS)
-def test_a_check_with_a_clock_rounded_to_a_precision_is_warned_where_sqlite_drops_it(written, clock, lite_clock, pg):
+def test_a_check_with_a_clock_rounded_to_a_precision_is_warned_where_sqlite_drops_it(written, clock, lite_clock, pg,
+                                                                                       monkeypatch):
     """A CHECK d <= CURRENT_TIMESTAMP(3) validated clean: PostgreSQL compares with the clock rounded to
     milliseconds, while the generated sqlite.sql compares with CURRENT_TIMESTAMP (whole seconds), so the same
     value, the current millisecond, passes on PostgreSQL and is refused on SQLite.  validate warns at the check,
@@ -483,9 +485,9 @@ def test_a_check_with_a_clock_rounded_to_a_precision_is_warned_where_sqlite_drop
         "CURRENT_TIMESTAMP in whole seconds (strftime() or julianday() of 'now' are refused there at every insert), "
         "e.g. datetime(CURRENT_TIMESTAMP, '+1 second') for the end of the current second: "
         f'{{postgres: "{pg_text}", sqlite: "…"}}']
-    # SQLite refuses the clock's milliseconds in a CHECK at insert, as the warning says
-    ms = load_text(HEAD + "      d: {type: timestamp}\n    checks: [{expr: {postgres: \"" + pg_text +
-                   "\", sqlite: \"d <= strftime('%Y-%m-%d %H:%M:%f', 'now')\"}}]\n", "m.yaml")
+    # SQLite refuses the clock's milliseconds in a CHECK at insert, as the warning says (and validate refuses it)
+    ms = _unchecked(HEAD + "      d: {type: timestamp}\n    checks: [{expr: {postgres: \"" + pg_text +
+                    "\", sqlite: \"d <= strftime('%Y-%m-%d %H:%M:%f', 'now')\"}}]\n", monkeypatch)
     with pytest.raises(Exception, match="non-deterministic use of strftime"):
         _lite(ms).execute("INSERT INTO t (id, d) VALUES (1, '2020-01-01 00:00:00')")
     # the SQLite side it names: no warning, and the value of the current millisecond is taken
@@ -640,3 +642,146 @@ def test_an_index_expression_casting_to_a_type_sqlglot_does_not_know_is_judged_n
     assert m.warnings == ()
     pg.execute(render.ddl(m, "postgres"))
     assert pg.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 't_body_fts'").fetchone() == (1,)
+
+
+# -- the clock in a CHECK on SQLite, and in an index SQLite holds alone
+
+def _check_at(text: str) -> tuple[int, int]:
+    """line:col of the one check in ``text``: a table's check (the item of checks:), or a column's (its value)."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if "checks:" in line:
+            return n, line.index("{expr:") + 1
+        if "check:" in line:
+            return n, line.index("check:") + 8
+    raise AssertionError(text)
+
+
+SQLITE_CHECK_CLOCKS = [   # (the column and its check, the function SQLite names, the call shown, the fix named or None)
+    ("d: {type: timestamp}\n    checks: [{expr: {postgres: \"d <= LOCALTIMESTAMP\", "
+     "sqlite: \"d <= strftime('%Y-%m-%d %H:%M:%S', 'now')\"}}]",
+     "strftime", "STRFTIME('%Y-%m-%d %H:%M:%S', 'now')", "STRFTIME('%Y-%m-%d %H:%M:%S', CURRENT_TIMESTAMP)"),
+    ("d: {type: timestamp, check: {postgres: \"d <= LOCALTIMESTAMP\", sqlite: \"d <= datetime('now')\"}}",
+     "datetime", "DATETIME('now')", "DATETIME(CURRENT_TIMESTAMP)"),
+    ("d: {type: timestamp, check: {postgres: \"d <= LOCALTIMESTAMP\", sqlite: \"julianday(d) <= julianday('NOW')\"}}",
+     "julianday", "JULIANDAY('NOW')", "JULIANDAY(CURRENT_TIMESTAMP)"),
+    ("d: {type: timestamp, check: {postgres: \"d <= LOCALTIMESTAMP\", sqlite: \"unixepoch(d) <= unixepoch('now')\"}}",
+     "unixepoch", "UNIXEPOCH('now')", "UNIXEPOCH(CURRENT_TIMESTAMP)"),
+    ("d: {type: timestamp, check: {postgres: \"d <= LOCALTIMESTAMP\", sqlite: \"d <= datetime()\"}}",
+     "datetime", "DATETIME()", "DATETIME(CURRENT_TIMESTAMP)"),
+    ("d: {type: timestamp, check: {postgres: \"d <= LOCALTIMESTAMP\", sqlite: \"d <= datetime('now', '+1 day')\"}}",
+     "datetime", "DATETIME('now', '+1 day')", "DATETIME(CURRENT_TIMESTAMP, '+1 day')"),
+    ("d: {type: timestamp, check: {postgres: \"d <= LOCALTIMESTAMP\", sqlite: \"date(d, 'localtime') <= '2100-01-01'\"}}",
+     "date", "DATE(d, 'localtime')", None),
+    # one text for both engines: PostgreSQL takes date('now') in a CHECK, SQLite refuses it at every insert
+    ("d: {type: date, check: \"d <= date('now')\"}", "date", "DATE('now')", "DATE(CURRENT_TIMESTAMP)"),
+]
+
+
+@pytest.mark.parametrize("column, fn, shown, fix", SQLITE_CHECK_CLOCKS)
+def test_a_check_whose_sqlite_side_reads_the_clock_is_refused_as_sqlite_refuses_every_insert(column, fn, shown, fix,
+                                                                                              pg, monkeypatch):
+    """A CHECK whose SQLite text calls one of SQLite's date and time functions of 'now' (or of no time value, or
+    with 'localtime' or 'utc') validated clean; SQLite creates the table and then refuses every insert that
+    checks it ("non-deterministic use of strftime() in a CHECK constraint").  validate refuses it at the check, with
+    SQLite's words and what to write instead; CURRENT_TIMESTAMP, which SQLite takes in a CHECK, is the fix named
+    for the clock."""
+    text = HEAD + "      " + column + "\n"
+    m = _unchecked(text, monkeypatch)
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO t (id, d) VALUES (1, '2000-01-01')")          # PostgreSQL takes the row
+    lite = _lite(m)                                                        # SQLite creates the table …
+    with pytest.raises(Exception, match=rf"non-deterministic use of {fn}\(\) in a CHECK constraint"):
+        lite.execute("INSERT INTO t (id, d) VALUES (1, '2000-01-01')")     # … and refuses every row
+    line, col = _check_at(text)
+    how = (f"write {fix} (SQLite takes the clock as CURRENT_TIMESTAMP in a CHECK, in whole seconds), move the check "
+           "to a trigger, or compare with a column's value" if fix else
+           "move the check to a trigger, or compare with a column's value")
+    reads = "the clock" if fix else "the machine's time zone"
+    assert _said(text) == [
+        f'm.yaml:{line}:{col}: error: table "t": check "t_d_check": SQLite refuses it at every insert (non-deterministic '
+        f"use of {fn}() in a CHECK constraint): {shown} reads {reads}; {how}"]
+    if fix:   # the form named validates, and SQLite takes the row
+        fixed = load_text(_with_sqlite(text, shown, fix), "m.yaml")
+        assert fixed.warnings == ()
+        _lite(fixed).execute("INSERT INTO t (id, d) VALUES (1, '2000-01-01')")
+
+
+def _with_sqlite(text: str, shown: str, fix: str) -> str:
+    """``text`` with the call validate showed (as written, in any case) replaced by the fix it named."""
+    at = text.lower().index(shown.lower())
+    return text[:at] + fix + text[at + len(shown):]
+
+
+SQLITE_CHECKS_TAKEN = [   # SQLite's date and time functions of a column's value, and the clock as CURRENT_TIMESTAMP
+    "strftime('%Y', d) >= '2000'", "date(d) <= d", "julianday(d, 'start of day') > 0", "unixepoch(d) > 0",
+    "d <= CURRENT_TIMESTAMP", "d < datetime(CURRENT_TIMESTAMP, '+1 second')", "datetime(d, '+1 day') > d",
+]
+
+
+@pytest.mark.parametrize("lite_sql", SQLITE_CHECKS_TAKEN)
+def test_a_check_whose_sqlite_side_reads_a_columns_value_or_current_timestamp_is_taken(lite_sql):
+    text = (HEAD + "      d: {type: timestamp, check: {postgres: \"d <= LOCALTIMESTAMP\", sqlite: " + json.dumps(lite_sql)
+            + "}}\n")
+    m = load_text(text, "m.yaml")
+    assert m.warnings == ()
+    _lite(m).execute("INSERT INTO t (id, d) VALUES (1, '2000-01-01 00:00:00')")
+
+
+def test_validate_exits_2_at_a_check_whose_sqlite_side_reads_the_clock(tmp_path):
+    from tests.conftest import cli
+    (tmp_path / "m.yaml").write_text(HEAD + "      d: {type: timestamp, check: {postgres: \"d <= LOCALTIMESTAMP\", "
+                                            "sqlite: \"d <= strftime('%Y-%m-%d', 'now')\"}}\n")
+    result = cli("validate", "m.yaml", cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "m.yaml:8:35: error: " in result.output and "Traceback" not in result.output
+    assert "non-deterministic use of strftime() in a CHECK constraint" in result.output
+
+
+SQLITE_INDEX_CLOCKS = [   # (index, where/expression, the call shown, what it reads, SQLite's words)
+    ("{columns: [d], where: \"d > datetime('now')\", engines: [sqlite]}", "where", "DATETIME('now')", "the clock",
+     "non-deterministic use of datetime() in an index"),
+    ("{columns: [d], where: \"d > CURRENT_TIMESTAMP\", engines: [sqlite]}", "where", "CURRENT_TIMESTAMP", "the clock",
+     "non-deterministic functions prohibited in partial index WHERE clauses"),
+    ("{columns: [{expr: \"julianday('now') - julianday(d)\"}], engines: [sqlite]}", "expression", "JULIANDAY('now')",
+     "the clock", "non-deterministic use of julianday() in an index"),
+    ("{columns: [d], where: {postgres: \"d > '2020-01-01'\", sqlite: \"d > date('now')\"}}", "where", "DATE('now')",
+     "the clock", "non-deterministic use of date() in an index"),
+    ("{columns: [{expr: {postgres: \"CAST(d AS date)\", sqlite: \"date(d, 'localtime')\"}}]}", "expression",
+     "DATE(d, 'localtime')", "the machine's time zone", "non-deterministic use of date() in an index"),
+    ("{columns: [{expr: {postgres: \"CAST(d AS date)\", sqlite: \"CURRENT_DATE\"}}]}", "expression", "CURRENT_DATE",
+     "the clock", "non-deterministic functions prohibited in index expressions"),
+]
+
+
+@pytest.mark.parametrize("index, place, shown, reads, lite_says", SQLITE_INDEX_CLOCKS)
+def test_the_clock_in_an_index_sqlite_holds_alone_is_refused(index, place, shown, reads, lite_says, monkeypatch):
+    """The rule for the clock in an index read the PostgreSQL text alone: an index for SQLite only (engines:
+    [sqlite]), or one whose sqlite: side reads the clock where the postgres: side does not, validated clean, and
+    SQLite did not create it (CURRENT_TIMESTAMP) or refused every row (its date and time functions of 'now')."""
+    text = HEAD + "      d: {type: timestamp}\n    indexes:\n      - " + index + "\n"
+    with pytest.raises(Exception, match=re.escape(lite_says)):   # at CREATE INDEX, or at the first row
+        _lite(_unchecked(text, monkeypatch)).execute("INSERT INTO t (id, d) VALUES (1, '2000-01-01')")
+    line = text.splitlines()[9]
+    col = (line.index("where:") + 7 if place == "where" else line.index("{expr:") + 7) + 1
+    assert _said(text) == [
+        f'm.yaml:10:{col}: error: table "t": index "t_d_idx" {place}: SQLite refuses it ({lite_says}): {shown} reads '
+        f"{reads}; an index cannot hold it on SQLite: compare with a constant, or keep it in the query"]
+
+
+SQLITE_GENERATED_CLOCKS = [   # (the SQLite side, what validate shows, SQLite's words)
+    ("julianday('now')", "JULIANDAY('now') reads the clock", "non-deterministic use of julianday() in a generated column"),
+    ("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP reads the clock", "non-deterministic functions prohibited in generated columns"),
+]
+
+
+@pytest.mark.parametrize("lite_sql, shown, lite_says", SQLITE_GENERATED_CLOCKS)
+def test_a_generated_column_whose_sqlite_side_reads_the_clock_is_refused(lite_sql, shown, lite_says, monkeypatch):
+    text = (HEAD + "      d: {type: double}\n      g: {type: double, generated: {expr: {postgres: \"d + 1\", sqlite: "
+            + json.dumps(lite_sql) + "}, stored: true}}\n")
+    with pytest.raises(Exception, match=re.escape(lite_says)):   # at CREATE TABLE, or at the first row
+        _lite(_unchecked(text, monkeypatch)).execute("INSERT INTO t (id, d) VALUES (1, 2.0)")
+    col = text.splitlines()[8].index("{postgres:") + 1
+    assert _said(text) == [f'm.yaml:9:{col}: error: table "t", column "g": generated: SQLite refuses it ({lite_says}): '
+                           f"{shown}; compute it where it is read (a view or the query)"]
+    taken = load_text(text.replace(json.dumps(lite_sql), '"julianday(d)"'), "m.yaml")   # of a column's value
+    _lite(taken).execute("INSERT INTO t (id, d) VALUES (1, 2.0)")
