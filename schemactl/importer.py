@@ -2441,7 +2441,8 @@ _PG_EXTRAS = {
 
 
 def pg_extras(conn, schema: str) -> dict:
-    return {k: conn.execute(q, {"schema": schema}).fetchall() for k, q in _PG_EXTRAS.items()}
+    from .introspect.postgres import batch
+    return dict(zip(_PG_EXTRAS, batch(conn, [(q, {"schema": schema}) for q in _PG_EXTRAS.values()])))
 
 
 def _without_meta_commands(statements: list[Statement], dropped: list | None = None) -> list[Statement]:

@@ -489,7 +489,7 @@ def test_an_interval_constant_reads_alike_as_written_and_as_postgresql_shows_it(
                     "      id: {type: bigint, primary_key: true}\n      due: {type: timestamptz, nullable: false}\n"
                     "    checks:\n      - name: t_due\n        expr:\n"
                     "          postgres: \"due <= now() + interval '2 hours' + interval '1 day'\"\n"
-                    "          sqlite: \"due <= CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER) "
+                    "          sqlite: \"due <= CAST(ROUND((julianday(CURRENT_TIMESTAMP) - 2440587.5) * 86400000) AS INTEGER) "
                     "+ 93600000\"\n")
     assert cli("hash", "--write", path).exit_code == 0
     result = cli("parity", path, "--postgres-url", pg_test_db)

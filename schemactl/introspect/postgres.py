@@ -21,10 +21,21 @@ def query(name: str) -> str:
     return resources.files("schemactl.introspect").joinpath("queries", f"{name}.sql").read_text("utf-8")
 
 
-def _rows(conn, name: str, schema: str) -> list[tuple]:
-    if name in _AS_WRITTEN and schema != "public":
-        return _in_schema(conn, name, schema)
-    return conn.execute(query(name), {"schema": schema}).fetchall()
+def batch(conn, statements: list[tuple[str, dict | None]]) -> list[list[tuple]]:
+    """The rows of each of ``statements`` (SQL, parameters), in order, read in one round trip to the server where
+    psycopg's pipeline mode is there (libpq 14 and later): a catalog read is some thirty queries, each a round trip
+    of its own before, which a server across a network multiplies (30 ms each to a database in another region).
+    The statements run as they would one after the other; the first that fails raises, and none after it runs."""
+    import psycopg
+    if len(statements) < 2 or not psycopg.Pipeline.is_supported():
+        return [_fetch(conn.execute(sql, params)) for sql, params in statements]
+    with conn.pipeline():
+        cursors = [conn.execute(sql, params) for sql, params in statements]
+    return [_fetch(cur) for cur in cursors]
+
+
+def _fetch(cur) -> list[tuple]:
+    return cur.fetchall() if cur.description is not None else []
 
 
 # Queries whose SQL text (pg_get_viewdef, policy and WHEN expressions) PostgreSQL qualifies with the schema of
@@ -33,19 +44,28 @@ def _rows(conn, name: str, schema: str) -> list[tuple]:
 _AS_WRITTEN = ("views", "policies", "triggers")
 
 
-def _in_schema(conn, name: str, schema: str) -> list[tuple]:
-    local = not getattr(conn, "autocommit", True)   # inside the caller's transaction: as read_settings sets
-    old = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
-    conn.execute("SELECT set_config('search_path', quote_ident(%(schema)s) || ', ' || %(path)s, %(local)s)",
-                 {"schema": schema, "path": READ_PATH, "local": local})
-    try:
-        return conn.execute(query(name), {"schema": schema}).fetchall()
-    finally:
-        from psycopg.pq import TransactionStatus
-        # a failed transaction takes the setting back with its rollback; setting it there would only put
-        # "current transaction is aborted" in the place of the query's own error (as read_settings does)
-        if not local or conn.info.transaction_status != TransactionStatus.INERROR:
-            conn.execute("SELECT set_config('search_path', %(old)s, %(local)s)", {"old": old, "local": local})
+_QUERIES = ("tables", "comments", "columns", "constraints", "indexes", "row_security", "enums", "views", "searches",
+            "triggers", "functions", "sequences", "policies")
+
+
+def _queries(conn, schema: str) -> dict[str, list[tuple]]:
+    """The rows of each of the catalog's queries (queries/*.sql, PUBLIC_SHADOWED_SQL as "shadowed",
+    BEYOND_MODEL_SQL as "beyond"), read in one batch under read_settings' search_path (READ_PATH); outside public
+    the _AS_WRITTEN ones come last, with the manifest's schema first on the path, which is then put back (after an
+    error read_settings puts the session's own back, or the caller's rollback takes the transaction's back)."""
+    local = not getattr(conn, "autocommit", True)
+    given = {"schema": schema}
+    sql = {**{n: query(n) for n in _QUERIES}, "shadowed": PUBLIC_SHADOWED_SQL, "beyond": BEYOND_MODEL_SQL}
+    first = [n for n in sql if schema == "public" or n not in _AS_WRITTEN]
+    later = [n for n in sql if n not in first]
+    statements = [(sql[n], given) for n in first]
+    if later:
+        statements += [("SELECT set_config('search_path', quote_ident(%(schema)s) || ', ' || %(path)s, %(local)s)",
+                        {"schema": schema, "path": READ_PATH, "local": local}),
+                       *[(sql[n], given) for n in later],
+                       ("SELECT set_config('search_path', %(path)s, %(local)s)", {"path": READ_PATH, "local": local})]
+    rows = batch(conn, statements)
+    return {**dict(zip(first, rows)), **dict(zip(later, rows[len(first) + 1:]))}
 
 
 def _text(v) -> str:
@@ -70,20 +90,21 @@ def read_settings(conn):
     the caller made local stays local; after an error there, the rollback takes them back."""
     local = not getattr(conn, "autocommit", True)
     names = [name for name, _ in READ_SETTINGS]
-    old = conn.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in names)).fetchone()
 
-    def put(pairs):
-        for name, value in pairs:
-            conn.execute("SELECT set_config(%(name)s, %(value)s, %(local)s)",
-                         {"name": name, "value": value, "local": local})
+    def put(pairs) -> tuple[str, dict]:   # one statement: set_config() of each, in order
+        pairs = list(pairs)
+        return ("SELECT " + ", ".join(f"set_config(%(n{i})s, %(v{i})s, %(local)s)" for i in range(len(pairs))),
+                {"local": local, **{f"n{i}": n for i, (n, _) in enumerate(pairs)},
+                 **{f"v{i}": v for i, (_, v) in enumerate(pairs)}})
 
-    put(READ_SETTINGS)
+    old = batch(conn, [("SELECT " + ", ".join(f"current_setting('{n}')" for n in names), None),
+                       put(READ_SETTINGS)])[0][0]
     try:
         yield
     finally:
         from psycopg.pq import TransactionStatus
         if not local or conn.info.transaction_status != TransactionStatus.INERROR:   # a failed one: rolled back
-            put(zip(names, old))
+            conn.execute(*put(zip(names, old)))
 
 
 # What PostgreSQL holds of a schema that no manifest can declare, (severity, table, kind, name, why): import
@@ -374,11 +395,12 @@ def introspect(conn, schema: str | None) -> Catalog:
 
 
 def _introspect(conn, schema: str) -> Catalog:
-    names = [r[0] for r in _rows(conn, "tables", schema)]
+    q = _queries(conn, schema)
+    names = [r[0] for r in q["tables"]]
     columns = defaultdict(list)
-    comments = {(table, col): text for table, col, text in _rows(conn, "comments", schema)}
-    shadowed = {(table, col) for table, col in conn.execute(PUBLIC_SHADOWED_SQL, {"schema": schema})}
-    for table, col, typ, nullable, default, identity, generated in _rows(conn, "columns", schema):
+    comments = {(table, col): text for table, col, text in q["comments"]}
+    shadowed = {(table, col) for table, col in q["shadowed"]}
+    for table, col, typ, nullable, default, identity, generated in q["columns"]:
         said = comments.get((table, col))
         if (table, col) in shadowed and not typ.startswith("public."):
             typ = "public." + typ
@@ -390,7 +412,7 @@ def _introspect(conn, schema: str) -> Catalog:
                                           comment=said))
     pks, uniques, fks, checks = {}, defaultdict(list), defaultdict(list), defaultdict(list)
     for table, name, kind, cols, ref_table, ref_cols, on_delete, on_update, check_sql, deferrable, deferred in \
-            _rows(conn, "constraints", schema):
+            q["constraints"]:
         kind = _text(kind)
         if kind == "p":
             pks[table] = CKey(name, tuple(cols))
@@ -405,7 +427,7 @@ def _introspect(conn, schema: str) -> Catalog:
             checks[table].append(CCheck(name, expr_key(check_sql, "postgres"), check_sql))
     indexes = defaultdict(list)
     for table, name, unique, cols, desc, predicate, method, is_expr, nulls_first, opclasses in \
-            _rows(conn, "indexes", schema):
+            q["indexes"]:
         keys = tuple(index_element(expr_key(c, "postgres")) if e else pg_unquote(c) for c, e in zip(cols, is_expr))
         # NULLS FIRST/LAST only where it differs from PostgreSQL's default (last ascending, first descending)
         nulls = sparse(("first" if nf else "last") if bool(nf) != bool(d) else None for d, nf in zip(desc, nulls_first))
@@ -414,20 +436,20 @@ def _introspect(conn, schema: str) -> Catalog:
                                      method=method, nulls=nulls, opclasses=sparse(opclasses),
                                      shown_columns=tuple(pg_unquote(c) for c in cols)))
     security = {name: ("enabled", "forced") if force and on else ("forced",) if force else ("enabled",)
-                for name, on, force in _rows(conn, "row_security", schema)}
+                for name, on, force in q["row_security"]}
     tables = tuple(CTable(n, tuple(columns[n]), pks.get(n), tuple(uniques[n]), tuple(fks[n]), tuple(checks[n]),
                           tuple(indexes[n]), row_security=security.get(n, ()), comment=comments.get((n, None)))
                    for n in names)
-    enums = tuple((name, tuple(labels)) for name, labels in _rows(conn, "enums", schema))
+    enums = tuple((name, tuple(labels)) for name, labels in q["enums"])
     views = tuple(CView(name, tuple(cols), expr_key(definition.strip().rstrip(";"), "postgres"), definition,
                         comment=comments.get((name, None)))
-                  for name, definition, cols in _rows(conn, "views", schema))
+                  for name, definition, cols in q["views"])
     searches = tuple(CSearch(name, table, expr_key(doc, "postgres"), doc,
                              expr_key(predicate, "postgres") if predicate else None, predicate)
-                     for table, name, doc, predicate in _rows(conn, "searches", schema))
+                     for table, name, doc, predicate in q["searches"])
     triggers, own_functions = [], set()
     for name, table, timing, event, body, fn, each, definition, fn_schema, definer, config in \
-            _rows(conn, "triggers", schema):
+            q["triggers"]:
         when = _trigger_when(definition)
         extra = dict(each=each, when=expr_key(when, "postgres") if when else None, shown_when=when)
         if fn == name + "_fn" and fn_schema == schema:   # schemactl's own function holding the statements
@@ -441,16 +463,15 @@ def _introspect(conn, schema: str) -> Catalog:
             triggers.append(CTrigger(name, table, timing, event, "", f"EXECUTE FUNCTION {called}()",
                                      function=called, **extra))
     functions = tuple(CFunction(name, body_key(language, body), definition, settings_key(definer, config))
-                      for name, language, body, definition, definer, config in _rows(conn, "functions", schema)
+                      for name, language, body, definition, definer, config in q["functions"]
                       if name not in own_functions)
     sequences = tuple(CSequence(name, typ, int(start), int(inc), int(low), int(high), bool(cycle), owned)
-                      for name, typ, start, inc, low, high, cycle, owned in _rows(conn, "sequences", schema))
+                      for name, typ, start, inc, low, high, cycle, owned in q["sequences"])
     policies = tuple(CPolicy(name, table, cmd, tuple(sorted(roles)), permissive == "permissive",
                              expr_key(qual, "postgres") if qual else None,
                              expr_key(check, "postgres") if check else None, qual, check)
-                     for table, name, permissive, roles, cmd, qual, check in _rows(conn, "policies", schema))
-    beyond = tuple((table, kind, name, why) for _, table, kind, name, why in conn.execute(BEYOND_MODEL_SQL,
-                                                                                           {"schema": schema}))
+                     for table, name, permissive, roles, cmd, qual, check in q["policies"])
+    beyond = tuple((table, kind, name, why) for _, table, kind, name, why in q["beyond"])
     return Catalog("postgres", tables, enums, views, searches, tuple(triggers), functions, sequences, policies,
                    beyond)
 

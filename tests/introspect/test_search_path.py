@@ -182,11 +182,12 @@ def test_an_array_of_another_schemas_enum_is_not_the_manifests_enum_array(pg, pg
 
 
 def test_a_failed_read_in_a_callers_transaction_keeps_its_own_error(pg_test_db, monkeypatch):
-    """_in_schema set the search_path back in a transaction its query had just failed: the caller saw
-    "current transaction is aborted" instead of the query's own error."""
+    """The read of views, policies and triggers with the manifest's schema on the search_path set it back in a
+    transaction its query had just failed: the caller saw "current transaction is aborted" instead of the query's
+    own error.  (The catalog's queries now go in one batch: the first that fails is the error, none after it runs.)"""
     from schemactl.introspect import postgres as pgi
-    monkeypatch.setattr(pgi, "query", lambda name: "SELECT 1 / 0")
+    monkeypatch.setattr(pgi, "query", lambda name: "SELECT 1 / 0" if name == "views" else "SELECT 1 WHERE false")
     with psycopg.connect(pg_test_db) as conn:
         with pytest.raises(psycopg.errors.DivisionByZero):
-            pgi._in_schema(conn, "views", "app")
+            pgi.introspect(conn, "app")
         conn.rollback()
