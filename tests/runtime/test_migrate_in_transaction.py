@@ -162,7 +162,7 @@ def test_verify_and_migrate_outside_a_transaction_leave_no_error_in_the_server_l
     assert _log_errors_until_marker(log, start, pg) == [], runtime
 
 
-def test_python_deep_verify_without_the_drivers_status_reads_inside_the_callers_transaction(built, pg_test_db):
+def test_python_deep_verify_without_the_drivers_status_reads_inside_the_callers_transaction(built, pg, pg_test_db):
     """A DB-API driver that does not tell its transaction status (as pg8000 does not), on an autocommit session:
     deep verify tells the caller's own BEGIN from none by the virtual transaction id, reads in a savepoint inside
     it (the caller's work, path and transaction as they were: the driver checks) and in a transaction of its own
