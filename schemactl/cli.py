@@ -1116,7 +1116,8 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, casing, name, out, provide
         source = ", ".join(t[0] for t in texts)
     text, _ = importer.finish(doc, summary, source)
     refused = strict and not summary.strict_ok
-    if out and not refused and not force and _holds_other(out, text):   # a manifest edited since, perhaps
+    if out and not refused and not force and _holds_other(out, text) and not _untouched_starter(out):
+        # a manifest edited since, perhaps (init's starter, as init wrote it, is there to be replaced)
         raise SchemactlError(f"{out} exists and holds another manifest; nothing was written: pass --force to "
                              "replace it (git keeps what it held, if committed), or choose another -o")
     if out and not refused:   # written first: the summary below is for a reader who may have gone away
@@ -1161,6 +1162,15 @@ def _holds_other(path: Path, text: str) -> bool:
     try:
         return path.read_bytes() != text.encode("utf-8")
     except OSError:   # missing, or not readable as a file: the write says what is wrong with it
+        return False
+
+
+def _untouched_starter(path: Path) -> bool:
+    """``path`` holds the starter manifest `schemactl init` wrote for its name, unchanged."""
+    from .init import starter
+    try:
+        return path.read_text("utf-8") == starter(path.stem)
+    except (OSError, UnicodeDecodeError, SchemactlError):
         return False
 
 

@@ -69,7 +69,14 @@ jobs:
       - name: PostgreSQL server binaries (parity starts a throwaway server from them)
         run: sudo apt-get update -qq && sudo apt-get install -y -qq postgresql
       - name: Install schemactl
-        run: pip install "schemactl=={version}"   # or the source your team installs schemactl from
+        # From your team's source of schemactl {version} (a wheel in your artifact store, or
+        # "schemactl @ git+https://<host>/<org>/schemactl@<tag>"), set as the repository variable SCHEMACTL_SOURCE;
+        # not `pip install schemactl`: on PyPI that name is another project's
+        run: |
+          test -n "$SCHEMACTL_SOURCE" || {{ echo "::error::set the repository variable SCHEMACTL_SOURCE to where your team installs schemactl from"; exit 1; }}
+          pip install "$SCHEMACTL_SOURCE"
+        env:
+          SCHEMACTL_SOURCE: ${{{{ vars.SCHEMACTL_SOURCE }}}}
       - name: Drift check
         run: schemactl check
       - name: Parity on PostgreSQL and SQLite
@@ -77,15 +84,20 @@ jobs:
 """
 
 
+def starter(name: str) -> str:
+    """The starter manifest `init --name <name>` writes, its hash filled in."""
+    from .manifest.hashing import schema_hash
+    from .manifest.load import load_text
+    draft = _MANIFEST.format(schema_file=SCHEMA_FILE, name=name, hash="sha256:" + "0" * 64)
+    return draft.replace("hash: sha256:" + "0" * 64, f"hash: {schema_hash(load_text(draft))}")
+
+
 def project_files(root: Path, name: str) -> dict[Path, str]:
     """Every file `init` writes, with its content."""
-    from .manifest.hashing import schema_hash
     from .manifest.load import json_schema, load_text
     from .project import Project, planned_files
 
-    draft = _MANIFEST.format(schema_file=SCHEMA_FILE, name=name, hash="sha256:" + "0" * 64)
-    digest = schema_hash(load_text(draft))
-    manifest_text = draft.replace("hash: sha256:" + "0" * 64, f"hash: {digest}")
+    manifest_text = starter(name)
     manifest_path = root / "manifests" / f"{name}.yaml"
     model = replace(load_text(manifest_text), source=f"manifests/{name}.yaml")
     files = {

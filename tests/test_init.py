@@ -42,6 +42,14 @@ def test_init_writes_a_project_that_checks_clean(tmp_path):
     workflow = yaml.safe_load((root / ".github" / "workflows" / "schemactl.yml").read_text())
     runs = [s.get("run", "") for s in workflow["jobs"]["schema"]["steps"]]
     assert "schemactl check" in runs and "schemactl parity --format github" in runs
+    # schemactl is installed from the team's source, never by its bare name from PyPI (another project's there):
+    # the step stops, saying what to set, while the repository variable is not set
+    install = next(s for s in workflow["jobs"]["schema"]["steps"] if s.get("name") == "Install schemactl")
+    assert not re.search(r"pip install [\"']?schemactl\b", install["run"])
+    assert install["env"] == {"SCHEMACTL_SOURCE": "${{ vars.SCHEMACTL_SOURCE }}"}
+    unset = subprocess.run(["bash", "-e", "-c", install["run"]], env={"PATH": os.environ["PATH"]}, capture_output=True,
+                           text=True)
+    assert unset.returncode == 1 and "set the repository variable SCHEMACTL_SOURCE" in unset.stdout
 
 
 def test_init_never_overwrites_and_writes_nothing_when_one_file_exists(tmp_path):
@@ -170,3 +178,24 @@ def test_adopting_a_schema_after_init_says_what_the_starter_leaves(tmp_path):
            "remove it: git rm -r generated/shop" in check.stderr
     alone = cli("import", "--ddl", "s.sql", "--dialect", "sqlite", "-o", "manifests/app.yaml", cwd=tmp_path)
     assert "also has" not in alone.stderr
+
+
+def test_import_over_the_untouched_starter_replaces_it(tmp_path):
+    """The README's adoption: `schemactl init --name app`, then `schemactl import … -o manifests/app.yaml`.  The
+    import refused ("exists and holds another manifest; … pass --force"): init's own starter, unchanged, is there to
+    be replaced; a starter edited since is kept, as any other manifest."""
+    assert cli("init", "--name", "app", cwd=tmp_path).exit_code == 0
+    (tmp_path / "s.sql").write_text("CREATE TABLE a (id integer PRIMARY KEY);\n")
+    result = cli("import", "--ddl", "s.sql", "--dialect", "sqlite", "-o", "manifests/app.yaml", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "  a:\n" in (tmp_path / "manifests" / "app.yaml").read_text()
+    assert cli("generate", cwd=tmp_path).exit_code == 0
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    assert cli("init", "--name", "app", cwd=edited).exit_code == 0
+    starter = edited / "manifests" / "app.yaml"
+    starter.write_text(starter.read_text().replace("display_name: text", "display_name: varchar(80)"))
+    result = cli("import", "--ddl", str(tmp_path / "s.sql"), "--dialect", "sqlite", "-o", "manifests/app.yaml",
+                 cwd=edited)
+    assert result.exit_code == 2 and "holds another manifest" in result.stderr
+    assert "varchar(80)" in starter.read_text()
