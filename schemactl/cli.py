@@ -229,12 +229,12 @@ def _loaded_or_report(fmt, command, load):
 
 
 @main.command("hash")
-@click.argument("manifests", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_manifests_arg
 @click.option("--write", is_flag=True, help="Update the manifest's `hash:` line in place (and `version:` to its "
                                             "migration chain's version); nothing else changes.")
 @_features_opt
 def hash_(manifests, write, features):
-    """Print the schema hash of MANIFEST (sha256 of its canonical model).
+    """Print the schema hash of each MANIFEST (sha256 of its canonical model); default: the project's.
 
     The hash ignores formatting, key order, comments and descriptions and
     changes with anything that alters either engine's schema.
@@ -243,7 +243,7 @@ def hash_(manifests, write, features):
     if write and features:
         raise SchemactlError("the hash: line holds the default feature set; drop --features to --write it")
     from .manifest.hashing import load_for_hash     # a malformed hash: value is what --write replaces
-    loaded = load_for_hash(project, list(manifests), features)
+    loaded = load_for_hash(project, list(manifests) or project.manifest_paths(), features)
     for path, m in loaded:
         h = schema_hash(m)
         click.echo(h if len(loaded) == 1 else f"{h}  {project.display(path)}")
@@ -918,7 +918,10 @@ def _database_status(url, bundle):
     from .parity import connect_url, parse_url
     engine, address = parse_url(url)
     if engine == "sqlite" and address != ":memory:" and not Path(address).exists():
-        # a file `migrate apply` would create: every migration is pending (as on an empty PostgreSQL database)
+        # a file `migrate apply` would create: every migration is pending (as on an empty PostgreSQL database),
+        # said in so many words (a mistyped path reads the same)
+        click.echo(f"SQLite database {address} does not exist yet ({Path(address).resolve()}): `migrate apply` "
+                   "creates it", err=True)
         import sqlite3
         conn = sqlite3.connect(":memory:")
     else:

@@ -20,6 +20,7 @@ from typing import Callable
 from .datavalues import (COMMON, EPOCH, SOURCE_FIX, UTC, BadValue, Col, Unreadable, _char, _describe, _float, _iso,
                          _must, _reject_constant, _sqlite_read, real_range, show)
 from .literals import iso_utc
+from .naming import quote
 from .manifest.model import Manifest
 from .typekeys import sqlite_affinity
 from .types import INT_RANGES, TIME_UNITS
@@ -209,6 +210,9 @@ def _sqlite_decimal(col):
 def _sqlite_instant_writer(storage: str) -> Callable:
     unit = dt.timedelta(microseconds=1_000_000 // TIME_UNITS.get(storage, 1))
     name = {"integer_ms": "milliseconds", "integer_s": "seconds"}.get(storage)
+    # the finer storages a schema without a migration chain yet may choose instead
+    finer = " or ".join(s for s in ("integer_ms", "iso_text") if TIME_UNITS.get(s, 10 ** 6) > TIME_UNITS[storage]) \
+        if name else ""
 
     def make(col):
         if name is None:
@@ -216,10 +220,12 @@ def _sqlite_instant_writer(storage: str) -> Callable:
 
         def f(v):
             count, rest = divmod(v - EPOCH, unit)
-            if rest:
+            if rest:   # PostgreSQL's now() (a DEFAULT now()) gives microseconds
                 raise BadValue(f"{v.isoformat()} has a fraction of a {name[:-1]}, which SQLite's {storage} storage "
-                               f"(Unix {name}) cannot hold; use sqlite.timestamptz: iso_text (or integer_ms), or "
-                               "round the values at the source")
+                               f"(Unix {name}) cannot hold (PostgreSQL's now() gives microseconds); round the "
+                               f"values at the source (PostgreSQL: UPDATE … SET {quote(col.name)} = "
+                               f"date_trunc('{name}', {quote(col.name)})), or, before the schema has a migration "
+                               f"chain, choose sqlite.timestamptz: {finer}")
             return count
         return f
     return make

@@ -283,10 +283,15 @@ def connect_url(url: str, read_only: bool = True):
     """A DB-API connection for a database URL (sqlite3 or psycopg)."""
     engine, address = parse_url(url)
     if engine == "sqlite":
+        if address == ":memory:":   # gone with the command: nothing to read, and what is written is lost
+            raise SchemactlError("sqlite:///:memory: is a database that ends with the command; name a SQLite file")
         if read_only and Path(address).is_dir():
             raise SchemactlError(f"SQLite database {address} is a directory, not a database file")
         if read_only and not Path(address).is_file():
-            raise SchemactlError(f"SQLite database {address} does not exist")
+            where = ("" if Path(address).is_absolute() else
+                     f" (sqlite:///{address} is relative to the current directory; an absolute path has four "
+                     f"slashes: sqlite:////{address})")
+            raise SchemactlError(f"SQLite database {address} does not exist{where}")
         try:
             if read_only:
                 return sqlite3.connect(sqlite_read_only_uri(address), uri=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 import uuid
 from decimal import Decimal
 
@@ -219,7 +220,7 @@ tables:
 """
 
 
-SECONDS = load_text("""\
+SECONDS_TEXT = """\
 format: 1
 name: seconds
 version: 1
@@ -229,7 +230,8 @@ tables:
     columns:
       id: {type: integer, primary_key: true}
       at: timestamptz
-""", "seconds.yaml")
+"""
+SECONDS = load_text(SECONDS_TEXT, "seconds.yaml")
 
 
 def test_unix_seconds_storage_round_trips_and_refuses_a_fraction(pg, tmp_path):
@@ -249,9 +251,30 @@ def test_unix_seconds_storage_round_trips_and_refuses_a_fraction(pg, tmp_path):
     # a fraction of a second does not fit: refused with the way out, and the target stays as it was
     pg.execute("INSERT INTO events VALUES (9, '2024-01-01 00:00:00.5+00')")
     empty = _sqlite(tmp_path / "empty.db", SECONDS)
-    with pytest.raises(SchemactlError, match="fraction of a second.*integer_s"):
+    with pytest.raises(SchemactlError, match="fraction of a second.*integer_s") as refused:
         datacopy.copy(SECONDS, pg, "postgres", empty, "sqlite")
     assert empty.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+    assert "choose sqlite.timestamptz: integer_ms or iso_text" in str(refused.value)
+
+
+def test_a_default_now_row_is_refused_with_a_way_out_that_works(pg, tmp_path):
+    """The starter schema's created_at (DEFAULT now(), integer_ms on SQLite): every row PostgreSQL stamped has
+    microseconds, refused on the way to SQLite with "use sqlite.timestamptz: iso_text (or integer_ms)", advice
+    that named the storage the schema already had.  The refusal now gives the UPDATE that rounds the values;
+    run as given, the copy goes through."""
+    m = load_text(SECONDS_TEXT.replace("integer_s", "integer_ms").replace("at: timestamptz",
+                  "at: {type: timestamptz, nullable: false, default: {fn: now}}"), "stamped.yaml")
+    pg.execute(render.ddl(m, "postgres"))
+    pg.execute("INSERT INTO events (id) VALUES (1)")   # now(): microseconds (one at least, for the test)
+    pg.execute("UPDATE events SET at = date_trunc('milliseconds', at) + interval '1 microsecond'")
+    lite = _sqlite(tmp_path / "s.db", m)
+    with pytest.raises(SchemactlError) as refused:
+        datacopy.copy(m, pg, "postgres", lite, "sqlite")
+    said = str(refused.value)
+    assert "fraction of a millisecond" in said and "choose sqlite.timestamptz: iso_text" in said, said
+    update = re.search(r"UPDATE … SET (.+?\))\)", said).group(1)
+    pg.execute(f"UPDATE events SET {update}")
+    assert datacopy.copy(m, pg, "postgres", lite, "sqlite") == {"events": 1}
 
 
 SEQUENCES = load_text("""\

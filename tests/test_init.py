@@ -199,3 +199,15 @@ def test_import_over_the_untouched_starter_replaces_it(tmp_path):
                  cwd=edited)
     assert result.exit_code == 2 and "holds another manifest" in result.stderr
     assert "varchar(80)" in starter.read_text()
+
+
+def test_hash_without_a_manifest_argument_takes_the_projects(tmp_path):
+    """`schemactl hash --write`, as the README writes it, was a usage error (Missing argument 'MANIFESTS...'),
+    where every other command without MANIFEST takes the project's manifests."""
+    assert cli("init", "--name", "shop", cwd=tmp_path).exit_code == 0
+    manifest = tmp_path / "manifests" / "shop.yaml"
+    manifest.write_text(manifest.read_text().replace("display_name: text", "display_name: varchar(80)"))
+    result = cli("hash", "--write", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "manifests/shop.yaml: hash updated" in result.stderr
+    assert cli("hash", cwd=tmp_path).stdout.strip() in manifest.read_text()

@@ -194,6 +194,20 @@ def test_status_and_a_dry_run_on_a_sqlite_file_apply_would_create(chain, tmp_pat
     status = _run(work, "status", "manifests/memories.yaml", "--db", f"sqlite:///{db}")
     assert status.exit_code == 0, status.output
     assert "1  0001_init      pending" in status.output and "2  0002_add_mood  pending" in status.output
+    # said in so many words: a mistyped path read the same as a new file, "never migrated"
+    assert f"SQLite database {db} does not exist yet ({db}): `migrate apply` creates it" in status.stderr
     dry = _run(work, "apply", "manifests/memories.yaml", "--db", f"sqlite:///{db}", "--dry-run")
     assert dry.exit_code == 0 and "2 migrations would be applied; nothing was changed" in dry.output, dry.output
     assert not db.exists()
+
+
+def test_sqlite_memory_and_a_relative_path_that_is_not_there(chain, tmp_path):
+    """migrate apply --db sqlite:///:memory: said "applied 1, 2" (exit 0) into a database gone with the command;
+    a missing relative path (sqlite:///var/lib/app.db, meant absolute) said only "does not exist"."""
+    work, _ = _project(chain, tmp_path)
+    memory = _run(work, "apply", "manifests/memories.yaml", "--db", "sqlite:///:memory:")
+    assert memory.exit_code == 2 and "sqlite:///:memory: is a database that ends with the command" in memory.stderr
+    diff = cli("diff", "manifests/memories.yaml", "--db", "sqlite:///var/lib/app.db", cwd=work)
+    assert diff.exit_code == 2
+    assert ("SQLite database var/lib/app.db does not exist (sqlite:///var/lib/app.db is relative to the current "
+            "directory; an absolute path has four slashes: sqlite:////var/lib/app.db)") in diff.stderr
