@@ -801,7 +801,10 @@ def _chain_bundle(manifest, features):
     out_dir = project.output_dir(m)
     lock = read_lock(chain_dir(out_dir))
     if lock is None:
-        raise SchemactlError(f"{m.name} has no migrations yet; run `schemactl migrate new {path} --name init`")
+        with_features = f" --features {','.join(sorted(features))}" if features else ""
+        raise SchemactlError(f"{m.name}{' with ' + ', '.join(sorted(features)) if features else ''} has no "
+                             f"migrations yet; run `schemactl migrate new {_shell(str(path))}{with_features} "
+                             "--name init`")
     return m, bundle_data(out_dir, m, lock), len(lock["migrations"])
 
 

@@ -76,3 +76,21 @@ def test_the_commands_a_message_gives_quote_a_path_with_a_blank(tmp_path):
     result = cli("migrate", "plan", cwd=project)
     assert result.exit_code == 2
     assert "e.g. `schemactl migrate plan 'manifests/my app.yaml'`" in result.output, result.output
+
+
+def test_a_feature_set_without_a_chain_is_told_the_command_that_starts_it(tmp_path):
+    """migrate apply --features extra before the feature set had a chain said to run `migrate new MANIFEST --name
+    init`, which (the default set's chain being there) had nothing to do: the command names the feature set."""
+    project = _project(tmp_path, "chain")
+    path = project / "manifests" / "chain.yaml"
+    path.write_text(path.read_text().replace("tables:\n", "features:\n  extra: an optional table\ntables:\n", 1)
+                    .replace("  extra:\n    columns:\n", "  extra:\n    feature: extra\n    columns:\n", 1))
+    _ok("generate", cwd=project)
+    _ok("migrate", "new", "--name", "init", cwd=project)
+    refused = cli("migrate", "apply", "--db", "sqlite:///c.db", "--features", "extra", cwd=project)
+    assert refused.exit_code == 2
+    said = refused.stderr.split("run `", 1)[1].split("`", 1)[0]
+    assert said.endswith("chain.yaml --features extra --name init"), said
+    _ok(*said.split()[1:], cwd=project)
+    assert _ok("migrate", "apply", "--db", "sqlite:///c.db", "--features", "extra", cwd=project).stdout.strip() \
+        == "applied 1"
