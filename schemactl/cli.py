@@ -1348,6 +1348,11 @@ def copy_cmd(manifest, src_url, dst_url, truncate, features):
     _, m = _one(manifest, features)[1:]
     engine, address = parse_url(src_url)
     before = _stat(address) if engine == "sqlite" else None
+    target = parse_url(dst_url) if not _postgres_scheme(dst_url) else ("postgres", "")
+    after = _stat(target[1]) if target[0] == "sqlite" else None
+    if before is not None and after is not None and (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino):
+        raise SchemactlError(f"--from and --to name the same SQLite file ({address}); nothing was copied: copy "
+                             "into another database")
     src, src_engine = _open(src_url, True)
     # a second process may read large tables of the SQLite file opened here (the one it names when opened)
     reader = SecondReader.of_file(address, before) if before is not None else None

@@ -73,7 +73,10 @@ def classify_failure(exc: BaseException) -> tuple[int, str]:
         return 2, "error: out of memory; the input is too large for this machine"
     if module == "sqlite3" and type(exc).__name__ in ("OperationalError", "DatabaseError", "IntegrityError",
                                                       "DataError", "NotSupportedError"):
-        return 2, f"error: the SQLite database cannot be used: {text}"
+        held = (" (another connection holds a lock on it: a running service, a sqlite3 shell, a migration; let it "
+                "finish or close it, then run again)" if text in ("database is locked", "database table is locked")
+                else "")
+        return 2, f"error: the SQLite database cannot be used: {text}{held}"
     if module == "psycopg" and type(exc).__name__ != "InterfaceError" \
             and getattr(exc, "sqlstate", None) not in _OWN_SQL_STATES:
         return 2, f"error: the PostgreSQL server refused: {_SECRET.sub(_hide, text)}"

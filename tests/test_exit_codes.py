@@ -91,7 +91,9 @@ def test_locked_sqlite_is_exit_2(tmp_path):
         holder.execute("rollback")
         holder.close()
     code, line = classify_failure(info.value)
-    assert (code, line) == (2, "error: the SQLite database cannot be used: database is locked")
+    assert (code, line) == (2, "error: the SQLite database cannot be used: database is locked (another connection "
+                               "holds a lock on it: a running service, a sqlite3 shell, a migration; let it finish or "
+                               "close it, then run again)")
 
 
 def test_file_errors_name_the_file(tmp_path):

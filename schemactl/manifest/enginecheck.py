@@ -644,7 +644,9 @@ _AFFINITY_KEEPS = {"TEXT": {"TEXT", "BLOB"}, "INTEGER": {"INTEGER", "NUMERIC"}, 
                    "BLOB": {"BLOB", "TEXT", "INTEGER", "REAL", "NUMERIC"}, "NUMERIC": {"NUMERIC"}}
 
 
-def _affinity_problem(type_name: str, declared: str, time_storage: str) -> str | None:
+def _affinity_problem(type_name: str, declared: str, time_storage: str, shown: str | None = None) -> str | None:
+    """Why values of ``type_name`` change in a SQLite column ``declared`` so (a spelling whose {placeholders} were
+    filled to be read: ``shown`` is it as written, which the message names), or None."""
     from ..typedconst import TIMED
     from ..typekeys import sqlite_affinity
     from ..types import TYPES
@@ -658,13 +660,15 @@ def _affinity_problem(type_name: str, declared: str, time_storage: str) -> str |
     if type_name in TIMED and want == "NUMERIC" and got in ("TEXT", "BLOB"):
         return None   # a date/time held as text (DATETIME's NUMERIC keeps it): TEXT keeps it too, as written
     example = want if want in ("TEXT", "INTEGER", "REAL") else own
+    written = shown or declared
     # a type name's (n, m) comes last: "NUMERIC(10,2) TEXT" is a syntax error, "TEXT NUMERIC(10,2)" is TEXT
-    both = f"{example} {declared}" if "(" in declared else f"{declared} {example}"
-    shown = f'"{both}" or "{example}"' if sqlite_affinity(both) == want and "(" not in example else f'"{example}"'
+    both, filled = ((f"{example} {written}", f"{example} {declared}") if "(" in declared else
+                    (f"{written} {example}", f"{declared} {example}"))
+    choices = f'"{both}" or "{example}"' if sqlite_affinity(filled) == want and "(" not in example else f'"{example}"'
     becomes = "a number such as 123 would become the text '123'" if got == "TEXT" else \
         "a value such as '123' or '1.50' would become a number"
-    return (f"SQLite gives {declared} {got} affinity, which converts what is stored ({type_name}'s "
-            f"{_fill(own)} has {want}: {becomes}); give a name with {want} affinity, e.g. {shown}")
+    return (f"SQLite gives {written} {got} affinity, which converts what is stored ({type_name}'s "
+            f"{_fill(own)} has {want}: {becomes}); give a name with {want} affinity, e.g. {choices}")
 
 
 def _sqlite_settings(m, problems) -> None:
@@ -690,7 +694,7 @@ def _sqlite_settings(m, problems) -> None:
                              f'type as "{declared}" and the rest as constraints, which come from the manifest); '
                              f'give the type name only, e.g. "{declared or "TEXT"}"')
                 continue
-            problem = _affinity_problem(type_name, declared, m.time_storage)
+            problem = _affinity_problem(type_name, declared, m.time_storage, spelled)
             if problem:   # a warning: an existing database may be declared so (its values are the ones at risk)
                 problems.add(("sqlite", "spell", type_name), f'sqlite.spell: "{spelled}" for {type_name}: {problem}',
                              severity="warning")

@@ -264,6 +264,18 @@ def test_a_locked_sqlite_target_is_one_line_and_keeps_its_rows(setup):
             c.close()
 
 
+def test_copy_into_its_own_source_is_refused_at_once(setup):
+    """copy --from x.db --to x.db --truncate waited on its own lock, then said "database is locked"; a path
+    spelled otherwise (./x.db, a symbolic link) names the same file too."""
+    src = _lite(setup, "src.db", FILL)
+    (setup.tmp / "link.db").symlink_to(setup.tmp / "src.db")
+    for target in (src, f"sqlite:///{setup.tmp}/./src.db", f"sqlite:///{setup.tmp / 'link.db'}"):
+        result = cli("copy", "--manifest", setup.tmp / "m.yaml", "--from", src, "--to", target, "--truncate")
+        assert result.exit_code == 2 and "--from and --to name the same SQLite file" in _error_line(result), target
+    import sqlite3
+    assert sqlite3.connect(src[len("sqlite:///"):]).execute("SELECT count(*) FROM kids").fetchone()[0] == 2
+
+
 def test_rows_written_to_a_sqlite_source_during_a_copy_are_all_in_it_or_none(setup):
     """Every table is read in one read transaction: a parent and its child committed while the copy runs
     (between its tables) are both left out, instead of the child arriving without its parent."""

@@ -318,3 +318,13 @@ def test_a_portable_modulo_of_a_numeric_value_is_warned_about(pg):
     lite = sqlite_engine.connect(":memory:")
     sqlite_engine.apply(lite, render.ddl(m, "sqlite"))
     lite.execute("INSERT INTO t (id, y) VALUES (1, '4.50')")   # as it is stored there: taken
+
+
+def test_a_spelling_with_placeholders_is_named_as_written():
+    """Import of a SQLite NUMERIC(10,2) column writes spell: {numeric: "NUMERIC({precision},{scale})"}; its warning
+    named NUMERIC(10,10) (the placeholders filled with 10 to read the spelling) and advised "TEXT NUMERIC(10,10)",
+    a precision the column never had."""
+    m = load_text(HEAD + 'sqlite:\n  spell: {numeric: "NUMERIC({precision},{scale})"}\n', "m.yaml")
+    got, = [w.message for w in m.warnings if "affinity" in w.message]
+    assert "SQLite gives NUMERIC({precision},{scale}) NUMERIC affinity" in got
+    assert 'e.g. "TEXT NUMERIC({precision},{scale})" or "TEXT"' in got and "(10,10)" not in got
