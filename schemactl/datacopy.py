@@ -248,8 +248,27 @@ def _refused(t: Table, exc, where: str, m: Manifest | None = None, origin: str =
         fix = (f"tables {' -> '.join(cycle)} reference each other with foreign keys that are not deferrable, which "
                "PostgreSQL checks as each row arrives, so no order loads them: declare one of them deferrable: true "
                "(copy defers what is deferrable)")
-    return SchemactlError(f"the target refused table {t.name}{where}: {first_line(exc)}; nothing was "
-                          f"written; {fix}")
+    return SchemactlError(f"the target refused table {t.name}{where}{_refused_at(exc)}: {first_line(exc)}; nothing "
+                          f"was written; {fix}")
+
+
+_COPY_COLUMN = re.compile(r"^COPY [^,]+, line \d+, column (.+?): ", re.M)
+
+
+def _refused_at(exc) -> str:
+    """Where in the row PostgreSQL refused it: the column its COPY was reading (the error's context), or the
+    constraint and its key (a foreign key's: Key (p)=(5) is not present in table "p")."""
+    diag = getattr(exc, "diag", None)
+    if diag is None:
+        return ""
+    found = _COPY_COLUMN.search(diag.context or "")
+    column = diag.column_name or (found.group(1) if found else None)
+    if column:
+        return f", column {column}"
+    if diag.constraint_name:
+        detail = (diag.message_detail or "").rstrip(".")
+        return f", constraint {diag.constraint_name}" + (f" ({detail})" if detail else "")
+    return ""
 
 
 def _sqlstate(exc) -> str:
