@@ -70,8 +70,14 @@ PG_TYPES = {"date": "date", "time": "time without time zone", "timestamp": "time
             "timestamptz": "timestamp with time zone", "uuid": "uuid", "boolean": "boolean"}
 
 
-# Kinds PostgreSQL compares with no number (text = 5, a boolean = 1: no such operator), named for the message
-_NO_NUMBER = {"text": "'{n}' (text)", "char": "'{n}' (text)", "boolean": "TRUE or FALSE"}
+# Kinds PostgreSQL compares with no number (text = 5, a boolean = 1, a uuid = 5, json = 5: no such operator; an
+# enum's neither), with what to write instead ({n}: the number, {col}: the column)
+_NO_NUMBER = {"text": "write '{n}' (text), or declare {col} a number type if it holds numbers (numeric(p,s) is TEXT "
+                      "on SQLite)",
+              "char": "write '{n}' (text)", "boolean": "write TRUE or FALSE",
+              "uuid": "write a uuid in quotes", "json": "compare a value read out of the document, cast to a number "
+                                                        "(({col} ->> 'key')::numeric)"}
+_NO_NUMBER_ENUM = "write one of its members in quotes"
 
 
 def kinds_of(columns, enums: dict[str, tuple[str, ...]]) -> dict[str, str | tuple[str, ...]]:
@@ -98,11 +104,10 @@ def may_change(text: str, kinds) -> bool:
         if isinstance(kind, tuple):   # an enum: ordered, or a constant to check is a member
             if _ORDERING.search(text) or any(s not in kind for s in strings):
                 return True
-            continue
-        if kind in _READ and strings:
+        elif kind in _READ and strings:
             return True
-        if kind in _NO_NUMBER:   # a number beside the column, across a comparison (or in its IN list)
-            col = r'"?' + re.escape(name) + r'"?'
+        if isinstance(kind, tuple) or kind in _NO_NUMBER:   # a number beside the column, across a comparison (or
+            col = r'"?' + re.escape(name) + r'"?'               # in its IN list)
             if re.search(rf"(?<![\w.]){col}\s*(?:=|<>|!=|<=|>=|<|>)\s*[-+(\s]*\d|\d[\s)]*(?:=|<>|!=|<=|>=|<|>)\s*"
                          rf"{col}(?![\w.])|(?<![\w.]){col}\s+(?:not\s+)?in\s*\([^)]*\d", text, re.I):
                 return True
@@ -110,7 +115,8 @@ def may_change(text: str, kinds) -> bool:
 
 
 def _numbers_refused(tree, kinds: dict) -> None:
-    """ValueError for a text or boolean column compared with a number, which PostgreSQL refuses to create."""
+    """ValueError for a text, boolean, uuid, json or enum column compared with a number, which PostgreSQL refuses
+    to create."""
     exp, _, comparisons = _sqlglot()
     for node in tree.find_all(*comparisons, exp.In):
         sides = [(node.this, x) for x in node.expressions] if isinstance(node, exp.In) else \
@@ -120,10 +126,15 @@ def _numbers_refused(tree, kinds: dict) -> None:
             other = _bare(other)
             if isinstance(other, exp.Neg):
                 other = _bare(other.this)
-            if name is not None and kinds[name] in _NO_NUMBER and isinstance(other, exp.Literal) \
-                    and not other.is_string:
-                raise ValueError(f"{name} is {kinds[name]}, compared with the number {other.this}, which has no operator "
-                                 f"on PostgreSQL: write {_NO_NUMBER[kinds[name]].format(n=other.this)}")
+            if name is None or not isinstance(other, exp.Literal) or other.is_string:
+                continue
+            kind = kinds[name]
+            if isinstance(kind, tuple):
+                raise ValueError(f"{name} is an enum ({', '.join(kind)}), compared with the number {other.this}, which "
+                                 f"has no operator on PostgreSQL: {_NO_NUMBER_ENUM}")
+            if kind in _NO_NUMBER:
+                raise ValueError(f"{name} is {kind}, compared with the number {other.this}, which has no operator "
+                                 f"on PostgreSQL: {_NO_NUMBER[kind].format(n=other.this, col=name)}")
 
 
 @functools.cache
@@ -271,6 +282,44 @@ def stored(tree, kinds: dict, storage: str):
         other.replace(_stored_sql(_constant(other), kinds[name], storage))
         changed = True
     return tree, changed
+
+
+def postgres_refusal(sql: str, kinds: tuple) -> str | None:
+    """Why PostgreSQL refuses ``sql``, an expression written for PostgreSQL alone (the postgres: side of a
+    {postgres:, sqlite:} map), for what ``stored`` refuses of a text for both engines because PostgreSQL refuses
+    it: a number compared with a column of ``kinds`` ((name, kind) pairs) that PostgreSQL compares with no number
+    (text, character, a boolean, a uuid, json, an enum), and a constant that is no member of an enum, no uuid or
+    no boolean as PostgreSQL reads one; None.  (A date/time constant is not judged: PostgreSQL reads forms
+    Python's ISO reading does not, 'today' or 'Jan 1 2020'.)"""
+    judged = tuple((n, k) for n, k in kinds if isinstance(k, tuple) or k not in TIMED)
+    if not judged or not may_change(sql, judged):
+        return None
+    return _postgres_refusal(sql, judged)
+
+
+@functools.lru_cache(maxsize=4096)
+def _postgres_refusal(sql: str, judged: tuple) -> str | None:
+    from .sqlexpr import parse_one
+    exp, _, comparisons = _sqlglot()
+    try:
+        tree = parse_one(sql, "postgres")
+    except ValueError:   # (sqlexpr.ExprError) not read here: the manifest's own reading says why
+        return None
+    kinds = dict(judged)
+    try:
+        _numbers_refused(tree, kinds)
+    except ValueError as exc:
+        return str(exc)
+    try:
+        for node in tree.find_all(*comparisons, exp.Between, exp.In):
+            for name, other in _pairs(node, kinds):
+                if isinstance(kinds[name], tuple):
+                    _member(_constant(other), kinds[name])
+                elif kinds[name] in _READ:
+                    _value(_constant(other), kinds[name])
+    except ValueError as exc:
+        return f"{exc}, an error on PostgreSQL, which reads the constant as a value of the column's type"
+    return None
 
 
 def booleans_for_postgres(tree, kinds: dict):

@@ -18,6 +18,7 @@ from importlib import resources
 
 from ..engines import ENGINES
 from ..naming import quote
+from ..typedconst import kinds_of, postgres_refusal
 from . import enginediff
 from .enginediff import judged_columns
 
@@ -279,6 +280,17 @@ class _Kinds:
     def __init__(self, m, t):
         self.m, self.t, self.kinds, self.storage = m, t, None, m.time_storage
         self.rows: dict | None = None
+        self.compared: dict | None = None
+
+    def typed(self, expr) -> tuple:
+        """(column, kind) of the columns ``expr`` reads whose constants PostgreSQL reads as values of their
+        type, or compares with no number (typedconst.kinds_of; an enum's kind is its members); a column of
+        PostgreSQL's own type (postgres_type) is not judged by its portable kind."""
+        if self.compared is None:
+            cols = [c for c in self.t.columns if not dict(c.engine_types).get("postgres")]
+            self.compared = kinds_of(cols, {e.name: e.values for e in self.m.enums})
+        used = {c.lower() for c in expr.columns}
+        return tuple((c, k) for c, k in self.compared.items() if c.lower() in used)
 
     def get(self) -> dict:
         if self.kinds is None:
@@ -294,6 +306,8 @@ class _Kinds:
 
 
 _EXTRACT = re.compile(r"\bEXTRACT\s*\(", re.I)
+# What may be a constant compared with a column (a string or a number: typedconst.postgres_refusal)
+_CONSTANT = re.compile(r"'|\d")
 _GENERATED_TRAP = re.compile(r"(?i)cast\s*\(|::|extract|date_trunc|to_char|now|current_|random|age\s*\(|local|"
                              r"clock_|statement_|transaction_|timeofday|gen_random")
 _CAST_OR_ARITHMETIC = re.compile(r"(?i)cast\s*\(|::|[-+*/]")
@@ -315,6 +329,23 @@ def _engine_difference(pg: str, expr, path: tuple, kinds: _Kinds, m, engines) ->
             or ("\\" in pg and re.search(r"(?i)\bilike\b", text))):
         return enginediff.portable_refusal(pg, kinds.get(), kinds.storage)
     return None
+
+
+def _typed_refusal(pg: str, expr, kinds: _Kinds) -> str | None:
+    """Why PostgreSQL refuses the postgres: side of a {postgres:, sqlite:} expression for a constant compared with
+    a column, as the portable text's rules refuse one for both engines (typedconst.postgres_refusal): price >= 0
+    on a text column, which SQLite takes and PostgreSQL has no operator for.  A portable text is judged as it
+    loads."""
+    if expr.portable or not _CONSTANT.search(pg):
+        return None
+    typed = kinds.typed(expr)
+    refused = postgres_refusal(pg, typed) if typed else None
+    return f"postgres: {refused}" if refused else None
+
+
+def _postgres_side(path: tuple) -> tuple:
+    """The place of an expression's postgres: text (a table check's is under its expr:)."""
+    return path + (("expr", "postgres") if len(path) == 4 and path[2] == "checks" else ("postgres",))
 
 
 def _place(path: tuple) -> str | None:
@@ -359,9 +390,10 @@ def check(m, problems) -> None:
                 if missing:
                     problems.add(path, f"{what}: PostgreSQL has no function {missing[0]}(); {_FIX}")
                 else:
-                    refused = pg_float_refusal(pg, t) or _engine_difference(pg, expr, path, kinds, m, engines)
+                    typed = _typed_refusal(pg, expr, kinds)
+                    refused = typed or pg_float_refusal(pg, t) or _engine_difference(pg, expr, path, kinds, m, engines)
                     if refused:
-                        problems.add(path, f"{what}: {refused}")
+                        problems.add(_postgres_side(path) if typed else path, f"{what}: {refused}")
                         refused_at.add(path)
                     elif "sqlite" in engines and expr.on("sqlite"):
                         differs = numeric_mod_difference(pg, t) or (
