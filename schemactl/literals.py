@@ -54,9 +54,37 @@ def _int(kind):
     return check
 
 
+# A number as YAML 1.2 (its core schema, as editors show it) reads one: 1.5e3, 1e3 and 2E10 among them, which
+# YAML 1.1 (PyYAML's rules, which read the manifest) reads as text: its exponent comes after a point, with a sign
+_YAML12_NUMBER = re.compile(r"([-+]?)([0-9]*)(?:\.([0-9]*))?(?:([eE])([-+]?)([0-9]+))?")
+
+
+def _yaml11_text(v: str) -> str | None:
+    """Why ``v``, a text where a number is expected, is text and how to write the number, where YAML 1.2 reads
+    it as a number and YAML 1.1 as text (1.5e3: write 1.5e+3 or 1500.0); None otherwise (a quoted 1500.0)."""
+    m = _YAML12_NUMBER.fullmatch(v)
+    if not m or not (m[2] or m[3]) or not m[4] or float(v) in (float("inf"), float("-inf")):
+        return None   # (without an exponent YAML 1.1 reads a number as YAML 1.2; 1e999 is no double either way)
+    import yaml
+    try:
+        if not isinstance(yaml.safe_load(v), str):   # a number in YAML 1.1 too: it was quoted
+            return None
+    except yaml.YAMLError:
+        return None
+    sign, whole, frac, e, esign, exp = m.groups()
+    spellings = [f"{sign}{whole or '0'}.{frac or '0'}{e}{esign or '+'}{exp}"]
+    d = Decimal(v)
+    if -8 <= d.adjusted() <= 20:   # written out (1e300's 301 digits are no help, 1e999999999's no text at all)
+        plain = format(d, "f")
+        spellings.append(plain if "." in plain else plain + ".0")
+    return (f"YAML 1.1, by whose rules the manifest is read, reads {v} as text (a number's exponent only after a "
+            f"decimal point and with its sign); write {' or '.join(spellings)}")
+
+
 def _float(v, ref):
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise LiteralError(f"expected a number, got {_show(v)}")
+        why = _yaml11_text(v) if isinstance(v, str) else None
+        raise LiteralError(f"expected a number, got {_show(v)}" + (f": {why}" if why else ""))
     try:
         f = float(v)
     except OverflowError:
