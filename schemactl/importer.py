@@ -272,8 +272,12 @@ class _Domain:
 
 
 class Importer:
-    def __init__(self, catalog: Catalog, engine: str, schema: str | None = None):
+    def __init__(self, catalog: Catalog, engine: str, schema: str | None = None, serials: str = "sequence"):
         self.cat, self.engine, self.schema = catalog, engine, schema
+        # a serial key: "sequence" (as the database holds it) or "identity" (import --drizzle: the team's
+        # serial() is the manifest's identity, as its generated files write it)
+        self.serials = serials
+        self.serial_keys: set[tuple[str, str]] = set()    # (table, column): a serial key kept with its sequence
         self.summary = Summary()
         self.summary.engine = engine
         self.spell: dict[str, str] = {}
@@ -283,7 +287,7 @@ class Importer:
         self.declared: dict[tuple[str, str], tuple[str, str, bool]] = {}   # SQLite: -> (portable, declared, strict)
         self.time_storage = "integer_ms"
         self.retyped: dict[tuple[str, str], str] = {}     # columns schemactl's own defaults identify
-        self.absorbed: set[str] = set()                  # sequences of serial columns now identity columns
+        self.absorbed: set[str] = set()                  # sequences of serial columns now identity columns (Drizzle)
         self.extras: dict = {}                            # PostgreSQL: pg_extras() of the schema
         self.foreign_tables: set[str] = set()             # tables of the source the manifest does not hold
         self._typed_cache: dict[tuple, tuple] = {}         # _typed_forms: (text, storage, compared) -> its form
@@ -712,6 +716,8 @@ class Importer:
             if c.identity:
                 spec["identity"] = True
                 self._identity_options(t, c)
+            elif (t.name, c.name) in self.serial_keys and typ != "integer":
+                spec["sqlite_type"] = "INTEGER"   # SQLite's row id: the spelling that makes the key number itself
             elif self.engine == "sqlite" and sqlite_rowid_alias(pk, c.name, c.type, "without_rowid" in t.options):
                 self.summary.note(("tables", t.name, "columns", c.name), (
                     f"{c.type} PRIMARY KEY: SQLite fills it from the row id when an INSERT leaves it out, "
@@ -1293,10 +1299,13 @@ class Importer:
         self.cat = replace(self.cat, tables=tuple(tables))
 
     def _serials(self) -> None:
-        """serial / bigserial: a sequence owned by the column whose default calls it.  Where that column is
-        the table's whole primary key it becomes an identity column (listed as approximate), otherwise the
-        sequence is kept (sequences:) and the default reads {nextval: …} (listed as approximate too: SQLite
-        has no sequence to number the column with)."""
+        """serial / bigserial / smallserial: a sequence owned by the column whose default calls it.  The
+        sequence is kept (sequences:) and the default reads {nextval: …}, as the database holds them, so diff
+        of that database finds nothing.  Where the column is the table's whole primary key, SQLite (which has
+        no sequences) numbers it as its INTEGER PRIMARY KEY, the row id (sqlite_type: INTEGER where the portable
+        type would spell it otherwise), said as a warning; elsewhere SQLite cannot number it (listed as
+        approximate, with the fix).  import --drizzle (``serials="identity"``) makes a whole key an identity
+        column instead, as the generated Drizzle files write the team's serial() (listed as approximate)."""
         from dataclasses import replace
         from .catalog import CSequence
         from .expect import SEQUENCE_LIMITS
@@ -1306,9 +1315,21 @@ class Importer:
             cols = []
             for c in t.columns:
                 s = owned.get(f"{t.name}.{c.name}")
-                if s is not None and t.primary_key and t.primary_key.columns == (c.name,) and \
-                        _nextval(c.default) == (self.schema or "public", s.name) and \
-                        not c.identity:
+                whole_key = s is not None and t.primary_key and t.primary_key.columns == (c.name,) and \
+                    _nextval(c.default) == (self.schema or "public", s.name) and not c.identity
+                if whole_key and self.serials == "sequence" and self.engine == "postgres" and \
+                        c.type in ("smallint", "integer", "bigint"):
+                    # exactly what the database holds; SQLite numbers the key by its row id
+                    self.serial_keys.add((t.name, c.name))
+                    kind = {"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}[c.type]
+                    self.summary.note(("tables", t.name, "columns", c.name), (
+                        f"{kind} column: kept as sequence {s.name}, owned by the column, with its default "
+                        "nextval(), as PostgreSQL holds it; SQLite has no sequences: there the column is the "
+                        "table's INTEGER PRIMARY KEY" + ("" if c.type == "integer" else " (sqlite_type: INTEGER)") +
+                        ", which SQLite fills from the row id when an INSERT leaves it out (without "
+                        "AUTOINCREMENT: the id of a deleted last row may be given again, which the sequence never "
+                        "gives)"))
+                elif whole_key and self.serials == "identity":
                     absorbed.add(s.name)
                     self.summary.approximate(("tables", t.name, "columns", c.name), (
                         f"serial column (default nextval of sequence {s.name}, owned by it) mapped to an identity "
@@ -1319,10 +1340,13 @@ class Importer:
                     # a serial column that is not the table's whole key (one of a composite key's, or beside
                     # the key): its sequence is kept, and numbers the column on PostgreSQL only
                     keyed = t.primary_key.columns if t.primary_key else ()
-                    where = (f"in the composite primary key ({', '.join(keyed)})" if c.name in keyed else
+                    where = (f"the table's whole primary key, of type {c.type} (SQLite's row id numbers an "
+                             "integer key only)" if keyed == (c.name,) else
+                             f"in the composite primary key ({', '.join(keyed)})" if c.name in keyed else
                              f"outside the primary key ({', '.join(keyed)})" if keyed else "of a table without a "
                              "primary key")
-                    fix = (f"make {c.name} the table's whole primary key, an identity column (numbered on both "
+                    fix = (f"make {c.name} an integer column (SQLite's row id)" if keyed == (c.name,) else
+                           f"make {c.name} the table's whole primary key, an identity column (numbered on both "
                            f"engines), with UNIQUE ({', '.join(keyed)}) keeping the pair unique" if c.name in keyed else
                            f"make {c.name} the table's primary key, an identity column" if not keyed else
                            f"give {c.name} in every INSERT (a plain {c.type} column)")
@@ -2294,16 +2318,18 @@ def _quiet_sqlglot() -> None:
 
 
 def from_catalog(catalog: Catalog, engine: str, name: str, schema: str | None = None,
-                 extras: dict | None = None) -> tuple[dict, Summary]:
+                 extras: dict | None = None, serials: str = "sequence") -> tuple[dict, Summary]:
     _quiet_sqlglot()
-    imp = Importer(catalog, engine, schema)
+    imp = Importer(catalog, engine, schema, serials)
     imp.extras = extras or {}
     doc = imp.manifest(name)
     imp.unmapped_objects(doc)
     return doc, imp.summary
 
 
-def from_database(conn, engine: str, name: str, schema: str | None = None) -> tuple[dict, Summary]:
+def from_database(conn, engine: str, name: str, schema: str | None = None,
+                  serials: str = "sequence") -> tuple[dict, Summary]:
+    """``serials``: a serial key as its sequence and default (the database's own), or "identity" (Drizzle's)."""
     from .introspect import introspect
     _quiet_sqlglot()
     if engine != "postgres":
@@ -2311,7 +2337,7 @@ def from_database(conn, engine: str, name: str, schema: str | None = None) -> tu
     from .introspect.postgres import read_settings
     with read_settings(conn):   # pg_extras' expressions too are shown in the settings the import reads
         extras = pg_extras(conn, schema or "public")
-        return from_catalog(introspect(conn, engine, schema), engine, name, schema, extras)
+        return from_catalog(introspect(conn, engine, schema), engine, name, schema, extras, serials)
 
 
 # What a PostgreSQL schema holds beyond the parity catalog: the objects an import maps approximately or lists
@@ -2555,7 +2581,9 @@ def from_ddl(texts: list[tuple[str, str]], engine: str, name: str, provider: str
             if schema is None:
                 schema = max(sorted(counts, key=lambda n: (n != "public", n)), key=counts.get) if counts else "public"
             locator.schema = schema
-            doc, summary = from_database(conn, "postgres", name, schema)
+            # a Drizzle schema's serial() key is the manifest's identity, as the generated files write it
+            doc, summary = from_database(conn, "postgres", name, schema,
+                                         "identity" if isinstance(locator, SourceLocator) else "sequence")
             _creator_policies(doc, summary, conn.execute("SELECT current_user").fetchone()[0])
             for other in sorted(set(counts) - {schema}):
                 summary.not_mapped((), f"{counts[other]} table(s) in another PostgreSQL schema; a manifest holds one "
