@@ -107,8 +107,9 @@ ALTER SEQUENCE app.other_id_seq RENAME TO other_numbers;
 
 
 def test_adopted_serial_keys_pass_parity_copy_to_sqlite_and_number_the_next_row(pg, pg_server, tmp_path):
-    """The acceptance run: parity of the generated manifest, the adopted database's rows copied into a SQLite
-    file built by the generated DDL, and the next INSERT on each engine gets a key of its own."""
+    """The acceptance run: parity of the generated manifest, the runtime's deep verify of the adopted database,
+    its rows copied into a SQLite file built by the generated DDL, and the next INSERT on each engine gets a key
+    of its own."""
     pg.execute("""CREATE TABLE a (id serial PRIMARY KEY, name text NOT NULL);
                   CREATE TABLE b (id bigserial PRIMARY KEY, a_id integer NOT NULL REFERENCES a (id));
                   CREATE TABLE c (id smallserial PRIMARY KEY, note text);
@@ -119,6 +120,10 @@ def test_adopted_serial_keys_pass_parity_copy_to_sqlite_and_number_the_next_row(
     work = _project(tmp_path)
     res = _adopt(work, url, pg_server, "--db", url)
     assert [res[k].exit_code for k in res] == [0, 0, 0, 0, 0], {k: r.output for k, r in res.items()}
+    # the application's start-up check agrees: the runtime's deep verify of the adopted database
+    import json
+    from schemactl import runtime
+    runtime.verify(pg, json.loads((work / "generated/app/bundle.json").read_text()), deep=True)
     parity = cli("parity", "manifests/app.yaml", "--postgres", "url", "--postgres-url", pg_server.url("postgres"),
                  cwd=work)
     assert parity.exit_code == 0, parity.output
