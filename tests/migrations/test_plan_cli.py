@@ -55,13 +55,19 @@ def test_a_project_with_several_manifests_is_told_to_name_one(tmp_path):
     assert "e.g. `schemactl backup --manifest manifests/alpha.yaml`" in backup.output, backup.output
 
 
-def test_the_plan_of_a_feature_set_names_it_in_the_command_it_gives(tmp_path):
+def _featured(tmp_path):
+    """A project whose table extra is in feature set extra, generated, with the default set's chain begun."""
     project = _project(tmp_path, "chain")
     path = project / "manifests" / "chain.yaml"
     path.write_text(path.read_text().replace("tables:\n", "features:\n  extra: an optional table\ntables:\n", 1)
                     .replace("  extra:\n    columns:\n", "  extra:\n    feature: extra\n    columns:\n", 1))
     _ok("generate", cwd=project)
     _ok("migrate", "new", "--name", "init", cwd=project)
+    return project, path
+
+
+def test_the_plan_of_a_feature_set_names_it_in_the_command_it_gives(tmp_path):
+    project, path = _featured(tmp_path)
     path.write_text(path.read_text().replace("tables:\n", "tables:\n  added:\n    columns:\n"
                                                           "      id: {type: bigint, primary_key: true}\n", 1))
     plan = _ok("migrate", "plan", "--features", "extra", cwd=project)
@@ -81,12 +87,7 @@ def test_the_commands_a_message_gives_quote_a_path_with_a_blank(tmp_path):
 def test_a_feature_set_without_a_chain_is_told_the_command_that_starts_it(tmp_path):
     """migrate apply --features extra before the feature set had a chain said to run `migrate new MANIFEST --name
     init`, which (the default set's chain being there) had nothing to do: the command names the feature set."""
-    project = _project(tmp_path, "chain")
-    path = project / "manifests" / "chain.yaml"
-    path.write_text(path.read_text().replace("tables:\n", "features:\n  extra: an optional table\ntables:\n", 1)
-                    .replace("  extra:\n    columns:\n", "  extra:\n    feature: extra\n    columns:\n", 1))
-    _ok("generate", cwd=project)
-    _ok("migrate", "new", "--name", "init", cwd=project)
+    project, _ = _featured(tmp_path)
     refused = cli("migrate", "apply", "--db", "sqlite:///c.db", "--features", "extra", cwd=project)
     assert refused.exit_code == 2
     said = refused.stderr.split("run `", 1)[1].split("`", 1)[0]
