@@ -446,6 +446,12 @@ DRIZZLE_BREAKPOINT = "\n--> statement-breakpoint\n"
 DRIZZLE_DIALECT = {"postgres": "postgresql", "sqlite": "sqlite"}
 
 
+# The chain file's own header, which SQLite's first statement carries (its comments stay with it): drizzle-orm's
+# migrator applies the folder's copy, which has a header of its own
+_CHAIN_HEADER = re.compile(r"\A(?:-- schemactl migration .*\n-- Schema hash after this migration: .*\n"
+                           r"-- Applied by schemactl\.runtime .*\n)\n*")
+
+
 def drizzle_files(out_dir: Path, data: dict) -> dict[Path, str]:
     """generated/<schema>/drizzle/{postgres,sqlite}/: the chain as folders drizzle-orm's migrator applies.
     ``when`` is the version number, so the journal is the same on every machine and orders as the chain."""
@@ -456,7 +462,8 @@ def drizzle_files(out_dir: Path, data: dict) -> dict[Path, str]:
         for i, m in enumerate(data["engines"][engine]["migrations"]):
             head = (f"-- schemactl migration {m['name']} of schema \"{data['schema']}\" ({engine}), for "
                     "drizzle-orm's migrator; generated, do not edit.\n")
-            files[folder / f"{m['name']}.sql"] = head + DRIZZLE_BREAKPOINT.join(m["statements"] + m["record"]) + "\n"
+            statements = [_CHAIN_HEADER.sub("", x, count=1) if i == 0 else x for i, x in enumerate(m["statements"])]
+            files[folder / f"{m['name']}.sql"] = head + DRIZZLE_BREAKPOINT.join(statements + m["record"]) + "\n"
             entries.append({"idx": i, "version": "7", "when": m["version"], "tag": m["name"], "breakpoints": True})
         journal = {"version": "7", "dialect": DRIZZLE_DIALECT[engine], "entries": entries}
         files[folder / "meta" / "_journal.json"] = json.dumps(journal, indent=2) + "\n"

@@ -229,6 +229,17 @@ def test_drizzle_migrator_on_better_sqlite3_keeps_every_row(family, tmp_path):
     conn.close()
 
 
+def test_drizzle_migration_files_have_one_header_of_their_own(family):
+    """The SQLite files repeated the chain file's header ("Applied by schemactl.runtime in one transaction"), which
+    SQLite's first statement carries, under the folder's own: drizzle-orm's migrator applies them."""
+    chain, _ = family
+    for engine in ("postgres", "sqlite"):
+        for path in sorted((chain.out / "drizzle" / engine).glob("*.sql")):
+            text = path.read_text()
+            assert text.count("-- schemactl migration ") == 1 and "schemactl.runtime" not in text, path
+            assert text.startswith(f"-- schemactl migration {path.stem} ") and "drizzle-orm's migrator" in text
+
+
 def test_drizzle_migrator_on_postgres_then_the_runtime_continues(family, pg, pg_test_db, tmp_path):
     chain, bundle = family
     drizzle_migrate("postgres", pg_test_db, drizzle_folder(chain, "postgres", 1, tmp_path / "first"))

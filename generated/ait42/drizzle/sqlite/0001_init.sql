@@ -1,8 +1,4 @@
 -- schemactl migration 0001_init of schema "ait42" (sqlite), for drizzle-orm's migrator; generated, do not edit.
--- schemactl migration 0001_init of schema "ait42" (sqlite).
--- Schema hash after this migration: sha256:1cee2cf7032ed90d1b3afe618fd02d8f3c799fbdc4b95bcc07567bb3389df397
--- Applied by schemactl.runtime in one transaction. Never edit an applied migration.
-
 CREATE TABLE workspaces (
     id TEXT NOT NULL,
     path TEXT NOT NULL,

@@ -1,8 +1,4 @@
 -- schemactl migration 0001_init of schema "lms" (sqlite), for drizzle-orm's migrator; generated, do not edit.
--- schemactl migration 0001_init of schema "lms" (sqlite).
--- Schema hash after this migration: sha256:cf3f68b17de2f8b808efef5eb0dd31560800956d082bebd53560a41e74cdf72e
--- Applied by schemactl.runtime in one transaction. Never edit an applied migration.
-
 CREATE TABLE core_entities (
     id TEXT,
     content TEXT NOT NULL,

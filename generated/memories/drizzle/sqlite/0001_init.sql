@@ -1,8 +1,4 @@
 -- schemactl migration 0001_init of schema "memories" (sqlite), for drizzle-orm's migrator; generated, do not edit.
--- schemactl migration 0001_init of schema "memories" (sqlite).
--- Schema hash after this migration: sha256:7143449ba4545ec98e49f4558a38f180287c9ce1382d960136c659643773fe33
--- Applied by schemactl.runtime in one transaction. Never edit an applied migration.
-
 CREATE TABLE capsules (
     id TEXT NOT NULL DEFAULT (lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))),
     owner_principal VARCHAR(64) NOT NULL,

@@ -1,8 +1,4 @@
 -- schemactl migration 0001_init of schema "neoprism" (sqlite), for drizzle-orm's migrator; generated, do not edit.
--- schemactl migration 0001_init of schema "neoprism" (sqlite).
--- Schema hash after this migration: sha256:34b76fd3fe28ed76b55c8a698b48468fb71114be020938dbb138d37dfdcd49b8
--- Applied by schemactl.runtime in one transaction. Never edit an applied migration.
-
 CREATE TABLE dlt_cursor (
     id SMALLINT NOT NULL DEFAULT 1,
     slot BIGINT NOT NULL,

@@ -1,8 +1,4 @@
 -- schemactl migration 0001_init of schema "rag-studio" (sqlite), for drizzle-orm's migrator; generated, do not edit.
--- schemactl migration 0001_init of schema "rag-studio" (sqlite).
--- Schema hash after this migration: sha256:ff5640181e98e0e187b25a2304e9a33c80cfb972a3c685011cbccf1200d8bd16
--- Applied by schemactl.runtime in one transaction. Never edit an applied migration.
-
 CREATE TABLE aggregate_snapshots (
     aggregate_id TEXT,
     aggregate_type TEXT NOT NULL,
