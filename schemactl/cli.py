@@ -403,23 +403,7 @@ def _next_migration(project, path, m, output, slug, allow_destructive):
     click.echo(f"{project.display(path)}: migration {planned.name}", err=True)
     for op in planned.ops:
         click.echo(f"  {op.describe()}", err=True)
-    _warn_column_order(planned.ops, m)
     return planned
-
-
-def _warn_column_order(ops, m) -> None:
-    """A column added anywhere but after the table's existing columns: both engines append it, so a
-    database built by the chain would order the columns differently from the fresh DDL."""
-    added = {(op.table, op.name) for op in ops if op.kind == "add_column"}
-    for table, column in sorted(added):
-        t = m.table(table)
-        names = [c.name for c in t.columns] if t else []
-        later = [n for n in names[names.index(column) + 1:] if (table, n) not in added] if column in names else []
-        if later:
-            click.echo(f"warning: {table}.{column} is added before existing column(s) {', '.join(later)}: "
-                       f"PostgreSQL and SQLite append it, so databases built by migrations order {table}'s columns "
-                       f"differently from the generated DDL (parity via migrations reports SC207); move it after "
-                       f"{names[-1]} in the manifest", err=True)
 
 
 @main.command()
@@ -775,7 +759,6 @@ def migrate_new(manifest, slug, allow_destructive, features):
         return
     for op in planned.ops:
         click.echo(f"  {op.describe()}")
-    _warn_column_order(planned.ops, m)
     # The generated DDL and TypeScript move with the chain, so `check` passes right after; the
     # manifest's version: line becomes the new migration's number (one version number everywhere).
     files = {**planned_files(project, m, with_bundle=False, version=planned.version), **planned.files}

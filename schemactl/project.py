@@ -288,7 +288,7 @@ def staleness(project: Project, path: Path, manifest: Manifest, output: str | No
     if not _no_chain(project.output_dir(manifest, output)):
         from .migrations.files import chain_problems
         chain = chain_problems(project.output_dir(manifest, output), manifest, project.display)
-    found += [Staleness(where, problem, fix) for where, problem, fix in chain]
+    found += [Staleness(*item) for item in chain]
     # With a broken or outdated chain the bundle cannot be current either: one fix at a time.
     for target, content in planned_files(project, manifest, output, with_bundle=not chain).items():
         try:

@@ -222,7 +222,8 @@ def test_one_command_with_a_migration(project):
     assert run("check", cwd=project).exit_code == 0
     path = project / "manifests/memories.yaml"
     text = path.read_text()
-    path.write_text(text.replace("      body: text\n", "      body: text\n      mood: text\n", 1))
+    last = "      updated_at: {type: timestamptz, nullable: false, default: {fn: now}}\n    indexes:\n      - columns: [capsule_id"
+    path.write_text(text.replace(last, last.replace("    indexes:", "      mood: text\n    indexes:"), 1))   # added last
     stale = run("check", cwd=project)
     assert stale.exit_code == 1
     result = run("generate", "--migration", "add_mood", cwd=project)
@@ -331,7 +332,9 @@ def test_migrate_apply_on_a_terminal_applies_only_whats_pending(tmp_path):
     root = new_project(tmp_path)
     db = f"sqlite:///{tmp_path / 'app.db'}"
     run_ok(root, ("migrate", "apply", "manifests/m.yaml", "--db", db))   # version 1, not on a terminal
-    text = BASE.replace("version: 1", "version: 2").replace("      note: text\n", "      note: text\n      memo: text\n")
+    text = BASE.replace("version: 1", "version: 2").replace(
+        "      status: {type: status, nullable: false, default: new}\n",
+        "      status: {type: status, nullable: false, default: new}\n      memo: text\n")
     (root / "manifests" / "m.yaml").write_text(text)
     run_ok(root, ("hash", "--write", "manifests/m.yaml"), ("migrate", "new", "manifests/m.yaml", "--name", "memo"))
     code, out, shown = on_terminal(["migrate", "apply", "manifests/m.yaml", "--db", db], root)

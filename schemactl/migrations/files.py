@@ -30,7 +30,7 @@ from ..naming import quote, sql_string
 from ..render.ddl import RULES, Renderer, schema_of, strings_on
 from .down import down_bodies, down_path, down_text
 from .layout import LOCK, missing_lock
-from .plan import destructive, enum_values_first, plan
+from .plan import column_order_problems, destructive, enum_values_first, plan
 from .sql import statements
 from ..engines import ENGINES
 
@@ -282,6 +282,7 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
                                  "its schema_version table to another PostgreSQL schema, which no migration does "
                                  "(the runtimes would read an empty version table there and start the chain "
                                  f"again); {keep}, as the chain's databases hold it")
+        refuse_column_order(d, lock, old, manifest)
         ops = plan(old, manifest)
         bad = destructive(ops)
         if bad and not allow_destructive:
@@ -331,6 +332,26 @@ def plan_next(out_dir: Path, manifest: Manifest, manifest_text: str, slug: str,
     files[d / SNAPSHOT] = manifest_text
     files.update(bundle_files(out_dir, manifest, lock, extra=files))
     return Planned(version, name, ops, files)
+
+
+def column_order_diagnostics(d: Path, lock: dict, old: Manifest, manifest: Manifest) -> list:
+    """A Diagnostic at each column of ``manifest`` that makes a table's column order one no migration from
+    ``old`` (the snapshot of chain directory ``d``) builds, as the chain's migrations built the tables
+    (plan.column_order_problems), naming the way."""
+    from ..errors import Diagnostic
+    from .built import chain_column_orders
+    held = chain_column_orders(d, lock)
+    return [Diagnostic(manifest.source or manifest.name, *manifest.position(p.column.path, key=True), p.message(),
+                       path=tuple(p.column.path)) for p in column_order_problems(old, manifest, held)]
+
+
+def refuse_column_order(d: Path, lock: dict, old: Manifest, manifest: Manifest) -> None:
+    """Refuse (exit 2, at the column) a change whose column order the chain cannot build: the migration would
+    pass, and every database it built would differ from the manifest (deep verify, diff's SC207)."""
+    from ..errors import ManifestInvalid
+    found = column_order_diagnostics(d, lock, old, manifest)
+    if found:
+        raise ManifestInvalid(found)
 
 
 # ---------------------------------------------------------------- bundle
@@ -472,8 +493,9 @@ def drizzle_files(out_dir: Path, data: dict) -> dict[Path, str]:
 
 # ---------------------------------------------------------------- drift
 
-def chain_problems(out_dir: Path, manifest: Manifest, display) -> list[tuple[str, str, str]]:
-    """(path, problem, fix) for edited, missing or unlisted migrations and an unmigrated manifest."""
+def chain_problems(out_dir: Path, manifest: Manifest, display) -> list[tuple]:
+    """(path, problem, fix) for edited, missing or unlisted migrations and an unmigrated manifest; (path,
+    problem, fix, line, col) for a manifest whose column order no migration builds."""
     d = chain_dir(out_dir)
     lock = read_lock(d)
     if lock is None:
@@ -506,11 +528,17 @@ def chain_problems(out_dir: Path, manifest: Manifest, display) -> list[tuple[str
         for path in sorted((d / engine).glob("*.sql")):
             if path not in listed:
                 found.append((display(path), "migration is not in lock.json", "schemactl migrate new"))
+    snapshot = None
     if lock["migrations"]:
-        problem = _snapshot(d, lock, manifest.features)[1]
+        snapshot, problem = _snapshot(d, lock, manifest.features)
         if problem:
             found.append((display(d / SNAPSHOT), problem, "git checkout -- " + display(d / SNAPSHOT)))
-    if lock["migrations"] and lock["migrations"][-1]["schema_hash"] != schema_hash(manifest):
+    # a column order no migration builds (the manifest's change, or a chain an earlier schemactl wrote that
+    # appended a column the manifest puts earlier): the manifest's order is what to change, then a migration
+    unbuildable = column_order_diagnostics(d, lock, snapshot, manifest) if snapshot is not None else []
+    for diag in unbuildable:
+        found.append((diag.file, diag.message, f"schemactl migrate new {diag.file} --name SLUG", diag.line, diag.col))
+    if lock["migrations"] and lock["migrations"][-1]["schema_hash"] != schema_hash(manifest) and not unbuildable:
         found.append((manifest.source or manifest.name, "manifest changed without a new migration",
                       f"schemactl migrate new {manifest.source or 'MANIFEST'} --name SLUG"))
     return found

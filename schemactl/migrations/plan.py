@@ -148,13 +148,10 @@ def _changes_values(old: TypeRef, new: TypeRef) -> str:
 def plan(old: Manifest, new: Manifest) -> list[Op]:
     ops: list[Op] = []
     old_tables = {t.name: t for t in old.tables}
-    paired: dict[str, Table] = {}
+    paired = _paired(old, new)
     for t in new.tables:
-        if t.name in old_tables:
-            paired[t.name] = old_tables[t.name]
-        elif t.renamed_from and t.renamed_from in old_tables and new.table(t.renamed_from) is None:
-            paired[t.name] = old_tables[t.renamed_from]
-            ops.append(Op("rename_table", t.name, old=t.renamed_from))
+        if t.name in paired and paired[t.name].name != t.name:
+            ops.append(Op("rename_table", t.name, old=paired[t.name].name))
     taken = {o.name for o in paired.values()}
     for name, t in old_tables.items():
         if name not in taken:
@@ -184,6 +181,90 @@ def plan(old: Manifest, new: Manifest) -> list[Op]:
               [Op("create_view", name=v.name, new=v) for v in new.views] + \
               [Op("create_policy", p.table, p.name, new=p) for p in new.policies]
     return ops
+
+
+def _paired(old: Manifest, new: Manifest) -> dict[str, Table]:
+    """Each kept table of ``new`` (by name) -> the old table it continues: the same name, or its
+    ``renamed_from`` when no table of ``new`` keeps that name."""
+    old_tables = {t.name: t for t in old.tables}
+    paired: dict[str, Table] = {}
+    for t in new.tables:
+        if t.name in old_tables:
+            paired[t.name] = old_tables[t.name]
+        elif t.renamed_from and t.renamed_from in old_tables and new.table(t.renamed_from) is None:
+            paired[t.name] = old_tables[t.renamed_from]
+    return paired
+
+
+def _matched(o: Table, n: Table) -> dict[str, Column]:
+    """Each kept column of ``n`` (by name, in ``n``'s order) -> the column of ``o`` it continues: the same
+    name, or its ``renamed_from`` when ``n`` has no column of that name."""
+    old_cols = {c.name: c for c in o.columns}
+    matched: dict[str, Column] = {}
+    for c in n.columns:
+        if c.name in old_cols:
+            matched[c.name] = old_cols[c.name]
+        elif c.renamed_from and c.renamed_from in old_cols and n.column(c.renamed_from) is None:
+            matched[c.name] = old_cols[c.renamed_from]
+    return matched
+
+
+@dataclass(frozen=True)
+class OrderProblem:
+    """A kept table whose columns the manifest orders otherwise than any migration can leave them."""
+    table: str
+    column: Column          # the first column of the manifest out of the built order
+    added: bool             # a column the migration adds (else an existing one, moved)
+    existing: tuple         # the kept columns (by their new names) in the order the databases hold them
+    built: tuple            # the order the chain's databases hold after the migration
+    later: tuple            # the kept columns the manifest puts after ``column``
+    unlike_snapshot: bool = False   # the chain built the kept columns in another order than its snapshot says
+
+    def message(self) -> str:
+        name = self.column.name
+        if self.added:
+            later = self.later
+            return (f'table "{self.table}": column "{name}" is added before existing column'
+                    f'{"s" if len(later) > 1 else ""} {", ".join(later)}, but a migration adds a column last '
+                    "(ALTER TABLE ADD COLUMN, on PostgreSQL and SQLite), so every database the migration chain "
+                    f"builds would hold {', '.join(self.built)}, not the manifest's order; move it after the last "
+                    f"existing column, {self.existing[-1]}")
+        i = self.existing.index(name)
+        where = f"after {self.existing[i - 1]}" if i else "first"
+        if self.unlike_snapshot:   # a chain an earlier schemactl wrote (it appended a column the manifest put earlier)
+            return (f'table "{self.table}": column "{name}" is not where the migration chain put it: its migrations '
+                    f"(PostgreSQL's ADD COLUMN appends) build every database with {', '.join(self.built)}, and no "
+                    f"migration reorders columns; put it {where}, as those databases hold it")
+        return (f'table "{self.table}": column "{name}" is moved among the existing columns, but no migration '
+                "reorders a table's columns (PostgreSQL cannot), so every database the migration chain builds "
+                f"holds {', '.join(self.built)}; put it back {where} (new columns go after the existing ones)")
+
+
+def column_order_problems(old: Manifest, new: Manifest, held: dict | None = None) -> list[OrderProblem]:
+    """The kept tables of ``new`` whose column order no migration from ``old`` builds.  PostgreSQL appends an
+    added column and never moves one (SQLite's ADD COLUMN appends too; its table rebuild alone could follow
+    the manifest), so the chain's databases hold the kept columns in their old order, then the added ones:
+    the manifest must say the same, or deep verify and diff (SC207) fail on every database the chain built.
+    ``held``: table -> its columns in the order the chain built them (built.chain_column_orders), which wins
+    over ``old``'s order where it holds the same columns."""
+    found = []
+    for name, o in _paired(old, new).items():
+        n = new.table(name)
+        matched = _matched(o, n)
+        back = {oc.name: kept for kept, oc in matched.items()}
+        own = tuple(c.name for c in o.columns)
+        order = (held or {}).get(o.name)
+        order = order if order is not None and sorted(order) == sorted(own) else own
+        existing = tuple(back[c] for c in order if c in back)
+        built = existing + tuple(c.name for c in n.columns if c.name not in matched)
+        names = tuple(c.name for c in n.columns)
+        if built == names:
+            continue
+        first = next(i for i, (a, b) in enumerate(zip(names, built)) if a != b)
+        column = n.column(names[first])
+        later = tuple(c for c in names[first + 1:] if c in matched)
+        found.append(OrderProblem(name, column, column.name not in matched, existing, built, later, order != own))
+    return found
 
 
 def _named(old, new, kind: str, change: str) -> list[Op]:
@@ -267,14 +348,8 @@ def _table(o: Table, n: Table, tables: dict | None = None) -> list[Op]:
     """Operations that take the old table ``o`` to ``n``; ``tables``: old table name -> new (renamed ones)."""
     tables = tables or {}
     ops = []
-    old_cols = {c.name: c for c in o.columns}
-    matched: dict[str, Column] = {}
-    for c in n.columns:
-        if c.name in old_cols:
-            matched[c.name] = old_cols[c.name]
-        elif c.renamed_from and c.renamed_from in old_cols and n.column(c.renamed_from) is None:
-            matched[c.name] = old_cols[c.renamed_from]
-            ops.append(Op("rename_column", n.name, c.name, old=c.renamed_from))
+    matched = _matched(o, n)
+    ops += [Op("rename_column", n.name, name, old=oc.name) for name, oc in matched.items() if oc.name != name]
     used = {c.name for c in matched.values()}
     for c in o.columns:
         if c.name not in used:

@@ -101,3 +101,39 @@ def scored_rows(engine, before, values, tmp_path, request):
         conn.execute(f"UPDATE items SET score = {v} WHERE id = {i}")
     conn.commit()
     return conn, chain
+
+
+def misordered_chain(root: Path, manifest: str, end: str, column: str, before: str) -> None:
+    """The chain an earlier schemactl wrote for a column added between existing ones (it warned and wrote it):
+    ``column`` (a manifest line) is added before the text ``end`` (what follows the table's columns) by the chain's newest
+    migration, whose databases therefore hold it last, while the manifest, its snapshot and lock.json say it
+    comes before the line ``before``.  `generate` then brings the rest up to date, as it did."""
+    import json
+
+    from schemactl.manifest.hashing import schema_hash
+    from schemactl.manifest.load import load_file
+    from schemactl.migrations.files import body_checksum, chain_hash
+    from tests.conftest import cli
+    path = root / manifest
+    text = path.read_text()
+    assert end in text and before in text
+    path.write_text(text.replace(end, column + end, 1))
+    run_ok(root, ("generate", "--migration", "add_column"))
+    appended = schema_hash(load_file(path))
+    text = path.read_text().replace(column, "", 1).replace(before, column + before, 1)
+    path.write_text(text)
+    assert cli("hash", "--write", manifest, cwd=root).exit_code == 0
+    moved = schema_hash(load_file(path))
+    out = chain_dir(root / "generated" / load_file(path).name)
+    lock = json.loads((out / "lock.json").read_text())
+    entry = lock["migrations"][-1]
+    assert entry["schema_hash"] == appended
+    entry["schema_hash"] = moved
+    for engine in ("postgres", "sqlite"):
+        sql = out / engine / f"{entry['name']}.sql"
+        sql.write_text(sql.read_text().replace(appended, moved))
+        entry["checksums"][engine] = body_checksum(sql.read_text())
+        lock["chain"][engine] = chain_hash([m["checksums"][engine] for m in lock["migrations"]])
+    (out / "lock.json").write_text(json.dumps(lock, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    (out / "snapshot.yaml").write_text(path.read_text())
+    run_ok(root, ("generate",))

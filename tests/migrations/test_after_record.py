@@ -19,7 +19,9 @@ INJECTED = "CREATE TABLE injected (x int);"
 def project(tmp_path):
     new_project(tmp_path)
     manifest = tmp_path / "manifests" / "m.yaml"
-    manifest.write_text(manifest.read_text().replace("      note: text\n", "      note: text\n      extra_note: text\n"))
+    manifest.write_text(manifest.read_text().replace(
+        "      status: {type: status, nullable: false, default: new}\n",
+        "      status: {type: status, nullable: false, default: new}\n      extra_note: text\n"))
     run_ok(tmp_path, ("hash", "--write", "manifests/m.yaml"), ("migrate", "new", "manifests/m.yaml", "--name", "x"),
            ("generate",))
     assert cli("check", cwd=tmp_path).exit_code == 0

@@ -120,19 +120,15 @@ def test_baseline_refuses_a_version_outside_the_chain(chain, tmp_path):
     assert result.exit_code == 2 and "versions 1 to 2" in result.stderr
 
 
-def test_a_column_added_between_existing_ones_is_warned_about(tmp_path):
+def test_a_column_added_after_the_existing_ones_migrates_quietly(tmp_path):
+    """(A column added between existing ones is refused: tests/migrations/test_column_order.py.)"""
     (tmp_path / "manifests").mkdir()
     path = tmp_path / "manifests" / "memories.yaml"
     path.write_text(GOOD)
     assert cli("migrate", "new", "manifests/memories.yaml", "--name", "init", cwd=tmp_path).exit_code == 0
-    path.write_text(path.read_text().replace("      body: text\n", "      body: text\n      mood: text\n", 1))
-    result = cli("generate", "--migration", "add_mood", cwd=tmp_path)
-    assert result.exit_code == 0
-    assert "warning: memories.mood is added before existing column(s) metadata, size_bytes" in result.stderr
-    assert "move it after updated_at" in result.stderr
     path.write_text(path.read_text() + "\n  tags:\n    columns:\n      tag: {type: text}\n      note: text\n")
     quiet = cli("generate", "--migration", "add_tags", cwd=tmp_path)
-    assert quiet.exit_code == 0 and "0003_add_tags" in quiet.stderr
+    assert quiet.exit_code == 0 and "0002_add_tags" in quiet.stderr
     assert "warning" not in quiet.stderr
 
 
