@@ -6,7 +6,10 @@ own code and templates, the pinned sqlglot, the command's arguments, the configu
 and the sha256 of every file the check read (the manifests and everything under their output
 directories).  The next `check` hashes the same files again; when the key and every hash are
 equal, and no file appeared or disappeared, the full check would give the same answer, so
-"current" is said without loading anything.  Any difference falls back to the full check.
+"current" is said without loading anything.  Any difference falls back to the full check.  The
+warnings the full check printed (a generated directory no manifest writes) are recorded with it; the
+fast path finds them again from the directories alone and answers only when they are the same, printing
+them as the full check did.
 
 The stamp is a cache, kept outside the repository (``$XDG_CACHE_HOME/schemactl`` or
 ``~/.cache/schemactl``), one file per project root, removed once no check has written it for 30 days;
@@ -22,9 +25,10 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 _PACKAGE = Path(__file__).resolve().parent
-_FORMAT = 1
+_FORMAT = 2   # 2: the warnings are recorded too
 
 
 def _cache_file(root: Path) -> Path | None:
@@ -101,9 +105,16 @@ def hashes(manifests: list[Path], dirs: list) -> dict[str, str]:
     return found
 
 
-def current_message(root: Path, config: Path | None, args: list[str], manifests: list[Path]) -> str | None:
-    """The clean check's message when the last clean full check read exactly these files, unchanged,
-    with the same key; None otherwise (then the full check runs)."""
+class Known(NamedTuple):
+    message: str          # what the clean check said
+    warnings: list        # the warnings it printed (stderr), in order
+    dirs: list            # the output directories it read (resolved), from which its warnings were found
+
+
+def current(root: Path, config: Path | None, args: list[str], manifests: list[Path]) -> Known | None:
+    """The last clean full check's answer when it read exactly these files, unchanged, with the same key;
+    None otherwise (then the full check runs).  Its warnings are the caller's to find again from ``dirs``
+    (they depend on directories beside those files) and to compare."""
     cache = _cache_file(root)
     if cache is None or not manifests:
         return None
@@ -111,23 +122,34 @@ def current_message(root: Path, config: Path | None, args: list[str], manifests:
         stamp = json.loads(cache.read_text("utf-8"))
         if stamp.get("key") != _key(root, config, args):
             return None
-        if stamp.get("files") != hashes(manifests, list(stamp.get("dirs", []))):
+        dirs = list(stamp.get("dirs", []))
+        if stamp.get("files") != hashes(manifests, dirs):
             return None
-        message = stamp.get("message")
-        return message if isinstance(message, str) else None
+        message, warnings = stamp.get("message"), stamp.get("warnings", [])
+        if not isinstance(message, str) or not isinstance(warnings, list) or \
+                not all(isinstance(w, str) for w in warnings):
+            return None
+        return Known(message, warnings, dirs)
     except (OSError, ValueError, TypeError, AttributeError):
         return None
 
 
+def current_message(root: Path, config: Path | None, args: list[str], manifests: list[Path]) -> str | None:
+    """The clean check's message (see ``current``)."""
+    known = current(root, config, args, manifests)
+    return known.message if known else None
+
+
 def record(root: Path, config: Path | None, args: list[str], dirs: list[Path], read: dict[str, str],
-           message: str) -> None:
+           message: str, warnings: list[str] = ()) -> None:
     """Remember a clean full check with the hashes of what it read, taken before it read them (a file
-    changed meanwhile then differs next time); best effort: a cache that cannot be written is skipped."""
+    changed meanwhile then differs next time), and the warnings it printed; best effort: a cache that cannot
+    be written is skipped."""
     cache = _cache_file(root)
     if cache is None:
         return
     stamp = {"key": _key(root, config, args), "dirs": sorted({Path(d).resolve().as_posix() for d in dirs}),
-             "files": read, "message": message}
+             "files": read, "message": message, "warnings": list(warnings)}
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")

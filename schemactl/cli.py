@@ -382,7 +382,8 @@ def _remember_clean(project, manifests, output, features, loaded, hashes_written
     paths = list(manifests) or project.manifest_paths()
     dirs = [project.output_dir(m, output) for _, m in loaded]
     checkstamp.record(project.root, project.config_file, _check_key(manifests, output, features), dirs,
-                      checkstamp.hashes(paths, dirs), _check_message(loaded))
+                      checkstamp.hashes(paths, dirs), _check_message(loaded),
+                      _left_over_warnings(project, output, dirs) if not manifests else [])
 
 
 def _next_migration(project, path, m, output, slug, allow_destructive):
@@ -436,9 +437,12 @@ def check(manifests, output, features, fmt):
     if untracked:   # a pre-commit hook: the commit would leave these out, whatever the working tree holds
         _check_report(fmt, untracked, f"{len(untracked)} stale item{'s' if len(untracked) != 1 else ''}")
         sys.exit(EXIT_DRIFT)
-    known = checkstamp.current_message(project.root, project.config_file, key, paths)
-    if known:   # every file hashes as when a full check last found nothing stale
-        _check_report(fmt, [], known)
+    known = checkstamp.current(project.root, project.config_file, key, paths)
+    # every file hashes as when a full check last found nothing stale, and it warned of the same directories
+    if known and known.warnings == (_left_over_warnings(project, output, known.dirs) if not manifests else []):
+        for w in known.warnings:
+            click.echo(w, err=True)
+        _check_report(fmt, [], known.message)
         return
     read = checkstamp.hashes(paths, [])
     stale = []
@@ -447,28 +451,46 @@ def check(manifests, output, features, fmt):
     read.update(checkstamp.hashes([], dirs))
     for path, m in loaded:
         stale += staleness(project, path, m, output)
-    if not manifests:   # every manifest of the project: a generated directory none of them writes is left over
-        for left in _left_over_outputs(project, output, dirs):
-            click.echo(f"warning: {left}: no manifest generates it (left by a removed or renamed manifest?); "
-                       f"remove it: git rm -r {left}", err=True)
+    # every manifest of the project: a generated directory none of them writes is left over
+    warnings = _left_over_warnings(project, output, dirs) if not manifests else []
+    for w in warnings:
+        click.echo(w, err=True)
     if stale:
         _check_report(fmt, stale, f"{len(stale)} stale item{'s' if len(stale) != 1 else ''}")
         sys.exit(EXIT_DRIFT)
     message = _check_message(loaded)
-    checkstamp.record(project.root, project.config_file, key, dirs, read, message)
+    checkstamp.record(project.root, project.config_file, key, dirs, read, message, warnings)
     _check_report(fmt, [], message)
 
 
-def _left_over_outputs(project, output, dirs) -> list[str]:
-    """The directories of the output root that hold generated DDL but belong to no manifest of the project."""
+def _left_over_warnings(project, output, dirs) -> list[str]:
+    """A warning for each directory of the output root that holds generated DDL but belongs to no manifest of the
+    project (``dirs``: the manifests' output directories), naming the fix.  One that holds a migration chain is
+    the history the databases were migrated by: a renamed manifest's chain is carried over to its new directory
+    (one of ``dirs`` without a chain), or the manifest is named back; removing it is the last resort.  Read from
+    the directories alone, so `check`'s fast path finds the same warnings without loading a manifest."""
     root = project.root / (output or project.output)
     owned = {os.path.realpath(d) for d in dirs}
     try:
         entries = sorted(p for p in root.iterdir() if p.is_dir())
     except OSError:
         return []
-    return [project.display(p) for p in entries
-            if os.path.realpath(p) not in owned and (p / "postgres.sql").is_file()]
+    found = []
+    for p in entries:
+        if os.path.realpath(p) in owned or not (p / "postgres.sql").is_file():
+            continue
+        left = project.display(p)
+        if _no_chain(p):
+            found.append(f"warning: {left}: no manifest generates it (left by a removed or renamed manifest?); "
+                         f"remove it: git rm -r {left}")
+            continue
+        chainless = sorted(project.display(Path(d)) for d in dirs if "+" not in Path(d).name and _no_chain(Path(d)))
+        target = f"{chainless[0]}/migrations" if len(chainless) == 1 else f"{project.display(root)}/<name>/migrations"
+        found.append(f"warning: {left}: no manifest generates it, and it holds the migration chain {left}/migrations "
+                     f"(the history its databases were migrated by): if a manifest named {p.name} was renamed, "
+                     f"carry the chain over: git mv {left}/migrations {target} (then `schemactl generate`), or "
+                     f"name the manifest back (name: {p.name}); if it was removed, git rm -r {left}")
+    return found
 
 
 def _untracked_outputs(project, output) -> list:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, example, given, settings, strategies as st
 
 from tests.conftest import ROOT, cli
 
@@ -33,7 +33,8 @@ def _check(project, cache, full: bool):
 
 EDITS = ["manifest_comment", "manifest_type", "manifest_hash", "generated_byte", "generated_delete",
          "generated_extra", "migration_body", "migration_delete", "lock_edit", "snapshot_edit", "config_edit",
-         "revert", "generate", "generate_no_hash", "generate_migration"]
+         "revert", "generate", "generate_no_hash", "generate_migration", "manifest_rename", "left_over",
+         "left_over_gone"]
 
 
 def _apply(project, edit: str, pick: int, cache) -> None:
@@ -41,6 +42,8 @@ def _apply(project, edit: str, pick: int, cache) -> None:
     files = sorted(p for p in gen.rglob("*") if p.is_file())
     target = files[pick % len(files)]
     manifest = project / "manifests" / "memories.yaml"
+    if not manifest.exists():   # renamed (manifest_rename)
+        manifest = project / "manifests" / "store.yaml"
     if edit == "manifest_comment":
         manifest.write_text(manifest.read_text() + "# a comment\n")
     elif edit == "manifest_type":
@@ -70,6 +73,16 @@ def _apply(project, edit: str, pick: int, cache) -> None:
     elif edit in ("generate", "generate_no_hash", "generate_migration"):   # generate records a clean state
         extra = {"generate": [], "generate_no_hash": ["--no-hash"], "generate_migration": ["--migration", "step"]}
         cli("generate", *extra[edit], cwd=project, env={"XDG_CACHE_HOME": str(cache), "SCHEMACTL_NO_CACHE": None})
+    elif edit == "manifest_rename":   # its generated directory (and migration chain) is left behind
+        if manifest.name == "memories.yaml":
+            renamed = project / "manifests" / "store.yaml"
+            renamed.write_text(manifest.read_text().replace("name: memories\n", "name: store\n", 1))
+            manifest.unlink()
+    elif edit == "left_over":   # a generated directory no manifest writes
+        (project / "generated" / "old").mkdir(parents=True, exist_ok=True)
+        (project / "generated" / "old" / "postgres.sql").write_text("-- left over\n")
+    elif edit == "left_over_gone":
+        shutil.rmtree(project / "generated" / "old", ignore_errors=True)
     elif edit == "config_edit":
         (project / "pyproject.toml").write_text(CONFIG.replace('"generated"', '"elsewhere"'))
 
@@ -77,6 +90,9 @@ def _apply(project, edit: str, pick: int, cache) -> None:
 @settings(max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.generate])
 @given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 10_000)), min_size=1, max_size=3))
+@example(edits=[("manifest_rename", 0), ("generate", 0)])    # the full check warns of generated/memories
+@example(edits=[("left_over", 0)])
+@example(edits=[("left_over", 0), ("generate", 0), ("left_over_gone", 0)])
 def test_fast_and_full_check_agree_after_random_edits(tmp_path_factory, template, edits):
     project = tmp_path_factory.mktemp("edit")
     shutil.copytree(template, project, dirs_exist_ok=True)
@@ -96,6 +112,7 @@ def test_fast_and_full_check_agree_after_random_edits(tmp_path_factory, template
         fast = _check(project, cache, full=False)
         full = _check(project, cache, full=True)
         assert fast == full, (edit, fast, full)
+        assert _check(project, cache, full=False) == full, edit    # once the full check has recorded its answer
 
 
 CHECK_AND_IMPORTS = ("import sys\nfrom schemactl.cli import main\n"
@@ -196,3 +213,22 @@ def test_a_linked_directory_is_read_through_as_the_full_check_reads_it(template,
     sql.write_text(sql.read_text().replace("CREATE TABLE", "CREATE TABLE ", 1))
     fast, full = _check(project, cache, full=False), _check(project, cache, full=True)
     assert fast == full and fast[0] == 1, (fast, full)
+
+
+def test_a_renamed_manifests_chain_is_named_on_both_paths(template, tmp_path):
+    """A manifest renamed (file and name:) leaves its generated directory, migration chain and all, behind: every
+    check, the first after generate (answered from generate's record) and the cached ones too, says so, and how to
+    carry the chain over, as the full check does."""
+    project = tmp_path / "p"
+    shutil.copytree(template, project)
+    manifest = project / "manifests" / "memories.yaml"
+    (project / "manifests" / "store.yaml").write_text(manifest.read_text().replace("name: memories\n", "name: store\n"))
+    manifest.unlink()
+    cache = tmp_path / "cache"
+    assert cli("generate", cwd=project, env={"XDG_CACHE_HOME": str(cache), "SCHEMACTL_NO_CACHE": None}).exit_code == 0
+    full = _check(project, cache, full=True)
+    assert full[0] == 0 and "warning: generated/memories: no manifest generates it" in full[2], full
+    assert "git mv generated/memories/migrations generated/store/migrations" in full[2]
+    assert "; remove it: git rm -r" not in full[2]     # not the chain's history as the first fix
+    for _ in range(2):
+        assert _check(project, cache, full=False) == full
