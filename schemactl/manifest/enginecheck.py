@@ -407,7 +407,8 @@ def check(m, problems) -> None:
                                 problems.add(path, f"{what}: {differs}", severity="warning")
 
             sql = expr.on("sqlite") if "sqlite" in engines else None
-            place = _place(path) if sql and path not in refused_at and not missing else None
+            place = _place(path) if sql and path not in refused_at and not missing and \
+                enginediff.may_read_clock(sql) else None
             refused = enginediff.sqlite_clock_refusal(sql, place) if place else None
             if refused:   # SQLite takes the DDL, then refuses the rows: the clock where it must be deterministic
                 problems.add(path, f"{what}: {refused}")

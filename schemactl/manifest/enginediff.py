@@ -246,11 +246,16 @@ _READS = {"clock": "reads the clock", "random": "is random", "now": "reads the c
           "zone": "reads the machine's time zone"}
 
 
+def may_read_clock(sql: str) -> bool:
+    """Whether a SQLite text may read the clock or chance (only such a text is read for sqlite_clock_refusal)."""
+    return _SQLITE_CLOCK_TRAP.search(sql) is not None
+
+
 def sqlite_clock_refusal(sql: str, place: str) -> str | None:
     """Why SQLite refuses ``sql`` (SQLite's own text) as a CHECK, an index's predicate or expression, or a generated
     column (``place``: check, where, expr, generated) for reading the clock, the machine's time zone or chance (as
     clock_read finds them), or None."""
-    tree = _lite_tree(sql) if _SQLITE_CLOCK_TRAP.search(sql) else None
+    tree = _lite_tree(sql) if may_read_clock(sql) else None
     if tree is None:
         return None
     for node in tree.walk():
