@@ -289,7 +289,8 @@ def generate(manifests, output, no_hash, slug, allow_destructive, features):
     done = []
     stale: list[str] = []
     for path, m in loaded:
-        planned = _next_migration(project, path, m, output, slug, allow_destructive) if slug else None
+        planned = _next_migration(project, path, m, output, slug, allow_destructive,
+                                  [project.output_dir(x, output) for _, x in loaded]) if slug else None
         try:
             if planned is None and m.features and path in versions:
                 version = versions[path]
@@ -386,15 +387,22 @@ def _remember_clean(project, manifests, output, features, loaded, hashes_written
                       _left_over_warnings(project, output, dirs) if not manifests else [])
 
 
-def _next_migration(project, path, m, output, slug, allow_destructive):
+def _next_migration(project, path, m, output, slug, allow_destructive, dirs=()):
     """The next migration of ``m`` (None when it matches its last one, for a feature set, or for a manifest
-    without a chain: `migrate new` starts one)."""
+    without a chain: `migrate new` starts one, or a renamed manifest's chain left behind is carried over;
+    ``dirs``: the output directories of the project's manifests)."""
     from .migrations.files import NothingToDo, plan_next
     if m.features:
         return None
-    if _no_chain(project.output_dir(m, output)):
-        click.echo(f"{project.display(path)}: no migration chain, so no migration; start one with `schemactl "
-                   f"migrate new {project.display(path)} --name init`", err=True)
+    here = project.output_dir(m, output)
+    if _no_chain(here):
+        shown = project.display(path)
+        left = [p for p in _left_over(project, output, dirs) if not _no_chain(p)]
+        carry = "".join(f"; if the manifest was named {p.name} before, carry its chain over: git mv "
+                        f"{project.display(p)}/migrations {project.display(here)}/migrations, then run this again"
+                        for p in left)
+        click.echo(f"{shown}: no migration chain, so no migration{carry}; else start one with `schemactl "
+                   f"migrate new {_shell(shown)} --name init`", err=True)
         return None
     try:
         planned = plan_next(project.output_dir(m, output), m, path.read_bytes().decode("utf-8"), slug,
@@ -470,15 +478,8 @@ def _left_over_warnings(project, output, dirs) -> list[str]:
     (one of ``dirs`` without a chain), or the manifest is named back; removing it is the last resort.  Read from
     the directories alone, so `check`'s fast path finds the same warnings without loading a manifest."""
     root = project.root / (output or project.output)
-    owned = {os.path.realpath(d) for d in dirs}
-    try:
-        entries = sorted(p for p in root.iterdir() if p.is_dir())
-    except OSError:
-        return []
     found = []
-    for p in entries:
-        if os.path.realpath(p) in owned or not (p / "postgres.sql").is_file():
-            continue
+    for p in _left_over(project, output, dirs):
         left = project.display(p)
         if _no_chain(p):
             found.append(f"warning: {left}: no manifest generates it (left by a removed or renamed manifest?); "
@@ -491,6 +492,18 @@ def _left_over_warnings(project, output, dirs) -> list[str]:
                      f"carry the chain over: git mv {left}/migrations {target} (then `schemactl generate`), or "
                      f"name the manifest back (name: {p.name}); if it was removed, git rm -r {left}")
     return found
+
+
+def _left_over(project, output, dirs) -> list[Path]:
+    """The directories of the output root that hold generated DDL but belong to no manifest of the project
+    (``dirs``: the manifests' output directories)."""
+    root = project.root / (output or project.output)
+    owned = {os.path.realpath(d) for d in dirs}
+    try:
+        entries = sorted(p for p in root.iterdir() if p.is_dir())
+    except OSError:
+        return []
+    return [p for p in entries if os.path.realpath(p) not in owned and (p / "postgres.sql").is_file()]
 
 
 def _untracked_outputs(project, output) -> list:

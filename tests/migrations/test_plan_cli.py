@@ -95,3 +95,27 @@ def test_a_feature_set_without_a_chain_is_told_the_command_that_starts_it(tmp_pa
     _ok(*said.split()[1:], cwd=project)
     assert _ok("migrate", "apply", "--db", "sqlite:///c.db", "--features", "extra", cwd=project).stdout.strip() \
         == "applied 1"
+
+
+def test_a_renamed_manifests_next_migration_names_the_chain_left_behind(tmp_path):
+    """name: chain renamed to store, then generate --migration: it said only "no migration chain; start one with
+    migrate new --name init", which would begin a second history beside the one the databases were migrated by
+    (left in generated/chain/migrations).  It names the git mv that carries the chain over; done, the migration
+    is the chain's next."""
+    project = _project(tmp_path, "chain")
+    _ok("generate", cwd=project)
+    _ok("migrate", "new", "--name", "init", cwd=project)
+    old = project / "manifests" / "chain.yaml"
+    (project / "manifests" / "store.yaml").write_text(old.read_text().replace("name: chain", "name: store", 1)
+                                                      .replace("  extra:\n    columns:\n      id: {type: integer, "
+                                                               "primary_key: true}\n", "  extra:\n    columns:\n"
+                                                               "      id: {type: integer, primary_key: true}\n"
+                                                               "      n: integer\n", 1))
+    old.unlink()
+    result = _ok("generate", "--migration", "add_n", cwd=project)
+    assert ("if the manifest was named chain before, carry its chain over: git mv generated/chain/migrations "
+            "generated/store/migrations, then run this again") in result.stderr
+    (project / "generated" / "chain" / "migrations").rename(project / "generated" / "store" / "migrations")
+    _ok("generate", "--migration", "add_n", cwd=project)
+    assert sorted(p.name for p in (project / "generated" / "store" / "migrations" / "sqlite").glob("*.sql")) == \
+        ["0001_init.sql", "0002_add_n.sql"]
