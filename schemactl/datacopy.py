@@ -297,13 +297,16 @@ def _undeferred_cycle(m: Manifest, start: str) -> list[str] | None:
 
 
 def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None, again=None,
-                origin: str = "the source") -> int:
+                origin: str = "the source", at=None) -> int:
     """Write batches of neutral rows to the target; a refused row is named by its key.  PostgreSQL learns
     which row it refused only at the end of the table's COPY: ``again()`` gives the batches once more
     to find it (by default ``batches`` itself, when it is a list).  ``origin``: where a refused value is to be
-    corrected ("the source", "the archive")."""
+    corrected ("the source", "the archive"); ``at(n)``: where the table's n-th row is written there ("x.gz: line
+    12: "), put before a refusal of a value the target cannot hold."""
     cols = dv.columns(m, t)
     convert = dv.converter(t, cols, [ds.function("write", engine, m, c) for c in cols])
+    if at is not None:
+        convert = _placed(convert, at)
     label = dv.row_key(t, cols)
     col_list = ", ".join(quote(c.name) for c in cols)
     name = Renderer(m, engine).q(t.name)
@@ -333,6 +336,18 @@ def write_table(conn, engine: str, m: Manifest, t: Table, batches, progress=None
         if progress:
             progress(t.name, n)
     return n
+
+
+def _placed(convert, at):
+    """``convert``, whose refusal of the n-th row begins with ``at(n)``."""
+    def f(row, n):
+        try:
+            return convert(row, n)
+        except SchemactlError as exc:
+            placed = SchemactlError(at(n) + str(exc))
+            placed.exit_code = exc.exit_code
+            raise placed from None
+    return f
 
 
 # COPY's text format of a value psycopg dumped (what Copy.write_row sends).
@@ -718,7 +733,8 @@ def restore(path: Path, m: Manifest, conn, engine: str, force: bool = False,
                 # one write per table, as copy does: PostgreSQL checks a foreign key of a COPY at its end, so a
                 # row may reference one further on in the table (a batch's COPY alone would refuse it)
                 counts[t.name] = write_table(conn, engine, m, t, _section_batches(lines, decode), progress,
-                                             again=_section_again(path, number, decode), origin="the archive")
+                                             again=_section_again(path, number, decode), origin="the archive",
+                                             at=lambda n, start=number: f"{path}: line {start + n}: ")
             elif isinstance(obj, dict) and obj.get("end"):
                 rows = obj.get("rows")
                 if not isinstance(rows, dict) or any(type(v) is not int for v in rows.values()) or rows != counts:

@@ -273,8 +273,14 @@ def test_a_default_now_row_is_refused_with_a_way_out_that_works(pg, tmp_path):
     said = str(refused.value)
     assert "fraction of a millisecond" in said and "choose sqlite.timestamptz: iso_text" in said, said
     update = re.search(r"UPDATE … SET (.+?\))\)", said).group(1)
+    archive = tmp_path / "events.jsonl.gz"
+    pg.execute("INSERT INTO events (id, at) VALUES (0, '2024-01-01 00:00:00Z')")
+    datacopy.backup(m, pg, "postgres", archive)
+    with pytest.raises(SchemactlError) as refused:   # restored, the value is named at its archive line too
+        datacopy.restore(archive, m, lite, "sqlite")
+    assert str(refused.value).startswith(f"{archive}: line 4: table events, row id=1, column at: "), refused.value
     pg.execute(f"UPDATE events SET {update}")
-    assert datacopy.copy(m, pg, "postgres", lite, "sqlite") == {"events": 1}
+    assert datacopy.copy(m, pg, "postgres", lite, "sqlite") == {"events": 2}
 
 
 SEQUENCES = load_text("""\

@@ -303,9 +303,9 @@ def test_restore_into_a_numeric_affinity_column_carries_what_sqlite_holds_exactl
     result = cli("restore", "--manifest", tmp_path / "a.yaml", "--db", f"sqlite:///{target}", archive(CARRIED))
     assert result.exit_code == 0, result.output
     assert sqlite3.connect(target).execute("SELECT * FROM p ORDER BY id").fetchall() == HELD
-    result = cli("restore", "--manifest", tmp_path / "a.yaml", "--db", f"sqlite:///{target}", "--truncate",
-                 archive([(7, None, None, "12345678.123456789", None)]))
+    refused = archive([(7, None, None, "12345678.123456789", None)])
+    result = cli("restore", "--manifest", tmp_path / "a.yaml", "--db", f"sqlite:///{target}", "--truncate", refused)
     assert result.exit_code == 2, result.output
-    assert _one_error(result).startswith("error: table p, row id=7, column fine: 12345678.123456789 would be held "
-                                         "as the REAL 12345678.12345679 by SQLite")
+    assert _one_error(result).startswith(f"error: {refused}: line 3: table p, row id=7, column fine: "
+                                         "12345678.123456789 would be held as the REAL 12345678.12345679 by SQLite")
     assert sqlite3.connect(target).execute("SELECT count(*) FROM p").fetchone() == (3,)   # the old rows kept
