@@ -66,7 +66,13 @@ class Project:
 
 
 def find_project(start: Path | None = None) -> Project:
+    """The project of the directory ``start`` (default: the current one) is in: the nearest directory at or
+    above it with a configuration (schemactl.toml, or [tool.schemactl] in pyproject.toml); without one, the
+    nearest with the default layout's manifests (manifests/*.yaml), so that a command run from src/ of a project
+    set up without a configuration (import -o manifests/app.yaml) finds its generated/ and migration chain there
+    and does not begin another; else ``start`` itself."""
     start = (start or Path.cwd()).resolve()
+    laid_out = None
     for d in (start, *start.parents):
         own = d / "schemactl.toml"
         if own.is_file():
@@ -76,7 +82,16 @@ def find_project(start: Path | None = None) -> Project:
             table = _read_toml(py).get("tool", {}).get("schemactl")
             if table is not None:
                 return _from_table(d, table, py)
-    return Project(root=start)
+        if laid_out is None and _has_manifests(d):
+            laid_out = d
+    return Project(root=laid_out or start)
+
+
+def _has_manifests(d: Path) -> bool:
+    try:
+        return any(p.is_file() for g in DEFAULT_MANIFESTS for p in d.glob(g))
+    except OSError:
+        return False
 
 
 def _read_toml(path: Path) -> dict:

@@ -211,3 +211,21 @@ def test_hash_without_a_manifest_argument_takes_the_projects(tmp_path):
     assert result.exit_code == 0, result.output
     assert "manifests/shop.yaml: hash updated" in result.stderr
     assert cli("hash", cwd=tmp_path).stdout.strip() in manifest.read_text()
+
+
+def test_a_project_without_a_configuration_is_found_from_a_subdirectory(tmp_path):
+    """A project set up without schemactl.toml (import -o manifests/app.yaml, as the README's adoption does): from
+    src/, every command took src/ for the project: migrate status said "no migrations yet" and the migrate new it
+    advised began a second chain under src/generated/ and set the manifest's version back to 1.  The nearest
+    directory above with manifests/*.yaml is the project."""
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "app.yaml").write_text(
+        "format: 1\nname: app\nversion: 1\ntables:\n  t:\n    columns:\n      id: {type: integer, primary_key: true}\n")
+    assert cli("migrate", "new", "--name", "init", cwd=tmp_path).exit_code == 0
+    deep = tmp_path / "src" / "db"
+    deep.mkdir(parents=True)
+    status = cli("migrate", "status", "--db", f"sqlite:///{tmp_path / 'app.db'}", cwd=deep)
+    assert status.exit_code == 0 and "0001_init" in status.stdout, status.output
+    assert cli("check", cwd=deep).exit_code == 0
+    assert cli("generate", cwd=deep).exit_code == 0
+    assert not (tmp_path / "src" / "generated").exists() and not (deep / "generated").exists()
