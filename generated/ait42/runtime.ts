@@ -142,19 +142,32 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return (typeof value === "object" || typeof value === "function") && value !== null;
 }
 
+/** `value`, which the code before has made sure is there: a clear error (a bug, never a schema problem) if not. */
+function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) {
+    throw new Error(`schemactl runtime: ${what} is missing`);
+  }
+  return value;
+}
+
+/** The first column of the first row of a query that always returns one. */
+function firstCell(rows: readonly Row[], what: string): unknown {
+  return must(rows[0], `the row of ${what}`)[0];
+}
+
 function driverOf(db: unknown): unknown {
-  return isObject(db) && "$client" in db && isObject(db.$client) ? db.$client : db;   // Drizzle
+  return isObject(db) && isObject(db["$client"]) ? db["$client"] : db;   // Drizzle
 }
 
 /** The engine behind `db`, and for a pool one client lent for the whole call. */
 async function open(db: unknown): Promise<Session> {
   const driver = driverOf(db);
-  if (isObject(driver) && typeof driver.prepare === "function" && typeof driver.exec === "function"
-      && typeof driver.inTransaction === "boolean") {
+  if (isObject(driver) && typeof driver["prepare"] === "function" && typeof driver["exec"] === "function"
+      && typeof driver["inTransaction"] === "boolean") {
     return { engine: "sqlite", db: driver as unknown as SqliteDb };
   }
-  if (isObject(driver) && typeof driver.query === "function") {
-    if (typeof driver.connect === "function" && typeof driver.totalCount === "number") {
+  if (isObject(driver) && typeof driver["query"] === "function") {
+    if (typeof driver["connect"] === "function" && typeof driver["totalCount"] === "number") {
       return { engine: "postgres", client: await (driver as unknown as PgPool).connect(), pooled: true };
     }
     return { engine: "postgres", client: driver as unknown as PgClient, pooled: false };
@@ -251,13 +264,13 @@ function errorMessage(err: unknown): string {
 
 function checkHistory(applied: readonly Row[], migrations: readonly Migration[]): void {
   const byVersion = new Map<number, Migration>(migrations.map((m): [number, Migration] => [m.version, m]));
-  const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
   applied.forEach(([rawVersion, digest, checksum], index) => {
     const version = Number(rawVersion);
     const i = index + 1;
     const m = byVersion.get(version);
     if (m === undefined) {
-      throw new MigrationError(`database is at schema version ${show(applied[applied.length - 1][0])}, ahead of `
+      throw new MigrationError(`database is at schema version ${show(must(applied[applied.length - 1], "last history row")[0])}, ahead of `
                                + `this build (latest embedded migration: ${latest}); deploy the newer build`);
     }
     if (version !== i) {
@@ -302,7 +315,7 @@ export async function migrate(db: Database, bundle: Bundle): Promise<number[]> {
 }
 
 function isSqliteError(err: unknown): boolean {
-  return isObject(err) && (err.name === "SqliteError" || (typeof err.code === "string" && err.code.startsWith("SQLITE")));
+  return isObject(err) && (err["name"] === "SqliteError" || (typeof err["code"] === "string" && err["code"].startsWith("SQLITE")));
 }
 
 /** migrate() on a connection with a transaction open (or failed): each migration commits, so the caller's open
@@ -316,8 +329,8 @@ function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
   if (db.inTransaction) {
     throw new MigrationError(OPEN_TRANSACTION);
   }
-  const fkWas = Boolean(sqliteRows(db, "PRAGMA foreign_keys")[0][0]);
-  if (Number(sqliteRows(db, "PRAGMA busy_timeout")[0][0]) < BUSY_TIMEOUT_MS) {   // wait for another migration
+  const fkWas = Boolean(firstCell(sqliteRows(db, "PRAGMA foreign_keys"), "PRAGMA foreign_keys"));
+  if (Number(firstCell(sqliteRows(db, "PRAGMA busy_timeout"), "PRAGMA busy_timeout")) < BUSY_TIMEOUT_MS) {   // wait for another migration
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
   const appliedNow: number[] = [];
@@ -325,7 +338,7 @@ function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
     try {
       run();
     } catch (err) {
-      const why = isObject(err) && typeof err.message === "string" ? err.message : String(err);
+      const why = isObject(err) && typeof err["message"] === "string" ? err["message"] : String(err);
       throw new MigrationError(`cannot take the database's write lock: ${why}`);
     }
   };
@@ -344,22 +357,24 @@ function migrateSqlite(db: SqliteDb, bundle: Bundle): number[] {
           db.exec("COMMIT");
           return appliedNow;
         }
-        const m = pending[0];
+        const m = must(pending[0], "the next pending migration");
         name = m.name;
         for (const stmt of m.statements) {
           db.exec(stmt);
         }
         const broken = sqliteRows(db, "PRAGMA foreign_key_check");
-        if (broken.length) {   // the database before the migration says whose rows they are
+        const [firstBroken] = broken;
+        if (firstBroken !== undefined) {   // the database before the migration says whose rows they are
           db.exec("ROLLBACK");
           const before = sqliteRows(db, "PRAGMA foreign_key_check");
-          throw new MigrationError(before.length
+          const [firstBefore] = before;
+          throw new MigrationError(firstBefore !== undefined
             ? `the database already holds ${before.length} row(s) violating foreign keys (first: table `
-              + `${show(before[0][0])}, rowid ${show(before[0][1])}), written while foreign keys were off; `
+              + `${show(firstBefore[0])}, rowid ${show(firstBefore[1])}), written while foreign keys were off; `
               + `migration ${m.name} was not applied: correct them (PRAGMA foreign_key_check lists them), then `
               + "migrate again"
             : `migration ${m.name} leaves ${broken.length} row(s) violating foreign keys `
-              + `(first: table ${show(broken[0][0])}, rowid ${show(broken[0][1])})`);
+              + `(first: table ${show(firstBroken[0])}, rowid ${show(firstBroken[1])})`);
         }
         if (m.record && m.record.length) {
           for (const stmt of m.record) {
@@ -414,7 +429,7 @@ async function migratePostgres(client: PgClient, bundle: Bundle): Promise<number
     if (schema) {
       await pgRows(client, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     } else {   // the statements name no schema: they create where the connection's search_path says
-      const current = (await pgRows(client, "SELECT current_schema()"))[0][0] as string | null;
+      const current = firstCell(await pgRows(client, "SELECT current_schema()"), "current_schema()") as string | null;
       if (current !== "public") {
         throw new MigrationError(outsidePublic(current));
       }
@@ -496,7 +511,7 @@ async function pgTransactionState(client: PgClient): Promise<"none" | "open" | "
     throw err;
   }
   const second = await pgRows(client, PG_VIRTUAL_XID);
-  return first[0][0] === second[0][0] ? "open" : "none";
+  return firstCell(first, "the virtual transaction id") === firstCell(second, "the virtual transaction id") ? "open" : "none";
 }
 
 // ---------------------------------------------------------------- verify
@@ -528,10 +543,11 @@ function unquoteIdent(name: string): string {
 }
 
 function versionProblems(rows: readonly Row[], bundle: Bundle): string[] {
-  if (!rows.length) {
+  const [row] = rows;
+  if (row === undefined) {
     return [`${VERSION_TABLE} is empty; run migrate() first`];
   }
-  const [version, digest] = rows[0];
+  const [version, digest] = row;
   if (Number(version) !== bundle.version) {
     return [`database is at version ${show(version)}, the bundle expects ${bundle.version}`];
   }
@@ -740,7 +756,7 @@ function fkText(table: string, fk: readonly unknown[]): string {
 
 function indexText(keys: IndexFact): string {
   const cols = keys.slice(0, -1);
-  const unique = keys[keys.length - 1][1];
+  const unique = must(keys[keys.length - 1], "an index's unique flag")[1];
   return "(" + cols.map(([c, d]) => show(c) + (d ? " DESC" : "")).join(", ") + ")" + (unique ? " unique" : "");
 }
 
@@ -816,8 +832,11 @@ function compareObjects(expected: CatalogFacts, actual: LiveObjects): string[] {
       const have = actual.enums.get(name);
       if (have === undefined) {
         out.push(`enum "${name}" is missing`);
-      } else if (!same(want[name], have)) {
-        out.push(`enum "${name}": expected values (${want[name].join(", ")}), found (${have.join(", ")})`);
+      } else {
+        const values = must(want[name], `enum "${name}"`);
+        if (!same(values, have)) {
+          out.push(`enum "${name}": expected values (${values.join(", ")}), found (${have.join(", ")})`);
+        }
       }
     }
     for (const name of sortedPy(actual.enums.keys())) {
@@ -861,7 +880,7 @@ function compareCatalogs(expected: { readonly [table: string]: TableFacts }, act
     if (have === undefined) {
       out.push(`table "${name}" is missing`);
     } else {
-      out.push(...compareTable(name, expected[name], have));
+      out.push(...compareTable(name, must(expected[name], `table "${name}"`), have));
     }
   }
   const wanted = new Set(names);
@@ -912,7 +931,7 @@ function compareTable(name: string, want: TableFacts, have: LiveTable): string[]
                + `found ${identityText(have.identity.includes(col))}`);
     } else if (want.identity_kind !== undefined && own(want.identity_kind, col) !== undefined
                && have.identity_kind?.get(col) !== undefined && want.identity_kind[col] !== have.identity_kind.get(col)) {
-      out.push(`column "${name}.${col}": expected ${identityKindText(want.identity_kind[col])}, `
+      out.push(`column "${name}.${col}": expected ${identityKindText(String(want.identity_kind[col]))}, `
                + `found ${identityKindText(String(have.identity_kind.get(col)))}`);
     }
   }
@@ -1073,12 +1092,12 @@ function sqlTokens(sql: string): Token[] {
   const n = sql.length;
   let i = 0;
   while (i < n) {
-    const c = sql[i];
+    const c = sql.charAt(i);
     let j: number;
     let kind: Token[0];
     if (SQLITE_SPACE.includes(c)) {
       kind = " ";
-      for (j = i + 1; j < n && SQLITE_SPACE.includes(sql[j]); j++) { /* whitespace */ }
+      for (j = i + 1; j < n && SQLITE_SPACE.includes(sql.charAt(j)); j++) { /* whitespace */ }
     } else if (sql.startsWith("--", i)) {
       kind = " ";
       j = sql.indexOf("\n", i);
@@ -1106,7 +1125,7 @@ function sqlTokens(sql: string): Token[] {
       }
     } else if (isWordChar(c)) {
       kind = "w";
-      for (j = i + 1; j < n && isWordChar(sql[j]); j++) { /* word */ }
+      for (j = i + 1; j < n && isWordChar(sql.charAt(j)); j++) { /* word */ }
     } else {
       kind = "p";
       j = i + 1;
@@ -1130,7 +1149,8 @@ function ident(sql: string, tok: Token): string {
   if (text[0] === "[") {
     return text.slice(1, -1);
   }
-  return text.slice(1, -1).split(text[0] + text[0]).join(text[0]);
+  const quote = text.charAt(0);
+  return text.slice(1, -1).split(quote + quote).join(quote);
 }
 
 function punct(sql: string, tok: Token): string {
@@ -1159,7 +1179,7 @@ function joinedText(sql: string, toks: readonly Token[]): string {
 function closing(sql: string, toks: readonly Token[], start: number): number {
   let depth = 0;
   for (let i = start; i < toks.length; i++) {
-    const text = punct(sql, toks[i]);
+    const text = punct(sql, must(toks[i], "a token"));
     if (text === "(") {
       depth++;
     } else if (text === ")") {
@@ -1219,23 +1239,26 @@ function sqliteTableFacts(sql: string): [[string, string][], string[]] {
     const seen: Token[] = [];   // the part's tokens outside parentheses so far, whitespace left out
     let k = 0;
     while (k < part.length) {
-      const tok = part[k];
+      const tok = must(part[k], "a token");
       if (tok[0] === " ") {
         k++;
         continue;
       }
       if (punct(sql, tok) === "(") {
         const close = closing(sql, part, k);
-        if (seen.length && keyword(sql, seen[seen.length - 1]) === "CHECK") {
-          const named = seen.length >= 3 && keyword(sql, seen[seen.length - 3]) === "CONSTRAINT";
-          checks.push([named ? ident(sql, seen[seen.length - 2]) : "", joinedText(sql, part.slice(k + 1, close))]);
+        const last = seen[seen.length - 1];
+        if (last !== undefined && keyword(sql, last) === "CHECK") {
+          const named = seen.length >= 3 && keyword(sql, must(seen[seen.length - 3], "a token")) === "CONSTRAINT";
+          checks.push([named ? ident(sql, must(seen[seen.length - 2], "a token")) : "",
+                       joinedText(sql, part.slice(k + 1, close))]);
         }
         seen.push(tok);
         k = close + 1;
         continue;
       }
-      if (seen.length && keyword(sql, tok) === "AUTOINCREMENT" && !TABLE_CONSTRAINTS.includes(keyword(sql, seen[0]))) {
-        identity.push(ident(sql, seen[0]));
+      const head = seen[0];
+      if (head !== undefined && keyword(sql, tok) === "AUTOINCREMENT" && !TABLE_CONSTRAINTS.includes(keyword(sql, head))) {
+        identity.push(ident(sql, head));
       }
       seen.push(tok);
       k++;
@@ -1304,6 +1327,10 @@ const PG_FK_ACTIONS: { readonly [letter: string]: string } = {
   a: "no action", r: "restrict", c: "cascade", n: "set null", d: "set default",
 };
 
+function fkAction(letter: unknown): string {
+  return must(PG_FK_ACTIONS[String(letter)], `foreign key action ${show(letter)}`);
+}
+
 /** A one-dimensional array as node-postgres hands it over: parsed, or (name[]) as its text literal. */
 function pgArray(value: unknown): Key[] {
   if (Array.isArray(value)) {
@@ -1365,8 +1392,7 @@ async function catalogPostgres(client: PgClient, schema: string | null, ignored:
     } else if (kind === "u") {
       t.uniques.push(pgArray(cols));
     } else if (kind === "f") {
-      t.foreign_keys.push([pgArray(cols), String(ref), pgArray(refCols), PG_FK_ACTIONS[String(onDelete)],
-                           PG_FK_ACTIONS[String(onUpdate)]]);
+      t.foreign_keys.push([pgArray(cols), String(ref), pgArray(refCols), fkAction(onDelete), fkAction(onUpdate)]);
     } else if (kind === "c") {
       t.checks.push([String(cname), check === null || check === undefined ? "" : String(check)]);
     }
@@ -1379,7 +1405,7 @@ async function catalogPostgres(client: PgClient, schema: string | null, ignored:
       const expression = isExpr === undefined ? names.map(() => false) : pgBoolArray(isExpr);
       const keys = names.slice(0, Math.min(names.length, descending.length, expression.length))
         .map((c, i): [Key, boolean] => [expression[i] ? EXPRESSION_KEY : unquoteIdent(show(c)),
-                                        descending[i]]);
+                                        must(descending[i], "a key's DESC flag")]);
       t.indexes.set(String(name), [...keys, ["unique", Boolean(unique)]]);
     }
   }
@@ -1455,8 +1481,10 @@ async function pgSpelled(client: PgClient, expected: CatalogFacts, actual: Map<s
                          objects: LiveObjects): Promise<CatalogFacts> {
   const schema = expected.schema;
   const viewSql = expected.view_sql ?? {};
-  const tables = sortedPy(Object.keys(expected.tables)).filter((name) => actual.has(name)
-    && (Object.keys(expected.tables[name].check_sql ?? {}).length || Object.keys(expected.tables[name].default_sql ?? {}).length));
+  const tables = sortedPy(Object.keys(expected.tables)).filter((name) => {
+    const want = must(expected.tables[name], `table "${name}"`);
+    return actual.has(name) && (Object.keys(want.check_sql ?? {}).length || Object.keys(want.default_sql ?? {}).length);
+  });
   const views = sortedPy(Object.keys(viewSql)).filter((v) => objects.views.includes(v));
   const spelledViews: { [name: string]: string } = {};
   const out: CatalogFacts = { ...expected, view_sql: spelledViews };
@@ -1472,7 +1500,7 @@ async function pgSpelled(client: PgClient, expected: CatalogFacts, actual: Map<s
     }
     const spelled: { [table: string]: TableFacts } = { ...expected.tables };
     for (const name of tables) {
-      const want = expected.tables[name];
+      const want = must(expected.tables[name], `table "${name}"`);
       const checkSql = want.check_sql ?? {};
       const defaultSql = want.default_sql ?? {};
       const texts = await probe(client, `CREATE TEMP TABLE schemactl_probe (LIKE ${relation(name)})`,
@@ -1484,8 +1512,9 @@ async function pgSpelled(client: PgClient, expected: CatalogFacts, actual: Map<s
       if (texts === undefined) {
         continue;
       }
-      const mine = new Map(texts[0].map((r): [string, string] => [`${String(r[0])}:${String(r[1])}`, String(r[2])]));
-      const live = new Map(texts[1].map((r): [string, string] => [`${String(r[0])}:${String(r[1])}`, String(r[2])]));
+      const [mineRows, liveRows] = texts;
+      const mine = new Map(must(mineRows, "the probe's texts").map((r): [string, string] => [`${String(r[0])}:${String(r[1])}`, String(r[2])]));
+      const live = new Map(must(liveRows, "the table's texts").map((r): [string, string] => [`${String(r[0])}:${String(r[1])}`, String(r[2])]));
       const checks = new Map<string, string>();
       for (const n of Object.keys(checkSql)) {
         const text = mine.get(`c:${n}`);
@@ -1518,9 +1547,10 @@ async function pgSpelled(client: PgClient, expected: CatalogFacts, actual: Map<s
     for (const v of views) {
       const texts = await probe(client, `CREATE TEMP VIEW schemactl_probe AS ${viewSql[v]}`, [],
                                 [[PG_QUERIES.probe_view, relation(v)]]);
-      if (texts !== undefined && texts[0].length) {
-        spelledViews[v] = String(texts[0][0][0]);
-        objects.view_sql.set(v, String(texts[0][0][1]));
+      const row = texts === undefined ? undefined : must(texts[0], "the view probe's texts")[0];
+      if (row !== undefined) {
+        spelledViews[v] = String(row[0]);
+        objects.view_sql.set(v, String(row[1]));
       }
     }
     return { ...out, tables: spelled };

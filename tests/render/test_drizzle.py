@@ -18,6 +18,7 @@ from schemactl.expect import expect
 from schemactl.introspect import introspect
 from schemactl.manifest.load import load_file, load_text
 from tests.conftest import CASES, ROOT
+from tests.runtime.typescript.support import STRICTER_OPTIONS
 
 BIN = ROOT / "node_modules" / ".bin"
 SOURCES = sorted((ROOT / "manifests").glob("*.yaml")) + sorted(CASES.glob("*/manifest.yaml"))
@@ -37,9 +38,10 @@ def toolchain():
     return BIN
 
 
-def _workdir(tmp: Path) -> Path:
+def _workdir(tmp: Path, options: dict | None = None) -> Path:
     (tmp / "node_modules").symlink_to(ROOT / "node_modules")
-    (tmp / "tsconfig.json").write_text(json.dumps({**TSCONFIG, "include": ["**/*.ts"]}))
+    config = {"compilerOptions": {**TSCONFIG["compilerOptions"], **(options or {})}, "include": ["**/*.ts"]}
+    (tmp / "tsconfig.json").write_text(json.dumps(config))
     return tmp
 
 
@@ -48,7 +50,8 @@ def _run(cmd, cwd) -> subprocess.CompletedProcess:
 
 
 def test_every_generated_typescript_file_compiles_strict(toolchain, tmp_path_factory):
-    work = _workdir(tmp_path_factory.mktemp("tsc"))
+    """--strict and the stricter flags projects commonly add (STRICTER_OPTIONS: a project's build checks them all)."""
+    work = _workdir(tmp_path_factory.mktemp("tsc"), STRICTER_OPTIONS)
     for src in SOURCES:
         m = load_file(src)
         for name, content in render.outputs(m).items():

@@ -26,6 +26,12 @@ COMPILER_OPTIONS = {"strict": True, "target": "ES2022", "module": "node16", "mod
                     "esModuleInterop": True, "skipLibCheck": True, "types": ["node"],
                     "typeRoots": [str(NODE_MODULES / "@types")]}
 
+# The flags stricter than --strict that projects commonly turn on (create-t3-app: noUncheckedIndexedAccess):
+# the generated files compile under them too, since a project's build type-checks every file it holds.
+STRICTER_OPTIONS = {"noUncheckedIndexedAccess": True, "noPropertyAccessFromIndexSignature": True,
+                    "exactOptionalPropertyTypes": True, "noImplicitOverride": True, "noImplicitReturns": True,
+                    "noFallthroughCasesInSwitch": True}
+
 
 class DriverCrashed(AssertionError):
     pass

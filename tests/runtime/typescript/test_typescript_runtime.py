@@ -17,7 +17,8 @@ import pytest
 
 from schemactl.runtime import MigrationError, SchemaMismatch, migrate, verify
 from tests.migrations.chain_support import BASE, SEED_ROWS, Chain
-from tests.runtime.typescript.support import COMPILER_OPTIONS, NODE_MODULES, ROOT, TSC, build_drivers
+from tests.runtime.typescript.support import (COMPILER_OPTIONS, NODE_MODULES, ROOT, STRICTER_OPTIONS, TSC,
+                                              build_drivers)
 
 V2 = BASE.replace("      name: {type: text, nullable: false}\n",
                   "      name: {type: text, nullable: false}\n      email: {type: varchar(120), unique: true}\n"
@@ -400,6 +401,7 @@ export async function startUp(lite: BetterSqlite3.Database, client: Client, pool
 
 
 def test_every_generated_runtime_compiles_strict(tmp_path):
+    """tsc --strict and the stricter flags projects commonly add (STRICTER_OPTIONS), with a use of it."""
     outs = sorted(p.parent for p in (ROOT / "generated").glob("*/bundle.ts"))
     assert outs and all((o / "runtime.ts").exists() for o in outs), "run schemactl generate"
     (tmp_path / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
@@ -409,7 +411,8 @@ def test_every_generated_runtime_compiles_strict(tmp_path):
         for name in ("runtime.ts", "bundle.ts"):
             shutil.copyfile(out / name, work / name)
         (work / "use.ts").write_text(USE)
-    (tmp_path / "tsconfig.json").write_text(json.dumps({"compilerOptions": {**COMPILER_OPTIONS, "noEmit": True},
+    (tmp_path / "tsconfig.json").write_text(json.dumps({"compilerOptions": {**COMPILER_OPTIONS, **STRICTER_OPTIONS,
+                                                                        "noEmit": True},
                                                         "include": ["*/*.ts"]}))
     res = subprocess.run([str(TSC), "-p", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
