@@ -66,9 +66,10 @@ function need(name) {
     }
   }
 }
-function fail(message, node) {
-  const at = node ? position(node) : null;
-  answer(JSON.stringify({ error: message, line: at && at.line, col: at && at.col }));
+function fail(message, node, unit) {
+  const at = node ? place(node, unit) : null;
+  answer(JSON.stringify({ error: message, ...(at && at.file ? { file: at.file } : {}), line: at && at.line,
+                          col: at && at.col }));
   process.exit(3);
 }
 
@@ -80,36 +81,112 @@ const lite = need("drizzle-orm/sqlite-core");
 // -- the source, through the compiler API
 // (no parent pointers: uses() links the few subtrees it reads, and the whole tree's took a quarter of the parse)
 const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
-function position(node) {
-  const lc = source.getLineAndCharacterOfPosition(node.getStart(source));
+function position(node, u = entry) {
+  const lc = u.source.getLineAndCharacterOfPosition(node.getStart(u.source));
   return { line: lc.line + 1, col: lc.character + 1 };
 }
+// A node's place for the caller's notes: the module that holds it is named when it is not the schema file
+function place(node, u = entry) {
+  return { ...(u === entry ? {} : { file: u.file }), ...position(node, u) };
+}
 
-const imports = new Map();   // local name -> { module, name ("default", "*" or the imported name), type }
-const locals = new Map();    // top-level declarations: name -> node
-for (const st of source.statements) {
-  if (ts.isImportDeclaration(st) && st.importClause && ts.isStringLiteral(st.moduleSpecifier)) {
-    const mod = st.moduleSpecifier.text, clause = st.importClause;
-    if (clause.name) imports.set(clause.name.text, { module: mod, name: "default", type: clause.isTypeOnly });
-    const nb = clause.namedBindings;
-    if (nb && ts.isNamespaceImport(nb)) imports.set(nb.name.text, { module: mod, name: "*", type: clause.isTypeOnly });
-    if (nb && ts.isNamedImports(nb)) {
-      for (const el of nb.elements) {
-        imports.set(el.name.text, { module: mod, name: (el.propertyName || el.name).text,
-                                    type: clause.isTypeOnly || el.isTypeOnly });
+// One source file read: its imports, top-level declarations, `[export] const x = <call>(...)` calls and
+// re-exports.  The schema file is one; the local modules it re-exports (export * from "./x", export { a } from
+// "./x", import-then-export) are read the same way, each with its own positions and imports.
+function readUnit(f, src) {
+  const u = { file: f, source: src, imports: new Map(), locals: new Map(), calls: new Map(), named: new Map(),
+              stars: [], from: [], exported: new Set() };
+  const exporting = (st) => (ts.canHaveModifiers(st) && ts.getModifiers(st) || [])
+    .some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  for (const st of src.statements) {
+    if (ts.isImportDeclaration(st) && st.importClause && ts.isStringLiteral(st.moduleSpecifier)) {
+      const mod = st.moduleSpecifier.text, clause = st.importClause;
+      if (clause.name) u.imports.set(clause.name.text, { module: mod, name: "default", type: clause.isTypeOnly });
+      const nb = clause.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) u.imports.set(nb.name.text, { module: mod, name: "*", type: clause.isTypeOnly });
+      if (nb && ts.isNamedImports(nb)) {
+        for (const el of nb.elements) {
+          u.imports.set(el.name.text, { module: mod, name: (el.propertyName || el.name).text,
+                                        type: clause.isTypeOnly || el.isTypeOnly });
+        }
+      }
+    } else if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        if (!ts.isIdentifier(d.name)) continue;
+        u.locals.set(d.name.text, d);
+        if (exporting(st)) u.exported.add(d.name.text);
+      }
+    } else if ((ts.isFunctionDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st)
+                || ts.isEnumDeclaration(st) || ts.isClassDeclaration(st)) && st.name) {
+      u.locals.set(st.name.text, st);
+      if (exporting(st)) u.exported.add(st.name.text);
+    } else if (ts.isExportDeclaration(st)) {
+      const mod = st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : null;
+      if (!st.exportClause) {
+        if (mod) u.stars.push(mod);
+      } else if (ts.isNamedExports(st.exportClause)) {
+        for (const el of st.exportClause.elements) {
+          const name = (el.propertyName || el.name).text;
+          if (mod) u.from.push({ as: el.name.text, module: mod, name });
+          else u.named.set(el.name.text, name);
+        }
       }
     }
-  } else if (ts.isVariableStatement(st)) {
-    for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) locals.set(d.name.text, d);
-  } else if ((ts.isFunctionDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st)
-              || ts.isEnumDeclaration(st) || ts.isClassDeclaration(st)) && st.name) {
-    locals.set(st.name.text, st);
   }
+  for (const [name, d] of u.locals) {
+    const init = d.initializer && unwrap(d.initializer);
+    if (init && ts.isCallExpression(init)) u.calls.set(name, init);
+  }
+  return u;
+}
+const entry = readUnit(file, source);
+const { imports, locals } = entry;
+const units = new Map([[file, entry]]);
+function unitAt(from, spec) {   // the local module a relative specifier names, read once
+  const f = /^\.\.?\//.test(spec) ? resolveLocal(from, spec) : null;
+  if (!f || !/\.[mc]?tsx?$/.test(f)) return null;
+  if (!units.has(f)) {
+    let u = null;
+    try {
+      u = readUnit(f, ts.createSourceFile(f, fs.readFileSync(f, "utf8"), ts.ScriptTarget.Latest, false,
+                                          ts.ScriptKind.TS));
+    } catch (e) { /* unread: its declarations are not found */ }
+    units.set(f, u);
+  }
+  return units.get(f);
+}
+// The declaration a module exports as `name`: { u, name } (its unit and its name there), or null
+function exportOf_(u, name, depth = 0) {
+  if (!u || depth > 50) return null;
+  if (u.named.has(name)) {
+    const local = u.named.get(name);
+    if (u.locals.has(local)) return { u, name: local };
+    const i = u.imports.get(local);
+    return i && i.name !== "*" && i.name !== "default" ? exportOf_(unitAt(u.file, i.module), i.name, depth + 1) : null;
+  }
+  if (u.exported.has(name)) return { u, name };
+  for (const f of u.from) if (f.as === name) return exportOf_(unitAt(u.file, f.module), f.name, depth + 1);
+  if (name === "default") return null;
+  for (const m of u.stars) {
+    const found = exportOf_(unitAt(u.file, m), name, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+// The declaration of the schema's export `key`: the schema file's own declaration of that name, as before, or
+// the one a local module it re-exports holds
+function declOf(key) {
+  return locals.has(key) ? { u: entry, name: key } : exportOf_(entry, key);
+}
+// Is `name`, declared as ``at``, what the schema exports as `name` (and so what the generated file declares)?
+function sameExport(name, at) {
+  const d = at && declOf(name);
+  return !!d && d.u === at.u && d.name === at.name;
 }
 
 // The names a piece of code uses from outside itself: imports (kept with their module) or top-level
 // declarations of the file (which the generated file does not have: the caller leaves such code out).
-function uses(node) {
+function uses(node, u = entry) {
   const bound = new Set(), out = { imports: [], locals: [] };
   (function link(n) { ts.forEachChild(n, (c) => { c.parent = n; link(c); }); })(node);
   (function bind(n) {
@@ -128,11 +205,19 @@ function uses(node) {
         || (ts.isTypeAliasDeclaration(p) && p.name === n));
       const name = n.text;
       if (!member && !bound.has(name)) {
-        if (imports.has(name)) {
-          const i = imports.get(name);
-          if (!out.imports.some((x) => x.local === name)) out.imports.push({ local: name, ...i });
-        } else if (locals.has(name) && !out.locals.includes(name)) {
+        if (u.imports.has(name)) {
+          const i = u.imports.get(name);
+          // a name imported from a local module that the schema exports as the same name: the generated file
+          // declares it (when the caller keeps it), as it does the schema file's own declarations
+          const local = /^\.\.?\//.test(i.module) && i.name === name
+            && sameExport(name, exportOf_(unitAt(u.file, i.module), i.name));
+          if (local) {
+            if (!out.locals.includes(name)) out.locals.push(name);
+          } else if (!out.imports.some((x) => x.local === name)) out.imports.push({ local: name, ...i });
+        } else if (u.locals.has(name) && !out.locals.includes(name)) {
           out.locals.push(name);
+          // a module's own declaration the schema does not export as this name: the generated file has none
+          if (u !== entry && !sameExport(name, { u, name })) (out.private = out.private || []).push(name);
         }
       }
     }
@@ -159,28 +244,28 @@ function columnsObject(arg) {
 }
 
 // Property key -> its initializer, following spreads of top-level object constants of the file.
-function properties(obj, out, seen) {
+function properties(obj, out, seen, u = entry) {
   for (const p of obj.properties) {
     if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
       out.set(p.name.text, p.initializer);
     } else if (ts.isShorthandPropertyAssignment(p)) {
-      const d = locals.get(p.name.text);
+      const d = u.locals.get(p.name.text);
       if (d && d.initializer) out.set(p.name.text, d.initializer);
     } else if (ts.isSpreadAssignment(p) && ts.isIdentifier(unwrap(p.expression))) {
-      const name = unwrap(p.expression).text, d = locals.get(name);
+      const name = unwrap(p.expression).text, d = u.locals.get(name);
       const init = d && d.initializer && unwrap(d.initializer);
-      if (init && ts.isObjectLiteralExpression(init) && !seen.has(name)) properties(init, out, new Set([...seen, name]));
+      if (init && ts.isObjectLiteralExpression(init) && !seen.has(name)) properties(init, out, new Set([...seen, name]), u);
     }
   }
   return out;
 }
 
-function code(node) {
-  return { text: node.getText(source), ...uses(node), ...position(node) };
+function code(node, u = entry) {
+  return { text: node.getText(u.source), ...uses(node, u), ...position(node, u) };
 }
 
 // What a column's chain declares: $type<T>(), $defaultFn/$default, $onUpdate/$onUpdateFn, the builder root.
-function chain(expr) {
+function chain(expr, u = entry) {
   const out = {};
   let e = unwrap(expr);
   let array = false;   // an .array() outside the call at hand: a $type<T>() inside it types no column
@@ -192,44 +277,40 @@ function chain(expr) {
       // jsonb("d").$type<T>().array() selects unknown[] (drizzle-orm's array builder drops the element's $type):
       // written after the generated file's .array() it would select T
       if (method === "$type" && e.typeArguments && e.typeArguments.length === 1 && !out.type && !array) {
-        out.type = code(e.typeArguments[0]);
+        out.type = code(e.typeArguments[0], u);
       } else if ((method === "$defaultFn" || method === "$default") && e.arguments.length === 1 && !out.default_fn) {
-        out.default_fn = code(e.arguments[0]);
+        out.default_fn = code(e.arguments[0], u);
       } else if ((method === "$onUpdate" || method === "$onUpdateFn") && e.arguments.length === 1 && !out.on_update) {
-        out.on_update = code(e.arguments[0]);
+        out.on_update = code(e.arguments[0], u);
       }
       const inner = unwrap(callee.expression);
       if (ts.isCallExpression(inner)) { e = inner; continue; }
       out.root = callee.name.text;   // d.text(...): the builder of the columns callback
-      return rootConfig(e, out);
+      return rootConfig(e, out, u);
     }
     if (ts.isIdentifier(callee)) out.root = callee.text;
-    return rootConfig(e, out);
+    return rootConfig(e, out, u);
   }
   return out;
 }
 
 // The builder's options argument (after the optional SQL name), as written.
-function rootConfig(call, out) {
+function rootConfig(call, out, u = entry) {
   const args = call.arguments.filter((a) => !ts.isStringLiteralLike(a));
-  if (args.length === 1) out.config = code(args[0]);
+  if (args.length === 1) out.config = code(args[0], u);
   return out;
 }
 
 // Top-level `[export] const x = <call>(...)`: its callee name and arguments (tables, creators, custom types).
-const calls = new Map();
-for (const [name, d] of locals) {
-  const init = d.initializer && unwrap(d.initializer);
-  if (init && ts.isCallExpression(init)) calls.set(name, init);
-}
+const calls = entry.calls;
 
-function customDeclaration(root) {
-  const call = calls.get(root);
+function customDeclaration(root, u = entry) {
+  const call = u.calls.get(root);
   if (!call) return null;
   const callee = unwrap(call.expression);
-  const imp = ts.isIdentifier(callee) && imports.get(callee.text);
+  const imp = ts.isIdentifier(callee) && u.imports.get(callee.text);
   if (!imp || imp.name !== "customType" || !/^drizzle-orm\/(pg|sqlite)-core$/.test(imp.module)) return null;
-  return code(call);
+  return code(call, u);
 }
 
 // -- the module, executed through the project's typescript (CommonJS), as drizzle-kit does
@@ -375,15 +456,20 @@ function localModules(entry) {
     body = body.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
                         (x) => ("\"'`".includes(x[0]) ? x : " "));
     for (const m of body.matchAll(/\b(?:from|import)\s*(["'])(\.{1,2}\/[^"'\n]+)\1/g)) {
-      const base = path.resolve(path.dirname(f), m[2]);
-      const found = [base, base.replace(/\.([mc]?)js$/, ".$1ts"), ...[".ts", ".tsx", ".mts", ".cts", ".js",
-                     "/index.ts", "/index.js"].map((x) => base + x)].find((c) => {
-        try { return /\.[mc]?[jt]sx?$/.test(c) && fs.statSync(c).isFile(); } catch (e) { return false; }
-      });
+      const found = resolveLocal(f, m[2]);
       if (found) queue.push(found);
     }
   }
   return out;
+}
+
+// The file a relative specifier in ``from`` names (./users.js for ./users.ts, ./dir for ./dir/index.ts), or null.
+function resolveLocal(from, spec) {
+  const base = path.resolve(path.dirname(from), spec);
+  return [base, base.replace(/\.([mc]?)js$/, ".$1ts"), ...[".ts", ".tsx", ".mts", ".cts", ".js",
+          "/index.ts", "/index.js"].map((x) => base + x)].find((c) => {
+    try { return /\.[mc]?[jt]sx?$/.test(c) && fs.statSync(c).isFile(); } catch (e) { return false; }
+  }) || null;
 }
 
 let mod, asExported = null;
@@ -410,11 +496,32 @@ for (const key of Object.keys(mod)) {
   if (v && typeof v === "object" && !exportOf.has(v)) exportOf.set(v, key);
 }
 
-// pgTableCreator exports: their prefix and suffix, read by calling the creator with a probe name.
+// The schema file and the local modules it re-exports, in that order (breadth first)
+const reexported = [entry];
+for (let i = 0; i < reexported.length && reexported.length < 500; i++) {
+  const u = reexported[i];
+  const specs = [...u.stars, ...u.from.map((f) => f.module),
+                 ...[...u.named.values()].map((n) => u.imports.get(n)).filter((x) => x).map((x) => x.module)];
+  for (const spec of specs) {
+    const next = unitAt(u.file, spec);
+    if (next && !reexported.includes(next)) reexported.push(next);
+  }
+}
+// A name as the code of ``u`` uses it: what the schema exports as that name (so the generated file has it too)?
+function visible(u, name) {
+  if (u === entry || !u.locals.has(name) && !u.imports.has(name)) return u === entry;
+  if (u.locals.has(name)) return sameExport(name, { u, name });
+  const i = u.imports.get(name);
+  return /^\.\.?\//.test(i.module) && i.name === name && sameExport(name, exportOf_(unitAt(u.file, i.module), i.name));
+}
+
+// pgTableCreator exports (of the file, or of a module it re-exports under the same name): their prefix and
+// suffix, read by calling the creator with a probe name.
 const creators = {};
-for (const [name, call] of calls) {
+for (const [u, name, call] of reexported.flatMap((u) => [...u.calls].map(([n, c]) => [u, n, c]))) {
+  if (u !== entry && !sameExport(name, { u, name })) continue;
   const callee = unwrap(call.expression);
-  const imp = ts.isIdentifier(callee) && imports.get(callee.text);
+  const imp = ts.isIdentifier(callee) && u.imports.get(callee.text);
   if (!imp || !["pgTableCreator", "sqliteTableCreator"].includes(imp.name) || typeof mod[name] !== "function") continue;
   const probe = "\u0001schemactl\u0001";
   let made;
@@ -445,13 +552,15 @@ for (const key of Object.keys(mod)) {
   if (!dialect || exportOf.get(value) !== key) continue;
   core = core || dialect;
   const config = (dialect === "postgres" ? pg : lite).getTableConfig(value);
-  const decl = locals.get(key);
-  const call = tableCall(calls.get(key));
+  const at = declOf(key), u = at ? at.u : entry;   // its declaration: in the file, or a module it re-exports
+  const decl = at && u.locals.get(at.name);
+  const call = tableCall(at && u.calls.get(at.name));
   const table = { export: key, name: config.name, schema: config.schema || null, dialect, columns: [] };
   // a primaryKey({ name, columns }) of the table (drizzle-kit's SQLite DDL drops a one-column key's name)
   const pk = (config.primaryKeys || [])[0];
   if (pk && pk.name) table.primary_key = { name: pk.name, columns: pk.columns.map(sqlName) };
-  if (decl) Object.assign(table, position(decl));
+  if (decl) Object.assign(table, place(decl, u));
+  else if (!locals.has(key)) table.unread = true;   // none found: its columns' $type<>() and functions are unknown
   // check(name, sql`${table.s} > 0`): its text with the table's own columns as ${sql name} (drizzle-kit writes
   // them "t"."s", not as the manifest's expression); one that interpolates anything else is not kept
   const ownText = (q) => {
@@ -501,9 +610,9 @@ for (const key of Object.keys(mod)) {
   let props = new Map();
   if (call) {
     const callee = unwrap(call.expression);
-    if (ts.isIdentifier(callee) && creators[callee.text]) table.creator = callee.text;
+    if (ts.isIdentifier(callee) && creators[callee.text] && visible(u, callee.text)) table.creator = callee.text;
     const obj = call.arguments.length >= 2 ? columnsObject(call.arguments[1]) : null;
-    if (obj) props = properties(obj, new Map(), new Set());
+    if (obj) props = properties(obj, new Map(), new Set(), u);
   }
   for (const [prop, column] of Object.entries(getTableColumns(value))) {
     const c = { key: prop, name: sqlName(column), column_type: column.columnType, data_type: column.dataType,
@@ -532,8 +641,8 @@ for (const key of Object.keys(mod)) {
     }
     const init = props.get(prop);
     if (init) {
-      Object.assign(c, position(init), chain(init));
-      const custom = c.root && customDeclaration(c.root);
+      Object.assign(c, place(init, u), chain(init, u));
+      const custom = c.root && customDeclaration(c.root, u);
       if (custom) c.custom = custom;
     }
     if (column.defaultFn && !c.default_fn) c.default_fn_unread = true;
@@ -553,7 +662,8 @@ for (const key of Object.keys(mod)) {
   try {
     config = v.config(orm.createTableRelationsHelpers(v.table));
   } catch (e) {
-    fail(`relations ${key}: ${String((e && e.message) || e).split("\n")[0]}`, locals.get(key));
+    const at = declOf(key);
+    fail(`relations ${key}: ${String((e && e.message) || e).split("\n")[0]}`, at && at.u.locals.get(at.name), at && at.u);
   }
   const entries = [];
   for (const [name, rel] of Object.entries(config)) {
@@ -566,15 +676,20 @@ for (const key of Object.keys(mod)) {
     entries.push(entry);
   }
   relations.push({ export: key, table: core.getTableConfig(v.table).name, entries,
-                   ...(locals.get(key) ? position(locals.get(key)) : {}) });
+                   ...(() => { const at = declOf(key), d = at && at.u.locals.get(at.name);
+                               return d ? place(d, at.u) : {}; })() });
 }
 
 // exported type aliases (export type Row = InferSelectModel<typeof row>), as written
 const types = [];
-for (const st of source.statements) {
-  if (ts.isTypeAliasDeclaration(st) && (st.modifiers || []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
-    const params = st.typeParameters ? `<${st.typeParameters.map((p) => p.getText(source)).join(", ")}>` : "";
-    types.push({ name: st.name.text, params, ...code(st.type), ...uses(st), ...position(st) });
+// (the file's, then those of the modules it re-exports that the file exports under their own names)
+for (const u of reexported) {
+  for (const st of u.source.statements) {
+    if (ts.isTypeAliasDeclaration(st) && (st.modifiers || []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+        && (u === entry || sameExport(st.name.text, { u, name: st.name.text }))) {
+      const params = st.typeParameters ? `<${st.typeParameters.map((p) => p.getText(u.source)).join(", ")}>` : "";
+      types.push({ name: st.name.text, params, ...code(st.type, u), ...uses(st, u), ...place(st, u) });
+    }
   }
 }
 

@@ -122,10 +122,16 @@ def _prepare() -> None:
             pass
 
 
+def _in(item: dict, source: str) -> str:
+    """The file an item of the module's answer is declared in: a local module the schema file re-exports (its
+    "file"), or the schema file."""
+    return shown(item["file"]) if item.get("file") else source
+
+
 def _imports(used: dict, where: str, what: str, notes: list, kept_names: frozenset = frozenset()) -> list | None:
     """The manifest's imports: list for the code ``used``, or None when it needs a declaration of the
     team's file (or a module relative to it) that the generated file does not have."""
-    if set(used.get("locals", ())) - kept_names:
+    if (set(used.get("locals", ())) - kept_names) or used.get("private"):
         notes.append((where, f"{what} uses {', '.join(used['locals'])}, declared in the file: left out "
                              "(move it to a module of its own, import it from there, then import again)"))
         return None
@@ -197,7 +203,7 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
     kept |= set(enums.values())
     types = {}
     for t in info.get("types", ()):
-        where = f"{source}:{t['line']}:{t['col']}"
+        where = f"{_in(t, source)}:{t['line']}:{t['col']}"
         found = _imports(t, where, f"type {t['name']}", notes, frozenset(kept))
         if found is not None:
             types[t["name"]] = {**({"params": t["params"]} if t["params"] else {}), "type": t["text"],
@@ -207,6 +213,10 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
     # the columns' code may use what the generated file declares too: its exported type aliases, tables, enums
     usable = frozenset(kept | set(types))
     for t in info.get("tables", ()):
+        if t.get("unread") and t["name"] in tables:   # $type<>() leaves no trace in drizzle-orm's objects
+            notes.append((f"{source}:1:1", f"table {t['export']}: its declaration is not found in the file nor in a "
+                                           "local module it re-exports: a $type<>() of its columns is not read"))
+    for t in info.get("tables", ()):
         spec = tables.get(t["name"])
         for c in t["columns"] if spec is not None else ():
             cspec = spec["columns"].get(c["name"])
@@ -214,8 +224,10 @@ def annotate(doc: dict, info: dict, source: str) -> list[tuple[str, str]]:
                 continue
             if isinstance(cspec, str):
                 cspec = spec["columns"][c["name"]] = {"type": cspec}
-            where = f"{source}:{c.get('line', t.get('line', 1))}:{c.get('col', t.get('col', 1))}"
-            col = _column(c, t["dialect"], where, notes, customs, usable)
+            where = f"{_in(c if 'line' in c else t, source)}:{c.get('line', t.get('line', 1))}:" \
+                    f"{c.get('col', t.get('col', 1))}"
+            col = _column({**c, "table_unread": True} if t.get("unread") else c, t["dialect"], where, notes,
+                          customs, usable)
             if _is_now(cspec.get("default")) and c.get("default_now") is not None and \
                     c["default_now"] is (cspec.get("default") != {"fn": "now"} or cspec["type"] != "timestamptz"):
                 # defaultNow() (drizzle-kit: DEFAULT now()) where the manifest's now writes CURRENT_TIMESTAMP,
@@ -301,7 +313,10 @@ def _column(c: dict, dialect: str, where: str, notes: list, customs: dict, usabl
     for key, what in (("type", "$type<>()"), ("default_fn", "$defaultFn"), ("on_update", "$onUpdate")):
         code = c.get(key)
         if code is None:
-            if c.get(f"{key}_unread"):
+            if c.get(f"{key}_unread") and c.get("table_unread"):
+                notes.append((where, f"{what}: the table's declaration is not found in the file nor in a local "
+                                     "module it re-exports: left out"))
+            elif c.get(f"{key}_unread"):
                 notes.append((where, f"{what} is not written in the column's own declaration: left out"))
             continue
         found = _imports(code, where, what, notes, usable)
@@ -332,7 +347,7 @@ def _relations(doc: dict, info: dict, source: str, notes: list) -> set[str]:
         spec = tables.get(r["table"])
         if spec is None or not IDENT.match(r["export"]):
             continue
-        where = f"{source}:{r.get('line', 1)}:{r.get('col', 1)}"
+        where = f"{_in(r, source)}:{r.get('line', 1)}:{r.get('col', 1)}"
         entries = {}
         for e in r["entries"]:
             target = tables.get(e["target"])
