@@ -183,30 +183,27 @@ def plan(old: Manifest, new: Manifest) -> list[Op]:
     return ops
 
 
+def _continued(olds, news, find) -> dict:
+    """Each kept item of ``news`` (by name, in order) -> the item of ``olds`` it continues: the same name, or its
+    ``renamed_from`` when ``find`` (a name lookup in the new schema or table) finds no item of that name."""
+    by_name = {x.name: x for x in olds}
+    out: dict = {}
+    for x in news:
+        if x.name in by_name:
+            out[x.name] = by_name[x.name]
+        elif x.renamed_from and x.renamed_from in by_name and find(x.renamed_from) is None:
+            out[x.name] = by_name[x.renamed_from]
+    return out
+
+
 def _paired(old: Manifest, new: Manifest) -> dict[str, Table]:
-    """Each kept table of ``new`` (by name) -> the old table it continues: the same name, or its
-    ``renamed_from`` when no table of ``new`` keeps that name."""
-    old_tables = {t.name: t for t in old.tables}
-    paired: dict[str, Table] = {}
-    for t in new.tables:
-        if t.name in old_tables:
-            paired[t.name] = old_tables[t.name]
-        elif t.renamed_from and t.renamed_from in old_tables and new.table(t.renamed_from) is None:
-            paired[t.name] = old_tables[t.renamed_from]
-    return paired
+    """Each kept table of ``new`` (by name) -> the old table it continues."""
+    return _continued(old.tables, new.tables, new.table)
 
 
 def _matched(o: Table, n: Table) -> dict[str, Column]:
-    """Each kept column of ``n`` (by name, in ``n``'s order) -> the column of ``o`` it continues: the same
-    name, or its ``renamed_from`` when ``n`` has no column of that name."""
-    old_cols = {c.name: c for c in o.columns}
-    matched: dict[str, Column] = {}
-    for c in n.columns:
-        if c.name in old_cols:
-            matched[c.name] = old_cols[c.name]
-        elif c.renamed_from and c.renamed_from in old_cols and n.column(c.renamed_from) is None:
-            matched[c.name] = old_cols[c.renamed_from]
-    return matched
+    """Each kept column of ``n`` (by name, in ``n``'s order) -> the column of ``o`` it continues."""
+    return _continued(o.columns, n.columns, n.column)
 
 
 @dataclass(frozen=True)
