@@ -1229,24 +1229,35 @@ def _url_engine(url: str) -> str:
 
 def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provider, postgres_url, pg_schema=None,
                   casing=None):
-    """(doc, summary, texts, Drizzle module or None) of import --ddl or --drizzle.  For a pg-core schema, the
-    throwaway PostgreSQL starts while Node loads the module (``stack`` stops it)."""
+    """(doc, summary, texts, Drizzle module or None) of import --ddl or --drizzle.  A pg-core schema is read from
+    drizzle-kit's snapshot where schemactl knows the server's catalog rows for all of it (drizzle_snapshot);
+    otherwise its DDL is applied to the throwaway PostgreSQL, started while Node writes that DDL (``stack``
+    stops it)."""
     locator = module = starting = None
     if drizzle_file:
         from . import drizzle_module
-        if (importer.drizzle_dialect(drizzle_file) or ("",))[0] == "postgres":
-            from .engines.providers import early_postgres
-            starting = stack.enter_context(early_postgres(("postgres",), provider, postgres_url))
+        pg_core = (importer.drizzle_dialect(drizzle_file) or ("",))[0] == "postgres"
+        text = drizzle_file.read_text("utf-8")
+        found = (casing, "--casing") if casing else importer.drizzle_casing(drizzle_file)
+        used = found[0] if found and found[0] != "none" else None
+        stack.callback(drizzle_module.done_with, drizzle_file, text, used)   # Node ends with the import
         with _step("import", f"{drizzle_file} loaded with the project's node_modules"):
-            found = (casing, "--casing") if casing else importer.drizzle_casing(drizzle_file)
-            used = found[0] if found and found[0] != "none" else None
             module = drizzle_module.read_module(drizzle_file, used)   # first: a located error if it does not load
-            engine, ddl = importer.drizzle_export(str(drizzle_file), used)
-        texts = [(str(drizzle_file), ddl)]
+        snapshot = module.pop("snapshot", None)
         default_name = drizzle_file.stem.split(".")[0]
         keys = {(t["name"], c["name"]): c["key"] for t in module.get("tables", ()) for c in t["columns"]
                 if c["key"] != c["name"]}
-        locator = importer.SourceLocator(str(drizzle_file), drizzle_file.read_text("utf-8"), keys)
+        locator = importer.SourceLocator(str(drizzle_file), text, keys)
+        if pg_core:
+            read = importer.from_snapshot(snapshot, _manifest_name(name or default_name), locator)
+            if read is not None:
+                drizzle_module.done_with(drizzle_file, text, used)
+                return (*read, [(str(drizzle_file), "")], module)
+            from .engines.providers import early_postgres
+            starting = stack.enter_context(early_postgres(("postgres",), provider, postgres_url))
+        with _step("import", f"{drizzle_file}: drizzle-kit's SQL"):
+            engine, ddl = importer.drizzle_export(str(drizzle_file), used)
+        texts = [(str(drizzle_file), ddl)]
     else:
         if not dialect:
             raise click.UsageError("--ddl needs --dialect postgres or --dialect sqlite")

@@ -36,12 +36,96 @@ MODES = {
 
 
 # What `drizzle-kit export` prints for a schema file, as the Node process of read_module wrote it:
-# (resolved path, text, casing) -> DDL.  schemactl.importer.drizzle_export takes it from here (one Node start).
-_EXPORTED: dict[tuple[str, str, str | None], str] = {}
+# (resolved path, text, casing) -> DDL, or the _Node still writing it.  schemactl.importer.drizzle_export takes
+# it from here (one Node start).
+_EXPORTED: dict[tuple[str, str, str | None], object] = {}
 
 
 def exported(path: Path, text: str, casing: str | None = None) -> str | None:
-    return _EXPORTED.get((str(path.resolve()), text, casing))
+    key = (str(path.resolve()), text, casing)
+    found = _EXPORTED.get(key)
+    if isinstance(found, _Node):
+        found = _EXPORTED[key] = found.rest().get("ddl")
+    return found
+
+
+def done_with(path: Path, text: str, casing: str | None = None) -> None:
+    """The import needs no SQL of the module (its snapshot sufficed): the Node process still writing it ends."""
+    found = _EXPORTED.pop((str(path.resolve()), text, casing), None)
+    if isinstance(found, _Node):
+        found.stop()
+
+
+class _Node:
+    """The Node process of read_module: its first line of answer, then (where it said one follows) the second;
+    its stderr read all along (what the module prints must not fill the pipe and stall it), within 300 s."""
+
+    def __init__(self, argv: list[str], cwd: str, path: Path):
+        import time
+        self.path, self.deadline = path, time.monotonic() + 300
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
+        import atexit   # a caller that never asks for the SQL: the process does not outlive this one
+        atexit.register(self.stop)
+        self.out, self.err = bytearray(), bytearray()
+        self.err_fd = self.proc.stderr.fileno()
+        self.open = {self.proc.stdout.fileno(): self.out, self.err_fd: self.err}
+
+    def _pump(self, enough) -> None:
+        """Read both pipes until enough() or both end."""
+        import select
+        import time
+        while self.open and not enough():
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                self.stop()
+                raise SchemactlError(f"{self.path}: loading the module took more than 300 s") from None
+            for fd in select.select(list(self.open), [], [], left)[0]:
+                self._pump_once(fd)
+
+    def first(self) -> str:
+        """The first line of stdout (all of it where the process ended without one)."""
+        self._pump(lambda: b"\n" in self.out)
+        end = self.out.find(b"\n")
+        line = bytes(self.out[:end + 1] if end >= 0 else self.out)
+        del self.out[:len(line)]
+        if end < 0:
+            self.proc.wait()
+        return line.decode("utf-8", "replace")
+
+    def printed(self) -> str:
+        """What the process wrote to stderr so far (and what is waiting on the pipe now)."""
+        import select
+        err = self.err_fd
+        while err in self.open and select.select([err], [], [], 0)[0]:
+            self._pump_once(err)
+        return self.err.decode("utf-8", "replace")
+
+    def _pump_once(self, fd: int) -> None:
+        import os
+        chunk = os.read(fd, 1 << 16)
+        if chunk:
+            self.open[fd] += chunk
+        else:
+            del self.open[fd]
+
+    def rest(self) -> dict:
+        """The second line of the answer ({"ddl": …}, or {} where Node could not write it)."""
+        self._pump(lambda: False)
+        self.stop()
+        try:
+            return json.loads(self.out) if self.out.strip() else {}
+        except ValueError:
+            return {}
+
+    def stop(self) -> None:
+        import atexit
+        atexit.unregister(self.stop)
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.open.clear()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
 
 
 def shown(file: str) -> str:
@@ -73,35 +157,37 @@ def read_module(path: Path, casing: str | None = None) -> dict:
     if code_cache is not None:   # compiled code of typescript and drizzle-kit's API (drizzle_module.cjs)
         extra += ["--code-cache", str(code_cache)]
     helper = resources.files("schemactl").joinpath("drizzle_module.cjs")
-    with resources.as_file(helper) as script:
-        proc = subprocess.Popen([node, str(script), str(path.resolve()), *extra], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, cwd=str(path.resolve().parent))
-        _prepare()   # on the other core, while Node works
-        try:
-            stdout, stderr = proc.communicate(timeout=300)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise SchemactlError(f"{path}: loading the module took more than 300 s") from None
+    with resources.as_file(helper) as script:   # a file in an installed package: as_file changes nothing
+        run = _Node([node, str(script), str(path.resolve()), *extra], str(path.resolve().parent), path)
+    _prepare()   # on the other core, while Node works
+    stdout = run.first()
     try:
         out = json.loads(stdout)
     except ValueError:
+        stderr = run.printed()
+        run.stop()
         detail = " ".join((stderr or stdout).split())[:300]
         if not stdout.strip():   # Node ended before the answer: the module (or one it imports) ended it
             raise SchemactlError(f"{path}: loading the module with Node ended the process before the module could be "
-                                 "read (exit code " f"{proc.returncode}; a process.exit() in the module or one it "
+                                 "read (exit code " f"{run.proc.returncode}; a process.exit() in the module or one it "
                                  "imports?)" + (f": {detail}" if detail else "")) from None
         raise SchemactlError(f"{path}: loading the module with Node failed: {detail}") from None
     if "error" in out:
+        run.stop()
         module = shown(out["file"]) if out.get("file") and Path(out["file"]) != path.resolve() else str(path)
         where = ":".join([module, *(str(out[k]) for k in ("line", "col") if out.get(k))])
         raise SchemactlError(f"{where}: {out['error']}")
-    if stderr.strip():   # what the module printed while it loaded (console.log, a dotenv notice, a warning)
+    # what the module printed while it loaded (console.log, a dotenv notice, a warning): the module has loaded
+    # once the first line is there, and what it printed is on the pipe before it
+    if out.pop("ddlFollows", False):
+        stderr = run.printed()
+        _EXPORTED[(str(path.resolve()), text, casing)] = run
+    else:
+        run.rest()
+        stderr = run.printed()
+    if stderr.strip():
         sys.stderr.write(f"{path}: the module printed while Node loaded it:\n"
                          + "".join(f"  {line}\n" for line in stderr.rstrip().splitlines()))
-    ddl = out.pop("ddl", None)
-    if ddl is not None:
-        _EXPORTED[(str(path.resolve()), text, casing)] = ddl
     return out
 
 

@@ -395,7 +395,12 @@ def introspect(conn, schema: str | None) -> Catalog:
 
 
 def _introspect(conn, schema: str) -> Catalog:
-    q = _queries(conn, schema)
+    return from_rows(_queries(conn, schema), schema)
+
+
+def from_rows(q: dict[str, list], schema: str) -> Catalog:
+    """The Catalog of the rows of each of the catalog's queries (as _queries reads them, or as
+    drizzle_snapshot knows PostgreSQL would return them)."""
     names = [r[0] for r in q["tables"]]
     columns = defaultdict(list)
     comments = {(table, col): text for table, col, text in q["comments"]}

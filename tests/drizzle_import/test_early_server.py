@@ -1,7 +1,7 @@
-"""import --drizzle of a pg-core schema starts the throwaway PostgreSQL while Node loads the module (the
-server's start is off the critical path); what the user sees is unchanged: a module that does not load is
-still its own located error, a server that cannot be had is still exit 2, and a sqlite-core schema never
-asks for PostgreSQL."""
+"""import --drizzle of a pg-core schema reads drizzle-kit's snapshot without a server where it can
+(schemactl.drizzle_snapshot), and otherwise starts the throwaway PostgreSQL while Node writes the SQL; what the
+user sees is unchanged: a module that does not load is still its own located error, a server that cannot be
+had (when one is needed) is still exit 2, and a sqlite-core schema never asks for PostgreSQL."""
 
 from __future__ import annotations
 
@@ -31,11 +31,10 @@ def project(tmp_path):
     return tmp_path
 
 
-def test_the_server_starts_while_node_loads_the_module(project, monkeypatch):
-    """The start is asked for before Node runs, from another thread, and used by the import."""
+def _events(project, monkeypatch, fixture: str) -> list:
     from click.testing import CliRunner
     from schemactl import drizzle_module
-    shutil.copy(FIXTURES / "team_pg.ts", project / "schema.ts")
+    shutil.copy(FIXTURES / fixture, project / "schema.ts")
     events = []
     real_postgres, real_read = providers.postgres, drizzle_module.read_module
 
@@ -52,9 +51,26 @@ def test_the_server_starts_while_node_loads_the_module(project, monkeypatch):
     res = CliRunner().invoke(cli_module.main, ["import", "--drizzle", "schema.ts", "--postgres", "local",
                                                "-o", "m.yaml"])
     assert res.exit_code == 0, res.output
-    assert events[:2] == [("server asked", True), ("node", True)]
-    assert events.count(("server asked", True)) == 1   # the same server: none started a second time
     assert "\ntables:\n" in (project / "m.yaml").read_text()
+    return events
+
+
+def test_a_schema_its_snapshot_says_all_of_needs_no_server(project, monkeypatch):
+    assert _events(project, monkeypatch, "snapshot_forms.ts") == [("node", True)]
+
+
+def test_the_server_starts_once_the_snapshot_is_not_enough_while_node_writes_the_sql(project, monkeypatch):
+    """team_pg.ts has a customType (and more) whose catalog rows only the server knows."""
+    events = _events(project, monkeypatch, "team_pg.ts")
+    assert events[:2] == [("node", True), ("server asked", True)]
+    assert events.count(("server asked", True)) == 1   # the same server: none started a second time
+
+
+def test_a_schema_its_snapshot_says_all_of_imports_with_no_server_to_be_had(project):
+    shutil.copy(FIXTURES / "snapshot_forms.ts", project / "schema.ts")
+    res = _import(project, "--drizzle", "schema.ts", "--postgres", "url", "--postgres-url", UNREACHABLE, "-o", "m.yaml")
+    assert res.returncode == 0, res.stderr
+    assert "accounts:" in (project / "m.yaml").read_text()
 
 
 def test_a_module_that_does_not_load_is_reported_before_an_unreachable_server(project):

@@ -28,7 +28,14 @@ def _helper(path: Path, dialect: str) -> dict:
     script = resources.files("schemactl").joinpath("drizzle_module.cjs")
     res = subprocess.run(["node", str(script), str(path), "--sql", dialect, "--kit", str(KIT)],
                          capture_output=True, text=True, cwd=path.parent, check=True)
-    return json.loads(res.stdout)
+    # one line of JSON, and a second with the SQL where the first says one follows
+    first, _, rest = res.stdout.partition("\n")
+    out = json.loads(first)
+    if out.pop("ddlFollows", False):
+        out.update(json.loads(rest))
+    else:
+        assert not rest.strip()
+    return out
 
 
 def _kit(path: Path, dialect: str) -> str:

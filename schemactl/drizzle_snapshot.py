@@ -1,0 +1,496 @@
+"""import --drizzle without a scratch PostgreSQL: the catalog rows PostgreSQL would return after applying
+drizzle-kit's DDL of a pg-core schema, read from drizzle-kit's own snapshot of the module.
+
+Applying a thousand tables to PostgreSQL and reading them back is most of an import's time; what the server
+adds to what the snapshot already says is its spelling: format_type's type names, pg_get_expr's defaults and
+predicates (the casts it makes explicit, its parentheses), the names it chooses (a primary key's), the NOT NULL
+a key implies.  ``rows`` reproduces that spelling for the forms listed here (RULES below, each checked against a
+real server by tests/drizzle_import/test_snapshot_rows.py) and refuses everything else (Unsupported): the
+import then applies the DDL to PostgreSQL as before.  It never guesses: a schema with one form outside the
+list is read back from the server whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .naming import PG_MAX_IDENT_BYTES, RESERVED
+
+_BARE = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class Unsupported(Exception):
+    """The snapshot holds something whose catalog rows are not known here: read it back from the server."""
+
+
+def _no(why: str):
+    raise Unsupported(why)
+
+
+# -- types: drizzle-kit's spelling -> format_type's, and the category the expression rules below use
+_PLAIN_TYPES = {
+    "smallint": "int", "integer": "int", "bigint": "int", "text": "text", "boolean": "bool", "uuid": "uuid",
+    "json": "json", "jsonb": "jsonb", "date": "date", "real": "float", "double precision": "float",
+    "inet": "inet", "cidr": "cidr", "macaddr": "macaddr", "interval": "interval", "bytea": "bytea",
+    "timestamp with time zone": "timestamptz", "time with time zone": "timetz",
+}
+_INT_RANGE = {"smallint": 2 ** 15, "integer": 2 ** 31, "bigint": 2 ** 63}
+_TYPE_FORMS = (
+    (re.compile(r"varchar(?:\((\d+)\))?"), lambda m: ("character varying" + (f"({m[1]})" if m[1] else ""), "varchar")),
+    (re.compile(r"char(?:\((\d+)\))?"), lambda m: (f"character({m[1] or 1})", "bpchar")),
+    (re.compile(r"numeric(?:\((\d+)(?:,\s*(\d+))?\))?"),
+     lambda m: ("numeric" + (f"({m[1]},{m[2] or 0})" if m[1] else ""), "numeric")),
+    (re.compile(r"timestamp(?:\s*\((\d)\))?"), lambda m: (f"timestamp{f'({m[1]})' if m[1] else ''} without time zone",
+                                                        "timestamp")),
+    (re.compile(r"timestamp\s*\((\d)\) with time zone"), lambda m: (f"timestamp({m[1]}) with time zone", "timestamptz")),
+    (re.compile(r"time(?:\s*\((\d)\))?"), lambda m: (f"time{f'({m[1]})' if m[1] else ''} without time zone", "time")),
+)
+
+
+def _type(col: dict, enums: dict) -> tuple[str, str]:
+    """(format_type spelling, category) of a snapshot column's type."""
+    spelled = col["type"]
+    if col.get("typeSchema") not in (None, "public"):
+        _no(f"type of schema {col['typeSchema']}")
+    array = spelled.endswith("[]")
+    base = spelled[:-2] if array else spelled
+    if base.endswith("[]"):
+        _no("an array of arrays")
+    if base in enums and (col.get("typeSchema") == "public" or base not in _PLAIN_TYPES):
+        shown, kind = base, f"enum:{base}"
+    elif base in _PLAIN_TYPES:
+        shown, kind = base, _PLAIN_TYPES[base]
+    else:
+        for rx, make in _TYPE_FORMS:
+            m = rx.fullmatch(base)
+            if m:
+                shown, kind = make(m)
+                break
+        else:
+            _no(f"type {spelled}")
+    return (shown + "[]", "array") if array else (shown, kind)
+
+
+def _name(name: str, what: str) -> str:
+    if not isinstance(name, str) or not name or len(name.encode()) > PG_MAX_IDENT_BYTES or "\0" in name:
+        _no(f"{what} name {name!r}")
+    return name
+
+
+def _ident(name: str) -> str:
+    """A name as PostgreSQL's deparsing writes it: bare where that reads back the same (never a keyword)."""
+    if _BARE.match(name) and name not in RESERVED:
+        return name
+    _no(f"a name PostgreSQL would quote in an expression: {name!r}")
+
+
+# -- constants: pg_get_expr's spelling of a literal the DDL gives a column of each category
+_STRING = re.compile(r"'((?:[^'\\]|'')*)'")
+_INTEGER = re.compile(r"-?\d+")
+_DECIMAL = re.compile(r"-?(\d+)\.(\d+)")
+_LABELS = {"text": "text", "varchar": "character varying", "bpchar": "bpchar", "uuid": "uuid"}
+_CALLS = {"now()": {"timestamptz", "timestamp"}, "gen_random_uuid()": {"uuid"}}
+
+
+def _default(value, shown: str, kind: str, enums: dict) -> str:
+    """pg_get_expr of the default drizzle-kit writes as DEFAULT {value} for a column of this type."""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    elif isinstance(value, int):
+        value = str(value)
+    elif not isinstance(value, str):
+        _no(f"default {value!r}")
+    text = value.strip()
+    if text in _CALLS and kind in _CALLS[text]:
+        return text
+    if kind == "bool" and text in ("true", "false"):
+        return text
+    if kind == "int" and _INTEGER.fullmatch(text):
+        n = int(text)
+        if not -2 ** 31 <= n < 2 ** 31 or not -_INT_RANGE[shown] <= n < _INT_RANGE[shown]:
+            _no(f"default {text} for {shown}")
+        return text if n >= 0 else f"'{n}'::integer"
+    m = _STRING.fullmatch(text)
+    if m and (kind in _LABELS or kind.startswith("enum:")):
+        if kind.startswith("enum:") and m[1].replace("''", "'") not in enums[kind[5:]]:
+            _no(f"default {text} is no label of {kind[5:]}")
+        if kind == "uuid" and not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", m[1]):
+            _no(f"default {text} for uuid")
+        return f"{text}::{_LABELS.get(kind, kind[5:])}"
+    if kind == "numeric":
+        inner = m[1] if m else text
+        d = _DECIMAL.fullmatch(inner)
+        if d and not inner.startswith("-") and _scale_kept(shown, d[2]):
+            return inner
+    _no(f"default {text} for {shown}")
+
+
+def _scale_kept(shown: str, fraction: str) -> bool:
+    """A numeric constant reads back as written where the column's scale does not change it."""
+    m = re.fullmatch(r"numeric\((\d+),(\d+)\)", shown)
+    return m is None or len(fraction) == int(m[2])
+
+
+# -- expressions (CHECK, an index's WHERE): a small grammar, typed as PostgreSQL resolves it, written as
+# pg_get_expr writes it back
+_TOKEN = re.compile(r"""\s*(?:(?P<str>'(?:[^'\\]|'')*')|(?P<num>\d+(?:\.\d+)?)|(?P<qid>"(?:[^"]|"")+")|"""
+                    r"""(?P<id>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><>|!=|<=|>=|=|<|>|\(|\)|\.))""")
+_COMPARE = {"=", "<>", "!=", "<", "<=", ">", ">="}
+_TEXT_FUNCS = {"length": "int", "char_length": "int", "lower": "text", "upper": "text"}
+
+
+def _tokens(sql: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    while pos < len(sql):
+        m = _TOKEN.match(sql, pos)
+        if not m or m.end() == pos:
+            if sql[pos:].strip():
+                _no(f"expression {sql!r}")
+            break
+        pos = m.end()
+        kind = m.lastgroup
+        out.append((kind, m[kind]))
+    return out
+
+
+class _Expr:
+    def __init__(self, sql: str, table: str, columns: dict[str, tuple[str, str]], enums: dict):
+        self.toks, self.i, self.table, self.columns, self.used = _tokens(sql), 0, table, columns, {}
+        self.enums = enums
+
+    def peek(self, *words) -> bool:
+        if self.i >= len(self.toks):
+            return False
+        kind, text = self.toks[self.i]
+        return text.lower() in words if kind == "id" else text in words
+
+    def take(self):
+        if self.i >= len(self.toks):
+            _no("expression ends early")
+        self.i += 1
+        return self.toks[self.i - 1]
+
+    def parse(self) -> str:
+        sql, kind = self.disjunction()
+        if self.i != len(self.toks) or kind != "bool":
+            _no("expression")
+        return sql
+
+    def _chain(self, word: str, part) -> tuple[str, str]:
+        first = part()
+        items = [first]
+        while self.peek(word):
+            self.take()
+            items.append(part())
+        if len(items) == 1:
+            return first
+        if any(k != "bool" for _, k in items):
+            _no(f"{word} of a non-boolean")
+        return "(" + f" {word.upper()} ".join(s for s, _ in items) + ")", "bool"
+
+    def disjunction(self):
+        return self._chain("or", self.conjunction)
+
+    def conjunction(self):
+        return self._chain("and", self.negation)
+
+    def negation(self):
+        if self.peek("not"):
+            self.take()
+            sql, kind = self.negation()
+            if kind != "bool":
+                _no("NOT of a non-boolean")
+            return f"(NOT {sql})", "bool"
+        return self.comparison()
+
+    def comparison(self):
+        left = self.operand()
+        if self.peek("is"):
+            self.take()
+            negated = self.peek("not") and self.take()
+            if not self.peek("null"):
+                _no("IS without NULL")
+            self.take()
+            if left[1] == "literal":
+                _no("IS NULL of a constant")
+            return f"({left[0]} IS {'NOT ' if negated else ''}NULL)", "bool"
+        if self.i < len(self.toks) and self.toks[self.i][0] == "op" and self.toks[self.i][1] in _COMPARE:
+            op = self.take()[1]
+            right = self.operand()
+            return _compare(left, "<>" if op == "!=" else op, right, self.enums), "bool"
+        if left[1] not in ("bool",):
+            _no("a non-boolean where a condition goes")
+        return left[0], left[1]
+
+    def operand(self):
+        kind, text = self.take()
+        if text == "(":
+            inner = self.disjunction()
+            if self.take()[1] != ")":
+                _no("unbalanced parentheses")
+            return inner
+        if kind == "str":
+            return text, "literal", "str"
+        if kind == "num":
+            return text, "literal", "num"
+        if kind == "id" and text.lower() in ("true", "false"):
+            return text.lower(), "bool"
+        name = text[1:-1].replace('""', '"') if kind == "qid" else text if kind == "id" else None
+        if name is None:
+            _no(f"{text!r} in an expression")
+        if kind == "id" and self.peek("("):
+            return self.call(text.lower())
+        if kind == "id":
+            name = name.lower()
+        if self.peek("."):   # the table's own name before the column's (drizzle's ${t.column})
+            if name != self.table:
+                _no(f"{name!r}: a name of another table")
+            self.take()
+            kind, text = self.take()
+            if kind not in ("id", "qid"):
+                _no(f"{text!r} after a table's name")
+            name = text[1:-1].replace('""', '"') if kind == "qid" else text.lower()
+        if name not in self.columns:
+            _no(f"{name!r}: no column of the table")
+        self.used.setdefault(name)   # in the order they appear, as the server's conkey lists them
+        shown, cat = self.columns[name]
+        return _ident(name), cat, shown
+
+    def call(self, fn: str):
+        if fn not in _TEXT_FUNCS:
+            _no(f"function {fn}()")
+        self.take()
+        arg = self.operand()
+        if self.take()[1] != ")":
+            _no(f"{fn}() with more than one argument")
+        if arg[1] == "text":
+            inner = arg[0]
+        elif arg[1] == "varchar":
+            inner = f"({arg[0]})::text"
+        else:
+            _no(f"{fn}() of a {arg[1]}")
+        cat = _TEXT_FUNCS[fn]
+        return f"{fn}({inner})", cat, {"int": "integer", "text": "text"}[cat]
+
+
+def _compare(left, op: str, right, enums: dict) -> str:
+    if left[1] == "literal" and right[1] != "literal":
+        _no("a constant on the left of a comparison")
+    lsql, lcat = left[0], left[1]
+    if right[1] == "literal":
+        rsql, form = right[0], right[2]
+        if lcat == "int" and form == "num" and "." not in rsql and int(rsql) < 2 ** 31:
+            return f"({lsql} {op} {rsql})"
+        if lcat == "numeric" and form == "num":
+            return f"({lsql} {op} {rsql})" if "." in rsql else f"({lsql} {op} ({rsql})::numeric)"
+        if lcat == "text" and form == "str":
+            return f"({lsql} {op} {rsql}::text)"
+        if lcat == "varchar" and form == "str":
+            return f"(({lsql})::text {op} {rsql}::text)"
+        if lcat.startswith("enum:") and form == "str":
+            label = rsql[1:-1].replace("''", "'")
+            if label not in enums[lcat[5:]]:
+                _no(f"{rsql} is no label of {lcat[5:]}")
+            return f"({lsql} {op} {rsql}::{lcat[5:]})"
+        _no(f"{lcat} {op} {rsql}")
+    rcat = right[1]
+    if lcat == rcat and lcat in ("int", "numeric") and left[2] == right[2]:
+        return f"({lsql} {op} {right[0]})"
+    if {lcat, rcat} <= {"text", "varchar"}:   # compared as text: a varchar is cast
+        as_text = lambda sql, cat: f"({sql})::text" if cat == "varchar" else sql   # noqa: E731
+        return f"({as_text(lsql, lcat)} {op} {as_text(right[0], rcat)})"
+    _no(f"{lcat} {op} {rcat}")
+
+
+def _expression(sql: str, table: str, columns: dict, enums: dict) -> tuple[str, list]:
+    e = _Expr(sql, table, columns, enums)
+    return e.parse(), list(e.used)
+
+
+# -- the snapshot
+
+_TABLE_KEYS = {"name", "schema", "columns", "indexes", "foreignKeys", "compositePrimaryKeys", "uniqueConstraints",
+               "policies", "checkConstraints", "isRLSEnabled"}
+_COLUMN_KEYS = {"name", "type", "typeSchema", "primaryKey", "notNull", "default", "identity"}
+_FK_ACTIONS = {"no action": "a", "restrict": "r", "cascade": "c", "set null": "n", "set default": "d"}
+_QUERIES = ("tables", "comments", "columns", "constraints", "indexes", "row_security", "enums", "views", "searches",
+            "triggers", "functions", "sequences", "policies", "shadowed", "beyond")
+_EXTRAS = ("domains", "column_domains", "extensions", "extension_types", "schemas", "functions", "relations",
+           "extension_opclasses", "extension_default_opclasses", "own_types", "foreign_types", "transition_tables",
+           "policies", "row_security", "partitioned", "identities", "beyond", "partitions")
+
+
+def rows(snapshot: dict) -> tuple[dict, dict]:
+    """(rows of introspect.postgres's catalog queries, rows of importer.pg_extras' queries) PostgreSQL would
+    return for schema public after drizzle-kit's DDL of ``snapshot``; Unsupported where that is not known here."""
+    if not isinstance(snapshot, dict) or snapshot.get("dialect") != "postgresql" or snapshot.get("version") != "7":
+        _no("a snapshot of another version")
+    for key in ("schemas", "sequences", "roles", "policies", "views"):
+        if snapshot.get(key):
+            _no(key)
+    enums = {}
+    for e in snapshot.get("enums", {}).values():
+        if e.get("schema") != "public":
+            _no("an enum of another schema")
+        labels = e["values"]
+        if not labels or len(set(labels)) != len(labels) or any(
+                not isinstance(x, str) or not x or len(x.encode()) > PG_MAX_IDENT_BYTES for x in labels):
+            _no(f"enum {e['name']}'s labels")
+        enums[_name(e["name"], "enum")] = tuple(labels)
+    q = {k: [] for k in _QUERIES}
+    x = {k: [] for k in _EXTRAS}
+    x["schemas"] = [("public",)]
+    tables = {}
+    for t in snapshot["tables"].values():
+        if set(t) - _TABLE_KEYS or t.get("schema") not in ("", "public", None) or t.get("isRLSEnabled") \
+                or t.get("policies"):
+            _no(f"table {t.get('name')}: what only the server reads")
+        tables[_name(t["name"], "table")] = t
+    relations: list[str] = list(tables) + list(enums)   # one namespace: tables, indexes, sequences, types
+    q["enums"] = [(n, list(enums[n])) for n in sorted(enums)]
+    shapes = {}   # table -> {column: (format_type, category)}
+    keys = {}     # table -> [column sets a foreign key may reference]
+    for name, t in tables.items():
+        cols = {}
+        for c in t["columns"].values():
+            if set(c) - _COLUMN_KEYS:
+                _no(f"column {name}.{c.get('name')}: {sorted(set(c) - _COLUMN_KEYS)}")
+            cols[_name(c["name"], "column")] = _type(c, enums)
+        if len(cols) != len(t["columns"]):
+            _no(f"table {name}: a column name twice")
+        shapes[name] = cols
+        inline = [c["name"] for c in t["columns"].values() if c.get("primaryKey")]
+        composite = list(t.get("compositePrimaryKeys", {}).values())
+        if len(inline) + len(composite) > 1:
+            _no(f"table {name}: more than one primary key")
+        keys[name] = [frozenset(inline)] if inline else [frozenset(p["columns"]) for p in composite]
+        keys[name] += [frozenset(u["columns"]) for u in t.get("uniqueConstraints", {}).values()]
+    for name in sorted(tables):
+        t, cols = tables[name], shapes[name]
+        q["tables"].append((name,))
+        constraints = []
+        pk_cols = set()
+        inline = [c["name"] for c in t["columns"].values() if c.get("primaryKey")]
+        if inline:
+            constraints.append((name, _name(f"{name}_pkey", "primary key"), "p", inline, None, [], " ", " ", None,
+                                False, False))
+            relations.append(f"{name}_pkey")
+            pk_cols.update(inline)
+        for p in t.get("compositePrimaryKeys", {}).values():
+            _known(p, {"name", "columns"}, name)
+            constraints.append((name, _name(p["name"], "primary key"), "p", _columns(p["columns"], cols), None, [],
+                                " ", " ", None, False, False))
+            relations.append(p["name"])
+            pk_cols.update(p["columns"])
+        for u in t.get("uniqueConstraints", {}).values():
+            _known(u, {"name", "columns", "nullsNotDistinct"}, name)
+            if u.get("nullsNotDistinct"):
+                _no("NULLS NOT DISTINCT")
+            constraints.append((name, _name(u["name"], "unique"), "u", _columns(u["columns"], cols), None, [], " ",
+                                " ", None, False, False))
+            relations.append(u["name"])
+        for f in t.get("foreignKeys", {}).values():
+            _known(f, {"name", "tableFrom", "tableTo", "columnsFrom", "columnsTo", "onDelete", "onUpdate",
+                       "schemaTo"}, name)
+            to = f["tableTo"]
+            if f.get("schemaTo") not in (None, "", "public") or to not in tables:
+                _no(f"foreign key {f['name']} to a table of another schema")
+            src, dst = _columns(f["columnsFrom"], cols), _columns(f["columnsTo"], shapes[to])
+            if len(src) != len(dst) or frozenset(dst) not in keys[to] or len(set(dst)) != len(dst):
+                _no(f"foreign key {f['name']}: PostgreSQL decides whether it takes it")
+            for a, b in zip(src, dst):
+                ta, tb = cols[a][0], shapes[to][b][0]
+                if ta != tb and not (cols[a][1] == shapes[to][b][1] == "int"):
+                    _no(f"foreign key {f['name']}: {ta} to {tb}")
+            actions = [_FK_ACTIONS.get((f.get(k) or "no action").lower()) for k in ("onDelete", "onUpdate")]
+            if None in actions:
+                _no(f"foreign key {f['name']}'s action")
+            constraints.append((name, _name(f["name"], "foreign key"), "f", src, to, dst, *actions, None, False,
+                                False))
+        for ck in t.get("checkConstraints", {}).values():
+            _known(ck, {"name", "value"}, name)
+            shown, used = _expression(ck["value"], name, cols, enums)
+            constraints.append((name, _name(ck["name"], "check"), "c", used, None, [], " ",
+                                " ", shown, False, False))
+        names = [c[1] for c in constraints]
+        if len(set(names)) != len(names):
+            _no(f"table {name}: two constraints of one name")
+        q["constraints"] += sorted(constraints, key=lambda r: r[1])
+        for c in t["columns"].values():
+            shown, kind = cols[c["name"]]
+            identity = c.get("identity")
+            default = None
+            if identity is not None:
+                if "default" in c or kind != "int":
+                    _no(f"identity {name}.{c['name']}")
+                relations.append(_identity(x, name, c["name"], shown, identity))
+            elif "default" in c:
+                if kind == "array":
+                    _no("an array's default")
+                default = _default(c["default"], shown, kind, enums)
+            nullable = not (c.get("notNull") or c["name"] in pk_cols or identity is not None)
+            q["columns"].append((name, c["name"], shown, nullable, default, identity is not None, False))
+        for ix in sorted(t.get("indexes", {}).values(), key=lambda i: i["name"]):
+            q["indexes"].append(_index(ix, name, cols, enums))
+            relations.append(ix["name"])
+    if len(set(relations)) != len(relations):
+        _no("two relations of one name")
+    x["identities"].sort(key=lambda r: (r[0], r[1]))
+    return q, x
+
+
+def _known(obj: dict, allowed: set, table: str) -> None:
+    if set(obj) - allowed:
+        _no(f"table {table}: {sorted(set(obj) - allowed)}")
+
+
+def _columns(names, cols: dict) -> list[str]:
+    names = list(names)
+    if not names or any(n not in cols for n in names) or len(set(names)) != len(names):
+        _no("a key's columns")
+    return names
+
+
+def _identity(x: dict, table: str, column: str, shown: str, identity: dict) -> str:
+    if set(identity) - {"type", "name", "schema", "increment", "startWith", "minValue", "maxValue", "cache", "cycle"}:
+        _no("identity options")
+    try:
+        inc, start, low, high, cache = (int(identity[k]) for k in ("increment", "startWith", "minValue", "maxValue",
+                                                                     "cache"))
+    except (KeyError, TypeError, ValueError):
+        _no("identity options")
+    # BY DEFAULT, counting from 1 by 1, as the manifest's identity does: any other the import lists (from
+    # BEYOND_MODEL_SQL's reading of the server)
+    if (inc, start, low, high, cache, bool(identity.get("cycle"))) != (1, 1, 1, _INT_RANGE[shown] - 1, 1, False) \
+            or identity.get("schema") not in (None, "public") or identity.get("type") != "byDefault":
+        _no("identity options")
+    seq = _name(identity.get("name") or "", "sequence")
+    x["identities"].append((table, column, "d", start, inc, low, high,
+                            bool(identity.get("cycle")), cache, shown, seq, shown))
+    return seq
+
+
+def _index(ix: dict, table: str, cols: dict, enums: dict) -> tuple:
+    _known(ix, {"name", "columns", "isUnique", "where", "concurrently", "method", "with"}, table)
+    if ix.get("concurrently") or ix.get("with") or (ix.get("method") or "btree") != "btree":
+        _no(f"index {ix['name']}: options")
+    keys, desc, nulls_first = [], [], []
+    for k in ix["columns"]:
+        if set(k) - {"expression", "isExpression", "asc", "nulls"} or k.get("isExpression"):
+            _no(f"index {ix['name']}: an expression or operator class")
+        name = k["expression"]
+        if name not in cols or cols[name][1] in ("json", "array"):
+            _no(f"index {ix['name']}: key {name!r}")
+        asc = k.get("asc", True)
+        nulls = k.get("nulls") or ("last" if asc else "first")
+        if nulls not in ("first", "last"):
+            _no(f"index {ix['name']}: NULLS {nulls}")
+        keys.append(_ident(name))
+        desc.append(not asc)
+        nulls_first.append(nulls == "first")
+    if not keys:
+        _no(f"index {ix['name']} without keys")
+    where = _expression(ix["where"], table, cols, enums)[0] if ix.get("where") else None
+    n = len(keys)
+    return (table, _name(ix["name"], "index"), bool(ix.get("isUnique")), keys, desc, where, "btree", [False] * n,
+            nulls_first, [None] * n)
