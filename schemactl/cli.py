@@ -1241,18 +1241,23 @@ def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provi
         found = (casing, "--casing") if casing else importer.drizzle_casing(drizzle_file)
         used = found[0] if found and found[0] != "none" else None
         stack.callback(drizzle_module.done_with, drizzle_file, text, used)   # Node ends with the import
-        with _step("import", f"{drizzle_file} loaded with the project's node_modules"):
-            module = drizzle_module.read_module(drizzle_file, used)   # first: a located error if it does not load
-        snapshot = module.pop("snapshot", None)
         default_name = drizzle_file.stem.split(".")[0]
+        # a pg-core schema's snapshot is mapped as soon as Node has it, while Node still reads the source
+        mapped = (lambda snapshot: importer.from_snapshot(snapshot, _manifest_name(name or default_name))) \
+            if pg_core else None
+        with _step("import", f"{drizzle_file} loaded with the project's node_modules"):
+            # first: a located error if it does not load
+            module = drizzle_module.read_module(drizzle_file, used, on_snapshot=mapped)
+        read = module.pop("snapshot", None)   # (mapped: pg-core only)
+        read = read if pg_core else None
         keys = {(t["name"], c["name"]): c["key"] for t in module.get("tables", ()) for c in t["columns"]
                 if c["key"] != c["name"]}
         locator = importer.SourceLocator(str(drizzle_file), text, keys)
-        if pg_core:
-            read = importer.from_snapshot(snapshot, _manifest_name(name or default_name), locator)
-            if read is not None:
-                drizzle_module.done_with(drizzle_file, text, used)
-                return (*read, [(str(drizzle_file), "")], module)
+        if read is not None:
+            drizzle_module.done_with(drizzle_file, text, used)
+            locator.schema = "public"
+            read[1].locate = locator
+            return (*read, [(str(drizzle_file), "")], module)
             from .engines.providers import early_postgres
             starting = stack.enter_context(early_postgres(("postgres",), provider, postgres_url))
         with _step("import", f"{drizzle_file}: drizzle-kit's SQL"):

@@ -10,9 +10,11 @@
 // drizzle-kit's own API, when it can see the module exactly as the command does (see fastLoad); without them
 // the caller runs the command itself.
 //
-// The answer is one line of JSON on stdout (with "snapshot" where there is one, and "ddlFollows": true when a
-// second line, {"ddl": …}, comes after it): the caller may have what it needs from the snapshot alone, and
-// the SQL (a third of a second more for a thousand tables) is written while it works on it.
+// The answer is lines of JSON on stdout: first {"snapshot": …} where the SQL thread made one (written by that
+// thread itself as soon as it has it, while this one still reads the source: the caller begins its work on it
+// meanwhile); then what the module says ("snapshotValid": whether the snapshot is of the module as loaded
+// here, "ddlFollows": true when a last line, {"ddl": …}, comes after it).  The caller may need nothing but the
+// snapshot; the SQL is written while it works on it.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -21,12 +23,34 @@ const threads = require("worker_threads");
 
 if (!threads.isMainThread) {   // the SQL, in a thread of its own while the main thread reads the source
   const saveCode = codeCache(threads.workerData.codeCache);
-  // two messages: {snapshot} (null where there is none), then {ddl}; saveCode before the first, since the
+  // two messages: {snapshot: whether its line is written}, then {ddl}; saveCode before the first, since the
   // caller may stop the process once it has the snapshot
   const post = (msg) => threads.parentPort.postMessage(msg);
-  exportSql(threads.workerData, (snapshot) => { saveCode(); post({ snapshot }); })
-    .then((ddl) => post({ snapshot: null, ddl }), () => post({ snapshot: null, ddl: null }));
+  exportSql(threads.workerData, (snapshot) => {
+    saveCode();
+    let written = false;
+    try {
+      writeAll(1, JSON.stringify({ snapshot }) + "\n");
+      written = true;
+    } catch (e) { /* (no snapshot line: the caller asks the server) */ }
+    post({ snapshot: written });
+  }).then((ddl) => post({ snapshot: false, ddl }), () => post({ snapshot: false, ddl: null }));
   return;
+}
+
+// All of ``text`` to file descriptor ``fd`` from this thread, as one line no other write comes into (the main
+// thread writes only once this one says it is done); a pipe Node made non-blocking is waited on.
+function writeAll(fd, text) {
+  const data = Buffer.from(text, "utf8");
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let at = 0; at < data.length;) {
+    try {
+      at += fs.writeSync(fd, data, at, data.length - at);
+    } catch (e) {
+      if (e.code !== "EAGAIN") throw e;
+      Atomics.wait(pause, 0, 0, 2);
+    }
+  }
 }
 // stdout carries the answer alone: what the module prints (console.log, a dotenv notice) goes to stderr
 const answer = process.stdout.write.bind(process.stdout);
@@ -62,10 +86,10 @@ function startSql() {
   const snapshot = new Promise((resolve) => { gotSnapshot = resolve; });
   const done = new Promise((resolve) => { gotDdl = resolve; });
   worker.on("message", (msg) => {
-    gotSnapshot(msg && msg.snapshot ? msg.snapshot : null);
+    gotSnapshot(Boolean(msg && msg.snapshot));
     if (msg && "ddl" in msg) gotDdl(msg.ddl);
   });
-  const ended = () => { gotSnapshot(null); gotDdl(null); };
+  const ended = () => { gotSnapshot(false); gotDdl(null); };
   worker.once("error", ended);
   worker.once("exit", ended);
   return { worker, snapshot, done };
@@ -81,8 +105,12 @@ function need(name) {
 }
 function fail(message, node, unit) {
   const at = node ? place(node, unit) : null;
-  answer(JSON.stringify({ error: message, ...(at && at.file ? { file: at.file } : {}), line: at && at.line,
-                          col: at && at.col }));
+  failWith({ error: message, ...(at && at.file ? { file: at.file } : {}), line: at && at.line, col: at && at.col });
+}
+// The answer is an error: a line of its own (one write, which a pipe keeps whole), whatever the SQL thread is
+// writing meanwhile
+function failWith(error) {
+  answer("\n" + JSON.stringify(error) + "\n");
   process.exit(3);
 }
 
@@ -341,9 +369,8 @@ function compile(m, filename) {
 
 function syntaxError(d, filename) {
   const lc = d.file ? d.file.getLineAndCharacterOfPosition(d.start) : null;
-  answer(JSON.stringify({ error: `not valid TypeScript: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
-                                        file: filename, line: lc && lc.line + 1, col: lc && lc.character + 1 }));
-  process.exit(3);
+  failWith({ error: `not valid TypeScript: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
+             file: filename, line: lc && lc.line + 1, col: lc && lc.character + 1 });
 }
 hookTypeScript(compile);
 
@@ -430,8 +457,7 @@ function loadFailed(e) {
   if (e instanceof SyntaxError && !at) esbuildErrorIn(localModules(file));   // V8 named no place (an ES module)
   if (!at || !path.isAbsolute(at[1]) || !fs.existsSync(at[1])) fail(`loading the module failed: ${message}`);
   const where = at[1], failedAt = (more) => {
-    answer(JSON.stringify({ error: `loading the module failed: ${message}`, file: where, ...more }));
-    process.exit(3);
+    failWith({ error: `loading the module failed: ${message}`, file: where, ...more });
   };
   if (!/\.[mc]?tsx?$/.test(where)) failedAt({ line: Number(at[2]) });
   esbuildErrorIn([where]);
@@ -448,9 +474,8 @@ function esbuildErrorIn(files) {
     } catch (x) {
       const first = x && x.errors && x.errors[0];
       if (first && first.location) {
-        answer(JSON.stringify({ error: `loading the module failed: ${first.text}`, file: where,
-                                              line: first.location.line, col: first.location.column + 1 }));
-        process.exit(3);
+        failWith({ error: `loading the module failed: ${first.text}`, file: where, line: first.location.line,
+                   col: first.location.column + 1 });
       }
     }
   }
@@ -715,18 +740,22 @@ for (const key of Object.keys(mod)) {
 const out = { core, tables, creators, enums, schemas, relations, types };
 // The SQL thread's answer counts only for a file loaded the fast way here (see exportOrder): one esbuild runs as
 // drizzle-kit's loader does; for any other, the caller runs `drizzle-kit export` itself.
-if (sqlThread && asExported) {
-  sqlThread.snapshot.then((snapshot) => {
-    if (snapshot) out.snapshot = snapshot;
+if (sqlThread) {
+  // (a snapshot line the SQL thread is writing is whole before this thread writes)
+  sqlThread.snapshot.then((written) => {
     saveCode();
-    answer(JSON.stringify({ ...out, ddlFollows: true }) + "\n");
+    if (!asExported) {
+      sqlThread.worker.terminate();
+      answer(JSON.stringify({ ...out, snapshotValid: false }) + "\n");
+      return;
+    }
+    answer(JSON.stringify({ ...out, snapshotValid: written, ddlFollows: true }) + "\n");
     sqlThread.done.then((ddl) => {
       sqlThread.worker.terminate();
       answer(JSON.stringify(typeof ddl === "string" ? { ddl } : {}) + "\n");
     });
   });
 } else {
-  if (sqlThread) sqlThread.worker.terminate();
   saveCode();
   answer(JSON.stringify(out) + "\n");
 }

@@ -108,8 +108,16 @@ class _Node:
         else:
             del self.open[fd]
 
+    def drain(self) -> str:
+        """All the process writes to stdout until it ends."""
+        self._pump(lambda: False)
+        self.stop()
+        text = self.out.decode("utf-8", "replace")
+        self.out.clear()
+        return text
+
     def rest(self) -> dict:
-        """The second line of the answer ({"ddl": …}, or {} where Node could not write it)."""
+        """The last line of the answer ({"ddl": …}, or {} where Node could not write it)."""
         self._pump(lambda: False)
         self.stop()
         try:
@@ -137,10 +145,12 @@ def shown(file: str) -> str:
         return str(p)
 
 
-def read_module(path: Path, casing: str | None = None) -> dict:
+def read_module(path: Path, casing: str | None = None, on_snapshot=None) -> dict:
     """What drizzle-orm and the TypeScript compiler read from the module at ``path`` (executing it).
 
-    The same Node process also writes the file's `drizzle-kit export` where it can (see exported()).  With a
+    The same Node process also writes drizzle-kit's snapshot of the module ("snapshot": ``on_snapshot`` of it,
+    called while Node still reads the module's source; the snapshot itself without one) and the file's
+    `drizzle-kit export` where it can (see exported()).  With a
     ``casing`` (drizzle.config's), a column declared without a name is named as drizzle-kit generate names it
     (createdAt -> created_at), in the module's columns and in that SQL."""
     from .importer import drizzle_dialect, drizzle_kit
@@ -160,23 +170,19 @@ def read_module(path: Path, casing: str | None = None) -> dict:
     with resources.as_file(helper) as script:   # a file in an installed package: as_file changes nothing
         run = _Node([node, str(script), str(path.resolve()), *extra], str(path.resolve().parent), path)
     _prepare()   # on the other core, while Node works
-    stdout = run.first()
-    try:
-        out = json.loads(stdout)
-    except ValueError:
-        stderr = run.printed()
-        run.stop()
-        detail = " ".join((stderr or stdout).split())[:300]
-        if not stdout.strip():   # Node ended before the answer: the module (or one it imports) ended it
-            raise SchemactlError(f"{path}: loading the module with Node ended the process before the module could be "
-                                 "read (exit code " f"{run.proc.returncode}; a process.exit() in the module or one it "
-                                 "imports?)" + (f": {detail}" if detail else "")) from None
-        raise SchemactlError(f"{path}: loading the module with Node failed: {detail}") from None
-    if "error" in out:
-        run.stop()
-        module = shown(out["file"]) if out.get("file") and Path(out["file"]) != path.resolve() else str(path)
-        where = ":".join([module, *(str(out[k]) for k in ("line", "col") if out.get(k))])
-        raise SchemactlError(f"{where}: {out['error']}")
+    out = _answer(run, path)
+    early, failed = None, None
+    if set(out) == {"snapshot"}:   # drizzle-kit's snapshot, written while Node still reads the source
+        try:
+            early = on_snapshot(out["snapshot"]) if on_snapshot is not None else out["snapshot"]
+        except Exception as exc:  # noqa: BLE001 -- raised once the module is known to have loaded
+            failed = exc
+        out = _answer(run, path)
+    if out.pop("snapshotValid", False):   # of the module as Node loaded it (see drizzle_module.cjs)
+        if failed is not None:
+            run.stop()
+            raise failed
+        out["snapshot"] = early
     # what the module printed while it loaded (console.log, a dotenv notice, a warning): the module has loaded
     # once the first line is there, and what it printed is on the pipe before it
     if out.pop("ddlFollows", False):
@@ -189,6 +195,43 @@ def read_module(path: Path, casing: str | None = None) -> dict:
         sys.stderr.write(f"{path}: the module printed while Node loaded it:\n"
                          + "".join(f"  {line}\n" for line in stderr.rstrip().splitlines()))
     return out
+
+
+def _answer(run: _Node, path: Path) -> dict:
+    """The next line of Node's answer; an error it reports (or its end without one) raised, located."""
+    line = run.first()
+    while line == "\n":   # (an error's line starts on a line of its own)
+        line = run.first()
+    try:
+        out = json.loads(line)
+    except ValueError:
+        # an error written while the SQL thread wrote its line: on a line of its own in what follows
+        rest = line + run.drain()
+        found = [o for o in (_json(x) for x in rest.splitlines()) if isinstance(o, dict) and "error" in o]
+        if found:
+            out = found[0]
+        else:
+            stderr = run.printed()
+            run.stop()
+            detail = " ".join((stderr or line).split())[:300]
+            if not line.strip():   # Node ended before the answer: the module (or one it imports) ended it
+                raise SchemactlError(f"{path}: loading the module with Node ended the process before the module could "
+                                     f"be read (exit code {run.proc.returncode}; a process.exit() in the module or "
+                                     "one it imports?)" + (f": {detail}" if detail else "")) from None
+            raise SchemactlError(f"{path}: loading the module with Node failed: {detail}") from None
+    if "error" in out:
+        run.stop()
+        module = shown(out["file"]) if out.get("file") and Path(out["file"]) != path.resolve() else str(path)
+        where = ":".join([module, *(str(out[k]) for k in ("line", "col") if out.get(k))])
+        raise SchemactlError(f"{where}: {out['error']}")
+    return out
+
+
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 # What the import does next (read the DDL back on PostgreSQL, map it, write and check the manifest) imports

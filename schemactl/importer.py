@@ -2327,23 +2327,20 @@ def from_catalog(catalog: Catalog, engine: str, name: str, schema: str | None = 
     return doc, imp.summary
 
 
-def from_snapshot(snapshot, name: str, locator: Locator) -> tuple[dict, Summary] | None:
+def from_snapshot(snapshot, name: str) -> tuple[dict, Summary] | None:
     """A pg-core Drizzle schema's import from drizzle-kit's snapshot of it, without a scratch PostgreSQL: the
     catalog rows the server would return for drizzle-kit's DDL (schemactl.drizzle_snapshot), mapped as
-    from_ddl maps the server's; None where those rows are not known exactly (from_ddl then asks the server)."""
+    from_ddl maps the server's; None where those rows are not known exactly (from_ddl then asks the server).
+    The caller places the summary's entries (summary.locate), as from_ddl does with its locator."""
     from .drizzle_snapshot import Unsupported, rows
     from .introspect.postgres import from_rows
-    if snapshot is None:
-        return None
     try:
         q, extras = rows(snapshot)
     except Unsupported:
         return None
     _quiet_sqlglot()
-    locator.schema = "public"
     doc, summary = from_catalog(from_rows(q, "public"), "postgres", name, "public", extras, "identity")
     _creator_policies(doc, summary, "")   # (no policy: the document as from_ddl leaves it)
-    summary.locate = locator
     return doc, summary
 
 

@@ -42,9 +42,9 @@ def _events(project, monkeypatch, fixture: str) -> list:
         events.append(("server asked", threading.current_thread() is threading.main_thread()))
         return real_postgres(*args, **kwargs)
 
-    def read_module(path, casing=None):
+    def read_module(path, casing=None, **kwargs):
         events.append(("node", True))
-        return real_read(path, casing)
+        return real_read(path, casing, **kwargs)
     monkeypatch.setattr(providers, "postgres", postgres)
     monkeypatch.setattr(drizzle_module, "read_module", read_module)
     monkeypatch.chdir(project)

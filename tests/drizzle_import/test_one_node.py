@@ -28,13 +28,15 @@ def _helper(path: Path, dialect: str) -> dict:
     script = resources.files("schemactl").joinpath("drizzle_module.cjs")
     res = subprocess.run(["node", str(script), str(path), "--sql", dialect, "--kit", str(KIT)],
                          capture_output=True, text=True, cwd=path.parent, check=True)
-    # one line of JSON, and a second with the SQL where the first says one follows
-    first, _, rest = res.stdout.partition("\n")
-    out = json.loads(first)
+    # lines of JSON: the snapshot where there is one, what the module says, then the SQL where it says it follows
+    lines = [json.loads(line) for line in res.stdout.splitlines()]
+    snapshot = lines.pop(0)["snapshot"] if set(lines[0]) == {"snapshot"} else None
+    out = lines.pop(0)
+    if out.pop("snapshotValid", False):
+        out["snapshot"] = snapshot
     if out.pop("ddlFollows", False):
-        out.update(json.loads(rest))
-    else:
-        assert not rest.strip()
+        out.update(lines.pop(0))
+    assert not lines
     return out
 
 
@@ -58,7 +60,7 @@ def test_exports_in_an_order_it_does_not_know_leave_the_sql_to_drizzle_kit(tmp_p
                                    'export const alpha = pgTable("alpha", { a: text("a") });\n'
                                    'export { zeta };\n')
     out = _helper(tmp_path / "s.ts", "postgresql")
-    assert "ddl" not in out
+    assert "ddl" not in out and "snapshot" not in out   # (the SQL thread's snapshot is of another loading)
     assert [t["export"] for t in out["tables"]] == ["alpha", "zeta"]   # typescript's order, as before
 
 
@@ -105,3 +107,13 @@ def test_a_module_that_ends_node_is_named_so(tmp_path):
     with pytest.raises(SchemactlError, match=r"s.ts: loading the module with Node ended the process before the "
                                              r"module could be read \(exit code 0; a process.exit\(\)"):
         read_module(tmp_path / "s.ts")
+
+
+def test_an_error_written_while_the_sql_thread_writes_its_line_is_still_the_located_error(tmp_path):
+    """The main thread's error is a line of its own, which a pipe keeps whole, even inside the snapshot's line."""
+    from schemactl.drizzle_module import _answer, _Node
+    from schemactl.errors import SchemactlError
+    script = """printf '{"snapshot": {"ta'; printf '\\n{"error": "boom", "file": "%s", "line": 3}\\n'; printf 'bles": {}}}\\n'"""
+    run = _Node(["sh", "-c", script % (tmp_path / "s.ts")], str(tmp_path), tmp_path / "s.ts")
+    with pytest.raises(SchemactlError, match=r"s\.ts:3: boom"):
+        _answer(run, tmp_path / "s.ts")

@@ -81,7 +81,9 @@ def test_the_manifest_read_from_the_snapshot_is_the_servers(path, scratch_server
     module = drizzle_module.read_module(path)
     snapshot = module.pop("snapshot")
     keys = {(t["name"], c["name"]): c["key"] for t in module["tables"] for c in t["columns"] if c["key"] != c["name"]}
-    fast = importer.from_snapshot(snapshot, "app", importer.SourceLocator(str(path), text, keys))
+    fast = importer.from_snapshot(snapshot, "app")
+    if fast is not None:
+        fast[1].locate = importer.SourceLocator(str(path), text, keys)
     ddl = drizzle_module.exported(path, text)
     slow = importer.from_ddl([(str(path), ddl)], "postgres", "app", locator=importer.SourceLocator(str(path), text, keys),
                              server=scratch_server)[:2]
