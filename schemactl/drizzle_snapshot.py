@@ -35,6 +35,8 @@ _PLAIN_TYPES = {
     "timestamp with time zone": "timestamptz", "time with time zone": "timetz",
 }
 _INT_RANGE = {"smallint": 2 ** 15, "integer": 2 ** 31, "bigint": 2 ** 63}
+# serial types: the integer type, a sequence of the table and column, and its nextval() default
+_SERIALS = {"smallserial": "smallint", "serial": "integer", "bigserial": "bigint"}
 _TYPE_FORMS = (
     (re.compile(r"varchar(?:\((\d+)\))?"), lambda m: ("character varying" + (f"({m[1]})" if m[1] else ""), "varchar")),
     (re.compile(r"char(?:\((\d+)\))?"), lambda m: (f"character({m[1] or 1})", "bpchar")),
@@ -56,7 +58,9 @@ def _type(col: dict, enums: dict) -> tuple[str, str]:
     base = spelled[:-2] if array else spelled
     if base.endswith("[]"):
         _no("an array of arrays")
-    if base in enums and (col.get("typeSchema") == "public" or base not in _PLAIN_TYPES):
+    if base in _SERIALS and not array:
+        shown, kind = _SERIALS[base], "int"
+    elif base in enums and (col.get("typeSchema") == "public" or base not in _PLAIN_TYPES):
         shown, kind = base, f"enum:{base}"
     elif base in _PLAIN_TYPES:
         shown, kind = base, _PLAIN_TYPES[base]
@@ -77,11 +81,23 @@ def _name(name: str, what: str) -> str:
     return name
 
 
+def _cut(name: str, what: str) -> str:
+    """A constraint's or index's name as PostgreSQL keeps it: cut to 63 bytes (at a character's end)."""
+    if not isinstance(name, str) or not name or "\0" in name:
+        _no(f"{what} name {name!r}")
+    data = name.encode()
+    return data[:PG_MAX_IDENT_BYTES].decode("utf-8", "ignore") if len(data) > PG_MAX_IDENT_BYTES else name
+
+
 def _ident(name: str) -> str:
-    """A name as PostgreSQL's deparsing writes it: bare where that reads back the same (never a keyword)."""
+    """A name as PostgreSQL's deparsing writes it (quote_ident): bare where that reads back the same, quoted
+    where it has a character a bare name cannot; a bare-looking keyword (which PostgreSQL quotes or not by its
+    keyword category) is not known here."""
     if _BARE.match(name) and name not in RESERVED:
         return name
-    _no(f"a name PostgreSQL would quote in an expression: {name!r}")
+    if not _BARE.match(name):
+        return '"' + name.replace('"', '""') + '"'
+    _no(f"a keyword as a name in an expression: {name!r}")
 
 
 # -- constants: pg_get_expr's spelling of a literal the DDL gives a column of each category
@@ -89,7 +105,8 @@ _STRING = re.compile(r"'((?:[^'\\]|'')*)'")
 _INTEGER = re.compile(r"-?\d+")
 _DECIMAL = re.compile(r"-?(\d+)\.(\d+)")
 _LABELS = {"text": "text", "varchar": "character varying", "bpchar": "bpchar", "uuid": "uuid"}
-_CALLS = {"now()": {"timestamptz", "timestamp"}, "gen_random_uuid()": {"uuid"}}
+_CALLS = {"now()": {"timestamptz", "timestamp"}, "gen_random_uuid()": {"uuid"},
+          "CURRENT_TIMESTAMP": {"timestamptz", "timestamp"}}
 
 
 def _default(value, shown: str, kind: str, enums: dict) -> str:
@@ -134,7 +151,7 @@ def _scale_kept(shown: str, fraction: str) -> bool:
 # -- expressions (CHECK, an index's WHERE): a small grammar, typed as PostgreSQL resolves it, written as
 # pg_get_expr writes it back
 _TOKEN = re.compile(r"""\s*(?:(?P<str>'(?:[^'\\]|'')*')|(?P<num>\d+(?:\.\d+)?)|(?P<qid>"(?:[^"]|"")+")|"""
-                    r"""(?P<id>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><>|!=|<=|>=|=|<|>|\(|\)|\.))""")
+                    r"""(?P<id>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><>|!=|<=|>=|=|<|>|\(|\)|\.|,))""")
 _COMPARE = {"=", "<>", "!=", "<", "<=", ">", ">="}
 _TEXT_FUNCS = {"length": "int", "char_length": "int", "lower": "text", "upper": "text"}
 
@@ -214,6 +231,13 @@ class _Expr:
             if left[1] == "literal":
                 _no("IS NULL of a constant")
             return f"({left[0]} IS {'NOT ' if negated else ''}NULL)", "bool"
+        after = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else ("", "")
+        negated = self.peek("not") and after[0] == "id" and after[1].lower() == "in"
+        if self.peek("in") or negated:
+            if negated:
+                self.take()
+            self.take()
+            return self.member(left, negated), "bool"
         if self.i < len(self.toks) and self.toks[self.i][0] == "op" and self.toks[self.i][1] in _COMPARE:
             op = self.take()[1]
             right = self.operand()
@@ -221,6 +245,28 @@ class _Expr:
         if left[1] not in ("bool",):
             _no("a non-boolean where a condition goes")
         return left[0], left[1]
+
+    def member(self, left, negated: bool) -> str:
+        """x [NOT] IN (constants): PostgreSQL's = ANY (ARRAY[…]) (<> ALL), or = (<>) for one constant."""
+        if self.take()[1] != "(":
+            _no("IN without a list")
+        items = [self.operand()]
+        while self.peek(","):
+            self.take()
+            items.append(self.operand())
+        if self.take()[1] != ")" or any(i[1] != "literal" for i in items):
+            _no("IN of other than constants")
+        op = "<>" if negated else "="
+        if len(items) == 1:
+            return _compare(left, op, items[0], self.enums)
+        lsql, lcat = left[0], left[1]
+        texts = [_compare(left, op, i, self.enums) for i in items]   # (each one checked as a comparison)
+        if lcat == "varchar":
+            array = ", ".join(f"{i[0]}::character varying" for i in items)
+            return f"(({lsql})::text {op} {'ALL' if negated else 'ANY'} ((ARRAY[{array}])::text[]))"
+        # the constant as the comparison spells it, after the operator
+        array = ", ".join(t[len(f"({lsql} {op} "):-1] for t in texts)
+        return f"({lsql} {op} {'ALL' if negated else 'ANY'} (ARRAY[{array}]))"
 
     def operand(self):
         kind, text = self.take()
@@ -378,17 +424,17 @@ def rows(snapshot: dict) -> tuple[dict, dict]:
             pk_cols.update(inline)
         for p in t.get("compositePrimaryKeys", {}).values():
             _known(p, {"name", "columns"}, name)
-            constraints.append((name, _name(p["name"], "primary key"), "p", _columns(p["columns"], cols), None, [],
+            constraints.append((name, _cut(p["name"], "primary key"), "p", _columns(p["columns"], cols), None, [],
                                 " ", " ", None, False, False))
-            relations.append(p["name"])
+            relations.append(_cut(p["name"], "primary key"))
             pk_cols.update(p["columns"])
         for u in t.get("uniqueConstraints", {}).values():
             _known(u, {"name", "columns", "nullsNotDistinct"}, name)
             if u.get("nullsNotDistinct"):
                 _no("NULLS NOT DISTINCT")
-            constraints.append((name, _name(u["name"], "unique"), "u", _columns(u["columns"], cols), None, [], " ",
+            constraints.append((name, _cut(u["name"], "unique"), "u", _columns(u["columns"], cols), None, [], " ",
                                 " ", None, False, False))
-            relations.append(u["name"])
+            relations.append(_cut(u["name"], "unique"))
         for f in t.get("foreignKeys", {}).values():
             _known(f, {"name", "tableFrom", "tableTo", "columnsFrom", "columnsTo", "onDelete", "onUpdate",
                        "schemaTo"}, name)
@@ -400,17 +446,18 @@ def rows(snapshot: dict) -> tuple[dict, dict]:
                 _no(f"foreign key {f['name']}: PostgreSQL decides whether it takes it")
             for a, b in zip(src, dst):
                 ta, tb = cols[a][0], shapes[to][b][0]
-                if ta != tb and not (cols[a][1] == shapes[to][b][1] == "int"):
+                if ta != tb and not (cols[a][1] == shapes[to][b][1] == "int") \
+                        and not {cols[a][1], shapes[to][b][1]} <= {"text", "varchar"}:
                     _no(f"foreign key {f['name']}: {ta} to {tb}")
             actions = [_FK_ACTIONS.get((f.get(k) or "no action").lower()) for k in ("onDelete", "onUpdate")]
             if None in actions:
                 _no(f"foreign key {f['name']}'s action")
-            constraints.append((name, _name(f["name"], "foreign key"), "f", src, to, dst, *actions, None, False,
+            constraints.append((name, _cut(f["name"], "foreign key"), "f", src, to, dst, *actions, None, False,
                                 False))
         for ck in t.get("checkConstraints", {}).values():
             _known(ck, {"name", "value"}, name)
             shown, used = _expression(ck["value"], name, cols, enums)
-            constraints.append((name, _name(ck["name"], "check"), "c", used, None, [], " ",
+            constraints.append((name, _cut(ck["name"], "check"), "c", used, None, [], " ",
                                 " ", shown, False, False))
         names = [c[1] for c in constraints]
         if len(set(names)) != len(names):
@@ -420,7 +467,13 @@ def rows(snapshot: dict) -> tuple[dict, dict]:
             shown, kind = cols[c["name"]]
             identity = c.get("identity")
             default = None
-            if identity is not None:
+            if c["type"] in _SERIALS:
+                if identity is not None or "default" in c:
+                    _no(f"serial {name}.{c['name']} with a default")
+                default = _serial(q, x, name, c["name"], shown)
+                relations.append(default[0])
+                default = default[1]
+            elif identity is not None:
                 if "default" in c or kind != "int":
                     _no(f"identity {name}.{c['name']}")
                 relations.append(_identity(x, name, c["name"], shown, identity))
@@ -432,11 +485,22 @@ def rows(snapshot: dict) -> tuple[dict, dict]:
             q["columns"].append((name, c["name"], shown, nullable, default, identity is not None, False))
         for ix in sorted(t.get("indexes", {}).values(), key=lambda i: i["name"]):
             q["indexes"].append(_index(ix, name, cols, enums))
-            relations.append(ix["name"])
+            relations.append(_cut(ix["name"], "index"))
     if len(set(relations)) != len(relations):
         _no("two relations of one name")
     x["identities"].sort(key=lambda r: (r[0], r[1]))
+    q["sequences"].sort(key=lambda r: r[0])
+    x["relations"].sort(key=lambda r: r[0])
     return q, x
+
+
+def _serial(q: dict, x: dict, table: str, column: str, shown: str) -> tuple[str, str]:
+    """(sequence, default) of a serial column: the sequence PostgreSQL names {table}_{column}_seq (where that
+    fits in 63 bytes), owned by the column, counting from 1 by 1 up to its type's largest value."""
+    seq = _name(f"{table}_{column}_seq", "sequence")
+    q["sequences"].append((seq, shown, 1, 1, 1, _INT_RANGE[shown] - 1, False, f"{table}.{column}"))
+    x["relations"].append((seq, "S"))
+    return seq, f"nextval('{_ident(seq)}'::regclass)"
 
 
 def _known(obj: dict, allowed: set, table: str) -> None:
@@ -492,5 +556,5 @@ def _index(ix: dict, table: str, cols: dict, enums: dict) -> tuple:
         _no(f"index {ix['name']} without keys")
     where = _expression(ix["where"], table, cols, enums)[0] if ix.get("where") else None
     n = len(keys)
-    return (table, _name(ix["name"], "index"), bool(ix.get("isUnique")), keys, desc, where, "btree", [False] * n,
+    return (table, _cut(ix["name"], "index"), bool(ix.get("isUnique")), keys, desc, where, "btree", [False] * n,
             nulls_first, [None] * n)
