@@ -151,8 +151,10 @@ def _scale_kept(shown: str, fraction: str) -> bool:
 # -- expressions (CHECK, an index's WHERE): a small grammar, typed as PostgreSQL resolves it, written as
 # pg_get_expr writes it back
 _TOKEN = re.compile(r"""\s*(?:(?P<str>'(?:[^'\\]|'')*')|(?P<num>\d+(?:\.\d+)?)|(?P<qid>"(?:[^"]|"")+")|"""
-                    r"""(?P<id>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><>|!=|<=|>=|=|<|>|\(|\)|\.|,))""")
-_COMPARE = {"=", "<>", "!=", "<", "<=", ">", ">="}
+                    r"""(?P<id>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><>|!=|<=|>=|=|<|>|~|\(|\)|\.|,))""")
+_COMPARE = {"=", "<>", "!=", "<", "<=", ">", ">=", "~"}
+# columns compared with a column of the same type as they are written
+_SAME_TYPE = {"int", "numeric", "date", "timestamp", "timestamptz", "bool", "uuid"}
 _TEXT_FUNCS = {"length": "int", "char_length": "int", "lower": "text", "upper": "text"}
 
 
@@ -232,12 +234,22 @@ class _Expr:
                 _no("IS NULL of a constant")
             return f"({left[0]} IS {'NOT ' if negated else ''}NULL)", "bool"
         after = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else ("", "")
-        negated = self.peek("not") and after[0] == "id" and after[1].lower() == "in"
-        if self.peek("in") or negated:
-            if negated:
-                self.take()
+        negated = self.peek("not") and after[0] == "id" and after[1].lower() in ("in", "between")
+        if negated:
+            self.take()
+        if self.peek("in"):
             self.take()
             return self.member(left, negated), "bool"
+        if self.peek("between"):   # as PostgreSQL keeps it: two comparisons
+            self.take()
+            low = self.operand()
+            if not self.peek("and"):
+                _no("BETWEEN without AND")
+            self.take()
+            high = self.operand()
+            if negated:
+                return f"({_compare(left, '<', low, self.enums)} OR {_compare(left, '>', high, self.enums)})", "bool"
+            return f"({_compare(left, '>=', low, self.enums)} AND {_compare(left, '<=', high, self.enums)})", "bool"
         if self.i < len(self.toks) and self.toks[self.i][0] == "op" and self.toks[self.i][1] in _COMPARE:
             op = self.take()[1]
             right = self.operand()
@@ -274,13 +286,13 @@ class _Expr:
             inner = self.disjunction()
             if self.take()[1] != ")":
                 _no("unbalanced parentheses")
-            return inner
+            return (*inner, "boolean") if len(inner) == 2 else inner
         if kind == "str":
             return text, "literal", "str"
         if kind == "num":
             return text, "literal", "num"
         if kind == "id" and text.lower() in ("true", "false"):
-            return text.lower(), "bool"
+            return text.lower(), "bool", "boolean"
         name = text[1:-1].replace('""', '"') if kind == "qid" else text if kind == "id" else None
         if name is None:
             _no(f"{text!r} in an expression")
@@ -323,6 +335,8 @@ def _compare(left, op: str, right, enums: dict) -> str:
     if left[1] == "literal" and right[1] != "literal":
         _no("a constant on the left of a comparison")
     lsql, lcat = left[0], left[1]
+    if op == "~" and not (lcat in ("text", "varchar") and right[1:] == ("literal", "str")):
+        _no(f"{lcat} ~ {right[0]}")
     if right[1] == "literal":
         rsql, form = right[0], right[2]
         if lcat == "int" and form == "num" and "." not in rsql and int(rsql) < 2 ** 31:
@@ -340,7 +354,7 @@ def _compare(left, op: str, right, enums: dict) -> str:
             return f"({lsql} {op} {rsql}::{lcat[5:]})"
         _no(f"{lcat} {op} {rsql}")
     rcat = right[1]
-    if lcat == rcat and lcat in ("int", "numeric") and left[2] == right[2]:
+    if lcat == rcat and lcat in _SAME_TYPE and left[2] == right[2]:
         return f"({lsql} {op} {right[0]})"
     if {lcat, rcat} <= {"text", "varchar"}:   # compared as text: a varchar is cast
         as_text = lambda sql, cat: f"({sql})::text" if cat == "varchar" else sql   # noqa: E731
