@@ -101,12 +101,16 @@ def _ident(name: str) -> str:
 
 
 # -- constants: pg_get_expr's spelling of a literal the DDL gives a column of each category
-_STRING = re.compile(r"'((?:[^'\\]|'')*)'")
+_STRING = re.compile(r"'((?:[^']|'')*)'")
 _INTEGER = re.compile(r"-?\d+")
 _DECIMAL = re.compile(r"-?(\d+)\.(\d+)")
 _LABELS = {"text": "text", "varchar": "character varying", "bpchar": "bpchar", "uuid": "uuid"}
 _CALLS = {"now()": {"timestamptz", "timestamp"}, "gen_random_uuid()": {"uuid"},
-          "CURRENT_TIMESTAMP": {"timestamptz", "timestamp"}}
+          "CURRENT_TIMESTAMP": {"timestamptz", "timestamp"}, "CURRENT_DATE": {"date"}}
+_JSON_CONSTANT = re.compile(r"'((?:[^']|'')*)'::(jsonb?)")
+# a date, an instant as the DDL spells it: 2024-02-29, 2024-01-01 10:00:00[.fff], 2020-01-01T00:00:00.000Z
+_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
+_INSTANT = re.compile(r"(\d{4}-\d\d-\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]00(?::?00)?)?")
 
 
 def _default(value, shown: str, kind: str, enums: dict) -> str:
@@ -124,10 +128,21 @@ def _default(value, shown: str, kind: str, enums: dict) -> str:
         return text
     if kind == "int" and _INTEGER.fullmatch(text):
         n = int(text)
-        if not -2 ** 31 <= n < 2 ** 31 or not -_INT_RANGE[shown] <= n < _INT_RANGE[shown]:
+        if not -_INT_RANGE[shown] <= n < _INT_RANGE[shown] or text != str(n):
             _no(f"default {text} for {shown}")
-        return text if n >= 0 else f"'{n}'::integer"
+        if -2 ** 31 <= n < 2 ** 31:   # an integer constant: a negative one spelled as its type's
+            return text if n >= 0 else f"'{n}'::integer"
+        if n > 0:   # a bigint constant
+            return f"'{n}'::bigint"
+        _no(f"default {text} for {shown}")
+    m = _JSON_CONSTANT.fullmatch(text)
+    if m and kind == m[2]:
+        body = m[1].replace("''", "'")
+        shown_json = body if kind == "json" else _jsonb(body)
+        return "'" + shown_json.replace("'", "''") + f"'::{kind}"
     m = _STRING.fullmatch(text)
+    if m and kind in ("date", "timestamp", "timestamptz"):
+        return _instant(m[1], shown, kind)
     if m and (kind in _LABELS or kind.startswith("enum:")):
         if kind.startswith("enum:") and m[1].replace("''", "'") not in enums[kind[5:]]:
             _no(f"default {text} is no label of {kind[5:]}")
@@ -140,6 +155,72 @@ def _default(value, shown: str, kind: str, enums: dict) -> str:
         if d and not inner.startswith("-") and _scale_kept(shown, d[2]):
             return inner
     _no(f"default {text} for {shown}")
+
+
+def _jsonb(text: str) -> str:
+    """jsonb's own spelling of a JSON text (keys by length, then bytes; ", " and ": "), for the values it keeps
+    as written: strings without escapes, integers and decimals without an exponent, true, false, null."""
+    import json
+
+    def number(raw: str):
+        if not re.fullmatch(r"-?(?:0|[1-9]\d*)(?:\.\d+)?", raw) or raw.startswith("-0") and not re.search("[1-9]", raw):
+            _no(f"JSON number {raw}")
+        return _Raw(raw)
+    try:
+        value = json.loads(text, parse_float=number, parse_int=number,
+                           parse_constant=lambda c: _no(f"JSON {c}"))
+    except ValueError:
+        _no("JSON text")
+
+    def out(v) -> str:
+        if isinstance(v, _Raw):
+            return v.text
+        if v is None or isinstance(v, bool):
+            return json.dumps(v)
+        if isinstance(v, str):
+            if not re.fullmatch(r"[^\x00-\x1f\"\\]*", v):
+                _no("a JSON string with escapes")
+            return f'"{v}"'
+        if isinstance(v, list):
+            return "[" + ", ".join(out(x) for x in v) + "]"
+        return "{" + ", ".join(f"{out(k)}: {out(v[k])}" for k in sorted(v, key=lambda k: (len(k.encode()), k.encode()))) + "}"
+    return out(value)
+
+
+class _Raw:
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _instant(text: str, shown: str, kind: str) -> str:
+    """pg_get_expr of a date or timestamp constant (read in UTC, ISO): the value, its fraction without
+    trailing zeros, +00 for an instant."""
+    if kind == "date":
+        if not _DATE.fullmatch(text):
+            _no(f"date {text!r}")
+        _valid_date(text)
+        return f"'{text}'::date"
+    m = _INSTANT.fullmatch(text)
+    if not m or (kind == "timestamp" and m[6]) or (kind == "timestamptz" and not m[6]):
+        _no(f"{shown} {text!r}")
+    _valid_date(m[1])
+    if not (int(m[2]) < 24 and int(m[3]) < 60 and int(m[4]) < 60):
+        _no(f"{shown} {text!r}")
+    fraction = (m[5] or "").rstrip("0")
+    precision = re.search(r"\((\d)\)", shown)
+    if precision and len(fraction) > int(precision[1]):
+        _no(f"{shown} {text!r}: rounded by the column")
+    value = f"{m[1]} {m[2]}:{m[3]}:{m[4]}" + (f".{fraction}" if fraction else "")
+    return f"'{value}+00'::timestamp with time zone" if kind == "timestamptz" else f"'{value}'::timestamp without time zone"
+
+
+def _valid_date(text: str) -> None:
+    import datetime
+    try:
+        if datetime.date.fromisoformat(text).year < 1:
+            raise ValueError
+    except ValueError:
+        _no(f"date {text!r}")
 
 
 def _scale_kept(shown: str, fraction: str) -> bool:
