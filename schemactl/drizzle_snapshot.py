@@ -106,7 +106,8 @@ _INTEGER = re.compile(r"-?\d+")
 _DECIMAL = re.compile(r"-?(\d+)\.(\d+)")
 _LABELS = {"text": "text", "varchar": "character varying", "bpchar": "bpchar", "uuid": "uuid"}
 _CALLS = {"now()": {"timestamptz", "timestamp"}, "gen_random_uuid()": {"uuid"},
-          "CURRENT_TIMESTAMP": {"timestamptz", "timestamp"}, "CURRENT_DATE": {"date"}}
+          "CURRENT_TIMESTAMP": {"timestamptz", "timestamp"}, "CURRENT_DATE": {"date"},
+          "LOCALTIME": {"time"}, "LOCALTIMESTAMP": {"timestamp"}}
 _JSON_CONSTANT = re.compile(r"'((?:[^']|'')*)'::(jsonb?)")
 # a date, an instant as the DDL spells it: 2024-02-29, 2024-01-01 10:00:00[.fff], 2020-01-01T00:00:00.000Z
 _DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
@@ -119,6 +120,10 @@ def _default(value, shown: str, kind: str, enums: dict) -> str:
         value = "true" if value else "false"
     elif isinstance(value, int):
         value = str(value)
+    elif isinstance(value, float) and value == value and abs(value) < 1e21:   # as JavaScript writes the number
+        value = str(int(value)) if value.is_integer() else repr(value)
+        if "e" in value:
+            _no(f"default {value}")
     elif not isinstance(value, str):
         _no(f"default {value!r}")
     text = value.strip()
@@ -149,11 +154,22 @@ def _default(value, shown: str, kind: str, enums: dict) -> str:
         if kind == "uuid" and not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", m[1]):
             _no(f"default {text} for uuid")
         return f"{text}::{_LABELS.get(kind, kind[5:])}"
-    if kind == "numeric":
+    if kind == "numeric":   # a numeric constant: written as it is where it starts with a digit, else quoted
         inner = m[1] if m else text
         d = _DECIMAL.fullmatch(inner)
-        if d and not inner.startswith("-") and _scale_kept(shown, d[2]):
-            return inner
+        if d and _scale_kept(shown, d[2]) and inner == f"{'-' if inner[0] == '-' else ''}{int(d[1])}.{d[2]}":
+            return inner if inner[0] != "-" else f"'{inner}'::numeric"
+    if kind == "float" and not m:   # an integer or numeric constant, cast to the column's type unseen
+        if _INTEGER.fullmatch(text) and text == str(int(text)) and -2 ** 31 <= int(text) < 2 ** 31:
+            return text if int(text) >= 0 else f"'{text}'::integer"
+        d = _DECIMAL.fullmatch(text)
+        if d and text == f"{'-' if text[0] == '-' else ''}{int(d[1])}.{d[2]}":
+            return text if text[0] != "-" else f"'{text}'::numeric"
+    if kind == "time" and m:
+        t = re.fullmatch(r"(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?", m[1])
+        if t and int(t[1]) < 24 and int(t[2]) < 60 and int(t[3]) < 60 and not re.search(r"\(\d\)", shown):
+            fraction = (t[4] or "").rstrip("0")
+            return f"'{t[1]}:{t[2]}:{t[3]}{'.' + fraction if fraction else ''}'::time without time zone"
     _no(f"default {text} for {shown}")
 
 
