@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .naming import PG_MAX_IDENT_BYTES, RESERVED
+from .naming import PG_KEYWORDS, PG_MAX_IDENT_BYTES
 
 _BARE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -75,29 +75,40 @@ def _type(col: dict, enums: dict) -> tuple[str, str]:
     return (shown + "[]", "array") if array else (shown, kind)
 
 
+# drizzle-kit writes a name between double quotes as it is: one holding a double quote breaks its statement, which
+# the server refuses (and the import lists); a NUL no name holds
+_UNWRITTEN = re.compile('["\0]')
+
+
 def _name(name: str, what: str) -> str:
-    if not isinstance(name, str) or not name or len(name.encode()) > PG_MAX_IDENT_BYTES or "\0" in name:
+    if not isinstance(name, str) or not name or len(name.encode()) > PG_MAX_IDENT_BYTES or _UNWRITTEN.search(name):
         _no(f"{what} name {name!r}")
     return name
 
 
 def _cut(name: str, what: str) -> str:
     """A constraint's or index's name as PostgreSQL keeps it: cut to 63 bytes (at a character's end)."""
-    if not isinstance(name, str) or not name or "\0" in name:
+    if not isinstance(name, str) or not name or _UNWRITTEN.search(name):
         _no(f"{what} name {name!r}")
     data = name.encode()
     return data[:PG_MAX_IDENT_BYTES].decode("utf-8", "ignore") if len(data) > PG_MAX_IDENT_BYTES else name
 
 
 def _ident(name: str) -> str:
-    """A name as PostgreSQL's deparsing writes it (quote_ident): bare where that reads back the same, quoted
-    where it has a character a bare name cannot; a bare-looking keyword (which PostgreSQL quotes or not by its
-    keyword category) is not known here."""
-    if _BARE.match(name) and name not in RESERVED:
+    """A name as PostgreSQL's deparsing writes it (quote_ident): quoted where it has a character a bare name
+    cannot, or is a keyword PostgreSQL does not take as a name (naming's list: the server's own, checked by the
+    tests); a word that is such a keyword in some versions of PostgreSQL only is not known here."""
+    if name in _VARIES:
+        _no(f"{name!r}: a keyword in some versions of PostgreSQL only")
+    if _BARE.match(name) and name not in PG_KEYWORDS:
         return name
-    if not _BARE.match(name):
-        return '"' + name.replace('"', '""') + '"'
-    _no(f"a keyword as a name in an expression: {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+# Words PostgreSQL's later versions made keywords it quotes (16: SYSTEM_USER, the SQL/JSON constructors; 17:
+# the SQL/JSON query functions, MERGE_ACTION)
+_VARIES = frozenset({"system_user", "json_array", "json_arrayagg", "json_object", "json_objectagg", "json_scalar",
+                     "json_serialize", "json_exists", "json_query", "json_table", "json_value", "merge_action"})
 
 
 # -- constants: pg_get_expr's spelling of a literal the DDL gives a column of each category
@@ -490,8 +501,9 @@ def rows(snapshot: dict) -> tuple[dict, dict]:
         if e.get("schema") != "public":
             _no("an enum of another schema")
         labels = e["values"]
-        if not labels or len(set(labels)) != len(labels) or any(
-                not isinstance(x, str) or not x or len(x.encode()) > PG_MAX_IDENT_BYTES for x in labels):
+        if not labels or len(set(labels)) != len(labels) or any(   # (a backslash: as drizzle-kit writes it, not known)
+                not isinstance(x, str) or not x or len(x.encode()) > PG_MAX_IDENT_BYTES or re.search("[\\\\\0]", x)
+                for x in labels):
             _no(f"enum {e['name']}'s labels")
         enums[_name(e["name"], "enum")] = tuple(labels)
     q = {k: [] for k in _QUERIES}

@@ -18,7 +18,7 @@ cast char character check coalesce collate collation column concurrently constra
 current_date current_role current_schema current_time current_timestamp current_user dec decimal default
 deferrable desc distinct do else end except exists extract false fetch float for foreign freeze from full grant
 greatest group grouping having ilike in initially inner inout int integer intersect interval into is isnull join
-lateral leading least left like limit localtime localtimestamp national nchar none normalize not notnull null
+lateral leading least left like limit localtime localtimestamp national natural nchar none normalize not notnull null
 nullif numeric offset on only or order out outer overlaps overlay placing position precision primary real
 references returning right row select session_user setof similar smallint some substring symmetric system_user
 table tablesample then time timestamp to trailing treat trim true union unique user using values varchar
@@ -36,7 +36,9 @@ others outer over partition plan pragma preceding primary query raise range recu
 release rename replace restrict returning right row rows savepoint select set table temp temporary then ties to
 transaction trigger unbounded union unique update using vacuum values view virtual when where window with without
 """
-RESERVED = frozenset(_PG_RESERVED.split()) | frozenset(_SQLITE_KEYWORDS.split())
+# PostgreSQL's keywords it does not take as a bare name (all but its unreserved ones): its quote_ident quotes them
+PG_KEYWORDS = frozenset(_PG_RESERVED.split())
+RESERVED = PG_KEYWORDS | frozenset(_SQLITE_KEYWORDS.split())
 
 _BARE = re.compile(r"^[a-z_][a-z0-9_]*$")
 

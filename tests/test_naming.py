@@ -112,3 +112,12 @@ def test_a_column_named_like_sqlites_rowid_is_refused():
     # WITHOUT ROWID: the table has no rowid to hide, and the name is the column's own
     load_text(_T + "  t:\n    sqlite: {without_rowid: true}\n"
                    "    columns: {id: {type: text, primary_key: true}, rowid: integer}\n")
+
+
+def test_every_keyword_postgresql_refuses_as_a_name_is_quoted(pg):
+    """(a guard: quote() quotes the union of PostgreSQL's and SQLite's keywords)"""
+    m = load_text("format: 1\nname: q\nversion: 1\ntables:\n  natural:\n    columns:\n"
+                  "      natural: {type: integer, primary_key: true}\n")
+    pg.execute(render.ddl(m, "postgres"))
+    words = [w for (w,) in pg.execute("SELECT word FROM pg_get_keywords() WHERE catcode <> 'U'")]
+    assert [w for w in words if quote(w) == w] == []
