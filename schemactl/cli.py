@@ -1077,7 +1077,9 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the manifest here (default: standard output).")
 @click.option("--postgres", "provider", type=click.Choice(list(CHOICES)), default="auto", show_default=True,
-              help="Where PostgreSQL DDL is applied for reading back (as for parity).")
+              help="Where PostgreSQL DDL is applied for reading back (as for parity). A pg-core --drizzle "
+                   "schema whose catalog drizzle-kit's snapshot says exactly needs no server (README: No server "
+                   "for most pg-core schemas).")
 @click.option("--postgres-url", envvar="SCHEMACTL_POSTGRES_URL", metavar="URL",
               help="Server for --postgres url: DDL is applied in a scratch database made there and dropped "
                    "(role needs CREATEDB). Env: SCHEMACTL_POSTGRES_URL.")

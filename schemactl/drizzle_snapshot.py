@@ -283,7 +283,7 @@ def _tokens(sql: str) -> list[tuple[str, str]]:
 class _Expr:
     def __init__(self, sql: str, table: str, columns: dict[str, tuple[str, str]], enums: dict):
         self.toks, self.i, self.table, self.columns, self.used = _tokens(sql), 0, table, columns, {}
-        self.enums = enums
+        self.enums, self.pretty = enums, False
 
     def peek(self, *words) -> bool:
         if self.i >= len(self.toks):
@@ -298,7 +298,7 @@ class _Expr:
         return self.toks[self.i - 1]
 
     def parse(self) -> str:
-        sql, kind = self.disjunction()
+        sql, kind = self.disjunction()[:2]
         if self.i != len(self.toks) or kind != "bool":
             _no("expression")
         return sql
@@ -311,9 +311,9 @@ class _Expr:
             items.append(part())
         if len(items) == 1:
             return first
-        if any(k != "bool" for _, k in items):
+        if any(item[1] != "bool" for item in items):
             _no(f"{word} of a non-boolean")
-        return "(" + f" {word.upper()} ".join(s for s, _ in items) + ")", "bool"
+        return "(" + f" {word.upper()} ".join(item[0] for item in items) + ")", "bool"
 
     def disjunction(self):
         return self._chain("or", self.conjunction)
@@ -324,7 +324,7 @@ class _Expr:
     def negation(self):
         if self.peek("not"):
             self.take()
-            sql, kind = self.negation()
+            sql, kind = self.negation()[:2]
             if kind != "bool":
                 _no("NOT of a non-boolean")
             return f"(NOT {sql})", "bool"
@@ -362,9 +362,7 @@ class _Expr:
             op = self.take()[1]
             right = self.operand()
             return _compare(left, "<>" if op == "!=" else op, right, self.enums), "bool"
-        if left[1] not in ("bool",):
-            _no("a non-boolean where a condition goes")
-        return left[0], left[1]
+        return left   # (a condition where a boolean is asked for: parse, _chain and negation check)
 
     def member(self, left, negated: bool) -> str:
         """x [NOT] IN (constants): PostgreSQL's = ANY (ARRAY[…]) (<> ALL), or = (<>) for one constant."""
@@ -431,8 +429,8 @@ class _Expr:
             _no(f"{fn}() with more than one argument")
         if arg[1] == "text":
             inner = arg[0]
-        elif arg[1] == "varchar":
-            inner = f"({arg[0]})::text"
+        elif arg[1] == "varchar":   # (pg_get_indexdef's pretty form writes the cast's operand bare)
+            inner = f"{arg[0]}::text" if self.pretty else f"({arg[0]})::text"
         else:
             _no(f"{fn}() of a {arg[1]}")
         cat = _TEXT_FUNCS[fn]
@@ -661,23 +659,37 @@ def _index(ix: dict, table: str, cols: dict, enums: dict) -> tuple:
     _known(ix, {"name", "columns", "isUnique", "where", "concurrently", "method", "with"}, table)
     if ix.get("concurrently") or ix.get("with") or (ix.get("method") or "btree") != "btree":
         _no(f"index {ix['name']}: options")
-    keys, desc, nulls_first = [], [], []
+    keys, desc, nulls_first, is_expr = [], [], [], []
     for k in ix["columns"]:
-        if set(k) - {"expression", "isExpression", "asc", "nulls"} or k.get("isExpression"):
-            _no(f"index {ix['name']}: an expression or operator class")
-        name = k["expression"]
-        if name not in cols or cols[name][1] in ("json", "array"):
-            _no(f"index {ix['name']}: key {name!r}")
+        if set(k) - {"expression", "isExpression", "asc", "nulls"}:
+            _no(f"index {ix['name']}: an operator class")
+        if k.get("isExpression"):   # a call of one of _TEXT_FUNCS on a column: lower(email)
+            keys.append(_call_key(k["expression"], table, cols, enums))
+        else:
+            name = k["expression"]
+            if name not in cols or cols[name][1] in ("json", "array"):
+                _no(f"index {ix['name']}: key {name!r}")
+            keys.append(_ident(name))
         asc = k.get("asc", True)
         nulls = k.get("nulls") or ("last" if asc else "first")
         if nulls not in ("first", "last"):
             _no(f"index {ix['name']}: NULLS {nulls}")
-        keys.append(_ident(name))
         desc.append(not asc)
         nulls_first.append(nulls == "first")
+        is_expr.append(bool(k.get("isExpression")))
     if not keys:
         _no(f"index {ix['name']} without keys")
     where = _expression(ix["where"], table, cols, enums)[0] if ix.get("where") else None
     n = len(keys)
-    return (table, _cut(ix["name"], "index"), bool(ix.get("isUnique")), keys, desc, where, "btree", [False] * n,
+    return (table, _cut(ix["name"], "index"), bool(ix.get("isUnique")), keys, desc, where, "btree", is_expr,
             nulls_first, [None] * n)
+
+
+def _call_key(sql: str, table: str, cols: dict, enums: dict) -> str:
+    """pg_get_indexdef's spelling of an index key that calls one of _TEXT_FUNCS on a column."""
+    e = _Expr(sql, table, cols, enums)
+    e.pretty = True
+    key = e.operand()
+    if e.i != len(e.toks) or not re.match(r"\w+\(", key[0]):
+        _no(f"index key {sql!r}")
+    return key[0]
