@@ -477,7 +477,7 @@ def _expression(sql: str, table: str, columns: dict, enums: dict) -> tuple[str, 
 
 _TABLE_KEYS = {"name", "schema", "columns", "indexes", "foreignKeys", "compositePrimaryKeys", "uniqueConstraints",
                "policies", "checkConstraints", "isRLSEnabled"}
-_COLUMN_KEYS = {"name", "type", "typeSchema", "primaryKey", "notNull", "default", "identity"}
+_COLUMN_KEYS = {"name", "type", "typeSchema", "primaryKey", "notNull", "default", "identity", "generated"}
 _FK_ACTIONS = {"no action": "a", "restrict": "r", "cascade": "c", "set null": "n", "set default": "d"}
 _QUERIES = ("tables", "comments", "columns", "constraints", "indexes", "row_security", "enums", "views", "searches",
             "triggers", "functions", "sequences", "policies", "shadowed", "beyond")
@@ -586,9 +586,13 @@ def rows(snapshot: dict) -> tuple[dict, dict]:
         q["constraints"] += sorted(constraints, key=lambda r: r[1])
         for c in t["columns"].values():
             shown, kind = cols[c["name"]]
-            identity = c.get("identity")
+            identity, generated = c.get("identity"), c.get("generated")
             default = None
-            if c["type"] in _SERIALS:
+            if generated is not None:   # GENERATED ALWAYS AS (…) STORED: its expression where the default goes
+                if identity is not None or "default" in c or c["type"] in _SERIALS:
+                    _no(f"generated {name}.{c['name']} with a default")
+                default = _generation(generated, name, c["name"], cols, enums)
+            elif c["type"] in _SERIALS:
                 if identity is not None or "default" in c:
                     _no(f"serial {name}.{c['name']} with a default")
                 default = _serial(q, x, name, c["name"], shown)
@@ -603,7 +607,8 @@ def rows(snapshot: dict) -> tuple[dict, dict]:
                     _no("an array's default")
                 default = _default(c["default"], shown, kind, enums)
             nullable = not (c.get("notNull") or c["name"] in pk_cols or identity is not None)
-            q["columns"].append((name, c["name"], shown, nullable, default, identity is not None, False))
+            q["columns"].append((name, c["name"], shown, nullable, default, identity is not None,
+                                 generated is not None))
         for ix in sorted(t.get("indexes", {}).values(), key=lambda i: i["name"]):
             q["indexes"].append(_index(ix, name, cols, enums))
             relations.append(_cut(ix["name"], "index"))
@@ -622,6 +627,19 @@ def _serial(q: dict, x: dict, table: str, column: str, shown: str) -> tuple[str,
     q["sequences"].append((seq, shown, 1, 1, 1, _INT_RANGE[shown] - 1, False, f"{table}.{column}"))
     x["relations"].append((seq, "S"))
     return seq, f"nextval('{_ident(seq)}'::regclass)"
+
+
+def _generation(generated: dict, table: str, column: str, cols: dict, enums: dict) -> str:
+    """pg_get_expr of a stored generated column's expression: one of _TEXT_FUNCS on another column, of the
+    column's own type (no cast to it)."""
+    if set(generated) != {"as", "type"} or generated["type"] != "stored":
+        _no(f"generated {table}.{column}")
+    e = _Expr(generated["as"], table, cols, enums)
+    got = e.operand()
+    if e.i != len(e.toks) or not re.match(r"\w+\(", got[0]) or column in e.used \
+            or got[2] != cols[column][0]:
+        _no(f"generated {table}.{column}: {generated['as']!r}")
+    return got[0]
 
 
 def _known(obj: dict, allowed: set, table: str) -> None:
