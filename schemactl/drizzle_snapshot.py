@@ -4,10 +4,10 @@ drizzle-kit's DDL of a pg-core schema, read from drizzle-kit's own snapshot of t
 Applying a thousand tables to PostgreSQL and reading them back is most of an import's time; what the server
 adds to what the snapshot already says is its spelling: format_type's type names, pg_get_expr's defaults and
 predicates (the casts it makes explicit, its parentheses), the names it chooses (a primary key's), the NOT NULL
-a key implies.  ``rows`` reproduces that spelling for the forms listed here (RULES below, each checked against a
-real server by tests/drizzle_import/test_snapshot_rows.py) and refuses everything else (Unsupported): the
-import then applies the DDL to PostgreSQL as before.  It never guesses: a schema with one form outside the
-list is read back from the server whole.
+a key implies.  ``rows`` reproduces that spelling for the forms this module reads (every one checked row for
+row against a real server by tests/drizzle_import/test_snapshot_rows.py) and refuses everything else
+(Unsupported): the import then applies the DDL to PostgreSQL as before.  It never guesses: a schema with one
+form outside them is read back from the server whole.
 """
 
 from __future__ import annotations

@@ -60,8 +60,8 @@ def test_a_schema_its_snapshot_says_all_of_needs_no_server(project, monkeypatch)
 
 
 def test_the_server_starts_once_the_snapshot_is_not_enough_while_node_writes_the_sql(project, monkeypatch):
-    """team_pg.ts has a customType (and more) whose catalog rows only the server knows."""
-    events = _events(project, monkeypatch, "team_pg.ts")
+    """pg_types.ts has a point column, whose catalog rows only the server knows."""
+    events = _events(project, monkeypatch, "pg_types.ts")
     assert events[:2] == [("node", True), ("server asked", True)]
     assert events.count(("server asked", True)) == 1   # the same server: none started a second time
 
@@ -82,7 +82,7 @@ def test_a_module_that_does_not_load_is_reported_before_an_unreachable_server(pr
 
 
 def test_an_unreachable_server_is_still_exit_2_with_the_reason(project):
-    shutil.copy(FIXTURES / "team_pg.ts", project / "schema.ts")
+    shutil.copy(FIXTURES / "pg_types.ts", project / "schema.ts")
     res = _import(project, "--drizzle", "schema.ts", "--postgres", "url", "--postgres-url", UNREACHABLE)
     assert res.returncode == 2
     assert "cannot connect" in res.stderr and "Traceback" not in res.stderr
