@@ -1106,7 +1106,6 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, casing, name, out, provide
     $type<>, $defaultFn/$onUpdate, custom types, table creators), so `generate` writes the team's file
     back.  Loading a module executes it, as drizzle-kit does: import only code you would run.
     """
-    from . import importer
     sources = [x for x in (url, ddl_files, drizzle_file) if x]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of --db, --ddl or --drizzle")
@@ -1118,6 +1117,12 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, casing, name, out, provide
                                "--dialect postgres (a Drizzle file's or SQLite's tables have none to choose)")
     if name is None and out is not None:   # manifests/app.yaml holds schema "app" (generated/app/), whatever
         name = out.stem                    # the source file is called (src/db/schema.ts); app.v2.yaml: "app-v2"
+    if drizzle_file:   # Node reads the module while the import's modules are imported here
+        from . import drizzle_files, drizzle_module
+        found = (casing, "--casing") if casing else drizzle_files.drizzle_casing(drizzle_file)
+        casing = found[0] if found and found[0] != "none" else None
+        drizzle_module.start_ahead(drizzle_file, casing)
+    from . import importer
     if url:
         from .parity import connect_url, parse_url, redact_url
         engine, address = parse_url(url)
@@ -1240,8 +1245,7 @@ def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provi
         from . import drizzle_module
         pg_core = (importer.drizzle_dialect(drizzle_file) or ("",))[0] == "postgres"
         text = drizzle_file.read_text("utf-8")
-        found = (casing, "--casing") if casing else importer.drizzle_casing(drizzle_file)
-        used = found[0] if found and found[0] != "none" else None
+        used = casing   # (the project's, or --casing's; none: None)
         stack.callback(drizzle_module.done_with, drizzle_file, text, used)   # Node ends with the import
         default_name = drizzle_file.stem.split(".")[0]
         # a pg-core schema's snapshot is mapped as soon as Node has it, while Node still reads the source

@@ -153,22 +153,8 @@ def read_module(path: Path, casing: str | None = None, on_snapshot=None) -> dict
     `drizzle-kit export` where it can (see exported()).  With a
     ``casing`` (drizzle.config's), a column declared without a name is named as drizzle-kit generate names it
     (createdAt -> created_at), in the module's columns and in that SQL."""
-    from .importer import drizzle_dialect, drizzle_kit
-    node = shutil.which("node")
-    if node is None:
-        raise SchemactlError(f"{path}: node not found: import --drizzle loads the schema module with Node.js")
+    run = _STARTED.pop((str(path.resolve()), casing), None) or start(path, casing)
     text = path.read_text("utf-8")
-    dialect, tool = drizzle_dialect(path, text), drizzle_kit(str(path))
-    extra = ["--sql", dialect[1], "--kit", tool] if dialect and tool else []
-    if casing is not None:
-        extra += ["--casing", casing]
-    from .usercache import cache
-    code_cache = cache("node")
-    if code_cache is not None:   # compiled code of typescript and drizzle-kit's API (drizzle_module.cjs)
-        extra += ["--code-cache", str(code_cache)]
-    helper = resources.files("schemactl").joinpath("drizzle_module.cjs")
-    with resources.as_file(helper) as script:   # a file in an installed package: as_file changes nothing
-        run = _Node([node, str(script), str(path.resolve()), *extra], str(path.resolve().parent), path)
     _prepare()   # on the other core, while Node works
     out = _answer(run, path)
     early, failed = None, None
@@ -195,6 +181,37 @@ def read_module(path: Path, casing: str | None = None, on_snapshot=None) -> dict
         sys.stderr.write(f"{path}: the module printed while Node loaded it:\n"
                          + "".join(f"  {line}\n" for line in stderr.rstrip().splitlines()))
     return out
+
+
+# Node processes started ahead of read_module (by the command, before it imports the import's heavier modules):
+# (resolved path, casing) -> _Node
+_STARTED: dict[tuple[str, str | None], "_Node"] = {}
+
+
+def start(path: Path, casing: str | None = None) -> "_Node":
+    """Node reading the module at ``path`` (drizzle_module.cjs), started: read_module reads its answer."""
+    from .drizzle_files import drizzle_dialect, drizzle_kit
+    node = shutil.which("node")
+    if node is None:
+        raise SchemactlError(f"{path}: node not found: import --drizzle loads the schema module with Node.js")
+    text = path.read_text("utf-8")
+    dialect, tool = drizzle_dialect(path, text), drizzle_kit(str(path))
+    extra = ["--sql", dialect[1], "--kit", tool] if dialect and tool else []
+    if casing is not None:
+        extra += ["--casing", casing]
+    from .usercache import cache
+    code_cache = cache("node")
+    if code_cache is not None:   # compiled code of typescript and drizzle-kit's API (drizzle_module.cjs)
+        extra += ["--code-cache", str(code_cache)]
+    helper = resources.files("schemactl").joinpath("drizzle_module.cjs")
+    with resources.as_file(helper) as script:   # a file in an installed package: as_file changes nothing
+        run = _Node([node, str(script), str(path.resolve()), *extra], str(path.resolve().parent), path)
+    return run
+
+
+def start_ahead(path: Path, casing: str | None = None) -> None:
+    """start(), for the read_module that follows (the process ends with the command if none does)."""
+    _STARTED[(str(path.resolve()), casing)] = start(path, casing)
 
 
 def _answer(run: _Node, path: Path) -> dict:
