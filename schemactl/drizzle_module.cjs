@@ -34,6 +34,7 @@ if (!threads.isMainThread) {   // the SQL, in a thread of its own while the main
       written = true;
     } catch (e) { /* (no snapshot line: the caller asks the server) */ }
     post({ snapshot: written });
+    return written;
   }).then((ddl) => post({ snapshot: false, ddl }), () => post({ snapshot: false, ddl: null }));
   return;
 }
@@ -52,12 +53,27 @@ function writeAll(fd, text) {
     }
   }
 }
+// Whether the caller wants the SQL as well as the snapshot it was written: a caller that passes --ask-sql says so
+// on stdin once it has read the snapshot ("n": it read the schema from it, and the SQL would only take a core
+// from the main thread's reading of the source; anything else, or stdin closed: it does).  Blocks this thread only.
+function sqlWanted() {
+  const byte = Buffer.alloc(1), pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fs.readSync(0, byte, 0, 1, null) === 0 || byte[0] !== 0x6e;
+    } catch (e) {
+      if (e.code !== "EAGAIN") return true;
+      Atomics.wait(pause, 0, 0, 2);
+    }
+  }
+}
 // stdout carries the answer alone: what the module prints (console.log, a dotenv notice) goes to stderr
 const answer = process.stdout.write.bind(process.stdout);
 process.stdout.write = (chunk, encoding, callback) => process.stderr.write(chunk, encoding, callback);
 const file = path.resolve(process.argv[2]);
 const option = (name) => { const i = process.argv.indexOf(name, 3); return i > 0 ? process.argv[i + 1] : null; };
 const sqlDialect = option("--sql"), kitPath = option("--kit"), codeCacheDir = option("--code-cache");
+const ask = process.argv.includes("--ask-sql", 3);   // (see sqlWanted)
 const casing = option("--casing");   // drizzle.config's: a column declared without a name is named by its key, cased
 const saveCode = codeCache(codeCacheDir);
 const sqlThread = sqlDialect && kitPath ? startSql() : null;
@@ -79,7 +95,7 @@ const mayLoadFast = /\.[mc]?ts$/.test(file) && !notFast.test(text);
 if (sqlThread) sqlThread.worker.postMessage({ go: mayLoadFast && esbuildFirst !== null, code: esbuildFirst });
 
 function startSql() {
-  const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath, casing,
+  const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath, casing, ask,
                                                                 codeCache: codeCacheDir },
                                                   stdout: true, stderr: true });   // the module's output: not ours
   let gotSnapshot, gotDdl;
@@ -844,7 +860,7 @@ function esbuildCode(esbuild, source, filename) {
 // writes, which export does not apply): the same diff of its API's snapshot of the module
 // (loaded as the command loads it, through esbuild: exports sorted, each table once) against an empty one.  Only
 // where that drizzle-kit would run at all (drizzle-orm of the API version it requires); else null.
-async function exportSql({ file, sqlDialect, kitPath, casing }, snapshotMade) {
+async function exportSql({ file, sqlDialect, kitPath, casing, ask }, snapshotMade) {
   const bin = fs.realpathSync(kitPath);
   const kit = Module.createRequire(bin);
   const required = /\brequiredApiVersion = (\d+);/.exec(fs.readFileSync(bin, "utf8"));
@@ -875,7 +891,7 @@ async function exportSql({ file, sqlDialect, kitPath, casing }, snapshotMade) {
   const snapshot = sqlDialect === "postgresql"
     ? api.generateDrizzleJson(imports, undefined, undefined, casing || undefined)
     : await api.generateSQLiteDrizzleJson(imports, undefined, casing || undefined);
-  snapshotMade(snapshot);
+  if (snapshotMade(snapshot) && ask && !sqlWanted()) return null;
   const statements = sqlDialect === "postgresql"
     ? await api.generateMigration(api.generateDrizzleJson({}), snapshot)
     : await api.generateSQLiteMigration(await api.generateSQLiteDrizzleJson({}), snapshot);

@@ -63,7 +63,8 @@ class _Node:
     def __init__(self, argv: list[str], cwd: str, path: Path):
         import time
         self.path, self.deadline = path, time.monotonic() + 300
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     cwd=cwd)
         import atexit   # a caller that never asks for the SQL: the process does not outlive this one
         atexit.register(self.stop)
         self.out, self.err = bytearray(), bytearray()
@@ -81,6 +82,14 @@ class _Node:
                 raise SchemactlError(f"{self.path}: loading the module took more than 300 s") from None
             for fd in select.select(list(self.open), [], [], left)[0]:
                 self._pump_once(fd)
+
+    def sql_wanted(self, wanted: bool) -> None:
+        """Tell Node, which waits for it once it has written the snapshot, whether the SQL is still wanted."""
+        try:
+            self.proc.stdin.write(b"d" if wanted else b"n")
+            self.proc.stdin.close()
+        except OSError:   # (it has ended: its answer, or its end without one, says why)
+            pass
 
     def first(self) -> str:
         """The first line of stdout (all of it where the process ended without one)."""
@@ -132,8 +141,11 @@ class _Node:
             self.proc.kill()
         self.proc.wait()
         self.open.clear()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                pipe.close()
+            except OSError:   # (stdin's unwritten byte, to a process that ended)
+                pass
 
 
 def shown(file: str) -> str:
@@ -163,6 +175,9 @@ def read_module(path: Path, casing: str | None = None, on_snapshot=None) -> dict
             early = on_snapshot(out["snapshot"]) if on_snapshot is not None else out["snapshot"]
         except Exception as exc:  # noqa: BLE001 -- raised once the module is known to have loaded
             failed = exc
+        # the SQL only where on_snapshot did not read the schema from the snapshot (drizzle-kit's diff takes a core
+        # the reading of the source needs)
+        run.sql_wanted(on_snapshot is None or early is None or failed is not None)
         out = _answer(run, path)
     if out.pop("snapshotValid", False):   # of the module as Node loaded it (see drizzle_module.cjs)
         if failed is not None:
@@ -196,7 +211,8 @@ def start(path: Path, casing: str | None = None) -> "_Node":
         raise SchemactlError(f"{path}: node not found: import --drizzle loads the schema module with Node.js")
     text = path.read_text("utf-8")
     dialect, tool = drizzle_dialect(path, text), drizzle_kit(str(path))
-    extra = ["--sql", dialect[1], "--kit", tool] if dialect and tool else []
+    # (--ask-sql: once it has written the snapshot, Node waits for sql_wanted's answer)
+    extra = ["--sql", dialect[1], "--kit", tool, "--ask-sql"] if dialect and tool else []
     if casing is not None:
         extra += ["--casing", casing]
     from .usercache import cache

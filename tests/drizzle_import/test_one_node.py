@@ -77,6 +77,20 @@ def test_tables_are_read_in_the_order_they_are_declared(tmp_path):
     assert out["ddl"] == _kit(tmp_path / "s.ts", "postgresql")
 
 
+@pytest.mark.parametrize("read", [True, False], ids=["snapshot-read", "snapshot-not-read"])
+def test_node_makes_the_sql_only_when_the_snapshot_was_not_read(tmp_path, read):
+    """Once the caller has the schema from the snapshot, drizzle-kit's diff would only take a core from the
+    reading of the source: Node is told to skip it.  Where the snapshot was not read, the SQL is export's."""
+    from schemactl import drizzle_module
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    path = tmp_path / "schema.ts"
+    path.write_text(FILES["team-pg"][0].read_text("utf-8"))
+    out = drizzle_module.read_module(path, on_snapshot=lambda snapshot: ("read",) if read else None)
+    assert out["snapshot"] == (("read",) if read else None)
+    ddl = drizzle_module.exported(path, path.read_text("utf-8"))
+    assert ddl == (None if read else _kit(path, "postgresql"))
+
+
 @pytest.mark.parametrize("fast", [True, False], ids=["one-node", "drizzle-kit-export"])
 def test_a_module_that_prints_on_stdout_imports(tmp_path, fast, pg_server):
     """import "dotenv/config" prints a notice on stdout: the helper's JSON answer was read with it in front
