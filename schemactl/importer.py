@@ -291,6 +291,8 @@ class Importer:
         self.extras: dict = {}                            # PostgreSQL: pg_extras() of the schema
         self.foreign_tables: set[str] = set()             # tables of the source the manifest does not hold
         self._typed_cache: dict[tuple, tuple] = {}         # _typed_forms: (text, storage, compared) -> its form
+        self._kinds: dict[tuple[str, str], tuple | None] = {}   # _numeric_forms: (type, storage) -> its kind
+        self._names_of: tuple = (None, frozenset())        # _table_names(): of which tables, and their names
         self._domain_read, self._domain_cache = None, ((), {})   # _domain_index(): of which extras, and it
         self._extension_read, self._extension_cache = None, {}    # _extension_columns(): of which extras, and it
 
@@ -762,7 +764,7 @@ class Importer:
                              for u in t.uniques]
         if t.foreign_keys:
             fks = []
-            own = {x.name for x in self.cat.tables}
+            own = self._table_names()
             for f in t.foreign_keys:
                 if f.ref_table not in own and self.engine == "sqlite":   # SQLite keeps a key to any name
                     self.summary.not_mapped(("tables", t.name), (
@@ -909,11 +911,16 @@ class Importer:
         for name, spec in cols.items():
             if "postgres_type" in spec or spec["type"].endswith("[]") or spec["type"] in self.enums:
                 continue
-            try:
-                ref = _typeref(spec["type"])
-                kinds[name] = (ref.row.value, sqlite_affinity(spelling(ref.row.sqlite, ref, self.time_storage)))
-            except Exception:  # noqa: BLE001 -- a type the registry does not read: not judged
-                continue
+            key = (spec["type"], self.time_storage)
+            if key not in self._kinds:   # (once per type: a table's checks each ask)
+                try:
+                    ref = _typeref(spec["type"])
+                    self._kinds[key] = (ref.row.value, sqlite_affinity(spelling(ref.row.sqlite, ref,
+                                                                                self.time_storage)))
+                except Exception:  # noqa: BLE001 -- a type the registry does not read: not judged
+                    self._kinds[key] = None
+            if self._kinds[key] is not None:
+                kinds[name] = self._kinds[key]
         numeric = {n for n, k in kinds.items() if k == ("numeric", "TEXT")}
         if not numeric or not numeric_comparisons(both["postgres"], kinds):
             return both
@@ -929,6 +936,12 @@ class Importer:
                                        f"would compare text: written there as {sqlite} (a double: the same up to "
                                        "15 significant digits)", what=what)
         return {**both, "sqlite": sqlite}
+
+    def _table_names(self) -> frozenset:
+        """The catalog's table names (read once for each set of tables, not once for each table)."""
+        if self._names_of[0] is not self.cat.tables:
+            self._names_of = (self.cat.tables, frozenset(x.name for x in self.cat.tables))
+        return self._names_of[1]
 
     def _own_enum(self, name: str) -> str | None:
         """The manifest's enum of that name as the catalog spells it (case-folded), or None."""
@@ -2925,7 +2938,8 @@ def finish(doc: dict, summary: Summary, source: str):
         summary.objects = _count(doc)
         body = _body(doc)
         try:
-            m = load_text(_text(doc, summary, source, body), "<import>")
+            # (the doc as its text reads: the text is read only to locate a problem)
+            m = load_text(_text(doc, summary, source, body), "<import>", data=doc)
             break
         except ManifestInvalid as exc:
             errors = [d for d in exc.diagnostics if d.severity == "error"]

@@ -37,6 +37,35 @@ def pytest_configure(config):
 CASES = ROOT / "tests" / "cases"
 
 
+def _same(a, b) -> bool:
+    """Equal and of the same types all the way down (1, 1.0 and True are three values here)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return a == b
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _imported_text_reads_as_its_doc():
+    """import hands load_text the doc it dumped along with the text (which is then read only to locate a
+    problem): every such load in the suite checks that the text reads back as exactly that doc."""
+    from schemactl.manifest import load as manifest_load
+    from schemactl.manifest import yamlpos
+    real = manifest_load.load_text
+
+    def load_text(text, *args, data=None, **kwargs):
+        if data is not None:
+            read = yamlpos.load(text).data
+            assert _same(read, manifest_load._plain(data)), "the manifest's text does not read as its doc"
+        return real(text, *args, data=data, **kwargs)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(manifest_load, "load_text", load_text)
+        yield
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite expected files of golden tests from the current output")

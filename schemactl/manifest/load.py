@@ -95,7 +95,7 @@ def _gc_paused():
 
 
 def load_text(text: str, filename: str = "<manifest>", features: frozenset = frozenset(),
-              released: bool = False, defer_checks: bool = False) -> Manifest:
+              released: bool = False, defer_checks: bool = False, data=None) -> Manifest:
     """Load a manifest for a feature set (default: no optional features).  ``released``: a migration chain's
     snapshot, which the engines took when it was released: what the engines would refuse is not judged again
     (a later schemactl that refuses more must still read the chain it continues).
@@ -106,7 +106,7 @@ def load_text(text: str, filename: str = "<manifest>", features: frozenset = fro
     raises ManifestInvalid.  Nothing may be written from a model before that.  (generate renders while
     they run.)  A model with a problem already found is checked at once, so every problem is reported."""
     with _gc_paused(), _too_deep(filename):
-        return _load_text(text, filename, frozenset(features), released, defer_checks)
+        return _load_text(text, filename, frozenset(features), released, defer_checks, data)
 
 
 @contextlib.contextmanager
@@ -146,11 +146,14 @@ def checked(m: Manifest) -> Manifest:
 
 
 def _load_text(text: str, filename: str, features: frozenset, released: bool = False,
-               defer_checks: bool = False) -> Manifest:
-    try:
-        located = yamlpos.load(text)
-    except yamlpos.YamlSyntaxError as exc:
-        raise ManifestInvalid([Diagnostic(filename, exc.line, exc.col, exc.message)]) from None
+               defer_checks: bool = False, data=None) -> Manifest:
+    if data is not None:   # what the text reads as, known: the text is read only to locate a problem
+        located = yamlpos.Located(data=_plain(data), text=text)
+    else:
+        try:
+            located = yamlpos.load(text)
+        except yamlpos.YamlSyntaxError as exc:
+            raise ManifestInvalid([Diagnostic(filename, exc.line, exc.col, exc.message)]) from None
     problems = Problems(filename, located)
     problems.released = released
     for line, col, msg in located.problems:
@@ -193,6 +196,16 @@ def _load_text(text: str, filename: str, features: frozenset, released: bool = F
     if defer_checks and not problems.errors:
         return replace(rendered, pending=PendingChecks(finish, filename))
     return finish()
+
+
+def _plain(value):
+    """A copy of ``value`` as YAML reads it back (mappings, lists, scalars): load_text's ``data``, which the
+    building must not share with the caller."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 # ---------------------------------------------------------------- JSON Schema
