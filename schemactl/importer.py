@@ -2915,6 +2915,24 @@ def _body(doc: dict) -> str:
     return dump(doc, width=110)
 
 
+def _body_ahead(doc: dict):
+    """A function returning _body(doc), which a forked copy of this process dumps meanwhile where a fork is
+    usable (the doc is checked on this core; the copy's answer is read when the function is first called, and a
+    copy that failed in any way leaves the dump to this process); its ``stop()`` ends a copy left unread."""
+    from .cores import Forked, fork_usable
+    job = Forked(lambda: _body(doc).encode("utf-8")) if fork_usable() else None
+    got: list[str] = []
+
+    def body() -> str:
+        if not got:
+            data = job.result() if job is not None and job.pid is not None else None   # (not stopped)
+            got.append(data.decode("utf-8") if data is not None else _body(doc))
+        return got[0]
+    body.stop = job.stop if job is not None else (lambda: None)   # (unread: the copy ends)
+    body.forked = job is not None
+    return body
+
+
 def _one_line(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
 
@@ -2936,12 +2954,13 @@ def finish(doc: dict, summary: Summary, source: str):
         _nothing_left(doc, summary)
     while True:
         summary.objects = _count(doc)
-        body = _body(doc)
+        body = _body_ahead(doc)
         try:
-            # (the doc as its text reads: the text is read only to locate a problem)
-            m = load_text(_text(doc, summary, source, body), "<import>", data=doc)
+            # (the doc as its text reads: the text is made only to locate a problem, meanwhile dumped ahead)
+            m = load_text(lambda: _text(doc, summary, source, body()), "<import>", data=doc)
             break
         except ManifestInvalid as exc:
+            body.stop()
             errors = [d for d in exc.diagnostics if d.severity == "error"]
             targets: dict[tuple, str] = {}
             for d in errors:
@@ -2970,7 +2989,7 @@ def finish(doc: dict, summary: Summary, source: str):
         summary.warnings.append(f"{where}: {w.message}" if where else w.message)
     summary.objects = _count(doc)
     # the same body (the doc is as loaded): only the header's comments differ, which the hash leaves out
-    text = _text(doc, summary, source, body)
+    text = _text(doc, summary, source, body())
     digest = schema_hash(m)
     return text.replace("\nversion: 1\n", f"\nversion: 1\nhash: {digest}\n", 1), m
 

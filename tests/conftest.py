@@ -58,7 +58,7 @@ def _imported_text_reads_as_its_doc():
 
     def load_text(text, *args, data=None, **kwargs):
         if data is not None:
-            read = yamlpos.load(text).data
+            read = yamlpos.load(text() if callable(text) else text).data
             assert _same(read, manifest_load._plain(data)), "the manifest's text does not read as its doc"
         return real(text, *args, data=data, **kwargs)
     with pytest.MonkeyPatch.context() as mp:

@@ -94,11 +94,14 @@ def _gc_paused():
             gc.enable()
 
 
-def load_text(text: str, filename: str = "<manifest>", features: frozenset = frozenset(),
+def load_text(text: "str | Callable[[], str]", filename: str = "<manifest>", features: frozenset = frozenset(),
               released: bool = False, defer_checks: bool = False, data=None) -> Manifest:
     """Load a manifest for a feature set (default: no optional features).  ``released``: a migration chain's
     snapshot, which the engines took when it was released: what the engines would refuse is not judged again
     (a later schemactl that refuses more must still read the chain it continues).
+
+    ``data``: what ``text`` reads as, where the caller has it (import: the doc it dumped the text from); the
+    text is then read only to locate a problem, and may be given as a function that returns it (called then).
 
     ``defer_checks``: a model that was read and built without a problem comes back before the checks over
     the whole model (names, keys, references, what the engines would refuse) have run; its ``pending``
@@ -145,9 +148,10 @@ def checked(m: Manifest) -> Manifest:
     return m if m.pending is None else m.pending()
 
 
-def _load_text(text: str, filename: str, features: frozenset, released: bool = False,
+def _load_text(text, filename: str, features: frozenset, released: bool = False,
                defer_checks: bool = False, data=None) -> Manifest:
-    if data is not None:   # what the text reads as, known: the text is read only to locate a problem
+    given = data is not None
+    if given:   # what the text reads as, known: the text (or the function that gives it) only locates a problem
         located = yamlpos.Located(data=_plain(data), text=text)
     else:
         try:
@@ -164,7 +168,7 @@ def _load_text(text: str, filename: str, features: frozenset, released: bool = F
     if not isinstance(data, dict):
         problems.add((), "a manifest is a mapping with format, name, version and tables")
         raise ManifestInvalid(problems.items)
-    if "\\" in text:    # YAML holds a NUL only as an escape ("\0", "\x00", ...): none without a backslash
+    if given or "\\" in text:    # YAML holds a NUL only as an escape ("\0", "\x00", ...): none without a backslash
         _nul_problems(data, (), problems)
 
     def shape(into: Problems) -> None:

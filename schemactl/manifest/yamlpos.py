@@ -21,14 +21,15 @@ class Located:
     keys: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)  # [(line, col, message)]
     surprises: dict = field(default_factory=dict)  # path -> (text written, what YAML 1.1 read it as)
-    text: str | None = field(default=None, repr=False)   # positions not read yet: read from this on first use
+    # positions not read yet: read from this (or what this function returns) on first use
+    text: object = field(default=None, repr=False)
     built: int = 0   # values the fast reading made (yamlsplit adds two halves' counts)
 
     def _positions(self) -> None:
         """The fast load keeps no positions; they are read (once) when a problem is to be located."""
         if self.text is not None:
             text, self.text = self.text, None
-            full = _load_nodes(text)
+            full = _load_nodes(text() if callable(text) else text)
             self.values, self.keys = full.values, full.keys
 
     def surprise(self, path: Path) -> str | None:
