@@ -61,7 +61,7 @@ def schemactl_cmd() -> list[str]:
     """How to start the schemactl that schemactl() imported, as a new process."""
     schemactl()
     if _from_checkout:
-        return [sys.executable, "-c", _BOOT.format(root=str(CHECKOUT)) + "from schemactl.cli import run\nrun()\n"]
+        return [sys.executable, "-c", _BOOT.format(root=str(CHECKOUT)) + "from schemactl.console import run\nrun()\n"]
     script = Path(sys.executable).with_name("schemactl")   # the console script of this interpreter's install
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]

@@ -1119,8 +1119,7 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, casing, name, out, provide
         name = out.stem                    # the source file is called (src/db/schema.ts); app.v2.yaml: "app-v2"
     if drizzle_file:   # Node reads the module while the import's modules are imported here
         from . import drizzle_files, drizzle_module
-        found = (casing, "--casing") if casing else drizzle_files.drizzle_casing(drizzle_file)
-        casing = found[0] if found and found[0] != "none" else None
+        casing = drizzle_files.command_casing(drizzle_file, casing)
         drizzle_module.start_ahead(drizzle_file, casing)
     from . import importer
     if url:

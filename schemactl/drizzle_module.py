@@ -226,8 +226,11 @@ def start(path: Path, casing: str | None = None) -> "_Node":
 
 
 def start_ahead(path: Path, casing: str | None = None) -> None:
-    """start(), for the read_module that follows (the process ends with the command if none does)."""
-    _STARTED[(str(path.resolve()), casing)] = start(path, casing)
+    """start(), for the read_module that follows (the process ends with the command if none does); once for a
+    file and casing (the console script may have started it before the command did)."""
+    key = (str(path.resolve()), casing)
+    if key not in _STARTED:
+        _STARTED[key] = start(path, casing)
 
 
 def _answer(run: _Node, path: Path) -> dict:

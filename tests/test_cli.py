@@ -318,9 +318,9 @@ def test_the_console_script_waits_for_a_thread_still_running(tmp_path):
 
 
 def test_python_dash_m_uses_the_console_scripts_entry():
-    assert (ROOT / "schemactl" / "__main__.py").read_text() == "from .cli import run\n\nrun()\n"
+    assert (ROOT / "schemactl" / "__main__.py").read_text() == "from .console import run\n\nrun()\n"
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert 'schemactl = "schemactl.cli:run"' in pyproject
+    assert 'schemactl = "schemactl.console:run"' in pyproject
 
 
 @pytest.mark.skipif(shutil.which("schemactl") is None, reason="the schemactl command is not installed")
