@@ -293,6 +293,8 @@ class Importer:
         self._typed_cache: dict[tuple, tuple] = {}         # _typed_forms: (text, storage, compared) -> its form
         self._kinds: dict[tuple[str, str], tuple | None] = {}   # _numeric_forms: (type, storage) -> its kind
         self._names_of: tuple = (None, frozenset())        # _table_names(): of which tables, and their names
+        self._enums_folded: tuple = (None, {})              # _own_enum(): of which enums, and them case-folded
+        self._exact_of: dict[str, tuple] = {}               # _exact(): a spelling -> its portable type
         self._domain_read, self._domain_cache = None, ((), {})   # _domain_index(): of which extras, and it
         self._extension_read, self._extension_cache = None, {}    # _extension_columns(): of which extras, and it
 
@@ -402,6 +404,12 @@ class Importer:
         return out
 
     def _exact(self, spelled: str):
+        hit = self._exact_of.get(spelled)
+        if hit is None:
+            hit = self._exact_of[spelled] = self._exact_uncached(spelled)
+        return hit
+
+    def _exact_uncached(self, spelled: str):
         if spelled.endswith("[]"):   # a one-dimensional array of a portable type (the catalog has no more)
             name, args = self._exact(spelled[:-2])
             return (name + "[]", args) if name is not None and not name.endswith("[]") else (None, ())
@@ -921,7 +929,8 @@ class Importer:
                     self._kinds[key] = None
             if self._kinds[key] is not None:
                 kinds[name] = self._kinds[key]
-        numeric = {n for n, k in kinds.items() if k == ("numeric", "TEXT")}
+        # (a column the server's text does not spell is no column it reads)
+        numeric = {n for n, k in kinds.items() if k == ("numeric", "TEXT") and n in both["postgres"]}
         if not numeric or not numeric_comparisons(both["postgres"], kinds):
             return both
         import sqlglot
@@ -945,7 +954,9 @@ class Importer:
 
     def _own_enum(self, name: str) -> str | None:
         """The manifest's enum of that name as the catalog spells it (case-folded), or None."""
-        return {e.lower(): e for e in self.enums}.get(name.lower())
+        if self._enums_folded[0] != tuple(self.enums):   # (made again only when the enums change)
+            self._enums_folded = (tuple(self.enums), {e.lower(): e for e in self.enums})
+        return self._enums_folded[1].get(name.lower())
 
     def _other_schema_names(self) -> set[str]:
         """The database's schemas other than the imported one, case-folded."""
@@ -958,6 +969,8 @@ class Importer:
         if self.engine != "postgres":
             return []
         other = self._other_schema_names()
+        if not other:   # (the database has no other schema: nothing to look for)
+            return []
         return sorted({q for sql in sqls if sql for q in _qualifiers(re.sub(
             r"'(?:[^']|'')*'", "''", self.both(sql, "postgres")["postgres"])) if q.lower() in other})
 

@@ -135,6 +135,13 @@ _NOT_IMMUTABLE = {"generated": "generation expression is not immutable",
 def pg_generated_refusal(sql: str, kinds: dict, storage: str, place: str = "generated") -> str | None:
     """Why PostgreSQL refuses ``sql`` as a generated column's expression, an index's predicate or an index
     expression (``place``: generated, where, expr), all of which must be immutable there, or None."""
+    return _pg_generated_refusal(sql, tuple(kinds.items()), storage, place)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pg_generated_refusal(sql: str, kinds_items: tuple, storage: str, place: str) -> str | None:
+    """pg_generated_refusal, once per text and column kinds (a schema repeats its predicates on many tables)."""
+    kinds = dict(kinds_items)
     tree = _tree(sql)
     if tree is None:
         return None

@@ -168,7 +168,9 @@ def _load_text(text, filename: str, features: frozenset, released: bool = False,
     if not isinstance(data, dict):
         problems.add((), "a manifest is a mapping with format, name, version and tables")
         raise ManifestInvalid(problems.items)
-    if given or "\\" in text:    # YAML holds a NUL only as an escape ("\0", "\x00", ...): none without a backslash
+    # YAML holds a NUL only as an escape ("\0", "\x00", ...): none without a backslash; given data, none where
+    # its JSON text (C's speed) has none
+    if given and _may_hold_nul(data) or not given and "\\" in text:
         _nul_problems(data, (), problems)
 
     def shape(into: Problems) -> None:
@@ -213,6 +215,15 @@ def _plain(value):
 
 
 # ---------------------------------------------------------------- JSON Schema
+
+def _may_hold_nul(data) -> bool:
+    """False where ``data`` surely holds no NUL character: JSON writes one as \\u0000 (a text that holds those
+    six characters, or a value JSON does not write, is walked as well)."""
+    try:
+        return "\\u0000" in json.dumps(data)
+    except (TypeError, ValueError, RecursionError):
+        return True
+
 
 def _nul_problems(value, path: tuple, problems: "Problems") -> None:
     """A NUL character in any key or string: PostgreSQL can hold it neither in DDL nor in text."""

@@ -456,11 +456,22 @@ class DrizzleRenderer(RelationsMixin):
     def problems(self) -> list[tuple[Table, Column, str]]:
         """Columns this file cannot type as the team's file does (see fit)."""
         out = []
+        if self.team_renderer() is None:
+            return out
+        # what fit() judges a column by (its type, own types, $type and the team's typing declarations, not its
+        # name, key or defaults): columns that share them share the answer, worked out once (a schema repeats
+        # its id and created_at columns on every table)
+        judged: dict[tuple, str | None] = {}
         for t in self.m.tables:
             for c in t.columns:
-                fit = self.fit(t, c, self.builder(t, c)) if self.team_renderer() else None
-                if fit and fit.problem:
-                    out.append((t, c, fit.problem))
+                dz = c.drizzle
+                key = (c.type, c.engine_types, c.ts_type,
+                       dz and (dz.mode, dz.enum, dz.type, dz.custom, dz.config, dz.imports))
+                if key not in judged:
+                    fit = self.fit(t, c, self.builder(t, c))
+                    judged[key] = fit.problem if fit else None
+                if judged[key]:
+                    out.append((t, c, judged[key]))
         return out
 
     # -- views: pgView / sqliteView with typed columns where every output's type is certain (drizzle_views)

@@ -270,3 +270,16 @@ def test_the_reviewers_adopted_schema_compiles_with_the_readme_example(tmp_path,
     (work / "check.ts").write_text(check_ts("Note", "notes"))
     res = _tsc(work)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_columns_that_share_a_type_and_declaration_each_get_the_warning_and_only_they():
+    """The judgement is worked out once per type and typing declaration: every column that has them is named,
+    on every table, and a column of the same type declared otherwise (no custom type) is not."""
+    text = DISAGREE.replace("      v: {type: text, drizzle: {custom: vec}}\n",
+                            "      v: {type: text, drizzle: {custom: vec}}\n"
+                            "      w: {type: text, drizzle: {key: w}}\n"
+                            "  u:\n    columns:\n      id: {type: integer, primary_key: true}\n"
+                            "      x: {type: text, drizzle: {custom: vec, key: theX}}\n")
+    m = load_text(text, "m.yaml")
+    warned = [str(w.path) for w in m.warnings]
+    assert warned == [str(("tables", "t", "columns", "v", "drizzle")), str(("tables", "u", "columns", "x", "drizzle"))]
