@@ -12,6 +12,7 @@ form outside them is read back from the server whole.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .naming import PG_KEYWORDS, PG_MAX_IDENT_BYTES
@@ -469,8 +470,17 @@ def _compare(left, op: str, right, enums: dict) -> str:
 
 
 def _expression(sql: str, table: str, columns: dict, enums: dict) -> tuple[str, list]:
-    e = _Expr(sql, table, columns, enums)
-    return e.parse(), list(e.used)
+    # (read once per text and column types: a schema repeats its checks and predicates on many tables; the table's
+    # name counts only where the text may name it, t.column)
+    shown, used = _expression_of(sql, table if "." in sql else None, tuple(columns.items()),
+                                 tuple((k, tuple(v)) for k, v in enums.items()))
+    return shown, list(used)
+
+
+@functools.lru_cache(maxsize=4096)
+def _expression_of(sql: str, table: str | None, columns: tuple, enums: tuple) -> tuple[str, tuple]:
+    e = _Expr(sql, table, dict(columns), dict(enums))
+    return e.parse(), tuple(e.used)
 
 
 # -- the snapshot

@@ -295,6 +295,7 @@ class Importer:
         self._names_of: tuple = (None, frozenset())        # _table_names(): of which tables, and their names
         self._enums_folded: tuple = (None, {})              # _own_enum(): of which enums, and them case-folded
         self._exact_of: dict[str, tuple] = {}               # _exact(): a spelling -> its portable type
+        self._both_of: dict[tuple, tuple] = {}              # both(): (text, engine, key, extras) -> (extras, it)
         self._domain_read, self._domain_cache = None, ((), {})   # _domain_index(): of which extras, and it
         self._extension_read, self._extension_cache = None, {}    # _extension_columns(): of which extras, and it
 
@@ -378,7 +379,16 @@ class Importer:
         return re.sub(rf'::({names})(?![\w".])', lambda m: "::" + spelled[m.group(1)], sql)
 
     def both(self, sql: str, engine: str, key: bool = False) -> dict:
-        """_both(), after casts to a domain or an extension type became casts to the type the column reads as."""
+        """_both(), after casts to a domain or an extension type became casts to the type the column reads as
+        (once per text for the schema's extras: a schema repeats its expressions; a copy, which the caller may
+        change)."""
+        memo = (sql, engine, key, id(self.extras))
+        hit = self._both_of.get(memo)
+        if hit is None or hit[0] is not self.extras:
+            hit = self._both_of[memo] = (self.extras, self._both_in_schema(sql, engine, key))
+        return dict(hit[1])
+
+    def _both_in_schema(self, sql: str, engine: str, key: bool = False) -> dict:
         held = self._held_extension_types() if engine == "postgres" and sql and "::" in sql else []
         if engine == "postgres" and sql and "::" in sql:
             sql = self._domain_casts(sql)
