@@ -17,6 +17,34 @@ _STRINGS_AND_COMMENTS = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`
 
 def _without_comments(text: str) -> str:
     return _STRINGS_AND_COMMENTS.sub(lambda m: m.group(0) if m.group(0)[0] in "\"'`" else " ", text)
+
+
+# Where the raw text may name a module: a quoted drizzle-orm core, or a quoted relative path
+_MAY_NAME_MODULE = re.compile(r"""["'](?:drizzle-orm/(?:pg|sqlite)-core["']|\.{1,2}/)""")
+
+
+def _module_naming_part(text: str) -> str:
+    """_without_comments(text) as far as the text may name a module (below: up to the last place that may;
+    "" where none does): the rest names none, and a 1,000-table file's comments are not stripped (20 ms).
+    The text is scanned for strings and comments from its start exactly as _without_comments scans it."""
+    last = None
+    for last in _MAY_NAME_MODULE.finditer(text):
+        pass
+    if last is None:
+        return ""
+    # (to the end of that line: a quoted module specifier ends on the line it begins on)
+    cut = text.find("\n", last.end())
+    cut = len(text) if cut < 0 else cut
+    parts, at = [], 0
+    for m in _STRINGS_AND_COMMENTS.finditer(text):
+        if m.start() >= cut:
+            break
+        parts += (text[at:m.start()], m.group(0) if m.group(0)[0] in "\"'`" else " ")
+        at = m.end()
+    parts.append(text[at:max(at, cut)])
+    return "".join(parts)
+
+
 _MODULE_FILES = ("", ".ts", ".tsx", ".mts", ".cts", "/index.ts", "/index.tsx")
 _CORES = {"pg-core": ("postgres", "postgresql"), "sqlite-core": ("sqlite", "sqlite")}
 
@@ -40,7 +68,7 @@ def drizzle_dialect(path, text: str | None = None) -> tuple[str, str] | None:
                 body = file.read_text("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-        body = _without_comments(body)
+        body = _module_naming_part(body)
         for core, found in _CORES.items():
             if f'"drizzle-orm/{core}"' in body or f"'drizzle-orm/{core}'" in body:   # a module specifier
                 cores.setdefault(core, (file, found))
@@ -254,10 +282,8 @@ def drizzle_casing(path) -> tuple[str, str] | None:
             continue
         if "casing" in text:
             found += _casing_in(shown(str(file)), text, calls_only=True)
-        # (a local module is named in quotes, "./x" or '../y': a file without that text imports none, and is not
-        # stripped of its comments to find out; 20 ms of a 1,000-table file)
-        if file == first and ('".' in text or "'." in text):
-            for _, spec in _LOCAL_MODULE.findall(_without_comments(text)):
+        if file == first:
+            for _, spec in _LOCAL_MODULE.findall(_module_naming_part(text)):
                 base = file.parent / re.sub(r"\.([mc]?)js$", r".\1ts", spec)
                 nxt = next((c for c in (Path(f"{base}{x}") for x in _MODULE_FILES) if c.is_file()), None)
                 if nxt is not None:

@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 from .errors import SchemactlError
@@ -219,8 +218,12 @@ def start(path: Path, casing: str | None = None) -> "_Node":
     code_cache = cache("node")
     if code_cache is not None:   # compiled code of typescript and drizzle-kit's API (drizzle_module.cjs)
         extra += ["--code-cache", str(code_cache)]
+    script = Path(__file__).with_name("drizzle_module.cjs")
+    if script.is_file():   # (an installed package's files are files: importlib.resources, 10 ms, is not loaded)
+        return _Node([node, str(script), str(path.resolve()), *extra], str(path.resolve().parent), path)
+    from importlib import resources
     helper = resources.files("schemactl").joinpath("drizzle_module.cjs")
-    with resources.as_file(helper) as script:   # a file in an installed package: as_file changes nothing
+    with resources.as_file(helper) as script:
         run = _Node([node, str(script), str(path.resolve()), *extra], str(path.resolve().parent), path)
     return run
 
