@@ -1144,7 +1144,7 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, casing, name, out, provide
             summary.approx += [importer.Entry(("drizzle", i), "", why, where) for i, (where, why) in enumerate(notes)]
             _kept_identities(doc, summary)
         source = ", ".join(t[0] for t in texts)
-    text, _ = importer.finish(doc, summary, source)
+    text, _ = importer.finish(doc, summary, source, ahead=summary.ahead)
     refused = strict and not summary.strict_ok
     if out and not refused and not force and _holds_other(out, text) and not _untouched_starter(out):
         # a manifest edited since, perhaps (init's starter, as init wrote it, is there to be replaced)
@@ -1247,9 +1247,14 @@ def _import_files(stack, importer, ddl_files, dialect, drizzle_file, name, provi
         used = casing   # (the project's, or --casing's; none: None)
         stack.callback(drizzle_module.done_with, drizzle_file, text, used)   # Node ends with the import
         default_name = drizzle_file.stem.split(".")[0]
-        # a pg-core schema's snapshot is mapped as soon as Node has it, while Node still reads the source
-        mapped = (lambda snapshot: importer.from_snapshot(snapshot, _manifest_name(name or default_name))) \
-            if pg_core else None
+        # a pg-core schema's snapshot is mapped as soon as Node has it, while Node still reads the source; and
+        # while it goes on reading, a copy of this process checks the doc for the engines (importer.checks_ahead)
+        def mapped(snapshot):
+            read = importer.from_snapshot(snapshot, _manifest_name(name or default_name))
+            if read is not None:
+                read[1].ahead = importer.checks_ahead(read[0])
+            return read
+        mapped = mapped if pg_core else None
         with _step("import", f"{drizzle_file} loaded with the project's node_modules"):
             # first: a located error if it does not load
             module = drizzle_module.read_module(drizzle_file, used, on_snapshot=mapped)

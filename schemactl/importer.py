@@ -139,6 +139,7 @@ class Summary:
         self.warnings: list[str] = []
         self.notes: list[Entry] = []     # mapped exactly, but the engines behave differently: said as warnings
         self.objects = 0                 # objects written to the manifest (set when it is finished)
+        self.ahead = None                # checks_ahead()'s copy of the process, where one works for finish()
         self.engine = ""                 # the engine it was read from
         self.locate = lambda path, name=None, **kind: ""
 
@@ -2967,23 +2968,63 @@ def _text(doc: dict, summary: Summary, source: str, body: str | None = None) -> 
     return "\n".join(head) + "\n" + (_body(doc) if body is None else body)
 
 
-def finish(doc: dict, summary: Summary, source: str):
-    """(manifest text, model): what does not load is left out, one object at a time, each listed."""
+def checks_ahead(doc: dict):
+    """A forked copy of this process working out what the engine checks say of ``doc`` and its schema hash
+    (load.checked_ahead), while this one waits for Node's reading of the module, whose drizzle: blocks are all
+    that is added to the doc before finish() loads it: finish takes them from the copy (``result()``: None where
+    it has none).  None where no copy can be made."""
+    from .cores import Forked, fork_usable
+    if not fork_usable():
+        return None
+    import pickle
+
+    def work() -> bytes:
+        from .manifest.load import checked_ahead
+        return pickle.dumps(checked_ahead(doc))
+    return Forked(work)
+
+
+def _ahead_result(job) -> tuple[tuple, str] | None:
+    import pickle
+    data = job.result() if job is not None and job.pid is not None else None
+    try:
+        return pickle.loads(data) if data is not None else None
+    except Exception:  # noqa: BLE001 -- a copy's answer that does not read: the checks are made here
+        return None
+
+
+def finish(doc: dict, summary: Summary, source: str, ahead=None):
+    """(manifest text, model): what does not load is left out, one object at a time, each listed.  ``ahead``:
+    checks_ahead() of this doc before drizzle: blocks were added to it (nothing else), whose engine checks and
+    hash the first loading takes."""
     from .errors import ManifestInvalid, SchemactlError
     from .manifest.hashing import schema_hash
     from .manifest.load import load_text
     _quiet_sqlglot()
     if not doc.get("tables"):
+        if ahead is not None:
+            ahead.stop()
         _nothing_left(doc, summary)
+    checked = None   # (engine checks, hash) of the doc as first loaded, where a copy worked them out
     while True:
         summary.objects = _count(doc)
         body = _body_ahead(doc)
         try:
             # (the doc as its text reads: the text is made only to locate a problem, meanwhile dumped ahead)
-            m = load_text(lambda: _text(doc, summary, source, body()), "<import>", data=doc)
+            got: list = []
+
+            def engines():   # (asked for when the checks come to the engines: the copy works meanwhile)
+                got.append(_ahead_result(ahead))
+                return got[0][0] if got[0] is not None else None
+            m = load_text(lambda: _text(doc, summary, source, body()), "<import>", data=doc,
+                          engines=engines if ahead is not None else None)
+            checked = got[0] if got else None
             break
         except ManifestInvalid as exc:
             body.stop()
+            if ahead is not None:   # (the doc changes: what the copy worked out is of another one)
+                ahead.stop()
+                ahead = None
             errors = [d for d in exc.diagnostics if d.severity == "error"]
             targets: dict[tuple, str] = {}
             for d in errors:
@@ -3013,7 +3054,7 @@ def finish(doc: dict, summary: Summary, source: str):
     summary.objects = _count(doc)
     # the same body (the doc is as loaded): only the header's comments differ, which the hash leaves out
     text = _text(doc, summary, source, body())
-    digest = schema_hash(m)
+    digest = checked[1] if checked is not None else schema_hash(m)
     return text.replace("\nversion: 1\n", f"\nversion: 1\nhash: {digest}\n", 1), m
 
 

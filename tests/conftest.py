@@ -51,7 +51,9 @@ def _same(a, b) -> bool:
 @pytest.fixture(autouse=True, scope="session")
 def _imported_text_reads_as_its_doc():
     """import hands load_text the doc it dumped along with the text (which is then read only to locate a
-    problem): every such load in the suite checks that the text reads back as exactly that doc."""
+    problem): every such load in the suite checks that the text reads back as exactly that doc; engine checks
+    an import worked out ahead are checked against checking the model, and every imported manifest's hash
+    against its model's."""
     from schemactl.manifest import load as manifest_load
     from schemactl.manifest import yamlpos
     real = manifest_load.load_text
@@ -61,8 +63,26 @@ def _imported_text_reads_as_its_doc():
             read = yamlpos.load(text() if callable(text) else text).data
             assert _same(read, manifest_load._plain(data)), "the manifest's text does not read as its doc"
         return real(text, *args, data=data, **kwargs)
+    from schemactl import importer
+    from schemactl.manifest import enginecheck, rules
+    from schemactl.manifest.hashing import schema_hash
+    real_check, real_finish = rules.check, importer.finish
+
+    def check(m, problems, engines=None):
+        # engine checks worked out ahead (import --drizzle: checks_ahead) are what checking this model says
+        engines = engines() if callable(engines) else engines
+        if engines is not None:
+            assert engines == enginecheck.recorded(m), "the engine checks worked out ahead are another model's"
+        return real_check(m, problems, engines)
+
+    def finish(*args, **kwargs):
+        text, m = real_finish(*args, **kwargs)
+        assert f"\nhash: {schema_hash(m)}\n" in text, "the imported manifest's hash is another model's"
+        return text, m
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(manifest_load, "load_text", load_text)
+        mp.setattr(rules, "check", check)
+        mp.setattr(importer, "finish", finish)
         yield
 
 

@@ -366,6 +366,31 @@ def _may_compare_numeric(pg: str, expr, kinds: _Kinds) -> bool:
     return kinds.named(expr, {"numeric"}) and not _SIGN_ONLY.match(_unquoted(pg))
 
 
+class _Recorder:
+    """The problems check() reports, as the calls that report them (replay() reports them into others)."""
+
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    def add(self, path, message: str, key: bool = False, severity: str = "error") -> None:
+        self.calls.append((tuple(path), message, key, severity))
+
+    def warn(self, path, message: str) -> None:
+        self.add(path, message, severity="warning")
+
+
+def recorded(m) -> tuple:
+    """What check() reports of ``m``, recorded (replay() reports it into a manifest's problems, located there)."""
+    into = _Recorder()
+    check(m, into)
+    return tuple(into.calls)
+
+
+def replay(calls: tuple, problems) -> None:
+    for path, message, key, severity in calls:
+        problems.add(path, message, key=key, severity=severity)
+
+
 def check(m, problems) -> None:
     """Report every expression one of the engines would reject, and PostgreSQL defaults that do not fit."""
     lite = None

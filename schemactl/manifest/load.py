@@ -95,7 +95,7 @@ def _gc_paused():
 
 
 def load_text(text: "str | Callable[[], str]", filename: str = "<manifest>", features: frozenset = frozenset(),
-              released: bool = False, defer_checks: bool = False, data=None) -> Manifest:
+              released: bool = False, defer_checks: bool = False, data=None, engines=None) -> Manifest:
     """Load a manifest for a feature set (default: no optional features).  ``released``: a migration chain's
     snapshot, which the engines took when it was released: what the engines would refuse is not judged again
     (a later schemactl that refuses more must still read the chain it continues).
@@ -103,13 +103,16 @@ def load_text(text: "str | Callable[[], str]", filename: str = "<manifest>", fea
     ``data``: what ``text`` reads as, where the caller has it (import: the doc it dumped the text from); the
     text is then read only to locate a problem, and may be given as a function that returns it (called then).
 
+    ``engines``: what the engine checks said of this doc without its drizzle: blocks (checked_ahead's first
+    item), which they do not read, or a function returning it (None: checked here): not checked again.
+
     ``defer_checks``: a model that was read and built without a problem comes back before the checks over
     the whole model (names, keys, references, what the engines would refuse) have run; its ``pending``
     (a PendingChecks) runs them: it returns the checked model (with its warnings, ``pending`` None) or
     raises ManifestInvalid.  Nothing may be written from a model before that.  (generate renders while
     they run.)  A model with a problem already found is checked at once, so every problem is reported."""
     with _gc_paused(), _too_deep(filename):
-        return _load_text(text, filename, frozenset(features), released, defer_checks, data)
+        return _load_text(text, filename, frozenset(features), released, defer_checks, data, engines)
 
 
 @contextlib.contextmanager
@@ -149,7 +152,7 @@ def checked(m: Manifest) -> Manifest:
 
 
 def _load_text(text, filename: str, features: frozenset, released: bool = False,
-               defer_checks: bool = False, data=None) -> Manifest:
+               defer_checks: bool = False, data=None, engines=None) -> Manifest:
     given = data is not None
     if given:   # what the text reads as, known: the text (or the function that gives it) only locates a problem
         located = yamlpos.Located(data=_plain(data), text=text)
@@ -195,13 +198,36 @@ def _load_text(text, filename: str, features: frozenset, released: bool = False,
     def finish() -> Manifest:
         if defer_checks:
             shape(Problems(filename, located))
-        builder.check(manifest)
+        builder.check(manifest, engines)
         if problems.errors:
             raise ManifestInvalid(problems.items)
         return replace(rendered, warnings=tuple(sorted(set(problems.items)))) if problems.items else rendered
     if defer_checks and not problems.errors:
         return replace(rendered, pending=PendingChecks(finish, filename))
     return finish()
+
+
+def checked_ahead(data, features: frozenset = frozenset()) -> tuple[tuple, str] | None:
+    """(what the engine checks say of the model ``data`` builds, recorded; its schema hash), or None where the
+    doc does not build without a problem: for load_text's ``engines`` where the doc loaded later is ``data``
+    with drizzle: blocks added (import --drizzle: worked out while Node still reads the module), which neither
+    the engine checks nor the hash read."""
+    from . import enginecheck
+    from .hashing import schema_hash
+    from .rules import ordered
+    # (a doc whose shape or text load_text refuses never comes to the engine checks: it is not judged here)
+    with _gc_paused():
+        plain = _plain(data)
+        if not isinstance(plain, dict):
+            return None
+        problems = Problems("<ahead>", None)
+        try:
+            manifest = _Builder(plain, problems, "<ahead>", frozenset(features)).build()
+        except Exception:  # noqa: BLE001 -- a shape load_text refuses first
+            return None
+        if problems.items:
+            return None
+        return enginecheck.recorded(manifest), schema_hash(ordered(manifest))
 
 
 def _plain(value):
@@ -545,11 +571,12 @@ class _Builder:
         )
         return _resolve_key_references(manifest)
 
-    def check(self, manifest: Manifest) -> None:
-        """The checks over the whole built model (``build``'s result), into the problems."""
+    def check(self, manifest: Manifest, engines=None) -> None:
+        """The checks over the whole built model (``build``'s result), into the problems (``engines``: see
+        rules.check)."""
         _check_drizzle(manifest, self.p)
         from . import rules
-        rules.check(manifest, self.p)
+        rules.check(manifest, self.p, engines)
         if manifest.drizzle and manifest.drizzle.core and not self.p.errors:
             _check_drizzle_types(manifest, self.p)
 

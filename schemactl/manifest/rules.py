@@ -10,7 +10,11 @@ from . import pragmas, rules_names, rules_views
 from .model import Check, ForeignKey, Index, Manifest, PrimaryKey, Search, Table, Unique
 
 
-def check(m: Manifest, problems) -> None:
+def check(m: Manifest, problems, engines=None) -> None:
+    """``engines``: what enginecheck reported of this model's tables, columns, expressions, views and enums,
+    recorded (enginecheck.recorded) from a model that differs from it in drizzle: blocks at most (which it
+    does not read), or a function that returns it (or None: checked here): reported instead of checking
+    again."""
     tables = {t.name: t for t in m.tables}
     _names(m, problems)
     rules_names.check(m, problems)
@@ -36,7 +40,11 @@ def check(m: Manifest, problems) -> None:
         # only a manifest that is otherwise sound (the engines would say the same twice), and not a released
         # snapshot (the engines took it; a later schemactl's stricter verdicts must not break its chain)
         from . import enginecheck
-        enginecheck.check(m, problems)
+        engines = engines() if callable(engines) else engines
+        if engines is not None:
+            enginecheck.replay(engines, problems)
+        else:
+            enginecheck.check(m, problems)
 
 
 def _trigger(m: Manifest, tr, tables: dict, problems) -> None:
