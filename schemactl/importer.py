@@ -3051,7 +3051,7 @@ def finish(doc: dict, summary: Summary, source: str, ahead=None):
     for w in m.warnings:
         where = summary.locate(w.path, _item_name(doc, _removable(w.path) or ()))
         summary.warnings.append(f"{where}: {w.message}" if where else w.message)
-    summary.objects = _count(doc)
+    # (summary.objects: counted as the doc was loaded, which it still is)
     # the same body (the doc is as loaded): only the header's comments differ, which the hash leaves out
     text = _text(doc, summary, source, body())
     digest = checked[1] if checked is not None else schema_hash(m)

@@ -233,6 +233,9 @@ def checked_ahead(data, features: frozenset = frozenset()) -> tuple[tuple, str] 
 def _plain(value):
     """A copy of ``value`` as YAML reads it back (mappings, lists, scalars): load_text's ``data``, which the
     building must not share with the caller."""
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:   # (most of a doc: nothing to copy)
+        return value
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
