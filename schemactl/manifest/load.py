@@ -509,6 +509,7 @@ class _Builder:
         self.strict_default = sqlite.get("strict", False)
         self.enums = {name: Enum(name, tuple(vals), ("enums", name)) for name, vals in data.get("enums", {}).items()}
         self._types: dict = {}
+        self._drizzle_columns: dict = {}   # a drizzle: block of scalars (its items, typed) -> its DrizzleColumn
         self._literals: dict = {}
 
     def _on(self, spec, path) -> bool:
@@ -772,7 +773,21 @@ class _Builder:
             generated = Generated(expr, bool(cspec["generated"].get("stored", False)))
         return Column(cname, ref, nullable, default, bool(cspec.get("identity", False)), cspec.get("comment"),
                       cspec.get("ts_type"), overrides, cspec.get("renamed_from"), cpath, generated,
-                      _drizzle_column(cspec.get("drizzle")))
+                      self._drizzle_column(cspec.get("drizzle")))
+
+    def _drizzle_column(self, raw) -> DrizzleColumn | None:
+        """_drizzle_column(raw), made once for the blocks of the same scalars (a schema's columns repeat their
+        keys and modes; the value is immutable, and equal blocks make equal ones)."""
+        if type(raw) is not dict:
+            return _drizzle_column(raw)
+        try:   # (with each value's type: true, 1 and 1.0 are one key of a dict)
+            key = tuple((k, type(v), v) for k, v in raw.items())
+            hit = self._drizzle_columns.get(key)
+        except TypeError:   # (a list in it: made each time)
+            return _drizzle_column(raw)
+        if hit is None:
+            hit = self._drizzle_columns[key] = _drizzle_column(raw)
+        return hit
 
     def _default(self, table, cname, ref, raw, path) -> Default | None:
         where = f'table "{table}", column "{cname}": default'

@@ -54,3 +54,21 @@ def test_numeric_defaults_wider_than_28_digits_load_exactly():
     from schemactl.types import TypeRef
     with pytest.raises(literals.LiteralError, match="does not fit numeric"):
         literals.check_literal(big + "000", TypeRef("numeric", (40, 0)))
+
+
+def test_each_column_gets_its_own_drizzle_block():
+    """drizzle: blocks of the same scalars are made once; each column still has its own block's values."""
+    cols = ("      a: {type: bigint, drizzle: {key: a, mode: number}}\n"
+            "      b: {type: bigint, drizzle: {key: a, mode: number}}\n"
+            "      c: {type: bigint, drizzle: {key: c, mode: bigint}}\n"
+            "      d: {type: text, drizzle: {key: d, enum: [x, y]}}\n"
+            "      e: {type: text, drizzle: {key: d, enum: [x, z]}}\n"
+            "      f: {type: timestamptz, drizzle: {key: f, default_now: true}}\n"
+            "      g: {type: timestamptz, drizzle: {key: f, default_now: false}}\n")
+    text = ("format: 1\nname: memo\nversion: 1\ntables:\n  t:\n    columns:\n"
+            "      id: {type: integer, primary_key: true}\n" + cols + "drizzle: {core: postgres}\n")
+    got = {c.name: c.drizzle for c in load_text(text).tables[0].columns if c.drizzle}
+    assert (got["a"].key, got["a"].mode) == (got["b"].key, got["b"].mode) == ("a", "number")
+    assert (got["c"].key, got["c"].mode) == ("c", "bigint")
+    assert got["d"].enum == ("x", "y") and got["e"].enum == ("x", "z")
+    assert got["f"].default_now is True and got["g"].default_now is False
