@@ -927,8 +927,11 @@ class Importer:
         from .manifest.enginediff import numeric_comparisons
         from .types import spelling
         kinds = {}
+        text = both["postgres"]
         for name, spec in cols.items():
-            if "postgres_type" in spec or spec["type"].endswith("[]") or spec["type"] in self.enums:
+            # (a column the server's text does not spell is no column it reads: not judged)
+            if name not in text or "postgres_type" in spec or spec["type"].endswith("[]") or \
+                    spec["type"] in self.enums:
                 continue
             key = (spec["type"], self.time_storage)
             if key not in self._kinds:   # (once per type: a table's checks each ask)
@@ -940,8 +943,7 @@ class Importer:
                     self._kinds[key] = None
             if self._kinds[key] is not None:
                 kinds[name] = self._kinds[key]
-        # (a column the server's text does not spell is no column it reads)
-        numeric = {n for n, k in kinds.items() if k == ("numeric", "TEXT") and n in both["postgres"]}
+        numeric = {n for n, k in kinds.items() if k == ("numeric", "TEXT")}
         if not numeric or not numeric_comparisons(both["postgres"], kinds):
             return both
         import sqlglot
