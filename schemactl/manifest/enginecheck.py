@@ -611,6 +611,11 @@ def _null_as(column: str) -> str:
     return f"NULL AS {quote(column)}"
 
 
+# (columns, expressions) SQLite compiled over a one-row subquery of those columns: tables that have the same
+# columns and expressions (a schema repeats them) are compiled once
+_COMPILED: set[tuple] = set()
+
+
 def _compile_on_table(lite, t, reading, table, problems) -> None:
     """SQLite compiles each expression of ``reading`` against a row of ``t``'s columns.  One statement
     holds them all, over a one-row subquery with the table's name and columns (creating a table per
@@ -619,9 +624,15 @@ def _compile_on_table(lite, t, reading, table, problems) -> None:
     sqls = [sql for _, _, sql, _ in reading]
     if not any(_NEEDS_TABLE.search(_unquoted(sql)) for sql in sqls):
         row = ", ".join(_null_as(c.name) for c in t.columns) or "NULL AS _"
+        compiled = (row, tuple(sqls))   # (the subquery's name plays no part: no expression names it)
+        if compiled in _COMPILED:
+            return
         try:
             lite.execute(f"EXPLAIN SELECT {', '.join(f'({sql})' for sql in sqls)} FROM (SELECT {row}) AS "
                          f"{quote(t.name)}")
+            if len(_COMPILED) > 10000:
+                _COMPILED.clear()
+            _COMPILED.add(compiled)
             return
         except sqlite3.Error:
             pass
