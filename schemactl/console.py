@@ -17,7 +17,11 @@ _CASING_CHOICES = ("snake_case", "camelCase", "none")
 
 
 def run() -> None:
-    start_ahead(sys.argv[1:])
+    try:
+        start_ahead(sys.argv[1:])
+    except KeyboardInterrupt:   # (Ctrl-C before the CLI's own handling is in place: nothing was done yet)
+        sys.stderr.write("interrupted; files and databases are left as they were before this command\n")
+        sys.exit(130)
     from .cli import run as cli_run
     cli_run()
 

@@ -111,3 +111,13 @@ def test_the_command_uses_the_node_started_ahead(tmp_path):
     assert "drizzle: {key: firstName}" in (project / "app.yaml").read_text()
     starts = (tmp_path / "starts").read_text().splitlines()
     assert starts == [str((project / "schema.ts").resolve())]
+
+
+def test_ctrl_c_while_node_starts_ahead_is_exit_130_without_a_traceback(tmp_path):
+    project = _project(tmp_path)
+    code = ("import sys\nfrom schemactl import console, drizzle_module\n"
+            "def stop(*a, **k):\n    raise KeyboardInterrupt\n"
+            "drizzle_module.start_ahead = stop\n"
+            "sys.argv = ['schemactl', 'import', '--drizzle', 'schema.ts']\nconsole.run()\n")
+    res = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 130 and "Traceback" not in res.stderr and "interrupted" in res.stderr
