@@ -248,8 +248,8 @@ def _plain(value):
 def _may_hold_nul(data) -> bool:
     """False where ``data`` surely holds no NUL character: JSON writes one as \\u0000 (a text that holds those
     six characters, or a value JSON does not write, is walked as well)."""
-    try:
-        return "\\u0000" in json.dumps(data)
+    try:   # (a value inside itself, which the copy before this could not have made: RecursionError)
+        return "\\u0000" in json.dumps(data, check_circular=False)
     except (TypeError, ValueError, RecursionError):
         return True
 
