@@ -18,25 +18,21 @@ from schemactl.manifest import yamlpos
 from schemactl.manifest.hashing import schema_hash
 from schemactl.manifest.load import checked_ahead, load_text
 from tests.conftest import ROOT
+from tests.manifest.test_load_data import TEXT as SHOP
 
-TEXT = """format: 1
-name: shop
-version: 1
-tables:
-  items:
-    columns:
-      id: {type: bigint, primary_key: true, identity: true}
-      price: {type: "numeric(10,2)", nullable: false, default: 0}
-      code: {type: text}
-      seen: {type: timestamptz}
-    checks:
-      - {name: dear, expr: "price > 10"}
+# the shop manifest of tests/manifest/test_load_data.py, with a check the engines say something of (a numeric
+# column held as TEXT on SQLite compared with a number) and a partial index
+TEXT = SHOP.replace('''    checks: ["price >= 0"]
     indexes:
-      - {columns: [seen], where: "code <> 'x'"}
-"""
+      - columns: [seen]
+''', '''    checks:
+      - {name: bounded, expr: "price < 1000000"}
+    indexes:
+      - {columns: [seen], where: "seen IS NOT NULL"}
+''')
 # what the engines refuse: an index whose predicate reads the clock
-REFUSED = TEXT.replace("where: \"code <> 'x'\"", "where: \"seen > now()\"")
-DRIZZLE = {"id": {"key": "id", "mode": "number"}, "price": {"key": "price", "mode": "string"}, "code": {"key": "code"},
+REFUSED = TEXT.replace('where: "seen IS NOT NULL"', 'where: "seen > now()"')
+DRIZZLE = {"id": {"key": "id", "mode": "number"}, "price": {"key": "price", "mode": "string"},
            "seen": {"key": "seenAt", "mode": "date"}}
 
 
@@ -65,10 +61,11 @@ def test_what_the_copy_works_out_is_what_loading_the_whole_doc_says(source):
     engines, digest = checked_ahead(doc)
     assert engines, "the engines say something of this doc (a warning or a refusal)"
     plain = _outcome(text, full)
+    assert (plain[0] == "invalid") == (source is REFUSED), plain   # (a warning; a refusal)
     assert _outcome(text, full, engines=engines) == plain
     assert _outcome(text, full, engines=lambda: engines) == plain
     if plain[0] != "invalid":
-        assert plain[0] == digest
+        assert plain[0] == digest and plain[1], plain   # (the engines' warning, where the final text has it)
 
 
 def test_a_doc_that_does_not_build_is_not_worked_out():
