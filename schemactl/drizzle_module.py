@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -252,6 +253,8 @@ def _answer(run: _Node, path: Path) -> dict:
         else:
             stderr = run.printed()
             run.stop()
+            if run.proc.returncode == -signal.SIGINT:   # Ctrl-C reached Node first: the command was interrupted
+                raise KeyboardInterrupt
             detail = " ".join((stderr or line).split())[:300]
             if not line.strip():   # Node ended before the answer: the module (or one it imports) ended it
                 raise SchemactlError(f"{path}: loading the module with Node ended the process before the module could "

@@ -123,6 +123,21 @@ def test_a_module_that_ends_node_is_named_so(tmp_path):
         read_module(tmp_path / "s.ts")
 
 
+def test_node_ended_by_ctrl_c_is_the_command_interrupted(tmp_path):
+    """Ctrl-C reaches Node (in the command's process group) before the command sees it: the command ends as
+    interrupted (exit 130, its one line), not as a module that ended Node (exit 2)."""
+    import subprocess
+    import sys
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "s.ts").write_text('import { pgTable, integer } from "drizzle-orm/pg-core";\n'
+                                   'export const t = pgTable("t", { id: integer("id").primaryKey() });\n'
+                                   'process.kill(process.pid, "SIGINT");\n')
+    res = subprocess.run([sys.executable, "-m", "schemactl", "import", "--drizzle", "s.ts"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 130, res.stderr
+    assert "interrupted" in res.stderr and "Traceback" not in res.stderr
+
+
 def test_an_error_written_while_the_sql_thread_writes_its_line_is_still_the_located_error(tmp_path):
     """The main thread's error is a line of its own, which a pipe keeps whole, even inside the snapshot's line."""
     from schemactl.drizzle_module import _answer, _Node
