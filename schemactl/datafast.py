@@ -198,8 +198,10 @@ def plan(m: Manifest, t: Table, cols: list[dv.Col], name: str, order: str) -> Pl
         # Text values are not looked at for tabs, line breaks and backslashes here: grouped_batches counts
         # those of the whole batch (a batch with one too many is read again a line per row, checked).
         cheap = f"CASE WHEN {' AND '.join(f'({c})' for c in loose)} THEN {line} END"
-        batch = (f"SELECT group_concat(l, char(10)), count(*), count(l), max(k), r, total(e) FROM (SELECT "
-                 f"{cheap} AS l, {key} AS k, {rowid} AS r, {marked} AS e FROM {name} {{}}ORDER BY {rowid} LIMIT ?)")
+        # A table whose lines mark no backslash leaves the sum out (0): an aggregate less per row.
+        marks_of, mark = ("total(e)", f", {marked} AS e") if marks else ("0", "")
+        batch = (f"SELECT group_concat(l, char(10)), count(*), count(l), max(k), r, {marks_of} FROM (SELECT "
+                 f"{cheap} AS l, {key} AS k, {rowid} AS r{mark} FROM {name} {{}}ORDER BY {rowid} LIMIT ?)")
         step = {f"{int(lo)}0": f"SELECT {rowid} FROM {name} {where[f'{int(lo)}0']}ORDER BY {rowid} LIMIT 1 OFFSET ?"
                 for lo in (0, 1)}
         grouped = Grouped({b: batch.format(w) for b, w in where.items()}, {b: rows.format(w) for b, w in where.items()},
