@@ -834,7 +834,7 @@ def _chain_bundle(manifest, features):
 @_features_opt
 def migrate_apply(manifest, url, dry_run, features):
     """Apply pending migrations of MANIFEST's chain to a database (as schemactl.runtime does)."""
-    from .parity import connect_url, parse_url
+    from .dburl import connect_url, parse_url
     from .runtime import MigrationError, migrate as run_migrations
     m, bundle, _ = _chain_bundle(manifest, features)
     if dry_run:
@@ -936,7 +936,7 @@ def _apply_with_progress(conn, bundle, run_migrations, engine):
 def _database_status(url, bundle):
     """(engine, each migration's state, whether a version table exists) of a database, read-only."""
     from .migrations.status import status
-    from .parity import connect_url, parse_url
+    from .dburl import connect_url, parse_url
     engine, address = parse_url(url)
     if engine == "sqlite" and address != ":memory:" and not Path(address).exists():
         # a file `migrate apply` would create: every migration is pending (as on an empty PostgreSQL database),
@@ -975,7 +975,7 @@ def migrate_down(manifest, url, to, features):
     """
     from .migrations.down import run_down
     from .migrations.files import chain_dir, read_lock
-    from .parity import connect_url, parse_url
+    from .dburl import connect_url, parse_url
     project, path, m = _one(manifest, features)
     m, bundle, _ = _chain_bundle(manifest, features)
     chain = chain_dir(project.output_dir(m))
@@ -1034,7 +1034,7 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
     migrations apply as usual.  A database that already has a history is refused (exit 2).
     """
     from .migrations.status import baseline
-    from .parity import connect_url, parse_url
+    from .dburl import connect_url, parse_url
     from .report import Target
     from .runtime import MigrationError
     m, bundle, latest = _chain_bundle(manifest, features)
@@ -1123,7 +1123,7 @@ def import_cmd(url, ddl_files, dialect, drizzle_file, casing, name, out, provide
         drizzle_module.start_ahead(drizzle_file, casing)
     from . import importer
     if url:
-        from .parity import connect_url, parse_url, redact_url
+        from .dburl import connect_url, parse_url, redact_url
         engine, address = parse_url(url)
         conn = connect_url(url)
         try:
@@ -1327,7 +1327,7 @@ def _open(url: str, read_only: bool):
     """A database of copy, backup or restore.  A source is read in one read-only snapshot (PostgreSQL:
     REPEATABLE READ); a SQLite target must exist already (it needs the manifest's schema), and is never
     created by being opened."""
-    from .parity import connect_url, parse_url
+    from .dburl import connect_url, parse_url
     engine, address = parse_url(url)
     if engine == "sqlite" and not read_only:
         import sqlite3

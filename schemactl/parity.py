@@ -18,6 +18,7 @@ from .engines import sqlite as sqlite_engine
 from .render.ddl import schema_of
 from .errors import SchemactlError
 from .dburl import parse_url, redact_url  # noqa: F401 - URL rules and secrets' scrubbing live in dburl
+from .dburl import connect_url, sqlite_read_only_uri  # noqa: F401 - and opening a URL's database
 from .expect import expect
 from .introspect import introspect
 from .manifest.model import Manifest
@@ -272,37 +273,6 @@ def _postgres_targets(manifests: list[Manifest], chains: dict, starting, abandon
 
 
 # -- diff an existing database
-
-def sqlite_read_only_uri(path: str) -> str:
-    """A read-only file: URI for ``path`` (dburl.sqlite_uri)."""
-    from .dburl import sqlite_uri
-    return sqlite_uri(path, "ro")
-
-
-def connect_url(url: str, read_only: bool = True):
-    """A DB-API connection for a database URL (sqlite3 or psycopg)."""
-    engine, address = parse_url(url)
-    if engine == "sqlite":
-        if address == ":memory:":   # gone with the command: nothing to read, and what is written is lost
-            raise SchemactlError("sqlite:///:memory: is a database that ends with the command; name a SQLite file")
-        if read_only and Path(address).is_dir():
-            raise SchemactlError(f"SQLite database {address} is a directory, not a database file")
-        if read_only and not Path(address).is_file():
-            where = ("" if Path(address).is_absolute() else
-                     f" (sqlite:///{address} is relative to the current directory; an absolute path has four "
-                     f"slashes: sqlite:////{address})")
-            raise SchemactlError(f"SQLite database {address} does not exist{where}")
-        try:
-            if read_only:
-                return sqlite3.connect(sqlite_read_only_uri(address), uri=True)
-            return sqlite3.connect(address)
-        except sqlite3.Error as exc:
-            raise SchemactlError(f"cannot open {address}: {exc}") from None
-    from .dburl import connect_postgres
-    options = "-c default_transaction_read_only=on" if read_only else None
-    return connect_postgres(address, conninfo=True, connect_timeout=10,
-                            options=options)   # one line, no secret, when it fails
-
 
 def diff_database(m: Manifest, url: str) -> Target:
     """Read-only comparison of a live database with the manifest."""

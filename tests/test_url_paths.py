@@ -145,3 +145,19 @@ def test_a_real_server_refusal_hides_the_password(pg_server):
     message = str(info.value)
     assert "no_such_db" in message and "\n" not in message
     assert "Sup3r" not in message and "Secret" not in message
+
+
+def test_opening_a_sqlite_url_needs_neither_parity_nor_psycopg(tmp_path):
+    """copy's source is opened (and its first large table read ahead) before the comparison machinery and
+    psycopg are imported: dburl.connect_url opens a SQLite URL on its own (parity re-exports it)."""
+    import subprocess
+    import sys
+    path = tmp_path / "s.db"
+    sqlite3.connect(path).close()
+    code = ("import sys; from schemactl.dburl import connect_url; "
+            f"connect_url({('sqlite:///' + str(path))!r}).close(); "
+            "print(sorted(m for m in ('schemactl.parity', 'psycopg') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    from schemactl import dburl, parity
+    assert parity.connect_url is dburl.connect_url
