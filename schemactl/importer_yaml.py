@@ -46,6 +46,7 @@ class _Dumper(Emitter):
         self.styles: dict = {}      # (tag, value, flow, simple key) -> style
         self.seen: set[int] = set()
         self.fast: dict = {}        # (type, value, flow, simple key) -> (text as written, may fold) or None
+        self.flows: dict = {}       # a flow collection of scalars and where it starts -> what writing it did
         self._append = self.sink.parts.append
 
     # -- PyYAML's writers of indicators, indentation and line breaks, for text without an encoding (this
@@ -192,11 +193,11 @@ class _Dumper(Emitter):
                 raise _Fallback   # PyYAML would write an anchor and an alias
             self.seen.add(id(value))
             if t is dict:
-                block = not flow and value and not all(type(k) in _SCALARS and type(v) in _SCALARS
-                                                       for k, v in value.items())
+                block = not flow and value and not (_SCALAR_TYPES.issuperset(map(type, value)) and
+                                                    _SCALAR_TYPES.issuperset(map(type, value.values())))
                 (self._block_mapping if block else self._flow_mapping)(value, flow)
             else:
-                block = not flow and value and not all(type(v) in _SCALARS for v in value)
+                block = not flow and value and not _SCALAR_TYPES.issuperset(map(type, value))
                 if block:
                     self._block_sequence(value, indentless=mapping and not self.indention)
                 else:
@@ -242,7 +243,59 @@ class _Dumper(Emitter):
         self.indents.append(self.indent)
         self.indent = self.best_indent if self.indent is None else self.indent + self.best_indent
 
+    # -- a flow collection of scalars (a column's {type: text, nullable: false}, an index's [a, b]) that fits on
+    # its line is written the same way wherever on the line it starts, in the same state (indentation, pending
+    # whitespace, ...): every choice of the emitter's that looks at the column (fold, wrap, a scalar's style)
+    # asks whether the text reaches past the width, and none does.  So the first such writing is recorded, and
+    # the same collection in the same state, where it fits again, is that writing replayed.
+    _STATE = ("whitespace", "indention", "open_ended", "flow_level", "simple_key_context", "root_context")
+
+    def _flow_key(self, kind: str, value, flow: int):
+        """The key of writing a mapping ("{") or sequence ("[") ``value`` from here, or None where it holds
+        something other than a scalar, or a float (-0.0 equals 0.0).  Each key and value goes with its type
+        (True equals 1)."""
+        if kind == "{":
+            items, types = tuple(value.items()), (*map(type, value), *map(type, value.values()))
+        else:
+            items, types = tuple(value), tuple(map(type, value))
+        if float in types or not _PLAIN_TYPES.issuperset(types):
+            return None
+        return (kind, flow, self.indent, self.whitespace, self.indention, self.open_ended, self.flow_level,
+                self.simple_key_context, self.root_context, items, types)
+
+    def _replayed(self, key) -> bool:
+        got = self.flows.get(key)
+        if got is None or self.column + got[1] > self.best_width:
+            return False
+        parts, width, after = got
+        self.sink.parts.extend(parts)
+        self.column += width
+        for name, v in zip(self._STATE, after):
+            setattr(self, name, v)
+        return True
+
+    def _recorded(self, key, start: int, line: int, column: int) -> None:
+        """Records the writing since ``start`` where it stayed on its line, within the width."""
+        if self.line == line and self.column <= self.best_width:
+            self.flows[key] = (self.sink.parts[start:], self.column - column,
+                               tuple(getattr(self, a) for a in self._STATE))
+
     def _flow_mapping(self, value: dict, flow: int) -> None:
+        self._flow("{", value, flow, self._flow_mapping_written)
+
+    def _flow_sequence(self, value: list, flow: int) -> None:
+        self._flow("[", value, flow, self._flow_sequence_written)
+
+    def _flow(self, kind: str, value, flow: int, write) -> None:
+        key = self._flow_key(kind, value, flow)
+        if key is not None and self._replayed(key):
+            return
+        start, line, column = len(self.sink.parts), self.line, self.column
+        write(value, flow)
+        if key is not None:
+            self._recorded(key, start, line, column)
+
+    def _flow_mapping_written(self, value: dict, flow: int) -> None:
         self._flow_open("{")
         first = True
         for k, v in value.items():
@@ -256,7 +309,7 @@ class _Dumper(Emitter):
         self.indent = self.indents.pop()
         self.write_indicator("}", False)
 
-    def _flow_sequence(self, value: list, flow: int) -> None:
+    def _flow_sequence_written(self, value: list, flow: int) -> None:
         self._flow_open("[")
         first = True
         for v in value:
@@ -280,6 +333,8 @@ class _Dumper(Emitter):
 
 
 _SCALARS = (str, int, bool, float, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
+_PLAIN_TYPES = _SCALAR_TYPES - {float}     # what a recorded flow collection holds (see _flow_key)
 
 
 def dump(doc, width: int = 110) -> str:
