@@ -13,8 +13,10 @@ that appears twice and would become an anchor, a key that is not a simple key) i
 
 from __future__ import annotations
 
+import re
+
 import yaml
-from yaml.emitter import Emitter
+from yaml.emitter import Emitter, ScalarAnalysis
 from yaml.events import ScalarEvent
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
@@ -100,7 +102,8 @@ class _Dumper(Emitter):
         if got is None:
             implicit = (tag == self.resolver.resolve(ScalarNode, text, (True, False)),
                         tag == self.resolver.resolve(ScalarNode, text, (False, True)))
-            got = self.scalars[key] = (self.analyze_scalar(text), implicit, tag, text)
+            analysis = _word_analysis(text) if _WORD.fullmatch(text) else self.analyze_scalar(text)
+            got = self.scalars[key] = (analysis, implicit, tag, text)
         return got
 
     def _style(self, got, flow: bool, simple_key: bool) -> str:
@@ -248,8 +251,6 @@ class _Dumper(Emitter):
     # whitespace, ...): every choice of the emitter's that looks at the column (fold, wrap, a scalar's style)
     # asks whether the text reaches past the width, and none does.  So the first such writing is recorded, and
     # the same collection in the same state, where it fits again, is that writing replayed.
-    _STATE = ("whitespace", "indention", "open_ended", "flow_level", "simple_key_context", "root_context")
-
     def _flow_key(self, kind: str, value, flow: int):
         """The key of writing a mapping ("{") or sequence ("[") ``value`` from here, or None where it holds
         something other than a scalar, or a float (-0.0 equals 0.0).  Each key and value goes with its type
@@ -261,7 +262,7 @@ class _Dumper(Emitter):
         if float in types or not _PLAIN_TYPES.issuperset(types):
             return None
         return (kind, flow, self.indent, self.whitespace, self.indention, self.open_ended, self.flow_level,
-                self.simple_key_context, self.root_context, items, types)
+                self.simple_key_context, self.root_context, items, types)   # (the state _recorded keeps, and more)
 
     def _replayed(self, key) -> bool:
         got = self.flows.get(key)
@@ -270,15 +271,16 @@ class _Dumper(Emitter):
         parts, width, after = got
         self.sink.parts.extend(parts)
         self.column += width
-        for name, v in zip(self._STATE, after):
-            setattr(self, name, v)
+        (self.whitespace, self.indention, self.open_ended, self.flow_level, self.simple_key_context,
+         self.root_context) = after
         return True
 
     def _recorded(self, key, start: int, line: int, column: int) -> None:
         """Records the writing since ``start`` where it stayed on its line, within the width."""
         if self.line == line and self.column <= self.best_width:
             self.flows[key] = (self.sink.parts[start:], self.column - column,
-                               tuple(getattr(self, a) for a in self._STATE))
+                               (self.whitespace, self.indention, self.open_ended, self.flow_level,
+                                self.simple_key_context, self.root_context))
 
     def _flow_mapping(self, value: dict, flow: int) -> None:
         self._flow("{", value, flow, self._flow_mapping_written)
@@ -330,6 +332,17 @@ class _Dumper(Emitter):
         self.indent = None
         self.write_indent()   # the document's end
         return "".join(self.sink.parts)
+
+
+# A word of ASCII letters, digits and underscores, not starting with a digit (a table or column name, a type):
+# nothing in it is an indicator, a space, a break or a special character, so PyYAML's analysis of it allows
+# every style (test_importer_yaml holds the two to each other).  Most scalars of a manifest are such words.
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _word_analysis(text: str) -> ScalarAnalysis:
+    return ScalarAnalysis(scalar=text, empty=False, multiline=False, allow_flow_plain=True, allow_block_plain=True,
+                          allow_single_quoted=True, allow_double_quoted=True, allow_block=True)
 
 
 _SCALARS = (str, int, bool, float, type(None))

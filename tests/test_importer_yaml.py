@@ -92,3 +92,21 @@ def test_a_repeated_flow_collection_that_no_longer_fits_is_folded_as_safe_dump_f
     for width in (40, 50, 60):
         doc = {"t": {"k" * n: dict(shape) for n in range(1, 40, 3)}}
         assert importer_yaml.dump(doc, width) == _reference(doc, width)
+
+
+def test_a_words_analysis_is_pyyamls():
+    """importer_yaml takes a name's scalar analysis as known (every style allowed); PyYAML's own agrees."""
+    import io
+    import random
+    import string
+    from yaml.emitter import Emitter
+    emitter = Emitter(io.StringIO(), allow_unicode=True)
+    rnd = random.Random(7)
+    words = ["a", "_", "null", "true", "no", "Yes", "ON", "y", "inf", "nan", "e1", "_1", "col_1_3", "x" * 200]
+    words += [rnd.choice(string.ascii_letters + "_") + "".join(rnd.choice(string.ascii_letters + string.digits + "_")
+                                                               for _ in range(rnd.randrange(30))) for _ in range(3000)]
+    for word in words:
+        assert importer_yaml._WORD.fullmatch(word)
+        assert vars(importer_yaml._word_analysis(word)) == vars(emitter.analyze_scalar(word)), word
+    for other in ["1a", "a b", "a-b", "é", "a:", "", "a\n"]:
+        assert not importer_yaml._WORD.fullmatch(other)
