@@ -33,17 +33,20 @@ FRAME = struct.Struct(">BQQBq")
 BATCH, DONE, REFUSED = 1, 2, 3
 MAX_FRAME = 1 << 31   # no batch's text is longer: anything else on the pipe is not a frame
 _MARKED = b"\t\n\\\r"    # what only the lines may put in a batch (see batch_ok)
+LEFT_OUT = "\x01"         # the line of a row the batch query leaves out (datafast.plan)
+_LEFT_OUT = LEFT_OUT.encode()
 
 
-def batch_ok(blob, rows: int, lines: int, marks, tabs: int) -> bool:
-    """True when a batch SQLite joined is exactly its rows' COPY lines: every row made a line, no NUL or
-    carriage return, a tab where the lines put one and no more, a line feed between lines and no more, a
-    backslash only where the lines mark one (NULL's \\N, bytes' \\\\x), valid UTF-8.  Anything else is read
-    again a line per row."""
+def batch_ok(blob, rows: int, marks, tabs: int) -> bool:
+    """True when a batch SQLite joined is exactly its rows' COPY lines: every row made a line (none is LEFT_OUT),
+    no NUL or carriage return, a tab where the lines put one and no more, a line feed between lines and no
+    more, a backslash only where the lines mark one (NULL's \\N, bytes' \\\\x), valid UTF-8.  Anything else
+    is read again a line per row (also a value that holds LEFT_OUT's character: its row is then checked
+    value by value, and carried as it always is)."""
     # The lines alone put rows * tabs tabs, rows - 1 line feeds and ``marks`` backslashes in the batch, and no
     # carriage return; a value can only add to each (a NUL, which would cut a line short, is checked by the
     # query and again here).  So one count of the four together, in one pass, tells whether any value holds one.
-    if lines != rows or b"\x00" in blob or \
+    if b"\x00" in blob or _LEFT_OUT in blob or \
             len(blob) - len(blob.translate(None, _MARKED)) != rows * tabs + rows - 1 + marks:
         return False
     if blob.isascii():
@@ -63,10 +66,10 @@ def segment(conn, queries: dict, batch: int, tabs: int, lo, hi):
     while True:
         sql = queries[f"{int(last is not None)}{int(hi is not None)}"]
         params = [x for x in (last, hi) if x is not None] + [batch]
-        blob, rows, lines, _, last, marks = conn.execute(sql, params).fetchone()
+        blob, rows, _, last, marks = conn.execute(sql, params).fetchone()
         if not rows:
             return out
-        if not batch_ok(blob, rows, lines, marks, tabs):
+        if not batch_ok(blob, rows, marks, tabs):
             return None
         out.append((blob + b"\n", rows, last))
         if rows < batch or last is None:

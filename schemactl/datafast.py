@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from . import datastorage as ds, datavalues as dv
 from .manifest.model import Manifest, Table
 from .naming import quote
-from ._copyhelper import BATCH, DONE, FRAME, MAX_FRAME, REFUSED, batch_ok
+from ._copyhelper import BATCH, DONE, FRAME, LEFT_OUT, MAX_FRAME, REFUSED, batch_ok
 from .types import INT_RANGES, TIME_UNITS
 
 TAB = "\t"
@@ -196,11 +196,13 @@ def plan(m: Manifest, t: Table, cols: list[dv.Col], name: str, order: str) -> Pl
         rows = f"SELECT {case}, {rowid} FROM {name} {{}}ORDER BY {rowid} LIMIT ?"
         # max(k) makes r the batch's last rowid (SQLite's bare column of max()).
         # Text values are not looked at for tabs, line breaks and backslashes here: grouped_batches counts
-        # those of the whole batch (a batch with one too many is read again a line per row, checked).
-        cheap = f"CASE WHEN {' AND '.join(f'({c})' for c in loose)} THEN {line} END"
+        # those of the whole batch (a batch with one too many is read again a line per row, checked).  A row
+        # left out is the line LEFT_OUT (not NULL, which group_concat would skip: a count of the lines would
+        # be an aggregate more per row), which batch_ok finds in the batch.
+        cheap = f"CASE WHEN {' AND '.join(f'({c})' for c in loose)} THEN {line} ELSE char({ord(LEFT_OUT)}) END"
         # A table whose lines mark no backslash leaves the sum out (0): an aggregate less per row.
         marks_of, mark = ("total(e)", f", {marked} AS e") if marks else ("0", "")
-        batch = (f"SELECT group_concat(l, char(10)), count(*), count(l), max(k), r, {marks_of} FROM (SELECT "
+        batch = (f"SELECT group_concat(l, char(10)), count(*), max(k), r, {marks_of} FROM (SELECT "
                  f"{cheap} AS l, {key} AS k, {rowid} AS r{mark} FROM {name} {{}}ORDER BY {rowid} LIMIT ?)")
         step = {f"{int(lo)}0": f"SELECT {rowid} FROM {name} {where[f'{int(lo)}0']}ORDER BY {rowid} LIMIT 1 OFFSET ?"
                 for lo in (0, 1)}
@@ -315,11 +317,11 @@ def _segment(conn, p: Plan, batch: int, slow, lo, hi, n: int) -> Iterator[tuple[
     while True:
         bounds = _bounds_of(last, hi)
         args = tuple(x for x in (last, hi) if x is not None) + (batch,)
-        blob, rows, lines, _, last, marks = conn.execute(g.batch[bounds], args).fetchone()
+        blob, rows, _, last, marks = conn.execute(g.batch[bounds], args).fetchone()
         if not rows:
             return
         # Every tab, line feed and backslash where the lines put one (so no text value holds one).
-        if not batch_ok(blob, rows, lines, marks, g.tabs):
+        if not batch_ok(blob, rows, marks, g.tabs):
             # a row left out, a NUL, a text value to escape, text that is not UTF-8
             got = conn.execute(g.rows[bounds], args).fetchall()
             if len(got) != rows:
@@ -629,10 +631,10 @@ class Ahead:
         last, complete = lo, True
         while True:
             args = tuple(x for x in (last, hi) if x is not None) + (batch,)
-            blob, rows, lines, _, last, marks = conn.execute(g.batch[_bounds_of(last, hi)], args).fetchone()
+            blob, rows, _, last, marks = conn.execute(g.batch[_bounds_of(last, hi)], args).fetchone()
             if not rows:
                 break
-            if not batch_ok(blob, rows, lines, marks, g.tabs):
+            if not batch_ok(blob, rows, marks, g.tabs):
                 complete = False        # the copy reads this segment on from the last batch sent
                 break
             if not self._send(j, part, (blob + b"\n", rows, last), len(blob)):

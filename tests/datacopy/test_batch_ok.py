@@ -1,7 +1,8 @@
 """batch_ok (schemactl._copyhelper): the one pass that vouches for a batch SQLite joined.  It counts tabs, line
-feeds, backslashes and carriage returns together; these tests hold it to the check it replaced (each counted
-on its own) over batches built as the batch query builds them: a line per row, its values joined by tabs,
-NULL as \\N and bytes as \\\\x (the backslashes ``marks`` counts), the lines joined by line feeds."""
+feeds, backslashes and carriage returns together, and finds a row the query left out by its line (LEFT_OUT);
+these tests hold it to the check it replaced (each character counted on its own, the lines counted by SQLite)
+over batches built as the batch query builds them: a line per row, its values joined by tabs, NULL as \\N
+and bytes as \\\\x (the backslashes ``marks`` counts), the lines joined by line feeds."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import random
 
 import pytest
 
-from schemactl._copyhelper import batch_ok
+from schemactl._copyhelper import LEFT_OUT, batch_ok
 
 # What a text value may hold: plain characters, the four COPY's text format escapes, multi-byte UTF-8.
-PIECES = ["a", "kind-3", "1.50", " ", "é", "🎉", "\t", "\n", "\\", "\r", "\\N", "x\ty", "\r\n"]
+PIECES = ["a", "kind-3", "1.50", " ", "é", "🎉", "\t", "\n", "\\", "\r", "\\N", "x\ty", "\r\n", LEFT_OUT]
 
 
 def _counted_apart(blob: bytes, rows: int, lines: int, marks, tabs: int) -> bool:
@@ -27,10 +28,15 @@ def _counted_apart(blob: bytes, rows: int, lines: int, marks, tabs: int) -> bool
     return True
 
 
-def _batch(rnd: random.Random, rows: int, tabs: int, special: float) -> tuple[bytes, int]:
-    """(the joined lines, their marks) of ``rows`` rows of ``tabs`` + 1 values each."""
-    out, marks = [], 0
+def _batch(rnd: random.Random, rows: int, tabs: int, special: float, left_out: float) -> tuple[bytes, int, int]:
+    """(the joined lines, their marks, the lines SQLite would have counted) of ``rows`` rows of ``tabs`` + 1
+    values each; a row left out is its LEFT_OUT line (which the old query left out of the lines)."""
+    out, marks, lines = [], 0, 0
     for _ in range(rows):
+        if rnd.random() < left_out:
+            out.append(LEFT_OUT.encode())
+            continue
+        lines += 1
         values = []
         for _ in range(tabs + 1):
             kind = rnd.random()
@@ -48,32 +54,44 @@ def _batch(rnd: random.Random, rows: int, tabs: int, special: float) -> tuple[by
     blob = b"\n".join(out)
     if rnd.random() < 0.05:                      # text that is not UTF-8
         blob += b"\xff"
-    return blob, marks
+    return blob, marks, lines
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_one_count_vouches_for_exactly_the_batches_the_separate_counts_did(seed):
+    """The old query left a row out of the batch (NULL: no line), and a batch with fewer lines than rows was
+    refused; with every row's line there, its batch was this one.  A value holding LEFT_OUT's character is
+    refused now (read again, value by value)."""
     rnd = random.Random(seed)
     seen = set()
     for _ in range(1500):
         rows, tabs = rnd.randrange(1, 6), rnd.randrange(0, 4)
-        blob, marks = _batch(rnd, rows, tabs, rnd.choice([0.0, 0.02, 0.3]))
-        lines = rows if rnd.random() < 0.9 else rows - 1        # a row the query left out
+        blob, marks, lines = _batch(rnd, rows, tabs, rnd.choice([0.0, 0.02, 0.3]), rnd.choice([0.0, 0.1]))
         marks_as_sent = float(marks)                            # total() sends a float
-        want = _counted_apart(blob, rows, lines, marks_as_sent, tabs)
-        assert batch_ok(blob, rows, lines, marks_as_sent, tabs) is want, (blob, rows, lines, marks, tabs)
-        seen.add(want)
+        want = lines == rows and _counted_apart(blob, rows, lines, marks_as_sent, tabs)
+        got = batch_ok(blob, rows, marks_as_sent, tabs)
+        if lines == rows and LEFT_OUT.encode() in blob:         # (in a value)
+            assert got is False, blob
+        else:
+            assert got is want, (blob, rows, lines, marks, tabs)
+        seen.add(got)
     assert seen == {True, False}
 
 
-@pytest.mark.parametrize("value", ["\t", "\n", "\\", "\r", "a\tb", "\\N"])
+@pytest.mark.parametrize("value", ["\t", "\n", "\\", "\r", "a\tb", "\\N", LEFT_OUT])
 def test_a_value_holding_a_character_only_the_lines_may_put_is_not_vouched_for(value):
     line = "1\t" + value
-    assert not batch_ok(line.encode(), 1, 1, 0, 1)
-    assert batch_ok(b"1\tplain", 1, 1, 0, 1)
+    assert not batch_ok(line.encode(), 1, 0, 1)
+    assert batch_ok(b"1\tplain", 1, 0, 1)
 
 
 def test_a_nul_or_text_that_is_not_utf8_is_not_vouched_for():
-    assert not batch_ok(b"1\ta\x00b", 1, 1, 0, 1)
-    assert not batch_ok(b"1\ta\xc3", 1, 1, 0, 1)
-    assert batch_ok("1\tżółć".encode(), 1, 1, 0, 1)
+    assert not batch_ok(b"1\ta\x00b", 1, 0, 1)
+    assert not batch_ok(b"1\ta\xc3", 1, 0, 1)
+    assert batch_ok("1\tżółć".encode(), 1, 0, 1)
+
+
+def test_a_row_left_out_is_not_vouched_for():
+    assert not batch_ok(b"1\ta\n" + LEFT_OUT.encode() + b"\n3\tc", 3, 0, 1)
+    assert not batch_ok(LEFT_OUT.encode(), 1, 0, 1)
+    assert batch_ok(b"1\ta\n2\tb\n3\tc", 3, 0, 1)
