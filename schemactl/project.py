@@ -189,6 +189,7 @@ class _DisplayedChecks:
 
     def __init__(self, pending, project: Project, path: Path):
         self.pending, self.project, self.path = pending, project, path
+        self.shape_ahead = getattr(pending, "shape_ahead", False)
 
     def __call__(self) -> Manifest:
         try:

@@ -129,8 +129,9 @@ class PendingChecks:
     """The checks a model loaded with ``defer_checks`` still owes.  Called: runs them (once; later calls
     give the same answer) and returns the checked model, or raises ManifestInvalid."""
 
-    def __init__(self, run: Callable[[], Manifest], filename: str):
+    def __init__(self, run: Callable[[], Manifest], filename: str, shape_ahead: bool = False):
         self._run, self._filename = run, filename
+        self.shape_ahead = shape_ahead   # a forked copy checks the shape meanwhile: less for them to do
         self._result: Manifest | None = None
         self._error: ManifestInvalid | None = None
 
@@ -185,26 +186,48 @@ def _load_text(text, filename: str, features: frozenset, released: bool = False,
     # makes the building raise, or find, is not reported when the shape is refused).
     if not defer_checks or problems.items:
         shape(problems)
+    # Deferred, a large manifest's shape is checked by a forked copy while this process builds the model (the
+    # other core is idle meanwhile); where the copy found it sound the check is not run again, anything else
+    # (a refusal, a copy that failed) has it run here, where its problems are located.
+    ahead = _shape_ahead(data, text) if defer_checks and not problems.items else None
     builder = _Builder(data, problems, filename, features)
     try:
         manifest = builder.build()
         from .rules import ordered
         rendered = ordered(manifest)   # the tables in foreign-key order, as the renderers take them
     except (Exception, RecursionError):
+        if ahead is not None:
+            ahead.stop()
         if defer_checks:
             shape(Problems(filename, located))
         raise
 
     def finish() -> Manifest:
-        if defer_checks:
+        if defer_checks and (ahead is None or ahead.result() != _SOUND):
             shape(Problems(filename, located))
         builder.check(manifest, engines)
         if problems.errors:
             raise ManifestInvalid(problems.items)
         return replace(rendered, warnings=tuple(sorted(set(problems.items)))) if problems.items else rendered
     if defer_checks and not problems.errors:
-        return replace(rendered, pending=PendingChecks(finish, filename))
+        return replace(rendered, pending=PendingChecks(finish, filename, shape_ahead=ahead is not None))
     return finish()
+
+
+_SOUND = b"sound"
+
+
+def _shape_ahead(data, text):
+    """A forked copy of this process running the manifest's shape check (the JSON Schema's fast check) on
+    ``data``, for a large manifest where a fork is usable; its result() is _SOUND when the shape is.  None: the
+    check is this process's alone."""
+    from ..cores import Forked, fork_usable
+    if not isinstance(text, str) or len(text) < yamlpos.SPLIT_FROM or not fork_usable():
+        return None
+    try:
+        return Forked(lambda: _SOUND if _fast_check()(data) else b"refused")
+    except OSError:
+        return None
 
 
 def checked_ahead(data, features: frozenset = frozenset()) -> tuple[tuple, str] | None:

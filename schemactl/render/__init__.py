@@ -143,6 +143,7 @@ PARALLEL_FROM_TABLES = 150   # below this, a fork costs more than it saves
 
 
 _CHECKS_WEIGHT = 86   # a model's pending checks, its shape's (19 ms) with the rest (manifest.load's defer_checks)
+_SHAPE_WEIGHT = 19    # of which the shape's, where a forked copy checked it while the model was built
 _HASH_WEIGHT = 47     # the schema hash
 
 
@@ -181,7 +182,8 @@ def _outputs(manifest: Manifest, pending) -> dict[str, str]:
         # the forked process hashes the model first and hands the digest over
         digest = Handoff(lambda: schema_hash(manifest))
         done = render_shared(names, lambda fname: render_file(manifest, fname, digest()), _WEIGHT,
-                             meanwhile=pending, meanwhile_weight=_CHECKS_WEIGHT,
+                             meanwhile=pending, meanwhile_weight=_CHECKS_WEIGHT - (
+                                 _SHAPE_WEIGHT if getattr(pending, "shape_ahead", False) else 0),
                              handoff=digest, handoff_weight=_HASH_WEIGHT)
         remember(manifest, digest())   # for the hash: line and the staleness stamps
     else:
