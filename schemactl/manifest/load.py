@@ -195,10 +195,10 @@ def _load_text(text, filename: str, features: frozenset, released: bool = False,
         manifest = builder.build()
         from .rules import ordered
         rendered = ordered(manifest)   # the tables in foreign-key order, as the renderers take them
-    except (Exception, RecursionError):
+    except BaseException as exc:   # (Ctrl-C too: the copy is ended, not left to finish on its own)
         if ahead is not None:
             ahead.stop()
-        if defer_checks:
+        if defer_checks and isinstance(exc, Exception):
             shape(Problems(filename, located))
         raise
 

@@ -75,3 +75,42 @@ def test_a_small_manifest_is_checked_here(tmp_path):
     path.write_text(synthetic(3))
     got = _run(path, True)
     assert got["ahead"] is False and got["shape_here"] == 1 and got["out"][0] == "ok"
+
+
+STOPPED = """
+import os, sys
+from schemactl.manifest import load
+def interrupted(self):
+    raise KeyboardInterrupt
+load._Builder.build = interrupted
+copies = []
+real = load._shape_ahead
+load._shape_ahead = lambda data, text: (copies.append(real(data, text)), copies[-1])[1]
+try:
+    load.load_text(open(sys.argv[1]).read(), "m.yaml", defer_checks=True)
+except KeyboardInterrupt:
+    pass
+left = []
+try:
+    while True:
+        pid, _ = os.waitpid(-1, os.WNOHANG)   # a copy left running (or unreaped) would show here
+        if not pid:
+            left.append("running")
+            break
+        left.append(pid)
+except ChildProcessError:
+    pass
+print(copies[0] is not None, left)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+                    reason="a forked copy works only on Linux with a second core")
+def test_a_ctrl_c_while_the_model_is_built_ends_the_copy(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(GOOD)
+    env = {k: v for k, v in os.environ.items() if k != "SCHEMACTL_NO_FORK"}
+    res = subprocess.run([sys.executable, "-c", STOPPED, str(path)], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "True []", res.stdout
