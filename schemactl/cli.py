@@ -22,6 +22,7 @@ from .errors import ManifestInvalid, SchemactlError, classify_failure
 from .output import atomic_write_all
 from .report import REPORTERS, emit
 from .engines.providers import CHOICES
+from .console import CASING_CHOICES
 from .project import _no_chain, chain_version, find_project, load_all, load_feature_sets, planned_files, staleness
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -1068,7 +1069,7 @@ def migrate_baseline(manifest, url, version, provider, postgres_url, features):
               help="Read a Drizzle schema.ts (pg-core or sqlite-core): its SQL through `drizzle-kit export`, its "
                    "export names, keys, modes and types through drizzle-orm and typescript. Loading the file runs it "
                    "(as drizzle-kit does): import only code you trust.")
-@click.option("--casing", type=click.Choice(["snake_case", "camelCase", "none"]),
+@click.option("--casing", type=click.Choice(list(CASING_CHOICES)),
               help="With --drizzle: how drizzle-kit generate names a column declared without a name (createdAt -> "
                    "created_at with snake_case). Default: `casing` of the project's drizzle.config, or of a "
                    "drizzle({ casing }) call in the schema file or a module beside it; none: the key as written.")

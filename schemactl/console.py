@@ -13,7 +13,9 @@ import sys
 # import's options that take a value (True) or are flags (False); any other argument: nothing is started here
 _IMPORT_OPTIONS = {"--drizzle": True, "--casing": True, "--name": True, "-o": True, "--output": True,
                    "--postgres": True, "--postgres-url": True, "--force": False, "--strict": False}
-_CASING_CHOICES = ("snake_case", "camelCase", "none")
+# import's --casing (the CLI's choices too; kept here, where reading them costs nothing): a drizzle.config's casings
+# (drizzle_files), or none, the key as written
+CASING_CHOICES = ("snake_case", "camelCase", "none")
 
 
 def run() -> None:
@@ -67,7 +69,7 @@ def _drizzle_ahead(argv: list[str]) -> None:
     from pathlib import Path
     path = Path(given["--drizzle"])
     casing = given.get("--casing")
-    if not path.is_file() or (casing is not None and casing not in _CASING_CHOICES):
+    if not path.is_file() or (casing is not None and casing not in CASING_CHOICES):
         return
     from . import drizzle_files, drizzle_module
     drizzle_module.start_ahead(path, drizzle_files.command_casing(path, casing))

@@ -121,3 +121,15 @@ def test_ctrl_c_while_node_starts_ahead_is_exit_130_without_a_traceback(tmp_path
             "sys.argv = ['schemactl', 'import', '--drizzle', 'schema.ts']\nconsole.run()\n")
     res = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120)
     assert res.returncode == 130 and "Traceback" not in res.stderr and "interrupted" in res.stderr
+
+
+def test_the_options_read_here_are_imports_own():
+    """What the console script reads ahead is what the import command takes: each option it knows is one of
+    import's, a flag where import's is a flag; and --casing's choices are the command's (a drizzle.config's casings,
+    or none)."""
+    from schemactl import cli, console, drizzle_files
+    params = {opt: p for p in cli.main.commands["import"].params for opt in p.opts}
+    for name, takes in console._IMPORT_OPTIONS.items():
+        assert name in params, name
+        assert params[name].is_flag is (not takes), name
+    assert tuple(params["--casing"].type.choices) == console.CASING_CHOICES == (*drizzle_files._CASINGS, "none")
