@@ -101,12 +101,9 @@ def _column(m: Manifest, col: dv.Col, plain: bool = True) -> tuple[str, str, lis
         if len(col.args) != 2:
             return None
         p, s = (int(a) for a in col.args)
-        if not 0 <= s <= p:
+        if not 0 <= s <= p or s > _NUMERIC_DIGITS:
             return None
-        # Equal to its own printf at the scale: -?D+(.F{s}), no leading zeros, no exponent, no blanks.
-        longest = (p - s) + (s + 1 if s else 0)
-        return (f"typeof({x}) = 'text' AND printf('%.{s}f', {x}) = {x} COLLATE BINARY AND "
-                f"length({x}) <= {longest} + ({x} COLLATE BINARY GLOB '-*')", "%s", [x])
+        return f"typeof({x}) = 'text' AND {numeric_spelled(x, p, s)}", "%s", [x]
     if base == "timestamptz" and m.time_storage in TIME_UNITS:
         per_second = TIME_UNITS[m.time_storage]
         lo, hi = _instant_bounds(1_000_000 // per_second)
@@ -118,6 +115,37 @@ def _column(m: Manifest, col: dv.Col, plain: bool = True) -> tuple[str, str, lis
         return (cond, f"%s.%0{digits}d+00",
                 [f"datetime({x} / {per_second} - {below}, 'unixepoch')", f"{x} % {per_second} + {per_second} * {below}"])
     return None
+
+
+# The longest integer part numeric_spelled's SQL spells out (a longer value takes the neutral path), and the
+# largest scale it takes (a larger one leaves the table to the neutral path): the SQL grows with both.
+_NUMERIC_DIGITS = 30
+
+
+def numeric_spelled(x: str, p: int, s: int) -> str:
+    """SQL true when the text ``x`` is a numeric(p,s) value spelled as PostgreSQL and Decimal spell it:
+    -?(0|[1-9][0-9]*) with at most p - s digits (one 0 where p = s), then . and exactly s digits; no -0, no
+    leading zero, no blank, no exponent, no NUL.  One GLOB, chosen by the text's length in bytes: every
+    pattern matches exactly that many characters, and GLOB stops at a NUL, so a value holding one (whose
+    bytes are more than the characters GLOB sees) matches none."""
+    frac = "." + "[0-9]" * s if s else ""
+    tail = s + 1 if s else 0
+    most = min(max(p - s, 1), _NUMERIC_DIGITS)
+
+    def digits(n: int) -> str:
+        if n == 1:
+            return "[0-9]" if p > s else "0"
+        return "[1-9]" + "[0-9]" * (n - 1)
+
+    zero = "-0" + ("." + "0" * s if s else "")
+    whens = []
+    for n in range(1, most + 2):       # n: the characters before the fraction, a sign among them
+        alts = [f"{x} GLOB '{digits(n)}{frac}'"] if n <= most else []
+        if n >= 2:
+            alts.append(f"({x} GLOB '-{digits(n - 1)}{frac}'" + (
+                f" AND {x} <> '{zero}' COLLATE BINARY)" if n == 2 else ")"))
+        whens.append(f"WHEN {n + tail} THEN {' OR '.join(alts)}")
+    return f"CASE length(CAST({x} AS BLOB)) {' '.join(whens)} ELSE 0 END"
 
 
 class Plan:
