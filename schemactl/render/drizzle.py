@@ -84,6 +84,15 @@ this throw throws transient true try typeof var void volatile while with yield u
 COL = "\0"
 
 
+def _by_name(items) -> tuple | list:
+    """A table's keys (or constraints) in name order (most tables have one or none: nothing to sort)."""
+    return sorted(items, key=lambda x: x.name) if len(items) > 1 else items
+
+
+def _first(pair):
+    return pair[0]
+
+
 def single_pk(t: Table, c: Column) -> bool:
     """Is ``c`` the table's primary key by itself, under the default name (Drizzle's .primaryKey())?"""
     pk = t.primary_key
@@ -307,7 +316,7 @@ class DrizzleRenderer(RelationsMixin):
     def _builder(self, t: Table, c: Column) -> str:
         col = js_string(c.name)
         dz = self.team_block(c)
-        customs = {n: i for n, _, i in self.dz.custom_types} if dz else {}
+        customs = {n: i for n, _, i in self.dz.custom_types} if dz and dz.custom else {}
         if dz and dz.custom in customs:
             self.team_customs.add(dz.custom)
             self.team_imports.update(customs[dz.custom])
@@ -324,8 +333,8 @@ class DrizzleRenderer(RelationsMixin):
             return f"isoTimestamp({col})"
         own = dict(c.engine_types).get("postgres") if c.engine_types and self.engine == "postgres" and not array \
             else None
-        moded = keep.MODED_PG_BUILDERS.get(" ".join((own or "").lower().split()))
-        if own and dz and moded and dz.mode in keep.MODED["postgres"][moded.split("(", 1)[0]]:
+        moded = keep.MODED_PG_BUILDERS.get(" ".join(own.lower().split())) if own and dz else None
+        if moded and dz.mode in keep.MODED["postgres"][moded.split("(", 1)[0]]:
             # the team's point()/line() (its mode below): what it selects, where a customType selects a string
             call = moded.format(col=col)
             self._builder_name(call)
@@ -753,9 +762,9 @@ class DrizzleRenderer(RelationsMixin):
         (drizzle-kit: "t"."s"), while it reads as the manifest's ``sql`` on this engine (a manifest edited since
         writes its own expression; on PostgreSQL, whose expressions expr_key compares without their casts, every
         cast the team wrote must still be there: normalize.casts_kept)."""
-        from ..normalize import casts_kept, expr_key
         if not text:
             return None
+        from ..normalize import casts_kept, expr_key
         cols = {c.name for c in t.columns}
         parts = re.split(r"\$\{([^}]*)\}", text)
         if any(p not in cols for p in parts[1::2]):
@@ -775,43 +784,54 @@ class DrizzleRenderer(RelationsMixin):
 
     def extras(self, t: Table) -> list[str]:
         out = []
+        imports, ref, name = self.imports, self.ref, t.name
+        team = t.drizzle if self.team and t.drizzle is not None else None   # the team's file: its order, its SQL
         pk = t.primary_key
-        if pk and not (len(pk.columns) == 1 and pk.name == f"{t.name}_pkey"):
-            self.imports.add("primaryKey")
-            cols = ", ".join(self.ref(t.name, c, t) for c in pk.columns)
+        if pk and not (len(pk.columns) == 1 and pk.name == f"{name}_pkey"):
+            imports.add("primaryKey")
+            cols = ", ".join(ref(name, c, t) for c in pk.columns)
             out.append(f"primaryKey({{ name: {js_string(pk.name)}, columns: [{cols}] }})")
-        for u in sorted(t.uniques, key=lambda u: u.name):
-            self.imports.add("unique")
-            out.append(f"unique({js_string(u.name)}).on({', '.join(self.ref(t.name, c, t) for c in u.columns)})")
-        for fk in sorted(t.foreign_keys, key=lambda f: f.name):
-            self.imports.add("foreignKey")
-            cols = ", ".join(self.ref(t.name, c, t) for c in fk.columns)
-            refs = ", ".join(self.ref(fk.ref_table, c, t) for c in fk.ref_columns)
+        for u in _by_name(t.uniques):
+            imports.add("unique")
+            out.append(f"unique({js_string(u.name)}).on({', '.join(ref(name, c, t) for c in u.columns)})")
+        for fk in _by_name(t.foreign_keys):
+            imports.add("foreignKey")
+            cols = ", ".join(ref(name, c, t) for c in fk.columns)
+            refs = ", ".join(ref(fk.ref_table, c, t) for c in fk.ref_columns)
             line = f"foreignKey({{ name: {js_string(fk.name)}, columns: [{cols}], foreignColumns: [{refs}] }})"
             for action, method in ((fk.on_delete, "onDelete"), (fk.on_update, "onUpdate")):
                 if action != "no action":
                     line += f".{method}({js_string(action)})"
             out.append(line)
-        kept = dict(t.drizzle.checks) if self.team and t.drizzle is not None else {}
-        order = {name: i for i, name in enumerate(kept)}   # the team's checks first, as declared (drizzle-kit's order)
-        for name, sql in sorted(self.ddl.checks(t), key=lambda ns: (order.get(ns[0], len(order)), ns[0])):
-            self.imports.add("check")
+        checks = self.ddl.checks(t)
+        if checks:
+            kept = dict(team.checks) if team is not None else {}
+            if kept:   # the team's checks first, as declared (drizzle-kit's order)
+                order = {n: i for i, n in enumerate(kept)}
+                checks = sorted(checks, key=lambda ns: (order.get(ns[0], len(order)), ns[0]))
+            elif len(checks) > 1:
+                checks = sorted(checks, key=_first)
+            imports.add("check")
             self.uses_sql = True
-            team = self._team_check(t, kept.get(name), sql)
-            out.append(f"check({js_string(name)}, {team or sql_template(sql)})")
-        for p in self._policies.get(t.name, ()):
-            self.imports.add("pgPolicy")
+            for cname, sql in checks:
+                team_sql = self._team_check(t, kept.get(cname), sql) if kept else None
+                out.append(f"check({js_string(cname)}, {team_sql or sql_template(sql)})")
+        for p in self._policies.get(name, ()):
+            imports.add("pgPolicy")
             out.append(self.policy(p))
-        order = {name: i for i, name in enumerate(t.drizzle.index_order)} if self.team and t.drizzle else {}
-        # the team's indexes as declared (drizzle-kit writes CREATE INDEX in that order), then the others by name
-        for ix in sorted(self.ddl.indexes(t), key=lambda ix: (order.get(ix.name, len(order)), ix.name)):
+        indexes = self.ddl.indexes(t)   # (by name)
+        if team is not None and team.index_order:
+            # the team's indexes as declared (drizzle-kit writes CREATE INDEX in that order), then the others by name
+            order = {n: i for i, n in enumerate(team.index_order)}
+            indexes = sorted(indexes, key=lambda ix: (order.get(ix.name, len(order)), ix.name))
+        for ix in indexes:
             if self.fk_target_index(t, ix):   # before the foreign keys in drizzle-kit's DDL: a unique constraint
-                self.imports.add("unique")
-                out.append(f"unique({js_string(ix.name)}).on({', '.join(self.ref(t.name, c.name, t) for c in ix.columns)})")
+                imports.add("unique")
+                out.append(f"unique({js_string(ix.name)}).on({', '.join(ref(name, c.name, t) for c in ix.columns)})")
                 continue
             fn = "uniqueIndex" if ix.unique else "index"
-            self.imports.add(fn)
-            texts = dict(t.drizzle.index_exprs).get(ix.name, ()) if self.team and t.drizzle is not None else ()
+            imports.add(fn)
+            texts = dict(team.index_exprs).get(ix.name, ()) if team is not None else ()
             keys = [self.index_key(t, c, texts[i] if len(texts) == len(ix.columns) else None)
                     for i, c in enumerate(ix.columns)]
             using = f"using({js_string(ix.method)}, " if ix.method != "btree" and self.ddl.r.index_methods else "on("
@@ -819,9 +839,9 @@ class DrizzleRenderer(RelationsMixin):
             if ix.where:
                 self.uses_sql = True
                 where = ix.where.on(self.engine)
-                team = self._team_check(t, dict(t.drizzle.index_where).get(ix.name), where) \
-                    if self.team and t.drizzle is not None else None
-                line += f".where({team or sql_template(where)})"
+                team_sql = self._team_check(t, dict(team.index_where).get(ix.name), where) if team is not None \
+                    else None
+                line += f".where({team_sql or sql_template(where)})"
             out.append(line)
         return out
 

@@ -40,13 +40,21 @@ _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 @functools.lru_cache(maxsize=65536)
 def key(prop: str) -> str:
     """A property key as written in an object literal (a team's key may be any string)."""
-    return prop if _IDENT.match(prop) else js_string(prop)
+    return _key(prop)
 
 
 @functools.lru_cache(maxsize=65536)
 def member(owner: str, prop: str) -> str:
     """``owner.prop``, or ``owner["prop"]`` for a key that is no identifier."""
     return f"{owner}.{prop}" if _IDENT.match(prop) else f"{owner}[{js_string(prop)}]"
+
+
+_SPECS: dict = {}   # id(model) -> (the model, its tables' variables, relation_specs()): the last one made
+
+
+@functools.lru_cache(maxsize=65536)
+def _key(prop: str) -> str:
+    return prop if _IDENT.match(prop) else js_string(prop)
 
 
 class RelationsMixin:
@@ -64,6 +72,12 @@ class RelationsMixin:
         pairs the two sides wherever two tables are joined by more than one key or a table by itself."""
         if hasattr(self, "_relations"):
             return self._relations
+        # the same for both Drizzle files of a model (engine-neutral but for the tables' variables): made once
+        variables = tuple(self.names[("table", t.name)] for t in self.m.tables)
+        hit = _SPECS.get(id(self.m))
+        if hit is not None and hit[0] is self.m and hit[1] == variables:
+            self._relations = hit[2]
+            return hit[2]
         pairs: dict = {}
         keys = {t.name: sorted(t.foreign_keys, key=lambda f: f.name) for t in self.m.tables}   # by key name
         for t in self.m.tables:
@@ -125,6 +139,8 @@ class RelationsMixin:
                 out[fk.ref_table].append({"name": claim(fk.ref_table, base), "kind": "many",
                                           "call": f"many({self.names[('table', t.name)]}{rel})"})
         self._relations = out
+        _SPECS.clear()
+        _SPECS[id(self.m)] = (self.m, variables, out)   # (the model kept: its id stays its own)
         return out
 
     def team_relations(self) -> list[dict] | None:

@@ -42,34 +42,39 @@ class Handoff:
 
 
 def split(names: list[str], weight: dict[str, int], head_start: int = 0,
-          their_head_start: int = 0) -> tuple[list[str], list[str]]:
+          their_head_start: int = 0, together: tuple = ()) -> tuple[list[str], list[str]]:
     """(the child's share, the parent's): heaviest first, each to the lighter side so far; the sides start
-    at ``their_head_start`` and ``head_start`` (other work, in the same units)."""
+    at ``their_head_start`` and ``head_start`` (other work, in the same units).  ``together``: groups of
+    names that go to the same side (they share work a process does once), weighed together."""
+    grouped = {n for group in together for n in group}
+    units = [[n for n in group if n in names] for group in together]
+    units = [u for u in units if u] + [[n] for n in names if n not in grouped]
     mine: list[str] = []
     theirs: list[str] = []
     loads = [their_head_start, head_start]
-    for name in sorted(names, key=lambda n: -weight.get(n, 1)):
+    for unit in sorted(units, key=lambda u: -sum(weight.get(n, 1) for n in u)):
         side = 0 if loads[0] <= loads[1] else 1
-        (theirs if side == 0 else mine).append(name)
-        loads[side] += weight.get(name, 1)
+        (theirs if side == 0 else mine).extend(unit)
+        loads[side] += sum(weight.get(n, 1) for n in unit)
     return theirs, mine
 
 
 def render_shared(names: list[str], render: Callable[[str], str], weight: dict[str, int],
                   meanwhile: Callable[[], object] | None = None, meanwhile_weight: int = 0,
-                  handoff: Handoff | None = None, handoff_weight: int = 0) -> dict[str, str]:
+                  handoff: Handoff | None = None, handoff_weight: int = 0, together: tuple = ()) -> dict[str, str]:
     """{name: render(name)} for every name, about half of them rendered by a forked process.
 
     ``meanwhile``: called once, before anything is rendered here: while the forked process renders its share
     (its weight, in ``weight``'s units, lightens this process's share).  Should it raise, the forked process
     is stopped and nothing is rendered.  ``handoff``: a value ``render`` needs (calls), which the forked
-    process computes first (its weight lightens that process's share) and hands over."""
+    process computes first (its weight lightens that process's share) and hands over.  ``together``: see
+    split."""
     if len(names) < 2 or not usable():
         if meanwhile is not None:
             meanwhile()
         return {name: render(name) for name in names}
     theirs, mine = split(names, weight, meanwhile_weight if meanwhile is not None else 0,
-                         handoff_weight if handoff is not None else 0)
+                         handoff_weight if handoff is not None else 0, together)
     read_end, write_end = os.pipe()
     spool = _spool()
     pid = os.fork()

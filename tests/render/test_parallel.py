@@ -56,6 +56,27 @@ def test_split_balances_by_weight():
     assert {sum({"a": 5, "b": 5, "c": 3, "d": 2}[n] for n in side) for side in (theirs, mine)} == {7, 8}
 
 
+def test_split_keeps_a_group_on_one_side_weighed_together():
+    weight = {"a": 5, "b": 4, "c": 4, "d": 3}
+    theirs, mine = parallel.split(["a", "b", "c", "d"], weight)
+    assert {frozenset(theirs), frozenset(mine)} == {frozenset("ad"), frozenset("bc")}   # 8 and 8
+    theirs, mine = parallel.split(["a", "b", "c", "d"], weight, together=(("b", "c"),))
+    assert {frozenset(theirs), frozenset(mine)} == {frozenset("ad"), frozenset("bc")}
+    theirs, mine = parallel.split(["a", "b", "c", "d"], weight, together=(("a", "b"),))
+    assert {frozenset(theirs), frozenset(mine)} == {frozenset("ab"), frozenset("cd")}   # 9 against 7
+    # a group's names that are not rendered are left out; the rest of it still goes to one side
+    theirs, mine = parallel.split(["a", "c", "d"], weight, together=(("a", "b", "c"),))
+    assert {frozenset(theirs), frozenset(mine)} == {frozenset("ac"), frozenset("d")}
+
+
+def test_the_two_drizzle_files_are_rendered_by_one_process():
+    from schemactl import render
+    names = [n for n in render.OUTPUTS if n != "connection.sqlite.sql"]
+    theirs, mine = parallel.split(names, render._WEIGHT, render._CHECKS_WEIGHT - render._SHAPE_WEIGHT,
+                                  render._HASH_WEIGHT, render._TOGETHER)
+    assert {"schema.pg.ts", "schema.sqlite.ts"} <= set(theirs) or {"schema.pg.ts", "schema.sqlite.ts"} <= set(mine)
+
+
 @needs_fork
 def test_a_failure_in_the_childs_share_is_raised_by_the_parent(two_cores_one_thread):
     parent = os.getpid()

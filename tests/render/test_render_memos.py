@@ -117,3 +117,42 @@ def test_types_ts_selects_for_each_column_what_both_files_select_for_it_alone(pa
             exact = exact and same
             want.append(f"{key(pg.prop(t, c.name))}: {ts}{' | null' if pg.ts_nullable(t, c) else ''};")
         assert (row["select"], row["exact"]) == (want, exact), t.name
+
+
+# The Drizzle files' relations are made once per model and shared by the other file (drizzle_relations._SPECS)
+# while its tables' variables are the same; a PostgreSQL schema whose variable takes a table's name makes them
+# differ (the PostgreSQL file's "app_schema" table is appSchemaTable), and then each file makes its own.
+SCHEMA_NAMED = """\
+format: 1
+name: named
+version: 1
+postgres: {schema: app}
+tables:
+  app_schema:
+    columns:
+      id: {type: bigint, primary_key: true}
+  users:
+    columns:
+      id: {type: bigint, primary_key: true}
+      app_id: {type: bigint, references: {table: app_schema, column: id}}
+      boss_id: {type: bigint, references: {table: users, column: id}}
+"""
+
+
+@pytest.mark.parametrize("path", SOURCES + ["schema-named"], ids=lambda p: p if isinstance(p, str) else _id(p))
+def test_each_drizzle_file_is_written_alike_after_the_other_one(path):
+    from schemactl import render
+    from schemactl.render import drizzle_relations
+    m = load_text(SCHEMA_NAMED, "named.yaml") if path == "schema-named" else load_file(path)
+    alone = {}
+    for name in ("schema.pg.ts", "schema.sqlite.ts"):
+        drizzle_relations._SPECS.clear()
+        alone[name] = render.render_file(m, name, "sha256:x")
+    for first, second in (("schema.pg.ts", "schema.sqlite.ts"), ("schema.sqlite.ts", "schema.pg.ts")):
+        drizzle_relations._SPECS.clear()
+        assert render.render_file(m, first, "sha256:x") == alone[first]
+        assert render.render_file(m, second, "sha256:x") == alone[second]
+    if path == "schema-named":
+        pg, lite = (DrizzleRenderer(m, e) for e in ("postgres", "sqlite"))
+        assert pg.names[("table", "app_schema")] != lite.names[("table", "app_schema")]   # (what the case is about)
+        assert "one(appSchemaTable," in alone["schema.pg.ts"] and "one(appSchema," in alone["schema.sqlite.ts"]
