@@ -20,12 +20,25 @@ CASING_CHOICES = ("snake_case", "camelCase", "none")
 
 def run() -> None:
     try:
+        if _command(sys.argv[1:]) in _SQLITE_HEAVY:
+            from ._copyhelper import unmetered
+            unmetered()   # before anything imports sqlite3, which starts SQLite
         start_ahead(sys.argv[1:])
     except KeyboardInterrupt:   # (Ctrl-C before the CLI's own handling is in place: nothing was done yet)
         sys.stderr.write("interrupted; files and databases are left as they were before this command\n")
         sys.exit(130)
     from .cli import run as cli_run
     cli_run()
+
+
+# Commands whose time is mostly SQLite's work on many rows: SQLite's memory statistics are turned off first
+_SQLITE_HEAVY = frozenset({"copy", "backup", "restore"})
+
+
+def _command(argv: list[str]) -> str | None:
+    while argv[:1] == ["--debug"]:
+        argv = argv[1:]
+    return argv[0] if argv else None
 
 
 def start_ahead(argv: list[str]) -> None:
@@ -39,10 +52,10 @@ def start_ahead(argv: list[str]) -> None:
 def import_drizzle_options(argv: list[str]) -> dict[str, str] | None:
     """The options of ``[--debug] import --drizzle FILE …`` as given (the last of a repeated one), or None where
     the arguments are anything else (another command, an option import does not take here, a stray argument)."""
+    if _command(argv) != "import":
+        return None
     while argv[:1] == ["--debug"]:
         argv = argv[1:]
-    if argv[:1] != ["import"]:
-        return None
     given: dict[str, str] = {}
     rest = argv[1:]
     i = 0
