@@ -8,7 +8,9 @@
 // With --sql, the same process also writes drizzle-kit's snapshot of the module ("snapshot", what its API's
 // generateDrizzleJson makes of it) and what `drizzle-kit export` of the file would print ("ddl"), through that
 // drizzle-kit's own API, when it can see the module exactly as the command does (see fastLoad); without them
-// the caller runs the command itself.
+// the caller runs the command itself.  That SQL thread loads the module the fast way; the main thread then reads
+// what drizzle-orm says of it (moduleFacts) from that loading instead of loading it a second time, and loads it
+// itself only where the thread did not (or could not).
 //
 // The answer is lines of JSON on stdout: first {"snapshot": …} where the SQL thread made one (written by that
 // thread itself as soon as it has it, while this one still reads the source: the caller begins its work on it
@@ -23,6 +25,7 @@ const threads = require("worker_threads");
 
 if (!threads.isMainThread) {   // the SQL, in a thread of its own while the main thread reads the source
   const saveCode = codeCache(threads.workerData.codeCache);
+  factsAnswer(threads.workerData);
   // two messages: {snapshot: whether its line is written}, then {ddl}; saveCode before the first, since the
   // caller may stop the process once it has the snapshot
   const post = (msg) => threads.parentPort.postMessage(msg);
@@ -35,7 +38,8 @@ if (!threads.isMainThread) {   // the SQL, in a thread of its own while the main
     } catch (e) { /* (no snapshot line: the caller asks the server) */ }
     post({ snapshot: written });
     return written;
-  }).then((ddl) => post({ snapshot: false, ddl }), () => post({ snapshot: false, ddl: null }));
+  }).then((ddl) => post({ snapshot: false, ddl }), () => post({ snapshot: false, ddl: null }))
+    .finally(() => factsLoaded(null));   // (where the module was not loaded: none to give)
   return;
 }
 
@@ -95,9 +99,29 @@ const mayLoadFast = /\.[mc]?ts$/.test(file) && !notFast.test(text);
 if (sqlThread) sqlThread.worker.postMessage({ go: mayLoadFast && esbuildFirst !== null, code: esbuildFirst });
 
 function startSql() {
+  // moduleFacts of the thread's module come on a port of their own, with a flag to wait on (this thread asks
+  // for them, and takes them, synchronously: see facts)
+  const { port1, port2 } = new threads.MessageChannel(), flag = new SharedArrayBuffer(4);
   const worker = new threads.Worker(__filename, { workerData: { file, sqlDialect, kitPath, casing, ask,
-                                                                codeCache: codeCacheDir },
+                                                                codeCache: codeCacheDir, factsPort: port2,
+                                                                factsFlag: flag },
+                                                  transferList: [port2],
                                                   stdout: true, stderr: true });   // the module's output: not ours
+  // The thread's moduleFacts for ``asked`` ({order, creators}), or null: where it does not load the module the
+  // fast way, fails to, or stops (a process.exit() in the module ends the thread); asked null: none wanted (this
+  // thread loads the module itself).  Asked for once.
+  const facts = (asked) => {
+    port1.postMessage(asked);
+    if (!asked) return null;
+    const waiting = new Int32Array(flag);
+    // (the thread always answers; one that never does, ended some way its own handlers do not see, leaves the
+    // module to this thread after a while)
+    for (let waited = 0; Atomics.load(waiting, 0) === 0 && waited < 120000; waited += 50) {
+      Atomics.wait(waiting, 0, 0, 50);
+    }
+    const got = threads.receiveMessageOnPort(port1);
+    return got ? got.message : null;
+  };
   let gotSnapshot, gotDdl;
   const snapshot = new Promise((resolve) => { gotSnapshot = resolve; });
   const done = new Promise((resolve) => { gotDdl = resolve; });
@@ -108,7 +132,7 @@ function startSql() {
   const ended = () => { gotSnapshot(false); gotDdl(null); };
   worker.once("error", ended);
   worker.once("exit", ended);
-  return { worker, snapshot, done };
+  return { worker, snapshot, done, facts };
 }
 const here = Module.createRequire(file);
 const fallback = Module.createRequire(path.join(process.cwd(), "noop.js"));
@@ -526,30 +550,6 @@ function resolveLocal(from, spec) {
   }) || null;
 }
 
-let mod, asExported = null;
-const fast = fastLoad(exportOrder());
-if (fast) {
-  mod = fast.view;
-  asExported = fast.loaded;
-} else {
-  try {
-    mod = require(file);
-  } catch (e) {
-    loadFailed(e);
-  }
-}
-
-const { is, getTableColumns } = orm;
-// A column's SQL name as drizzle-kit generate writes it: with a casing, a column declared without a name (its key
-// as name: keyAsName) is named by the key converted with drizzle-orm's own functions
-const cased = casing ? need("drizzle-orm/casing")[casing === "snake_case" ? "toSnakeCase" : "toCamelCase"] : null;
-const sqlName = (column) => (cased && column.keyAsName ? cased(column.name) : column.name);
-const exportOf = new Map();   // table object -> first export name
-for (const key of Object.keys(mod)) {
-  const v = mod[key];
-  if (v && typeof v === "object" && !exportOf.has(v)) exportOf.set(v, key);
-}
-
 // The schema file and the local modules it re-exports, in that order (breadth first)
 const reexported = [entry];
 for (let i = 0; i < reexported.length && reexported.length < 500; i++) {
@@ -568,24 +568,43 @@ function visible(u, name) {
   const i = u.imports.get(name);
   return /^\.\.?\//.test(i.module) && i.name === name && sameExport(name, exportOf_(unitAt(u.file, i.module), i.name));
 }
-
-// pgTableCreator exports (of the file, or of a module it re-exports under the same name): their prefix and
-// suffix, read by calling the creator with a probe name.
-const creators = {};
+// pgTableCreator exports (of the file, or of a module it re-exports under the same name): moduleFacts calls each
+// with a probe name for its prefix and suffix
+const creatorNames = [];
 for (const [u, name, call] of reexported.flatMap((u) => [...u.calls].map(([n, c]) => [u, n, c]))) {
   if (u !== entry && !sameExport(name, { u, name })) continue;
   const callee = unwrap(call.expression);
   const imp = ts.isIdentifier(callee) && u.imports.get(callee.text);
-  if (!imp || !["pgTableCreator", "sqliteTableCreator"].includes(imp.name) || typeof mod[name] !== "function") continue;
-  const probe = "\u0001schemactl\u0001";
-  let made;
-  try { made = mod[name](probe, {}); } catch (e) { continue; }
-  const full = (pg.getTableConfig && is(made, pg.PgTable) ? pg : lite).getTableConfig(made).name;
-  const at = full.indexOf(probe);
-  if (at >= 0 && full.indexOf(probe, at + 1) < 0) {
-    creators[name] = { prefix: full.slice(0, at), suffix: full.slice(at + probe.length) };
-  }
+  if (imp && ["pgTableCreator", "sqliteTableCreator"].includes(imp.name)) creatorNames.push(name);
 }
+
+// What the loaded module says (moduleFacts): from the SQL thread, which loads it the fast way anyway (see
+// exportOrder, fastLoad), where there is one and it can; else the module is loaded here.
+const order = exportOrder();
+let facts = sqlThread ? sqlThread.facts(order && esbuildFirst ? { order, creators: creatorNames } : null) : null;
+let asExported = facts ? true : null;   // (the SQL thread's module is loaded as fastLoad loads it)
+if (facts) {
+  if (facts.printed) process.stderr.write(facts.printed);   // what the module printed as it loaded, as if here
+} else {
+  let mod;
+  const fast = fastLoad(order);
+  if (fast) {
+    mod = fast.view;
+    asExported = fast.loaded;
+  } else {
+    try {
+      mod = require(file);
+    } catch (e) {
+      loadFailed(e);
+    }
+  }
+  facts = moduleFacts(mod, creatorNames, { orm, pg, lite, casing: casing && need("drizzle-orm/casing"), casingName: casing });
+}
+if (facts.relations_failed) {   // (a relations() whose function throws: the answer is that error)
+  const { key, message } = facts.relations_failed, at = declOf(key);
+  fail(`relations ${key}: ${message}`, at && at.u.locals.get(at.name), at && at.u);
+}
+const { core, creators, enums, schemas } = facts;
 
 // pgTable(...).enableRLS(): the table's own call (its name, columns and extras) is the one enableRLS() is called on
 function tableCall(call) {
@@ -599,68 +618,16 @@ function tableCall(call) {
 }
 
 const tables = [];
-let core = null;
-for (const key of Object.keys(mod)) {
-  const value = mod[key];
-  const dialect = is(value, pg.PgTable) ? "postgres" : is(value, lite.SQLiteTable) ? "sqlite" : null;
-  if (!dialect || exportOf.get(value) !== key) continue;
-  core = core || dialect;
-  const config = (dialect === "postgres" ? pg : lite).getTableConfig(value);
+for (const fact of facts.tables) {
+  const key = fact.export;
   const at = declOf(key), u = at ? at.u : entry;   // its declaration: in the file, or a module it re-exports
   const decl = at && u.locals.get(at.name);
   const call = tableCall(at && u.calls.get(at.name));
-  const table = { export: key, name: config.name, schema: config.schema || null, dialect, columns: [] };
-  // a primaryKey({ name, columns }) of the table (drizzle-kit's SQLite DDL drops a one-column key's name)
-  const pk = (config.primaryKeys || [])[0];
-  if (pk && pk.name) table.primary_key = { name: pk.name, columns: pk.columns.map(sqlName) };
+  const table = { export: key, name: fact.name, schema: fact.schema, dialect: fact.dialect, columns: [] };
+  if (fact.primary_key) table.primary_key = fact.primary_key;
   if (decl) Object.assign(table, place(decl, u));
   else if (!locals.has(key)) table.unread = true;   // none found: its columns' $type<>() and functions are unknown
-  // check(name, sql`${table.s} > 0`): its text with the table's own columns as ${sql name} (drizzle-kit writes
-  // them "t"."s", not as the manifest's expression); one that interpolates anything else is not kept
-  const ownText = (q) => {
-    let text = "";
-    let cols = 0;
-    for (const chunk of (q && q.queryChunks) || [null]) {
-      if (is(chunk, orm.StringChunk)) {
-        const part = chunk.value.join("");
-        if (part.includes("${")) return null;
-        text += part;
-      } else if (is(chunk, orm.Column) && chunk.table === value) {
-        text += "${" + sqlName(chunk) + "}";
-        cols += 1;
-      } else return null;
-    }
-    return cols ? text : null;
-  };
-  const checks = {};
-  for (const ch of config.checks || []) {
-    const text = ownText(ch.value);
-    if (text !== null && ch.name) checks[ch.name] = text;
-  }
-  if (Object.keys(checks).length) table.checks = checks;
-  // index(name).on(...).where(sql`${t.active} = true`): the same (drizzle-kit writes "p"."active" = true)
-  const wheres = {};
-  for (const ix of config.indexes || []) {
-    const text = ix.config && ix.config.where ? ownText(ix.config.where) : null;
-    if (text !== null && ix.config.name) wheres[ix.config.name] = text;
-  }
-  if (Object.keys(wheres).length) table.index_where = wheres;
-  // index(name).on(sql`lower(${t.name})`, t.id): each key's text the same way, null for a column key or an
-  // expression that interpolates anything else (drizzle-kit writes lower("name"), not PostgreSQL's reading of
-  // it, lower((name)::text))
-  const exprs = {};
-  for (const ix of config.indexes || []) {
-    const keys = ((ix.config && ix.config.columns) || []).map((k) => (is(k, orm.SQL) ? ownText(k) : null));
-    if (keys.some((k) => k !== null) && ix.config.name) exprs[ix.config.name] = keys;
-  }
-  if (Object.keys(exprs).length) table.index_exprs = exprs;
-  // the indexes' names as declared: drizzle-kit writes CREATE INDEX in that order.  pg-core's index() without a
-  // name is named as drizzle-kit names it, <table>_<its columns' SQL names>_index (one on an expression needs one)
-  const keys = (ix) => ix.config.columns || [];
-  const indexName = (ix) => ix.config.name || (dialect === "postgres" && keys(ix).every((k) => !is(k, orm.SQL))
-    ? `${config.name}_${keys(ix).map(sqlName).join("_")}_index` : null);
-  const order = (config.indexes || []).map((ix) => ix.config && indexName(ix)).filter((n) => n);
-  if (order.length > 1) table.index_order = order;
+  for (const k of ["checks", "index_where", "index_exprs", "index_order"]) if (fact[k]) table[k] = fact[k];
   let props = new Map();
   if (call) {
     const callee = unwrap(call.expression);
@@ -668,71 +635,23 @@ for (const key of Object.keys(mod)) {
     const obj = call.arguments.length >= 2 ? columnsObject(call.arguments[1]) : null;
     if (obj) props = properties(obj, new Map(), new Set(), u);
   }
-  for (const [prop, column] of Object.entries(getTableColumns(value))) {
-    const c = { key: prop, name: sqlName(column), column_type: column.columnType, data_type: column.dataType,
-                sql_type: column.getSQLType(), not_null: column.notNull, has_default: column.hasDefault };
-    if (column.mode !== undefined) c.mode = column.mode;
-    if (column.config && column.config.mode !== undefined && c.mode === undefined) c.mode = column.config.mode;
-    if (column.enumValues && column.enumValues.length && !column.enum) c.enum = column.enumValues;
-    if (column.enum) c.pg_enum = column.enum.enumName;
-    if (column.isUnique !== undefined) c.unique = column.isUnique;
-    // defaultNow() (or .default(sql`now()`)): drizzle-kit writes DEFAULT now(); sql`CURRENT_TIMESTAMP`: as written
-    if (is(column.default, orm.SQL) && column.default.queryChunks.length === 1) {
-      const text = String((column.default.queryChunks[0].value || []).join("")).trim();
-      c.default_sql = String((column.default.queryChunks[0].value || []).join(""));
-      if (text === "now()") c.default_now = true;
-      else if (text === "CURRENT_TIMESTAMP") c.default_now = false;
-    }
-    // pg-core's generatedAlwaysAsIdentity()/generatedByDefaultAsIdentity(): its kind and options, as drizzle-kit
-    // reads them (the options object written back in drizzle's key order)
-    const identity = column.generatedIdentity;
-    if (identity) {
-      c.identity = identity.type === "always" ? "always" : "by_default";
-      const opts = { name: identity.sequenceName, ...(identity.sequenceOptions || {}) };
-      const kept = ["name", "startWith", "increment", "minValue", "maxValue", "cache", "cycle"]
-        .filter((k) => opts[k] !== undefined).map((k) => `${k}: ${JSON.stringify(opts[k])}`);
-      if (kept.length) c.identity_options = `{ ${kept.join(", ")} }`;
-    }
-    const init = props.get(prop);
+  for (const { column: c, default_fn: defaultFn, on_update: onUpdate } of fact.columns) {
+    const init = props.get(c.key);
     if (init) {
       Object.assign(c, place(init, u), chain(init, u));
       const custom = c.root && customDeclaration(c.root, u);
       if (custom) c.custom = custom;
     }
-    if (column.defaultFn && !c.default_fn) c.default_fn_unread = true;
-    if (column.onUpdateFn && !c.on_update) c.on_update_unread = true;
+    if (defaultFn && !c.default_fn) c.default_fn_unread = true;
+    if (onUpdate && !c.on_update) c.on_update_unread = true;
     table.columns.push(c);
   }
   tables.push(table);
 }
 
 // relations(): per export, its table and each relation as drizzle-orm builds it
-const relations = [];
-for (const key of Object.keys(mod)) {
-  const v = mod[key];
-  if (!is(v, orm.Relations) || exportOf.get(v) !== key) continue;
-  const core = is(v.table, pg.PgTable) ? pg : lite;
-  let config;
-  try {
-    config = v.config(orm.createTableRelationsHelpers(v.table));
-  } catch (e) {
-    const at = declOf(key);
-    fail(`relations ${key}: ${String((e && e.message) || e).split("\n")[0]}`, at && at.u.locals.get(at.name), at && at.u);
-  }
-  const entries = [];
-  for (const [name, rel] of Object.entries(config)) {
-    const entry = { name, kind: is(rel, orm.One) ? "one" : "many", target: rel.referencedTableName };
-    if (rel.relationName) entry.relation_name = rel.relationName;
-    if (entry.kind === "one" && rel.config && rel.config.fields) {
-      entry.fields = rel.config.fields.map(sqlName);
-      entry.references = rel.config.references.map(sqlName);
-    }
-    entries.push(entry);
-  }
-  relations.push({ export: key, table: core.getTableConfig(v.table).name, entries,
-                   ...(() => { const at = declOf(key), d = at && at.u.locals.get(at.name);
-                               return d ? place(d, at.u) : {}; })() });
-}
+const relations = facts.relations.map((r) => ({ ...r, ...(() => { const at = declOf(r.export), d = at && at.u.locals.get(at.name);
+                                                                  return d ? place(d, at.u) : {}; })() }));
 
 // exported type aliases (export type Row = InferSelectModel<typeof row>), as written
 const types = [];
@@ -747,12 +666,6 @@ for (const u of reexported) {
   }
 }
 
-const enums = {}, schemas = {};
-for (const key of Object.keys(mod)) {
-  const v = mod[key];
-  if (typeof v === "function" && pg.isPgEnum && pg.isPgEnum(v) && !(v.enumName in enums)) enums[v.enumName] = key;
-  if (is(v, pg.PgSchema) && !(v.schemaName in schemas)) schemas[v.schemaName] = key;
-}
 const out = { core, tables, creators, enums, schemas, relations, types };
 // The SQL thread's answer counts only for a file loaded the fast way here (see exportOrder): one esbuild runs as
 // drizzle-kit's loader does; for any other, the caller runs `drizzle-kit export` itself.
@@ -777,6 +690,201 @@ if (sqlThread) {
 }
 
 // -- both threads
+
+// In the SQL thread: the main thread's one question (factsAnswer reads it) and the module as this thread loaded it
+// (factsLoaded: {loaded, printed, lib}, or null where it did not): once both are known, moduleFacts of the
+// module in the main thread's order of its exports (as fastLoad orders them), or null, given on the facts port
+// with its flag raised.  factsLoaded's promise resolves once given or not asked for.
+// (The state is the function's own: this thread runs before the file's declarations below it are initialized.)
+function factsAnswer({ factsPort, factsFlag }) {
+  const st = factsAnswer.state = { asked: undefined, module: undefined, given: false, port: factsPort,
+                                   flag: new Int32Array(factsFlag) };
+  process.on("exit", () => factsGive(true));   // (a process.exit() in the module: none)
+  st.done = new Promise((resolve) => { st.resolve = resolve; });
+  factsPort.on("message", (asked) => {
+    st.asked = asked;
+    factsGive();
+  });
+}
+function factsLoaded(module) {
+  const st = factsAnswer.state;
+  if (st.module === undefined) st.module = module;
+  factsGive();
+  return st.done;
+}
+function factsGive(ending = false) {
+  const st = factsAnswer.state;
+  if (st.given || (!ending && (st.asked === undefined || st.module === undefined))) return;
+  st.given = true;
+  let out = null;
+  if (!ending && st.asked && st.module) {
+    try {
+      const { loaded } = st.module, view = {};
+      for (const k of st.asked.order) if (k in loaded) view[k] = loaded[k];
+      for (const k of Object.keys(loaded)) if (!(k in view)) view[k] = loaded[k];
+      out = { ...moduleFacts(view, st.asked.creators, st.module.lib), printed: st.module.printed };
+    } catch (e) {
+      out = null;   // (the main thread loads the module itself and meets the same error there)
+    }
+  }
+  try {
+    if (st.asked) st.port.postMessage(out);
+    st.port.close();   // (one question: the thread may end once answered)
+  } catch (e) { /* (the main thread gets none, and loads the module itself) */ }
+  Atomics.store(st.flag, 0, 1);
+  Atomics.notify(st.flag, 0);
+  st.resolve();
+}
+
+
+// What the loaded module ``mod`` (its exports, in the order this helper reads them) says, as data either thread
+// sends: its tables (in export order, each table once: under its first export) with what drizzle-orm knows of
+// each (getTableConfig, the columns), the creators among ``creatorNames`` (called with a probe name: their
+// prefix and suffix), its relations() (or the first that fails: relations_failed), its enums and schemas.
+// ``lib``: drizzle-orm, its pg-core and sqlite-core, drizzle-orm/casing and the casing (or none).
+function moduleFacts(mod, creatorNames, { orm, pg, lite, casing, casingName }) {
+  const { is, getTableColumns } = orm;
+  // A column's SQL name as drizzle-kit generate writes it: with a casing, a column declared without a name (its
+  // key as name: keyAsName) is named by the key converted with drizzle-orm's own functions
+  const cased = casingName ? casing[casingName === "snake_case" ? "toSnakeCase" : "toCamelCase"] : null;
+  const sqlName = (column) => (cased && column.keyAsName ? cased(column.name) : column.name);
+  const exportOf = new Map();   // table object -> first export name
+  for (const key of Object.keys(mod)) {
+    const v = mod[key];
+    if (v && typeof v === "object" && !exportOf.has(v)) exportOf.set(v, key);
+  }
+  const creators = {};
+  for (const name of creatorNames) {
+    if (typeof mod[name] !== "function") continue;
+    const probe = "\u0001schemactl\u0001";
+    let made;
+    try { made = mod[name](probe, {}); } catch (e) { continue; }
+    const full = (pg.getTableConfig && is(made, pg.PgTable) ? pg : lite).getTableConfig(made).name;
+    const at = full.indexOf(probe);
+    if (at >= 0 && full.indexOf(probe, at + 1) < 0) {
+      creators[name] = { prefix: full.slice(0, at), suffix: full.slice(at + probe.length) };
+    }
+  }
+  const tables = [];
+  let core = null;
+  for (const key of Object.keys(mod)) {
+    const value = mod[key];
+    const dialect = is(value, pg.PgTable) ? "postgres" : is(value, lite.SQLiteTable) ? "sqlite" : null;
+    if (!dialect || exportOf.get(value) !== key) continue;
+    core = core || dialect;
+    const config = (dialect === "postgres" ? pg : lite).getTableConfig(value);
+    const table = { export: key, name: config.name, schema: config.schema || null, dialect, columns: [] };
+    // a primaryKey({ name, columns }) of the table (drizzle-kit's SQLite DDL drops a one-column key's name)
+    const pk = (config.primaryKeys || [])[0];
+    if (pk && pk.name) table.primary_key = { name: pk.name, columns: pk.columns.map(sqlName) };
+    // check(name, sql`${table.s} > 0`): its text with the table's own columns as ${sql name} (drizzle-kit writes
+    // them "t"."s", not as the manifest's expression); one that interpolates anything else is not kept
+    const ownText = (q) => {
+      let text = "";
+      let cols = 0;
+      for (const chunk of (q && q.queryChunks) || [null]) {
+        if (is(chunk, orm.StringChunk)) {
+          const part = chunk.value.join("");
+          if (part.includes("${")) return null;
+          text += part;
+        } else if (is(chunk, orm.Column) && chunk.table === value) {
+          text += "${" + sqlName(chunk) + "}";
+          cols += 1;
+        } else return null;
+      }
+      return cols ? text : null;
+    };
+    const checks = {};
+    for (const ch of config.checks || []) {
+      const text = ownText(ch.value);
+      if (text !== null && ch.name) checks[ch.name] = text;
+    }
+    if (Object.keys(checks).length) table.checks = checks;
+    // index(name).on(...).where(sql`${t.active} = true`): the same (drizzle-kit writes "p"."active" = true)
+    const wheres = {};
+    for (const ix of config.indexes || []) {
+      const text = ix.config && ix.config.where ? ownText(ix.config.where) : null;
+      if (text !== null && ix.config.name) wheres[ix.config.name] = text;
+    }
+    if (Object.keys(wheres).length) table.index_where = wheres;
+    // index(name).on(sql`lower(${t.name})`, t.id): each key's text the same way, null for a column key or an
+    // expression that interpolates anything else (drizzle-kit writes lower("name"), not PostgreSQL's reading of
+    // it, lower((name)::text))
+    const exprs = {};
+    for (const ix of config.indexes || []) {
+      const keys = ((ix.config && ix.config.columns) || []).map((k) => (is(k, orm.SQL) ? ownText(k) : null));
+      if (keys.some((k) => k !== null) && ix.config.name) exprs[ix.config.name] = keys;
+    }
+    if (Object.keys(exprs).length) table.index_exprs = exprs;
+    // the indexes' names as declared: drizzle-kit writes CREATE INDEX in that order.  pg-core's index() without a
+    // name is named as drizzle-kit names it, <table>_<its columns' SQL names>_index (one on an expression needs one)
+    const keys = (ix) => ix.config.columns || [];
+    const indexName = (ix) => ix.config.name || (dialect === "postgres" && keys(ix).every((k) => !is(k, orm.SQL))
+      ? `${config.name}_${keys(ix).map(sqlName).join("_")}_index` : null);
+    const order = (config.indexes || []).map((ix) => ix.config && indexName(ix)).filter((n) => n);
+    if (order.length > 1) table.index_order = order;
+    for (const [prop, column] of Object.entries(getTableColumns(value))) {
+      const c = { key: prop, name: sqlName(column), column_type: column.columnType, data_type: column.dataType,
+                  sql_type: column.getSQLType(), not_null: column.notNull, has_default: column.hasDefault };
+      if (column.mode !== undefined) c.mode = column.mode;
+      if (column.config && column.config.mode !== undefined && c.mode === undefined) c.mode = column.config.mode;
+      if (column.enumValues && column.enumValues.length && !column.enum) c.enum = column.enumValues;
+      if (column.enum) c.pg_enum = column.enum.enumName;
+      if (column.isUnique !== undefined) c.unique = column.isUnique;
+      // defaultNow() (or .default(sql`now()`)): drizzle-kit writes DEFAULT now(); sql`CURRENT_TIMESTAMP`: as written
+      if (is(column.default, orm.SQL) && column.default.queryChunks.length === 1) {
+        const text = String((column.default.queryChunks[0].value || []).join("")).trim();
+        c.default_sql = String((column.default.queryChunks[0].value || []).join(""));
+        if (text === "now()") c.default_now = true;
+        else if (text === "CURRENT_TIMESTAMP") c.default_now = false;
+      }
+      // pg-core's generatedAlwaysAsIdentity()/generatedByDefaultAsIdentity(): its kind and options, as drizzle-kit
+      // reads them (the options object written back in drizzle's key order)
+      const identity = column.generatedIdentity;
+      if (identity) {
+        c.identity = identity.type === "always" ? "always" : "by_default";
+        const opts = { name: identity.sequenceName, ...(identity.sequenceOptions || {}) };
+        const kept = ["name", "startWith", "increment", "minValue", "maxValue", "cache", "cycle"]
+          .filter((k) => opts[k] !== undefined).map((k) => `${k}: ${JSON.stringify(opts[k])}`);
+        if (kept.length) c.identity_options = `{ ${kept.join(", ")} }`;
+      }
+      table.columns.push({ column: c, default_fn: Boolean(column.defaultFn), on_update: Boolean(column.onUpdateFn) });
+    }
+    tables.push(table);
+  }
+  // relations(): per export, its table and each relation as drizzle-orm builds it
+  const relations = [];
+  for (const key of Object.keys(mod)) {
+    const v = mod[key];
+    if (!is(v, orm.Relations) || exportOf.get(v) !== key) continue;
+    const rcore = is(v.table, pg.PgTable) ? pg : lite;
+    let config;
+    try {
+      config = v.config(orm.createTableRelationsHelpers(v.table));
+    } catch (e) {
+      return { relations_failed: { key, message: String((e && e.message) || e).split("\n")[0] } };
+    }
+    const entries = [];
+    for (const [name, rel] of Object.entries(config)) {
+      const entry = { name, kind: is(rel, orm.One) ? "one" : "many", target: rel.referencedTableName };
+      if (rel.relationName) entry.relation_name = rel.relationName;
+      if (entry.kind === "one" && rel.config && rel.config.fields) {
+        entry.fields = rel.config.fields.map(sqlName);
+        entry.references = rel.config.references.map(sqlName);
+      }
+      entries.push(entry);
+    }
+    relations.push({ export: key, table: rcore.getTableConfig(v.table).name, entries });
+  }
+  const enums = {}, schemas = {};
+  for (const key of Object.keys(mod)) {
+    const v = mod[key];
+    if (typeof v === "function" && pg.isPgEnum && pg.isPgEnum(v) && !(v.enumName in enums)) enums[v.enumName] = key;
+    if (is(v, pg.PgSchema) && !(v.schemaName in schemas)) schemas[v.schemaName] = key;
+  }
+  return { core, tables, creators, relations, enums, schemas };
+}
+
 
 // Compiled code of the large modules this process loads from node_modules (typescript, drizzle-kit's API: 12 MB
 // of JavaScript compiled in every run, a third of a second and more), kept in `dir` (schemactl's user cache) as
@@ -874,7 +982,19 @@ async function exportSql({ file, sqlDialect, kitPath, casing, ask }, snapshotMad
   const compile = (m, filename) => m._compile(filename === file ? first.code
     : esbuildCode(esbuild, fs.readFileSync(filename, "utf8"), filename), filename);
   hookTypeScript(compile);
-  const loaded = require(file);
+  const printed = [];   // what the module prints as it loads: the main thread shows it, as if it loaded it there
+  const writes = [process.stdout.write, process.stderr.write];
+  process.stdout.write = process.stderr.write = (chunk, encoding, callback) => {
+    printed.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+    if (typeof encoding === "function") encoding(); else if (typeof callback === "function") callback();
+    return true;
+  };
+  let loaded;
+  try {
+    loaded = require(file);
+  } finally {
+    [process.stdout.write, process.stderr.write] = writes;
+  }
   const here = Module.createRequire(file);
   const { is } = here("drizzle-orm");
   const Table = sqlDialect === "postgresql" ? here("drizzle-orm/pg-core").PgTable
@@ -891,7 +1011,13 @@ async function exportSql({ file, sqlDialect, kitPath, casing, ask }, snapshotMad
   const snapshot = sqlDialect === "postgresql"
     ? api.generateDrizzleJson(imports, undefined, undefined, casing || undefined)
     : await api.generateSQLiteDrizzleJson(imports, undefined, casing || undefined);
-  if (snapshotMade(snapshot) && ask && !sqlWanted()) return null;
+  const made = snapshotMade(snapshot);
+  // the main thread's facts of this module, before the SQL is asked about (which waits on the caller)
+  await factsLoaded({ loaded, printed: printed.join(""), lib: { orm: here("drizzle-orm"), pg: here("drizzle-orm/pg-core"),
+                                                               lite: here("drizzle-orm/sqlite-core"),
+                                                               casing: casing && here("drizzle-orm/casing"),
+                                                               casingName: casing } });
+  if (made && ask && !sqlWanted()) return null;
   const statements = sqlDialect === "postgresql"
     ? await api.generateMigration(api.generateDrizzleJson({}), snapshot)
     : await api.generateSQLiteMigration(await api.generateSQLiteDrizzleJson({}), snapshot);

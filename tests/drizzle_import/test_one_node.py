@@ -146,3 +146,53 @@ def test_an_error_written_while_the_sql_thread_writes_its_line_is_still_the_loca
     run = _Node(["sh", "-c", script % (tmp_path / "s.ts")], str(tmp_path), tmp_path / "s.ts")
     with pytest.raises(SchemactlError, match=r"s\.ts:3: boom"):
         _answer(run, tmp_path / "s.ts")
+
+
+def _without_sql_thread(path: Path) -> dict:
+    """What the main thread reads of the module loading it itself (no --sql: no SQL thread)."""
+    script = resources.files("schemactl").joinpath("drizzle_module.cjs")
+    res = subprocess.run(["node", str(script), str(path)], capture_output=True, text=True, cwd=path.parent,
+                         check=True)
+    return json.loads(res.stdout.splitlines()[0])
+
+
+@pytest.mark.parametrize("name", ["ai-chatbot", "t3-sqlite", "team-pg", "team-sqlite", "pg-types"])
+def test_what_the_sql_threads_loading_says_is_what_loading_it_here_says(name, tmp_path):
+    """Where the SQL thread loads the module (the fast way), the main thread reads its tables, columns, creators,
+    relations, enums and schemas from that loading (moduleFacts) and does not load it again: the same answer as
+    the main thread's own loading, and the module runs once."""
+    path, dialect = FILES[name]
+    copy = tmp_path / path.name
+    loads = tmp_path / "loads.txt"
+    copy.write_text(path.read_text("utf-8") + f'\nimport {{ appendFileSync }} from "fs";\n'
+                    f'appendFileSync({json.dumps(str(loads))}, "loaded\\n");\n')
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    for module in ("_components", "lib", "src"):   # (what a corpus schema imports beside it, where it has any)
+        if (path.parent / module).exists():
+            (tmp_path / module).symlink_to(path.parent / module)
+    out = _helper(copy, dialect)
+    assert loads.read_text() == "loaded\n"   # once: by the SQL thread
+    alone = _without_sql_thread(copy)
+    assert loads.read_text() == "loaded\n" * 2
+    for key in ("core", "tables", "creators", "enums", "schemas", "relations", "types"):
+        assert out[key] == alone[key], key
+    assert out["tables"] and out["snapshot"] is not None
+
+
+def test_a_module_the_sql_thread_cannot_load_is_loaded_here(tmp_path):
+    """A module that ends the SQL thread as it loads (a process.exit() there ends only that thread) leaves its
+    loading to the main thread, where it ends Node as it always did, at once (not after a wait)."""
+    import time
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "s.ts").write_text('import { pgTable, integer } from "drizzle-orm/pg-core";\n'
+                                   'import { isMainThread } from "worker_threads";\n'
+                                   'export const t = pgTable("t", { id: integer("id").primaryKey() });\n'
+                                   'if (!isMainThread) process.exit(0);\n')
+    script = resources.files("schemactl").joinpath("drizzle_module.cjs")
+    started = time.monotonic()
+    res = subprocess.run(["node", str(script), str(tmp_path / "s.ts"), "--sql", "postgresql", "--kit", str(KIT)],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert time.monotonic() - started < 30
+    assert res.returncode == 0, res.stderr
+    answer = json.loads(res.stdout.splitlines()[0])
+    assert [t["export"] for t in answer["tables"]] == ["t"] and not answer.get("snapshotValid")
