@@ -125,6 +125,8 @@ def describe(path: tuple, doc: dict | None = None) -> str:
 # The parts of a table that a statement of their own may name (an index): `what` texts such as
 # 'table "t", index "i"' are placed at that statement's line rather than at the table's.
 _NAMED_PART = re.compile(r'(?:^|, )([a-z][a-z -]*?) "([^"]+)"')
+_WORD = re.compile(r"\w+")
+_SCHEMA_PREFIX = re.compile(r'^(?:"[^"]+"|\w+)\.')   # a type's schema: "app". or app.
 _OWN_LINE = {"index": "index", "unique index": "index", "constraint": "object", "check": "object",
              "foreign key": "object", "unique": "object", "trigger": "trigger", "policy": "policy"}
 
@@ -360,7 +362,7 @@ class Importer:
                              if d.default and not own_default else "")
                           + (f"; its COLLATE {d.collation} is not kept: the column compares by the database's "
                              "default collation" if d.collation else ""))
-        bare = re.sub(r'^(?:"[^"]+"|\w+)\.', "", spelled.strip()).strip('"')
+        bare = _SCHEMA_PREFIX.sub("", spelled.strip()).strip('"')
         if bare.lower() in EXTENSION_TYPES:
             base, note = EXTENSION_TYPES[bare.lower()]
             return base, note
@@ -707,7 +709,8 @@ class Importer:
         own = {n.lower() for n, _ in self.extras.get("functions", ())}
         left_out = set()
         for c in t.columns:
-            calls = sorted({f.lower() for f in re.findall(r'"?(\w+)"?\s*\(', c.shown_generated or "")} & own)
+            calls = sorted({f.lower() for f in re.findall(r'"?(\w+)"?\s*\(', c.shown_generated)} & own) \
+                if c.shown_generated else []
             lacks = _sqlite_lacks(self.both(c.shown_generated, self.engine)["sqlite"]) \
                 if c.generated is not None and self.engine == "postgres" and not calls else []
             if c.generated is not None and (calls or lacks):   # SQLite could not create the table
@@ -816,7 +819,7 @@ class Importer:
                     "tables", t.name, "columns", name, "generated"))
         # the kinds whose constants SQLite compares as stored (typedconst), an enum's by its members
         compared = {n: self.enums[sp["type"]] if sp["type"] in self.enums else base for n, sp in cols.items()
-                    if (base := re.match(r"\w+", sp["type"]).group(0)) in COMPARED or sp["type"] in self.enums}
+                    if (base := _WORD.match(sp["type"]).group(0)) in COMPARED or sp["type"] in self.enums}
         timed = [n for n, kind in compared.items() if kind in TIMED]
         checks = []
         for ck in t.checks:
@@ -1671,13 +1674,16 @@ def _qualifiers(sql: str) -> set[str]:
 _REGCLASS_NAME = re.compile(r'(?:("(?:[^"]|"")+"|[^."]+)\.)?("(?:[^"]|"")+"|[^."]+)')
 
 
+_NEXTVAL = re.compile(r"""\s*nextval\('((?:[^']|'')+)'(?:::regclass)?\)\s*""", re.I)
+
+
 def _nextval(default: str | None) -> tuple[str, str] | None:
     """(schema, name) of the sequence a default nextval('name'::regclass) calls, as the catalog names them (a
     quoted part as it is, "Users_id_seq"; an unquoted one folded to lower case, as PostgreSQL folds it), or None.
     PostgreSQL shows the schema of a sequence its search_path does not reach; the catalog is read under
     introspect.postgres.READ_PATH (pg_catalog, public, pg_temp), so a bare name is public's, never that of
     another schema being imported (--schema app: app's own are shown as app.seq)."""
-    m = re.fullmatch(r"""\s*nextval\('((?:[^']|'')+)'(?:::regclass)?\)\s*""", default or "", re.I)
+    m = _NEXTVAL.fullmatch(default or "")
     parts = m and _REGCLASS_NAME.fullmatch(m.group(1).replace("''", "'").strip())
     if not parts:
         return None

@@ -218,6 +218,7 @@ PG_EXTENSION_TYPES: Mapping[str, str] = MappingProxyType({
 _PG_EXTENSION_TYPE = re.compile(r'\s*(?:public\.)?([a-z_][a-z0-9_]*)\s*(?:\([0-9, ]*\))?\s*(?:\[[0-9]*\]\s*)*')
 
 
+@functools.lru_cache(maxsize=4096)   # (an import asks for every column's spelling, and they repeat)
 def pg_extension(spelling: str) -> str | None:
     """The extension (PG_EXTENSION_TYPES) providing a column's postgres_type, or None (a built-in type, or one of
     another schema than public, which the deployment provides)."""
