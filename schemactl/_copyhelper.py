@@ -89,8 +89,7 @@ def unmetered() -> bool:
     False, and nothing done, where SQLite has started, where the library's sqlite3_config is not to be found
     from the sqlite3 module's own file (a build that hides it), or on a platform where calling it (a function
     of variable arguments) through ctypes is not known to be sound (other than Linux on x86-64 or ARM64)."""
-    import platform
-    if "_sqlite3" in sys.modules or sys.platform != "linux" or platform.machine() not in ("x86_64", "aarch64"):
+    if "_sqlite3" in sys.modules or sys.platform != "linux" or os.uname().machine not in ("x86_64", "aarch64"):
         return False
     try:
         import ctypes
