@@ -40,7 +40,7 @@ _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 @functools.lru_cache(maxsize=65536)
 def key(prop: str) -> str:
     """A property key as written in an object literal (a team's key may be any string)."""
-    return _key(prop)
+    return prop if _IDENT.match(prop) else js_string(prop)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -50,11 +50,6 @@ def member(owner: str, prop: str) -> str:
 
 
 _SPECS: dict = {}   # id(model) -> (the model, its tables' variables, relation_specs()): the last one made
-
-
-@functools.lru_cache(maxsize=65536)
-def _key(prop: str) -> str:
-    return prop if _IDENT.match(prop) else js_string(prop)
 
 
 class RelationsMixin:
