@@ -482,9 +482,7 @@ function fastLoad(order) {
     loadFailed(e);
   }
   m.loaded = true;
-  const loaded = m.exports, view = {};
-  for (const k of order) if (k in loaded) view[k] = loaded[k];
-  for (const k of Object.keys(loaded)) if (!(k in view)) view[k] = loaded[k];   // not expected: kept, last
+  const loaded = m.exports, view = exportView(loaded, order);
   return { loaded, view };
 }
 
@@ -691,6 +689,16 @@ if (sqlThread) {
 
 // -- both threads
 
+// A loaded module's exports in ``order`` (the declared order exportOrder read), then any other (not expected:
+// kept, last): the order this helper reads them in, whichever thread loaded the module (esbuild's CommonJS
+// lists them sorted by name).
+function exportView(loaded, order) {
+  const view = {};
+  for (const k of order) if (k in loaded) view[k] = loaded[k];
+  for (const k of Object.keys(loaded)) if (!(k in view)) view[k] = loaded[k];
+  return view;
+}
+
 // In the SQL thread: the main thread's one question (factsAnswer reads it) and the module as this thread loaded it
 // (factsLoaded: {loaded, printed, lib}, or null where it did not): once both are known, moduleFacts of the
 // module in the main thread's order of its exports (as fastLoad orders them), or null, given on the facts port
@@ -719,9 +727,7 @@ function factsGive(ending = false) {
   let out = null;
   if (!ending && st.asked && st.module) {
     try {
-      const { loaded } = st.module, view = {};
-      for (const k of st.asked.order) if (k in loaded) view[k] = loaded[k];
-      for (const k of Object.keys(loaded)) if (!(k in view)) view[k] = loaded[k];
+      const view = exportView(st.module.loaded, st.asked.order);
       out = { ...moduleFacts(view, st.asked.creators, st.module.lib), printed: st.module.printed };
     } catch (e) {
       out = null;   // (the main thread loads the module itself and meets the same error there)
